@@ -1,0 +1,145 @@
+# uk: one entry point.
+#   make         build/bin/ukbuild, build/bin/ukrun, the guest sysroot, apps
+#   make test    every test; ends with "N passed, N failed, N skipped"
+#   make bench   measurements, printed as tables
+#   make demo    build and run the demo application
+#
+# Dependencies come from Debian through ci/deps.sh, which make runs when
+# something is missing; built ones live in $(UK_CACHE), outside the tree.
+
+UK_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/uk
+export UK_CACHE
+
+ifeq ($(filter clean format,$(MAKECMDGOALS)),)
+  ifeq ($(shell bash ci/deps.sh --check >/dev/null 2>&1 && test -f $(UK_CACHE)/deps.mk && echo ok),)
+    $(info make: installing dependencies (ci/deps.sh))
+    $(shell bash ci/deps.sh >&2)
+  endif
+  include $(UK_CACHE)/deps.mk
+endif
+
+B := build
+SYSROOT := $(B)/lib/uk
+CC := gcc
+GCC_INC := $(shell $(CC) -print-file-name=include)
+LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
+
+# ---- host programs (ukrun, ukbuild, unit tests) ----
+HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	-D_GNU_SOURCE -Ivirtio/include -MMD -MP
+HOST_LDLIBS_RUN := -lfdt -lpthread
+HOST_LDLIBS_BUILD := -lfdt
+
+VMM_SRCS := $(wildcard vmm/*.c)
+BUILDER_SRCS := $(wildcard builder/*.c)
+# Pure code both programs and the unit tests share.
+COMMON_SRCS := builder/manifest.c builder/image.c
+
+# ---- the library OS (guest kernel side) ----
+# No SSE in the library OS: interrupt handlers never touch the application's
+# vector registers. No red zone, kernel code model, frame pointers for the
+# crash backtrace.
+GUEST_BASE_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-omit-frame-pointer \
+	-fcf-protection=none -fno-asynchronous-unwind-tables \
+	-ffunction-sections -fdata-sections \
+	-nostdinc -isystem $(GCC_INC) -isystem $(NEWLIB)/x86_64-elf/include \
+	$(NEWLIB_ABI) -Wall -Wextra -Wno-unused-parameter -MMD -MP
+LIBOS_CFLAGS := $(GUEST_BASE_CFLAGS) -mgeneral-regs-only -Ilibos/include \
+	-Ivirtio/include -idirafter $(B)/include-linux
+GLUE_CFLAGS := $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO_EXTENSIONS__ -isystem libos/include/posix -Ilibos/include \
+	-Ivirtio/include
+
+LIBOS_SRCS := $(wildcard libos/*.c libos/arch/x86_64/*.c)
+LIBOS_ASMS := $(wildcard libos/arch/x86_64/*.S)
+GLUE_SRCS := $(wildcard libos/newlib/*.c)
+LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \
+	$(GLUE_SRCS:%.c=$(B)/guest/%.o)
+
+UKBUILD := $(B)/bin/ukbuild
+UKRUN := $(B)/bin/ukrun
+APPS := $(B)/apps/hello.img
+
+.PHONY: all test bench demo clean format check-format
+all: $(UKBUILD) $(UKRUN) sysroot $(APPS) tests
+
+# ---- include dir with Linux's uapi headers and libfdt, for the library OS ----
+$(B)/include-linux/.done:
+	@mkdir -p $(@D)
+	ln -sfn /usr/include/linux $(@D)/linux
+	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
+	for h in libfdt.h libfdt_env.h fdt.h; do ln -sfn /usr/include/$$h $(@D)/$$h; done
+	@touch $@
+
+$(B)/guest/%.o: %.c $(B)/include-linux/.done
+	@mkdir -p $(@D)
+	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+
+$(B)/guest/libos/newlib/%.o: libos/newlib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GLUE_CFLAGS) -c $< -o $@
+
+$(B)/guest/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+
+# ---- the guest sysroot ukbuild links against ----
+.PHONY: sysroot
+sysroot: $(SYSROOT)/.done
+$(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(wildcard libos/include/posix/*/*.h) \
+		$(NEWLIB)/.done
+	@mkdir -p $(SYSROOT)/lib $(SYSROOT)/include
+	cp -a $(NEWLIB)/x86_64-elf/include/. $(SYSROOT)/include/
+	cp -a libos/include/posix/. $(SYSROOT)/include/
+	cp $(NEWLIB)/x86_64-elf/lib/libc.a $(NEWLIB)/x86_64-elf/lib/libm.a $(SYSROOT)/lib/
+	cp $(LIBFDT_A) $(SYSROOT)/lib/libfdt.a
+	cp libos/uk.ld $(SYSROOT)/lib/uk.ld
+	echo '$(NEWLIB_ABI)' > $(SYSROOT)/cflags
+	@touch $@
+
+$(SYSROOT)/lib/libuk.a: $(LIBOS_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+# ---- host programs ----
+$(B)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
+
+$(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDLIBS_BUILD)
+
+# ---- applications, built the way users build theirs ----
+$(B)/apps/%.img: apps/%/*.c $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ $(filter %.c,$^)
+
+include tests/tests.mk
+
+demo: all
+	@echo "== hello, in its own microVM =="
+	$(UKRUN) $(B)/apps/hello.img -- world
+
+test: all
+	@bash tests/run.sh
+
+bench: all
+	@bash tests/bench.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/')
+
+check-format:
+	@bash ci/check-format.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

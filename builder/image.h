@@ -1,0 +1,34 @@
+/*
+ * Reading a uk image (an ELF64 PVH kernel) from memory: the checks every
+ * consumer needs before trusting a byte of it. Used by ukrun's loader and by
+ * `ukbuild inspect`. Pure code over a buffer, unit-tested and fuzzable.
+ */
+#ifndef UKB_IMAGE_H
+#define UKB_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UKB_IMAGE_MAX_SEGS 16
+
+struct ukb_seg {
+	uint64_t paddr, memsz; /* where it goes in guest memory */
+	uint64_t offset, filesz; /* what of the file fills it (rest zero) */
+	uint32_t flags;
+};
+
+struct ukb_image {
+	uint64_t entry32;               /* PVH 32-bit entry (guest physical) */
+	unsigned nseg;
+	struct ukb_seg seg[UKB_IMAGE_MAX_SEGS];
+	const void *manifest;           /* section .uk_manifest, or NULL */
+	size_t manifest_size;
+	uint64_t rootfs_size;           /* section .uk_rootfs, 0 when absent */
+};
+
+/* Validate and describe an image. On failure returns -1 and writes one line
+ * (no trailing newline) saying what is wrong into err. */
+int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err,
+		    size_t errlen);
+
+#endif

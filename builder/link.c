@@ -1,0 +1,293 @@
+/*
+ * Link mode: compile the application's C files against newlib and the
+ * library OS headers, write its manifest, link everything into one image.
+ * The image appears atomically (written beside, then renamed): a failed
+ * build never leaves a half-written file under the output name.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ukbuild.h"
+
+#define MAX_ARGV 4096
+
+struct argv {
+	char *v[MAX_ARGV];
+	int n;
+};
+
+static void add(struct argv *a, const char *s)
+{
+	if (a->n < MAX_ARGV - 1)
+		a->v[a->n++] = (char *)s;
+	a->v[a->n] = NULL;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+struct link_opts {
+	const char *out, *name;
+	struct ukb_manifest m;
+	struct argv inputs, extra;
+	int verbose;
+};
+
+static int parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+	int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+		  : *end == 'G' || *end == 'g' ? 30 : 0;
+
+	if (end == s || (shift ? end[1] : end[0]))
+		return -1;
+	*v = n << shift;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct link_opts *o)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, 0, 'o' }, { "env", required_argument, 0, 'e' },
+		{ "cmd", required_argument, 0, 'c' },    { "name", required_argument, 0, 'n' },
+		{ "mem", required_argument, 0, 'm' },    { "verbose", no_argument, 0, 'v' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:e:m:v", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'v': o->verbose = 1; break;
+		case 'c': ukb_strlist_add(&o->m.cmd, optarg); break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				ukb_err("-e '%s': expected NAME=VALUE", optarg);
+				return -1;
+			}
+			ukb_strlist_add(&o->m.env, optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->m.mem) || o->m.mem < (2u << 20)) {
+				ukb_err("--mem '%s': expected a size like 64M or 1G", optarg);
+				return -1;
+			}
+			break;
+		default:
+			ukb_err("unknown option '%s' (see ukbuild --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (!strcmp(argv[optind], "--")) {
+			for (optind++; optind < argc; optind++)
+				add(&o->extra, argv[optind]);
+			break;
+		}
+		add(&o->inputs, argv[optind]);
+	}
+	if (!o->inputs.n) {
+		ukb_err("no input files (usage: ukbuild [-o IMAGE] FILE.c...)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Whitespace-separated words of a small file, as arguments. */
+static void add_file_words(struct argv *a, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char w[512];
+
+	while (f && fscanf(f, "%511s", w) == 1)
+		add(a, strdup(w));
+	if (f)
+		fclose(f);
+}
+
+/* Flags every application object is compiled with: newlib's headers (and
+ * our POSIX additions) instead of the host's, the code model of an image
+ * linked in the top 2 GiB, frame pointers for crash backtraces. */
+static void app_cflags(struct argv *a, const char *sys, char *gcc_inc)
+{
+	add(a, "-nostdinc");
+	add(a, "-isystem"), add(a, fmt("%s/include/posix", sys));
+	add(a, "-isystem"), add(a, gcc_inc);
+	add(a, "-isystem"), add(a, fmt("%s/include", sys));
+	add(a, "-D__uk__"), add(a, "-D__LINUX_ERRNO_EXTENSIONS__");
+	add_file_words(a, fmt("%s/cflags", sys)); /* newlib's ABI macros */
+	add(a, "-O2"), add(a, "-fno-pic"), add(a, "-fno-pie"), add(a, "-mcmodel=kernel");
+	add(a, "-fno-omit-frame-pointer"), add(a, "-fcf-protection=none");
+	add(a, "-fno-asynchronous-unwind-tables");
+}
+
+static char *gcc_include_dir(void)
+{
+	FILE *p = popen("gcc -print-file-name=include", "r");
+	char buf[4096], *nl;
+
+	if (!p || !fgets(buf, sizeof(buf), p)) {
+		if (p)
+			pclose(p);
+		return NULL;
+	}
+	pclose(p);
+	if ((nl = strchr(buf, '\n')))
+		*nl = 0;
+	return strdup(buf);
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(data, 1, len, f) == len;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* The manifest as an object file with section .uk_manifest. */
+static char *manifest_object(struct link_opts *o, const char *tmp)
+{
+	static char buf[1 << 20];
+	char *dtb = fmt("%s/manifest.dtb", tmp), *src = fmt("%s/manifest.S", tmp);
+	char *obj = fmt("%s/manifest.o", tmp), *asm_text;
+	int n = ukb_manifest_write(&o->m, buf, sizeof(buf));
+	char *cc[] = { "gcc", "-c", src, "-o", obj, NULL };
+
+	if (n < 0) {
+		ukb_err("manifest: %s", strerror(-n));
+		return NULL;
+	}
+	asm_text = fmt(".section .uk_manifest, \"a\"\n.incbin \"%s\"\n", dtb);
+	if (write_file(dtb, buf, n) || write_file(src, asm_text, strlen(asm_text)) ||
+	    ukb_spawn(cc, o->verbose)) {
+		ukb_err("manifest: cannot write or assemble it in %s", tmp);
+		return NULL;
+	}
+	return obj;
+}
+
+static char *default_output(const char *first)
+{
+	char *copy = strdup(first), *base = basename(copy), *dot = strrchr(base, '.');
+
+	if (dot)
+		*dot = 0;
+	return fmt("%s.img", base);
+}
+
+static void cleanup(const char *tmp)
+{
+	char *cmd[] = { "rm", "-rf", (char *)tmp, NULL };
+	ukb_spawn(cmd, 0);
+}
+
+static int build(struct link_opts *o, const char *tmp)
+{
+	const char *sys = ukb_sysroot();
+	char *gcc_inc = gcc_include_dir(), *mobj, *partial;
+	struct argv objs = { 0 }, cc, ld = { 0 };
+	struct stat st;
+	int r;
+
+	if (!sys || stat(fmt("%s/lib/libuk.a", sys), &st)) {
+		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
+			sys ? sys : "?");
+		return UKB_EXIT_ERROR;
+	}
+	if (!gcc_inc) {
+		ukb_err("gcc not found (apt-get install gcc)");
+		return UKB_EXIT_ERROR;
+	}
+	for (int i = 0; i < o->inputs.n; i++) {
+		const char *in = o->inputs.v[i], *dot = strrchr(in, '.');
+		if (!dot || strcmp(dot, ".c")) {
+			add(&objs, in); /* objects and archives go to the linker */
+			continue;
+		}
+		char *obj = fmt("%s/%d.o", tmp, i);
+		cc.n = 0;
+		add(&cc, "gcc");
+		app_cflags(&cc, sys, gcc_inc);
+		for (int j = 0; j < o->extra.n; j++)
+			add(&cc, o->extra.v[j]);
+		add(&cc, "-c"), add(&cc, in), add(&cc, "-o"), add(&cc, obj);
+		if ((r = ukb_spawn(cc.v, o->verbose)))
+			return r < 0 ? UKB_EXIT_ERROR : r; /* the compiler said why */
+		add(&objs, obj);
+	}
+	if (!(mobj = manifest_object(o, tmp)))
+		return UKB_EXIT_ERROR;
+	partial = fmt("%s.partial", o->out);
+	add(&ld, "gcc");
+	add(&ld, "-nostdlib"), add(&ld, "-static"), add(&ld, "-no-pie");
+	add(&ld, fmt("-Wl,-T,%s/lib/uk.ld", sys));
+	add(&ld, "-Wl,--gc-sections"), add(&ld, "-Wl,-z,max-page-size=4096");
+	add(&ld, "-Wl,--build-id=none"), add(&ld, "-Wl,-z,noexecstack");
+	add(&ld, "-o"), add(&ld, partial);
+	for (int i = 0; i < objs.n; i++)
+		add(&ld, objs.v[i]);
+	add(&ld, mobj);
+	for (int j = 0; j < o->extra.n; j++)
+		add(&ld, o->extra.v[j]);
+	add(&ld, fmt("-L%s/lib", sys));
+	add(&ld, "-Wl,--start-group"), add(&ld, "-luk"), add(&ld, "-lc"), add(&ld, "-lm");
+	add(&ld, "-lfdt"), add(&ld, "-lgcc"), add(&ld, "-Wl,--end-group");
+	if ((r = ukb_spawn(ld.v, o->verbose))) {
+		unlink(partial);
+		return r < 0 ? UKB_EXIT_ERROR : r;
+	}
+	if (rename(partial, o->out)) {
+		ukb_err("%s: %s", o->out, strerror(errno));
+		unlink(partial);
+		return UKB_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int ukb_cmd_link(int argc, char **argv)
+{
+	struct link_opts o = { 0 };
+	char tmp[] = "/tmp/ukbuild.XXXXXX";
+	char *name;
+	int r;
+
+	if (parse(argc, argv, &o))
+		return UKB_EXIT_ERROR;
+	if (!o.out)
+		o.out = default_output(o.inputs.v[0]);
+	name = o.name ? (char *)o.name : default_output(o.out);
+	if (!o.name && strlen(name) > 4)
+		name[strlen(name) - 4] = 0; /* drop ".img" */
+	ukb_strlist_add(&o.m.entrypoint, name);
+	o.m.mode = "link";
+	if (!mkdtemp(tmp)) {
+		ukb_err("temporary directory: %s", strerror(errno));
+		return UKB_EXIT_ERROR;
+	}
+	r = build(&o, tmp);
+	cleanup(tmp);
+	return r;
+}

@@ -1,0 +1,141 @@
+/*
+ * ukbuild: C sources, an OCI image or a root filesystem -> one bootable
+ * uk image; FAT data disks; inspection.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "ukbuild.h"
+
+static const char usage[] =
+	"usage: ukbuild [-o IMAGE] [OPTIONS] FILE.c... [-- CFLAGS/LDFLAGS...]\n"
+	"       ukbuild inspect IMAGE\n"
+	"\n"
+	"Compile C files with newlib and the uk library OS into one bootable image\n"
+	"(PVH ELF: ukrun IMAGE, or qemu-system-x86_64 -M microvm -kernel IMAGE).\n"
+	"\n"
+	"  -o, --output IMAGE   the image to write (default: first file's name + .img)\n"
+	"  -e, --env K=V        default environment variable (repeatable)\n"
+	"      --cmd ARG        default argument (repeatable; ukrun IMAGE ARGS replaces them)\n"
+	"      --name NAME      argv[0] of the program (default: the image's base name)\n"
+	"  -m, --mem SIZE       default guest memory (ukrun -m overrides)\n"
+	"  -v, --verbose        print the compiler and linker commands\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Everything after -- goes to the compiler and linker unchanged.\n";
+
+void ukb_err(const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ukbuild: %s\n", line);
+}
+
+const char *ukb_sysroot(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("UK_SYSROOT"))
+		return getenv("UK_SYSROOT");
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return NULL;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/../lib/uk", dirname(exe));
+	return path;
+}
+
+int ukb_spawn(char *const argv[], int verbose)
+{
+	pid_t pid;
+	int st;
+
+	if (verbose) {
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+		fputc('\n', stderr);
+	}
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "ukbuild: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int ukb_cmd_inspect(int argc, char **argv)
+{
+	struct ukb_image img;
+	struct ukb_manifest m;
+	struct stat st;
+	char err[256];
+	void *p;
+	int fd, r = UKB_EXIT_ERROR;
+
+	if (argc != 2) {
+		ukb_err("usage: ukbuild inspect IMAGE");
+		return UKB_EXIT_ERROR;
+	}
+	if ((fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &st)) {
+		ukb_err("%s: %s", argv[1], strerror(errno));
+		return UKB_EXIT_ERROR;
+	}
+	p = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (p == MAP_FAILED) {
+		ukb_err("%s: %s", argv[1], st.st_size ? strerror(errno) : "empty file");
+		return UKB_EXIT_ERROR;
+	}
+	if (ukb_image_parse(p, st.st_size, &img, err, sizeof(err))) {
+		ukb_err("%s: %s", argv[1], err);
+	} else if (!img.manifest) {
+		ukb_err("%s: a PVH kernel without a uk manifest (.uk_manifest)", argv[1]);
+	} else if (ukb_manifest_read(img.manifest, img.manifest_size, &m)) {
+		ukb_err("%s: the manifest is corrupt", argv[1]);
+	} else {
+		printf("%-12s %s (%lld bytes)\n", "image:", argv[1], (long long)st.st_size);
+		printf("%-12s %#llx (PVH)\n", "entry:", (unsigned long long)img.entry32);
+		ukb_manifest_print(stdout, &m);
+		printf("%-12s %llu bytes\n", "rootfs:", (unsigned long long)img.rootfs_size);
+		ukb_manifest_free(&m);
+		r = 0;
+	}
+	munmap(p, st.st_size);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "inspect"))
+		return ukb_cmd_inspect(argc - 1, argv + 1);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? UKB_EXIT_ERROR : 0;
+	}
+	return ukb_cmd_link(argc, argv);
+}

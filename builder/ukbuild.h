@@ -1,0 +1,23 @@
+/* ukbuild: shared declarations of its subcommands. */
+#ifndef UKBUILD_H
+#define UKBUILD_H
+
+#include "manifest.h"
+
+/* ukbuild's own failures exit with this status; a failing compiler's status
+ * is passed through. */
+#define UKB_EXIT_ERROR 2
+
+void ukb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The guest sysroot: $UK_SYSROOT, else ../lib/uk beside the executable. */
+const char *ukb_sysroot(void);
+
+/* Run argv, waiting; returns the exit status (or 128+signal), -1 if it
+ * could not be started. With verbose set the command is printed first. */
+int ukb_spawn(char *const argv[], int verbose);
+
+int ukb_cmd_link(int argc, char **argv);
+int ukb_cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Installs what uk needs to build and test, from Debian only, and builds
+# newlib for the guest once into a cache outside the tree.
+#
+#   ci/deps.sh            everything (packages + newlib)
+#   ci/deps.sh --check    exit 0 when nothing is missing, 1 otherwise
+#
+# UK_CACHE (default ~/.cache/uk) holds built dependencies; the newlib build
+# is keyed by the source version and our flags, so a second run is a no-op.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}
+
+# Build: compilers and libraries for ukrun/ukbuild and the guest.
+pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
+ libarchive-dev libjansson-dev newlib-source xz-utils dpkg-dev"
+# Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
+# (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host.
+pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
+ clang tcl python3"
+
+# Macros that change newlib's ABI; everything compiled against its headers
+# must use the same (the Makefile and ukbuild read them from deps.mk and the
+# sysroot). Per-thread reentrancy through __getreent(); read/write returning
+# ssize_t as on Linux rather than newlib's default int.
+newlib_abi="-D__DYNAMIC_REENT__ -D_READ_WRITE_RETURN_TYPE=_ssize_t"
+newlib_flags="-O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+-fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none $newlib_abi"
+newlib_key=$(printf '%s|%s' "$(dpkg-query -W -f='${Version}' newlib-source 2>/dev/null || echo none)" \
+  "$newlib_flags" | md5sum | cut -c1-12)
+newlib_prefix="$cache/newlib-$newlib_key"
+
+missing_pkgs() {
+  local p out=()
+  for p in $pkgs_build $pkgs_test; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+  done
+  echo "${out[@]:-}"
+}
+
+deb_src() {
+  # A deb-src entry of our own so later work can `apt-get source lwip` etc.
+  local f=/etc/apt/sources.list.d/uk-deb-src.sources codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  [ -f "$f" ] && grep -q "$codename" "$f" && return 1
+  cat > "$f" <<SRC
+# Written by uk's ci/deps.sh: Debian source packages (lwip, sqlite3, lua5.4 ...)
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  return 0
+}
+
+install_pkgs() {
+  local miss updated=0
+  if deb_src; then apt-get update -q >/dev/null; updated=1; fi
+  miss=$(missing_pkgs)
+  [ -z "$miss" ] && return 0
+  echo "deps: installing $miss" >&2
+  [ $updated = 1 ] || apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $miss >/dev/null
+}
+
+build_newlib() {
+  [ -f "$newlib_prefix/.done" ] && return 0
+  local tarball work
+  tarball=$(ls /usr/src/newlib/newlib-*.tar.* | head -1)
+  work=$(mktemp -d)
+  echo "deps: building newlib from $tarball into $newlib_prefix (once, ~1 min)" >&2
+  tar -xf "$tarball" -C "$work"
+  mkdir -p "$work/build"
+  (cd "$work/build" && "$work"/newlib-*/configure -q --target=x86_64-elf --prefix="$newlib_prefix" \
+     --disable-multilib --disable-nls --disable-newlib-supplied-syscalls \
+     --enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+     --enable-newlib-retargetable-locking --enable-newlib-register-fini \
+     --disable-newlib-fseek-optimization \
+     CC_FOR_TARGET=gcc AR_FOR_TARGET=ar AS_FOR_TARGET=as LD_FOR_TARGET=ld \
+     NM_FOR_TARGET=nm RANLIB_FOR_TARGET=ranlib OBJCOPY_FOR_TARGET=objcopy \
+     CFLAGS_FOR_TARGET="$newlib_flags" >"$work/configure.log" 2>&1 \
+   && make -j"$(nproc)" all-target-newlib >"$work/make.log" 2>&1 \
+   && make install-target-newlib >"$work/install.log" 2>&1) || {
+     echo "deps: newlib build failed; logs in $work" >&2; return 1; }
+  touch "$newlib_prefix/.done"
+  rm -rf "$work"
+}
+
+# Debian source packages compiled into the guest by our Makefile (lwIP):
+# unpacked once into $cache/src/NAME. (The guest links Debian's binary
+# libfdt.a; the mirror does not carry device-tree-compiler's source.)
+src_pkgs="lwip"
+fetch_src() {
+  local p dir work
+  for p in $src_pkgs; do
+    dir="$cache/src/$p"
+    [ -f "$dir/.done" ] && continue
+    echo "deps: apt-get source $p" >&2
+    work=$(mktemp -d)
+    (cd "$work" && apt-get source -q "$p" >/dev/null 2>&1) || {
+      echo "deps: apt-get source $p failed (is the deb-src entry in place?)" >&2; return 1; }
+    rm -rf "$dir"; mkdir -p "$cache/src"
+    mv "$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)" "$dir"
+    touch "$dir/.done"
+    rm -rf "$work"
+  done
+}
+
+src_done() { local p; for p in $src_pkgs; do [ -f "$cache/src/$p/.done" ] || return 1; done; }
+
+case "${1:-}" in
+  --check) [ -z "$(missing_pkgs)" ] && [ -f "$newlib_prefix/.done" ] && src_done; exit;;
+esac
+install_pkgs
+build_newlib
+fetch_src
+# The Makefile reads where things are from this file.
+mkdir -p "$cache"
+cat > "$cache/deps.mk" <<MK
+NEWLIB := $newlib_prefix
+NEWLIB_ABI := $newlib_abi
+LWIP_SRC := $cache/src/lwip
+MK

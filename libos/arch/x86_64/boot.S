@@ -1,0 +1,128 @@
+/*
+ * PVH entry and the boot-time tables.
+ *
+ * A PVH loader (ukrun, QEMU) enters _start32 in 32-bit protected mode with
+ * paging off and %ebx = GPA of struct hvm_start_info. On the paravirtual KVM
+ * host everything before long mode is instruction-emulated (~1 us per
+ * instruction), so this path is a handful of instructions: the page tables
+ * and GDT are prebuilt in the image's data, nothing is filled in a loop.
+ *
+ * Virtual layout (see libos/include/uk/arch.h):
+ *   0                   identity map of 0..4 GiB, for the switch to long mode
+ *                       only; uk_cpu_init() removes it (NULL faults again)
+ *   0xffff800000000000  physmap: 0..4 GiB, the last GiB uncached (MMIO)
+ *   0xffffffff80000000  the kernel image: 0..2 GiB (-mcmodel=kernel)
+ * Every entry at every level has U/S=1 (pvm.md: a supervisor-only entry
+ * makes the paravirtual host refault forever); SMEP/SMAP stay off.
+ */
+#define KBASE 0xffffffff80000000
+#define PA(x) ((x) - KBASE)
+#define PTE_TABLE 0x7  /* present, writable, user */
+#define PDE_2M 0x87    /* present, writable, user, 2 MiB */
+#define PDE_2M_UC 0x9f /* + write-through, cache-disable */
+
+	.section .note.uk.pvh, "a", @note
+	.p2align 2
+	.long 4                 /* namesz */
+	.long 8                 /* descsz */
+	.long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.p2align 2
+	.quad PA(_start32)
+	.p2align 2
+
+	.section .boot.text, "ax"
+	.code32
+	.globl _start32
+_start32:
+	cli
+	cld
+	mov %ebx, %esi                  /* hvm_start_info, kept for uk_boot */
+	mov $0x620, %eax                /* CR4: PAE | OSFXSR | OSXMMEXCPT */
+	mov %eax, %cr4
+	mov $PA(uk_pml4), %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx           /* EFER: SCE | LME | NXE */
+	rdmsr
+	or $0x901, %eax
+	wrmsr
+	mov $0x80050033, %eax           /* CR0: PG | AM | WP | NE | ET | MP | PE */
+	mov %eax, %cr0
+	lgdt PA(gdt_desc32)
+	ljmp $0x10, $PA(start64_low)
+
+	.code64
+start64_low:
+	movabs $start64, %rax           /* leave the identity map */
+	jmp *%rax
+
+	.text
+start64:
+	mov $0x18, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	xor %eax, %eax
+	mov %eax, %fs
+	mov %eax, %gs
+	lea uk_boot_stack_top(%rip), %rsp
+	xor %ebp, %ebp
+	mov %esi, %edi                  /* zero-extends: GPA of start_info */
+	call uk_boot
+1:	hlt
+	jmp 1b
+
+	.section .data.boot, "aw"
+	.p2align 4
+	.globl uk_gdt
+uk_gdt:
+	.quad 0                         /* 0x00 null */
+	.quad 0                         /* 0x08 unused */
+	.quad 0x00af9a000000ffff        /* 0x10 kernel code, 64-bit */
+	.quad 0x00cf92000000ffff        /* 0x18 kernel data */
+	.quad 0x00cffa000000ffff        /* 0x20 user code, 32-bit */
+	.quad 0x00cff2000000ffff        /* 0x28 user data */
+	.quad 0x00affa000000ffff        /* 0x30 user code, 64-bit */
+	.quad 0, 0                      /* 0x38 TSS, filled by uk_cpu_init */
+	.globl uk_gdt_end
+uk_gdt_end:
+
+gdt_desc32:
+	.word uk_gdt_end - uk_gdt - 1
+	.long PA(uk_gdt)
+
+	.section .data.pgt, "aw"
+	.p2align 12
+	.globl uk_pml4
+uk_pml4:
+	.quad PA(pdpt_low) + PTE_TABLE  /* [0] identity, removed after boot */
+	.fill 255, 8, 0
+	.quad PA(pdpt_low) + PTE_TABLE  /* [256] physmap */
+	.fill 254, 8, 0
+	.quad PA(pdpt_high) + PTE_TABLE /* [511] kernel image */
+pdpt_low:
+	.quad PA(pd) + 0x0000 + PTE_TABLE
+	.quad PA(pd) + 0x1000 + PTE_TABLE
+	.quad PA(pd) + 0x2000 + PTE_TABLE
+	.quad PA(pd) + 0x3000 + PTE_TABLE
+	.fill 508, 8, 0
+pdpt_high:
+	.fill 510, 8, 0
+	.quad PA(pd) + 0x0000 + PTE_TABLE
+	.quad PA(pd) + 0x1000 + PTE_TABLE
+pd:
+	.set i, 0
+	.rept 1536
+	.quad (i << 21) | PDE_2M
+	.set i, i + 1
+	.endr
+	.rept 512
+	.quad (i << 21) | PDE_2M_UC
+	.set i, i + 1
+	.endr
+
+	.section .bss.boot, "aw", @nobits
+	.p2align 4
+	.space 16384
+	.globl uk_boot_stack_top
+uk_boot_stack_top:

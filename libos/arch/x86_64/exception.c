@@ -1,0 +1,81 @@
+/*
+ * Fatal exceptions: a report on stderr (vector, error code, RIP, CR2,
+ * registers, frame-pointer backtrace), then the VM ends with the status a
+ * shell gives a process killed by the matching signal (128 + N): a NULL
+ * dereference ends like SIGSEGV (139), a divide error like SIGFPE (136).
+ */
+#include <uk/cpu.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+
+static const struct {
+	const char *name;
+	int sig;
+} exc[32] = {
+	[0] = { "#DE divide error", 8 },       [1] = { "#DB debug", 5 },
+	[2] = { "NMI", 6 },                    [3] = { "#BP breakpoint", 5 },
+	[4] = { "#OF overflow", 11 },          [5] = { "#BR bound range", 11 },
+	[6] = { "#UD invalid opcode", 4 },     [7] = { "#NM device not available", 4 },
+	[8] = { "#DF double fault", 6 },       [10] = { "#TS invalid TSS", 11 },
+	[11] = { "#NP segment not present", 7 }, [12] = { "#SS stack fault", 7 },
+	[13] = { "#GP general protection", 11 }, [14] = { "#PF page fault", 11 },
+	[16] = { "#MF x87 error", 8 },         [17] = { "#AC alignment check", 7 },
+	[18] = { "#MC machine check", 6 },     [19] = { "#XM SIMD error", 8 },
+};
+
+static int in_report;
+
+/* A frame pointer is followed only while it points into mapped kernel
+ * memory, so a corrupt chain ends the backtrace instead of faulting. */
+static int frame_ok(uint64_t fp)
+{
+	return (fp & 7) == 0 &&
+	       ((fp >= UK_KBASE && fp < ~0ul - 16) ||
+		(fp >= UK_PHYSMAP && fp < UK_PHYSMAP + UK_PHYSMAP_SIZE - 16));
+}
+
+static void backtrace(uint64_t fp)
+{
+	char line[160];
+	int n = uk_snprintf(line, sizeof(line), "  backtrace:");
+
+	for (int depth = 0; depth < 16 && frame_ok(fp); depth++) {
+		uint64_t *f = (uint64_t *)fp;
+		if (f[1] == 0)
+			break;
+		n += uk_snprintf(line + n, sizeof(line) - n, " %#lx", f[1]);
+		if (n > 120) {
+			uk_pr("%s", line);
+			n = uk_snprintf(line, sizeof(line), "             ");
+		}
+		if (f[0] <= fp)
+			break; /* frames grow upwards; anything else is corrupt */
+		fp = f[0];
+	}
+	uk_pr("%s", line);
+}
+
+void uk_exception(struct uk_regs *r)
+{
+	unsigned v = r->vector;
+	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
+	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
+
+	if (in_report++) /* a fault while reporting: give up quietly */
+		uk_plat_abort(128 + 6);
+	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name,
+	      r->rip, r->error);
+	if (v == 14)
+		uk_pr("  cr2 %#lx (%s %s, %s mode)", uk_read_cr2(),
+		      r->error & 2 ? "write to" : "read from",
+		      r->error & 1 ? "a protected page" : "an unmapped page",
+		      r->error & 4 ? "user" : "kernel");
+	uk_pr("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
+	uk_pr("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx", r->rsi, r->rdi, r->rbp, r->rsp);
+	uk_pr("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx", r->r8, r->r9, r->r10, r->r11);
+	uk_pr("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx", r->r12, r->r13, r->r14, r->r15);
+	uk_pr("  rflags %08lx cs %04lx ss %04lx", r->rflags, r->cs, r->ss);
+	backtrace(r->rbp);
+	uk_pr("the application crashed: exit status %d (as signal %d)", 128 + sig, sig);
+	uk_plat_abort(128 + sig);
+}

@@ -1,0 +1,154 @@
+/*
+ * From the PVH entry to main(): bring up the CPU, learn the platform, start
+ * the clocks and memory, and assemble argv and envp.
+ *
+ * argv = the manifest's entrypoint + its cmd, where ukrun's `-- ARGS` (or
+ * QEMU's `-append "-- ARGS"`) replace cmd, as `docker run IMAGE ARGS` does.
+ * envp = the manifest's env, then ukrun's -e K=V over it.
+ */
+#include <libfdt.h>
+#include <uk/abi.h>
+#include <uk/arch.h>
+#include <uk/cpu.h>
+#include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/time.h>
+
+#define MAX_STRS 1024
+
+struct strv {
+	int n;
+	const char *s[MAX_STRS];
+	size_t len[MAX_STRS];
+};
+
+static struct strv args, envs;
+
+static void strv_add(struct strv *v, const char *s, size_t len)
+{
+	if (v->n == MAX_STRS)
+		uk_panic("more than %d arguments or environment variables", MAX_STRS);
+	v->s[v->n] = s;
+	v->len[v->n++] = len;
+}
+
+/* An FDT string list: NUL-terminated strings back to back. */
+static int strv_add_prop(struct strv *v, const void *fdt, const char *node, const char *name)
+{
+	int off, len;
+	const char *p, *end;
+
+	if (!fdt || (off = fdt_path_offset(fdt, node)) < 0)
+		return 0;
+	p = fdt_getprop(fdt, off, name, &len);
+	if (!p)
+		return 0;
+	for (end = p + len; p < end;) {
+		size_t l = uk_strnlen(p, end - p);
+		strv_add(v, p, l);
+		p += l + 1;
+	}
+	return 1;
+}
+
+/* K=V over an existing K, or appended. */
+static void env_set(const char *s, size_t len)
+{
+	size_t k = 0;
+
+	while (k < len && s[k] != '=')
+		k++;
+	for (int i = 0; i < envs.n; i++) {
+		if (envs.len[i] > k && envs.s[i][k] == '=' && !uk_strncmp(envs.s[i], s, k)) {
+			envs.s[i] = s;
+			envs.len[i] = len;
+			return;
+		}
+	}
+	strv_add(&envs, s, len);
+}
+
+/* QEMU: words after " -- " on the kernel command line replace cmd. */
+static int cmdline_args(struct strv *v)
+{
+	const char *p = uk_plat.cmdline;
+
+	for (; *p; p++)
+		if (p[0] == '-' && p[1] == '-' && (p[2] == ' ' || !p[2]) &&
+		    (p == uk_plat.cmdline || p[-1] == ' '))
+			break;
+	if (!*p)
+		return 0;
+	for (p += 2; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p > w)
+			strv_add(v, w, p - w);
+	}
+	return 1;
+}
+
+static void collect(void)
+{
+	const void *mf = uk_plat.manifest, *rt = uk_plat.fdt;
+	static struct strv env_rt;
+
+	strv_add_prop(&args, mf, UK_MF_NODE, UK_MF_ENTRYPOINT);
+	if (!strv_add_prop(&args, rt, "/chosen", UK_DT_CMD) && !cmdline_args(&args))
+		strv_add_prop(&args, mf, UK_MF_NODE, UK_MF_CMD);
+	if (!args.n)
+		strv_add(&args, "app", 3);
+	strv_add_prop(&envs, mf, UK_MF_NODE, UK_MF_ENV);
+	env_rt.n = 0;
+	strv_add_prop(&env_rt, rt, "/chosen", UK_DT_ENV);
+	for (int i = 0; i < env_rt.n; i++)
+		env_set(env_rt.s[i], env_rt.len[i]);
+}
+
+/* Copies into writable memory: programs may modify their argv strings. */
+static char **copy_strv(const struct strv *v)
+{
+	size_t bytes = 0;
+	char **out, *p;
+
+	for (int i = 0; i < v->n; i++)
+		bytes += v->len[i] + 1;
+	out = uk_palloc((v->n + 1) * sizeof(char *) + bytes, 16);
+	if (!out)
+		uk_panic("out of memory for %d arguments", v->n);
+	p = (char *)(out + v->n + 1);
+	for (int i = 0; i < v->n; i++) {
+		out[i] = p;
+		uk_memcpy(p, v->s[i], v->len[i]);
+		p[v->len[i]] = 0;
+		p += v->len[i] + 1;
+	}
+	out[v->n] = 0;
+	return out;
+}
+
+void uk_app_start(int argc, char **argv, char **envp);
+void uk_tls_boot(void);
+
+void uk_boot(uint64_t start_info_pa)
+{
+	char **argv, **envp;
+
+	uk_cpu_init();
+	uk_tls_boot();
+	uk_plat_init(start_info_pa);
+	uk_time_init();
+	uk_mm_init();
+	uk_irq_enable();
+	collect();
+	argv = copy_strv(&args);
+	envp = copy_strv(&envs);
+	if (uk_plat.flags & UK_PF_TIMELINE)
+		uk_outl(UK_HC_MARK, UK_MARK_MAIN);
+	uk_app_start(args.n, argv, envp);
+}

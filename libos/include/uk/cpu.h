@@ -1,0 +1,88 @@
+/*
+ * CPU state of the library OS: the interrupt flag, idling, traps.
+ *
+ * The interrupt flag goes through uk_irq_disable()/uk_irq_enable() only:
+ * real cli/sti on standard KVM and QEMU, the shared VIF page on the
+ * paravirtual host (pvm.md: real cli/sti do not work there).
+ */
+#ifndef UK_CPU_H
+#define UK_CPU_H
+
+#include <stdint.h>
+#include <uk/abi.h>
+#include <uk/arch.h>
+
+extern struct uk_pvm_vif *uk_vif; /* non-NULL on the paravirtual host */
+
+static inline void uk_irq_disable(void)
+{
+	if (uk_vif) {
+		uk_vif->if_ = 0;
+		uk_barrier();
+	} else {
+		__asm__ volatile("cli" ::: "memory");
+	}
+}
+
+static inline void uk_irq_enable(void)
+{
+	if (uk_vif) {
+		uk_barrier();
+		uk_vif->if_ = 1;
+		uk_barrier();
+		if (uk_vif->pending) /* doorbell, handled in the host kernel */
+			uk_outb(UK_PVM_DOORBELL_PORT, 0);
+	} else {
+		__asm__ volatile("sti" ::: "memory");
+	}
+}
+
+static inline int uk_irq_enabled(void)
+{
+	uint64_t fl;
+	if (uk_vif)
+		return uk_vif->if_;
+	__asm__ volatile("pushfq; popq %0" : "=r"(fl));
+	return (fl >> 9) & 1;
+}
+
+/* Disable and return the previous state, for uk_irq_restore(). */
+static inline int uk_irq_save(void)
+{
+	int on = uk_irq_enabled();
+	uk_irq_disable();
+	return on;
+}
+
+static inline void uk_irq_restore(int on)
+{
+	if (on)
+		uk_irq_enable();
+}
+
+/* Wait for an interrupt. Called and returns with interrupts disabled; the
+ * interrupt has been handled when it returns. */
+void uk_cpu_idle(void);
+
+/* Tables, control registers, FPU state; called once at boot. */
+void uk_cpu_init(void);
+
+/* Interrupt vectors the library OS uses. */
+#define UK_VEC_TIMER 0x20
+#define UK_VEC_DEV0 0x30 /* devices: 0x30 + n */
+#define UK_VEC_SPURIOUS 0xff
+
+typedef void (*uk_irq_handler)(unsigned vector, void *arg);
+void uk_irq_register(unsigned vector, uk_irq_handler fn, void *arg);
+
+/* Size and feature mask of the xsave area (set by uk_cpu_init). */
+extern uint32_t uk_xsave_size;
+extern uint64_t uk_xsave_mask;
+
+/* Called from the trap stubs (entry.S). */
+void uk_trap(struct uk_regs *r);
+
+/* Read CR2, from the VIF page on the paravirtual host. */
+uint64_t uk_read_cr2(void);
+
+#endif

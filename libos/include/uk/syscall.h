@@ -1,0 +1,101 @@
+/*
+ * System calls: prototypes generated from libos/syscalls.def, the macros
+ * that define implementations, and the traced entry point.
+ *
+ * Every implementation takes six longs (unused ones ignored) and returns a
+ * result or -errno (Linux values). Define one with
+ *
+ *   UK_SYSCALL3(read, int, fd, void *, buf, size_t, len) { ... }
+ *
+ * which gives a typed body behind the uniform uk_sys_read().
+ */
+#ifndef UK_SYSCALL_H
+#define UK_SYSCALL_H
+
+#include <stdint.h>
+
+typedef long (*uk_syscall_fn)(long, long, long, long, long, long);
+
+#define SYSCALL(nr, name, ...) long uk_sys_##name(long, long, long, long, long, long);
+#define NOSYS(nr, name)
+#include "../../syscalls.def"
+#undef SYSCALL
+#undef NOSYS
+
+enum uk_nr {
+#define SYSCALL(nr, name, ...) UK_NR_##name = nr,
+#define NOSYS(nr, name) UK_NR_##name = nr,
+#include "../../syscalls.def"
+#undef SYSCALL
+#undef NOSYS
+	UK_NR_MAX
+};
+
+/* Argument kinds for --trace. */
+enum uk_arg_kind {
+	A_INT = 1, A_HEX, A_PTR, A_SIZE, A_FD, A_STR, A_IBUF, A_OBUF, A_TIMESPEC,
+};
+
+/* Dispatch by number (the `syscall` instruction, and link-mode calls while
+ * tracing). Unknown or unsupported numbers return -ENOSYS. */
+long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* Link-mode calls: direct when not tracing, through the tracer otherwise. */
+extern int uk_trace_on;
+#define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                       \
+	(uk_trace_on ? uk_syscall(UK_NR_##name, (long)(a0), (long)(a1), (long)(a2),  \
+				  (long)(a3), (long)(a4), (long)(a5))                \
+		     : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3), \
+				     (long)(a4), (long)(a5)))
+
+/* Buffered trace output (ukrun's fd 3); flushed before console output and
+ * at exit so lines interleave with the program's own output. */
+void uk_trace_flush(void);
+/* A trace line of free text, e.g. why a call is refused. */
+void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define UK_SC_U __attribute__((unused)) long
+#define UK_SYSCALL0(name)                                                   \
+	static long uk_do_##name(void);                                     \
+	long uk_sys_##name(UK_SC_U p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3,  \
+			   UK_SC_U p4, UK_SC_U p5) { return uk_do_##name(); } \
+	static long uk_do_##name(void)
+#define UK_SYSCALL1(name, t0, a0)                                           \
+	static long uk_do_##name(t0 a0);                                    \
+	long uk_sys_##name(long p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3,     \
+			   UK_SC_U p4, UK_SC_U p5)                           \
+	{ return uk_do_##name((t0)p0); }                                    \
+	static long uk_do_##name(t0 a0)
+#define UK_SYSCALL2(name, t0, a0, t1, a1)                                   \
+	static long uk_do_##name(t0 a0, t1 a1);                             \
+	long uk_sys_##name(long p0, long p1, UK_SC_U p2, UK_SC_U p3,        \
+			   UK_SC_U p4, UK_SC_U p5)                           \
+	{ return uk_do_##name((t0)p0, (t1)p1); }                            \
+	static long uk_do_##name(t0 a0, t1 a1)
+#define UK_SYSCALL3(name, t0, a0, t1, a1, t2, a2)                           \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2);                      \
+	long uk_sys_##name(long p0, long p1, long p2, UK_SC_U p3,           \
+			   UK_SC_U p4, UK_SC_U p5)                           \
+	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2); }                    \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2)
+#define UK_SYSCALL4(name, t0, a0, t1, a1, t2, a2, t3, a3)                   \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3);               \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, UK_SC_U p4,  \
+			   UK_SC_U p5)                                       \
+	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3); }            \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3)
+#define UK_SYSCALL5(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4)           \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4);        \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4,     \
+			   UK_SC_U p5)                                       \
+	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4); }    \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4)
+#define UK_SYSCALL6(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)   \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5); \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4,     \
+			   long p5)                                          \
+	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4,       \
+			      (t5)p5); }                                     \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
+
+#endif

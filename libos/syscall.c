@@ -1,0 +1,209 @@
+/*
+ * The system call dispatcher and --trace, both generated from
+ * syscalls.def. Trace lines go to a buffer flushed in one hypercall (no exit
+ * per call): when it fills, before the program's own console output, and at
+ * exit.
+ */
+#include <uk/abi.h>
+#include <uk/console.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/print.h>
+#include <uk/syscall.h>
+
+int uk_trace_on;
+
+static const uk_syscall_fn table[UK_NR_MAX] = {
+#define SYSCALL(nr, name, ...) [nr] = uk_sys_##name,
+#define NOSYS(nr, name)
+#include "syscalls.def"
+#undef SYSCALL
+#undef NOSYS
+};
+
+static const struct {
+	const char *name;
+	unsigned char nargs, kind[6];
+} sig[UK_NR_MAX] = {
+#define SYSCALL(nr, name, n, ...) [nr] = { #name, n, { __VA_ARGS__ } },
+#define NOSYS(nr, name) [nr] = { #name, 0, { 0 } },
+#include "syscalls.def"
+#undef SYSCALL
+#undef NOSYS
+};
+
+/* ---- trace buffer ---- */
+
+static char tbuf[16384];
+static size_t tlen;
+
+void uk_trace_flush(void)
+{
+	if (tlen) {
+		size_t n = tlen;
+		tlen = 0;
+		uk_console_write(UK_FD_TRACE, tbuf, n);
+	}
+}
+
+static void tput(const char *s, size_t n)
+{
+	if (tlen + n > sizeof(tbuf))
+		uk_trace_flush();
+	if (n > sizeof(tbuf))
+		n = sizeof(tbuf);
+	uk_memcpy(tbuf + tlen, s, n);
+	tlen += n;
+}
+
+static void tprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void tprintf(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = uk_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	tput(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void uk_trace_note(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (!uk_trace_on)
+		return;
+	va_start(ap, fmt);
+	n = uk_snprintf(line, sizeof(line), "[uk] ");
+	n += uk_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	tput(line, n);
+}
+
+/* A buffer as a C string literal, at most 32 bytes, like strace. */
+static void tstr(const char *p, long len)
+{
+	char out[160];
+	int n = 0;
+
+	if (!p) {
+		tprintf("NULL");
+		return;
+	}
+	out[n++] = '"';
+	for (long i = 0; i < len && i < 32; i++) {
+		unsigned char c = p[i];
+		if (c == '\n')
+			out[n++] = '\\', out[n++] = 'n';
+		else if (c == '"' || c == '\\')
+			out[n++] = '\\', out[n++] = c;
+		else if (c >= 32 && c < 127)
+			out[n++] = c;
+		else
+			n += uk_snprintf(out + n, 5, "\\x%02x", c);
+	}
+	out[n++] = '"';
+	if (len > 32)
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	tput(out, n);
+}
+
+static void targ(int kind, long v, const long *a, long ret)
+{
+	switch (kind) {
+	case A_INT:
+	case A_FD:
+		tprintf("%ld", v);
+		break;
+	case A_SIZE:
+		tprintf("%lu", v);
+		break;
+	case A_STR:
+		tstr((const char *)v, v ? uk_strnlen((const char *)v, 4096) : 0);
+		break;
+	case A_IBUF:
+		tstr((const char *)v, a[2]);
+		break;
+	case A_OBUF:
+		if (ret >= 0)
+			tstr((const char *)v, ret);
+		else
+			tprintf("%#lx", v);
+		break;
+	case A_TIMESPEC: {
+		const struct __kernel_timespec *ts = (const void *)v;
+		if (ts)
+			tprintf("{%lld, %lld}", (long long)ts->tv_sec, (long long)ts->tv_nsec);
+		else
+			tprintf("NULL");
+		break;
+	}
+	default:
+		tprintf(v ? "%#lx" : "%ld", v);
+	}
+}
+
+static const char *const errnames[] = {
+	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
+	[EIO] = "EIO", [ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES", [EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
+	[EXDEV] = "EXDEV", [ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
+	[EFBIG] = "EFBIG", [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS",
+	[EMLINK] = "EMLINK", [EPIPE] = "EPIPE", [EDOM] = "EDOM", [ERANGE] = "ERANGE",
+	[EDEADLK] = "EDEADLK", [ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS",
+	[ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ETIMEDOUT] = "ETIMEDOUT",
+	[EOPNOTSUPP] = "EOPNOTSUPP", [ECONNREFUSED] = "ECONNREFUSED",
+	[ECONNRESET] = "ECONNRESET", [EADDRINUSE] = "EADDRINUSE", [ENOTCONN] = "ENOTCONN",
+	[EINPROGRESS] = "EINPROGRESS", [EALREADY] = "EALREADY", [ENOTSOCK] = "ENOTSOCK",
+	[EOVERFLOW] = "EOVERFLOW",
+};
+
+static void trace_call(long nr, const long *a, long ret, int done)
+{
+	int n = nr >= 0 && nr < UK_NR_MAX ? sig[nr].nargs : 6;
+
+	if (nr >= 0 && nr < UK_NR_MAX && sig[nr].name)
+		tprintf("[uk] %s(", sig[nr].name);
+	else
+		tprintf("[uk] syscall_%ld(", nr);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			tput(", ", 2);
+		targ(nr >= 0 && nr < UK_NR_MAX ? sig[nr].kind[i] : 0, a[i], a, ret);
+	}
+	if (!done)
+		tprintf(") ...\n");
+	else if (ret < 0 && ret > -4096) {
+		long e = -ret;
+		const char *name = e < (long)(sizeof(errnames) / sizeof(*errnames)) ? errnames[e] : 0;
+		tprintf(") = -1 %s%s\n", name ? name : "E?",
+			e == ENOSYS && (nr < 0 || nr >= UK_NR_MAX || !table[nr])
+				? " (not implemented by uk)" : "");
+	} else if (ret > 4096 || ret < -4096) {
+		tprintf(") = %#lx\n", ret);
+	} else {
+		tprintf(") = %ld\n", ret);
+	}
+}
+
+long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long a[6] = { a0, a1, a2, a3, a4, a5 }, ret;
+	uk_syscall_fn fn = nr >= 0 && nr < UK_NR_MAX ? table[nr] : 0;
+
+	if (uk_trace_on && (nr == UK_NR_exit || nr == UK_NR_exit_group))
+		trace_call(nr, a, 0, 0);
+	ret = fn ? fn(a0, a1, a2, a3, a4, a5) : -ENOSYS;
+	if (uk_trace_on)
+		trace_call(nr, a, ret, 1);
+	return ret;
+}

@@ -1,0 +1,3 @@
+# Test programs: host unit tests and guest test images.
+.PHONY: tests
+tests:

@@ -1,0 +1,163 @@
+/*
+ * uk guest <-> VMM ABI.
+ *
+ * The one header both sides of the VM boundary include (libos/ and vmm/).
+ * C99, self-contained, no host or guest headers beyond <stdint.h>.
+ * Every field says who writes it: [guest] or [host].
+ *
+ * Boot protocol: Xen PVH. The image is an ELF64 with an
+ * XEN_ELFNOTE_PHYS32_ENTRY note; the loader enters it in 32-bit protected
+ * mode with %ebx = GPA of struct hvm_start_info (below). ukrun passes a
+ * flattened device tree (the "runtime tree") as PVH module 0; QEMU passes
+ * none, which is how the guest tells the two apart.
+ *
+ * Calls from the guest to ukrun are port writes ("hypercalls"): one exit to
+ * ukrun each, so they are kept rare (console output is one exit per write
+ * call, never per byte). Devices are virtio-mmio, listed in the runtime tree.
+ */
+#ifndef UK_ABI_H
+#define UK_ABI_H
+
+#include <stdint.h>
+
+/* Bumped on any incompatible change; the runtime tree carries the host's. */
+#define UK_ABI_VERSION 1
+
+/* ---- PVH boot information (Xen's public ABI, arch-x86/hvm/start_info.h) ---- */
+
+#define UK_PVH_NOTE_TYPE 18 /* XEN_ELFNOTE_PHYS32_ENTRY, note name "Xen" */
+#define UK_PVH_MAGIC 0x336ec578u
+
+struct hvm_start_info {
+	uint32_t magic;          /* [host] UK_PVH_MAGIC */
+	uint32_t version;        /* [host] 1: memmap fields valid */
+	uint32_t flags;          /* [host] unused */
+	uint32_t nr_modules;     /* [host] entries at modlist_paddr */
+	uint64_t modlist_paddr;  /* [host] struct hvm_modlist_entry[] */
+	uint64_t cmdline_paddr;  /* [host] NUL-terminated command line or 0 */
+	uint64_t rsdp_paddr;     /* [host] ACPI RSDP or 0 */
+	uint64_t memmap_paddr;   /* [host] struct hvm_memmap_table_entry[] */
+	uint32_t memmap_entries; /* [host] */
+	uint32_t reserved;
+};
+
+struct hvm_modlist_entry {
+	uint64_t paddr;         /* [host] GPA of the module */
+	uint64_t size;          /* [host] bytes */
+	uint64_t cmdline_paddr; /* [host] 0 */
+	uint64_t reserved;
+};
+
+#define UK_E820_RAM 1
+#define UK_E820_RESERVED 2
+
+struct hvm_memmap_table_entry {
+	uint64_t addr; /* [host] */
+	uint64_t size; /* [host] */
+	uint32_t type; /* [host] UK_E820_* */
+	uint32_t reserved;
+};
+
+/* ---- Guest physical layout chosen by ukrun ----
+ * Everything below UK_GPA_IMAGE_MIN is ukrun's boot data and is marked
+ * reserved in the memory map; the image is loaded at its p_paddr, which must
+ * lie at or above UK_GPA_IMAGE_MIN and inside RAM. */
+#define UK_GPA_START_INFO 0x1000ull /* hvm_start_info, modlist, memmap */
+#define UK_GPA_VIF 0x2000ull        /* one 4 KiB VIF page per vCPU */
+#define UK_GPA_CMDLINE 0xa000ull    /* up to UK_CMDLINE_MAX bytes */
+#define UK_CMDLINE_MAX 0x1000u
+#define UK_GPA_DTB 0x10000ull       /* runtime tree, up to UK_DTB_MAX */
+#define UK_DTB_MAX 0x70000u
+#define UK_GPA_IMAGE_MIN 0x100000ull
+#define UK_GPA_MMIO_BASE 0xd0000000ull /* virtio-mmio windows, 4 KiB each */
+#define UK_RAM_MAX 0xc0000000ull       /* RAM ends below the 3 GiB hole */
+
+/* ---- Hypercalls: `outl %eax, $port` ---- */
+
+#define UK_HC_BASE 0x4c0
+enum uk_hc {
+	/* eax = GPA (< 4 GiB) of struct uk_hc_write. */
+	UK_HC_WRITE = UK_HC_BASE + 0,
+	/* eax = GPA of struct uk_hc_read. Blocks the vCPU until input. */
+	UK_HC_READ = UK_HC_BASE + 1,
+	/* eax = exit status (0..255): the application ended. */
+	UK_HC_EXIT = UK_HC_BASE + 2,
+	/* eax = exit status: the guest crashed; its report is on stderr. */
+	UK_HC_ABORT = UK_HC_BASE + 3,
+	/* eax = UK_MARK_*: a boot milestone, sent only when UK_PF_TIMELINE. */
+	UK_HC_MARK = UK_HC_BASE + 4,
+};
+
+enum uk_mark {
+	UK_MARK_MAIN = 1, /* about to call main() */
+};
+
+struct uk_hc_write {
+	uint64_t data; /* [guest] GPA of the bytes */
+	uint32_t len;  /* [guest] at most UK_HC_IO_MAX */
+	uint32_t fd;   /* [guest] 1 stdout, 2 stderr, 3 trace */
+};
+
+struct uk_hc_read {
+	uint64_t data; /* [guest] GPA of the buffer */
+	uint32_t len;  /* [guest] at most UK_HC_IO_MAX */
+	int32_t ret;   /* [host] bytes read, 0 at end of input, or -errno */
+};
+
+#define UK_HC_IO_MAX (1u << 20)
+#define UK_FD_STDOUT 1
+#define UK_FD_STDERR 2
+#define UK_FD_TRACE 3
+
+/* QEMU's isa-debug-exit device (the exit path when there is no ukrun):
+ * QEMU exits with (value << 1) | 1. */
+#define UK_QEMU_DEBUG_EXIT_PORT 0x501
+
+/* ---- Paravirtual KVM ("PVM", see shared/platform/pvm.md) ---- */
+
+/* Per-vCPU virtual interrupt flag page; ukrun registers it before the first
+ * KVM_RUN and tells the guest its GPA (UK_DT_VIF). */
+struct uk_pvm_vif {
+	volatile uint8_t if_;     /* [guest] 1 = interrupts enabled */
+	volatile uint8_t pending; /* [host] an interrupt waits: ring the doorbell */
+	uint8_t pad[6];
+	volatile uint64_t cr2;    /* [host] faulting address of the last #PF */
+};
+#define UK_PVM_MSR_VIF 0x4b564d10u
+#define UK_PVM_MSR_SIG 0x4b564d11u   /* reads UK_PVM_SIG */
+#define UK_PVM_MSR_FEAT 0x4b564d12u
+#define UK_PVM_MSR_TSC_KHZ 0x4b564d13u
+#define UK_PVM_SIG 0x4d5650u
+#define UK_PVM_VIF_VMM 0x400u        /* bit the VMM must set when registering */
+#define UK_PVM_DOORBELL_PORT 0x80
+
+/* ---- Runtime tree (ukrun -> guest), properties of /chosen ---- */
+
+#define UK_DT_ABI "uk,abi"         /* u32 UK_ABI_VERSION of the host */
+#define UK_DT_FLAGS "uk,flags"     /* u32 UK_PF_* */
+#define UK_DT_TSC_KHZ "uk,tsc-khz" /* u32 guest TSC frequency */
+#define UK_DT_VIF "uk,vif"         /* u64 GPA of vCPU 0's VIF page (PVM) */
+#define UK_DT_CMD "uk,cmd"         /* string list: replaces the manifest's cmd */
+#define UK_DT_ENV "uk,env"         /* string list of K=V, over the manifest's */
+#define UK_DT_SEED "uk,rng-seed"   /* bytes from the host's getrandom() */
+#define UK_DT_EPOCH "uk,epoch-ns"  /* u64 host CLOCK_REALTIME ... */
+#define UK_DT_EPOCH_TSC "uk,epoch-tsc" /* u64 ... and the guest TSC then */
+#define UK_DT_TTY "uk,tty"         /* u32 bit n: host fd n is a terminal */
+
+#define UK_PF_PVM (1u << 0)   /* paravirtual KVM: use the VIF page */
+#define UK_PF_TRACE (1u << 1) /* --trace: report system calls on fd 3 */
+#define UK_PF_TIMELINE (1u << 2) /* --verbose: send UK_HC_MARK milestones */
+
+/* ---- Manifest: section .uk_manifest, a device tree written by ukbuild ----
+ * Node /uk; string lists are NUL-separated (FDT stringlist). */
+#define UK_MF_NODE "/uk"
+#define UK_MF_ENTRYPOINT "entrypoint" /* string list: argv[0..] */
+#define UK_MF_CMD "cmd"               /* string list: default arguments */
+#define UK_MF_ENV "env"               /* string list of K=V */
+#define UK_MF_WORKDIR "workdir"       /* string */
+#define UK_MF_USER "user"             /* string, "uid[:gid]" */
+#define UK_MF_PORTS "ports"           /* string list, "80/tcp" */
+#define UK_MF_MEM "mem"               /* u64 default guest RAM in bytes */
+#define UK_MF_MODE "mode"             /* string: "link" or "binary" */
+
+#endif /* UK_ABI_H */

@@ -1,0 +1,116 @@
+/*
+ * Port I/O from the guest: the hypercalls of uk/abi.h, and a COM1 fallback
+ * so a guest that fails before it knows it runs under ukrun is still heard.
+ * Everything the guest passes is checked: lengths, GPAs, fds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define COM1 0x3f8
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1; /* a closed pipe: the output is lost, the VM goes on */
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int hc_write(struct vmm *vm, uint32_t gpa)
+{
+	struct uk_hc_write *w = VMM_GPA(vm, gpa, sizeof(*w));
+	uint64_t data;
+	uint32_t len, fd;
+	const uint8_t *p;
+
+	if (!w)
+		return -1;
+	data = w->data, len = w->len, fd = w->fd; /* read once: the guest may change it */
+	if (len > UK_HC_IO_MAX || (fd != UK_FD_STDOUT && fd != UK_FD_STDERR && fd != UK_FD_TRACE)) {
+		vmm_err("guest broke the ABI: console write of %u bytes to fd %u", len, fd);
+		return -1;
+	}
+	if (!(p = VMM_GPA(vm, data, len)))
+		return -1;
+	write_all(fd == UK_FD_STDOUT ? STDOUT_FILENO : STDERR_FILENO, p, len);
+	return 0;
+}
+
+static int hc_read(struct vmm *vm, uint32_t gpa)
+{
+	struct uk_hc_read *rd = VMM_GPA(vm, gpa, sizeof(*rd));
+	uint64_t data;
+	uint32_t len;
+	uint8_t *p;
+	ssize_t n;
+
+	if (!rd)
+		return -1;
+	data = rd->data, len = rd->len;
+	if (len > UK_HC_IO_MAX) {
+		vmm_err("guest broke the ABI: console read of %u bytes", len);
+		return -1;
+	}
+	if (!(p = VMM_GPA(vm, data, len)))
+		return -1;
+	do
+		n = read(STDIN_FILENO, p, len);
+	while (n < 0 && errno == EINTR);
+	rd->ret = n < 0 ? -errno : (int32_t)n;
+	return 0;
+}
+
+/* Early output before the guest found the runtime tree: a line buffer. */
+static void com1_putc(uint8_t c)
+{
+	static char line[256];
+	static size_t n;
+
+	line[n++] = c;
+	if (c == '\n' || n == sizeof(line)) {
+		write_all(STDERR_FILENO, (uint8_t *)line, n);
+		n = 0;
+	}
+}
+
+int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, data, size < 4 ? size : 4);
+	if (!out) {
+		/* COM1 line status: transmitter empty; nothing else to read. */
+		memset(data, port == COM1 + 5 ? 0x60 : 0xff, size);
+		return 0;
+	}
+	switch (port) {
+	case UK_HC_WRITE:
+		return hc_write(vm, v);
+	case UK_HC_READ:
+		return hc_read(vm, v);
+	case UK_HC_EXIT:
+		vm->status = v & 0xff;
+		return 1;
+	case UK_HC_ABORT:
+		vm->status = v & 0xff;
+		return 1;
+	case UK_HC_MARK:
+		if (v == UK_MARK_MAIN)
+			vm->t.main = vmm_now();
+		return 0;
+	case COM1:
+		com1_putc((uint8_t)v);
+		return 0;
+	}
+	return 0; /* writes to absent devices are ignored, as on real hardware */
+}

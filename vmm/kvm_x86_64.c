@@ -1,0 +1,313 @@
+/*
+ * KVM on x86-64: the VM with its in-kernel irqchip, one vCPU entered at the
+ * PVH 32-bit entry, and the run loop. Two KVM flavours: standard (VMX/SVM)
+ * and the paravirtual nested one of our build machines (shared/platform/
+ * pvm.md), told apart by an MSR probe; on the latter the guest's interrupt
+ * flag lives in a VIF page registered here before the first KVM_RUN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define MSR_IA32_TSC 0x10
+
+static int get_msr(struct vmm *vm, uint32_t index, uint64_t *val)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index };
+
+	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
+		return -1;
+	*val = m.e.data;
+	return 0;
+}
+
+static int set_msr(struct vmm *vm, uint32_t index, uint64_t val)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e = { .index = index, .data = val } };
+
+	return ioctl(vm->vcpu, KVM_SET_MSRS, &m) == 1 ? 0 : -1;
+}
+
+static int open_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		vmm_err("/dev/kvm: no such device (KVM is not available on this machine)");
+	else if (errno == EACCES || errno == EPERM)
+		vmm_err("/dev/kvm: permission denied (add yourself to group kvm)");
+	else
+		vmm_err("/dev/kvm: %s", strerror(errno));
+	return -1;
+}
+
+static void detect_flavour(struct vmm *vm)
+{
+	uint64_t sig = 0, khz = 0;
+
+	vm->pvm = get_msr(vm, UK_PVM_MSR_SIG, &sig) == 0 && sig == UK_PVM_SIG;
+	if (vm->pvm && get_msr(vm, UK_PVM_MSR_TSC_KHZ, &khz) == 0 && khz)
+		vm->tsc_khz = (uint32_t)khz;
+	if (!vm->tsc_khz) {
+		int r = ioctl(vm->vcpu, KVM_GET_TSC_KHZ, 0);
+		vm->tsc_khz = r > 0 ? (uint32_t)r : 0;
+	}
+	vmm_verbose(vm, "KVM flavour: %s, TSC %u kHz",
+		    vm->pvm ? "paravirtual (PVM, VIF page)" : "standard (VMX/SVM)", vm->tsc_khz);
+}
+
+static int setup_cpuid(struct vmm *vm)
+{
+	struct kvm_cpuid2 *c;
+	int n = 128, r;
+
+	for (;;) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return -1;
+		c->nent = n;
+		r = ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c);
+		if (r == 0 || errno != E2BIG)
+			break;
+		free(c);
+		n *= 2;
+	}
+	if (r == 0) {
+		for (unsigned i = 0; i < c->nent; i++) {
+			struct kvm_cpuid_entry2 *e = &c->entries[i];
+			if (e->function == 1)
+				e->ebx &= 0x00ffffff; /* APIC ID 0 */
+			if (e->function == 0xb || e->function == 0x1f)
+				e->edx = 0;
+		}
+		r = ioctl(vm->vcpu, KVM_SET_CPUID2, c);
+	}
+	free(c);
+	if (r)
+		vmm_err("KVM_SET_CPUID2: %s", strerror(errno));
+	return r;
+}
+
+int vmm_kvm_init(struct vmm *vm, uint64_t mem)
+{
+	struct kvm_userspace_memory_region region;
+	int r;
+
+	if ((vm->kvm = open_kvm()) < 0)
+		return -1;
+	vm->t.kvm_open = vmm_now();
+	if (ioctl(vm->kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		vmm_err("/dev/kvm: unexpected KVM API version");
+		return -1;
+	}
+	if ((vm->vm = ioctl(vm->kvm, KVM_CREATE_VM, 0)) < 0) {
+		vmm_err("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	/* Needed by VMX for real-mode emulation; harmless elsewhere. */
+	ioctl(vm->vm, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	if (ioctl(vm->vm, KVM_CREATE_IRQCHIP, 0)) {
+		vmm_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	vm->t.vm_created = vmm_now();
+	if ((r = vmm_mem_init(vm, mem))) {
+		vmm_err("guest RAM of %llu MiB: %s", (unsigned long long)(mem >> 20), strerror(-r));
+		return -1;
+	}
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = mem,
+		.userspace_addr = (uint64_t)vm->ram,
+	};
+	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region)) {
+		vmm_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+	if ((vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0)) < 0) {
+		vmm_err("KVM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED) {
+		vmm_err("mmap of the vCPU state: %s", strerror(errno));
+		return -1;
+	}
+	if (setup_cpuid(vm))
+		return -1;
+	detect_flavour(vm);
+	return 0;
+}
+
+uint64_t vmm_guest_tsc(struct vmm *vm)
+{
+	uint64_t tsc = 0;
+
+	get_msr(vm, MSR_IA32_TSC, &tsc);
+	return tsc;
+}
+
+/* The PVH entry state: 32-bit protected mode, flat segments, paging off,
+ * %ebx = start info. */
+int vmm_vcpu_init(struct vmm *vm, uint64_t entry)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r = { .rip = entry, .rbx = UK_GPA_START_INFO, .rflags = 2 };
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x8, .type = 0xb,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_segment data = code;
+
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s))
+		goto fail;
+	data.type = 0x3;
+	data.selector = 0x10;
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.tr = (struct kvm_segment){ .limit = 0x67, .type = 0xb, .present = 1, .selector = 0x18 };
+	s.cr0 = 0x11; /* PE | ET */
+	s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) || ioctl(vm->vcpu, KVM_SET_REGS, &r))
+		goto fail;
+	if (vm->pvm && set_msr(vm, UK_PVM_MSR_VIF, UK_GPA_VIF | UK_PVM_VIF_VMM)) {
+		vmm_err("registering the VIF page (MSR %#x) failed", UK_PVM_MSR_VIF);
+		return -1;
+	}
+	vm->t.vcpu_ready = vmm_now();
+	return 0;
+fail:
+	vmm_err("setting up the vCPU: %s", strerror(errno));
+	return -1;
+}
+
+static void report_regs(struct vmm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) || ioctl(vm->vcpu, KVM_GET_SREGS, &s))
+		return;
+	vmm_err("  rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
+		r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
+}
+
+static volatile sig_atomic_t stop_signal;
+static struct kvm_run *signal_run;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	if (signal_run)
+		signal_run->immediate_exit = 1;
+}
+
+static void catch_signals(struct vmm *vm)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+
+	signal_run = vm->run;
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int stopped(struct vmm *vm)
+{
+	int sig = stop_signal;
+
+	if (sig == SIGALRM) {
+		vmm_err("stopped the VM after --timeout %g s", vm->opts->timeout);
+		return VMM_EXIT_TIMEOUT;
+	}
+	vmm_verbose(vm, "stopped by signal %d", sig);
+	return 128 + sig;
+}
+
+static int handle_exit(struct vmm *vm)
+{
+	struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset;
+		vm->io_exits++;
+		for (uint32_t i = 0; i < run->io.count; i++) {
+			int r = vmm_io(vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+				       data + i * run->io.size, run->io.size);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	case KVM_EXIT_MMIO:
+		vm->mmio_exits++;
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		vmm_err("the guest triple-faulted (its CPU reset)");
+		report_regs(vm);
+		vm->status = 128 + SIGSEGV;
+		return 1;
+	case KVM_EXIT_FAIL_ENTRY:
+		vmm_err("KVM could not enter the guest (hardware reason %#llx)",
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		report_regs(vm);
+		return -1;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vmm_err("KVM internal error (suberror %u)", run->internal.suberror);
+		report_regs(vm);
+		return -1;
+	case KVM_EXIT_HLT:
+		vmm_err("the guest halted with interrupts off");
+		return -1;
+	default:
+		vmm_err("unexpected KVM exit reason %u", run->exit_reason);
+		report_regs(vm);
+		return -1;
+	}
+}
+
+int vmm_run(struct vmm *vm)
+{
+	catch_signals(vm);
+	vm->status = -1;
+	vm->t.first_run = vmm_now();
+	for (;;) {
+		int r;
+		if (stop_signal)
+			return stopped(vm);
+		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				vm->run->immediate_exit = 0;
+				continue;
+			}
+			vmm_err("KVM_RUN: %s", strerror(errno));
+			return VMM_EXIT_ERROR;
+		}
+		vm->exits++;
+		r = handle_exit(vm);
+		if (r > 0)
+			return vm->status;
+		if (r < 0)
+			return VMM_EXIT_ERROR;
+	}
+}

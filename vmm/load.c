@@ -1,0 +1,198 @@
+/*
+ * Loading: the image's segments into guest RAM, then the PVH boot data
+ * (start info, memory map, command line) and the runtime device tree that
+ * tells the guest what ukrun knows (TSC frequency, KVM flavour, overrides).
+ * Every check happens before the first byte is copied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../builder/image.h"
+#include "../builder/manifest.h"
+#include "vmm.h"
+
+static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
+			  const char *path)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct ukb_seg *s = &img->seg[i];
+		if (s->paddr < UK_GPA_IMAGE_MIN || s->paddr > vm->ram_size ||
+		    s->memsz > vm->ram_size - s->paddr) {
+			vmm_err("%s: segment at %#llx..%#llx does not fit in guest RAM "
+				"%#llx..%#llx (try a larger --mem)", path,
+				(unsigned long long)s->paddr,
+				(unsigned long long)(s->paddr + s->memsz),
+				(unsigned long long)UK_GPA_IMAGE_MIN,
+				(unsigned long long)vm->ram_size);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct ukb_seg *s = &img->seg[i];
+		uint8_t *dst = VMM_GPA(vm, s->paddr, s->memsz);
+		memcpy(dst, file + s->offset, s->filesz); /* the rest is fresh zero RAM */
+	}
+	return 0;
+}
+
+static int fdt_strlist(void *fdt, const char *name, const char *const *v, int n)
+{
+	size_t len = 0;
+	char *buf, *p;
+	int r;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if (!(p = buf = malloc(len + 1)))
+		return -FDT_ERR_NOSPACE;
+	for (int i = 0; i < n; i++)
+		p = stpcpy(p, v[i]) + 1;
+	r = fdt_property(fdt, name, buf, (int)len);
+	free(buf);
+	return r;
+}
+
+static int runtime_tree(struct vmm *vm, void *buf, size_t size)
+{
+	const struct vmm_opts *o = vm->opts;
+	uint32_t flags = 0, tty = 0;
+	uint8_t seed[64];
+	struct timespec now;
+	int r;
+
+	if (vm->pvm)
+		flags |= UK_PF_PVM;
+	if (o->trace)
+		flags |= UK_PF_TRACE;
+	if (o->verbose)
+		flags |= UK_PF_TIMELINE;
+	for (int fd = 0; fd < 3; fd++)
+		tty |= isatty(fd) << fd;
+	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))
+		memset(seed, 0, sizeof(seed));
+	clock_gettime(CLOCK_REALTIME, &now);
+
+	r = fdt_create(buf, (int)size);
+	r = r ?: fdt_finish_reservemap(buf);
+	r = r ?: fdt_begin_node(buf, "");
+	r = r ?: fdt_begin_node(buf, "chosen");
+	r = r ?: fdt_property_u32(buf, UK_DT_ABI, UK_ABI_VERSION);
+	r = r ?: fdt_property_u32(buf, UK_DT_FLAGS, flags);
+	r = r ?: fdt_property_u32(buf, UK_DT_TTY, tty);
+	r = r ?: fdt_property_u32(buf, UK_DT_TSC_KHZ, vm->tsc_khz);
+	if (vm->pvm)
+		r = r ?: fdt_property_u64(buf, UK_DT_VIF, UK_GPA_VIF);
+	r = r ?: fdt_property_u64(buf, UK_DT_EPOCH,
+				  (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	r = r ?: fdt_property_u64(buf, UK_DT_EPOCH_TSC, vm->epoch_tsc);
+	r = r ?: fdt_property(buf, UK_DT_SEED, seed, sizeof(seed));
+	if (o->cmd)
+		r = r ?: fdt_strlist(buf, UK_DT_CMD, o->cmd, o->ncmd);
+	if (o->nenv)
+		r = r ?: fdt_strlist(buf, UK_DT_ENV, o->env, o->nenv);
+	r = r ?: fdt_end_node(buf);
+	r = r ?: fdt_end_node(buf);
+	r = r ?: fdt_finish(buf);
+	if (r) {
+		vmm_err("runtime device tree: %s (too many arguments or variables?)",
+			fdt_strerror(r));
+		return -1;
+	}
+	return (int)fdt_totalsize(buf);
+}
+
+static int boot_info(struct vmm *vm)
+{
+	struct hvm_start_info *si = VMM_GPA(vm, UK_GPA_START_INFO, sizeof(*si));
+	struct hvm_modlist_entry *mod = (void *)(si + 1);
+	struct hvm_memmap_table_entry *mm = (void *)(mod + 1);
+	void *dtb = VMM_GPA(vm, UK_GPA_DTB, UK_DTB_MAX);
+	int dtb_size = runtime_tree(vm, dtb, UK_DTB_MAX);
+
+	if (dtb_size < 0)
+		return -1;
+	mm[0] = (struct hvm_memmap_table_entry){ 0, UK_GPA_IMAGE_MIN, UK_E820_RESERVED, 0 };
+	mm[1] = (struct hvm_memmap_table_entry){ UK_GPA_IMAGE_MIN,
+						 vm->ram_size - UK_GPA_IMAGE_MIN, UK_E820_RAM, 0 };
+	*mod = (struct hvm_modlist_entry){ UK_GPA_DTB, (uint64_t)dtb_size, 0, 0 };
+	*si = (struct hvm_start_info){
+		.magic = UK_PVH_MAGIC,
+		.version = 1,
+		.nr_modules = 1,
+		.modlist_paddr = UK_GPA_START_INFO + ((uint8_t *)mod - (uint8_t *)si),
+		.memmap_paddr = UK_GPA_START_INFO + ((uint8_t *)mm - (uint8_t *)si),
+		.memmap_entries = 2,
+	};
+	return 0;
+}
+
+/* The image's own default memory size, if it states one. */
+static uint64_t manifest_mem(const struct ukb_image *img)
+{
+	struct ukb_manifest m;
+	uint64_t mem = 0;
+
+	if (img->manifest && !ukb_manifest_read(img->manifest, img->manifest_size, &m)) {
+		mem = m.mem;
+		ukb_manifest_free(&m);
+	}
+	return mem;
+}
+
+static void *map_file(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *p;
+
+	if (fd < 0) {
+		vmm_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		vmm_err("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	*size = st.st_size;
+	p = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (p == MAP_FAILED) {
+		vmm_err("%s: %s", path, st.st_size ? strerror(errno) : "empty file, not an image");
+		return NULL;
+	}
+	return p;
+}
+
+void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img)
+{
+	char err[256];
+	void *file = map_file(path, size);
+
+	if (!file)
+		return NULL;
+	if (ukb_image_parse(file, *size, img, err, sizeof(err))) {
+		vmm_err("%s: %s", path, err);
+		munmap(file, *size);
+		return NULL;
+	}
+	return file;
+}
+
+uint64_t vmm_image_mem(const struct ukb_image *img) { return manifest_mem(img); }
+
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img,
+		  const char *path)
+{
+	if (place_segments(vm, file, img, path) || boot_info(vm))
+		return 0;
+	return img->entry32;
+}

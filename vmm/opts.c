@@ -1,0 +1,147 @@
+/* ukrun's command line, docker-like: options, IMAGE, then the arguments that
+ * replace the image's default command (optionally after "--"). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+static const char usage[] =
+	"usage: ukrun [OPTIONS] IMAGE [--] [ARG...]\n"
+	"Run a uk image in its own microVM. ARGs replace the image's default command.\n"
+	"\n"
+	"  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G)\n"
+	"  -e, --env K=V        set an environment variable (K alone: take the host's)\n"
+	"      --trace          print every system call the application makes (stderr)\n"
+	"      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
+	"      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
+	"  -h, --help           this text\n"
+	"      --version        ukrun's version and guest ABI version\n"
+	"\n"
+	"Exit status: the application's; 128+N after a crash like signal N;\n"
+	"124 on --timeout; 125 when ukrun itself fails.\n";
+
+int vmm_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'b' || *end == 'B') && shift)
+		end++;
+	if (*end || (shift && v > (~0ull >> shift)))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+static int add_env(struct vmm_opts *o, const char *kv)
+{
+	if (o->nenv == VMM_MAX_ARGS) {
+		vmm_err("-e: more than %d variables", VMM_MAX_ARGS);
+		return -1;
+	}
+	if (!*kv || *kv == '=') {
+		vmm_err("-e '%s': expected NAME=VALUE", kv);
+		return -1;
+	}
+	if (!strchr(kv, '=')) { /* docker: -e NAME passes the host's value */
+		const char *v = getenv(kv);
+		char *s;
+		if (!v)
+			return 0;
+		if (asprintf(&s, "%s=%s", kv, v) < 0)
+			return -1;
+		kv = s;
+	}
+	o->env[o->nenv++] = kv;
+	return 0;
+}
+
+enum { OPT_TRACE = 256, OPT_TIMEOUT, OPT_VERBOSE, OPT_VERSION };
+
+int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
+{
+	static const struct option lo[] = {
+		{ "mem", required_argument, 0, 'm' },
+		{ "env", required_argument, 0, 'e' },
+		{ "trace", no_argument, 0, OPT_TRACE },
+		{ "timeout", required_argument, 0, OPT_TIMEOUT },
+		{ "verbose", no_argument, 0, OPT_VERBOSE },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, OPT_VERSION },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+m:e:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (vmm_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
+				vmm_err("--mem '%s': expected a size of at least 2M, like 64M or 1G",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'e':
+			if (add_env(o, optarg))
+				return -1;
+			break;
+		case OPT_TRACE:
+			o->trace = 1;
+			break;
+		case OPT_TIMEOUT:
+			o->timeout = strtod(optarg, &end);
+			if (*end || end == optarg || o->timeout <= 0) {
+				vmm_err("--timeout '%s': expected a positive number of seconds", optarg);
+				return -1;
+			}
+			break;
+		case OPT_VERBOSE:
+			o->verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION);
+			return 1;
+		default:
+			if (optopt && strchr("me", optopt))
+				vmm_err("option -%c needs a value", optopt);
+			else
+				vmm_err("unknown option '%s' (see ukrun --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		vmm_err("no image given (usage: ukrun [OPTIONS] IMAGE [--] [ARG...])");
+		return -1;
+	}
+	o->image = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++, o->cmd = (const char *const *)argv + optind; /* may be empty */
+	else if (optind < argc)
+		o->cmd = (const char *const *)argv + optind;
+	o->ncmd = o->cmd ? argc - optind : 0;
+	return 0;
+}

@@ -1,0 +1,116 @@
+/* ukrun: boot a uk image in a microVM on KVM and return its exit status. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "../builder/image.h"
+#include "vmm.h"
+
+#define DEFAULT_MEM (64ull << 20)
+
+static int verbose;
+
+double vmm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void vmm_err(const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ukrun: %s\n", line);
+}
+
+void vmm_verbose(const struct vmm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+
+	(void)vm;
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ukrun: %s\n", line);
+}
+
+static void timeline(const struct vmm *vm)
+{
+	const struct vmm_timeline *t = &vm->t;
+	struct rusage ru;
+
+#define MS(x) ((x) > 0 ? ((x) - t->start) * 1e3 : -1.0)
+	vmm_verbose(vm, "timeline (ms since start): /dev/kvm %.2f, VM %.2f, image loaded %.2f, "
+		    "vCPU ready %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
+		    MS(t->kvm_open), MS(t->vm_created), MS(t->loaded), MS(t->vcpu_ready),
+		    MS(t->first_run), MS(t->main), MS(t->end));
+#undef MS
+	getrusage(RUSAGE_SELF, &ru);
+	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
+		    (unsigned long long)vm->exits, (unsigned long long)vm->io_exits,
+		    (unsigned long long)vm->mmio_exits, ru.ru_maxrss);
+}
+
+static void arm_timeout(double secs)
+{
+	struct itimerval it = { .it_value = { (time_t)secs,
+					      (suseconds_t)((secs - (time_t)secs) * 1e6) } };
+
+	if (secs > 0)
+		setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static struct vmm vm;
+	struct vmm_opts o;
+	struct ukb_image img;
+	size_t size;
+	void *file;
+	uint64_t mem, entry;
+	int r;
+
+	vm.t.start = vmm_now();
+	r = vmm_parse_args(argc, argv, &o);
+	if (r)
+		return r > 0 ? 0 : VMM_EXIT_ERROR;
+	verbose = o.verbose;
+	vm.opts = &o;
+	if (!(file = vmm_image_open(o.image, &size, &img)))
+		return VMM_EXIT_ERROR;
+	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;
+	if (mem > UK_RAM_MAX || mem < (2u << 20)) {
+		vmm_err("--mem %llu MiB: between 2 MiB and %llu MiB is supported",
+			(unsigned long long)(mem >> 20), (unsigned long long)(UK_RAM_MAX >> 20));
+		return VMM_EXIT_ERROR;
+	}
+	if (vmm_kvm_init(&vm, mem))
+		return VMM_EXIT_ERROR;
+	vm.epoch_tsc = vmm_guest_tsc(&vm);
+	if (!(entry = vmm_load(&vm, file, &img, o.image)))
+		return VMM_EXIT_ERROR;
+	munmap(file, size);
+	vm.t.loaded = vmm_now();
+	if (vmm_vcpu_init(&vm, entry))
+		return VMM_EXIT_ERROR;
+	arm_timeout(o.timeout);
+	r = vmm_run(&vm);
+	vm.t.end = vmm_now();
+	fflush(stdout);
+	timeline(&vm);
+	return r;
+}

@@ -1,0 +1,101 @@
+/* ukrun: the monitor's shared state and the contracts between its files. */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uk/abi.h>
+
+#define VMM_MAX_ARGS 256
+
+/* ukrun's own failures exit with 125, as `docker run` does; 124 when
+ * --timeout fires, as timeout(1) does. */
+#define VMM_EXIT_ERROR 125
+#define VMM_EXIT_TIMEOUT 124
+
+struct vmm_opts {
+	const char *image;
+	uint64_t mem;           /* 0: the manifest's, else 64 MiB */
+	int cpus;
+	const char *env[VMM_MAX_ARGS];
+	int nenv;
+	const char *const *cmd; /* arguments after "--", or NULL */
+	int ncmd;
+	int trace, verbose;
+	double timeout;         /* seconds, 0 = none */
+};
+
+struct vmm_timeline {
+	double start, kvm_open, vm_created, loaded, vcpu_ready, first_run, main, end;
+};
+
+struct vmm {
+	int kvm, vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *ram;           /* guest physical 0 .. ram_size */
+	uint64_t ram_size;
+	int pvm;                /* the paravirtual KVM flavour */
+	uint32_t tsc_khz;
+	uint64_t epoch_tsc;     /* guest TSC when the runtime tree was written */
+	uint64_t exits, io_exits, mmio_exits;
+	int status;             /* exit status once the guest ended, else -1 */
+	struct vmm_timeline t;
+	const struct vmm_opts *opts;
+};
+
+/* ---- guest memory (mem.c) ---- */
+
+/* Map guest RAM. Returns 0 or -errno. */
+int vmm_mem_init(struct vmm *vm, uint64_t size);
+
+/* The only way from a guest address to a host pointer: the whole range
+ * [gpa, gpa + len) must lie in guest RAM (no overflow). Otherwise NULL, and
+ * a report naming the caller's file:line. */
+void *vmm_gpa_check(struct vmm *vm, uint64_t gpa, uint64_t len, const char *file, int line);
+#define VMM_GPA(vm, gpa, len) vmm_gpa_check((vm), (gpa), (len), __FILE__, __LINE__)
+
+/* ---- options (opts.c) ---- */
+
+/* "64M", "1G", "512k", "1048576" -> bytes. Returns 0 or -1. */
+int vmm_parse_size(const char *s, uint64_t *out);
+/* Parse argv; on error prints one line and returns -1; 1 after --help. */
+int vmm_parse_args(int argc, char **argv, struct vmm_opts *o);
+
+/* ---- loading (load.c) ---- */
+
+struct ukb_image;
+/* Map and validate an image file; NULL with a message printed. */
+void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img);
+/* The memory size the image's manifest asks for, or 0. */
+uint64_t vmm_image_mem(const struct ukb_image *img);
+/* Place the image and the boot data (start info, memory map, runtime device
+ * tree). Returns the PVH entry, or 0 with a message printed. */
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img,
+		  const char *path);
+
+/* ---- KVM (kvm_x86_64.c) ---- */
+
+/* Open KVM, create the VM with its irqchip and the vCPU, tell the KVM
+ * flavour, map guest RAM. Returns 0 or -1 with a message printed. */
+int vmm_kvm_init(struct vmm *vm, uint64_t mem);
+/* The guest's TSC now. */
+uint64_t vmm_guest_tsc(struct vmm *vm);
+/* Registers for the PVH entry; the VIF page on the paravirtual host. */
+int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
+/* Run until the guest ends; returns its exit status. */
+int vmm_run(struct vmm *vm);
+
+/* ---- hypercalls (hypercall.c) ---- */
+
+/* Handle a port access; returns 0 to continue, 1 when the guest ended
+ * (vm->status set), -1 on an ABI violation. */
+int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
+
+/* ---- misc ---- */
+
+double vmm_now(void);
+void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmm_verbose(const struct vmm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
