@@ -87,11 +87,11 @@ $(B)/guest/%.o: %.S
 # ---- the guest sysroot ukbuild links against ----
 .PHONY: sysroot
 sysroot: $(SYSROOT)/.done
-$(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(wildcard libos/include/posix/*/*.h) \
+$(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(shell find libos/include/posix -name '*.h') \
 		$(NEWLIB)/.done
-	@mkdir -p $(SYSROOT)/lib $(SYSROOT)/include
+	rm -rf $(SYSROOT)/include && mkdir -p $(SYSROOT)/lib $(SYSROOT)/include
 	cp -a $(NEWLIB)/x86_64-elf/include/. $(SYSROOT)/include/
-	cp -a libos/include/posix/. $(SYSROOT)/include/
+	rm -rf $(SYSROOT)/include/posix && cp -a libos/include/posix $(SYSROOT)/include/posix
 	cp $(NEWLIB)/x86_64-elf/lib/libc.a $(NEWLIB)/x86_64-elf/lib/libm.a $(SYSROOT)/lib/
 	cp $(LIBFDT_A) $(SYSROOT)/lib/libfdt.a
 	cp libos/uk.ld $(SYSROOT)/lib/uk.ld

@@ -189,6 +189,15 @@ static char *manifest_object(struct link_opts *o, const char *tmp)
 	return obj;
 }
 
+/* Debug information stays in the image only when asked for with -g. */
+static int wants_debug(const struct link_opts *o)
+{
+	for (int i = 0; i < o->extra.n; i++)
+		if (!strncmp(o->extra.v[i], "-g", 2) && strcmp(o->extra.v[i], "-g0"))
+			return 1;
+	return 0;
+}
+
 static char *default_output(const char *first)
 {
 	char *copy = strdup(first), *base = basename(copy), *dot = strrchr(base, '.');
@@ -246,6 +255,8 @@ static int build(struct link_opts *o, const char *tmp)
 	add(&ld, fmt("-Wl,-T,%s/lib/uk.ld", sys));
 	add(&ld, "-Wl,--gc-sections"), add(&ld, "-Wl,-z,max-page-size=4096");
 	add(&ld, "-Wl,--build-id=none"), add(&ld, "-Wl,-z,noexecstack");
+	if (!wants_debug(o))
+		add(&ld, "-Wl,--strip-debug"); /* symbols stay, for backtraces */
 	add(&ld, "-o"), add(&ld, partial);
 	for (int i = 0; i < objs.n; i++)
 		add(&ld, objs.v[i]);

@@ -19,22 +19,27 @@
 #include "../builder/manifest.h"
 #include "vmm.h"
 
-static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
-			  const char *path)
+int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
 {
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct ukb_seg *s = &img->seg[i];
-		if (s->paddr < UK_GPA_IMAGE_MIN || s->paddr > vm->ram_size ||
-		    s->memsz > vm->ram_size - s->paddr) {
+		if (s->paddr < UK_GPA_IMAGE_MIN || s->paddr > mem || s->memsz > mem - s->paddr) {
 			vmm_err("%s: segment at %#llx..%#llx does not fit in guest RAM "
-				"%#llx..%#llx (try a larger --mem)", path,
-				(unsigned long long)s->paddr,
+				"%#llx..%#llx%s", path, (unsigned long long)s->paddr,
 				(unsigned long long)(s->paddr + s->memsz),
-				(unsigned long long)UK_GPA_IMAGE_MIN,
-				(unsigned long long)vm->ram_size);
+				(unsigned long long)UK_GPA_IMAGE_MIN, (unsigned long long)mem,
+				s->paddr >= UK_GPA_IMAGE_MIN ? " (try a larger --mem)" : "");
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
+			  const char *path)
+{
+	if (vmm_image_fits(img, vm->ram_size, path))
+		return -1;
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct ukb_seg *s = &img->seg[i];
 		uint8_t *dst = VMM_GPA(vm, s->paddr, s->memsz);

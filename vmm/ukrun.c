@@ -1,5 +1,4 @@
 /* ukrun: boot a uk image in a microVM on KVM and return its exit status. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +11,6 @@
 #include "vmm.h"
 
 #define DEFAULT_MEM (64ull << 20)
-
-static int verbose;
-
-double vmm_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void vmm_err(const char *fmt, ...)
-{
-	va_list ap;
-	char line[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "ukrun: %s\n", line);
-}
-
-void vmm_verbose(const struct vmm *vm, const char *fmt, ...)
-{
-	va_list ap;
-	char line[1024];
-
-	(void)vm;
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "ukrun: %s\n", line);
-}
 
 static void timeline(const struct vmm *vm)
 {
@@ -88,7 +52,7 @@ int main(int argc, char **argv)
 	r = vmm_parse_args(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
-	verbose = o.verbose;
+	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
 	if (!(file = vmm_image_open(o.image, &size, &img)))
 		return VMM_EXIT_ERROR;
@@ -98,6 +62,8 @@ int main(int argc, char **argv)
 			(unsigned long long)(mem >> 20), (unsigned long long)(UK_RAM_MAX >> 20));
 		return VMM_EXIT_ERROR;
 	}
+	if (vmm_image_fits(&img, mem, o.image))
+		return VMM_EXIT_ERROR;
 	if (vmm_kvm_init(&vm, mem))
 		return VMM_EXIT_ERROR;
 	vm.epoch_tsc = vmm_guest_tsc(&vm);

@@ -67,6 +67,8 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o);
 struct ukb_image;
 /* Map and validate an image file; NULL with a message printed. */
 void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img);
+/* Whether every segment fits in [UK_GPA_IMAGE_MIN, mem); else a message. */
+int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path);
 /* The memory size the image's manifest asks for, or 0. */
 uint64_t vmm_image_mem(const struct ukb_image *img);
 /* Place the image and the boot data (start info, memory map, runtime device
@@ -94,6 +96,7 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
 
 /* ---- misc ---- */
 
+extern int vmm_verbose_on;
 double vmm_now(void);
 void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vmm_verbose(const struct vmm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,16 +10,32 @@
 
 extern int main(int, char **, char **);
 extern char **environ;
-void __libc_init_array(void);
+
+/* Constructors and destructors, from the sections the linker script keeps
+ * (this newlib build has no __libc_init_array). */
+typedef void (*initfn)(void);
+extern initfn __preinit_array_start[], __preinit_array_end[];
+extern initfn __init_array_start[], __init_array_end[];
+extern initfn __fini_array_start[], __fini_array_end[];
+
+static void run_fini_array(void)
+{
+	for (initfn *f = __fini_array_end; f > __fini_array_start;)
+		(*--f)();
+}
 
 void uk_app_start(int argc, char **argv, char **envp)
 {
 	environ = envp;
-	__libc_init_array();
+	for (initfn *f = __preinit_array_start; f < __preinit_array_end; f++)
+		(*f)();
+	for (initfn *f = __init_array_start; f < __init_array_end; f++)
+		(*f)();
+	atexit(run_fini_array);
 	exit(main(argc, argv, envp));
 }
 
-/* newlib's init/fini hooks (no crti/crtn in the image). */
+/* Referenced by newlib's register_fini; constructors run from the arrays. */
 void _init(void) {}
 void _fini(void) {}
 
