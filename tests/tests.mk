@@ -24,5 +24,10 @@ $(B)/tests/guest/%.img: tests/guest/%/*.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ $(filter %.c,$^)
 
+# hello with defaults in its manifest, for the override tests.
+$(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ --name hello -e GREETING=from-the-image --cmd default-arg $<
+
 .PHONY: tests
-tests: $(UNIT_BINS) $(GUEST_TESTS)
+tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Bad images and bad flags: one clear line, ukrun's error status (125),
+# never a crash. None of this needs KVM: ukrun checks before it opens it.
+. tests/e2e/lib.sh
+H=build/apps/hello.img
+
+bad_image() { # NAME FILE EXPECTED-TEXT
+	run "$UKRUN" "$2"
+	check "images/$1" clean_error 125
+	check "images/$1-message" err_has "$3"
+}
+
+head -c 100 "$H" >"$T/truncated-header"
+bad_image truncated-header "$T/truncated-header" "truncated"
+head -c 20000 "$H" >"$T/truncated-segment"
+bad_image truncated-segment "$T/truncated-segment" "truncated"
+printf '#!/bin/sh\necho hi\n' >"$T/script"
+bad_image not-elf "$T/script" "not an ELF"
+: >"$T/empty"
+bad_image empty "$T/empty" "empty file"
+bad_image directory "$T" "not a regular file"
+bad_image missing "$T/nope.img" "No such file"
+# An ELF executable that is not a PVH kernel.
+printf 'void _start(void){for(;;);}\n' >"$T/plain.c"
+gcc -static -nostdlib -o "$T/plain" "$T/plain.c" 2>/dev/null
+bad_image no-pvh-note "$T/plain" "no PVH entry note"
+bad_image shared-object /lib/x86_64-linux-gnu/libc.so.6 "not an executable"
+
+# Segments moved where guest RAM is not: above --mem, and into boot data.
+patch_paddr() { # FILE NEWPADDR OUT: first PT_LOAD's p_paddr
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+phoff, = struct.unpack_from('<Q', d, 32)
+phnum, = struct.unpack_from('<H', d, 56)
+for i in range(phnum):
+    o = phoff + 56 * i
+    if struct.unpack_from('<I', d, o)[0] == 1:
+        struct.pack_into('<Q', d, o + 24, int(sys.argv[2], 0))
+        break
+open(sys.argv[3], 'wb').write(d)
+PY
+}
+patch_paddr "$H" 0x40000000 "$T/high.img"
+run "$UKRUN" -m 64M "$T/high.img"
+check images/segment-above-ram clean_error 125
+check images/segment-above-ram-message err_has "does not fit in guest RAM"
+patch_paddr "$H" 0x1000 "$T/low.img"
+run "$UKRUN" "$T/low.img"
+check images/segment-in-boot-data clean_error 125
+
+# Bad flags.
+run "$UKRUN" --bogus "$H"
+check flags/unknown clean_error 125
+check flags/unknown-message err_has "unknown option '--bogus'"
+run "$UKRUN" -m 12Q "$H"
+check flags/bad-size clean_error 125
+check flags/bad-size-message err_has "expected a size"
+run "$UKRUN" -m 8G "$H"
+check flags/too-much-memory clean_error 125
+run "$UKRUN" -e =x "$H"
+check flags/bad-env clean_error 125
+run "$UKRUN" --timeout -3 "$H"
+check flags/bad-timeout clean_error 125
+run "$UKRUN"
+check flags/no-image clean_error 125
+run "$UKRUN" --help
+check flags/help status_is 0
+check flags/help-text out_has "usage: ukrun"

@@ -1,0 +1,45 @@
+#!/bin/bash
+# ukbuild: link mode, compiler errors passed through, inspect.
+. tests/e2e/lib.sh
+
+cat >"$T/ok.c" <<'C'
+#include <stdio.h>
+int main(void) { puts("built"); return 3; }
+C
+run "$UKBUILD" -o "$T/ok.img" -e A=1 --cmd x -m 32M "$T/ok.c"
+check ukbuild/link status_is 0
+check ukbuild/link-output test -s "$T/ok.img"
+run "$UKBUILD" inspect "$T/ok.img"
+check ukbuild/inspect status_is 0
+check ukbuild/inspect-entrypoint out_has 'entrypoint:  "ok"'
+check ukbuild/inspect-cmd out_has 'cmd:         "x"'
+check ukbuild/inspect-env out_has '  A=1'
+check ukbuild/inspect-mem out_has 'memory:      32 MiB'
+
+cat >"$T/broken.c" <<'C'
+int main(void) { return undeclared_thing; }
+C
+run "$UKBUILD" -o "$T/broken.img" "$T/broken.c"
+check ukbuild/compile-error-status test "$rc" -ne 0
+check ukbuild/compile-error-passthrough err_has "undeclared_thing"
+check ukbuild/no-partial-image test ! -e "$T/broken.img"
+
+cat >"$T/unresolved.c" <<'C'
+void nowhere(void);
+int main(void) { nowhere(); return 0; }
+C
+run "$UKBUILD" -o "$T/unresolved.img" "$T/unresolved.c"
+check ukbuild/link-error-status test "$rc" -ne 0
+check ukbuild/link-error-passthrough err_has "nowhere"
+check ukbuild/link-error-no-image test ! -e "$T/unresolved.img" -a ! -e "$T/unresolved.img.partial"
+
+run "$UKBUILD" inspect /bin/sh
+check ukbuild/inspect-not-an-image test "$rc" -ne 0
+run "$UKBUILD" --frobnicate "$T/ok.c"
+check ukbuild/unknown-option err_has "unknown option"
+run "$UKBUILD" -o "$T/x.img"
+check ukbuild/no-inputs err_has "no input files"
+
+# Size of the hello image (goal: at most 256 KiB).
+size=$(wc -c <build/apps/hello.img)
+check ukbuild/hello-image-size test "$size" -le 262144

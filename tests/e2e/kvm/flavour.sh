@@ -1,0 +1,9 @@
+#!/bin/sh
+# Which KVM flavour ukrun found, and the hello image on it.
+. tests/e2e/lib.sh
+run "$UKRUN" --verbose build/apps/hello.img
+flavour=$(sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p' "$T/err")
+check "flavour/${flavour:-unknown}-kvm-hello" out_has "Hello from uk!"
+check "flavour/${flavour:-unknown}-kvm-status" status_is 0
+exits=$(sed -n 's/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p' "$T/err")
+check "flavour/${flavour:-unknown}-kvm-exits-counted" test -n "$exits"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A standard-KVM host (AMD SVM) inside QEMU's software emulation, for
+# machines whose own /dev/kvm is the paravirtual flavour or missing: Debian's
+# stock kernel boots under TCG with SVM exposed, loads kvm_amd, and runs
+# COMMAND with the named files present at the same paths.
+#
+#   tests/stdkvm.sh [-f FILE]... [-t SECONDS] -- COMMAND [ARG...]
+#
+# Dynamic executables get their shared libraries copied too. Prints the
+# command's output and exits with its status; 125 when the nested host
+# could not be set up (the message says why). Only Debian packages are
+# downloaded (the kernel image, once, into $UK_CACHE/stdkvm).
+set -euo pipefail
+cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/stdkvm
+files=() timeout_s=600
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-f) files+=("$2"); shift 2 ;;
+	-t) timeout_s=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "usage: $0 [-f FILE]... [-t SECONDS] -- COMMAND [ARG...]" >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "stdkvm: no command" >&2; exit 2; }
+die() { echo "stdkvm: $*" >&2; exit 125; }
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run ci/deps.sh)"
+[ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+
+mkdir -p "$cache/dl" "$cache/x"
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[ -n "$kpkg" ] || die "cannot tell Debian's kernel package (apt-get update?)"
+kver=${kpkg#linux-image-}
+if [ ! -f "$cache/x/boot/vmlinuz-$kver" ]; then
+	(cd "$cache/dl" && apt-get download -q "$kpkg" >/dev/null 2>&1) || die "apt-get download $kpkg failed"
+	dpkg-deb --fsys-tarfile "$cache"/dl/"${kpkg}"_*.deb | tar -x -C "$cache/x" --wildcards \
+		'./boot/vmlinuz-*' './lib/modules/*/kernel/arch/x86/kvm/*' \
+		'./lib/modules/*/kernel/virt/lib/irqbypass.ko' \
+		'./lib/modules/*/kernel/drivers/crypto/ccp/ccp.ko'
+fi
+mod="$cache/x/lib/modules/$kver/kernel"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+mkdir -p "$root"/{bin,proc,sys,dev,mod,tmp}
+cp /bin/busybox "$root/bin/busybox"
+for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko; do
+	cp "$mod/$m" "$root/mod/"
+done
+add() {
+	local f
+	f=$(readlink -f "$1")
+	mkdir -p "$root$(dirname "$1")"
+	cp -L "$f" "$root$1"
+}
+for f in "${files[@]}"; do
+	f=$(realpath -s "$f")
+	add "$f"
+	if ldd "$f" >/dev/null 2>&1; then
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do add "$lib"; done
+	fi
+done
+printf '%q ' "$@" >"$work/cmd"
+cat >"$root/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in irqbypass kvm ccp kvm-amd; do insmod /mod/\$m.ko 2>/dev/null; done
+if [ -e /dev/kvm ]; then
+	cd $(pwd)
+	$(cat "$work/cmd")
+	echo "@@stdkvm-status \$?"
+else
+	echo "@@stdkvm-nokvm"
+fi
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd"
+set +e
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 1 \
+	-kernel "$cache/x/boot/vmlinuz-$kver" -initrd "$work/initrd" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
+	-nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null >"$work/out" 2>&1
+set -e
+grep -aq '@@stdkvm-nokvm' "$work/out" && die "QEMU did not expose AMD SVM: no /dev/kvm in the nested host"
+st=$(grep -a '@@stdkvm-status' "$work/out" | tail -1 | awk '{print $2}' | tr -d '\r')
+# The kernel's and firmware's own chatter is not the command's output.
+grep -av '@@stdkvm-status' "$work/out" | tr -d '\r' | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' \
+	-e '/^SeaBIOS/d' -e '/^Booting from ROM/d' -e '/^\[ *[0-9.]*\] /d' -e '/^$/d'
+[ -n "$st" ] || die "the nested host did not finish (timeout ${timeout_s}s?)"
+exit "$st"
