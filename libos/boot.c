@@ -14,6 +14,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/sched.h>
 #include <uk/time.h>
 
 #define MAX_STRS 1024
@@ -135,20 +136,28 @@ static char **copy_strv(const struct strv *v)
 void uk_app_start(int argc, char **argv, char **envp);
 void uk_tls_boot(void);
 
-void uk_boot(uint64_t start_info_pa)
+/* The main thread: Linux gives a program 8 MiB of stack (RLIMIT_STACK);
+ * pages are committed as it grows, so this costs what is used. */
+#define MAIN_STACK (8u << 20)
+
+static void main_thread(void *unused)
 {
 	char **argv, **envp;
 
-	uk_cpu_init();
-	uk_tls_boot();
-	uk_plat_init(start_info_pa);
-	uk_time_init();
-	uk_mm_init();
-	uk_irq_enable();
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);
 	if (uk_plat.flags & UK_PF_TIMELINE)
 		uk_outl(UK_HC_MARK, UK_MARK_MAIN);
 	uk_app_start(args.n, argv, envp);
+}
+
+void uk_boot(uint64_t start_info_pa)
+{
+	uk_cpu_init();
+	uk_tls_boot();
+	uk_plat_init(start_info_pa);
+	uk_time_init();
+	uk_mm_init();
+	uk_sched_start(main_thread, NULL, MAIN_STACK);
 }

@@ -33,7 +33,7 @@ void uk_console_write(int fd, const void *buf, size_t len)
 		return;
 	}
 	while (len) {
-		uint32_t n = len > UK_HC_IO_MAX ? UK_HC_IO_MAX : (uint32_t)len;
+		uint32_t n = (uint32_t)uk_phys_run(buf, len > UK_HC_IO_MAX ? UK_HC_IO_MAX : len);
 		struct uk_hc_write w = { uk_v2p(buf), n, (uint32_t)fd };
 		uk_outl(UK_HC_WRITE, (uint32_t)uk_v2p(&w));
 		buf = (const char *)buf + n;
@@ -58,7 +58,7 @@ long uk_console_read(void *buf, size_t len)
 		}
 		return (long)n;
 	}
-	struct uk_hc_read r = { uk_v2p(buf), len > UK_HC_IO_MAX ? UK_HC_IO_MAX : (uint32_t)len, 0 };
+	struct uk_hc_read r = { uk_v2p(buf), (uint32_t)uk_phys_run(buf, len > UK_HC_IO_MAX ? UK_HC_IO_MAX : len), 0 };
 	uk_outl(UK_HC_READ, (uint32_t)uk_v2p(&r));
 	return r.ret;
 }

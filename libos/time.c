@@ -8,7 +8,9 @@
 #include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/plat.h>
+#include <uk/linux.h>
 #include <uk/print.h>
+#include <uk/sched.h>
 #include <uk/time.h>
 
 uint64_t uk_tsc_khz;
@@ -17,7 +19,6 @@ static uint64_t ns_mult;   /* ns = tsc_delta * ns_mult >> 32 */
 static uint64_t epoch0;    /* CLOCK_REALTIME at CLOCK_MONOTONIC 0 */
 static int tsc_deadline, x2apic;
 static uint64_t lapic_khz; /* one-shot mode only */
-static volatile uint64_t timer_fires;
 
 #define LAPIC_PA 0xfee00000ul
 #define LAPIC_TPR 0x80
@@ -165,8 +166,8 @@ static uint64_t rtc_epoch_ns(void)
 static void timer_irq(unsigned vec, void *arg)
 {
 	(void)vec, (void)arg;
-	timer_fires++;
 	lapic_write(LAPIC_EOI, 0);
+	uk_sched_timer();
 }
 
 static void lapic_init(void)
@@ -235,19 +236,12 @@ void uk_timer_arm(uint64_t deadline_ns)
 	lapic_write(LAPIC_TIMER_INIT, count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
 }
 
-static uint64_t idle_tsc;
-
-uint64_t uk_idle_ns(void) { return uk_tsc_to_ns(idle_tsc); }
-
 void uk_sleep_until(uint64_t deadline_ns)
 {
+	struct uk_wq nobody = { 0 };
 	int on = uk_irq_save();
 
-	while (uk_monotonic_ns() < deadline_ns) {
-		uint64_t t = uk_rdtsc();
-		uk_timer_arm(deadline_ns);
-		uk_cpu_idle();
-		idle_tsc += uk_rdtsc() - t;
-	}
+	while (uk_wq_wait(&nobody, deadline_ns) != -ETIMEDOUT)
+		; /* woken early (a signal may interrupt later): sleep on */
 	uk_irq_restore(on);
 }

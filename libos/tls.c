@@ -24,6 +24,16 @@ void uk_set_fs(uint64_t base)
 		uk_wrmsr(MSR_FS_BASE, base);
 }
 
+uint64_t uk_get_fs(void)
+{
+	uint64_t base;
+
+	if (!have_fsgsbase)
+		return uk_rdmsr(MSR_FS_BASE);
+	__asm__ volatile("rdfsbase %0" : "=r"(base));
+	return base;
+}
+
 void uk_tls_boot(void)
 {
 	uint64_t cr4;

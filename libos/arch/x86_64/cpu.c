@@ -6,6 +6,7 @@
 struct uk_pvm_vif *uk_vif;
 uint32_t uk_xsave_size;
 uint64_t uk_xsave_mask;
+int uk_xsaveopt;
 
 struct tss {
 	uint32_t rsvd0;
@@ -123,6 +124,8 @@ static void setup_cr4_xcr0(void)
 		 * host does not virtualise XCR0 (pvm.md), so size for all. */
 		uk_cpuid(0xd, 0, r);
 		uk_xsave_size = r[2];
+		uk_cpuid(0xd, 1, r);
+		uk_xsaveopt = r[0] & 1;
 	} else {
 		write_cr4(cr4);
 		uk_xsave_size = 512; /* fxsave */

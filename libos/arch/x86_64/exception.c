@@ -5,6 +5,7 @@
  * dereference ends like SIGSEGV (139), a divide error like SIGFPE (136).
  */
 #include <uk/cpu.h>
+#include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
 
@@ -58,6 +59,9 @@ static void backtrace(uint64_t fp)
 void uk_exception(struct uk_regs *r)
 {
 	unsigned v = r->vector;
+
+	if (v == 14 && !(r->error & 1) && uk_stack_fault(uk_read_cr2()))
+		return; /* a stack grew into its next page */
 	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
 	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
 
@@ -65,7 +69,9 @@ void uk_exception(struct uk_regs *r)
 		uk_plat_abort(128 + 6);
 	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name,
 	      r->rip, r->error);
-	if (v == 14)
+	if (v == 14 && uk_stack_guard_hit(uk_read_cr2()))
+		uk_pr("  cr2 %#lx: stack overflow (the thread's stack guard page)", uk_read_cr2());
+	else if (v == 14)
 		uk_pr("  cr2 %#lx (%s %s, %s mode)", uk_read_cr2(),
 		      r->error & 2 ? "write to" : "read from",
 		      r->error & 1 ? "a protected page" : "an unmapped page",

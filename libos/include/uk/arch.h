@@ -27,8 +27,19 @@ struct uk_regs {
 
 static inline void *uk_p2v(uint64_t pa) { return (void *)(UK_PHYSMAP + pa); }
 
-/* Guest-physical address of a kernel pointer (image, physmap); 0 for
- * anything else. Device DMA and hypercalls go through this. */
+uint64_t uk_virt_to_phys(uintptr_t va);
+
+/* Whether va lies in one of the linear maps (image, physmap), where
+ * physical memory is contiguous. */
+static inline int uk_linear(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+	return v >= UK_KBASE || (v >= UK_PHYSMAP && v < UK_PHYSMAP + UK_PHYSMAP_SIZE);
+}
+
+/* Guest-physical address of a mapped pointer. Device DMA and hypercalls go
+ * through this; outside the linear maps (stacks, a program's pages)
+ * physical memory is contiguous only within a page: see uk_phys_run(). */
 static inline uint64_t uk_v2p(const void *va)
 {
 	uint64_t v = (uint64_t)va;
@@ -36,7 +47,14 @@ static inline uint64_t uk_v2p(const void *va)
 		return v - UK_KBASE;
 	if (v >= UK_PHYSMAP && v < UK_PHYSMAP + UK_PHYSMAP_SIZE)
 		return v - UK_PHYSMAP;
-	return 0;
+	return uk_virt_to_phys(v);
+}
+
+/* How many of the len bytes at va are physically contiguous. */
+static inline uint64_t uk_phys_run(const void *va, uint64_t len)
+{
+	uint64_t to_page_end = UK_PAGE_SIZE - ((uint64_t)va & (UK_PAGE_SIZE - 1));
+	return uk_linear(va) || len <= to_page_end ? len : to_page_end;
 }
 
 static inline void uk_outb(uint16_t port, uint8_t v)

@@ -77,7 +77,8 @@ void uk_irq_register(unsigned vector, uk_irq_handler fn, void *arg);
 
 /* Size and feature mask of the xsave area (set by uk_cpu_init). */
 extern uint32_t uk_xsave_size;
-extern uint64_t uk_xsave_mask;
+extern uint64_t uk_xsave_mask; /* 0: no xsave, use fxsave */
+extern int uk_xsaveopt;
 
 /* Called from the trap stubs (entry.S). */
 void uk_trap(struct uk_regs *r);

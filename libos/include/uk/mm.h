@@ -1,4 +1,12 @@
-/* Guest physical memory and the program break. */
+/*
+ * Guest physical memory: a page allocator, the kernel heap, and the program
+ * break. All addresses handed out are physmap (or kernel image) addresses,
+ * physically contiguous, usable for DMA through uk_v2p().
+ *
+ * Layout: the largest RAM region above the image. The break grows up from
+ * its bottom; pages are allocated from the top down; they meet when memory
+ * is exhausted, and then allocations fail (-ENOMEM / NULL), never crash.
+ */
 #ifndef UK_MM_H
 #define UK_MM_H
 
@@ -7,15 +15,31 @@
 
 void uk_mm_init(void);
 
-/* Boot-time allocation of physically contiguous, zeroed memory (physmap
- * address), never freed. NULL when memory is exhausted. */
+/* n contiguous 4 KiB pages, or NULL: uninitialised, or zeroed. Pages the
+ * guest never touched are known to be zero and are not written again. */
+void *uk_pages_alloc(size_t n);
+void *uk_pages_zalloc(size_t n);
+void uk_pages_free(void *p, size_t n);
+/* One page for the page-fault handler, which may interrupt the allocator
+ * itself: taken from a small reserve. */
+void *uk_page_alloc_fault(void);
+
+/* The kernel heap (library OS objects; never the application's). Zeroed
+ * memory, 16-byte aligned; NULL when memory is exhausted. */
+void *uk_kmalloc(size_t size);
+void *uk_kzalloc(size_t size); /* same, spelled for readers */
+void uk_kfree(void *p);
+/* Usable size of a uk_kmalloc block. */
+size_t uk_ksize(const void *p);
+
+/* Boot-time allocation that is never freed (same rules as uk_pages_alloc). */
 void *uk_palloc(size_t size, size_t align);
 
-/* Bytes of RAM and bytes still free for the heap. */
+/* Bytes of RAM, and bytes not yet allocated (for sysinfo, /proc/meminfo). */
 uint64_t uk_mm_total(void);
 uint64_t uk_mm_free(void);
 
-/* brk(2): the heap region. */
+/* brk(2): the current break moves within [uk_brk_start(), top of free). */
 uintptr_t uk_brk_start(void);
 uintptr_t uk_brk_set(uintptr_t want);
 

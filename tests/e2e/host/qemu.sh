@@ -27,6 +27,8 @@ check qemu/args out_has "argv\[2\] = b"
 run qemu "$G/crash.img" "-- null"
 check qemu/null-deref-report out_has "#PF page fault) at rip"
 check qemu/null-deref-status test $(((rc - 1) / 2)) -eq $((139 & 127))
+run qemu "$G/crash.img" "-- stack"
+check qemu/stack-overflow-report out_has "stack overflow (the thread's stack guard page)"
 run qemu "$G/churn.img"
 check qemu/malloc-churn out_has "0 corrupt bytes"
 run qemu "$G/sleep.img" "-- 100"

@@ -44,6 +44,10 @@ check boot/divide-error-report err_has "#DE divide error) at rip 0xffffffff8"
 run "$UKRUN" "$G/crash.img" -- ud
 check boot/invalid-opcode status_is 132
 
+run "$UKRUN" "$G/crash.img" -- stack
+check boot/stack-overflow status_is 139
+check boot/stack-overflow-report err_has "stack overflow"
+
 run "$UKRUN" "$G/churn.img"
 check boot/malloc-churn out_has "churned 64 MiB, 0 corrupt bytes, malloc(1 TiB) = NULL"
 check boot/malloc-churn-status status_is 0

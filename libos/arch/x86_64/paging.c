@@ -1,0 +1,184 @@
+/* x86-64 4-level page tables: 4 KiB mappings and the stack region. */
+#include <uk/arch.h>
+#include <uk/cpu.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/paging.h>
+
+#define PTE_P 0x1ul
+#define PTE_W 0x2ul
+#define PTE_U 0x4ul
+#define PTE_PS 0x80ul
+#define PTE_NX (1ul << 63)
+#define PTE_ADDR 0x000ffffffffff000ul
+
+/* Thread stacks live here: PML4 slot 384, 512 GiB of address space. */
+#define STACK_BASE 0xffffc00000000000ul
+#define STACK_END 0xffffc08000000000ul
+
+extern uint64_t uk_pml4[];
+
+/* create: 0 look only, 1 allocate missing tables, 2 allocate them from the
+ * page-fault reserve. */
+static uint64_t *next_level(uint64_t *tbl, unsigned idx, int create)
+{
+	uint64_t e = tbl[idx], *n;
+
+	if (e & PTE_P)
+		return e & PTE_PS ? NULL : uk_p2v(e & PTE_ADDR);
+	if (!create)
+		return NULL;
+	n = create == 2 ? uk_page_alloc_fault() : uk_pages_zalloc(1);
+	if (!n)
+		return NULL;
+	if (create == 2)
+		for (int i = 0; i < 512; i++)
+			n[i] = 0;
+	tbl[idx] = uk_v2p(n) | PTE_P | PTE_W | PTE_U;
+	return n;
+}
+
+static uint64_t *pte(uintptr_t va, int create)
+{
+	uint64_t *t = uk_pml4;
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		t = next_level(t, (va >> shift) & 511, create);
+		if (!t)
+			return NULL;
+	}
+	return &t[(va >> 12) & 511];
+}
+
+static void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+
+static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
+{
+	uint64_t attr = PTE_P | PTE_U | (flags & UK_MAP_W ? PTE_W : 0) |
+			(flags & UK_MAP_X ? 0 : PTE_NX);
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *e = pte(va + i * UK_PAGE_SIZE, create);
+		if (!e)
+			return -ENOMEM;
+		*e = (pa + i * UK_PAGE_SIZE) | attr;
+		invlpg(va + i * UK_PAGE_SIZE);
+	}
+	return 0;
+}
+
+int uk_map_pages(uintptr_t va, uint64_t pa, size_t n, unsigned flags)
+{
+	return map(va, pa, n, flags, 1);
+}
+
+void uk_unmap_pages(uintptr_t va, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *e = pte(va + i * UK_PAGE_SIZE, 0);
+		if (e && (*e & PTE_P)) {
+			*e = 0;
+			invlpg(va + i * UK_PAGE_SIZE);
+		}
+	}
+}
+
+uint64_t uk_virt_to_phys(uintptr_t va)
+{
+	uint64_t *t = uk_pml4, e = 0;
+
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		e = t[(va >> shift) & 511];
+		if (!(e & PTE_P))
+			return ~0ull;
+		if (shift == 12 || (e & PTE_PS)) {
+			uint64_t mask = (1ull << shift) - 1;
+			return (e & PTE_ADDR & ~mask) | (va & mask);
+		}
+		t = uk_p2v(e & PTE_ADDR);
+	}
+	return ~0ull;
+}
+
+/* ---- stacks ----
+ * Each stack gets a 64 MiB slot of address space: a guard page at the
+ * bottom, then up to 64 MiB - 4 KiB committed on demand, page by page, as
+ * the stack grows into it (uk_stack_fault). A thread pays for the stack it
+ * touches, as on Linux. */
+
+#define SLOT_SIZE (64ul << 20)
+#define NSLOTS ((STACK_END - STACK_BASE) / SLOT_SIZE)
+
+static uint32_t slot_pages[NSLOTS]; /* usable pages; 0 = free slot */
+static unsigned slot_hint;
+
+void *uk_stack_alloc(size_t size)
+{
+	size_t pages = (size + UK_PAGE_SIZE - 1) / UK_PAGE_SIZE;
+	int on;
+
+	if (!pages || pages > SLOT_SIZE / UK_PAGE_SIZE - 1)
+		return NULL;
+	on = uk_irq_save();
+	for (unsigned n = 0; n < NSLOTS; n++) {
+		unsigned i = (slot_hint + n) % NSLOTS;
+		if (slot_pages[i])
+			continue;
+		slot_pages[i] = (uint32_t)pages;
+		slot_hint = i + 1;
+		uk_irq_restore(on);
+		return (void *)(STACK_BASE + i * SLOT_SIZE + UK_PAGE_SIZE);
+	}
+	uk_irq_restore(on);
+	return NULL;
+}
+
+void uk_stack_free(void *stack, size_t size)
+{
+	uintptr_t va = (uintptr_t)stack;
+	unsigned i = (va - STACK_BASE) / SLOT_SIZE;
+	size_t pages = (size + UK_PAGE_SIZE - 1) / UK_PAGE_SIZE;
+
+	for (size_t k = 0; k < pages; k++) {
+		uint64_t *e = pte(va + k * UK_PAGE_SIZE, 0);
+		if (e && (*e & PTE_P)) {
+			uk_pages_free(uk_p2v(*e & PTE_ADDR), 1);
+			*e = 0;
+			invlpg(va + k * UK_PAGE_SIZE);
+		}
+	}
+	slot_pages[i] = 0;
+}
+
+int uk_stack_fault(uintptr_t addr)
+{
+	uintptr_t off, page;
+	unsigned i;
+	uint8_t *mem;
+
+	if (addr < STACK_BASE || addr >= STACK_END)
+		return 0;
+	i = (addr - STACK_BASE) / SLOT_SIZE;
+	off = (addr - STACK_BASE) % SLOT_SIZE;
+	if (!slot_pages[i] || off < UK_PAGE_SIZE ||
+	    off >= UK_PAGE_SIZE + (uintptr_t)slot_pages[i] * UK_PAGE_SIZE)
+		return 0;
+	page = addr & ~(UK_PAGE_SIZE - 1);
+	if (uk_virt_to_phys(page) != ~0ull)
+		return 0; /* mapped already: a protection fault, not growth */
+	if (!(mem = uk_page_alloc_fault()))
+		return 0;
+	if (map(page, uk_v2p(mem), 1, UK_MAP_W, 2))
+		return 0; /* out of memory: the fault is reported; the page leaks */
+	return 1;
+}
+
+int uk_stack_guard_hit(uintptr_t addr)
+{
+	unsigned i;
+
+	if (addr < STACK_BASE || addr >= STACK_END)
+		return 0;
+	i = (addr - STACK_BASE) / SLOT_SIZE;
+	return slot_pages[i] && (addr - STACK_BASE) % SLOT_SIZE < UK_PAGE_SIZE;
+}

@@ -1,0 +1,34 @@
+/*
+ * 4 KiB mappings beyond the boot-time 2 MiB maps: thread stacks with guard
+ * pages (a stack overflow faults instead of corrupting memory), and later
+ * the address space of a loaded Linux program. Every entry at every level
+ * has U/S=1 (pvm.md).
+ */
+#ifndef UK_PAGING_H
+#define UK_PAGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UK_MAP_W 0x1 /* writable */
+#define UK_MAP_X 0x2 /* executable (else NX) */
+
+/* Map n pages at va to physical pa..; replaces what was there. Returns 0 or
+ * -ENOMEM (page-table pages) or -EINVAL (va inside a 2 MiB mapping). */
+int uk_map_pages(uintptr_t va, uint64_t pa, size_t n, unsigned flags);
+/* Remove mappings (absent pages are fine); flushes the TLB entries. */
+void uk_unmap_pages(uintptr_t va, size_t n);
+/* Physical address of a mapped virtual address, or ~0 when unmapped. */
+uint64_t uk_virt_to_phys(uintptr_t va);
+
+/* Thread stacks: size bytes (rounded up to pages, at most 64 MiB - 4 KiB)
+ * above an unmapped guard page, committed on demand as the stack grows.
+ * Returns the lowest usable address or NULL. */
+void *uk_stack_alloc(size_t size);
+void uk_stack_free(void *stack, size_t size);
+/* From the #PF handler: commit the stack page holding addr; 1 if done. */
+int uk_stack_fault(uintptr_t addr);
+/* Whether addr lies in a stack's guard page (a stack overflow). */
+int uk_stack_guard_hit(uintptr_t addr);
+
+#endif
