@@ -27,12 +27,15 @@ LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 # ---- host programs (ukrun, ukbuild, unit tests) ----
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -Ivirtio/include -MMD -MP
-HOST_LDLIBS_RUN := -lfdt -lpthread
-HOST_LDLIBS_BUILD := -lfdt
+HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lslirp
+HOST_LDLIBS_BUILD := -lfdt -larchive -ljansson
 
 VMM_SRCS := $(wildcard vmm/*.c)
 BUILDER_SRCS := $(wildcard builder/*.c)
-# Pure code both programs and the unit tests share.
+# Pure code shared by both sides of the VM boundary (rings, 9P codec):
+# compiled into ukrun and into the library OS.
+VIRTIO_SRCS := $(wildcard virtio/*.c)
+# Pure code ukrun shares with ukbuild.
 COMMON_SRCS := builder/manifest.c builder/image.c
 
 # ---- the library OS (guest kernel side) ----
@@ -50,11 +53,13 @@ LIBOS_CFLAGS := $(GUEST_BASE_CFLAGS) -mgeneral-regs-only -Ilibos/include \
 GLUE_CFLAGS := $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO_EXTENSIONS__ -isystem libos/include/posix -Ilibos/include \
 	-Ivirtio/include
 
-LIBOS_SRCS := $(wildcard libos/*.c libos/arch/x86_64/*.c)
-LIBOS_ASMS := $(wildcard libos/arch/x86_64/*.S)
+# Every .c under libos/ (newlib/ is the glue, compiled against newlib's
+# headers); components add objects with their own flags in */build.mk.
+LIBOS_SRCS := $(shell find libos -name '*.c' -not -path 'libos/newlib/*' | sort)
+LIBOS_ASMS := $(shell find libos -name '*.S' | sort)
 GLUE_SRCS := $(wildcard libos/newlib/*.c)
 LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \
-	$(GLUE_SRCS:%.c=$(B)/guest/%.o)
+	$(GLUE_SRCS:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o)
 
 UKBUILD := $(B)/bin/ukbuild
 UKRUN := $(B)/bin/ukrun
@@ -108,7 +113,8 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o)
+$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o) \
+		$(VIRTIO_SRCS:%.c=$(B)/host/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
 
@@ -121,6 +127,8 @@ $(B)/apps/%.img: apps/%/*.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ $(filter %.c,$^)
 
+# Components' own rules (e.g. lwip-port/build.mk adds lwIP to LIBOS_OBJS).
+include $(wildcard */build.mk)
 include tests/tests.mk
 
 demo: all

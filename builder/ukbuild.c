@@ -20,6 +20,8 @@
 
 static const char usage[] =
 	"usage: ukbuild [-o IMAGE] [OPTIONS] FILE.c... [-- CFLAGS/LDFLAGS...]\n"
+	"       ukbuild oci SOURCE -o IMAGE [OPTIONS]   (ukbuild oci --help)\n"
+	"       ukbuild disk create|ls|get|put ...       (ukbuild disk --help)\n"
 	"       ukbuild inspect IMAGE\n"
 	"\n"
 	"Compile C files with newlib and the uk library OS into one bootable image\n"
@@ -133,6 +135,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "inspect"))
 		return ukb_cmd_inspect(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "oci"))
+		return ukb_cmd_oci(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "disk"))
+		return ukb_cmd_disk(argc - 1, argv + 1);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? UKB_EXIT_ERROR : 0;

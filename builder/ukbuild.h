@@ -19,5 +19,7 @@ int ukb_spawn(char *const argv[], int verbose);
 
 int ukb_cmd_link(int argc, char **argv);
 int ukb_cmd_inspect(int argc, char **argv);
+int ukb_cmd_oci(int argc, char **argv);  /* oci.c */
+int ukb_cmd_disk(int argc, char **argv); /* disk.c */
 
 #endif

@@ -77,21 +77,6 @@ static struct uk_thread *rq_pop(void)
 	return t;
 }
 
-static void wq_remove(struct uk_wq *wq, struct uk_thread *t)
-{
-	struct uk_thread **pp = &wq->head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			if (wq->tail == t)
-				wq->tail = prev;
-			t->next = NULL;
-			return;
-		}
-	}
-}
-
 static void sleepers_remove(struct uk_thread *t)
 {
 	for (struct uk_thread **pp = &sleepers; *pp; pp = &(*pp)->timer_next) {
@@ -161,7 +146,7 @@ uint64_t uk_idle_ns(void) { return uk_tsc_to_ns(idle_tsc); }
 
 /* ---- public ---- */
 
-int uk_wq_wait(struct uk_wq *wq, uint64_t deadline_ns)
+int uk_sched_block(uint64_t deadline_ns)
 {
 	struct uk_thread *t = uk_current;
 
@@ -169,13 +154,6 @@ int uk_wq_wait(struct uk_wq *wq, uint64_t deadline_ns)
 		return -ETIMEDOUT;
 	t->state = UK_T_BLOCKED;
 	t->wake_result = 0;
-	t->wq = wq;
-	t->next = NULL;
-	if (wq->tail)
-		wq->tail->next = t;
-	else
-		wq->head = t;
-	wq->tail = t;
 	t->deadline = deadline_ns;
 	if (deadline_ns)
 		sleepers_insert(t);
@@ -188,9 +166,6 @@ void uk_thread_wake(struct uk_thread *t, int result)
 	int on = uk_irq_save();
 
 	if (t->state == UK_T_BLOCKED) {
-		if (t->wq)
-			wq_remove(t->wq, t);
-		t->wq = NULL;
 		if (t->deadline)
 			sleepers_remove(t);
 		t->deadline = 0;
@@ -201,12 +176,67 @@ void uk_thread_wake(struct uk_thread *t, int result)
 	uk_irq_restore(on);
 }
 
+void uk_wq_add(struct uk_wq *wq, struct uk_wq_entry *e)
+{
+	int on = uk_irq_save();
+
+	e->next = NULL;
+	e->wq = wq;
+	if (wq->tail)
+		wq->tail->next = e;
+	else
+		wq->head = e;
+	wq->tail = e;
+	uk_irq_restore(on);
+}
+
+void uk_wq_del(struct uk_wq_entry *e)
+{
+	int on = uk_irq_save();
+	struct uk_wq *wq = e->wq;
+	struct uk_wq_entry **pp, *prev = NULL;
+
+	if (wq) {
+		for (pp = &wq->head; *pp; prev = *pp, pp = &(*pp)->next) {
+			if (*pp == e) {
+				*pp = e->next;
+				if (wq->tail == e)
+					wq->tail = prev;
+				break;
+			}
+		}
+		e->wq = NULL;
+		e->next = NULL;
+	}
+	uk_irq_restore(on);
+}
+
+int uk_wq_wait(struct uk_wq *wq, uint64_t deadline_ns)
+{
+	struct uk_wq_entry e = { .thread = uk_current };
+	int r;
+
+	uk_wq_add(wq, &e);
+	r = uk_sched_block(deadline_ns);
+	uk_wq_del(&e);
+	return r;
+}
+
 int uk_wq_wake(struct uk_wq *wq, int n)
 {
 	int on = uk_irq_save(), woken = 0;
 
 	while (wq->head && (n < 0 || woken < n)) {
-		uk_thread_wake(wq->head, 0);
+		struct uk_wq_entry *e = wq->head;
+		wq->head = e->next;
+		if (!wq->head)
+			wq->tail = NULL;
+		e->next = NULL;
+		e->wq = NULL;
+		if (e->func)
+			e->func(e);
+		else
+			uk_thread_wake(e->thread, 0);
 		woken++;
 	}
 	uk_irq_restore(on);

@@ -12,6 +12,23 @@
 #include <uk/syscall.h>
 
 int uk_trace_on;
+static int unimplemented;
+
+void uk_syscall_unimplemented(void) { unimplemented = 1; }
+
+/* Until a subsystem implements a listed call, it fails honestly. */
+#define SYSCALL(nr, name, ...)                                                       \
+	__attribute__((weak)) long uk_sys_##name(long a0, long a1, long a2, long a3, \
+						 long a4, long a5)                   \
+	{                                                                            \
+		(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;          \
+		uk_syscall_unimplemented();                                          \
+		return -ENOSYS;                                                      \
+	}
+#define NOSYS(nr, name)
+#include "syscalls.def"
+#undef SYSCALL
+#undef NOSYS
 
 static const uk_syscall_fn table[UK_NR_MAX] = {
 #define SYSCALL(nr, name, ...) [nr] = uk_sys_##name,
@@ -115,6 +132,61 @@ static void tstr(const char *p, long len)
 	tput(out, n);
 }
 
+struct flagname {
+	unsigned long bit;
+	const char *name;
+};
+
+static const struct flagname oflags[] = {
+	{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
+	{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
+	{ O_DSYNC, "O_DSYNC" }, { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" }, { O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" },
+	{ O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECT, "O_DIRECT" }, { O_NOATIME, "O_NOATIME" },
+};
+static const struct flagname prots[] = {
+	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
+};
+static const struct flagname mflags[] = {
+	{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" }, { MAP_FIXED, "MAP_FIXED" },
+	{ MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_NORESERVE, "MAP_NORESERVE" },
+	{ MAP_POPULATE, "MAP_POPULATE" }, { MAP_STACK, "MAP_STACK" },
+	{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { MAP_DENYWRITE, "MAP_DENYWRITE" },
+	{ MAP_GROWSDOWN, "MAP_GROWSDOWN" },
+};
+static const char *const signames[] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+	[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+	[17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP", [23] = "SIGURG",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [31] = "SIGSYS",
+};
+static const char *const clocks[] = {
+	"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
+	"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
+	"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME",
+};
+
+/* Flags as NAME|NAME|0x..., after an optional leading name. */
+static void tflags(unsigned long v, const struct flagname *t, size_t n, const char *first)
+{
+	int any = 0;
+
+	if (first) {
+		tprintf("%s", first);
+		any = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].bit && (v & t[i].bit) == t[i].bit) {
+			tprintf("%s%s", any ? "|" : "", t[i].name);
+			v &= ~t[i].bit;
+			any = 1;
+		}
+	}
+	if (v || !any)
+		tprintf("%s%#lx", any ? "|" : "", v);
+}
+
 static void targ(int kind, long v, const long *a, long ret)
 {
 	switch (kind) {
@@ -145,6 +217,37 @@ static void targ(int kind, long v, const long *a, long ret)
 			tprintf("NULL");
 		break;
 	}
+	case A_OCT:
+		tprintf("0%lo", v);
+		break;
+	case A_DIRFD:
+		if ((int)v == AT_FDCWD)
+			tprintf("AT_FDCWD");
+		else
+			tprintf("%ld", v);
+		break;
+	case A_OFLAGS:
+		tflags(v, oflags, sizeof(oflags) / sizeof(*oflags),
+		       (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY" : (v & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_RDONLY");
+		break;
+	case A_PROT:
+		tflags(v, prots, sizeof(prots) / sizeof(*prots), v ? NULL : "PROT_NONE");
+		break;
+	case A_MFLAGS:
+		tflags(v, mflags, sizeof(mflags) / sizeof(*mflags), NULL);
+		break;
+	case A_SIG:
+		if (v > 0 && v < (long)(sizeof(signames) / sizeof(*signames)) && signames[v])
+			tprintf("%s", signames[v]);
+		else
+			tprintf("%ld", v);
+		break;
+	case A_CLOCK:
+		if (v >= 0 && v < (long)(sizeof(clocks) / sizeof(*clocks)) && clocks[v])
+			tprintf("%s", clocks[v]);
+		else
+			tprintf("%ld", v);
+		break;
 	default:
 		tprintf(v ? "%#lx" : "%ld", v);
 	}
@@ -186,7 +289,7 @@ static void trace_call(long nr, const long *a, long ret, int done)
 		long e = -ret;
 		const char *name = e < (long)(sizeof(errnames) / sizeof(*errnames)) ? errnames[e] : 0;
 		tprintf(") = -1 %s%s\n", name ? name : "E?",
-			e == ENOSYS && (nr < 0 || nr >= UK_NR_MAX || !table[nr])
+			e == ENOSYS && (nr < 0 || nr >= UK_NR_MAX || !table[nr] || unimplemented)
 				? " (not implemented by uk)" : "");
 	} else if (ret > 4096 || ret < -4096) {
 		tprintf(") = %#lx\n", ret);
@@ -202,6 +305,7 @@ long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 
 	if (uk_trace_on && (nr == UK_NR_exit || nr == UK_NR_exit_group))
 		trace_call(nr, a, 0, 0);
+	unimplemented = 0;
 	ret = fn ? fn(a0, a1, a2, a3, a4, a5) : -ENOSYS;
 	if (uk_trace_on)
 		trace_call(nr, a, ret, 1);

@@ -238,10 +238,9 @@ void uk_timer_arm(uint64_t deadline_ns)
 
 void uk_sleep_until(uint64_t deadline_ns)
 {
-	struct uk_wq nobody = { 0 };
 	int on = uk_irq_save();
 
-	while (uk_wq_wait(&nobody, deadline_ns) != -ETIMEDOUT)
+	while (uk_sched_block(deadline_ns) != -ETIMEDOUT)
 		; /* woken early (a signal may interrupt later): sleep on */
 	uk_irq_restore(on);
 }

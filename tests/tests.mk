@@ -3,26 +3,27 @@
 
 SAN_CFLAGS := $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-UNIT_BINS := $(B)/tests/unit/test_vmm $(B)/tests/unit/test_manifest $(B)/tests/unit/test_image
+UNIT_LDLIBS := -lfdt -lpthread -lseccomp -lslirp -larchive -ljansson
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
-$(B)/tests/unit/test_vmm: $(B)/san/tests/unit/test_vmm.o $(B)/san/vmm/opts.o \
-		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o
-$(B)/tests/unit/test_manifest: $(B)/san/tests/unit/test_manifest.o $(B)/san/builder/manifest.o
-$(B)/tests/unit/test_image: $(B)/san/tests/unit/test_image.o $(B)/san/builder/image.o
+# Each tests/unit/*.mk adds its binaries to UNIT_BINS and names their
+# objects as prerequisites (build/san/... for sanitized copies of sources).
+UNIT_BINS :=
+include $(wildcard tests/unit/*.mk)
 
 $(UNIT_BINS):
 	@mkdir -p $(@D)
-	$(CC) -fsanitize=address,undefined -o $@ $^ -lfdt
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(UNIT_LDLIBS)
 
-# Guest test programs: one image per directory of tests/guest.
+# Guest test programs: one image per directory of tests/guest; an optional
+# ukbuild.flags file there holds extra ukbuild options.
 GUEST_TESTS := $(patsubst tests/guest/%/,$(B)/tests/guest/%.img,$(wildcard tests/guest/*/))
 $(B)/tests/guest/%.img: tests/guest/%/*.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
-	$(UKBUILD) -o $@ $(filter %.c,$^)
+	$(UKBUILD) -o $@ $(shell cat tests/guest/$*/ukbuild.flags 2>/dev/null) $(filter %.c,$^)
 
 # hello with defaults in its manifest, for the override tests.
 $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done

@@ -63,17 +63,7 @@ long uk_ret(long r)
 	return r;
 }
 
-/* ---- the calls newlib's own code makes ---- */
-
-ssize_t read(int fd, void *buf, size_t n)
-{
-	return uk_ret(UK_CALL(read, fd, buf, n, 0, 0, 0));
-}
-
-ssize_t write(int fd, const void *buf, size_t n)
-{
-	return uk_ret(UK_CALL(write, fd, buf, n, 0, 0, 0));
-}
+/* ---- the memory break and the end, which newlib's own code calls ---- */
 
 void *sbrk(ptrdiff_t incr)
 {
@@ -97,127 +87,6 @@ void _exit(int status)
 	__builtin_unreachable();
 }
 
-pid_t getpid(void) { return (int)UK_CALL(getpid, 0, 0, 0, 0, 0, 0); }
-
-int kill(int pid, int sig)
-{
-	(void)pid, (void)sig;
-	errno = ENOSYS; /* signals arrive with the library OS core */
-	return -1;
-}
-
-int fstat(int fd, struct stat *st)
-{
-	struct uk_lx_stat lx;
-	long r = uk_ret(UK_CALL(fstat, fd, &lx, 0, 0, 0, 0));
-
-	if (r == 0)
-		uk_stat_from_linux(st, &lx);
-	return (int)r;
-}
-
-int isatty(int fd)
-{
-	struct uk_lx_termios t;
-	return uk_ret(UK_CALL(ioctl, fd, UK_LX_TCGETS, &t, 0, 0, 0)) == 0;
-}
-
-
-int gettimeofday(struct timeval *tv, void *tz)
-{
-	return (int)uk_ret(UK_CALL(gettimeofday, tv, tz, 0, 0, 0, 0));
-}
-
-clock_t times(struct tms *t)
-{
-	struct timespec ts;
-	clock_t ticks;
-
-	UK_CALL(clock_gettime, UK_LX_CLOCK_PROCESS_CPUTIME_ID, &ts, 0, 0, 0, 0);
-	ticks = ts.tv_sec * CLOCKS_PER_SEC + ts.tv_nsec / (1000000000 / CLOCKS_PER_SEC);
-	if (t) {
-		t->tms_utime = ticks;
-		t->tms_stime = t->tms_cutime = t->tms_cstime = 0;
-	}
-	return ticks;
-}
-
-/* Files arrive with the VFS; until then these fail honestly. */
-int open(const char *path, int flags, int mode)
-{
-	(void)path, (void)flags, (void)mode;
-	errno = ENOSYS;
-	return -1;
-}
-int close(int fd) { return fd >= 0 && fd <= 2 ? 0 : (errno = EBADF, -1); }
-off_t lseek(int fd, off_t off, int whence)
-{
-	(void)fd, (void)off, (void)whence;
-	errno = ESPIPE;
-	return -1;
-}
-int link(const char *a, const char *b) { (void)a, (void)b; errno = ENOSYS; return -1; }
-int unlink(const char *p) { (void)p; errno = ENOSYS; return -1; }
-int stat(const char *p, struct stat *st) { (void)p, (void)st; errno = ENOSYS; return -1; }
-pid_t fork(void) { errno = ENOSYS; return -1; }
-int execve(const char *p, char *const a[], char *const e[]) { (void)p, (void)a, (void)e; errno = ENOSYS; return -1; }
-pid_t wait(int *s) { (void)s; errno = ECHILD; return -1; }
-
-/* ---- POSIX calls newlib leaves to the system ---- */
-
-int clock_gettime(clockid_t clk, struct timespec *ts)
-{
-	return (int)uk_ret(UK_CALL(clock_gettime, clk, ts, 0, 0, 0, 0));
-}
-
-int clock_getres(clockid_t clk, struct timespec *ts)
-{
-	return (int)uk_ret(UK_CALL(clock_getres, clk, ts, 0, 0, 0, 0));
-}
-
-int nanosleep(const struct timespec *req, struct timespec *rem)
-{
-	return (int)uk_ret(UK_CALL(nanosleep, req, rem, 0, 0, 0, 0));
-}
-
-unsigned sleep(unsigned s)
-{
-	struct timespec ts = { s, 0 };
-	nanosleep(&ts, 0);
-	return 0;
-}
-
-int usleep(useconds_t us)
-{
-	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
-	return nanosleep(&ts, 0);
-}
-
-int uname(struct utsname *u)
-{
-	return (int)uk_ret(UK_CALL(uname, u, 0, 0, 0, 0, 0));
-}
-
-ssize_t getrandom(void *buf, size_t n, unsigned flags)
-{
-	return uk_ret(UK_CALL(getrandom, buf, n, flags, 0, 0, 0));
-}
-
-int getentropy(void *buf, size_t n)
-{
-	if (n > 256) {
-		errno = EIO;
-		return -1;
-	}
-	return getrandom(buf, n, 0) == (ssize_t)n ? 0 : -1;
-}
-
-uid_t getuid(void) { return (uid_t)UK_CALL(getuid, 0, 0, 0, 0, 0, 0); }
-uid_t geteuid(void) { return (uid_t)UK_CALL(geteuid, 0, 0, 0, 0, 0, 0); }
-gid_t getgid(void) { return (gid_t)UK_CALL(getgid, 0, 0, 0, 0, 0, 0); }
-gid_t getegid(void) { return (gid_t)UK_CALL(getegid, 0, 0, 0, 0, 0, 0); }
-pid_t getppid(void) { return (pid_t)UK_CALL(getppid, 0, 0, 0, 0, 0, 0); }
-
 /* Raw system calls by Linux number, as in glibc's syscall(2). */
 long syscall(long nr, ...)
 {
@@ -229,25 +98,4 @@ long syscall(long nr, ...)
 		a[i] = __builtin_va_arg(ap, long);
 	__builtin_va_end(ap);
 	return uk_ret(uk_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
-}
-
-void uk_stat_from_linux(struct stat *st, const struct uk_lx_stat *lx)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = lx->dev;
-	st->st_ino = lx->ino;
-	st->st_mode = lx->mode; /* S_IF* and permission bits agree */
-	st->st_nlink = lx->nlink;
-	st->st_uid = lx->uid;
-	st->st_gid = lx->gid;
-	st->st_rdev = lx->rdev;
-	st->st_size = lx->size;
-	st->st_blksize = lx->blksize;
-	st->st_blocks = lx->blocks;
-	st->st_atim.tv_sec = lx->atime_sec;
-	st->st_atim.tv_nsec = lx->atime_nsec;
-	st->st_mtim.tv_sec = lx->mtime_sec;
-	st->st_mtim.tv_nsec = lx->mtime_nsec;
-	st->st_ctim.tv_sec = lx->ctime_sec;
-	st->st_ctim.tv_nsec = lx->ctime_nsec;
 }

@@ -16,10 +16,21 @@
 #include <uk/cpu.h>
 
 struct uk_thread;
+struct uk_wq_entry;
 
-/* A FIFO of blocked threads. Zero-initialised is empty. */
+/* A wait queue: a FIFO of entries, each a blocked thread or a callback
+ * (poll and epoll register callbacks on many queues at once). Zero-
+ * initialised is empty. */
 struct uk_wq {
-	struct uk_thread *head, *tail;
+	struct uk_wq_entry *head, *tail;
+};
+
+struct uk_wq_entry {
+	struct uk_wq_entry *next;
+	struct uk_wq *wq;                     /* the queue it is on, or NULL */
+	void (*func)(struct uk_wq_entry *e);  /* NULL: wake e->thread */
+	struct uk_thread *thread;
+	void *priv;
 };
 
 enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
@@ -32,8 +43,7 @@ struct uk_thread {
 	size_t stack_size;
 	int tid;
 	enum uk_thread_state state;
-	struct uk_thread *next;       /* run queue, or the wait queue it is on */
-	struct uk_wq *wq;             /* the wait queue it is on, or NULL */
+	struct uk_thread *next;       /* run queue */
 	uint64_t deadline;            /* wake-up time (monotonic ns), 0 = none */
 	struct uk_thread *timer_next; /* sleepers, sorted by deadline */
 	int wake_result;              /* 0 woken, -ETIMEDOUT, -EINTR */
@@ -75,18 +85,27 @@ void uk_thread_free(struct uk_thread *t);
 /* Let other runnable threads run. */
 void uk_sched_yield(void);
 
-/* Block on wq until woken or the monotonic deadline (0: none) passes.
- * Called and returns with interrupts DISABLED, so checking a condition and
- * waiting cannot miss a wake-up. Returns 0 when woken, -ETIMEDOUT, or the
- * result passed to uk_thread_wake (-EINTR for signals). */
+/* Block the running thread until uk_thread_wake() or the monotonic
+ * deadline (0: none). Called and returns with interrupts DISABLED, so
+ * checking a condition and blocking cannot miss a wake-up. Returns the
+ * wake result: 0, -ETIMEDOUT, or what the waker passed (-EINTR). */
+int uk_sched_block(uint64_t deadline_ns);
+
+/* Wake t if it is blocked, with result; later wakes of the same block are
+ * ignored. Safe in interrupt handlers. */
+void uk_thread_wake(struct uk_thread *t, int result);
+
+/* Entries on queues (interrupts disabled or not: both are safe). */
+void uk_wq_add(struct uk_wq *wq, struct uk_wq_entry *e);
+void uk_wq_del(struct uk_wq_entry *e);
+
+/* uk_sched_block() on wq (interrupts DISABLED, as above). */
 int uk_wq_wait(struct uk_wq *wq, uint64_t deadline_ns);
 
-/* Wake up to n threads (n < 0: all) from wq; returns how many. Safe in
- * interrupt handlers. */
+/* Run the first n entries of wq (n < 0: all): blocked threads become
+ * runnable, callbacks are called. Returns how many. Safe in interrupt
+ * handlers. */
 int uk_wq_wake(struct uk_wq *wq, int n);
-
-/* Wake one blocked thread with the given result (e.g. -EINTR). */
-void uk_thread_wake(struct uk_thread *t, int result);
 
 /* Wait until cond holds: 0, or -ETIMEDOUT / -EINTR. */
 #define uk_wait_event(wq, cond, deadline_ns)                          \

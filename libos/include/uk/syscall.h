@@ -34,6 +34,13 @@ enum uk_nr {
 /* Argument kinds for --trace. */
 enum uk_arg_kind {
 	A_INT = 1, A_HEX, A_PTR, A_SIZE, A_FD, A_STR, A_IBUF, A_OBUF, A_TIMESPEC,
+	A_OCT,    /* a mode, in octal */
+	A_DIRFD,  /* a directory descriptor or AT_FDCWD */
+	A_OFLAGS, /* open(2) flags, by name */
+	A_PROT,   /* PROT_* */
+	A_MFLAGS, /* MAP_* */
+	A_SIG,    /* a signal number */
+	A_CLOCK,  /* a clock id */
 };
 
 /* Dispatch by number (the `syscall` instruction, and link-mode calls while
@@ -51,6 +58,8 @@ extern int uk_trace_on;
 /* Buffered trace output (ukrun's fd 3); flushed before console output and
  * at exit so lines interleave with the program's own output. */
 void uk_trace_flush(void);
+/* Weak fallbacks call this so the trace can say "not implemented". */
+void uk_syscall_unimplemented(void);
 /* A trace line of free text, e.g. why a call is refused. */
 void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,0 +1,182 @@
+/*
+ * The virtual file system: open files, the descriptor table, vnodes,
+ * filesystems and mounts, path lookup. Filesystems (ramfs, devfs, procfs,
+ * the 9P client, FAT) implement struct uk_vnode_ops; things that are files
+ * without a name (pipes, sockets, eventfd, epoll, timerfd) implement only
+ * struct uk_file_ops.
+ *
+ * Conventions: every function returns 0 / a count, or -errno (Linux values,
+ * uk/linux.h). Names passed to vnode ops are single components,
+ * NUL-terminated, never "." or "..". The VFS checks read-only mounts
+ * (-EROFS), directory/non-directory mismatches (-EISDIR, -ENOTDIR) and
+ * access modes (-EBADF) before calling a filesystem.
+ *
+ * Concurrency: the scheduler is cooperative (uk/sched.h), so VFS and
+ * filesystem code runs without locks, except that any call which blocks
+ * (a pipe read, a 9P request) lets other threads run: hold references
+ * (uk_file_get / uk_vnode_get) across such calls.
+ */
+#ifndef UK_VFS_H
+#define UK_VFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uk/linux.h>
+#include <uk/sched.h>
+
+struct uk_file;
+struct uk_vnode;
+struct uk_mount;
+struct uk_poll_table;
+struct statfs;
+
+/* ---- open files ---- */
+
+struct uk_file_ops {
+	/* Transfer at *pos and advance it; pos is &f->pos, or the offset of
+	 * pread/pwrite; streams ignore it. A file opened O_NONBLOCK returns
+	 * -EAGAIN instead of blocking. */
+	long (*read)(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
+	long (*write)(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
+	/* Readiness as an EPOLL* mask (EPOLLIN, EPOLLOUT, EPOLLHUP, ...). When
+	 * pt is not NULL, also hand the file's wait queue(s) to uk_poll_wait()
+	 * so the poller is woken when readiness may have changed. */
+	unsigned (*poll)(struct uk_file *f, struct uk_poll_table *pt);
+	long (*ioctl)(struct uk_file *f, unsigned long req, void *arg);
+	/* Optional; the VFS falls back to the vnode's ops, else -EINVAL. */
+	int (*fstat)(struct uk_file *f, struct stat *st);
+	int (*truncate)(struct uk_file *f, uint64_t size);
+	int (*fsync)(struct uk_file *f, int datasync);
+	/* The last reference went away. */
+	void (*release)(struct uk_file *f);
+};
+
+struct uk_file {
+	const struct uk_file_ops *ops;
+	int refs;
+	unsigned flags;          /* O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
+	uint64_t pos;            /* offset, or the directory cookie */
+	struct uk_vnode *vn;     /* NULL for anonymous files */
+	void *priv;
+};
+
+/* A new open file with one reference; NULL when out of memory. */
+struct uk_file *uk_file_new(const struct uk_file_ops *ops, unsigned flags, void *priv);
+struct uk_file *uk_file_get(struct uk_file *f);
+void uk_file_put(struct uk_file *f);
+
+/* ---- the descriptor table (one process per VM) ---- */
+
+/* Install f at the lowest free descriptor >= min_fd; takes over the
+ * caller's reference. Returns the descriptor or -EMFILE. */
+int uk_fd_install(struct uk_file *f, int min_fd, int cloexec);
+/* The file behind fd with a new reference (uk_file_put it), or NULL. */
+struct uk_file *uk_fd_get(int fd);
+int uk_fd_close(int fd);
+/* dup2/dup3 semantics. */
+int uk_fd_dup_to(int oldfd, int newfd, int cloexec);
+int uk_fd_get_cloexec(int fd);
+int uk_fd_set_cloexec(int fd, int on);
+/* Open descriptors, for /proc/self/fd. */
+int uk_fd_max(void);
+
+/* ---- vnodes ---- */
+
+/* Attribute changes for setattr; mask is UK_SA_*. */
+#define UK_SA_MODE 0x1
+#define UK_SA_UID 0x2
+#define UK_SA_GID 0x4
+#define UK_SA_SIZE 0x8
+#define UK_SA_ATIME 0x10
+#define UK_SA_MTIME 0x20
+
+struct uk_setattr {
+	unsigned mask;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	struct __kernel_timespec atime, mtime;
+};
+
+/* The callback readdir calls per entry; a nonzero return stops the walk
+ * (the entry it was given is then not consumed). */
+typedef int (*uk_dirent_fn)(void *ctx, const char *name, uint64_t ino, unsigned dtype);
+
+struct uk_vnode_ops {
+	int (*lookup)(struct uk_vnode *dir, const char *name, struct uk_vnode **out);
+	int (*create)(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out);
+	int (*mkdir)(struct uk_vnode *dir, const char *name, uint32_t mode);
+	int (*unlink)(struct uk_vnode *dir, const char *name);
+	int (*rmdir)(struct uk_vnode *dir, const char *name);
+	/* flags: RENAME_NOREPLACE / RENAME_EXCHANGE as renameat2. */
+	int (*rename)(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
+		      const char *nname, unsigned flags);
+	int (*link)(struct uk_vnode *vn, struct uk_vnode *dir, const char *name);
+	int (*symlink)(struct uk_vnode *dir, const char *name, const char *target);
+	long (*readlink)(struct uk_vnode *vn, char *buf, size_t len);
+	int (*getattr)(struct uk_vnode *vn, struct stat *st);
+	int (*setattr)(struct uk_vnode *vn, const struct uk_setattr *a);
+	/* Fill f->ops (and f->priv) for an open of vn with f->flags. */
+	int (*open)(struct uk_vnode *vn, struct uk_file *f);
+	/* Entries from *cookie on; *cookie is updated so the next call
+	 * continues after the last entry emit accepted. 0 at the end too. */
+	int (*readdir)(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx);
+	int (*statfs)(struct uk_vnode *vn, struct statfs *sf);
+	int (*fsync)(struct uk_vnode *vn, int datasync);
+	/* The last reference went away. */
+	void (*release)(struct uk_vnode *vn);
+};
+
+struct uk_vnode {
+	const struct uk_vnode_ops *ops;
+	struct uk_mount *mnt;
+	uint64_t ino;
+	uint32_t mode;           /* S_IFMT type (fixed) and permission bits */
+	int refs;
+	void *priv;
+};
+
+/* A new vnode with one reference. */
+struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops,
+			      uint64_t ino, uint32_t mode, void *priv);
+struct uk_vnode *uk_vnode_get(struct uk_vnode *vn);
+void uk_vnode_put(struct uk_vnode *vn);
+
+/* ---- filesystems and mounts ---- */
+
+struct uk_fs_type {
+	const char *name;
+	/* Build the tree; *root gets one reference. data is fs-specific. */
+	int (*mount)(struct uk_mount *mnt, const char *source, const void *data,
+		     struct uk_vnode **root);
+	void (*unmount)(struct uk_mount *mnt);
+};
+
+struct uk_mount {
+	const struct uk_fs_type *type;
+	unsigned long flags;     /* MS_RDONLY, ... */
+	struct uk_vnode *root;
+	char path[256];          /* where it is mounted, for /proc/mounts */
+	char source[256];
+	void *priv;
+};
+
+/* The filesystem types, in one table (libos/vfs/fstypes.c). */
+extern const struct uk_fs_type *const uk_fs_types[];
+
+int uk_mount(const char *source, const char *target, const char *fstype,
+	     unsigned long flags, const void *data);
+
+/* ---- paths ---- */
+
+#define UK_AT_FOLLOW 0x1    /* follow a final symlink */
+#define UK_AT_DIR 0x2       /* the result must be a directory */
+#define UK_AT_EMPTY 0x4     /* "" means dirfd itself (AT_EMPTY_PATH) */
+
+/* Resolve path relative to dirfd (AT_FDCWD: the working directory),
+ * crossing mounts, following symlinks (ELOOP after 40). */
+int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode **out);
+/* Resolve all but the last component: *dir (referenced) and its name
+ * (NAME_MAX + 1 bytes). -EINVAL when path ends in "." or "..". */
+int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name);
+
+#endif
