@@ -148,6 +148,21 @@ struct uk_pvm_vif {
 #define UK_PF_TRACE (1u << 1) /* --trace: report system calls on fd 3 */
 #define UK_PF_TIMELINE (1u << 2) /* --verbose: send UK_HC_MARK milestones */
 
+/* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
+ * Node "/virtio_mmio@<hex addr>" with
+ *   compatible = "virtio,mmio"
+ *   reg        = <u64 GPA, u64 size>
+ *   interrupts = <u32 IOAPIC pin>, edge-triggered (ukrun raises it by irqfd)
+ *   uk,mount   = "/guest/path"  (9P shares and disks: where to mount them)
+ *   uk,ro      (empty)          mount read-only
+ * Under QEMU the guest finds devices on the kernel command line instead, in
+ * Linux's convention "virtio_mmio.device=<size>@<addr>:<irq>" (microvm adds
+ * these itself); a 9P share's mount tag is then its guest path. */
+#define UK_DT_VIRTIO_COMPAT "virtio,mmio"
+#define UK_DT_MOUNT "uk,mount"
+#define UK_DT_RO "uk,ro"
+#define UK_VIRTIO_MMIO_SIZE 0x1000u
+
 /* ---- Manifest: section .uk_manifest, a device tree written by ukbuild ----
  * Node /uk; string lists are NUL-separated (FDT stringlist). */
 #define UK_MF_NODE "/uk"
@@ -159,5 +174,6 @@ struct uk_pvm_vif {
 #define UK_MF_PORTS "ports"           /* string list, "80/tcp" */
 #define UK_MF_MEM "mem"               /* u64 default guest RAM in bytes */
 #define UK_MF_MODE "mode"             /* string: "link" or "binary" */
+#define UK_MF_MOUNTS "mounts"         /* string list, "/guest/path" volume points */
 
 #endif /* UK_ABI_H */
