@@ -14,6 +14,13 @@ static const char usage[] =
 	"\n"
 	"  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G)\n"
 	"  -e, --env K=V        set an environment variable (K alone: take the host's)\n"
+	"      --net SPEC       none (default), tap:IFNAME[,vhost=on|off|auto], or\n"
+	"                       user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...] (rootless)\n"
+	"      --ip ADDR/LEN    static guest address (default: DHCP)\n"
+	"      --gw ADDR        static gateway\n"
+	"  -p HOSTPORT:GUESTPORT[/udp]  forward a host port (user networking)\n"
+	"  -v HOST:GUEST[:ro]   share a host directory over 9P\n"
+	"      --disk FILE:GUEST[:ro]  attach a FAT disk image (virtio-blk)\n"
 	"      --trace          print every system call the application makes (stderr)\n"
 	"      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
 	"      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
@@ -73,7 +80,22 @@ static int add_env(struct vmm_opts *o, const char *kv)
 	return 0;
 }
 
-enum { OPT_TRACE = 256, OPT_TIMEOUT, OPT_VERBOSE, OPT_VERSION };
+enum { OPT_TRACE = 256, OPT_TIMEOUT, OPT_VERBOSE, OPT_VERSION, OPT_NET, OPT_IP, OPT_GW, OPT_DISK };
+
+/* A repeatable option's value into a list. */
+static int add_item(const char **list, int *n, const char *opt, const char *v)
+{
+	if (*n == VMM_MAX_ARGS) {
+		vmm_err("%s: more than %d given", opt, VMM_MAX_ARGS);
+		return -1;
+	}
+	if (!*v) {
+		vmm_err("%s: empty value", opt);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
 
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
@@ -85,6 +107,12 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "verbose", no_argument, 0, OPT_VERBOSE },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, OPT_VERSION },
+		{ "net", required_argument, 0, OPT_NET },
+		{ "ip", required_argument, 0, OPT_IP },
+		{ "gw", required_argument, 0, OPT_GW },
+		{ "publish", required_argument, 0, 'p' },
+		{ "volume", required_argument, 0, 'v' },
+		{ "disk", required_argument, 0, OPT_DISK },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -93,7 +121,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:e:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:e:hp:v:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (vmm_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
@@ -108,6 +136,27 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case OPT_TRACE:
 			o->trace = 1;
+			break;
+		case OPT_NET:
+			o->net = optarg;
+			break;
+		case OPT_IP:
+			o->ip = optarg;
+			break;
+		case OPT_GW:
+			o->gw = optarg;
+			break;
+		case 'p':
+			if (add_item(o->ports, &o->nports, "-p", optarg))
+				return -1;
+			break;
+		case 'v':
+			if (add_item(o->volumes, &o->nvolumes, "-v", optarg))
+				return -1;
+			break;
+		case OPT_DISK:
+			if (add_item(o->disks, &o->ndisks, "--disk", optarg))
+				return -1;
 			break;
 		case OPT_TIMEOUT:
 			o->timeout = strtod(optarg, &end);
@@ -126,7 +175,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION);
 			return 1;
 		default:
-			if (optopt && strchr("me", optopt))
+			if (optopt && strchr("mepv", optopt))
 				vmm_err("option -%c needs a value", optopt);
 			else
 				vmm_err("unknown option '%s' (see ukrun --help)", argv[optind - 1]);

@@ -23,6 +23,15 @@ struct vmm_opts {
 	int ncmd;
 	int trace, verbose;
 	double timeout;         /* seconds, 0 = none */
+	/* Devices, as given; the device code checks and reports them. */
+	const char *net;        /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
+	const char *ip, *gw;    /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
+	const char *ports[VMM_MAX_ARGS];   /* -p HOSTPORT:GUESTPORT[/udp] */
+	int nports;
+	const char *volumes[VMM_MAX_ARGS]; /* -v HOST:GUEST[:ro] (9P) */
+	int nvolumes;
+	const char *disks[VMM_MAX_ARGS];   /* --disk FILE:GUEST[:ro] (virtio-blk) */
+	int ndisks;
 };
 
 struct vmm_timeline {
