@@ -63,7 +63,9 @@ LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) 
 
 UKBUILD := $(B)/bin/ukbuild
 UKRUN := $(B)/bin/ukrun
-APPS := $(B)/apps/hello.img
+# Every apps/NAME/ directory becomes build/apps/NAME.img (optional
+# apps/NAME/ukbuild.flags: extra ukbuild options, e.g. --rootfs).
+APPS := $(patsubst apps/%/,$(B)/apps/%.img,$(wildcard apps/*/))
 
 .PHONY: all test bench demo clean format check-format
 all: $(UKBUILD) $(UKRUN) sysroot $(APPS) tests
@@ -125,7 +127,7 @@ $(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o)
 # ---- applications, built the way users build theirs ----
 $(B)/apps/%.img: apps/%/*.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
-	$(UKBUILD) -o $@ $(filter %.c,$^)
+	$(UKBUILD) -o $@ $(shell cat apps/$*/ukbuild.flags 2>/dev/null) $(filter %.c,$^)
 
 # Components' own rules (e.g. lwip-port/build.mk adds lwIP to LIBOS_OBJS).
 include $(wildcard */build.mk)
