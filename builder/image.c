@@ -131,3 +131,48 @@ int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *
 	find_sections(d, size, &eh, img);
 	return 0;
 }
+
+int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
+		     uint64_t *off)
+{
+	const uint8_t *d = data;
+	const Elf64_Shdr *sh;
+	Elf64_Ehdr eh;
+	const Elf64_Sym *best = NULL;
+	const char *strs = NULL;
+	uint64_t strsize = 0;
+
+	if (size < sizeof(eh) || memcmp(d, ELFMAG, SELFMAG))
+		return -1;
+	memcpy(&eh, d, sizeof(eh));
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff % 8 ||
+	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), size))
+		return -1;
+	sh = (const Elf64_Shdr *)(d + eh.e_shoff);
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		const Elf64_Sym *sym;
+		uint64_t n;
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh.e_shnum ||
+		    sh[i].sh_offset % 8 || !in_file(sh[i].sh_offset, sh[i].sh_size, size) ||
+		    !in_file(sh[sh[i].sh_link].sh_offset, sh[sh[i].sh_link].sh_size, size))
+			continue;
+		sym = (const Elf64_Sym *)(d + sh[i].sh_offset);
+		n = sh[i].sh_size / sizeof(*sym);
+		strs = (const char *)d + sh[sh[i].sh_link].sh_offset;
+		strsize = sh[sh[i].sh_link].sh_size;
+		for (uint64_t k = 0; k < n; k++) {
+			if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value > addr ||
+			    sym[k].st_name >= strsize)
+				continue;
+			if (!best || sym[k].st_value > best->st_value)
+				best = &sym[k];
+		}
+		break;
+	}
+	if (!best || (best->st_size && addr >= best->st_value + best->st_size))
+		return -1;
+	snprintf(name, len, "%.*s", (int)strnlen(strs + best->st_name, strsize - best->st_name),
+		 strs + best->st_name);
+	*off = addr - best->st_value;
+	return 0;
+}

@@ -31,4 +31,10 @@ struct ukb_image {
 int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err,
 		    size_t errlen);
 
+/* The function containing addr, from the image's symbol table: copies its
+ * name into name (len bytes) and sets *off. Returns 0, or -1 when the image
+ * has no symbol there. */
+int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
+		     uint64_t *off);
+
 #endif

@@ -94,12 +94,20 @@ void uk_plat_exit(int status)
 	halt();
 }
 
-void uk_plat_abort(int status)
+void uk_plat_crash(struct uk_hc_crash *c)
 {
 	uk_trace_flush();
 	if (uk_plat.ukrun)
-		uk_outl(UK_HC_ABORT, status & 0xff);
+		uk_outl(UK_HC_ABORT, (uint32_t)uk_v2p(c));
 	else
-		uk_outb(UK_QEMU_DEBUG_EXIT_PORT, status & 0xff);
+		uk_outb(UK_QEMU_DEBUG_EXIT_PORT, c->status & 0xff);
 	halt();
+}
+
+void uk_plat_abort(int status)
+{
+	static struct uk_hc_crash c;
+
+	c.status = status & 0xff;
+	uk_plat_crash(&c);
 }

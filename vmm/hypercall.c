@@ -101,9 +101,15 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	case UK_HC_EXIT:
 		vm->status = v & 0xff;
 		return 1;
-	case UK_HC_ABORT:
-		vm->status = v & 0xff;
+	case UK_HC_ABORT: {
+		const struct uk_hc_crash *c = VMM_GPA(vm, v, sizeof(*c));
+		if (!c)
+			return -1;
+		vm->status = c->status & 0xff;
+		if (c->npc)
+			vmm_crash_report(vm, c);
 		return 1;
+	}
 	case UK_HC_MARK:
 		if (v == UK_MARK_MAIN)
 			vm->t.main = vmm_now();

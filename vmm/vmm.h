@@ -103,6 +103,11 @@ int vmm_run(struct vmm *vm);
  * (vm->status set), -1 on an ABI violation. */
 int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
 
+/* ---- crashes (crash.c) ---- */
+
+/* Name the code addresses of a guest crash report. */
+void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c);
+
 /* ---- misc ---- */
 
 extern int vmm_verbose_on;

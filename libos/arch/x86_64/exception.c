@@ -25,14 +25,14 @@ static const struct {
 };
 
 static int in_report;
+static struct uk_hc_crash crash;
 
-/* A frame pointer is followed only while it points into mapped kernel
- * memory, so a corrupt chain ends the backtrace instead of faulting. */
+/* A frame pointer is followed only while both words it points at are
+ * mapped, so a corrupt chain ends the backtrace instead of faulting. */
 static int frame_ok(uint64_t fp)
 {
-	return (fp & 7) == 0 &&
-	       ((fp >= UK_KBASE && fp < ~0ul - 16) ||
-		(fp >= UK_PHYSMAP && fp < UK_PHYSMAP + UK_PHYSMAP_SIZE - 16));
+	return (fp & 7) == 0 && fp < ~0ul - 16 && uk_virt_to_phys(fp) != ~0ull &&
+	       uk_virt_to_phys(fp + 8) != ~0ull;
 }
 
 static void backtrace(uint64_t fp)
@@ -44,6 +44,8 @@ static void backtrace(uint64_t fp)
 		uint64_t *f = (uint64_t *)fp;
 		if (f[1] == 0)
 			break;
+		if (crash.npc < UK_CRASH_MAX_PC)
+			crash.pc[crash.npc++] = f[1];
 		n += uk_snprintf(line + n, sizeof(line) - n, " %#lx", f[1]);
 		if (n > 120) {
 			uk_pr("%s", line);
@@ -81,7 +83,10 @@ void uk_exception(struct uk_regs *r)
 	uk_pr("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx", r->r8, r->r9, r->r10, r->r11);
 	uk_pr("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx", r->r12, r->r13, r->r14, r->r15);
 	uk_pr("  rflags %08lx cs %04lx ss %04lx", r->rflags, r->cs, r->ss);
+	crash.pc[0] = r->rip;
+	crash.npc = 1;
 	backtrace(r->rbp);
 	uk_pr("the application crashed: exit status %d (as signal %d)", 128 + sig, sig);
-	uk_plat_abort(128 + sig);
+	crash.status = 128 + sig;
+	uk_plat_crash(&crash);
 }

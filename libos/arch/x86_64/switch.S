@@ -6,6 +6,7 @@
  */
 	.text
 	.globl uk_arch_switch
+	.type uk_arch_switch, @function
 uk_arch_switch:
 	push %rbp
 	push %rbx
@@ -26,6 +27,7 @@ uk_arch_switch:
 /* First instructions of a new thread: uk_thread_create leaves the entry
  * function in %r12 and its argument in %r13. */
 	.globl uk_arch_thread_start
+	.type uk_arch_thread_start, @function
 uk_arch_thread_start:
 	xor %ebp, %ebp
 	mov %r13, %rdi

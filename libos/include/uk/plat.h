@@ -32,5 +32,7 @@ void uk_plat_init(uint64_t start_info_pa);
 __attribute__((noreturn)) void uk_plat_exit(int status);
 /* End the VM after a crash whose report is already on stderr. */
 __attribute__((noreturn)) void uk_plat_abort(int status);
+/* The same, with the code addresses of the crash for ukrun to name. */
+__attribute__((noreturn)) void uk_plat_crash(struct uk_hc_crash *c);
 
 #endif

@@ -82,7 +82,8 @@ enum uk_hc {
 	UK_HC_READ = UK_HC_BASE + 1,
 	/* eax = exit status (0..255): the application ended. */
 	UK_HC_EXIT = UK_HC_BASE + 2,
-	/* eax = exit status: the guest crashed; its report is on stderr. */
+	/* eax = GPA of struct uk_hc_crash: the guest crashed; its report is
+	 * on stderr, ukrun adds the symbol names of the code addresses. */
 	UK_HC_ABORT = UK_HC_BASE + 3,
 	/* eax = UK_MARK_*: a boot milestone, sent only when UK_PF_TIMELINE. */
 	UK_HC_MARK = UK_HC_BASE + 4,
@@ -102,6 +103,13 @@ struct uk_hc_read {
 	uint64_t data; /* [guest] GPA of the buffer */
 	uint32_t len;  /* [guest] at most UK_HC_IO_MAX */
 	int32_t ret;   /* [host] bytes read, 0 at end of input, or -errno */
+};
+
+#define UK_CRASH_MAX_PC 16
+struct uk_hc_crash {
+	uint32_t status;                /* [guest] exit status (128 + signal) */
+	uint32_t npc;                   /* [guest] entries of pc, <= UK_CRASH_MAX_PC */
+	uint64_t pc[UK_CRASH_MAX_PC];   /* [guest] faulting RIP, then return addresses */
 };
 
 #define UK_HC_IO_MAX (1u << 20)
