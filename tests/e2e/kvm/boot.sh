@@ -38,6 +38,7 @@ run "$UKRUN" "$G/crash.img" -- null
 check boot/null-deref status_is 139
 check boot/null-deref-report err_has "#PF page fault) at rip 0xffffffff8"
 check boot/null-deref-cr2 err_has "cr2 0x0 "
+check boot/crash-symbolized err_has "^ukrun:   crashed in  0x[0-9a-f]* deref"
 run "$UKRUN" "$G/crash.img" -- div
 check boot/divide-error status_is 136
 check boot/divide-error-report err_has "#DE divide error) at rip 0xffffffff8"
