@@ -137,6 +137,9 @@ static void app_cflags(struct argv *a, const char *sys, char *gcc_inc)
 	add(a, "-D__uk__"), add(a, "-D__LINUX_ERRNO_EXTENSIONS__");
 	add_file_words(a, fmt("%s/cflags", sys)); /* newlib's ABI macros */
 	add(a, "-O2"), add(a, "-fno-pic"), add(a, "-fno-pie"), add(a, "-mcmodel=kernel");
+	/* Interrupts use IST stacks, which leave a red zone alone; but on the
+	 * paravirtual host the delivery is the host's, so do not bet on it. */
+	add(a, "-mno-red-zone");
 	add(a, "-fno-omit-frame-pointer"), add(a, "-fcf-protection=none");
 	add(a, "-fno-asynchronous-unwind-tables");
 }

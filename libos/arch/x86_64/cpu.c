@@ -152,11 +152,20 @@ uint64_t uk_read_cr2(void)
 	return v;
 }
 
+static volatile unsigned irq_count;
+
 void uk_cpu_idle(void)
 {
 	if (uk_vif) {
+		/* VIF if_=1 and hlt are two instructions, not one: an interrupt
+		 * taken between them is not a reason to wake any more, so skip
+		 * the hlt when one arrived since we decided to idle. Only the
+		 * compare-to-hlt gap remains; the scheduler keeps the timer
+		 * armed for sleepers, which bounds the damage. */
+		unsigned seen = irq_count;
 		uk_irq_enable();
-		__asm__ volatile("hlt" ::: "memory");
+		if (irq_count == seen)
+			__asm__ volatile("hlt" ::: "memory");
 		uk_irq_disable();
 	} else {
 		/* sti's one-instruction shadow makes sti;hlt atomic. */
@@ -180,6 +189,7 @@ void uk_trap(struct uk_regs *r)
 		uk_exception(r);
 		return;
 	}
+	irq_count++;
 	if (irq_table[v].fn)
 		irq_table[v].fn(v, irq_table[v].arg);
 }
