@@ -87,10 +87,11 @@ build_newlib() {
   rm -rf "$work"
 }
 
-# Debian source packages compiled into the guest by our Makefile (lwIP):
-# unpacked once into $cache/src/NAME. (The guest links Debian's binary
-# libfdt.a; the mirror does not carry device-tree-compiler's source.)
-src_pkgs="lwip"
+# Debian source packages compiled into the guest by our Makefile: lwIP, and
+# the real programs the tests build in link mode (sqlite3, lua5.4); unpacked
+# once into $cache/src/NAME. (The guest links Debian's binary libfdt.a; the
+# mirror does not carry device-tree-compiler's source.)
+src_pkgs="lwip sqlite3 lua5.4"
 fetch_src() {
   local p dir work
   for p in $src_pkgs; do
@@ -107,7 +108,21 @@ fetch_src() {
   done
 }
 
-src_done() { local p; for p in $src_pkgs; do [ -f "$cache/src/$p/.done" ] || return 1; done; }
+# sqlite3's single-file amalgamation is generated from its source (needs tclsh).
+sqlite_amalgamation() {
+	local d="$cache/src/sqlite3"
+	[ -f "$d/bld/sqlite3.c" ] && return 0
+	echo "deps: generating the sqlite3 amalgamation" >&2
+	mkdir -p "$d/bld"
+	(cd "$d/bld" && ../configure -q >/dev/null 2>&1 && make -s sqlite3.c shell.c >/dev/null 2>&1) || {
+		echo "deps: sqlite3 amalgamation failed (is tcl installed?)" >&2; return 1; }
+}
+
+src_done() {
+	local p
+	for p in $src_pkgs; do [ -f "$cache/src/$p/.done" ] || return 1; done
+	[ -f "$cache/src/sqlite3/bld/sqlite3.c" ]
+}
 
 case "${1:-}" in
   --check) [ -z "$(missing_pkgs)" ] && [ -f "$newlib_prefix/.done" ] && src_done; exit;;
@@ -115,10 +130,13 @@ esac
 install_pkgs
 build_newlib
 fetch_src
+sqlite_amalgamation
 # The Makefile reads where things are from this file.
 mkdir -p "$cache"
 cat > "$cache/deps.mk" <<MK
 NEWLIB := $newlib_prefix
 NEWLIB_ABI := $newlib_abi
 LWIP_SRC := $cache/src/lwip
+SQLITE_SRC := $cache/src/sqlite3/bld
+LUA_SRC := $cache/src/lua5.4/src
 MK
