@@ -73,8 +73,20 @@ static int parse(int argc, char **argv, struct link_opts *o)
 	};
 	int c;
 
+	int nargs = argc;
+
+	/* Everything after "--" goes to the compiler untouched: split it off
+	 * before getopt sees (and swallows) the marker. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nargs = i;
+			for (i++; i < argc; i++)
+				add(&o->extra, argv[i]);
+			break;
+		}
+	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:e:m:v", lo, NULL)) != -1) {
+	while ((c = getopt_long(nargs, argv, "o:e:m:v", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'n': o->name = optarg; break;
@@ -98,14 +110,8 @@ static int parse(int argc, char **argv, struct link_opts *o)
 			return -1;
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (!strcmp(argv[optind], "--")) {
-			for (optind++; optind < argc; optind++)
-				add(&o->extra, argv[optind]);
-			break;
-		}
+	for (; optind < nargs; optind++)
 		add(&o->inputs, argv[optind]);
-	}
 	if (!o->inputs.n) {
 		ukb_err("no input files (usage: ukbuild [-o IMAGE] FILE.c...)");
 		return -1;
