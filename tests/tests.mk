@@ -32,3 +32,13 @@ $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done
 
 .PHONY: tests
 tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img
+
+# Real programs nobody here wrote, built from Debian's source packages in
+# link mode, the way a user would (sources fetched by ci/deps.sh).
+PROGRAMS := $(B)/tests/programs/lua.img
+LUA_CFILES = $(filter-out $(LUA_SRC)/luac.c,$(wildcard $(LUA_SRC)/*.c))
+$(B)/tests/programs/lua.img: $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ --name lua $(LUA_CFILES) -- -Itests/programs/lua
+
+tests: $(PROGRAMS)
