@@ -17,7 +17,7 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
 # Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
 # (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host.
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
- clang tcl python3"
+ clang tcl python3 lua5.4 sqlite3"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the
