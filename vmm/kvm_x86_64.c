@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "virtio.h"
 #include "vmm.h"
 
 #define MSR_IA32_TSC 0x10
@@ -259,6 +260,9 @@ static int handle_exit(struct vmm *vm)
 	}
 	case KVM_EXIT_MMIO:
 		vm->mmio_exits++;
+		if (!vmm_virtio_mmio(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+				     run->mmio.is_write))
+			return 0;
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		return 0;

@@ -17,6 +17,7 @@
 
 #include "../builder/image.h"
 #include "../builder/manifest.h"
+#include "virtio.h"
 #include "vmm.h"
 
 int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
@@ -104,6 +105,7 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 	if (o->nenv)
 		r = r ?: fdt_strlist(buf, UK_DT_ENV, o->env, o->nenv);
 	r = r ?: fdt_end_node(buf);
+	r = r ?: vmm_virtio_fdt(vm, buf); /* a node per device */
 	r = r ?: fdt_end_node(buf);
 	r = r ?: fdt_finish(buf);
 	if (r) {

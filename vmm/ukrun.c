@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../builder/image.h"
+#include "virtio.h"
 #include "vmm.h"
 
 #define DEFAULT_MEM (64ull << 20)
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
 	}
 	if (vmm_image_fits(&img, mem, o.image))
 		return VMM_EXIT_ERROR;
-	if (vmm_kvm_init(&vm, mem))
+	if (vmm_kvm_init(&vm, mem) || vmm_devices_setup(&vm))
 		return VMM_EXIT_ERROR;
 	vm.epoch_tsc = vmm_guest_tsc(&vm);
 	if (!(entry = vmm_load(&vm, file, &img, o.image)))
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 	arm_timeout(o.timeout);
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();
+	vmm_devices_teardown(&vm);
 	fflush(stdout);
 	timeline(&vm);
 	return r;

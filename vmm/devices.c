@@ -1,0 +1,28 @@
+/*
+ * The devices ukrun can give a guest, in one table walked in order: slots
+ * (MMIO windows and IOAPIC pins) are handed out in this order, so a guest
+ * sees the same layout for the same options. Add a device with one line
+ * here (and its setup/teardown declared next to the table).
+ */
+#include "virtio.h"
+
+static const struct vmm_device_type types[] = {
+};
+
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+int vmm_devices_setup(struct vmm *vm)
+{
+	for (const struct vmm_device_type *t = types; t < types + NTYPES; t++)
+		if (t->setup(vm))
+			return -1;
+	return 0;
+}
+
+void vmm_devices_teardown(struct vmm *vm)
+{
+	for (unsigned i = 0; i < vmm_nvdevs; i++)
+		vmm_vdev_stop(vmm_vdevs[i]);
+	for (const struct vmm_device_type *t = types + NTYPES; t-- > types;)
+		t->teardown(vm);
+}
