@@ -16,6 +16,7 @@
 #include <uk/print.h>
 #include <uk/sched.h>
 #include <uk/time.h>
+#include <uk/vfs.h>
 
 #define MAX_STRS 1024
 
@@ -144,6 +145,7 @@ static void main_thread(void *unused)
 {
 	char **argv, **envp;
 
+	uk_vfs_init();
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);

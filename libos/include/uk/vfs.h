@@ -35,7 +35,8 @@ struct statfs;
 struct uk_file_ops {
 	/* Transfer at *pos and advance it; pos is &f->pos, or the offset of
 	 * pread/pwrite; streams ignore it. A file opened O_NONBLOCK returns
-	 * -EAGAIN instead of blocking. */
+	 * -EAGAIN instead of blocking. With O_APPEND in f->flags, write
+	 * appends (the filesystem knows the size) and leaves *pos after it. */
 	long (*read)(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
 	long (*write)(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
 	/* Readiness as an EPOLL* mask (EPOLLIN, EPOLLOUT, EPOLLHUP, ...). When
@@ -49,6 +50,10 @@ struct uk_file_ops {
 	int (*fsync)(struct uk_file *f, int datasync);
 	/* The last reference went away. */
 	void (*release)(struct uk_file *f);
+	/* Optional lseek; returns the new position. NULL: the VFS seeks
+	 * files that have a vnode (regular files, directories, devices;
+	 * SEEK_END from getattr's size) and says -ESPIPE for the others. */
+	long (*llseek)(struct uk_file *f, int64_t off, int whence);
 };
 
 struct uk_file {
@@ -77,7 +82,7 @@ int uk_fd_close(int fd);
 int uk_fd_dup_to(int oldfd, int newfd, int cloexec);
 int uk_fd_get_cloexec(int fd);
 int uk_fd_set_cloexec(int fd, int on);
-/* Open descriptors, for /proc/self/fd. */
+/* One more than the highest open descriptor, for /proc/self/fd. */
 int uk_fd_max(void);
 
 /* ---- vnodes ---- */
@@ -115,9 +120,11 @@ struct uk_vnode_ops {
 	long (*readlink)(struct uk_vnode *vn, char *buf, size_t len);
 	int (*getattr)(struct uk_vnode *vn, struct stat *st);
 	int (*setattr)(struct uk_vnode *vn, const struct uk_setattr *a);
-	/* Fill f->ops (and f->priv) for an open of vn with f->flags. */
+	/* Fill f->ops (and f->priv) for an open of vn with f->flags. Called
+	 * for directories too (getdents goes to readdir, not to f->ops). */
 	int (*open)(struct uk_vnode *vn, struct uk_file *f);
-	/* Entries from *cookie on; *cookie is updated so the next call
+	/* Entries from *cookie on, "." and ".." included (as Linux lists
+	 * them; cookie 0 is the start); *cookie is updated so the next call
 	 * continues after the last entry emit accepted. 0 at the end too. */
 	int (*readdir)(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx);
 	int (*statfs)(struct uk_vnode *vn, struct statfs *sf);
@@ -133,6 +140,10 @@ struct uk_vnode {
 	uint32_t mode;           /* S_IFMT type (fixed) and permission bits */
 	int refs;
 	void *priv;
+	/* VFS-private: the directory the vnode was last found in
+	 * (referenced), so "..", getcwd and /proc/self/fd need nothing
+	 * from filesystems. */
+	struct uk_vnode *parent;
 };
 
 /* A new vnode with one reference. */
@@ -178,5 +189,16 @@ int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode 
 /* Resolve all but the last component: *dir (referenced) and its name
  * (NAME_MAX + 1 bytes). -EINVAL when path ends in "." or "..". */
 int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name);
+
+/* ---- boot, and hooks other subsystems may provide ---- */
+
+/* Mount / (the image's .uk_rootfs unpacked into a RAM filesystem), /dev
+ * and /proc, put the console on fds 0-2, and enter the manifest's working
+ * directory. Called once by the boot thread before main(). */
+void uk_vfs_init(void);
+
+/* Opening a FIFO (mknod S_IFIFO) in any filesystem: provided by the pipe
+ * code; while it is absent mknod of a FIFO fails with -ENOSYS. */
+int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f) __attribute__((weak));
 
 #endif

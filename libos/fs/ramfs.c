@@ -1,0 +1,761 @@
+/*
+ * ramfs: files in RAM, the writable layer a container's root has (and
+ * tmpfs for mount(2)).
+ *
+ * A regular file's bytes live in 4 KiB pages from the page allocator,
+ * indexed by a flat array; a missing page is a hole and reads as zeros.
+ * A file unpacked from the image's archive first points at the archive's
+ * bytes (which stay in memory for the VM's life) and copies them only when
+ * it is first written or resized, so unpacking copies no file data.
+ *
+ * Each directory entry holds one reference to its vnode; a vnode (and its
+ * data) goes away when its last name is removed and the last open file,
+ * working directory or lookup result lets go of it, as on Linux: an
+ * unlinked file stays readable through its open descriptors.
+ *
+ * readdir cookies are per-directory sequence numbers: entries keep the
+ * order they were made in, and removing one does not disturb a listing in
+ * progress. Cookies 0 and 1 are "." and "..".
+ */
+#include <asm/statfs.h>
+#include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/poll.h>
+#include <uk/vfs.h>
+
+#include "../vfs/vfs_impl.h"
+
+#define PAGE 4096ul
+#define MAX_FILE (1ull << 40) /* bytes: far above any RAM we get */
+#define TMPFS_MAGIC 0x01021994
+
+struct ramfs_dirent {
+	struct ramfs_dirent *next;
+	uint64_t seq;
+	uint32_t hash;
+	struct uk_vnode *vn; /* one reference: the name's */
+	char name[];
+};
+
+struct ramfs_node {
+	uint32_t nlink, uid, gid;
+	uint32_t rdev;
+	struct __kernel_timespec atime, mtime, ctime;
+	/* directories */
+	struct ramfs_dirent *head, *tail;
+	uint64_t next_seq;
+	/* regular files */
+	uint64_t size;
+	uint8_t **pages;
+	size_t npages;      /* slots in pages[] */
+	size_t nalloc;      /* pages allocated, for st_blocks */
+	const uint8_t *ext; /* the archive's bytes, until first written */
+	/* symlinks */
+	char *target;
+};
+
+struct ramfs_sb {
+	uint64_t next_ino;
+	uint32_t dev;
+};
+
+static const struct uk_vnode_ops ramfs_vops;
+static const struct uk_file_ops ramfs_fops, ramfs_dir_fops;
+
+static struct ramfs_node *node(struct uk_vnode *vn) { return vn->priv; }
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void touch(struct ramfs_node *n, int data)
+{
+	n->ctime = uk_vfs_now();
+	if (data)
+		n->mtime = n->ctime;
+}
+
+static struct uk_vnode *node_new(struct uk_mount *mnt, uint32_t mode)
+{
+	struct ramfs_sb *sb = mnt->priv;
+	struct ramfs_node *n = uk_kzalloc(sizeof(*n));
+	struct uk_vnode *vn;
+
+	if (!n)
+		return NULL;
+	vn = uk_vnode_new(mnt, &ramfs_vops, sb->next_ino++, mode, n);
+	if (!vn) {
+		uk_kfree(n);
+		return NULL;
+	}
+	n->atime = n->mtime = n->ctime = uk_vfs_now();
+	n->next_seq = 2;
+	return vn;
+}
+
+/* ---- directory entries ---- */
+
+static struct ramfs_dirent *dir_find(struct uk_vnode *dir, const char *name,
+				     struct ramfs_dirent ***link)
+{
+	uint32_t h = name_hash(name);
+	struct ramfs_dirent **pp, *e;
+
+	for (pp = &node(dir)->head; (e = *pp); pp = &e->next) {
+		if (e->hash == h && !uk_strcmp(e->name, name)) {
+			if (link)
+				*link = pp;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static struct ramfs_dirent *dirent_new(const char *name, struct uk_vnode *vn)
+{
+	size_t len = uk_strlen(name);
+	struct ramfs_dirent *e = uk_kmalloc(sizeof(*e) + len + 1);
+
+	if (!e)
+		return NULL;
+	uk_memcpy(e->name, name, len + 1);
+	e->hash = name_hash(name);
+	e->vn = vn;
+	return e;
+}
+
+/* Append e to dir; a directory entry counts in the parent's links (its
+ * ".."), a file's in its own. */
+static void list_append(struct uk_vnode *dir, struct ramfs_dirent *e)
+{
+	struct ramfs_node *d = node(dir);
+
+	e->next = NULL;
+	e->seq = d->next_seq++;
+	if (d->tail)
+		d->tail->next = e;
+	else
+		d->head = e;
+	d->tail = e;
+	if (uk_vfs_is_dir(e->vn))
+		d->nlink++;
+	touch(d, 1);
+}
+
+static void list_unlink(struct uk_vnode *dir, struct ramfs_dirent **pp)
+{
+	struct ramfs_node *d = node(dir);
+	struct ramfs_dirent *e = *pp, *prev;
+
+	if (d->tail == e) {
+		for (prev = d->head; prev && prev->next != e; prev = prev->next)
+			;
+		d->tail = prev;
+	}
+	*pp = e->next;
+	if (uk_vfs_is_dir(e->vn))
+		d->nlink--;
+	touch(d, 1);
+}
+
+/* Add name -> vn, taking over one reference to vn. */
+static int dir_add(struct uk_vnode *dir, const char *name, struct uk_vnode *vn)
+{
+	struct ramfs_dirent *e = dirent_new(name, vn);
+
+	if (!e)
+		return -ENOSPC;
+	list_append(dir, e);
+	if (!uk_vfs_is_dir(vn))
+		node(vn)->nlink++;
+	return 0;
+}
+
+/* Remove the entry *pp of dir and drop its reference. */
+static void dir_remove(struct uk_vnode *dir, struct ramfs_dirent **pp)
+{
+	struct ramfs_dirent *e = *pp;
+	struct uk_vnode *vn = e->vn;
+
+	list_unlink(dir, pp);
+	if (uk_vfs_is_dir(vn))
+		node(vn)->nlink = 0; /* its "." goes with its name */
+	else
+		node(vn)->nlink--;
+	touch(node(vn), 0);
+	uk_kfree(e);
+	uk_vnode_put(vn);
+}
+
+/* ---- file data ---- */
+
+static void pages_free_from(struct ramfs_node *n, size_t first)
+{
+	for (size_t i = first; i < n->npages; i++) {
+		if (n->pages[i]) {
+			uk_pages_free(n->pages[i], 1);
+			n->pages[i] = NULL;
+			n->nalloc--;
+		}
+	}
+}
+
+static int pages_reserve(struct ramfs_node *n, uint64_t end)
+{
+	size_t need = (end + PAGE - 1) / PAGE, cap = n->npages ? n->npages : 8;
+	uint8_t **p;
+
+	if (need <= n->npages)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (!(p = uk_kzalloc(cap * sizeof(*p))))
+		return -ENOSPC;
+	if (n->pages)
+		uk_memcpy(p, n->pages, n->npages * sizeof(*p));
+	uk_kfree(n->pages);
+	n->pages = p;
+	n->npages = cap;
+	return 0;
+}
+
+/* Copy the pieces in [off, off + len) between buf and the pages; holes
+ * read as zeros, missing pages are allocated for writing. */
+static long pages_io(struct ramfs_node *n, uint8_t *buf, size_t len, uint64_t off, int wr)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t i = (off + done) / PAGE, in = (off + done) % PAGE;
+		size_t chunk = PAGE - in < len - done ? PAGE - in : len - done;
+		uint8_t *pg = n->pages && i < n->npages ? n->pages[i] : NULL;
+
+		if (wr && !pg) {
+			/* a page written whole needs no zeroing first */
+			pg = chunk == PAGE ? uk_pages_alloc(1) : uk_pages_zalloc(1);
+			if (!pg)
+				return done ? (long)done : -ENOSPC;
+			n->pages[i] = pg;
+			n->nalloc++;
+		}
+		if (wr)
+			uk_memcpy(pg + in, buf + done, chunk);
+		else if (pg)
+			uk_memcpy(buf + done, pg + in, chunk);
+		else
+			uk_memset(buf + done, 0, chunk);
+		done += chunk;
+	}
+	return (long)done;
+}
+
+/* Give a file backed by the archive pages of its own, keeping its first
+ * keep bytes. */
+static int materialize(struct ramfs_node *n, uint64_t keep)
+{
+	const uint8_t *ext = n->ext;
+	long r;
+
+	if (!ext)
+		return 0;
+	if (keep > n->size)
+		keep = n->size;
+	if (pages_reserve(n, keep))
+		return -ENOSPC;
+	n->ext = NULL;
+	r = pages_io(n, (uint8_t *)ext, keep, 0, 1);
+	if (r < 0 || (uint64_t)r != keep) {
+		pages_free_from(n, 0);
+		n->ext = ext;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int file_resize(struct ramfs_node *n, uint64_t size)
+{
+	int r;
+
+	if (size > MAX_FILE)
+		return -EFBIG;
+	if ((r = materialize(n, size)))
+		return r;
+	if (size < n->size) {
+		size_t first = (size + PAGE - 1) / PAGE;
+		pages_free_from(n, first);
+		if (size % PAGE && size / PAGE < n->npages && n->pages[size / PAGE]) {
+			uint8_t *pg = n->pages[size / PAGE];
+			uk_memset(pg + size % PAGE, 0, PAGE - size % PAGE);
+		}
+	}
+	n->size = size;
+	touch(n, 1);
+	return 0;
+}
+
+static long ramfs_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
+{
+	struct ramfs_node *n = node(f->vn);
+	long r;
+
+	if (*pos >= n->size)
+		return 0;
+	if (len > n->size - *pos)
+		len = n->size - *pos;
+	if (n->ext) {
+		uk_memcpy(buf, n->ext + *pos, len);
+		r = (long)len;
+	} else {
+		r = pages_io(n, buf, len, *pos, 0);
+	}
+	*pos += r;
+	return r;
+}
+
+static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	struct ramfs_node *n = node(f->vn);
+	uint64_t off = f->flags & O_APPEND ? n->size : *pos;
+	long r;
+
+	if (!len)
+		return 0;
+	if (off >= MAX_FILE || len > MAX_FILE - off)
+		return -EFBIG;
+	if ((r = materialize(n, n->size)) || (r = pages_reserve(n, off + len)))
+		return r;
+	r = pages_io(n, (uint8_t *)buf, len, off, 1);
+	if (r > 0) {
+		if (off + r > n->size)
+			n->size = off + r;
+		*pos = off + r;
+		touch(n, 1);
+	}
+	return r;
+}
+
+static unsigned ramfs_poll(struct uk_file *f, struct uk_poll_table *pt)
+{
+	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
+}
+
+static int ramfs_ftruncate(struct uk_file *f, uint64_t size)
+{
+	return file_resize(node(f->vn), size);
+}
+
+static long ramfs_dir_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
+{
+	return -EISDIR;
+}
+
+static long ramfs_dir_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	return -EISDIR;
+}
+
+static const struct uk_file_ops ramfs_fops = {
+	.read = ramfs_read,
+	.write = ramfs_write,
+	.poll = ramfs_poll,
+	.truncate = ramfs_ftruncate,
+};
+
+static const struct uk_file_ops ramfs_dir_fops = {
+	.read = ramfs_dir_read,
+	.write = ramfs_dir_write,
+	.poll = ramfs_poll,
+};
+
+int uk_ramfs_set_extern(struct uk_vnode *vn, const void *data, uint64_t len)
+{
+	struct ramfs_node *n = node(vn);
+
+	if (vn->ops != &ramfs_vops || (vn->mode & S_IFMT) != S_IFREG)
+		return -EINVAL;
+	pages_free_from(n, 0);
+	n->ext = data;
+	n->size = len;
+	return 0;
+}
+
+void uk_ramfs_set_meta(struct uk_vnode *vn, uint64_t mtime_s, uint32_t uid, uint32_t gid)
+{
+	struct ramfs_node *n = node(vn);
+
+	if (vn->ops != &ramfs_vops)
+		return;
+	n->mtime = (struct __kernel_timespec){ (long long)mtime_s, 0 };
+	n->uid = uid;
+	n->gid = gid;
+}
+
+/* ---- vnode operations ---- */
+
+static int ramfs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+{
+	struct ramfs_dirent *e = dir_find(dir, name, NULL);
+
+	if (!e)
+		return -ENOENT;
+	*out = uk_vnode_get(e->vn);
+	return 0;
+}
+
+/* A new node of the given mode linked as name in dir; *out referenced. */
+static int make(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
+{
+	struct uk_vnode *vn;
+	int r;
+
+	if (dir_find(dir, name, NULL))
+		return -EEXIST;
+	if (!(vn = node_new(dir->mnt, mode)))
+		return -ENOSPC;
+	if ((r = dir_add(dir, name, vn))) {
+		uk_vnode_put(vn);
+		return r;
+	}
+	if (uk_vfs_is_dir(vn))
+		node(vn)->nlink = 2; /* its name and its own "." */
+	if (out)
+		*out = uk_vnode_get(vn);
+	return 0;
+}
+
+static int ramfs_create(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
+{
+	if (!(mode & S_IFMT))
+		mode |= S_IFREG;
+	if ((mode & S_IFMT) == S_IFDIR || (mode & S_IFMT) == S_IFLNK)
+		return -EINVAL;
+	return make(dir, name, mode, out);
+}
+
+static int ramfs_mkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
+{
+	return make(dir, name, S_IFDIR | (mode & 07777), NULL);
+}
+
+static int ramfs_symlink(struct uk_vnode *dir, const char *name, const char *target)
+{
+	size_t len = uk_strlen(target);
+	struct uk_vnode *vn;
+	char *t = uk_kmalloc(len + 1);
+	int r;
+
+	if (!t)
+		return -ENOSPC;
+	uk_memcpy(t, target, len + 1);
+	if ((r = make(dir, name, S_IFLNK | 0777, &vn))) {
+		uk_kfree(t);
+		return r;
+	}
+	node(vn)->target = t;
+	node(vn)->size = len;
+	uk_vnode_put(vn);
+	return 0;
+}
+
+static int ramfs_unlink(struct uk_vnode *dir, const char *name)
+{
+	struct ramfs_dirent **pp, *e = dir_find(dir, name, &pp);
+
+	if (!e)
+		return -ENOENT;
+	if (uk_vfs_is_dir(e->vn))
+		return -EISDIR;
+	dir_remove(dir, pp);
+	return 0;
+}
+
+static int ramfs_rmdir(struct uk_vnode *dir, const char *name)
+{
+	struct ramfs_dirent **pp, *e = dir_find(dir, name, &pp);
+
+	if (!e)
+		return -ENOENT;
+	if (!uk_vfs_is_dir(e->vn))
+		return -ENOTDIR;
+	if (node(e->vn)->head)
+		return -ENOTEMPTY;
+	dir_remove(dir, pp);
+	return 0;
+}
+
+/* Whether moving src over dst (which exists) is allowed. */
+static int replace_ok(struct uk_vnode *src, struct uk_vnode *dst)
+{
+	if (uk_vfs_is_dir(src) && !uk_vfs_is_dir(dst))
+		return -ENOTDIR;
+	if (!uk_vfs_is_dir(src) && uk_vfs_is_dir(dst))
+		return -EISDIR;
+	if (uk_vfs_is_dir(dst) && node(dst)->head)
+		return -ENOTEMPTY;
+	return 0;
+}
+
+static int rename_exchange(struct uk_vnode *odir, struct ramfs_dirent *a,
+			   struct uk_vnode *ndir, struct ramfs_dirent *b)
+{
+	struct uk_vnode *t = a->vn;
+	int adir = uk_vfs_is_dir(a->vn), bdir = uk_vfs_is_dir(b->vn);
+
+	a->vn = b->vn;
+	b->vn = t;
+	if (odir != ndir && adir != bdir) { /* a directory changed parents */
+		node(odir)->nlink += adir ? -1 : 1;
+		node(ndir)->nlink += adir ? 1 : -1;
+	}
+	touch(node(odir), 1);
+	touch(node(ndir), 1);
+	return 0;
+}
+
+static int ramfs_rename(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
+			const char *nname, unsigned flags)
+{
+	struct ramfs_dirent **pp, *o = dir_find(odir, oname, &pp), *n, *e;
+	int r;
+
+	if (!o)
+		return -ENOENT;
+	n = dir_find(ndir, nname, NULL);
+	if (flags & RENAME_EXCHANGE)
+		return n ? rename_exchange(odir, o, ndir, n) : -ENOENT;
+	if (n && (flags & RENAME_NOREPLACE))
+		return -EEXIST;
+	if (n && n->vn == o->vn)
+		return 0; /* two names of one file: nothing happens */
+	if (n && (r = replace_ok(o->vn, n->vn)))
+		return r;
+	if (!(e = dirent_new(nname, o->vn)))
+		return -ENOSPC; /* before any change, so failure changes nothing */
+	if (n) {
+		dir_find(ndir, nname, &pp);
+		dir_remove(ndir, pp);
+	}
+	dir_find(odir, oname, &pp);
+	list_unlink(odir, pp);
+	uk_kfree(o);
+	list_append(ndir, e);
+	touch(node(e->vn), 0);
+	return 0;
+}
+
+static int ramfs_link(struct uk_vnode *vn, struct uk_vnode *dir, const char *name)
+{
+	int r;
+
+	if (uk_vfs_is_dir(vn))
+		return -EPERM;
+	if (vn->mnt != dir->mnt)
+		return -EXDEV;
+	if (node(vn)->nlink == 0)
+		return -ENOENT; /* Linux refuses to resurrect an unlinked file */
+	if (dir_find(dir, name, NULL))
+		return -EEXIST;
+	uk_vnode_get(vn);
+	if ((r = dir_add(dir, name, vn)))
+		uk_vnode_put(vn);
+	else
+		touch(node(vn), 0);
+	return r;
+}
+
+static long ramfs_readlink(struct uk_vnode *vn, char *buf, size_t len)
+{
+	struct ramfs_node *n = node(vn);
+
+	if ((vn->mode & S_IFMT) != S_IFLNK || !n->target)
+		return -EINVAL;
+	if (len > n->size)
+		len = n->size;
+	uk_memcpy(buf, n->target, len);
+	return (long)len;
+}
+
+static int ramfs_getattr(struct uk_vnode *vn, struct stat *st)
+{
+	struct ramfs_node *n = node(vn);
+	struct ramfs_sb *sb = vn->mnt->priv;
+
+	uk_memset(st, 0, sizeof(*st));
+	st->st_dev = sb->dev;
+	st->st_ino = vn->ino;
+	st->st_mode = vn->mode;
+	st->st_nlink = n->nlink;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_rdev = n->rdev;
+	st->st_size = uk_vfs_is_dir(vn) ? 4096 : n->size;
+	st->st_blksize = PAGE;
+	st->st_blocks = n->ext ? (n->size + 511) / 512 : n->nalloc * (PAGE / 512);
+	st->st_atime = n->atime.tv_sec;
+	st->st_atime_nsec = n->atime.tv_nsec;
+	st->st_mtime = n->mtime.tv_sec;
+	st->st_mtime_nsec = n->mtime.tv_nsec;
+	st->st_ctime = n->ctime.tv_sec;
+	st->st_ctime_nsec = n->ctime.tv_nsec;
+	return 0;
+}
+
+static int ramfs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
+{
+	struct ramfs_node *n = node(vn);
+	int r;
+
+	if (a->mask & UK_SA_SIZE) {
+		if ((vn->mode & S_IFMT) != S_IFREG)
+			return uk_vfs_is_dir(vn) ? -EISDIR : -EINVAL;
+		if ((r = file_resize(n, a->size)))
+			return r;
+	}
+	if (a->mask & UK_SA_MODE)
+		vn->mode = (vn->mode & S_IFMT) | (a->mode & 07777);
+	if (a->mask & UK_SA_UID)
+		n->uid = a->uid;
+	if (a->mask & UK_SA_GID)
+		n->gid = a->gid;
+	if (a->mask & UK_SA_ATIME)
+		n->atime = a->atime;
+	if (a->mask & UK_SA_MTIME)
+		n->mtime = a->mtime;
+	touch(n, 0);
+	return 0;
+}
+
+static int ramfs_open(struct uk_vnode *vn, struct uk_file *f)
+{
+	switch (vn->mode & S_IFMT) {
+	case S_IFREG:
+		f->ops = &ramfs_fops;
+		return 0;
+	case S_IFDIR:
+		f->ops = &ramfs_dir_fops;
+		return 0;
+	case S_IFIFO:
+		return uk_fifo_open ? uk_fifo_open(vn, f) : -ENXIO;
+	}
+	return -ENXIO; /* device nodes made with mknod lead nowhere here */
+}
+
+static int ramfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx)
+{
+	struct uk_vnode *up = dir->parent ? dir->parent : dir;
+
+	if (*cookie == 0) {
+		if (emit(ctx, ".", dir->ino, DT_DIR))
+			return 0;
+		*cookie = 1;
+	}
+	if (*cookie == 1) {
+		if (emit(ctx, "..", up->ino, DT_DIR))
+			return 0;
+		*cookie = 2;
+	}
+	for (struct ramfs_dirent *e = node(dir)->head; e; e = e->next) {
+		if (e->seq < *cookie)
+			continue;
+		if (emit(ctx, e->name, e->vn->ino, (e->vn->mode & S_IFMT) >> 12))
+			break;
+		*cookie = e->seq + 1;
+	}
+	return 0;
+}
+
+static int ramfs_statfs(struct uk_vnode *vn, struct statfs *sf)
+{
+	uk_memset(sf, 0, sizeof(*sf));
+	sf->f_type = TMPFS_MAGIC;
+	sf->f_bsize = PAGE;
+	sf->f_frsize = PAGE;
+	sf->f_blocks = uk_mm_total() / PAGE;
+	sf->f_bfree = sf->f_bavail = uk_mm_free() / PAGE;
+	sf->f_files = uk_mm_total() / 1024;
+	sf->f_ffree = uk_mm_free() / 1024;
+	sf->f_namelen = UK_NAME_MAX;
+	return 0;
+}
+
+static int ramfs_fsync(struct uk_vnode *vn, int datasync) { return 0; }
+
+static void ramfs_release(struct uk_vnode *vn)
+{
+	struct ramfs_node *n = node(vn);
+
+	pages_free_from(n, 0);
+	uk_kfree(n->pages);
+	uk_kfree(n->target);
+	uk_kfree(n);
+}
+
+static const struct uk_vnode_ops ramfs_vops = {
+	.lookup = ramfs_lookup,
+	.create = ramfs_create,
+	.mkdir = ramfs_mkdir,
+	.unlink = ramfs_unlink,
+	.rmdir = ramfs_rmdir,
+	.rename = ramfs_rename,
+	.link = ramfs_link,
+	.symlink = ramfs_symlink,
+	.readlink = ramfs_readlink,
+	.getattr = ramfs_getattr,
+	.setattr = ramfs_setattr,
+	.open = ramfs_open,
+	.readdir = ramfs_readdir,
+	.statfs = ramfs_statfs,
+	.fsync = ramfs_fsync,
+	.release = ramfs_release,
+};
+
+/* ---- mounting ---- */
+
+static int ramfs_mount(struct uk_mount *mnt, const char *source, const void *data,
+		       struct uk_vnode **root)
+{
+	static uint32_t instances;
+	struct ramfs_sb *sb = uk_kzalloc(sizeof(*sb));
+	struct uk_vnode *vn;
+
+	if (!sb)
+		return -ENOMEM;
+	sb->next_ino = 1;
+	sb->dev = 0x20 + instances++; /* anonymous device numbers, as tmpfs gets */
+	mnt->priv = sb;
+	if (!(vn = node_new(mnt, S_IFDIR | 0755))) {
+		uk_kfree(sb);
+		return -ENOMEM;
+	}
+	node(vn)->nlink = 2;
+	*root = vn;
+	return 0;
+}
+
+/* Drop every name below dir, depth first. */
+static void drop_tree(struct uk_vnode *dir)
+{
+	struct ramfs_node *d = node(dir);
+
+	while (d->head) {
+		if (uk_vfs_is_dir(d->head->vn))
+			drop_tree(d->head->vn);
+		dir_remove(dir, &d->head);
+	}
+}
+
+static void ramfs_unmount(struct uk_mount *mnt)
+{
+	drop_tree(mnt->root);
+	/* sb stays: vnodes still referenced keep pointing at it */
+}
+
+const struct uk_fs_type uk_ramfs_type = {
+	.name = "ramfs",
+	.mount = ramfs_mount,
+	.unmount = ramfs_unmount,
+};

@@ -1,0 +1,2 @@
+/* <sys/vfs.h> is <sys/statfs.h> on Linux. */
+#include <sys/statfs.h>

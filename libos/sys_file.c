@@ -1,0 +1,582 @@
+/*
+ * System calls on descriptors: I/O, positions, duplication, fcntl, ioctl.
+ * Linux semantics and numbers; the path-based calls are in sys_fs.c.
+ */
+#include <linux/falloc.h>
+#include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+
+#include "vfs/vfs_impl.h"
+
+/* Linux caps one transfer so the result fits an int-sized count. */
+#define MAX_RW 0x7ffff000ul
+
+static int readable(const struct uk_file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
+}
+
+static int writable(const struct uk_file *f)
+{
+	unsigned acc = f->flags & O_ACCMODE;
+	return (acc == O_WRONLY || acc == O_RDWR) && !(f->flags & O_PATH);
+}
+
+static unsigned ftype(const struct uk_file *f) { return f->vn ? f->vn->mode & S_IFMT : 0; }
+
+static long do_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
+{
+	if (!readable(f))
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	return f->ops->read(f, buf, len > MAX_RW ? MAX_RW : len, pos);
+}
+
+static long do_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	if (!writable(f))
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	return f->ops->write(f, buf, len > MAX_RW ? MAX_RW : len, pos);
+}
+
+UK_SYSCALL3(read, int, fd, void *, buf, size_t, len)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = do_read(f, buf, len, &f->pos);
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL3(write, int, fd, const void *, buf, size_t, len)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = do_write(f, buf, len, &f->pos);
+	uk_file_put(f);
+	return r;
+}
+
+/* Whether positioned I/O makes sense: not on pipes, sockets, terminals. */
+static int seekable(struct uk_file *f)
+{
+	unsigned t = ftype(f);
+
+	if (!f->vn || t == S_IFIFO || t == S_IFSOCK)
+		return 0;
+	return !f->ops->llseek || f->ops->llseek(f, 0, SEEK_CUR) >= 0;
+}
+
+static long positioned(int fd, void *buf, size_t len, int64_t off, int wr)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	uint64_t pos = (uint64_t)off;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (off < 0)
+		r = -EINVAL;
+	else if (!seekable(f))
+		r = -ESPIPE;
+	else
+		r = wr ? do_write(f, buf, len, &pos) : do_read(f, buf, len, &pos);
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL4(pread64, int, fd, void *, buf, size_t, len, int64_t, off)
+{
+	return positioned(fd, buf, len, off, 0);
+}
+
+UK_SYSCALL4(pwrite64, int, fd, const void *, buf, size_t, len, int64_t, off)
+{
+	return positioned(fd, (void *)buf, len, off, 1);
+}
+
+/* readv/writev and friends: a transfer per buffer, stopping at the first
+ * short one (as Linux does for files); pos NULL means the file position. */
+static long vector(int fd, const struct iovec *iov, int cnt, int64_t off, int wr)
+{
+	struct uk_file *f;
+	uint64_t pos = (uint64_t)off, *pp;
+	long total = 0, r = 0;
+
+	if (cnt < 0 || cnt > UIO_MAXIOV)
+		return -EINVAL;
+	if (cnt && !iov)
+		return -EFAULT;
+	if (!(f = uk_fd_get(fd)))
+		return -EBADF;
+	pp = off >= 0 ? &pos : &f->pos;
+	if (off < -1)
+		r = -EINVAL;
+	else if (off >= 0 && !seekable(f))
+		r = -ESPIPE;
+	else if (wr ? !writable(f) : !readable(f))
+		r = -EBADF;
+	for (int i = 0; r == 0 && i < cnt; i++) {
+		size_t want = iov[i].iov_len;
+		if (!want)
+			continue;
+		r = wr ? do_write(f, iov[i].iov_base, want, pp) : do_read(f, iov[i].iov_base, want, pp);
+		if (r > 0)
+			total += r;
+		if (r >= 0 && (size_t)r < want)
+			break;
+		if (r > 0)
+			r = 0;
+	}
+	uk_file_put(f);
+	return total ? total : r;
+}
+
+UK_SYSCALL3(readv, int, fd, const struct iovec *, iov, int, cnt)
+{
+	return vector(fd, iov, cnt, -1, 0);
+}
+
+UK_SYSCALL3(writev, int, fd, const struct iovec *, iov, int, cnt)
+{
+	return vector(fd, iov, cnt, -1, 1);
+}
+
+UK_SYSCALL4(preadv, int, fd, const struct iovec *, iov, int, cnt, int64_t, off)
+{
+	return off < 0 ? -EINVAL : vector(fd, iov, cnt, off, 0);
+}
+
+UK_SYSCALL4(pwritev, int, fd, const struct iovec *, iov, int, cnt, int64_t, off)
+{
+	return off < 0 ? -EINVAL : vector(fd, iov, cnt, off, 1);
+}
+
+/* The new position for SEEK_END, SEEK_DATA and SEEK_HOLE. */
+static int seek_end(struct uk_file *f, int64_t off, int whence, int64_t *pos)
+{
+	struct stat st;
+	int r = uk_vfs_fstat(f, &st);
+
+	if (r)
+		return r;
+	if (whence == SEEK_END) {
+		*pos = st.st_size + off;
+		return 0;
+	}
+	/* The whole file is data: RAM files keep no record of holes. */
+	if (off < 0 || off >= st.st_size)
+		return -ENXIO;
+	*pos = whence == SEEK_DATA ? off : st.st_size;
+	return 0;
+}
+
+static long vfs_seek(struct uk_file *f, int64_t off, int whence)
+{
+	int64_t pos = 0;
+	int r = 0;
+
+	if (!seekable(f))
+		return -ESPIPE;
+	if (whence == SEEK_SET)
+		pos = off;
+	else if (whence == SEEK_CUR)
+		pos = (int64_t)f->pos + off;
+	else if ((whence == SEEK_END || whence == SEEK_DATA || whence == SEEK_HOLE) &&
+		 ftype(f) != S_IFDIR)
+		r = seek_end(f, off, whence, &pos);
+	else
+		r = -EINVAL;
+	if (r)
+		return r;
+	if (pos < 0)
+		return -EINVAL;
+	f->pos = (uint64_t)pos;
+	return pos;
+}
+
+UK_SYSCALL3(lseek, int, fd, int64_t, off, int, whence)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = f->ops->llseek ? f->ops->llseek(f, off, whence) : vfs_seek(f, off, whence);
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL1(close, int, fd)
+{
+	return uk_fd_close(fd);
+}
+
+UK_SYSCALL1(dup, int, fd)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	if ((r = uk_fd_install(f, 0, 0)) < 0)
+		uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(dup2, int, oldfd, int, newfd)
+{
+	if (oldfd == newfd)
+		return uk_fd_get_cloexec(oldfd) < 0 ? -EBADF : newfd;
+	return uk_fd_dup_to(oldfd, newfd, 0);
+}
+
+UK_SYSCALL3(dup3, int, oldfd, int, newfd, int, flags)
+{
+	if (oldfd == newfd || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	return uk_fd_dup_to(oldfd, newfd, flags & O_CLOEXEC);
+}
+
+static long dupfd(struct uk_file *f, long min, int cloexec)
+{
+	int r;
+
+	if (min < 0 || min >= 65536)
+		return -EINVAL;
+	uk_file_get(f);
+	if ((r = uk_fd_install(f, (int)min, cloexec)) < 0)
+		uk_file_put(f);
+	return r;
+}
+
+/* Record locks: one process owns every file here, so locks it takes never
+ * conflict; they succeed without doing anything, and say so. */
+static long lock_noop(int fd, int cmd, void *arg)
+{
+	struct flock *l = arg;
+
+	if (!l)
+		return -EFAULT;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		uk_trace_note("fcntl(%d, F_GETLK): record locks are not kept (one process): unlocked", fd);
+		l->l_type = F_UNLCK;
+		return 0;
+	}
+	if (l->l_type != F_RDLCK && l->l_type != F_WRLCK && l->l_type != F_UNLCK)
+		return -EINVAL;
+	uk_trace_note("fcntl(%d): record lock accepted but not kept (one process, no conflicts)", fd);
+	return 0;
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC)
+
+UK_SYSCALL3(fcntl, int, fd, int, cmd, unsigned long, arg)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD: r = dupfd(f, (long)arg, 0); break;
+	case F_DUPFD_CLOEXEC: r = dupfd(f, (long)arg, 1); break;
+	case F_GETFD: r = uk_fd_get_cloexec(fd) > 0 ? FD_CLOEXEC : 0; break;
+	case F_SETFD: r = uk_fd_set_cloexec(fd, arg & FD_CLOEXEC); break;
+	case F_GETFL: r = f->flags; break;
+	case F_SETFL: f->flags = (f->flags & ~SETFL_MASK) | (arg & SETFL_MASK); break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW: r = lock_noop(fd, cmd, (void *)arg); break;
+	case F_GETOWN: r = 0; break;
+	case F_SETOWN:
+		uk_trace_note("fcntl(%d, F_SETOWN): no signals for I/O here; ignored", fd);
+		break;
+	default: r = -EINVAL;
+	}
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(flock, int, fd, int, op)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	int how = op & ~LOCK_NB;
+
+	if (!f)
+		return -EBADF;
+	uk_file_put(f);
+	if (how != LOCK_SH && how != LOCK_EX && how != LOCK_UN)
+		return -EINVAL;
+	uk_trace_note("flock(%d): accepted but not kept (one process, no conflicts)", fd);
+	return 0;
+}
+
+static long generic_ioctl(struct uk_file *f, int fd, unsigned long req, void *arg)
+{
+	struct stat st;
+
+	switch (req) {
+	case FIONBIO:
+		if (!arg)
+			return -EFAULT;
+		f->flags = *(int *)arg ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		return 0;
+	case FIOCLEX: return uk_fd_set_cloexec(fd, 1);
+	case FIONCLEX: return uk_fd_set_cloexec(fd, 0);
+	case FIONREAD:
+		if (ftype(f) != S_IFREG)
+			break;
+		if (!arg)
+			return -EFAULT;
+		if (uk_vfs_fstat(f, &st))
+			return -EINVAL;
+		*(int *)arg = st.st_size > (int64_t)f->pos ? (int)(st.st_size - f->pos) : 0;
+		return 0;
+	}
+	return f->ops->ioctl ? f->ops->ioctl(f, req, arg) : -ENOTTY;
+}
+
+UK_SYSCALL3(ioctl, int, fd, unsigned long, req, void *, arg)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = generic_ioctl(f, fd, req, arg);
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(fstat, int, fd, struct stat *, st)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = st ? uk_vfs_fstat(f, st) : -EFAULT;
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(ftruncate, int, fd, int64_t, len)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)len };
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (len < 0 || !writable(f) || ftype(f) != S_IFREG)
+		r = -EINVAL;
+	else if (f->ops->truncate)
+		r = f->ops->truncate(f, (uint64_t)len);
+	else
+		r = f->vn->ops->setattr ? f->vn->ops->setattr(f->vn, &a) : -EINVAL;
+	uk_file_put(f);
+	return r;
+}
+
+static long do_fsync(int fd, int datasync)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops->fsync)
+		r = f->ops->fsync(f, datasync);
+	else if (!f->vn || ftype(f) == S_IFIFO || ftype(f) == S_IFSOCK)
+		r = -EINVAL;
+	else if (f->vn->ops->fsync)
+		r = f->vn->ops->fsync(f->vn, datasync);
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL1(fsync, int, fd) { return do_fsync(fd, 0); }
+UK_SYSCALL1(fdatasync, int, fd) { return do_fsync(fd, 1); }
+
+UK_SYSCALL1(syncfs, int, fd)
+{
+	struct uk_file *f = uk_fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	uk_file_put(f);
+	return 0; /* filesystems here write through (9P) or live in RAM */
+}
+
+UK_SYSCALL0(sync) { return 0; }
+
+UK_SYSCALL4(fadvise64, int, fd, int64_t, off, int64_t, len, int, advice)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (ftype(f) == S_IFIFO || !f->vn)
+		r = -ESPIPE;
+	else if (advice < 0 || advice > 5 || len < 0)
+		r = -EINVAL;
+	uk_file_put(f);
+	return r; /* advice may be ignored, and is */
+}
+
+UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	struct stat st;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		uk_trace_note("fallocate: mode %#x is not supported", mode);
+		r = -EOPNOTSUPP;
+	} else if (off < 0 || len <= 0) {
+		r = -EINVAL;
+	} else if (!writable(f)) {
+		r = -EBADF;
+	} else if (ftype(f) != S_IFREG) {
+		r = ftype(f) == S_IFDIR ? -EISDIR : -ENODEV;
+	} else if ((r = uk_vfs_fstat(f, &st)) == 0 && !(mode & FALLOC_FL_KEEP_SIZE) &&
+		   off + len > st.st_size) {
+		struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)(off + len) };
+		r = f->ops->truncate ? f->ops->truncate(f, a.size) : f->vn->ops->setattr(f->vn, &a);
+	}
+	uk_file_put(f);
+	return r;
+}
+
+/* sendfile: through a kernel buffer; a short write ends it. */
+UK_SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t *, offp, size_t, count)
+{
+	struct uk_file *in = uk_fd_get(in_fd), *out = uk_fd_get(out_fd);
+	size_t chunk = 65536, done = 0;
+	uint64_t pos = offp ? (uint64_t)*offp : 0;
+	char *buf = NULL;
+	long r = 0;
+
+	if (!in || !out) {
+		r = -EBADF;
+		goto out;
+	}
+	if ((offp && *offp < 0) || (offp && !seekable(in))) {
+		r = offp && *offp < 0 ? -EINVAL : -ESPIPE;
+		goto out;
+	}
+	if (!(buf = uk_kmalloc(chunk))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (done < count) {
+		size_t want = count - done < chunk ? count - done : chunk;
+		long n = do_read(in, buf, want, offp ? &pos : &in->pos), w;
+		if (n <= 0) {
+			r = n;
+			break;
+		}
+		w = do_write(out, buf, (size_t)n, &out->pos);
+		if (w > 0)
+			done += (size_t)w;
+		if (w != n) {
+			r = w < 0 ? w : 0;
+			break;
+		}
+	}
+	if (offp)
+		*offp = (int64_t)pos;
+out:
+	uk_kfree(buf);
+	if (in)
+		uk_file_put(in);
+	if (out)
+		uk_file_put(out);
+	return done ? (long)done : r;
+}
+
+/* ---- getdents64 ---- */
+
+struct linux_dirent64_ {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+
+struct dents {
+	char *buf;
+	size_t size, used;
+	struct linux_dirent64_ *prev;
+	uint64_t *cookie;
+	int too_small;
+};
+
+static int dent_emit(void *ctx, const char *name, uint64_t ino, unsigned type)
+{
+	struct dents *d = ctx;
+	size_t len = uk_strlen(name);
+	size_t rec = (sizeof(struct linux_dirent64_) + len + 1 + 7) & ~(size_t)7;
+	struct linux_dirent64_ *e;
+
+	if (d->used + rec > d->size) {
+		d->too_small = !d->used;
+		return 1;
+	}
+	if (d->prev)
+		d->prev->d_off = (int64_t)*d->cookie; /* the filesystem moved it past prev */
+	e = (void *)(d->buf + d->used);
+	e->d_ino = ino;
+	e->d_off = 0;
+	e->d_reclen = (uint16_t)rec;
+	e->d_type = (uint8_t)type;
+	uk_memcpy(e->d_name, name, len + 1);
+	d->used += rec;
+	d->prev = e;
+	return 0;
+}
+
+UK_SYSCALL3(getdents64, int, fd, void *, buf, size_t, size)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	struct dents d = { buf, size, 0, NULL, NULL, 0 };
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (f->flags & O_PATH)
+		r = -EBADF;
+	else if (!f->vn || ftype(f) != S_IFDIR || !f->vn->ops->readdir)
+		r = -ENOTDIR;
+	else if (!buf)
+		r = -EFAULT;
+	else {
+		d.cookie = &f->pos;
+		r = f->vn->ops->readdir(f->vn, &f->pos, dent_emit, &d);
+		if (d.prev)
+			d.prev->d_off = (int64_t)f->pos;
+		if (r == 0)
+			r = d.too_small ? -EINVAL : (long)d.used;
+	}
+	uk_file_put(f);
+	return r;
+}

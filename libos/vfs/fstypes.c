@@ -1,0 +1,14 @@
+/*
+ * The filesystem types mount(2) and uk_mount() know, in one table: one
+ * line per filesystem (declare its struct uk_fs_type beside the others).
+ */
+#include <uk/vfs.h>
+
+#include "vfs_impl.h"
+
+const struct uk_fs_type *const uk_fs_types[] = {
+	&uk_ramfs_type,
+	&uk_devfs_type,
+	&uk_procfs_type,
+	NULL,
+};

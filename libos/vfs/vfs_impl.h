@@ -1,0 +1,82 @@
+/*
+ * What the VFS core, its filesystems (libos/fs/) and the file system calls
+ * share beyond the public contract in uk/vfs.h. Private to those files.
+ */
+#ifndef UK_VFS_IMPL_H
+#define UK_VFS_IMPL_H
+
+#include <linux/eventpoll.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <uk/linux.h>
+#include <uk/vfs.h>
+
+#define UK_PATH_MAX 4096
+#define UK_NAME_MAX 255
+#define UK_SYMLOOP_MAX 40
+
+/* getdents d_type values: the S_IFMT type shifted down, as on Linux. */
+#define DT_DIR 4
+#define DT_LNK 10
+#define UK_DT(mode) (((mode) & S_IFMT) >> 12)
+
+/* The root of the tree (not referenced: it lives as long as the VM). */
+extern struct uk_vnode *uk_vfs_root;
+/* The working directory (referenced). */
+extern struct uk_vnode *uk_vfs_cwd;
+/* The file mode creation mask. */
+extern unsigned uk_vfs_umask;
+
+/* The absolute path of vn (a directory, or a file found by lookup whose
+ * parent is known), found by walking parents; -ENOENT once unreachable. */
+int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
+
+/* The mount covering vn, or NULL (mount points are matched by mount and
+ * inode number, so filesystems may hand out a fresh vnode per lookup). */
+struct uk_mount *uk_vfs_covering(struct uk_vnode *vn);
+/* The vnode a mount's root covers, or NULL for /. */
+struct uk_vnode *uk_vfs_covered(struct uk_mount *mnt);
+/* /proc/mounts text into buf; returns its length. */
+size_t uk_vfs_mounts_text(char *buf, size_t size);
+int uk_vfs_umount(const char *target, int flags);
+/* Whether an open file or the working directory lies on mnt. */
+int uk_vfs_mount_busy(struct uk_mount *mnt);
+
+/* Set vn->parent, keeping the references right. */
+void uk_vfs_set_parent(struct uk_vnode *vn, struct uk_vnode *parent);
+
+/* Open vn as a file with Linux open flags: the common part of open(2),
+ * devfs and /proc/self/fd. *out gets one reference. */
+int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out);
+/* getattr through a file: its own fstat op first, else its vnode's. */
+int uk_vfs_fstat(struct uk_file *f, struct stat *st);
+
+/* The console as a file standing for the host's descriptor hostfd (0, 1
+ * or 2): writes go to the host's stderr for 2, else its stdout; reads come
+ * from its stdin; isatty follows the host's descriptor. */
+extern const struct uk_file_ops uk_console_ops;
+struct uk_file *uk_console_file(int hostfd);
+
+/* Filesystem types (fstypes.c lists them). */
+extern const struct uk_fs_type uk_ramfs_type, uk_devfs_type, uk_procfs_type;
+
+/* ramfs extras: a regular file whose bytes are len bytes at data, which
+ * stays valid and unchanged for the VM's life (the boot archive); the file
+ * copies them only when first written. */
+int uk_ramfs_set_extern(struct uk_vnode *vn, const void *data, uint64_t len);
+/* Set the modification time and owner as the archive records them. */
+void uk_ramfs_set_meta(struct uk_vnode *vn, uint64_t mtime_s, uint32_t uid, uint32_t gid);
+
+/* Unpack the image's .uk_rootfs archive into the tree at /. */
+int uk_rootfs_unpack(void);
+
+/* procfs: if vn is a /proc/self/fd/N link, its target: 1 and *target (a
+ * referenced vnode), or -ENXIO when the file has no vnode (a pipe, a
+ * socket); 0 when vn is an ordinary vnode. */
+int uk_procfs_magic(struct uk_vnode *vn, struct uk_vnode **target);
+
+/* Small helpers. */
+int uk_vfs_is_dir(const struct uk_vnode *vn);
+struct __kernel_timespec uk_vfs_now(void);
+
+#endif

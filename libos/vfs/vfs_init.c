@@ -1,0 +1,84 @@
+/*
+ * Bringing up the file tree at boot: / from the image's archive, /dev,
+ * /proc and /tmp, the console on fds 0-2, the manifest's working
+ * directory.
+ */
+#include <libfdt.h>
+#include <uk/abi.h>
+#include <uk/libc.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+
+#include "vfs_impl.h"
+
+/* mkdir -p, for the directories every program may expect. */
+static void ensure_dir(const char *path, unsigned mode)
+{
+	char buf[UK_PATH_MAX];
+	size_t n = uk_strnlen(path, sizeof(buf) - 1);
+
+	uk_memcpy(buf, path, n);
+	buf[n] = 0;
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i])
+			continue;
+		buf[i] = 0;
+		uk_sys_mkdirat(AT_FDCWD, (long)buf, i == n ? mode : 0755, 0, 0, 0);
+		buf[i] = i == n ? 0 : '/';
+	}
+	if (mode & ~0777) /* umask never keeps the sticky bit */
+		uk_sys_chmod((long)path, mode, 0, 0, 0, 0);
+}
+
+static void console_fds(void)
+{
+	struct uk_vnode *con = NULL;
+
+	uk_path_lookup(AT_FDCWD, "/dev/console", 0, &con);
+	for (int fd = 0; fd < 3; fd++) {
+		struct uk_file *f = uk_console_file(fd);
+		if (!f)
+			uk_panic("out of memory for the console");
+		f->vn = con ? uk_vnode_get(con) : NULL;
+		if (uk_fd_install(f, fd, 0) != fd)
+			uk_panic("cannot install the console as fd %d", fd);
+	}
+	uk_vnode_put(con);
+}
+
+/* The manifest's working directory, made when missing (as docker does). */
+static void enter_workdir(void)
+{
+	const void *mf = uk_plat.manifest;
+	const char *wd;
+	int off, len, r;
+
+	if (!mf || (off = fdt_path_offset(mf, UK_MF_NODE)) < 0)
+		return;
+	wd = fdt_getprop(mf, off, UK_MF_WORKDIR, &len);
+	if (!wd || len < 2 || wd[len - 1] || wd[0] != '/')
+		return;
+	ensure_dir(wd, 0755);
+	if ((r = uk_sys_chdir((long)wd, 0, 0, 0, 0, 0)))
+		uk_pr("cannot enter the working directory %s (error %d)", wd, -r);
+}
+
+void uk_vfs_init(void)
+{
+	int r;
+
+	if ((r = uk_mount("rootfs", "/", "ramfs", 0, NULL)))
+		uk_panic("cannot make the root filesystem (error %d)", -r);
+	uk_rootfs_unpack();
+	ensure_dir("/dev", 0755);
+	ensure_dir("/proc", 0555);
+	ensure_dir("/tmp", 01777);
+	if ((r = uk_mount("devtmpfs", "/dev", "devtmpfs", 0, NULL)))
+		uk_pr("cannot mount /dev (error %d)", -r);
+	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
+		uk_pr("cannot mount /proc (error %d)", -r);
+	console_fds();
+	enter_workdir();
+}
