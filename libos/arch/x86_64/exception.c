@@ -8,6 +8,7 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/vm.h>
 
 static const struct {
 	const char *name;
@@ -64,6 +65,8 @@ void uk_exception(struct uk_regs *r)
 
 	if (v == 14 && !(r->error & 1) && uk_stack_fault(uk_read_cr2()))
 		return; /* a stack grew into its next page */
+	if (v == 14 && uk_vm_fault(uk_read_cr2(), r->error))
+		return; /* first touch of an mmap page */
 	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
 	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
 

@@ -52,10 +52,11 @@ static uint64_t *pte(uintptr_t va, int create)
 
 static void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
+static uint64_t leaf_attr(unsigned flags);
+
 static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
 {
-	uint64_t attr = PTE_P | PTE_U | (flags & UK_MAP_W ? PTE_W : 0) |
-			(flags & UK_MAP_X ? 0 : PTE_NX);
+	uint64_t attr = leaf_attr(flags);
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *e = pte(va + i * UK_PAGE_SIZE, create);
@@ -81,6 +82,124 @@ void uk_unmap_pages(uintptr_t va, size_t n)
 			invlpg(va + i * UK_PAGE_SIZE);
 		}
 	}
+}
+
+/* ---- ranges of the application's address space (libos/mm/) ----
+ * A page made inaccessible (PROT_NONE) keeps its frame: its entry loses
+ * P and carries PTE_HIDDEN, a bit the CPU ignores in a non-present entry.
+ * Walks skip absent tables, so a range of untouched memory costs a few
+ * steps per 2 MiB, not one per page. */
+
+#define PTE_HIDDEN (1ul << 9)
+#define SPAN_PT (512ul * UK_PAGE_SIZE) /* what one page table maps */
+
+static uint64_t leaf_attr(unsigned flags)
+{
+	if (flags & UK_MAP_NONE)
+		return PTE_HIDDEN | PTE_U;
+	return PTE_P | PTE_U | (flags & UK_MAP_W ? PTE_W : 0) | (flags & UK_MAP_X ? 0 : PTE_NX);
+}
+
+/* The page table covering va (NULL when absent), and the PDE pointing to it. */
+static uint64_t *leaf_table(uintptr_t va, uint64_t **pde)
+{
+	uint64_t *t = uk_pml4;
+
+	for (int shift = 39; shift > 21; shift -= 9)
+		if (!(t = next_level(t, (va >> shift) & 511, 0)))
+			return NULL;
+	*pde = &t[(va >> 21) & 511];
+	return next_level(t, (va >> 21) & 511, 0);
+}
+
+static int table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i])
+			return 0;
+	return 1;
+}
+
+void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg)
+{
+	uintptr_t end = va + n * UK_PAGE_SIZE, next;
+
+	for (; va < end; va = next) {
+		uint64_t *pde, *t = leaf_table(va, &pde);
+		int cleared = 0;
+
+		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
+		if (next > end || next < va)
+			next = end;
+		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
+			uint64_t *e = &t[(a >> 12) & 511];
+			if (!*e)
+				continue;
+			if (release)
+				release(*e & PTE_ADDR, arg);
+			if (*e & PTE_P)
+				invlpg(a);
+			*e = 0;
+			cleared = 1;
+		}
+		if (cleared && table_empty(t)) {
+			*pde = 0;
+			invlpg(va); /* also drops cached upper-level entries */
+			uk_pages_free(t, 1);
+		}
+	}
+}
+
+void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
+{
+	uintptr_t end = va + n * UK_PAGE_SIZE, next;
+	uint64_t attr = leaf_attr(flags);
+
+	for (; va < end; va = next) {
+		uint64_t *pde, *t = leaf_table(va, &pde);
+
+		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
+		if (next > end || next < va)
+			next = end;
+		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
+			uint64_t *e = &t[(a >> 12) & 511];
+			if (!*e)
+				continue;
+			if (*e & PTE_P)
+				invlpg(a);
+			*e = (*e & PTE_ADDR) | attr;
+		}
+	}
+}
+
+/* Destination tables first, so a failure leaves both ranges as they were. */
+int uk_move_range(uintptr_t dst, uintptr_t src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (uk_page_held(src + i * UK_PAGE_SIZE) != ~0ull &&
+		    !pte(dst + i * UK_PAGE_SIZE, 1))
+			return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t s = src + i * UK_PAGE_SIZE, d = dst + i * UK_PAGE_SIZE;
+		uint64_t *from = pte(s, 0), *to;
+		if (!from || !*from)
+			continue;
+		to = pte(d, 0);
+		*to = *from;
+		*from = 0;
+		if (*to & PTE_P)
+			invlpg(s);
+		invlpg(d);
+	}
+	uk_unmap_range(src, n, NULL, NULL); /* frees the tables left empty */
+	return 0;
+}
+
+uint64_t uk_page_held(uintptr_t va)
+{
+	uint64_t *e = pte(va, 0);
+
+	return e && *e ? *e & PTE_ADDR : ~0ull;
 }
 
 uint64_t uk_virt_to_phys(uintptr_t va)

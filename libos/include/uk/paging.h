@@ -12,6 +12,7 @@
 
 #define UK_MAP_W 0x1 /* writable */
 #define UK_MAP_X 0x2 /* executable (else NX) */
+#define UK_MAP_NONE 0x4 /* keep the page, but inaccessible (PROT_NONE) */
 
 /* Map n pages at va to physical pa..; replaces what was there. Returns 0 or
  * -ENOMEM (page-table pages) or -EINVAL (va inside a 2 MiB mapping). */
@@ -20,6 +21,20 @@ int uk_map_pages(uintptr_t va, uint64_t pa, size_t n, unsigned flags);
 void uk_unmap_pages(uintptr_t va, size_t n);
 /* Physical address of a mapped virtual address, or ~0 when unmapped. */
 uint64_t uk_virt_to_phys(uintptr_t va);
+
+/* Ranges of the application's address space (libos/mm/). A page "held"
+ * is mapped, or kept inaccessible by UK_MAP_NONE. */
+/* Remove the pages held in [va, va + n pages), handing each frame's
+ * physical address to release (NULL: the caller keeps the frames); page
+ * tables left empty are freed. */
+void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg);
+/* New UK_MAP_* flags for the pages held in the range; absent pages stay so. */
+void uk_protect_range(uintptr_t va, size_t n, unsigned flags);
+/* Move the pages held in [src, src + n pages) to dst, where nothing is
+ * held: 0, or -ENOMEM (page tables) with nothing moved. */
+int uk_move_range(uintptr_t dst, uintptr_t src, size_t n);
+/* Physical address of the page held at va, or ~0 when none. */
+uint64_t uk_page_held(uintptr_t va);
 
 /* Thread stacks: size bytes (rounded up to pages, at most 64 MiB - 4 KiB)
  * above an unmapped guard page, committed on demand as the stack grows.

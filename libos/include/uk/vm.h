@@ -1,0 +1,62 @@
+/*
+ * The application's address space: the lower half, Linux's user range.
+ *
+ *   0 .. 64 KiB             never mapped (NULL and small offsets fault)
+ *   64 KiB .. 0x7f00…       mmap areas, placed top-down from
+ *                           UK_VM_MMAP_TOP unless an address is asked for;
+ *                           a loaded Linux program (binary compatibility)
+ *                           sits at 0x400000 with its ld.so and libraries
+ *                           mapped here by MAP_FIXED mmaps
+ *   UK_VM_MMAP_TOP .. UK_VM_END   free for hints and MAP_FIXED (a loaded
+ *                           program's main stack)
+ *
+ * Link mode keeps its code, data, heap (brk) and thread stacks in the upper
+ * half; mmap hands out lower-half memory to both kinds of program.
+ *
+ * Pages are committed on first touch, through the page-fault handler, as on
+ * Linux: untouched memory costs nothing. Private file mappings are read into
+ * fresh pages when mapped (a fault cannot wait for a filesystem). Every
+ * entry has U/S=1 (pvm.md); pages without PROT_EXEC are NX; PROT_NONE pages
+ * keep their frame but are not present. Memory is never swapped out.
+ *
+ * Sizes are refused the way Linux's default overcommit heuristic refuses
+ * them: a mapping that will be charged (private writable, shared anonymous;
+ * not MAP_NORESERVE) fails with ENOMEM when it is larger than all of RAM.
+ * Touching more memory than there is ends the program as Linux's OOM killer
+ * would: a message naming the address, exit status 137.
+ */
+#ifndef UK_VM_H
+#define UK_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct uk_file;
+
+#define UK_VM_MIN 0x10000ul /* Linux's vm.mmap_min_addr */
+#define UK_VM_MMAP_TOP 0x7f0000000000ul
+#define UK_VM_END 0x7ffffffff000ul /* Linux's TASK_SIZE */
+
+/* mmap(2) with the file already looked up (NULL for MAP_ANONYMOUS): the
+ * address, or -errno. For the ELF loader as well as the system call. */
+long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struct uk_file *f,
+                uint64_t off);
+int uk_vm_munmap(uintptr_t addr, size_t len);
+int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot);
+
+/* From the #PF handler: commit the page holding addr when an area allows
+ * the access (error = the CPU's error code). 1 if handled, 0 if the fault
+ * is the program's (a crash report follows). */
+int uk_vm_fault(uintptr_t addr, uint64_t error);
+
+/* Bytes of application pages committed now, and at most so far. */
+uint64_t uk_vm_rss(void);
+uint64_t uk_vm_rss_peak(void);
+
+/* Each area in address order, for /proc/self/maps; a nonzero return of fn
+ * stops the walk and is returned. */
+int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned prot, int shared,
+                            struct uk_file *f, uint64_t off),
+                  void *ctx);
+
+#endif

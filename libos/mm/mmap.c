@@ -1,0 +1,458 @@
+/*
+ * The application's address space (see uk/vm.h): mmap, munmap, mprotect,
+ * mremap, the page-fault path that commits pages on first touch, and the
+ * advisory calls (madvise, msync, mincore, mlock).
+ *
+ * One process per VM and no fork: every frame is held by exactly one page
+ * table entry, so there is no copy-on-write and no sharing to count.
+ * MAP_SHARED anonymous memory behaves as private memory, except that
+ * MADV_DONTNEED keeps its contents (as shared memory does on Linux).
+ */
+#include <uk/arch.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/paging.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/syscall.h>
+#include <uk/vm.h>
+
+#include "vma.h"
+
+#define PAGE UK_PAGE_SIZE
+#define PAGE_MASK (UK_PAGE_SIZE - 1)
+#define MAX_AREAS 65530 /* Linux's vm.max_map_count */
+#define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
+#define MAP_32BIT_LO 0x40000000ul /* where Linux puts MAP_32BIT areas */
+#define MAP_32BIT_HI 0x80000000ul
+
+#define MMAP_FLAGS_KNOWN                                                                         \
+	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE |      \
+	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+	 MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED |                      \
+	 (MAP_HUGE_MASK << MAP_HUGE_SHIFT))
+
+struct uk_vma_set uk_vm_as;
+static uint64_t rss_pages, rss_peak;
+
+/* Round a length up to pages; 0 when that overflows the user range. */
+static size_t page_up(size_t len)
+{
+	if (len > UK_VM_END)
+		return 0;
+	return (len + PAGE_MASK) & ~PAGE_MASK;
+}
+
+static unsigned map_flags(unsigned prot)
+{
+	if (!(prot & PROT_RWX))
+		return UK_MAP_NONE;
+	return (prot & PROT_WRITE ? UK_MAP_W : 0) | (prot & PROT_EXEC ? UK_MAP_X : 0);
+}
+
+/* Memory Linux would charge to the commit limit. */
+static int charged(unsigned prot, unsigned vflags, const void *file)
+{
+	if (vflags & UK_VMA_NORESERVE)
+		return 0;
+	return vflags & UK_VMA_SHARED ? !file : !!(prot & PROT_WRITE);
+}
+
+/* Linux's default heuristic: refuse what could never fit. */
+static int too_big(size_t len, unsigned prot, unsigned vflags, const void *file)
+{
+	return charged(prot, vflags, file) && len > uk_mm_total();
+}
+
+/* ---- frames ---- */
+
+/* Frees runs of physically adjacent frames at once: the allocator keeps
+ * free memory as sorted extents, and pages committed together sit
+ * together. */
+struct frame_run {
+	uint64_t pa;
+	size_t n;
+};
+
+static void run_flush(struct frame_run *r)
+{
+	if (r->n)
+		uk_pages_free(uk_p2v(r->pa), r->n);
+	rss_pages -= r->n;
+	r->n = 0;
+}
+
+static void run_add(uint64_t pa, void *arg)
+{
+	struct frame_run *r = arg;
+
+	if (r->n && pa == r->pa + r->n * PAGE) {
+		r->n++;
+	} else if (r->n && pa + PAGE == r->pa) {
+		r->pa = pa;
+		r->n++;
+	} else {
+		run_flush(r);
+		r->pa = pa;
+		r->n = 1;
+	}
+}
+
+/* Drop the frames held in [start, end). */
+void uk_vm_release(uintptr_t start, uintptr_t end)
+{
+	struct frame_run r = { 0, 0 };
+
+	uk_unmap_range(start, (end - start) / PAGE, run_add, &r);
+	run_flush(&r);
+}
+
+/* A zeroed frame at va. Pages never handed out are known to be zero and
+ * are not written, so the host commits them only when the program does. */
+static int commit(uintptr_t va, unsigned prot)
+{
+	void *p = uk_pages_zalloc(1);
+
+	if (!p)
+		return -ENOMEM;
+	if (uk_map_pages(va, uk_v2p(p), 1, map_flags(prot))) {
+		uk_pages_free(p, 1);
+		return -ENOMEM;
+	}
+	if (++rss_pages > rss_peak)
+		rss_peak = rss_pages;
+	return 0;
+}
+
+/* Commit every missing page of [start, end) inside accessible areas. */
+int uk_vm_populate(uintptr_t start, uintptr_t end)
+{
+	for (struct uk_vma *v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next) {
+		uintptr_t a = v->start > start ? v->start : start;
+		uintptr_t e = v->end < end ? v->end : end;
+		if (!(v->prot & PROT_RWX))
+			continue;
+		for (; a < e; a += PAGE)
+			if (uk_page_held(a) == ~0ull && commit(a, v->prot))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+static int access_allowed(unsigned prot, uint64_t error)
+{
+	if (error & PF_WRITE)
+		return prot & PROT_WRITE;
+	if (error & PF_FETCH)
+		return prot & PROT_EXEC;
+	return prot & PROT_RWX;
+}
+
+int uk_vm_fault(uintptr_t addr, uint64_t error)
+{
+	struct uk_vma *v;
+	uintptr_t page = addr & ~PAGE_MASK;
+
+	if (addr < UK_VM_MIN || addr >= UK_VM_END || (error & PF_PRESENT))
+		return 0;
+	v = uk_vma_find(&uk_vm_as, addr);
+	if (!v || v->start > addr || !access_allowed(v->prot, error))
+		return 0;
+	if (uk_page_held(page) != ~0ull)
+		return 0; /* held but hidden: the area and its pages disagree */
+	if (commit(page, v->prot)) {
+		uk_pr("out of memory: no page left for address %#lx (%lu KiB of mappings in use); "
+		      "the program is ended as Linux's OOM killer would end it",
+		      addr, (unsigned long)(rss_pages * (PAGE / 1024)));
+		uk_plat_abort(128 + 9);
+	}
+	return 1;
+}
+
+/* ---- areas ---- */
+
+/* Remove every area and page in [start, end). */
+static int unmap_area(uintptr_t start, uintptr_t end)
+{
+	struct uk_vma *v, *next;
+
+	if (uk_vma_isolate(&uk_vm_as, start, end))
+		return -ENOMEM;
+	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = next) {
+		next = v->next;
+		uk_vma_remove(&uk_vm_as, v);
+	}
+	uk_vm_release(start, end);
+	return 0;
+}
+
+/* Merge the areas meeting [start, end] with equal neighbours. */
+static void merge_range(uintptr_t start, uintptr_t end)
+{
+	struct uk_vma *v = uk_vma_find(&uk_vm_as, start ? start - 1 : 0);
+
+	while (v && v->start <= end)
+		v = uk_vma_merge(&uk_vm_as, v)->next;
+}
+
+/* Where a new mapping goes: a free hint if there is one, else the highest
+ * free range below UK_VM_MMAP_TOP, else anywhere. */
+static uintptr_t place(uintptr_t hint, size_t len, unsigned flags)
+{
+	uintptr_t a;
+
+	if (flags & MAP_32BIT)
+		return uk_vma_gap(&uk_vm_as, len, MAP_32BIT_LO, MAP_32BIT_HI);
+	hint &= ~PAGE_MASK;
+	if (hint >= UK_VM_MIN && hint <= UK_VM_END - len &&
+	    uk_vma_range_free(&uk_vm_as, hint, hint + len))
+		return hint;
+	a = uk_vma_gap(&uk_vm_as, len, UK_VM_MIN, UK_VM_MMAP_TOP);
+	return a ? a : uk_vma_gap(&uk_vm_as, len, UK_VM_MIN, UK_VM_END);
+}
+
+static long check_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, uint64_t off)
+{
+	unsigned type = flags & MAP_TYPE;
+
+	if (!len || (off & PAGE_MASK))
+		return -EINVAL;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MMAP_FLAGS_KNOWN))
+		return -EOPNOTSUPP;
+	if (type == MAP_SHARED_VALIDATE && (flags & MAP_SYNC)) {
+		uk_trace_note("mmap: MAP_SYNC needs a DAX file; uk has none");
+		return -EOPNOTSUPP;
+	}
+	if (prot & ~(PROT_RWX | PROT_SEM))
+		return -EINVAL;
+	if (flags & MAP_HUGETLB) {
+		/* Linux's answer without reserved huge pages; callers fall back. */
+		uk_trace_note("mmap: no huge pages are reserved (MAP_HUGETLB)");
+		return -ENOMEM;
+	}
+	if (!page_up(len) || off + page_up(len) < off)
+		return -ENOMEM;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & PAGE_MASK)
+			return -EINVAL;
+		if (addr < UK_VM_MIN)
+			return -EPERM; /* as Linux below vm.mmap_min_addr */
+		if (addr > UK_VM_END - page_up(len))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struct uk_file *f,
+                uint64_t off)
+{
+	unsigned vflags = ((flags & MAP_TYPE) != MAP_PRIVATE ? UK_VMA_SHARED : 0) |
+	                  (flags & MAP_NORESERVE ? UK_VMA_NORESERVE : 0);
+	long r = check_mmap(addr, len, prot, flags, off);
+	struct uk_vma *v;
+
+	if (r)
+		return r;
+	len = page_up(len);
+	prot &= PROT_RWX;
+	if (too_big(len, prot, vflags, f) || uk_vm_as.count >= MAX_AREAS)
+		return -ENOMEM;
+	if (flags & MAP_FIXED_NOREPLACE) {
+		if (!uk_vma_range_free(&uk_vm_as, addr, addr + len))
+			return -EEXIST;
+	} else if (flags & MAP_FIXED) {
+		if ((r = unmap_area(addr, addr + len)))
+			return r;
+	} else if (!(addr = place(addr, len, flags))) {
+		return -ENOMEM;
+	}
+	if (!(v = uk_vma_insert(&uk_vm_as, addr, addr + len, prot, vflags, f, off)))
+		return -ENOMEM;
+	/* Best effort, as on Linux: what cannot be committed now faults in. */
+	if (flags & (MAP_POPULATE | MAP_LOCKED))
+		uk_vm_populate(addr, addr + len);
+	return (long)addr;
+}
+
+int uk_vm_munmap(uintptr_t addr, size_t len)
+{
+	if ((addr & PAGE_MASK) || !len || !(len = page_up(len)))
+		return -EINVAL;
+	if (addr >= UK_VM_END || len > UK_VM_END - addr)
+		return -EINVAL;
+	return unmap_area(addr, addr + len);
+}
+
+int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot)
+{
+	uintptr_t end;
+	struct uk_vma *v;
+
+	if ((addr & PAGE_MASK) || (prot & ~(PROT_RWX | PROT_SEM | PROT_GROWSDOWN)))
+		return -EINVAL;
+	if (prot & PROT_GROWSDOWN) {
+		uk_trace_note("mprotect: PROT_GROWSDOWN: uk has no growing stack areas");
+		return -EINVAL;
+	}
+	if (!len)
+		return 0;
+	if (!(len = page_up(len)) || addr >= UK_VM_END || len > UK_VM_END - addr)
+		return -ENOMEM;
+	end = addr + len;
+	prot &= PROT_RWX;
+	if (!uk_vma_range_covered(&uk_vm_as, addr, end))
+		return -ENOMEM;
+	if (too_big(len, prot, 0, NULL) || uk_vma_isolate(&uk_vm_as, addr, end))
+		return -ENOMEM;
+	for (v = uk_vma_find(&uk_vm_as, addr); v && v->start < end; v = v->next)
+		v->prot = prot;
+	uk_protect_range(addr, len / PAGE, map_flags(prot));
+	merge_range(addr, end);
+	return 0;
+}
+
+/* ---- mremap ---- */
+
+/* Move [old, old + old_len) of its area v to a free or fixed new range. */
+static long move_area(uintptr_t old, size_t old_len, uintptr_t to, size_t new_len, unsigned flags)
+{
+	struct uk_vma *v, *n;
+	size_t keep = old_len < new_len ? old_len : new_len;
+	long r;
+
+	if ((flags & MREMAP_FIXED) && (r = unmap_area(to, to + new_len)))
+		return r;
+	v = uk_vma_find(&uk_vm_as, old); /* the unmap may have split old's area */
+	n = uk_vma_insert(&uk_vm_as, to, to + new_len, v->prot, v->flags, v->file,
+	                  v->off + (old - v->start));
+	if (!n)
+		return -ENOMEM;
+	if (uk_move_range(to, old, keep / PAGE)) {
+		unmap_area(to, to + new_len);
+		return -ENOMEM;
+	}
+	if (!(flags & MREMAP_DONTUNMAP))
+		unmap_area(old, old + old_len);
+	return (long)to;
+}
+
+static long mremap_checks(uintptr_t old, size_t old_len, size_t new_len, unsigned flags,
+                          uintptr_t to)
+{
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((old & PAGE_MASK) || !new_len)
+		return -EINVAL;
+	if (!old_len) {
+		/* Linux duplicates a shared mapping here; frames have one owner. */
+		uk_trace_note(
+		    "mremap: old_size 0 (a second view of shared memory) is not supported");
+		return -EINVAL;
+	}
+	if ((flags & MREMAP_DONTUNMAP) && old_len != new_len)
+		return -EINVAL;
+	if (flags & MREMAP_FIXED) {
+		if ((to & PAGE_MASK) || to < UK_VM_MIN || to >= UK_VM_END ||
+		    new_len > UK_VM_END - to)
+			return -EINVAL;
+		if (to < old + old_len && old < to + new_len)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static long do_mremap(uintptr_t old, size_t old_len, size_t new_len, unsigned flags, uintptr_t to)
+{
+	struct uk_vma *v;
+	long r;
+
+	old_len = page_up(old_len);
+	new_len = page_up(new_len);
+	if ((r = mremap_checks(old, old_len, new_len, flags, to)))
+		return r;
+	if (old >= UK_VM_END || old_len > UK_VM_END - old)
+		return -EFAULT;
+	v = uk_vma_find(&uk_vm_as, old);
+	if (!v || v->start > old || v->end < old + old_len)
+		return -EFAULT;
+	if ((flags & MREMAP_DONTUNMAP) && (v->flags & UK_VMA_SHARED))
+		return -EINVAL;
+	if (new_len > old_len && too_big(new_len, v->prot, v->flags, v->file))
+		return -ENOMEM;
+	if (flags & MREMAP_FIXED)
+		return move_area(old, old_len, to, new_len, flags);
+	if (flags & MREMAP_DONTUNMAP)
+		goto move;
+	if (new_len <= old_len) {
+		if ((r = unmap_area(old + new_len, old + old_len)))
+			return r;
+		return (long)old;
+	}
+	if (old + old_len == v->end && new_len - old_len <= UK_VM_END - v->end &&
+	    uk_vma_range_free(&uk_vm_as, v->end, old + new_len)) {
+		if (!uk_vma_insert(&uk_vm_as, v->end, old + new_len, v->prot, v->flags, v->file,
+		                   v->off + (v->end - v->start)))
+			return -ENOMEM;
+		return (long)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+move:
+	if (!(to = place(0, new_len, 0)))
+		return -ENOMEM;
+	return move_area(old, old_len, to, new_len, flags);
+}
+
+/* ---- the system calls ---- */
+
+UK_SYSCALL6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd, uint64_t,
+            off)
+{
+	if (!(flags & MAP_ANONYMOUS)) {
+		uk_trace_note("mmap: file mappings arrive with the VFS");
+		return -ENODEV;
+	}
+	(void)fd; /* ignored for anonymous memory, as by Linux */
+	if (off & PAGE_MASK)
+		return -EINVAL;
+	return uk_vm_mmap(addr, len, prot, flags, NULL, 0);
+}
+
+UK_SYSCALL2(munmap, uintptr_t, addr, size_t, len) { return uk_vm_munmap(addr, len); }
+
+UK_SYSCALL3(mprotect, uintptr_t, addr, size_t, len, unsigned, prot)
+{
+	return uk_vm_mprotect(addr, len, prot);
+}
+
+UK_SYSCALL5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsigned, flags, uintptr_t,
+            to)
+{
+	return do_mremap(old, old_len, new_len, flags, to);
+}
+
+/* ---- reports ---- */
+
+uint64_t uk_vm_rss(void) { return rss_pages * PAGE; }
+
+uint64_t uk_vm_rss_peak(void) { return rss_peak * PAGE; }
+
+int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned prot, int shared,
+                            struct uk_file *f, uint64_t off),
+                  void *ctx)
+{
+	for (struct uk_vma *v = uk_vm_as.head; v; v = v->next) {
+		int r = fn(ctx, v->start, v->end, v->prot, !!(v->flags & UK_VMA_SHARED), v->file,
+		           v->off);
+		if (r)
+			return r;
+	}
+	return 0;
+}

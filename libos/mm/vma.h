@@ -1,0 +1,76 @@
+/*
+ * The application's mappings as a sorted list of areas (VMAs), private to
+ * libos/mm/. Pure bookkeeping over uk_kmalloc: no page tables, so the host
+ * unit tests (tests/unit/test_vma.c) exercise it under ASan.
+ *
+ * A list rather than a tree: programs keep tens to a few thousand areas,
+ * neighbours with equal attributes are merged, and the fault path starts
+ * from the last area found. If profiles ever show the walk, an augmented
+ * tree can replace it behind these functions.
+ */
+#ifndef UK_MM_VMA_H
+#define UK_MM_VMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UK_VMA_SHARED 0x1    /* MAP_SHARED */
+#define UK_VMA_NORESERVE 0x2 /* MAP_NORESERVE: never refused for its size */
+
+struct uk_vma {
+	uintptr_t start, end; /* [start, end), page aligned */
+	unsigned prot;        /* PROT_* */
+	unsigned flags;       /* UK_VMA_* */
+	void *file;           /* the mapped file (referenced), NULL: anonymous */
+	uint64_t off;         /* file offset of start */
+	struct uk_vma *prev, *next;
+};
+
+struct uk_vma_set {
+	struct uk_vma *head, *tail;
+	struct uk_vma *cache; /* last area found */
+	unsigned count;
+	/* Take (+1) or drop (-1) a reference to an area's file. */
+	void (*file_ref)(void *file, int delta);
+};
+
+/* The first area ending above addr (it may start above addr), or NULL. */
+struct uk_vma *uk_vma_find(struct uk_vma_set *s, uintptr_t addr);
+
+/* A new area for the free range [start, end): takes a file reference.
+ * Merged with equal neighbours; returns the area now holding the range,
+ * or NULL when out of memory. */
+struct uk_vma *uk_vma_insert(struct uk_vma_set *s, uintptr_t start, uintptr_t end, unsigned prot,
+                             unsigned flags, void *file, uint64_t off);
+
+/* Split areas so that none crosses start or end: 0 or -ENOMEM (areas
+ * already split stay split, which changes nothing visible). */
+int uk_vma_isolate(struct uk_vma_set *s, uintptr_t start, uintptr_t end);
+
+/* Unlink and free an area, dropping its file reference. */
+void uk_vma_remove(struct uk_vma_set *s, struct uk_vma *v);
+
+/* Merge v with its neighbours where they are equal and adjacent; returns
+ * the area now holding v's range. */
+struct uk_vma *uk_vma_merge(struct uk_vma_set *s, struct uk_vma *v);
+
+/* The highest start of a free range of len bytes inside [lo, hi), or 0. */
+uintptr_t uk_vma_gap(struct uk_vma_set *s, size_t len, uintptr_t lo, uintptr_t hi);
+
+/* Whether no area meets [start, end). */
+int uk_vma_range_free(struct uk_vma_set *s, uintptr_t start, uintptr_t end);
+
+/* Whether areas cover all of [start, end) without a hole. */
+int uk_vma_range_covered(struct uk_vma_set *s, uintptr_t start, uintptr_t end);
+
+/* ---- shared by the files of libos/mm/ ---- */
+
+/* The application's areas (mmap.c). */
+extern struct uk_vma_set uk_vm_as;
+/* Commit the missing pages of accessible areas in [start, end): 0 or
+ * -ENOMEM. */
+int uk_vm_populate(uintptr_t start, uintptr_t end);
+/* Free the frames held in [start, end); the areas stay. */
+void uk_vm_release(uintptr_t start, uintptr_t end);
+
+#endif
