@@ -8,9 +8,14 @@ $(B)/tests/unit/test_p9: $(B)/san/tests/unit/test_p9.o $(B)/san/virtio/p9.o
 # it exercises. `build/tests/fuzz/p9_codec DIR` fuzzes for as long as wanted.
 P9_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-P9_FUZZ := $(B)/tests/fuzz/p9_codec
+P9_FUZZ := $(B)/tests/fuzz/p9_codec $(B)/tests/fuzz/p9_server
 
 $(B)/tests/fuzz/p9_codec: tests/fuzz/p9_codec.c virtio/p9.c virtio/include/uk/p9.h
+	@mkdir -p $(@D)
+	clang $(P9_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/tests/fuzz/p9_server: tests/fuzz/p9_server.c vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_dir.c \
+		vmm/p9_host.c virtio/p9.c $(wildcard vmm/p9*.h) virtio/include/uk/p9.h
 	@mkdir -p $(@D)
 	clang $(P9_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -19,3 +24,9 @@ $(B)/tests/unit/p9_fuzz_smoke: tests/unit/p9_fuzz_smoke.sh $(P9_FUZZ)
 	install -m 755 $< $@
 
 tests: $(B)/tests/unit/p9_fuzz_smoke
+
+# The gofer, spoken to over buffers.
+P9S_OBJS := $(patsubst %.c,$(B)/san/%.o,vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_dir.c \
+	vmm/p9_host.c vmm/p9_seccomp.c virtio/p9.c)
+UNIT_BINS += $(B)/tests/unit/test_p9_server
+$(B)/tests/unit/test_p9_server: $(B)/san/tests/unit/test_p9_server.o $(P9S_OBJS)
