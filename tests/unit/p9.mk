@@ -30,3 +30,9 @@ P9S_OBJS := $(patsubst %.c,$(B)/san/%.o,vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_
 	vmm/p9_host.c vmm/p9_seccomp.c virtio/p9.c)
 UNIT_BINS += $(B)/tests/unit/test_p9_server
 $(B)/tests/unit/test_p9_server: $(B)/san/tests/unit/test_p9_server.o $(P9S_OBJS)
+
+# The virtio-9p device behind the real virtio-mmio transport, no KVM.
+UNIT_BINS += $(B)/tests/unit/test_virtio_9p
+$(B)/tests/unit/test_virtio_9p: $(B)/san/tests/unit/test_virtio_9p.o $(B)/san/vmm/virtio_9p.o \
+		$(B)/san/vmm/virtio_mmio.o $(B)/san/virtio/virtq.o $(B)/san/vmm/mem.o \
+		$(B)/san/vmm/util.o $(P9S_OBJS)
