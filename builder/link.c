@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rootfs.h"
 #include "ukbuild.h"
 
 #define MAX_ARGV 4096
@@ -47,6 +48,7 @@ struct link_opts {
 	const char *out, *name;
 	struct ukb_manifest m;
 	struct argv inputs, extra;
+	struct argv rootfs_host, rootfs_guest; /* --rootfs DIR, --add HOST:GUEST */
 	int verbose;
 };
 
@@ -63,12 +65,44 @@ static int parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
+/* --rootfs DIR puts DIR's contents at /; --add HOST:GUEST puts HOST (a
+ * file or a directory tree) at GUEST. Split at the last ":/" so host paths
+ * may contain colons. */
+static int rootfs_opt(struct link_opts *o, int c, const char *arg)
+{
+	struct stat st;
+	char *host = strdup(arg), *guest = "/", *colon;
+
+	if (c == 'A') {
+		for (colon = host + strlen(host); colon > host && !(colon[0] == ':' && colon[1] == '/');)
+			colon--;
+		if (colon == host) {
+			ukb_err("--add '%s': expected HOST:GUEST with an absolute GUEST path", arg);
+			return -1;
+		}
+		*colon = 0;
+		guest = colon + 1;
+	}
+	if (lstat(host, &st)) {
+		ukb_err("%s '%s': %s", c == 'A' ? "--add" : "--rootfs", host, strerror(errno));
+		return -1;
+	}
+	if (c == 'R' && !S_ISDIR(st.st_mode)) {
+		ukb_err("--rootfs '%s': not a directory", host);
+		return -1;
+	}
+	add(&o->rootfs_host, host);
+	add(&o->rootfs_guest, guest);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct link_opts *o)
 {
 	static const struct option lo[] = {
 		{ "output", required_argument, 0, 'o' }, { "env", required_argument, 0, 'e' },
 		{ "cmd", required_argument, 0, 'c' },    { "name", required_argument, 0, 'n' },
 		{ "mem", required_argument, 0, 'm' },    { "verbose", no_argument, 0, 'v' },
+		{ "rootfs", required_argument, 0, 'R' }, { "add", required_argument, 0, 'A' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -104,6 +138,11 @@ static int parse(int argc, char **argv, struct link_opts *o)
 				ukb_err("--mem '%s': expected a size like 64M or 1G", optarg);
 				return -1;
 			}
+			break;
+		case 'R':
+		case 'A':
+			if (rootfs_opt(o, c, optarg))
+				return -1;
 			break;
 		default:
 			ukb_err("unknown option '%s' (see ukbuild --help)", argv[optind - 1]);
@@ -198,6 +237,32 @@ static char *manifest_object(struct link_opts *o, const char *tmp)
 	return obj;
 }
 
+/* The --rootfs/--add archive as an object file with section .uk_rootfs,
+ * or "" when there is none. */
+static char *rootfs_object(struct link_opts *o, const char *tmp)
+{
+	char *cpio = fmt("%s/rootfs.cpio", tmp), *src = fmt("%s/rootfs.S", tmp);
+	char *obj = fmt("%s/rootfs.o", tmp), *asm_text;
+	char *cc[] = { "gcc", "-c", src, "-o", obj, NULL };
+	struct ukb_cpio *c;
+	int r = 0;
+
+	if (!o->rootfs_host.n)
+		return "";
+	if (!(c = ukb_cpio_open(cpio)))
+		return NULL;
+	for (int i = 0; i < o->rootfs_host.n && !r; i++)
+		r = ukb_cpio_add(c, o->rootfs_host.v[i], o->rootfs_guest.v[i]);
+	if (ukb_cpio_close(c) || r)
+		return NULL;
+	asm_text = fmt(".section .uk_rootfs, \"a\"\n.incbin \"%s\"\n", cpio);
+	if (write_file(src, asm_text, strlen(asm_text)) || ukb_spawn(cc, o->verbose)) {
+		ukb_err("rootfs: cannot write or assemble it in %s", tmp);
+		return NULL;
+	}
+	return obj;
+}
+
 /* Debug information stays in the image only when asked for with -g. */
 static int wants_debug(const struct link_opts *o)
 {
@@ -225,7 +290,7 @@ static void cleanup(const char *tmp)
 static int build(struct link_opts *o, const char *tmp)
 {
 	const char *sys = ukb_sysroot();
-	char *gcc_inc = gcc_include_dir(), *mobj, *partial;
+	char *gcc_inc = gcc_include_dir(), *mobj, *robj, *partial;
 	struct argv objs = { 0 }, cc, ld = { 0 };
 	struct stat st;
 	int r;
@@ -256,7 +321,7 @@ static int build(struct link_opts *o, const char *tmp)
 			return r < 0 ? UKB_EXIT_ERROR : r; /* the compiler said why */
 		add(&objs, obj);
 	}
-	if (!(mobj = manifest_object(o, tmp)))
+	if (!(mobj = manifest_object(o, tmp)) || !(robj = rootfs_object(o, tmp)))
 		return UKB_EXIT_ERROR;
 	partial = fmt("%s.partial", o->out);
 	add(&ld, "gcc");
@@ -270,6 +335,8 @@ static int build(struct link_opts *o, const char *tmp)
 	for (int i = 0; i < objs.n; i++)
 		add(&ld, objs.v[i]);
 	add(&ld, mobj);
+	if (*robj)
+		add(&ld, robj);
 	for (int j = 0; j < o->extra.n; j++)
 		add(&ld, o->extra.v[j]);
 	add(&ld, fmt("-L%s/lib", sys));

@@ -445,6 +445,14 @@ int renameat(int odirfd, const char *oldp, int ndirfd, const char *newp)
 				   newp, 0, 0));
 }
 
+/* glibc's renameat2: RENAME_NOREPLACE (1) and RENAME_EXCHANGE (2) are
+ * Linux's values, passed through. */
+int renameat2(int odirfd, const char *oldp, int ndirfd, const char *newp, unsigned flags)
+{
+	return (int)uk_ret(UK_CALL(renameat2, dirfd_to_linux(odirfd), oldp, dirfd_to_linux(ndirfd),
+				   newp, flags, 0));
+}
+
 /* newlib's rename makes a link and removes the old name: not atomic, and
  * it fails over an existing file. This is the real rename(2). */
 int rename(const char *oldp, const char *newp)
