@@ -6,7 +6,11 @@
  */
 #include "virtio.h"
 
+int vmm_net_setup(struct vmm *vm);
+void vmm_net_teardown(struct vmm *vm);
+
 static const struct vmm_device_type types[] = {
+	{ "virtio-net", vmm_net_setup, vmm_net_teardown },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -43,7 +43,7 @@
 
 #define VMM_VDEV_MAX 16     /* devices (MMIO windows, IOAPIC pins) */
 #define VMM_VQ_MAX 8        /* queues per device */
-#define VMM_VDEV_POLL_MAX 64 /* fds a device may add to its thread's poll */
+#define VMM_VDEV_POLL_MAX 1024 /* fds a device may add to its thread's poll */
 #define VMM_SEG_MAX 64      /* buffers per chain a device accepts */
 
 struct vmm_vdev;

@@ -14,6 +14,8 @@
 #include <uk/print.h>
 #include <uk/virtio_dev.h>
 
+#include "virtio_impl.h"
+
 static struct uk_virtio_dev devs[UK_VIRTIO_DEV_MAX];
 static int ndevs = -1; /* -1: not probed yet */
 
@@ -29,19 +31,19 @@ static void wr(struct uk_virtio_dev *d, uint32_t off, uint32_t v)
 
 /* ---- discovery ---- */
 
-static void dev_add(uint64_t base, unsigned gsi, int level, const char *mount, int ro)
+static void dev_add(uint64_t base, unsigned gsi, int level, int node, const char *mount, int ro)
 {
 	struct uk_virtio_dev *d;
 	uint32_t version;
 
 	if (ndevs == UK_VIRTIO_DEV_MAX) {
-		uk_pr("virtio: more than %d devices; ignoring the one at %#lx\n", UK_VIRTIO_DEV_MAX,
+		uk_pr("virtio: more than %d devices; ignoring the one at %#lx", UK_VIRTIO_DEV_MAX,
 		      (unsigned long)base);
 		return;
 	}
 	d = &devs[ndevs];
 	*d = (struct uk_virtio_dev){ .base = base, .regs = uk_p2v(base), .gsi = gsi,
-				     .level = level, .mount = mount, .ro = ro };
+				     .level = level, .node = node, .mount = mount, .ro = ro };
 	if (rd(d, UK_VIRTIO_MMIO_MAGIC) != UK_VIRTIO_MMIO_MAGIC_VALUE)
 		return;
 	d->device_id = rd(d, UK_VIRTIO_MMIO_DEVICE_ID);
@@ -81,7 +83,7 @@ static void probe_fdt(const void *fdt)
 		irq = fdt_getprop(fdt, node, "interrupts", &len);
 		if (!irq || len != 4)
 			continue;
-		dev_add(be_cells(reg, 2), (unsigned)be_cells(irq, 1), UK_IRQ_EDGE,
+		dev_add(be_cells(reg, 2), (unsigned)be_cells(irq, 1), UK_IRQ_EDGE, node,
 			fdt_getprop(fdt, node, UK_DT_MOUNT, NULL),
 			fdt_getprop(fdt, node, UK_DT_RO, NULL) != NULL);
 	}
@@ -113,11 +115,13 @@ static const char *parse_num(const char *p, uint64_t *v)
 	return p;
 }
 
-/* QEMU microvm: "virtio_mmio.device=512@0xfeb00e00:12" per device. */
-static void probe_cmdline(const char *s)
+/* QEMU microvm: "virtio_mmio.device=512@0xfeb00e00:12" per device.
+ * Returns how many entries there were. */
+static int probe_cmdline(const char *s)
 {
 	static const char key[] = "virtio_mmio.device=";
 	uint64_t size, addr, irq;
+	int n = 0;
 
 	for (const char *p = s; *p; p++) {
 		if ((p != s && p[-1] != ' ') || uk_strncmp(p, key, sizeof(key) - 1))
@@ -129,10 +133,17 @@ static void probe_cmdline(const char *s)
 		if (*p != ':')
 			continue;
 		p = parse_num(p + 1, &irq);
-		dev_add(addr, (unsigned)irq, UK_IRQ_LEVEL, NULL, 0);
+		dev_add(addr, (unsigned)irq, UK_IRQ_LEVEL, -1, NULL, 0);
+		n++;
 		if (!*p)
 			break;
 	}
+	return n;
+}
+
+static void acpi_add(uint64_t base, unsigned gsi, int level)
+{
+	dev_add(base, gsi, level ? UK_IRQ_LEVEL : UK_IRQ_EDGE, -1, NULL, 0);
 }
 
 int uk_virtio_probe(void)
@@ -142,8 +153,8 @@ int uk_virtio_probe(void)
 	ndevs = 0;
 	if (uk_plat.fdt)
 		probe_fdt(uk_plat.fdt);
-	else
-		probe_cmdline(uk_plat.cmdline);
+	else if (!probe_cmdline(uk_plat.cmdline))
+		uk_acpi_virtio_mmio(acpi_add); /* QEMU microvm with ACPI */
 	return ndevs;
 }
 
@@ -185,7 +196,7 @@ int uk_virtio_features(struct uk_virtio_dev *d, uint64_t wanted)
 	status_set(d, UK_VIRTIO_S_FEATURES_OK);
 	if (!(d->features & UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1)) ||
 	    !(rd(d, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_FEATURES_OK)) {
-		uk_pr("virtio: device %u at %#lx refused features %#lx\n", d->device_id,
+		uk_pr("virtio: device %u at %#lx refused features %#lx", d->device_id,
 		      (unsigned long)d->base, (unsigned long)d->features);
 		status_set(d, UK_VIRTIO_S_FAILED);
 		return -EIO;
@@ -229,7 +240,7 @@ struct uk_virtq *uk_virtq_create(struct uk_virtio_dev *d, unsigned index, unsign
 	wr(d, UK_VIRTIO_MMIO_QUEUE_READY, 1);
 	if (rd(d, UK_VIRTIO_MMIO_QUEUE_READY) == 1)
 		return q;
-	uk_pr("virtio: device %u refused queue %u\n", d->device_id, index);
+	uk_pr("virtio: device %u refused queue %u", d->device_id, index);
 	uk_pages_free(q->ring, q->ring_pages);
 fail:
 	if (q)

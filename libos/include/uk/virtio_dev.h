@@ -13,8 +13,10 @@
  * Discovery (uk_virtio_probe, done once on the first claim): the nodes of
  * ukrun's runtime tree (compatible "virtio,mmio"; uk,mount and uk,ro are
  * kept for filesystem drivers), else QEMU's kernel command-line entries
- * "virtio_mmio.device=<size>@<addr>:<irq>". Only modern (version 2)
- * devices are used; a legacy one is reported and skipped.
+ * "virtio_mmio.device=<size>@<addr>:<irq>", else (microvm with ACPI, its
+ * default) the windows its DSDT describes. Only modern (version 2) devices
+ * are used; a legacy one is reported and skipped (QEMU's virtio-mmio is
+ * legacy unless given -global virtio-mmio.force-legacy=false).
  *
  * Interrupts: edge-triggered under ukrun (irqfd; INTERRUPT_STATUS is not
  * read, which would cost an exit), level-triggered under QEMU, where the
@@ -48,6 +50,7 @@ struct uk_virtio_dev {
 	uint64_t features;      /* negotiated (after uk_virtio_features) */
 	const char *mount;      /* runtime tree uk,mount, or NULL */
 	int ro;                 /* runtime tree uk,ro */
+	int node;               /* its runtime-tree node (uk_plat.fdt), or -1 */
 	int claimed;
 	uk_virtio_isr isr;
 	void *isr_arg;

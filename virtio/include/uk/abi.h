@@ -163,12 +163,18 @@ struct uk_pvm_vif {
  *   interrupts = <u32 IOAPIC pin>, edge-triggered (ukrun raises it by irqfd)
  *   uk,mount   = "/guest/path"  (9P shares and disks: where to mount them)
  *   uk,ro      (empty)          mount read-only
+ *   uk,ip      = <u32 IPv4 address, u32 prefix length>  (virtio-net: a static
+ *                address; absent: the guest asks DHCP)
+ *   uk,gw      = <u32 IPv4 address>  (virtio-net: static default gateway)
+ *   (IPv4 addresses as FDT cells: big-endian, i.e. network byte order)
  * Under QEMU the guest finds devices on the kernel command line instead, in
  * Linux's convention "virtio_mmio.device=<size>@<addr>:<irq>" (microvm adds
  * these itself); a 9P share's mount tag is then its guest path. */
 #define UK_DT_VIRTIO_COMPAT "virtio,mmio"
 #define UK_DT_MOUNT "uk,mount"
 #define UK_DT_RO "uk,ro"
+#define UK_DT_NET_IP "uk,ip"
+#define UK_DT_NET_GW "uk,gw"
 #define UK_VIRTIO_MMIO_SIZE 0x1000u
 
 /* ---- Manifest: section .uk_manifest, a device tree written by ukbuild ----

@@ -1,0 +1,61 @@
+/*
+ * The network core (libos/net/): lwIP over the virtio-net interfaces plus
+ * loopback, brought up on first use, and the rules for calling into lwIP.
+ *
+ * Bring-up (uk_net_up, on the first socket or name lookup): every virtio-net
+ * device becomes an interface; the first gets a static address (ukrun
+ * --ip/--gw in the runtime tree, or "uk.ip=A.B.C.D/N uk.gw=A.B.C.D
+ * uk.dns=A.B.C.D" on QEMU's command line) or asks DHCP, and the call waits
+ * (at most UK_NET_DHCP_WAIT_MS) for an address, so a program's first socket
+ * call sees a configured network, as a process started after
+ * network-online would. /etc/resolv.conf is written from the DNS servers
+ * learnt.
+ *
+ * Calling lwIP: only between uk_net_enter() and uk_net_leave() (the socket
+ * layer brackets each system call). The scheduler is cooperative, so this
+ * is not a lock today; leave kicks the devices once for everything queued
+ * and wakes the net thread when lwIP armed an earlier timer.
+ *
+ * The net thread drains receive rings on interrupts, runs lwIP's timers,
+ * and spins briefly (UK_NET_SPIN_NS) before sleeping, because the next
+ * frame often follows within microseconds and an interrupt costs ~30 us.
+ */
+#ifndef UK_NET_H
+#define UK_NET_H
+
+#include <stdint.h>
+#include <uk/sched.h>
+
+#define UK_NET_DHCP_WAIT_MS 10000
+#define UK_NET_SPIN_NS 50000
+
+/* Bring the network up (idempotent). 0, or -errno when lwIP cannot start. */
+int uk_net_up(void);
+
+void uk_net_enter(void);
+void uk_net_leave(void);
+
+/* Drive the stack once from the calling thread (between enter/leave):
+ * received frames, timers, loopback. Returns frames received. */
+int uk_net_poll(void);
+
+/* Whether frames wait in a receive ring (cheap; for poll-before-sleep). */
+int uk_net_pending(void);
+
+/* Resolve an IPv4 name through lwIP's resolver (dotted quads directly):
+ * 0 with *addr (network byte order), or -errno (-ENOENT: no such name,
+ * -EAGAIN: no answer, -ENETDOWN: no DNS server). Blocks. */
+int uk_net_resolve(const char *name, uint32_t *addr);
+
+/* The first interface's IPv4 address (network byte order), 0 if none. */
+uint32_t uk_net_ip(void);
+
+/* Statistics for --verbose style reports and tests. */
+struct uk_net_stats {
+	uint64_t irqs;       /* receive interrupts taken */
+	uint64_t wakeups;    /* net thread wake-ups */
+	uint64_t spins_won;  /* frames caught by the spin before sleeping */
+};
+extern struct uk_net_stats uk_net_stats;
+
+#endif

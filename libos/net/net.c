@@ -1,0 +1,198 @@
+/*
+ * The network core (see uk/net.h): bring-up, the net thread, and the
+ * enter/leave bracket around lwIP calls.
+ */
+#include <libfdt.h>
+#include <lwip/dhcp.h>
+#include <lwip/dns.h>
+#include <lwip/etharp.h>
+#include <lwip/init.h>
+#include <lwip/netif.h>
+#include <lwip/timeouts.h>
+#include <netif/ethernet.h>
+#include <uk/cpu.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/net.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/time.h>
+#include <uk/virtio_dev.h>
+#include <vnet.h>
+
+#include "net_impl.h"
+
+struct uk_net_stats uk_net_stats;
+
+static enum { NET_DOWN, NET_STARTING, NET_UP } state;
+static struct uk_wq net_wq;      /* the net thread sleeps here */
+static struct uk_wq up_wq;       /* uk_net_up waits here for addresses */
+static volatile int net_kicked;  /* an interrupt came: poll again */
+static uint64_t net_deadline;    /* when the net thread wakes by itself; 0 awake */
+static struct netif *first;
+
+/* ---- the net thread ---- */
+
+static void net_wake(void) /* interrupt context */
+{
+	net_kicked = 1;
+	uk_net_stats.irqs++;
+	uk_wq_wake(&net_wq, -1);
+}
+
+int uk_net_poll(void)
+{
+	int n = uk_vnet_poll();
+
+	netif_poll_all(); /* loopback */
+	sys_check_timeouts();
+	return n;
+}
+
+int uk_net_pending(void) { return uk_vnet_pending(); }
+
+void uk_net_enter(void) {}
+
+/* The next lwIP timeout as a monotonic deadline (0: none). */
+static uint64_t timer_deadline(void)
+{
+	u32_t ms = sys_timeouts_sleeptime();
+
+	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		return 0;
+	return uk_monotonic_ns() + (uint64_t)ms * 1000000 + 1;
+}
+
+void uk_net_leave(void)
+{
+	uint64_t t;
+
+	netif_poll_all();
+	uk_vnet_flush();
+	t = timer_deadline();
+	if (net_deadline && t && t < net_deadline)
+		uk_wq_wake(&net_wq, -1);
+}
+
+/* Poll for a while before sleeping: the next frame often comes within
+ * microseconds, an interrupt and a wake-up cost tens. Other threads go
+ * first. */
+static int spin(void)
+{
+	uint64_t end = uk_monotonic_ns() + UK_NET_SPIN_NS;
+
+	uk_sched_yield();
+	while (uk_monotonic_ns() < end) {
+		if (uk_vnet_pending()) {
+			uk_net_stats.spins_won++;
+			return 1;
+		}
+		uk_pause();
+	}
+	return 0;
+}
+
+static void net_sleep(void)
+{
+	int on = uk_irq_save();
+	uint64_t t;
+
+	if (!uk_vnet_irq(1) && !net_kicked) {
+		t = timer_deadline();
+		net_deadline = t ? t : ~0ull;
+		uk_wq_wait(&net_wq, t);
+		net_deadline = 0;
+		uk_net_stats.wakeups++;
+	}
+	net_kicked = 0;
+	uk_irq_restore(on);
+	uk_vnet_irq(0);
+}
+
+static void net_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uk_net_poll();
+		uk_vnet_flush();
+		if (!spin())
+			net_sleep();
+	}
+}
+
+/* ---- bring-up ---- */
+
+static struct netif *add_netif(struct netif *nif, void *state_, netif_init_fn init)
+{
+	return netif_add(nif, NULL, NULL, NULL, state_, init, ethernet_input);
+}
+
+static void status_cb(struct netif *nif)
+{
+	(void)nif;
+	uk_wq_wake(&up_wq, -1);
+}
+
+static void configure(struct netif *nif)
+{
+	struct uk_net_conf c;
+
+	netif_set_status_callback(nif, status_cb);
+	netif_set_hostname(nif, "uk");
+	if (uk_net_conf(uk_vnet_dev(nif), &c) == 0) {
+		netif_set_addr(nif, (ip4_addr_t *)&c.ip, (ip4_addr_t *)&c.mask, (ip4_addr_t *)&c.gw);
+		netif_set_up(nif);
+		for (int i = 0; i < c.ndns; i++)
+			dns_setserver((u8_t)i, (ip_addr_t *)&c.dns[i]);
+		return;
+	}
+	netif_set_up(nif);
+	dhcp_start(nif);
+}
+
+static int have_address(void)
+{
+	return !first || !ip4_addr_isany_val(*netif_ip4_addr(first));
+}
+
+static void wait_address(void)
+{
+	uint64_t end = uk_monotonic_ns() + UK_NET_DHCP_WAIT_MS * 1000000ull;
+
+	uk_wait_event(&up_wq, have_address(), end);
+	if (!have_address())
+		uk_pr("net: no address from DHCP after %d s; going on without one",
+		      UK_NET_DHCP_WAIT_MS / 1000);
+}
+
+uint32_t uk_net_ip(void) { return first ? netif_ip4_addr(first)->addr : 0; }
+
+int uk_net_up(void)
+{
+	struct uk_thread *t;
+
+	if (state == NET_UP)
+		return 0;
+	if (state == NET_STARTING) /* another thread brings it up: wait */
+		return uk_wait_event(&up_wq, state == NET_UP, 0);
+	state = NET_STARTING;
+	lwip_init();
+	uk_vnet_probe(net_wake, add_netif);
+	for (struct netif *nif = netif_list; nif; nif = nif->next) {
+		if (nif->name[0] == 'l') /* loopback: lwIP set it up */
+			continue;
+		configure(nif);
+		if (!first)
+			netif_set_default(first = nif);
+	}
+	if (!(t = uk_thread_create(net_main, NULL, 64 << 10)))
+		return -ENOMEM;
+	uk_memcpy(t->name, "net", 4);
+	uk_vnet_flush();
+	wait_address();
+	uk_net_resolv_conf();
+	state = NET_UP;
+	uk_wq_wake(&up_wq, -1);
+	return 0;
+}

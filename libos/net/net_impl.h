@@ -1,0 +1,23 @@
+/* Inside the network core (libos/net/). */
+#ifndef UK_NET_IMPL_H
+#define UK_NET_IMPL_H
+
+#include <stdint.h>
+
+struct uk_virtio_dev;
+
+/* A static configuration, addresses in network byte order. */
+struct uk_net_conf {
+	uint32_t ip, mask, gw;
+	uint32_t dns[2];
+	int ndns;
+};
+
+/* The static configuration of an interface (its runtime-tree node, or
+ * QEMU's command line for the first one): 0, or -ENOENT (use DHCP). */
+int uk_net_conf(const struct uk_virtio_dev *d, struct uk_net_conf *c);
+
+/* Write /etc/resolv.conf from lwIP's DNS servers (when there are any). */
+void uk_net_resolv_conf(void);
+
+#endif

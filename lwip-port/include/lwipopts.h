@@ -1,0 +1,97 @@
+/*
+ * lwIP configuration for the library OS.
+ *
+ * NO_SYS with the raw API, under our own socket layer (libos/net/), rather
+ * than lwIP's threads and sockets: the scheduler is cooperative on one
+ * vCPU and lwIP calls never block, so any thread may call into lwIP
+ * directly (a socket call is a function call, not two context switches
+ * through tcpip_thread's mailbox); sockets are our VFS files with our wait
+ * queues, so poll/epoll work on them like on pipes; lwIP's own socket
+ * layer would bring a second descriptor table. Interrupt handlers never
+ * touch lwIP: they wake the net thread (libos/net/net.c), which also runs
+ * lwIP's timers. With SMP the socket layer's enter/leave pair becomes a lock.
+ *
+ * Memory: every pool comes from the kernel heap (MEMP_MEM_MALLOC), so the
+ * number of connections is bounded by RAM, not by compile-time pools.
+ */
+#ifndef UK_LWIPOPTS_H
+#define UK_LWIPOPTS_H
+
+#define NO_SYS 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_TIMERS 1
+
+/* ---- memory ---- */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 16
+void *uk_kmalloc(unsigned long size);
+void uk_kfree(void *p);
+void *uk_lwip_calloc(unsigned long n, unsigned long size);
+#define mem_clib_malloc uk_kmalloc
+#define mem_clib_free uk_kfree
+#define mem_clib_calloc uk_lwip_calloc
+#define PBUF_POOL_SIZE 512
+#define PBUF_POOL_BUFSIZE 1536 /* one frame: 1514 + headroom */
+
+/* ---- protocols ---- */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 1
+#define LWIP_DHCP_DOES_ACD_CHECK 0
+#define DHCP_DOES_ARP_CHECK 0       /* no 1 s probe before using the lease */
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 2
+#define LWIP_IGMP 0
+#define LWIP_AUTOIP 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define IP_DEFAULT_TTL 64
+#define LWIP_BROADCAST_PING 0
+
+/* ---- netifs ---- */
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_HAVE_LOOPIF 1       /* 127.0.0.1 */
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define LWIP_SINGLE_NETIF 0
+#define ETHARP_TABLE_MATCH_NETIF 1
+#define ARP_TABLE_SIZE 64
+#define ARP_QUEUEING 1
+
+/* ---- TCP ---- */
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 3
+#define TCP_WND (256 * 1024)
+#define TCP_SND_BUF (256 * 1024)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT (0xffff - (4 * TCP_MSS) - 1) /* a u16 in lwIP */
+#define TCP_QUEUE_OOSEQ 1
+#define LWIP_TCP_SACK_OUT 1
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 128
+#define LWIP_TCP_KEEPALIVE 1
+#define TCP_OVERSIZE TCP_MSS
+#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_CALLBACK_API 1
+#define SO_REUSE 1
+#define LWIP_SO_RCVBUF 0
+#define MEMP_NUM_TCP_PCB_LISTEN 64
+
+/* ---- misc ---- */
+#define LWIP_STATS 0
+#define LWIP_NETIF_HOSTNAME 1
+#define LWIP_DEBUG 0
+
+#endif

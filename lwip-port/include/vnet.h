@@ -1,0 +1,35 @@
+/*
+ * The virtio-net interfaces for lwIP (lwip-port/netif_virtio.c), driven by
+ * the network core (libos/net/net.c). All calls from thread context.
+ */
+#ifndef UK_VNET_H
+#define UK_VNET_H
+
+#include <lwip/netif.h>
+
+struct uk_virtio_dev;
+
+/* Claim every virtio-net device and hand each, as an interface, to add
+ * (which calls netif_add). wake() is called from the RX interrupt. Returns
+ * the number of interfaces. */
+int uk_vnet_probe(void (*wake)(void),
+		  struct netif *(*add)(struct netif *nif, void *state, netif_init_fn init));
+
+/* Reclaim sent frames and feed received ones to lwIP. Returns frames
+ * received. */
+int uk_vnet_poll(void);
+
+/* Kick the devices for buffers and frames added since the last flush. */
+void uk_vnet_flush(void);
+
+/* Whether received frames wait (one load per device, no exit). */
+int uk_vnet_pending(void);
+
+/* RX interrupts on (returns 1 when frames arrived meanwhile: poll again)
+ * or off. */
+int uk_vnet_irq(int on);
+
+/* The virtio device behind an interface (its runtime-tree properties). */
+const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif);
+
+#endif

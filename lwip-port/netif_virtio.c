@@ -1,0 +1,293 @@
+/*
+ * A virtio-net device as an lwIP interface.
+ *
+ * Receive: the RX ring is kept full of 2 KiB buffers; a frame is copied
+ * into a pool pbuf and its buffer goes straight back to the device, so
+ * lwIP holding data (out-of-order queues, unread socket data) never starves
+ * the ring. Transmit: zero copy: the pbuf chain's payloads are the chain's
+ * descriptors behind a 12-byte header (lwIP's heap is physically
+ * contiguous), the pbuf referenced until the device is done with it (lwIP
+ * does not retransmit a segment whose pbuf the driver still holds). Kicks
+ * are batched: uk_vnet_flush() kicks once for all frames added since.
+ *
+ * Interrupts: the RX queue's only, and only while the stack waits (the net
+ * thread turns them on before it sleeps); used TX chains are reclaimed on
+ * every transmit and poll. The interrupt handler just calls the wake
+ * function given to uk_vnet_probe.
+ */
+#include <lwip/etharp.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <netif/ethernet.h>
+#include <uk/arch.h>
+#include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/print.h>
+#include <uk/virtio_dev.h>
+#include <uk/virtio_net.h>
+
+#include "vnet.h"
+
+#define RX_NUM 256
+#define TX_NUM 256
+#define RX_BUF 2048
+#define HDR_LEN sizeof(struct uk_virtio_net_hdr)
+#define TX_SEGS 16 /* longer pbuf chains are copied into one */
+
+struct vnet {
+	struct netif nif;
+	struct uk_virtio_dev *dev;
+	struct uk_virtq *rx, *tx;
+	uint8_t *rx_bufs;                    /* RX_NUM * RX_BUF, contiguous */
+	struct uk_virtio_net_hdr *tx_hdr;    /* one per TX descriptor head */
+	int rx_kick, tx_kick;                /* buffers added since the last kick */
+	uint64_t rx_frames, tx_frames, rx_drops, tx_drops;
+	struct vnet *next;
+};
+
+static struct vnet *vnets;
+static void (*wake_fn)(void);
+
+/* ---- receive ---- */
+
+static int rx_post(struct vnet *v, uint8_t *buf)
+{
+	struct vq_buf b = { uk_v2p(buf), RX_BUF };
+
+	if (vq_drv_add(&v->rx->vq, &b, 0, 1, buf))
+		return -1;
+	v->rx_kick = 1;
+	return 0;
+}
+
+static void rx_frame(struct vnet *v, uint8_t *buf, uint32_t len)
+{
+	struct pbuf *p;
+
+	if (len <= HDR_LEN || len > RX_BUF) {
+		v->rx_drops++;
+		return;
+	}
+	len -= HDR_LEN;
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (!p) {
+		v->rx_drops++;
+		return;
+	}
+	pbuf_take(p, buf + HDR_LEN, (u16_t)len);
+	v->rx_frames++;
+	if (v->nif.input(p, &v->nif) != ERR_OK)
+		pbuf_free(p);
+}
+
+/* Every used RX buffer: its frame into lwIP, the buffer back to the ring.
+ * The frames are copied out first so the ring is refilled before lwIP
+ * runs (which may take long: it wakes threads, transmits). */
+static int rx_drain(struct vnet *v)
+{
+	uint8_t *buf;
+	uint32_t len;
+	int n = 0;
+
+	while ((buf = vq_drv_get(&v->rx->vq, &len))) {
+		rx_frame(v, buf, len);
+		rx_post(v, buf);
+		n++;
+	}
+	return n;
+}
+
+/* ---- transmit ---- */
+
+static void tx_reclaim(struct vnet *v)
+{
+	struct pbuf *p;
+	uint32_t len;
+
+	while ((p = vq_drv_get(&v->tx->vq, &len)))
+		pbuf_free(p);
+}
+
+/* A chain the device can take directly: few segments, each physically
+ * contiguous. Else a copy into one pbuf from the heap. */
+static struct pbuf *tx_prepare(struct pbuf *p, unsigned *segs)
+{
+	struct pbuf *q, *c;
+	unsigned n = 0;
+
+	for (q = p; q; q = q->next) {
+		if (q->len && uk_phys_run(q->payload, q->len) != q->len)
+			break;
+		n += q->len != 0;
+	}
+	if (!q && n <= TX_SEGS) {
+		pbuf_ref(p);
+		*segs = n;
+		return p;
+	}
+	if (!(c = pbuf_alloc(PBUF_RAW, p->tot_len, PBUF_RAM)))
+		return NULL;
+	pbuf_copy(c, p);
+	*segs = 1;
+	return c;
+}
+
+static err_t vnet_output(struct netif *nif, struct pbuf *p)
+{
+	struct vnet *v = nif->state;
+	struct vq_buf b[TX_SEGS + 1];
+	unsigned segs, i = 1;
+	struct pbuf *q;
+
+	tx_reclaim(v);
+	if (!(p = tx_prepare(p, &segs)))
+		goto drop;
+	if (vq_drv_nfree(&v->tx->vq) < segs + 1) {
+		pbuf_free(p);
+		goto drop; /* ring full: TCP retransmits, UDP loses it */
+	}
+	/* The header slot of the head descriptor this chain will get. */
+	v->tx_hdr[v->tx->vq.free_head] = (struct uk_virtio_net_hdr){ 0 };
+	b[0] = (struct vq_buf){ uk_v2p(&v->tx_hdr[v->tx->vq.free_head]), HDR_LEN };
+	for (q = p; q; q = q->next)
+		if (q->len)
+			b[i++] = (struct vq_buf){ uk_v2p(q->payload), q->len };
+	vq_drv_add(&v->tx->vq, b, i, 0, p);
+	v->tx_kick = 1;
+	v->tx_frames++;
+	return ERR_OK;
+drop:
+	v->tx_drops++;
+	return ERR_MEM;
+}
+
+/* ---- the netif ---- */
+
+static void vnet_isr(struct uk_virtio_dev *d, void *arg)
+{
+	(void)d, (void)arg;
+	if (wake_fn)
+		wake_fn();
+}
+
+static err_t vnet_init(struct netif *nif)
+{
+	struct vnet *v = nif->state;
+	uint16_t mtu = UK_VIRTIO_NET_MTU;
+
+	nif->name[0] = 'e';
+	nif->name[1] = 'n';
+	nif->output = etharp_output;
+	nif->linkoutput = vnet_output;
+	nif->hwaddr_len = 6;
+	uk_virtio_config(v->dev, 0, nif->hwaddr, 6);
+	if (v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU))
+		uk_virtio_config(v->dev, 10, &mtu, 2);
+	nif->mtu = mtu > UK_VIRTIO_NET_MTU ? UK_VIRTIO_NET_MTU : mtu;
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		     NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+static int vnet_queues(struct vnet *v)
+{
+	if (!(v->rx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_RX, RX_NUM)) ||
+	    !(v->tx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_TX, TX_NUM)))
+		return -1;
+	v->rx_bufs = uk_pages_alloc(v->rx->vq.r.num * RX_BUF / UK_PAGE_SIZE);
+	v->tx_hdr = uk_kzalloc(v->tx->vq.r.num * sizeof(*v->tx_hdr));
+	if (!v->rx_bufs || !v->tx_hdr)
+		return -1;
+	for (unsigned i = 0; i < v->rx->vq.r.num; i++)
+		rx_post(v, v->rx_bufs + i * RX_BUF);
+	vq_drv_irq_off(&v->tx->vq); /* reclaimed as we go */
+	return 0;
+}
+
+static struct vnet *vnet_open(struct uk_virtio_dev *d)
+{
+	struct vnet *v = uk_kzalloc(sizeof(*v));
+	uint64_t want = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
+			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS);
+
+	if (!v)
+		return NULL;
+	v->dev = d;
+	if (uk_virtio_features(d, want) || vnet_queues(v) || uk_virtio_irq(d, vnet_isr, v)) {
+		uk_pr("virtio-net at %#lx: cannot set the device up", (unsigned long)d->base);
+		return NULL; /* its memory stays: the device may still use it */
+	}
+	uk_virtio_ready(d);
+	uk_virtq_kick(v->rx);
+	v->rx_kick = 0;
+	return v;
+}
+
+int uk_vnet_probe(void (*wake)(void), struct netif *(*add)(struct netif *nif, void *state,
+							  netif_init_fn init))
+{
+	struct uk_virtio_dev *d;
+	struct vnet *v;
+	int n = 0;
+
+	wake_fn = wake;
+	while ((d = uk_virtio_claim(UK_VIRTIO_ID_NET))) {
+		if (!(v = vnet_open(d)) || !add(&v->nif, v, vnet_init))
+			continue;
+		v->next = vnets;
+		vnets = v;
+		n++;
+	}
+	return n;
+}
+
+int uk_vnet_poll(void)
+{
+	int n = 0;
+
+	for (struct vnet *v = vnets; v; v = v->next) {
+		tx_reclaim(v);
+		n += rx_drain(v);
+	}
+	return n;
+}
+
+void uk_vnet_flush(void)
+{
+	for (struct vnet *v = vnets; v; v = v->next) {
+		if (v->rx_kick)
+			uk_virtq_kick(v->rx);
+		if (v->tx_kick)
+			uk_virtq_kick(v->tx);
+		v->rx_kick = v->tx_kick = 0;
+	}
+}
+
+int uk_vnet_pending(void)
+{
+	for (struct vnet *v = vnets; v; v = v->next)
+		if (vq_drv_has_used(&v->rx->vq))
+			return 1;
+	return 0;
+}
+
+int uk_vnet_irq(int on)
+{
+	int pending = 0;
+
+	for (struct vnet *v = vnets; v; v = v->next) {
+		if (on)
+			pending |= vq_drv_irq_on(&v->rx->vq);
+		else
+			vq_drv_irq_off(&v->rx->vq);
+	}
+	return pending;
+}
+
+const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif)
+{
+	for (struct vnet *v = vnets; v; v = v->next)
+		if (&v->nif == nif)
+			return v->dev;
+	return NULL;
+}

@@ -1,0 +1,98 @@
+/*
+ * ukrun's network: the virtio-net device (virtio_net.c) and its backends,
+ * one file each: net_tap.c (a TAP device, frames with virtio-net headers,
+ * offloads through TUNSETOFFLOAD), net_vhost.c (the kernel's vhost-net on
+ * that TAP: the kernel moves the rings itself), net_user.c (rootless
+ * user-mode networking through libslirp).
+ *
+ * The device thread (virtio.h) runs everything of a device: TX kicks call
+ * the backend's send per frame; the backend's fds sit in the thread's poll
+ * set and received frames go into the RX queue. Backends need no locks.
+ */
+#ifndef VMM_NET_H
+#define VMM_NET_H
+
+#include <netinet/in.h>
+#include <sys/uio.h>
+#include <uk/virtio_net.h>
+
+#include "virtio.h"
+
+#define VMM_NET_FWD_MAX 64
+
+/* --net, --ip, --gw, -p as parsed by net_conf_parse (virtio_net.c). */
+enum vmm_net_kind { VMM_NET_NONE, VMM_NET_TAP, VMM_NET_USER };
+enum vmm_vhost_mode { VMM_VHOST_AUTO, VMM_VHOST_ON, VMM_VHOST_OFF };
+
+struct vmm_net_fwd {
+	int udp;
+	struct in_addr host_addr; /* default 127.0.0.1 */
+	uint16_t host_port, guest_port;
+};
+
+struct vmm_net_conf {
+	enum vmm_net_kind kind;
+	char ifname[16];               /* tap:IFNAME */
+	enum vmm_vhost_mode vhost;
+	struct vmm_net_fwd fwd[VMM_NET_FWD_MAX];
+	int nfwd;
+	struct in_addr ip, gw;         /* --ip/--gw, 0 = DHCP */
+	int prefix;
+};
+
+struct vmm_net;
+
+struct vmm_net_backend {
+	const char *name;
+	int vnet_hdr;      /* frames carry the 12-byte virtio-net header */
+	/* Offload features the backend can honour (UK_VIRTIO_NET_F_*). */
+	uint64_t offloads;
+	/* At setup (the device exists): open what the backend needs; 0, or
+	 * -1 with a message. */
+	int (*open)(struct vmm_net *n);
+	/* The driver's features are final (n->dev->features): configure
+	 * offloads; may take the queues over (vhost: d->own_queues). */
+	int (*start)(struct vmm_net *n);
+	/* The driver reset the device. Optional. */
+	void (*reset)(struct vmm_net *n);
+	/* Transmit one frame; 0, or -errno (the frame is dropped). */
+	int (*send)(struct vmm_net *n, const struct iovec *iov, int cnt);
+	/* Receive one frame into iov: bytes, 0 when none waits, -errno. NULL
+	 * when the backend delivers frames itself (vmm_net_deliver). */
+	ssize_t (*recv)(struct vmm_net *n, const struct iovec *iov, int cnt);
+	/* Add the backend's fds to the device thread's poll set (want_rx: the
+	 * guest has receive buffers); return a timeout in ms or -1. */
+	int (*poll)(struct vmm_net *n, struct vmm_pollset *ps, int want_rx);
+	/* After poll: 1 when frames wait for recv, else 0. */
+	int (*poll_done)(struct vmm_net *n, struct vmm_pollset *ps);
+	void (*teardown)(struct vmm_net *n);
+};
+
+struct vmm_net {
+	struct vmm_vdev *dev;
+	const struct vmm_net_backend *be;
+	void *be_priv;
+	struct vmm_net_conf conf;
+	struct uk_virtio_net_config cfg;
+	int rx_starved;                /* the RX queue ran out of buffers */
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+};
+
+/* Put one frame (no virtio-net header) into the guest's RX queue; dropped
+ * when the guest has no buffer for it. Device thread (backends without
+ * recv). Returns 0 or -ENOBUFS. */
+int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len);
+
+/* Parse the network options; 0 or -1 with a message. (virtio_net.c,
+ * separate for the unit tests.) */
+int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c);
+
+extern const struct vmm_net_backend vmm_net_tap, vmm_net_user;
+/* Set vhost-net up on the TAP backend's fd; 0, or -errno (-ENOENT: no
+ * /dev/vhost-net). Called by the TAP backend at start. */
+int vmm_net_vhost_start(struct vmm_net *n, int tap_fd);
+void vmm_net_vhost_stop(struct vmm_net *n);
+/* Whether vhost-net can be used here (auto mode); the reason if not. */
+int vmm_net_vhost_available(const char **why);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * The network options, checked: --net none|tap:IF[,vhost=on|off|auto]|
+ * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...],
+ * -p HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+static int parse_port(const char *s, size_t len, uint16_t *port)
+{
+	char buf[8];
+	char *end;
+	long v;
+
+	if (!len || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	v = strtol(buf, &end, 10);
+	if (*end || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_addr(const char *s, size_t len, struct in_addr *a)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
+}
+
+/* "tcp:8080-:80", "tcp::8080-:80", "udp:127.0.0.1:5353-:53". */
+static int parse_hostfwd(const char *s, struct vmm_net_fwd *f)
+{
+	const char *p = strchr(s, ':'), *dash, *hp, *gp;
+
+	*f = (struct vmm_net_fwd){ .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (!p || !(dash = strchr(p, '-')))
+		return -1;
+	if ((size_t)(p - s) == 3 && !strncmp(s, "udp", 3))
+		f->udp = 1;
+	else if ((size_t)(p - s) != 3 || strncmp(s, "tcp", 3))
+		return -1;
+	hp = p + 1;
+	p = memchr(hp, ':', (size_t)(dash - hp));
+	if (p) { /* HOSTADDR:HOSTPORT, HOSTADDR may be empty (all addresses) */
+		if (p > hp && parse_addr(hp, (size_t)(p - hp), &f->host_addr))
+			return -1;
+		if (p == hp)
+			f->host_addr.s_addr = htonl(INADDR_ANY);
+		hp = p + 1;
+	}
+	if (parse_port(hp, (size_t)(dash - hp), &f->host_port))
+		return -1;
+	gp = strrchr(dash, ':');
+	if (!gp || gp != dash + 1) /* a guest address other than the guest's own */
+		return -1;
+	return parse_port(gp + 1, strlen(gp + 1), &f->guest_port);
+}
+
+static int add_fwd(struct vmm_net_conf *c, const struct vmm_net_fwd *f, const char *what)
+{
+	if (c->nfwd == VMM_NET_FWD_MAX) {
+		vmm_err("%s: more than %d port forwards", what, VMM_NET_FWD_MAX);
+		return -1;
+	}
+	c->fwd[c->nfwd++] = *f;
+	return 0;
+}
+
+static int parse_user(const char *opts, struct vmm_net_conf *c)
+{
+	char *dup = strdup(opts), *save = NULL, *tok;
+	struct vmm_net_fwd f;
+	int r = 0;
+
+	for (tok = strtok_r(dup, ",", &save); tok && !r; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "hostfwd=", 8) && !parse_hostfwd(tok + 8, &f)) {
+			r = add_fwd(c, &f, "--net user");
+			continue;
+		}
+		vmm_err("--net user: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
+			"(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)", tok);
+		r = -1;
+	}
+	free(dup);
+	return r;
+}
+
+static int parse_tap(const char *spec, struct vmm_net_conf *c)
+{
+	const char *comma = strchr(spec, ',');
+	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+
+	if (!len || len >= sizeof(c->ifname)) {
+		vmm_err("--net tap:IFNAME: the interface name must have 1 to %zu characters",
+			sizeof(c->ifname) - 1);
+		return -1;
+	}
+	memcpy(c->ifname, spec, len);
+	c->kind = VMM_NET_TAP;
+	if (!comma)
+		return 0;
+	if (!strcmp(comma, ",vhost=on"))
+		c->vhost = VMM_VHOST_ON;
+	else if (!strcmp(comma, ",vhost=off"))
+		c->vhost = VMM_VHOST_OFF;
+	else if (strcmp(comma, ",vhost=auto")) {
+		vmm_err("--net tap:%s: unknown option '%s' (vhost=on|off|auto)", c->ifname, comma + 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_net(const char *spec, struct vmm_net_conf *c)
+{
+	if (!spec || !strcmp(spec, "none"))
+		return 0;
+	if (!strncmp(spec, "tap:", 4))
+		return parse_tap(spec + 4, c);
+	if (!strcmp(spec, "user") || !strncmp(spec, "user,", 5)) {
+		c->kind = VMM_NET_USER;
+		return spec[4] ? parse_user(spec + 5, c) : 0;
+	}
+	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto] or "
+		"user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...]", spec);
+	return -1;
+}
+
+/* -p HOSTPORT:GUESTPORT[/udp] */
+static int parse_publish(const char *s, struct vmm_net_conf *c)
+{
+	const char *colon = strchr(s, ':'), *slash;
+	struct vmm_net_fwd f = { .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	if (!colon)
+		goto bad;
+	slash = strchr(colon, '/');
+	if (slash && !strcmp(slash, "/udp"))
+		f.udp = 1;
+	else if (slash && strcmp(slash, "/tcp"))
+		goto bad;
+	if (parse_port(s, (size_t)(colon - s), &f.host_port) ||
+	    parse_port(colon + 1, slash ? (size_t)(slash - colon - 1) : strlen(colon + 1),
+		       &f.guest_port))
+		goto bad;
+	return add_fwd(c, &f, "-p");
+bad:
+	vmm_err("-p '%s': expected HOSTPORT:GUESTPORT[/udp], ports 1-65535", s);
+	return -1;
+}
+
+static int parse_ip(const char *ip, const char *gw, struct vmm_net_conf *c)
+{
+	const char *slash = ip ? strchr(ip, '/') : NULL;
+	char *end;
+
+	if (ip) {
+		c->prefix = slash ? (int)strtol(slash + 1, &end, 10) : 24;
+		if (parse_addr(ip, slash ? (size_t)(slash - ip) : strlen(ip), &c->ip) ||
+		    (slash && (*end || end == slash + 1 || c->prefix < 1 || c->prefix > 32))) {
+			vmm_err("--ip '%s': expected an IPv4 address with a prefix length, "
+				"like 10.0.0.2/24", ip);
+			return -1;
+		}
+	}
+	if (gw && parse_addr(gw, strlen(gw), &c->gw)) {
+		vmm_err("--gw '%s': expected an IPv4 address, like 10.0.0.1", gw);
+		return -1;
+	}
+	if (gw && !ip) {
+		vmm_err("--gw needs --ip (without --ip the guest asks DHCP)");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (parse_net(o->net, c) || parse_ip(o->ip, o->gw, c))
+		return -1;
+	for (int i = 0; i < o->nports; i++)
+		if (parse_publish(o->ports[i], c))
+			return -1;
+	if (o->nports && c->kind == VMM_NET_NONE && !o->net)
+		c->kind = VMM_NET_USER; /* -p alone: rootless networking, as docker */
+	if (c->nfwd && c->kind != VMM_NET_USER) {
+		vmm_err("-p/hostfwd forward host ports with --net user only; with a TAP "
+			"device reach the guest at its address");
+		return -1;
+	}
+	if ((o->ip || o->gw) && c->kind == VMM_NET_NONE) {
+		vmm_err("--ip/--gw need a network (--net tap:IF or --net user)");
+		return -1;
+	}
+	return 0;
+}

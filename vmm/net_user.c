@@ -1,0 +1,269 @@
+/*
+ * User-mode networking (--net user, -p): rootless, through Debian's
+ * libslirp. The guest sees 10.0.2.0/24 with the gateway 10.0.2.2, DNS at
+ * 10.0.2.3 (slirp forwards to the host's resolvers) and gets 10.0.2.15 by
+ * DHCP; host ports forward to the guest (hostfwd). slirp runs entirely on
+ * the device thread: its sockets join the thread's poll set, its timers
+ * become the poll timeout, and its frames go to the RX queue
+ * (vmm_net_deliver; dropped when the guest has no buffer, as slirp allows).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <slirp/libslirp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net.h"
+
+#define TIMERS_MAX 16
+#define FRAME_MAX (UK_VIRTIO_NET_MTU + 18)
+
+struct user_timer {
+	int used;
+	int64_t expire_ms; /* -1: not armed */
+	SlirpTimerId id;
+	void *cb_opaque;
+};
+
+struct user {
+	Slirp *slirp;
+	struct vmm_net *n;
+	struct vmm_pollset *ps;   /* during poll/poll_done */
+	unsigned ps_base;         /* slirp's first entry in ps */
+	struct user_timer timer[TIMERS_MAX];
+	uint8_t frame[FRAME_MAX]; /* a TX frame made contiguous */
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- slirp's callbacks ---- */
+
+static ssize_t cb_send(const void *buf, size_t len, void *opaque)
+{
+	struct user *u = opaque;
+
+	vmm_net_deliver(u->n, buf, len);
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	(void)opaque;
+	vmm_err("user-mode network: guest error: %s", msg);
+}
+
+static int64_t cb_clock(void *opaque)
+{
+	(void)opaque;
+	return now_ns();
+}
+
+static void *cb_timer_new(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct user *u = opaque;
+
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		if (!u->timer[i].used) {
+			u->timer[i] = (struct user_timer){ 1, -1, id, cb_opaque };
+			return &u->timer[i];
+		}
+	}
+	vmm_err("user-mode network: more than %d timers", TIMERS_MAX);
+	return NULL;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	(void)opaque;
+	if (timer)
+		((struct user_timer *)timer)->used = 0;
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	if (timer)
+		((struct user_timer *)timer)->expire_ms = expire_ms;
+}
+
+static void cb_nop_fd(int fd, void *opaque) { (void)fd, (void)opaque; }
+static void cb_notify(void *opaque) { (void)opaque; } /* we re-poll every turn */
+
+static const SlirpCb callbacks = {
+	.send_packet = cb_send,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_nop_fd,
+	.unregister_poll_fd = cb_nop_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new,
+};
+
+/* ---- set-up ---- */
+
+static struct in_addr addr(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+static int add_forwards(struct user *u, const struct vmm_net_conf *c)
+{
+	struct in_addr guest = c->ip.s_addr ? c->ip : addr("10.0.2.15");
+	char host[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < c->nfwd; i++) {
+		const struct vmm_net_fwd *f = &c->fwd[i];
+		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port, guest,
+				      f->guest_port) == 0)
+			continue;
+		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+		vmm_err("--net user: cannot forward %s %s:%u (is the port in use?)",
+			f->udp ? "udp" : "tcp", host, f->host_port);
+		return -1;
+	}
+	return 0;
+}
+
+static int user_open(struct vmm_net *n)
+{
+	struct user *u = calloc(1, sizeof(*u));
+	SlirpConfig cfg = {
+		.version = 4,
+		.in_enabled = true,
+		.vnetwork = addr("10.0.2.0"),
+		.vnetmask = addr("255.255.255.0"),
+		.vhost = addr("10.0.2.2"),
+		.vdhcp_start = addr("10.0.2.15"),
+		.vnameserver = addr("10.0.2.3"),
+		.vhostname = "uk",
+		.if_mtu = UK_VIRTIO_NET_MTU,
+		.if_mru = UK_VIRTIO_NET_MTU,
+	};
+
+	if (!u)
+		return -1;
+	u->n = n;
+	n->be_priv = u;
+	if (!(u->slirp = slirp_new(&cfg, &callbacks, u))) {
+		vmm_err("--net user: libslirp could not start");
+		free(u);
+		return -1;
+	}
+	if (add_forwards(u, &n->conf)) {
+		slirp_cleanup(u->slirp);
+		free(u);
+		return -1;
+	}
+	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
+		    slirp_version_string(), n->conf.nfwd);
+	return 0;
+}
+
+/* ---- the data path (device thread) ---- */
+
+static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
+{
+	struct user *u = n->be_priv;
+	size_t len = 0;
+
+	for (int i = 0; i < cnt; i++) {
+		if (iov[i].iov_len > sizeof(u->frame) - len)
+			return -EMSGSIZE;
+		memcpy(u->frame + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	slirp_input(u->slirp, u->frame, (int)len);
+	return 0;
+}
+
+static int cb_add_poll(int fd, int events, void *opaque)
+{
+	struct user *u = opaque;
+	short ev = (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
+			   ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+			   ((events & SLIRP_POLL_PRI) ? POLLPRI : 0));
+	int i = vmm_poll_add(u->ps, fd, ev);
+
+	return i < 0 ? -1 : i - (int)u->ps_base;
+}
+
+static int cb_get_revents(int idx, void *opaque)
+{
+	struct user *u = opaque;
+	short re;
+
+	if (idx < 0 || u->ps_base + (unsigned)idx >= u->ps->n)
+		return 0;
+	re = u->ps->fd[u->ps_base + idx].revents;
+	return ((re & POLLIN) ? SLIRP_POLL_IN : 0) | ((re & POLLOUT) ? SLIRP_POLL_OUT : 0) |
+	       ((re & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((re & POLLERR) ? SLIRP_POLL_ERR : 0) |
+	       ((re & POLLHUP) ? SLIRP_POLL_HUP : 0);
+}
+
+static int user_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx)
+{
+	struct user *u = n->be_priv;
+	uint32_t timeout = UINT32_MAX;
+	int64_t now = now_ns() / 1000000;
+
+	(void)want_rx; /* slirp's frames are dropped while the guest has no buffers */
+	u->ps = ps;
+	u->ps_base = ps->n;
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		const struct user_timer *t = &u->timer[i];
+		if (t->used && t->expire_ms >= 0)
+			timeout = t->expire_ms <= now ? 0 :
+				  (uint32_t)(t->expire_ms - now < timeout ? t->expire_ms - now : timeout);
+	}
+	slirp_pollfds_fill(u->slirp, &timeout, cb_add_poll, u);
+	return timeout == UINT32_MAX ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
+}
+
+static int user_poll_done(struct vmm_net *n, struct vmm_pollset *ps)
+{
+	struct user *u = n->be_priv;
+	int64_t now;
+
+	u->ps = ps;
+	slirp_pollfds_poll(u->slirp, 0, cb_get_revents, u);
+	now = now_ns() / 1000000;
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		struct user_timer *t = &u->timer[i];
+		if (t->used && t->expire_ms >= 0 && t->expire_ms <= now) {
+			t->expire_ms = -1;
+			slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+		}
+	}
+	return 0;
+}
+
+static void user_teardown(struct vmm_net *n)
+{
+	struct user *u = n->be_priv;
+
+	slirp_cleanup(u->slirp);
+	free(u);
+}
+
+const struct vmm_net_backend vmm_net_user = {
+	.name = "user",
+	.vnet_hdr = 0,
+	.offloads = 0, /* slirp takes whole frames with finished checksums */
+	.open = user_open,
+	.send = user_send,
+	.poll = user_poll,
+	.poll_done = user_poll_done,
+	.teardown = user_teardown,
+};

@@ -1,0 +1,115 @@
+/*
+ * vhost-net: the kernel moves frames between the guest's rings and the TAP
+ * itself (the kernel's vhost ABI, <linux/vhost.h>): it learns guest memory
+ * (one region: all of RAM), each ring's host addresses (already checked by
+ * the transport through VMM_GPA), the kick eventfd (our ioeventfd) and the
+ * call eventfd (our irqfd). ukrun's device thread then stays out of the data
+ * path entirely (d->own_queues).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vhost.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define VHOST_DEV "/dev/vhost-net"
+
+static int vhost_fd = -1;
+
+int vmm_net_vhost_available(const char **why)
+{
+	if (access(VHOST_DEV, R_OK | W_OK) == 0)
+		return 1;
+	*why = errno == ENOENT ? "no " VHOST_DEV " on this machine (modprobe vhost_net)"
+			       : VHOST_DEV ": permission denied";
+	return 0;
+}
+
+static int set_mem(struct vmm *vm, int fd)
+{
+	struct {
+		struct vhost_memory m;
+		struct vhost_memory_region r;
+	} mem = {
+		.m.nregions = 1,
+		.r = { .guest_phys_addr = 0, .memory_size = vm->ram_size,
+		       .userspace_addr = (uint64_t)(uintptr_t)vm->ram },
+	};
+
+	return ioctl(fd, VHOST_SET_MEM_TABLE, &mem);
+}
+
+static int set_ring(struct vmm_vdev *d, int fd, unsigned q, int tap_fd)
+{
+	struct vq_ring *r = &d->vq[q].vq.r;
+	struct vhost_vring_state num = { .index = q, .num = r->num };
+	struct vhost_vring_state base = { .index = q, .num = 0 };
+	struct vhost_vring_addr addr = {
+		.index = q,
+		.desc_user_addr = (uint64_t)(uintptr_t)r->desc,
+		.avail_user_addr = (uint64_t)(uintptr_t)r->avail,
+		.used_user_addr = (uint64_t)(uintptr_t)r->used,
+	};
+	struct vhost_vring_file kick = { .index = q, .fd = d->vq[q].kick_fd };
+	struct vhost_vring_file call = { .index = q, .fd = d->irq_fd };
+	struct vhost_vring_file be = { .index = q, .fd = tap_fd };
+
+	if (!d->vq[q].ready)
+		return -EINVAL;
+	if (ioctl(fd, VHOST_SET_VRING_NUM, &num) || ioctl(fd, VHOST_SET_VRING_BASE, &base) ||
+	    ioctl(fd, VHOST_SET_VRING_ADDR, &addr) || ioctl(fd, VHOST_SET_VRING_KICK, &kick) ||
+	    ioctl(fd, VHOST_SET_VRING_CALL, &call) || ioctl(fd, VHOST_NET_SET_BACKEND, &be))
+		return -errno;
+	return 0;
+}
+
+int vmm_net_vhost_start(struct vmm_net *n, int tap_fd)
+{
+	struct vmm_vdev *d = n->dev;
+	uint64_t have = 0, want;
+	int fd = open(VHOST_DEV, O_RDWR | O_CLOEXEC), r;
+
+	if (fd < 0 || ioctl(fd, VHOST_SET_OWNER) || ioctl(fd, VHOST_GET_FEATURES, &have)) {
+		r = -errno;
+		goto out;
+	}
+	want = d->features;
+	if (want & ~have) {
+		vmm_err("vhost-net lacks features %#llx the guest accepted",
+			(unsigned long long)(want & ~have));
+		r = -ENOTSUP;
+		goto out;
+	}
+	if (ioctl(fd, VHOST_SET_FEATURES, &want) || set_mem(d->vm, fd)) {
+		r = -errno;
+		goto out;
+	}
+	for (unsigned q = 0; q < 2; q++)
+		if ((r = set_ring(d, fd, q, tap_fd)))
+			goto out;
+	vhost_fd = fd;
+	d->own_queues = 1;
+	return 0;
+out:
+	vmm_err("vhost-net: %s", strerror(-r));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+void vmm_net_vhost_stop(struct vmm_net *n)
+{
+	if (vhost_fd < 0)
+		return;
+	for (unsigned q = 0; q < 2; q++) {
+		struct vhost_vring_file be = { .index = q, .fd = -1 };
+		ioctl(vhost_fd, VHOST_NET_SET_BACKEND, &be);
+	}
+	close(vhost_fd);
+	vhost_fd = -1;
+	n->dev->own_queues = 0;
+}

@@ -1,0 +1,298 @@
+/*
+ * virtio-net: one device per --net, moving frames between the guest's
+ * queues and a backend (net.h) on the device thread. TX chains go to the
+ * backend straight from guest memory (an iovec, the header copied first so
+ * the guest cannot change it after the check); RX frames are read straight
+ * into the guest's buffers. Offloads are offered as far as the backend can
+ * honour them.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "net.h"
+
+#define QUEUE_SIZE 256
+#define HDR_LEN sizeof(struct uk_virtio_net_hdr)
+#define RX_BATCH 256 /* frames per wake-up before TX gets a turn */
+
+static struct vmm_net *the_net;
+
+/* ---- transmit ---- */
+
+/* One chain: [header][frame] from the readable part. */
+static void tx_one(struct vmm_net *n, const struct vq_chain *c)
+{
+	struct uk_virtio_net_hdr h;
+	struct iovec iov[VMM_SEG_MAX + 1];
+	int cnt = 0;
+	size_t skip = HDR_LEN;
+	const char *why;
+
+	if (vq_chain_read(c, 0, &h, HDR_LEN) != HDR_LEN) {
+		n->tx_dropped++;
+		return;
+	}
+	if ((why = vq_net_hdr_check(&h, c->out_len - HDR_LEN, n->dev->features))) {
+		vmm_verbose(n->dev->vm, "virtio-net: dropped a transmitted frame: %s", why);
+		n->tx_dropped++;
+		return;
+	}
+	if (n->be->vnet_hdr)
+		iov[cnt++] = (struct iovec){ &h, HDR_LEN };
+	for (unsigned i = 0; i < c->nout; i++) {
+		const struct vq_seg *s = &c->seg[i];
+		if (skip >= s->len) {
+			skip -= s->len;
+			continue;
+		}
+		iov[cnt++] = (struct iovec){ (uint8_t *)s->p + skip, s->len - skip };
+		skip = 0;
+	}
+	if (n->be->send(n, iov, cnt))
+		n->tx_dropped++;
+	else
+		n->tx_frames++;
+}
+
+static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
+{
+	struct vq_dev *vq = vmm_vdev_vq(d, UK_VIRTIO_NET_Q_TX);
+	struct vq_seg seg[VMM_SEG_MAX];
+	struct vq_chain c;
+	int r;
+
+	do {
+		vq_dev_notify_off(vq);
+		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
+			tx_one(n, &c);
+			vq_dev_push(vq, c.head, 0);
+		}
+		vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
+		if (r < 0) {
+			vmm_vdev_fail(d, UK_VIRTIO_NET_Q_TX, vq->err);
+			return;
+		}
+	} while (vq_dev_notify_on(vq));
+}
+
+/* ---- receive ---- */
+
+/* The next RX chain, or NULL (starved: ask for a kick when buffers come). */
+static int rx_pop(struct vmm_net *n, struct vq_dev *vq, struct vq_chain *c, struct vq_seg *seg)
+{
+	int r;
+
+	for (;;) {
+		r = vq_dev_pop(vq, c, seg, VMM_SEG_MAX);
+		if (r < 0) {
+			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX, vq->err);
+			return r;
+		}
+		if (r == 1 && (c->nout || c->in_len < HDR_LEN)) {
+			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX, "receive buffer not writable or "
+				      "shorter than the header");
+			return -1;
+		}
+		if (r == 1) {
+			n->rx_starved = 0;
+			return 1;
+		}
+		n->rx_starved = 1;
+		if (!vq_dev_notify_on(vq))
+			return 0;
+	}
+}
+
+/* Frames from a backend with recv (and virtio-net headers, TAP): read
+ * straight into the guest's buffers. */
+static void rx_pull(struct vmm_net *n)
+{
+	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
+	struct vq_seg seg[VMM_SEG_MAX];
+	struct iovec iov[VMM_SEG_MAX];
+	struct vq_chain c;
+	uint16_t one = 1;
+	ssize_t len;
+
+	for (int i = 0; vq && i < RX_BATCH && rx_pop(n, vq, &c, seg) == 1; i++) {
+		for (unsigned k = 0; k < c.nin; k++)
+			iov[k] = (struct iovec){ seg[k].p, seg[k].len };
+		len = n->be->recv(n, iov, (int)c.nin);
+		if (len <= 0) {
+			vq_dev_unpop(vq);
+			break;
+		}
+		/* The kernel fills the first 10 bytes; num_buffers is ours. */
+		vq_chain_write(&c, offsetof(struct uk_virtio_net_hdr, num_buffers), &one, 2);
+		vq_dev_push(vq, c.head, (uint32_t)len);
+		n->rx_frames++;
+	}
+	if (vq)
+		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
+}
+
+int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len)
+{
+	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
+	struct vq_seg seg[VMM_SEG_MAX];
+	struct uk_virtio_net_hdr h = { .num_buffers = 1 };
+	struct vq_chain c;
+
+	if (!vq || rx_pop(n, vq, &c, seg) != 1) {
+		n->rx_dropped++;
+		return -ENOBUFS;
+	}
+	if (c.in_len < HDR_LEN + len) { /* too small: give it back empty */
+		vq_dev_push(vq, c.head, 0);
+		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
+		n->rx_dropped++;
+		return -ENOBUFS;
+	}
+	vq_chain_write(&c, 0, &h, HDR_LEN);
+	vq_chain_write(&c, HDR_LEN, frame, len);
+	vq_dev_push(vq, c.head, (uint32_t)(HDR_LEN + len));
+	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
+	n->rx_frames++;
+	return 0;
+}
+
+/* ---- device ops ---- */
+
+static void net_queue(struct vmm_vdev *d, unsigned q)
+{
+	struct vmm_net *n = d->priv;
+
+	if (q == UK_VIRTIO_NET_Q_TX)
+		net_tx(d, n);
+	else if (n->be->recv)
+		rx_pull(n); /* buffers came: frames may wait */
+	else
+		n->rx_starved = 0;
+}
+
+static int net_poll(struct vmm_vdev *d, struct vmm_pollset *ps)
+{
+	struct vmm_net *n = d->priv;
+
+	return n->be->poll(n, ps, !n->rx_starved);
+}
+
+static void net_poll_done(struct vmm_vdev *d, struct vmm_pollset *ps)
+{
+	struct vmm_net *n = d->priv;
+
+	if (n->be->poll_done(n, ps) && n->be->recv)
+		rx_pull(n);
+}
+
+static void net_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len, int write)
+{
+	struct vmm_net *n = d->priv;
+
+	if (!write) /* the driver cannot change our MAC or status */
+		memcpy(buf, (uint8_t *)&n->cfg + off, len);
+}
+
+static int net_start(struct vmm_vdev *d)
+{
+	struct vmm_net *n = d->priv;
+
+	n->rx_starved = 0;
+	return n->be->start ? n->be->start(n) : 0;
+}
+
+static void net_reset(struct vmm_vdev *d)
+{
+	struct vmm_net *n = d->priv;
+
+	if (n->be->reset)
+		n->be->reset(n);
+}
+
+static int fdt_addr(void *fdt, const char *name, struct in_addr a, int prefix)
+{
+	fdt32_t v[2] = { a.s_addr, cpu_to_fdt32((uint32_t)prefix) }; /* s_addr is big-endian */
+
+	return fdt_property(fdt, name, v, prefix ? 8 : 4);
+}
+
+/* Static addresses for the guest (else it asks DHCP). */
+static int net_fdt(struct vmm_vdev *d, void *fdt)
+{
+	struct vmm_net *n = d->priv;
+	int r = 0;
+
+	if (n->conf.ip.s_addr)
+		r = fdt_addr(fdt, UK_DT_NET_IP, n->conf.ip, n->conf.prefix);
+	if (n->conf.gw.s_addr)
+		r = r ?: fdt_addr(fdt, UK_DT_NET_GW, n->conf.gw, 0);
+	return r;
+}
+
+static struct vmm_vdev_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = UK_VIRTIO_ID_NET,
+	.nqueues = 2,
+	.queue_max = QUEUE_SIZE,
+	.config_size = sizeof(struct uk_virtio_net_config),
+	.config = net_config,
+	.start = net_start,
+	.queue = net_queue,
+	.poll = net_poll,
+	.poll_done = net_poll_done,
+	.reset = net_reset,
+	.fdt = net_fdt,
+};
+
+static void random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		memset(mac, 0x42, 6);
+	mac[0] = (mac[0] & 0xfc) | 0x02; /* locally administered, unicast */
+}
+
+int vmm_net_setup(struct vmm *vm)
+{
+	struct vmm_net *n;
+
+	if (!(n = calloc(1, sizeof(*n))) || vmm_net_conf_parse(vm->opts, &n->conf))
+		goto fail;
+	if (n->conf.kind == VMM_NET_NONE) {
+		free(n);
+		return 0;
+	}
+	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap : &vmm_net_user;
+	random_mac(n->cfg.mac);
+	n->cfg.status = UK_VIRTIO_NET_S_LINK_UP;
+	n->cfg.mtu = UK_VIRTIO_NET_MTU;
+	net_ops.features = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) |
+			   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
+			   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads;
+	if (!(n->dev = vmm_vdev_add(vm, &net_ops, n)))
+		goto fail;
+	if (n->be->open(n))
+		goto fail;
+	the_net = n;
+	return 0;
+fail:
+	free(n);
+	return -1;
+}
+
+void vmm_net_teardown(struct vmm *vm)
+{
+	struct vmm_net *n = the_net;
+
+	if (!n)
+		return;
+	vmm_verbose(vm, "virtio-net: %llu frames received (%llu dropped), %llu sent (%llu "
+		    "dropped), %llu interrupts", (unsigned long long)n->rx_frames,
+		    (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
+		    (unsigned long long)n->tx_dropped, (unsigned long long)n->dev->interrupts);
+	if (n->be->teardown)
+		n->be->teardown(n);
+	the_net = NULL;
+}
