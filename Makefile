@@ -50,7 +50,7 @@ GUEST_BASE_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	$(NEWLIB_ABI) -Wall -Wextra -Wno-unused-parameter -MMD -MP
 LIBOS_CFLAGS := $(GUEST_BASE_CFLAGS) -mgeneral-regs-only -Ilibos/include \
 	-Ivirtio/include -idirafter $(B)/include-linux
-GLUE_CFLAGS := $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO_EXTENSIONS__ -isystem libos/include/posix -Ilibos/include \
+GLUE_CFLAGS := -isystem libos/include/posix $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO_EXTENSIONS__ -Ilibos/include \
 	-Ivirtio/include
 
 # Every .c under libos/ (newlib/ is the glue, compiled against newlib's

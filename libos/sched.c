@@ -1,13 +1,34 @@
 /*
- * The scheduler (see uk/sched.h): a FIFO run queue, wait queues, a list of
- * sleepers sorted by deadline driving the one-shot timer, and the idle loop
- * that halts the vCPU when nothing can run.
+ * The scheduler (see uk/sched.h): a FIFO run queue, wait queues, a sorted
+ * list of callback timers driving the one-shot hardware timer (sleeping
+ * threads are timers too), and the idle loop that halts the vCPU when
+ * nothing can run.
  *
  * All of its state changes with interrupts disabled: interrupt handlers
  * wake threads, nothing else runs concurrently on the one vCPU.
+ *
+ * Preemption. Library OS code stays cooperative: it was written for it,
+ * and making it preemptible would mean locks everywhere. Application code
+ * is preempted: when a thread has run for a time slice (SLICE_NS) while
+ * another one was runnable, the timer interrupt sets uk_need_resched, and
+ * - if it interrupted the program's own code (the text between
+ *   __uk_app_text and __uk_app_text_end, see uk.ld), the interrupt returns
+ *   into a trampoline on the thread's stack that yields and then resumes
+ *   the interrupted instruction with every register intact (signal.c);
+ * - else the thread yields on its way back from the library OS (the
+ *   system-call exit check in the newlib glue) or at the next interrupt
+ *   that finds it in its own code.
+ * Why: with one vCPU a thread that spins on a flag another thread sets (or
+ * a compute loop that an alarm() handler should stop) would otherwise hang
+ * the program forever; the cost is a timer interrupt per slice, and only
+ * while more than one thread is runnable. newlib and the library OS are
+ * never preempted, so their internal state needs no new locks; newlib's
+ * shared state is protected by the retarget locks (start.c) because
+ * threads can block inside newlib (stdio writing to a pipe, for one).
  */
 #include <uk/arch.h>
 #include <uk/cpu.h>
+#include <uk/futex.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -17,14 +38,21 @@
 #include <uk/sched.h>
 #include <uk/time.h>
 
+#define SLICE_NS 10000000ull /* 10 ms, like a Linux time slice */
+#define RETRY_NS 1000000ull  /* slice over in library code: look again soon */
+
 struct uk_thread *uk_current;
 struct uk_thread *uk_threads;
 unsigned uk_nthreads;
+volatile int uk_attention, uk_need_resched;
 
 static struct uk_thread *rq_head, *rq_tail;
-static struct uk_thread *sleepers;
+static struct uk_timer *timers;   /* armed, sorted by deadline */
+static uint64_t hw_deadline;      /* what the hardware timer is armed for */
+static uint64_t slice_end;        /* end of the running thread's slice, 0: none */
 static struct uk_thread *zombies; /* exited and detached: freed when safe */
 static int next_tid = 1;
+static unsigned app_threads;
 static uint64_t idle_tsc;
 
 void uk_arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
@@ -52,7 +80,62 @@ static void fpu_restore(struct uk_thread *t)
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(t->xsave) : "memory");
 }
 
-/* ---- queues ---- */
+/* ---- timers ---- */
+
+/* Arm the hardware for the earliest timer or the end of the slice. A
+ * later deadline than the one armed is left alone: an early interrupt just
+ * finds nothing to do, which is cheaper than re-arming on every switch. */
+static void timer_program(void)
+{
+	uint64_t d = timers ? timers->deadline : 0;
+
+	if (slice_end && (!d || slice_end < d))
+		d = slice_end;
+	if (d && (!hw_deadline || d < hw_deadline)) {
+		hw_deadline = d;
+		uk_timer_arm(d);
+	}
+}
+
+static void timer_unlink(struct uk_timer *t)
+{
+	for (struct uk_timer **pp = &timers; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->next = NULL;
+	t->armed = 0;
+}
+
+void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns)
+{
+	int on = uk_irq_save();
+	struct uk_timer **pp = &timers;
+
+	if (t->armed)
+		timer_unlink(t);
+	t->deadline = deadline_ns;
+	while (*pp && (*pp)->deadline <= deadline_ns)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->armed = 1;
+	timer_program();
+	uk_irq_restore(on);
+}
+
+void uk_timer_stop(struct uk_timer *t)
+{
+	int on = uk_irq_save();
+
+	if (t->armed)
+		timer_unlink(t);
+	uk_irq_restore(on);
+}
+
+/* ---- run queue ---- */
 
 static void rq_push(struct uk_thread *t)
 {
@@ -77,27 +160,16 @@ static struct uk_thread *rq_pop(void)
 	return t;
 }
 
-static void sleepers_remove(struct uk_thread *t)
+/* Someone else wants the CPU: give the running application thread a
+ * slice, after which it is preempted. */
+static void slice_start(void)
 {
-	for (struct uk_thread **pp = &sleepers; *pp; pp = &(*pp)->timer_next) {
-		if (*pp == t) {
-			*pp = t->timer_next;
-			t->timer_next = NULL;
-			return;
-		}
+	struct uk_thread *c = uk_current;
+
+	if (!slice_end && rq_head && c && (c->flags & UK_TF_APP) && c->state == UK_T_RUNNABLE) {
+		slice_end = uk_monotonic_ns() + SLICE_NS;
+		timer_program();
 	}
-}
-
-static void sleepers_insert(struct uk_thread *t)
-{
-	struct uk_thread **pp = &sleepers;
-
-	while (*pp && (*pp)->deadline <= t->deadline)
-		pp = &(*pp)->timer_next;
-	t->timer_next = *pp;
-	*pp = t;
-	if (sleepers == t) /* a new earliest deadline */
-		uk_timer_arm(t->deadline);
 }
 
 /* ---- switching ---- */
@@ -105,10 +177,7 @@ static void sleepers_insert(struct uk_thread *t)
 static void switch_to(struct uk_thread *next)
 {
 	struct uk_thread *prev = uk_current;
-	uint64_t now = uk_rdtsc();
 
-	prev->cpu_ns += now - prev->ran_since; /* in TSC ticks until read */
-	next->ran_since = now;
 	fpu_save(prev);
 	prev->fs_base = uk_get_fs();
 	uk_current = next;
@@ -126,25 +195,42 @@ static void reap(void)
 	}
 }
 
-/* Pick the next thread; idle until there is one. Interrupts disabled. */
+/* Pick the next thread; idle until there is one. Interrupts disabled.
+ * The running thread stops being charged CPU time here, so time spent
+ * halted is nobody's. */
 static void schedule(void)
 {
-	struct uk_thread *next;
+	struct uk_thread *prev = uk_current, *next;
+	uint64_t now = uk_rdtsc();
 
+	prev->cpu_ns += now - prev->ran_since;
 	while (!(next = rq_pop())) {
-		uint64_t t = uk_rdtsc();
-		uk_timer_arm(sleepers ? sleepers->deadline : 0);
+		timer_program();
 		uk_cpu_idle();
-		idle_tsc += uk_rdtsc() - t;
+		idle_tsc += uk_rdtsc() - now;
+		now = uk_rdtsc();
 	}
-	if (next != uk_current)
+	next->ran_since = uk_rdtsc();
+	slice_end = 0;
+	uk_need_resched = 0;
+	if (next != prev) {
+		next->switches++;
 		switch_to(next);
+	}
+	/* Here in the context of whoever was switched back in. */
+	slice_start();
+	uk_attention_update();
 	reap();
 }
 
 uint64_t uk_idle_ns(void) { return uk_tsc_to_ns(idle_tsc); }
 
-/* ---- public ---- */
+/* ---- blocking and waking ---- */
+
+static void block_timeout(struct uk_timer *tm)
+{
+	uk_thread_wake(tm->priv, -ETIMEDOUT);
+}
 
 int uk_sched_block(uint64_t deadline_ns)
 {
@@ -154,9 +240,11 @@ int uk_sched_block(uint64_t deadline_ns)
 		return -ETIMEDOUT;
 	t->state = UK_T_BLOCKED;
 	t->wake_result = 0;
-	t->deadline = deadline_ns;
-	if (deadline_ns)
-		sleepers_insert(t);
+	if (deadline_ns) {
+		t->timer.fn = block_timeout;
+		t->timer.priv = t;
+		uk_timer_start(&t->timer, deadline_ns);
+	}
 	schedule();
 	return t->wake_result;
 }
@@ -166,12 +254,12 @@ void uk_thread_wake(struct uk_thread *t, int result)
 	int on = uk_irq_save();
 
 	if (t->state == UK_T_BLOCKED) {
-		if (t->deadline)
-			sleepers_remove(t);
-		t->deadline = 0;
+		if (t->timer.armed)
+			timer_unlink(&t->timer);
 		t->wake_result = result;
 		t->state = UK_T_RUNNABLE;
 		rq_push(t);
+		slice_start();
 	}
 	uk_irq_restore(on);
 }
@@ -247,9 +335,25 @@ void uk_sched_timer(void)
 {
 	uint64_t now = uk_monotonic_ns();
 
-	while (sleepers && sleepers->deadline <= now)
-		uk_thread_wake(sleepers, -ETIMEDOUT);
-	uk_timer_arm(sleepers ? sleepers->deadline : 0);
+	hw_deadline = 0; /* it fired */
+	while (timers && timers->deadline <= now) {
+		struct uk_timer *t = timers;
+		timers = t->next;
+		t->next = NULL;
+		t->armed = 0;
+		t->fn(t);
+	}
+	if (slice_end && slice_end <= now) {
+		slice_end = 0;
+		if (rq_head && (uk_current->flags & UK_TF_APP)) {
+			uk_need_resched = 1;
+			uk_attention = 1;
+			/* Looked at again soon, in case this interrupt found the
+			 * thread in library code and it stays there. */
+			slice_end = now + RETRY_NS;
+		}
+	}
+	timer_program();
 }
 
 void uk_sched_yield(void)
@@ -259,9 +363,13 @@ void uk_sched_yield(void)
 	if (rq_head) {
 		rq_push(uk_current);
 		schedule();
+	} else {
+		uk_need_resched = 0;
 	}
 	uk_irq_restore(on);
 }
+
+/* ---- CPU time ---- */
 
 uint64_t uk_thread_cpu_ns(const struct uk_thread *t)
 {
@@ -272,6 +380,15 @@ uint64_t uk_thread_cpu_ns(const struct uk_thread *t)
 	return uk_tsc_to_ns(tsc);
 }
 
+uint64_t uk_process_cpu_ns(void)
+{
+	uint64_t now = uk_monotonic_ns(), idle = uk_idle_ns();
+
+	return now > idle ? now - idle : 0;
+}
+
+/* ---- threads ---- */
+
 static void thread_main(struct uk_thread *t)
 {
 	uk_irq_enable();
@@ -279,7 +396,8 @@ static void thread_main(struct uk_thread *t)
 	uk_thread_exit(0);
 }
 
-static struct uk_thread *thread_new(void (*fn)(void *), void *arg, size_t stack_size)
+struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
+				size_t stack_size, unsigned flags)
 {
 	size_t size = sizeof(struct uk_thread) + 64 + uk_xsave_size;
 	struct uk_thread *t = uk_kzalloc(size);
@@ -287,24 +405,28 @@ static struct uk_thread *thread_new(void (*fn)(void *), void *arg, size_t stack_
 
 	if (!t)
 		return NULL;
-	stack_size = (stack_size + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1);
-	t->stack = uk_stack_alloc(stack_size);
-	if (!t->stack) {
-		uk_kfree(t);
-		return NULL;
+	if (!stack) {
+		stack_size = (stack_size + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1);
+		stack = uk_stack_alloc(stack_size);
+		if (!stack) {
+			uk_kfree(t);
+			return NULL;
+		}
+		flags |= UK_TF_OWN_STACK;
 	}
+	t->stack = stack;
 	t->stack_size = stack_size;
+	t->flags = flags;
 	t->xsave = (uint8_t *)(((uintptr_t)(t + 1) + 63) & ~63ul);
 	*(uint16_t *)t->xsave = 0x37f;         /* x87 control word */
 	*(uint32_t *)(t->xsave + 24) = 0x1f80; /* MXCSR */
 	t->fn = fn;
 	t->arg = arg;
-	t->tid = next_tid++;
 	t->fs_base = uk_current ? uk_current->fs_base : 0;
 	/* What uk_arch_switch pops: r15 r14 r13 r12 rbx rbp, then it returns
 	 * into uk_arch_thread_start with %rsp 16-byte aligned for its call of
 	 * thread_main(t) (%r12, %r13). */
-	sp = (uint64_t *)((uint8_t *)t->stack + stack_size);
+	sp = (uint64_t *)(((uintptr_t)stack + stack_size) & ~15ul);
 	*--sp = (uint64_t)uk_arch_thread_start;
 	*--sp = 0;                     /* rbp */
 	*--sp = 0;                     /* rbx */
@@ -314,21 +436,43 @@ static struct uk_thread *thread_new(void (*fn)(void *), void *arg, size_t stack_
 	*--sp = 0;                     /* r15 */
 	t->rsp = (uint64_t)sp;
 	t->state = UK_T_RUNNABLE;
-	t->all_next = uk_threads;
-	uk_threads = t;
-	uk_nthreads++;
+	{
+		int on = uk_irq_save();
+		t->tid = next_tid++;
+		t->all_next = uk_threads;
+		uk_threads = t;
+		uk_nthreads++;
+		if (flags & UK_TF_APP)
+			app_threads++;
+		uk_irq_restore(on);
+	}
 	return t;
+}
+
+void uk_thread_start(struct uk_thread *t)
+{
+	int on = uk_irq_save();
+
+	rq_push(t);
+	slice_start();
+	uk_irq_restore(on);
 }
 
 struct uk_thread *uk_thread_create(void (*fn)(void *), void *arg, size_t stack)
 {
-	int on = uk_irq_save();
-	struct uk_thread *t = thread_new(fn, arg, stack);
+	struct uk_thread *t = uk_thread_new(fn, arg, NULL, stack, 0);
 
 	if (t)
-		rq_push(t);
-	uk_irq_restore(on);
+		uk_thread_start(t);
 	return t;
+}
+
+struct uk_thread *uk_thread_find(int tid)
+{
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
 }
 
 static void unlink_thread(struct uk_thread *t)
@@ -346,7 +490,14 @@ void uk_thread_exit(long value)
 {
 	struct uk_thread *t = uk_current;
 
+	/* CLONE_CHILD_CLEARTID: how pthread_join learns the thread is gone. */
+	if (t->clear_child_tid) {
+		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_SEQ_CST);
+		uk_futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
+	}
 	uk_irq_disable();
+	if (t->timer.armed)
+		timer_unlink(&t->timer);
 	t->exit_value = value;
 	t->state = UK_T_EXITED;
 	unlink_thread(t);
@@ -355,7 +506,9 @@ void uk_thread_exit(long value)
 		t->next = zombies;
 		zombies = t;
 	}
-	if (!uk_nthreads) /* the last thread: the program is over */
+	if ((t->flags & UK_TF_APP) && !--app_threads) /* the program is over */
+		uk_plat_exit((int)value);
+	if (!uk_nthreads)
 		uk_plat_exit(0);
 	schedule();
 	uk_panic("an exited thread was scheduled again");
@@ -363,7 +516,7 @@ void uk_thread_exit(long value)
 
 void uk_thread_free(struct uk_thread *t)
 {
-	if (t->stack)
+	if (t->flags & UK_TF_OWN_STACK)
 		uk_stack_free(t->stack, t->stack_size);
 	uk_kfree(t);
 }
@@ -379,9 +532,10 @@ void uk_sched_start(void (*fn)(void *), void *arg, size_t stack)
 	boot_fpu = (uint8_t *)(((uintptr_t)boot_fpu + 63) & ~63ul);
 	boot.xsave = boot_fpu;
 	boot.fs_base = uk_get_fs();
+	boot.ran_since = uk_rdtsc();
 	uk_current = &boot;
 	uk_irq_disable();
-	t = thread_new(fn, arg, stack);
+	t = uk_thread_new(fn, arg, NULL, stack, UK_TF_APP);
 	if (!t)
 		uk_panic("no memory for the main thread's %zu-byte stack", stack);
 	fpu_save(&boot); /* the main thread starts with the boot FPU state */

@@ -1,7 +1,7 @@
 /*
- * The first system calls: console I/O on fds 0-2, the break, process
- * identity, uname, randomness and exit. (Files, pipes and sockets arrive
- * with the VFS.)
+ * The first system calls: the break and randomness. (Console I/O on fds
+ * 0-2 is the VFS's: libos/vfs/; process identity is in sys_proc.c, exit
+ * in sys_thread.c.)
  */
 #include <uk/console.h>
 #include <uk/linux.h>
@@ -13,31 +13,6 @@
 UK_SYSCALL1(brk, unsigned long, want)
 {
 	return (long)uk_brk_set(want);
-}
-
-/* The application is process 1 of its VM, as in a container's namespace. */
-UK_SYSCALL0(getpid) { return 1; }
-UK_SYSCALL0(getppid) { return 0; }
-UK_SYSCALL0(gettid) { return 1; }
-UK_SYSCALL0(getuid) { return 0; }
-UK_SYSCALL0(geteuid) { return 0; }
-UK_SYSCALL0(getgid) { return 0; }
-UK_SYSCALL0(getegid) { return 0; }
-UK_SYSCALL0(sched_yield) { return 0; }
-
-/* Linux's name and a release new enough for C libraries' checks. */
-UK_SYSCALL1(uname, struct new_utsname *, u)
-{
-	static const struct new_utsname name = {
-		.sysname = "Linux",
-		.nodename = "uk",
-		.release = "6.1.0-uk",
-		.version = "#1 uk library OS",
-		.machine = "x86_64",
-		.domainname = "(none)",
-	};
-	*u = name;
-	return 0;
 }
 
 static int rdrand64(uint64_t *v)
@@ -76,14 +51,4 @@ UK_SYSCALL3(getrandom, unsigned char *, buf, size_t, len, unsigned, flags)
 		done += n;
 	}
 	return (long)done;
-}
-
-UK_SYSCALL1(exit, int, status)
-{
-	uk_plat_exit(status);
-}
-
-UK_SYSCALL1(exit_group, int, status)
-{
-	uk_plat_exit(status);
 }

@@ -1,28 +1,114 @@
-/* Clocks and sleeping. */
+/*
+ * Clocks, sleeping, interval timers and resource usage.
+ *
+ * Every clock reads the TSC. CLOCK_REALTIME is the monotonic clock plus an
+ * offset (settable by uid 0); the COARSE, RAW, BOOTTIME and TAI variants
+ * are the same clocks (nothing suspends a unikernel, no leap seconds are
+ * applied). CPU-time clocks: the process's is the time not spent halted
+ * in the idle loop, a thread's is what the scheduler charged it. All the
+ * program's CPU time is user time.
+ */
 #include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
+#include <uk/timespec.h>
+
+#include <linux/signal.h>
+
+int uk_current_euid(void); /* sys_proc.c */
+
+int uk_timespec_ns(const struct __kernel_timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)UK_NSEC)
+		return -EINVAL;
+	/* ~146 years is forever enough, and keeps sums from overflowing. */
+	if ((uint64_t)ts->tv_sec > (1ull << 62) / UK_NSEC)
+		*ns = 1ull << 62;
+	else
+		*ns = ts->tv_sec * UK_NSEC + ts->tv_nsec;
+	return 0;
+}
+
+void uk_ns_to_timespec(uint64_t ns, struct __kernel_timespec *ts)
+{
+	ts->tv_sec = ns / UK_NSEC;
+	ts->tv_nsec = ns % UK_NSEC;
+}
+
+static int realtime_clock(int clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI ||
+	       clk == CLOCK_REALTIME_ALARM;
+}
+
+static int monotonic_clock(int clk)
+{
+	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
+	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME || clk == CLOCK_BOOTTIME_ALARM;
+}
+
+int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline)
+{
+	uint64_t ns, mono = uk_monotonic_ns(), d;
+
+	if (!ts)
+		return -EFAULT;
+	if (uk_timespec_ns(ts, &ns))
+		return -EINVAL;
+	if (!abs) {
+		d = mono + ns;
+	} else if (realtime_clock(clk)) {
+		uint64_t now = uk_realtime_ns();
+		d = ns > now ? mono + (ns - now) : 0;
+	} else if (monotonic_clock(clk)) {
+		d = ns;
+	} else {
+		return -EINVAL;
+	}
+	*deadline = d ? d : 1; /* 0 would mean "no deadline" */
+	return 0;
+}
+
+/* Linux's encoding of per-process and per-thread CPU clocks
+ * (clock_getcpuclockid, pthread_getcpuclockid): ~pid << 3 | flags. */
+static long cpu_clock_ns(int clk, uint64_t *ns)
+{
+	int id = ~(clk >> 3), which = clk & 3;
+	struct uk_thread *t;
+
+	if (which == 3) /* a clock descriptor: none exist */
+		return -EINVAL;
+	if (!(clk & 4)) { /* the process */
+		if (id != 0 && id != 1)
+			return -EINVAL;
+		*ns = uk_process_cpu_ns();
+		return 0;
+	}
+	t = id ? uk_thread_find(id) : uk_current;
+	if (!t)
+		return -EINVAL;
+	*ns = uk_thread_cpu_ns(t);
+	return 0;
+}
 
 static long clock_ns(int clk, uint64_t *ns)
 {
-	switch (clk) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-	case CLOCK_TAI:
+	if (realtime_clock(clk))
 		*ns = uk_realtime_ns();
-		return 0;
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
+	else if (monotonic_clock(clk))
 		*ns = uk_monotonic_ns();
-		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = uk_monotonic_ns() - uk_idle_ns();
-		return 0;
-	}
-	return -EINVAL;
+	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
+		*ns = uk_process_cpu_ns();
+	else if (clk == CLOCK_THREAD_CPUTIME_ID)
+		*ns = uk_thread_cpu_ns(uk_current);
+	else if (clk < 0)
+		return cpu_clock_ns(clk, ns);
+	else
+		return -EINVAL;
+	return 0;
 }
 
 UK_SYSCALL2(clock_gettime, int, clk, struct __kernel_timespec *, ts)
@@ -32,8 +118,9 @@ UK_SYSCALL2(clock_gettime, int, clk, struct __kernel_timespec *, ts)
 
 	if (r)
 		return r;
-	ts->tv_sec = ns / 1000000000;
-	ts->tv_nsec = ns % 1000000000;
+	if (!ts)
+		return -EFAULT;
+	uk_ns_to_timespec(ns, ts);
 	return 0;
 }
 
@@ -50,32 +137,282 @@ UK_SYSCALL2(clock_getres, int, clk, struct __kernel_timespec *, ts)
 	return 0;
 }
 
-UK_SYSCALL2(gettimeofday, struct __kernel_old_timeval *, tv, void *, tz)
+UK_SYSCALL2(clock_settime, int, clk, const struct __kernel_timespec *, ts)
+{
+	uint64_t ns;
+
+	if (clk != CLOCK_REALTIME)
+		return -EINVAL;
+	if (!ts)
+		return -EFAULT;
+	if (uk_timespec_ns(ts, &ns))
+		return -EINVAL;
+	if (uk_current_euid() != 0)
+		return -EPERM;
+	uk_realtime_set(ns);
+	return 0;
+}
+
+UK_SYSCALL2(gettimeofday, struct __kernel_old_timeval *, tv, struct timezone *, tz)
 {
 	uint64_t ns = uk_realtime_ns();
 
 	if (tv) {
-		tv->tv_sec = ns / 1000000000;
-		tv->tv_usec = ns % 1000000000 / 1000;
+		tv->tv_sec = ns / UK_NSEC;
+		tv->tv_usec = ns % UK_NSEC / 1000;
 	}
+	if (tz) { /* UTC: a container has no local time zone of its own */
+		tz->tz_minuteswest = 0;
+		tz->tz_dsttime = 0;
+	}
+	return 0;
+}
+
+UK_SYSCALL2(settimeofday, const struct __kernel_old_timeval *, tv, const struct timezone *, tz)
+{
 	(void)tz;
+	if (!tv)
+		return 0;
+	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return -EINVAL;
+	if (uk_current_euid() != 0)
+		return -EPERM;
+	uk_realtime_set(tv->tv_sec * UK_NSEC + tv->tv_usec * 1000ull);
 	return 0;
 }
 
 UK_SYSCALL1(time, long *, t)
 {
-	long s = (long)(uk_realtime_ns() / 1000000000);
+	long s = (long)(uk_realtime_ns() / UK_NSEC);
 
 	if (t)
 		*t = s;
 	return s;
 }
 
+/* ---- sleeping ---- */
+
+/* Sleep until the monotonic deadline; on -EINTR the time left goes to
+ * rem (relative sleeps only, as Linux does). */
+static long sleep_until(uint64_t deadline, struct __kernel_timespec *rem)
+{
+	int r = uk_sleep_until(deadline);
+
+	if (r == -EINTR && rem) {
+		uint64_t now = uk_monotonic_ns();
+		uk_ns_to_timespec(deadline > now ? deadline - now : 0, rem);
+	}
+	return r;
+}
+
 UK_SYSCALL2(nanosleep, const struct __kernel_timespec *, req, struct __kernel_timespec *, rem)
 {
-	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
+	uint64_t deadline;
+	int r = uk_deadline(CLOCK_MONOTONIC, req, 0, &deadline);
+
+	return r ? r : sleep_until(deadline, rem);
+}
+
+UK_SYSCALL4(clock_nanosleep, int, clk, int, flags, const struct __kernel_timespec *, req,
+	    struct __kernel_timespec *, rem)
+{
+	int abs = flags & TIMER_ABSTIME, r;
+	uint64_t deadline;
+
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
-	uk_sleep_until(uk_monotonic_ns() + req->tv_sec * 1000000000ull + req->tv_nsec);
-	(void)rem; /* no signal interrupts a sleep */
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0) {
+		uk_trace_note("clock_nanosleep: sleeping on a CPU-time clock is not supported");
+		return -EOPNOTSUPP;
+	}
+	if ((r = uk_deadline(clk, req, abs, &deadline)))
+		return r;
+	return sleep_until(deadline, abs ? NULL : rem);
+}
+
+/* ---- interval timers: ITIMER_REAL on the monotonic clock, VIRTUAL and
+ * PROF on the process's CPU time (which is all user time) ---- */
+
+struct itimer {
+	struct uk_timer timer;
+	uint64_t value;    /* when it expires, on its clock; 0: disarmed */
+	uint64_t interval;
+	int sig;
+	int cpu;           /* measured in process CPU time */
+};
+
+static struct itimer itimers[3] = {
+	[ITIMER_REAL] = { .sig = SIGALRM },
+	[ITIMER_VIRTUAL] = { .sig = SIGVTALRM, .cpu = 1 },
+	[ITIMER_PROF] = { .sig = SIGPROF, .cpu = 1 },
+};
+
+static uint64_t itimer_now(const struct itimer *it)
+{
+	return it->cpu ? uk_process_cpu_ns() : uk_monotonic_ns();
+}
+
+/* CPU time runs at most as fast as the monotonic clock, so a CPU timer
+ * cannot expire before this much monotonic time has passed; when it fires
+ * early (the CPU idled meanwhile) it is simply armed again. */
+static void itimer_arm(struct itimer *it)
+{
+	uint64_t now = itimer_now(it);
+
+	uk_timer_start(&it->timer, uk_monotonic_ns() + (it->value > now ? it->value - now : 0));
+}
+
+static void itimer_fire(struct uk_timer *tm)
+{
+	struct itimer *it = tm->priv;
+	uint64_t now = itimer_now(it);
+
+	if (!it->value)
+		return;
+	if (now < it->value) {
+		itimer_arm(it);
+		return;
+	}
+	if (it->interval) {
+		it->value += it->interval;
+		if (it->value <= now) /* overruns are not counted */
+			it->value = now + it->interval;
+		itimer_arm(it);
+	} else {
+		it->value = 0;
+	}
+	uk_signal_send(NULL, it->sig, UK_SI_KERNEL, 0, 0);
+}
+
+static uint64_t tv_ns(const struct __kernel_old_timeval *tv)
+{
+	return tv->tv_sec * UK_NSEC + tv->tv_usec * 1000ull;
+}
+
+static void ns_tv(uint64_t ns, struct __kernel_old_timeval *tv)
+{
+	tv->tv_sec = ns / UK_NSEC;
+	tv->tv_usec = ns % UK_NSEC / 1000;
+}
+
+static void itimer_get(struct itimer *it, struct __kernel_old_itimerval *v)
+{
+	uint64_t now = itimer_now(it), left = it->value > now ? it->value - now : 0;
+
+	if (it->value && !left)
+		left = 1000; /* due, not yet delivered: POSIX wants non-zero */
+	ns_tv(left, &v->it_value);
+	ns_tv(it->interval, &v->it_interval);
+}
+
+static int tv_ok(const struct __kernel_old_timeval *tv)
+{
+	return tv->tv_sec >= 0 && tv->tv_sec < (1l << 32) && tv->tv_usec >= 0 &&
+	       tv->tv_usec < 1000000;
+}
+
+static long itimer_set(int which, const struct __kernel_old_itimerval *nv, struct __kernel_old_itimerval *ov)
+{
+	struct itimer *it;
+	uint64_t value = 0, interval = 0;
+	int on;
+
+	if (which < 0 || which > ITIMER_PROF)
+		return -EINVAL;
+	it = &itimers[which];
+	if (nv) { /* NULL disarms, as Linux allows */
+		const struct __kernel_old_timeval *v = &nv->it_value;
+		const struct __kernel_old_timeval *i = &nv->it_interval;
+		if (!tv_ok(v) || !tv_ok(i))
+			return -EINVAL;
+		value = tv_ns(v);
+		interval = tv_ns(i);
+	}
+	on = uk_irq_save();
+	if (ov)
+		itimer_get(it, ov);
+	uk_timer_stop(&it->timer);
+	it->timer.fn = itimer_fire;
+	it->timer.priv = it;
+	it->interval = value ? interval : 0;
+	it->value = value ? itimer_now(it) + value : 0;
+	if (value)
+		itimer_arm(it);
+	uk_irq_restore(on);
+	return 0;
+}
+
+UK_SYSCALL3(setitimer, int, which, const struct __kernel_old_itimerval *, nv,
+	    struct __kernel_old_itimerval *, ov)
+{
+	return itimer_set(which, nv, ov);
+}
+
+UK_SYSCALL2(getitimer, int, which, struct __kernel_old_itimerval *, v)
+{
+	if (which < 0 || which > ITIMER_PROF)
+		return -EINVAL;
+	if (!v)
+		return -EFAULT;
+	itimer_get(&itimers[which], v);
+	return 0;
+}
+
+/* Seconds left of the previous alarm, rounded to the nearest and at least
+ * 1 while one is pending, as Linux answers. */
+UK_SYSCALL1(alarm, unsigned, secs)
+{
+	struct __kernel_old_itimerval nv = { 0 }, ov;
+	uint64_t left;
+
+	nv.it_value.tv_sec = secs;
+	itimer_set(ITIMER_REAL, &nv, &ov);
+	left = ov.it_value.tv_sec * UK_NSEC + ov.it_value.tv_usec * 1000ull;
+	if (!left)
+		return 0;
+	return left < UK_NSEC ? 1 : (long)((left + UK_NSEC / 2) / UK_NSEC);
+}
+
+/* ---- resource usage ---- */
+
+#define USER_HZ 100
+
+struct uk_tms {
+	long utime, stime, cutime, cstime;
+};
+
+UK_SYSCALL1(times, struct uk_tms *, t)
+{
+	if (t) {
+		t->utime = uk_process_cpu_ns() / (UK_NSEC / USER_HZ);
+		t->stime = t->cutime = t->cstime = 0;
+	}
+	/* Ticks since boot; never in the -4095..-1 range of errors. */
+	return (long)(uk_monotonic_ns() / (UK_NSEC / USER_HZ));
+}
+
+UK_SYSCALL2(getrusage, int, who, struct rusage *, ru)
+{
+	uint64_t cpu, switches = 0;
+
+	if (who == RUSAGE_SELF) {
+		cpu = uk_process_cpu_ns();
+		for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+			switches += t->switches;
+	} else if (who == RUSAGE_THREAD) {
+		cpu = uk_thread_cpu_ns(uk_current);
+		switches = uk_current->switches;
+	} else if (who == RUSAGE_CHILDREN) {
+		cpu = 0; /* no children, ever */
+	} else {
+		return -EINVAL;
+	}
+	if (!ru)
+		return -EFAULT;
+	*ru = (struct rusage){ 0 };
+	ns_tv(cpu, &ru->ru_utime);
+	if (who != RUSAGE_CHILDREN)
+		ru->ru_maxrss = (long)((uk_mm_total() - uk_mm_free()) >> 10);
+	ru->ru_nvcsw = (long)switches;
 	return 0;
 }

@@ -236,11 +236,13 @@ void uk_timer_arm(uint64_t deadline_ns)
 	lapic_write(LAPIC_TIMER_INIT, count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
 }
 
-void uk_sleep_until(uint64_t deadline_ns)
+int uk_sleep_until(uint64_t deadline_ns)
 {
-	int on = uk_irq_save();
+	int on = uk_irq_save(), r;
 
-	while (uk_sched_block(deadline_ns) != -ETIMEDOUT)
-		; /* woken early (a signal may interrupt later): sleep on */
+	do
+		r = uk_sched_block(deadline_ns);
+	while (r == 0); /* nobody wakes a sleeper but its timer or a signal */
 	uk_irq_restore(on);
+	return r == -ETIMEDOUT ? 0 : r;
 }

@@ -17,6 +17,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
 #include <uk/syscall.h>
 
 #include "glue.h"
@@ -55,6 +57,8 @@ static const unsigned char errno_map[] = {
 
 long uk_ret(long r)
 {
+	if (uk_attention) /* a signal to deliver, or the time slice is over */
+		uk_attention_work();
 	if (r < 0 && r > -4096) {
 		long e = -r;
 		errno = e < (long)sizeof(errno_map) && errno_map[e] ? errno_map[e] : EINVAL;

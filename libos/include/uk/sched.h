@@ -1,9 +1,14 @@
 /*
- * Threads and the scheduler: one vCPU, cooperative. A thread runs until it
- * blocks (a wait queue, a sleep) or yields; interrupt handlers only wake
- * threads. So library OS code never runs concurrently with itself, and its
- * data needs no locks beyond disabling interrupts around state an interrupt
- * handler also touches (wait queues, the run queue).
+ * Threads and the scheduler: one vCPU. Library OS code is cooperative: a
+ * thread in it runs until it blocks (a wait queue, a sleep) or yields, and
+ * interrupt handlers only wake threads. So library OS code never runs
+ * concurrently with itself, and its data needs no locks beyond disabling
+ * interrupts around state an interrupt handler also touches (wait queues,
+ * the run queue, timers).
+ *
+ * Application code (link mode: the program's own objects) is also
+ * preempted at the end of a time slice when another thread is runnable,
+ * so a spinning thread cannot starve the others (sched.c says how).
  *
  * Each switch saves and restores the FPU/SSE/AVX state with xsave and the
  * %fs base (TLS) with wrfsbase.
@@ -33,7 +38,38 @@ struct uk_wq_entry {
 	void *priv;
 };
 
+/* A one-shot callback timer on the monotonic clock (sleeps, alarm(),
+ * interval timers, timerfd). Zero-initialised is stopped. */
+struct uk_timer {
+	uint64_t deadline;                /* monotonic ns */
+	struct uk_timer *next;            /* armed timers, sorted */
+	void (*fn)(struct uk_timer *t);   /* interrupt context, irqs disabled */
+	void *priv;
+	int armed;
+};
+
+/* Arm t for deadline_ns (re-arms when already armed); fn runs once the
+ * monotonic clock reaches it, from the timer interrupt. Safe anywhere. */
+void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns);
+/* Disarm t (harmless when it is not armed or has fired). */
+void uk_timer_stop(struct uk_timer *t);
+
 enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
+
+/* uk_thread.flags */
+#define UK_TF_APP 0x1       /* an application thread: receives signals, and
+			     * the program ends when the last one exits */
+#define UK_TF_OWN_STACK 0x2 /* stack allocated by the scheduler */
+
+/* Signals are numbered as Linux does; bit n-1 of a mask is signal n. */
+#define UK_NSIG 64
+
+/* Why a signal is pending (siginfo: si_code, si_pid or si_addr, ...). */
+struct uk_sigrec {
+	int code;
+	int pid;
+	uint64_t addr;
+};
 
 struct uk_thread {
 	uint64_t rsp;                 /* saved by uk_arch_switch */
@@ -42,13 +78,14 @@ struct uk_thread {
 	void *stack;                  /* lowest usable byte */
 	size_t stack_size;
 	int tid;
+	unsigned flags;               /* UK_TF_* */
 	enum uk_thread_state state;
 	struct uk_thread *next;       /* run queue */
-	uint64_t deadline;            /* wake-up time (monotonic ns), 0 = none */
-	struct uk_thread *timer_next; /* sleepers, sorted by deadline */
+	struct uk_timer timer;        /* a blocked thread's deadline */
 	int wake_result;              /* 0 woken, -ETIMEDOUT, -EINTR */
-	uint64_t cpu_ns;              /* time run, for the CPU-time clocks */
+	uint64_t cpu_ns;              /* TSC ticks run, for the CPU-time clocks */
 	uint64_t ran_since;           /* TSC when last switched in */
+	uint64_t switches;            /* times switched in (getrusage) */
 	void (*fn)(void *);
 	void *arg;
 	struct uk_thread *all_next;   /* list of every live thread */
@@ -56,27 +93,46 @@ struct uk_thread {
 	long exit_value;
 	int detached;                 /* free on exit: nobody joins */
 	char name[16];
+	/* Signals (signal.c). */
+	uint64_t sig_blocked;         /* the thread's signal mask */
+	uint64_t sig_pending;         /* sent to this thread, not yet taken */
+	struct uk_sigrec sig_info[UK_NSIG];
+	uint64_t altstack_sp;         /* sigaltstack(2) */
+	uint64_t altstack_size;
+	int altstack_flags;
 	/* Owned by other subsystems; the scheduler only carries them. */
 	void *reent;                  /* newlib's struct _reent (glue) */
 	void *tcb;                    /* TLS block and TCB (tls.c) */
-	void *sig;                    /* signal state (signals) */
 	int *clear_child_tid;         /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;         /* set_robust_list */
+	uint64_t robust_len;
+	struct uk_regs *uregs;        /* binary compatibility: the user frame of
+				       * the system call in progress, else NULL */
 	void *user;                   /* free for the thread's creator */
 };
 
 /* The running thread. */
 extern struct uk_thread *uk_current;
 
-/* Make the boot flow thread 1 running on a proper stack: calls fn(arg) on
- * it and never returns. */
+/* Make the boot flow thread 1 (the application's main thread) running on
+ * a proper stack: calls fn(arg) on it and never returns. */
 __attribute__((noreturn)) void uk_sched_start(void (*fn)(void *), void *arg, size_t stack);
 
-/* A new runnable thread running fn(arg) on a stack of the given size (with
- * a guard page). NULL when memory is exhausted. */
+/* A new runnable library OS thread running fn(arg) on a stack of the given
+ * size (with a guard page). NULL when memory is exhausted. */
 struct uk_thread *uk_thread_create(void (*fn)(void *), void *arg, size_t stack);
 
-/* End the running thread: wakes joiners, frees everything when detached. */
+/* Like uk_thread_create, not yet runnable (uk_thread_start() makes it so):
+ * the creator can fill in fields first. stack: the thread's own stack
+ * (lowest byte, stack_size bytes), or NULL to allocate one. flags: UK_TF_APP
+ * or 0. */
+struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
+				size_t stack_size, unsigned flags);
+void uk_thread_start(struct uk_thread *t);
+
+/* End the running thread: wakes joiners, clears and wakes
+ * clear_child_tid, frees everything when detached. When it is the last
+ * application thread the program ends with status value. */
 __attribute__((noreturn)) void uk_thread_exit(long value);
 
 /* Free an exited thread (after joining it). */
@@ -88,7 +144,9 @@ void uk_sched_yield(void);
 /* Block the running thread until uk_thread_wake() or the monotonic
  * deadline (0: none). Called and returns with interrupts DISABLED, so
  * checking a condition and blocking cannot miss a wake-up. Returns the
- * wake result: 0, -ETIMEDOUT, or what the waker passed (-EINTR). */
+ * wake result: 0, -ETIMEDOUT, or what the waker passed (-EINTR when a
+ * signal arrived: callers return it, and the signal is delivered on the
+ * way back to the application). */
 int uk_sched_block(uint64_t deadline_ns);
 
 /* Wake t if it is blocked, with result; later wakes of the same block are
@@ -120,15 +178,30 @@ int uk_wq_wake(struct uk_wq *wq, int n);
 		__r;                                                  \
 	})
 
-/* Called by the timer interrupt: wake sleepers whose time has come and
- * re-arm the timer for the next one. */
+/* Called by the timer interrupt: run expired timers (waking sleepers),
+ * end the running thread's time slice, re-arm the hardware timer. */
 void uk_sched_timer(void);
 
 /* CPU time used by t, in ns (including the current slice). */
 uint64_t uk_thread_cpu_ns(const struct uk_thread *t);
+/* CPU time of the whole program (every thread, not the idle loop). */
+uint64_t uk_process_cpu_ns(void);
+
+/* Thread by id, or NULL. */
+struct uk_thread *uk_thread_find(int tid);
 
 /* Every live thread, for /proc and signals. */
 extern struct uk_thread *uk_threads;
 extern unsigned uk_nthreads;
+
+/* Non-zero when the running thread may have work on its way back to
+ * application code: a signal to deliver, or its time slice is over. A hint
+ * (cheap to test); uk_attention_work() does the real check. */
+extern volatile int uk_attention;
+/* The time slice is over: switch at the next safe point. */
+extern volatile int uk_need_resched;
+
+/* Recompute uk_attention for the running thread. */
+void uk_attention_update(void);
 
 #endif

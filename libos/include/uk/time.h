@@ -19,8 +19,9 @@ uint64_t uk_idle_ns(void);
 /* Arm the one-shot timer for an absolute monotonic time (0 disarms). */
 void uk_timer_arm(uint64_t deadline_ns);
 
-/* Sleep (block the thread) until the monotonic clock reaches deadline_ns. */
-void uk_sleep_until(uint64_t deadline_ns);
+/* Sleep (block the thread) until the monotonic clock reaches deadline_ns:
+ * 0, or -EINTR when a signal interrupted the sleep. */
+int uk_sleep_until(uint64_t deadline_ns);
 
 extern uint64_t uk_tsc_khz;
 

@@ -1,0 +1,232 @@
+/*
+ * futex(2): waiters hashed by the address of their word. Everything runs
+ * with interrupts disabled on the one vCPU, so "compare the word, then
+ * sleep" is atomic with respect to every waker, as the futex contract
+ * requires.
+ *
+ * One address space: FUTEX_PRIVATE_FLAG changes nothing. The PI
+ * (priority-inheritance) operations are not implemented: -ENOSYS, and
+ * --trace says so.
+ */
+#include <uk/futex.h>
+#include <uk/linux.h>
+#include <uk/sched.h>
+#include <uk/syscall.h>
+#include <uk/time.h>
+#include <uk/timespec.h>
+
+#define NBUCKETS 64
+
+struct waiter {
+	struct waiter *next;
+	uint32_t *uaddr;
+	uint32_t bitset;
+	struct uk_thread *thread;
+	int woken;
+};
+
+static struct waiter *buckets[NBUCKETS];
+
+static struct waiter **bucket(const uint32_t *uaddr)
+{
+	uintptr_t a = (uintptr_t)uaddr >> 2;
+
+	return &buckets[(a ^ (a >> 6) ^ (a >> 12)) % NBUCKETS];
+}
+
+/* FIFO per bucket: waiters are woken in the order they came. */
+static void enqueue(struct waiter *w)
+{
+	struct waiter **pp = bucket(w->uaddr);
+
+	while (*pp)
+		pp = &(*pp)->next;
+	w->next = NULL;
+	*pp = w;
+}
+
+static void dequeue(struct waiter *w)
+{
+	for (struct waiter **pp = bucket(w->uaddr); *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			w->next = NULL;
+			return;
+		}
+	}
+}
+
+static int check_addr(const uint32_t *uaddr)
+{
+	if (!uaddr)
+		return -EFAULT;
+	return (uintptr_t)uaddr & 3 ? -EINVAL : 0;
+}
+
+int uk_futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
+{
+	struct waiter w = { .uaddr = uaddr, .bitset = bitset, .thread = uk_current };
+	int r = check_addr(uaddr), on;
+
+	if (r)
+		return r;
+	if (!bitset)
+		return -EINVAL;
+	on = uk_irq_save();
+	if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
+		uk_irq_restore(on);
+		return -EAGAIN;
+	}
+	enqueue(&w);
+	r = uk_sched_block(deadline_ns);
+	if (w.woken)
+		r = 0; /* a wake that raced with the timeout still counts */
+	else
+		dequeue(&w);
+	uk_irq_restore(on);
+	return r;
+}
+
+/* Wake up to n waiters on uaddr matching bitset, move up to n2 more to
+ * uaddr2 (when not NULL). Returns woken + moved. Interrupts disabled. */
+static int wake_requeue(uint32_t *uaddr, int n, uint32_t bitset, uint32_t *uaddr2, int n2)
+{
+	struct waiter **pp = bucket(uaddr), *w;
+	int woken = 0, moved = 0;
+
+	while ((w = *pp) && (woken < n || (uaddr2 && moved < n2))) {
+		if (w->uaddr != uaddr || !(w->bitset & bitset)) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->next = NULL;
+		if (woken < n) {
+			w->woken = 1;
+			uk_thread_wake(w->thread, 0);
+			woken++;
+		} else {
+			w->uaddr = uaddr2;
+			enqueue(w);
+			moved++;
+		}
+	}
+	return woken + moved;
+}
+
+int uk_futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
+{
+	int on, r = check_addr(uaddr);
+
+	if (r)
+		return r;
+	if (!bitset)
+		return -EINVAL;
+	on = uk_irq_save();
+	r = wake_requeue(uaddr, n > 0 ? n : 1, bitset, NULL, 0);
+	uk_irq_restore(on);
+	return r;
+}
+
+static int requeue(uint32_t *uaddr, int n, uint32_t *uaddr2, long n2, int cmp, uint32_t val3)
+{
+	int on, r;
+
+	if ((r = check_addr(uaddr)) || (r = check_addr(uaddr2)))
+		return r;
+	if (n < 0 || n2 < 0 || n2 > 0x7fffffff)
+		return -EINVAL;
+	on = uk_irq_save();
+	if (cmp && __atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val3)
+		r = -EAGAIN;
+	else if (uaddr == uaddr2) /* nothing to move: just wake */
+		r = wake_requeue(uaddr, n, ~0u, NULL, 0);
+	else
+		r = wake_requeue(uaddr, n, ~0u, uaddr2, (int)n2);
+	uk_irq_restore(on);
+	return r;
+}
+
+static int32_t sext12(uint32_t v) { return (int32_t)(v << 20) >> 20; }
+
+/* FUTEX_WAKE_OP: change *uaddr2, wake on uaddr, and on uaddr2 too if its
+ * old value passes the comparison encoded in val3. */
+static int wake_op(uint32_t *uaddr, int n, uint32_t *uaddr2, int n2, uint32_t val3)
+{
+	unsigned op = (val3 >> 28) & 7, cmp = (val3 >> 24) & 15;
+	uint32_t oparg = sext12(val3 >> 12), cmparg = sext12(val3), old, nv;
+	int on, r, hit;
+
+	if ((r = check_addr(uaddr)) || (r = check_addr(uaddr2)))
+		return r;
+	if ((val3 >> 28) & 8) /* FUTEX_OP_OPARG_SHIFT */
+		oparg = oparg < 32 ? 1u << oparg : 0;
+	on = uk_irq_save();
+	old = *uaddr2;
+	switch (op) {
+	case FUTEX_OP_SET: nv = oparg; break;
+	case FUTEX_OP_ADD: nv = old + oparg; break;
+	case FUTEX_OP_OR: nv = old | oparg; break;
+	case FUTEX_OP_ANDN: nv = old & ~oparg; break;
+	case FUTEX_OP_XOR: nv = old ^ oparg; break;
+	default: uk_irq_restore(on); return -ENOSYS;
+	}
+	switch (cmp) {
+	case FUTEX_OP_CMP_EQ: hit = old == cmparg; break;
+	case FUTEX_OP_CMP_NE: hit = old != cmparg; break;
+	case FUTEX_OP_CMP_LT: hit = (int32_t)old < (int32_t)cmparg; break;
+	case FUTEX_OP_CMP_LE: hit = (int32_t)old <= (int32_t)cmparg; break;
+	case FUTEX_OP_CMP_GT: hit = (int32_t)old > (int32_t)cmparg; break;
+	case FUTEX_OP_CMP_GE: hit = (int32_t)old >= (int32_t)cmparg; break;
+	default: uk_irq_restore(on); return -ENOSYS;
+	}
+	*uaddr2 = nv;
+	r = wake_requeue(uaddr, n > 0 ? n : 1, ~0u, NULL, 0);
+	if (hit)
+		r += wake_requeue(uaddr2, n2 > 0 ? n2 : 1, ~0u, NULL, 0);
+	uk_irq_restore(on);
+	return r;
+}
+
+/* FUTEX_WAIT's timeout is relative (on the monotonic clock even with
+ * FUTEX_CLOCK_REALTIME, as Linux measures it); FUTEX_WAIT_BITSET's is
+ * absolute, on CLOCK_REALTIME when the flag says so. */
+static long wait_op(uint32_t *uaddr, int op, uint32_t val, const struct __kernel_timespec *ts,
+		    uint32_t bitset)
+{
+	uint64_t deadline = 0;
+	int cmd = op & FUTEX_CMD_MASK;
+	int clk = (op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	int r;
+
+	if (ts && (r = uk_deadline(clk, ts, cmd != FUTEX_WAIT, &deadline)))
+		return r;
+	return uk_futex_wait(uaddr, val, deadline, bitset);
+}
+
+UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
+	    const struct __kernel_timespec *, ts, uint32_t *, uaddr2, uint32_t, val3)
+{
+	int cmd = op & FUTEX_CMD_MASK;
+
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS; /* as Linux answers */
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return wait_op(uaddr, op, val, ts, ~0u);
+	case FUTEX_WAIT_BITSET:
+		return wait_op(uaddr, op, val, ts, val3);
+	case FUTEX_WAKE:
+		return uk_futex_wake(uaddr, (int)val, ~0u);
+	case FUTEX_WAKE_BITSET:
+		return uk_futex_wake(uaddr, (int)val, val3);
+	case FUTEX_REQUEUE:
+		return requeue(uaddr, (int)val, uaddr2, (long)ts, 0, 0);
+	case FUTEX_CMP_REQUEUE:
+		return requeue(uaddr, (int)val, uaddr2, (long)ts, 1, val3);
+	case FUTEX_WAKE_OP:
+		return wake_op(uaddr, (int)val, uaddr2, (int)(long)ts, val3);
+	}
+	uk_trace_note("futex: operation %d (priority inheritance) is not implemented", cmd);
+	return -ENOSYS;
+}

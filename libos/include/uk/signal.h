@@ -1,0 +1,55 @@
+/*
+ * Signals (signal.c), numbered and laid out as Linux does. The library OS
+ * delivers them:
+ *  - on the way back from a system call (link mode: in the newlib glue's
+ *    uk_ret(), so a blocking call interrupted with EINTR has run the
+ *    handler before the program sees the error),
+ *  - when an interrupt finds the thread in its own code (a spinning loop
+ *    gets its SIGALRM), through a trampoline on the thread's stack,
+ *  - for faults in the program's code (SIGSEGV, SIGFPE, SIGILL, SIGBUS),
+ *    from the exception handler, the same way.
+ * Default actions: terminate (status 128 + N, one line on stderr), ignore,
+ * or - for the job-control signals a unikernel has no use for - ignore.
+ */
+#ifndef UK_SIGNAL_H
+#define UK_SIGNAL_H
+
+#include <stdint.h>
+#include <uk/arch.h>
+#include <uk/sched.h>
+
+/* si_code values (asm-generic/siginfo.h). */
+#define UK_SI_USER 0
+#define UK_SI_KERNEL 0x80
+#define UK_SI_TKILL (-6)
+
+/* Send sig to thread t (NULL: to the process, i.e. to some thread that
+ * does not block it). Ignored signals are dropped, default-terminate ones
+ * end the program here. Safe in interrupt context. 0 or -EINVAL. */
+int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr);
+
+/* Deliver what is pending and unblocked for the running thread, calling
+ * handlers from here (a function-call boundary of the program, so no
+ * register needs saving). Returns how many handlers ran. Called by
+ * uk_attention_work(). */
+int uk_signal_deliver(void);
+
+/* The system-call exit check (newlib glue): deliver signals, honour the
+ * end of a time slice. Only called when uk_attention is set. */
+void uk_attention_work(void);
+
+/* Hooks for the architecture code. From the interrupt path, once the
+ * handler ran: preempt or deliver a signal when the interrupted code is the
+ * program's. From the exception handler: 1 if the fault became a signal
+ * for a handler the program installed (the exception then returns into
+ * it), 0 to go on with the crash report. */
+void uk_intr_exit(struct uk_regs *r);
+int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr);
+
+/* Whether rip lies in the program's own code (preemptible). */
+int uk_app_code(uint64_t rip);
+
+/* Signal name ("SIGSEGV") or NULL. */
+const char *uk_signal_name(int sig);
+
+#endif

@@ -1,0 +1,655 @@
+/*
+ * Signals (uk/signal.h has the delivery points): dispositions for the
+ * process, a mask and pending set per thread plus a pending set for the
+ * process, and the trampoline through which an interrupt or a fault makes
+ * the program run a handler (or yield, at the end of its time slice) and
+ * then resume the interrupted instruction.
+ *
+ * Simplifications, documented: one pending instance per signal (real-time
+ * signals are not queued), stop and continue signals are ignored (no job
+ * control in a unikernel), a signal handled with SA_RESTART still makes a
+ * link-mode call return EINTR (restarting needs the call's arguments,
+ * which only the caller has).
+ */
+#include <uk/arch.h>
+#include <uk/cpu.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/paging.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+#include <uk/syscall.h>
+#include <uk/time.h>
+#include <uk/timespec.h>
+
+#include <asm/siginfo.h>
+#include <asm/sigcontext.h>
+#include <asm/ucontext.h>
+#include <linux/signal.h>
+
+#define BIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+/* Ignored by default; the stop signals too, since nothing here stops. */
+#define DFL_IGNORE (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | \
+		    BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* rt_sigaction's struct on x86-64. */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+static struct ksigaction actions[UK_NSIG + 1];
+static uint64_t proc_pending;
+static struct uk_sigrec proc_info[UK_NSIG];
+
+extern char __uk_app_text[], __uk_app_text_end[];
+
+void uk_sig_trampoline(void);
+void uk_call_on_stack(uint64_t fn, int sig, void *info, void *uc, uint64_t top);
+int uk_current_euid(void);
+
+static const char *const names[UK_NSIG + 1] = {
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
+	[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV",
+	[SIGUSR2] = "SIGUSR2", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
+	[SIGTERM] = "SIGTERM", [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",
+	[SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
+	[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",
+	[SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM",
+	[SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",
+	[SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
+};
+
+const char *uk_signal_name(int sig)
+{
+	return sig > 0 && sig <= UK_NSIG ? names[sig] : NULL;
+}
+
+int uk_app_code(uint64_t rip)
+{
+	return rip >= (uint64_t)__uk_app_text && rip < (uint64_t)__uk_app_text_end;
+}
+
+/* The default action "terminate": the status a shell reports. */
+static __attribute__((noreturn)) void terminate(int sig)
+{
+	const char *n = uk_signal_name(sig);
+
+	if (n)
+		uk_pr("killed by %s (signal %d): exit status %d", n, sig, 128 + sig);
+	else
+		uk_pr("killed by signal %d: exit status %d", sig, 128 + sig);
+	uk_plat_exit(128 + sig);
+}
+
+static int ignored(int sig)
+{
+	uint64_t h = actions[sig].handler;
+
+	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (DFL_IGNORE & BIT(sig)));
+}
+
+static uint64_t deliverable(const struct uk_thread *t)
+{
+	if (!(t->flags & UK_TF_APP))
+		return 0;
+	return (t->sig_pending | proc_pending) & ~t->sig_blocked;
+}
+
+void uk_attention_update(void)
+{
+	uk_attention = uk_need_resched || deliverable(uk_current);
+}
+
+/* A thread to take a process-directed signal: the running one if it can,
+ * else any application thread not blocking it. */
+static struct uk_thread *pick(int sig)
+{
+	if ((uk_current->flags & UK_TF_APP) && !(uk_current->sig_blocked & BIT(sig)))
+		return uk_current;
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if ((t->flags & UK_TF_APP) && !(t->sig_blocked & BIT(sig)))
+			return t;
+	return NULL;
+}
+
+static void notify(struct uk_thread *t)
+{
+	if (t == uk_current)
+		uk_attention = 1;
+	else if (t->state == UK_T_BLOCKED)
+		uk_thread_wake(t, -EINTR); /* its call returns EINTR; delivery follows */
+}
+
+int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr)
+{
+	struct uk_sigrec rec = { .code = code, .pid = pid, .addr = addr };
+	struct uk_thread *target;
+	int on, blocked;
+
+	if (sig < 1 || sig > UK_NSIG)
+		return -EINVAL;
+	if (sig == SIGKILL)
+		terminate(sig);
+	on = uk_irq_save();
+	target = t ? t : pick(sig);
+	blocked = t ? !!(t->sig_blocked & BIT(sig)) : !target;
+	if (!blocked && ignored(sig)) {
+		/* dropped, as Linux does; a blocked one stays pending, since
+		 * the disposition may change before it is unblocked */
+		uk_irq_restore(on);
+		return 0;
+	}
+	if (!blocked && actions[sig].handler == (uint64_t)SIG_DFL)
+		terminate(sig); /* nothing catches it */
+	if (t) {
+		t->sig_pending |= BIT(sig);
+		t->sig_info[sig - 1] = rec;
+	} else {
+		proc_pending |= BIT(sig);
+		proc_info[sig - 1] = rec;
+	}
+	if (!blocked)
+		notify(target);
+	uk_irq_restore(on);
+	return 0;
+}
+
+/* Take the lowest deliverable signal of the running thread (synchronous
+ * signals SEGV, BUS, ILL, FPE, TRAP first, as Linux does). 0: none. */
+static int take(struct uk_sigrec *rec)
+{
+	struct uk_thread *t = uk_current;
+	const uint64_t sync = BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP);
+	int on = uk_irq_save(), sig = 0;
+	uint64_t mine = t->sig_pending & ~t->sig_blocked, proc = proc_pending & ~t->sig_blocked;
+	uint64_t any = (t->flags & UK_TF_APP) ? mine | proc : 0;
+
+	if (any) {
+		sig = __builtin_ctzll(any & sync ? any & sync : any) + 1;
+		if (mine & BIT(sig)) {
+			t->sig_pending &= ~BIT(sig);
+			*rec = t->sig_info[sig - 1];
+		} else {
+			proc_pending &= ~BIT(sig);
+			*rec = proc_info[sig - 1];
+		}
+	}
+	uk_irq_restore(on);
+	return sig;
+}
+
+static int on_altstack(const struct uk_thread *t, uint64_t sp)
+{
+	return t->altstack_size && sp - t->altstack_sp < t->altstack_size;
+}
+
+static void fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
+{
+	uk_memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = rec->code;
+	if (rec->code == SI_USER || rec->code == SI_TKILL) {
+		si->si_pid = rec->pid;
+		si->si_uid = uk_current_euid();
+	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+		   sig == SIGTRAP) {
+		si->si_addr = (void *)rec->addr;
+	}
+}
+
+/* The interrupted context of a trampoline run (see redirect()). */
+struct intr_ctx {
+	uint64_t r[15]; /* r15 .. rax, as struct uk_regs */
+	uint64_t rflags, rip, rsp;
+	int sig;        /* a fault to deliver first; 0: none */
+	struct uk_sigrec rec;
+	uint8_t *fpu;   /* the program's FPU state while handlers run */
+};
+
+static void ctx_to_mcontext(const struct intr_ctx *c, struct sigcontext *m)
+{
+	const struct uk_regs *r = (const void *)c->r;
+
+	m->r8 = r->r8, m->r9 = r->r9, m->r10 = r->r10, m->r11 = r->r11;
+	m->r12 = r->r12, m->r13 = r->r13, m->r14 = r->r14, m->r15 = r->r15;
+	m->rdi = r->rdi, m->rsi = r->rsi, m->rbp = r->rbp, m->rbx = r->rbx;
+	m->rdx = r->rdx, m->rax = r->rax, m->rcx = r->rcx, m->rsp = c->rsp;
+	m->rip = c->rip, m->eflags = c->rflags;
+	m->trapno = c->sig ? c->rec.code : 0;
+	m->cr2 = c->sig == SIGSEGV ? c->rec.addr : 0;
+}
+
+/* A handler may change the registers it resumes with (not %rsp). */
+static void mcontext_to_ctx(const struct sigcontext *m, struct intr_ctx *c)
+{
+	struct uk_regs *r = (void *)c->r;
+
+	r->r8 = m->r8, r->r9 = m->r9, r->r10 = m->r10, r->r11 = m->r11;
+	r->r12 = m->r12, r->r13 = m->r13, r->r14 = m->r14, r->r15 = m->r15;
+	r->rdi = m->rdi, r->rsi = m->rsi, r->rbp = m->rbp, r->rbx = m->rbx;
+	r->rdx = m->rdx, r->rax = m->rax, r->rcx = m->rcx;
+	c->rip = m->rip;
+	c->rflags = (c->rflags & ~0xcd5ul) | (m->eflags & 0xcd5ul); /* arithmetic flags, DF */
+}
+
+/* Run sig's handler now, with its mask, on the alternate stack if asked;
+ * the thread's mask is what the handler leaves in uc_sigmask afterwards. */
+static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
+{
+	struct uk_thread *t = uk_current;
+	struct ksigaction act = actions[sig];
+	siginfo_t info;
+	struct ucontext uc;
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+
+	fill_info(&info, sig, rec);
+	uk_memset(&uc, 0, sizeof(uc));
+	uc.uc_sigmask = t->sig_blocked;
+	uc.uc_stack.ss_sp = (void *)t->altstack_sp;
+	uc.uc_stack.ss_size = t->altstack_size;
+	uc.uc_stack.ss_flags = t->altstack_flags;
+	if (c)
+		ctx_to_mcontext(c, &uc.uc_mcontext);
+	if (act.flags & SA_RESETHAND)
+		actions[sig].handler = (uint64_t)SIG_DFL;
+	t->sig_blocked |= (act.mask | (act.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
+	if ((act.flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, sp))
+		uk_call_on_stack(act.handler, sig, &info, &uc,
+				 (t->altstack_sp + t->altstack_size) & ~15ul);
+	else
+		((void (*)(int, siginfo_t *, void *))act.handler)(sig, &info, &uc);
+	t->sig_blocked = uc.uc_sigmask & ~UNBLOCKABLE;
+	if (c)
+		mcontext_to_ctx(&uc.uc_mcontext, c);
+}
+
+/* What happens to one signal taken for delivery. */
+static int act_on(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
+{
+	uint64_t h = actions[sig].handler;
+
+	if (h == (uint64_t)SIG_IGN)
+		return 0;
+	if (h == (uint64_t)SIG_DFL) {
+		if (!(DFL_IGNORE & BIT(sig)))
+			terminate(sig);
+		return 0;
+	}
+	run_handler(sig, rec, c);
+	return 1;
+}
+
+static int deliver_all(struct intr_ctx *c)
+{
+	struct uk_sigrec rec;
+	int sig, n = 0;
+
+	while ((sig = take(&rec)))
+		n += act_on(sig, &rec, c);
+	uk_attention_update();
+	return n;
+}
+
+int uk_signal_deliver(void) { return deliver_all(NULL); }
+
+void uk_attention_work(void)
+{
+	if (uk_need_resched)
+		uk_sched_yield();
+	if (uk_current->flags & UK_TF_APP)
+		deliver_all(NULL);
+	else
+		uk_attention_update();
+}
+
+/* ---- the trampoline: interrupts and faults in the program's code ---- */
+
+static void fpu_save(uint8_t *area)
+{
+	if (uk_xsave_mask)
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static void fpu_restore(uint8_t *area)
+{
+	if (uk_xsave_mask)
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* Called by uk_sig_trampoline on the program's stack, interrupts on:
+ * yield if the slice is over, run handlers, then hand back where the
+ * registers to resume with are: 15 registers, rflags, rip, just below the
+ * interrupted %rsp (the trampoline pops them and returns with ret $128). */
+uint64_t *uk_intr_resume(struct intr_ctx *c)
+{
+	uint64_t *out;
+
+	uk_irq_enable();
+	if (uk_need_resched)
+		uk_sched_yield();
+	if (c->sig || deliverable(uk_current)) {
+		fpu_save(c->fpu);
+		if (c->sig && !act_on(c->sig, &c->rec, c))
+			terminate(c->sig); /* a fault nobody handles */
+		deliver_all(c);
+		fpu_restore(c->fpu);
+	}
+	uk_attention_update();
+	out = (uint64_t *)(c->rsp - 128) - 17;
+	__builtin_memmove(out, c->r, 15 * 8); /* the block may overlap c->r */
+	out[15] = c->rflags;
+	out[16] = c->rip;
+	return out;
+}
+
+/* The pages [lo, hi) are there, committing stack pages as the #PF handler
+ * would (a fault here, on the exception stack, would clobber it). */
+static int committed(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t p = lo & ~(UK_PAGE_SIZE - 1); p < hi; p += UK_PAGE_SIZE)
+		if (uk_virt_to_phys(p) == ~0ull && !uk_stack_fault(p))
+			return 0;
+	return 1;
+}
+
+/* Make the interrupt or exception return into uk_sig_trampoline with a
+ * struct intr_ctx below the interrupted stack pointer (or at the top of
+ * the alternate stack), below the 17-word block the trampoline resumes
+ * from and below whatever of this handler's own frames live on that stack
+ * (when the CPU delivered the trap on it). */
+static int redirect(struct uk_regs *r, int sig, const struct uk_sigrec *rec, uint64_t stack_top)
+{
+	uint64_t here = (uint64_t)__builtin_frame_address(0), top = stack_top, lo;
+	size_t need = sizeof(struct intr_ctx) + 64 + uk_xsave_size;
+	struct intr_ctx *c;
+
+	if (!top) {
+		top = r->rsp - 128 - 17 * 8;
+		if (here < r->rsp && r->rsp - here < (1u << 20) && here - 512 < top)
+			top = here - 512;
+	}
+	lo = (top - need) & ~63ul;
+	if (!committed(lo, top) || (!stack_top && !committed(r->rsp - 128 - 17 * 8, r->rsp)))
+		return 0;
+	c = (struct intr_ctx *)lo;
+	uk_memcpy(c->r, r, sizeof(c->r));
+	c->rflags = r->rflags;
+	c->rip = r->rip;
+	c->rsp = r->rsp;
+	c->sig = sig;
+	if (rec)
+		c->rec = *rec;
+	c->fpu = (uint8_t *)(((uintptr_t)(c + 1) + 63) & ~63ul);
+	r->rsp = lo;
+	r->rip = (uint64_t)uk_sig_trampoline;
+	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC: C code runs */
+	return 1;
+}
+
+void uk_intr_exit(struct uk_regs *r)
+{
+	if (!uk_attention || !uk_app_code(r->rip))
+		return;
+	if (!uk_vif && !(r->rflags & (1ul << 9)))
+		return; /* interrupts were off there: not a safe point */
+	if (uk_need_resched || deliverable(uk_current))
+		redirect(r, 0, NULL, 0);
+}
+
+static int fault_code(unsigned vec, uint64_t err)
+{
+	switch (vec) {
+	case 0: return FPE_INTDIV;
+	case 4: return FPE_INTOVF;
+	case 6: return ILL_ILLOPN;
+	case 1:
+	case 3: return TRAP_BRKPT;
+	case 14: return err & 1 ? SEGV_ACCERR : SEGV_MAPERR;
+	case 16:
+	case 19: return FPE_FLTINV;
+	case 17: return BUS_ADRALN;
+	}
+	return UK_SI_KERNEL;
+}
+
+int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr)
+{
+	struct uk_thread *t = uk_current;
+	struct ksigaction *a = &actions[sig];
+	struct uk_sigrec rec = { .code = fault_code(r->vector, r->error), .addr = addr };
+	uint64_t top = 0;
+
+	if (!t || !(t->flags & UK_TF_APP) || !uk_app_code(r->rip) || sig < 1 || sig > UK_NSIG)
+		return 0;
+	/* Blocked or ignored, a fault still kills, as on Linux. */
+	if (a->handler == (uint64_t)SIG_DFL || a->handler == (uint64_t)SIG_IGN ||
+	    (t->sig_blocked & BIT(sig)))
+		return 0;
+	if ((a->flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, r->rsp))
+		top = (t->altstack_sp + t->altstack_size) & ~15ul;
+	return redirect(r, sig, &rec, top);
+}
+
+/* ---- system calls ---- */
+
+UK_SYSCALL4(rt_sigaction, int, sig, const struct ksigaction *, act, struct ksigaction *, old,
+	    size_t, size)
+{
+	int on;
+
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	if (sig < 1 || sig > UK_NSIG || (act && (BIT(sig) & UNBLOCKABLE)))
+		return -EINVAL;
+	on = uk_irq_save();
+	if (old)
+		*old = actions[sig];
+	if (act) {
+		actions[sig] = *act;
+		actions[sig].mask &= ~UNBLOCKABLE;
+		if (ignored(sig)) { /* POSIX: pending instances are discarded */
+			proc_pending &= ~BIT(sig);
+			for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+				t->sig_pending &= ~BIT(sig);
+		}
+	}
+	uk_irq_restore(on);
+	return 0;
+}
+
+UK_SYSCALL4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old, size_t, size)
+{
+	struct uk_thread *t = uk_current;
+	uint64_t m;
+
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	if (set && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+		return -EINVAL;
+	if (old)
+		*old = t->sig_blocked;
+	if (!set)
+		return 0;
+	m = *set;
+	if (how == SIG_BLOCK)
+		m = t->sig_blocked | m;
+	else if (how == SIG_UNBLOCK)
+		m = t->sig_blocked & ~m;
+	t->sig_blocked = m & ~UNBLOCKABLE;
+	uk_attention_update(); /* newly unblocked: delivered before returning */
+	return 0;
+}
+
+UK_SYSCALL2(rt_sigpending, uint64_t *, set, size_t, size)
+{
+	if (size > sizeof(uint64_t))
+		return -EINVAL;
+	if (!set)
+		return -EFAULT;
+	*set = (uk_current->sig_pending | proc_pending) & uk_current->sig_blocked;
+	return 0;
+}
+
+/* Wait with mask until a signal is delivered: handlers run here, with
+ * mask in force, before the old mask returns (link mode). */
+static long suspend(uint64_t mask)
+{
+	struct uk_thread *t = uk_current;
+	uint64_t old = t->sig_blocked;
+	int on;
+
+	t->sig_blocked = mask & ~UNBLOCKABLE;
+	for (;;) {
+		on = uk_irq_save();
+		if (!deliverable(t))
+			uk_sched_block(0);
+		uk_irq_restore(on);
+		if (uk_need_resched)
+			uk_sched_yield();
+		if (deliverable(t) && uk_signal_deliver())
+			break;
+	}
+	t->sig_blocked = old;
+	uk_attention_update();
+	return -EINTR;
+}
+
+UK_SYSCALL2(rt_sigsuspend, const uint64_t *, mask, size_t, size)
+{
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	if (!mask)
+		return -EFAULT;
+	return suspend(*mask);
+}
+
+UK_SYSCALL0(pause) { return suspend(uk_current->sig_blocked); }
+
+UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
+	    const struct __kernel_timespec *, ts, size_t, size)
+{
+	struct uk_thread *t = uk_current;
+	uint64_t want, deadline = 0;
+	int r = 0, on, sig;
+
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	if (!set)
+		return -EFAULT;
+	if (ts && (r = uk_deadline(CLOCK_MONOTONIC, ts, 0, &deadline)))
+		return r;
+	want = *set & ~UNBLOCKABLE;
+	for (;;) {
+		on = uk_irq_save();
+		uint64_t have = (t->sig_pending | proc_pending) & want;
+		if (have) {
+			sig = __builtin_ctzll(have) + 1;
+			struct uk_sigrec rec = (t->sig_pending & BIT(sig)) ? t->sig_info[sig - 1]
+									: proc_info[sig - 1];
+			if (t->sig_pending & BIT(sig))
+				t->sig_pending &= ~BIT(sig);
+			else
+				proc_pending &= ~BIT(sig);
+			uk_irq_restore(on);
+			if (info)
+				fill_info(info, sig, &rec);
+			uk_attention_update();
+			return sig;
+		}
+		if (deliverable(t)) { /* another signal: its handler runs, EINTR */
+			uk_irq_restore(on);
+			return -EINTR;
+		}
+		if (ts && deadline <= uk_monotonic_ns()) {
+			uk_irq_restore(on);
+			return -EAGAIN;
+		}
+		r = uk_sched_block(deadline);
+		uk_irq_restore(on);
+		if (r == -ETIMEDOUT)
+			deadline = 1;
+	}
+}
+
+UK_SYSCALL2(sigaltstack, const stack_t *, ss, stack_t *, old)
+{
+	struct uk_thread *t = uk_current;
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+	int on = on_altstack(t, sp);
+
+	if (old) {
+		old->ss_sp = (void *)t->altstack_sp;
+		old->ss_size = t->altstack_size;
+		old->ss_flags = on ? SS_ONSTACK : t->altstack_size ? 0 : SS_DISABLE;
+	}
+	if (!ss)
+		return 0;
+	if (on)
+		return -EPERM;
+	if (ss->ss_flags & ~(SS_DISABLE | SS_AUTODISARM))
+		return -EINVAL;
+	if (ss->ss_flags & SS_DISABLE) {
+		t->altstack_sp = t->altstack_size = 0;
+		t->altstack_flags = SS_DISABLE;
+		return 0;
+	}
+	if (ss->ss_size < MINSIGSTKSZ)
+		return -ENOMEM;
+	t->altstack_sp = (uint64_t)ss->ss_sp;
+	t->altstack_size = ss->ss_size;
+	t->altstack_flags = ss->ss_flags;
+	return 0;
+}
+
+/* kill(2): this program is process 1 and any of its thread ids names it
+ * too; 0 is its own process group (1, which -1 cannot name: kill(-1)
+ * signals every process but the caller and init, nobody here). */
+static int is_us(int pid)
+{
+	return pid == 0 || pid == 1 || (pid > 0 && uk_thread_find(pid));
+}
+
+UK_SYSCALL2(kill, int, pid, int, sig)
+{
+	if (sig < 0 || sig > UK_NSIG)
+		return -EINVAL;
+	if (!is_us(pid))
+		return -ESRCH;
+	if (!sig)
+		return 0;
+	return uk_signal_send(NULL, sig, SI_USER, 1, 0);
+}
+
+static long thread_kill(int tid, int sig)
+{
+	struct uk_thread *t;
+
+	if (tid <= 0 || sig < 0 || sig > UK_NSIG)
+		return -EINVAL;
+	t = uk_thread_find(tid);
+	if (!t || !(t->flags & UK_TF_APP))
+		return -ESRCH;
+	return sig ? uk_signal_send(t, sig, SI_TKILL, 1, 0) : 0;
+}
+
+UK_SYSCALL3(tgkill, int, tgid, int, tid, int, sig)
+{
+	if (tgid <= 0)
+		return -EINVAL;
+	if (tgid != 1)
+		return -ESRCH;
+	return thread_kill(tid, sig);
+}
+
+UK_SYSCALL2(tkill, int, tid, int, sig) { return thread_kill(tid, sig); }

@@ -1,0 +1,453 @@
+/*
+ * Process identity, limits and the calls a unikernel cannot honour.
+ *
+ * Documented, stable answers: the program is process 1 of its VM (as in a
+ * container's PID namespace), its parent is 0, it leads its own process
+ * group and session. uid and gid come from the manifest's "user"
+ * ("uid[:gid]", numeric; gid 0 when absent, as docker does), else 0. Real,
+ * effective and saved ids are the same; set*id() succeed only for the ids
+ * the program already has (EPERM otherwise): there is nobody else to be.
+ *
+ * fork, vfork, execve and the wait calls fail with a clear error and one
+ * line on stderr: one program, one address space, no child processes.
+ */
+#include <libfdt.h>
+#include <uk/abi.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/syscall.h>
+#include <uk/time.h>
+
+#include <linux/prctl.h>
+#include <linux/sched.h>
+#include <linux/sysinfo.h>
+
+#define PID 1
+
+static int ids_known;
+static unsigned uid, gid;
+
+/* "uid[:gid]"; anything else (a user name) leaves 0:0. */
+static void ids_init(void)
+{
+	const void *mf = uk_plat.manifest;
+	const char *p;
+	int off, len;
+	unsigned u = 0, g = 0;
+
+	ids_known = 1;
+	if (!mf || (off = fdt_path_offset(mf, UK_MF_NODE)) < 0 ||
+	    !(p = fdt_getprop(mf, off, UK_MF_USER, &len)) || len < 2)
+		return;
+	if (*p < '0' || *p > '9')
+		return;
+	while (*p >= '0' && *p <= '9')
+		u = u * 10 + (*p++ - '0');
+	if (*p == ':')
+		for (p++; *p >= '0' && *p <= '9';)
+			g = g * 10 + (*p++ - '0');
+	if (*p)
+		return;
+	uid = u;
+	gid = g;
+}
+
+static unsigned cur_uid(void)
+{
+	if (!ids_known)
+		ids_init();
+	return uid;
+}
+
+static unsigned cur_gid(void)
+{
+	if (!ids_known)
+		ids_init();
+	return gid;
+}
+
+int uk_current_euid(void) { return (int)cur_uid(); }
+
+UK_SYSCALL0(getpid) { return PID; }
+UK_SYSCALL0(getppid) { return 0; }
+UK_SYSCALL0(getuid) { return cur_uid(); }
+UK_SYSCALL0(geteuid) { return cur_uid(); }
+UK_SYSCALL0(getgid) { return cur_gid(); }
+UK_SYSCALL0(getegid) { return cur_gid(); }
+
+/* -1 (as unsigned: "leave it") or the id the program has. */
+static int same_id(unsigned v, unsigned cur) { return v == ~0u || v == cur; }
+
+UK_SYSCALL1(setuid, unsigned, u) { return u == cur_uid() ? 0 : -EPERM; }
+UK_SYSCALL1(setgid, unsigned, g) { return g == cur_gid() ? 0 : -EPERM; }
+
+UK_SYSCALL2(setreuid, unsigned, r, unsigned, e)
+{
+	return same_id(r, cur_uid()) && same_id(e, cur_uid()) ? 0 : -EPERM;
+}
+
+UK_SYSCALL2(setregid, unsigned, r, unsigned, e)
+{
+	return same_id(r, cur_gid()) && same_id(e, cur_gid()) ? 0 : -EPERM;
+}
+
+UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s)
+{
+	unsigned c = cur_uid();
+	return same_id(r, c) && same_id(e, c) && same_id(s, c) ? 0 : -EPERM;
+}
+
+UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s)
+{
+	unsigned c = cur_gid();
+	return same_id(r, c) && same_id(e, c) && same_id(s, c) ? 0 : -EPERM;
+}
+
+static long get3(unsigned *r, unsigned *e, unsigned *s, unsigned v)
+{
+	if (!r || !e || !s)
+		return -EFAULT;
+	*r = *e = *s = v;
+	return 0;
+}
+
+UK_SYSCALL3(getresuid, unsigned *, r, unsigned *, e, unsigned *, s)
+{
+	return get3(r, e, s, cur_uid());
+}
+
+UK_SYSCALL3(getresgid, unsigned *, r, unsigned *, e, unsigned *, s)
+{
+	return get3(r, e, s, cur_gid());
+}
+
+/* One supplementary group: the primary one. */
+UK_SYSCALL2(getgroups, int, size, unsigned *, list)
+{
+	if (size < 0)
+		return -EINVAL;
+	if (size == 0)
+		return 1;
+	if (!list)
+		return -EFAULT;
+	list[0] = cur_gid();
+	return 1;
+}
+
+/* Dropping supplementary groups, or keeping the primary one, is fine. */
+UK_SYSCALL2(setgroups, int, size, const unsigned *, list)
+{
+	if (size < 0 || size > 65536)
+		return -EINVAL;
+	for (int i = 0; i < size; i++)
+		if (list[i] != cur_gid())
+			return -EPERM;
+	return 0;
+}
+
+/* ---- process groups and sessions: the program leads its own ---- */
+
+static int is_us(int pid) { return pid == 0 || pid == PID; }
+
+UK_SYSCALL0(getpgrp) { return PID; }
+UK_SYSCALL1(getpgid, int, pid) { return is_us(pid) ? PID : -ESRCH; }
+UK_SYSCALL1(getsid, int, pid) { return is_us(pid) ? PID : -ESRCH; }
+UK_SYSCALL0(setsid) { return -EPERM; } /* already a session leader */
+
+UK_SYSCALL2(setpgid, int, pid, int, pgid)
+{
+	if (!is_us(pid))
+		return -ESRCH;
+	return is_us(pgid) ? 0 : -EPERM;
+}
+
+/* ---- names ---- */
+
+static char hostname[65] = "uk";
+
+/* Linux's name and a release new enough for C libraries' checks. */
+UK_SYSCALL1(uname, struct new_utsname *, u)
+{
+	static const struct new_utsname name = {
+		.sysname = "Linux",
+		.release = "6.1.0-uk",
+		.version = "#1 uk library OS",
+		.machine = "x86_64",
+		.domainname = "(none)",
+	};
+
+	if (!u)
+		return -EFAULT;
+	*u = name;
+	uk_memcpy(u->nodename, hostname, sizeof(hostname));
+	return 0;
+}
+
+UK_SYSCALL2(sethostname, const char *, name, long, len)
+{
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	if (cur_uid() != 0)
+		return -EPERM;
+	if (!name && len)
+		return -EFAULT;
+	uk_memcpy(hostname, name, len);
+	hostname[len] = 0;
+	return 0;
+}
+
+UK_SYSCALL1(sysinfo, struct sysinfo *, si)
+{
+	if (!si)
+		return -EFAULT;
+	uk_memset(si, 0, sizeof(*si));
+	si->uptime = (long)(uk_monotonic_ns() / 1000000000ull);
+	si->totalram = uk_mm_total();
+	si->freeram = uk_mm_free();
+	si->procs = (unsigned short)uk_nthreads;
+	si->mem_unit = 1;
+	return 0;
+}
+
+/* ---- resource limits ---- */
+
+#define INF RLIM_INFINITY
+
+static struct rlimit rlimits[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { INF, INF },
+	[RLIMIT_FSIZE] = { INF, INF },
+	[RLIMIT_DATA] = { INF, INF },
+	[RLIMIT_STACK] = { 8ul << 20, INF }, /* the main thread's, and pthreads' default */
+	[RLIMIT_CORE] = { 0, INF },
+	[RLIMIT_RSS] = { INF, INF },
+	[RLIMIT_NPROC] = { INF, INF },
+	[RLIMIT_NOFILE] = { 1024, 4096 },
+	[RLIMIT_MEMLOCK] = { 8ul << 20, 8ul << 20 },
+	[RLIMIT_AS] = { INF, INF },
+	[RLIMIT_LOCKS] = { INF, INF },
+	[RLIMIT_SIGPENDING] = { 1024, 1024 },
+	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[RLIMIT_RTTIME] = { INF, INF },
+};
+
+/* The soft limit of a resource, for the subsystems that enforce one
+ * (RLIMIT_NOFILE: the descriptor table). */
+unsigned long uk_rlimit(int resource)
+{
+	return resource >= 0 && resource < RLIM_NLIMITS ? rlimits[resource].rlim_cur : 0;
+}
+
+static long rlimit_set(int res, const struct rlimit *nv)
+{
+	if (nv->rlim_cur > nv->rlim_max)
+		return -EINVAL;
+	if (nv->rlim_max > rlimits[res].rlim_max && cur_uid() != 0)
+		return -EPERM;
+	rlimits[res] = *nv;
+	return 0;
+}
+
+UK_SYSCALL4(prlimit64, int, pid, unsigned, res, const struct rlimit *, nv, struct rlimit *, ov)
+{
+	struct rlimit old;
+
+	if (!is_us(pid))
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	old = rlimits[res];
+	if (nv) {
+		long r = rlimit_set(res, nv);
+		if (r)
+			return r;
+	}
+	if (ov)
+		*ov = old;
+	return 0;
+}
+
+UK_SYSCALL2(getrlimit, unsigned, res, struct rlimit *, rl)
+{
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (!rl)
+		return -EFAULT;
+	*rl = rlimits[res];
+	return 0;
+}
+
+UK_SYSCALL2(setrlimit, unsigned, res, const struct rlimit *, rl)
+{
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (!rl)
+		return -EFAULT;
+	return rlimit_set(res, rl);
+}
+
+/* ---- priorities: one nice value, kept and reported ---- */
+
+static int nice_value;
+
+static int prio_target_ok(int which, int who)
+{
+	return (which == PRIO_PROCESS || which == PRIO_PGRP) ? is_us(who)
+	       : which == PRIO_USER ? (who == 0 || (unsigned)who == cur_uid()) : -1;
+}
+
+UK_SYSCALL2(getpriority, int, which, int, who)
+{
+	int ok = prio_target_ok(which, who);
+
+	if (ok < 0)
+		return -EINVAL;
+	return ok ? 20 - nice_value : -ESRCH; /* Linux returns 20 - nice */
+}
+
+UK_SYSCALL3(setpriority, int, which, int, who, int, prio)
+{
+	int ok = prio_target_ok(which, who);
+
+	if (ok < 0)
+		return -EINVAL;
+	if (!ok)
+		return -ESRCH;
+	prio = prio < -20 ? -20 : prio > 19 ? 19 : prio;
+	if (prio < nice_value && cur_uid() != 0)
+		return -EACCES;
+	nice_value = prio;
+	return 0;
+}
+
+UK_SYSCALL2(sched_getparam, int, pid, int *, param)
+{
+	if (pid && !uk_thread_find(pid))
+		return -ESRCH;
+	if (!param)
+		return -EINVAL;
+	*param = 0;
+	return 0;
+}
+
+UK_SYSCALL1(sched_getscheduler, int, pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	return pid && !uk_thread_find(pid) ? -ESRCH : SCHED_NORMAL;
+}
+
+static int policy_ok(int p) { return p == SCHED_NORMAL || p == SCHED_FIFO || p == SCHED_RR ||
+				      p == SCHED_BATCH || p == SCHED_IDLE; }
+
+UK_SYSCALL1(sched_get_priority_max, int, policy)
+{
+	if (!policy_ok(policy))
+		return -EINVAL;
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 99 : 0;
+}
+
+UK_SYSCALL1(sched_get_priority_min, int, policy)
+{
+	if (!policy_ok(policy))
+		return -EINVAL;
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0;
+}
+
+/* ---- personality and prctl ---- */
+
+UK_SYSCALL1(personality, unsigned long, p)
+{
+	if (p == 0xffffffff || p == 0) /* query, or PER_LINUX */
+		return 0;
+	return -EINVAL;
+}
+
+static int pdeath_sig, dumpable = 1, no_new_privs;
+
+UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long, a4,
+	    unsigned long, a5)
+{
+	switch (opt) {
+	case PR_SET_NAME:
+		uk_memset(uk_current->name, 0, sizeof(uk_current->name));
+		for (int i = 0; i < 15 && ((const char *)a2)[i]; i++)
+			uk_current->name[i] = ((const char *)a2)[i];
+		return 0;
+	case PR_GET_NAME:
+		uk_memcpy((char *)a2, uk_current->name, 16);
+		return 0;
+	case PR_SET_PDEATHSIG:
+		if (a2 > UK_NSIG)
+			return -EINVAL;
+		pdeath_sig = (int)a2; /* the parent is the VM: it never dies first */
+		return 0;
+	case PR_GET_PDEATHSIG:
+		*(int *)a2 = pdeath_sig;
+		return 0;
+	case PR_GET_DUMPABLE:
+		return dumpable;
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		dumpable = (int)a2;
+		return 0;
+	case PR_SET_NO_NEW_PRIVS:
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		no_new_privs = 1;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return no_new_privs;
+	}
+	uk_trace_note("prctl: option %d is not supported", opt);
+	return -EINVAL;
+}
+
+/* ---- what a unikernel cannot do ---- */
+
+static long refuse(const char *call, const char *why, int err)
+{
+	uk_pr("%s: not supported in a unikernel: %s", call, why);
+	return -err;
+}
+
+UK_SYSCALL0(fork)
+{
+	return refuse("fork", "one program, one address space (use threads)", ENOSYS);
+}
+
+UK_SYSCALL0(vfork)
+{
+	return refuse("vfork", "one program, one address space (use threads)", ENOSYS);
+}
+
+UK_SYSCALL3(execve, const char *, path, char *const *, argv, char *const *, envp)
+{
+	uk_pr("execve(\"%s\"): not supported in a unikernel: the image runs one program "
+	      "(build it as its own image)", path ? path : "(null)");
+	return -ENOSYS;
+}
+
+UK_SYSCALL5(execveat, int, dirfd, const char *, path, char *const *, argv,
+	    char *const *, envp, int, flags)
+{
+	uk_pr("execveat(\"%s\"): not supported in a unikernel: the image runs one program "
+	      "(build it as its own image)", path ? path : "(null)");
+	return -ENOSYS;
+}
+
+UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
+{
+	return refuse("wait4", "there are no child processes", ECHILD);
+}
+
+UK_SYSCALL5(waitid, int, type, int, id, void *, info, int, options, void *, ru)
+{
+	return refuse("waitid", "there are no child processes", ECHILD);
+}

@@ -1,0 +1,280 @@
+/*
+ * Threads as Linux programs see them: clone with the flags C libraries
+ * use for pthreads, set_tid_address, gettid, exit (one thread) and
+ * exit_group (the program), robust futex lists, affinity (one CPU), %fs.
+ *
+ * clone makes threads only: the flags must share everything a thread
+ * shares (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD). A
+ * clone that would make a process fails like fork does.
+ */
+#include <uk/arch.h>
+#include <uk/futex.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/syscall.h>
+#include <uk/thread.h>
+
+#include <asm/prctl.h>
+#include <linux/membarrier.h>
+#include <linux/sched.h>
+
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define OK_FLAGS (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+		  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | \
+		  CLONE_IO)
+#define KSTACK (16u << 10) /* library OS stack of a thread that brings its own */
+
+void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
+uint64_t uk_get_fs(void);
+void uk_arch_frame_enter(struct uk_regs *r) __attribute__((noreturn));
+
+static long check_flags(unsigned long flags)
+{
+	if ((flags & THREAD_FLAGS) == THREAD_FLAGS && !(flags & ~(OK_FLAGS | 0xff)))
+		return 0;
+	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
+		uk_pr("clone(%#lx): a new process is not supported in a unikernel: one "
+		      "program, one address space (use threads)", flags);
+		return -ENOSYS;
+	}
+	uk_trace_note("clone: flags %#lx: a thread shares everything here", flags);
+	return -EINVAL;
+}
+
+static struct uk_thread *clone_thread(unsigned long flags, void *stack, size_t stack_size,
+				      int *ptid, int *ctid, uint64_t tls)
+{
+	struct uk_thread *t = uk_thread_new(NULL, NULL, stack, stack_size, UK_TF_APP);
+
+	if (!t)
+		return NULL;
+	t->detached = 1; /* joined through CLONE_CHILD_CLEARTID, if at all */
+	t->sig_blocked = uk_current->sig_blocked;
+	t->reent = NULL;
+	if (flags & CLONE_SETTLS)
+		t->fs_base = tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	if (flags & CLONE_CHILD_SETTID)
+		*ctid = t->tid;
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = t->tid;
+	return t;
+}
+
+long uk_clone(const struct uk_clone_args *a)
+{
+	struct uk_thread *t;
+	long r = check_flags(a->flags);
+
+	if (r)
+		return r;
+	if (!a->fn || (a->stack && a->stack_size < 4096))
+		return -EINVAL;
+	if (((a->flags & (CLONE_PARENT_SETTID)) && !a->parent_tid) ||
+	    ((a->flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !a->child_tid))
+		return -EFAULT;
+	t = clone_thread(a->flags, a->stack, a->stack_size, a->parent_tid, a->child_tid, a->tls);
+	if (!t)
+		return -EAGAIN;
+	t->fn = a->fn;
+	t->arg = a->arg;
+	t->reent = a->reent;
+	uk_thread_start(t);
+	return t->tid;
+}
+
+/* A Linux program's clone: the child resumes from a copy of the parent's
+ * system-call frame, with 0 in %rax and the new stack pointer. Needs the
+ * binary-compatibility entry, which records that frame in uregs. */
+static void frame_entry(void *p)
+{
+	struct uk_regs r = *(struct uk_regs *)p;
+
+	uk_kfree(p);
+	uk_arch_frame_enter(&r);
+}
+
+UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, ctid,
+	    unsigned long, tls)
+{
+	struct uk_regs *frame;
+	struct uk_thread *t;
+	long r = check_flags(flags);
+
+	if (r)
+		return r;
+	if (!uk_current->uregs) {
+		uk_trace_note("clone: the raw call needs a Linux program's register frame; "
+			      "link-mode programs use pthread_create");
+		return -ENOSYS;
+	}
+	if (!(frame = uk_kmalloc(sizeof(*frame))))
+		return -EAGAIN;
+	*frame = *uk_current->uregs;
+	frame->rax = 0;
+	if (sp)
+		frame->rsp = sp;
+	t = clone_thread(flags, NULL, KSTACK, ptid, ctid, tls);
+	if (!t) {
+		uk_kfree(frame);
+		return -EAGAIN;
+	}
+	t->fn = frame_entry;
+	t->arg = frame;
+	uk_thread_start(t);
+	return t->tid;
+}
+
+int uk_gettid(void) { return uk_current->tid; }
+
+void **uk_thread_reent(void) { return &uk_current->reent; }
+
+UK_SYSCALL0(gettid) { return uk_current->tid; }
+
+UK_SYSCALL1(set_tid_address, int *, tidptr)
+{
+	uk_current->clear_child_tid = tidptr;
+	return uk_current->tid;
+}
+
+/* ---- robust futex lists: a dying thread's locks are marked OWNER_DIED ---- */
+
+static void robust_release(struct uk_thread *t, uint32_t *word)
+{
+	uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+
+	if ((uintptr_t)word & 3 || (v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		return;
+	__atomic_store_n(word, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED, __ATOMIC_SEQ_CST);
+	if (v & FUTEX_WAITERS)
+		uk_futex_wake(word, 1, ~0u);
+}
+
+/* The list is the program's memory: bounded walk (a loop in it must not
+ * hang the exit), entries are pointers to struct robust_list. */
+static void robust_exit(struct uk_thread *t)
+{
+	struct robust_list_head *h = (void *)t->robust_list;
+	struct robust_list *e;
+	int n = 0;
+
+	if (!h)
+		return;
+	for (e = h->list.next; e && e != &h->list && n < ROBUST_LIST_LIMIT; e = e->next, n++)
+		if (e != h->list_op_pending)
+			robust_release(t, (uint32_t *)((char *)e + h->futex_offset));
+	if (h->list_op_pending)
+		robust_release(t, (uint32_t *)((char *)h->list_op_pending + h->futex_offset));
+}
+
+UK_SYSCALL2(set_robust_list, struct robust_list_head *, head, size_t, len)
+{
+	if (len != sizeof(*head))
+		return -EINVAL;
+	uk_current->robust_list = (uint64_t)head;
+	uk_current->robust_len = len;
+	return 0;
+}
+
+UK_SYSCALL3(get_robust_list, int, tid, struct robust_list_head **, head, size_t *, len)
+{
+	struct uk_thread *t = tid ? uk_thread_find(tid) : uk_current;
+
+	if (!t)
+		return -ESRCH;
+	if (!head || !len)
+		return -EFAULT;
+	*head = (void *)t->robust_list;
+	*len = sizeof(**head);
+	return 0;
+}
+
+/* ---- ending ---- */
+
+UK_SYSCALL1(exit, int, status)
+{
+	robust_exit(uk_current);
+	uk_thread_exit(status & 0xff);
+}
+
+UK_SYSCALL1(exit_group, int, status)
+{
+	uk_plat_exit(status & 0xff);
+}
+
+/* ---- scheduling ---- */
+
+UK_SYSCALL0(sched_yield)
+{
+	uk_sched_yield();
+	return 0;
+}
+
+static int task_ok(int pid) { return pid == 0 || uk_thread_find(pid); }
+
+/* One CPU: the mask is {0}, and the size Linux reports is that of its own
+ * cpumask (8 bytes here). */
+UK_SYSCALL3(sched_getaffinity, int, pid, size_t, len, unsigned long *, mask)
+{
+	if (!task_ok(pid))
+		return -ESRCH;
+	if (len < sizeof(long) || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	if (!mask)
+		return -EFAULT;
+	*mask = 1;
+	return sizeof(long);
+}
+
+UK_SYSCALL3(sched_setaffinity, int, pid, size_t, len, const unsigned long *, mask)
+{
+	if (!task_ok(pid))
+		return -ESRCH;
+	if (!len || !mask)
+		return -EINVAL;
+	return (*(const unsigned char *)mask & 1) ? 0 : -EINVAL;
+}
+
+UK_SYSCALL3(getcpu, unsigned *, cpu, unsigned *, node, void *, cache)
+{
+	if (cpu)
+		*cpu = 0;
+	if (node)
+		*node = 0;
+	return 0;
+}
+
+/* One CPU: every barrier is already there. */
+UK_SYSCALL3(membarrier, int, cmd, unsigned, flags, int, cpu_id)
+{
+	const int ok = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |
+		       MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
+		       MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+
+	if (cmd == MEMBARRIER_CMD_QUERY)
+		return flags ? -EINVAL : ok;
+	return (cmd & ok) && !(cmd & (cmd - 1)) ? 0 : -EINVAL;
+}
+
+UK_SYSCALL2(arch_prctl, int, code, unsigned long, addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= (1ul << 47) && addr < 0xffff800000000000ul)
+			return -EPERM; /* not canonical */
+		uk_tls_set_thread(uk_current, addr);
+		return 0;
+	case ARCH_GET_FS:
+		if (!addr)
+			return -EFAULT;
+		*(unsigned long *)addr = uk_get_fs();
+		return 0;
+	}
+	uk_trace_note("arch_prctl: code %#x is not supported", code);
+	return -EINVAL;
+}
