@@ -212,16 +212,27 @@ static void fill_attr(struct p9s_ctx *c, const struct stat *st, struct p9_attr *
 	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
 }
 
+/* An open fid is asked through its descriptor: the file may have lost
+ * its name (unlinked while open) and still be there. */
 static int op_getattr(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 {
+	struct p9s_fid *f = p9s_fid_get(c->s, t->u.tgetattr.fid);
 	char path[P9S_PATH_MAX];
 	struct stat st;
-	int e;
+	int e = 0;
 
-	if ((e = path_of(c, t->u.tgetattr.fid, path)) || (e = p9s_host_stat(c->s, path, &st)))
-		return e;
-	fill_attr(c, &st, &r->u.rgetattr);
-	return 0;
+	if (!f)
+		return -EBADF;
+	if (f->fd >= 0) {
+		e = fstat(f->fd, &st) ? -errno : 0;
+	} else {
+		p9s_fid_path(c->s, f, path);
+		e = p9s_host_stat(c->s, path, &st);
+	}
+	p9s_fid_put(c->s, f);
+	if (!e)
+		fill_attr(c, &st, &r->u.rgetattr);
+	return e;
 }
 
 /* chmod without ever following a symlink: fchmodat2 where the kernel has

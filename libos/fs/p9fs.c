@@ -170,8 +170,7 @@ static void to_stat(struct p9fs *fs, const struct p9_attr *a, struct stat *st)
 	st->st_gid = a->gid;
 	st->st_rdev = a->rdev;
 	st->st_size = (long)a->size;
-	/* stdio sizes its buffers by this: big transfers, few requests */
-	st->st_blksize = fs->iounit < 131072 ? 4096 : 131072;
+	st->st_blksize = (long)a->blksize; /* the host's, as Linux's 9p reports */
 	st->st_blocks = (long)a->blocks;
 	st->st_atime = a->atime_sec;
 	st->st_atime_nsec = a->atime_nsec;
@@ -326,13 +325,20 @@ static int p9fs_rmdir(struct uk_vnode *dir, const char *name)
 	return unlink_flags(dir, name, P9_AT_REMOVEDIR);
 }
 
+/* RENAME_NOREPLACE is checked here, not atomically: 9P has no flags. */
 static int p9fs_rename(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
 		       const char *nname, unsigned flags)
 {
+	struct p9fs *fs = p9fs_of(odir);
 	struct p9fs_call *c;
+	uint32_t fid;
 
-	if (flags)
-		return -EINVAL; /* 9P has no RENAME_NOREPLACE / EXCHANGE */
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT */
+	if (flags && walk(fs, p9fs_node(ndir)->fid, nname, &fid) == 0) {
+		p9fs_clunk(fs, fid);
+		return -EEXIST;
+	}
 	if (!(c = p9fs_get(P9_TRENAMEAT)))
 		return -ENOMEM;
 	c->t.u.trenameat.olddfid = p9fs_node(odir)->fid;

@@ -226,8 +226,9 @@ static long p9fs_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	struct stat st;
 	long r = 0;
 
-	if ((f->flags & O_APPEND) && pos == &f->pos) {
-		if ((r = p9fs_getattr_fid(fs, p9fs_node(f->vn)->fid, &st)))
+	/* O_APPEND: at the end as the host sees it now, pwrite too (Linux). */
+	if (f->flags & O_APPEND) {
+		if ((r = p9fs_getattr_fid(fs, file_fid(f), &st)))
 			return r;
 		*pos = (uint64_t)st.st_size;
 	}
@@ -254,6 +255,20 @@ static long p9fs_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	return done ? (long)done : r;
 }
 
+/* Through the open fid when the cache cannot answer: an unlinked file
+ * has no name left to ask about. */
+static int p9fs_fstat(struct uk_file *f, struct stat *st)
+{
+	struct p9fs *fs = p9fs_of(f->vn);
+	struct p9fs_node *n = p9fs_node(f->vn);
+
+	if (n->st_ok && n->st_gen == fs->gen && uk_monotonic_ns() - n->st_at < P9FS_ATTR_NS) {
+		*st = n->st;
+		return 0;
+	}
+	return p9fs_getattr_fid(fs, file_fid(f), st);
+}
+
 static int p9fs_truncate(struct uk_file *f, uint64_t size)
 {
 	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = size };
@@ -277,6 +292,7 @@ const struct uk_file_ops p9fs_fops = {
 	.read = p9fs_read,
 	.write = p9fs_write,
 	.poll = p9fs_poll,
+	.fstat = p9fs_fstat,
 	.truncate = p9fs_truncate,
 	.fsync = p9fs_file_fsync,
 	.release = p9fs_file_release,

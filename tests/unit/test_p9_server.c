@@ -304,6 +304,12 @@ TEST(namespace_ops)
 	EXPECT(p9c_unlinkat(c, 0, "hard", 0x1) == -EINVAL);
 	EXPECT(p9c_fid_op(c, P9_TSTATFS, 0) == 0 && c->r.u.rstatfs.bsize > 0);
 	EXPECT(c->r.u.rstatfs.namelen >= 255);
+	/* an open file keeps answering Tgetattr after its name is gone */
+	EXPECT(p9c_walk(c, 0, 5, "") == 0 && p9c_lcreate(c, 5, "tmpfile", O_RDWR, 0600) == 0);
+	EXPECT(p9c_unlinkat(c, 0, "tmpfile", 0) == 0);
+	EXPECT(p9c_getattr(c, 5) == 0 && c->r.u.rgetattr.nlink == 0);
+	EXPECT(p9c_write(c, 5, 0, "still here", 10) == 0 && p9c_read(c, 5, 0, 10) == 0);
+	EXPECT(c->r.u.rread.count == 10);
 	/* Tremove clunks even when it fails */
 	EXPECT(p9c_walk(c, 0, 4, "hard") == 0 && p9c_fid_op(c, P9_TREMOVE, 4) == 0);
 	EXPECT(access(H("hard"), F_OK) != 0 && p9c_getattr(c, 4) == -EBADF);
