@@ -258,14 +258,15 @@ static void read_only(void)
 
 /* ---- fsync, copy, bench ---- */
 
+/* 65536 numbered lines, so the host can tell what it got. */
 static int fsync_then_wait(void)
 {
-	size_t n = 1u << 20, i;
-	unsigned char *p = malloc(n);
+	size_t n = 65536 * 12, i;
+	char *p = malloc(n + 1);
 	int fd = open(P("fsynced"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	for (i = 0; p && i < n; i++)
-		p[i] = (unsigned char)(i % 251);
+	for (i = 0; p && i < 65536; i++)
+		snprintf(p + i * 12, 13, "line %06zu\n", i);
 	if (!p || fd < 0 || write(fd, p, n) != (ssize_t)n || fsync(fd)) {
 		printf("FAIL p9/fsync/write: errno %d\n", errno);
 		return 1;
