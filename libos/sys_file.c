@@ -523,42 +523,62 @@ struct linux_dirent64_ {
 	char d_name[];
 };
 
+/* Linux's old struct linux_dirent: d_type sits in the record's last byte. */
+struct linux_dirent_ {
+	unsigned long d_ino;
+	unsigned long d_off;
+	uint16_t d_reclen;
+	char d_name[];
+};
+
 struct dents {
 	char *buf;
 	size_t size, used;
-	struct linux_dirent64_ *prev;
+	int64_t *prev_off;  /* d_off of the last record, set once known */
 	uint64_t *cookie;
-	int too_small;
+	int too_small, legacy;
 };
 
+/* One record in the caller's buffer, either layout. */
 static int dent_emit(void *ctx, const char *name, uint64_t ino, unsigned type)
 {
 	struct dents *d = ctx;
-	size_t len = uk_strlen(name);
-	size_t rec = (sizeof(struct linux_dirent64_) + len + 1 + 7) & ~(size_t)7;
-	struct linux_dirent64_ *e;
+	size_t len = uk_strlen(name), hdr = d->legacy ? sizeof(struct linux_dirent_)
+						       : sizeof(struct linux_dirent64_);
+	size_t rec = (hdr + len + 1 + (d->legacy ? 1 : 0) + 7) & ~(size_t)7;
+	char *p = d->buf + d->used;
 
 	if (d->used + rec > d->size) {
 		d->too_small = !d->used;
 		return 1;
 	}
-	if (d->prev)
-		d->prev->d_off = (int64_t)*d->cookie; /* the filesystem moved it past prev */
-	e = (void *)(d->buf + d->used);
-	e->d_ino = ino;
-	e->d_off = 0;
-	e->d_reclen = (uint16_t)rec;
-	e->d_type = (uint8_t)type;
-	uk_memcpy(e->d_name, name, len + 1);
+	if (d->prev_off)
+		*d->prev_off = (int64_t)*d->cookie; /* the filesystem moved it past prev */
+	if (d->legacy) {
+		struct linux_dirent_ *e = (void *)p;
+		e->d_ino = ino;
+		e->d_off = 0;
+		e->d_reclen = (uint16_t)rec;
+		uk_memcpy(e->d_name, name, len + 1);
+		p[rec - 1] = (char)type;
+		d->prev_off = (int64_t *)&e->d_off;
+	} else {
+		struct linux_dirent64_ *e = (void *)p;
+		e->d_ino = ino;
+		e->d_off = 0;
+		e->d_reclen = (uint16_t)rec;
+		e->d_type = (uint8_t)type;
+		uk_memcpy(e->d_name, name, len + 1);
+		d->prev_off = &e->d_off;
+	}
 	d->used += rec;
-	d->prev = e;
 	return 0;
 }
 
-UK_SYSCALL3(getdents64, int, fd, void *, buf, size_t, size)
+static long getdents_common(int fd, void *buf, size_t size, int legacy)
 {
 	struct uk_file *f = uk_fd_get(fd);
-	struct dents d = { buf, size, 0, NULL, NULL, 0 };
+	struct dents d = { buf, size, 0, NULL, NULL, 0, legacy };
 	long r;
 
 	if (!f)
@@ -572,11 +592,21 @@ UK_SYSCALL3(getdents64, int, fd, void *, buf, size_t, size)
 	else {
 		d.cookie = &f->pos;
 		r = f->vn->ops->readdir(f->vn, &f->pos, dent_emit, &d);
-		if (d.prev)
-			d.prev->d_off = (int64_t)f->pos;
+		if (d.prev_off)
+			*d.prev_off = (int64_t)f->pos;
 		if (r == 0)
 			r = d.too_small ? -EINVAL : (long)d.used;
 	}
 	uk_file_put(f);
 	return r;
+}
+
+UK_SYSCALL3(getdents, int, fd, void *, buf, size_t, size)
+{
+	return getdents_common(fd, buf, size, 1);
+}
+
+UK_SYSCALL3(getdents64, int, fd, void *, buf, size_t, size)
+{
+	return getdents_common(fd, buf, size, 0);
 }

@@ -124,8 +124,10 @@ struct uk_vnode_ops {
 	 * for directories too (getdents goes to readdir, not to f->ops). */
 	int (*open)(struct uk_vnode *vn, struct uk_file *f);
 	/* Entries from *cookie on, "." and ".." included (as Linux lists
-	 * them; cookie 0 is the start); *cookie is updated so the next call
-	 * continues after the last entry emit accepted. 0 at the end too. */
+	 * them; cookie 0 is the start). After each entry emit accepts,
+	 * *cookie must already name the position after it (getdents reports
+	 * it as d_off when emit is next called), so a later call continues
+	 * there. Returns 0 (also at the end) or -errno. */
 	int (*readdir)(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx);
 	int (*statfs)(struct uk_vnode *vn, struct statfs *sf);
 	int (*fsync)(struct uk_vnode *vn, int datasync);

@@ -148,6 +148,14 @@ void test_getdents_small(void)
 		CHECK(syscall(217, fd, buf, sizeof(buf)) == n - e->reclen);
 	}
 	CHECK(syscall(217, fd, buf, sizeof(buf)) == 0); /* the end */
+	/* the old getdents: d_type in the record's last byte */
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	n = syscall(78, fd, buf, sizeof(buf));
+	CHECK(n > 0);
+	if (n > 0) {
+		unsigned short reclen = *(unsigned short *)(buf + 16);
+		CHECK(!strcmp(buf + 18, ".") && buf[reclen - 1] == DT_DIR && reclen <= n);
+	}
 	f = open("file", O_CREAT | O_RDONLY, 0644);
 	errno = 0;
 	CHECK(syscall(217, f, buf, sizeof(buf)) == -1 && errno == ENOTDIR);
