@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "oci.h"
 #include "ukbuild.h"
 
 static const char usage[] =
@@ -32,6 +33,9 @@ static const char usage[] =
 	"      --cmd ARG        default argument (repeatable; ukrun IMAGE ARGS replaces them)\n"
 	"      --name NAME      argv[0] of the program (default: the image's base name)\n"
 	"  -m, --mem SIZE       default guest memory (ukrun -m overrides)\n"
+	"      --rootfs DIR     the image's root filesystem: DIR's files, directories,\n"
+	"                       modes and symlinks (a RAM filesystem at / when it runs)\n"
+	"      --add HOST:GUEST also put file or directory HOST at GUEST (repeatable)\n"
 	"  -v, --verbose        print the compiler and linker commands\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -124,6 +128,7 @@ int ukb_cmd_inspect(int argc, char **argv)
 		printf("%-12s %#llx (PVH)\n", "entry:", (unsigned long long)img.entry32);
 		ukb_manifest_print(stdout, &m);
 		printf("%-12s %llu bytes\n", "rootfs:", (unsigned long long)img.rootfs_size);
+		ukb_oci_inspect(img.manifest, img.manifest_size); /* oci: source, layers */
 		ukb_manifest_free(&m);
 		r = 0;
 	}

@@ -1,0 +1,255 @@
+/*
+ * The image config (the "config" object of an OCI/Docker image config)
+ * becomes the uk manifest, by docker run's rules:
+ *   - argv = Entrypoint + Cmd; `ukrun IMAGE -- ARGS` replaces Cmd (the
+ *     guest does that); --entrypoint on ukbuild replaces Entrypoint and
+ *     drops the image's Cmd, as `docker run --entrypoint` does;
+ *   - Env as given, -e K=V over it, and docker's default PATH when no PATH;
+ *   - WorkingDir (absolute), User (a name is looked up in the image's own
+ *     /etc/passwd and /etc/group, as docker does at run time), ExposedPorts.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oci.h"
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int copy_list(struct ukb_strlist *to, const struct ukb_strlist *from)
+{
+	for (int i = 0; i < from->n; i++)
+		if (ukb_strlist_add(to, from->v[i]))
+			return -1;
+	return 0;
+}
+
+/* A JSON array of strings (null or absent: empty). */
+static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *err,
+		     size_t errlen)
+{
+	size_t i;
+	json_t *v;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return fail(err, errlen, "config: %s is not a list of strings", what);
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return fail(err, errlen, "config: %s[%zu] is not a string", what, i);
+		if (ukb_strlist_add(to, json_string_value(v)))
+			return fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+/* K=V replaces an existing K, else is appended. */
+static int env_set(struct ukb_strlist *env, const char *kv)
+{
+	size_t k = strcspn(kv, "=");
+
+	for (int i = 0; i < env->n; i++) {
+		if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
+			char *dup = strdup(kv);
+			if (!dup)
+				return -1;
+			free(env->v[i]);
+			env->v[i] = dup;
+			return 0;
+		}
+	}
+	return ukb_strlist_add(env, kv);
+}
+
+static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+		    size_t errlen)
+{
+	struct ukb_strlist img = { 0 };
+	int has_path = 0, oom = 0;
+
+	if (json_list(json_object_get(c, "Env"), "Env", &img, err, errlen))
+		return -1;
+	for (int i = 0; i < img.n; i++) {
+		if (!strchr(img.v[i], '=') || img.v[i][0] == '=') {
+			fail(err, errlen, "config: Env entry '%s' is not NAME=VALUE", img.v[i]);
+			ukb_strlist_free(&img);
+			return -1;
+		}
+		has_path |= !strncmp(img.v[i], "PATH=", 5);
+	}
+	for (int i = 0; i < o->env.n; i++)
+		has_path |= !strncmp(o->env.v[i], "PATH=", 5);
+	if (!has_path)
+		oom |= ukb_strlist_add(&m->env, UKB_DEFAULT_PATH) != 0;
+	for (int i = 0; i < img.n; i++)
+		oom |= env_set(&m->env, img.v[i]) != 0;
+	for (int i = 0; i < o->env.n; i++)
+		oom |= env_set(&m->env, o->env.v[i]) != 0;
+	ukb_strlist_free(&img);
+	return oom ? fail(err, errlen, "out of memory") : 0;
+}
+
+/* The number in field col (0-based) of the line of a passwd/group file
+ * whose first field is name (or whose col field is name, numerically). */
+static long id_lookup(struct ukb_tree *t, const char *file, const char *name, int col)
+{
+	struct ukb_node *n = ukb_tree_lookup(t, file, 1);
+	char *buf, *line, *save = NULL;
+	long id = -1;
+	ssize_t len;
+
+	if (!n || !n->inode || n->inode->size > (1u << 20) || !(buf = malloc(n->inode->size + 1)))
+		return -1;
+	len = ukb_tree_read(t, n->inode, buf, n->inode->size, 0);
+	buf[len > 0 ? len : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line && id < 0; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { 0 }, *p = line;
+		int k;
+		for (k = 0; k < 7 && p; k++)
+			f[k] = strsep(&p, ":");
+		if (k > col && f[0] && !strcmp(f[0], name))
+			id = strtol(f[col], NULL, 10);
+	}
+	free(buf);
+	return id;
+}
+
+static int numeric(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* "name|uid[:group|gid]" -> "uid:gid". */
+static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *err,
+			size_t errlen)
+{
+	char *u = strdup(spec), *g = strchr(u, ':');
+	long uid, gid = 0;
+
+	if (g)
+		*g++ = 0;
+	uid = numeric(u) ? strtol(u, NULL, 10) : id_lookup(t, "/etc/passwd", u, 2);
+	if (uid < 0 || uid > 0x7fffffff) {
+		fail(err, errlen, "user '%s' is not in the image's /etc/passwd", u);
+		free(u);
+		return -1;
+	}
+	if (g)
+		gid = numeric(g) ? strtol(g, NULL, 10) : id_lookup(t, "/etc/group", g, 2);
+	else if (!numeric(u))
+		gid = id_lookup(t, "/etc/passwd", u, 3);
+	if (gid < 0 || gid > 0x7fffffff) {
+		fail(err, errlen, "group '%s' is not in the image's /etc/%s", g ? g : u,
+		     g ? "group" : "passwd");
+		free(u);
+		return -1;
+	}
+	free(u);
+	return asprintf(out, "%ld:%ld", uid, gid) < 0 ? fail(err, errlen, "out of memory") : 0;
+}
+
+/* "80", "80/tcp", "53/udp" -> "N/proto". */
+static int add_port(struct ukb_manifest *m, const char *spec, char *err, size_t errlen)
+{
+	char *end, buf[32];
+	long n = strtol(spec, &end, 10);
+	const char *proto = *end == '/' ? end + 1 : "tcp";
+
+	if (end == spec || n < 1 || n > 65535 || (*end && *end != '/') ||
+	    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+		return fail(err, errlen, "port '%s': expected PORT[/tcp|/udp]", spec);
+	snprintf(buf, sizeof(buf), "%ld/%s", n, proto);
+	for (int i = 0; i < m->ports.n; i++)
+		if (!strcmp(m->ports.v[i], buf))
+			return 0;
+	return ukb_strlist_add(&m->ports, buf) ? fail(err, errlen, "out of memory") : 0;
+}
+
+static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m,
+		      char *err, size_t errlen)
+{
+	json_t *ep = json_object_get(c, "ExposedPorts"), *v;
+	const char *k;
+
+	if (ep && !json_is_object(ep) && !json_is_null(ep))
+		return fail(err, errlen, "config: ExposedPorts is not an object");
+	json_object_foreach(ep, k, v)
+		if (add_port(m, k, err, errlen))
+			return -1;
+	for (int i = 0; i < o->expose.n; i++)
+		if (add_port(m, o->expose.v[i], err, errlen))
+			return -1;
+	return 0;
+}
+
+static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m,
+		     char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (o->set_entrypoint)
+		r = copy_list(&m->entrypoint, &o->entrypoint);
+	else
+		r = json_list(json_object_get(c, "Entrypoint"), "Entrypoint", &m->entrypoint, err,
+			      errlen);
+	if (!r && o->set_cmd)
+		r = copy_list(&m->cmd, &o->cmd);
+	else if (!r && !o->set_entrypoint)
+		r = json_list(json_object_get(c, "Cmd"), "Cmd", &m->cmd, err, errlen);
+	if (r)
+		return -1;
+	/* An empty --entrypoint "" clears it, as docker's does. */
+	if (m->entrypoint.n == 1 && !m->entrypoint.v[0][0])
+		ukb_strlist_free(&m->entrypoint);
+	if (!m->entrypoint.n && !m->cmd.n)
+		return fail(err, errlen, "the image names no program to run (no Entrypoint or Cmd): "
+					 "give --entrypoint PROGRAM");
+	if (!(m->entrypoint.n ? m->entrypoint.v[0] : m->cmd.v[0])[0])
+		return fail(err, errlen, "the program to run is an empty string");
+	return 0;
+}
+
+int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
+		     struct ukb_manifest *m, char *err, size_t errlen)
+{
+	json_t *c = json_object_get(config, "config");
+	const char *wd, *user;
+
+	memset(m, 0, sizeof(*m));
+	if (config && c && !json_is_object(c) && !json_is_null(c))
+		return fail(err, errlen, "config: \"config\" is not an object");
+	if (make_argv(c, o, m, err, errlen) || make_env(c, o, m, err, errlen) ||
+	    make_ports(c, o, m, err, errlen))
+		return -1;
+	wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
+	if (wd && *wd) {
+		if (wd[0] != '/')
+			return fail(err, errlen, "working directory '%s' is not absolute", wd);
+		if (!(m->workdir = strdup(wd)))
+			return fail(err, errlen, "out of memory");
+	}
+	user = o->user ? o->user : json_string_value(json_object_get(c, "User"));
+	if (user && *user && resolve_user(t, user, &m->user, err, errlen))
+		return -1;
+	if (!(m->mode = strdup("binary")))
+		return fail(err, errlen, "out of memory");
+	m->mem = o->mem;
+	return 0;
+}

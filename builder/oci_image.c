@@ -1,0 +1,181 @@
+/*
+ * The uk image of a container image: the library OS from the sysroot in
+ * "binary" mode (its main() is uk_binary_main, which loads the entrypoint
+ * program from the root filesystem), the manifest, and the root filesystem
+ * as a cpio (newc) archive in section .uk_rootfs. No application objects.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oci.h"
+#include "ukbuild.h"
+
+/* ---- the manifest, with where the image came from ---- */
+
+static int add_oci_node(void *buf, size_t size, const struct ukb_oci_src *s, const char *source)
+{
+	int uk, n, r;
+	size_t len = 0;
+	char *list, *p;
+
+	if ((r = fdt_open_into(buf, buf, (int)size)))
+		return r;
+	if ((uk = fdt_path_offset(buf, "/uk")) < 0 ||
+	    (n = fdt_add_subnode(buf, uk, UKB_OCI_NODE)) < 0)
+		return uk < 0 ? uk : n;
+	r = fdt_setprop_string(buf, n, UKB_OCI_SOURCE, source);
+	if (!r && s->config_digest[0])
+		r = fdt_setprop_string(buf, n, UKB_OCI_CONFIG, s->config_digest);
+	if (!r)
+		r = fdt_setprop_u64(buf, n, UKB_OCI_STORED, s->stored_bytes);
+	for (int i = 0; i < s->nlayers; i++)
+		len += UKB_DIGEST_LEN + 1;
+	if (!r && len) {
+		if (!(p = list = calloc(1, len)))
+			return -FDT_ERR_NOSPACE;
+		for (int i = 0; i < s->nlayers; i++) {
+			const struct ukb_oci_layer *l = &s->layers[i];
+			p = stpcpy(p, l->digest[0] ? l->digest : l->diff_id) + 1;
+		}
+		r = fdt_setprop(buf, n, UKB_OCI_LAYERS, list, (int)(p - list));
+		free(list);
+	}
+	return r ? r : fdt_pack(buf);
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(data, 1, len, f) == len;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* An object file holding path's bytes in the named section. */
+static int section_object(const char *tmp, const char *stem, const char *section,
+			  const char *path, char **obj, int verbose)
+{
+	char *src = NULL, *text = NULL;
+	int r = -1;
+
+	*obj = NULL;
+	if (asprintf(&src, "%s/%s.S", tmp, stem) < 0 || asprintf(obj, "%s/%s.o", tmp, stem) < 0 ||
+	    asprintf(&text, ".section %s, \"a\"\n.incbin \"%s\"\n", section, path) < 0)
+		goto out;
+	char *cc[] = { "gcc", "-c", src, "-o", *obj, NULL };
+	if (write_file(src, text, strlen(text)) || ukb_spawn(cc, verbose))
+		goto out;
+	r = 0;
+out:
+	free(src);
+	free(text);
+	return r;
+}
+
+static int link_image(const char *out, const char *mobj, const char *robj, int verbose)
+{
+	const char *sys = ukb_sysroot();
+	char *partial = NULL, *script = NULL, *libdir = NULL;
+	int r;
+
+	if (asprintf(&partial, "%s.partial", out) < 0 ||
+	    asprintf(&script, "-Wl,-T,%s/lib/uk.ld", sys) < 0 ||
+	    asprintf(&libdir, "-L%s/lib", sys) < 0)
+		return UKB_EXIT_ERROR;
+	char *ld[] = {
+		"gcc", "-nostdlib", "-static", "-no-pie", script, "-Wl,--gc-sections",
+		"-Wl,-z,max-page-size=4096", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
+		"-Wl,--strip-debug", "-o", partial, (char *)mobj, (char *)robj, libdir,
+		/* The library OS's main() loads the program from the rootfs. */
+		"-Wl,--defsym=main=uk_binary_main",
+		"-Wl,--whole-archive", "-luk", "-Wl,--no-whole-archive",
+		"-Wl,--start-group", "-lc", "-lm", "-lfdt", "-lgcc", "-Wl,--end-group", NULL,
+	};
+	r = ukb_spawn(ld, verbose);
+	if (r == 0 && rename(partial, out)) {
+		ukb_err("%s: %s", out, strerror(errno));
+		r = UKB_EXIT_ERROR;
+	}
+	if (r) {
+		unlink(partial);
+		if (r < 0)
+			r = UKB_EXIT_ERROR;
+	}
+	free(partial);
+	free(script);
+	free(libdir);
+	return r;
+}
+
+int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, const char *cpio,
+		 const char *out, const char *tmpdir, int verbose)
+{
+	static char buf[1 << 20];
+	const char *sys = ukb_sysroot();
+	char *dtb = NULL, *mobj = NULL, *robj = NULL, *libuk = NULL;
+	struct stat st;
+	int n, r = UKB_EXIT_ERROR;
+
+	if (!sys || asprintf(&libuk, "%s/lib/libuk.a", sys) < 0 || stat(libuk, &st)) {
+		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
+			sys ? sys : "?");
+		goto out;
+	}
+	if ((n = ukb_manifest_write(m, buf, sizeof(buf))) < 0 ||
+	    (n = add_oci_node(buf, sizeof(buf), s, s->source_name)) < 0) {
+		ukb_err("manifest: %s", n == -ENOSPC || n == -FDT_ERR_NOSPACE
+						? "too large (more than 1 MiB of arguments and environment)"
+						: "cannot be written");
+		goto out;
+	}
+	if (asprintf(&dtb, "%s/manifest.dtb", tmpdir) < 0 ||
+	    write_file(dtb, buf, fdt_totalsize(buf)) ||
+	    section_object(tmpdir, "manifest", ".uk_manifest", dtb, &mobj, verbose) ||
+	    section_object(tmpdir, "rootfs", ".uk_rootfs", cpio, &robj, verbose)) {
+		ukb_err("cannot write or assemble the manifest and rootfs in %s", tmpdir);
+		goto out;
+	}
+	r = link_image(out, mobj, robj, verbose);
+out:
+	free(libuk);
+	free(dtb);
+	free(mobj);
+	free(robj);
+	return r;
+}
+
+/* ---- ukbuild inspect ---- */
+
+static void print_strings(const char *label, const char *p, int len)
+{
+	for (const char *end = p + len; p < end && !end[-1]; p += strlen(p) + 1)
+		printf("%-12s %s\n", label, p), label = "";
+}
+
+void ukb_oci_inspect(const void *mf, size_t size)
+{
+	const char *p;
+	const void *v;
+	int n, len;
+
+	if (size < sizeof(struct fdt_header) || fdt_check_full(mf, size) ||
+	    (n = fdt_path_offset(mf, "/uk/" UKB_OCI_NODE)) < 0)
+		return;
+	if ((p = fdt_getprop(mf, n, UKB_OCI_SOURCE, &len)) && len > 0 && !p[len - 1])
+		printf("%-12s %s\n", "oci source:", p);
+	if ((p = fdt_getprop(mf, n, UKB_OCI_CONFIG, &len)) && len > 0 && !p[len - 1])
+		printf("%-12s %s\n", "oci config:", p);
+	if ((v = fdt_getprop(mf, n, UKB_OCI_STORED, &len)) && len == 8)
+		printf("%-12s %llu bytes (the image as stored, compressed)\n", "oci size:",
+		       (unsigned long long)fdt64_ld(v));
+	if ((p = fdt_getprop(mf, n, UKB_OCI_LAYERS, &len)) && len > 0)
+		print_strings("layers:", p, len);
+}

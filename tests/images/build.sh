@@ -1,0 +1,492 @@
+#!/usr/bin/env bash
+# Test images for `ukbuild oci`, built from Debian's own packages (apt-get
+# download + dpkg-deb -x), as OCI image layouts and as docker archives,
+# with standard tools only (tar, gzip, zstd, sha256sum); plus hostile
+# images crafted on purpose.
+#
+#   tests/images/build.sh [NAME...]     build (default: all); prints the directory
+#   tests/images/build.sh --list        the names
+#
+# Output, cached in $UK_CACHE/images (default ~/.cache/uk/images) and
+# rebuilt only when this script or a package version changes:
+#   NAME.oci/          OCI image layout, tag "latest"
+#   NAME.tar           docker archive (docker save's classic layout)
+#   NAME.rootfs/       the flattened root filesystem, for host-side checks
+#                      and for running the same binaries on the host
+#
+# Images (Debian bookworm binaries, usr-merged like Debian's own images):
+#   busybox   static busybox, one uncompressed layer
+#   sqlite    sqlite3 (dynamic glibc) with a database made here
+#   lua       lua5.4, zstd layers
+#   python    python3.11 (minimal)
+#   redis     redis-server, redis-cli, redis-benchmark
+#   nginx     nginx with a single-process configuration
+#   layers    busybox + a layer of whiteouts + a later layer's files
+#   hostile-* tarballs that try to leave the root or are broken
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
+debs=$cache/debs
+all="busybox sqlite lua python redis nginx layers hostile-dotdot hostile-symlink
+ hostile-truncated hostile-hardlink hostile-device hostile-tampered"
+base_pkgs="libc6 libgcc-s1 zlib1g"
+
+log() { echo "images: $*" >&2; }
+
+# ---- packages ----
+
+# The file names apt-get download gives the packages (versions included),
+# one a line. Asked from an empty directory: apt-get prints nothing for a
+# package whose file is already where it runs.
+deb_names() {
+	mkdir -p "$cache/empty"
+	(cd "$cache/empty" && apt-get download --print-uris "$@" 2>/dev/null) | awk '{print $2}'
+}
+
+# Download what is missing into $debs; print the .deb paths, in order.
+fetch() {
+	local names f missing=() p out=()
+	mkdir -p "$debs"
+	names=$(deb_names "$@")
+	for p in "$@"; do
+		# apt-get lists them in its own order: match by name
+		f=$(grep -m1 "^${p}_" <<<"$names") ||
+			{ echo "images: no package $p (apt-get update?)" >&2; return 1; }
+		out+=("$debs/$f")
+		[ -f "$debs/$f" ] || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "downloading ${missing[*]}"
+		(cd "$debs" && apt-get download -q "${missing[@]}" >/dev/null 2>&1) ||
+			{ echo "images: apt-get download ${missing[*]} failed" >&2; return 1; }
+	fi
+	printf '%s\n' "${out[@]}"
+}
+
+# Debian's images are usr-merged: /bin, /sbin, /lib, /lib64 are links
+# into /usr. Packages still ship some files under the old names.
+usrmerge() {
+	local d=$1 x
+	for x in bin sbin lib lib64; do
+		[ -d "$d/$x" ] && [ ! -L "$d/$x" ] || continue
+		mkdir -p "$d/usr/$x"
+		cp -a "$d/$x/." "$d/usr/$x/"
+		rm -rf "${d:?}/$x"
+	done
+}
+
+# Unpack packages into a layer directory.
+unpack() { # DIR PKG...
+	local d=$1 f
+	shift
+	mkdir -p "$d"
+	for f in $(fetch "$@"); do dpkg-deb -x "$f" "$d"; done
+	usrmerge "$d"
+	rm -rf "$d/usr/share/doc" "$d/usr/share/man" "$d/usr/share/lintian" "$d/usr/share/info"
+}
+
+base_layer() { # DIR
+	local d=$1
+	unpack "$d" $base_pkgs
+	for x in bin sbin lib lib64; do ln -s "usr/$x" "$d/$x"; done
+	mkdir -p "$d/etc" "$d/tmp" "$d/root" "$d/var/tmp"
+	chmod 1777 "$d/tmp" "$d/var/tmp"
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'redis:x:100:101::/var/lib/redis:/usr/sbin/nologin' \
+		'www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$d/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'www-data:x:33:' 'redis:x:101:' 'nogroup:x:65534:' >"$d/etc/group"
+	printf '%s\n' 'passwd: files' 'group: files' 'hosts: files dns' >"$d/etc/nsswitch.conf"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$d/etc/hosts"
+	printf 'PRETTY_NAME="uk test image (Debian packages)"\nID=debian\n' >"$d/etc/os-release"
+}
+
+# ---- layers and images ----
+
+# A layer tar from a directory, deterministic (sorted, fixed owner, time).
+layer_tar() { # DIR OUT.tar
+	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
+		--format=gnu -C "$1" -cf "$2" .
+}
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+json_list() { # WORD... -> ["a","b"]
+	local out= w
+	for w in "$@"; do out+="${out:+,}$(json_str "$w")"; done
+	printf '[%s]' "$out"
+}
+
+# Image settings, set by each image's recipe before assemble().
+reset_config() {
+	ENTRYPOINT=null CMD=null ENV='[]' WORKDIR= USER_= PORTS= COMPRESS=gzip
+}
+
+config_json() { # DIFF_ID...
+	local ids= d ports= p
+	for d in "$@"; do ids+="${ids:+,}\"sha256:$d\""; done
+	for p in $PORTS; do ports+="${ports:+,}\"$p\":{}"; done
+	printf '{"architecture":"amd64","os":"linux","created":"2023-11-14T22:13:20Z",'
+	printf '"config":{"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":%s' \
+		"$ENTRYPOINT" "$CMD" "$ENV" "$(json_str "$WORKDIR")" "$(json_str "$USER_")"
+	[ -n "$ports" ] && printf ',"ExposedPorts":{%s}' "$ports"
+	printf '},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$ids"
+}
+
+# Layer tars (uncompressed) -> NAME.oci (compressed per $COMPRESS) and
+# NAME.tar (docker archive, uncompressed layers as docker save writes).
+assemble() { # NAME TAR...
+	local name=$1 work=$cache/$1.work t i=0 d diff cfg cd mt manifest_layers= docker_layers=
+	shift
+	rm -rf "$cache/$name.oci" "$work/docker"
+	mkdir -p "$cache/$name.oci/blobs/sha256" "$work/docker"
+	local diffs=()
+	for t in "$@"; do
+		diff=$(sha "$t")
+		diffs+=("$diff")
+		case $COMPRESS in
+		gzip) gzip -n -c "$t" >"$work/layer.z"; mt=application/vnd.oci.image.layer.v1.tar+gzip ;;
+		zstd) zstd -q -c "$t" >"$work/layer.z"; mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
+		none) cp "$t" "$work/layer.z"; mt=application/vnd.oci.image.layer.v1.tar ;;
+		esac
+		d=$(sha "$work/layer.z")
+		mv "$work/layer.z" "$cache/$name.oci/blobs/sha256/$d"
+		manifest_layers+="${manifest_layers:+,}{\"mediaType\":\"$mt\",\"digest\":\"sha256:$d\",\"size\":$(stat -c %s "$cache/$name.oci/blobs/sha256/$d")}"
+		mkdir -p "$work/docker/$diff"
+		cp "$t" "$work/docker/$diff/layer.tar"
+		docker_layers+="${docker_layers:+,}\"$diff/layer.tar\""
+		i=$((i + 1))
+	done
+	config_json "${diffs[@]}" >"$work/config.json"
+	cfg=$(sha "$work/config.json")
+	cp "$work/config.json" "$cache/$name.oci/blobs/sha256/$cfg"
+	cp "$work/config.json" "$work/docker/$cfg.json"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+		"$cfg" "$(stat -c %s "$work/config.json")" "$manifest_layers" >"$work/manifest.json"
+	cd=$(sha "$work/manifest.json")
+	cp "$work/manifest.json" "$cache/$name.oci/blobs/sha256/$cd"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+		"$cd" "$(stat -c %s "$work/manifest.json")" >"$cache/$name.oci/index.json"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$cache/$name.oci/oci-layout"
+	printf '[{"Config":"%s.json","RepoTags":["uk-test/%s:latest"],"Layers":[%s]}]' \
+		"$cfg" "$name" "$docker_layers" >"$work/docker/manifest.json"
+	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
+		-C "$work/docker" -cf "$cache/$name.tar" .
+}
+
+# Flatten layer directories (no whiteouts in the Debian images) for the
+# host-side checks and host runs.
+flatten() { # NAME DIR...
+	local out=$cache/$1.rootfs d
+	shift
+	rm -rf "$out"
+	mkdir -p "$out"
+	for d in "$@"; do cp -a "$d/." "$out/"; done
+}
+
+# Every NEEDED library of every ELF file must be in the image: a wrong
+# package list fails here, not in the guest.
+check_libs() { # ROOTFS
+	local r=$1 f so missing=
+	while IFS= read -r f; do
+		for so in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			# the library directory, or beside the module (gconv)
+			[ -e "$r/usr/lib/x86_64-linux-gnu/$so" ] || [ -e "$(dirname "$f")/$so" ] ||
+				missing+=" $so(${f#$r})"
+		done
+	done < <(find "$r" -type f \( -perm -u+x -o -name '*.so*' \) -size +1k)
+	[ -z "$missing" ] || { echo "images: missing libraries:$missing" >&2; return 1; }
+}
+
+# ---- the images ----
+
+img_busybox() {
+	local w=$1 a
+	mkdir -p "$w/l1/bin"
+	dpkg-deb -x "$(fetch busybox-static)" "$w/deb"
+	cp "$w/deb/bin/busybox" "$w/l1/bin/busybox"
+	for a in $("$w/l1/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$w/l1/bin/$a"
+	done
+	mkdir -p "$w/l1/tmp" "$w/l1/home/uk" "$w/l1/etc"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$w/l1/etc/passwd"
+	echo "made by tests/images/build.sh" >"$w/l1/home/uk/README"
+	layer_tar "$w/l1" "$w/1.tar"
+	reset_config
+	COMPRESS=none
+	CMD='["sh"]'
+	ENV='["GREETING=hello from the busybox image"]'
+	WORKDIR=/home/uk
+	assemble busybox "$w/1.tar"
+	flatten busybox "$w/l1"
+}
+
+img_sqlite() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" sqlite3 libsqlite3-0 libreadline8 libtinfo6
+	mkdir -p "$w/l2/data"
+	# A database the guest queries; the test asks the host's sqlite3 the
+	# same question.
+	sqlite3 "$w/l2/data/test.db" "create table t(n integer, s text);
+		with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000)
+		insert into t select x, 'row ' || x from c;"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	ENTRYPOINT='["sqlite3"]'
+	CMD='["/data/test.db","select count(*), sum(n) from t where n % 7 = 0;"]'
+	assemble sqlite "$w/1.tar" "$w/2.tar"
+	flatten sqlite "$w/l1" "$w/l2"
+}
+
+img_lua() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" lua5.4 libreadline8 libtinfo6
+	mkdir -p "$w/l2/srv/lua"
+	echo "a file read relative to the working directory" >"$w/l2/srv/lua/data.txt"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	COMPRESS=zstd
+	ENTRYPOINT='["lua5.4"]'
+	CMD=$(json_list -e "local f = io.open('data.txt'); print(string.format('%d', 3^30 // 7), os.getenv('GREETING'), f and f:read('l'))")
+	ENV='["GREETING=hello from the lua image"]'
+	WORKDIR=/srv/lua
+	assemble lua "$w/1.tar" "$w/2.tar"
+	flatten lua "$w/l1" "$w/l2"
+}
+
+img_python() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" python3.11-minimal libpython3.11-minimal libexpat1 python3-minimal libssl3
+	mkdir -p "$w/l2/app"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	ENTRYPOINT='["python3"]'
+	CMD=$(json_list -c "import os; print(sum(i * i for i in range(1000)), os.getcwd(), os.environ['GREETING'])")
+	ENV='["GREETING=hello from the python image","PATH=/usr/local/bin:/usr/bin:/bin"]'
+	WORKDIR=/app
+	assemble python "$w/1.tar" "$w/2.tar"
+	flatten python "$w/l1" "$w/l2"
+}
+
+img_redis() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" redis-tools redis-server libatomic1 liblzf1 libjemalloc2 libstdc++6 libsystemd0 libssl3 \
+		libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1
+	mkdir -p "$w/l2/data"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	# One process: no background saves (they fork), no daemon.
+	ENTRYPOINT='["redis-server"]'
+	CMD='["--save","","--appendonly","no","--daemonize","no","--protected-mode","no","--bind","0.0.0.0"]'
+	WORKDIR=/data
+	PORTS=6379/tcp
+	assemble redis "$w/1.tar" "$w/2.tar"
+	flatten redis "$w/l1" "$w/l2"
+}
+
+img_nginx() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" nginx nginx-common libcrypt1 libpcre2-8-0 libssl3
+	mkdir -p "$w/l3/etc/nginx" "$w/l3/srv/www" "$w/l3/var/lib/nginx" "$w/l3/var/log/nginx"
+	# One process: no daemon, no master (it would fork its workers).
+	cat >"$w/l3/etc/nginx/uk.conf" <<-'CONF'
+	daemon off;
+	master_process off;
+	worker_processes 1;
+	error_log stderr notice;
+	pid /tmp/nginx.pid;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		include /etc/nginx/mime.types;
+		server {
+			listen 80;
+			root /srv/www;
+		}
+	}
+	CONF
+	echo "<h1>served by nginx in a uk microVM</h1>" >"$w/l3/srv/www/index.html"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["nginx","-c","/etc/nginx/uk.conf"]'
+	PORTS=80/tcp
+	assemble nginx "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten nginx "$w/l1" "$w/l2" "$w/l3"
+}
+
+# Whiteouts: layer 2 deletes a file, a file in a subdirectory, and makes a
+# directory opaque (hiding layer 1's entries, keeping its own); layer 3
+# adds files, one of them through a symlink of layer 1.
+img_layers() {
+	local w=$1 a
+	mkdir -p "$w/l1/bin" "$w/l1/data/dir" "$w/l1/opq" "$w/l1/usr/local/bin"
+	dpkg-deb -x "$(fetch busybox-static)" "$w/deb"
+	cp "$w/deb/bin/busybox" "$w/l1/bin/busybox"
+	for a in sh ls cat echo; do ln -s busybox "$w/l1/bin/$a"; done
+	ln -s usr/local/bin "$w/l1/lbin"
+	echo keep >"$w/l1/data/keep"
+	echo gone >"$w/l1/data/gone"
+	echo a >"$w/l1/data/dir/a"
+	echo b >"$w/l1/data/dir/b"
+	echo old1 >"$w/l1/opq/old1"
+	echo old2 >"$w/l1/opq/old2"
+	mkdir -p "$w/l2/data/dir" "$w/l2/opq"
+	: >"$w/l2/data/.wh.gone"
+	: >"$w/l2/data/dir/.wh.a"
+	: >"$w/l2/opq/.wh..wh..opq"
+	echo new2 >"$w/l2/opq/new2"
+	mkdir -p "$w/l3/data" "$w/l3/lbin"
+	echo "from the third layer" >"$w/l3/data/new"
+	printf '#!/bin/sh\necho through the link\n' >"$w/l3/lbin/hello"
+	chmod +x "$w/l3/lbin/hello"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	# Layer 3's lbin/ must not be a directory entry (it would replace the
+	# link, as in Docker): only the file goes in.
+	tar --numeric-owner --owner=0 --group=0 --mtime=@1700000000 --format=gnu \
+		-C "$w/l3" -cf "$w/3.tar" data/new lbin/hello
+	reset_config
+	CMD='["sh","-c","ls /data /data/dir /opq; cat /data/new; cat /usr/local/bin/hello"]'
+	assemble layers "$w/1.tar" "$w/2.tar" "$w/3.tar"
+}
+
+# Hostile layers, crafted with Python's tarfile (GNU tar will not write
+# such names): each a one-layer image.
+hostile_tar() { # KIND OUT.tar
+	python3 - "$1" "$2" <<-'PY'
+	import io, sys, tarfile
+	kind, out = sys.argv[1], sys.argv[2]
+	t = tarfile.open(out, "w", format=tarfile.GNU_FORMAT)
+	def add(name, data=b"", **kw):
+	    i = tarfile.TarInfo(name)
+	    for k, v in kw.items():
+	        setattr(i, k, v)
+	    if i.type == tarfile.REGTYPE:
+	        i.size = len(data)
+	    t.addfile(i, io.BytesIO(data) if i.type == tarfile.REGTYPE else None)
+	add("ok", b"fine\n")
+	if kind == "dotdot":
+	    add("../../../../tmp/uk-hostile-escape", b"escaped\n")
+	elif kind == "symlink":
+	    add("evil", type=tarfile.SYMTYPE, linkname="/tmp/uk-hostile-target")
+	    add("evil/pwned", b"written through a symlink\n")
+	    add("rel", type=tarfile.SYMTYPE, linkname="../../../../../tmp/uk-hostile-target")
+	    add("rel/pwned2", b"written through a relative symlink\n")
+	elif kind == "hardlink":
+	    add("passwd-link", type=tarfile.LNKTYPE, linkname="../../../etc/passwd")
+	elif kind == "device":
+	    add("dev/sda", type=tarfile.BLKTYPE, devmajor=8, devminor=0)
+	    add("dev/null", type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+	    add("fifo", type=tarfile.FIFOTYPE)
+	t.close()
+	PY
+}
+
+img_hostile() { # WORK KIND
+	local w=$1 kind=$2 d
+	hostile_tar "$kind" "$w/1.tar"
+	reset_config
+	CMD='["/ok"]'
+	case $kind in
+	truncated)
+		# A real layer whose gzip stream is cut in half: digests and
+		# sizes in the manifest describe the cut blob, so only the
+		# stream itself is wrong.
+		head -c 300000 /dev/urandom >"$w/random"
+		tar -C "$w" -cf "$w/1.tar" random
+		assemble hostile-truncated "$w/1.tar"
+		for d in "$cache/hostile-truncated.oci/blobs/sha256"/*; do
+			[ "$(head -c 2 "$d" | od -An -tx1 | tr -d ' ')" = 1f8b ] || continue
+			head -c $(($(stat -c %s "$d") / 2)) "$d" >"$w/cut"
+			rm "$d"
+			local nd
+			nd=$(sha "$w/cut")
+			mv "$w/cut" "$cache/hostile-truncated.oci/blobs/sha256/$nd"
+			fix_manifest hostile-truncated "${d##*/}" "$nd" "$(stat -c %s "$cache/hostile-truncated.oci/blobs/sha256/$nd")"
+		done
+		;;
+	tampered)
+		# Same size, one byte changed: only the digest can tell.
+		echo "original content" >"$w/f"
+		tar -C "$w" -cf "$w/1.tar" f
+		COMPRESS=none
+		assemble hostile-tampered "$w/1.tar"
+		for d in "$cache/hostile-tampered.oci/blobs/sha256"/*; do
+			grep -q "original content" "$d" 2>/dev/null || continue
+			sed -i 's/original content/tampered content/' "$d"
+		done
+		;;
+	*) assemble "hostile-$kind" "$w/1.tar" ;;
+	esac
+}
+
+# Point the manifest at a replaced blob (and re-digest manifest and index).
+fix_manifest() { # NAME OLD NEW NEWSIZE
+	local oci=$cache/$1.oci m old_m size
+	old_m=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$oci/index.json")
+	m=$oci/blobs/sha256/$old_m
+	sed -i "s/$2\",\"size\":[0-9]*/$3\",\"size\":$4/" "$m"
+	local nm
+	nm=$(sha "$m")
+	mv "$m" "$oci/blobs/sha256/$nm"
+	size=$(stat -c %s "$oci/blobs/sha256/$nm")
+	sed -i "s/$old_m\",\"size\":[0-9]*/$nm\",\"size\":$size/" "$oci/index.json"
+}
+
+# ---- driver ----
+
+recipe() { # NAME -> the packages it uses (for the cache key)
+	case $1 in
+	busybox | layers) echo busybox-static ;;
+	sqlite) echo $base_pkgs sqlite3 libsqlite3-0 libreadline8 libtinfo6 ;;
+	lua) echo $base_pkgs lua5.4 libreadline8 libtinfo6 ;;
+	python) echo $base_pkgs python3.11-minimal libpython3.11-minimal libexpat1 python3-minimal libssl3 ;;
+	redis) echo $base_pkgs redis-tools redis-server libatomic1 liblzf1 libjemalloc2 libstdc++6 libsystemd0 libssl3 \
+		libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1 ;;
+	nginx) echo $base_pkgs nginx nginx-common libcrypt1 libpcre2-8-0 libssl3 ;;
+	hostile-*) ;;
+	*) return 1 ;;
+	esac
+}
+
+build_one() {
+	local name=$1 key pkgs w
+	pkgs=$(recipe "$name") || { echo "images: unknown image '$name' (try --list)" >&2; return 1; }
+	key=$({ sha "$0"; [ -z "$pkgs" ] || deb_names $pkgs | sort; } | sha256sum | cut -c1-16)
+	if [ -f "$cache/$name.stamp" ] && [ "$(cat "$cache/$name.stamp")" = "$key" ]; then
+		return 0
+	fi
+	log "building $name"
+	w=$cache/$name.work
+	rm -rf "$w" "$cache/$name.stamp"
+	mkdir -p "$w"
+	case $name in
+	hostile-*) img_hostile "$w" "${name#hostile-}" ;;
+	*) "img_$name" "$w" ;;
+	esac
+	[ ! -d "$cache/$name.rootfs" ] || check_libs "$cache/$name.rootfs"
+	rm -rf "$w"
+	echo "$key" >"$cache/$name.stamp"
+}
+
+main() {
+	if [ "${1:-}" = --list ]; then
+		echo $all
+		return 0
+	fi
+	mkdir -p "$cache"
+	for n in ${@:-$all}; do build_one "$n"; done
+	echo "$cache"
+}
+
+main "$@"

@@ -1,0 +1,7 @@
+# Unit tests of ukbuild oci: SHA-256, the layer tree, digests, config rules, cpio.
+UNIT_BINS += $(B)/tests/unit/test_oci
+
+$(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.o \
+		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o \
+		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
+		$(B)/san/builder/oci_config.o $(B)/san/builder/manifest.o
