@@ -135,6 +135,7 @@ static char **copy_strv(const struct strv *v)
 }
 
 void uk_app_start(int argc, char **argv, char **envp);
+void uk_fat_mount_disks(void) __attribute__((weak));
 void uk_tls_boot(void);
 
 /* The main thread: Linux gives a program 8 MiB of stack (RLIMIT_STACK);
@@ -146,6 +147,8 @@ static void main_thread(void *unused)
 	char **argv, **envp;
 
 	uk_vfs_init();
+	if (uk_fat_mount_disks) /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
+		uk_fat_mount_disks();
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);

@@ -84,8 +84,13 @@ static __attribute__((noreturn)) void halt(void)
 	}
 }
 
+/* Filesystems with write-back caches flush them on an orderly exit. */
+void uk_fat_sync_all(void) __attribute__((weak));
+
 void uk_plat_exit(int status)
 {
+	if (uk_fat_sync_all)
+		uk_fat_sync_all();
 	uk_trace_flush();
 	if (uk_plat.ukrun)
 		uk_outl(UK_HC_EXIT, status & 0xff);

@@ -6,9 +6,12 @@
 
 #include "vfs_impl.h"
 
+extern const struct uk_fs_type uk_fat_type; /* libos/fs/fat_vfs.c */
+
 const struct uk_fs_type *const uk_fs_types[] = {
 	&uk_ramfs_type,
 	&uk_devfs_type,
 	&uk_procfs_type,
+	&uk_fat_type,
 	NULL,
 };
