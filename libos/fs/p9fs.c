@@ -119,15 +119,29 @@ uint32_t p9fs_fid_new(struct p9fs *fs)
 	return fs->next_fid;
 }
 
+static void clunked(void *arg, long len)
+{
+	uk_kfree(arg);
+}
+
+/* Nobody waits for a Tclunk: its reply says nothing worth a round trip.
+ * The server serves requests in order, so a later request never overtakes
+ * it (and fids are never reused soon: they only count up). */
 void p9fs_clunk(struct p9fs *fs, uint32_t fid)
 {
-	struct p9fs_call *c;
+	struct p9_msg t = { .type = P9_TCLUNK, .u.tfid.fid = fid };
+	uint8_t *buf;
+	struct uk_p9_seg out, in;
 
-	if (fid == P9_NOFID || !(c = p9fs_get(P9_TCLUNK)))
+	if (fid == P9_NOFID || !(buf = uk_kmalloc(2 * P9_HDR_SIZE + 8)))
 		return;
-	c->t.u.tfid.fid = fid;
-	p9fs_rpc(fs, c, NULL, 0, NULL, 0);
-	p9fs_put(c);
+	t.tag = fs->next_tag++;
+	if (fs->next_tag == P9_NOTAG)
+		fs->next_tag = 0;
+	out = (struct uk_p9_seg){ buf, p9_pack(buf, P9_HDR_SIZE + 4, &t) };
+	in = (struct uk_p9_seg){ buf + P9_HDR_SIZE + 4, P9_HDR_SIZE + 4 }; /* Rclunk or Rlerror */
+	if (uk_p9_chan_post(fs->ch, &out, 1, &in, 1, clunked, buf))
+		uk_kfree(buf);
 }
 
 /* Twalk of fid through names (0 or 1 of them) to a new fid. */

@@ -40,6 +40,12 @@ int uk_p9_chan_ro(const struct uk_p9_chan *c);
 long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
 		    const struct uk_p9_seg *in, unsigned nin);
 
+/* The same without waiting: fn(arg, reply length or -EIO) runs later, on
+ * whichever thread takes the reply off the ring. 0 or -errno. */
+int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
+		    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
+		    void *arg);
+
 /* Requests so far, and how many of them slept for an interrupt rather
  * than finding the reply while polling. */
 void uk_p9_chan_stats(const struct uk_p9_chan *c, uint64_t *reqs, uint64_t *sleeps);

@@ -16,6 +16,7 @@
 #include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/print.h>
 #include <uk/sched.h>
 #include <uk/time.h>
@@ -41,6 +42,10 @@ struct uk_p9_chan {
 struct v9p_req {
 	volatile int done;
 	uint32_t len;
+	/* A request nobody waits for: called with the reply's length when it
+	 * is taken from the ring (thread context). */
+	void (*fn)(void *arg, long len);
+	void *arg;
 };
 
 static struct uk_p9_chan chans[UK_VIRTIO_DEV_MAX];
@@ -140,6 +145,11 @@ static void drain(struct uk_p9_chan *c)
 	int n = 0;
 
 	while ((r = vq_drv_get(&c->q->vq, &len))) {
+		if (r->fn) {
+			r->fn(r->arg, len);
+			uk_kfree(r);
+			continue;
+		}
 		r->len = len;
 		r->done = 1;
 		n++;
@@ -169,11 +179,12 @@ static void spin(struct uk_p9_chan *c, struct v9p_req *r)
 	}
 }
 
-long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin)
+/* Put a request on the ring, waiting for room while other threads' fill
+ * it, and kick the device. */
+static int post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
+		const struct uk_p9_seg *in, unsigned nin, struct v9p_req *r)
 {
 	struct vq_buf b[2 * UK_P9_SEG_MAX];
-	struct v9p_req r = { 0, 0 };
 	int on;
 
 	if (nout > UK_P9_SEG_MAX || nin > UK_P9_SEG_MAX)
@@ -181,8 +192,7 @@ long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned 
 	to_bufs(out, nout, b);
 	to_bufs(in, nin, b + nout);
 	on = uk_irq_save();
-	while (vq_drv_add(&c->q->vq, b, nout, nin, &r)) {
-		/* The ring is full of other threads' requests: wait for room. */
+	while (vq_drv_add(&c->q->vq, b, nout, nin, r)) {
 		drain(c);
 		if (vq_drv_nfree(&c->q->vq) >= nout + nin)
 			continue;
@@ -192,6 +202,33 @@ long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned 
 	uk_virtq_kick(c->q);
 	c->reqs++;
 	uk_irq_restore(on);
+	return 0;
+}
+
+int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
+		    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
+		    void *arg)
+{
+	struct v9p_req *r = uk_kzalloc(sizeof(*r));
+	int e;
+
+	if (!r)
+		return -ENOMEM;
+	r->fn = fn;
+	r->arg = arg;
+	if ((e = post(c, out, nout, in, nin, r)))
+		uk_kfree(r);
+	return e;
+}
+
+long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
+		    const struct uk_p9_seg *in, unsigned nin)
+{
+	struct v9p_req r = { 0, 0, NULL, NULL };
+	int on, e;
+
+	if ((e = post(c, out, nout, in, nin, &r)))
+		return e;
 	spin(c, &r);
 	on = uk_irq_save();
 	while (!r.done) {
