@@ -72,10 +72,13 @@ static void env_set(const char *s, size_t len)
 	strv_add(&envs, s, len);
 }
 
-/* QEMU: words after " -- " on the kernel command line replace cmd. */
+/* QEMU: words after " -- " on the kernel command line replace cmd; double
+ * quotes group words ("-- db.sqlite \".read x.sql\""). */
 static int cmdline_args(struct strv *v)
 {
+	static char buf[UK_CMDLINE_MAX];
 	const char *p = uk_plat.cmdline;
+	char *out = buf;
 
 	for (; *p; p++)
 		if (p[0] == '-' && p[1] == '-' && (p[2] == ' ' || !p[2]) &&
@@ -84,13 +87,20 @@ static int cmdline_args(struct strv *v)
 	if (!*p)
 		return 0;
 	for (p += 2; *p;) {
+		char *w = out;
+		int quoted = 0;
 		while (*p == ' ')
 			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		if (p > w)
-			strv_add(v, w, p - w);
+		if (!*p)
+			break;
+		for (; *p && (quoted || *p != ' ') && out < buf + sizeof(buf) - 1; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else
+				*out++ = *p;
+		}
+		strv_add(v, w, out - w);
+		*out++ = 0;
 	}
 	return 1;
 }
@@ -136,6 +146,7 @@ static char **copy_strv(const struct strv *v)
 
 void uk_app_start(int argc, char **argv, char **envp);
 void uk_fat_mount_disks(void) __attribute__((weak));
+void uk_p9fs_mount_shares(void) __attribute__((weak));
 void uk_tls_boot(void);
 
 /* The main thread: Linux gives a program 8 MiB of stack (RLIMIT_STACK);
@@ -149,6 +160,8 @@ static void main_thread(void *unused)
 	uk_vfs_init();
 	if (uk_fat_mount_disks) /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 		uk_fat_mount_disks();
+	if (uk_p9fs_mount_shares) /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
+		uk_p9fs_mount_shares();
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);

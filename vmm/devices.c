@@ -10,10 +10,13 @@ int vmm_net_setup(struct vmm *vm);
 void vmm_net_teardown(struct vmm *vm);
 int vmm_blk_setup(struct vmm *vm);
 void vmm_blk_teardown(struct vmm *vm);
+int vmm_9p_setup(struct vmm *vm);
+void vmm_9p_teardown(struct vmm *vm);
 
 static const struct vmm_device_type types[] = {
 	{ "virtio-net", vmm_net_setup, vmm_net_teardown },
 	{ "virtio-blk", vmm_blk_setup, vmm_blk_teardown },
+	{ "virtio-9p", vmm_9p_setup, vmm_9p_teardown },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
