@@ -36,3 +36,13 @@ UNIT_BINS += $(B)/tests/unit/test_virtio_9p
 $(B)/tests/unit/test_virtio_9p: $(B)/san/tests/unit/test_virtio_9p.o $(B)/san/vmm/virtio_9p.o \
 		$(B)/san/vmm/virtio_mmio.o $(B)/san/virtio/virtq.o $(B)/san/vmm/mem.o \
 		$(B)/san/vmm/util.o $(P9S_OBJS)
+
+# The gofer's cost without a VM, against plain system calls: a measuring
+# tool for make bench, not a unit test (so not in build/tests/unit).
+P9_BENCH_OBJS := $(patsubst %.c,$(B)/host/%.o,vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_dir.c \
+	vmm/p9_host.c vmm/p9_seccomp.c virtio/p9.c)
+$(B)/tests/bench/p9_bench: tests/unit/p9_bench.c tests/unit/p9_client.h $(P9_BENCH_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lseccomp -lpthread
+
+tests: $(B)/tests/bench/p9_bench
