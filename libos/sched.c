@@ -161,13 +161,13 @@ static struct uk_thread *rq_pop(void)
 }
 
 /* Someone else wants the CPU: give the running application thread a
- * slice, after which it is preempted. */
-static void slice_start(void)
+ * slice, after which it is preempted. now_tsc: the TSC now, or 0. */
+static void slice_start(uint64_t now_tsc)
 {
 	struct uk_thread *c = uk_current;
 
 	if (!slice_end && rq_head && c && (c->flags & UK_TF_APP) && c->state == UK_T_RUNNABLE) {
-		slice_end = uk_monotonic_ns() + SLICE_NS;
+		slice_end = (now_tsc ? uk_tsc_to_monotonic(now_tsc) : uk_monotonic_ns()) + SLICE_NS;
 		timer_program();
 	}
 }
@@ -205,12 +205,14 @@ static void schedule(void)
 
 	prev->cpu_ns += now - prev->ran_since;
 	while (!(next = rq_pop())) {
+		uint64_t halted;
 		timer_program();
 		uk_cpu_idle();
-		idle_tsc += uk_rdtsc() - now;
-		now = uk_rdtsc();
+		halted = uk_rdtsc();
+		idle_tsc += halted - now;
+		now = halted;
 	}
-	next->ran_since = uk_rdtsc();
+	next->ran_since = now;
 	slice_end = 0;
 	uk_need_resched = 0;
 	if (next != prev) {
@@ -218,7 +220,7 @@ static void schedule(void)
 		switch_to(next);
 	}
 	/* Here in the context of whoever was switched back in. */
-	slice_start();
+	slice_start(uk_current->ran_since);
 	uk_attention_update();
 	reap();
 }
@@ -259,7 +261,7 @@ void uk_thread_wake(struct uk_thread *t, int result)
 		t->wake_result = result;
 		t->state = UK_T_RUNNABLE;
 		rq_push(t);
-		slice_start();
+		slice_start(0);
 	}
 	uk_irq_restore(on);
 }
@@ -454,7 +456,7 @@ void uk_thread_start(struct uk_thread *t)
 	int on = uk_irq_save();
 
 	rq_push(t);
-	slice_start();
+	slice_start(0);
 	uk_irq_restore(on);
 }
 

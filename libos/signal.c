@@ -119,12 +119,14 @@ static struct uk_thread *pick(int sig)
 	return NULL;
 }
 
+/* Blocked (the running thread too, when the idle loop took an interrupt):
+ * its call returns EINTR, and delivery follows on the way out. */
 static void notify(struct uk_thread *t)
 {
-	if (t == uk_current)
+	if (t->state == UK_T_BLOCKED)
+		uk_thread_wake(t, -EINTR);
+	else if (t == uk_current)
 		uk_attention = 1;
-	else if (t->state == UK_T_BLOCKED)
-		uk_thread_wake(t, -EINTR); /* its call returns EINTR; delivery follows */
 }
 
 int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr)

@@ -61,8 +61,8 @@ int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *
 	if (!abs) {
 		d = mono + ns;
 	} else if (realtime_clock(clk)) {
-		uint64_t now = uk_realtime_ns();
-		d = ns > now ? mono + (ns - now) : 0;
+		uint64_t off = uk_realtime_offset();
+		d = ns > off ? ns - off : 0;
 	} else if (monotonic_clock(clk)) {
 		d = ns;
 	} else {

@@ -50,9 +50,13 @@ static uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)((unsigned __int128)ns
 
 uint64_t uk_monotonic_ns(void) { return uk_tsc_to_ns(uk_rdtsc() - tsc0); }
 
+uint64_t uk_tsc_to_monotonic(uint64_t tsc) { return tsc > tsc0 ? uk_tsc_to_ns(tsc - tsc0) : 0; }
+
 uint64_t uk_realtime_ns(void) { return epoch0 + uk_monotonic_ns(); }
 
 void uk_realtime_set(uint64_t ns) { epoch0 = ns - uk_monotonic_ns(); }
+
+uint64_t uk_realtime_offset(void) { return epoch0; }
 
 /* The KVM/VMware timing leaf: EAX = TSC kHz. */
 static uint64_t khz_from_cpuid(void)

@@ -2,6 +2,7 @@
 #include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/print.h>
+#include <uk/signal.h>
 
 struct uk_pvm_vif *uk_vif;
 uint32_t uk_xsave_size;
@@ -192,4 +193,5 @@ void uk_trap(struct uk_regs *r)
 	irq_count++;
 	if (irq_table[v].fn)
 		irq_table[v].fn(v, irq_table[v].arg);
+	uk_intr_exit(r); /* preempt, or deliver a signal (libos/signal.c) */
 }

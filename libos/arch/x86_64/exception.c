@@ -8,6 +8,7 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/signal.h>
 #include <uk/vm.h>
 
 static const struct {
@@ -70,6 +71,9 @@ void uk_exception(struct uk_regs *r)
 	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
 	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
 
+	/* The program installed a handler for it: run that (libos/signal.c). */
+	if (uk_signal_fault(r, sig, v == 14 ? uk_read_cr2() : r->rip))
+		return;
 	if (in_report++) /* a fault while reporting: give up quietly */
 		uk_plat_abort(128 + 6);
 	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name,

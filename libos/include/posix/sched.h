@@ -28,4 +28,9 @@ int __uk_cpu_count(size_t, const cpu_set_t *);
 
 #include_next <sched.h>
 
+/* Declared whatever the feature macros say (newlib: only for _GNU_SOURCE). */
+int sched_getaffinity(pid_t, size_t, cpu_set_t *);
+int sched_setaffinity(pid_t, size_t, const cpu_set_t *);
+int sched_getcpu(void);
+
 #endif
