@@ -58,6 +58,9 @@ kvm_files() {
 	local f
 	echo build/bin/ukrun tests/e2e/lib.sh
 	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh; do echo "$f"; done
+	# Extra files a script needs there (tests/e2e/kvm/NAME.files, one path a
+	# line, e.g. host tools to check results with): those that exist.
+	for f in $(cat tests/e2e/kvm/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
 }
 
 nested() { # COMMAND: run inside the nested standard-KVM host

@@ -10,7 +10,8 @@
  *   full DIR          write until ENOSPC; the file keeps what was written
  *   names DIR         names FAT cannot hold: EINVAL / ENAMETOOLONG
  *   sync-and-wait DIR write and fsync a file, say "synced", then spin
- *   bench DIR MB      sequential write/read MB/s, small-file creates/s
+ *   bench DIR MB N    sequential write/read of MB MiB (MB/s), N small files
+ *                     made (files/s)
  *
  * Lines starting "ok " or "FAIL " are verdicts; the exit status is the
  * number of failures (0: all passed).
@@ -315,7 +316,7 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void do_bench(const char *dir, int mb)
+static void do_bench(const char *dir, int mb, int files)
 {
 	static uint8_t buf[1 << 20];
 	char p[1024];
@@ -332,18 +333,18 @@ static void do_bench(const char *dir, int mb)
 	fsync(fd);
 	close(fd);
 	t = now() - t0;
-	printf("bench write %d MiB %.3f s %.1f MB/s\n", mb, t, mb * 1.048576 / t);
+	printf("bench write %d MiB %.3f s %.1f MB/s\n", mb, t, mb ? mb * 1.048576 / t : 0.0);
 	fd = open(p, O_RDONLY);
 	t0 = now();
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
 	t = now() - t0;
-	printf("bench read %d MiB %.3f s %.1f MB/s\n", mb, t, mb * 1.048576 / t);
+	printf("bench read %d MiB %.3f s %.1f MB/s\n", mb, t, mb ? mb * 1.048576 / t : 0.0);
 	snprintf(p, sizeof(p), "%s/small", dir);
 	mkdir(p, 0755);
 	t0 = now();
-	for (n = 0; n < 1000; n++) {
+	for (n = 0; n < files; n++) {
 		snprintf(p, sizeof(p), "%s/small/f%04d", dir, n);
 		if (put(p, buf, 100, O_TRUNC))
 			break;
@@ -352,7 +353,7 @@ static void do_bench(const char *dir, int mb)
 	fsync(fd);
 	close(fd);
 	t = now() - t0;
-	printf("bench creates %d %.3f s %.0f files/s\n", n, t, n / t);
+	printf("bench creates %d %.3f s %.0f files/s\n", n, t, n ? n / t : 0.0);
 }
 
 int main(int argc, char **argv)
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "sync-and-wait"))
 		do_sync_wait(dir);
 	else if (!strcmp(mode, "bench"))
-		do_bench(dir, argc > 3 ? atoi(argv[3]) : 10);
+		do_bench(dir, argc > 3 ? atoi(argv[3]) : 10, argc > 4 ? atoi(argv[4]) : 1000);
 	else {
 		printf("usage: fat sums|write|ro|full|names|sync-and-wait|bench DIR\n");
 		return 2;
