@@ -1,14 +1,606 @@
 /*
- * "binary" mode: the image holds no application, only the library OS, a
- * root filesystem and a manifest naming a Linux program in it.
- * uk_binary_main is the image's main() (ukbuild oci links it so).
+ * "binary" mode: the image holds the library OS, a root filesystem and a
+ * manifest naming a Linux program in it (ukbuild oci). uk_binary_main is
+ * the image's main(): it finds the program, loads it and its interpreter
+ * (ld.so from the image) into the lower half, builds Linux's initial
+ * stack and jumps to it. From then on the program enters the library OS
+ * through `syscall` (binary_sys.c) and, for time, through the vDSO.
+ *
+ * Loading copies the file's bytes into fresh anonymous pages rather than
+ * mapping the file: the RAM filesystem's data lives in the boot archive,
+ * which is not page-aligned, and private mappings are copies anyway.
  */
+#include <stddef.h>
+#include <uk/arch.h>
+#include <uk/binary.h>
+#include <uk/cpu.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+#include <uk/vm.h>
+
+#include <linux/auxvec.h>
+
+/* syscall_entry.S reads these two fields by offset. */
+_Static_assert(offsetof(struct uk_thread, stack) == 24, "syscall_entry.S T_STACK");
+_Static_assert(offsetof(struct uk_thread, stack_size) == 32, "syscall_entry.S T_STACK_SIZE");
+
+#define PAGE UK_PAGE_SIZE
+#define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+#define PAGE_DOWN(x) ((x) & ~(PAGE - 1))
+#define STACK_SIZE (8ul << 20) /* RLIMIT_STACK's default */
+#define STACK_TOP UK_VM_END
+#define MAX_SHEBANG 4          /* scripts interpreted by scripts ... */
+#define MAX_STRINGS 4096
+
+static char *str_chr(const char *s, int c)
+{
+	for (; *s; s++)
+		if (*s == c)
+			return (char *)s;
+	return NULL;
+}
+
+int uk_binary_active;
+uint64_t uk_binary_brk_start; /* binary_sys.c's break starts here */
+/* The program's path, for AT_EXECFN and /proc/self/exe. */
+char uk_binary_exe[256];
+
+void uk_arch_frame_enter(struct uk_regs *r) __attribute__((noreturn));
+uint64_t uk_vdso_map(void);
+
+/* ---- files ---- */
+
+struct exe {
+	struct uk_file *f;
+	uint64_t size;
+	struct uk_elf e;
+	uint64_t bias;
+	char interp[UK_ELF_MAX_INTERP];
+};
+
+static long read_at(struct uk_file *f, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t pos = off + done;
+		long n = f->ops->read ? f->ops->read(f, (char *)buf + done, len - done, &pos) : -EACCES;
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return (long)done;
+}
+
+/* Open path as a program: a regular file with an execute bit. */
+static long open_exec(const char *path, struct uk_file **out, uint64_t *size)
+{
+	struct stat st;
+	long fd = uk_sys_openat(AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = uk_sys_fstat(fd, (long)&st, 0, 0, 0, 0);
+	if (!r && !S_ISREG(st.st_mode))
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+	else if (!r && !(st.st_mode & 0111))
+		r = -EACCES;
+	if (!r && !(*out = uk_fd_get((int)fd)))
+		r = -EBADF;
+	*size = st.st_size;
+	uk_fd_close((int)fd);
+	return r;
+}
+
+/* Header and program headers of an opened ELF file. */
+static long read_elf(struct exe *x, const char **why)
+{
+	uint8_t hdr[64], ph[UK_ELF_MAX_PHNUM * 56];
+	long n = read_at(x->f, hdr, sizeof(hdr), 0), r;
+
+	if (n < 0)
+		return n;
+	if ((r = uk_elf_check_header(hdr, (size_t)n, &x->e, why)))
+		return r;
+	n = read_at(x->f, ph, x->e.phnum * 56ul, x->e.phoff);
+	if (n < 0)
+		return n;
+	if ((r = uk_elf_check_phdrs(ph, (size_t)n, x->size, &x->e, why)))
+		return r;
+	if (x->e.interp_len) {
+		n = read_at(x->f, x->interp, x->e.interp_len, x->e.interp_off);
+		if (n != (long)x->e.interp_len || x->interp[n - 1] || uk_strlen(x->interp) != (size_t)n - 1) {
+			*why = "a bad interpreter path";
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
+/* ---- loading ---- */
+
+/* Copy one segment's bytes into fresh pages at bias + vaddr; the part
+ * past the file's bytes stays zero (.bss). Pages stay writable until
+ * protect_loads(). prev_end: where the previous segment's pages end (a
+ * shared page is not mapped twice). */
+static long load_one(struct exe *x, const struct uk_elf_load *l, uint64_t prev_end)
+{
+	uint64_t start = PAGE_DOWN(x->bias + l->vaddr), end = PAGE_UP(x->bias + l->vaddr + l->memsz);
+	uint64_t from = start < prev_end ? prev_end : start;
+	uint64_t lead = start < prev_end ? 0 : (l->vaddr & (PAGE - 1));
+	long r;
+
+	if (end > from) {
+		r = uk_vm_mmap(from, end - from, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+		if (r < 0)
+			return r;
+	}
+	/* From the page start, as mmap would show the file (not into a
+	 * page shared with the previous segment). */
+	r = read_at(x->f, (void *)(x->bias + l->vaddr - lead), l->filesz + lead, l->off - lead);
+	if (r >= 0 && (uint64_t)r != l->filesz + lead)
+		r = -EIO;
+	return r < 0 ? r : 0;
+}
+
+static void protect_loads(struct exe *x)
+{
+	for (unsigned i = 0; i < x->e.nload; i++) {
+		const struct uk_elf_load *l = &x->e.load[i];
+		uint64_t s = PAGE_DOWN(x->bias + l->vaddr), e = PAGE_UP(x->bias + l->vaddr + l->memsz);
+		unsigned prot = l->prot;
+		/* a page shared with a neighbour gets both's rights */
+		if (i && s < PAGE_UP(x->bias + x->e.load[i - 1].vaddr + x->e.load[i - 1].memsz))
+			prot |= x->e.load[i - 1].prot;
+		uk_vm_mprotect(s, e - s, prot);
+	}
+}
+
+/* Place and load x: ET_EXEC where it is linked, the main PIE at Linux's
+ * base, an interpreter wherever mmap finds room for its whole span. */
+static long load(struct exe *x, int interp)
+{
+	uint64_t span = x->e.hi - x->e.lo, prev = 0;
+	long r;
+
+	if (!x->e.dyn) {
+		x->bias = 0;
+	} else if (!interp) {
+		x->bias = UK_ELF_PIE_BASE - x->e.lo;
+	} else {
+		r = uk_vm_mmap(0, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+		if (r < 0)
+			return r;
+		x->bias = (uint64_t)r - x->e.lo;
+	}
+	for (unsigned i = 0; i < x->e.nload; i++) {
+		if ((r = load_one(x, &x->e.load[i], prev)))
+			return r;
+		prev = PAGE_UP(x->bias + x->e.load[i].vaddr + x->e.load[i].memsz);
+	}
+	protect_loads(x);
+	return 0;
+}
+
+/* ---- the program's first stack ---- */
+
+static int count(char *const *v)
+{
+	int n = 0;
+
+	while (v && v[n] && n < MAX_STRINGS)
+		n++;
+	return n;
+}
+
+static uint64_t hwcap(void)
+{
+	uint32_t r[4];
+
+	uk_cpuid(1, 0, r);
+	return r[3];
+}
+
+static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *argv,
+			    char *const *envp, const char *execfn, uint64_t vdso)
+{
+	uint8_t rnd[16] = { 0 };
+	uint64_t base = STACK_TOP - STACK_SIZE, cr4;
+	const uint64_t minsig = PAGE_UP(uk_xsave_size + 1024);
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	uk_sys_getrandom((long)rnd, sizeof(rnd), 0, 0, 0, 0);
+	const uint64_t aux[] = {
+		AT_SYSINFO_EHDR, vdso,
+		AT_MINSIGSTKSZ, minsig,
+		AT_HWCAP, hwcap(),
+		AT_PAGESZ, PAGE,
+		AT_CLKTCK, 100,
+		AT_PHDR, prog->bias + prog->e.phdr,
+		AT_PHENT, 56,
+		AT_PHNUM, prog->e.phnum,
+		AT_BASE, interp ? interp->bias : 0,
+		AT_FLAGS, 0,
+		AT_ENTRY, prog->bias + prog->e.entry,
+		AT_UID, (uint64_t)uk_sys_getuid(0, 0, 0, 0, 0, 0),
+		AT_EUID, (uint64_t)uk_sys_geteuid(0, 0, 0, 0, 0, 0),
+		AT_GID, (uint64_t)uk_sys_getgid(0, 0, 0, 0, 0, 0),
+		AT_EGID, (uint64_t)uk_sys_getegid(0, 0, 0, 0, 0, 0),
+		AT_SECURE, 0,
+		AT_HWCAP2, (cr4 >> 16) & 1 ? 2 : 0, /* HWCAP2_FSGSBASE */
+		AT_NULL, 0,
+	};
+	struct uk_stack_in in = {
+		.argc = count(argv), .argv = argv, .envc = count(envp), .envp = envp,
+		.execfn = execfn, .random16 = rnd, .auxv = vdso ? aux : aux + 2,
+	};
+
+	if (uk_vm_mmap(base, STACK_SIZE,
+		       PROT_READ | PROT_WRITE | (prog->e.exec_stack ? PROT_EXEC : 0),
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
+		return 0;
+	/* Arguments and environment get at most a quarter of the stack, as
+	 * Linux's execve allows. */
+	return uk_stack_build((void *)(STACK_TOP - STACK_SIZE / 4), STACK_SIZE / 4, STACK_TOP, &in);
+}
+
+/* ---- finding the program ---- */
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = uk_strlen(name);
+
+	for (int i = 0; envp && envp[i]; i++)
+		if (!uk_strncmp(envp[i], name, n) && envp[i][n] == '=')
+			return envp[i] + n + 1;
+	return NULL;
+}
+
+/* name with no '/' through PATH, as execvp does; the path into buf. */
+static long find_in_path(const char *name, char *const *envp, char *buf, size_t size)
+{
+	const char *path = env_get(envp, "PATH"), *p, *end;
+	long r = -ENOENT;
+
+	if (str_chr(name, '/') || !*name) {
+		uk_snprintf(buf, size, "%s", name);
+		return 0;
+	}
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin";; p = end + 1) {
+		struct stat st;
+		size_t len;
+		end = str_chr(p, ':');
+		if (!end)
+			end = p + uk_strlen(p);
+		len = end - p;
+		if (len + uk_strlen(name) + 2 <= size) {
+			uk_memcpy(buf, p, len);
+			uk_snprintf(buf + len, size - len, "%s%s", len ? "/" : "", name);
+			long e = uk_sys_stat((long)buf, (long)&st, 0, 0, 0, 0);
+			if (!e && S_ISREG(st.st_mode))
+				return 0;
+			if (!e)
+				r = -EACCES;
+		}
+		if (!*end)
+			break;
+	}
+	return r;
+}
+
+/* ---- starting ---- */
+
+static __attribute__((noreturn)) void enter(uint64_t entry, uint64_t sp)
+{
+	struct uk_regs r = { 0 };
+	const uint32_t mxcsr = 0x1f80; /* the state a new Linux process has */
+
+	r.rip = entry;
+	r.cs = UK_SEL_KCODE;
+	r.rflags = 0x202; /* IF */
+	r.rsp = sp;
+	r.ss = UK_SEL_KDATA;
+	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	uk_trace_flush();
+	uk_irq_enable();
+	uk_arch_frame_enter(&r);
+}
+
+/* "#!interp [arg]" of a script, split in place in buf. */
+static int shebang(struct exe *x, char *buf, size_t size, char **interp, char **arg)
+{
+	char *p = buf, *end;
+	long n = read_at(x->f, p, size - 1, 0);
+
+	if (n < 3 || p[0] != '#' || p[1] != '!')
+		return 0;
+	p[n] = 0;
+	if ((end = str_chr(p, '\n')))
+		*end = 0;
+	for (p += 2; *p == ' ' || *p == '\t'; p++)
+		;
+	*interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p) {
+		*p++ = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (end = p + uk_strlen(p); end > p && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = 0;
+	}
+	*arg = *p ? p : NULL;
+	return **interp != 0;
+}
+
+/* What to run: path, and copies of argv and envp in library OS memory
+ * (an execve's strings live in the program that is about to go). */
+struct exec_req {
+	char path[256];
+	char **argv, **envp;
+	int argc, envc;
+	char *arena;
+	size_t used, size;
+	int depth;
+};
+
+static char *arena_str(struct exec_req *q, const char *s)
+{
+	size_t n = uk_strlen(s) + 1;
+	char *d;
+
+	if (n > q->size - q->used)
+		return NULL;
+	d = q->arena + q->used;
+	uk_memcpy(d, s, n);
+	q->used += n;
+	return d;
+}
+
+static void req_free(struct exec_req *q)
+{
+	uk_kfree(q->arena);
+	q->arena = NULL;
+}
+
+/* Room for two more argv words per #! level, and their strings. */
+#define SHEBANG_ROOM (2 * MAX_SHEBANG)
+
+static long req_init(struct exec_req *q, const char *path, char *const *argv, char *const *envp)
+{
+	int argc = count(argv), envc = count(envp);
+	size_t bytes = 0;
+
+	if (argc == MAX_STRINGS || envc == MAX_STRINGS || uk_strlen(path) >= sizeof(q->path))
+		return uk_strlen(path) >= sizeof(q->path) ? -ENAMETOOLONG : -E2BIG;
+	for (int i = 0; i < argc; i++)
+		bytes += uk_strlen(argv[i]) + 1;
+	for (int i = 0; i < envc; i++)
+		bytes += uk_strlen(envp[i]) + 1;
+	if (bytes > STACK_SIZE / 4)
+		return -E2BIG;
+	q->size = bytes + MAX_SHEBANG * 2 * sizeof(q->path) +
+		  (argc + envc + SHEBANG_ROOM + 2) * sizeof(char *);
+	if (!(q->arena = uk_kmalloc(q->size)))
+		return -ENOMEM;
+	q->argv = (char **)q->arena;
+	q->envp = q->argv + argc + SHEBANG_ROOM + 1;
+	q->used = (argc + envc + SHEBANG_ROOM + 2) * sizeof(char *);
+	for (int i = 0; i < argc; i++)
+		q->argv[i] = arena_str(q, argv[i]);
+	for (int i = 0; i < envc; i++)
+		q->envp[i] = arena_str(q, envp[i]);
+	q->argv[argc] = q->envp[envc] = NULL;
+	q->argc = argc, q->envc = envc;
+	q->depth = 0;
+	uk_memcpy(q->path, path, uk_strlen(path) + 1);
+	return 0;
+}
+
+/* argv becomes: interp [arg] script args[1..] (as Linux's binfmt_script). */
+static long req_script(struct exec_req *q, const char *interp, const char *arg)
+{
+	int extra = arg ? 2 : 1, n = q->argc;
+	char *ip = arena_str(q, interp), *ap = arg ? arena_str(q, arg) : NULL;
+	char *script = arena_str(q, q->path);
+
+	if (!ip || (arg && !ap) || !script || uk_strlen(interp) >= sizeof(q->path))
+		return -E2BIG;
+	for (int i = n; i >= 1; i--)
+		q->argv[i + extra] = q->argv[i];
+	q->argv[0] = ip;
+	if (ap)
+		q->argv[1] = ap;
+	q->argv[extra] = script;
+	q->argc = n + extra;
+	uk_memcpy(q->path, interp, uk_strlen(interp) + 1);
+	return 0;
+}
+
+static void exe_close(struct exe *x)
+{
+	if (x->f)
+		uk_file_put(x->f);
+	x->f = NULL;
+}
+
+/* Open and check the program (following #! lines); nothing is changed
+ * yet, so a failure leaves the caller's program intact. */
+static long prepare(struct exec_req *q, struct exe *prog, struct exe *interp, const char **why)
+{
+	char line[256], *ip, *ia;
+	long r;
+
+	for (;;) {
+		if ((r = open_exec(q->path, &prog->f, &prog->size)))
+			return r;
+		if (!shebang(prog, line, sizeof(line), &ip, &ia))
+			break;
+		exe_close(prog);
+		if (++q->depth > MAX_SHEBANG) {
+			*why = "too many levels of #! interpreters";
+			return -ELOOP;
+		}
+		if ((r = req_script(q, ip, ia)))
+			return r;
+	}
+	if ((r = read_elf(prog, why)))
+		return r;
+	if (!prog->e.interp_len)
+		return 0;
+	if ((r = open_exec(prog->interp, &interp->f, &interp->size)) ||
+	    (r = read_elf(interp, why))) {
+		if (!*why)
+			*why = "its interpreter (PT_INTERP) cannot be opened:";
+		return r;
+	}
+	if (interp->e.interp_len) {
+		*why = "its interpreter asks for an interpreter:";
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static void report(const char *path, long r, const char *why, const char *interp)
+{
+	if (why)
+		uk_pr("exec %s: %s%s%s", path, why, interp ? " " : "", interp ? interp : "");
+	else
+		uk_pr("exec %s: %s (error %ld)", path,
+		      r == -ENOENT ? "no such file" : r == -EACCES ? "not an executable file"
+						    : "cannot be run", -r);
+}
+
+/* Load prepared images and start the program: from here on there is no
+ * way back to the caller. */
+static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog,
+					    struct exe *interp)
+{
+	uint64_t sp, vdso;
+	long r;
+
+	if ((r = load(prog, 0)) || (prog->e.interp_len && (r = load(interp, 1)))) {
+		uk_pr("exec %s: cannot load it: error %ld (out of memory?)", q->path, -r);
+		uk_plat_exit(126);
+	}
+	if (!prog->e.phdr) {
+		uk_pr("exec %s: its program headers are not in a loaded segment", q->path);
+		uk_plat_exit(126);
+	}
+	uk_binary_brk_start = prog->bias + prog->e.hi;
+	uk_snprintf(uk_binary_exe, sizeof(uk_binary_exe), "%s", q->path);
+	vdso = uk_vdso_map();
+	if (!(sp = build_stack(prog, prog->e.interp_len ? interp : NULL, q->argv, q->envp, q->path,
+			       vdso))) {
+		uk_pr("exec %s: the arguments and environment do not fit on the stack", q->path);
+		uk_plat_exit(126);
+	}
+	uk_trace_note("exec %s: %s%s%s, entry %#lx", q->path,
+		      prog->e.dyn ? (prog->e.interp_len ? "dynamic PIE" : "static-pie")
+				  : (prog->e.interp_len ? "dynamic" : "static"),
+		      prog->e.interp_len ? ", interpreter " : "",
+		      prog->e.interp_len ? prog->interp : "",
+		      prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry);
+	exe_close(prog);
+	exe_close(interp);
+	req_free(q);
+	uk_binary_active = 1;
+	enter(prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry, sp);
+}
+
+static struct exec_req q;
+static struct exe prog, interp;
+static uint64_t kernel_fs; /* the %fs base library OS code had: a valid TCB */
+
+void uk_binary_brk_reset(void);
+uint64_t uk_get_fs(void);
+void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
+
+/* Other threads of the program (execve would have to end them). */
+static int other_app_threads(void)
+{
+	int n = 0;
+
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		n += t != uk_current && (t->flags & UK_TF_APP) && t->state != UK_T_EXITED;
+	return n;
+}
+
+/* Descriptors marked close-on-exec go. */
+static void close_on_exec(void)
+{
+	for (int fd = 0, max = uk_fd_max(); fd < max; fd++)
+		if (uk_fd_get_cloexec(fd) > 0)
+			uk_fd_close(fd);
+}
+
+long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
+{
+	const char *why = NULL;
+	long r;
+
+	if (other_app_threads()) {
+		uk_trace_note("execve %s: the program has other threads (execve would end them; "
+			      "not supported)", path);
+		return -EAGAIN;
+	}
+	/* busybox runs its applets so: the file of the running program */
+	if (!uk_strcmp(path, "/proc/self/exe") && uk_binary_exe[0])
+		path = uk_binary_exe;
+	uk_memset(&prog, 0, sizeof(prog));
+	uk_memset(&interp, 0, sizeof(interp));
+	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
+		if (why)
+			uk_trace_note("execve %s: %s %s", q.path, why,
+				      prog.e.interp_len ? prog.interp : "");
+		exe_close(&prog);
+		exe_close(&interp);
+		req_free(&q);
+		return r;
+	}
+	/* No way back from here: the old program goes. */
+	uk_vm_munmap(UK_VM_MIN, UK_VM_END - UK_VM_MIN);
+	close_on_exec();
+	uk_tls_set_thread(uk_current, kernel_fs);
+	uk_current->uregs = NULL;
+	uk_current->clear_child_tid = NULL;
+	uk_current->robust_list = 0;
+	uk_binary_brk_reset();
+	start(&q, &prog, &interp);
+}
 
 int uk_binary_main(int argc, char **argv, char **envp)
 {
-	(void)envp;
-	uk_pr("%s: running Linux programs (binary mode) is not implemented yet",
-	      argc ? argv[0] : "?");
-	return 126;
+	const char *why = NULL;
+	char path[256];
+	long r;
+
+	if (!argc) {
+		uk_pr("binary mode: the manifest names no program to run");
+		return 127;
+	}
+	uk_binary_syscall_init();
+	kernel_fs = uk_get_fs();
+	if ((r = find_in_path(argv[0], envp, path, sizeof(path)))) {
+		uk_pr("exec %s: %s", argv[0], r == -ENOENT ? "not found (searched PATH)"
+							 : "found in PATH but not executable");
+		return r == -ENOENT ? 127 : 126;
+	}
+	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
+		report(q.path[0] ? q.path : path, r, why, why && prog.e.interp_len ? prog.interp : NULL);
+		exe_close(&prog);
+		exe_close(&interp);
+		req_free(&q);
+		return r == -ENOENT ? 127 : 126;
+	}
+	start(&q, &prog, &interp);
 }

@@ -5,3 +5,10 @@ $(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.
 		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o \
 		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
 		$(B)/san/builder/oci_config.o $(B)/san/builder/manifest.o
+
+# The binary-mode loader's pure parts (libos/elf.c, libos/binary_stack.c).
+UNIT_BINS += $(B)/tests/unit/test_oci_elf
+$(B)/san/libos/elf.o $(B)/san/libos/binary_stack.o $(B)/san/tests/unit/test_oci_elf.o: \
+	SAN_CFLAGS += -Ilibos/include
+$(B)/tests/unit/test_oci_elf: $(B)/san/tests/unit/test_oci_elf.o $(B)/san/libos/elf.o \
+		$(B)/san/libos/binary_stack.o

@@ -1,0 +1,128 @@
+/*
+ * The system-call path of a Linux program (binary mode): MSR set-up for
+ * the `syscall` instruction, the C side of its entry stub
+ * (arch/x86_64/syscall_entry.S), and the calls whose meaning differs from
+ * link mode's, which are answered here before the common table:
+ *   brk     a Linux program's break lives in the lower half, right after
+ *           its data, as on Linux (link mode's lies in library OS memory)
+ *   execve  replaces the program (binary.c)
+ * Everything else goes to uk_syscall(), the same dispatcher (and --trace)
+ * link mode uses.
+ */
+#include <uk/arch.h>
+#include <uk/binary.h>
+#include <uk/cpu.h>
+#include <uk/linux.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+#include <uk/syscall.h>
+#include <uk/vm.h>
+
+#define PAGE UK_PAGE_SIZE
+#define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+#define NR_EXECVEAT 322
+
+/* Flags the `syscall` instruction clears: TF, DF, NT, AC. IF stays as it
+ * was, so interrupts keep arriving while the library OS works. */
+#define SYSCALL_FMASK ((1ul << 8) | (1ul << 10) | (1ul << 14) | (1ul << 18))
+
+void uk_syscall_entry(void);
+extern uint64_t uk_binary_brk_start;
+
+void uk_binary_syscall_init(void)
+{
+	/* STAR: the kernel selectors `syscall` loads (CS, and SS = CS + 8),
+	 * and the user ones sysret would (never used: we stay at CPL0). */
+	uk_wrmsr(MSR_STAR, (uint64_t)UK_SEL_UCODE32 << 48 | (uint64_t)UK_SEL_KCODE << 32);
+	uk_wrmsr(MSR_LSTAR, (uint64_t)uk_syscall_entry);
+	uk_wrmsr(MSR_FMASK, SYSCALL_FMASK);
+}
+
+/* ---- brk ---- */
+
+static uint64_t brk_cur, brk_end; /* the break, and the end of its pages */
+
+void uk_binary_brk_reset(void) { brk_cur = brk_end = 0; }
+
+static long binary_brk(uint64_t want)
+{
+	uint64_t end;
+	long r;
+
+	if (!brk_cur)
+		brk_cur = brk_end = uk_binary_brk_start;
+	if (want < uk_binary_brk_start || want >= UK_VM_MMAP_TOP)
+		return (long)brk_cur;
+	end = PAGE_UP(want);
+	if (end > brk_end) {
+		/* never over another mapping: then the break cannot grow */
+		r = uk_vm_mmap(brk_end, end - brk_end, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+		if (r < 0)
+			return (long)brk_cur;
+	} else if (end < brk_end) {
+		uk_vm_munmap(end, brk_end - end);
+	}
+	brk_end = end;
+	brk_cur = want;
+	return (long)brk_cur;
+}
+
+/* ---- the calls answered here ---- */
+
+static long local_call(struct uk_regs *r, int *handled)
+{
+	long ret;
+
+	*handled = 1;
+	switch (r->rax) {
+	case UK_NR_brk:
+		ret = binary_brk(r->rdi);
+		uk_trace_note("brk(%#lx) = %#lx", r->rdi, ret);
+		return ret;
+	case UK_NR_execve:
+		uk_trace_note("execve(\"%s\", %#lx, %#lx) ...", r->rdi ? (const char *)r->rdi : "",
+			      r->rsi, r->rdx);
+		ret = r->rdi ? uk_binary_exec((const char *)r->rdi, (char *const *)r->rsi,
+					      (char *const *)r->rdx) : -EFAULT;
+		uk_trace_note("execve = %ld", ret);
+		return ret;
+	case NR_EXECVEAT:
+		/* only the form that is plain execve */
+		if ((int)r->rdi == AT_FDCWD && !r->r8 && r->rsi) {
+			ret = uk_binary_exec((const char *)r->rsi, (char *const *)r->rdx,
+					     (char *const *)r->r10);
+			uk_trace_note("execveat(AT_FDCWD, \"%s\") = %ld", (const char *)r->rsi, ret);
+			return ret;
+		}
+	}
+	*handled = 0;
+	return 0;
+}
+
+/* From syscall_entry.S, on the thread's own library OS stack, interrupts
+ * as the program had them (on). r is the program's registers; the result
+ * goes to r->rax. */
+void uk_binary_syscall(struct uk_regs *r)
+{
+	struct uk_thread *t = uk_current;
+	struct uk_regs *outer = t->uregs;
+	int handled, on;
+	long ret;
+
+	t->uregs = r; /* clone() copies it for the new thread */
+	ret = local_call(r, &handled);
+	if (!handled)
+		ret = uk_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx,
+				 (long)r->r10, (long)r->r8, (long)r->r9);
+	r->rax = (uint64_t)ret;
+	t->uregs = outer;
+	/* A signal to deliver, or the time slice is over: leave through the
+	 * signal trampoline on the program's stack (signal.c), as an
+	 * interrupt that found the program running would. */
+	if (uk_attention) {
+		on = uk_irq_save();
+		uk_intr_exit(r);
+		uk_irq_restore(on);
+	}
+}
