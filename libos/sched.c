@@ -12,7 +12,8 @@
  * is preempted: when a thread has run for a time slice (SLICE_NS) while
  * another one was runnable, the timer interrupt sets uk_need_resched, and
  * - if it interrupted the program's own code (the text between
- *   __uk_app_text and __uk_app_text_end, see uk.ld), the interrupt returns
+ *   __uk_app_text and __uk_app_text_end, see uk.ld, or a loaded Linux
+ *   program's code in the lower half: uk_app_code()), the interrupt returns
  *   into a trampoline on the thread's stack that yields and then resumes
  *   the interrupted instruction with every register intact (signal.c);
  * - else the thread yields on its way back from the library OS (the
@@ -204,6 +205,7 @@ static void schedule(void)
 	uint64_t now = uk_rdtsc();
 
 	prev->cpu_ns += now - prev->ran_since;
+	slice_end = 0; /* the next thread gets a fresh one, if it needs one */
 	while (!(next = rq_pop())) {
 		uint64_t halted;
 		timer_program();
@@ -213,7 +215,6 @@ static void schedule(void)
 		now = halted;
 	}
 	next->ran_since = now;
-	slice_end = 0;
 	uk_need_resched = 0;
 	if (next != prev) {
 		next->switches++;

@@ -71,9 +71,13 @@ const char *uk_signal_name(int sig)
 	return sig > 0 && sig <= UK_NSIG ? names[sig] : NULL;
 }
 
+/* The program's code: in link mode the text uk.ld puts after the library
+ * OS and the C library; anything in the lower half is a loaded Linux
+ * program's (the library OS lives in the upper half). */
 int uk_app_code(uint64_t rip)
 {
-	return rip >= (uint64_t)__uk_app_text && rip < (uint64_t)__uk_app_text_end;
+	return rip < (1ull << 47) ||
+	       (rip >= (uint64_t)__uk_app_text && rip < (uint64_t)__uk_app_text_end);
 }
 
 /* The default action "terminate": the status a shell reports. */

@@ -26,7 +26,7 @@
 #define OK_FLAGS (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | \
 		  CLONE_IO)
-#define KSTACK (16u << 10) /* library OS stack of a thread that brings its own */
+#define KSTACK (64u << 10) /* library OS stack of a thread that brings its own */
 
 void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
 uint64_t uk_get_fs(void);
