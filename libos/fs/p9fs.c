@@ -78,6 +78,29 @@ static int decode_split(struct p9fs_call *c, const uint8_t *rb, long n, void *di
 	return 0;
 }
 
+static uint16_t next_tag(struct p9fs *fs)
+{
+	uint16_t t = fs->next_tag++;
+
+	if (fs->next_tag == P9_NOTAG)
+		fs->next_tag = 0;
+	return t;
+}
+
+/* A whole R-message in the call's reply room. */
+static int decode(struct p9fs_call *c, long n)
+{
+	uint8_t *rb = c->buf + P9FS_TCAP;
+
+	if (n < 0)
+		return (int)n;
+	if (n > P9FS_RCAP || p9_unpack(rb, (size_t)n, &c->r) || c->r.tag != c->t.tag)
+		return -EIO;
+	if (c->r.type == P9_RLERROR)
+		return -(int)c->r.u.rlerror.ecode;
+	return c->r.type == c->t.type + 1 ? 0 : -EIO;
+}
+
 int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len,
 	     void *din, size_t din_len)
 {
@@ -86,9 +109,7 @@ int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout
 	unsigned no = 1, ni = 1;
 	long n;
 
-	c->t.tag = fs->next_tag++;
-	if (fs->next_tag == P9_NOTAG)
-		fs->next_tag = 0;
+	c->t.tag = next_tag(fs);
 	if (!p9_pack(c->buf, P9FS_TCAP, &c->t))
 		return -ENAMETOOLONG; /* only names and targets can be this long */
 	out[0] = (struct uk_p9_seg){ c->buf, p9_packed_header(&c->t) };
@@ -101,15 +122,57 @@ int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout
 		in[0] = (struct uk_p9_seg){ rb, P9FS_RCAP };
 	}
 	n = uk_p9_chan_rpc(fs->ch, out, no, in, ni);
-	if (n < 0)
-		return (int)n;
 	if (din)
-		return decode_split(c, rb, n, din, din_len);
-	if (n > P9FS_RCAP || p9_unpack(rb, (size_t)n, &c->r) || c->r.tag != c->t.tag)
-		return -EIO;
-	if (c->r.type == P9_RLERROR)
-		return -(int)c->r.u.rlerror.ecode;
-	return c->r.type == c->t.type + 1 ? 0 : -EIO;
+		return n < 0 ? (int)n : decode_split(c, rb, n, din, din_len);
+	return decode(c, n);
+}
+
+/* One by one, the later ones only while the earlier succeed. */
+static int rpc_serial(struct p9fs *fs, struct p9fs_call **cs, int n, int *res)
+{
+	for (int i = 0; i < n; i++)
+		res[i] = i && res[i - 1] ? res[i - 1] : p9fs_rpc(fs, cs[i], NULL, 0, NULL, 0);
+	return 0;
+}
+
+int p9fs_rpcn(struct p9fs *fs, struct p9fs_call **cs, int n, int *res)
+{
+	struct uk_p9_req rq[UK_P9_BATCH_MAX];
+	struct uk_p9_seg seg[UK_P9_BATCH_MAX][2];
+	int i, k, e;
+
+	if (fs->serial)
+		return rpc_serial(fs, cs, n, res);
+
+	for (i = 0; i < n; i++) {
+		cs[i]->t.tag = next_tag(fs);
+		seg[i][0] = (struct uk_p9_seg){ cs[i]->buf, p9_pack(cs[i]->buf, P9FS_TCAP, &cs[i]->t) };
+		seg[i][1] = (struct uk_p9_seg){ cs[i]->buf + P9FS_TCAP, P9FS_RCAP };
+		if (!seg[i][0].len)
+			return -ENAMETOOLONG;
+		rq[i] = (struct uk_p9_req){ &seg[i][0], 1, &seg[i][1], 1, 0 };
+	}
+	if ((e = uk_p9_chan_rpcv(fs->ch, rq, (unsigned)n)))
+		return e;
+	for (i = 0; i < n; i++)
+		res[i] = decode(cs[i], rq[i].len);
+	/* A server that serves requests concurrently (QEMU's) may have run
+	 * one before the one it depends on: after the first failure that
+	 * follows successes, send the rest again, one by one. */
+	fs->batches++;
+	for (i = 1; i < n && !res[i - 1]; i++) {
+		if (!res[i])
+			continue;
+		fs->retried++;
+		for (k = i; k < n && !res[k - 1]; k++)
+			if (res[k])
+				res[k] = p9fs_rpc(fs, cs[k], NULL, 0, NULL, 0);
+		break;
+	}
+	/* Such a server gains nothing from batches: stop sending them. */
+	if (fs->batches >= 16 && 2 * fs->retried > fs->batches)
+		fs->serial = 1;
+	return 0;
 }
 
 uint32_t p9fs_fid_new(struct p9fs *fs)
@@ -135,9 +198,7 @@ void p9fs_clunk(struct p9fs *fs, uint32_t fid)
 
 	if (fid == P9_NOFID || !(buf = uk_kmalloc(2 * P9_HDR_SIZE + 8)))
 		return;
-	t.tag = fs->next_tag++;
-	if (fs->next_tag == P9_NOTAG)
-		fs->next_tag = 0;
+	t.tag = next_tag(fs);
 	out = (struct uk_p9_seg){ buf, p9_pack(buf, P9_HDR_SIZE + 4, &t) };
 	in = (struct uk_p9_seg){ buf + P9_HDR_SIZE + 4, P9_HDR_SIZE + 4 }; /* Rclunk or Rlerror */
 	if (uk_p9_chan_post(fs->ch, &out, 1, &in, 1, clunked, buf))
@@ -236,58 +297,91 @@ static int node_make(struct uk_mount *mnt, uint32_t fid, const struct stat *st,
 	return 0;
 }
 
+/* Twalk and Tgetattr of the new fid in one round trip. */
 static int p9fs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
 {
 	struct p9fs *fs = p9fs_of(dir);
+	struct p9fs_call *c[2] = { p9fs_get(P9_TWALK), p9fs_get(P9_TGETATTR) };
+	uint32_t fid = p9fs_fid_new(fs);
 	struct stat st;
-	uint32_t fid;
-	int r;
+	int r, res[2];
 
-	if ((r = walk(fs, p9fs_node(dir)->fid, name, &fid)))
-		return r;
-	if ((r = p9fs_getattr_fid(fs, fid, &st))) {
-		p9fs_clunk(fs, fid);
-		return r;
+	r = -ENOMEM;
+	if (!c[0] || !c[1])
+		goto out;
+	c[0]->t.u.twalk.fid = p9fs_node(dir)->fid;
+	c[0]->t.u.twalk.newfid = fid;
+	c[0]->t.u.twalk.nwname = 1;
+	c[0]->t.u.twalk.wname[0] = p9_str(name);
+	c[1]->t.u.tgetattr.fid = fid;
+	c[1]->t.u.tgetattr.mask = P9_GETATTR_BASIC;
+	if ((r = p9fs_rpcn(fs, c, 2, res)))
+		goto out;
+	if ((r = res[0]) || c[0]->r.u.rwalk.nwqid != 1) {
+		r = r ? r : -ENOENT; /* nothing walked: no newfid either */
+		goto out;
 	}
-	return node_make(dir->mnt, fid, &st, out);
+	if ((r = res[1])) {
+		p9fs_clunk(fs, fid);
+		goto out;
+	}
+	to_stat(fs, &c[1]->r.u.rgetattr, &st);
+	r = node_make(dir->mnt, fid, &st, out);
+out:
+	p9fs_put(c[0]);
+	p9fs_put(c[1]);
+	return r;
 }
 
+/* Clone the directory's fid, Tlcreate on the clone (which becomes the
+ * open file), and walk to the new name for the vnode's own fid: one round
+ * trip. */
 static int p9fs_create(struct uk_vnode *dir, const char *name, uint32_t mode,
 		       struct uk_vnode **out)
 {
 	struct p9fs *fs = p9fs_of(dir);
-	struct p9fs_call *c = NULL;
+	struct p9fs_call *c[3] = { p9fs_get(P9_TWALK), p9fs_get(P9_TLCREATE), p9fs_get(P9_TWALK) };
+	uint32_t ofid = p9fs_fid_new(fs), fid = p9fs_fid_new(fs);
 	struct stat st;
-	uint32_t ofid = P9_NOFID, fid;
-	int r;
+	int r = -ENOMEM, res[3];
 
-	if ((r = p9fs_clone(fs, p9fs_node(dir)->fid, &ofid)))
-		return r;
-	if (!(c = p9fs_get(P9_TLCREATE))) {
-		r = -ENOMEM;
+	if (!c[0] || !c[1] || !c[2])
+		goto out;
+	c[0]->t.u.twalk.fid = p9fs_node(dir)->fid;
+	c[0]->t.u.twalk.newfid = ofid;
+	/* Open read-write: whatever the caller opens next can use it. */
+	c[1]->t.u.tlcreate.fid = ofid;
+	c[1]->t.u.tlcreate.name = p9_str(name);
+	c[1]->t.u.tlcreate.flags = O_RDWR | O_CREAT | O_EXCL;
+	c[1]->t.u.tlcreate.mode = mode & 07777;
+	c[2]->t.u.twalk.fid = p9fs_node(dir)->fid;
+	c[2]->t.u.twalk.newfid = fid;
+	c[2]->t.u.twalk.nwname = 1;
+	c[2]->t.u.twalk.wname[0] = p9_str(name);
+	p9fs_changed(fs);
+	if ((r = p9fs_rpcn(fs, c, 3, res)))
+		goto out;
+	if (!res[2] && c[2]->r.u.rwalk.nwqid != 1)
+		res[2] = -ENOENT;
+	if ((r = res[0] ? res[0] : res[1] ? res[1] : res[2])) {
+		if (!res[0])
+			p9fs_clunk(fs, ofid);
+		if (!res[2])
+			p9fs_clunk(fs, fid); /* the name existed already (EEXIST) */
 		goto out;
 	}
-	/* Open read-write: whatever the caller opens next can use it. */
-	c->t.u.tlcreate.fid = ofid;
-	c->t.u.tlcreate.name = p9_str(name);
-	c->t.u.tlcreate.flags = O_RDWR | O_CREAT | O_EXCL;
-	c->t.u.tlcreate.mode = mode & 07777;
-	p9fs_changed(fs);
-	if ((r = p9fs_rpc(fs, c, NULL, 0, NULL, 0)))
-		goto out;
 	uk_memset(&st, 0, sizeof(st));
-	st.st_ino = c->r.u.ropen.qid.path;
+	st.st_ino = c[1]->r.u.ropen.qid.path;
 	st.st_mode = S_IFREG | (mode & 07777);
-	if ((r = walk(fs, p9fs_node(dir)->fid, name, &fid)))
-		goto out;
 	if (!(r = node_make(dir->mnt, fid, &st, out))) {
 		p9fs_node(*out)->spare = ofid;
 		p9fs_node(*out)->st_ok = 0; /* the host's umask had its say */
-		ofid = P9_NOFID;
+	} else {
+		p9fs_clunk(fs, ofid);
 	}
 out:
-	p9fs_put(c);
-	p9fs_clunk(fs, ofid);
+	for (int i = 0; i < 3; i++)
+		p9fs_put(c[i]);
 	return r;
 }
 

@@ -40,6 +40,19 @@ int uk_p9_chan_ro(const struct uk_p9_chan *c);
 long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
 		    const struct uk_p9_seg *in, unsigned nin);
 
+/* Several requests sent back to back, waited for together: one round
+ * trip for a walk and what follows it. The server may answer them in any
+ * order (QEMU's does); in[] of each gets its own reply, len its length. */
+#define UK_P9_BATCH_MAX 4
+struct uk_p9_req {
+	const struct uk_p9_seg *out;
+	unsigned nout;
+	const struct uk_p9_seg *in;
+	unsigned nin;
+	long len; /* set on return */
+};
+int uk_p9_chan_rpcv(struct uk_p9_chan *c, struct uk_p9_req *rq, unsigned n);
+
 /* The same without waiting: fn(arg, reply length or -EIO) runs later, on
  * whichever thread takes the reply off the ring. 0 or -errno. */
 int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,

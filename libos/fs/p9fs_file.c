@@ -89,14 +89,15 @@ int p9fs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 
 /* ---- opening ---- */
 
+/* Clone the vnode's fid and Tlopen the clone: one round trip. */
 int p9fs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	struct p9fs *fs = p9fs_of(vn);
 	struct p9fs_node *n = p9fs_node(vn);
-	struct p9fs_call *c = NULL;
+	struct p9fs_call *c[2] = { NULL, NULL };
 	struct p9fs_file *pf;
 	uint32_t fid;
-	int r;
+	int r = -ENOMEM, res[2];
 
 	if ((vn->mode & S_IFMT) == S_IFDIR) {
 		f->ops = &p9fs_dir_fops; /* listings go through the vnode */
@@ -109,28 +110,30 @@ int p9fs_open(struct uk_vnode *vn, struct uk_file *f)
 		n->spare = P9_NOFID;
 		goto done;
 	}
-	if ((r = p9fs_clone(fs, n->fid, &fid)))
+	if (!(c[0] = p9fs_get(P9_TWALK)) || !(c[1] = p9fs_get(P9_TLOPEN)))
 		goto fail;
-	if (!(c = p9fs_get(P9_TLOPEN))) {
-		r = -ENOMEM;
-		p9fs_clunk(fs, fid);
-		goto fail;
-	}
+	fid = p9fs_fid_new(fs);
+	c[0]->t.u.twalk.fid = n->fid;
+	c[0]->t.u.twalk.newfid = fid;
 	/* O_APPEND stays here: the host would append, but not tell us where. */
-	c->t.u.tlopen.fid = fid;
-	c->t.u.tlopen.flags = f->flags & (O_ACCMODE | O_DSYNC | O_SYNC);
-	r = p9fs_rpc(fs, c, NULL, 0, NULL, 0);
-	p9fs_put(c);
-	if (r) {
+	c[1]->t.u.tlopen.fid = fid;
+	c[1]->t.u.tlopen.flags = f->flags & (O_ACCMODE | O_DSYNC | O_SYNC);
+	if ((r = p9fs_rpcn(fs, c, 2, res)) || (r = res[0]))
+		goto fail;
+	if ((r = res[1])) {
 		p9fs_clunk(fs, fid);
 		goto fail;
 	}
 	pf->fid = fid;
+	p9fs_put(c[0]);
+	p9fs_put(c[1]);
 done:
 	f->priv = pf;
 	f->ops = &p9fs_fops;
 	return 0;
 fail:
+	p9fs_put(c[0]);
+	p9fs_put(c[1]);
 	uk_kfree(pf);
 	return r;
 }

@@ -29,6 +29,11 @@ struct p9fs {
 	uint16_t next_tag;
 	uint32_t dev;             /* st_dev of the files */
 	uint64_t gen;             /* bumped by every change the guest makes */
+	/* Batches (p9fs_rpcn), and how many a server that serves requests out
+	 * of order (QEMU's) made us send again in part; serial once that is
+	 * most of them. */
+	uint32_t batches, retried;
+	int serial;
 };
 
 struct p9fs_node {
@@ -58,6 +63,11 @@ void p9fs_put(struct p9fs_call *c);
  * -errno from an Rlerror, -EIO for a reply that makes no sense. */
 int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len,
 	     void *din, size_t din_len);
+
+/* Calls without payloads sent back to back, one round trip for all:
+ * res[i] gets each one's result as p9fs_rpc would. Returns 0, or -errno
+ * when nothing could be sent. */
+int p9fs_rpcn(struct p9fs *fs, struct p9fs_call **cs, int n, int *res);
 
 uint32_t p9fs_fid_new(struct p9fs *fs);
 /* Tclunk, result ignored (the fid is gone either way). */

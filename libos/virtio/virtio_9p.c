@@ -165,11 +165,19 @@ static unsigned to_bufs(const struct uk_p9_seg *s, unsigned n, struct vq_buf *b)
 	return n;
 }
 
-static void spin(struct uk_p9_chan *c, struct v9p_req *r)
+static int all_done(const struct v9p_req *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!r[i].done)
+			return 0;
+	return 1;
+}
+
+static void spin(struct uk_p9_chan *c, struct v9p_req *r, unsigned n)
 {
 	uint64_t until = uk_monotonic_ns() + V9P_SPIN_NS;
 
-	while (!r->done) {
+	while (!all_done(r, n)) {
 		if (vq_drv_has_used(&c->q->vq))
 			drain(c);
 		else if (uk_monotonic_ns() > until)
@@ -180,9 +188,9 @@ static void spin(struct uk_p9_chan *c, struct v9p_req *r)
 }
 
 /* Put a request on the ring, waiting for room while other threads' fill
- * it, and kick the device. */
+ * it; kick the device when asked to (the last of a batch). */
 static int post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		const struct uk_p9_seg *in, unsigned nin, struct v9p_req *r)
+		const struct uk_p9_seg *in, unsigned nin, struct v9p_req *r, int kick)
 {
 	struct vq_buf b[2 * UK_P9_SEG_MAX];
 	int on;
@@ -193,13 +201,15 @@ static int post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout
 	to_bufs(in, nin, b + nout);
 	on = uk_irq_save();
 	while (vq_drv_add(&c->q->vq, b, nout, nin, r)) {
+		uk_virtq_kick(c->q); /* what this batch added so far must move */
 		drain(c);
 		if (vq_drv_nfree(&c->q->vq) >= nout + nin)
 			continue;
 		if (!vq_drv_irq_on(&c->q->vq))
 			uk_wq_wait(&c->wq, 0);
 	}
-	uk_virtq_kick(c->q);
+	if (kick)
+		uk_virtq_kick(c->q);
 	c->reqs++;
 	uk_irq_restore(on);
 	return 0;
@@ -216,24 +226,20 @@ int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned 
 		return -ENOMEM;
 	r->fn = fn;
 	r->arg = arg;
-	if ((e = post(c, out, nout, in, nin, r)))
+	if ((e = post(c, out, nout, in, nin, r, 1)))
 		uk_kfree(r);
 	return e;
 }
 
-long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin)
+static int wait_all(struct uk_p9_chan *c, struct v9p_req *r, unsigned n)
 {
-	struct v9p_req r = { 0, 0, NULL, NULL };
-	int on, e;
+	int on;
 
-	if ((e = post(c, out, nout, in, nin, &r)))
-		return e;
-	spin(c, &r);
+	spin(c, r, n);
 	on = uk_irq_save();
-	while (!r.done) {
+	while (!all_done(r, n)) {
 		drain(c);
-		if (r.done || vq_drv_irq_on(&c->q->vq))
+		if (all_done(r, n) || vq_drv_irq_on(&c->q->vq))
 			continue;
 		c->sleeps++;
 		/* A signal does not end the wait. Only a long one asks whether
@@ -246,5 +252,38 @@ long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned 
 		}
 	}
 	uk_irq_restore(on);
-	return r.len;
+	return 0;
+}
+
+int uk_p9_chan_rpcv(struct uk_p9_chan *c, struct uk_p9_req *rq, unsigned n)
+{
+	struct v9p_req r[UK_P9_BATCH_MAX];
+	unsigned i;
+	int e = 0;
+
+	if (n > UK_P9_BATCH_MAX)
+		return -EINVAL;
+	for (i = 0; i < n && !e; i++) {
+		r[i] = (struct v9p_req){ 0, 0, NULL, NULL };
+		e = post(c, rq[i].out, rq[i].nout, rq[i].in, rq[i].nin, &r[i], i + 1 == n);
+	}
+	if (e) {
+		if (i > 1)
+			uk_virtq_kick(c->q);
+		n = i - 1; /* wait for what went out before giving up */
+	}
+	if (wait_all(c, r, n))
+		return -EIO;
+	for (i = 0; i < n; i++)
+		rq[i].len = r[i].len;
+	return e;
+}
+
+long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
+		    const struct uk_p9_seg *in, unsigned nin)
+{
+	struct uk_p9_req rq = { out, nout, in, nin, 0 };
+	int e = uk_p9_chan_rpcv(c, &rq, 1);
+
+	return e ? e : rq.len;
 }
