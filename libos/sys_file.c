@@ -416,14 +416,20 @@ UK_SYSCALL1(fdatasync, int, fd) { return do_fsync(fd, 1); }
 UK_SYSCALL1(syncfs, int, fd)
 {
 	struct uk_file *f = uk_fd_get(fd);
+	long r;
 
 	if (!f)
 		return -EBADF;
+	r = f->vn && f->vn->mnt ? uk_vfs_sync(f->vn->mnt) : 0;
 	uk_file_put(f);
-	return 0; /* filesystems here write through (9P) or live in RAM */
+	return r;
 }
 
-UK_SYSCALL0(sync) { return 0; }
+UK_SYSCALL0(sync)
+{
+	uk_vfs_sync(NULL); /* sync(2) reports nothing */
+	return 0;
+}
 
 UK_SYSCALL4(fadvise64, int, fd, int64_t, off, int64_t, len, int, advice)
 {

@@ -39,6 +39,9 @@ struct uk_vnode *uk_vfs_covered(struct uk_mount *mnt);
 /* /proc/mounts text into buf; returns its length. */
 size_t uk_vfs_mounts_text(char *buf, size_t size);
 int uk_vfs_umount(const char *target, int flags);
+/* sync(2) (only NULL) or syncfs(2): each filesystem's root fsync, which
+ * for a filesystem with one volume-wide cache (FAT) writes it all. */
+int uk_vfs_sync(struct uk_mount *only);
 /* Whether an open file or the working directory lies on mnt. */
 int uk_vfs_mount_busy(struct uk_mount *mnt);
 

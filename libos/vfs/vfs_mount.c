@@ -207,3 +207,18 @@ size_t uk_vfs_mounts_text(char *buf, size_t size)
 	}
 	return n < size ? n : size;
 }
+
+int uk_vfs_sync(struct uk_mount *only)
+{
+	int r = 0;
+
+	for (struct vfs_mount *m = mounts; m; m = m->next) {
+		struct uk_vnode *root = m->m.root;
+		if ((only && &m->m != only) || !root->ops->fsync)
+			continue;
+		int e = root->ops->fsync(root, 0);
+		if (e && !r)
+			r = e;
+	}
+	return r;
+}

@@ -8,3 +8,16 @@ run "$UKRUN" "$IMG"
 grep -E '^(PASS|FAIL|SKIP) fs/' "$T/out" | sed 's#^\([A-Z]*\) fs/#\1 fs-ukrun/#'
 check fs-ukrun/suite-complete out_has '^fs: [0-9]* tests, 0 failed$'
 check fs-ukrun/suite-status status_is 0
+
+# --trace names the file calls and their errors, and says what the record
+# locks do not do.
+run "$UKRUN" --trace "$IMG" -- open_create fcntl
+check fs-ukrun/trace-openat err_has '^\[uk\] openat(AT_FDCWD, "missing", O_RDONLY.*= -1 ENOENT'
+check fs-ukrun/trace-create err_has '^\[uk\] openat(AT_FDCWD, "f", O_RDWR|O_CREAT.*) = [0-9]'
+check fs-ukrun/trace-lock-note err_has 'record lock accepted but not kept'
+check fs-ukrun/trace-status status_is 0
+
+# RAM filesystem throughput (the numbers are for make bench; here only
+# that the 64 MiB come back intact).
+run "$UKRUN" -m 256M build/tests/guest/fsbench.img
+check fs-ukrun/bench-64MiB out_has '^fsbench: 64 MiB .* 0 bad chunks$'
