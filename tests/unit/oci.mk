@@ -11,4 +11,7 @@ UNIT_BINS += $(B)/tests/unit/test_oci_elf
 $(B)/san/libos/elf.o $(B)/san/libos/binary_stack.o $(B)/san/tests/unit/test_oci_elf.o: \
 	SAN_CFLAGS += -Ilibos/include
 $(B)/tests/unit/test_oci_elf: $(B)/san/tests/unit/test_oci_elf.o $(B)/san/libos/elf.o \
-		$(B)/san/libos/binary_stack.o
+		$(B)/san/libos/binary_stack.o $(B)/san/libos/vdso_image.o
+$(B)/san/libos/vdso_image.o: libos/vdso_image.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@

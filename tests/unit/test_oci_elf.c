@@ -4,6 +4,7 @@
  * refused, random corruption survived (ASan), and the initial stack read
  * back the way a C library reads it.
  */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/auxvec.h>
 #include <linux/elf.h>
@@ -262,6 +263,43 @@ TEST(initial_stack)
 #undef AT
 }
 
+/* ---- the vDSO image ---- */
+
+extern const char uk_vdso_image[], uk_vdso_image_end[], uk_vdso_slots[];
+
+/* The hand-written vDSO is a shared object this machine's own dynamic
+ * loader accepts, with the versioned symbols C libraries look up there. */
+TEST(vdso_loads)
+{
+	char path[] = "/tmp/uk-vdso-XXXXXX";
+	int fd = mkstemp(path);
+	size_t size = uk_vdso_image_end - uk_vdso_image;
+	const char *names[] = { "__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
+				"__vdso_getcpu", "clock_gettime", "time" };
+	void *h, *base;
+	struct uk_elf e;
+	const char *why;
+
+	EXPECT(check((const void *)uk_vdso_image, size, &e, &why) == 0 && e.dyn);
+	EXPECT(fd >= 0 && write(fd, uk_vdso_image, size) == (ssize_t)size);
+	close(fd);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	unlink(path);
+	if (!h)
+		printf("# dlopen: %s\n", dlerror());
+	EXPECT(h != NULL);
+	base = dlvsym(h, "__vdso_clock_gettime", "LINUX_2.6");
+	EXPECT(base != NULL);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		void *f = dlvsym(h, names[i], "LINUX_2.6");
+		EXPECT(f != NULL);
+		/* inside the image, past the slots */
+		EXPECT((char *)f - (char *)base < (long)size && (char *)f - (char *)base > -(long)size);
+	}
+	EXPECT(dlvsym(h, "__vdso_clock_gettime", "LINUX_2.5") == NULL);
+	dlclose(h);
+}
+
 int main(void)
 {
 	RUN("elf", real_programs);
@@ -269,5 +307,6 @@ int main(void)
 	RUN("elf", hostile_headers);
 	RUN("elf", corruption);
 	RUN("elf", initial_stack);
+	RUN("elf", vdso_loads);
 	return unit_failures ? 1 : 0;
 }
