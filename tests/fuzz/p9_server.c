@@ -43,6 +43,15 @@ static void session(void)
 	handle(m, p9_pack(m, sizeof(m), &t));
 }
 
+static void cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (dir[0] && system(cmd))
+		fprintf(stderr, "p9_server fuzz: could not remove %s\n", dir);
+}
+
 static void setup(void)
 {
 	char cmd[128];
@@ -56,6 +65,8 @@ static void setup(void)
 		if (system(cmd))
 			abort();
 	}
+	if (!srv)
+		atexit(cleanup);
 	snprintf(dir, sizeof(dir), "/tmp/p9fuzz.%d", (int)getpid());
 	mkdir(dir, 0755);
 	snprintf(cmd, sizeof(cmd), "cd %s && mkdir -p a/b && echo hi > a/f && ln -sf ../.. up", dir);
