@@ -171,11 +171,23 @@ static void key_dtor(void *v)
 	__atomic_add_fetch(&dtor_sum, (long)v, __ATOMIC_SEQ_CST);
 }
 
+static uint64_t main_canary;
+
+/* The TCB as the x86-64 ABI and gcc's stack protector see it. */
+static uint64_t fs_word(int off)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"((long)off));
+	return v;
+}
+
 static void *tls_fn(void *arg)
 {
 	long id = (long)arg;
 	int ok = tls_int == 42 && !strcmp(tls_str, "initial") && tls_zero[63] == 0 &&
-		 ((uintptr_t)&tls_aligned & 63) == 0 && pthread_getspecific(key) == NULL;
+		 ((uintptr_t)&tls_aligned & 63) == 0 && pthread_getspecific(key) == NULL &&
+		 fs_word(0) == (uint64_t)pthread_self() && fs_word(0x28) == main_canary;
 
 	tls_int = (int)id;
 	snprintf(tls_str, sizeof(tls_str), "t%ld", id);
@@ -196,6 +208,10 @@ static void test_tls(void)
 	long all = 1;
 	void *r;
 
+	main_canary = fs_word(0x28);
+	CHECK("thread/tcb-main", fs_word(0) == (uint64_t)pthread_self() && main_canary != 0,
+	      "fs:0 %#lx, self %#lx, canary %#lx", (unsigned long)fs_word(0),
+	      (unsigned long)pthread_self(), (unsigned long)main_canary);
 	pthread_key_create(&key, key_dtor);
 	errno = 0;
 	tls_int = 7;
@@ -205,7 +221,7 @@ static void test_tls(void)
 		pthread_join(t[i], &r);
 		all &= (long)r;
 	}
-	CHECK("thread/tls-per-thread", all, "a thread saw another's TLS, errno or key");
+	CHECK("thread/tls-per-thread", all, "a thread saw another's TLS, errno, key or TCB");
 	CHECK("thread/tls-main-kept", tls_int == 7 && errno == 0, "main's TLS changed: %d %d",
 	      tls_int, errno);
 	CHECK("thread/key-destructors", dtor_calls == 4 && dtor_sum == 1 + 2 + 3 + 4,
