@@ -69,22 +69,55 @@ static int fc_fill(struct fat_fs *fs, struct fat_cblk *b)
 	return n ? fs->dev->read(fs->dev, first, b->data, n) : -EIO;
 }
 
-static int fc_writeback(struct fat_fs *fs, struct fat_cblk *b)
+/* Dirty blocks of one kind, in disk order (shell sort: a few hundred at
+ * most). Returns how many. */
+static unsigned fc_dirty_sorted(struct fat_fs *fs, int kind, struct fat_cblk **v)
 {
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < fs->ncblk; i++)
+		if (fs->cblks[i].valid && fs->cblks[i].dirty && fs->cblks[i].kind == kind)
+			v[n++] = &fs->cblks[i];
+	for (unsigned gap = n / 2; gap; gap /= 2)
+		for (unsigned i = gap; i < n; i++)
+			for (unsigned j = i; j >= gap && v[j - gap]->blk > v[j]->blk; j -= gap) {
+				struct fat_cblk *t = v[j];
+				v[j] = v[j - gap], v[j - gap] = t;
+			}
+	return n;
+}
+
+/* Write back every dirty block of a kind: runs of consecutive blocks go
+ * as one request each, through a bounce buffer. */
+static int fc_flush_kind(struct fat_fs *fs, int kind)
+{
+	struct fat_cblk **v = fs->sorted;
+	unsigned n = fc_dirty_sorted(fs, kind, v), i = 0;
 	uint64_t first;
-	uint32_t n = fc_sectors(fs, b->blk, &first);
 	int r;
 
-	if (!b->dirty)
-		return 0;
-	r = n ? fs->dev->write(fs->dev, first, b->data, n) : -EIO;
-	if (!r)
-		b->dirty = 0;
-	return r;
+	while (i < n) {
+		unsigned run = 1;
+		uint32_t secs;
+		while (i + run < n && run < FAT_RUN_BLKS && v[i + run]->blk == v[i]->blk + run)
+			run++;
+		for (unsigned k = 0; k < run; k++)
+			fat_memcpy(fs->bounce + (size_t)k * FAT_BLK, v[i + k]->data, FAT_BLK);
+		secs = (run - 1) * (FAT_BLK / fs->dev->sector_size);
+		secs += fc_sectors(fs, v[i + run - 1]->blk, &first);
+		fc_sectors(fs, v[i]->blk, &first);
+		if ((r = fs->dev->write(fs->dev, first, fs->bounce, secs)))
+			return r;
+		for (unsigned k = 0; k < run; k++)
+			v[i + k]->dirty = 0;
+		i += run;
+	}
+	return 0;
 }
 
 /* A block to reuse: the least recently used clean one, else the least
- * recently used dirty data block written back, else everything synced. */
+ * recently used data block once all dirty data is written back, else
+ * everything synced. */
 static int fc_victim(struct fat_fs *fs, struct fat_cblk **out)
 {
 	struct fat_cblk *b;
@@ -93,9 +126,10 @@ static int fc_victim(struct fat_fs *fs, struct fat_cblk **out)
 	for (b = fs->lru.prev; b != &fs->lru; b = b->prev)
 		if (!b->dirty)
 			goto found;
+	/* All dirty file data at once: fewer, larger requests. */
 	for (b = fs->lru.prev; b != &fs->lru; b = b->prev)
 		if (b->kind == FAT_K_DATA) {
-			if ((r = fc_writeback(fs, b)))
+			if ((r = fc_flush_kind(fs, FAT_K_DATA)))
 				return r;
 			goto found;
 		}
@@ -247,11 +281,8 @@ int fat_cache_sync(struct fat_fs *fs)
 	int r;
 
 	for (int k = FAT_K_DATA; k <= FAT_K_INFO; k++)
-		for (unsigned i = 0; i < fs->ncblk; i++) {
-			struct fat_cblk *b = &fs->cblks[i];
-			if (b->valid && b->dirty && b->kind == k && (r = fc_writeback(fs, b)))
-				return r;
-		}
+		if ((r = fc_flush_kind(fs, k)))
+			return r;
 	return fs->dev->flush ? fs->dev->flush(fs->dev) : 0;
 }
 
@@ -262,7 +293,9 @@ int fat_cache_init(struct fat_fs *fs, unsigned nblk)
 	fs->cblks = fat_zalloc(nblk * sizeof(*fs->cblks));
 	fs->cmem = fat_zalloc((size_t)nblk * FAT_BLK);
 	fs->zero = fat_zalloc(FAT_BLK);
-	if (!fs->cblks || !fs->cmem || !fs->zero)
+	fs->bounce = fat_zalloc((size_t)FAT_RUN_BLKS * FAT_BLK);
+	fs->sorted = fat_zalloc(nblk * sizeof(*fs->sorted));
+	if (!fs->cblks || !fs->cmem || !fs->zero || !fs->bounce || !fs->sorted)
 		return -ENOMEM;
 	fs->ncblk = nblk;
 	fs->lru.next = fs->lru.prev = &fs->lru;
@@ -278,5 +311,8 @@ void fat_cache_fini(struct fat_fs *fs)
 	fat_free(fs->cblks);
 	fat_free(fs->cmem);
 	fat_free(fs->zero);
-	fs->cblks = NULL, fs->cmem = fs->zero = NULL;
+	fat_free(fs->bounce);
+	fat_free(fs->sorted);
+	fs->cblks = NULL, fs->sorted = NULL;
+	fs->cmem = fs->zero = fs->bounce = NULL;
 }

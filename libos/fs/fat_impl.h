@@ -23,7 +23,8 @@
 #define fat_memset uk_memset
 #endif
 
-#define FAT_BLK 4096u /* cache block: bytes, aligned on the device */
+#define FAT_BLK 4096u    /* cache block: bytes, aligned on the device */
+#define FAT_RUN_BLKS 16u /* blocks one write-back request may carry */
 #define FAT_DIRENT 32u
 #define FAT_LFN_MAX 255u   /* UTF-16 code units in a long name */
 #define FAT_DIR_MAX 65536u /* entries in one directory (the spec's limit) */
@@ -70,6 +71,8 @@ struct fat_fs {
 	struct fat_cblk *hash[FAT_HASH];
 	struct fat_cblk lru; /* sentinel */
 	uint8_t *zero;       /* FAT_BLK zeros for extending files */
+	uint8_t *bounce;     /* FAT_RUN_BLKS blocks written back as one */
+	struct fat_cblk **sorted;
 };
 
 static inline int fat_memcmp(const void *a, const void *b, size_t n)

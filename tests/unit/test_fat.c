@@ -59,9 +59,11 @@ struct vol {
 	struct fat_node *root;
 };
 
+static unsigned cache_blocks; /* 0: the default */
+
 static int vol_mount(struct vol *v, const char *img, int ro)
 {
-	struct fat_opts o = { .ro = ro, .now_ns = fixed_now };
+	struct fat_opts o = { .ro = ro, .now_ns = fixed_now, .cache_blocks = cache_blocks };
 	struct stat st;
 
 	memset(v, 0, sizeof(*v));
@@ -223,7 +225,7 @@ static int read_all(struct vol *v, const char *path, uint8_t *p, size_t cap, siz
 TEST(reads_what_mtools_wrote)
 {
 	static uint8_t data[BIG], back[BIG + 1];
-	char src[300], name[64];
+	char src[300], name[320];
 	struct vol v;
 	size_t n;
 
@@ -644,6 +646,47 @@ TEST(damaged_images)
 	EXPECT(vol_umount(&v) == 0);
 }
 
+/* A cache of 8 blocks: every path that makes room (data written back
+ * early, whole syncs when metadata fills it) still ends consistent; and
+ * small files' data goes out in few, coalesced requests. */
+TEST(tiny_cache)
+{
+	static uint8_t d[200000];
+	char name[64], path[80];
+	struct vol v;
+	unsigned before;
+
+	fill(d, sizeof(d), 11);
+	EXPECT(mkimg("tc.img", "16M", "-c 1") == 0);
+	cache_blocks = 8;
+	EXPECT(vol_mount(&v, img("tc.img"), 0) == 0);
+	EXPECT(mkdir_at(&v, "", "dir") == 0);
+	for (int i = 0; i < 120; i++) {
+		snprintf(name, sizeof(name), "small file %d with a long name", i);
+		EXPECT(put(&v, "dir", name, d + i, 700 + i) == 700 + i);
+	}
+	EXPECT(put(&v, "", "big", d, sizeof(d)) == (long)sizeof(d));
+	EXPECT(vol_umount(&v) == 0);
+	cache_blocks = 0;
+	EXPECT(fsck_clean("tc.img"));
+	EXPECT(mtools_has("tc.img", "/big", d, sizeof(d)));
+	EXPECT(mtools_has("tc.img", "/dir/small file 119 with a long name", d + 119, 819));
+	/* 100 files of 600 bytes, synced once: far fewer writes than blocks */
+	EXPECT(mkimg("co.img", "16M", "-c 1") == 0);
+	EXPECT(vol_mount(&v, img("co.img"), 0) == 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		EXPECT(put(&v, "", name, d, 600) == 600);
+	}
+	before = v.b.writes;
+	EXPECT(fat_sync(v.fs) == 0);
+	EXPECT(v.b.writes - before < 20);
+	EXPECT(vol_umount(&v) == 0);
+	EXPECT(fsck_clean("co.img"));
+	snprintf(path, sizeof(path), "/f%d", 99);
+	EXPECT(mtools_has("co.img", path, d, 600));
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "%s/uk-fat.XXXXXX",
@@ -669,6 +712,7 @@ int main(void)
 	RUN("fat", times_kept);
 	RUN("fat", crash_after_sync);
 	RUN("fat", damaged_images);
+	RUN("fat", tiny_cache);
 	if (!getenv("FAT_TEST_KEEP")) /* keep the images to look at */
 		sh("rm -rf %s", tmp);
 	else

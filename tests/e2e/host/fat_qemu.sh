@@ -89,3 +89,16 @@ check fat-qemu/full-disk-file-size sh -c "mdir -i '$F' ::/filler.bin | grep -q '
 qemu_fat "$T/w16.img" names /data
 check fat-qemu/names no_fail
 check fat-qemu/names-fsck fsck_clean "$T/w16.img"
+
+# ---- no ID from the monitor: mounted at /disk0 ----
+timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	-nographic -serial stdio -device isa-debug-exit -global virtio-mmio.force-legacy=false \
+	-drive "if=none,id=d0,format=raw,file=$D" -device virtio-blk-device,drive=d0 \
+	-kernel "$G" -append "-- sums /disk0" </dev/null >"$T/out" 2>"$T/err"
+grep -E '^[0-9]+ [0-9]+ ' "$T/out" | tr -d '\r' | sort -k3 >"$T/guest-sums"
+check fat-qemu/default-mount-point cmp -s "$T/guest-sums" "$T/host-sums"
+
+# ---- a disk without a FAT volume: said so, nothing mounted ----
+head -c 1048576 /dev/zero >"$T/zero.img"
+qemu_fat "$T/zero.img" sums /data
+check fat-qemu/not-fat-message grep -q "no FAT volume on it" "$T/out"
