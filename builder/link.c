@@ -103,6 +103,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		{ "cmd", required_argument, 0, 'c' },    { "name", required_argument, 0, 'n' },
 		{ "mem", required_argument, 0, 'm' },    { "verbose", no_argument, 0, 'v' },
 		{ "rootfs", required_argument, 0, 'R' }, { "add", required_argument, 0, 'A' },
+		{ "workdir", required_argument, 0, 'w' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -120,7 +121,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		}
 	}
 	opterr = 0;
-	while ((c = getopt_long(nargs, argv, "o:e:m:v", lo, NULL)) != -1) {
+	while ((c = getopt_long(nargs, argv, "o:e:m:vw:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'n': o->name = optarg; break;
@@ -138,6 +139,13 @@ static int parse(int argc, char **argv, struct link_opts *o)
 				ukb_err("--mem '%s': expected a size like 64M or 1G", optarg);
 				return -1;
 			}
+			break;
+		case 'w':
+			if (optarg[0] != '/') {
+				ukb_err("--workdir '%s': expected an absolute path", optarg);
+				return -1;
+			}
+			o->m.workdir = optarg;
 			break;
 		case 'R':
 		case 'A':

@@ -36,6 +36,7 @@ static const char usage[] =
 	"      --rootfs DIR     the image's root filesystem: DIR's files, directories,\n"
 	"                       modes and symlinks (a RAM filesystem at / when it runs)\n"
 	"      --add HOST:GUEST also put file or directory HOST at GUEST (repeatable)\n"
+	"  -w, --workdir DIR    the directory the program starts in (made when missing)\n"
 	"  -v, --verbose        print the compiler and linker commands\n"
 	"  -h, --help           this text\n"
 	"\n"

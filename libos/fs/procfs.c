@@ -182,13 +182,19 @@ static const struct uk_file_ops dir_ops = {
 
 static int is_fd_link(const struct uk_vnode *vn) { return vn->ino >= FD_INO; }
 
-/* The program's path, for /proc/self/exe: the manifest's argv[0] made
- * absolute (a linked program has no file of its own). */
+/* The loaded program's path (libos/binary.c), when a Linux binary runs. */
+extern char uk_binary_exe[] __attribute__((weak));
+
+/* The program's path, for /proc/self/exe: the loaded binary's, else (a
+ * linked program has no file of its own) the manifest's argv[0] made
+ * absolute. */
 static size_t exe_path(char *buf, size_t size)
 {
 	const char *name = NULL;
 	int off, len;
 
+	if (uk_binary_exe && uk_binary_exe[0])
+		return uk_snprintf(buf, size, "%s", uk_binary_exe);
 	if (uk_plat.manifest && (off = fdt_path_offset(uk_plat.manifest, UK_MF_NODE)) >= 0)
 		name = fdt_getprop(uk_plat.manifest, off, UK_MF_ENTRYPOINT, &len);
 	if (!name || !name[0])

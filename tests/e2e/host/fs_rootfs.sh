@@ -36,6 +36,9 @@ static unsigned fnv(const char *p)
 
 int main(int argc, char **argv)
 {
+	char cwd[256];
+
+	printf("cwd %s\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
 		char t[256];
@@ -125,12 +128,28 @@ check rootfs/add-dir-files out_has "^/srv/site/css/main.css file 0644 size=7 lin
 check rootfs/add-renamed out_has "^/etc/over.conf file 0644 size=13 "
 check rootfs/trailing-slash-on-file-link out_has "^/bin/conf-link/ missing$"
 check rootfs/missing out_has "^/nothing missing$"
+check rootfs/default-workdir out_has "^cwd /$"
 
 # A later --add replaces what --rootfs put at the same path.
 run "$UKBUILD" -o "$T/ls2.img" --rootfs "$R" --add "$T/override.conf:/etc/app.conf" "$T/ls.c"
 run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
 	-nographic -serial stdio -device isa-debug-exit -kernel "$T/ls2.img" -append "-- /etc/app.conf"
 check rootfs/add-overrides out_has "/etc/app.conf file 0644 size=13 links=1 sum=$(fnv "$T/override.conf")"
+
+# The manifest's working directory is where the program starts; a missing
+# one is made (as docker does for WORKDIR).
+run "$UKBUILD" -o "$T/wd.img" --rootfs "$R" -w /data/sub "$T/ls.c"
+run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	-nographic -serial stdio -device isa-debug-exit -kernel "$T/wd.img" -append "-- big.bin"
+check rootfs/workdir out_has "^cwd /data/sub"
+check rootfs/workdir-relative-paths out_has "^big.bin file 0644 size=1048576 "
+run "$UKBUILD" -o "$T/wd2.img" --workdir /made/for/you "$T/ls.c"
+run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	-nographic -serial stdio -device isa-debug-exit -kernel "$T/wd2.img" -append "-- /made"
+check rootfs/workdir-made out_has "^cwd /made/for/you"
+check rootfs/workdir-made-mode out_has "^/made dir 0755 "
+run "$UKBUILD" -o "$T/bad.img" -w relative "$T/ls.c"
+check rootfs/workdir-relative-refused err_has "expected an absolute path"
 
 # Bad options: one line, ukbuild's error status, no image.
 run "$UKBUILD" -o "$T/bad.img" --rootfs "$T/nope" "$T/ls.c"
