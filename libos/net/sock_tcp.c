@@ -1,0 +1,613 @@
+/*
+ * TCP sockets over lwIP's raw API (see sock.h).
+ *
+ * Received data waits in lwIP's own pbufs, linked into one list (chains
+ * spliced through ->next; each pbuf is freed alone once read) and the
+ * window reopens (tcp_recved) only as the application reads, so a slow
+ * reader throttles its sender. Sent data is copied into lwIP
+ * (TCP_WRITE_FLAG_COPY) and leaves at once unless Nagle holds it.
+ * Connections that arrive on a listening socket are complete sockets at
+ * once, queued until accept().
+ */
+#include <asm/socket.h>
+#include <linux/tcp.h>
+#include <lwip/ip.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/tcp.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+
+#include "sock.h"
+
+#define EPOLLIN 0x001
+#define EPOLLOUT 0x004
+#define EPOLLERR 0x008
+#define EPOLLHUP 0x010
+#define EPOLLRDHUP 0x2000
+
+enum tcp_st { T_NEW, T_LISTEN, T_CONNECTING, T_CONNECTED, T_DEAD };
+
+struct tcp {
+	enum tcp_st st;
+	struct pbuf *rx_head, *rx_tail; /* unread data */
+	uint16_t rx_off;                /* bytes of rx_head already read */
+	size_t rx_bytes;
+	int eof;                        /* the peer sent FIN */
+	int shut_rd, shut_wr;
+	/* listening: connections not yet accepted */
+	struct uk_sock *q_head, *q_tail;
+	int q_len, backlog;
+	struct uk_sock *q_next;         /* link in the listener's queue */
+};
+
+static inline struct tcp *T(struct uk_sock *s) { return s->priv; }
+static inline struct tcp_pcb *P(struct uk_sock *s) { return s->pcb; }
+
+/* ---- lwIP's callbacks ---- */
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct uk_sock *s = arg;
+	struct tcp *t = T(s);
+	struct pbuf *last;
+
+	(void)pcb, (void)err;
+	if (!p) {
+		t->eof = 1;
+	} else {
+		for (last = p; last->next; last = last->next)
+			;
+		if (t->rx_tail)
+			t->rx_tail->next = p;
+		else
+			t->rx_head = p;
+		t->rx_tail = last;
+		t->rx_bytes += p->tot_len;
+	}
+	uk_sock_wake(s);
+	return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	(void)pcb, (void)len;
+	uk_sock_wake(arg);
+	return ERR_OK;
+}
+
+/* The PCB is gone (lwIP freed it): a reset, an abort, a timeout. */
+static void on_err(void *arg, err_t err)
+{
+	struct uk_sock *s = arg;
+	struct tcp *t = T(s);
+
+	if (t->st == T_CONNECTING)
+		s->err = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
+	else
+		s->err = err == ERR_RST ? ECONNRESET : ECONNABORTED;
+	s->pcb = NULL;
+	t->st = T_DEAD;
+	uk_sock_wake(s);
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct uk_sock *s = arg;
+
+	(void)pcb, (void)err;
+	T(s)->st = T_CONNECTED;
+	uk_sock_wake(s);
+	return ERR_OK;
+}
+
+static void pcb_hook(struct uk_sock *s, struct tcp_pcb *pcb)
+{
+	s->pcb = pcb;
+	tcp_arg(pcb, s);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+}
+
+static void pcb_unhook(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
+/* Options the listener had pass to its connections, as on Linux. */
+static void apply_opts(struct uk_sock *s, struct tcp_pcb *pcb)
+{
+	if (s->opts & UK_SO_KEEPALIVE)
+		ip_set_option(pcb, SOF_KEEPALIVE);
+	if (s->opts & UK_SO_NODELAY)
+		tcp_nagle_disable(pcb);
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct uk_sock *ls = arg, *c = NULL;
+	struct tcp *lt = T(ls);
+
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	if (lt->q_len < lt->backlog && (c = uk_kzalloc(sizeof(*c))))
+		c->priv = uk_kzalloc(sizeof(struct tcp));
+	if (!c || !c->priv) { /* queue full or no memory: the client sees a reset */
+		uk_kfree(c);
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->type = UK_SOCK_STREAM;
+	c->proto = &uk_tcp_proto;
+	c->opts = ls->opts & (UK_SO_KEEPALIVE | UK_SO_NODELAY);
+	T(c)->st = T_CONNECTED;
+	pcb_hook(c, pcb);
+	apply_opts(c, pcb);
+	if (lt->q_tail)
+		T(lt->q_tail)->q_next = c;
+	else
+		lt->q_head = c;
+	lt->q_tail = c;
+	lt->q_len++;
+	uk_sock_wake(ls);
+	return ERR_OK;
+}
+
+/* ---- operations ---- */
+
+static int tcp_open(struct uk_sock *s)
+{
+	struct tcp_pcb *pcb;
+
+	if (!(s->priv = uk_kzalloc(sizeof(struct tcp))))
+		return -ENOMEM;
+	if (!(pcb = tcp_new())) {
+		uk_kfree(s->priv);
+		return -ENOMEM;
+	}
+	pcb_hook(s, pcb);
+	return 0;
+}
+
+static int tcp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
+{
+	ip_addr_t ip = IPADDR4_INIT(a->addr);
+
+	if (!P(s) || T(s)->st != T_NEW)
+		return -EINVAL;
+	if (P(s)->local_port)
+		return -EINVAL; /* bound already */
+	if (s->opts & UK_SO_REUSEADDR)
+		ip_set_option(P(s), SOF_REUSEADDR);
+	return uk_sock_errno(tcp_bind(P(s), &ip, lwip_ntohs(a->port)));
+}
+
+static int tcp_do_listen(struct uk_sock *s, int backlog)
+{
+	struct tcp *t = T(s);
+	struct tcp_pcb *l;
+	struct uk_sockaddr any = { 0, 0 };
+	err_t err;
+	int r;
+
+	if (t->st == T_LISTEN) {
+		t->backlog = backlog; /* Linux lets listen() change it */
+		return 0;
+	}
+	if (t->st != T_NEW || !P(s))
+		return -EINVAL;
+	if (!P(s)->local_port && (r = tcp_do_bind(s, &any)))
+		return r;
+	l = tcp_listen_with_backlog_and_err(P(s), (u8_t)(backlog > 255 ? 255 : backlog), &err);
+	if (!l)
+		return uk_sock_errno(err);
+	s->pcb = l; /* lwIP freed the old PCB */
+	tcp_arg(l, s);
+	tcp_accept(l, on_accept);
+	t->st = T_LISTEN;
+	t->backlog = backlog;
+	return 0;
+}
+
+static int tcp_do_accept(struct uk_sock *s, struct uk_sock **out)
+{
+	struct tcp *t = T(s);
+	struct uk_sock *c = t->q_head;
+
+	if (t->st != T_LISTEN)
+		return -EINVAL;
+	if (!c)
+		return -EAGAIN;
+	t->q_head = T(c)->q_next;
+	if (!t->q_head)
+		t->q_tail = NULL;
+	T(c)->q_next = NULL;
+	t->q_len--;
+	*out = c;
+	return 0;
+}
+
+static int tcp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
+{
+	ip_addr_t ip = IPADDR4_INIT(a->addr);
+	struct tcp *t = T(s);
+
+	switch (t->st) {
+	case T_CONNECTED: return -EISCONN;
+	case T_CONNECTING: return -EALREADY;
+	case T_LISTEN: return -EISCONN;
+	case T_DEAD: return s->err ? -s->err : -EINVAL;
+	case T_NEW: break;
+	}
+	if (!a->port)
+		return -ECONNREFUSED;
+	apply_opts(s, P(s));
+	t->st = T_CONNECTING;
+	err_t err = tcp_connect(P(s), &ip, lwip_ntohs(a->port), on_connected);
+	if (err != ERR_OK) {
+		t->st = T_NEW;
+		return uk_sock_errno(err);
+	}
+	return -EINPROGRESS;
+}
+
+static int tcp_connected(struct uk_sock *s)
+{
+	switch (T(s)->st) {
+	case T_CONNECTED: return 1;
+	case T_CONNECTING: return 0;
+	case T_DEAD: return s->err ? -s->err : -ECONNABORTED;
+	default: return -ENOTCONN;
+	}
+}
+
+static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
+			const struct uk_sockaddr *to)
+{
+	struct tcp *t = T(s);
+	struct tcp_pcb *pcb = P(s);
+	long done = 0;
+
+	(void)to;
+	if (t->st == T_DEAD || t->shut_wr)
+		return s->err && t->st == T_DEAD ? -s->err : -EPIPE;
+	if (t->st == T_CONNECTING)
+		return -EAGAIN;
+	if (t->st != T_CONNECTED)
+		return -ENOTCONN;
+	for (int i = 0; i < cnt; i++) {
+		const char *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
+		while (left) {
+			size_t room = tcp_sndbuf(pcb), n = left < room ? left : room;
+			u8_t more = (i + 1 < cnt || n < left || (flags & UK_MSG_MORE)) ?
+				    TCP_WRITE_FLAG_MORE : 0;
+			if (n > 0xffff)
+				n = 0xffff;
+			if (!n || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4 ||
+			    tcp_write(pcb, p, (u16_t)n, TCP_WRITE_FLAG_COPY | more) != ERR_OK)
+				goto out;
+			p += n, left -= n, done += (long)n;
+		}
+	}
+out:
+	if (!(flags & UK_MSG_MORE))
+		tcp_output(pcb);
+	return done ? done : -EAGAIN;
+}
+
+/* Free what was read; reopen the window by as much (u16 steps). */
+static void rx_consume(struct uk_sock *s, size_t n)
+{
+	struct tcp *t = T(s);
+	size_t acked = n;
+
+	t->rx_bytes -= n;
+	while (n) {
+		struct pbuf *p = t->rx_head;
+		size_t in_p = p->len - t->rx_off;
+		if (n < in_p) {
+			t->rx_off += (uint16_t)n;
+			break;
+		}
+		n -= in_p;
+		t->rx_off = 0;
+		t->rx_head = p->next;
+		if (!t->rx_head)
+			t->rx_tail = NULL;
+		p->next = NULL; /* free this one alone */
+		pbuf_free(p);
+	}
+	while (acked && P(s) && t->st == T_CONNECTED) {
+		u16_t step = acked > 0xffff ? 0xffff : (u16_t)acked;
+		tcp_recved(P(s), step);
+		acked -= step;
+	}
+}
+
+static size_t rx_copy(struct tcp *t, const struct iovec *iov, int cnt)
+{
+	struct pbuf *p = t->rx_head;
+	size_t off = t->rx_off, done = 0;
+
+	for (int i = 0; i < cnt && p; i++) {
+		size_t ioff = 0;
+		while (ioff < iov[i].iov_len && p) {
+			size_t n = p->len - off;
+			if (n > iov[i].iov_len - ioff)
+				n = iov[i].iov_len - ioff;
+			uk_memcpy((char *)iov[i].iov_base + ioff, (char *)p->payload + off, n);
+			ioff += n, done += n, off += n;
+			if (off == p->len)
+				p = p->next, off = 0;
+		}
+	}
+	return done;
+}
+
+static long tcp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
+			struct uk_sockaddr *from, int *msg_flags)
+{
+	struct tcp *t = T(s);
+	size_t n;
+	int e;
+
+	(void)from, (void)msg_flags;
+	if (t->shut_rd && !t->rx_bytes)
+		return 0;
+	if (!t->rx_bytes) {
+		if (t->st == T_DEAD && s->err) {
+			e = s->err;
+			s->err = 0;
+			return -e;
+		}
+		if (t->eof || t->st == T_DEAD)
+			return 0;
+		if (t->st == T_CONNECTING || t->st == T_CONNECTED)
+			return -EAGAIN;
+		return -ENOTCONN;
+	}
+	n = rx_copy(t, iov, cnt);
+	if (!(flags & UK_MSG_PEEK))
+		rx_consume(s, n);
+	return (long)n;
+}
+
+static int tcp_do_shutdown(struct uk_sock *s, int how)
+{
+	struct tcp *t = T(s);
+
+	if (t->st != T_CONNECTED && t->st != T_DEAD)
+		return -ENOTCONN;
+	if (how != UK_SHUT_WR)
+		t->shut_rd = 1;
+	if (how != UK_SHUT_RD && !t->shut_wr) {
+		t->shut_wr = 1;
+		if (P(s))
+			tcp_shutdown(P(s), 0, 1); /* FIN after what is queued */
+	}
+	uk_sock_wake(s);
+	return 0;
+}
+
+static unsigned tcp_do_poll(struct uk_sock *s)
+{
+	struct tcp *t = T(s);
+	unsigned m = 0;
+
+	switch (t->st) {
+	case T_NEW: return EPOLLOUT | EPOLLHUP;
+	case T_LISTEN: return t->q_head ? EPOLLIN : 0;
+	case T_CONNECTING: return 0;
+	case T_DEAD: return EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP | (s->err ? EPOLLERR : 0);
+	case T_CONNECTED: break;
+	}
+	if (t->rx_bytes || t->eof || t->shut_rd)
+		m |= EPOLLIN;
+	if (t->eof)
+		m |= EPOLLRDHUP;
+	if (t->shut_wr || (tcp_sndbuf(P(s)) >= TCP_MSS && tcp_sndqueuelen(P(s)) < TCP_SND_QUEUELEN / 2))
+		m |= EPOLLOUT;
+	if (t->eof && t->shut_wr)
+		m |= EPOLLHUP;
+	return m;
+}
+
+static int tcp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
+{
+	struct tcp *t = T(s);
+
+	if (peer && t->st != T_CONNECTED)
+		return -ENOTCONN;
+	if (!P(s)) {
+		*a = (struct uk_sockaddr){ 0, 0 };
+		return peer ? -ENOTCONN : 0;
+	}
+	if (peer) {
+		a->addr = ip_2_ip4(&P(s)->remote_ip)->addr;
+		a->port = lwip_htons(P(s)->remote_port);
+	} else if (t->st == T_LISTEN) {
+		struct tcp_pcb_listen *l = s->pcb;
+		a->addr = ip_2_ip4(&l->local_ip)->addr;
+		a->port = lwip_htons(l->local_port);
+	} else {
+		a->addr = ip_2_ip4(&P(s)->local_ip)->addr;
+		a->port = lwip_htons(P(s)->local_port);
+	}
+	return 0;
+}
+
+/* ---- options ---- */
+
+static int int_opt(const void *val, uint32_t len, int *v)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	uk_memcpy(v, val, sizeof(int));
+	return 0;
+}
+
+static int put(void *val, uint32_t *len, int v)
+{
+	if (!val || !len || (int)*len < 0)
+		return -EINVAL;
+	uk_memcpy(val, &v, *len < sizeof(int) ? *len : sizeof(int));
+	*len = *len < sizeof(int) ? *len : sizeof(int);
+	return 0;
+}
+
+/* Options of a connection PCB (a listening PCB has none of these). */
+static struct tcp_pcb *conn_pcb(struct uk_sock *s)
+{
+	return T(s)->st == T_LISTEN ? NULL : P(s);
+}
+
+static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
+{
+	struct tcp_pcb *pcb = conn_pcb(s);
+	int v, r;
+
+	if (level == SOL_SOCKET) { /* flags socket.c already recorded */
+		if (P(s) && name == SO_REUSEADDR)
+			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR) :
+						      ip_reset_option(P(s), SOF_REUSEADDR);
+		if (pcb && name == SO_KEEPALIVE)
+			(s->opts & UK_SO_KEEPALIVE) ? ip_set_option(pcb, SOF_KEEPALIVE) :
+						      ip_reset_option(pcb, SOF_KEEPALIVE);
+		return 0;
+	}
+	if ((level != IPPROTO_TCP && level != IPPROTO_IP) || (r = int_opt(val, len, &v)))
+		return level != IPPROTO_TCP && level != IPPROTO_IP ? -ENOPROTOOPT : r;
+	if (level == IPPROTO_IP) {
+		if (name != IP_TOS && name != IP_TTL)
+			return -ENOPROTOOPT;
+		if (v < 0 || v > 255)
+			return -EINVAL;
+		if (pcb && name == IP_TOS)
+			pcb->tos = (u8_t)v;
+		else if (pcb)
+			pcb->ttl = (u8_t)v;
+		return 0;
+	}
+	switch (name) {
+	case TCP_NODELAY:
+		s->opts = v ? s->opts | UK_SO_NODELAY : s->opts & ~UK_SO_NODELAY;
+		if (pcb && v)
+			tcp_nagle_disable(pcb);
+		else if (pcb)
+			tcp_nagle_enable(pcb);
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		if (!pcb)
+			return 0;
+		if (name == TCP_KEEPIDLE)
+			pcb->keep_idle = (u32_t)v * 1000;
+		else if (name == TCP_KEEPINTVL)
+			pcb->keep_intvl = (u32_t)v * 1000;
+		else
+			pcb->keep_cnt = (u32_t)v;
+		return 0;
+	case TCP_QUICKACK: /* lwIP acknowledges at once when it should */
+		if (pcb && v)
+			tcp_ack_now(pcb);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_t *len)
+{
+	struct tcp_pcb *pcb = conn_pcb(s);
+
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_ACCEPTCONN: return put(val, len, T(s)->st == T_LISTEN);
+		case SO_SNDBUF: return put(val, len, TCP_SND_BUF);
+		case SO_RCVBUF: return put(val, len, TCP_WND);
+		case SO_RCVLOWAT:
+		case SO_SNDLOWAT: return put(val, len, 1);
+		}
+		return -ENOPROTOOPT;
+	}
+	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
+		return put(val, len, !pcb ? (name == IP_TTL ? IP_DEFAULT_TTL : 0) :
+				     name == IP_TOS ? pcb->tos : pcb->ttl);
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	switch (name) {
+	case TCP_NODELAY: return put(val, len, !!(s->opts & UK_SO_NODELAY));
+	case TCP_MAXSEG: return put(val, len, pcb ? tcp_mss(pcb) : TCP_MSS);
+	case TCP_KEEPIDLE: return put(val, len, pcb ? (int)(pcb->keep_idle / 1000) : 7200);
+	case TCP_KEEPINTVL: return put(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);
+	case TCP_KEEPCNT: return put(val, len, pcb ? (int)pcb->keep_cnt : 9);
+	}
+	return -ENOPROTOOPT;
+}
+
+static long tcp_nread(struct uk_sock *s) { return (long)T(s)->rx_bytes; }
+
+/* ---- closing ---- */
+
+static void drop_rx(struct tcp *t)
+{
+	while (t->rx_head) {
+		struct pbuf *p = t->rx_head;
+		t->rx_head = p->next;
+		p->next = NULL;
+		pbuf_free(p);
+	}
+	t->rx_tail = NULL;
+	t->rx_bytes = 0;
+}
+
+static void tcp_do_close(struct uk_sock *s)
+{
+	struct tcp *t = T(s);
+	struct uk_sock *c;
+
+	if (t->st == T_LISTEN) {
+		tcp_arg(s->pcb, NULL);
+		tcp_accept(s->pcb, NULL);
+		tcp_close(s->pcb);
+		while (tcp_do_accept(s, &c) == 0) { /* never accepted: reset them */
+			tcp_do_close(c);
+			uk_kfree(c);
+		}
+	} else if (P(s)) {
+		struct tcp_pcb *pcb = P(s);
+		pcb_unhook(pcb);
+		/* Unread data or SO_LINGER 0: a reset, as Linux. */
+		if (t->rx_bytes || (s->opts & UK_SO_LINGER0) || tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
+	}
+	s->pcb = NULL;
+	drop_rx(t);
+	uk_kfree(t);
+	s->priv = NULL;
+}
+
+const struct uk_sock_proto uk_tcp_proto = {
+	.open = tcp_open,
+	.bind = tcp_do_bind,
+	.listen = tcp_do_listen,
+	.accept = tcp_do_accept,
+	.connect = tcp_do_connect,
+	.connected = tcp_connected,
+	.send = tcp_do_send,
+	.recv = tcp_do_recv,
+	.shutdown = tcp_do_shutdown,
+	.poll = tcp_do_poll,
+	.name = tcp_name,
+	.setopt = tcp_setopt,
+	.getopt = tcp_getopt,
+	.nread = tcp_nread,
+	.close = tcp_do_close,
+};

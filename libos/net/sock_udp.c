@@ -1,0 +1,281 @@
+/*
+ * UDP sockets over lwIP's raw API (see sock.h). Datagrams wait in a queue
+ * (at most UDP_QUEUE_MAX bytes; more are dropped, as a full socket buffer
+ * drops them on Linux) with the address they came from.
+ */
+#include <asm/socket.h>
+#include <lwip/ip.h>
+#include <lwip/pbuf.h>
+#include <lwip/udp.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+
+#include "sock.h"
+
+#define EPOLLIN 0x001
+#define EPOLLOUT 0x004
+#define UDP_QUEUE_MAX (256u << 10)
+#define UDP_PAYLOAD_MAX 65507
+
+struct dgram {
+	struct dgram *next;
+	struct pbuf *p;
+	struct uk_sockaddr from;
+};
+
+struct udp {
+	struct dgram *head, *tail;
+	size_t bytes;
+	int connected;
+	int shut_rd, shut_wr;
+};
+
+static inline struct udp *U(struct uk_sock *s) { return s->priv; }
+static inline struct udp_pcb *P(struct uk_sock *s) { return s->pcb; }
+
+static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+		    u16_t port)
+{
+	struct uk_sock *s = arg;
+	struct udp *u = U(s);
+	struct dgram *d;
+
+	(void)pcb;
+	if (u->shut_rd || u->bytes + p->tot_len > UDP_QUEUE_MAX || !(d = uk_kmalloc(sizeof(*d)))) {
+		pbuf_free(p);
+		return;
+	}
+	*d = (struct dgram){ NULL, p, { ip_2_ip4(addr)->addr, lwip_htons(port) } };
+	if (u->tail)
+		u->tail->next = d;
+	else
+		u->head = d;
+	u->tail = d;
+	u->bytes += p->tot_len;
+	uk_sock_wake(s);
+}
+
+static int udp_open(struct uk_sock *s)
+{
+	struct udp_pcb *pcb;
+
+	if (!(s->priv = uk_kzalloc(sizeof(struct udp))))
+		return -ENOMEM;
+	if (!(pcb = udp_new())) {
+		uk_kfree(s->priv);
+		return -ENOMEM;
+	}
+	s->pcb = pcb;
+	udp_recv(pcb, on_recv, s);
+	return 0;
+}
+
+static int udp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
+{
+	ip_addr_t ip = IPADDR4_INIT(a->addr);
+
+	if (P(s)->local_port)
+		return -EINVAL;
+	if (s->opts & UK_SO_REUSEADDR)
+		ip_set_option(P(s), SOF_REUSEADDR);
+	return uk_sock_errno(udp_bind(P(s), &ip, lwip_ntohs(a->port)));
+}
+
+static int udp_do_listen(struct uk_sock *s, int backlog) { return -EOPNOTSUPP; }
+static int udp_do_accept(struct uk_sock *s, struct uk_sock **out) { return -EOPNOTSUPP; }
+
+static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
+{
+	ip_addr_t ip = IPADDR4_INIT(a->addr);
+
+	if (!a->addr && !a->port) { /* AF_UNSPEC: dissolve */
+		udp_disconnect(P(s));
+		U(s)->connected = 0;
+		return 0;
+	}
+	if (!P(s)->local_port) {
+		ip_addr_t any = IPADDR4_INIT(0);
+		int r = uk_sock_errno(udp_bind(P(s), &any, 0));
+		if (r)
+			return r;
+	}
+	U(s)->connected = 1;
+	return uk_sock_errno(udp_connect(P(s), &ip, lwip_ntohs(a->port)));
+}
+
+static int udp_connected(struct uk_sock *s) { return 1; }
+
+static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
+			const struct uk_sockaddr *to)
+{
+	long len = uk_iov_len(iov, cnt);
+	struct pbuf *p;
+	size_t off = 0;
+	err_t err;
+
+	if (U(s)->shut_wr)
+		return -EPIPE;
+	if (!to && !U(s)->connected)
+		return -EDESTADDRREQ;
+	if (len > UDP_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM)))
+		return -ENOBUFS;
+	for (int i = 0; i < cnt; i++) {
+		pbuf_take_at(p, iov[i].iov_base, (u16_t)iov[i].iov_len, (u16_t)off);
+		off += iov[i].iov_len;
+	}
+	if (to) {
+		ip_addr_t ip = IPADDR4_INIT(to->addr);
+		if (ip4_addr_isbroadcast_u32(to->addr, netif_default) &&
+		    !(s->opts & UK_SO_BROADCAST)) {
+			pbuf_free(p);
+			return -EACCES; /* as Linux without SO_BROADCAST */
+		}
+		err = udp_sendto(P(s), p, &ip, lwip_ntohs(to->port));
+	} else {
+		err = udp_send(P(s), p);
+	}
+	pbuf_free(p);
+	return err == ERR_OK ? len : uk_sock_errno(err);
+}
+
+static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
+			struct uk_sockaddr *from, int *msg_flags)
+{
+	struct udp *u = U(s);
+	struct dgram *d = u->head;
+	size_t off = 0;
+	u16_t len;
+
+	if (!d)
+		return u->shut_rd ? 0 : -EAGAIN;
+	len = d->p->tot_len;
+	for (int i = 0; i < cnt && off < len; i++) {
+		u16_t n = (u16_t)(iov[i].iov_len < (size_t)(len - off) ? iov[i].iov_len : len - off);
+		pbuf_copy_partial(d->p, iov[i].iov_base, n, (u16_t)off);
+		off += n;
+	}
+	if (from)
+		*from = d->from;
+	if (off < len && msg_flags)
+		*msg_flags |= UK_MSG_TRUNC;
+	if (!(flags & UK_MSG_PEEK)) {
+		u->head = d->next;
+		if (!u->head)
+			u->tail = NULL;
+		u->bytes -= len;
+		pbuf_free(d->p);
+		uk_kfree(d);
+	}
+	return (flags & UK_MSG_TRUNC) ? (long)len : (long)off;
+}
+
+static int udp_do_shutdown(struct uk_sock *s, int how)
+{
+	if (!U(s)->connected)
+		return -ENOTCONN;
+	if (how != UK_SHUT_WR)
+		U(s)->shut_rd = 1;
+	if (how != UK_SHUT_RD)
+		U(s)->shut_wr = 1;
+	uk_sock_wake(s);
+	return 0;
+}
+
+static unsigned udp_do_poll(struct uk_sock *s)
+{
+	return (U(s)->head || U(s)->shut_rd ? EPOLLIN : 0) | EPOLLOUT;
+}
+
+static int udp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
+{
+	if (peer && !U(s)->connected)
+		return -ENOTCONN;
+	a->addr = ip_2_ip4(peer ? &P(s)->remote_ip : &P(s)->local_ip)->addr;
+	a->port = lwip_htons(peer ? P(s)->remote_port : P(s)->local_port);
+	return 0;
+}
+
+static int udp_setopt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
+{
+	int v;
+
+	if (level == SOL_SOCKET) {
+		if (name == SO_REUSEADDR)
+			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR) :
+						      ip_reset_option(P(s), SOF_REUSEADDR);
+		return 0;
+	}
+	if (level != IPPROTO_IP || (name != IP_TOS && name != IP_TTL))
+		return -ENOPROTOOPT;
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	uk_memcpy(&v, val, sizeof(int));
+	if (v < 0 || v > 255)
+		return -EINVAL;
+	if (name == IP_TOS)
+		P(s)->tos = (u8_t)v;
+	else
+		P(s)->ttl = (u8_t)v;
+	return 0;
+}
+
+static int udp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_t *len)
+{
+	int v;
+
+	if (level == SOL_SOCKET && (name == SO_SNDBUF || name == SO_RCVBUF))
+		v = (int)UDP_QUEUE_MAX;
+	else if (level == SOL_SOCKET && name == SO_ACCEPTCONN)
+		v = 0;
+	else if (level == IPPROTO_IP && name == IP_TOS)
+		v = P(s)->tos;
+	else if (level == IPPROTO_IP && name == IP_TTL)
+		v = P(s)->ttl;
+	else
+		return -ENOPROTOOPT;
+	if (!val || !len || *len < sizeof(int))
+		return -EINVAL;
+	uk_memcpy(val, &v, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+/* FIONREAD on a datagram socket: the size of the next datagram. */
+static long udp_nread(struct uk_sock *s) { return U(s)->head ? U(s)->head->p->tot_len : 0; }
+
+static void udp_do_close(struct uk_sock *s)
+{
+	struct udp *u = U(s);
+
+	udp_remove(P(s));
+	s->pcb = NULL;
+	while (u->head) {
+		struct dgram *d = u->head;
+		u->head = d->next;
+		pbuf_free(d->p);
+		uk_kfree(d);
+	}
+	uk_kfree(u);
+	s->priv = NULL;
+}
+
+const struct uk_sock_proto uk_udp_proto = {
+	.open = udp_open,
+	.bind = udp_do_bind,
+	.listen = udp_do_listen,
+	.accept = udp_do_accept,
+	.connect = udp_do_connect,
+	.connected = udp_connected,
+	.send = udp_do_send,
+	.recv = udp_do_recv,
+	.shutdown = udp_do_shutdown,
+	.poll = udp_do_poll,
+	.name = udp_name,
+	.setopt = udp_setopt,
+	.getopt = udp_getopt,
+	.nread = udp_nread,
+	.close = udp_do_close,
+};

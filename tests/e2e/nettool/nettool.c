@@ -1,0 +1,396 @@
+/*
+ * The host side of the network tests (busybox's nc has no UDP and no
+ * concurrency; the nested KVM host has nothing else). Talks to the guest's
+ * tests/guest/net-echo services and to httpd. Prints one result line; exits
+ * 0 when the check held, 1 when not, 2 on bad usage.
+ *
+ *   nettool udp HOST PORT MSG           send a datagram, print the reply
+ *   nettool conns HOST PORT N           N connections open at once to an echo
+ *                                       service; print how many echoed
+ *   nettool http HOST PORT N PATH       N concurrent HTTP/1.0 GETs; print how
+ *                                       many answered 200
+ *   nettool echo HOST PORT MB           MB MiB through an echo service while
+ *                                       reading it back; compare checksums
+ *   nettool source HOST PORT MB         receive MB MiB of the a-z pattern; MB/s
+ *   nettool sink HOST PORT MB           send MB MiB, half-close, expect the count
+ *   nettool reset HOST PORT             take a little of a big transfer, then
+ *                                       reset the connection (SO_LINGER 0)
+ *   nettool slow HOST PORT KB           read KB KiB of the pattern slowly
+ *   nettool dnsd PORT NAME ADDR         answer A queries for NAME on
+ *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1u << 20)
+
+static struct sockaddr_in target(const char *host, const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+		fprintf(stderr, "nettool: %s: not an IPv4 address\n", host);
+		exit(2);
+	}
+	return a;
+}
+
+static int dial(struct sockaddr_in a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		printf("connect: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w <= 0)
+			return -1;
+		c += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int cmd_udp(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct timeval tv = { 3, 0 };
+	char buf[2048];
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	sendto(fd, av[2], strlen(av[2]), 0, (struct sockaddr *)&a, sizeof(a));
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0) {
+		printf("no reply: %s\n", strerror(errno));
+		return 1;
+	}
+	buf[n] = 0;
+	printf("%s\n", buf);
+	return strcmp(buf, av[2]) != 0;
+}
+
+static int cmd_conns(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	int n = atoi(av[2]), ok = 0;
+	int *fd = calloc((size_t)n, sizeof(int));
+	char msg[32], buf[32];
+
+	for (int i = 0; i < n; i++) /* all open before any is used */
+		fd[i] = dial(a);
+	for (int i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "conn %d\n", i);
+		write_all(fd[i], msg, strlen(msg));
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "conn %d\n", i);
+		size_t got = 0;
+		while (got < strlen(msg)) {
+			ssize_t r = read(fd[i], buf + got, strlen(msg) - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		ok += got == strlen(msg) && !memcmp(buf, msg, got);
+		close(fd[i]);
+	}
+	printf("%d of %d answered\n", ok, n);
+	return ok != n;
+}
+
+static int cmd_http(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	int n = atoi(av[2]), ok = 0;
+	int *fd = calloc((size_t)n, sizeof(int));
+	char req[512], buf[4096];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", av[3], av[0]);
+	for (int i = 0; i < n; i++)
+		fd[i] = dial(a);
+	for (int i = 0; i < n; i++)
+		write_all(fd[i], req, strlen(req));
+	for (int i = 0; i < n; i++) {
+		ssize_t r, got = 0;
+		while ((r = read(fd[i], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 &&
+		       got + r < (ssize_t)sizeof(buf) - 1)
+			got += r;
+		buf[got] = 0;
+		ok += !strncmp(buf, "HTTP/1.", 7) && !strncmp(buf + 8, " 200", 4);
+		close(fd[i]);
+	}
+	printf("%d of %d answered 200\n", ok, n);
+	return ok != n;
+}
+
+/* A deterministic byte stream (xorshift), so both ends can check it. */
+static void fill(unsigned char *p, size_t n, uint64_t *x)
+{
+	for (size_t i = 0; i < n; i++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		p[i] = (unsigned char)*x;
+	}
+}
+
+static int cmd_echo(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	size_t total = (size_t)atoi(av[2]) * MIB, sent = 0, got = 0, chunk = 0, off = 0;
+	unsigned char *out = malloc(65536), *in = malloc(65536);
+	uint64_t hs = 0xcbf29ce484222325ull, hr = hs, x = 88172645463325252ull;
+	int fd = dial(a);
+	double t0 = now();
+
+	while (got < total) {
+		struct pollfd p = { fd, POLLIN | (sent < total ? POLLOUT : 0), 0 };
+		if (poll(&p, 1, 10000) <= 0) {
+			printf("stalled after %zu bytes sent, %zu received\n", sent, got);
+			return 1;
+		}
+		if ((p.revents & POLLOUT) && sent < total) {
+			if (off == chunk) {
+				chunk = total - sent < 65536 ? total - sent : 65536;
+				fill(out, chunk, &x);
+				hs = fnv(hs, out, chunk);
+				off = 0;
+			}
+			ssize_t w = write(fd, out + off, chunk - off);
+			if (w > 0)
+				off += (size_t)w, sent += (size_t)w;
+			if (sent == total)
+				shutdown(fd, SHUT_WR);
+		}
+		if (p.revents & (POLLIN | POLLHUP)) {
+			ssize_t r = read(fd, in, 65536);
+			if (r <= 0) {
+				printf("connection ended after %zu of %zu bytes\n", got, total);
+				return 1;
+			}
+			hr = fnv(hr, in, (size_t)r);
+			got += (size_t)r;
+		}
+	}
+	printf("%zu bytes echoed, checksums %s (%016llx), %.1f MB/s\n", got,
+	       hs == hr ? "match" : "DIFFER", (unsigned long long)hr, 2 * total / 1e6 / (now() - t0));
+	return hs != hr;
+}
+
+static int check_pattern(const unsigned char *p, size_t n, size_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 'a' + (at + i) % 26)
+			return -1;
+	return 0;
+}
+
+static int read_pattern(int fd, size_t want, size_t step, useconds_t pause, double *secs)
+{
+	unsigned char *buf = malloc(65536);
+	size_t got = 0;
+	double t0 = now();
+	ssize_t r;
+
+	while (got < want && (r = read(fd, buf, step)) > 0) {
+		if (check_pattern(buf, (size_t)r, got)) {
+			printf("wrong byte near offset %zu\n", got);
+			return -1;
+		}
+		got += (size_t)r;
+		if (pause)
+			usleep(pause);
+	}
+	*secs = now() - t0;
+	if (got != want) {
+		printf("got %zu of %zu bytes\n", got, want);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_source(char **av)
+{
+	size_t want = (size_t)atoi(av[2]) * MIB;
+	int fd = dial(target(av[0], av[1]));
+	char line[32];
+	double secs;
+
+	snprintf(line, sizeof(line), "%zu\n", want);
+	write_all(fd, line, strlen(line));
+	if (read_pattern(fd, want, 65536, 0, &secs))
+		return 1;
+	printf("%zu bytes received, %.1f MB/s\n", want, want / 1e6 / secs);
+	return 0;
+}
+
+static int cmd_slow(char **av)
+{
+	size_t want = (size_t)atoi(av[2]) * 1024;
+	int fd = dial(target(av[0], av[1]));
+	char line[32];
+	double secs;
+
+	snprintf(line, sizeof(line), "%zu\n", want);
+	write_all(fd, line, strlen(line));
+	if (read_pattern(fd, want, 512, 2000, &secs))
+		return 1;
+	printf("%zu bytes read slowly in %.1f s, pattern intact\n", want, secs);
+	return 0;
+}
+
+static int cmd_sink(char **av)
+{
+	size_t total = (size_t)atoi(av[2]) * MIB, sent = 0;
+	unsigned char *buf = calloc(1, 65536);
+	int fd = dial(target(av[0], av[1]));
+	char reply[64] = "";
+	double t0 = now();
+	ssize_t r;
+
+	while (sent < total) {
+		size_t n = total - sent < 65536 ? total - sent : 65536;
+		if (write_all(fd, buf, n)) {
+			printf("write failed after %zu bytes: %s\n", sent, strerror(errno));
+			return 1;
+		}
+		sent += n;
+	}
+	shutdown(fd, SHUT_WR); /* half-close: the answer still comes back */
+	r = read(fd, reply, sizeof(reply) - 1);
+	reply[r > 0 ? r : 0] = 0;
+	if (strtoull(reply, NULL, 10) != total) {
+		printf("sent %zu bytes, the guest counted '%s'\n", total, reply);
+		return 1;
+	}
+	printf("%zu bytes sent and counted after a half-close, %.1f MB/s\n", total,
+	       total / 1e6 / (now() - t0));
+	return 0;
+}
+
+static int cmd_reset(char **av)
+{
+	int fd = dial(target(av[0], av[1]));
+	struct linger l = { 1, 0 };
+	unsigned char buf[4096];
+	const char *req = "104857600\n";
+	ssize_t r;
+
+	write_all(fd, req, strlen(req));
+	r = read(fd, buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd); /* RST in the middle of the transfer */
+	printf("reset after %zd bytes\n", r);
+	return r <= 0;
+}
+
+/* ---- a tiny DNS server ---- */
+
+static size_t qname_end(const unsigned char *q, size_t n, size_t off)
+{
+	while (off < n && q[off])
+		off += q[off] + 1;
+	return off < n ? off + 1 : 0;
+}
+
+static int name_is(const unsigned char *q, size_t n, const char *name)
+{
+	char buf[256];
+	size_t o = 12, k = 0;
+
+	while (o < n && q[o] && k + q[o] + 1 < sizeof(buf)) {
+		if (k)
+			buf[k++] = '.';
+		memcpy(buf + k, q + o + 1, q[o]);
+		k += q[o];
+		o += q[o] + 1;
+	}
+	buf[k] = 0;
+	return !strcasecmp(buf, name);
+}
+
+static int cmd_dnsd(char **av)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(av[0])),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct in_addr ans;
+	unsigned char q[512];
+
+	if (inet_pton(AF_INET, av[2], &ans) != 1 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		printf("dnsd: cannot serve: %s\n", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, q, sizeof(q) - 16, 0, (struct sockaddr *)&from, &fl);
+		size_t end;
+		if (n < 12 || !(end = qname_end(q, (size_t)n, 12)) || end + 4 > (size_t)n)
+			continue;
+		end += 4; /* QTYPE, QCLASS */
+		int hit = name_is(q, (size_t)n, av[1]) && q[end - 3] == 1;
+		q[2] = 0x81, q[3] = hit ? 0x80 : 0x83; /* response, RA, NOERROR/NXDOMAIN */
+		q[6] = 0, q[7] = hit, q[8] = q[9] = q[10] = q[11] = 0;
+		if (hit) {
+			unsigned char rr[16] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+			memcpy(rr + 12, &ans, 4);
+			memcpy(q + end, rr, 16);
+			end += 16;
+		}
+		sendto(fd, q, end, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int args;
+		int (*fn)(char **);
+	} cmds[] = {
+		{ "udp", 3, cmd_udp }, { "conns", 3, cmd_conns }, { "http", 4, cmd_http },
+		{ "echo", 3, cmd_echo }, { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
+		{ "reset", 2, cmd_reset }, { "slow", 3, cmd_slow }, { "dnsd", 3, cmd_dnsd },
+	};
+
+	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
+			return cmds[i].fn(argv + 2);
+	fprintf(stderr, "usage: nettool udp|conns|http|echo|source|sink|reset|slow|dnsd ... "
+			"(see tests/e2e/nettool/nettool.c)\n");
+	return 2;
+}
