@@ -384,6 +384,10 @@ static long fat_fwrite(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	vol_lock(v);
 	off = f->flags & O_APPEND ? n->size : *pos;
 	r = fat_write(n, buf, len, off);
+	if (r > 0 && (f->flags & O_DSYNC)) { /* O_SYNC and O_DSYNC: durable on return */
+		int e = fat_sync(v->fs);
+		r = e ? e : r;
+	}
 	vol_unlock(v);
 	if (r > 0)
 		*pos = off + r;

@@ -102,3 +102,17 @@ check fat-qemu/default-mount-point cmp -s "$T/guest-sums" "$T/host-sums"
 head -c 1048576 /dev/zero >"$T/zero.img"
 qemu_fat "$T/zero.img" sums /data
 check fat-qemu/not-fat-message grep -q "no FAT volume on it" "$T/out"
+
+# ---- two disks at once, each where its ID says ----
+echo "on the other disk" >"$T/other-disk.txt"
+$UKBUILD disk create "$T/other.img" --size 4M >/dev/null 2>&1
+$UKBUILD disk put "$T/other.img" "$T/other-disk.txt" / >/dev/null 2>&1
+timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	-nographic -serial stdio -device isa-debug-exit -global virtio-mmio.force-legacy=false \
+	-drive "if=none,id=d0,format=raw,file=$D" -device virtio-blk-device,drive=d0,serial=/data \
+	-drive "if=none,id=d1,format=raw,file=$T/other.img" \
+	-device virtio-blk-device,drive=d1,serial=/mnt/other \
+	-kernel "$G" -append "-- sums /data /mnt/other" </dev/null >"$T/out" 2>"$T/err"
+grep -E '^[0-9]+ [0-9]+ ' "$T/out" | tr -d '\r' | sort -k3 >"$T/guest-sums"
+(cat "$T/host-sums"; cd "$T" && cksum other-disk.txt) | sort -k3 >"$T/expect"
+check fat-qemu/two-disks cmp -s "$T/guest-sums" "$T/expect"

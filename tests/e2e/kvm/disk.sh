@@ -34,9 +34,14 @@ check disk-ukrun/fsck-after-exit fsck_clean "$D"
 rm -rf "$T/back" && mkdir "$T/back" && mcopy -s -n -i "$D" ::/guest "$T/back/" 2>/dev/null
 host_sums "$T/back" >"$T/read"
 check disk-ukrun/guest-to-host-bytes sh -c "[ -s '$T/wrote' ] && cmp -s '$T/read' '$T/wrote'"
-# The second run sees both the host's files and the first run's.
-run "$UKRUN" --disk "$D:/data" "$IMG" sums /data
-(host_sums "$S"; cat "$T/wrote") | sort -k3 >"$T/expect"
+# The second run sees both the host's files and the first run's; a second
+# disk at the same time is mounted where it says.
+E=$T/other.img
+echo "on the other disk" >"$T/other-disk.txt"
+"$UKBUILD" disk create "$E" --size 4M >/dev/null 2>&1
+"$UKBUILD" disk put "$E" "$T/other-disk.txt" / >/dev/null 2>&1
+run "$UKRUN" --disk "$D:/data" --disk "$E:/mnt/other" "$IMG" sums /data /mnt/other
+(host_sums "$S"; cat "$T/wrote"; cd "$T" && cksum other-disk.txt) | sort -k3 >"$T/expect"
 guest_sums >"$T/seen"
 check disk-ukrun/second-run-reads-everything cmp -s "$T/expect" "$T/seen"
 

@@ -1,8 +1,8 @@
 /*
  * FAT on virtio-blk, from inside the guest. One mode per run:
  *
- *   sums DIR          "cksum size path" for every file below DIR (POSIX
- *                     cksum CRCs: the host compares with cksum(1))
+ *   sums DIR...       "cksum size path" for every file below each DIR
+ *                     (POSIX cksum CRCs: the host compares with cksum(1))
  *   write DIR         make files, directories, long names, 300 entries in
  *                     one directory, appends, truncations, renames,
  *                     removals; print the sums of what should now be there
@@ -362,7 +362,8 @@ int main(int argc, char **argv)
 
 	crc_init();
 	if (!strcmp(mode, "sums"))
-		sums(dir, "");
+		for (int i = 2; i < argc || i == 2; i++)
+			sums(i < argc ? argv[i] : dir, "");
 	else if (!strcmp(mode, "write"))
 		do_write(dir);
 	else if (!strcmp(mode, "ro"))
