@@ -35,10 +35,24 @@ tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img
 
 # Real programs nobody here wrote, built from Debian's source packages in
 # link mode, the way a user would (sources fetched by ci/deps.sh).
-PROGRAMS := $(B)/tests/programs/lua.img
+# The expected outputs come from Debian's own lua5.4 and sqlite3 binaries.
+P := $(B)/tests/programs
+PROGRAMS := $(P)/lua.img $(P)/lua.expected $(P)/sqlite3.img $(P)/sqlite3.expected
 LUA_CFILES = $(filter-out $(LUA_SRC)/luac.c,$(wildcard $(LUA_SRC)/*.c))
-$(B)/tests/programs/lua.img: $(UKBUILD) $(SYSROOT)/.done
+$(P)/lua.img: tests/programs/lua/test.lua $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
-	$(UKBUILD) -o $@ --name lua $(LUA_CFILES) -- -Itests/programs/lua
+	$(UKBUILD) -o $@ --name lua --add tests/programs/lua/test.lua:/test.lua \
+		$(LUA_CFILES) -- -Itests/programs/lua
+$(P)/lua.expected: tests/programs/lua/test.lua
+	@mkdir -p $(@D)
+	lua5.4 $< $(P)/lua.scratch > $@
+$(P)/sqlite3.img: tests/programs/sqlite/test.sql $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ --name sqlite3 -m 256M --add tests/programs/sqlite/test.sql:/test.sql \
+		$(SQLITE_SRC)/sqlite3.c $(SQLITE_SRC)/shell.c -- -DSQLITE_OMIT_LOAD_EXTENSION \
+		-I$(SQLITE_SRC)
+$(P)/sqlite3.expected: tests/programs/sqlite/test.sql
+	@mkdir -p $(@D)
+	rm -f $(P)/host.db && sqlite3 $(P)/host.db < $< > $@ && rm -f $(P)/host.db
 
 tests: $(PROGRAMS)
