@@ -35,6 +35,12 @@ static int trailing_slash(const char *path)
 
 static int rofs(const struct uk_vnode *vn) { return vn->mnt && (vn->mnt->flags & MS_RDONLY); }
 
+/* Look up name in dir without following it. */
+static int child(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+{
+	return dir->ops->lookup ? dir->ops->lookup(dir, name, out) : -ENOENT;
+}
+
 /* ---- open ---- */
 
 static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
@@ -63,6 +69,52 @@ static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
 	return r;
 }
 
+/* O_CREAT on a dangling symlink makes the file it points to, as Linux
+ * does (say /etc/resolv.conf -> ../run/resolv.conf in an image). */
+static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned mode,
+			   struct uk_vnode **out)
+{
+	char name[UK_NAME_MAX + 1], *buf = uk_kmalloc(2 * UK_PATH_MAX + 2), *t;
+	struct uk_vnode *dir, *ln;
+	int r = -EEXIST;
+
+	if (!buf)
+		return -ENOMEM;
+	t = buf + UK_PATH_MAX + 1;
+	for (int i = 0; i < UK_SYMLOOP_MAX && r == -EEXIST; i++) {
+		long n;
+		if ((r = uk_path_parent(dirfd, path, &dir, name)))
+			break;
+		if ((r = child(dir, name, &ln)) == 0) {
+			n = (ln->mode & S_IFMT) == S_IFLNK && ln->ops->readlink
+				    ? ln->ops->readlink(ln, t, UK_PATH_MAX) : -EEXIST;
+			uk_vnode_put(ln);
+			if (n > 0 && t[0] != '/' && uk_vfs_path_of(dir, buf, UK_PATH_MAX) == 0) {
+				size_t dl = uk_strlen(buf);
+				if (dl + 1 + n > UK_PATH_MAX)
+					n = -ENAMETOOLONG;
+				else if (buf[dl - 1] != '/')
+					buf[dl++] = '/';
+				if (n > 0)
+					uk_memcpy(buf + dl, t, n), buf[dl + n] = 0;
+			} else if (n > 0) {
+				uk_memcpy(buf, t, n), buf[n] = 0;
+			}
+			r = n > 0 ? 0 : n ? (int)n : -ENOENT;
+		}
+		uk_vnode_put(dir);
+		if (r == 0) { /* try again at the link's target */
+			path = buf;
+			dirfd = AT_FDCWD;
+			r = create_at(dirfd, path, flags, mode, out);
+			if (r == -EEXIST && uk_path_lookup(dirfd, path, UK_AT_FOLLOW, out) == 0)
+				r = 0; /* it exists after all */
+		}
+	}
+	uk_kfree(buf);
+	return r == -EEXIST ? -ELOOP : r;
+}
+
 static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode,
 		      struct uk_vnode **vn)
 {
@@ -86,9 +138,13 @@ static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode
 	if (r != -ENOENT)
 		return r;
 	r = create_at(dirfd, path, flags, mode, vn);
-	/* made meanwhile by someone else (a blocking filesystem) */
-	if (r == -EEXIST && !(flags & O_EXCL))
+	if (r == -EEXIST && !(flags & O_EXCL)) {
+		/* made meanwhile by someone else (a blocking filesystem), or
+		 * a symlink to nowhere */
 		r = uk_path_lookup(dirfd, path, lf, vn);
+		if (r == -ENOENT && (lf & UK_AT_FOLLOW))
+			r = create_via_link(dirfd, path, flags, mode, vn);
+	}
 	return r;
 }
 
@@ -214,12 +270,6 @@ UK_SYSCALL5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask,
 }
 
 /* ---- the namespace ---- */
-
-/* Look up name in dir without following it. */
-static int child(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
-{
-	return dir->ops->lookup ? dir->ops->lookup(dir, name, out) : -ENOENT;
-}
 
 UK_SYSCALL3(mkdirat, int, dirfd, const char *, path, unsigned, mode)
 {
@@ -348,6 +398,7 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp, unsigned flags)
 {
 	struct rename_req *q = uk_kzalloc(sizeof(*q));
+	struct uk_vnode *dst;
 	int r;
 
 	if (!q)
@@ -369,6 +420,10 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 					 : -EPERM;
 	if (r == 0)
 		uk_vfs_set_parent(q->src, q->ndir);
+	if (r == 0 && (flags & RENAME_EXCHANGE) && child(q->odir, q->oname, &dst) == 0) {
+		uk_vfs_set_parent(dst, q->odir); /* the other one moved too */
+		uk_vnode_put(dst);
+	}
 out:
 	uk_vnode_put(q->src);
 	uk_vnode_put(q->odir);

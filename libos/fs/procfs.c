@@ -310,6 +310,8 @@ static int readdir_fds(uint64_t *cookie, uk_dirent_fn emit, void *ctx)
 {
 	char name[16];
 
+	if (*cookie - 2 >= (uint64_t)uk_fd_max())
+		return 0; /* past the last descriptor (or a cookie from lseek) */
 	for (int fd = (int)(*cookie - 2); fd < uk_fd_max(); fd++, *cookie = fd + 2) {
 		struct uk_file *f = uk_fd_get(fd);
 		if (!f)

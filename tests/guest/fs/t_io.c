@@ -54,6 +54,14 @@ void test_open_flags(void)
 	CHECK(symlink("f", "lnk") == 0);
 	CHECK_ERR(open("lnk", O_RDONLY | O_NOFOLLOW), ELOOP);
 	CHECK_ERR(open("lnk", O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST);
+	/* O_CREAT through a symlink to nowhere makes its target */
+	CHECK(mkdir("run", 0755) == 0 && symlink("../fs-open_flags/run/conf", "dangling") == 0);
+	fd = open("dangling", O_CREAT | O_WRONLY, 0600);
+	CHECK(fd >= 0 && write(fd, "nameserver", 10) == 10);
+	close(fd);
+	CHECK(get_file("run/conf", buf, sizeof(buf)) == 10);
+	CHECK(symlink("loop2", "loop1") == 0 && symlink("loop1", "loop2") == 0);
+	CHECK_ERR(open("loop1", O_CREAT | O_WRONLY, 0600), ELOOP);
 }
 
 void test_badf(void)

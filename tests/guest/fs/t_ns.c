@@ -208,6 +208,12 @@ void test_rename_dirs(void)
 	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-rename_dirs/c/in"));
 	CHECK(chdir("..") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-rename_dirs/c"));
 	CHECK_ERR(rename(".", "x"), EBUSY);
+	/* exchanged directories both know their new places */
+	CHECK(chdir("/tmp/fs-rename_dirs") == 0);
+	CHECK(mkdir("x", 0755) == 0 && mkdir("x/inner", 0755) == 0 && mkdir("y", 0755) == 0);
+	CHECK(chdir("y") == 0);
+	CHECK(renameat2(AT_FDCWD, "../x/inner", AT_FDCWD, "../y", RENAME_EXCHANGE) == 0);
+	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-rename_dirs/x/inner"));
 }
 
 void test_link(void)
