@@ -23,6 +23,7 @@
 #include <uk/syscall.h>
 #include <uk/time.h>
 #include <uk/timespec.h>
+#include <uk/vm.h>
 
 #include <asm/siginfo.h>
 #include <asm/sigcontext.h>
@@ -359,12 +360,13 @@ uint64_t *uk_intr_resume(struct intr_ctx *c)
 	return out;
 }
 
-/* The pages [lo, hi) are there, committing stack pages as the #PF handler
- * would (a fault here, on the exception stack, would clobber it). */
+/* The pages [lo, hi) are there, committing stack or mmap pages as the #PF
+ * handler would (a fault here, on the exception stack, would clobber it). */
 static int committed(uint64_t lo, uint64_t hi)
 {
 	for (uint64_t p = lo & ~(UK_PAGE_SIZE - 1); p < hi; p += UK_PAGE_SIZE)
-		if (uk_virt_to_phys(p) == ~0ull && !uk_stack_fault(p))
+		if (uk_virt_to_phys(p) == ~0ull && !uk_stack_fault(p) &&
+		    !uk_vm_fault(p, 2 /* a write */))
 			return 0;
 	return 1;
 }
