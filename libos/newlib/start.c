@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <reent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/lock.h>
 #include <uk/mm.h>
@@ -31,10 +32,19 @@ extern initfn __preinit_array_start[], __preinit_array_end[];
 extern initfn __init_array_start[], __init_array_end[];
 extern initfn __fini_array_start[], __fini_array_end[];
 
+/* Set once exit() has run the program's atexit handlers: newlib then
+ * closes every FILE, taking each one's lock, and a thread blocked for good
+ * while holding one (a reader of stdin, say) would hang the exit. As
+ * glibc does, the flush at exit goes ahead without a lock another thread
+ * holds. */
+static volatile int exiting;
+
+/* Registered first, so it runs last of the atexit handlers. */
 static void run_fini_array(void)
 {
 	for (initfn *f = __fini_array_end; f > __fini_array_start;)
 		(*--f)();
+	exiting = 1;
 }
 
 void uk_app_start(int argc, char **argv, char **envp)
@@ -110,7 +120,10 @@ void __retarget_lock_acquire_recursive(_LOCK_T l)
 		l->count++;
 		return;
 	}
-	uk_lk_lock(&l->word, NULL, 0);
+	if (!exiting)
+		uk_lk_lock(&l->word, NULL, 0);
+	else if (uk_lk_trylock(&l->word))
+		return; /* held by a thread that may never let go: see above */
 	l->owner = tid;
 	l->count = 1;
 }
@@ -136,9 +149,28 @@ int __retarget_lock_try_acquire_recursive(_LOCK_T l)
 void __retarget_lock_release_recursive(_LOCK_T l)
 {
 	if (!l || l->owner != uk_current->tid)
-		return;
+		return; /* not ours: an exit-time pass that went without it */
 	if (--l->count)
 		return;
 	l->owner = 0;
 	uk_lk_unlock(&l->word);
+}
+
+/* POSIX stdio locking, which this newlib build leaves out: the FILE's own
+ * recursive lock, which every stdio call takes too. */
+void flockfile(FILE *fp)
+{
+	if (!(fp->_flags & __SSTR))
+		__retarget_lock_acquire_recursive(fp->_lock);
+}
+
+int ftrylockfile(FILE *fp)
+{
+	return fp->_flags & __SSTR ? 0 : __retarget_lock_try_acquire_recursive(fp->_lock);
+}
+
+void funlockfile(FILE *fp)
+{
+	if (!(fp->_flags & __SSTR))
+		__retarget_lock_release_recursive(fp->_lock);
 }

@@ -38,6 +38,9 @@ check qemu-thread/last-thread-exit-runs-atexit out_has "^atexit handler ran"
 check qemu-thread/last-thread-exit-output out_has "^last thread returning"
 qemu_rc "$G/thread.img" exitthread
 check qemu-thread/exit-from-thread test "$st" -eq 7
+qemu_rc "$G/thread.img" exitlocked
+check qemu-thread/exit-with-stdout-locked-elsewhere test "$st" -eq 5
+check qemu-thread/exit-flushes-stdout out_has "^buffered before exit"
 
 # Default actions: 128 + N, which QEMU's 7 bits cut to N.
 for t in abort:6 abort-handled:6 term:15 alarm:14 blocked-term:15 resethand:10 segv-ignored:11; do

@@ -22,6 +22,9 @@ check thread/last-thread-exit-status-0 status_is 0
 check thread/last-thread-exit-runs-atexit out_has "^atexit handler ran"
 run "$UKRUN" --timeout 60 "$G/thread.img" -- exitthread
 check thread/exit-from-thread status_is 7
+run "$UKRUN" --timeout 60 "$G/thread.img" -- exitlocked
+check thread/exit-with-stdout-locked-elsewhere status_is 5
+check thread/exit-flushes-stdout out_has "^buffered before exit"
 
 for t in abort:134 abort-handled:134 term:143 alarm:142 blocked-term:143 resethand:138 \
 	segv-ignored:139 ignored:3; do

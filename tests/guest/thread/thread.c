@@ -5,7 +5,9 @@
  * argv[1] picks a scenario run on its own (the exit status is what is
  * checked): "lastexit" (main calls pthread_exit, the last thread's return
  * ends the program with status 0 after atexit handlers), "exitthread"
- * (exit(7) from a second thread ends everything with 7).
+ * (exit(7) from a second thread ends everything with 7), "exitlocked"
+ * (returning from main while another thread holds stdout's lock for good
+ * still ends the program, status 5).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -776,6 +778,17 @@ static void *exit7(void *arg)
 	exit(7);
 }
 
+static volatile int stdout_held;
+
+static void *hold_stdout(void *arg)
+{
+	(void)arg;
+	flockfile(stdout);
+	stdout_held = 1;
+	for (;;)
+		sleep(100);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t;
@@ -784,6 +797,14 @@ int main(int argc, char **argv)
 		atexit(say_atexit);
 		pthread_create(&t, NULL, late, NULL);
 		pthread_exit(NULL);
+	}
+	if (argc > 1 && !strcmp(argv[1], "exitlocked")) {
+		/* exit() flushes stdout although another thread holds it */
+		printf("buffered before exit\n");
+		pthread_create(&t, NULL, hold_stdout, NULL);
+		while (!stdout_held)
+			sched_yield();
+		return 5;
 	}
 	if (argc > 1 && !strcmp(argv[1], "exitthread")) {
 		pthread_create(&t, NULL, exit7, NULL);
