@@ -1,5 +1,8 @@
 /*
- * FAT block cache: 4 KiB blocks of the device, write-back.
+ * FAT block cache: 4 KiB blocks of the device, write-back, with a valid
+ * bit per device sector: a block is read only where it is needed, so a
+ * write of whole sectors (or of a new cluster, fat_io's fresh case) never
+ * reads first.
  *
  * Metadata blocks stay dirty until fat_cache_sync() writes them in the
  * order fat.h promises; only dirty *data* blocks (partial sectors of file
@@ -9,7 +12,8 @@
  *
  * Whole sectors of file data bypass the cache (fat_io), so a big
  * sequential transfer is a few large device requests; cached copies of
- * the same bytes are kept coherent both ways.
+ * the same bytes are kept coherent both ways. Write-back goes in disk
+ * order, runs of adjacent sectors as one request.
  */
 #include "fat_impl.h"
 
@@ -46,27 +50,51 @@ static void fc_unhash(struct fat_fs *fs, struct fat_cblk *b)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = b->hnext;
-	b->valid = 0;
+	b->hashed = 0;
+	b->vmask = 0;
 }
 
-/* The device sectors of a block, clipped at the end of the device. */
-static uint32_t fc_sectors(struct fat_fs *fs, uint64_t blk, uint64_t *first)
-{
-	uint32_t per = FAT_BLK / fs->dev->sector_size;
+/* Device sectors per block, and how many of a block exist on the device
+ * (the last block may be cut short). */
+static uint32_t fc_spb(const struct fat_fs *fs) { return FAT_BLK / fs->dev->sector_size; }
 
-	*first = blk * per;
-	if (*first >= fs->dev->sectors)
+static uint32_t fc_nsec(const struct fat_fs *fs, uint64_t blk)
+{
+	uint64_t first = blk * fc_spb(fs);
+
+	if (first >= fs->dev->sectors)
 		return 0;
-	return fs->dev->sectors - *first < per ? (uint32_t)(fs->dev->sectors - *first) : per;
+	return fs->dev->sectors - first < fc_spb(fs) ? (uint32_t)(fs->dev->sectors - first)
+	                                             : fc_spb(fs);
 }
 
-static int fc_fill(struct fat_fs *fs, struct fat_cblk *b)
+static uint8_t fc_bits(uint32_t s, uint32_t e)
 {
-	uint64_t first;
-	uint32_t n = fc_sectors(fs, b->blk, &first);
+	return (uint8_t)(((1u << e) - 1) & ~((1u << s) - 1));
+}
 
-	fat_memset(b->data, 0, FAT_BLK);
-	return n ? fs->dev->read(fs->dev, first, b->data, n) : -EIO;
+/* Read the sectors [s, e) of a block that are not valid yet. */
+static int fc_fill(struct fat_fs *fs, struct fat_cblk *b, uint32_t s, uint32_t e)
+{
+	uint32_t ss = fs->dev->sector_size;
+	int r;
+
+	if (e > fc_nsec(fs, b->blk))
+		return -EIO;
+	while (s < e) {
+		uint32_t k;
+		if (b->vmask & (1u << s)) {
+			s++;
+			continue;
+		}
+		for (k = s; k < e && !(b->vmask & (1u << k)); k++)
+			;
+		if ((r = fs->dev->read(fs->dev, b->blk * fc_spb(fs) + s, b->data + s * ss, k - s)))
+			return r;
+		b->vmask |= fc_bits(s, k);
+		s = k;
+	}
+	return 0;
 }
 
 /* Dirty blocks of one kind, in disk order (shell sort: a few hundred at
@@ -76,7 +104,7 @@ static unsigned fc_dirty_sorted(struct fat_fs *fs, int kind, struct fat_cblk **v
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < fs->ncblk; i++)
-		if (fs->cblks[i].valid && fs->cblks[i].dirty && fs->cblks[i].kind == kind)
+		if (fs->cblks[i].hashed && fs->cblks[i].dirty && fs->cblks[i].kind == kind)
 			v[n++] = &fs->cblks[i];
 	for (unsigned gap = n / 2; gap; gap /= 2)
 		for (unsigned i = gap; i < n; i++)
@@ -87,31 +115,66 @@ static unsigned fc_dirty_sorted(struct fat_fs *fs, int kind, struct fat_cblk **v
 	return n;
 }
 
-/* Write back every dirty block of a kind: runs of consecutive blocks go
- * as one request each, through a bounce buffer. */
+/* A run of sectors gathered in the bounce buffer, written as one request. */
+struct fc_run {
+	uint64_t sector;
+	uint32_t count;
+};
+
+static int fc_run_flush(struct fat_fs *fs, struct fc_run *run)
+{
+	int r = run->count ? fs->dev->write(fs->dev, run->sector, fs->bounce, run->count) : 0;
+
+	run->count = 0;
+	return r;
+}
+
+/* Add the valid sectors [s, e) of block b to the run (flushing it first
+ * unless they continue it). */
+static int fc_run_add(struct fat_fs *fs, struct fc_run *run, struct fat_cblk *b, uint32_t s,
+                      uint32_t e)
+{
+	uint32_t ss = fs->dev->sector_size, max = FAT_RUN_BLKS * fc_spb(fs);
+	uint64_t sector = b->blk * fc_spb(fs) + s;
+	int r;
+
+	if (run->count && (run->sector + run->count != sector || run->count + (e - s) > max) &&
+	    (r = fc_run_flush(fs, run)))
+		return r;
+	if (!run->count)
+		run->sector = sector;
+	fat_memcpy(fs->bounce + (size_t)run->count * ss, b->data + s * ss, (e - s) * ss);
+	run->count += e - s;
+	return 0;
+}
+
+/* Write back every dirty block of a kind: its valid sectors (a superset
+ * of the dirty ones, the rest equal to the disk). */
 static int fc_flush_kind(struct fat_fs *fs, int kind)
 {
 	struct fat_cblk **v = fs->sorted;
-	unsigned n = fc_dirty_sorted(fs, kind, v), i = 0;
-	uint64_t first;
+	unsigned n = fc_dirty_sorted(fs, kind, v);
+	struct fc_run run = { 0, 0 };
 	int r;
 
-	while (i < n) {
-		unsigned run = 1;
-		uint32_t secs;
-		while (i + run < n && run < FAT_RUN_BLKS && v[i + run]->blk == v[i]->blk + run)
-			run++;
-		for (unsigned k = 0; k < run; k++)
-			fat_memcpy(fs->bounce + (size_t)k * FAT_BLK, v[i + k]->data, FAT_BLK);
-		secs = (run - 1) * (FAT_BLK / fs->dev->sector_size);
-		secs += fc_sectors(fs, v[i + run - 1]->blk, &first);
-		fc_sectors(fs, v[i]->blk, &first);
-		if ((r = fs->dev->write(fs->dev, first, fs->bounce, secs)))
-			return r;
-		for (unsigned k = 0; k < run; k++)
-			v[i + k]->dirty = 0;
-		i += run;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t s = 0, e, nsec = fc_nsec(fs, v[i]->blk);
+		while (s < nsec) {
+			if (!(v[i]->vmask & (1u << s))) {
+				s++;
+				continue;
+			}
+			for (e = s; e < nsec && (v[i]->vmask & (1u << e)); e++)
+				;
+			if ((r = fc_run_add(fs, &run, v[i], s, e)))
+				return r;
+			s = e;
+		}
 	}
+	if ((r = fc_run_flush(fs, &run)))
+		return r;
+	for (unsigned i = 0; i < n; i++)
+		v[i]->dirty = 0;
 	return 0;
 }
 
@@ -137,15 +200,14 @@ static int fc_victim(struct fat_fs *fs, struct fat_cblk **out)
 		return r;
 	b = fs->lru.prev;
 found:
-	if (b->valid)
+	if (b->hashed)
 		fc_unhash(fs, b);
 	*out = b;
 	return 0;
 }
 
-/* The cached block blk, read from the device unless the caller is about
- * to overwrite all of it. */
-static int fc_get(struct fat_fs *fs, uint64_t blk, int fill, struct fat_cblk **out)
+/* The cached block blk (nothing of it valid yet if it is new). */
+static int fc_get(struct fat_fs *fs, uint64_t blk, struct fat_cblk **out)
 {
 	struct fat_cblk *b = fc_lookup(fs, blk);
 	int r;
@@ -154,10 +216,8 @@ static int fc_get(struct fat_fs *fs, uint64_t blk, int fill, struct fat_cblk **o
 		if ((r = fc_victim(fs, &b)))
 			return r;
 		b->blk = blk;
-		b->dirty = 0;
-		if (fill && (r = fc_fill(fs, b)))
-			return r;
-		b->valid = 1;
+		b->dirty = 0, b->vmask = 0;
+		b->hashed = 1;
 		b->hnext = fs->hash[fc_hash(blk)];
 		fs->hash[fc_hash(blk)] = b;
 	}
@@ -174,6 +234,7 @@ static int fc_range_ok(struct fat_fs *fs, uint64_t off, size_t len)
 
 int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
 {
+	uint32_t ss = fs->dev->sector_size;
 	uint8_t *p = buf;
 	struct fat_cblk *b;
 	int r;
@@ -182,7 +243,8 @@ int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
 		return -EIO;
 	while (len) {
 		size_t in = off % FAT_BLK, n = FAT_BLK - in < len ? FAT_BLK - in : len;
-		if ((r = fc_get(fs, off / FAT_BLK, 1, &b)))
+		if ((r = fc_get(fs, off / FAT_BLK, &b)) ||
+		    (r = fc_fill(fs, b, in / ss, (in + n + ss - 1) / ss)))
 			return r;
 		fat_memcpy(p, b->data + in, n);
 		p += n, off += n, len -= n;
@@ -190,7 +252,34 @@ int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k)
+/* Bytes [in, in + n) of a block about to be written: the sectors they
+ * cover partly are read first, or zeroed when the caller knows what lies
+ * around them is free space (fresh). */
+static int fc_prepare(struct fat_fs *fs, struct fat_cblk *b, size_t in, size_t n, int fresh)
+{
+	uint32_t ss = fs->dev->sector_size, s = in / ss, e = (in + n + ss - 1) / ss;
+	uint32_t edge[2] = { s, e - 1 };
+	int partial[2] = { in % ss != 0, (in + n) % ss != 0 };
+	int r;
+
+	if (e > fc_nsec(fs, b->blk))
+		return -EIO;
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = edge[i];
+		if (!partial[i] || (b->vmask & (1u << k)))
+			continue;
+		if (fresh)
+			fat_memset(b->data + k * ss, 0, ss);
+		else if ((r = fc_fill(fs, b, k, k + 1)))
+			return r;
+		b->vmask |= 1u << k;
+	}
+	b->vmask |= fc_bits(s, e);
+	return 0;
+}
+
+static int fc_write(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k,
+                    int fresh)
 {
 	const uint8_t *p = buf;
 	struct fat_cblk *b;
@@ -200,7 +289,7 @@ int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enu
 		return -EIO;
 	while (len) {
 		size_t in = off % FAT_BLK, n = FAT_BLK - in < len ? FAT_BLK - in : len;
-		if ((r = fc_get(fs, off / FAT_BLK, n < FAT_BLK, &b)))
+		if ((r = fc_get(fs, off / FAT_BLK, &b)) || (r = fc_prepare(fs, b, in, n, fresh)))
 			return r;
 		if (p)
 			fat_memcpy(b->data + in, p, n), p += n;
@@ -214,10 +303,17 @@ int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enu
 	return 0;
 }
 
-/* After a direct transfer of [off, off + len): a read takes the newer
- * bytes of dirty cached blocks, a write refreshes every cached copy. */
+int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k)
+{
+	return fc_write(fs, off, buf, len, k, 0);
+}
+
+/* After a direct transfer of whole sectors [off, off + len): a read takes
+ * the cached copy where one is valid (it may be newer), a write refreshes
+ * and validates the cached copies. */
 static void fc_coherent(struct fat_fs *fs, uint64_t off, uint8_t *buf, size_t len, int write)
 {
+	uint32_t ss = fs->dev->sector_size;
 	uint64_t end = off + len;
 
 	for (uint64_t blk = off / FAT_BLK; blk * FAT_BLK < end; blk++) {
@@ -227,10 +323,15 @@ static void fc_coherent(struct fat_fs *fs, uint64_t off, uint8_t *buf, size_t le
 
 		if (!b)
 			continue;
-		if (write)
-			fat_memcpy(b->data + (s - blk * FAT_BLK), buf + (s - off), e - s);
-		else if (b->dirty)
-			fat_memcpy(buf + (s - off), b->data + (s - blk * FAT_BLK), e - s);
+		for (uint64_t x = s; x < e; x += ss) {
+			uint32_t k = (uint32_t)((x - blk * FAT_BLK) / ss);
+			if (write) {
+				fat_memcpy(b->data + k * ss, buf + (x - off), ss);
+				b->vmask |= 1u << k;
+			} else if (b->dirty && (b->vmask & (1u << k))) {
+				fat_memcpy(buf + (x - off), b->data + k * ss, ss);
+			}
+		}
 	}
 }
 
@@ -252,10 +353,11 @@ static int fc_direct(struct fat_fs *fs, uint64_t off, uint8_t *buf, size_t len, 
 	return r;
 }
 
-int fat_io(struct fat_fs *fs, uint64_t off, void *buf, size_t len, int write)
+int fat_io(struct fat_fs *fs, uint64_t off, void *buf, size_t len, int mode)
 {
 	uint32_t ss = fs->dev->sector_size;
 	size_t head = (ss - off % ss) % ss, mid;
+	int write = mode != FAT_IO_READ, fresh = mode == FAT_IO_FRESH;
 	uint8_t *p = buf;
 	int r;
 
@@ -264,14 +366,14 @@ int fat_io(struct fat_fs *fs, uint64_t off, void *buf, size_t len, int write)
 	if (head > len)
 		head = len;
 	mid = (len - head) / ss * ss;
-	if (head &&
-	    (r = write ? fat_cwrite(fs, off, p, head, FAT_K_DATA) : fat_cread(fs, off, p, head)))
+	if (head && (r = write ? fc_write(fs, off, p, head, FAT_K_DATA, fresh)
+	                       : fat_cread(fs, off, p, head)))
 		return r;
 	if (mid && (r = fc_direct(fs, off + head, p + head, mid, write)))
 		return r;
 	off += head + mid, p += head + mid, len -= head + mid;
 	if (len &&
-	    (r = write ? fat_cwrite(fs, off, p, len, FAT_K_DATA) : fat_cread(fs, off, p, len)))
+	    (r = write ? fc_write(fs, off, p, len, FAT_K_DATA, fresh) : fat_cread(fs, off, p, len)))
 		return r;
 	return 0;
 }

@@ -55,6 +55,33 @@ int fat_dir_off(struct fat_fs *fs, uint32_t dir, uint32_t idx, uint64_t *off)
 	return 0;
 }
 
+/* Entries read a sector at a time: sectors are 512-byte aligned on the
+ * device and never straddle clusters, so one holds 16 whole entries. */
+struct fd_reader {
+	uint64_t off;
+	int valid;
+	uint8_t buf[512];
+};
+
+static int fd_entry(struct fat_fs *fs, struct fd_reader *rd, uint32_t dir, uint32_t idx,
+                    uint8_t *de)
+{
+	uint64_t off;
+	int r = fat_dir_off(fs, dir, idx, &off);
+
+	if (r)
+		return r;
+	if (!rd->valid || off < rd->off || off >= rd->off + sizeof(rd->buf)) {
+		rd->valid = 0;
+		rd->off = off & ~(uint64_t)(sizeof(rd->buf) - 1);
+		if ((r = fat_cread(fs, rd->off, rd->buf, sizeof(rd->buf))))
+			return r;
+		rd->valid = 1;
+	}
+	fat_memcpy(de, rd->buf + (off - rd->off), FAT_DIRENT);
+	return 0;
+}
+
 static int fd_is_dot(const uint8_t *de)
 {
 	return de[0] == '.' && (de[1] == ' ' || (de[1] == '.' && de[2] == ' '));
@@ -106,19 +133,18 @@ static void fd_name(struct fd_lfn *l, struct fd_ent *e)
 
 /* Visit every live short entry (volume labels excepted) from index from;
  * stops at the first nonzero visit result and returns it, else 0 with
- * *end at the index where the directory ended. */
+ * *end at the index where the directory ended and *holes counting the
+ * deleted entries passed (either may be NULL). */
 static int fd_walk(struct fat_fs *fs, uint32_t dir, uint32_t from, fd_visit fn, void *ctx,
-                   uint32_t *end)
+                   uint32_t *end, unsigned *holes)
 {
 	struct fd_lfn l = { 0 };
+	struct fd_reader rd = { .valid = 0 };
 	struct fd_ent e;
-	uint64_t off;
 	int r;
 
 	for (uint32_t idx = from;; idx++) {
-		r = fat_dir_off(fs, dir, idx, &off);
-		if (!r)
-			r = fat_cread(fs, off, e.de, FAT_DIRENT);
+		r = fd_entry(fs, &rd, dir, idx, e.de);
 		if (r == -ENOENT || (!r && !e.de[0])) {
 			if (end)
 				*end = idx;
@@ -128,6 +154,8 @@ static int fd_walk(struct fat_fs *fs, uint32_t dir, uint32_t from, fd_visit fn, 
 			return r;
 		if (e.de[0] == 0xe5) {
 			l.expect = 0;
+			if (holes)
+				++*holes;
 		} else if ((e.de[11] & 0x3f) == FAT_ATTR_LFN) {
 			fd_lfn_part(&l, &e, idx);
 		} else if (e.de[11] & FAT_ATTR_VOLUME) {
@@ -170,10 +198,17 @@ int fat_dir_find(struct fat_fs *fs, uint32_t dir, const uint16_t *u, unsigned le
                  struct fat_slot *s)
 {
 	struct fd_find f = { u, len, s };
-	int r = fd_walk(fs, dir, 0, fd_find_visit, &f, NULL);
+	unsigned holes = 0;
+	uint32_t end = 0;
+	int r = fd_walk(fs, dir, 0, fd_find_visit, &f, &end, &holes);
 
 	s->dir = dir;
-	return r < 0 ? r : r ? 0 : -ENOENT;
+	if (r)
+		return r < 0 ? r : 0;
+	/* Not there: an add that follows may start at the end, when no
+	 * deleted entries before it could be reused. */
+	fs->add_hint_dir = holes ? ~0u : dir, fs->add_hint_end = end;
+	return -ENOENT;
 }
 
 /* ---- short-name aliases ---- */
@@ -222,7 +257,7 @@ static int fd_alias(struct fat_fs *fs, uint32_t dir, const uint16_t *u, unsigned
 		a.basis = basis;
 		while (a.bl < 8 && basis[a.bl] != ' ')
 			a.bl++;
-		if ((r = fd_walk(fs, dir, 0, fd_alias_visit, &a, NULL)))
+		if ((r = fd_walk(fs, dir, 0, fd_alias_visit, &a, NULL, NULL)))
 			return r;
 		for (unsigned n = 1; n < FD_TAILS; n++)
 			if (!(a.used[n / 8] & (1 << (n % 8)))) {
@@ -262,18 +297,21 @@ static int fd_extend(struct fat_fs *fs, uint32_t dir)
  * there are none. */
 static int fd_free_run(struct fat_fs *fs, uint32_t dir, unsigned need, uint32_t *first)
 {
-	uint32_t idx, start = 0, run = 0;
-	uint64_t off;
-	uint8_t b;
+	uint32_t idx = 0, start = 0, run = 0;
+	struct fd_reader rd = { .valid = 0 };
+	uint8_t de[FAT_DIRENT];
 	int r;
 
-	for (idx = 0;; idx++) {
-		r = fat_dir_off(fs, dir, idx, &off);
+	if (fs->add_hint_dir == dir)
+		idx = fs->add_hint_end; /* the lookup just before found no holes */
+	fs->add_hint_dir = ~0u;
+	for (;; idx++) {
+		r = fd_entry(fs, &rd, dir, idx, de);
 		if (r == -ENOENT)
 			break;
-		if (r || (r = fat_cread(fs, off, &b, 1)))
+		if (r)
 			return r;
-		if (b && b != 0xe5) {
+		if (de[0] && de[0] != 0xe5) {
 			run = 0;
 			continue;
 		}
@@ -354,6 +392,7 @@ int fat_dir_remove(struct fat_fs *fs, const struct fat_slot *s)
 	uint64_t off;
 	int r;
 
+	fs->add_hint_dir = ~0u;
 	for (uint32_t i = s->lfn; i <= s->ent; i++)
 		if ((r = fat_dir_off(fs, s->dir, i, &off)) ||
 		    (r = fat_cwrite(fs, off, &gone, 1, FAT_K_DIR)))
@@ -373,7 +412,7 @@ static int fd_empty_visit(struct fat_fs *fs, struct fd_ent *e, void *ctx)
 
 int fat_dir_is_empty(struct fat_fs *fs, uint32_t dir)
 {
-	int r = fd_walk(fs, dir, 0, fd_empty_visit, NULL, NULL);
+	int r = fd_walk(fs, dir, 0, fd_empty_visit, NULL, NULL, NULL);
 
 	return r < 0 ? r : !r;
 }
@@ -411,7 +450,7 @@ int fat_dir_iter(struct fat_fs *fs, uint32_t dir, uint64_t *cookie, fat_emit_fn 
 
 	if (*cookie >= 2 + (uint64_t)FAT_DIR_MAX)
 		return 0;
-	r = fd_walk(fs, dir, *cookie - 2, fd_iter_visit, &it, &end);
+	r = fd_walk(fs, dir, *cookie - 2, fd_iter_visit, &it, &end, NULL);
 	if (!r)
 		*cookie = 2 + (uint64_t)end;
 	return r < 0 ? r : 0;

@@ -136,20 +136,23 @@ static int ff_chain_at(struct fat_node *n, uint32_t k, uint32_t *c, uint32_t *la
 
 /* Cluster k, and how many clusters from it (up to want) lie one after
  * another on the disk. With alloc, missing clusters are allocated (the
- * caller fills every one it is given). */
+ * caller fills every one it is given); *old says how many of the run
+ * existed before (the rest are new). */
 static int ff_map(struct fat_node *n, uint32_t k, uint32_t want, int alloc, uint32_t *c,
-                  uint32_t *cnt)
+                  uint32_t *cnt, uint32_t *old)
 {
 	struct fat_fs *fs = n->fs;
 	uint32_t last, next;
 	int64_t lastk;
 	int r = ff_chain_at(n, k, c, &last, &lastk);
 
+	*old = ~0u;
 	if (r == -ENOENT && alloc && lastk == (int64_t)k - 1) {
 		if ((r = fat_alloc(fs, last, c)))
 			return r;
 		if (!n->first)
 			n->first = *c;
+		*old = 0;
 		n->hint_idx = k, n->hint_clus = *c;
 	} else if (r) {
 		return r == -ENOENT ? -EIO : r; /* the chain ends before the size does */
@@ -160,10 +163,14 @@ static int ff_map(struct fat_node *n, uint32_t k, uint32_t want, int alloc, uint
 		if (!next && alloc) {
 			if (fat_alloc(fs, *c + *cnt - 1, &next))
 				break; /* full: transfer what we have */
+			if (*old == ~0u)
+				*old = *cnt;
 		}
 		if (next != *c + *cnt)
 			break;
 	}
+	if (*old > *cnt)
+		*old = *cnt;
 	n->hint_idx = k + *cnt - 1, n->hint_clus = *c + *cnt - 1;
 	return 0;
 }
@@ -178,16 +185,28 @@ static long ff_rw(struct fat_node *n, uint8_t *buf, size_t len, uint64_t off, in
 
 	while (done < len) {
 		uint64_t pos = off + done;
-		uint32_t k = pos / fs->cs, in = pos % fs->cs, c, cnt;
+		uint32_t k = pos / fs->cs, in = pos % fs->cs, c, cnt, old;
 		uint64_t want = ((uint64_t)in + (len - done) + fs->cs - 1) / fs->cs;
-		size_t bytes;
+		uint64_t at;
+		size_t bytes, before;
 
-		if ((r = ff_map(n, k, want < FF_RUN ? want : FF_RUN, write, &c, &cnt)))
+		if ((r = ff_map(n, k, want < FF_RUN ? want : FF_RUN, write, &c, &cnt, &old)))
 			break;
 		bytes = (size_t)cnt * fs->cs - in;
 		if (bytes > len - done)
 			bytes = len - done;
-		if ((r = fat_io(fs, fat_clus_off(fs, c) + in, buf + done, bytes, write)))
+		/* Clusters that existed are written over; new ones are free
+		 * space around what is written. */
+		before = (uint64_t)old * fs->cs > in ? (uint64_t)old * fs->cs - in : 0;
+		before = before < bytes ? before : bytes;
+		at = fat_clus_off(fs, c) + in;
+		if (!write)
+			r = fat_io(fs, at, buf + done, bytes, FAT_IO_READ);
+		else if ((!before || !(r = fat_io(fs, at, buf + done, before, FAT_IO_WRITE))) &&
+		         bytes > before)
+			r = fat_io(fs, at + before, buf + done + before, bytes - before,
+			           FAT_IO_FRESH);
+		if (r)
 			break;
 		done += bytes;
 	}

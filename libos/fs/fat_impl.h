@@ -36,7 +36,8 @@ enum fat_kind { FAT_K_DATA, FAT_K_FAT, FAT_K_DIR, FAT_K_INFO };
 struct fat_cblk {
 	uint64_t blk; /* byte offset / FAT_BLK */
 	uint8_t *data;
-	uint8_t valid, dirty, kind;
+	uint8_t hashed, dirty, kind;
+	uint8_t vmask;                /* valid device sectors of the block */
 	struct fat_cblk *hnext;       /* hash chain */
 	struct fat_cblk *prev, *next; /* LRU: head most recent */
 };
@@ -63,7 +64,8 @@ struct fat_fs {
 	uint32_t free_count, next_free;
 	int info_dirty;
 	struct fat_node *nodes;
-	uint32_t dw_dir, dw_k, dw_clus; /* last directory cluster reached */
+	uint32_t dw_dir, dw_k, dw_clus;      /* last directory cluster reached */
+	uint32_t add_hint_dir, add_hint_end; /* where the next add may start */
 	/* the cache */
 	struct fat_cblk *cblks;
 	unsigned ncblk;
@@ -103,8 +105,11 @@ void fat_cache_fini(struct fat_fs *fs);
 int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len);
 int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k);
 /* Any byte range: whole device sectors directly (kept coherent with the
- * cache), the partial ends through the cache. */
-int fat_io(struct fat_fs *fs, uint64_t off, void *buf, size_t len, int write);
+ * cache), the partial ends through the cache. FAT_IO_FRESH writes into
+ * clusters just allocated: what surrounds the range is free space, so
+ * partial sectors are completed with zeros instead of read. */
+enum { FAT_IO_READ, FAT_IO_WRITE, FAT_IO_FRESH };
+int fat_io(struct fat_fs *fs, uint64_t off, void *buf, size_t len, int mode);
 /* Write back every dirty block, data first, then FAT, DIR, INFO. */
 int fat_cache_sync(struct fat_fs *fs);
 

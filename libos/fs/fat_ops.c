@@ -106,6 +106,7 @@ int fat_mount(struct fat_bdev *dev, const struct fat_opts *o, struct fat_fs **ou
 	if (!fs)
 		return r;
 	fs->dev = dev, fs->opts = *o;
+	fs->add_hint_dir = ~0u;
 	fs->dev_bytes = dev->sectors * dev->sector_size;
 	if ((r = fat_cache_init(fs, o->cache_blocks ? o->cache_blocks : 128)))
 		goto out;
