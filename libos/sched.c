@@ -392,6 +392,47 @@ uint64_t uk_process_cpu_ns(void)
 
 /* ---- threads ---- */
 
+/* Stacks of exited threads, kept for the next ones: their touched pages
+ * stay committed, so a new thread does not fault them in again (~6 us a
+ * page on the paravirtual host). Like glibc's stack cache, bounded. */
+#define STACK_CACHE 8
+
+static struct {
+	void *stack;
+	size_t size;
+} stack_cache[STACK_CACHE];
+
+static void *stack_get(size_t size)
+{
+	int on = uk_irq_save();
+	void *s = NULL;
+
+	for (int i = 0; i < STACK_CACHE && !s; i++) {
+		if (stack_cache[i].stack && stack_cache[i].size == size) {
+			s = stack_cache[i].stack;
+			stack_cache[i].stack = NULL;
+		}
+	}
+	uk_irq_restore(on);
+	return s ? s : uk_stack_alloc(size);
+}
+
+static void stack_put(void *stack, size_t size)
+{
+	int on = uk_irq_save();
+
+	for (int i = 0; i < STACK_CACHE; i++) {
+		if (!stack_cache[i].stack) {
+			stack_cache[i].stack = stack;
+			stack_cache[i].size = size;
+			uk_irq_restore(on);
+			return;
+		}
+	}
+	uk_irq_restore(on);
+	uk_stack_free(stack, size);
+}
+
 static void thread_main(struct uk_thread *t)
 {
 	uk_irq_enable();
@@ -410,7 +451,7 @@ struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
 		return NULL;
 	if (!stack) {
 		stack_size = (stack_size + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1);
-		stack = uk_stack_alloc(stack_size);
+		stack = stack_get(stack_size);
 		if (!stack) {
 			uk_kfree(t);
 			return NULL;
@@ -520,7 +561,7 @@ void uk_thread_exit(long value)
 void uk_thread_free(struct uk_thread *t)
 {
 	if (t->flags & UK_TF_OWN_STACK)
-		uk_stack_free(t->stack, t->stack_size);
+		stack_put(t->stack, t->stack_size);
 	uk_kfree(t);
 }
 
