@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uk/syscall.h>
 
@@ -244,4 +245,84 @@ char *realpath(const char *path, char *resolved)
 	}
 	out[n] = 0;
 	return out;
+}
+
+/* ---- temporary names ----
+ *
+ * newlib's mktemp family is built without mkdir (mkdtemp fails with
+ * ENOSYS) and fills names from the pid; these replace the whole family
+ * (one object in libc.a, so all of it or none). */
+
+static void temp_fill(char *x)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static uint64_t mix = 0x9e3779b97f4a7c15ull;
+	unsigned char r[6];
+
+	if (UK_CALL(getrandom, r, sizeof(r), 0, 0, 0, 0) != sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		mix = (mix ^ (uint64_t)ts.tv_nsec) * 0xff51afd7ed558ccdull;
+		memcpy(r, &mix, sizeof(r));
+	}
+	for (int i = 0; i < 6; i++)
+		x[i] = set[r[i] % (sizeof(set) - 1)];
+}
+
+/* kind: 0 a name only, 1 a file (returns its descriptor), 2 a directory. */
+static int gettemp(char *path, int suffixlen, int flags, int kind)
+{
+	size_t len = strlen(path);
+	char *x;
+
+	if (suffixlen < 0 || len < (size_t)suffixlen + 6) {
+		errno = EINVAL;
+		return -1;
+	}
+	x = path + len - suffixlen - 6;
+	if (strspn(x, "X") < 6) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int tries = 0; tries < 1000; tries++) {
+		struct stat st;
+		int fd;
+		temp_fill(x);
+		if (kind == 2 && mkdir(path, 0700) == 0)
+			return 0;
+		if (kind == 1 && (fd = open(path, O_RDWR | O_CREAT | O_EXCL | flags, 0600)) >= 0)
+			return fd;
+		if (kind == 0 && lstat(path, &st) && errno == ENOENT)
+			return 0;
+		if (kind && errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int mkostemps(char *path, int suffixlen, int flags) { return gettemp(path, suffixlen, flags, 1); }
+int mkstemps(char *path, int suffixlen) { return gettemp(path, suffixlen, 0, 1); }
+int mkostemp(char *path, int flags) { return gettemp(path, 0, flags, 1); }
+int mkstemp(char *path) { return gettemp(path, 0, 0, 1); }
+char *mkdtemp(char *path) { return gettemp(path, 0, 0, 2) ? NULL : path; }
+
+char *mktemp(char *path)
+{
+	if (gettemp(path, 0, 0, 0))
+		path[0] = 0;
+	return path;
+}
+
+int _mkostemps_r(struct _reent *re, char *p, int s, int f) { (void)re; return mkostemps(p, s, f); }
+int _mkstemps_r(struct _reent *re, char *p, int s) { (void)re; return mkstemps(p, s); }
+int _mkostemp_r(struct _reent *re, char *p, int f) { (void)re; return mkostemp(p, f); }
+int _mkstemp_r(struct _reent *re, char *p) { (void)re; return mkstemp(p); }
+char *_mkdtemp_r(struct _reent *re, char *p) { (void)re; return mkdtemp(p); }
+char *_mktemp_r(struct _reent *re, char *p)
+{
+	(void)re;
+	if (gettemp(p, 0, 0, 0))
+		p[0] = 0;
+	return p;
 }

@@ -1,0 +1,108 @@
+/* The C library over the VFS: stdio, temporary files, the dirent API. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+void test_stdio(void)
+{
+	char line[64];
+	FILE *f = fopen("notes.txt", "w");
+	long pos;
+
+	CHECK(f != NULL);
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "line %d\n", i);
+	CHECK(fclose(f) == 0);
+	f = fopen("notes.txt", "r+");
+	CHECK(f && fgets(line, sizeof(line), f) && !strcmp(line, "line 0\n"));
+	CHECK(fseek(f, -9, SEEK_END) == 0 && fgets(line, sizeof(line), f));
+	CHECK(!strcmp(line, "line 999\n"));
+	pos = ftell(f);
+	CHECK(pos == 8890);
+	CHECK(fseek(f, 0, SEEK_SET) == 0 && fputs("LINE", f) >= 0 && fflush(f) == 0);
+	rewind(f);
+	CHECK(fgets(line, sizeof(line), f) && !strcmp(line, "LINE 0\n"));
+	fclose(f);
+	f = fopen("notes.txt", "a");
+	fputs("appended\n", f);
+	fclose(f);
+	struct stat st;
+	CHECK(stat("notes.txt", &st) == 0 && st.st_size == 8890 + 9);
+	CHECK(fopen("missing/x", "r") == NULL && errno == ENOENT);
+	CHECK(remove("notes.txt") == 0 && access("notes.txt", F_OK) == -1);
+	CHECK(rename("nothing", "x") == -1 && errno == ENOENT);
+}
+
+void test_tempfiles(void)
+{
+	char tmpl[] = "/tmp/fs-tempfiles/dataXXXXXX", dtmpl[] = "/tmp/fs-tempfiles/dirXXXXXX";
+	int fd = mkstemp(tmpl);
+	struct stat st;
+
+	CHECK(fd >= 0 && strncmp(tmpl, "/tmp/fs-tempfiles/data", 22) == 0 && strcmp(tmpl + 22, "XXXXXX"));
+	CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	close(fd);
+	CHECK(mkdtemp(dtmpl) != NULL && stat(dtmpl, &st) == 0 && S_ISDIR(st.st_mode));
+	FILE *t = tmpfile();
+	CHECK(t != NULL);
+	if (t) {
+		char buf[8] = { 0 };
+		CHECK(fputs("temp", t) >= 0 && fseek(t, 0, SEEK_SET) == 0);
+		CHECK(fread(buf, 1, 4, t) == 4 && !strcmp(buf, "temp"));
+		fclose(t);
+	}
+}
+
+static int only_f(const struct dirent *e) { return e->d_name[0] == 'f'; }
+
+void test_dir_api(void)
+{
+	struct dirent **list, *e, ent, *res;
+	char name[16];
+	long mark = -1;
+	int n, fd;
+	DIR *d;
+
+	for (int i = 5; i >= 0; i--) {
+		snprintf(name, sizeof(name), "f%d", i);
+		CHECK(put_file(name, "") == 0);
+	}
+	CHECK(mkdir("sub", 0755) == 0);
+	n = scandir(".", &list, only_f, alphasort);
+	CHECK(n == 6);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		CHECK(!strcmp(list[i]->d_name, name)); /* sorted */
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	/* telldir/seekdir come back to the same entry */
+	d = opendir(".");
+	CHECK(d != NULL);
+	for (int i = 0; i < 3 && (e = readdir(d)); i++)
+		mark = telldir(d);
+	e = readdir(d);
+	CHECK(e != NULL);
+	strcpy(name, e ? e->d_name : "");
+	seekdir(d, mark);
+	e = readdir(d);
+	CHECK(e && !strcmp(e->d_name, name));
+	CHECK(readdir_r(d, &ent, &res) == 0 && res == &ent);
+	fd = dirfd(d);
+	CHECK(fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC);
+	CHECK(closedir(d) == 0);
+	fd = open("sub", O_RDONLY | O_DIRECTORY);
+	d = fdopendir(fd);
+	n = 0;
+	while (d && (e = readdir(d)))
+		n++;
+	CHECK(n == 2);
+	closedir(d);
+	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF); /* closedir closed it */
+}
