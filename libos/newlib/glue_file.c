@@ -680,3 +680,81 @@ long fpathconf(int fd, int name)
 }
 
 int getdtablesize(void) { return 1024; }
+
+/* ---- terminals: Linux's struct termios (sys/termios.h), by ioctl ---- */
+
+#define LX_TCSETS 0x5402
+#define LX_TCSBRK 0x5409
+#define LX_TCXONC 0x540A
+#define LX_TCFLSH 0x540B
+#define LX_TIOCSPGRP 0x5410
+#define LX_TIOCGPGRP 0x540F
+#define LX_TIOCGSID 0x5429
+
+struct lx_termios {
+	unsigned iflag, oflag, cflag, lflag;
+	unsigned char line, cc[19];
+};
+
+int tcgetattr(int fd, void *t) { return (int)uk_ret(UK_CALL(ioctl, fd, UK_LX_TCGETS, t, 0, 0, 0)); }
+
+int tcsetattr(int fd, int when, const void *t)
+{
+	if (when < 0 || when > 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSETS + when, t, 0, 0, 0));
+}
+
+int tcsendbreak(int fd, int d) { (void)d; return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSBRK, 0, 0, 0, 0)); }
+int tcdrain(int fd) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSBRK, 1, 0, 0, 0)); }
+int tcflow(int fd, int a) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCXONC, a, 0, 0, 0)); }
+int tcflush(int fd, int q) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCFLSH, q, 0, 0, 0)); }
+
+pid_t tcgetpgrp(int fd)
+{
+	int pg;
+	return uk_ret(UK_CALL(ioctl, fd, LX_TIOCGPGRP, &pg, 0, 0, 0)) ? -1 : pg;
+}
+
+int tcsetpgrp(int fd, pid_t pg)
+{
+	int p = pg;
+	return (int)uk_ret(UK_CALL(ioctl, fd, LX_TIOCSPGRP, &p, 0, 0, 0));
+}
+
+pid_t tcgetsid(int fd)
+{
+	int sid;
+	return uk_ret(UK_CALL(ioctl, fd, LX_TIOCGSID, &sid, 0, 0, 0)) ? -1 : sid;
+}
+
+#define LX_CBAUD 0x0000100f
+
+unsigned cfgetospeed(const struct lx_termios *t) { return t->cflag & LX_CBAUD; }
+unsigned cfgetispeed(const struct lx_termios *t) { return t->cflag & LX_CBAUD; }
+
+int cfsetospeed(struct lx_termios *t, unsigned s)
+{
+	if (s & ~LX_CBAUD) {
+		errno = EINVAL;
+		return -1;
+	}
+	t->cflag = (t->cflag & ~LX_CBAUD) | s;
+	return 0;
+}
+
+int cfsetispeed(struct lx_termios *t, unsigned s) { return s ? cfsetospeed(t, s) : 0; }
+int cfsetspeed(struct lx_termios *t, unsigned s) { return cfsetospeed(t, s); }
+
+/* The values of the raw mode are Linux's (sys/termios.h). */
+void cfmakeraw(struct lx_termios *t)
+{
+	t->iflag &= ~(0x001 | 0x002 | 0x008 | 0x020 | 0x040 | 0x080 | 0x100 | 0x400);
+	t->oflag &= ~0x01u;
+	t->lflag &= ~(0x00008 | 0x00040 | 0x00002 | 0x00001 | 0x08000);
+	t->cflag = (t->cflag & ~(0x30u | 0x100u)) | 0x30;
+	t->cc[6] = 1; /* VMIN */
+	t->cc[5] = 0; /* VTIME */
+}

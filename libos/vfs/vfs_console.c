@@ -71,8 +71,15 @@ static long con_ioctl(struct uk_file *f, unsigned long req, void *arg)
 		return 0;
 	}
 	case TIOCGPGRP:
-		*(int *)arg = 1;
+	case TIOCGSID:
+		*(int *)arg = 1; /* the program leads its own session */
 		return 0;
+	case TIOCSPGRP:
+		return *(int *)arg == 1 ? 0 : -EPERM;
+	case TCSBRK:
+	case TCXONC:
+	case TCFLSH:
+		return 0; /* ukrun writes through and keeps no input queue */
 	}
 	return -ENOTTY;
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -95,4 +96,25 @@ void test_ioctl(void)
 		CHECK(ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0);
 	else
 		CHECK_ERR(ioctl(1, TIOCGWINSZ, &ws), ENOTTY);
+}
+
+void test_termios(void)
+{
+	struct termios t;
+	int fd = open("f", O_RDWR | O_CREAT, 0644);
+
+	CHECK_ERR(tcgetattr(fd, &t), ENOTTY);
+	close(fd);
+	if (!isatty(1)) {
+		CHECK_ERR(tcgetattr(1, &t), ENOTTY);
+		return;
+	}
+	CHECK(tcgetattr(1, &t) == 0 && (t.c_lflag & ICANON) && (t.c_cflag & CSIZE) == CS8);
+	CHECK(cfgetospeed(&t) == B38400);
+	cfmakeraw(&t);
+	CHECK(!(t.c_lflag & (ICANON | ECHO)) && t.c_cc[VMIN] == 1);
+	CHECK(cfsetospeed(&t, B9600) == 0 && cfgetospeed(&t) == B9600);
+	CHECK(tcsetattr(1, TCSANOW, &t) == 0 && tcdrain(1) == 0 && tcflush(0, TCIFLUSH) == 0);
+	CHECK_ERR(tcsetattr(1, 7, &t), EINVAL);
+	CHECK(tcgetpgrp(1) == 1);
 }
