@@ -59,7 +59,7 @@ if [ -f "$FS" ]; then
 	rm -rf "$T/tmp" && mkdir -p "$T/tmp"
 	run qemu9p "$T/tmp" /tmp "" "$FS" "open_create open_flags badf partial_read append seek \
 sparse positioned vectored big_file dup_shared_pos fcntl cloexec mkdir_rmdir unlink_open \
-dir_listing getdents_small rename_dirs link symlink symlink_loop cwd truncate access umask \
+dir_listing getdents_small link symlink symlink_loop cwd truncate access umask \
 chmod_chown utimes sendfile fallocate fsync names realpath"
 	grep -E '^(PASS|FAIL) fs/' "$T/out" | tr -d '\r' | sed 's#^\([A-Z]*\) fs/#\1 p9-qemu/fs-on-9p/#'
 	check p9-qemu/fs-suite-on-9p test $(((rc - 1) / 2)) -eq 0
