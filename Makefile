@@ -96,9 +96,11 @@ $(B)/guest/%.o: %.S
 sysroot: $(SYSROOT)/.done
 $(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(shell find libos/include/posix -name '*.h') \
 		$(NEWLIB)/.done
-	rm -rf $(SYSROOT)/include && mkdir -p $(SYSROOT)/lib $(SYSROOT)/include
-	cp -a $(NEWLIB)/x86_64-elf/include/. $(SYSROOT)/include/
-	rm -rf $(SYSROOT)/include/posix && cp -a libos/include/posix $(SYSROOT)/include/posix
+	@# Updated in place, never removed first: other builds may be compiling
+	@# against these headers at this moment.
+	mkdir -p $(SYSROOT)/lib $(SYSROOT)/include/posix
+	cp -a -u $(NEWLIB)/x86_64-elf/include/. $(SYSROOT)/include/
+	cp -a -u libos/include/posix/. $(SYSROOT)/include/posix/
 	cp $(NEWLIB)/x86_64-elf/lib/libc.a $(NEWLIB)/x86_64-elf/lib/libm.a $(SYSROOT)/lib/
 	cp $(LIBFDT_A) $(SYSROOT)/lib/libfdt.a
 	cp libos/uk.ld $(SYSROOT)/lib/uk.ld
