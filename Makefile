@@ -109,8 +109,8 @@ $(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(shell find libos/include/
 
 $(SYSROOT)/lib/libuk.a: $(LIBOS_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
+	rm -f $@.tmp
+	ar rcs $@.tmp $^ && mv $@.tmp $@
 
 # ---- host programs ----
 $(B)/host/%.o: %.c
