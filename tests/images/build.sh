@@ -183,6 +183,15 @@ flatten() { # NAME DIR...
 	for d in "$@"; do cp -a "$d/." "$out/"; done
 }
 
+# Run a program of the image's layers on this machine, through the
+# image's own dynamic loader and libraries (no chroot, no root needed).
+run_host() { # BASE-LAYER APP-LAYER PROGRAM ARG...
+	local base=$1 app=$2 prog=$3 lib
+	shift 3
+	lib=$base/usr/lib/x86_64-linux-gnu:$app/usr/lib/x86_64-linux-gnu
+	"$base/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$lib" "$app/$prog" "$@"
+}
+
 # Every NEEDED library of every ELF file must be in the image: a wrong
 # package list fails here, not in the guest.
 check_libs() { # ROOTFS
@@ -227,7 +236,7 @@ img_sqlite() {
 	mkdir -p "$w/l2/data"
 	# A database the guest queries; the test asks the host's sqlite3 the
 	# same question.
-	sqlite3 "$w/l2/data/test.db" "create table t(n integer, s text);
+	run_host "$w/l1" "$w/l2" usr/bin/sqlite3 "$w/l2/data/test.db" "create table t(n integer, s text);
 		with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000)
 		insert into t select x, 'row ' || x from c;"
 	layer_tar "$w/l1" "$w/1.tar"
@@ -356,7 +365,8 @@ img_layers() {
 	tar --numeric-owner --owner=0 --group=0 --mtime=@1700000000 --format=gnu \
 		-C "$w/l3" -cf "$w/3.tar" data/new lbin/hello
 	reset_config
-	CMD='["sh","-c","ls /data /data/dir /opq; cat /data/new; cat /usr/local/bin/hello"]'
+	# Builtins only, then exec: one process (there is no fork).
+	CMD='["sh","-c","for f in /data/* /data/dir/* /opq/*; do echo $f; done; read x < /data/new; echo $x; exec cat /usr/local/bin/hello"]'
 	assemble layers "$w/1.tar" "$w/2.tar" "$w/3.tar"
 }
 

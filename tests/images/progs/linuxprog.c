@@ -1,0 +1,152 @@
+/*
+ * A Linux program for the binary-mode tests, built by the test with the
+ * host's gcc and glibc as a static, a static-pie and a dynamic program,
+ * then packed with `ukbuild oci dir:`. It checks what a C library and a
+ * program expect of the kernel and prints one line per check:
+ * "ok NAME" or "FAIL NAME: why", then "done N failed".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failed;
+static __thread int tls_counter = 41;
+
+#define CHECK(name, cond, ...)                                         \
+	do {                                                           \
+		if (cond) {                                            \
+			printf("ok %s\n", name);                       \
+		} else {                                               \
+			printf("FAIL %s: ", name);                     \
+			printf(__VA_ARGS__);                           \
+			printf("\n");                                  \
+			failed++;                                      \
+		}                                                      \
+	} while (0)
+
+static void *thread_fn(void *arg)
+{
+	tls_counter = 1000; /* this thread's own copy */
+	return (void *)((long)arg * 2);
+}
+
+static void check_auxv(char **argv)
+{
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
+	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+	int nonzero = 0;
+
+	CHECK("auxv-pagesz", getauxval(AT_PAGESZ) == 4096, "%lu", getauxval(AT_PAGESZ));
+	CHECK("auxv-phdr", getauxval(AT_PHDR) != 0 && getauxval(AT_PHNUM) > 0, "none");
+	CHECK("auxv-entry", getauxval(AT_ENTRY) != 0, "none");
+	CHECK("auxv-execfn", execfn && strstr(execfn, "linuxprog"), "%s", execfn ? execfn : "NULL");
+	for (int i = 0; rnd && i < 16; i++)
+		nonzero |= rnd[i];
+	CHECK("auxv-random", rnd && nonzero, "no random bytes");
+	CHECK("auxv-vdso", getauxval(AT_SYSINFO_EHDR) != 0, "no vDSO");
+	CHECK("argv", !strcmp(argv[1], "first arg") && !strcmp(argv[2], "second"), "%s|%s",
+	      argv[1], argv[2]);
+}
+
+static void check_threads(void)
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	tls_counter++;
+	CHECK("tls", tls_counter == 42, "%d", tls_counter);
+	CHECK("pthread-create", pthread_create(&t, NULL, thread_fn, (void *)21) == 0, "%m");
+	CHECK("pthread-join", pthread_join(t, &ret) == 0 && (long)ret == 42, "%ld", (long)ret);
+	CHECK("tls-per-thread", tls_counter == 42, "%d", tls_counter);
+}
+
+static void check_memory(void)
+{
+	size_t big = 64 << 20;
+	char *p = malloc(big), *m;
+	void *b0 = sbrk(0);
+
+	CHECK("malloc-64M", p != NULL, "NULL");
+	if (p) {
+		memset(p, 0x5a, big);
+		CHECK("malloc-touch", p[0] == 0x5a && p[big - 1] == 0x5a, "bad");
+		free(p);
+	}
+	CHECK("brk-grows", sbrk(1 << 20) == b0 && sbrk(0) == (char *)b0 + (1 << 20), "%p", sbrk(0));
+	CHECK("brk-lower-half", (unsigned long)b0 < (1ul << 47), "%p", b0);
+	m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("mmap-anon", m != MAP_FAILED && m[12345] == 0, "%m");
+	if (m != MAP_FAILED)
+		CHECK("munmap", munmap(m, 1 << 20) == 0, "%m");
+}
+
+static void check_files(void)
+{
+	char buf[64] = "", cwd[256] = "", exe[256] = "";
+	int fd = open("/tmp/linuxprog.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	ssize_t n;
+
+	CHECK("open-create", fd >= 0, "%m");
+	CHECK("write", write(fd, "written by linuxprog", 20) == 20, "%m");
+	CHECK("pread", pread(fd, buf, 7, 11) == 7 && !memcmp(buf, "linuxpr", 7), "%s", buf);
+	close(fd);
+	CHECK("getcwd", getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, getenv("EXPECT_CWD")), "%s", cwd);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	CHECK("proc-self-exe", n > 0 && strstr(exe, "linuxprog"), "%s", n > 0 ? exe : "none");
+}
+
+static void check_misc(void)
+{
+	struct timespec a, b;
+	struct utsname u;
+	struct rlimit rl;
+	cpu_set_t set;
+	unsigned char r[32];
+	long x = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (volatile int i = 0; i < 1000000; i++)
+		x += i;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK("clock-monotonic", b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec > a.tv_nsec),
+	      "did not advance");
+	CHECK("time", time(NULL) > 1600000000, "%ld", (long)time(NULL));
+	CHECK("getrandom", getrandom(r, sizeof(r), 0) == sizeof(r), "%m");
+	CHECK("uname", uname(&u) == 0 && !strcmp(u.sysname, "Linux"), "%s", u.sysname);
+	CHECK("prlimit-stack", getrlimit(RLIMIT_STACK, &rl) == 0, "%m");
+	CHECK("sched-getaffinity", sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1,
+	      "%m");
+	CHECK("env-from-image", getenv("FROM_IMAGE") && !strcmp(getenv("FROM_IMAGE"), "yes"), "%s",
+	      getenv("FROM_IMAGE") ? getenv("FROM_IMAGE") : "unset");
+	CHECK("fork-refused", fork() == -1 && errno == ENOSYS, "errno %d", errno);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3) {
+		printf("FAIL argv: %d arguments\n", argc);
+		return 2;
+	}
+	check_auxv(argv);
+	check_threads();
+	check_memory();
+	check_files();
+	check_misc();
+	printf("done %d failed\n", failed);
+	return failed ? 1 : 42;
+}
