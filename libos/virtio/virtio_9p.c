@@ -27,8 +27,10 @@
 #define V9P_QUEUE 256
 #define V9P_F_MOUNT_TAG 0
 #define V9P_TAG_MAX 255
-/* How long a waiter polls before it sleeps for the interrupt. */
+/* How long a waiter polls before it sleeps for the interrupt (spin()). */
 #define V9P_SPIN_NS 50000
+#define V9P_SPIN_MISSES 8
+#define V9P_SPIN_PROBE 64
 
 struct uk_p9_chan {
 	struct uk_virtio_dev *dev;
@@ -37,6 +39,7 @@ struct uk_p9_chan {
 	int ro;
 	struct uk_wq wq;       /* threads waiting for a reply or for room */
 	uint64_t reqs, sleeps;
+	unsigned misses;       /* polls in a row that found nothing */
 };
 
 struct v9p_req {
@@ -173,18 +176,27 @@ static int all_done(const struct v9p_req *r, unsigned n)
 	return 1;
 }
 
+/* Polling pays only when the device thread runs beside us: on a host with
+ * one CPU for both it cannot run until we stop, and polling just delays
+ * it. So after V9P_SPIN_MISSES polls in a row that came back empty, poll
+ * only one request in V9P_SPIN_PROBE, to notice when things change. */
 static void spin(struct uk_p9_chan *c, struct v9p_req *r, unsigned n)
 {
 	uint64_t until = uk_monotonic_ns() + V9P_SPIN_NS;
 
+	if (c->misses >= V9P_SPIN_MISSES && c->reqs % V9P_SPIN_PROBE)
+		return;
 	while (!all_done(r, n)) {
-		if (vq_drv_has_used(&c->q->vq))
+		if (vq_drv_has_used(&c->q->vq)) {
 			drain(c);
-		else if (uk_monotonic_ns() > until)
+		} else if (uk_monotonic_ns() > until) {
+			c->misses += c->misses < V9P_SPIN_MISSES;
 			return;
-		else
+		} else {
 			__builtin_ia32_pause();
+		}
 	}
+	c->misses = 0;
 }
 
 /* Put a request on the ring, waiting for room while other threads' fill
