@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,20 +134,40 @@ static void disk_mt_report(const char *what, const char *img, const char *path,
 		        *r->err ? ": " : "", r->err);
 }
 
-static int disk_image_ok(const char *img, const char *what)
+/* Lock the image as ukrun does (flock: shared to read, exclusive to
+ * write), so a running VM's disk is never changed or read half-written
+ * under it. Returns the descriptor holding the lock, or -1 with a message. */
+static int disk_lock(const char *img, const char *what, int fd, int excl)
+{
+	if (flock(fd, (excl ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return fd;
+	if (errno == EWOULDBLOCK)
+		ukb_err("disk %s: %s is in use by a running VM (ukrun --disk): stop it first", what,
+		        img);
+	else
+		ukb_err("disk %s: %s: cannot lock it: %s", what, img, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* An existing FAT image, locked; its descriptor (left open: the lock
+ * holds until ukbuild exits), or -1 with a message. */
+static int disk_image_ok(const char *img, const char *what, int excl)
 {
 	struct ukb_fatinfo fi;
 	char why[512];
+	int fd = open(img, O_RDONLY | O_CLOEXEC);
 
-	if (access(img, F_OK)) {
+	if (fd < 0) {
 		ukb_err("disk %s: %s: %s", what, img, strerror(errno));
 		return -1;
 	}
 	if (ukb_disk_fatinfo(img, &fi, why, sizeof(why))) {
 		ukb_err("disk %s: %s", what, why);
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return disk_lock(img, what, fd, excl);
 }
 
 /* ---- create ---- */
@@ -337,25 +358,27 @@ static int disk_create(int argc, char **argv)
 		        c.img, c.from, (unsigned long long)bytes, (unsigned long long)c.size);
 		return UKB_EXIT_ERROR;
 	}
-	fd = open(c.img, O_WRONLY | O_CREAT | O_TRUNC | (c.force ? 0 : O_EXCL), 0644);
+	/* Truncated only once locked: --force never clobbers a running VM's disk. */
+	fd = open(c.img, O_WRONLY | O_CREAT | O_CLOEXEC | (c.force ? 0 : O_EXCL), 0644);
 	if (fd < 0) {
 		ukb_err("disk create: %s: %s%s", c.img, strerror(errno),
 		        errno == EEXIST ? " (use --force to replace it)" : "");
 		return UKB_EXIT_ERROR;
 	}
-	if (ftruncate(fd, c.size)) {
+	if (disk_lock(c.img, "create", fd, 1) < 0)
+		return UKB_EXIT_ERROR;
+	if (ftruncate(fd, 0) || ftruncate(fd, c.size)) {
 		ukb_err("disk create: %s: cannot size it to %llu bytes: %s", c.img,
 		        (unsigned long long)c.size, strerror(errno));
-		close(fd);
 		goto out;
 	}
-	close(fd);
 	if (disk_format(&c))
 		goto out;
 	r = c.from ? disk_fill(&c) : 0;
 out:
 	if (r)
 		unlink(c.img);
+	close(fd);
 	return r ? UKB_EXIT_ERROR : 0;
 }
 
@@ -394,13 +417,13 @@ static int disk_ls(int argc, char **argv)
 	const char *mv[8];
 	char path[4096];
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st;
+	int l = 0, rec = 0, k = 0, st, lk;
 
 	if (disk_flags(argc, argv, "lrv", &l, &rec) || optind < argc - 2 || optind >= argc) {
 		ukb_err("usage: ukbuild disk ls IMAGE [PATH] [-l] [-r]");
 		return UKB_EXIT_ERROR;
 	}
-	if (disk_image_ok(argv[optind], "ls") ||
+	if ((lk = disk_image_ok(argv[optind], "ls", 0)) < 0 ||
 	    disk_gpath("ls", argv[optind], optind + 1 < argc ? argv[optind + 1] : "/", path,
 	               sizeof(path), 0))
 		return UKB_EXIT_ERROR;
@@ -426,13 +449,13 @@ static int disk_get(int argc, char **argv)
 	const char *mv[10];
 	char path[4096];
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st;
+	int l = 0, rec = 0, k = 0, st, lk;
 
 	if (disk_flags(argc, argv, "v", &l, &rec) || optind != argc - 3) {
 		ukb_err("usage: ukbuild disk get IMAGE PATH DEST");
 		return UKB_EXIT_ERROR;
 	}
-	if (disk_image_ok(argv[optind], "get") ||
+	if ((lk = disk_image_ok(argv[optind], "get", 0)) < 0 ||
 	    disk_gpath("get", argv[optind], argv[optind + 1], path, sizeof(path), 0))
 		return UKB_EXIT_ERROR;
 	/* -n: replace DEST without asking, as cp does; -m: keep times. */
@@ -478,7 +501,7 @@ static int disk_put(int argc, char **argv)
 	char path[4096], why[1024], *srccopy;
 	uint64_t bytes = 0;
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st;
+	int l = 0, rec = 0, k = 0, st, lk;
 	size_t len;
 
 	if (disk_flags(argc, argv, "v", &l, &rec) || optind != argc - 3) {
@@ -486,7 +509,7 @@ static int disk_put(int argc, char **argv)
 		return UKB_EXIT_ERROR;
 	}
 	img = argv[optind], src = argv[optind + 1];
-	if (disk_image_ok(img, "put") ||
+	if ((lk = disk_image_ok(img, "put", 1)) < 0 ||
 	    disk_gpath("put", img, argv[optind + 2], path, sizeof(path), 1))
 		return UKB_EXIT_ERROR;
 	if (ukb_disk_tree_check(src, &bytes, why, sizeof(why))) {

@@ -90,3 +90,19 @@ run $UKBUILD disk ls "$T/zero.img"
 check disk/not-fat sh -c "[ $rc -eq 2 ] && grep -q 'not a FAT volume' '$T/err'"
 run $UKBUILD disk get "$D" /missing "$T/m"
 check disk/get-missing sh -c "[ $rc -eq 2 ] && grep -q 'no such file or directory on the disk' '$T/err'"
+
+# A disk a VM has (ukrun holds an flock on it) is neither changed nor read.
+if command -v flock >/dev/null; then
+	rm -f "$D" && $UKBUILD disk create "$D" --size 4M >/dev/null 2>&1
+	size=$(wc -c <"$D")
+	run flock -x "$D" $UKBUILD disk put "$D" "$T/small" /x
+	check disk/locked-put-refused sh -c "[ $rc -eq 2 ] && grep -q 'in use by a running VM' '$T/err'"
+	run flock -x "$D" $UKBUILD disk ls "$D"
+	check disk/locked-ls-refused sh -c "[ $rc -eq 2 ] && grep -q 'in use by a running VM' '$T/err'"
+	run flock -x "$D" $UKBUILD disk create "$D" --size 8M --force
+	check disk/locked-create-force-refused sh -c "[ $rc -eq 2 ] && [ \$(wc -c <'$D') -eq $size ]"
+	run flock -s "$D" $UKBUILD disk ls "$D"
+	check disk/read-only-vm-may-share-reads status_is 0
+else
+	skip disk/locks "flock(1) is not installed"
+fi

@@ -69,6 +69,8 @@ check disk-ukrun/fsync-reached grep -q '^synced' "$T/kout"
 run "$UKRUN" --disk "$K:/data" "$IMG" sums /data
 check disk-ukrun/second-vm-refused clean_error
 check disk-ukrun/second-vm-says-why err_has "in use by another VM"
+run "$UKBUILD" disk ls "$K"
+check disk-ukrun/ukbuild-refuses-a-running-vms-disk sh -c "[ $rc -eq 2 ] && grep -q 'in use by a running VM' '$T/err'"
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 check disk-ukrun/fsck-after-sigkill fsck_clean "$K"
