@@ -107,7 +107,8 @@ static int write_data(struct ukb_cpio *c, struct archive_entry *e)
 		left -= n;
 	}
 	if (r == 0 && left > 0) { /* the file shrank while we read it */
-		ukb_err("--rootfs/--add %s: %s", src, n < 0 ? strerror(errno) : "changed while being read");
+		ukb_err("--rootfs/--add %s: %s", src,
+		        n < 0 ? strerror(errno) : "changed while being read");
 		r = -1;
 	}
 	close(fd);
@@ -117,7 +118,8 @@ static int write_data(struct ukb_cpio *c, struct archive_entry *e)
 static int write_entry(struct ukb_cpio *c, struct archive_entry *e)
 {
 	if (archive_write_header(c->a, e) < ARCHIVE_WARN) {
-		ukb_err("rootfs archive: %s: %s", archive_entry_pathname(e), archive_error_string(c->a));
+		ukb_err("rootfs archive: %s: %s", archive_entry_pathname(e),
+		        archive_error_string(c->a));
 		return -1;
 	}
 	if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
@@ -160,7 +162,8 @@ static int add_one(struct ukb_cpio *c, const char *host, const char *guest, cons
 	ssize_t n;
 
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode)) {
-		fprintf(stderr, "ukbuild: warning: %s: not a file, directory or symlink: skipped\n", host);
+		fprintf(stderr, "ukbuild: warning: %s: not a file, directory or symlink: skipped\n",
+		        host);
 		return 0;
 	}
 	if (!(e = archive_entry_new())) {

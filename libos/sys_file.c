@@ -131,7 +131,8 @@ static long vector(int fd, const struct iovec *iov, int cnt, int64_t off, int wr
 		size_t want = iov[i].iov_len;
 		if (!want)
 			continue;
-		r = wr ? do_write(f, iov[i].iov_base, want, pp) : do_read(f, iov[i].iov_base, want, pp);
+		r = wr ? do_write(f, iov[i].iov_base, want, pp)
+		       : do_read(f, iov[i].iov_base, want, pp);
 		if (r > 0)
 			total += r;
 		if (r >= 0 && (size_t)r < want)
@@ -194,7 +195,7 @@ static long vfs_seek(struct uk_file *f, int64_t off, int whence)
 	else if (whence == SEEK_CUR)
 		pos = (int64_t)f->pos + off;
 	else if ((whence == SEEK_END || whence == SEEK_DATA || whence == SEEK_HOLE) &&
-		 ftype(f) != S_IFDIR)
+	         ftype(f) != S_IFDIR)
 		r = seek_end(f, off, whence, &pos);
 	else
 		r = -EINVAL;
@@ -218,10 +219,7 @@ UK_SYSCALL3(lseek, int, fd, int64_t, off, int, whence)
 	return r;
 }
 
-UK_SYSCALL1(close, int, fd)
-{
-	return uk_fd_close(fd);
-}
+UK_SYSCALL1(close, int, fd) { return uk_fd_close(fd); }
 
 UK_SYSCALL1(dup, int, fd)
 {
@@ -270,13 +268,15 @@ static long lock_noop(int fd, int cmd, void *arg)
 	if (!l)
 		return -EFAULT;
 	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		uk_trace_note("fcntl(%d, F_GETLK): record locks are not kept (one process): unlocked", fd);
+		uk_trace_note(
+		    "fcntl(%d, F_GETLK): record locks are not kept (one process): unlocked", fd);
 		l->l_type = F_UNLCK;
 		return 0;
 	}
 	if (l->l_type != F_RDLCK && l->l_type != F_WRLCK && l->l_type != F_UNLCK)
 		return -EINVAL;
-	uk_trace_note("fcntl(%d): record lock accepted but not kept (one process, no conflicts)", fd);
+	uk_trace_note("fcntl(%d): record lock accepted but not kept (one process, no conflicts)",
+	              fd);
 	return 0;
 }
 
@@ -464,7 +464,7 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	} else if (ftype(f) != S_IFREG) {
 		r = ftype(f) == S_IFDIR ? -EISDIR : -ENODEV;
 	} else if ((r = uk_vfs_fstat(f, &st)) == 0 && !(mode & FALLOC_FL_KEEP_SIZE) &&
-		   off + len > st.st_size) {
+	           off + len > st.st_size) {
 		struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)(off + len) };
 		r = f->ops->truncate ? f->ops->truncate(f, a.size) : f->vn->ops->setattr(f->vn, &a);
 	}
@@ -540,7 +540,7 @@ struct linux_dirent_ {
 struct dents {
 	char *buf;
 	size_t size, used;
-	int64_t *prev_off;  /* d_off of the last record, set once known */
+	int64_t *prev_off; /* d_off of the last record, set once known */
 	uint64_t *cookie;
 	int too_small, legacy;
 };
@@ -549,8 +549,8 @@ struct dents {
 static int dent_emit(void *ctx, const char *name, uint64_t ino, unsigned type)
 {
 	struct dents *d = ctx;
-	size_t len = uk_strlen(name), hdr = d->legacy ? sizeof(struct linux_dirent_)
-						       : sizeof(struct linux_dirent64_);
+	size_t len = uk_strlen(name),
+	       hdr = d->legacy ? sizeof(struct linux_dirent_) : sizeof(struct linux_dirent64_);
 	size_t rec = (hdr + len + 1 + (d->legacy ? 1 : 0) + 7) & ~(size_t)7;
 	char *p = d->buf + d->used;
 

@@ -1,12 +1,9 @@
 /*
  * System calls on paths: open, stat, the namespace (mkdir, unlink, rename,
- * link, symlink), attributes, the working directory, mounts. Linux
- * semantics and numbers; descriptor calls are in sys_file.c.
- *
- * Everything runs as root (uid 0): permission bits are kept and reported
- * but do not refuse access, except that X_OK needs an execute bit.
+ * link, symlink, mknod). Linux semantics and numbers; attributes, the
+ * working directory and mounts are in sys_fs_attr.c, descriptor calls in
+ * sys_file.c.
  */
-#include <asm/statfs.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/syscall.h>
@@ -14,26 +11,11 @@
 
 #include "vfs/vfs_impl.h"
 
-/* umount2 flags (Linux's sys/mount.h; not in the uapi headers). */
-#define MNT_FORCE 1
-#define MNT_DETACH 2
-#define MNT_EXPIRE 4
-#define UMOUNT_NOFOLLOW 8
-/* From Linux's include/linux/stat.h, statfs.h and unistd.h (not uapi). */
-#define UTIME_NOW ((1l << 30) - 1l)
-#define UTIME_OMIT ((1l << 30) - 2l)
-#define ST_RDONLY 1
-#define R_OK 4
-#define W_OK 2
-#define X_OK 1
-
 static int trailing_slash(const char *path)
 {
 	size_t n = uk_strlen(path);
 	return n > 1 && path[n - 1] == '/';
 }
-
-static int rofs(const struct uk_vnode *vn) { return vn->mnt && (vn->mnt->flags & MS_RDONLY); }
 
 /* Look up name in dir without following it. */
 static int child(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
@@ -44,7 +26,7 @@ static int child(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
 /* ---- open ---- */
 
 static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
-		     struct uk_vnode **out)
+                     struct uk_vnode **out)
 {
 	char name[UK_NAME_MAX + 1];
 	struct uk_vnode *dir;
@@ -57,7 +39,7 @@ static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
 		return r;
 	if (trailing_slash(path))
 		r = -EISDIR;
-	else if (rofs(dir))
+	else if (uk_vfs_rofs(dir))
 		r = -EROFS;
 	else if (!dir->ops->create)
 		r = -EPERM;
@@ -72,7 +54,7 @@ static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
 /* O_CREAT on a dangling symlink makes the file it points to, as Linux
  * does (say /etc/resolv.conf -> ../run/resolv.conf in an image). */
 static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned mode,
-			   struct uk_vnode **out)
+                           struct uk_vnode **out)
 {
 	char name[UK_NAME_MAX + 1], *buf = uk_kmalloc(2 * UK_PATH_MAX + 2), *t;
 	struct uk_vnode *dir, *ln;
@@ -87,7 +69,8 @@ static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned
 			break;
 		if ((r = child(dir, name, &ln)) == 0) {
 			n = (ln->mode & S_IFMT) == S_IFLNK && ln->ops->readlink
-				    ? ln->ops->readlink(ln, t, UK_PATH_MAX) : -EEXIST;
+			        ? ln->ops->readlink(ln, t, UK_PATH_MAX)
+			        : -EEXIST;
 			uk_vnode_put(ln);
 			if (n > 0 && t[0] != '/' && uk_vfs_path_of(dir, buf, UK_PATH_MAX) == 0) {
 				size_t dl = uk_strlen(buf);
@@ -116,10 +99,11 @@ static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned
 }
 
 static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode,
-		      struct uk_vnode **vn)
+                      struct uk_vnode **vn)
 {
 	unsigned lf = (flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
-			      ? 0 : UK_AT_FOLLOW;
+	                  ? 0
+	                  : UK_AT_FOLLOW;
 	int r;
 
 	if (flags & O_DIRECTORY)
@@ -181,17 +165,6 @@ UK_SYSCALL2(creat, const char *, path, unsigned, mode)
 
 /* ---- stat ---- */
 
-/* The vnode a *at() call names: dirfd itself for "" with AT_EMPTY_PATH. */
-static int at_lookup(int dirfd, const char *path, int atflags, unsigned extra,
-		     struct uk_vnode **vn)
-{
-	unsigned lf = extra | (atflags & AT_SYMLINK_NOFOLLOW ? 0 : UK_AT_FOLLOW);
-
-	if (atflags & AT_EMPTY_PATH)
-		lf |= UK_AT_EMPTY;
-	return uk_path_lookup(dirfd, path, lf, vn);
-}
-
 static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
 {
 	struct uk_vnode *vn;
@@ -210,7 +183,7 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
 		uk_file_put(f);
 		return r;
 	}
-	if ((r = at_lookup(dirfd, path, flags, 0, &vn)))
+	if ((r = uk_vfs_at_lookup(dirfd, path, flags, 0, &vn)))
 		return r;
 	r = vn->ops->getattr ? vn->ops->getattr(vn, st) : -EINVAL;
 	uk_vnode_put(vn);
@@ -222,10 +195,7 @@ UK_SYSCALL4(newfstatat, int, dirfd, const char *, path, struct stat *, st, int, 
 	return stat_at(dirfd, path, st, flags);
 }
 
-UK_SYSCALL2(stat, const char *, path, struct stat *, st)
-{
-	return stat_at(AT_FDCWD, path, st, 0);
-}
+UK_SYSCALL2(stat, const char *, path, struct stat *, st) { return stat_at(AT_FDCWD, path, st, 0); }
 
 UK_SYSCALL2(lstat, const char *, path, struct stat *, st)
 {
@@ -237,8 +207,7 @@ static struct statx_timestamp sx_time(long long s, unsigned long ns)
 	return (struct statx_timestamp){ .tv_sec = s, .tv_nsec = (uint32_t)ns };
 }
 
-UK_SYSCALL5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask,
-	    struct statx *, sx)
+UK_SYSCALL5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask, struct statx *, sx)
 {
 	struct stat st;
 	int r;
@@ -279,10 +248,11 @@ UK_SYSCALL3(mkdirat, int, dirfd, const char *, path, unsigned, mode)
 
 	if (r)
 		return r == -EINVAL ? -EEXIST : r;
-	if (rofs(dir))
+	if (uk_vfs_rofs(dir))
 		r = -EROFS;
 	else
-		r = dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777 & ~uk_vfs_umask) : -EPERM;
+		r = dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777 & ~uk_vfs_umask)
+		                    : -EPERM;
 	uk_vnode_put(dir);
 	return r;
 }
@@ -303,7 +273,8 @@ static int do_rmdir(int dirfd, const char *path)
 		while (n > 1 && path[n - 1] == '/')
 			n--;
 		return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' ? -ENOTEMPTY
-		       : path[n - 1] == '.' ? -EINVAL : -EBUSY;
+		       : path[n - 1] == '.'                               ? -EINVAL
+		                                                          : -EBUSY;
 	}
 	if (r)
 		return r;
@@ -312,7 +283,7 @@ static int do_rmdir(int dirfd, const char *path)
 			r = -ENOTDIR;
 		else if (uk_vfs_covering(vn))
 			r = -EBUSY;
-		else if (rofs(dir))
+		else if (uk_vfs_rofs(dir))
 			r = -EROFS;
 		else
 			r = dir->ops->rmdir ? dir->ops->rmdir(dir, name) : -EPERM;
@@ -335,7 +306,7 @@ static int do_unlink(int dirfd, const char *path)
 			r = -EISDIR;
 		else if (trailing_slash(path))
 			r = -ENOTDIR;
-		else if (rofs(dir))
+		else if (uk_vfs_rofs(dir))
 			r = -EROFS;
 		else
 			r = dir->ops->unlink ? dir->ops->unlink(dir, name) : -EPERM;
@@ -376,7 +347,7 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 
 	if (q->odir->mnt != q->ndir->mnt)
 		return -EXDEV;
-	if (rofs(q->odir))
+	if (uk_vfs_rofs(q->odir))
 		return -EROFS;
 	if ((r = child(q->odir, q->oname, &q->src)))
 		return r;
@@ -404,7 +375,8 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 	if (!q)
 		return -ENOMEM;
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) ||
-	    (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+	    (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) ==
+	        (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		r = -EINVAL;
 		goto out;
 	}
@@ -416,8 +388,9 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 	if (r == 0)
 		r = rename_check(q, oldp, newp, flags);
 	if (r == 0)
-		r = q->odir->ops->rename ? q->odir->ops->rename(q->odir, q->oname, q->ndir, q->nname, flags)
-					 : -EPERM;
+		r = q->odir->ops->rename
+		        ? q->odir->ops->rename(q->odir, q->oname, q->ndir, q->nname, flags)
+		        : -EPERM;
 	if (r == 0)
 		uk_vfs_set_parent(q->src, q->ndir);
 	if (r == 0 && (flags & RENAME_EXCHANGE) && child(q->odir, q->oname, &dst) == 0) {
@@ -442,8 +415,8 @@ UK_SYSCALL4(renameat, int, odirfd, const char *, oldp, int, ndirfd, const char *
 	return do_rename(odirfd, oldp, ndirfd, newp, 0);
 }
 
-UK_SYSCALL5(renameat2, int, odirfd, const char *, oldp, int, ndirfd, const char *, newp,
-	    unsigned, flags)
+UK_SYSCALL5(renameat2, int, odirfd, const char *, oldp, int, ndirfd, const char *, newp, unsigned,
+            flags)
 {
 	return do_rename(odirfd, oldp, ndirfd, newp, flags);
 }
@@ -456,8 +429,10 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = uk_path_lookup(odirfd, oldp, (flags & AT_SYMLINK_FOLLOW ? UK_AT_FOLLOW : 0) |
-					   (flags & AT_EMPTY_PATH ? UK_AT_EMPTY : 0), &vn);
+	r = uk_path_lookup(odirfd, oldp,
+	                   (flags & AT_SYMLINK_FOLLOW ? UK_AT_FOLLOW : 0) |
+	                       (flags & AT_EMPTY_PATH ? UK_AT_EMPTY : 0),
+	                   &vn);
 	if (r)
 		return r;
 	if (uk_vfs_is_dir(vn))
@@ -468,7 +443,7 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 		r = -ENOENT;
 	else if (dir->mnt != vn->mnt)
 		r = -EXDEV;
-	else if (rofs(dir))
+	else if (uk_vfs_rofs(dir))
 		r = -EROFS;
 	else
 		r = dir->ops->link ? dir->ops->link(vn, dir, name) : -EPERM;
@@ -496,7 +471,7 @@ UK_SYSCALL3(symlinkat, const char *, target, int, dirfd, const char *, path)
 		return -ENAMETOOLONG;
 	if ((r = uk_path_parent(dirfd, path, &dir, name)))
 		return r == -EINVAL ? -EEXIST : r;
-	if (rofs(dir))
+	if (uk_vfs_rofs(dir))
 		r = -EROFS;
 	else
 		r = dir->ops->symlink ? dir->ops->symlink(dir, name, target) : -EPERM;
@@ -552,7 +527,7 @@ UK_SYSCALL4(mknodat, int, dirfd, const char *, path, unsigned, mode, unsigned, d
 		return -EINVAL;
 	if ((r = uk_path_parent(dirfd, path, &dir, name)))
 		return r == -EINVAL ? -EEXIST : r;
-	if (rofs(dir))
+	if (uk_vfs_rofs(dir))
 		r = -EROFS;
 	else if (!dir->ops->create)
 		r = -EPERM;
@@ -565,319 +540,4 @@ UK_SYSCALL4(mknodat, int, dirfd, const char *, path, unsigned, mode, unsigned, d
 UK_SYSCALL3(mknod, const char *, path, unsigned, mode, unsigned, dev)
 {
 	return uk_sys_mknodat(AT_FDCWD, (long)path, mode, dev, 0, 0);
-}
-
-/* ---- attributes ---- */
-
-static int setattr_vn(struct uk_vnode *vn, struct uk_setattr *a)
-{
-	if (rofs(vn))
-		return -EROFS;
-	return vn->ops->setattr ? vn->ops->setattr(vn, a) : -EPERM;
-}
-
-static int setattr_at(int dirfd, const char *path, int atflags, struct uk_setattr *a)
-{
-	struct uk_vnode *vn;
-	int r;
-
-	if ((r = at_lookup(dirfd, path, atflags, 0, &vn)))
-		return r;
-	r = setattr_vn(vn, a);
-	uk_vnode_put(vn);
-	return r;
-}
-
-static int setattr_fd(int fd, struct uk_setattr *a)
-{
-	struct uk_file *f = uk_fd_get(fd);
-	int r;
-
-	if (!f)
-		return -EBADF;
-	r = f->vn ? setattr_vn(f->vn, a) : -EPERM;
-	uk_file_put(f);
-	return r;
-}
-
-UK_SYSCALL2(truncate, const char *, path, int64_t, len)
-{
-	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)len };
-	struct uk_vnode *vn;
-	int r;
-
-	if (len < 0)
-		return -EINVAL;
-	if ((r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn)))
-		return r;
-	if (uk_vfs_is_dir(vn))
-		r = -EISDIR;
-	else if ((vn->mode & S_IFMT) != S_IFREG)
-		r = -EINVAL;
-	else
-		r = setattr_vn(vn, &a);
-	uk_vnode_put(vn);
-	return r;
-}
-
-UK_SYSCALL3(fchmodat, int, dirfd, const char *, path, unsigned, mode)
-{
-	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
-	return setattr_at(dirfd, path, 0, &a);
-}
-
-UK_SYSCALL2(chmod, const char *, path, unsigned, mode)
-{
-	return uk_sys_fchmodat(AT_FDCWD, (long)path, mode, 0, 0, 0);
-}
-
-UK_SYSCALL2(fchmod, int, fd, unsigned, mode)
-{
-	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
-	return setattr_fd(fd, &a);
-}
-
-static struct uk_setattr owner(uint32_t uid, uint32_t gid)
-{
-	struct uk_setattr a = { .uid = uid, .gid = gid };
-
-	if (uid != (uint32_t)-1)
-		a.mask |= UK_SA_UID;
-	if (gid != (uint32_t)-1)
-		a.mask |= UK_SA_GID;
-	return a;
-}
-
-UK_SYSCALL5(fchownat, int, dirfd, const char *, path, uint32_t, uid, uint32_t, gid, int, flags)
-{
-	struct uk_setattr a = owner(uid, gid);
-
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	return setattr_at(dirfd, path, flags, &a);
-}
-
-UK_SYSCALL3(chown, const char *, path, uint32_t, uid, uint32_t, gid)
-{
-	return uk_sys_fchownat(AT_FDCWD, (long)path, uid, gid, 0, 0);
-}
-
-UK_SYSCALL3(lchown, const char *, path, uint32_t, uid, uint32_t, gid)
-{
-	return uk_sys_fchownat(AT_FDCWD, (long)path, uid, gid, AT_SYMLINK_NOFOLLOW, 0);
-}
-
-UK_SYSCALL3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
-{
-	struct uk_setattr a = owner(uid, gid);
-	return setattr_fd(fd, &a);
-}
-
-/* One timestamp of utimensat: now, omitted, or as given. */
-static int utime_one(const struct __kernel_timespec *t, unsigned bit, struct uk_setattr *a,
-		     struct __kernel_timespec *dst)
-{
-	if (t && t->tv_nsec == UTIME_OMIT)
-		return 0;
-	if (t && t->tv_nsec != UTIME_NOW && (t->tv_nsec < 0 || t->tv_nsec >= 1000000000))
-		return -EINVAL;
-	*dst = !t || t->tv_nsec == UTIME_NOW ? uk_vfs_now() : *t;
-	a->mask |= bit;
-	return 0;
-}
-
-UK_SYSCALL4(utimensat, int, dirfd, const char *, path, const struct __kernel_timespec *, ts,
-	    int, flags)
-{
-	struct uk_setattr a = { 0 };
-	int r;
-
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if ((r = utime_one(ts ? &ts[0] : NULL, UK_SA_ATIME, &a, &a.atime)) ||
-	    (r = utime_one(ts ? &ts[1] : NULL, UK_SA_MTIME, &a, &a.mtime)))
-		return r;
-	if (!path) /* futimens: the descriptor itself */
-		return setattr_fd(dirfd, &a);
-	return setattr_at(dirfd, path, flags, &a);
-}
-
-UK_SYSCALL2(utimes, const char *, path, const struct __kernel_old_timeval *, tv)
-{
-	struct __kernel_timespec ts[2];
-
-	if (!tv)
-		return uk_sys_utimensat(AT_FDCWD, (long)path, 0, 0, 0, 0);
-	for (int i = 0; i < 2; i++) {
-		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
-			return -EINVAL;
-		ts[i].tv_sec = tv[i].tv_sec;
-		ts[i].tv_nsec = tv[i].tv_usec * 1000;
-	}
-	return uk_sys_utimensat(AT_FDCWD, (long)path, (long)ts, 0, 0, 0);
-}
-
-struct utimbuf_ {
-	long actime, modtime;
-};
-
-UK_SYSCALL2(utime, const char *, path, const struct utimbuf_ *, b)
-{
-	struct __kernel_timespec ts[2];
-
-	if (!b)
-		return uk_sys_utimensat(AT_FDCWD, (long)path, 0, 0, 0, 0);
-	ts[0] = (struct __kernel_timespec){ b->actime, 0 };
-	ts[1] = (struct __kernel_timespec){ b->modtime, 0 };
-	return uk_sys_utimensat(AT_FDCWD, (long)path, (long)ts, 0, 0, 0);
-}
-
-UK_SYSCALL4(faccessat2, int, dirfd, const char *, path, int, mode, int, flags)
-{
-	struct uk_vnode *vn;
-	int r;
-
-	if (mode & ~(R_OK | W_OK | X_OK))
-		return -EINVAL;
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
-		return -EINVAL;
-	if ((r = at_lookup(dirfd, path, flags, 0, &vn)))
-		return r;
-	if ((mode & W_OK) && rofs(vn))
-		r = -EROFS;
-	else if ((mode & X_OK) && !uk_vfs_is_dir(vn) && !(vn->mode & 0111))
-		r = -EACCES; /* even root needs an execute bit somewhere */
-	uk_vnode_put(vn);
-	return r;
-}
-
-UK_SYSCALL3(faccessat, int, dirfd, const char *, path, int, mode)
-{
-	return uk_sys_faccessat2(dirfd, (long)path, mode, 0, 0, 0);
-}
-
-UK_SYSCALL2(access, const char *, path, int, mode)
-{
-	return uk_sys_faccessat2(AT_FDCWD, (long)path, mode, 0, 0, 0);
-}
-
-UK_SYSCALL1(umask, unsigned, mask)
-{
-	unsigned old = uk_vfs_umask;
-
-	uk_vfs_umask = mask & 0777;
-	return old;
-}
-
-/* ---- the working directory ---- */
-
-static int set_cwd(struct uk_vnode *vn)
-{
-	if (!uk_vfs_is_dir(vn)) {
-		uk_vnode_put(vn);
-		return -ENOTDIR;
-	}
-	uk_vnode_put(uk_vfs_cwd);
-	uk_vfs_cwd = vn;
-	return 0;
-}
-
-UK_SYSCALL1(chdir, const char *, path)
-{
-	struct uk_vnode *vn;
-	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn);
-
-	return r ? r : set_cwd(vn);
-}
-
-UK_SYSCALL1(fchdir, int, fd)
-{
-	struct uk_file *f = uk_fd_get(fd);
-	struct uk_vnode *vn;
-
-	if (!f)
-		return -EBADF;
-	vn = f->vn ? uk_vnode_get(f->vn) : NULL;
-	uk_file_put(f);
-	return vn ? set_cwd(vn) : -ENOTDIR;
-}
-
-UK_SYSCALL2(getcwd, char *, buf, size_t, size)
-{
-	char *tmp;
-	size_t len;
-	int r;
-
-	if (!buf)
-		return -EFAULT;
-	if (!(tmp = uk_kmalloc(UK_PATH_MAX)))
-		return -ENOMEM;
-	r = uk_vfs_path_of(uk_vfs_cwd, tmp, UK_PATH_MAX);
-	len = r ? 0 : uk_strlen(tmp) + 1;
-	if (r == 0 && len > size)
-		r = -ERANGE;
-	if (r == 0)
-		uk_memcpy(buf, tmp, len);
-	uk_kfree(tmp);
-	return r ? r : (long)len;
-}
-
-/* ---- filesystems ---- */
-
-static int statfs_vn(struct uk_vnode *vn, struct statfs *sf)
-{
-	int r;
-
-	if (!sf)
-		return -EFAULT;
-	if (!vn->ops->statfs)
-		return -ENOSYS;
-	if ((r = vn->ops->statfs(vn, sf)) == 0 && vn->mnt && (vn->mnt->flags & MS_RDONLY))
-		sf->f_flags |= ST_RDONLY;
-	return r;
-}
-
-UK_SYSCALL2(statfs, const char *, path, struct statfs *, sf)
-{
-	struct uk_vnode *vn;
-	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn);
-
-	if (r)
-		return r;
-	r = statfs_vn(vn, sf);
-	uk_vnode_put(vn);
-	return r;
-}
-
-UK_SYSCALL2(fstatfs, int, fd, struct statfs *, sf)
-{
-	struct uk_file *f = uk_fd_get(fd);
-	int r;
-
-	if (!f)
-		return -EBADF;
-	r = f->vn ? statfs_vn(f->vn, sf) : -ENOSYS;
-	uk_file_put(f);
-	return r;
-}
-
-UK_SYSCALL5(mount, const char *, source, const char *, target, const char *, fstype,
-	    unsigned long, flags, const void *, data)
-{
-	if (!target)
-		return -EFAULT;
-	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
-		uk_trace_note("mount: remount, bind, move and propagation flags are not supported");
-		return -EINVAL;
-	}
-	return uk_mount(source, target, fstype, flags & MS_RDONLY, data);
-}
-
-UK_SYSCALL2(umount2, const char *, target, int, flags)
-{
-	if (!target)
-		return -EFAULT;
-	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
-		return -EINVAL;
-	return uk_vfs_umount(target, flags);
 }

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 struct uk_cpio_entry {
-	const char *name;   /* NUL-terminated, inside the archive */
-	size_t name_len;    /* without the NUL */
+	const char *name; /* NUL-terminated, inside the archive */
+	size_t name_len;  /* without the NUL */
 	uint32_t ino, mode, uid, gid, nlink, mtime;
 	uint32_t devmajor, devminor, rdevmajor, rdevminor;
-	const void *data;   /* file data or symlink text, inside the archive */
+	const void *data; /* file data or symlink text, inside the archive */
 	size_t size;
 };
 

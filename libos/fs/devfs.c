@@ -87,16 +87,28 @@ static long dev_llseek(struct uk_file *f, int64_t off, int whence)
 }
 
 static const struct uk_file_ops null_ops = {
-	.read = null_read, .write = any_write, .poll = dev_poll, .llseek = dev_llseek,
+	.read = null_read,
+	.write = any_write,
+	.poll = dev_poll,
+	.llseek = dev_llseek,
 };
 static const struct uk_file_ops zero_ops = {
-	.read = zero_read, .write = any_write, .poll = dev_poll, .llseek = dev_llseek,
+	.read = zero_read,
+	.write = any_write,
+	.poll = dev_poll,
+	.llseek = dev_llseek,
 };
 static const struct uk_file_ops full_ops = {
-	.read = zero_read, .write = full_write, .poll = dev_poll, .llseek = dev_llseek,
+	.read = zero_read,
+	.write = full_write,
+	.poll = dev_poll,
+	.llseek = dev_llseek,
 };
 static const struct uk_file_ops random_ops = {
-	.read = random_read, .write = any_write, .poll = dev_poll, .llseek = dev_llseek,
+	.read = random_read,
+	.write = any_write,
+	.poll = dev_poll,
+	.llseek = dev_llseek,
 };
 
 static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
@@ -215,7 +227,7 @@ static const struct uk_vnode_ops devfs_vops = {
 };
 
 static int devfs_mount(struct uk_mount *mnt, const char *source, const void *data,
-		       struct uk_vnode **root)
+                       struct uk_vnode **root)
 {
 	struct devfs_sb *sb = uk_kzalloc(sizeof(*sb));
 

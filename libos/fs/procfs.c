@@ -24,8 +24,21 @@
 #define FD_INO 0x10000 /* inode of /proc/1/fd/N: FD_INO + N */
 #define GEN_MAX 16384
 
-enum { I_ROOT = 1, I_SELF, I_PID, I_MEMINFO, I_CPUINFO, I_MOUNTS, I_UPTIME, I_VERSION,
-       I_EXE, I_FD, I_CWD, I_PMOUNTS, I_COUNT };
+enum {
+	I_ROOT = 1,
+	I_SELF,
+	I_PID,
+	I_MEMINFO,
+	I_CPUINFO,
+	I_MOUNTS,
+	I_UPTIME,
+	I_VERSION,
+	I_EXE,
+	I_FD,
+	I_CWD,
+	I_PMOUNTS,
+	I_COUNT
+};
 
 struct proc_node {
 	uint64_t parent;
@@ -64,11 +77,11 @@ static size_t gen_meminfo(char *buf, size_t size)
 	uint64_t total = uk_mm_total() >> 10, avail = uk_mm_free() >> 10;
 
 	return uk_snprintf(buf, size,
-			   "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
-			   "MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
-			   "Cached:                0 kB\nSwapTotal:             0 kB\n"
-			   "SwapFree:              0 kB\n",
-			   (unsigned long)total, (unsigned long)avail, (unsigned long)avail);
+	                   "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
+	                   "MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
+	                   "Cached:                0 kB\nSwapTotal:             0 kB\n"
+	                   "SwapFree:              0 kB\n",
+	                   (unsigned long)total, (unsigned long)avail, (unsigned long)avail);
 }
 
 static void cpu_brand(char *out)
@@ -89,11 +102,15 @@ static void cpu_brand(char *out)
 
 static size_t gen_cpuinfo(char *buf, size_t size)
 {
-	static const struct { int reg, bit; const char *name; } flags[] = {
-		{ 3, 0, "fpu" }, { 3, 4, "tsc" }, { 3, 15, "cmov" }, { 3, 25, "sse" },
-		{ 3, 26, "sse2" }, { 2, 0, "pni" }, { 2, 9, "ssse3" }, { 2, 19, "sse4_1" },
-		{ 2, 20, "sse4_2" }, { 2, 23, "popcnt" }, { 2, 25, "aes" }, { 2, 26, "xsave" },
-		{ 2, 28, "avx" }, { 2, 30, "rdrand" }, { 2, 31, "hypervisor" },
+	static const struct {
+		int reg, bit;
+		const char *name;
+	} flags[] = {
+		{ 3, 0, "fpu" },     { 3, 4, "tsc" },     { 3, 15, "cmov" },
+		{ 3, 25, "sse" },    { 3, 26, "sse2" },   { 2, 0, "pni" },
+		{ 2, 9, "ssse3" },   { 2, 19, "sse4_1" }, { 2, 20, "sse4_2" },
+		{ 2, 23, "popcnt" }, { 2, 25, "aes" },    { 2, 26, "xsave" },
+		{ 2, 28, "avx" },    { 2, 30, "rdrand" }, { 2, 31, "hypervisor" },
 	};
 	uint32_t v[4], r[4];
 	char vendor[13], brand[49];
@@ -107,13 +124,13 @@ static size_t gen_cpuinfo(char *buf, size_t size)
 	cpu_brand(brand);
 	uk_cpuid(1, 0, r);
 	n = uk_snprintf(buf, size,
-			"processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-			"model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
-			"physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n"
-			"flags\t\t:",
-			vendor, ((r[0] >> 8) & 0xf) + ((r[0] >> 20) & 0xff),
-			((r[0] >> 4) & 0xf) | ((r[0] >> 12) & 0xf0), brand, r[0] & 0xf,
-			(unsigned long)(uk_tsc_khz / 1000), (unsigned long)(uk_tsc_khz % 1000));
+	                "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+	                "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
+	                "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n"
+	                "flags\t\t:",
+	                vendor, ((r[0] >> 8) & 0xf) + ((r[0] >> 20) & 0xff),
+	                ((r[0] >> 4) & 0xf) | ((r[0] >> 12) & 0xf0), brand, r[0] & 0xf,
+	                (unsigned long)(uk_tsc_khz / 1000), (unsigned long)(uk_tsc_khz % 1000));
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && n < size; i++)
 		if ((r[flags[i].reg] >> flags[i].bit) & 1)
 			n += uk_snprintf(buf + n, size - n, " %s", flags[i].name);
@@ -127,8 +144,8 @@ static size_t gen_uptime(char *buf, size_t size)
 	uint64_t up = uk_monotonic_ns() / 10000000, idle = uk_idle_ns() / 10000000;
 
 	return uk_snprintf(buf, size, "%lu.%02lu %lu.%02lu\n", (unsigned long)(up / 100),
-			   (unsigned long)(up % 100), (unsigned long)(idle / 100),
-			   (unsigned long)(idle % 100));
+	                   (unsigned long)(up % 100), (unsigned long)(idle / 100),
+	                   (unsigned long)(idle % 100));
 }
 
 static size_t gen_version(char *buf, size_t size)
@@ -167,7 +184,10 @@ static unsigned gen_poll(struct uk_file *f, struct uk_poll_table *pt)
 static void gen_release(struct uk_file *f) { uk_kfree(f->priv); }
 
 static const struct uk_file_ops gen_ops = {
-	.read = gen_read, .write = gen_write, .poll = gen_poll, .release = gen_release,
+	.read = gen_read,
+	.write = gen_write,
+	.poll = gen_poll,
+	.release = gen_release,
 };
 
 static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
@@ -231,8 +251,8 @@ static long procfs_readlink(struct uk_vnode *vn, char *buf, size_t len)
 	else if (vn->ino == I_CWD)
 		n = uk_vfs_path_of(uk_vfs_cwd, tmp, UK_PATH_MAX) ?: (long)uk_strlen(tmp);
 	else if (pnodes[vn->ino].link)
-		n = (long)uk_strlen(uk_memcpy(tmp, pnodes[vn->ino].link,
-					      uk_strlen(pnodes[vn->ino].link) + 1));
+		n = (long)uk_strlen(
+		    uk_memcpy(tmp, pnodes[vn->ino].link, uk_strlen(pnodes[vn->ino].link) + 1));
 	else
 		n = -EINVAL;
 	if (n > 0) {
@@ -403,7 +423,7 @@ static const struct uk_vnode_ops procfs_vops = {
 };
 
 static int procfs_mount(struct uk_mount *mnt, const char *source, const void *data,
-			struct uk_vnode **root)
+                        struct uk_vnode **root)
 {
 	return (*root = pvnode(mnt, I_ROOT)) ? 0 : -ENOMEM;
 }

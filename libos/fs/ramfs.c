@@ -100,7 +100,7 @@ static struct uk_vnode *node_new(struct uk_mount *mnt, uint32_t mode)
 /* ---- directory entries ---- */
 
 static struct ramfs_dirent *dir_find(struct uk_vnode *dir, const char *name,
-				     struct ramfs_dirent ***link)
+                                     struct ramfs_dirent ***link)
 {
 	uint32_t h = name_hash(name);
 	struct ramfs_dirent **pp, *e;
@@ -427,7 +427,8 @@ static int make(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk
 	return 0;
 }
 
-static int ramfs_create(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
+static int ramfs_create(struct uk_vnode *dir, const char *name, uint32_t mode,
+                        struct uk_vnode **out)
 {
 	if (!(mode & S_IFMT))
 		mode |= S_IFREG;
@@ -499,8 +500,8 @@ static int replace_ok(struct uk_vnode *src, struct uk_vnode *dst)
 	return 0;
 }
 
-static int rename_exchange(struct uk_vnode *odir, struct ramfs_dirent *a,
-			   struct uk_vnode *ndir, struct ramfs_dirent *b)
+static int rename_exchange(struct uk_vnode *odir, struct ramfs_dirent *a, struct uk_vnode *ndir,
+                           struct ramfs_dirent *b)
 {
 	struct uk_vnode *t = a->vn;
 	int adir = uk_vfs_is_dir(a->vn), bdir = uk_vfs_is_dir(b->vn);
@@ -517,7 +518,7 @@ static int rename_exchange(struct uk_vnode *odir, struct ramfs_dirent *a,
 }
 
 static int ramfs_rename(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
-			const char *nname, unsigned flags)
+                        const char *nname, unsigned flags)
 {
 	struct ramfs_dirent **pp, *o = dir_find(odir, oname, &pp), *n, *e;
 	int r;
@@ -632,14 +633,9 @@ static int ramfs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 static int ramfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	switch (vn->mode & S_IFMT) {
-	case S_IFREG:
-		f->ops = &ramfs_fops;
-		return 0;
-	case S_IFDIR:
-		f->ops = &ramfs_dir_fops;
-		return 0;
-	case S_IFIFO:
-		return uk_fifo_open ? uk_fifo_open(vn, f) : -ENXIO;
+	case S_IFREG: f->ops = &ramfs_fops; return 0;
+	case S_IFDIR: f->ops = &ramfs_dir_fops; return 0;
+	case S_IFIFO: return uk_fifo_open ? uk_fifo_open(vn, f) : -ENXIO;
 	}
 	return -ENXIO; /* device nodes made with mknod lead nowhere here */
 }
@@ -716,7 +712,7 @@ static const struct uk_vnode_ops ramfs_vops = {
 /* ---- mounting ---- */
 
 static int ramfs_mount(struct uk_mount *mnt, const char *source, const void *data,
-		       struct uk_vnode **root)
+                       struct uk_vnode **root)
 {
 	static uint32_t instances;
 	struct ramfs_sb *sb = uk_kzalloc(sizeof(*sb));

@@ -42,7 +42,8 @@ static int mkdir_p(char *path)
 		char c = *p;
 		*p = 0;
 		r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn);
-		if (r == -ENOENT && (r = uk_path_parent(AT_FDCWD, path, &dir, (char[UK_NAME_MAX + 1]){ 0 })) == 0) {
+		if (r == -ENOENT &&
+		    (r = uk_path_parent(AT_FDCWD, path, &dir, (char[UK_NAME_MAX + 1]){ 0 })) == 0) {
 			const char *name = path + uk_strlen(path);
 			while (name > path && name[-1] != '/')
 				name--;
@@ -101,7 +102,7 @@ static void link_remember(struct unpack *u, uint32_t ino, struct uk_vnode *vn)
 }
 
 static int make_file(struct unpack *u, struct uk_vnode *dir, const struct uk_cpio_entry *e,
-		     struct uk_vnode **out)
+                     struct uk_vnode **out)
 {
 	struct hardlink *hl = e->nlink > 1 ? link_find(u, e->ino) : NULL;
 	int r;
@@ -122,7 +123,7 @@ static int make_file(struct unpack *u, struct uk_vnode *dir, const struct uk_cpi
 }
 
 static int make_symlink(struct unpack *u, struct uk_vnode *dir, const struct uk_cpio_entry *e,
-			struct uk_vnode **out)
+                        struct uk_vnode **out)
 {
 	char *t;
 	int r;
@@ -149,7 +150,8 @@ static int make_entry(struct unpack *u, struct uk_vnode *dir, const struct uk_cp
 	if (vn) /* an existing directory: takes the new mode */
 		vn->mode = S_IFDIR | (e->mode & 07777);
 	else if (type == S_IFDIR)
-		r = dir->ops->mkdir(dir, u->leaf, e->mode & 07777) ?: dir->ops->lookup(dir, u->leaf, &vn);
+		r = dir->ops->mkdir(dir, u->leaf, e->mode & 07777)
+		        ?: dir->ops->lookup(dir, u->leaf, &vn);
 	else if (type == S_IFLNK)
 		r = make_symlink(u, dir, e, &vn);
 	else

@@ -37,7 +37,7 @@ struct lx_dirent64 {
 struct __uk_dir {
 	int fd;
 	size_t pos, len;
-	long tell;         /* position of the next entry, for telldir */
+	long tell; /* position of the next entry, for telldir */
 	struct dirent ent;
 	char buf[DIRBUF];
 };
@@ -63,7 +63,8 @@ DIR *fdopendir(int fd)
 
 DIR *opendir(const char *path)
 {
-	int fd = (int)uk_ret(UK_CALL(openat, LX_AT_FDCWD, path, LX_O_DIRECTORY | LX_O_CLOEXEC, 0, 0, 0));
+	int fd =
+	    (int)uk_ret(UK_CALL(openat, LX_AT_FDCWD, path, LX_O_DIRECTORY | LX_O_CLOEXEC, 0, 0, 0));
 	DIR *d;
 
 	if (fd < 0)
@@ -153,7 +154,7 @@ int alphasort(const struct dirent **a, const struct dirent **b)
 }
 
 int scandir(const char *path, struct dirent ***out, int (*keep)(const struct dirent *),
-	    int (*cmp)(const struct dirent **, const struct dirent **))
+            int (*cmp)(const struct dirent **, const struct dirent **))
 {
 	DIR *d = opendir(path);
 	struct dirent **v = NULL, *e, **nv;
@@ -314,11 +315,31 @@ char *mktemp(char *path)
 	return path;
 }
 
-int _mkostemps_r(struct _reent *re, char *p, int s, int f) { (void)re; return mkostemps(p, s, f); }
-int _mkstemps_r(struct _reent *re, char *p, int s) { (void)re; return mkstemps(p, s); }
-int _mkostemp_r(struct _reent *re, char *p, int f) { (void)re; return mkostemp(p, f); }
-int _mkstemp_r(struct _reent *re, char *p) { (void)re; return mkstemp(p); }
-char *_mkdtemp_r(struct _reent *re, char *p) { (void)re; return mkdtemp(p); }
+int _mkostemps_r(struct _reent *re, char *p, int s, int f)
+{
+	(void)re;
+	return mkostemps(p, s, f);
+}
+int _mkstemps_r(struct _reent *re, char *p, int s)
+{
+	(void)re;
+	return mkstemps(p, s);
+}
+int _mkostemp_r(struct _reent *re, char *p, int f)
+{
+	(void)re;
+	return mkostemp(p, f);
+}
+int _mkstemp_r(struct _reent *re, char *p)
+{
+	(void)re;
+	return mkstemp(p);
+}
+char *_mkdtemp_r(struct _reent *re, char *p)
+{
+	(void)re;
+	return mkdtemp(p);
+}
 char *_mktemp_r(struct _reent *re, char *p)
 {
 	(void)re;

@@ -69,12 +69,10 @@ struct lx_flock {
 static const struct {
 	int nl, lx;
 } oflags[] = {
-	{ O_CREAT, LX_O_CREAT },       { O_EXCL, LX_O_EXCL },
-	{ O_NOCTTY, LX_O_NOCTTY },     { O_TRUNC, LX_O_TRUNC },
-	{ O_APPEND, LX_O_APPEND },     { O_NONBLOCK, LX_O_NONBLOCK },
-	{ O_SYNC, LX_O_SYNC },         { O_DIRECT, LX_O_DIRECT },
-	{ O_DIRECTORY, LX_O_DIRECTORY }, { O_NOFOLLOW, LX_O_NOFOLLOW },
-	{ O_CLOEXEC, LX_O_CLOEXEC },   { O_EXEC, LX_O_PATH },
+	{ O_CREAT, LX_O_CREAT },       { O_EXCL, LX_O_EXCL },       { O_NOCTTY, LX_O_NOCTTY },
+	{ O_TRUNC, LX_O_TRUNC },       { O_APPEND, LX_O_APPEND },   { O_NONBLOCK, LX_O_NONBLOCK },
+	{ O_SYNC, LX_O_SYNC },         { O_DIRECT, LX_O_DIRECT },   { O_DIRECTORY, LX_O_DIRECTORY },
+	{ O_NOFOLLOW, LX_O_NOFOLLOW }, { O_CLOEXEC, LX_O_CLOEXEC }, { O_EXEC, LX_O_PATH },
 };
 
 static long oflags_to_linux(int f)
@@ -128,8 +126,8 @@ int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, int);
 		va_end(ap);
 	}
-	return (int)uk_ret(UK_CALL(openat, dirfd_to_linux(dirfd), path, oflags_to_linux(flags),
-				   mode, 0, 0));
+	return (int)uk_ret(
+	    UK_CALL(openat, dirfd_to_linux(dirfd), path, oflags_to_linux(flags), mode, 0, 0));
 }
 
 int open(const char *path, int flags, ...)
@@ -145,10 +143,7 @@ int open(const char *path, int flags, ...)
 	return openat(AT_FDCWD, path, flags, mode);
 }
 
-int creat(const char *path, mode_t mode)
-{
-	return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
-}
+int creat(const char *path, mode_t mode) { return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode); }
 
 int close(int fd) { return (int)uk_ret(UK_CALL(close, fd, 0, 0, 0, 0, 0)); }
 
@@ -269,8 +264,7 @@ int fcntl(int fd, int cmd, ...)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_GETFD:
-	case F_SETFD:
-		return (int)uk_ret(UK_CALL(fcntl, fd, cmd, arg, 0, 0, 0));
+	case F_SETFD: return (int)uk_ret(UK_CALL(fcntl, fd, cmd, arg, 0, 0, 0));
 	case F_DUPFD_CLOEXEC:
 		return (int)uk_ret(UK_CALL(fcntl, fd, LX_F_DUPFD_CLOEXEC, arg, 0, 0, 0));
 	case F_GETFL: {
@@ -317,7 +311,7 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	struct uk_lx_stat lx;
 	long r = uk_ret(UK_CALL(newfstatat, dirfd_to_linux(dirfd), path, &lx,
-				atflags_to_linux(flags, 0), 0, 0));
+	                        atflags_to_linux(flags, 0), 0, 0));
 
 	if (r == 0)
 		uk_stat_from_linux(st, &lx);
@@ -345,7 +339,7 @@ void uk_stat_from_linux(struct stat *st, const struct uk_lx_stat *lx)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_dev = lx->dev;
-	st->st_ino = lx->ino; /* newlib's ino_t is 16 bits wide */
+	st->st_ino = lx->ino;   /* newlib's ino_t is 16 bits wide */
 	st->st_mode = lx->mode; /* S_IF* and permission bits agree */
 	st->st_nlink = lx->nlink;
 	st->st_uid = lx->uid;
@@ -417,8 +411,8 @@ int rmdir(const char *path) { return (int)uk_ret(UK_CALL(rmdir, path, 0, 0, 0, 0
 
 int unlinkat(int dirfd, const char *path, int flags)
 {
-	return (int)uk_ret(UK_CALL(unlinkat, dirfd_to_linux(dirfd), path, atflags_to_linux(flags, 1),
-				   0, 0, 0));
+	return (int)uk_ret(
+	    UK_CALL(unlinkat, dirfd_to_linux(dirfd), path, atflags_to_linux(flags, 1), 0, 0, 0));
 }
 
 int unlink(const char *path) { return unlinkat(AT_FDCWD, path, 0); }
@@ -441,8 +435,8 @@ int _remove_r(struct _reent *re, const char *path)
 
 int renameat(int odirfd, const char *oldp, int ndirfd, const char *newp)
 {
-	return (int)uk_ret(UK_CALL(renameat, dirfd_to_linux(odirfd), oldp, dirfd_to_linux(ndirfd),
-				   newp, 0, 0));
+	return (int)uk_ret(
+	    UK_CALL(renameat, dirfd_to_linux(odirfd), oldp, dirfd_to_linux(ndirfd), newp, 0, 0));
 }
 
 /* glibc's renameat2: RENAME_NOREPLACE (1) and RENAME_EXCHANGE (2) are
@@ -450,7 +444,7 @@ int renameat(int odirfd, const char *oldp, int ndirfd, const char *newp)
 int renameat2(int odirfd, const char *oldp, int ndirfd, const char *newp, unsigned flags)
 {
 	return (int)uk_ret(UK_CALL(renameat2, dirfd_to_linux(odirfd), oldp, dirfd_to_linux(ndirfd),
-				   newp, flags, 0));
+	                           newp, flags, 0));
 }
 
 /* newlib's rename makes a link and removes the old name: not atomic, and
@@ -469,7 +463,7 @@ int _rename_r(struct _reent *re, const char *oldp, const char *newp)
 int linkat(int odirfd, const char *oldp, int ndirfd, const char *newp, int flags)
 {
 	return (int)uk_ret(UK_CALL(linkat, dirfd_to_linux(odirfd), oldp, dirfd_to_linux(ndirfd),
-				   newp, atflags_to_linux(flags, 0), 0));
+	                           newp, atflags_to_linux(flags, 0), 0));
 }
 
 int link(const char *oldp, const char *newp) { return linkat(AT_FDCWD, oldp, AT_FDCWD, newp, 0); }
@@ -484,7 +478,7 @@ int symlink(const char *target, const char *path) { return symlinkat(target, AT_
 ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
 	return uk_ret(UK_CALL(readlinkat, dirfd_to_linux(dirfd), path, buf,
-			      size > 0x7fffffff ? 0x7fffffff : size, 0, 0));
+	                      size > 0x7fffffff ? 0x7fffffff : size, 0, 0));
 }
 
 ssize_t readlink(const char *path, char *buf, size_t size)
@@ -494,8 +488,8 @@ ssize_t readlink(const char *path, char *buf, size_t size)
 
 int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
 {
-	return (int)uk_ret(UK_CALL(mknodat, dirfd_to_linux(dirfd), path, mode, (unsigned short)dev,
-				   0, 0));
+	return (int)uk_ret(
+	    UK_CALL(mknodat, dirfd_to_linux(dirfd), path, mode, (unsigned short)dev, 0, 0));
 }
 
 int mknod(const char *path, mode_t mode, dev_t dev) { return mknodat(AT_FDCWD, path, mode, dev); }
@@ -512,7 +506,7 @@ int mkfifo(const char *path, mode_t mode) { return mkfifoat(AT_FDCWD, path, mode
 int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	return (int)uk_ret(UK_CALL(faccessat2, dirfd_to_linux(dirfd), path, mode,
-				   atflags_to_linux(flags, 0), 0, 0)); /* R_OK.. agree */
+	                           atflags_to_linux(flags, 0), 0, 0)); /* R_OK.. agree */
 }
 
 int access(const char *path, int mode) { return faccessat(AT_FDCWD, path, mode, 0); }
@@ -539,7 +533,7 @@ static long id_to_linux(unsigned id) { return id == 0xffff ? -1 : (long)id; }
 int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	return (int)uk_ret(UK_CALL(fchownat, dirfd_to_linux(dirfd), path, id_to_linux(uid),
-				   id_to_linux(gid), atflags_to_linux(flags, 0), 0));
+	                           id_to_linux(gid), atflags_to_linux(flags, 0), 0));
 }
 
 int chown(const char *path, uid_t uid, gid_t gid) { return fchownat(AT_FDCWD, path, uid, gid, 0); }
@@ -579,7 +573,7 @@ int utimensat(int dirfd, const char *path, const struct timespec *t, int flags)
 	int given = times_to_linux(t, lx);
 
 	return (int)uk_ret(UK_CALL(utimensat, dirfd_to_linux(dirfd), path, given ? lx : NULL,
-				   atflags_to_linux(flags, 0), 0, 0));
+	                           atflags_to_linux(flags, 0), 0, 0));
 }
 
 int futimens(int fd, const struct timespec *t)
@@ -636,7 +630,7 @@ int chdir(const char *path) { return (int)uk_ret(UK_CALL(chdir, path, 0, 0, 0, 0
 int fchdir(int fd) { return (int)uk_ret(UK_CALL(fchdir, fd, 0, 0, 0, 0, 0)); }
 
 int mount(const char *src, const char *target, const char *type, unsigned long flags,
-	  const void *data)
+          const void *data)
 {
 	return (int)uk_ret(UK_CALL(mount, src, target, type, flags, data, 0));
 }
@@ -707,7 +701,11 @@ int tcsetattr(int fd, int when, const void *t)
 	return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSETS + when, t, 0, 0, 0));
 }
 
-int tcsendbreak(int fd, int d) { (void)d; return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSBRK, 0, 0, 0, 0)); }
+int tcsendbreak(int fd, int d)
+{
+	(void)d;
+	return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSBRK, 0, 0, 0, 0));
+}
 int tcdrain(int fd) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCSBRK, 1, 0, 0, 0)); }
 int tcflow(int fd, int a) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCXONC, a, 0, 0, 0)); }
 int tcflush(int fd, int q) { return (int)uk_ret(UK_CALL(ioctl, fd, LX_TCFLSH, q, 0, 0, 0)); }

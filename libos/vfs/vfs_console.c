@@ -74,12 +74,10 @@ static long con_ioctl(struct uk_file *f, unsigned long req, void *arg)
 	case TIOCGSID:
 		*(int *)arg = 1; /* the program leads its own session */
 		return 0;
-	case TIOCSPGRP:
-		return *(int *)arg == 1 ? 0 : -EPERM;
+	case TIOCSPGRP: return *(int *)arg == 1 ? 0 : -EPERM;
 	case TCSBRK:
 	case TCXONC:
-	case TCFLSH:
-		return 0; /* ukrun writes through and keeps no input queue */
+	case TCFLSH: return 0; /* ukrun writes through and keeps no input queue */
 	}
 	return -ENOTTY;
 }

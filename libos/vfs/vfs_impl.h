@@ -18,7 +18,7 @@
 /* getdents d_type values: the S_IFMT type shifted down, as on Linux. */
 #define DT_DIR 4
 #define DT_LNK 10
-#define UK_DT(mode) (((mode) & S_IFMT) >> 12)
+#define UK_DT(mode) (((mode)&S_IFMT) >> 12)
 
 /* The root of the tree (not referenced: it lives as long as the VM). */
 extern struct uk_vnode *uk_vfs_root;
@@ -79,6 +79,23 @@ int uk_rootfs_unpack(void);
 int uk_procfs_magic(struct uk_vnode *vn, struct uk_vnode **target);
 
 /* Small helpers. */
+static inline int uk_vfs_rofs(const struct uk_vnode *vn)
+{
+	return vn->mnt && (vn->mnt->flags & MS_RDONLY);
+}
+
+/* The vnode a *at() call names: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH ("" is
+ * dirfd itself), extra UK_AT_* flags. */
+static inline int uk_vfs_at_lookup(int dirfd, const char *path, int atflags, unsigned extra,
+                                   struct uk_vnode **vn)
+{
+	unsigned lf = extra | (atflags & AT_SYMLINK_NOFOLLOW ? 0 : UK_AT_FOLLOW);
+
+	if (atflags & AT_EMPTY_PATH)
+		lf |= UK_AT_EMPTY;
+	return uk_path_lookup(dirfd, path, lf, vn);
+}
+
 int uk_vfs_is_dir(const struct uk_vnode *vn);
 struct __kernel_timespec uk_vfs_now(void);
 

@@ -14,9 +14,9 @@
 #include "vfs_impl.h"
 
 struct vfs_mount {
-	struct uk_mount m;          /* first: uk_mount pointers convert back */
-	struct uk_vnode *covered;   /* referenced; NULL for / */
-	struct vfs_mount *next;     /* newest first */
+	struct uk_mount m;        /* first: uk_mount pointers convert back */
+	struct uk_vnode *covered; /* referenced; NULL for / */
+	struct vfs_mount *next;   /* newest first */
 };
 
 static struct vfs_mount *mounts;
@@ -25,8 +25,8 @@ struct uk_vnode *uk_vfs_root;
 struct uk_vnode *uk_vfs_cwd;
 unsigned uk_vfs_umask = 022;
 
-struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops,
-			      uint64_t ino, uint32_t mode, void *priv)
+struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops, uint64_t ino,
+                              uint32_t mode, void *priv)
 {
 	struct uk_vnode *vn = uk_kzalloc(sizeof(*vn));
 
@@ -73,7 +73,8 @@ int uk_vfs_is_dir(const struct uk_vnode *vn) { return (vn->mode & S_IFMT) == S_I
 struct __kernel_timespec uk_vfs_now(void)
 {
 	uint64_t ns = uk_realtime_ns();
-	return (struct __kernel_timespec){ (long long)(ns / 1000000000), (long long)(ns % 1000000000) };
+	return (struct __kernel_timespec){ (long long)(ns / 1000000000),
+		                           (long long)(ns % 1000000000) };
 }
 
 struct uk_mount *uk_vfs_covering(struct uk_vnode *vn)
@@ -84,10 +85,7 @@ struct uk_mount *uk_vfs_covering(struct uk_vnode *vn)
 	return NULL;
 }
 
-struct uk_vnode *uk_vfs_covered(struct uk_mount *mnt)
-{
-	return ((struct vfs_mount *)mnt)->covered;
-}
+struct uk_vnode *uk_vfs_covered(struct uk_mount *mnt) { return ((struct vfs_mount *)mnt)->covered; }
 
 static const struct uk_fs_type *fs_type(const char *name)
 {
@@ -124,8 +122,8 @@ static int mount_point(const char *target, struct uk_vnode **covered)
 	return r;
 }
 
-int uk_mount(const char *source, const char *target, const char *fstype,
-	     unsigned long flags, const void *data)
+int uk_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+             const void *data)
 {
 	const struct uk_fs_type *type = fstype ? fs_type(fstype) : NULL;
 	struct vfs_mount *m;
@@ -203,7 +201,7 @@ size_t uk_vfs_mounts_text(char *buf, size_t size)
 	while (cnt-- > 0 && n < size) {
 		struct uk_mount *m = &order[cnt]->m;
 		n += uk_snprintf(buf + n, size - n, "%s %s %s %s 0 0\n", m->source, m->path,
-				 m->type->name, m->flags & MS_RDONLY ? "ro" : "rw");
+		                 m->type->name, m->flags & MS_RDONLY ? "ro" : "rw");
 	}
 	return n < size ? n : size;
 }

@@ -12,10 +12,7 @@
  * F_GETFL. */
 #define OPEN_ONLY (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)
 
-static long path_only(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
-{
-	return -EBADF;
-}
+static long path_only(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EBADF; }
 
 /* O_PATH files: a place in the tree, no I/O. */
 static const struct uk_file_ops path_fops = {

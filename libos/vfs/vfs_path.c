@@ -178,7 +178,8 @@ static int walk(struct walk *w, unsigned flags, char *last_name, int *slash_out)
 		}
 		if ((r = step_down(w->cur, name, &child)))
 			return r;
-		if ((child->mode & S_IFMT) == S_IFLNK && (!last || slash || (flags & UK_AT_FOLLOW))) {
+		if ((child->mode & S_IFMT) == S_IFLNK &&
+		    (!last || slash || (flags & UK_AT_FOLLOW))) {
 			r = follow(w, child, q);
 			uk_vnode_put(child);
 			if (r)

@@ -196,7 +196,8 @@ TEST(mutations_stay_inside)
 		seed = seed * 1103515245 + 12345;
 		m[(seed >> 8) % arc_len] = (char)(seed >> 3);
 		while (uk_cpio_next(m, arc_len, &off, &e) == 1)
-			EXPECT((const char *)e.data + e.size <= m + arc_len && e.name[e.name_len] == 0);
+			EXPECT((const char *)e.data + e.size <= m + arc_len &&
+			       e.name[e.name_len] == 0);
 	}
 	free(m);
 }

@@ -14,21 +14,21 @@
 extern const char *fs_test;
 extern int fs_failed;
 
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond) && !fs_failed++)                                                \
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond) && !fs_failed++)                                                  \
 			printf("FAIL fs/%s: line %d: %s (errno %d: %s)\n", fs_test, __LINE__, \
-			       #cond, errno, strerror(errno));                              \
+			       #cond, errno, strerror(errno));                                \
 	} while (0)
 
 /* A call that must fail with errno e. */
-#define CHECK_ERR(call, e)                                                                  \
-	do {                                                                                \
-		errno = 0;                                                                  \
-		long r_ = (long)(call);                                                     \
-		if ((r_ != -1 || errno != (e)) && !fs_failed++)                             \
-			printf("FAIL fs/%s: line %d: %s gave %ld, errno %d (%s); want %s\n",   \
-			       fs_test, __LINE__, #call, r_, errno, strerror(errno), #e);      \
+#define CHECK_ERR(call, e)                                                                   \
+	do {                                                                                 \
+		errno = 0;                                                                   \
+		long r_ = (long)(call);                                                      \
+		if ((r_ != -1 || errno != (e)) && !fs_failed++)                              \
+			printf("FAIL fs/%s: line %d: %s gave %ld, errno %d (%s); want %s\n", \
+			       fs_test, __LINE__, #call, r_, errno, strerror(errno), #e);    \
 	} while (0)
 
 /* Whole-file helpers. */

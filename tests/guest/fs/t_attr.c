@@ -41,8 +41,8 @@ void test_stat(void)
 	usleep(20000);
 	CHECK(put_file("f", "x") == 0);
 	CHECK(stat("f", &st2) == 0);
-	CHECK(st2.st_mtim.tv_sec > st.st_mtim.tv_sec ||
-	      (st2.st_mtim.tv_sec == st.st_mtim.tv_sec && st2.st_mtim.tv_nsec > st.st_mtim.tv_nsec));
+	CHECK(st2.st_mtim.tv_sec > st.st_mtim.tv_sec || (st2.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+	                                                 st2.st_mtim.tv_nsec > st.st_mtim.tv_nsec));
 }
 
 /* struct statx, from linux/stat.h */
@@ -52,7 +52,11 @@ struct lx_statx {
 	uint32_t nlink, uid, gid;
 	uint16_t mode, pad;
 	uint64_t ino, size, blocks, attributes_mask;
-	struct { int64_t sec; uint32_t nsec; int32_t pad; } atime, btime, ctime, mtime;
+	struct {
+		int64_t sec;
+		uint32_t nsec;
+		int32_t pad;
+	} atime, btime, ctime, mtime;
 	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
 	uint64_t spare[14];
 };
@@ -158,7 +162,8 @@ void test_utimes(void)
 	CHECK(utimensat(AT_FDCWD, "f", ts, 0) == 0 && stat("f", &st) == 0);
 	CHECK(st.st_atim.tv_sec == 1000000000 && st.st_mtim.tv_sec == 5);
 	CHECK(utimes("f", tv) == 0 && stat("f", &st) == 0);
-	CHECK(st.st_atim.tv_sec == 300 && st.st_mtim.tv_sec == 400 && st.st_mtim.tv_nsec == 500000000);
+	CHECK(st.st_atim.tv_sec == 300 && st.st_mtim.tv_sec == 400 &&
+	      st.st_mtim.tv_nsec == 500000000);
 	CHECK(utime("f", &ub) == 0 && stat("f", &st) == 0 && st.st_mtim.tv_sec == 222);
 	CHECK(utimensat(AT_FDCWD, "f", NULL, 0) == 0 && stat("f", &st) == 0);
 	CHECK(st.st_mtim.tv_sec > 1000000000); /* now */

@@ -44,7 +44,8 @@ void test_tempfiles(void)
 	int fd = mkstemp(tmpl);
 	struct stat st;
 
-	CHECK(fd >= 0 && strncmp(tmpl, "/tmp/fs-tempfiles/data", 22) == 0 && strcmp(tmpl + 22, "XXXXXX"));
+	CHECK(fd >= 0 && strncmp(tmpl, "/tmp/fs-tempfiles/data", 22) == 0 &&
+	      strcmp(tmpl + 22, "XXXXXX"));
 	CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
 	close(fd);
 	CHECK(mkdtemp(dtmpl) != NULL && stat(dtmpl, &st) == 0 && S_ISDIR(st.st_mode));

@@ -206,7 +206,8 @@ void test_rename_dirs(void)
 	CHECK(chdir("b/in") == 0);
 	CHECK(rename("/tmp/fs-rename_dirs/b", "/tmp/fs-rename_dirs/c") == 0);
 	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-rename_dirs/c/in"));
-	CHECK(chdir("..") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-rename_dirs/c"));
+	CHECK(chdir("..") == 0 && getcwd(buf, sizeof(buf)) &&
+	      !strcmp(buf, "/tmp/fs-rename_dirs/c"));
 	CHECK_ERR(rename(".", "x"), EBUSY);
 	/* exchanged directories both know their new places */
 	CHECK(chdir("/tmp/fs-rename_dirs") == 0);

@@ -16,7 +16,8 @@ void test_cwd(void)
 	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-cwd"));
 	CHECK(mkdir("a", 0755) == 0 && mkdir("a/b", 0755) == 0);
 	CHECK(chdir("a/b") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-cwd/a/b"));
-	CHECK(put_file("here", "h") == 0 && get_file("/tmp/fs-cwd/a/b/here", buf, sizeof(buf)) == 1);
+	CHECK(put_file("here", "h") == 0 &&
+	      get_file("/tmp/fs-cwd/a/b/here", buf, sizeof(buf)) == 1);
 	CHECK(chdir("..") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fs-cwd/a"));
 	CHECK(getcwd(buf, 5) == NULL && errno == ERANGE);
 	fd = open("b", O_RDONLY | O_DIRECTORY);
@@ -82,7 +83,8 @@ void test_devfs(void)
 		nonzero += buf[i] != 0;
 	CHECK(nonzero > 32);
 	close(fd);
-	CHECK(readlink("/dev/stdout", buf, sizeof(buf)) == 15 && !memcmp(buf, "/proc/self/fd/1", 15));
+	CHECK(readlink("/dev/stdout", buf, sizeof(buf)) == 15 &&
+	      !memcmp(buf, "/proc/self/fd/1", 15));
 	fd = open("/dev/stderr", O_WRONLY); /* through /proc/self/fd/2 to the console */
 	CHECK(fd >= 0 && write(fd, "", 0) == 0);
 	close(fd);
@@ -121,8 +123,10 @@ void test_procfs(void)
 	CHECK(get_file("/proc/meminfo", buf, sizeof(buf)) > 0 && strstr(buf, "MemTotal:"));
 	CHECK(get_file("/proc/cpuinfo", buf, sizeof(buf)) > 0 && strstr(buf, "processor\t: 0"));
 	CHECK(get_file("/proc/mounts", buf, sizeof(buf)) > 0);
-	CHECK(strstr(buf, " / ramfs rw") && strstr(buf, " /proc proc ") && strstr(buf, " /dev devtmpfs "));
-	CHECK(readlink("/proc/self/cwd", buf, sizeof(buf)) == 14 && !memcmp(buf, "/tmp/fs-procfs", 14));
+	CHECK(strstr(buf, " / ramfs rw") && strstr(buf, " /proc proc ") &&
+	      strstr(buf, " /dev devtmpfs "));
+	CHECK(readlink("/proc/self/cwd", buf, sizeof(buf)) == 14 &&
+	      !memcmp(buf, "/tmp/fs-procfs", 14));
 	CHECK_ERR(open("/proc/meminfo", O_WRONLY), EACCES);
 	CHECK(get_file("/proc/uptime", buf, sizeof(buf)) > 0 && strchr(buf, '.'));
 }
@@ -155,6 +159,7 @@ void test_rootfs_added(void)
 	int fd = open("/etc/uk-fs-test/fixture.txt", O_WRONLY | O_APPEND);
 	CHECK(fd >= 0 && write(fd, "more\n", 5) == 5);
 	close(fd);
-	CHECK(get_file("/etc/uk-fs-test/fixture.txt", buf, sizeof(buf)) > 0 && strstr(buf, "image\nmore\n"));
+	CHECK(get_file("/etc/uk-fs-test/fixture.txt", buf, sizeof(buf)) > 0 &&
+	      strstr(buf, "image\nmore\n"));
 	CHECK(unlink("/etc/uk-fs-test/fixture.txt") == 0);
 }

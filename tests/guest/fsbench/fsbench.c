@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 	close(fd);
 	unlink("/tmp/fsbench.dat");
 	printf("fsbench: %ld MiB in 64 KiB calls: write %.0f MB/s, read %.0f MB/s, "
-	       "rewrite %.0f MB/s, %ld bad chunks\n", mib, mib * 1.048576 / (t1 - t0),
-	       mib * 1.048576 / (t2 - t1), mib * 1.048576 / (t3 - t2), bad);
+	       "rewrite %.0f MB/s, %ld bad chunks\n",
+	       mib, mib * 1.048576 / (t1 - t0), mib * 1.048576 / (t2 - t1),
+	       mib * 1.048576 / (t3 - t2), bad);
 	return bad ? 1 : 0;
 }

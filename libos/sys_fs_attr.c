@@ -1,0 +1,343 @@
+/*
+ * System calls on paths, continued: attributes (sizes, modes, owners,
+ * times, access), the working directory, filesystems and mounts.
+ *
+ * Everything runs as root (uid 0): permission bits are kept and reported
+ * but do not refuse access, except that X_OK needs an execute bit.
+ */
+#include <asm/statfs.h>
+#include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+
+#include "vfs/vfs_impl.h"
+
+/* umount2 flags (Linux's sys/mount.h; not in the uapi headers). */
+#define MNT_FORCE 1
+#define MNT_DETACH 2
+#define MNT_EXPIRE 4
+#define UMOUNT_NOFOLLOW 8
+/* From Linux's include/linux/stat.h, statfs.h and unistd.h (not uapi). */
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#define ST_RDONLY 1
+#define R_OK 4
+#define W_OK 2
+#define X_OK 1
+
+/* ---- attributes ---- */
+
+static int setattr_vn(struct uk_vnode *vn, struct uk_setattr *a)
+{
+	if (uk_vfs_rofs(vn))
+		return -EROFS;
+	return vn->ops->setattr ? vn->ops->setattr(vn, a) : -EPERM;
+}
+
+static int setattr_at(int dirfd, const char *path, int atflags, struct uk_setattr *a)
+{
+	struct uk_vnode *vn;
+	int r;
+
+	if ((r = uk_vfs_at_lookup(dirfd, path, atflags, 0, &vn)))
+		return r;
+	r = setattr_vn(vn, a);
+	uk_vnode_put(vn);
+	return r;
+}
+
+static int setattr_fd(int fd, struct uk_setattr *a)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	r = f->vn ? setattr_vn(f->vn, a) : -EPERM;
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(truncate, const char *, path, int64_t, len)
+{
+	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)len };
+	struct uk_vnode *vn;
+	int r;
+
+	if (len < 0)
+		return -EINVAL;
+	if ((r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn)))
+		return r;
+	if (uk_vfs_is_dir(vn))
+		r = -EISDIR;
+	else if ((vn->mode & S_IFMT) != S_IFREG)
+		r = -EINVAL;
+	else
+		r = setattr_vn(vn, &a);
+	uk_vnode_put(vn);
+	return r;
+}
+
+UK_SYSCALL3(fchmodat, int, dirfd, const char *, path, unsigned, mode)
+{
+	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
+	return setattr_at(dirfd, path, 0, &a);
+}
+
+UK_SYSCALL2(chmod, const char *, path, unsigned, mode)
+{
+	return uk_sys_fchmodat(AT_FDCWD, (long)path, mode, 0, 0, 0);
+}
+
+UK_SYSCALL2(fchmod, int, fd, unsigned, mode)
+{
+	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
+	return setattr_fd(fd, &a);
+}
+
+static struct uk_setattr owner(uint32_t uid, uint32_t gid)
+{
+	struct uk_setattr a = { .uid = uid, .gid = gid };
+
+	if (uid != (uint32_t)-1)
+		a.mask |= UK_SA_UID;
+	if (gid != (uint32_t)-1)
+		a.mask |= UK_SA_GID;
+	return a;
+}
+
+UK_SYSCALL5(fchownat, int, dirfd, const char *, path, uint32_t, uid, uint32_t, gid, int, flags)
+{
+	struct uk_setattr a = owner(uid, gid);
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return setattr_at(dirfd, path, flags, &a);
+}
+
+UK_SYSCALL3(chown, const char *, path, uint32_t, uid, uint32_t, gid)
+{
+	return uk_sys_fchownat(AT_FDCWD, (long)path, uid, gid, 0, 0);
+}
+
+UK_SYSCALL3(lchown, const char *, path, uint32_t, uid, uint32_t, gid)
+{
+	return uk_sys_fchownat(AT_FDCWD, (long)path, uid, gid, AT_SYMLINK_NOFOLLOW, 0);
+}
+
+UK_SYSCALL3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
+{
+	struct uk_setattr a = owner(uid, gid);
+	return setattr_fd(fd, &a);
+}
+
+/* One timestamp of utimensat: now, omitted, or as given. */
+static int utime_one(const struct __kernel_timespec *t, unsigned bit, struct uk_setattr *a,
+                     struct __kernel_timespec *dst)
+{
+	if (t && t->tv_nsec == UTIME_OMIT)
+		return 0;
+	if (t && t->tv_nsec != UTIME_NOW && (t->tv_nsec < 0 || t->tv_nsec >= 1000000000))
+		return -EINVAL;
+	*dst = !t || t->tv_nsec == UTIME_NOW ? uk_vfs_now() : *t;
+	a->mask |= bit;
+	return 0;
+}
+
+UK_SYSCALL4(utimensat, int, dirfd, const char *, path, const struct __kernel_timespec *, ts, int,
+            flags)
+{
+	struct uk_setattr a = { 0 };
+	int r;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((r = utime_one(ts ? &ts[0] : NULL, UK_SA_ATIME, &a, &a.atime)) ||
+	    (r = utime_one(ts ? &ts[1] : NULL, UK_SA_MTIME, &a, &a.mtime)))
+		return r;
+	if (!path) /* futimens: the descriptor itself */
+		return setattr_fd(dirfd, &a);
+	return setattr_at(dirfd, path, flags, &a);
+}
+
+UK_SYSCALL2(utimes, const char *, path, const struct __kernel_old_timeval *, tv)
+{
+	struct __kernel_timespec ts[2];
+
+	if (!tv)
+		return uk_sys_utimensat(AT_FDCWD, (long)path, 0, 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return uk_sys_utimensat(AT_FDCWD, (long)path, (long)ts, 0, 0, 0);
+}
+
+struct utimbuf_ {
+	long actime, modtime;
+};
+
+UK_SYSCALL2(utime, const char *, path, const struct utimbuf_ *, b)
+{
+	struct __kernel_timespec ts[2];
+
+	if (!b)
+		return uk_sys_utimensat(AT_FDCWD, (long)path, 0, 0, 0, 0);
+	ts[0] = (struct __kernel_timespec){ b->actime, 0 };
+	ts[1] = (struct __kernel_timespec){ b->modtime, 0 };
+	return uk_sys_utimensat(AT_FDCWD, (long)path, (long)ts, 0, 0, 0);
+}
+
+UK_SYSCALL4(faccessat2, int, dirfd, const char *, path, int, mode, int, flags)
+{
+	struct uk_vnode *vn;
+	int r;
+
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((r = uk_vfs_at_lookup(dirfd, path, flags, 0, &vn)))
+		return r;
+	if ((mode & W_OK) && uk_vfs_rofs(vn))
+		r = -EROFS;
+	else if ((mode & X_OK) && !uk_vfs_is_dir(vn) && !(vn->mode & 0111))
+		r = -EACCES; /* even root needs an execute bit somewhere */
+	uk_vnode_put(vn);
+	return r;
+}
+
+UK_SYSCALL3(faccessat, int, dirfd, const char *, path, int, mode)
+{
+	return uk_sys_faccessat2(dirfd, (long)path, mode, 0, 0, 0);
+}
+
+UK_SYSCALL2(access, const char *, path, int, mode)
+{
+	return uk_sys_faccessat2(AT_FDCWD, (long)path, mode, 0, 0, 0);
+}
+
+UK_SYSCALL1(umask, unsigned, mask)
+{
+	unsigned old = uk_vfs_umask;
+
+	uk_vfs_umask = mask & 0777;
+	return old;
+}
+
+/* ---- the working directory ---- */
+
+static int set_cwd(struct uk_vnode *vn)
+{
+	if (!uk_vfs_is_dir(vn)) {
+		uk_vnode_put(vn);
+		return -ENOTDIR;
+	}
+	uk_vnode_put(uk_vfs_cwd);
+	uk_vfs_cwd = vn;
+	return 0;
+}
+
+UK_SYSCALL1(chdir, const char *, path)
+{
+	struct uk_vnode *vn;
+	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn);
+
+	return r ? r : set_cwd(vn);
+}
+
+UK_SYSCALL1(fchdir, int, fd)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	struct uk_vnode *vn;
+
+	if (!f)
+		return -EBADF;
+	vn = f->vn ? uk_vnode_get(f->vn) : NULL;
+	uk_file_put(f);
+	return vn ? set_cwd(vn) : -ENOTDIR;
+}
+
+UK_SYSCALL2(getcwd, char *, buf, size_t, size)
+{
+	char *tmp;
+	size_t len;
+	int r;
+
+	if (!buf)
+		return -EFAULT;
+	if (!(tmp = uk_kmalloc(UK_PATH_MAX)))
+		return -ENOMEM;
+	r = uk_vfs_path_of(uk_vfs_cwd, tmp, UK_PATH_MAX);
+	len = r ? 0 : uk_strlen(tmp) + 1;
+	if (r == 0 && len > size)
+		r = -ERANGE;
+	if (r == 0)
+		uk_memcpy(buf, tmp, len);
+	uk_kfree(tmp);
+	return r ? r : (long)len;
+}
+
+/* ---- filesystems ---- */
+
+static int statfs_vn(struct uk_vnode *vn, struct statfs *sf)
+{
+	int r;
+
+	if (!sf)
+		return -EFAULT;
+	if (!vn->ops->statfs)
+		return -ENOSYS;
+	if ((r = vn->ops->statfs(vn, sf)) == 0 && vn->mnt && (vn->mnt->flags & MS_RDONLY))
+		sf->f_flags |= ST_RDONLY;
+	return r;
+}
+
+UK_SYSCALL2(statfs, const char *, path, struct statfs *, sf)
+{
+	struct uk_vnode *vn;
+	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn);
+
+	if (r)
+		return r;
+	r = statfs_vn(vn, sf);
+	uk_vnode_put(vn);
+	return r;
+}
+
+UK_SYSCALL2(fstatfs, int, fd, struct statfs *, sf)
+{
+	struct uk_file *f = uk_fd_get(fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	r = f->vn ? statfs_vn(f->vn, sf) : -ENOSYS;
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL5(mount, const char *, source, const char *, target, const char *, fstype, unsigned long,
+            flags, const void *, data)
+{
+	if (!target)
+		return -EFAULT;
+	if (flags &
+	    (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
+		uk_trace_note("mount: remount, bind, move and propagation flags are not supported");
+		return -EINVAL;
+	}
+	return uk_mount(source, target, fstype, flags & MS_RDONLY, data);
+}
+
+UK_SYSCALL2(umount2, const char *, target, int, flags)
+{
+	if (!target)
+		return -EFAULT;
+	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
+		return -EINVAL;
+	return uk_vfs_umount(target, flags);
+}
