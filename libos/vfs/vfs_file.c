@@ -7,6 +7,7 @@
  * share the file and so its position and status flags, as on Linux. The
  * close-on-exec bit belongs to the descriptor.
  */
+#include <uk/epoll.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/vfs.h>
@@ -46,6 +47,7 @@ void uk_file_put(struct uk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	uk_epoll_release(f); /* before the file's wait queues go */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->vn)

@@ -1,0 +1,334 @@
+/*
+ * Pipes: pipe(2), pipe2(2) and FIFOs (mknod S_IFIFO, opened through the
+ * VFS's uk_fifo_open hook).
+ *
+ * A pipe is a 64 KiB ring (Linux's default capacity), allocated on the
+ * first write. Readers wait on rwq for data or the last writer's close;
+ * writers on wwq for room or the last reader's close. A write of at most
+ * PIPE_BUF bytes goes in whole or not at all; a larger one may be split,
+ * and a non-blocking one returns what fitted. Writing with no reader left
+ * fails with EPIPE and raises SIGPIPE.
+ */
+#include <uk/mm.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+#include <uk/syscall.h>
+
+#include "poll_impl.h"
+
+#define PIPE_SIZE 65536ul
+#define PIPE_PAGES (PIPE_SIZE / UK_PAGE_SIZE)
+#define PIPE_ATOMIC 4096ul /* PIPE_BUF */
+
+struct pipe {
+	uint8_t *buf;         /* PIPE_SIZE bytes, or NULL until written */
+	size_t head, len;     /* ring: first byte, bytes held */
+	int readers, writers; /* open ends */
+	int had_writer;       /* a FIFO reports HUP only after a writer came */
+	struct uk_wq rwq, wwq;
+	uint64_t ino;
+	struct uk_vnode *fifo; /* the FIFO's vnode (referenced), or NULL */
+	struct pipe *fifo_next;
+};
+
+static uint64_t next_ino = 1;
+static struct pipe *fifos; /* pipes of open FIFOs, by vnode */
+
+/* As Linux: to the writing thread, from the kernel on the process's
+ * behalf; its default action ends the program (status 141). */
+static void sigpipe(void) { uk_signal_send(uk_current, SIGPIPE, UK_SI_USER, 1, 0); }
+
+static struct pipe *pipe_new(void)
+{
+	struct pipe *p = uk_kzalloc(sizeof(*p));
+
+	if (p)
+		p->ino = next_ino++;
+	return p;
+}
+
+static void pipe_free(struct pipe *p)
+{
+	if (p->buf)
+		uk_pages_free(p->buf, PIPE_PAGES);
+	uk_kfree(p);
+}
+
+/* ---- the ring ---- */
+
+static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
+{
+	size_t first = PIPE_SIZE - p->head;
+
+	if (n > p->len)
+		n = p->len;
+	if (first > n)
+		first = n;
+	uk_memcpy(dst, p->buf + p->head, first);
+	uk_memcpy(dst + first, p->buf, n - first);
+	p->head = (p->head + n) % PIPE_SIZE;
+	p->len -= n;
+	if (!p->len)
+		p->head = 0; /* keeps later writes contiguous */
+	return n;
+}
+
+static size_t copy_in(struct pipe *p, const uint8_t *src, size_t n)
+{
+	size_t tail = (p->head + p->len) % PIPE_SIZE, first = PIPE_SIZE - tail;
+
+	if (n > PIPE_SIZE - p->len)
+		n = PIPE_SIZE - p->len;
+	if (first > n)
+		first = n;
+	uk_memcpy(p->buf + tail, src, first);
+	uk_memcpy(p->buf, src + first, n - first);
+	p->len += n;
+	return n;
+}
+
+/* ---- file operations ---- */
+
+static long pipe_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
+{
+	struct pipe *p = f->priv;
+	size_t n;
+	int r;
+
+	if (!len)
+		return 0;
+	for (;;) {
+		if (p->len) {
+			n = copy_out(p, buf, len);
+			uk_wq_wake(&p->wwq, -1);
+			return (long)n;
+		}
+		if (!p->writers)
+			return 0; /* end of file */
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		r = uk_wait_event(&p->rwq, p->len || !p->writers, 0);
+		if (r)
+			return r;
+	}
+}
+
+/* Room for the next piece: all of a small write, else anything. */
+static size_t room_needed(size_t left) { return left <= PIPE_ATOMIC ? left : 1; }
+
+static long pipe_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	struct pipe *p = f->priv;
+	size_t done = 0;
+	int r;
+
+	if (!p->readers) {
+		sigpipe();
+		return -EPIPE;
+	}
+	if (!len)
+		return 0;
+	if (!p->buf && !(p->buf = uk_pages_alloc(PIPE_PAGES)))
+		return -ENOMEM;
+	while (done < len) {
+		size_t need = room_needed(len - done);
+		if (PIPE_SIZE - p->len >= need) {
+			done += copy_in(p, (const uint8_t *)buf + done, len - done);
+			uk_wq_wake(&p->rwq, -1);
+			continue;
+		}
+		if (f->flags & O_NONBLOCK)
+			return done ? (long)done : -EAGAIN;
+		r = uk_wait_event(&p->wwq, PIPE_SIZE - p->len >= need || !p->readers, 0);
+		if (!p->readers) {
+			if (!done)
+				sigpipe();
+			return done ? (long)done : -EPIPE;
+		}
+		if (r)
+			return done ? (long)done : r;
+	}
+	return (long)done;
+}
+
+static unsigned pipe_poll(struct uk_file *f, struct uk_poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned acc = f->flags & O_ACCMODE, mask = 0;
+
+	if (acc != O_WRONLY) {
+		uk_poll_wait(pt, &p->rwq);
+		if (p->len)
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!p->writers && p->had_writer)
+			mask |= EPOLLHUP;
+	}
+	if (acc != O_RDONLY) {
+		uk_poll_wait(pt, &p->wwq);
+		if (PIPE_SIZE - p->len >= PIPE_ATOMIC)
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		if (!p->readers)
+			mask |= EPOLLERR;
+	}
+	return mask;
+}
+
+static long pipe_ioctl(struct uk_file *f, unsigned long req, void *arg)
+{
+	struct pipe *p = f->priv;
+
+	if (req != FIONREAD)
+		return -ENOTTY;
+	if (!arg)
+		return -EFAULT;
+	*(int *)arg = (int)p->len;
+	return 0;
+}
+
+static int pipe_fstat(struct uk_file *f, struct stat *st)
+{
+	struct pipe *p = f->priv;
+
+	if (f->vn && f->vn->ops->getattr)
+		return f->vn->ops->getattr(f->vn, st); /* a FIFO */
+	uk_anon_fstat(st, S_IFIFO | 0600, p->ino);
+	st->st_size = 0;
+	return 0;
+}
+
+static void fifo_forget(struct pipe *p)
+{
+	for (struct pipe **pp = &fifos; *pp; pp = &(*pp)->fifo_next) {
+		if (*pp == p) {
+			*pp = p->fifo_next;
+			break;
+		}
+	}
+	uk_vnode_put(p->fifo);
+}
+
+static void pipe_release(struct uk_file *f)
+{
+	struct pipe *p = f->priv;
+	unsigned acc = f->flags & O_ACCMODE;
+
+	if (acc != O_WRONLY && !--p->readers)
+		uk_wq_wake(&p->wwq, -1);
+	if (acc != O_RDONLY && !--p->writers)
+		uk_wq_wake(&p->rwq, -1);
+	if (p->readers || p->writers)
+		return;
+	if (p->fifo)
+		fifo_forget(p);
+	pipe_free(p);
+}
+
+static const struct uk_file_ops pipe_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.poll = pipe_poll,
+	.ioctl = pipe_ioctl,
+	.fstat = pipe_fstat,
+	.release = pipe_release,
+};
+
+/* ---- pipe(2) ---- */
+
+UK_SYSCALL2(pipe2, int *, fds, int, flags)
+{
+	struct uk_file *rf = NULL, *wf = NULL;
+	struct pipe *p;
+	int rfd, wfd, nb = flags & O_NONBLOCK;
+
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC | O_DIRECT))
+		return -EINVAL;
+	if (flags & O_DIRECT) {
+		uk_trace_note("pipe2: packet-mode pipes (O_DIRECT) are not supported");
+		return -EINVAL;
+	}
+	if (!fds)
+		return -EFAULT;
+	if (!(p = pipe_new()))
+		return -ENOMEM;
+	p->readers = p->writers = p->had_writer = 1;
+	rf = uk_file_new(&pipe_ops, O_RDONLY | nb, p);
+	wf = uk_file_new(&pipe_ops, O_WRONLY | nb, p);
+	if (!rf || !wf) {
+		uk_kfree(rf);
+		uk_kfree(wf);
+		pipe_free(p);
+		return -ENOMEM;
+	}
+	if ((rfd = uk_fd_install(rf, 0, flags & O_CLOEXEC)) < 0) {
+		uk_file_put(rf); /* the pipe goes with the last end */
+		uk_file_put(wf);
+		return rfd;
+	}
+	if ((wfd = uk_fd_install(wf, 0, flags & O_CLOEXEC)) < 0) {
+		uk_fd_close(rfd);
+		uk_file_put(wf);
+		return wfd;
+	}
+	fds[0] = rfd;
+	fds[1] = wfd;
+	return 0;
+}
+
+UK_SYSCALL1(pipe, int *, fds) { return uk_sys_pipe2((long)fds, 0, 0, 0, 0, 0); }
+
+/* ---- FIFOs ----
+ * One pipe per FIFO vnode while any end is open. Opening for reading
+ * waits for a writer and opening for writing waits for a reader, unless
+ * O_NONBLOCK (then a lone writer gets ENXIO) or O_RDWR (never waits). */
+
+static struct pipe *fifo_pipe(struct uk_vnode *vn)
+{
+	struct pipe *p;
+
+	for (p = fifos; p; p = p->fifo_next)
+		if (p->fifo == vn || (p->fifo->mnt == vn->mnt && p->fifo->ino == vn->ino))
+			return p;
+	if (!(p = pipe_new()))
+		return NULL;
+	p->fifo = uk_vnode_get(vn);
+	p->fifo_next = fifos;
+	fifos = p;
+	return p;
+}
+
+static int fifo_wait(struct uk_file *f, struct pipe *p)
+{
+	unsigned acc = f->flags & O_ACCMODE;
+
+	if (acc == O_RDWR)
+		return 0;
+	if (acc == O_WRONLY && !p->readers && (f->flags & O_NONBLOCK))
+		return -ENXIO;
+	if (f->flags & O_NONBLOCK)
+		return 0;
+	if (acc == O_RDONLY)
+		return uk_wait_event(&p->rwq, p->writers, 0);
+	return uk_wait_event(&p->wwq, p->readers, 0);
+}
+
+int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f)
+{
+	struct pipe *p = fifo_pipe(vn);
+	unsigned acc = f->flags & O_ACCMODE;
+
+	if (!p)
+		return -ENOMEM;
+	f->ops = &pipe_ops;
+	f->priv = p;
+	if (acc != O_WRONLY) {
+		p->readers++;
+		uk_wq_wake(&p->wwq, -1);
+	}
+	if (acc != O_RDONLY) {
+		p->writers++;
+		p->had_writer = 1;
+		uk_wq_wake(&p->rwq, -1);
+	}
+	/* On failure the VFS puts f, and pipe_release undoes the counts. */
+	return fifo_wait(f, p);
+}

@@ -1,0 +1,215 @@
+/*
+ * Pipes, FIFOs and eventfd: partial reads, end of file, EPIPE, capacity,
+ * PIPE_BUF atomicity, non-blocking EAGAIN, FIONREAD, flags; eventfd's
+ * counter and semaphore modes. Prints "pipe: N checks, M failed" (status 1
+ * when any failed). With the argument "sigpipe" it writes to a pipe
+ * without a reader and SIGPIPE's default action must end it (141).
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int checks, failed;
+
+#define CHECK(cond, ...)                                    \
+	do {                                                \
+		checks++;                                   \
+		if (!(cond)) {                              \
+			failed++;                           \
+			printf("FAIL line %d: ", __LINE__); \
+			printf(__VA_ARGS__);                \
+			printf(" (errno %d)\n", errno);     \
+		}                                           \
+	} while (0)
+
+static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+static void basics(void)
+{
+	int p[2], avail = -1;
+	char buf[64];
+	struct stat st;
+
+	CHECK(pipe(p) == 0, "pipe");
+	CHECK(p[0] >= 3 && p[1] >= 3 && p[0] != p[1], "two new descriptors: %d %d", p[0], p[1]);
+	CHECK(write(p[1], "0123456789", 10) == 10, "write 10");
+	CHECK(ioctl(p[0], FIONREAD, &avail) == 0 && avail == 10, "FIONREAD: %d", avail);
+	CHECK(read(p[0], buf, 4) == 4 && !memcmp(buf, "0123", 4), "partial read of 4");
+	CHECK(read(p[0], buf, sizeof(buf)) == 6 && !memcmp(buf, "456789", 6),
+	      "the rest: a read returns what is there");
+	CHECK(write(p[1], "", 0) == 0, "write of 0 bytes");
+	CHECK(fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode), "fstat: a FIFO (mode %o)",
+	      (unsigned)st.st_mode);
+	CHECK(lseek(p[0], 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek: ESPIPE");
+	CHECK(read(p[1], buf, 1) == -1 && errno == EBADF, "read from the write end: EBADF");
+	CHECK(write(p[0], "x", 1) == -1 && errno == EBADF, "write to the read end: EBADF");
+	CHECK(close(p[1]) == 0, "close the write end");
+	CHECK(read(p[0], buf, sizeof(buf)) == 0, "end of file without writers");
+	close(p[0]);
+}
+
+static void eof_after_data(void)
+{
+	int p[2];
+	char buf[16];
+
+	pipe(p);
+	write(p[1], "abc", 3);
+	close(p[1]);
+	CHECK(read(p[0], buf, sizeof(buf)) == 3, "data written before close is read");
+	CHECK(read(p[0], buf, sizeof(buf)) == 0, "then end of file");
+	close(p[0]);
+}
+
+static void epipe(void)
+{
+	int p[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	pipe(p);
+	close(p[0]);
+	CHECK(write(p[1], "x", 1) == -1 && errno == EPIPE, "write without a reader: EPIPE");
+	close(p[1]);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void capacity(void)
+{
+	static char block[8192];
+	int p[2];
+	long total = 0, n;
+
+	pipe(p);
+	CHECK(set_nonblock(p[1]) == 0, "O_NONBLOCK through fcntl");
+	while ((n = write(p[1], block, 4096)) > 0)
+		total += n;
+	CHECK(n == -1 && errno == EAGAIN, "a full pipe: EAGAIN");
+	CHECK(total == 65536, "capacity: %ld bytes", total);
+	CHECK(read(p[0], block, 1000) == 1000, "make room for 1000 bytes");
+	CHECK(write(p[1], block, 2000) == -1 && errno == EAGAIN,
+	      "2000 bytes (at most PIPE_BUF) go whole or not at all");
+	CHECK(write(p[1], block, 5000) == 1000, "5000 bytes (more than PIPE_BUF) go in part");
+	CHECK(read(p[0], block, 8192) == 8192, "a large read");
+	close(p[0]);
+	close(p[1]);
+}
+
+static void nonblocking(void)
+{
+	int p[2], fl;
+	char c;
+
+	CHECK(pipe2(p, O_NONBLOCK) == 0, "pipe2(O_NONBLOCK)");
+	fl = fcntl(p[0], F_GETFL);
+	CHECK((fl & O_NONBLOCK) && (fcntl(p[1], F_GETFL) & O_NONBLOCK), "both ends non-blocking");
+	CHECK((fl & O_ACCMODE) == O_RDONLY && (fcntl(p[1], F_GETFL) & O_ACCMODE) == O_WRONLY,
+	      "access modes");
+	CHECK(read(p[0], &c, 1) == -1 && errno == EAGAIN, "an empty pipe: EAGAIN");
+	CHECK(fcntl(p[0], F_GETFD) == 0, "no FD_CLOEXEC without O_CLOEXEC");
+	close(p[0]);
+	close(p[1]);
+	CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe2(O_CLOEXEC)");
+	CHECK(fcntl(p[0], F_GETFD) == FD_CLOEXEC && fcntl(p[1], F_GETFD) == FD_CLOEXEC,
+	      "both ends close-on-exec");
+	CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK), "and blocking");
+	close(p[0]);
+	close(p[1]);
+	CHECK(pipe2(p, 0x10000000) == -1 && errno == EINVAL, "an unknown flag: EINVAL");
+}
+
+/* The kernel copies into memory the program never touched. */
+static void into_fresh_memory(void)
+{
+	int p[2];
+	char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	pipe(p);
+	write(p[1], "fresh", 5);
+	CHECK(read(p[0], m + 4094, 5) == 5 && !memcmp(m + 4094, "fresh", 5),
+	      "a read into untouched mmap pages, across a page boundary");
+	munmap(m, 8192);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void fifo(void)
+{
+	int r, w;
+	char buf[8];
+
+	unlink("/fifo-test");
+	CHECK(mkfifo("/fifo-test", 0600) == 0, "mkfifo");
+	w = open("/fifo-test", O_WRONLY | O_NONBLOCK);
+	CHECK(w == -1 && errno == ENXIO, "a writer without a reader, O_NONBLOCK: ENXIO");
+	r = open("/fifo-test", O_RDONLY | O_NONBLOCK);
+	CHECK(r >= 0, "a reader, O_NONBLOCK, opens at once");
+	w = open("/fifo-test", O_WRONLY | O_NONBLOCK);
+	CHECK(w >= 0, "then a writer");
+	CHECK(write(w, "via", 3) == 3 && read(r, buf, sizeof(buf)) == 3 && !memcmp(buf, "via", 3),
+	      "data through the FIFO");
+	close(w);
+	CHECK(read(r, buf, sizeof(buf)) == 0, "end of file once the writer is gone");
+	close(r);
+	CHECK(unlink("/fifo-test") == 0, "unlink the FIFO");
+}
+
+static void eventfd_counter(void)
+{
+	int fd = eventfd(3, EFD_NONBLOCK);
+	eventfd_t v = 0;
+
+	CHECK(fd >= 0, "eventfd");
+	CHECK(read(fd, &v, 8) == 8 && v == 3, "the initial value: %llu", (unsigned long long)v);
+	CHECK(read(fd, &v, 8) == -1 && errno == EAGAIN, "zero: EAGAIN");
+	CHECK(eventfd_write(fd, 5) == 0 && eventfd_write(fd, 7) == 0, "two writes");
+	CHECK(eventfd_read(fd, &v) == 0 && v == 12, "they add up: %llu", (unsigned long long)v);
+	CHECK(read(fd, &v, 4) == -1 && errno == EINVAL, "a 4-byte read: EINVAL");
+	v = UINT64_MAX;
+	CHECK(write(fd, &v, 8) == -1 && errno == EINVAL, "writing 2^64-1: EINVAL");
+	v = UINT64_MAX - 1;
+	CHECK(write(fd, &v, 8) == 8, "the largest value");
+	v = 1;
+	CHECK(write(fd, &v, 8) == -1 && errno == EAGAIN, "overflow, non-blocking: EAGAIN");
+	close(fd);
+	fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
+	CHECK(fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "EFD_CLOEXEC");
+	for (int i = 0; i < 3; i++)
+		CHECK(eventfd_read(fd, &v) == 0 && v == 1, "semaphore read %d: %llu", i,
+		      (unsigned long long)v);
+	CHECK(eventfd_read(fd, &v) == -1 && errno == EAGAIN, "semaphore at zero: EAGAIN");
+	close(fd);
+	CHECK(eventfd(0, 0x10000000) == -1 && errno == EINVAL, "an unknown flag: EINVAL");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "sigpipe")) {
+		int p[2];
+		pipe(p);
+		close(p[0]);
+		printf("writing to a pipe without a reader\n");
+		fflush(stdout);
+		write(p[1], "x", 1);
+		printf("survived SIGPIPE (errno %d)\n", errno);
+		return 1;
+	}
+	basics();
+	eof_after_data();
+	epipe();
+	capacity();
+	nonblocking();
+	into_fresh_memory();
+	fifo();
+	eventfd_counter();
+	printf("pipe: %d checks, %d failed\n", checks, failed);
+	return failed ? 1 : 0;
+}
