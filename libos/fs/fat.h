@@ -17,9 +17,14 @@
  * consistent once the sync completes: file data, then the FATs, then the
  * directories, then FSInfo, then a device flush. File data in whole
  * sectors goes to the disk directly; partial sectors are cached and may
- * be written earlier when the cache needs room. So after a crash the disk
- * holds the state of the last completed fat_sync() plus, at most, file
- * data in clusters no directory points to yet.
+ * be written earlier when the cache needs room. When metadata fills the
+ * cache, it grows for the operation at hand, which then ends with a sync
+ * (fat_settle): the disk holds whole operations only. So after a crash
+ * the disk holds the state of the last completed sync plus, at most, file
+ * data in clusters no directory points to yet. FAT has no journal: a
+ * crash *during* a sync may leave lost clusters (or, for a truncation, an
+ * entry longer than its chain), which fsck.fat repairs; what an earlier
+ * sync wrote is not touched.
  */
 #ifndef UK_FAT_H
 #define UK_FAT_H
@@ -42,6 +47,7 @@ struct fat_bdev {
 struct fat_opts {
 	int ro;                /* refuse every change with -EROFS */
 	unsigned cache_blocks; /* 4 KiB metadata cache blocks; 0: 128 */
+	unsigned cache_max;    /* blocks it may grow to for one operation; 0: 16x */
 	/* The time now in Unix nanoseconds (UTC; FAT stores local time and
 	 * we treat it as UTC, as Linux's vfat does with tz=UTC); NULL: the
 	 * FAT epoch, 1980-01-01. */

@@ -7,8 +7,10 @@
  * Metadata blocks stay dirty until fat_cache_sync() writes them in the
  * order fat.h promises; only dirty *data* blocks (partial sectors of file
  * contents) may be written early to make room. When every block holds
- * dirty metadata, a full sync makes room: the volume is consistent after
- * it, so that is safe, merely early.
+ * dirty metadata, the cache grows (up to opts.cache_max blocks) rather
+ * than write half an operation; the operation then ends with a sync
+ * (fat_settle), so the disk only ever holds whole operations. Past
+ * cache_max a sync happens where it must, mid-operation.
  *
  * Whole sectors of file data bypass the cache (fat_io), so a big
  * sequential transfer is a few large device requests; cached copies of
@@ -103,9 +105,9 @@ static unsigned fc_dirty_sorted(struct fat_fs *fs, int kind, struct fat_cblk **v
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < fs->ncblk; i++)
-		if (fs->cblks[i].hashed && fs->cblks[i].dirty && fs->cblks[i].kind == kind)
-			v[n++] = &fs->cblks[i];
+	for (unsigned i = 0; i < fs->nblk; i++)
+		if (fs->blks[i]->hashed && fs->blks[i]->dirty && fs->blks[i]->kind == kind)
+			v[n++] = fs->blks[i];
 	for (unsigned gap = n / 2; gap; gap /= 2)
 		for (unsigned i = gap; i < n; i++)
 			for (unsigned j = i; j >= gap && v[j - gap]->blk > v[j]->blk; j -= gap) {
@@ -178,9 +180,22 @@ static int fc_flush_kind(struct fat_fs *fs, int kind)
 	return 0;
 }
 
+/* One more block in the cache (most recently used end), or NULL. */
+static struct fat_cblk *fc_new_block(struct fat_fs *fs)
+{
+	struct fat_cblk *b = fat_zalloc(sizeof(*b) + FAT_BLK);
+
+	if (!b)
+		return NULL;
+	b->data = (uint8_t *)(b + 1);
+	fs->blks[fs->nblk++] = b;
+	fc_lru_front(fs, b);
+	return b;
+}
+
 /* A block to reuse: the least recently used clean one, else the least
- * recently used data block once all dirty data is written back, else
- * everything synced. */
+ * recently used data block once all dirty data is written back, else a
+ * new block while the cache may grow, else everything synced. */
 static int fc_victim(struct fat_fs *fs, struct fat_cblk **out)
 {
 	struct fat_cblk *b;
@@ -196,6 +211,8 @@ static int fc_victim(struct fat_fs *fs, struct fat_cblk **out)
 				return r;
 			goto found;
 		}
+	if (fs->nblk < fs->cap && (b = fc_new_block(fs)))
+		goto found;
 	if ((r = fat_cache_sync(fs)))
 		return r;
 	b = fs->lru.prev;
@@ -388,33 +405,54 @@ int fat_cache_sync(struct fat_fs *fs)
 	return fs->dev->flush ? fs->dev->flush(fs->dev) : 0;
 }
 
-int fat_cache_init(struct fat_fs *fs, unsigned nblk)
+int fat_cache_init(struct fat_fs *fs, unsigned nblk, unsigned max)
 {
-	if (nblk < 8)
-		nblk = 8;
-	fs->cblks = fat_zalloc(nblk * sizeof(*fs->cblks));
-	fs->cmem = fat_zalloc((size_t)nblk * FAT_BLK);
+	nblk = nblk < 8 ? 8 : nblk;
+	fs->base = nblk;
+	fs->cap = max > nblk ? max : nblk;
+	fs->blks = fat_zalloc(fs->cap * sizeof(*fs->blks));
+	fs->sorted = fat_zalloc(fs->cap * sizeof(*fs->sorted));
 	fs->zero = fat_zalloc(FAT_BLK);
 	fs->bounce = fat_zalloc((size_t)FAT_RUN_BLKS * FAT_BLK);
-	fs->sorted = fat_zalloc(nblk * sizeof(*fs->sorted));
-	if (!fs->cblks || !fs->cmem || !fs->zero || !fs->bounce || !fs->sorted)
+	if (!fs->blks || !fs->sorted || !fs->zero || !fs->bounce)
 		return -ENOMEM;
-	fs->ncblk = nblk;
 	fs->lru.next = fs->lru.prev = &fs->lru;
-	for (unsigned i = 0; i < nblk; i++) {
-		fs->cblks[i].data = fs->cmem + (size_t)i * FAT_BLK;
-		fc_lru_front(fs, &fs->cblks[i]);
-	}
+	for (unsigned i = 0; i < nblk; i++)
+		if (!fc_new_block(fs))
+			return -ENOMEM;
 	return 0;
+}
+
+/* Whether the cache grew past its size and should be settled. */
+int fat_cache_grown(const struct fat_fs *fs) { return fs->nblk > fs->base; }
+
+/* Back to its size: clean blocks beyond it are freed (after a sync all
+ * are clean). */
+void fat_cache_shrink(struct fat_fs *fs)
+{
+	for (unsigned i = 0; i < fs->nblk && fs->nblk > fs->base;) {
+		struct fat_cblk *b = fs->blks[i];
+		if (b->dirty) {
+			i++;
+			continue;
+		}
+		if (b->hashed)
+			fc_unhash(fs, b);
+		fc_lru_del(b);
+		fs->blks[i] = fs->blks[--fs->nblk];
+		fat_free(b);
+	}
 }
 
 void fat_cache_fini(struct fat_fs *fs)
 {
-	fat_free(fs->cblks);
-	fat_free(fs->cmem);
+	for (unsigned i = 0; fs->blks && i < fs->nblk; i++)
+		fat_free(fs->blks[i]);
+	fat_free(fs->blks);
+	fat_free(fs->sorted);
 	fat_free(fs->zero);
 	fat_free(fs->bounce);
-	fat_free(fs->sorted);
-	fs->cblks = NULL, fs->sorted = NULL;
-	fs->cmem = fs->zero = fs->bounce = NULL;
+	fs->blks = fs->sorted = NULL;
+	fs->zero = fs->bounce = NULL;
+	fs->nblk = 0;
 }

@@ -70,8 +70,10 @@ void fat_node_put(struct fat_node *n)
 
 	if (--n->refs > 0)
 		return;
-	if (n->unlinked && n->first)
+	if (n->unlinked && n->first) {
 		fat_free_chain(fs, n->first); /* an error leaves lost clusters, no worse */
+		fat_settle(fs);
+	}
 	while (*pp && *pp != n)
 		pp = &(*pp)->next;
 	if (*pp)
@@ -270,6 +272,7 @@ long fat_write(struct fat_node *n, const void *buf, size_t len, uint64_t off)
 	}
 	ff_touch(n);
 	r = fat_node_store(n);
+	fat_settle(n->fs);
 	if (got > 0)
 		return got;
 	return got < 0 ? got : r ? r : -ENOSPC;
@@ -315,15 +318,20 @@ int fat_truncate(struct fat_node *n, uint64_t size)
 			n->size = old;
 			ff_shrink(n, old);
 			fat_node_store(n);
+			fat_settle(n->fs);
 			return r;
 		}
 	} else if (size < n->size) {
 		n->size = size;
-		if ((r = ff_shrink(n, size)))
+		if ((r = ff_shrink(n, size))) {
+			fat_settle(n->fs);
 			return r;
+		}
 	}
 	ff_touch(n);
-	return fat_node_store(n);
+	r = fat_node_store(n);
+	fat_settle(n->fs);
+	return r;
 }
 
 /* Clusters in a chain, for st_blocks of directories. */

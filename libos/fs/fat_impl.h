@@ -67,9 +67,8 @@ struct fat_fs {
 	uint32_t dw_dir, dw_k, dw_clus;      /* last directory cluster reached */
 	uint32_t add_hint_dir, add_hint_end; /* where the next add may start */
 	/* the cache */
-	struct fat_cblk *cblks;
-	unsigned ncblk;
-	uint8_t *cmem;
+	struct fat_cblk **blks; /* nblk of them; base normally, up to cap */
+	unsigned nblk, base, cap;
 	struct fat_cblk *hash[FAT_HASH];
 	struct fat_cblk lru; /* sentinel */
 	uint8_t *zero;       /* FAT_BLK zeros for extending files */
@@ -99,8 +98,13 @@ static inline void fat_put32(uint8_t *p, uint32_t v)
 }
 
 /* ---- cache and device I/O (fat_cache.c) ---- */
-int fat_cache_init(struct fat_fs *fs, unsigned nblk);
+int fat_cache_init(struct fat_fs *fs, unsigned nblk, unsigned max);
 void fat_cache_fini(struct fat_fs *fs);
+int fat_cache_grown(const struct fat_fs *fs);
+void fat_cache_shrink(struct fat_fs *fs);
+/* The end of an operation that changed the volume: when the cache had to
+ * grow to hold it, sync now (a whole operation) and shrink back. */
+void fat_settle(struct fat_fs *fs);
 /* Bytes at a device byte offset through the cache; buf NULL writes zeros. */
 int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len);
 int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k);

@@ -101,6 +101,7 @@ int fat_mount(struct fat_bdev *dev, const struct fat_opts *o, struct fat_fs **ou
 {
 	struct fat_fs *fs = fat_zalloc(sizeof(*fs));
 	uint8_t info[512];
+	unsigned blocks;
 	int r = -ENOMEM;
 
 	if (!fs)
@@ -108,9 +109,11 @@ int fat_mount(struct fat_bdev *dev, const struct fat_opts *o, struct fat_fs **ou
 	fs->dev = dev, fs->opts = *o;
 	fs->add_hint_dir = ~0u;
 	fs->dev_bytes = dev->sectors * dev->sector_size;
-	if ((r = fat_cache_init(fs, o->cache_blocks ? o->cache_blocks : 128)))
+	blocks = o->cache_blocks ? o->cache_blocks : 128;
+	if ((r = fat_cache_init(fs, blocks, o->cache_max ? o->cache_max : 16 * blocks)))
 		goto out;
-	if ((r = fo_read_boot(fs, fs->cmem)) || (r = fo_layout(fs, fs->cmem)))
+	/* The bounce buffer (FAT_RUN_BLKS blocks) is free until the first sync. */
+	if ((r = fo_read_boot(fs, fs->bounce)) || (r = fo_layout(fs, fs->bounce)))
 		goto out;
 	if (fs->fsinfo_off && ((r = fat_cread(fs, fs->fsinfo_off, info, sizeof(info)))))
 		goto out;
@@ -145,6 +148,15 @@ int fat_sync(struct fat_fs *fs)
 		fs->info_dirty = 0;
 	}
 	return fat_cache_sync(fs);
+}
+
+void fat_settle(struct fat_fs *fs)
+{
+	if (!fat_cache_grown(fs))
+		return;
+	/* An error leaves the blocks dirty: the next sync tries again. */
+	if (!fat_sync(fs))
+		fat_cache_shrink(fs);
 }
 
 int fat_unmount(struct fat_fs *fs)
@@ -257,10 +269,12 @@ int fat_create(struct fat_node *dir, const char *name, int is_dir, struct fat_no
 	fo_de(fs, de, is_dir ? FAT_ATTR_DIR : FAT_ATTR_ARCHIVE, c);
 	if ((r = fat_dir_add(fs, dir->first, u, len, de, &s)))
 		goto out;
+	fat_settle(fs);
 	return out ? fat_node_for(fs, &s, out) : 0;
 out:
 	if (c)
 		fat_free_chain(fs, c);
+	fat_settle(fs);
 	return r;
 }
 
@@ -298,7 +312,9 @@ int fat_unlink(struct fat_node *dir, const char *name)
 		return -EROFS;
 	if (s.de[11] & FAT_ATTR_DIR)
 		return -EISDIR;
-	return fo_drop(dir->fs, &s, fo_first(dir->fs, s.de));
+	r = fo_drop(dir->fs, &s, fo_first(dir->fs, s.de));
+	fat_settle(dir->fs);
+	return r;
 }
 
 int fat_rmdir(struct fat_node *dir, const char *name)
@@ -321,7 +337,9 @@ int fat_rmdir(struct fat_node *dir, const char *name)
 		return -EIO;
 	if ((r = fat_dir_is_empty(fs, c)) <= 0)
 		return r < 0 ? r : -ENOTEMPTY;
-	return fo_drop(fs, &s, c);
+	r = fo_drop(fs, &s, c);
+	fat_settle(fs);
+	return r;
 }
 
 /* ---- rename ---- */
@@ -430,9 +448,10 @@ int fat_rename(struct fat_node *odir, const char *oname, struct fat_node *ndir, 
 	if ((os.de[11] & FAT_ATTR_DIR) && ndir->first != os.dir &&
 	    (r = fo_below(fs, ndir->first, fo_first(fs, os.de))))
 		return r < 0 ? r : -EINVAL;
-	if (exists && !same && (r = fo_drop(fs, &ts, fo_first(fs, ts.de))))
-		return r;
-	return fo_move(fs, &os, ndir, nu, nlen);
+	if (!(exists && !same && (r = fo_drop(fs, &ts, fo_first(fs, ts.de)))))
+		r = fo_move(fs, &os, ndir, nu, nlen);
+	fat_settle(fs);
+	return r;
 }
 
 int fat_readdir(struct fat_node *dir, uint64_t *cookie, fat_emit_fn emit, void *ctx)

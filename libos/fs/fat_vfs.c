@@ -447,7 +447,13 @@ static int source_index(const char *s)
 static int fat_mount_fs(struct uk_mount *mnt, const char *source, const void *data,
                         struct uk_vnode **root)
 {
-	struct fat_opts o = { .now_ns = vol_now };
+	/* The cache may grow to 1/32 of memory for one operation's metadata. */
+	uint64_t grow = uk_mm_total() / 32 / 4096;
+	struct fat_opts o = { .now_ns = vol_now,
+		              .cache_blocks = 128,
+		              .cache_max = grow < 256    ? 256
+		                           : grow > 4096 ? 4096
+		                                         : (unsigned)grow };
 	int i = source ? source_index(source) : -1;
 	struct fat_node *rn;
 	struct fat_vol *v;

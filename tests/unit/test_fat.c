@@ -59,11 +59,13 @@ struct vol {
 	struct fat_node *root;
 };
 
-static unsigned cache_blocks; /* 0: the default */
+static unsigned cache_blocks, cache_max; /* 0: the defaults */
 
 static int vol_mount(struct vol *v, const char *img, int ro)
 {
-	struct fat_opts o = { .ro = ro, .now_ns = fixed_now, .cache_blocks = cache_blocks };
+	struct fat_opts o = {
+		.ro = ro, .now_ns = fixed_now, .cache_blocks = cache_blocks, .cache_max = cache_max
+	};
 	struct stat st;
 
 	memset(v, 0, sizeof(*v));
@@ -687,6 +689,41 @@ TEST(tiny_cache)
 	EXPECT(mtools_has("co.img", path, d, 600));
 }
 
+/* A small cache that fills with metadata between syncs: whenever the
+ * disk is looked at (a crash), it holds whole operations only. */
+TEST(crash_any_time)
+{
+	static uint8_t d[3000];
+	char name[80];
+	struct vol v;
+
+	fill(d, sizeof(d), 13);
+	EXPECT(mkimg("ca.img", "4M", "-c 1") == 0);
+	cache_blocks = 8, cache_max = 64;
+	EXPECT(vol_mount(&v, img("ca.img"), 0) == 0);
+	EXPECT(mkdir_at(&v, "", "dir") == 0);
+	for (int i = 0; i < 160; i++) {
+		struct fat_node *dir;
+		snprintf(name, sizeof(name), "file number %d, a name long enough for aliases", i);
+		EXPECT(put(&v, "dir", name, d, 1000 + i) == 1000 + i);
+		if (i % 3 == 0 && i) {
+			snprintf(name, sizeof(name),
+			         "file number %d, a name long enough for aliases", i - 2);
+			EXPECT(walk(&v, "dir", &dir) == 0);
+			EXPECT(fat_unlink(dir, name) == 0);
+			fat_node_put(dir);
+		}
+		if (i % 20 == 19) {
+			EXPECT(sh("cp %s %s", img("ca.img"), img("snap.img")) == 0);
+			EXPECT(fsck_clean("snap.img"));
+		}
+	}
+	EXPECT(v.fs != NULL);
+	EXPECT(vol_umount(&v) == 0);
+	cache_blocks = 0, cache_max = 0;
+	EXPECT(fsck_clean("ca.img"));
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "%s/uk-fat.XXXXXX",
@@ -713,6 +750,7 @@ int main(void)
 	RUN("fat", crash_after_sync);
 	RUN("fat", damaged_images);
 	RUN("fat", tiny_cache);
+	RUN("fat", crash_any_time);
 	if (!getenv("FAT_TEST_KEEP")) /* keep the images to look at */
 		sh("rm -rf %s", tmp);
 	else
