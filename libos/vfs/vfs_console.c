@@ -6,8 +6,11 @@
  * would on Linux.
  */
 #include <uk/abi.h>
+#include <uk/arch.h>
 #include <uk/console.h>
 #include <uk/libc.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -28,9 +31,31 @@ static long con_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 	return uk_console_read(buf, len);
 }
 
+/* The console hypercall takes physically contiguous bytes: the image and
+ * the physmap are, but a thread's stack or a Linux program's pages are
+ * only page by page, which would cost one exit per page. Such bytes are
+ * copied into a linear buffer first: a copy is far cheaper than an exit. */
+#define BOUNCE (64u << 10)
+
 static long con_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	uk_console_write(con_stream(f), buf, len);
+	static char *bounce;
+	const char *p = buf;
+	size_t left = len;
+
+	if (uk_plat.ukrun && uk_phys_run(buf, len) < len && !bounce)
+		bounce = uk_kmalloc(BOUNCE);
+	if (!uk_plat.ukrun || uk_phys_run(buf, len) == len || !bounce) {
+		uk_console_write(con_stream(f), buf, len);
+		return (long)len;
+	}
+	while (left) {
+		size_t n = left < BOUNCE ? left : BOUNCE;
+		uk_memcpy(bounce, p, n);
+		uk_console_write(con_stream(f), bounce, n);
+		p += n;
+		left -= n;
+	}
 	return (long)len;
 }
 

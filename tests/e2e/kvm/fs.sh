@@ -21,3 +21,10 @@ check fs-ukrun/trace-status status_is 0
 # that the 64 MiB come back intact).
 run "$UKRUN" -m 256M build/tests/guest/fsbench.img
 check fs-ukrun/bench-64MiB out_has '^fsbench: 64 MiB .* 0 bad chunks$'
+
+# A 40 KiB write from a stack buffer (not physically contiguous) is still
+# one exit to ukrun; hello's whole run takes a handful.
+run "$UKRUN" --verbose build/tests/guest/fsconsole.img -- 40
+exits=$(sed -n 's/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p' "$T/err")
+check fs-ukrun/console-stack-write-bytes test "$(wc -c <"$T/out")" -eq 40960
+check fs-ukrun/console-stack-write-one-exit test -n "$exits" -a "${exits:-99}" -le 6
