@@ -60,6 +60,7 @@ void uk_arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void uk_arch_thread_start(void);
 void uk_set_fs(uint64_t base);
 uint64_t uk_get_fs(void);
+uint64_t uk_tls_boot_tp(void);
 
 /* ---- FPU state ---- */
 
@@ -466,7 +467,7 @@ struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
 	*(uint32_t *)(t->xsave + 24) = 0x1f80; /* MXCSR */
 	t->fn = fn;
 	t->arg = arg;
-	t->fs_base = uk_current ? uk_current->fs_base : 0;
+	t->fs_base = uk_tls_boot_tp(); /* clone gives application threads theirs */
 	/* What uk_arch_switch pops: r15 r14 r13 r12 rbx rbp, then it returns
 	 * into uk_arch_thread_start with %rsp 16-byte aligned for its call of
 	 * thread_main(t) (%r12, %r13). */

@@ -55,8 +55,7 @@ static struct uk_thread *clone_thread(unsigned long flags, void *stack, size_t s
 	t->detached = 1; /* joined through CLONE_CHILD_CLEARTID, if at all */
 	t->sig_blocked = uk_current->sig_blocked;
 	t->reent = NULL;
-	if (flags & CLONE_SETTLS)
-		t->fs_base = tls;
+	t->fs_base = flags & CLONE_SETTLS ? tls : uk_get_fs(); /* Linux copies it */
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = ctid;
 	if (flags & CLONE_CHILD_SETTID)

@@ -84,6 +84,10 @@ void uk_tls_init(void *tp)
 
 uint64_t uk_tls_canary(void) { return boot_tcb.canary; }
 
+/* The library OS's own threads keep the boot TCB: an application thread's
+ * may be freed while they run (and libfdt reads its canary). */
+uint64_t uk_tls_boot_tp(void) { return (uint64_t)&boot_tcb; }
+
 /* The %fs base of t; the running thread's register changes at once, the
  * others' at their next switch. */
 void uk_tls_set_thread(struct uk_thread *t, uint64_t tp)
