@@ -7,9 +7,10 @@
  *
  * Simplifications, documented: one pending instance per signal (real-time
  * signals are not queued), stop and continue signals are ignored (no job
- * control in a unikernel), a signal handled with SA_RESTART still makes a
- * link-mode call return EINTR (restarting needs the call's arguments,
- * which only the caller has).
+ * control in a unikernel). SA_RESTART needs the call's arguments to make
+ * the call again, which only its caller has: link-mode glue does it with
+ * UK_CALL_RESTART (uk/signal.h); a call made with plain UK_CALL fails with
+ * EINTR after the handler ran.
  */
 #include <uk/arch.h>
 #include <uk/cpu.h>
@@ -305,6 +306,20 @@ static int deliver_all(struct intr_ctx *c)
 }
 
 int uk_signal_deliver(void) { return deliver_all(NULL); }
+
+int uk_signal_restartable(void)
+{
+	uint64_t d = deliverable(uk_current);
+
+	for (int sig = 1; d; sig++, d >>= 1) {
+		uint64_t h = actions[sig].handler;
+		if ((d & 1) && h != (uint64_t)SIG_IGN &&
+		    (h == (uint64_t)SIG_DFL ? !(DFL_IGNORE & BIT(sig))
+					    : !(actions[sig].flags & SA_RESTART)))
+			return 0;
+	}
+	return 1;
+}
 
 void uk_attention_work(void)
 {

@@ -38,6 +38,23 @@ int uk_signal_deliver(void);
  * end of a time slice. Only called when uk_attention is set. */
 void uk_attention_work(void);
 
+/* After a call failed with EINTR: 1 when every signal now pending for the
+ * running thread is handled with SA_RESTART or ignored, so the call should
+ * be made again once they are delivered (what Linux does for read, write,
+ * accept, futex waits and the like; never for sleeps, poll or sigsuspend). */
+int uk_signal_restartable(void);
+
+/* UK_CALL for a call SA_RESTART applies to: handlers run, then the call is
+ * made again, instead of failing with EINTR (4, Linux's). */
+#define UK_CALL_RESTART(name, a0, a1, a2, a3, a4, a5)                             \
+	({                                                                         \
+		long __r;                                                          \
+		while ((__r = UK_CALL(name, a0, a1, a2, a3, a4, a5)) == -4 &&      \
+		       uk_signal_restartable())                                    \
+			uk_attention_work();                                       \
+		__r;                                                               \
+	})
+
 /* Hooks for the architecture code. From the interrupt path, once the
  * handler ran: preempt or deliver a signal when the interrupted code is the
  * program's. From the exception handler: 1 if the fault became a signal
