@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <uk/arch.h>
 #include <uk/sched.h>
+#include <uk/syscall.h>
 
 /* si_code values (asm-generic/siginfo.h). */
 #define UK_SI_USER 0
