@@ -337,6 +337,7 @@ int main(int argc, char **argv)
 	test_cond_timeout(CLOCK_MONOTONIC, "thread/cond-timedwait-monotonic");
 	test_futex_timeout();
 	test_requeue();
+	test_robust();
 	test_mutex_kinds();
 	test_rwlock();
 	test_barrier();

@@ -118,6 +118,36 @@ void test_requeue(void)
 	      rq_woken == 3, "r1 %ld r2 %ld woken %d then wake(b) %ld", r1, r2, after_first, r3);
 }
 
+/* set_robust_list: a lock word the dying thread holds gets FUTEX_OWNER_DIED. */
+struct robust_node {
+	struct robust_node *next;
+	unsigned word;
+};
+
+static struct robust_node *robust_head[3]; /* next, futex_offset, op_pending */
+static struct robust_node robust_entry;
+
+static void *robust_fn(void *arg)
+{
+	(void)arg;
+	robust_head[0] = &robust_entry;
+	robust_head[1] = (void *)(long)__builtin_offsetof(struct robust_node, word);
+	robust_entry.next = (struct robust_node *)robust_head; /* the list is circular */
+	robust_entry.word = (unsigned)gettid();
+	return (void *)syscall(273 /* set_robust_list */, robust_head, sizeof(robust_head));
+}
+
+void test_robust(void)
+{
+	pthread_t t;
+	void *r;
+
+	pthread_create(&t, NULL, robust_fn, NULL);
+	pthread_join(t, &r);
+	CHECK("thread/robust-list-owner-died", r == 0 && robust_entry.word == 0x40000000u,
+	      "set_robust_list gave %ld, word %#x", (long)r, robust_entry.word);
+}
+
 /* ---- mutex kinds ---- */
 
 static pthread_mutex_t held;

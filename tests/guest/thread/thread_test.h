@@ -36,6 +36,7 @@ static inline long long mono_ms(void) { return now_ns(CLOCK_MONOTONIC) / 1000000
 void test_cond_timeout(clockid_t clk, const char *name);
 void test_futex_timeout(void);
 void test_requeue(void);
+void test_robust(void);
 void test_mutex_kinds(void);
 void test_rwlock(void);
 void test_barrier(void);
