@@ -519,10 +519,6 @@ UK_SYSCALL4(mknodat, int, dirfd, const char *, path, unsigned, mode, unsigned, d
 		uk_trace_note("mknod: device nodes lead to no device here");
 		return -EPERM;
 	}
-	if (type == S_IFIFO && !uk_fifo_open) {
-		uk_trace_note("mknod: FIFOs are not supported yet");
-		return -ENOSYS;
-	}
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EINVAL;
 	if ((r = uk_path_parent(dirfd, path, &dir, name)))

@@ -635,7 +635,7 @@ static int ramfs_open(struct uk_vnode *vn, struct uk_file *f)
 	switch (vn->mode & S_IFMT) {
 	case S_IFREG: f->ops = &ramfs_fops; return 0;
 	case S_IFDIR: f->ops = &ramfs_dir_fops; return 0;
-	case S_IFIFO: return uk_fifo_open ? uk_fifo_open(vn, f) : -ENXIO;
+	case S_IFIFO: return uk_fifo_open(vn, f);
 	}
 	return -ENXIO; /* device nodes made with mknod lead nowhere here */
 }

@@ -199,8 +199,9 @@ int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *nam
  * directory. Called once by the boot thread before main(). */
 void uk_vfs_init(void);
 
-/* Opening a FIFO (mknod S_IFIFO) in any filesystem: provided by the pipe
- * code; while it is absent mknod of a FIFO fails with -ENOSYS. */
-int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f) __attribute__((weak));
+/* Opening a FIFO (mknod S_IFIFO) in any filesystem: the pipe code's
+ * (libos/pipe.c). A strong reference, so linking only what a program uses
+ * still brings it along with the filesystems. */
+int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
 
 #endif
