@@ -41,16 +41,32 @@ static int range(uintptr_t addr, size_t len, uintptr_t *start, uintptr_t *end)
 	return *end > UK_VM_END ? -ENOMEM : 0;
 }
 
-/* Zero the pages of private anonymous areas in [start, end), dropping
- * their frames; other areas keep their contents (shared memory). */
-static void dontneed(uintptr_t start, uintptr_t end)
+/* Private areas in [start, end) lose their pages: anonymous memory reads
+ * as zero afterwards, a file's pages are filled from the file again.
+ * Shared memory keeps its contents. */
+static int dontneed(uintptr_t start, uintptr_t end)
 {
-	for (struct uk_vma *v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next) {
-		uintptr_t a = v->start > start ? v->start : start;
-		uintptr_t e = v->end < end ? v->end : end;
-		if (!(v->flags & UK_VMA_SHARED) && !v->file)
+	uintptr_t a = start;
+	int r = 0;
+
+	/* Filling from a file may block, and another thread may change the
+	 * areas meanwhile: find the next one afresh each time. */
+	while (a < end && !r) {
+		struct uk_vma *v = uk_vma_find(&uk_vm_as, a);
+		uintptr_t e;
+		if (!v || v->start >= end)
+			break;
+		if (v->start > a)
+			a = v->start;
+		e = v->end < end ? v->end : end;
+		if (!(v->flags & UK_VMA_SHARED)) {
 			uk_vm_release(a, e);
+			if (v->file)
+				r = uk_vm_file_fill(v, a, e);
+		}
+		a = e;
 	}
+	return r;
 }
 
 /* Advice about the upper half (link mode): only the heap can be dropped,
@@ -106,7 +122,8 @@ UK_SYSCALL3(madvise, uintptr_t, addr, size_t, len, int, advice)
 	case MADV_DONTNEED_LOCKED:
 	case MADV_FREE:
 		/* contents "may" go: they do, at once */
-		dontneed(start, end);
+		if ((r = dontneed(start, end)))
+			return r;
 		break;
 	case MADV_REMOVE:
 		for (struct uk_vma *v = uk_vma_find(&uk_vm_as, start); v && v->start < end;

@@ -15,6 +15,7 @@
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
+#include <uk/vfs.h>
 #include <uk/vm.h>
 
 #include "vma.h"
@@ -35,7 +36,15 @@
 	 MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED |                      \
 	 (MAP_HUGE_MASK << MAP_HUGE_SHIFT))
 
-struct uk_vma_set uk_vm_as;
+static void file_ref(void *file, int delta)
+{
+	if (delta > 0)
+		uk_file_get(file);
+	else
+		uk_file_put(file);
+}
+
+struct uk_vma_set uk_vm_as = { .file_ref = file_ref };
 static uint64_t rss_pages, rss_peak;
 
 /* Round a length up to pages; 0 when that overflows the user range. */
@@ -110,6 +119,15 @@ void uk_vm_release(uintptr_t start, uintptr_t end)
 	run_flush(&r);
 }
 
+int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot)
+{
+	if (uk_map_pages(va, uk_v2p(page), 1, map_flags(prot)))
+		return -ENOMEM;
+	if (++rss_pages > rss_peak)
+		rss_peak = rss_pages;
+	return 0;
+}
+
 /* A zeroed frame at va. Pages never handed out are known to be zero and
  * are not written, so the host commits them only when the program does. */
 static int commit(uintptr_t va, unsigned prot)
@@ -118,12 +136,10 @@ static int commit(uintptr_t va, unsigned prot)
 
 	if (!p)
 		return -ENOMEM;
-	if (uk_map_pages(va, uk_v2p(p), 1, map_flags(prot))) {
+	if (uk_vm_map_frame(va, p, prot)) {
 		uk_pages_free(p, 1);
 		return -ENOMEM;
 	}
-	if (++rss_pages > rss_peak)
-		rss_peak = rss_pages;
 	return 0;
 }
 
@@ -273,6 +289,10 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	}
 	if (!(v = uk_vma_insert(&uk_vm_as, addr, addr + len, prot, vflags, f, off)))
 		return -ENOMEM;
+	if (f && (r = uk_vm_file_fill(v, addr, addr + len))) {
+		unmap_area(addr, addr + len);
+		return r;
+	}
 	/* Best effort, as on Linux: what cannot be committed now faults in. */
 	if (flags & (MAP_POPULATE | MAP_LOCKED))
 		uk_vm_populate(addr, addr + len);
@@ -319,6 +339,23 @@ int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot)
 /* ---- mremap ---- */
 
 /* Move [old, old + old_len) of its area v to a free or fixed new range. */
+/* Extend area v (which ends at old's end) up to end. */
+static long grow_in_place(struct uk_vma *v, uintptr_t old, uintptr_t end)
+{
+	uintptr_t from = v->end;
+	long r;
+
+	v = uk_vma_insert(&uk_vm_as, from, end, v->prot, v->flags, v->file,
+	                  v->off + (v->end - v->start));
+	if (!v)
+		return -ENOMEM;
+	if (v->file && (r = uk_vm_file_fill(v, from, end))) {
+		unmap_area(from, end);
+		return r;
+	}
+	return (long)old;
+}
+
 static long move_area(uintptr_t old, size_t old_len, uintptr_t to, size_t new_len, unsigned flags)
 {
 	struct uk_vma *v, *n;
@@ -335,6 +372,12 @@ static long move_area(uintptr_t old, size_t old_len, uintptr_t to, size_t new_le
 	if (uk_move_range(to, old, keep / PAGE)) {
 		unmap_area(to, to + new_len);
 		return -ENOMEM;
+	}
+	if (n->file && new_len > old_len &&
+	    (r = uk_vm_file_fill(uk_vma_find(&uk_vm_as, to), to + old_len, to + new_len))) {
+		uk_move_range(old, to, keep / PAGE); /* give the pages back */
+		unmap_area(to, to + new_len);
+		return r;
 	}
 	if (!(flags & MREMAP_DONTUNMAP))
 		unmap_area(old, old + old_len);
@@ -382,7 +425,7 @@ static long do_mremap(uintptr_t old, size_t old_len, size_t new_len, unsigned fl
 	v = uk_vma_find(&uk_vm_as, old);
 	if (!v || v->start > old || v->end < old + old_len)
 		return -EFAULT;
-	if ((flags & MREMAP_DONTUNMAP) && (v->flags & UK_VMA_SHARED))
+	if ((flags & MREMAP_DONTUNMAP) && ((v->flags & UK_VMA_SHARED) || v->file))
 		return -EINVAL;
 	if (new_len > old_len && too_big(new_len, v->prot, v->flags, v->file))
 		return -ENOMEM;
@@ -396,12 +439,8 @@ static long do_mremap(uintptr_t old, size_t old_len, size_t new_len, unsigned fl
 		return (long)old;
 	}
 	if (old + old_len == v->end && new_len - old_len <= UK_VM_END - v->end &&
-	    uk_vma_range_free(&uk_vm_as, v->end, old + new_len)) {
-		if (!uk_vma_insert(&uk_vm_as, v->end, old + new_len, v->prot, v->flags, v->file,
-		                   v->off + (v->end - v->start)))
-			return -ENOMEM;
-		return (long)old;
-	}
+	    uk_vma_range_free(&uk_vm_as, v->end, old + new_len))
+		return grow_in_place(v, old, old + new_len);
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 move:
@@ -411,19 +450,6 @@ move:
 }
 
 /* ---- the system calls ---- */
-
-UK_SYSCALL6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd, uint64_t,
-            off)
-{
-	if (!(flags & MAP_ANONYMOUS)) {
-		uk_trace_note("mmap: file mappings arrive with the VFS");
-		return -ENODEV;
-	}
-	(void)fd; /* ignored for anonymous memory, as by Linux */
-	if (off & PAGE_MASK)
-		return -EINVAL;
-	return uk_vm_mmap(addr, len, prot, flags, NULL, 0);
-}
 
 UK_SYSCALL2(munmap, uintptr_t, addr, size_t, len) { return uk_vm_munmap(addr, len); }
 

@@ -72,5 +72,15 @@ extern struct uk_vma_set uk_vm_as;
 int uk_vm_populate(uintptr_t start, uintptr_t end);
 /* Free the frames held in [start, end); the areas stay. */
 void uk_vm_release(uintptr_t start, uintptr_t end);
+/* Map the frame page (a physmap address) at va with an area's PROT_*:
+ * 0 or -ENOMEM; counted in the resident size. */
+int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot);
+
+/* File mappings (mmap_file.c). Whether f can be mapped so (-EACCES,
+ * -ENODEV); *anonymous when it maps as anonymous memory (/dev/zero). */
+struct uk_file;
+int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anonymous);
+/* Fill [start, end) of file area v from its file: 0 or -errno. */
+int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
 
 #endif

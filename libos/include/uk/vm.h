@@ -15,7 +15,9 @@
  *
  * Pages are committed on first touch, through the page-fault handler, as on
  * Linux: untouched memory costs nothing. Private file mappings are read into
- * fresh pages when mapped (a fault cannot wait for a filesystem). Every
+ * fresh pages when mapped (a fault cannot wait for a filesystem); read-only
+ * shared ones are the same snapshot, shared writable ones are refused
+ * (libos/mm/mmap_file.c says why). Every
  * entry has U/S=1 (pvm.md); pages without PROT_EXEC are NX; PROT_NONE pages
  * keep their frame but are not present. Memory is never swapped out.
  *

@@ -1,6 +1,6 @@
 /*
  * Memory mappings: mmap, munmap, mprotect, mremap, madvise, msync, mincore,
- * mlock. Without an argument it runs every check that must not crash and
+ * mlock; file mappings (file.c). Without an argument it runs every check that must not crash and
  * prints "mm: N checks, M failed" (status 1 when any failed); with one it
  * does what must end the program (wprot, none, unmapped, nx, oom).
  */
@@ -16,18 +16,9 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static int checks, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                    \
-	do {                                                \
-		checks++;                                   \
-		if (!(cond)) {                              \
-			failed++;                           \
-			printf("FAIL line %d: ", __LINE__); \
-			printf(__VA_ARGS__);                \
-			printf(" (errno %d)\n", errno);     \
-		}                                           \
-	} while (0)
+int checks, failed;
 
 /* mmap that reports errno instead of MAP_FAILED. */
 static void *map(void *addr, size_t len, int prot, int flags, int *err)
@@ -433,6 +424,7 @@ int main(int argc, char **argv)
 	advice();
 	churn();
 	reuse();
+	file_tests();
 	timing();
 	printf("mm: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,138 @@
+/*
+ * File mappings. A private mapping of a file gets fresh pages filled from
+ * the file when it is mapped (and when mremap grows it, or MADV_DONTNEED
+ * drops its pages): the page-fault handler runs on an exception stack and
+ * cannot wait for a filesystem, so nothing is read on first touch. Pages
+ * wholly past the end of the file stay unfilled and read as zero when
+ * touched (Linux would raise SIGBUS there).
+ *
+ * A shared mapping that cannot be written is the same snapshot: it does
+ * not see later writes to the file. A shared writable mapping would have
+ * to carry its writes back to the file; it is refused (ENODEV) rather
+ * than quietly lose them. /dev/zero maps as anonymous memory, as on Linux.
+ */
+#include <uk/arch.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/paging.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+#include <uk/vm.h>
+
+#include "vma.h"
+
+#define PAGE UK_PAGE_SIZE
+#define DEV_ZERO ((1u << 8) | 5) /* Linux's 1:5 */
+
+static int file_stat(struct uk_file *f, struct stat *st)
+{
+	if (f->ops->fstat)
+		return f->ops->fstat(f, st);
+	if (f->vn && f->vn->ops->getattr)
+		return f->vn->ops->getattr(f->vn, st);
+	return -ENODEV;
+}
+
+int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anonymous)
+{
+	unsigned acc = f->flags & O_ACCMODE, shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	struct stat st;
+
+	*anonymous = 0;
+	if (!f->vn || file_stat(f, &st))
+		return -ENODEV; /* pipes, sockets, event files */
+	if (S_ISCHR(st.st_mode) && st.st_rdev == DEV_ZERO) {
+		*anonymous = 1;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || !f->ops->read)
+		return -ENODEV;
+	if (acc == O_WRONLY || (f->flags & O_PATH))
+		return -EACCES;
+	if (shared && (prot & PROT_WRITE)) {
+		if (acc != O_RDWR || (f->flags & O_APPEND))
+			return -EACCES;
+		uk_trace_note("mmap: shared writable file mappings are not supported");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* Read one page of the file at pos into p: bytes read, 0 at the end. */
+static long read_page(struct uk_file *f, uint8_t *p, uint64_t pos)
+{
+	size_t got = 0;
+
+	while (got < PAGE) {
+		uint64_t at = pos + got;
+		long r = f->ops->read(f, p + got, PAGE - got, &at);
+		if (r < 0)
+			return got ? (long)got : r;
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return (long)got;
+}
+
+/* One page of the file at off, mapped at a: 0, 1 at the end of the file,
+ * or -errno. */
+static long fill_page(struct uk_file *f, uintptr_t a, uint64_t off, unsigned prot)
+{
+	uint8_t *p = uk_pages_alloc(1);
+	long n;
+
+	if (!p)
+		return -ENOMEM;
+	n = read_page(f, p, off);
+	if (n <= 0) {
+		uk_pages_free(p, 1);
+		return n < 0 ? n : 1;
+	}
+	uk_memset(p + n, 0, PAGE - n);
+	/* The read may have blocked: another thread may have mapped here. */
+	if (uk_page_held(a) != ~0ull) {
+		uk_pages_free(p, 1);
+		return 0;
+	}
+	if (uk_vm_map_frame(a, p, prot)) {
+		uk_pages_free(p, 1);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end)
+{
+	/* Reads may block; v may be gone when they return, so take what is
+	 * needed now, and hold the file. */
+	struct uk_file *f = uk_file_get(v->file);
+	uint64_t off = v->off + (start - v->start);
+	unsigned prot = v->prot;
+	long r = 0;
+
+	for (uintptr_t a = start; a < end && !r; a += PAGE, off += PAGE)
+		r = fill_page(f, a, off, prot);
+	uk_file_put(f);
+	return r < 0 ? (int)r : 0;
+}
+
+UK_SYSCALL6(mmap, uintptr_t, addr, size_t, len, unsigned, prot, unsigned, flags, int, fd, uint64_t,
+            off)
+{
+	struct uk_file *f;
+	int anonymous;
+	long r;
+
+	if (off & (PAGE - 1))
+		return -EINVAL;
+	if (flags & MAP_ANONYMOUS) /* fd is ignored, as by Linux */
+		return uk_vm_mmap(addr, len, prot, flags, NULL, 0);
+	if (!(f = uk_fd_get(fd)))
+		return -EBADF;
+	if (!(r = uk_vm_file_check(f, prot, flags, &anonymous)))
+		r = uk_vm_mmap(addr, len, prot, flags, anonymous ? NULL : f, off);
+	uk_file_put(f);
+	return r;
+}
