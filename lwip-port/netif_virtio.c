@@ -10,14 +10,24 @@
  * does not retransmit a segment whose pbuf the driver still holds). Kicks
  * are batched: uk_vnet_flush() kicks once for all frames added since.
  *
+ * Checksums: when the device takes partial checksums (VIRTIO_NET_F_CSUM),
+ * lwIP leaves TCP and UDP checksums out and the driver marks each frame
+ * NEEDS_CSUM with the pseudo-header sum in place (the host, or the peer's
+ * stack behind a TAP, finishes it). When the device may hand us frames
+ * whose checksum was verified or never computed (GUEST_CSUM: DATA_VALID,
+ * NEEDS_CSUM, typically from the host's own stack), lwIP's checks are off
+ * and the driver verifies the frames that carry neither flag itself.
+ *
  * Interrupts: the RX queue's only, and only while the stack waits (the net
  * thread turns them on before it sleeps); used TX chains are reclaimed on
  * every transmit and poll. The interrupt handler just calls the wake
  * function given to uk_vnet_probe.
  */
 #include <lwip/etharp.h>
+#include <lwip/inet_chksum.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/prot/ip.h>
 #include <netif/ethernet.h>
 #include <uk/arch.h>
 #include <uk/libc.h>
@@ -41,6 +51,7 @@ struct vnet {
 	uint8_t *rx_bufs;                    /* RX_NUM * RX_BUF, contiguous */
 	struct uk_virtio_net_hdr *tx_hdr;    /* one per TX descriptor head */
 	int rx_kick, tx_kick;                /* buffers added since the last kick */
+	int tx_csum_off, rx_csum_off;        /* checksums offloaded that way */
 	uint64_t rx_frames, tx_frames, rx_drops, tx_drops;
 	struct vnet *next;
 };
@@ -60,8 +71,80 @@ static int rx_post(struct vnet *v, uint8_t *buf)
 	return 0;
 }
 
+/* ---- checksums ---- */
+
+#define ETH_HLEN 14
+
+/* An IPv4 TCP or UDP frame that is not a fragment: the offset of its L4
+ * header, the L4 length, and where the checksum field sits in it. */
+static int l4_of(const uint8_t *f, size_t len, unsigned *l4, unsigned *l4len, unsigned *field)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	unsigned ihl, tot;
+
+	if (len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
+		return 0;
+	ihl = (ip[0] & 15) * 4u;
+	tot = (unsigned)ip[2] << 8 | ip[3];
+	if (ihl < 20 || tot < ihl || ETH_HLEN + tot > len || (ip[6] & 0x3f) || ip[7])
+		return 0;
+	*field = ip[9] == IP_PROTO_TCP ? 16 : ip[9] == IP_PROTO_UDP ? 6 : 0;
+	*l4 = ETH_HLEN + ihl;
+	*l4len = tot - ihl;
+	return *field && *l4len >= *field + 2u;
+}
+
+/* The pseudo header's one's-complement sum, folded, not inverted. */
+static uint16_t pseudo_sum(const uint8_t *f, unsigned l4len)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	uint32_t s = ip[9] + l4len;
+
+	for (int i = 12; i < 20; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A received frame nobody vouched for: 1 when its TCP/UDP checksum holds
+ * (or it has none we can check here), 0 when it is corrupt. */
+static int rx_csum_ok(const uint8_t *f, size_t len)
+{
+	unsigned l4, l4len, field;
+	uint32_t s;
+
+	if (!l4_of(f, len, &l4, &l4len, &field))
+		return 1; /* not TCP/UDP over IPv4, or a fragment: lwIP's business */
+	if (field == 6 && !f[l4 + 6] && !f[l4 + 7])
+		return 1; /* UDP without a checksum */
+	s = pseudo_sum(f, l4len) + (uint16_t)~inet_chksum(f + l4, (u16_t)l4len);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/* Leave the TCP/UDP checksum to the device: the pseudo-header sum in the
+ * field, NEEDS_CSUM in the header. */
+static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
+{
+	uint8_t *f = p->payload;
+	unsigned l4, l4len, field;
+	uint16_t s;
+
+	if (!l4_of(f, p->len, &l4, &l4len, &field) || p->len < l4 + field + 2)
+		return; /* lwIP keeps every header in the first pbuf: not reached */
+	s = pseudo_sum(f, l4len);
+	f[l4 + field] = (uint8_t)(s >> 8);
+	f[l4 + field + 1] = (uint8_t)s;
+	h->flags = UK_VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->csum_start = (uint16_t)l4;
+	h->csum_offset = (uint16_t)field;
+}
+
 static void rx_frame(struct vnet *v, uint8_t *buf, uint32_t len)
 {
+	const struct uk_virtio_net_hdr *h = (const void *)buf;
 	struct pbuf *p;
 
 	if (len <= HDR_LEN || len > RX_BUF) {
@@ -69,6 +152,12 @@ static void rx_frame(struct vnet *v, uint8_t *buf, uint32_t len)
 		return;
 	}
 	len -= HDR_LEN;
+	if (v->rx_csum_off && !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID |
+					    UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
+	    !rx_csum_ok(buf + HDR_LEN, len)) {
+		v->rx_drops++;
+		return;
+	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (!p) {
 		v->rx_drops++;
@@ -147,8 +236,11 @@ static err_t vnet_output(struct netif *nif, struct pbuf *p)
 		goto drop; /* ring full: TCP retransmits, UDP loses it */
 	}
 	/* The header slot of the head descriptor this chain will get. */
-	v->tx_hdr[v->tx->vq.free_head] = (struct uk_virtio_net_hdr){ 0 };
-	b[0] = (struct vq_buf){ uk_v2p(&v->tx_hdr[v->tx->vq.free_head]), HDR_LEN };
+	struct uk_virtio_net_hdr *h = &v->tx_hdr[v->tx->vq.free_head];
+	*h = (struct uk_virtio_net_hdr){ 0 };
+	if (v->tx_csum_off)
+		tx_csum(p, h);
+	b[0] = (struct vq_buf){ uk_v2p(h), HDR_LEN };
 	for (q = p; q; q = q->next)
 		if (q->len)
 			b[i++] = (struct vq_buf){ uk_v2p(q->payload), q->len };
@@ -186,6 +278,11 @@ static err_t vnet_init(struct netif *nif)
 	nif->mtu = mtu > UK_VIRTIO_NET_MTU ? UK_VIRTIO_NET_MTU : mtu;
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 		     NETIF_FLAG_LINK_UP;
+	v->tx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM));
+	v->rx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM));
+	NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_ENABLE_ALL &
+			       ~(v->tx_csum_off ? NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP : 0) &
+			       ~(v->rx_csum_off ? NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP : 0));
 	return ERR_OK;
 }
 
@@ -208,7 +305,8 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 {
 	struct vnet *v = uk_kzalloc(sizeof(*v));
 	uint64_t want = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
-			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS);
+			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) |
+			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
 
 	if (!v)
 		return NULL;

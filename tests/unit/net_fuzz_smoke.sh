@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# A short run of the network fuzz targets (tests/unit/net.mk installs this
+# into build/tests/unit): the device side of the rings and the virtio-net
+# header check. A crash or a sanitizer report fails the test.
+set -u
+fuzz=$(cd "$(dirname "$0")/../fuzz" && pwd)
+runs=${NET_FUZZ_RUNS:-100000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for name in net_virtq net_hdr; do
+	f=$fuzz/$name
+	if [ ! -x "$f" ]; then
+		echo "SKIP fuzz/$name: not built (needs clang with libFuzzer)"
+		continue
+	fi
+	mkdir -p "$work/$name"
+	if "$f" -runs="$runs" -max_len=8192 -seed=1 "$work/$name" >"$work/$name.log" 2>&1; then
+		echo "PASS fuzz/$name: $runs runs, $(grep -o 'cov: [0-9]*' "$work/$name.log" | tail -1)"
+	else
+		echo "FAIL fuzz/$name: $(grep -m1 -E 'ERROR|SUMMARY|deadly' "$work/$name.log")"
+	fi
+done
