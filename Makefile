@@ -58,8 +58,15 @@ GLUE_CFLAGS := -isystem libos/include/posix $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO
 LIBOS_SRCS := $(shell find libos -name '*.c' -not -path 'libos/newlib/*' | sort)
 LIBOS_ASMS := $(shell find libos -name '*.S' | sort)
 GLUE_SRCS := $(wildcard libos/newlib/*.c)
+# The newlib glue that replaces newlib's own definitions (signal, abort, ...)
+# is linked whole (libukglue.a), so newlib's never win; everything else is an
+# ordinary archive (libuk.a) and images carry only what they use: a program
+# without sockets has no network stack.
+GLUE_LAZY := libos/newlib/glue_net.c libos/newlib/glue_io.c
+GLUE_WHOLE := $(filter-out $(GLUE_LAZY),$(GLUE_SRCS))
+GLUE_OBJS := $(GLUE_WHOLE:%.c=$(B)/guest/%.o)
 LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \
-	$(GLUE_SRCS:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o)
+	$(GLUE_LAZY:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o)
 
 UKBUILD := $(B)/bin/ukbuild
 UKRUN := $(B)/bin/ukrun
@@ -94,7 +101,7 @@ $(B)/guest/%.o: %.S
 # ---- the guest sysroot ukbuild links against ----
 .PHONY: sysroot
 sysroot: $(SYSROOT)/.done
-$(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(shell find libos/include/posix -name '*.h') \
+$(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a $(SYSROOT)/lib/libukglue.a libos/uk.ld $(shell find libos/include/posix -name '*.h') \
 		$(NEWLIB)/.done
 	@# Updated in place, never removed first: other builds may be compiling
 	@# against these headers at this moment.
@@ -108,6 +115,11 @@ $(SYSROOT)/.done: $(SYSROOT)/lib/libuk.a libos/uk.ld $(shell find libos/include/
 	@touch $@
 
 $(SYSROOT)/lib/libuk.a: $(LIBOS_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@.tmp
+	ar rcs $@.tmp $^ && mv $@.tmp $@
+
+$(SYSROOT)/lib/libukglue.a: $(GLUE_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@.tmp
 	ar rcs $@.tmp $^ && mv $@.tmp $@

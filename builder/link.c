@@ -348,10 +348,11 @@ static int build(struct link_opts *o, const char *tmp)
 	for (int j = 0; j < o->extra.n; j++)
 		add(&ld, o->extra.v[j]);
 	add(&ld, fmt("-L%s/lib", sys));
-	/* Whole archive: the library OS's strong system calls must override the
-	 * weak -ENOSYS fallbacks; --gc-sections drops what nothing uses. */
-	add(&ld, "-Wl,--whole-archive"), add(&ld, "-luk"), add(&ld, "-Wl,--no-whole-archive");
-	add(&ld, "-Wl,--start-group"), add(&ld, "-lc"), add(&ld, "-lm");
+	/* The glue that replaces newlib's own functions is linked whole; the
+	 * rest of the library OS is an ordinary archive, so only what the
+	 * program uses is linked (see the Makefile). */
+	add(&ld, "-Wl,--whole-archive"), add(&ld, "-lukglue"), add(&ld, "-Wl,--no-whole-archive");
+	add(&ld, "-Wl,--start-group"), add(&ld, "-luk"), add(&ld, "-lc"), add(&ld, "-lm");
 	add(&ld, "-lfdt"), add(&ld, "-lgcc"), add(&ld, "-Wl,--end-group");
 	if ((r = ukb_spawn(ld.v, o->verbose))) {
 		unlink(partial);

@@ -96,7 +96,7 @@ static int link_image(const char *out, const char *mobj, const char *robj, int v
 		"-Wl,--strip-debug", "-o", partial, (char *)mobj, (char *)robj, libdir,
 		/* The library OS's main() loads the program from the rootfs. */
 		"-Wl,--defsym=main=uk_binary_main",
-		"-Wl,--whole-archive", "-luk", "-Wl,--no-whole-archive",
+		"-Wl,--whole-archive", "-lukglue", "-luk", "-Wl,--no-whole-archive",
 		"-Wl,--start-group", "-lc", "-lm", "-lfdt", "-lgcc", "-Wl,--end-group", NULL,
 	};
 	r = ukb_spawn(ld, verbose);

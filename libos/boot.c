@@ -145,8 +145,10 @@ static char **copy_strv(const struct strv *v)
 }
 
 void uk_app_start(int argc, char **argv, char **envp);
-void uk_fat_mount_disks(void) __attribute__((weak));
-void uk_p9fs_mount_shares(void) __attribute__((weak));
+/* Volumes are the user's choice at run time (ukrun -v, --disk), so every
+ * image carries the 9P client and FAT. */
+void uk_fat_mount_disks(void);
+void uk_p9fs_mount_shares(void);
 void uk_tls_boot(void);
 
 /* The main thread: Linux gives a program 8 MiB of stack (RLIMIT_STACK);
@@ -158,10 +160,8 @@ static void main_thread(void *unused)
 	char **argv, **envp;
 
 	uk_vfs_init();
-	if (uk_fat_mount_disks) /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
-		uk_fat_mount_disks();
-	if (uk_p9fs_mount_shares) /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
-		uk_p9fs_mount_shares();
+	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
+	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);

@@ -16,15 +16,13 @@ static int unimplemented;
 
 void uk_syscall_unimplemented(void) { unimplemented = 1; }
 
-/* Until a subsystem implements a listed call, it fails honestly. */
-#define SYSCALL(nr, name, ...)                                                       \
-	__attribute__((weak)) long uk_sys_##name(long a0, long a1, long a2, long a3, \
-						 long a4, long a5)                   \
-	{                                                                            \
-		(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;          \
-		uk_syscall_unimplemented();                                          \
-		return -ENOSYS;                                                      \
-	}
+/* Weak references: a call whose implementation is not linked into this
+ * image resolves to NULL and fails honestly with -ENOSYS ("not implemented"
+ * under --trace). Link-mode images so carry only the subsystems the program
+ * calls (no network stack without sockets); binary-mode images link the
+ * whole library OS. */
+#define SYSCALL(nr, name, ...) \
+	long uk_sys_##name(long, long, long, long, long, long) __attribute__((weak));
 #define NOSYS(nr, name)
 #include "syscalls.def"
 #undef SYSCALL
@@ -305,7 +303,7 @@ long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 
 	if (uk_trace_on && (nr == UK_NR_exit || nr == UK_NR_exit_group))
 		trace_call(nr, a, 0, 0);
-	unimplemented = 0;
+	unimplemented = !fn;
 	ret = fn ? fn(a0, a1, a2, a3, a4, a5) : -ENOSYS;
 	if (uk_trace_on)
 		trace_call(nr, a, ret, 1);
