@@ -194,6 +194,9 @@ void uk_binary_syscall(struct uk_regs *r)
 				 (long)r->r10, (long)r->r8, (long)r->r9);
 	r->rax = (uint64_t)ret;
 	t->uregs = outer;
+	/* The program always runs with interrupts on, whatever the call did
+	 * (the flags are not restored from %r11 on the way out). */
+	uk_irq_enable();
 	/* A signal to deliver, or the time slice is over: leave through the
 	 * signal trampoline on the program's stack (signal.c), as an
 	 * interrupt that found the program running would. */

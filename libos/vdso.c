@@ -8,6 +8,7 @@
 #include <uk/arch.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/vm.h>
 
@@ -30,6 +31,7 @@ uint64_t uk_vdso_map(void)
 	slots[1] = (uint64_t)uk_sys_gettimeofday;
 	slots[2] = (uint64_t)uk_sys_time;
 	slots[3] = (uint64_t)uk_sys_getcpu;
+	slots[4] = (uint64_t)&uk_attention; /* checked on the way back */
 	if (uk_vm_mprotect(a, len, PROT_READ | PROT_EXEC)) {
 		uk_vm_munmap(a, len);
 		return 0;

@@ -7,7 +7,7 @@
  * way they read Linux's own vDSO.
  *
  * The program runs at CPL0 in the library OS's address space, so a vDSO
- * function need not be a copy of the kernel's clock code: it jumps through
+ * function need not be a copy of the kernel's clock code: it calls through
  * a slot that uk_vdso_map() (vdso.c) fills with the library OS function's
  * address. No trap, no exit: a call and the clock read.
  *
@@ -152,19 +152,40 @@ slot_time:
 	.quad 0
 slot_getcpu:
 	.quad 0
+slot_attention:                         /* &uk_attention */
+	.quad 0
+
+/* Each function calls the library OS's and returns, unless a signal or
+ * the end of a time slice is waiting: then it makes one cheap system call,
+ * whose way out delivers it, as Linux's return to user mode would (an
+ * interrupt that found the program in library OS code could not). */
+#define VCALL(slot)                      \
+	sub $8, %rsp;                    \
+	call *slot(%rip);                \
+	add $8, %rsp;                    \
+	mov slot_attention(%rip), %rcx;  \
+	cmpl $0, (%rcx);                 \
+	jne attention;                   \
+	ret
 
 	.p2align 4
 f_clock_gettime:
-	jmp *slot_clock_gettime(%rip)
-	.p2align 3
+	VCALL(slot_clock_gettime)
+	.p2align 4
 f_gettimeofday:
-	jmp *slot_gettimeofday(%rip)
-	.p2align 3
+	VCALL(slot_gettimeofday)
+	.p2align 4
 f_time:
-	jmp *slot_time(%rip)
-	.p2align 3
+	VCALL(slot_time)
+	.p2align 4
 f_getcpu:
-	jmp *slot_getcpu(%rip)
+	VCALL(slot_getcpu)
+attention:
+	push %rax
+	mov $39, %eax                   /* getpid */
+	syscall
+	pop %rax
+	ret
 	.p2align 3
 end:
 	.globl uk_vdso_image_end

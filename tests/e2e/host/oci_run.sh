@@ -147,3 +147,12 @@ cp "$T/py.img" "$O/python.img" 2>/dev/null
 printf '%s /app hello from the python image\n' \
 	"$(PYTHONHOME=$I/python.rootfs/usr host_run python usr/bin/python3.11 -c 'print(sum(i * i for i in range(1000)))')" \
 	>"$O/python.expected"
+
+# The system-call cost program (tests/guest/binary_bench) as a Linux
+# program, for the ukrun suite: link mode's image is the directory's own.
+mkdir -p "$T/bench/bin"
+if gcc -O2 -static -o "$T/bench/bin/bench" tests/guest/binary_bench/bench.c 2>"$T/err"; then
+	"$UKBUILD" oci -q "dir:$T/bench" -o "$O/bench.img" --entrypoint /bin/bench
+	qemu "$O/bench.img"
+	check oci-run/bench-binary out_has '^bench binary getppid [0-9.]* clock_gettime [0-9.]*$'
+fi

@@ -44,3 +44,14 @@ check oci-kvm/vdso/no-clock-traps test "$n" -lt 10
 
 run "$UKRUN" "$O/python.img"
 check oci-kvm/python/computed-cwd-env out_is "$(cat "$O/python.expected")"
+
+# A system call and a clock read: link mode (a function call) against a
+# Linux program (the syscall instruction; the vDSO). Numbers, not limits.
+if [ -f "$O/bench.img" ]; then
+	run "$UKRUN" build/tests/guest/binary_bench.img
+	check oci-kvm/bench/link out_has '^bench link getppid'
+	cat "$T/out"
+	run "$UKRUN" "$O/bench.img"
+	check oci-kvm/bench/binary out_has '^bench binary getppid'
+	cat "$T/out"
+fi

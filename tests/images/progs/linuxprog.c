@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +136,43 @@ static void check_misc(void)
 	CHECK("fork-refused", fork() == -1 && errno == ENOSYS, "errno %d", errno);
 }
 
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t got_usr1, got_alrm;
+static volatile void *fault_addr;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	fault_addr = si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void on_usr1(int sig) { got_usr1 = sig; }
+static void on_alrm(int sig) { got_alrm = sig; }
+
+static void check_signals(void)
+{
+	struct sigaction sa = { 0 };
+	struct timespec t0, t;
+
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(fault_jmp, 1))
+		*(volatile int *)0x10 = 1; /* a fault in the program's code */
+	CHECK("sigsegv-handler", fault_addr == (void *)0x10, "%p", (void *)fault_addr);
+	signal(SIGUSR1, on_usr1);
+	kill(getpid(), SIGUSR1); /* delivered on the way out of kill() */
+	CHECK("kill-self", got_usr1 == SIGUSR1, "%d", (int)got_usr1);
+	signal(SIGALRM, on_alrm);
+	alarm(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do /* spinning in the program's own code: the timer interrupt delivers */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while (!got_alrm && t.tv_sec - t0.tv_sec < 5);
+	CHECK("alarm-while-spinning", got_alrm == SIGALRM, "not delivered in 5 s");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -147,6 +185,7 @@ int main(int argc, char **argv)
 	check_memory();
 	check_files();
 	check_misc();
+	check_signals();
 	printf("done %d failed\n", failed);
 	return failed ? 1 : 42;
 }
