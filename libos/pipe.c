@@ -2,10 +2,12 @@
  * Pipes: pipe(2), pipe2(2) and FIFOs (mknod S_IFIFO, opened through the
  * VFS's uk_fifo_open hook).
  *
- * A pipe is a 64 KiB ring (Linux's default capacity), allocated on the
- * first write. Readers wait on rwq for data or the last writer's close;
- * writers on wwq for room or the last reader's close. A write of at most
- * PIPE_BUF bytes goes in whole or not at all; a larger one may be split,
+ * A pipe holds up to 64 KiB (Linux's default capacity) in a ring that
+ * starts at one page on the first write and doubles as the data needs it,
+ * so the many pipes that only ever carry a little cost a page each.
+ * Readers wait on rwq for data or the last writer's close; writers on wwq
+ * for room or the last reader's close. A write of at most PIPE_BUF bytes
+ * goes in whole or not at all; a larger one may be split,
  * and a non-blocking one returns what fitted. Writing with no reader left
  * fails with EPIPE and raises SIGPIPE.
  */
@@ -17,11 +19,11 @@
 #include "poll_impl.h"
 
 #define PIPE_SIZE 65536ul
-#define PIPE_PAGES (PIPE_SIZE / UK_PAGE_SIZE)
 #define PIPE_ATOMIC 4096ul /* PIPE_BUF */
 
 struct pipe {
-	uint8_t *buf;         /* PIPE_SIZE bytes, or NULL until written */
+	uint8_t *buf;         /* the ring, or NULL until written */
+	size_t cap;           /* its size: a power of two of pages */
 	size_t head, len;     /* ring: first byte, bytes held */
 	int readers, writers; /* open ends */
 	int had_writer;       /* a FIFO reports HUP only after a writer came */
@@ -50,7 +52,7 @@ static struct pipe *pipe_new(void)
 static void pipe_free(struct pipe *p)
 {
 	if (p->buf)
-		uk_pages_free(p->buf, PIPE_PAGES);
+		uk_pages_free(p->buf, p->cap / UK_PAGE_SIZE);
 	uk_kfree(p);
 }
 
@@ -58,7 +60,7 @@ static void pipe_free(struct pipe *p)
 
 static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
 {
-	size_t first = PIPE_SIZE - p->head;
+	size_t first = p->cap - p->head;
 
 	if (n > p->len)
 		n = p->len;
@@ -66,7 +68,7 @@ static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
 		first = n;
 	uk_memcpy(dst, p->buf + p->head, first);
 	uk_memcpy(dst + first, p->buf, n - first);
-	p->head = (p->head + n) % PIPE_SIZE;
+	p->head = (p->head + n) & (p->cap - 1);
 	p->len -= n;
 	if (!p->len)
 		p->head = 0; /* keeps later writes contiguous */
@@ -75,16 +77,39 @@ static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
 
 static size_t copy_in(struct pipe *p, const uint8_t *src, size_t n)
 {
-	size_t tail = (p->head + p->len) % PIPE_SIZE, first = PIPE_SIZE - tail;
+	size_t tail = (p->head + p->len) & (p->cap - 1), first = p->cap - tail;
 
-	if (n > PIPE_SIZE - p->len)
-		n = PIPE_SIZE - p->len;
+	if (n > p->cap - p->len)
+		n = p->cap - p->len;
 	if (first > n)
 		first = n;
 	uk_memcpy(p->buf + tail, src, first);
 	uk_memcpy(p->buf, src + first, n - first);
 	p->len += n;
 	return n;
+}
+
+/* Grow the ring towards len + want bytes (at most PIPE_SIZE), keeping
+ * what it holds; when memory is short it stays as it is. */
+static void ring_grow(struct pipe *p, size_t want)
+{
+	size_t cap = p->cap ? p->cap : UK_PAGE_SIZE, need = p->len + want, len = p->len;
+	uint8_t *nb;
+
+	if (need > PIPE_SIZE)
+		need = PIPE_SIZE;
+	while (cap < need)
+		cap *= 2;
+	if ((p->buf && cap == p->cap) || !(nb = uk_pages_alloc(cap / UK_PAGE_SIZE)))
+		return;
+	if (p->buf) {
+		copy_out(p, nb, len); /* to the start of the new ring */
+		uk_pages_free(p->buf, p->cap / UK_PAGE_SIZE);
+	}
+	p->buf = nb;
+	p->cap = cap;
+	p->head = 0;
+	p->len = len;
 }
 
 /* ---- file operations ---- */
@@ -128,11 +153,12 @@ static long pipe_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	}
 	if (!len)
 		return 0;
-	if (!p->buf && !(p->buf = uk_pages_alloc(PIPE_PAGES)))
-		return -ENOMEM;
 	while (done < len) {
 		size_t need = room_needed(len - done);
 		if (PIPE_SIZE - p->len >= need) {
+			ring_grow(p, len - done);
+			if (!p->buf || p->cap - p->len < need)
+				return done ? (long)done : -ENOMEM;
 			done += copy_in(p, (const uint8_t *)buf + done, len - done);
 			uk_wq_wake(&p->rwq, -1);
 			continue;

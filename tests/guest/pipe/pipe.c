@@ -103,6 +103,32 @@ static void capacity(void)
 	close(p[1]);
 }
 
+/* The ring starts small and grows: bytes that wrapped round keep their
+ * order when it does. */
+static void growth(void)
+{
+	static unsigned char out[12000], in[12000];
+	int p[2];
+	long n = 0;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (unsigned char)(i * 7 + (i >> 8));
+	pipe(p);
+	CHECK(write(p[1], out, 3000) == 3000, "3000 bytes");
+	CHECK(read(p[0], in, 2000) == 2000, "2000 out");
+	CHECK(write(p[1], out + 3000, 3000) == 3000, "3000 more, wrapping round");
+	CHECK(write(p[1], out + 6000, 6000) == 6000, "6000 more, growing the ring");
+	while (n < 10000) {
+		long r = read(p[0], in + 2000 + n, 10000 - n);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	CHECK(n == 10000 && !memcmp(in, out, 12000), "all 12000 bytes in order");
+	close(p[0]);
+	close(p[1]);
+}
+
 static void nonblocking(void)
 {
 	int p[2], fl;
@@ -206,6 +232,7 @@ int main(int argc, char **argv)
 	eof_after_data();
 	epipe();
 	capacity();
+	growth();
 	nonblocking();
 	into_fresh_memory();
 	fifo();
