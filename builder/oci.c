@@ -43,7 +43,14 @@ static const char usage[] =
 	"                         filesystems: twice the rootfs + 96M)\n"
 	"  -q, --quiet            no progress or summary\n"
 	"  -v, --verbose          print the assembler and linker commands\n"
-	"  -h, --help             this text\n";
+	"  -h, --help             this text\n"
+	"\n"
+	"A program runs alone in its VM: fork and other processes are refused (with a\n"
+	"message); threads, signals, files, sockets and epoll work. Servers that fork\n"
+	"need their single-process settings, e.g.:\n"
+	"  nginx   daemon off; master_process off;  (nginx -g 'daemon off; master_process off;')\n"
+	"  redis   --daemonize no --save '' --appendonly no  (no background saves: they fork)\n"
+	"  sh -c   builtins, and one external command last or through exec\n";
 
 struct oci_cli {
 	const char *source, *out;

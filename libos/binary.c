@@ -535,6 +535,19 @@ static int other_app_threads(void)
 	return n;
 }
 
+/* Caught signals go back to their default action (the handlers were the
+ * old program's code); ignored ones stay ignored, the mask stays. */
+static void reset_signals(void)
+{
+	struct { uint64_t handler, flags, restorer, mask; } old, dfl = { 0 };
+
+	for (long sig = 1; sig <= UK_NSIG; sig++)
+		if (!uk_sys_rt_sigaction(sig, 0, (long)&old, 8, 0, 0) && old.handler > 1)
+			uk_sys_rt_sigaction(sig, (long)&dfl, 0, 8, 0, 0);
+	uk_current->altstack_sp = uk_current->altstack_size = 0;
+	uk_current->altstack_flags = 0;
+}
+
 /* Descriptors marked close-on-exec go. */
 static void close_on_exec(void)
 {
@@ -570,6 +583,7 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	/* No way back from here: the old program goes. */
 	uk_vm_munmap(UK_VM_MIN, UK_VM_END - UK_VM_MIN);
 	close_on_exec();
+	reset_signals();
 	uk_tls_set_thread(uk_current, kernel_fs);
 	uk_current->uregs = NULL;
 	uk_current->clear_child_tid = NULL;

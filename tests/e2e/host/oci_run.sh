@@ -72,6 +72,12 @@ check oci-run/busybox/exit-status-passed status_is 7
 image busybox "$T/bb5.img" --cmd sh --cmd -c --cmd 'echo a; ls /; echo b'
 qemu "$T/bb5.img"
 check oci-run/busybox/fork-says-why out_has 'not supported in a unikernel'
+# A script as the entrypoint: its #! line names the interpreter.
+printf '#!/bin/sh -e\necho "script $0 $1"\n' >"$T/run.sh"
+chmod +x "$T/run.sh"
+image busybox "$T/bb7.img" --add "$T/run.sh:/usr/local/bin/run.sh" --entrypoint run.sh --cmd arg1
+qemu "$T/bb7.img"
+check oci-run/busybox/script-entrypoint out_has '^script /usr/local/bin/run.sh arg1$'
 image busybox "$T/bb6.img" --entrypoint no-such-program
 qemu "$T/bb6.img"
 check oci-run/missing-program-127 status_is 127
