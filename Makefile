@@ -86,11 +86,16 @@ $(B)/include-linux/.done:
 	for h in libfdt.h libfdt_env.h fdt.h; do ln -sfn /usr/include/$$h $(@D)/$$h; done
 	@touch $@
 
-$(B)/guest/%.o: %.c $(B)/include-linux/.done
+# Guest objects are rebuilt when newlib is (another build key, other headers).
+NEWLIB_STAMP := $(B)/guest/.newlib-$(notdir $(NEWLIB))
+$(NEWLIB_STAMP):
+	@mkdir -p $(@D) && touch $@
+
+$(B)/guest/%.o: %.c $(B)/include-linux/.done $(NEWLIB_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
 
-$(B)/guest/libos/newlib/%.o: libos/newlib/%.c
+$(B)/guest/libos/newlib/%.o: libos/newlib/%.c $(NEWLIB_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(GLUE_CFLAGS) -c $< -o $@
 

@@ -15,9 +15,10 @@ cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}
 pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
  libarchive-dev libjansson-dev newlib-source xz-utils dpkg-dev"
 # Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
-# (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host.
+# (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host,
+# wrk (network benchmark).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
- clang tcl python3 lua5.4 sqlite3"
+ clang tcl python3 lua5.4 sqlite3 wrk"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the
@@ -26,8 +27,10 @@ pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
 newlib_abi="-D__DYNAMIC_REENT__ -D_READ_WRITE_RETURN_TYPE=_ssize_t"
 newlib_flags="-O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 -fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none $newlib_abi"
-newlib_key=$(printf '%s|%s' "$(dpkg-query -W -f='${Version}' newlib-source 2>/dev/null || echo none)" \
-  "$newlib_flags" | md5sum | cut -c1-12)
+# Our replacement for newlib's machine/_types.h (Linux's type widths).
+newlib_types="$here/../libos/include/newlib-abi/machine/_types.h"
+newlib_key=$(printf '%s|%s|%s' "$(dpkg-query -W -f='${Version}' newlib-source 2>/dev/null || echo none)" \
+  "$newlib_flags" "$(md5sum < "$newlib_types")" | md5sum | cut -c1-12)
 newlib_prefix="$cache/newlib-$newlib_key"
 
 missing_pkgs() {
@@ -71,6 +74,7 @@ build_newlib() {
   work=$(mktemp -d)
   echo "deps: building newlib from $tarball into $newlib_prefix (once, ~1 min)" >&2
   tar -xf "$tarball" -C "$work"
+  cp "$newlib_types" "$work"/newlib-*/newlib/libc/include/machine/_types.h
   mkdir -p "$work/build"
   (cd "$work/build" && "$work"/newlib-*/configure -q --target=x86_64-elf --prefix="$newlib_prefix" \
      --disable-multilib --disable-nls --disable-newlib-supplied-syscalls \
@@ -123,6 +127,11 @@ src_done() {
 	for p in $src_pkgs; do [ -f "$cache/src/$p/.done" ] || return 1; done
 	[ -f "$cache/src/sqlite3/bld/sqlite3.c" ]
 }
+
+# One deps run at a time: builds in one tree may start several at once.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 
 case "${1:-}" in
   --check) [ -z "$(missing_pkgs)" ] && [ -f "$newlib_prefix/.done" ] && src_done; exit;;

@@ -41,7 +41,9 @@ gid_t getgid(void) { return (gid_t)UK_CALL(getgid, 0, 0, 0, 0, 0, 0); }
 gid_t getegid(void) { return (gid_t)UK_CALL(getegid, 0, 0, 0, 0, 0, 0); }
 
 /* newlib's ids are 16 bits: its -1 is 0xffff. */
-static unsigned long wide(unsigned id) { return (uint16_t)id == 0xffff ? ~0u : id; }
+/* uid_t and gid_t are 32 bits wide, as on Linux (our newlib build's
+ * machine/_types.h), so ids and the -1 "unchanged" value pass as they are. */
+static unsigned long wide(unsigned id) { return id; }
 
 int setuid(uid_t u) { return (int)uk_ret(UK_CALL(setuid, wide(u), 0, 0, 0, 0, 0)); }
 int setgid(gid_t g) { return (int)uk_ret(UK_CALL(setgid, wide(g), 0, 0, 0, 0, 0)); }
@@ -68,8 +70,7 @@ int setresgid(gid_t r, gid_t e, gid_t s)
 	return (int)uk_ret(UK_CALL(setresgid, wide(r), wide(e), wide(s), 0, 0, 0));
 }
 
-static int get3(long r, const unsigned v[3], unsigned short *a, unsigned short *b,
-		unsigned short *c)
+static int get3(long r, const unsigned v[3], unsigned *a, unsigned *b, unsigned *c)
 {
 	if (uk_ret(r) < 0)
 		return -1;
