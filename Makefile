@@ -42,7 +42,8 @@ COMMON_SRCS := builder/manifest.c builder/image.c
 # No SSE in the library OS: interrupt handlers never touch the application's
 # vector registers. No red zone, kernel code model, frame pointers for the
 # crash backtrace.
-GUEST_BASE_CFLAGS := -O2 -g -std=gnu11 -ffreestanding -fno-pic -fno-pie \
+GUEST_OPT ?= -O2
+GUEST_BASE_CFLAGS := $(GUEST_OPT) -g -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -fno-stack-protector -fno-omit-frame-pointer \
 	-fcf-protection=none -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections \

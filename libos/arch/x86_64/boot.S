@@ -10,7 +10,8 @@
  * Virtual layout (see libos/include/uk/arch.h):
  *   0                   identity map of 0..4 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
- *   0xffff800000000000  physmap: 0..4 GiB, the last GiB uncached (MMIO)
+ *   0xffff800000000000  physmap: 0..4 GiB, the last GiB uncached (MMIO);
+ *                       beyond the first GiB filled in by uk_cpu_init()
  *   0xffffffff80000000  the kernel image: 0..2 GiB (-mcmodel=kernel)
  * Every entry at every level has U/S=1 (pvm.md: a supervisor-only entry
  * makes the paravirtual host refault forever); SMEP/SMAP stay off.
@@ -101,25 +102,30 @@ uk_pml4:
 	.fill 254, 8, 0
 	.quad PA(pdpt_high) + PTE_TABLE /* [511] kernel image */
 pdpt_low:
-	.quad PA(pd) + 0x0000 + PTE_TABLE
-	.quad PA(pd) + 0x1000 + PTE_TABLE
-	.quad PA(pd) + 0x2000 + PTE_TABLE
-	.quad PA(pd) + 0x3000 + PTE_TABLE
+	.quad PA(pd) + PTE_TABLE
+	.quad PA(uk_pd_high) + 0x0000 + PTE_TABLE
+	.quad PA(uk_pd_high) + 0x1000 + PTE_TABLE
+	.quad PA(uk_pd_high) + 0x2000 + PTE_TABLE
 	.fill 508, 8, 0
 pdpt_high:
 	.fill 510, 8, 0
-	.quad PA(pd) + 0x0000 + PTE_TABLE
-	.quad PA(pd) + 0x1000 + PTE_TABLE
+	.quad PA(pd) + PTE_TABLE
+	.quad PA(uk_pd_high) + PTE_TABLE
+/* Only the first GiB is prebuilt: the switch to long mode and the kernel
+ * image need no more. uk_cpu_init() fills uk_pd_high (1..4 GiB) from 64-bit
+ * code, which runs natively, and keeps 12 KiB of tables out of the image. */
 pd:
 	.set i, 0
-	.rept 1536
+	.rept 512
 	.quad (i << 21) | PDE_2M
 	.set i, i + 1
 	.endr
-	.rept 512
-	.quad (i << 21) | PDE_2M_UC
-	.set i, i + 1
-	.endr
+
+	.section .bss.pgt, "aw", @nobits
+	.p2align 12
+	.globl uk_pd_high
+uk_pd_high:
+	.space 3 * 4096
 
 	.section .bss.boot, "aw", @nobits
 	.p2align 4

@@ -133,8 +133,21 @@ static void setup_cr4_xcr0(void)
 	}
 }
 
+/* The physmap's 1..4 GiB (boot.S prebuilds only the first GiB); the last
+ * GiB holds the LAPIC, IOAPIC and virtio-mmio windows: uncached. */
+static void fill_physmap(void)
+{
+	extern uint64_t uk_pd_high[3 * 512];
+
+	for (uint64_t i = 0; i < 3 * 512; i++) {
+		uint64_t pa = (512 + i) << 21;
+		uk_pd_high[i] = pa | (i >= 1024 ? 0x9f : 0x87);
+	}
+}
+
 void uk_cpu_init(void)
 {
+	fill_physmap();
 	set_tss_desc();
 	setup_idt();
 	load_tables();
