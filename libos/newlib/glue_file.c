@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <utime.h>
+#include <uk/signal.h>
 #include <uk/syscall.h>
 
 #include "glue.h"
@@ -127,7 +128,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 		va_end(ap);
 	}
 	return (int)uk_ret(
-	    UK_CALL(openat, dirfd_to_linux(dirfd), path, oflags_to_linux(flags), mode, 0, 0));
+	    UK_CALL_RESTART(openat, dirfd_to_linux(dirfd), path, oflags_to_linux(flags), mode, 0, 0));
 }
 
 int open(const char *path, int flags, ...)
@@ -158,41 +159,41 @@ int dup3(int fd, int to, int flags)
 
 /* ---- I/O ---- */
 
-ssize_t read(int fd, void *buf, size_t n) { return uk_ret(UK_CALL(read, fd, buf, n, 0, 0, 0)); }
+ssize_t read(int fd, void *buf, size_t n) { return uk_ret(UK_CALL_RESTART(read, fd, buf, n, 0, 0, 0)); }
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
-	return uk_ret(UK_CALL(write, fd, buf, n, 0, 0, 0));
+	return uk_ret(UK_CALL_RESTART(write, fd, buf, n, 0, 0, 0));
 }
 
 ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	return uk_ret(UK_CALL(pread64, fd, buf, n, off, 0, 0));
+	return uk_ret(UK_CALL_RESTART(pread64, fd, buf, n, off, 0, 0));
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	return uk_ret(UK_CALL(pwrite64, fd, buf, n, off, 0, 0));
+	return uk_ret(UK_CALL_RESTART(pwrite64, fd, buf, n, off, 0, 0));
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-	return uk_ret(UK_CALL(readv, fd, iov, cnt, 0, 0, 0));
+	return uk_ret(UK_CALL_RESTART(readv, fd, iov, cnt, 0, 0, 0));
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-	return uk_ret(UK_CALL(writev, fd, iov, cnt, 0, 0, 0));
+	return uk_ret(UK_CALL_RESTART(writev, fd, iov, cnt, 0, 0, 0));
 }
 
 ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
 {
-	return uk_ret(UK_CALL(preadv, fd, iov, cnt, off, 0, 0));
+	return uk_ret(UK_CALL_RESTART(preadv, fd, iov, cnt, off, 0, 0));
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
 {
-	return uk_ret(UK_CALL(pwritev, fd, iov, cnt, off, 0, 0));
+	return uk_ret(UK_CALL_RESTART(pwritev, fd, iov, cnt, off, 0, 0));
 }
 
 off_t lseek(int fd, off_t off, int whence)
@@ -285,7 +286,7 @@ int fcntl(int fd, int cmd, ...)
 
 int flock(int fd, int op) /* LOCK_* agree */
 {
-	return (int)uk_ret(UK_CALL(flock, fd, op, 0, 0, 0, 0));
+	return (int)uk_ret(UK_CALL_RESTART(flock, fd, op, 0, 0, 0, 0));
 }
 
 int ioctl(int fd, unsigned long req, ...)
