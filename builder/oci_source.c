@@ -238,6 +238,21 @@ static void list_tags(json_t *ms, char *buf, size_t len)
 		snprintf(buf, len, "none tagged");
 }
 
+static void list_platforms(json_t *ms, char *buf, size_t len)
+{
+	size_t i, n = 0;
+	json_t *d;
+
+	buf[0] = 0;
+	json_array_foreach(ms, i, d) {
+		json_t *p = json_object_get(d, "platform");
+		if (n < len)
+			n += snprintf(buf + n, len - n, "%s%s/%s", n ? ", " : "",
+				      jstr(p, "os") ? jstr(p, "os") : "?",
+				      jstr(p, "architecture") ? jstr(p, "architecture") : "?");
+	}
+}
+
 /* The descriptor of the image in an index: by tag at the top level, by
  * platform (linux/amd64) in nested indexes. */
 static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t errlen)
@@ -269,7 +284,8 @@ static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t e
 		list_tags(ms, tags, sizeof(tags));
 		fail(err, errlen, "no image tagged '%s' in the layout (%s)", tag, tags);
 	} else if (!found) {
-		fail(err, errlen, "no linux/amd64 image in the index");
+		list_platforms(ms, tags, sizeof(tags));
+		fail(err, errlen, "no linux/amd64 image in the index (it has %s)", tags);
 	}
 	return found;
 }

@@ -15,3 +15,27 @@ $(B)/tests/unit/test_oci_elf: $(B)/san/tests/unit/test_oci_elf.o $(B)/san/libos/
 $(B)/san/libos/vdso_image.o: libos/vdso_image.S
 	@mkdir -p $(@D)
 	$(CC) -c $< -o $@
+
+# libFuzzer targets (run as long as wanted: build/tests/fuzz/oci_layer DIR),
+# and a short run of each in the unit suite (oci_fuzz_smoke).
+OCI_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Ilibos/include \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(B)/tests/fuzz/oci_layer: tests/fuzz/oci_layer.c builder/layer.c builder/layer_tar.c \
+		builder/layer_cpio.c builder/oci_sha256.c builder/layer.h builder/oci.h
+	@mkdir -p $(@D)
+	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -larchive -ljansson
+$(B)/tests/fuzz/oci_elf: tests/fuzz/oci_elf.c libos/elf.c libos/include/uk/binary.h
+	@mkdir -p $(@D)
+	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+$(B)/tests/unit/oci_fuzz_smoke: tests/unit/oci_fuzz_smoke.sh $(B)/tests/fuzz/oci_layer \
+		$(B)/tests/fuzz/oci_elf
+	@mkdir -p $(@D)
+	install -m 755 $< $@
+
+tests: $(B)/tests/unit/oci_fuzz_smoke
+
+# Sources: OCI layouts and docker archives made by the test, hostile ones too.
+UNIT_BINS += $(B)/tests/unit/test_oci_source
+$(B)/tests/unit/test_oci_source: $(B)/san/tests/unit/test_oci_source.o \
+		$(B)/san/builder/oci_source.o $(B)/san/builder/oci_sha256.o \
+		$(B)/san/builder/layer.o $(B)/san/builder/layer_tar.o
