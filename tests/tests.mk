@@ -46,9 +46,10 @@ $(P)/lua.img: tests/programs/lua/test.lua $(UKBUILD) $(SYSROOT)/.done
 $(P)/lua.expected: tests/programs/lua/test.lua
 	@mkdir -p $(@D)
 	lua5.4 $< $(P)/lua.scratch > $@
-$(P)/sqlite3.img: tests/programs/sqlite/test.sql $(UKBUILD) $(SYSROOT)/.done
+$(P)/sqlite3.img: tests/programs/sqlite/test.sql tests/programs/sqlite/bench.sql $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ --name sqlite3 -m 256M --add tests/programs/sqlite/test.sql:/test.sql \
+		--add tests/programs/sqlite/bench.sql:/bench.sql \
 		$(SQLITE_SRC)/sqlite3.c $(SQLITE_SRC)/shell.c -- -DSQLITE_OMIT_LOAD_EXTENSION \
 		-I$(SQLITE_SRC)
 $(P)/sqlite3.expected: tests/programs/sqlite/test.sql
