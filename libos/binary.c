@@ -95,7 +95,7 @@ static long open_exec(const char *path, struct uk_file **out, uint64_t *size)
 		r = -EACCES;
 	if (!r && !(*out = uk_fd_get((int)fd)))
 		r = -EBADF;
-	*size = st.st_size;
+	*size = r ? 0 : st.st_size;
 	uk_fd_close((int)fd);
 	return r;
 }
@@ -103,7 +103,10 @@ static long open_exec(const char *path, struct uk_file **out, uint64_t *size)
 /* Header and program headers of an opened ELF file. */
 static long read_elf(struct exe *x, const char **why)
 {
-	uint8_t hdr[64], ph[UK_ELF_MAX_PHNUM * 56];
+	/* static: a thread's own library OS stack may be 16 KiB (execs are
+	 * one at a time, without other threads) */
+	static uint8_t ph[UK_ELF_MAX_PHNUM * 56];
+	uint8_t hdr[64];
 	long n = read_at(x->f, hdr, sizeof(hdr), 0), r;
 
 	if (n < 0)

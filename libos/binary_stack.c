@@ -37,10 +37,10 @@ static uint64_t put_str(struct out *o, const char *s)
 
 static int put_word(struct out *o, uint64_t v) { return put_bytes(o, &v, 8); }
 
-static int put_strs(struct out *o, int n, char *const *v, uint64_t *addr)
+static int put_strs(struct out *o, int n, char *const *v)
 {
 	for (int i = n - 1; i >= 0; i--)
-		if (!(addr[i] = put_str(o, v[i])))
+		if (!put_str(o, v[i]))
 			return -1;
 	return 0;
 }
@@ -54,49 +54,59 @@ static int auxv_len(const uint64_t *a)
 	return n;
 }
 
-/* The pointer block: argc, argv, envp, auxv (with the three entries that
- * point into the strings), aligned so that argc sits on 16 bytes. */
-static int put_block(struct out *o, const struct uk_stack_in *in, const uint64_t *args,
-		     const uint64_t *envs, const uint64_t extra[6])
+static size_t str_size(const char *s)
 {
-	int naux = auxv_len(in->auxv) + 3 + 1;
-	uint64_t words = 1 + in->argc + 1 + in->envc + 1 + 2 * (uint64_t)naux;
+	size_t n = 0;
 
-	o->sp &= ~15ul;
-	if (words & 1)
-		o->sp -= 8; /* so that sp ends 16-byte aligned */
-	if (put_word(o, 0) || put_word(o, AT_NULL))
+	while (s[n])
+		n++;
+	return n + 1;
+}
+
+/* The pointer block, written upwards from its final, 16-byte aligned
+ * place: argc, argv, envp, auxv (with the three entries that point into
+ * the strings). The strings lie back to back from strs: args, then env. No
+ * arrays of pointers: a thread's library OS stack is small. */
+static int put_block(struct out *o, const struct uk_stack_in *in, uint64_t strs,
+		     const uint64_t extra[6])
+{
+	int naux = auxv_len(in->auxv);
+	uint64_t words = 1 + in->argc + 1 + in->envc + 1 + 2 * ((uint64_t)naux + 3 + 1), *w;
+	uint64_t sp = (o->sp & ~15ul) - words * 8, s = strs;
+
+	sp &= ~15ul;
+	if (sp < o->base || sp > o->sp)
 		return -1;
-	for (int i = 2; i >= 0; i--)
-		if (put_word(o, extra[2 * i + 1]) || put_word(o, extra[2 * i]))
-			return -1;
-	for (int i = auxv_len(in->auxv) - 1; i >= 0; i--)
-		if (put_word(o, in->auxv[2 * i + 1]) || put_word(o, in->auxv[2 * i]))
-			return -1;
-	if (put_word(o, 0))
-		return -1;
-	for (int i = in->envc - 1; i >= 0; i--)
-		if (put_word(o, envs[i]))
-			return -1;
-	if (put_word(o, 0))
-		return -1;
-	for (int i = in->argc - 1; i >= 0; i--)
-		if (put_word(o, args[i]))
-			return -1;
-	return put_word(o, (uint64_t)in->argc);
+	o->sp = sp;
+	w = (uint64_t *)(o->buf + (sp - o->base));
+	*w++ = (uint64_t)in->argc;
+	for (int i = 0; i < in->argc; s += str_size(in->argv[i++]))
+		*w++ = s;
+	*w++ = 0;
+	for (int i = 0; i < in->envc; s += str_size(in->envp[i++]))
+		*w++ = s;
+	*w++ = 0;
+	for (int i = 0; i < 2 * naux; i++)
+		*w++ = in->auxv[i];
+	for (int i = 0; i < 6; i++)
+		*w++ = extra[i];
+	*w++ = AT_NULL;
+	*w = 0;
+	return 0;
 }
 
 uint64_t uk_stack_build(void *buf, size_t size, uint64_t top, const struct uk_stack_in *in)
 {
 	struct out o = { buf, top - size, top, top };
-	uint64_t args[in->argc + 1], envs[in->envc + 1], extra[6];
+	uint64_t extra[6], strs;
 
 	if (put_word(&o, 0)) /* an end marker, as Linux leaves */
 		return 0;
 	extra[0] = AT_EXECFN;
-	if (!(extra[1] = put_str(&o, in->execfn)) || put_strs(&o, in->envc, in->envp, envs) ||
-	    put_strs(&o, in->argc, in->argv, args))
+	if (!(extra[1] = put_str(&o, in->execfn)) || put_strs(&o, in->envc, in->envp) ||
+	    put_strs(&o, in->argc, in->argv))
 		return 0;
+	strs = o.sp;
 	extra[2] = AT_PLATFORM;
 	if (!(extra[3] = put_str(&o, "x86_64")))
 		return 0;
@@ -105,7 +115,7 @@ uint64_t uk_stack_build(void *buf, size_t size, uint64_t top, const struct uk_st
 	if (put_bytes(&o, in->random16, 16))
 		return 0;
 	extra[5] = o.sp;
-	if (put_block(&o, in, args, envs, extra))
+	if (put_block(&o, in, strs, extra))
 		return 0;
 	return o.sp;
 }
