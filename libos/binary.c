@@ -6,9 +6,9 @@
  * stack and jumps to it. From then on the program enters the library OS
  * through `syscall` (binary_sys.c) and, for time, through the vDSO.
  *
- * Loading copies the file's bytes into fresh anonymous pages rather than
- * mapping the file: the RAM filesystem's data lives in the boot archive,
- * which is not page-aligned, and private mappings are copies anyway.
+ * Segments are private mappings of the file (uk/vm.h: copies filled from
+ * the file when mapped), as Linux maps them; ld.so maps the libraries the
+ * same way through mmap(2).
  */
 #include <stddef.h>
 #include <uk/arch.h>
@@ -130,29 +130,49 @@ static long read_elf(struct exe *x, const char **why)
 
 /* ---- loading ---- */
 
-/* Copy one segment's bytes into fresh pages at bias + vaddr; the part
- * past the file's bytes stays zero (.bss). Pages stay writable until
- * protect_loads(). prev_end: where the previous segment's pages end (a
- * shared page is not mapped twice). */
+/* A segment that shares its first page with the previous one (old
+ * linkers): its bytes are copied into place, the shared page untouched. */
+static long load_shared(struct exe *x, const struct uk_elf_load *l, uint64_t prev_end)
+{
+	uint64_t end = PAGE_UP(x->bias + l->vaddr + l->memsz);
+	long r = 0;
+
+	if (end > prev_end)
+		r = uk_vm_mmap(prev_end, end - prev_end, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+	if (r >= 0)
+		r = read_at(x->f, (void *)(x->bias + l->vaddr), l->filesz, l->off);
+	if (r >= 0 && (uint64_t)r != l->filesz)
+		r = -EIO;
+	return r < 0 ? r : 0;
+}
+
+/* One segment at bias + vaddr, as Linux maps it: the file's pages
+ * (private: a copy), the rest of the last one zeroed, anonymous pages for
+ * the remaining .bss. Writable until protect_loads(). */
 static long load_one(struct exe *x, const struct uk_elf_load *l, uint64_t prev_end)
 {
-	uint64_t start = PAGE_DOWN(x->bias + l->vaddr), end = PAGE_UP(x->bias + l->vaddr + l->memsz);
-	uint64_t from = start < prev_end ? prev_end : start;
-	uint64_t lead = start < prev_end ? 0 : (l->vaddr & (PAGE - 1));
+	uint64_t va = x->bias + l->vaddr, start = PAGE_DOWN(va);
+	uint64_t file_end = va + l->filesz, map_end = l->filesz ? PAGE_UP(file_end) : start;
+	uint64_t end = PAGE_UP(va + l->memsz);
 	long r;
 
-	if (end > from) {
-		r = uk_vm_mmap(from, end - from, PROT_READ | PROT_WRITE,
+	if (start < prev_end)
+		return load_shared(x, l, prev_end);
+	if (l->filesz) {
+		r = uk_vm_mmap(start, map_end - start, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_FIXED, x->f, l->off - (va - start));
+		if (r < 0)
+			return r;
+		uk_memset((void *)file_end, 0, map_end - file_end); /* not the segment's */
+	}
+	if (end > map_end) {
+		r = uk_vm_mmap(map_end, end - map_end, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
 		if (r < 0)
 			return r;
 	}
-	/* From the page start, as mmap would show the file (not into a
-	 * page shared with the previous segment). */
-	r = read_at(x->f, (void *)(x->bias + l->vaddr - lead), l->filesz + lead, l->off - lead);
-	if (r >= 0 && (uint64_t)r != l->filesz + lead)
-		r = -EIO;
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 static void protect_loads(struct exe *x)

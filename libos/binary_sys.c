@@ -6,9 +6,6 @@
  *   brk     a Linux program's break lives in the lower half, right after
  *           its data, as on Linux (link mode's lies in library OS memory)
  *   execve  replaces the program (binary.c)
- *   mmap    of a file: until the memory subsystem maps files, a private
- *           mapping is made as what it is, a copy: anonymous pages filled
- *           from the file (what ld.so needs to load libraries)
  * Everything else goes to uk_syscall(), the same dispatcher (and --trace)
  * link mode uses.
  */
@@ -19,9 +16,7 @@
 #include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/syscall.h>
-#include <uk/vfs.h>
 #include <uk/vm.h>
-#include <uk/print.h>
 
 #define PAGE UK_PAGE_SIZE
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
@@ -73,66 +68,6 @@ static long binary_brk(uint64_t want)
 	return (long)brk_cur;
 }
 
-/* ---- mmap of a file ---- */
-
-static long read_file_at(struct uk_file *f, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		uint64_t pos = off + done;
-		long n = f->ops->read(f, (char *)buf + done, len - done, &pos);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			break; /* past the end of the file: the rest stays zero */
-		done += n;
-	}
-	return (long)done;
-}
-
-static long mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
-		      uint64_t off)
-{
-	struct uk_file *f = uk_fd_get(fd);
-	struct stat st;
-	long r, a;
-
-	if (!f)
-		return -EBADF;
-	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
-		uk_trace_note("mmap: a shared writable mapping of a file is not supported");
-		r = -ENODEV;
-	} else if ((f->flags & O_ACCMODE) == O_WRONLY || !f->ops->read) {
-		r = -EACCES;
-	} else if (uk_sys_fstat(fd, (long)&st, 0, 0, 0, 0) || !S_ISREG(st.st_mode)) {
-		r = -ENODEV;
-	} else if (off & (PAGE - 1)) {
-		r = -EINVAL;
-	} else {
-		/* a read-only shared mapping of an unchanging file is a copy too */
-		unsigned type = (flags & MAP_TYPE) == MAP_PRIVATE ? 0 : MAP_SHARED ^ MAP_PRIVATE;
-		a = uk_vm_mmap(addr, len, PROT_READ | PROT_WRITE,
-			       (flags ^ type) | MAP_ANONYMOUS, NULL, 0);
-		r = a;
-		if (a >= 0 && (r = read_file_at(f, (void *)a, len, off)) >= 0)
-			r = uk_vm_mprotect(a, PAGE_UP(len), prot) ?: a;
-		else if (a >= 0)
-			uk_vm_munmap(a, len);
-	}
-	uk_file_put(f);
-	return r;
-}
-
-static const char *prot_text(unsigned p, char *buf)
-{
-	uk_snprintf(buf, 64, "%s%s%s%s", p & PROT_READ ? "PROT_READ" : "",
-		    (p & PROT_WRITE) ? (p & PROT_READ ? "|PROT_WRITE" : "PROT_WRITE") : "",
-		    (p & PROT_EXEC) ? (p & 3 ? "|PROT_EXEC" : "PROT_EXEC") : "",
-		    p & 7 ? "" : "PROT_NONE");
-	return buf;
-}
-
 /* ---- the calls answered here ---- */
 
 static long local_call(struct uk_regs *r, int *handled)
@@ -151,18 +86,6 @@ static long local_call(struct uk_regs *r, int *handled)
 		ret = r->rdi ? uk_binary_exec((const char *)r->rdi, (char *const *)r->rsi,
 					      (char *const *)r->rdx) : -EFAULT;
 		uk_trace_note("execve = %ld", ret);
-		return ret;
-	case UK_NR_mmap:
-		if (r->r10 & MAP_ANONYMOUS)
-			break;
-		ret = mmap_file(r->rdi, r->rsi, (unsigned)r->rdx, (unsigned)r->r10, (int)r->r8, r->r9);
-		{
-			char pb[64];
-			uk_trace_note("mmap(%#lx, %lu, %s, %s%s, %d, %#lx) = %#lx", r->rdi, r->rsi,
-				      prot_text((unsigned)r->rdx, pb),
-				      (r->r10 & MAP_TYPE) == MAP_PRIVATE ? "MAP_PRIVATE" : "MAP_SHARED",
-				      r->r10 & MAP_FIXED ? "|MAP_FIXED" : "", (int)r->r8, r->r9, ret);
-		}
 		return ret;
 	case NR_EXECVEAT:
 		/* only the form that is plain execve */
