@@ -76,13 +76,15 @@ static int rx_post(struct vnet *v, uint8_t *buf)
 #define ETH_HLEN 14
 
 /* An IPv4 TCP or UDP frame that is not a fragment: the offset of its L4
- * header, the L4 length, and where the checksum field sits in it. */
-static int l4_of(const uint8_t *f, size_t len, unsigned *l4, unsigned *l4len, unsigned *field)
+ * header, the L4 length, and where the checksum field sits in it. The
+ * headers lie in f[0 .. hlen), the frame is len bytes long. */
+static int l4_of(const uint8_t *f, size_t hlen, size_t len, unsigned *l4, unsigned *l4len,
+		 unsigned *field)
 {
 	const uint8_t *ip = f + ETH_HLEN;
 	unsigned ihl, tot;
 
-	if (len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
+	if (hlen < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
 		return 0;
 	ihl = (ip[0] & 15) * 4u;
 	tot = (unsigned)ip[2] << 8 | ip[3];
@@ -91,7 +93,7 @@ static int l4_of(const uint8_t *f, size_t len, unsigned *l4, unsigned *l4len, un
 	*field = ip[9] == IP_PROTO_TCP ? 16 : ip[9] == IP_PROTO_UDP ? 6 : 0;
 	*l4 = ETH_HLEN + ihl;
 	*l4len = tot - ihl;
-	return *field && *l4len >= *field + 2u;
+	return *field && *l4len >= *field + 2u && *l4 + *field + 2 <= hlen;
 }
 
 /* The pseudo header's one's-complement sum, folded, not inverted. */
@@ -114,26 +116,60 @@ static int rx_csum_ok(const uint8_t *f, size_t len)
 	unsigned l4, l4len, field;
 	uint32_t s;
 
-	if (!l4_of(f, len, &l4, &l4len, &field))
+	if (!l4_of(f, len, len, &l4, &l4len, &field))
 		return 1; /* not TCP/UDP over IPv4, or a fragment: lwIP's business */
 	if (field == 6 && !f[l4 + 6] && !f[l4 + 7])
 		return 1; /* UDP without a checksum */
-	s = pseudo_sum(f, l4len) + (uint16_t)~inet_chksum(f + l4, (u16_t)l4len);
+	/* inet_chksum's sum is in network order, ours in host order. */
+	s = pseudo_sum(f, l4len) + lwip_ntohs((u16_t)~inet_chksum(f + l4, (u16_t)l4len));
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return s == 0xffff;
 }
 
+/* lwIP left the checksum to us and the device cannot do it for this frame
+ * (headers split across pbufs, which lwIP never does): compute it here. An
+ * IP fragment is skipped: lwIP leaves fragmented UDP without a checksum
+ * (legal in IPv4) and never fragments TCP. */
+static void tx_csum_soft(struct pbuf *p)
+{
+	uint8_t f[ETH_HLEN + 60 + 20];
+	u16_t n = pbuf_copy_partial(p, f, sizeof(f), 0);
+	unsigned l4, l4len, field;
+	uint32_t s;
+
+	if (!l4_of(f, n, p->tot_len, &l4, &l4len, &field))
+		return;
+	pbuf_put_at(p, (u16_t)(l4 + field), 0);
+	pbuf_put_at(p, (u16_t)(l4 + field + 1), 0);
+	s = pseudo_sum(f, l4len);
+	for (unsigned off = 0; off < l4len; off += 2) {
+		uint8_t hi = pbuf_get_at(p, (u16_t)(l4 + off));
+		uint8_t lo = off + 1 < l4len ? pbuf_get_at(p, (u16_t)(l4 + off + 1)) : 0;
+		s += (uint32_t)hi << 8 | lo;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	s = ~s & 0xffff;
+	if (field == 6 && !s)
+		s = 0xffff; /* UDP: 0 would mean "no checksum" */
+	pbuf_put_at(p, (u16_t)(l4 + field), (u8_t)(s >> 8));
+	pbuf_put_at(p, (u16_t)(l4 + field + 1), (u8_t)s);
+}
+
 /* Leave the TCP/UDP checksum to the device: the pseudo-header sum in the
- * field, NEEDS_CSUM in the header. */
+ * field, NEEDS_CSUM in the header. The payload may continue in further
+ * pbufs; the headers are in the first (lwIP builds them there). */
 static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
 {
 	uint8_t *f = p->payload;
 	unsigned l4, l4len, field;
 	uint16_t s;
 
-	if (!l4_of(f, p->len, &l4, &l4len, &field) || p->len < l4 + field + 2)
-		return; /* lwIP keeps every header in the first pbuf: not reached */
+	if (!l4_of(f, p->len, p->tot_len, &l4, &l4len, &field)) {
+		tx_csum_soft(p);
+		return;
+	}
 	s = pseudo_sum(f, l4len);
 	f[l4 + field] = (uint8_t)(s >> 8);
 	f[l4 + field + 1] = (uint8_t)s;

@@ -30,12 +30,17 @@ mkdir -p "$cache/dl" "$cache/x"
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 [ -n "$kpkg" ] || die "cannot tell Debian's kernel package (apt-get update?)"
 kver=${kpkg#linux-image-}
-if [ ! -f "$cache/x/boot/vmlinuz-$kver" ]; then
+# (tun, tap, veth and vhost modules: TAP devices, veth pairs and vhost-net
+# for the network tests and benchmark)
+if [ ! -f "$cache/x/boot/vmlinuz-$kver" ] || [ ! -f "$cache/x/lib/modules/$kver/kernel/drivers/net/veth.ko" ]; then
 	(cd "$cache/dl" && apt-get download -q "$kpkg" >/dev/null 2>&1) || die "apt-get download $kpkg failed"
 	dpkg-deb --fsys-tarfile "$cache"/dl/"${kpkg}"_*.deb | tar -x -C "$cache/x" --wildcards \
 		'./boot/vmlinuz-*' './lib/modules/*/kernel/arch/x86/kvm/*' \
 		'./lib/modules/*/kernel/virt/lib/irqbypass.ko' \
-		'./lib/modules/*/kernel/drivers/crypto/ccp/ccp.ko'
+		'./lib/modules/*/kernel/drivers/crypto/ccp/ccp.ko' \
+		'./lib/modules/*/kernel/drivers/net/tun.ko' './lib/modules/*/kernel/drivers/net/tap.ko' \
+		'./lib/modules/*/kernel/drivers/net/veth.ko' \
+		'./lib/modules/*/kernel/drivers/vhost/vhost*.ko'
 fi
 mod="$cache/x/lib/modules/$kver/kernel"
 work=$(mktemp -d)
@@ -43,7 +48,9 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root"/{bin,proc,sys,dev,mod,tmp}
 cp /bin/busybox "$root/bin/busybox"
-for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko; do
+for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko \
+	drivers/net/tun.ko drivers/net/tap.ko drivers/net/veth.ko drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko \
+	drivers/vhost/vhost_net.ko; do
 	cp "$mod/$m" "$root/mod/"
 done
 add() {
@@ -64,7 +71,7 @@ cat >"$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in irqbypass kvm ccp kvm-amd; do insmod /mod/\$m.ko 2>/dev/null; done
+for m in irqbypass kvm ccp kvm-amd tun tap veth vhost_iotlb vhost vhost_net; do insmod /mod/\$m.ko 2>/dev/null; done
 if [ -e /dev/kvm ]; then
 	cd $(pwd)
 	$(cat "$work/cmd")

@@ -114,7 +114,13 @@ static int tap_start(struct vmm_net *n)
 		vmm_err("--net tap:%s: TUNSETOFFLOAD: %s", n->conf.ifname, strerror(errno));
 		return -errno;
 	}
-	return t->vhost ? vmm_net_vhost_start(n, t->fd) : 0;
+	if (!t->vhost || !vmm_net_vhost_start(n, t->fd))
+		return 0;
+	if (n->conf.vhost == VMM_VHOST_ON)
+		return -ENOTSUP;
+	vmm_err("--net tap:%s: vhost-net failed; moving frames in ukrun instead", n->conf.ifname);
+	t->vhost = 0;
+	return 0;
 }
 
 static void tap_reset(struct vmm_net *n)

@@ -77,10 +77,11 @@ int vmm_net_vhost_start(struct vmm_net *n, int tap_fd)
 		r = -errno;
 		goto out;
 	}
-	want = d->features;
-	if (want & ~have) {
-		vmm_err("vhost-net lacks features %#llx the guest accepted",
-			(unsigned long long)(want & ~have));
+	/* vhost cares about ring and header features; the rest (MAC, MTU,
+	 * offloads) stays ukrun's and the TAP's business. */
+	want = d->features & have;
+	if (!(want & UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1))) {
+		vmm_err("vhost-net does not do virtio 1.x rings");
 		r = -ENOTSUP;
 		goto out;
 	}

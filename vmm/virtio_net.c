@@ -10,7 +10,6 @@
 #include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "net.h"
 
@@ -247,11 +246,17 @@ static struct vmm_vdev_ops net_ops = {
 	.fdt = net_fdt,
 };
 
-static void random_mac(uint8_t mac[6])
+/* 02:75:6b ("uk", locally administered) and a hash of the backend's name:
+ * the same TAP gives the same address, so a restarted guest does not meet
+ * its predecessor's entry in the host's neighbour table. */
+static void stable_mac(uint8_t mac[6], const char *name)
 {
-	if (getrandom(mac, 6, 0) != 6)
-		memset(mac, 0x42, 6);
-	mac[0] = (mac[0] & 0xfc) | 0x02; /* locally administered, unicast */
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	mac[0] = 0x02, mac[1] = 0x75, mac[2] = 0x6b;
+	mac[3] = (uint8_t)(h >> 16), mac[4] = (uint8_t)(h >> 8), mac[5] = (uint8_t)h;
 }
 
 int vmm_net_setup(struct vmm *vm)
@@ -265,7 +270,7 @@ int vmm_net_setup(struct vmm *vm)
 		return 0;
 	}
 	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap : &vmm_net_user;
-	random_mac(n->cfg.mac);
+	stable_mac(n->cfg.mac, n->conf.kind == VMM_NET_TAP ? n->conf.ifname : "user");
 	n->cfg.status = UK_VIRTIO_NET_S_LINK_UP;
 	n->cfg.mtu = UK_VIRTIO_NET_MTU;
 	net_ops.features = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) |

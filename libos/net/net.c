@@ -45,6 +45,12 @@ int uk_net_poll(void)
 {
 	int n = uk_vnet_poll();
 
+	/* Another thread drained the rings while the net thread sleeps: with
+	 * event indexes the device interrupts only past the index the net
+	 * thread last asked for, so ask again, or no interrupt would ever come
+	 * (and frames that came meanwhile need the net thread now). */
+	if (net_deadline && uk_vnet_irq(1))
+		uk_wq_wake(&net_wq, -1);
 	netif_poll_all(); /* loopback */
 	sys_check_timeouts();
 	return n;

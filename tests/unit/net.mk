@@ -27,3 +27,10 @@ $(B)/tests/unit/net_fuzz_smoke: tests/unit/net_fuzz_smoke.sh $(NET_FUZZ)
 	install -m 755 $< $@
 
 tests: $(B)/tests/unit/net_fuzz_smoke
+
+# The same httpd source as a Linux program, for the benchmark's comparison.
+HTTPD_LINUX := $(B)/tests/net/httpd-linux
+tests: $(HTTPD_LINUX)
+$(HTTPD_LINUX): apps/httpd/httpd.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -pthread -o $@ $<

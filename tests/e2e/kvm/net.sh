@@ -1,0 +1,191 @@
+#!/bin/sh
+# Networking under ukrun: the virtio-net device with its TAP backend (static
+# address and DHCP), vhost-net when the kernel offers it, and user-mode
+# networking (libslirp: DHCP, port forwards, DNS). POSIX sh: this runs under
+# busybox in the nested KVM host too, which is a private network of its own.
+. tests/e2e/lib.sh
+G=build/tests/guest
+NT=build/tests/net/nettool
+TAP=uktap0
+bgpid=
+
+start() { # OUT ARGS...: ukrun in the background
+	out=$1
+	shift
+	timeout 600 "$UKRUN" "$@" </dev/null >"$out" 2>&1 &
+	bgpid=$!
+}
+
+stop() {
+	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
+	[ -n "$bgpid" ] && wait "$bgpid" 2>/dev/null
+	bgpid=
+}
+
+wait_for() { # FILE PATTERN: up to 120 s (nested hosts are slow)
+	i=0
+	while [ $i -lt 1200 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$bgpid" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+ctl() { echo "$1" | timeout 60 nc -w 10 "$2" "${3:-1000}"; }
+t() { timeout 300 "$@"; } # nothing may hang the suite
+# TCP segments this host's stack dropped for a bad checksum (offloads).
+csum_errors() { awk '/^Tcp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v)
+	for (i = 2; i <= NF; i++) if (k[i] == "InCsumErrors") print v[i] } }' /proc/net/snmp; }
+
+trap 'stop; ip link del $TAP 2>/dev/null; rm -rf "$T"' EXIT
+
+if [ ! -x "$NT" ]; then
+	skip net-kvm/all "$NT is missing (make builds it)"
+	exit 0
+fi
+
+# ---- TAP ----
+tap_up() {
+	[ -c /dev/net/tun ] || return 1
+	ip tuntap add dev $TAP mode tap 2>/dev/null || tunctl -t $TAP >/dev/null 2>&1 || return 1
+	ip addr add 10.0.0.1/24 dev $TAP && ip link set $TAP up && ip link set lo up
+}
+
+echo_suite() { # PREFIX: the net-echo checks against 10.0.0.2
+	p=$1
+	fds0=$(ctl fds 10.0.0.2)
+	run t ping -c 3 -W 5 10.0.0.2
+	check $p/icmp-echo out_has "3 packets received"
+	run sh -c "echo hello-tcp | timeout 60 nc -w 10 10.0.0.2 7"
+	check $p/tcp-echo out_is hello-tcp
+	run t "$NT" udp 10.0.0.2 7 hello-udp
+	check $p/udp-echo out_is hello-udp
+	run t "$NT" conns 10.0.0.2 7 100
+	check $p/100-concurrent-connections out_is "100 of 100 answered"
+	run t "$NT" echo 10.0.0.2 7 100
+	check $p/100MB-echo-checksum out_has "104857600 bytes echoed, checksums match"
+	run ctl "connect 10.0.0.1 1" 10.0.0.2
+	check $p/connection-refused out_is ECONNREFUSED
+	run t "$NT" sink 10.0.0.2 9 20
+	check $p/half-close out_has "counted after a half-close"
+	run t "$NT" reset 10.0.0.2 19
+	check $p/peer-resets-mid-transfer out_has "reset after"
+	run t "$NT" slow 10.0.0.2 19 256
+	check $p/slow-reader out_has "pattern intact"
+	sleep 1
+	run ctl fds 10.0.0.2
+	check $p/no-descriptor-leak test "$(cat "$T/out")" = "$fds0"
+}
+
+if ! tap_up; then
+	skip net-kvm/tap "cannot create a TAP device here (no /dev/net/tun or tun module)"
+else
+	start "$T/tap.out" --verbose --net tap:$TAP,vhost=off --ip 10.0.0.2/24 --gw 10.0.0.1 \
+		"$G/net-echo.img"
+	if wait_for "$T/tap.out" '^ready 10.0.0.2'; then
+		echo_suite net-kvm/tap
+		run "$UKRUN" --net tap:$TAP "$G/net-up.img"
+		check net-kvm/tap/busy-tap-refused err_has "busy"
+		check net-kvm/tap/busy-tap-clean-error clean_error
+		run ctl quit 10.0.0.2
+		wait "$bgpid"
+		rc=$? bgpid=
+		check net-kvm/tap/guest-exit-status test $rc -eq 0
+		# The data path runs on irqfd/ioeventfd: 100+ MB moved above, yet
+		# only set-up exits reached ukrun.
+		exits=$(sed -n 's/.*exits to ukrun: \([0-9]*\).*/\1/p' "$T/tap.out")
+		check net-kvm/tap/no-exits-on-the-data-path test "${exits:-99999}" -lt 500
+		check net-kvm/tap/no-guest-errors sh -c "! grep -q '^error' $T/tap.out"
+	else
+		fail net-kvm/tap/boot "$(tail -c 400 "$T/tap.out" | tr '\n' '|')"
+	fi
+	stop
+
+	start "$T/httpd.out" --net tap:$TAP --ip 10.0.0.2/24 --gw 10.0.0.1 build/apps/httpd.img
+	if wait_for "$T/httpd.out" serving; then
+		run t curl -s http://10.0.0.2/
+		check net-kvm/tap/httpd-curl-body-exact cmp -s "$T/out" apps/httpd/www/index.html
+		run t "$NT" http 10.0.0.2 80 100 /hello.txt
+		check net-kvm/tap/httpd-100-concurrent out_is "100 of 100 answered 200"
+		check net-kvm/tap/no-checksum-errors test "$(csum_errors)" = 0
+	else
+		fail net-kvm/tap/httpd "$(tail -c 400 "$T/httpd.out" | tr '\n' '|')"
+	fi
+	stop
+
+	# DHCP from busybox's udhcpd on the TAP.
+	printf 'start 10.0.0.50\nend 10.0.0.60\ninterface %s\nlease_file %s\nopt subnet 255.255.255.0\nopt router 10.0.0.1\n' \
+		$TAP "$T/leases" >"$T/udhcpd.conf"
+	touch "$T/leases"
+	udhcpd -f "$T/udhcpd.conf" >/dev/null 2>&1 &
+	dpid=$!
+	start "$T/dhcp.out" --net tap:$TAP "$G/net-up.img"
+	wait "$bgpid"
+	bgpid=
+	kill $dpid 2>/dev/null
+	check net-kvm/tap/dhcp sh -c "grep -q 'address 10\.0\.0\.5[0-9]' $T/dhcp.out || { cat $T/dhcp.out; false; }"
+
+	if [ -c /dev/vhost-net ]; then
+		start "$T/vhost.out" --verbose --net tap:$TAP,vhost=on --ip 10.0.0.2/24 "$G/net-echo.img"
+		if wait_for "$T/vhost.out" '^ready'; then
+			run sh -c "echo hello-vhost | timeout 60 nc -w 10 10.0.0.2 7"
+			check net-kvm/vhost/tcp-echo out_is hello-vhost
+			run t "$NT" echo 10.0.0.2 7 20
+			check net-kvm/vhost/20MB-echo-checksum out_has "checksums match"
+		else
+			fail net-kvm/vhost/boot "$(tail -c 400 "$T/vhost.out" | tr '\n' '|')"
+		fi
+		stop
+	else
+		skip net-kvm/vhost "no /dev/vhost-net on this host (modprobe vhost_net)"
+	fi
+	run "$UKRUN" --net tap:$TAP,vhost=bogus "$G/net-up.img"
+	check net-kvm/tap/bad-option clean_error
+fi
+
+# ---- user-mode networking ----
+start "$T/user.out" --net user,hostfwd=tcp:127.0.0.1:18080-:80 build/apps/httpd.img
+if wait_for "$T/user.out" serving; then
+	run t curl -s http://127.0.0.1:18080/
+	check net-kvm/user/dhcp-and-hostfwd cmp -s "$T/out" apps/httpd/www/index.html
+else
+	fail net-kvm/user/boot "$(tail -c 400 "$T/user.out" | tr '\n' '|')"
+fi
+stop
+
+start "$T/publish.out" -p 18081:80 build/apps/httpd.img
+if wait_for "$T/publish.out" serving; then
+	run t curl -s http://127.0.0.1:18081/hello.txt
+	check net-kvm/user/publish-flag out_is "hello from a uk microVM"
+else
+	fail net-kvm/user/publish "$(tail -c 400 "$T/publish.out" | tr '\n' '|')"
+fi
+stop
+
+# DNS: slirp forwards the guest's queries to this host's resolver; give
+# it one that knows a test name.
+if [ ! -s /etc/resolv.conf ] && mkdir -p /etc 2>/dev/null && [ -w /etc ]; then
+	"$NT" dnsd 53 uk-test.example 10.9.8.7 &
+	dnspid=$!
+	echo "nameserver 127.0.0.1" >/etc/resolv.conf
+	start "$T/dns.out" --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
+	if wait_for "$T/dns.out" '^ready'; then
+		run ctl "resolve uk-test.example" 127.0.0.1 18082
+		check net-kvm/user/dns-through-slirp out_is 10.9.8.7
+		run ctl "resolve no-such.example" 127.0.0.1 18082
+		check net-kvm/user/dns-no-such-name out_has "error"
+	else
+		fail net-kvm/user/dns "$(tail -c 400 "$T/dns.out" | tr '\n' '|')"
+	fi
+	stop
+	kill $dnspid
+	rm -f /etc/resolv.conf
+else
+	skip net-kvm/user/dns "this host has a resolver of its own; the test needs to provide one"
+fi
+run "$UKRUN" --net user,hostfwd=tcp:nope "$G/net-up.img"
+check net-kvm/user/bad-hostfwd clean_error
+run "$UKRUN" --ip 10.0.0.2/24 "$G/net-up.img"
+check net-kvm/ip-without-net clean_error
