@@ -39,6 +39,7 @@ static const char usage[] =
 	"  -u, --user USER[:GROUP]  names are looked up in the image's /etc/passwd\n"
 	"      --expose PORT[/udp]  an exposed port besides the image's ExposedPorts\n"
 	"      --add HOST:GUEST   copy a host file or directory into the root filesystem\n"
+	"                         (GUEST/ ending in a slash: into that directory)\n"
 	"  -m, --mem SIZE         default guest memory (default: 128M, more for big root\n"
 	"                         filesystems: twice the rootfs + 96M)\n"
 	"  -q, --quiet            no progress or summary\n"
@@ -162,10 +163,17 @@ static int fill_tree(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *
 		return -1;
 	}
 	for (int i = 0; i < c->adds.n; i++) {
-		char *spec = strdup(c->adds.v[i]), *colon = strrchr(spec, ':');
+		char *spec = strdup(c->adds.v[i]), *colon = strrchr(spec, ':'), *guest = NULL;
+		const char *g = colon + 1;
+		struct stat st;
 		int r;
 		*colon = 0;
-		r = ukb_tree_add_host(t, spec, colon + 1);
+		/* "FILE:/dir/" puts the file into the directory, as COPY does */
+		if (g[strlen(g) - 1] == '/' && !stat(spec, &st) && !S_ISDIR(st.st_mode) &&
+		    asprintf(&guest, "%s%s", g, strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec) > 0)
+			g = guest;
+		r = ukb_tree_add_host(t, spec, g);
+		free(guest);
 		free(spec);
 		if (r) {
 			ukb_err("--add %s: %s", c->adds.v[i], t->err);

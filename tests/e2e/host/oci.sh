@@ -109,12 +109,14 @@ cp "$I/busybox.rootfs/bin/busybox" "$T/dir/bin/"
 ln -s busybox "$T/dir/bin/sh"
 echo added >"$T/extra/file"
 ln -s /etc/shadow "$T/extra/link"
-run "$UKBUILD" oci -q dir:"$T/dir" -o "$T/d.img" --entrypoint /bin/sh --add "$T/extra:/opt/extra"
+run "$UKBUILD" oci -q dir:"$T/dir" -o "$T/d.img" --entrypoint /bin/sh --add "$T/extra:/opt/extra" \
+	--add "$T/extra/file:/opt/into/"
 check oci/dir/status status_is 0
 unpack_rootfs "$T/d.img" "$T/d.root"
 check oci/dir/file test -x "$T/d.root/bin/busybox"
 check oci/dir/add test "$(cat "$T/d.root/opt/extra/file" 2>/dev/null)" = added
 check oci/dir/add-link-not-followed test "$(readlink "$T/d.root/opt/extra/link")" = /etc/shadow
+check oci/dir/add-into-directory test "$(cat "$T/d.root/opt/into/file" 2>/dev/null)" = added
 run "$UKBUILD" oci -q dir:"$T/dir" -o "$T/d.img"
 check oci/dir/needs-entrypoint err_has 'give --entrypoint'
 
