@@ -23,11 +23,13 @@
 #   nginx     nginx with a single-process configuration
 #   layers    busybox + a layer of whiteouts + a later layer's files
 #   hostile-* tarballs that try to leave the root or are broken
+#   musl      not an image: Debian's musl and musl-dev unpacked (musl.rootfs),
+#             to build the test program against musl
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx layers hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -333,6 +335,14 @@ img_nginx() {
 	flatten nginx "$w/l1" "$w/l2" "$w/l3"
 }
 
+img_musl() {
+	local w=$1
+	mkdir -p "$w/l1"
+	for f in $(fetch musl musl-dev); do dpkg-deb -x "$f" "$w/l1"; done
+	rm -rf "$cache/musl.rootfs"
+	mv "$w/l1" "$cache/musl.rootfs"
+}
+
 # Whiteouts: layer 2 deletes a file, a file in a subdirectory, and makes a
 # directory opaque (hiding layer 1's entries, keeping its own); layer 3
 # adds files, one of them through a symlink of layer 1.
@@ -458,6 +468,7 @@ fix_manifest() { # NAME OLD NEW NEWSIZE
 recipe() { # NAME -> the packages it uses (for the cache key)
 	case $1 in
 	busybox | layers) echo busybox-static ;;
+	musl) echo musl musl-dev ;;
 	sqlite) echo $base_pkgs sqlite3 libsqlite3-0 libreadline8 libtinfo6 ;;
 	lua) echo $base_pkgs lua5.4 libreadline8 libtinfo6 ;;
 	python) echo $base_pkgs python3.11-minimal libpython3.11-minimal libexpat1 python3-minimal libssl3 ;;

@@ -6,7 +6,7 @@
 # on this machine, not from constants.
 . tests/e2e/lib.sh
 
-if ! I=$(bash tests/images/build.sh busybox sqlite lua python layers 2>"$T/images.log"); then
+if ! I=$(bash tests/images/build.sh busybox sqlite lua python layers musl 2>"$T/images.log"); then
 	skip oci-run/images "the test images could not be built from Debian's packages: $(tail -c 300 "$T/images.log" | tr '\n' '|')"
 	exit 0
 fi
@@ -128,9 +128,23 @@ built=$?
 for lib in $(ldd "$T/p/d/bin/linuxprog" 2>/dev/null | grep -o '/[^ ]*'); do
 	mkdir -p "$T/p/d$(dirname "$lib")" && cp -L "$lib" "$T/p/d$lib"
 done
-for v in s:static sp:static-pie d:dynamic; do
+# and against musl (Debian's), static and dynamic with musl's own ld.so
+M=$I/musl.rootfs
+mkdir -p "$T/p/ms/bin" "$T/p/md/bin" "$T/p/md/lib"
+musl=(-nostdinc -isystem "$M/usr/include/x86_64-linux-musl" -isystem "$(gcc -print-file-name=include)")
+ML=$M/usr/lib/x86_64-linux-musl
+gcc "${musl[@]}" -O2 -fPIE -c $src -o "$T/p/m.o" 2>>"$T/err" &&
+	gcc -nostdlib -static -o "$T/p/ms/bin/linuxprog" "$ML/crt1.o" "$ML/crti.o" "$T/p/m.o" \
+		"$ML/libc.a" "$(gcc -print-libgcc-file-name)" "$ML/crtn.o" 2>>"$T/err" &&
+	gcc -nostdlib -pie -o "$T/p/md/bin/linuxprog" "$ML/Scrt1.o" "$ML/crti.o" "$T/p/m.o" \
+		-L"$M/lib/x86_64-linux-musl" -lc "$(gcc -print-libgcc-file-name)" "$ML/crtn.o" \
+		-Wl,-dynamic-linker=/lib/ld-musl-x86_64.so.1 2>>"$T/err" &&
+	cp -a "$M/lib/." "$T/p/md/lib/"
+built_musl=$?
+for v in s:static sp:static-pie d:dynamic ms:musl-static md:musl-dynamic; do
+	case $v in m*) [ $built_musl -eq 0 ] || built=1 ;; esac
 	if [ $built -ne 0 ]; then
-		skip "oci-run/linuxprog-${v#*:}" "gcc cannot build static and static-pie glibc programs here: $(head -c 200 "$T/err")"
+		skip "oci-run/linuxprog-${v#*:}" "gcc cannot build this variant here: $(head -c 200 "$T/err")"
 		continue
 	fi
 	"$UKBUILD" oci -q "dir:$T/p/${v%%:*}" -o "$T/lp.img" --entrypoint /bin/linuxprog \
