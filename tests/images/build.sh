@@ -483,7 +483,13 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 build_one() {
 	local name=$1 key pkgs w
 	pkgs=$(recipe "$name") || { echo "images: unknown image '$name' (try --list)" >&2; return 1; }
-	key=$({ sha "$0"; [ -z "$pkgs" ] || deb_names $pkgs | sort; } | sha256sum | cut -c1-16)
+	# The recipe and the helpers it uses, and the package versions: an
+	# edit elsewhere in this script rebuilds nothing.
+	key=$({
+		declare -f "img_${name%%-*}" hostile_tar fix_manifest base_layer unpack usrmerge \
+			layer_tar assemble config_json reset_config flatten run_host check_libs
+		[ -z "$pkgs" ] || deb_names $pkgs | sort
+	} | sha256sum | cut -c1-16)
 	if [ -f "$cache/$name.stamp" ] && [ "$(cat "$cache/$name.stamp")" = "$key" ]; then
 		return 0
 	fi
