@@ -18,6 +18,8 @@ mkdir -p "$O"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
 # ---- sizes and build times, here ----
 echo "Container images -> uk images (ukbuild oci, this machine)"
 printf '| %-8s | %12s | %14s | %14s | %12s |\n' image "OCI (gzip)" "docker archive" "uk image" "ukbuild oci"
@@ -30,10 +32,9 @@ for n in busybox sqlite lua python redis nginx; do
 		e=$((($(date +%s%N) - s) / 1000000))
 		[ -z "$best" ] || [ "$e" -lt "$best" ] && best=$e
 	done
-	printf '| %-8s | %8.1f MiB | %10.1f MiB | %10.1f MiB | %9s ms |\n' "$n" \
-		"$(echo "$(du -sb "$I/$n.oci" | cut -f1) / 1048576" | bc -l)" \
-		"$(echo "$(stat -c %s "$I/$n.tar") / 1048576" | bc -l)" \
-		"$(echo "$(stat -c %s "$O/$n.img") / 1048576" | bc -l)" "$best"
+	printf '| %-8s | %8s MiB | %10s MiB | %10s MiB | %9s ms |\n' "$n" \
+		"$(mib "$(du -sb "$I/$n.oci" | cut -f1)")" "$(mib "$(stat -c %s "$I/$n.tar")")" \
+		"$(mib "$(stat -c %s "$O/$n.img")")" "$best"
 done
 
 # ---- under ukrun ----
@@ -99,7 +100,7 @@ printf '| %-52s | %22s |\n' "redis-benchmark SET guest / host (req/s)" "${gset:-
 printf '| %-52s | %22s |\n' "redis-benchmark GET guest / host (req/s)" "${gget:-?} / ${hget:-?}"
 [ -n "${gset:-}" ] && [ -n "${hset:-}" ] &&
 	printf '| %-52s | %22s |\n' "  ratio guest/host SET, GET" \
-		"$(echo "scale=2; $gset / $hset" | bc), $(echo "scale=2; $gget / $hget" | bc)"
+		"$(awk -v a="$gset" -v b="$hset" -v c="$gget" -v d="$hget" 'BEGIN { printf "%.2f, %.2f", a / b, c / d }')"
 printf '| %-52s | %19s ns |\n' "getppid(): link mode (a call)" "$(echo "$link" | awk '{print $2}')"
 printf '| %-52s | %19s ns |\n' "getppid(): Linux program (syscall instruction)" "$(echo "$bin" | awk '{print $2}')"
 printf '| %-52s | %19s ns |\n' "clock_gettime(): link mode" "$(echo "$link" | awk '{print $4}')"
