@@ -92,6 +92,9 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 			put_num(&o, get_arg(&aq, lng, 0), 0, 16, width, pad, alt);
 			break;
+		case 'o':
+			put_num(&o, get_arg(&aq, lng, 0), 0, 8, width, pad, 0);
+			break;
 		case 'p':
 			put_num(&o, (uint64_t)va_arg(aq, void *), 0, 16, width, pad, 1);
 			break;

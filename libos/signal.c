@@ -414,6 +414,9 @@ static int redirect(struct uk_regs *r, int sig, const struct uk_sigrec *rec, uin
 	if (rec)
 		c->rec = *rec;
 	c->fpu = (uint8_t *)(((uintptr_t)(c + 1) + 63) & ~63ul);
+	/* xsave leaves most of the 64-byte header alone and xrstor faults on
+	 * anything but zeros there: this area is on the program's stack. */
+	uk_memset(c->fpu + 512, 0, 64);
 	r->rsp = lo;
 	r->rip = (uint64_t)uk_sig_trampoline;
 	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC: C code runs */

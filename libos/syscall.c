@@ -189,8 +189,10 @@ static void targ(int kind, long v, const long *a, long ret)
 {
 	switch (kind) {
 	case A_INT:
-	case A_FD:
 		tprintf("%ld", v);
+		break;
+	case A_FD: /* an int: -1 may arrive zero-extended */
+		tprintf("%d", (int)v);
 		break;
 	case A_SIZE:
 		tprintf("%lu", v);

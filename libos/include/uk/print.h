@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* Supports %% %c %s %d %i %u %x %p with l, ll, z modifiers, width and 0. */
+/* Supports %% %c %s %d %i %u %x %o %p with l, ll, z modifiers, width and 0. */
 int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
