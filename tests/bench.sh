@@ -41,3 +41,8 @@ printf '| %-40s | %11s ms | %12s |\n' "ukrun start -> main(), median of 20" "$(g
 printf '| %-40s | %14s | %12s |\n' "exits to ukrun, whole hello run" "$(get exits)" "<= 20"
 printf '| %-40s | %10s KiB | %12s |\n' "ukrun peak RSS (64 MiB guest)" "$(get rss_kib)" "<= 4 MiB + touched"
 printf '| %-40s | %11s ps | %12s |\n' "2^26-iteration loop, per iteration" "$(get loop_ps)" "native ~300"
+
+# Components' own benchmarks (tests/bench/*.sh), each printing its tables.
+for b in tests/bench/*.sh; do
+	[ -f "$b" ] && { echo; bash "$b"; }
+done

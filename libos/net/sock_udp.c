@@ -128,8 +128,9 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	}
 	if (to) {
 		ip_addr_t ip = IPADDR4_INIT(to->addr);
-		if (ip4_addr_isbroadcast_u32(to->addr, netif_default) &&
-		    !(s->opts & UK_SO_BROADCAST)) {
+		int bcast = to->addr == IPADDR_BROADCAST ||
+			    (netif_default && ip4_addr_isbroadcast_u32(to->addr, netif_default));
+		if (bcast && !(s->opts & UK_SO_BROADCAST)) {
 			pbuf_free(p);
 			return -EACCES; /* as Linux without SO_BROADCAST */
 		}

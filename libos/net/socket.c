@@ -18,10 +18,6 @@
 
 #include "sock.h"
 
-/* Weak until the poll code is in the tree everywhere: without it there is
- * no poll/epoll to register with, and blocking calls do not need it. */
-void uk_poll_wait(struct uk_poll_table *pt, struct uk_wq *wq) __attribute__((weak));
-
 #define EPOLLIN 0x001
 #define EPOLLOUT 0x004
 #define EPOLLERR 0x008
@@ -156,7 +152,7 @@ static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 	uk_net_enter();
 	if (uk_net_pending())
 		uk_net_poll();
-	if (pt && uk_poll_wait)
+	if (pt)
 		uk_poll_wait(pt, &s->wq);
 	mask = s->proto->poll(s);
 	uk_net_leave();

@@ -34,3 +34,7 @@ tests: $(HTTPD_LINUX)
 $(HTTPD_LINUX): apps/httpd/httpd.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -pthread -o $@ $<
+
+# ukrun's network options.
+UNIT_BINS += $(B)/tests/unit/test_net
+$(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o $(B)/san/vmm/util.o

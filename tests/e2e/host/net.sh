@@ -46,6 +46,12 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip net-qemu/all "qemu-system-x86_64 is not installed"
 	exit 0
 fi
+# The socket API over loopback: no network device at all.
+run timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	-nographic -serial stdio -device isa-debug-exit -kernel "$G/net-api.img" </dev/null
+check net-qemu/socket-api-loopback sh -c "[ $rc -eq 1 ] && grep -q '^0 failures' $T/out"
+grep '^FAIL' "$T/out" | sed 's/^FAIL /FAIL net-qemu\/api\//'
+
 if [ "$(id -u)" != 0 ] || ! ip netns add "$ns" 2>/dev/null; then
 	skip net-qemu/tap "cannot create a network namespace (needs root)"
 	tap=no

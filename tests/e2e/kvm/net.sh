@@ -46,6 +46,11 @@ if [ ! -x "$NT" ]; then
 	exit 0
 fi
 
+# The socket API over loopback, no device.
+run t "$UKRUN" "$G/net-api.img"
+check net-kvm/socket-api-loopback sh -c "[ $rc -eq 0 ] && grep -q '^0 failures' $T/out"
+grep '^FAIL' "$T/out" | sed 's/^FAIL /FAIL net-kvm\/api\//'
+
 # ---- TAP ----
 tap_up() {
 	[ -c /dev/net/tun ] || return 1

@@ -1,0 +1,181 @@
+/*
+ * The socket API over loopback (no network device needed): readiness
+ * through poll and epoll, non-blocking connect and accept, options,
+ * names, shutdown, timeouts, UDP, errors. One "ok NAME" or "FAIL NAME: why"
+ * line per check; the exit status is the number of failures.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(name, cond)                                                              \
+	do {                                                                           \
+		if (cond)                                                              \
+			printf("ok %s\n", name);                                       \
+		else                                                                   \
+			printf("FAIL %s: %s (errno %s)\n", name, #cond, strerror(errno)), \
+				failures++;                                            \
+	} while (0)
+
+static struct sockaddr_in loop(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static int listener(int port)
+{
+	struct sockaddr_in a = loop(port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16))
+		return -1;
+	return fd;
+}
+
+static void tcp_checks(void)
+{
+	int l = listener(5001), c, s, err = -1, one = 1, v = 0, n = 0, ep;
+	struct sockaddr_in a = loop(5001), name;
+	socklen_t len = sizeof(err);
+	struct pollfd p;
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	char buf[64];
+
+	CHECK("tcp/listen", l >= 0);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK("tcp/nonblocking-connect-in-progress",
+	      connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	p = (struct pollfd){ c, POLLOUT, 0 };
+	CHECK("tcp/poll-connected", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
+	CHECK("tcp/so-error-clear", !getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len) && err == 0);
+	ep = epoll_create1(0);
+	ev.data.fd = l;
+	CHECK("tcp/epoll-listener", !epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) &&
+					    epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == l);
+	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	CHECK("tcp/accept4", s >= 0 && (fcntl(s, F_GETFD) & FD_CLOEXEC));
+	len = sizeof(name);
+	CHECK("tcp/getpeername", !getpeername(s, (struct sockaddr *)&name, &len) &&
+					 name.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	len = sizeof(name);
+	CHECK("tcp/getsockname", !getsockname(s, (struct sockaddr *)&name, &len) &&
+					 ntohs(name.sin_port) == 5001);
+	CHECK("tcp/nodelay", !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) &&
+				     (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len)) &&
+				     v == 1);
+	CHECK("tcp/keepalive", !setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	CHECK("tcp/nonblocking-read-empty", recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	CHECK("tcp/send", send(s, "hello", 5, 0) == 5);
+	CHECK("tcp/epoll-readable", epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == c);
+	CHECK("tcp/fionread", !ioctl(c, FIONREAD, &n) && n == 5);
+	CHECK("tcp/peek", recv(c, buf, sizeof(buf), MSG_PEEK) == 5 && !memcmp(buf, "hello", 5));
+	CHECK("tcp/recv", recv(c, buf, sizeof(buf), 0) == 5);
+	CHECK("tcp/shutdown-write", !shutdown(s, SHUT_WR));
+	p = (struct pollfd){ c, POLLIN, 0 };
+	CHECK("tcp/eof-readable", poll(&p, 1, 5000) == 1 && read(c, buf, sizeof(buf)) == 0);
+	CHECK("tcp/half-closed-still-sends", write(c, "back", 4) == 4 &&
+						     read(s, buf, sizeof(buf)) == 4);
+	close(c);
+	close(s);
+	close(ep);
+	close(l);
+}
+
+static void error_checks(void)
+{
+	struct sockaddr_in a = loop(5999);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct timeval tv = { 0, 200000 };
+	int c = socket(AF_INET, SOCK_STREAM, 0), l, s;
+	char buf[8];
+
+	CHECK("err/connection-refused", connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
+						errno == ECONNREFUSED);
+	close(c);
+	CHECK("err/ipv6-unsupported", socket(AF_INET6, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT);
+	(void)a6;
+	CHECK("err/not-a-socket", listen(1, 1) < 0 && errno == ENOTSOCK);
+	CHECK("err/bad-fd", listen(999, 1) < 0 && errno == EBADF);
+	l = listener(5002);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	a = loop(5002);
+	connect(c, (struct sockaddr *)&a, sizeof(a));
+	s = accept(l, NULL, NULL);
+	CHECK("err/rcvtimeo", !setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+				      recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	CHECK("err/addr-in-use", listener(5002) < 0 && errno == EADDRINUSE);
+	close(s);
+	CHECK("err/peer-closed-read-eof", read(c, buf, sizeof(buf)) == 0);
+	close(c);
+	close(l);
+}
+
+static void udp_checks(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), v = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = loop(5003), from;
+	socklen_t len = sizeof(from);
+	struct pollfd p = { u, POLLIN, 0 };
+	char buf[16];
+
+	CHECK("udp/bind", !bind(u, (struct sockaddr *)&a, sizeof(a)));
+	CHECK("udp/sendto", sendto(v, "datagram", 8, 0, (struct sockaddr *)&a, sizeof(a)) == 8);
+	CHECK("udp/poll-readable", poll(&p, 1, 5000) == 1);
+	CHECK("udp/recvfrom", recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 8 &&
+				      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	CHECK("udp/truncated", sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10 &&
+				       recv(u, buf, 4, MSG_TRUNC) == 10);
+	CHECK("udp/connected-send", !connect(v, (struct sockaddr *)&a, sizeof(a)) &&
+					    send(v, "x", 1, 0) == 1 && recv(u, buf, sizeof(buf), 0) == 1);
+	close(u);
+	close(v);
+}
+
+static void name_checks(void)
+{
+	struct addrinfo *ai, hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+				       .ai_flags = AI_PASSIVE };
+	char host[32];
+	struct in_addr in;
+
+	CHECK("names/numeric", !getaddrinfo("127.0.0.1", "80", &hints, &ai) &&
+				       ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons(80));
+	freeaddrinfo(ai);
+	CHECK("names/localhost", !getaddrinfo("localhost", "http", &hints, &ai));
+	freeaddrinfo(ai);
+	CHECK("names/passive-any", !getaddrinfo(NULL, "8080", &hints, &ai) &&
+					   ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == 0);
+	freeaddrinfo(ai);
+	CHECK("names/inet", inet_pton(AF_INET, "10.1.2.3", &in) == 1 &&
+				    !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
+	CHECK("names/inet-bad", inet_pton(AF_INET, "10.1.2", &in) == 0);
+}
+
+int main(void)
+{
+	tcp_checks();
+	error_checks();
+	udp_checks();
+	name_checks();
+	printf("%d failures\n", failures);
+	return failures;
+}

@@ -1,0 +1,98 @@
+/* ukrun's network options (vmm/net_conf.c): what is accepted, what it
+ * means, and that every bad spelling is refused. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "../../vmm/net.h"
+#include "unit.h"
+
+static int parse(const char *net, const char *ip, const char *gw, const char *port,
+		 struct vmm_net_conf *c)
+{
+	struct vmm_opts o = { .net = net, .ip = ip, .gw = gw };
+
+	if (port)
+		o.ports[o.nports++] = port;
+	return vmm_net_conf_parse(&o, c);
+}
+
+TEST(none)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse(NULL, NULL, NULL, NULL, &c) == 0 && c.kind == VMM_NET_NONE);
+	EXPECT(parse("none", NULL, NULL, NULL, &c) == 0 && c.kind == VMM_NET_NONE);
+	EXPECT(parse("bogus", NULL, NULL, NULL, &c) == -1);
+}
+
+TEST(tap)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("tap:tap0", NULL, NULL, NULL, &c) == 0 && c.kind == VMM_NET_TAP &&
+	       !strcmp(c.ifname, "tap0") && c.vhost == VMM_VHOST_AUTO);
+	EXPECT(parse("tap:t,vhost=on", NULL, NULL, NULL, &c) == 0 && c.vhost == VMM_VHOST_ON);
+	EXPECT(parse("tap:t,vhost=off", NULL, NULL, NULL, &c) == 0 && c.vhost == VMM_VHOST_OFF);
+	EXPECT(parse("tap:t,vhost=maybe", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:sixteen-chars-xy", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:tap0", NULL, NULL, "8080:80", &c) == -1); /* forwards: user only */
+}
+
+TEST(user_hostfwd)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("user", NULL, NULL, NULL, &c) == 0 && c.kind == VMM_NET_USER && !c.nfwd);
+	EXPECT(parse("user,hostfwd=tcp:8080-:80", NULL, NULL, NULL, &c) == 0 && c.nfwd == 1 &&
+	       c.fwd[0].host_port == 8080 && c.fwd[0].guest_port == 80 && !c.fwd[0].udp &&
+	       c.fwd[0].host_addr.s_addr == htonl(INADDR_LOOPBACK));
+	EXPECT(parse("user,hostfwd=tcp::8080-:80,hostfwd=udp:127.0.0.2:5353-:53", NULL, NULL, NULL,
+		     &c) == 0 && c.nfwd == 2 && c.fwd[0].host_addr.s_addr == 0 && c.fwd[1].udp &&
+	       c.fwd[1].host_addr.s_addr == inet_addr("127.0.0.2") && c.fwd[1].guest_port == 53);
+	EXPECT(parse("user,hostfwd=tcp:0-:80", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,hostfwd=tcp:8080-:70000", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,hostfwd=sctp:1-:2", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,hostfwd=tcp:8080-10.0.0.9:80", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,hostfwd=tcp:bad.addr:1-:2", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,restrict=on", NULL, NULL, NULL, &c) == -1);
+}
+
+TEST(publish)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && c.kind == VMM_NET_USER &&
+	       c.nfwd == 1 && c.fwd[0].host_port == 8080 && c.fwd[0].guest_port == 80);
+	EXPECT(parse(NULL, NULL, NULL, "5353:53/udp", &c) == 0 && c.fwd[0].udp);
+	EXPECT(parse(NULL, NULL, NULL, "80", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "a:b", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "1:2/sctp", &c) == -1);
+	EXPECT(parse("none", NULL, NULL, "8080:80", &c) == -1); /* said none */
+}
+
+TEST(static_address)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("tap:t", "10.0.0.2/24", "10.0.0.1", NULL, &c) == 0 &&
+	       c.ip.s_addr == inet_addr("10.0.0.2") && c.prefix == 24 &&
+	       c.gw.s_addr == inet_addr("10.0.0.1"));
+	EXPECT(parse("tap:t", "10.0.0.2", NULL, NULL, &c) == 0 && c.prefix == 24);
+	EXPECT(parse("tap:t", "10.0.0.2/33", NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:t", "10.0.0.2/", NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:t", "10.0.0.256/24", NULL, NULL, &c) == -1);
+	EXPECT(parse("tap:t", NULL, "10.0.0.1", NULL, &c) == -1); /* --gw needs --ip */
+	EXPECT(parse("tap:t", "10.0.0.2/24", "gateway", NULL, &c) == -1);
+	EXPECT(parse(NULL, "10.0.0.2/24", NULL, NULL, &c) == -1); /* no network */
+}
+
+int main(void)
+{
+	RUN("net-opts", none);
+	RUN("net-opts", tap);
+	RUN("net-opts", user_hostfwd);
+	RUN("net-opts", publish);
+	RUN("net-opts", static_address);
+	return unit_failures != 0;
+}
