@@ -153,7 +153,10 @@ $(B)/apps/%.img: apps/%/*.c $(UKBUILD) $(SYSROOT)/.done
 include $(wildcard */build.mk)
 include tests/tests.mk
 
-# Without a usable /dev/kvm the same image runs under QEMU instead.
+# hello, then the HTTP demo with rootless networking (port DEMO_PORT on the
+# host's loopback, Ctrl-C stops it). Without a usable /dev/kvm the same
+# images run under QEMU instead.
+DEMO_PORT ?= 8080
 demo: all
 	@echo "== hello, in its own microVM =="
 	@if [ -w /dev/kvm ]; then \
@@ -163,6 +166,16 @@ demo: all
 		qemu-system-x86_64 -M microvm -cpu max -nodefaults -no-user-config -nographic \
 			-serial stdio -device isa-debug-exit -kernel $(B)/apps/hello.img \
 			-append "-- world"; test $$? -eq 1; \
+	fi
+	@echo "== httpd, in its own microVM with user-mode networking =="
+	@echo "   serving on http://127.0.0.1:$(DEMO_PORT)/  (try: curl http://127.0.0.1:$(DEMO_PORT)/; Ctrl-C stops it)"
+	@if [ -w /dev/kvm ]; then \
+		$(UKRUN) --net user,hostfwd=tcp:127.0.0.1:$(DEMO_PORT)-:80 $(B)/apps/httpd.img; \
+	else \
+		qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config -display none \
+			-serial stdio -device isa-debug-exit -global virtio-mmio.force-legacy=false \
+			-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(DEMO_PORT)-:80 \
+			-device virtio-net-device,netdev=n0 -kernel $(B)/apps/httpd.img; \
 	fi
 
 test: all
