@@ -101,28 +101,37 @@ static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest
 	return oom ? fail(err, errlen, "out of memory") : 0;
 }
 
-/* The number in field col (0-based) of the line of a passwd/group file
- * whose first field is name (or whose col field is name, numerically). */
-static long id_lookup(struct ukb_tree *t, const char *file, const char *name, int col)
+/* A copy of field col (0-based) of the first line of a passwd/group file
+ * whose field keycol is key; NULL when there is none. */
+static char *db_field(struct ukb_tree *t, const char *file, const char *key, int keycol, int col)
 {
 	struct ukb_node *n = ukb_tree_lookup(t, file, 1);
-	char *buf, *line, *save = NULL;
-	long id = -1;
+	char *buf, *line, *save = NULL, *found = NULL;
 	ssize_t len;
 
 	if (!n || !n->inode || n->inode->size > (1u << 20) || !(buf = malloc(n->inode->size + 1)))
-		return -1;
+		return NULL;
 	len = ukb_tree_read(t, n->inode, buf, n->inode->size, 0);
 	buf[len > 0 ? len : 0] = 0;
-	for (line = strtok_r(buf, "\n", &save); line && id < 0; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = { 0 }, *p = line;
 		int k;
 		for (k = 0; k < 7 && p; k++)
 			f[k] = strsep(&p, ":");
-		if (k > col && f[0] && !strcmp(f[0], name))
-			id = strtol(f[col], NULL, 10);
+		if (k > col && k > keycol && !strcmp(f[keycol], key))
+			found = strdup(f[col]);
 	}
 	free(buf);
+	return found;
+}
+
+/* The number in field col of the line whose first field is name. */
+static long id_lookup(struct ukb_tree *t, const char *file, const char *name, int col)
+{
+	char *f = db_field(t, file, name, 0, col);
+	long id = f && *f ? strtol(f, NULL, 10) : -1;
+
+	free(f);
 	return id;
 }
 
@@ -226,6 +235,28 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifes
 	return 0;
 }
 
+/* HOME, when neither the image nor -e sets it: the user's home directory
+ * from the image's /etc/passwd, else "/", as docker does at run time. */
+static int set_home(struct ukb_tree *t, struct ukb_manifest *m)
+{
+	char uid[24] = "0", *home, *kv;
+	int r;
+
+	for (int i = 0; i < m->env.n; i++)
+		if (!strncmp(m->env.v[i], "HOME=", 5))
+			return 0;
+	if (m->user)
+		snprintf(uid, sizeof(uid), "%.*s", (int)strcspn(m->user, ":"), m->user);
+	home = db_field(t, "/etc/passwd", uid, 2, 5);
+	r = asprintf(&kv, "HOME=%s", home && home[0] == '/' ? home : "/");
+	free(home);
+	if (r < 0)
+		return -1;
+	r = ukb_strlist_add(&m->env, kv);
+	free(kv);
+	return r;
+}
+
 int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
 		     struct ukb_manifest *m, char *err, size_t errlen)
 {
@@ -248,6 +279,8 @@ int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tr
 	user = o->user ? o->user : json_string_value(json_object_get(c, "User"));
 	if (user && *user && resolve_user(t, user, &m->user, err, errlen))
 		return -1;
+	if (set_home(t, m))
+		return fail(err, errlen, "out of memory");
 	if (!(m->mode = strdup("binary")))
 		return fail(err, errlen, "out of memory");
 	m->mem = o->mem;

@@ -438,7 +438,8 @@ TEST(config_docker_rules)
 	EXPECT(ukb_tree_init(&t) == 0);
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
 	EXPECT(m.entrypoint.n == 1 && m.cmd.n == 2 && !strcmp(m.cmd.v[1], "1"));
-	EXPECT(m.env.n == 3 && !strcmp(m.env.v[0], UKB_DEFAULT_PATH)); /* docker's PATH */
+	EXPECT(m.env.n == 4 && !strcmp(m.env.v[0], UKB_DEFAULT_PATH)); /* docker's PATH */
+	EXPECT(!strcmp(m.env.v[3], "HOME=/")); /* no /etc/passwd: docker's "/" */
 	EXPECT(!strcmp(m.workdir, "/data") && !strcmp(m.mode, "binary"));
 	EXPECT(m.ports.n == 1 && !strcmp(m.ports.v[0], "6379/tcp"));
 	ukb_manifest_free(&m);
@@ -450,7 +451,7 @@ TEST(config_docker_rules)
 	ukb_strlist_add(&o.expose, "53/udp");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
 	EXPECT(m.entrypoint.n == 1 && !strcmp(m.entrypoint.v[0], "sh") && m.cmd.n == 0);
-	EXPECT(m.env.n == 3 && !strcmp(m.env.v[1], "B=3") && !strcmp(m.env.v[2], "PATH=/x"));
+	EXPECT(m.env.n == 4 && !strcmp(m.env.v[1], "B=3") && !strcmp(m.env.v[2], "PATH=/x"));
 	EXPECT(m.ports.n == 2 && !strcmp(m.ports.v[1], "53/udp"));
 	ukb_manifest_free(&m);
 	ukb_strlist_free(&o.entrypoint);
@@ -503,7 +504,17 @@ TEST(config_user_names)
 	FILE_(&a, "etc/group", "root:x:0:\nstaff:x:50:\n");
 	EXPECT(apply(&a, &t, 1) == 0);
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "100:101"));
+	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/var/lib/redis")); /* the user's, from passwd */
 	ukb_manifest_free(&m);
+	o.user = "root";
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "0:0"));
+	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/root"));
+	ukb_manifest_free(&m);
+	ukb_strlist_add(&o.env, "HOME=/mine"); /* -e HOME wins */
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
+	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/mine"));
+	ukb_manifest_free(&m);
+	ukb_strlist_free(&o.env);
 	o.user = "redis:staff";
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "100:50"));
 	ukb_manifest_free(&m);

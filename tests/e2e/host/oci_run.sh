@@ -54,6 +54,7 @@ if image busybox "$T/bb.img" --cmd sh --cmd -c --cmd "$script"; then
 	check oci-run/busybox/read out_has "^read: $(head -1 "$I/busybox.rootfs/home/uk/README")\$"
 	check oci-run/busybox/case out_has '^case-ok$'
 	check oci-run/busybox/exec-applet out_has '^NEW=exported$'
+	check oci-run/busybox/home-from-passwd out_has '^HOME=/root$'
 else
 	fail oci-run/busybox/build "$(cat "$T/err")"
 fi
