@@ -102,7 +102,7 @@ $(B)/guest/libos/newlib/%.o: libos/newlib/%.c $(NEWLIB_STAMP)
 
 $(B)/guest/%.o: %.S
 	@mkdir -p $(@D)
-	$(CC) -c $< -o $@
+	$(CC) -MMD -MP -c $< -o $@
 
 # ---- the guest sysroot ukbuild links against ----
 .PHONY: sysroot

@@ -8,27 +8,14 @@
  * interrupted %rsp, so "ret $128" lands on the interrupted instruction
  * with its %rsp. The trampoline is library OS code: it is never preempted.
  */
+#include "arch/x86_64/regs.h"
 	.text
 	.globl uk_sig_trampoline
 uk_sig_trampoline:
 	mov %rsp, %rdi
 	call uk_intr_resume
 	mov %rax, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	UK_POP_GPRS
 	popfq
 	ret $128
 
@@ -54,20 +41,6 @@ uk_call_on_stack:
 	.globl uk_arch_frame_enter
 uk_arch_frame_enter:
 	mov %rdi, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	UK_POP_GPRS
 	add $16, %rsp
 	iretq

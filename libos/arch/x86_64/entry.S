@@ -4,6 +4,7 @@
  * vectors run on IST stacks (set by uk_cpu_init), so an interrupt never
  * writes below an interrupted function's stack pointer.
  */
+#include "regs.h"
 	.text
 	.p2align 4
 	.globl uk_vectors
@@ -22,38 +23,10 @@ uk_vectors:
 	.endr
 
 trap_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	UK_PUSH_GPRS
 	cld
 	mov %rsp, %rdi
 	call uk_trap
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	UK_POP_GPRS
 	add $16, %rsp                   /* vector, error code */
 	iretq

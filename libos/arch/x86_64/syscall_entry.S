@@ -19,6 +19,7 @@
  * (interrupt handlers never do, and never switch threads in library OS
  * code). SMP will need them per CPU.
  */
+#include "regs.h"
 #define T_STACK 24       /* offsetof(struct uk_thread, stack), checked in binary.c */
 #define T_STACK_SIZE 32  /* offsetof(struct uk_thread, stack_size) */
 #define SEL_KCODE 0x10
@@ -52,40 +53,12 @@ uk_syscall_entry:
 	push %rcx                        /* rip */
 	push $0                          /* error */
 	push $VEC_SYSCALL                /* vector */
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	UK_PUSH_GPRS
 	cld
 	xor %ebp, %ebp                   /* backtraces end here */
 	mov %rsp, %rdi
 	call uk_binary_syscall           /* result in the frame's rax */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	UK_POP_GPRS
 	/* vector, error, rip, cs, rflags, rsp, ss: rip and rsp may have been
 	 * changed (a signal handler to run on the way out) */
 	mov 16(%rsp), %rcx
