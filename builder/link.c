@@ -253,16 +253,21 @@ static char *rootfs_object(struct link_opts *o, const char *tmp)
 	char *obj = fmt("%s/rootfs.o", tmp), *asm_text;
 	char *cc[] = { "gcc", "-c", src, "-o", obj, NULL };
 	struct ukb_cpio *c;
+	char err[512];
 	int r = 0;
 
 	if (!o->rootfs_host.n)
 		return "";
-	if (!(c = ukb_cpio_open(cpio)))
+	if (!(c = ukb_cpio_open(cpio, err, sizeof(err)))) {
+		ukb_err("%s", err);
 		return NULL;
+	}
 	for (int i = 0; i < o->rootfs_host.n && !r; i++)
 		r = ukb_cpio_add(c, o->rootfs_host.v[i], o->rootfs_guest.v[i]);
-	if (ukb_cpio_close(c) || r)
+	if (ukb_cpio_close(c) || r) {
+		ukb_err("%s", err);
 		return NULL;
+	}
 	asm_text = fmt(".section .uk_rootfs, \"a\"\n.incbin \"%s\"\n", cpio);
 	if (write_file(src, asm_text, strlen(asm_text)) || ukb_spawn(cc, o->verbose)) {
 		ukb_err("rootfs: cannot write or assemble it in %s", tmp);

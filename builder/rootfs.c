@@ -1,9 +1,10 @@
 /*
- * Writing the link-mode root filesystem archive (see rootfs.h) with
- * libarchive: its cpio "newc" writer, and its link resolver so a file with
- * several names is stored once (newc keeps the data with the last name).
- * Inode numbers are renumbered so that files from different host
- * filesystems cannot collide.
+ * The image's cpio (newc) archive, written with libarchive: its newc
+ * writer, and its link resolver so a file with several names is stored
+ * once (newc keeps the data with the last name). Link mode adds host
+ * files (see rootfs.h), renumbering inodes so that files from different
+ * host filesystems cannot collide; ukbuild oci puts its own entries
+ * (layer_cpio.c).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,6 @@
 #include <unistd.h>
 
 #include "rootfs.h"
-#include "ukbuild.h"
 
 struct ino_map {
 	dev_t dev;
@@ -30,37 +31,91 @@ struct ino_map {
 struct ukb_cpio {
 	struct archive *a;
 	struct archive_entry_linkresolver *links;
+	ukb_cpio_read_fn *read; /* the data of entries without a source path */
+	void *ctx;
 	struct ino_map *map;
 	size_t nmap, capmap;
 	uint32_t next_ino;
-	char *path;
+	char *err;
+	size_t errlen;
+	char name[PATH_MAX + 16]; /* the archive, in messages */
 };
 
-struct ukb_cpio *ukb_cpio_open(const char *path)
+/* The first failure's message stays in err: later ones follow from it. */
+__attribute__((format(printf, 2, 3))) static int fail(struct ukb_cpio *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void cpio_free(struct ukb_cpio *c)
+{
+	if (c->a)
+		archive_write_free(c->a);
+	if (c->links)
+		archive_entry_linkresolver_free(c->links);
+	free(c->map);
+	free(c);
+}
+
+/* A newc writer and its link resolver, not yet open. */
+static struct ukb_cpio *cpio_new(char *err, size_t errlen)
 {
 	struct ukb_cpio *c = calloc(1, sizeof(*c));
 
-	if (!c || !(c->a = archive_write_new()) || !(c->links = archive_entry_linkresolver_new()))
-		goto nomem;
-	c->path = strdup(path);
-	archive_entry_linkresolver_set_strategy(c->links, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC);
-	if (archive_write_set_format_cpio_newc(c->a) != ARCHIVE_OK ||
-	    archive_write_open_filename(c->a, path) != ARCHIVE_OK) {
-		ukb_err("rootfs archive %s: %s", path, archive_error_string(c->a));
-		archive_write_free(c->a);
-		archive_entry_linkresolver_free(c->links);
-		free(c->path);
-		free(c);
+	err[0] = 0;
+	if (!c || !(c->a = archive_write_new()) || !(c->links = archive_entry_linkresolver_new()) ||
+	    archive_write_set_format_cpio_newc(c->a) != ARCHIVE_OK) {
+		snprintf(err, errlen, "rootfs archive: out of memory");
+		if (c)
+			cpio_free(c);
 		return NULL;
 	}
+	archive_entry_linkresolver_set_strategy(c->links, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC);
+	c->err = err;
+	c->errlen = errlen;
 	c->next_ino = 1;
 	return c;
-nomem:
-	ukb_err("rootfs archive: out of memory");
-	if (c && c->a)
-		archive_write_free(c->a);
-	free(c);
-	return NULL;
+}
+
+struct ukb_cpio *ukb_cpio_open(const char *path, char *err, size_t errlen)
+{
+	struct ukb_cpio *c = cpio_new(err, errlen);
+
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "rootfs archive %s", path);
+	if (archive_write_open_filename(c->a, path) != ARCHIVE_OK) {
+		fail(c, "%s: %s", c->name, archive_error_string(c->a));
+		cpio_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct ukb_cpio *ukb_cpio_open_fd(int fd, const char *name, ukb_cpio_read_fn *read, void *ctx,
+                                  char *err, size_t errlen)
+{
+	struct ukb_cpio *c = cpio_new(err, errlen);
+
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->read = read;
+	c->ctx = ctx;
+	if (archive_write_set_bytes_in_last_block(c->a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(c->a, fd) != ARCHIVE_OK) {
+		fail(c, "%s: %s", c->name, archive_error_string(c->a));
+		cpio_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* A fresh inode number, the same one for every name of a hard-linked file. */
@@ -84,7 +139,8 @@ static uint32_t ino_for(struct ukb_cpio *c, const struct stat *st)
 	return c->map[c->nmap++].num;
 }
 
-static int write_data(struct ukb_cpio *c, struct archive_entry *e)
+/* e's data from the host file it was added from. */
+static int copy_file(struct ukb_cpio *c, struct archive_entry *e)
 {
 	const char *src = archive_entry_sourcepath(e);
 	char buf[65536];
@@ -92,44 +148,53 @@ static int write_data(struct ukb_cpio *c, struct archive_entry *e)
 	int fd = open(src, O_RDONLY | O_CLOEXEC), r = 0;
 	int64_t left = archive_entry_size(e);
 
-	if (fd < 0) {
-		ukb_err("--rootfs/--add %s: %s", src, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return fail(c, "--rootfs/--add %s: %s", src, strerror(errno));
 	while (left > 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
 		if (n > left)
 			n = (ssize_t)left;
 		if (archive_write_data(c->a, buf, (size_t)n) != n) {
-			ukb_err("rootfs archive %s: %s", c->path, archive_error_string(c->a));
-			r = -1;
+			r = fail(c, "%s: %s", c->name, archive_error_string(c->a));
 			break;
 		}
 		left -= n;
 	}
-	if (r == 0 && left > 0) { /* the file shrank while we read it */
-		ukb_err("--rootfs/--add %s: %s", src,
-		        n < 0 ? strerror(errno) : "changed while being read");
-		r = -1;
-	}
+	if (r == 0 && left > 0) /* the file shrank while we read it */
+		r = fail(c, "--rootfs/--add %s: %s", src,
+		         n < 0 ? strerror(errno) : "changed while being read");
 	close(fd);
 	return r;
 }
 
-static int write_entry(struct ukb_cpio *c, struct archive_entry *e)
+/* e's data from the read callback. */
+static int copy_read(struct ukb_cpio *c, struct archive_entry *e)
 {
-	if (archive_write_header(c->a, e) < ARCHIVE_WARN) {
-		ukb_err("rootfs archive: %s: %s", archive_entry_pathname(e),
-		        archive_error_string(c->a));
-		return -1;
+	static char buf[1 << 16];
+	uint64_t size = archive_entry_size(e);
+
+	for (uint64_t off = 0; off < size;) {
+		ssize_t r = c->read ? c->read(c->ctx, e, buf, sizeof(buf), off) : -1;
+		if (r <= 0)
+			return fail(c, "%s: %s: cannot read its data", c->name,
+			            archive_entry_pathname(e));
+		if (archive_write_data(c->a, buf, r) != r)
+			return fail(c, "%s: %s", c->name, archive_error_string(c->a));
+		off += r;
 	}
-	if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
-		return write_data(c, e);
 	return 0;
 }
 
-/* Through the link resolver: it may hold an entry back until it has seen
- * the file's other names. */
-static int put(struct ukb_cpio *c, struct archive_entry *e)
+static int write_entry(struct ukb_cpio *c, struct archive_entry *e)
+{
+	if (archive_write_header(c->a, e) < ARCHIVE_WARN)
+		return fail(c, "%s: %s: %s", c->name, archive_entry_pathname(e),
+		            archive_error_string(c->a));
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) <= 0)
+		return 0;
+	return archive_entry_sourcepath(e) ? copy_file(c, e) : copy_read(c, e);
+}
+
+int ukb_cpio_put(struct ukb_cpio *c, struct archive_entry *e)
 {
 	struct archive_entry *spare = NULL;
 	int r = 0;
@@ -166,10 +231,8 @@ static int add_one(struct ukb_cpio *c, const char *host, const char *guest, cons
 		        host);
 		return 0;
 	}
-	if (!(e = archive_entry_new())) {
-		ukb_err("rootfs archive: out of memory");
-		return -1;
-	}
+	if (!(e = archive_entry_new()))
+		return fail(c, "%s: out of memory", c->name);
 	archive_entry_copy_stat(e, st);
 	archive_entry_set_pathname(e, arc_name(guest));
 	archive_entry_copy_sourcepath(e, host);
@@ -179,9 +242,8 @@ static int add_one(struct ukb_cpio *c, const char *host, const char *guest, cons
 	archive_entry_set_ino(e, ino_for(c, st));
 	if (S_ISLNK(st->st_mode)) {
 		if ((n = readlink(host, target, sizeof(target) - 1)) < 0) {
-			ukb_err("--rootfs/--add %s: %s", host, strerror(errno));
 			archive_entry_free(e);
-			return -1;
+			return fail(c, "--rootfs/--add %s: %s", host, strerror(errno));
 		}
 		target[n] = 0;
 		archive_entry_copy_symlink(e, target);
@@ -189,7 +251,7 @@ static int add_one(struct ukb_cpio *c, const char *host, const char *guest, cons
 	} else if (S_ISDIR(st->st_mode)) {
 		archive_entry_set_size(e, 0);
 	}
-	return put(c, e);
+	return ukb_cpio_put(c, e);
 }
 
 static char *join(const char *a, const char *b)
@@ -208,10 +270,8 @@ static int add_tree(struct ukb_cpio *c, const char *host, const char *guest)
 	struct dirent **names;
 	int n = scandir(host, &names, NULL, alphasort), r = 0;
 
-	if (n < 0) {
-		ukb_err("--rootfs/--add %s: %s", host, strerror(errno));
-		return -1;
-	}
+	if (n < 0)
+		return fail(c, "--rootfs/--add %s: %s", host, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
 		char *h, *g;
@@ -221,7 +281,7 @@ static int add_tree(struct ukb_cpio *c, const char *host, const char *guest)
 		}
 		h = join(host, nm);
 		g = join(guest, nm);
-		r = h && g ? ukb_cpio_add(c, h, g) : (ukb_err("out of memory"), -1);
+		r = h && g ? ukb_cpio_add(c, h, g) : fail(c, "out of memory");
 		free(h);
 		free(g);
 		free(names[i]);
@@ -234,14 +294,10 @@ int ukb_cpio_add(struct ukb_cpio *c, const char *host, const char *guest)
 {
 	struct stat st;
 
-	if (lstat(host, &st)) {
-		ukb_err("--rootfs/--add %s: %s", host, strerror(errno));
-		return -1;
-	}
-	if (guest[0] != '/') {
-		ukb_err("--add %s:%s: the path in the image must be absolute", host, guest);
-		return -1;
-	}
+	if (lstat(host, &st))
+		return fail(c, "--rootfs/--add %s: %s", host, strerror(errno));
+	if (guest[0] != '/')
+		return fail(c, "--add %s:%s: the path in the image must be absolute", host, guest);
 	if (strcmp(arc_name(guest), ".") && add_one(c, host, guest, &st))
 		return -1;
 	return S_ISDIR(st.st_mode) ? add_tree(c, host, guest) : 0;
@@ -263,14 +319,8 @@ int ukb_cpio_close(struct ukb_cpio *c)
 			r = write_entry(c, e);
 		archive_entry_free(e);
 	}
-	if (archive_write_close(c->a) != ARCHIVE_OK) {
-		ukb_err("rootfs archive %s: %s", c->path, archive_error_string(c->a));
-		r = -1;
-	}
-	archive_write_free(c->a);
-	archive_entry_linkresolver_free(c->links);
-	free(c->map);
-	free(c->path);
-	free(c);
+	if (archive_write_close(c->a) != ARCHIVE_OK)
+		r = fail(c, "%s: %s", c->name, archive_error_string(c->a));
+	cpio_free(c);
 	return r;
 }

@@ -2,7 +2,7 @@
 UNIT_BINS += $(B)/tests/unit/test_oci
 
 $(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.o \
-		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o \
+		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o $(B)/san/builder/rootfs.o \
 		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
 		$(B)/san/builder/oci_config.o $(B)/san/builder/manifest.o
 
@@ -21,7 +21,8 @@ $(B)/san/libos/vdso_image.o: libos/vdso_image.S
 OCI_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Ilibos/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(B)/tests/fuzz/oci_layer: tests/fuzz/oci_layer.c builder/layer.c builder/layer_tar.c \
-		builder/layer_cpio.c builder/oci_sha256.c builder/layer.h builder/oci.h
+		builder/layer_cpio.c builder/rootfs.c builder/oci_sha256.c builder/layer.h \
+		builder/oci.h builder/rootfs.h
 	@mkdir -p $(@D)
 	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -larchive -ljansson
 $(B)/tests/fuzz/oci_elf: tests/fuzz/oci_elf.c libos/elf.c libos/include/uk/binary.h

@@ -5,7 +5,6 @@
  * read past its end.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,16 +14,6 @@
 #include "../../builder/rootfs.h"
 #include "../../libos/fs/cpio.h"
 #include "unit.h"
-
-void ukb_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static char dir[] = "/tmp/uk-rootfs-test.XXXXXX";
 static char *arc;
@@ -104,14 +93,15 @@ static int find(const char *name, struct uk_cpio_entry *out)
 TEST(write_archive)
 {
 	struct ukb_cpio *c;
-	char out[300];
+	char out[300], err[512];
 
 	EXPECT(make_tree() == 0);
 	snprintf(out, sizeof(out), "%s/out.cpio", dir);
-	EXPECT((c = ukb_cpio_open(out)) != NULL);
+	EXPECT((c = ukb_cpio_open(out, err, sizeof(err))) != NULL);
 	EXPECT(ukb_cpio_add(c, path("root"), "/") == 0);
 	EXPECT(ukb_cpio_add(c, path("added"), "/opt/x/added.txt") == 0);
 	EXPECT(ukb_cpio_add(c, path("added"), "relative") == -1);
+	EXPECT(strstr(err, "must be absolute") != NULL);
 	EXPECT(ukb_cpio_add(c, path("missing"), "/m") == -1);
 	EXPECT(ukb_cpio_close(c) == 0);
 	EXPECT(read_all(out) == 0 && arc_len > 0 && arc_len % 4 == 0);
