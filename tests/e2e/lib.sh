@@ -41,3 +41,32 @@ clean_error() { [ "$rc" -eq "${1:-125}" ] && [ "$(wc -l <"$T/err")" -le 2 ] && [
 
 # Milliseconds since boot (busybox's date has no %N).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# One command in the background (a VM, a server): bg_start OUT CMD [ARG...]
+# runs it (for 600 s at most) with its output in OUT; bg_stop ends it;
+# bg_wait FILE PATTERN [SECONDS] waits until PATTERN is in FILE, false once
+# the command has exited or after SECONDS (120: nested hosts are slow).
+bgpid=
+bg_start() {
+	out=$1
+	shift
+	timeout 600 "$@" </dev/null >"$out" 2>&1 &
+	bgpid=$!
+}
+
+bg_stop() {
+	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
+	[ -n "$bgpid" ] && wait "$bgpid" 2>/dev/null
+	bgpid=
+}
+
+bg_wait() {
+	i=0
+	while [ $i -lt $((${3:-120} * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$bgpid" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

@@ -7,39 +7,13 @@
 G=build/tests/guest
 NT=build/tests/net/nettool
 TAP=uktap0
-bgpid=
-
-start() { # OUT ARGS...: ukrun in the background
-	out=$1
-	shift
-	timeout 600 "$UKRUN" "$@" </dev/null >"$out" 2>&1 &
-	bgpid=$!
-}
-
-stop() {
-	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
-	[ -n "$bgpid" ] && wait "$bgpid" 2>/dev/null
-	bgpid=
-}
-
-wait_for() { # FILE PATTERN: up to 120 s (nested hosts are slow)
-	i=0
-	while [ $i -lt 1200 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$bgpid" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 ctl() { echo "$1" | timeout 60 nc -w 10 "$2" "${3:-1000}"; }
 t() { timeout 300 "$@"; } # nothing may hang the suite
 # TCP segments this host's stack dropped for a bad checksum (offloads).
 csum_errors() { awk '/^Tcp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v)
 	for (i = 2; i <= NF; i++) if (k[i] == "InCsumErrors") print v[i] } }' /proc/net/snmp; }
 
-trap 'stop; ip link del $TAP 2>/dev/null; rm -rf "$T"' EXIT
+trap 'bg_stop; ip link del $TAP 2>/dev/null; rm -rf "$T"' EXIT
 
 if [ ! -x "$NT" ]; then
 	skip net-kvm/all "$NT is missing (make builds it)"
@@ -87,9 +61,9 @@ echo_suite() { # PREFIX: the net-echo checks against 10.0.0.2
 if ! tap_up; then
 	skip net-kvm/tap "cannot create a TAP device here (no /dev/net/tun or tun module)"
 else
-	start "$T/tap.out" --verbose --net tap:$TAP,vhost=off --ip 10.0.0.2/24 --gw 10.0.0.1 \
+	bg_start "$T/tap.out" "$UKRUN" --verbose --net tap:$TAP,vhost=off --ip 10.0.0.2/24 --gw 10.0.0.1 \
 		"$G/net-echo.img"
-	if wait_for "$T/tap.out" '^ready 10.0.0.2'; then
+	if bg_wait "$T/tap.out" '^ready 10.0.0.2'; then
 		echo_suite net-kvm/tap
 		run "$UKRUN" --net tap:$TAP "$G/net-up.img"
 		check net-kvm/tap/busy-tap-refused err_has "busy"
@@ -106,10 +80,10 @@ else
 	else
 		fail net-kvm/tap/boot "$(tail -c 400 "$T/tap.out" | tr '\n' '|')"
 	fi
-	stop
+	bg_stop
 
-	start "$T/httpd.out" --net tap:$TAP --ip 10.0.0.2/24 --gw 10.0.0.1 build/apps/httpd.img
-	if wait_for "$T/httpd.out" serving; then
+	bg_start "$T/httpd.out" "$UKRUN" --net tap:$TAP --ip 10.0.0.2/24 --gw 10.0.0.1 build/apps/httpd.img
+	if bg_wait "$T/httpd.out" serving; then
 		run t curl -s http://10.0.0.2/
 		check net-kvm/tap/httpd-curl-body-exact cmp -s "$T/out" apps/httpd/www/index.html
 		run t "$NT" http 10.0.0.2 80 100 /hello.txt
@@ -118,7 +92,7 @@ else
 	else
 		fail net-kvm/tap/httpd "$(tail -c 400 "$T/httpd.out" | tr '\n' '|')"
 	fi
-	stop
+	bg_stop
 
 	# DHCP from busybox's udhcpd on the TAP.
 	printf 'start 10.0.0.50\nend 10.0.0.60\ninterface %s\nlease_file %s\nopt subnet 255.255.255.0\nopt router 10.0.0.1\n' \
@@ -126,15 +100,15 @@ else
 	touch "$T/leases"
 	udhcpd -f "$T/udhcpd.conf" >/dev/null 2>&1 &
 	dpid=$!
-	start "$T/dhcp.out" --net tap:$TAP "$G/net-up.img"
+	bg_start "$T/dhcp.out" "$UKRUN" --net tap:$TAP "$G/net-up.img"
 	wait "$bgpid"
 	bgpid=
 	kill $dpid 2>/dev/null
 	check net-kvm/tap/dhcp sh -c "grep -q 'address 10\.0\.0\.5[0-9]' $T/dhcp.out || { cat $T/dhcp.out; false; }"
 
 	if [ -c /dev/vhost-net ]; then
-		start "$T/vhost.out" --verbose --net tap:$TAP,vhost=on --ip 10.0.0.2/24 "$G/net-echo.img"
-		if wait_for "$T/vhost.out" '^ready'; then
+		bg_start "$T/vhost.out" "$UKRUN" --verbose --net tap:$TAP,vhost=on --ip 10.0.0.2/24 "$G/net-echo.img"
+		if bg_wait "$T/vhost.out" '^ready'; then
 			run sh -c "echo hello-vhost | timeout 60 nc -w 10 10.0.0.2 7"
 			check net-kvm/vhost/tcp-echo out_is hello-vhost
 			run t "$NT" echo 10.0.0.2 7 20
@@ -142,7 +116,7 @@ else
 		else
 			fail net-kvm/vhost/boot "$(tail -c 400 "$T/vhost.out" | tr '\n' '|')"
 		fi
-		stop
+		bg_stop
 	else
 		skip net-kvm/vhost "no /dev/vhost-net on this host (modprobe vhost_net)"
 	fi
@@ -151,23 +125,23 @@ else
 fi
 
 # ---- user-mode networking ----
-start "$T/user.out" --net user,hostfwd=tcp:127.0.0.1:18080-:80 build/apps/httpd.img
-if wait_for "$T/user.out" serving; then
+bg_start "$T/user.out" "$UKRUN" --net user,hostfwd=tcp:127.0.0.1:18080-:80 build/apps/httpd.img
+if bg_wait "$T/user.out" serving; then
 	run t curl -s http://127.0.0.1:18080/
 	check net-kvm/user/dhcp-and-hostfwd cmp -s "$T/out" apps/httpd/www/index.html
 else
 	fail net-kvm/user/boot "$(tail -c 400 "$T/user.out" | tr '\n' '|')"
 fi
-stop
+bg_stop
 
-start "$T/publish.out" -p 18081:80 build/apps/httpd.img
-if wait_for "$T/publish.out" serving; then
+bg_start "$T/publish.out" "$UKRUN" -p 18081:80 build/apps/httpd.img
+if bg_wait "$T/publish.out" serving; then
 	run t curl -s http://127.0.0.1:18081/hello.txt
 	check net-kvm/user/publish-flag out_is "hello from a uk microVM"
 else
 	fail net-kvm/user/publish "$(tail -c 400 "$T/publish.out" | tr '\n' '|')"
 fi
-stop
+bg_stop
 
 # DNS: slirp forwards the guest's queries to this host's resolver; give
 # it one that knows a test name.
@@ -175,8 +149,8 @@ if [ ! -s /etc/resolv.conf ] && mkdir -p /etc 2>/dev/null && [ -w /etc ]; then
 	"$NT" dnsd 53 uk-test.example 10.9.8.7 &
 	dnspid=$!
 	echo "nameserver 127.0.0.1" >/etc/resolv.conf
-	start "$T/dns.out" --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
-	if wait_for "$T/dns.out" '^ready'; then
+	bg_start "$T/dns.out" "$UKRUN" --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
+	if bg_wait "$T/dns.out" '^ready'; then
 		run ctl "resolve uk-test.example" 127.0.0.1 18082
 		check net-kvm/user/dns-through-slirp out_is 10.9.8.7
 		run ctl "resolve no-such.example" 127.0.0.1 18082
@@ -184,7 +158,7 @@ if [ ! -s /etc/resolv.conf ] && mkdir -p /etc 2>/dev/null && [ -w /etc ]; then
 	else
 		fail net-kvm/user/dns "$(tail -c 400 "$T/dns.out" | tr '\n' '|')"
 	fi
-	stop
+	bg_stop
 	kill $dnspid
 	rm -f /etc/resolv.conf
 else

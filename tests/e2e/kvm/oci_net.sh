@@ -6,33 +6,7 @@
 # The images come from the host suite (tests/e2e/host/oci_net.sh).
 . tests/e2e/lib.sh
 O=build/tests/oci
-bgpid=
-
-start() { # OUT ARGS...: in the background
-	out=$1
-	shift
-	timeout 600 "$@" </dev/null >"$out" 2>&1 &
-	bgpid=$!
-}
-
-stop() {
-	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
-	[ -n "$bgpid" ] && wait "$bgpid" 2>/dev/null
-	bgpid=
-}
-
-wait_for() { # FILE PATTERN: up to 180 s (nested hosts are slow)
-	i=0
-	while [ $i -lt 1800 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$bgpid" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-trap 'stop; rm -rf "$T"' EXIT
+trap 'bg_stop; rm -rf "$T"' EXIT
 
 if [ ! -f "$O/redis.img" ] || [ ! -f "$O/nginx.img" ] || [ ! -f "$O/redis-tools.tar" ]; then
 	skip oci-net-kvm/images "$O/{redis,nginx}.img are made by the host suite (tests/e2e/host/oci_net.sh): run it first"
@@ -47,8 +21,8 @@ rps() { tr '\r' '\n' <"$1" | sed -n "s/^$2: \([0-9]*\)[.0-9]* requests per secon
 
 # ---- redis ----
 t0=$(now_ms)
-start "$T/redis.out" "$UKRUN" -p 16379:6379 "$O/redis.img"
-if wait_for "$T/redis.out" 'Ready to accept connections'; then
+bg_start "$T/redis.out" "$UKRUN" -p 16379:6379 "$O/redis.img"
+if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	echo "ready-ms redis $(($(now_ms) - t0))"
 	run tool redis-cli -p 16379 SET greeting "hello from uk"
 	check oci-net-kvm/redis/set out_is OK
@@ -60,22 +34,22 @@ if wait_for "$T/redis.out" 'Ready to accept connections'; then
 else
 	fail oci-net-kvm/redis/ready "$(tail -c 400 "$T/redis.out" | tr '\n' '|')"
 fi
-stop
+bg_stop
 
 # The same redis-server as a Linux process of this host, same benchmark.
-start "$T/native.out" "$L/ld-linux-x86-64.so.2" --library-path "$L" "$T/r/usr/bin/redis-server" \
+bg_start "$T/native.out" "$L/ld-linux-x86-64.so.2" --library-path "$L" "$T/r/usr/bin/redis-server" \
 	--port 16380 --save '' --appendonly no --protected-mode no
-if wait_for "$T/native.out" 'Ready to accept connections' && [ -n "${guest_set:-}" ]; then
+if bg_wait "$T/native.out" 'Ready to accept connections' 180 && [ -n "${guest_set:-}" ]; then
 	run tool redis-benchmark -p 16380 -n 5000 -c 8 -t set,get -q
 	host_set=$(rps "$T/out" SET) host_get=$(rps "$T/out" GET)
 	echo "redis-benchmark SET guest $guest_set host $host_set; GET guest $guest_get host $host_get (requests/s)"
 	check oci-net-kvm/redis/benchmark-host test -n "$host_set" -a -n "$host_get"
 fi
-stop
+bg_stop
 
 # ---- nginx ----
 t0=$(now_ms)
-start "$T/nginx.out" "$UKRUN" -p 18080:80 "$O/nginx.img"
+bg_start "$T/nginx.out" "$UKRUN" -p 18080:80 "$O/nginx.img"
 i=0
 # (busybox wget -T crashes here: timeout instead)
 while [ $i -lt 900 ] && ! timeout 10 wget -q -O "$T/page" http://127.0.0.1:18080/ 2>/dev/null; do
@@ -85,5 +59,5 @@ while [ $i -lt 900 ] && ! timeout 10 wget -q -O "$T/page" http://127.0.0.1:18080
 done
 echo "ready-ms nginx $(($(now_ms) - t0))"
 check oci-net-kvm/nginx/page cmp -s "$T/page" "$O/nginx.expected"
-stop
+bg_stop
 check oci-net-kvm/nginx/single-process grep -q 'nginx/1' "$T/nginx.out"
