@@ -39,6 +39,16 @@ out_is() { printf '%s\n' "$1" | cmp -s - "$T/out"; }
 # One line of stderr, no core dump, the status ukrun uses for its own errors.
 clean_error() { [ "$rc" -eq "${1:-125}" ] && [ "$(wc -l <"$T/err")" -le 2 ] && [ -s "$T/err" ]; }
 
+# qemu_guest IMAGE [APPEND]: IMAGE under QEMU's microvm (no KVM needed),
+# its console on stdout. After "run qemu_guest ...", qemu_status is the
+# guest's exit status (isa-debug-exit makes QEMU's (status << 1) | 1).
+qemu_guest() {
+	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+		-nographic -serial stdio -device isa-debug-exit -kernel "$1" ${2:+-append "$2"} \
+		</dev/null
+}
+qemu_status() { echo $(((rc - 1) / 2)); }
+
 # Milliseconds since boot (busybox's date has no %N).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 

@@ -4,26 +4,19 @@
 . tests/e2e/lib.sh
 G=build/tests/guest
 
-qemu() { # IMAGE [APPEND]
-	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-		-nographic -serial stdio -device isa-debug-exit -kernel "$1" ${2:+-append "$2"} \
-		</dev/null
-}
-status() { echo $(((rc - 1) / 2)); } # isa-debug-exit: (status << 1) | 1
-
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip qemu-mm/all "qemu-system-x86_64 is not installed"
 	exit 0
 fi
-run qemu "$G/mm.img"
+run qemu_guest "$G/mm.img"
 check qemu-mm/suite out_has "^mm: [0-9]* checks, 0 failed"
-check qemu-mm/suite-status test "$(status)" -eq 0
+check qemu-mm/suite-status test "$(qemu_status)" -eq 0
 grep '^FAIL' "$T/out" | head -5
 
 # A crash status of 128 and more reaches QEMU cut to 7 bits.
 crash() { # NAME MODE STATUS TEXT
-	run qemu "$G/mm.img" "-- $2"
-	check "qemu-mm/$1" test "$(status)" -eq $(($3 & 127))
+	run qemu_guest "$G/mm.img" "-- $2"
+	check "qemu-mm/$1" test "$(qemu_status)" -eq $(($3 & 127))
 	check "qemu-mm/$1-report" out_has "$4"
 }
 crash write-read-only wprot 139 "cr2 0x[0-9a-f]* (write to a protected page"
