@@ -49,6 +49,22 @@ qemu_guest() {
 }
 qemu_status() { echo $(((rc - 1) / 2)); }
 
+# The 9P tests under QEMU and ukrun. p9_make_share: $T/share with a file
+# from the host and links that point out of it, next to $T/outside that
+# nothing may change. p9_results PREFIX: the guest's PASS/FAIL lines in
+# $T/out, renamed.
+p9_make_share() {
+	rm -rf "$T/share" "$T/outside"
+	mkdir -p "$T/share/sub" "$T/outside"
+	printf 'hello from the host\n' >"$T/share/host.txt"
+	echo SECRET >"$T/outside/secret"
+	ln -s "$T/outside/secret" "$T/share/hostabs"
+	ln -s ../outside/secret "$T/share/hostrel"
+}
+p9_results() {
+	grep -E '^(PASS|FAIL) p9/' "$T/out" | tr -d '\r' | sed "s#^\([A-Z]*\) p9/#\1 $1/#"
+}
+
 # Milliseconds since boot (busybox's date has no %N).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 

@@ -19,35 +19,26 @@ qemu9p() { # DIR TAG FSDEV-OPTS IMAGE ARGS
 		-fsdev "local,id=fs0,path=$1,security_model=none$3" \
 		-device "virtio-9p-device,fsdev=fs0,mount_tag=$2" -kernel "$4" -append "-- $5" </dev/null
 }
-make_share() {
-	rm -rf "$T/share" "$T/outside"
-	mkdir -p "$T/share/sub" "$T/outside"
-	printf 'hello from the host\n' >"$T/share/host.txt"
-	echo SECRET >"$T/outside/secret"
-	ln -s "$T/outside/secret" "$T/share/hostabs"
-	ln -s ../outside/secret "$T/share/hostrel"
-}
 snapshot() { (cd "$1" && find . -printf '%p %m %s %n %l\n' | sort && find . -type f -exec md5sum {} +); }
-guest_results() { grep -E '^(PASS|FAIL) p9/' "$T/out" | tr -d '\r' | sed "s#^\([A-Z]*\) p9/#\1 $1/#"; }
 
-make_share
+p9_make_share
 snapshot "$T/outside" >"$T/outside.before"
 run qemu9p "$T/share" /data "" "$IMG" "basic /data"
-guest_results p9-qemu
+p9_results p9-qemu
 check p9-qemu/basic-status test $(((rc - 1) / 2)) -eq 0
 check p9-qemu/guest-file-on-host-byte-for-byte cmp -s "$T/share/guest.txt" <(printf 'written by the guest\n')
 check p9-qemu/outside-unchanged cmp -s "$T/outside.before" <(snapshot "$T/outside")
 
 # QEMU's read-only export: its server says EROFS, our client passes it on.
-make_share
+p9_make_share
 snapshot "$T/share" >"$T/share.before"
 run qemu9p "$T/share" /data ",readonly=on" "$IMG" "ro /data"
-guest_results p9-qemu
+p9_results p9-qemu
 check p9-qemu/ro-share-unchanged cmp -s "$T/share.before" <(snapshot "$T/share")
 
 # A file copied through the guest both ways (smaller than under ukrun:
 # TCG runs the guest ~10x slower).
-make_share
+p9_make_share
 head -c $((32 << 20)) /dev/urandom >"$T/share/in.bin"
 run qemu9p "$T/share" /data "" "$IMG" "copy /data/in.bin /data/out.bin"
 check p9-qemu/copy-32M-checksums cmp -s "$T/share/in.bin" "$T/share/out.bin"

@@ -6,29 +6,16 @@
 IMG=build/tests/guest/p9.img
 FS=build/tests/guest/fs.img
 
-# A share with a file from the host and links that point out of it, next
-# to an "outside" directory that nothing may change.
-make_share() {
-	rm -rf "$T/share" "$T/outside"
-	mkdir -p "$T/share/sub" "$T/outside"
-	printf 'hello from the host\n' >"$T/share/host.txt"
-	echo SECRET >"$T/outside/secret"
-	ln -s "$T/outside/secret" "$T/share/hostabs"
-	ln -s ../outside/secret "$T/share/hostrel"
-}
 snapshot() { # DIR: names, sizes, modes, link counts, link targets, contents
 	(cd "$1" && ls -lAR . | sed 's/ [A-Z][a-z][a-z] [ 0-9]* [0-9:]* / /' &&
 		find . -type f -exec md5sum {} \;)
 }
-guest_results() { # PREFIX: the guest's PASS/FAIL lines, renamed
-	grep -E '^(PASS|FAIL) p9/' "$T/out" | tr -d '\r' | sed "s#^\([A-Z]*\) p9/#\1 $1/#"
-}
 
 # ---- a read-write share ----
-make_share
+p9_make_share
 snapshot "$T/outside" >"$T/outside.before"
 run "$UKRUN" -v "$T/share:/data" "$IMG" basic /data
-guest_results p9-ukrun
+p9_results p9-ukrun
 check p9-ukrun/basic-status status_is 0
 check p9-ukrun/guest-file-on-host-byte-for-byte cmp -s "$T/share/guest.txt" - <<EOF
 written by the guest
@@ -38,16 +25,16 @@ check p9-ukrun/outside-unchanged cmp -s "$T/outside.before" "$T/outside.after"
 check p9-ukrun/host-links-untouched test "$(readlink "$T/share/hostabs")" = "$T/outside/secret"
 
 # ---- read-only ----
-make_share
+p9_make_share
 snapshot "$T/share" >"$T/share.before"
 run "$UKRUN" -v "$T/share:/data:ro" "$IMG" ro /data
-guest_results p9-ukrun
+p9_results p9-ukrun
 check p9-ukrun/ro-status status_is 0
 snapshot "$T/share" >"$T/share.after"
 check p9-ukrun/ro-share-unchanged cmp -s "$T/share.before" "$T/share.after"
 
 # ---- fsync, then SIGKILL: what was fsynced is on the host ----
-make_share
+p9_make_share
 "$UKRUN" -v "$T/share:/data" "$IMG" fsync /data >"$T/out" 2>"$T/err" &
 pid=$!
 i=0
@@ -61,7 +48,7 @@ expect=$(awk 'BEGIN { for (i = 0; i < 65536; i++) printf "line %06d\n", i }' | m
 check p9-ukrun/fsynced-data-on-host test "$(md5sum <"$T/share/fsynced" | cut -d' ' -f1)" = "$expect"
 
 # ---- 256 MB through the guest and back ----
-make_share
+p9_make_share
 dd if=/dev/urandom of="$T/share/in.bin" bs=1M count=256 2>/dev/null
 run "$UKRUN" -m 64M -v "$T/share:/data" "$IMG" copy /data/in.bin /data/out.bin
 check p9-ukrun/copy-256M-status status_is 0
@@ -86,7 +73,7 @@ if [ -f "$FS" ]; then
 fi
 
 # ---- no exits to ukrun for file operations ----
-make_share
+p9_make_share
 run "$UKRUN" --verbose -v "$T/share:/data" "$IMG" bench /data 0 0
 base=$(sed -n 's/.*exits to ukrun: \([0-9]*\).*/\1/p' "$T/err")
 run "$UKRUN" --verbose -v "$T/share:/data" "$IMG" bench /data 16 500
