@@ -19,9 +19,10 @@ $(UNIT_BINS):
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(UNIT_LDLIBS)
 
 # Guest test programs: one image per directory of tests/guest; an optional
-# ukbuild.flags file there holds extra ukbuild options.
+# ukbuild.flags file there holds extra ukbuild options. tests/guest/*.h are
+# the checks they share.
 GUEST_TESTS := $(patsubst tests/guest/%/,$(B)/tests/guest/%.img,$(wildcard tests/guest/*/))
-$(B)/tests/guest/%.img: tests/guest/%/*.c $(UKBUILD) $(SYSROOT)/.done
+$(B)/tests/guest/%.img: tests/guest/%/*.c $(wildcard tests/guest/*.h) $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ $(shell cat tests/guest/$*/ukbuild.flags 2>/dev/null) $(filter %.c,$^)
 

@@ -18,18 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int checks, failed;
+#include "../check_count.h"
 
-#define CHECK(cond, ...)                                    \
-	do {                                                \
-		checks++;                                   \
-		if (!(cond)) {                              \
-			failed++;                           \
-			printf("FAIL line %d: ", __LINE__); \
-			printf(__VA_ARGS__);                \
-			printf(" (errno %d)\n", errno);     \
-		}                                           \
-	} while (0)
+int checks, failed;
 
 static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 

@@ -2,22 +2,9 @@
 #ifndef POLL_CHECK_H
 #define POLL_CHECK_H
 
-#include <errno.h>
-#include <stdio.h>
 #include <time.h>
 
-extern int checks, failed;
-
-#define CHECK(cond, ...)                                            \
-	do {                                                        \
-		checks++;                                           \
-		if (!(cond)) {                                      \
-			failed++;                                   \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__);                        \
-			printf(" (errno %d)\n", errno);             \
-		}                                                   \
-	} while (0)
+#include "../check_count.h"
 
 static inline long now_ms(void)
 {

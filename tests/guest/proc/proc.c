@@ -17,19 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
+#include "../check.h"
 
-#define CHECK(name, cond, ...)                                   \
-	do {                                                     \
-		if (cond) {                                      \
-			printf("PASS %s\n", name);               \
-		} else {                                         \
-			printf("FAIL %s: ", name);               \
-			printf(__VA_ARGS__);                     \
-			printf("\n");                            \
-			failures++;                              \
-		}                                                \
-	} while (0)
+int failures;
 
 static void test_ids(void)
 {

@@ -22,22 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "../check.h"
+
+int failures;
 /* Signals may come late (an emulated CPU on a busy host stalls), never
  * early: the upper bounds only catch "never came". */
 #define SLACK_MS 10000
-
-#define CHECK(name, cond, ...)                                   \
-	do {                                                     \
-		if (cond) {                                      \
-			printf("PASS %s\n", name);               \
-		} else {                                         \
-			printf("FAIL %s: ", name);               \
-			printf(__VA_ARGS__);                     \
-			printf("\n");                            \
-			failures++;                              \
-		}                                                \
-	} while (0)
 
 static long long mono_ms(void)
 {

@@ -5,22 +5,11 @@
 #include <stdio.h>
 #include <time.h>
 
-extern int failures;
+#include "../check.h"
+
 /* Timeouts may end late (an emulated CPU on a busy host stalls), never
  * early: the upper bound only catches "never woke up". */
 #define SLACK_MS 2000
-
-#define CHECK(name, cond, ...)                                   \
-	do {                                                     \
-		if (cond) {                                      \
-			printf("PASS %s\n", name);               \
-		} else {                                         \
-			printf("FAIL %s: ", name);               \
-			printf(__VA_ARGS__);                     \
-			printf("\n");                            \
-			failures++;                              \
-		}                                                \
-	} while (0)
 
 static inline long long now_ns(clockid_t clk)
 {

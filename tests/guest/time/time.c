@@ -14,22 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "../check.h"
+
+int failures;
 /* Timeouts may end late (an emulated CPU on a busy host stalls), never
  * early: the upper bound only catches "never woke up". */
 #define SLACK_MS 2000
-
-#define CHECK(name, cond, ...)                                   \
-	do {                                                     \
-		if (cond) {                                      \
-			printf("PASS %s\n", name);               \
-		} else {                                         \
-			printf("FAIL %s: ", name);               \
-			printf(__VA_ARGS__);                     \
-			printf("\n");                            \
-			failures++;                              \
-		}                                                \
-	} while (0)
 
 static long long ns(clockid_t clk)
 {
