@@ -290,6 +290,17 @@ static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t e
 	return found;
 }
 
+/* s->layers for n layers, none open yet. */
+static int layers_new(struct ukb_oci_src *s, size_t n, char *err, size_t errlen)
+{
+	s->nlayers = (int)n;
+	if (!(s->layers = calloc(n + 1, sizeof(*s->layers))))
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		s->layers[i].fd = -1;
+	return 0;
+}
+
 static int layer_type_ok(const char *mt)
 {
 	return !mt || strstr(mt, ".tar") || strstr(mt, "rootfs.diff");
@@ -303,11 +314,8 @@ static int oci_layers(const char *dir, json_t *manifest, struct ukb_oci_src *s, 
 
 	if (!json_is_array(ls))
 		return fail(err, errlen, "the manifest has no layers list");
-	s->nlayers = (int)json_array_size(ls);
-	if (!(s->layers = calloc(s->nlayers + 1, sizeof(*s->layers))))
-		return fail(err, errlen, "out of memory");
-	for (i = 0; i < (size_t)s->nlayers; i++)
-		s->layers[i].fd = -1;
+	if (layers_new(s, json_array_size(ls), err, errlen))
+		return -1;
 	json_array_foreach(ls, i, l) {
 		struct ukb_oci_layer *y = &s->layers[i];
 		const char *mt = jstr(l, "mediaType"), *dg = jstr(l, "digest");
@@ -520,11 +528,8 @@ static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s,
 
 	if (!json_is_array(ls))
 		return fail(err, errlen, "manifest.json: no Layers list");
-	s->nlayers = (int)json_array_size(ls);
-	if (!(s->layers = calloc(s->nlayers + 1, sizeof(*s->layers))))
-		return fail(err, errlen, "out of memory");
-	for (i = 0; i < (size_t)s->nlayers; i++)
-		s->layers[i].fd = -1;
+	if (layers_new(s, json_array_size(ls), err, errlen))
+		return -1;
 	json_array_foreach(ls, i, l) {
 		const char *name = json_string_value(l);
 		struct member *m = name ? member(ms, name, 0) : NULL;
