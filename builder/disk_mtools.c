@@ -198,12 +198,9 @@ static char **disk_names(const char *dir, size_t *count)
 	return v;
 }
 
-static int disk_dir_check(const char *dir, uint64_t *bytes, char *why, size_t n);
-
 static int disk_entry_check(const char *dir, const char *name, uint64_t *bytes, char *why, size_t n)
 {
 	char path[4096];
-	struct stat st;
 	int r;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
@@ -215,19 +212,7 @@ static int disk_entry_check(const char *dir, const char *name, uint64_t *bytes, 
 		snprintf(why + l, n - l, " (at %s)", path);
 		return r;
 	}
-	if (stat(path, &st)) {
-		snprintf(why, n, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (S_ISDIR(st.st_mode))
-		return disk_dir_check(path, bytes, why, n);
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, n, "%s: only regular files and directories can go on a FAT disk",
-		         path);
-		return -EINVAL;
-	}
-	*bytes += st.st_size;
-	return 0;
+	return ukb_disk_tree_check(path, bytes, why, n);
 }
 
 static int disk_dir_check(const char *dir, uint64_t *bytes, char *why, size_t n)
