@@ -232,24 +232,32 @@ static int rename_in(struct p9s_ctx *c, const char *opath, int odir, const char 
 	return 0;
 }
 
+/* rename_in to name in directory fid dfid: both renames' new side. */
+static int rename_to(struct p9s_ctx *c, const char *opath, int odir, const char *oleaf,
+		     uint32_t dfid, struct p9_str name)
+{
+	char npath[P9S_PATH_MAX], nleaf[P9S_NAME_MAX + 1];
+	int ndir = dir_and_name(c, dfid, name, npath, nleaf), e;
+
+	if (ndir < 0)
+		return ndir;
+	e = rename_in(c, opath, odir, oleaf, npath, ndir, nleaf);
+	close(ndir);
+	return e;
+}
+
 static int op_renameat(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 {
-	char op[P9S_PATH_MAX], ol[P9S_NAME_MAX + 1], np[P9S_PATH_MAX], nl[P9S_NAME_MAX + 1];
-	int od, nd, e;
+	char op[P9S_PATH_MAX], ol[P9S_NAME_MAX + 1];
+	int od, e;
 
 	if ((e = writable(c)))
 		return e;
 	od = dir_and_name(c, t->u.trenameat.olddfid, t->u.trenameat.oldname, op, ol);
 	if (od < 0)
 		return od;
-	nd = dir_and_name(c, t->u.trenameat.newdfid, t->u.trenameat.newname, np, nl);
-	if (nd < 0) {
-		close(od);
-		return nd;
-	}
-	e = rename_in(c, op, od, ol, np, nd, nl);
+	e = rename_to(c, op, od, ol, t->u.trenameat.newdfid, t->u.trenameat.newname);
 	close(od);
-	close(nd);
 	return e;
 }
 
@@ -257,9 +265,8 @@ static int op_renameat(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg 
 static int op_rename(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 {
 	char fpath[P9S_PATH_MAX], op[P9S_PATH_MAX], ol[P9S_NAME_MAX + 1];
-	char np[P9S_PATH_MAX], nl[P9S_NAME_MAX + 1];
 	char *slash;
-	int od, nd, e;
+	int od, e;
 
 	if ((e = writable(c)) || (e = path_of(c, t->u.trename.fid, fpath)))
 		return e;
@@ -270,14 +277,8 @@ static int op_rename(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r
 	strcpy(op, fpath);
 	slash = strrchr(op, '/');
 	*(slash ? slash : op) = 0;
-	nd = dir_and_name(c, t->u.trename.dfid, t->u.trename.name, np, nl);
-	if (nd < 0) {
-		close(od);
-		return nd;
-	}
-	e = rename_in(c, op, od, ol, np, nd, nl);
+	e = rename_to(c, op, od, ol, t->u.trename.dfid, t->u.trename.name);
 	close(od);
-	close(nd);
 	return e;
 }
 
