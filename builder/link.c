@@ -213,16 +213,6 @@ static char *gcc_include_dir(void)
 	return strdup(buf);
 }
 
-static int write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ok = f && fwrite(data, 1, len, f) == len;
-
-	if (f && fclose(f))
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
 /* The manifest as an object file with section .uk_manifest. */
 static char *manifest_object(struct link_opts *o, const char *tmp)
 {
@@ -237,7 +227,7 @@ static char *manifest_object(struct link_opts *o, const char *tmp)
 		return NULL;
 	}
 	asm_text = fmt(".section .uk_manifest, \"a\"\n.incbin \"%s\"\n", dtb);
-	if (write_file(dtb, buf, n) || write_file(src, asm_text, strlen(asm_text)) ||
+	if (ukb_write_file(dtb, buf, n) || ukb_write_file(src, asm_text, strlen(asm_text)) ||
 	    ukb_spawn(cc, o->verbose)) {
 		ukb_err("manifest: cannot write or assemble it in %s", tmp);
 		return NULL;
@@ -269,7 +259,7 @@ static char *rootfs_object(struct link_opts *o, const char *tmp)
 		return NULL;
 	}
 	asm_text = fmt(".section .uk_rootfs, \"a\"\n.incbin \"%s\"\n", cpio);
-	if (write_file(src, asm_text, strlen(asm_text)) || ukb_spawn(cc, o->verbose)) {
+	if (ukb_write_file(src, asm_text, strlen(asm_text)) || ukb_spawn(cc, o->verbose)) {
 		ukb_err("rootfs: cannot write or assemble it in %s", tmp);
 		return NULL;
 	}

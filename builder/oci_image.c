@@ -49,16 +49,6 @@ static int add_oci_node(void *buf, size_t size, const struct ukb_oci_src *s, con
 	return r ? r : fdt_pack(buf);
 }
 
-static int write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ok = f && fwrite(data, 1, len, f) == len;
-
-	if (f && fclose(f))
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
 /* An object file holding path's bytes in the named section. */
 static int section_object(const char *tmp, const char *stem, const char *section,
 			  const char *path, char **obj, int verbose)
@@ -71,7 +61,7 @@ static int section_object(const char *tmp, const char *stem, const char *section
 	    asprintf(&text, ".section %s, \"a\"\n.incbin \"%s\"\n", section, path) < 0)
 		goto out;
 	char *cc[] = { "gcc", "-c", src, "-o", *obj, NULL };
-	if (write_file(src, text, strlen(text)) || ukb_spawn(cc, verbose))
+	if (ukb_write_file(src, text, strlen(text)) || ukb_spawn(cc, verbose))
 		goto out;
 	r = 0;
 out:
@@ -137,7 +127,7 @@ int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, cons
 		goto out;
 	}
 	if (asprintf(&dtb, "%s/manifest.dtb", tmpdir) < 0 ||
-	    write_file(dtb, buf, fdt_totalsize(buf)) ||
+	    ukb_write_file(dtb, buf, fdt_totalsize(buf)) ||
 	    section_object(tmpdir, "manifest", ".uk_manifest", dtb, &mobj, verbose) ||
 	    section_object(tmpdir, "rootfs", ".uk_rootfs", cpio, &robj, verbose)) {
 		ukb_err("cannot write or assemble the manifest and rootfs in %s", tmpdir);

@@ -95,6 +95,16 @@ int ukb_spawn(char *const argv[], int verbose)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+int ukb_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(data, 1, len, f) == len;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
 int ukb_cmd_inspect(int argc, char **argv)
 {
 	struct ukb_image img;

@@ -17,6 +17,9 @@ const char *ukb_sysroot(void);
  * could not be started. With verbose set the command is printed first. */
 int ukb_spawn(char *const argv[], int verbose);
 
+/* Write len bytes of data to a new file at path; 0, or -1. */
+int ukb_write_file(const char *path, const void *data, size_t len);
+
 int ukb_cmd_link(int argc, char **argv);
 int ukb_cmd_inspect(int argc, char **argv);
 int ukb_cmd_oci(int argc, char **argv);  /* oci.c */
