@@ -217,18 +217,15 @@ static char *gcc_include_dir(void)
 static char *manifest_object(struct link_opts *o, const char *tmp)
 {
 	static char buf[1 << 20];
-	char *dtb = fmt("%s/manifest.dtb", tmp), *src = fmt("%s/manifest.S", tmp);
-	char *obj = fmt("%s/manifest.o", tmp), *asm_text;
+	char *dtb = fmt("%s/manifest.dtb", tmp), *obj;
 	int n = ukb_manifest_write(&o->m, buf, sizeof(buf));
-	char *cc[] = { "gcc", "-c", src, "-o", obj, NULL };
 
 	if (n < 0) {
 		ukb_err("manifest: %s", strerror(-n));
 		return NULL;
 	}
-	asm_text = fmt(".section .uk_manifest, \"a\"\n.incbin \"%s\"\n", dtb);
-	if (ukb_write_file(dtb, buf, n) || ukb_write_file(src, asm_text, strlen(asm_text)) ||
-	    ukb_spawn(cc, o->verbose)) {
+	if (ukb_write_file(dtb, buf, n) ||
+	    ukb_section_object(tmp, "manifest", ".uk_manifest", dtb, &obj, o->verbose)) {
 		ukb_err("manifest: cannot write or assemble it in %s", tmp);
 		return NULL;
 	}
@@ -239,9 +236,7 @@ static char *manifest_object(struct link_opts *o, const char *tmp)
  * or "" when there is none. */
 static char *rootfs_object(struct link_opts *o, const char *tmp)
 {
-	char *cpio = fmt("%s/rootfs.cpio", tmp), *src = fmt("%s/rootfs.S", tmp);
-	char *obj = fmt("%s/rootfs.o", tmp), *asm_text;
-	char *cc[] = { "gcc", "-c", src, "-o", obj, NULL };
+	char *cpio = fmt("%s/rootfs.cpio", tmp), *obj;
 	struct ukb_cpio *c;
 	char err[512];
 	int r = 0;
@@ -258,8 +253,7 @@ static char *rootfs_object(struct link_opts *o, const char *tmp)
 		ukb_err("%s", err);
 		return NULL;
 	}
-	asm_text = fmt(".section .uk_rootfs, \"a\"\n.incbin \"%s\"\n", cpio);
-	if (ukb_write_file(src, asm_text, strlen(asm_text)) || ukb_spawn(cc, o->verbose)) {
+	if (ukb_section_object(tmp, "rootfs", ".uk_rootfs", cpio, &obj, o->verbose)) {
 		ukb_err("rootfs: cannot write or assemble it in %s", tmp);
 		return NULL;
 	}

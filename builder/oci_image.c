@@ -49,27 +49,6 @@ static int add_oci_node(void *buf, size_t size, const struct ukb_oci_src *s, con
 	return r ? r : fdt_pack(buf);
 }
 
-/* An object file holding path's bytes in the named section. */
-static int section_object(const char *tmp, const char *stem, const char *section,
-			  const char *path, char **obj, int verbose)
-{
-	char *src = NULL, *text = NULL;
-	int r = -1;
-
-	*obj = NULL;
-	if (asprintf(&src, "%s/%s.S", tmp, stem) < 0 || asprintf(obj, "%s/%s.o", tmp, stem) < 0 ||
-	    asprintf(&text, ".section %s, \"a\"\n.incbin \"%s\"\n", section, path) < 0)
-		goto out;
-	char *cc[] = { "gcc", "-c", src, "-o", *obj, NULL };
-	if (ukb_write_file(src, text, strlen(text)) || ukb_spawn(cc, verbose))
-		goto out;
-	r = 0;
-out:
-	free(src);
-	free(text);
-	return r;
-}
-
 static int link_image(const char *out, const char *mobj, const char *robj, int verbose)
 {
 	const char *sys = ukb_sysroot();
@@ -128,8 +107,8 @@ int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, cons
 	}
 	if (asprintf(&dtb, "%s/manifest.dtb", tmpdir) < 0 ||
 	    ukb_write_file(dtb, buf, fdt_totalsize(buf)) ||
-	    section_object(tmpdir, "manifest", ".uk_manifest", dtb, &mobj, verbose) ||
-	    section_object(tmpdir, "rootfs", ".uk_rootfs", cpio, &robj, verbose)) {
+	    ukb_section_object(tmpdir, "manifest", ".uk_manifest", dtb, &mobj, verbose) ||
+	    ukb_section_object(tmpdir, "rootfs", ".uk_rootfs", cpio, &robj, verbose)) {
 		ukb_err("cannot write or assemble the manifest and rootfs in %s", tmpdir);
 		goto out;
 	}

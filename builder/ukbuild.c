@@ -105,6 +105,26 @@ int ukb_write_file(const char *path, const void *data, size_t len)
 	return ok ? 0 : -1;
 }
 
+int ukb_section_object(const char *tmp, const char *stem, const char *section, const char *path,
+		       char **obj, int verbose)
+{
+	char *src = NULL, *text = NULL;
+	int r = -1;
+
+	*obj = NULL;
+	if (asprintf(&src, "%s/%s.S", tmp, stem) < 0 || asprintf(obj, "%s/%s.o", tmp, stem) < 0 ||
+	    asprintf(&text, ".section %s, \"a\"\n.incbin \"%s\"\n", section, path) < 0)
+		goto out;
+	char *cc[] = { "gcc", "-c", src, "-o", *obj, NULL };
+	if (ukb_write_file(src, text, strlen(text)) || ukb_spawn(cc, verbose))
+		goto out;
+	r = 0;
+out:
+	free(src);
+	free(text);
+	return r;
+}
+
 int ukb_cmd_inspect(int argc, char **argv)
 {
 	struct ukb_image img;

@@ -20,6 +20,12 @@ int ukb_spawn(char *const argv[], int verbose);
 /* Write len bytes of data to a new file at path; 0, or -1. */
 int ukb_write_file(const char *path, const void *data, size_t len);
 
+/* An object file tmp/STEM.o holding path's bytes in the named section
+ * (tmp/STEM.S with .incbin, assembled by gcc); its name in *obj, which the
+ * caller frees. Returns 0, or -1. */
+int ukb_section_object(const char *tmp, const char *stem, const char *section, const char *path,
+		       char **obj, int verbose);
+
 int ukb_cmd_link(int argc, char **argv);
 int ukb_cmd_inspect(int argc, char **argv);
 int ukb_cmd_oci(int argc, char **argv);  /* oci.c */
