@@ -95,6 +95,8 @@ int p9s_fid_add(struct p9s *s, uint32_t id, const char *path, uint8_t qtype, int
 int p9s_fid_clunk(struct p9s *s, uint32_t id);
 /* Copy the fid's current path. */
 void p9s_fid_path(struct p9s *s, struct p9s_fid *f, char out[P9S_PATH_MAX]);
+/* The same by id, for a request's fid: 0, or -EBADF when unknown. */
+int p9s_fid_path_of(struct p9s *s, uint32_t id, char out[P9S_PATH_MAX]);
 /* Attach an open descriptor; -EBADF when the fid is already open,
  * -EMFILE past P9S_MAX_OPEN (fd is closed in both cases). */
 int p9s_fid_set_open(struct p9s *s, struct p9s_fid *f, int fd, int oflags, const char *path);

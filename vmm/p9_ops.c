@@ -28,17 +28,6 @@
 
 /* ---- helpers ---- */
 
-static int path_of(struct p9s_ctx *c, uint32_t id, char path[P9S_PATH_MAX])
-{
-	struct p9s_fid *f = p9s_fid_get(c->s, id);
-
-	if (!f)
-		return -EBADF;
-	p9s_fid_path(c->s, f, path);
-	p9s_fid_put(c->s, f);
-	return 0;
-}
-
 static int writable(struct p9s_ctx *c)
 {
 	return p9s_readonly(c->s) ? -EROFS : 0;
@@ -164,7 +153,7 @@ static int op_walk(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 	uint8_t qtype;
 	int e;
 
-	if ((e = path_of(c, t->u.twalk.fid, path)))
+	if ((e = p9s_fid_path_of(c->s, t->u.twalk.fid, path)))
 		return e;
 	if (n == 0 && t->u.twalk.newfid == t->u.twalk.fid)
 		return 0;
@@ -300,7 +289,7 @@ static int op_setattr(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 	char path[P9S_PATH_MAX], leaf[P9S_NAME_MAX + 1];
 	int dir, e;
 
-	if ((e = writable(c)) || (e = path_of(c, t->u.tsetattr.fid, path)))
+	if ((e = writable(c)) || (e = p9s_fid_path_of(c->s, t->u.tsetattr.fid, path)))
 		return e;
 	if ((dir = p9s_host_parent(c->s, path, leaf)) < 0)
 		return dir;
@@ -324,7 +313,7 @@ static int op_statfs(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r
 	struct statfs sf;
 	int fd, e;
 
-	if ((e = path_of(c, t->u.tfid.fid, path)))
+	if ((e = p9s_fid_path_of(c->s, t->u.tfid.fid, path)))
 		return e;
 	if ((fd = p9s_host_open(c->s, path, O_PATH, 0)) < 0)
 		return fd;

@@ -23,24 +23,13 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-static int path_of(struct p9s_ctx *c, uint32_t id, char path[P9S_PATH_MAX])
-{
-	struct p9s_fid *f = p9s_fid_get(c->s, id);
-
-	if (!f)
-		return -EBADF;
-	p9s_fid_path(c->s, f, path);
-	p9s_fid_put(c->s, f);
-	return 0;
-}
-
 /* The directory descriptor of fid dfid and a checked name in it. */
 static int dir_and_name(struct p9s_ctx *c, uint32_t dfid, struct p9_str name,
 			char path[P9S_PATH_MAX], char leaf[P9S_NAME_MAX + 1])
 {
 	int e;
 
-	if ((e = path_of(c, dfid, path)) || (e = p9s_name(name, leaf)))
+	if ((e = p9s_fid_path_of(c->s, dfid, path)) || (e = p9s_name(name, leaf)))
 		return e;
 	return p9s_host_open(c->s, path, O_PATH | O_DIRECTORY, 0);
 }
@@ -181,7 +170,7 @@ static int op_readlink(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg 
 	ssize_t n;
 	int fd, e;
 
-	if ((e = path_of(c, t->u.tfid.fid, path)))
+	if ((e = p9s_fid_path_of(c->s, t->u.tfid.fid, path)))
 		return e;
 	if ((fd = p9s_host_open(c->s, path, O_PATH, 0)) < 0)
 		return fd;
@@ -202,7 +191,7 @@ static int op_link(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 	char oleaf[P9S_NAME_MAX + 1];
 	int dir, odir, e;
 
-	if ((e = writable(c)) || (e = path_of(c, t->u.tlink.fid, opath)))
+	if ((e = writable(c)) || (e = p9s_fid_path_of(c->s, t->u.tlink.fid, opath)))
 		return e;
 	if ((dir = dir_and_name(c, t->u.tlink.dfid, t->u.tlink.name, path, leaf)) < 0)
 		return dir;
@@ -268,7 +257,7 @@ static int op_rename(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r
 	char *slash;
 	int od, e;
 
-	if ((e = writable(c)) || (e = path_of(c, t->u.trename.fid, fpath)))
+	if ((e = writable(c)) || (e = p9s_fid_path_of(c->s, t->u.trename.fid, fpath)))
 		return e;
 	if (!*fpath)
 		return -EBUSY;
@@ -306,7 +295,7 @@ static int op_remove(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r
 	struct stat st;
 	int dir, e;
 
-	if ((e = path_of(c, t->u.tfid.fid, path)))
+	if ((e = p9s_fid_path_of(c->s, t->u.tfid.fid, path)))
 		return e;
 	if ((e = writable(c)) || !*path) {
 		e = e ? e : -EBUSY;
@@ -334,7 +323,7 @@ static int op_xattrwalk(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg
 	struct p9s_fid *f;
 	int e;
 
-	if ((e = path_of(c, t->u.txattrwalk.fid, path)))
+	if ((e = p9s_fid_path_of(c->s, t->u.txattrwalk.fid, path)))
 		return e;
 	if (t->u.txattrwalk.name.len)
 		return -ENODATA;

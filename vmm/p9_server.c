@@ -263,6 +263,17 @@ void p9s_fid_path(struct p9s *s, struct p9s_fid *f, char out[P9S_PATH_MAX])
 	pthread_mutex_unlock(&s->lock);
 }
 
+int p9s_fid_path_of(struct p9s *s, uint32_t id, char out[P9S_PATH_MAX])
+{
+	struct p9s_fid *f = p9s_fid_get(s, id);
+
+	if (!f)
+		return -EBADF;
+	p9s_fid_path(s, f, out);
+	p9s_fid_put(s, f);
+	return 0;
+}
+
 int p9s_fid_set_open(struct p9s *s, struct p9s_fid *f, int fd, int oflags, const char *path)
 {
 	int r = 0;
