@@ -505,23 +505,6 @@ const struct uk_fs_type uk_fat_type = {
 	.unmount = fat_umount_fs,
 };
 
-/* mkdir -p, for mount points the image's tree does not have. */
-static void mount_point(const char *path)
-{
-	char buf[256];
-	size_t n = uk_strnlen(path, sizeof(buf) - 1);
-
-	uk_memcpy(buf, path, n);
-	buf[n] = 0;
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i])
-			continue;
-		buf[i] = 0;
-		uk_sys_mkdirat(AT_FDCWD, (long)buf, 0755, 0, 0, 0);
-		buf[i] = i == n ? 0 : '/';
-	}
-}
-
 void uk_fat_mount_disks(void)
 {
 	char src[16], def[16];
@@ -533,7 +516,7 @@ void uk_fat_mount_disks(void)
 		uk_snprintf(src, sizeof(src), "vblk%d", i);
 		uk_snprintf(def, sizeof(def), "/disk%d", i);
 		at = at ? at : def;
-		mount_point(at);
+		uk_vfs_mkdir_p(at, 0755); /* a mount point the image's tree may not have */
 		r = uk_mount(src, at, "vfat", uk_vblk_ro(b) ? MS_RDONLY : 0, NULL);
 		if (r)
 			uk_pr("virtio-blk %d: cannot mount it at %s: %s (error %d)\n", i, at,

@@ -45,6 +45,11 @@ int uk_vfs_sync(struct uk_mount *only);
 /* Whether an open file or the working directory lies on mnt. */
 int uk_vfs_mount_busy(struct uk_mount *mnt);
 
+/* mkdir -p path (absolute, shorter than UK_PATH_MAX): missing parents
+ * get 0755, the last component mode. Errors are ignored: the mount or
+ * chdir that follows reports them (vfs_init.c). */
+void uk_vfs_mkdir_p(const char *path, unsigned mode);
+
 /* Set vn->parent, keeping the references right. */
 void uk_vfs_set_parent(struct uk_vnode *vn, struct uk_vnode *parent);
 

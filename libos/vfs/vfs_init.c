@@ -13,8 +13,7 @@
 
 #include "vfs_impl.h"
 
-/* mkdir -p, for the directories every program may expect. */
-static void ensure_dir(const char *path, unsigned mode)
+void uk_vfs_mkdir_p(const char *path, unsigned mode)
 {
 	char buf[UK_PATH_MAX];
 	size_t n = uk_strnlen(path, sizeof(buf) - 1);
@@ -60,7 +59,7 @@ static void enter_workdir(void)
 	wd = fdt_getprop(mf, off, UK_MF_WORKDIR, &len);
 	if (!wd || len < 2 || wd[len - 1] || wd[0] != '/')
 		return;
-	ensure_dir(wd, 0755);
+	uk_vfs_mkdir_p(wd, 0755);
 	if ((r = uk_sys_chdir((long)wd, 0, 0, 0, 0, 0)))
 		uk_pr("cannot enter the working directory %s (error %d)", wd, -r);
 }
@@ -72,9 +71,9 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("rootfs", "/", "ramfs", 0, NULL)))
 		uk_panic("cannot make the root filesystem (error %d)", -r);
 	uk_rootfs_unpack();
-	ensure_dir("/dev", 0755);
-	ensure_dir("/proc", 0555);
-	ensure_dir("/tmp", 01777);
+	uk_vfs_mkdir_p("/dev", 0755);
+	uk_vfs_mkdir_p("/proc", 0555);
+	uk_vfs_mkdir_p("/tmp", 01777);
 	if ((r = uk_mount("devtmpfs", "/dev", "devtmpfs", 0, NULL)))
 		uk_pr("cannot mount /dev (error %d)", -r);
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
