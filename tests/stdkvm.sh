@@ -91,8 +91,11 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 1 \
 set -e
 grep -aq '@@stdkvm-nokvm' "$work/out" && die "QEMU did not expose AMD SVM: no /dev/kvm in the nested host"
 st=$(grep -a '@@stdkvm-status' "$work/out" | tail -1 | awk '{print $2}' | tr -d '\r')
-# The kernel's and firmware's own chatter is not the command's output.
-grep -av '@@stdkvm-status' "$work/out" | tr -d '\r' | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' \
+# The kernel's and firmware's own chatter is not the command's output. The
+# terminal reset (ESC c) before the kernel starts may cut the firmware's
+# "Booting from ROM..." short of its newline: what precedes a reset on its
+# line is the firmware's, the rest may be the command's first line.
+grep -av '@@stdkvm-status' "$work/out" | tr -d '\r' | sed -e 's/.*\x1bc//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' \
 	-e '/^SeaBIOS/d' -e '/^Booting from ROM/d' -e '/^\[ *[0-9.]*\] /d' -e '/^$/d'
 [ -n "$st" ] || die "the nested host did not finish (timeout ${timeout_s}s?)"
 exit "$st"
