@@ -10,13 +10,14 @@
 # Linux httpd included, runs under software emulation: labelled as such.
 set -u
 cd "$(dirname "$0")/../.."
-UKRUN=build/bin/ukrun
+. tests/bench/lib.sh
+title=Network
 secs=${WRK_SECS:-10}
 conns=${WRK_CONNS:-32}
 
 inner='
 set -u
-UKRUN=build/bin/ukrun NT=build/tests/net/nettool IP=/usr/sbin/ip
+NT=build/tests/net/nettool IP=/usr/sbin/ip
 secs=$1 conns=$2
 up() { i=0; while [ $i -lt 600 ]; do curl -s -o /dev/null "$1" && return 0; sleep 0.1; i=$((i + 1)); done; return 1; }
 wrk_run() { # NAME URL
@@ -41,7 +42,7 @@ if up http://10.1.0.2/hello.txt && up http://10.0.0.2/hello.txt; then
 	wrk_run uk http://10.0.0.2:80/hello.txt
 fi
 kill -INT $upid; wait $upid; kill $lpid
-echo "uk_exits $(sed -n "s/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p" /tmp/uk.err)"
+echo "uk_exits $(exits /tmp/uk.err)"
 echo "uk_irqs $(sed -n "s/.*virtio-net: .* \([0-9]*\) interrupts.*/\1/p" /tmp/uk.err)"
 if [ -c /dev/vhost-net ]; then
 	$UKRUN --net tap:ukb0,vhost=on --ip 10.0.0.2/24 build/apps/httpd.img >/dev/null 2>&1 &
@@ -58,39 +59,22 @@ echo "tx_mbs $($NT source 10.0.0.2 19 64 | sed -n "s/.*, \([0-9.]*\) MB\/s/\1/p"
 kill -INT $upid; wait $upid
 '
 
-files=(build/bin/ukrun build/apps/httpd.img build/tests/guest/net-echo.img build/tests/net/nettool
+files=(build/apps/httpd.img build/tests/guest/net-echo.img build/tests/net/nettool
 	build/tests/net/httpd-linux apps/httpd/www/index.html apps/httpd/www/hello.txt
 	/usr/bin/wrk /usr/bin/curl /usr/sbin/ip)
-for f in "${files[@]}"; do
-	if [ ! -e "$f" ]; then
-		echo "Network: skipped ($f is missing; make builds it, ci/deps.sh installs wrk)"
-		exit 0
-	fi
-done
-if [ -w /dev/kvm ] && [ "$(id -u)" = 0 ] && $UKRUN build/apps/hello.img >/dev/null 2>&1; then
-	where="this machine's KVM"
-	res=$(sh -c "$inner" sh "$secs" "$conns" 2>/dev/null)
-else
-	where="nested standard KVM under TCG (no /dev/kvm here): client, Linux httpd and guest all emulated"
-	args=()
-	for f in "${files[@]}"; do args+=(-f "$f"); done
-	res=$(bash tests/stdkvm.sh -t 1200 "${args[@]}" -- sh -c "$inner" sh "$secs" "$conns" 2>/dev/null)
-fi
-[ -n "${VERBOSE:-}" ] && echo "$res"
-get() { echo "$res" | sed -n "s/^$1 //p" | head -1; }
-ratio=$(awk -v u="$(get uk_rps)" -v l="$(get linux_rps)" 'BEGIN { if (l > 0) printf "%.2f", u / l; else print "?" }')
-per() { awk -v a="$1" -v b="$2" -v k="$3" 'BEGIN { if (b > 0) printf "%.1f", a * k / b; else print "?" }'; }
-echo "Network ($where; wrk -t1 -c$conns -d${secs}s, GET /hello.txt)"
-printf '| %-44s | %14s | %14s |\n' "measure" "uk (ukrun, TAP)" "Linux (veth)"
-printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..16})"
-printf '| %-44s | %14s | %14s |\n' "requests/s" "$(get uk_rps)" "$(get linux_rps)"
-printf '| %-44s | %14s | %14s |\n' "latency p50" "$(get uk_p50)" "$(get linux_p50)"
-printf '| %-44s | %14s | %14s |\n' "latency p99" "$(get uk_p99)" "$(get linux_p99)"
-printf '| %-44s | %14s | %14s |\n' "ratio uk / Linux (goal >= 0.7, aim 1.0)" "$ratio" ""
-printf '| %-44s | %14s | %14s |\n' "exits to ukrun per 1000 requests (boot incl.)" \
-	"$(per "$(get uk_exits)" "$(get uk_reqs)" 1000)" ""
-printf '| %-44s | %14s | %14s |\n' "interrupts per request" "$(per "$(get uk_irqs)" "$(get uk_reqs)" 1)" ""
-[ -n "$(get vhost_rps)" ] && printf '| %-44s | %14s | %14s |\n' "requests/s with vhost-net" "$(get vhost_rps)" ""
-printf '| %-44s | %11s MB/s | %14s |\n' "TCP throughput host -> guest (64 MiB)" "$(get rx_mbs)" ""
-printf '| %-44s | %11s MB/s | %14s |\n' "TCP throughput guest -> host (64 MiB)" "$(get tx_mbs)" ""
-printf '| %-44s | %10s KiB | %14s |\n' "httpd image size (goal <= 1 MiB)" "$(($(wc -c <build/apps/httpd.img) / 1024))" ""
+need "$title" "${files[@]}" || exit 0
+# (on this machine's KVM: root for TAP, veth and namespaces)
+bench_run -r -t 1200 "$inner" "${files[@]}" -- "$secs" "$conns" || { bench_skip "$title" "$res"; exit 0; }
+
+table "$title ($where; wrk -t1 -c$conns -d${secs}s, GET /hello.txt)" "uk (ukrun, TAP)" "Linux (veth) or goal"
+row "requests/s" "$(get uk_rps)" "$(get linux_rps)"
+row "latency p50" "$(get uk_p50)" "$(get linux_p50)"
+row "latency p99" "$(get uk_p99)" "$(get linux_p99)"
+row "ratio uk / Linux, requests/s" "$(ratio "$(get uk_rps)" "$(get linux_rps)")" "goal >= 0.7, aim 1.0"
+row "exits to ukrun per 1000 requests (boot incl.)" "$(per "$(get uk_exits)" "$(get uk_reqs)" 1000)" \
+	"goal: none per packet"
+row "interrupts per request" "$(per "$(get uk_irqs)" "$(get uk_reqs)")" "(uk only)"
+[ -n "$(get vhost_rps)" ] && row "requests/s with vhost-net" "$(get vhost_rps)" "$(get linux_rps)"
+row "TCP throughput host -> guest (64 MiB)" "$(unit "$(get rx_mbs)" MB/s)" "(uk only)"
+row "TCP throughput guest -> host (64 MiB)" "$(unit "$(get tx_mbs)" MB/s)" "(uk only)"
+row "httpd image size" "$(($(wc -c <build/apps/httpd.img) / 1024)) KiB" "goal <= 1 MiB"

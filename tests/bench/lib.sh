@@ -1,0 +1,132 @@
+# Shared by make bench's scripts (tests/bench.sh, tests/bench/*.sh), sourced
+# from the top of the tree: where ukrun runs, and the tables. Bash.
+#
+# Where this machine has a usable /dev/kvm the numbers are measured here;
+# otherwise inside the nested standard-KVM host (tests/stdkvm.sh), whose
+# software-emulated CPU (QEMU TCG) makes times ~10x worse: they are printed,
+# labelled so. A comparison (Linux, dd, the host's sqlite3) runs in the same
+# place as the guest, so a ratio compares like with like.
+UKRUN=build/bin/ukrun
+
+kvm_here() { [ -w /dev/kvm ] && "$UKRUN" build/apps/hello.img >/dev/null 2>&1; }
+
+# Prepended to every SCRIPT bench_run runs: the end-to-end helpers ($T, run,
+# now_ms; POSIX sh, so busybox in the nested host runs them too) and the
+# count of exits to ukrun's vCPU thread that `ukrun --verbose` prints.
+bench_preamble='. tests/e2e/lib.sh
+exits() { sed -n "s/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p" "$1"; }
+'
+
+# bench_run [-r] [-t SECONDS] SCRIPT [FILE...] [-- ARG...]
+# Runs the POSIX sh SCRIPT, ARGs as $1..., where ukrun can run: here when
+# kvm_here (and, with -r, when root), else in the nested host with the
+# FILEs (ukrun and tests/e2e/lib.sh always) at the same paths. Sets res
+# (what it printed, both streams) and where (a label for the table's
+# title) and host (where the comparisons ran: "this machine" or "nested
+# host"). Status 1 when the nested host could not be set up (res says why).
+bench_run() {
+	local root= t=1200 script f files=(build/bin/ukrun tests/e2e/lib.sh) args=() st
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-r) root=1; shift ;;
+		-t) t=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	# (into a file, printed at the end: on the nested host's serial console
+	# a kernel message could otherwise land in the middle of a line)
+	script="$bench_preamble($1"'
+) >"$T/bench.out" 2>&1; st=$?; cat "$T/bench.out"; exit $st'
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do files+=("$1"); shift; done
+	[ $# -gt 0 ] && shift && args=("$@")
+	if kvm_here && { [ -z "$root" ] || [ "$(id -u)" = 0 ]; }; then
+		where="this machine's KVM" host="this machine"
+		res=$(sh -c "$script" sh "${args[@]}" 2>&1)
+		st=0
+	else
+		where="nested standard KVM under TCG, no /dev/kvm here: all emulated, times not representative"
+		host="nested host"
+		local fargs=()
+		for f in "${files[@]}"; do fargs+=(-f "$f"); done
+		res=$(bash tests/stdkvm.sh -t "$t" "${fargs[@]}" -- sh -c "$script" sh "${args[@]}" 2>&1)
+		st=$?
+	fi
+	[ -n "${VERBOSE:-}" ] && echo "$res"
+	[ $st -ne 125 ]
+}
+
+# get KEY: the rest of res's first line that starts with "KEY ".
+get() { echo "$res" | sed -n "s/^$1 //p" | head -1; }
+
+# bench_skip TITLE WHY: the table that could not be measured, and why.
+bench_skip() { printf '%s\nskipped: %s\n' "$1" "$2"; }
+
+# need TITLE FILE...: status 1, after saying the table is skipped, unless
+# every FILE exists.
+need() {
+	local title=$1 f
+	shift
+	for f in "$@"; do
+		if [ ! -e "$f" ]; then
+			bench_skip "$title" "$f is missing (make builds it; ci/deps.sh installs the tools)"
+			return 1
+		fi
+	done
+}
+
+# table TITLE VALUE-HEADING OTHER-HEADING, then row MEASURE VALUE OTHER:
+# a titled markdown table, measure | value | goal or comparison. An empty
+# cell prints as "?": a number that was not measured shows.
+table() {
+	echo "$1"
+	printf '| %-52s | %20s | %30s |\n' measure "$2" "$3"
+	printf '|%s|%s:|%s:|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..21})" \
+		"$(printf -- '-%.0s' {1..31})"
+}
+row() { printf '| %-52s | %20s | %30s |\n' "$1" "${2:-?}" "${3:-?}"; }
+
+# unit VALUE UNIT: "VALUE UNIT", or nothing when VALUE is empty (so row
+# shows "?").
+unit() { [ -n "$1" ] && echo "$1 $2"; }
+
+# ratio A B [DIGITS]: A / B (2 digits), nothing when A or B is missing or
+# B is 0. per A B [K]: A * K / B, one digit. mbs MIB MS: MB/s.
+ratio() {
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" \
+		'BEGIN { if (a != "" && b + 0 > 0) printf "%.*f\n", d, a / b }'
+}
+# ratios A B C D...: "A/B, C/D, ...", "?" for each that cannot be had.
+ratios() {
+	local out= r
+	while [ $# -ge 2 ]; do
+		r=$(ratio "$1" "$2")
+		out="${out:+$out, }${r:-?}"
+		shift 2
+	done
+	echo "$out"
+}
+per() {
+	awk -v a="$1" -v b="$2" -v k="${3:-1}" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.1f\n", a * k / b }'
+}
+mbs() { per "$1" "$2" 1048.576; }
+
+# exits_per OPS: the exits to ukrun per 1000 OPS, from the difference
+# between the two runs SCRIPT reported as "exits_idle N" and "exits_busy N".
+exits_per() {
+	local b i
+	b=$(get exits_busy) i=$(get exits_idle)
+	[ -n "$b" ] && [ -n "$i" ] && per $((b - i)) "$1" 1000
+}
+
+# seq_rows MIB GUEST-WRITE GUEST-READ: rows for a guest's sequential write
+# and read in MB/s against dd's on the host, from SCRIPT's "dd_ms W R"
+# (tests/e2e/lib.sh's dd_ms of the same MIB).
+seq_rows() {
+	local w r
+	read -r w r <<<"$(get dd_ms)"
+	w=$(mbs "$1" "${w:-}") r=$(mbs "$1" "${r:-}")
+	row "sequential write, fsync at the end" "$(unit "$2" MB/s)" "$(unit "$w" "MB/s (dd)")"
+	row "sequential read" "$(unit "$3" MB/s)" "$(unit "$r" "MB/s (dd)")"
+	row "ratio guest / dd: write, read" "$(ratios "$2" "$w" "$3" "$r")" "1.00 = the host's speed"
+}
