@@ -34,6 +34,14 @@ $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done
 .PHONY: tests
 tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img
 
+# make bench's comparisons: guest bench programs built as Linux programs
+# with the host's gcc and glibc, run beside the guest (tests/bench/*.sh).
+BENCH_LINUX := $(patsubst %,$(B)/tests/bench/%-linux,threadbench pollbench fsbench binary_bench)
+$(B)/tests/bench/%-linux: tests/guest/%/*.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -pthread -o $@ $(filter %.c,$^)
+tests: $(BENCH_LINUX)
+
 # Real programs nobody here wrote, built from Debian's source packages in
 # link mode, the way a user would (sources fetched by ci/deps.sh).
 # The expected outputs come from Debian's own lua5.4 and sqlite3 binaries.
