@@ -96,3 +96,16 @@ bg_wait() {
 	done
 	return 1
 }
+
+# dd_ms FILE MIB: "WRITE READ", the ms dd takes to write MIB MiB to FILE
+# (an fsync at the end) and to read them back (from the page cache, as a
+# guest's read after its write is); FILE is removed. The host's side of a
+# guest's throughput.
+dd_ms() {
+	t0=$(now_ms)
+	dd if=/dev/zero of="$1" bs=1M count="$2" conv=fsync 2>/dev/null
+	t1=$(now_ms)
+	dd if="$1" of=/dev/null bs=1M 2>/dev/null
+	echo "$((t1 - t0)) $(($(now_ms) - t1))"
+	rm -f "$1"
+}

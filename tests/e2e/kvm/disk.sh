@@ -93,13 +93,8 @@ check disk-ukrun/no-exits-per-request test -n "$base" -a -n "$busy" -a "${reqs:-
 	"$((busy - base))" -le 2
 # The same bytes with dd on the host file, for the ratio (both through the
 # host's page cache; the write ends with an fsync, as the guest's does).
-t0=$(now_ms)
-dd if=/dev/zero of="$T/dd.bin" bs=1M count=$MB conv=fsync 2>/dev/null
-t1=$(now_ms)
-dd if="$T/dd.bin" of=/dev/null bs=1M 2>/dev/null
-t2=$(now_ms)
-echo "disk-ukrun: dd on the host file: write $MB MiB $((t1 - t0)) ms, read $((t2 - t1)) ms"
-rm -f "$T/dd.bin" "$B"
+echo "disk-ukrun: dd on the host file, $MB MiB: write, read ms: $(dd_ms "$T/dd.bin" $MB)"
+rm -f "$B"
 
 # ---- bad --disk options: one clear line, status 125 ----
 run "$UKRUN" --disk "$T/missing.img:/data" "$IMG" sums /data
