@@ -13,7 +13,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 UKBUILD=build/bin/ukbuild UKRUN=build/bin/ukrun O=build/bench/oci
-I=$(bash tests/images/build.sh busybox sqlite lua python redis nginx) || exit 1
+I=$(bash tests/images/build.sh busybox sqlite lua python redis nginx) || {
+	printf 'Container images\nskipped: tests/images/build.sh could not build the images (above: why)\n'
+	exit 0
+}
 mkdir -p "$O"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
