@@ -41,8 +41,15 @@ if want boot && need "$title" build/apps/hello.img build/tests/guest/native.img;
 	fi
 fi
 
-# Components' own benchmarks, each printing its tables.
-for b in tests/bench/*.sh; do
+# Components' own benchmarks, each printing its tables: in the order of
+# their issues, then any other script there.
+scripts=()
+for n in threads poll ramfs sqlite net p9 oci disk; do scripts+=("tests/bench/$n.sh"); done
+for b in tests/bench/*.sh; do [[ " ${scripts[*]} " == *" $b "* ]] || scripts+=("$b"); done
+for b in "${scripts[@]}"; do
 	n=$(basename "$b" .sh)
-	[ "$n" != lib ] && want "$n" && { echo; bash "$b"; }
+	if [ -f "$b" ] && [ "$n" != lib ] && want "$n"; then
+		echo
+		bash "$b"
+	fi
 done
