@@ -31,9 +31,10 @@ enum uk_nr {
 	UK_NR_MAX
 };
 
-/* Argument kinds for --trace. */
+/* Argument kinds for --trace. A pointer prints as hex does: one value, two
+ * names, so the kinds fit the 4 bits trace.c packs each into. */
 enum uk_arg_kind {
-	A_INT = 1, A_HEX, A_PTR, A_SIZE, A_FD, A_STR, A_IBUF, A_OBUF, A_TIMESPEC,
+	A_INT = 1, A_HEX, A_PTR = A_HEX, A_SIZE, A_FD, A_STR, A_IBUF, A_OBUF, A_TIMESPEC,
 	A_OCT,    /* a mode, in octal */
 	A_DIRFD,  /* a directory descriptor or AT_FDCWD */
 	A_OFLAGS, /* open(2) flags, by name */
@@ -41,25 +42,31 @@ enum uk_arg_kind {
 	A_MFLAGS, /* MAP_* */
 	A_SIG,    /* a signal number */
 	A_CLOCK,  /* a clock id */
+	A_KIND_MAX
 };
 
-/* Dispatch by number (the `syscall` instruction, and link-mode calls while
- * tracing). Unknown or unsupported numbers return -ENOSYS. */
+/* Dispatch by number (the `syscall` instruction, a program's syscall(2)).
+ * Unknown or unsupported numbers return -ENOSYS. Referencing it links the
+ * table of every call (syscall.c): only those two paths do; everything else
+ * calls through UK_CALL, so images keep only the calls they reach. */
 long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* One call through --trace: fn is call nr's implementation, or NULL when
+ * none is linked (then -ENOSYS, "not implemented by uk"). */
+long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, long a3, long a4,
+		       long a5);
 
 /* Link-mode calls: direct when not tracing, through the tracer otherwise. */
 extern int uk_trace_on;
-#define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                       \
-	(uk_trace_on ? uk_syscall(UK_NR_##name, (long)(a0), (long)(a1), (long)(a2),  \
-				  (long)(a3), (long)(a4), (long)(a5))                \
-		     : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3), \
+#define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                          \
+	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1), \
+					 (long)(a2), (long)(a3), (long)(a4), (long)(a5))      \
+		     : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3),         \
 				     (long)(a4), (long)(a5)))
 
 /* Buffered trace output (ukrun's fd 3); flushed before console output and
  * at exit so lines interleave with the program's own output. */
 void uk_trace_flush(void);
-/* Weak fallbacks call this so the trace can say "not implemented". */
-void uk_syscall_unimplemented(void);
 /* A trace line of free text, e.g. why a call is refused. */
 void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
