@@ -36,7 +36,7 @@ BUILDER_SRCS := $(wildcard builder/*.c)
 # compiled into ukrun and into the library OS.
 VIRTIO_SRCS := $(wildcard virtio/*.c)
 # Pure code ukrun shares with ukbuild.
-COMMON_SRCS := builder/manifest.c builder/image.c
+COMMON_SRCS := builder/manifest.c builder/image.c builder/image_syms.c
 
 # ---- the library OS (guest kernel side) ----
 # No SSE in the library OS: interrupt handlers never touch the application's

@@ -31,10 +31,23 @@ struct ukb_image {
 int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err,
 		    size_t errlen);
 
-/* The function containing addr, from the image's symbol table: copies its
- * name into name (len bytes) and sets *off. Returns 0, or -1 when the image
- * has no symbol there. */
+/* The function containing addr, from the image's symbols (.uk_syms, else
+ * an ELF symbol table): copies its name into name (len bytes) and sets
+ * *off. Returns 0, or -1 when the image has no function there.
+ * (image_syms.c) */
 int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
 		     uint64_t *off);
+
+/* Calls fn for each function the image names; returns how many, or -1
+ * when it has no symbols. */
+int ukb_image_symbols(const void *data, size_t size,
+		      void (*fn)(void *ctx, uint64_t addr, const char *name), void *ctx);
+
+/* A copy of the image with its ELF symbol table (.symtab, .strtab)
+ * replaced by the compact .uk_syms (functions only): *out is malloc'ed.
+ * Returns 0; 1 when the image has no symbol table (nothing to do); -1 with
+ * a line in err when it cannot be rewritten. */
+int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *outsize, char *err,
+			   size_t errlen);
 
 #endif

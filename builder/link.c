@@ -327,7 +327,7 @@ static int build(struct link_opts *o, const char *tmp)
 	add(&ld, "-Wl,--gc-sections"), add(&ld, "-Wl,-z,max-page-size=4096");
 	add(&ld, "-Wl,--build-id=none"), add(&ld, "-Wl,-z,noexecstack");
 	if (!wants_debug(o))
-		add(&ld, "-Wl,--strip-debug"); /* symbols stay, for backtraces */
+		add(&ld, "-Wl,--strip-debug"); /* function names stay (.uk_syms) */
 	add(&ld, "-o"), add(&ld, partial);
 	for (int i = 0; i < objs.n; i++)
 		add(&ld, objs.v[i]);
@@ -346,6 +346,10 @@ static int build(struct link_opts *o, const char *tmp)
 	if ((r = ukb_spawn(ld.v, o->verbose))) {
 		unlink(partial);
 		return r < 0 ? UKB_EXIT_ERROR : r;
+	}
+	if (!wants_debug(o) && ukb_pack_symbols(partial)) {
+		unlink(partial);
+		return UKB_EXIT_ERROR;
 	}
 	if (rename(partial, o->out)) {
 		ukb_err("%s: %s", o->out, strerror(errno));

@@ -69,6 +69,8 @@ static int link_image(const char *out, const char *mobj, const char *robj, int v
 		"-Wl,--start-group", "-lc", "-lm", "-lfdt", "-lgcc", "-Wl,--end-group", NULL,
 	};
 	r = ukb_spawn(ld, verbose);
+	if (r == 0 && ukb_pack_symbols(partial))
+		r = UKB_EXIT_ERROR;
 	if (r == 0 && rename(partial, out)) {
 		ukb_err("%s: %s", out, strerror(errno));
 		r = UKB_EXIT_ERROR;

@@ -23,7 +23,7 @@ static const char usage[] =
 	"usage: ukbuild [-o IMAGE] [OPTIONS] FILE.c... [-- CFLAGS/LDFLAGS...]\n"
 	"       ukbuild oci SOURCE -o IMAGE [OPTIONS]   (ukbuild oci --help)\n"
 	"       ukbuild disk create|ls|get|put ...       (ukbuild disk --help)\n"
-	"       ukbuild inspect IMAGE\n"
+	"       ukbuild inspect [--symbols] IMAGE\n"
 	"\n"
 	"Compile C files with newlib and the uk library OS into one bootable image\n"
 	"(PVH ELF: ukrun IMAGE, or qemu-system-x86_64 -M microvm -kernel IMAGE).\n"
@@ -40,7 +40,9 @@ static const char usage[] =
 	"  -v, --verbose        print the compiler and linker commands\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Everything after -- goes to the compiler and linker unchanged.\n";
+	"Everything after -- goes to the compiler and linker unchanged; with -g the\n"
+	"image keeps its debug information and full ELF symbol table (otherwise only\n"
+	"function names, for ukrun's crash reports).\n";
 
 void ukb_err(const char *fmt, ...)
 {
@@ -125,6 +127,48 @@ out:
 	return r;
 }
 
+int ukb_pack_symbols(const char *path)
+{
+	struct stat st;
+	char err[256];
+	void *p = MAP_FAILED, *out = NULL;
+	size_t outsize;
+	int fd, r = -1;
+
+	if ((fd = open(path, O_RDWR)) < 0 || fstat(fd, &st) || !st.st_size ||
+	    (p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		ukb_err("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	switch (ukb_image_pack_symbols(p, st.st_size, &out, &outsize, err, sizeof(err))) {
+	case 1: /* no symbol table */
+		r = 0;
+		goto out;
+	case -1:
+		ukb_err("%s: cannot pack its symbols: %s", path, err);
+		goto out;
+	}
+	if (pwrite(fd, out, outsize, 0) != (ssize_t)outsize || ftruncate(fd, outsize)) {
+		ukb_err("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	if (p != MAP_FAILED)
+		munmap(p, st.st_size);
+	if (fd >= 0)
+		close(fd);
+	free(out);
+	return r;
+}
+
+static void print_symbol(void *ctx, uint64_t addr, const char *name)
+{
+	printf("%016llx %s\n", (unsigned long long)addr, name);
+}
+
+static void count_symbol(void *ctx, uint64_t addr, const char *name) {}
+
 int ukb_cmd_inspect(int argc, char **argv)
 {
 	struct ukb_image img;
@@ -132,12 +176,13 @@ int ukb_cmd_inspect(int argc, char **argv)
 	struct stat st;
 	char err[256];
 	void *p;
-	int fd, r = UKB_EXIT_ERROR;
+	int fd, r = UKB_EXIT_ERROR, symbols = argc == 3 && !strcmp(argv[1], "--symbols");
 
-	if (argc != 2) {
-		ukb_err("usage: ukbuild inspect IMAGE");
+	if (argc != 2 && !symbols) {
+		ukb_err("usage: ukbuild inspect [--symbols] IMAGE");
 		return UKB_EXIT_ERROR;
 	}
+	argv += symbols;
 	if ((fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &st)) {
 		ukb_err("%s: %s", argv[1], strerror(errno));
 		return UKB_EXIT_ERROR;
@@ -150,6 +195,12 @@ int ukb_cmd_inspect(int argc, char **argv)
 	}
 	if (ukb_image_parse(p, st.st_size, &img, err, sizeof(err))) {
 		ukb_err("%s: %s", argv[1], err);
+	} else if (symbols) {
+		/* Like nm: the functions ukrun names in crash reports. */
+		if (ukb_image_symbols(p, st.st_size, print_symbol, NULL) >= 0)
+			r = 0;
+		else
+			ukb_err("%s: no symbols", argv[1]);
 	} else if (!img.manifest) {
 		ukb_err("%s: a PVH kernel without a uk manifest (.uk_manifest)", argv[1]);
 	} else if (ukb_manifest_read(img.manifest, img.manifest_size, &m)) {
@@ -159,6 +210,8 @@ int ukb_cmd_inspect(int argc, char **argv)
 		printf("%-12s %#llx (PVH)\n", "entry:", (unsigned long long)img.entry32);
 		ukb_manifest_print(stdout, &m);
 		printf("%-12s %llu bytes\n", "rootfs:", (unsigned long long)img.rootfs_size);
+		printf("%-12s %d functions named\n", "symbols:",
+		       ukb_image_symbols(p, st.st_size, count_symbol, NULL));
 		ukb_oci_inspect(img.manifest, img.manifest_size); /* oci: source, layers */
 		ukb_manifest_free(&m);
 		r = 0;

@@ -26,6 +26,10 @@ int ukb_write_file(const char *path, const void *data, size_t len);
 int ukb_section_object(const char *tmp, const char *stem, const char *section, const char *path,
 		       char **obj, int verbose);
 
+/* Replace the ELF symbol table of the image at path with the compact
+ * .uk_syms ukrun names crashes from (image.h); 0, or -1 after a message. */
+int ukb_pack_symbols(const char *path);
+
 int ukb_cmd_link(int argc, char **argv);
 int ukb_cmd_inspect(int argc, char **argv);
 int ukb_cmd_oci(int argc, char **argv);  /* oci.c */

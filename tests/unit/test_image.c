@@ -137,6 +137,181 @@ TEST(random_corruption)
 	EXPECT(1);
 }
 
+/* ---- symbols: .symtab + .strtab packed into .uk_syms ---- */
+
+/* An ELF file with code at 0x1000 and a symbol table after it: functions
+ * a (0x1000, 0x20 bytes), its alias a_alias, b (0x1020, 0x10), c (0x1100,
+ * 8; a gap before it) and d (0x1108, no size), an object and a file. */
+static uint8_t *with_symtab(size_t *size)
+{
+	static const char strtab[] = "\0a\0a_alias\0b\0c\0d\0obj\0f.c";
+	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.shstrtab";
+	Elf64_Sym sym[] = {
+		{ 0 },
+		{ .st_name = 25, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE), .st_shndx = SHN_ABS },
+		{ .st_name = 3, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC), .st_shndx = 1,
+		  .st_value = 0x1000, .st_size = 0x20 },
+		{ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+		  .st_value = 0x1000, .st_size = 0x20 },
+		{ .st_name = 11, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+		  .st_value = 0x1020, .st_size = 0x10 },
+		{ .st_name = 13, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+		  .st_value = 0x1100, .st_size = 8 },
+		{ .st_name = 15, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+		  .st_value = 0x1108 },
+		{ .st_name = 17, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT), .st_shndx = 1,
+		  .st_value = 0x1200, .st_size = 8 },
+	};
+	size_t code = 64, code_len = 0x200, symoff = code + code_len;
+	size_t stroff = symoff + sizeof(sym), shoff = stroff + sizeof(strtab);
+	size_t shstroff = shoff, total;
+	Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_ehsize = sizeof(eh),
+			  .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 5, .e_shstrndx = 4 };
+	Elf64_Shdr sh[5] = { { 0 } };
+	uint8_t *d;
+
+	shoff = (shstroff + sizeof(shstr) + 7) & ~7ul;
+	total = shoff + sizeof(sh);
+	d = calloc(1, total);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_shoff = shoff;
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+			      .sh_addr = 0x1000, .sh_offset = code, .sh_size = code_len };
+	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB, .sh_offset = symoff,
+			      .sh_size = sizeof(sym), .sh_link = 3, .sh_info = 3,
+			      .sh_entsize = sizeof(Elf64_Sym) };
+	sh[3] = (Elf64_Shdr){ .sh_name = 15, .sh_type = SHT_STRTAB, .sh_offset = stroff,
+			      .sh_size = sizeof(strtab) };
+	sh[4] = (Elf64_Shdr){ .sh_name = 23, .sh_type = SHT_STRTAB, .sh_offset = shstroff,
+			      .sh_size = sizeof(shstr) };
+	memcpy(d, &eh, sizeof(eh));
+	memcpy(d + symoff, sym, sizeof(sym));
+	memcpy(d + stroff, strtab, sizeof(strtab));
+	memcpy(d + shstroff, shstr, sizeof(shstr));
+	memcpy(d + shoff, sh, sizeof(sh));
+	*size = total;
+	return d;
+}
+
+/* "name+off", or "-" when addr has no function. */
+static const char *sym_at(const void *d, size_t size, uint64_t addr)
+{
+	static char out[160];
+	char name[128];
+	uint64_t off;
+
+	if (ukb_image_symbol(d, size, addr, name, sizeof(name), &off))
+		return "-";
+	snprintf(out, sizeof(out), "%s+%#lx", name, (unsigned long)off);
+	return out;
+}
+
+TEST(symbols_packed)
+{
+	size_t size, psize;
+	uint8_t *d = with_symtab(&size);
+	void *p;
+	static const struct {
+		uint64_t addr;
+		const char *want;
+	} at[] = {
+		{ 0xfff, "-" },         { 0x1000, "a+0" },  { 0x101f, "a+0x1f" },
+		{ 0x1020, "b+0" },      { 0x102f, "b+0xf" }, { 0x1030, "-" },
+		{ 0x1100, "c+0" },      { 0x1108, "d+0" },  { 0x1300, "d+0x1f8" },
+	};
+
+	EXPECT(strstr(sym_at(d, size, 0x1005), "+0x5")); /* a or a_alias */
+	EXPECT(ukb_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
+	EXPECT(psize < size);
+	for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++)
+		EXPECT(!strcmp(sym_at(p, psize, at[i].addr), at[i].want));
+	/* Packed once is packed: no symbol table left to pack. */
+	void *q;
+	size_t qsize;
+	EXPECT(ukb_image_pack_symbols(p, psize, &q, &qsize, err, sizeof(err)) == 1);
+	free(p);
+	free(d);
+}
+
+/* Each function .uk_syms names starts at the same place in the original's
+ * symbol table. */
+struct real {
+	const void *orig;
+	size_t size;
+	int n, bad;
+};
+
+static void check_fn(void *ctx, uint64_t addr, const char *name)
+{
+	struct real *r = ctx;
+	char a[128];
+	uint64_t off;
+
+	r->n++;
+	if (ukb_image_symbol(r->orig, r->size, addr, a, sizeof(a), &off) || off)
+		r->bad++;
+}
+
+static void count_fn(void *ctx, uint64_t addr, const char *name) { ++*(int *)ctx; }
+
+/* The hello image of this tree, when built (make test runs after make). */
+TEST(symbols_real_image)
+{
+	FILE *f = fopen("build/apps/hello.img", "rb");
+	static uint8_t d[4 << 20];
+	struct real r = { d, 0, 0, 0 };
+	size_t psize;
+	void *p;
+	int n = 0;
+
+	EXPECT(f != NULL);
+	r.size = fread(d, 1, sizeof(d), f);
+	fclose(f);
+	EXPECT(ukb_image_symbols(d, r.size, count_fn, &n) > 100);
+	if (ukb_image_pack_symbols(d, r.size, &p, &psize, err, sizeof(err)) == 1) {
+		/* ukbuild packed it already: each name finds itself */
+		EXPECT(ukb_image_symbols(d, r.size, check_fn, &r) > 100 && !r.bad);
+		return;
+	}
+	EXPECT(psize < r.size);
+	EXPECT(ukb_image_symbols(p, psize, check_fn, &r) > 100 && r.n <= n && !r.bad);
+	free(p);
+}
+
+TEST(symbols_corrupt)
+{
+	size_t size, psize;
+	uint8_t *d = with_symtab(&size), *m;
+	void *p, *q;
+	size_t qsize;
+
+	EXPECT(ukb_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
+	m = malloc(psize);
+	srand(3);
+	for (int i = 0; i < 20000; i++) {
+		memcpy(m, p, psize);
+		for (int k = 0; k < 1 + i % 3; k++)
+			m[rand() % psize] = (uint8_t)rand();
+		sym_at(m, psize, 0x1000 + rand() % 0x300); /* must return */
+		sym_at(m, rand() % psize, 0x1000 + rand() % 0x300);
+	}
+	for (int i = 0; i < 20000; i++) {
+		uint8_t *c = malloc(size);
+		memcpy(c, d, size);
+		for (int k = 0; k < 1 + i % 3; k++)
+			c[rand() % size] = (uint8_t)rand();
+		if (ukb_image_pack_symbols(c, size, &q, &qsize, err, sizeof(err)) == 0)
+			free(q);
+		free(c);
+	}
+	free(m);
+	free(p);
+	free(d);
+	EXPECT(1);
+}
+
 int main(void)
 {
 	RUN("unit/image", accepts_pvh);
@@ -146,5 +321,8 @@ int main(void)
 	RUN("unit/image", bad_headers);
 	RUN("unit/image", bad_segments);
 	RUN("unit/image", random_corruption);
+	RUN("unit/image", symbols_packed);
+	RUN("unit/image", symbols_real_image);
+	RUN("unit/image", symbols_corrupt);
 	return unit_failures != 0;
 }

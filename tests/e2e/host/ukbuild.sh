@@ -46,5 +46,14 @@ check ukbuild/no-inputs err_has "no input files"
 size=$(wc -c <build/apps/hello.img)
 check ukbuild/hello-image-size-guard test "$size" -le 409600
 # Link mode carries only what a program uses: hello has no network stack.
-check ukbuild/hello-without-lwip sh -c "! nm build/apps/hello.img | grep -q ' tcp_input$'"
-check ukbuild/httpd-with-lwip sh -c "nm build/apps/httpd.img | grep -q ' tcp_input$'"
+check ukbuild/hello-without-lwip sh -c "! $UKBUILD inspect --symbols build/apps/hello.img | grep -q ' tcp_input$'"
+check ukbuild/httpd-with-lwip sh -c "$UKBUILD inspect --symbols build/apps/httpd.img | grep -q ' tcp_input$'"
+# Only function names stay (.uk_syms, for ukrun's crash reports), unless
+# the program is built with -g; a link-mode image carries only the system
+# calls the program can reach (no dispatch table without syscall(2)).
+run "$UKBUILD" inspect --symbols build/apps/hello.img
+check ukbuild/symbols-listed out_has ' main$'
+check ukbuild/symbols-compact sh -c "! readelf -SW build/apps/hello.img | grep -q '\.symtab'"
+check ukbuild/hello-without-unreached-calls sh -c "! grep -q ' uk_sys_mremap$' '$T/out'"
+run "$UKBUILD" -o "$T/ok-g.img" "$T/ok.c" -- -g
+check ukbuild/debug-keeps-symtab sh -c "readelf -SW '$T/ok-g.img' | grep -q '\.symtab'"
