@@ -4,14 +4,18 @@
  * A PVH loader (ukrun, QEMU) enters _start32 in 32-bit protected mode with
  * paging off and %ebx = GPA of struct hvm_start_info. On the paravirtual KVM
  * host everything before long mode is instruction-emulated (~1 us per
- * instruction), so this path is a handful of instructions: the page tables
- * and GDT are prebuilt in the image's data, nothing is filled in a loop.
+ * instruction), so this path is a handful of instructions: the GDT is
+ * prebuilt; the page tables are .bss (zero as loaded, 16 KiB the image file
+ * does not carry) and get only the entries that reach long mode and the
+ * image: four stores and one 2 MiB page per 2 MiB of image. The rest is
+ * filled by 64-bit code, which runs natively.
  *
  * Virtual layout (see libos/include/uk/arch.h):
  *   0                   identity map of 0..4 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
  *   0xffff800000000000  physmap: 0..4 GiB, the last GiB uncached (MMIO);
  *                       beyond the first GiB filled in by uk_cpu_init()
+ *                       (and the first by start64 below)
  *   0xffffffff80000000  the kernel image: 0..2 GiB (-mcmodel=kernel)
  * Every entry at every level has U/S=1 (pvm.md: a supervisor-only entry
  * makes the paravirtual host refault forever); SMEP/SMAP stay off.
@@ -39,6 +43,17 @@ _start32:
 	cli
 	cld
 	mov %ebx, %esi                  /* hvm_start_info, kept for uk_boot */
+	movl $PA(pdpt_low) + PTE_TABLE, PA(uk_pml4)             /* [0] identity */
+	movl $PA(pdpt_high) + PTE_TABLE, PA(uk_pml4) + 511 * 8  /* [511] kernel */
+	movl $PA(pd) + PTE_TABLE, PA(pdpt_low)
+	movl $PA(pd) + PTE_TABLE, PA(pdpt_high) + 510 * 8
+	mov $PA(pd), %edi               /* 2 MiB pages up to the image's end */
+	mov $PDE_2M, %eax
+1:	mov %eax, (%edi)
+	add $8, %edi
+	add $0x200000, %eax
+	cmp $__uk_boot_map_end, %eax     /* physical, from uk.ld */
+	jb 1b
 	mov $0x620, %eax                /* CR4: PAE | OSFXSR | OSXMMEXCPT */
 	mov %eax, %cr4
 	mov $PA(uk_pml4), %eax
@@ -59,6 +74,21 @@ start64_low:
 
 	.text
 start64:
+	/* The rest of the boot tables, natively: the first GiB's 2 MiB pages,
+	 * the physmap, the kernel image's second GiB. */
+	lea pd(%rip), %rdi
+	mov $PDE_2M, %eax
+	mov $512, %ecx
+1:	mov %rax, (%rdi)
+	add $8, %rdi
+	add $0x200000, %rax
+	dec %ecx
+	jnz 1b
+	movq $PA(pdpt_low) + PTE_TABLE, uk_pml4 + 256 * 8(%rip)
+	movq $PA(uk_pd_high) + 0x0000 + PTE_TABLE, pdpt_low + 1 * 8(%rip)
+	movq $PA(uk_pd_high) + 0x1000 + PTE_TABLE, pdpt_low + 2 * 8(%rip)
+	movq $PA(uk_pd_high) + 0x2000 + PTE_TABLE, pdpt_low + 3 * 8(%rip)
+	movq $PA(uk_pd_high) + PTE_TABLE, pdpt_high + 511 * 8(%rip)
 	mov $0x18, %eax
 	mov %eax, %ds
 	mov %eax, %es
@@ -92,37 +122,18 @@ gdt_desc32:
 	.word uk_gdt_end - uk_gdt - 1
 	.long PA(uk_gdt)
 
-	.section .data.pgt, "aw"
+	.section .bss.pgt, "aw", @nobits
 	.p2align 12
 	.globl uk_pml4
 uk_pml4:
-	.quad PA(pdpt_low) + PTE_TABLE  /* [0] identity, removed after boot */
-	.fill 255, 8, 0
-	.quad PA(pdpt_low) + PTE_TABLE  /* [256] physmap */
-	.fill 254, 8, 0
-	.quad PA(pdpt_high) + PTE_TABLE /* [511] kernel image */
+	.space 4096
 pdpt_low:
-	.quad PA(pd) + PTE_TABLE
-	.quad PA(uk_pd_high) + 0x0000 + PTE_TABLE
-	.quad PA(uk_pd_high) + 0x1000 + PTE_TABLE
-	.quad PA(uk_pd_high) + 0x2000 + PTE_TABLE
-	.fill 508, 8, 0
+	.space 4096
 pdpt_high:
-	.fill 510, 8, 0
-	.quad PA(pd) + PTE_TABLE
-	.quad PA(uk_pd_high) + PTE_TABLE
-/* Only the first GiB is prebuilt: the switch to long mode and the kernel
- * image need no more. uk_cpu_init() fills uk_pd_high (1..4 GiB) from 64-bit
- * code, which runs natively, and keeps 12 KiB of tables out of the image. */
+	.space 4096
 pd:
-	.set i, 0
-	.rept 512
-	.quad (i << 21) | PDE_2M
-	.set i, i + 1
-	.endr
-
-	.section .bss.pgt, "aw", @nobits
-	.p2align 12
+	.space 4096
+/* Physmap 1..4 GiB, filled by uk_cpu_init(). */
 	.globl uk_pd_high
 uk_pd_high:
 	.space 3 * 4096
