@@ -5,17 +5,20 @@
 #   make demo    build and run the demo application
 #
 # Dependencies come from Debian through ci/deps.sh, which make runs when
-# something is missing; built ones live in $(UK_CACHE), outside the tree.
+# something is missing; built ones live in $(UK_CACHE), outside the tree,
+# and $(UK_CACHE)/deps-KEY.mk says where (KEY: this tree's newlib build).
 
 UK_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/uk
 export UK_CACHE
 
 ifeq ($(filter clean format,$(MAKECMDGOALS)),)
-  ifeq ($(shell bash ci/deps.sh --check >/dev/null 2>&1 && test -f $(UK_CACHE)/deps.mk && echo ok),)
+  DEPS_MK := $(shell bash ci/deps.sh --check 2>/dev/null)
+  ifeq ($(DEPS_MK),)
     $(info make: installing dependencies (ci/deps.sh))
-    $(shell bash ci/deps.sh >&2)
+    DEPS_MK := $(shell bash ci/deps.sh >&2 && bash ci/deps.sh --check)
+    $(if $(DEPS_MK),,$(error ci/deps.sh failed (see above)))
   endif
-  include $(UK_CACHE)/deps.mk
+  include $(DEPS_MK)
 endif
 
 B := build

@@ -3,10 +3,14 @@
 # newlib for the guest once into a cache outside the tree.
 #
 #   ci/deps.sh            everything (packages + newlib)
-#   ci/deps.sh --check    exit 0 when nothing is missing, 1 otherwise
+#   ci/deps.sh --check    exit 0 and print the make include file (below) when
+#                         nothing is missing, 1 otherwise
 #
 # UK_CACHE (default ~/.cache/uk) holds built dependencies; the newlib build
 # is keyed by the source version and our flags, so a second run is a no-op.
+# Where things are goes to $UK_CACHE/deps-KEY.mk, which the Makefile
+# includes: trees with other newlib flags share the cache without taking
+# each other's newlib.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}
@@ -25,13 +29,17 @@ pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
 # sysroot). Per-thread reentrancy through __getreent(); read/write returning
 # ssize_t as on Linux rather than newlib's default int.
 newlib_abi="-D__DYNAMIC_REENT__ -D_READ_WRITE_RETURN_TYPE=_ssize_t"
+# A section per function and object: images keep only the parts of an
+# archive member they reach (vfprintf.o alone would bring vfiprintf.o's
+# 8 KiB for one helper).
 newlib_flags="-O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
--fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none $newlib_abi"
+-fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none -ffunction-sections -fdata-sections $newlib_abi"
 # Our replacement for newlib's machine/_types.h (Linux's type widths).
 newlib_types="$here/../libos/include/newlib-abi/machine/_types.h"
 newlib_key=$(printf '%s|%s|%s' "$(dpkg-query -W -f='${Version}' newlib-source 2>/dev/null || echo none)" \
   "$newlib_flags" "$(md5sum < "$newlib_types")" | md5sum | cut -c1-12)
 newlib_prefix="$cache/newlib-$newlib_key"
+deps_mk="$cache/deps-$newlib_key.mk"
 
 missing_pkgs() {
   local p out=()
@@ -134,18 +142,21 @@ exec 9>"$cache/.lock"
 flock 9
 
 case "${1:-}" in
-  --check) [ -z "$(missing_pkgs)" ] && [ -f "$newlib_prefix/.done" ] && src_done; exit;;
+  --check) [ -z "$(missing_pkgs)" ] && [ -f "$newlib_prefix/.done" ] && src_done &&
+           [ -f "$deps_mk" ] && echo "$deps_mk"; exit;;
 esac
 install_pkgs
 build_newlib
 fetch_src
 sqlite_amalgamation
-# The Makefile reads where things are from this file.
+# The Makefile reads where things are from this file (written whole, then
+# renamed: another make may be reading it).
 mkdir -p "$cache"
-cat > "$cache/deps.mk" <<MK
+cat > "$deps_mk.tmp" <<MK
 NEWLIB := $newlib_prefix
 NEWLIB_ABI := $newlib_abi
 LWIP_SRC := $cache/src/lwip
 SQLITE_SRC := $cache/src/sqlite3/bld
 LUA_SRC := $cache/src/lua5.4/src
 MK
+mv "$deps_mk.tmp" "$deps_mk"

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uk/syscall.h>
+#include <uk/print.h>
 
 #include "glue.h"
 
@@ -234,7 +235,7 @@ char *realpath(const char *path, char *resolved)
 		close((int)fd);
 		return NULL;
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+	uk_snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
 	n = readlink(link, out, PATH_MAX - 1);
 	close((int)fd);
 	if (n < 0 || out[0] != '/') {

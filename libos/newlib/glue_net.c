@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <uk/syscall.h>
+#include <uk/print.h>
 
 #include "glue.h"
 
@@ -170,7 +171,7 @@ const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 		errno = EAFNOSUPPORT;
 		return NULL;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	n = uk_snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
 	if (n < 0 || (socklen_t)n >= size) {
 		errno = ENOSPC;
 		return NULL;
@@ -361,7 +362,7 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
 		if (!inet_ntop(AF_INET, &sin->sin_addr, host, hostlen))
 			return EAI_OVERFLOW;
 	}
-	if (serv && servlen && snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
+	if (serv && servlen && uk_snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
 		return EAI_OVERFLOW;
 	return 0;
 }
@@ -373,7 +374,7 @@ static struct hostent *hostent_of(const char *name, uint32_t addr)
 	static uint32_t a;
 	static char *addrs[2], *aliases[1];
 
-	snprintf(hname, sizeof(hname), "%s", name);
+	uk_snprintf(hname, sizeof(hname), "%s", name);
 	a = addr;
 	addrs[0] = (char *)&a;
 	he = (struct hostent){ hname, aliases, AF_INET, 4, addrs };
@@ -491,7 +492,7 @@ char *if_indextoname(unsigned int index, char *name)
 	if (index == 1)
 		return strcpy(name, "lo");
 	if (index >= 2 && index < 12) {
-		snprintf(name, IF_NAMESIZE, "en%u", index - 2);
+		uk_snprintf(name, IF_NAMESIZE, "en%u", index - 2);
 		return name;
 	}
 	errno = ENXIO;

@@ -7,13 +7,16 @@
  * layout is Linux's).
  *
  * newlib's own signal(), raise() and abort() are replaced: its versions
- * keep a private handler table that sigaction() would not see.
+ * keep a private handler table that sigaction() would not see. So is its
+ * assert's report, which formats with fiprintf (8 KiB of printf in every
+ * image that prints a double: newlib's dtoa asserts).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <uk/print.h>
 #include <uk/syscall.h>
 
 #include "glue.h"
@@ -259,6 +262,22 @@ void abort(void)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(SIGABRT);
 	_exit(128 + 6);
+}
+
+/* newlib's words, without its stdio. */
+void __assert_func(const char *file, int line, const char *func, const char *expr)
+{
+	char msg[512];
+	int n = uk_snprintf(msg, sizeof(msg), "assertion \"%s\" failed: file \"%s\", line %d%s%s\n",
+			    expr, file, line, func ? ", function: " : "", func ? func : "");
+
+	write(2, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	abort();
+}
+
+void __assert(const char *file, int line, const char *expr)
+{
+	__assert_func(file, line, NULL, expr);
 }
 
 /* ---- masks ---- */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uk/print.h>
 
 #define LINE_MAX_LEN 1024
 #define MAX_MEMBERS 64
@@ -70,7 +71,7 @@ static int lookup_pw(const char *name, long uid, struct passwd *pw, char *buf, s
 	if (find_line("/etc/passwd", name ? 0 : 2, name, uid, buf, len, f, 7))
 		return fill_pw(pw, f);
 	if ((name && !strcmp(name, "root")) || (!name && uid == 0)) {
-		snprintf(buf, len, "root:x:0:0:root:/root:/bin/sh");
+		uk_snprintf(buf, len, "root:x:0:0:root:/root:/bin/sh");
 		split(buf, f, 7);
 		return fill_pw(pw, f);
 	}
@@ -130,7 +131,7 @@ static struct group *gr_static(const char *name, long gid)
 	if (find_line("/etc/group", name ? 0 : 2, name, gid, buf, sizeof(buf), f, 4))
 		return fill_gr(&gr, f, mem), &gr;
 	if ((name && !strcmp(name, "root")) || (!name && gid == 0)) {
-		snprintf(buf, sizeof(buf), "root:x:0:");
+		uk_snprintf(buf, sizeof(buf), "root:x:0:");
 		split(buf, f, 4);
 		return fill_gr(&gr, f, mem), &gr;
 	}
@@ -144,8 +145,8 @@ struct group *getgrgid(gid_t gid) { return gr_static(NULL, gid); }
 FILE *popen(const char *cmd, const char *mode)
 {
 	(void)mode;
-	fprintf(stderr, "uk: popen(\"%s\"): a unikernel runs one program; there is no shell "
-			"to start another\n", cmd ? cmd : "");
+	uk_pr("popen(\"%s\"): a unikernel runs one program; there is no shell to start another",
+	      cmd ? cmd : "");
 	errno = ENOSYS;
 	return NULL;
 }
