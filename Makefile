@@ -72,6 +72,19 @@ GLUE_OBJS := $(GLUE_WHOLE:%.c=$(B)/guest/%.o)
 LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \
 	$(GLUE_LAZY:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o)
 
+# Code off every hot path is compiled for size, the rest for speed: boot
+# and platform set-up, --trace and reports, the ELF loader, process
+# information, /proc and /dev, the 9P and FAT file systems and their
+# devices (whose costs are round trips to the host), DHCP and DNS. (-Os
+# throughout would save more, but doubles an uncontended mutex's cost.)
+GUEST_COLD_OPT ?= -Os
+GUEST_COLD := virtio/p9.c $(addprefix libos/,boot.c plat.c trace.c print.c elf.c binary.c \
+	binary_stack.c sys_proc.c sys_fs_attr.c virtio/acpi.c virtio/ioapic.c virtio/virtio_9p.c \
+	virtio/virtio_blk.c vfs/vfs_init.c vfs/vfs_mount.c vfs/fstypes.c fs/cpio.c fs/rootfs.c \
+	fs/devfs.c fs/procfs.c fs/p9fs.c fs/p9fs_file.c net/net_conf.c net/resolve.c \
+	newlib/glue_dir.c newlib/glue_users.c) $(wildcard libos/fs/fat_*.c)
+$(GUEST_COLD:%.c=$(B)/guest/%.o): COLD_OPT := $(GUEST_COLD_OPT)
+
 UKBUILD := $(B)/bin/ukbuild
 UKRUN := $(B)/bin/ukrun
 # Every apps/NAME/ directory becomes build/apps/NAME.img (optional
@@ -97,11 +110,11 @@ $(NEWLIB_STAMP):
 
 $(B)/guest/%.o: %.c $(B)/include-linux/.done $(NEWLIB_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(LIBOS_CFLAGS) -c $< -o $@
+	$(CC) $(LIBOS_CFLAGS) $(COLD_OPT) -c $< -o $@
 
 $(B)/guest/libos/newlib/%.o: libos/newlib/%.c $(NEWLIB_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(GLUE_CFLAGS) -c $< -o $@
+	$(CC) $(GLUE_CFLAGS) $(COLD_OPT) -c $< -o $@
 
 $(B)/guest/%.o: %.S
 	@mkdir -p $(@D)

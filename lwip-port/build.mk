@@ -11,6 +11,9 @@ LWIP_OBJS := $(LWIP_CORE:%=$(B)/guest/lwip/core/%.o) $(B)/guest/lwip/netif/ether
 LWIP_INC := -Ilwip-port/include -I$(LWIP_SRC)/src/include
 LWIP_CFLAGS := $(LIBOS_CFLAGS) $(LWIP_INC) -Wno-address -Wno-type-limits
 
+# Off the hot paths (see GUEST_COLD in the Makefile).
+$(B)/guest/lwip/core/dns.o $(B)/guest/lwip/core/ipv4/dhcp.o: COLD_OPT := $(GUEST_COLD_OPT)
+
 # The archive's rule was read before this file: add to its prerequisites
 # (its recipe archives $^).
 LIBOS_OBJS += $(LWIP_OBJS)
@@ -19,13 +22,13 @@ $(SYSROOT)/lib/libuk.a: $(LWIP_OBJS)
 $(B)/guest/lwip/%.o: $(LWIP_SRC)/src/%.c lwip-port/include/lwipopts.h lwip-port/include/arch/cc.h \
 		$(B)/include-linux/.done
 	@mkdir -p $(@D)
-	$(CC) $(LWIP_CFLAGS) -c $< -o $@
+	$(CC) $(LWIP_CFLAGS) $(COLD_OPT) -c $< -o $@
 
 $(B)/guest/lwip-port/%.o: lwip-port/%.c $(B)/include-linux/.done
 	@mkdir -p $(@D)
-	$(CC) $(LWIP_CFLAGS) -c $< -o $@
+	$(CC) $(LWIP_CFLAGS) $(COLD_OPT) -c $< -o $@
 
 # The socket layer and the network core see lwIP's headers too.
 $(B)/guest/libos/net/%.o: libos/net/%.c $(B)/include-linux/.done
 	@mkdir -p $(@D)
-	$(CC) $(LWIP_CFLAGS) -c $< -o $@
+	$(CC) $(LWIP_CFLAGS) $(COLD_OPT) -c $< -o $@
