@@ -15,7 +15,6 @@
  * reads it only after a crash.
  */
 #include <elf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,13 +306,10 @@ out:
 	return r ? -1 : 0;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+/* One line into err; -1. */
+static int refuse(char *err, size_t len, const char *why)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
+	snprintf(err, len, "%s", why);
 	return -1;
 }
 
@@ -360,7 +356,7 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 
 	*out = NULL;
 	if (!(sh = sections(d, size, &eh)))
-		return fail(err, errlen, "no section header table");
+		return refuse(err, errlen, "no section header table");
 	while (si < eh.e_shnum && sh[si].sh_type != SHT_SYMTAB)
 		si++;
 	if (si == eh.e_shnum)
@@ -369,12 +365,12 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 	if (find_symtab(d, size, &sym, &n, &strs, &strsize) || li >= eh.e_shnum ||
 	    hi >= eh.e_shnum || li == hi || hi == si ||
 	    !in_file(sh[hi].sh_offset, sh[hi].sh_size, size))
-		return fail(err, errlen, "unexpected symbol or section name tables");
+		return refuse(err, errlen, "unexpected symbol or section name tables");
 	cut = min3(sh[si].sh_offset, sh[li].sh_offset, sh[hi].sh_offset);
 	if (eh.e_shoff < cut)
 		cut = eh.e_shoff;
 	if (!tail_is_free(d, size, &eh, sh, cut, si, li, hi))
-		return fail(err, errlen, "the symbol tables are not at the end of the file");
+		return refuse(err, errlen, "the symbol tables are not at the end of the file");
 	if (!(f = functions(sym, n, strs, strsize, &nf)) || !(map = calloc(eh.e_shnum, sizeof(*map))))
 		goto nomem;
 	/* The kept part, .uk_syms, the section names (+ ".uk_syms"), the
@@ -416,7 +412,7 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 	r = 0;
 	goto out;
 nomem:
-	fail(err, errlen, "out of memory, or the image is too large for 32-bit symbol offsets");
+	refuse(err, errlen, "out of memory, or the image is too large for 32-bit symbol offsets");
 out:
 	free(b.p);
 	free(f);
