@@ -247,9 +247,10 @@ static int pad(struct buf *b, size_t align)
 	return put(b, zero, (align - b->len % align) % align);
 }
 
-/* The functions of the symbol table, sorted, aliases dropped. */
+/* The functions of the symbol table that lie in code sections, sorted,
+ * aliases dropped. */
 static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs,
-			      uint64_t strsize, size_t *count)
+			      uint64_t strsize, const Elf64_Shdr *sh, unsigned shnum, size_t *count)
 {
 	struct fsym *f = calloc(n ? n : 1, sizeof(*f));
 	size_t k = 0;
@@ -257,7 +258,8 @@ static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs
 	if (!f)
 		return NULL;
 	for (uint64_t i = 0; i < n; i++) {
-		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_shndx == SHN_UNDEF ||
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_shndx >= shnum ||
+		    !(sh[sym[i].st_shndx].sh_flags & SHF_EXECINSTR) ||
 		    sym[i].st_name >= strsize || !strs[sym[i].st_name] ||
 		    !memchr(strs + sym[i].st_name, 0, strsize - sym[i].st_name))
 			continue;
@@ -371,7 +373,8 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 		cut = eh.e_shoff;
 	if (!tail_is_free(d, size, &eh, sh, cut, si, li, hi))
 		return refuse(err, errlen, "the symbol tables are not at the end of the file");
-	if (!(f = functions(sym, n, strs, strsize, &nf)) || !(map = calloc(eh.e_shnum, sizeof(*map))))
+	if (!(f = functions(sym, n, strs, strsize, sh, eh.e_shnum, &nf)) ||
+	    !(map = calloc(eh.e_shnum, sizeof(*map))))
 		goto nomem;
 	/* The kept part, .uk_syms, the section names (+ ".uk_syms"), the
 	 * section headers: the kept ones, then .uk_syms. */

@@ -33,7 +33,8 @@ newlib_abi="-D__DYNAMIC_REENT__ -D_READ_WRITE_RETURN_TYPE=_ssize_t"
 # archive member they reach (vfprintf.o alone would bring vfiprintf.o's
 # 8 KiB for one helper).
 newlib_flags="-O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
--fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none -ffunction-sections -fdata-sections $newlib_abi"
+-fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none \
+-ffunction-sections -fdata-sections $newlib_abi"
 # Our replacement for newlib's machine/_types.h (Linux's type widths).
 newlib_types="$here/../libos/include/newlib-abi/machine/_types.h"
 newlib_key=$(printf '%s|%s|%s' "$(dpkg-query -W -f='${Version}' newlib-source 2>/dev/null || echo none)" \

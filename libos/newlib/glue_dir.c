@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <uk/syscall.h>
 #include <uk/print.h>
+#include <uk/syscall.h>
 
 #include "glue.h"
 

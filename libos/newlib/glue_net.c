@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <uk/syscall.h>
 #include <uk/print.h>
+#include <uk/syscall.h>
 
 #include "glue.h"
 

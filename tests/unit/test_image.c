@@ -141,14 +141,15 @@ TEST(random_corruption)
 
 /* An ELF file with code at 0x1000 and a symbol table after it: functions
  * a (0x1000, 0x20 bytes), its alias a_alias, b (0x1020, 0x10), c (0x1100,
- * 8; a gap before it) and d (0x1108, no size), an object and a file. */
+ * 8; a gap before it) and d (0x1108, no size), an object, a file and an
+ * absolute symbol typed as a function. */
 static uint8_t *with_symtab(size_t *size)
 {
 	static const char strtab[] = "\0a\0a_alias\0b\0c\0d\0obj\0f.c";
 	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.shstrtab";
 	Elf64_Sym sym[] = {
 		{ 0 },
-		{ .st_name = 25, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE), .st_shndx = SHN_ABS },
+		{ .st_name = 21, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE), .st_shndx = SHN_ABS },
 		{ .st_name = 3, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC), .st_shndx = 1,
 		  .st_value = 0x1000, .st_size = 0x20 },
 		{ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
@@ -161,6 +162,9 @@ static uint8_t *with_symtab(size_t *size)
 		  .st_value = 0x1108 },
 		{ .st_name = 17, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT), .st_shndx = 1,
 		  .st_value = 0x1200, .st_size = 8 },
+		/* an absolute "function" far from the code: not named */
+		{ .st_name = 21, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = SHN_ABS,
+		  .st_value = 0x7fffffff00000000 },
 	};
 	size_t code = 64, code_len = 0x200, symoff = code + code_len;
 	size_t stroff = symoff + sizeof(sym), shoff = stroff + sizeof(strtab);
@@ -177,7 +181,8 @@ static uint8_t *with_symtab(size_t *size)
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_shoff = shoff;
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
+			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
 			      .sh_addr = 0x1000, .sh_offset = code, .sh_size = code_len };
 	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB, .sh_offset = symoff,
 			      .sh_size = sizeof(sym), .sh_link = 3, .sh_info = 3,
