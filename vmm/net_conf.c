@@ -1,7 +1,7 @@
 /*
  * The network options, checked: --net none|tap:IF[,vhost=on|off|auto]|
  * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...],
- * -p HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
+ * -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -136,26 +136,36 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 	return -1;
 }
 
-/* -p HOSTPORT:GUESTPORT[/udp] */
+/* -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp], docker's form. Without HOSTADDR
+ * the port is published on the host's loopback only (docker publishes on
+ * every address: here a VM's port reaches the network only when asked). */
 static int parse_publish(const char *s, struct vmm_net_conf *c)
 {
-	const char *colon = strchr(s, ':'), *slash;
+	const char *colon = strchr(s, ':'), *port = s, *slash;
 	struct vmm_net_fwd f = { .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
 	if (!colon)
 		goto bad;
+	if (strchr(colon + 1, ':')) { /* HOSTADDR:, empty for every address */
+		if (colon == s)
+			f.host_addr.s_addr = htonl(INADDR_ANY);
+		else if (parse_addr(s, (size_t)(colon - s), &f.host_addr))
+			goto bad;
+		port = colon + 1;
+		colon = strchr(port, ':');
+	}
 	slash = strchr(colon, '/');
 	if (slash && !strcmp(slash, "/udp"))
 		f.udp = 1;
 	else if (slash && strcmp(slash, "/tcp"))
 		goto bad;
-	if (parse_port(s, (size_t)(colon - s), &f.host_port) ||
+	if (parse_port(port, (size_t)(colon - port), &f.host_port) ||
 	    parse_port(colon + 1, slash ? (size_t)(slash - colon - 1) : strlen(colon + 1),
 		       &f.guest_port))
 		goto bad;
 	return add_fwd(c, &f, "-p");
 bad:
-	vmm_err("-p '%s': expected HOSTPORT:GUESTPORT[/udp], ports 1-65535", s);
+	vmm_err("-p '%s': expected [HOSTADDR:]HOSTPORT:GUESTPORT[/udp], ports 1-65535", s);
 	return -1;
 }
 

@@ -64,7 +64,19 @@ TEST(publish)
 
 	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && c.kind == VMM_NET_USER &&
 	       c.nfwd == 1 && c.fwd[0].host_port == 8080 && c.fwd[0].guest_port == 80);
+	EXPECT(c.fwd[0].host_addr.s_addr == htonl(INADDR_LOOPBACK)); /* loopback unless named */
 	EXPECT(parse(NULL, NULL, NULL, "5353:53/udp", &c) == 0 && c.fwd[0].udp);
+	/* docker's [HOSTADDR:]HOSTPORT:GUESTPORT; an empty address is every address */
+	EXPECT(parse(NULL, NULL, NULL, "0.0.0.0:8080:80/tcp", &c) == 0 && !c.fwd[0].udp &&
+	       c.fwd[0].host_addr.s_addr == htonl(INADDR_ANY) && c.fwd[0].host_port == 8080 &&
+	       c.fwd[0].guest_port == 80);
+	EXPECT(parse(NULL, NULL, NULL, "10.1.2.3:53:53/udp", &c) == 0 && c.fwd[0].udp &&
+	       c.fwd[0].host_addr.s_addr == inet_addr("10.1.2.3"));
+	EXPECT(parse(NULL, NULL, NULL, ":8080:80", &c) == 0 &&
+	       c.fwd[0].host_addr.s_addr == htonl(INADDR_ANY));
+	EXPECT(parse(NULL, NULL, NULL, "host:8080:80", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "1.2.3.4:8080:", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "1.2.3.4::80", &c) == -1);
 	EXPECT(parse(NULL, NULL, NULL, "80", &c) == -1);
 	EXPECT(parse(NULL, NULL, NULL, "a:b", &c) == -1);
 	EXPECT(parse(NULL, NULL, NULL, "1:2/sctp", &c) == -1);
