@@ -88,11 +88,14 @@ int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len);
 int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c);
 
 extern const struct vmm_net_backend vmm_net_tap, vmm_net_user;
-/* Set vhost-net up on the TAP backend's fd; 0, or -errno (-ENOENT: no
- * /dev/vhost-net). Called by the TAP backend at start. */
-int vmm_net_vhost_start(struct vmm_net *n, int tap_fd);
-void vmm_net_vhost_stop(struct vmm_net *n);
-/* Whether vhost-net can be used here (auto mode); the reason if not. */
-int vmm_net_vhost_available(const char **why);
+/* Open /dev/vhost-net and become its owner, at set-up (after the seccomp
+ * lock-down nothing can be opened). The fd, or -errno and *why. */
+int vmm_net_vhost_open(const char **why);
+/* Hand the rings and the TAP to vhost-net (the TAP backend's start);
+ * 0, or -errno with a message. */
+int vmm_net_vhost_start(struct vmm_net *n, int vhost_fd, int tap_fd);
+/* Take the TAP and the rings back (reset, teardown); vhost_fd stays open
+ * for the next start. Safe when not started. */
+void vmm_net_vhost_stop(struct vmm_net *n, int vhost_fd);
 
 #endif

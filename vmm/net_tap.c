@@ -2,8 +2,9 @@
  * The TAP backend (--net tap:IFNAME): frames with virtio-net headers
  * (IFF_VNET_HDR, 12-byte headers), so checksum and TSO offloads pass
  * through in both directions; TUNSETOFFLOAD tells the kernel what the
- * guest accepts. With vhost-net (auto when /dev/vhost-net exists) the
- * kernel moves the rings itself and this file only opens the TAP.
+ * guest accepts. With vhost-net (auto when /dev/vhost-net can be opened)
+ * the kernel moves the rings itself and this file only opens the TAP and
+ * /dev/vhost-net (both at set-up, before the seccomp lock-down).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 struct tap {
 	int fd;
 	int poll_idx;
-	int vhost;     /* use vhost-net at start */
+	int vhost_fd;  /* /dev/vhost-net, used at start; -1: frames go through ukrun */
 };
 
 /* Offloads a TAP with IFF_VNET_HDR can do both ways. */
@@ -68,19 +69,20 @@ static int tap_open(struct vmm_net *n)
 
 	if (!t)
 		return -1;
+	t->vhost_fd = -1;
 	if ((t->fd = tap_attach(n->conf.ifname)) < 0) {
 		free(t);
 		return -1;
 	}
 	if (n->conf.vhost != VMM_VHOST_OFF)
-		t->vhost = vmm_net_vhost_available(&why);
-	if (n->conf.vhost == VMM_VHOST_ON && !t->vhost) {
+		t->vhost_fd = vmm_net_vhost_open(&why);
+	if (n->conf.vhost == VMM_VHOST_ON && t->vhost_fd < 0) {
 		vmm_err("--net tap:%s,vhost=on: %s", n->conf.ifname, why);
 		close(t->fd);
 		free(t);
 		return -1;
 	}
-	if (t->vhost)
+	if (t->vhost_fd >= 0)
 		vmm_verbose(n->dev->vm, "virtio-net: TAP %s through vhost-net", n->conf.ifname);
 	else
 		vmm_verbose(n->dev->vm, "virtio-net: TAP %s through the device thread (%s)",
@@ -114,12 +116,13 @@ static int tap_start(struct vmm_net *n)
 		vmm_err("--net tap:%s: TUNSETOFFLOAD: %s", n->conf.ifname, strerror(errno));
 		return -errno;
 	}
-	if (!t->vhost || !vmm_net_vhost_start(n, t->fd))
+	if (t->vhost_fd < 0 || !vmm_net_vhost_start(n, t->vhost_fd, t->fd))
 		return 0;
 	if (n->conf.vhost == VMM_VHOST_ON)
 		return -ENOTSUP;
 	vmm_err("--net tap:%s: vhost-net failed; moving frames in ukrun instead", n->conf.ifname);
-	t->vhost = 0;
+	close(t->vhost_fd);
+	t->vhost_fd = -1;
 	return 0;
 }
 
@@ -127,8 +130,8 @@ static void tap_reset(struct vmm_net *n)
 {
 	struct tap *t = n->be_priv;
 
-	if (t->vhost)
-		vmm_net_vhost_stop(n);
+	if (t->vhost_fd >= 0)
+		vmm_net_vhost_stop(n, t->vhost_fd);
 }
 
 static int tap_send(struct vmm_net *n, const struct iovec *iov, int cnt)
@@ -174,8 +177,10 @@ static void tap_teardown(struct vmm_net *n)
 {
 	struct tap *t = n->be_priv;
 
-	if (t->vhost)
-		vmm_net_vhost_stop(n);
+	if (t->vhost_fd >= 0) {
+		vmm_net_vhost_stop(n, t->vhost_fd);
+		close(t->vhost_fd);
+	}
 	close(t->fd);
 	free(t);
 }

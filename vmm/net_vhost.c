@@ -5,6 +5,10 @@
  * the transport through VMM_GPA), the kick eventfd (our ioeventfd) and the
  * call eventfd (our irqfd). ukrun's device thread then stays out of the data
  * path entirely (d->own_queues).
+ *
+ * /dev/vhost-net is opened at set-up, before the seccomp lock-down (which
+ * allows the ioctls below and no open); a reset of the device detaches
+ * the TAP, and the next DRIVER_OK configures the same descriptor again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,15 +22,24 @@
 
 #define VHOST_DEV "/dev/vhost-net"
 
-static int vhost_fd = -1;
-
-int vmm_net_vhost_available(const char **why)
+int vmm_net_vhost_open(const char **why)
 {
-	if (access(VHOST_DEV, R_OK | W_OK) == 0)
-		return 1;
-	*why = errno == ENOENT ? "no " VHOST_DEV " on this machine (modprobe vhost_net)"
-			       : VHOST_DEV ": permission denied";
-	return 0;
+	int fd = open(VHOST_DEV, O_RDWR | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		r = -errno;
+		*why = r == -ENOENT ? "no " VHOST_DEV " on this machine (modprobe vhost_net)"
+		       : r == -EACCES || r == -EPERM ? VHOST_DEV ": permission denied"
+						      : VHOST_DEV ": cannot open it";
+		return r;
+	}
+	if (ioctl(fd, VHOST_SET_OWNER)) {
+		r = -errno;
+		*why = VHOST_DEV ": VHOST_SET_OWNER failed";
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 static int set_mem(struct vmm *vm, int fd)
@@ -67,13 +80,22 @@ static int set_ring(struct vmm_vdev *d, int fd, unsigned q, int tap_fd)
 	return 0;
 }
 
-int vmm_net_vhost_start(struct vmm_net *n, int tap_fd)
+/* The rings stop; the kernel lets go of the TAP. */
+static void detach(int fd)
+{
+	for (unsigned q = 0; q < 2; q++) {
+		struct vhost_vring_file be = { .index = q, .fd = -1 };
+		ioctl(fd, VHOST_NET_SET_BACKEND, &be);
+	}
+}
+
+int vmm_net_vhost_start(struct vmm_net *n, int fd, int tap_fd)
 {
 	struct vmm_vdev *d = n->dev;
 	uint64_t have = 0, want;
-	int fd = open(VHOST_DEV, O_RDWR | O_CLOEXEC), r;
+	int r;
 
-	if (fd < 0 || ioctl(fd, VHOST_SET_OWNER) || ioctl(fd, VHOST_GET_FEATURES, &have)) {
+	if (ioctl(fd, VHOST_GET_FEATURES, &have)) {
 		r = -errno;
 		goto out;
 	}
@@ -89,28 +111,23 @@ int vmm_net_vhost_start(struct vmm_net *n, int tap_fd)
 		r = -errno;
 		goto out;
 	}
-	for (unsigned q = 0; q < 2; q++)
-		if ((r = set_ring(d, fd, q, tap_fd)))
+	for (unsigned q = 0; q < 2; q++) {
+		if ((r = set_ring(d, fd, q, tap_fd))) {
+			detach(fd);
 			goto out;
-	vhost_fd = fd;
+		}
+	}
 	d->own_queues = 1;
 	return 0;
 out:
 	vmm_err("vhost-net: %s", strerror(-r));
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
-void vmm_net_vhost_stop(struct vmm_net *n)
+void vmm_net_vhost_stop(struct vmm_net *n, int fd)
 {
-	if (vhost_fd < 0)
+	if (!n->dev->own_queues)
 		return;
-	for (unsigned q = 0; q < 2; q++) {
-		struct vhost_vring_file be = { .index = q, .fd = -1 };
-		ioctl(vhost_fd, VHOST_NET_SET_BACKEND, &be);
-	}
-	close(vhost_fd);
-	vhost_fd = -1;
+	detach(fd);
 	n->dev->own_queues = 0;
 }
