@@ -154,41 +154,44 @@ static uint64_t manifest_mem(const struct ukb_image *img)
 	return mem;
 }
 
-static void *map_file(const char *path, size_t *size)
+static void *map_file(const char *path, size_t *size, int *fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	void *p;
 
-	if (fd < 0) {
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		vmm_err("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
 		vmm_err("%s: not a regular file", path);
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	*size = st.st_size;
-	p = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	close(fd);
+	p = st.st_size ? mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, *fd, 0) : MAP_FAILED;
 	if (p == MAP_FAILED) {
 		vmm_err("%s: %s", path, st.st_size ? strerror(errno) : "empty file, not an image");
-		return NULL;
+		goto fail;
 	}
 	return p;
+fail:
+	close(*fd);
+	*fd = -1;
+	return NULL;
 }
 
-void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img)
+void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int *fd)
 {
 	char err[256];
-	void *file = map_file(path, size);
+	void *file = map_file(path, size, fd);
 
 	if (!file)
 		return NULL;
 	if (ukb_image_parse(file, *size, img, err, sizeof(err))) {
 		vmm_err("%s: %s", path, err);
 		munmap(file, *size);
+		close(*fd);
+		*fd = -1;
 		return NULL;
 	}
 	return file;

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
 	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
-	if (!(file = vmm_image_open(o.image, &size, &img)))
+	if (!(file = vmm_image_open(o.image, &size, &img, &vm.image_fd)))
 		return VMM_EXIT_ERROR;
 	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;
 	if (mem > UK_RAM_MAX || mem < (2u << 20)) {

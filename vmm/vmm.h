@@ -49,6 +49,7 @@ struct vmm {
 	uint64_t epoch_tsc;     /* guest TSC when the runtime tree was written */
 	uint64_t exits, io_exits, mmio_exits;
 	int status;             /* exit status once the guest ended, else -1 */
+	int image_fd;           /* the image, open for a crash report's symbols */
 	struct vmm_timeline t;
 	const struct vmm_opts *opts;
 };
@@ -74,8 +75,10 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o);
 /* ---- loading (load.c) ---- */
 
 struct ukb_image;
-/* Map and validate an image file; NULL with a message printed. */
-void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img);
+/* Map and validate an image file; NULL with a message printed. The file
+ * stays open in *fd (for a crash report's symbols: after the seccomp
+ * lock-down nothing can be opened). */
+void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int *fd);
 /* Whether every segment fits in [UK_GPA_IMAGE_MIN, mem); else a message. */
 int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path);
 /* The memory size the image's manifest asks for, or 0. */
