@@ -220,7 +220,7 @@ static void on_signal(int sig)
 		signal_run->immediate_exit = 1;
 }
 
-static void catch_signals(struct vmm *vm)
+void vmm_catch_signals(struct vmm *vm)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
@@ -292,7 +292,6 @@ static int handle_exit(struct vmm *vm)
 
 int vmm_run(struct vmm *vm)
 {
-	catch_signals(vm);
 	vm->status = -1;
 	vm->t.first_run = vmm_now();
 	for (;;) {

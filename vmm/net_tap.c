@@ -87,6 +87,7 @@ static int tap_open(struct vmm_net *n)
 	else
 		vmm_verbose(n->dev->vm, "virtio-net: TAP %s through the device thread (%s)",
 			    n->conf.ifname, why ? why : "vhost=off");
+	n->dev->vm->needs |= VMM_NEED_TAP | (t->vhost_fd >= 0 ? VMM_NEED_VHOST : 0);
 	n->be_priv = t;
 	return 0;
 }

@@ -166,6 +166,7 @@ static int user_open(struct vmm_net *n)
 		free(u);
 		return -1;
 	}
+	n->dev->vm->needs |= VMM_NEED_SLIRP;
 	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
 		    slirp_version_string(), n->conf.nfwd);
 	return 0;

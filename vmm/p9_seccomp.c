@@ -1,8 +1,12 @@
 /*
  * The gofer's seccomp allow-list, installed by each of its threads (and
- * the 9P device's queue thread) on itself. Anything else kills ukrun:
- * a gofer that tries to exec, connect, mknod or ptrace has been taken
- * over, and must not get a second try. One reason per line.
+ * the 9P device's queue thread) on itself, on top of ukrun's own
+ * (seccomp.c, which allows all of this list when a share exists).
+ * Anything else ends ukrun: a gofer that tries to exec, connect, mknod or
+ * ptrace has been taken over, and must not get a second try. The call
+ * traps (SIGSYS) so that ukrun's handler names it before ukrun exits;
+ * without that handler SIGSYS kills as SECCOMP_RET_KILL_PROCESS would.
+ * One reason per line.
  */
 #include <errno.h>
 #include <seccomp.h>
@@ -14,7 +18,7 @@
 #define __NR_fchmodat2 452
 #endif
 
-static const int allowed[] = {
+const int p9s_seccomp_calls[] = {
 	/* files of the share, always relative to a confined descriptor */
 	SCMP_SYS(openat2),       /* path resolution beneath the share's root */
 	SCMP_SYS(openat),        /* the O_NOFOLLOW walk where openat2 is missing */
@@ -67,16 +71,18 @@ static const int allowed[] = {
 	SCMP_SYS(exit_group),    /* ukrun ending while we run */
 };
 
+const unsigned p9s_seccomp_ncalls = sizeof(p9s_seccomp_calls) / sizeof(p9s_seccomp_calls[0]);
+
 int p9s_seccomp(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	size_t i;
 	int r = 0;
 
 	if (!ctx)
 		return -ENOMEM;
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !r; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	for (i = 0; i < p9s_seccomp_ncalls && !r; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, p9s_seccomp_calls[i], 0);
 	if (!r)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);

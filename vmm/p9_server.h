@@ -65,5 +65,8 @@ size_t p9s_handle(struct p9s_worker *w, const void *in, size_t inlen, void *out,
 /* Install the gofer's seccomp allow-list on the calling thread (threads
  * it creates afterwards inherit it). Returns 0 or -errno. */
 int p9s_seccomp(void);
+/* The system calls on that list (ukrun's own list must allow them). */
+extern const int p9s_seccomp_calls[];
+extern const unsigned p9s_seccomp_ncalls;
 
 #endif

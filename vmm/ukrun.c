@@ -20,9 +20,9 @@ static void timeline(const struct vmm *vm)
 
 #define MS(x) ((x) > 0 ? ((x) - t->start) * 1e3 : -1.0)
 	vmm_verbose(vm, "timeline (ms since start): /dev/kvm %.2f, VM %.2f, image loaded %.2f, "
-		    "vCPU ready %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
+		    "vCPU ready %.2f, locked down %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
 		    MS(t->kvm_open), MS(t->vm_created), MS(t->loaded), MS(t->vcpu_ready),
-		    MS(t->first_run), MS(t->main), MS(t->end));
+		    MS(t->locked), MS(t->first_run), MS(t->main), MS(t->end));
 #undef MS
 	getrusage(RUSAGE_SELF, &ru);
 	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
@@ -37,6 +37,21 @@ static void arm_timeout(double secs)
 
 	if (secs > 0)
 		setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Everything that needs broad rights is done (signal handlers and the
+ * --timeout timer included): from here on only the allow-list of
+ * seccomp.c, for every thread. */
+static int lock_down(struct vmm *vm)
+{
+	int n = vmm_seccomp(vm->needs);
+
+	if (n < 0)
+		return -1;
+	vm->t.locked = vmm_now();
+	vmm_verbose(vm, "seccomp: %d system calls allowed (%.2f ms to install)", n,
+		    (vm->t.locked - vm->t.vcpu_ready) * 1e3);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -74,7 +89,10 @@ int main(int argc, char **argv)
 	vm.t.loaded = vmm_now();
 	if (vmm_vcpu_init(&vm, entry))
 		return VMM_EXIT_ERROR;
+	vmm_catch_signals(&vm);
 	arm_timeout(o.timeout);
+	if (lock_down(&vm))
+		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();
 	vmm_devices_teardown(&vm);

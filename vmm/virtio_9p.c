@@ -190,6 +190,7 @@ static int add_share(struct vmm *vm, const char *opt)
 	d->mount = v->guest;
 	d->ro = ro;
 	shares[nshares++] = v;
+	vm->needs |= VMM_NEED_GOFER;
 	vmm_verbose(vm, "9P share %s at %s%s, paths resolved by %s", v->host, v->guest,
 		    ro ? " (read-only)" : "", p9s_uses_openat2(v->srv) ? "openat2" : "O_NOFOLLOW walks");
 	return 0;

@@ -362,6 +362,7 @@ static int blk_add(struct vmm *vm, const char *spec)
 		return -1;
 	b->dev->mount = b->guest;
 	b->dev->ro = b->ro;
+	vm->needs |= VMM_NEED_DISK;
 	vmm_verbose(vm, "virtio-blk %s: %llu sectors at %s%s", b->file,
 	            (unsigned long long)b->capacity, b->guest, b->ro ? " (read-only)" : "");
 	return 0;

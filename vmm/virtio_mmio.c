@@ -103,6 +103,7 @@ struct vmm_vdev *vmm_vdev_add(struct vmm *vm, const struct vmm_vdev_ops *ops, vo
 		goto out;
 	vmm_nvdevs++;
 	vmm_vdevs[d->index] = d;
+	vm->needs |= VMM_NEED_THREADS;
 	vmm_verbose(vm, "%s at %#llx, IOAPIC pin %u", ops->name, (unsigned long long)d->base, d->pin);
 	return d;
 out:
@@ -211,7 +212,9 @@ static void *vdev_thread(void *arg)
 }
 
 /* Device threads take no signals: SIGALRM (--timeout) and SIGINT must
- * reach the vCPU thread to pull it out of KVM_RUN. */
+ * reach the vCPU thread to pull it out of KVM_RUN. Except SIGSYS: a call
+ * the seccomp allow-list traps must reach ukrun's handler, which names it
+ * (blocked, the kernel would kill without a word). */
 static int start_thread(struct vmm_vdev *d)
 {
 	sigset_t all, old;
@@ -219,6 +222,7 @@ static int start_thread(struct vmm_vdev *d)
 
 	drain_eventfd(d->stop_fd);
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&d->thread, NULL, vdev_thread, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -35,7 +35,7 @@ struct vmm_opts {
 };
 
 struct vmm_timeline {
-	double start, kvm_open, vm_created, loaded, vcpu_ready, first_run, main, end;
+	double start, kvm_open, vm_created, loaded, vcpu_ready, locked, first_run, main, end;
 };
 
 struct vmm {
@@ -50,6 +50,7 @@ struct vmm {
 	uint64_t exits, io_exits, mmio_exits;
 	int status;             /* exit status once the guest ended, else -1 */
 	int image_fd;           /* the image, open for a crash report's symbols */
+	unsigned needs;         /* VMM_NEED_*: what the devices do after set-up */
 	struct vmm_timeline t;
 	const struct vmm_opts *opts;
 };
@@ -97,6 +98,9 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem);
 uint64_t vmm_guest_tsc(struct vmm *vm);
 /* Registers for the PVH entry; the VIF page on the paravirtual host. */
 int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
+/* Catch SIGINT, SIGTERM, SIGHUP and SIGALRM (--timeout): each ends the
+ * run loop. Before the seccomp lock-down, which forbids sigaction. */
+void vmm_catch_signals(struct vmm *vm);
 /* Run until the guest ends; returns its exit status. */
 int vmm_run(struct vmm *vm);
 
@@ -110,6 +114,25 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
 
 /* Name the code addresses of a guest crash report. */
 void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c);
+
+/* ---- the lock-down (seccomp.c) ---- */
+
+/* What devices do after set-up beyond what every ukrun does, each
+ * allowing a group of system calls; a device's setup adds its own. */
+#define VMM_NEED_THREADS 0x01 /* device threads (any virtio device) */
+#define VMM_NEED_TAP 0x02     /* frames through a TAP, its offloads */
+#define VMM_NEED_VHOST 0x04   /* vhost-net's ioctls at DRIVER_OK */
+#define VMM_NEED_SLIRP 0x08   /* user-mode network: sockets, resolv.conf */
+#define VMM_NEED_GOFER 0x10   /* 9P: files beneath a share (the gofer's list) */
+#define VMM_NEED_DISK 0x20    /* virtio-blk: I/O on an open image */
+
+/* Put every thread of ukrun, and each it starts later, under the seccomp
+ * allow-list for needs (VMM_NEED_*); a call outside it ends ukrun with
+ * VMM_EXIT_ERROR and a line on stderr naming the call. Returns the number
+ * of system calls allowed, or -errno with a message printed. Environment:
+ * UKRUN_SECCOMP=log logs such calls instead (debugging), any other value
+ * is refused. */
+int vmm_seccomp(unsigned needs);
 
 /* ---- misc ---- */
 

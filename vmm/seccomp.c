@@ -1,0 +1,337 @@
+/*
+ * ukrun's lock-down: once set-up is over (image loaded, guest RAM mapped,
+ * the vCPU created, TAP and vhost-net opened, slirp started, disks opened
+ * and locked, shares' roots opened) and before the guest's first
+ * instruction, every thread of ukrun goes under this seccomp allow-list.
+ * A guest that took ukrun over keeps what the run loop and the devices
+ * need, and loses what only set-up needed: no exec, no fork, no new
+ * executable memory, no new VM, memory slot or vCPU, no ptrace, no
+ * signals to other processes; no open and no socket unless a device
+ * needs them (below). One reason per line.
+ *
+ * Groups: the first is every ukrun's; the others are allowed only when
+ * set-up made the device that needs them (vm->needs, VMM_NEED_* in
+ * vmm.h), so a VM without -v opens no file and one without --net user
+ * makes no socket.
+ *
+ * Decisions, and why:
+ *  - Device threads start when a guest's driver sets DRIVER_OK and stop
+ *    when it resets the device (virtio_mmio.c), so after the lock-down:
+ *    thread creation stays allowed, but only of threads of this process
+ *    (clone with CLONE_THREAD and no namespace flags). clone3 keeps its
+ *    flags in memory a filter cannot read: it fails with ENOSYS, and
+ *    glibc falls back to clone. Starting every thread before the
+ *    lock-down instead would change the transport's life cycle (a reset
+ *    must stop a device's queue work) for no gain: a thread of ours is
+ *    under this filter from its first instruction.
+ *  - A blocked call traps (SIGSYS) into a handler that names it on
+ *    stderr and ends ukrun with 125, its status for its own failures,
+ *    rather than SECCOMP_RET_KILL_PROCESS's bare "Bad system call"
+ *    (status 159): the user learns which call it was and that ukrun, not
+ *    the application, stopped. There is no second try: rt_sigaction is
+ *    not allowed (but for glibc's SIGSETXID), so the handler stays, and
+ *    a thread that blocks SIGSYS gets the kernel's default action, death.
+ *  - The crash report's symbols come from the image after the guest
+ *    stopped: the image stays open from set-up (vm->image_fd) instead of
+ *    being opened again.
+ *  - Filters stack: the gofer's 9P threads add their own, stricter list
+ *    (p9_seccomp.c), so everything on it is allowed here too when a share
+ *    exists (with this list's argument checks where this list has some).
+ *
+ * Debugging: UKRUN_SECCOMP=log lets every call through and has the
+ * kernel log those outside the list (the audit log or dmesg, "type=1326
+ * ... syscall=N"), to find a call missing here. ukrun says so on stderr.
+ * No other setting turns the filter off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <linux/vhost.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "p9_server.h"
+#include "vmm.h"
+
+/* glibc's signal for set*id() across threads (SIGRTMIN + 1 of the
+ * kernel), whose handler its first pthread_create installs. */
+#define GLIBC_SIGSETXID 33
+/* Flags a clone must have to make a thread of this process, and flags
+ * it must not have. */
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define NS_FLAGS                                                                         \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |    \
+	 CLONE_NEWPID | CLONE_NEWNET)
+#define OWN_PID 0x7fffffffu /* stands for getpid() in a rule */
+
+struct rule {
+	unsigned need;    /* 0: every ukrun; else allowed with any of these */
+	int nr;
+	uint32_t action;  /* SCMP_ACT_ALLOW, or SCMP_ACT_ERRNO(e) */
+	int ncmp;         /* 0, or 1: the call must pass cmp */
+	struct scmp_arg_cmp cmp;
+};
+
+#define ALWAYS 0
+#define THREADS VMM_NEED_THREADS
+#define TAP VMM_NEED_TAP
+#define VHOST VMM_NEED_VHOST
+#define SLIRP VMM_NEED_SLIRP
+#define GOFER VMM_NEED_GOFER
+#define DISK VMM_NEED_DISK
+
+#define ALLOW(need, name) { need, SCMP_SYS(name), SCMP_ACT_ALLOW, 0, { 0 } }
+/* Allowed when argument i passes (i & mask) == val. */
+#define ALLOW_IF(need, name, i, mask, val)                                                \
+	{ need, SCMP_SYS(name), SCMP_ACT_ALLOW, 1, { i, SCMP_CMP_MASKED_EQ, mask, val } }
+#define ARG_IS(need, name, i, val) ALLOW_IF(need, name, i, ~0ull, val)
+/* The kernel reads an ioctl's request as 32 bits. */
+#define IOCTL(need, req) ALLOW_IF(need, ioctl, 1, 0xffffffffu, req)
+#define FAIL(need, name, err) { need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { 0 } }
+#define FAIL_UNLESS(need, name, i, val, err)                                              \
+	{ need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } }
+
+static const struct rule rules[] = {
+	/* ---- the vCPU loop and the console (main thread) ---- */
+	IOCTL(ALWAYS, KVM_RUN),               /* running the guest */
+	IOCTL(ALWAYS, KVM_GET_REGS),          /* a failed guest's registers, for the report */
+	IOCTL(ALWAYS, KVM_GET_SREGS),         /* the same, its control registers */
+	ALLOW(ALWAYS, write),                 /* console hypercalls, messages, eventfd signals */
+	ALLOW(ALWAYS, read),                  /* console input hypercall, draining eventfds */
+	ALLOW(ALWAYS, lseek),                 /* the image's size, for a crash report's symbols */
+	ALLOW(ALWAYS, close),                 /* device teardown once the guest ended */
+	ALLOW(ALWAYS, getrusage),             /* peak RSS in the --verbose summary */
+	ALLOW(ALWAYS, exit_group),            /* the end */
+	/* ---- signals: --timeout, SIGINT/SIGTERM/SIGHUP pull the vCPU out of KVM_RUN ---- */
+	ALLOW(ALWAYS, rt_sigreturn),          /* returning from those handlers */
+	ALLOW(ALWAYS, restart_syscall),       /* a call those signals interrupted */
+	ALLOW(ALWAYS, rt_sigprocmask),        /* threads start with signals blocked; abort() */
+	ALLOW(ALWAYS, getpid),                /* abort(); glib's message prefix */
+	ALLOW(ALWAYS, gettid),                /* abort() */
+	ARG_IS(ALWAYS, tgkill, 0, OWN_PID),   /* abort() raising SIGABRT: this process only */
+	/* ---- memory: glibc's malloc, the crash report's view of the image ---- */
+	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* never executable */
+	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* arenas and thread stacks; never executable */
+	ALLOW(ALWAYS, munmap),                /* free of large blocks */
+	ALLOW(ALWAYS, mremap),                /* realloc of large blocks */
+	ALLOW(ALWAYS, madvise),               /* free returning memory; thread exit */
+	ALLOW(ALWAYS, brk),                   /* malloc in the main arena */
+	ALLOW(ALWAYS, futex),                 /* locks; joining device threads */
+	ALLOW(ALWAYS, clock_gettime),         /* timestamps, slirp's clock (vDSO fallback) */
+
+	/* ---- device threads (virtio_mmio.c), started at DRIVER_OK ---- */
+	ALLOW_IF(THREADS, clone, 0, THREAD_FLAGS | NS_FLAGS, THREAD_FLAGS), /* threads only */
+	FAIL(THREADS, clone3, ENOSYS),        /* flags unreadable by a filter: glibc uses clone */
+	ALLOW(THREADS, set_robust_list),      /* a new thread's glibc set-up */
+	ALLOW(THREADS, rseq),                 /* the same */
+	ARG_IS(THREADS, rt_sigaction, 0, GLIBC_SIGSETXID), /* glibc's first pthread_create */
+	ALLOW(THREADS, exit),                 /* a device thread ends (reset, teardown) */
+	ALLOW(THREADS, poll),                 /* a device thread waits for kicks and its fds */
+	ALLOW(THREADS, ppoll),                /* the same through newer glibc */
+	ALLOW(THREADS, sched_yield),          /* lock contention */
+
+	/* ---- TAP backend (net_tap.c) ---- */
+	ALLOW(TAP, readv),                    /* frames from the TAP into guest buffers */
+	ALLOW(TAP, writev),                   /* frames from guest buffers to the TAP */
+	IOCTL(TAP, TUNSETOFFLOAD),            /* the offloads the driver accepted, at DRIVER_OK */
+
+	/* ---- vhost-net (net_vhost.c): rings handed over at DRIVER_OK ---- */
+	IOCTL(VHOST, VHOST_GET_FEATURES),     /* what the kernel's vhost offers */
+	IOCTL(VHOST, VHOST_SET_FEATURES),     /* what the driver accepted */
+	IOCTL(VHOST, VHOST_SET_MEM_TABLE),    /* guest RAM, one region */
+	IOCTL(VHOST, VHOST_SET_VRING_NUM),    /* queue size */
+	IOCTL(VHOST, VHOST_SET_VRING_BASE),   /* queue start index */
+	IOCTL(VHOST, VHOST_SET_VRING_ADDR),   /* ring addresses, checked by the transport */
+	IOCTL(VHOST, VHOST_SET_VRING_KICK),   /* our ioeventfd */
+	IOCTL(VHOST, VHOST_SET_VRING_CALL),   /* our irqfd */
+	IOCTL(VHOST, VHOST_NET_SET_BACKEND),  /* the TAP attached, or detached at reset */
+
+	/* ---- user-mode network (net_user.c): libslirp's sockets on the guest's behalf ---- */
+	ARG_IS(SLIRP, socket, 0, AF_INET),    /* a guest's TCP connection, UDP flow or ping */
+	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex tries netlink first */
+	ALLOW(SLIRP, connect),                /* a guest's outgoing connection */
+	ALLOW(SLIRP, accept),                 /* a connection to a forwarded host port */
+	ALLOW(SLIRP, setsockopt),             /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
+	ALLOW(SLIRP, getsockopt),             /* SO_ERROR of a failed connect */
+	ALLOW(SLIRP, getsockname),            /* forwarded ports; glib asks if stderr is journald */
+	ALLOW(SLIRP, getpeername),            /* whether a connect finished */
+	ALLOW(SLIRP, sendto),                 /* send(), and UDP/ICMP datagrams */
+	ALLOW(SLIRP, recvfrom),               /* recv(), and UDP/ICMP datagrams */
+	ALLOW(SLIRP, recvmsg),                /* ICMP errors (MSG_ERRQUEUE) */
+	ALLOW(SLIRP, shutdown),               /* a half-close passed on */
+	ARG_IS(SLIRP, fcntl, 1, F_GETFL),     /* O_NONBLOCK on a new socket */
+	ARG_IS(SLIRP, fcntl, 1, F_SETFL),     /* the same */
+	IOCTL(SLIRP, FIONREAD),               /* the size of a waiting UDP datagram */
+	IOCTL(SLIRP, SIOCGIFINDEX),           /* if_nametoindex: a resolv.conf "nameserver fe80::1%if" */
+	IOCTL(SLIRP, TCGETS),                 /* glib asks if stderr is a terminal (colours) */
+	/* /etc/resolv.conf, re-read when it changes as the guest asks 10.0.2.3:
+	 * read-only opens (this network already reaches whatever the user can) */
+	ALLOW_IF(SLIRP, openat, 2, ~(uint64_t)O_CLOEXEC & 0xffffffffu, O_RDONLY),
+	ALLOW(SLIRP, newfstatat),             /* stat() of resolv.conf, fstat() of the file */
+
+	/* ---- 9P gofer (virtio_9p.c): its own list (p9_seccomp.c, added by add_rules), and ---- */
+	ARG_IS(GOFER, seccomp, 0, SECCOMP_SET_MODE_FILTER), /* that list's filter: can only narrow */
+	ARG_IS(GOFER, prctl, 0, PR_SET_NO_NEW_PRIVS), /* libseccomp sets it first (already set) */
+
+	/* ---- virtio-blk (virtio_blk.c) ---- */
+	ALLOW(DISK, preadv),                  /* reads straight into guest buffers */
+	ALLOW(DISK, pwritev),                 /* writes straight from guest buffers */
+	ALLOW(DISK, pwrite64),                /* WRITE_ZEROES where fallocate cannot */
+	ALLOW(DISK, fallocate),               /* DISCARD and WRITE_ZEROES: holes */
+	ALLOW(DISK, fdatasync),               /* FLUSH */
+};
+
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+static uint32_t native_arch;
+
+static size_t put(char *buf, size_t n, size_t cap, const char *s)
+{
+	while (*s && n < cap)
+		buf[n++] = *s++;
+	return n;
+}
+
+/*
+ * The number is written first, the name after: libseccomp's name lookup
+ * allocates, which a signal handler should not. It is safe enough here:
+ * the handler never returns, and the trapped thread is not inside malloc
+ * (malloc's own calls are all on the list), so at worst a lock held by a
+ * hijacked thread stalls the message half-way, and the call stays blocked.
+ * Looking every name up before the lock-down instead costs ~0.7 ms of
+ * every boot for a message that should never be printed.
+ */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	char buf[160], num[12];
+	size_t n = 0, k = sizeof(num);
+	unsigned v = (unsigned)si->si_syscall;
+	char *name;
+
+	(void)sig, (void)ctx;
+	num[--k] = 0;
+	do
+		num[--k] = (char)('0' + v % 10);
+	while ((v /= 10) && k);
+	n = put(buf, n, sizeof(buf), "ukrun: seccomp: blocked system call ");
+	n = put(buf, n, sizeof(buf), num + k);
+	if (si->si_arch != native_arch)
+		n = put(buf, n, sizeof(buf), " of another architecture");
+	if (write(STDERR_FILENO, buf, n) < 0)
+		_exit(VMM_EXIT_ERROR);
+	n = 0;
+	if (si->si_arch == native_arch &&
+	    (name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall))) {
+		n = put(buf, n, sizeof(buf), " (");
+		n = put(buf, n, sizeof(buf), name);
+		n = put(buf, n, sizeof(buf), ")");
+	}
+	n = put(buf, n, sizeof(buf), "; the VM stops (if ukrun needs this call, see "
+				     "vmm/seccomp.c; UKRUN_SECCOMP=log lets it through)\n");
+	if (write(STDERR_FILENO, buf, n) < 0)
+		_exit(VMM_EXIT_ERROR);
+	_exit(VMM_EXIT_ERROR);
+}
+
+static int catch_sigsys(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+	native_arch = seccomp_arch_native();
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
+{
+	struct scmp_arg_cmp c = r->cmp;
+
+	if (r->ncmp && c.datum_b == OWN_PID && c.op == SCMP_CMP_MASKED_EQ)
+		c.datum_b = (scmp_datum_t)getpid();
+	return r->ncmp ? seccomp_rule_add_exact_array(ctx, r->action, r->nr, 1, &c)
+		       : seccomp_rule_add_exact(ctx, r->action, r->nr, 0);
+}
+
+static int listed_always(int nr)
+{
+	for (size_t i = 0; i < NRULES; i++)
+		if (rules[i].need == ALWAYS && rules[i].nr == nr)
+			return 1;
+	return 0;
+}
+
+/* Adds the rules for needs; counts the calls allowed (in some form). */
+static int add_rules(scmp_filter_ctx ctx, unsigned needs, int *count)
+{
+	static unsigned char seen[1024];
+	int r = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < NRULES && !r; i++) {
+		const struct rule *u = &rules[i];
+		if (u->need != ALWAYS && !(u->need & needs))
+			continue;
+		r = add_rule(ctx, u);
+		if (u->action == SCMP_ACT_ALLOW && u->nr >= 0 && u->nr < 1024)
+			seen[u->nr] = 1;
+	}
+	/* The gofer's own list, so that its threads can run under both. */
+	for (unsigned i = 0; (needs & GOFER) && i < p9s_seccomp_ncalls && !r; i++) {
+		int nr = p9s_seccomp_calls[i];
+		if (listed_always(nr))
+			continue; /* this list's argument checks apply to the gofer too */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (nr >= 0 && nr < 1024)
+			seen[nr] = 1;
+	}
+	*count = 0;
+	for (int nr = 0; nr < 1024; nr++)
+		*count += seen[nr];
+	return r;
+}
+
+int vmm_seccomp(unsigned needs)
+{
+	const char *mode = getenv("UKRUN_SECCOMP");
+	int log = mode && !strcmp(mode, "log"), count = 0, r;
+	scmp_filter_ctx ctx;
+
+	if (mode && !log) {
+		vmm_err("UKRUN_SECCOMP=%s: only 'log' is understood (unset it to run under the "
+			"seccomp allow-list)", mode);
+		return -EINVAL;
+	}
+	if (!log && (r = catch_sigsys()))
+		goto out;
+	if (!(ctx = seccomp_init(log ? SCMP_ACT_LOG : SCMP_ACT_TRAP))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Every thread, also one a library may have started; a binary search
+	 * over call numbers rather than a walk down the list. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	r = r ?: seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	r = r ?: seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, log ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
+	r = r ?: add_rules(ctx, needs, &count);
+	r = r ?: seccomp_load(ctx);
+	seccomp_release(ctx);
+out:
+	if (r) {
+		vmm_err("seccomp: cannot install the allow-list: %s", strerror(r < 0 ? -r : EINVAL));
+		return r < 0 ? r : -EINVAL;
+	}
+	if (log)
+		vmm_err("seccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged by the "
+			"kernel (dmesg), not stopped; for debugging only");
+	return count;
+}
