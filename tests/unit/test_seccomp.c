@@ -1,0 +1,443 @@
+/*
+ * ukrun's seccomp allow-list (vmm/seccomp.c), each case in a forked child
+ * that installs it and then tries something: what ukrun needs after
+ * set-up passes, what it does not ends the child with status 125 and a
+ * line naming the call, whatever thread makes it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../vmm/p9_server.h"
+#include "../../vmm/vmm.h"
+#include "unit.h"
+
+#define ALL_NEEDS                                                                        \
+	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_SLIRP |             \
+	 VMM_NEED_GOFER | VMM_NEED_DISK)
+
+static char err[4096]; /* the last child's stderr */
+
+/* Run fn in a child under the allow-list for needs; its wait status. A
+ * child that could not install the list exits with 3. */
+static int in_child(unsigned needs, void (*fn)(void))
+{
+	int p[2], st = -1;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		if (vmm_seccomp(needs) < 0)
+			_exit(3);
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	while (n < sizeof(err) - 1 && (k = read(p[0], err + n, sizeof(err) - 1 - n)) > 0)
+		n += (size_t)k;
+	err[n] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+/* Ended by ukrun's handler: status 125, one line naming the call. */
+static int stopped_by(int st, long nr, const char *name)
+{
+	char want[96];
+
+	snprintf(want, sizeof(want), "ukrun: seccomp: blocked system call %ld (%s); ", nr, name);
+	return WIFEXITED(st) && WEXITSTATUS(st) == VMM_EXIT_ERROR &&
+	       !strncmp(err, want, strlen(want)) && strchr(err, '\n') == err + strlen(err) - 1;
+}
+
+static int clean_exit(int st) { return WIFEXITED(st) && WEXITSTATUS(st) == 0 && !err[0]; }
+
+/* ---- what every ukrun does after set-up ---- */
+
+static void everyday(void)
+{
+	struct timespec ts;
+	void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *big = malloc(64 << 20);
+
+	if (p == MAP_FAILED || mprotect(p, 4096, PROT_READ) || munmap(p, 1 << 20) || !big)
+		_exit(1);
+	big[12345] = 1;
+	big = realloc(big, 128 << 20);
+	free(big);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* KVM's run ioctl is allowed: here it fails only for the bad fd */
+	if (ioctl(-1, KVM_RUN, 0) != -1 || errno != EBADF)
+		_exit(2);
+	if (getpid() <= 0 || write(STDOUT_FILENO, "", 0) < 0)
+		_exit(4);
+}
+
+TEST(what_ukrun_needs_passes)
+{
+	EXPECT(clean_exit(in_child(0, everyday)));
+}
+
+static void do_dup(void) { dup(STDOUT_FILENO); }
+
+TEST(anything_else_stops_with_a_message)
+{
+	EXPECT(stopped_by(in_child(0, do_dup), SYS_dup, "dup"));
+}
+
+static void do_exec(void)
+{
+	char *argv[] = { "true", NULL };
+
+	execve("/bin/true", argv, argv + 1);
+}
+
+TEST(exec_stops)
+{
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_exec), SYS_execve, "execve"));
+}
+
+static void do_fork(void)
+{
+	if (fork() == 0)
+		_exit(0);
+}
+
+TEST(fork_stops_even_with_threads)
+{
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_fork), SYS_clone, "clone"));
+}
+
+static void do_exec_memory(void)
+{
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void do_exec_protect(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	mprotect(p, 4096, PROT_READ | PROT_EXEC);
+}
+
+TEST(no_executable_memory)
+{
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_exec_memory), SYS_mmap, "mmap"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_exec_protect), SYS_mprotect, "mprotect"));
+}
+
+static void do_ioctl(void)
+{
+	char c = 'x';
+
+	ioctl(STDIN_FILENO, TIOCSTI, &c);
+}
+
+static void do_create_vcpu(void) { ioctl(-1, KVM_CREATE_VCPU, 0); }
+
+TEST(only_listed_ioctls)
+{
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_ioctl), SYS_ioctl, "ioctl"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_create_vcpu), SYS_ioctl, "ioctl"));
+}
+
+static pid_t parent;
+
+static void do_kill_parent(void) { kill(parent, 0); }
+static void do_tgkill_parent(void) { syscall(SYS_tgkill, parent, parent, 0); }
+
+TEST(no_signals_to_other_processes)
+{
+	parent = getpid();
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_kill_parent), SYS_kill, "kill"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_tgkill_parent), SYS_tgkill, "tgkill"));
+}
+
+TEST(abort_still_aborts)
+{
+	int st = in_child(0, abort);
+
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+}
+
+static void do_ignore_sigsys(void) { signal(SIGSYS, SIG_IGN); }
+
+static void do_block_sigsys_then_exec(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGSYS);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	do_exec();
+}
+
+/* No second try: the handler cannot be replaced, and blocking SIGSYS
+ * gets the kernel's default action instead of the handler. */
+TEST(the_handler_stays)
+{
+	int st;
+
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_ignore_sigsys), SYS_rt_sigaction, "rt_sigaction"));
+	st = in_child(ALL_NEEDS, do_block_sigsys_then_exec);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
+/* ---- the groups a device adds ---- */
+
+static void do_socket(void) { socket(AF_INET, SOCK_STREAM, 0); }
+static void do_open(void) { open("/dev/null", O_RDONLY); }
+
+#define NO_SLIRP_NO_GOFER (VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_DISK)
+
+TEST(no_sockets_or_files_without_a_device)
+{
+	EXPECT(stopped_by(in_child(NO_SLIRP_NO_GOFER, do_socket), SYS_socket, "socket"));
+	EXPECT(stopped_by(in_child(NO_SLIRP_NO_GOFER, do_open), SYS_openat, "openat"));
+}
+
+static void user_net(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), fd = open("/dev/null", O_RDONLY);
+
+	if (s < 0 || fd < 0 || fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK))
+		_exit(1);
+	/* glibc's if_nametoindex tries netlink, then unix, then inet sockets */
+	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT)
+		_exit(2);
+	if (if_nametoindex("lo") == 0)
+		_exit(3);
+}
+
+static void do_open_for_writing(void) { open("/dev/null", O_WRONLY); }
+
+TEST(user_net_sockets_and_resolv_conf)
+{
+	EXPECT(clean_exit(in_child(VMM_NEED_SLIRP, user_net)));
+	EXPECT(stopped_by(in_child(VMM_NEED_SLIRP, do_open_for_writing), SYS_openat, "openat"));
+}
+
+static void *noop(void *p) { return p; }
+
+static void threads(void)
+{
+	pthread_t t;
+
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&t, NULL, noop, NULL) || pthread_join(t, NULL))
+			_exit(1);
+	/* clone3's flags are out of a filter's reach: glibc falls back */
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		_exit(2);
+}
+
+TEST(device_threads_start_and_stop)
+{
+	EXPECT(clean_exit(in_child(VMM_NEED_THREADS, threads)));
+}
+
+/* A 9P device thread: the gofer's own list on top of ukrun's. */
+static void *gofer(void *p)
+{
+	int fd;
+
+	(void)p;
+	if (p9s_seccomp())
+		_exit(1);
+	if ((fd = open("/dev/null", O_RDWR)) < 0 || close(fd))
+		_exit(2);
+	socket(AF_INET, SOCK_STREAM, 0); /* allowed by ukrun's list, not by the gofer's */
+	_exit(4);
+}
+
+static void gofer_thread(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, gofer, NULL);
+	pthread_join(t, NULL);
+}
+
+TEST(gofer_filter_stacks)
+{
+	EXPECT(stopped_by(in_child(VMM_NEED_THREADS | VMM_NEED_GOFER | VMM_NEED_SLIRP, gofer_thread),
+			  SYS_socket, "socket"));
+}
+
+/* ---- every thread, the count, the escape hatch ---- */
+
+static int park[2]; /* never written: reading it parks a thread */
+
+static void *parked(void *p)
+{
+	char c;
+
+	if (read(park[0], &c, 1) < 0)
+		return p;
+	return p;
+}
+
+static int all_tasks_filtered(pid_t pid, int *ntasks)
+{
+	char path[300], buf[4096];
+	struct dirent *e;
+	DIR *dir;
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if (!(dir = opendir(path)))
+		return 0;
+	*ntasks = 0;
+	while ((e = readdir(dir))) {
+		FILE *f;
+		size_t n;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid, e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		fclose(f);
+		(*ntasks)++;
+		ok &= strstr(buf, "\nSeccomp:\t2\n") != NULL;
+	}
+	closedir(dir);
+	return ok;
+}
+
+/* A thread older than the filter is under it too (TSYNC). */
+TEST(every_thread_is_filtered)
+{
+	int ready[2], st, n = 0, ok;
+	pthread_t t;
+	pid_t pid;
+	char c = 1;
+
+	EXPECT(pipe(ready) == 0 && pipe(park) == 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		pthread_create(&t, NULL, parked, NULL);
+		if (vmm_seccomp(VMM_NEED_THREADS) < 0 || write(ready[1], &c, 1) != 1)
+			_exit(3);
+		parked(NULL); /* the parent looks, then kills */
+		_exit(0);
+	}
+	close(ready[1]);
+	ok = read(ready[0], &c, 1) == 1 && all_tasks_filtered(pid, &n);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(ready[0]);
+	close(park[0]);
+	close(park[1]);
+	EXPECT(ok && n == 2);
+}
+
+static int count_for(unsigned needs)
+{
+	int p[2], n = -1;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		n = vmm_seccomp(needs);
+		if (write(p[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &n, sizeof(n)) != sizeof(n))
+		n = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return n;
+}
+
+TEST(devices_add_calls)
+{
+	int base = count_for(0), all = count_for(ALL_NEEDS), slirp = count_for(VMM_NEED_SLIRP);
+
+	printf("# seccomp: %d system calls allowed at least, %d with every device\n", base, all);
+	EXPECT(base >= 20 && base < 40);
+	EXPECT(slirp > base && all > slirp && all < 120);
+}
+
+static void logged(void)
+{
+	if (socket(AF_INET, SOCK_STREAM, 0) < 0)
+		_exit(1);
+}
+
+static void set_env(const char *v) { setenv("UKRUN_SECCOMP", v, 1); }
+
+TEST(log_mode_lets_calls_through_and_says_so)
+{
+	int st;
+
+	set_env("log");
+	st = in_child(0, logged);
+	unsetenv("UKRUN_SECCOMP");
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT(strstr(err, "UKRUN_SECCOMP=log") && strstr(err, "not stopped"));
+}
+
+TEST(no_other_escape_hatch)
+{
+	int st;
+
+	set_env("off");
+	st = in_child(0, logged);
+	unsetenv("UKRUN_SECCOMP");
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	EXPECT(strstr(err, "UKRUN_SECCOMP=off: only 'log'"));
+}
+
+int main(void)
+{
+	RUN("seccomp", what_ukrun_needs_passes);
+	RUN("seccomp", anything_else_stops_with_a_message);
+	RUN("seccomp", exec_stops);
+	RUN("seccomp", fork_stops_even_with_threads);
+	RUN("seccomp", no_executable_memory);
+	RUN("seccomp", only_listed_ioctls);
+	RUN("seccomp", no_signals_to_other_processes);
+	RUN("seccomp", abort_still_aborts);
+	RUN("seccomp", the_handler_stays);
+	RUN("seccomp", no_sockets_or_files_without_a_device);
+	RUN("seccomp", user_net_sockets_and_resolv_conf);
+	RUN("seccomp", device_threads_start_and_stop);
+	RUN("seccomp", gofer_filter_stacks);
+	RUN("seccomp", every_thread_is_filtered);
+	RUN("seccomp", devices_add_calls);
+	RUN("seccomp", log_mode_lets_calls_through_and_says_so);
+	RUN("seccomp", no_other_escape_hatch);
+	return unit_failures ? 1 : 0;
+}
