@@ -72,7 +72,7 @@
 #define NS_FLAGS                                                                         \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |    \
 	 CLONE_NEWPID | CLONE_NEWNET)
-#define OWN_PID 0x7fffffffu /* stands for getpid() in a rule */
+#define THIS_PROCESS 0x7fffffffu /* stands for getpid() in a rule's value */
 
 struct rule {
 	unsigned need;    /* 0: every ukrun; else allowed with any of these */
@@ -101,6 +101,7 @@ struct rule {
 #define FAIL_UNLESS(need, name, i, val, err)                                              \
 	{ need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } }
 
+/* clang-format off: one rule a line, reasons aligned */
 static const struct rule rules[] = {
 	/* ---- the vCPU loop and the console (main thread) ---- */
 	IOCTL(ALWAYS, KVM_RUN),               /* running the guest */
@@ -118,10 +119,10 @@ static const struct rule rules[] = {
 	ALLOW(ALWAYS, rt_sigprocmask),        /* threads start with signals blocked; abort() */
 	ALLOW(ALWAYS, getpid),                /* abort(); glib's message prefix */
 	ALLOW(ALWAYS, gettid),                /* abort() */
-	ARG_IS(ALWAYS, tgkill, 0, OWN_PID),   /* abort() raising SIGABRT: this process only */
+	ARG_IS(ALWAYS, tgkill, 0, THIS_PROCESS), /* abort() raising SIGABRT */
 	/* ---- memory: glibc's malloc, the crash report's view of the image ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* never executable */
-	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* arenas and thread stacks; never executable */
+	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* arenas, thread stacks; never executable */
 	ALLOW(ALWAYS, munmap),                /* free of large blocks */
 	ALLOW(ALWAYS, mremap),                /* realloc of large blocks */
 	ALLOW(ALWAYS, madvise),               /* free returning memory; thread exit */
@@ -156,9 +157,9 @@ static const struct rule rules[] = {
 	IOCTL(VHOST, VHOST_SET_VRING_CALL),   /* our irqfd */
 	IOCTL(VHOST, VHOST_NET_SET_BACKEND),  /* the TAP attached, or detached at reset */
 
-	/* ---- user-mode network (net_user.c): libslirp's sockets on the guest's behalf ---- */
+	/* ---- user-mode network (net_user.c): libslirp's sockets for the guest ---- */
 	ARG_IS(SLIRP, socket, 0, AF_INET),    /* a guest's TCP connection, UDP flow or ping */
-	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex tries netlink first */
+	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex: netlink first */
 	ALLOW(SLIRP, connect),                /* a guest's outgoing connection */
 	ALLOW(SLIRP, accept),                 /* a connection to a forwarded host port */
 	ALLOW(SLIRP, setsockopt),             /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
@@ -172,15 +173,15 @@ static const struct rule rules[] = {
 	ARG_IS(SLIRP, fcntl, 1, F_GETFL),     /* O_NONBLOCK on a new socket */
 	ARG_IS(SLIRP, fcntl, 1, F_SETFL),     /* the same */
 	IOCTL(SLIRP, FIONREAD),               /* the size of a waiting UDP datagram */
-	IOCTL(SLIRP, SIOCGIFINDEX),           /* if_nametoindex: a resolv.conf "nameserver fe80::1%if" */
+	IOCTL(SLIRP, SIOCGIFINDEX),           /* if_nametoindex: "nameserver fe80::1%eth0" */
 	IOCTL(SLIRP, TCGETS),                 /* glib asks if stderr is a terminal (colours) */
 	/* /etc/resolv.conf, re-read when it changes as the guest asks 10.0.2.3:
 	 * read-only opens (this network already reaches whatever the user can) */
 	ALLOW_IF(SLIRP, openat, 2, ~(uint64_t)O_CLOEXEC & 0xffffffffu, O_RDONLY),
 	ALLOW(SLIRP, newfstatat),             /* stat() of resolv.conf, fstat() of the file */
 
-	/* ---- 9P gofer (virtio_9p.c): its own list (p9_seccomp.c, added by add_rules), and ---- */
-	ARG_IS(GOFER, seccomp, 0, SECCOMP_SET_MODE_FILTER), /* that list's filter: can only narrow */
+	/* ---- 9P gofer (virtio_9p.c): its own list (p9_seccomp.c; add_rules), and ---- */
+	ARG_IS(GOFER, seccomp, 0, SECCOMP_SET_MODE_FILTER), /* that list's filter: only narrows */
 	ARG_IS(GOFER, prctl, 0, PR_SET_NO_NEW_PRIVS), /* libseccomp sets it first (already set) */
 
 	/* ---- virtio-blk (virtio_blk.c) ---- */
@@ -190,6 +191,7 @@ static const struct rule rules[] = {
 	ALLOW(DISK, fallocate),               /* DISCARD and WRITE_ZEROES: holes */
 	ALLOW(DISK, fdatasync),               /* FLUSH */
 };
+/* clang-format on */
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
@@ -256,7 +258,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
 {
 	struct scmp_arg_cmp c = r->cmp;
 
-	if (r->ncmp && c.datum_b == OWN_PID && c.op == SCMP_CMP_MASKED_EQ)
+	if (r->ncmp && c.op == SCMP_CMP_MASKED_EQ && c.datum_b == THIS_PROCESS)
 		c.datum_b = (scmp_datum_t)getpid();
 	return r->ncmp ? seccomp_rule_add_exact_array(ctx, r->action, r->nr, 1, &c)
 		       : seccomp_rule_add_exact(ctx, r->action, r->nr, 0);
@@ -327,11 +329,12 @@ int vmm_seccomp(unsigned needs)
 	seccomp_release(ctx);
 out:
 	if (r) {
-		vmm_err("seccomp: cannot install the allow-list: %s", strerror(r < 0 ? -r : EINVAL));
-		return r < 0 ? r : -EINVAL;
+		r = r < 0 ? r : -EINVAL;
+		vmm_err("seccomp: cannot install the allow-list: %s", strerror(-r));
+		return r;
 	}
 	if (log)
-		vmm_err("seccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged by the "
-			"kernel (dmesg), not stopped; for debugging only");
+		vmm_err("seccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged "
+			"by the kernel (dmesg), not stopped; for debugging only");
 	return count;
 }

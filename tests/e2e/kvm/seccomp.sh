@@ -12,7 +12,7 @@ G=build/tests/guest
 run "$UKRUN" --verbose build/apps/hello.img
 check seccomp/verbose-count err_has '^ukrun: seccomp: [0-9][0-9]* system calls allowed'
 check seccomp/hello-status status_is 0
-check seccomp/locked-before-first-run err_has 'vCPU ready [0-9.]*, locked down [0-9.]*, first KVM_RUN'
+check seccomp/locked-before-the-guest-runs err_has 'locked down [0-9.]*, first KVM_RUN'
 
 # Every field NAME of every thread of $pid is VALUE.
 all_tasks() { # NAME VALUE
@@ -28,15 +28,16 @@ ntasks() { ls /proc/$pid/task 2>/dev/null | wc -l; }
 # comes (the mount at boot).
 gofer_filtered() { grep -q '^Seccomp_filters:[[:space:]]*2$' /proc/$pid/task/*/status 2>/dev/null; }
 
-# A sleeping guest with a share, a disk and user-mode networking: the main
-# thread plus one device thread each.
+# A waiting network server with a share, a disk and user-mode networking:
+# the main thread plus one device thread each.
 mkdir -p "$T/share"
 "$UKBUILD" disk create "$T/disk.img" --size 4M >/dev/null 2>&1
 "$UKRUN" --verbose -v "$T/share:/data" --disk "$T/disk.img:/disk" --net user \
-	"$G/sleep.img" -- 600000 >"$T/out" 2>"$T/err" &
+	"$G/net-echo.img" >"$T/out" 2>"$T/err" &
 pid=$!
 i=0
-while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! { [ "$(ntasks)" -ge 4 ] && gofer_filtered; }; do
+up() { grep -q '^ready' "$T/out" && [ "$(ntasks)" -ge 4 ] && gofer_filtered; }
+while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! up; do
 	sleep 0.1
 	i=$((i + 1))
 done
