@@ -29,7 +29,8 @@ ntasks() { ls /proc/$pid/task 2>/dev/null | wc -l; }
 gofer_filtered() { grep -q '^Seccomp_filters:[[:space:]]*2$' /proc/$pid/task/*/status 2>/dev/null; }
 
 # A waiting network server with a share, a disk and user-mode networking:
-# the main thread plus one device thread each.
+# the main thread plus one device thread each. (Not bg_start: the checks
+# read ukrun's own /proc entries, not those of a timeout(1) around it.)
 mkdir -p "$T/share"
 "$UKBUILD" disk create "$T/disk.img" --size 4M >/dev/null 2>&1
 "$UKRUN" --verbose -v "$T/share:/data" --disk "$T/disk.img:/disk" --net user \
