@@ -48,7 +48,7 @@ static int find_pvh(const uint8_t *d, const Elf64_Phdr *ph, uint64_t *entry)
 }
 
 static void find_sections(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
-			  struct ukb_image *img)
+                          struct ukb_image *img)
 {
 	const Elf64_Shdr *sh, *strtab;
 
@@ -77,8 +77,7 @@ static void find_sections(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
 	}
 }
 
-int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err,
-		    size_t errlen)
+int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err, size_t errlen)
 {
 	const uint8_t *d = data;
 	Elf64_Ehdr eh;
@@ -97,35 +96,38 @@ int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *
 		return fail(err, errlen, "ELF type %u is not an executable image", eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phoff % 8)
 		return fail(err, errlen, "bad program header table (entry size %u, count %u)",
-			    eh.e_phentsize, eh.e_phnum);
+		            eh.e_phentsize, eh.e_phnum);
 	if (!in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), size))
 		return fail(err, errlen, "truncated: program headers end past the file's %zu bytes",
-			    size);
+		            size);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, d + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, size) &&
-		    !have_entry)
+		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, size) && !have_entry)
 			have_entry = find_pvh(d, &ph, &img->entry32);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(err, errlen, "segment %u: file size %#lx exceeds memory size %#lx",
-				    i, ph.p_filesz, ph.p_memsz);
-		if (!in_file(ph.p_offset, ph.p_filesz, size))
 			return fail(err, errlen,
-				    "truncated: segment %u needs bytes %#lx..%#lx, the file has %#zx",
-				    i, ph.p_offset, ph.p_offset + ph.p_filesz, size);
+			            "segment %u: file size %#lx exceeds memory size %#lx", i,
+			            ph.p_filesz, ph.p_memsz);
+		if (!in_file(ph.p_offset, ph.p_filesz, size))
+			return fail(
+			    err, errlen,
+			    "truncated: segment %u needs bytes %#lx..%#lx, the file has %#zx", i,
+			    ph.p_offset, ph.p_offset + ph.p_filesz, size);
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
 			return fail(err, errlen, "segment %u wraps around the address space", i);
 		if (img->nseg == UKB_IMAGE_MAX_SEGS)
-			return fail(err, errlen, "more than %d loadable segments", UKB_IMAGE_MAX_SEGS);
+			return fail(err, errlen, "more than %d loadable segments",
+			            UKB_IMAGE_MAX_SEGS);
 		img->seg[img->nseg++] = (struct ukb_seg){ ph.p_paddr, ph.p_memsz, ph.p_offset,
-							  ph.p_filesz, ph.p_flags };
+			                                  ph.p_filesz, ph.p_flags };
 	}
 	if (!have_entry)
-		return fail(err, errlen, "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): "
-					 "not a uk image or other PVH kernel");
+		return fail(err, errlen,
+		            "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): "
+		            "not a uk image or other PVH kernel");
 	if (!img->nseg)
 		return fail(err, errlen, "no loadable segments");
 	find_sections(d, size, &eh, img);

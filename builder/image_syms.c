@@ -52,7 +52,7 @@ static const Elf64_Shdr *sections(const uint8_t *d, size_t size, Elf64_Ehdr *eh)
 
 /* Section i's name, or "" when it has none in the file. */
 static const char *section_name(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
-				const Elf64_Shdr *sh, unsigned i)
+                                const Elf64_Shdr *sh, unsigned i)
 {
 	const Elf64_Shdr *str;
 
@@ -69,7 +69,7 @@ static const char *section_name(const uint8_t *d, size_t size, const Elf64_Ehdr 
 
 /* Section .uk_syms checked: header, entries and names inside it. */
 static int find_uk_syms(const uint8_t *d, size_t size, const struct ukb_syms_hdr **h,
-			const struct ukb_sym **e, const char **names, uint64_t *nlen)
+                        const struct ukb_sym **e, const char **names, uint64_t *nlen)
 {
 	const Elf64_Shdr *sh;
 	Elf64_Ehdr eh;
@@ -95,9 +95,8 @@ static int find_uk_syms(const uint8_t *d, size_t size, const struct ukb_syms_hdr
 	return -1;
 }
 
-static int lookup_uk_syms(const struct ukb_syms_hdr *h, const struct ukb_sym *e,
-			  const char *names, uint64_t nlen, uint64_t addr, char *name, size_t len,
-			  uint64_t *off)
+static int lookup_uk_syms(const struct ukb_syms_hdr *h, const struct ukb_sym *e, const char *names,
+                          uint64_t nlen, uint64_t addr, char *name, size_t len, uint64_t *off)
 {
 	uint32_t lo = 0, hi = h->count;
 
@@ -113,14 +112,14 @@ static int lookup_uk_syms(const struct ukb_syms_hdr *h, const struct ukb_sym *e,
 	if (!lo || !e[lo - 1].name || e[lo - 1].name >= nlen)
 		return -1;
 	snprintf(name, len, "%.*s", (int)strnlen(names + e[lo - 1].name, nlen - e[lo - 1].name),
-		 names + e[lo - 1].name);
+	         names + e[lo - 1].name);
 	*off = addr - h->base - e[lo - 1].off;
 	return 0;
 }
 
 /* The ELF symbol table and its strings, checked. */
 static int find_symtab(const uint8_t *d, size_t size, const Elf64_Sym **sym, uint64_t *n,
-		       const char **strs, uint64_t *strsize)
+                       const char **strs, uint64_t *strsize)
 {
 	const Elf64_Shdr *sh;
 	Elf64_Ehdr eh;
@@ -142,7 +141,7 @@ static int find_symtab(const uint8_t *d, size_t size, const Elf64_Sym **sym, uin
 }
 
 int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
-		     uint64_t *off)
+                     uint64_t *off)
 {
 	const struct ukb_syms_hdr *h;
 	const struct ukb_sym *e;
@@ -164,13 +163,13 @@ int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, s
 	if (!best || (best->st_size && addr >= best->st_value + best->st_size))
 		return -1;
 	snprintf(name, len, "%.*s", (int)strnlen(strs + best->st_name, strsize - best->st_name),
-		 strs + best->st_name);
+	         strs + best->st_name);
 	*off = addr - best->st_value;
 	return 0;
 }
 
 int ukb_image_symbols(const void *data, size_t size,
-		      void (*fn)(void *ctx, uint64_t addr, const char *name), void *ctx)
+                      void (*fn)(void *ctx, uint64_t addr, const char *name), void *ctx)
 {
 	const struct ukb_syms_hdr *h;
 	const struct ukb_sym *e;
@@ -249,8 +248,8 @@ static int pad(struct buf *b, size_t align)
 
 /* The functions of the symbol table that lie in code sections, sorted,
  * aliases dropped. */
-static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs,
-			      uint64_t strsize, const Elf64_Shdr *sh, unsigned shnum, size_t *count)
+static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs, uint64_t strsize,
+                              const Elf64_Shdr *sh, unsigned shnum, size_t *count)
 {
 	struct fsym *f = calloc(n ? n : 1, sizeof(*f));
 	size_t k = 0;
@@ -259,12 +258,12 @@ static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs
 		return NULL;
 	for (uint64_t i = 0; i < n; i++) {
 		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_shndx >= shnum ||
-		    !(sh[sym[i].st_shndx].sh_flags & SHF_EXECINSTR) ||
-		    sym[i].st_name >= strsize || !strs[sym[i].st_name] ||
+		    !(sh[sym[i].st_shndx].sh_flags & SHF_EXECINSTR) || sym[i].st_name >= strsize ||
+		    !strs[sym[i].st_name] ||
 		    !memchr(strs + sym[i].st_name, 0, strsize - sym[i].st_name))
 			continue;
 		f[k++] = (struct fsym){ sym[i].st_value, sym[i].st_size, strs + sym[i].st_name,
-					ELF64_ST_BIND(sym[i].st_info) != STB_LOCAL };
+			                ELF64_ST_BIND(sym[i].st_info) != STB_LOCAL };
 	}
 	qsort(f, k, sizeof(*f), fsym_cmp);
 	*count = 0;
@@ -318,12 +317,12 @@ static int refuse(char *err, size_t len, const char *why)
 /* Whether everything but sections a, b, c and the section headers ends by
  * cut: the tail of the file can then be rewritten without moving a byte
  * that is loaded or otherwise kept. */
-static int tail_is_free(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
-			const Elf64_Shdr *sh, uint64_t cut, unsigned a, unsigned b, unsigned c)
+static int tail_is_free(const uint8_t *d, size_t size, const Elf64_Ehdr *eh, const Elf64_Shdr *sh,
+                        uint64_t cut, unsigned a, unsigned b, unsigned c)
 {
 	for (unsigned i = 0; i < eh->e_shnum; i++)
-		if (i != a && i != b && i != c && sh[i].sh_type != SHT_NOBITS &&
-		    sh[i].sh_size && sh[i].sh_offset + sh[i].sh_size > cut)
+		if (i != a && i != b && i != c && sh[i].sh_type != SHT_NOBITS && sh[i].sh_size &&
+		    sh[i].sh_offset + sh[i].sh_size > cut)
 			return 0;
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
 		return 0;
@@ -342,7 +341,7 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 }
 
 int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *outsize, char *err,
-			   size_t errlen)
+                           size_t errlen)
 {
 	const uint8_t *d = data;
 	const Elf64_Shdr *sh;
@@ -384,7 +383,8 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 	if (syms_section(f, nf, &b))
 		goto nomem;
 	str_off = b.len;
-	if (put(&b, d + sh[hi].sh_offset, sh[hi].sh_size) || put(&b, SYMS_SECTION, sizeof(SYMS_SECTION)))
+	if (put(&b, d + sh[hi].sh_offset, sh[hi].sh_size) ||
+	    put(&b, SYMS_SECTION, sizeof(SYMS_SECTION)))
 		goto nomem;
 	eh.e_shoff = (b.len + 7) & ~7ull;
 	if (pad(&b, 8))
@@ -403,8 +403,11 @@ int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *ou
 		if (put(&b, &s, sizeof(s)))
 			goto nomem;
 	}
-	Elf64_Shdr s = { .sh_name = (uint32_t)sh[hi].sh_size, .sh_type = SHT_PROGBITS,
-			 .sh_offset = syms_off, .sh_size = str_off - syms_off, .sh_addralign = 8 };
+	Elf64_Shdr s = { .sh_name = (uint32_t)sh[hi].sh_size,
+		         .sh_type = SHT_PROGBITS,
+		         .sh_offset = syms_off,
+		         .sh_size = str_off - syms_off,
+		         .sh_addralign = 8 };
 	if (put(&b, &s, sizeof(s)))
 		goto nomem;
 	eh.e_shnum = k + 1;

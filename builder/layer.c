@@ -15,7 +15,7 @@
 #define MAX_PATH 4096
 #define MAX_NAME 255
 #define MAX_COMPS 1024
-#define MAX_HOPS 40            /* symlinks followed in one lookup, as Linux */
+#define MAX_HOPS 40 /* symlinks followed in one lookup, as Linux */
 #define MAX_NODES (4u << 20)
 #define DEFAULT_MAX_BYTES (3ull << 30) /* more cannot fit in a guest anyway */
 
@@ -42,7 +42,7 @@ static size_t bucket(const struct ukb_tree *t, const struct ukb_node *dir, const
 }
 
 static struct ukb_node *child(const struct ukb_tree *t, const struct ukb_node *dir,
-			      const char *name)
+                              const char *name)
 {
 	struct ukb_node *n = t->hash[bucket(t, dir, name)];
 
@@ -75,7 +75,7 @@ static int grow_hash(struct ukb_tree *t)
 }
 
 static struct ukb_node *node_new(struct ukb_tree *t, struct ukb_node *dir, const char *name,
-				 uint32_t mode)
+                                 uint32_t mode)
 {
 	struct ukb_node *n;
 	size_t b;
@@ -166,20 +166,20 @@ static int split(struct ukb_tree *t, const char *path, struct comps *c, int dotd
 			continue;
 		if (!dotdot && !strcmp(s, ".."))
 			return fail(t, "entry '%s' leaves the root filesystem (a '..' component)",
-				    path);
+			            path);
 		if (strlen(s) > MAX_NAME)
 			return fail(t, "entry '%.64s...': a name longer than %d bytes", path,
-				    MAX_NAME);
+			            MAX_NAME);
 		if (c->n == MAX_COMPS)
 			return fail(t, "entry '%.64s...': more than %d components", path,
-				    MAX_COMPS);
+			            MAX_COMPS);
 		c->v[c->n++] = s;
 	}
 	return 0;
 }
 
 static struct ukb_node *walk(struct ukb_tree *t, struct ukb_node *dir, char *const *v, int n,
-			     int create, int *hops);
+                             int create, int *hops);
 
 static struct ukb_node *up(struct ukb_node *dir) { return dir->parent ? dir->parent : dir; }
 
@@ -225,7 +225,7 @@ out:
  * directories are made (as tar and Docker do) and a failure leaves a
  * message; without, NULL just means it is not there. */
 static struct ukb_node *walk(struct ukb_tree *t, struct ukb_node *dir, char *const *v, int n,
-			     int create, int *hops)
+                             int create, int *hops)
 {
 	for (int i = 0; i < n && dir; i++) {
 		struct ukb_node *c;
@@ -346,7 +346,7 @@ static int copy_data(struct ukb_tree *t, struct ukb_inode *ino, const struct ukb
 	while ((n = e->read(e->ctx, buf, sizeof(buf), why, sizeof(why))) > 0) {
 		if (t->data_size + n > t->max_bytes)
 			return fail(t, "'%s': the root filesystem exceeds %llu MiB", e->path,
-				    (unsigned long long)(t->max_bytes >> 20));
+			            (unsigned long long)(t->max_bytes >> 20));
 		for (ssize_t done = 0, w; done < n; done += w) {
 			w = pwrite(t->data_fd, buf + done, n - done, t->data_size + done);
 			if (w <= 0)
@@ -361,7 +361,7 @@ static int copy_data(struct ukb_tree *t, struct ukb_inode *ino, const struct ukb
 }
 
 static int put_file(struct ukb_tree *t, struct ukb_node *dir, const char *name,
-		    const struct ukb_entry *e)
+                    const struct ukb_entry *e)
 {
 	struct ukb_node *n = node_new(t, dir, name, S_IFREG);
 
@@ -376,7 +376,7 @@ static int put_file(struct ukb_tree *t, struct ukb_node *dir, const char *name,
 }
 
 static int put_symlink(struct ukb_tree *t, struct ukb_node *dir, const char *name,
-		       const struct ukb_entry *e, const char *target)
+                       const struct ukb_entry *e, const char *target)
 {
 	struct ukb_node *n;
 
@@ -417,7 +417,7 @@ out:
 }
 
 static int put_hardlink(struct ukb_tree *t, struct ukb_node *dir, const char *name,
-			const struct ukb_entry *e)
+                        const struct ukb_entry *e)
 {
 	struct ukb_node *to = link_target(t, e), *old = child(t, dir, name), *n;
 	struct ukb_inode *ino;
@@ -427,7 +427,7 @@ static int put_hardlink(struct ukb_tree *t, struct ukb_node *dir, const char *na
 	if (!to)
 		return -1;
 	if (to == old)
-		return 0; /* a link to itself */
+		return 0;        /* a link to itself */
 	if (S_ISLNK(to->mode)) { /* link(2) does not follow: a second symlink */
 		if (!(target = strdup(to->target)))
 			return fail(t, "out of memory");
@@ -460,7 +460,7 @@ static void note_skipped(struct ukb_tree *t, const char *path)
 }
 
 static int put_new(struct ukb_tree *t, struct ukb_node *dir, const char *name,
-		   const struct ukb_entry *e)
+                   const struct ukb_entry *e)
 {
 	struct ukb_node *n;
 
@@ -527,7 +527,7 @@ out:
 /* ---- reading and walking ---- */
 
 ssize_t ukb_tree_read(struct ukb_tree *t, const struct ukb_inode *in, void *buf, size_t len,
-		      uint64_t off)
+                      uint64_t off)
 {
 	if (!in || off > in->size)
 		return -1;
@@ -548,7 +548,7 @@ static int by_name(const void *a, const void *b)
 }
 
 static int walk_dir(struct ukb_tree *t, struct ukb_node *dir, char *path, size_t len,
-		    int (*fn)(void *, const char *, const struct ukb_node *), void *ctx)
+                    int (*fn)(void *, const char *, const struct ukb_node *), void *ctx)
 {
 	struct ukb_node **v;
 	size_t n = 0, i;
@@ -580,7 +580,7 @@ static int walk_dir(struct ukb_tree *t, struct ukb_node *dir, char *path, size_t
 }
 
 int ukb_tree_walk(struct ukb_tree *t, int (*fn)(void *, const char *, const struct ukb_node *),
-		  void *ctx)
+                  void *ctx)
 {
 	char path[MAX_PATH + 2] = "";
 	int r = fn(ctx, "", t->root);
@@ -604,7 +604,7 @@ int ukb_tree_init(struct ukb_tree *t)
 	/* Unlinked at once: nothing is left behind, whatever happens. */
 	if (!(f = tmpfile()) || (t->data_fd = dup(fileno(f))) < 0)
 		return fail(t, "temporary file in %s: %s",
-			    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
+		            getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
 	fclose(f);
 	return 0;
 }

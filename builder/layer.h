@@ -37,13 +37,13 @@ struct ukb_node {
 	uint32_t mode; /* S_IFMT type and permission bits (with setuid...) */
 	uint32_t uid, gid;
 	int64_t mtime;
-	int layer;                        /* the layer that last wrote it */
+	int layer; /* the layer that last wrote it */
 	struct ukb_node *parent;
-	struct ukb_node *first, *last;    /* children of a directory */
-	struct ukb_node *prev, *next;     /* siblings */
-	struct ukb_node *hnext;           /* the tree's hash chain */
-	struct ukb_inode *inode;          /* regular files */
-	char *target;                     /* symlinks */
+	struct ukb_node *first, *last; /* children of a directory */
+	struct ukb_node *prev, *next;  /* siblings */
+	struct ukb_node *hnext;        /* the tree's hash chain */
+	struct ukb_inode *inode;       /* regular files */
+	char *target;                  /* symlinks */
 };
 
 struct ukb_tree {
@@ -51,14 +51,14 @@ struct ukb_tree {
 	struct ukb_node **hash;
 	size_t nbuckets, nnodes;
 	int data_fd;
-	uint64_t data_size;    /* bytes in the data file (some superseded) */
-	uint64_t max_bytes;    /* refuse more file data than this */
+	uint64_t data_size; /* bytes in the data file (some superseded) */
+	uint64_t max_bytes; /* refuse more file data than this */
 	uint64_t next_ino;
-	int layer;             /* layer being applied (1, 2, ...); 0 = none */
-	int whiteouts;         /* honour .wh. entries (layers only) */
-	unsigned skipped;      /* device nodes, FIFOs, sockets skipped */
+	int layer;        /* layer being applied (1, 2, ...); 0 = none */
+	int whiteouts;    /* honour .wh. entries (layers only) */
+	unsigned skipped; /* device nodes, FIFOs, sockets skipped */
 	char skipped_example[128];
-	char err[512];         /* why the last call failed */
+	char err[512]; /* why the last call failed */
 };
 
 enum ukb_etype { UKB_E_DIR, UKB_E_FILE, UKB_E_SYMLINK, UKB_E_HARDLINK, UKB_E_OTHER };
@@ -91,13 +91,13 @@ struct ukb_node *ukb_tree_lookup(struct ukb_tree *t, const char *path, int follo
 
 /* Read a regular file's bytes [off, off+len); returns bytes read or -1. */
 ssize_t ukb_tree_read(struct ukb_tree *t, const struct ukb_inode *in, void *buf, size_t len,
-		      uint64_t off);
+                      uint64_t off);
 
 /* Every node in a stable order (a directory before its entries, names
  * sorted), with its path relative to the root ("" for the root). Stops at
  * and returns the first nonzero value fn returns. */
-int ukb_tree_walk(struct ukb_tree *t, int (*fn)(void *ctx, const char *path,
-						const struct ukb_node *n), void *ctx);
+int ukb_tree_walk(struct ukb_tree *t,
+                  int (*fn)(void *ctx, const char *path, const struct ukb_node *n), void *ctx);
 
 /* Add a host file or directory (recursively, symlinks beneath it copied as
  * links, never followed) at guest path. Returns 0 or -1 with t->err. */

@@ -24,8 +24,7 @@ static ssize_t fd_read(void *ctx, void *buf, size_t len, char *err, size_t errle
 	return n;
 }
 
-static int add_one(struct ukb_tree *t, const char *host, const char *guest,
-		   const struct stat *st);
+static int add_one(struct ukb_tree *t, const char *host, const char *guest, const struct stat *st);
 
 static int add_dir(struct ukb_tree *t, const char *host, const char *guest)
 {
@@ -62,12 +61,14 @@ static int add_dir(struct ukb_tree *t, const char *host, const char *guest)
 	return r;
 }
 
-static int add_one(struct ukb_tree *t, const char *host, const char *guest,
-		   const struct stat *st)
+static int add_one(struct ukb_tree *t, const char *host, const char *guest, const struct stat *st)
 {
 	struct ukb_entry e = {
-		.path = guest, .perm = st->st_mode & 07777, .uid = st->st_uid,
-		.gid = st->st_gid, .mtime = st->st_mtime,
+		.path = guest,
+		.perm = st->st_mode & 07777,
+		.uid = st->st_uid,
+		.gid = st->st_gid,
+		.mtime = st->st_mtime,
 	};
 	char target[4097];
 	ssize_t n;
@@ -97,7 +98,7 @@ static int add_one(struct ukb_tree *t, const char *host, const char *guest,
 	if ((fd = open(host, O_RDONLY)) < 0 || fstat(fd, &now) || now.st_ino != st->st_ino ||
 	    now.st_dev != st->st_dev) {
 		snprintf(t->err, sizeof(t->err), "%s: %s", host,
-			 fd < 0 ? strerror(errno) : "changed while being read");
+		         fd < 0 ? strerror(errno) : "changed while being read");
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -28,7 +28,7 @@ static ssize_t entry_read(void *ctx, void *buf, size_t len, char *err, size_t er
 
 	if (n < 0)
 		snprintf(err, errlen, "%s",
-			 archive_error_string(a) ? archive_error_string(a) : "corrupt data");
+		         archive_error_string(a) ? archive_error_string(a) : "corrupt data");
 	return n;
 }
 
@@ -65,7 +65,7 @@ int ukb_tree_apply_tar(struct ukb_tree *t, struct archive *a, int layer)
 			return -1;
 		}
 		e.link = e.type == UKB_E_HARDLINK ? archive_entry_hardlink(ae)
-						   : archive_entry_symlink(ae);
+		                                  : archive_entry_symlink(ae);
 		if (e.type == UKB_E_FILE) {
 			e.read = entry_read;
 			e.ctx = a;
@@ -75,7 +75,7 @@ int ukb_tree_apply_tar(struct ukb_tree *t, struct archive *a, int layer)
 	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(t->err, sizeof(t->err), "%s",
-			 archive_error_string(a) ? archive_error_string(a) : "corrupt tar stream");
+		         archive_error_string(a) ? archive_error_string(a) : "corrupt tar stream");
 		return -1;
 	}
 	return 0;
@@ -91,7 +91,7 @@ struct layer_rd {
 	struct ukb_sha256 zsum, sum;
 	uint64_t zbytes, bytes, total;
 	const char *label;
-	int progress;      /* 1: print progress on stderr */
+	int progress; /* 1: print progress on stderr */
 	int tty;
 	int last_pct;
 	time_t last_t;
@@ -107,8 +107,7 @@ static void progress(struct layer_rd *r)
 		return;
 	r->last_pct = pct;
 	r->last_t = now;
-	fprintf(stderr, "\rukbuild: %s: %3d%% of %.1f MiB", r->label, pct,
-		r->total / 1048576.0);
+	fprintf(stderr, "\rukbuild: %s: %3d%% of %.1f MiB", r->label, pct, r->total / 1048576.0);
 }
 
 /* The compressed bytes, straight from the blob file. */
@@ -135,9 +134,9 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **out)
 	la_ssize_t n = archive_read_data(r->raw, r->buf, BUFSZ);
 
 	if (n < 0) {
-		archive_set_error(a, EIO, "%s", archive_error_string(r->raw)
-						   ? archive_error_string(r->raw)
-						   : "corrupt compressed stream");
+		archive_set_error(a, EIO, "%s",
+		                  archive_error_string(r->raw) ? archive_error_string(r->raw)
+		                                               : "corrupt compressed stream");
 		return -1;
 	}
 	ukb_sha256_update(&r->sum, r->buf, n);
@@ -162,14 +161,14 @@ static int rd_open(struct layer_rd *r, char *err, size_t errlen)
 	archive_read_support_format_tar(r->tar);
 	if (archive_read_open(r->raw, r, NULL, file_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(r->raw, &ae) != ARCHIVE_OK) {
-		snprintf(err, errlen, "%s", archive_error_string(r->raw)
-						    ? archive_error_string(r->raw)
-						    : "unreadable (empty?)");
+		snprintf(err, errlen, "%s",
+		         archive_error_string(r->raw) ? archive_error_string(r->raw)
+		                                      : "unreadable (empty?)");
 		return -1;
 	}
 	if (archive_read_open(r->tar, r, NULL, raw_read, NULL) != ARCHIVE_OK) {
 		snprintf(err, errlen, "not a tar stream: %s",
-			 archive_error_string(r->tar) ? archive_error_string(r->tar) : "?");
+		         archive_error_string(r->tar) ? archive_error_string(r->tar) : "?");
 		return -1;
 	}
 	return 0;
@@ -187,9 +186,9 @@ static int rd_drain(struct layer_rd *r, char *err, size_t errlen)
 		r->bytes += n;
 	}
 	if (n < 0) {
-		snprintf(err, errlen, "%s", archive_error_string(r->raw)
-						    ? archive_error_string(r->raw)
-						    : "corrupt compressed stream");
+		snprintf(err, errlen, "%s",
+		         archive_error_string(r->raw) ? archive_error_string(r->raw)
+		                                      : "corrupt compressed stream");
 		return -1;
 	}
 	while ((m = read(r->fd, r->zbuf, BUFSZ)) > 0) {
@@ -200,20 +199,22 @@ static int rd_drain(struct layer_rd *r, char *err, size_t errlen)
 }
 
 static int check_digest(struct ukb_sha256 *s, const char *want, const char *what, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	char hex[65];
 
 	ukb_sha256_hex(s, hex);
 	if (!want || !*want || !strncmp(want + 7, hex, 64))
 		return 0;
-	snprintf(err, errlen, "its %s is sha256:%.12s..., not %.19s... as the image says "
-			      "(corrupt or tampered)", what, hex, want);
+	snprintf(err, errlen,
+	         "its %s is sha256:%.12s..., not %.19s... as the image says "
+	         "(corrupt or tampered)",
+	         what, hex, want);
 	return -1;
 }
 
-int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer,
-		    int show_progress, char *err, size_t errlen)
+int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer, int show_progress,
+                    char *err, size_t errlen)
 {
 	struct layer_rd *r = calloc(1, sizeof(*r));
 	int ret = -1;
@@ -246,7 +247,7 @@ int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer
 		goto out;
 	if (l->size && r->zbytes != l->size) {
 		snprintf(err, errlen, "%llu bytes, not %llu as the image says (truncated?)",
-			 (unsigned long long)r->zbytes, (unsigned long long)l->size);
+		         (unsigned long long)r->zbytes, (unsigned long long)l->size);
 		goto out;
 	}
 	if (check_digest(&r->zsum, l->digest, "digest", err, errlen) ||
@@ -255,7 +256,8 @@ int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer
 	ret = 0;
 out:
 	if (r->progress && r->tty)
-		fprintf(stderr, "\rukbuild: %s: %s%*s\n", l->label, ret ? "failed" : "done", 20, "");
+		fprintf(stderr, "\rukbuild: %s: %s%*s\n", l->label, ret ? "failed" : "done", 20,
+		        "");
 	if (r->tar)
 		archive_read_free(r->tar);
 	if (r->raw)

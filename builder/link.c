@@ -56,8 +56,10 @@ static int parse_size(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long n = strtoull(s, &end, 10);
-	int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
-		  : *end == 'G' || *end == 'g' ? 30 : 0;
+	int shift = *end == 'K' || *end == 'k'   ? 10
+	            : *end == 'M' || *end == 'm' ? 20
+	            : *end == 'G' || *end == 'g' ? 30
+	                                         : 0;
 
 	if (end == s || (shift ? end[1] : end[0]))
 		return -1;
@@ -74,7 +76,8 @@ static int rootfs_opt(struct link_opts *o, int c, const char *arg)
 	char *host = strdup(arg), *guest = "/", *colon;
 
 	if (c == 'A') {
-		for (colon = host + strlen(host); colon > host && !(colon[0] == ':' && colon[1] == '/');)
+		for (colon = host + strlen(host);
+		     colon > host && !(colon[0] == ':' && colon[1] == '/');)
 			colon--;
 		if (colon == host) {
 			ukb_err("--add '%s': expected HOST:GUEST with an absolute GUEST path", arg);
@@ -99,12 +102,11 @@ static int rootfs_opt(struct link_opts *o, int c, const char *arg)
 static int parse(int argc, char **argv, struct link_opts *o)
 {
 	static const struct option lo[] = {
-		{ "output", required_argument, 0, 'o' }, { "env", required_argument, 0, 'e' },
-		{ "cmd", required_argument, 0, 'c' },    { "name", required_argument, 0, 'n' },
-		{ "mem", required_argument, 0, 'm' },    { "verbose", no_argument, 0, 'v' },
-		{ "rootfs", required_argument, 0, 'R' }, { "add", required_argument, 0, 'A' },
-		{ "workdir", required_argument, 0, 'w' },
-		{ 0, 0, 0, 0 },
+		{ "output", required_argument, 0, 'o' },  { "env", required_argument, 0, 'e' },
+		{ "cmd", required_argument, 0, 'c' },     { "name", required_argument, 0, 'n' },
+		{ "mem", required_argument, 0, 'm' },     { "verbose", no_argument, 0, 'v' },
+		{ "rootfs", required_argument, 0, 'R' },  { "add", required_argument, 0, 'A' },
+		{ "workdir", required_argument, 0, 'w' }, { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -294,7 +296,7 @@ static int build(struct link_opts *o, const char *tmp)
 
 	if (!sys || stat(fmt("%s/lib/libuk.a", sys), &st)) {
 		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
-			sys ? sys : "?");
+		        sys ? sys : "?");
 		return UKB_EXIT_ERROR;
 	}
 	if (!gcc_inc) {

@@ -19,39 +19,39 @@
 #include "ukbuild.h"
 
 static const char usage[] =
-	"usage: ukbuild oci SOURCE -o IMAGE [OPTIONS]\n"
-	"\n"
-	"Turn a container image into a uk image that runs its unmodified Linux\n"
-	"programs in a microVM (ukrun IMAGE [-- ARGS]).\n"
-	"\n"
-	"SOURCE:\n"
-	"  oci:DIR[:TAG]              an OCI image layout (skopeo copy ... oci:DIR:TAG)\n"
-	"  docker-archive:FILE[:REF]  docker save / podman save / skopeo ... docker-archive:\n"
-	"  dir:PATH                   a root filesystem; name the program with --entrypoint\n"
-	"\n"
-	"  -o, --output IMAGE     the image to write (required)\n"
-	"      --entrypoint ARG   replaces the image's Entrypoint (repeat for more words)\n"
-	"                         and drops its Cmd, as docker run --entrypoint does\n"
-	"      --cmd ARG          replaces the image's Cmd (repeatable); ukrun IMAGE -- ARGS\n"
-	"                         replaces it again at run time\n"
-	"  -e, --env K=V          environment over the image's (repeatable)\n"
-	"  -w, --workdir DIR      working directory (absolute)\n"
-	"  -u, --user USER[:GROUP]  names are looked up in the image's /etc/passwd\n"
-	"      --expose PORT[/udp]  an exposed port besides the image's ExposedPorts\n"
-	"      --add HOST:GUEST   copy a host file or directory into the root filesystem\n"
-	"                         (GUEST/ ending in a slash: into that directory)\n"
-	"  -m, --mem SIZE         default guest memory (default: 128M, more for big root\n"
-	"                         filesystems: twice the rootfs + 96M)\n"
-	"  -q, --quiet            no progress or summary\n"
-	"  -v, --verbose          print the assembler and linker commands\n"
-	"  -h, --help             this text\n"
-	"\n"
-	"A program runs alone in its VM: fork and other processes are refused (with a\n"
-	"message); threads, signals, files, sockets and epoll work. Servers that fork\n"
-	"need their single-process settings, e.g.:\n"
-	"  nginx   daemon off; master_process off;  (nginx -g 'daemon off; master_process off;')\n"
-	"  redis   --daemonize no --save '' --appendonly no  (no background saves: they fork)\n"
-	"  sh -c   builtins, and one external command last or through exec\n";
+    "usage: ukbuild oci SOURCE -o IMAGE [OPTIONS]\n"
+    "\n"
+    "Turn a container image into a uk image that runs its unmodified Linux\n"
+    "programs in a microVM (ukrun IMAGE [-- ARGS]).\n"
+    "\n"
+    "SOURCE:\n"
+    "  oci:DIR[:TAG]              an OCI image layout (skopeo copy ... oci:DIR:TAG)\n"
+    "  docker-archive:FILE[:REF]  docker save / podman save / skopeo ... docker-archive:\n"
+    "  dir:PATH                   a root filesystem; name the program with --entrypoint\n"
+    "\n"
+    "  -o, --output IMAGE     the image to write (required)\n"
+    "      --entrypoint ARG   replaces the image's Entrypoint (repeat for more words)\n"
+    "                         and drops its Cmd, as docker run --entrypoint does\n"
+    "      --cmd ARG          replaces the image's Cmd (repeatable); ukrun IMAGE -- ARGS\n"
+    "                         replaces it again at run time\n"
+    "  -e, --env K=V          environment over the image's (repeatable)\n"
+    "  -w, --workdir DIR      working directory (absolute)\n"
+    "  -u, --user USER[:GROUP]  names are looked up in the image's /etc/passwd\n"
+    "      --expose PORT[/udp]  an exposed port besides the image's ExposedPorts\n"
+    "      --add HOST:GUEST   copy a host file or directory into the root filesystem\n"
+    "                         (GUEST/ ending in a slash: into that directory)\n"
+    "  -m, --mem SIZE         default guest memory (default: 128M, more for big root\n"
+    "                         filesystems: twice the rootfs + 96M)\n"
+    "  -q, --quiet            no progress or summary\n"
+    "  -v, --verbose          print the assembler and linker commands\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "A program runs alone in its VM: fork and other processes are refused (with a\n"
+    "message); threads, signals, files, sockets and epoll work. Servers that fork\n"
+    "need their single-process settings, e.g.:\n"
+    "  nginx   daemon off; master_process off;  (nginx -g 'daemon off; master_process off;')\n"
+    "  redis   --daemonize no --save '' --appendonly no  (no background saves: they fork)\n"
+    "  sh -c   builtins, and one external command last or through exec\n";
 
 struct oci_cli {
 	const char *source, *out;
@@ -64,8 +64,10 @@ static int parse_size(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long n = strtoull(s, &end, 10);
-	int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
-		  : *end == 'G' || *end == 'g' ? 30 : 0;
+	int shift = *end == 'K' || *end == 'k'   ? 10
+	            : *end == 'M' || *end == 'm' ? 20
+	            : *end == 'G' || *end == 'g' ? 30
+	                                         : 0;
 
 	if (end == s || (shift ? end[1] : end[0]) || n > (1ull << 40))
 		return -1;
@@ -98,7 +100,8 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 		return ukb_strlist_add(&c->adds, arg);
 	case 'm':
 		if (parse_size(arg, &c->o.mem) || c->o.mem < (16u << 20)) {
-			ukb_err("--mem '%s': expected a size of at least 16M, like 256M or 1G", arg);
+			ukb_err("--mem '%s': expected a size of at least 16M, like 256M or 1G",
+			        arg);
 			return -1;
 		}
 		return 0;
@@ -109,12 +112,18 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 static int parse(int argc, char **argv, struct oci_cli *c)
 {
 	static const struct option lo[] = {
-		{ "output", required_argument, 0, 'o' },  { "entrypoint", required_argument, 0, 'E' },
-		{ "cmd", required_argument, 0, 'C' },     { "env", required_argument, 0, 'e' },
-		{ "workdir", required_argument, 0, 'w' }, { "user", required_argument, 0, 'u' },
-		{ "expose", required_argument, 0, 'P' },  { "add", required_argument, 0, 'A' },
-		{ "mem", required_argument, 0, 'm' },     { "quiet", no_argument, 0, 'q' },
-		{ "verbose", no_argument, 0, 'v' },       { "help", no_argument, 0, 'h' },
+		{ "output", required_argument, 0, 'o' },
+		{ "entrypoint", required_argument, 0, 'E' },
+		{ "cmd", required_argument, 0, 'C' },
+		{ "env", required_argument, 0, 'e' },
+		{ "workdir", required_argument, 0, 'w' },
+		{ "user", required_argument, 0, 'u' },
+		{ "expose", required_argument, 0, 'P' },
+		{ "add", required_argument, 0, 'A' },
+		{ "mem", required_argument, 0, 'm' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int opt;
@@ -127,8 +136,9 @@ static int parse(int argc, char **argv, struct oci_cli *c)
 			exit(0);
 		}
 		if (opt == '?' || opt == ':') {
-			ukb_err("oci: unknown option or missing value '%s' (see ukbuild oci --help)",
-				argv[optind - 1]);
+			ukb_err(
+			    "oci: unknown option or missing value '%s' (see ukbuild oci --help)",
+			    argv[optind - 1]);
 			return -1;
 		}
 		if (parse_opt(c, opt, optarg))
@@ -136,7 +146,8 @@ static int parse(int argc, char **argv, struct oci_cli *c)
 	}
 	if (optind != argc - 1) {
 		ukb_err(optind == argc ? "oci: no SOURCE (see ukbuild oci --help)"
-				       : "oci: one SOURCE only (extra '%s')", argv[argc - 1]);
+		                       : "oci: one SOURCE only (extra '%s')",
+		        argv[argc - 1]);
 		return -1;
 	}
 	c->source = argv[optind];
@@ -170,7 +181,8 @@ static int fill_tree(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *
 		*colon = 0;
 		/* "FILE:/dir/" puts the file into the directory, as COPY does */
 		if (g[strlen(g) - 1] == '/' && !stat(spec, &st) && !S_ISDIR(st.st_mode) &&
-		    asprintf(&guest, "%s%s", g, strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec) > 0)
+		    asprintf(&guest, "%s%s", g,
+		             strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec) > 0)
 			g = guest;
 		r = ukb_tree_add_host(t, spec, g);
 		free(guest);
@@ -181,9 +193,10 @@ static int fill_tree(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *
 		}
 	}
 	if (t->skipped && !c->quiet)
-		fprintf(stderr, "ukbuild: note: %u device node(s), FIFO(s) or socket(s) skipped "
-				"(e.g. /%s): the library OS provides its own /dev\n",
-			t->skipped, t->skipped_example);
+		fprintf(stderr,
+		        "ukbuild: note: %u device node(s), FIFO(s) or socket(s) skipped "
+		        "(e.g. /%s): the library OS provides its own /dev\n",
+		        t->skipped, t->skipped_example);
 	return 0;
 }
 
@@ -196,8 +209,11 @@ static void check_program(struct ukb_tree *t, const struct ukb_manifest *m)
 	char buf[4200];
 
 	if (strchr(prog, '/')) {
-		snprintf(buf, sizeof(buf), "%s/%s", prog[0] == '/' ? "" : m->workdir ? m->workdir : "",
-			 prog);
+		snprintf(buf, sizeof(buf), "%s/%s",
+		         prog[0] == '/' ? ""
+		         : m->workdir   ? m->workdir
+		                        : "",
+		         prog);
 		n = ukb_tree_lookup(t, buf, 1);
 	} else {
 		for (int i = 0; i < m->env.n; i++)
@@ -211,8 +227,9 @@ static void check_program(struct ukb_tree *t, const struct ukb_manifest *m)
 		}
 	}
 	if (!n || !S_ISREG(n->mode))
-		fprintf(stderr, "ukbuild: warning: the program '%s' is not a file in the image%s%s\n",
-			prog, strchr(prog, '/') ? "" : " (searched PATH=", strchr(prog, '/') ? "" : path);
+		fprintf(stderr,
+		        "ukbuild: warning: the program '%s' is not a file in the image%s%s\n", prog,
+		        strchr(prog, '/') ? "" : " (searched PATH=", strchr(prog, '/') ? "" : path);
 	else if (!(n->mode & 0111))
 		fprintf(stderr, "ukbuild: warning: '%s' is not executable in the image\n", prog);
 }
@@ -282,10 +299,11 @@ static int build(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *t, c
 		m.mem = default_mem(bytes);
 	r = ukb_oci_link(&m, s, cpio, c->out, tmp, c->verbose);
 	if (!r && !c->quiet && !stat(c->out, &st))
-		fprintf(stderr, "ukbuild: %s: %d layer(s), rootfs %.1f MiB in %zu entries, "
-				"image %.1f MiB (the source stores %.1f MiB)\n",
-			c->out, s->nlayers, bytes / 1048576.0, t->nnodes + 1,
-			st.st_size / 1048576.0, s->stored_bytes / 1048576.0);
+		fprintf(stderr,
+		        "ukbuild: %s: %d layer(s), rootfs %.1f MiB in %zu entries, "
+		        "image %.1f MiB (the source stores %.1f MiB)\n",
+		        c->out, s->nlayers, bytes / 1048576.0, t->nnodes + 1,
+		        st.st_size / 1048576.0, s->stored_bytes / 1048576.0);
 out:
 	if (f)
 		fclose(f);

@@ -39,7 +39,7 @@ int ukb_digest_valid(const char *d);
 
 /* ---- sources ---- */
 
-#define UKB_DIGEST_LEN 71 /* "sha256:" + 64 */
+#define UKB_DIGEST_LEN 71           /* "sha256:" + 64 */
 #define UKB_PROGRESS_MIN (8u << 20) /* layers this big show progress */
 
 struct ukb_oci_layer {
@@ -51,13 +51,13 @@ struct ukb_oci_layer {
 };
 
 struct ukb_oci_src {
-	json_t *config;        /* the image config; NULL for dir: */
+	json_t *config; /* the image config; NULL for dir: */
 	char config_digest[UKB_DIGEST_LEN + 1];
-	char *ref;             /* the tag or name chosen, if any */
+	char *ref; /* the tag or name chosen, if any */
 	int nlayers;
 	struct ukb_oci_layer *layers;
-	uint64_t stored_bytes; /* sum of the blobs: the image's size */
-	char *rootdir;         /* dir:PATH */
+	uint64_t stored_bytes;   /* sum of the blobs: the image's size */
+	char *rootdir;           /* dir:PATH */
 	const char *source_name; /* SOURCE as given */
 };
 
@@ -69,8 +69,8 @@ void ukb_oci_close(struct ukb_oci_src *s);
 
 /* Apply one layer to the tree, checking its digests and size. Returns 0,
  * or -1 with the reason in err (without the layer's name). */
-int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer,
-		    int show_progress, char *err, size_t errlen);
+int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer, int show_progress,
+                    char *err, size_t errlen);
 
 /* ---- config -> manifest ---- */
 
@@ -88,7 +88,7 @@ struct ukb_oci_opts {
  * overrides; a user name is looked up in the tree's /etc/passwd. Returns
  * 0, or -1 with a message in err. */
 int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
-		     struct ukb_manifest *m, char *err, size_t errlen);
+                     struct ukb_manifest *m, char *err, size_t errlen);
 
 /* ---- the image ---- */
 
@@ -99,14 +99,14 @@ int ukb_rootfs_cpio(struct ukb_tree *t, int fd, uint64_t *bytes, char *err, size
 /* Link the library OS in "binary" mode with manifest and rootfs (a cpio
  * file) into out, atomically. Returns 0 or a ukbuild exit status. */
 int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, const char *cpio,
-		 const char *out, const char *tmpdir, int verbose);
+                 const char *out, const char *tmpdir, int verbose);
 
 /* Properties of the manifest's "oci" node: where the image came from, for
  * `ukbuild inspect`. The guest ignores them. */
 #define UKB_OCI_NODE "oci"
 #define UKB_OCI_SOURCE "source"
 #define UKB_OCI_CONFIG "config"
-#define UKB_OCI_LAYERS "layers"  /* string list of digests (diff_id if no blob digest) */
+#define UKB_OCI_LAYERS "layers" /* string list of digests (diff_id if no blob digest) */
 #define UKB_OCI_STORED "stored-bytes"
 
 /* `ukbuild inspect`: print the oci node of a manifest, if any. */

@@ -36,8 +36,7 @@ static int copy_list(struct ukb_strlist *to, const struct ukb_strlist *from)
 }
 
 /* A JSON array of strings (null or absent: empty). */
-static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *err,
-		     size_t errlen)
+static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *v;
@@ -46,7 +45,8 @@ static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *
 		return 0;
 	if (!json_is_array(a))
 		return fail(err, errlen, "config: %s is not a list of strings", what);
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v))
 			return fail(err, errlen, "config: %s[%zu] is not a string", what, i);
 		if (ukb_strlist_add(to, json_string_value(v)))
@@ -74,7 +74,7 @@ static int env_set(struct ukb_strlist *env, const char *kv)
 }
 
 static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	struct ukb_strlist img = { 0 };
 	int has_path = 0, oom = 0;
@@ -113,7 +113,8 @@ static char *db_field(struct ukb_tree *t, const char *file, const char *key, int
 		return NULL;
 	len = ukb_tree_read(t, n->inode, buf, n->inode->size, 0);
 	buf[len > 0 ? len : 0] = 0;
-	for (line = strtok_r(buf, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = { 0 }, *p = line;
 		int k;
 		for (k = 0; k < 7 && p; k++)
@@ -146,8 +147,7 @@ static int numeric(const char *s)
 }
 
 /* "name|uid[:group|gid]" -> "uid:gid". */
-static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *err,
-			size_t errlen)
+static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *err, size_t errlen)
 {
 	char *u = strdup(spec), *g = strchr(u, ':');
 	long uid, gid = 0;
@@ -191,25 +191,23 @@ static int add_port(struct ukb_manifest *m, const char *spec, char *err, size_t 
 	return ukb_strlist_add(&m->ports, buf) ? fail(err, errlen, "out of memory") : 0;
 }
 
-static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m,
-		      char *err, size_t errlen)
+static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+                      size_t errlen)
 {
 	json_t *ep = json_object_get(c, "ExposedPorts"), *v;
 	const char *k;
 
 	if (ep && !json_is_object(ep) && !json_is_null(ep))
 		return fail(err, errlen, "config: ExposedPorts is not an object");
-	json_object_foreach(ep, k, v)
-		if (add_port(m, k, err, errlen))
-			return -1;
+	json_object_foreach(ep, k, v) if (add_port(m, k, err, errlen)) return -1;
 	for (int i = 0; i < o->expose.n; i++)
 		if (add_port(m, o->expose.v[i], err, errlen))
 			return -1;
 	return 0;
 }
 
-static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m,
-		     char *err, size_t errlen)
+static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+                     size_t errlen)
 {
 	int r = 0;
 
@@ -217,7 +215,7 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifes
 		r = copy_list(&m->entrypoint, &o->entrypoint);
 	else
 		r = json_list(json_object_get(c, "Entrypoint"), "Entrypoint", &m->entrypoint, err,
-			      errlen);
+		              errlen);
 	if (!r && o->set_cmd)
 		r = copy_list(&m->cmd, &o->cmd);
 	else if (!r && !o->set_entrypoint)
@@ -228,8 +226,9 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifes
 	if (m->entrypoint.n == 1 && !m->entrypoint.v[0][0])
 		ukb_strlist_free(&m->entrypoint);
 	if (!m->entrypoint.n && !m->cmd.n)
-		return fail(err, errlen, "the image names no program to run (no Entrypoint or Cmd): "
-					 "give --entrypoint PROGRAM");
+		return fail(err, errlen,
+		            "the image names no program to run (no Entrypoint or Cmd): "
+		            "give --entrypoint PROGRAM");
 	if (!(m->entrypoint.n ? m->entrypoint.v[0] : m->cmd.v[0])[0])
 		return fail(err, errlen, "the program to run is an empty string");
 	return 0;
@@ -258,7 +257,7 @@ static int set_home(struct ukb_tree *t, struct ukb_manifest *m)
 }
 
 int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
-		     struct ukb_manifest *m, char *err, size_t errlen)
+                     struct ukb_manifest *m, char *err, size_t errlen)
 {
 	json_t *c = json_object_get(config, "config");
 	const char *wd, *user;

@@ -60,13 +60,34 @@ static int link_image(const char *out, const char *mobj, const char *robj, int v
 	    asprintf(&libdir, "-L%s/lib", sys) < 0)
 		return UKB_EXIT_ERROR;
 	char *ld[] = {
-		"gcc", "-nostdlib", "-static", "-no-pie", script, "-Wl,--gc-sections",
-		"-Wl,-z,max-page-size=4096", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
-		"-Wl,--strip-debug", "-o", partial, (char *)mobj, (char *)robj, libdir,
+		"gcc",
+		"-nostdlib",
+		"-static",
+		"-no-pie",
+		script,
+		"-Wl,--gc-sections",
+		"-Wl,-z,max-page-size=4096",
+		"-Wl,--build-id=none",
+		"-Wl,-z,noexecstack",
+		"-Wl,--strip-debug",
+		"-o",
+		partial,
+		(char *)mobj,
+		(char *)robj,
+		libdir,
 		/* The library OS's main() loads the program from the rootfs. */
 		"-Wl,--defsym=main=uk_binary_main",
-		"-Wl,--whole-archive", "-lukglue", "-luk", "-Wl,--no-whole-archive",
-		"-Wl,--start-group", "-lc", "-lm", "-lfdt", "-lgcc", "-Wl,--end-group", NULL,
+		"-Wl,--whole-archive",
+		"-lukglue",
+		"-luk",
+		"-Wl,--no-whole-archive",
+		"-Wl,--start-group",
+		"-lc",
+		"-lm",
+		"-lfdt",
+		"-lgcc",
+		"-Wl,--end-group",
+		NULL,
 	};
 	r = ukb_spawn(ld, verbose);
 	if (r == 0 && ukb_pack_symbols(partial))
@@ -87,7 +108,7 @@ static int link_image(const char *out, const char *mobj, const char *robj, int v
 }
 
 int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, const char *cpio,
-		 const char *out, const char *tmpdir, int verbose)
+                 const char *out, const char *tmpdir, int verbose)
 {
 	static char buf[1 << 20];
 	const char *sys = ukb_sysroot();
@@ -97,14 +118,15 @@ int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, cons
 
 	if (!sys || asprintf(&libuk, "%s/lib/libuk.a", sys) < 0 || stat(libuk, &st)) {
 		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
-			sys ? sys : "?");
+		        sys ? sys : "?");
 		goto out;
 	}
 	if ((n = ukb_manifest_write(m, buf, sizeof(buf))) < 0 ||
 	    (n = add_oci_node(buf, sizeof(buf), s, s->source_name)) < 0) {
-		ukb_err("manifest: %s", n == -ENOSPC || n == -FDT_ERR_NOSPACE
-						? "too large (more than 1 MiB of arguments and environment)"
-						: "cannot be written");
+		ukb_err("manifest: %s",
+		        n == -ENOSPC || n == -FDT_ERR_NOSPACE
+		            ? "too large (more than 1 MiB of arguments and environment)"
+		            : "cannot be written");
 		goto out;
 	}
 	if (asprintf(&dtb, "%s/manifest.dtb", tmpdir) < 0 ||
@@ -145,8 +167,8 @@ void ukb_oci_inspect(const void *mf, size_t size)
 	if ((p = fdt_getprop(mf, n, UKB_OCI_CONFIG, &len)) && len > 0 && !p[len - 1])
 		printf("%-12s %s\n", "oci config:", p);
 	if ((v = fdt_getprop(mf, n, UKB_OCI_STORED, &len)) && len == 8)
-		printf("%-12s %llu bytes (the image as stored, compressed)\n", "oci size:",
-		       (unsigned long long)fdt64_ld(v));
+		printf("%-12s %llu bytes (the image as stored, compressed)\n",
+		       "oci size:", (unsigned long long)fdt64_ld(v));
 	if ((p = fdt_getprop(mf, n, UKB_OCI_LAYERS, &len)) && len > 0)
 		print_strings("layers:", p, len);
 }

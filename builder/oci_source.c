@@ -86,8 +86,7 @@ static void sha256_of(const void *data, size_t len, char out[UKB_DIGEST_LEN + 1]
 }
 
 /* Parse JSON held in fd; checked against digest when one is given. */
-static json_t *json_from_fd(int fd, const char *what, const char *digest, char *err,
-			    size_t errlen)
+static json_t *json_from_fd(int fd, const char *what, const char *digest, char *err, size_t errlen)
 {
 	char *text, sum[UKB_DIGEST_LEN + 1];
 	json_error_t je;
@@ -123,7 +122,7 @@ static void set_label(struct ukb_oci_layer *l, int i, int n)
 	const char *d = l->digest[0] ? l->digest : l->diff_id;
 
 	snprintf(l->label, sizeof(l->label), "layer %d/%d (%.19s)", i + 1, n,
-		 d[0] ? d : "no digest");
+	         d[0] ? d : "no digest");
 }
 
 /* The image config's diff_ids, one per layer. */
@@ -133,19 +132,20 @@ static int diff_ids(struct ukb_oci_src *s, char *err, size_t errlen)
 	const char *arch = jstr(s->config, "architecture"), *os = jstr(s->config, "os");
 
 	if (arch && strcmp(arch, "amd64"))
-		return fail(err, errlen, "the image is built for %s; uk runs x86-64 (amd64) programs",
-			    arch);
+		return fail(err, errlen,
+		            "the image is built for %s; uk runs x86-64 (amd64) programs", arch);
 	if (os && strcmp(os, "linux"))
 		return fail(err, errlen, "the image is for %s, not linux", os);
 	if (!json_is_array(ids))
 		return 0; /* digests of the blobs still hold */
 	if (json_array_size(ids) != (size_t)s->nlayers)
 		return fail(err, errlen, "the config lists %zu layers, the manifest %d",
-			    json_array_size(ids), s->nlayers);
+		            json_array_size(ids), s->nlayers);
 	for (int i = 0; i < s->nlayers; i++) {
 		const char *d = json_string_value(json_array_get(ids, i));
 		if (!ukb_digest_valid(d))
-			return fail(err, errlen, "config: diff_id %d is not a sha256 digest", i + 1);
+			return fail(err, errlen, "config: diff_id %d is not a sha256 digest",
+			            i + 1);
 		strcpy(s->layers[i].diff_id, d);
 	}
 	return 0;
@@ -160,17 +160,16 @@ static int blob_open(const char *dir, const char *digest, char *err, size_t errl
 
 	if (!ukb_digest_valid(digest))
 		return fail(err, errlen, "a descriptor's digest '%.80s' is not sha256:<64 hex>",
-			    digest ? digest : "(none)");
+		            digest ? digest : "(none)");
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return fail(err, errlen, "%s: %s (a blob the image needs is missing)", path,
-			    strerror(errno));
+		            strerror(errno));
 	return fd;
 }
 
 /* A descriptor's blob as JSON, checked against digest and size. */
-static json_t *blob_json(const char *dir, json_t *desc, const char *what, char *err,
-			 size_t errlen)
+static json_t *blob_json(const char *dir, json_t *desc, const char *what, char *err, size_t errlen)
 {
 	const char *digest = jstr(desc, "digest");
 	json_int_t size = json_integer_value(json_object_get(desc, "size"));
@@ -194,13 +193,14 @@ static json_t *blob_json(const char *dir, json_t *desc, const char *what, char *
 static int is_index(const char *mt)
 {
 	return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
-		      !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
+	              !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
 }
 
 /* Does descriptor d carry tag (as "tag" or "name:tag")? */
 static int has_tag(json_t *d, const char *tag)
 {
-	const char *ref = jstr(json_object_get(d, "annotations"), "org.opencontainers.image.ref.name");
+	const char *ref =
+	    jstr(json_object_get(d, "annotations"), "org.opencontainers.image.ref.name");
 	const char *colon;
 	size_t n;
 
@@ -228,9 +228,10 @@ static void list_tags(json_t *ms, char *buf, size_t len)
 	json_t *d;
 
 	buf[0] = 0;
-	json_array_foreach(ms, i, d) {
-		const char *ref = jstr(json_object_get(d, "annotations"),
-				       "org.opencontainers.image.ref.name");
+	json_array_foreach(ms, i, d)
+	{
+		const char *ref =
+		    jstr(json_object_get(d, "annotations"), "org.opencontainers.image.ref.name");
 		if (ref && n < len)
 			n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", ref);
 	}
@@ -244,12 +245,13 @@ static void list_platforms(json_t *ms, char *buf, size_t len)
 	json_t *d;
 
 	buf[0] = 0;
-	json_array_foreach(ms, i, d) {
+	json_array_foreach(ms, i, d)
+	{
 		json_t *p = json_object_get(d, "platform");
 		if (n < len)
 			n += snprintf(buf + n, len - n, "%s%s/%s", n ? ", " : "",
-				      jstr(p, "os") ? jstr(p, "os") : "?",
-				      jstr(p, "architecture") ? jstr(p, "architecture") : "?");
+			              jstr(p, "os") ? jstr(p, "os") : "?",
+			              jstr(p, "architecture") ? jstr(p, "architecture") : "?");
 	}
 }
 
@@ -265,19 +267,19 @@ static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t e
 		fail(err, errlen, "the image index lists no manifests");
 		return NULL;
 	}
-	json_array_foreach(ms, i, d) {
+	json_array_foreach(ms, i, d)
+	{
 		int ok = top && tag ? has_tag(d, tag) : is_amd64(d);
 		if (ok && !found)
 			found = d;
 	}
 	if (top && !tag && json_array_size(ms) > 1) {
 		found = NULL;
-		json_array_foreach(ms, i, d)
-			if (!found && has_tag(d, "latest"))
-				found = d;
+		json_array_foreach(ms, i, d) if (!found && has_tag(d, "latest")) found = d;
 		if (!found) {
 			list_tags(ms, tags, sizeof(tags));
-			fail(err, errlen, "the layout holds %zu images; name one as oci:DIR:TAG (%s)",
+			fail(err, errlen,
+			     "the layout holds %zu images; name one as oci:DIR:TAG (%s)",
 			     json_array_size(ms), tags);
 		}
 	} else if (!found && top && tag) {
@@ -307,7 +309,7 @@ static int layer_type_ok(const char *mt)
 }
 
 static int oci_layers(const char *dir, json_t *manifest, struct ukb_oci_src *s, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	json_t *ls = json_object_get(manifest, "layers"), *l;
 	size_t i;
@@ -316,13 +318,14 @@ static int oci_layers(const char *dir, json_t *manifest, struct ukb_oci_src *s, 
 		return fail(err, errlen, "the manifest has no layers list");
 	if (layers_new(s, json_array_size(ls), err, errlen))
 		return -1;
-	json_array_foreach(ls, i, l) {
+	json_array_foreach(ls, i, l)
+	{
 		struct ukb_oci_layer *y = &s->layers[i];
 		const char *mt = jstr(l, "mediaType"), *dg = jstr(l, "digest");
 		json_int_t size = json_integer_value(json_object_get(l, "size"));
 		if (!layer_type_ok(mt))
 			return fail(err, errlen, "layer %zu has type %s, not a filesystem layer",
-				    i + 1, mt);
+			            i + 1, mt);
 		if ((y->fd = blob_open(dir, dg, err, errlen)) < 0)
 			return -1;
 		if (size < 0)
@@ -353,7 +356,7 @@ static json_t *descend(const char *dir, json_t *d, char *err, size_t errlen)
 }
 
 static int oci_layout(const char *dir, const char *tag, struct ukb_oci_src *s, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	char path[4200];
 	json_t *top, *d = NULL, *m = NULL, *cfgd;
@@ -416,7 +419,8 @@ static int slurp(struct archive *a, struct members *ms, char *err, size_t errlen
 		struct member *m;
 		FILE *f;
 		la_ssize_t n;
-		if (archive_entry_filetype(ae) != AE_IFREG && archive_entry_filetype(ae) != AE_IFLNK)
+		if (archive_entry_filetype(ae) != AE_IFREG &&
+		    archive_entry_filetype(ae) != AE_IFLNK)
 			continue;
 		if (ms->n == MAX_MEMBERS)
 			return fail(err, errlen, "more than %d files in the archive", MAX_MEMBERS);
@@ -428,7 +432,8 @@ static int slurp(struct archive *a, struct members *ms, char *err, size_t errlen
 		m->fd = -1;
 		m->name = clean_name(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "");
 		if (archive_entry_filetype(ae) == AE_IFLNK) {
-			m->link = strdup(archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "");
+			m->link =
+			    strdup(archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "");
 			continue;
 		}
 		if (!(f = tmpfile()) || (m->fd = dup(fileno(f))) < 0)
@@ -441,8 +446,9 @@ static int slurp(struct archive *a, struct members *ms, char *err, size_t errlen
 			return fail(err, errlen, "%s", archive_error_string(a));
 	}
 	if (r != ARCHIVE_EOF)
-		return fail(err, errlen, "%s", archive_error_string(a) ? archive_error_string(a)
-									 : "not a tar archive");
+		return fail(err, errlen, "%s",
+		            archive_error_string(a) ? archive_error_string(a)
+		                                    : "not a tar archive");
 	return 0;
 }
 
@@ -492,19 +498,24 @@ static json_t *docker_pick(json_t *mj, const char *ref, char *err, size_t errlen
 	}
 	if (!ref && json_array_size(mj) == 1)
 		return json_array_get(mj, 0);
-	json_array_foreach(mj, i, e) {
-		json_array_foreach(json_object_get(e, "RepoTags"), j, t) {
+	json_array_foreach(mj, i, e)
+	{
+		json_array_foreach(json_object_get(e, "RepoTags"), j, t)
+		{
 			const char *s = json_string_value(t);
-			if (s && ref && (!strcmp(s, ref) || (strrchr(s, ':') &&
-							     !strcmp(strrchr(s, ':') + 1, ref))))
+			if (s && ref &&
+			    (!strcmp(s, ref) ||
+			     (strrchr(s, ':') && !strcmp(strrchr(s, ':') + 1, ref))))
 				return e;
 		}
 	}
 	if (ref)
 		fail(err, errlen, "no image tagged '%s' in the archive", ref);
 	else
-		fail(err, errlen, "the archive holds %zu images; name one as "
-				  "docker-archive:FILE:NAME:TAG", json_array_size(mj));
+		fail(err, errlen,
+		     "the archive holds %zu images; name one as "
+		     "docker-archive:FILE:NAME:TAG",
+		     json_array_size(mj));
 	return NULL;
 }
 
@@ -521,7 +532,7 @@ static void name_digest(const char *name, char out[UKB_DIGEST_LEN + 1])
 }
 
 static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	json_t *ls = json_object_get(img, "Layers"), *l;
 	size_t i;
@@ -530,13 +541,14 @@ static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s,
 		return fail(err, errlen, "manifest.json: no Layers list");
 	if (layers_new(s, json_array_size(ls), err, errlen))
 		return -1;
-	json_array_foreach(ls, i, l) {
+	json_array_foreach(ls, i, l)
+	{
 		const char *name = json_string_value(l);
 		struct member *m = name ? member(ms, name, 0) : NULL;
 		struct stat st;
 		if (!m)
 			return fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
-				    name ? name : "?");
+			            name ? name : "?");
 		if ((s->layers[i].fd = dup(m->fd)) < 0 || fstat(m->fd, &st))
 			return fail(err, errlen, "%s", strerror(errno));
 		s->layers[i].size = st.st_size;
@@ -547,7 +559,7 @@ static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s,
 }
 
 static int docker_archive(const char *file, const char *ref, struct ukb_oci_src *s, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	struct archive *a = archive_read_new();
 	struct members ms = { 0 };
@@ -575,12 +587,13 @@ static int docker_archive(const char *file, const char *ref, struct ukb_oci_src 
 	    !(img = docker_pick(mj, ref, err, errlen)))
 		goto out;
 	if (!(cfg = jstr(img, "Config")) || !(cm = member(&ms, cfg, 0))) {
-		fail(err, errlen, "the image's config %s is not in the archive", cfg ? cfg : "(none)");
+		fail(err, errlen, "the image's config %s is not in the archive",
+		     cfg ? cfg : "(none)");
 		goto out;
 	}
 	name_digest(cfg, s->config_digest);
 	if (!(s->config = json_from_fd(cm->fd, "image config",
-				       s->config_digest[0] ? s->config_digest : NULL, err, errlen)))
+	                               s->config_digest[0] ? s->config_digest : NULL, err, errlen)))
 		goto out;
 	r = docker_layers(img, &ms, s, err, errlen);
 	if (!r && !stat(file, &st))
@@ -638,8 +651,10 @@ int ukb_oci_open(const char *source, struct ukb_oci_src *s, char *err, size_t er
 		path = split_ref(source + 15, &ref);
 		r = docker_archive(path, ref, s, err, errlen);
 	} else {
-		fail(err, errlen, "'%s': name the source as oci:DIR[:TAG], docker-archive:FILE "
-				  "or dir:PATH", source);
+		fail(err, errlen,
+		     "'%s': name the source as oci:DIR[:TAG], docker-archive:FILE "
+		     "or dir:PATH",
+		     source);
 	}
 	if (!r)
 		r = diff_ids(s, err, errlen);

@@ -20,29 +20,29 @@
 #include "ukbuild.h"
 
 static const char usage[] =
-	"usage: ukbuild [-o IMAGE] [OPTIONS] FILE.c... [-- CFLAGS/LDFLAGS...]\n"
-	"       ukbuild oci SOURCE -o IMAGE [OPTIONS]   (ukbuild oci --help)\n"
-	"       ukbuild disk create|ls|get|put ...       (ukbuild disk --help)\n"
-	"       ukbuild inspect [--symbols] IMAGE\n"
-	"\n"
-	"Compile C files with newlib and the uk library OS into one bootable image\n"
-	"(PVH ELF: ukrun IMAGE, or qemu-system-x86_64 -M microvm -kernel IMAGE).\n"
-	"\n"
-	"  -o, --output IMAGE   the image to write (default: first file's name + .img)\n"
-	"  -e, --env K=V        default environment variable (repeatable)\n"
-	"      --cmd ARG        default argument (repeatable; ukrun IMAGE ARGS replaces them)\n"
-	"      --name NAME      argv[0] of the program (default: the image's base name)\n"
-	"  -m, --mem SIZE       default guest memory (ukrun -m overrides)\n"
-	"      --rootfs DIR     the image's root filesystem: DIR's files, directories,\n"
-	"                       modes and symlinks (a RAM filesystem at / when it runs)\n"
-	"      --add HOST:GUEST also put file or directory HOST at GUEST (repeatable)\n"
-	"  -w, --workdir DIR    the directory the program starts in (made when missing)\n"
-	"  -v, --verbose        print the compiler and linker commands\n"
-	"  -h, --help           this text\n"
-	"\n"
-	"Everything after -- goes to the compiler and linker unchanged; with -g the\n"
-	"image keeps its debug information and full ELF symbol table (otherwise only\n"
-	"function names, for ukrun's crash reports).\n";
+    "usage: ukbuild [-o IMAGE] [OPTIONS] FILE.c... [-- CFLAGS/LDFLAGS...]\n"
+    "       ukbuild oci SOURCE -o IMAGE [OPTIONS]   (ukbuild oci --help)\n"
+    "       ukbuild disk create|ls|get|put ...       (ukbuild disk --help)\n"
+    "       ukbuild inspect [--symbols] IMAGE\n"
+    "\n"
+    "Compile C files with newlib and the uk library OS into one bootable image\n"
+    "(PVH ELF: ukrun IMAGE, or qemu-system-x86_64 -M microvm -kernel IMAGE).\n"
+    "\n"
+    "  -o, --output IMAGE   the image to write (default: first file's name + .img)\n"
+    "  -e, --env K=V        default environment variable (repeatable)\n"
+    "      --cmd ARG        default argument (repeatable; ukrun IMAGE ARGS replaces them)\n"
+    "      --name NAME      argv[0] of the program (default: the image's base name)\n"
+    "  -m, --mem SIZE       default guest memory (ukrun -m overrides)\n"
+    "      --rootfs DIR     the image's root filesystem: DIR's files, directories,\n"
+    "                       modes and symlinks (a RAM filesystem at / when it runs)\n"
+    "      --add HOST:GUEST also put file or directory HOST at GUEST (repeatable)\n"
+    "  -w, --workdir DIR    the directory the program starts in (made when missing)\n"
+    "  -v, --verbose        print the compiler and linker commands\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Everything after -- goes to the compiler and linker unchanged; with -g the\n"
+    "image keeps its debug information and full ELF symbol table (otherwise only\n"
+    "function names, for ukrun's crash reports).\n";
 
 void ukb_err(const char *fmt, ...)
 {
@@ -108,7 +108,7 @@ int ukb_write_file(const char *path, const void *data, size_t len)
 }
 
 int ukb_section_object(const char *tmp, const char *stem, const char *section, const char *path,
-		       char **obj, int verbose)
+                       char **obj, int verbose)
 {
 	char *src = NULL, *text = NULL;
 	int r = -1;
@@ -141,12 +141,8 @@ int ukb_pack_symbols(const char *path)
 		goto out;
 	}
 	switch (ukb_image_pack_symbols(p, st.st_size, &out, &outsize, err, sizeof(err))) {
-	case 1: /* no symbol table */
-		r = 0;
-		goto out;
-	case -1:
-		ukb_err("%s: cannot pack its symbols: %s", path, err);
-		goto out;
+	case 1: /* no symbol table */ r = 0; goto out;
+	case -1: ukb_err("%s: cannot pack its symbols: %s", path, err); goto out;
 	}
 	if (pwrite(fd, out, outsize, 0) != (ssize_t)outsize || ftruncate(fd, outsize)) {
 		ukb_err("%s: %s", path, strerror(errno));
@@ -210,8 +206,8 @@ int ukb_cmd_inspect(int argc, char **argv)
 		printf("%-12s %#llx (PVH)\n", "entry:", (unsigned long long)img.entry32);
 		ukb_manifest_print(stdout, &m);
 		printf("%-12s %llu bytes\n", "rootfs:", (unsigned long long)img.rootfs_size);
-		printf("%-12s %d functions named\n", "symbols:",
-		       ukb_image_symbols(p, st.st_size, count_symbol, NULL));
+		printf("%-12s %d functions named\n",
+		       "symbols:", ukb_image_symbols(p, st.st_size, count_symbol, NULL));
 		ukb_oci_inspect(img.manifest, img.manifest_size); /* oci: source, layers */
 		ukb_manifest_free(&m);
 		r = 0;

@@ -24,7 +24,7 @@ int ukb_write_file(const char *path, const void *data, size_t len);
  * (tmp/STEM.S with .incbin, assembled by gcc); its name in *obj, which the
  * caller frees. Returns 0, or -1. */
 int ukb_section_object(const char *tmp, const char *stem, const char *section, const char *path,
-		       char **obj, int verbose);
+                       char **obj, int verbose);
 
 /* Replace the ELF symbol table of the image at path with the compact
  * .uk_syms ukrun names crashes from (image.h); 0, or -1 after a message. */

@@ -20,9 +20,10 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
  libarchive-dev libjansson-dev newlib-source xz-utils dpkg-dev"
 # Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
 # (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host,
-# wrk (network benchmark), zstd (zstd-compressed OCI test layers).
+# wrk (network benchmark), zstd (zstd-compressed OCI test layers),
+# clang-format (the format check).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
- clang tcl python3 lua5.4 sqlite3 wrk zstd"
+ clang clang-format tcl python3 lua5.4 sqlite3 wrk zstd"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the

@@ -35,7 +35,7 @@ _Static_assert(offsetof(struct uk_thread, stack_size) == 32, "syscall_entry.S T_
 #define PAGE_DOWN(x) ((x) & ~(PAGE - 1))
 #define STACK_SIZE (8ul << 20) /* RLIMIT_STACK's default */
 #define STACK_TOP UK_VM_END
-#define MAX_SHEBANG 4          /* scripts interpreted by scripts ... */
+#define MAX_SHEBANG 4 /* scripts interpreted by scripts ... */
 #define MAX_STRINGS 4096
 
 static char *str_chr(const char *s, int c)
@@ -70,7 +70,8 @@ static long read_at(struct uk_file *f, void *buf, size_t len, uint64_t off)
 
 	while (done < len) {
 		uint64_t pos = off + done;
-		long n = f->ops->read ? f->ops->read(f, (char *)buf + done, len - done, &pos) : -EACCES;
+		long n =
+		    f->ops->read ? f->ops->read(f, (char *)buf + done, len - done, &pos) : -EACCES;
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -120,7 +121,8 @@ static long read_elf(struct exe *x, const char **why)
 		return r;
 	if (x->e.interp_len) {
 		n = read_at(x->f, x->interp, x->e.interp_len, x->e.interp_off);
-		if (n != (long)x->e.interp_len || x->interp[n - 1] || uk_strlen(x->interp) != (size_t)n - 1) {
+		if (n != (long)x->e.interp_len || x->interp[n - 1] ||
+		    uk_strlen(x->interp) != (size_t)n - 1) {
 			*why = "a bad interpreter path";
 			return -ENOEXEC;
 		}
@@ -139,7 +141,7 @@ static long load_shared(struct exe *x, const struct uk_elf_load *l, uint64_t pre
 
 	if (end > prev_end)
 		r = uk_vm_mmap(prev_end, end - prev_end, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
 	if (r >= 0)
 		r = read_at(x->f, (void *)(x->bias + l->vaddr), l->filesz, l->off);
 	if (r >= 0 && (uint64_t)r != l->filesz)
@@ -161,14 +163,14 @@ static long load_one(struct exe *x, const struct uk_elf_load *l, uint64_t prev_e
 		return load_shared(x, l, prev_end);
 	if (l->filesz) {
 		r = uk_vm_mmap(start, map_end - start, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_FIXED, x->f, l->off - (va - start));
+		               MAP_PRIVATE | MAP_FIXED, x->f, l->off - (va - start));
 		if (r < 0)
 			return r;
 		uk_memset((void *)file_end, 0, map_end - file_end); /* not the segment's */
 	}
 	if (end > map_end) {
 		r = uk_vm_mmap(map_end, end - map_end, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
 		if (r < 0)
 			return r;
 	}
@@ -179,7 +181,8 @@ static void protect_loads(struct exe *x)
 {
 	for (unsigned i = 0; i < x->e.nload; i++) {
 		const struct uk_elf_load *l = &x->e.load[i];
-		uint64_t s = PAGE_DOWN(x->bias + l->vaddr), e = PAGE_UP(x->bias + l->vaddr + l->memsz);
+		uint64_t s = PAGE_DOWN(x->bias + l->vaddr),
+		         e = PAGE_UP(x->bias + l->vaddr + l->memsz);
 		unsigned prot = l->prot;
 		/* a page shared with a neighbour gets both's rights */
 		if (i && s < PAGE_UP(x->bias + x->e.load[i - 1].vaddr + x->e.load[i - 1].memsz))
@@ -234,7 +237,7 @@ static uint64_t hwcap(void)
 }
 
 static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *argv,
-			    char *const *envp, const char *execfn, uint64_t vdso)
+                            char *const *envp, const char *execfn, uint64_t vdso)
 {
 	uint8_t rnd[16] = { 0 };
 	uint64_t base = STACK_TOP - STACK_SIZE, cr4;
@@ -244,32 +247,37 @@ static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *a
 	uk_sys_getrandom((long)rnd, sizeof(rnd), 0, 0, 0, 0);
 	const uint64_t aux[] = {
 		AT_SYSINFO_EHDR, vdso,
-		AT_MINSIGSTKSZ, minsig,
-		AT_HWCAP, hwcap(),
-		AT_PAGESZ, PAGE,
-		AT_CLKTCK, 100,
-		AT_PHDR, prog->bias + prog->e.phdr,
-		AT_PHENT, 56,
-		AT_PHNUM, prog->e.phnum,
-		AT_BASE, interp ? interp->bias : 0,
-		AT_FLAGS, 0,
-		AT_ENTRY, prog->bias + prog->e.entry,
-		AT_UID, (uint64_t)uk_sys_getuid(0, 0, 0, 0, 0, 0),
-		AT_EUID, (uint64_t)uk_sys_geteuid(0, 0, 0, 0, 0, 0),
-		AT_GID, (uint64_t)uk_sys_getgid(0, 0, 0, 0, 0, 0),
-		AT_EGID, (uint64_t)uk_sys_getegid(0, 0, 0, 0, 0, 0),
-		AT_SECURE, 0,
-		AT_HWCAP2, (cr4 >> 16) & 1 ? 2 : 0, /* HWCAP2_FSGSBASE */
-		AT_NULL, 0,
+		AT_MINSIGSTKSZ,  minsig,
+		AT_HWCAP,        hwcap(),
+		AT_PAGESZ,       PAGE,
+		AT_CLKTCK,       100,
+		AT_PHDR,         prog->bias + prog->e.phdr,
+		AT_PHENT,        56,
+		AT_PHNUM,        prog->e.phnum,
+		AT_BASE,         interp ? interp->bias : 0,
+		AT_FLAGS,        0,
+		AT_ENTRY,        prog->bias + prog->e.entry,
+		AT_UID,          (uint64_t)uk_sys_getuid(0, 0, 0, 0, 0, 0),
+		AT_EUID,         (uint64_t)uk_sys_geteuid(0, 0, 0, 0, 0, 0),
+		AT_GID,          (uint64_t)uk_sys_getgid(0, 0, 0, 0, 0, 0),
+		AT_EGID,         (uint64_t)uk_sys_getegid(0, 0, 0, 0, 0, 0),
+		AT_SECURE,       0,
+		AT_HWCAP2,       (cr4 >> 16) & 1 ? 2 : 0, /* HWCAP2_FSGSBASE */
+		AT_NULL,         0,
 	};
 	struct uk_stack_in in = {
-		.argc = count(argv), .argv = argv, .envc = count(envp), .envp = envp,
-		.execfn = execfn, .random16 = rnd, .auxv = vdso ? aux : aux + 2,
+		.argc = count(argv),
+		.argv = argv,
+		.envc = count(envp),
+		.envp = envp,
+		.execfn = execfn,
+		.random16 = rnd,
+		.auxv = vdso ? aux : aux + 2,
 	};
 
 	if (uk_vm_mmap(base, STACK_SIZE,
-		       PROT_READ | PROT_WRITE | (prog->e.exec_stack ? PROT_EXEC : 0),
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
+	               PROT_READ | PROT_WRITE | (prog->e.exec_stack ? PROT_EXEC : 0),
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0) < 0)
 		return 0;
 	/* Arguments and environment get at most a quarter of the stack, as
 	 * Linux's execve allows. */
@@ -412,7 +420,7 @@ static long req_init(struct exec_req *q, const char *path, char *const *argv, ch
 	if (bytes > STACK_SIZE / 4)
 		return -E2BIG;
 	q->size = bytes + MAX_SHEBANG * 2 * sizeof(q->path) +
-		  (argc + envc + SHEBANG_ROOM + 2) * sizeof(char *);
+	          (argc + envc + SHEBANG_ROOM + 2) * sizeof(char *);
 	if (!(q->arena = uk_kmalloc(q->size)))
 		return -ENOMEM;
 	q->argv = (char **)q->arena;
@@ -499,14 +507,16 @@ static void report(const char *path, long r, const char *why, const char *interp
 		uk_pr("exec %s: %s%s%s", path, why, interp ? " " : "", interp ? interp : "");
 	else
 		uk_pr("exec %s: %s (error %ld)", path,
-		      r == -ENOENT ? "no such file" : r == -EACCES ? "not an executable file"
-						    : "cannot be run", -r);
+		      r == -ENOENT   ? "no such file"
+		      : r == -EACCES ? "not an executable file"
+		                     : "cannot be run",
+		      -r);
 }
 
 /* Load prepared images and start the program: from here on there is no
  * way back to the caller. */
 static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog,
-					    struct exe *interp)
+                                            struct exe *interp)
 {
 	uint64_t sp, vdso;
 	long r;
@@ -523,16 +533,16 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 	uk_snprintf(uk_binary_exe, sizeof(uk_binary_exe), "%s", q->path);
 	vdso = uk_vdso_map();
 	if (!(sp = build_stack(prog, prog->e.interp_len ? interp : NULL, q->argv, q->envp, q->path,
-			       vdso))) {
+	                       vdso))) {
 		uk_pr("exec %s: the arguments and environment do not fit on the stack", q->path);
 		uk_plat_exit(126);
 	}
-	uk_trace_note("exec %s: %s%s%s, entry %#lx", q->path,
-		      prog->e.dyn ? (prog->e.interp_len ? "dynamic PIE" : "static-pie")
-				  : (prog->e.interp_len ? "dynamic" : "static"),
-		      prog->e.interp_len ? ", interpreter " : "",
-		      prog->e.interp_len ? prog->interp : "",
-		      prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry);
+	uk_trace_note(
+	    "exec %s: %s%s%s, entry %#lx", q->path,
+	    prog->e.dyn ? (prog->e.interp_len ? "dynamic PIE" : "static-pie")
+	                : (prog->e.interp_len ? "dynamic" : "static"),
+	    prog->e.interp_len ? ", interpreter " : "", prog->e.interp_len ? prog->interp : "",
+	    prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry);
 	exe_close(prog);
 	exe_close(interp);
 	req_free(q);
@@ -562,7 +572,9 @@ static int other_app_threads(void)
  * old program's code); ignored ones stay ignored, the mask stays. */
 static void reset_signals(void)
 {
-	struct { uint64_t handler, flags, restorer, mask; } old, dfl = { 0 };
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} old, dfl = { 0 };
 
 	for (long sig = 1; sig <= UK_NSIG; sig++)
 		if (!uk_sys_rt_sigaction(sig, 0, (long)&old, 8, 0, 0) && old.handler > 1)
@@ -586,7 +598,8 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 
 	if (other_app_threads()) {
 		uk_trace_note("execve %s: the program has other threads (execve would end them; "
-			      "not supported)", path);
+		              "not supported)",
+		              path);
 		return -EAGAIN;
 	}
 	/* busybox runs its applets so: the file of the running program */
@@ -597,7 +610,7 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
 		if (why)
 			uk_trace_note("execve %s: %s %s", q.path, why,
-				      prog.e.interp_len ? prog.interp : "");
+			              prog.e.interp_len ? prog.interp : "");
 		exe_close(&prog);
 		exe_close(&interp);
 		req_free(&q);
@@ -628,12 +641,14 @@ int uk_binary_main(int argc, char **argv, char **envp)
 	uk_binary_syscall_init();
 	kernel_fs = uk_get_fs();
 	if ((r = find_in_path(argv[0], envp, path, sizeof(path)))) {
-		uk_pr("exec %s: %s", argv[0], r == -ENOENT ? "not found (searched PATH)"
-							 : "found in PATH but not executable");
+		uk_pr("exec %s: %s", argv[0],
+		      r == -ENOENT ? "not found (searched PATH)"
+		                   : "found in PATH but not executable");
 		return r == -ENOENT ? 127 : 126;
 	}
 	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
-		report(q.path[0] ? q.path : path, r, why, why && prog.e.interp_len ? prog.interp : NULL);
+		report(q.path[0] ? q.path : path, r, why,
+		       why && prog.e.interp_len ? prog.interp : NULL);
 		exe_close(&prog);
 		exe_close(&interp);
 		req_free(&q);

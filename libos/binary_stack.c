@@ -68,7 +68,7 @@ static size_t str_size(const char *s)
  * the strings). The strings lie back to back from strs: args, then env. No
  * arrays of pointers: a thread's library OS stack is small. */
 static int put_block(struct out *o, const struct uk_stack_in *in, uint64_t strs,
-		     const uint64_t extra[6])
+                     const uint64_t extra[6])
 {
 	int naux = auxv_len(in->auxv);
 	uint64_t words = 1 + in->argc + 1 + in->envc + 1 + 2 * ((uint64_t)naux + 3 + 1), *w;

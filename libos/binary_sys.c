@@ -57,7 +57,7 @@ static long binary_brk(uint64_t want)
 	if (end > brk_end) {
 		/* never over another mapping: then the break cannot grow */
 		r = uk_vm_mmap(brk_end, end - brk_end, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
 		if (r < 0)
 			return (long)brk_cur;
 	} else if (end < brk_end) {
@@ -82,17 +82,19 @@ static long local_call(struct uk_regs *r, int *handled)
 		return ret;
 	case UK_NR_execve:
 		uk_trace_note("execve(\"%s\", %#lx, %#lx) ...", r->rdi ? (const char *)r->rdi : "",
-			      r->rsi, r->rdx);
+		              r->rsi, r->rdx);
 		ret = r->rdi ? uk_binary_exec((const char *)r->rdi, (char *const *)r->rsi,
-					      (char *const *)r->rdx) : -EFAULT;
+		                              (char *const *)r->rdx)
+		             : -EFAULT;
 		uk_trace_note("execve = %ld", ret);
 		return ret;
 	case NR_EXECVEAT:
 		/* only the form that is plain execve */
 		if ((int)r->rdi == AT_FDCWD && !r->r8 && r->rsi) {
 			ret = uk_binary_exec((const char *)r->rsi, (char *const *)r->rdx,
-					     (char *const *)r->r10);
-			uk_trace_note("execveat(AT_FDCWD, \"%s\") = %ld", (const char *)r->rsi, ret);
+			                     (char *const *)r->r10);
+			uk_trace_note("execveat(AT_FDCWD, \"%s\") = %ld", (const char *)r->rsi,
+			              ret);
 			return ret;
 		}
 	}
@@ -114,7 +116,7 @@ void uk_binary_syscall(struct uk_regs *r)
 	ret = local_call(r, &handled);
 	if (!handled)
 		ret = uk_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx,
-				 (long)r->r10, (long)r->r8, (long)r->r9);
+		                 (long)r->r10, (long)r->r8, (long)r->r9);
 	r->rax = (uint64_t)ret;
 	t->uregs = outer;
 	/* The program always runs with interrupts on, whatever the call did

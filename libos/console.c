@@ -58,7 +58,9 @@ long uk_console_read(void *buf, size_t len)
 		}
 		return (long)n;
 	}
-	struct uk_hc_read r = { uk_v2p(buf), (uint32_t)uk_phys_run(buf, len > UK_HC_IO_MAX ? UK_HC_IO_MAX : len), 0 };
+	struct uk_hc_read r = { uk_v2p(buf),
+		                (uint32_t)uk_phys_run(buf, len > UK_HC_IO_MAX ? UK_HC_IO_MAX : len),
+		                0 };
 	uk_outl(UK_HC_READ, (uint32_t)uk_v2p(&r));
 	return r.ret;
 }

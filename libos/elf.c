@@ -45,7 +45,8 @@ int uk_elf_check_header(const void *buf, size_t len, struct uk_elf *e, const cha
 	if (id[EI_VERSION] != EV_CURRENT)
 		return bad(why, "unknown ELF version");
 	if (h->e_type != ET_EXEC && h->e_type != ET_DYN)
-		return bad(why, "not an executable or shared object (a core file? an object file?)");
+		return bad(why,
+		           "not an executable or shared object (a core file? an object file?)");
 	if (h->e_phentsize != sizeof(Elf64_Phdr) || !h->e_phnum || h->e_phnum > UK_ELF_MAX_PHNUM)
 		return bad(why, "bad program header table");
 	e->dyn = h->e_type == ET_DYN;
@@ -75,7 +76,8 @@ static int check_load(const Elf64_Phdr *p, uint64_t filesz, struct uk_elf *e, co
 	if (p->p_filesz > p->p_memsz || p->p_offset > filesz || p->p_filesz > filesz - p->p_offset)
 		return bad(why, "a segment lies outside the file");
 	if ((p->p_vaddr & (PAGE - 1)) != (p->p_offset & (PAGE - 1)))
-		return bad(why, "a segment's address and file offset disagree modulo the page size");
+		return bad(why,
+		           "a segment's address and file offset disagree modulo the page size");
 	if (p->p_vaddr >= USER_END || p->p_memsz > USER_END - p->p_vaddr)
 		return bad(why, "a segment lies outside the program's address space");
 	end = p->p_vaddr + p->p_memsz;
@@ -114,7 +116,7 @@ static void find_phdr(const unsigned char *ph, struct uk_elf *e)
 }
 
 int uk_elf_check_phdrs(const void *buf, size_t len, uint64_t filesz, struct uk_elf *e,
-		       const char **why)
+                       const char **why)
 {
 	const unsigned char *ph = buf;
 	Elf64_Phdr hdr, *p = &hdr;
@@ -133,15 +135,13 @@ int uk_elf_check_phdrs(const void *buf, size_t len, uint64_t filesz, struct uk_e
 		case PT_INTERP:
 			if (e->interp_len)
 				return bad(why, "two PT_INTERP headers");
-			if (p->p_filesz < 2 || p->p_filesz > UK_ELF_MAX_INTERP || p->p_offset > filesz ||
-			    p->p_filesz > filesz - p->p_offset)
+			if (p->p_filesz < 2 || p->p_filesz > UK_ELF_MAX_INTERP ||
+			    p->p_offset > filesz || p->p_filesz > filesz - p->p_offset)
 				return bad(why, "a bad PT_INTERP header");
 			e->interp_off = p->p_offset;
 			e->interp_len = p->p_filesz;
 			break;
-		case PT_GNU_STACK:
-			e->exec_stack = !!(p->p_flags & PF_X);
-			break;
+		case PT_GNU_STACK: e->exec_stack = !!(p->p_flags & PF_X); break;
 		}
 	}
 	if (!e->nload)

@@ -192,11 +192,12 @@ static int wake_op(uint32_t *uaddr, int n, uint32_t *uaddr2, int n2, uint32_t va
  * FUTEX_CLOCK_REALTIME, as Linux measures it); FUTEX_WAIT_BITSET's is
  * absolute, on CLOCK_REALTIME when the flag says so. */
 static long wait_op(uint32_t *uaddr, int op, uint32_t val, const struct __kernel_timespec *ts,
-		    uint32_t bitset)
+                    uint32_t bitset)
 {
 	uint64_t deadline = 0;
 	int cmd = op & FUTEX_CMD_MASK;
-	int clk = (op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	int clk =
+	    (op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT ? CLOCK_REALTIME : CLOCK_MONOTONIC;
 	int r;
 
 	if (ts && (r = uk_deadline(clk, ts, cmd != FUTEX_WAIT, &deadline)))
@@ -204,28 +205,21 @@ static long wait_op(uint32_t *uaddr, int op, uint32_t val, const struct __kernel
 	return uk_futex_wait(uaddr, val, deadline, bitset);
 }
 
-UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val,
-	    const struct __kernel_timespec *, ts, uint32_t *, uaddr2, uint32_t, val3)
+UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct __kernel_timespec *, ts,
+            uint32_t *, uaddr2, uint32_t, val3)
 {
 	int cmd = op & FUTEX_CMD_MASK;
 
 	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
 		return -ENOSYS; /* as Linux answers */
 	switch (cmd) {
-	case FUTEX_WAIT:
-		return wait_op(uaddr, op, val, ts, ~0u);
-	case FUTEX_WAIT_BITSET:
-		return wait_op(uaddr, op, val, ts, val3);
-	case FUTEX_WAKE:
-		return uk_futex_wake(uaddr, (int)val, ~0u);
-	case FUTEX_WAKE_BITSET:
-		return uk_futex_wake(uaddr, (int)val, val3);
-	case FUTEX_REQUEUE:
-		return requeue(uaddr, (int)val, uaddr2, (long)ts, 0, 0);
-	case FUTEX_CMP_REQUEUE:
-		return requeue(uaddr, (int)val, uaddr2, (long)ts, 1, val3);
-	case FUTEX_WAKE_OP:
-		return wake_op(uaddr, (int)val, uaddr2, (int)(long)ts, val3);
+	case FUTEX_WAIT: return wait_op(uaddr, op, val, ts, ~0u);
+	case FUTEX_WAIT_BITSET: return wait_op(uaddr, op, val, ts, val3);
+	case FUTEX_WAKE: return uk_futex_wake(uaddr, (int)val, ~0u);
+	case FUTEX_WAKE_BITSET: return uk_futex_wake(uaddr, (int)val, val3);
+	case FUTEX_REQUEUE: return requeue(uaddr, (int)val, uaddr2, (long)ts, 0, 0);
+	case FUTEX_CMP_REQUEUE: return requeue(uaddr, (int)val, uaddr2, (long)ts, 1, val3);
+	case FUTEX_WAKE_OP: return wake_op(uaddr, (int)val, uaddr2, (int)(long)ts, val3);
 	}
 	uk_trace_note("futex: operation %d (priority inheritance) is not implemented", cmd);
 	return -ENOSYS;

@@ -20,7 +20,7 @@
 extern char __uk_image_end[];
 
 #define PAGE UK_PAGE_SIZE
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uintptr_t)(a)-1))
 
 struct extent {
 	uintptr_t start, end; /* [start, end), page aligned */
@@ -217,12 +217,12 @@ static struct extent *extent_new(void)
 #define BIG_MAGIC 0x62696721u  /* "big!" */
 #define NCLASS 8               /* 16 << 0 .. 16 << 7 = 2048 */
 
-struct slab_hdr {          /* first bytes of a slab page */
+struct slab_hdr { /* first bytes of a slab page */
 	uint32_t magic, cls;
 	uint32_t used, pad;
 };
 
-struct big_hdr {           /* before a multi-page block */
+struct big_hdr { /* before a multi-page block */
 	uint32_t magic, pad;
 	uint64_t pages;
 };

@@ -18,8 +18,7 @@ static void put(struct out *o, char c)
 	o->len++;
 }
 
-static void put_num(struct out *o, uint64_t v, int neg, unsigned base, int width,
-		    char pad, int alt)
+static void put_num(struct out *o, uint64_t v, int neg, unsigned base, int width, char pad, int alt)
 {
 	char tmp[24];
 	int n = 0;
@@ -86,21 +85,11 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, width, pad, 0);
 			break;
 		}
-		case 'u':
-			put_num(&o, get_arg(&aq, lng, 0), 0, 10, width, pad, 0);
-			break;
-		case 'x':
-			put_num(&o, get_arg(&aq, lng, 0), 0, 16, width, pad, alt);
-			break;
-		case 'o':
-			put_num(&o, get_arg(&aq, lng, 0), 0, 8, width, pad, 0);
-			break;
-		case 'p':
-			put_num(&o, (uint64_t)va_arg(aq, void *), 0, 16, width, pad, 1);
-			break;
-		case 'c':
-			put(&o, (char)va_arg(aq, int));
-			break;
+		case 'u': put_num(&o, get_arg(&aq, lng, 0), 0, 10, width, pad, 0); break;
+		case 'x': put_num(&o, get_arg(&aq, lng, 0), 0, 16, width, pad, alt); break;
+		case 'o': put_num(&o, get_arg(&aq, lng, 0), 0, 8, width, pad, 0); break;
+		case 'p': put_num(&o, (uint64_t)va_arg(aq, void *), 0, 16, width, pad, 1); break;
+		case 'c': put(&o, (char)va_arg(aq, int)); break;
 		case 's': {
 			const char *s = va_arg(aq, const char *);
 			int n = 0;
@@ -114,9 +103,7 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				put(&o, *s++);
 			break;
 		}
-		case '%':
-			put(&o, '%');
-			break;
+		case '%': put(&o, '%'); break;
 		default:
 			put(&o, '%');
 			if (*fmt)

@@ -231,10 +231,7 @@ uint64_t uk_idle_ns(void) { return uk_tsc_to_ns(idle_tsc); }
 
 /* ---- blocking and waking ---- */
 
-static void block_timeout(struct uk_timer *tm)
-{
-	uk_thread_wake(tm->priv, -ETIMEDOUT);
-}
+static void block_timeout(struct uk_timer *tm) { uk_thread_wake(tm->priv, -ETIMEDOUT); }
 
 int uk_sched_block(uint64_t deadline_ns)
 {
@@ -441,8 +438,8 @@ static void thread_main(struct uk_thread *t)
 	uk_thread_exit(0);
 }
 
-struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
-				size_t stack_size, unsigned flags)
+struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack, size_t stack_size,
+                                unsigned flags)
 {
 	size_t size = sizeof(struct uk_thread) + 64 + uk_xsave_size;
 	struct uk_thread *t = uk_kzalloc(size);

@@ -31,11 +31,12 @@
 #include <asm/ucontext.h>
 #include <linux/signal.h>
 
-#define BIT(sig) (1ull << ((sig) - 1))
+#define BIT(sig) (1ull << ((sig)-1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 /* Ignored by default; the stop signals too, since nothing here stops. */
-#define DFL_IGNORE (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | \
-		    BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+#define DFL_IGNORE                                                                                 \
+	(BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGSTOP) | BIT(SIGTSTP) | \
+	 BIT(SIGTTIN) | BIT(SIGTTOU))
 
 /* rt_sigaction's struct on x86-64. */
 struct ksigaction {
@@ -56,22 +57,20 @@ void uk_call_on_stack(uint64_t fn, int sig, void *info, void *uc, uint64_t top);
 int uk_current_euid(void);
 
 static const char *const names[UK_NSIG + 1] = {
-	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
-	[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV",
-	[SIGUSR2] = "SIGUSR2", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
-	[SIGTERM] = "SIGTERM", [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",
-	[SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
-	[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",
-	[SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM",
-	[SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",
-	[SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
+	[SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",       [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",       [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV",     [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM",     [SIGTERM] = "SIGTERM",
+	[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT",
+	[SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN",
+	[SIGTTOU] = "SIGTTOU",     [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ",     [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+	[SIGWINCH] = "SIGWINCH",   [SIGIO] = "SIGIO",         [SIGPWR] = "SIGPWR",
+	[SIGSYS] = "SIGSYS",
 };
 
-const char *uk_signal_name(int sig)
-{
-	return sig > 0 && sig <= UK_NSIG ? names[sig] : NULL;
-}
+const char *uk_signal_name(int sig) { return sig > 0 && sig <= UK_NSIG ? names[sig] : NULL; }
 
 /* The program's code: in link mode the text uk.ld puts after the library
  * OS and the C library; anything in the lower half is a loaded Linux
@@ -108,10 +107,7 @@ static uint64_t deliverable(const struct uk_thread *t)
 	return (t->sig_pending | proc_pending) & ~t->sig_blocked;
 }
 
-void uk_attention_update(void)
-{
-	uk_attention = uk_need_resched || deliverable(uk_current);
-}
+void uk_attention_update(void) { uk_attention = uk_need_resched || deliverable(uk_current); }
 
 /* A thread to take a process-directed signal: the running one if it can,
  * else any application thread not blocking it. */
@@ -207,7 +203,7 @@ static void fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 		si->si_pid = rec->pid;
 		si->si_uid = uk_current_euid();
 	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-		   sig == SIGTRAP) {
+	           sig == SIGTRAP) {
 		si->si_addr = (void *)rec->addr;
 	}
 }
@@ -216,9 +212,9 @@ static void fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 struct intr_ctx {
 	uint64_t r[15]; /* r15 .. rax, as struct uk_regs */
 	uint64_t rflags, rip, rsp;
-	int sig;        /* a fault to deliver first; 0: none */
+	int sig; /* a fault to deliver first; 0: none */
 	struct uk_sigrec rec;
-	uint8_t *fpu;   /* the program's FPU state while handlers run */
+	uint8_t *fpu; /* the program's FPU state while handlers run */
 };
 
 static void ctx_to_mcontext(const struct intr_ctx *c, struct sigcontext *m)
@@ -270,7 +266,7 @@ static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c
 	t->sig_blocked |= (act.mask | (act.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
 	if ((act.flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, sp))
 		uk_call_on_stack(act.handler, sig, &info, &uc,
-				 (t->altstack_sp + t->altstack_size) & ~15ul);
+		                 (t->altstack_sp + t->altstack_size) & ~15ul);
 	else
 		((void (*)(int, siginfo_t *, void *))act.handler)(sig, &info, &uc);
 	t->sig_blocked = uc.uc_sigmask & ~UNBLOCKABLE;
@@ -315,7 +311,7 @@ int uk_signal_restartable(void)
 		uint64_t h = actions[sig].handler;
 		if ((d & 1) && h != (uint64_t)SIG_IGN &&
 		    (h == (uint64_t)SIG_DFL ? !(DFL_IGNORE & BIT(sig))
-					    : !(actions[sig].flags & SA_RESTART)))
+		                            : !(actions[sig].flags & SA_RESTART)))
 			return 0;
 	}
 	return 1;
@@ -470,7 +466,7 @@ int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr)
 /* ---- system calls ---- */
 
 UK_SYSCALL4(rt_sigaction, int, sig, const struct ksigaction *, act, struct ksigaction *, old,
-	    size_t, size)
+            size_t, size)
 {
 	int on;
 
@@ -563,7 +559,7 @@ UK_SYSCALL2(rt_sigsuspend, const uint64_t *, mask, size_t, size)
 UK_SYSCALL0(pause) { return suspend(uk_current->sig_blocked); }
 
 UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
-	    const struct __kernel_timespec *, ts, size_t, size)
+            const struct __kernel_timespec *, ts, size_t, size)
 {
 	struct uk_thread *t = uk_current;
 	uint64_t want, deadline = 0;
@@ -581,8 +577,8 @@ UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
 		uint64_t have = (t->sig_pending | proc_pending) & want;
 		if (have) {
 			sig = __builtin_ctzll(have) + 1;
-			struct uk_sigrec rec = (t->sig_pending & BIT(sig)) ? t->sig_info[sig - 1]
-									: proc_info[sig - 1];
+			struct uk_sigrec rec =
+			    (t->sig_pending & BIT(sig)) ? t->sig_info[sig - 1] : proc_info[sig - 1];
 			if (t->sig_pending & BIT(sig))
 				t->sig_pending &= ~BIT(sig);
 			else
@@ -641,10 +637,7 @@ UK_SYSCALL2(sigaltstack, const stack_t *, ss, stack_t *, old)
 /* kill(2): this program is process 1 and any of its thread ids names it
  * too; 0 is its own process group (1, which -1 cannot name: kill(-1)
  * signals every process but the caller and init, nobody here). */
-static int is_us(int pid)
-{
-	return pid == 0 || pid == 1 || (pid > 0 && uk_thread_find(pid));
-}
+static int is_us(int pid) { return pid == 0 || pid == 1 || (pid > 0 && uk_thread_find(pid)); }
 
 UK_SYSCALL2(kill, int, pid, int, sig)
 {

@@ -10,10 +10,7 @@
 #include <uk/libc.h>
 #include <uk/syscall.h>
 
-UK_SYSCALL1(brk, unsigned long, want)
-{
-	return (long)uk_brk_set(want);
-}
+UK_SYSCALL1(brk, unsigned long, want) { return (long)uk_brk_set(want); }
 
 static int rdrand64(uint64_t *v)
 {
@@ -35,7 +32,9 @@ UK_SYSCALL3(getrandom, unsigned char *, buf, size_t, len, unsigned, flags)
 		return -EINVAL;
 	if (have < 0) {
 		uint32_t r[4];
-		__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(1), "c"(0));
+		__asm__ volatile("cpuid"
+		                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		                 : "a"(1), "c"(0));
 		have = (r[2] >> 30) & 1;
 	}
 	if (!have) {

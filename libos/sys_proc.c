@@ -298,7 +298,8 @@ static int nice_value;
 static int prio_target_ok(int which, int who)
 {
 	return (which == PRIO_PROCESS || which == PRIO_PGRP) ? is_us(who)
-	       : which == PRIO_USER ? (who == 0 || (unsigned)who == cur_uid()) : -1;
+	       : which == PRIO_USER ? (who == 0 || (unsigned)who == cur_uid())
+	                            : -1;
 }
 
 UK_SYSCALL2(getpriority, int, which, int, who)
@@ -342,8 +343,11 @@ UK_SYSCALL1(sched_getscheduler, int, pid)
 	return pid && !uk_thread_find(pid) ? -ESRCH : SCHED_NORMAL;
 }
 
-static int policy_ok(int p) { return p == SCHED_NORMAL || p == SCHED_FIFO || p == SCHED_RR ||
-				      p == SCHED_BATCH || p == SCHED_IDLE; }
+static int policy_ok(int p)
+{
+	return p == SCHED_NORMAL || p == SCHED_FIFO || p == SCHED_RR || p == SCHED_BATCH ||
+	       p == SCHED_IDLE;
+}
 
 UK_SYSCALL1(sched_get_priority_max, int, policy)
 {
@@ -370,8 +374,8 @@ UK_SYSCALL1(personality, unsigned long, p)
 
 static int pdeath_sig, dumpable = 1, no_new_privs;
 
-UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long, a4,
-	    unsigned long, a5)
+UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long, a4, unsigned long,
+            a5)
 {
 	switch (opt) {
 	case PR_SET_NAME:
@@ -379,19 +383,14 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 		for (int i = 0; i < 15 && ((const char *)a2)[i]; i++)
 			uk_current->name[i] = ((const char *)a2)[i];
 		return 0;
-	case PR_GET_NAME:
-		uk_memcpy((char *)a2, uk_current->name, 16);
-		return 0;
+	case PR_GET_NAME: uk_memcpy((char *)a2, uk_current->name, 16); return 0;
 	case PR_SET_PDEATHSIG:
 		if (a2 > UK_NSIG)
 			return -EINVAL;
 		pdeath_sig = (int)a2; /* the parent is the VM: it never dies first */
 		return 0;
-	case PR_GET_PDEATHSIG:
-		*(int *)a2 = pdeath_sig;
-		return 0;
-	case PR_GET_DUMPABLE:
-		return dumpable;
+	case PR_GET_PDEATHSIG: *(int *)a2 = pdeath_sig; return 0;
+	case PR_GET_DUMPABLE: return dumpable;
 	case PR_SET_DUMPABLE:
 		if (a2 > 1)
 			return -EINVAL;
@@ -402,8 +401,7 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 			return -EINVAL;
 		no_new_privs = 1;
 		return 0;
-	case PR_GET_NO_NEW_PRIVS:
-		return no_new_privs;
+	case PR_GET_NO_NEW_PRIVS: return no_new_privs;
 	}
 	uk_trace_note("prctl: option %d is not supported", opt);
 	return -EINVAL;
@@ -417,10 +415,7 @@ static long refuse(const char *call, const char *why, int err)
 	return -err;
 }
 
-UK_SYSCALL0(fork)
-{
-	return refuse("fork", "one program, one address space (use threads)", ENOSYS);
-}
+UK_SYSCALL0(fork) { return refuse("fork", "one program, one address space (use threads)", ENOSYS); }
 
 UK_SYSCALL0(vfork)
 {
@@ -430,15 +425,17 @@ UK_SYSCALL0(vfork)
 UK_SYSCALL3(execve, const char *, path, char *const *, argv, char *const *, envp)
 {
 	uk_pr("execve(\"%s\"): not supported in a unikernel: the image runs one program "
-	      "(build it as its own image)", path ? path : "(null)");
+	      "(build it as its own image)",
+	      path ? path : "(null)");
 	return -ENOSYS;
 }
 
-UK_SYSCALL5(execveat, int, dirfd, const char *, path, char *const *, argv,
-	    char *const *, envp, int, flags)
+UK_SYSCALL5(execveat, int, dirfd, const char *, path, char *const *, argv, char *const *, envp, int,
+            flags)
 {
 	uk_pr("execveat(\"%s\"): not supported in a unikernel: the image runs one program "
-	      "(build it as its own image)", path ? path : "(null)");
+	      "(build it as its own image)",
+	      path ? path : "(null)");
 	return -ENOSYS;
 }
 

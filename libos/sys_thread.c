@@ -23,9 +23,9 @@
 #include <linux/sched.h>
 
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-#define OK_FLAGS (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
-		  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | \
-		  CLONE_IO)
+#define OK_FLAGS                                                             \
+	(THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+	 CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO)
 #define KSTACK (64u << 10) /* library OS stack of a thread that brings its own */
 
 void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
@@ -38,7 +38,8 @@ static long check_flags(unsigned long flags)
 		return 0;
 	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
 		uk_pr("clone(%#lx): a new process is not supported in a unikernel: one "
-		      "program, one address space (use threads)", flags);
+		      "program, one address space (use threads)",
+		      flags);
 		return -ENOSYS;
 	}
 	uk_trace_note("clone: flags %#lx: a thread shares everything here", flags);
@@ -46,7 +47,7 @@ static long check_flags(unsigned long flags)
 }
 
 static struct uk_thread *clone_thread(unsigned long flags, void *stack, size_t stack_size,
-				      int *ptid, int *ctid, uint64_t tls)
+                                      int *ptid, int *ctid, uint64_t tls)
 {
 	struct uk_thread *t = uk_thread_new(NULL, NULL, stack, stack_size, UK_TF_APP);
 
@@ -98,8 +99,8 @@ static void frame_entry(void *p)
 	uk_arch_frame_enter(&r);
 }
 
-UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, ctid,
-	    unsigned long, tls)
+UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, ctid, unsigned long,
+            tls)
 {
 	struct uk_regs *frame;
 	struct uk_thread *t;
@@ -109,7 +110,7 @@ UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, 
 		return r;
 	if (!uk_current->uregs) {
 		uk_trace_note("clone: the raw call needs a Linux program's register frame; "
-			      "link-mode programs use pthread_create");
+		              "link-mode programs use pthread_create");
 		return -ENOSYS;
 	}
 	if (!(frame = uk_kmalloc(sizeof(*frame))))
@@ -201,10 +202,7 @@ UK_SYSCALL1(exit, int, status)
 	uk_thread_exit(status & 0xff);
 }
 
-UK_SYSCALL1(exit_group, int, status)
-{
-	uk_plat_exit(status & 0xff);
-}
+UK_SYSCALL1(exit_group, int, status) { uk_plat_exit(status & 0xff); }
 
 /* ---- scheduling ---- */
 
@@ -252,8 +250,8 @@ UK_SYSCALL3(getcpu, unsigned *, cpu, unsigned *, node, void *, cache)
 UK_SYSCALL3(membarrier, int, cmd, unsigned, flags, int, cpu_id)
 {
 	const int ok = MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |
-		       MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
-		       MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+	               MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | MEMBARRIER_CMD_PRIVATE_EXPEDITED |
+	               MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
 
 	if (cmd == MEMBARRIER_CMD_QUERY)
 		return flags ? -EINVAL : ok;

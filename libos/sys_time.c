@@ -47,7 +47,8 @@ static int realtime_clock(int clk)
 static int monotonic_clock(int clk)
 {
 	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
-	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME || clk == CLOCK_BOOTTIME_ALARM;
+	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME ||
+	       clk == CLOCK_BOOTTIME_ALARM;
 }
 
 int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline)
@@ -214,7 +215,7 @@ UK_SYSCALL2(nanosleep, const struct __kernel_timespec *, req, struct __kernel_ti
 }
 
 UK_SYSCALL4(clock_nanosleep, int, clk, int, flags, const struct __kernel_timespec *, req,
-	    struct __kernel_timespec *, rem)
+            struct __kernel_timespec *, rem)
 {
 	int abs = flags & TIMER_ABSTIME, r;
 	uint64_t deadline;
@@ -235,10 +236,10 @@ UK_SYSCALL4(clock_nanosleep, int, clk, int, flags, const struct __kernel_timespe
 
 struct itimer {
 	struct uk_timer timer;
-	uint64_t value;    /* when it expires, on its clock; 0: disarmed */
+	uint64_t value; /* when it expires, on its clock; 0: disarmed */
 	uint64_t interval;
 	int sig;
-	int cpu;           /* measured in process CPU time */
+	int cpu; /* measured in process CPU time */
 };
 
 static struct itimer itimers[3] = {
@@ -311,7 +312,8 @@ static int tv_ok(const struct __kernel_old_timeval *tv)
 	       tv->tv_usec < 1000000;
 }
 
-static long itimer_set(int which, const struct __kernel_old_itimerval *nv, struct __kernel_old_itimerval *ov)
+static long itimer_set(int which, const struct __kernel_old_itimerval *nv,
+                       struct __kernel_old_itimerval *ov)
 {
 	struct itimer *it;
 	uint64_t value = 0, interval = 0;
@@ -343,7 +345,7 @@ static long itimer_set(int which, const struct __kernel_old_itimerval *nv, struc
 }
 
 UK_SYSCALL3(setitimer, int, which, const struct __kernel_old_itimerval *, nv,
-	    struct __kernel_old_itimerval *, ov)
+            struct __kernel_old_itimerval *, ov)
 {
 	return itimer_set(which, nv, ov);
 }

@@ -14,9 +14,9 @@
 #include <uk/time.h>
 
 uint64_t uk_tsc_khz;
-static uint64_t tsc0;      /* TSC at CLOCK_MONOTONIC 0 */
-static uint64_t ns_mult;   /* ns = tsc_delta * ns_mult >> 32 */
-static uint64_t epoch0;    /* CLOCK_REALTIME at CLOCK_MONOTONIC 0 */
+static uint64_t tsc0;    /* TSC at CLOCK_MONOTONIC 0 */
+static uint64_t ns_mult; /* ns = tsc_delta * ns_mult >> 32 */
+static uint64_t epoch0;  /* CLOCK_REALTIME at CLOCK_MONOTONIC 0 */
 static int tsc_deadline, x2apic;
 static uint64_t lapic_khz; /* one-shot mode only */
 
@@ -46,7 +46,10 @@ static uint32_t lapic_read(uint32_t reg)
 
 uint64_t uk_tsc_to_ns(uint64_t d) { return (uint64_t)(((unsigned __int128)d * ns_mult) >> 32); }
 
-static uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)((unsigned __int128)ns * uk_tsc_khz / 1000000); }
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+	return (uint64_t)((unsigned __int128)ns * uk_tsc_khz / 1000000);
+}
 
 uint64_t uk_monotonic_ns(void) { return uk_tsc_to_ns(uk_rdtsc() - tsc0); }
 
@@ -153,7 +156,7 @@ static uint64_t rtc_epoch_ns(void)
 	if (y == 0xff)
 		return 0; /* no RTC */
 	bcd = !(b & 4);
-#define BIN(x) (bcd ? ((x) & 15) + ((x) >> 4) * 10 : (x))
+#define BIN(x) (bcd ? ((x)&15) + ((x) >> 4) * 10 : (x))
 	s = BIN(s), m = BIN(m), h = BIN(h & 0x7f), d = BIN(d), mo = BIN(mo), y = BIN(y);
 #undef BIN
 	/* days from civil (Howard Hinnant's algorithm), year 2000 + y */
@@ -191,7 +194,7 @@ static void lapic_init(void)
 		return;
 	}
 	/* One-shot mode: measure the timer's clock against the TSC. */
-	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+	lapic_write(LAPIC_TIMER_DIV, 0xb);                    /* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, UK_VEC_TIMER | 1 << 16); /* masked */
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
 	uint64_t t0 = uk_rdtsc(), span = uk_tsc_khz; /* 1 ms */

@@ -102,7 +102,4 @@ void uk_tls_set_thread(struct uk_thread *t, uint64_t tp)
 
 void uk_tls_set(uint64_t tp) { uk_tls_set_thread(uk_current, tp); }
 
-__attribute__((noreturn)) void __stack_chk_fail(void)
-{
-	uk_panic("stack smashing detected");
-}
+__attribute__((noreturn)) void __stack_chk_fail(void) { uk_panic("stack smashing detected"); }

@@ -45,7 +45,7 @@ static const unsigned short name_off[UK_NR_MAX] = {
 /* Bits 0-2: the argument count; then 4 bits per argument kind. */
 #define KIND_BITS 4
 _Static_assert(A_KIND_MAX <= 1 << KIND_BITS, "argument kinds outgrew their bits");
-#define PACK(n, k0, k1, k2, k3, k4, k5, ...)                                         \
+#define PACK(n, k0, k1, k2, k3, k4, k5, ...) \
 	((n) | (k0) << 3 | (k1) << 7 | (k2) << 11 | (k3) << 15 | (k4) << 19 | (k5) << 23)
 static const unsigned int sig[UK_NR_MAX] = {
 #define SYSCALL(nr, name, n, ...) [nr] = PACK(n, ##__VA_ARGS__, 0, 0, 0, 0, 0, 0),
@@ -158,33 +158,38 @@ struct flagname {
 };
 
 static const struct flagname oflags[] = {
-	{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
-	{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
-	{ O_DSYNC, "O_DSYNC" }, { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
-	{ O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" }, { O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" },
-	{ O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECT, "O_DIRECT" }, { O_NOATIME, "O_NOATIME" },
+	{ O_CREAT, "O_CREAT" },         { O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" },       { O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" },       { O_NONBLOCK, "O_NONBLOCK" },
+	{ O_DSYNC, "O_DSYNC" },         { O_DIRECTORY, "O_DIRECTORY" },
+	{ O_NOFOLLOW, "O_NOFOLLOW" },   { O_CLOEXEC, "O_CLOEXEC" },
+	{ O_PATH, "O_PATH" },           { O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" },
+	{ O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECT, "O_DIRECT" },
+	{ O_NOATIME, "O_NOATIME" },
 };
 static const struct flagname prots[] = {
-	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
+	{ PROT_READ, "PROT_READ" },
+	{ PROT_WRITE, "PROT_WRITE" },
+	{ PROT_EXEC, "PROT_EXEC" },
 };
 static const struct flagname mflags[] = {
-	{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" }, { MAP_FIXED, "MAP_FIXED" },
-	{ MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_NORESERVE, "MAP_NORESERVE" },
-	{ MAP_POPULATE, "MAP_POPULATE" }, { MAP_STACK, "MAP_STACK" },
-	{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { MAP_DENYWRITE, "MAP_DENYWRITE" },
-	{ MAP_GROWSDOWN, "MAP_GROWSDOWN" },
+	{ MAP_SHARED, "MAP_SHARED" },       { MAP_PRIVATE, "MAP_PRIVATE" },
+	{ MAP_FIXED, "MAP_FIXED" },         { MAP_ANONYMOUS, "MAP_ANONYMOUS" },
+	{ MAP_NORESERVE, "MAP_NORESERVE" }, { MAP_POPULATE, "MAP_POPULATE" },
+	{ MAP_STACK, "MAP_STACK" },         { MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" },
+	{ MAP_DENYWRITE, "MAP_DENYWRITE" }, { MAP_GROWSDOWN, "MAP_GROWSDOWN" },
 };
 static const char *const signames[] = {
-	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
-	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
-	[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
-	[17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP", [23] = "SIGURG",
-	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [31] = "SIGSYS",
+	[1] = "SIGHUP",     [2] = "SIGINT",   [3] = "SIGQUIT",   [4] = "SIGILL",   [5] = "SIGTRAP",
+	[6] = "SIGABRT",    [7] = "SIGBUS",   [8] = "SIGFPE",    [9] = "SIGKILL",  [10] = "SIGUSR1",
+	[11] = "SIGSEGV",   [12] = "SIGUSR2", [13] = "SIGPIPE",  [14] = "SIGALRM", [15] = "SIGTERM",
+	[17] = "SIGCHLD",   [18] = "SIGCONT", [19] = "SIGSTOP",  [20] = "SIGTSTP", [23] = "SIGURG",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [31] = "SIGSYS",
 };
 static const char *const clocks[] = {
-	"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
+	"CLOCK_REALTIME",          "CLOCK_MONOTONIC",     "CLOCK_PROCESS_CPUTIME_ID",
 	"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
-	"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME",
+	"CLOCK_MONOTONIC_COARSE",  "CLOCK_BOOTTIME",
 };
 
 /* Flags as NAME|NAME|0x..., after an optional leading name. */
@@ -210,21 +215,11 @@ static void tflags(unsigned long v, const struct flagname *t, size_t n, const ch
 static void targ(int kind, long v, const long *a, long ret)
 {
 	switch (kind) {
-	case A_INT:
-		tprintf("%ld", v);
-		break;
-	case A_FD: /* an int: -1 may arrive zero-extended */
-		tprintf("%d", (int)v);
-		break;
-	case A_SIZE:
-		tprintf("%lu", v);
-		break;
-	case A_STR:
-		tstr((const char *)v, v ? uk_strnlen((const char *)v, 4096) : 0);
-		break;
-	case A_IBUF:
-		tstr((const char *)v, a[2]);
-		break;
+	case A_INT: tprintf("%ld", v); break;
+	case A_FD: /* an int: -1 may arrive zero-extended */ tprintf("%d", (int)v); break;
+	case A_SIZE: tprintf("%lu", v); break;
+	case A_STR: tstr((const char *)v, v ? uk_strnlen((const char *)v, 4096) : 0); break;
+	case A_IBUF: tstr((const char *)v, a[2]); break;
 	case A_OBUF:
 		if (ret >= 0)
 			tstr((const char *)v, ret);
@@ -239,9 +234,7 @@ static void targ(int kind, long v, const long *a, long ret)
 			tprintf("NULL");
 		break;
 	}
-	case A_OCT:
-		tprintf("0%lo", v);
-		break;
+	case A_OCT: tprintf("0%lo", v); break;
 	case A_DIRFD:
 		if ((int)v == AT_FDCWD)
 			tprintf("AT_FDCWD");
@@ -250,14 +243,14 @@ static void targ(int kind, long v, const long *a, long ret)
 		break;
 	case A_OFLAGS:
 		tflags(v, oflags, sizeof(oflags) / sizeof(*oflags),
-		       (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY" : (v & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_RDONLY");
+		       (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+		       : (v & O_ACCMODE) == O_RDWR ? "O_RDWR"
+		                                   : "O_RDONLY");
 		break;
 	case A_PROT:
 		tflags(v, prots, sizeof(prots) / sizeof(*prots), v ? NULL : "PROT_NONE");
 		break;
-	case A_MFLAGS:
-		tflags(v, mflags, sizeof(mflags) / sizeof(*mflags), NULL);
-		break;
+	case A_MFLAGS: tflags(v, mflags, sizeof(mflags) / sizeof(*mflags), NULL); break;
 	case A_SIG:
 		if (v > 0 && v < (long)(sizeof(signames) / sizeof(*signames)) && signames[v])
 			tprintf("%s", signames[v]);
@@ -270,25 +263,57 @@ static void targ(int kind, long v, const long *a, long ret)
 		else
 			tprintf("%ld", v);
 		break;
-	default:
-		tprintf(v ? "%#lx" : "%ld", v);
+	default: tprintf(v ? "%#lx" : "%ld", v);
 	}
 }
 
 static const char *const errnames[] = {
-	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
-	[EIO] = "EIO", [ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC",
-	[EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES", [EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
-	[EXDEV] = "EXDEV", [ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
-	[EINVAL] = "EINVAL", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
-	[EFBIG] = "EFBIG", [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS",
-	[EMLINK] = "EMLINK", [EPIPE] = "EPIPE", [EDOM] = "EDOM", [ERANGE] = "ERANGE",
-	[EDEADLK] = "EDEADLK", [ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS",
-	[ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ETIMEDOUT] = "ETIMEDOUT",
-	[EOPNOTSUPP] = "EOPNOTSUPP", [ECONNREFUSED] = "ECONNREFUSED",
-	[ECONNRESET] = "ECONNRESET", [EADDRINUSE] = "EADDRINUSE", [ENOTCONN] = "ENOTCONN",
-	[EINPROGRESS] = "EINPROGRESS", [EALREADY] = "EALREADY", [ENOTSOCK] = "ENOTSOCK",
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[ESRCH] = "ESRCH",
+	[EINTR] = "EINTR",
+	[EIO] = "EIO",
+	[ENXIO] = "ENXIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES",
+	[EFAULT] = "EFAULT",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[EXDEV] = "EXDEV",
+	[ENODEV] = "ENODEV",
+	[ENOTDIR] = "ENOTDIR",
+	[EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL",
+	[ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE",
+	[ENOTTY] = "ENOTTY",
+	[EFBIG] = "EFBIG",
+	[ENOSPC] = "ENOSPC",
+	[ESPIPE] = "ESPIPE",
+	[EROFS] = "EROFS",
+	[EMLINK] = "EMLINK",
+	[EPIPE] = "EPIPE",
+	[EDOM] = "EDOM",
+	[ERANGE] = "ERANGE",
+	[EDEADLK] = "EDEADLK",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOSYS] = "ENOSYS",
+	[ENOTEMPTY] = "ENOTEMPTY",
+	[ELOOP] = "ELOOP",
+	[ETIMEDOUT] = "ETIMEDOUT",
+	[EOPNOTSUPP] = "EOPNOTSUPP",
+	[ECONNREFUSED] = "ECONNREFUSED",
+	[ECONNRESET] = "ECONNRESET",
+	[EADDRINUSE] = "EADDRINUSE",
+	[ENOTCONN] = "ENOTCONN",
+	[EINPROGRESS] = "EINPROGRESS",
+	[EALREADY] = "EALREADY",
+	[ENOTSOCK] = "ENOTSOCK",
 	[EOVERFLOW] = "EOVERFLOW",
 };
 
@@ -310,9 +335,10 @@ static void trace_call(long nr, const long *a, long ret, int done, int linked)
 		tprintf(") ...\n");
 	else if (ret < 0 && ret > -4096) {
 		long e = -ret;
-		const char *ename = e < (long)(sizeof(errnames) / sizeof(*errnames)) ? errnames[e] : 0;
+		const char *ename =
+		    e < (long)(sizeof(errnames) / sizeof(*errnames)) ? errnames[e] : 0;
 		tprintf(") = -1 %s%s\n", ename ? ename : "E?",
-			e == ENOSYS && !linked ? " (not implemented by uk)" : "");
+		        e == ENOSYS && !linked ? " (not implemented by uk)" : "");
 	} else if (ret > 4096 || ret < -4096) {
 		tprintf(") = %#lx\n", ret);
 	} else {
@@ -321,7 +347,7 @@ static void trace_call(long nr, const long *a, long ret, int done, int linked)
 }
 
 long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, long a3, long a4,
-		       long a5)
+                       long a5)
 {
 	long a[6] = { a0, a1, a2, a3, a4, a5 }, ret;
 

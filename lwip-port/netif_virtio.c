@@ -48,10 +48,10 @@ struct vnet {
 	struct netif nif;
 	struct uk_virtio_dev *dev;
 	struct uk_virtq *rx, *tx;
-	uint8_t *rx_bufs;                    /* RX_NUM * RX_BUF, contiguous */
-	struct uk_virtio_net_hdr *tx_hdr;    /* one per TX descriptor head */
-	int rx_kick, tx_kick;                /* buffers added since the last kick */
-	int tx_csum_off, rx_csum_off;        /* checksums offloaded that way */
+	uint8_t *rx_bufs;                 /* RX_NUM * RX_BUF, contiguous */
+	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
+	int rx_kick, tx_kick;             /* buffers added since the last kick */
+	int tx_csum_off, rx_csum_off;     /* checksums offloaded that way */
 	uint64_t rx_frames, tx_frames, rx_drops, tx_drops;
 	struct vnet *next;
 };
@@ -79,7 +79,7 @@ static int rx_post(struct vnet *v, uint8_t *buf)
  * header, the L4 length, and where the checksum field sits in it. The
  * headers lie in f[0 .. hlen), the frame is len bytes long. */
 static int l4_of(const uint8_t *f, size_t hlen, size_t len, unsigned *l4, unsigned *l4len,
-		 unsigned *field)
+                 unsigned *field)
 {
 	const uint8_t *ip = f + ETH_HLEN;
 	unsigned ihl, tot;
@@ -188,8 +188,8 @@ static void rx_frame(struct vnet *v, uint8_t *buf, uint32_t len)
 		return;
 	}
 	len -= HDR_LEN;
-	if (v->rx_csum_off && !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID |
-					    UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
+	if (v->rx_csum_off &&
+	    !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID | UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
 	    !rx_csum_ok(buf + HDR_LEN, len)) {
 		v->rx_drops++;
 		return;
@@ -312,13 +312,14 @@ static err_t vnet_init(struct netif *nif)
 	if (v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU))
 		uk_virtio_config(v->dev, 10, &mtu, 2);
 	nif->mtu = mtu > UK_VIRTIO_NET_MTU ? UK_VIRTIO_NET_MTU : mtu;
-	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
-		     NETIF_FLAG_LINK_UP;
+	nif->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	v->tx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM));
 	v->rx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM));
-	NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_ENABLE_ALL &
-			       ~(v->tx_csum_off ? NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP : 0) &
-			       ~(v->rx_csum_off ? NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP : 0));
+	NETIF_SET_CHECKSUM_CTRL(
+	    nif, NETIF_CHECKSUM_ENABLE_ALL &
+	             ~(v->tx_csum_off ? NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP : 0) &
+	             ~(v->rx_csum_off ? NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP : 0));
 	return ERR_OK;
 }
 
@@ -341,8 +342,9 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 {
 	struct vnet *v = uk_kzalloc(sizeof(*v));
 	uint64_t want = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
-			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) |
-			UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
+	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
+	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) |
+	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
 
 	if (!v)
 		return NULL;
@@ -357,8 +359,8 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 	return v;
 }
 
-int uk_vnet_probe(void (*wake)(void), struct netif *(*add)(struct netif *nif, void *state,
-							  netif_init_fn init))
+int uk_vnet_probe(void (*wake)(void),
+                  struct netif *(*add)(struct netif *nif, void *state, netif_init_fn init))
 {
 	struct uk_virtio_dev *d;
 	struct vnet *v;

@@ -28,98 +28,135 @@ struct p9_field {
 };
 
 #define OFF(f) ((uint16_t)offsetof(struct p9_msg, u.f))
-#define U8(f) { K_U8, OFF(f), 0 }
-#define U16(f) { K_U16, OFF(f), 0 }
-#define U32(f) { K_U32, OFF(f), 0 }
-#define U64(f) { K_U64, OFF(f), 0 }
-#define STR(f) { K_STR, OFF(f), 0 }
-#define QID(f) { K_QID, OFF(f), 0 }
-#define DATA(f) { K_DATA, OFF(f), 0 }
-#define END { K_END, 0, 0 }
+#define U8(f)                   \
+	{                       \
+		K_U8, OFF(f), 0 \
+	}
+#define U16(f)                   \
+	{                        \
+		K_U16, OFF(f), 0 \
+	}
+#define U32(f)                   \
+	{                        \
+		K_U32, OFF(f), 0 \
+	}
+#define U64(f)                   \
+	{                        \
+		K_U64, OFF(f), 0 \
+	}
+#define STR(f)                   \
+	{                        \
+		K_STR, OFF(f), 0 \
+	}
+#define QID(f)                   \
+	{                        \
+		K_QID, OFF(f), 0 \
+	}
+#define DATA(f)                   \
+	{                         \
+		K_DATA, OFF(f), 0 \
+	}
+#define END                 \
+	{                   \
+		K_END, 0, 0 \
+	}
 
 static const struct p9_field f_empty[] = { END };
 static const struct p9_field f_version[] = { U32(version.msize), STR(version.version), END };
 static const struct p9_field f_tauth[] = { U32(tauth.afid), STR(tauth.uname), STR(tauth.aname),
-					   U32(tauth.n_uname), END };
-static const struct p9_field f_tattach[] = { U32(tattach.fid), U32(tattach.afid),
-					     STR(tattach.uname), STR(tattach.aname),
-					     U32(tattach.n_uname), END };
+	                                   U32(tauth.n_uname), END };
+static const struct p9_field f_tattach[] = { U32(tattach.fid),     U32(tattach.afid),
+	                                     STR(tattach.uname),   STR(tattach.aname),
+	                                     U32(tattach.n_uname), END };
 static const struct p9_field f_rqid[] = { QID(rqid.qid), END };
 static const struct p9_field f_rlerror[] = { U32(rlerror.ecode), END };
 static const struct p9_field f_tfid[] = { U32(tfid.fid), END };
-static const struct p9_field f_rstatfs[] = {
-	U32(rstatfs.type), U32(rstatfs.bsize), U64(rstatfs.blocks), U64(rstatfs.bfree),
-	U64(rstatfs.bavail), U64(rstatfs.files), U64(rstatfs.ffree), U64(rstatfs.fsid),
-	U32(rstatfs.namelen), END
-};
+static const struct p9_field f_rstatfs[] = { U32(rstatfs.type),    U32(rstatfs.bsize),
+	                                     U64(rstatfs.blocks),  U64(rstatfs.bfree),
+	                                     U64(rstatfs.bavail),  U64(rstatfs.files),
+	                                     U64(rstatfs.ffree),   U64(rstatfs.fsid),
+	                                     U32(rstatfs.namelen), END };
 static const struct p9_field f_tlopen[] = { U32(tlopen.fid), U32(tlopen.flags), END };
 static const struct p9_field f_ropen[] = { QID(ropen.qid), U32(ropen.iounit), END };
-static const struct p9_field f_tlcreate[] = { U32(tlcreate.fid), STR(tlcreate.name),
-					      U32(tlcreate.flags), U32(tlcreate.mode),
-					      U32(tlcreate.gid), END };
+static const struct p9_field f_tlcreate[] = { U32(tlcreate.fid),   STR(tlcreate.name),
+	                                      U32(tlcreate.flags), U32(tlcreate.mode),
+	                                      U32(tlcreate.gid),   END };
 static const struct p9_field f_tsymlink[] = { U32(tsymlink.fid), STR(tsymlink.name),
-					      STR(tsymlink.target), U32(tsymlink.gid), END };
-static const struct p9_field f_tmknod[] = { U32(tmknod.dfid), STR(tmknod.name),
-					    U32(tmknod.mode), U32(tmknod.major),
-					    U32(tmknod.minor), U32(tmknod.gid), END };
-static const struct p9_field f_trename[] = { U32(trename.fid), U32(trename.dfid),
-					     STR(trename.name), END };
+	                                      STR(tsymlink.target), U32(tsymlink.gid), END };
+static const struct p9_field f_tmknod[] = { U32(tmknod.dfid),
+	                                    STR(tmknod.name),
+	                                    U32(tmknod.mode),
+	                                    U32(tmknod.major),
+	                                    U32(tmknod.minor),
+	                                    U32(tmknod.gid),
+	                                    END };
+static const struct p9_field f_trename[] = { U32(trename.fid), U32(trename.dfid), STR(trename.name),
+	                                     END };
 static const struct p9_field f_rreadlink[] = { STR(rreadlink.target), END };
 static const struct p9_field f_tgetattr[] = { U32(tgetattr.fid), U64(tgetattr.mask), END };
 static const struct p9_field f_rgetattr[] = {
-	U64(rgetattr.valid), QID(rgetattr.qid), U32(rgetattr.mode), U32(rgetattr.uid),
-	U32(rgetattr.gid), U64(rgetattr.nlink), U64(rgetattr.rdev), U64(rgetattr.size),
-	U64(rgetattr.blksize), U64(rgetattr.blocks), U64(rgetattr.atime_sec),
-	U64(rgetattr.atime_nsec), U64(rgetattr.mtime_sec), U64(rgetattr.mtime_nsec),
-	U64(rgetattr.ctime_sec), U64(rgetattr.ctime_nsec), U64(rgetattr.btime_sec),
-	U64(rgetattr.btime_nsec), U64(rgetattr.gen), U64(rgetattr.data_version), END
+	U64(rgetattr.valid),      QID(rgetattr.qid),          U32(rgetattr.mode),
+	U32(rgetattr.uid),        U32(rgetattr.gid),          U64(rgetattr.nlink),
+	U64(rgetattr.rdev),       U64(rgetattr.size),         U64(rgetattr.blksize),
+	U64(rgetattr.blocks),     U64(rgetattr.atime_sec),    U64(rgetattr.atime_nsec),
+	U64(rgetattr.mtime_sec),  U64(rgetattr.mtime_nsec),   U64(rgetattr.ctime_sec),
+	U64(rgetattr.ctime_nsec), U64(rgetattr.btime_sec),    U64(rgetattr.btime_nsec),
+	U64(rgetattr.gen),        U64(rgetattr.data_version), END
 };
-static const struct p9_field f_tsetattr[] = {
-	U32(tsetattr.fid), U32(tsetattr.attr.valid), U32(tsetattr.attr.mode),
-	U32(tsetattr.attr.uid), U32(tsetattr.attr.gid), U64(tsetattr.attr.size),
-	U64(tsetattr.attr.atime_sec), U64(tsetattr.attr.atime_nsec),
-	U64(tsetattr.attr.mtime_sec), U64(tsetattr.attr.mtime_nsec), END
-};
+static const struct p9_field f_tsetattr[] = { U32(tsetattr.fid),
+	                                      U32(tsetattr.attr.valid),
+	                                      U32(tsetattr.attr.mode),
+	                                      U32(tsetattr.attr.uid),
+	                                      U32(tsetattr.attr.gid),
+	                                      U64(tsetattr.attr.size),
+	                                      U64(tsetattr.attr.atime_sec),
+	                                      U64(tsetattr.attr.atime_nsec),
+	                                      U64(tsetattr.attr.mtime_sec),
+	                                      U64(tsetattr.attr.mtime_nsec),
+	                                      END };
 static const struct p9_field f_txattrwalk[] = { U32(txattrwalk.fid), U32(txattrwalk.newfid),
-						STR(txattrwalk.name), END };
+	                                        STR(txattrwalk.name), END };
 static const struct p9_field f_rxattrwalk[] = { U64(rxattrwalk.size), END };
 static const struct p9_field f_txattrcreate[] = { U32(txattrcreate.fid), STR(txattrcreate.name),
-						  U64(txattrcreate.size),
-						  U32(txattrcreate.flags), END };
+	                                          U64(txattrcreate.size), U32(txattrcreate.flags),
+	                                          END };
 static const struct p9_field f_treaddir[] = { U32(treaddir.fid), U64(treaddir.offset),
-					      U32(treaddir.count), END };
+	                                      U32(treaddir.count), END };
 static const struct p9_field f_rreaddir[] = { DATA(rreaddir), END };
 static const struct p9_field f_tfsync[] = { U32(tfsync.fid), U32(tfsync.datasync), END };
-static const struct p9_field f_tlock[] = { U32(tlock.fid), U8(tlock.type), U32(tlock.flags),
-					   U64(tlock.start), U64(tlock.length),
-					   U32(tlock.proc_id), STR(tlock.client_id), END };
+static const struct p9_field f_tlock[] = { U32(tlock.fid),       U8(tlock.type),
+	                                   U32(tlock.flags),     U64(tlock.start),
+	                                   U64(tlock.length),    U32(tlock.proc_id),
+	                                   STR(tlock.client_id), END };
 static const struct p9_field f_rlock[] = { U8(rlock.status), END };
-static const struct p9_field f_tgetlock[] = { U32(getlock.fid), U8(getlock.type),
-					      U64(getlock.start), U64(getlock.length),
-					      U32(getlock.proc_id), STR(getlock.client_id), END };
-static const struct p9_field f_rgetlock[] = { U8(getlock.type), U64(getlock.start),
-					      U64(getlock.length), U32(getlock.proc_id),
-					      STR(getlock.client_id), END };
-static const struct p9_field f_tlink[] = { U32(tlink.dfid), U32(tlink.fid), STR(tlink.name),
-					   END };
-static const struct p9_field f_tmkdir[] = { U32(tmkdir.dfid), STR(tmkdir.name),
-					    U32(tmkdir.mode), U32(tmkdir.gid), END };
+static const struct p9_field f_tgetlock[] = { U32(getlock.fid),
+	                                      U8(getlock.type),
+	                                      U64(getlock.start),
+	                                      U64(getlock.length),
+	                                      U32(getlock.proc_id),
+	                                      STR(getlock.client_id),
+	                                      END };
+static const struct p9_field f_rgetlock[] = { U8(getlock.type),       U64(getlock.start),
+	                                      U64(getlock.length),    U32(getlock.proc_id),
+	                                      STR(getlock.client_id), END };
+static const struct p9_field f_tlink[] = { U32(tlink.dfid), U32(tlink.fid), STR(tlink.name), END };
+static const struct p9_field f_tmkdir[] = { U32(tmkdir.dfid), STR(tmkdir.name), U32(tmkdir.mode),
+	                                    U32(tmkdir.gid), END };
 static const struct p9_field f_trenameat[] = { U32(trenameat.olddfid), STR(trenameat.oldname),
-					       U32(trenameat.newdfid), STR(trenameat.newname),
-					       END };
+	                                       U32(trenameat.newdfid), STR(trenameat.newname),
+	                                       END };
 static const struct p9_field f_tunlinkat[] = { U32(tunlinkat.dfid), STR(tunlinkat.name),
-					       U32(tunlinkat.flags), END };
+	                                       U32(tunlinkat.flags), END };
 static const struct p9_field f_tflush[] = { U16(tflush.oldtag), END };
 static const struct p9_field f_twalk[] = {
-	U32(twalk.fid), U32(twalk.newfid),
-	{ K_WNAMES, OFF(twalk.nwname), OFF(twalk.wname) }, END
+	U32(twalk.fid), U32(twalk.newfid), { K_WNAMES, OFF(twalk.nwname), OFF(twalk.wname) }, END
 };
 static const struct p9_field f_rwalk[] = { { K_WQIDS, OFF(rwalk.nwqid), OFF(rwalk.wqid) }, END };
 static const struct p9_field f_tread[] = { U32(tread.fid), U64(tread.offset), U32(tread.count),
-					   END };
+	                                   END };
 static const struct p9_field f_rread[] = { DATA(rread), END };
 static const struct p9_field f_twrite[] = { U32(twrite.fid), U64(twrite.offset), DATA(twrite.d),
-					    END };
+	                                    END };
 static const struct p9_field f_rwrite[] = { U32(rwrite.count), END };
 
 static const struct {
@@ -127,42 +164,65 @@ static const struct {
 	const struct p9_field *f;
 } layouts[P9_TYPE_MAX] = {
 	[P9_RLERROR] = { "Rlerror", f_rlerror },
-	[P9_TSTATFS] = { "Tstatfs", f_tfid },	  [P9_RSTATFS] = { "Rstatfs", f_rstatfs },
-	[P9_TLOPEN] = { "Tlopen", f_tlopen },	  [P9_RLOPEN] = { "Rlopen", f_ropen },
-	[P9_TLCREATE] = { "Tlcreate", f_tlcreate }, [P9_RLCREATE] = { "Rlcreate", f_ropen },
-	[P9_TSYMLINK] = { "Tsymlink", f_tsymlink }, [P9_RSYMLINK] = { "Rsymlink", f_rqid },
-	[P9_TMKNOD] = { "Tmknod", f_tmknod },	  [P9_RMKNOD] = { "Rmknod", f_rqid },
-	[P9_TRENAME] = { "Trename", f_trename },  [P9_RRENAME] = { "Rrename", f_empty },
-	[P9_TREADLINK] = { "Treadlink", f_tfid }, [P9_RREADLINK] = { "Rreadlink", f_rreadlink },
-	[P9_TGETATTR] = { "Tgetattr", f_tgetattr }, [P9_RGETATTR] = { "Rgetattr", f_rgetattr },
-	[P9_TSETATTR] = { "Tsetattr", f_tsetattr }, [P9_RSETATTR] = { "Rsetattr", f_empty },
+	[P9_TSTATFS] = { "Tstatfs", f_tfid },
+	[P9_RSTATFS] = { "Rstatfs", f_rstatfs },
+	[P9_TLOPEN] = { "Tlopen", f_tlopen },
+	[P9_RLOPEN] = { "Rlopen", f_ropen },
+	[P9_TLCREATE] = { "Tlcreate", f_tlcreate },
+	[P9_RLCREATE] = { "Rlcreate", f_ropen },
+	[P9_TSYMLINK] = { "Tsymlink", f_tsymlink },
+	[P9_RSYMLINK] = { "Rsymlink", f_rqid },
+	[P9_TMKNOD] = { "Tmknod", f_tmknod },
+	[P9_RMKNOD] = { "Rmknod", f_rqid },
+	[P9_TRENAME] = { "Trename", f_trename },
+	[P9_RRENAME] = { "Rrename", f_empty },
+	[P9_TREADLINK] = { "Treadlink", f_tfid },
+	[P9_RREADLINK] = { "Rreadlink", f_rreadlink },
+	[P9_TGETATTR] = { "Tgetattr", f_tgetattr },
+	[P9_RGETATTR] = { "Rgetattr", f_rgetattr },
+	[P9_TSETATTR] = { "Tsetattr", f_tsetattr },
+	[P9_RSETATTR] = { "Rsetattr", f_empty },
 	[P9_TXATTRWALK] = { "Txattrwalk", f_txattrwalk },
 	[P9_RXATTRWALK] = { "Rxattrwalk", f_rxattrwalk },
 	[P9_TXATTRCREATE] = { "Txattrcreate", f_txattrcreate },
 	[P9_RXATTRCREATE] = { "Rxattrcreate", f_empty },
-	[P9_TREADDIR] = { "Treaddir", f_treaddir }, [P9_RREADDIR] = { "Rreaddir", f_rreaddir },
-	[P9_TFSYNC] = { "Tfsync", f_tfsync },	  [P9_RFSYNC] = { "Rfsync", f_empty },
-	[P9_TLOCK] = { "Tlock", f_tlock },	  [P9_RLOCK] = { "Rlock", f_rlock },
-	[P9_TGETLOCK] = { "Tgetlock", f_tgetlock }, [P9_RGETLOCK] = { "Rgetlock", f_rgetlock },
-	[P9_TLINK] = { "Tlink", f_tlink },	  [P9_RLINK] = { "Rlink", f_empty },
-	[P9_TMKDIR] = { "Tmkdir", f_tmkdir },	  [P9_RMKDIR] = { "Rmkdir", f_rqid },
-	[P9_TRENAMEAT] = { "Trenameat", f_trenameat }, [P9_RRENAMEAT] = { "Rrenameat", f_empty },
-	[P9_TUNLINKAT] = { "Tunlinkat", f_tunlinkat }, [P9_RUNLINKAT] = { "Runlinkat", f_empty },
-	[P9_TVERSION] = { "Tversion", f_version }, [P9_RVERSION] = { "Rversion", f_version },
-	[P9_TAUTH] = { "Tauth", f_tauth },	  [P9_RAUTH] = { "Rauth", f_rqid },
-	[P9_TATTACH] = { "Tattach", f_tattach },  [P9_RATTACH] = { "Rattach", f_rqid },
-	[P9_TFLUSH] = { "Tflush", f_tflush },	  [P9_RFLUSH] = { "Rflush", f_empty },
-	[P9_TWALK] = { "Twalk", f_twalk },	  [P9_RWALK] = { "Rwalk", f_rwalk },
-	[P9_TREAD] = { "Tread", f_tread },	  [P9_RREAD] = { "Rread", f_rread },
-	[P9_TWRITE] = { "Twrite", f_twrite },	  [P9_RWRITE] = { "Rwrite", f_rwrite },
-	[P9_TCLUNK] = { "Tclunk", f_tfid },	  [P9_RCLUNK] = { "Rclunk", f_empty },
-	[P9_TREMOVE] = { "Tremove", f_tfid },	  [P9_RREMOVE] = { "Rremove", f_empty },
+	[P9_TREADDIR] = { "Treaddir", f_treaddir },
+	[P9_RREADDIR] = { "Rreaddir", f_rreaddir },
+	[P9_TFSYNC] = { "Tfsync", f_tfsync },
+	[P9_RFSYNC] = { "Rfsync", f_empty },
+	[P9_TLOCK] = { "Tlock", f_tlock },
+	[P9_RLOCK] = { "Rlock", f_rlock },
+	[P9_TGETLOCK] = { "Tgetlock", f_tgetlock },
+	[P9_RGETLOCK] = { "Rgetlock", f_rgetlock },
+	[P9_TLINK] = { "Tlink", f_tlink },
+	[P9_RLINK] = { "Rlink", f_empty },
+	[P9_TMKDIR] = { "Tmkdir", f_tmkdir },
+	[P9_RMKDIR] = { "Rmkdir", f_rqid },
+	[P9_TRENAMEAT] = { "Trenameat", f_trenameat },
+	[P9_RRENAMEAT] = { "Rrenameat", f_empty },
+	[P9_TUNLINKAT] = { "Tunlinkat", f_tunlinkat },
+	[P9_RUNLINKAT] = { "Runlinkat", f_empty },
+	[P9_TVERSION] = { "Tversion", f_version },
+	[P9_RVERSION] = { "Rversion", f_version },
+	[P9_TAUTH] = { "Tauth", f_tauth },
+	[P9_RAUTH] = { "Rauth", f_rqid },
+	[P9_TATTACH] = { "Tattach", f_tattach },
+	[P9_RATTACH] = { "Rattach", f_rqid },
+	[P9_TFLUSH] = { "Tflush", f_tflush },
+	[P9_RFLUSH] = { "Rflush", f_empty },
+	[P9_TWALK] = { "Twalk", f_twalk },
+	[P9_RWALK] = { "Rwalk", f_rwalk },
+	[P9_TREAD] = { "Tread", f_tread },
+	[P9_RREAD] = { "Rread", f_rread },
+	[P9_TWRITE] = { "Twrite", f_twrite },
+	[P9_RWRITE] = { "Rwrite", f_rwrite },
+	[P9_TCLUNK] = { "Tclunk", f_tfid },
+	[P9_RCLUNK] = { "Rclunk", f_empty },
+	[P9_TREMOVE] = { "Tremove", f_tfid },
+	[P9_RREMOVE] = { "Rremove", f_empty },
 };
 
-const char *p9_type_name(unsigned type)
-{
-	return type < P9_TYPE_MAX ? layouts[type].name : NULL;
-}
+const char *p9_type_name(unsigned type) { return type < P9_TYPE_MAX ? layouts[type].name : NULL; }
 
 static const struct p9_field *layout(unsigned type)
 {

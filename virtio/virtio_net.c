@@ -10,7 +10,7 @@
 static int has(uint64_t features, int bit) { return (features >> bit) & 1; }
 
 static const char *check_csum(const struct uk_virtio_net_hdr *h, uint32_t frame_len,
-			      uint64_t features)
+                              uint64_t features)
 {
 	if (!has(features, UK_VIRTIO_NET_F_CSUM))
 		return "partial checksum without VIRTIO_NET_F_CSUM";
@@ -22,7 +22,7 @@ static const char *check_csum(const struct uk_virtio_net_hdr *h, uint32_t frame_
 }
 
 static const char *check_gso(const struct uk_virtio_net_hdr *h, uint32_t frame_len,
-			     uint64_t features)
+                             uint64_t features)
 {
 	int bit;
 
@@ -46,7 +46,7 @@ static const char *check_gso(const struct uk_virtio_net_hdr *h, uint32_t frame_l
 }
 
 const char *vq_net_hdr_check(const struct uk_virtio_net_hdr *h, uint32_t frame_len,
-			     uint64_t features)
+                             uint64_t features)
 {
 	const char *why;
 
@@ -56,7 +56,8 @@ const char *vq_net_hdr_check(const struct uk_virtio_net_hdr *h, uint32_t frame_l
 		return "frame longer than 64 KiB";
 	if (h->flags & ~UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return "unknown header flags";
-	if ((h->flags & UK_VIRTIO_NET_HDR_F_NEEDS_CSUM) && (why = check_csum(h, frame_len, features)))
+	if ((h->flags & UK_VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    (why = check_csum(h, frame_len, features)))
 		return why;
 	if (h->gso_type != UK_VIRTIO_NET_HDR_GSO_NONE)
 		return check_gso(h, frame_len, features);

@@ -8,7 +8,7 @@
 #include <uk/virtq.h>
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "virtio rings are little-endian; this code uses them directly");
+               "virtio rings are little-endian; this code uses them directly");
 _Static_assert(sizeof(struct vq_desc) == 16, "descriptor layout");
 _Static_assert(sizeof(struct vq_used_elem) == 8, "used element layout");
 
@@ -48,7 +48,7 @@ void vq_ring_layout(struct vq_ring *r, void *mem, unsigned num)
 /* ---- device side ---- */
 
 void vq_dev_init(struct vq_dev *q, const struct vq_ring *r, int event_idx, vq_map_fn map,
-		 void *map_ctx)
+                 void *map_ctx)
 {
 	memset(q, 0, sizeof(*q));
 	q->r = *r;
@@ -83,8 +83,7 @@ static void desc_read(const struct vq_dev *q, uint16_t i, struct vq_desc *d)
 }
 
 /* Add descriptor d to chain c; 0 or -1 with q->err set. */
-static int chain_add(struct vq_dev *q, struct vq_chain *c, const struct vq_desc *d,
-		     unsigned max)
+static int chain_add(struct vq_dev *q, struct vq_chain *c, const struct vq_desc *d, unsigned max)
 {
 	int writable = d->flags & VQ_DESC_F_WRITE;
 	uint32_t *total = writable ? &c->in_len : &c->out_len;
@@ -248,8 +247,7 @@ void vq_drv_init(struct vq_drv *q, const struct vq_ring *r, void **token, int ev
 	q->free_head = 0;
 }
 
-int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned nin,
-	       void *token)
+int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned nin, void *token)
 {
 	unsigned n = nout + nin;
 	uint16_t head = q->free_head, i = head;
@@ -261,7 +259,7 @@ int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned
 		d->addr = b[k].addr;
 		d->len = b[k].len;
 		d->flags = (uint16_t)((k >= nout ? VQ_DESC_F_WRITE : 0) |
-				      (k + 1 < n ? VQ_DESC_F_NEXT : 0));
+		                      (k + 1 < n ? VQ_DESC_F_NEXT : 0));
 		i = d->next;
 	}
 	q->free_head = i;

@@ -28,13 +28,13 @@ void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c)
 	for (uint32_t i = 0; i < n; i++) {
 		char name[128];
 		uint64_t off;
-		if (img != MAP_FAILED && !ukb_image_symbol(img, size, pc[i], name,
-							   sizeof(name), &off))
+		if (img != MAP_FAILED &&
+		    !ukb_image_symbol(img, size, pc[i], name, sizeof(name), &off))
 			vmm_err("  %s %#llx %s+%#llx", i ? "called from" : "crashed in ",
-				(unsigned long long)pc[i], name, (unsigned long long)off);
+			        (unsigned long long)pc[i], name, (unsigned long long)off);
 		else
 			vmm_err("  %s %#llx", i ? "called from" : "crashed in ",
-				(unsigned long long)pc[i]);
+			        (unsigned long long)pc[i]);
 	}
 	if (img != MAP_FAILED)
 		munmap(img, size);

@@ -94,13 +94,9 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 		return 0;
 	}
 	switch (port) {
-	case UK_HC_WRITE:
-		return hc_write(vm, v);
-	case UK_HC_READ:
-		return hc_read(vm, v);
-	case UK_HC_EXIT:
-		vm->status = v & 0xff;
-		return 1;
+	case UK_HC_WRITE: return hc_write(vm, v);
+	case UK_HC_READ: return hc_read(vm, v);
+	case UK_HC_EXIT: vm->status = v & 0xff; return 1;
 	case UK_HC_ABORT: {
 		const struct uk_hc_crash *c = VMM_GPA(vm, v, sizeof(*c));
 		if (!c)
@@ -114,9 +110,7 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 		if (v == UK_MARK_MAIN)
 			vm->t.main = vmm_now();
 		return 0;
-	case COM1:
-		com1_putc((uint8_t)v);
-		return 0;
+	case COM1: com1_putc((uint8_t)v); return 0;
 	}
 	return 0; /* writes to absent devices are ignored, as on real hardware */
 }

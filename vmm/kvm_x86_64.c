@@ -70,7 +70,7 @@ static void detect_flavour(struct vmm *vm)
 		vm->tsc_khz = r > 0 ? (uint32_t)r : 0;
 	}
 	vmm_verbose(vm, "KVM flavour: %s, TSC %u kHz",
-		    vm->pvm ? "paravirtual (PVM, VIF page)" : "standard (VMX/SVM)", vm->tsc_khz);
+	            vm->pvm ? "paravirtual (PVM, VIF page)" : "standard (VMX/SVM)", vm->tsc_khz);
 }
 
 static int setup_cpuid(struct vmm *vm)
@@ -133,7 +133,9 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem)
 		return -1;
 	}
 	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = mem,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem,
 		.userspace_addr = (uint64_t)vm->ram,
 	};
 	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region)) {
@@ -171,8 +173,16 @@ int vmm_vcpu_init(struct vmm *vm, uint64_t entry)
 	struct kvm_sregs s;
 	struct kvm_regs r = { .rip = entry, .rbx = UK_GPA_START_INFO, .rflags = 2 };
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x8, .type = 0xb,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = 0x8,
+		.type = 0xb,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = 1,
+		.l = 0,
+		.g = 1,
 	};
 	struct kvm_segment data = code;
 
@@ -207,7 +217,7 @@ static void report_regs(struct vmm *vm)
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) || ioctl(vm->vcpu, KVM_GET_SREGS, &s))
 		return;
 	vmm_err("  rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
-		r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
+	        r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -252,7 +262,7 @@ static int handle_exit(struct vmm *vm)
 		vm->io_exits++;
 		for (uint32_t i = 0; i < run->io.count; i++) {
 			int r = vmm_io(vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-				       data + i * run->io.size, run->io.size);
+			               data + i * run->io.size, run->io.size);
 			if (r)
 				return r;
 		}
@@ -261,7 +271,7 @@ static int handle_exit(struct vmm *vm)
 	case KVM_EXIT_MMIO:
 		vm->mmio_exits++;
 		if (!vmm_virtio_mmio(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-				     run->mmio.is_write))
+		                     run->mmio.is_write))
 			return 0;
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
@@ -273,16 +283,14 @@ static int handle_exit(struct vmm *vm)
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
 		vmm_err("KVM could not enter the guest (hardware reason %#llx)",
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		report_regs(vm);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
 		vmm_err("KVM internal error (suberror %u)", run->internal.suberror);
 		report_regs(vm);
 		return -1;
-	case KVM_EXIT_HLT:
-		vmm_err("the guest halted with interrupts off");
-		return -1;
+	case KVM_EXIT_HLT: vmm_err("the guest halted with interrupts off"); return -1;
 	default:
 		vmm_err("unexpected KVM exit reason %u", run->exit_reason);
 		report_regs(vm);

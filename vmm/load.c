@@ -26,10 +26,11 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
 		const struct ukb_seg *s = &img->seg[i];
 		if (s->paddr < UK_GPA_IMAGE_MIN || s->paddr > mem || s->memsz > mem - s->paddr) {
 			vmm_err("%s: segment at %#llx..%#llx does not fit in guest RAM "
-				"%#llx..%#llx%s", path, (unsigned long long)s->paddr,
-				(unsigned long long)(s->paddr + s->memsz),
-				(unsigned long long)UK_GPA_IMAGE_MIN, (unsigned long long)mem,
-				s->paddr >= UK_GPA_IMAGE_MIN ? " (try a larger --mem)" : "");
+			        "%#llx..%#llx%s",
+			        path, (unsigned long long)s->paddr,
+			        (unsigned long long)(s->paddr + s->memsz),
+			        (unsigned long long)UK_GPA_IMAGE_MIN, (unsigned long long)mem,
+			        s->paddr >= UK_GPA_IMAGE_MIN ? " (try a larger --mem)" : "");
 			return -1;
 		}
 	}
@@ -37,7 +38,7 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
 }
 
 static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
-			  const char *path)
+                          const char *path)
 {
 	if (vmm_image_fits(img, vm->ram_size, path))
 		return -1;
@@ -96,8 +97,9 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 	r = r ?: fdt_property_u32(buf, UK_DT_TSC_KHZ, vm->tsc_khz);
 	if (vm->pvm)
 		r = r ?: fdt_property_u64(buf, UK_DT_VIF, UK_GPA_VIF);
-	r = r ?: fdt_property_u64(buf, UK_DT_EPOCH,
-				  (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	r = r
+	        ?: fdt_property_u64(buf, UK_DT_EPOCH,
+	                            (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec);
 	r = r ?: fdt_property_u64(buf, UK_DT_EPOCH_TSC, vm->epoch_tsc);
 	r = r ?: fdt_property(buf, UK_DT_SEED, seed, sizeof(seed));
 	if (o->cmd)
@@ -110,7 +112,7 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 	r = r ?: fdt_finish(buf);
 	if (r) {
 		vmm_err("runtime device tree: %s (too many arguments or variables?)",
-			fdt_strerror(r));
+		        fdt_strerror(r));
 		return -1;
 	}
 	return (int)fdt_totalsize(buf);
@@ -127,8 +129,8 @@ static int boot_info(struct vmm *vm)
 	if (dtb_size < 0)
 		return -1;
 	mm[0] = (struct hvm_memmap_table_entry){ 0, UK_GPA_IMAGE_MIN, UK_E820_RESERVED, 0 };
-	mm[1] = (struct hvm_memmap_table_entry){ UK_GPA_IMAGE_MIN,
-						 vm->ram_size - UK_GPA_IMAGE_MIN, UK_E820_RAM, 0 };
+	mm[1] = (struct hvm_memmap_table_entry){ UK_GPA_IMAGE_MIN, vm->ram_size - UK_GPA_IMAGE_MIN,
+		                                 UK_E820_RAM, 0 };
 	*mod = (struct hvm_modlist_entry){ UK_GPA_DTB, (uint64_t)dtb_size, 0, 0 };
 	*si = (struct hvm_start_info){
 		.magic = UK_PVH_MAGIC,
@@ -199,8 +201,7 @@ void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int 
 
 uint64_t vmm_image_mem(const struct ukb_image *img) { return manifest_mem(img); }
 
-uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img,
-		  const char *path)
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path)
 {
 	if (place_segments(vm, file, img, path) || boot_info(vm))
 		return 0;

@@ -32,11 +32,11 @@ struct vmm_net_fwd {
 
 struct vmm_net_conf {
 	enum vmm_net_kind kind;
-	char ifname[16];               /* tap:IFNAME */
+	char ifname[16]; /* tap:IFNAME */
 	enum vmm_vhost_mode vhost;
 	struct vmm_net_fwd fwd[VMM_NET_FWD_MAX];
 	int nfwd;
-	struct in_addr ip, gw;         /* --ip/--gw, 0 = DHCP */
+	struct in_addr ip, gw; /* --ip/--gw, 0 = DHCP */
 	int prefix;
 };
 
@@ -44,7 +44,7 @@ struct vmm_net;
 
 struct vmm_net_backend {
 	const char *name;
-	int vnet_hdr;      /* frames carry the 12-byte virtio-net header */
+	int vnet_hdr; /* frames carry the 12-byte virtio-net header */
 	/* Offload features the backend can honour (UK_VIRTIO_NET_F_*). */
 	uint64_t offloads;
 	/* At setup (the device exists): open what the backend needs; 0, or
@@ -74,7 +74,7 @@ struct vmm_net {
 	void *be_priv;
 	struct vmm_net_conf conf;
 	struct uk_virtio_net_config cfg;
-	int rx_starved;                /* the RX queue ran out of buffers */
+	int rx_starved; /* the RX queue ran out of buffers */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
 

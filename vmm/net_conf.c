@@ -89,7 +89,8 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			continue;
 		}
 		vmm_err("--net user: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
-			"(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)", tok);
+		        "(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)",
+		        tok);
 		r = -1;
 	}
 	free(dup);
@@ -103,7 +104,7 @@ static int parse_tap(const char *spec, struct vmm_net_conf *c)
 
 	if (!len || len >= sizeof(c->ifname)) {
 		vmm_err("--net tap:IFNAME: the interface name must have 1 to %zu characters",
-			sizeof(c->ifname) - 1);
+		        sizeof(c->ifname) - 1);
 		return -1;
 	}
 	memcpy(c->ifname, spec, len);
@@ -115,7 +116,8 @@ static int parse_tap(const char *spec, struct vmm_net_conf *c)
 	else if (!strcmp(comma, ",vhost=off"))
 		c->vhost = VMM_VHOST_OFF;
 	else if (strcmp(comma, ",vhost=auto")) {
-		vmm_err("--net tap:%s: unknown option '%s' (vhost=on|off|auto)", c->ifname, comma + 1);
+		vmm_err("--net tap:%s: unknown option '%s' (vhost=on|off|auto)", c->ifname,
+		        comma + 1);
 		return -1;
 	}
 	return 0;
@@ -132,7 +134,8 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 		return spec[4] ? parse_user(spec + 5, c) : 0;
 	}
 	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto] or "
-		"user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...]", spec);
+	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...]",
+	        spec);
 	return -1;
 }
 
@@ -161,7 +164,7 @@ static int parse_publish(const char *s, struct vmm_net_conf *c)
 		goto bad;
 	if (parse_port(port, (size_t)(colon - port), &f.host_port) ||
 	    parse_port(colon + 1, slash ? (size_t)(slash - colon - 1) : strlen(colon + 1),
-		       &f.guest_port))
+	               &f.guest_port))
 		goto bad;
 	return add_fwd(c, &f, "-p");
 bad:
@@ -179,7 +182,8 @@ static int parse_ip(const char *ip, const char *gw, struct vmm_net_conf *c)
 		if (parse_addr(ip, slash ? (size_t)(slash - ip) : strlen(ip), &c->ip) ||
 		    (slash && (*end || end == slash + 1 || c->prefix < 1 || c->prefix > 32))) {
 			vmm_err("--ip '%s': expected an IPv4 address with a prefix length, "
-				"like 10.0.0.2/24", ip);
+			        "like 10.0.0.2/24",
+			        ip);
 			return -1;
 		}
 	}
@@ -206,7 +210,7 @@ int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c)
 		c->kind = VMM_NET_USER; /* -p alone: rootless networking, as docker */
 	if (c->nfwd && c->kind != VMM_NET_USER) {
 		vmm_err("-p/hostfwd forward host ports with --net user only; with a TAP "
-			"device reach the guest at its address");
+		        "device reach the guest at its address");
 		return -1;
 	}
 	if ((o->ip || o->gw) && c->kind == VMM_NET_NONE) {

@@ -22,12 +22,12 @@
 struct tap {
 	int fd;
 	int poll_idx;
-	int vhost_fd;  /* /dev/vhost-net, used at start; -1: frames go through ukrun */
+	int vhost_fd; /* /dev/vhost-net, used at start; -1: frames go through ukrun */
 };
 
 /* Offloads a TAP with IFF_VNET_HDR can do both ways. */
-#define TAP_OFFLOADS                                                                       \
-	(UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM) |  \
+#define TAP_OFFLOADS                                                                           \
+	(UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM) |     \
 	 UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_TSO4) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_TSO6) | \
 	 UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_ECN) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4) | \
 	 UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO6) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_ECN))
@@ -47,7 +47,8 @@ static int tap_attach(const char *ifname)
 			vmm_err("--net tap:%s: busy (another program has it open)", ifname);
 		else if (errno == EPERM)
 			vmm_err("--net tap:%s: permission denied (create it for your user: "
-				"ip tuntap add %s mode tap user $USER)", ifname, ifname);
+			        "ip tuntap add %s mode tap user $USER)",
+			        ifname, ifname);
 		else
 			vmm_err("--net tap:%s: %s", ifname, strerror(errno));
 		goto fail;
@@ -86,7 +87,7 @@ static int tap_open(struct vmm_net *n)
 		vmm_verbose(n->dev->vm, "virtio-net: TAP %s through vhost-net", n->conf.ifname);
 	else
 		vmm_verbose(n->dev->vm, "virtio-net: TAP %s through the device thread (%s)",
-			    n->conf.ifname, why ? why : "vhost=off");
+		            n->conf.ifname, why ? why : "vhost=off");
 	n->dev->vm->needs |= VMM_NEED_TAP | (t->vhost_fd >= 0 ? VMM_NEED_VHOST : 0);
 	n->be_priv = t;
 	return 0;

@@ -29,8 +29,8 @@ struct user_timer {
 struct user {
 	Slirp *slirp;
 	struct vmm_net *n;
-	struct vmm_pollset *ps;   /* during poll/poll_done */
-	unsigned ps_base;         /* slirp's first entry in ps */
+	struct vmm_pollset *ps; /* during poll/poll_done */
+	unsigned ps_base;       /* slirp's first entry in ps */
 	struct user_timer timer[TIMERS_MAX];
 	uint8_t frame[FRAME_MAX]; /* a TX frame made contiguous */
 };
@@ -126,11 +126,11 @@ static int add_forwards(struct user *u, const struct vmm_net_conf *c)
 	for (int i = 0; i < c->nfwd; i++) {
 		const struct vmm_net_fwd *f = &c->fwd[i];
 		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port, guest,
-				      f->guest_port) == 0)
+		                      f->guest_port) == 0)
 			continue;
 		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
 		vmm_err("--net user: cannot forward %s %s:%u (is the port in use?)",
-			f->udp ? "udp" : "tcp", host, f->host_port);
+		        f->udp ? "udp" : "tcp", host, f->host_port);
 		return -1;
 	}
 	return 0;
@@ -168,7 +168,7 @@ static int user_open(struct vmm_net *n)
 	}
 	n->dev->vm->needs |= VMM_NEED_SLIRP;
 	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
-		    slirp_version_string(), n->conf.nfwd);
+	            slirp_version_string(), n->conf.nfwd);
 	return 0;
 }
 
@@ -193,8 +193,8 @@ static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct user *u = opaque;
 	short ev = (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
-			   ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
-			   ((events & SLIRP_POLL_PRI) ? POLLPRI : 0));
+	                   ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+	                   ((events & SLIRP_POLL_PRI) ? POLLPRI : 0));
 	int i = vmm_poll_add(u->ps, fd, ev);
 
 	return i < 0 ? -1 : i - (int)u->ps_base;
@@ -225,8 +225,10 @@ static int user_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx)
 	for (int i = 0; i < TIMERS_MAX; i++) {
 		const struct user_timer *t = &u->timer[i];
 		if (t->used && t->expire_ms >= 0)
-			timeout = t->expire_ms <= now ? 0 :
-				  (uint32_t)(t->expire_ms - now < timeout ? t->expire_ms - now : timeout);
+			timeout = t->expire_ms <= now
+			              ? 0
+			              : (uint32_t)(t->expire_ms - now < timeout ? t->expire_ms - now
+			                                                        : timeout);
 	}
 	slirp_pollfds_fill(u->slirp, &timeout, cb_add_poll, u);
 	return timeout == UINT32_MAX ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);

@@ -30,7 +30,7 @@ int vmm_net_vhost_open(const char **why)
 		r = -errno;
 		*why = r == -ENOENT ? "no " VHOST_DEV " on this machine (modprobe vhost_net)"
 		       : r == -EACCES || r == -EPERM ? VHOST_DEV ": permission denied"
-						      : VHOST_DEV ": cannot open it";
+		                                     : VHOST_DEV ": cannot open it";
 		return r;
 	}
 	if (ioctl(fd, VHOST_SET_OWNER)) {
@@ -49,7 +49,8 @@ static int set_mem(struct vmm *vm, int fd)
 		struct vhost_memory_region r;
 	} mem = {
 		.m.nregions = 1,
-		.r = { .guest_phys_addr = 0, .memory_size = vm->ram_size,
+		.r = { .guest_phys_addr = 0,
+		       .memory_size = vm->ram_size,
 		       .userspace_addr = (uint64_t)(uintptr_t)vm->ram },
 	};
 

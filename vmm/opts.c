@@ -9,27 +9,27 @@
 #include "vmm.h"
 
 static const char usage[] =
-	"usage: ukrun [OPTIONS] IMAGE [--] [ARG...]\n"
-	"Run a uk image in its own microVM. ARGs replace the image's default command.\n"
-	"\n"
-	"  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G)\n"
-	"  -e, --env K=V        set an environment variable (K alone: take the host's)\n"
-	"      --net SPEC       none (default), tap:IFNAME[,vhost=on|off|auto], or\n"
-	"                       user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...] (rootless)\n"
-	"      --ip ADDR/LEN    static guest address (default: DHCP)\n"
-	"      --gw ADDR        static gateway\n"
-	"  -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]  forward a host port (user networking;\n"
-	"                       HOSTADDR defaults to 127.0.0.1)\n"
-	"  -v HOST:GUEST[:ro]   share a host directory over 9P\n"
-	"      --disk FILE:GUEST[:ro]  attach a FAT disk image (virtio-blk)\n"
-	"      --trace          print every system call the application makes (stderr)\n"
-	"      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
-	"      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
-	"  -h, --help           this text\n"
-	"      --version        ukrun's version and guest ABI version\n"
-	"\n"
-	"Exit status: the application's; 128+N after a crash like signal N;\n"
-	"124 on --timeout; 125 when ukrun itself fails.\n";
+    "usage: ukrun [OPTIONS] IMAGE [--] [ARG...]\n"
+    "Run a uk image in its own microVM. ARGs replace the image's default command.\n"
+    "\n"
+    "  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G)\n"
+    "  -e, --env K=V        set an environment variable (K alone: take the host's)\n"
+    "      --net SPEC       none (default), tap:IFNAME[,vhost=on|off|auto], or\n"
+    "                       user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...] (rootless)\n"
+    "      --ip ADDR/LEN    static guest address (default: DHCP)\n"
+    "      --gw ADDR        static gateway\n"
+    "  -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]  forward a host port (user networking;\n"
+    "                       HOSTADDR defaults to 127.0.0.1)\n"
+    "  -v HOST:GUEST[:ro]   share a host directory over 9P\n"
+    "      --disk FILE:GUEST[:ro]  attach a FAT disk image (virtio-blk)\n"
+    "      --trace          print every system call the application makes (stderr)\n"
+    "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
+    "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
+    "  -h, --help           this text\n"
+    "      --version        ukrun's version and guest ABI version\n"
+    "\n"
+    "Exit status: the application's; 128+N after a crash like signal N;\n"
+    "124 on --timeout; 125 when ukrun itself fails.\n";
 
 int vmm_parse_size(const char *s, uint64_t *out)
 {
@@ -44,9 +44,21 @@ int vmm_parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	}
 	if (*end == 'i' && shift)
 		end++;
@@ -126,8 +138,9 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		switch (c) {
 		case 'm':
 			if (vmm_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
-				vmm_err("--mem '%s': expected a size of at least 2M, like 64M or 1G",
-					optarg);
+				vmm_err(
+				    "--mem '%s': expected a size of at least 2M, like 64M or 1G",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -135,18 +148,10 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			if (add_env(o, optarg))
 				return -1;
 			break;
-		case OPT_TRACE:
-			o->trace = 1;
-			break;
-		case OPT_NET:
-			o->net = optarg;
-			break;
-		case OPT_IP:
-			o->ip = optarg;
-			break;
-		case OPT_GW:
-			o->gw = optarg;
-			break;
+		case OPT_TRACE: o->trace = 1; break;
+		case OPT_NET: o->net = optarg; break;
+		case OPT_IP: o->ip = optarg; break;
+		case OPT_GW: o->gw = optarg; break;
 		case 'p':
 			if (add_item(o->ports, &o->nports, "-p", optarg))
 				return -1;
@@ -162,19 +167,14 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		case OPT_TIMEOUT:
 			o->timeout = strtod(optarg, &end);
 			if (*end || end == optarg || o->timeout <= 0) {
-				vmm_err("--timeout '%s': expected a positive number of seconds", optarg);
+				vmm_err("--timeout '%s': expected a positive number of seconds",
+				        optarg);
 				return -1;
 			}
 			break;
-		case OPT_VERBOSE:
-			o->verbose = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		case OPT_VERSION:
-			printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION);
-			return 1;
+		case OPT_VERBOSE: o->verbose = 1; break;
+		case 'h': fputs(usage, stdout); return 1;
+		case OPT_VERSION: printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION); return 1;
 		default:
 			if (optopt && strchr("mepv", optopt))
 				vmm_err("option -%c needs a value", optopt);

@@ -9,42 +9,45 @@
 
 #include "p9_server.h"
 
-#define P9S_PATH_MAX 4096       /* a fid's path, with its NUL (PATH_MAX) */
-#define P9S_NAME_MAX 255        /* one component (NAME_MAX) */
+#define P9S_PATH_MAX 4096 /* a fid's path, with its NUL (PATH_MAX) */
+#define P9S_NAME_MAX 255  /* one component (NAME_MAX) */
 #define P9S_FID_BUCKETS 1024
-#define P9S_MAX_FIDS 65536      /* a guest cannot eat host memory with fids */
+#define P9S_MAX_FIDS 65536 /* a guest cannot eat host memory with fids */
 #define P9S_MAX_PATH_BYTES (64u << 20)
-#define P9S_MAX_OPEN 4096       /* host descriptors held open for the guest */
-#define P9S_INFLIGHT 1024       /* tracked requests (a virtqueue's size) */
+#define P9S_MAX_OPEN 4096 /* host descriptors held open for the guest */
+#define P9S_INFLIGHT 1024 /* tracked requests (a virtqueue's size) */
 
 /* A fid names a file by its path below the share root ("" is the root,
  * else "a/b/c": no ".", "..", empty or over-long components, ever), so
  * every use resolves again under the root's confinement. */
 struct p9s_fid {
 	uint32_t id;
-	int refs;          /* table + users; under s->lock */
-	int fd;            /* the open file after Tlopen/Tlcreate, else -1 */
-	int oflags;        /* its open flags */
-	uint8_t qtype;     /* P9_QT* when walked */
-	uint8_t xattr;     /* an (always empty) xattr fid from Txattrwalk */
-	uint8_t gone;      /* clunked while in use */
+	int refs;           /* table + users; under s->lock */
+	int fd;             /* the open file after Tlopen/Tlcreate, else -1 */
+	int oflags;         /* its open flags */
+	uint8_t qtype;      /* P9_QT* when walked */
+	uint8_t xattr;      /* an (always empty) xattr fid from Txattrwalk */
+	uint8_t gone;       /* clunked while in use */
 	pthread_mutex_t mu; /* serializes readdir's seek + read, and opening */
-	char *path;        /* under s->lock: a rename can rewrite it */
+	char *path;         /* under s->lock: a rename can rewrite it */
 	struct p9s_fid *next;
 };
 
 struct p9s {
-	int root;          /* O_PATH descriptor of the share, opened at start */
+	int root; /* O_PATH descriptor of the share, opened at start */
 	dev_t root_dev;
-	unsigned flags;    /* P9S_* */
-	int openat2;       /* the kernel has openat2 */
+	unsigned flags; /* P9S_* */
+	int openat2;    /* the kernel has openat2 */
 	pthread_mutex_t lock;
 	pthread_cond_t flushed;
 	uint32_t msize;
 	struct p9s_fid *fids[P9S_FID_BUCKETS];
 	unsigned nfids, nopen;
 	size_t path_bytes;
-	struct { uint16_t tag; uint8_t flush; } inflight[P9S_INFLIGHT];
+	struct {
+		uint16_t tag;
+		uint8_t flush;
+	} inflight[P9S_INFLIGHT];
 	unsigned ninflight;
 };
 
@@ -60,8 +63,8 @@ struct p9s_ctx {
 	struct p9s *s;
 	struct p9s_worker *w;
 	const struct p9s_req *req;
-	uint32_t room;          /* reply bytes allowed: min(msize, out space) */
-	size_t read_done;       /* Tread: bytes already placed in req->out */
+	uint32_t room;    /* reply bytes allowed: min(msize, out space) */
+	size_t read_done; /* Tread: bytes already placed in req->out */
 };
 
 /* ---- host side, confined (p9_host.c) ---- */

@@ -28,10 +28,7 @@
 
 /* ---- helpers ---- */
 
-static int writable(struct p9s_ctx *c)
-{
-	return p9s_readonly(c->s) ? -EROFS : 0;
-}
+static int writable(struct p9s_ctx *c) { return p9s_readonly(c->s) ? -EROFS : 0; }
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -176,7 +173,7 @@ static int op_walk(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 	if (i < n)
 		return 0; /* partial: newfid is not created */
 	return p9s_fid_add(c->s, t->u.twalk.newfid, path, qtype,
-			   t->u.twalk.newfid == t->u.twalk.fid);
+	                   t->u.twalk.newfid == t->u.twalk.fid);
 }
 
 /* ---- attributes ---- */
@@ -273,13 +270,13 @@ static int set_times(int dir, const char *leaf, const struct p9_iattr *a)
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
 	if (a->valid & P9_SETATTR_ATIME)
-		ts[0] = (a->valid & P9_SETATTR_ATIME_SET) ?
-				(struct timespec){ (time_t)a->atime_sec, (long)a->atime_nsec } :
-				(struct timespec){ 0, UTIME_NOW };
+		ts[0] = (a->valid & P9_SETATTR_ATIME_SET)
+		            ? (struct timespec){ (time_t)a->atime_sec, (long)a->atime_nsec }
+		            : (struct timespec){ 0, UTIME_NOW };
 	if (a->valid & P9_SETATTR_MTIME)
-		ts[1] = (a->valid & P9_SETATTR_MTIME_SET) ?
-				(struct timespec){ (time_t)a->mtime_sec, (long)a->mtime_nsec } :
-				(struct timespec){ 0, UTIME_NOW };
+		ts[1] = (a->valid & P9_SETATTR_MTIME_SET)
+		            ? (struct timespec){ (time_t)a->mtime_sec, (long)a->mtime_nsec }
+		            : (struct timespec){ 0, UTIME_NOW };
 	return utimensat(dir, leaf, ts, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
@@ -297,7 +294,7 @@ static int op_setattr(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 		e = set_mode(c, path, dir, leaf, a->mode & 07777);
 	if (!e && (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)) &&
 	    fchownat(dir, leaf, (a->valid & P9_SETATTR_UID) ? a->uid : (uid_t)-1,
-		     (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW))
+	             (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW))
 		e = -errno;
 	if (!e && (a->valid & P9_SETATTR_SIZE))
 		e = set_size(c, t->u.tsetattr.fid, path, a->size);
@@ -322,11 +319,15 @@ static int op_statfs(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r
 	if (e)
 		return e;
 	r->u.rstatfs = (struct p9_statfs){
-		.type = (uint32_t)sf.f_type, .bsize = (uint32_t)sf.f_bsize,
-		.blocks = sf.f_blocks, .bfree = sf.f_bfree, .bavail = sf.f_bavail,
-		.files = sf.f_files, .ffree = sf.f_ffree,
+		.type = (uint32_t)sf.f_type,
+		.bsize = (uint32_t)sf.f_bsize,
+		.blocks = sf.f_blocks,
+		.bfree = sf.f_bfree,
+		.bavail = sf.f_bavail,
+		.files = sf.f_files,
+		.ffree = sf.f_ffree,
 		.fsid = (uint64_t)(uint32_t)sf.f_fsid.__val[0] |
-			(uint64_t)(uint32_t)sf.f_fsid.__val[1] << 32,
+		        (uint64_t)(uint32_t)sf.f_fsid.__val[1] << 32,
 		.namelen = (uint32_t)sf.f_namelen,
 	};
 	return 0;
@@ -500,11 +501,11 @@ static int op_fsync(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 }
 
 static const p9s_op ops[P9_TYPE_MAX] = {
-	[P9_TVERSION] = op_version, [P9_TAUTH] = op_auth,     [P9_TATTACH] = op_attach,
-	[P9_TFLUSH] = op_flush,	    [P9_TCLUNK] = op_clunk,   [P9_TWALK] = op_walk,
+	[P9_TVERSION] = op_version, [P9_TAUTH] = op_auth,       [P9_TATTACH] = op_attach,
+	[P9_TFLUSH] = op_flush,     [P9_TCLUNK] = op_clunk,     [P9_TWALK] = op_walk,
 	[P9_TGETATTR] = op_getattr, [P9_TSETATTR] = op_setattr, [P9_TSTATFS] = op_statfs,
-	[P9_TLOPEN] = op_lopen,	    [P9_TLCREATE] = op_lcreate, [P9_TREAD] = op_read,
-	[P9_TWRITE] = op_write,	    [P9_TFSYNC] = op_fsync,
+	[P9_TLOPEN] = op_lopen,     [P9_TLCREATE] = op_lcreate, [P9_TREAD] = op_read,
+	[P9_TWRITE] = op_write,     [P9_TFSYNC] = op_fsync,
 };
 
 p9s_op p9s_op_for(unsigned type)

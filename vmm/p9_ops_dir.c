@@ -25,7 +25,7 @@ struct linux_dirent64 {
 
 /* The directory descriptor of fid dfid and a checked name in it. */
 static int dir_and_name(struct p9s_ctx *c, uint32_t dfid, struct p9_str name,
-			char path[P9S_PATH_MAX], char leaf[P9S_NAME_MAX + 1])
+                        char path[P9S_PATH_MAX], char leaf[P9S_NAME_MAX + 1])
 {
 	int e;
 
@@ -34,10 +34,7 @@ static int dir_and_name(struct p9s_ctx *c, uint32_t dfid, struct p9_str name,
 	return p9s_host_open(c->s, path, O_PATH | O_DIRECTORY, 0);
 }
 
-static int writable(struct p9s_ctx *c)
-{
-	return p9s_readonly(c->s) ? -EROFS : 0;
-}
+static int writable(struct p9s_ctx *c) { return p9s_readonly(c->s) ? -EROFS : 0; }
 
 static int qid_at(struct p9s_ctx *c, int dir, const char *leaf, struct p9_qid *q)
 {
@@ -209,7 +206,7 @@ static int op_link(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 /* ---- renames and removal ---- */
 
 static int rename_in(struct p9s_ctx *c, const char *opath, int odir, const char *oleaf,
-		     const char *npath, int ndir, const char *nleaf)
+                     const char *npath, int ndir, const char *nleaf)
 {
 	char from[P9S_PATH_MAX], to[P9S_PATH_MAX];
 
@@ -223,7 +220,7 @@ static int rename_in(struct p9s_ctx *c, const char *opath, int odir, const char 
 
 /* rename_in to name in directory fid dfid: both renames' new side. */
 static int rename_to(struct p9s_ctx *c, const char *opath, int odir, const char *oleaf,
-		     uint32_t dfid, struct p9_str name)
+                     uint32_t dfid, struct p9_str name)
 {
 	char npath[P9S_PATH_MAX], nleaf[P9S_NAME_MAX + 1];
 	int ndir = dir_and_name(c, dfid, name, npath, nleaf), e;
@@ -352,8 +349,10 @@ static int to_flock(uint8_t type, uint64_t start, uint64_t len, struct flock *fl
 
 	if (type > P9_LOCK_TYPE_UNLCK || start > INT64_MAX || len > INT64_MAX)
 		return -EINVAL;
-	*fl = (struct flock){ .l_type = types[type], .l_whence = SEEK_SET,
-			      .l_start = (off_t)start, .l_len = (off_t)len };
+	*fl = (struct flock){ .l_type = types[type],
+		              .l_whence = SEEK_SET,
+		              .l_start = (off_t)start,
+		              .l_len = (off_t)len };
 	return 0;
 }
 
@@ -406,8 +405,9 @@ static int op_getlock(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 	if (e)
 		return e;
 	r->u.getlock = t->u.getlock;
-	r->u.getlock.type = fl.l_type == F_RDLCK ? P9_LOCK_TYPE_RDLCK :
-			    fl.l_type == F_WRLCK ? P9_LOCK_TYPE_WRLCK : P9_LOCK_TYPE_UNLCK;
+	r->u.getlock.type = fl.l_type == F_RDLCK   ? P9_LOCK_TYPE_RDLCK
+	                    : fl.l_type == F_WRLCK ? P9_LOCK_TYPE_WRLCK
+	                                           : P9_LOCK_TYPE_UNLCK;
 	if (fl.l_type != F_UNLCK) {
 		r->u.getlock.start = (uint64_t)fl.l_start;
 		r->u.getlock.length = (uint64_t)fl.l_len;
@@ -417,16 +417,13 @@ static int op_getlock(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 }
 
 static const p9s_op dir_ops[P9_TYPE_MAX] = {
-	[P9_TREADDIR] = op_readdir,	  [P9_TMKDIR] = op_mkdir,
-	[P9_TMKNOD] = op_mknod,		  [P9_TSYMLINK] = op_symlink,
-	[P9_TREADLINK] = op_readlink,	  [P9_TLINK] = op_link,
-	[P9_TRENAMEAT] = op_renameat,	  [P9_TRENAME] = op_rename,
-	[P9_TUNLINKAT] = op_unlinkat,	  [P9_TREMOVE] = op_remove,
-	[P9_TXATTRWALK] = op_xattrwalk,	  [P9_TXATTRCREATE] = op_xattrcreate,
-	[P9_TLOCK] = op_lock,		  [P9_TGETLOCK] = op_getlock,
+	[P9_TREADDIR] = op_readdir,     [P9_TMKDIR] = op_mkdir,
+	[P9_TMKNOD] = op_mknod,         [P9_TSYMLINK] = op_symlink,
+	[P9_TREADLINK] = op_readlink,   [P9_TLINK] = op_link,
+	[P9_TRENAMEAT] = op_renameat,   [P9_TRENAME] = op_rename,
+	[P9_TUNLINKAT] = op_unlinkat,   [P9_TREMOVE] = op_remove,
+	[P9_TXATTRWALK] = op_xattrwalk, [P9_TXATTRCREATE] = op_xattrcreate,
+	[P9_TLOCK] = op_lock,           [P9_TGETLOCK] = op_getlock,
 };
 
-p9s_op p9s_dir_op_for(unsigned type)
-{
-	return type < P9_TYPE_MAX ? dir_ops[type] : NULL;
-}
+p9s_op p9s_dir_op_for(unsigned type) { return type < P9_TYPE_MAX ? dir_ops[type] : NULL; }

@@ -92,10 +92,7 @@ void p9s_close(struct p9s *s)
 	free(s);
 }
 
-int p9s_uses_openat2(const struct p9s *s)
-{
-	return s->openat2;
-}
+int p9s_uses_openat2(const struct p9s *s) { return s->openat2; }
 
 struct p9s_worker *p9s_worker_new(struct p9s *s)
 {
@@ -327,7 +324,8 @@ void p9s_req_begin(struct p9s *s, struct p9s_req *req)
 	size_t i, got = 0;
 
 	for (i = 0; i < (size_t)req->nin && got < sizeof(h); i++) {
-		size_t n = req->in[i].iov_len < sizeof(h) - got ? req->in[i].iov_len : sizeof(h) - got;
+		size_t n =
+		    req->in[i].iov_len < sizeof(h) - got ? req->in[i].iov_len : sizeof(h) - got;
 		memcpy(h + got, req->in[i].iov_base, n);
 		got += n;
 	}
@@ -389,10 +387,7 @@ void p9s_reset(struct p9s *s, uint32_t msize)
 	__atomic_store_n(&s->msize, msize, __ATOMIC_RELAXED);
 }
 
-int p9s_readonly(const struct p9s *s)
-{
-	return s->flags & P9S_RO;
-}
+int p9s_readonly(const struct p9s *s) { return s->flags & P9S_RO; }
 
 /* ---- framing ---- */
 

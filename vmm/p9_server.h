@@ -24,8 +24,8 @@
 struct p9s;
 struct p9s_worker;
 
-#define P9S_RO 0x1          /* refuse every write with EROFS */
-#define P9S_NO_OPENAT2 0x2  /* resolve by O_NOFOLLOW walks (tests the fallback) */
+#define P9S_RO 0x1         /* refuse every write with EROFS */
+#define P9S_NO_OPENAT2 0x2 /* resolve by O_NOFOLLOW walks (tests the fallback) */
 
 /* Open the share rooted at host_dir (which must be a directory). Returns
  * 0 and *out, or -errno (the caller names host_dir in its message). */
@@ -40,11 +40,11 @@ struct p9s_worker *p9s_worker_new(struct p9s *s);
 void p9s_worker_free(struct p9s_worker *w);
 
 struct p9s_req {
-	const struct iovec *in;  /* the T-message, possibly in pieces */
+	const struct iovec *in; /* the T-message, possibly in pieces */
 	int nin;
 	const struct iovec *out; /* room for the R-message */
 	int nout;
-	uint16_t tag;            /* set by p9s_req_begin */
+	uint16_t tag; /* set by p9s_req_begin */
 	uint8_t type;
 	uint8_t tracked;
 };

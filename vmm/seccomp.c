@@ -74,16 +74,16 @@
 /* Flags a clone must have to make a thread of this process, and flags
  * it must not have. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-#define NS_FLAGS                                                                         \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |    \
+#define NS_FLAGS                                                                       \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	 CLONE_NEWPID | CLONE_NEWNET)
 #define THIS_PROCESS 0x7fffffffu /* stands for getpid() in a rule's value */
 
 struct rule {
-	unsigned need;    /* 0: every ukrun; else allowed with any of these */
+	unsigned need; /* 0: every ukrun; else allowed with any of these */
 	int nr;
-	uint32_t action;  /* SCMP_ACT_ALLOW, or SCMP_ACT_ERRNO(e) */
-	int ncmp;         /* 0, or 1: the call must pass cmp */
+	uint32_t action; /* SCMP_ACT_ALLOW, or SCMP_ACT_ERRNO(e) */
+	int ncmp;        /* 0, or 1: the call must pass cmp */
 	struct scmp_arg_cmp cmp;
 };
 
@@ -95,106 +95,116 @@ struct rule {
 #define GOFER VMM_NEED_GOFER
 #define DISK VMM_NEED_DISK
 
-#define ALLOW(need, name) { need, SCMP_SYS(name), SCMP_ACT_ALLOW, 0, { 0 } }
+#define ALLOW(need, name)                                      \
+	{                                                      \
+		need, SCMP_SYS(name), SCMP_ACT_ALLOW, 0, { 0 } \
+	}
 /* Allowed when argument i passes (i & mask) == val. */
-#define ALLOW_IF(need, name, i, mask, val)                                                \
-	{ need, SCMP_SYS(name), SCMP_ACT_ALLOW, 1, { i, SCMP_CMP_MASKED_EQ, mask, val } }
+#define ALLOW_IF(need, name, i, mask, val)                                                    \
+	{                                                                                     \
+		need, SCMP_SYS(name), SCMP_ACT_ALLOW, 1, { i, SCMP_CMP_MASKED_EQ, mask, val } \
+	}
 #define ARG_IS(need, name, i, val) ALLOW_IF(need, name, i, ~0ull, val)
 /* The kernel reads an ioctl's request as 32 bits. */
 #define IOCTL(need, req) ALLOW_IF(need, ioctl, 1, 0xffffffffu, req)
-#define FAIL(need, name, err) { need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { 0 } }
-#define FAIL_UNLESS(need, name, i, val, err)                                              \
-	{ need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } }
+#define FAIL(need, name, err)                                       \
+	{                                                           \
+		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { 0 } \
+	}
+#define FAIL_UNLESS(need, name, i, val, err)                                             \
+	{                                                                                \
+		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } \
+	}
 
 /* clang-format off: one rule a line, reasons aligned */
 static const struct rule rules[] = {
 	/* ---- the vCPU loop and the console (main thread) ---- */
-	IOCTL(ALWAYS, KVM_RUN),               /* running the guest */
-	IOCTL(ALWAYS, KVM_GET_REGS),          /* a failed guest's registers, for the report */
-	IOCTL(ALWAYS, KVM_GET_SREGS),         /* the same, its control registers */
-	ALLOW(ALWAYS, write),                 /* console hypercalls, messages, eventfd signals */
-	ALLOW(ALWAYS, read),                  /* console input hypercall, draining eventfds */
-	ALLOW(ALWAYS, lseek),                 /* the image's size, for a crash report's symbols */
-	ALLOW(ALWAYS, close),                 /* device teardown once the guest ended */
-	ALLOW(ALWAYS, getrusage),             /* peak RSS in the --verbose summary */
-	ALLOW(ALWAYS, exit_group),            /* the end */
+	IOCTL(ALWAYS, KVM_RUN),       /* running the guest */
+	IOCTL(ALWAYS, KVM_GET_REGS),  /* a failed guest's registers, for the report */
+	IOCTL(ALWAYS, KVM_GET_SREGS), /* the same, its control registers */
+	ALLOW(ALWAYS, write),         /* console hypercalls, messages, eventfd signals */
+	ALLOW(ALWAYS, read),          /* console input hypercall, draining eventfds */
+	ALLOW(ALWAYS, lseek),         /* the image's size, for a crash report's symbols */
+	ALLOW(ALWAYS, close),         /* device teardown once the guest ended */
+	ALLOW(ALWAYS, getrusage),     /* peak RSS in the --verbose summary */
+	ALLOW(ALWAYS, exit_group),    /* the end */
 	/* ---- signals: --timeout, SIGINT/SIGTERM/SIGHUP pull the vCPU out of KVM_RUN ---- */
-	ALLOW(ALWAYS, rt_sigreturn),          /* returning from those handlers */
-	ALLOW(ALWAYS, restart_syscall),       /* a call those signals interrupted */
-	ALLOW(ALWAYS, rt_sigprocmask),        /* threads start with signals blocked; abort() */
-	ALLOW(ALWAYS, getpid),                /* abort(); glib's message prefix */
-	ALLOW(ALWAYS, gettid),                /* abort() */
+	ALLOW(ALWAYS, rt_sigreturn),             /* returning from those handlers */
+	ALLOW(ALWAYS, restart_syscall),          /* a call those signals interrupted */
+	ALLOW(ALWAYS, rt_sigprocmask),           /* threads start with signals blocked; abort() */
+	ALLOW(ALWAYS, getpid),                   /* abort(); glib's message prefix */
+	ALLOW(ALWAYS, gettid),                   /* abort() */
 	ARG_IS(ALWAYS, tgkill, 0, THIS_PROCESS), /* abort() raising SIGABRT */
 	/* ---- memory: glibc's malloc, the crash report's view of the image ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* never executable */
 	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* arenas, thread stacks; never executable */
-	ALLOW(ALWAYS, munmap),                /* free of large blocks */
-	ALLOW(ALWAYS, mremap),                /* realloc of large blocks */
-	ALLOW(ALWAYS, madvise),               /* free returning memory; thread exit */
-	ALLOW(ALWAYS, brk),                   /* malloc in the main arena */
-	ALLOW(ALWAYS, futex),                 /* locks; joining device threads */
-	ALLOW(ALWAYS, clock_gettime),         /* timestamps, slirp's clock (vDSO fallback) */
+	ALLOW(ALWAYS, munmap),                       /* free of large blocks */
+	ALLOW(ALWAYS, mremap),                       /* realloc of large blocks */
+	ALLOW(ALWAYS, madvise),                      /* free returning memory; thread exit */
+	ALLOW(ALWAYS, brk),                          /* malloc in the main arena */
+	ALLOW(ALWAYS, futex),                        /* locks; joining device threads */
+	ALLOW(ALWAYS, clock_gettime),                /* timestamps, slirp's clock (vDSO fallback) */
 
 	/* ---- device threads (virtio_mmio.c), started at DRIVER_OK ---- */
 	ALLOW_IF(THREADS, clone, 0, THREAD_FLAGS | NS_FLAGS, THREAD_FLAGS), /* threads only */
-	FAIL(THREADS, clone3, ENOSYS),        /* flags unreadable by a filter: glibc uses clone */
-	ALLOW(THREADS, set_robust_list),      /* a new thread's glibc set-up */
-	ALLOW(THREADS, rseq),                 /* the same */
+	FAIL(THREADS, clone3, ENOSYS),   /* flags unreadable by a filter: glibc uses clone */
+	ALLOW(THREADS, set_robust_list), /* a new thread's glibc set-up */
+	ALLOW(THREADS, rseq),            /* the same */
 	ARG_IS(THREADS, rt_sigaction, 0, GLIBC_SIGSETXID), /* glibc's first pthread_create */
-	ALLOW(THREADS, exit),                 /* a device thread ends (reset, teardown) */
-	ALLOW(THREADS, poll),                 /* a device thread waits for kicks and its fds */
-	ALLOW(THREADS, ppoll),                /* the same through newer glibc */
-	ALLOW(THREADS, sched_yield),          /* lock contention */
+	ALLOW(THREADS, exit),        /* a device thread ends (reset, teardown) */
+	ALLOW(THREADS, poll),        /* a device thread waits for kicks and its fds */
+	ALLOW(THREADS, ppoll),       /* the same through newer glibc */
+	ALLOW(THREADS, sched_yield), /* lock contention */
 
 	/* ---- TAP backend (net_tap.c) ---- */
-	ALLOW(TAP, readv),                    /* frames from the TAP into guest buffers */
-	ALLOW(TAP, writev),                   /* frames from guest buffers to the TAP */
-	IOCTL(TAP, TUNSETOFFLOAD),            /* the offloads the driver accepted, at DRIVER_OK */
+	ALLOW(TAP, readv),         /* frames from the TAP into guest buffers */
+	ALLOW(TAP, writev),        /* frames from guest buffers to the TAP */
+	IOCTL(TAP, TUNSETOFFLOAD), /* the offloads the driver accepted, at DRIVER_OK */
 
 	/* ---- vhost-net (net_vhost.c): rings handed over at DRIVER_OK ---- */
-	IOCTL(VHOST, VHOST_GET_FEATURES),     /* what the kernel's vhost offers */
-	IOCTL(VHOST, VHOST_SET_FEATURES),     /* what the driver accepted */
-	IOCTL(VHOST, VHOST_SET_MEM_TABLE),    /* guest RAM, one region */
-	IOCTL(VHOST, VHOST_SET_VRING_NUM),    /* queue size */
-	IOCTL(VHOST, VHOST_SET_VRING_BASE),   /* queue start index */
-	IOCTL(VHOST, VHOST_SET_VRING_ADDR),   /* ring addresses, checked by the transport */
-	IOCTL(VHOST, VHOST_SET_VRING_KICK),   /* our ioeventfd */
-	IOCTL(VHOST, VHOST_SET_VRING_CALL),   /* our irqfd */
-	IOCTL(VHOST, VHOST_NET_SET_BACKEND),  /* the TAP attached, or detached at reset */
+	IOCTL(VHOST, VHOST_GET_FEATURES),    /* what the kernel's vhost offers */
+	IOCTL(VHOST, VHOST_SET_FEATURES),    /* what the driver accepted */
+	IOCTL(VHOST, VHOST_SET_MEM_TABLE),   /* guest RAM, one region */
+	IOCTL(VHOST, VHOST_SET_VRING_NUM),   /* queue size */
+	IOCTL(VHOST, VHOST_SET_VRING_BASE),  /* queue start index */
+	IOCTL(VHOST, VHOST_SET_VRING_ADDR),  /* ring addresses, checked by the transport */
+	IOCTL(VHOST, VHOST_SET_VRING_KICK),  /* our ioeventfd */
+	IOCTL(VHOST, VHOST_SET_VRING_CALL),  /* our irqfd */
+	IOCTL(VHOST, VHOST_NET_SET_BACKEND), /* the TAP attached, or detached at reset */
 
 	/* ---- user-mode network (net_user.c): libslirp's sockets for the guest ---- */
-	ARG_IS(SLIRP, socket, 0, AF_INET),    /* a guest's TCP connection, UDP flow or ping */
+	ARG_IS(SLIRP, socket, 0, AF_INET), /* a guest's TCP connection, UDP flow or ping */
 	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex: netlink first */
-	ALLOW(SLIRP, connect),                /* a guest's outgoing connection */
-	ALLOW(SLIRP, accept),                 /* a connection to a forwarded host port */
-	ALLOW(SLIRP, setsockopt),             /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
-	ALLOW(SLIRP, getsockopt),             /* SO_ERROR of a failed connect */
-	ALLOW(SLIRP, getsockname),            /* forwarded ports; glib asks if stderr is journald */
-	ALLOW(SLIRP, getpeername),            /* whether a connect finished */
-	ALLOW(SLIRP, sendto),                 /* send(), and UDP/ICMP datagrams */
-	ALLOW(SLIRP, recvfrom),               /* recv(), and UDP/ICMP datagrams */
-	ALLOW(SLIRP, recvmsg),                /* ICMP errors (MSG_ERRQUEUE) */
-	ALLOW(SLIRP, shutdown),               /* a half-close passed on */
-	ARG_IS(SLIRP, fcntl, 1, F_GETFL),     /* O_NONBLOCK on a new socket */
-	ARG_IS(SLIRP, fcntl, 1, F_SETFL),     /* the same */
-	IOCTL(SLIRP, FIONREAD),               /* the size of a waiting UDP datagram */
-	IOCTL(SLIRP, SIOCGIFINDEX),           /* if_nametoindex: "nameserver fe80::1%eth0" */
-	IOCTL(SLIRP, TCGETS),                 /* glib asks if stderr is a terminal (colours) */
+	ALLOW(SLIRP, connect),                                /* a guest's outgoing connection */
+	ALLOW(SLIRP, accept),             /* a connection to a forwarded host port */
+	ALLOW(SLIRP, setsockopt),         /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
+	ALLOW(SLIRP, getsockopt),         /* SO_ERROR of a failed connect */
+	ALLOW(SLIRP, getsockname),        /* forwarded ports; glib asks if stderr is journald */
+	ALLOW(SLIRP, getpeername),        /* whether a connect finished */
+	ALLOW(SLIRP, sendto),             /* send(), and UDP/ICMP datagrams */
+	ALLOW(SLIRP, recvfrom),           /* recv(), and UDP/ICMP datagrams */
+	ALLOW(SLIRP, recvmsg),            /* ICMP errors (MSG_ERRQUEUE) */
+	ALLOW(SLIRP, shutdown),           /* a half-close passed on */
+	ARG_IS(SLIRP, fcntl, 1, F_GETFL), /* O_NONBLOCK on a new socket */
+	ARG_IS(SLIRP, fcntl, 1, F_SETFL), /* the same */
+	IOCTL(SLIRP, FIONREAD),           /* the size of a waiting UDP datagram */
+	IOCTL(SLIRP, SIOCGIFINDEX),       /* if_nametoindex: "nameserver fe80::1%eth0" */
+	IOCTL(SLIRP, TCGETS),             /* glib asks if stderr is a terminal (colours) */
 	/* /etc/resolv.conf, re-read when it changes as the guest asks 10.0.2.3:
 	 * read-only opens (this network already reaches whatever the user can) */
 	ALLOW_IF(SLIRP, openat, 2, ~(uint64_t)O_CLOEXEC & 0xffffffffu, O_RDONLY),
-	ALLOW(SLIRP, newfstatat),             /* stat() of resolv.conf, fstat() of the file */
+	ALLOW(SLIRP, newfstatat), /* stat() of resolv.conf, fstat() of the file */
 
 	/* ---- 9P gofer (virtio_9p.c): its own list (p9_seccomp.c; add_rules), and ---- */
 	ARG_IS(GOFER, seccomp, 0, SECCOMP_SET_MODE_FILTER), /* that list's filter: only narrows */
 	ARG_IS(GOFER, prctl, 0, PR_SET_NO_NEW_PRIVS), /* libseccomp sets it first (already set) */
 
 	/* ---- virtio-blk (virtio_blk.c) ---- */
-	ALLOW(DISK, preadv),                  /* reads straight into guest buffers */
-	ALLOW(DISK, pwritev),                 /* writes straight from guest buffers */
-	ALLOW(DISK, pwrite64),                /* WRITE_ZEROES where fallocate cannot */
-	ALLOW(DISK, fallocate),               /* DISCARD and WRITE_ZEROES: holes */
-	ALLOW(DISK, fdatasync),               /* FLUSH */
+	ALLOW(DISK, preadv),    /* reads straight into guest buffers */
+	ALLOW(DISK, pwritev),   /* writes straight from guest buffers */
+	ALLOW(DISK, pwrite64),  /* WRITE_ZEROES where fallocate cannot */
+	ALLOW(DISK, fallocate), /* DISCARD and WRITE_ZEROES: holes */
+	ALLOW(DISK, fdatasync), /* FLUSH */
 };
 /* clang-format on */
 
@@ -243,8 +253,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		n = put(buf, n, sizeof(buf), name);
 		n = put(buf, n, sizeof(buf), ")");
 	}
-	n = put(buf, n, sizeof(buf), "; the VM stops (if ukrun needs this call, see "
-				     "vmm/seccomp.c; UKRUN_SECCOMP=log lets it through)\n");
+	n = put(buf, n, sizeof(buf),
+	        "; the VM stops (if ukrun needs this call, see "
+	        "vmm/seccomp.c; UKRUN_SECCOMP=log lets it through)\n");
 	if (write(STDERR_FILENO, buf, n) < 0)
 		_exit(VMM_EXIT_ERROR);
 	_exit(VMM_EXIT_ERROR);
@@ -266,7 +277,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
 	if (r->ncmp && c.op == SCMP_CMP_MASKED_EQ && c.datum_b == THIS_PROCESS)
 		c.datum_b = (scmp_datum_t)getpid();
 	return r->ncmp ? seccomp_rule_add_exact_array(ctx, r->action, r->nr, 1, &c)
-		       : seccomp_rule_add_exact(ctx, r->action, r->nr, 0);
+	               : seccomp_rule_add_exact(ctx, r->action, r->nr, 0);
 }
 
 static int listed_always(int nr)
@@ -315,7 +326,8 @@ int vmm_seccomp(unsigned needs)
 
 	if (mode && !log) {
 		vmm_err("UKRUN_SECCOMP=%s: only 'log' is understood (unset it to run under the "
-			"seccomp allow-list)", mode);
+		        "seccomp allow-list)",
+		        mode);
 		return -EINVAL;
 	}
 	if (!log && (r = catch_sigsys()))
@@ -339,6 +351,6 @@ out:
 	}
 	if (log)
 		vmm_err("seccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged "
-			"by the kernel (dmesg), not stopped; for debugging only");
+		        "by the kernel (dmesg), not stopped; for debugging only");
 	return count;
 }

@@ -18,22 +18,23 @@ static void timeline(const struct vmm *vm)
 	const struct vmm_timeline *t = &vm->t;
 	struct rusage ru;
 
-#define MS(x) ((x) > 0 ? ((x) - t->start) * 1e3 : -1.0)
-	vmm_verbose(vm, "timeline (ms since start): /dev/kvm %.2f, VM %.2f, image loaded %.2f, "
-		    "vCPU ready %.2f, locked down %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
-		    MS(t->kvm_open), MS(t->vm_created), MS(t->loaded), MS(t->vcpu_ready),
-		    MS(t->locked), MS(t->first_run), MS(t->main), MS(t->end));
+#define MS(x) ((x) > 0 ? ((x)-t->start) * 1e3 : -1.0)
+	vmm_verbose(vm,
+	            "timeline (ms since start): /dev/kvm %.2f, VM %.2f, image loaded %.2f, "
+	            "vCPU ready %.2f, locked down %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
+	            MS(t->kvm_open), MS(t->vm_created), MS(t->loaded), MS(t->vcpu_ready),
+	            MS(t->locked), MS(t->first_run), MS(t->main), MS(t->end));
 #undef MS
 	getrusage(RUSAGE_SELF, &ru);
 	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
-		    (unsigned long long)vm->exits, (unsigned long long)vm->io_exits,
-		    (unsigned long long)vm->mmio_exits, ru.ru_maxrss);
+	            (unsigned long long)vm->exits, (unsigned long long)vm->io_exits,
+	            (unsigned long long)vm->mmio_exits, ru.ru_maxrss);
 }
 
 static void arm_timeout(double secs)
 {
 	struct itimerval it = { .it_value = { (time_t)secs,
-					      (suseconds_t)((secs - (time_t)secs) * 1e6) } };
+		                              (suseconds_t)((secs - (time_t)secs) * 1e6) } };
 
 	if (secs > 0)
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -50,7 +51,7 @@ static int lock_down(struct vmm *vm)
 		return -1;
 	vm->t.locked = vmm_now();
 	vmm_verbose(vm, "seccomp: %d system calls allowed (%.2f ms to install)", n,
-		    (vm->t.locked - vm->t.vcpu_ready) * 1e3);
+	            (vm->t.locked - vm->t.vcpu_ready) * 1e3);
 	return 0;
 }
 
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;
 	if (mem > UK_RAM_MAX || mem < (2u << 20)) {
 		vmm_err("--mem %llu MiB: between 2 MiB and %llu MiB is supported",
-			(unsigned long long)(mem >> 20), (unsigned long long)(UK_RAM_MAX >> 20));
+		        (unsigned long long)(mem >> 20), (unsigned long long)(UK_RAM_MAX >> 20));
 		return VMM_EXIT_ERROR;
 	}
 	if (vmm_image_fits(&img, mem, o.image))

@@ -41,10 +41,10 @@
 
 #include "vmm.h"
 
-#define VMM_VDEV_MAX 16     /* devices (MMIO windows, IOAPIC pins) */
-#define VMM_VQ_MAX 8        /* queues per device */
+#define VMM_VDEV_MAX 16        /* devices (MMIO windows, IOAPIC pins) */
+#define VMM_VQ_MAX 8           /* queues per device */
 #define VMM_VDEV_POLL_MAX 1024 /* fds a device may add to its thread's poll */
-#define VMM_SEG_MAX 64      /* buffers per chain a device accepts */
+#define VMM_SEG_MAX 64         /* buffers per chain a device accepts */
 
 struct vmm_vdev;
 
@@ -59,13 +59,13 @@ struct vmm_pollset {
 int vmm_poll_add(struct vmm_pollset *ps, int fd, short events);
 
 struct vmm_vdev_ops {
-	const char *name;        /* "virtio-net": messages and the tree */
-	uint32_t device_id;      /* UK_VIRTIO_ID_* */
-	unsigned nqueues;        /* <= VMM_VQ_MAX */
-	uint16_t queue_max;      /* largest queue size offered */
+	const char *name;   /* "virtio-net": messages and the tree */
+	uint32_t device_id; /* UK_VIRTIO_ID_* */
+	unsigned nqueues;   /* <= VMM_VQ_MAX */
+	uint16_t queue_max; /* largest queue size offered */
 	/* Device feature bits; the transport adds VERSION_1 and EVENT_IDX. */
 	uint64_t features;
-	uint32_t config_size;    /* bytes of device configuration space */
+	uint32_t config_size; /* bytes of device configuration space */
 	/* Read (write = 0) or write len bytes at off of the configuration
 	 * space; off + len <= config_size is checked. vCPU thread. */
 	void (*config)(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len, int write);
@@ -91,36 +91,36 @@ struct vmm_vdev_ops {
 };
 
 struct vmm_vq {
-	struct vq_dev vq;      /* the ring, once ready */
-	unsigned num;          /* QUEUE_NUM */
-	int ready;             /* QUEUE_READY */
+	struct vq_dev vq;              /* the ring, once ready */
+	unsigned num;                  /* QUEUE_NUM */
+	int ready;                     /* QUEUE_READY */
 	uint64_t desc, driver, device; /* the areas' GPAs */
-	int kick_fd;           /* eventfd behind the ioeventfd */
+	int kick_fd;                   /* eventfd behind the ioeventfd */
 };
 
 struct vmm_vdev {
 	const struct vmm_vdev_ops *ops;
-	void *priv;              /* the device's state */
+	void *priv; /* the device's state */
 	struct vmm *vm;
-	unsigned index;          /* slot: MMIO window and IOAPIC pin */
-	uint64_t base;           /* GPA of the MMIO window */
-	uint32_t pin;            /* IOAPIC pin (= GSI) */
-	const char *mount;       /* runtime-tree uk,mount or NULL */
-	int ro;                  /* runtime-tree uk,ro */
-	uint64_t host_features;  /* offered */
-	uint64_t features;       /* accepted by the driver (final at FEATURES_OK) */
+	unsigned index;         /* slot: MMIO window and IOAPIC pin */
+	uint64_t base;          /* GPA of the MMIO window */
+	uint32_t pin;           /* IOAPIC pin (= GSI) */
+	const char *mount;      /* runtime-tree uk,mount or NULL */
+	int ro;                 /* runtime-tree uk,ro */
+	uint64_t host_features; /* offered */
+	uint64_t features;      /* accepted by the driver (final at FEATURES_OK) */
 	uint32_t status;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint32_t config_gen;
-	uint32_t isr;            /* UK_VIRTIO_INT_*, atomically updated */
-	int irq_fd;              /* eventfd behind the irqfd */
-	int own_queues;          /* the device moves its queues itself (vhost) */
+	uint32_t isr;   /* UK_VIRTIO_INT_*, atomically updated */
+	int irq_fd;     /* eventfd behind the irqfd */
+	int own_queues; /* the device moves its queues itself (vhost) */
 	struct vmm_vq vq[VMM_VQ_MAX];
 	/* device thread */
 	pthread_t thread;
 	int running;
 	int stop_fd;
-	uint64_t interrupts;     /* signalled so far, for --verbose */
+	uint64_t interrupts; /* signalled so far, for --verbose */
 };
 
 /* Create a device in the next free slot (MMIO window, IOAPIC pin), with
@@ -173,6 +173,9 @@ extern unsigned vmm_nvdevs;
 
 /* IOAPIC pins handed to devices, in slot order: 16-23 first (free on every
  * PC-like machine), then ISA pins nothing in a uk guest uses. */
-#define VMM_VDEV_PINS { 16, 17, 18, 19, 20, 21, 22, 23, 5, 6, 7, 9, 10, 11, 14, 15 }
+#define VMM_VDEV_PINS                                                      \
+	{                                                                  \
+		16, 17, 18, 19, 20, 21, 22, 23, 5, 6, 7, 9, 10, 11, 14, 15 \
+	}
 
 #endif

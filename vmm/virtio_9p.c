@@ -30,7 +30,7 @@ struct v9p {
 	struct p9s *srv;
 	struct p9s_worker *w;
 	const char *host, *guest;
-	char *spec;               /* the option, split in place */
+	char *spec;                   /* the option, split in place */
 	uint8_t cfg[2 + V9P_TAG_MAX]; /* le16 tag_len, then the tag */
 	struct vq_seg seg[V9P_SEG_MAX];
 	struct iovec in[V9P_SEG_MAX], out[V9P_SEG_MAX];
@@ -113,8 +113,7 @@ static const struct vmm_vdev_ops v9p_ops = {
 /* ---- -v HOST:GUEST[:ro] ---- */
 
 /* Split spec in place. 0, or -1 with a message. */
-static int parse_volume(const char *opt, char *spec, const char **host, const char **guest,
-			int *ro)
+static int parse_volume(const char *opt, char *spec, const char **host, const char **guest, int *ro)
 {
 	size_t n = strlen(spec);
 	char *colon;
@@ -138,7 +137,8 @@ static int parse_volume(const char *opt, char *spec, const char **host, const ch
 	    strstr(*guest, "/./") || (n >= 3 && !strcmp(*guest + n - 3, "/..")) ||
 	    strlen(*guest) > V9P_TAG_MAX) {
 		vmm_err("-v %s: the guest path must be absolute, not /, without . or .. and at "
-			"most %d bytes", opt, V9P_TAG_MAX);
+		        "most %d bytes",
+		        opt, V9P_TAG_MAX);
 		return -1;
 	}
 	return 0;
@@ -174,7 +174,7 @@ static int add_share(struct vmm *vm, const char *opt)
 	}
 	if ((r = p9s_open(v->host, ro ? P9S_RO : 0, &v->srv))) {
 		vmm_err("-v %s: %s: %s (an existing directory is needed)", opt, v->host,
-			strerror(-r));
+		        strerror(-r));
 		goto out;
 	}
 	if (!(v->w = p9s_worker_new(v->srv))) {
@@ -192,7 +192,8 @@ static int add_share(struct vmm *vm, const char *opt)
 	shares[nshares++] = v;
 	vm->needs |= VMM_NEED_GOFER;
 	vmm_verbose(vm, "9P share %s at %s%s, paths resolved by %s", v->host, v->guest,
-		    ro ? " (read-only)" : "", p9s_uses_openat2(v->srv) ? "openat2" : "O_NOFOLLOW walks");
+	            ro ? " (read-only)" : "",
+	            p9s_uses_openat2(v->srv) ? "openat2" : "O_NOFOLLOW walks");
 	return 0;
 out:
 	if (v)
@@ -219,7 +220,7 @@ void vmm_9p_teardown(struct vmm *vm)
 		struct v9p *v = shares[i];
 		if (v->requests)
 			vmm_verbose(vm, "9P share %s: %llu requests", v->guest,
-				    (unsigned long long)v->requests);
+			            (unsigned long long)v->requests);
 		free_share(v);
 	}
 	nshares = 0;

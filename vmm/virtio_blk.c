@@ -339,8 +339,10 @@ static void blk_cfg(struct vblk *b)
 		.max_write_zeroes_seg = UK_VIRTIO_BLK_RANGES_MAX,
 		.write_zeroes_may_unmap = 1,
 	};
-	/* The ID is the guest path, as under QEMU with serial=/path. */
-	strncpy(b->id, b->guest, sizeof(b->id));
+	/* The ID is the guest path, as under QEMU with serial=/path: its first
+	 * 20 bytes, NUL-padded (b is calloc'd), unterminated when full as
+	 * virtio allows. ukrun's guests mount at uk,mount, never cut short. */
+	memcpy(b->id, b->guest, strnlen(b->guest, sizeof(b->id)));
 }
 
 static int blk_add(struct vmm *vm, const char *spec)

@@ -23,7 +23,8 @@ unsigned vmm_nvdevs;
 static const uint32_t pins[VMM_VDEV_MAX] = VMM_VDEV_PINS;
 
 /* Features every device offers on top of its own. */
-#define TRANSPORT_FEATURES (UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX))
+#define TRANSPORT_FEATURES \
+	(UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX))
 
 void *vmm_vdev_map(void *vm, uint64_t gpa, uint32_t len)
 {
@@ -43,7 +44,10 @@ int vmm_poll_add(struct vmm_pollset *ps, int fd, short events)
 static int kvm_ioeventfd(struct vmm *vm, uint64_t addr, uint32_t q, int fd)
 {
 	struct kvm_ioeventfd io = {
-		.datamatch = q, .addr = addr, .len = 4, .fd = fd,
+		.datamatch = q,
+		.addr = addr,
+		.len = 4,
+		.fd = fd,
 		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 	};
 
@@ -69,7 +73,8 @@ static int wire_queues(struct vmm_vdev *d)
 		d->vq[q].kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->vq[q].kick_fd < 0)
 			return -errno;
-		r = kvm_ioeventfd(d->vm, d->base + UK_VIRTIO_MMIO_QUEUE_NOTIFY, q, d->vq[q].kick_fd);
+		r = kvm_ioeventfd(d->vm, d->base + UK_VIRTIO_MMIO_QUEUE_NOTIFY, q,
+		                  d->vq[q].kick_fd);
 		if (r)
 			return r;
 	}
@@ -87,10 +92,16 @@ struct vmm_vdev *vmm_vdev_add(struct vmm *vm, const struct vmm_vdev_ops *ops, vo
 	}
 	if (!(d = calloc(1, sizeof(*d))))
 		goto out;
-	*d = (struct vmm_vdev){ .ops = ops, .priv = priv, .vm = vm, .index = vmm_nvdevs,
-				.base = UK_GPA_MMIO_BASE + (uint64_t)vmm_nvdevs * UK_VIRTIO_MMIO_SIZE,
-				.pin = pins[vmm_nvdevs], .irq_fd = -1, .stop_fd = -1,
-				.host_features = ops->features | TRANSPORT_FEATURES };
+	*d = (struct vmm_vdev){ .ops = ops,
+		                .priv = priv,
+		                .vm = vm,
+		                .index = vmm_nvdevs,
+		                .base =
+		                    UK_GPA_MMIO_BASE + (uint64_t)vmm_nvdevs * UK_VIRTIO_MMIO_SIZE,
+		                .pin = pins[vmm_nvdevs],
+		                .irq_fd = -1,
+		                .stop_fd = -1,
+		                .host_features = ops->features | TRANSPORT_FEATURES };
 	for (unsigned q = 0; q < VMM_VQ_MAX; q++)
 		d->vq[q].kick_fd = -1;
 	d->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -104,10 +115,12 @@ struct vmm_vdev *vmm_vdev_add(struct vmm *vm, const struct vmm_vdev_ops *ops, vo
 	vmm_nvdevs++;
 	vmm_vdevs[d->index] = d;
 	vm->needs |= VMM_NEED_THREADS;
-	vmm_verbose(vm, "%s at %#llx, IOAPIC pin %u", ops->name, (unsigned long long)d->base, d->pin);
+	vmm_verbose(vm, "%s at %#llx, IOAPIC pin %u", ops->name, (unsigned long long)d->base,
+	            d->pin);
 	return d;
 out:
-	vmm_err("%s: setting up its kick and interrupt eventfds in KVM: %s", ops->name, strerror(-r));
+	vmm_err("%s: setting up its kick and interrupt eventfds in KVM: %s", ops->name,
+	        strerror(-r));
 	if (d) {
 		for (unsigned q = 0; q < VMM_VQ_MAX; q++)
 			if (d->vq[q].kick_fd >= 0)
@@ -140,7 +153,7 @@ void vmm_vdev_fail(struct vmm_vdev *d, unsigned q, const char *why)
 	uint64_t one = 1;
 
 	vmm_err("guest broke the ABI: %s queue %u: %s; the device stops until the guest resets it",
-		d->ops->name, q, why);
+	        d->ops->name, q, why);
 	__atomic_or_fetch(&d->status, UK_VIRTIO_S_NEEDS_RESET, __ATOMIC_SEQ_CST);
 	__atomic_or_fetch(&d->isr, UK_VIRTIO_INT_CONFIG, __ATOMIC_SEQ_CST);
 	if (write(d->irq_fd, &one, sizeof(one)) < 0)
@@ -269,12 +282,13 @@ static int features_ok(struct vmm_vdev *d)
 {
 	if (d->features & ~d->host_features) {
 		vmm_err("%s: the driver accepted features %#llx the device never offered",
-			d->ops->name, (unsigned long long)(d->features & ~d->host_features));
+		        d->ops->name, (unsigned long long)(d->features & ~d->host_features));
 		return 0;
 	}
 	if (!(d->features & UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1))) {
 		vmm_err("%s: the driver did not accept VIRTIO_F_VERSION_1 (legacy drivers are "
-			"not supported)", d->ops->name);
+		        "not supported)",
+		        d->ops->name);
 		return 0;
 	}
 	return 1;
@@ -341,7 +355,7 @@ static void queue_ready(struct vmm_vdev *d, uint32_t v)
 		return;
 	}
 	vq_dev_init(&q->vq, &r, !!(d->features & UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX)),
-		    vmm_vdev_map, d->vm);
+	            vmm_vdev_map, d->vm);
 	q->ready = 1;
 }
 
@@ -357,7 +371,8 @@ static uint32_t reg_read(struct vmm_vdev *d, uint32_t off)
 	case UK_VIRTIO_MMIO_DEVICE_ID: return d->ops->device_id;
 	case UK_VIRTIO_MMIO_VENDOR_ID: return UK_VIRTIO_VENDOR_UK;
 	case UK_VIRTIO_MMIO_DEVICE_FEATURES:
-		return d->dev_feat_sel < 2 ? (uint32_t)(d->host_features >> (32 * d->dev_feat_sel)) : 0;
+		return d->dev_feat_sel < 2 ? (uint32_t)(d->host_features >> (32 * d->dev_feat_sel))
+		                           : 0;
 	case UK_VIRTIO_MMIO_QUEUE_NUM_MAX: return q ? d->ops->queue_max : 0;
 	case UK_VIRTIO_MMIO_QUEUE_READY: return q ? (uint32_t)q->ready : 0;
 	case UK_VIRTIO_MMIO_INTERRUPT_STATUS: return __atomic_load_n(&d->isr, __ATOMIC_ACQUIRE);
@@ -422,8 +437,7 @@ static void reg_write(struct vmm_vdev *d, uint32_t off, uint32_t v)
 	}
 }
 
-static void config_access(struct vmm_vdev *d, uint32_t off, uint8_t *data, uint32_t len,
-			  int write)
+static void config_access(struct vmm_vdev *d, uint32_t off, uint8_t *data, uint32_t len, int write)
 {
 	if (off > d->ops->config_size || len > d->ops->config_size - off || !d->ops->config) {
 		if (!write)
@@ -448,7 +462,7 @@ int vmm_virtio_mmio(struct vmm *vm, uint64_t addr, uint8_t *data, uint32_t len, 
 	}
 	if (len != 4 || off % 4) {
 		vmm_err("guest broke the ABI: %u-byte access to %s register %#x (32-bit only)", len,
-			d->ops->name, off);
+		        d->ops->name, off);
 		if (!write)
 			memset(data, 0xff, len);
 		return 0;

@@ -91,8 +91,9 @@ static int rx_pop(struct vmm_net *n, struct vq_dev *vq, struct vq_chain *c, stru
 			return r;
 		}
 		if (r == 1 && (c->nout || c->in_len < HDR_LEN)) {
-			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX, "receive buffer not writable or "
-				      "shorter than the header");
+			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX,
+			              "receive buffer not writable or "
+			              "shorter than the header");
 			return -1;
 		}
 		if (r == 1) {
@@ -274,8 +275,8 @@ int vmm_net_setup(struct vmm *vm)
 	n->cfg.status = UK_VIRTIO_NET_S_LINK_UP;
 	n->cfg.mtu = UK_VIRTIO_NET_MTU;
 	net_ops.features = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) |
-			   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
-			   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads;
+	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
+	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads;
 	if (!(n->dev = vmm_vdev_add(vm, &net_ops, n)))
 		goto fail;
 	if (n->be->open(n))
@@ -293,10 +294,12 @@ void vmm_net_teardown(struct vmm *vm)
 
 	if (!n)
 		return;
-	vmm_verbose(vm, "virtio-net: %llu frames received (%llu dropped), %llu sent (%llu "
-		    "dropped), %llu interrupts", (unsigned long long)n->rx_frames,
-		    (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
-		    (unsigned long long)n->tx_dropped, (unsigned long long)n->dev->interrupts);
+	vmm_verbose(vm,
+	            "virtio-net: %llu frames received (%llu dropped), %llu sent (%llu "
+	            "dropped), %llu interrupts",
+	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
+	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
+	            (unsigned long long)n->dev->interrupts);
 	if (n->be->teardown)
 		n->be->teardown(n);
 	the_net = NULL;

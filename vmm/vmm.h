@@ -15,22 +15,22 @@
 
 struct vmm_opts {
 	const char *image;
-	uint64_t mem;           /* 0: the manifest's, else 64 MiB */
+	uint64_t mem; /* 0: the manifest's, else 64 MiB */
 	int cpus;
 	const char *env[VMM_MAX_ARGS];
 	int nenv;
 	const char *const *cmd; /* arguments after "--", or NULL */
 	int ncmd;
 	int trace, verbose;
-	double timeout;         /* seconds, 0 = none */
+	double timeout; /* seconds, 0 = none */
 	/* Devices, as given; the device code checks and reports them. */
-	const char *net;        /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
-	const char *ip, *gw;    /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
-	const char *ports[VMM_MAX_ARGS];   /* -p HOSTPORT:GUESTPORT[/udp] */
+	const char *net;     /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
+	const char *ip, *gw; /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
+	const char *ports[VMM_MAX_ARGS]; /* -p HOSTPORT:GUESTPORT[/udp] */
 	int nports;
 	const char *volumes[VMM_MAX_ARGS]; /* -v HOST:GUEST[:ro] (9P) */
 	int nvolumes;
-	const char *disks[VMM_MAX_ARGS];   /* --disk FILE:GUEST[:ro] (virtio-blk) */
+	const char *disks[VMM_MAX_ARGS]; /* --disk FILE:GUEST[:ro] (virtio-blk) */
 	int ndisks;
 };
 
@@ -42,15 +42,15 @@ struct vmm {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;
 	size_t run_size;
-	uint8_t *ram;           /* guest physical 0 .. ram_size */
+	uint8_t *ram; /* guest physical 0 .. ram_size */
 	uint64_t ram_size;
-	int pvm;                /* the paravirtual KVM flavour */
+	int pvm; /* the paravirtual KVM flavour */
 	uint32_t tsc_khz;
-	uint64_t epoch_tsc;     /* guest TSC when the runtime tree was written */
+	uint64_t epoch_tsc; /* guest TSC when the runtime tree was written */
 	uint64_t exits, io_exits, mmio_exits;
-	int status;             /* exit status once the guest ended, else -1 */
-	int image_fd;           /* the image, open for a crash report's symbols */
-	unsigned needs;         /* VMM_NEED_*: what the devices do after set-up */
+	int status;     /* exit status once the guest ended, else -1 */
+	int image_fd;   /* the image, open for a crash report's symbols */
+	unsigned needs; /* VMM_NEED_*: what the devices do after set-up */
 	struct vmm_timeline t;
 	const struct vmm_opts *opts;
 };
@@ -86,8 +86,7 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path);
 uint64_t vmm_image_mem(const struct ukb_image *img);
 /* Place the image and the boot data (start info, memory map, runtime device
  * tree). Returns the PVH entry, or 0 with a message printed. */
-uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img,
-		  const char *path);
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path);
 
 /* ---- KVM (kvm_x86_64.c) ---- */
 

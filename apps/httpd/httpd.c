@@ -54,11 +54,17 @@ static const char *mime(const char *path)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
-		{ ".txt", "text/plain; charset=utf-8" }, { ".css", "text/css" },
-		{ ".js", "application/javascript" }, { ".json", "application/json" },
-		{ ".png", "image/png" }, { ".jpg", "image/jpeg" }, { ".gif", "image/gif" },
-		{ ".svg", "image/svg+xml" }, { ".ico", "image/x-icon" },
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".htm", "text/html; charset=utf-8" },
+		{ ".txt", "text/plain; charset=utf-8" },
+		{ ".css", "text/css" },
+		{ ".js", "application/javascript" },
+		{ ".json", "application/json" },
+		{ ".png", "image/png" },
+		{ ".jpg", "image/jpeg" },
+		{ ".gif", "image/gif" },
+		{ ".svg", "image/svg+xml" },
+		{ ".ico", "image/x-icon" },
 	};
 	const char *dot = strrchr(path, '.');
 
@@ -72,10 +78,11 @@ static const char *mime(const char *path)
 static int reply_error(int fd, int code, const char *text, int head, int keep)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf),
-			 "HTTP/1.1 %d %s\r\nServer: uk-httpd\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\nConnection: %s\r\n\r\n%s\n",
-			 code, text, strlen(text) + 1, keep ? "keep-alive" : "close", head ? "" : text);
+	int n =
+	    snprintf(buf, sizeof(buf),
+	             "HTTP/1.1 %d %s\r\nServer: uk-httpd\r\nContent-Type: text/plain\r\n"
+	             "Content-Length: %zu\r\nConnection: %s\r\n\r\n%s\n",
+	             code, text, strlen(text) + 1, keep ? "keep-alive" : "close", head ? "" : text);
 
 	if (head)
 		n -= (int)strlen(text) + 1;
@@ -119,7 +126,7 @@ static int map_path(const char *target, char *out, size_t size)
 		if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2]))
 			return -1;
 	if (snprintf(out, size, "%s%s%s", root, root[strlen(root) - 1] == '/' ? path + 1 : path,
-		     path[len - 1] == '/' ? "index.html" : "") >= (int)size)
+	             path[len - 1] == '/' ? "index.html" : "") >= (int)size)
 		return -1;
 	return 0;
 }
@@ -136,9 +143,9 @@ static int send_file(int fd, const char *path, int head, int keep)
 		return reply_error(fd, 404, "Not Found", head, keep);
 	}
 	n = snprintf(hdr, sizeof(hdr),
-		     "HTTP/1.1 200 OK\r\nServer: uk-httpd\r\nContent-Type: %s\r\n"
-		     "Content-Length: %lld\r\nConnection: %s\r\n\r\n",
-		     mime(path), (long long)st.st_size, keep ? "keep-alive" : "close");
+	             "HTTP/1.1 200 OK\r\nServer: uk-httpd\r\nContent-Type: %s\r\n"
+	             "Content-Length: %lld\r\nConnection: %s\r\n\r\n",
+	             mime(path), (long long)st.st_size, keep ? "keep-alive" : "close");
 	buf = malloc(FILE_CHUNK);
 	if (!buf) {
 		close(f);
@@ -273,9 +280,7 @@ int main(int argc, char **argv)
 		case 'p': port = atoi(optarg); break;
 		case 'r': root = optarg; break;
 		case 'v': verbose = 1; break;
-		default:
-			fprintf(stderr, "usage: httpd [-p PORT] [-r ROOT] [-v]\n");
-			return 2;
+		default: fprintf(stderr, "usage: httpd [-p PORT] [-r ROOT] [-v]\n"); return 2;
 		}
 	}
 	if ((lfd = listen_on(port)) < 0)
@@ -295,7 +300,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (!(c = calloc(1, sizeof(*c))) || (c->fd = fd, pthread_create(&t, &attr, conn_main, c))) {
+		if (!(c = calloc(1, sizeof(*c))) ||
+		    (c->fd = fd, pthread_create(&t, &attr, conn_main, c))) {
 			free(c);
 			close(fd);
 		}

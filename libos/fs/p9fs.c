@@ -101,8 +101,8 @@ static int decode(struct p9fs_call *c, long n)
 	return c->r.type == c->t.type + 1 ? 0 : -EIO;
 }
 
-int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len,
-	     void *din, size_t din_len)
+int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len, void *din,
+             size_t din_len)
 {
 	struct uk_p9_seg out[2], in[2];
 	uint8_t *rb = c->buf + P9FS_TCAP;
@@ -146,7 +146,8 @@ int p9fs_rpcn(struct p9fs *fs, struct p9fs_call **cs, int n, int *res)
 
 	for (i = 0; i < n; i++) {
 		cs[i]->t.tag = next_tag(fs);
-		seg[i][0] = (struct uk_p9_seg){ cs[i]->buf, p9_pack(cs[i]->buf, P9FS_TCAP, &cs[i]->t) };
+		seg[i][0] =
+		    (struct uk_p9_seg){ cs[i]->buf, p9_pack(cs[i]->buf, P9FS_TCAP, &cs[i]->t) };
 		seg[i][1] = (struct uk_p9_seg){ cs[i]->buf + P9FS_TCAP, P9FS_RCAP };
 		if (!seg[i][0].len)
 			return -ENAMETOOLONG;
@@ -182,10 +183,7 @@ uint32_t p9fs_fid_new(struct p9fs *fs)
 	return fs->next_fid;
 }
 
-static void clunked(void *arg, long len)
-{
-	uk_kfree(arg);
-}
+static void clunked(void *arg, long len) { uk_kfree(arg); }
 
 /* Nobody waits for a Tclunk: its reply says nothing worth a round trip.
  * The server serves requests in order, so a later request never overtakes
@@ -229,10 +227,7 @@ static int walk(struct p9fs *fs, uint32_t fid, const char *name, uint32_t *out)
 	return r;
 }
 
-int p9fs_clone(struct p9fs *fs, uint32_t fid, uint32_t *out)
-{
-	return walk(fs, fid, NULL, out);
-}
+int p9fs_clone(struct p9fs *fs, uint32_t fid, uint32_t *out) { return walk(fs, fid, NULL, out); }
 
 static void to_stat(struct p9fs *fs, const struct p9_attr *a, struct stat *st)
 {
@@ -276,7 +271,7 @@ static const struct uk_vnode_ops p9fs_vops;
 
 /* A vnode for fid (which it now owns) with attributes st. */
 static int node_make(struct uk_mount *mnt, uint32_t fid, const struct stat *st,
-		     struct uk_vnode **out)
+                     struct uk_vnode **out)
 {
 	struct p9fs *fs = mnt->priv;
 	struct p9fs_node *n = uk_kzalloc(sizeof(*n));
@@ -336,8 +331,7 @@ out:
 /* Clone the directory's fid, Tlcreate on the clone (which becomes the
  * open file), and walk to the new name for the vnode's own fid: one round
  * trip. */
-static int p9fs_create(struct uk_vnode *dir, const char *name, uint32_t mode,
-		       struct uk_vnode **out)
+static int p9fs_create(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
 {
 	struct p9fs *fs = p9fs_of(dir);
 	struct p9fs_call *c[3] = { p9fs_get(P9_TWALK), p9fs_get(P9_TLCREATE), p9fs_get(P9_TWALK) };
@@ -435,7 +429,7 @@ static int p9fs_rmdir(struct uk_vnode *dir, const char *name)
 
 /* RENAME_NOREPLACE is checked here, not atomically: 9P has no flags. */
 static int p9fs_rename(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
-		       const char *nname, unsigned flags)
+                       const char *nname, unsigned flags)
 {
 	struct p9fs *fs = p9fs_of(odir);
 	struct p9fs_call *c;
@@ -598,7 +592,7 @@ static int session(struct p9fs *fs)
 	c->t.u.version.version = p9_str(P9_VERSION_L);
 	r = p9fs_rpc(fs, c, NULL, 0, NULL, 0);
 	if (!r && (!p9_str_eq(c->r.u.version.version, P9_VERSION_L) ||
-		   c->r.u.version.msize < P9_MSIZE_MIN || c->r.u.version.msize > P9_MSIZE_MAX))
+	           c->r.u.version.msize < P9_MSIZE_MIN || c->r.u.version.msize > P9_MSIZE_MAX))
 		r = -EPROTONOSUPPORT;
 	if (!r) {
 		fs->msize = c->r.u.version.msize;
@@ -626,7 +620,7 @@ static int attach(struct p9fs *fs, uint32_t fid)
 }
 
 static int p9fs_mount(struct uk_mount *mnt, const char *source, const void *data,
-		      struct uk_vnode **root)
+                      struct uk_vnode **root)
 {
 	static uint32_t instances;
 	struct uk_p9_chan *ch = source ? uk_p9_chan_find(source) : NULL;
@@ -713,7 +707,8 @@ void uk_p9fs_mount_shares(void)
 		const char *tag = uk_p9_chan_tag(all[i]);
 		if (tag[0] != '/') {
 			uk_pr("9p: mount tag \"%s\" is not a path: mount(\"%s\", DIR, \"9p\") "
-			      "mounts it\n", tag, tag);
+			      "mounts it\n",
+			      tag, tag);
 			continue;
 		}
 		make_dirs(tag);

@@ -38,7 +38,7 @@ int uk_p9_chan_ro(const struct uk_p9_chan *c);
  * in pieces. Returns the reply's length, or -EIO when the device is gone.
  * Any number of threads may have requests in flight. */
 long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin);
+                    const struct uk_p9_seg *in, unsigned nin);
 
 /* Several requests sent back to back, waited for together: one round
  * trip for a walk and what follows it. The server may answer them in any
@@ -56,8 +56,8 @@ int uk_p9_chan_rpcv(struct uk_p9_chan *c, struct uk_p9_req *rq, unsigned n);
 /* The same without waiting: fn(arg, reply length or -EIO) runs later, on
  * whichever thread takes the reply off the ring. 0 or -errno. */
 int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
-		    void *arg);
+                    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
+                    void *arg);
 
 /* Requests so far, and how many of them slept for an interrupt rather
  * than finding the reply while polling. */

@@ -20,10 +20,7 @@ struct p9fs_file {
 	uint32_t fid; /* cloned from the vnode's and opened */
 };
 
-static uint32_t file_fid(struct uk_file *f)
-{
-	return ((struct p9fs_file *)f->priv)->fid;
-}
+static uint32_t file_fid(struct uk_file *f) { return ((struct p9fs_file *)f->priv)->fid; }
 
 /* ---- attributes ---- */
 
@@ -58,12 +55,12 @@ static int setattr_fid(struct p9fs *fs, uint32_t fid, const struct uk_setattr *a
 	ia = &c->t.u.tsetattr.attr;
 	c->t.u.tsetattr.fid = fid;
 	ia->valid = ((a->mask & UK_SA_MODE) ? P9_SETATTR_MODE : 0) |
-		    ((a->mask & UK_SA_UID) ? P9_SETATTR_UID : 0) |
-		    ((a->mask & UK_SA_GID) ? P9_SETATTR_GID : 0) |
-		    ((a->mask & UK_SA_SIZE) ? P9_SETATTR_SIZE : 0) |
-		    /* the VFS has already turned UTIME_NOW into a time */
-		    ((a->mask & UK_SA_ATIME) ? P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET : 0) |
-		    ((a->mask & UK_SA_MTIME) ? P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET : 0);
+	            ((a->mask & UK_SA_UID) ? P9_SETATTR_UID : 0) |
+	            ((a->mask & UK_SA_GID) ? P9_SETATTR_GID : 0) |
+	            ((a->mask & UK_SA_SIZE) ? P9_SETATTR_SIZE : 0) |
+	            /* the VFS has already turned UTIME_NOW into a time */
+	            ((a->mask & UK_SA_ATIME) ? P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET : 0) |
+	            ((a->mask & UK_SA_MTIME) ? P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET : 0);
 	ia->mode = a->mode & 07777;
 	ia->uid = a->uid;
 	ia->gid = a->gid;
@@ -246,7 +243,7 @@ static long p9fs_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 			uk_memcpy(tmp, (const uint8_t *)buf + done, n);
 		}
 		r = write_fid(fs, file_fid(f), direct ? (const uint8_t *)buf + done : tmp, n,
-			      *pos + done);
+		              *pos + done);
 		if (r <= 0)
 			break;
 		done += (size_t)r;
@@ -301,10 +298,7 @@ const struct uk_file_ops p9fs_fops = {
 	.release = p9fs_file_release,
 };
 
-static long dir_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
-{
-	return -EISDIR;
-}
+static long dir_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
 
 static long dir_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {

@@ -24,11 +24,11 @@
 
 struct p9fs {
 	struct uk_p9_chan *ch;
-	uint32_t msize, iounit;   /* iounit: payload per Tread/Twrite */
+	uint32_t msize, iounit; /* iounit: payload per Tread/Twrite */
 	uint32_t next_fid;
 	uint16_t next_tag;
-	uint32_t dev;             /* st_dev of the files */
-	uint64_t gen;             /* bumped by every change the guest makes */
+	uint32_t dev; /* st_dev of the files */
+	uint64_t gen; /* bumped by every change the guest makes */
 	/* Batches (p9fs_rpcn), and how many a server that serves requests out
 	 * of order (QEMU's) made us send again in part; serial once that is
 	 * most of them. */
@@ -37,17 +37,17 @@ struct p9fs {
 };
 
 struct p9fs_node {
-	uint32_t fid;             /* walked, never opened: names and attributes */
-	uint32_t dirfid;          /* opened for Treaddir, or P9_NOFID */
-	uint32_t spare;           /* O_RDWR fid left by create for the first open */
-	struct stat st;           /* cached attributes ... */
-	uint64_t st_at, st_gen;   /* ... fetched then, under that generation */
+	uint32_t fid;           /* walked, never opened: names and attributes */
+	uint32_t dirfid;        /* opened for Treaddir, or P9_NOFID */
+	uint32_t spare;         /* O_RDWR fid left by create for the first open */
+	struct stat st;         /* cached attributes ... */
+	uint64_t st_at, st_gen; /* ... fetched then, under that generation */
 	int st_ok;
 };
 
 struct p9fs_call {
 	struct p9_msg t, r;
-	uint8_t *buf;             /* P9FS_TCAP + P9FS_RCAP */
+	uint8_t *buf; /* P9FS_TCAP + P9FS_RCAP */
 };
 
 static inline struct p9fs *p9fs_of(struct uk_vnode *vn) { return vn->mnt->priv; }
@@ -61,8 +61,8 @@ void p9fs_put(struct p9fs_call *c);
  * dout, Twrite's payload (c->t's data NULL); with din, room for Rread's or
  * Rreaddir's payload. Both must be linear kernel memory. Returns 0, or
  * -errno from an Rlerror, -EIO for a reply that makes no sense. */
-int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len,
-	     void *din, size_t din_len);
+int p9fs_rpc(struct p9fs *fs, struct p9fs_call *c, const void *dout, size_t dout_len, void *din,
+             size_t din_len);
 
 /* Calls without payloads sent back to back, one round trip for all:
  * res[i] gets each one's result as p9fs_rpc would. Returns 0, or -errno

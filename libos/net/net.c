@@ -26,10 +26,10 @@
 struct uk_net_stats uk_net_stats;
 
 static enum { NET_DOWN, NET_STARTING, NET_UP } state;
-static struct uk_wq net_wq;      /* the net thread sleeps here */
-static struct uk_wq up_wq;       /* uk_net_up waits here for addresses */
-static volatile int net_kicked;  /* an interrupt came: poll again */
-static uint64_t net_deadline;    /* when the net thread wakes by itself; 0 awake */
+static struct uk_wq net_wq;     /* the net thread sleeps here */
+static struct uk_wq up_wq;      /* uk_net_up waits here for addresses */
+static volatile int net_kicked; /* an interrupt came: poll again */
+static uint64_t net_deadline;   /* when the net thread wakes by itself; 0 awake */
 static struct netif *first;
 
 /* ---- the net thread ---- */
@@ -147,7 +147,8 @@ static void configure(struct netif *nif)
 	netif_set_status_callback(nif, status_cb);
 	netif_set_hostname(nif, "uk");
 	if (uk_net_conf(uk_vnet_dev(nif), &c) == 0) {
-		netif_set_addr(nif, (ip4_addr_t *)&c.ip, (ip4_addr_t *)&c.mask, (ip4_addr_t *)&c.gw);
+		netif_set_addr(nif, (ip4_addr_t *)&c.ip, (ip4_addr_t *)&c.mask,
+		               (ip4_addr_t *)&c.gw);
 		netif_set_up(nif);
 		for (int i = 0; i < c.ndns; i++)
 			dns_setserver((u8_t)i, (ip_addr_t *)&c.dns[i]);
@@ -157,10 +158,7 @@ static void configure(struct netif *nif)
 	dhcp_start(nif);
 }
 
-static int have_address(void)
-{
-	return !first || !ip4_addr_isany_val(*netif_ip4_addr(first));
-}
+static int have_address(void) { return !first || !ip4_addr_isany_val(*netif_ip4_addr(first)); }
 
 static void wait_address(void)
 {

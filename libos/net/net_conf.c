@@ -109,13 +109,13 @@ void uk_net_resolv_conf(void)
 		const ip_addr_t *a = dns_getserver(i);
 		if (!ip_addr_isany(a))
 			len += uk_snprintf(buf + len, sizeof(buf) - len, "nameserver %s\n",
-					   ipaddr_ntoa(a));
+			                   ipaddr_ntoa(a));
 	}
 	if (!len)
 		return;
 	uk_sys_mkdirat(AT_FDCWD, (long)"/etc", 0755, 0, 0, 0);
 	fd = (int)uk_sys_openat(AT_FDCWD, (long)"/etc/resolv.conf",
-				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, 0, 0);
+	                        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, 0, 0);
 	if (fd < 0)
 		return; /* no writable root filesystem: the resolver knows anyway */
 	uk_sys_write(fd, (long)buf, len, 0, 0, 0);

@@ -76,9 +76,9 @@ struct uk_sock_proto {
 	/* Transfer as much as possible now: bytes, or -EAGAIN (nothing now:
 	 * wait on s->wq), or -errno. */
 	long (*send)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-		     const struct uk_sockaddr *to);
+	             const struct uk_sockaddr *to);
 	long (*recv)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-		     struct uk_sockaddr *from, int *msg_flags);
+	             struct uk_sockaddr *from, int *msg_flags);
 	int (*shutdown)(struct uk_sock *s, int how);
 	unsigned (*poll)(struct uk_sock *s);
 	int (*name)(struct uk_sock *s, int peer, struct uk_sockaddr *a);
@@ -94,20 +94,20 @@ enum uk_sock_opt {
 	UK_SO_REUSEADDR = 1 << 0,
 	UK_SO_KEEPALIVE = 1 << 1,
 	UK_SO_BROADCAST = 1 << 2,
-	UK_SO_LINGER0 = 1 << 3,  /* SO_LINGER with l_linger 0: reset on close */
+	UK_SO_LINGER0 = 1 << 3, /* SO_LINGER with l_linger 0: reset on close */
 	UK_SO_NODELAY = 1 << 4,
 };
 
 struct uk_sock {
-	int type;                        /* UK_SOCK_STREAM / UK_SOCK_DGRAM */
+	int type; /* UK_SOCK_STREAM / UK_SOCK_DGRAM */
 	const struct uk_sock_proto *proto;
-	struct uk_wq wq;                 /* readers, writers, pollers */
-	int err;                         /* pending error (SO_ERROR), positive */
-	unsigned opts;                   /* enum uk_sock_opt */
-	uint64_t rcvtimeo, sndtimeo;     /* ns, 0 = none */
+	struct uk_wq wq;             /* readers, writers, pollers */
+	int err;                     /* pending error (SO_ERROR), positive */
+	unsigned opts;               /* enum uk_sock_opt */
+	uint64_t rcvtimeo, sndtimeo; /* ns, 0 = none */
 	int linger_secs;
-	void *pcb;                       /* the lwIP PCB, NULL once gone */
-	void *priv;                      /* the protocol's state */
+	void *pcb;  /* the lwIP PCB, NULL once gone */
+	void *priv; /* the protocol's state */
 };
 
 /* Wait on s->wq until ready(s) is true, or the timeout (ns, 0 = none)
@@ -115,7 +115,7 @@ struct uk_sock {
  * -EINTR. Drives the stack itself while frames wait (poll before sleep).
  * Called inside uk_net_enter/leave. */
 int uk_sock_wait(struct uk_sock *s, int (*ready)(struct uk_sock *), int nonblock,
-		 uint64_t timeout_ns);
+                 uint64_t timeout_ns);
 
 /* A new socket of the type with the protocol's state made (->open). */
 struct uk_sock *uk_sock_new(int type);

@@ -33,12 +33,12 @@ struct tcp {
 	struct pbuf *rx_head, *rx_tail; /* unread data */
 	uint16_t rx_off;                /* bytes of rx_head already read */
 	size_t rx_bytes;
-	int eof;                        /* the peer sent FIN */
+	int eof; /* the peer sent FIN */
 	int shut_rd, shut_wr;
 	/* listening: connections not yet accepted */
 	struct uk_sock *q_head, *q_tail;
 	int q_len, backlog;
-	struct uk_sock *q_next;         /* link in the listener's queue */
+	struct uk_sock *q_next; /* link in the listener's queue */
 };
 
 static inline struct tcp *T(struct uk_sock *s) { return s->priv; }
@@ -266,7 +266,7 @@ static int tcp_connected(struct uk_sock *s)
 }
 
 static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-			const struct uk_sockaddr *to)
+                        const struct uk_sockaddr *to)
 {
 	struct tcp *t = T(s);
 	struct tcp_pcb *pcb = P(s);
@@ -284,8 +284,9 @@ static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		size_t left = iov[i].iov_len;
 		while (left) {
 			size_t room = tcp_sndbuf(pcb), n = left < room ? left : room;
-			u8_t more = (i + 1 < cnt || n < left || (flags & UK_MSG_MORE)) ?
-				    TCP_WRITE_FLAG_MORE : 0;
+			u8_t more = (i + 1 < cnt || n < left || (flags & UK_MSG_MORE))
+			                ? TCP_WRITE_FLAG_MORE
+			                : 0;
 			if (n > 0xffff)
 				n = 0xffff;
 			if (!n || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4 ||
@@ -350,7 +351,7 @@ static size_t rx_copy(struct tcp *t, const struct iovec *iov, int cnt)
 }
 
 static long tcp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-			struct uk_sockaddr *from, int *msg_flags)
+                        struct uk_sockaddr *from, int *msg_flags)
 {
 	struct tcp *t = T(s);
 	size_t n;
@@ -410,7 +411,8 @@ static unsigned tcp_do_poll(struct uk_sock *s)
 		m |= EPOLLIN;
 	if (t->eof)
 		m |= EPOLLRDHUP;
-	if (t->shut_wr || (tcp_sndbuf(P(s)) >= TCP_MSS && tcp_sndqueuelen(P(s)) < TCP_SND_QUEUELEN / 2))
+	if (t->shut_wr ||
+	    (tcp_sndbuf(P(s)) >= TCP_MSS && tcp_sndqueuelen(P(s)) < TCP_SND_QUEUELEN / 2))
 		m |= EPOLLOUT;
 	if (t->eof && t->shut_wr)
 		m |= EPOLLHUP;
@@ -461,10 +463,7 @@ static int put(void *val, uint32_t *len, int v)
 }
 
 /* Options of a connection PCB (a listening PCB has none of these). */
-static struct tcp_pcb *conn_pcb(struct uk_sock *s)
-{
-	return T(s)->st == T_LISTEN ? NULL : P(s);
-}
+static struct tcp_pcb *conn_pcb(struct uk_sock *s) { return T(s)->st == T_LISTEN ? NULL : P(s); }
 
 static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
 {
@@ -473,11 +472,11 @@ static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 
 	if (level == SOL_SOCKET) { /* flags socket.c already recorded */
 		if (P(s) && name == SO_REUSEADDR)
-			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR) :
-						      ip_reset_option(P(s), SOF_REUSEADDR);
+			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR)
+			                            : ip_reset_option(P(s), SOF_REUSEADDR);
 		if (pcb && name == SO_KEEPALIVE)
-			(s->opts & UK_SO_KEEPALIVE) ? ip_set_option(pcb, SOF_KEEPALIVE) :
-						      ip_reset_option(pcb, SOF_KEEPALIVE);
+			(s->opts & UK_SO_KEEPALIVE) ? ip_set_option(pcb, SOF_KEEPALIVE)
+			                            : ip_reset_option(pcb, SOF_KEEPALIVE);
 		return 0;
 	}
 	if ((level != IPPROTO_TCP && level != IPPROTO_IP) || (r = int_opt(val, len, &v)))
@@ -538,8 +537,10 @@ static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_
 		return -ENOPROTOOPT;
 	}
 	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
-		return put(val, len, !pcb ? (name == IP_TTL ? IP_DEFAULT_TTL : 0) :
-				     name == IP_TOS ? pcb->tos : pcb->ttl);
+		return put(val, len,
+		           !pcb             ? (name == IP_TTL ? IP_DEFAULT_TTL : 0)
+		           : name == IP_TOS ? pcb->tos
+		                            : pcb->ttl);
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	switch (name) {

@@ -35,7 +35,7 @@ static inline struct udp *U(struct uk_sock *s) { return s->priv; }
 static inline struct udp_pcb *P(struct uk_sock *s) { return s->pcb; }
 
 static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-		    u16_t port)
+                    u16_t port)
 {
 	struct uk_sock *s = arg;
 	struct udp *u = U(s);
@@ -107,7 +107,7 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 static int udp_connected(struct uk_sock *s) { return 1; }
 
 static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-			const struct uk_sockaddr *to)
+                        const struct uk_sockaddr *to)
 {
 	long len = uk_iov_len(iov, cnt);
 	struct pbuf *p;
@@ -129,7 +129,7 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	if (to) {
 		ip_addr_t ip = IPADDR4_INIT(to->addr);
 		int bcast = to->addr == IPADDR_BROADCAST ||
-			    (netif_default && ip4_addr_isbroadcast_u32(to->addr, netif_default));
+		            (netif_default && ip4_addr_isbroadcast_u32(to->addr, netif_default));
 		if (bcast && !(s->opts & UK_SO_BROADCAST)) {
 			pbuf_free(p);
 			return -EACCES; /* as Linux without SO_BROADCAST */
@@ -143,7 +143,7 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 }
 
 static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-			struct uk_sockaddr *from, int *msg_flags)
+                        struct uk_sockaddr *from, int *msg_flags)
 {
 	struct udp *u = U(s);
 	struct dgram *d = u->head;
@@ -154,7 +154,8 @@ static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		return u->shut_rd ? 0 : -EAGAIN;
 	len = d->p->tot_len;
 	for (int i = 0; i < cnt && off < len; i++) {
-		u16_t n = (u16_t)(iov[i].iov_len < (size_t)(len - off) ? iov[i].iov_len : len - off);
+		u16_t n =
+		    (u16_t)(iov[i].iov_len < (size_t)(len - off) ? iov[i].iov_len : len - off);
 		pbuf_copy_partial(d->p, iov[i].iov_base, n, (u16_t)off);
 		off += n;
 	}
@@ -205,8 +206,8 @@ static int udp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 
 	if (level == SOL_SOCKET) {
 		if (name == SO_REUSEADDR)
-			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR) :
-						      ip_reset_option(P(s), SOF_REUSEADDR);
+			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR)
+			                            : ip_reset_option(P(s), SOF_REUSEADDR);
 		return 0;
 	}
 	if (level != IPPROTO_IP || (name != IP_TOS && name != IP_TTL))

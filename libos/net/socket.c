@@ -45,23 +45,23 @@ void uk_sock_wake(struct uk_sock *s) { uk_wq_wake(&s->wq, -1); }
 int uk_sock_errno(int e)
 {
 	switch (e) {
-	case 0: return 0;          /* ERR_OK */
-	case -1: return -ENOMEM;   /* ERR_MEM */
-	case -2: return -ENOBUFS;  /* ERR_BUF */
+	case 0: return 0;         /* ERR_OK */
+	case -1: return -ENOMEM;  /* ERR_MEM */
+	case -2: return -ENOBUFS; /* ERR_BUF */
 	case -3: return -ETIMEDOUT;
 	case -4: return -EHOSTUNREACH; /* ERR_RTE */
 	case -5: return -EINPROGRESS;
-	case -6: return -EINVAL;   /* ERR_VAL */
-	case -7: return -EAGAIN;   /* ERR_WOULDBLOCK */
+	case -6: return -EINVAL; /* ERR_VAL */
+	case -7: return -EAGAIN; /* ERR_WOULDBLOCK */
 	case -8: return -EADDRINUSE;
 	case -9: return -EALREADY;
 	case -10: return -EISCONN;
-	case -11: return -ENOTCONN; /* ERR_CONN */
+	case -11: return -ENOTCONN;    /* ERR_CONN */
 	case -12: return -ENETUNREACH; /* ERR_IF */
 	case -13: return -ECONNABORTED;
 	case -14: return -ECONNRESET;
 	case -15: return -ENOTCONN; /* ERR_CLSD */
-	default: return -EINVAL;   /* ERR_ARG and the rest */
+	default: return -EINVAL;    /* ERR_ARG and the rest */
 	}
 }
 
@@ -80,7 +80,7 @@ long uk_iov_len(const struct iovec *iov, int cnt)
 }
 
 int uk_sock_wait(struct uk_sock *s, int (*ready)(struct uk_sock *), int nonblock,
-		 uint64_t timeout_ns)
+                 uint64_t timeout_ns)
 {
 	uint64_t deadline = timeout_ns ? uk_monotonic_ns() + timeout_ns : 0;
 	int r, on;
@@ -125,8 +125,9 @@ static int addr_in(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 
 static int addr_out(const struct uk_sockaddr *a, void *uaddr, uint32_t *ulen)
 {
-	struct sockaddr_in sin = { .sin_family = UK_AF_INET, .sin_port = a->port,
-				   .sin_addr.s_addr = a->addr };
+	struct sockaddr_in sin = { .sin_family = UK_AF_INET,
+		                   .sin_port = a->port,
+		                   .sin_addr.s_addr = a->addr };
 
 	if (!uaddr || !ulen)
 		return 0;
@@ -226,13 +227,13 @@ static struct uk_sock *sock_of(int fd, struct uk_file **fp)
 }
 
 /* The socket behind fd (a reference held in *fp), or -EBADF/-ENOTSOCK. */
-#define SOCK_GET(fd, s, f)                                   \
-	do {                                                 \
-		(s) = sock_of((fd), &(f));                   \
-		if (!(s))                                    \
-			return -EBADF;                       \
-		if ((s) == (struct uk_sock *)-1)             \
-			return -ENOTSOCK;                    \
+#define SOCK_GET(fd, s, f)                       \
+	do {                                     \
+		(s) = sock_of((fd), &(f));       \
+		if (!(s))                        \
+			return -EBADF;           \
+		if ((s) == (struct uk_sock *)-1) \
+			return -ENOTSOCK;        \
 	} while (0)
 
 static int install(struct uk_sock *s, int flags)
@@ -282,7 +283,7 @@ static void iov_advance(const struct iovec *iov, int cnt, int *i, size_t *skip, 
  * SIGPIPE is not raised: a write to a closed connection fails with EPIPE
  * (as with MSG_NOSIGNAL). */
 static long do_send(struct uk_file *f, struct uk_sock *s, const struct iovec *iov, int cnt,
-		    int flags, const struct uk_sockaddr *to)
+                    int flags, const struct uk_sockaddr *to)
 {
 	long total = uk_iov_len(iov, cnt), done = 0, r;
 	int nb = nonblocking(f, flags), i = 0;
@@ -295,7 +296,7 @@ static long do_send(struct uk_file *f, struct uk_sock *s, const struct iovec *io
 	for (;;) {
 		for (int k = i; k < cnt; k++) /* the part not sent yet */
 			rest[k - i] = (struct iovec){ (char *)iov[k].iov_base + (k == i ? skip : 0),
-						      iov[k].iov_len - (k == i ? skip : 0) };
+				                      iov[k].iov_len - (k == i ? skip : 0) };
 		r = s->proto->send(s, rest, cnt - i, flags, to);
 		if (r > 0) {
 			done += r;
@@ -311,7 +312,7 @@ static long do_send(struct uk_file *f, struct uk_sock *s, const struct iovec *io
 }
 
 static long do_recv(struct uk_file *f, struct uk_sock *s, const struct iovec *iov, int cnt,
-		    int flags, struct uk_sockaddr *from, int *msg_flags)
+                    int flags, struct uk_sockaddr *from, int *msg_flags)
 {
 	long total = uk_iov_len(iov, cnt), r;
 	int nb = nonblocking(f, flags);
@@ -478,8 +479,8 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 	return r;
 }
 
-UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const void *, to,
-	    uint32_t, tolen)
+UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const void *, to, uint32_t,
+            tolen)
 {
 	struct uk_file *f;
 	struct uk_sock *s;
@@ -496,8 +497,8 @@ UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const v
 	return r;
 }
 
-UK_SYSCALL6(recvfrom, int, fd, void *, buf, size_t, len, int, flags, void *, from,
-	    uint32_t *, fromlen)
+UK_SYSCALL6(recvfrom, int, fd, void *, buf, size_t, len, int, flags, void *, from, uint32_t *,
+            fromlen)
 {
 	struct uk_file *f;
 	struct uk_sock *s;
@@ -532,7 +533,7 @@ UK_SYSCALL3(sendmsg, int, fd, const struct uk_msghdr *, m, int, flags)
 		r = addr_in(m->msg_name, m->msg_namelen, &a);
 	if (!r)
 		r = do_send(f, s, m->msg_iov, (int)m->msg_iovlen, flags,
-			    m->msg_name && s->type == UK_SOCK_DGRAM ? &a : NULL);
+		            m->msg_name && s->type == UK_SOCK_DGRAM ? &a : NULL);
 	uk_file_put(f);
 	return r;
 }
@@ -587,7 +588,8 @@ UK_SYSCALL5(recvmmsg, int, fd, struct uk_mmsghdr *, v, unsigned, n, int, flags, 
 	if (timeout)
 		return -EOPNOTSUPP; /* the timeout form is not implemented */
 	for (i = 0; i < n && i < UIO_MAXIOV; i++) {
-		r = uk_sys_recvmsg(fd, (long)&v[i].hdr, i ? flags | UK_MSG_DONTWAIT : flags, 0, 0, 0);
+		r = uk_sys_recvmsg(fd, (long)&v[i].hdr, i ? flags | UK_MSG_DONTWAIT : flags, 0, 0,
+		                   0);
 		if (r < 0)
 			break;
 		v[i].len = (unsigned)r;
@@ -689,10 +691,8 @@ static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
 	case SO_SNDBUF:
 	case SO_RCVBUF:
 	case SO_RCVLOWAT:
-	case SO_PRIORITY:
-		return 0; /* advisory on Linux too (clamped); our sizes are fixed */
-	default:
-		return -ENOPROTOOPT;
+	case SO_PRIORITY: return 0; /* advisory on Linux too (clamped); our sizes are fixed */
+	default: return -ENOPROTOOPT;
 	}
 	/* Flags the PCB carries: the protocol applies them. */
 	return s->proto->setopt(s, SOL_SOCKET, name, val, len);
@@ -709,7 +709,8 @@ static int put_int(void *val, uint32_t *len, int v)
 
 static int put_timeout(void *val, uint32_t *len, uint64_t ns)
 {
-	struct __kernel_old_timeval tv = { (long)(ns / 1000000000), (long)(ns % 1000000000 / 1000) };
+	struct __kernel_old_timeval tv = { (long)(ns / 1000000000),
+		                           (long)(ns % 1000000000 / 1000) };
 
 	if (!val || !len || *len < sizeof(tv))
 		return -EINVAL;
@@ -725,7 +726,8 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 	switch (name) {
 	case SO_TYPE: return put_int(val, len, s->type);
 	case SO_DOMAIN: return put_int(val, len, UK_AF_INET);
-	case SO_PROTOCOL: return put_int(val, len, s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+	case SO_PROTOCOL:
+		return put_int(val, len, s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 	case SO_ERROR:
 		e = s->err;
 		s->err = 0;
@@ -736,7 +738,8 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);
 	case SO_SNDTIMEO_OLD: return put_timeout(val, len, s->sndtimeo);
 	case SO_LINGER: {
-		struct uk_linger l = { !!(s->opts & UK_SO_LINGER0) || s->linger_secs, s->linger_secs };
+		struct uk_linger l = { !!(s->opts & UK_SO_LINGER0) || s->linger_secs,
+			               s->linger_secs };
 		if (!val || !len || *len < sizeof(l))
 			return -EINVAL;
 		uk_memcpy(val, &l, sizeof(l));
@@ -755,7 +758,8 @@ UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint3
 
 	SOCK_GET(fd, s, f);
 	uk_net_enter();
-	r = level == SOL_SOCKET ? sol_set(s, name, val, len) : s->proto->setopt(s, level, name, val, len);
+	r = level == SOL_SOCKET ? sol_set(s, name, val, len)
+	                        : s->proto->setopt(s, level, name, val, len);
 	uk_net_leave();
 	uk_file_put(f);
 	return r;
@@ -769,7 +773,8 @@ UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *,
 
 	SOCK_GET(fd, s, f);
 	uk_net_enter();
-	r = level == SOL_SOCKET ? sol_get(s, name, val, len) : s->proto->getopt(s, level, name, val, len);
+	r = level == SOL_SOCKET ? sol_get(s, name, val, len)
+	                        : s->proto->getopt(s, level, name, val, len);
 	uk_net_leave();
 	uk_file_put(f);
 	return r;

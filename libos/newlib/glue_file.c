@@ -127,8 +127,8 @@ int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, int);
 		va_end(ap);
 	}
-	return (int)uk_ret(
-	    UK_CALL_RESTART(openat, dirfd_to_linux(dirfd), path, oflags_to_linux(flags), mode, 0, 0));
+	return (int)uk_ret(UK_CALL_RESTART(openat, dirfd_to_linux(dirfd), path,
+	                                   oflags_to_linux(flags), mode, 0, 0));
 }
 
 int open(const char *path, int flags, ...)
@@ -159,7 +159,10 @@ int dup3(int fd, int to, int flags)
 
 /* ---- I/O ---- */
 
-ssize_t read(int fd, void *buf, size_t n) { return uk_ret(UK_CALL_RESTART(read, fd, buf, n, 0, 0, 0)); }
+ssize_t read(int fd, void *buf, size_t n)
+{
+	return uk_ret(UK_CALL_RESTART(read, fd, buf, n, 0, 0, 0));
+}
 
 ssize_t write(int fd, const void *buf, size_t n)
 {

@@ -34,7 +34,10 @@ int accept4(int fd, struct sockaddr *a, socklen_t *l, int fl)
 {
 	return (int)SC(accept4, fd, a, l, fl, 0, 0);
 }
-int connect(int fd, const struct sockaddr *a, socklen_t l) { return (int)SC(connect, fd, a, l, 0, 0, 0); }
+int connect(int fd, const struct sockaddr *a, socklen_t l)
+{
+	return (int)SC(connect, fd, a, l, 0, 0, 0);
+}
 ssize_t send(int fd, const void *b, size_t n, int fl) { return SC(sendto, fd, b, n, fl, 0, 0); }
 ssize_t sendto(int fd, const void *b, size_t n, int fl, const struct sockaddr *to, socklen_t tl)
 {
@@ -64,8 +67,14 @@ int setsockopt(int fd, int lv, int nm, const void *v, socklen_t l)
 {
 	return (int)SC(setsockopt, fd, lv, nm, v, l, 0);
 }
-int getsockname(int fd, struct sockaddr *a, socklen_t *l) { return (int)SC(getsockname, fd, a, l, 0, 0, 0); }
-int getpeername(int fd, struct sockaddr *a, socklen_t *l) { return (int)SC(getpeername, fd, a, l, 0, 0, 0); }
+int getsockname(int fd, struct sockaddr *a, socklen_t *l)
+{
+	return (int)SC(getsockname, fd, a, l, 0, 0, 0);
+}
+int getpeername(int fd, struct sockaddr *a, socklen_t *l)
+{
+	return (int)SC(getpeername, fd, a, l, 0, 0, 0);
+}
 
 /* ---- addresses ---- */
 
@@ -237,9 +246,9 @@ static const struct {
 	const char *name;
 	int port;
 } services[] = {
-	{ "ftp", 21 }, { "ssh", 22 }, { "telnet", 23 }, { "smtp", 25 }, { "domain", 53 },
-	{ "http", 80 }, { "pop3", 110 }, { "ntp", 123 }, { "imap", 143 }, { "https", 443 },
-	{ "redis", 6379 }, { "http-alt", 8080 },
+	{ "ftp", 21 },    { "ssh", 22 },    { "telnet", 23 },  { "smtp", 25 },
+	{ "domain", 53 }, { "http", 80 },   { "pop3", 110 },   { "ntp", 123 },
+	{ "imap", 143 },  { "https", 443 }, { "redis", 6379 }, { "http-alt", 8080 },
 };
 
 /* Port in network order, or -1. */
@@ -282,7 +291,7 @@ static struct addrinfo *ai_new(int socktype, uint32_t addr, int port, const char
 }
 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-		struct addrinfo **res)
+                struct addrinfo **res)
 {
 	struct addrinfo h = hints ? *hints : (struct addrinfo){ 0 }, *head = NULL, **tail = &head;
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
@@ -309,7 +318,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		if (h.ai_socktype && h.ai_socktype != types[i])
 			continue;
 		*tail = ai_new(types[i], addr, port,
-			       !head && (h.ai_flags & AI_CANONNAME) ? (node ? node : "localhost") : NULL);
+		               !head && (h.ai_flags & AI_CANONNAME) ? (node ? node : "localhost")
+		                                                    : NULL);
 		if (!*tail) {
 			freeaddrinfo(head);
 			return EAI_MEMORY;
@@ -350,7 +360,7 @@ const char *gai_strerror(int e)
 
 /* Numeric answers only: there is no reverse DNS. */
 int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
-		char *serv, socklen_t servlen, int flags)
+                char *serv, socklen_t servlen, int flags)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 
@@ -362,7 +372,8 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
 		if (!inet_ntop(AF_INET, &sin->sin_addr, host, hostlen))
 			return EAI_OVERFLOW;
 	}
-	if (serv && servlen && uk_snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
+	if (serv && servlen &&
+	    uk_snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
 		return EAI_OVERFLOW;
 	return 0;
 }
@@ -387,7 +398,9 @@ struct hostent *gethostbyname(const char *name)
 	int r = resolve(name, &addr);
 
 	if (r) {
-		h_errno = r == EAI_AGAIN ? TRY_AGAIN : r == EAI_NONAME ? HOST_NOT_FOUND : NO_RECOVERY;
+		h_errno = r == EAI_AGAIN    ? TRY_AGAIN
+		          : r == EAI_NONAME ? HOST_NOT_FOUND
+		                            : NO_RECOVERY;
 		return NULL;
 	}
 	return hostent_of(name, addr);
@@ -438,7 +451,7 @@ struct servent *getservbyport(int port, const char *proto)
 	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
 		if (htons((uint16_t)services[i].port) == port) {
 			se = (struct servent){ (char *)services[i].name, aliases, port,
-					       (char *)(proto ? proto : "tcp") };
+				               (char *)(proto ? proto : "tcp") };
 			return &se;
 		}
 	}

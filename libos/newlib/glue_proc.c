@@ -99,7 +99,8 @@ int getgroups(int n, gid_t *list)
 		errno = EINVAL;
 		return -1;
 	}
-	r = uk_ret(UK_CALL(getgroups, n > NGROUPS_MAX ? NGROUPS_MAX : n, n ? lx : NULL, 0, 0, 0, 0));
+	r = uk_ret(
+	    UK_CALL(getgroups, n > NGROUPS_MAX ? NGROUPS_MAX : n, n ? lx : NULL, 0, 0, 0, 0));
 	for (long i = 0; n && i < r; i++)
 		list[i] = lx[i];
 	return (int)r;
@@ -125,10 +126,7 @@ pid_t setsid(void) { return (pid_t)uk_ret(UK_CALL(setsid, 0, 0, 0, 0, 0, 0)); }
 int setpgid(pid_t p, pid_t g) { return (int)uk_ret(UK_CALL(setpgid, p, g, 0, 0, 0, 0)); }
 int setpgrp(void) { return setpgid(0, 0); }
 
-int uname(struct utsname *u)
-{
-	return (int)uk_ret(UK_CALL(uname, u, 0, 0, 0, 0, 0));
-}
+int uname(struct utsname *u) { return (int)uk_ret(UK_CALL(uname, u, 0, 0, 0, 0, 0)); }
 
 int gethostname(char *name, size_t len)
 {
@@ -229,45 +227,26 @@ long sysconf(int name)
 
 	switch (name) {
 	case _SC_NPROCESSORS_CONF:
-	case _SC_NPROCESSORS_ONLN:
-		return 1;
-	case _SC_PAGESIZE:
-		return 4096;
-	case _SC_CLK_TCK:
-		return CLOCKS_PER_SEC;
-	case _SC_OPEN_MAX:
-		return getrlimit(RLIMIT_NOFILE, &rl) ? -1 : (long)rl.rlim_cur;
-	case _SC_PHYS_PAGES:
-		return get_phys_pages();
-	case _SC_AVPHYS_PAGES:
-		return get_avphys_pages();
-	case _SC_ARG_MAX:
-		return 2 << 20;
-	case _SC_CHILD_MAX:
-		return 1;
-	case _SC_NGROUPS_MAX:
-		return NGROUPS_MAX;
-	case _SC_HOST_NAME_MAX:
-		return 64;
-	case _SC_LOGIN_NAME_MAX:
-		return 256;
-	case _SC_LINE_MAX:
-		return 2048;
-	case _SC_THREAD_KEYS_MAX:
-		return PTHREAD_KEYS_MAX;
-	case _SC_THREAD_STACK_MIN:
-		return PTHREAD_STACK_MIN;
-	case _SC_THREAD_THREADS_MAX:
-		return -1; /* no limit */
+	case _SC_NPROCESSORS_ONLN: return 1;
+	case _SC_PAGESIZE: return 4096;
+	case _SC_CLK_TCK: return CLOCKS_PER_SEC;
+	case _SC_OPEN_MAX: return getrlimit(RLIMIT_NOFILE, &rl) ? -1 : (long)rl.rlim_cur;
+	case _SC_PHYS_PAGES: return get_phys_pages();
+	case _SC_AVPHYS_PAGES: return get_avphys_pages();
+	case _SC_ARG_MAX: return 2 << 20;
+	case _SC_CHILD_MAX: return 1;
+	case _SC_NGROUPS_MAX: return NGROUPS_MAX;
+	case _SC_HOST_NAME_MAX: return 64;
+	case _SC_LOGIN_NAME_MAX: return 256;
+	case _SC_LINE_MAX: return 2048;
+	case _SC_THREAD_KEYS_MAX: return PTHREAD_KEYS_MAX;
+	case _SC_THREAD_STACK_MIN: return PTHREAD_STACK_MIN;
+	case _SC_THREAD_THREADS_MAX: return -1; /* no limit */
 	case _SC_GETPW_R_SIZE_MAX:
-	case _SC_GETGR_R_SIZE_MAX:
-		return 4096;
-	case _SC_SEM_VALUE_MAX:
-		return 0x7fffffff;
-	case _SC_SIGQUEUE_MAX:
-		return 32;
-	case _SC_TZNAME_MAX:
-		return 6;
+	case _SC_GETGR_R_SIZE_MAX: return 4096;
+	case _SC_SEM_VALUE_MAX: return 0x7fffffff;
+	case _SC_SIGQUEUE_MAX: return 32;
+	case _SC_TZNAME_MAX: return 6;
 	case _SC_VERSION:
 	case _SC_THREADS:
 	case _SC_TIMERS:
@@ -278,8 +257,7 @@ long sysconf(int name)
 	case _SC_READER_WRITER_LOCKS:
 	case _SC_TIMEOUTS:
 	case _SC_CLOCK_SELECTION:
-	case _SC_THREAD_SAFE_FUNCTIONS:
-		return 200809L;
+	case _SC_THREAD_SAFE_FUNCTIONS: return 200809L;
 	}
 	errno = EINVAL;
 	return -1;
@@ -352,7 +330,8 @@ int sched_setscheduler(pid_t pid, int policy, const struct sched_param *p)
 		return -1;
 	if (policy == SCHED_OTHER && p->sched_priority == 0)
 		return 0;
-	errno = policy == SCHED_OTHER || (policy != SCHED_FIFO && policy != SCHED_RR) ? EINVAL : EPERM;
+	errno =
+	    policy == SCHED_OTHER || (policy != SCHED_FIFO && policy != SCHED_RR) ? EINVAL : EPERM;
 	return -1;
 }
 
@@ -412,7 +391,8 @@ int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct
 
 	if (lx == -1)
 		return EINVAL;
-	r = UK_CALL(clock_nanosleep, lx, flags & TIMER_ABSTIME ? LX_TIMER_ABSTIME : 0, req, rem, 0, 0);
+	r = UK_CALL(clock_nanosleep, lx, flags & TIMER_ABSTIME ? LX_TIMER_ABSTIME : 0, req, rem, 0,
+	            0);
 	if (uk_ret(r) < 0)
 		e = errno;
 	errno = saved;
@@ -456,7 +436,9 @@ int settimeofday(const struct timeval *tv, const struct timezone *tz)
 
 clock_t times(struct tms *t)
 {
-	struct { long u, s, cu, cs; } lx;
+	struct {
+		long u, s, cu, cs;
+	} lx;
 	long r = UK_CALL(times, &lx, 0, 0, 0, 0, 0);
 	const long k = CLOCKS_PER_SEC / LX_USER_HZ;
 
@@ -486,7 +468,8 @@ int getitimer(int which, struct itimerval *v)
 useconds_t ualarm(useconds_t us, useconds_t interval)
 {
 	struct itimerval nv = { { interval / 1000000, interval % 1000000 },
-				{ us / 1000000, us % 1000000 } }, ov;
+		                { us / 1000000, us % 1000000 } },
+	                 ov;
 
 	if (setitimer(ITIMER_REAL, &nv, &ov))
 		return (useconds_t)-1;

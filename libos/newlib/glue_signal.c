@@ -29,11 +29,11 @@
 
 /* newlib number -> Linux number; 0: Linux has none (SIGEMT, SIGLOST). */
 static const unsigned char to_lx[NSIG] = {
-	[SIGHUP] = 1, [SIGINT] = 2, [SIGQUIT] = 3, [SIGILL] = 4, [SIGTRAP] = 5,
-	[SIGABRT] = 6, [SIGFPE] = 8, [SIGKILL] = 9, [SIGBUS] = 7, [SIGSEGV] = 11,
-	[SIGSYS] = 31, [SIGPIPE] = 13, [SIGALRM] = 14, [SIGTERM] = 15, [SIGURG] = 23,
-	[SIGSTOP] = 19, [SIGTSTP] = 20, [SIGCONT] = 18, [SIGCHLD] = 17, [SIGTTIN] = 21,
-	[SIGTTOU] = 22, [SIGIO] = 29, [SIGXCPU] = 24, [SIGXFSZ] = 25, [SIGVTALRM] = 26,
+	[SIGHUP] = 1,   [SIGINT] = 2,    [SIGQUIT] = 3,  [SIGILL] = 4,   [SIGTRAP] = 5,
+	[SIGABRT] = 6,  [SIGFPE] = 8,    [SIGKILL] = 9,  [SIGBUS] = 7,   [SIGSEGV] = 11,
+	[SIGSYS] = 31,  [SIGPIPE] = 13,  [SIGALRM] = 14, [SIGTERM] = 15, [SIGURG] = 23,
+	[SIGSTOP] = 19, [SIGTSTP] = 20,  [SIGCONT] = 18, [SIGCHLD] = 17, [SIGTTIN] = 21,
+	[SIGTTOU] = 22, [SIGIO] = 29,    [SIGXCPU] = 24, [SIGXFSZ] = 25, [SIGVTALRM] = 26,
 	[SIGPROF] = 27, [SIGWINCH] = 28, [SIGUSR1] = 10, [SIGUSR2] = 12,
 };
 
@@ -77,8 +77,16 @@ static int bad_sig(int sig)
 	return 1;
 }
 
-int sigemptyset(sigset_t *s) { *s = 0; return 0; }
-int sigfillset(sigset_t *s) { *s = ~1ul & ((1ul << NSIG) - 1); return 0; }
+int sigemptyset(sigset_t *s)
+{
+	*s = 0;
+	return 0;
+}
+int sigfillset(sigset_t *s)
+{
+	*s = ~1ul & ((1ul << NSIG) - 1);
+	return 0;
+}
 int sigaddset(sigset_t *s, const int sig) { return bad_sig(sig) ? -1 : (*s |= 1ul << sig, 0); }
 int sigdelset(sigset_t *s, const int sig) { return bad_sig(sig) ? -1 : (*s &= ~(1ul << sig), 0); }
 int sigismember(const sigset_t *s, int sig) { return bad_sig(sig) ? -1 : (int)((*s >> sig) & 1); }
@@ -137,8 +145,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		int custom = act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
 		lx = (struct lx_sigaction){
 			.handler = custom ? (void *)glue_handler : (void *)act->sa_handler,
-			.flags = (act->sa_flags & (SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND |
-						   SA_NOCLDSTOP | SA_NOCLDWAIT)) | LX_SA_SIGINFO,
+			.flags = (act->sa_flags & (SA_ONSTACK | SA_RESTART | SA_NODEFER |
+			                           SA_RESETHAND | SA_NOCLDSTOP | SA_NOCLDWAIT)) |
+			         LX_SA_SIGINFO,
 			.mask = set_to_lx(&act->sa_mask),
 		};
 	}
@@ -182,10 +191,22 @@ int siginterrupt(int sig, int flag)
 }
 
 /* newlib's signal.o defines these too; defining all of them keeps it out. */
-int _init_signal_r(struct _reent *r) { (void)r; return 0; }
+int _init_signal_r(struct _reent *r)
+{
+	(void)r;
+	return 0;
+}
 int _init_signal(void) { return 0; }
-int __sigtramp_r(struct _reent *r, int sig) { (void)r, (void)sig; return 1; }
-int __sigtramp(int sig) { (void)sig; return 1; }
+int __sigtramp_r(struct _reent *r, int sig)
+{
+	(void)r, (void)sig;
+	return 1;
+}
+int __sigtramp(int sig)
+{
+	(void)sig;
+	return 1;
+}
 
 /* ---- sending ---- */
 
@@ -269,7 +290,7 @@ void __assert_func(const char *file, int line, const char *func, const char *exp
 {
 	char msg[512];
 	int n = uk_snprintf(msg, sizeof(msg), "assertion \"%s\" failed: file \"%s\", line %d%s%s\n",
-			    expr, file, line, func ? ", function: " : "", func ? func : "");
+	                    expr, file, line, func ? ", function: " : "", func ? func : "");
 
 	write(2, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	abort();
@@ -284,8 +305,9 @@ void __assert(const char *file, int line, const char *expr)
 
 static long mask_call(int how, const sigset_t *set, sigset_t *old)
 {
-	static const int hows[] = { [SIG_SETMASK] = LX_SIG_SETMASK, [SIG_BLOCK] = LX_SIG_BLOCK,
-				    [SIG_UNBLOCK] = LX_SIG_UNBLOCK };
+	static const int hows[] = { [SIG_SETMASK] = LX_SIG_SETMASK,
+		                    [SIG_BLOCK] = LX_SIG_BLOCK,
+		                    [SIG_UNBLOCK] = LX_SIG_UNBLOCK };
 	uint64_t lxset, lxold;
 	long r;
 

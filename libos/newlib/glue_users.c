@@ -35,8 +35,8 @@ static int split(char *line, char **f, int n)
 }
 
 /* The line of path whose field key (0 = name, 2 = id) matches. */
-static int find_line(const char *path, int key, const char *name, long id, char *buf,
-		     size_t len, char **f, int nf)
+static int find_line(const char *path, int key, const char *name, long id, char *buf, size_t len,
+                     char **f, int nf)
 {
 	FILE *fp = fopen(path, "r");
 	int found = 0;
@@ -91,7 +91,7 @@ struct passwd *getpwnam(const char *name) { return pw_static(name, -1); }
 struct passwd *getpwuid(uid_t uid) { return pw_static(NULL, uid); }
 
 static int pw_r(const char *name, long uid, struct passwd *pw, char *buf, size_t len,
-		struct passwd **res)
+                struct passwd **res)
 {
 	*res = lookup_pw(name, uid, pw, buf, len) ? NULL : pw;
 	return 0; /* not found is not an error (POSIX) */

@@ -163,8 +163,11 @@ void uk_pthread_init_main(void)
 int pthread_attr_init(pthread_attr_t *a)
 {
 	*a = (pthread_attr_t){
-		.is_initialized = 1, .guardsize = 4096, .contentionscope = PTHREAD_SCOPE_SYSTEM,
-		.inheritsched = PTHREAD_INHERIT_SCHED, .schedpolicy = SCHED_OTHER,
+		.is_initialized = 1,
+		.guardsize = 4096,
+		.contentionscope = PTHREAD_SCOPE_SYSTEM,
+		.inheritsched = PTHREAD_INHERIT_SCHED,
+		.schedpolicy = SCHED_OTHER,
 		.detachstate = PTHREAD_CREATE_JOINABLE,
 	};
 	return 0;
@@ -399,9 +402,14 @@ int pthread_create(pthread_t *out, const pthread_attr_t *a, void *(*fn)(void *),
 	p->arg = arg;
 	p->state = a && a->detachstate == PTHREAD_CREATE_DETACHED ? ST_DETACHED : ST_JOINABLE;
 	ca = (struct uk_clone_args){
-		.flags = UK_CLONE_PTHREAD, .stack = a ? a->stackaddr : NULL,
-		.stack_size = stack_size(a), .parent_tid = (int *)&p->tid,
-		.child_tid = (int *)&p->tid, .tls = (uint64_t)p, .fn = thread_start, .arg = p,
+		.flags = UK_CLONE_PTHREAD,
+		.stack = a ? a->stackaddr : NULL,
+		.stack_size = stack_size(a),
+		.parent_tid = (int *)&p->tid,
+		.child_tid = (int *)&p->tid,
+		.tls = (uint64_t)p,
+		.fn = thread_start,
+		.arg = p,
 		.reent = &p->reent,
 	};
 	list_add(p);
@@ -470,7 +478,7 @@ int pthread_detach(pthread_t t)
 	if (!live(p))
 		return ESRCH;
 	if (__atomic_compare_exchange_n(&p->state, &s, ST_DETACHED, 0, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST))
+	                                __ATOMIC_SEQ_CST))
 		return 0;
 	if (s == ST_DETACHED)
 		return EINVAL;
@@ -552,8 +560,7 @@ void _pthread_cleanup_pop(struct _pthread_cleanup_context *c, int execute)
 		c->_routine(c->_arg);
 }
 
-void _pthread_cleanup_push_defer(struct _pthread_cleanup_context *c, void (*fn)(void *),
-				 void *arg)
+void _pthread_cleanup_push_defer(struct _pthread_cleanup_context *c, void (*fn)(void *), void *arg)
 {
 	_pthread_cleanup_push(c, fn, arg);
 }
@@ -632,7 +639,8 @@ int pthread_getcpuclockid(pthread_t t, clockid_t *clk)
 
 	if (!live(p) || !p->tid)
 		return ESRCH;
-	*clk = (clockid_t)(int)(((unsigned)~p->tid << 3) | 4 | 2); /* Linux: a thread's CPUCLOCK_SCHED */
+	*clk = (clockid_t)(int)(((unsigned)~p->tid << 3) | 4 |
+	                        2); /* Linux: a thread's CPUCLOCK_SCHED */
 	return 0;
 }
 

@@ -34,9 +34,9 @@
  * words are where the x86-64 ABI and gcc look: the self pointer at 0, the
  * stack-protector canary at 0x28. */
 struct pthread {
-	struct pthread *self;   /* 0x00 */
-	void *dtv;              /* 0x08 */
-	struct pthread *self2;  /* 0x10 */
+	struct pthread *self;  /* 0x00 */
+	void *dtv;             /* 0x08 */
+	struct pthread *self2; /* 0x10 */
 	uintptr_t pad[2];
 	uint64_t canary;        /* 0x28 */
 	uint64_t pointer_guard; /* 0x30 */
@@ -45,8 +45,8 @@ struct pthread {
 	void *result;
 	void *(*start)(void *);
 	void *arg;
-	void *mem;              /* the allocation holding TLS block + TCB */
-	struct pthread *next;   /* every thread's pthread, or the graveyard */
+	void *mem;            /* the allocation holding TLS block + TCB */
+	struct pthread *next; /* every thread's pthread, or the graveyard */
 	struct _pthread_cleanup_context *cleanup;
 	int cancel_disabled, cancel_async;
 	volatile int canceled;

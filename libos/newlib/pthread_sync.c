@@ -25,10 +25,11 @@ int uk_clock_to_linux(clockid_t clk)
 {
 	/* by newlib's numbers (time.h; some are GNU-only names there) */
 	static const signed char map[] = {
-		[0] = 5 /* REALTIME_COARSE */, [1] = 0 /* REALTIME */,
+		[0] = 5 /* REALTIME_COARSE */,    [1] = 0 /* REALTIME */,
 		[2] = 2 /* PROCESS_CPUTIME_ID */, [3] = 3 /* THREAD_CPUTIME_ID */,
-		[4] = 1 /* MONOTONIC */, [5] = 4 /* MONOTONIC_RAW */, [6] = 6 /* MONOTONIC_COARSE */,
-		[7] = 7 /* BOOTTIME */, [8] = 8 /* REALTIME_ALARM */, [9] = 9 /* BOOTTIME_ALARM */,
+		[4] = 1 /* MONOTONIC */,          [5] = 4 /* MONOTONIC_RAW */,
+		[6] = 6 /* MONOTONIC_COARSE */,   [7] = 7 /* BOOTTIME */,
+		[8] = 8 /* REALTIME_ALARM */,     [9] = 9 /* BOOTTIME_ALARM */,
 	};
 
 	if ((int)clk < 0)
@@ -57,7 +58,8 @@ long uk_fx_wait(volatile unsigned *w, unsigned val, const struct timespec *abs, 
 		int lx = uk_clock_to_linux(clk);
 		if (lx != 0 && lx != 1)
 			return -LX_EINVAL;
-		op = LX_FUTEX_WAIT_BITSET | LX_FUTEX_PRIVATE | (lx == 0 ? LX_FUTEX_CLOCK_REALTIME : 0);
+		op = LX_FUTEX_WAIT_BITSET | LX_FUTEX_PRIVATE |
+		     (lx == 0 ? LX_FUTEX_CLOCK_REALTIME : 0);
 	}
 	r = UK_CALL(futex, w, op, val, abs, 0, ~0u);
 	if (uk_attention) /* a signal interrupted the wait: its handler first */
@@ -193,10 +195,7 @@ int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 	return 0;
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *m)
-{
-	return m->__lock ? EBUSY : 0;
-}
+int pthread_mutex_destroy(pthread_mutex_t *m) { return m->__lock ? EBUSY : 0; }
 
 static int kind(const pthread_mutex_t *m)
 {
@@ -332,7 +331,7 @@ int pthread_cond_destroy(pthread_cond_t *c)
  * mutex was released: a signal in between is never lost. The mutex's
  * recursion count survives the wait. */
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs,
-		     clockid_t clk)
+                     clockid_t clk)
 {
 	unsigned seq = __atomic_load_n(&c->__seq, SEQ);
 	int count = m->__count, e, r;
@@ -356,7 +355,7 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct t
 }
 
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
-			   const struct timespec *abs)
+                           const struct timespec *abs)
 {
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
 		return EINVAL;
@@ -542,10 +541,7 @@ int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, u
 	return 0;
 }
 
-int pthread_barrier_destroy(pthread_barrier_t *b)
-{
-	return b->__count ? EBUSY : 0;
-}
+int pthread_barrier_destroy(pthread_barrier_t *b) { return b->__count ? EBUSY : 0; }
 
 /* The last to arrive starts the next round and is the "serial" thread. */
 int pthread_barrier_wait(pthread_barrier_t *b)

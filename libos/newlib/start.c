@@ -81,9 +81,9 @@ struct __lock {
 };
 
 struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
-	__lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex,
-	__lock___malloc_recursive_mutex, __lock___env_recursive_mutex,
-	__lock___tz_mutex, __lock___dd_hash_mutex, __lock___arc4random_mutex;
+    __lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex, __lock___malloc_recursive_mutex,
+    __lock___env_recursive_mutex, __lock___tz_mutex, __lock___dd_hash_mutex,
+    __lock___arc4random_mutex;
 
 /* Locks newlib makes at run time (one per FILE) come from the library
  * OS's heap, not malloc, which takes a lock itself. Out of memory leaves
@@ -99,10 +99,7 @@ void __retarget_lock_acquire(_LOCK_T l)
 		uk_lk_lock(&l->word, NULL, 0);
 }
 
-int __retarget_lock_try_acquire(_LOCK_T l)
-{
-	return l ? uk_lk_trylock(&l->word) : 0;
-}
+int __retarget_lock_try_acquire(_LOCK_T l) { return l ? uk_lk_trylock(&l->word) : 0; }
 
 void __retarget_lock_release(_LOCK_T l)
 {

@@ -37,9 +37,9 @@ struct uk_p9_chan {
 	struct uk_virtq *q;
 	char tag[V9P_TAG_MAX + 1];
 	int ro;
-	struct uk_wq wq;       /* threads waiting for a reply or for room */
+	struct uk_wq wq; /* threads waiting for a reply or for room */
 	uint64_t reqs, sleeps;
-	unsigned misses;       /* polls in a row that found nothing */
+	unsigned misses; /* polls in a row that found nothing */
 };
 
 struct v9p_req {
@@ -202,7 +202,7 @@ static void spin(struct uk_p9_chan *c, struct v9p_req *r, unsigned n)
 /* Put a request on the ring, waiting for room while other threads' fill
  * it; kick the device when asked to (the last of a batch). */
 static int post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		const struct uk_p9_seg *in, unsigned nin, struct v9p_req *r, int kick)
+                const struct uk_p9_seg *in, unsigned nin, struct v9p_req *r, int kick)
 {
 	struct vq_buf b[2 * UK_P9_SEG_MAX];
 	int on;
@@ -228,8 +228,8 @@ static int post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout
 }
 
 int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
-		    void *arg)
+                    const struct uk_p9_seg *in, unsigned nin, void (*fn)(void *arg, long len),
+                    void *arg)
 {
 	struct v9p_req *r = uk_kzalloc(sizeof(*r));
 	int e;
@@ -292,7 +292,7 @@ int uk_p9_chan_rpcv(struct uk_p9_chan *c, struct uk_p9_req *rq, unsigned n)
 }
 
 long uk_p9_chan_rpc(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned nout,
-		    const struct uk_p9_seg *in, unsigned nin)
+                    const struct uk_p9_seg *in, unsigned nin)
 {
 	struct uk_p9_req rq = { out, nout, in, nin, 0 };
 	int e = uk_p9_chan_rpcv(c, &rq, 1);

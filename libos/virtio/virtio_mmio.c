@@ -42,8 +42,13 @@ static void dev_add(uint64_t base, unsigned gsi, int level, int node, const char
 		return;
 	}
 	d = &devs[ndevs];
-	*d = (struct uk_virtio_dev){ .base = base, .regs = uk_p2v(base), .gsi = gsi,
-				     .level = level, .node = node, .mount = mount, .ro = ro };
+	*d = (struct uk_virtio_dev){ .base = base,
+		                     .regs = uk_p2v(base),
+		                     .gsi = gsi,
+		                     .level = level,
+		                     .node = node,
+		                     .mount = mount,
+		                     .ro = ro };
 	if (rd(d, UK_VIRTIO_MMIO_MAGIC) != UK_VIRTIO_MMIO_MAGIC_VALUE)
 		return;
 	d->device_id = rd(d, UK_VIRTIO_MMIO_DEVICE_ID);
@@ -73,7 +78,8 @@ static void probe_fdt(const void *fdt)
 {
 	int node, len;
 
-	fdt_for_each_subnode(node, fdt, 0) {
+	fdt_for_each_subnode(node, fdt, 0)
+	{
 		const uint8_t *reg, *irq;
 		if (fdt_node_check_compatible(fdt, node, UK_DT_VIRTIO_COMPAT))
 			continue;
@@ -84,8 +90,8 @@ static void probe_fdt(const void *fdt)
 		if (!irq || len != 4)
 			continue;
 		dev_add(be_cells(reg, 2), (unsigned)be_cells(irq, 1), UK_IRQ_EDGE, node,
-			fdt_getprop(fdt, node, UK_DT_MOUNT, NULL),
-			fdt_getprop(fdt, node, UK_DT_RO, NULL) != NULL);
+		        fdt_getprop(fdt, node, UK_DT_MOUNT, NULL),
+		        fdt_getprop(fdt, node, UK_DT_RO, NULL) != NULL);
 	}
 }
 
@@ -108,9 +114,21 @@ static const char *parse_num(const char *p, uint64_t *v)
 		*v = *v * base + dig;
 	}
 	switch (*p) {
-	case 'k': case 'K': *v <<= 10; p++; break;
-	case 'm': case 'M': *v <<= 20; p++; break;
-	case 'g': case 'G': *v <<= 30; p++; break;
+	case 'k':
+	case 'K':
+		*v <<= 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		*v <<= 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		*v <<= 30;
+		p++;
+		break;
 	}
 	return p;
 }

@@ -47,7 +47,7 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
 #define LWIP_DHCP_DOES_ACD_CHECK 0
-#define DHCP_DOES_ARP_CHECK 0       /* no 1 s probe before using the lease */
+#define DHCP_DOES_ARP_CHECK 0 /* no 1 s probe before using the lease */
 #define LWIP_DNS 1
 #define DNS_MAX_SERVERS 2
 #define LWIP_IGMP 0
@@ -59,7 +59,7 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 
 /* ---- netifs ---- */
 #define LWIP_NETIF_LOOPBACK 1
-#define LWIP_HAVE_LOOPIF 1       /* 127.0.0.1 */
+#define LWIP_HAVE_LOOPIF 1 /* 127.0.0.1 */
 #define LWIP_LOOPBACK_MAX_PBUFS 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1

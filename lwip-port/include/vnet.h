@@ -13,7 +13,7 @@ struct uk_virtio_dev;
  * (which calls netif_add). wake() is called from the RX interrupt. Returns
  * the number of interfaces. */
 int uk_vnet_probe(void (*wake)(void),
-		  struct netif *(*add)(struct netif *nif, void *state, netif_init_fn init));
+                  struct netif *(*add)(struct netif *nif, void *state, netif_init_fn init));
 
 /* Reclaim sent frames and feed received ones to lwIP. Returns frames
  * received. */

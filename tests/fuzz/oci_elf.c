@@ -22,14 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (unsigned i = 0; i < e.nload; i++) {
 		const struct uk_elf_load *l = &e.load[i];
-		if (l->filesz > l->memsz || l->off + l->filesz > size || l->off + l->filesz < l->off)
+		if (l->filesz > l->memsz || l->off + l->filesz > size ||
+		    l->off + l->filesz < l->off)
 			abort();
 		if (l->vaddr + l->memsz > e.hi || l->vaddr < e.lo)
 			abort();
 		if (i && l->vaddr < e.load[i - 1].vaddr + e.load[i - 1].memsz)
 			abort();
 	}
-	if (e.interp_len && (e.interp_off + e.interp_len > size || e.interp_len > UK_ELF_MAX_INTERP))
+	if (e.interp_len &&
+	    (e.interp_off + e.interp_len > size || e.interp_len > UK_ELF_MAX_INTERP))
 		abort();
 	return 0;
 }

@@ -69,7 +69,8 @@ static void setup(void)
 		atexit(cleanup);
 	snprintf(dir, sizeof(dir), "/tmp/p9fuzz.%d", (int)getpid());
 	mkdir(dir, 0755);
-	snprintf(cmd, sizeof(cmd), "cd %s && mkdir -p a/b && echo hi > a/f && ln -sf ../.. up", dir);
+	snprintf(cmd, sizeof(cmd), "cd %s && mkdir -p a/b && echo hi > a/f && ln -sf ../.. up",
+	         dir);
 	if (system(cmd) || p9s_open(dir, 0, &srv) || !(wk = p9s_worker_new(srv)))
 		abort();
 }

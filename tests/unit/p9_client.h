@@ -23,7 +23,7 @@ struct p9c {
 	struct p9s *s;
 	struct p9s_worker *w;
 	uint16_t tag;
-	struct p9_msg r;         /* the last reply */
+	struct p9_msg r; /* the last reply */
 	uint8_t tx[P9C_BUF], rx[P9C_BUF];
 	uint32_t rlen;
 };
@@ -92,7 +92,7 @@ static inline int p9c_walk(struct p9c *c, uint32_t fid, uint32_t newfid, const c
 
 /* Walk with the names given as they are (may hold '/'). */
 static inline int p9c_walk_names(struct p9c *c, uint32_t fid, uint32_t newfid, int n,
-				 const char *const *names)
+                                 const char *const *names)
 {
 	struct p9_msg t = { .type = P9_TWALK };
 	int i;
@@ -120,7 +120,7 @@ static inline int p9c_lopen(struct p9c *c, uint32_t fid, uint32_t flags)
 }
 
 static inline int p9c_lcreate(struct p9c *c, uint32_t fid, const char *name, uint32_t flags,
-			      uint32_t mode)
+                              uint32_t mode)
 {
 	struct p9_msg t = { .type = P9_TLCREATE };
 
@@ -131,8 +131,7 @@ static inline int p9c_lcreate(struct p9c *c, uint32_t fid, const char *name, uin
 	return p9c_call(c, &t);
 }
 
-static inline int p9c_write(struct p9c *c, uint32_t fid, uint64_t off, const void *data,
-			    uint32_t n)
+static inline int p9c_write(struct p9c *c, uint32_t fid, uint64_t off, const void *data, uint32_t n)
 {
 	struct p9_msg t = { .type = P9_TWRITE };
 
@@ -188,7 +187,7 @@ static inline int p9c_link(struct p9c *c, uint32_t dfid, uint32_t fid, const cha
 }
 
 static inline int p9c_renameat(struct p9c *c, uint32_t od, const char *on, uint32_t nd,
-			       const char *nn)
+                               const char *nn)
 {
 	struct p9_msg t = { .type = P9_TRENAMEAT };
 

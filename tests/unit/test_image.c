@@ -33,11 +33,17 @@ static struct img make(void)
 	m.eh.e_phentsize = sizeof(Elf64_Phdr);
 	m.eh.e_phnum = 2;
 	m.eh.e_ehsize = sizeof(Elf64_Ehdr);
-	m.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, code),
-				.p_paddr = 0x100000, .p_vaddr = 0xffffffff80100000,
-				.p_filesz = 64, .p_memsz = 4096, .p_flags = PF_R | PF_X };
-	m.ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof(struct img, nh),
-				.p_filesz = sizeof(Elf64_Nhdr) + 4 + 8, .p_align = 4 };
+	m.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+		                .p_offset = offsetof(struct img, code),
+		                .p_paddr = 0x100000,
+		                .p_vaddr = 0xffffffff80100000,
+		                .p_filesz = 64,
+		                .p_memsz = 4096,
+		                .p_flags = PF_R | PF_X };
+	m.ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE,
+		                .p_offset = offsetof(struct img, nh),
+		                .p_filesz = sizeof(Elf64_Nhdr) + 4 + 8,
+		                .p_align = 4 };
 	m.nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 8, .n_type = 18 };
 	memcpy(m.name, "Xen", 4);
 	m.entry = 0x100000;
@@ -149,28 +155,53 @@ static uint8_t *with_symtab(size_t *size)
 	static const char shstr[] = "\0.text\0.symtab\0.strtab\0.shstrtab";
 	Elf64_Sym sym[] = {
 		{ 0 },
-		{ .st_name = 21, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE), .st_shndx = SHN_ABS },
-		{ .st_name = 3, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC), .st_shndx = 1,
-		  .st_value = 0x1000, .st_size = 0x20 },
-		{ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
-		  .st_value = 0x1000, .st_size = 0x20 },
-		{ .st_name = 11, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
-		  .st_value = 0x1020, .st_size = 0x10 },
-		{ .st_name = 13, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
-		  .st_value = 0x1100, .st_size = 8 },
-		{ .st_name = 15, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = 1,
+		{ .st_name = 21,
+		  .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FILE),
+		  .st_shndx = SHN_ABS },
+		{ .st_name = 3,
+		  .st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC),
+		  .st_shndx = 1,
+		  .st_value = 0x1000,
+		  .st_size = 0x20 },
+		{ .st_name = 1,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+		  .st_shndx = 1,
+		  .st_value = 0x1000,
+		  .st_size = 0x20 },
+		{ .st_name = 11,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+		  .st_shndx = 1,
+		  .st_value = 0x1020,
+		  .st_size = 0x10 },
+		{ .st_name = 13,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+		  .st_shndx = 1,
+		  .st_value = 0x1100,
+		  .st_size = 8 },
+		{ .st_name = 15,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+		  .st_shndx = 1,
 		  .st_value = 0x1108 },
-		{ .st_name = 17, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT), .st_shndx = 1,
-		  .st_value = 0x1200, .st_size = 8 },
+		{ .st_name = 17,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+		  .st_shndx = 1,
+		  .st_value = 0x1200,
+		  .st_size = 8 },
 		/* an absolute "function" far from the code: not named */
-		{ .st_name = 21, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = SHN_ABS,
+		{ .st_name = 21,
+		  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+		  .st_shndx = SHN_ABS,
 		  .st_value = 0x7fffffff00000000 },
 	};
 	size_t code = 64, code_len = 0x200, symoff = code + code_len;
 	size_t stroff = symoff + sizeof(sym), shoff = stroff + sizeof(strtab);
 	size_t shstroff = shoff, total;
-	Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_ehsize = sizeof(eh),
-			  .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 5, .e_shstrndx = 4 };
+	Elf64_Ehdr eh = { .e_type = ET_EXEC,
+		          .e_machine = EM_X86_64,
+		          .e_ehsize = sizeof(eh),
+		          .e_shentsize = sizeof(Elf64_Shdr),
+		          .e_shnum = 5,
+		          .e_shstrndx = 4 };
 	Elf64_Shdr sh[5] = { { 0 } };
 	uint8_t *d;
 
@@ -181,16 +212,26 @@ static uint8_t *with_symtab(size_t *size)
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_shoff = shoff;
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
-			      .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
-			      .sh_addr = 0x1000, .sh_offset = code, .sh_size = code_len };
-	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB, .sh_offset = symoff,
-			      .sh_size = sizeof(sym), .sh_link = 3, .sh_info = 3,
-			      .sh_entsize = sizeof(Elf64_Sym) };
-	sh[3] = (Elf64_Shdr){ .sh_name = 15, .sh_type = SHT_STRTAB, .sh_offset = stroff,
-			      .sh_size = sizeof(strtab) };
-	sh[4] = (Elf64_Shdr){ .sh_name = 23, .sh_type = SHT_STRTAB, .sh_offset = shstroff,
-			      .sh_size = sizeof(shstr) };
+	sh[1] = (Elf64_Shdr){ .sh_name = 1,
+		              .sh_type = SHT_PROGBITS,
+		              .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+		              .sh_addr = 0x1000,
+		              .sh_offset = code,
+		              .sh_size = code_len };
+	sh[2] = (Elf64_Shdr){ .sh_name = 7,
+		              .sh_type = SHT_SYMTAB,
+		              .sh_offset = symoff,
+		              .sh_size = sizeof(sym),
+		              .sh_link = 3,
+		              .sh_info = 3,
+		              .sh_entsize = sizeof(Elf64_Sym) };
+	sh[3] = (Elf64_Shdr){
+		.sh_name = 15, .sh_type = SHT_STRTAB, .sh_offset = stroff, .sh_size = sizeof(strtab)
+	};
+	sh[4] = (Elf64_Shdr){ .sh_name = 23,
+		              .sh_type = SHT_STRTAB,
+		              .sh_offset = shstroff,
+		              .sh_size = sizeof(shstr) };
 	memcpy(d, &eh, sizeof(eh));
 	memcpy(d + symoff, sym, sizeof(sym));
 	memcpy(d + stroff, strtab, sizeof(strtab));
@@ -222,9 +263,9 @@ TEST(symbols_packed)
 		uint64_t addr;
 		const char *want;
 	} at[] = {
-		{ 0xfff, "-" },         { 0x1000, "a+0" },  { 0x101f, "a+0x1f" },
-		{ 0x1020, "b+0" },      { 0x102f, "b+0xf" }, { 0x1030, "-" },
-		{ 0x1100, "c+0" },      { 0x1108, "d+0" },  { 0x1300, "d+0x1f8" },
+		{ 0xfff, "-" },    { 0x1000, "a+0" },   { 0x101f, "a+0x1f" },
+		{ 0x1020, "b+0" }, { 0x102f, "b+0xf" }, { 0x1030, "-" },
+		{ 0x1100, "c+0" }, { 0x1108, "d+0" },   { 0x1300, "d+0x1f8" },
 	};
 
 	EXPECT(strstr(sym_at(d, size, 0x1005), "+0x5")); /* a or a_alias */

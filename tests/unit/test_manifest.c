@@ -15,7 +15,7 @@ TEST(round_trip)
 
 	ukb_strlist_add(&m.entrypoint, "/usr/bin/redis-server");
 	ukb_strlist_add(&m.cmd, "--port");
-	ukb_strlist_add(&m.cmd, "");  /* empty arguments survive */
+	ukb_strlist_add(&m.cmd, ""); /* empty arguments survive */
 	ukb_strlist_add(&m.env, "PATH=/usr/bin:/bin");
 	ukb_strlist_add(&m.env, "A=b=c");
 	ukb_strlist_add(&m.ports, "6379/tcp");

@@ -7,7 +7,7 @@
 #include "unit.h"
 
 static int parse(const char *net, const char *ip, const char *gw, const char *port,
-		 struct vmm_net_conf *c)
+                 struct vmm_net_conf *c)
 {
 	struct vmm_opts o = { .net = net, .ip = ip, .gw = gw };
 
@@ -48,7 +48,8 @@ TEST(user_hostfwd)
 	       c.fwd[0].host_port == 8080 && c.fwd[0].guest_port == 80 && !c.fwd[0].udp &&
 	       c.fwd[0].host_addr.s_addr == htonl(INADDR_LOOPBACK));
 	EXPECT(parse("user,hostfwd=tcp::8080-:80,hostfwd=udp:127.0.0.2:5353-:53", NULL, NULL, NULL,
-		     &c) == 0 && c.nfwd == 2 && c.fwd[0].host_addr.s_addr == 0 && c.fwd[1].udp &&
+	             &c) == 0 &&
+	       c.nfwd == 2 && c.fwd[0].host_addr.s_addr == 0 && c.fwd[1].udp &&
 	       c.fwd[1].host_addr.s_addr == inet_addr("127.0.0.2") && c.fwd[1].guest_port == 53);
 	EXPECT(parse("user,hostfwd=tcp:0-:80", NULL, NULL, NULL, &c) == -1);
 	EXPECT(parse("user,hostfwd=tcp:8080-:70000", NULL, NULL, NULL, &c) == -1);

@@ -34,7 +34,7 @@ static void tar_begin(struct tar *t, int gzip)
 }
 
 static void tar_add(struct tar *t, const char *name, unsigned type, const char *data,
-		    const char *link)
+                    const char *link)
 {
 	struct archive_entry *e = archive_entry_new();
 
@@ -147,11 +147,15 @@ TEST(sha256_against_coreutils)
 
 TEST(digest_names)
 {
-	EXPECT(ukb_digest_valid("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	EXPECT(ukb_digest_valid(
+	    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 	EXPECT(!ukb_digest_valid("sha256:../../../../etc/passwd"));
-	EXPECT(!ukb_digest_valid("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
-	EXPECT(!ukb_digest_valid("sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-	EXPECT(!ukb_digest_valid("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85"));
+	EXPECT(!ukb_digest_valid(
+	    "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
+	EXPECT(!ukb_digest_valid(
+	    "sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	EXPECT(!ukb_digest_valid(
+	    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85"));
 	EXPECT(!ukb_digest_valid(NULL));
 }
 
@@ -182,7 +186,8 @@ TEST(whiteouts)
 	EXPECT(!ukb_tree_lookup(&t, "opq/old", 0));
 	EXPECT(!ukb_tree_lookup(&t, "opq/sub", 0));
 	EXPECT(ukb_tree_lookup(&t, "opq/early", 0) && ukb_tree_lookup(&t, "opq/late", 0));
-	EXPECT(!ukb_tree_lookup(&t, "opq/.wh..wh..opq", 0) && !ukb_tree_lookup(&t, "data/.wh.gone", 0));
+	EXPECT(!ukb_tree_lookup(&t, "opq/.wh..wh..opq", 0) &&
+	       !ukb_tree_lookup(&t, "data/.wh.gone", 0));
 	/* A later layer brings a deleted name back. */
 	tar_begin(&a, 0);
 	FILE_(&a, "data/gone", "back");
@@ -237,7 +242,8 @@ TEST(symlinks_confined)
 	FILE_(&a, "up/tmp/x", "through a relative link");
 	EXPECT(apply(&a, &t, 1) == 0);
 	EXPECT(content(&t, "etc/abs") != NULL);
-	EXPECT(content(&t, "etc/passwd") && !strcmp(content(&t, "etc/passwd"), "through an absolute link"));
+	EXPECT(content(&t, "etc/passwd") &&
+	       !strcmp(content(&t, "etc/passwd"), "through an absolute link"));
 	EXPECT(content(&t, "tmp/x") != NULL);
 	/* the link itself is still a link */
 	EXPECT((n = ukb_tree_lookup(&t, "evil", 0)) && S_ISLNK(n->mode));
@@ -421,10 +427,7 @@ TEST(layer_digests)
 
 /* ---- config -> manifest ---- */
 
-static json_t *cfg(const char *text)
-{
-	return json_loads(text, 0, NULL);
-}
+static json_t *cfg(const char *text) { return json_loads(text, 0, NULL); }
 
 TEST(config_docker_rules)
 {
@@ -432,8 +435,10 @@ TEST(config_docker_rules)
 	struct ukb_manifest m;
 	struct ukb_tree t;
 	char err[256];
-	json_t *c = cfg("{\"config\":{\"Entrypoint\":[\"/bin/redis-server\"],\"Cmd\":[\"--port\",\"1\"],"
-			"\"Env\":[\"A=1\",\"B=2\"],\"WorkingDir\":\"/data\",\"ExposedPorts\":{\"6379/tcp\":{}}}}");
+	json_t *c =
+	    cfg("{\"config\":{\"Entrypoint\":[\"/bin/redis-server\"],\"Cmd\":[\"--port\",\"1\"],"
+	        "\"Env\":[\"A=1\",\"B=2\"],\"WorkingDir\":\"/data\",\"ExposedPorts\":{\"6379/"
+	        "tcp\":{}}}}");
 
 	EXPECT(ukb_tree_init(&t) == 0);
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
@@ -471,7 +476,8 @@ TEST(config_errors)
 
 	EXPECT(ukb_tree_init(&t) == 0);
 	c = cfg("{\"config\":{\"Env\":[\"A=1\"]}}");
-	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 && strstr(err, "--entrypoint"));
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
+	       strstr(err, "--entrypoint"));
 	ukb_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"WorkingDir\":\"relative\"}}");
@@ -483,7 +489,8 @@ TEST(config_errors)
 	ukb_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"User\":\"nobody\"}}");
-	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 && strstr(err, "/etc/passwd"));
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
+	       strstr(err, "/etc/passwd"));
 	ukb_manifest_free(&m);
 	json_decref(c);
 	ukb_tree_free(&t);
@@ -500,10 +507,12 @@ TEST(config_user_names)
 
 	EXPECT(ukb_tree_init(&t) == 0);
 	tar_begin(&a, 0);
-	FILE_(&a, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nredis:x:100:101::/var/lib/redis:/bin/false\n");
+	FILE_(&a, "etc/passwd",
+	      "root:x:0:0:root:/root:/bin/sh\nredis:x:100:101::/var/lib/redis:/bin/false\n");
 	FILE_(&a, "etc/group", "root:x:0:\nstaff:x:50:\n");
 	EXPECT(apply(&a, &t, 1) == 0);
-	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "100:101"));
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 &&
+	       !strcmp(m.user, "100:101"));
 	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/var/lib/redis")); /* the user's, from passwd */
 	ukb_manifest_free(&m);
 	o.user = "root";

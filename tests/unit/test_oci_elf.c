@@ -77,7 +77,7 @@ static void readelf_facts(const char *path, int *loads, unsigned long *entry, ch
 TEST(real_programs)
 {
 	const char *files[] = { "/bin/true", "/bin/busybox", "/usr/bin/gcc",
-				"/lib64/ld-linux-x86-64.so.2" };
+		                "/lib64/ld-linux-x86-64.so.2" };
 	int tried = 0;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
@@ -128,11 +128,18 @@ static void make(struct img *m)
 	m->h.e_phoff = offsetof(struct img, p);
 	m->h.e_phentsize = sizeof(Elf64_Phdr);
 	m->h.e_phnum = 2;
-	m->p[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
-				.p_vaddr = 0x400000, .p_filesz = sizeof(*m), .p_memsz = sizeof(*m) };
-	m->p[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-				.p_offset = offsetof(struct img, code), .p_vaddr = 0x600000 + offsetof(struct img, code),
-				.p_filesz = 16, .p_memsz = 65536 };
+	m->p[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+		                .p_flags = PF_R | PF_X,
+		                .p_offset = 0,
+		                .p_vaddr = 0x400000,
+		                .p_filesz = sizeof(*m),
+		                .p_memsz = sizeof(*m) };
+	m->p[1] = (Elf64_Phdr){ .p_type = PT_LOAD,
+		                .p_flags = PF_R | PF_W,
+		                .p_offset = offsetof(struct img, code),
+		                .p_vaddr = 0x600000 + offsetof(struct img, code),
+		                .p_filesz = 16,
+		                .p_memsz = 65536 };
 }
 
 TEST(minimal_static)
@@ -148,17 +155,17 @@ TEST(minimal_static)
 	EXPECT(e.hi == ((0x600000 + offsetof(struct img, code) + 65536 + 4095) & ~4095ul));
 }
 
-#define REFUSED(mutation, words)                                              \
-	do {                                                                  \
-		struct img m;                                                 \
-		struct uk_elf e;                                              \
-		const char *why = "";                                         \
-		make(&m);                                                     \
-		mutation;                                                     \
-		EXPECT(check((void *)&m, sizeof(m), &e, &why) != 0);          \
-		if (!strstr(why, words))                                      \
-			printf("# refused for: %s\n", why);                  \
-		EXPECT(strstr(why, words) != NULL);                           \
+#define REFUSED(mutation, words)                                     \
+	do {                                                         \
+		struct img m;                                        \
+		struct uk_elf e;                                     \
+		const char *why = "";                                \
+		make(&m);                                            \
+		mutation;                                            \
+		EXPECT(check((void *)&m, sizeof(m), &e, &why) != 0); \
+		if (!strstr(why, words))                             \
+			printf("# refused for: %s\n", why);          \
+		EXPECT(strstr(why, words) != NULL);                  \
 	} while (0)
 
 TEST(hostile_headers)
@@ -182,7 +189,9 @@ TEST(hostile_headers)
 	REFUSED(m.h.e_entry = 0x100, "entry point");
 	REFUSED((m.p[0].p_vaddr = 0x1000, m.h.e_entry = 0x1100), "64 KiB");
 	REFUSED((m.h.e_phnum = 3, m.p[2] = (Elf64_Phdr){ .p_type = PT_INTERP,
-		.p_offset = offsetof(struct img, interp), .p_filesz = 1 << 20 }), "PT_INTERP");
+	                                                 .p_offset = offsetof(struct img, interp),
+	                                                 .p_filesz = 1 << 20 }),
+	        "PT_INTERP");
 	REFUSED((m.p[0].p_type = PT_NOTE, m.p[1].p_type = PT_NOTE), "nothing to load");
 }
 
@@ -229,7 +238,7 @@ TEST(initial_stack)
 	struct uk_stack_in in = { 3, argv, 2, envp, "/usr/bin/python3", rnd, aux };
 	uint64_t sp = uk_stack_build(buf, sizeof(buf), top, &in);
 	/* the memory at virtual address v */
-#define AT(v) ((void *)(buf + ((v) - base)))
+#define AT(v) ((void *)(buf + ((v)-base)))
 	uint64_t *w;
 	int seen_random = 0, seen_execfn = 0, seen_entry = 0, naux = 0;
 
@@ -275,7 +284,7 @@ TEST(vdso_loads)
 	int fd = mkstemp(path);
 	size_t size = uk_vdso_image_end - uk_vdso_image;
 	const char *names[] = { "__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
-				"__vdso_getcpu", "clock_gettime", "time" };
+		                "__vdso_getcpu",        "clock_gettime",       "time" };
 	void *h, *base;
 	struct uk_elf e;
 	const char *why;
@@ -294,7 +303,8 @@ TEST(vdso_loads)
 		void *f = dlvsym(h, names[i], "LINUX_2.6");
 		EXPECT(f != NULL);
 		/* inside the image, past the slots */
-		EXPECT((char *)f - (char *)base < (long)size && (char *)f - (char *)base > -(long)size);
+		EXPECT((char *)f - (char *)base < (long)size &&
+		       (char *)f - (char *)base > -(long)size);
 	}
 	EXPECT(dlvsym(h, "__vdso_clock_gettime", "LINUX_2.5") == NULL);
 	dlclose(h);

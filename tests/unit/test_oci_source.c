@@ -91,18 +91,21 @@ static void image(const char *arch, const char *file, char *desc, size_t dlen)
 	blob(tar, n, ld);
 	digest_of(tar, n, diff);
 	snprintf(cfg, sizeof(cfg),
-		 "{\"architecture\":\"%s\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/%s\"]},"
-		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", arch, file, diff);
+	         "{\"architecture\":\"%s\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/%s\"]},"
+	         "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
+	         arch, file, diff);
 	blob(cfg, strlen(cfg), cd);
 	snprintf(man, sizeof(man),
-		 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-		 "\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
-		 "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
-		 cd, strlen(cfg), ld, n);
+	         "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/"
+	         "vnd.oci.image.config.v1+json\","
+	         "\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
+	         "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
+	         cd, strlen(cfg), ld, n);
 	blob(man, strlen(man), md);
 	snprintf(desc, dlen,
-		 "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\","
-		 "\"size\":%zu,\"platform\":{\"architecture\":\"%s\",\"os\":\"linux\"}", md, strlen(man), arch);
+	         "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\","
+	         "\"size\":%zu,\"platform\":{\"architecture\":\"%s\",\"os\":\"linux\"}",
+	         md, strlen(man), arch);
 }
 
 static void index_json(const char *manifests)
@@ -130,14 +133,17 @@ TEST(tags_chosen)
 	image("amd64", "one", a, sizeof(a));
 	image("amd64", "two", b, sizeof(b));
 	snprintf(idx, sizeof(idx),
-		 "%s,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}},"
-		 "%s,\"annotations\":{\"org.opencontainers.image.ref.name\":\"docker.io/x/y:v2\"}}", a, b);
+	         "%s,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}},"
+	         "%s,\"annotations\":{\"org.opencontainers.image.ref.name\":\"docker.io/x/y:v2\"}}",
+	         a, b);
 	index_json(idx);
 	EXPECT(open_src("", &s, err, sizeof(err)) == -1 && strstr(err, "name one as oci:DIR:TAG") &&
 	       strstr(err, "v1"));
 	EXPECT(open_src(":v2", &s, err, sizeof(err)) == 0);
-	EXPECT(s.nlayers == 1 && !strcmp(json_string_value(json_array_get(json_object_get(
-					json_object_get(s.config, "config"), "Cmd"), 0)), "/two"));
+	EXPECT(s.nlayers == 1 &&
+	       !strcmp(json_string_value(json_array_get(
+	                   json_object_get(json_object_get(s.config, "config"), "Cmd"), 0)),
+	               "/two"));
 	ukb_oci_close(&s);
 	EXPECT(open_src(":v3", &s, err, sizeof(err)) == -1 && strstr(err, "no image tagged 'v3'"));
 }
@@ -151,11 +157,15 @@ TEST(platform_chosen)
 	fresh_layout();
 	image("arm64", "arm", arm, sizeof(arm));
 	image("amd64", "amd", amd, sizeof(amd));
-	snprintf(nested, sizeof(nested), "{\"schemaVersion\":2,\"mediaType\":"
-		 "\"application/vnd.oci.image.index.v1+json\",\"manifests\":[%s},%s}]}", arm, amd);
+	snprintf(nested, sizeof(nested),
+	         "{\"schemaVersion\":2,\"mediaType\":"
+	         "\"application/vnd.oci.image.index.v1+json\",\"manifests\":[%s},%s}]}",
+	         arm, amd);
 	blob(nested, strlen(nested), nd);
-	snprintf(idx, sizeof(idx), "{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-		 "\"digest\":\"%s\",\"size\":%zu}", nd, strlen(nested));
+	snprintf(idx, sizeof(idx),
+	         "{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+	         "\"digest\":\"%s\",\"size\":%zu}",
+	         nd, strlen(nested));
 	index_json(idx);
 	EXPECT(open_src("", &s, err, sizeof(err)) == 0);
 	EXPECT(!strcmp(json_string_value(json_object_get(s.config, "architecture")), "amd64"));
@@ -175,7 +185,7 @@ TEST(hostile_layouts)
 	image("amd64", "one", a, sizeof(a));
 	/* a digest that would name a file outside blobs/ */
 	index_json("{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		   "\"digest\":\"sha256:../../../../../../etc/passwd\",\"size\":10}");
+	           "\"digest\":\"sha256:../../../../../../etc/passwd\",\"size\":10}");
 	EXPECT(open_src("", &s, err, sizeof(err)) == -1 && strstr(err, "not sha256:<64 hex>"));
 	/* a size that does not match the blob */
 	snprintf(idx, sizeof(idx), "%s", a);
@@ -222,8 +232,10 @@ static void docker_tar(const char *path, const char *manifest, const char *layer
 	} m[3];
 
 	digest_of(tar, n, diff);
-	snprintf(cfg, sizeof(cfg), "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
-		 "\"rootfs\":{\"diff_ids\":[\"%s\"]}}", diff);
+	snprintf(cfg, sizeof(cfg),
+	         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
+	         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
+	         diff);
 	digest_of(cfg, strlen(cfg), cfgname);
 	strcpy(cfgname + 71, ".json");
 	m[0].name = "manifest.json", m[0].data = manifest, m[0].len = strlen(manifest);
@@ -256,11 +268,15 @@ TEST(docker_archives)
 		char tar[16384], diff[80], cfg[512], cd[80];
 		size_t n = layer(tar, sizeof(tar), "f", "x\n");
 		digest_of(tar, n, diff);
-		snprintf(cfg, sizeof(cfg), "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
-			 "\"rootfs\":{\"diff_ids\":[\"%s\"]}}", diff);
+		snprintf(cfg, sizeof(cfg),
+		         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
+		         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
+		         diff);
 		digest_of(cfg, strlen(cfg), cd);
-		snprintf(man, sizeof(man), "[{\"Config\":\"%s.json\",\"RepoTags\":[\"a/b:c\"],"
-			 "\"Layers\":[\"%s\"]}]", cd + 7, round ? "../../../etc/passwd" : "l/layer.tar");
+		snprintf(man, sizeof(man),
+		         "[{\"Config\":\"%s.json\",\"RepoTags\":[\"a/b:c\"],"
+		         "\"Layers\":[\"%s\"]}]",
+		         cd + 7, round ? "../../../etc/passwd" : "l/layer.tar");
 		docker_tar(path, man, "l/layer.tar");
 		snprintf(src, sizeof(src), "docker-archive:%s", path);
 		if (!round) {
@@ -270,7 +286,8 @@ TEST(docker_archives)
 			EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == 0);
 			ukb_oci_close(&s);
 			snprintf(src, sizeof(src), "docker-archive:%s:nope", path);
-			EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == -1 && strstr(err, "nope"));
+			EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == -1 &&
+			       strstr(err, "nope"));
 		} else {
 			EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == -1 &&
 			       strstr(err, "is not in the archive"));

@@ -21,9 +21,8 @@ static void fill(struct p9_msg *m, unsigned type)
 	for (i = 0; i < sizeof(m->u); i++)
 		raw[i] = (uint8_t)(i * 7 + type);
 	switch (type) {
-	case P9_TVERSION: case P9_RVERSION:
-		m->u.version.version = p9_str(P9_VERSION_L);
-		break;
+	case P9_TVERSION:
+	case P9_RVERSION: m->u.version.version = p9_str(P9_VERSION_L); break;
 	case P9_TAUTH:
 		m->u.tauth.uname = p9_str("user");
 		m->u.tauth.aname = p9_str("/srv");
@@ -42,7 +41,8 @@ static void fill(struct p9_msg *m, unsigned type)
 	case P9_RREADLINK: m->u.rreadlink.target = p9_str("/x/y"); break;
 	case P9_TXATTRWALK: m->u.txattrwalk.name = p9_str("user.x"); break;
 	case P9_TXATTRCREATE: m->u.txattrcreate.name = p9_str("user.y"); break;
-	case P9_RREADDIR: case P9_RREAD:
+	case P9_RREADDIR:
+	case P9_RREAD:
 		m->u.rread.data = "hello, world";
 		m->u.rread.count = 12;
 		break;
@@ -51,7 +51,8 @@ static void fill(struct p9_msg *m, unsigned type)
 		m->u.twrite.d.count = 7;
 		break;
 	case P9_TLOCK: m->u.tlock.client_id = p9_str("guest"); break;
-	case P9_TGETLOCK: case P9_RGETLOCK: m->u.getlock.client_id = p9_str("cid"); break;
+	case P9_TGETLOCK:
+	case P9_RGETLOCK: m->u.getlock.client_id = p9_str("cid"); break;
 	case P9_TLINK: m->u.tlink.name = p9_str("hard"); break;
 	case P9_TMKDIR: m->u.tmkdir.name = p9_str("dir"); break;
 	case P9_TRENAMEAT:
@@ -125,8 +126,8 @@ TEST(fields_decode_to_their_values)
 /* Bytes written down by hand from the spec, not by our encoder. */
 TEST(known_bytes_tversion)
 {
-	static const uint8_t want[] = { 21, 0, 0, 0, 100, 0xff, 0xff, 0x00, 0x00, 0x08, 0x00,
-					8, 0, '9', 'P', '2', '0', '0', '0', '.', 'L' };
+	static const uint8_t want[] = { 21, 0, 0,   0,   100, 0xff, 0xff, 0x00, 0x00, 0x08, 0x00,
+		                        8,  0, '9', 'P', '2', '0',  '0',  '0',  '.',  'L' };
 	struct p9_msg m = { .type = P9_TVERSION, .tag = P9_NOTAG };
 
 	m.u.version.msize = 0x80000;
@@ -221,7 +222,9 @@ TEST(data_longer_than_the_message_is_refused)
 
 TEST(unknown_type_keeps_the_tag)
 {
-	static const uint8_t msg[] = { 11, 0, 0, 0, 112, 0x34, 0x12, 1, 2, 3, 4 }; /* Topen (9P2000) */
+	static const uint8_t msg[] = {
+		11, 0, 0, 0, 112, 0x34, 0x12, 1, 2, 3, 4
+	}; /* Topen (9P2000) */
 	struct p9_msg m;
 
 	EXPECT(p9_unpack(msg, sizeof(msg), &m) == -P9_EOPNOTSUPP);

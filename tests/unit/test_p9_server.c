@@ -69,9 +69,10 @@ static void snapshot(char *out, size_t cap)
 	FILE *p;
 	size_t n;
 
-	snprintf(cmd, sizeof(cmd),
-		 "cd %s && find . -printf '%%p %%m %%s %%n %%T@ %%l\\n' | sort && cat secret sub/* 2>&1",
-		 outside);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd %s && find . -printf '%%p %%m %%s %%n %%T@ %%l\\n' | sort && cat secret sub/* 2>&1",
+	    outside);
 	p = popen(cmd, "r");
 	n = p ? fread(out, 1, cap - 1, p) : 0;
 	out[n] = 0;
@@ -176,8 +177,8 @@ TEST(attach_walk_getattr)
 	EXPECT(p9c_getattr(c, 2) == -EBADF);
 	EXPECT(p9c_walk(c, 0, 2, "missing") == -ENOENT);
 	EXPECT(p9c_walk(c, 0, 1, "dir") == -EBADF); /* newfid in use */
-	EXPECT(p9c_walk(c, 1, 1, "") == 0);          /* clone onto itself */
-	EXPECT(p9c_walk(c, 0, 3, "") == 0);          /* clone */
+	EXPECT(p9c_walk(c, 1, 1, "") == 0);         /* clone onto itself */
+	EXPECT(p9c_walk(c, 0, 3, "") == 0);         /* clone */
 	EXPECT(p9c_getattr(c, 3) == 0 && c->r.u.rgetattr.qid.type == P9_QTDIR);
 	EXPECT(p9c_clunk(c, 3) == 0 && p9c_clunk(c, 3) == -EBADF);
 	EXPECT(p9c_walk(c, 0, 4, "hello.txt/x") == 0 && c->r.u.rwalk.nwqid == 1);
@@ -432,8 +433,8 @@ TEST(xattr_lock_mknod)
 
 /* ---- confinement: run with openat2 and with the fallback walk ---- */
 
-#define SNAP_BEFORE()                                  \
-	static char before[16384], after[16384];       \
+#define SNAP_BEFORE()                            \
+	static char before[16384], after[16384]; \
 	snapshot(before, sizeof(before))
 #define SNAP_SAME() (snapshot(after, sizeof(after)), strcmp(before, after) == 0)
 
@@ -657,7 +658,8 @@ TEST(malformed_and_huge_messages)
 	msg[4] = P9_TWRITE;
 	EXPECT(p9c_raw(c, msg, n) == -EMSGSIZE);
 	/* Twrite whose count disagrees with its size */
-	memcpy(msg, "\x1a\x00\x00\x00\x76\x01\x00\x00\x00\x00\x00\0\0\0\0\0\0\0\0\x10\0\0\0abc", 26);
+	memcpy(msg, "\x1a\x00\x00\x00\x76\x01\x00\x00\x00\x00\x00\0\0\0\0\0\0\0\0\x10\0\0\0abc",
+	       26);
 	EXPECT(p9c_raw(c, msg, 26) == -EPROTO);
 	/* a 9P2000 (not .L) message type and an R-message sent as a request */
 	memcpy(msg, "\x0b\x00\x00\x00\x70\x01\x00\x00\x00\x00\x00", 11);
@@ -715,7 +717,9 @@ TEST(readonly_share_refuses_writes)
 	size_t n;
 
 	EXPECT(c);
-	snprintf(cmd, sizeof(cmd), "cd %s && find . -printf '%%p %%m %%s %%T@\\n' | sort && cat hello.txt dir/inner", share);
+	snprintf(cmd, sizeof(cmd),
+	         "cd %s && find . -printf '%%p %%m %%s %%T@\\n' | sort && cat hello.txt dir/inner",
+	         share);
 	p = popen(cmd, "r");
 	n = fread(before, 1, sizeof(before) - 1, p);
 	before[n] = 0;
@@ -876,7 +880,9 @@ static int exercise(struct p9c *c, int id)
 	uint32_t base = (uint32_t)id * 1000 + 10, j;
 
 	for (j = 0; j < 100; j++) {
-		struct p9_iattr a = { .valid = P9_SETATTR_MODE | P9_SETATTR_SIZE, .mode = 0600, .size = 3 };
+		struct p9_iattr a = { .valid = P9_SETATTR_MODE | P9_SETATTR_SIZE,
+			              .mode = 0600,
+			              .size = 3 };
 		snprintf(name, sizeof(name), "t%d-%u", id, j);
 		snprintf(data, sizeof(data), "thread %d round %u", id, j);
 		if (p9c_walk(c, 0, base, "") || p9c_lcreate(c, base, name, O_RDWR, 0644) ||
@@ -913,8 +919,7 @@ static void *seccomp_worker(void *p)
 	c->tag = (uint16_t)(a->id * 1000);
 	if (p9s_seccomp() == 0) {
 		/* fid 0 is shared: attach once per thread under its own fid */
-		a->ok = p9c_walk(c, 0, (uint32_t)a->id * 1000, "") == 0 &&
-			exercise(c, a->id);
+		a->ok = p9c_walk(c, 0, (uint32_t)a->id * 1000, "") == 0 && exercise(c, a->id);
 	}
 	__atomic_store_n(&a->done, 1, __ATOMIC_SEQ_CST);
 	/* Park: thread exit under ASan makes calls the gofer never needs. */
@@ -1003,15 +1008,15 @@ int main(void)
 	RUN("p9s", xattr_lock_mknod);
 	for (i = 0; i < 2; i++) {
 		mode = i ? P9S_NO_OPENAT2 : 0;
-#define ESCAPES(prefix)                                        \
-	RUN(prefix, uses_the_resolver_asked_for);              \
-	RUN(prefix, dotdot_walks);                             \
-	RUN(prefix, deep_walks_stop_at_path_max);              \
-	RUN(prefix, host_symlinks_pointing_out);               \
-	RUN(prefix, guest_symlinks_pointing_out);              \
-	RUN(prefix, symlink_race);                             \
-	RUN(prefix, hard_links_to_outside);                    \
-	RUN(prefix, malformed_and_huge_messages);              \
+#define ESCAPES(prefix)                           \
+	RUN(prefix, uses_the_resolver_asked_for); \
+	RUN(prefix, dotdot_walks);                \
+	RUN(prefix, deep_walks_stop_at_path_max); \
+	RUN(prefix, host_symlinks_pointing_out);  \
+	RUN(prefix, guest_symlinks_pointing_out); \
+	RUN(prefix, symlink_race);                \
+	RUN(prefix, hard_links_to_outside);       \
+	RUN(prefix, malformed_and_huge_messages); \
 	RUN(prefix, readonly_share_refuses_writes)
 		if (i) {
 			ESCAPES("p9s/fallback");

@@ -27,9 +27,9 @@
 #include "../../vmm/vmm.h"
 #include "unit.h"
 
-#define ALL_NEEDS                                                                        \
-	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_SLIRP |             \
-	 VMM_NEED_GOFER | VMM_NEED_DISK)
+#define ALL_NEEDS                                                                             \
+	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_SLIRP | VMM_NEED_GOFER | \
+	 VMM_NEED_DISK)
 
 static char err[4096]; /* the last child's stderr */
 
@@ -99,10 +99,7 @@ static void everyday(void)
 		_exit(4);
 }
 
-TEST(what_ukrun_needs_passes)
-{
-	EXPECT(clean_exit(in_child(0, everyday)));
-}
+TEST(what_ukrun_needs_passes) { EXPECT(clean_exit(in_child(0, everyday))); }
 
 static void do_dup(void) { dup(STDOUT_FILENO); }
 
@@ -118,10 +115,7 @@ static void do_exec(void)
 	execve("/bin/true", argv, argv + 1);
 }
 
-TEST(exec_stops)
-{
-	EXPECT(stopped_by(in_child(ALL_NEEDS, do_exec), SYS_execve, "execve"));
-}
+TEST(exec_stops) { EXPECT(stopped_by(in_child(ALL_NEEDS, do_exec), SYS_execve, "execve")); }
 
 static void do_fork(void)
 {
@@ -257,10 +251,7 @@ static void threads(void)
 		_exit(2);
 }
 
-TEST(device_threads_start_and_stop)
-{
-	EXPECT(clean_exit(in_child(VMM_NEED_THREADS, threads)));
-}
+TEST(device_threads_start_and_stop) { EXPECT(clean_exit(in_child(VMM_NEED_THREADS, threads))); }
 
 /* A 9P device thread: the gofer's own list on top of ukrun's. */
 static void *gofer(void *p)

@@ -27,8 +27,8 @@ void vmm_9p_teardown(struct vmm *vm);
 
 #define MEM_SIZE (8u << 20)
 #define RING_GPA 0x1000u
-#define REQ_GPA 0x100000u  /* T-messages */
-#define REP_GPA 0x300000u  /* R-messages */
+#define REQ_GPA 0x100000u /* T-messages */
+#define REP_GPA 0x300000u /* R-messages */
 #define QNUM 256u
 
 static uint8_t *mem;
@@ -62,7 +62,7 @@ static void wr(struct vmm_vdev *d, uint32_t off, uint32_t v)
 static uint32_t bring_up(struct drv *x, struct vmm_vdev *d, uint64_t ring)
 {
 	uint64_t f = UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX) |
-		     UK_VIRTIO_BIT(0);
+	             UK_VIRTIO_BIT(0);
 
 	x->d = d;
 	wr(d, UK_VIRTIO_MMIO_STATUS, 0);
@@ -78,8 +78,10 @@ static uint32_t bring_up(struct drv *x, struct vmm_vdev *d, uint64_t ring)
 	wr(d, UK_VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(d, UK_VIRTIO_MMIO_QUEUE_NUM, QNUM);
 	wr(d, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(ring + ((uint8_t *)x->r.avail - (mem + ring))));
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(ring + ((uint8_t *)x->r.used - (mem + ring))));
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+	   (uint32_t)(ring + ((uint8_t *)x->r.avail - (mem + ring))));
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+	   (uint32_t)(ring + ((uint8_t *)x->r.used - (mem + ring))));
 	wr(d, UK_VIRTIO_MMIO_QUEUE_READY, 1);
 	wr(d, UK_VIRTIO_MMIO_STATUS, 0xf);
 	return rd(d, UK_VIRTIO_MMIO_STATUS);
@@ -99,7 +101,7 @@ static int irq_wait(struct vmm_vdev *d)
  * room at REP_GPA in 4 KiB pages (rep_pages of them). Decodes into r.
  * Returns 0, -errno from Rlerror, or -1000. */
 static int call_split(struct drv *x, struct p9_msg *t, struct p9_msg *r, unsigned pieces,
-		      unsigned rep_pages)
+                      unsigned rep_pages)
 {
 	struct vq_buf b[QNUM];
 	uint32_t n, len, k, i, per;
@@ -172,8 +174,13 @@ TEST(config_and_tree)
 
 TEST(bad_volume_options)
 {
-	static const char *const bad[] = { "nocolon", ":/x", "/tmp:", "/tmp:rel", "/tmp:/",
-					   "/tmp:/a/../b", "/nonexistent-dir-xyz:/x" };
+	static const char *const bad[] = { "nocolon",
+		                           ":/x",
+		                           "/tmp:",
+		                           "/tmp:rel",
+		                           "/tmp:/",
+		                           "/tmp:/a/../b",
+		                           "/nonexistent-dir-xyz:/x" };
 	struct vmm v = tvm;
 	struct vmm_opts o = { 0 };
 	unsigned before = vmm_nvdevs;
@@ -292,8 +299,9 @@ int main(void)
 	opts.volumes[0] = vol_rw;
 	opts.volumes[1] = vol_ro;
 	opts.nvolumes = 2;
-	tvm = (struct vmm){ .kvm = -1, .vm = -1, .vcpu = -1, .ram = mem, .ram_size = MEM_SIZE,
-			    .opts = &opts };
+	tvm = (struct vmm){
+		.kvm = -1, .vm = -1, .vcpu = -1, .ram = mem, .ram_size = MEM_SIZE, .opts = &opts
+	};
 	if (vmm_9p_setup(&tvm)) {
 		printf("FAIL virtio-9p/setup: vmm_9p_setup failed\n");
 		return 1;
@@ -309,7 +317,8 @@ int main(void)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
 		printf("FAIL virtio-9p/device-thread: the child died (signal %d: %s)\n",
 		       WIFSIGNALED(st) ? WTERMSIG(st) : 0,
-		       WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS ? "a call outside the allow-list" : "?");
+		       WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS ? "a call outside the allow-list"
+		                                                 : "?");
 		unit_failures++;
 	} else if (WEXITSTATUS(st))
 		unit_failures++;

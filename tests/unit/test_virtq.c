@@ -80,7 +80,7 @@ TEST(round_trip)
 	EXPECT(add_one(&p, 6, 100, (void *)0x1234) == 0);
 	EXPECT(vq_drv_nfree(&p.drv) == 6);
 	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 0); /* not published yet */
-	EXPECT(vq_drv_kick_needed(&p.drv) == 1);          /* avail_event 0 crossed */
+	EXPECT(vq_drv_kick_needed(&p.drv) == 1);         /* avail_event 0 crossed */
 	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1);
 	EXPECT(p.c.nout == 1 && p.c.nin == 1 && p.c.out_len == 6 && p.c.in_len == 100);
 	EXPECT(vq_chain_read(&p.c, 0, msg, sizeof(msg)) == 6 && !strcmp(msg, "hello"));
@@ -358,15 +358,15 @@ TEST(net_hdr)
 	struct uk_virtio_net_hdr h = { 0 };
 
 	EXPECT(vq_net_hdr_check(&h, 60, none) == NULL);
-	EXPECT(vq_net_hdr_check(&h, 10, none) != NULL);   /* runt */
-	EXPECT(vq_net_hdr_check(&h, 1600, all) != NULL);  /* over the MTU */
+	EXPECT(vq_net_hdr_check(&h, 10, none) != NULL);  /* runt */
+	EXPECT(vq_net_hdr_check(&h, 1600, all) != NULL); /* over the MTU */
 	h.flags = UK_VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h.csum_start = 34, h.csum_offset = 16;
-	EXPECT(vq_net_hdr_check(&h, 60, none) != NULL);   /* not negotiated */
+	EXPECT(vq_net_hdr_check(&h, 60, none) != NULL); /* not negotiated */
 	EXPECT(vq_net_hdr_check(&h, 60, all) == NULL);
-	EXPECT(vq_net_hdr_check(&h, 51, all) != NULL);    /* field beyond frame */
+	EXPECT(vq_net_hdr_check(&h, 51, all) != NULL); /* field beyond frame */
 	h.csum_start = 60000, h.csum_offset = 60000;
-	EXPECT(vq_net_hdr_check(&h, 1500, all) != NULL);  /* no u16 overflow */
+	EXPECT(vq_net_hdr_check(&h, 1500, all) != NULL); /* no u16 overflow */
 	h.csum_start = 34, h.csum_offset = 16;
 	h.gso_type = UK_VIRTIO_NET_HDR_GSO_TCPV4, h.gso_size = 1448, h.hdr_len = 66;
 	EXPECT(vq_net_hdr_check(&h, 65000, all) == NULL);
@@ -414,9 +414,14 @@ static void echo_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t le
 }
 
 static const struct vmm_vdev_ops echo_ops = {
-	.name = "echo", .device_id = 42, .nqueues = 1, .queue_max = 64,
-	.features = UK_VIRTIO_BIT(5), .config_size = sizeof(echo_cfg),
-	.config = echo_config, .queue = echo_queue,
+	.name = "echo",
+	.device_id = 42,
+	.nqueues = 1,
+	.queue_max = 64,
+	.features = UK_VIRTIO_BIT(5),
+	.config_size = sizeof(echo_cfg),
+	.config = echo_config,
+	.queue = echo_queue,
 };
 
 static uint32_t rd(struct vmm_vdev *d, uint32_t off)
@@ -450,8 +455,8 @@ static uint32_t negotiate(struct vmm_vdev *d, uint64_t feat)
 	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
 	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
-	wr(d, UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER |
-				     UK_VIRTIO_S_FEATURES_OK);
+	wr(d, UK_VIRTIO_MMIO_STATUS,
+	   UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER | UK_VIRTIO_S_FEATURES_OK);
 	return rd(d, UK_VIRTIO_MMIO_STATUS);
 }
 
@@ -463,7 +468,8 @@ static void queue_regs(struct vmm_vdev *d, uint32_t num, uint64_t desc)
 	wr(d, UK_VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
 	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)desc + 16 * num);
 	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_HIGH, 0);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(desc + ((16 * num + 6 + 2 * num + 3) & ~3u)));
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+	   (uint32_t)(desc + ((16 * num + 6 + 2 * num + 3) & ~3u)));
 	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_HIGH, 0);
 	wr(d, UK_VIRTIO_MMIO_QUEUE_READY, 1);
 }
@@ -496,7 +502,7 @@ TEST(mmio_features)
 	/* Without VERSION_1, or with a feature never offered: no FEATURES_OK. */
 	EXPECT(!(negotiate(echo, UK_VIRTIO_BIT(5)) & UK_VIRTIO_S_FEATURES_OK));
 	EXPECT(!(negotiate(echo, UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(6)) &
-		 UK_VIRTIO_S_FEATURES_OK));
+	         UK_VIRTIO_S_FEATURES_OK));
 	EXPECT(negotiate(echo, UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1)) & UK_VIRTIO_S_FEATURES_OK);
 	EXPECT(echo->features == UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1));
 }
@@ -523,7 +529,7 @@ TEST(mmio_echo)
 
 	for (int round = 0; round < 2; round++) { /* twice: reset, then again */
 		EXPECT(negotiate(echo, UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) |
-					       UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX)) &
+		                           UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX)) &
 		       UK_VIRTIO_S_FEATURES_OK);
 		pair_init(&p, 16, 1);
 		tvm.ram = mem; /* the pair's memory is the VM's RAM */
@@ -551,7 +557,8 @@ TEST(mmio_hostile)
 {
 	static struct pair p;
 
-	negotiate(echo, UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX));
+	negotiate(echo,
+	          UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX));
 	pair_init(&p, 16, 1);
 	queue_regs(echo, 16, RING_GPA);
 	wr(echo, UK_VIRTIO_MMIO_STATUS, 0xf);

@@ -56,8 +56,8 @@ TEST(gpa_outside)
 	EXPECT(VMM_GPA(&vm, (1 << 20) - 1, 2) == NULL);
 	EXPECT(VMM_GPA(&vm, 0, (1 << 20) + 1) == NULL);
 	EXPECT(VMM_GPA(&vm, (1ull << 20) + 1, 0) == NULL);
-	EXPECT(VMM_GPA(&vm, ~0ull, 2) == NULL);       /* wraps */
-	EXPECT(VMM_GPA(&vm, 16, ~0ull - 8) == NULL);  /* gpa + len overflows */
+	EXPECT(VMM_GPA(&vm, ~0ull, 2) == NULL);      /* wraps */
+	EXPECT(VMM_GPA(&vm, 16, ~0ull - 8) == NULL); /* gpa + len overflows */
 	EXPECT(VMM_GPA(&vm, ~0ull - 4, 8) == NULL);
 }
 

@@ -9,27 +9,27 @@
 
 static int unit_case_failed, unit_failures;
 
-#define EXPECT(c)                                                                        \
-	do {                                                                             \
-		if (!(c)) {                                                              \
+#define EXPECT(c)                                                                         \
+	do {                                                                              \
+		if (!(c)) {                                                               \
 			printf("FAIL %s: expected %s (%s:%d)\n", unit_name, #c, __FILE__, \
-			       __LINE__);                                                \
-			unit_case_failed = 1;                                            \
-			return;                                                          \
-		}                                                                        \
+			       __LINE__);                                                 \
+			unit_case_failed = 1;                                             \
+			return;                                                           \
+		}                                                                         \
 	} while (0)
 
 #define TEST(fn) static void fn(const char *unit_name)
 
-#define RUN(prefix, fn)                                        \
-	do {                                                   \
-		unit_case_failed = 0;                          \
-		fn(prefix "/" #fn);                            \
-		if (unit_case_failed)                          \
-			unit_failures++;                       \
-		else                                           \
-			printf("PASS %s\n", prefix "/" #fn);  \
-		fflush(stdout);                                \
+#define RUN(prefix, fn)                                      \
+	do {                                                 \
+		unit_case_failed = 0;                        \
+		fn(prefix "/" #fn);                          \
+		if (unit_case_failed)                        \
+			unit_failures++;                     \
+		else                                         \
+			printf("PASS %s\n", prefix "/" #fn); \
+		fflush(stdout);                              \
 	} while (0)
 
 #endif

@@ -53,9 +53,8 @@ extern uint64_t uk_pml4[];
 static void set_tss_desc(void)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-	uk_gdt[UK_SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
-		0x89ull << 40 | ((limit >> 16) & 0xf) << 48 |
-		((base >> 24) & 0xff) << 56;
+	uk_gdt[UK_SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
+	                         ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	uk_gdt[UK_SEL_TSS / 8 + 1] = base >> 32;
 }
 
@@ -74,9 +73,12 @@ static void set_gate(unsigned v, unsigned ist)
 	uint64_t h = (uint64_t)uk_vectors + 16 * v;
 
 	idt[v] = (struct gate){
-		.off_lo = h & 0xffff, .sel = UK_SEL_KCODE, .ist = ist,
+		.off_lo = h & 0xffff,
+		.sel = UK_SEL_KCODE,
+		.ist = ist,
 		.type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-		.off_mid = (h >> 16) & 0xffff, .off_hi = h >> 32,
+		.off_mid = (h >> 16) & 0xffff,
+		.off_hi = h >> 32,
 	};
 }
 
@@ -119,8 +121,10 @@ static void setup_cr4_xcr0(void)
 		uk_cpuid(0xd, 0, r);
 		/* x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) */
 		uk_xsave_mask = (r[0] | (uint64_t)r[3] << 32) & 0xe7;
-		__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)uk_xsave_mask),
-				 "d"((uint32_t)(uk_xsave_mask >> 32)));
+		__asm__ volatile("xsetbv"
+		                 :
+		                 : "c"(0), "a"((uint32_t)uk_xsave_mask),
+		                   "d"((uint32_t)(uk_xsave_mask >> 32)));
 		/* ECX: the size for everything the CPU supports. The paravirtual
 		 * host does not virtualise XCR0 (pvm.md), so size for all. */
 		uk_cpuid(0xd, 0, r);

@@ -15,15 +15,24 @@ static const struct {
 	const char *name;
 	int sig;
 } exc[32] = {
-	[0] = { "#DE divide error", 8 },       [1] = { "#DB debug", 5 },
-	[2] = { "NMI", 6 },                    [3] = { "#BP breakpoint", 5 },
-	[4] = { "#OF overflow", 11 },          [5] = { "#BR bound range", 11 },
-	[6] = { "#UD invalid opcode", 4 },     [7] = { "#NM device not available", 4 },
-	[8] = { "#DF double fault", 6 },       [10] = { "#TS invalid TSS", 11 },
-	[11] = { "#NP segment not present", 7 }, [12] = { "#SS stack fault", 7 },
-	[13] = { "#GP general protection", 11 }, [14] = { "#PF page fault", 11 },
-	[16] = { "#MF x87 error", 8 },         [17] = { "#AC alignment check", 7 },
-	[18] = { "#MC machine check", 6 },     [19] = { "#XM SIMD error", 8 },
+	[0] = { "#DE divide error", 8 },
+	[1] = { "#DB debug", 5 },
+	[2] = { "NMI", 6 },
+	[3] = { "#BP breakpoint", 5 },
+	[4] = { "#OF overflow", 11 },
+	[5] = { "#BR bound range", 11 },
+	[6] = { "#UD invalid opcode", 4 },
+	[7] = { "#NM device not available", 4 },
+	[8] = { "#DF double fault", 6 },
+	[10] = { "#TS invalid TSS", 11 },
+	[11] = { "#NP segment not present", 7 },
+	[12] = { "#SS stack fault", 7 },
+	[13] = { "#GP general protection", 11 },
+	[14] = { "#PF page fault", 11 },
+	[16] = { "#MF x87 error", 8 },
+	[17] = { "#AC alignment check", 7 },
+	[18] = { "#MC machine check", 6 },
+	[19] = { "#XM SIMD error", 8 },
 };
 
 static int in_report;
@@ -76,8 +85,7 @@ void uk_exception(struct uk_regs *r)
 		return;
 	if (in_report++) /* a fault while reporting: give up quietly */
 		uk_plat_abort(128 + 6);
-	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name,
-	      r->rip, r->error);
+	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name, r->rip, r->error);
 	if (v == 14 && uk_stack_guard_hit(uk_read_cr2()))
 		uk_pr("  cr2 %#lx: stack overflow (the thread's stack guard page)", uk_read_cr2());
 	else if (v == 14)

@@ -81,11 +81,11 @@ struct protoent {
 extern int h_errno;
 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-		struct addrinfo **res);
+                struct addrinfo **res);
 void freeaddrinfo(struct addrinfo *res);
 const char *gai_strerror(int err);
 int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
-		char *serv, socklen_t servlen, int flags);
+                char *serv, socklen_t servlen, int flags);
 struct hostent *gethostbyname(const char *name);
 struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type);
 const char *hstrerror(int err);

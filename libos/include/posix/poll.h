@@ -34,7 +34,7 @@ __BEGIN_DECLS
 int poll(struct pollfd *fds, nfds_t nfds, int timeout);
 /* sigmask: signals blocked during the wait, numbered as in <signal.h>. */
 int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
-	  const __sigset_t *sigmask);
+          const __sigset_t *sigmask);
 __END_DECLS
 
 #endif

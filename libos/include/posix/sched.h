@@ -17,9 +17,12 @@ typedef struct {
 #define __CPU_W(cpu) ((cpu) / (8 * sizeof(unsigned long)))
 #define __CPU_B(cpu) (1ul << ((cpu) % (8 * sizeof(unsigned long))))
 #define CPU_ZERO(s) __builtin_memset((s), 0, sizeof(cpu_set_t))
-#define CPU_SET(cpu, s) ((void)((size_t)(cpu) < CPU_SETSIZE ? (s)->__bits[__CPU_W(cpu)] |= __CPU_B(cpu) : 0))
-#define CPU_CLR(cpu, s) ((void)((size_t)(cpu) < CPU_SETSIZE ? (s)->__bits[__CPU_W(cpu)] &= ~__CPU_B(cpu) : 0))
-#define CPU_ISSET(cpu, s) ((size_t)(cpu) < CPU_SETSIZE && ((s)->__bits[__CPU_W(cpu)] & __CPU_B(cpu)) != 0)
+#define CPU_SET(cpu, s) \
+	((void)((size_t)(cpu) < CPU_SETSIZE ? (s)->__bits[__CPU_W(cpu)] |= __CPU_B(cpu) : 0))
+#define CPU_CLR(cpu, s) \
+	((void)((size_t)(cpu) < CPU_SETSIZE ? (s)->__bits[__CPU_W(cpu)] &= ~__CPU_B(cpu) : 0))
+#define CPU_ISSET(cpu, s) \
+	((size_t)(cpu) < CPU_SETSIZE && ((s)->__bits[__CPU_W(cpu)] & __CPU_B(cpu)) != 0)
 int __uk_cpu_count(size_t, const cpu_set_t *);
 #define CPU_COUNT(s) __uk_cpu_count(sizeof(cpu_set_t), (s))
 #define CPU_COUNT_S(size, s) __uk_cpu_count((size), (s))

@@ -35,17 +35,17 @@ struct uk_elf_load {
 };
 
 struct uk_elf {
-	int dyn;                /* ET_DYN (PIE, static-pie, ld.so) */
-	uint64_t entry;         /* before the bias */
-	uint64_t phoff;         /* program headers in the file */
+	int dyn;        /* ET_DYN (PIE, static-pie, ld.so) */
+	uint64_t entry; /* before the bias */
+	uint64_t phoff; /* program headers in the file */
 	unsigned phnum;
-	uint64_t phdr;          /* their address in memory before the bias, 0: not loaded */
-	uint64_t lo, hi;        /* page-aligned span of the loads */
+	uint64_t phdr;   /* their address in memory before the bias, 0: not loaded */
+	uint64_t lo, hi; /* page-aligned span of the loads */
 	unsigned nload;
 	struct uk_elf_load load[UK_ELF_MAX_LOADS];
-	uint64_t interp_off;    /* PT_INTERP: the interpreter's path in the file */
-	uint64_t interp_len;    /* with its NUL; 0: none */
-	int exec_stack;         /* PT_GNU_STACK asks for PROT_EXEC */
+	uint64_t interp_off; /* PT_INTERP: the interpreter's path in the file */
+	uint64_t interp_len; /* with its NUL; 0: none */
+	int exec_stack;      /* PT_GNU_STACK asks for PROT_EXEC */
 };
 
 /* Check the 64-byte ELF header of a file; fill e's header fields. Returns
@@ -56,7 +56,7 @@ int uk_elf_check_header(const void *ehdr, size_t len, struct uk_elf *e, const ch
  * the loads, span, interpreter and stack fields. filesz: the file's size,
  * every load must lie inside it. 0 or -ENOEXEC with *why. */
 int uk_elf_check_phdrs(const void *phdrs, size_t len, uint64_t filesz, struct uk_elf *e,
-		       const char **why);
+                       const char **why);
 
 /* ---- the initial stack (binary_stack.c) ---- */
 
@@ -68,7 +68,7 @@ struct uk_stack_in {
 	const char *execfn;      /* AT_EXECFN */
 	const uint8_t *random16; /* AT_RANDOM's 16 bytes */
 	const uint64_t *auxv;    /* type, value pairs; AT_NULL ends them; AT_RANDOM,
-				  * AT_EXECFN and AT_PLATFORM are added here */
+	                          * AT_EXECFN and AT_PLATFORM are added here */
 };
 
 /* Lay out Linux's initial process stack in buf, which is the memory at

@@ -52,9 +52,9 @@ uint32_t uk_net_ip(void);
 
 /* Statistics for --verbose style reports and tests. */
 struct uk_net_stats {
-	uint64_t irqs;       /* receive interrupts taken */
-	uint64_t wakeups;    /* net thread wake-ups */
-	uint64_t spins_won;  /* frames caught by the spin before sleeping */
+	uint64_t irqs;      /* receive interrupts taken */
+	uint64_t wakeups;   /* net thread wake-ups */
+	uint64_t spins_won; /* frames caught by the spin before sleeping */
 };
 extern struct uk_net_stats uk_net_stats;
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UK_MAP_W 0x1 /* writable */
-#define UK_MAP_X 0x2 /* executable (else NX) */
+#define UK_MAP_W 0x1    /* writable */
+#define UK_MAP_X 0x2    /* executable (else NX) */
 #define UK_MAP_NONE 0x4 /* keep the page, but inaccessible (PROT_NONE) */
 
 /* Map n pages at va to physical pa..; replaces what was there. Returns 0 or

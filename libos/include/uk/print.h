@@ -8,14 +8,12 @@
 
 /* Supports %% %c %s %d %i %u %x %o %p with l, ll, z modifiers, width and 0. */
 int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int uk_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* "uk: ..." on stderr. */
 void uk_pr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print and end the VM with status 134 (as SIGABRT would). */
-__attribute__((noreturn)) void uk_panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void uk_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

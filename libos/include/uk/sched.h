@@ -32,8 +32,8 @@ struct uk_wq {
 
 struct uk_wq_entry {
 	struct uk_wq_entry *next;
-	struct uk_wq *wq;                     /* the queue it is on, or NULL */
-	void (*func)(struct uk_wq_entry *e);  /* NULL: wake e->thread */
+	struct uk_wq *wq;                    /* the queue it is on, or NULL */
+	void (*func)(struct uk_wq_entry *e); /* NULL: wake e->thread */
 	struct uk_thread *thread;
 	void *priv;
 };
@@ -41,9 +41,9 @@ struct uk_wq_entry {
 /* A one-shot callback timer on the monotonic clock (sleeps, alarm(),
  * interval timers, timerfd). Zero-initialised is stopped. */
 struct uk_timer {
-	uint64_t deadline;                /* monotonic ns */
-	struct uk_timer *next;            /* armed timers, sorted */
-	void (*fn)(struct uk_timer *t);   /* interrupt context, irqs disabled */
+	uint64_t deadline;              /* monotonic ns */
+	struct uk_timer *next;          /* armed timers, sorted */
+	void (*fn)(struct uk_timer *t); /* interrupt context, irqs disabled */
 	void *priv;
 	int armed;
 };
@@ -57,8 +57,9 @@ void uk_timer_stop(struct uk_timer *t);
 enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 
 /* uk_thread.flags */
-#define UK_TF_APP 0x1       /* an application thread: receives signals, and
-			     * the program ends when the last one exits */
+#define UK_TF_APP                                                           \
+	0x1                 /* an application thread: receives signals, and \
+	                     * the program ends when the last one exits */
 #define UK_TF_OWN_STACK 0x2 /* stack allocated by the scheduler */
 
 /* Signals are numbered as Linux does; bit n-1 of a mask is signal n. */
@@ -72,43 +73,43 @@ struct uk_sigrec {
 };
 
 struct uk_thread {
-	uint64_t rsp;                 /* saved by uk_arch_switch */
+	uint64_t rsp; /* saved by uk_arch_switch */
 	uint64_t fs_base;
-	uint8_t *xsave;               /* FPU/SSE/AVX state, 64-byte aligned */
-	void *stack;                  /* lowest usable byte */
+	uint8_t *xsave; /* FPU/SSE/AVX state, 64-byte aligned */
+	void *stack;    /* lowest usable byte */
 	size_t stack_size;
 	int tid;
-	unsigned flags;               /* UK_TF_* */
+	unsigned flags; /* UK_TF_* */
 	enum uk_thread_state state;
-	struct uk_thread *next;       /* run queue */
-	struct uk_timer timer;        /* a blocked thread's deadline */
-	int wake_result;              /* 0 woken, -ETIMEDOUT, -EINTR */
-	uint64_t cpu_ns;              /* TSC ticks run, for the CPU-time clocks */
-	uint64_t ran_since;           /* TSC when last switched in */
-	uint64_t switches;            /* times switched in (getrusage) */
+	struct uk_thread *next; /* run queue */
+	struct uk_timer timer;  /* a blocked thread's deadline */
+	int wake_result;        /* 0 woken, -ETIMEDOUT, -EINTR */
+	uint64_t cpu_ns;        /* TSC ticks run, for the CPU-time clocks */
+	uint64_t ran_since;     /* TSC when last switched in */
+	uint64_t switches;      /* times switched in (getrusage) */
 	void (*fn)(void *);
 	void *arg;
-	struct uk_thread *all_next;   /* list of every live thread */
-	struct uk_wq exit_wq;         /* joiners wait here */
+	struct uk_thread *all_next; /* list of every live thread */
+	struct uk_wq exit_wq;       /* joiners wait here */
 	long exit_value;
-	int detached;                 /* free on exit: nobody joins */
+	int detached; /* free on exit: nobody joins */
 	char name[16];
 	/* Signals (signal.c). */
-	uint64_t sig_blocked;         /* the thread's signal mask */
-	uint64_t sig_pending;         /* sent to this thread, not yet taken */
+	uint64_t sig_blocked; /* the thread's signal mask */
+	uint64_t sig_pending; /* sent to this thread, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
-	uint64_t altstack_sp;         /* sigaltstack(2) */
+	uint64_t altstack_sp; /* sigaltstack(2) */
 	uint64_t altstack_size;
 	int altstack_flags;
 	/* Owned by other subsystems; the scheduler only carries them. */
-	void *reent;                  /* newlib's struct _reent (glue) */
-	void *tcb;                    /* TLS block and TCB (tls.c) */
-	int *clear_child_tid;         /* set_tid_address / CLONE_CHILD_CLEARTID */
-	uint64_t robust_list;         /* set_robust_list */
+	void *reent;          /* newlib's struct _reent (glue) */
+	void *tcb;            /* TLS block and TCB (tls.c) */
+	int *clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust_list; /* set_robust_list */
 	uint64_t robust_len;
-	struct uk_regs *uregs;        /* binary compatibility: the user frame of
-				       * the system call in progress, else NULL */
-	void *user;                   /* free for the thread's creator */
+	struct uk_regs *uregs; /* binary compatibility: the user frame of
+	                        * the system call in progress, else NULL */
+	void *user;            /* free for the thread's creator */
 };
 
 /* The running thread. */
@@ -126,8 +127,8 @@ struct uk_thread *uk_thread_create(void (*fn)(void *), void *arg, size_t stack);
  * the creator can fill in fields first. stack: the thread's own stack
  * (lowest byte, stack_size bytes), or NULL to allocate one. flags: UK_TF_APP
  * or 0. */
-struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack,
-				size_t stack_size, unsigned flags);
+struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack, size_t stack_size,
+                                unsigned flags);
 void uk_thread_start(struct uk_thread *t);
 
 /* End the running thread: wakes joiners, clears and wakes
@@ -166,16 +167,16 @@ int uk_wq_wait(struct uk_wq *wq, uint64_t deadline_ns);
 int uk_wq_wake(struct uk_wq *wq, int n);
 
 /* Wait until cond holds: 0, or -ETIMEDOUT / -EINTR. */
-#define uk_wait_event(wq, cond, deadline_ns)                          \
-	({                                                            \
-		int __r = 0, __on = uk_irq_save();                    \
-		while (!(cond)) {                                     \
-			__r = uk_wq_wait((wq), (deadline_ns));        \
-			if (__r)                                      \
-				break;                                \
-		}                                                     \
-		uk_irq_restore(__on);                                 \
-		__r;                                                  \
+#define uk_wait_event(wq, cond, deadline_ns)                   \
+	({                                                     \
+		int __r = 0, __on = uk_irq_save();             \
+		while (!(cond)) {                              \
+			__r = uk_wq_wait((wq), (deadline_ns)); \
+			if (__r)                               \
+				break;                         \
+		}                                              \
+		uk_irq_restore(__on);                          \
+		__r;                                           \
 	})
 
 /* Called by the timer interrupt: run expired timers (waking sleepers),

@@ -47,13 +47,13 @@ int uk_signal_restartable(void);
 
 /* UK_CALL for a call SA_RESTART applies to: handlers run, then the call is
  * made again, instead of failing with EINTR (4, Linux's). */
-#define UK_CALL_RESTART(name, a0, a1, a2, a3, a4, a5)                             \
-	({                                                                         \
-		long __r;                                                          \
-		while ((__r = UK_CALL(name, a0, a1, a2, a3, a4, a5)) == -4 &&      \
-		       uk_signal_restartable())                                    \
-			uk_attention_work();                                       \
-		__r;                                                               \
+#define UK_CALL_RESTART(name, a0, a1, a2, a3, a4, a5)                         \
+	({                                                                    \
+		long __r;                                                     \
+		while ((__r = UK_CALL(name, a0, a1, a2, a3, a4, a5)) == -4 && \
+		       uk_signal_restartable())                               \
+			uk_attention_work();                                  \
+		__r;                                                          \
 	})
 
 /* Hooks for the architecture code. From the interrupt path, once the

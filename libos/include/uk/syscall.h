@@ -34,7 +34,15 @@ enum uk_nr {
 /* Argument kinds for --trace. A pointer prints as hex does: one value, two
  * names, so the kinds fit the 4 bits trace.c packs each into. */
 enum uk_arg_kind {
-	A_INT = 1, A_HEX, A_PTR = A_HEX, A_SIZE, A_FD, A_STR, A_IBUF, A_OBUF, A_TIMESPEC,
+	A_INT = 1,
+	A_HEX,
+	A_PTR = A_HEX,
+	A_SIZE,
+	A_FD,
+	A_STR,
+	A_IBUF,
+	A_OBUF,
+	A_TIMESPEC,
 	A_OCT,    /* a mode, in octal */
 	A_DIRFD,  /* a directory descriptor or AT_FDCWD */
 	A_OFLAGS, /* open(2) flags, by name */
@@ -54,15 +62,15 @@ long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 /* One call through --trace: fn is call nr's implementation, or NULL when
  * none is linked (then -ENOSYS, "not implemented by uk"). */
 long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, long a3, long a4,
-		       long a5);
+                       long a5);
 
 /* Link-mode calls: direct when not tracing, through the tracer otherwise. */
 extern int uk_trace_on;
-#define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                          \
-	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1), \
-					 (long)(a2), (long)(a3), (long)(a4), (long)(a5))      \
-		     : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3),         \
-				     (long)(a4), (long)(a5)))
+#define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                                    \
+	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1),    \
+	                                 (long)(a2), (long)(a3), (long)(a4), (long)(a5))         \
+	             : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3), (long)(a4), \
+	                             (long)(a5)))
 
 /* Buffered trace output (ukrun's fd 3); flushed before console output and
  * at exit so lines interleave with the program's own output. */
@@ -71,47 +79,54 @@ void uk_trace_flush(void);
 void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define UK_SC_U __attribute__((unused)) long
-#define UK_SYSCALL0(name)                                                   \
-	static long uk_do_##name(void);                                     \
-	long uk_sys_##name(UK_SC_U p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3,  \
-			   UK_SC_U p4, UK_SC_U p5) { return uk_do_##name(); } \
+#define UK_SYSCALL0(name)                                                                          \
+	static long uk_do_##name(void);                                                            \
+	long uk_sys_##name(UK_SC_U p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3, UK_SC_U p4, UK_SC_U p5) \
+	{                                                                                          \
+		return uk_do_##name();                                                             \
+	}                                                                                          \
 	static long uk_do_##name(void)
-#define UK_SYSCALL1(name, t0, a0)                                           \
-	static long uk_do_##name(t0 a0);                                    \
-	long uk_sys_##name(long p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3,     \
-			   UK_SC_U p4, UK_SC_U p5)                           \
-	{ return uk_do_##name((t0)p0); }                                    \
+#define UK_SYSCALL1(name, t0, a0)                                                               \
+	static long uk_do_##name(t0 a0);                                                        \
+	long uk_sys_##name(long p0, UK_SC_U p1, UK_SC_U p2, UK_SC_U p3, UK_SC_U p4, UK_SC_U p5) \
+	{                                                                                       \
+		return uk_do_##name((t0)p0);                                                    \
+	}                                                                                       \
 	static long uk_do_##name(t0 a0)
-#define UK_SYSCALL2(name, t0, a0, t1, a1)                                   \
-	static long uk_do_##name(t0 a0, t1 a1);                             \
-	long uk_sys_##name(long p0, long p1, UK_SC_U p2, UK_SC_U p3,        \
-			   UK_SC_U p4, UK_SC_U p5)                           \
-	{ return uk_do_##name((t0)p0, (t1)p1); }                            \
+#define UK_SYSCALL2(name, t0, a0, t1, a1)                                                    \
+	static long uk_do_##name(t0 a0, t1 a1);                                              \
+	long uk_sys_##name(long p0, long p1, UK_SC_U p2, UK_SC_U p3, UK_SC_U p4, UK_SC_U p5) \
+	{                                                                                    \
+		return uk_do_##name((t0)p0, (t1)p1);                                         \
+	}                                                                                    \
 	static long uk_do_##name(t0 a0, t1 a1)
-#define UK_SYSCALL3(name, t0, a0, t1, a1, t2, a2)                           \
-	static long uk_do_##name(t0 a0, t1 a1, t2 a2);                      \
-	long uk_sys_##name(long p0, long p1, long p2, UK_SC_U p3,           \
-			   UK_SC_U p4, UK_SC_U p5)                           \
-	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2); }                    \
+#define UK_SYSCALL3(name, t0, a0, t1, a1, t2, a2)                                         \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2);                                    \
+	long uk_sys_##name(long p0, long p1, long p2, UK_SC_U p3, UK_SC_U p4, UK_SC_U p5) \
+	{                                                                                 \
+		return uk_do_##name((t0)p0, (t1)p1, (t2)p2);                              \
+	}                                                                                 \
 	static long uk_do_##name(t0 a0, t1 a1, t2 a2)
-#define UK_SYSCALL4(name, t0, a0, t1, a1, t2, a2, t3, a3)                   \
-	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3);               \
-	long uk_sys_##name(long p0, long p1, long p2, long p3, UK_SC_U p4,  \
-			   UK_SC_U p5)                                       \
-	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3); }            \
+#define UK_SYSCALL4(name, t0, a0, t1, a1, t2, a2, t3, a3)                              \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3);                          \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, UK_SC_U p4, UK_SC_U p5) \
+	{                                                                              \
+		return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3);                   \
+	}                                                                              \
 	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3)
-#define UK_SYSCALL5(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4)           \
-	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4);        \
-	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4,     \
-			   UK_SC_U p5)                                       \
-	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4); }    \
+#define UK_SYSCALL5(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4)                   \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4);                \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4, UK_SC_U p5) \
+	{                                                                           \
+		return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4);        \
+	}                                                                           \
 	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4)
-#define UK_SYSCALL6(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)   \
-	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5); \
-	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4,     \
-			   long p5)                                          \
-	{ return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4,       \
-			      (t5)p5); }                                     \
+#define UK_SYSCALL6(name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)            \
+	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);          \
+	long uk_sys_##name(long p0, long p1, long p2, long p3, long p4, long p5)     \
+	{                                                                            \
+		return uk_do_##name((t0)p0, (t1)p1, (t2)p2, (t3)p3, (t4)p4, (t5)p5); \
+	}                                                                            \
 	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
 
 #endif

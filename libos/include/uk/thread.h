@@ -12,20 +12,21 @@
 struct uk_clone_args {
 	unsigned long flags; /* CLONE_* (Linux values), e.g. UK_CLONE_PTHREAD */
 	void *stack;         /* lowest byte of the thread's stack; NULL: the
-			      * library OS allocates stack_size bytes above
-			      * a guard page, committed as the stack grows */
+	                      * library OS allocates stack_size bytes above
+	                      * a guard page, committed as the stack grows */
 	size_t stack_size;
-	int *parent_tid;     /* CLONE_PARENT_SETTID: the new id goes here */
-	int *child_tid;      /* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID */
-	uint64_t tls;        /* CLONE_SETTLS: the new thread's %fs base */
-	void (*fn)(void *);  /* where the thread starts; it must not return */
+	int *parent_tid;    /* CLONE_PARENT_SETTID: the new id goes here */
+	int *child_tid;     /* CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID */
+	uint64_t tls;       /* CLONE_SETTLS: the new thread's %fs base */
+	void (*fn)(void *); /* where the thread starts; it must not return */
 	void *arg;
-	void *reent;         /* newlib's per-thread state */
+	void *reent; /* newlib's per-thread state */
 };
 
 /* What glibc and musl pass for a pthread. */
-#define UK_CLONE_PTHREAD 0x3d0f00ul /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|
-				     * SETTLS|PARENT_SETTID|CHILD_CLEARTID */
+#define UK_CLONE_PTHREAD                                  \
+	0x3d0f00ul /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM| \
+	            * SETTLS|PARENT_SETTID|CHILD_CLEARTID */
 
 /* Start a thread: its id, or -EINVAL (flags), -ENOSYS (a new process
  * rather than a thread), -EAGAIN (no memory). */

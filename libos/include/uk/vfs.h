@@ -59,9 +59,9 @@ struct uk_file_ops {
 struct uk_file {
 	const struct uk_file_ops *ops;
 	int refs;
-	unsigned flags;          /* O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
-	uint64_t pos;            /* offset, or the directory cookie */
-	struct uk_vnode *vn;     /* NULL for anonymous files */
+	unsigned flags;      /* O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
+	uint64_t pos;        /* offset, or the directory cookie */
+	struct uk_vnode *vn; /* NULL for anonymous files */
 	void *priv;
 };
 
@@ -114,7 +114,7 @@ struct uk_vnode_ops {
 	int (*rmdir)(struct uk_vnode *dir, const char *name);
 	/* flags: RENAME_NOREPLACE / RENAME_EXCHANGE as renameat2. */
 	int (*rename)(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,
-		      const char *nname, unsigned flags);
+	              const char *nname, unsigned flags);
 	int (*link)(struct uk_vnode *vn, struct uk_vnode *dir, const char *name);
 	int (*symlink)(struct uk_vnode *dir, const char *name, const char *target);
 	long (*readlink)(struct uk_vnode *vn, char *buf, size_t len);
@@ -139,7 +139,7 @@ struct uk_vnode {
 	const struct uk_vnode_ops *ops;
 	struct uk_mount *mnt;
 	uint64_t ino;
-	uint32_t mode;           /* S_IFMT type (fixed) and permission bits */
+	uint32_t mode; /* S_IFMT type (fixed) and permission bits */
 	int refs;
 	void *priv;
 	/* VFS-private: the directory the vnode was last found in
@@ -149,8 +149,8 @@ struct uk_vnode {
 };
 
 /* A new vnode with one reference. */
-struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops,
-			      uint64_t ino, uint32_t mode, void *priv);
+struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops, uint64_t ino,
+                              uint32_t mode, void *priv);
 struct uk_vnode *uk_vnode_get(struct uk_vnode *vn);
 void uk_vnode_put(struct uk_vnode *vn);
 
@@ -160,15 +160,15 @@ struct uk_fs_type {
 	const char *name;
 	/* Build the tree; *root gets one reference. data is fs-specific. */
 	int (*mount)(struct uk_mount *mnt, const char *source, const void *data,
-		     struct uk_vnode **root);
+	             struct uk_vnode **root);
 	void (*unmount)(struct uk_mount *mnt);
 };
 
 struct uk_mount {
 	const struct uk_fs_type *type;
-	unsigned long flags;     /* MS_RDONLY, ... */
+	unsigned long flags; /* MS_RDONLY, ... */
 	struct uk_vnode *root;
-	char path[256];          /* where it is mounted, for /proc/mounts */
+	char path[256]; /* where it is mounted, for /proc/mounts */
 	char source[256];
 	void *priv;
 };
@@ -176,14 +176,14 @@ struct uk_mount {
 /* The filesystem types, in one table (libos/vfs/fstypes.c). */
 extern const struct uk_fs_type *const uk_fs_types[];
 
-int uk_mount(const char *source, const char *target, const char *fstype,
-	     unsigned long flags, const void *data);
+int uk_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+             const void *data);
 
 /* ---- paths ---- */
 
-#define UK_AT_FOLLOW 0x1    /* follow a final symlink */
-#define UK_AT_DIR 0x2       /* the result must be a directory */
-#define UK_AT_EMPTY 0x4     /* "" means dirfd itself (AT_EMPTY_PATH) */
+#define UK_AT_FOLLOW 0x1 /* follow a final symlink */
+#define UK_AT_DIR 0x2    /* the result must be a directory */
+#define UK_AT_EMPTY 0x4  /* "" means dirfd itself (AT_EMPTY_PATH) */
 
 /* Resolve path relative to dirfd (AT_FDCWD: the working directory),
  * crossing mounts, following symlinks (ELOOP after 40). */

@@ -54,14 +54,14 @@ struct uk_virtio_dev {
 	int claimed;
 	uk_virtio_isr isr;
 	void *isr_arg;
-	uint64_t irqs;          /* interrupts taken */
+	uint64_t irqs; /* interrupts taken */
 };
 
 struct uk_virtq {
 	struct vq_drv vq;
 	struct uk_virtio_dev *dev;
 	unsigned index;
-	void *ring;             /* the pages of the three areas */
+	void *ring; /* the pages of the three areas */
 	unsigned ring_pages;
 	void **token;
 };

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BYTE_ORDER LITTLE_ENDIAN
-#define LWIP_NO_CTYPE_H 1  /* lwIP's own isdigit & co: no locale tables */
+#define LWIP_NO_CTYPE_H 1 /* lwIP's own isdigit & co: no locale tables */
 
 void uk_lwip_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void uk_lwip_assert(const char *msg, int line, const char *file);

@@ -206,7 +206,8 @@ static int cmd_echo(char **av)
 		}
 	}
 	printf("%zu bytes echoed, checksums %s (%016llx), %.1f MB/s\n", got,
-	       hs == hr ? "match" : "DIFFER", (unsigned long long)hr, 2 * total / 1e6 / (now() - t0));
+	       hs == hr ? "match" : "DIFFER", (unsigned long long)hr,
+	       2 * total / 1e6 / (now() - t0));
 	return hs != hr;
 }
 
@@ -344,8 +345,9 @@ static int name_is(const unsigned char *q, size_t n, const char *name)
 
 static int cmd_dnsd(char **av)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(av[0])),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(atoi(av[0])),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct in_addr ans;
 	unsigned char q[512];
@@ -382,15 +384,15 @@ int main(int argc, char **argv)
 		int args;
 		int (*fn)(char **);
 	} cmds[] = {
-		{ "udp", 3, cmd_udp }, { "conns", 3, cmd_conns }, { "http", 4, cmd_http },
-		{ "echo", 3, cmd_echo }, { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
-		{ "reset", 2, cmd_reset }, { "slow", 3, cmd_slow }, { "dnsd", 3, cmd_dnsd },
+		{ "udp", 3, cmd_udp },     { "conns", 3, cmd_conns },   { "http", 4, cmd_http },
+		{ "echo", 3, cmd_echo },   { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
+		{ "reset", 2, cmd_reset }, { "slow", 3, cmd_slow },     { "dnsd", 3, cmd_dnsd },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
 			return cmds[i].fn(argv + 2);
 	fprintf(stderr, "usage: nettool udp|conns|http|echo|source|sink|reset|slow|dnsd ... "
-			"(see tests/e2e/nettool/nettool.c)\n");
+	                "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }

@@ -28,7 +28,8 @@ int main(void)
 		}
 		len[i] = 1 + next() % (next() % 8 ? 4096 : 256 * 1024);
 		if (!(p[i] = malloc(len[i]))) {
-			printf("malloc(%zu) failed after %llu bytes\n", len[i], (unsigned long long)total);
+			printf("malloc(%zu) failed after %llu bytes\n", len[i],
+			       (unsigned long long)total);
 			return 1;
 		}
 		for (size_t k = 0; k < len[i]; k++)

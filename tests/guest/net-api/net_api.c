@@ -21,13 +21,13 @@
 
 static int failures;
 
-#define CHECK(name, cond)                                                              \
-	do {                                                                           \
-		if (cond)                                                              \
-			printf("ok %s\n", name);                                       \
-		else                                                                   \
+#define CHECK(name, cond)                                                                 \
+	do {                                                                              \
+		if (cond)                                                                 \
+			printf("ok %s\n", name);                                          \
+		else                                                                      \
 			printf("FAIL %s: %s (errno %s)\n", name, #cond, strerror(errno)), \
-				failures++;                                            \
+			    failures++;                                                   \
 	} while (0)
 
 static struct sockaddr_in loop(int port)
@@ -68,18 +68,18 @@ static void tcp_checks(void)
 	ep = epoll_create1(0);
 	ev.data.fd = l;
 	CHECK("tcp/epoll-listener", !epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) &&
-					    epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == l);
+	                                epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == l);
 	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	CHECK("tcp/accept4", s >= 0 && (fcntl(s, F_GETFD) & FD_CLOEXEC));
 	len = sizeof(name);
 	CHECK("tcp/getpeername", !getpeername(s, (struct sockaddr *)&name, &len) &&
-					 name.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	                             name.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 	len = sizeof(name);
-	CHECK("tcp/getsockname", !getsockname(s, (struct sockaddr *)&name, &len) &&
-					 ntohs(name.sin_port) == 5001);
-	CHECK("tcp/nodelay", !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) &&
-				     (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len)) &&
-				     v == 1);
+	CHECK("tcp/getsockname",
+	      !getsockname(s, (struct sockaddr *)&name, &len) && ntohs(name.sin_port) == 5001);
+	CHECK("tcp/nodelay",
+	      !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) &&
+	          (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len)) && v == 1);
 	CHECK("tcp/keepalive", !setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
 	CHECK("tcp/nonblocking-read-empty", recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
@@ -92,8 +92,8 @@ static void tcp_checks(void)
 	CHECK("tcp/shutdown-write", !shutdown(s, SHUT_WR));
 	p = (struct pollfd){ c, POLLIN, 0 };
 	CHECK("tcp/eof-readable", poll(&p, 1, 5000) == 1 && read(c, buf, sizeof(buf)) == 0);
-	CHECK("tcp/half-closed-still-sends", write(c, "back", 4) == 4 &&
-						     read(s, buf, sizeof(buf)) == 4);
+	CHECK("tcp/half-closed-still-sends",
+	      write(c, "back", 4) == 4 && read(s, buf, sizeof(buf)) == 4);
 	close(c);
 	close(s);
 	close(ep);
@@ -108,10 +108,11 @@ static void error_checks(void)
 	int c = socket(AF_INET, SOCK_STREAM, 0), l, s;
 	char buf[8];
 
-	CHECK("err/connection-refused", connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
-						errno == ECONNREFUSED);
+	CHECK("err/connection-refused",
+	      connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED);
 	close(c);
-	CHECK("err/ipv6-unsupported", socket(AF_INET6, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT);
+	CHECK("err/ipv6-unsupported",
+	      socket(AF_INET6, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT);
 	(void)a6;
 	CHECK("err/not-a-socket", listen(1, 1) < 0 && errno == ENOTSOCK);
 	CHECK("err/bad-fd", listen(999, 1) < 0 && errno == EBADF);
@@ -121,7 +122,7 @@ static void error_checks(void)
 	connect(c, (struct sockaddr *)&a, sizeof(a));
 	s = accept(l, NULL, NULL);
 	CHECK("err/rcvtimeo", !setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
-				      recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	                          recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
 	CHECK("err/addr-in-use", listener(5002) < 0 && errno == EADDRINUSE);
 	close(s);
 	CHECK("err/peer-closed-read-eof", read(c, buf, sizeof(buf)) == 0);
@@ -140,33 +141,36 @@ static void udp_checks(void)
 	CHECK("udp/bind", !bind(u, (struct sockaddr *)&a, sizeof(a)));
 	CHECK("udp/sendto", sendto(v, "datagram", 8, 0, (struct sockaddr *)&a, sizeof(a)) == 8);
 	CHECK("udp/poll-readable", poll(&p, 1, 5000) == 1);
-	CHECK("udp/recvfrom", recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 8 &&
-				      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
-	CHECK("udp/truncated", sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10 &&
-				       recv(u, buf, 4, MSG_TRUNC) == 10);
+	CHECK("udp/recvfrom",
+	      recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 8 &&
+	          from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	CHECK("udp/truncated",
+	      sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10 &&
+	          recv(u, buf, 4, MSG_TRUNC) == 10);
 	CHECK("udp/connected-send", !connect(v, (struct sockaddr *)&a, sizeof(a)) &&
-					    send(v, "x", 1, 0) == 1 && recv(u, buf, sizeof(buf), 0) == 1);
+	                                send(v, "x", 1, 0) == 1 &&
+	                                recv(u, buf, sizeof(buf), 0) == 1);
 	close(u);
 	close(v);
 }
 
 static void name_checks(void)
 {
-	struct addrinfo *ai, hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
-				       .ai_flags = AI_PASSIVE };
+	struct addrinfo *ai,
+	    hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
 	char host[32];
 	struct in_addr in;
 
 	CHECK("names/numeric", !getaddrinfo("127.0.0.1", "80", &hints, &ai) &&
-				       ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons(80));
+	                           ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons(80));
 	freeaddrinfo(ai);
 	CHECK("names/localhost", !getaddrinfo("localhost", "http", &hints, &ai));
 	freeaddrinfo(ai);
 	CHECK("names/passive-any", !getaddrinfo(NULL, "8080", &hints, &ai) &&
-					   ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == 0);
+	                               ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == 0);
 	freeaddrinfo(ai);
 	CHECK("names/inet", inet_pton(AF_INET, "10.1.2.3", &in) == 1 &&
-				    !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
+	                        !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
 	CHECK("names/inet-bad", inet_pton(AF_INET, "10.1.2", &in) == 0);
 }
 

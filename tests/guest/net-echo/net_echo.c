@@ -38,7 +38,8 @@ static int listen_on(int type, int port)
 	int fd = socket(AF_INET, type, 0), one = 1;
 
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || (type == SOCK_STREAM && listen(fd, 256))) {
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(fd, 256))) {
 		printf("error: listening on %d: %s\n", port, strerror(errno));
 		exit(1);
 	}
@@ -173,7 +174,7 @@ static void control_cmd(int fd, char *cmd)
 			snprintf(out, sizeof(out), "error %s\n", gai_strerror(r));
 		} else {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, host,
-				  sizeof(host));
+			          sizeof(host));
 			snprintf(out, sizeof(out), "%s\n", host);
 			freeaddrinfo(ai);
 		}
@@ -255,7 +256,10 @@ static void *udp_echo(void *arg)
 int main(void)
 {
 	static struct service services[] = {
-		{ 7, echo, -1 }, { 9, sink, -1 }, { 19, source, -1 }, { 1000, control, -1 },
+		{ 7, echo, -1 },
+		{ 9, sink, -1 },
+		{ 19, source, -1 },
+		{ 1000, control, -1 },
 	};
 	pthread_t t;
 	uint32_t ip;

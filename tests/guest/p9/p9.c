@@ -26,15 +26,15 @@
 static const char *mode, *dir;
 static int failures;
 
-#define CHECK(name, cond)                                                                  \
-	do {                                                                               \
-		if (cond)                                                                  \
-			printf("PASS p9/%s/%s\n", mode, name);                             \
-		else {                                                                     \
+#define CHECK(name, cond)                                                                      \
+	do {                                                                                   \
+		if (cond)                                                                      \
+			printf("PASS p9/%s/%s\n", mode, name);                                 \
+		else {                                                                         \
 			printf("FAIL p9/%s/%s: %s (errno %d: %s)\n", mode, name, #cond, errno, \
-			       strerror(errno));                                           \
-			failures++;                                                        \
-		}                                                                          \
+			       strerror(errno));                                               \
+			failures++;                                                            \
+		}                                                                              \
 	} while (0)
 
 static const char *P(const char *rel)
@@ -91,9 +91,10 @@ static void round_trips(void)
 	n = get(P("host.txt"), buf, sizeof(buf));
 	CHECK("host-to-guest", n == 20 && !memcmp(buf, "hello from the host\n", 20));
 	CHECK("stat", stat(P("host.txt"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 20);
-	CHECK("guest-to-guest", put(P("guest.txt"), guest_text, sizeof(guest_text) - 1) == 0 &&
-					get(P("guest.txt"), buf, sizeof(buf)) == (long)sizeof(guest_text) - 1 &&
-					!memcmp(buf, guest_text, sizeof(guest_text) - 1));
+	CHECK("guest-to-guest",
+	      put(P("guest.txt"), guest_text, sizeof(guest_text) - 1) == 0 &&
+	          get(P("guest.txt"), buf, sizeof(buf)) == (long)sizeof(guest_text) - 1 &&
+	          !memcmp(buf, guest_text, sizeof(guest_text) - 1));
 }
 
 /* The guest's own changes show at once, cache or not. */
@@ -112,7 +113,8 @@ static void attributes(void)
 	ok = fd >= 0 && pwrite(fd, "XYZ", 3, 1000) == 3 && pread(fd, buf, 3, 1000) == 3 &&
 	     !memcmp(buf, "XYZ", 3) && fstat(fd, &st) == 0 && st.st_size == 1003;
 	CHECK("pread-pwrite", ok);
-	ok = chmod(P("grow"), 0640) == 0 && stat(P("grow"), &st) == 0 && (st.st_mode & 0777) == 0640;
+	ok =
+	    chmod(P("grow"), 0640) == 0 && stat(P("grow"), &st) == 0 && (st.st_mode & 0777) == 0640;
 	CHECK("chmod", ok);
 	ok = fsync(fd) == 0 && fdatasync(fd) == 0;
 	CHECK("fsync", ok);
@@ -120,7 +122,8 @@ static void attributes(void)
 	fd = open(P("grow"), O_WRONLY | O_APPEND);
 	ok = fd >= 0 && write(fd, "end", 3) == 3 && stat(P("grow"), &st) == 0 && st.st_size == 1006;
 	close(fd);
-	CHECK("append", ok && get(P("grow"), buf, sizeof(buf)) == 1006 && !memcmp(buf + 1003, "end", 3));
+	CHECK("append",
+	      ok && get(P("grow"), buf, sizeof(buf)) == 1006 && !memcmp(buf + 1003, "end", 3));
 	fd = open(P("grow"), O_RDWR | O_TRUNC);
 	CHECK("o-trunc", fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0);
 	close(fd);
@@ -134,23 +137,22 @@ static void names(void)
 
 	put(P("victim"), "old", 3);
 	put(P("src"), "new", 3);
-	CHECK("rename-over-existing", rename(P("src"), P("victim")) == 0 &&
-					      get(P("victim"), buf, sizeof(buf)) == 3 &&
-					      !memcmp(buf, "new", 3) && stat(P("src"), &st) != 0 &&
-					      errno == ENOENT);
+	CHECK("rename-over-existing",
+	      rename(P("src"), P("victim")) == 0 && get(P("victim"), buf, sizeof(buf)) == 3 &&
+	          !memcmp(buf, "new", 3) && stat(P("src"), &st) != 0 && errno == ENOENT);
 	CHECK("mkdir-rmdir", mkdir(P("d"), 0755) == 0 && mkdir(P("d/e"), 0700) == 0 &&
-				     rmdir(P("d")) != 0 && errno == ENOTEMPTY &&
-				     rmdir(P("d/e")) == 0 && rmdir(P("d")) == 0);
+	                         rmdir(P("d")) != 0 && errno == ENOTEMPTY && rmdir(P("d/e")) == 0 &&
+	                         rmdir(P("d")) == 0);
 	CHECK("symlink-readlink", symlink("guest.txt", P("sl")) == 0 &&
-					  (n = readlink(P("sl"), buf, sizeof(buf))) == 9 &&
-					  !memcmp(buf, "guest.txt", 9) &&
-					  get(P("sl"), buf, sizeof(buf)) == 21 && lstat(P("sl"), &st) == 0 &&
-					  S_ISLNK(st.st_mode));
+	                              (n = readlink(P("sl"), buf, sizeof(buf))) == 9 &&
+	                              !memcmp(buf, "guest.txt", 9) &&
+	                              get(P("sl"), buf, sizeof(buf)) == 21 &&
+	                              lstat(P("sl"), &st) == 0 && S_ISLNK(st.st_mode));
 	CHECK("hard-link", link(P("guest.txt"), P("hard")) == 0 && stat(P("hard"), &st) == 0 &&
-				   st.st_nlink == 2 && unlink(P("hard")) == 0 &&
-				   stat(P("guest.txt"), &st) == 0 && st.st_nlink == 1);
+	                       st.st_nlink == 2 && unlink(P("hard")) == 0 &&
+	                       stat(P("guest.txt"), &st) == 0 && st.st_nlink == 1);
 	CHECK("unlink", unlink(P("sl")) == 0 && unlink(P("victim")) == 0 &&
-				stat(P("victim"), &st) != 0 && errno == ENOENT);
+	                    stat(P("victim"), &st) != 0 && errno == ENOENT);
 }
 
 static void thousand_files(void)

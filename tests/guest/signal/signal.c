@@ -72,15 +72,16 @@ static void test_handlers(void)
 	install(SIGUSR1, 0);
 	got = 0;
 	raise(SIGUSR1);
-	CHECK("signal/raise-handler", got == 1 && got_sig == SIGUSR1 && got_code == SI_TKILL &&
-	      handler_blocked_self, "handler ran %d times, sig %d code %d, masked itself %d",
-	      (int)got, (int)got_sig, (int)got_code, (int)handler_blocked_self);
+	CHECK("signal/raise-handler",
+	      got == 1 && got_sig == SIGUSR1 && got_code == SI_TKILL && handler_blocked_self,
+	      "handler ran %d times, sig %d code %d, masked itself %d", (int)got, (int)got_sig,
+	      (int)got_code, (int)handler_blocked_self);
 	install(SIGUSR2, 0);
 	got = 0;
 	kill(getpid(), SIGUSR2);
-	CHECK("signal/kill-self-handler", got == 1 && got_sig == SIGUSR2 && got_code == SI_USER &&
-	      got_pid == getpid(), "ran %d, sig %d code %d pid %d", (int)got, (int)got_sig,
-	      (int)got_code, (int)got_pid);
+	CHECK("signal/kill-self-handler",
+	      got == 1 && got_sig == SIGUSR2 && got_code == SI_USER && got_pid == getpid(),
+	      "ran %d, sig %d code %d pid %d", (int)got, (int)got_sig, (int)got_code, (int)got_pid);
 	sigaction(SIGUSR1, NULL, &old);
 	CHECK("signal/sigaction-old", old.sa_sigaction == on_signal && (old.sa_flags & SA_SIGINFO),
 	      "old action not reported");
@@ -133,14 +134,15 @@ static void test_suspend_alarm(void)
 	t0 = mono_ms(); /* before the timer starts: printing below takes time */
 	setitimer(ITIMER_REAL, &it, NULL);
 	getitimer(ITIMER_REAL, &cur);
-	CHECK("signal/getitimer", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 &&
-	      cur.it_value.tv_usec <= 30000, "left %ld.%06ld", (long)cur.it_value.tv_sec,
-	      (long)cur.it_value.tv_usec);
+	CHECK("signal/getitimer",
+	      cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 && cur.it_value.tv_usec <= 30000,
+	      "left %ld.%06ld", (long)cur.it_value.tv_sec, (long)cur.it_value.tv_usec);
 	sigemptyset(&none);
 	r = sigsuspend(&none);
 	e = errno;
 	CHECK("signal/sigsuspend", r == -1 && e == EINTR && got == 1 && mono_ms() - t0 >= 25,
-	      "returned %d errno %d, handler ran %d, after %lld ms", r, e, (int)got, mono_ms() - t0);
+	      "returned %d errno %d, handler ran %d, after %lld ms", r, e, (int)got,
+	      mono_ms() - t0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	/* The handler must run while the program spins without system calls. */
@@ -159,8 +161,10 @@ static void test_suspend_alarm(void)
 	alarm(1);
 	r = pause();
 	e = errno;
-	CHECK("signal/alarm-pause", r == -1 && e == EINTR && got == 1 && mono_ms() - t0 >= 990 &&
-	      mono_ms() - t0 < SLACK_MS, "pause %d/%d ran %d after %lld ms", r, e, (int)got, mono_ms() - t0);
+	CHECK("signal/alarm-pause",
+	      r == -1 && e == EINTR && got == 1 && mono_ms() - t0 >= 990 &&
+	          mono_ms() - t0 < SLACK_MS,
+	      "pause %d/%d ran %d after %lld ms", r, e, (int)got, mono_ms() - t0);
 	CHECK("signal/alarm-cancel", alarm(5) == 0 && alarm(0) >= 4, "alarm() left wrong");
 }
 
@@ -176,9 +180,10 @@ static void test_interrupted_sleep(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	r = nanosleep(&req, &rem);
 	e = errno;
-	CHECK("signal/nanosleep-eintr", r == -1 && e == EINTR && got == 1 && rem.tv_sec >= 1 &&
-	      mono_ms() - t0 < SLACK_MS, "nanosleep %d/%d, handler %d, rem %ld s, after %lld ms", r, e,
-	      (int)got, (long)rem.tv_sec, mono_ms() - t0);
+	CHECK("signal/nanosleep-eintr",
+	      r == -1 && e == EINTR && got == 1 && rem.tv_sec >= 1 && mono_ms() - t0 < SLACK_MS,
+	      "nanosleep %d/%d, handler %d, rem %ld s, after %lld ms", r, e, (int)got,
+	      (long)rem.tv_sec, mono_ms() - t0);
 }
 
 /* Interval timer on CPU time: SIGPROF while spinning. */
@@ -260,8 +265,9 @@ static void test_faults(void)
 	fault_sig = 0;
 	if (!setjmp(jb))
 		*(volatile int *)16 = 1;
-	CHECK("signal/segv-handler", fault_sig == SIGSEGV && fault_code == SEGV_MAPERR &&
-	      fault_addr == (void *)16, "sig %d code %d addr %p", fault_sig, fault_code, fault_addr);
+	CHECK("signal/segv-handler",
+	      fault_sig == SIGSEGV && fault_code == SEGV_MAPERR && fault_addr == (void *)16,
+	      "sig %d code %d addr %p", fault_sig, fault_code, fault_addr);
 	fault_handler(SIGFPE, 0);
 	fault_sig = 0;
 	if (!setjmp(jb))
@@ -279,7 +285,8 @@ static void test_faults(void)
 	CHECK("signal/sigaltstack", sigaltstack(&ss, &old) == 0 && (old.ss_flags & SS_DISABLE),
 	      "sigaltstack failed");
 	ss.ss_size = 100;
-	CHECK("signal/sigaltstack-small", sigaltstack(&ss, NULL) == -1 && errno == ENOMEM, "accepted");
+	CHECK("signal/sigaltstack-small", sigaltstack(&ss, NULL) == -1 && errno == ENOMEM,
+	      "accepted");
 	install(SIGUSR1, SA_ONSTACK);
 	{
 		struct sigaction sa;
@@ -334,8 +341,9 @@ static void test_threads(void)
 	sched_yield();
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, &r);
-	CHECK("signal/pthread-kill-interrupts", r == (void *)1 && got == 1 &&
-	      pthread_equal(handler_thread, t) && mono_ms() - t0 < SLACK_MS,
+	CHECK("signal/pthread-kill-interrupts",
+	      r == (void *)1 && got == 1 && pthread_equal(handler_thread, t) &&
+	          mono_ms() - t0 < SLACK_MS,
 	      "sleep interrupted %ld, handler ran %d in the %s thread", (long)r, (int)got,
 	      pthread_equal(handler_thread, t) ? "right" : "wrong");
 	CHECK("signal/pthread-kill-gone", pthread_kill(t, 0) == ESRCH || 1, "");
@@ -350,8 +358,9 @@ static void test_threads(void)
 	struct timespec ts = { 0, 20000000 };
 	siginfo_t si;
 	t0 = mono_ms();
-	CHECK("signal/sigtimedwait-timeout", sigtimedwait(&set, &si, &ts) == -1 && errno == EAGAIN &&
-	      mono_ms() - t0 >= 19, "no EAGAIN after 20 ms");
+	CHECK("signal/sigtimedwait-timeout",
+	      sigtimedwait(&set, &si, &ts) == -1 && errno == EAGAIN && mono_ms() - t0 >= 19,
+	      "no EAGAIN after 20 ms");
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "thread_test.h"
 
 int failures;
@@ -93,9 +92,11 @@ static void test_join(void)
 		}
 	}
 	CHECK("thread/join-values", ok, "a join returned the wrong value");
-	CHECK("thread/join-self-edeadlk", pthread_join(pthread_self(), &r) == EDEADLK, "no EDEADLK");
+	CHECK("thread/join-self-edeadlk", pthread_join(pthread_self(), &r) == EDEADLK,
+	      "no EDEADLK");
 	CHECK("thread/join-twice-esrch", pthread_join(t[0], &r) == ESRCH, "joined a reaped thread");
-	CHECK("thread/equal", pthread_equal(pthread_self(), pthread_self()) && !pthread_equal(t[0], t[1]),
+	CHECK("thread/equal",
+	      pthread_equal(pthread_self(), pthread_self()) && !pthread_equal(t[0], t[1]),
 	      "pthread_equal wrong");
 }
 
@@ -125,8 +126,8 @@ static void test_detached(void)
 			made += pthread_create(&t, &a, detached_fn, NULL) == 0;
 	while (detached_done < 100 && mono_ms() - t0 < 5 * SLACK_MS)
 		usleep(1000);
-	CHECK("thread/detached-ran", made == 100 && detached_done == 100, "%d made, %d ran",
-	      made, detached_done);
+	CHECK("thread/detached-ran", made == 100 && detached_done == 100, "%d made, %d ran", made,
+	      detached_done);
 	CHECK("thread/detachstate-attr", state == PTHREAD_CREATE_DETACHED, "state %d", state);
 	e = pthread_join(t, NULL);
 	CHECK("thread/join-detached-fails", e == EINVAL || e == ESRCH, "join gave %d", e);
@@ -166,8 +167,8 @@ static void *tls_fn(void *arg)
 {
 	long id = (long)arg;
 	int ok = tls_int == 42 && !strcmp(tls_str, "initial") && tls_zero[63] == 0 &&
-		 ((uintptr_t)&tls_aligned & 63) == 0 && pthread_getspecific(key) == NULL &&
-		 fs_word(0) == (uint64_t)pthread_self() && fs_word(0x28) == main_canary;
+	         ((uintptr_t)&tls_aligned & 63) == 0 && pthread_getspecific(key) == NULL &&
+	         fs_word(0) == (uint64_t)pthread_self() && fs_word(0x28) == main_canary;
 
 	tls_int = (int)id;
 	snprintf(tls_str, sizeof(tls_str), "t%ld", id);
@@ -206,7 +207,8 @@ static void test_tls(void)
 	      tls_int, errno);
 	CHECK("thread/key-destructors", dtor_calls == 4 && dtor_sum == 1 + 2 + 3 + 4,
 	      "%d calls, sum %ld", dtor_calls, dtor_sum);
-	CHECK("thread/key-delete", pthread_key_delete(key) == 0 && pthread_setspecific(key, &r) == EINVAL,
+	CHECK("thread/key-delete",
+	      pthread_key_delete(key) == 0 && pthread_setspecific(key, &r) == EINVAL,
 	      "deleted key still usable");
 }
 
@@ -350,4 +352,3 @@ int main(int argc, char **argv)
 	printf("thread tests done: %d failed\n", failures);
 	return failures ? 1 : 0;
 }
-

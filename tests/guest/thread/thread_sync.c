@@ -40,7 +40,8 @@ void test_cond_timeout(clockid_t clk, const char *name)
 	}
 	e = pthread_cond_timedwait(&c, &m, &abs);
 	ms = mono_ms() - t0;
-	CHECK(name, e == ETIMEDOUT && ms >= 29 && ms < SLACK_MS && pthread_mutex_trylock(&m) == EBUSY,
+	CHECK(name,
+	      e == ETIMEDOUT && ms >= 29 && ms < SLACK_MS && pthread_mutex_trylock(&m) == EBUSY,
 	      "error %d after %lld ms (want ETIMEDOUT after 30)", e, ms);
 	pthread_mutex_unlock(&m);
 }
@@ -57,11 +58,13 @@ void test_futex_timeout(void)
 	r = syscall(202, &word, 0 /* FUTEX_WAIT */, 5, &rel, 0, 0);
 	e = errno;
 	ms = mono_ms() - t0;
-	CHECK("thread/futex-timeout-accuracy", r == -1 && e == ETIMEDOUT && ms >= 50 && ms < SLACK_MS,
+	CHECK("thread/futex-timeout-accuracy",
+	      r == -1 && e == ETIMEDOUT && ms >= 50 && ms < SLACK_MS,
 	      "futex gave %ld errno %d after %lld ms (want ETIMEDOUT after 50)", r, e, ms);
 	printf("# futex 50 ms timeout took %lld ms\n", ms);
 	r = syscall(202, &word, 0, 6, &rel, 0, 0);
-	CHECK("thread/futex-eagain", r == -1 && errno == EAGAIN, "value mismatch gave %ld/%d", r, errno);
+	CHECK("thread/futex-eagain", r == -1 && errno == EAGAIN, "value mismatch gave %ld/%d", r,
+	      errno);
 	t0 = mono_ms();
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_nsec += 20000000;
@@ -76,9 +79,11 @@ void test_futex_timeout(void)
 	CHECK("thread/futex-abs-realtime", r == -1 && e == ETIMEDOUT && ms >= 19 && ms < SLACK_MS,
 	      "gave %ld/%d after %lld ms", r, e, ms);
 	r = syscall(202, &word, 9, 5, NULL, 0, 0);
-	CHECK("thread/futex-bitset-zero-einval", r == -1 && errno == EINVAL, "gave %ld/%d", r, errno);
+	CHECK("thread/futex-bitset-zero-einval", r == -1 && errno == EINVAL, "gave %ld/%d", r,
+	      errno);
 	r = syscall(202, (char *)&word + 1, 0, 5, &rel, 0, 0);
-	CHECK("thread/futex-misaligned-einval", r == -1 && errno == EINVAL, "gave %ld/%d", r, errno);
+	CHECK("thread/futex-misaligned-einval", r == -1 && errno == EINVAL, "gave %ld/%d", r,
+	      errno);
 	r = syscall(202, &word, 1 /* FUTEX_WAKE */, 1, 0, 0, 0);
 	CHECK("thread/futex-wake-none", r == 0, "woke %ld", r);
 	r = syscall(202, &word, 6 /* FUTEX_LOCK_PI */, 0, 0, 0, 0);
@@ -114,8 +119,9 @@ void test_requeue(void)
 	r3 = syscall(202, &rq_b, 1, 10, 0, 0, 0);
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	CHECK("thread/futex-cmp-requeue", r1 == -1 && r2 == 3 && after_first == 1 && r3 == 2 &&
-	      rq_woken == 3, "r1 %ld r2 %ld woken %d then wake(b) %ld", r1, r2, after_first, r3);
+	CHECK("thread/futex-cmp-requeue",
+	      r1 == -1 && r2 == 3 && after_first == 1 && r3 == 2 && rq_woken == 3,
+	      "r1 %ld r2 %ld woken %d then wake(b) %ld", r1, r2, after_first, r3);
 }
 
 /* set_robust_list: a lock word the dying thread holds gets FUTEX_OWNER_DIED. */
@@ -178,13 +184,15 @@ void test_mutex_kinds(void)
 	pthread_mutex_init(&rec, &a);
 	e = pthread_mutex_lock(&rec) | pthread_mutex_lock(&rec) | pthread_mutex_trylock(&rec);
 	e |= pthread_mutex_unlock(&rec) | pthread_mutex_unlock(&rec);
-	CHECK("thread/mutex-recursive", e == 0 && pthread_mutex_unlock(&rec) == 0 &&
-	      pthread_mutex_unlock(&rec) == EPERM, "recursion counts wrong");
+	CHECK("thread/mutex-recursive",
+	      e == 0 && pthread_mutex_unlock(&rec) == 0 && pthread_mutex_unlock(&rec) == EPERM,
+	      "recursion counts wrong");
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
 	pthread_mutex_init(&ec, &a);
 	pthread_mutex_lock(&ec);
-	CHECK("thread/mutex-errorcheck", pthread_mutex_lock(&ec) == EDEADLK &&
-	      pthread_mutex_unlock(&ec) == 0 && pthread_mutex_unlock(&ec) == EPERM,
+	CHECK("thread/mutex-errorcheck",
+	      pthread_mutex_lock(&ec) == EDEADLK && pthread_mutex_unlock(&ec) == 0 &&
+	          pthread_mutex_unlock(&ec) == EPERM,
 	      "no EDEADLK/EPERM");
 	CHECK("thread/mutexattr-bad-type", pthread_mutexattr_settype(&a, 99) == EINVAL, "accepted");
 
@@ -261,11 +269,14 @@ void test_rwlock(void)
 	pthread_create(&t[3], NULL, writer, NULL);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
-	CHECK("thread/rwlock", !rw_bad && max_readers > 1, "exclusion broken (%d) or no shared "
-	      "readers (max %d)", rw_bad, max_readers);
+	CHECK("thread/rwlock", !rw_bad && max_readers > 1,
+	      "exclusion broken (%d) or no shared "
+	      "readers (max %d)",
+	      rw_bad, max_readers);
 	pthread_rwlock_wrlock(&rw);
-	CHECK("thread/rwlock-try", pthread_rwlock_tryrdlock(&rw) == EBUSY &&
-	      pthread_rwlock_trywrlock(&rw) == EBUSY && pthread_rwlock_wrlock(&rw) == EDEADLK,
+	CHECK("thread/rwlock-try",
+	      pthread_rwlock_tryrdlock(&rw) == EBUSY && pthread_rwlock_trywrlock(&rw) == EBUSY &&
+	          pthread_rwlock_wrlock(&rw) == EDEADLK,
 	      "try/deadlock answers wrong");
 	pthread_rwlock_unlock(&rw);
 }
@@ -300,7 +311,8 @@ void test_barrier(void)
 		pthread_join(t[i], NULL);
 	CHECK("thread/barrier", serials == 3 && !phase_bad, "%d serial threads (want 3), order %s",
 	      serials, phase_bad ? "broken" : "fine");
-	CHECK("thread/barrier-zero-einval", pthread_barrier_init(&bar, NULL, 0) == EINVAL, "accepted");
+	CHECK("thread/barrier-zero-einval", pthread_barrier_init(&bar, NULL, 0) == EINVAL,
+	      "accepted");
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -397,8 +409,8 @@ void test_sem(void)
 	}
 	e = sem_timedwait(&sem, &abs) == -1 ? errno : 0;
 	ms = mono_ms() - t0;
-	CHECK("thread/sem-timedwait", e == ETIMEDOUT && ms >= 19 && ms < SLACK_MS, "gave %d after %lld ms",
-	      e, ms);
+	CHECK("thread/sem-timedwait", e == ETIMEDOUT && ms >= 19 && ms < SLACK_MS,
+	      "gave %d after %lld ms", e, ms);
 }
 
 /* ---- preemption: a spinning thread does not starve the others ---- */
@@ -489,11 +501,14 @@ void test_attrs(void)
 	char name[16] = "";
 
 	pthread_attr_init(&a);
-	CHECK("thread/attr-stacksize-min", pthread_attr_setstacksize(&a, 1024) == EINVAL, "accepted 1 KiB");
+	CHECK("thread/attr-stacksize-min", pthread_attr_setstacksize(&a, 1024) == EINVAL,
+	      "accepted 1 KiB");
 	pthread_attr_setstacksize(&a, 1 << 20);
 	pthread_attr_getstacksize(&a, &size);
-	CHECK("thread/attr-stacksize", size == 1 << 20 && pthread_create(&t, &a, stack_probe, &where) == 0 &&
-	      pthread_join(t, NULL) == 0 && where, "size %zu", size);
+	CHECK("thread/attr-stacksize",
+	      size == 1 << 20 && pthread_create(&t, &a, stack_probe, &where) == 0 &&
+	          pthread_join(t, NULL) == 0 && where,
+	      "size %zu", size);
 	pthread_attr_setstack(&a, own_stack, sizeof(own_stack));
 	where = NULL;
 	pthread_create(&t, &a, stack_probe, &where);
@@ -501,9 +516,11 @@ void test_attrs(void)
 	CHECK("thread/attr-setstack", where > own_stack && where < own_stack + sizeof(own_stack),
 	      "ran on %p, not in %p+%zu", (void *)where, (void *)own_stack, sizeof(own_stack));
 	pthread_attr_destroy(&a);
-	CHECK("thread/setname", pthread_setname_np(pthread_self(), "main-thread") == 0 &&
-	      pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 && !strcmp(name, "main-thread"),
+	CHECK("thread/setname",
+	      pthread_setname_np(pthread_self(), "main-thread") == 0 &&
+	          pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 &&
+	          !strcmp(name, "main-thread"),
 	      "name '%s'", name);
-	CHECK("thread/gettid-main", gettid() == getpid(), "main's tid %d, pid %d", gettid(), getpid());
+	CHECK("thread/gettid-main", gettid() == getpid(), "main's tid %d, pid %d", gettid(),
+	      getpid());
 }
-

@@ -47,10 +47,14 @@ static void test_clocks(void)
 		clockid_t id;
 		const char *name;
 	} clocks[] = {
-		{ CLOCK_REALTIME, "REALTIME" }, { CLOCK_MONOTONIC, "MONOTONIC" },
+		{ CLOCK_REALTIME, "REALTIME" },
+		{ CLOCK_MONOTONIC, "MONOTONIC" },
 		{ CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID" },
-		{ CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID" }, { 5, "MONOTONIC_RAW" },
-		{ 0, "REALTIME_COARSE" }, { 6, "MONOTONIC_COARSE" }, { 7, "BOOTTIME" },
+		{ CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID" },
+		{ 5, "MONOTONIC_RAW" },
+		{ 0, "REALTIME_COARSE" },
+		{ 6, "MONOTONIC_COARSE" },
+		{ 7, "BOOTTIME" },
 	};
 	struct timespec res;
 	int ok = 1;
@@ -63,16 +67,19 @@ static void test_clocks(void)
 		}
 	}
 	CHECK("time/every-clock", ok, "a clock failed");
-	CHECK("time/bad-clock", clock_gettime(99, &res) == -1 && errno == EINVAL, "clock 99 accepted");
+	CHECK("time/bad-clock", clock_gettime(99, &res) == -1 && errno == EINVAL,
+	      "clock 99 accepted");
 	long long r = ns(CLOCK_REALTIME) / 1000000000, t = time(NULL);
 	CHECK("time/realtime-is-time", r - t >= -1 && r - t <= 1 && t > 1600000000,
 	      "clock %lld, time() %lld", r, t);
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	CHECK("time/gettimeofday", tv.tv_sec - t >= -1 && tv.tv_sec - t <= 1 && tv.tv_usec >= 0 &&
-	      tv.tv_usec < 1000000, "%ld.%06ld", (long)tv.tv_sec, (long)tv.tv_usec);
-	CHECK("time/coarse-monotonic-agree", ms(6) - ms(CLOCK_MONOTONIC) < 5 &&
-	      ms(CLOCK_MONOTONIC) - ms(6) < 5, "coarse and fine disagree");
+	CHECK("time/gettimeofday",
+	      tv.tv_sec - t >= -1 && tv.tv_sec - t <= 1 && tv.tv_usec >= 0 && tv.tv_usec < 1000000,
+	      "%ld.%06ld", (long)tv.tv_sec, (long)tv.tv_usec);
+	CHECK("time/coarse-monotonic-agree",
+	      ms(6) - ms(CLOCK_MONOTONIC) < 5 && ms(CLOCK_MONOTONIC) - ms(6) < 5,
+	      "coarse and fine disagree");
 }
 
 static void test_monotonic(void)
@@ -110,9 +117,10 @@ static void test_cpu_time(void)
 	CHECK("time/times", (tm1.tms_utime - tm0.tms_utime) * 1000 / sysconf(_SC_CLK_TCK) >= 80,
 	      "tms_utime moved %ld", (long)(tm1.tms_utime - tm0.tms_utime));
 	getrusage(RUSAGE_SELF, &ru);
-	CHECK("time/getrusage", ru.ru_utime.tv_sec * 1000000ll + ru.ru_utime.tv_usec >= 80000 &&
-	      ru.ru_maxrss > 0, "utime %ld.%06ld maxrss %ld", (long)ru.ru_utime.tv_sec,
-	      (long)ru.ru_utime.tv_usec, ru.ru_maxrss);
+	CHECK("time/getrusage",
+	      ru.ru_utime.tv_sec * 1000000ll + ru.ru_utime.tv_usec >= 80000 && ru.ru_maxrss > 0,
+	      "utime %ld.%06ld maxrss %ld", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+	      ru.ru_maxrss);
 	usleep(100000);
 	c2 = ns(CLOCK_PROCESS_CPUTIME_ID);
 	CHECK("time/sleep-is-not-cpu", c2 - c1 < 50000000, "100 ms asleep counted %lld ns of CPU",
@@ -157,8 +165,8 @@ static void test_sleep(void)
 
 	e = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
 	d = ms(CLOCK_MONOTONIC) - t0;
-	CHECK("time/clock-nanosleep-relative", e == 0 && d >= 30 && d < SLACK_MS, "error %d after %lld ms",
-	      e, d);
+	CHECK("time/clock-nanosleep-relative", e == 0 && d >= 30 && d < SLACK_MS,
+	      "error %d after %lld ms", e, d);
 	t0 = ms(CLOCK_MONOTONIC);
 	clock_gettime(CLOCK_MONOTONIC, &abs);
 	abs.tv_nsec += 40000000;
@@ -168,8 +176,10 @@ static void test_sleep(void)
 	}
 	e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
 	d = ms(CLOCK_MONOTONIC) - t0;
-	CHECK("time/clock-nanosleep-abs-monotonic", e == 0 && d >= 39 && d < SLACK_MS &&
-	      ns(CLOCK_MONOTONIC) >= abs.tv_sec * 1000000000ll + abs.tv_nsec, "error %d after %lld ms", e, d);
+	CHECK("time/clock-nanosleep-abs-monotonic",
+	      e == 0 && d >= 39 && d < SLACK_MS &&
+	          ns(CLOCK_MONOTONIC) >= abs.tv_sec * 1000000000ll + abs.tv_nsec,
+	      "error %d after %lld ms", e, d);
 	t0 = ms(CLOCK_MONOTONIC);
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_nsec += 40000000;
@@ -185,8 +195,10 @@ static void test_sleep(void)
 	t0 = ms(CLOCK_MONOTONIC);
 	e = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &abs, NULL);
 	CHECK("time/clock-nanosleep-past", e == 0 && ms(CLOCK_MONOTONIC) - t0 < 20, "error %d", e);
-	CHECK("time/clock-nanosleep-einval", clock_nanosleep(CLOCK_MONOTONIC, 0, &bad, NULL) == EINVAL &&
-	      clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL) == EINVAL, "bad input accepted");
+	CHECK("time/clock-nanosleep-einval",
+	      clock_nanosleep(CLOCK_MONOTONIC, 0, &bad, NULL) == EINVAL &&
+	          clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL) == EINVAL,
+	      "bad input accepted");
 	CHECK("time/nanosleep-einval", nanosleep(&bad, NULL) == -1 && errno == EINVAL, "accepted");
 	t0 = ms(CLOCK_MONOTONIC);
 	CHECK("time/usleep", usleep(20000) == 0 && ms(CLOCK_MONOTONIC) - t0 >= 20, "too short");
@@ -201,14 +213,14 @@ static void test_settime(void)
 	set.tv_sec += 1000;
 	int r = clock_settime(CLOCK_REALTIME, &set);
 	clock_gettime(CLOCK_REALTIME, &after);
-	CHECK("time/clock-settime", r == 0 && after.tv_sec - before.tv_sec >= 999 &&
-	      after.tv_sec - before.tv_sec <= 1001, "set %d, moved %ld s", r,
-	      (long)(after.tv_sec - before.tv_sec));
+	CHECK("time/clock-settime",
+	      r == 0 && after.tv_sec - before.tv_sec >= 999 && after.tv_sec - before.tv_sec <= 1001,
+	      "set %d, moved %ld s", r, (long)(after.tv_sec - before.tv_sec));
 	clock_gettime(CLOCK_REALTIME, &after);
 	after.tv_sec -= 1000;
 	clock_settime(CLOCK_REALTIME, &after);
-	CHECK("time/clock-settime-monotonic-refused", clock_settime(CLOCK_MONOTONIC, &after) == -1 &&
-	      errno == EINVAL, "accepted");
+	CHECK("time/clock-settime-monotonic-refused",
+	      clock_settime(CLOCK_MONOTONIC, &after) == -1 && errno == EINVAL, "accepted");
 }
 
 int main(void)

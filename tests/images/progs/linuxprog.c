@@ -29,16 +29,16 @@
 static int failed;
 static __thread int tls_counter = 41;
 
-#define CHECK(name, cond, ...)                                         \
-	do {                                                           \
-		if (cond) {                                            \
-			printf("ok %s\n", name);                       \
-		} else {                                               \
-			printf("FAIL %s: ", name);                     \
-			printf(__VA_ARGS__);                           \
-			printf("\n");                                  \
-			failed++;                                      \
-		}                                                      \
+#define CHECK(name, cond, ...)                     \
+	do {                                       \
+		if (cond) {                        \
+			printf("ok %s\n", name);   \
+		} else {                           \
+			printf("FAIL %s: ", name); \
+			printf(__VA_ARGS__);       \
+			printf("\n");              \
+			failed++;                  \
+		}                                  \
 	} while (0)
 
 static void *thread_fn(void *arg)
@@ -61,8 +61,8 @@ static void check_auxv(char **argv)
 		nonzero |= rnd[i];
 	CHECK("auxv-random", rnd && nonzero, "no random bytes");
 	CHECK("auxv-vdso", getauxval(AT_SYSINFO_EHDR) != 0, "no vDSO");
-	CHECK("argv", !strcmp(argv[1], "first arg") && !strcmp(argv[2], "second"), "%s|%s",
-	      argv[1], argv[2]);
+	CHECK("argv", !strcmp(argv[1], "first arg") && !strcmp(argv[2], "second"), "%s|%s", argv[1],
+	      argv[2]);
 }
 
 static void check_threads(void)
@@ -91,8 +91,9 @@ static void check_memory(void)
 	}
 	/* the system call itself: musl's sbrk() refuses to grow */
 	b0 = (void *)syscall(SYS_brk, 0);
-	CHECK("brk-grows", syscall(SYS_brk, (char *)b0 + (1 << 20)) == (long)((char *)b0 + (1 << 20)),
-	      "%p", (void *)syscall(SYS_brk, 0));
+	CHECK("brk-grows",
+	      syscall(SYS_brk, (char *)b0 + (1 << 20)) == (long)((char *)b0 + (1 << 20)), "%p",
+	      (void *)syscall(SYS_brk, 0));
 	CHECK("brk-lower-half", (unsigned long)b0 < (1ul << 47), "%p", b0);
 	m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK("mmap-anon", m != MAP_FAILED && m[12345] == 0, "%m");
@@ -128,14 +129,15 @@ static void check_misc(void)
 	for (volatile int i = 0; i < 1000000; i++)
 		x += i;
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	CHECK("clock-monotonic", b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec > a.tv_nsec),
+	CHECK("clock-monotonic",
+	      b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec > a.tv_nsec),
 	      "did not advance");
 	CHECK("time", time(NULL) > 1600000000, "%ld", (long)time(NULL));
 	CHECK("getrandom", getrandom(r, sizeof(r), 0) == sizeof(r), "%m");
 	CHECK("uname", uname(&u) == 0 && !strcmp(u.sysname, "Linux"), "%s", u.sysname);
 	CHECK("prlimit-stack", getrlimit(RLIMIT_STACK, &rl) == 0, "%m");
-	CHECK("sched-getaffinity", sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1,
-	      "%m");
+	CHECK("sched-getaffinity",
+	      sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1, "%m");
 	CHECK("env-from-image", getenv("FROM_IMAGE") && !strcmp(getenv("FROM_IMAGE"), "yes"), "%s",
 	      getenv("FROM_IMAGE") ? getenv("FROM_IMAGE") : "unset");
 	CHECK("fork-refused", fork() == -1 && errno == ENOSYS, "errno %d", errno);

@@ -66,7 +66,7 @@ struct hvm_memmap_table_entry {
 #define UK_GPA_VIF 0x2000ull        /* one 4 KiB VIF page per vCPU */
 #define UK_GPA_CMDLINE 0xa000ull    /* up to UK_CMDLINE_MAX bytes */
 #define UK_CMDLINE_MAX 0x1000u
-#define UK_GPA_DTB 0x10000ull       /* runtime tree, up to UK_DTB_MAX */
+#define UK_GPA_DTB 0x10000ull /* runtime tree, up to UK_DTB_MAX */
 #define UK_DTB_MAX 0x70000u
 #define UK_GPA_IMAGE_MIN 0x100000ull
 #define UK_GPA_MMIO_BASE 0xd0000000ull /* virtio-mmio windows, 4 KiB each */
@@ -107,9 +107,9 @@ struct uk_hc_read {
 
 #define UK_CRASH_MAX_PC 16
 struct uk_hc_crash {
-	uint32_t status;                /* [guest] exit status (128 + signal) */
-	uint32_t npc;                   /* [guest] entries of pc, <= UK_CRASH_MAX_PC */
-	uint64_t pc[UK_CRASH_MAX_PC];   /* [guest] faulting RIP, then return addresses */
+	uint32_t status;              /* [guest] exit status (128 + signal) */
+	uint32_t npc;                 /* [guest] entries of pc, <= UK_CRASH_MAX_PC */
+	uint64_t pc[UK_CRASH_MAX_PC]; /* [guest] faulting RIP, then return addresses */
 };
 
 #define UK_HC_IO_MAX (1u << 20)
@@ -129,31 +129,31 @@ struct uk_pvm_vif {
 	volatile uint8_t if_;     /* [guest] 1 = interrupts enabled */
 	volatile uint8_t pending; /* [host] an interrupt waits: ring the doorbell */
 	uint8_t pad[6];
-	volatile uint64_t cr2;    /* [host] faulting address of the last #PF */
+	volatile uint64_t cr2; /* [host] faulting address of the last #PF */
 };
 #define UK_PVM_MSR_VIF 0x4b564d10u
-#define UK_PVM_MSR_SIG 0x4b564d11u   /* reads UK_PVM_SIG */
+#define UK_PVM_MSR_SIG 0x4b564d11u /* reads UK_PVM_SIG */
 #define UK_PVM_MSR_FEAT 0x4b564d12u
 #define UK_PVM_MSR_TSC_KHZ 0x4b564d13u
 #define UK_PVM_SIG 0x4d5650u
-#define UK_PVM_VIF_VMM 0x400u        /* bit the VMM must set when registering */
+#define UK_PVM_VIF_VMM 0x400u /* bit the VMM must set when registering */
 #define UK_PVM_DOORBELL_PORT 0x80
 
 /* ---- Runtime tree (ukrun -> guest), properties of /chosen ---- */
 
-#define UK_DT_ABI "uk,abi"         /* u32 UK_ABI_VERSION of the host */
-#define UK_DT_FLAGS "uk,flags"     /* u32 UK_PF_* */
-#define UK_DT_TSC_KHZ "uk,tsc-khz" /* u32 guest TSC frequency */
-#define UK_DT_VIF "uk,vif"         /* u64 GPA of vCPU 0's VIF page (PVM) */
-#define UK_DT_CMD "uk,cmd"         /* string list: replaces the manifest's cmd */
-#define UK_DT_ENV "uk,env"         /* string list of K=V, over the manifest's */
-#define UK_DT_SEED "uk,rng-seed"   /* bytes from the host's getrandom() */
-#define UK_DT_EPOCH "uk,epoch-ns"  /* u64 host CLOCK_REALTIME ... */
+#define UK_DT_ABI "uk,abi"             /* u32 UK_ABI_VERSION of the host */
+#define UK_DT_FLAGS "uk,flags"         /* u32 UK_PF_* */
+#define UK_DT_TSC_KHZ "uk,tsc-khz"     /* u32 guest TSC frequency */
+#define UK_DT_VIF "uk,vif"             /* u64 GPA of vCPU 0's VIF page (PVM) */
+#define UK_DT_CMD "uk,cmd"             /* string list: replaces the manifest's cmd */
+#define UK_DT_ENV "uk,env"             /* string list of K=V, over the manifest's */
+#define UK_DT_SEED "uk,rng-seed"       /* bytes from the host's getrandom() */
+#define UK_DT_EPOCH "uk,epoch-ns"      /* u64 host CLOCK_REALTIME ... */
 #define UK_DT_EPOCH_TSC "uk,epoch-tsc" /* u64 ... and the guest TSC then */
-#define UK_DT_TTY "uk,tty"         /* u32 bit n: host fd n is a terminal */
+#define UK_DT_TTY "uk,tty"             /* u32 bit n: host fd n is a terminal */
 
-#define UK_PF_PVM (1u << 0)   /* paravirtual KVM: use the VIF page */
-#define UK_PF_TRACE (1u << 1) /* --trace: report system calls on fd 3 */
+#define UK_PF_PVM (1u << 0)      /* paravirtual KVM: use the VIF page */
+#define UK_PF_TRACE (1u << 1)    /* --trace: report system calls on fd 3 */
 #define UK_PF_TIMELINE (1u << 2) /* --verbose: send UK_HC_MARK milestones */
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----

@@ -23,9 +23,9 @@
 #define P9_QID_SIZE 13u
 #define P9_NOTAG 0xffffu
 #define P9_NOFID 0xffffffffu
-#define P9_MAXWELEM 16u                /* names per Twalk, as in the spec */
-#define P9_MSIZE_MAX (512u * 1024u)   /* the largest msize we negotiate */
-#define P9_MSIZE_MIN 4096u            /* smaller is not worth speaking */
+#define P9_MAXWELEM 16u             /* names per Twalk, as in the spec */
+#define P9_MSIZE_MAX (512u * 1024u) /* the largest msize we negotiate */
+#define P9_MSIZE_MIN 4096u          /* smaller is not worth speaking */
 /* Header bytes in front of Twrite's and Rread's data: the iounit is
  * msize minus this. */
 #define P9_IOHDR_SIZE 23u
@@ -37,35 +37,64 @@
 #define P9_EOPNOTSUPP 95
 
 enum p9_type {
-	P9_TLERROR = 6, P9_RLERROR,
-	P9_TSTATFS = 8, P9_RSTATFS,
-	P9_TLOPEN = 12, P9_RLOPEN,
-	P9_TLCREATE = 14, P9_RLCREATE,
-	P9_TSYMLINK = 16, P9_RSYMLINK,
-	P9_TMKNOD = 18, P9_RMKNOD,
-	P9_TRENAME = 20, P9_RRENAME,
-	P9_TREADLINK = 22, P9_RREADLINK,
-	P9_TGETATTR = 24, P9_RGETATTR,
-	P9_TSETATTR = 26, P9_RSETATTR,
-	P9_TXATTRWALK = 30, P9_RXATTRWALK,
-	P9_TXATTRCREATE = 32, P9_RXATTRCREATE,
-	P9_TREADDIR = 40, P9_RREADDIR,
-	P9_TFSYNC = 50, P9_RFSYNC,
-	P9_TLOCK = 52, P9_RLOCK,
-	P9_TGETLOCK = 54, P9_RGETLOCK,
-	P9_TLINK = 70, P9_RLINK,
-	P9_TMKDIR = 72, P9_RMKDIR,
-	P9_TRENAMEAT = 74, P9_RRENAMEAT,
-	P9_TUNLINKAT = 76, P9_RUNLINKAT,
-	P9_TVERSION = 100, P9_RVERSION,
-	P9_TAUTH = 102, P9_RAUTH,
-	P9_TATTACH = 104, P9_RATTACH,
-	P9_TFLUSH = 108, P9_RFLUSH,
-	P9_TWALK = 110, P9_RWALK,
-	P9_TREAD = 116, P9_RREAD,
-	P9_TWRITE = 118, P9_RWRITE,
-	P9_TCLUNK = 120, P9_RCLUNK,
-	P9_TREMOVE = 122, P9_RREMOVE,
+	P9_TLERROR = 6,
+	P9_RLERROR,
+	P9_TSTATFS = 8,
+	P9_RSTATFS,
+	P9_TLOPEN = 12,
+	P9_RLOPEN,
+	P9_TLCREATE = 14,
+	P9_RLCREATE,
+	P9_TSYMLINK = 16,
+	P9_RSYMLINK,
+	P9_TMKNOD = 18,
+	P9_RMKNOD,
+	P9_TRENAME = 20,
+	P9_RRENAME,
+	P9_TREADLINK = 22,
+	P9_RREADLINK,
+	P9_TGETATTR = 24,
+	P9_RGETATTR,
+	P9_TSETATTR = 26,
+	P9_RSETATTR,
+	P9_TXATTRWALK = 30,
+	P9_RXATTRWALK,
+	P9_TXATTRCREATE = 32,
+	P9_RXATTRCREATE,
+	P9_TREADDIR = 40,
+	P9_RREADDIR,
+	P9_TFSYNC = 50,
+	P9_RFSYNC,
+	P9_TLOCK = 52,
+	P9_RLOCK,
+	P9_TGETLOCK = 54,
+	P9_RGETLOCK,
+	P9_TLINK = 70,
+	P9_RLINK,
+	P9_TMKDIR = 72,
+	P9_RMKDIR,
+	P9_TRENAMEAT = 74,
+	P9_RRENAMEAT,
+	P9_TUNLINKAT = 76,
+	P9_RUNLINKAT,
+	P9_TVERSION = 100,
+	P9_RVERSION,
+	P9_TAUTH = 102,
+	P9_RAUTH,
+	P9_TATTACH = 104,
+	P9_RATTACH,
+	P9_TFLUSH = 108,
+	P9_RFLUSH,
+	P9_TWALK = 110,
+	P9_RWALK,
+	P9_TREAD = 116,
+	P9_RREAD,
+	P9_TWRITE = 118,
+	P9_RWRITE,
+	P9_TCLUNK = 120,
+	P9_RCLUNK,
+	P9_TREMOVE = 122,
+	P9_RREMOVE,
 	P9_TYPE_MAX = 128
 };
 
@@ -163,32 +192,93 @@ struct p9_msg {
 	uint8_t type;
 	uint16_t tag;
 	union {
-		struct { uint32_t msize; struct p9_str version; } version; /* T/R */
-		struct { uint32_t afid; struct p9_str uname, aname; uint32_t n_uname; } tauth;
-		struct { uint32_t fid, afid; struct p9_str uname, aname; uint32_t n_uname; } tattach;
+		struct {
+			uint32_t msize;
+			struct p9_str version;
+		} version; /* T/R */
+		struct {
+			uint32_t afid;
+			struct p9_str uname, aname;
+			uint32_t n_uname;
+		} tauth;
+		struct {
+			uint32_t fid, afid;
+			struct p9_str uname, aname;
+			uint32_t n_uname;
+		} tattach;
 		/* Rattach, Rauth, Rsymlink, Rmknod, Rmkdir */
-		struct { struct p9_qid qid; } rqid;
-		struct { uint32_t ecode; } rlerror;
+		struct {
+			struct p9_qid qid;
+		} rqid;
+		struct {
+			uint32_t ecode;
+		} rlerror;
 		/* Tstatfs, Treadlink, Tclunk, Tremove */
-		struct { uint32_t fid; } tfid;
+		struct {
+			uint32_t fid;
+		} tfid;
 		struct p9_statfs rstatfs;
-		struct { uint32_t fid, flags; } tlopen;
+		struct {
+			uint32_t fid, flags;
+		} tlopen;
 		/* Rlopen, Rlcreate */
-		struct { struct p9_qid qid; uint32_t iounit; } ropen;
-		struct { uint32_t fid; struct p9_str name; uint32_t flags, mode, gid; } tlcreate;
-		struct { uint32_t fid; struct p9_str name, target; uint32_t gid; } tsymlink;
-		struct { uint32_t dfid; struct p9_str name; uint32_t mode, major, minor, gid; } tmknod;
-		struct { uint32_t fid, dfid; struct p9_str name; } trename;
-		struct { struct p9_str target; } rreadlink;
-		struct { uint32_t fid; uint64_t mask; } tgetattr;
+		struct {
+			struct p9_qid qid;
+			uint32_t iounit;
+		} ropen;
+		struct {
+			uint32_t fid;
+			struct p9_str name;
+			uint32_t flags, mode, gid;
+		} tlcreate;
+		struct {
+			uint32_t fid;
+			struct p9_str name, target;
+			uint32_t gid;
+		} tsymlink;
+		struct {
+			uint32_t dfid;
+			struct p9_str name;
+			uint32_t mode, major, minor, gid;
+		} tmknod;
+		struct {
+			uint32_t fid, dfid;
+			struct p9_str name;
+		} trename;
+		struct {
+			struct p9_str target;
+		} rreadlink;
+		struct {
+			uint32_t fid;
+			uint64_t mask;
+		} tgetattr;
 		struct p9_attr rgetattr;
-		struct { uint32_t fid; struct p9_iattr attr; } tsetattr;
-		struct { uint32_t fid, newfid; struct p9_str name; } txattrwalk;
-		struct { uint64_t size; } rxattrwalk;
-		struct { uint32_t fid; struct p9_str name; uint64_t size; uint32_t flags; } txattrcreate;
-		struct { uint32_t fid; uint64_t offset; uint32_t count; } treaddir;
+		struct {
+			uint32_t fid;
+			struct p9_iattr attr;
+		} tsetattr;
+		struct {
+			uint32_t fid, newfid;
+			struct p9_str name;
+		} txattrwalk;
+		struct {
+			uint64_t size;
+		} rxattrwalk;
+		struct {
+			uint32_t fid;
+			struct p9_str name;
+			uint64_t size;
+			uint32_t flags;
+		} txattrcreate;
+		struct {
+			uint32_t fid;
+			uint64_t offset;
+			uint32_t count;
+		} treaddir;
 		struct p9_data rreaddir;
-		struct { uint32_t fid, datasync; } tfsync;
+		struct {
+			uint32_t fid, datasync;
+		} tfsync;
 		struct {
 			uint32_t fid;
 			uint8_t type;
@@ -197,7 +287,9 @@ struct p9_msg {
 			uint32_t proc_id;
 			struct p9_str client_id;
 		} tlock;
-		struct { uint8_t status; } rlock;
+		struct {
+			uint8_t status;
+		} rlock;
 		/* Tgetlock after the fid, and Rgetlock */
 		struct {
 			uint32_t fid;
@@ -206,17 +298,52 @@ struct p9_msg {
 			uint32_t proc_id;
 			struct p9_str client_id;
 		} getlock;
-		struct { uint32_t dfid, fid; struct p9_str name; } tlink;
-		struct { uint32_t dfid; struct p9_str name; uint32_t mode, gid; } tmkdir;
-		struct { uint32_t olddfid; struct p9_str oldname; uint32_t newdfid; struct p9_str newname; } trenameat;
-		struct { uint32_t dfid; struct p9_str name; uint32_t flags; } tunlinkat;
-		struct { uint16_t oldtag; } tflush;
-		struct { uint32_t fid, newfid; uint16_t nwname; struct p9_str wname[P9_MAXWELEM]; } twalk;
-		struct { uint16_t nwqid; struct p9_qid wqid[P9_MAXWELEM]; } rwalk;
-		struct { uint32_t fid; uint64_t offset; uint32_t count; } tread;
+		struct {
+			uint32_t dfid, fid;
+			struct p9_str name;
+		} tlink;
+		struct {
+			uint32_t dfid;
+			struct p9_str name;
+			uint32_t mode, gid;
+		} tmkdir;
+		struct {
+			uint32_t olddfid;
+			struct p9_str oldname;
+			uint32_t newdfid;
+			struct p9_str newname;
+		} trenameat;
+		struct {
+			uint32_t dfid;
+			struct p9_str name;
+			uint32_t flags;
+		} tunlinkat;
+		struct {
+			uint16_t oldtag;
+		} tflush;
+		struct {
+			uint32_t fid, newfid;
+			uint16_t nwname;
+			struct p9_str wname[P9_MAXWELEM];
+		} twalk;
+		struct {
+			uint16_t nwqid;
+			struct p9_qid wqid[P9_MAXWELEM];
+		} rwalk;
+		struct {
+			uint32_t fid;
+			uint64_t offset;
+			uint32_t count;
+		} tread;
 		struct p9_data rread;
-		struct { uint32_t fid; uint64_t offset; struct p9_data d; } twrite;
-		struct { uint32_t count; } rwrite;
+		struct {
+			uint32_t fid;
+			uint64_t offset;
+			struct p9_data d;
+		} twrite;
+		struct {
+			uint32_t count;
+		} rwrite;
 	} u;
 };
 

@@ -35,10 +35,10 @@
 
 /* Device configuration space (UK_VIRTIO_MMIO_CONFIG on). */
 struct uk_virtio_net_config {
-	uint8_t mac[6];   /* [host] with UK_VIRTIO_NET_F_MAC */
-	uint16_t status;  /* [host] UK_VIRTIO_NET_S_LINK_UP, with F_STATUS */
+	uint8_t mac[6];  /* [host] with UK_VIRTIO_NET_F_MAC */
+	uint16_t status; /* [host] UK_VIRTIO_NET_S_LINK_UP, with F_STATUS */
 	uint16_t max_virtqueue_pairs;
-	uint16_t mtu;     /* [host] with UK_VIRTIO_NET_F_MTU */
+	uint16_t mtu; /* [host] with UK_VIRTIO_NET_F_MTU */
 } __attribute__((packed));
 #define UK_VIRTIO_NET_S_LINK_UP 1
 
@@ -74,6 +74,6 @@ _Static_assert(sizeof(struct uk_virtio_net_hdr) == 12, "virtio 1.x net header");
  * accepted bits). Returns NULL when the header is acceptable, else why not.
  * Pure code (virtio/virtio_net.c), fuzzed. */
 const char *vq_net_hdr_check(const struct uk_virtio_net_hdr *h, uint32_t frame_len,
-			     uint64_t features);
+                             uint64_t features);
 
 #endif /* UK_VIRTIO_NET_H */

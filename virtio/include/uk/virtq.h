@@ -117,7 +117,7 @@ struct vq_seg {
 /* A popped chain: the device-readable segments come first (seg[0 ..
  * nout)), then the device-writable ones (seg[nout .. nout + nin)). */
 struct vq_chain {
-	uint16_t head;      /* give it back to vq_dev_push */
+	uint16_t head; /* give it back to vq_dev_push */
 	unsigned nout, nin;
 	uint32_t out_len;   /* total readable bytes */
 	uint32_t in_len;    /* total writable bytes */
@@ -126,18 +126,18 @@ struct vq_chain {
 
 struct vq_dev {
 	struct vq_ring r;
-	int event_idx;        /* UK_VIRTIO_F_EVENT_IDX negotiated */
+	int event_idx; /* UK_VIRTIO_F_EVENT_IDX negotiated */
 	vq_map_fn map;
 	void *map_ctx;
-	uint16_t last_avail;  /* next avail entry to take */
-	uint16_t used_idx;    /* entries pushed (published by vq_dev_flush) */
-	uint16_t signalled;   /* used_idx when vq_dev_need_interrupt last ran */
-	const char *err;      /* why the ring is broken, NULL while it is fine */
+	uint16_t last_avail; /* next avail entry to take */
+	uint16_t used_idx;   /* entries pushed (published by vq_dev_flush) */
+	uint16_t signalled;  /* used_idx when vq_dev_need_interrupt last ran */
+	const char *err;     /* why the ring is broken, NULL while it is fine */
 };
 
 /* Start using a ring the driver set up (areas already mapped and checked). */
 void vq_dev_init(struct vq_dev *q, const struct vq_ring *r, int event_idx, vq_map_fn map,
-		 void *map_ctx);
+                 void *map_ctx);
 
 /* Entries the driver has made available and the device not yet taken:
  * 0 .. num, or -1 (q->err set) when the driver's index is impossible. */
@@ -187,9 +187,9 @@ struct vq_buf {
 
 struct vq_drv {
 	struct vq_ring r;
-	int event_idx;       /* UK_VIRTIO_F_EVENT_IDX negotiated */
-	void **token;        /* num slots: the cookie of each chain, by head */
-	uint16_t free_head;  /* free descriptors, linked through desc.next */
+	int event_idx;      /* UK_VIRTIO_F_EVENT_IDX negotiated */
+	void **token;       /* num slots: the cookie of each chain, by head */
+	uint16_t free_head; /* free descriptors, linked through desc.next */
 	uint16_t nfree;
 	uint16_t avail_idx;  /* entries added (published by vq_drv_kick_needed) */
 	uint16_t kicked_idx; /* avail_idx when vq_drv_kick_needed last ran */
@@ -202,8 +202,7 @@ void vq_drv_init(struct vq_drv *q, const struct vq_ring *r, void **token, int ev
 /* Make a chain of nout device-readable then nin device-writable buffers
  * available; token (not NULL) comes back from vq_drv_get. Returns 0, or -1
  * when fewer than nout + nin descriptors are free (nothing is added). */
-int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned nin,
-	       void *token);
+int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned nin, void *token);
 
 /* Publish what was added and tell whether the device wants a kick (its
  * avail_event, or the NO_NOTIFY flag without EVENT_IDX). */

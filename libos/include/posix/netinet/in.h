@@ -44,8 +44,22 @@ struct ip_mreq {
 };
 
 extern const struct in6_addr in6addr_any, in6addr_loopback;
-#define IN6ADDR_ANY_INIT { { { 0 } } }
-#define IN6ADDR_LOOPBACK_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }
+#define IN6ADDR_ANY_INIT          \
+	{                         \
+		{                 \
+			{         \
+				0 \
+			}         \
+		}                 \
+	}
+#define IN6ADDR_LOOPBACK_INIT                                                  \
+	{                                                                      \
+		{                                                              \
+			{                                                      \
+				0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 \
+			}                                                      \
+		}                                                              \
+	}
 
 #define IPPROTO_IP 0
 #define IPPROTO_ICMP 1

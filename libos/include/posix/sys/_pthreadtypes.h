@@ -60,7 +60,10 @@ typedef struct {
 	int robust;
 } pthread_mutexattr_t;
 
-#define _PTHREAD_MUTEX_INITIALIZER { 0, 0, 0, 0 }
+#define _PTHREAD_MUTEX_INITIALIZER \
+	{                          \
+		0, 0, 0, 0         \
+	}
 
 /* __seq: bumped by every signal and broadcast (the futex word). */
 typedef struct {
@@ -69,7 +72,10 @@ typedef struct {
 	void *__pad;
 } pthread_cond_t;
 
-#define _PTHREAD_COND_INITIALIZER { 0, 0, 0 }
+#define _PTHREAD_COND_INITIALIZER \
+	{                         \
+		0, 0, 0           \
+	}
 
 typedef struct {
 	int is_initialized;
@@ -85,7 +91,10 @@ typedef struct {
 	int init_executed;
 } pthread_once_t;
 
-#define _PTHREAD_ONCE_INIT { 1, 0 }
+#define _PTHREAD_ONCE_INIT \
+	{                  \
+		1, 0       \
+	}
 
 typedef struct {
 	unsigned int __seq;   /* bumped when a round completes (futex word) */
@@ -111,7 +120,10 @@ typedef struct {
 	unsigned int __pad;
 } pthread_rwlock_t;
 
-#define _PTHREAD_RWLOCK_INITIALIZER { 0, 0, 0, 0, 0, 0 }
+#define _PTHREAD_RWLOCK_INITIALIZER \
+	{                           \
+		0, 0, 0, 0, 0, 0    \
+	}
 
 typedef struct {
 	int is_initialized;

@@ -10,7 +10,7 @@
 
 struct dirent {
 	ino_t d_ino;
-	off_t d_off;            /* telldir() position of the next entry */
+	off_t d_off; /* telldir() position of the next entry */
 	unsigned short d_reclen;
 	unsigned char d_type;
 	char d_name[256];
@@ -28,7 +28,7 @@ typedef struct __uk_dir DIR;
 #define DT_SOCK 12
 #define DT_WHT 14
 
-#define IFTODT(mode) (((mode) & 0170000) >> 12)
+#define IFTODT(mode) (((mode)&0170000) >> 12)
 #define DTTOIF(type) ((type) << 12)
 
 #define _DIRENT_HAVE_D_TYPE 1

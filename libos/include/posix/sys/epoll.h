@@ -69,9 +69,9 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
 /* sigmask: signals blocked during the wait, numbered as in <signal.h>. */
 int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
-		const __sigset_t *sigmask);
+                const __sigset_t *sigmask);
 int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
-		 const struct timespec *timeout, const __sigset_t *sigmask);
+                 const struct timespec *timeout, const __sigset_t *sigmask);
 __END_DECLS
 
 #endif

@@ -18,8 +18,8 @@ extern "C" {
 #define MNT_EXPIRE 4
 #define UMOUNT_NOFOLLOW 8
 
-int mount(const char *source, const char *target, const char *fstype,
-	  unsigned long flags, const void *data);
+int mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+          const void *data);
 int umount(const char *target);
 int umount2(const char *target, int flags);
 

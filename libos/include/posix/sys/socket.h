@@ -50,14 +50,16 @@ struct cmsghdr {
 #define CMSG_DATA(c) ((unsigned char *)((struct cmsghdr *)(c) + 1))
 #define CMSG_SPACE(len) (CMSG_ALIGN(len) + CMSG_ALIGN(sizeof(struct cmsghdr)))
 #define CMSG_LEN(len) (CMSG_ALIGN(sizeof(struct cmsghdr)) + (len))
-#define CMSG_FIRSTHDR(m) \
-	((size_t)(m)->msg_controllen >= sizeof(struct cmsghdr) ? (struct cmsghdr *)(m)->msg_control : NULL)
-#define CMSG_NXTHDR(m, c)                                                                   \
-	((c)->cmsg_len < sizeof(struct cmsghdr) ||                                          \
-			 (unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len) + sizeof(struct cmsghdr) > \
-				 (unsigned char *)(m)->msg_control + (m)->msg_controllen           \
-		 ? NULL                                                                     \
-		 : (struct cmsghdr *)((unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len)))
+#define CMSG_FIRSTHDR(m)                                       \
+	((size_t)(m)->msg_controllen >= sizeof(struct cmsghdr) \
+	     ? (struct cmsghdr *)(m)->msg_control              \
+	     : NULL)
+#define CMSG_NXTHDR(m, c)                                                                    \
+	((c)->cmsg_len < sizeof(struct cmsghdr) ||                                           \
+	         (unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len) + sizeof(struct cmsghdr) > \
+	             (unsigned char *)(m)->msg_control + (m)->msg_controllen                 \
+	     ? NULL                                                                          \
+	     : (struct cmsghdr *)((unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len)))
 
 struct linger {
 	int l_onoff;
@@ -133,12 +135,12 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int connect(int fd, const struct sockaddr *addr, socklen_t len);
 ssize_t send(int fd, const void *buf, size_t len, int flags);
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-	       socklen_t tolen);
+               socklen_t tolen);
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags);
 int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags);
 ssize_t recv(int fd, void *buf, size_t len, int flags);
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-		 socklen_t *fromlen);
+                 socklen_t *fromlen);
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags);
 int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout);
 int shutdown(int fd, int how);
