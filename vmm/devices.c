@@ -6,20 +6,31 @@
  */
 #include "virtio.h"
 
+int vmm_net_check(const struct vmm_opts *o);
 int vmm_net_setup(struct vmm *vm);
 void vmm_net_teardown(struct vmm *vm);
+int vmm_blk_check(const struct vmm_opts *o);
 int vmm_blk_setup(struct vmm *vm);
 void vmm_blk_teardown(struct vmm *vm);
+int vmm_9p_check(const struct vmm_opts *o);
 int vmm_9p_setup(struct vmm *vm);
 void vmm_9p_teardown(struct vmm *vm);
 
 static const struct vmm_device_type types[] = {
-	{ "virtio-net", vmm_net_setup, vmm_net_teardown },
-	{ "virtio-blk", vmm_blk_setup, vmm_blk_teardown },
-	{ "virtio-9p", vmm_9p_setup, vmm_9p_teardown },
+	{ "virtio-net", vmm_net_check, vmm_net_setup, vmm_net_teardown },
+	{ "virtio-blk", vmm_blk_check, vmm_blk_setup, vmm_blk_teardown },
+	{ "virtio-9p", vmm_9p_check, vmm_9p_setup, vmm_9p_teardown },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
+
+int vmm_devices_check(const struct vmm_opts *o)
+{
+	for (const struct vmm_device_type *t = types; t < types + NTYPES; t++)
+		if (t->check(o))
+			return -1;
+	return 0;
+}
 
 int vmm_devices_setup(struct vmm *vm)
 {

@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
 	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
+	if (vmm_devices_check(&o))
+		return VMM_EXIT_ERROR;
 	if (!(file = vmm_image_open(o.image, &size, &img, &vm.image_fd)))
 		return VMM_EXIT_ERROR;
 	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;

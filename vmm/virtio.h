@@ -153,6 +153,9 @@ int vmm_virtio_fdt(struct vmm *vm, void *fdt);
 
 struct vmm_device_type {
 	const char *name;
+	/* Check the options' syntax, opening nothing (run before /dev/kvm, so
+	 * a mistyped flag is named first). 0, or -1 with a message. */
+	int (*check)(const struct vmm_opts *o);
 	/* Read vm->opts; create 0 or more devices. 0, or -1 with a message. */
 	int (*setup)(struct vmm *vm);
 	/* Stop threads and free what setup made (after the VM ended). */
@@ -160,6 +163,7 @@ struct vmm_device_type {
 };
 
 /* Walk the table in order: every device the options ask for. */
+int vmm_devices_check(const struct vmm_opts *o);
 int vmm_devices_setup(struct vmm *vm);
 /* Stop every device (device threads joined) and tear them down. */
 void vmm_devices_teardown(struct vmm *vm);

@@ -201,6 +201,23 @@ out:
 	return -1;
 }
 
+int vmm_9p_check(const struct vmm_opts *o)
+{
+	const char *host, *guest;
+	int ro, r = 0;
+
+	if (o->nvolumes > VMM_VDEV_MAX)
+		return vmm_err("-v: at most %d volumes", VMM_VDEV_MAX), -1;
+	for (int i = 0; i < o->nvolumes && !r; i++) {
+		char *spec = strdup(o->volumes[i]);
+		if (!spec)
+			return vmm_err("-v %s: out of memory", o->volumes[i]), -1;
+		r = parse_volume(o->volumes[i], spec, &host, &guest, &ro);
+		free(spec);
+	}
+	return r;
+}
+
 int vmm_9p_setup(struct vmm *vm)
 {
 	for (int i = 0; i < vm->opts->nvolumes; i++) {

@@ -370,6 +370,21 @@ static int blk_add(struct vmm *vm, const char *spec)
 	return 0;
 }
 
+int vmm_blk_check(const struct vmm_opts *o)
+{
+	struct vblk *b = calloc(1, sizeof(*b));
+	int r = 0;
+
+	if (!b)
+		return vmm_err("--disk: out of memory"), -1;
+	if (o->ndisks > VMM_VDEV_MAX)
+		r = (vmm_err("--disk: at most %d disks", VMM_VDEV_MAX), -1);
+	for (int i = 0; i < o->ndisks && !r; i++)
+		r = blk_parse(b, o->disks[i]);
+	free(b);
+	return r;
+}
+
 int vmm_blk_setup(struct vmm *vm)
 {
 	const struct vmm_opts *o = vm->opts;

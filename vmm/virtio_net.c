@@ -260,6 +260,13 @@ static void stable_mac(uint8_t mac[6], const char *name)
 	mac[3] = (uint8_t)(h >> 16), mac[4] = (uint8_t)(h >> 8), mac[5] = (uint8_t)h;
 }
 
+int vmm_net_check(const struct vmm_opts *o)
+{
+	struct vmm_net_conf c;
+
+	return vmm_net_conf_parse(o, &c);
+}
+
 int vmm_net_setup(struct vmm *vm)
 {
 	struct vmm_net *n;

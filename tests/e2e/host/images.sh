@@ -64,6 +64,20 @@ run "$UKRUN" --timeout -3 "$H"
 check flags/bad-timeout clean_error 125
 run "$UKRUN"
 check flags/no-image clean_error 125
+# Device options are checked before /dev/kvm is touched: the mistake is
+# what ukrun names, with or without KVM on the machine.
+run "$UKRUN" --net bogus "$H"
+check flags/bad-net err_has "^ukrun: --net 'bogus': expected"
+run "$UKRUN" -p 99999:80 "$H"
+check flags/bad-publish err_has "^ukrun: -p '99999:80': expected"
+run "$UKRUN" -v relative "$H"
+check flags/bad-volume err_has "^ukrun: -v relative: expected HOST:GUEST"
+run "$UKRUN" -v /tmp:data "$H"
+check flags/bad-volume-guest err_has "guest path must be absolute"
+run "$UKRUN" --disk nofile "$H"
+check flags/bad-disk err_has "^ukrun: --disk nofile: expected FILE:/guest/path"
+run "$UKRUN" --ip 10.0.0.2/24 "$H"
+check flags/ip-without-net err_has "need a network"
 run "$UKRUN" --help
 check flags/help status_is 0
 check flags/help-text out_has "usage: ukrun"
