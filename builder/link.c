@@ -102,11 +102,17 @@ static int rootfs_opt(struct link_opts *o, int c, const char *arg)
 static int parse(int argc, char **argv, struct link_opts *o)
 {
 	static const struct option lo[] = {
-		{ "output", required_argument, 0, 'o' },  { "env", required_argument, 0, 'e' },
-		{ "cmd", required_argument, 0, 'c' },     { "name", required_argument, 0, 'n' },
-		{ "mem", required_argument, 0, 'm' },     { "verbose", no_argument, 0, 'v' },
-		{ "rootfs", required_argument, 0, 'R' },  { "add", required_argument, 0, 'A' },
-		{ "workdir", required_argument, 0, 'w' }, { 0, 0, 0, 0 },
+		{ "output", required_argument, 0, 'o' },
+		{ "env", required_argument, 0, 'e' },
+		{ "cmd", required_argument, 0, 'c' },
+		{ "name", required_argument, 0, 'n' },
+		{ "mem", required_argument, 0, 'm' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "rootfs", required_argument, 0, 'R' },
+		{ "add", required_argument, 0, 'A' },
+		{ "workdir", required_argument, 0, 'w' },
+		{ "volume", required_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -148,6 +154,15 @@ static int parse(int argc, char **argv, struct link_opts *o)
 				return -1;
 			}
 			o->m.workdir = optarg;
+			break;
+		case 'V':
+			if (ukb_manifest_add_volume(&o->m, optarg)) {
+				ukb_err(
+				    "--volume '%s': expected an absolute guest path other than /, "
+				    "without . or ..",
+				    optarg);
+				return -1;
+			}
 			break;
 		case 'R':
 		case 'A':

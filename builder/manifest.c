@@ -60,6 +60,7 @@ int ukb_manifest_write(const struct ukb_manifest *m, void *buf, size_t size)
 	r = r ?: put_list(buf, UK_MF_CMD, &m->cmd);
 	r = r ?: put_list(buf, UK_MF_ENV, &m->env);
 	r = r ?: put_list(buf, UK_MF_PORTS, &m->ports);
+	r = r ?: put_list(buf, UK_MF_MOUNTS, &m->volumes);
 	if (m->workdir)
 		r = r ?: fdt_property_string(buf, UK_MF_WORKDIR, m->workdir);
 	if (m->user)
@@ -117,6 +118,7 @@ int ukb_manifest_read(const void *fdt, size_t size, struct ukb_manifest *m)
 	r = r ?: get_list(fdt, node, UK_MF_CMD, &m->cmd);
 	r = r ?: get_list(fdt, node, UK_MF_ENV, &m->env);
 	r = r ?: get_list(fdt, node, UK_MF_PORTS, &m->ports);
+	r = r ?: get_list(fdt, node, UK_MF_MOUNTS, &m->volumes);
 	r = r ?: get_str(fdt, node, UK_MF_WORKDIR, &m->workdir);
 	r = r ?: get_str(fdt, node, UK_MF_USER, &m->user);
 	r = r ?: get_str(fdt, node, UK_MF_MODE, &m->mode);
@@ -131,12 +133,36 @@ int ukb_manifest_read(const void *fdt, size_t size, struct ukb_manifest *m)
 	return r;
 }
 
+int ukb_manifest_add_volume(struct ukb_manifest *m, const char *path)
+{
+	char *p;
+	size_t n;
+	int r;
+
+	if (path[0] != '/' || !(p = strdup(path)))
+		return path[0] != '/' ? -EINVAL : -ENOMEM;
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = 0;
+	r = !strcmp(p, "/") || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../") ||
+	            (n >= 2 && !strcmp(p + n - 2, "/.")) || (n >= 3 && !strcmp(p + n - 3, "/.."))
+	        ? -EINVAL
+	        : 0;
+	for (int i = 0; !r && i < m->volumes.n; i++)
+		if (!strcmp(m->volumes.v[i], p))
+			r = 1;
+	if (!r)
+		r = ukb_strlist_add(&m->volumes, p);
+	free(p);
+	return r > 0 ? 0 : r;
+}
+
 void ukb_manifest_free(struct ukb_manifest *m)
 {
 	ukb_strlist_free(&m->entrypoint);
 	ukb_strlist_free(&m->cmd);
 	ukb_strlist_free(&m->env);
 	ukb_strlist_free(&m->ports);
+	ukb_strlist_free(&m->volumes);
 	free(m->workdir);
 	free(m->user);
 	free(m->mode);
@@ -161,6 +187,7 @@ void ukb_manifest_print(FILE *f, const struct ukb_manifest *m)
 	for (int i = 0; i < m->env.n; i++)
 		fprintf(f, "  %s\n", m->env.v[i]);
 	print_list(f, "ports:", &m->ports);
+	print_list(f, "volumes:", &m->volumes);
 	fprintf(f, "%-12s %s\n", "workdir:", m->workdir ? m->workdir : "/");
 	fprintf(f, "%-12s %s\n", "user:", m->user ? m->user : "0:0 (root)");
 	fprintf(f, "%-12s %s\n", "mode:", m->mode ? m->mode : "link");

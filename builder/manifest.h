@@ -18,6 +18,7 @@ struct ukb_strlist {
 
 struct ukb_manifest {
 	struct ukb_strlist entrypoint, cmd, env, ports;
+	struct ukb_strlist volumes; /* declared volume points, "/data" */
 	char *workdir, *user, *mode;
 	uint64_t mem; /* 0: ukrun's default */
 };
@@ -25,6 +26,11 @@ struct ukb_manifest {
 /* Append a copy of s; returns 0 or -ENOMEM. */
 int ukb_strlist_add(struct ukb_strlist *l, const char *s);
 void ukb_strlist_free(struct ukb_strlist *l);
+
+/* Declare a volume point (docker's VOLUME): an absolute guest path, not
+ * "/", without "." or ".." components; trailing slashes dropped, repeats
+ * ignored. 0, -EINVAL for such a path, or -ENOMEM. */
+int ukb_manifest_add_volume(struct ukb_manifest *m, const char *path);
 
 /* Serialise into buf; returns the size used or -errno (-ENOSPC when buf is
  * too small). */

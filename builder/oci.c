@@ -38,6 +38,8 @@ static const char usage[] =
     "  -w, --workdir DIR      working directory (absolute)\n"
     "  -u, --user USER[:GROUP]  names are looked up in the image's /etc/passwd\n"
     "      --expose PORT[/udp]  an exposed port besides the image's ExposedPorts\n"
+    "      --volume PATH      a volume point besides the image's Volumes (ukrun -v\n"
+    "                         HOSTDIR without a guest path shares HOSTDIR there)\n"
     "      --add HOST:GUEST   copy a host file or directory into the root filesystem\n"
     "                         (GUEST/ ending in a slash: into that directory)\n"
     "  -m, --mem SIZE         default guest memory (default: 128M, more for big root\n"
@@ -86,6 +88,7 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 	case 'E': c->o.set_entrypoint = 1; return ukb_strlist_add(&c->o.entrypoint, arg);
 	case 'C': c->o.set_cmd = 1; return ukb_strlist_add(&c->o.cmd, arg);
 	case 'P': return ukb_strlist_add(&c->o.expose, arg);
+	case 'V': return ukb_strlist_add(&c->o.volumes, arg);
 	case 'e':
 		if (!strchr(arg, '=') || arg[0] == '=') {
 			ukb_err("-e '%s': expected NAME=VALUE", arg);
@@ -119,6 +122,7 @@ static int parse(int argc, char **argv, struct oci_cli *c)
 		{ "workdir", required_argument, 0, 'w' },
 		{ "user", required_argument, 0, 'u' },
 		{ "expose", required_argument, 0, 'P' },
+		{ "volume", required_argument, 0, 'V' },
 		{ "add", required_argument, 0, 'A' },
 		{ "mem", required_argument, 0, 'm' },
 		{ "quiet", no_argument, 0, 'q' },

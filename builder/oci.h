@@ -75,7 +75,7 @@ int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer
 /* ---- config -> manifest ---- */
 
 struct ukb_oci_opts {
-	struct ukb_strlist entrypoint, cmd, env, expose;
+	struct ukb_strlist entrypoint, cmd, env, expose, volumes;
 	int set_entrypoint, set_cmd; /* given on the command line */
 	const char *workdir, *user;
 	uint64_t mem;

@@ -206,6 +206,34 @@ static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manife
 	return 0;
 }
 
+static int add_volume(struct ukb_manifest *m, const char *path, char *err, size_t errlen)
+{
+	int r = ukb_manifest_add_volume(m, path);
+
+	if (r == -EINVAL)
+		return fail(err, errlen,
+		            "volume '%s': expected an absolute path other than /, "
+		            "without . or ..",
+		            path);
+	return r ? fail(err, errlen, "out of memory") : 0;
+}
+
+/* Volumes (docker's VOLUME) and --volume: the image's volume points. */
+static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+                        size_t errlen)
+{
+	json_t *vols = json_object_get(c, "Volumes"), *v;
+	const char *k;
+
+	if (vols && !json_is_object(vols) && !json_is_null(vols))
+		return fail(err, errlen, "config: Volumes is not an object");
+	json_object_foreach(vols, k, v) if (add_volume(m, k, err, errlen)) return -1;
+	for (int i = 0; i < o->volumes.n; i++)
+		if (add_volume(m, o->volumes.v[i], err, errlen))
+			return -1;
+	return 0;
+}
+
 static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
                      size_t errlen)
 {
@@ -266,7 +294,7 @@ int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tr
 	if (config && c && !json_is_object(c) && !json_is_null(c))
 		return fail(err, errlen, "config: \"config\" is not an object");
 	if (make_argv(c, o, m, err, errlen) || make_env(c, o, m, err, errlen) ||
-	    make_ports(c, o, m, err, errlen))
+	    make_ports(c, o, m, err, errlen) || make_volumes(c, o, m, err, errlen))
 		return -1;
 	wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
 	if (wd && *wd) {

@@ -37,6 +37,8 @@ static const char usage[] =
     "                       modes and symlinks (a RAM filesystem at / when it runs)\n"
     "      --add HOST:GUEST also put file or directory HOST at GUEST (repeatable)\n"
     "  -w, --workdir DIR    the directory the program starts in (made when missing)\n"
+    "      --volume PATH    declare a volume point (repeatable): ukrun -v HOSTDIR\n"
+    "                       without a guest path shares HOSTDIR there\n"
     "  -v, --verbose        print the compiler and linker commands\n"
     "  -h, --help           this text\n"
     "\n"

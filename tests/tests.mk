@@ -31,8 +31,13 @@ $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ --name hello -e GREETING=from-the-image --cmd default-arg $<
 
+# The 9P test program declaring /data a volume point (ukrun -v HOSTDIR).
+$(B)/tests/guest/p9-volume.img: tests/guest/p9/*.c $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ --name p9 --volume /data $(filter %.c,$^)
+
 .PHONY: tests
-tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img
+tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img
 
 # make bench's comparisons: guest bench programs built as Linux programs
 # with the host's gcc and glibc, run beside the guest (tests/bench/*.sh).

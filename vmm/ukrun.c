@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../builder/image.h"
+#include "../builder/manifest.h"
 #include "virtio.h"
 #include "vmm.h"
 
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 	static struct vmm vm;
 	struct vmm_opts o;
 	struct ukb_image img;
+	struct ukb_strlist vpoints;
 	size_t size;
 	void *file;
 	uint64_t mem, entry;
@@ -71,9 +73,12 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
 	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
-	if (vmm_devices_check(&o))
-		return VMM_EXIT_ERROR;
 	if (!(file = vmm_image_open(o.image, &size, &img, &vm.image_fd)))
+		return VMM_EXIT_ERROR;
+	vmm_image_volumes(&img, &vpoints);
+	o.vpoints = vpoints.v;
+	o.nvpoints = vpoints.n;
+	if (vmm_devices_check(&o))
 		return VMM_EXIT_ERROR;
 	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;
 	if (mem > UK_RAM_MAX || mem < (2u << 20)) {

@@ -112,8 +112,10 @@ static const struct vmm_vdev_ops v9p_ops = {
 
 /* ---- -v HOST:GUEST[:ro] ---- */
 
-/* Split spec in place. 0, or -1 with a message. */
-static int parse_volume(const char *opt, char *spec, const char **host, const char **guest, int *ro)
+/* Split spec in place; HOST alone goes to the image's volume point when it
+ * declares one. 0, or -1 with a message. */
+static int parse_volume(const struct vmm_opts *o, const char *opt, char *spec, const char **host,
+                        const char **guest, int *ro)
 {
 	size_t n = strlen(spec);
 	char *colon;
@@ -124,8 +126,23 @@ static int parse_volume(const char *opt, char *spec, const char **host, const ch
 		spec[n - 3] = 0;
 	}
 	colon = strrchr(spec, ':');
+	if (!colon && *spec && o->nvpoints == 1) { /* an image is input: checked below */
+		*host = spec;
+		*guest = o->vpoints[0];
+		n = strlen(*guest);
+		goto check;
+	}
+	if (!colon && *spec && o->nvpoints > 1) {
+		vmm_err("-v %s: the image declares %d volume points (%s, %s%s): name one, "
+		        "-v %s:%s",
+		        opt, o->nvpoints, o->vpoints[0], o->vpoints[1],
+		        o->nvpoints > 2 ? ", ..." : "", spec, o->vpoints[0]);
+		return -1;
+	}
 	if (!colon || colon == spec || !colon[1]) {
-		vmm_err("-v %s: expected HOST:GUEST[:ro], e.g. -v ./data:/data", opt);
+		vmm_err("-v %s: expected HOST:GUEST[:ro], e.g. -v ./data:/data (HOST alone when "
+		        "the image declares one volume point; this one declares none)",
+		        opt);
 		return -1;
 	}
 	*colon = 0;
@@ -133,6 +150,7 @@ static int parse_volume(const char *opt, char *spec, const char **host, const ch
 	*guest = colon + 1;
 	for (n = strlen(*guest); n > 1 && (*guest)[n - 1] == '/'; n--)
 		colon[n] = 0; /* "/data/" -> "/data" */
+check:
 	if ((*guest)[0] != '/' || !strcmp(*guest, "/") || strstr(*guest, "/../") ||
 	    strstr(*guest, "/./") || (n >= 3 && !strcmp(*guest + n - 3, "/..")) ||
 	    strlen(*guest) > V9P_TAG_MAX) {
@@ -164,7 +182,7 @@ static int add_share(struct vmm *vm, const char *opt)
 		vmm_err("-v %s: out of memory", opt);
 		goto out;
 	}
-	if (parse_volume(opt, v->spec, &v->host, &v->guest, &ro))
+	if (parse_volume(vm->opts, opt, v->spec, &v->host, &v->guest, &ro))
 		goto out;
 	for (unsigned i = 0; i < nshares; i++) {
 		if (!strcmp(shares[i]->guest, v->guest)) {
@@ -212,7 +230,7 @@ int vmm_9p_check(const struct vmm_opts *o)
 		char *spec = strdup(o->volumes[i]);
 		if (!spec)
 			return vmm_err("-v %s: out of memory", o->volumes[i]), -1;
-		r = parse_volume(o->volumes[i], spec, &host, &guest, &ro);
+		r = parse_volume(o, o->volumes[i], spec, &host, &guest, &ro);
 		free(spec);
 	}
 	return r;

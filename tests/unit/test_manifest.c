@@ -19,6 +19,14 @@ TEST(round_trip)
 	ukb_strlist_add(&m.env, "PATH=/usr/bin:/bin");
 	ukb_strlist_add(&m.env, "A=b=c");
 	ukb_strlist_add(&m.ports, "6379/tcp");
+	EXPECT(ukb_manifest_add_volume(&m, "/data/") == 0);
+	EXPECT(ukb_manifest_add_volume(&m, "/data") == 0); /* a repeat, ignored */
+	EXPECT(ukb_manifest_add_volume(&m, "/var/log") == 0);
+	EXPECT(ukb_manifest_add_volume(&m, "/") == -EINVAL);
+	EXPECT(ukb_manifest_add_volume(&m, "data") == -EINVAL);
+	EXPECT(ukb_manifest_add_volume(&m, "/a/../b") == -EINVAL);
+	EXPECT(ukb_manifest_add_volume(&m, "/a/..") == -EINVAL);
+	EXPECT(ukb_manifest_add_volume(&m, "/a//b") == -EINVAL);
 	m.workdir = strdup("/data");
 	m.user = strdup("999:999");
 	m.mem = 256ull << 20;
@@ -29,6 +37,8 @@ TEST(round_trip)
 	EXPECT(r.cmd.n == 2 && !strcmp(r.cmd.v[0], "--port") && !strcmp(r.cmd.v[1], ""));
 	EXPECT(r.env.n == 2 && !strcmp(r.env.v[1], "A=b=c"));
 	EXPECT(r.ports.n == 1 && !strcmp(r.ports.v[0], "6379/tcp"));
+	EXPECT(r.volumes.n == 2 && !strcmp(r.volumes.v[0], "/data") &&
+	       !strcmp(r.volumes.v[1], "/var/log"));
 	EXPECT(r.workdir && !strcmp(r.workdir, "/data"));
 	EXPECT(r.user && !strcmp(r.user, "999:999"));
 	EXPECT(r.mem == 256ull << 20);

@@ -438,7 +438,7 @@ TEST(config_docker_rules)
 	json_t *c =
 	    cfg("{\"config\":{\"Entrypoint\":[\"/bin/redis-server\"],\"Cmd\":[\"--port\",\"1\"],"
 	        "\"Env\":[\"A=1\",\"B=2\"],\"WorkingDir\":\"/data\",\"ExposedPorts\":{\"6379/"
-	        "tcp\":{}}}}");
+	        "tcp\":{}},\"Volumes\":{\"/data\":{}}}}");
 
 	EXPECT(ukb_tree_init(&t) == 0);
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
@@ -447,6 +447,7 @@ TEST(config_docker_rules)
 	EXPECT(!strcmp(m.env.v[3], "HOME=/")); /* no /etc/passwd: docker's "/" */
 	EXPECT(!strcmp(m.workdir, "/data") && !strcmp(m.mode, "binary"));
 	EXPECT(m.ports.n == 1 && !strcmp(m.ports.v[0], "6379/tcp"));
+	EXPECT(m.volumes.n == 1 && !strcmp(m.volumes.v[0], "/data")); /* docker's VOLUME */
 	ukb_manifest_free(&m);
 	/* --entrypoint drops the image's Cmd; -e replaces; --expose adds */
 	o.set_entrypoint = 1;
@@ -486,6 +487,11 @@ TEST(config_errors)
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"ExposedPorts\":{\"99999/tcp\":{}}}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 && strstr(err, "99999"));
+	ukb_manifest_free(&m);
+	json_decref(c);
+	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"Volumes\":{\"relative\":{}}}}");
+	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
+	       strstr(err, "volume 'relative'"));
 	ukb_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"User\":\"nobody\"}}");

@@ -15,6 +15,21 @@ check ukbuild/inspect-entrypoint out_has 'entrypoint:  "ok"'
 check ukbuild/inspect-cmd out_has 'cmd:         "x"'
 check ukbuild/inspect-env out_has '  A=1'
 check ukbuild/inspect-mem out_has 'memory:      32 MiB'
+check ukbuild/inspect-no-volumes out_has 'volumes:     (none)'
+
+# Volume points (docker's VOLUME): in the manifest, and what ukrun makes of
+# -v HOSTDIR without a guest path (it names the mistake before any KVM).
+run "$UKBUILD" -o "$T/vol.img" --volume /data/ --volume /logs --volume /data "$T/ok.c"
+check ukbuild/volume status_is 0
+run "$UKBUILD" inspect "$T/vol.img"
+check ukbuild/inspect-volumes out_has 'volumes:     "/data" "/logs"'
+run "$UKRUN" -v "$T" "$T/vol.img"
+check ukbuild/volume-two-points-named clean_error 125
+check ukbuild/volume-two-points-message err_has "declares 2 volume points (/data, /logs): name one"
+run "$UKBUILD" -o "$T/bad.img" --volume / "$T/ok.c"
+check ukbuild/volume-root-refused status_is 2
+check ukbuild/volume-root-message err_has "^ukbuild: --volume '/': expected an absolute guest path"
+check ukbuild/volume-root-no-image test ! -e "$T/bad.img"
 
 cat >"$T/broken.c" <<'C'
 int main(void) { return undeclared_thing; }

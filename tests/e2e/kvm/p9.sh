@@ -89,5 +89,15 @@ check p9-ukrun/missing-host-dir clean_error
 check p9-ukrun/missing-host-dir-message err_has "missing-dir"
 run "$UKRUN" -v "$T/share" "$IMG" basic /data
 check p9-ukrun/no-guest-path clean_error
+check p9-ukrun/no-guest-path-message err_has "declares none"
+
+# ---- HOST alone: the image's declared volume point (ukbuild --volume /data) ----
+p9_make_share
+run "$UKRUN" -v "$T/share" build/tests/guest/p9-volume.img basic /data
+check p9-ukrun/volume-point-status status_is 0
+check p9-ukrun/volume-point-guest-file cmp -s "$T/share/guest.txt" - <<EOF
+written by the guest
+EOF
+p9_make_share
 run "$UKRUN" -v "$T/share:relative" "$IMG" basic /data
 check p9-ukrun/relative-guest-path clean_error
