@@ -3,6 +3,7 @@
 # tests/guest/fat inside; mtools, cksum and fsck.fat outside (listed in
 # disk.files so the nested standard-KVM host has them). POSIX sh.
 . tests/e2e/lib.sh
+native_check disk
 IMG=build/tests/guest/fat.img
 
 for tool in mformat mcopy fsck.fat cksum; do

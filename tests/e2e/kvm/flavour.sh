@@ -1,6 +1,7 @@
 #!/bin/sh
 # Which KVM flavour ukrun found, and the hello image on it.
 . tests/e2e/lib.sh
+native_check flavour
 run "$UKRUN" --verbose build/apps/hello.img
 flavour=$(sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p' "$T/err")
 check "flavour/${flavour:-unknown}-kvm-hello" out_has "Hello from uk!"

@@ -2,6 +2,7 @@
 # The file system suite (tests/guest/fs) under ukrun; results are renamed
 # fs-ukrun/... so they stand beside the QEMU run's.
 . tests/e2e/lib.sh
+native_check fs
 IMG=build/tests/guest/fs.img
 
 run "$UKRUN" "$IMG"

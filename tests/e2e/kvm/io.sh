@@ -3,6 +3,7 @@
 # suites (timeouts and timer ticks measured in the guest), and SIGPIPE's
 # default action (status 141).
 . tests/e2e/lib.sh
+native_check io
 G=build/tests/guest
 
 for t in pipe poll; do

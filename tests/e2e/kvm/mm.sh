@@ -3,6 +3,7 @@
 # report (a write to a read-only page is SIGSEGV's 139, running out of
 # memory on first touch the OOM killer's 137).
 . tests/e2e/lib.sh
+native_check mm
 G=build/tests/guest
 
 run "$UKRUN" -m 128M "$G/mm.img"

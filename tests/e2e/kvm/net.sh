@@ -4,6 +4,7 @@
 # networking (libslirp: DHCP, port forwards, DNS). POSIX sh: this runs under
 # busybox in the nested KVM host too, which is a private network of its own.
 . tests/e2e/lib.sh
+native_check net
 G=build/tests/guest
 NT=build/tests/net/nettool
 TAP=uktap0

@@ -5,6 +5,7 @@
 # --trace showing the dynamic loader's opens and mmaps, the vDSO keeping
 # clock calls off the trap path.
 . tests/e2e/lib.sh
+native_check oci
 O=build/tests/oci
 
 if [ ! -f "$O/busybox.img" ] || [ ! -f "$O/sqlite.img" ] || [ ! -f "$O/python.img" ]; then

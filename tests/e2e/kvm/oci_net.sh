@@ -5,6 +5,7 @@
 # redis-benchmark against the same redis-server as a Linux process here.
 # The images come from the host suite (tests/e2e/host/oci_net.sh).
 . tests/e2e/lib.sh
+native_check oci_net
 O=build/tests/oci
 trap 'bg_stop; rm -rf "$T"' EXIT
 

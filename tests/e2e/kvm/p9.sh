@@ -3,6 +3,7 @@
 # tests/guest/p9 inside, the host tree checked from outside. POSIX sh: this
 # also runs under busybox in the nested standard-KVM host.
 . tests/e2e/lib.sh
+native_check p9
 IMG=build/tests/guest/p9.img
 FS=build/tests/guest/fs.img
 

@@ -2,6 +2,7 @@
 # Real programs from Debian's sources under ukrun (expected outputs made on
 # the host by Debian's own binaries).
 . tests/e2e/lib.sh
+native_check programs
 P=build/tests/programs
 
 run "$UKRUN" $P/sqlite3.img -- /tmp/t.db ".read /test.sql"

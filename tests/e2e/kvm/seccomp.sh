@@ -7,6 +7,7 @@
 # tests/unit/test_seccomp.c. POSIX sh: runs under busybox in the nested
 # KVM host too.
 . tests/e2e/lib.sh
+native_check seccomp
 G=build/tests/guest
 
 run "$UKRUN" --verbose build/apps/hello.img

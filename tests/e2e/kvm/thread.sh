@@ -4,6 +4,7 @@
 # that end the program are judged by their exit status (128 + N after a
 # signal, as a shell reports). POSIX sh: runs under busybox too.
 . tests/e2e/lib.sh
+native_check thread
 G=build/tests/guest
 
 for s in thread signal time proc; do

@@ -32,12 +32,7 @@ void test_cond_timeout(clockid_t clk, const char *name)
 	pthread_cond_init(&c, &ca);
 	pthread_mutex_lock(&m);
 	t0 = mono_ms(); /* before the deadline is read: a stall cannot shorten it */
-	clock_gettime(clk, &abs);
-	abs.tv_nsec += 30000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
+	deadline_in(&abs, clk, 30);
 	e = pthread_cond_timedwait(&c, &m, &abs);
 	ms = mono_ms() - t0;
 	CHECK(name,
@@ -66,12 +61,7 @@ void test_futex_timeout(void)
 	CHECK("thread/futex-eagain", r == -1 && errno == EAGAIN, "value mismatch gave %ld/%d", r,
 	      errno);
 	t0 = mono_ms();
-	clock_gettime(CLOCK_REALTIME, &abs);
-	abs.tv_nsec += 20000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
+	deadline_in(&abs, CLOCK_REALTIME, 20);
 	/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME: absolute on the wall clock */
 	r = syscall(202, &word, 9 | 256, 5, &abs, 0, ~0u);
 	e = errno;
@@ -202,12 +192,7 @@ void test_mutex_kinds(void)
 		sched_yield();
 	CHECK("thread/mutex-trylock-busy", pthread_mutex_trylock(&held) == EBUSY, "not EBUSY");
 	t0 = mono_ms();
-	clock_gettime(CLOCK_REALTIME, &abs);
-	abs.tv_nsec += 20000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
+	deadline_in(&abs, CLOCK_REALTIME, 20);
 	e = pthread_mutex_timedlock(&held, &abs);
 	ms = mono_ms() - t0;
 	CHECK("thread/mutex-timedlock-timeout", e == ETIMEDOUT && ms >= 19 && ms < SLACK_MS,
@@ -401,12 +386,7 @@ void test_sem(void)
 	sem_getvalue(&sem, &v);
 	CHECK("thread/sem-post-wait", got == 10 && v == 0, "got %d, value %d", got, v);
 	t0 = mono_ms();
-	clock_gettime(CLOCK_REALTIME, &abs);
-	abs.tv_nsec += 20000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
+	deadline_in(&abs, CLOCK_REALTIME, 20);
 	e = sem_timedwait(&sem, &abs) == -1 ? errno : 0;
 	ms = mono_ms() - t0;
 	CHECK("thread/sem-timedwait", e == ETIMEDOUT && ms >= 19 && ms < SLACK_MS,

@@ -21,6 +21,17 @@ static inline long long now_ns(clockid_t clk)
 
 static inline long long mono_ms(void) { return now_ns(CLOCK_MONOTONIC) / 1000000; }
 
+/* An absolute deadline: clock clk's now plus ms milliseconds (ms < 1000). */
+static inline void deadline_in(struct timespec *ts, clockid_t clk, long ms)
+{
+	clock_gettime(clk, ts);
+	ts->tv_nsec += ms * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 /* thread_sync.c */
 void test_cond_timeout(clockid_t clk, const char *name);
 void test_futex_timeout(void);
