@@ -158,17 +158,16 @@ static uint64_t manifest_mem(const struct ukb_image *img)
 
 /* The image's volume points (ukbuild --volume, an OCI image's Volumes), in
  * a list the caller frees; empty when it declares none. */
-int vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out)
+void vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out)
 {
 	struct ukb_manifest m;
 
 	memset(out, 0, sizeof(*out));
 	if (!img->manifest || ukb_manifest_read(img->manifest, img->manifest_size, &m))
-		return 0;
+		return;
 	*out = m.volumes;
 	memset(&m.volumes, 0, sizeof(m.volumes));
 	ukb_manifest_free(&m);
-	return 0;
 }
 
 static void *map_file(const char *path, size_t *size, int *fd)

@@ -87,7 +87,7 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path);
 /* The memory size the image's manifest asks for, or 0. */
 uint64_t vmm_image_mem(const struct ukb_image *img);
 struct ukb_strlist;
-int vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out);
+void vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out);
 /* Place the image and the boot data (start info, memory map, runtime device
  * tree). Returns the PVH entry, or 0 with a message printed. */
 uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path);
