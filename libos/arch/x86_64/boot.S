@@ -13,9 +13,12 @@
  * Virtual layout (see libos/include/uk/arch.h):
  *   0                   identity map of 0..4 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
- *   0xffff800000000000  physmap: 0..4 GiB, the last GiB uncached (MMIO);
- *                       beyond the first GiB filled in by uk_cpu_init()
- *                       (and the first by start64 below)
+ *   0xffff888000000000  physmap (PML4 slot 273): 0..4 GiB, the last GiB
+ *                       uncached (MMIO); beyond the first GiB filled in by
+ *                       uk_cpu_init() (and the first by start64 below).
+ *                       Not slot 256 (0xffff800000000000): the paravirtual
+ *                       KVM host keeps it for itself and every access there
+ *                       faults however the tables read (pvm.md rule 6).
  *   0xffffffff80000000  the kernel image: 0..2 GiB (-mcmodel=kernel)
  * Every entry at every level has U/S=1 (pvm.md: a supervisor-only entry
  * makes the paravirtual host refault forever); SMEP/SMAP stay off.
@@ -25,6 +28,7 @@
 #define PTE_TABLE 0x7  /* present, writable, user */
 #define PDE_2M 0x87    /* present, writable, user, 2 MiB */
 #define PDE_2M_UC 0x9f /* + write-through, cache-disable */
+#define PHYSMAP_SLOT 273 /* UK_PHYSMAP >> 39 & 511 */
 
 	.section .note.uk.pvh, "a", @note
 	.p2align 2
@@ -84,7 +88,7 @@ start64:
 	add $0x200000, %rax
 	dec %ecx
 	jnz 1b
-	movq $PA(pdpt_low) + PTE_TABLE, uk_pml4 + 256 * 8(%rip)
+	movq $PA(pdpt_low) + PTE_TABLE, uk_pml4 + PHYSMAP_SLOT * 8(%rip)
 	movq $PA(uk_pd_high) + 0x0000 + PTE_TABLE, pdpt_low + 1 * 8(%rip)
 	movq $PA(uk_pd_high) + 0x1000 + PTE_TABLE, pdpt_low + 2 * 8(%rip)
 	movq $PA(uk_pd_high) + 0x2000 + PTE_TABLE, pdpt_low + 3 * 8(%rip)

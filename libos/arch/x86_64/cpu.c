@@ -50,6 +50,8 @@ extern uint64_t uk_gdt[];
 extern char uk_vectors[];
 extern uint64_t uk_pml4[];
 
+_Static_assert((UK_PHYSMAP >> 39 & 511) == 273, "boot.S's PHYSMAP_SLOT");
+
 static void set_tss_desc(void)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
@@ -161,11 +163,13 @@ void uk_cpu_init(void)
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
 }
 
+/* Always the register: the paravirtual host leaves the VIF page's cr2 at 0
+ * on a page fault, while mov %cr2 (trapped there) is right on both
+ * flavours (pvm.md rule 7). */
 uint64_t uk_read_cr2(void)
 {
 	uint64_t v;
-	if (uk_vif)
-		return uk_vif->cr2;
+
 	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
 }

@@ -1,4 +1,10 @@
-/* x86-64 4-level page tables: 4 KiB mappings and the stack region. */
+/* x86-64 4-level page tables: 4 KiB mappings and the stack region.
+ *
+ * One rule for every change below: write the entry, then invlpg, then
+ * give the old frame away. Hardware may cache the old entry again until
+ * the flush, and the paravirtual host's shadow paging copies the entry at
+ * the invlpg, so an entry written after its flush is not seen (pvm.md
+ * rule 8): an unmap or a downgrade would silently do nothing. */
 #include <uk/arch.h>
 #include <uk/cpu.h>
 #include <uk/linux.h>
@@ -135,11 +141,12 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
 				continue;
-			if (release)
-				release(*e & PTE_ADDR, arg);
-			if (*e & PTE_P)
-				invlpg(a);
+			uint64_t old = *e;
 			*e = 0;
+			if (old & PTE_P)
+				invlpg(a);
+			if (release)
+				release(old & PTE_ADDR, arg);
 			cleared = 1;
 		}
 		if (cleared && table_empty(t)) {
@@ -165,9 +172,10 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
 				continue;
-			if (*e & PTE_P)
+			uint64_t old = *e;
+			*e = (old & PTE_ADDR) | attr;
+			if (old & PTE_P)
 				invlpg(a);
-			*e = (*e & PTE_ADDR) | attr;
 		}
 	}
 }
@@ -261,9 +269,10 @@ void uk_stack_free(void *stack, size_t size)
 	for (size_t k = 0; k < pages; k++) {
 		uint64_t *e = pte(va + k * UK_PAGE_SIZE, 0);
 		if (e && (*e & PTE_P)) {
-			uk_pages_free(uk_p2v(*e & PTE_ADDR), 1);
+			uint64_t pa = *e & PTE_ADDR;
 			*e = 0;
 			invlpg(va + k * UK_PAGE_SIZE);
+			uk_pages_free(uk_p2v(pa), 1);
 		}
 	}
 	slot_pages[i] = 0;

@@ -5,7 +5,9 @@
 #include <stdint.h>
 
 #define UK_KBASE 0xffffffff80000000ul   /* kernel image: phys 0..2 GiB */
-#define UK_PHYSMAP 0xffff800000000000ul /* all of phys 0..4 GiB */
+/* All of phys 0..4 GiB, at PML4 slot 273 (where Linux keeps its direct map):
+ * the paravirtual KVM host owns slot 256 (pvm.md rule 6). */
+#define UK_PHYSMAP 0xffff888000000000ul
 #define UK_PHYSMAP_SIZE (4ul << 30)
 #define UK_PAGE_SIZE 4096ul
 
