@@ -148,16 +148,23 @@ void vmm_vdev_interrupt(struct vmm_vdev *d, unsigned q)
 		__atomic_add_fetch(&d->interrupts, 1, __ATOMIC_RELAXED);
 }
 
-void vmm_vdev_fail(struct vmm_vdev *d, unsigned q, const char *why)
+/* DEVICE_NEEDS_RESET and a configuration-change interrupt: the device
+ * does nothing more until the driver resets it. */
+static void vdev_needs_reset(struct vmm_vdev *d)
 {
 	uint64_t one = 1;
 
-	vmm_err("guest broke the ABI: %s queue %u: %s; the device stops until the guest resets it",
-	        d->ops->name, q, why);
 	__atomic_or_fetch(&d->status, UK_VIRTIO_S_NEEDS_RESET, __ATOMIC_SEQ_CST);
 	__atomic_or_fetch(&d->isr, UK_VIRTIO_INT_CONFIG, __ATOMIC_SEQ_CST);
 	if (write(d->irq_fd, &one, sizeof(one)) < 0)
 		return;
+}
+
+void vmm_vdev_fail(struct vmm_vdev *d, unsigned q, const char *why)
+{
+	vmm_err("guest broke the ABI: %s queue %u: %s; the device stops until the guest resets it",
+	        d->ops->name, q, why);
+	vdev_needs_reset(d);
 }
 
 struct vq_dev *vmm_vdev_vq(struct vmm_vdev *d, unsigned q)
@@ -307,6 +314,16 @@ static void driver_ok(struct vmm_vdev *d)
 		__atomic_or_fetch(&d->status, UK_VIRTIO_S_NEEDS_RESET, __ATOMIC_SEQ_CST);
 }
 
+/* The bits only the driver sets; DEVICE_NEEDS_RESET is the device's. */
+#define DRIVER_STATUS                                                             \
+	(UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER | UK_VIRTIO_S_FEATURES_OK | \
+	 UK_VIRTIO_S_DRIVER_OK | UK_VIRTIO_S_FAILED)
+
+/* A driver only ever adds status bits; 0 is the one way back (virtio 1.x
+ * 2.1.2, 3.1.1). Clearing DRIVER_OK without a reset would unlock the queue
+ * registers under a running device thread, and setting it again would
+ * start a second thread on the same queues: such a write leaves the status
+ * as it was and fails the device until the guest resets it. */
 static void status_write(struct vmm_vdev *d, uint32_t v)
 {
 	uint32_t old = __atomic_load_n(&d->status, __ATOMIC_ACQUIRE);
@@ -315,13 +332,21 @@ static void status_write(struct vmm_vdev *d, uint32_t v)
 		vdev_reset(d);
 		return;
 	}
+	if (old & ~v & DRIVER_STATUS) {
+		vmm_verbose(d->vm,
+		            "guest broke the ABI: %s status %#x -> %#x clears bits "
+		            "without a reset; the device stops until the guest resets it",
+		            d->ops->name, old, v);
+		vdev_needs_reset(d);
+		return;
+	}
 	if ((v & UK_VIRTIO_S_FEATURES_OK) && !(old & UK_VIRTIO_S_FEATURES_OK) && !features_ok(d))
 		v &= ~UK_VIRTIO_S_FEATURES_OK; /* the driver reads it back and gives up */
 	if ((v & UK_VIRTIO_S_DRIVER_OK) && !(v & UK_VIRTIO_S_FEATURES_OK))
 		v &= ~UK_VIRTIO_S_DRIVER_OK;
 	v |= old & UK_VIRTIO_S_NEEDS_RESET;
 	__atomic_store_n(&d->status, v, __ATOMIC_RELEASE);
-	if ((v & UK_VIRTIO_S_DRIVER_OK) && !(old & UK_VIRTIO_S_DRIVER_OK))
+	if ((v & UK_VIRTIO_S_DRIVER_OK) && !(old & UK_VIRTIO_S_DRIVER_OK) && !d->running)
 		driver_ok(d);
 }
 
@@ -394,7 +419,7 @@ static void queue_write(struct vmm_vdev *d, uint32_t off, uint32_t v)
 {
 	struct vmm_vq *q;
 
-	if (d->queue_sel >= d->ops->nqueues || (d->status & UK_VIRTIO_S_DRIVER_OK))
+	if (d->queue_sel >= d->ops->nqueues || (d->status & UK_VIRTIO_S_DRIVER_OK) || d->running)
 		return;
 	q = &d->vq[d->queue_sel];
 	if (q->ready && off != UK_VIRTIO_MMIO_QUEUE_READY)

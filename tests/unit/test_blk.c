@@ -4,6 +4,7 @@
  * through the virtio-mmio registers and a ring in a simulated guest
  * memory, without KVM; and the image lock between two "VMs".
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -334,6 +335,50 @@ TEST(device_hostile)
 	wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0);
 }
 
+static int threads(void)
+{
+	int n = 0;
+	DIR *dir = opendir("/proc/self/task");
+
+	while (dir && readdir(dir))
+		n++;
+	if (dir)
+		closedir(dir);
+	return n - 2; /* . and .. */
+}
+
+/* A hostile driver toggling DRIVER_OK and rewriting queue registers while
+ * the device runs: one device thread throughout, the rings as set up, and
+ * the device failed until a reset (issue 13's first finding: 3 -> 303
+ * threads after 300 toggles, a 9P reply written past guest RAM). */
+TEST(device_status_machine)
+{
+	static struct drv v;
+	int before = threads();
+	uint64_t desc;
+
+	EXPECT(drv_start(&v, rw_dev) == 0);
+	EXPECT(threads() == before + 1);
+	desc = rw_dev->vq[0].desc;
+	for (int i = 0; i < 50; i++) {
+		wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0xb); /* DRIVER_OK off, no reset */
+		wr(rw_dev, UK_VIRTIO_MMIO_QUEUE_SEL, 0);
+		wr(rw_dev, UK_VIRTIO_MMIO_QUEUE_READY, 0);
+		wr(rw_dev, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, MEM_SIZE - 16);
+		wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0xf);
+	}
+	EXPECT(threads() == before + 1);
+	EXPECT(rw_dev->vq[0].ready && rw_dev->vq[0].desc == desc);
+	EXPECT(rd(rw_dev, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET);
+	EXPECT(rd(rw_dev, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_DRIVER_OK);
+	wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0);
+	EXPECT(threads() == before && rd(rw_dev, UK_VIRTIO_MMIO_STATUS) == 0);
+	/* after the reset the device works again */
+	EXPECT(drv_start(&v, rw_dev) == 0);
+	EXPECT(threads() == before + 1);
+	wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0);
+}
+
 /* Two VMs on one disk: the second refuses; read-only users may share. */
 TEST(lock)
 {
@@ -395,6 +440,7 @@ int main(void)
 	RUN("blk", device_io);
 	RUN("blk", device_read_only);
 	RUN("blk", device_hostile);
+	RUN("blk", device_status_machine);
 	RUN("blk", lock);
 	vmm_blk_teardown(&tvm);
 	unlink(imgpath);
