@@ -10,6 +10,7 @@
 #include <uk/abi.h>
 #include <uk/arch.h>
 #include <uk/cpu.h>
+#include <uk/fault.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
@@ -172,8 +173,10 @@ static void main_thread(void *unused)
 
 void uk_boot(uint64_t start_info_pa)
 {
+	UK_FAULT_POINT(UK_FAULT_NO_IDT);
 	uk_cpu_init();
 	uk_tls_boot();
+	UK_FAULT_POINT(UK_FAULT_EARLY);
 	uk_plat_init(start_info_pa);
 	uk_time_init();
 	uk_mm_init();

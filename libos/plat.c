@@ -76,6 +76,8 @@ void uk_plat_init(uint64_t si_pa)
 		uk_plat.manifest = __uk_manifest_start;
 }
 
+/* Reached only when no VMM took the exit: interrupts off, so ukrun sees a
+ * vCPU halted for good and ends the VM (vmm/kvm_x86_64.c). */
 static __attribute__((noreturn)) void halt(void)
 {
 	for (;;) {
@@ -99,13 +101,15 @@ void uk_plat_exit(int status)
 	halt();
 }
 
+/* Both exits, whatever uk_plat says: a crash may come before uk_plat_init
+ * has told ukrun from QEMU (or after something overwrote uk_plat). ukrun
+ * ends the VM at its port; QEMU has no device there, ignores the write,
+ * and ends at isa-debug-exit. */
 void uk_plat_crash(struct uk_hc_crash *c)
 {
 	uk_trace_flush();
-	if (uk_plat.ukrun)
-		uk_outl(UK_HC_ABORT, (uint32_t)uk_v2p(c));
-	else
-		uk_outb(UK_QEMU_DEBUG_EXIT_PORT, c->status & 0xff);
+	uk_outl(UK_HC_ABORT, (uint32_t)uk_v2p(c));
+	uk_outb(UK_QEMU_DEBUG_EXIT_PORT, c->status & 0xff);
 	halt();
 }
 

@@ -36,8 +36,27 @@ $(B)/tests/guest/p9-volume.img: tests/guest/p9/*.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ --name p9 --volume /data $(filter %.c,$^)
 
+# The crash test with a fault injected earlier (libos/include/uk/fault.h):
+# a library OS object compiled with -DUK_FAULT_AT=N goes in ahead of
+# libuk.a, so the archive's copy is never linked. crash-noidt faults before
+# the IDT exists, crash-early before uk_plat_init, crash-report inside the
+# exception handler's report (of crash's own fault).
+FAULT_IMGS := $(patsubst %,$(B)/tests/guest/crash-%.img,noidt early report)
+$(B)/tests/fault/noidt.o $(B)/tests/fault/early.o: libos/boot.c
+$(B)/tests/fault/report.o: libos/arch/x86_64/exception.c
+$(B)/tests/fault/noidt.o: FAULT := UK_FAULT_NO_IDT
+$(B)/tests/fault/early.o: FAULT := UK_FAULT_EARLY
+$(B)/tests/fault/report.o: FAULT := UK_FAULT_REPORT
+$(B)/tests/fault/%.o: $(B)/include-linux/.done $(NEWLIB_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(LIBOS_CFLAGS) $(GUEST_COLD_OPT) -DUK_FAULT_AT=$(FAULT) -c $(filter %.c,$^) -o $@
+$(B)/tests/guest/crash-%.img: $(B)/tests/fault/%.o tests/guest/crash/crash.c $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ --name crash tests/guest/crash/crash.c $<
+
 .PHONY: tests
-tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img
+tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img \
+	$(FAULT_IMGS)
 
 # make bench's comparisons: guest bench programs built as Linux programs
 # with the host's gcc and glibc, run beside the guest (tests/bench/*.sh).

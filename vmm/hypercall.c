@@ -1,6 +1,7 @@
 /*
  * Port I/O from the guest: the hypercalls of uk/abi.h, and a COM1 fallback
- * so a guest that fails before it knows it runs under ukrun is still heard.
+ * and QEMU's isa-debug-exit, so a guest that fails before it knows it runs
+ * under ukrun is still heard and still ends.
  * Everything the guest passes is checked: lengths, GPAs, fds.
  */
 #include <errno.h>
@@ -63,24 +64,33 @@ static int hc_read(struct vmm *vm, uint32_t gpa)
 	}
 	if (!(p = VMM_GPA(vm, data, len)))
 		return -1;
+	/* Waiting for input, the run loop's tick may interrupt: --timeout and
+	 * signals still end the VM (the guest never runs again then). */
+	vmm_tick_unblock(1);
 	do
 		n = read(STDIN_FILENO, p, len);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !vmm_interrupted());
+	vmm_tick_unblock(0);
 	rd->ret = n < 0 ? -errno : (int32_t)n;
 	return 0;
 }
 
-/* Early output before the guest found the runtime tree: a line buffer. */
+/* Early output before the guest found the runtime tree: a line buffer,
+ * flushed at a newline and when the guest ends. */
+static char com1_line[256];
+static size_t com1_n;
+
+static void com1_flush(void)
+{
+	write_all(STDERR_FILENO, (uint8_t *)com1_line, com1_n);
+	com1_n = 0;
+}
+
 static void com1_putc(uint8_t c)
 {
-	static char line[256];
-	static size_t n;
-
-	line[n++] = c;
-	if (c == '\n' || n == sizeof(line)) {
-		write_all(STDERR_FILENO, (uint8_t *)line, n);
-		n = 0;
-	}
+	com1_line[com1_n++] = c;
+	if (c == '\n' || com1_n == sizeof(com1_line))
+		com1_flush();
 }
 
 int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
@@ -96,14 +106,18 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	switch (port) {
 	case UK_HC_WRITE: return hc_write(vm, v);
 	case UK_HC_READ: return hc_read(vm, v);
-	case UK_HC_EXIT: vm->status = v & 0xff; return 1;
+	case UK_HC_EXIT:
+		com1_flush();
+		vm->status = v & 0xff;
+		return 1;
 	case UK_HC_ABORT: {
 		const struct uk_hc_crash *c = VMM_GPA(vm, v, sizeof(*c));
+		com1_flush();
 		if (!c)
 			return -1;
 		vm->status = c->status & 0xff;
 		if (c->npc)
-			vmm_crash_report(vm, c);
+			vmm_crash_report(vm, c, "crashed in");
 		return 1;
 	}
 	case UK_HC_MARK:
@@ -111,6 +125,13 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 			vm->t.main = vmm_now();
 		return 0;
 	case COM1: com1_putc((uint8_t)v); return 0;
+	case UK_QEMU_DEBUG_EXIT_PORT:
+		/* QEMU's exit, from a guest that did not try ukrun's (the library
+		 * OS tries UK_HC_ABORT first): the status as the guest wrote it. */
+		com1_flush();
+		vmm_err("the guest ended through QEMU's isa-debug-exit port (status %u)", v & 0xff);
+		vm->status = v & 0xff;
+		return 1;
 	}
 	return 0; /* writes to absent devices are ignored, as on real hardware */
 }

@@ -1,6 +1,6 @@
 /*
- * KVM on x86-64: the VM with its in-kernel irqchip, one vCPU entered at the
- * PVH 32-bit entry, and the run loop. Two KVM flavours: standard (VMX/SVM)
+ * KVM on x86-64: the VM with its in-kernel irqchip and one vCPU entered at
+ * the PVH 32-bit entry (the run loop: kvm_run_x86_64.c). Two KVM flavours: standard (VMX/SVM)
  * and the paravirtual nested one of our build machines (shared/platform/
  * pvm.md), told apart by an MSR probe; on the latter the guest's interrupt
  * flag lives in a VIF page registered here before the first KVM_RUN.
@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -207,118 +206,4 @@ int vmm_vcpu_init(struct vmm *vm, uint64_t entry)
 fail:
 	vmm_err("setting up the vCPU: %s", strerror(errno));
 	return -1;
-}
-
-static void report_regs(struct vmm *vm)
-{
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	if (ioctl(vm->vcpu, KVM_GET_REGS, &r) || ioctl(vm->vcpu, KVM_GET_SREGS, &s))
-		return;
-	vmm_err("  rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
-	        r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
-}
-
-static volatile sig_atomic_t stop_signal;
-static struct kvm_run *signal_run;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-	if (signal_run)
-		signal_run->immediate_exit = 1;
-}
-
-void vmm_catch_signals(struct vmm *vm)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
-
-	signal_run = vm->run;
-	for (unsigned i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
-static int stopped(struct vmm *vm)
-{
-	int sig = stop_signal;
-
-	if (sig == SIGALRM) {
-		vmm_err("stopped the VM after --timeout %g s", vm->opts->timeout);
-		return VMM_EXIT_TIMEOUT;
-	}
-	vmm_verbose(vm, "stopped by signal %d", sig);
-	return 128 + sig;
-}
-
-static int handle_exit(struct vmm *vm)
-{
-	struct kvm_run *run = vm->run;
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO: {
-		uint8_t *data = (uint8_t *)run + run->io.data_offset;
-		vm->io_exits++;
-		for (uint32_t i = 0; i < run->io.count; i++) {
-			int r = vmm_io(vm, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-			               data + i * run->io.size, run->io.size);
-			if (r)
-				return r;
-		}
-		return 0;
-	}
-	case KVM_EXIT_MMIO:
-		vm->mmio_exits++;
-		if (!vmm_virtio_mmio(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-		                     run->mmio.is_write))
-			return 0;
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-		return 0;
-	case KVM_EXIT_SHUTDOWN:
-		vmm_err("the guest triple-faulted (its CPU reset)");
-		report_regs(vm);
-		vm->status = 128 + SIGSEGV;
-		return 1;
-	case KVM_EXIT_FAIL_ENTRY:
-		vmm_err("KVM could not enter the guest (hardware reason %#llx)",
-		        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		report_regs(vm);
-		return -1;
-	case KVM_EXIT_INTERNAL_ERROR:
-		vmm_err("KVM internal error (suberror %u)", run->internal.suberror);
-		report_regs(vm);
-		return -1;
-	case KVM_EXIT_HLT: vmm_err("the guest halted with interrupts off"); return -1;
-	default:
-		vmm_err("unexpected KVM exit reason %u", run->exit_reason);
-		report_regs(vm);
-		return -1;
-	}
-}
-
-int vmm_run(struct vmm *vm)
-{
-	vm->status = -1;
-	vm->t.first_run = vmm_now();
-	for (;;) {
-		int r;
-		if (stop_signal)
-			return stopped(vm);
-		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				vm->run->immediate_exit = 0;
-				continue;
-			}
-			vmm_err("KVM_RUN: %s", strerror(errno));
-			return VMM_EXIT_ERROR;
-		}
-		vm->exits++;
-		r = handle_exit(vm);
-		if (r > 0)
-			return vm->status;
-		if (r < 0)
-			return VMM_EXIT_ERROR;
-	}
 }

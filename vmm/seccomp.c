@@ -119,16 +119,19 @@ struct rule {
 /* clang-format off: one rule a line, reasons aligned */
 static const struct rule rules[] = {
 	/* ---- the vCPU loop and the console (main thread) ---- */
-	IOCTL(ALWAYS, KVM_RUN),       /* running the guest */
-	IOCTL(ALWAYS, KVM_GET_REGS),  /* a failed guest's registers, for the report */
-	IOCTL(ALWAYS, KVM_GET_SREGS), /* the same, its control registers */
-	ALLOW(ALWAYS, write),         /* console hypercalls, messages, eventfd signals */
-	ALLOW(ALWAYS, read),          /* console input hypercall, draining eventfds */
-	ALLOW(ALWAYS, lseek),         /* the image's size, for a crash report's symbols */
-	ALLOW(ALWAYS, close),         /* device teardown once the guest ended */
-	ALLOW(ALWAYS, getrusage),     /* peak RSS in the --verbose summary */
-	ALLOW(ALWAYS, exit_group),    /* the end */
-	/* ---- signals: --timeout, SIGINT/SIGTERM/SIGHUP pull the vCPU out of KVM_RUN ---- */
+	IOCTL(ALWAYS, KVM_RUN),          /* running the guest */
+	IOCTL(ALWAYS, KVM_GET_REGS),     /* a failed guest's registers, for the report */
+	IOCTL(ALWAYS, KVM_GET_SREGS),    /* the same, its control registers */
+	IOCTL(ALWAYS, KVM_TRANSLATE),    /* the same, its stack's frame chain */
+	IOCTL(ALWAYS, KVM_GET_MP_STATE), /* the watchdog: is the vCPU halted for good? */
+	ALLOW(ALWAYS, write),            /* console hypercalls, messages, eventfd signals */
+	ALLOW(ALWAYS, read),             /* console input hypercall, draining eventfds */
+	ALLOW(ALWAYS, lseek),            /* the image's size, for a crash report's symbols */
+	ALLOW(ALWAYS, close),            /* device teardown once the guest ended */
+	ALLOW(ALWAYS, getrusage),        /* peak RSS in the --verbose summary */
+	ALLOW(ALWAYS, exit_group),       /* the end */
+	/* ---- signals: the watchdog tick, SIGINT/SIGTERM/SIGHUP pull the vCPU out of KVM_RUN ----
+	 */
 	ALLOW(ALWAYS, rt_sigreturn),             /* returning from those handlers */
 	ALLOW(ALWAYS, restart_syscall),          /* a call those signals interrupted */
 	ALLOW(ALWAYS, rt_sigprocmask),           /* threads start with signals blocked; abort() */

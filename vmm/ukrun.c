@@ -4,7 +4,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "../builder/image.h"
@@ -30,15 +29,6 @@ static void timeline(const struct vmm *vm)
 	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
 	            (unsigned long long)vm->exits, (unsigned long long)vm->io_exits,
 	            (unsigned long long)vm->mmio_exits, ru.ru_maxrss);
-}
-
-static void arm_timeout(double secs)
-{
-	struct itimerval it = { .it_value = { (time_t)secs,
-		                              (suseconds_t)((secs - (time_t)secs) * 1e6) } };
-
-	if (secs > 0)
-		setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Everything that needs broad rights is done (signal handlers and the
@@ -97,9 +87,7 @@ int main(int argc, char **argv)
 	vm.t.loaded = vmm_now();
 	if (vmm_vcpu_init(&vm, entry))
 		return VMM_EXIT_ERROR;
-	vmm_catch_signals(&vm);
-	arm_timeout(o.timeout);
-	if (lock_down(&vm))
+	if (vmm_catch_signals(&vm) || lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();

@@ -92,7 +92,7 @@ void vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out);
  * tree). Returns the PVH entry, or 0 with a message printed. */
 uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path);
 
-/* ---- KVM (kvm_x86_64.c) ---- */
+/* ---- KVM (kvm_x86_64.c: set-up; kvm_run_x86_64.c: the run loop) ---- */
 
 /* Open KVM, create the VM with its irqchip and the vCPU, tell the KVM
  * flavour, map guest RAM. Returns 0 or -1 with a message printed. */
@@ -101,10 +101,20 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem);
 uint64_t vmm_guest_tsc(struct vmm *vm);
 /* Registers for the PVH entry; the VIF page on the paravirtual host. */
 int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
-/* Catch SIGINT, SIGTERM, SIGHUP and SIGALRM (--timeout): each ends the
- * run loop. Before the seccomp lock-down, which forbids sigaction. */
-void vmm_catch_signals(struct vmm *vm);
-/* Run until the guest ends; returns its exit status. */
+/* Catch SIGINT, SIGTERM and SIGHUP, which end the run loop, and start its
+ * watchdog tick (SIGALRM), which ends it at --timeout or when the guest
+ * is dead. Before the seccomp lock-down, which forbids sigaction and
+ * setitimer. Returns 0 or -1 with a message printed. */
+int vmm_catch_signals(struct vmm *vm);
+/* Whether the run should end now (a signal, --timeout): a hypercall that
+ * blocks (console input) gives up when this says so. */
+int vmm_interrupted(void);
+/* Let the watchdog tick interrupt this thread's system calls (on = 1) or
+ * not (0, as everywhere but in KVM_RUN): around a blocking console read. */
+void vmm_tick_unblock(int on);
+/* Run until the guest ends; returns its exit status, or 124 (--timeout),
+ * 128 + N (signal N stopped ukrun; the guest triple-faulted: 139; it
+ * halted for good: 134), 125 (KVM failed). */
 int vmm_run(struct vmm *vm);
 
 /* ---- hypercalls (hypercall.c) ---- */
@@ -115,8 +125,12 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
 
 /* ---- crashes (crash.c) ---- */
 
-/* Name the code addresses of a guest crash report. */
-void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c);
+/* Name the code addresses of a guest crash report; first labels pc[0]
+ * ("crashed in"), the rest were called from. */
+void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c, const char *first);
+/* A report for a guest that made none (a triple fault, a dead vCPU): its
+ * registers, then its RIP and frame-pointer chain named as above. */
+void vmm_crash_regs(struct vmm *vm, const char *first);
 
 /* ---- the lock-down (seccomp.c) ---- */
 

@@ -31,16 +31,20 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-/* IST1: device and timer interrupts. IST2: exceptions. IST3: NMI, #DF and
- * #MC, which may arrive while IST2 is in use. */
+/* IST1: device and timer interrupts. IST2: exceptions. IST3: NMI and #MC,
+ * which may arrive while IST2 is in use. IST4: #DF alone, which comes when
+ * an exception could not be delivered (IST2 itself broken, say): its
+ * report must not depend on any other stack. */
 #define IST_IRQ 1
 #define IST_EXC 2
 #define IST_CRIT 3
+#define IST_DF 4
+#define NIST 4
 #define IST_SIZE 16384
 
 static struct tss tss __attribute__((aligned(16)));
 static struct gate idt[256] __attribute__((aligned(16)));
-static uint8_t ist_stack[3][IST_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stack[NIST][IST_SIZE] __attribute__((aligned(16)));
 static struct {
 	uk_irq_handler fn;
 	void *arg;
@@ -86,13 +90,13 @@ static void set_gate(unsigned v, unsigned ist)
 
 static void setup_idt(void)
 {
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < NIST; i++)
 		tss.ist[i] = (uint64_t)&ist_stack[i][IST_SIZE];
 	tss.iomap = sizeof(tss);
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, v >= 32 ? IST_IRQ : IST_EXC);
 	set_gate(2, IST_CRIT);
-	set_gate(8, IST_CRIT);
+	set_gate(8, IST_DF);
 	set_gate(18, IST_CRIT);
 }
 
@@ -153,10 +157,12 @@ static void fill_physmap(void)
 
 void uk_cpu_init(void)
 {
-	fill_physmap();
+	/* The IDT first: until it is loaded, any fault is a triple fault,
+	 * which ukrun can only report as such. */
 	set_tss_desc();
 	setup_idt();
 	load_tables();
+	fill_physmap();
 	setup_cr4_xcr0();
 	/* Drop the boot identity map: address 0 must fault again. */
 	uk_pml4[0] = 0;

@@ -3,8 +3,17 @@
  * registers, frame-pointer backtrace), then the VM ends with the status a
  * shell gives a process killed by the matching signal (128 + N): a NULL
  * dereference ends like SIGSEGV (139), a divide error like SIGFPE (136).
+ *
+ * At any moment: before uk_plat_init the report goes out on COM1 (which
+ * ukrun prints too) and uk_plat_crash tries ukrun's exit and then QEMU's;
+ * a fault inside this handler (or its report) is reported as such, once,
+ * and a third level gives up without a word. Every exception runs on an
+ * IST stack, a double fault on its own (cpu.c), so a broken stack still
+ * reports. What cannot reach this code (no IDT yet, or an IDT that no
+ * longer works) is a triple fault, which ukrun reports.
  */
 #include <uk/cpu.h>
+#include <uk/fault.h>
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
@@ -35,7 +44,11 @@ static const struct {
 	[19] = { "#XM SIMD error", 8 },
 };
 
-static int in_report;
+/* Exceptions being handled: more than one is a fault inside the handler.
+ * Never more than one legitimately: nothing in here sleeps, switches
+ * threads or touches memory that may fault (signal delivery commits the
+ * program's stack pages before writing them). */
+static int depth;
 static struct uk_hc_crash crash;
 
 /* A frame pointer is followed only while both words it points at are
@@ -69,23 +82,25 @@ static void backtrace(uint64_t fp)
 	uk_pr("%s", line);
 }
 
-void uk_exception(struct uk_regs *r)
+/* Faults that are not errors: a stack or a mapping growing, or the
+ * program's own handler for the signal (libos/signal.c). */
+static int resolved(struct uk_regs *r, int sig)
+{
+	if (r->vector == 14 && !(r->error & 1) && uk_stack_fault(uk_read_cr2()))
+		return 1; /* a stack grew into its next page */
+	if (r->vector == 14 && uk_vm_fault(uk_read_cr2(), r->error))
+		return 1; /* first touch of an mmap page */
+	return uk_signal_fault(r, sig, r->vector == 14 ? uk_read_cr2() : r->rip);
+}
+
+static __attribute__((noreturn)) void report(struct uk_regs *r, const char *name, int sig)
 {
 	unsigned v = r->vector;
 
-	if (v == 14 && !(r->error & 1) && uk_stack_fault(uk_read_cr2()))
-		return; /* a stack grew into its next page */
-	if (v == 14 && uk_vm_fault(uk_read_cr2(), r->error))
-		return; /* first touch of an mmap page */
-	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
-	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
-
-	/* The program installed a handler for it: run that (libos/signal.c). */
-	if (uk_signal_fault(r, sig, v == 14 ? uk_read_cr2() : r->rip))
-		return;
-	if (in_report++) /* a fault while reporting: give up quietly */
-		uk_plat_abort(128 + 6);
-	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx", v, name, r->rip, r->error);
+	if (depth == 1)
+		UK_FAULT_POINT(UK_FAULT_REPORT);
+	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx%s", v, name, r->rip, r->error,
+	      depth > 1 ? ", inside the exception handler" : "");
 	if (v == 14 && uk_stack_guard_hit(uk_read_cr2()))
 		uk_pr("  cr2 %#lx: stack overflow (the thread's stack guard page)", uk_read_cr2());
 	else if (v == 14)
@@ -101,7 +116,25 @@ void uk_exception(struct uk_regs *r)
 	crash.pc[0] = r->rip;
 	crash.npc = 1;
 	backtrace(r->rbp);
-	uk_pr("the application crashed: exit status %d (as signal %d)", 128 + sig, sig);
+	if (depth > 1 || v == 8) /* a double fault: exceptions themselves broke */
+		uk_pr("the library OS crashed: exit status %d (as signal %d)", 128 + sig, sig);
+	else
+		uk_pr("the application crashed: exit status %d (as signal %d)", 128 + sig, sig);
 	crash.status = 128 + sig;
 	uk_plat_crash(&crash);
+}
+
+void uk_exception(struct uk_regs *r)
+{
+	unsigned v = r->vector;
+	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
+	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
+
+	if (depth++ == 0 && resolved(r, sig)) {
+		depth--;
+		return;
+	}
+	if (depth > 2) /* the report of a fault in the handler faulted too */
+		uk_plat_abort(128 + 6);
+	report(r, name, sig);
 }

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define UK_KBASE 0xffffffff80000000ul   /* kernel image: phys 0..2 GiB */
+#define UK_KBASE 0xffffffff80000000ul /* kernel image: phys 0..2 GiB */
 /* All of phys 0..4 GiB, at PML4 slot 273 (where Linux keeps its direct map):
  * the paravirtual KVM host owns slot 256 (pvm.md rule 6). */
 #define UK_PHYSMAP 0xffff888000000000ul
