@@ -214,6 +214,12 @@ static long load(struct exe *x, int interp)
 		prev = PAGE_UP(x->bias + x->e.load[i].vaddr + x->e.load[i].memsz);
 	}
 	protect_loads(x);
+	for (unsigned i = 0; i < x->e.nload; i++) {
+		const struct uk_elf_load *l = &x->e.load[i];
+		if (l->prot & PROT_EXEC)
+			uk_binary_rewrite(PAGE_DOWN(x->bias + l->vaddr),
+			                  x->bias + l->vaddr + l->filesz);
+	}
 	return 0;
 }
 

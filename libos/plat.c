@@ -93,6 +93,7 @@ void uk_plat_exit(int status)
 {
 	if (uk_fat_sync_all)
 		uk_fat_sync_all();
+	uk_trace_summary();
 	uk_trace_flush();
 	if (uk_plat.ukrun)
 		uk_outl(UK_HC_EXIT, status & 0xff);

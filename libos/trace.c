@@ -5,6 +5,7 @@
  * exit.
  */
 #include <stddef.h>
+#include <uk/binary.h>
 #include <uk/abi.h>
 #include <uk/console.h>
 #include <uk/libc.h>
@@ -122,6 +123,14 @@ void uk_trace_note(const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	tput(line, n);
+}
+
+void uk_trace_summary(void)
+{
+	if (uk_binary_active)
+		uk_trace_note("system calls: %lu through %lu rewritten sites, %lu trapped",
+		              (unsigned long)uk_syscalls_jumped, (unsigned long)uk_rewritten_sites,
+		              (unsigned long)uk_syscalls_trapped);
 }
 
 /* A buffer as a C string literal, at most 32 bytes, like strace. */

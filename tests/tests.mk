@@ -90,3 +90,23 @@ $(P)/sqlite3.expected: tests/programs/sqlite/test.sql
 	rm -f $(P)/host.db && sqlite3 $(P)/host.db < $< > $@ && rm -f $(P)/host.db
 
 tests: $(PROGRAMS)
+
+# Linux programs built with the host's gcc and glibc and run in binary mode
+# (tests/linux/): statically linked, and dynamically with the host's own
+# glibc and loader beside them, so both the ELF loader and ld.so's mmap
+# of a shared library are exercised.
+LX := $(B)/tests/linux
+$(LX)/%/static/bin/prog: tests/linux/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static -o $@ $<
+$(LX)/%/dynamic/bin/prog: tests/linux/%.c
+	@mkdir -p $(@D) $(LX)/$*/dynamic/lib64 $(LX)/$*/dynamic/lib/x86_64-linux-gnu
+	$(CC) -O2 -o $@ $<
+	cp -L /lib64/ld-linux-x86-64.so.2 $(LX)/$*/dynamic/lib64/
+	cp -L /lib/x86_64-linux-gnu/libc.so.6 $(LX)/$*/dynamic/lib/x86_64-linux-gnu/
+$(B)/tests/guest/%-static.img: $(LX)/%/static/bin/prog $(UKBUILD) $(SYSROOT)/.done
+	$(UKBUILD) oci -q dir:$(LX)/$*/static -o $@ --entrypoint /bin/prog
+$(B)/tests/guest/%-dynamic.img: $(LX)/%/dynamic/bin/prog $(UKBUILD) $(SYSROOT)/.done
+	$(UKBUILD) oci -q dir:$(LX)/$*/dynamic -o $@ --entrypoint /bin/prog
+tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
+.PRECIOUS: $(LX)/%/static/bin/prog $(LX)/%/dynamic/bin/prog

@@ -79,6 +79,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		flags |= UK_PF_PVM;
 	if (o->trace)
 		flags |= UK_PF_TRACE;
+	if (o->no_rewrite)
+		flags |= UK_PF_NO_REWRITE;
 	if (o->verbose)
 		flags |= UK_PF_TIMELINE;
 	for (int fd = 0; fd < 3; fd++)

@@ -24,6 +24,8 @@ static const char usage[] =
     "                       image's volume point, when it declares one)\n"
     "      --disk FILE:GUEST[:ro]  attach a FAT disk image (virtio-blk)\n"
     "      --trace          print every system call the application makes (stderr)\n"
+    "      --no-syscall-rewrite  a Linux program's system calls all trap, as\n"
+    "                       `syscall` does (default: common sites become jumps)\n"
     "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
     "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
     "  -h, --help           this text\n"
@@ -94,7 +96,17 @@ static int add_env(struct vmm_opts *o, const char *kv)
 	return 0;
 }
 
-enum { OPT_TRACE = 256, OPT_TIMEOUT, OPT_VERBOSE, OPT_VERSION, OPT_NET, OPT_IP, OPT_GW, OPT_DISK };
+enum {
+	OPT_TRACE = 256,
+	OPT_TIMEOUT,
+	OPT_VERBOSE,
+	OPT_VERSION,
+	OPT_NET,
+	OPT_IP,
+	OPT_GW,
+	OPT_DISK,
+	OPT_NO_REWRITE
+};
 
 /* A repeatable option's value into a list. */
 static int add_item(const char **list, int *n, const char *opt, const char *v)
@@ -117,6 +129,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "mem", required_argument, 0, 'm' },
 		{ "env", required_argument, 0, 'e' },
 		{ "trace", no_argument, 0, OPT_TRACE },
+		{ "no-syscall-rewrite", no_argument, 0, OPT_NO_REWRITE },
 		{ "timeout", required_argument, 0, OPT_TIMEOUT },
 		{ "verbose", no_argument, 0, OPT_VERBOSE },
 		{ "help", no_argument, 0, 'h' },
@@ -150,6 +163,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 				return -1;
 			break;
 		case OPT_TRACE: o->trace = 1; break;
+		case OPT_NO_REWRITE: o->no_rewrite = 1; break;
 		case OPT_NET: o->net = optarg; break;
 		case OPT_IP: o->ip = optarg; break;
 		case OPT_GW: o->gw = optarg; break;

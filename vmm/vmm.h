@@ -22,6 +22,7 @@ struct vmm_opts {
 	const char *const *cmd; /* arguments after "--", or NULL */
 	int ncmd;
 	int trace, verbose;
+	int no_rewrite; /* --no-syscall-rewrite */
 	double timeout; /* seconds, 0 = none */
 	/* Devices, as given; the device code checks and reports them. */
 	const char *net;     /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */

@@ -9,6 +9,7 @@
  * MADV_DONTNEED keeps its contents (as shared memory does on Linux).
  */
 #include <uk/arch.h>
+#include <uk/binary.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
@@ -293,10 +294,25 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 		unmap_area(addr, addr + len);
 		return r;
 	}
+	if (f && (prot & PROT_EXEC) && uk_binary_active)
+		uk_binary_rewrite(addr, addr + len);
 	/* Best effort, as on Linux: what cannot be committed now faults in. */
 	if (flags & (MAP_POPULATE | MAP_LOCKED))
 		uk_vm_populate(addr, addr + len);
 	return (long)addr;
+}
+
+long uk_vm_mmap_within(uintptr_t lo, uintptr_t hi, size_t len, unsigned prot)
+{
+	uintptr_t a;
+
+	if (lo < UK_VM_MIN)
+		lo = UK_VM_MIN;
+	if (hi > UK_VM_END)
+		hi = UK_VM_END;
+	if (!(len = page_up(len)) || !(a = uk_vma_gap(&uk_vm_as, len, lo, hi)))
+		return -ENOMEM;
+	return uk_vm_mmap(a, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
 }
 
 int uk_vm_munmap(uintptr_t addr, size_t len)

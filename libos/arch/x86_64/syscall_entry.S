@@ -32,6 +32,11 @@ sc_user_rsp:
 	.quad 0
 sc_rax:
 	.quad 0
+	.globl uk_syscalls_trapped, uk_syscalls_jumped
+uk_syscalls_trapped:
+	.quad 0
+uk_syscalls_jumped:
+	.quad 0
 
 	.text
 	.p2align 4
@@ -44,7 +49,9 @@ uk_syscall_entry:
 	mov T_STACK(%rax), %rsp
 	add T_STACK_SIZE(%rax), %rsp     /* the top of the thread's own stack */
 	and $-16, %rsp
+	incq uk_syscalls_trapped(%rip)
 	mov sc_rax(%rip), %rax
+frame:
 	/* struct uk_regs, highest field first */
 	push $SEL_KDATA                  /* ss */
 	push sc_user_rsp(%rip)           /* rsp */
@@ -66,3 +73,26 @@ uk_syscall_entry:
 	mov 40(%rsp), %rsp
 	jmp *%rcx
 	.size uk_syscall_entry, . - uk_syscall_entry
+
+/* A rewritten site's stub (libos/binary_rewrite.c) jumps here with %rax
+ * and %rcx as `syscall` leaves them; %r11, the flags, is taken on the
+ * library OS stack, so again nothing is written below the program's %rsp
+ * (the arithmetic flags are the stack switch's: nothing after a system
+ * call reads them before setting them, and the way out does not restore
+ * them anyway). */
+	.p2align 4
+	.globl uk_syscall_entry_jmp
+	.type uk_syscall_entry_jmp, @function
+uk_syscall_entry_jmp:
+	mov %rsp, sc_user_rsp(%rip)
+	mov %rax, sc_rax(%rip)
+	mov uk_current(%rip), %rax
+	mov T_STACK(%rax), %rsp
+	add T_STACK_SIZE(%rax), %rsp
+	and $-16, %rsp
+	pushfq
+	pop %r11
+	incq uk_syscalls_jumped(%rip)
+	mov sc_rax(%rip), %rax
+	jmp frame
+	.size uk_syscall_entry_jmp, . - uk_syscall_entry_jmp

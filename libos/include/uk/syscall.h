@@ -78,6 +78,9 @@ void uk_trace_flush(void);
 /* A trace line of free text, e.g. why a call is refused. */
 void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* At exit under --trace: how a Linux program's system calls came in. */
+void uk_trace_summary(void);
+
 #define UK_SC_U __attribute__((unused)) long
 #define UK_SYSCALL0(name)                                                                          \
 	static long uk_do_##name(void);                                                            \

@@ -43,6 +43,11 @@ struct uk_file;
  * address, or -errno. For the ELF loader as well as the system call. */
 long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struct uk_file *f,
                 uint64_t off);
+
+/* Anonymous private memory of len bytes anywhere inside [lo, hi), for
+ * what must lie near other code (binary_rewrite.c's stubs): its address,
+ * or -ENOMEM when no gap there is large enough. */
+long uk_vm_mmap_within(uintptr_t lo, uintptr_t hi, size_t len, unsigned prot);
 int uk_vm_munmap(uintptr_t addr, size_t len);
 int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot);
 

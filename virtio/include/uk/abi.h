@@ -152,9 +152,10 @@ struct uk_pvm_vif {
 #define UK_DT_EPOCH_TSC "uk,epoch-tsc" /* u64 ... and the guest TSC then */
 #define UK_DT_TTY "uk,tty"             /* u32 bit n: host fd n is a terminal */
 
-#define UK_PF_PVM (1u << 0)      /* paravirtual KVM: use the VIF page */
-#define UK_PF_TRACE (1u << 1)    /* --trace: report system calls on fd 3 */
-#define UK_PF_TIMELINE (1u << 2) /* --verbose: send UK_HC_MARK milestones */
+#define UK_PF_PVM (1u << 0)        /* paravirtual KVM: use the VIF page */
+#define UK_PF_TRACE (1u << 1)      /* --trace: report system calls on fd 3 */
+#define UK_PF_TIMELINE (1u << 2)   /* --verbose: send UK_HC_MARK milestones */
+#define UK_PF_NO_REWRITE (1u << 3) /* --no-syscall-rewrite: Linux programs trap */
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
  * Node "/virtio_mmio@<hex addr>" with

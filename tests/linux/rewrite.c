@@ -1,0 +1,139 @@
+/*
+ * A Linux program (built with the host's gcc and glibc, run in binary
+ * mode) for the system-call sites the library OS rewrites into jumps
+ * (libos/binary_rewrite.c): each kind of site gives the answer a trap
+ * gives, a `syscall` that is itself a jump target still works, the red
+ * zone below %rsp survives, and a signal that interrupts a rewritten call
+ * runs its handler and returns to the right place. Prints one line per
+ * check and "rewrite: N checks, F failed"; exit status 1 when one failed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static int checks, failed;
+
+static void check(const char *name, int ok)
+{
+	checks++;
+	failed += !ok;
+	printf("%s rewrite/%s\n", ok ? "PASS" : "FAIL", name);
+}
+
+/* mov $39 (getpid), %eax; syscall -- the shape that is rewritten; and the
+ * same `syscall` reached by a jump with %eax = 110 (getppid), which must
+ * still trap and answer getppid. */
+static long site(int via_jump)
+{
+	long r;
+
+	__asm__ volatile("test %1, %1\n\t"
+	                 "jz 1f\n\t"
+	                 "mov $110, %%eax\n\t"
+	                 "jmp 2f\n"
+	                 "1:\n\t"
+	                 ".byte 0xb8, 39, 0, 0, 0\n" /* mov $39, %eax */
+	                 "2:\n\t"
+	                 "syscall"
+	                 : "=a"(r)
+	                 : "r"(via_jump)
+	                 : "rcx", "r11", "memory");
+	return r;
+}
+
+/* The CMP shape: syscall; cmp $-4096, %rax, with %eax set before (39,
+ * getpid) or the `syscall` reached by a jump with %eax = 110 (getppid).
+ * Returns the result, negative errors kept; *ok whether the flags of the
+ * cmp (above: an error) agree with the value. */
+static long cmp_site(int via_jump, int *ok)
+{
+	long r;
+	unsigned char above;
+
+	__asm__ volatile("test %2, %2\n\t"
+	                 "jz 1f\n\t"
+	                 "mov $110, %%eax\n\t"
+	                 "jmp 2f\n"
+	                 "1:\n\t"
+	                 "mov $39, %%eax\n\t"
+	                 "nop\n" /* not the MOV shape */
+	                 "2:\n\t"
+	                 "syscall\n\t"
+	                 ".byte 0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff\n\t" /* cmp $-4096, %rax */
+	                 "seta %1"
+	                 : "=a"(r), "=q"(above)
+	                 : "r"(via_jump)
+	                 : "rcx", "r11", "memory");
+	*ok = above == ((unsigned long)r > -4096ul);
+	return r;
+}
+
+/* Values below %rsp (the red zone a leaf function may use) across a
+ * rewritten getpid. */
+static int red_zone_kept(void)
+{
+	unsigned long a, b;
+
+	__asm__ volatile("movq $0x1234567, -8(%%rsp)\n\t"
+	                 "movq $0x7654321, -128(%%rsp)\n\t"
+	                 ".byte 0xb8, 39, 0, 0, 0\n\t"
+	                 "syscall\n\t"
+	                 "mov -8(%%rsp), %0\n\t"
+	                 "mov -128(%%rsp), %1"
+	                 : "=r"(a), "=r"(b)
+	                 :
+	                 : "rax", "rcx", "r11", "memory");
+	return a == 0x1234567 && b == 0x7654321;
+}
+
+static volatile int alarms;
+
+static void on_alarm(int sig) { alarms++; }
+
+int main(void)
+{
+	struct sigaction sa;
+	struct itimerval it = { .it_value = { 0, 50000 } };
+	struct timespec req = { 5, 0 }, rem = { 0, 0 };
+	int r, e;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	check("getpid-site", site(0) == syscall(SYS_getpid));
+	check("jump-to-syscall-still-traps", site(1) == syscall(SYS_getppid));
+	check("glibc-getpid", getpid() == syscall(SYS_getpid));
+	check("red-zone-kept", red_zone_kept());
+	{
+		int ok1, ok2;
+		check("cmp-site", cmp_site(0, &ok1) == syscall(SYS_getpid) && ok1);
+		check("cmp-site-jump-to-syscall", cmp_site(1, &ok2) == syscall(SYS_getppid) && ok2);
+	}
+	{
+		/* glibc's read (xor %eax,%eax; syscall; cmp) and its error path */
+		int fds[2];
+		char c = 0;
+		check("glibc-read", pipe(fds) == 0 && write(fds[1], "x", 1) == 1 &&
+		                        read(fds[0], &c, 1) == 1 && c == 'x');
+		check("glibc-read-error", read(-1, &c, 1) == -1 && errno == EBADF);
+		check("glibc-syscall-fn", syscall(SYS_getpid) == getpid() &&
+		                              syscall(SYS_close, -1) == -1 && errno == EBADF);
+	}
+
+	/* A blocking call interrupted by a signal: EINTR, the handler ran,
+	 * the time left reported. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	r = nanosleep(&req, &rem);
+	e = errno;
+	check("signal-interrupts-call", r == -1 && e == EINTR && alarms == 1);
+	check("time-left-reported", rem.tv_sec >= 3 && rem.tv_sec <= 5);
+
+	printf("rewrite: %d checks, %d failed\n", checks, failed);
+	return failed != 0;
+}
