@@ -19,11 +19,14 @@ cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}
 pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
  libarchive-dev libjansson-dev newlib-source xz-utils dpkg-dev"
 # Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
-# (FAT disks), curl/iproute2 (network tests), cpio/busybox for the nested host,
-# wrk (network benchmark), zstd (zstd-compressed OCI test layers),
+# (FAT disks), curl/iproute2/iputils-ping/netcat-openbsd (network tests on
+# this host; the nested host has busybox's), cpio/busybox for the nested
+# host, wrk and redis-tools (load against guest servers: wrk,
+# redis-benchmark, redis-cli), zstd (zstd-compressed OCI test layers),
 # clang-format (the format check).
-pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 busybox-static
- clang clang-format tcl python3 lua5.4 sqlite3 wrk zstd"
+pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
+ netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
+ wrk redis-tools zstd"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the

@@ -14,7 +14,7 @@ boot_bench='
 img=build/apps/hello.img
 i=0; : >/tmp/uk-bench
 while [ $i -lt 20 ]; do
-	$UKRUN --verbose $img >/dev/null 2>/tmp/uk-bench.err
+	$UKRUN --timeout 20 --verbose $img >/dev/null 2>/tmp/uk-bench.err
 	sed -n "s/.*first KVM_RUN \([0-9.]*\), main() \([0-9.]*\),.*/\2/p" /tmp/uk-bench.err >>/tmp/uk-bench
 	i=$((i + 1))
 done
@@ -28,7 +28,7 @@ title=Boot
 if want boot && need "$title" build/apps/hello.img build/tests/guest/native.img; then
 	if bench_run "$boot_bench" build/apps/hello.img build/tests/guest/native.img; then
 		[ "$where" = "this machine's KVM" ] &&
-			where="$where, $("$UKRUN" --verbose build/apps/hello.img 2>&1 >/dev/null |
+			where="$where, $("$UKRUN" --timeout 20 --verbose build/apps/hello.img 2>&1 >/dev/null |
 				sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p')"
 		table "$title ($where)" value goal
 		row "hello image size" "$(($(wc -c <build/apps/hello.img) / 1024)) KiB" "<= 256 KiB"

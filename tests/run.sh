@@ -1,22 +1,52 @@
 #!/usr/bin/env bash
-# make test: every test, one line each, then "N passed, N failed, N skipped".
+# make test: every test, one line each, then "N passed, N failed, N skipped"
+# and where the time went.
 #
 # Suites:
 #   unit        host unit tests (ASan/UBSan) of the pure code
 #   host        end-to-end checks that need no KVM: ukbuild, bad images and
 #               flags, the images under QEMU
-#   kvm         the guest under ukrun. With a usable /dev/kvm they run here;
-#               without one they run inside a nested standard-KVM host
+#   kvm         the guest under ukrun (tests/e2e/kvm/*.sh). With a usable
+#               /dev/kvm they run here, natively; without one they run
+#               inside a nested standard-KVM host under QEMU's emulation
 #               (tests/stdkvm.sh) so ukrun is still exercised
 #   flavour     the hello image on the KVM flavour this machine does not
-#               have natively (standard KVM via tests/stdkvm.sh)
+#               have natively: on a paravirtual host, standard KVM through
+#               tests/stdkvm.sh; on a standard host a skip (the paravirtual
+#               path needs a PVM host); without KVM the kvm suite's nested
+#               run is the standard path
 #
-# UK_TESTS=unit,host,... runs a subset; VERBOSE=1 shows everything printed.
+# Nothing can hang the run. Each unit test and script runs under
+# tests/e2e/watchdog.sh: at its bound it and everything it started are
+# stopped, a FAIL line names it, and the run goes on. The nested host has a
+# bound of its own, and inside it every script has its watchdog too. The
+# whole run has a budget (UK_BUDGET seconds, 1740: make test ends within
+# 30 minutes on any machine); no suite's bound reaches past it, and a suite
+# it leaves no time for is a FAIL "not run".
+#
+# Environment:
+#   UK_TESTS=unit,host,...  run a subset (kvm or flavour alone works too)
+#   UK_SCRIPTS=net,p9       of the host and kvm suites only these scripts
+#   VERBOSE=1               show everything the tests print and every
+#                           suite's time (else the slowest ten)
+#   UK_KVM=none             behave as on a machine without a usable
+#                           /dev/kvm: the kvm suite runs in the nested host
+#                           (to try that path on a machine with KVM)
+#   UK_BUDGET=SECONDS       the whole run's budget
 set -u
 cd "$(dirname "$0")/.."
 export UKRUN=build/bin/ukrun UKBUILD=build/bin/ukbuild
 suites=${UK_TESTS:-unit,host,kvm,flavour}
+budget=${UK_BUDGET:-1740}
+deadline=$((SECONDS + budget))
 npass=0 nfail=0 nskip=0
+times=$(mktemp)
+trap 'rm -f "$times"' EXIT
+
+# Bounds in seconds: generous against the slowest machine seen (a suite
+# that takes a minute natively takes ten under nested emulation); they
+# catch hangs, they do not judge speed.
+bound_unit=300 bound_host=900 bound_kvm=600 bound_nested_script=600 bound_nested=1200
 
 report() {
 	local line
@@ -29,78 +59,186 @@ report() {
 		esac
 	done
 }
+failure() { report <<<"FAIL $1"; }
 
 want() { [[ ",$suites," == *",$1,"* ]]; }
+# scripts DIR: DIR's scripts, those UK_SCRIPTS names when it is set.
+scripts() {
+	local s
+	for s in "$1"/*.sh; do
+		[ -z "${UK_SCRIPTS:-}" ] || [[ ",$UK_SCRIPTS," == *",$(basename "$s" .sh),"* ]] && echo "$s"
+	done
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# A suite that prints no result at all, or dies, is a failure of its own.
-run_suite() { # NAME COMMAND...
-	local name=$1 out st
-	shift
-	out=$(mktemp)
-	"$@" >"$out" 2>&1
-	st=$?
+# judge NAME STATUS FILE: FILE's result lines counted. A suite that prints
+# no result at all, or dies without saying what failed, is a failure of
+# its own.
+judge() {
+	local name=$1 st=$2 out=$3
 	report <"$out"
 	if ! grep -q '^\(PASS\|FAIL\|SKIP\) ' "$out"; then
-		echo "FAIL     $name: printed no results (status $st): $(tail -c 400 "$out" | tr '\n' '|')"
-		nfail=$((nfail + 1))
-	elif [ $st -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
-		echo "FAIL     $name: exited with status $st"
-		nfail=$((nfail + 1))
+		failure "$name: printed no results (status $st): $(tail -c 400 "$out" | tr '\n' '|')"
+	elif [ "$st" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+		failure "$name: exited with status $st"
 	fi
+}
+
+# bound_left SECONDS: SECONDS, or less when the run's budget ends sooner;
+# 0 when there is no time left for anything.
+bound_left() {
+	local left=$((deadline - SECONDS - 15))
+	[ $left -lt 0 ] && left=0
+	echo $(($1 < left ? $1 : left))
+}
+
+# run_suite NAME BOUND COMMAND...: COMMAND under its watchdog, stdin
+# closed, its results reported.
+run_suite() {
+	local name=$1 bound out st t0
+	bound=$(bound_left "$2")
+	shift 2
+	if [ "$bound" -lt 5 ]; then
+		failure "$name: not run: the run's ${budget}s budget is spent"
+		return
+	fi
+	out=$(mktemp)
+	t0=$(now_ms)
+	sh tests/e2e/watchdog.sh "$bound" "$name" "$@" </dev/null >"$out" 2>&1
+	st=$?
+	echo "$(($(now_ms) - t0)) $name" >>"$times"
+	judge "$name" $st "$out"
 	rm -f "$out"
 }
 
+# kvm_usable: /dev/kvm works here (the hello image runs to its end under
+# ukrun within 20 s). Otherwise false, with the reason in $kvm_why and
+# $kvm_broken set when /dev/kvm is there and open to us but the guest did
+# not run (a failure of uk, not a property of the machine).
 kvm_usable() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] && build/bin/ukrun build/apps/hello.img >/dev/null 2>&1
+	local out st
+	kvm_why= kvm_broken=
+	if [ "${UK_KVM:-}" = none ]; then
+		kvm_why="UK_KVM=none pretends this machine has no usable /dev/kvm"
+		return 1
+	fi
+	if [ ! -e /dev/kvm ]; then
+		kvm_why="/dev/kvm does not exist (no KVM module, or no virtualisation offered to this machine)"
+		return 1
+	fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		kvm_why="/dev/kvm: permission denied for $(id -un) (add yourself to group kvm)"
+		return 1
+	fi
+	out=$(timeout -k 5 30 build/bin/ukrun --timeout 20 build/apps/hello.img 2>&1 </dev/null)
+	st=$?
+	[ $st -eq 0 ] && grep -q 'Hello from uk!' <<<"$out" && return 0
+	kvm_broken=1
+	case $st in
+	124) kvm_why="the hello image did not end within 20 s under ukrun (timed out)" ;;
+	125) kvm_why="ukrun could not start the hello image (status 125)" ;;
+	0) kvm_why="the hello image ended without its greeting" ;;
+	*) kvm_why="the hello image failed under ukrun (status $st)" ;;
+	esac
+	kvm_why="$kvm_why: $(tail -c 300 <<<"$out" | tr '\n' '|')"
+	return 1
 }
 
 kvm_files() {
 	local f
-	echo build/bin/ukrun tests/e2e/lib.sh
+	echo build/bin/ukrun tests/e2e/lib.sh tests/e2e/watchdog.sh
 	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh; do echo "$f"; done
 	# Extra files a script needs there (tests/e2e/kvm/NAME.files, one path a
 	# line, e.g. host tools to check results with): those that exist.
 	for f in $(cat tests/e2e/kvm/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
 }
 
-nested() { # COMMAND: run inside the nested standard-KVM host
-	local args=() f
+# nested SCRIPT...: the scripts in one boot of the nested standard-KVM host,
+# each under its watchdog there, each reported as its own suite. A script
+# the host's bound (or its end) cut short is a FAIL naming it; one it never
+# reached, a FAIL "not run".
+nested() {
+	local args=() f s bound out dir st inner cur= t0
+	bound=$(bound_left $bound_nested)
+	if [ "$bound" -lt 60 ]; then
+		for s in "$@"; do failure "$s (nested): not run: the run's ${budget}s budget is spent"; done
+		return
+	fi
 	for f in $(kvm_files); do args+=(-f "$f"); done
-	bash tests/stdkvm.sh -t 1200 "${args[@]}" -- sh -c "$1"
-	local st=$?
-	[ $st -eq 125 ] && echo "SKIP stdkvm: the nested standard-KVM host could not start (see above)"
-	return 0
+	inner="for s in $*; do echo \"@@suite \$s\"; t0=\$(date +%s); sh tests/e2e/watchdog.sh $bound_nested_script \"\$s\" sh \"\$s\" </dev/null 2>&1; st=\$?; echo \"@@suite-end \$s \$st \$((\$(date +%s) - t0))\"; done"
+	out=$(mktemp) dir=$(mktemp -d) t0=$(now_ms)
+	bash tests/stdkvm.sh -t "$bound" "${args[@]}" -- sh -c "$inner" </dev/null >"$out" 2>&1
+	st=$?
+	echo "$(($(now_ms) - t0)) nested-host (its boot and $# script(s))" >>"$times"
+	if [ $st -eq 125 ]; then
+		report <<<"SKIP stdkvm: the nested standard-KVM host could not start: $(grep '^stdkvm:' "$out" | tail -1)"
+		rm -rf "$out" "$dir"
+		return
+	fi
+	# One file per script: its lines, then "@@suite-end SCRIPT STATUS SECONDS".
+	while IFS= read -r line; do
+		case "$line" in
+		"@@suite "*) cur=${line#@@suite }; cur=${cur//\//_} ;;
+		*) [ -n "$cur" ] && printf '%s\n' "$line" >>"$dir/$cur" || printf '%s\n' "$line" >>"$dir/.host" ;;
+		esac
+	done <"$out"
+	for s in "$@"; do
+		f=$dir/${s//\//_}
+		if [ ! -f "$f" ]; then
+			failure "$s (nested): not run: the nested host ended before it (status $st: $(tail -c 200 "$out" | tr '\n' '|'))"
+		elif ! grep -q "^@@suite-end " "$f"; then
+			echo "FAIL $s (nested): cut short: the nested host ended during it (status $st; its bound is ${bound}s)" >>"$f"
+			judge "$s (nested)" 1 "$f"
+		else
+			read -r _ _ sst secs <<<"$(grep '^@@suite-end ' "$f" | tail -1)"
+			echo "$((secs * 1000)) $s (nested)" >>"$times"
+			judge "$s (nested)" "$sst" "$f"
+		fi
+	done
+	[ -n "${VERBOSE:-}" ] && [ -f "$dir/.host" ] && sed 's/^/         /' "$dir/.host"
+	rm -rf "$out" "$dir"
 }
 
-all_kvm_scripts='for s in tests/e2e/kvm/*.sh; do sh "$s"; done'
-
+t_start=$SECONDS
 if want unit; then
 	for t in build/tests/unit/*; do
-		[ -x "$t" ] && run_suite "$t" "$t"
+		[ -x "$t" ] && run_suite "$t" $bound_unit "$t"
 	done
 fi
 if want host; then
-	for s in tests/e2e/host/*.sh; do
-		run_suite "$s" bash "$s"
+	for s in $(scripts tests/e2e/host); do
+		run_suite "$s" $bound_host bash "$s"
 	done
 fi
-if kvm_usable; then
-	want kvm && run_suite kvm sh -c "$all_kvm_scripts"
-	if want flavour; then
-		if grep -q '^ukrun: KVM flavour: paravirtual' <(build/bin/ukrun --verbose build/apps/hello.img 2>&1); then
-			run_suite flavour-standard nested "sh tests/e2e/kvm/flavour.sh"
-		else
-			report <<<"SKIP flavour/paravirtual-kvm: this machine's KVM is standard; the paravirtual path needs a PVM host"
+if want kvm || want flavour; then
+	if kvm_usable; then
+		if want kvm; then
+			for s in $(scripts tests/e2e/kvm); do
+				run_suite "$s" $bound_kvm sh "$s"
+			done
 		fi
-	fi
-else
-	why="no usable /dev/kvm on this machine"
-	[ -e /dev/kvm ] || why="/dev/kvm does not exist on this machine"
-	if want kvm || want flavour; then
-		report <<<"SKIP flavour/paravirtual-kvm: $why, so the paravirtual path runs nowhere here; the guest suite runs on nested standard KVM instead"
-		run_suite kvm-nested nested "$all_kvm_scripts"
+		if want flavour; then
+			if grep -q '^ukrun: KVM flavour: paravirtual' <(timeout -k 5 30 build/bin/ukrun --timeout 20 --verbose build/apps/hello.img 2>&1 </dev/null); then
+				nested tests/e2e/kvm/flavour.sh
+			else
+				report <<<"SKIP flavour/paravirtual-kvm: this machine's KVM is standard; the paravirtual path needs a PVM host"
+			fi
+		fi
+	else
+		echo "kvm:     $kvm_why; the ukrun suites run in a nested standard-KVM host (tests/stdkvm.sh) instead"
+		[ -n "$kvm_broken" ] && failure "kvm/hello: /dev/kvm is here but $kvm_why"
+		want flavour && report <<<"SKIP flavour/paravirtual-kvm: no usable /dev/kvm here, so the paravirtual path runs nowhere; the guest suite runs on nested standard KVM instead"
+		if want kvm; then
+			nested $(scripts tests/e2e/kvm)
+		else
+			nested tests/e2e/kvm/flavour.sh
+		fi
 	fi
 fi
 
 echo "$npass passed, $nfail failed, $nskip skipped"
+sort -rn "$times" | awk -v all=$((SECONDS - t_start)) -v verbose="${VERBOSE:-}" '
+	{ n++; line = sprintf("%s %.1f s", substr($0, length($1) + 2), $1 / 1000) }
+	verbose || n <= 10 { list = list (list ? ", " : "") line }
+	END { printf "time: %d s in all; %s: %s\n", all, verbose ? "every suite" : "slowest", list }'
 [ $nfail -eq 0 ]

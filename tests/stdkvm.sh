@@ -8,8 +8,11 @@
 #
 # Dynamic executables get their shared libraries copied too. Prints the
 # command's output and exits with its status; 125 when the nested host
-# could not be set up (the message says why). Only Debian packages are
-# downloaded (the kernel image, once, into $UK_CACHE/stdkvm).
+# could not be set up (the message says why: nothing ran); 124 when it was
+# stopped at its bound (-t, 600 s) and 126 when it ended otherwise before
+# the command did (both after what the command printed so far). Only
+# Debian packages are downloaded (the kernel image, once, into
+# $UK_CACHE/stdkvm).
 set -euo pipefail
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/stdkvm
 files=() timeout_s=600
@@ -33,7 +36,8 @@ kver=${kpkg#linux-image-}
 # (tun, tap, veth and vhost modules: TAP devices, veth pairs and vhost-net
 # for the network tests and benchmark)
 if [ ! -f "$cache/x/boot/vmlinuz-$kver" ] || [ ! -f "$cache/x/lib/modules/$kver/kernel/drivers/net/veth.ko" ]; then
-	(cd "$cache/dl" && apt-get download -q "$kpkg" >/dev/null 2>&1) || die "apt-get download $kpkg failed"
+	(cd "$cache/dl" && timeout -k 5 600 apt-get download -q "$kpkg" >/dev/null 2>&1) ||
+		die "apt-get download $kpkg failed"
 	dpkg-deb --fsys-tarfile "$cache"/dl/"${kpkg}"_*.deb | tar -x -C "$cache/x" --wildcards \
 		'./boot/vmlinuz-*' './lib/modules/*/kernel/arch/x86/kvm/*' \
 		'./lib/modules/*/kernel/virt/lib/irqbypass.ko' \
@@ -73,6 +77,7 @@ cat >"$root/init" <<INIT
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in irqbypass kvm ccp kvm-amd tun tap veth vhost_iotlb vhost vhost_net; do insmod /mod/\$m.ko 2>/dev/null; done
 if [ -e /dev/kvm ]; then
+	echo "@@stdkvm-start"
 	cd $(pwd)
 	$(cat "$work/cmd")
 	echo "@@stdkvm-status \$?"
@@ -84,18 +89,28 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd"
 set +e
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 1 \
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 1 \
 	-kernel "$cache/x/boot/vmlinuz-$kver" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null >"$work/out" 2>&1
+qst=$?
 set -e
 grep -aq '@@stdkvm-nokvm' "$work/out" && die "QEMU did not expose AMD SVM: no /dev/kvm in the nested host"
+grep -aq '@@stdkvm-start' "$work/out" ||
+	die "the nested host did not start (QEMU status $qst): $(tail -c 300 "$work/out" | tr -d '\r' | tr '\n' '|')"
 st=$(grep -a '@@stdkvm-status' "$work/out" | tail -1 | awk '{print $2}' | tr -d '\r')
 # The kernel's and firmware's own chatter is not the command's output. The
 # terminal reset (ESC c) before the kernel starts may cut the firmware's
 # "Booting from ROM..." short of its newline: what precedes a reset on its
 # line is the firmware's, the rest may be the command's first line.
-grep -av '@@stdkvm-status' "$work/out" | tr -d '\r' | sed -e 's/.*\x1bc//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' \
+grep -av '@@stdkvm-status\|@@stdkvm-start' "$work/out" | tr -d '\r' | sed -e 's/.*\x1bc//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' \
 	-e '/^SeaBIOS/d' -e '/^Booting from ROM/d' -e '/^\[ *[0-9.]*\] /d' -e '/^$/d'
-[ -n "$st" ] || die "the nested host did not finish (timeout ${timeout_s}s?)"
+if [ -z "$st" ]; then
+	if [ $qst -eq 124 ] || [ $qst -eq 137 ]; then
+		echo "stdkvm: the nested host was stopped at its ${timeout_s}s bound before the command ended" >&2
+		exit 124
+	fi
+	echo "stdkvm: the nested host ended before the command did (QEMU status $qst)" >&2
+	exit 126
+fi
 exit "$st"

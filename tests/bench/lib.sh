@@ -8,7 +8,7 @@
 # place as the guest, so a ratio compares like with like.
 UKRUN=build/bin/ukrun
 
-kvm_here() { [ -w /dev/kvm ] && "$UKRUN" build/apps/hello.img >/dev/null 2>&1; }
+kvm_here() { [ -w /dev/kvm ] && timeout -k 5 30 "$UKRUN" --timeout 20 build/apps/hello.img >/dev/null 2>&1 </dev/null; }
 
 # Prepended to every SCRIPT bench_run runs: the end-to-end helpers ($T, run,
 # now_ms; POSIX sh, so busybox in the nested host runs them too) and the
@@ -20,7 +20,8 @@ exits() { sed -n "s/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p" "$1"; }
 # bench_run [-r] [-t SECONDS] SCRIPT [FILE...] [-- ARG...]
 # Runs the POSIX sh SCRIPT, ARGs as $1..., where ukrun can run: here when
 # kvm_here (and, with -r, when root), else in the nested host with the
-# FILEs (ukrun and tests/e2e/lib.sh always) at the same paths. Sets res
+# FILEs (ukrun and tests/e2e/lib.sh always) at the same paths; stopped
+# after SECONDS (1200) either way, with what it printed so far. Sets res
 # (what it printed, both streams) and where (a label for the table's
 # title) and host (where the comparisons ran: "this machine" or "nested
 # host"). Status 1 when the nested host could not be set up (res says why).
@@ -42,7 +43,7 @@ bench_run() {
 	[ $# -gt 0 ] && shift && args=("$@")
 	if kvm_here && { [ -z "$root" ] || [ "$(id -u)" = 0 ]; }; then
 		where="this machine's KVM" host="this machine"
-		res=$(sh -c "$script" sh "${args[@]}" 2>&1)
+		res=$(timeout -k 10 "$t" sh -c "$script" sh "${args[@]}" 2>&1 </dev/null)
 		st=0
 	else
 		where="nested standard KVM under TCG, no /dev/kvm here: all emulated, times not representative"

@@ -9,14 +9,76 @@ UKBUILD=${UKBUILD:-build/bin/ukbuild}
 T=${TMPDIR:-/tmp}/uk-e2e.$$
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
+# SIGTERM (tests/e2e/watchdog.sh at a script's bound), ^C or a hang-up run
+# the script's EXIT trap too: its servers, TAP devices and files go.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }
 skip() { echo "SKIP $1: $2"; }
 
+# have TOOL...: every TOOL is a command here (quiet).
+have() {
+	for _tool; do
+		command -v "$_tool" >/dev/null 2>&1 || return 1
+	done
+}
+
+# need NAME TOOL...: true when every TOOL is a command here; otherwise
+# prints "SKIP NAME: TOOL is not installed ..." and is false, so a missing
+# tool is one line at once rather than checks sitting in timeouts:
+#   need net/icmp-echo ping && { run ping -c 3 ...; check ...; }
+need() {
+	_name=$1
+	shift
+	for _tool; do
+		if ! have "$_tool"; then
+			skip "$_name" "$_tool is not installed on this host (ci/deps.sh installs it)"
+			return 1
+		fi
+	done
+}
+
+# bound SECONDS CMD [ARG...]: an external command stopped after SECONDS
+# (SIGTERM, SIGKILL 5 s later), status 124 then. For a check's own
+# deadline inside the script's (tests/e2e/watchdog.sh); a shell function
+# cannot be bounded this way. In the background use timeout(1) itself
+# (`timeout -k 5 SECONDS CMD &`): $! must be its pid, not a subshell's.
+bound() {
+	timeout -k 5 "$@"
+}
+
+# own_netns "$0" "$@", first thing in a script after lib.sh: the script
+# again, in network and mount namespaces of its own (unshare(1), as root),
+# so its TAP devices, addresses and forwarded ports meet nobody else's: not
+# this host's, not another run's at the same time. There, $UK_OWN_NETNS is
+# 1, loopback is up, and a mount (a resolv.conf bound over /etc's) stays
+# in the script. Where namespaces cannot be made, the script goes on in the
+# host's.
+own_netns() {
+	if [ -n "${UK_OWN_NETNS:-}" ]; then
+		ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+		return 0
+	fi
+	unshare -n -m true 2>/dev/null || return 0
+	rm -rf "$T"
+	export UK_OWN_NETNS=1
+	exec unshare -n -m sh "$@"
+}
+
 # run CMD [ARG...]: stdout in $T/out, stderr in $T/err, status in $rc.
+# A program named by a path ("$UKRUN", "$NT", build/...) is bounded by
+# $RUN_BOUND seconds (300; status 124 when it hit it), so a guest that
+# never ends fails its own check and the script goes on. Shell functions
+# and commands from PATH bound themselves (qemu_guest, timeout ...).
+RUN_BOUND=${RUN_BOUND:-300}
 run() {
-	"$@" >"$T/out" 2>"$T/err"
+	case $1 in
+	*/*) bound "$RUN_BOUND" "$@" >"$T/out" 2>"$T/err" ;;
+	*) "$@" >"$T/out" 2>"$T/err" ;;
+	esac
 	rc=$?
 }
 
@@ -76,7 +138,7 @@ bgpid=
 bg_start() {
 	out=$1
 	shift
-	timeout 600 "$@" </dev/null >"$out" 2>&1 &
+	timeout -k 5 600 "$@" </dev/null >"$out" 2>&1 &
 	bgpid=$!
 }
 
