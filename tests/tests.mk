@@ -54,9 +54,18 @@ $(B)/tests/guest/crash-%.img: $(B)/tests/fault/%.o tests/guest/crash/crash.c $(U
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ --name crash tests/guest/crash/crash.c $<
 
+# The page-table rules of the mm suite (tests/guest/mm/rules.c) as a static
+# Linux program, in binary mode: brk and glibc's heap through syscall.
+$(B)/tests/mm-linux/mm-rules: tests/guest/mm/rules.c tests/guest/mm/check.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -static -Wall -DMM_RULES_MAIN -o $@ $<
+$(B)/tests/guest/mm-linux.img: $(B)/tests/mm-linux/mm-rules $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) oci dir:$(<D) --entrypoint /mm-rules -q -o $@
+
 .PHONY: tests
 tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img \
-	$(FAULT_IMGS)
+	$(FAULT_IMGS) $(B)/tests/guest/mm-linux.img
 
 # make bench's comparisons: guest bench programs built as Linux programs
 # with the host's gcc and glibc, run beside the guest (tests/bench/*.sh).

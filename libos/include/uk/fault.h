@@ -13,10 +13,10 @@
 #define UK_FAULT_REPORT 3 /* inside the exception handler, in a fatal report */
 
 #ifdef UK_FAULT_AT
-#define UK_FAULT_POINT(stage)                          \
-	do {                                           \
-		if ((stage) == UK_FAULT_AT)            \
-			__asm__ volatile("ud2");       \
+#define UK_FAULT_POINT(stage)                    \
+	do {                                     \
+		if ((stage) == UK_FAULT_AT)      \
+			__asm__ volatile("ud2"); \
 	} while (0)
 #else
 #define UK_FAULT_POINT(stage) ((void)0)

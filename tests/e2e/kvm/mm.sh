@@ -1,7 +1,10 @@
 #!/bin/sh
 # Memory mappings under ukrun: the guest suite and the crashes it must
 # report (a write to a read-only page is SIGSEGV's 139, running out of
-# memory on first touch the OOM killer's 137).
+# memory on first touch the OOM killer's 137). The suite includes the
+# page-table rules (tests/guest/mm/rules.c: unmap, protect, DONTNEED,
+# brk, MAP_FIXED on pages touched right before), which run again as a
+# static Linux program in binary mode (mm-linux.img).
 . tests/e2e/lib.sh
 native_check mm
 G=build/tests/guest
@@ -11,6 +14,11 @@ check mm/suite out_has "^mm: [0-9]* checks, 0 failed"
 check mm/suite-status status_is 0
 grep '^FAIL' "$T/out" | head -5
 sed -n 's/^first touch: /mm: first touch: /p' "$T/out"
+
+run timeout -s KILL 300 "$UKRUN" "$G/mm-linux.img"
+check mm/rules-binary-mode out_has "^mm-rules: [0-9]* checks, 0 failed"
+check mm/rules-binary-mode-status status_is 0
+grep '^FAIL' "$T/out" | head -5
 
 run "$UKRUN" -m 128M "$G/mm.img" -- wprot
 check mm/write-read-only status_is 139

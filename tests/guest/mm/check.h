@@ -5,5 +5,6 @@
 #include "../check_count.h"
 
 void file_tests(void);
+void rules_tests(void);
 
 #endif

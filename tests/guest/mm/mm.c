@@ -1,8 +1,8 @@
 /*
  * Memory mappings: mmap, munmap, mprotect, mremap, madvise, msync, mincore,
- * mlock; file mappings (file.c). Without an argument it runs every check that must not crash and
- * prints "mm: N checks, M failed" (status 1 when any failed); with one it
- * does what must end the program (wprot, none, unmapped, nx, oom).
+ * mlock; file mappings (file.c); the page-table rules (rules.c). Without an argument it runs every
+ * check that must not crash and prints "mm: N checks, M failed" (status 1 when any failed); with
+ * one it does what must end the program (wprot, none, unmapped, nx, oom).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -425,6 +425,7 @@ int main(int argc, char **argv)
 	churn();
 	reuse();
 	file_tests();
+	rules_tests();
 	timing();
 	printf("mm: %d checks, %d failed\n", checks, failed);
 	return failed ? 1 : 0;
