@@ -93,10 +93,11 @@ static int add_one(struct ukb_tree *t, const char *host, const char *guest, cons
 		return ukb_tree_put(t, &e);
 	}
 	/* The file opened must be the one looked at (not swapped for a
-	 * symlink meanwhile); the top-level path was stat()ed through. */
+	 * symlink meanwhile); the top-level path was stat()ed through. Never
+	 * blocking: a FIFO swapped in opens at once and fails the check. */
 	struct stat now;
-	if ((fd = open(host, O_RDONLY)) < 0 || fstat(fd, &now) || now.st_ino != st->st_ino ||
-	    now.st_dev != st->st_dev) {
+	if ((fd = open(host, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &now) ||
+	    now.st_ino != st->st_ino || now.st_dev != st->st_dev) {
 		snprintf(t->err, sizeof(t->err), "%s: %s", host,
 		         fd < 0 ? strerror(errno) : "changed while being read");
 		if (fd >= 0)

@@ -388,14 +388,27 @@ out:
 
 /* ---- docker archives ---- */
 
+/* A docker archive is read twice: first its table of contents (names,
+ * declared sizes, symlinks) and manifest.json, then only the members the
+ * chosen image names, each into an unlinked temporary file (the layers
+ * are needed in the manifest's order, not the archive's). Nothing is
+ * written for a member the image does not use, and a member is refused
+ * before a byte of it is written when it is sparse (docker save never
+ * writes one; its holes would be written out as zeros) or declares more
+ * than the archive could hold: the archive's own size when it is a plain
+ * tar, 1024 times it when compressed (gzip's ceiling is about 1032:1), and
+ * so for all of them together. */
 struct member {
 	char *name, *link; /* link: a symlink's target, resolved by name */
+	int64_t size;
+	int sparse, want;
 	int fd;
 };
 
 struct members {
 	struct member *v;
 	int n;
+	uint64_t bound; /* what the members may declare, all together */
 };
 
 static char *clean_name(const char *name)
@@ -407,20 +420,64 @@ static char *clean_name(const char *name)
 	return strdup(name);
 }
 
-/* Every file of the archive into an unlinked temporary file: the layers
- * are needed in the manifest's order, not the archive's. */
-static int slurp(struct archive *a, struct members *ms, char *err, size_t errlen)
+static struct archive *archive_open(const char *file, char *err, size_t errlen)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_xz(a);
+	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
+		fail(err, errlen, "%s: %s", file, archive_error_string(a));
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int kept(struct archive_entry *ae)
+{
+	return archive_entry_filetype(ae) == AE_IFREG || archive_entry_filetype(ae) == AE_IFLNK;
+}
+
+static int read_end(struct archive *a, int r, char *err, size_t errlen)
+{
+	if (r == ARCHIVE_EOF)
+		return 0;
+	return fail(err, errlen, "%s",
+	            archive_error_string(a) ? archive_error_string(a) : "not a tar archive");
+}
+
+/* The member's data into an unlinked temporary file, m->fd. */
+static int extract(struct archive *a, struct member *m, char *err, size_t errlen)
 {
 	static char buf[1 << 16];
+	la_ssize_t n;
+	FILE *f;
+
+	if (!(f = tmpfile()) || (m->fd = dup(fileno(f))) < 0) {
+		if (f)
+			fclose(f);
+		return fail(err, errlen, "temporary file: %s", strerror(errno));
+	}
+	fclose(f);
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (write(m->fd, buf, n) != n)
+			return fail(err, errlen, "temporary file: %s", strerror(errno));
+	return n < 0 ? fail(err, errlen, "%s: %s", m->name, archive_error_string(a)) : 0;
+}
+
+/* Pass one: every regular file and symlink's name, size and target; the
+ * data of manifest.json only. */
+static int table(struct archive *a, struct members *ms, char *err, size_t errlen)
+{
 	struct archive_entry *ae;
 	int r;
 
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		struct member *m;
-		FILE *f;
-		la_ssize_t n;
-		if (archive_entry_filetype(ae) != AE_IFREG &&
-		    archive_entry_filetype(ae) != AE_IFLNK)
+		if (!kept(ae))
 			continue;
 		if (ms->n == MAX_MEMBERS)
 			return fail(err, errlen, "more than %d files in the archive", MAX_MEMBERS);
@@ -431,25 +488,40 @@ static int slurp(struct archive *a, struct members *ms, char *err, size_t errlen
 		memset(m, 0, sizeof(*m));
 		m->fd = -1;
 		m->name = clean_name(archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "");
+		m->size = archive_entry_size(ae);
+		m->sparse = archive_entry_sparse_count(ae) > 0;
 		if (archive_entry_filetype(ae) == AE_IFLNK) {
 			m->link =
 			    strdup(archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "");
 			continue;
 		}
-		if (!(f = tmpfile()) || (m->fd = dup(fileno(f))) < 0)
-			return fail(err, errlen, "temporary file: %s", strerror(errno));
-		fclose(f);
-		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-			if (write(m->fd, buf, n) != n)
-				return fail(err, errlen, "temporary file: %s", strerror(errno));
-		if (n < 0)
-			return fail(err, errlen, "%s", archive_error_string(a));
+		if (!strcmp(m->name, "manifest.json")) {
+			if (m->size > MAX_JSON)
+				return fail(err, errlen, "manifest.json: larger than %u MiB",
+				            MAX_JSON >> 20);
+			if (extract(a, m, err, errlen))
+				return -1;
+		}
 	}
-	if (r != ARCHIVE_EOF)
-		return fail(err, errlen, "%s",
-		            archive_error_string(a) ? archive_error_string(a)
-		                                    : "not a tar archive");
-	return 0;
+	return read_end(a, r, err, errlen);
+}
+
+/* Pass two: the data of the members wanted, found in the same order. */
+static int fetch(struct archive *a, struct members *ms, char *err, size_t errlen)
+{
+	struct archive_entry *ae;
+	int r, i = 0;
+
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (!kept(ae))
+			continue;
+		if (i == ms->n)
+			return fail(err, errlen, "the archive changed while being read");
+		struct member *m = &ms->v[i++];
+		if (m->want && m->fd < 0 && extract(a, m, err, errlen))
+			return -1;
+	}
+	return read_end(a, r, err, errlen);
 }
 
 /* A member by name; a symlink member (old docker saves link duplicate
@@ -531,24 +603,71 @@ static void name_digest(const char *name, char out[UKB_DIGEST_LEN + 1])
 		strcpy(out, d);
 }
 
+/* Mark what name resolves to for pass two, after the checks: 0 and *out
+ * (NULL when no member has that name), or -1 when it is refused. */
+static int want(struct members *ms, const char *name, uint64_t *total, struct member **out,
+                char *err, size_t errlen)
+{
+	struct member *m = *out = member(ms, name, 0);
+
+	if (!m || m->want)
+		return 0;
+	if (m->sparse)
+		return fail(err, errlen, "%s: a sparse file (docker save never writes one)", name);
+	if (m->size < 0 || (uint64_t)m->size > ms->bound - *total)
+		return fail(err, errlen,
+		            "%s declares %lld bytes, more than the archive could hold "
+		            "(%llu in all)",
+		            name, (long long)m->size, (unsigned long long)ms->bound);
+	*total += (uint64_t)m->size;
+	m->want = 1;
+	return 0;
+}
+
+/* The config and layers img names, marked for pass two. */
+static int want_image(json_t *img, struct members *ms, char *err, size_t errlen)
+{
+	json_t *ls = json_object_get(img, "Layers"), *l;
+	const char *cfg = jstr(img, "Config");
+	struct member *m;
+	uint64_t total = 0;
+	size_t i;
+
+	if (want(ms, cfg ? cfg : "", &total, &m, err, errlen))
+		return -1;
+	if (!m)
+		return fail(err, errlen, "the image's config %s is not in the archive",
+		            cfg ? cfg : "(none)");
+	if (!json_is_array(ls))
+		return fail(err, errlen, "manifest.json: no Layers list");
+	json_array_foreach(ls, i, l)
+	{
+		const char *name = json_string_value(l);
+		if (want(ms, name ? name : "", &total, &m, err, errlen))
+			return -1;
+		if (!m)
+			return fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
+			            name ? name : "?");
+	}
+	return 0;
+}
+
 static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s, char *err,
                          size_t errlen)
 {
 	json_t *ls = json_object_get(img, "Layers"), *l;
 	size_t i;
 
-	if (!json_is_array(ls))
-		return fail(err, errlen, "manifest.json: no Layers list");
 	if (layers_new(s, json_array_size(ls), err, errlen))
 		return -1;
 	json_array_foreach(ls, i, l)
 	{
 		const char *name = json_string_value(l);
-		struct member *m = name ? member(ms, name, 0) : NULL;
+		struct member *m = member(ms, name, 0);
 		struct stat st;
-		if (!m)
+		if (!m || m->fd < 0)
 			return fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
-			            name ? name : "?");
+			            name);
 		if ((s->layers[i].fd = dup(m->fd)) < 0 || fstat(m->fd, &st))
 			return fail(err, errlen, "%s", strerror(errno));
 		s->layers[i].size = st.st_size;
@@ -561,34 +680,42 @@ static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s,
 static int docker_archive(const char *file, const char *ref, struct ukb_oci_src *s, char *err,
                           size_t errlen)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct members ms = { 0 };
 	struct member *mm, *cm;
 	json_t *mj = NULL, *img;
 	const char *cfg;
 	struct stat st;
-	int r = -1;
+	int r = -1, compressed;
 
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_xz(a);
-	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
-		fail(err, errlen, "%s: %s", file, archive_error_string(a));
+	if (stat(file, &st))
+		return fail(err, errlen, "%s: %s", file, strerror(errno));
+	if (!(a = archive_open(file, err, errlen)))
+		return -1;
+	r = table(a, &ms, err, errlen);
+	compressed = archive_filter_count(a) > 1;
+	archive_read_free(a);
+	if (r)
 		goto out;
-	}
-	if (slurp(a, &ms, err, errlen))
-		goto out;
-	if (!(mm = member(&ms, "manifest.json", 0))) {
+	r = -1;
+	ms.bound = (uint64_t)st.st_size * (compressed ? 1024 : 1);
+	if (!(mm = member(&ms, "manifest.json", 0)) || mm->fd < 0) {
 		fail(err, errlen, "%s: no manifest.json: not a docker archive", file);
 		goto out;
 	}
 	if (!(mj = json_from_fd(mm->fd, "manifest.json", NULL, err, errlen)) ||
-	    !(img = docker_pick(mj, ref, err, errlen)))
+	    !(img = docker_pick(mj, ref, err, errlen)) || want_image(img, &ms, err, errlen))
 		goto out;
-	if (!(cfg = jstr(img, "Config")) || !(cm = member(&ms, cfg, 0))) {
-		fail(err, errlen, "the image's config %s is not in the archive",
-		     cfg ? cfg : "(none)");
+	if (!(a = archive_open(file, err, errlen)))
+		goto out;
+	r = fetch(a, &ms, err, errlen);
+	archive_read_free(a);
+	if (r)
+		goto out;
+	r = -1;
+	cfg = jstr(img, "Config");
+	if (!(cm = member(&ms, cfg, 0)) || cm->fd < 0) {
+		fail(err, errlen, "the image's config %s is not in the archive", cfg);
 		goto out;
 	}
 	name_digest(cfg, s->config_digest);
@@ -596,7 +723,7 @@ static int docker_archive(const char *file, const char *ref, struct ukb_oci_src 
 	                               s->config_digest[0] ? s->config_digest : NULL, err, errlen)))
 		goto out;
 	r = docker_layers(img, &ms, s, err, errlen);
-	if (!r && !stat(file, &st))
+	if (!r)
 		s->stored_bytes = st.st_size;
 out:
 	for (int i = 0; i < ms.n; i++) {
@@ -607,7 +734,6 @@ out:
 	}
 	free(ms.v);
 	json_decref(mj);
-	archive_read_free(a);
 	return r;
 }
 

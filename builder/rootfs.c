@@ -145,7 +145,7 @@ static int copy_file(struct ukb_cpio *c, struct archive_entry *e)
 	const char *src = archive_entry_sourcepath(e);
 	char buf[65536];
 	ssize_t n;
-	int fd = open(src, O_RDONLY | O_CLOEXEC), r = 0;
+	int fd = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0; /* a FIFO: no wait */
 	int64_t left = archive_entry_size(e);
 
 	if (fd < 0)

@@ -16,6 +16,11 @@
 #define P9S_MAX_PATH_BYTES (64u << 20)
 #define P9S_MAX_OPEN 4096 /* host descriptors held open for the guest */
 #define P9S_INFLIGHT 1024 /* tracked requests (a virtqueue's size) */
+/* The permission bits a guest may set on a shared file or directory: no
+ * set-user-ID or set-group-ID, which would hand a host user who runs the
+ * file the rights of its owner (chown() to root first: the guest runs its
+ * own root). Sticky and rwx bits pass. */
+#define P9S_MODE_MASK 01777
 
 /* A fid names a file by its path below the share root ("" is the root,
  * else "a/b/c": no ".", "..", empty or over-long components, ever), so

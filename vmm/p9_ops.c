@@ -291,7 +291,7 @@ static int op_setattr(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 	if ((dir = p9s_host_parent(c->s, path, leaf)) < 0)
 		return dir;
 	if (a->valid & P9_SETATTR_MODE)
-		e = set_mode(c, path, dir, leaf, a->mode & 07777);
+		e = set_mode(c, path, dir, leaf, a->mode & P9S_MODE_MASK);
 	if (!e && (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID)) &&
 	    fchownat(dir, leaf, (a->valid & P9_SETATTR_UID) ? a->uid : (uid_t)-1,
 	             (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW))
@@ -388,7 +388,8 @@ static int op_lcreate(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *
 	if (e)
 		goto out;
 	flags |= O_CREAT | (int)(t->u.tlcreate.flags & O_EXCL);
-	fd = p9s_host_open(c->s, path, flags | O_NONBLOCK | O_NOCTTY, t->u.tlcreate.mode & 07777);
+	fd = p9s_host_open(c->s, path, flags | O_NONBLOCK | O_NOCTTY,
+	                   t->u.tlcreate.mode & P9S_MODE_MASK);
 	if (fd < 0) {
 		e = fd;
 		goto out;

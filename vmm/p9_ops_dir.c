@@ -124,7 +124,7 @@ static int op_mkdir(struct p9s_ctx *c, const struct p9_msg *t, struct p9_msg *r)
 		return e;
 	if ((dir = dir_and_name(c, t->u.tmkdir.dfid, t->u.tmkdir.name, path, leaf)) < 0)
 		return dir;
-	e = mkdirat(dir, leaf, t->u.tmkdir.mode & 07777) ? -errno : 0;
+	e = mkdirat(dir, leaf, t->u.tmkdir.mode & P9S_MODE_MASK) ? -errno : 0;
 	if (!e)
 		e = qid_at(c, dir, leaf, &r->u.rqid.qid);
 	close(dir);

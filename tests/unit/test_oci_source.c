@@ -219,7 +219,8 @@ TEST(hostile_layouts)
 
 /* A docker archive: manifest.json names the config and layers by member
  * name; names with ".." only ever match members, never files. */
-static void docker_tar(const char *path, const char *manifest, const char *layer_name)
+static void docker_tar(const char *path, const char *manifest, const char *layer_name,
+                       const char *sparse_name)
 {
 	static char tar[16384];
 	char cfg[512], diff[80], cfgname[128];
@@ -253,6 +254,18 @@ static void docker_tar(const char *path, const char *manifest, const char *layer
 		archive_write_data(a, m[i].data, m[i].len);
 		archive_entry_free(e);
 	}
+	if (sparse_name) { /* 20 GiB declared, 512 bytes of data: a bomb */
+		struct archive_entry *e = archive_entry_new();
+		static char zero[512];
+		archive_entry_set_pathname(e, sparse_name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, 20ll << 30);
+		archive_entry_sparse_add_entry(e, 0, sizeof(zero));
+		archive_write_header(a, e);
+		archive_write_data(a, zero, sizeof(zero));
+		archive_entry_free(e);
+	}
 	archive_write_close(a);
 	archive_write_free(a);
 }
@@ -277,7 +290,7 @@ TEST(docker_archives)
 		         "[{\"Config\":\"%s.json\",\"RepoTags\":[\"a/b:c\"],"
 		         "\"Layers\":[\"%s\"]}]",
 		         cd + 7, round ? "../../../etc/passwd" : "l/layer.tar");
-		docker_tar(path, man, "l/layer.tar");
+		docker_tar(path, man, "l/layer.tar", NULL);
 		snprintf(src, sizeof(src), "docker-archive:%s", path);
 		if (!round) {
 			EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == 0 && s.nlayers == 1);
@@ -294,6 +307,38 @@ TEST(docker_archives)
 		}
 	}
 	EXPECT(ukb_oci_open("docker-archive:/nonexistent.tar", &s, err, sizeof(err)) == -1);
+}
+
+/* A member that declares 20 GiB in a tar of a few KiB: nothing is written
+ * for it when the image does not use it, and it is refused before a byte
+ * is written when it does (the test would take minutes and 20 GiB of disk
+ * otherwise). */
+TEST(docker_archive_bombs)
+{
+	char path[512], man[512], src[600], err[512], tar[16384], diff[80], cfg[512], cd[80];
+	struct ukb_oci_src s;
+	size_t n = layer(tar, sizeof(tar), "f", "x\n");
+
+	snprintf(path, sizeof(path), "%s/bomb.tar", dir);
+	snprintf(src, sizeof(src), "docker-archive:%s", path);
+	digest_of(tar, n, diff);
+	snprintf(cfg, sizeof(cfg),
+	         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
+	         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
+	         diff);
+	digest_of(cfg, strlen(cfg), cd);
+	snprintf(man, sizeof(man), "[{\"Config\":\"%s.json\",\"Layers\":[\"l/layer.tar\"]}]",
+	         cd + 7);
+	docker_tar(path, man, "l/layer.tar", "junk/big");
+	int ok = ukb_oci_open(src, &s, err, sizeof(err)) == 0;
+	EXPECT(ok && s.nlayers == 1);
+	if (ok)
+		ukb_oci_close(&s);
+	snprintf(man, sizeof(man),
+	         "[{\"Config\":\"%s.json\",\"Layers\":[\"l/layer.tar\",\"junk/big\"]}]", cd + 7);
+	docker_tar(path, man, "l/layer.tar", "junk/big");
+	EXPECT(ukb_oci_open(src, &s, err, sizeof(err)) == -1 && strstr(err, "junk/big") &&
+	       strstr(err, "sparse"));
 	EXPECT(ukb_oci_open("tarball:/x", &s, err, sizeof(err)) == -1 && strstr(err, "dir:PATH"));
 }
 
@@ -306,6 +351,7 @@ int main(void)
 	RUN("oci-source", platform_chosen);
 	RUN("oci-source", hostile_layouts);
 	RUN("oci-source", docker_archives);
+	RUN("oci-source", docker_archive_bombs);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))

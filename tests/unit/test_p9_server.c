@@ -360,6 +360,15 @@ TEST(setattr_and_fsync)
 	EXPECT(p9c_setattr(c, 1, &a) == 0);
 	EXPECT(stat(H("hello.txt"), &st) == 0 && st.st_mtime == 1000000000 &&
 	       st.st_atime == 1000000001);
+	/* set-user-ID and set-group-ID never reach the host */
+	a.valid = P9_SETATTR_MODE;
+	a.mode = 06755;
+	EXPECT(p9c_setattr(c, 1, &a) == 0);
+	EXPECT(stat(H("hello.txt"), &st) == 0 && (st.st_mode & 07777) == 0755);
+	EXPECT(p9c_walk(c, 0, 2, "") == 0 && p9c_lcreate(c, 2, "suid", O_RDWR, 04755) == 0);
+	EXPECT(stat(H("suid"), &st) == 0 && (st.st_mode & 07000) == 0);
+	EXPECT(p9c_mkdir(c, 0, "sgid", 03777) == 0);
+	EXPECT(stat(H("sgid"), &st) == 0 && (st.st_mode & 07000) == 01000);
 	a.valid = P9_SETATTR_UID | P9_SETATTR_GID; /* to ourselves: allowed */
 	a.uid = getuid();
 	a.gid = getgid();
