@@ -12,6 +12,7 @@
 #include <slirp/libslirp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "net.h"
@@ -136,6 +137,22 @@ static int add_forwards(struct user *u, const struct vmm_net_conf *c)
 	return 0;
 }
 
+/* libslirp listens on a forwarded port with a backlog of 1 and accepts one
+ * connection per poll turn: when many clients connect at once, the host
+ * kernel drops their SYNs and each waits for its retransmission (1 s, 3 s
+ * ...). Linux lets listen() on a listening socket change its backlog: at
+ * set-up every socket slirp polls is one of its forward listeners. */
+static int cb_widen_backlog(int fd, int events, void *opaque)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	(void)events, (void)opaque;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		listen(fd, SOMAXCONN);
+	return -1; /* not polled: this fill is not followed by slirp_pollfds_poll */
+}
+
 static int user_open(struct vmm_net *n)
 {
 	struct user *u = calloc(1, sizeof(*u));
@@ -166,6 +183,8 @@ static int user_open(struct vmm_net *n)
 		free(u);
 		return -1;
 	}
+	uint32_t timeout = UINT32_MAX;
+	slirp_pollfds_fill(u->slirp, &timeout, cb_widen_backlog, u);
 	n->dev->vm->needs |= VMM_NEED_SLIRP;
 	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
 	            slirp_version_string(), n->conf.nfwd);
