@@ -68,6 +68,15 @@ struct vmm_net_backend {
 	void (*teardown)(struct vmm_net *n);
 };
 
+/* A frame waiting for the guest's RX buffers (backends without recv). */
+struct vmm_net_frame {
+	struct vmm_net_frame *next;
+	size_t len;
+	uint8_t data[];
+};
+
+#define VMM_NET_BACKLOG_BYTES (8u << 20)
+
 struct vmm_net {
 	struct vmm_vdev *dev;
 	const struct vmm_net_backend *be;
@@ -75,12 +84,17 @@ struct vmm_net {
 	struct vmm_net_conf conf;
 	struct uk_virtio_net_config cfg;
 	int rx_starved; /* the RX queue ran out of buffers */
+	/* device thread: frames kept while the RX queue had no buffers */
+	struct vmm_net_frame *backlog, *backlog_tail;
+	size_t backlog_bytes, backlog_peak;
+	uint64_t backlog_kept;
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
 
-/* Put one frame (no virtio-net header) into the guest's RX queue; dropped
- * when the guest has no buffer for it. Device thread (backends without
- * recv). Returns 0 or -ENOBUFS. */
+/* Put one frame (no virtio-net header) into the guest's RX queue; kept
+ * until the guest gives buffers when it has none (up to
+ * VMM_NET_BACKLOG_BYTES, then dropped). Device thread (backends without
+ * recv). Returns 0 or -ENOBUFS (dropped). */
 int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len);
 
 /* Parse the network options; 0 or -1 with a message. (virtio_net.c,

@@ -134,29 +134,110 @@ static void rx_pull(struct vmm_net *n)
 		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
 }
 
-int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len)
+/* One frame into the next RX buffer: 1 done, 0 no buffer (starved), -1
+ * the buffer was too small (given back empty, the frame is lost). */
+static int rx_put(struct vmm_net *n, struct vq_dev *vq, const void *frame, size_t len)
 {
-	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
 	struct vq_seg seg[VMM_SEG_MAX];
 	struct uk_virtio_net_hdr h = { .num_buffers = 1 };
 	struct vq_chain c;
 
-	if (!vq || rx_pop(n, vq, &c, seg) != 1) {
-		n->rx_dropped++;
-		return -ENOBUFS;
-	}
-	if (c.in_len < HDR_LEN + len) { /* too small: give it back empty */
+	if (rx_pop(n, vq, &c, seg) != 1)
+		return 0;
+	if (c.in_len < HDR_LEN + len) {
 		vq_dev_push(vq, c.head, 0);
-		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
-		n->rx_dropped++;
-		return -ENOBUFS;
+		return -1;
 	}
 	vq_chain_write(&c, 0, &h, HDR_LEN);
 	vq_chain_write(&c, HDR_LEN, frame, len);
 	vq_dev_push(vq, c.head, (uint32_t)(HDR_LEN + len));
-	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
 	n->rx_frames++;
+	return 1;
+}
+
+/* Frames that waited for buffers, oldest first, into the ring. */
+static void rx_flush_backlog(struct vmm_net *n, struct vq_dev *vq)
+{
+	struct vmm_net_frame *f;
+	int r;
+
+	while ((f = n->backlog) && (r = rx_put(n, vq, f->data, f->len))) {
+		if (r < 0)
+			n->rx_dropped++;
+		n->backlog = f->next;
+		n->backlog_bytes -= f->len;
+		free(f);
+	}
+	if (!n->backlog)
+		n->backlog_tail = NULL;
+}
+
+/* Keep a frame until the guest gives buffers, as QEMU's network queue
+ * does: a frame dropped here costs the peer's TCP a retransmission
+ * timeout (libslirp's is a second at least). Bounded: a guest that stops
+ * reading loses frames again. */
+static int rx_keep(struct vmm_net *n, const void *frame, size_t len)
+{
+	struct vmm_net_frame *f;
+
+	if (n->backlog_bytes + len > VMM_NET_BACKLOG_BYTES || !(f = malloc(sizeof(*f) + len))) {
+		n->rx_dropped++;
+		return -ENOBUFS;
+	}
+	f->next = NULL;
+	f->len = len;
+	memcpy(f->data, frame, len);
+	if (n->backlog_tail)
+		n->backlog_tail->next = f;
+	else
+		n->backlog = f;
+	n->backlog_tail = f;
+	n->backlog_bytes += len;
+	n->backlog_kept++;
+	if (n->backlog_bytes > n->backlog_peak)
+		n->backlog_peak = n->backlog_bytes;
 	return 0;
+}
+
+int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len)
+{
+	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
+	int r = 0;
+
+	if (!vq) {
+		n->rx_dropped++;
+		return -ENOBUFS;
+	}
+	if (n->backlog)
+		rx_flush_backlog(n, vq);
+	if (!n->backlog && (r = rx_put(n, vq, frame, len)) < 0)
+		n->rx_dropped++;
+	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
+	if (n->backlog || r == 0)
+		return rx_keep(n, frame, len);
+	return r < 0 ? -ENOBUFS : 0;
+}
+
+static void rx_refilled(struct vmm_net *n)
+{
+	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
+
+	n->rx_starved = 0;
+	if (!vq || !n->backlog)
+		return;
+	rx_flush_backlog(n, vq);
+	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
+}
+
+static void rx_backlog_free(struct vmm_net *n)
+{
+	while (n->backlog) {
+		struct vmm_net_frame *f = n->backlog;
+		n->backlog = f->next;
+		free(f);
+	}
+	n->backlog_tail = NULL;
+	n->backlog_bytes = 0;
 }
 
 /* ---- device ops ---- */
@@ -170,7 +251,7 @@ static void net_queue(struct vmm_vdev *d, unsigned q)
 	else if (n->be->recv)
 		rx_pull(n); /* buffers came: frames may wait */
 	else
-		n->rx_starved = 0;
+		rx_refilled(n);
 }
 
 static int net_poll(struct vmm_vdev *d, struct vmm_pollset *ps)
@@ -208,6 +289,7 @@ static void net_reset(struct vmm_vdev *d)
 {
 	struct vmm_net *n = d->priv;
 
+	rx_backlog_free(n); /* meant for the rings the reset took away */
 	if (n->be->reset)
 		n->be->reset(n);
 }
@@ -302,11 +384,13 @@ void vmm_net_teardown(struct vmm *vm)
 	if (!n)
 		return;
 	vmm_verbose(vm,
-	            "virtio-net: %llu frames received (%llu dropped), %llu sent (%llu "
-	            "dropped), %llu interrupts",
+	            "virtio-net: %llu frames received (%llu dropped, %llu waited for buffers, "
+	            "at most %zu KiB), %llu sent (%llu dropped), %llu interrupts",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
+	            (unsigned long long)n->backlog_kept, n->backlog_peak >> 10,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
 	            (unsigned long long)n->dev->interrupts);
+	rx_backlog_free(n);
 	if (n->be->teardown)
 		n->be->teardown(n);
 	the_net = NULL;
