@@ -5,10 +5,13 @@
  * into a pool pbuf and its buffer goes straight back to the device, so
  * lwIP holding data (out-of-order queues, unread socket data) never starves
  * the ring. Transmit: zero copy: the pbuf chain's payloads are the chain's
- * descriptors behind a 12-byte header (lwIP's heap is physically
- * contiguous), the pbuf referenced until the device is done with it (lwIP
- * does not retransmit a segment whose pbuf the driver still holds). Kicks
- * are batched: uk_vnet_flush() kicks once for all frames added since.
+ * descriptors, the virtio-net header in the headroom lwIP leaves before
+ * the frame (PBUF_LINK_ENCAPSULATION_HLEN) so that a frame is usually one
+ * descriptor (lwIP's heap is physically contiguous), the pbuf referenced
+ * until the device is done with it (lwIP does not retransmit a segment
+ * whose pbuf the driver still holds). A frame that finds the ring full
+ * waits in a FIFO for descriptors instead of being dropped. Kicks are
+ * batched: uk_vnet_flush() kicks once for all frames added since.
  *
  * Checksums: when the device takes partial checksums (VIRTIO_NET_F_CSUM),
  * lwIP leaves TCP and UDP checksums out and the driver marks each frame
@@ -18,10 +21,11 @@
  * NEEDS_CSUM, typically from the host's own stack), lwIP's checks are off
  * and the driver verifies the frames that carry neither flag itself.
  *
- * Interrupts: the RX queue's only, and only while the stack waits (the net
- * thread turns them on before it sleeps); used TX chains are reclaimed on
- * every transmit and poll. The interrupt handler just calls the wake
- * function given to uk_vnet_probe.
+ * Interrupts: the RX queue's while the stack waits (the net thread turns
+ * them on before it sleeps), the TX queue's while frames wait for
+ * descriptors; used TX chains are reclaimed on every transmit and poll.
+ * The interrupt handler just calls the wake function given to
+ * uk_vnet_probe.
  */
 #include <lwip/etharp.h>
 #include <lwip/inet_chksum.h>
@@ -42,7 +46,8 @@
 #define TX_NUM 256
 #define RX_BUF 2048
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
-#define TX_SEGS 16 /* longer pbuf chains are copied into one */
+#define TX_SEGS 16   /* longer pbuf chains are copied into one */
+#define TXQ_MAX 4096 /* frames waiting for TX descriptors */
 
 struct vnet {
 	struct netif nif;
@@ -51,8 +56,11 @@ struct vnet {
 	uint8_t *rx_bufs;                 /* RX_NUM * RX_BUF, contiguous */
 	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
 	int rx_kick, tx_kick;             /* buffers added since the last kick */
-	int tx_csum_off, rx_csum_off;     /* checksums offloaded that way */
-	uint64_t rx_frames, tx_frames, rx_drops, tx_drops;
+	struct pbuf **txq;                /* frames waiting for the ring: a FIFO */
+	uint8_t *txq_segs;                /* their descriptor counts */
+	unsigned txq_head, txq_len;
+	int tx_csum_off, rx_csum_off; /* checksums offloaded that way */
+	uint64_t rx_frames, tx_frames, rx_drops, tx_drops, tx_waited;
 	struct vnet *next;
 };
 
@@ -224,6 +232,12 @@ static int rx_drain(struct vnet *v)
 
 /* ---- transmit ---- */
 
+/* Frames put on the ring (or the wait list) go out; what waits goes on
+ * when the device returns descriptors (the TX interrupt is on only while
+ * frames wait). Never dropped for a full ring: a dropped TCP segment costs
+ * a retransmission timeout (a second or more), a dropped ACK as much. */
+static void tx_wait_flush(struct vnet *v);
+
 static void tx_reclaim(struct vnet *v)
 {
 	struct pbuf *p;
@@ -231,6 +245,8 @@ static void tx_reclaim(struct vnet *v)
 
 	while ((p = vq_drv_get(&v->tx->vq, &len)))
 		pbuf_free(p);
+	if (v->txq_len)
+		tx_wait_flush(v);
 }
 
 /* A chain the device can take directly: few segments, each physically
@@ -257,32 +273,94 @@ static struct pbuf *tx_prepare(struct pbuf *p, unsigned *segs)
 	return c;
 }
 
+/* Where the virtio-net header goes: in the head pbuf's headroom when it is
+ * physically contiguous with the frame (one descriptor for the lot: lwIP
+ * leaves PBUF_LINK_ENCAPSULATION_HLEN bytes for it), else the slot of the
+ * head descriptor the chain will get (a descriptor of its own). */
+static struct uk_virtio_net_hdr *tx_hdr_at(struct vnet *v, struct pbuf *p)
+{
+	if (pbuf_add_header(p, HDR_LEN) == 0) {
+		if (uk_phys_run(p->payload, p->len) == p->len)
+			return p->payload;
+		pbuf_remove_header(p, HDR_LEN);
+	}
+	return &v->tx_hdr[v->tx->vq.free_head];
+}
+
+/* A prepared chain (ours: referenced or copied) onto the ring; 0, or -1
+ * when the ring has no room for it now. */
+static int tx_submit(struct vnet *v, struct pbuf *p, unsigned segs)
+{
+	struct vq_buf b[TX_SEGS + 1];
+	struct uk_virtio_net_hdr h = { 0 }, *at;
+	unsigned i = 0;
+	struct pbuf *q;
+
+	if (vq_drv_nfree(&v->tx->vq) < segs + 1)
+		return -1;
+	if (v->tx_csum_off)
+		tx_csum(p, &h);
+	at = tx_hdr_at(v, p);
+	*at = h;
+	if ((void *)at != p->payload)
+		b[i++] = (struct vq_buf){ uk_v2p(at), HDR_LEN };
+	for (q = p; q; q = q->next)
+		if (q->len)
+			b[i++] = (struct vq_buf){ uk_v2p(q->payload), q->len };
+	if ((void *)at == p->payload)
+		pbuf_remove_header(p, HDR_LEN); /* lwIP's view of its pbuf unchanged */
+	vq_drv_add(&v->tx->vq, b, i, 0, p);
+	v->tx_kick = 1;
+	v->tx_frames++;
+	return 0;
+}
+
+static void tx_wait_flush(struct vnet *v)
+{
+	struct pbuf *p;
+	uint32_t len;
+
+	for (;;) {
+		while (v->txq_len) {
+			p = v->txq[v->txq_head];
+			if (tx_submit(v, p, v->txq_segs[v->txq_head]))
+				break;
+			v->txq_head = (v->txq_head + 1) % TXQ_MAX;
+			v->txq_len--;
+		}
+		if (!v->txq_len) {
+			vq_drv_irq_off(&v->tx->vq);
+			return;
+		}
+		/* Wake when the device returns a descriptor; if it did meanwhile,
+		 * go round again. */
+		if (!vq_drv_irq_on(&v->tx->vq))
+			return;
+		while ((p = vq_drv_get(&v->tx->vq, &len)))
+			pbuf_free(p);
+	}
+}
+
 static err_t vnet_output(struct netif *nif, struct pbuf *p)
 {
 	struct vnet *v = nif->state;
-	struct vq_buf b[TX_SEGS + 1];
-	unsigned segs, i = 1;
-	struct pbuf *q;
+	unsigned segs, tail;
 
 	tx_reclaim(v);
 	if (!(p = tx_prepare(p, &segs)))
 		goto drop;
-	if (vq_drv_nfree(&v->tx->vq) < segs + 1) {
+	if (!v->txq_len && tx_submit(v, p, segs) == 0)
+		return ERR_OK;
+	if (v->txq_len == TXQ_MAX) {
 		pbuf_free(p);
-		goto drop; /* ring full: TCP retransmits, UDP loses it */
+		goto drop; /* the device stopped taking frames */
 	}
-	/* The header slot of the head descriptor this chain will get. */
-	struct uk_virtio_net_hdr *h = &v->tx_hdr[v->tx->vq.free_head];
-	*h = (struct uk_virtio_net_hdr){ 0 };
-	if (v->tx_csum_off)
-		tx_csum(p, h);
-	b[0] = (struct vq_buf){ uk_v2p(h), HDR_LEN };
-	for (q = p; q; q = q->next)
-		if (q->len)
-			b[i++] = (struct vq_buf){ uk_v2p(q->payload), q->len };
-	vq_drv_add(&v->tx->vq, b, i, 0, p);
-	v->tx_kick = 1;
-	v->tx_frames++;
+	tail = (v->txq_head + v->txq_len) % TXQ_MAX;
+	v->txq[tail] = p;
+	v->txq_segs[tail] = (uint8_t)segs;
+	v->txq_len++;
+	v->tx_waited++;
+	tx_wait_flush(v);
 	return ERR_OK;
 drop:
 	v->tx_drops++;
@@ -330,11 +408,13 @@ static int vnet_queues(struct vnet *v)
 		return -1;
 	v->rx_bufs = uk_pages_alloc(v->rx->vq.r.num * RX_BUF / UK_PAGE_SIZE);
 	v->tx_hdr = uk_kzalloc(v->tx->vq.r.num * sizeof(*v->tx_hdr));
-	if (!v->rx_bufs || !v->tx_hdr)
+	v->txq = uk_kzalloc(TXQ_MAX * sizeof(*v->txq));
+	v->txq_segs = uk_kzalloc(TXQ_MAX);
+	if (!v->rx_bufs || !v->tx_hdr || !v->txq || !v->txq_segs)
 		return -1;
 	for (unsigned i = 0; i < v->rx->vq.r.num; i++)
 		rx_post(v, v->rx_bufs + i * RX_BUF);
-	vq_drv_irq_off(&v->tx->vq); /* reclaimed as we go */
+	vq_drv_irq_off(&v->tx->vq); /* reclaimed as we go, on while frames wait */
 	return 0;
 }
 

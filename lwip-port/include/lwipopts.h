@@ -35,6 +35,9 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define mem_clib_calloc uk_lwip_calloc
 #define PBUF_POOL_SIZE 512
 #define PBUF_POOL_BUFSIZE 1536 /* one frame: 1514 + headroom */
+/* Room for the virtio-net header before every frame lwIP builds: the
+ * driver sends header and frame as one descriptor. */
+#define PBUF_LINK_ENCAPSULATION_HLEN 12
 
 /* ---- protocols ---- */
 #define LWIP_IPV4 1
