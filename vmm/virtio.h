@@ -14,7 +14,9 @@
  * feature negotiation, queue set-up and the data-path plumbing:
  *
  *  - Kicks: each queue's QUEUE_NOTIFY write is a KVM ioeventfd (datamatch =
- *    queue index), so a kick never exits to ukrun's vCPU thread.
+ *    queue index), and so is a write of its index to the device's notify
+ *    port (abi.h: cheaper than MMIO), so a kick never exits to ukrun's
+ *    vCPU thread.
  *  - Interrupts: one KVM irqfd per device on its IOAPIC pin (edge); the
  *    device signals with vmm_vdev_interrupt() from any thread.
  *  - A device thread per device (started at DRIVER_OK, stopped at reset and
@@ -105,6 +107,7 @@ struct vmm_vdev {
 	unsigned index;         /* slot: MMIO window and IOAPIC pin */
 	uint64_t base;          /* GPA of the MMIO window */
 	uint32_t pin;           /* IOAPIC pin (= GSI) */
+	uint16_t notify_port;   /* UK_DT_NOTIFY_PORT, 0 without KVM */
 	const char *mount;      /* runtime-tree uk,mount or NULL */
 	int ro;                 /* runtime-tree uk,ro */
 	uint64_t host_features; /* offered */

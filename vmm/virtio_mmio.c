@@ -41,14 +41,15 @@ int vmm_poll_add(struct vmm_pollset *ps, int fd, short events)
 
 /* ---- wiring into KVM ---- */
 
-static int kvm_ioeventfd(struct vmm *vm, uint64_t addr, uint32_t q, int fd)
+/* addr is an MMIO address, or an I/O port when pio. */
+static int kvm_ioeventfd(struct vmm *vm, uint64_t addr, int pio, uint32_t q, int fd)
 {
 	struct kvm_ioeventfd io = {
 		.datamatch = q,
 		.addr = addr,
 		.len = 4,
 		.fd = fd,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
 	};
 
 	if (vm->vm < 0) /* no KVM (host tests): kicks arrive as MMIO writes */
@@ -73,11 +74,16 @@ static int wire_queues(struct vmm_vdev *d)
 		d->vq[q].kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->vq[q].kick_fd < 0)
 			return -errno;
-		r = kvm_ioeventfd(d->vm, d->base + UK_VIRTIO_MMIO_QUEUE_NOTIFY, q,
+		r = kvm_ioeventfd(d->vm, d->base + UK_VIRTIO_MMIO_QUEUE_NOTIFY, 0, q,
 		                  d->vq[q].kick_fd);
+		r = r
+		        ?: kvm_ioeventfd(d->vm, UK_NOTIFY_PORT_BASE + d->index, 1, q,
+		                         d->vq[q].kick_fd);
 		if (r)
 			return r;
 	}
+	if (d->vm->vm >= 0)
+		d->notify_port = (uint16_t)(UK_NOTIFY_PORT_BASE + d->index);
 	return 0;
 }
 
@@ -515,6 +521,8 @@ static int fdt_node(struct vmm_vdev *d, void *fdt)
 	r = r ?: fdt_property_string(fdt, "compatible", UK_DT_VIRTIO_COMPAT);
 	r = r ?: fdt_property(fdt, "reg", reg, sizeof(reg));
 	r = r ?: fdt_property_u32(fdt, "interrupts", d->pin);
+	if (d->notify_port)
+		r = r ?: fdt_property_u32(fdt, UK_DT_NOTIFY_PORT, d->notify_port);
 	if (d->mount)
 		r = r ?: fdt_property_string(fdt, UK_DT_MOUNT, d->mount);
 	if (d->ro)

@@ -31,7 +31,8 @@ static void wr(struct uk_virtio_dev *d, uint32_t off, uint32_t v)
 
 /* ---- discovery ---- */
 
-static void dev_add(uint64_t base, unsigned gsi, int level, int node, const char *mount, int ro)
+static void dev_add(uint64_t base, unsigned gsi, int level, int node, const char *mount, int ro,
+                    uint16_t notify_port)
 {
 	struct uk_virtio_dev *d;
 	uint32_t version;
@@ -48,7 +49,8 @@ static void dev_add(uint64_t base, unsigned gsi, int level, int node, const char
 		                     .level = level,
 		                     .node = node,
 		                     .mount = mount,
-		                     .ro = ro };
+		                     .ro = ro,
+		                     .notify_port = notify_port };
 	if (rd(d, UK_VIRTIO_MMIO_MAGIC) != UK_VIRTIO_MMIO_MAGIC_VALUE)
 		return;
 	d->device_id = rd(d, UK_VIRTIO_MMIO_DEVICE_ID);
@@ -80,7 +82,7 @@ static void probe_fdt(const void *fdt)
 
 	fdt_for_each_subnode(node, fdt, 0)
 	{
-		const uint8_t *reg, *irq;
+		const uint8_t *reg, *irq, *port;
 		if (fdt_node_check_compatible(fdt, node, UK_DT_VIRTIO_COMPAT))
 			continue;
 		reg = fdt_getprop(fdt, node, "reg", &len);
@@ -89,9 +91,11 @@ static void probe_fdt(const void *fdt)
 		irq = fdt_getprop(fdt, node, "interrupts", &len);
 		if (!irq || len != 4)
 			continue;
+		port = fdt_getprop(fdt, node, UK_DT_NOTIFY_PORT, &len);
 		dev_add(be_cells(reg, 2), (unsigned)be_cells(irq, 1), UK_IRQ_EDGE, node,
 		        fdt_getprop(fdt, node, UK_DT_MOUNT, NULL),
-		        fdt_getprop(fdt, node, UK_DT_RO, NULL) != NULL);
+		        fdt_getprop(fdt, node, UK_DT_RO, NULL) != NULL,
+		        port && len == 4 ? (uint16_t)be_cells(port, 1) : 0);
 	}
 }
 
@@ -151,7 +155,7 @@ static int probe_cmdline(const char *s)
 		if (*p != ':')
 			continue;
 		p = parse_num(p + 1, &irq);
-		dev_add(addr, (unsigned)irq, UK_IRQ_LEVEL, -1, NULL, 0);
+		dev_add(addr, (unsigned)irq, UK_IRQ_LEVEL, -1, NULL, 0, 0);
 		n++;
 		if (!*p)
 			break;
@@ -161,7 +165,7 @@ static int probe_cmdline(const char *s)
 
 static void acpi_add(uint64_t base, unsigned gsi, int level)
 {
-	dev_add(base, gsi, level ? UK_IRQ_LEVEL : UK_IRQ_EDGE, -1, NULL, 0);
+	dev_add(base, gsi, level ? UK_IRQ_LEVEL : UK_IRQ_EDGE, -1, NULL, 0, 0);
 }
 
 int uk_virtio_probe(void)
@@ -296,7 +300,11 @@ void uk_virtio_ready(struct uk_virtio_dev *d) { status_set(d, UK_VIRTIO_S_DRIVER
 
 void uk_virtq_kick(struct uk_virtq *q)
 {
-	if (vq_drv_kick_needed(&q->vq))
+	if (!vq_drv_kick_needed(&q->vq))
+		return;
+	if (q->dev->notify_port)
+		uk_outl(q->dev->notify_port, q->index);
+	else
 		wr(q->dev, UK_VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
 }
 

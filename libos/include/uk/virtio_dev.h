@@ -51,6 +51,7 @@ struct uk_virtio_dev {
 	const char *mount;      /* runtime tree uk,mount, or NULL */
 	int ro;                 /* runtime tree uk,ro */
 	int node;               /* its runtime-tree node (uk_plat.fdt), or -1 */
+	uint16_t notify_port;   /* runtime tree UK_DT_NOTIFY_PORT, 0: MMIO kicks */
 	int claimed;
 	uk_virtio_isr isr;
 	void *isr_arg;
@@ -88,7 +89,8 @@ int uk_virtio_irq(struct uk_virtio_dev *d, uk_virtio_isr fn, void *arg);
 void uk_virtio_ready(struct uk_virtio_dev *d);
 
 /* Publish what was added to q and kick the device if it asked for kicks
- * (event index): one MMIO write, an ioeventfd under ukrun. */
+ * (event index): one port write under ukrun (its notify port, an
+ * ioeventfd), else one MMIO write. */
 void uk_virtq_kick(struct uk_virtq *q);
 
 /* Read len bytes of the device configuration space at off, consistently

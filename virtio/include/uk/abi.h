@@ -167,6 +167,7 @@ struct uk_pvm_vif {
  *   uk,ip      = <u32 IPv4 address, u32 prefix length>  (virtio-net: a static
  *                address; absent: the guest asks DHCP)
  *   uk,gw      = <u32 IPv4 address>  (virtio-net: static default gateway)
+ *   uk,notify-port = <u32 I/O port>  (optional: see below)
  *   (IPv4 addresses as FDT cells: big-endian, i.e. network byte order)
  * Under QEMU the guest finds devices on the kernel command line instead, in
  * Linux's convention "virtio_mmio.device=<size>@<addr>:<irq>" (microvm adds
@@ -177,6 +178,15 @@ struct uk_pvm_vif {
 #define UK_DT_NET_IP "uk,ip"
 #define UK_DT_NET_GW "uk,gw"
 #define UK_VIRTIO_MMIO_SIZE 0x1000u
+
+/* Queue notifications by port I/O. A write to QUEUE_NOTIFY is an MMIO
+ * access, which the paravirtual host decodes instruction by instruction
+ * (~35 us measured, against ~3 us for a port write to an ioeventfd): one
+ * per packet sent. So ukrun gives each device a port (uk,notify-port):
+ * `outl` of a queue index there is that queue's QUEUE_NOTIFY write. A
+ * device without the property (QEMU) is notified through QUEUE_NOTIFY. */
+#define UK_DT_NOTIFY_PORT "uk,notify-port"
+#define UK_NOTIFY_PORT_BASE 0x4e0 /* + the device's slot, 16 ports */
 
 /* ---- Manifest: section .uk_manifest, a device tree written by ukbuild ----
  * Node /uk; string lists are NUL-separated (FDT stringlist). */
