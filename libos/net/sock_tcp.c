@@ -37,9 +37,19 @@ struct tcp {
 	int shut_rd, shut_wr;
 	/* listening: connections not yet accepted */
 	struct uk_sock *q_head, *q_tail;
-	int q_len, backlog;
+	int q_len;
 	struct uk_sock *q_next; /* link in the listener's queue */
 };
+
+/* lwIP cannot hold a finished handshake back the way Linux does when a
+ * listener's accept queue is full (Linux drops the client's final ACK and
+ * the client waits for its retransmission); refusing one here is a reset,
+ * which the client sees as an error. So a listener queues this many
+ * connections whatever backlog the program asked for (Linux's largest,
+ * somaxconn, is 4096 since 5.4; python's http.server asks for 5, Java for
+ * 50). Half-open connections: lwIP's own limit, 255 a listener. */
+#define ACCEPT_QUEUE_MAX 4096
+#define SYN_BACKLOG 255
 
 static inline struct tcp *T(struct uk_sock *s) { return s->priv; }
 static inline struct tcp_pcb *P(struct uk_sock *s) { return s->pcb; }
@@ -134,7 +144,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (lt->q_len < lt->backlog && (c = uk_kzalloc(sizeof(*c))))
+	if (lt->q_len < ACCEPT_QUEUE_MAX && (c = uk_kzalloc(sizeof(*c))))
 		c->priv = uk_kzalloc(sizeof(struct tcp));
 	if (!c || !c->priv) { /* queue full or no memory: the client sees a reset */
 		uk_kfree(c);
@@ -188,28 +198,26 @@ static int tcp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 
 static int tcp_do_listen(struct uk_sock *s, int backlog)
 {
+	(void)backlog; /* see ACCEPT_QUEUE_MAX */
 	struct tcp *t = T(s);
 	struct tcp_pcb *l;
 	struct uk_sockaddr any = { 0, 0 };
 	err_t err;
 	int r;
 
-	if (t->st == T_LISTEN) {
-		t->backlog = backlog; /* Linux lets listen() change it */
-		return 0;
-	}
+	if (t->st == T_LISTEN)
+		return 0; /* Linux lets listen() change the backlog */
 	if (t->st != T_NEW || !P(s))
 		return -EINVAL;
 	if (!P(s)->local_port && (r = tcp_do_bind(s, &any)))
 		return r;
-	l = tcp_listen_with_backlog_and_err(P(s), (u8_t)(backlog > 255 ? 255 : backlog), &err);
+	l = tcp_listen_with_backlog_and_err(P(s), SYN_BACKLOG, &err);
 	if (!l)
 		return uk_sock_errno(err);
 	s->pcb = l; /* lwIP freed the old PCB */
 	tcp_arg(l, s);
 	tcp_accept(l, on_accept);
 	t->st = T_LISTEN;
-	t->backlog = backlog;
 	return 0;
 }
 
