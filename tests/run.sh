@@ -165,7 +165,7 @@ nested() {
 		return
 	fi
 	for f in $(kvm_files); do args+=(-f "$f"); done
-	inner="for s in $*; do echo \"@@suite \$s\"; t0=\$(date +%s); sh tests/e2e/watchdog.sh $bound_nested_script \"\$s\" sh \"\$s\" </dev/null 2>&1; st=\$?; echo \"@@suite-end \$s \$st \$((\$(date +%s) - t0))\"; done"
+	inner="export UK_NESTED=1; for s in $*; do echo \"@@suite \$s\"; t0=\$(date +%s); sh tests/e2e/watchdog.sh $bound_nested_script \"\$s\" sh \"\$s\" </dev/null 2>&1; st=\$?; echo \"@@suite-end \$s \$st \$((\$(date +%s) - t0))\"; done"
 	out=$(mktemp) dir=$(mktemp -d) t0=$(now_ms)
 	bash tests/stdkvm.sh -t "$bound" "${args[@]}" -- sh -c "$inner" </dev/null >"$out" 2>&1
 	st=$?
@@ -185,9 +185,13 @@ nested() {
 	for s in "$@"; do
 		f=$dir/${s//\//_}
 		if [ ! -f "$f" ]; then
-			failure "$s (nested): not run: the nested host ended before it (status $st: $(tail -c 200 "$out" | tr '\n' '|'))"
+			failure "$s (nested): not run: the nested host ended before it (status $st, its bound ${bound}s: $(tail -c 200 "$out" | tr '\n' '|'))"
 		elif ! grep -q "^@@suite-end " "$f"; then
-			echo "FAIL $s (nested): cut short: the nested host ended during it (status $st; its bound is ${bound}s)" >>"$f"
+			if [ $st -eq 124 ]; then
+				echo "FAIL $s (nested): cut short: the nested host was stopped at its ${bound}s bound during it" >>"$f"
+			else
+				echo "FAIL $s (nested): cut short: the nested host ended during it (status $st)" >>"$f"
+			fi
 			judge "$s (nested)" 1 "$f"
 		else
 			read -r _ _ sst secs <<<"$(grep '^@@suite-end ' "$f" | tail -1)"

@@ -98,7 +98,7 @@ set -e
 grep -aq '@@stdkvm-nokvm' "$work/out" && die "QEMU did not expose AMD SVM: no /dev/kvm in the nested host"
 grep -aq '@@stdkvm-start' "$work/out" ||
 	die "the nested host did not start (QEMU status $qst): $(tail -c 300 "$work/out" | tr -d '\r' | tr '\n' '|')"
-st=$(grep -a '@@stdkvm-status' "$work/out" | tail -1 | awk '{print $2}' | tr -d '\r')
+st=$(grep -a '@@stdkvm-status' "$work/out" | tail -1 | awk '{print $2}' | tr -d '\r' || true)
 # The kernel's and firmware's own chatter is not the command's output. The
 # terminal reset (ESC c) before the kernel starts may cut the firmware's
 # "Booting from ROM..." short of its newline: what precedes a reset on its

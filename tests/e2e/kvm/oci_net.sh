@@ -3,8 +3,10 @@
 # networking): Debian's redis-server answering redis-cli and
 # redis-benchmark, nginx answering wget; how long until each is ready; and
 # redis-benchmark against the same redis-server as a Linux process here.
-# The images come from the host suite (tests/e2e/host/oci_net.sh).
+# The images come from the host suite (tests/e2e/host/oci_net.sh). In a
+# network namespace of its own (own_netns): its ports meet no other run's.
 . tests/e2e/lib.sh
+own_netns "$0" "$@"
 native_check oci_net
 O=build/tests/oci
 trap 'bg_stop; rm -rf "$T"' EXIT
@@ -13,7 +15,7 @@ if [ ! -f "$O/redis.img" ] || [ ! -f "$O/nginx.img" ] || [ ! -f "$O/redis-tools.
 	skip oci-net-kvm/images "$O/{redis,nginx}.img are made by the host suite (tests/e2e/host/oci_net.sh): run it first"
 	exit 0
 fi
-# the nested host starts with its loopback down
+# (without a namespace of its own: the nested host starts with its loopback down)
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 mkdir -p "$T/r" && tar -xf "$O/redis-tools.tar" -C "$T/r"
 L=$T/r/usr/lib/x86_64-linux-gnu
@@ -52,8 +54,11 @@ bg_stop
 t0=$(now_ms)
 bg_start "$T/nginx.out" "$UKRUN" -p 18080:80 "$O/nginx.img"
 i=0
-# (busybox wget -T crashes here: timeout instead)
-while [ $i -lt 900 ] && ! timeout 10 wget -q -O "$T/page" http://127.0.0.1:18080/ 2>/dev/null; do
+# (busybox wget -T crashes here: timeout instead; busybox's where there is
+# no other: ci/deps.sh installs busybox-static, not wget)
+get=wget
+have wget || get="busybox wget"
+while [ $i -lt 900 ] && ! timeout 10 $get -q -O "$T/page" http://127.0.0.1:18080/ 2>/dev/null; do
 	kill -0 "$bgpid" 2>/dev/null || break
 	sleep 0.2
 	i=$((i + 1))
