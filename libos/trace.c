@@ -5,11 +5,12 @@
  * exit.
  */
 #include <stddef.h>
-#include <uk/binary.h>
 #include <uk/abi.h>
+#include <uk/binary.h>
 #include <uk/console.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
 
@@ -127,10 +128,15 @@ void uk_trace_note(const char *fmt, ...)
 
 void uk_trace_summary(void)
 {
-	if (uk_binary_active)
-		uk_trace_note("system calls: %lu through %lu rewritten sites, %lu trapped",
-		              (unsigned long)uk_syscalls_jumped, (unsigned long)uk_rewritten_sites,
-		              (unsigned long)uk_syscalls_trapped);
+	static const char fmt[] = "system calls: %lu through %lu rewritten sites, %lu trapped";
+	unsigned long j = uk_syscalls_jumped, s = uk_rewritten_sites, t = uk_syscalls_trapped;
+
+	if (!uk_binary_active)
+		return;
+	if (uk_trace_on)
+		uk_trace_note(fmt, j, s, t);
+	else if (uk_plat.flags & UK_PF_TIMELINE) /* --verbose: make bench counts traps */
+		uk_pr(fmt, j, s, t);
 }
 
 /* A buffer as a C string literal, at most 32 bytes, like strace. */

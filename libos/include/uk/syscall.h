@@ -78,7 +78,8 @@ void uk_trace_flush(void);
 /* A trace line of free text, e.g. why a call is refused. */
 void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* At exit under --trace: how a Linux program's system calls came in. */
+/* At exit under --trace or --verbose: how a Linux program's system calls
+ * came in (rewritten sites or traps). */
 void uk_trace_summary(void);
 
 #define UK_SC_U __attribute__((unused)) long

@@ -23,6 +23,10 @@ for kind in static dynamic; do
 	check rewrite/$kind/calls-jumped test "$1" -gt 0 -a "$2" -gt 0 2>/dev/null
 	check rewrite/$kind/some-still-trap test "$3" -gt 0 2>/dev/null
 
+	# --verbose says it too (make bench counts traps per request with it)
+	run "$UKRUN" --timeout 60 --verbose "$img"
+	check rewrite/$kind/verbose-counts err_has '^uk: system calls: [1-9][0-9]* through [1-9][0-9]* rewritten sites, [0-9]* trapped$'
+
 	run "$UKRUN" --timeout 60 --trace --no-syscall-rewrite "$img"
 	check rewrite/$kind/off-passes sh -c "[ $rc -eq 0 ] && grep -q '^rewrite: [0-9]* checks, 0 failed' $T/out"
 	set -- $(counts) x x x
