@@ -134,9 +134,12 @@ static struct netif *add_netif(struct netif *nif, void *state_, netif_init_fn in
 	return netif_add(nif, NULL, NULL, NULL, state_, init, ethernet_input);
 }
 
+/* An address: ask for the gateway's link address at once, so that the
+ * first connections do not all wait for it. */
 static void status_cb(struct netif *nif)
 {
-	(void)nif;
+	if (netif_is_up(nif) && !ip4_addr_isany_val(*netif_ip4_gw(nif)))
+		etharp_request(nif, netif_ip4_gw(nif));
 	uk_wq_wake(&up_wq, -1);
 }
 

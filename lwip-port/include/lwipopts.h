@@ -71,6 +71,11 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define ETHARP_TABLE_MATCH_NETIF 1
 #define ARP_TABLE_SIZE 64
 #define ARP_QUEUEING 1
+/* Frames kept for an address being resolved (lwIP's default: 3, the rest
+ * dropped). The first burst to the gateway all waits for its ARP reply:
+ * 256 clients connecting at once meant 253 SYN-ACKs dropped, each
+ * connection stalled until lwIP's SYN-ACK retransmission (3 s). */
+#define ARP_QUEUE_LEN 1024
 
 /* ---- TCP ---- */
 #define TCP_MSS 1460
