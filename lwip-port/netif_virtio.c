@@ -37,6 +37,8 @@
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/print.h>
+#include <uk/sched.h>
+#include <uk/time.h>
 #include <uk/virtio_dev.h>
 #include <uk/virtio_net.h>
 
@@ -48,11 +50,21 @@
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define TX_SEGS 16   /* longer pbuf chains are copied into one */
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
+#define CTRL_NUM 8
+#define CTRL_WAIT_NS 1000000000ull /* for the device's ack of a command */
+
+/* A control command as the device reads it, and its ack. */
+struct vnet_cmd {
+	struct uk_virtio_net_ctrl_hdr hdr;
+	uint16_t port;
+	volatile uint8_t ack;
+} __attribute__((packed));
 
 struct vnet {
 	struct netif nif;
 	struct uk_virtio_dev *dev;
-	struct uk_virtq *rx, *tx;
+	struct uk_virtq *rx, *tx, *ctrl;  /* ctrl: NULL without CTRL_VQ */
+	struct vnet_cmd *cmd;             /* one per control descriptor pair */
 	uint8_t *rx_bufs;                 /* RX_NUM * RX_BUF, contiguous */
 	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
 	int rx_kick, tx_kick;             /* buffers added since the last kick */
@@ -412,6 +424,12 @@ static int vnet_queues(struct vnet *v)
 	v->txq_segs = uk_kzalloc(TXQ_MAX);
 	if (!v->rx_bufs || !v->tx_hdr || !v->txq || !v->txq_segs)
 		return -1;
+	if (v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ)) {
+		if (!(v->ctrl = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_CTRL, CTRL_NUM)) ||
+		    !(v->cmd = uk_kzalloc(v->ctrl->vq.r.num * sizeof(*v->cmd))))
+			return -1;
+		vq_drv_irq_off(&v->ctrl->vq); /* acks are polled for */
+	}
 	for (unsigned i = 0; i < v->rx->vq.r.num; i++)
 		rx_post(v, v->rx_bufs + i * RX_BUF);
 	vq_drv_irq_off(&v->tx->vq); /* reclaimed as we go, on while frames wait */
@@ -428,6 +446,10 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 
 	if (!v)
 		return NULL;
+	/* ukrun's device wants the guest's listeners (virtio_net.h); QEMU's
+	 * has no use for them. */
+	if (d->node >= 0)
+		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ);
 	v->dev = d;
 	if (uk_virtio_features(d, want) || vnet_queues(v) || uk_virtio_irq(d, vnet_isr, v)) {
 		uk_pr("virtio-net at %#lx: cannot set the device up", (unsigned long)d->base);
@@ -498,6 +520,40 @@ int uk_vnet_irq(int on)
 			vq_drv_irq_off(&v->rx->vq);
 	}
 	return pending;
+}
+
+/* One command on v's control queue, waited for: the device's ack, or -1
+ * (no room, no answer within CTRL_WAIT_NS). */
+static int ctrl_send(struct vnet *v, uint8_t cmd, uint16_t port)
+{
+	uint64_t end = uk_monotonic_ns() + CTRL_WAIT_NS;
+	struct vnet_cmd *c;
+	struct vq_buf b[2];
+	void *done;
+	uint32_t len;
+
+	while (vq_drv_get(&v->ctrl->vq, &len)) /* answers given up on */
+		;
+	if (vq_drv_nfree(&v->ctrl->vq) < 2)
+		return -1;
+	c = &v->cmd[v->ctrl->vq.free_head];
+	*c = (struct vnet_cmd){ { UK_VIRTIO_NET_CTRL_UK, cmd }, port, 0xff };
+	b[0] = (struct vq_buf){ uk_v2p(c), sizeof(c->hdr) + sizeof(c->port) };
+	b[1] = (struct vq_buf){ uk_v2p((const void *)&c->ack), 1 };
+	vq_drv_add(&v->ctrl->vq, b, 1, 1, c);
+	uk_virtq_kick(v->ctrl);
+	while (!(done = vq_drv_get(&v->ctrl->vq, &len)) && uk_monotonic_ns() < end)
+		uk_sched_yield(); /* the device thread answers in microseconds */
+	return done == c ? c->ack : -1;
+}
+
+void uk_vnet_listen(uint16_t port, int on)
+{
+	for (struct vnet *v = vnets; v; v = v->next)
+		if (v->ctrl)
+			ctrl_send(
+			    v, on ? UK_VIRTIO_NET_CTRL_UK_LISTEN : UK_VIRTIO_NET_CTRL_UK_UNLISTEN,
+			    port);
 }
 
 const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif)

@@ -53,8 +53,13 @@ struct vmm_net_backend {
 	/* The driver's features are final (n->dev->features): configure
 	 * offloads; may take the queues over (vhost: d->own_queues). */
 	int (*start)(struct vmm_net *n);
-	/* The driver reset the device. Optional. */
+	/* The driver reset the device (it listens on nothing now). Optional. */
 	void (*reset)(struct vmm_net *n);
+	/* The guest started (on) or stopped listening on a TCP port
+	 * (virtio_net.h, UK_VIRTIO_NET_CTRL_UK): open or close the forwards
+	 * to it. Device thread, or the vCPU thread while the device thread is
+	 * stopped. Optional: the device offers CTRL_VQ only with it. */
+	void (*listen)(struct vmm_net *n, uint16_t guest_port, int on);
 	/* Transmit one frame; 0, or -errno (the frame is dropped). */
 	int (*send)(struct vmm_net *n, const struct iovec *iov, int cnt);
 	/* Receive one frame into iov: bytes, 0 when none waits, -errno. NULL
@@ -71,6 +76,7 @@ struct vmm_net_backend {
 /* A frame waiting for the guest's RX buffers (backends without recv). */
 struct vmm_net_frame {
 	struct vmm_net_frame *next;
+	double since; /* vmm_now() when kept */
 	size_t len;
 	uint8_t data[];
 };
@@ -88,6 +94,7 @@ struct vmm_net {
 	struct vmm_net_frame *backlog, *backlog_tail;
 	size_t backlog_bytes, backlog_peak;
 	uint64_t backlog_kept;
+	double backlog_wait_max; /* ms */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
 

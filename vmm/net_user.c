@@ -5,15 +5,26 @@
  * DHCP; host ports forward to the guest (hostfwd). slirp runs entirely on
  * the device thread: its sockets join the thread's poll set, its timers
  * become the poll timeout, and its frames go to the RX queue
- * (vmm_net_deliver; dropped when the guest has no buffer, as slirp allows).
+ * (vmm_net_deliver; kept a while when the guest has no buffer).
+ *
+ * A TCP forward is open on the host (slirp listens there) only while the
+ * guest listens on its guest port (the driver says so on the control
+ * queue: virtio_net.h). While it is closed ukrun holds the host port bound
+ * without listening: the port stays taken, and a client's connection is
+ * refused at once (a reset: ECONNREFUSED), as by a host whose server has
+ * not started yet, rather than accepted by slirp for a guest that cannot
+ * take it (the client then hung until the guest listened, or saw its
+ * connection closed). UDP forwards are open all the time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <slirp/libslirp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "net.h"
 
@@ -27,8 +38,15 @@ struct user_timer {
 	void *cb_opaque;
 };
 
+struct user_fwd {
+	int hold_fd;   /* the host port bound, not listening, while closed; or -1 */
+	int open;      /* slirp listens on the host port */
+	int listeners; /* the guest's listeners on its guest port */
+};
+
 struct user {
 	Slirp *slirp;
+	struct user_fwd fwd[VMM_NET_FWD_MAX]; /* as n->conf.fwd */
 	struct vmm_net *n;
 	struct vmm_pollset *ps; /* during poll/poll_done */
 	unsigned ps_base;       /* slirp's first entry in ps */
@@ -119,29 +137,43 @@ static struct in_addr addr(const char *s)
 	return a;
 }
 
-static int add_forwards(struct user *u, const struct vmm_net_conf *c)
+static struct in_addr guest_addr(const struct vmm_net_conf *c)
 {
-	struct in_addr guest = c->ip.s_addr ? c->ip : addr("10.0.2.15");
+	return c->ip.s_addr ? c->ip : addr("10.0.2.15");
+}
+
+static void fwd_err(const struct vmm_net_fwd *f, const char *what)
+{
 	char host[INET_ADDRSTRLEN];
 
-	for (int i = 0; i < c->nfwd; i++) {
-		const struct vmm_net_fwd *f = &c->fwd[i];
-		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port, guest,
-		                      f->guest_port) == 0)
-			continue;
-		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
-		vmm_err("--net user: cannot forward %s %s:%u (is the port in use?)",
-		        f->udp ? "udp" : "tcp", host, f->host_port);
+	inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+	vmm_err("--net user: %s %s %s:%u (is the port in use?)", what, f->udp ? "udp" : "tcp", host,
+	        f->host_port);
+}
+
+/* The forward's host port bound (SO_REUSEADDR, as slirp binds it) but not
+ * listening: the fd, or -1. */
+static int hold_port(const struct vmm_net_fwd *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(f->host_port),
+		                 .sin_addr = f->host_addr };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
 /* libslirp listens on a forwarded port with a backlog of 1 and accepts one
  * connection per poll turn: when many clients connect at once, the host
  * kernel drops their SYNs and each waits for its retransmission (1 s, 3 s
- * ...). Linux lets listen() on a listening socket change its backlog: at
- * set-up every socket slirp polls is one of its forward listeners. */
+ * ...). Linux lets listen() on a listening socket change its backlog. */
 static int cb_widen_backlog(int fd, int events, void *opaque)
 {
 	int on = 0;
@@ -150,7 +182,90 @@ static int cb_widen_backlog(int fd, int events, void *opaque)
 	(void)events, (void)opaque;
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
 		listen(fd, SOMAXCONN);
-	return -1; /* not polled: this fill is not followed by slirp_pollfds_poll */
+	return -1; /* not polled this turn: poll is level-triggered, the next sees it */
+}
+
+static void fwd_open(struct user *u, int i)
+{
+	const struct vmm_net_fwd *f = &u->n->conf.fwd[i];
+	struct user_fwd *uf = &u->fwd[i];
+	uint32_t timeout = UINT32_MAX;
+
+	if (uf->hold_fd >= 0)
+		close(uf->hold_fd);
+	uf->hold_fd = -1;
+	if (slirp_add_hostfwd(u->slirp, 0, f->host_addr, f->host_port, guest_addr(&u->n->conf),
+	                      f->guest_port)) {
+		fwd_err(f, "the guest listens, but ukrun cannot forward");
+		uf->hold_fd = hold_port(f);
+		return;
+	}
+	uf->open = 1;
+	/* Every listening socket slirp has is a forward's. */
+	slirp_pollfds_fill(u->slirp, &timeout, cb_widen_backlog, u);
+}
+
+static void fwd_close(struct user *u, int i)
+{
+	const struct vmm_net_fwd *f = &u->n->conf.fwd[i];
+	struct user_fwd *uf = &u->fwd[i];
+
+	if (uf->open)
+		slirp_remove_hostfwd(u->slirp, 0, f->host_addr, f->host_port);
+	uf->open = 0;
+	if (uf->hold_fd < 0 && (uf->hold_fd = hold_port(f)) < 0)
+		fwd_err(f, "the guest stopped listening, and ukrun lost");
+}
+
+/* UDP forwards open now; TCP ones held until the guest listens. */
+static int add_forwards(struct user *u, const struct vmm_net_conf *c)
+{
+	for (int i = 0; i < c->nfwd; i++)
+		u->fwd[i].hold_fd = -1;
+	for (int i = 0; i < c->nfwd; i++) {
+		const struct vmm_net_fwd *f = &c->fwd[i];
+		if (f->udp ? slirp_add_hostfwd(u->slirp, 1, f->host_addr, f->host_port,
+		                               guest_addr(c), f->guest_port) == 0
+		           : (u->fwd[i].hold_fd = hold_port(f)) >= 0)
+			continue;
+		fwd_err(f, "cannot forward");
+		return -1;
+	}
+	return 0;
+}
+
+static void close_holds(struct user *u)
+{
+	for (int i = 0; i < u->n->conf.nfwd; i++)
+		if (u->fwd[i].hold_fd >= 0)
+			close(u->fwd[i].hold_fd);
+}
+
+static void user_listen(struct vmm_net *n, uint16_t guest_port, int on)
+{
+	struct user *u = n->be_priv;
+
+	for (int i = 0; i < n->conf.nfwd; i++) {
+		struct user_fwd *uf = &u->fwd[i];
+		if (n->conf.fwd[i].udp || n->conf.fwd[i].guest_port != guest_port)
+			continue;
+		if (on && uf->listeners < INT_MAX && uf->listeners++ == 0)
+			fwd_open(u, i);
+		else if (!on && uf->listeners > 0 && --uf->listeners == 0)
+			fwd_close(u, i);
+	}
+}
+
+static void user_reset(struct vmm_net *n)
+{
+	struct user *u = n->be_priv;
+
+	for (int i = 0; i < n->conf.nfwd; i++) {
+		if (u->fwd[i].listeners) {
+			u->fwd[i].listeners = 0;
+			fwd_close(u, i);
+		}
+	}
 }
 
 static int user_open(struct vmm_net *n)
@@ -179,12 +294,11 @@ static int user_open(struct vmm_net *n)
 		return -1;
 	}
 	if (add_forwards(u, &n->conf)) {
+		close_holds(u);
 		slirp_cleanup(u->slirp);
 		free(u);
 		return -1;
 	}
-	uint32_t timeout = UINT32_MAX;
-	slirp_pollfds_fill(u->slirp, &timeout, cb_widen_backlog, u);
 	n->dev->vm->needs |= VMM_NEED_SLIRP;
 	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
 	            slirp_version_string(), n->conf.nfwd);
@@ -275,6 +389,7 @@ static void user_teardown(struct vmm_net *n)
 {
 	struct user *u = n->be_priv;
 
+	close_holds(u);
 	slirp_cleanup(u->slirp);
 	free(u);
 }
@@ -284,6 +399,8 @@ const struct vmm_net_backend vmm_net_user = {
 	.vnet_hdr = 0,
 	.offloads = 0, /* slirp takes whole frames with finished checksums */
 	.open = user_open,
+	.reset = user_reset,
+	.listen = user_listen,
 	.send = user_send,
 	.poll = user_poll,
 	.poll_done = user_poll_done,

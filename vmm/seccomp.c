@@ -179,7 +179,9 @@ static const struct rule rules[] = {
 	ARG_IS(SLIRP, socket, 0, AF_INET), /* a guest's TCP connection, UDP flow or ping */
 	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex: netlink first */
 	ALLOW(SLIRP, connect),                                /* a guest's outgoing connection */
-	ALLOW(SLIRP, accept),             /* a connection to a forwarded host port */
+	ALLOW(SLIRP, accept), /* a connection to a forwarded host port */
+	ALLOW(SLIRP, bind),   /* a forwarded port opened or held as the guest (stops) listening */
+	ALLOW(SLIRP, listen), /* the same, and its backlog widened */
 	ALLOW(SLIRP, setsockopt),         /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
 	ALLOW(SLIRP, getsockopt),         /* SO_ERROR of a failed connect */
 	ALLOW(SLIRP, getsockname),        /* forwarded ports; glib asks if stderr is journald */

@@ -162,8 +162,11 @@ static void rx_flush_backlog(struct vmm_net *n, struct vq_dev *vq)
 	int r;
 
 	while ((f = n->backlog) && (r = rx_put(n, vq, f->data, f->len))) {
+		double waited = (vmm_now() - f->since) * 1000;
 		if (r < 0)
 			n->rx_dropped++;
+		if (waited > n->backlog_wait_max)
+			n->backlog_wait_max = waited;
 		n->backlog = f->next;
 		n->backlog_bytes -= f->len;
 		free(f);
@@ -185,6 +188,7 @@ static int rx_keep(struct vmm_net *n, const void *frame, size_t len)
 		return -ENOBUFS;
 	}
 	f->next = NULL;
+	f->since = vmm_now();
 	f->len = len;
 	memcpy(f->data, frame, len);
 	if (n->backlog_tail)
@@ -240,6 +244,60 @@ static void rx_backlog_free(struct vmm_net *n)
 	n->backlog_bytes = 0;
 }
 
+/* ---- control ---- */
+
+/* One command: its ack. */
+static uint8_t ctrl_one(struct vmm_net *n, const struct vq_chain *c)
+{
+	struct uk_virtio_net_ctrl_hdr h;
+	uint16_t port;
+
+	if (vq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h) || h.cls != UK_VIRTIO_NET_CTRL_UK ||
+	    (h.cmd != UK_VIRTIO_NET_CTRL_UK_LISTEN && h.cmd != UK_VIRTIO_NET_CTRL_UK_UNLISTEN) ||
+	    c->out_len != sizeof(h) + sizeof(port) ||
+	    vq_chain_read(c, sizeof(h), &port, sizeof(port)) != sizeof(port))
+		return UK_VIRTIO_NET_ERR;
+	n->be->listen(n, port, h.cmd == UK_VIRTIO_NET_CTRL_UK_LISTEN);
+	return UK_VIRTIO_NET_OK;
+}
+
+static void net_ctrl(struct vmm_vdev *d, struct vmm_net *n)
+{
+	struct vq_dev *vq = vmm_vdev_vq(d, UK_VIRTIO_NET_Q_CTRL);
+	struct vq_seg seg[VMM_SEG_MAX];
+	struct vq_chain c;
+	uint8_t ack;
+	int r;
+
+	do {
+		vq_dev_notify_off(vq);
+		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
+			if (!c.in_len) {
+				vmm_vdev_fail(d, UK_VIRTIO_NET_Q_CTRL,
+				              "command without an ack byte");
+				return;
+			}
+			ack = ctrl_one(n, &c);
+			vq_chain_write(&c, 0, &ack, 1);
+			vq_dev_push(vq, c.head, 1);
+		}
+		vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_CTRL);
+		if (r < 0) {
+			vmm_vdev_fail(d, UK_VIRTIO_NET_Q_CTRL, vq->err);
+			return;
+		}
+	} while (vq_dev_notify_on(vq));
+}
+
+/* A driver that does not report its listeners (without CTRL_VQ) gets every
+ * forward opened (the backend's reset closes them again). */
+static void listen_all(struct vmm_net *n)
+{
+	for (int i = 0; i < n->conf.nfwd; i++)
+		if (!n->conf.fwd[i].udp)
+			n->be->listen(n, n->conf.fwd[i].guest_port, 1);
+}
+
 /* ---- device ops ---- */
 
 static void net_queue(struct vmm_vdev *d, unsigned q)
@@ -248,6 +306,8 @@ static void net_queue(struct vmm_vdev *d, unsigned q)
 
 	if (q == UK_VIRTIO_NET_Q_TX)
 		net_tx(d, n);
+	else if (q == UK_VIRTIO_NET_Q_CTRL)
+		net_ctrl(d, n);
 	else if (n->be->recv)
 		rx_pull(n); /* buffers came: frames may wait */
 	else
@@ -282,6 +342,8 @@ static int net_start(struct vmm_vdev *d)
 	struct vmm_net *n = d->priv;
 
 	n->rx_starved = 0;
+	if (n->be->listen && !(d->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ)))
+		listen_all(n);
 	return n->be->start ? n->be->start(n) : 0;
 }
 
@@ -317,7 +379,7 @@ static int net_fdt(struct vmm_vdev *d, void *fdt)
 static struct vmm_vdev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = UK_VIRTIO_ID_NET,
-	.nqueues = 2,
+	.nqueues = 3, /* the control queue only with CTRL_VQ */
 	.queue_max = QUEUE_SIZE,
 	.config_size = sizeof(struct uk_virtio_net_config),
 	.config = net_config,
@@ -365,7 +427,8 @@ int vmm_net_setup(struct vmm *vm)
 	n->cfg.mtu = UK_VIRTIO_NET_MTU;
 	net_ops.features = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) |
 	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
-	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads;
+	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads |
+	                   (n->be->listen ? UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ) : 0);
 	if (!(n->dev = vmm_vdev_add(vm, &net_ops, n)))
 		goto fail;
 	if (n->be->open(n))
@@ -385,9 +448,9 @@ void vmm_net_teardown(struct vmm *vm)
 		return;
 	vmm_verbose(vm,
 	            "virtio-net: %llu frames received (%llu dropped, %llu waited for buffers, "
-	            "at most %zu KiB), %llu sent (%llu dropped), %llu interrupts",
+	            "at most %zu KiB, %.1f ms), %llu sent (%llu dropped), %llu interrupts",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
-	            (unsigned long long)n->backlog_kept, n->backlog_peak >> 10,
+	            (unsigned long long)n->backlog_kept, n->backlog_peak >> 10, n->backlog_wait_max,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
 	            (unsigned long long)n->dev->interrupts);
 	rx_backlog_free(n);

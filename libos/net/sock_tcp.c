@@ -17,6 +17,7 @@
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
+#include <vnet.h>
 
 #include "sock.h"
 
@@ -39,6 +40,7 @@ struct tcp {
 	struct uk_sock *q_head, *q_tail;
 	int q_len;
 	struct uk_sock *q_next; /* link in the listener's queue */
+	uint16_t announced;     /* the port the devices were told we listen on */
 };
 
 /* lwIP cannot hold a finished handshake back the way Linux does when a
@@ -218,6 +220,12 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 	tcp_arg(l, s);
 	tcp_accept(l, on_accept);
 	t->st = T_LISTEN;
+	/* ukrun forwards host ports to this one only from now on (vnet.h);
+	 * a listener on loopback is no business of the host's. */
+	if (!ip4_addr_isloopback(ip_2_ip4(&l->local_ip))) {
+		t->announced = l->local_port;
+		uk_vnet_listen(t->announced, 1);
+	}
 	return 0;
 }
 
@@ -583,6 +591,8 @@ static void tcp_do_close(struct uk_sock *s)
 	struct uk_sock *c;
 
 	if (t->st == T_LISTEN) {
+		if (t->announced)
+			uk_vnet_listen(t->announced, 0);
 		tcp_arg(s->pcb, NULL);
 		tcp_accept(s->pcb, NULL);
 		tcp_close(s->pcb);

@@ -29,6 +29,11 @@ int uk_vnet_pending(void);
  * or off. */
 int uk_vnet_irq(int on);
 
+/* The stack starts (on) or stops listening on TCP port (host order): tell
+ * the devices that want to know (ukrun opens its forwards to the port
+ * only while something listens there) and wait for them to have done it. */
+void uk_vnet_listen(uint16_t port, int on);
+
 /* The virtio device behind an interface (its runtime-tree properties). */
 const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif);
 

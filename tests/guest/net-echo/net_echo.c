@@ -13,6 +13,10 @@
  *
  * Prints "ready <address>" once listening. Every failure that is not the
  * peer's doing is printed as "error: ..." so the scripts can catch it.
+ *
+ *   net-echo [-d SECONDS]   first bring the network up, print "up", and
+ *                           wait that long before listening (connections
+ *                           before "ready" must be refused)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -253,7 +257,7 @@ static void *udp_echo(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct service services[] = {
 		{ 7, echo, -1 },
@@ -265,6 +269,12 @@ int main(void)
 	uint32_t ip;
 	int ufd;
 
+	if (argc == 3 && !strcmp(argv[1], "-d")) {
+		close(socket(AF_INET, SOCK_DGRAM, 0)); /* the network comes up */
+		printf("up\n");
+		fflush(stdout);
+		sleep((unsigned)atoi(argv[2]));
+	}
 	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
 		services[i].lfd = listen_on(SOCK_STREAM, services[i].port);
 		pthread_create(&t, NULL, acceptor, &services[i]);

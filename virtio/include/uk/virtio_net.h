@@ -6,7 +6,8 @@
  *
  * Queues: 0 = receive (device -> driver), 1 = transmit. Every buffer starts
  * with struct uk_virtio_net_hdr (12 bytes in virtio 1.x, num_buffers always
- * present), then the Ethernet frame without FCS.
+ * present), then the Ethernet frame without FCS. Queue 2, with
+ * UK_VIRTIO_NET_F_CTRL_VQ, carries commands (below).
  */
 #ifndef UK_VIRTIO_NET_H
 #define UK_VIRTIO_NET_H
@@ -29,9 +30,11 @@
 #define UK_VIRTIO_NET_F_HOST_UFO 14
 #define UK_VIRTIO_NET_F_MRG_RXBUF 15
 #define UK_VIRTIO_NET_F_STATUS 16
+#define UK_VIRTIO_NET_F_CTRL_VQ 17
 
 #define UK_VIRTIO_NET_Q_RX 0
 #define UK_VIRTIO_NET_Q_TX 1
+#define UK_VIRTIO_NET_Q_CTRL 2
 
 /* Device configuration space (UK_VIRTIO_MMIO_CONFIG on). */
 struct uk_virtio_net_config {
@@ -61,6 +64,29 @@ _Static_assert(sizeof(struct uk_virtio_net_hdr) == 12, "virtio 1.x net header");
 #define UK_VIRTIO_NET_HDR_GSO_UDP 3
 #define UK_VIRTIO_NET_HDR_GSO_TCPV6 4
 #define UK_VIRTIO_NET_HDR_GSO_ECN 0x80
+
+/* Control queue commands (spec 5.1.6.5): a chain of the header and the
+ * command's data, device-readable, then one device-writable ack byte.
+ *
+ * ukrun's own class, UK_VIRTIO_NET_CTRL_UK: the guest's TCP listeners.
+ * ukrun's device offers CTRL_VQ only where it forwards host ports to the
+ * guest (--net user, -p); a driver that accepts it reports every TCP port
+ * it starts and stops listening on (LISTEN, UNLISTEN: a le16 port), and
+ * the device opens a forwarded port on the host only while the guest
+ * listens on its guest port: before, a client's connection is refused, as
+ * by a host without the server, instead of being accepted on the guest's
+ * behalf and then hanging or closed. The ack comes once the host side is
+ * set (a client that learns the guest listens can connect at once).
+ * A driver without CTRL_VQ gets every forward opened at DRIVER_OK. */
+struct uk_virtio_net_ctrl_hdr {
+	uint8_t cls; /* [guest] UK_VIRTIO_NET_CTRL_* */
+	uint8_t cmd; /* [guest] */
+} __attribute__((packed));
+#define UK_VIRTIO_NET_CTRL_UK 0x75 /* 'u': outside the spec's classes (0..6) */
+#define UK_VIRTIO_NET_CTRL_UK_LISTEN 0
+#define UK_VIRTIO_NET_CTRL_UK_UNLISTEN 1
+#define UK_VIRTIO_NET_OK 0  /* [host] ack */
+#define UK_VIRTIO_NET_ERR 1 /* [host] ack: unknown class or command, bad length */
 
 /* The MTU ukrun's device reports and enforces on frames without GSO. */
 #define UK_VIRTIO_NET_MTU 1500
