@@ -64,8 +64,9 @@ if [ -f "$FS" ]; then
 	# Not here: mknod (no FIFOs on a share), rename and rename_dirs
 	# (RENAME_EXCHANGE: not in 9P, EINVAL as on Linux),
 	# statx (newlib's 16-bit ino_t vs the host's inode numbers), statfs
-	# (expects ramfs's numbers).
-	run "$UKRUN" -v "$T/tmp:/tmp" "$FS" open_create open_flags badf partial_read append seek \
+	# (expects ramfs's numbers). FS_SHARE: chmod_chown expects set-user-ID
+	# dropped, as a share does.
+	run "$UKRUN" -e FS_SHARE=1 -v "$T/tmp:/tmp" "$FS" open_create open_flags badf partial_read append seek \
 		sparse positioned vectored big_file dup_shared_pos fcntl cloexec stat mkdir_rmdir \
 		unlink_open dir_listing getdents_small link symlink symlink_loop cwd \
 		truncate access umask chmod_chown utimes sendfile fallocate fsync names realpath
