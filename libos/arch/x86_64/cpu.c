@@ -170,8 +170,8 @@ void uk_cpu_init(void)
 }
 
 /* Always the register: the paravirtual host leaves the VIF page's cr2 at 0
- * on a page fault, while mov %cr2 (trapped there) is right on both
- * flavours (pvm.md rule 7). */
+ * on a page fault, while mov %cr2 (trapped there: an exit to the host) is
+ * right on both flavours (pvm.md rule 7). */
 uint64_t uk_read_cr2(void)
 {
 	uint64_t v;
@@ -209,12 +209,43 @@ void uk_irq_register(unsigned vector, uk_irq_handler fn, void *arg)
 
 void uk_exception(struct uk_regs *r);
 
+/* The paravirtual host runs the guest's CPL0 in hardware ring 3 (there
+ * %cs reads 0x33): an iretq to the frame's CS 0x10 faults and the host
+ * emulates it, one exit as costly as the exception's own delivery, while
+ * an iretq to the selectors the hardware really uses is native. The host
+ * cleared the VIF flag when it delivered the exception (an interrupt
+ * gate), and a native iretq cannot set it back: that is done here, and
+ * an interrupt already waiting goes the emulated way, so that it is taken
+ * in the interrupted code as after a real iretq. An interrupt that
+ * arrives in between lands on its own IST stack and leaves this frame
+ * alone, which is why interrupts themselves (IST1) keep the emulated
+ * return. */
+static void native_return(struct uk_regs *r)
+{
+	uint64_t cs, ss;
+
+	if (!uk_vif || r->cs != UK_SEL_KCODE)
+		return;
+	if (r->rflags & (1ul << 9)) {
+		uk_vif->if_ = 1;
+		uk_barrier();
+		if (uk_vif->pending) {
+			uk_vif->if_ = 0;
+			return;
+		}
+	}
+	__asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
+	r->cs = cs;
+	r->ss = ss;
+}
+
 void uk_trap(struct uk_regs *r)
 {
 	unsigned v = r->vector & 0xff;
 
 	if (v < 32) {
 		uk_exception(r);
+		native_return(r);
 		return;
 	}
 	irq_count++;

@@ -84,16 +84,17 @@ static void backtrace(uint64_t fp)
 
 /* Faults that are not errors: a stack or a mapping growing, or the
  * program's own handler for the signal (libos/signal.c). */
-static int resolved(struct uk_regs *r, int sig)
+static int resolved(struct uk_regs *r, int sig, uint64_t cr2)
 {
-	if (r->vector == 14 && !(r->error & 1) && uk_stack_fault(uk_read_cr2()))
+	if (r->vector == 14 && !(r->error & 1) && uk_stack_fault(cr2))
 		return 1; /* a stack grew into its next page */
-	if (r->vector == 14 && uk_vm_fault(uk_read_cr2(), r->error))
+	if (r->vector == 14 && uk_vm_fault(cr2, r->error))
 		return 1; /* first touch of an mmap page */
-	return uk_signal_fault(r, sig, r->vector == 14 ? uk_read_cr2() : r->rip);
+	return uk_signal_fault(r, sig, r->vector == 14 ? cr2 : r->rip);
 }
 
-static __attribute__((noreturn)) void report(struct uk_regs *r, const char *name, int sig)
+static __attribute__((noreturn)) void report(struct uk_regs *r, const char *name, int sig,
+                                             uint64_t cr2)
 {
 	unsigned v = r->vector;
 
@@ -101,11 +102,10 @@ static __attribute__((noreturn)) void report(struct uk_regs *r, const char *name
 		UK_FAULT_POINT(UK_FAULT_REPORT);
 	uk_pr("fatal exception %u (%s) at rip %#lx, error code %#lx%s", v, name, r->rip, r->error,
 	      depth > 1 ? ", inside the exception handler" : "");
-	if (v == 14 && uk_stack_guard_hit(uk_read_cr2()))
-		uk_pr("  cr2 %#lx: stack overflow (the thread's stack guard page)", uk_read_cr2());
+	if (v == 14 && uk_stack_guard_hit(cr2))
+		uk_pr("  cr2 %#lx: stack overflow (the thread's stack guard page)", cr2);
 	else if (v == 14)
-		uk_pr("  cr2 %#lx (%s %s, %s mode)", uk_read_cr2(),
-		      r->error & 2 ? "write to" : "read from",
+		uk_pr("  cr2 %#lx (%s %s, %s mode)", cr2, r->error & 2 ? "write to" : "read from",
 		      r->error & 1 ? "a protected page" : "an unmapped page",
 		      r->error & 4 ? "user" : "kernel");
 	uk_pr("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
@@ -129,12 +129,15 @@ void uk_exception(struct uk_regs *r)
 	unsigned v = r->vector;
 	const char *name = v < 32 && exc[v].name ? exc[v].name : "reserved exception";
 	int sig = v < 32 && exc[v].sig ? exc[v].sig : 6;
+	/* Once: on the paravirtual host each read is an exit to the host,
+	 * as costly as the fault's own delivery. */
+	uint64_t cr2 = v == 14 ? uk_read_cr2() : 0;
 
-	if (depth++ == 0 && resolved(r, sig)) {
+	if (depth++ == 0 && resolved(r, sig, cr2)) {
 		depth--;
 		return;
 	}
 	if (depth > 2) /* the report of a fault in the handler faulted too */
 		uk_plat_abort(128 + 6);
-	report(r, name, sig);
+	report(r, name, sig, cr2);
 }

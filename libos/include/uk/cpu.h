@@ -83,7 +83,7 @@ extern int uk_xsaveopt;
 /* Called from the trap stubs (entry.S). */
 void uk_trap(struct uk_regs *r);
 
-/* Read CR2, from the VIF page on the paravirtual host. */
+/* Read CR2 (an exit to the host on the paravirtual one: read it once). */
 uint64_t uk_read_cr2(void);
 
 #endif
