@@ -197,6 +197,16 @@ static void reap(void)
 	}
 }
 
+/* In the context of whoever was switched in (back into schedule(), or
+ * for a new thread at its start): its slice, if others wait. Interrupts
+ * disabled. */
+static void switched_in(void)
+{
+	slice_start(uk_current->ran_since);
+	uk_attention_update();
+	reap();
+}
+
 /* Pick the next thread; idle until there is one. Interrupts disabled.
  * The running thread stops being charged CPU time here, so time spent
  * halted is nobody's. */
@@ -221,10 +231,7 @@ static void schedule(void)
 		next->switches++;
 		switch_to(next);
 	}
-	/* Here in the context of whoever was switched back in. */
-	slice_start(uk_current->ran_since);
-	uk_attention_update();
-	reap();
+	switched_in();
 }
 
 uint64_t uk_idle_ns(void) { return uk_tsc_to_ns(idle_tsc); }
@@ -433,6 +440,8 @@ static void stack_put(void *stack, size_t size)
 
 static void thread_main(struct uk_thread *t)
 {
+	/* (a new thread that spins without a system call is preempted too) */
+	switched_in();
 	uk_irq_enable();
 	t->fn(t->arg);
 	uk_thread_exit(0);
