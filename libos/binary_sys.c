@@ -27,6 +27,7 @@
 #define SYSCALL_FMASK ((1ul << 8) | (1ul << 10) | (1ul << 14) | (1ul << 18))
 
 void uk_syscall_entry(void);
+__attribute__((noreturn)) void uk_arch_frame_enter(struct uk_regs *r);
 extern uint64_t uk_binary_brk_start;
 
 void uk_binary_syscall_init(void)
@@ -109,25 +110,30 @@ void uk_binary_syscall(struct uk_regs *r)
 {
 	struct uk_thread *t = uk_current;
 	struct uk_regs *outer = t->uregs;
-	int handled, on;
-	long ret;
+	long nr = (long)r->rax, ret;
+	int handled;
 
+	if (nr == UK_NR_rt_sigreturn) {
+		/* every register back as the signal frame has it: the
+		 * `syscall` way out would lose %rcx and %r11 */
+		uk_linux_sigreturn(r);
+		uk_trace_note("rt_sigreturn() = %ld", (long)r->rax);
+		uk_irq_enable();
+		uk_linux_signals(r, -1);
+		uk_arch_frame_enter(r);
+	}
 	t->uregs = r; /* clone() copies it for the new thread */
 	ret = local_call(r, &handled);
 	if (!handled)
-		ret = uk_syscall((long)r->rax, (long)r->rdi, (long)r->rsi, (long)r->rdx,
-		                 (long)r->r10, (long)r->r8, (long)r->r9);
+		ret = uk_syscall(nr, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10,
+		                 (long)r->r8, (long)r->r9);
 	r->rax = (uint64_t)ret;
 	t->uregs = outer;
 	/* The program always runs with interrupts on, whatever the call did
 	 * (the flags are not restored from %r11 on the way out). */
 	uk_irq_enable();
-	/* A signal to deliver, or the time slice is over: leave through the
-	 * signal trampoline on the program's stack (signal.c), as an
-	 * interrupt that found the program running would. */
-	if (uk_attention) {
-		on = uk_irq_save();
-		uk_intr_exit(r);
-		uk_irq_restore(on);
-	}
+	/* A signal to deliver (frames on the program's stack), the time slice
+	 * is over, or a sigsuspend-like wait's mask to put back. */
+	if (uk_attention || t->sig_restore_mask)
+		uk_linux_signals(r, nr);
 }

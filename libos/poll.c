@@ -245,8 +245,10 @@ void uk_poll_sigmask_end(struct uk_sigmask_swap *s, long result)
 {
 	if (!s->active)
 		return;
-	if (result == -EINTR)
-		uk_signal_deliver();
+	if (result == -EINTR) {
+		uk_signal_deliver_masked(s->saved);
+		return;
+	}
 	uk_current->sig_blocked = s->saved;
 	uk_attention_update();
 }

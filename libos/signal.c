@@ -26,27 +26,14 @@
 #include <uk/timespec.h>
 #include <uk/vm.h>
 
+#include "signal_impl.h"
+
 #include <asm/siginfo.h>
 #include <asm/sigcontext.h>
 #include <asm/ucontext.h>
 #include <linux/signal.h>
 
-#define BIT(sig) (1ull << ((sig)-1))
-#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
-/* Ignored by default; the stop signals too, since nothing here stops. */
-#define DFL_IGNORE                                                                                 \
-	(BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGSTOP) | BIT(SIGTSTP) | \
-	 BIT(SIGTTIN) | BIT(SIGTTOU))
-
-/* rt_sigaction's struct on x86-64. */
-struct ksigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
-static struct ksigaction actions[UK_NSIG + 1];
+struct ksigaction uk_sig_actions[UK_NSIG + 1];
 static uint64_t proc_pending;
 static struct uk_sigrec proc_info[UK_NSIG];
 
@@ -82,7 +69,7 @@ int uk_app_code(uint64_t rip)
 }
 
 /* The default action "terminate": the status a shell reports. */
-static __attribute__((noreturn)) void terminate(int sig)
+__attribute__((noreturn)) void uk_sig_terminate(int sig)
 {
 	const char *n = uk_signal_name(sig);
 
@@ -95,7 +82,7 @@ static __attribute__((noreturn)) void terminate(int sig)
 
 static int ignored(int sig)
 {
-	uint64_t h = actions[sig].handler;
+	uint64_t h = uk_sig_actions[sig].handler;
 
 	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (DFL_IGNORE & BIT(sig)));
 }
@@ -140,7 +127,7 @@ int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t add
 	if (sig < 1 || sig > UK_NSIG)
 		return -EINVAL;
 	if (sig == SIGKILL)
-		terminate(sig);
+		uk_sig_terminate(sig);
 	on = uk_irq_save();
 	target = t ? t : pick(sig);
 	blocked = t ? !!(t->sig_blocked & BIT(sig)) : !target;
@@ -150,8 +137,8 @@ int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t add
 		uk_irq_restore(on);
 		return 0;
 	}
-	if (!blocked && actions[sig].handler == (uint64_t)SIG_DFL)
-		terminate(sig); /* nothing catches it */
+	if (!blocked && uk_sig_actions[sig].handler == (uint64_t)SIG_DFL)
+		uk_sig_terminate(sig); /* nothing catches it */
 	if (t) {
 		t->sig_pending |= BIT(sig);
 		t->sig_info[sig - 1] = rec;
@@ -167,7 +154,7 @@ int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t add
 
 /* Take the lowest deliverable signal of the running thread (synchronous
  * signals SEGV, BUS, ILL, FPE, TRAP first, as Linux does). 0: none. */
-static int take(struct uk_sigrec *rec)
+int uk_sig_take(struct uk_sigrec *rec)
 {
 	struct uk_thread *t = uk_current;
 	const uint64_t sync = BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP);
@@ -189,12 +176,12 @@ static int take(struct uk_sigrec *rec)
 	return sig;
 }
 
-static int on_altstack(const struct uk_thread *t, uint64_t sp)
+int uk_sig_on_altstack(const struct uk_thread *t, uint64_t sp)
 {
 	return t->altstack_size && sp - t->altstack_sp < t->altstack_size;
 }
 
-static void fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
+void uk_sig_fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 {
 	uk_memset(si, 0, sizeof(*si));
 	si->si_signo = sig;
@@ -248,12 +235,12 @@ static void mcontext_to_ctx(const struct sigcontext *m, struct intr_ctx *c)
 static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
 {
 	struct uk_thread *t = uk_current;
-	struct ksigaction act = actions[sig];
+	struct ksigaction act = uk_sig_actions[sig];
 	siginfo_t info;
 	struct ucontext uc;
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);
 
-	fill_info(&info, sig, rec);
+	uk_sig_fill_info(&info, sig, rec);
 	uk_memset(&uc, 0, sizeof(uc));
 	uc.uc_sigmask = t->sig_blocked;
 	uc.uc_stack.ss_sp = (void *)t->altstack_sp;
@@ -262,9 +249,9 @@ static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c
 	if (c)
 		ctx_to_mcontext(c, &uc.uc_mcontext);
 	if (act.flags & SA_RESETHAND)
-		actions[sig].handler = (uint64_t)SIG_DFL;
+		uk_sig_actions[sig].handler = (uint64_t)SIG_DFL;
 	t->sig_blocked |= (act.mask | (act.flags & SA_NODEFER ? 0 : BIT(sig))) & ~UNBLOCKABLE;
-	if ((act.flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, sp))
+	if ((act.flags & SA_ONSTACK) && t->altstack_size && !uk_sig_on_altstack(t, sp))
 		uk_call_on_stack(act.handler, sig, &info, &uc,
 		                 (t->altstack_sp + t->altstack_size) & ~15ul);
 	else
@@ -277,13 +264,13 @@ static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c
 /* What happens to one signal taken for delivery. */
 static int act_on(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
 {
-	uint64_t h = actions[sig].handler;
+	uint64_t h = uk_sig_actions[sig].handler;
 
 	if (h == (uint64_t)SIG_IGN)
 		return 0;
 	if (h == (uint64_t)SIG_DFL) {
 		if (!(DFL_IGNORE & BIT(sig)))
-			terminate(sig);
+			uk_sig_terminate(sig);
 		return 0;
 	}
 	run_handler(sig, rec, c);
@@ -295,7 +282,7 @@ static int deliver_all(struct intr_ctx *c)
 	struct uk_sigrec rec;
 	int sig, n = 0;
 
-	while ((sig = take(&rec)))
+	while ((sig = uk_sig_take(&rec)))
 		n += act_on(sig, &rec, c);
 	uk_attention_update();
 	return n;
@@ -308,10 +295,10 @@ int uk_signal_restartable(void)
 	uint64_t d = deliverable(uk_current);
 
 	for (int sig = 1; d; sig++, d >>= 1) {
-		uint64_t h = actions[sig].handler;
+		uint64_t h = uk_sig_actions[sig].handler;
 		if ((d & 1) && h != (uint64_t)SIG_IGN &&
 		    (h == (uint64_t)SIG_DFL ? !(DFL_IGNORE & BIT(sig))
-		                            : !(actions[sig].flags & SA_RESTART)))
+		                            : !(uk_sig_actions[sig].flags & SA_RESTART)))
 			return 0;
 	}
 	return 1;
@@ -359,7 +346,7 @@ uint64_t *uk_intr_resume(struct intr_ctx *c)
 	if (c->sig || deliverable(uk_current)) {
 		fpu_save(c->fpu);
 		if (c->sig && !act_on(c->sig, &c->rec, c))
-			terminate(c->sig); /* a fault nobody handles */
+			uk_sig_terminate(c->sig); /* a fault nobody handles */
 		deliver_all(c);
 		fpu_restore(c->fpu);
 	}
@@ -373,7 +360,7 @@ uint64_t *uk_intr_resume(struct intr_ctx *c)
 
 /* The pages [lo, hi) are there, committing stack or mmap pages as the #PF
  * handler would (a fault here, on the exception stack, would clobber it). */
-static int committed(uint64_t lo, uint64_t hi)
+int uk_sig_committed(uint64_t lo, uint64_t hi)
 {
 	for (uint64_t p = lo & ~(UK_PAGE_SIZE - 1); p < hi; p += UK_PAGE_SIZE)
 		if (uk_virt_to_phys(p) == ~0ull && !uk_stack_fault(p) &&
@@ -399,7 +386,8 @@ static int redirect(struct uk_regs *r, int sig, const struct uk_sigrec *rec, uin
 			top = here - 512;
 	}
 	lo = (top - need) & ~63ul;
-	if (!committed(lo, top) || (!stack_top && !committed(r->rsp - 128 - 17 * 8, r->rsp)))
+	if (!uk_sig_committed(lo, top) ||
+	    (!stack_top && !uk_sig_committed(r->rsp - 128 - 17 * 8, r->rsp)))
 		return 0;
 	c = (struct intr_ctx *)lo;
 	uk_memcpy(c->r, r, sizeof(c->r));
@@ -425,7 +413,11 @@ void uk_intr_exit(struct uk_regs *r)
 		return;
 	if (!uk_vif && !(r->rflags & (1ul << 9)))
 		return; /* interrupts were off there: not a safe point */
-	if (uk_need_resched || deliverable(uk_current))
+	if (!uk_need_resched && !deliverable(uk_current))
+		return;
+	if (uk_linux_code(r->rip))
+		uk_linux_interrupted(r);
+	else
 		redirect(r, 0, NULL, 0);
 }
 
@@ -448,7 +440,7 @@ static int fault_code(unsigned vec, uint64_t err)
 int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr)
 {
 	struct uk_thread *t = uk_current;
-	struct ksigaction *a = &actions[sig];
+	struct ksigaction *a = &uk_sig_actions[sig];
 	struct uk_sigrec rec = { .code = fault_code(r->vector, r->error), .addr = addr };
 	uint64_t top = 0;
 
@@ -458,7 +450,9 @@ int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr)
 	if (a->handler == (uint64_t)SIG_DFL || a->handler == (uint64_t)SIG_IGN ||
 	    (t->sig_blocked & BIT(sig)))
 		return 0;
-	if ((a->flags & SA_ONSTACK) && t->altstack_size && !on_altstack(t, r->rsp))
+	if (uk_linux_code(r->rip))
+		return uk_linux_fault(r, sig, &rec);
+	if ((a->flags & SA_ONSTACK) && t->altstack_size && !uk_sig_on_altstack(t, r->rsp))
 		top = (t->altstack_sp + t->altstack_size) & ~15ul;
 	return redirect(r, sig, &rec, top);
 }
@@ -476,10 +470,10 @@ UK_SYSCALL4(rt_sigaction, int, sig, const struct ksigaction *, act, struct ksiga
 		return -EINVAL;
 	on = uk_irq_save();
 	if (old)
-		*old = actions[sig];
+		*old = uk_sig_actions[sig];
 	if (act) {
-		actions[sig] = *act;
-		actions[sig].mask &= ~UNBLOCKABLE;
+		uk_sig_actions[sig] = *act;
+		uk_sig_actions[sig].mask &= ~UNBLOCKABLE;
 		if (ignored(sig)) { /* POSIX: pending instances are discarded */
 			proc_pending &= ~BIT(sig);
 			for (struct uk_thread *t = uk_threads; t; t = t->all_next)
@@ -523,8 +517,24 @@ UK_SYSCALL2(rt_sigpending, uint64_t *, set, size_t, size)
 	return 0;
 }
 
-/* Wait with mask until a signal is delivered: handlers run here, with
- * mask in force, before the old mask returns (link mode). */
+void uk_signal_deliver_masked(uint64_t saved)
+{
+	struct uk_thread *t = uk_current;
+
+	if (t->uregs) { /* a Linux program's call: on its way out */
+		t->sig_saved_mask = saved;
+		t->sig_restore_mask = 1;
+	} else {
+		uk_signal_deliver();
+		t->sig_blocked = saved;
+	}
+	uk_attention_update();
+}
+
+/* Wait with mask until a signal is delivered: handlers run with mask in
+ * force, then the old mask returns. In link mode they run here, and only
+ * a handler ends the wait; for a Linux program any deliverable signal does
+ * (its handlers run on the way out of the call). */
 static long suspend(uint64_t mask)
 {
 	struct uk_thread *t = uk_current;
@@ -539,8 +549,12 @@ static long suspend(uint64_t mask)
 		uk_irq_restore(on);
 		if (uk_need_resched)
 			uk_sched_yield();
-		if (deliverable(t) && uk_signal_deliver())
+		if (deliverable(t) && (t->uregs || uk_signal_deliver()))
 			break;
+	}
+	if (t->uregs) {
+		uk_signal_deliver_masked(old);
+		return -EINTR;
 	}
 	t->sig_blocked = old;
 	uk_attention_update();
@@ -585,7 +599,7 @@ UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
 				proc_pending &= ~BIT(sig);
 			uk_irq_restore(on);
 			if (info)
-				fill_info(info, sig, &rec);
+				uk_sig_fill_info(info, sig, &rec);
 			uk_attention_update();
 			return sig;
 		}
@@ -608,7 +622,7 @@ UK_SYSCALL2(sigaltstack, const stack_t *, ss, stack_t *, old)
 {
 	struct uk_thread *t = uk_current;
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);
-	int on = on_altstack(t, sp);
+	int on = uk_sig_on_altstack(t, sp);
 
 	if (old) {
 		old->ss_sp = (void *)t->altstack_sp;

@@ -36,6 +36,18 @@ uk_call_on_stack:
 	pop %rbp
 	ret
 
+/* uk_linux_trampoline: an interrupt that found a Linux program's thread in
+ * its own code returned here instead, %rsp at a struct uk_regs of that
+ * context on the thread's library OS stack (signal_linux.c). The C side
+ * yields or builds signal frames; then whatever context the struct holds
+ * is resumed, every register of it, without touching the program's stack. */
+	.globl uk_linux_trampoline
+uk_linux_trampoline:
+	mov %rsp, %rdi
+	call uk_linux_resume
+	mov %rsp, %rdi
+	jmp uk_arch_frame_enter
+
 /* void uk_arch_frame_enter(struct uk_regs *r): leave for the context in
  * r, as the trap exit does (a Linux program's new thread, sys_thread.c). */
 	.globl uk_arch_frame_enter

@@ -101,6 +101,10 @@ struct uk_thread {
 	uint64_t altstack_sp; /* sigaltstack(2) */
 	uint64_t altstack_size;
 	int altstack_flags;
+	/* A Linux program's sigsuspend-like wait ended by a signal: the mask
+	 * to go back to once that is delivered (signal_linux.c). */
+	uint64_t sig_saved_mask;
+	int sig_restore_mask;
 	/* Owned by other subsystems; the scheduler only carries them. */
 	void *reent;          /* newlib's struct _reent (glue) */
 	void *tcb;            /* TLS block and TCB (tls.c) */

@@ -64,6 +64,34 @@ int uk_signal_restartable(void);
 void uk_intr_exit(struct uk_regs *r);
 int uk_signal_fault(struct uk_regs *r, int sig, uint64_t addr);
 
+/* A Linux program (binary mode, signal_linux.c): signals reach it
+ * through frames on its stack as on Linux, and nothing else of the library
+ * OS is ever written there.
+ *  - uk_linux_code: rip lies in a Linux program's code (the lower half).
+ *  - uk_linux_interrupted: from uk_intr_exit, an interrupt found it there
+ *    with work to do: the interrupt returns into a trampoline on the
+ *    thread's library OS stack instead, which yields and delivers.
+ *  - uk_linux_fault: a fault of its code to its handler: r now enters it
+ *    (1), or 0 when no frame fits (the fault stays fatal).
+ *  - uk_linux_signals: the way out of a system call (nr; -1 for none),
+ *    interrupts on: yield if the slice is over, make an interrupted call
+ *    again (SA_RESTART), and set up a frame in r for each signal to handle.
+ *  - uk_linux_sigreturn: rt_sigreturn, r the call's frame: r becomes the
+ *    context the frame holds, to be resumed with every register
+ *    (uk_arch_frame_enter), not through the system call's way out. */
+int uk_linux_code(uint64_t rip);
+void uk_linux_interrupted(struct uk_regs *r);
+int uk_linux_fault(struct uk_regs *r, int sig, const struct uk_sigrec *rec);
+void uk_linux_signals(struct uk_regs *r, long nr);
+void uk_linux_sigreturn(struct uk_regs *r);
+
+/* After a wait under a temporary mask (sigsuspend, ppoll, pselect6,
+ * epoll_pwait) ended with EINTR: deliver what ended it while that mask is
+ * in force, then go back to saved. Link mode runs the handlers here; a
+ * Linux program's run on the way out of its system call, and saved is
+ * what their frame restores. */
+void uk_signal_deliver_masked(uint64_t saved);
+
 /* Whether rip lies in the program's own code (preemptible). */
 int uk_app_code(uint64_t rip);
 

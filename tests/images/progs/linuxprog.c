@@ -21,9 +21,11 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static int failed;
@@ -157,6 +159,151 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 static void on_usr1(int sig) { got_usr1 = sig; }
 static void on_alrm(int sig) { got_alrm = sig; }
 
+/* Go's way of preempting a goroutine (and of injecting sigpanic): the
+ * handler pushes a return address on the interrupted stack and resumes at
+ * another function, which returns to where the fault was. (The fault comes
+ * with a word pushed: a %rsp left as it was would return to 0.) */
+int linuxprog_landed;
+void linuxprog_ud2(void);
+void linuxprog_landing(void);
+__asm__(".text\n"
+        "linuxprog_ud2: push $0\n"
+        "	ud2\n"
+        "	add $8, %rsp\n"
+        "	ret\n"
+        "linuxprog_landing: incl linuxprog_landed(%rip)\n"
+        "	ret\n");
+
+static void on_ill(int sig, siginfo_t *si, void *ucv)
+{
+	greg_t *g = ((ucontext_t *)ucv)->uc_mcontext.gregs;
+	uint64_t sp = (uint64_t)g[REG_RSP] - 8;
+
+	(void)sig, (void)si;
+	*(uint64_t *)sp = (uint64_t)g[REG_RIP] + 2; /* past the ud2 */
+	g[REG_RSP] = (greg_t)sp;
+	g[REG_RIP] = (greg_t)(uintptr_t)linuxprog_landing;
+}
+
+/* A goroutine's stack is small: nothing but the program may write below
+ * its stack pointer, not when the thread is preempted, not when a signal
+ * with SA_ONSTACK interrupts it. A thread spins on a stack of its own
+ * (its bytes below %rsp patterned) keeping values in %rcx and %r11 (which
+ * `syscall` would clobber), while the main thread spins too (the two
+ * preempt each other) and sends it SIGUSR2s. */
+static uint8_t spin_stack[8192] __attribute__((aligned(16)));
+static uint8_t spin_altstack[32768] __attribute__((aligned(16)));
+static volatile int spin_stop, spin_ready;
+static volatile sig_atomic_t usr2_n, usr2_off_altstack;
+
+static void on_usr2(int sig)
+{
+	uint8_t here;
+
+	(void)sig;
+	usr2_n++;
+	if (&here < spin_altstack || &here >= spin_altstack + sizeof(spin_altstack))
+		usr2_off_altstack++;
+}
+
+static void *spinner(void *arg)
+{
+	stack_t ss = { .ss_sp = spin_altstack, .ss_size = sizeof(spin_altstack) };
+	long bad;
+
+	(void)arg;
+	sigaltstack(&ss, NULL);
+	memset(spin_stack, 0xa5, sizeof(spin_stack));
+	spin_ready = 1;
+	__asm__ volatile("mov %%rsp, %%r12\n\t"
+	                 "mov %[top], %%rsp\n\t"
+	                 "mov $0x1234, %%rcx\n\t"
+	                 "mov $0x5678, %%r11\n\t"
+	                 "xor %%eax, %%eax\n"
+	                 "1:\n\t"
+	                 "cmp $0x1234, %%rcx\n\t"
+	                 "jne 2f\n\t"
+	                 "cmp $0x5678, %%r11\n\t"
+	                 "jne 2f\n\t"
+	                 "cmpl $0, (%[stop])\n\t"
+	                 "je 1b\n\t"
+	                 "jmp 3f\n"
+	                 "2: mov $1, %%eax\n"
+	                 "3: mov %%r12, %%rsp\n\t"
+	                 : "=&a"(bad)
+	                 : [top] "r"(spin_stack + 4096), [stop] "r"(&spin_stop)
+	                 : "rcx", "r11", "r12", "memory", "cc");
+	return (void *)bad;
+}
+
+static void check_stack_untouched(void)
+{
+	struct sigaction sa = { 0 };
+	struct timespec t0, t;
+	pthread_t th;
+	void *bad = (void *)1;
+	int sent = 0, intact = 1;
+
+	sa.sa_handler = on_usr2;
+	sa.sa_flags = SA_ONSTACK | SA_RESTART;
+	sigaction(SIGUSR2, &sa, NULL);
+	pthread_create(&th, NULL, spinner, NULL);
+	while (!spin_ready)
+		sched_yield();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do { /* one at a time (a second one pending would merge with it) */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (sent < 5 && usr2_n == sent)
+			sent += pthread_kill(th, SIGUSR2) == 0;
+	} while (t.tv_sec - t0.tv_sec < 5 && usr2_n < 5);
+	spin_stop = 1;
+	pthread_join(th, &bad);
+	for (size_t i = 0; i < 4096; i++)
+		intact &= spin_stack[i] == 0xa5;
+	CHECK("preempted-registers-kept", bad == NULL, "%%rcx or %%r11 changed under the spinner");
+	CHECK("nothing-below-rsp", intact, "bytes below the spinner's stack pointer were written");
+	CHECK("sigaltstack-handler", usr2_n == 5 && !usr2_off_altstack,
+	      "%d of 5 handled, %d off it", (int)usr2_n, (int)usr2_off_altstack);
+}
+
+/* SA_RESTART: a read interrupted by a handler goes on reading. */
+static volatile sig_atomic_t got_restart_alrm;
+static void on_restart_alrm(int sig) { got_restart_alrm = sig; }
+static void *late_writer(void *fd)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* the reader takes SIGALRM */
+	usleep(300000);
+	write((int)(long)fd, "x", 1);
+	return NULL;
+}
+
+static void check_restart(void)
+{
+	struct sigaction sa = { 0 };
+	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
+	pthread_t th;
+	int p[2];
+	char c = 0;
+	ssize_t n;
+
+	sa.sa_handler = on_restart_alrm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	if (pipe(p)) {
+		CHECK("sa-restart", 0, "pipe: %m");
+		return;
+	}
+	pthread_create(&th, NULL, late_writer, (void *)(long)p[1]);
+	setitimer(ITIMER_REAL, &it, NULL);
+	n = read(p[0], &c, 1);
+	pthread_join(th, NULL);
+	CHECK("sa-restart", n == 1 && c == 'x' && got_restart_alrm == SIGALRM,
+	      "read %zd (%m), handler %s", n, got_restart_alrm ? "ran" : "did not run");
+}
+
 static void check_signals(void)
 {
 	struct sigaction sa = { 0 };
@@ -168,6 +315,7 @@ static void check_signals(void)
 	if (!sigsetjmp(fault_jmp, 1))
 		*(volatile int *)0x10 = 1; /* a fault in the program's code */
 	CHECK("sigsegv-handler", fault_addr == (void *)0x10, "%p", (void *)fault_addr);
+	signal(SIGSEGV, SIG_DFL); /* a later fault ends the program */
 	signal(SIGUSR1, on_usr1);
 	kill(getpid(), SIGUSR1); /* delivered on the way out of kill() */
 	CHECK("kill-self", got_usr1 == SIGUSR1, "%d", (int)got_usr1);
@@ -178,6 +326,13 @@ static void check_signals(void)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	while (!got_alrm && t.tv_sec - t0.tv_sec < 5);
 	CHECK("alarm-while-spinning", got_alrm == SIGALRM, "not delivered in 5 s");
+	sa.sa_sigaction = on_ill;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGILL, &sa, NULL);
+	linuxprog_ud2();
+	CHECK("handler-moves-rsp", linuxprog_landed == 1, "landed %d times", linuxprog_landed);
+	check_stack_untouched();
+	check_restart();
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,49 @@
+/*
+ * What signal.c (dispositions, masks, link-mode delivery) shares with
+ * signal_linux.c (delivery to a Linux program through a frame on its
+ * stack, and rt_sigreturn). Private to those files.
+ */
+#ifndef UK_SIGNAL_IMPL_H
+#define UK_SIGNAL_IMPL_H
+
+#include <stdint.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+
+#include <asm/siginfo.h>
+
+#define BIT(sig) (1ull << ((sig)-1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+/* Ignored by default; the stop signals too, since nothing here stops. */
+#define DFL_IGNORE                                                                                 \
+	(BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGSTOP) | BIT(SIGTSTP) | \
+	 BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* rt_sigaction's struct on x86-64. */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/* The process's dispositions, by signal number. */
+extern struct ksigaction uk_sig_actions[UK_NSIG + 1];
+
+/* Take the lowest deliverable signal of the running thread (synchronous
+ * ones first) and why it was sent. 0: none. */
+int uk_sig_take(struct uk_sigrec *rec);
+
+void uk_sig_fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec);
+
+/* The default action "terminate", with the line a shell would show. */
+__attribute__((noreturn)) void uk_sig_terminate(int sig);
+
+/* Whether sp lies on t's alternate signal stack. */
+int uk_sig_on_altstack(const struct uk_thread *t, uint64_t sp);
+
+/* The pages [lo, hi) are there, committing stack or mmap pages as the #PF
+ * handler would; 0 when some page cannot be. */
+int uk_sig_committed(uint64_t lo, uint64_t hi);
+
+#endif
