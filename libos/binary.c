@@ -536,7 +536,10 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 		uk_plat_exit(126);
 	}
 	uk_binary_brk_start = prog->bias + prog->e.hi;
-	uk_snprintf(uk_binary_exe, sizeof(uk_binary_exe), "%s", q->path);
+	/* /proc/self/exe: the file itself, through any symlink (java finds
+	 * its installation from it: /usr/bin/java links into /usr/lib/jvm) */
+	if (uk_path_real(q->path, uk_binary_exe, sizeof(uk_binary_exe)))
+		uk_snprintf(uk_binary_exe, sizeof(uk_binary_exe), "%s", q->path);
 	vdso = uk_vdso_map();
 	if (!(sp = build_stack(prog, prog->e.interp_len ? interp : NULL, q->argv, q->envp, q->path,
 	                       vdso))) {

@@ -322,3 +322,15 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size)
 		buf[i] = buf[pos + i];
 	return 0;
 }
+
+int uk_path_real(const char *path, char *buf, size_t size)
+{
+	struct uk_vnode *vn;
+	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn);
+
+	if (r)
+		return r;
+	r = uk_vfs_path_of(vn, buf, size);
+	uk_vnode_put(vn);
+	return r;
+}

@@ -188,6 +188,9 @@ int uk_mount(const char *source, const char *target, const char *fstype, unsigne
 /* Resolve path relative to dirfd (AT_FDCWD: the working directory),
  * crossing mounts, following symlinks (ELOOP after 40). */
 int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode **out);
+/* realpath(3): the absolute path of what path names, with no symlink,
+ * "." or ".." in it; 0 or -errno. */
+int uk_path_real(const char *path, char *buf, size_t size);
 /* Resolve all but the last component: *dir (referenced) and its name
  * (NAME_MAX + 1 bytes). -EINVAL when path ends in "." or "..". */
 int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name);
