@@ -20,6 +20,10 @@ NT=build/tests/net/nettool
 TAP=ukload0
 P=18090 # forwarded host ports: P, P+1 (redis), P+2 and P+3 (refusals)
 CONNS=256
+# httpd runs a thread per connection (64 KiB of stack and a 64 KiB buffer
+# each): the connections of one run and the next may all be alive at once
+# where threads end slowly (the nested host), more than ukrun's default.
+MEM=256M
 SECS=5 REQS=20000 WAIT=120 STALL=30
 [ -n "$UK_NESTED" ] && SECS=3 REQS=4000 WAIT=300 STALL=120
 
@@ -53,7 +57,7 @@ httpd_suite() {
 }
 
 if need net-load/http wrk; then
-	bg_start "$T/user.out" "$UKRUN" --verbose -p $P:80 build/apps/httpd.img
+	bg_start "$T/user.out" "$UKRUN" --verbose -m $MEM -p $P:80 build/apps/httpd.img
 	if bg_wait "$T/user.out" serving $WAIT; then
 		httpd_suite net-load/user 127.0.0.1 $P
 	else
@@ -84,7 +88,7 @@ if need net-load/http wrk; then
 				continue
 			fi
 			name=net-load/tap && [ $vhost = on ] && name=net-load/vhost
-			bg_start "$T/tap.out" "$UKRUN" --verbose --net tap:$TAP,vhost=$vhost \
+			bg_start "$T/tap.out" "$UKRUN" --verbose -m $MEM --net tap:$TAP,vhost=$vhost \
 				--ip 10.0.9.2/24 --gw 10.0.9.1 build/apps/httpd.img
 			if bg_wait "$T/tap.out" serving $WAIT; then
 				httpd_suite $name 10.0.9.2 80
