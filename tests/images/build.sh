@@ -21,6 +21,10 @@
 #   python    python3.11 (minimal)
 #   redis     redis-server, redis-cli, redis-benchmark
 #   nginx     nginx with a single-process configuration
+#   go        a Go net/http server (progs/server.go) built with Debian's Go
+#   node      nodejs running progs/server.js
+#   pyhttp    python3 -m http.server (the full standard library)
+#   java      openjdk-17-jre-headless running progs/Hello.java's class
 #   layers    busybox + a layer of whiteouts + a later layer's files
 #   hostile-* tarballs that try to leave the root or are broken
 #   musl      not an image: Debian's musl and musl-dev unpacked (musl.rootfs),
@@ -29,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx layers musl hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx go node pyhttp java layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -37,12 +41,22 @@ log() { echo "images: $*" >&2; }
 
 # ---- packages ----
 
+# PKG=VERSION for each package: the newest version a repository has (the
+# candidate may be one only this machine has, e.g. nodejs from another
+# vendor, which apt-get download cannot fetch). apt-cache madison lists
+# the newest first; one call for all, it is slow.
+downloadable() {
+	apt-cache madison "$@" 2>/dev/null | awk -F' *[|] *' -v pkgs="$*" '
+		$3 ~ / Packages$/ { sub(/^ */, "", $1); if (!($1 in v)) v[$1] = $2 }
+		END { n = split(pkgs, p, " "); for (i = 1; i <= n; i++) print p[i] (p[i] in v ? "=" v[p[i]] : "") }'
+}
+
 # The file names apt-get download gives the packages (versions included),
 # one a line. Asked from an empty directory: apt-get prints nothing for a
 # package whose file is already where it runs.
 deb_names() {
 	mkdir -p "$cache/empty"
-	(cd "$cache/empty" && apt-get download --print-uris "$@" 2>/dev/null) | awk '{print $2}'
+	(cd "$cache/empty" && apt-get download --print-uris $(downloadable "$@") 2>/dev/null) | awk '{print $2}'
 }
 
 # Download what is missing into $debs; print the .deb paths, in order.
@@ -59,7 +73,7 @@ fetch() {
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "downloading ${missing[*]}"
-		(cd "$debs" && apt-get download -q "${missing[@]}" >/dev/null 2>&1) ||
+		(cd "$debs" && apt-get download -q $(downloadable "${missing[@]}") >/dev/null 2>&1) ||
 			{ echo "images: apt-get download ${missing[*]} failed" >&2; return 1; }
 	fi
 	printf '%s\n' "${out[@]}"
@@ -197,12 +211,15 @@ run_host() { # BASE-LAYER APP-LAYER PROGRAM ARG...
 # Every NEEDED library of every ELF file must be in the image: a wrong
 # package list fails here, not in the guest.
 check_libs() { # ROOTFS
-	local r=$1 f so missing=
+	local r=$1 f so missing= names
+	# Libraries a program loads by their path before the ones that need
+	# them (the JVM's libjvm.so): found by name anywhere in the image.
+	names=$(find "$r" -name '*.so*' -printf '%f\n' | sort -u)
 	while IFS= read -r f; do
 		for so in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 			# the library directory, or beside the module (gconv)
 			[ -e "$r/usr/lib/x86_64-linux-gnu/$so" ] || [ -e "$(dirname "$f")/$so" ] ||
-				missing+=" $so(${f#$r})"
+				grep -qxF "$so" <<<"$names" || missing+=" $so(${f#$r})"
 		done
 	done < <(find "$r" -type f \( -perm -u+x -o -name '*.so*' \) -size +1k)
 	[ -z "$missing" ] || { echo "images: missing libraries:$missing" >&2; return 1; }
@@ -314,7 +331,7 @@ img_nginx() {
 	worker_processes 1;
 	error_log stderr notice;
 	pid /tmp/nginx.pid;
-	events { worker_connections 64; }
+	events { worker_connections 1024; }
 	http {
 		access_log off;
 		include /etc/nginx/mime.types;
@@ -324,7 +341,7 @@ img_nginx() {
 		}
 	}
 	CONF
-	echo "<h1>served by nginx in a uk microVM</h1>" >"$w/l3/srv/www/index.html"
+	www "$w/l3" nginx
 	layer_tar "$w/l1" "$w/1.tar"
 	layer_tar "$w/l2" "$w/2.tar"
 	layer_tar "$w/l3" "$w/3.tar"
@@ -333,6 +350,131 @@ img_nginx() {
 	PORTS=80/tcp
 	assemble nginx "$w/1.tar" "$w/2.tar" "$w/3.tar"
 	flatten nginx "$w/l1" "$w/l2" "$w/l3"
+}
+
+# The files the web servers serve (/srv/www): a page naming the server,
+# and 100 KiB of numbers (more than a TCP window: several segments, acks).
+www() { # LAYER-DIR SERVER
+	mkdir -p "$1/srv/www"
+	echo "<h1>served by $2 in a uk microVM</h1>" >"$1/srv/www/index.html"
+	seq 1 19000 >"$1/srv/www/big.txt"
+}
+
+# Debian's Go toolchain (golang-go's compiler package and its sources),
+# unpacked once into $cache/tools: the Go server is compiled with it.
+go_pkgs() {
+	local v
+	v=$(apt-cache depends golang-go 2>/dev/null | awk '/Depends: golang-1\.[0-9]*-go$/ { print $2; exit }')
+	[ -n "$v" ] || { echo "images: cannot tell which golang-1.N-go golang-go uses (apt-get update?)" >&2; return 1; }
+	echo "$v ${v%-go}-src"
+}
+go_root() { # -> GOROOT
+	local pkgs f d x
+	pkgs=$(go_pkgs) || return 1
+	f=$(fetch $pkgs) || return 1
+	d=$cache/tools/$(basename "$(head -1 <<<"$f")" .deb)
+	if [ ! -f "$d/.done" ]; then
+		log "unpacking $pkgs"
+		rm -rf "$d"
+		mkdir -p "$d"
+		for x in $f; do dpkg-deb -x "$x" "$d"; done
+		touch "$d/.done"
+	fi
+	pkgs=${pkgs%%-go *}
+	echo "$d/usr/lib/go-${pkgs#golang-}"
+}
+
+# A Go net/http server (progs/server.go), static: no base layer at all.
+img_go() {
+	local w=$1 goroot
+	goroot=$(go_root) || return 1
+	mkdir -p "$w/l1/usr/local/bin" "$w/l1/etc" "$w/l1/tmp"
+	chmod 1777 "$w/l1/tmp"
+	(cd "$here/progs" && CGO_ENABLED=0 GOROOT=$goroot GOCACHE=$w/gocache GOPATH=$w/gopath GOFLAGS=-trimpath \
+		GO111MODULE=off GOTOOLCHAIN=local "$goroot/bin/go" build -o "$w/l1/usr/local/bin/server" server.go) ||
+		{ echo "images: go build progs/server.go failed" >&2; return 1; }
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$w/l1/etc/passwd"
+	printf '127.0.0.1\tlocalhost\n' >"$w/l1/etc/hosts"
+	www "$w/l1" go
+	layer_tar "$w/l1" "$w/1.tar"
+	reset_config
+	ENTRYPOINT='["/usr/local/bin/server"]'
+	CMD='["8080","/srv/www"]'
+	PORTS=8080/tcp
+	assemble go "$w/1.tar"
+	flatten go "$w/l1"
+}
+
+node_pkgs="nodejs libnode108 libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libstdc++6 libuv1
+ node-acorn node-cjs-module-lexer node-undici"
+img_node() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" $node_pkgs
+	mkdir -p "$w/l3/app"
+	cp "$here/progs/server.js" "$w/l3/app/server.js"
+	www "$w/l3" node
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["node","/app/server.js"]'
+	CMD='["8080","/srv/www"]'
+	PORTS=8080/tcp
+	assemble node "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten node "$w/l1" "$w/l2" "$w/l3"
+}
+
+# python3 -m http.server: the full standard library this time.
+pyhttp_pkgs="python3.11-minimal libpython3.11-minimal libpython3.11-stdlib python3-minimal media-types
+ libexpat1 libssl3 libbz2-1.0 libcrypt1 libdb5.3 libffi8 liblzma5 libncursesw6 libnsl2 libreadline8
+ libsqlite3-0 libtinfo6 libtirpc3 libuuid1 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0
+ libcom-err2 libkeyutils1"
+img_pyhttp() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" $pyhttp_pkgs
+	ln -sf python3.11 "$w/l2/usr/bin/python3"
+	www "$w/l3" python
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["python3","-m","http.server"]'
+	CMD='["8000"]'
+	ENV='["PATH=/usr/local/bin:/usr/bin:/bin"]'
+	WORKDIR=/srv/www
+	PORTS=8000/tcp
+	assemble pyhttp "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten pyhttp "$w/l1" "$w/l2" "$w/l3"
+}
+
+# Debian's headless JRE and a class compiled here by that JRE's own javac
+# (the jdk.compiler module is in its modules file). The JRE's desktop
+# libraries (AWT, fonts, images, sound, smart cards) are left out: a
+# headless program does not load them and they would need twenty more
+# packages.
+java_pkgs="openjdk-17-jre-headless libstdc++6"
+img_java() {
+	local w=$1 jre=usr/lib/jvm/java-17-openjdk-amd64 l
+	base_layer "$w/l1"
+	unpack "$w/l2" $java_pkgs
+	for l in awt awt_headless fontmanager javajpeg lcms jsound splashscreen mlib_image j2pcsc; do
+		rm -f "$w/l2/$jre/lib/lib$l.so"
+	done
+	mkdir -p "$w/l2/usr/bin"
+	ln -sf "/$jre/bin/java" "$w/l2/usr/bin/java"
+	mkdir -p "$w/l3/app"
+	"$w/l2/$jre/bin/java" -XX:TieredStopAtLevel=1 --module jdk.compiler/com.sun.tools.javac.Main \
+		-d "$w/l3/app" "$here/progs/Hello.java" || { echo "images: javac Hello.java failed" >&2; return 1; }
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["java"]'
+	CMD='["-cp","/app","Hello"]'
+	assemble java "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten java "$w/l1" "$w/l2" "$w/l3"
 }
 
 img_musl() {
@@ -475,6 +617,10 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 	redis) echo $base_pkgs redis-tools redis-server libatomic1 liblzf1 libjemalloc2 libstdc++6 libsystemd0 libssl3 \
 		libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1 ;;
 	nginx) echo $base_pkgs nginx nginx-common libcrypt1 libpcre2-8-0 libssl3 ;;
+	go) go_pkgs ;;
+	node) echo $base_pkgs $node_pkgs ;;
+	pyhttp) echo $base_pkgs $pyhttp_pkgs ;;
+	java) echo $base_pkgs $java_pkgs ;;
 	hostile-*) ;;
 	*) return 1 ;;
 	esac
@@ -487,7 +633,13 @@ build_one() {
 	# edit elsewhere in this script rebuilds nothing.
 	key=$({
 		declare -f "img_${name%%-*}" hostile_tar fix_manifest base_layer unpack usrmerge \
-			layer_tar assemble config_json reset_config flatten run_host check_libs
+			layer_tar assemble config_json reset_config flatten run_host check_libs www go_root
+		# the programs of ours an image carries
+		case $name in
+		go) cat "$here/progs/server.go" ;;
+		node) cat "$here/progs/server.js" ;;
+		java) cat "$here/progs/Hello.java" ;;
+		esac
 		[ -z "$pkgs" ] || deb_names $pkgs | sort
 	} | sha256sum | cut -c1-16)
 	if [ -f "$cache/$name.stamp" ] && [ "$(cat "$cache/$name.stamp")" = "$key" ]; then
