@@ -119,3 +119,17 @@ $(B)/tests/guest/%-dynamic.img: $(LX)/%/dynamic/bin/prog $(UKBUILD) $(SYSROOT)/.
 	$(UKBUILD) oci -q dir:$(LX)/$*/dynamic -o $@ --entrypoint /bin/prog
 tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
 .PRECIOUS: $(LX)/%/static/bin/prog $(LX)/%/dynamic/bin/prog
+
+# Real programs from Debian's packages (a Go and a Node.js server, python's
+# http.server, nginx, redis, a Java program) as uk images, for the ukrun
+# suite's tests/e2e/kvm/real.sh and make bench: tests/images/real.sh, cached
+# like every OCI test image in $(UK_CACHE)/images. A machine that cannot
+# fetch the packages still builds the rest: real.sh leaves the reason in
+# build/tests/real/why and the suite skips with it.
+REAL := $(B)/tests/real
+$(REAL)/.done: tests/images/real.sh tests/images/build.sh $(addprefix tests/images/progs/,server.go \
+		server.js Hello.java) $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	@if bash tests/images/real.sh $(@D); then touch $@; \
+	else echo "make: the real-program images were not built (see $(@D)/why)" >&2; fi
+tests: $(REAL)/.done

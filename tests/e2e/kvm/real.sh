@@ -1,0 +1,144 @@
+#!/bin/sh
+# Real programs from Debian's packages under ukrun, the way a user runs a
+# server (-p: user-mode networking and a forwarded port): a Go net/http
+# server (built with Debian's Go, CGO_ENABLED=0), a Node.js http server,
+# python3 -m http.server, nginx and redis (their single-process settings:
+# there is no fork), each answering exactly and then loaded with 64
+# connections with not one error; and a Java program printing its line.
+# The images are made by tests/images/real.sh (make) in build/tests/real.
+#
+# Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
+# and Java images are too big to carry into the nested host (real.files):
+# they run where /dev/kvm works. A missing client (curl, wrk,
+# redis-benchmark) skips what needs it, saying so. In a network namespace
+# of its own (own_netns): its ports meet no other run's.
+. tests/e2e/lib.sh
+own_netns "$0" "$@"
+native_check real
+R=build/tests/real
+trap 'bg_stop; rm -rf "$T"' EXIT
+
+if [ ! -f "$R/go.img" ]; then
+	skip real/images "$R/*.img are not built: $(cat "$R/why" 2>/dev/null || echo "make builds them (tests/images/real.sh)")"
+	exit 0
+fi
+# (without a namespace of its own: the nested host starts with its loopback down)
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+
+# Load: 10 s natively; 3 s where the CPU is emulated (native_check's loop
+# above ~2 ns an iteration: nested TCG).
+secs=10 reqs=20000
+if [ "${_ps:-0}" -gt 2000 ]; then
+	secs=3 reqs=2000
+fi
+
+# start NAME GUESTPORT IMAGE [ARG...]: ukrun -p HOSTPORT:GUESTPORT IMAGE in
+# the background, output in $T/NAME.log; sets port. (A few host ports: the
+# first may be taken where there is no namespace of our own.)
+start() {
+	log=$T/$1.log gport=$2
+	shift 2
+	for port in 18080 $((20000 + $$ % 20000)) $((40000 + $$ % 20000)); do
+		bg_start "$log" "$UKRUN" -p "$port:$gport" "$@"
+		sleep 0.5
+		if ! kill -0 "$bgpid" 2>/dev/null && grep -q 'cannot forward' "$log"; then
+			bg_stop
+			continue
+		fi
+		return 0
+	done
+	return 1
+}
+
+# up URL SECONDS: until the server answers (false once it has exited).
+up() {
+	_end=$(($(now_ms) + $2 * 1000))
+	while [ "$(now_ms)" -lt $_end ]; do
+		bound 10 curl -s -o /dev/null -m 5 "$1" && return 0
+		kill -0 "$bgpid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# wrk_load NAME URL: 64 connections for $secs s; not one error (no
+# "Socket errors", no "Non-2xx or 3xx" line; a request over wrk's 10 s
+# timeout counts as one), requests made. The numbers go to the output.
+wrk_load() {
+	need "real/$1/load" wrk || return
+	run bound $((secs + 60)) wrk -t2 -c64 -d"${secs}s" --timeout 10s --latency "$2"
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/out")
+	echo "real/$1: $(grep -E '^Requests/sec|^ *Latency |^ *99%|Socket errors|Non-2xx' "$T/out" | tr -s ' ' | tr '\n' ';')"
+	check "real/$1/load-no-errors" sh -c "! grep -q 'Socket errors\|Non-2xx' '$T/out' && [ ${n:-0} -gt 0 ]"
+}
+
+# web NAME GUESTPORT: the server of NAME.img answers / with its page and
+# /big.txt with 100 KiB, byte for byte, then takes the load.
+web() {
+	srv=$1
+	if [ ! -f "$R/$srv.img" ]; then
+		skip "real/$srv" "$R/$srv.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
+		return
+	fi
+	need "real/$srv" curl || return
+	if ! start "$srv" "$2" "$R/$srv.img"; then
+		fail "real/$srv/start" "no free host port to forward: $(tail -c 300 "$T/$srv.log" | tr '\n' '|')"
+		return
+	fi
+	if ! up "http://127.0.0.1:$port/" 180; then
+		fail "real/$srv/ready" "no answer in 180 s: $(tail -c 400 "$T/$srv.log" | tr '\n' '|')"
+		bg_stop
+		return
+	fi
+	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
+	check "real/$srv/page" cmp -s "$T/out" "$R/$srv.index.html"
+	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/big.txt"
+	check "real/$srv/big-file" cmp -s "$T/out" "$R/big.txt"
+	wrk_load "$srv" "http://127.0.0.1:$port/"
+	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
+	check "real/$srv/page-after-load" cmp -s "$T/out" "$R/$srv.index.html"
+	kill -0 "$bgpid" 2>/dev/null
+	check "real/$srv/still-running" test $? -eq 0
+	bg_stop
+	check "real/$srv/no-crash" sh -c "! grep -q 'fatal exception\|crashed\|panic\|fatal error' '$T/$srv.log'"
+}
+
+web go 8080
+web node 8080
+web pyhttp 8000
+web nginx 80
+
+# ---- redis: SET then GET, the benchmark, the data still there ----
+if ! need real/redis redis-cli redis-benchmark; then
+	:
+elif ! start redis 6379 "$R/redis.img"; then
+	fail real/redis/start "no free host port to forward: $(tail -c 300 "$T/redis.log" | tr '\n' '|')"
+elif ! bg_wait "$T/redis.log" 'Ready to accept connections' 180; then
+	fail real/redis/ready "no 'Ready to accept connections' in 180 s: $(tail -c 400 "$T/redis.log" | tr '\n' '|')"
+	bg_stop
+else
+	rcli() { bound 60 redis-cli -p "$port" "$@"; }
+	run rcli SET greeting "hello from uk"
+	check real/redis/set out_is OK
+	run rcli GET greeting
+	check real/redis/get out_is "hello from uk"
+	run bound 120 redis-benchmark -p "$port" -c 64 -n "$reqs" -t set,get -q
+	tr '\r' '\n' <"$T/out" | grep -v '^ *$' | cat - "$T/err" >"$T/bench"
+	echo "real/redis: $(grep 'requests per second' "$T/bench" | tr '\n' ';')"
+	check real/redis/benchmark-set grep -q '^SET: [0-9.]* requests per second' "$T/bench"
+	check real/redis/benchmark-get grep -q '^GET: [0-9.]* requests per second' "$T/bench"
+	check real/redis/benchmark-no-errors sh -c "[ $rc -eq 0 ] && ! grep -qi 'error' '$T/bench'"
+	run rcli GET greeting
+	check real/redis/get-after-load out_is "hello from uk"
+	bg_stop
+	check real/redis/no-crash sh -c "! grep -q 'fatal exception\|crashed' '$T/redis.log'"
+fi
+
+# ---- Java: its line, exit status 0 ----
+if [ ! -f "$R/java.img" ]; then
+	skip real/java "$R/java.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
+else
+	run "$UKRUN" --timeout 300 "$R/java.img"
+	check real/java/output cmp -s "$T/out" "$R/java.expected"
+	check real/java/status status_is 0
+fi
