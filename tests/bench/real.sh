@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Real programs (make bench): a Go net/http server, a Node.js http server,
+# python3 -m http.server, nginx and redis from Debian's packages
+# (tests/images/real.sh's images) under ukrun -p -- user networking and a
+# forwarded port, what a user runs -- against the same binaries as Linux
+# processes on this host (chrooted into the image's root filesystem), same
+# client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / (requests/s,
+# latency p99 and max), redis-benchmark -c64 -n100000 -t set,get. And how
+# long the Java program takes, ukrun against the image's java run here.
+#
+# Needs this machine's KVM and root (chroot, and a network namespace of
+# its own so the ports meet nobody's); the nested host has neither the
+# Linux side's files nor the speed for it.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
+title="Real programs"
+secs=${WRK_SECS:-10}
+R=build/tests/real
+
+need "$title" $R/go.img $R/node.img $R/pyhttp.img $R/nginx.img $R/redis.img $R/java.img || exit 0
+if ! kvm_here || [ "$(id -u)" != 0 ]; then
+	bench_skip "$title" "needs a usable /dev/kvm here and root (chroot, a network namespace)"
+	exit 0
+fi
+for t in wrk curl redis-benchmark unshare chroot; do
+	command -v $t >/dev/null || { bench_skip "$title" "$t is not installed (ci/deps.sh installs it)"; exit 0; }
+done
+I=$(bash tests/images/build.sh go node pyhttp nginx redis java 2>/dev/null) ||
+	{ bench_skip "$title" "tests/images/build.sh could not build the images"; exit 0; }
+flavour=$("$UKRUN" --verbose build/apps/hello.img 2>&1 >/dev/null | sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p')
+
+# ---- what runs in the namespace: prints "KEY value" lines ----
+inner() {
+	local t
+	t=$(mktemp -d)
+	trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$t"' EXIT
+	ip link set lo up
+	up() { # URL
+		for _ in $(seq 300); do curl -s -o /dev/null -m 2 "$1" && return 0; sleep 0.1; done
+		return 1
+	}
+	wrk_run() { # KEY URL
+		timeout $((secs + 60)) wrk -t2 -c64 -d"${secs}s" --timeout 10s --latency "$2" >"$t/wrk" 2>&1
+		echo "$1_rps $(sed -n 's/^Requests\/sec: *\([0-9]*\).*/\1/p' "$t/wrk")"
+		echo "$1_p99 $(sed -n 's/^ *99% *\([0-9.]*[a-z]*\).*/\1/p' "$t/wrk")"
+		echo "$1_max $(awk '/^ *Latency / { print $4 }' "$t/wrk")"
+		echo "$1_err $(sed -n 's/^ *Socket errors: \(.*\)/\1/p; s/^ *Non-2xx.*: *\([0-9]*\)/\1 non-2xx/p' "$t/wrk" | tr '\n' ' ')"
+	}
+	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+	web() { # NAME GUESTPORT LINUX-COMMAND...
+		local n=$1 gport=$2 pid t0
+		shift 2
+		t0=$(date +%s%N)
+		timeout 300 "$UKRUN" -p 18080:"$gport" $R/$n.img >"$t/$n.uk" 2>&1 &
+		pid=$!
+		up http://127.0.0.1:18080/ && echo "${n}_ready $((($(date +%s%N) - t0) / 1000000))" &&
+			wrk_run "${n}_uk" http://127.0.0.1:18080/
+		stop $pid
+		(cd / && timeout 300 chroot "$I/$n.rootfs" "$@") >"$t/$n.linux" 2>&1 &
+		pid=$!
+		up http://127.0.0.1:18081/ && wrk_run "${n}_linux" http://127.0.0.1:18081/
+		stop $pid
+	}
+	web go 8080 /usr/local/bin/server 18081 /srv/www
+	web node 8080 /usr/bin/node /app/server.js 18081 /srv/www
+	web pyhttp 8000 /usr/bin/python3 -m http.server 18081 -d /srv/www
+	# (nginx's own configuration listens on 80: the Linux one takes that)
+	sed 's/listen 80;/listen 18081;/' "$I/nginx.rootfs/etc/nginx/uk.conf" >"$t/nginx.conf"
+	mount --bind "$t/nginx.conf" "$I/nginx.rootfs/etc/nginx/uk.conf" &&
+		web nginx 80 /usr/sbin/nginx -e stderr -c /etc/nginx/uk.conf
+	umount "$I/nginx.rootfs/etc/nginx/uk.conf" 2>/dev/null
+
+	rb() { # KEY PORT
+		timeout 300 redis-benchmark -p "$2" -c 64 -n 100000 -t set,get -q 2>&1 | tr '\r' '\n' >"$t/rb"
+		echo "$1_set $(sed -n 's/^SET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
+		echo "$1_get $(sed -n 's/^GET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
+	}
+	timeout 300 "$UKRUN" -p 16379:6379 $R/redis.img >"$t/redis.uk" 2>&1 &
+	pid=$!
+	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.uk" && break; sleep 0.1; done
+	rb redis_uk 16379
+	stop $pid
+	(cd / && timeout 300 chroot "$I/redis.rootfs" /usr/bin/redis-server --port 16380 --save '' \
+		--appendonly no) >"$t/redis.linux" 2>&1 &
+	pid=$!
+	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.linux" && break; sleep 0.1; done
+	rb redis_linux 16380
+	stop $pid
+
+	local t0
+	t0=$(date +%s%N)
+	timeout 300 "$UKRUN" $R/java.img >/dev/null 2>&1 && echo "java_uk $((($(date +%s%N) - t0) / 1000000))"
+	t0=$(date +%s%N)
+	# (outside the chroot: the launcher finds its libraries through
+	# /proc/self/exe, and there is no /proc there)
+	timeout 300 "$I/java.rootfs/usr/lib/jvm/java-17-openjdk-amd64/bin/java" -cp "$I/java.rootfs/app" \
+		Hello >/dev/null 2>&1 &&
+		echo "java_linux $((($(date +%s%N) - t0) / 1000000))"
+}
+export -f inner
+export UKRUN R I secs
+res=$(unshare -n -m bash -c inner 2>&1)
+[ -n "${VERBOSE:-}" ] && echo "$res"
+
+table "$title (this machine's KVM, $flavour; wrk -t2 -c64 -d${secs}s GET /)" \
+	"uk (ukrun -p)" "Linux process (chroot)"
+for n in go node pyhttp nginx; do
+	case $n in
+	go) label="Go net/http (golang-go, CGO_ENABLED=0)" ;;
+	node) label="Node.js http (Debian's nodejs)" ;;
+	pyhttp) label="python3 -m http.server" ;;
+	nginx) label="nginx (daemon off, master_process off)" ;;
+	esac
+	row "$label: requests/s" "$(get ${n}_uk_rps)" "$(get ${n}_linux_rps)"
+	row "  latency p99 / max" "$(get ${n}_uk_p99) / $(get ${n}_uk_max)" \
+		"$(get ${n}_linux_p99) / $(get ${n}_linux_max)"
+	e=$(get ${n}_uk_err) l=$(get ${n}_linux_err)
+	[ -z "$e$l" ] || row "  errors" "${e:-none}" "${l:-none}"
+	row "  ukrun start -> first answer" "$(unit "$(get ${n}_ready)" ms)" "(uk only)"
+done
+row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
+row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
+row "Java hello (openjdk-17-jre-headless), start to exit" "$(unit "$(get java_uk)" ms)" \
+	"$(unit "$(get java_linux)" ms)"
