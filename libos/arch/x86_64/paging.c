@@ -135,29 +135,65 @@ static int table_empty(const uint64_t *t)
 	return 1;
 }
 
+/* Present entries of one page table changed at once above which a single
+ * CR3 reload flushes them all, as Linux does above 33 pages. On the
+ * paravirtual host a reload is one exit like one invlpg (the host
+ * resyncs its shadow tables and keeps the entries that did not change:
+ * the working set stays mapped, measured); on hardware it empties the
+ * TLB (no global pages here). */
+#define FLUSH_ALL_AFTER 32
+
+static void flush_all(void)
+{
+	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+}
+
+static size_t present_in(const uint64_t *t, uintptr_t va, uintptr_t end)
+{
+	size_t n = 0;
+
+	for (uintptr_t a = va; t && a < end; a += UK_PAGE_SIZE)
+		n += t[(a >> 12) & 511] & PTE_P;
+	return n;
+}
+
+/* The frames of one page table's entries, held until the flush: single
+ * vCPU, and nothing in here switches threads, so one buffer serves. */
+static uint64_t held[512];
+
 void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg)
 {
 	uintptr_t end = va + n * UK_PAGE_SIZE, next;
 
 	for (; va < end; va = next) {
 		uint64_t *pde, *t = leaf_table(va, &pde);
-		int cleared = 0;
+		size_t nheld = 0;
+		int cleared = 0, batch;
 
 		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
 		if (next > end || next < va)
 			next = end;
+		batch = present_in(t, va, next) > FLUSH_ALL_AFTER;
 		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
 				continue;
 			uint64_t old = *e;
 			*e = 0;
+			cleared = 1;
+			if (batch) {
+				held[nheld++] = old & PTE_ADDR;
+				continue;
+			}
 			if (old & PTE_P)
 				invlpg(a);
 			if (release)
 				release(old & PTE_ADDR, arg);
-			cleared = 1;
 		}
+		if (batch)
+			flush_all();
+		for (size_t i = 0; release && i < nheld; i++)
+			release(held[i], arg);
 		if (cleared && table_empty(t)) {
 			*pde = 0;
 			invlpg(va); /* also drops cached upper-level entries */
@@ -173,19 +209,23 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 
 	for (; va < end; va = next) {
 		uint64_t *pde, *t = leaf_table(va, &pde);
+		int batch;
 
 		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
 		if (next > end || next < va)
 			next = end;
+		batch = present_in(t, va, next) > FLUSH_ALL_AFTER;
 		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
 				continue;
 			uint64_t old = *e;
 			*e = (old & PTE_ADDR) | attr;
-			if (old & PTE_P)
+			if ((old & PTE_P) && !batch)
 				invlpg(a);
 		}
+		if (batch)
+			flush_all();
 	}
 }
 
