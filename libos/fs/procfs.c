@@ -37,6 +37,7 @@ enum {
 	I_FD,
 	I_CWD,
 	I_PMOUNTS,
+	I_STAT,
 	I_COUNT
 };
 
@@ -50,8 +51,25 @@ struct proc_node {
 
 static size_t gen_meminfo(char *buf, size_t size);
 static size_t gen_cpuinfo(char *buf, size_t size);
+/* The CPU times, in USER_HZ (100) ticks: time not halted counts as user
+ * time, halted as idle (one CPU; the library OS's own time is not told
+ * apart). Node's os.cpus(), glibc's CPU count fallback, the JVM's load. */
+static size_t gen_stat(char *buf, size_t size)
+{
+	uint64_t up = uk_monotonic_ns() / 10000000, idle = uk_idle_ns() / 10000000;
+	unsigned long busy = (unsigned long)(up > idle ? up - idle : 0), id = (unsigned long)idle;
+
+	return uk_snprintf(buf, size,
+	                   "cpu  %lu 0 0 %lu 0 0 0 0 0 0\ncpu0 %lu 0 0 %lu 0 0 0 0 0 0\n"
+	                   "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
+	                   "procs_blocked 0\n",
+	                   busy, id, busy, id,
+	                   (unsigned long)((uk_realtime_ns() - uk_monotonic_ns()) / 1000000000));
+}
+
 static size_t gen_uptime(char *buf, size_t size);
 static size_t gen_version(char *buf, size_t size);
+static size_t gen_stat(char *buf, size_t size);
 
 static const struct proc_node pnodes[I_COUNT] = {
 	[I_ROOT] = { I_ROOT, "", S_IFDIR | 0555, NULL, NULL },
@@ -66,6 +84,7 @@ static const struct proc_node pnodes[I_COUNT] = {
 	[I_FD] = { I_PID, "fd", S_IFDIR | 0500, NULL, NULL },
 	[I_CWD] = { I_PID, "cwd", S_IFLNK | 0777, NULL, NULL },
 	[I_PMOUNTS] = { I_PID, "mounts", S_IFREG | 0444, NULL, uk_vfs_mounts_text },
+	[I_STAT] = { I_ROOT, "stat", S_IFREG | 0444, NULL, gen_stat },
 };
 
 static const struct uk_vnode_ops procfs_vops;

@@ -129,6 +129,12 @@ void test_procfs(void)
 	      !memcmp(buf, "/tmp/fs-procfs", 14));
 	CHECK_ERR(open("/proc/meminfo", O_WRONLY), EACCES);
 	CHECK(get_file("/proc/uptime", buf, sizeof(buf)) > 0 && strchr(buf, '.'));
+	{
+		unsigned long user, nice, sys, idle;
+		CHECK(get_file("/proc/stat", buf, sizeof(buf)) > 0 &&
+		      sscanf(buf, "cpu %lu %lu %lu %lu", &user, &nice, &sys, &idle) == 4 &&
+		      strstr(buf, "\ncpu0 ") && strstr(buf, "\nbtime "));
+	}
 }
 
 void test_realpath(void)
