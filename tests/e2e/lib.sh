@@ -110,7 +110,7 @@ clean_error() { [ "$rc" -eq "${1:-125}" ] && [ "$(wc -l <"$T/err")" -le 2 ] && [
 # its console on stdout. After "run qemu_guest ...", qemu_status is the
 # guest's exit status (isa-debug-exit makes QEMU's (status << 1) | 1).
 qemu_guest() {
-	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
+	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config -no-reboot \
 		-nographic -serial stdio -device isa-debug-exit -kernel "$1" ${2:+-append "$2"} \
 		</dev/null
 }
