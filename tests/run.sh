@@ -33,6 +33,8 @@
 #                           /dev/kvm: the kvm suite runs in the nested host
 #                           (to try that path on a machine with KVM)
 #   UK_BUDGET=SECONDS       the whole run's budget
+#   UK_NESTED_HOSTS=N       nested hosts side by side (default: 2 with two
+#                           cores or more, else 1)
 set -u
 cd "$(dirname "$0")/.."
 export UKRUN=build/bin/ukrun UKBUILD=build/bin/ukbuild
@@ -46,7 +48,9 @@ trap 'rm -f "$times"' EXIT
 # Bounds in seconds: generous against the slowest machine seen (a suite
 # that takes a minute natively takes ten under nested emulation); they
 # catch hangs, they do not judge speed.
-bound_unit=300 bound_host=900 bound_kvm=600 bound_nested_script=600 bound_nested=1200
+bound_unit=300 bound_host=900 bound_kvm=600 bound_nested_script=600 bound_nested=1500
+# Nested hosts side by side: one per core, two at most (2 GiB of RAM each).
+nested_hosts=${UK_NESTED_HOSTS:-$(($(nproc) > 1 ? 2 : 1))}
 
 report() {
 	local line
@@ -153,29 +157,33 @@ kvm_files() {
 	for f in $(cat tests/e2e/kvm/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
 }
 
-# nested SCRIPT...: the scripts in one boot of the nested standard-KVM host,
-# each under its watchdog there, each reported as its own suite. A script
-# the host's bound (or its end) cut short is a FAIL naming it; one it never
-# reached, a FAIL "not run".
-nested() {
-	local args=() f s bound out dir st inner cur= t0
-	bound=$(bound_left $bound_nested)
-	if [ "$bound" -lt 60 ]; then
-		for s in "$@"; do failure "$s (nested): not run: the run's ${budget}s budget is spent"; done
-		return
-	fi
+# nested_boot OUT BOUND SCRIPT...: one boot of the nested standard-KVM host
+# running the SCRIPTs one after the other, each under its watchdog there;
+# what it printed in OUT, its status in OUT.st.
+nested_boot() {
+	local out=$1 bound=$2 args=() f inner t0
+	shift 2
 	for f in $(kvm_files); do args+=(-f "$f"); done
 	inner="export UK_NESTED=1; for s in $*; do echo \"@@suite \$s\"; t0=\$(date +%s); sh tests/e2e/watchdog.sh $bound_nested_script \"\$s\" sh \"\$s\" </dev/null 2>&1; st=\$?; echo \"@@suite-end \$s \$st \$((\$(date +%s) - t0))\"; done"
-	out=$(mktemp) dir=$(mktemp -d) t0=$(now_ms)
+	t0=$(now_ms)
 	bash tests/stdkvm.sh -t "$bound" "${args[@]}" -- sh -c "$inner" </dev/null >"$out" 2>&1
-	st=$?
-	echo "$(($(now_ms) - t0)) nested-host (its boot and $# script(s))" >>"$times"
-	if [ $st -eq 125 ]; then
+	echo $? >"$out.st"
+	echo "$(($(now_ms) - t0)) nested host $(basename "$out") (its boot and $# script(s))" >>"$times"
+}
+
+# nested_report OUT BOUND SCRIPT...: each SCRIPT's part of OUT reported as a
+# suite of its own. A script the host's bound (or its end) cut short is a
+# FAIL naming it; one it never reached, a FAIL "not run".
+nested_report() {
+	local out=$1 bound=$2 dir st s f line cur= sst secs
+	shift 2
+	st=$(cat "$out.st")
+	if [ "$st" -eq 125 ]; then
 		report <<<"SKIP stdkvm: the nested standard-KVM host could not start: $(grep '^stdkvm:' "$out" | tail -1)"
-		rm -rf "$out" "$dir"
 		return
 	fi
 	# One file per script: its lines, then "@@suite-end SCRIPT STATUS SECONDS".
+	dir=$(mktemp -d)
 	while IFS= read -r line; do
 		case "$line" in
 		"@@suite "*) cur=${line#@@suite }; cur=${cur//\//_} ;;
@@ -187,7 +195,7 @@ nested() {
 		if [ ! -f "$f" ]; then
 			failure "$s (nested): not run: the nested host ended before it (status $st, its bound ${bound}s: $(tail -c 200 "$out" | tr '\n' '|'))"
 		elif ! grep -q "^@@suite-end " "$f"; then
-			if [ $st -eq 124 ]; then
+			if [ "$st" -eq 124 ]; then
 				echo "FAIL $s (nested): cut short: the nested host was stopped at its ${bound}s bound during it" >>"$f"
 			else
 				echo "FAIL $s (nested): cut short: the nested host ended during it (status $st)" >>"$f"
@@ -200,7 +208,34 @@ nested() {
 		fi
 	done
 	[ -n "${VERBOSE:-}" ] && [ -f "$dir/.host" ] && sed 's/^/         /' "$dir/.host"
-	rm -rf "$out" "$dir"
+	rm -rf "$dir"
+}
+
+# nested SCRIPT...: the scripts in nested standard-KVM hosts, $nested_hosts
+# of them side by side (each emulates one CPU: with two cores the emulated
+# suite takes about half as long), the scripts dealt out in turn.
+nested() {
+	local bound dir i n groups=() s
+	bound=$(bound_left $bound_nested)
+	if [ "$bound" -lt 60 ]; then
+		for s in "$@"; do failure "$s (nested): not run: the run's ${budget}s budget is spent"; done
+		return
+	fi
+	n=$((nested_hosts < $# ? nested_hosts : $#))
+	i=0
+	for s in "$@"; do
+		groups[i % n]+=" $s"
+		i=$((i + 1))
+	done
+	dir=$(mktemp -d)
+	for ((i = 0; i < n; i++)); do
+		nested_boot "$dir/$((i + 1))" "$bound" ${groups[i]} &
+	done
+	wait
+	for ((i = 0; i < n; i++)); do
+		nested_report "$dir/$((i + 1))" "$bound" ${groups[i]}
+	done
+	rm -rf "$dir"
 }
 
 t_start=$SECONDS

@@ -33,6 +33,9 @@ mkdir -p "$cache/dl" "$cache/x"
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 [ -n "$kpkg" ] || die "cannot tell Debian's kernel package (apt-get update?)"
 kver=${kpkg#linux-image-}
+# One fetch at a time: tests/run.sh starts hosts side by side.
+exec 8>"$cache/.lock"
+flock 8
 # (tun, tap, veth and vhost modules: TAP devices, veth pairs and vhost-net
 # for the network tests and benchmark)
 if [ ! -f "$cache/x/boot/vmlinuz-$kver" ] || [ ! -f "$cache/x/lib/modules/$kver/kernel/drivers/net/veth.ko" ]; then
@@ -46,6 +49,7 @@ if [ ! -f "$cache/x/boot/vmlinuz-$kver" ] || [ ! -f "$cache/x/lib/modules/$kver/
 		'./lib/modules/*/kernel/drivers/net/veth.ko' \
 		'./lib/modules/*/kernel/drivers/vhost/vhost*.ko'
 fi
+exec 8>&-
 mod="$cache/x/lib/modules/$kver/kernel"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
