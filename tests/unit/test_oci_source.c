@@ -217,13 +217,28 @@ TEST(hostile_layouts)
 	EXPECT(open_src("", &s, err, sizeof(err)) == -1 && strstr(err, "not an OCI image layout"));
 }
 
+/* The test image's config (one layer: file f) into cfg, its digest into
+ * cd ("sha256:..."; cd + 7 is the name docker gives it, without .json). */
+static void test_config(char *cfg, size_t size, char cd[80])
+{
+	char tar[16384], diff[80];
+	size_t n = layer(tar, sizeof(tar), "f", "x\n");
+
+	digest_of(tar, n, diff);
+	snprintf(cfg, size,
+	         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
+	         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
+	         diff);
+	digest_of(cfg, strlen(cfg), cd);
+}
+
 /* A docker archive: manifest.json names the config and layers by member
  * name; names with ".." only ever match members, never files. */
 static void docker_tar(const char *path, const char *manifest, const char *layer_name,
                        const char *sparse_name)
 {
 	static char tar[16384];
-	char cfg[512], diff[80], cfgname[128];
+	char cfg[512], cfgname[128];
 	size_t n = layer(tar, sizeof(tar), "f", "x\n");
 	struct archive *a = archive_write_new();
 	struct {
@@ -232,12 +247,7 @@ static void docker_tar(const char *path, const char *manifest, const char *layer
 		size_t len;
 	} m[3];
 
-	digest_of(tar, n, diff);
-	snprintf(cfg, sizeof(cfg),
-	         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
-	         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
-	         diff);
-	digest_of(cfg, strlen(cfg), cfgname);
+	test_config(cfg, sizeof(cfg), cfgname);
 	strcpy(cfgname + 71, ".json");
 	m[0].name = "manifest.json", m[0].data = manifest, m[0].len = strlen(manifest);
 	m[1].name = cfgname + 7, m[1].data = cfg, m[1].len = strlen(cfg);
@@ -278,14 +288,8 @@ TEST(docker_archives)
 	snprintf(path, sizeof(path), "%s/d.tar", dir);
 	/* the config's name is "<digest>.json": build it the same way */
 	for (int round = 0; round < 2; round++) {
-		char tar[16384], diff[80], cfg[512], cd[80];
-		size_t n = layer(tar, sizeof(tar), "f", "x\n");
-		digest_of(tar, n, diff);
-		snprintf(cfg, sizeof(cfg),
-		         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
-		         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
-		         diff);
-		digest_of(cfg, strlen(cfg), cd);
+		char cfg[512], cd[80];
+		test_config(cfg, sizeof(cfg), cd);
 		snprintf(man, sizeof(man),
 		         "[{\"Config\":\"%s.json\",\"RepoTags\":[\"a/b:c\"],"
 		         "\"Layers\":[\"%s\"]}]",
@@ -315,18 +319,12 @@ TEST(docker_archives)
  * otherwise). */
 TEST(docker_archive_bombs)
 {
-	char path[512], man[512], src[600], err[512], tar[16384], diff[80], cfg[512], cd[80];
+	char path[512], man[512], src[600], err[512], cfg[512], cd[80];
 	struct ukb_oci_src s;
-	size_t n = layer(tar, sizeof(tar), "f", "x\n");
 
 	snprintf(path, sizeof(path), "%s/bomb.tar", dir);
 	snprintf(src, sizeof(src), "docker-archive:%s", path);
-	digest_of(tar, n, diff);
-	snprintf(cfg, sizeof(cfg),
-	         "{\"architecture\":\"amd64\",\"config\":{\"Cmd\":[\"/f\"]},"
-	         "\"rootfs\":{\"diff_ids\":[\"%s\"]}}",
-	         diff);
-	digest_of(cfg, strlen(cfg), cd);
+	test_config(cfg, sizeof(cfg), cd);
 	snprintf(man, sizeof(man), "[{\"Config\":\"%s.json\",\"Layers\":[\"l/layer.tar\"]}]",
 	         cd + 7);
 	docker_tar(path, man, "l/layer.tar", "junk/big");

@@ -38,17 +38,23 @@ uk_syscalls_trapped:
 uk_syscalls_jumped:
 	.quad 0
 
+/* The program's %rsp and %rax aside, onto the top of the running thread's
+ * own library OS stack. */
+.macro TO_THREAD_STACK
+	mov %rsp, sc_user_rsp(%rip)
+	mov %rax, sc_rax(%rip)
+	mov uk_current(%rip), %rax
+	mov T_STACK(%rax), %rsp
+	add T_STACK_SIZE(%rax), %rsp
+	and $-16, %rsp
+.endm
+
 	.text
 	.p2align 4
 	.globl uk_syscall_entry
 	.type uk_syscall_entry, @function
 uk_syscall_entry:
-	mov %rsp, sc_user_rsp(%rip)
-	mov %rax, sc_rax(%rip)
-	mov uk_current(%rip), %rax
-	mov T_STACK(%rax), %rsp
-	add T_STACK_SIZE(%rax), %rsp     /* the top of the thread's own stack */
-	and $-16, %rsp
+	TO_THREAD_STACK
 	incq uk_syscalls_trapped(%rip)
 	mov sc_rax(%rip), %rax
 frame:
@@ -84,12 +90,7 @@ frame:
 	.globl uk_syscall_entry_jmp
 	.type uk_syscall_entry_jmp, @function
 uk_syscall_entry_jmp:
-	mov %rsp, sc_user_rsp(%rip)
-	mov %rax, sc_rax(%rip)
-	mov uk_current(%rip), %rax
-	mov T_STACK(%rax), %rsp
-	add T_STACK_SIZE(%rax), %rsp
-	and $-16, %rsp
+	TO_THREAD_STACK
 	pushfq
 	pop %r11
 	incq uk_syscalls_jumped(%rip)
