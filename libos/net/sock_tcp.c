@@ -49,9 +49,8 @@ struct tcp {
  * which the client sees as an error. So a listener queues this many
  * connections whatever backlog the program asked for (Linux's largest,
  * somaxconn, is 4096 since 5.4; python's http.server asks for 5, Java for
- * 50). Half-open connections: lwIP's own limit, 255 a listener. */
+ * 50). Half-open connections: lwip-port/hooks.c. */
 #define ACCEPT_QUEUE_MAX 4096
-#define SYN_BACKLOG 255
 
 static inline struct tcp *T(struct uk_sock *s) { return s->priv; }
 static inline struct tcp_pcb *P(struct uk_sock *s) { return s->pcb; }
@@ -213,7 +212,7 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 		return -EINVAL;
 	if (!P(s)->local_port && (r = tcp_do_bind(s, &any)))
 		return r;
-	l = tcp_listen_with_backlog_and_err(P(s), SYN_BACKLOG, &err);
+	l = tcp_listen_with_backlog_and_err(P(s), 0, &err); /* no limit here: hooks.c */
 	if (!l)
 		return uk_sock_errno(err);
 	s->pcb = l; /* lwIP freed the old PCB */

@@ -87,8 +87,8 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define TCP_SNDLOWAT (0xffff - (4 * TCP_MSS) - 1) /* a u16 in lwIP */
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
-#define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 128
+#define TCP_LISTEN_BACKLOG 0 /* half-open connections: lwip-port/hooks.c */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
 #define LWIP_TCP_KEEPALIVE 1
 #define TCP_OVERSIZE TCP_MSS
 #define LWIP_TCP_TIMESTAMPS 0
