@@ -98,8 +98,8 @@ static void on_alarm(int sig) { alarms++; }
 int main(void)
 {
 	struct sigaction sa;
-	struct itimerval it = { .it_value = { 0, 50000 } };
-	struct timespec req = { 5, 0 }, rem = { 0, 0 };
+	struct itimerval it = { .it_interval = { 0, 200000 }, .it_value = { 0, 50000 } };
+	struct timespec req = { 60, 0 }, rem = { 0, 0 };
 	int r, e;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -124,15 +124,18 @@ int main(void)
 	}
 
 	/* A blocking call interrupted by a signal: EINTR, the handler ran,
-	 * the time left reported. */
+	 * the time left reported. The timer repeats, so a first tick that
+	 * comes before the call starts (a slow, emulated CPU) is followed by
+	 * one that interrupts it. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	r = nanosleep(&req, &rem);
 	e = errno;
-	check("signal-interrupts-call", r == -1 && e == EINTR && alarms == 1);
-	check("time-left-reported", rem.tv_sec >= 3 && rem.tv_sec <= 5);
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+	check("signal-interrupts-call", r == -1 && e == EINTR && alarms >= 1);
+	check("time-left-reported", rem.tv_sec >= 30 && rem.tv_sec < 60);
 
 	printf("rewrite: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
