@@ -523,27 +523,37 @@ int uk_vnet_irq(int on)
 }
 
 /* One command on v's control queue, waited for: the device's ack, or -1
- * (no room, no answer within CTRL_WAIT_NS). */
+ * (no answer within CTRL_WAIT_NS). One command at a time (threads that
+ * call at once wait their turn), so the answer to come back is ours or
+ * one given up on earlier. */
 static int ctrl_send(struct vnet *v, uint8_t cmd, uint16_t port)
 {
+	static int busy;
 	uint64_t end = uk_monotonic_ns() + CTRL_WAIT_NS;
 	struct vnet_cmd *c;
 	struct vq_buf b[2];
-	void *done;
+	void *done = NULL;
 	uint32_t len;
 
+	while (busy && uk_monotonic_ns() < end)
+		uk_sched_yield();
+	if (busy)
+		return -1;
 	while (vq_drv_get(&v->ctrl->vq, &len)) /* answers given up on */
 		;
 	if (vq_drv_nfree(&v->ctrl->vq) < 2)
 		return -1;
+	busy = 1;
 	c = &v->cmd[v->ctrl->vq.free_head];
 	*c = (struct vnet_cmd){ { UK_VIRTIO_NET_CTRL_UK, cmd }, port, 0xff };
 	b[0] = (struct vq_buf){ uk_v2p(c), sizeof(c->hdr) + sizeof(c->port) };
 	b[1] = (struct vq_buf){ uk_v2p((const void *)&c->ack), 1 };
 	vq_drv_add(&v->ctrl->vq, b, 1, 1, c);
 	uk_virtq_kick(v->ctrl);
-	while (!(done = vq_drv_get(&v->ctrl->vq, &len)) && uk_monotonic_ns() < end)
-		uk_sched_yield(); /* the device thread answers in microseconds */
+	while ((done = vq_drv_get(&v->ctrl->vq, &len)) != c && uk_monotonic_ns() < end)
+		if (!done)
+			uk_sched_yield(); /* the device thread answers in microseconds */
+	busy = 0;
 	return done == c ? c->ack : -1;
 }
 
