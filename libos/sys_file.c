@@ -472,7 +472,10 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	return r;
 }
 
-/* sendfile: through a kernel buffer; a short write ends it. */
+/* sendfile: through a kernel buffer; a short write ends it, and the input
+ * position (the file's, or *offp) then stays after what was written, not
+ * after what was read (a non-blocking socket takes part of a chunk: the
+ * rest is sent by the next call). */
 UK_SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t *, offp, size_t, count)
 {
 	struct uk_file *in = uk_fd_get(in_fd), *out = uk_fd_get(out_fd);
@@ -504,6 +507,7 @@ UK_SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t *, offp, size_t, count)
 		if (w > 0)
 			done += (size_t)w;
 		if (w != n) {
+			*(offp ? &pos : &in->pos) -= (uint64_t)(n - (w > 0 ? w : 0));
 			r = w < 0 ? w : 0;
 			break;
 		}
