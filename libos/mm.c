@@ -106,7 +106,9 @@ static void *take(size_t n, int *clean)
 	best->end -= n;
 	free_bytes -= n;
 	*clean = best->end + n <= clean_lo;
-	if (*clean)
+	/* (also when the block reaches above clean_lo: its lower part is
+	 * handed out now, and must not pass for zero when it comes back) */
+	if (best->end < clean_lo)
 		clean_lo = best->end;
 	return (void *)best->end; /* empty extents stay until a free merges them */
 }
