@@ -4,7 +4,8 @@
 # server (built with Debian's Go, CGO_ENABLED=0), a Node.js http server,
 # python3 -m http.server, nginx and redis (their single-process settings:
 # there is no fork), each answering exactly and then loaded with 64
-# connections with not one error; and a Java program printing its line.
+# connections with not one error (the web servers with a small page and
+# then with 100 KiB answers); and a Java program printing its line.
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -61,12 +62,12 @@ up() {
 	return 1
 }
 
-# wrk_load NAME URL: 64 connections for $secs s; not one error (no
-# "Socket errors", no "Non-2xx or 3xx" line; a request over wrk's 10 s
+# wrk_load NAME URL [SECONDS]: 64 connections for $secs s; not one error
+# (no "Socket errors", no "Non-2xx or 3xx" line; a request over wrk's 10 s
 # timeout counts as one), requests made. The numbers go to the output.
 wrk_load() {
 	need "real/$1/load" wrk || return
-	run bound $((secs + 60)) wrk -t2 -c64 -d"${secs}s" --timeout 10s --latency "$2"
+	run bound $((${3:-$secs} + 60)) wrk -t2 -c64 -d"${3:-$secs}s" --timeout 10s --latency "$2"
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/out")
 	echo "real/$1: $(grep -E '^Requests/sec|^ *Latency |^ *99%|Socket errors|Non-2xx' "$T/out" | tr -s ' ' | tr '\n' ';')"
 	check "real/$1/load-no-errors" sh -c "! grep -q 'Socket errors\|Non-2xx' '$T/out' && [ ${n:-0} -gt 0 ]"
@@ -95,6 +96,8 @@ web() {
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/big.txt"
 	check "real/$srv/big-file" cmp -s "$T/out" "$R/big.txt"
 	wrk_load "$srv" "http://127.0.0.1:$port/"
+	# 100 KiB answers: socket buffers full, partial writes, sendfile
+	wrk_load "$srv/big" "http://127.0.0.1:$port/big.txt" $((secs / 2))
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
 	check "real/$srv/page-after-load" cmp -s "$T/out" "$R/$srv.index.html"
 	kill -0 "$bgpid" 2>/dev/null
