@@ -4,8 +4,9 @@
 # (tests/images/real.sh's images) under ukrun -p -- user networking and a
 # forwarded port, what a user runs -- against the same binaries as Linux
 # processes on this host (chrooted into the image's root filesystem), same
-# client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / (requests/s,
-# latency p99 and max), redis-benchmark -c64 -n100000 -t set,get. And how
+# client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / and GET /big.txt
+# (100 KiB; requests/s, latency p99 and max), redis-benchmark -c64
+# -n100000 -t set,get. And how
 # long the Java program takes, ukrun against the image's java run here.
 #
 # Needs this machine's KVM and root (chroot, and a network namespace of
@@ -55,11 +56,13 @@ inner() {
 		timeout 300 "$UKRUN" -p 18080:"$gport" $R/$n.img >"$t/$n.uk" 2>&1 &
 		pid=$!
 		up http://127.0.0.1:18080/ && echo "${n}_ready $((($(date +%s%N) - t0) / 1000000))" &&
-			wrk_run "${n}_uk" http://127.0.0.1:18080/
+			wrk_run "${n}_uk" http://127.0.0.1:18080/ &&
+			wrk_run "${n}_uk_big" http://127.0.0.1:18080/big.txt
 		stop $pid
 		(cd / && timeout 300 chroot "$I/$n.rootfs" "$@") >"$t/$n.linux" 2>&1 &
 		pid=$!
-		up http://127.0.0.1:18081/ && wrk_run "${n}_linux" http://127.0.0.1:18081/
+		up http://127.0.0.1:18081/ && wrk_run "${n}_linux" http://127.0.0.1:18081/ &&
+			wrk_run "${n}_linux_big" http://127.0.0.1:18081/big.txt
 		stop $pid
 	}
 	web go 8080 /usr/local/bin/server 18081 /srv/www
@@ -117,6 +120,11 @@ for n in go node pyhttp nginx; do
 		"$(get ${n}_linux_p99) / $(get ${n}_linux_max)"
 	e=$(get ${n}_uk_err) l=$(get ${n}_linux_err)
 	[ -z "$e$l" ] || row "  errors" "${e:-none}" "${l:-none}"
+	row "  100 KiB file: requests/s" "$(get ${n}_uk_big_rps)" "$(get ${n}_linux_big_rps)"
+	row "  100 KiB file: latency p99 / max" "$(get ${n}_uk_big_p99) / $(get ${n}_uk_big_max)" \
+		"$(get ${n}_linux_big_p99) / $(get ${n}_linux_big_max)"
+	e=$(get ${n}_uk_big_err) l=$(get ${n}_linux_big_err)
+	[ -z "$e$l" ] || row "  100 KiB file: errors" "${e:-none}" "${l:-none}"
 	row "  ukrun start -> first answer" "$(unit "$(get ${n}_ready)" ms)" "(uk only)"
 done
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
