@@ -35,8 +35,19 @@ flavour=$("$UKRUN" --verbose build/apps/hello.img 2>&1 >/dev/null | sed -n 's/^u
 inner() {
 	local t
 	t=$(mktemp -d)
-	trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$t"' EXIT
+	trap 'kill $(jobs -p) 2>/dev/null; wait; umount "$t"/*.root 2>/dev/null; rm -rf "$t"' EXIT
 	ip link set lo up
+	# The Linux side runs in a throwaway view of the image's root (an
+	# overlay, else a copy): nginx makes its temporary directories there,
+	# and the cached rootfs is what tests/e2e/host/oci.sh compares with
+	# the image's layers.
+	root() { # NAME -> the path
+		local r=$t/$1.root
+		mkdir -p "$r" "$t/$1.up" "$t/$1.work"
+		mount -t overlay overlay -o lowerdir="$I/$1.rootfs",upperdir="$t/$1.up",workdir="$t/$1.work" \
+			"$r" 2>/dev/null || cp -a "$I/$1.rootfs/." "$r/"
+		echo "$r"
+	}
 	up() { # URL
 		for _ in $(seq 300); do curl -s -o /dev/null -m 2 "$1" && return 0; sleep 0.1; done
 		return 1
@@ -50,7 +61,7 @@ inner() {
 	}
 	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 	web() { # NAME GUESTPORT LINUX-COMMAND...
-		local n=$1 gport=$2 pid t0
+		local n=$1 gport=$2 pid t0 r
 		shift 2
 		t0=$(date +%s%N)
 		timeout 300 "$UKRUN" -p 18080:"$gport" $R/$n.img >"$t/$n.uk" 2>&1 &
@@ -59,7 +70,10 @@ inner() {
 			wrk_run "${n}_uk" http://127.0.0.1:18080/ &&
 			wrk_run "${n}_uk_big" http://127.0.0.1:18080/big.txt
 		stop $pid
-		(cd / && timeout 300 chroot "$I/$n.rootfs" "$@") >"$t/$n.linux" 2>&1 &
+		r=$(root $n)
+		# (a configuration of the Linux side's own, if there is one)
+		[ ! -f "$t/$n.conf" ] || cp "$t/$n.conf" "$r/uk-linux.conf"
+		(cd / && timeout 300 chroot "$r" "$@") >"$t/$n.linux" 2>&1 &
 		pid=$!
 		up http://127.0.0.1:18081/ && wrk_run "${n}_linux" http://127.0.0.1:18081/ &&
 			wrk_run "${n}_linux_big" http://127.0.0.1:18081/big.txt
@@ -70,9 +84,7 @@ inner() {
 	web pyhttp 8000 /usr/bin/python3 -m http.server 18081 -d /srv/www
 	# (nginx's own configuration listens on 80: the Linux one takes that)
 	sed 's/listen 80;/listen 18081;/' "$I/nginx.rootfs/etc/nginx/uk.conf" >"$t/nginx.conf"
-	mount --bind "$t/nginx.conf" "$I/nginx.rootfs/etc/nginx/uk.conf" &&
-		web nginx 80 /usr/sbin/nginx -e stderr -c /etc/nginx/uk.conf
-	umount "$I/nginx.rootfs/etc/nginx/uk.conf" 2>/dev/null
+	web nginx 80 /usr/sbin/nginx -e stderr -c /uk-linux.conf
 
 	rb() { # KEY PORT
 		timeout 300 redis-benchmark -p "$2" -c 64 -n 100000 -t set,get -q 2>&1 | tr '\r' '\n' >"$t/rb"
@@ -84,7 +96,7 @@ inner() {
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.uk" && break; sleep 0.1; done
 	rb redis_uk 16379
 	stop $pid
-	(cd / && timeout 300 chroot "$I/redis.rootfs" /usr/bin/redis-server --port 16380 --save '' \
+	(cd / && timeout 300 chroot "$(root redis)" /usr/bin/redis-server --port 16380 --save '' \
 		--appendonly no) >"$t/redis.linux" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.linux" && break; sleep 0.1; done
