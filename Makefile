@@ -2,6 +2,7 @@
 #   make         build/bin/ukbuild, build/bin/ukrun, the guest sysroot, apps
 #   make test    every test; ends with "N passed, N failed, N skipped"
 #   make bench   measurements, printed as tables
+#   make fuzz    every fuzz target for FUZZ_SECS (600) seconds, then a table
 #   make demo    build and run the demo application
 #
 # Dependencies come from Debian through ci/deps.sh, which make runs when
@@ -91,7 +92,7 @@ UKRUN := $(B)/bin/ukrun
 # apps/NAME/ukbuild.flags: extra ukbuild options, e.g. --rootfs).
 APPS := $(patsubst apps/%/,$(B)/apps/%.img,$(wildcard apps/*/))
 
-.PHONY: all test bench demo clean format check-format
+.PHONY: all test bench fuzz demo clean format check-format
 all: $(UKBUILD) $(UKRUN) sysroot $(APPS) tests
 
 # ---- include dir with Linux's uapi headers and libfdt, for the library OS ----
@@ -199,6 +200,9 @@ test: all
 
 bench: all
 	@bash tests/bench.sh
+
+fuzz: all
+	@bash tests/fuzz/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/')

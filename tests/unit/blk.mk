@@ -15,8 +15,16 @@ $(B)/tests/fuzz/blk_req: tests/fuzz/blk_req.c virtio/virtio_blk.c virtio/virtq.c
 	@mkdir -p $(@D)
 	clang $(BLK_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-$(B)/tests/unit/blk_fuzz_smoke: tests/unit/blk_fuzz_smoke.sh $(B)/tests/fuzz/blk_req
+$(B)/tests/unit/blk_fuzz_smoke: tests/unit/blk_fuzz_smoke.sh $(B)/tests/fuzz/blk_req $(B)/tests/fuzz/mmio
 	@mkdir -p $(@D)
 	install -m 755 $< $@
 
 tests: $(B)/tests/unit/blk_fuzz_smoke
+
+# A hostile driver against the virtio-mmio transport, with the virtio-blk
+# device behind it (tests/fuzz/mmio.c).
+$(B)/tests/fuzz/mmio: tests/fuzz/mmio.c vmm/virtio_mmio.c vmm/virtio_blk.c virtio/virtio_blk.c \
+		virtio/virtq.c vmm/mem.c vmm/util.c vmm/virtio.h
+	@mkdir -p $(@D)
+	clang $(BLK_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lfdt -lpthread
+tests: $(B)/tests/fuzz/mmio

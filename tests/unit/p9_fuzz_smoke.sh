@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A short run of each 9P fuzz target (installed into build/tests/unit by
-# tests/unit/p9.mk). Seeds are a few valid messages, so the fuzzer starts
-# past the size check; a crash or a sanitizer report fails the test.
+# tests/unit/p9.mk). Seeds are a few valid messages (tests/fuzz/seeds.sh);
+# a crash or a sanitizer report fails the test.
 set -u
 fuzz=$(cd "$(dirname "$0")/../fuzz" && pwd)
 # The server target touches a file system per input: fewer runs.
@@ -9,14 +9,7 @@ runs_for() { case "$1" in p9_server) echo "${P9_FUZZ_RUNS:-10000}" ;; *) echo "$
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-seed() { # NAME OCTAL-ESCAPED-BYTES
-	printf "$2" >"$work/seeds/$1"
-}
-mkdir -p "$work/seeds"
-seed tversion '\025\0\0\0\144\377\377\0\0\10\0\10\0009P2000.L'
-seed twalk '\031\0\0\0\156\1\0\1\0\0\0\2\0\0\0\2\0\1\0a\2\0bc'
-seed rreaddir '\052\0\0\0\051\1\0\037\0\0\0\0\0\0\0\0\52\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\10\4\0file'
-seed twrite '\032\0\0\0\166\1\0\1\0\0\0\0\0\0\0\0\0\0\0\3\0\0\0abc'
+bash "$fuzz/seeds.sh" p9_codec "$work/seeds"
 
 for f in "$fuzz"/p9_*; do
 	[ -x "$f" ] || continue
