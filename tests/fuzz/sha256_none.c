@@ -7,10 +7,7 @@
 
 #include "../../builder/oci.h"
 
-void ukb_sha256_init(struct ukb_sha256 *s)
-{
-	memset(s, 0, sizeof(*s));
-}
+void ukb_sha256_init(struct ukb_sha256 *s) { memset(s, 0, sizeof(*s)); }
 
 void ukb_sha256_update(struct ukb_sha256 *s, const void *data, size_t len)
 {

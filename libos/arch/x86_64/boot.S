@@ -7,15 +7,18 @@
  * instruction), so this path is a handful of instructions: the GDT is
  * prebuilt; the page tables are .bss (zero as loaded, 16 KiB the image file
  * does not carry) and get only the entries that reach long mode and the
- * image: four stores and one 2 MiB page per 2 MiB of image. The rest is
- * filled by 64-bit code, which runs natively.
+ * image: four stores and one 2 MiB page per 2 MiB of image. The physmap
+ * has tables of its own, which uk_cpu_init() fills before linking them in:
+ * there every store into a table the host already shadows (one in use) is
+ * trapped and emulated (~30 us), while stores into tables not yet linked
+ * are plain writes (a 512-entry fill of the in-use table took 10-17 ms of
+ * a 30 ms boot).
  *
  * Virtual layout (see libos/include/uk/arch.h):
  *   0                   identity map of 0..4 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
  *   0xffff888000000000  physmap (PML4 slot 273): 0..4 GiB, the last GiB
- *                       uncached (MMIO); beyond the first GiB filled in by
- *                       uk_cpu_init() (and the first by start64 below).
+ *                       uncached (MMIO); made by uk_cpu_init().
  *                       Not slot 256 (0xffff800000000000): the paravirtual
  *                       KVM host keeps it for itself and every access there
  *                       faults however the tables read (pvm.md rule 6).
@@ -28,7 +31,6 @@
 #define PTE_TABLE 0x7  /* present, writable, user */
 #define PDE_2M 0x87    /* present, writable, user, 2 MiB */
 #define PDE_2M_UC 0x9f /* + write-through, cache-disable */
-#define PHYSMAP_SLOT 273 /* UK_PHYSMAP >> 39 & 511 */
 
 	.section .note.uk.pvh, "a", @note
 	.p2align 2
@@ -78,21 +80,7 @@ start64_low:
 
 	.text
 start64:
-	/* The rest of the boot tables, natively: the first GiB's 2 MiB pages,
-	 * the physmap, the kernel image's second GiB. */
-	lea pd(%rip), %rdi
-	mov $PDE_2M, %eax
-	mov $512, %ecx
-1:	mov %rax, (%rdi)
-	add $8, %rdi
-	add $0x200000, %rax
-	dec %ecx
-	jnz 1b
-	movq $PA(pdpt_low) + PTE_TABLE, uk_pml4 + PHYSMAP_SLOT * 8(%rip)
-	movq $PA(uk_pd_high) + 0x0000 + PTE_TABLE, pdpt_low + 1 * 8(%rip)
-	movq $PA(uk_pd_high) + 0x1000 + PTE_TABLE, pdpt_low + 2 * 8(%rip)
-	movq $PA(uk_pd_high) + 0x2000 + PTE_TABLE, pdpt_low + 3 * 8(%rip)
-	movq $PA(uk_pd_high) + PTE_TABLE, pdpt_high + 511 * 8(%rip)
+	/* The physmap is uk_cpu_init()'s to build, in tables of its own. */
 	mov $0x18, %eax
 	mov %eax, %ds
 	mov %eax, %es
@@ -137,10 +125,12 @@ pdpt_high:
 	.space 4096
 pd:
 	.space 4096
-/* Physmap 1..4 GiB, filled by uk_cpu_init(). */
-	.globl uk_pd_high
-uk_pd_high:
-	.space 3 * 4096
+/* The physmap's tables, filled by uk_cpu_init() before it links them. */
+	.globl uk_physmap_pdpt, uk_physmap_pd
+uk_physmap_pdpt:
+	.space 4096
+uk_physmap_pd:
+	.space 4 * 4096
 
 	.section .bss.boot, "aw", @nobits
 	.p2align 4

@@ -54,8 +54,6 @@ extern uint64_t uk_gdt[];
 extern char uk_vectors[];
 extern uint64_t uk_pml4[];
 
-_Static_assert((UK_PHYSMAP >> 39 & 511) == 273, "boot.S's PHYSMAP_SLOT");
-
 static void set_tss_desc(void)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
@@ -145,14 +143,18 @@ static void setup_cr4_xcr0(void)
 
 /* The physmap's 1..4 GiB (boot.S prebuilds only the first GiB); the last
  * GiB holds the LAPIC, IOAPIC and virtio-mmio windows: uncached. */
-static void fill_physmap(void)
+/* The physmap: 0..4 GiB in 2 MiB pages, the last GiB uncached (MMIO).
+ * Its tables are filled before the PML4 entry links them: on the
+ * paravirtual host a store into a table in use is trapped (boot.S). */
+static void make_physmap(void)
 {
-	extern uint64_t uk_pd_high[3 * 512];
+	extern uint64_t uk_physmap_pdpt[512], uk_physmap_pd[4 * 512];
 
-	for (uint64_t i = 0; i < 3 * 512; i++) {
-		uint64_t pa = (512 + i) << 21;
-		uk_pd_high[i] = pa | (i >= 1024 ? 0x9f : 0x87);
-	}
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		uk_physmap_pd[i] = i << 21 | (i >= 3 * 512 ? 0x9f : 0x87);
+	for (uint64_t i = 0; i < 4; i++)
+		uk_physmap_pdpt[i] = uk_v2p(&uk_physmap_pd[i * 512]) | 0x7;
+	uk_pml4[UK_PHYSMAP >> 39 & 511] = uk_v2p(uk_physmap_pdpt) | 0x7;
 }
 
 void uk_cpu_init(void)
@@ -162,7 +164,7 @@ void uk_cpu_init(void)
 	set_tss_desc();
 	setup_idt();
 	load_tables();
-	fill_physmap();
+	make_physmap();
 	setup_cr4_xcr0();
 	/* Drop the boot identity map: address 0 must fault again. */
 	uk_pml4[0] = 0;
