@@ -26,6 +26,13 @@ $(B)/tests/guest/%.img: tests/guest/%/*.c $(wildcard tests/guest/*.h) $(UKBUILD)
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ $(shell cat tests/guest/$*/ukbuild.flags 2>/dev/null) $(filter %.c,$^)
 
+# The hostile driver (tests/e2e/kvm/hostile.sh) drives the library OS's
+# virtio transport itself: it needs the library OS's own headers.
+$(B)/tests/guest/hostile.img: tests/guest/hostile/*.c $(wildcard tests/guest/*.h) $(UKBUILD) \
+		$(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ $(filter %.c,$^) -- -Ilibos/include -Ivirtio/include
+
 # hello with defaults in its manifest, for the override tests.
 $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)

@@ -38,7 +38,7 @@ static int hc_write(struct vmm *vm, uint32_t gpa)
 		return -1;
 	data = w->data, len = w->len, fd = w->fd; /* read once: the guest may change it */
 	if (len > UK_HC_IO_MAX || (fd != UK_FD_STDOUT && fd != UK_FD_STDERR && fd != UK_FD_TRACE)) {
-		vmm_err("guest broke the ABI: console write of %u bytes to fd %u", len, fd);
+		vmm_guest_err(": console write of %u bytes to fd %u", len, fd);
 		return -1;
 	}
 	if (!(p = VMM_GPA(vm, data, len)))
@@ -59,7 +59,7 @@ static int hc_read(struct vmm *vm, uint32_t gpa)
 		return -1;
 	data = rd->data, len = rd->len;
 	if (len > UK_HC_IO_MAX) {
-		vmm_err("guest broke the ABI: console read of %u bytes", len);
+		vmm_guest_err(": console read of %u bytes", len);
 		return -1;
 	}
 	if (!(p = VMM_GPA(vm, data, len)))

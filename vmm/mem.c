@@ -20,10 +20,10 @@ int vmm_mem_init(struct vmm *vm, uint64_t size)
 void *vmm_gpa_check(struct vmm *vm, uint64_t gpa, uint64_t len, const char *file, int line)
 {
 	if (gpa > vm->ram_size || len > vm->ram_size - gpa) {
-		vmm_err("guest broke the ABI (%s:%d): guest range %#llx+%#llx lies outside "
-		        "its %llu MiB of RAM",
-		        file, line, (unsigned long long)gpa, (unsigned long long)len,
-		        (unsigned long long)(vm->ram_size >> 20));
+		vmm_guest_err(" (%s:%d): guest range %#llx+%#llx lies outside "
+		              "its %llu MiB of RAM",
+		              file, line, (unsigned long long)gpa, (unsigned long long)len,
+		              (unsigned long long)(vm->ram_size >> 20));
 		return NULL;
 	}
 	return vm->ram + gpa;

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	vm.t.end = vmm_now();
 	vmm_devices_teardown(&vm);
 	fflush(stdout);
+	vmm_guest_err_total();
 	timeline(&vm);
 	return r;
 }

@@ -26,6 +26,37 @@ void vmm_err(const char *fmt, ...)
 	fprintf(stderr, "ukrun: %s\n", line);
 }
 
+/* A guest can repeat a violation forever (reset, break, reset...): only the
+ * first GUEST_ERR_PRINTED complaints reach the host's logs, the rest are
+ * counted and the count is said at the end. */
+#define GUEST_ERR_PRINTED 20
+static unsigned long guest_errs;
+
+void vmm_guest_err(const char *fmt, ...)
+{
+	unsigned long n = __atomic_add_fetch(&guest_errs, 1, __ATOMIC_RELAXED);
+	va_list ap;
+	char line[1024];
+
+	if (n > GUEST_ERR_PRINTED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ukrun: guest broke the ABI%s\n", line);
+	if (n == GUEST_ERR_PRINTED)
+		fprintf(stderr, "ukrun: (further violations are counted, not printed)\n");
+}
+
+void vmm_guest_err_total(void)
+{
+	unsigned long n = __atomic_load_n(&guest_errs, __ATOMIC_RELAXED);
+
+	if (n > GUEST_ERR_PRINTED)
+		vmm_err("the guest broke the ABI %lu times in all (the first %d printed)", n,
+		        GUEST_ERR_PRINTED);
+}
+
 void vmm_verbose(const struct vmm *vm, const char *fmt, ...)
 {
 	va_list ap;

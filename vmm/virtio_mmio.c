@@ -168,8 +168,8 @@ static void vdev_needs_reset(struct vmm_vdev *d)
 
 void vmm_vdev_fail(struct vmm_vdev *d, unsigned q, const char *why)
 {
-	vmm_err("guest broke the ABI: %s queue %u: %s; the device stops until the guest resets it",
-	        d->ops->name, q, why);
+	vmm_guest_err(": %s queue %u: %s; the device stops until the guest resets it", d->ops->name,
+	              q, why);
 	vdev_needs_reset(d);
 }
 
@@ -339,10 +339,9 @@ static void status_write(struct vmm_vdev *d, uint32_t v)
 		return;
 	}
 	if (old & ~v & DRIVER_STATUS) {
-		vmm_verbose(d->vm,
-		            "guest broke the ABI: %s status %#x -> %#x clears bits "
-		            "without a reset; the device stops until the guest resets it",
-		            d->ops->name, old, v);
+		vmm_guest_err(": %s status %#x -> %#x clears bits "
+		              "without a reset; the device stops until the guest resets it",
+		              d->ops->name, old, v);
 		vdev_needs_reset(d);
 		return;
 	}
@@ -382,7 +381,7 @@ static void queue_ready(struct vmm_vdev *d, uint32_t v)
 		return;
 	}
 	if ((why = ring_check(d, q, &r))) {
-		vmm_err("guest broke the ABI: %s queue %u: %s", d->ops->name, d->queue_sel, why);
+		vmm_guest_err(": %s queue %u: %s", d->ops->name, d->queue_sel, why);
 		return;
 	}
 	vq_dev_init(&q->vq, &r, !!(d->features & UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX)),
@@ -492,8 +491,8 @@ int vmm_virtio_mmio(struct vmm *vm, uint64_t addr, uint8_t *data, uint32_t len, 
 		return 0;
 	}
 	if (len != 4 || off % 4) {
-		vmm_err("guest broke the ABI: %u-byte access to %s register %#x (32-bit only)", len,
-		        d->ops->name, off);
+		vmm_guest_err(": %u-byte access to %s register %#x (32-bit only)", len,
+		              d->ops->name, off);
 		if (!write)
 			memset(data, 0xff, len);
 		return 0;

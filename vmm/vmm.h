@@ -158,5 +158,9 @@ extern int vmm_verbose_on;
 double vmm_now(void);
 void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vmm_verbose(const struct vmm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "ukrun: guest broke the ABI" + the message (": what", or " (where): what"),
+ * the first 20 times; vmm_guest_err_total() then says how many in all. */
+void vmm_guest_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmm_guest_err_total(void);
 
 #endif
