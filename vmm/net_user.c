@@ -15,10 +15,18 @@
  * not started yet, rather than accepted by slirp for a guest that cannot
  * take it (the client then hung until the guest listened, or saw its
  * connection closed). UDP forwards are open all the time.
+ *
+ * The guest's frames are checked before libslirp sees them (frame_check):
+ * libslirp 4.7 trusts the lengths in them more than it should, and its IP
+ * reassembly crashed on one lone fragment. IP fragments are dropped on
+ * this network (counted under --verbose): lwIP sends TCP in segments that
+ * fit the MTU; only a UDP datagram above 1472 bytes is lost.
+
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/ip.h>
 #include <slirp/libslirp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +52,18 @@ struct user_fwd {
 	int listeners; /* the guest's listeners on its guest port */
 };
 
+/* What frame_check drops, by kind. */
+enum user_drop { PASS, DROP_FRAGMENT, DROP_MALFORMED, DROP_PROTOCOL, DROP_KINDS };
+
+static const char *const drop_name[DROP_KINDS] = {
+	[DROP_FRAGMENT] = "IPv4 fragments",
+	[DROP_MALFORMED] = "malformed frames",
+	[DROP_PROTOCOL] = "frames of other protocols",
+};
+
 struct user {
 	Slirp *slirp;
+	uint64_t dropped[DROP_KINDS];
 	struct user_fwd fwd[VMM_NET_FWD_MAX]; /* as n->conf.fwd */
 	struct vmm_net *n;
 	struct vmm_pollset *ps; /* during poll/poll_done */
@@ -268,6 +286,12 @@ static void user_reset(struct vmm_net *n)
 	}
 }
 
+static int cb_no_revents(int idx, void *opaque)
+{
+	(void)idx, (void)opaque;
+	return 0;
+}
+
 static int user_open(struct vmm_net *n)
 {
 	struct user *u = calloc(1, sizeof(*u));
@@ -293,6 +317,10 @@ static int user_open(struct vmm_net *n)
 		free(u);
 		return -1;
 	}
+	/* libslirp reads its clock (a global, in ms) only in slirp_pollfds_poll:
+	 * before the first one it is 0, and a UDP socket made then for the
+	 * guest's first frames expires at the next (its answer lost). */
+	slirp_pollfds_poll(u->slirp, 0, cb_no_revents, u);
 	if (add_forwards(u, &n->conf)) {
 		close_holds(u);
 		slirp_cleanup(u->slirp);
@@ -307,16 +335,88 @@ static int user_open(struct vmm_net *n)
 
 /* ---- the data path (device thread) ---- */
 
+#define ETH_HLEN 14
+#define ETH_ARP 0x0806
+#define ETH_IP 0x0800
+#define ARP_LEN 28 /* Ethernet/IPv4 ARP */
+
+static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+/* An IPv4 packet's transport header within the packet (l4 bytes after
+ * the IP header): NULL, or what is wrong. */
+static const char *l4_check(unsigned proto, const uint8_t *h, size_t l4)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		if (l4 < 20 || (h[12] >> 4) < 5 || (size_t)(h[12] >> 4) * 4 > l4)
+			return "TCP header beyond the packet";
+		return NULL;
+	case IPPROTO_UDP:
+		if (l4 < 8 || be16(h + 4) < 8 || be16(h + 4) > l4)
+			return "UDP length beyond the packet";
+		return NULL;
+	case IPPROTO_ICMP: return l4 < 8 ? "ICMP header beyond the packet" : NULL;
+	}
+	return NULL;
+}
+
+/* A frame from the guest, before libslirp sees it: what it can take
+ * (ARP; IPv4 with TCP, UDP or ICMP: what slirp carries anyway), every
+ * header within the frame, no fragments. PASS, or the kind of drop with
+ * *why. */
+static int frame_check(const uint8_t *f, size_t len, const char **why)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	size_t hl, tot;
+
+	*why = "shorter than an Ethernet header";
+	if (len < ETH_HLEN)
+		return DROP_MALFORMED;
+	if (be16(f + 12) == ETH_ARP) {
+		*why = "ARP shorter than its header";
+		return len < ETH_HLEN + ARP_LEN ? DROP_MALFORMED : PASS;
+	}
+	*why = "not ARP or IPv4";
+	if (be16(f + 12) != ETH_IP)
+		return DROP_PROTOCOL;
+	*why = "IPv4 header beyond the frame";
+	if (len < ETH_HLEN + 20 || (ip[0] >> 4) != 4 || (ip[0] & 15) < 5 ||
+	    (hl = (size_t)(ip[0] & 15) * 4) > len - ETH_HLEN)
+		return DROP_MALFORMED;
+	tot = be16(ip + 2);
+	*why = "IPv4 total length outside the frame";
+	if (tot < hl || tot > len - ETH_HLEN)
+		return DROP_MALFORMED;
+	*why = "an IPv4 fragment (not carried by the user network)";
+	if (be16(ip + 6) & (IP_MF | IP_OFFMASK))
+		return DROP_FRAGMENT;
+	*why = "not TCP, UDP or ICMP";
+	if (ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP && ip[9] != IPPROTO_ICMP)
+		return DROP_PROTOCOL;
+	*why = l4_check(ip[9], ip + hl, tot - hl);
+	return *why ? DROP_MALFORMED : PASS;
+}
+
 static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 {
 	struct user *u = n->be_priv;
+	const char *why;
 	size_t len = 0;
+	int drop;
 
 	for (int i = 0; i < cnt; i++) {
 		if (iov[i].iov_len > sizeof(u->frame) - len)
 			return -EMSGSIZE;
 		memcpy(u->frame + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
+	}
+	if ((drop = frame_check(u->frame, len, &why))) {
+		if (!u->dropped[drop]++)
+			vmm_verbose(n->dev->vm,
+			            "user-mode network: dropped a frame from the guest: %s "
+			            "(the next of its kind only counted)",
+			            why);
+		return -EPROTO;
 	}
 	slirp_input(u->slirp, u->frame, (int)len);
 	return 0;
@@ -389,6 +489,12 @@ static void user_teardown(struct vmm_net *n)
 {
 	struct user *u = n->be_priv;
 
+	for (int k = PASS + 1; k < DROP_KINDS; k++)
+		if (u->dropped[k])
+			vmm_verbose(
+			    n->dev->vm,
+			    "user-mode network: %llu %s from the guest dropped before libslirp",
+			    (unsigned long long)u->dropped[k], drop_name[k]);
 	close_holds(u);
 	slirp_cleanup(u->slirp);
 	free(u);

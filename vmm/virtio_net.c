@@ -63,6 +63,8 @@ static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 	struct vq_chain c;
 	int r;
 
+	if (!vq) /* failed by the vCPU thread since the device thread looked */
+		return;
 	do {
 		vq_dev_notify_off(vq);
 		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
@@ -269,6 +271,8 @@ static void net_ctrl(struct vmm_vdev *d, struct vmm_net *n)
 	uint8_t ack;
 	int r;
 
+	if (!vq) /* as in net_tx */
+		return;
 	do {
 		vq_dev_notify_off(vq);
 		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
