@@ -13,6 +13,7 @@
 #define UKB_OCI_H
 
 #include <jansson.h>
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,10 +23,7 @@
 /* ---- SHA-256 ---- */
 
 struct ukb_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t used;
+	struct sha256_ctx ctx;
 };
 
 void ukb_sha256_init(struct ukb_sha256 *s);

@@ -11,8 +11,7 @@ void ukb_sha256_init(struct ukb_sha256 *s) { memset(s, 0, sizeof(*s)); }
 
 void ukb_sha256_update(struct ukb_sha256 *s, const void *data, size_t len)
 {
-	s->len += len;
-	(void)data;
+	(void)s, (void)data, (void)len;
 }
 
 void ukb_sha256_hex(struct ukb_sha256 *s, char out[65])

@@ -40,15 +40,9 @@ static struct uk_virtq *rxq, *txq;
 static uint8_t *rxbuf, *txbuf; /* a page each, physically contiguous */
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x99 };
 
-static void reg(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(dev->regs + off) = v;
-}
+static void reg(uint32_t off, uint32_t v) { *(volatile uint32_t *)(dev->regs + off) = v; }
 
-static uint32_t reg_read(uint32_t off)
-{
-	return *(volatile uint32_t *)(dev->regs + off);
-}
+static uint32_t reg_read(uint32_t off) { return *(volatile uint32_t *)(dev->regs + off); }
 
 /* Reset, negotiate, both queues, DRIVER_OK: what a correct driver does. */
 static int setup(void)
@@ -71,8 +65,9 @@ static double now(void)
 /* An ARP request for 10.0.2.2 from 10.0.2.15; 1 when slirp answers. */
 static int arp_works(void)
 {
-	static const uint8_t req[42 - 14] = { 0, 1, 8, 0, 6, 4, 0, 1, 0x52, 0x54, 0,    0x12,
-		                              0x34, 0x99, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 10, 0, 2, 2 };
+	static const uint8_t req[42 - 14] = { 0, 1,    8,    0,    6,  4, 0, 1,  0x52, 0x54,
+		                              0, 0x12, 0x34, 0x99, 10, 0, 2, 15, 0,    0,
+		                              0, 0,    0,    0,    10, 0, 2, 2 };
 	struct vq_buf in = { uk_v2p(rxbuf), 2048 }, out = { uk_v2p(txbuf), HDR + 42 };
 	uint8_t *f = txbuf + HDR;
 	uint32_t len;
@@ -140,7 +135,8 @@ static void attack_loop(void)
 {
 	txq->vq.r.desc[0] = (struct vq_desc){ uk_v2p(txbuf), 64, VQ_DESC_F_NEXT, 0 };
 	post(txq, 1);
-	rxq->vq.r.desc[0] = (struct vq_desc){ uk_v2p(rxbuf), 64, VQ_DESC_F_NEXT | VQ_DESC_F_WRITE, 0 };
+	rxq->vq.r.desc[0] =
+	    (struct vq_desc){ uk_v2p(rxbuf), 64, VQ_DESC_F_NEXT | VQ_DESC_F_WRITE, 0 };
 	post(rxq, 1);
 }
 
@@ -165,8 +161,8 @@ static void attack_oversize(void)
 		return;
 	memset(big, 0, HDR + 14);
 	for (int i = 0; i < 4; i++) /* four 25 KiB pieces: 100 KiB */
-		d[i] = (struct vq_desc){ uk_v2p(big) + i * 25600u, 25600, i < 3 ? VQ_DESC_F_NEXT : 0,
-			                 (uint16_t)(i + 1) };
+		d[i] = (struct vq_desc){ uk_v2p(big) + i * 25600u, 25600,
+			                 i < 3 ? VQ_DESC_F_NEXT : 0, (uint16_t)(i + 1) };
 	post(txq, 1);
 }
 
