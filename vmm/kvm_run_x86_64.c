@@ -9,7 +9,8 @@
  *    row with nothing in between: nothing can wake it (the library OS only
  *    halts with interrupts on, and its last-resort halt loop after a failed
  *    exit has them off on purpose);
- *  - any other exit reason KVM gives.
+ *  - any other exit reason KVM gives;
+ *  - a helper process (a 9P gofer) that ended (SIGCHLD, helper.c).
  * The watchdog tick is SIGALRM every WATCH_MS, which pulls the vCPU out of
  * KVM_RUN (one exit per tick, nothing next to the ~27 us of one console
  * write on the paravirtual host); it also ends the VM at --timeout.
@@ -28,7 +29,9 @@
 #define WATCH_MS 250
 #define RFLAGS_IF (1u << 9)
 
-static volatile sig_atomic_t stop_signal, tick;
+/* child: a helper process may have ended (SIGCHLD); 1 at first, for one
+ * that ended before the handler was there. */
+static volatile sig_atomic_t stop_signal, tick, child = 1;
 static struct kvm_run *signal_run;
 static double deadline; /* vmm_now() at --timeout, 0 for none */
 
@@ -36,6 +39,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGALRM)
 		tick = 1;
+	else if (sig == SIGCHLD)
+		child = 1;
 	else
 		stop_signal = sig;
 	if (signal_run)
@@ -78,11 +83,13 @@ int vmm_catch_signals(struct vmm *vm)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct itimerval it = { .it_interval = { 0, WATCH_MS * 1000 },
 		                .it_value = { 0, WATCH_MS * 1000 } };
+	struct sigaction chld = { .sa_handler = on_signal, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
 	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
 
 	signal_run = vm->run;
 	for (unsigned i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+	sigaction(SIGCHLD, &chld, NULL);
 	if (vm->opts->timeout > 0)
 		deadline = vmm_now() + vm->opts->timeout;
 	if (block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
@@ -92,7 +99,9 @@ int vmm_catch_signals(struct vmm *vm)
 	return 0;
 }
 
-int vmm_interrupted(void) { return stop_signal || (deadline && vmm_now() >= deadline); }
+static int timed_out(void) { return deadline && vmm_now() >= deadline; }
+
+int vmm_interrupted(void) { return stop_signal || child || timed_out(); }
 
 static int stopped(struct vmm *vm)
 {
@@ -217,16 +226,29 @@ static int handle_exit(struct vmm *vm)
 	}
 }
 
+/* Before each KVM_RUN: the status the run ends with now, or -1. */
+static int should_stop(struct vmm *vm)
+{
+	if (stop_signal || timed_out())
+		return stopped(vm);
+	if (tick && on_tick(vm))
+		return vm->status;
+	if (child) {
+		child = 0;
+		if (vmm_helpers_reap(vm))
+			return VMM_EXIT_ERROR;
+	}
+	return -1;
+}
+
 int vmm_run(struct vmm *vm)
 {
 	vm->status = -1;
 	vm->t.first_run = vmm_now();
 	for (;;) {
 		int r;
-		if (vmm_interrupted())
-			return stopped(vm);
-		if (tick && on_tick(vm))
-			return vm->status;
+		if ((r = should_stop(vm)) >= 0)
+			return r;
 		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vm->run->immediate_exit = 0;

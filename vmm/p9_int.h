@@ -88,7 +88,6 @@ int p9s_name(struct p9_str n, char out[P9S_NAME_MAX + 1]);
 /* dir + "/" + name into out. 0 or -ENAMETOOLONG. */
 int p9s_join(char out[P9S_PATH_MAX], const char *dir, const char *name);
 void p9s_qid(const struct p9s *s, const struct stat *st, struct p9_qid *q);
-int p9s_has_openat2(int dirfd);
 
 /* ---- fids (p9_server.c) ---- */
 

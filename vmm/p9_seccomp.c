@@ -1,90 +1,87 @@
 /*
- * The gofer's seccomp allow-list, installed by each of its threads (and
- * the 9P device's queue thread) on itself, on top of ukrun's own
- * (seccomp.c, which allows all of this list when a share exists).
- * Anything else ends ukrun: a gofer that tries to exec, connect, mknod or
- * ptrace has been taken over, and must not get a second try. The call
- * traps (SIGSYS) so that ukrun's handler names it before ukrun exits;
- * without that handler SIGSYS kills as SECCOMP_RET_KILL_PROCESS would.
- * One reason per line.
+ * The gofer's seccomp allow-list: what serving one share's files needs,
+ * installed by the gofer process (p9_gofer.c) on itself once its share,
+ * window and socket are open, before the first request. Nothing else: no
+ * socket, connect or any network call (its one socket came from ukrun),
+ * no ioctl (so no /dev/kvm, which it never had anyway), no exec, fork or
+ * thread, no executable memory, no signals to others. A call outside the
+ * list traps into a handler that names it and ends the gofer with 125;
+ * ukrun then stops the VM, naming the gofer. One reason per line.
+ *
+ * The open and *at calls cannot be confined by a filter (their paths are
+ * in memory it cannot read); the confinement is openat2's RESOLVE_BENEATH
+ * from the share's root (p9_host.c), and the process boundary: whatever a
+ * gofer taken over by a hostile request reaches, it reaches without
+ * /dev/kvm, guest memory, ukrun's other descriptors or the network.
  */
 #include <errno.h>
-#include <seccomp.h>
-#include <stddef.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 
 #include "p9_int.h"
+#include "seccomp.h"
 
+/* Kernel headers older than Linux 6.6 lack fchmodat2's number, which
+ * libseccomp's name for it stands for. */
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
 
-const int p9s_seccomp_calls[] = {
-	/* files of the share, always relative to a confined descriptor */
-	SCMP_SYS(openat2),    /* path resolution beneath the share's root */
-	SCMP_SYS(openat),     /* the O_NOFOLLOW walk where openat2 is missing */
-	SCMP_SYS(close),      /* descriptors of clunked fids */
-	SCMP_SYS(newfstatat), /* Tgetattr, qids (glibc's fstat) */
-	SCMP_SYS(fstat),      /* older glibc's fstat */
-	SCMP_SYS(fstatfs),    /* Tstatfs */
-	SCMP_SYS(getdents64), /* Treaddir */
-	SCMP_SYS(lseek),      /* Treaddir's cookie */
-	SCMP_SYS(pread64),    /* Tread */
-	SCMP_SYS(preadv),     /* Tread straight into the guest's buffers */
-	SCMP_SYS(pwrite64),   /* Twrite */
-	SCMP_SYS(pwritev),    /* Twrite straight from the guest's buffers */
-	SCMP_SYS(ftruncate),  /* Tsetattr size */
-	SCMP_SYS(fchmod),     /* Tsetattr mode where fchmodat2 is missing */
-	__NR_fchmodat2,       /* Tsetattr mode without following a symlink */
-	SCMP_SYS(fchownat),   /* Tsetattr uid/gid, AT_SYMLINK_NOFOLLOW */
-	SCMP_SYS(utimensat),  /* Tsetattr times, AT_SYMLINK_NOFOLLOW */
-	SCMP_SYS(fsync),      /* Tfsync */
-	SCMP_SYS(fdatasync),  /* Tfsync with datasync */
-	SCMP_SYS(fcntl),      /* Tlock/Tgetlock: OFD locks */
-	SCMP_SYS(mkdirat),    /* Tmkdir */
-	SCMP_SYS(unlinkat),   /* Tunlinkat, Tremove */
-	SCMP_SYS(renameat),   /* Trenameat, Trename */
-	SCMP_SYS(renameat2),  /* glibc's renameat on newer releases */
-	SCMP_SYS(linkat),     /* Tlink, flags 0: never follows */
-	SCMP_SYS(symlinkat),  /* Tsymlink: stored, not followed */
-	SCMP_SYS(readlinkat), /* Treadlink */
-	/* the device's queue: kicks in, interrupts out */
-	SCMP_SYS(read),  /* ioeventfd and stop eventfd */
-	SCMP_SYS(write), /* irqfd; error messages on stderr */
-	SCMP_SYS(ppoll), /* waiting for a kick */
-	SCMP_SYS(poll),  /* the same through older glibc */
-	/* the C library underneath */
-	SCMP_SYS(futex),           /* mutexes and condition variables */
-	SCMP_SYS(mmap),            /* malloc of large blocks */
-	SCMP_SYS(munmap),          /* free of large blocks */
-	SCMP_SYS(mprotect),        /* malloc growing a thread arena */
-	SCMP_SYS(madvise),         /* free returning memory; thread exit */
-	SCMP_SYS(brk),             /* malloc in the main arena */
-	SCMP_SYS(clock_gettime),   /* when the vDSO falls back */
-	SCMP_SYS(rt_sigreturn),    /* returning from ukrun's signal handlers */
-	SCMP_SYS(rt_sigprocmask),  /* thread exit */
-	SCMP_SYS(sched_yield),     /* lock contention */
-	SCMP_SYS(restart_syscall), /* an interrupted futex wait */
-	SCMP_SYS(exit),            /* the thread ends */
-	SCMP_SYS(gettid),          /* glibc's error paths */
-	SCMP_SYS(getpid),          /* glibc's abort() before it raises */
-	SCMP_SYS(tgkill),          /* abort() on a failed assertion */
-	SCMP_SYS(exit_group),      /* ukrun ending while we run */
+#define ALWAYS 0
+
+/* clang-format off: one rule a line, reasons aligned */
+static const struct vmm_rule rules[] = {
+	/* ---- files of the share, always relative to a confined descriptor ---- */
+	ALLOW(ALWAYS, openat2),                /* path resolution beneath the share's root */
+	ALLOW(ALWAYS, openat),                 /* the O_NOFOLLOW walk where openat2 is missing */
+	ALLOW(ALWAYS, close),                  /* descriptors of clunked fids */
+	ALLOW(ALWAYS, newfstatat),             /* Tgetattr, qids (glibc's fstat) */
+	ALLOW(ALWAYS, fstat),                  /* older glibc's fstat */
+	ALLOW(ALWAYS, fstatfs),                /* Tstatfs */
+	ALLOW(ALWAYS, getdents64),             /* Treaddir */
+	ALLOW(ALWAYS, lseek),                  /* Treaddir's cookie */
+	ALLOW(ALWAYS, pread64),                /* Tread */
+	ALLOW(ALWAYS, preadv),                 /* Tread into the window's reply */
+	ALLOW(ALWAYS, pwrite64),               /* Twrite */
+	ALLOW(ALWAYS, pwritev),                /* Twrite from the window's request */
+	ALLOW(ALWAYS, ftruncate),              /* Tsetattr size */
+	ALLOW(ALWAYS, fchmod),                 /* Tsetattr mode where fchmodat2 is missing */
+	ALLOW(ALWAYS, fchmodat2),              /* Tsetattr mode, no symlink followed */
+	ALLOW(ALWAYS, fchownat),               /* Tsetattr uid/gid, AT_SYMLINK_NOFOLLOW */
+	ALLOW(ALWAYS, utimensat),              /* Tsetattr times, AT_SYMLINK_NOFOLLOW */
+	ALLOW(ALWAYS, fsync),                  /* Tfsync */
+	ALLOW(ALWAYS, fdatasync),              /* Tfsync with datasync */
+	ARG_IS(ALWAYS, fcntl, 1, F_OFD_SETLK), /* Tlock: locks of the open file, not the process */
+	ARG_IS(ALWAYS, fcntl, 1, F_OFD_GETLK), /* Tgetlock */
+	ALLOW(ALWAYS, mkdirat),                /* Tmkdir */
+	ALLOW(ALWAYS, unlinkat),               /* Tunlinkat, Tremove */
+	ALLOW(ALWAYS, renameat),               /* Trenameat, Trename */
+	ALLOW(ALWAYS, renameat2),              /* glibc's renameat on newer releases */
+	ALLOW(ALWAYS, linkat),                 /* Tlink, flags 0: never follows */
+	ALLOW(ALWAYS, symlinkat),              /* Tsymlink: stored, not followed */
+	ALLOW(ALWAYS, readlinkat),             /* Treadlink */
+	/* ---- ukrun's device: requests in, replies out ---- */
+	ALLOW(ALWAYS, read),  /* a request's lengths from the socket */
+	ALLOW(ALWAYS, write), /* a reply's length; messages on stderr */
+	/* ---- the C library underneath ---- */
+	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* malloc of large blocks; never executable */
+	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* sanitizers' allocator; never executable */
+	ALLOW(ALWAYS, munmap),                       /* free of large blocks */
+	ALLOW(ALWAYS, madvise),                      /* free returning memory */
+	ALLOW(ALWAYS, brk),                          /* malloc in the main arena */
+	ALLOW(ALWAYS, exit_group),                   /* the end: ukrun closed the socket */
+	ALLOW(ALWAYS, rt_sigprocmask),               /* abort() on a failed assertion */
+	ALLOW(ALWAYS, getpid),                       /* the same */
+	ALLOW(ALWAYS, gettid),                       /* the same */
+	ARG_IS(ALWAYS, tgkill, 0, THIS_PROCESS),     /* the same, raising SIGABRT */
 };
+/* clang-format on */
 
-const unsigned p9s_seccomp_ncalls = sizeof(p9s_seccomp_calls) / sizeof(p9s_seccomp_calls[0]);
-
-int p9s_seccomp(void)
+int p9s_seccomp(const char *who)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	size_t i;
-	int r = 0;
+	struct vmm_filter f = { rules, sizeof(rules) / sizeof(rules[0]),
+		                0,     1,
+		                who,   "vmm/p9_seccomp.c" };
 
-	if (!ctx)
-		return -ENOMEM;
-	for (i = 0; i < p9s_seccomp_ncalls && !r; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, p9s_seccomp_calls[i], 0);
-	if (!r)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	return vmm_seccomp_load(&f);
 }

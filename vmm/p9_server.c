@@ -31,19 +31,21 @@ static void raise_fd_limit(void)
 	}
 }
 
-int p9s_open(const char *host_dir, unsigned flags, struct p9s **out)
+int p9s_open_fd(int root, unsigned flags, struct p9s **out)
 {
 	struct p9s *s = calloc(1, sizeof(*s));
 	struct stat st;
 	int r;
 
-	if (!s)
-		return -ENOMEM;
-	s->root = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->root < 0 || fstat(s->root, &st)) {
-		r = -errno;
+	if (!s || fstat(root, &st)) {
+		r = s ? -errno : -ENOMEM;
 		goto out;
 	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		goto out;
+	}
+	s->root = root;
 	s->root_dev = st.st_dev;
 	s->flags = flags;
 	s->openat2 = !(flags & P9S_NO_OPENAT2) && p9s_has_openat2(s->root);
@@ -54,10 +56,16 @@ int p9s_open(const char *host_dir, unsigned flags, struct p9s **out)
 	*out = s;
 	return 0;
 out:
-	if (s->root >= 0)
-		close(s->root);
+	close(root);
 	free(s);
 	return r;
+}
+
+int p9s_open(const char *host_dir, unsigned flags, struct p9s **out)
+{
+	int root = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return root < 0 ? -errno : p9s_open_fd(root, flags, out);
 }
 
 static void clunk_all(struct p9s *s)

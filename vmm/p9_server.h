@@ -1,18 +1,21 @@
 /*
- * The gofer: ukrun's 9P2000.L server for one shared host directory.
+ * The gofer: ukrun's 9P2000.L server for one shared host directory, run in
+ * a process of its own (p9_gofer.c) beside ukrun, one per share.
  *
- * The guest never touches host files; this server does, on its behalf and
- * only beneath the directory opened by p9s_open(). Every host path it
- * resolves goes through openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
- * RESOLVE_NO_SYMLINKS) from that directory's descriptor (or, where the
- * kernel lacks openat2, a component-wise O_NOFOLLOW walk), so no name, ".."
- * or symlink the guest sends or plants can lead outside. A read-only share
- * refuses every call that would change the host tree with EROFS.
+ * The guest never touches host files, nor does ukrun; this server does, on
+ * the guest's behalf and only beneath the directory opened by p9s_open().
+ * Every host path it resolves goes through openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS) from that directory's
+ * descriptor (or, where the kernel lacks openat2, a component-wise
+ * O_NOFOLLOW walk), so no name, ".." or symlink the guest sends or plants
+ * can lead outside. A read-only share refuses every call that would change
+ * the host tree with EROFS.
  *
  * Transport-independent: a request is a scatter list of T-message bytes
- * and a scatter list to write the R-message into (virtio descriptors, or
- * plain buffers in the unit tests). Several requests may be served at once
- * by several threads, each with its own struct p9s_worker.
+ * and a scatter list to write the R-message into (the window the gofer
+ * shares with ukrun's device, or plain buffers in the unit tests). Several
+ * requests may be served at once by several threads, each with its own
+ * struct p9s_worker (the gofer process serves one at a time).
  */
 #ifndef VMM_P9_SERVER_H
 #define VMM_P9_SERVER_H
@@ -20,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <uk/p9.h>
 
 struct p9s;
 struct p9s_worker;
@@ -30,9 +34,14 @@ struct p9s_worker;
 /* Open the share rooted at host_dir (which must be a directory). Returns
  * 0 and *out, or -errno (the caller names host_dir in its message). */
 int p9s_open(const char *host_dir, unsigned flags, struct p9s **out);
+/* The same for a directory already open (O_PATH will do), which the share
+ * owns from here on (closed on failure too). */
+int p9s_open_fd(int root, unsigned flags, struct p9s **out);
 void p9s_close(struct p9s *s);
 /* Whether this share resolves with openat2 (0: the fallback walk). */
 int p9s_uses_openat2(const struct p9s *s);
+/* Whether the kernel resolves with openat2 beneath dirfd. */
+int p9s_has_openat2(int dirfd);
 
 /* Per-thread scratch (two msize buffers, allocated lazily by the kernel).
  * NULL when out of memory. */
@@ -62,11 +71,38 @@ void p9s_req_end(struct p9s *s, struct p9s_req *req);
 /* All three for one contiguous request and reply buffer. */
 size_t p9s_handle(struct p9s_worker *w, const void *in, size_t inlen, void *out, size_t outcap);
 
-/* Install the gofer's seccomp allow-list on the calling thread (threads
- * it creates afterwards inherit it). Returns 0 or -errno. */
-int p9s_seccomp(void);
-/* The system calls on that list (ukrun's own list must allow them). */
-extern const int p9s_seccomp_calls[];
-extern const unsigned p9s_seccomp_ncalls;
+/* Install the gofer's seccomp allow-list (p9_seccomp.c) on the gofer
+ * process; who names it in the message of a blocked call ("gofer of
+ * /data: "). Returns the number of calls allowed, or -errno with a message
+ * printed. */
+int p9s_seccomp(const char *who);
+
+/* ---- the gofer process (p9_gofer.c) ----
+ *
+ * One per share, started by the virtio-9p device (virtio_9p.c) as
+ * `ukrun --helper gofer PPID NAME FLAGS` (helper.c) with three
+ * descriptors: */
+#define P9G_FD_SOCK 3   /* SOCK_SEQPACKET to the device: p9g_req in, p9g_rep out */
+#define P9G_FD_ROOT 4   /* the share's root directory (O_PATH) */
+#define P9G_FD_WINDOW 5 /* a memfd of P9G_WINDOW bytes, mapped by both */
+
+/* The window: the T-message at its start, room for the R-message at
+ * P9G_REPLY. Only lengths cross the socket. */
+#define P9G_REPLY P9_MSIZE_MAX
+#define P9G_WINDOW (2 * P9_MSIZE_MAX)
+
+struct p9g_req {
+	uint32_t inlen;  /* the T-message's length: only the first P9_MSIZE_MAX bytes
+	                    are in the window (longer: Rlerror EMSGSIZE) */
+	uint32_t outcap; /* room for the reply, at most P9_MSIZE_MAX */
+};
+
+struct p9g_rep {
+	uint32_t len; /* of the R-message at P9G_REPLY; at most outcap */
+};
+
+/* The gofer's main: args are FLAGS (P9S_*, decimal). Returns its exit
+ * status: 0 when ukrun closed the socket. */
+int p9g_main(const char *name, int argc, char **argv);
 
 #endif

@@ -6,13 +6,15 @@
  * A guest that took ukrun over keeps what the run loop and the devices
  * need, and loses what only set-up needed: no exec, no fork, no new
  * executable memory, no new VM, memory slot or vCPU, no ptrace, no
- * signals to other processes; no open and no socket unless a device
- * needs them (below). One reason per line.
+ * signals to other processes (but its own helpers, by pidfd); no socket
+ * unless a device needs them (below), and no way to a host file by name:
+ * no open (but libslirp's read-only /etc/resolv.conf with --net user), no
+ * unlink, rename, link, symlink, mkdir or chown, with or without shares.
+ * One reason per line.
  *
  * Groups: the first is every ukrun's; the others are allowed only when
  * set-up made the device that needs them (vm->needs, VMM_NEED_* in
- * vmm.h), so a VM without -v opens no file and one without --net user
- * makes no socket.
+ * vmm.h), so a VM without --net user opens no file and makes no socket.
  *
  * Decisions, and why:
  *  - Device threads start when a guest's driver sets DRIVER_OK and stop
@@ -34,9 +36,10 @@
  *  - The crash report's symbols come from the image after the guest
  *    stopped: the image stays open from set-up (vm->image_fd) instead of
  *    being opened again.
- *  - Filters stack: the gofer's 9P threads add their own, stricter list
- *    (p9_seccomp.c), so everything on it is allowed here too when a share
- *    exists (with this list's argument checks where this list has some).
+ *  - Host files behind a -v share are the 9P gofer's, a process of its
+ *    own with its own list (p9_gofer.c, p9_seccomp.c), started before
+ *    this lock-down: a ukrun taken over can ask it for what the guest
+ *    could ask anyway, files beneath the share, and for nothing else.
  *  - Fail closed: where the filter cannot be installed (a kernel without
  *    seccomp filters, a container that forbids them) ukrun does not run.
  *  - Cost: libseccomp builds the filter at every start, ~1 ms natively
@@ -52,20 +55,20 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
-#include <linux/seccomp.h>
 #include <linux/vhost.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "p9_server.h"
+#include "seccomp.h"
 #include "vmm.h"
 
 /* glibc's signal for set*id() across threads (SIGRTMIN + 1 of the
@@ -77,47 +80,17 @@
 #define NS_FLAGS                                                                       \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	 CLONE_NEWPID | CLONE_NEWNET)
-#define THIS_PROCESS 0x7fffffffu /* stands for getpid() in a rule's value */
-
-struct rule {
-	unsigned need; /* 0: every ukrun; else allowed with any of these */
-	int nr;
-	uint32_t action; /* SCMP_ACT_ALLOW, or SCMP_ACT_ERRNO(e) */
-	int ncmp;        /* 0, or 1: the call must pass cmp */
-	struct scmp_arg_cmp cmp;
-};
-
 #define ALWAYS 0
 #define THREADS VMM_NEED_THREADS
 #define TAP VMM_NEED_TAP
 #define VHOST VMM_NEED_VHOST
 #define SLIRP VMM_NEED_SLIRP
 #define GOFER VMM_NEED_GOFER
+#define HELPERS VMM_NEED_HELPERS
 #define DISK VMM_NEED_DISK
 
-#define ALLOW(need, name)                                      \
-	{                                                      \
-		need, SCMP_SYS(name), SCMP_ACT_ALLOW, 0, { 0 } \
-	}
-/* Allowed when argument i passes (i & mask) == val. */
-#define ALLOW_IF(need, name, i, mask, val)                                                    \
-	{                                                                                     \
-		need, SCMP_SYS(name), SCMP_ACT_ALLOW, 1, { i, SCMP_CMP_MASKED_EQ, mask, val } \
-	}
-#define ARG_IS(need, name, i, val) ALLOW_IF(need, name, i, ~0ull, val)
-/* The kernel reads an ioctl's request as 32 bits. */
-#define IOCTL(need, req) ALLOW_IF(need, ioctl, 1, 0xffffffffu, req)
-#define FAIL(need, name, err)                                       \
-	{                                                           \
-		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { 0 } \
-	}
-#define FAIL_UNLESS(need, name, i, val, err)                                             \
-	{                                                                                \
-		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } \
-	}
-
 /* clang-format off: one rule a line, reasons aligned */
-static const struct rule rules[] = {
+static const struct vmm_rule rules[] = {
 	/* ---- the vCPU loop and the console (main thread) ---- */
 	IOCTL(ALWAYS, KVM_RUN),          /* running the guest */
 	IOCTL(ALWAYS, KVM_GET_REGS),     /* a failed guest's registers, for the report */
@@ -200,9 +173,12 @@ static const struct rule rules[] = {
 	ALLOW_IF(SLIRP, openat, 2, ~(uint64_t)O_CLOEXEC & 0xffffffffu, O_RDONLY),
 	ALLOW(SLIRP, newfstatat), /* stat() of resolv.conf, fstat() of the file */
 
-	/* ---- 9P gofer (virtio_9p.c): its own list (p9_seccomp.c; add_rules), and ---- */
-	ARG_IS(GOFER, seccomp, 0, SECCOMP_SET_MODE_FILTER), /* that list's filter: only narrows */
-	ARG_IS(GOFER, prctl, 0, PR_SET_NO_NEW_PRIVS), /* libseccomp sets it first (already set) */
+	/* ---- 9P shares (virtio_9p.c): requests pass to the gofer, a process of its own ---- */
+	ARG_IS(GOFER, sendto, 3, MSG_NOSIGNAL), /* a request (EPIPE, not SIGPIPE, if it died) */
+
+	/* ---- helper processes (helper.c), each known by a pidfd opened at set-up ---- */
+	ALLOW(HELPERS, pidfd_send_signal),   /* SIGKILL at the end: ukrun's pidfds name only them */
+	ARG_IS(HELPERS, waitid, 0, P_PIDFD), /* reaping one, and how it ended */
 
 	/* ---- virtio-blk (virtio_blk.c) ---- */
 	ALLOW(DISK, preadv),    /* reads straight into guest buffers */
@@ -215,7 +191,17 @@ static const struct rule rules[] = {
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
+int vmm_seccomp(unsigned needs)
+{
+	struct vmm_filter f = { rules, NRULES, needs, 1, "", "vmm/seccomp.c" };
+
+	return vmm_seccomp_load(&f);
+}
+
+/* ---- installing a list (this one, and the gofer's) ---- */
+
 static uint32_t native_arch;
+static char sigsys_who[160], sigsys_src[64];
 
 static size_t put(char *buf, size_t n, size_t cap, const char *s)
 {
@@ -223,6 +209,10 @@ static size_t put(char *buf, size_t n, size_t cap, const char *s)
 		buf[n++] = *s++;
 	return n;
 }
+
+/* The process ends at once, past any exit work a library interposes on
+ * _exit (a sanitizer's leak check), whose calls may not be on the list. */
+static void end(void) { syscall(SYS_exit_group, VMM_EXIT_ERROR); }
 
 /*
  * The number is written first, the name after: libseccomp's name lookup
@@ -235,7 +225,7 @@ static size_t put(char *buf, size_t n, size_t cap, const char *s)
  */
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
-	char buf[160], num[12];
+	char buf[400], num[12];
 	size_t n = 0, k = sizeof(num);
 	unsigned v = (unsigned)si->si_syscall;
 	char *name;
@@ -245,12 +235,14 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	do
 		num[--k] = (char)('0' + v % 10);
 	while ((v /= 10) && k);
-	n = put(buf, n, sizeof(buf), "ukrun: seccomp: blocked system call ");
+	n = put(buf, n, sizeof(buf), "ukrun: ");
+	n = put(buf, n, sizeof(buf), sigsys_who);
+	n = put(buf, n, sizeof(buf), "seccomp: blocked system call ");
 	n = put(buf, n, sizeof(buf), num + k);
 	if (si->si_arch != native_arch)
 		n = put(buf, n, sizeof(buf), " of another architecture");
 	if (write(STDERR_FILENO, buf, n) < 0)
-		_exit(VMM_EXIT_ERROR);
+		end();
 	n = 0;
 	if (si->si_arch == native_arch &&
 	    (name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall))) {
@@ -258,24 +250,27 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		n = put(buf, n, sizeof(buf), name);
 		n = put(buf, n, sizeof(buf), ")");
 	}
-	n = put(buf, n, sizeof(buf),
-	        "; the VM stops (if ukrun needs this call, see "
-	        "vmm/seccomp.c; UKRUN_SECCOMP=log lets it through)\n");
+	n = put(buf, n, sizeof(buf), *sigsys_who ? "; it stops" : "; the VM stops");
+	n = put(buf, n, sizeof(buf), " (if ukrun needs this call, see ");
+	n = put(buf, n, sizeof(buf), sigsys_src);
+	n = put(buf, n, sizeof(buf), "; UKRUN_SECCOMP=log lets it through)\n");
 	if (write(STDERR_FILENO, buf, n) < 0)
-		_exit(VMM_EXIT_ERROR);
-	_exit(VMM_EXIT_ERROR);
+		end();
+	end();
 }
 
-static int catch_sigsys(void)
+static int catch_sigsys(const struct vmm_filter *f)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 
 	native_arch = seccomp_arch_native();
+	snprintf(sigsys_who, sizeof(sigsys_who), "%s", f->who);
+	snprintf(sigsys_src, sizeof(sigsys_src), "%s", f->src);
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
+static int add_rule(scmp_filter_ctx ctx, const struct vmm_rule *r)
 {
 	struct scmp_arg_cmp c = r->cmp;
 
@@ -285,37 +280,20 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
 	               : seccomp_rule_add_exact(ctx, r->action, r->nr, 0);
 }
 
-static int listed_always(int nr)
-{
-	for (size_t i = 0; i < NRULES; i++)
-		if (rules[i].need == ALWAYS && rules[i].nr == nr)
-			return 1;
-	return 0;
-}
-
-/* Adds the rules for needs; counts the calls allowed (in some form). */
-static int add_rules(scmp_filter_ctx ctx, unsigned needs, int *count)
+/* Adds the rules for f's needs; counts the calls allowed (in some form). */
+static int add_rules(scmp_filter_ctx ctx, const struct vmm_filter *f, int *count)
 {
 	static unsigned char seen[1024];
 	int r = 0;
 
 	memset(seen, 0, sizeof(seen));
-	for (size_t i = 0; i < NRULES && !r; i++) {
-		const struct rule *u = &rules[i];
-		if (u->need != ALWAYS && !(u->need & needs))
+	for (size_t i = 0; i < f->nrules && !r; i++) {
+		const struct vmm_rule *u = &f->rules[i];
+		if (u->need && !(u->need & f->needs))
 			continue;
 		r = add_rule(ctx, u);
 		if (u->action == SCMP_ACT_ALLOW && u->nr >= 0 && u->nr < 1024)
 			seen[u->nr] = 1;
-	}
-	/* The gofer's own list, so that its threads can run under both. */
-	for (unsigned i = 0; (needs & GOFER) && i < p9s_seccomp_ncalls && !r; i++) {
-		int nr = p9s_seccomp_calls[i];
-		if (listed_always(nr))
-			continue; /* this list's argument checks apply to the gofer too */
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (nr >= 0 && nr < 1024)
-			seen[nr] = 1;
 	}
 	*count = 0;
 	for (int nr = 0; nr < 1024; nr++)
@@ -323,7 +301,7 @@ static int add_rules(scmp_filter_ctx ctx, unsigned needs, int *count)
 	return r;
 }
 
-int vmm_seccomp(unsigned needs)
+int vmm_seccomp_load(const struct vmm_filter *f)
 {
 	const char *mode = getenv("UKRUN_SECCOMP");
 	int log = mode && !strcmp(mode, "log"), count = 0, r;
@@ -335,27 +313,28 @@ int vmm_seccomp(unsigned needs)
 		        mode);
 		return -EINVAL;
 	}
-	if (!log && (r = catch_sigsys()))
+	if (!log && (r = catch_sigsys(f)))
 		goto out;
 	if (!(ctx = seccomp_init(log ? SCMP_ACT_LOG : SCMP_ACT_TRAP))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	/* Every thread, also one a library may have started. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	r = f->all_threads ? seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) : 0;
 	r = r ?: seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	r = r ?: seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, log ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
-	r = r ?: add_rules(ctx, needs, &count);
+	r = r ?: add_rules(ctx, f, &count);
 	r = r ?: seccomp_load(ctx);
 	seccomp_release(ctx);
 out:
 	if (r) {
 		r = r < 0 ? r : -EINVAL;
-		vmm_err("seccomp: cannot install the allow-list: %s", strerror(-r));
+		vmm_err("%sseccomp: cannot install the allow-list: %s", f->who, strerror(-r));
 		return r;
 	}
 	if (log)
-		vmm_err("seccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged "
-		        "by the kernel (dmesg), not stopped; for debugging only");
+		vmm_err("%sseccomp: UKRUN_SECCOMP=log: calls outside the allow-list are logged "
+		        "by the kernel (dmesg), not stopped; for debugging only",
+		        f->who);
 	return count;
 }

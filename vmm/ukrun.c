@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../builder/image.h"
 #include "../builder/manifest.h"
@@ -57,6 +58,10 @@ int main(int argc, char **argv)
 	uint64_t mem, entry;
 	int r;
 
+	/* A helper under its own filter ends without atexit handlers (the
+	 * libraries' destructors make calls its list does not have). */
+	if (argc > 1 && !strcmp(argv[1], VMM_HELPER_ARG))
+		_exit(vmm_helper_main(argc, argv));
 	vm.t.start = vmm_now();
 	r = vmm_parse_args(argc, argv, &o);
 	if (r)
@@ -92,6 +97,7 @@ int main(int argc, char **argv)
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();
 	vmm_devices_teardown(&vm);
+	vmm_helpers_stop(&vm);
 	fflush(stdout);
 	vmm_guest_err_total();
 	timeline(&vm);

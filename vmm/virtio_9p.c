@@ -1,21 +1,28 @@
 /*
  * virtio-9p: one device per `-v HOST:GUEST[:ro]`, its mount tag the guest
  * path (also in the runtime tree as uk,mount / uk,ro). Requests are served
- * by the gofer (p9_server.h) on the device's own thread, which the
- * transport wakes through an ioeventfd kick and which answers through an
- * irqfd: the guest's file I/O never exits to ukrun's vCPU thread. That
- * thread puts itself under the gofer's seccomp allow-list before it
- * touches the first request.
+ * by the share's gofer, a process of its own (p9_gofer.c): this device's
+ * thread, which the transport wakes through an ioeventfd kick and which
+ * answers through an irqfd (the guest's file I/O never exits to ukrun's
+ * vCPU thread), copies a request out of the guest's buffers into the
+ * window it shares with the gofer, passes its length over their socket,
+ * and copies the reply back once the gofer's answer comes (the device
+ * thread's poll waits for it with the kicks).
  *
- * Requests are served in the order they arrive (so a Tflush always comes
- * after the reply it flushes); a guest may have as many in flight as its
- * queue holds. Payloads move between guest memory and host files without
- * copies (preadv/pwritev on the mapped descriptors).
+ * Requests go to the gofer one at a time in the order they arrive (so a
+ * Tflush always comes after the reply it flushes); a guest may have as
+ * many in flight as its queue holds. A gofer that ends while the VM runs
+ * ends the VM (helper.c); one that breaks the conversation is killed,
+ * which comes to the same.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "p9_server.h"
 #include "virtio.h"
@@ -27,21 +34,27 @@
 #define V9P_F_MOUNT_TAG 0 /* the config space holds a mount tag */
 
 struct v9p {
-	struct p9s *srv;
-	struct p9s_worker *w;
 	const char *host, *guest;
 	char *spec;                   /* the option, split in place */
+	char name[V9P_TAG_MAX + 32];  /* "the gofer of /data" */
 	uint8_t cfg[2 + V9P_TAG_MAX]; /* le16 tag_len, then the tag */
+	int openat2;                  /* the host resolves with openat2 */
+	int gofer;                    /* its helper id */
+	int sock;                     /* to the gofer: lengths only */
+	uint8_t *win;                 /* shared with the gofer: P9G_WINDOW bytes */
+	/* the request at the gofer (device thread) */
 	struct vq_seg seg[V9P_SEG_MAX];
-	struct iovec in[V9P_SEG_MAX], out[V9P_SEG_MAX];
+	struct vq_chain chain;
+	uint32_t outcap;
+	int busy;   /* a request is at the gofer */
+	int orphan; /* ... from before a reset: its answer is dropped */
+	int broken; /* the socket failed: nothing more is sent */
+	int poll_ix;
 	uint64_t requests;
 };
 
 static struct v9p *shares[VMM_VDEV_MAX];
 static unsigned nshares;
-
-/* Whether the running device thread is under the allow-list yet. */
-static __thread int sandboxed;
 
 static void v9p_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len, int write)
 {
@@ -51,52 +64,126 @@ static void v9p_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len
 		memcpy(buf, v->cfg + off, len);
 }
 
-static uint32_t serve(struct v9p *v, const struct vq_chain *c)
+/* The conversation broke (a short or failed send or receive, a reply
+ * longer than its room): the gofer is killed, and the run loop, reaping
+ * it, ends the VM with a message naming it. */
+static void gofer_broken(struct v9p *v)
 {
-	struct p9s_req req;
-	unsigned i;
-	size_t n;
+	v->broken = 1;
+	vmm_helper_kill(v->gofer);
+}
 
-	for (i = 0; i < c->nout; i++)
-		v->in[i] = (struct iovec){ c->seg[i].p, c->seg[i].len };
-	for (i = 0; i < c->nin; i++)
-		v->out[i] = (struct iovec){ c->seg[c->nout + i].p, c->seg[c->nout + i].len };
-	req = (struct p9s_req){ v->in, (int)c->nout, v->out, (int)c->nin, 0, 0, 0 };
-	p9s_req_begin(v->srv, &req);
-	n = p9s_req_run(v->w, &req);
-	p9s_req_end(v->srv, &req);
-	v->requests++;
-	return (uint32_t)n;
+/* Copy the request's readable part into the window and send its length. */
+static void send_request(struct v9p *v, const struct vq_chain *c)
+{
+	struct p9g_req q = { c->out_len, c->in_len < P9_MSIZE_MAX ? c->in_len : P9_MSIZE_MAX };
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < c->nout && done < P9_MSIZE_MAX; i++) {
+		uint32_t k =
+		    c->seg[i].len < P9_MSIZE_MAX - done ? c->seg[i].len : P9_MSIZE_MAX - done;
+		memcpy(v->win + done, c->seg[i].p, k);
+		done += k;
+	}
+	v->chain = *c;
+	v->outcap = q.outcap;
+	if (send(v->sock, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) {
+		gofer_broken(v);
+		return;
+	}
+	v->busy = 1;
+}
+
+/* Copy the reply (len bytes, checked) into the chain's writable part. */
+static void copy_reply(struct v9p *v, uint32_t len)
+{
+	const struct vq_chain *c = &v->chain;
+	const uint8_t *src = v->win + P9G_REPLY;
+
+	for (unsigned i = c->nout; i < c->nout + c->nin && len; i++) {
+		uint32_t k = c->seg[i].len < len ? c->seg[i].len : len;
+		memcpy(c->seg[i].p, src, k);
+		src += k;
+		len -= k;
+	}
+}
+
+/* Send the next request unless one is at the gofer already. */
+static void pump(struct vmm_vdev *d)
+{
+	struct v9p *v = d->priv;
+	struct vq_dev *vq = vmm_vdev_vq(d, 0);
+	struct vq_chain c;
+	int r;
+
+	if (!vq || v->busy || v->broken)
+		return;
+	do {
+		vq_dev_notify_off(vq);
+		if ((r = vq_dev_pop(vq, &c, v->seg, V9P_SEG_MAX)) == 1) {
+			send_request(v, &c);
+			return;
+		}
+		if (r < 0) {
+			vmm_vdev_fail(d, 0, vq->err);
+			return;
+		}
+	} while (vq_dev_notify_on(vq));
+}
+
+static void on_reply(struct vmm_vdev *d)
+{
+	struct v9p *v = d->priv;
+	struct vq_dev *vq;
+	struct p9g_rep rep;
+
+	if (read(v->sock, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) || rep.len > v->outcap) {
+		gofer_broken(v);
+		return;
+	}
+	v->busy = 0;
+	if (v->orphan) {
+		v->orphan = 0;
+	} else if ((vq = vmm_vdev_vq(d, 0))) {
+		copy_reply(v, rep.len);
+		vq_dev_push(vq, v->chain.head, rep.len);
+		/* Each reply at once: the guest thread behind it waits. */
+		vmm_vdev_interrupt(d, 0);
+		v->requests++;
+	}
+	pump(d);
 }
 
 static void v9p_queue(struct vmm_vdev *d, unsigned q)
 {
-	struct v9p *v = d->priv;
-	struct vq_dev *vq = vmm_vdev_vq(d, q);
-	struct vq_chain c;
-	int r;
+	(void)q;
+	pump(d);
+}
 
-	if (!vq)
-		return;
-	if (!sandboxed) {
-		if ((r = p9s_seccomp())) {
-			vmm_vdev_fail(d, q, "cannot install the gofer's seccomp filter");
-			return;
-		}
-		sandboxed = 1;
-	}
-	do {
-		vq_dev_notify_off(vq);
-		while ((r = vq_dev_pop(vq, &c, v->seg, V9P_SEG_MAX)) == 1) {
-			vq_dev_push(vq, c.head, serve(v, &c));
-			/* Each reply at once: the guest thread behind it waits. */
-			vmm_vdev_interrupt(d, q);
-		}
-		if (r < 0) {
-			vmm_vdev_fail(d, q, vq->err);
-			return;
-		}
-	} while (vq_dev_notify_on(vq));
+static int v9p_poll(struct vmm_vdev *d, struct vmm_pollset *ps)
+{
+	struct v9p *v = d->priv;
+
+	v->poll_ix = v->busy && !v->broken ? vmm_poll_add(ps, v->sock, POLLIN) : -1;
+	return -1;
+}
+
+static void v9p_poll_done(struct vmm_vdev *d, struct vmm_pollset *ps)
+{
+	struct v9p *v = d->priv;
+
+	if (v->poll_ix >= 0 && ps->fd[v->poll_ix].revents)
+		on_reply(d);
+}
+
+/* The driver reset the device while a request was at the gofer: its
+ * chain belongs to the old ring, so its answer, when it comes, is read
+ * and dropped before the next request goes. */
+static void v9p_reset(struct vmm_vdev *d)
+{
+	struct v9p *v = d->priv;
+
+	v->orphan = v->busy;
 }
 
 static const struct vmm_vdev_ops v9p_ops = {
@@ -108,6 +195,9 @@ static const struct vmm_vdev_ops v9p_ops = {
 	.config_size = sizeof(((struct v9p *)0)->cfg),
 	.config = v9p_config,
 	.queue = v9p_queue,
+	.poll = v9p_poll,
+	.poll_done = v9p_poll_done,
+	.reset = v9p_reset,
 };
 
 /* ---- -v HOST:GUEST[:ro] ---- */
@@ -164,24 +254,97 @@ check:
 
 static void free_share(struct v9p *v)
 {
-	p9s_worker_free(v->w);
-	p9s_close(v->srv);
+	if (v->win)
+		munmap(v->win, P9G_WINDOW);
+	if (v->sock >= 0)
+		close(v->sock); /* the gofer sees the end */
 	free(v->spec);
 	free(v);
 }
 
-/* One share; on failure nothing of it is left behind. */
+/* The window both map: sealed at its size, so neither side can shrink it
+ * under the other. The memfd, or -1 with errno. */
+static int make_window(struct v9p *v)
+{
+	int fd = memfd_create("uk-9p-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *p;
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, P9G_WINDOW) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) ||
+	    (p = mmap(NULL, P9G_WINDOW, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	v->win = p;
+	return fd;
+}
+
+/* The share's gofer, given root (closed here either way). 0 or -1. */
+static int start_gofer(struct vmm *vm, struct v9p *v, int root, int ro)
+{
+	int sv[2] = { -1, -1 }, win, r = -1;
+	char flags[16];
+	const char *args[] = { flags, NULL };
+
+	if ((win = make_window(v)) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		vmm_err("%s: its window and socket: %s", v->name, strerror(errno));
+		goto out;
+	}
+	snprintf(flags, sizeof(flags), "%u", ro ? P9S_RO : 0);
+	{
+		int fds[3] = { [P9G_FD_SOCK - 3] = sv[1],
+			       [P9G_FD_ROOT - 3] = root,
+			       [P9G_FD_WINDOW - 3] = win };
+		v->gofer = vmm_helper_start(vm, v->name, "gofer", args, fds, 3);
+	}
+	if (v->gofer >= 0) {
+		v->sock = sv[0];
+		sv[0] = -1;
+		r = 0;
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	if (win >= 0)
+		close(win);
+	close(root);
+	return r;
+}
+
+/* The share's root, opened here so that a mistyped path is named at once. */
+static int open_root(struct v9p *v, const char *opt)
+{
+	int root = open(v->host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (root < 0) {
+		vmm_err("-v %s: %s: %s (an existing directory is needed)", opt, v->host,
+		        strerror(errno));
+		return -1;
+	}
+	v->openat2 = p9s_has_openat2(root);
+	return root;
+}
+
+/* One share; on failure nothing of it is left behind but, once started, a
+ * gofer (ukrun ends, and it with ukrun). */
 static int add_share(struct vmm *vm, const char *opt)
 {
 	struct v9p *v = calloc(1, sizeof(*v));
 	struct vmm_vdev *d;
+	int ro, root;
 	size_t tl;
-	int ro, r;
 
 	if (!v || !(v->spec = strdup(opt))) {
 		vmm_err("-v %s: out of memory", opt);
 		goto out;
 	}
+	v->sock = -1;
 	if (parse_volume(vm->opts, opt, v->spec, &v->host, &v->guest, &ro))
 		goto out;
 	for (unsigned i = 0; i < nshares; i++) {
@@ -190,28 +353,25 @@ static int add_share(struct vmm *vm, const char *opt)
 			goto out;
 		}
 	}
-	if ((r = p9s_open(v->host, ro ? P9S_RO : 0, &v->srv))) {
-		vmm_err("-v %s: %s: %s (an existing directory is needed)", opt, v->host,
-		        strerror(-r));
+	if ((root = open_root(v, opt)) < 0)
 		goto out;
-	}
-	if (!(v->w = p9s_worker_new(v->srv))) {
-		vmm_err("-v %s: out of memory", opt);
-		goto out;
-	}
+	snprintf(v->name, sizeof(v->name), "the gofer of %s", v->guest);
 	tl = strlen(v->guest);
 	v->cfg[0] = (uint8_t)tl;
 	v->cfg[1] = (uint8_t)(tl >> 8);
 	memcpy(v->cfg + 2, v->guest, tl);
-	if (!(d = vmm_vdev_add(vm, &v9p_ops, v)))
+	if (!(d = vmm_vdev_add(vm, &v9p_ops, v))) {
+		close(root);
 		goto out;
+	}
 	d->mount = v->guest;
 	d->ro = ro;
 	shares[nshares++] = v;
+	if (start_gofer(vm, v, root, ro))
+		return -1; /* v stays in shares: the device has it */
 	vm->needs |= VMM_NEED_GOFER;
 	vmm_verbose(vm, "9P share %s at %s%s, paths resolved by %s", v->host, v->guest,
-	            ro ? " (read-only)" : "",
-	            p9s_uses_openat2(v->srv) ? "openat2" : "O_NOFOLLOW walks");
+	            ro ? " (read-only)" : "", v->openat2 ? "openat2" : "O_NOFOLLOW walks");
 	return 0;
 out:
 	if (v)

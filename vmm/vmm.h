@@ -102,13 +102,15 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem);
 uint64_t vmm_guest_tsc(struct vmm *vm);
 /* Registers for the PVH entry; the VIF page on the paravirtual host. */
 int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
-/* Catch SIGINT, SIGTERM and SIGHUP, which end the run loop, and start its
+/* Catch SIGINT, SIGTERM and SIGHUP, which end the run loop, SIGCHLD (a
+ * helper process ended: helper.c), and start its
  * watchdog tick (SIGALRM), which ends it at --timeout or when the guest
  * is dead. Before the seccomp lock-down, which forbids sigaction and
  * setitimer. Returns 0 or -1 with a message printed. */
 int vmm_catch_signals(struct vmm *vm);
-/* Whether the run should end now (a signal, --timeout): a hypercall that
- * blocks (console input) gives up when this says so. */
+/* Whether the run should end now (a signal, --timeout, a helper process
+ * ended): a hypercall that blocks (console input) gives up when this says
+ * so. */
 int vmm_interrupted(void);
 /* Let the watchdog tick interrupt this thread's system calls (on = 1) or
  * not (0, as everywhere but in KVM_RUN): around a blocking console read. */
@@ -141,8 +143,9 @@ void vmm_crash_regs(struct vmm *vm, const char *first);
 #define VMM_NEED_TAP 0x02     /* frames through a TAP, its offloads */
 #define VMM_NEED_VHOST 0x04   /* vhost-net's ioctls at DRIVER_OK */
 #define VMM_NEED_SLIRP 0x08   /* user-mode network: sockets, resolv.conf */
-#define VMM_NEED_GOFER 0x10   /* 9P: files beneath a share (the gofer's list) */
+#define VMM_NEED_GOFER 0x10   /* 9P: requests to a share's gofer process */
 #define VMM_NEED_DISK 0x20    /* virtio-blk: I/O on an open image */
+#define VMM_NEED_HELPERS 0x40 /* helper processes to stop and reap (helper.c) */
 
 /* Put every thread of ukrun, and each it starts later, under the seccomp
  * allow-list for needs (VMM_NEED_*); a call outside it ends ukrun with
@@ -151,6 +154,30 @@ void vmm_crash_regs(struct vmm *vm, const char *first);
  * UKRUN_SECCOMP=log logs such calls instead (debugging), any other value
  * is refused. */
 int vmm_seccomp(unsigned needs);
+
+/* ---- helper processes (helper.c) ---- */
+
+#define VMM_HELPER_MAX 17 /* a gofer per share (VMM_VDEV_MAX), and one more */
+#define VMM_HELPER_ARG "--helper"
+
+/* Start ukrun again as helper MODE (`ukrun --helper MODE ...`) with args
+ * (NULL-terminated) and the descriptors fds[0..nfds) as its 3, 4, ...;
+ * every other descriptor closed, stdin /dev/null, stdout its stderr, the
+ * terminal's signals blocked. name names it in messages ("the gofer of
+ * /data"). Set-up only (before the lock-down). Returns the helper's id,
+ * or -1 with a message printed. */
+int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
+                     const int *fds, int nfds);
+/* Stop helper id, which broke its side of the conversation (SIGKILL): the
+ * run loop then reaps it and ends the VM. Any thread. */
+void vmm_helper_kill(int id);
+/* A helper ended while the VM runs: 1, with a message naming it and how it
+ * ended; 0 when all are running. The run loop, on SIGCHLD. */
+int vmm_helpers_reap(struct vmm *vm);
+/* Kill and reap every helper still running (the VM has ended). */
+void vmm_helpers_stop(struct vmm *vm);
+/* `ukrun --helper MODE PPID ARG...`: the helper's side (its main). */
+int vmm_helper_main(int argc, char **argv);
 
 /* ---- misc ---- */
 

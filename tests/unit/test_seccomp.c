@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,9 +30,21 @@
 
 #define ALL_NEEDS                                                                             \
 	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_SLIRP | VMM_NEED_GOFER | \
-	 VMM_NEED_DISK)
+	 VMM_NEED_DISK | VMM_NEED_HELPERS)
 
 static char err[4096]; /* the last child's stderr */
+
+/* The list a child installs: ukrun's for needs, the gofer's, or none
+ * (fn installs one itself). */
+#define GOFER_LIST (~0u)
+#define OWN_LIST (~1u)
+
+static int install(unsigned needs)
+{
+	if (needs == OWN_LIST)
+		return 0;
+	return needs == GOFER_LIST ? p9s_seccomp("gofer of /x: ") : vmm_seccomp(needs);
+}
 
 /* Run fn in a child under the allow-list for needs; its wait status. A
  * child that could not install the list exits with 3; without fn it
@@ -50,7 +63,7 @@ static int in_child(unsigned needs, void (*fn)(void))
 	if (pid == 0) {
 		dup2(p[1], STDERR_FILENO);
 		close(p[0]);
-		if ((count = vmm_seccomp(needs)) < 0)
+		if ((count = install(needs)) < 0)
 			_exit(3);
 		if (!fn)
 			_exit(count);
@@ -66,15 +79,19 @@ static int in_child(unsigned needs, void (*fn)(void))
 	return st;
 }
 
-/* Ended by ukrun's handler: status 125, one line naming the call. */
-static int stopped_by(int st, long nr, const char *name)
+/* Ended by the handler: status 125, one line naming the call (and the
+ * gofer, for its list). */
+static int stopped_as(int st, const char *who, long nr, const char *name)
 {
-	char want[96];
+	char want[128];
 
-	snprintf(want, sizeof(want), "ukrun: seccomp: blocked system call %ld (%s); ", nr, name);
+	snprintf(want, sizeof(want), "ukrun: %sseccomp: blocked system call %ld (%s); ", who, nr,
+	         name);
 	return WIFEXITED(st) && WEXITSTATUS(st) == VMM_EXIT_ERROR &&
 	       !strncmp(err, want, strlen(want)) && strchr(err, '\n') == err + strlen(err) - 1;
 }
+
+static int stopped_by(int st, long nr, const char *name) { return stopped_as(st, "", nr, name); }
 
 static int clean_exit(int st) { return WIFEXITED(st) && WEXITSTATUS(st) == 0 && !err[0]; }
 
@@ -207,13 +224,33 @@ TEST(the_handler_stays)
 
 static void do_socket(void) { socket(AF_INET, SOCK_STREAM, 0); }
 static void do_open(void) { open("/dev/null", O_RDONLY); }
+static void do_unlink(void) { unlinkat(AT_FDCWD, "/nonexistent", 0); }
+static void do_mkdir(void) { mkdirat(AT_FDCWD, "/nonexistent", 0755); }
+static void do_rename(void) { renameat(AT_FDCWD, "/nonexistent", AT_FDCWD, "/nonexistent2"); }
+static void do_link(void) { linkat(AT_FDCWD, "/nonexistent", AT_FDCWD, "/nonexistent2", 0); }
+static void do_symlink(void) { symlinkat("/x", AT_FDCWD, "/nonexistent"); }
+static void do_chown(void) { fchownat(AT_FDCWD, "/nonexistent", 0, 0, 0); }
 
-#define NO_SLIRP_NO_GOFER (VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_DISK)
+#define NO_SLIRP                                                                             \
+	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_GOFER | VMM_NEED_DISK | \
+	 VMM_NEED_HELPERS)
 
-TEST(no_sockets_or_files_without_a_device)
+TEST(no_sockets_without_user_net)
 {
-	EXPECT(stopped_by(in_child(NO_SLIRP_NO_GOFER, do_socket), SYS_socket, "socket"));
-	EXPECT(stopped_by(in_child(NO_SLIRP_NO_GOFER, do_open), SYS_openat, "openat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_socket), SYS_socket, "socket"));
+}
+
+/* Shares are served by their gofer processes: ukrun itself, shares or
+ * not, has no way to a host file by name. */
+TEST(no_host_files_even_with_shares)
+{
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_open), SYS_openat, "openat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_unlink), SYS_unlinkat, "unlinkat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_mkdir), SYS_mkdirat, "mkdirat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_rename), SYS_renameat, "renameat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_link), SYS_linkat, "linkat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_symlink), SYS_symlinkat, "symlinkat"));
+	EXPECT(stopped_by(in_child(NO_SLIRP, do_chown), SYS_fchownat, "fchownat"));
 }
 
 static void user_net(void)
@@ -253,33 +290,114 @@ static void threads(void)
 
 TEST(device_threads_start_and_stop) { EXPECT(clean_exit(in_child(VMM_NEED_THREADS, threads))); }
 
-/* A 9P device thread: the gofer's own list on top of ukrun's. */
-static void *gofer(void *p)
-{
-	int fd;
+/* ---- the gofer and other helper processes ---- */
 
-	(void)p;
-	if (p9s_seccomp())
+static int pair[2], helper_pidfd;
+static pid_t helper_pid;
+
+/* A request to the gofer: send with MSG_NOSIGNAL only (a dead gofer must
+ * give EPIPE, not a SIGPIPE that kills ukrun). */
+static void gofer_request(void)
+{
+	if (send(pair[0], "q", 1, MSG_NOSIGNAL) != 1)
 		_exit(1);
-	if ((fd = open("/dev/null", O_RDWR)) < 0 || close(fd))
+}
+
+static void gofer_request_signalling(void) { send(pair[0], "q", 1, 0); }
+
+TEST(requests_to_the_gofer)
+{
+	EXPECT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) == 0);
+	EXPECT(clean_exit(in_child(VMM_NEED_GOFER, gofer_request)));
+	EXPECT(
+	    stopped_by(in_child(VMM_NEED_GOFER, gofer_request_signalling), SYS_sendto, "sendto"));
+	close(pair[0]);
+	close(pair[1]);
+}
+
+/* A helper is signalled and reaped through the pidfd opened at set-up;
+ * any other process, or a helper by its pid, is out of reach. */
+static void stop_helper(void)
+{
+	siginfo_t si = { 0 };
+
+	if (syscall(SYS_pidfd_send_signal, helper_pidfd, SIGKILL, NULL, 0) ||
+	    waitid(P_PIDFD, (id_t)helper_pidfd, &si, WEXITED) || si.si_pid != helper_pid)
+		_exit(1);
+}
+
+static void kill_helper_by_pid(void) { kill(helper_pid, SIGKILL); }
+static void reap_by_pid(void) { waitpid(helper_pid, NULL, WNOHANG); }
+
+static void start_helper(void)
+{
+	if ((helper_pid = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	helper_pidfd = (int)syscall(SYS_pidfd_open, helper_pid, 0);
+}
+
+TEST(helpers_through_their_pidfds_only)
+{
+	int st;
+
+	start_helper();
+	EXPECT(helper_pid > 0 && helper_pidfd >= 0);
+	EXPECT(stopped_by(in_child(VMM_NEED_HELPERS, kill_helper_by_pid), SYS_kill, "kill"));
+	EXPECT(stopped_by(in_child(VMM_NEED_HELPERS, reap_by_pid), SYS_wait4, "wait4"));
+	kill(helper_pid, SIGKILL);
+	waitpid(helper_pid, &st, 0);
+	close(helper_pidfd);
+}
+
+static void helper_parent(void)
+{
+	start_helper();
+	if (helper_pid <= 0 || helper_pidfd < 0)
 		_exit(2);
-	socket(AF_INET, SOCK_STREAM, 0); /* allowed by ukrun's list, not by the gofer's */
-	_exit(4);
+	if (vmm_seccomp(VMM_NEED_HELPERS) < 0)
+		_exit(3);
+	stop_helper();
 }
 
-static void gofer_thread(void)
-{
-	pthread_t t;
+/* The child starts its own helper, as ukrun its gofers, then locks down. */
+TEST(stopping_a_helper) { EXPECT(clean_exit(in_child(OWN_LIST, helper_parent))); }
 
-	pthread_create(&t, NULL, gofer, NULL);
-	pthread_join(t, NULL);
+/* The gofer's own list: file calls, not what ukrun does. */
+static void do_kvm_run(void) { ioctl(-1, KVM_RUN, 0); }
+
+static void everyday_files(void)
+{
+	int dir = open("/tmp", O_PATH | O_DIRECTORY), fd;
+	char name[64], buf[8];
+	struct stat st;
+	char *big;
+
+	snprintf(name, sizeof(name), "seccomp-test.%d", (int)getpid());
+	if (dir < 0 || install(GOFER_LIST) < 0)
+		_exit(3);
+	if ((fd = openat(dir, name, O_CREAT | O_RDWR | O_EXCL, 0600)) < 0 ||
+	    pwrite(fd, "gofer", 5, 0) != 5 || pread(fd, buf, 5, 0) != 5 || fstat(fd, &st) ||
+	    ftruncate(fd, 2) || fsync(fd) || close(fd))
+		_exit(1);
+	if (mkdirat(dir, "seccomp-test.d", 0700) == 0)
+		unlinkat(dir, "seccomp-test.d", AT_REMOVEDIR);
+	if (unlinkat(dir, name, 0) || !(big = malloc(8 << 20)))
+		_exit(2);
+	big[12345] = 1;
+	free(big);
 }
 
-TEST(gofer_filter_stacks)
+TEST(the_gofers_list)
 {
-	unsigned needs = VMM_NEED_THREADS | VMM_NEED_GOFER | VMM_NEED_SLIRP;
-
-	EXPECT(stopped_by(in_child(needs, gofer_thread), SYS_socket, "socket"));
+	EXPECT(clean_exit(in_child(OWN_LIST, everyday_files)));
+	EXPECT(stopped_as(in_child(GOFER_LIST, do_socket), "gofer of /x: ", SYS_socket, "socket"));
+	EXPECT(stopped_as(in_child(GOFER_LIST, do_kvm_run), "gofer of /x: ", SYS_ioctl, "ioctl"));
+	EXPECT(stopped_as(in_child(GOFER_LIST, do_exec), "gofer of /x: ", SYS_execve, "execve"));
+	EXPECT(stopped_as(in_child(GOFER_LIST, do_fork), "gofer of /x: ", SYS_clone, "clone"));
+	EXPECT(stopped_as(in_child(GOFER_LIST, do_exec_memory), "gofer of /x: ", SYS_mmap, "mmap"));
+	EXPECT(strstr(err, "vmm/p9_seccomp.c"));
 }
 
 /* ---- every thread, the count, the escape hatch ---- */
@@ -412,10 +530,14 @@ int main(void)
 	RUN("seccomp", no_signals_to_other_processes);
 	RUN("seccomp", abort_still_aborts);
 	RUN("seccomp", the_handler_stays);
-	RUN("seccomp", no_sockets_or_files_without_a_device);
+	RUN("seccomp", no_sockets_without_user_net);
+	RUN("seccomp", no_host_files_even_with_shares);
 	RUN("seccomp", user_net_sockets_and_resolv_conf);
 	RUN("seccomp", device_threads_start_and_stop);
-	RUN("seccomp", gofer_filter_stacks);
+	RUN("seccomp", requests_to_the_gofer);
+	RUN("seccomp", helpers_through_their_pidfds_only);
+	RUN("seccomp", stopping_a_helper);
+	RUN("seccomp", the_gofers_list);
 	RUN("seccomp", every_thread_is_filtered);
 	RUN("seccomp", devices_add_calls);
 	RUN("seccomp", log_mode_lets_calls_through_and_says_so);

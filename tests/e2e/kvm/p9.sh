@@ -7,6 +7,14 @@ native_check p9
 IMG=build/tests/guest/p9.img
 FS=build/tests/guest/fs.img
 
+# The gofer: ukrun PID's one child process.
+gofer_of() {
+	grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null |
+		sed 's|/proc/\([0-9]*\)/status|\1|'
+}
+# PID has ended (gone, or a zombie its new parent has not reaped yet).
+dead() { ! [ -e /proc/$1 ] || grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; }
+
 snapshot() { # DIR: names, sizes, modes, link counts, link targets, contents
 	(cd "$1" && ls -lAR . | sed 's/ [A-Z][a-z][a-z] [ 0-9]* [0-9:]* / /' &&
 		find . -type f -exec md5sum {} \;)
@@ -40,13 +48,31 @@ p9_make_share
 pid=$!
 i=0
 while [ $i -lt 600 ] && ! grep -q '^fsynced' "$T/out"; do sleep 0.1; i=$((i + 1)); done
+gofer=$(gofer_of $pid)
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 rc=$?
 check p9-ukrun/fsync-reached grep -q '^fsynced' "$T/out"
 check p9-ukrun/killed-by-sigkill status_is 137
+i=0
+while [ $i -lt 50 ] && [ -n "$gofer" ] && ! dead $gofer; do sleep 0.1; i=$((i + 1)); done
+check p9-ukrun/gofer-dies-with-ukrun test -n "$gofer" -a $i -lt 50
 expect=$(awk 'BEGIN { for (i = 0; i < 65536; i++) printf "line %06d\n", i }' | md5sum | cut -d' ' -f1)
 check p9-ukrun/fsynced-data-on-host test "$(md5sum <"$T/share/fsynced" | cut -d' ' -f1)" = "$expect"
+
+# ---- the gofer killed: the VM ends at once, 125, naming it ----
+p9_make_share
+"$UKRUN" --timeout 120 -v "$T/share:/data" "$IMG" fsync /data >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q '^fsynced' "$T/out"; do sleep 0.1; i=$((i + 1)); done
+gofer=$(gofer_of $pid)
+check p9-ukrun/gofer-found test -n "$gofer"
+kill -9 ${gofer:-$pid} 2>/dev/null
+wait $pid
+rc=$?
+check p9-ukrun/killed-gofer-status status_is 125
+check p9-ukrun/killed-gofer-named err_has "^ukrun: the gofer of /data (process ${gofer:-x}) was killed by signal 9 (SIGKILL); the VM stops\$"
 
 # ---- 256 MB through the guest and back ----
 p9_make_share
