@@ -104,8 +104,8 @@ static int spawn(char *const argv[], const int *fds, int nfds, pid_t *pid)
 	return -r;
 }
 
-int vmm_helper_start(struct vmm *vm, const char *name, const char *mode,
-                     const char *const *args, const int *fds, int nfds)
+int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
+                     const int *fds, int nfds)
 {
 	char *argv[6 + HELPER_ARGS_MAX], ppid[16];
 	struct helper *h = &helpers[nhelpers];
