@@ -28,6 +28,7 @@ static const char usage[] =
     "                       `syscall` does (default: common sites become jumps)\n"
     "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
     "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
+    "                       (ukrun's and the host kernel's)\n"
     "  -h, --help           this text\n"
     "      --version        ukrun's version and guest ABI version\n"
     "\n"

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 	vm.t.loaded = vmm_now();
 	if (vmm_vcpu_init(&vm, entry))
 		return VMM_EXIT_ERROR;
+	vmm_kvm_stats_open(&vm);
 	if (vmm_catch_signals(&vm) || lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
@@ -101,5 +102,6 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	vmm_guest_err_total();
 	timeline(&vm);
+	vmm_kvm_stats_print(&vm);
 	return r;
 }

@@ -51,9 +51,10 @@ struct vmm {
 	uint32_t tsc_khz;
 	uint64_t epoch_tsc; /* guest TSC when the runtime tree was written */
 	uint64_t exits, io_exits, mmio_exits;
-	int status;     /* exit status once the guest ended, else -1 */
-	int image_fd;   /* the image, open for a crash report's symbols */
-	unsigned needs; /* VMM_NEED_*: what the devices do after set-up */
+	int stats_fd[2]; /* KVM's statistics of the VM and the vCPU (--verbose), or -1 */
+	int status;      /* exit status once the guest ended, else -1 */
+	int image_fd;    /* the image, open for a crash report's symbols */
+	unsigned needs;  /* VMM_NEED_*: what the devices do after set-up */
 	struct vmm_timeline t;
 	const struct vmm_opts *opts;
 };
@@ -98,6 +99,11 @@ uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img,
 /* Open KVM, create the VM with its irqchip and the vCPU, tell the KVM
  * flavour, map guest RAM. Returns 0 or -1 with a message printed. */
 int vmm_kvm_init(struct vmm *vm, uint64_t mem);
+/* Open KVM's statistics of the VM and the vCPU, with --verbose only (a
+ * kernel without them leaves them out); print the counters that moved and
+ * close them, once the guest ended (kvm_stats.c). */
+void vmm_kvm_stats_open(struct vmm *vm);
+void vmm_kvm_stats_print(struct vmm *vm);
 /* The guest's TSC now. */
 uint64_t vmm_guest_tsc(struct vmm *vm);
 /* Registers for the PVH entry; the VIF page on the paravirtual host. */
