@@ -40,13 +40,18 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
 static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
                           const char *path)
 {
+	uint64_t end = UK_GPA_IMAGE_MIN;
+
 	if (vmm_image_fits(img, vm->ram_size, path))
 		return -1;
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct ukb_seg *s = &img->seg[i];
 		uint8_t *dst = VMM_GPA(vm, s->paddr, s->memsz);
 		memcpy(dst, file + s->offset, s->filesz); /* the rest is fresh zero RAM */
+		if (s->paddr + s->memsz > end)
+			end = s->paddr + s->memsz;
 	}
+	vmm_mem_huge(vm, end);
 	return 0;
 }
 

@@ -64,6 +64,11 @@ struct vmm {
 /* Map guest RAM. Returns 0 or -errno. */
 int vmm_mem_init(struct vmm *vm, uint64_t size);
 
+/* Back guest RAM from GPA from (rounded up to 2 MiB) to its end with the
+ * host's transparent huge pages where it has them; a refusal is only
+ * reported under --verbose. */
+void vmm_mem_huge(struct vmm *vm, uint64_t from);
+
 /* The only way from a guest address to a host pointer: the whole range
  * [gpa, gpa + len) must lie in guest RAM (no overflow). Otherwise NULL, and
  * a report naming the caller's file:line. */
