@@ -8,8 +8,23 @@
  * is off (TCP_LISTEN_BACKLOG 0) and this one bounds them for the whole
  * stack instead, as Linux's tcp_max_syn_backlog does: a SYN flood costs
  * at most UK_TCP_HALF_OPEN_MAX PCBs, not the heap.
+ *
+ * ICMP errors. lwIP ignores them all, so a connect to a network or host
+ * that cannot be reached (libslirp answers so for a connection it may not
+ * make, such as to the host's loopback) waited out lwIP's SYN retries
+ * (about 20 s) and said ETIMEDOUT. As Linux does for a connection still
+ * in SYN_SENT, a destination-unreachable quoting its SYN ends it at once:
+ * the PCB's error callback gets ERR_IF (network unreachable), ERR_RTE
+ * (host unreachable) or ERR_RST (port unreachable: refused), which the
+ * socket layer turns into ENETUNREACH, EHOSTUNREACH, ECONNREFUSED.
  */
+#include <lwip/inet_chksum.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
 #include <lwip/priv/tcp_priv.h>
+#include <lwip/prot/icmp.h>
+#include <lwip/prot/ip4.h>
+#include <lwip/prot/tcp.h>
 #include <lwip/tcp.h>
 
 #include "lwip_hooks.h"
@@ -31,4 +46,73 @@ err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u1
 		if (a->state == SYN_RCVD && ++n >= UK_TCP_HALF_OPEN_MAX)
 			return ERR_ABRT; /* dropped: the client sends its SYN again */
 	return ERR_OK;
+}
+
+/* What an ICMP destination-unreachable code means for a connection being
+ * opened (Linux's icmp_err_convert); ERR_OK for the codes that are no
+ * reason to give up (fragmentation needed). */
+static err_t unreach_err(u8_t code)
+{
+	/* network unreachable, unknown, prohibited, unreachable for the TOS */
+	if (code == 0 || code == 6 || code == 9 || code == 11)
+		return ERR_IF;
+	if (code == 3) /* port unreachable */
+		return ERR_RST;
+	return code == 4 ? ERR_OK : ERR_RTE; /* 4: fragmentation needed */
+}
+
+/* The PCB in SYN_SENT whose SYN the quoted header q (IPv4, then the first
+ * 8 bytes of TCP) is, or NULL. */
+static struct tcp_pcb *syn_sent_pcb(const u8_t *q, size_t qhl)
+{
+	const struct ip_hdr *h = (const struct ip_hdr *)q;
+	const struct tcp_hdr *t = (const struct tcp_hdr *)(q + qhl);
+
+	if (IPH_PROTO(h) != IP_PROTO_TCP)
+		return NULL;
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->state == SYN_SENT && pcb->local_port == lwip_ntohs(t->src) &&
+		    pcb->remote_port == lwip_ntohs(t->dest) &&
+		    ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &h->src) &&
+		    ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &h->dest) &&
+		    /* a sequence number it sent and is not acknowledged (RFC 5927) */
+		    lwip_ntohl(t->seqno) - pcb->lastack < pcb->snd_nxt - pcb->lastack)
+			return pcb;
+	return NULL;
+}
+
+int uk_ip4_input(struct pbuf *p, struct netif *inp)
+{
+	const u8_t *b = p->payload;
+	const struct ip_hdr *ip = p->payload;
+	size_t hl, qhl, len;
+	struct tcp_pcb *pcb;
+	tcp_err_fn errf;
+	void *arg;
+	err_t err;
+
+	/* Everything checked here: this runs before lwIP's own checks. The
+	 * ICMP message must lie in the first pbuf (a quoted SYN: 56 bytes). */
+	if (p->len < IP_HLEN || IPH_V(ip) != 4 || IPH_PROTO(ip) != IP_PROTO_ICMP)
+		return 0;
+	hl = IPH_HL_BYTES(ip);
+	len = lwip_ntohs(IPH_LEN(ip));
+	if (hl < IP_HLEN || len > p->len || len < hl + 8 + IP_HLEN + 8 ||
+	    inet_chksum(b, (u16_t)hl) || !ip4_addr_cmp(&ip->dest, netif_ip4_addr(inp)) ||
+	    (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)) ||
+	    inet_chksum(b + hl, (u16_t)(len - hl)))
+		return 0;
+	if (b[hl] != ICMP_DUR || (err = unreach_err(b[hl + 1])) == ERR_OK)
+		return 0;
+	qhl = (size_t)(b[hl + 8] & 15) * 4;
+	if ((b[hl + 8] >> 4) != 4 || qhl < IP_HLEN || hl + 8 + qhl + 8 > len ||
+	    !(pcb = syn_sent_pcb(b + hl + 8, qhl)))
+		return 0;
+	errf = pcb->errf;
+	arg = pcb->callback_arg;
+	pcb->errf = NULL; /* tcp_abandon would say ERR_ABRT */
+	tcp_abandon(pcb, 0);
+	if (errf)
+		errf(arg, err);
+	return 0; /* lwIP goes on with it: it counts the ICMP message, nothing more */
 }

@@ -38,6 +38,7 @@ struct vmm_net_conf {
 	int nfwd;
 	struct in_addr ip, gw; /* --ip/--gw, 0 = DHCP */
 	int prefix;
+	int host_loopback; /* user,host-loopback=on: 10.0.2.2 reaches the host's 127.0.0.1 */
 };
 
 struct vmm_net;

@@ -1,6 +1,6 @@
 /*
  * The network options, checked: --net none|tap:IF[,vhost=on|off|auto]|
- * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...],
+ * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...][,host-loopback=on|off],
  * -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
  */
 #include <arpa/inet.h>
@@ -88,9 +88,18 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			r = add_fwd(c, &f, "--net user");
 			continue;
 		}
-		vmm_err("--net user: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
-		        "(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)",
-		        tok);
+		if (!strcmp(tok, "host-loopback=on") || !strcmp(tok, "host-loopback=off")) {
+			c->host_loopback = !strcmp(tok, "host-loopback=on");
+			continue;
+		}
+		if (!strncmp(tok, "hostfwd=", 8))
+			vmm_err("--net user: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
+			        "(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)",
+			        tok);
+		else
+			vmm_err(
+			    "--net user: unknown option '%s' (hostfwd=..., host-loopback=on|off)",
+			    tok);
 		r = -1;
 	}
 	free(dup);
@@ -134,7 +143,7 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 		return spec[4] ? parse_user(spec + 5, c) : 0;
 	}
 	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto] or "
-	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...]",
+	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on]",
 	        spec);
 	return -1;
 }

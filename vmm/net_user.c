@@ -21,7 +21,12 @@
  * reassembly crashed on one lone fragment. IP fragments are dropped on
  * this network (counted under --verbose): lwIP sends TCP in segments that
  * fit the MTU; only a UDP datagram above 1472 bytes is lost.
-
+ *
+ * 10.0.2.2 is the host, but not the host's loopback: libslirp would turn a
+ * connection to it into one to the host's 127.0.0.1, where services that
+ * trust the local machine listen (docker's and podman's rootless networks
+ * close it the same way). The guest gets "network unreachable" there
+ * unless --net user,host-loopback=on.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,12 +58,13 @@ struct user_fwd {
 };
 
 /* What frame_check drops, by kind. */
-enum user_drop { PASS, DROP_FRAGMENT, DROP_MALFORMED, DROP_PROTOCOL, DROP_KINDS };
+enum user_drop { PASS, DROP_FRAGMENT, DROP_MALFORMED, DROP_PROTOCOL, DROP_LOOPBACK, DROP_KINDS };
 
 static const char *const drop_name[DROP_KINDS] = {
 	[DROP_FRAGMENT] = "IPv4 fragments",
 	[DROP_MALFORMED] = "malformed frames",
 	[DROP_PROTOCOL] = "frames of other protocols",
+	[DROP_LOOPBACK] = "packets to the host's loopback",
 };
 
 struct user {
@@ -306,6 +312,7 @@ static int user_open(struct vmm_net *n)
 		.vhostname = "uk",
 		.if_mtu = UK_VIRTIO_NET_MTU,
 		.if_mru = UK_VIRTIO_NET_MTU,
+		.disable_host_loopback = !n->conf.host_loopback,
 	};
 
 	if (!u)
@@ -328,8 +335,11 @@ static int user_open(struct vmm_net *n)
 		return -1;
 	}
 	n->dev->vm->needs |= VMM_NEED_SLIRP;
-	vmm_verbose(n->dev->vm, "virtio-net: user-mode network (libslirp %s), %d forwards",
-	            slirp_version_string(), n->conf.nfwd);
+	vmm_verbose(n->dev->vm,
+	            "virtio-net: user-mode network (libslirp %s), %d forwards, the host's "
+	            "loopback %s",
+	            slirp_version_string(), n->conf.nfwd,
+	            n->conf.host_loopback ? "reachable at 10.0.2.2" : "closed");
 	return 0;
 }
 
@@ -362,9 +372,11 @@ static const char *l4_check(unsigned proto, const uint8_t *h, size_t l4)
 
 /* A frame from the guest, before libslirp sees it: what it can take
  * (ARP; IPv4 with TCP, UDP or ICMP: what slirp carries anyway), every
- * header within the frame, no fragments. PASS, or the kind of drop with
- * *why. */
-static int frame_check(const uint8_t *f, size_t len, const char **why)
+ * header within the frame, no fragments, and unless host_loopback nothing
+ * addressed to 127.0.0.0/8 or 0.0.0.0/8 (libslirp sends a guest's packet
+ * to such an address from the host as it is: disable_host_loopback only
+ * covers 10.0.2.2). PASS, or the kind of drop with *why. */
+static int frame_check(const uint8_t *f, size_t len, int host_loopback, const char **why)
 {
 	const uint8_t *ip = f + ETH_HLEN;
 	size_t hl, tot;
@@ -390,6 +402,9 @@ static int frame_check(const uint8_t *f, size_t len, const char **why)
 	*why = "an IPv4 fragment (not carried by the user network)";
 	if (be16(ip + 6) & (IP_MF | IP_OFFMASK))
 		return DROP_FRAGMENT;
+	*why = "to 127.0.0.0/8 or 0.0.0.0/8 (host-loopback=off)";
+	if (!host_loopback && (ip[16] == 127 || ip[16] == 0))
+		return DROP_LOOPBACK;
 	*why = "not TCP, UDP or ICMP";
 	if (ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP && ip[9] != IPPROTO_ICMP)
 		return DROP_PROTOCOL;
@@ -410,7 +425,7 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 		memcpy(u->frame + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
-	if ((drop = frame_check(u->frame, len, &why))) {
+	if ((drop = frame_check(u->frame, len, n->conf.host_loopback, &why))) {
 		if (!u->dropped[drop]++)
 			vmm_verbose(n->dev->vm,
 			            "user-mode network: dropped a frame from the guest: %s "

@@ -93,8 +93,11 @@ static void on_err(void *arg, err_t err)
 	struct uk_sock *s = arg;
 	struct tcp *t = T(s);
 
-	if (t->st == T_CONNECTING)
-		s->err = err == ERR_RST ? ECONNREFUSED : ETIMEDOUT;
+	if (t->st == T_CONNECTING) /* ERR_IF, ERR_RTE: an ICMP error (lwip-port/hooks.c) */
+		s->err = err == ERR_RST   ? ECONNREFUSED
+		         : err == ERR_IF  ? ENETUNREACH
+		         : err == ERR_RTE ? EHOSTUNREACH
+		                          : ETIMEDOUT;
 	else
 		s->err = err == ERR_RST ? ECONNRESET : ECONNABORTED;
 	s->pcb = NULL;

@@ -41,7 +41,7 @@ $(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o
 
 # The virtio-net device with the user-mode backend and the real libslirp
 # behind the real virtio-mmio transport, no KVM: frames a hostile guest
-# can send (fragments, truncated headers).
+# can send (fragments, truncated headers, the host's loopback).
 UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \

@@ -59,6 +59,22 @@ TEST(user_hostfwd)
 	EXPECT(parse("user,restrict=on", NULL, NULL, NULL, &c) == -1);
 }
 
+/* The host's loopback is closed unless asked for. */
+TEST(user_host_loopback)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("user", NULL, NULL, NULL, &c) == 0 && !c.host_loopback);
+	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && !c.host_loopback);
+	EXPECT(parse("user,host-loopback=on", NULL, NULL, NULL, &c) == 0 && c.host_loopback);
+	EXPECT(parse("user,hostfwd=tcp:8080-:80,host-loopback=on", NULL, NULL, NULL, &c) == 0 &&
+	       c.host_loopback && c.nfwd == 1);
+	EXPECT(parse("user,host-loopback=on,host-loopback=off", NULL, NULL, NULL, &c) == 0 &&
+	       !c.host_loopback);
+	EXPECT(parse("user,host-loopback=yes", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,host-loopback", NULL, NULL, NULL, &c) == -1);
+}
+
 TEST(publish)
 {
 	struct vmm_net_conf c;
@@ -105,6 +121,7 @@ int main(void)
 	RUN("net-opts", none);
 	RUN("net-opts", tap);
 	RUN("net-opts", user_hostfwd);
+	RUN("net-opts", user_host_loopback);
 	RUN("net-opts", publish);
 	RUN("net-opts", static_address);
 	return unit_failures != 0;

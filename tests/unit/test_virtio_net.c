@@ -4,8 +4,9 @@
  * transport, without KVM: this test is the guest's driver, with a simulated
  * guest memory, and sends Ethernet frames of its own making through the TX
  * queue, as a hostile guest can (it runs at the library OS's privilege).
- * The verdicts: ukrun's process survives and the device keeps working
- * (ARP and a UDP exchange with a host socket through slirp afterwards).
+ * The verdicts: ukrun's process survives, the device keeps working (ARP
+ * and a UDP exchange with a host socket through slirp afterwards), and the
+ * host's loopback is out of the guest's reach unless asked for.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -349,6 +350,18 @@ static int udp_round_trip(int fd, unsigned port, const char *msg)
 	return 0;
 }
 
+/* An ICMP destination-unreachable from 10.0.2.2 within ms. */
+static int unreachable_comes(int ms)
+{
+	uint8_t f[BUF_LEN];
+	size_t len;
+
+	while ((len = recv_frame(f, ms)))
+		if (is_ipv4_from(f, len, IPPROTO_ICMP, HOST_IP) && f[34] == 3)
+			return 1;
+	return 0;
+}
+
 static int device_ok(void) { return !(rd(UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET); }
 
 /* ---- tests ---- */
@@ -358,7 +371,7 @@ static unsigned uport;
 
 TEST(network_works)
 {
-	EXPECT(bring_up("user") == 0xf);
+	EXPECT(bring_up("user,host-loopback=on") == 0xf);
 	EXPECT(arp_works());
 	EXPECT((ufd = host_udp(&uport)) >= 0);
 	EXPECT(udp_round_trip(ufd, uport, "before"));
@@ -448,6 +461,42 @@ TEST(short_frames_dropped)
 	EXPECT(udp_round_trip(ufd, uport, "after short frames"));
 }
 
+/* With host-loopback=on, 10.0.2.2 is the host's 127.0.0.1 (above); by
+ * default it is closed: a datagram or a connection gets "network
+ * unreachable" back and the host's socket sees nothing; a packet to
+ * 127.0.0.1 or 0.0.0.0 itself is dropped. */
+TEST(host_loopback_closed)
+{
+	uint8_t f[BUF_LEN];
+	char got[64];
+	struct sockaddr_in from,
+	    a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), cfd;
+	uint64_t dropped;
+
+	EXPECT(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	       listen(lfd, 4) == 0 && getsockname(lfd, (struct sockaddr *)&a, &al) == 0);
+	EXPECT(bring_up("user") == 0xf);
+	EXPECT(arp_works());
+	EXPECT(send_frame(f, udp(f, HOST_IP, 40000, uport, "closed")) == 0);
+	EXPECT(unreachable_comes(5000));
+	EXPECT(send_frame(f, tcp_syn(f, HOST_IP, 40002, ntohs(a.sin_port))) == 0);
+	EXPECT(unreachable_comes(5000));
+	dropped = net()->tx_dropped;
+	EXPECT(send_frame(f, udp(f, "127.0.0.1", 40000, uport, "direct")) == 0);
+	EXPECT(send_frame(f, udp(f, "0.0.0.0", 40000, uport, "direct")) == 0);
+	EXPECT(send_frame(f, tcp_syn(f, "127.0.0.1", 40003, ntohs(a.sin_port))) == 0);
+	EXPECT(net()->tx_dropped - dropped == 3);
+	EXPECT(host_recv(ufd, got, sizeof(got), &from, 1000) < 0); /* nothing came */
+	cfd = accept(lfd, NULL, NULL);
+	EXPECT(cfd < 0); /* no connection either */
+	if (cfd >= 0)
+		close(cfd);
+	close(lfd);
+	EXPECT(device_ok());
+}
+
 /* The device thread can find a queue gone (the vCPU thread failed the
  * device between its look and the queue's handler): the handlers return. */
 TEST(queue_gone)
@@ -472,6 +521,7 @@ int main(void)
 	RUN("virtio-net", network_works);
 	RUN("virtio-net", fragments_dropped);
 	RUN("virtio-net", short_frames_dropped);
+	RUN("virtio-net", host_loopback_closed);
 	RUN("virtio-net", queue_gone);
 	if (dev) {
 		vmm_vdev_stop(dev);

@@ -166,6 +166,37 @@ if need net-kvm/user curl; then
 	bg_stop
 fi
 
+# The host's loopback: a service on this host's 127.0.0.1 (in the script's
+# own namespace) is out of the guest's reach through 10.0.2.2 unless
+# host-loopback=on; the -p forward to the guest works either way.
+if need net-kvm/user/host-loopback nc; then
+	timeout -k 5 300 "$NT" listen 18093 >"$T/lo.out" 2>&1 &
+	lopid=$!
+	bg_start "$T/lo-closed.out" "$UKRUN" --verbose -p 18083:1000 "$G/net-echo.img"
+	if bg_wait "$T/lo-closed.out" '^ready'; then
+		run ctl "connect 10.0.2.2 18093" 127.0.0.1 18083
+		check net-kvm/user/host-loopback-closed-by-default sh -c \
+			"grep -Eq '^(ENETUNREACH|EHOSTUNREACH|ECONNREFUSED)\$' $T/out"
+		check net-kvm/user/host-loopback-closed-nothing-accepted sh -c "! grep -q accepted $T/lo.out"
+		run ctl fds 127.0.0.1 18083
+		check net-kvm/user/host-loopback-closed-forward-works out_has '^[0-9]'
+	else
+		fail net-kvm/user/host-loopback-closed "$(tail -c 400 "$T/lo-closed.out" | tr '\n' '|')"
+	fi
+	bg_stop
+	bg_start "$T/lo-open.out" "$UKRUN" --net user,host-loopback=on,hostfwd=tcp:127.0.0.1:18083-:1000 \
+		"$G/net-echo.img"
+	if bg_wait "$T/lo-open.out" '^ready'; then
+		run ctl "connect 10.0.2.2 18093" 127.0.0.1 18083
+		check net-kvm/user/host-loopback-on-reaches-it out_is OK
+		check net-kvm/user/host-loopback-on-accepted grep -q accepted "$T/lo.out"
+	else
+		fail net-kvm/user/host-loopback-on "$(tail -c 400 "$T/lo-open.out" | tr '\n' '|')"
+	fi
+	bg_stop
+	kill $lopid 2>/dev/null
+fi
+
 # DNS: slirp forwards the guest's queries to this host's resolver; give
 # it one that knows a test name: an /etc/resolv.conf where there is none
 # (the nested host), else one bound over it in this script's own mount

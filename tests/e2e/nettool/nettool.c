@@ -18,6 +18,8 @@
  *   nettool slow HOST PORT KB           read KB KiB of the pattern slowly
  *   nettool dnsd PORT NAME ADDR         answer A queries for NAME on
  *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
+ *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
+ *                                       line per connection (closed at once)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -377,6 +379,29 @@ static int cmd_dnsd(char **av)
 	}
 }
 
+static int cmd_listen(char **av)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(atoi(av[0])),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, c, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
+		printf("listen: cannot serve: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		if ((c = accept(fd, NULL, NULL)) < 0)
+			continue;
+		printf("accepted\n");
+		fflush(stdout);
+		close(c);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -384,15 +409,16 @@ int main(int argc, char **argv)
 		int args;
 		int (*fn)(char **);
 	} cmds[] = {
-		{ "udp", 3, cmd_udp },     { "conns", 3, cmd_conns },   { "http", 4, cmd_http },
-		{ "echo", 3, cmd_echo },   { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
-		{ "reset", 2, cmd_reset }, { "slow", 3, cmd_slow },     { "dnsd", 3, cmd_dnsd },
+		{ "udp", 3, cmd_udp },       { "conns", 3, cmd_conns },   { "http", 4, cmd_http },
+		{ "echo", 3, cmd_echo },     { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
+		{ "reset", 2, cmd_reset },   { "slow", 3, cmd_slow },     { "dnsd", 3, cmd_dnsd },
+		{ "listen", 1, cmd_listen },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
 			return cmds[i].fn(argv + 2);
-	fprintf(stderr, "usage: nettool udp|conns|http|echo|source|sink|reset|slow|dnsd ... "
+	fprintf(stderr, "usage: nettool udp|conns|http|echo|source|sink|reset|slow|dnsd|listen ... "
 	                "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }
