@@ -27,6 +27,42 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* The guest's output on the host's fd 1 or 2: through the terminal
+ * filter (console.c) where that is a terminal, unless --console raw. */
+static struct {
+	int on;
+	struct vmm_tty_filter f;
+} tty[3];
+
+void vmm_console_init(const struct vmm_opts *o)
+{
+	for (int fd = 1; fd <= 2; fd++)
+		tty[fd].on = !o->console_raw && isatty(fd);
+}
+
+static void console_out(int fd, const uint8_t *p, size_t len)
+{
+	static uint8_t buf[VMM_TTY_OUT_MAX(4096)];
+
+	if (!tty[fd].on) {
+		write_all(fd, p, len);
+		return;
+	}
+	for (size_t n; len; p += n, len -= n) {
+		n = len < 4096 ? len : 4096;
+		write_all(fd, buf, vmm_tty_filter(&tty[fd].f, p, n, buf));
+	}
+}
+
+static void console_end(void)
+{
+	uint8_t buf[VMM_TTY_OUT_MAX(0)];
+
+	for (int fd = 1; fd <= 2; fd++)
+		if (tty[fd].on)
+			write_all(fd, buf, vmm_tty_filter_end(&tty[fd].f, buf));
+}
+
 static int hc_write(struct vmm *vm, uint32_t gpa)
 {
 	struct uk_hc_write *w = VMM_GPA(vm, gpa, sizeof(*w));
@@ -43,7 +79,7 @@ static int hc_write(struct vmm *vm, uint32_t gpa)
 	}
 	if (!(p = VMM_GPA(vm, data, len)))
 		return -1;
-	write_all(fd == UK_FD_STDOUT ? STDOUT_FILENO : STDERR_FILENO, p, len);
+	console_out(fd == UK_FD_STDOUT ? STDOUT_FILENO : STDERR_FILENO, p, len);
 	return 0;
 }
 
@@ -82,7 +118,7 @@ static size_t com1_n;
 
 static void com1_flush(void)
 {
-	write_all(STDERR_FILENO, (uint8_t *)com1_line, com1_n);
+	console_out(STDERR_FILENO, (uint8_t *)com1_line, com1_n);
 	com1_n = 0;
 }
 
@@ -91,6 +127,13 @@ static void com1_putc(uint8_t c)
 	com1_line[com1_n++] = c;
 	if (c == '\n' || com1_n == sizeof(com1_line))
 		com1_flush();
+}
+
+/* The guest ended: nothing of its output stays behind. */
+static void output_end(void)
+{
+	com1_flush();
+	console_end();
 }
 
 int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
@@ -107,12 +150,12 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	case UK_HC_WRITE: return hc_write(vm, v);
 	case UK_HC_READ: return hc_read(vm, v);
 	case UK_HC_EXIT:
-		com1_flush();
+		output_end();
 		vm->status = v & 0xff;
 		return 1;
 	case UK_HC_ABORT: {
 		const struct uk_hc_crash *c = VMM_GPA(vm, v, sizeof(*c));
-		com1_flush();
+		output_end();
 		if (!c)
 			return -1;
 		vm->status = c->status & 0xff;
@@ -128,7 +171,7 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	case UK_QEMU_DEBUG_EXIT_PORT:
 		/* QEMU's exit, from a guest that did not try ukrun's (the library
 		 * OS tries UK_HC_ABORT first): the status as the guest wrote it. */
-		com1_flush();
+		output_end();
 		vmm_err("the guest ended through QEMU's isa-debug-exit port (status %u)", v & 0xff);
 		vm->status = v & 0xff;
 		return 1;

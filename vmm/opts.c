@@ -29,6 +29,9 @@ static const char usage[] =
     "      --no-syscall-rewrite  a Linux program's system calls all trap, as\n"
     "                       `syscall` does (default: common sites become jumps)\n"
     "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
+    "      --console auto|raw  guest output to a terminal: control sequences other\n"
+    "                       than colours shown escaped (auto, the default), or\n"
+    "                       passed as they are (raw); pipes and files get it exact\n"
     "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
     "                       (ukrun's and the host kernel's)\n"
     "  -h, --help           this text\n"
@@ -108,7 +111,8 @@ enum {
 	OPT_IP,
 	OPT_GW,
 	OPT_DISK,
-	OPT_NO_REWRITE
+	OPT_NO_REWRITE,
+	OPT_CONSOLE
 };
 
 /* A repeatable option's value into a list. */
@@ -143,6 +147,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "publish", required_argument, 0, 'p' },
 		{ "volume", required_argument, 0, 'v' },
 		{ "disk", required_argument, 0, OPT_DISK },
+		{ "console", required_argument, 0, OPT_CONSOLE },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -191,6 +196,16 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			}
 			break;
 		case OPT_VERBOSE: o->verbose = 1; break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
+				vmm_err(
+				    "--console '%s': expected auto (filter the guest's output to "
+				    "a terminal) or raw",
+				    optarg);
+				return -1;
+			}
+			o->console_raw = !strcmp(optarg, "raw");
+			break;
 		case 'h': fputs(usage, stdout); return 1;
 		case OPT_VERSION: printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION); return 1;
 		default:

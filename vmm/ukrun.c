@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	if (vmm_vcpu_init(&vm, entry))
 		return VMM_EXIT_ERROR;
 	vmm_kvm_stats_open(&vm);
+	vmm_console_init(&o);
 	if (vmm_catch_signals(&vm) || lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);

@@ -22,8 +22,9 @@ struct vmm_opts {
 	const char *const *cmd; /* arguments after "--", or NULL */
 	int ncmd;
 	int trace, verbose;
-	int no_rewrite; /* --no-syscall-rewrite */
-	double timeout; /* seconds, 0 = none */
+	int no_rewrite;  /* --no-syscall-rewrite */
+	int console_raw; /* --console raw: the guest's output unfiltered on a terminal */
+	double timeout;  /* seconds, 0 = none */
 	/* Devices, as given; the device code checks and reports them. */
 	const char *net;     /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
 	const char *ip, *gw; /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
@@ -136,6 +137,29 @@ int vmm_run(struct vmm *vm);
 /* Handle a port access; returns 0 to continue, 1 when the guest ended
  * (vm->status set), -1 on an ABI violation. */
 int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
+/* Whether the guest's output goes through the terminal filter, per host
+ * fd (isatty, --console): before the lock-down, which forbids the ioctl. */
+void vmm_console_init(const struct vmm_opts *o);
+
+/* ---- the guest's output toward a terminal (console.c) ---- */
+
+#define VMM_TTY_PEND 34 /* ESC [ and an SGR sequence's parameters */
+
+/* One host fd's filter state; zeroed to start. */
+struct vmm_tty_filter {
+	uint8_t pend[VMM_TTY_PEND]; /* a sequence not yet decided on */
+	unsigned n;
+};
+
+/* Room for what len bytes of input can become. */
+#define VMM_TTY_OUT_MAX(len) (4 * ((len) + VMM_TTY_PEND))
+
+/* The guest's bytes made safe for a terminal, into out; returns the
+ * number of bytes put there. Part of a sequence may wait for the next
+ * call. */
+size_t vmm_tty_filter(struct vmm_tty_filter *f, const uint8_t *in, size_t len, uint8_t *out);
+/* What waits, shown escaped (the output ends). */
+size_t vmm_tty_filter_end(struct vmm_tty_filter *f, uint8_t *out);
 
 /* ---- crashes (crash.c) ---- */
 

@@ -17,3 +17,7 @@ $(B)/tests/fuzz/image: tests/fuzz/image.c builder/image.c builder/image_syms.c b
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $(filter %.c,$^) -lfdt
 tests: $(B)/tests/fuzz/image
+
+# The filter between the guest's output and a terminal.
+UNIT_BINS += $(B)/tests/unit/test_console
+$(B)/tests/unit/test_console: $(B)/san/tests/unit/test_console.o $(B)/san/vmm/console.o

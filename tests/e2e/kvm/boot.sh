@@ -24,6 +24,24 @@ argv[2] = two words
 argv[3] = 
 GREETING = (unset)"
 
+# The guest's output toward a terminal (a pty from script(1)): control
+# sequences other than colours come out as text (^[ for ESC), so a guest
+# cannot write the clipboard (OSC 52) or make the terminal answer (ENQ);
+# --console raw, and output to a pipe, pass the guest's bytes exactly.
+esc=$(printf '\033') bel=$(printf '\007') enq=$(printf '\005')
+seqs="red:${esc}[31mR${esc}[0m clip:${esc}]52;c;SGVsbG8=${bel} enq:${enq}."
+run "$UKRUN" "$H" -- "$seqs"
+check boot/console-pipe-exact grep -qF "argv[1] = $seqs" "$T/out"
+if need boot/console-tty script; then
+	run bound 60 script -q -c "$UKRUN $H -- '$seqs'" /dev/null
+	check boot/console-tty-shows-sequences grep -qF "argv[1] = red:${esc}[31mR${esc}[0m clip:^[]52;c;SGVsbG8=^G enq:^E." "$T/out"
+	check boot/console-tty-no-osc sh -c "! grep -qF '${esc}]' $T/out"
+	run bound 60 script -q -c "$UKRUN --console raw $H -- '$seqs'" /dev/null
+	check boot/console-tty-raw grep -qF "argv[1] = $seqs" "$T/out"
+fi
+run "$UKRUN" --console bogus "$H"
+check boot/console-bad-option clean_error
+
 run "$UKRUN" -e GREETING=hi "$H"
 check boot/env out_has "GREETING = hi"
 run "$UKRUN" "$G/hello-env.img"
