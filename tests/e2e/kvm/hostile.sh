@@ -1,7 +1,7 @@
 #!/bin/sh
 # A hostile guest against ukrun's devices (tests/guest/hostile: a program
 # that drives the network device itself and breaks the virtio rules six
-# ways). Verdicts: the guest's own checks (after each violation a reset
+# ways, and sends IPv4 fragments and frames cut inside their headers). Verdicts: the guest's own checks (after each violation a reset
 # brings the device back, and it answers), ukrun alive and ending with the
 # guest's status, no thread more at the end than at the start, each
 # violation reported, and a guest repeating one cannot fill the host's logs.
@@ -45,6 +45,7 @@ check hostile/reported-loop out_has "^ukrun: guest broke the ABI: virtio-net que
 check hostile/reported-outside out_has "^ukrun: guest broke the ABI.*outside"
 check hostile/reported-status out_has "^ukrun: guest broke the ABI: virtio-net status 0xf -> 0xb clears bits"
 check hostile/oversize-dropped out_has "frame longer than"
+check hostile/fragments-dropped out_has "dropped a frame from the guest: an IPv4 fragment"
 # 300 status violations and more: 20 lines, then the count at the end.
 check hostile/logs-bounded test "$(grep -c '^ukrun: guest broke the ABI' "$T/out")" -le 20
 check hostile/logs-counted out_has "^ukrun: the guest broke the ABI [0-9]* times in all"

@@ -12,6 +12,10 @@
  *   oversize   a frame of 100 KiB, in guest memory, far beyond the MTU
  *   toggle     DRIVER_OK cleared and set again without a reset, queue
  *              registers rewritten while the device runs, 300 times
+ *   fragments  frames the ring carries well but libslirp did not: a lone
+ *              IPv4 fragment (offset 8, MF clear: it crashed libslirp
+ *              4.7.0), a first fragment, frames cut inside their headers;
+ *              the device must answer ARP right after, without a reset
  *
  * After each, the device is reset and set up properly, and must work: an
  * ARP request for the user network's gateway (10.0.2.2) gets its answer.
@@ -166,6 +170,53 @@ static void attack_oversize(void)
 	post(txq, 1);
 }
 
+/* One frame through TX, the way a driver sends it; 1 once the device
+ * has taken it. */
+static int send_frame(const uint8_t *frame, uint32_t len)
+{
+	struct vq_buf out = { uk_v2p(txbuf), (uint32_t)HDR + len };
+	uint32_t used;
+
+	memset(txbuf, 0, HDR);
+	memcpy(txbuf + HDR, frame, len);
+	if (vq_drv_add(&txq->vq, &out, 1, 0, txbuf))
+		return 0;
+	uk_virtq_kick(txq);
+	for (double end = now() + 5; now() < end; usleep(1000))
+		if (vq_drv_get(&txq->vq, &used) == txbuf)
+			return 1;
+	return 0;
+}
+
+static void attack_fragments(void)
+{
+	/* to slirp's MAC, IPv4 UDP 10.0.2.15 -> 10.0.2.2, 8 bytes of UDP */
+	uint8_t f[42] = {
+		0x52, 0x55, 10, 0,  2,    2,    0x52, 0x54, 0,    0x12, 0x34, 0x99, 8,  0,
+		0x45, 0,    0,  28, 0x12, 0x34, 0,    0,    64,   17,   0,    0,    10, 0,
+		2,    15,   10, 0,  2,    2,    0x9c, 0x40, 0x30, 0x39, 0,    8,    0,  0
+	};
+	static const uint16_t frag[] = { 0x0001, 0x2000, 0x2001, 0x0001 };
+	int sent = 1;
+
+	for (unsigned i = 0; i < sizeof(frag) / sizeof(*frag); i++) {
+		uint32_t sum = 0;
+		f[20] = (uint8_t)(frag[i] >> 8), f[21] = (uint8_t)frag[i];
+		f[24] = f[25] = 0;
+		for (int k = 14; k < 34; k += 2)
+			sum += (uint32_t)f[k] << 8 | f[k + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		f[24] = (uint8_t)(~sum >> 8), f[25] = (uint8_t)~sum;
+		sent &= send_frame(f, sizeof(f));
+	}
+	for (uint32_t len = 1; len < 42; len += 5) /* cut inside a header */
+		sent &= send_frame(f, len);
+	CHECK("hostile/fragments/taken", sent, "the device did not take the frames");
+	CHECK("hostile/fragments/works-without-reset", arp_works(),
+	      "no ARP answer right after the fragments");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -173,7 +224,8 @@ static const struct {
 	/* (toggle last: its 300 violations use up what ukrun prints) */
 	{ "outside", attack_outside },   { "loop", attack_loop },
 	{ "flood", attack_flood },       { "indirect", attack_indirect },
-	{ "oversize", attack_oversize }, { "toggle", attack_toggle },
+	{ "oversize", attack_oversize }, { "fragments", attack_fragments },
+	{ "toggle", attack_toggle },
 };
 
 int main(void)
