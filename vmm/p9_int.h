@@ -98,8 +98,6 @@ void p9s_fid_put(struct p9s *s, struct p9s_fid *f);
  * -ENOMEM past the limits. With replace, an existing id is reused in
  * place (a walk onto its own fid). */
 int p9s_fid_add(struct p9s *s, uint32_t id, const char *path, uint8_t qtype, int replace);
-/* Drop id from the table. -EBADF when unknown. */
-int p9s_fid_clunk(struct p9s *s, uint32_t id);
 /* Copy the fid's current path. */
 void p9s_fid_path(struct p9s *s, struct p9s_fid *f, char out[P9S_PATH_MAX]);
 /* The same by id, for a request's fid: 0, or -EBADF when unknown. */
@@ -114,8 +112,6 @@ void p9s_fid_renamed(struct p9s *s, const char *from, const char *to);
 
 /* Wait until no request with oldtag is in flight (Tflush). */
 void p9s_flush_wait(struct p9s *s, uint16_t oldtag);
-/* Tversion: clunk every fid, use msize from now on. */
-void p9s_reset(struct p9s *s, uint32_t msize);
 int p9s_readonly(const struct p9s *s);
 /* Bytes [off, off + len) of a scatter list as c->w->iov; returns the
  * number of entries (at most IOV_MAX: a shorter transfer, never more). */

@@ -61,8 +61,9 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, symlinkat),              /* Tsymlink: stored, not followed */
 	ALLOW(ALWAYS, readlinkat),             /* Treadlink */
 	/* ---- ukrun's device: requests in, replies out ---- */
-	ALLOW(ALWAYS, read),  /* a request's lengths from the socket */
-	ALLOW(ALWAYS, write), /* a reply's length; messages on stderr */
+	ALLOW(ALWAYS, read),    /* a request's lengths from the socket */
+	ALLOW(ALWAYS, write),   /* messages on stderr */
+	ALLOW(ALWAYS, sendmsg), /* a reply's length, with an opened file's descriptor */
 	/* ---- the C library underneath ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* malloc of large blocks; never executable */
 	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* sanitizers' allocator; never executable */

@@ -61,6 +61,22 @@ out:
 	return r;
 }
 
+int p9s_open_data(unsigned flags, struct p9s **out)
+{
+	struct p9s *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->root = -1;
+	s->flags = flags | P9S_DATA;
+	s->msize = P9_MSIZE_MAX;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->flushed, NULL);
+	raise_fd_limit();
+	*out = s;
+	return 0;
+}
+
 int p9s_open(const char *host_dir, unsigned flags, struct p9s **out)
 {
 	int root = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -94,7 +110,8 @@ void p9s_close(struct p9s *s)
 	if (!s)
 		return;
 	clunk_all(s);
-	close(s->root);
+	if (s->root >= 0)
+		close(s->root);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->flushed);
 	free(s);
@@ -324,6 +341,49 @@ void p9s_fid_renamed(struct p9s *s, const char *from, const char *to)
 	pthread_mutex_unlock(&s->lock);
 }
 
+int p9s_fid_adopt(struct p9s *s, uint32_t fid, int fd, int oflags)
+{
+	struct p9s_fid *f;
+	int r;
+
+	p9s_fid_clunk(s, fid);
+	if ((r = p9s_fid_add(s, fid, "", P9_QTFILE, 0))) {
+		close(fd);
+		return r;
+	}
+	f = p9s_fid_get(s, fid);
+	r = p9s_fid_set_open(s, f, fd, oflags, NULL);
+	p9s_fid_put(s, f);
+	if (r)
+		p9s_fid_clunk(s, fid);
+	return r;
+}
+
+int p9s_fid_is_open(struct p9s *s, uint32_t fid)
+{
+	struct p9s_fid *f = p9s_fid_get(s, fid);
+	int open = f && f->fd >= 0;
+
+	if (f)
+		p9s_fid_put(s, f);
+	return open;
+}
+
+int p9s_fid_fd(struct p9s *s, uint32_t fid, int *oflags)
+{
+	struct p9s_fid *f = p9s_fid_get(s, fid);
+	struct stat st;
+	int fd = -1;
+
+	if (f && f->fd >= 0 && !f->xattr && !fstat(f->fd, &st) && S_ISREG(st.st_mode)) {
+		fd = f->fd;
+		*oflags = f->oflags;
+	}
+	if (f)
+		p9s_fid_put(s, f);
+	return fd;
+}
+
 /* ---- requests in flight, for Tflush ---- */
 
 void p9s_req_begin(struct p9s *s, struct p9s_req *req)
@@ -526,6 +586,8 @@ size_t p9s_req_run(struct p9s_worker *w, struct p9s_req *req)
 	c.room = (uint32_t)(outcap < msize ? outcap : msize);
 	err = parse(&c, inlen, &t);
 	if (!err && !(op = p9s_op_for(t.type)))
+		err = -EOPNOTSUPP;
+	if (!err && (w->s->flags & P9S_DATA) && t.type != P9_TREAD && t.type != P9_TWRITE)
 		err = -EOPNOTSUPP;
 	if (err)
 		return reply_error(&c, err);

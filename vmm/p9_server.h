@@ -30,6 +30,7 @@ struct p9s_worker;
 
 #define P9S_RO 0x1         /* refuse every write with EROFS */
 #define P9S_NO_OPENAT2 0x2 /* resolve by O_NOFOLLOW walks (tests the fallback) */
+#define P9S_DATA 0x4       /* no directory: Tread and Twrite on adopted fids only */
 
 /* Open the share rooted at host_dir (which must be a directory). Returns
  * 0 and *out, or -errno (the caller names host_dir in its message). */
@@ -38,6 +39,22 @@ int p9s_open(const char *host_dir, unsigned flags, struct p9s **out);
  * owns from here on (closed on failure too). */
 int p9s_open_fd(int root, unsigned flags, struct p9s **out);
 void p9s_close(struct p9s *s);
+/* A share without a directory (P9S_DATA and flags): ukrun's side of a
+ * gofer's share, which serves Tread and Twrite itself on the descriptors
+ * the gofer hands over (p9s_fid_adopt) and nothing else (EOPNOTSUPP). */
+int p9s_open_data(unsigned flags, struct p9s **out);
+/* fid stands for fd from now on, open with oflags (an earlier fid of that
+ * number is dropped first). 0, or -errno with fd closed. */
+int p9s_fid_adopt(struct p9s *s, uint32_t fid, int fd, int oflags);
+/* Drop fid from the table. -EBADF when unknown. */
+int p9s_fid_clunk(struct p9s *s, uint32_t fid);
+/* Tversion: clunk every fid, use msize from now on. */
+void p9s_reset(struct p9s *s, uint32_t msize);
+/* Whether fid is open here. */
+int p9s_fid_is_open(struct p9s *s, uint32_t fid);
+/* fid's descriptor when it is an open regular file (-1 otherwise), and
+ * its open flags: what a gofer hands over. */
+int p9s_fid_fd(struct p9s *s, uint32_t fid, int *oflags);
 /* Whether this share resolves with openat2 (0: the fallback walk). */
 int p9s_uses_openat2(const struct p9s *s);
 /* Whether the kernel resolves with openat2 beneath dirfd. */
@@ -87,7 +104,9 @@ int p9s_seccomp(const char *who);
 #define P9G_FD_WINDOW 5 /* a memfd of P9G_WINDOW bytes, mapped by both */
 
 /* The window: the T-message at its start, room for the R-message at
- * P9G_REPLY. Only lengths cross the socket. */
+ * P9G_REPLY. Only lengths cross the socket, and the descriptor of a
+ * regular file the guest opened (Rlopen, Rlcreate: SCM_RIGHTS), whose
+ * reads and writes ukrun then serves itself (P9S_DATA). */
 #define P9G_REPLY P9_MSIZE_MAX
 #define P9G_WINDOW (2 * P9_MSIZE_MAX)
 
@@ -98,7 +117,8 @@ struct p9g_req {
 };
 
 struct p9g_rep {
-	uint32_t len; /* of the R-message at P9G_REPLY; at most outcap */
+	uint32_t len;    /* of the R-message at P9G_REPLY; at most outcap */
+	uint32_t oflags; /* with a descriptor (an Rlopen or Rlcreate): its open flags */
 };
 
 /* The gofer's main: args are FLAGS (P9S_*, decimal). Returns its exit

@@ -175,6 +175,9 @@ static const struct vmm_rule rules[] = {
 
 	/* ---- 9P shares (virtio_9p.c): requests pass to the gofer, a process of its own ---- */
 	ARG_IS(GOFER, sendto, 3, MSG_NOSIGNAL), /* a request (EPIPE, not SIGPIPE, if it died) */
+	ARG_IS(GOFER, recvmsg, 2, MSG_CMSG_CLOEXEC), /* its reply, and a file the guest opened */
+	ALLOW(GOFER, preadv),  /* Tread on such a file, straight into guest buffers */
+	ALLOW(GOFER, pwritev), /* Twrite on such a file, straight from guest buffers */
 
 	/* ---- helper processes (helper.c), each known by a pidfd opened at set-up ---- */
 	ALLOW(HELPERS, pidfd_send_signal),   /* SIGKILL at the end: ukrun's pidfds name only them */

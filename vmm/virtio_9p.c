@@ -7,13 +7,16 @@
  * vCPU thread), copies a request out of the guest's buffers into the
  * window it shares with the gofer, passes its length over their socket,
  * and copies the reply back once the gofer's answer comes (the device
- * thread's poll waits for it with the kicks).
+ * thread's poll waits for it with the kicks). But reads and writes of a
+ * file the guest opened: the gofer handed its descriptor over with the
+ * Rlopen or Rlcreate, and they are served here, straight between guest
+ * memory and the file, by the same server code (a P9S_DATA share).
  *
- * Requests go to the gofer one at a time in the order they arrive (so a
- * Tflush always comes after the reply it flushes); a guest may have as
- * many in flight as its queue holds. A gofer that ends while the VM runs
- * ends the VM (helper.c); one that breaks the conversation is killed,
- * which comes to the same.
+ * Requests are served in the order they arrive, one at the gofer at a time
+ * (so a Tflush always comes after the reply it flushes); a guest may have
+ * as many in flight as its queue holds. A gofer that ends while the VM
+ * runs ends the VM (helper.c); one that breaks the conversation is
+ * killed, which comes to the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,17 +43,21 @@ struct v9p {
 	uint8_t cfg[2 + V9P_TAG_MAX]; /* le16 tag_len, then the tag */
 	int openat2;                  /* the host resolves with openat2 */
 	int gofer;                    /* its helper id */
-	int sock;                     /* to the gofer: lengths only */
+	int sock;                     /* to the gofer: lengths, and handed-over files */
 	uint8_t *win;                 /* shared with the gofer: P9G_WINDOW bytes */
-	/* the request at the gofer (device thread) */
+	struct p9s *files;            /* the files it handed over (P9S_DATA) */
+	struct p9s_worker *w;         /* serves reads and writes on them */
+	/* the chain popped last, and the request at the gofer (device thread) */
 	struct vq_seg seg[V9P_SEG_MAX];
+	struct iovec in[V9P_SEG_MAX], out[V9P_SEG_MAX];
 	struct vq_chain chain;
 	uint32_t outcap;
-	int busy;   /* a request is at the gofer */
-	int orphan; /* ... from before a reset: its answer is dropped */
-	int broken; /* the socket failed: nothing more is sent */
+	uint32_t fid; /* of a Tlopen or Tlcreate at the gofer */
+	int busy;     /* a request is at the gofer */
+	int orphan;   /* ... from before a reset: its answer is dropped */
+	int broken;   /* the socket failed: nothing more is sent */
 	int poll_ix;
-	uint64_t requests;
+	uint64_t requests, direct;
 };
 
 static struct v9p *shares[VMM_VDEV_MAX];
@@ -64,6 +71,11 @@ static void v9p_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len
 		memcpy(buf, v->cfg + off, len);
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* The conversation broke (a short or failed send or receive, a reply
  * longer than its room): the gofer is killed, and the run loop, reaping
  * it, ends the VM with a message naming it. */
@@ -72,6 +84,68 @@ static void gofer_broken(struct v9p *v)
 	v->broken = 1;
 	vmm_helper_kill(v->gofer);
 }
+
+/* ---- reads and writes of open files: here, on what the gofer handed over ---- */
+
+/* A Tread or Twrite on a fid whose file the gofer handed over is served
+ * here, straight between guest memory and the file, as the gofer would
+ * (the same code): no trip to the gofer, no copy. 1 when served. */
+static int serve_here(struct vmm_vdev *d, struct vq_dev *vq, const struct vq_chain *c)
+{
+	struct v9p *v = d->priv;
+	uint8_t h[P9_HDR_SIZE + 4];
+	struct p9s_req req;
+	size_t got = 0, n;
+	unsigned i;
+
+	for (i = 0; i < c->nout && got < sizeof(h); i++) {
+		n = c->seg[i].len < sizeof(h) - got ? c->seg[i].len : sizeof(h) - got;
+		memcpy(h + got, c->seg[i].p, n);
+		got += n;
+	}
+	if (got < sizeof(h) || (h[4] != P9_TREAD && h[4] != P9_TWRITE) ||
+	    !p9s_fid_is_open(v->files, le32(h + P9_HDR_SIZE)))
+		return 0;
+	for (i = 0; i < c->nout; i++)
+		v->in[i] = (struct iovec){ c->seg[i].p, c->seg[i].len };
+	for (i = 0; i < c->nin; i++)
+		v->out[i] = (struct iovec){ c->seg[c->nout + i].p, c->seg[c->nout + i].len };
+	req = (struct p9s_req){ v->in, (int)c->nout, v->out, (int)c->nin, 0, 0, 0 };
+	p9s_req_begin(v->files, &req);
+	n = p9s_req_run(v->w, &req);
+	p9s_req_end(v->files, &req);
+	vq_dev_push(vq, c->head, (uint32_t)n);
+	vmm_vdev_interrupt(d, 0);
+	v->direct++;
+	return 1;
+}
+
+/* The fids a request (in the window) makes or ends stop standing for a
+ * handed-over file here before the gofer sees it; the gofer, which keeps
+ * every fid, stays the one truth. */
+static void forget_fids(struct v9p *v, uint32_t inlen)
+{
+	const uint8_t *m = v->win;
+
+	if (inlen < P9_HDR_SIZE + 4)
+		return;
+	switch (m[4]) {
+	case P9_TVERSION: p9s_reset(v->files, P9_MSIZE_MAX); return;
+	case P9_TWALK:
+	case P9_TXATTRWALK:
+		if (inlen >= P9_HDR_SIZE + 8)
+			p9s_fid_clunk(v->files, le32(m + P9_HDR_SIZE + 4)); /* newfid */
+		return;
+	case P9_TATTACH:
+	case P9_TCLUNK:
+	case P9_TREMOVE:
+	case P9_TXATTRCREATE:
+	case P9_TLOPEN:
+	case P9_TLCREATE: p9s_fid_clunk(v->files, le32(m + P9_HDR_SIZE)); return;
+	}
+}
+
+/* ---- everything else: through the gofer ---- */
 
 /* Copy the request's readable part into the window and send its length. */
 static void send_request(struct v9p *v, const struct vq_chain *c)
@@ -85,6 +159,8 @@ static void send_request(struct v9p *v, const struct vq_chain *c)
 		memcpy(v->win + done, c->seg[i].p, k);
 		done += k;
 	}
+	forget_fids(v, done);
+	v->fid = done >= P9_HDR_SIZE + 4 ? le32(v->win + P9_HDR_SIZE) : P9_NOFID;
 	v->chain = *c;
 	v->outcap = q.outcap;
 	if (send(v->sock, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) {
@@ -92,6 +168,30 @@ static void send_request(struct v9p *v, const struct vq_chain *c)
 		return;
 	}
 	v->busy = 1;
+}
+
+/* The gofer's answer: its length, and with an Rlopen or Rlcreate of a
+ * regular file, that file's descriptor (SCM_RIGHTS). 0, or -1. */
+static int recv_reply(struct v9p *v, struct p9g_rep *rep, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec io = { rep, sizeof(*rep) };
+	struct msghdr mh = {
+		.msg_iov = &io, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm;
+
+	*fd = -1;
+	if (recvmsg(v->sock, &mh, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(*rep))
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return 0;
 }
 
 /* Copy the reply (len bytes, checked) into the chain's writable part. */
@@ -108,7 +208,19 @@ static void copy_reply(struct v9p *v, uint32_t len)
 	}
 }
 
-/* Send the next request unless one is at the gofer already. */
+/* An opened file handed over: its fid's reads and writes stay here. */
+static void adopt(struct v9p *v, const struct p9g_rep *rep, int fd)
+{
+	uint8_t type = rep->len > P9_HDR_SIZE ? v->win[P9G_REPLY + 4] : 0;
+
+	if (v->orphan || (type != P9_RLOPEN && type != P9_RLCREATE) || v->fid == P9_NOFID)
+		close(fd);
+	else
+		p9s_fid_adopt(v->files, v->fid, fd, (int)rep->oflags);
+}
+
+/* Serve what the queue holds: reads and writes here, the rest through the
+ * gofer, one request there at a time. */
 static void pump(struct vmm_vdev *d)
 {
 	struct v9p *v = d->priv;
@@ -120,7 +232,9 @@ static void pump(struct vmm_vdev *d)
 		return;
 	do {
 		vq_dev_notify_off(vq);
-		if ((r = vq_dev_pop(vq, &c, v->seg, V9P_SEG_MAX)) == 1) {
+		while ((r = vq_dev_pop(vq, &c, v->seg, V9P_SEG_MAX)) == 1) {
+			if (serve_here(d, vq, &c))
+				continue;
 			send_request(v, &c);
 			return;
 		}
@@ -136,11 +250,16 @@ static void on_reply(struct vmm_vdev *d)
 	struct v9p *v = d->priv;
 	struct vq_dev *vq;
 	struct p9g_rep rep;
+	int fd;
 
-	if (read(v->sock, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) || rep.len > v->outcap) {
+	if (recv_reply(v, &rep, &fd) || rep.len > v->outcap) {
+		if (fd >= 0)
+			close(fd);
 		gofer_broken(v);
 		return;
 	}
+	if (fd >= 0)
+		adopt(v, &rep, fd);
 	v->busy = 0;
 	if (v->orphan) {
 		v->orphan = 0;
@@ -254,6 +373,9 @@ check:
 
 static void free_share(struct v9p *v)
 {
+	p9s_worker_free(v->w);
+	if (v->files)
+		p9s_close(v->files);
 	if (v->win)
 		munmap(v->win, P9G_WINDOW);
 	if (v->sock >= 0)
@@ -353,6 +475,10 @@ static int add_share(struct vmm *vm, const char *opt)
 			goto out;
 		}
 	}
+	if (p9s_open_data(ro ? P9S_RO : 0, &v->files) || !(v->w = p9s_worker_new(v->files))) {
+		vmm_err("-v %s: out of memory", opt);
+		goto out;
+	}
 	if ((root = open_root(v, opt)) < 0)
 		goto out;
 	snprintf(v->name, sizeof(v->name), "the gofer of %s", v->guest);
@@ -413,9 +539,12 @@ void vmm_9p_teardown(struct vmm *vm)
 {
 	for (unsigned i = 0; i < nshares; i++) {
 		struct v9p *v = shares[i];
-		if (v->requests)
-			vmm_verbose(vm, "9P share %s: %llu requests", v->guest,
-			            (unsigned long long)v->requests);
+		if (v->requests || v->direct)
+			vmm_verbose(vm,
+			            "9P share %s: %llu requests through the gofer, %llu reads and "
+			            "writes here",
+			            v->guest, (unsigned long long)v->requests,
+			            (unsigned long long)v->direct);
 		free_share(v);
 	}
 	nshares = 0;

@@ -872,6 +872,41 @@ TEST(flush_waits_for_the_flushed_request)
 	EXPECT(p9c_call(c, &t) == 0);
 }
 
+/* ---- ukrun's side: reads and writes on files a gofer handed over ---- */
+
+/* The gofer hands over an opened file's descriptor; a P9S_DATA share
+ * serves Tread and Twrite on it and refuses everything else. */
+TEST(data_share_on_handed_over_files)
+{
+	static struct p9c d;
+	int oflags = -1, fd;
+
+	EXPECT(fresh(0));
+	EXPECT(p9c_walk(C, 0, 1, "") == 0 && p9c_lcreate(C, 1, "handed", O_RDWR, 0644) == 0);
+	EXPECT(p9c_walk(C, 0, 2, "") == 0 && p9c_lopen(C, 2, O_RDONLY | O_DIRECTORY) == 0);
+	EXPECT(p9s_fid_fd(C->s, 2, &oflags) == -1); /* a directory stays with the gofer */
+	fd = p9s_fid_fd(C->s, 1, &oflags);
+	EXPECT(fd >= 0 && (oflags & O_ACCMODE) == O_RDWR);
+	EXPECT(p9s_open_data(0, &d.s) == 0 && (d.w = p9s_worker_new(d.s)));
+	EXPECT(p9s_fid_adopt(d.s, 7, dup(fd), oflags) == 0 && p9s_fid_is_open(d.s, 7));
+	EXPECT(p9c_write(&d, 7, 0, "straight", 8) == 0 && d.r.u.rwrite.count == 8);
+	EXPECT(p9c_read(C, 1, 0, 100) == 0); /* through the gofer's own fid */
+	EXPECT(C->r.u.rread.count == 8 && !memcmp(C->r.u.rread.data, "straight", 8));
+	EXPECT(p9c_read(&d, 7, 2, 100) == 0 && d.r.u.rread.count == 6);
+	EXPECT(p9c_walk(&d, 7, 8, "") == -EOPNOTSUPP);
+	EXPECT(p9c_clunk(&d, 7) == -EOPNOTSUPP);
+	EXPECT(p9c_read(&d, 9, 0, 1) == -EBADF); /* never handed over */
+	EXPECT(p9s_fid_clunk(d.s, 7) == 0 && !p9s_fid_is_open(d.s, 7));
+	p9s_worker_free(d.w);
+	p9s_close(d.s);
+	/* a read-only share's side refuses writes as the gofer would */
+	EXPECT(p9s_open_data(P9S_RO, &d.s) == 0 && (d.w = p9s_worker_new(d.s)));
+	EXPECT(p9s_fid_adopt(d.s, 7, dup(fd), oflags) == 0);
+	EXPECT(p9c_write(&d, 7, 0, "x", 1) == -EROFS);
+	p9s_worker_free(d.w);
+	p9s_close(d.s);
+}
+
 /* ---- the gofer's seccomp allow-list ---- */
 
 /* Every operation, over and over, on this thread's own files. */
@@ -1002,6 +1037,7 @@ int main(void)
 	RUN("p9s", fid_limits);
 	RUN("p9s", scatter_lists);
 	RUN("p9s", flush_waits_for_the_flushed_request);
+	RUN("p9s", data_share_on_handed_over_files);
 	RUN("p9s", serving_under_seccomp);
 	RUN("p9s", seccomp_stops_a_forbidden_call);
 

@@ -106,10 +106,14 @@ run "$UKRUN" --verbose -v "$T/share:/data" "$IMG" bench /data 0 0
 base=$(sed -n 's/.*exits to ukrun: \([0-9]*\).*/\1/p' "$T/err")
 run "$UKRUN" --verbose -v "$T/share:/data" "$IMG" bench /data 16 500
 busy=$(sed -n 's/.*exits to ukrun: \([0-9]*\).*/\1/p' "$T/err")
+here=$(sed -n 's/.*requests through the gofer, \([0-9]*\) reads and writes here$/\1/p' "$T/err")
 grep '^bench:' "$T/out" | sed 's/^/p9-ukrun: /'
 echo "p9-ukrun: exits to ukrun: $base without file I/O, $busy with 16 MiB each way + 500 small files"
 # 16 + 16 MiB in 1 MiB calls and 500 x 4 file calls: ~2000 operations.
 check p9-ukrun/no-exits-per-operation test -n "$base" -a -n "$busy" -a "$((busy - base))" -le 2
+# Reads and writes of open files do not go through the gofer: ukrun serves
+# them on the descriptor it handed over (32 MiB in 512 KiB requests).
+check p9-ukrun/reads-and-writes-in-ukrun test "${here:-0}" -ge 64
 
 # ---- bad options: one clear line, status 125 ----
 run "$UKRUN" -v "$T/missing-dir:/data" "$IMG" basic /data
