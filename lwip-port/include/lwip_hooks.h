@@ -19,7 +19,8 @@ err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u1
 #define LWIP_HOOK_TCP_INPACKET_PCB uk_tcp_inpacket
 
 /* Every IPv4 packet, before lwIP's own checks: 1 when eaten, else lwIP
- * goes on. Ends a connection being opened on an ICMP error for it. */
+ * goes on. Ends a connection being opened on an ICMP error for it, and a
+ * TIME-WAIT that a new connection's SYN reopens. */
 int uk_ip4_input(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT uk_ip4_input
 

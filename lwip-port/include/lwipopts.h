@@ -85,6 +85,10 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define TCP_SND_BUF (256 * 1024)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_SNDLOWAT (0xffff - (4 * TCP_MSS) - 1) /* a u16 in lwIP */
+/* TIME-WAIT lasts 2 MSL: 60 s as on Linux (lwIP's default MSL makes it
+ * 120 s), a server that closes first keeps half as many PCBs in it, and
+ * every SYN walks their list (lwip-port/hooks.c). */
+#define TCP_MSL 30000UL
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
 #define TCP_LISTEN_BACKLOG 0 /* half-open connections: lwip-port/hooks.c */

@@ -68,6 +68,10 @@ echo_suite() { # PREFIX: the net-echo checks against 10.0.0.2
 	check $p/peer-resets-mid-transfer out_has "reset after"
 	run t "$NT" slow 10.0.0.2 19 256
 	check $p/slow-reader out_has "pattern intact"
+	# 1 MiB written and closed at once, whole; and the next connection
+	# from the same port while the guest holds the last in TIME-WAIT
+	run t "$NT" reconnect 10.0.0.2 19 3 1
+	check $p/reconnect-after-time-wait out_has "got all"
 	sleep 1
 	run ctl fds 10.0.0.2
 	check $p/no-descriptor-leak test "$(cat "$T/out")" = "$fds0"
@@ -162,6 +166,18 @@ if need net-kvm/user curl; then
 		check net-kvm/user/publish-flag out_is "hello from a uk microVM"
 	else
 		fail net-kvm/user/publish "$(tail -c 400 "$T/publish.out" | tr '\n' '|')"
+	fi
+	bg_stop
+
+	# Through libslirp: every byte of 1 MiB that the guest writes just
+	# before close(); the guest sees the host client's port, so the next
+	# connection from it meets the last one in TIME-WAIT there
+	bg_start "$T/fwd.out" "$UKRUN" -p 18083:19 "$G/net-echo.img"
+	if bg_wait "$T/fwd.out" '^ready'; then
+		run t "$NT" reconnect 127.0.0.1 18083 3 1
+		check net-kvm/user/reconnect-after-time-wait out_has "got all"
+	else
+		fail net-kvm/user/forward "$(tail -c 400 "$T/fwd.out" | tr '\n' '|')"
 	fi
 	bg_stop
 fi

@@ -16,6 +16,9 @@
  *   nettool reset HOST PORT             take a little of a big transfer, then
  *                                       reset the connection (SO_LINGER 0)
  *   nettool slow HOST PORT KB           read KB KiB of the pattern slowly
+ *   nettool reconnect HOST PORT N MB    N connections one after another from
+ *                                       one local port, each receiving MB MiB
+ *                                       of the pattern and the end
  *   nettool dnsd PORT NAME ADDR         answer A queries for NAME on
  *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
  *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
@@ -275,6 +278,62 @@ static int cmd_slow(char **av)
 	return 0;
 }
 
+/* One connection from local port *port (any when 0, then set) that asks
+ * the source service for want bytes: all of them, then the end. */
+static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = *port };
+	socklen_t len = sizeof(me);
+	struct timeval tv = { 20, 0 }; /* a stall fails, it does not hang */
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, r = -1;
+	char line[32], c;
+	double secs;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if ((*port && bind(fd, (struct sockaddr *)&me, sizeof(me))) ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		printf("connect: %s\n", strerror(errno));
+		goto out;
+	}
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	*port = me.sin_port;
+	snprintf(line, sizeof(line), "%zu\n", want);
+	write_all(fd, line, strlen(line));
+	if (read_pattern(fd, want, 65536, 0, &secs))
+		goto out;
+	if (read(fd, &c, 1) != 0) {
+		printf("no end after %zu bytes\n", want);
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* The guest closes first, so it holds each connection in TIME-WAIT when
+ * the next one comes from the same port, as clients' ports come again. */
+static int cmd_reconnect(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	size_t want = (size_t)atoi(av[3]) * MIB;
+	int n = atoi(av[2]);
+	in_port_t port = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (source_from(a, &port, want)) {
+			printf("(connection %d of %d, from port %u)\n", i + 1, n, ntohs(port));
+			return 1;
+		}
+		/* (our FIN reaches the guest before the next SYN: TIME-WAIT) */
+		usleep(300000);
+	}
+	printf("%d connections from port %u got all %zu bytes each\n", n, ntohs(port), want);
+	return 0;
+}
+
 static int cmd_sink(char **av)
 {
 	size_t total = (size_t)atoi(av[2]) * MIB, sent = 0;
@@ -409,16 +468,25 @@ int main(int argc, char **argv)
 		int args;
 		int (*fn)(char **);
 	} cmds[] = {
-		{ "udp", 3, cmd_udp },       { "conns", 3, cmd_conns },   { "http", 4, cmd_http },
-		{ "echo", 3, cmd_echo },     { "source", 3, cmd_source }, { "sink", 3, cmd_sink },
-		{ "reset", 2, cmd_reset },   { "slow", 3, cmd_slow },     { "dnsd", 3, cmd_dnsd },
+		{ "udp", 3, cmd_udp },
+		{ "conns", 3, cmd_conns },
+		{ "http", 4, cmd_http },
+		{ "echo", 3, cmd_echo },
+		{ "source", 3, cmd_source },
+		{ "sink", 3, cmd_sink },
+		{ "reset", 2, cmd_reset },
+		{ "slow", 3, cmd_slow },
+		{ "dnsd", 3, cmd_dnsd },
 		{ "listen", 1, cmd_listen },
+		{ "reconnect", 4, cmd_reconnect },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
 			return cmds[i].fn(argv + 2);
-	fprintf(stderr, "usage: nettool udp|conns|http|echo|source|sink|reset|slow|dnsd|listen ... "
-	                "(see tests/e2e/nettool/nettool.c)\n");
+	fprintf(
+	    stderr,
+	    "usage: nettool udp|conns|http|echo|source|sink|reset|slow|reconnect|dnsd|listen ... "
+	    "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }
