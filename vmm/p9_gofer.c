@@ -146,6 +146,10 @@ int p9g_main(const char *name, int argc, char **argv)
 		vmm_err("%s: its share: %s", name, strerror(r ? -r : ENOMEM));
 		return VMM_EXIT_ERROR;
 	}
+	if ((r = p9s_confine(P9G_FD_ROOT)) < 0) {
+		vmm_err("%s: Landlock: %s", name, strerror(-r));
+		return VMM_EXIT_ERROR;
+	}
 	snprintf(who, sizeof(who), "%s: ", name);
 	if (p9s_seccomp(who) < 0)
 		return VMM_EXIT_ERROR;

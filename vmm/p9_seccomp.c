@@ -1,5 +1,17 @@
 /*
- * The gofer's seccomp allow-list: what serving one share's files needs,
+ * The gofer's confinement: Landlock beneath the share's root, where the
+ * kernel has it, and its seccomp allow-list.
+ *
+ * Landlock (Linux 5.19 and later: ABI 2, which lets a rename or link
+ * cross directories) limits every open, create, remove and rename of the
+ * gofer to the tree beneath the share's root, whatever path it is given:
+ * the one confinement that holds for a gofer taken over by a hostile
+ * request, which could otherwise give openat any absolute path (a filter
+ * cannot read paths). Without it, openat2's RESOLVE_BENEATH (p9_host.c)
+ * and the process boundary remain. Nothing may be executed, nor devices,
+ * FIFOs or sockets made, beneath the share either.
+ *
+ * The seccomp allow-list: what serving one share's files needs,
  * installed by the gofer process (p9_gofer.c) on itself once its share,
  * window and socket are open, before the first request. Nothing else: no
  * socket, connect or any network call (its one socket came from ukrun),
@@ -8,15 +20,18 @@
  * list traps into a handler that names it and ends the gofer with 125;
  * ukrun then stops the VM, naming the gofer. One reason per line.
  *
- * The open and *at calls cannot be confined by a filter (their paths are
- * in memory it cannot read); the confinement is openat2's RESOLVE_BENEATH
- * from the share's root (p9_host.c), and the process boundary: whatever a
- * gofer taken over by a hostile request reaches, it reaches without
- * /dev/kvm, guest memory, ukrun's other descriptors or the network.
+ * The open and *at calls are on the list whole: their paths are out of a
+ * filter's reach, which is Landlock's part. Whatever a gofer taken over
+ * reaches, it reaches without /dev/kvm, guest memory, ukrun's other
+ * descriptors or the network.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "p9_int.h"
 #include "seccomp.h"
@@ -26,6 +41,57 @@
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
+#endif
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV_ (1ULL << 15) /* ABI 5 */
+
+/* The file-system rights a Landlock ABI knows (all of them then denied
+ * but where a rule allows them), and those allowed beneath the share. */
+static uint64_t fs_handled(long abi)
+{
+	uint64_t r = ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1) | LANDLOCK_ACCESS_FS_REFER;
+
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV_;
+	return r;
+}
+
+#define FS_SHARE                                                                                \
+	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |                         \
+	 LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |                          \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |                         \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | \
+	 LANDLOCK_ACCESS_FS_TRUNCATE)
+
+long p9s_landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi >= 2 ? abi : 0;
+}
+
+int p9s_confine(int root)
+{
+	long abi = p9s_landlock_abi();
+	struct landlock_ruleset_attr ra = { .handled_access_fs = fs_handled(abi) };
+	struct landlock_path_beneath_attr pb = { .allowed_access = FS_SHARE & fs_handled(abi),
+		                                 .parent_fd = root };
+	int rs, r;
+
+	if (!abi)
+		return 0;
+	if ((rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0)) < 0)
+		return -errno;
+	r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, rs, 0);
+	r = r ? -errno : (int)abi;
+	close(rs);
+	return r;
+}
 
 #define ALWAYS 0
 

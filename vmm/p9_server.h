@@ -88,6 +88,12 @@ void p9s_req_end(struct p9s *s, struct p9s_req *req);
 /* All three for one contiguous request and reply buffer. */
 size_t p9s_handle(struct p9s_worker *w, const void *in, size_t inlen, void *out, size_t outcap);
 
+/* Confine the calling process's file system access to the tree beneath
+ * root (Landlock, p9_seccomp.c): the ABI used, 0 where the kernel has no
+ * usable Landlock (before 5.19), or -errno. */
+int p9s_confine(int root);
+/* The Landlock ABI p9s_confine would use, or 0. */
+long p9s_landlock_abi(void);
 /* Install the gofer's seccomp allow-list (p9_seccomp.c) on the gofer
  * process; who names it in the message of a blocked call ("gofer of
  * /data: "). Returns the number of calls allowed, or -errno with a message

@@ -496,8 +496,10 @@ static int add_share(struct vmm *vm, const char *opt)
 	if (start_gofer(vm, v, root, ro))
 		return -1; /* v stays in shares: the device has it */
 	vm->needs |= VMM_NEED_GOFER;
-	vmm_verbose(vm, "9P share %s at %s%s, paths resolved by %s", v->host, v->guest,
-	            ro ? " (read-only)" : "", v->openat2 ? "openat2" : "O_NOFOLLOW walks");
+	vmm_verbose(vm, "9P share %s at %s%s, paths resolved by %s, the gofer confined %s", v->host,
+	            v->guest, ro ? " (read-only)" : "", v->openat2 ? "openat2" : "O_NOFOLLOW walks",
+	            p9s_landlock_abi() ? "beneath it by Landlock"
+	                               : "by its filter only (no Landlock)");
 	return 0;
 out:
 	if (v)

@@ -945,6 +945,44 @@ static int exercise(struct p9c *c, int id)
 	return 1;
 }
 
+/* Landlock: nothing outside the share opens, whatever the path, and
+ * everything the server does inside it still works (renames and links
+ * across directories included). */
+TEST(confined_beneath_the_share)
+{
+	char p[300];
+	pid_t pid;
+	int st;
+
+	if (!p9s_landlock_abi()) {
+		printf("SKIP p9s/confined_beneath_the_share: no Landlock ABI 2 in this kernel\n");
+		return;
+	}
+	EXPECT(fresh(0));
+	snprintf(p, sizeof(p), "%s/sub/file", outside);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int root = open(share, O_PATH | O_DIRECTORY), r = p9s_confine(root);
+		if (r < 2)
+			syscall(SYS_exit_group, 2);
+		if (open(p, O_RDONLY) >= 0 || errno != EACCES || open("/", O_RDONLY) >= 0)
+			syscall(SYS_exit_group, 3);
+		/* a rename and a link across directories; no FIFO */
+		r = mkdirat(root, "ll", 0755) ||
+		    (st = openat(root, "llf", O_CREAT | O_WRONLY, 0644)) < 0 ||
+		    renameat(root, "llf", root, "ll/f") || linkat(root, "ll/f", root, "llg", 0) ||
+		    unlinkat(root, "llg", 0) || unlinkat(root, "ll/f", 0) ||
+		    unlinkat(root, "ll", AT_REMOVEDIR) || mkfifoat(root, "fifo", 0644) == 0;
+		if (r)
+			syscall(SYS_exit_group, 4);
+		syscall(SYS_exit_group, exercise(C, 1) ? 0 : 1);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid);
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT(open(p, O_RDONLY) >= 0); /* the parent is not confined */
+}
+
 /* Every operation, in a child under the gofer's list: nothing missing. */
 TEST(serving_under_seccomp)
 {
@@ -1038,6 +1076,7 @@ int main(void)
 	RUN("p9s", scatter_lists);
 	RUN("p9s", flush_waits_for_the_flushed_request);
 	RUN("p9s", data_share_on_handed_over_files);
+	RUN("p9s", confined_beneath_the_share);
 	RUN("p9s", serving_under_seccomp);
 	RUN("p9s", seccomp_stops_a_forbidden_call);
 
