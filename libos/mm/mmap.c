@@ -168,6 +168,37 @@ static int access_allowed(unsigned prot, uint64_t error)
 	return prot & PROT_RWX;
 }
 
+/* Fault-around: a fault in a large anonymous area also maps the missing
+ * pages of its aligned AROUND_PAGES block (256 KiB). On the paravirtual
+ * host a fault the guest takes is three exits (delivery, the CR2 read,
+ * the retry's shadow fault); pages mapped ahead need none of the first
+ * two, and the host's shadow fault maps up to 8 neighbours at once when
+ * their entries are present and accessed (leaf_attr). Only where Linux
+ * would map a 2 MiB page: large areas (heaps, arenas), so that a small
+ * mapping holds exactly the pages touched, and not thread stacks
+ * (MAP_STACK: Linux gives them no huge pages either, as a thread uses a
+ * few KiB of them); and only while memory is plentiful, as the
+ * neighbours are a guess. Untouched pages cost the host nothing: frames
+ * never used are known zero and are not written. */
+#define AROUND_PAGES 64
+#define AROUND_AREA_MIN (2ul << 20)
+
+static void fault_around(struct uk_vma *v, uintptr_t page)
+{
+	uintptr_t lo = page & ~(AROUND_PAGES * PAGE - 1), hi = lo + AROUND_PAGES * PAGE;
+
+	if (v->file || (v->flags & UK_VMA_STACK) || v->end - v->start < AROUND_AREA_MIN ||
+	    uk_mm_free() < uk_mm_total() / 8)
+		return;
+	if (lo < v->start)
+		lo = v->start;
+	if (hi > v->end)
+		hi = v->end;
+	for (uintptr_t a = lo; a < hi; a += PAGE)
+		if (a != page && uk_page_held(a) == ~0ull && commit(a, v->prot))
+			return;
+}
+
 int uk_vm_fault(uintptr_t addr, uint64_t error)
 {
 	struct uk_vma *v;
@@ -186,6 +217,7 @@ int uk_vm_fault(uintptr_t addr, uint64_t error)
 		      addr, (unsigned long)(rss_pages * (PAGE / 1024)));
 		uk_plat_abort(128 + 9);
 	}
+	fault_around(v, page);
 	return 1;
 }
 
@@ -269,7 +301,8 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
                 uint64_t off)
 {
 	unsigned vflags = ((flags & MAP_TYPE) != MAP_PRIVATE ? UK_VMA_SHARED : 0) |
-	                  (flags & MAP_NORESERVE ? UK_VMA_NORESERVE : 0);
+	                  (flags & MAP_NORESERVE ? UK_VMA_NORESERVE : 0) |
+	                  (flags & (MAP_STACK | MAP_GROWSDOWN) ? UK_VMA_STACK : 0);
 	long r = check_mmap(addr, len, prot, flags, off);
 	struct uk_vma *v;
 

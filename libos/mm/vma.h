@@ -16,6 +16,7 @@
 
 #define UK_VMA_SHARED 0x1    /* MAP_SHARED */
 #define UK_VMA_NORESERVE 0x2 /* MAP_NORESERVE: never refused for its size */
+#define UK_VMA_STACK 0x4     /* MAP_STACK: no fault-around (mmap.c) */
 
 struct uk_vma {
 	uintptr_t start, end; /* [start, end), page aligned */

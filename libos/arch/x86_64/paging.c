@@ -21,6 +21,8 @@
 #define PTE_P 0x1ul
 #define PTE_W 0x2ul
 #define PTE_U 0x4ul
+#define PTE_A 0x20ul
+#define PTE_D 0x40ul
 #define PTE_PS 0x80ul
 #define PTE_NX (1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
@@ -108,11 +110,16 @@ void uk_unmap_pages(uintptr_t va, size_t n)
 #define PTE_HIDDEN (1ul << 9)
 #define SPAN_PT (512ul * UK_PAGE_SIZE) /* what one page table maps */
 
+/* Accessed, and dirty when writable, from the start (as Linux's fault
+ * path sets them): the paravirtual host's shadow paging maps a writable
+ * page read-only until its first write sets dirty (one more exit), and
+ * maps a fault's neighbours along with it only where accessed is set. */
 static uint64_t leaf_attr(unsigned flags)
 {
 	if (flags & UK_MAP_NONE)
 		return PTE_HIDDEN | PTE_U;
-	return PTE_P | PTE_U | (flags & UK_MAP_W ? PTE_W : 0) | (flags & UK_MAP_X ? 0 : PTE_NX);
+	return PTE_P | PTE_U | PTE_A | (flags & UK_MAP_W ? PTE_W | PTE_D : 0) |
+	       (flags & UK_MAP_X ? 0 : PTE_NX);
 }
 
 /* The page table covering va (NULL when absent), and the PDE pointing to it. */

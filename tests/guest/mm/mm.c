@@ -194,6 +194,41 @@ static void holes_and_mincore(void)
 	CHECK(munmap(p, 8 * PG) == 0, "unmapping across the hole");
 }
 
+/* A large area may get a touched page's neighbours mapped with it (as
+ * Linux maps a 2 MiB page there): they must read zero and hold what is
+ * written. A thread stack (MAP_STACK) holds only the pages touched, as
+ * Linux gives stacks no huge pages. */
+static void large_areas(void)
+{
+	int err, resident = 0;
+	size_t len = 4ul << 20;
+	unsigned char *p = map(NULL, len, RW, ANON, &err), *vec = malloc(len / PG);
+
+	CHECK(p != MAP_FAILED && vec, "4 MiB");
+	if (p == MAP_FAILED || !vec)
+		return;
+	p[len / 2 + 5] = 7;
+	CHECK(zero(p + len / 2 - 64 * PG, 64 * PG) && zero(p + len / 2 + PG, 64 * PG),
+	      "a touched page's neighbours read zero");
+	fill(p + len / 2 + PG, 3 * PG, 11);
+	CHECK(same(p + len / 2 + PG, 3 * PG, 11) && p[len / 2 + 5] == 7,
+	      "and hold what is written");
+	CHECK(munmap(p, len) == 0 && unmapped(p, len), "unmapped whole");
+	p = map(NULL, len, RW, ANON | MAP_STACK, &err);
+	CHECK(p != MAP_FAILED, "4 MiB MAP_STACK");
+	if (p == MAP_FAILED)
+		return;
+	p[len - 100] = 1;
+	p[len / 2] = 1;
+	CHECK(mincore(p, len, vec) == 0, "mincore of the stack");
+	for (size_t i = 0; i < len / PG; i++)
+		resident += vec[i] & 1;
+	CHECK(resident == 2 && vec[len / PG - 1] && vec[len / PG / 2],
+	      "a stack holds only the pages touched: %d resident", resident);
+	munmap(p, len);
+	free(vec);
+}
+
 static void protections(void)
 {
 	int err;
@@ -420,6 +455,7 @@ int main(int argc, char **argv)
 	impossible_sizes();
 	hints_and_fixed();
 	holes_and_mincore();
+	large_areas();
 	protections();
 	remapping();
 	advice();
