@@ -605,7 +605,10 @@ static void tcp_do_close(struct uk_sock *s)
 	} else if (P(s)) {
 		struct tcp_pcb *pcb = P(s);
 		pcb_unhook(pcb);
-		/* Unread data or SO_LINGER 0: a reset, as Linux. */
+		/* Unread data or SO_LINGER 0: a reset, as Linux. Else the FIN
+		 * follows what is queued: lwIP 2.1's tcp_close of a connection
+		 * does not fail for want of memory (it sends the FIN later from
+		 * its timer, TF_CLOSEPEND), so the abort is for errors only. */
 		if (t->rx_bytes || (s->opts & UK_SO_LINGER0) || tcp_close(pcb) != ERR_OK)
 			tcp_abort(pcb);
 	}

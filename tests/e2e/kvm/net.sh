@@ -171,11 +171,21 @@ if need net-kvm/user curl; then
 
 	# Through libslirp: every byte of 1 MiB that the guest writes just
 	# before close(); the guest sees the host client's port, so the next
-	# connection from it meets the last one in TIME-WAIT there
-	bg_start "$T/fwd.out" "$UKRUN" -p 18083:19 "$G/net-echo.img"
+	# connection from it meets the last one in TIME-WAIT there. Clients
+	# that connect and reset before saying anything: the reset reaches
+	# the guest, whose threads reading from them end (no descriptor kept).
+	bg_start "$T/fwd.out" "$UKRUN" -p 18083:19 -p 18084:1000 "$G/net-echo.img"
 	if bg_wait "$T/fwd.out" '^ready'; then
 		run t "$NT" reconnect 127.0.0.1 18083 3 1
 		check net-kvm/user/reconnect-after-time-wait out_has "got all"
+		fds0=$(ctl fds 127.0.0.1 18084)
+		run t "$NT" vanish 127.0.0.1 18084 20
+		i=0
+		while [ $i -lt 50 ] && [ "$(ctl fds 127.0.0.1 18084)" != "$fds0" ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		check net-kvm/user/reset-before-request-ends-reader test "$(ctl fds 127.0.0.1 18084)" = "$fds0"
 	else
 		fail net-kvm/user/forward "$(tail -c 400 "$T/fwd.out" | tr '\n' '|')"
 	fi

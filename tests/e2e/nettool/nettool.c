@@ -16,6 +16,8 @@
  *   nettool reset HOST PORT             take a little of a big transfer, then
  *                                       reset the connection (SO_LINGER 0)
  *   nettool slow HOST PORT KB           read KB KiB of the pattern slowly
+ *   nettool vanish HOST PORT N          N connections that send nothing and
+ *                                       reset (SO_LINGER 0) at once
  *   nettool reconnect HOST PORT N MB    N connections one after another from
  *                                       one local port, each receiving MB MiB
  *                                       of the pattern and the end
@@ -379,6 +381,21 @@ static int cmd_reset(char **av)
 	return r <= 0;
 }
 
+static int cmd_vanish(char **av)
+{
+	struct sockaddr_in a = target(av[0], av[1]);
+	struct linger l = { 1, 0 };
+	int n = atoi(av[2]);
+
+	for (int i = 0; i < n; i++) {
+		int fd = dial(a);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+	printf("%d connections reset\n", n);
+	return 0;
+}
+
 /* ---- a tiny DNS server ---- */
 
 static size_t qname_end(const unsigned char *q, size_t n, size_t off)
@@ -479,14 +496,15 @@ int main(int argc, char **argv)
 		{ "dnsd", 3, cmd_dnsd },
 		{ "listen", 1, cmd_listen },
 		{ "reconnect", 4, cmd_reconnect },
+		{ "vanish", 3, cmd_vanish },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
 			return cmds[i].fn(argv + 2);
-	fprintf(
-	    stderr,
-	    "usage: nettool udp|conns|http|echo|source|sink|reset|slow|reconnect|dnsd|listen ... "
-	    "(see tests/e2e/nettool/nettool.c)\n");
+	fprintf(stderr,
+	        "usage: nettool "
+	        "udp|conns|http|echo|source|sink|reset|slow|reconnect|vanish|dnsd|listen ... "
+	        "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }
