@@ -1,10 +1,15 @@
 /*
  * A virtio-net device as an lwIP interface.
  *
- * Receive: the RX ring is kept full of 2 KiB buffers; a frame is copied
- * into a pool pbuf and its buffer goes straight back to the device, so
- * lwIP holding data (out-of-order queues, unread socket data) never starves
- * the ring. Transmit: zero copy: the pbuf chain's payloads are the chain's
+ * Receive: the RX ring is kept full of page-sized buffers; a frame larger
+ * than one (the user network's MTU is 65520: virtio_net.h) spreads over
+ * several (VIRTIO_NET_F_MRG_RXBUF: the header's num_buffers says how
+ * many), which wait here until the last has come. The frame is copied
+ * into one pbuf and its buffers go straight back to the device, so lwIP
+ * holding data (out-of-order queues, unread socket data) never starves
+ * the ring.
+ *
+ * Transmit: zero copy: the pbuf chain's payloads are the chain's
  * descriptors, the virtio-net header in the headroom lwIP leaves before
  * the frame (PBUF_LINK_ENCAPSULATION_HLEN) so that a frame is usually one
  * descriptor (lwIP's heap is physically contiguous), the pbuf referenced
@@ -46,7 +51,8 @@
 
 #define RX_NUM 256
 #define TX_NUM 256
-#define RX_BUF 2048
+#define RX_BUF 4096      /* a page: 1 MiB for the ring, a 64 KiB frame in 17 */
+#define FRAME_MAX 0xffff /* a pbuf's length is 16-bit */
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define TX_SEGS 16   /* longer pbuf chains are copied into one */
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
@@ -63,16 +69,21 @@ struct vnet_cmd {
 struct vnet {
 	struct netif nif;
 	struct uk_virtio_dev *dev;
-	struct uk_virtq *rx, *tx, *ctrl;  /* ctrl: NULL without CTRL_VQ */
-	struct vnet_cmd *cmd;             /* one per control descriptor pair */
-	uint8_t *rx_bufs;                 /* RX_NUM * RX_BUF, contiguous */
+	struct uk_virtq *rx, *tx, *ctrl; /* ctrl: NULL without CTRL_VQ */
+	struct vnet_cmd *cmd;            /* one per control descriptor pair */
+	uint8_t *rx_bufs;                /* RX_NUM * RX_BUF, contiguous */
+	struct vq_net_asm rx_asm;        /* the frame being put together */
+	uint8_t *rx_held[RX_NUM];        /* its buffers so far */
+	uint32_t rx_held_len[RX_NUM];
+	unsigned rx_nheld;
+	int rx_merge;                     /* MRG_RXBUF negotiated */
 	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
 	int rx_kick, tx_kick;             /* buffers added since the last kick */
 	struct pbuf **txq;                /* frames waiting for the ring: a FIFO */
 	uint8_t *txq_segs;                /* their descriptor counts */
 	unsigned txq_head, txq_len;
 	int tx_csum_off, rx_csum_off; /* checksums offloaded that way */
-	uint64_t rx_frames, tx_frames, rx_drops, tx_drops, tx_waited;
+	uint64_t rx_frames, tx_frames, rx_drops, tx_drops, tx_waited, rx_merged;
 	struct vnet *next;
 };
 
@@ -198,46 +209,68 @@ static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
 	h->csum_offset = (uint16_t)field;
 }
 
-static void rx_frame(struct vnet *v, uint8_t *buf, uint32_t len)
+/* The frame in the held buffers (len bytes after the first one's header)
+ * into a pbuf: NULL when memory is short. */
+static struct pbuf *rx_copy(struct vnet *v, uint32_t len)
 {
-	const struct uk_virtio_net_hdr *h = (const void *)buf;
-	struct pbuf *p;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	u16_t off = 0;
 
-	if (len <= HDR_LEN || len > RX_BUF) {
-		v->rx_drops++;
-		return;
+	if (!p)
+		return NULL;
+	for (unsigned i = 0; i < v->rx_nheld; i++) {
+		unsigned skip = i ? 0 : HDR_LEN;
+		u16_t n = (u16_t)(v->rx_held_len[i] - skip);
+		pbuf_take_at(p, v->rx_held[i] + skip, n, off);
+		off = (u16_t)(off + n);
 	}
-	len -= HDR_LEN;
-	if (v->rx_csum_off &&
-	    !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID | UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
-	    !rx_csum_ok(buf + HDR_LEN, len)) {
-		v->rx_drops++;
-		return;
-	}
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-	if (!p) {
-		v->rx_drops++;
-		return;
-	}
-	pbuf_take(p, buf + HDR_LEN, (u16_t)len);
-	v->rx_frames++;
-	if (v->nif.input(p, &v->nif) != ERR_OK)
-		pbuf_free(p);
+	return p;
 }
 
-/* Every used RX buffer: its frame into lwIP, the buffer back to the ring.
- * The frames are copied out first so the ring is refilled before lwIP
- * runs (which may take long: it wakes threads, transmits). */
+/* The frame held, as a pbuf lwIP may take: NULL when it is refused. */
+static struct pbuf *rx_frame(struct vnet *v, uint32_t len)
+{
+	const struct uk_virtio_net_hdr *h = (const void *)v->rx_held[0];
+	struct pbuf *p = rx_copy(v, len);
+
+	if (p && v->rx_csum_off &&
+	    !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID | UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
+	    !rx_csum_ok(p->payload, len)) {
+		pbuf_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* Every used RX buffer: into the frame being put together; a complete
+ * frame copied out, its buffers back to the ring, then into lwIP (which
+ * may take long: it wakes threads, transmits). */
 static int rx_drain(struct vnet *v)
 {
+	struct pbuf *p;
 	uint8_t *buf;
 	uint32_t len;
-	int n = 0;
+	int n = 0, r;
 
 	while ((buf = vq_drv_get(&v->rx->vq, &len))) {
-		rx_frame(v, buf, len);
-		rx_post(v, buf);
+		r = vq_net_asm_add(&v->rx_asm, buf, len, RX_BUF, RX_NUM, FRAME_MAX, v->rx_merge);
+		v->rx_held[v->rx_nheld] = buf;
+		v->rx_held_len[v->rx_nheld++] = len;
+		if (r == VQ_NET_ASM_MORE)
+			continue;
+		p = r == VQ_NET_ASM_DONE ? rx_frame(v, v->rx_asm.len) : NULL;
+		v->rx_merged += p && v->rx_nheld > 1;
+		for (unsigned i = 0; i < v->rx_nheld; i++)
+			rx_post(v, v->rx_held[i]);
+		v->rx_nheld = 0;
+		if (!p) {
+			v->rx_drops++;
+			continue;
+		}
+		v->rx_frames++;
 		n++;
+		if (v->nif.input(p, &v->nif) != ERR_OK)
+			pbuf_free(p);
 	}
 	return n;
 }
@@ -391,7 +424,7 @@ static void vnet_isr(struct uk_virtio_dev *d, void *arg)
 static err_t vnet_init(struct netif *nif)
 {
 	struct vnet *v = nif->state;
-	uint16_t mtu = UK_VIRTIO_NET_MTU;
+	uint16_t mtu = UK_VIRTIO_NET_MTU, max;
 
 	nif->name[0] = 'e';
 	nif->name[1] = 'n';
@@ -401,7 +434,9 @@ static err_t vnet_init(struct netif *nif)
 	uk_virtio_config(v->dev, 0, nif->hwaddr, 6);
 	if (v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU))
 		uk_virtio_config(v->dev, 10, &mtu, 2);
-	nif->mtu = mtu > UK_VIRTIO_NET_MTU ? UK_VIRTIO_NET_MTU : mtu;
+	/* Without MRG_RXBUF a frame must fit one buffer. */
+	max = v->rx_merge ? UK_VIRTIO_NET_MTU_USER : RX_BUF - HDR_LEN - ETH_HLEN;
+	nif->mtu = mtu > max ? max : mtu < UK_VIRTIO_NET_MTU_MIN ? UK_VIRTIO_NET_MTU_MIN : mtu;
 	nif->flags =
 	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	v->tx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM));
@@ -415,6 +450,7 @@ static err_t vnet_init(struct netif *nif)
 
 static int vnet_queues(struct vnet *v)
 {
+	v->rx_merge = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF));
 	if (!(v->rx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_RX, RX_NUM)) ||
 	    !(v->tx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_TX, TX_NUM)))
 		return -1;
@@ -439,10 +475,10 @@ static int vnet_queues(struct vnet *v)
 static struct vnet *vnet_open(struct uk_virtio_dev *d)
 {
 	struct vnet *v = uk_kzalloc(sizeof(*v));
-	uint64_t want = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
-	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
-	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) |
-	                UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
+	uint64_t want =
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF) |
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
 
 	if (!v)
 		return NULL;

@@ -149,7 +149,7 @@ int vq_dev_pop(struct vq_dev *q, struct vq_chain *c, struct vq_seg *seg, unsigne
 	return 1;
 }
 
-void vq_dev_unpop(struct vq_dev *q) { q->last_avail--; }
+void vq_dev_unpop(struct vq_dev *q, unsigned n) { q->last_avail = (uint16_t)(q->last_avail - n); }
 
 void vq_dev_push(struct vq_dev *q, uint16_t head, uint32_t len)
 {

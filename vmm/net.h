@@ -39,6 +39,7 @@ struct vmm_net_conf {
 	struct in_addr ip, gw; /* --ip/--gw, 0 = DHCP */
 	int prefix;
 	int host_loopback; /* user,host-loopback=on: 10.0.2.2 reaches the host's 127.0.0.1 */
+	uint16_t mtu;      /* the device's: user,mtu=N, else UK_VIRTIO_NET_MTU(_USER) */
 };
 
 struct vmm_net;
@@ -91,12 +92,17 @@ struct vmm_net {
 	struct vmm_net_conf conf;
 	struct uk_virtio_net_config cfg;
 	int rx_starved; /* the RX queue ran out of buffers */
+	/* device thread: the RX chains gathered for the frame at hand */
+	struct vq_net_rx rx;
+	struct iovec rx_iov[UK_VIRTIO_NET_RX_SEGS];
 	/* device thread: frames kept while the RX queue had no buffers */
 	struct vmm_net_frame *backlog, *backlog_tail;
 	size_t backlog_bytes, backlog_peak;
 	uint64_t backlog_kept;
 	double backlog_wait_max; /* ms */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	uint64_t rx_merged;     /* frames over more than one RX chain */
+	unsigned rx_merged_max; /* the most chains one took */
 };
 
 /* Put one frame (no virtio-net header) into the guest's RX queue; kept

@@ -1,6 +1,7 @@
 /*
  * The network options, checked: --net none|tap:IF[,vhost=on|off|auto]|
- * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...][,host-loopback=on|off],
+ * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...]
+ * [,host-loopback=on|off][,mtu=N],
  * -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
  */
 #include <arpa/inet.h>
@@ -77,6 +78,21 @@ static int add_fwd(struct vmm_net_conf *c, const struct vmm_net_fwd *f, const ch
 	return 0;
 }
 
+/* "mtu=N": the user network's MTU, as far as libslirp goes. */
+static int parse_mtu(const char *s, struct vmm_net_conf *c)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || end == s || v < UK_VIRTIO_NET_MTU_MIN || v > UK_VIRTIO_NET_MTU_USER) {
+		vmm_err("--net user,mtu=%s: expected %d to %d", s, UK_VIRTIO_NET_MTU_MIN,
+		        UK_VIRTIO_NET_MTU_USER);
+		return -1;
+	}
+	c->mtu = (uint16_t)v;
+	return 0;
+}
+
 static int parse_user(const char *opts, struct vmm_net_conf *c)
 {
 	char *dup = strdup(opts), *save = NULL, *tok;
@@ -88,6 +104,10 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			r = add_fwd(c, &f, "--net user");
 			continue;
 		}
+		if (!strncmp(tok, "mtu=", 4)) {
+			r = parse_mtu(tok + 4, c);
+			continue;
+		}
 		if (!strcmp(tok, "host-loopback=on") || !strcmp(tok, "host-loopback=off")) {
 			c->host_loopback = !strcmp(tok, "host-loopback=on");
 			continue;
@@ -97,9 +117,9 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			        "(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)",
 			        tok);
 		else
-			vmm_err(
-			    "--net user: unknown option '%s' (hostfwd=..., host-loopback=on|off)",
-			    tok);
+			vmm_err("--net user: unknown option '%s' (hostfwd=..., "
+			        "host-loopback=on|off, mtu=N)",
+			        tok);
 		r = -1;
 	}
 	free(dup);
@@ -143,7 +163,7 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 		return spec[4] ? parse_user(spec + 5, c) : 0;
 	}
 	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto] or "
-	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on]",
+	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on][,mtu=N]",
 	        spec);
 	return -1;
 }
@@ -217,6 +237,8 @@ int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c)
 			return -1;
 	if (o->nports && c->kind == VMM_NET_NONE && !o->net)
 		c->kind = VMM_NET_USER; /* -p alone: rootless networking, as docker */
+	if (!c->mtu)
+		c->mtu = c->kind == VMM_NET_USER ? UK_VIRTIO_NET_MTU_USER : UK_VIRTIO_NET_MTU;
 	if (c->nfwd && c->kind != VMM_NET_USER) {
 		vmm_err("-p/hostfwd forward host ports with --net user only; with a TAP "
 		        "device reach the guest at its address");

@@ -42,7 +42,7 @@
 #include "net.h"
 
 #define TIMERS_MAX 16
-#define FRAME_MAX (UK_VIRTIO_NET_MTU + 18)
+#define FRAME_MAX (UK_VIRTIO_NET_MTU_USER + 18)
 
 struct user_timer {
 	int used;
@@ -310,8 +310,8 @@ static int user_open(struct vmm_net *n)
 		.vdhcp_start = addr("10.0.2.15"),
 		.vnameserver = addr("10.0.2.3"),
 		.vhostname = "uk",
-		.if_mtu = UK_VIRTIO_NET_MTU,
-		.if_mru = UK_VIRTIO_NET_MTU,
+		.if_mtu = n->conf.mtu, /* the device's, virtio_net.h */
+		.if_mru = n->conf.mtu,
 		.disable_host_loopback = !n->conf.host_loopback,
 	};
 

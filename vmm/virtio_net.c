@@ -34,7 +34,7 @@ static void tx_one(struct vmm_net *n, const struct vq_chain *c)
 		n->tx_dropped++;
 		return;
 	}
-	if ((why = vq_net_hdr_check(&h, c->out_len - HDR_LEN, n->dev->features))) {
+	if ((why = vq_net_hdr_check(&h, c->out_len - HDR_LEN, n->dev->features, n->cfg.mtu))) {
 		vmm_verbose(n->dev->vm, "virtio-net: dropped a transmitted frame: %s", why);
 		n->tx_dropped++;
 		return;
@@ -81,26 +81,28 @@ static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 
 /* ---- receive ---- */
 
-/* The next RX chain, or NULL (starved: ask for a kick when buffers come). */
-static int rx_pop(struct vmm_net *n, struct vq_dev *vq, struct vq_chain *c, struct vq_seg *seg)
+static int rx_merge(const struct vmm_net *n)
 {
+	return !!(n->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF));
+}
+
+/* RX chains for need bytes into n->rx: 1, 0 (starved: a kick is asked for
+ * when buffers come), -1 (the ring is broken: the device stops), -2 (the
+ * frame cannot fit the guest's buffers). */
+static int rx_gather(struct vmm_net *n, struct vq_dev *vq, size_t need)
+{
+	const char *why;
 	int r;
 
 	for (;;) {
-		r = vq_dev_pop(vq, c, seg, VMM_SEG_MAX);
-		if (r < 0) {
-			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX, vq->err);
+		r = vq_net_rx_gather(vq, &n->rx, need, rx_merge(n), &why);
+		if (r == -1) {
+			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX, why ? why : "broken ring");
 			return r;
 		}
-		if (r == 1 && (c->nout || c->in_len < HDR_LEN)) {
-			vmm_vdev_fail(n->dev, UK_VIRTIO_NET_Q_RX,
-			              "receive buffer not writable or "
-			              "shorter than the header");
-			return -1;
-		}
-		if (r == 1) {
+		if (r != 0) {
 			n->rx_starved = 0;
-			return 1;
+			return r;
 		}
 		n->rx_starved = 1;
 		if (!vq_dev_notify_on(vq))
@@ -108,52 +110,98 @@ static int rx_pop(struct vmm_net *n, struct vq_dev *vq, struct vq_chain *c, stru
 	}
 }
 
+/* A frame of len bytes (header included) went into the gathered chains. */
+static void rx_done(struct vmm_net *n, struct vq_dev *vq, size_t len)
+{
+	unsigned used = vq_net_rx_fill(vq, &n->rx, len);
+
+	n->rx_frames++;
+	if (used > 1) {
+		n->rx_merged++;
+		if (used > n->rx_merged_max)
+			n->rx_merged_max = used;
+	}
+}
+
+/* The most a backend with recv may hand over at once, header included:
+ * with the kernel's receive offloads a 64 KiB super-frame. */
+static size_t rx_pull_need(const struct vmm_net *n)
+{
+	uint64_t tso =
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO6);
+
+	if (!rx_merge(n))
+		return HDR_LEN; /* one chain, whatever it holds */
+	if (n->dev->features & tso)
+		return HDR_LEN + UK_VIRTIO_NET_FRAME_MAX;
+	return HDR_LEN + 14 + 4 + n->cfg.mtu;
+}
+
+/* The guest's buffers could never take the backend's next frame: read it
+ * anyway (the backend's fd stays readable else, and the device thread
+ * would spin) and drop it. 1 when a frame was dropped, 0 none waited. */
+static int rx_pull_drop(struct vmm_net *n)
+{
+	static uint8_t frame[HDR_LEN + UK_VIRTIO_NET_FRAME_MAX]; /* device thread */
+	struct iovec iov = { frame, sizeof(frame) };
+
+	if (n->be->recv(n, &iov, 1) <= 0)
+		return 0;
+	n->rx_dropped++;
+	return 1;
+}
+
 /* Frames from a backend with recv (and virtio-net headers, TAP): read
- * straight into the guest's buffers. */
+ * straight into the guest's buffers, as many chains as the largest frame
+ * could take; those it did not are given back. */
 static void rx_pull(struct vmm_net *n)
 {
 	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
-	struct vq_seg seg[VMM_SEG_MAX];
-	struct iovec iov[VMM_SEG_MAX];
-	struct vq_chain c;
-	uint16_t one = 1;
+	size_t need = vq ? rx_pull_need(n) : 0;
 	ssize_t len;
+	int cnt, r;
 
-	for (int i = 0; vq && i < RX_BATCH && rx_pop(n, vq, &c, seg) == 1; i++) {
-		for (unsigned k = 0; k < c.nin; k++)
-			iov[k] = (struct iovec){ seg[k].p, seg[k].len };
-		len = n->be->recv(n, iov, (int)c.nin);
-		if (len <= 0) {
-			vq_dev_unpop(vq);
+	for (int i = 0; vq && i < RX_BATCH; i++) {
+		r = rx_gather(n, vq, need);
+		if (r == -2 && rx_pull_drop(n))
+			continue;
+		if (r != 1)
+			break;
+		cnt = 0;
+		for (unsigned c = 0; c < n->rx.n; c++)
+			for (unsigned k = 0; k < n->rx.c[c].nin; k++)
+				n->rx_iov[cnt++] =
+				    (struct iovec){ n->rx.c[c].seg[k].p, n->rx.c[c].seg[k].len };
+		len = n->be->recv(n, n->rx_iov, cnt);
+		if (len < (ssize_t)HDR_LEN) { /* nothing waits (or an error) */
+			vq_net_rx_cancel(vq, &n->rx);
 			break;
 		}
 		/* The kernel fills the first 10 bytes; num_buffers is ours. */
-		vq_chain_write(&c, offsetof(struct uk_virtio_net_hdr, num_buffers), &one, 2);
-		vq_dev_push(vq, c.head, (uint32_t)len);
-		n->rx_frames++;
+		rx_done(n, vq, (size_t)len);
 	}
 	if (vq)
 		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
 }
 
-/* One frame into the next RX buffer: 1 done, 0 no buffer (starved), -1
- * the buffer was too small (given back empty, the frame is lost). */
+/* One frame into the next RX buffers: 1 done, 0 no buffers (starved), -1
+ * the guest's buffers cannot take it (the frame is lost). */
 static int rx_put(struct vmm_net *n, struct vq_dev *vq, const void *frame, size_t len)
 {
-	struct vq_seg seg[VMM_SEG_MAX];
 	struct uk_virtio_net_hdr h = { .num_buffers = 1 };
-	struct vq_chain c;
+	int r = rx_gather(n, vq, HDR_LEN + len);
 
-	if (rx_pop(n, vq, &c, seg) != 1)
-		return 0;
-	if (c.in_len < HDR_LEN + len) {
-		vq_dev_push(vq, c.head, 0);
-		return -1;
+	if (r == 1 && n->rx.room < HDR_LEN + len) { /* one chain, too small */
+		vq_net_rx_cancel(vq, &n->rx);
+		r = -2;
 	}
-	vq_chain_write(&c, 0, &h, HDR_LEN);
-	vq_chain_write(&c, HDR_LEN, frame, len);
-	vq_dev_push(vq, c.head, (uint32_t)(HDR_LEN + len));
-	n->rx_frames++;
+	if (r == -2)
+		return -1;
+	if (r != 1)
+		return 0;
+	vq_net_rx_write(&n->rx, 0, &h, HDR_LEN);
+	vq_net_rx_write(&n->rx, HDR_LEN, frame, len);
+	rx_done(n, vq, HDR_LEN + len);
 	return 1;
 }
 
@@ -428,11 +476,11 @@ int vmm_net_setup(struct vmm *vm)
 	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap : &vmm_net_user;
 	stable_mac(n->cfg.mac, n->conf.kind == VMM_NET_TAP ? n->conf.ifname : "user");
 	n->cfg.status = UK_VIRTIO_NET_S_LINK_UP;
-	n->cfg.mtu = UK_VIRTIO_NET_MTU;
-	net_ops.features = UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) |
-	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
-	                   UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | n->be->offloads |
-	                   (n->be->listen ? UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ) : 0);
+	n->cfg.mtu = n->conf.mtu;
+	net_ops.features =
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) |
+	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF) |
+	    n->be->offloads | (n->be->listen ? UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ) : 0);
 	if (!(n->dev = vmm_vdev_add(vm, &net_ops, n)))
 		goto fail;
 	if (n->be->open(n))
@@ -452,9 +500,11 @@ void vmm_net_teardown(struct vmm *vm)
 		return;
 	vmm_verbose(vm,
 	            "virtio-net: %llu frames received (%llu dropped, %llu waited for buffers, "
-	            "at most %zu KiB, %.1f ms), %llu sent (%llu dropped), %llu interrupts",
+	            "at most %zu KiB, %.1f ms; %llu over several buffers, up to %u), "
+	            "%llu sent (%llu dropped), %llu interrupts",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
 	            (unsigned long long)n->backlog_kept, n->backlog_peak >> 10, n->backlog_wait_max,
+	            (unsigned long long)n->rx_merged, n->rx_merged_max,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
 	            (unsigned long long)n->dev->interrupts);
 	rx_backlog_free(n);

@@ -34,7 +34,9 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define mem_clib_free uk_kfree
 #define mem_clib_calloc uk_lwip_calloc
 #define PBUF_POOL_SIZE 512
-#define PBUF_POOL_BUFSIZE 1536 /* one frame: 1514 + headroom */
+#define PBUF_POOL_BUFSIZE                                \
+	1536 /* one frame: 1514 + headroom (the driver's \
+	      * received frames are PBUF_RAM, any size) */
 /* Room for the virtio-net header before every frame lwIP builds: the
  * driver sends header and frame as one descriptor. */
 #define PBUF_LINK_ENCAPSULATION_HLEN 12
@@ -77,14 +79,49 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * connection stalled until lwIP's SYN-ACK retransmission (3 s). */
 #define ARP_QUEUE_LEN 1024
 
-/* ---- TCP ---- */
-#define TCP_MSS 1460
+/* ---- TCP ----
+ * Segments as large as the interface allows, up to 16 KiB: lwIP sends and
+ * advertises min(TCP_MSS, MTU - 40) per interface, so 1460 on a TAP and
+ * 16384 on the user network (MTU 65520, virtio_net.h), where a segment
+ * then carries 11 times the data for the same cost per frame. Not more:
+ * libslirp has no window scaling, so its windows stop at 65535 bytes, and
+ * a segment size near half of that stalls for seconds:
+ *  - lwIP sends whole segments only (it splits one to fit a smaller
+ *    window on its persist timer, 1.5 s later); slirp announces a window
+ *    it reopened only once that grew by two segments (or half its 128 KiB
+ *    buffer, never): with 32 KiB segments a window left under one segment
+ *    could not grow by two;
+ *  - lwIP announces a reopened window once it grew by min(TCP_WND / 2,
+ *    MSS), and slirp sends into a window a full segment or half its
+ *    largest window: with a 64 KiB MSS a window left under half could not
+ *    grow by an MSS.
+ * 16 KiB is below the bound of both (one third of 64 KiB) and leaves four
+ * segments in flight in slirp's window rather than two.
+ * What depends on a typical segment count (queue lengths, how far
+ * tcp_write may allocate ahead) is sized for Ethernet's segments,
+ * TCP_MSS_ETH: small writes make small segments whatever the MSS, and a
+ * 16 KiB allocation ahead for each small write of every connection would
+ * eat a 64 MiB guest. */
+#define TCP_MSS 16384
+#define TCP_MSS_ETH 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
 #define TCP_WND (256 * 1024)
 #define TCP_SND_BUF (256 * 1024)
-#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
-#define TCP_SNDLOWAT (0xffff - (4 * TCP_MSS) - 1) /* a u16 in lwIP */
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS_ETH)
+#define TCP_WND_UPDATE_THRESHOLD (4 * TCP_MSS_ETH) /* lwIP's default: 4 MSS */
+/* Only lwIP's own socket and netconn layers read TCP_SNDLOWAT (not built
+ * here), and lwIP's sanity check wants it 4 MSS below 64 KiB, which no
+ * value can be with a 64 KiB MSS: the checks are off, the ones that
+ * matter restated below. */
+#define TCP_SNDLOWAT (0xffff - (4 * TCP_MSS_ETH) - 1)
+#define LWIP_DISABLE_TCP_SANITY_CHECKS 1
+#if TCP_SND_BUF < 2 * TCP_MSS || TCP_WND < TCP_MSS || TCP_SNDLOWAT >= TCP_SND_BUF
+#error "lwipopts.h: TCP buffers smaller than two segments"
+#endif
+#if TCP_SND_QUEUELEN < 2 * (TCP_SND_BUF / TCP_MSS_ETH) || TCP_SND_QUEUELEN > 0xffff
+#error "lwipopts.h: TCP_SND_QUEUELEN out of range"
+#endif
 /* TIME-WAIT lasts 2 MSL: 60 s as on Linux (lwIP's default MSL makes it
  * 120 s), a server that closes first keeps half as many PCBs in it, and
  * every SYN walks their list (lwip-port/hooks.c). */
@@ -94,7 +131,7 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define TCP_LISTEN_BACKLOG 0 /* half-open connections: lwip-port/hooks.c */
 #define LWIP_HOOK_FILENAME "lwip_hooks.h"
 #define LWIP_TCP_KEEPALIVE 1
-#define TCP_OVERSIZE TCP_MSS
+#define TCP_OVERSIZE TCP_MSS_ETH
 #define LWIP_TCP_TIMESTAMPS 0
 #define LWIP_CALLBACK_API 1
 #define SO_REUSE 1

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = vq_chain_read(&c, 0, scratch, sizeof(scratch));
 		n = vq_chain_write(&c, data[1] % 7, scratch, n);
 		if (i & 1)
-			vq_dev_unpop(&q), vq_dev_pop(&q, &c, seg, 16);
+			vq_dev_unpop(&q, 1), vq_dev_pop(&q, &c, seg, 16);
 		vq_dev_push(&q, c.head, (uint32_t)n);
 		vq_dev_flush(&q);
 		vq_dev_need_interrupt(&q);

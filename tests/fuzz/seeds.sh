@@ -9,6 +9,19 @@ mkdir -p "$dir"
 seed() { printf "$2" >"$dir/$1"; } # NAME OCTAL-ESCAPED-BYTES
 
 case $name in
+net_rx)
+	# 8 RX chains of 1 KiB each (one descriptor, device-writable) at 4 KiB
+	# and on, all available; merged frames of 100, 3000 and 9000 bytes
+	b() { for x; do printf "\\$(printf %o $((x & 255)))"; done; } # bytes
+	{
+		b 3 1 100 0 $((3000 & 255)) $((3000 >> 8)) $((9000 & 255)) $((9000 >> 8))
+		for i in 0 1 2 3 4 5 6 7; do # addr (8), len (4), flags (2), next (2)
+			a=$((4096 + i * 1024))
+			b $((a & 255)) $((a >> 8)) 0 0 0 0 0 0  0 4 0 0  2 0  0 0
+		done
+		b 0 0 8 0 0 1 2 3 4 5 6 7 # avail: flags, idx, ring
+	} >"$dir/eight"
+	;;
 p9_*)
 	seed tversion '\025\0\0\0\144\377\377\0\0\10\0\10\0009P2000.L'
 	seed twalk '\031\0\0\0\156\1\0\1\0\0\0\2\0\0\0\2\0\1\0a\2\0bc'

@@ -7,18 +7,25 @@ $(NETTOOL): tests/e2e/nettool/nettool.c
 	$(CC) -O2 -g -Wall -Wextra -o $@ $<
 
 # libFuzzer targets for what ukrun parses of the guest's network traffic:
-# the device side of the rings, and the virtio-net header check. Run one
+# the device side of the rings, the virtio-net header check, and frames
+# over several receive buffers (both sides). Run one
 # for as long as wanted with `build/tests/fuzz/net_virtq DIR`; the unit
 # suite runs each briefly (net_fuzz_smoke).
 NET_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-NET_FUZZ := $(B)/tests/fuzz/net_virtq $(B)/tests/fuzz/net_hdr
+NET_FUZZ := $(B)/tests/fuzz/net_virtq $(B)/tests/fuzz/net_hdr $(B)/tests/fuzz/net_rx
 
 $(B)/tests/fuzz/net_virtq: tests/fuzz/net_virtq.c virtio/virtq.c virtio/include/uk/virtq.h
 	@mkdir -p $(@D)
 	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-$(B)/tests/fuzz/net_hdr: tests/fuzz/net_hdr.c virtio/virtio_net.c virtio/include/uk/virtio_net.h
+$(B)/tests/fuzz/net_hdr: tests/fuzz/net_hdr.c virtio/virtio_net.c virtio/virtq.c \
+		virtio/include/uk/virtio_net.h
+	@mkdir -p $(@D)
+	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/tests/fuzz/net_rx: tests/fuzz/net_rx.c virtio/virtio_net.c virtio/virtq.c \
+		virtio/include/uk/virtio_net.h virtio/include/uk/virtq.h
 	@mkdir -p $(@D)
 	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 

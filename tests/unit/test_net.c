@@ -75,6 +75,24 @@ TEST(user_host_loopback)
 	EXPECT(parse("user,host-loopback", NULL, NULL, NULL, &c) == -1);
 }
 
+/* The user network's MTU: 65520 unless mtu=N says otherwise (within what
+ * IPv4 and libslirp allow); a TAP's stays Ethernet's. */
+TEST(user_mtu)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("user", NULL, NULL, NULL, &c) == 0 && c.mtu == UK_VIRTIO_NET_MTU_USER);
+	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && c.mtu == 65520);
+	EXPECT(parse("tap:tap0", NULL, NULL, NULL, &c) == 0 && c.mtu == 1500);
+	EXPECT(parse("user,mtu=1500,hostfwd=tcp:8080-:80", NULL, NULL, NULL, &c) == 0 &&
+	       c.mtu == 1500 && c.nfwd == 1);
+	EXPECT(parse("user,mtu=68", NULL, NULL, NULL, &c) == 0 && c.mtu == 68);
+	EXPECT(parse("user,mtu=67", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,mtu=65521", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,mtu=", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("user,mtu=9000x", NULL, NULL, NULL, &c) == -1);
+}
+
 TEST(publish)
 {
 	struct vmm_net_conf c;
@@ -122,6 +140,7 @@ int main(void)
 	RUN("net-opts", tap);
 	RUN("net-opts", user_hostfwd);
 	RUN("net-opts", user_host_loopback);
+	RUN("net-opts", user_mtu);
 	RUN("net-opts", publish);
 	RUN("net-opts", static_address);
 	return unit_failures != 0;

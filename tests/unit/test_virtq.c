@@ -208,7 +208,7 @@ TEST(unpop)
 	vq_drv_kick_needed(&p.drv);
 	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1);
 	head = p.c.head;
-	vq_dev_unpop(&p.dev);
+	vq_dev_unpop(&p.dev, 1);
 	EXPECT(vq_dev_pending(&p.dev) == 1);
 	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1 && p.c.head == head);
 }
@@ -357,28 +357,171 @@ TEST(net_hdr)
 	uint64_t all = ~0ull, none = 0;
 	struct uk_virtio_net_hdr h = { 0 };
 
-	EXPECT(vq_net_hdr_check(&h, 60, none) == NULL);
-	EXPECT(vq_net_hdr_check(&h, 10, none) != NULL);  /* runt */
-	EXPECT(vq_net_hdr_check(&h, 1600, all) != NULL); /* over the MTU */
+	EXPECT(vq_net_hdr_check(&h, 60, none, 1500) == NULL);
+	EXPECT(vq_net_hdr_check(&h, 10, none, 1500) != NULL);  /* runt */
+	EXPECT(vq_net_hdr_check(&h, 1600, all, 1500) != NULL); /* over the MTU */
 	h.flags = UK_VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h.csum_start = 34, h.csum_offset = 16;
-	EXPECT(vq_net_hdr_check(&h, 60, none) != NULL); /* not negotiated */
-	EXPECT(vq_net_hdr_check(&h, 60, all) == NULL);
-	EXPECT(vq_net_hdr_check(&h, 51, all) != NULL); /* field beyond frame */
+	EXPECT(vq_net_hdr_check(&h, 60, none, 1500) != NULL); /* not negotiated */
+	EXPECT(vq_net_hdr_check(&h, 60, all, 1500) == NULL);
+	EXPECT(vq_net_hdr_check(&h, 51, all, 1500) != NULL); /* field beyond frame */
 	h.csum_start = 60000, h.csum_offset = 60000;
-	EXPECT(vq_net_hdr_check(&h, 1500, all) != NULL); /* no u16 overflow */
+	EXPECT(vq_net_hdr_check(&h, 1500, all, 1500) != NULL); /* no u16 overflow */
 	h.csum_start = 34, h.csum_offset = 16;
 	h.gso_type = UK_VIRTIO_NET_HDR_GSO_TCPV4, h.gso_size = 1448, h.hdr_len = 66;
-	EXPECT(vq_net_hdr_check(&h, 65000, all) == NULL);
-	EXPECT(vq_net_hdr_check(&h, 65000, UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM)) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, all, 1500) == NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM), 1500) != NULL);
 	h.gso_size = 0;
-	EXPECT(vq_net_hdr_check(&h, 65000, all) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, all, 1500) != NULL);
 	h.gso_size = 1448, h.gso_type = 2;
-	EXPECT(vq_net_hdr_check(&h, 65000, all) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, all, 1500) != NULL);
 	h.gso_type = UK_VIRTIO_NET_HDR_GSO_TCPV4, h.flags = 0;
-	EXPECT(vq_net_hdr_check(&h, 65000, all) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, all, 1500) != NULL);
 	h.flags = 0x80;
-	EXPECT(vq_net_hdr_check(&h, 65000, all) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 65000, all, 1500) != NULL);
+	/* Without GSO the device's MTU is the limit: the user network's. */
+	h = (struct uk_virtio_net_hdr){ 0 };
+	EXPECT(vq_net_hdr_check(&h, 14 + 65520, none, 65520) == NULL);
+	EXPECT(vq_net_hdr_check(&h, 14 + 4 + 65520 + 1, none, 65520) != NULL);
+	EXPECT(vq_net_hdr_check(&h, 14 + 1501 + 4, none, 1500) != NULL);
+}
+
+/* ---- frames over several receive buffers (MRG_RXBUF) ---- */
+
+#define RXB 100 /* the driver's receive buffers here */
+#define NHDR sizeof(struct uk_virtio_net_hdr)
+
+static struct vq_net_rx rx;
+
+/* n receive buffers of len bytes each (one writable descriptor), tokens
+ * 1 .. n, published: 0, or -1 when the ring has no room. */
+static int rx_post(struct pair *p, unsigned n, uint32_t len)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct vq_buf b = { BUF_GPA + i * 0x100, len };
+		if (vq_drv_add(&p->drv, &b, 0, 1, (void *)(uintptr_t)(i + 1)))
+			return -1;
+	}
+	vq_drv_kick_needed(&p->drv);
+	return 0;
+}
+
+/* A frame the device spreads over six buffers comes out whole: the
+ * header names six, all but the last are full, the driver's assembly
+ * gives back exactly the bytes sent; the buffers it did not need stay
+ * available. */
+TEST(net_rx_merge)
+{
+	static struct pair p;
+	struct uk_virtio_net_hdr h = { .num_buffers = 1 };
+	struct vq_net_asm a = { 0 };
+	uint8_t frame[500], got[6 * RXB];
+	const char *why;
+	size_t at = 0;
+	uint32_t len;
+	void *tok;
+	int r = -1;
+
+	pair_init(&p, 16, 1);
+	EXPECT(rx_post(&p, 8, RXB) == 0);
+	for (unsigned i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7 + 3);
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, NHDR + sizeof(frame), 1, &why) == 1);
+	EXPECT(rx.n == 6 && rx.room == 6 * RXB);
+	EXPECT(vq_net_rx_write(&rx, 0, &h, NHDR) == NHDR);
+	EXPECT(vq_net_rx_write(&rx, NHDR, frame, sizeof(frame)) == sizeof(frame));
+	EXPECT(vq_net_rx_fill(&p.dev, &rx, NHDR + sizeof(frame)) == 6);
+	vq_dev_flush(&p.dev);
+	for (unsigned i = 0; i < 6; i++) {
+		EXPECT((tok = vq_drv_get(&p.drv, &len)) == (void *)(uintptr_t)(i + 1));
+		EXPECT(len == (i < 5 ? RXB : NHDR + sizeof(frame) - 5 * RXB));
+		if (!i)
+			EXPECT(((struct uk_virtio_net_hdr *)(mem + BUF_GPA))->num_buffers == 6);
+		r = vq_net_asm_add(&a, mem + BUF_GPA + i * 0x100, len, RXB, 256, 0xffff, 1);
+		EXPECT(r == (i < 5 ? VQ_NET_ASM_MORE : VQ_NET_ASM_DONE));
+		memcpy(got + at, mem + BUF_GPA + i * 0x100 + (i ? 0 : NHDR), len - (i ? 0 : NHDR));
+		at += len - (i ? 0 : NHDR);
+	}
+	EXPECT(r == VQ_NET_ASM_DONE && a.got == 6 && a.len == sizeof(frame));
+	EXPECT(at == sizeof(frame) && !memcmp(got, frame, sizeof(frame)));
+	EXPECT(vq_drv_get(&p.drv, &len) == NULL);
+	/* Two buffers left: too few for another such frame: wait, both given
+	 * back; a small frame takes one. */
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, NHDR + sizeof(frame), 1, &why) == 0 && !rx.n);
+	EXPECT(vq_dev_pending(&p.dev) == 2);
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, NHDR + 50, 1, &why) == 1 && rx.n == 1);
+	EXPECT(vq_net_rx_fill(&p.dev, &rx, NHDR + 50) == 1);
+	EXPECT(vq_dev_pending(&p.dev) == 1);
+	/* Without MRG_RXBUF: one chain, whatever it holds. */
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, NHDR + sizeof(frame), 0, &why) == 1 && rx.n == 1);
+	vq_net_rx_cancel(&p.dev, &rx);
+	EXPECT(vq_dev_pending(&p.dev) == 1);
+}
+
+/* A frame larger than every buffer of the ring together can never come:
+ * refused (-2) rather than waited for, the buffers left for others. */
+TEST(net_rx_too_big)
+{
+	static struct pair p;
+	const char *why;
+
+	pair_init(&p, 4, 1);
+	EXPECT(rx_post(&p, 4, RXB) == 0);
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, 4 * RXB + 1, 1, &why) == -2 && !rx.n);
+	EXPECT(vq_dev_pending(&p.dev) == 4);
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, 4 * RXB, 1, &why) == 1 && rx.n == 4);
+}
+
+/* Receive chains the spec forbids break the ring, with a reason. */
+TEST(net_rx_hostile)
+{
+	static struct pair p;
+	const char *why;
+
+	pair_init(&p, 8, 1);
+	EXPECT(rx_post(&p, 1, RXB) == 0);
+	EXPECT(rx_post(&p, 1, NHDR - 1) == 0); /* shorter than the header */
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, 2 * RXB, 1, &why) == -1 && why &&
+	       strstr(why, "shorter than the header") && !rx.n && p.dev.last_avail == 0);
+	pair_init(&p, 8, 1);
+	EXPECT(add_one(&p, 16, 100, (void *)1) == 0); /* a readable part */
+	vq_drv_kick_needed(&p.drv);
+	EXPECT(vq_net_rx_gather(&p.dev, &rx, 50, 1, &why) == -1 && strstr(why, "not writable"));
+}
+
+/* The driver trusts num_buffers and lengths no further than its buffers
+ * go: a refused frame is dropped whole, the next one comes through. */
+TEST(net_rx_asm_hostile)
+{
+	struct vq_net_asm a = { 0 };
+	struct uk_virtio_net_hdr h = { 0 };
+	const uint8_t *b = (const void *)&h;
+
+	h.num_buffers = 0;
+	EXPECT(vq_net_asm_add(&a, b, 50, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP);
+	h.num_buffers = 9; /* more than the ring holds */
+	EXPECT(vq_net_asm_add(&a, b, 50, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP);
+	h.num_buffers = 1;
+	EXPECT(vq_net_asm_add(&a, b, RXB + 1, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP);
+	EXPECT(vq_net_asm_add(&a, b, NHDR, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP); /* empty */
+	/* Three announced, the second empty: the frame and its third go. */
+	h.num_buffers = 3;
+	EXPECT(vq_net_asm_add(&a, b, RXB, RXB, 8, 0xffff, 1) == VQ_NET_ASM_MORE);
+	EXPECT(vq_net_asm_add(&a, b, 0, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP);
+	EXPECT(vq_net_asm_add(&a, b, RXB, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DROP);
+	/* Longer than the driver can hold. */
+	h.num_buffers = 3;
+	EXPECT(vq_net_asm_add(&a, b, RXB, RXB, 8, 150, 1) == VQ_NET_ASM_MORE);
+	EXPECT(vq_net_asm_add(&a, b, RXB, RXB, 8, 150, 1) == VQ_NET_ASM_DROP);
+	EXPECT(vq_net_asm_add(&a, b, 10, RXB, 8, 150, 1) == VQ_NET_ASM_DROP);
+	/* Then a good one; without MRG_RXBUF num_buffers means nothing. */
+	h.num_buffers = 2;
+	EXPECT(vq_net_asm_add(&a, b, RXB, RXB, 8, 0xffff, 1) == VQ_NET_ASM_MORE);
+	EXPECT(vq_net_asm_add(&a, b, 20, RXB, 8, 0xffff, 1) == VQ_NET_ASM_DONE);
+	EXPECT(a.got == 2 && a.len == RXB - NHDR + 20);
+	h.num_buffers = 0;
+	EXPECT(vq_net_asm_add(&a, b, 60, RXB, 8, 0xffff, 0) == VQ_NET_ASM_DONE && a.got == 1 &&
+	       a.len == 60 - NHDR);
 }
 
 /* ---- the transport, through its registers, with an echo device ---- */
@@ -595,6 +738,10 @@ int main(void)
 	RUN("virtq", hostile_long_chain);
 	RUN("virtq", hostile_device);
 	RUN("virtq", net_hdr);
+	RUN("virtq", net_rx_merge);
+	RUN("virtq", net_rx_too_big);
+	RUN("virtq", net_rx_hostile);
+	RUN("virtq", net_rx_asm_hostile);
 	tvm = (struct vmm){ .kvm = -1, .vm = -1, .vcpu = -1, .ram = mem, .ram_size = MEM_SIZE };
 	echo = vmm_vdev_add(&tvm, &echo_ops, NULL);
 	if (!echo) {

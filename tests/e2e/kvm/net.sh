@@ -19,6 +19,8 @@ nc_line() { echo "$1" | bound 60 nc $NC_FIN -w 10 "$2" "$3"; } # LINE ADDR PORT
 ctl() { nc_line "$1" "$2" "${3:-1000}"; } # the guest's control service
 t() { bound 300 "$@"; } # nothing may hang the suite
 # TCP segments this host's stack dropped for a bad checksum (offloads).
+# Frames ukrun spread over several of the guest's receive buffers (--verbose).
+merged() { sed -n 's/.*; \([0-9]*\) over several buffers.*/\1/p' "$1"; }
 csum_errors() { awk '/^Tcp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v)
 	for (i = 2; i <= NF; i++) if (k[i] == "InCsumErrors") print v[i] } }' /proc/net/snmp; }
 
@@ -89,6 +91,8 @@ else
 		run "$UKRUN" --net tap:$TAP "$G/net-up.img"
 		check net-kvm/tap/busy-tap-refused err_has "busy"
 		check net-kvm/tap/busy-tap-clean-error clean_error
+		run ctl mss 10.0.0.2
+		check net-kvm/tap/ethernet-segments out_is 1460
 		run ctl quit 10.0.0.2
 		wait "$bgpid"
 		rc=$? bgpid=
@@ -190,6 +194,36 @@ if need net-kvm/user curl; then
 		fail net-kvm/user/forward "$(tail -c 400 "$T/fwd.out" | tr '\n' '|')"
 	fi
 	bg_stop
+
+	# The user network's MTU is 65520 (virtio_net.h): the guest's TCP
+	# segments are 16 KiB there (lwipopts.h), and ukrun spreads a frame
+	# over several of the guest's page-sized receive buffers (MRG_RXBUF);
+	# mtu=1500 makes it Ethernet again.
+	for mtu in 65520 1500; do
+		bg_start "$T/mtu.out" "$UKRUN" --verbose --net user,mtu=$mtu -p 18083:7 -p 18084:1000 \
+			"$G/net-echo.img"
+		if ! bg_wait "$T/mtu.out" '^ready'; then
+			fail net-kvm/user/mtu-$mtu "$(tail -c 400 "$T/mtu.out" | tr '\n' '|')"
+			bg_stop
+			continue
+		fi
+		run ctl mss 127.0.0.1 18084
+		check net-kvm/user/mtu-$mtu/segment-size out_is "$([ $mtu = 1500 ] && echo 1460 || echo 16384)"
+		run t "$NT" echo 127.0.0.1 18083 1
+		check net-kvm/user/mtu-$mtu/1MB-echo-checksum out_has "1048576 bytes echoed, checksums match"
+		run ctl quit 127.0.0.1 18084
+		wait "$bgpid"
+		rc=$? bgpid=
+		check net-kvm/user/mtu-$mtu/guest-exit-status test $rc -eq 0
+		if [ $mtu = 1500 ]; then
+			check net-kvm/user/mtu-1500/one-buffer-a-frame test "$(merged "$T/mtu.out")" = 0
+		else
+			check net-kvm/user/mtu-65520/frames-over-several-buffers \
+				test "$(merged "$T/mtu.out")" -gt 0
+		fi
+	done
+	run "$UKRUN" --net user,mtu=65521 "$G/net-up.img"
+	check net-kvm/user/mtu-too-large clean_error
 fi
 
 # The host's loopback: a service on this host's 127.0.0.1 (in the script's

@@ -9,7 +9,8 @@
  *              pattern 'a'..'z' repeated, close (slow readers, resets)
  *   tcp 1000   control, one command per connection, one line answer:
  *              "fds" (open descriptors), "resolve NAME", "connect ADDR PORT"
- *              (errno name or OK), "quit" (exit 0)
+ *              (errno name or OK), "mss" (the control connection's TCP
+ *              segment size: the link's MTU shows), "quit" (exit 0)
  *
  * Prints "ready <address>" once listening. Every failure that is not the
  * peer's doing is printed as "error: ..." so the scripts can catch it.
@@ -172,6 +173,13 @@ static void control_cmd(int fd, char *cmd)
 
 	if (!strcmp(cmd, "fds")) {
 		snprintf(out, sizeof(out), "%d\n", open_fds());
+	} else if (!strcmp(cmd, "mss")) {
+		int mss = 0;
+		socklen_t len = sizeof(mss);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len))
+			snprintf(out, sizeof(out), "error %s\n", strerror(errno));
+		else
+			snprintf(out, sizeof(out), "%d\n", mss);
 	} else if (!strncmp(cmd, "resolve ", 8)) {
 		r = getaddrinfo(cmd + 8, NULL, &hints, &ai);
 		if (r) {

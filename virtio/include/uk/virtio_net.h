@@ -13,6 +13,7 @@
 #define UK_VIRTIO_NET_H
 
 #include <stdint.h>
+#include <uk/virtq.h>
 
 /* Feature bits. "HOST_" offloads: the device accepts such frames from the
  * driver; "GUEST_": the driver accepts such frames from the device. */
@@ -88,18 +89,101 @@ struct uk_virtio_net_ctrl_hdr {
 #define UK_VIRTIO_NET_OK 0  /* [host] ack */
 #define UK_VIRTIO_NET_ERR 1 /* [host] ack: unknown class or command, bad length */
 
-/* The MTU ukrun's device reports and enforces on frames without GSO. */
+/* The MTU ukrun's device reports (VIRTIO_NET_F_MTU) and enforces on frames
+ * without GSO: Ethernet's on a TAP (the host's own interface and what is
+ * behind it have 1500); on the user network (libslirp) the largest IPv4
+ * packet whose frame a 16-bit length still holds (lwIP's pbufs) and that
+ * slirp allows (65521), as podman's slirp4netns and passt use. The guest's
+ * TCP segments are then 16 KiB instead of 1460 bytes (lwipopts.h says why
+ * not more), and every per-frame cost (device thread, interrupts, slirp's
+ * send() to the host socket, the guest's driver and stack) is paid 11
+ * times less often; UDP datagrams up to 65492 bytes go unfragmented. */
 #define UK_VIRTIO_NET_MTU 1500
+#define UK_VIRTIO_NET_MTU_USER 65520
+#define UK_VIRTIO_NET_MTU_MIN 68 /* IPv4's minimum */
 
 /* Largest frame a buffer may carry: a 64 KiB TSO super-frame plus the
  * Ethernet header. */
 #define UK_VIRTIO_NET_FRAME_MAX (65536 + 14)
 
 /* Check a transmit header against the frame it precedes (frame_len bytes
- * after the header) and the offloads negotiated (features: the driver's
- * accepted bits). Returns NULL when the header is acceptable, else why not.
- * Pure code (virtio/virtio_net.c), fuzzed. */
+ * after the header), the offloads negotiated (features: the driver's
+ * accepted bits) and the device's MTU. Returns NULL when the header is
+ * acceptable, else why not. Pure code (virtio/virtio_net.c), fuzzed. */
 const char *vq_net_hdr_check(const struct uk_virtio_net_hdr *h, uint32_t frame_len,
-                             uint64_t features);
+                             uint64_t features, unsigned mtu);
+
+/* ---- receive buffers, the device's side (virtio 1.x 5.1.6.3-5.1.6.4) ----
+ *
+ * Without VIRTIO_NET_F_MRG_RXBUF a received frame fills one chain of the RX
+ * queue. With it a frame may spread over several chains, taken in ring
+ * order: every one but the last filled up, the header (in the first) says
+ * how many in num_buffers, and the driver puts the frame back together. So
+ * the driver can post page-sized buffers and still take 64 KiB frames.
+ *
+ * The chains come from the guest: each must be device-writable only and at
+ * least a header long (the spec's rule with MRG_RXBUF; every chain then
+ * moves a frame on by 12 bytes at least), and a frame takes at most
+ * UK_VIRTIO_NET_RX_CHAINS of them; a ring that breaks a rule is broken
+ * (vq_net_rx_gather returns -1 and why). */
+#define UK_VIRTIO_NET_RX_CHAINS 256    /* chains one frame may take */
+#define UK_VIRTIO_NET_RX_SEGS 512      /* their buffers, all together */
+#define UK_VIRTIO_NET_RX_CHAIN_SEGS 64 /* buffers of one chain */
+
+/* The chains gathered for one frame. */
+struct vq_net_rx {
+	struct vq_chain c[UK_VIRTIO_NET_RX_CHAINS];
+	struct vq_seg seg[UK_VIRTIO_NET_RX_SEGS];
+	unsigned n;    /* chains taken */
+	unsigned nseg; /* of seg[] */
+	size_t room;   /* writable bytes of the n chains */
+};
+
+/* Take RX chains from q until they hold need bytes (header included): one
+ * chain only unless merge (MRG_RXBUF negotiated). Returns
+ *   1   r->n chains with r->room >= need (or, without merge, the one
+ *       chain, whatever its size: the caller decides);
+ *   0   the ring ran out first: the chains go back (q gives them again),
+ *       wait for the driver to add buffers;
+ *  -1   the ring is broken: q->err or *why says how;
+ *  -2   the frame can never fit (every chain of the ring, or the limits
+ *       above, are not enough): the chains go back; drop the frame. */
+int vq_net_rx_gather(struct vq_dev *q, struct vq_net_rx *r, size_t need, int merge,
+                     const char **why);
+
+/* Copy src to byte off of the gathered chains (one space across them);
+ * returns the bytes copied. */
+size_t vq_net_rx_write(const struct vq_net_rx *r, size_t off, const void *src, size_t len);
+
+/* The first len bytes (header included, len >= the header) of the
+ * gathered chains hold a frame: num_buffers in its header, the chains it
+ * takes returned to the driver with their lengths (vq_dev_push), the rest
+ * given back untouched. Returns the chains used. */
+unsigned vq_net_rx_fill(struct vq_dev *q, struct vq_net_rx *r, size_t len);
+
+/* Give every gathered chain back untouched. */
+void vq_net_rx_cancel(struct vq_dev *q, struct vq_net_rx *r);
+
+/* ---- receive buffers, the driver's side ----
+ *
+ * Putting a frame back together from used buffers (each buf_size bytes at
+ * most): the device is trusted no further than this: a first buffer must
+ * hold more than the header and name 1 .. max_bufs buffers, every buffer
+ * must be within buf_size, and the frame at most frame_max bytes. */
+struct vq_net_asm {
+	uint16_t want; /* buffers of the frame (num_buffers), 0: between frames */
+	uint16_t got;
+	uint32_t len;  /* frame bytes so far, header excluded */
+	uint16_t skip; /* buffers still to drop of a refused frame */
+};
+enum { VQ_NET_ASM_MORE, VQ_NET_ASM_DONE, VQ_NET_ASM_DROP };
+
+/* One used buffer (len bytes written into it, buf its start): MORE (keep
+ * it: the frame goes on), DONE (keep it: the frame is complete, a->len
+ * bytes over the a->got buffers kept, the first one's after the header),
+ * or DROP (the frame so far is refused: let go of its buffers, this one
+ * included). Without merge every buffer is a frame of its own. */
+int vq_net_asm_add(struct vq_net_asm *a, const void *buf, uint32_t len, uint32_t buf_size,
+                   unsigned max_bufs, uint32_t frame_max, int merge);
 
 #endif /* UK_VIRTIO_NET_H */

@@ -149,9 +149,9 @@ int vq_dev_pending(struct vq_dev *q);
  * max segments is reported as broken. */
 int vq_dev_pop(struct vq_dev *q, struct vq_chain *c, struct vq_seg *seg, unsigned max);
 
-/* Give back the chain popped last, untouched (e.g. an RX chain too small for
- * the frame at hand); the next pop returns it again. */
-void vq_dev_unpop(struct vq_dev *q);
+/* Give back the n chains popped last, untouched (e.g. RX chains too small
+ * for the frame at hand); the next pops return them again. */
+void vq_dev_unpop(struct vq_dev *q, unsigned n);
 
 /* Return a chain to the driver with len bytes written; visible to the
  * driver after vq_dev_flush. */
