@@ -55,7 +55,17 @@ void vq_dev_init(struct vq_dev *q, const struct vq_ring *r, int event_idx, vq_ma
 	q->event_idx = event_idx;
 	q->map = map;
 	q->map_ctx = map_ctx;
+	q->budget = VQ_DEV_BUDGET;
 	/* A queue starts at index 0 on both rings (spec 2.7.13). */
+}
+
+int vq_dev_refill(struct vq_dev *q)
+{
+	int spent = q->spent;
+
+	q->budget = VQ_DEV_BUDGET;
+	q->spent = 0;
+	return spent;
 }
 
 int vq_dev_pending(struct vq_dev *q)
@@ -126,6 +136,10 @@ int vq_dev_pop(struct vq_dev *q, struct vq_chain *c, struct vq_seg *seg, unsigne
 
 	if (pending <= 0)
 		return pending;
+	if (!q->budget) {
+		q->spent = 1;
+		return 0;
+	}
 	*c = (struct vq_chain){ .seg = seg };
 	i = load_once(&q->r.avail->ring[q->last_avail & (q->r.num - 1)]);
 	c->head = i;
@@ -146,6 +160,7 @@ int vq_dev_pop(struct vq_dev *q, struct vq_chain *c, struct vq_seg *seg, unsigne
 		i = d.next;
 	}
 	q->last_avail++;
+	q->budget--;
 	return 1;
 }
 
@@ -181,7 +196,12 @@ int vq_dev_notify_on(struct vq_dev *q)
 		store_once(avail_event(&q->r), q->last_avail);
 	else
 		store_once(&q->r.used->flags, 0);
-	full_fence(); /* the wish is visible before we look at avail->idx */
+	full_fence();         /* the wish is visible before we look at avail->idx */
+	if (!q->budget) {     /* (a round costs one: rings laid over each other can */
+		q->spent = 1; /* make this say "more" forever without a chain) */
+		return 0;
+	}
+	q->budget--;
 	return load_acq(&q->r.avail->idx) != q->last_avail;
 }
 

@@ -192,16 +192,32 @@ static void drain_eventfd(int fd)
 }
 
 /* Run the queues that were kicked (ps), or all of them (ps NULL). */
-static void run_queues(struct vmm_vdev *d, const struct vmm_pollset *ps)
+/* The queues kicked (all of them without ps), and those whose last run
+ * stopped at its budget (a bit each in left). */
+static void run_queues(struct vmm_vdev *d, const struct vmm_pollset *ps, unsigned left)
 {
 	for (unsigned q = 0; q < d->ops->nqueues; q++) {
-		if (ps && !(ps->fd[1 + q].revents & POLLIN))
+		int kicked = ps && (ps->fd[1 + q].revents & POLLIN);
+		if (ps && !kicked && !(left & 1u << q))
 			continue;
-		if (ps)
+		if (kicked)
 			drain_eventfd(d->vq[q].kick_fd);
 		if (vmm_vdev_vq(d, q) && d->ops->queue)
 			d->ops->queue(d, q);
 	}
+}
+
+/* New budgets; the queues whose budget ran out, as bits. */
+static unsigned refill(struct vmm_vdev *d)
+{
+	unsigned left = 0;
+
+	for (unsigned q = 0; q < d->ops->nqueues; q++) {
+		struct vq_dev *vq = vmm_vdev_vq(d, q);
+		if (vq && vq_dev_refill(vq))
+			left |= 1u << q;
+	}
+	return left;
 }
 
 static void *vdev_thread(void *arg)
@@ -214,22 +230,24 @@ static void *vdev_thread(void *arg)
 		vmm_err("%s: out of memory for its device thread", d->ops->name);
 		return NULL;
 	}
-	run_queues(d, NULL); /* kicks that came before DRIVER_OK */
+	run_queues(d, NULL, 0); /* kicks that came before DRIVER_OK */
 	for (;;) {
+		/* work left over at a budget: look at the stop request, then on */
+		unsigned left = refill(d);
 		ps->n = 0;
 		vmm_poll_add(ps, d->stop_fd, POLLIN);
 		for (unsigned q = 0; q < d->ops->nqueues; q++)
 			vmm_poll_add(ps, d->vq[q].kick_fd, POLLIN);
 		timeout = d->ops->poll ? d->ops->poll(d, ps) : -1;
-		n = poll(ps->fd, ps->n, timeout);
+		n = poll(ps->fd, ps->n, left ? 0 : timeout);
 		if (n < 0 && errno != EINTR) {
 			vmm_err("%s: poll: %s", d->ops->name, strerror(errno));
 			break;
 		}
 		if (n > 0 && ps->fd[0].revents)
 			break;
-		if (n > 0)
-			run_queues(d, ps);
+		if (n > 0 || left)
+			run_queues(d, n > 0 ? ps : NULL, left);
 		if (d->ops->poll_done)
 			d->ops->poll_done(d, ps);
 	}

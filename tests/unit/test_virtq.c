@@ -109,6 +109,7 @@ TEST(wraparound)
 		unsigned n = 1 + i % 3;
 		while (vq_drv_add(&p.drv, b, 1 + i % 3, 0, (void *)(uintptr_t)(i + 1))) {
 			vq_drv_kick_needed(&p.drv);
+			vq_dev_refill(&p.dev); /* as the device thread does each round */
 			EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1);
 			vq_dev_push(&p.dev, p.c.head, p.c.out_len);
 			vq_dev_flush(&p.dev);
@@ -118,6 +119,43 @@ TEST(wraparound)
 		}
 	}
 	EXPECT(done > 190000);
+}
+
+/* A device takes at most VQ_DEV_BUDGET chains, and makes as many rounds,
+ * before its thread looks at its stop request again; the refill says
+ * whether work may be left. (A driver that lays its rings over each other
+ * can make work forever.) */
+TEST(budget)
+{
+	static struct pair p;
+	struct vq_buf b = { BUF_GPA, 1 };
+	unsigned popped = 0, rounds = 0;
+	uint32_t len;
+
+	pair_init(&p, 16, 1);
+	EXPECT(vq_dev_refill(&p.dev) == 0);
+	for (;;) {
+		while (vq_drv_add(&p.drv, &b, 1, 0, (void *)1) == 0)
+			;
+		vq_drv_kick_needed(&p.drv);
+		if (vq_dev_pop(&p.dev, &p.c, p.seg, 8) != 1)
+			break;
+		popped++;
+		vq_dev_push(&p.dev, p.c.head, 0);
+		vq_dev_flush(&p.dev);
+		while (vq_drv_get(&p.drv, &len))
+			;
+	}
+	EXPECT(popped == VQ_DEV_BUDGET);
+	EXPECT(vq_dev_notify_on(&p.dev) == 0); /* spent: "no more" for now */
+	EXPECT(vq_dev_refill(&p.dev) == 1);    /* ... but work may be left */
+	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1);
+	vq_dev_unpop(&p.dev);
+	/* rounds cost too: notify_on saying "more" forever stops as well */
+	EXPECT(vq_dev_refill(&p.dev) == 0);
+	while (vq_dev_notify_on(&p.dev))
+		rounds++;
+	EXPECT(rounds == VQ_DEV_BUDGET && vq_dev_refill(&p.dev) == 1);
 }
 
 TEST(kick_suppression)
@@ -722,6 +760,7 @@ int main(void)
 	RUN("virtq", layout);
 	RUN("virtq", round_trip);
 	RUN("virtq", wraparound);
+	RUN("virtq", budget);
 	RUN("virtq", kick_suppression);
 	RUN("virtq", interrupt_suppression);
 	RUN("virtq", flags_without_event_idx);

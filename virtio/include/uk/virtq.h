@@ -133,7 +133,16 @@ struct vq_dev {
 	uint16_t used_idx;   /* entries pushed (published by vq_dev_flush) */
 	uint16_t signalled;  /* used_idx when vq_dev_need_interrupt last ran */
 	const char *err;     /* why the ring is broken, NULL while it is fine */
+	unsigned budget;     /* pops and rounds left (vq_dev_refill) */
+	int spent;           /* one was refused for want of budget */
 };
+
+/* Chains a device takes (and rounds of vq_dev_notify_on it makes) between
+ * two looks at its stop request. A driver can make a ring feed itself
+ * (buffers or the used ring laid over its own avail ring): the device's
+ * own writes then make new work forever, and a device thread without a
+ * budget never looks up again. */
+#define VQ_DEV_BUDGET 1024
 
 /* Start using a ring the driver set up (areas already mapped and checked). */
 void vq_dev_init(struct vq_dev *q, const struct vq_ring *r, int event_idx, vq_map_fn map,
@@ -144,14 +153,18 @@ void vq_dev_init(struct vq_dev *q, const struct vq_ring *r, int event_idx, vq_ma
 int vq_dev_pending(struct vq_dev *q);
 
 /* Take the next available chain and map its buffers into seg[0 .. max).
- * Returns 1 with *c filled, 0 when none is available, -1 when the ring is
- * broken (q->err says why; the entry is not consumed). A chain longer than
- * max segments is reported as broken. */
+ * Returns 1 with *c filled, 0 when none is available or the budget is
+ * spent, -1 when the ring is broken (q->err says why; the entry is not
+ * consumed). A chain longer than max segments is reported as broken. */
 int vq_dev_pop(struct vq_dev *q, struct vq_chain *c, struct vq_seg *seg, unsigned max);
 
 /* Give back the n chains popped last, untouched (e.g. RX chains too small
  * for the frame at hand); the next pops return them again. */
 void vq_dev_unpop(struct vq_dev *q, unsigned n);
+
+/* A new budget of VQ_DEV_BUDGET; returns whether the last one was spent
+ * (work may be left: come back without waiting for a kick). */
+int vq_dev_refill(struct vq_dev *q);
 
 /* Return a chain to the driver with len bytes written; visible to the
  * driver after vq_dev_flush. */
