@@ -150,7 +150,7 @@ TEST(budget)
 	EXPECT(vq_dev_notify_on(&p.dev) == 0); /* spent: "no more" for now */
 	EXPECT(vq_dev_refill(&p.dev) == 1);    /* ... but work may be left */
 	EXPECT(vq_dev_pop(&p.dev, &p.c, p.seg, 8) == 1);
-	vq_dev_unpop(&p.dev);
+	vq_dev_unpop(&p.dev, 1);
 	/* rounds cost too: notify_on saying "more" forever stops as well */
 	EXPECT(vq_dev_refill(&p.dev) == 0);
 	while (vq_dev_notify_on(&p.dev))
