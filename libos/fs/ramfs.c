@@ -316,6 +316,22 @@ static long ramfs_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 	return r;
 }
 
+/* The page at off as it lies in memory, for a page fault (uk/vfs.h). */
+static long ramfs_page_data(struct uk_vnode *vn, uint64_t off, const void **data)
+{
+	struct ramfs_node *n = node(vn);
+	size_t i = off / PAGE;
+
+	*data = NULL;
+	if (off >= n->size)
+		return 0;
+	if (n->ext)
+		*data = n->ext + off;
+	else if (n->pages && i < n->npages)
+		*data = n->pages[i];
+	return n->size - off < PAGE ? (long)(n->size - off) : (long)PAGE;
+}
+
 static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
 	struct ramfs_node *n = node(f->vn);
@@ -706,6 +722,7 @@ static const struct uk_vnode_ops ramfs_vops = {
 	.readdir = ramfs_readdir,
 	.statfs = ramfs_statfs,
 	.fsync = ramfs_fsync,
+	.page_data = ramfs_page_data,
 	.release = ramfs_release,
 };
 

@@ -144,6 +144,15 @@ static int commit(uintptr_t va, unsigned prot)
 	return 0;
 }
 
+/* The page at va of area v as a first touch finds it: the file's bytes
+ * where they lie in memory (mmap_file.c), else zeros. */
+static int fault_in(struct uk_vma *v, uintptr_t va)
+{
+	int r = v->file ? uk_vm_file_page(v, va) : 1;
+
+	return r == 1 ? commit(va, v->prot) : r;
+}
+
 /* Commit every missing page of [start, end) inside accessible areas. */
 int uk_vm_populate(uintptr_t start, uintptr_t end)
 {
@@ -153,7 +162,7 @@ int uk_vm_populate(uintptr_t start, uintptr_t end)
 		if (!(v->prot & PROT_RWX))
 			continue;
 		for (; a < e; a += PAGE)
-			if (uk_page_held(a) == ~0ull && commit(a, v->prot))
+			if (uk_page_held(a) == ~0ull && fault_in(v, a))
 				return -ENOMEM;
 	}
 	return 0;
@@ -169,7 +178,9 @@ static int access_allowed(unsigned prot, uint64_t error)
 }
 
 /* Fault-around: a fault in a large anonymous area also maps the missing
- * pages of its aligned AROUND_PAGES block (256 KiB). On the paravirtual
+ * pages of its aligned AROUND_PAGES block (256 KiB), one in a file area
+ * those of its AROUND_FILE_PAGES block that the file has (64 KiB, Linux's
+ * fault_around_bytes for its page cache). On the paravirtual
  * host a fault the guest takes is three exits (delivery, the CR2 read,
  * the retry's shadow fault); pages mapped ahead need none of the first
  * two, and the host's shadow fault maps up to 8 neighbours at once when
@@ -181,22 +192,29 @@ static int access_allowed(unsigned prot, uint64_t error)
  * neighbours are a guess. Untouched pages cost the host nothing: frames
  * never used are known zero and are not written. */
 #define AROUND_PAGES 64
+#define AROUND_FILE_PAGES 16
 #define AROUND_AREA_MIN (2ul << 20)
 
 static void fault_around(struct uk_vma *v, uintptr_t page)
 {
-	uintptr_t lo = page & ~(AROUND_PAGES * PAGE - 1), hi = lo + AROUND_PAGES * PAGE;
+	size_t span = (v->file ? AROUND_FILE_PAGES : AROUND_PAGES) * PAGE;
+	uintptr_t lo = page & ~(span - 1), hi = lo + span;
 
-	if (v->file || (v->flags & UK_VMA_STACK) || v->end - v->start < AROUND_AREA_MIN ||
-	    uk_mm_free() < uk_mm_total() / 8)
+	if (uk_mm_free() < uk_mm_total() / 8)
+		return;
+	if (!v->file && ((v->flags & UK_VMA_STACK) || v->end - v->start < AROUND_AREA_MIN))
 		return;
 	if (lo < v->start)
 		lo = v->start;
 	if (hi > v->end)
 		hi = v->end;
-	for (uintptr_t a = lo; a < hi; a += PAGE)
-		if (a != page && uk_page_held(a) == ~0ull && commit(a, v->prot))
+	for (uintptr_t a = lo; a < hi; a += PAGE) {
+		if (a == page || uk_page_held(a) != ~0ull)
+			continue;
+		/* (a file's pages past its end are left for a touch) */
+		if ((v->file ? uk_vm_file_page(v, a) : commit(a, v->prot)) < 0)
 			return;
+	}
 }
 
 int uk_vm_fault(uintptr_t addr, uint64_t error)
@@ -211,7 +229,7 @@ int uk_vm_fault(uintptr_t addr, uint64_t error)
 		return 0;
 	if (uk_page_held(page) != ~0ull)
 		return 0; /* held but hidden: the area and its pages disagree */
-	if (commit(page, v->prot)) {
+	if (fault_in(v, page)) {
 		uk_pr("out of memory: no page left for address %#lx (%lu KiB of mappings in use); "
 		      "the program is ended as Linux's OOM killer would end it",
 		      addr, (unsigned long)(rss_pages * (PAGE / 1024)));

@@ -1,17 +1,28 @@
 /*
- * File mappings. A private mapping of a file gets fresh pages filled from
- * the file when it is mapped (and when mremap grows it, or MADV_DONTNEED
- * drops its pages): the page-fault handler runs on an exception stack and
- * cannot wait for a filesystem, so nothing is read on first touch. Pages
- * wholly past the end of the file stay unfilled and read as zero when
- * touched (Linux would raise SIGBUS there).
+ * File mappings. A private mapping of a file whose data lies in memory
+ * (ramfs: the image's root filesystem) gets its pages on first touch,
+ * copied by the page-fault handler from where the file keeps them (the
+ * vnode's page_data), as Linux fills a mapping from its page cache: a
+ * program that maps a large file and reads a little of it (the JVM maps
+ * its 129 MB class archive whole) pays for what it reads. Until touched,
+ * a page shows the file as it is then, as on Linux.
  *
- * A shared mapping that cannot be written is the same snapshot: it does
- * not see later writes to the file. A shared writable mapping would have
- * to carry its writes back to the file; it is refused (ENODEV) rather
- * than quietly lose them. /dev/zero maps as anonymous memory, as on Linux.
+ * Other files (9P, FAT) get fresh pages filled from the file when the
+ * mapping is made (and when mremap grows it, or MADV_DONTNEED drops its
+ * pages): the page-fault handler runs on an exception stack and cannot
+ * wait for a filesystem. So do executable mappings while Linux programs'
+ * system calls are rewritten, as the rewriting reads all their code
+ * anyway. Pages wholly past the end of the file read as zero when touched
+ * (Linux would raise SIGBUS there).
+ *
+ * A shared mapping that cannot be written is the same: it does not carry
+ * a later write to the file into a page already touched. A shared
+ * writable mapping would have to carry its writes back to the file; it is
+ * refused (ENODEV) rather than quietly lose them. /dev/zero maps as
+ * anonymous memory, as on Linux.
  */
 #include <uk/arch.h>
+#include <uk/binary.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -103,14 +114,54 @@ static long fill_page(struct uk_file *f, uintptr_t a, uint64_t off, unsigned pro
 	return 0;
 }
 
+/* Whether v's pages come on first touch (uk_vm_file_page). */
+static int on_touch(const struct uk_vma *v)
+{
+	const struct uk_file *f = v->file;
+
+	if (!f->vn || !f->vn->ops->page_data)
+		return 0;
+	return !((v->prot & PROT_EXEC) && uk_binary_active);
+}
+
+int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
+{
+	struct uk_vnode *vn = ((struct uk_file *)v->file)->vn;
+	const void *data;
+	uint8_t *p;
+	long n;
+
+	if (!vn || !vn->ops->page_data)
+		return 1;
+	n = vn->ops->page_data(vn, v->off + (a - v->start), &data);
+	if (n <= 0)
+		return 1; /* past the end of the file */
+	if (!(p = uk_pages_alloc(1)))
+		return -ENOMEM;
+	if (data)
+		uk_memcpy(p, data, (size_t)n);
+	else
+		uk_memset(p, 0, (size_t)n);
+	uk_memset(p + n, 0, PAGE - (size_t)n);
+	if (uk_vm_map_frame(a, p, v->prot)) {
+		uk_pages_free(p, 1);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end)
 {
 	/* Reads may block; v may be gone when they return, so take what is
 	 * needed now, and hold the file. */
-	struct uk_file *f = uk_file_get(v->file);
+	struct uk_file *f;
 	uint64_t off = v->off + (start - v->start);
 	unsigned prot = v->prot;
 	long r = 0;
+
+	if (on_touch(v))
+		return 0;
+	f = uk_file_get(v->file);
 
 	for (uintptr_t a = start; a < end && !r; a += PAGE, off += PAGE)
 		r = fill_page(f, a, off, prot);

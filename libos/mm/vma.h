@@ -81,7 +81,12 @@ int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot);
  * -ENODEV); *anonymous when it maps as anonymous memory (/dev/zero). */
 struct uk_file;
 int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anonymous);
-/* Fill [start, end) of file area v from its file: 0 or -errno. */
+/* Fill [start, end) of file area v from its file: 0 or -errno. Where the
+ * file's pages come on first touch, nothing is read now. */
 int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
+/* Map the page at a of file area v, filled from the file where its data
+ * lies in memory: 0, -ENOMEM, or 1 when the file cannot give it so (past
+ * its end, or another filesystem): then it reads as zero. Never blocks. */
+int uk_vm_file_page(struct uk_vma *v, uintptr_t a);
 
 #endif

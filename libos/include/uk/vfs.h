@@ -133,6 +133,14 @@ struct uk_vnode_ops {
 	int (*fsync)(struct uk_vnode *vn, int datasync);
 	/* The last reference went away. */
 	void (*release)(struct uk_vnode *vn);
+	/* Optional, for a filesystem whose file data lies in memory (ramfs):
+	 * the regular file's bytes in the page at off (a multiple of 4 KiB)
+	 * where they lie, so that a page fault can copy them without
+	 * blocking. Returns how many there are (4096; fewer in the last page;
+	 * 0 past the end) with *data at them, or NULL for a hole (zeros).
+	 * Valid until the file next changes. Without it, a file mapping is
+	 * read whole when it is made (libos/mm/mmap_file.c). */
+	long (*page_data)(struct uk_vnode *vn, uint64_t off, const void **data);
 };
 
 struct uk_vnode {

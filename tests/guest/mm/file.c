@@ -2,7 +2,8 @@
  * File mappings: private copies of a file's pages (read-only and
  * writable, at an offset, past the end of the file, MAP_FIXED into a
  * reservation as ld.so does, grown by mremap, refilled by MADV_DONTNEED),
- * read-only shared snapshots, /dev/zero, and the refusals.
+ * read-only shared mappings, a large file mapped whole, /dev/zero, and the
+ * refusals.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -116,6 +117,42 @@ static void shared_and_refused(int fd, const char *path)
 	close(wo);
 }
 
+/* A large file mapped whole costs the pages touched, and a page not yet
+ * touched shows the file as it is when it is (as on Linux). */
+static void large_file(void)
+{
+	const char *path = "/mm-large-file";
+	size_t len = 8ul << 20, resident = 0;
+	static unsigned char page[PG], vec[(8ul << 20) / PG];
+	unsigned char *p;
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600), ok = fd >= 0;
+
+	for (size_t o = 0; ok && o < len; o += PG) {
+		memset(page, (int)(o / PG % 251), PG);
+		ok = write(fd, page, PG) == (long)PG;
+	}
+	CHECK(ok, "an 8 MiB file");
+	if (!ok)
+		return;
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED, "mapped whole");
+	if (p == MAP_FAILED)
+		return;
+	CHECK(p[3 * PG] == 3 && p[1000 * PG + 7] == 1000 % 251 &&
+	          p[len - 1] == (len / PG - 1) % 251,
+	      "pages read the file's bytes");
+	CHECK(pwrite(fd, "new", 3, 1500 * PG) == 3 && !memcmp(p + 1500 * PG, "new", 3),
+	      "a page first touched after a write shows it");
+	CHECK(mincore(p, len, vec) == 0, "mincore");
+	for (size_t i = 0; i < len / PG; i++)
+		resident += vec[i] & 1;
+	CHECK(resident >= 4 && resident <= 4 * 16,
+	      "only pages near those touched are resident: %zu", resident);
+	munmap(p, len);
+	close(fd);
+	unlink(path);
+}
+
 void file_tests(void)
 {
 	const char *path = "/mm-file-test";
@@ -128,6 +165,7 @@ void file_tests(void)
 	private_copies(fd);
 	fixed_segments(fd);
 	shared_and_refused(fd, path);
+	large_file();
 	p = mmap(NULL, FLEN, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	unlink(path);
