@@ -133,17 +133,51 @@ static void write_stub(uint8_t *s, uintptr_t region, uintptr_t a, unsigned len, 
 	put32(s + 14 + n, (int64_t)(a + len) - (int64_t)((uintptr_t)s + 18 + n));
 }
 
+/* The first site in [p, e) that a scan trying every byte in turn would
+ * take, or NULL. Every site holds a syscall (0f 05) at its start or five
+ * bytes in, and no site can overlap another's 0f 05, so only the bytes
+ * around each 0f 05 are tried; the 05s are looked for 8 bytes at a time
+ * (the byte-by-byte scan was a quarter of node's and a sixth of java's
+ * start: 100 MB of code). */
+static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *len, int *kind)
+{
+	const uint64_t ones = 0x0101010101010101ull, fives = 0x0505050505050505ull;
+	const uint8_t *f = p + 1; /* where a 05 may be */
+
+	while (f < e) {
+		uint64_t w;
+
+		for (; f + 8 <= e; f += 8) {
+			__builtin_memcpy(&w, f, 8);
+			w ^= fives;
+			if ((w - ones) & ~w & (ones << 7))
+				break; /* a byte of w was 05 */
+		}
+		while (f < e && *f != 0x05)
+			f++;
+		if (f >= e)
+			break;
+		if (f[-1] == 0x0f) {
+			uintptr_t q = (uintptr_t)f - 1; /* the 0f 05 */
+			if (q - 5 >= (uintptr_t)p && q - 5 < q &&
+			    (*len = site_at((const uint8_t *)q - 5, e, kind)))
+				return (const uint8_t *)q - 5; /* MOV */
+			if (q >= (uintptr_t)p && (*len = site_at((const uint8_t *)q, e, kind)))
+				return (const uint8_t *)q; /* CMP */
+		}
+		f++;
+	}
+	return NULL;
+}
+
 static unsigned count_sites(uintptr_t start, uintptr_t end)
 {
 	const uint8_t *p = (const uint8_t *)start, *e = (const uint8_t *)end;
 	unsigned n = 0, len;
 	int kind;
 
-	while (p < e)
-		if ((len = site_at(p, e, &kind)))
-			n++, p += len;
-		else
-			p++;
+	while ((p = next_site(p, e, &len, &kind)))
+		n++, p += len;
 	return n;
 }
 
@@ -167,19 +201,20 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 		return;
 	}
 	*(uint64_t *)region = (uint64_t)uk_syscall_entry_jmp;
-	for (uintptr_t a = start; a < end && k < n;) {
+	for (const uint8_t *p = (const uint8_t *)start; k < n;) {
 		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
 		        *s = (uint8_t *)region + STUB_HEAD + k * STUB_LEN;
-		unsigned len = site_at((const uint8_t *)a, (const uint8_t *)end, &kind);
-		if (!len) {
-			a++;
-			continue;
-		}
+		unsigned len;
+		uintptr_t a;
+		if (!(p = next_site(p, (const uint8_t *)end, &len, &kind)))
+			break;
+		a = (uintptr_t)p;
+		p += len;
 		write_stub(s, (uintptr_t)region, a, len, kind);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		/* MOV: the mov only, the syscall stays; CMP: all of it */
 		poke(a, jmp, kind == MOV ? 5 : len);
-		k++, a += len;
+		k++;
 	}
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_rewritten_sites += k;
