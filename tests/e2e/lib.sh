@@ -180,11 +180,13 @@ dd_ms() {
 # native_check SUITE: the guest runs natively on this KVM, not instruction-
 # emulated (../shared/platform/pvm.md: an unprepared guest on the
 # paravirtual host runs ~100x slower, silently). 2^24 dec/jnz iterations
-# take ~5 ms natively, tens of ms under nested TCG, ~20 s when emulated.
-# Every ukrun suite calls it first, so a slow path cannot hide behind a
-# suite whose own checks pass. Leaves the run's output in $T/out.
+# take ~5 ms natively, tens of ms under nested TCG (2 s seen with the
+# machine loaded by two test runs at once), ~20 s when emulated: the bound
+# (400 ns an iteration, 6.7 s in all) sits between the last two. Every ukrun suite
+# calls it first, so a slow path cannot hide behind a suite whose own
+# checks pass. Leaves the run's output in $T/out.
 native_check() {
 	run "$UKRUN" --timeout 60 build/tests/guest/native.img -- 24
 	_ps=$(sed -n 's/.* \([0-9]*\) ps\/iteration$/\1/p' "$T/out")
-	check "$1/native-speed" test -n "$_ps" -a "${_ps:-999999}" -lt 50000
+	check "$1/native-speed" test -n "$_ps" -a "${_ps:-999999}" -lt 400000
 }

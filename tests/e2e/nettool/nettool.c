@@ -287,17 +287,27 @@ static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = *port };
 	socklen_t len = sizeof(me);
 	struct timeval tv = { 20, 0 }; /* a stall fails, it does not hang */
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, r = -1;
+	int fd, one = 1, r = -1;
 	char line[32], c;
 	double secs;
 
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if ((*port && bind(fd, (struct sockaddr *)&me, sizeof(me))) ||
-	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		printf("connect: %s\n", strerror(errno));
-		goto out;
+	/* The port may still be ours in LAST-ACK until the guest's last ACK
+	 * comes (late on a loaded machine): EADDRINUSE is this host's, not the
+	 * guest's refusal, so try again for up to 10 s. */
+	for (int tries = 0;; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (!(*port && bind(fd, (struct sockaddr *)&me, sizeof(me))) &&
+		    !connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			break;
+		if (errno != EADDRINUSE || tries == 100) {
+			printf("connect: %s\n", strerror(errno));
+			goto out;
+		}
+		close(fd);
+		usleep(100000);
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	*port = me.sin_port;
