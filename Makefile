@@ -30,7 +30,7 @@ LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
 # ---- host programs (ukrun, ukbuild, unit tests) ----
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
-	-D_GNU_SOURCE -Ivirtio/include -MMD -MP
+	-D_GNU_SOURCE -Ivirtio/include -Iimage/include -MMD -MP
 HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lslirp
 HOST_LDLIBS_BUILD := -lfdt -larchive -ljansson -lnettle
 
@@ -39,8 +39,10 @@ BUILDER_SRCS := $(wildcard builder/*.c)
 # Pure code shared by both sides of the VM boundary (rings, 9P codec):
 # compiled into ukrun and into the library OS.
 VIRTIO_SRCS := $(wildcard virtio/*.c)
-# Pure code ukrun shares with ukbuild.
-COMMON_SRCS := builder/manifest.c builder/image.c builder/image_syms.c
+# The image format (image/): the ELF/PVH checks, the symbols and the
+# manifest, what ukbuild writes and ukrun reads; the manifest's reader
+# (image/mf.c) is the library OS's too.
+IMAGE_SRCS := $(wildcard image/*.c)
 
 # ---- the library OS (guest kernel side) ----
 # No SSE in the library OS: interrupt handlers never touch the application's
@@ -54,9 +56,9 @@ GUEST_BASE_CFLAGS := $(GUEST_OPT) -g -std=gnu11 -ffreestanding -fno-pic -fno-pie
 	-nostdinc -isystem $(GCC_INC) -isystem $(NEWLIB)/x86_64-elf/include \
 	$(NEWLIB_ABI) -Wall -Wextra -Wno-unused-parameter -MMD -MP
 LIBOS_CFLAGS := $(GUEST_BASE_CFLAGS) -mgeneral-regs-only -Ilibos/include \
-	-Ivirtio/include -idirafter $(B)/include-linux
+	-Ivirtio/include -Iimage/include -idirafter $(B)/include-linux
 GLUE_CFLAGS := -isystem libos/include/posix $(GUEST_BASE_CFLAGS) -D__LINUX_ERRNO_EXTENSIONS__ -Ilibos/include \
-	-Ivirtio/include
+	-Ivirtio/include -Iimage/include
 
 # Every .c under libos/ (newlib/ is the glue, compiled against newlib's
 # headers); components add objects with their own flags in */build.mk.
@@ -71,7 +73,7 @@ GLUE_LAZY := libos/newlib/glue_net.c libos/newlib/glue_io.c
 GLUE_WHOLE := $(filter-out $(GLUE_LAZY),$(GLUE_SRCS))
 GLUE_OBJS := $(GLUE_WHOLE:%.c=$(B)/guest/%.o)
 LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \
-	$(GLUE_LAZY:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o)
+	$(GLUE_LAZY:%.c=$(B)/guest/%.o) $(VIRTIO_SRCS:%.c=$(B)/guest/%.o) $(B)/guest/image/mf.o
 
 # Code off every hot path is compiled for size, the rest for speed: boot
 # and platform set-up, --trace and reports, the ELF loader, process
@@ -152,12 +154,12 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o) \
+$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) \
 		$(VIRTIO_SRCS:%.c=$(B)/host/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
 
-$(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o)
+$(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_BUILD)
 

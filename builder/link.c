@@ -46,7 +46,7 @@ static char *fmt(const char *f, ...)
 
 struct link_opts {
 	const char *out, *name;
-	struct ukb_manifest m;
+	struct uki_manifest m;
 	struct argv inputs, extra;
 	struct argv rootfs_host, rootfs_guest; /* --rootfs DIR, --add HOST:GUEST */
 	int verbose;
@@ -134,13 +134,13 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'v': o->verbose = 1; break;
-		case 'c': ukb_strlist_add(&o->m.cmd, optarg); break;
+		case 'c': uki_strlist_add(&o->m.cmd, optarg); break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
 				ukb_err("-e '%s': expected NAME=VALUE", optarg);
 				return -1;
 			}
-			ukb_strlist_add(&o->m.env, optarg);
+			uki_strlist_add(&o->m.env, optarg);
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->m.mem) || o->m.mem < (2u << 20)) {
@@ -156,7 +156,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 			o->m.workdir = optarg;
 			break;
 		case 'V':
-			if (ukb_manifest_add_volume(&o->m, optarg)) {
+			if (uki_manifest_add_volume(&o->m, optarg)) {
 				ukb_err(
 				    "--volume '%s': expected an absolute guest path other than /, "
 				    "without . or ..",
@@ -235,7 +235,7 @@ static char *manifest_object(struct link_opts *o, const char *tmp)
 {
 	static char buf[1 << 20];
 	char *dtb = fmt("%s/manifest.dtb", tmp), *obj;
-	int n = ukb_manifest_write(&o->m, buf, sizeof(buf));
+	int n = uki_manifest_write(&o->m, buf, sizeof(buf));
 
 	if (n < 0) {
 		ukb_err("manifest: %s", strerror(-n));
@@ -390,7 +390,7 @@ int ukb_cmd_link(int argc, char **argv)
 	name = o.name ? (char *)o.name : default_output(o.out);
 	if (!o.name && strlen(name) > 4)
 		name[strlen(name) - 4] = 0; /* drop ".img" */
-	ukb_strlist_add(&o.m.entrypoint, name);
+	uki_strlist_add(&o.m.entrypoint, name);
 	o.m.mode = "link";
 	if (!mkdtemp(tmp)) {
 		ukb_err("temporary directory: %s", strerror(errno));

@@ -58,7 +58,7 @@ static const char usage[] =
 struct oci_cli {
 	const char *source, *out;
 	struct ukb_oci_opts o;
-	struct ukb_strlist adds;
+	struct uki_strlist adds;
 	int quiet, verbose;
 };
 
@@ -85,22 +85,22 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 	case 'v': c->verbose = 1; return 0;
 	case 'w': c->o.workdir = arg; return 0;
 	case 'u': c->o.user = arg; return 0;
-	case 'E': c->o.set_entrypoint = 1; return ukb_strlist_add(&c->o.entrypoint, arg);
-	case 'C': c->o.set_cmd = 1; return ukb_strlist_add(&c->o.cmd, arg);
-	case 'P': return ukb_strlist_add(&c->o.expose, arg);
-	case 'V': return ukb_strlist_add(&c->o.volumes, arg);
+	case 'E': c->o.set_entrypoint = 1; return uki_strlist_add(&c->o.entrypoint, arg);
+	case 'C': c->o.set_cmd = 1; return uki_strlist_add(&c->o.cmd, arg);
+	case 'P': return uki_strlist_add(&c->o.expose, arg);
+	case 'V': return uki_strlist_add(&c->o.volumes, arg);
 	case 'e':
 		if (!strchr(arg, '=') || arg[0] == '=') {
 			ukb_err("-e '%s': expected NAME=VALUE", arg);
 			return -1;
 		}
-		return ukb_strlist_add(&c->o.env, arg);
+		return uki_strlist_add(&c->o.env, arg);
 	case 'A':
 		if (!strchr(arg, ':') || arg[0] == ':' || strrchr(arg, ':')[1] != '/') {
 			ukb_err("--add '%s': expected HOST:GUEST with an absolute GUEST path", arg);
 			return -1;
 		}
-		return ukb_strlist_add(&c->adds, arg);
+		return uki_strlist_add(&c->adds, arg);
 	case 'm':
 		if (parse_size(arg, &c->o.mem) || c->o.mem < (16u << 20)) {
 			ukb_err("--mem '%s': expected a size of at least 16M, like 256M or 1G",
@@ -206,7 +206,7 @@ static int fill_tree(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *
 
 /* A program the image cannot start is worth a warning before booting: the
  * name is looked up as the guest will (PATH of the manifest's env). */
-static void check_program(struct ukb_tree *t, const struct ukb_manifest *m)
+static void check_program(struct ukb_tree *t, const struct uki_manifest *m)
 {
 	const char *prog = m->entrypoint.n ? m->entrypoint.v[0] : m->cmd.v[0], *path = "";
 	struct ukb_node *n = NULL;
@@ -278,7 +278,7 @@ static double seconds_since(const struct timespec *t0)
 
 static int build(struct oci_cli *c, struct ukb_oci_src *s, struct ukb_tree *t, const char *tmp)
 {
-	struct ukb_manifest m = { 0 };
+	struct uki_manifest m = { 0 };
 	char err[1024], *cpio = NULL;
 	uint64_t bytes = 0;
 	struct stat st;
@@ -312,7 +312,7 @@ out:
 	if (f)
 		fclose(f);
 	free(cpio);
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	return r;
 }
 

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "layer.h"
-#include "manifest.h"
+#include "../image/manifest.h"
 
 /* ---- SHA-256 ---- */
 
@@ -73,7 +73,7 @@ int ukb_layer_apply(struct ukb_tree *t, const struct ukb_oci_layer *l, int layer
 /* ---- config -> manifest ---- */
 
 struct ukb_oci_opts {
-	struct ukb_strlist entrypoint, cmd, env, expose, volumes;
+	struct uki_strlist entrypoint, cmd, env, expose, volumes;
 	int set_entrypoint, set_cmd; /* given on the command line */
 	const char *workdir, *user;
 	uint64_t mem;
@@ -86,7 +86,7 @@ struct ukb_oci_opts {
  * overrides; a user name is looked up in the tree's /etc/passwd. Returns
  * 0, or -1 with a message in err. */
 int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
-                     struct ukb_manifest *m, char *err, size_t errlen);
+                     struct uki_manifest *m, char *err, size_t errlen);
 
 /* ---- the image ---- */
 
@@ -96,7 +96,7 @@ int ukb_rootfs_cpio(struct ukb_tree *t, int fd, uint64_t *bytes, char *err, size
 
 /* Link the library OS in "binary" mode with manifest and rootfs (a cpio
  * file) into out, atomically. Returns 0 or a ukbuild exit status. */
-int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, const char *cpio,
+int ukb_oci_link(const struct uki_manifest *m, const struct ukb_oci_src *s, const char *cpio,
                  const char *out, const char *tmpdir, int verbose);
 
 /* Properties of the manifest's "oci" node: where the image came from, for

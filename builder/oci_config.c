@@ -27,16 +27,16 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-static int copy_list(struct ukb_strlist *to, const struct ukb_strlist *from)
+static int copy_list(struct uki_strlist *to, const struct uki_strlist *from)
 {
 	for (int i = 0; i < from->n; i++)
-		if (ukb_strlist_add(to, from->v[i]))
+		if (uki_strlist_add(to, from->v[i]))
 			return -1;
 	return 0;
 }
 
 /* A JSON array of strings (null or absent: empty). */
-static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *err, size_t errlen)
+static int json_list(json_t *a, const char *what, struct uki_strlist *to, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *v;
@@ -49,14 +49,14 @@ static int json_list(json_t *a, const char *what, struct ukb_strlist *to, char *
 	{
 		if (!json_is_string(v))
 			return fail(err, errlen, "config: %s[%zu] is not a string", what, i);
-		if (ukb_strlist_add(to, json_string_value(v)))
+		if (uki_strlist_add(to, json_string_value(v)))
 			return fail(err, errlen, "out of memory");
 	}
 	return 0;
 }
 
 /* K=V replaces an existing K, else is appended. */
-static int env_set(struct ukb_strlist *env, const char *kv)
+static int env_set(struct uki_strlist *env, const char *kv)
 {
 	size_t k = strcspn(kv, "=");
 
@@ -70,13 +70,13 @@ static int env_set(struct ukb_strlist *env, const char *kv)
 			return 0;
 		}
 	}
-	return ukb_strlist_add(env, kv);
+	return uki_strlist_add(env, kv);
 }
 
-static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+static int make_env(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
                     size_t errlen)
 {
-	struct ukb_strlist img = { 0 };
+	struct uki_strlist img = { 0 };
 	int has_path = 0, oom = 0;
 
 	if (json_list(json_object_get(c, "Env"), "Env", &img, err, errlen))
@@ -84,7 +84,7 @@ static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest
 	for (int i = 0; i < img.n; i++) {
 		if (!strchr(img.v[i], '=') || img.v[i][0] == '=') {
 			fail(err, errlen, "config: Env entry '%s' is not NAME=VALUE", img.v[i]);
-			ukb_strlist_free(&img);
+			uki_strlist_free(&img);
 			return -1;
 		}
 		has_path |= !strncmp(img.v[i], "PATH=", 5);
@@ -92,12 +92,12 @@ static int make_env(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest
 	for (int i = 0; i < o->env.n; i++)
 		has_path |= !strncmp(o->env.v[i], "PATH=", 5);
 	if (!has_path)
-		oom |= ukb_strlist_add(&m->env, UKB_DEFAULT_PATH) != 0;
+		oom |= uki_strlist_add(&m->env, UKB_DEFAULT_PATH) != 0;
 	for (int i = 0; i < img.n; i++)
 		oom |= env_set(&m->env, img.v[i]) != 0;
 	for (int i = 0; i < o->env.n; i++)
 		oom |= env_set(&m->env, o->env.v[i]) != 0;
-	ukb_strlist_free(&img);
+	uki_strlist_free(&img);
 	return oom ? fail(err, errlen, "out of memory") : 0;
 }
 
@@ -175,7 +175,7 @@ static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *
 }
 
 /* "80", "80/tcp", "53/udp" -> "N/proto". */
-static int add_port(struct ukb_manifest *m, const char *spec, char *err, size_t errlen)
+static int add_port(struct uki_manifest *m, const char *spec, char *err, size_t errlen)
 {
 	char *end, buf[32];
 	long n = strtol(spec, &end, 10);
@@ -188,10 +188,10 @@ static int add_port(struct ukb_manifest *m, const char *spec, char *err, size_t 
 	for (int i = 0; i < m->ports.n; i++)
 		if (!strcmp(m->ports.v[i], buf))
 			return 0;
-	return ukb_strlist_add(&m->ports, buf) ? fail(err, errlen, "out of memory") : 0;
+	return uki_strlist_add(&m->ports, buf) ? fail(err, errlen, "out of memory") : 0;
 }
 
-static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
                       size_t errlen)
 {
 	json_t *ep = json_object_get(c, "ExposedPorts"), *v;
@@ -206,9 +206,9 @@ static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct ukb_manife
 	return 0;
 }
 
-static int add_volume(struct ukb_manifest *m, const char *path, char *err, size_t errlen)
+static int add_volume(struct uki_manifest *m, const char *path, char *err, size_t errlen)
 {
-	int r = ukb_manifest_add_volume(m, path);
+	int r = uki_manifest_add_volume(m, path);
 
 	if (r == -EINVAL)
 		return fail(err, errlen,
@@ -219,7 +219,7 @@ static int add_volume(struct ukb_manifest *m, const char *path, char *err, size_
 }
 
 /* Volumes (docker's VOLUME) and --volume: the image's volume points. */
-static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
                         size_t errlen)
 {
 	json_t *vols = json_object_get(c, "Volumes"), *v;
@@ -234,7 +234,7 @@ static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct ukb_mani
 	return 0;
 }
 
-static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifest *m, char *err,
+static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
                      size_t errlen)
 {
 	int r = 0;
@@ -252,7 +252,7 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifes
 		return -1;
 	/* An empty --entrypoint "" clears it, as docker's does. */
 	if (m->entrypoint.n == 1 && !m->entrypoint.v[0][0])
-		ukb_strlist_free(&m->entrypoint);
+		uki_strlist_free(&m->entrypoint);
 	if (!m->entrypoint.n && !m->cmd.n)
 		return fail(err, errlen,
 		            "the image names no program to run (no Entrypoint or Cmd): "
@@ -264,7 +264,7 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct ukb_manifes
 
 /* HOME, when neither the image nor -e sets it: the user's home directory
  * from the image's /etc/passwd, else "/", as docker does at run time. */
-static int set_home(struct ukb_tree *t, struct ukb_manifest *m)
+static int set_home(struct ukb_tree *t, struct uki_manifest *m)
 {
 	char uid[24] = "0", *home, *kv;
 	int r;
@@ -279,13 +279,13 @@ static int set_home(struct ukb_tree *t, struct ukb_manifest *m)
 	free(home);
 	if (r < 0)
 		return -1;
-	r = ukb_strlist_add(&m->env, kv);
+	r = uki_strlist_add(&m->env, kv);
 	free(kv);
 	return r;
 }
 
 int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tree *t,
-                     struct ukb_manifest *m, char *err, size_t errlen)
+                     struct uki_manifest *m, char *err, size_t errlen)
 {
 	json_t *c = json_object_get(config, "config");
 	const char *wd, *user;

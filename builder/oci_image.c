@@ -107,7 +107,7 @@ static int link_image(const char *out, const char *mobj, const char *robj, int v
 	return r;
 }
 
-int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, const char *cpio,
+int ukb_oci_link(const struct uki_manifest *m, const struct ukb_oci_src *s, const char *cpio,
                  const char *out, const char *tmpdir, int verbose)
 {
 	static char buf[1 << 20];
@@ -121,7 +121,7 @@ int ukb_oci_link(const struct ukb_manifest *m, const struct ukb_oci_src *s, cons
 		        sys ? sys : "?");
 		goto out;
 	}
-	if ((n = ukb_manifest_write(m, buf, sizeof(buf))) < 0 ||
+	if ((n = uki_manifest_write(m, buf, sizeof(buf))) < 0 ||
 	    (n = add_oci_node(buf, sizeof(buf), s, s->source_name)) < 0) {
 		ukb_err("manifest: %s",
 		        n == -ENOSPC || n == -FDT_ERR_NOSPACE

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "../image/image.h"
 #include "oci.h"
 #include "ukbuild.h"
 
@@ -142,7 +142,7 @@ int ukb_pack_symbols(const char *path)
 		ukb_err("%s: %s", path, strerror(errno));
 		goto out;
 	}
-	switch (ukb_image_pack_symbols(p, st.st_size, &out, &outsize, err, sizeof(err))) {
+	switch (uki_image_pack_symbols(p, st.st_size, &out, &outsize, err, sizeof(err))) {
 	case 1: /* no symbol table */ r = 0; goto out;
 	case -1: ukb_err("%s: cannot pack its symbols: %s", path, err); goto out;
 	}
@@ -169,8 +169,8 @@ static void count_symbol(void *ctx, uint64_t addr, const char *name) {}
 
 int ukb_cmd_inspect(int argc, char **argv)
 {
-	struct ukb_image img;
-	struct ukb_manifest m;
+	struct uki_image img;
+	struct uki_manifest m;
 	struct stat st;
 	char err[256];
 	void *p;
@@ -191,27 +191,27 @@ int ukb_cmd_inspect(int argc, char **argv)
 		ukb_err("%s: %s", argv[1], st.st_size ? strerror(errno) : "empty file");
 		return UKB_EXIT_ERROR;
 	}
-	if (ukb_image_parse(p, st.st_size, &img, err, sizeof(err))) {
+	if (uki_image_parse(p, st.st_size, &img, err, sizeof(err))) {
 		ukb_err("%s: %s", argv[1], err);
 	} else if (symbols) {
 		/* Like nm: the functions ukrun names in crash reports. */
-		if (ukb_image_symbols(p, st.st_size, print_symbol, NULL) >= 0)
+		if (uki_image_symbols(p, st.st_size, print_symbol, NULL) >= 0)
 			r = 0;
 		else
 			ukb_err("%s: no symbols", argv[1]);
 	} else if (!img.manifest) {
 		ukb_err("%s: a PVH kernel without a uk manifest (.uk_manifest)", argv[1]);
-	} else if (ukb_manifest_read(img.manifest, img.manifest_size, &m)) {
+	} else if (uki_manifest_read(img.manifest, img.manifest_size, &m)) {
 		ukb_err("%s: the manifest is corrupt", argv[1]);
 	} else {
 		printf("%-12s %s (%lld bytes)\n", "image:", argv[1], (long long)st.st_size);
 		printf("%-12s %#llx (PVH)\n", "entry:", (unsigned long long)img.entry32);
-		ukb_manifest_print(stdout, &m);
+		uki_manifest_print(stdout, &m);
 		printf("%-12s %llu bytes\n", "rootfs:", (unsigned long long)img.rootfs_size);
 		printf("%-12s %d functions named\n",
-		       "symbols:", ukb_image_symbols(p, st.st_size, count_symbol, NULL));
+		       "symbols:", uki_image_symbols(p, st.st_size, count_symbol, NULL));
 		ukb_oci_inspect(img.manifest, img.manifest_size); /* oci: source, layers */
-		ukb_manifest_free(&m);
+		uki_manifest_free(&m);
 		r = 0;
 	}
 	munmap(p, st.st_size);

@@ -2,7 +2,7 @@
 #ifndef UKBUILD_H
 #define UKBUILD_H
 
-#include "manifest.h"
+#include "../image/manifest.h"
 
 /* ukbuild's own failures exit with this status; a failing compiler's status
  * is passed through. */

@@ -37,22 +37,25 @@ static void strv_add(struct strv *v, const char *s, size_t len)
 	v->len[v->n++] = len;
 }
 
-/* An FDT string list: NUL-terminated strings back to back. */
-static int strv_add_prop(struct strv *v, const void *fdt, const char *node, const char *name)
+static void strv_add_list(struct strv *v, const struct uk_mf_list *l)
+{
+	const char *p;
+	int pos = 0, len;
+
+	while ((p = uk_mf_next(l, &pos, &len)))
+		strv_add(v, p, len);
+}
+
+/* A runtime-tree string list (ukrun's -e and -- ARGS); 0 when absent. */
+static int strv_add_prop(struct strv *v, const void *fdt, const char *name)
 {
 	int off, len;
-	const char *p, *end;
+	const char *p;
 
-	if (!fdt || (off = fdt_path_offset(fdt, node)) < 0)
+	if (!fdt || (off = fdt_path_offset(fdt, "/chosen")) < 0 ||
+	    !(p = fdt_getprop(fdt, off, name, &len)))
 		return 0;
-	p = fdt_getprop(fdt, off, name, &len);
-	if (!p)
-		return 0;
-	for (end = p + len; p < end;) {
-		size_t l = uk_strnlen(p, end - p);
-		strv_add(v, p, l);
-		p += l + 1;
-	}
+	strv_add_list(v, &(struct uk_mf_list){ p, len });
 	return 1;
 }
 
@@ -108,17 +111,17 @@ static int cmdline_args(struct strv *v)
 
 static void collect(void)
 {
-	const void *mf = uk_plat.manifest, *rt = uk_plat.fdt;
+	const struct uk_mf *mf = &uk_plat.mf;
 	static struct strv env_rt;
 
-	strv_add_prop(&args, mf, UK_MF_NODE, UK_MF_ENTRYPOINT);
-	if (!strv_add_prop(&args, rt, "/chosen", UK_DT_CMD) && !cmdline_args(&args))
-		strv_add_prop(&args, mf, UK_MF_NODE, UK_MF_CMD);
+	strv_add_list(&args, &mf->entrypoint);
+	if (!strv_add_prop(&args, uk_plat.fdt, UK_DT_CMD) && !cmdline_args(&args))
+		strv_add_list(&args, &mf->cmd);
 	if (!args.n)
 		strv_add(&args, "app", 3);
-	strv_add_prop(&envs, mf, UK_MF_NODE, UK_MF_ENV);
+	strv_add_list(&envs, &mf->env);
 	env_rt.n = 0;
-	strv_add_prop(&env_rt, rt, "/chosen", UK_DT_ENV);
+	strv_add_prop(&env_rt, uk_plat.fdt, UK_DT_ENV);
 	for (int i = 0; i < env_rt.n; i++)
 		env_set(env_rt.s[i], env_rt.len[i]);
 }

@@ -71,9 +71,8 @@ void uk_plat_init(uint64_t si_pa)
 		uk_plat.mod_start = mod[0].paddr;
 		uk_plat.mod_end = mod[0].paddr + mod[0].size;
 	}
-	size_t mf_size = (uintptr_t)__uk_manifest_end - (uintptr_t)__uk_manifest_start;
-	if (mf_size && fdt_check_full(__uk_manifest_start, mf_size) == 0)
-		uk_plat.manifest = __uk_manifest_start;
+	uk_mf_read(&uk_plat.mf, __uk_manifest_start,
+	           (uintptr_t)__uk_manifest_end - (uintptr_t)__uk_manifest_start);
 }
 
 /* Reached only when no VMM took the exit: interrupts off, so ukrun sees a

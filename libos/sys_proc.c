@@ -31,29 +31,14 @@
 static int ids_known;
 static unsigned uid, gid;
 
-/* "uid[:gid]"; anything else (a user name) leaves 0:0. */
+/* The manifest's "uid[:gid]"; anything else (a user name) leaves 0:0. */
 static void ids_init(void)
 {
-	const void *mf = uk_plat.manifest;
-	const char *p;
-	int off, len;
-	unsigned u = 0, g = 0;
-
 	ids_known = 1;
-	if (!mf || (off = fdt_path_offset(mf, UK_MF_NODE)) < 0 ||
-	    !(p = fdt_getprop(mf, off, UK_MF_USER, &len)) || len < 2)
-		return;
-	if (*p < '0' || *p > '9')
-		return;
-	while (*p >= '0' && *p <= '9')
-		u = u * 10 + (*p++ - '0');
-	if (*p == ':')
-		for (p++; *p >= '0' && *p <= '9';)
-			g = g * 10 + (*p++ - '0');
-	if (*p)
-		return;
-	uid = u;
-	gid = g;
+	if (uk_plat.mf.has_ids) {
+		uid = uk_plat.mf.uid;
+		gid = uk_plat.mf.gid;
+	}
 }
 
 static unsigned cur_uid(void)

@@ -31,7 +31,7 @@ $(B)/tests/guest/%.img: tests/guest/%/*.c $(wildcard tests/guest/*.h) $(UKBUILD)
 $(B)/tests/guest/hostile.img: tests/guest/hostile/*.c $(wildcard tests/guest/*.h) $(UKBUILD) \
 		$(SYSROOT)/.done
 	@mkdir -p $(@D)
-	$(UKBUILD) -o $@ $(filter %.c,$^) -- -Ilibos/include -Ivirtio/include
+	$(UKBUILD) -o $@ $(filter %.c,$^) -- -Ilibos/include -Ivirtio/include -Iimage/include
 
 # hello with defaults in its manifest, for the override tests.
 $(B)/tests/guest/hello-env.img: apps/hello/hello.c $(UKBUILD) $(SYSROOT)/.done

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../builder/image.h"
+#include "../image/image.h"
 #include "vmm.h"
 
 void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c, const char *first)
@@ -33,7 +33,7 @@ void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c, const char *f
 		char name[128];
 		uint64_t off;
 		if (img != MAP_FAILED &&
-		    !ukb_image_symbol(img, size, pc[i], name, sizeof(name), &off))
+		    !uki_image_symbol(img, size, pc[i], name, sizeof(name), &off))
 			vmm_err("  %-11s %#llx %s+%#llx", i ? "called from" : first,
 			        (unsigned long long)pc[i], name, (unsigned long long)off);
 		else

@@ -14,16 +14,17 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <uk/manifest.h>
 
-#include "../builder/image.h"
-#include "../builder/manifest.h"
+#include "../image/image.h"
+#include "../image/manifest.h"
 #include "virtio.h"
 #include "vmm.h"
 
-int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
+int vmm_image_fits(const struct uki_image *img, uint64_t mem, const char *path)
 {
 	for (unsigned i = 0; i < img->nseg; i++) {
-		const struct ukb_seg *s = &img->seg[i];
+		const struct uki_seg *s = &img->seg[i];
 		if (s->paddr < UK_GPA_IMAGE_MIN || s->paddr > mem || s->memsz > mem - s->paddr) {
 			vmm_err("%s: segment at %#llx..%#llx does not fit in guest RAM "
 			        "%#llx..%#llx%s",
@@ -37,7 +38,7 @@ int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path)
 	return 0;
 }
 
-static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_image *img,
+static int place_segments(struct vmm *vm, const uint8_t *file, const struct uki_image *img,
                           const char *path)
 {
 	uint64_t end = UK_GPA_IMAGE_MIN;
@@ -45,7 +46,7 @@ static int place_segments(struct vmm *vm, const uint8_t *file, const struct ukb_
 	if (vmm_image_fits(img, vm->ram_size, path))
 		return -1;
 	for (unsigned i = 0; i < img->nseg; i++) {
-		const struct ukb_seg *s = &img->seg[i];
+		const struct uki_seg *s = &img->seg[i];
 		uint8_t *dst = VMM_GPA(vm, s->paddr, s->memsz);
 		memcpy(dst, file + s->offset, s->filesz); /* the rest is fresh zero RAM */
 		if (s->paddr + s->memsz > end)
@@ -150,31 +151,20 @@ static int boot_info(struct vmm *vm)
 	return 0;
 }
 
-/* The image's own default memory size, if it states one. */
-static uint64_t manifest_mem(const struct ukb_image *img)
-{
-	struct ukb_manifest m;
-	uint64_t mem = 0;
-
-	if (img->manifest && !ukb_manifest_read(img->manifest, img->manifest_size, &m)) {
-		mem = m.mem;
-		ukb_manifest_free(&m);
-	}
-	return mem;
-}
-
 /* The image's volume points (ukbuild --volume, an OCI image's Volumes), in
  * a list the caller frees; empty when it declares none. */
-void vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out)
+int vmm_image_volumes(const struct uk_mf *mf, struct uki_strlist *out)
 {
-	struct ukb_manifest m;
+	const char *p;
+	int pos = 0, len;
 
 	memset(out, 0, sizeof(*out));
-	if (!img->manifest || ukb_manifest_read(img->manifest, img->manifest_size, &m))
-		return;
-	*out = m.volumes;
-	memset(&m.volumes, 0, sizeof(m.volumes));
-	ukb_manifest_free(&m);
+	while ((p = uk_mf_next(&mf->mounts, &pos, &len)))
+		if (uki_strlist_add(out, p)) {
+			vmm_err("out of memory");
+			return -1;
+		}
+	return 0;
 }
 
 static void *map_file(const char *path, size_t *size, int *fd)
@@ -203,14 +193,18 @@ fail:
 	return NULL;
 }
 
-void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int *fd)
+void *vmm_image_open(const char *path, size_t *size, struct uki_image *img, struct uk_mf *mf,
+                     int *fd)
 {
 	char err[256];
 	void *file = map_file(path, size, fd);
 
 	if (!file)
 		return NULL;
-	if (ukb_image_parse(file, *size, img, err, sizeof(err))) {
+	*mf = (struct uk_mf){ 0 };
+	if (uki_image_parse(file, *size, img, err, sizeof(err)) ||
+	    (img->manifest && uk_mf_read(mf, img->manifest, img->manifest_size) &&
+	     snprintf(err, sizeof(err), "its manifest (.uk_manifest) is corrupt"))) {
 		vmm_err("%s: %s", path, err);
 		munmap(file, *size);
 		close(*fd);
@@ -220,9 +214,7 @@ void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int 
 	return file;
 }
 
-uint64_t vmm_image_mem(const struct ukb_image *img) { return manifest_mem(img); }
-
-uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path)
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct uki_image *img, const char *path)
 {
 	if (place_segments(vm, file, img, path) || boot_info(vm))
 		return 0;

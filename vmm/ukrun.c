@@ -6,9 +6,10 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <uk/manifest.h>
 
-#include "../builder/image.h"
-#include "../builder/manifest.h"
+#include "../image/image.h"
+#include "../image/manifest.h"
 #include "virtio.h"
 #include "vmm.h"
 
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
 {
 	static struct vmm vm;
 	struct vmm_opts o;
-	struct ukb_image img;
-	struct ukb_strlist vpoints;
+	struct uki_image img;
+	struct uk_mf mf;
+	struct uki_strlist vpoints;
 	size_t size;
 	void *file;
 	uint64_t mem, entry;
@@ -68,14 +70,14 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
 	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
-	if (!(file = vmm_image_open(o.image, &size, &img, &vm.image_fd)))
+	if (!(file = vmm_image_open(o.image, &size, &img, &mf, &vm.image_fd)) ||
+	    vmm_image_volumes(&mf, &vpoints))
 		return VMM_EXIT_ERROR;
-	vmm_image_volumes(&img, &vpoints);
 	o.vpoints = vpoints.v;
 	o.nvpoints = vpoints.n;
 	if (vmm_devices_check(&o))
 		return VMM_EXIT_ERROR;
-	mem = o.mem ? o.mem : vmm_image_mem(&img) ? vmm_image_mem(&img) : DEFAULT_MEM;
+	mem = o.mem ? o.mem : mf.mem ? mf.mem : DEFAULT_MEM;
 	if (mem > UK_RAM_MAX || mem < (2u << 20)) {
 		vmm_err("--mem %llu MiB: between 2 MiB and %llu MiB is supported",
 		        (unsigned long long)(mem >> 20), (unsigned long long)(UK_RAM_MAX >> 20));

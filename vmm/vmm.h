@@ -85,20 +85,22 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o);
 
 /* ---- loading (load.c) ---- */
 
-struct ukb_image;
-/* Map and validate an image file; NULL with a message printed. The file
- * stays open in *fd (for a crash report's symbols: after the seccomp
- * lock-down nothing can be opened). */
-void *vmm_image_open(const char *path, size_t *size, struct ukb_image *img, int *fd);
+struct uki_image;
+struct uk_mf;
+/* Map and validate an image file and read its manifest (*mf empty when it
+ * has none); NULL with a message printed. The file stays open in *fd (for
+ * a crash report's symbols: after the seccomp lock-down nothing can be
+ * opened). */
+void *vmm_image_open(const char *path, size_t *size, struct uki_image *img, struct uk_mf *mf,
+                     int *fd);
 /* Whether every segment fits in [UK_GPA_IMAGE_MIN, mem); else a message. */
-int vmm_image_fits(const struct ukb_image *img, uint64_t mem, const char *path);
-/* The memory size the image's manifest asks for, or 0. */
-uint64_t vmm_image_mem(const struct ukb_image *img);
-struct ukb_strlist;
-void vmm_image_volumes(const struct ukb_image *img, struct ukb_strlist *out);
+int vmm_image_fits(const struct uki_image *img, uint64_t mem, const char *path);
+struct uki_strlist;
+/* The manifest's volume points as a list; -1 with a message printed. */
+int vmm_image_volumes(const struct uk_mf *mf, struct uki_strlist *out);
 /* Place the image and the boot data (start info, memory map, runtime device
  * tree). Returns the PVH entry, or 0 with a message printed. */
-uint64_t vmm_load(struct vmm *vm, const void *file, const struct ukb_image *img, const char *path);
+uint64_t vmm_load(struct vmm *vm, const void *file, const struct uki_image *img, const char *path);
 
 /* ---- KVM (kvm_x86_64.c: set-up; kvm_run_x86_64.c: the run loop) ---- */
 

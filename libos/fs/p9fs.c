@@ -686,13 +686,10 @@ static void make_dirs(const char *path)
  * there, as docker makes an image's VOLUME directories. */
 static void manifest_dirs(void)
 {
-	const void *mf = uk_plat.manifest;
 	const char *p;
-	int off, len, i;
+	int pos = 0, len;
 
-	if (!mf || (off = fdt_path_offset(mf, UK_MF_NODE)) < 0)
-		return;
-	for (i = 0; (p = fdt_stringlist_get(mf, off, UK_MF_MOUNTS, i, &len)); i++)
+	while ((p = uk_mf_next(&uk_plat.mf.mounts, &pos, &len)))
 		if (len > 1 && p[0] == '/')
 			make_dirs(p);
 }

@@ -229,13 +229,11 @@ extern char uk_binary_exe[] __attribute__((weak));
  * absolute. */
 static size_t exe_path(char *buf, size_t size)
 {
-	const char *name = NULL;
-	int off, len;
+	int pos = 0, len;
+	const char *name = uk_mf_next(&uk_plat.mf.entrypoint, &pos, &len);
 
 	if (uk_binary_exe && uk_binary_exe[0])
 		return uk_snprintf(buf, size, "%s", uk_binary_exe);
-	if (uk_plat.manifest && (off = fdt_path_offset(uk_plat.manifest, UK_MF_NODE)) >= 0)
-		name = fdt_getprop(uk_plat.manifest, off, UK_MF_ENTRYPOINT, &len);
 	if (!name || !name[0])
 		name = "app";
 	return uk_snprintf(buf, size, "%s%s", name[0] == '/' ? "" : "/", name);

@@ -50,14 +50,10 @@ static void console_fds(void)
 /* The manifest's working directory, made when missing (as docker does). */
 static void enter_workdir(void)
 {
-	const void *mf = uk_plat.manifest;
-	const char *wd;
-	int off, len, r;
+	const char *wd = uk_plat.mf.workdir;
+	int r;
 
-	if (!mf || (off = fdt_path_offset(mf, UK_MF_NODE)) < 0)
-		return;
-	wd = fdt_getprop(mf, off, UK_MF_WORKDIR, &len);
-	if (!wd || len < 2 || wd[len - 1] || wd[0] != '/')
+	if (!wd || wd[0] != '/')
 		return;
 	uk_vfs_mkdir_p(wd, 0755);
 	if ((r = uk_sys_chdir((long)wd, 0, 0, 0, 0, 0)))

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: what ukrun and `ukbuild inspect` read of an image file
- * before anything runs (builder/image.c, image_syms.c, manifest.c): the
+ * before anything runs (image/image.c, image_syms.c, manifest.c): the
  * ELF and PVH checks, the manifest, the symbol table a crash report reads.
  * Whatever the bytes: no crash, no read outside them, and what is accepted
  * holds — every segment's file bytes inside the file, the manifest inside
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../builder/image.h"
-#include "../../builder/manifest.h"
+#include "../../image/image.h"
+#include "../../image/manifest.h"
 
 static void count(void *ctx, uint64_t addr, const char *name)
 {
@@ -21,13 +21,13 @@ static void count(void *ctx, uint64_t addr, const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ukb_image img;
-	struct ukb_manifest m;
+	struct uki_image img;
+	struct uki_manifest m;
 	char err[256], name[64];
 	unsigned n = 0;
 	uint64_t off;
 
-	if (ukb_image_parse(data, size, &img, err, sizeof(err)))
+	if (uki_image_parse(data, size, &img, err, sizeof(err)))
 		return 0;
 	for (unsigned i = 0; i < img.nseg; i++)
 		if (img.seg[i].offset > size || img.seg[i].filesz > size - img.seg[i].offset ||
@@ -37,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *p = img.manifest;
 		if (p < data || img.manifest_size > size || p + img.manifest_size > data + size)
 			abort();
-		if (!ukb_manifest_read(img.manifest, img.manifest_size, &m))
-			ukb_manifest_free(&m);
+		if (!uki_manifest_read(img.manifest, img.manifest_size, &m))
+			uki_manifest_free(&m);
 	}
-	ukb_image_symbols(data, size, count, &n);
-	ukb_image_symbol(data, size, img.entry32, name, sizeof(name), &off);
+	uki_image_symbols(data, size, count, &n);
+	uki_image_symbol(data, size, img.entry32, name, sizeof(name), &off);
 	if (size >= 8) { /* and an address the input names */
 		memcpy(&off, data + size - 8, 8);
-		ukb_image_symbol(data, size, off, name, sizeof(name), &off);
+		uki_image_symbol(data, size, off, name, sizeof(name), &off);
 	}
 	return 0;
 }

@@ -7,7 +7,7 @@ $(B)/tests/unit/test_blk: $(B)/san/tests/unit/test_blk.o $(B)/san/virtio/virtio_
 		$(B)/san/virtio/virtq.o $(B)/san/vmm/virtio_blk.o $(B)/san/vmm/virtio_mmio.o \
 		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o
 
-BLK_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include \
+BLK_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(B)/tests/fuzz/blk_req: tests/fuzz/blk_req.c virtio/virtio_blk.c virtio/virtq.c \

@@ -11,7 +11,7 @@ $(NETTOOL): tests/e2e/nettool/nettool.c
 # over several receive buffers (both sides). Run one
 # for as long as wanted with `build/tests/fuzz/net_virtq DIR`; the unit
 # suite runs each briefly (net_fuzz_smoke).
-NET_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include \
+NET_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 NET_FUZZ := $(B)/tests/fuzz/net_virtq $(B)/tests/fuzz/net_hdr $(B)/tests/fuzz/net_rx
 

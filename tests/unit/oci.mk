@@ -4,7 +4,7 @@ UNIT_BINS += $(B)/tests/unit/test_oci
 $(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.o \
 		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o $(B)/san/builder/rootfs.o \
 		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
-		$(B)/san/builder/oci_config.o $(B)/san/builder/manifest.o
+		$(B)/san/builder/oci_config.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
 
 # The binary-mode loader's pure parts (libos/elf.c, libos/binary_stack.c).
 UNIT_BINS += $(B)/tests/unit/test_oci_elf
@@ -18,7 +18,7 @@ $(B)/san/libos/vdso_image.o: libos/vdso_image.S
 
 # libFuzzer targets (run as long as wanted: build/tests/fuzz/oci_layer DIR),
 # and a short run of each in the unit suite (oci_fuzz_smoke).
-OCI_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Ilibos/include \
+OCI_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include -Ilibos/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # (without SHA-256, which is no parser: see tests/fuzz/sha256_none.c)
 $(B)/tests/fuzz/oci_layer: tests/fuzz/oci_layer.c builder/layer.c builder/layer_tar.c \

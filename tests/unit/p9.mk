@@ -6,7 +6,7 @@ $(B)/tests/unit/test_p9: $(B)/san/tests/unit/test_p9.o $(B)/san/virtio/p9.o
 
 # libFuzzer needs clang; each target is one tests/fuzz/p9*.c plus the code
 # it exercises. `build/tests/fuzz/p9_codec DIR` fuzzes for as long as wanted.
-P9_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include \
+P9_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 P9_FUZZ := $(B)/tests/fuzz/p9_codec $(B)/tests/fuzz/p9_server
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../builder/image.h"
+#include "../../image/image.h"
 #include "unit.h"
 
 /* A minimal PVH image: ELF header, two program headers (LOAD, NOTE), the
@@ -54,17 +54,17 @@ static char err[256];
 
 static int parse(const void *p, size_t n)
 {
-	struct ukb_image img;
+	struct uki_image img;
 	err[0] = 0;
-	return ukb_image_parse(p, n, &img, err, sizeof(err));
+	return uki_image_parse(p, n, &img, err, sizeof(err));
 }
 
 TEST(accepts_pvh)
 {
 	struct img m = make();
-	struct ukb_image img;
+	struct uki_image img;
 
-	EXPECT(ukb_image_parse(&m, sizeof(m), &img, err, sizeof(err)) == 0);
+	EXPECT(uki_image_parse(&m, sizeof(m), &img, err, sizeof(err)) == 0);
 	EXPECT(img.entry32 == 0x100000);
 	EXPECT(img.nseg == 1 && img.seg[0].paddr == 0x100000 && img.seg[0].memsz == 4096);
 	EXPECT(img.manifest == NULL);
@@ -248,7 +248,7 @@ static const char *sym_at(const void *d, size_t size, uint64_t addr)
 	char name[128];
 	uint64_t off;
 
-	if (ukb_image_symbol(d, size, addr, name, sizeof(name), &off))
+	if (uki_image_symbol(d, size, addr, name, sizeof(name), &off))
 		return "-";
 	snprintf(out, sizeof(out), "%s+%#lx", name, (unsigned long)off);
 	return out;
@@ -269,14 +269,14 @@ TEST(symbols_packed)
 	};
 
 	EXPECT(strstr(sym_at(d, size, 0x1005), "+0x5")); /* a or a_alias */
-	EXPECT(ukb_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
+	EXPECT(uki_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
 	EXPECT(psize < size);
 	for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++)
 		EXPECT(!strcmp(sym_at(p, psize, at[i].addr), at[i].want));
 	/* Packed once is packed: no symbol table left to pack. */
 	void *q;
 	size_t qsize;
-	EXPECT(ukb_image_pack_symbols(p, psize, &q, &qsize, err, sizeof(err)) == 1);
+	EXPECT(uki_image_pack_symbols(p, psize, &q, &qsize, err, sizeof(err)) == 1);
 	free(p);
 	free(d);
 }
@@ -296,7 +296,7 @@ static void check_fn(void *ctx, uint64_t addr, const char *name)
 	uint64_t off;
 
 	r->n++;
-	if (ukb_image_symbol(r->orig, r->size, addr, a, sizeof(a), &off) || off)
+	if (uki_image_symbol(r->orig, r->size, addr, a, sizeof(a), &off) || off)
 		r->bad++;
 }
 
@@ -315,14 +315,14 @@ TEST(symbols_real_image)
 	EXPECT(f != NULL);
 	r.size = fread(d, 1, sizeof(d), f);
 	fclose(f);
-	EXPECT(ukb_image_symbols(d, r.size, count_fn, &n) > 100);
-	if (ukb_image_pack_symbols(d, r.size, &p, &psize, err, sizeof(err)) == 1) {
+	EXPECT(uki_image_symbols(d, r.size, count_fn, &n) > 100);
+	if (uki_image_pack_symbols(d, r.size, &p, &psize, err, sizeof(err)) == 1) {
 		/* ukbuild packed it already: each name finds itself */
-		EXPECT(ukb_image_symbols(d, r.size, check_fn, &r) > 100 && !r.bad);
+		EXPECT(uki_image_symbols(d, r.size, check_fn, &r) > 100 && !r.bad);
 		return;
 	}
 	EXPECT(psize < r.size);
-	EXPECT(ukb_image_symbols(p, psize, check_fn, &r) > 100 && r.n <= n && !r.bad);
+	EXPECT(uki_image_symbols(p, psize, check_fn, &r) > 100 && r.n <= n && !r.bad);
 	free(p);
 }
 
@@ -333,7 +333,7 @@ TEST(symbols_corrupt)
 	void *p, *q;
 	size_t qsize;
 
-	EXPECT(ukb_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
+	EXPECT(uki_image_pack_symbols(d, size, &p, &psize, err, sizeof(err)) == 0);
 	m = malloc(psize);
 	srand(3);
 	for (int i = 0; i < 20000; i++) {
@@ -348,7 +348,7 @@ TEST(symbols_corrupt)
 		memcpy(c, d, size);
 		for (int k = 0; k < 1 + i % 3; k++)
 			c[rand() % size] = (uint8_t)rand();
-		if (ukb_image_pack_symbols(c, size, &q, &qsize, err, sizeof(err)) == 0)
+		if (uki_image_pack_symbols(c, size, &q, &qsize, err, sizeof(err)) == 0)
 			free(q);
 		free(c);
 	}

@@ -432,7 +432,7 @@ static json_t *cfg(const char *text) { return json_loads(text, 0, NULL); }
 TEST(config_docker_rules)
 {
 	struct ukb_oci_opts o = { 0 };
-	struct ukb_manifest m;
+	struct uki_manifest m;
 	struct ukb_tree t;
 	char err[256];
 	json_t *c =
@@ -448,21 +448,21 @@ TEST(config_docker_rules)
 	EXPECT(!strcmp(m.workdir, "/data") && !strcmp(m.mode, "binary"));
 	EXPECT(m.ports.n == 1 && !strcmp(m.ports.v[0], "6379/tcp"));
 	EXPECT(m.volumes.n == 1 && !strcmp(m.volumes.v[0], "/data")); /* docker's VOLUME */
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	/* --entrypoint drops the image's Cmd; -e replaces; --expose adds */
 	o.set_entrypoint = 1;
-	ukb_strlist_add(&o.entrypoint, "sh");
-	ukb_strlist_add(&o.env, "B=3");
-	ukb_strlist_add(&o.env, "PATH=/x");
-	ukb_strlist_add(&o.expose, "53/udp");
+	uki_strlist_add(&o.entrypoint, "sh");
+	uki_strlist_add(&o.env, "B=3");
+	uki_strlist_add(&o.env, "PATH=/x");
+	uki_strlist_add(&o.expose, "53/udp");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
 	EXPECT(m.entrypoint.n == 1 && !strcmp(m.entrypoint.v[0], "sh") && m.cmd.n == 0);
 	EXPECT(m.env.n == 4 && !strcmp(m.env.v[1], "B=3") && !strcmp(m.env.v[2], "PATH=/x"));
 	EXPECT(m.ports.n == 2 && !strcmp(m.ports.v[1], "53/udp"));
-	ukb_manifest_free(&m);
-	ukb_strlist_free(&o.entrypoint);
-	ukb_strlist_free(&o.env);
-	ukb_strlist_free(&o.expose);
+	uki_manifest_free(&m);
+	uki_strlist_free(&o.entrypoint);
+	uki_strlist_free(&o.env);
+	uki_strlist_free(&o.expose);
 	json_decref(c);
 	ukb_tree_free(&t);
 }
@@ -470,7 +470,7 @@ TEST(config_docker_rules)
 TEST(config_errors)
 {
 	struct ukb_oci_opts o = { 0 };
-	struct ukb_manifest m;
+	struct uki_manifest m;
 	struct ukb_tree t;
 	char err[256];
 	json_t *c;
@@ -479,25 +479,25 @@ TEST(config_errors)
 	c = cfg("{\"config\":{\"Env\":[\"A=1\"]}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
 	       strstr(err, "--entrypoint"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"WorkingDir\":\"relative\"}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 && strstr(err, "absolute"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"ExposedPorts\":{\"99999/tcp\":{}}}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 && strstr(err, "99999"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"Volumes\":{\"relative\":{}}}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
 	       strstr(err, "volume 'relative'"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	c = cfg("{\"config\":{\"Cmd\":[\"x\"],\"User\":\"nobody\"}}");
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == -1 &&
 	       strstr(err, "/etc/passwd"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	ukb_tree_free(&t);
 }
@@ -505,7 +505,7 @@ TEST(config_errors)
 TEST(config_user_names)
 {
 	struct ukb_oci_opts o = { 0 };
-	struct ukb_manifest m;
+	struct uki_manifest m;
 	struct ukb_tree t;
 	struct tar a;
 	char err[256];
@@ -520,22 +520,22 @@ TEST(config_user_names)
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 &&
 	       !strcmp(m.user, "100:101"));
 	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/var/lib/redis")); /* the user's, from passwd */
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	o.user = "root";
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "0:0"));
 	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/root"));
-	ukb_manifest_free(&m);
-	ukb_strlist_add(&o.env, "HOME=/mine"); /* -e HOME wins */
+	uki_manifest_free(&m);
+	uki_strlist_add(&o.env, "HOME=/mine"); /* -e HOME wins */
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0);
 	EXPECT(!strcmp(m.env.v[m.env.n - 1], "HOME=/mine"));
-	ukb_manifest_free(&m);
-	ukb_strlist_free(&o.env);
+	uki_manifest_free(&m);
+	uki_strlist_free(&o.env);
 	o.user = "redis:staff";
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "100:50"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	o.user = "1234:5";
 	EXPECT(ukb_oci_manifest(c, &o, &t, &m, err, sizeof(err)) == 0 && !strcmp(m.user, "1234:5"));
-	ukb_manifest_free(&m);
+	uki_manifest_free(&m);
 	json_decref(c);
 	ukb_tree_free(&t);
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <uk/abi.h>
+#include <uk/manifest.h>
 
 #define UK_MEMMAP_MAX 16
 
@@ -16,9 +17,9 @@ struct uk_plat {
 	uint64_t epoch_tsc;
 	uint64_t mod_start; /* PVH module 0, kept out of the allocator */
 	uint64_t mod_end;
-	const void *fdt;      /* runtime tree (physmap) or NULL */
-	const void *manifest; /* .uk_manifest tree or NULL */
-	const char *cmdline;  /* PVH command line, "" when none */
+	const void *fdt;     /* runtime tree (physmap) or NULL */
+	struct uk_mf mf;     /* the image's manifest (mf.present: has one) */
+	const char *cmdline; /* PVH command line, "" when none */
 	unsigned nmem;
 	struct hvm_memmap_table_entry mem[UK_MEMMAP_MAX];
 };

@@ -49,6 +49,23 @@ patch_paddr "$H" 0x1000 "$T/low.img"
 run "$UKRUN" "$T/low.img"
 check images/segment-in-boot-data clean_error 125
 
+# A manifest that is no longer a valid tree (its magic flipped): the image
+# is refused, not run without its configuration.
+python3 - "$H" "$T/bad-manifest.img" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', d, 40)
+shnum, shstrndx = struct.unpack_from('<HH', d, 60)
+str_off, = struct.unpack_from('<Q', d, shoff + 64 * shstrndx + 24)
+for i in range(shnum):
+    o = shoff + 64 * i
+    name = d[str_off + struct.unpack_from('<I', d, o)[0]:].split(b'\0')[0]
+    if name == b'.uk_manifest':
+        d[struct.unpack_from('<Q', d, o + 24)[0]] ^= 0xff
+open(sys.argv[2], 'wb').write(d)
+PY
+bad_image corrupt-manifest "$T/bad-manifest.img" "manifest (.uk_manifest) is corrupt"
+
 # Bad flags.
 run "$UKRUN" --bogus "$H"
 check flags/unknown clean_error 125

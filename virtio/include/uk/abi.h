@@ -188,17 +188,6 @@ struct uk_pvm_vif {
 #define UK_DT_NOTIFY_PORT "uk,notify-port"
 #define UK_NOTIFY_PORT_BASE 0x4e0 /* + the device's slot, 16 ports */
 
-/* ---- Manifest: section .uk_manifest, a device tree written by ukbuild ----
- * Node /uk; string lists are NUL-separated (FDT stringlist). */
-#define UK_MF_NODE "/uk"
-#define UK_MF_ENTRYPOINT "entrypoint" /* string list: argv[0..] */
-#define UK_MF_CMD "cmd"               /* string list: default arguments */
-#define UK_MF_ENV "env"               /* string list of K=V */
-#define UK_MF_WORKDIR "workdir"       /* string */
-#define UK_MF_USER "user"             /* string, "uid[:gid]" */
-#define UK_MF_PORTS "ports"           /* string list, "80/tcp" */
-#define UK_MF_MEM "mem"               /* u64 default guest RAM in bytes */
-#define UK_MF_MODE "mode"             /* string: "link" or "binary" */
-#define UK_MF_MOUNTS "mounts"         /* string list, "/guest/path" volume points */
+/* The manifest's keys (section .uk_manifest): image/include/uk/manifest.h. */
 
 #endif /* UK_ABI_H */

@@ -5,8 +5,8 @@
  * every object, file and section symbol too), a sixth of a small image.
  * ukbuild replaces it with section .uk_syms, which keeps only functions:
  *
- *   struct ukb_syms_hdr    magic, count, base address
- *   struct ukb_sym[count]  sorted by address; a function runs up to the next
+ *   struct uki_syms_hdr    magic, count, base address
+ *   struct uki_sym[count]  sorted by address; a function runs up to the next
  *                          entry; an entry with name 0 marks where a
  *                          function ends and no other starts
  *   names                  NUL-terminated; offset 0 is the empty string
@@ -24,12 +24,12 @@
 #define SYMS_SECTION ".uk_syms"
 #define SYMS_MAGIC 0x31534b55u /* "UKS1" */
 
-struct ukb_syms_hdr {
+struct uki_syms_hdr {
 	uint32_t magic, count;
 	uint64_t base;
 };
 
-struct ukb_sym {
+struct uki_sym {
 	uint32_t off, name;
 };
 
@@ -68,12 +68,12 @@ static const char *section_name(const uint8_t *d, size_t size, const Elf64_Ehdr 
 /* ---- reading: .uk_syms, else a plain ELF symbol table ---- */
 
 /* Section .uk_syms checked: header, entries and names inside it. */
-static int find_uk_syms(const uint8_t *d, size_t size, const struct ukb_syms_hdr **h,
-                        const struct ukb_sym **e, const char **names, uint64_t *nlen)
+static int find_uk_syms(const uint8_t *d, size_t size, const struct uki_syms_hdr **h,
+                        const struct uki_sym **e, const char **names, uint64_t *nlen)
 {
 	const Elf64_Shdr *sh;
 	Elf64_Ehdr eh;
-	struct ukb_syms_hdr hdr;
+	struct uki_syms_hdr hdr;
 
 	if (!(sh = sections(d, size, &eh)))
 		return -1;
@@ -84,18 +84,18 @@ static int find_uk_syms(const uint8_t *d, size_t size, const struct ukb_syms_hdr
 			continue;
 		memcpy(&hdr, d + off, sizeof(hdr));
 		if (hdr.magic != SYMS_MAGIC ||
-		    (len - sizeof(hdr)) / sizeof(struct ukb_sym) < hdr.count)
+		    (len - sizeof(hdr)) / sizeof(struct uki_sym) < hdr.count)
 			return -1;
 		*h = (const void *)(d + off);
 		*e = (const void *)(d + off + sizeof(hdr));
 		*names = (const char *)(*e + hdr.count);
-		*nlen = len - sizeof(hdr) - (uint64_t)hdr.count * sizeof(struct ukb_sym);
+		*nlen = len - sizeof(hdr) - (uint64_t)hdr.count * sizeof(struct uki_sym);
 		return 0;
 	}
 	return -1;
 }
 
-static int lookup_uk_syms(const struct ukb_syms_hdr *h, const struct ukb_sym *e, const char *names,
+static int lookup_uk_syms(const struct uki_syms_hdr *h, const struct uki_sym *e, const char *names,
                           uint64_t nlen, uint64_t addr, char *name, size_t len, uint64_t *off)
 {
 	uint32_t lo = 0, hi = h->count;
@@ -140,11 +140,11 @@ static int find_symtab(const uint8_t *d, size_t size, const Elf64_Sym **sym, uin
 	return -1;
 }
 
-int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
+int uki_image_symbol(const void *data, size_t size, uint64_t addr, char *name, size_t len,
                      uint64_t *off)
 {
-	const struct ukb_syms_hdr *h;
-	const struct ukb_sym *e;
+	const struct uki_syms_hdr *h;
+	const struct uki_sym *e;
 	const Elf64_Sym *sym, *best = NULL;
 	const char *strs;
 	uint64_t n, strsize;
@@ -168,11 +168,11 @@ int ukb_image_symbol(const void *data, size_t size, uint64_t addr, char *name, s
 	return 0;
 }
 
-int ukb_image_symbols(const void *data, size_t size,
+int uki_image_symbols(const void *data, size_t size,
                       void (*fn)(void *ctx, uint64_t addr, const char *name), void *ctx)
 {
-	const struct ukb_syms_hdr *h;
-	const struct ukb_sym *e;
+	const struct uki_syms_hdr *h;
+	const struct uki_sym *e;
 	const Elf64_Sym *sym;
 	const char *strs;
 	uint64_t n, strsize;
@@ -277,13 +277,13 @@ static struct fsym *functions(const Elf64_Sym *sym, uint64_t n, const char *strs
 static int syms_section(const struct fsym *f, size_t n, struct buf *out)
 {
 	struct buf ent = { 0 }, names = { 0 };
-	struct ukb_syms_hdr h = { SYMS_MAGIC, 0, n ? f[0].addr : 0 };
+	struct uki_syms_hdr h = { SYMS_MAGIC, 0, n ? f[0].addr : 0 };
 	int r = -1;
 
 	if (put(&names, "", 1))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		struct ukb_sym s = { (uint32_t)(f[i].addr - h.base), (uint32_t)names.len };
+		struct uki_sym s = { (uint32_t)(f[i].addr - h.base), (uint32_t)names.len };
 		uint64_t end = f[i].addr + f[i].size;
 		if (f[i].addr - h.base > UINT32_MAX || names.len > UINT32_MAX)
 			goto out;
@@ -294,7 +294,7 @@ static int syms_section(const struct fsym *f, size_t n, struct buf *out)
 		 * padding (under 16 bytes) is left to the function before. */
 		if (f[i].size && end > f[i].addr &&
 		    (i + 1 == n || (f[i + 1].addr > end && f[i + 1].addr - end >= 16))) {
-			s = (struct ukb_sym){ (uint32_t)(end - h.base), 0 };
+			s = (struct uki_sym){ (uint32_t)(end - h.base), 0 };
 			if (end - h.base > UINT32_MAX || put(&ent, &s, sizeof(s)))
 				goto out;
 			h.count++;
@@ -340,7 +340,7 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 	return a < b ? (a < c ? a : c) : (b < c ? b : c);
 }
 
-int ukb_image_pack_symbols(const void *data, size_t size, void **out, size_t *outsize, char *err,
+int uki_image_pack_symbols(const void *data, size_t size, void **out, size_t *outsize, char *err,
                            size_t errlen)
 {
 	const uint8_t *d = data;

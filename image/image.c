@@ -48,7 +48,7 @@ static int find_pvh(const uint8_t *d, const Elf64_Phdr *ph, uint64_t *entry)
 }
 
 static void find_sections(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
-                          struct ukb_image *img)
+                          struct uki_image *img)
 {
 	const Elf64_Shdr *sh, *strtab;
 
@@ -77,7 +77,7 @@ static void find_sections(const uint8_t *d, size_t size, const Elf64_Ehdr *eh,
 	}
 }
 
-int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *err, size_t errlen)
+int uki_image_parse(const void *data, size_t size, struct uki_image *img, char *err, size_t errlen)
 {
 	const uint8_t *d = data;
 	Elf64_Ehdr eh;
@@ -118,10 +118,10 @@ int ukb_image_parse(const void *data, size_t size, struct ukb_image *img, char *
 			    ph.p_offset, ph.p_offset + ph.p_filesz, size);
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
 			return fail(err, errlen, "segment %u wraps around the address space", i);
-		if (img->nseg == UKB_IMAGE_MAX_SEGS)
+		if (img->nseg == UKI_IMAGE_MAX_SEGS)
 			return fail(err, errlen, "more than %d loadable segments",
-			            UKB_IMAGE_MAX_SEGS);
-		img->seg[img->nseg++] = (struct ukb_seg){ ph.p_paddr, ph.p_memsz, ph.p_offset,
+			            UKI_IMAGE_MAX_SEGS);
+		img->seg[img->nseg++] = (struct uki_seg){ ph.p_paddr, ph.p_memsz, ph.p_offset,
 			                                  ph.p_filesz, ph.p_flags };
 	}
 	if (!have_entry)

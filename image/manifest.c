@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uk/abi.h>
+#include <uk/manifest.h>
 
 #include "manifest.h"
 
-int ukb_strlist_add(struct ukb_strlist *l, const char *s)
+int uki_strlist_add(struct uki_strlist *l, const char *s)
 {
 	char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
 
@@ -20,7 +21,7 @@ int ukb_strlist_add(struct ukb_strlist *l, const char *s)
 	return 0;
 }
 
-void ukb_strlist_free(struct ukb_strlist *l)
+void uki_strlist_free(struct uki_strlist *l)
 {
 	for (int i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -29,7 +30,7 @@ void ukb_strlist_free(struct ukb_strlist *l)
 	l->n = 0;
 }
 
-static int put_list(void *fdt, const char *name, const struct ukb_strlist *l)
+static int put_list(void *fdt, const char *name, const struct uki_strlist *l)
 {
 	size_t len = 0;
 	char *buf, *p;
@@ -48,7 +49,7 @@ static int put_list(void *fdt, const char *name, const struct ukb_strlist *l)
 	return r;
 }
 
-int ukb_manifest_write(const struct ukb_manifest *m, void *buf, size_t size)
+int uki_manifest_write(const struct uki_manifest *m, void *buf, size_t size)
 {
 	int r = fdt_create(buf, (int)size);
 
@@ -77,63 +78,45 @@ int ukb_manifest_write(const struct ukb_manifest *m, void *buf, size_t size)
 	return (int)fdt_totalsize(buf);
 }
 
-static int get_list(const void *fdt, int node, const char *name, struct ukb_strlist *l)
+static int copy_list(const struct uk_mf_list *from, struct uki_strlist *to)
 {
-	int len;
-	const char *p = fdt_getprop(fdt, node, name, &len), *end;
+	const char *p;
+	int pos = 0, len;
 
-	if (!p)
-		return 0;
-	if (len > 0 && p[len - 1])
-		return -EINVAL; /* the last string must be terminated */
-	for (end = p + len; p < end; p += strlen(p) + 1)
-		if (ukb_strlist_add(l, p))
+	while ((p = uk_mf_next(from, &pos, &len)))
+		if (uki_strlist_add(to, p))
 			return -ENOMEM;
 	return 0;
 }
 
-static int get_str(const void *fdt, int node, const char *name, char **out)
+static int copy_str(const char *from, char **to)
 {
-	int len;
-	const char *p = fdt_getprop(fdt, node, name, &len);
-
-	if (!p)
-		return 0;
-	if (len < 1 || p[len - 1])
-		return -EINVAL;
-	return (*out = strdup(p)) ? 0 : -ENOMEM;
+	return !from || (*to = strdup(from)) ? 0 : -ENOMEM;
 }
 
-int ukb_manifest_read(const void *fdt, size_t size, struct ukb_manifest *m)
+int uki_manifest_read(const void *fdt, size_t size, struct uki_manifest *m)
 {
-	int node, len, r;
-	const void *mem;
+	struct uk_mf mf;
+	int r;
 
 	memset(m, 0, sizeof(*m));
-	if (size < sizeof(struct fdt_header) || fdt_check_full(fdt, size))
+	if (uk_mf_read(&mf, fdt, size))
 		return -EINVAL;
-	if ((node = fdt_path_offset(fdt, UK_MF_NODE)) < 0)
-		return -EINVAL;
-	r = get_list(fdt, node, UK_MF_ENTRYPOINT, &m->entrypoint);
-	r = r ?: get_list(fdt, node, UK_MF_CMD, &m->cmd);
-	r = r ?: get_list(fdt, node, UK_MF_ENV, &m->env);
-	r = r ?: get_list(fdt, node, UK_MF_PORTS, &m->ports);
-	r = r ?: get_list(fdt, node, UK_MF_MOUNTS, &m->volumes);
-	r = r ?: get_str(fdt, node, UK_MF_WORKDIR, &m->workdir);
-	r = r ?: get_str(fdt, node, UK_MF_USER, &m->user);
-	r = r ?: get_str(fdt, node, UK_MF_MODE, &m->mode);
-	if (!r && (mem = fdt_getprop(fdt, node, UK_MF_MEM, &len))) {
-		if (len == 8)
-			m->mem = fdt64_ld(mem);
-		else
-			r = -EINVAL;
-	}
+	r = copy_list(&mf.entrypoint, &m->entrypoint);
+	r = r ?: copy_list(&mf.cmd, &m->cmd);
+	r = r ?: copy_list(&mf.env, &m->env);
+	r = r ?: copy_list(&mf.ports, &m->ports);
+	r = r ?: copy_list(&mf.mounts, &m->volumes);
+	r = r ?: copy_str(mf.workdir, &m->workdir);
+	r = r ?: copy_str(mf.user, &m->user);
+	r = r ?: copy_str(mf.mode, &m->mode);
+	m->mem = mf.mem;
 	if (r)
-		ukb_manifest_free(m);
+		uki_manifest_free(m);
 	return r;
 }
 
-int ukb_manifest_add_volume(struct ukb_manifest *m, const char *path)
+int uki_manifest_add_volume(struct uki_manifest *m, const char *path)
 {
 	char *p;
 	size_t n;
@@ -151,25 +134,25 @@ int ukb_manifest_add_volume(struct ukb_manifest *m, const char *path)
 		if (!strcmp(m->volumes.v[i], p))
 			r = 1;
 	if (!r)
-		r = ukb_strlist_add(&m->volumes, p);
+		r = uki_strlist_add(&m->volumes, p);
 	free(p);
 	return r > 0 ? 0 : r;
 }
 
-void ukb_manifest_free(struct ukb_manifest *m)
+void uki_manifest_free(struct uki_manifest *m)
 {
-	ukb_strlist_free(&m->entrypoint);
-	ukb_strlist_free(&m->cmd);
-	ukb_strlist_free(&m->env);
-	ukb_strlist_free(&m->ports);
-	ukb_strlist_free(&m->volumes);
+	uki_strlist_free(&m->entrypoint);
+	uki_strlist_free(&m->cmd);
+	uki_strlist_free(&m->env);
+	uki_strlist_free(&m->ports);
+	uki_strlist_free(&m->volumes);
 	free(m->workdir);
 	free(m->user);
 	free(m->mode);
 	memset(m, 0, sizeof(*m));
 }
 
-static void print_list(FILE *f, const char *label, const struct ukb_strlist *l)
+static void print_list(FILE *f, const char *label, const struct uki_strlist *l)
 {
 	fprintf(f, "%-12s", label);
 	if (!l->n)
@@ -179,7 +162,7 @@ static void print_list(FILE *f, const char *label, const struct ukb_strlist *l)
 	fputc('\n', f);
 }
 
-void ukb_manifest_print(FILE *f, const struct ukb_manifest *m)
+void uki_manifest_print(FILE *f, const struct uki_manifest *m)
 {
 	print_list(f, "entrypoint:", &m->entrypoint);
 	print_list(f, "cmd:", &m->cmd);
