@@ -43,6 +43,9 @@ VIRTIO_SRCS := $(wildcard virtio/*.c)
 # manifest, what ukbuild writes and ukrun reads; the manifest's reader
 # (image/mf.c) is the library OS's too.
 IMAGE_SRCS := $(wildcard image/*.c)
+# What both host tools share besides the image format (common/): the error
+# printer and the size grammar.
+COMMON_SRCS := $(wildcard common/*.c)
 
 # ---- the library OS (guest kernel side) ----
 # No SSE in the library OS: interrupt handlers never touch the application's
@@ -154,12 +157,13 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) \
+$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o) \
 		$(VIRTIO_SRCS:%.c=$(B)/host/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
 
-$(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o)
+$(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) \
+		$(COMMON_SRCS:%.c=$(B)/host/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_BUILD)
 

@@ -51,34 +51,6 @@ static const char disk_fat_range[] =
 
 static int disk_verbose;
 
-static int disk_parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long n;
-	int shift = 0;
-
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K': shift = 10, end++; break;
-	case 'm':
-	case 'M': shift = 20, end++; break;
-	case 'g':
-	case 'G': shift = 30, end++; break;
-	case 't':
-	case 'T': shift = 40, end++; break;
-	}
-	if ((*end == 'i' || *end == 'B') && shift)
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end || n > (~0ull >> shift))
-		return -1;
-	*v = (uint64_t)n << shift;
-	return 0;
-}
-
 /* "/a/b", "a/b", "::/a/b" -> "::/a/b" with every component checked;
  * "" and "/" are the root. Returns 0, or -1 with a message printed. */
 static int disk_gpath(const char *what, const char *img, const char *arg, char *out, size_t n,
@@ -329,7 +301,7 @@ static int disk_create_args(int argc, char **argv, struct disk_create *c)
 	}
 	c->img = argv[optind];
 	/* 32-bit sector counts: 2 TiB is FAT's limit with 512-byte sectors. */
-	if (disk_parse_size(size, &c->size) || c->size < (64u << 10) ||
+	if (host_parse_size(size, &c->size) || c->size < (64u << 10) ||
 	    c->size > (2ull << 40) - 512) {
 		ukb_err("disk create: --size '%s': expected a size from 64K to 2T, like 64M or 1G",
 		        size);

@@ -52,21 +52,6 @@ struct link_opts {
 	int verbose;
 };
 
-static int parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long n = strtoull(s, &end, 10);
-	int shift = *end == 'K' || *end == 'k'   ? 10
-	            : *end == 'M' || *end == 'm' ? 20
-	            : *end == 'G' || *end == 'g' ? 30
-	                                         : 0;
-
-	if (end == s || (shift ? end[1] : end[0]))
-		return -1;
-	*v = n << shift;
-	return 0;
-}
-
 /* --rootfs DIR puts DIR's contents at /; --add HOST:GUEST puts HOST (a
  * file or a directory tree) at GUEST. Split at the last ":/" so host paths
  * may contain colons. */
@@ -143,7 +128,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 			uki_strlist_add(&o->m.env, optarg);
 			break;
 		case 'm':
-			if (parse_size(optarg, &o->m.mem) || o->m.mem < (2u << 20)) {
+			if (host_parse_size(optarg, &o->m.mem) || o->m.mem < (2u << 20)) {
 				ukb_err("--mem '%s': expected a size like 64M or 1G", optarg);
 				return -1;
 			}

@@ -62,21 +62,6 @@ struct oci_cli {
 	int quiet, verbose;
 };
 
-static int parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long n = strtoull(s, &end, 10);
-	int shift = *end == 'K' || *end == 'k'   ? 10
-	            : *end == 'M' || *end == 'm' ? 20
-	            : *end == 'G' || *end == 'g' ? 30
-	                                         : 0;
-
-	if (end == s || (shift ? end[1] : end[0]) || n > (1ull << 40))
-		return -1;
-	*v = n << shift;
-	return 0;
-}
-
 static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 {
 	switch (opt) {
@@ -102,7 +87,7 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 		}
 		return uki_strlist_add(&c->adds, arg);
 	case 'm':
-		if (parse_size(arg, &c->o.mem) || c->o.mem < (16u << 20)) {
+		if (host_parse_size(arg, &c->o.mem) || c->o.mem < (16u << 20)) {
 			ukb_err("--mem '%s': expected a size of at least 16M, like 256M or 1G",
 			        arg);
 			return -1;

@@ -46,17 +46,6 @@ static const char usage[] =
     "image keeps its debug information and full ELF symbol table (otherwise only\n"
     "function names, for ukrun's crash reports).\n";
 
-void ukb_err(const char *fmt, ...)
-{
-	va_list ap;
-	char line[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "ukbuild: %s\n", line);
-}
-
 const char *ukb_sysroot(void)
 {
 	static char path[PATH_MAX];

@@ -2,13 +2,14 @@
 #ifndef UKBUILD_H
 #define UKBUILD_H
 
+#include "../common/host.h"
 #include "../image/manifest.h"
 
 /* ukbuild's own failures exit with this status; a failing compiler's status
  * is passed through. */
 #define UKB_EXIT_ERROR 2
 
-void ukb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define ukb_err(...) host_err("ukbuild", __VA_ARGS__)
 
 /* The guest sysroot: $UK_SYSROOT, else ../lib/uk beside the executable. */
 const char *ukb_sysroot(void);

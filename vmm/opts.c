@@ -40,45 +40,6 @@ static const char usage[] =
     "Exit status: the application's; 128+N after a crash like signal N;\n"
     "124 on --timeout; 125 when ukrun itself fails.\n";
 
-int vmm_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'b' || *end == 'B') && shift)
-		end++;
-	if (*end || (shift && v > (~0ull >> shift)))
-		return -1;
-	*out = v << shift;
-	return 0;
-}
-
 static int add_env(struct vmm_opts *o, const char *kv)
 {
 	if (o->nenv == VMM_MAX_ARGS) {
@@ -159,7 +120,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	while ((c = getopt_long(argc, argv, "+m:e:hp:v:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (vmm_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
+			if (host_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
 				vmm_err(
 				    "--mem '%s': expected a size of at least 2M, like 64M or 1G",
 				    optarg);

@@ -15,17 +15,6 @@ double vmm_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void vmm_err(const char *fmt, ...)
-{
-	va_list ap;
-	char line[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "ukrun: %s\n", line);
-}
-
 /* A guest can repeat a violation forever (reset, break, reset...): only the
  * first GUEST_ERR_PRINTED complaints reach the host's logs, the rest are
  * counted and the count is said at the end. */

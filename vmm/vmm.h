@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <uk/abi.h>
 
+#include "../common/host.h"
+
 #define VMM_MAX_ARGS 256
 
 /* ukrun's own failures exit with 125, as `docker run` does; 124 when
@@ -78,8 +80,6 @@ void *vmm_gpa_check(struct vmm *vm, uint64_t gpa, uint64_t len, const char *file
 
 /* ---- options (opts.c) ---- */
 
-/* "64M", "1G", "512k", "1048576" -> bytes. Returns 0 or -1. */
-int vmm_parse_size(const char *s, uint64_t *out);
 /* Parse argv; on error prints one line and returns -1; 1 after --help. */
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o);
 
@@ -220,7 +220,7 @@ int vmm_helper_main(int argc, char **argv);
 
 extern int vmm_verbose_on;
 double vmm_now(void);
-void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define vmm_err(...) host_err("ukrun", __VA_ARGS__)
 void vmm_verbose(const struct vmm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "ukrun: guest broke the ABI" + the message (": what", or " (where): what"),
  * the first 20 times; vmm_guest_err_total() then says how many in all. */

@@ -5,7 +5,7 @@ UNIT_BINS += $(B)/tests/unit/test_blk
 
 $(B)/tests/unit/test_blk: $(B)/san/tests/unit/test_blk.o $(B)/san/virtio/virtio_blk.o \
 		$(B)/san/virtio/virtq.o $(B)/san/vmm/virtio_blk.o $(B)/san/vmm/virtio_mmio.o \
-		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o
+		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o
 
 BLK_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -24,7 +24,7 @@ tests: $(B)/tests/unit/blk_fuzz_smoke
 # A hostile driver against the virtio-mmio transport, with the virtio-blk
 # device behind it (tests/fuzz/mmio.c).
 $(B)/tests/fuzz/mmio: tests/fuzz/mmio.c vmm/virtio_mmio.c vmm/virtio_blk.c virtio/virtio_blk.c \
-		virtio/virtq.c vmm/mem.c vmm/util.c vmm/virtio.h
+		virtio/virtq.c vmm/mem.c vmm/util.c common/host.c vmm/virtio.h
 	@mkdir -p $(@D)
 	clang $(BLK_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lfdt -lpthread
 tests: $(B)/tests/fuzz/mmio

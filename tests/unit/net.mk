@@ -44,7 +44,7 @@ $(HTTPD_LINUX): apps/httpd/httpd.c
 
 # ukrun's network options.
 UNIT_BINS += $(B)/tests/unit/test_net
-$(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o $(B)/san/vmm/util.o
+$(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o $(B)/san/vmm/util.o $(B)/san/common/host.o
 
 # The virtio-net device with the user-mode backend and the real libslirp
 # behind the real virtio-mmio transport, no KVM: frames a hostile guest
@@ -53,4 +53,4 @@ UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
 		$(B)/san/vmm/net_conf.o $(B)/san/vmm/virtio_mmio.o $(B)/san/virtio/virtq.o \
-		$(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o $(B)/san/vmm/util.o
+		$(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o

@@ -27,7 +27,7 @@ tests: $(B)/tests/unit/p9_fuzz_smoke
 
 # The gofer, spoken to over buffers.
 P9S_OBJS := $(patsubst %.c,$(B)/san/%.o,vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_dir.c \
-	vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c virtio/p9.c)
+	vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c common/host.c virtio/p9.c)
 UNIT_BINS += $(B)/tests/unit/test_p9_server
 $(B)/tests/unit/test_p9_server: $(B)/san/tests/unit/test_p9_server.o $(P9S_OBJS)
 
@@ -41,7 +41,7 @@ $(B)/tests/unit/test_virtio_9p: $(B)/san/tests/unit/test_virtio_9p.o $(B)/san/vm
 # The gofer's cost without a VM, against plain system calls: a measuring
 # tool for make bench, not a unit test (so not in build/tests/unit).
 P9_BENCH_OBJS := $(patsubst %.c,$(B)/host/%.o,vmm/p9_server.c vmm/p9_ops.c vmm/p9_ops_dir.c \
-	vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c virtio/p9.c)
+	vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c common/host.c virtio/p9.c)
 $(B)/tests/bench/p9_bench: tests/unit/p9_bench.c tests/unit/p9_client.h $(P9_BENCH_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lseccomp -lpthread

@@ -3,31 +3,38 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../../common/host.h"
 #include "../../vmm/vmm.h"
 #include "unit.h"
 
 TEST(size_units)
 {
 	uint64_t v;
-	EXPECT(vmm_parse_size("64M", &v) == 0 && v == 64ull << 20);
-	EXPECT(vmm_parse_size("1G", &v) == 0 && v == 1ull << 30);
-	EXPECT(vmm_parse_size("512k", &v) == 0 && v == 512ull << 10);
-	EXPECT(vmm_parse_size("2GiB", &v) == 0 && v == 2ull << 30);
-	EXPECT(vmm_parse_size("128MB", &v) == 0 && v == 128ull << 20);
-	EXPECT(vmm_parse_size("1048576", &v) == 0 && v == 1048576);
+	EXPECT(host_parse_size("64M", &v) == 0 && v == 64ull << 20);
+	EXPECT(host_parse_size("1G", &v) == 0 && v == 1ull << 30);
+	EXPECT(host_parse_size("512k", &v) == 0 && v == 512ull << 10);
+	EXPECT(host_parse_size("2GiB", &v) == 0 && v == 2ull << 30);
+	EXPECT(host_parse_size("128MB", &v) == 0 && v == 128ull << 20);
+	EXPECT(host_parse_size("1048576", &v) == 0 && v == 1048576);
+	EXPECT(host_parse_size("2t", &v) == 0 && v == 2ull << 40);
+	EXPECT(host_parse_size("64KiB", &v) == 0 && v == 64ull << 10);
 }
 
 TEST(size_rejects)
 {
 	uint64_t v = 7;
-	EXPECT(vmm_parse_size("", &v) == -1);
-	EXPECT(vmm_parse_size("M", &v) == -1);
-	EXPECT(vmm_parse_size("-1M", &v) == -1);
-	EXPECT(vmm_parse_size("12Q", &v) == -1);
-	EXPECT(vmm_parse_size("1MM", &v) == -1);
-	EXPECT(vmm_parse_size("99999999999999999999", &v) == -1);
-	EXPECT(vmm_parse_size("17179869184G", &v) == -1); /* 2^34 GiB overflows */
-	EXPECT(vmm_parse_size(NULL, &v) == -1);
+	EXPECT(host_parse_size("", &v) == -1);
+	EXPECT(host_parse_size("M", &v) == -1);
+	EXPECT(host_parse_size("-1M", &v) == -1);
+	EXPECT(host_parse_size("12Q", &v) == -1);
+	EXPECT(host_parse_size("1MM", &v) == -1);
+	EXPECT(host_parse_size("1Mi", &v) == -1);
+	EXPECT(host_parse_size("1iB", &v) == -1);
+	EXPECT(host_parse_size(" 1M", &v) == -1);
+	EXPECT(host_parse_size("+1M", &v) == -1);
+	EXPECT(host_parse_size("99999999999999999999", &v) == -1);
+	EXPECT(host_parse_size("17179869184G", &v) == -1); /* 2^34 GiB overflows */
+	EXPECT(host_parse_size(NULL, &v) == -1);
 	EXPECT(v == 7);
 }
 

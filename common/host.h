@@ -1,0 +1,19 @@
+/*
+ * What ukrun and ukbuild share on the host: one way to say what went
+ * wrong, one size grammar.
+ */
+#ifndef UK_COMMON_HOST_H
+#define UK_COMMON_HOST_H
+
+#include <stdint.h>
+
+/* One line on stderr: "PROG: message". */
+void host_err(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A size: bytes ("1048576"), or a number with a binary unit K, M, G or T
+ * (either case, optionally followed by "iB" or "B": "512K", "64M", "2GiB",
+ * "128MB"). Returns 0, or -1 (*out untouched) for anything else, a
+ * negative number or one that does not fit in 64 bits. */
+int host_parse_size(const char *s, uint64_t *out);
+
+#endif
