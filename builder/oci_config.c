@@ -14,18 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/host.h"
 #include "oci.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int copy_list(struct uki_strlist *to, const struct uki_strlist *from)
 {
@@ -44,13 +34,13 @@ static int json_list(json_t *a, const char *what, struct uki_strlist *to, char *
 	if (!a || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))
-		return fail(err, errlen, "config: %s is not a list of strings", what);
+		return host_fail(err, errlen, "config: %s is not a list of strings", what);
 	json_array_foreach(a, i, v)
 	{
 		if (!json_is_string(v))
-			return fail(err, errlen, "config: %s[%zu] is not a string", what, i);
+			return host_fail(err, errlen, "config: %s[%zu] is not a string", what, i);
 		if (uki_strlist_add(to, json_string_value(v)))
-			return fail(err, errlen, "out of memory");
+			return host_fail(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -83,7 +73,8 @@ static int make_env(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest
 		return -1;
 	for (int i = 0; i < img.n; i++) {
 		if (!strchr(img.v[i], '=') || img.v[i][0] == '=') {
-			fail(err, errlen, "config: Env entry '%s' is not NAME=VALUE", img.v[i]);
+			host_fail(err, errlen, "config: Env entry '%s' is not NAME=VALUE",
+			          img.v[i]);
 			uki_strlist_free(&img);
 			return -1;
 		}
@@ -98,7 +89,7 @@ static int make_env(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest
 	for (int i = 0; i < o->env.n; i++)
 		oom |= env_set(&m->env, o->env.v[i]) != 0;
 	uki_strlist_free(&img);
-	return oom ? fail(err, errlen, "out of memory") : 0;
+	return oom ? host_fail(err, errlen, "out of memory") : 0;
 }
 
 /* A copy of field col (0-based) of the first line of a passwd/group file
@@ -156,7 +147,7 @@ static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *
 		*g++ = 0;
 	uid = numeric(u) ? strtol(u, NULL, 10) : id_lookup(t, "/etc/passwd", u, 2);
 	if (uid < 0 || uid > 0x7fffffff) {
-		fail(err, errlen, "user '%s' is not in the image's /etc/passwd", u);
+		host_fail(err, errlen, "user '%s' is not in the image's /etc/passwd", u);
 		free(u);
 		return -1;
 	}
@@ -165,13 +156,13 @@ static int resolve_user(struct ukb_tree *t, const char *spec, char **out, char *
 	else if (!numeric(u))
 		gid = id_lookup(t, "/etc/passwd", u, 3);
 	if (gid < 0 || gid > 0x7fffffff) {
-		fail(err, errlen, "group '%s' is not in the image's /etc/%s", g ? g : u,
-		     g ? "group" : "passwd");
+		host_fail(err, errlen, "group '%s' is not in the image's /etc/%s", g ? g : u,
+		          g ? "group" : "passwd");
 		free(u);
 		return -1;
 	}
 	free(u);
-	return asprintf(out, "%ld:%ld", uid, gid) < 0 ? fail(err, errlen, "out of memory") : 0;
+	return asprintf(out, "%ld:%ld", uid, gid) < 0 ? host_fail(err, errlen, "out of memory") : 0;
 }
 
 /* "80", "80/tcp", "53/udp" -> "N/proto". */
@@ -183,12 +174,12 @@ static int add_port(struct uki_manifest *m, const char *spec, char *err, size_t 
 
 	if (end == spec || n < 1 || n > 65535 || (*end && *end != '/') ||
 	    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
-		return fail(err, errlen, "port '%s': expected PORT[/tcp|/udp]", spec);
+		return host_fail(err, errlen, "port '%s': expected PORT[/tcp|/udp]", spec);
 	snprintf(buf, sizeof(buf), "%ld/%s", n, proto);
 	for (int i = 0; i < m->ports.n; i++)
 		if (!strcmp(m->ports.v[i], buf))
 			return 0;
-	return uki_strlist_add(&m->ports, buf) ? fail(err, errlen, "out of memory") : 0;
+	return uki_strlist_add(&m->ports, buf) ? host_fail(err, errlen, "out of memory") : 0;
 }
 
 static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
@@ -198,7 +189,7 @@ static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct uki_manife
 	const char *k;
 
 	if (ep && !json_is_object(ep) && !json_is_null(ep))
-		return fail(err, errlen, "config: ExposedPorts is not an object");
+		return host_fail(err, errlen, "config: ExposedPorts is not an object");
 	json_object_foreach(ep, k, v) if (add_port(m, k, err, errlen)) return -1;
 	for (int i = 0; i < o->expose.n; i++)
 		if (add_port(m, o->expose.v[i], err, errlen))
@@ -211,11 +202,11 @@ static int add_volume(struct uki_manifest *m, const char *path, char *err, size_
 	int r = uki_manifest_add_volume(m, path);
 
 	if (r == -EINVAL)
-		return fail(err, errlen,
-		            "volume '%s': expected an absolute path other than /, "
-		            "without . or ..",
-		            path);
-	return r ? fail(err, errlen, "out of memory") : 0;
+		return host_fail(err, errlen,
+		                 "volume '%s': expected an absolute path other than /, "
+		                 "without . or ..",
+		                 path);
+	return r ? host_fail(err, errlen, "out of memory") : 0;
 }
 
 /* Volumes (docker's VOLUME) and --volume: the image's volume points. */
@@ -226,7 +217,7 @@ static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct uki_mani
 	const char *k;
 
 	if (vols && !json_is_object(vols) && !json_is_null(vols))
-		return fail(err, errlen, "config: Volumes is not an object");
+		return host_fail(err, errlen, "config: Volumes is not an object");
 	json_object_foreach(vols, k, v) if (add_volume(m, k, err, errlen)) return -1;
 	for (int i = 0; i < o->volumes.n; i++)
 		if (add_volume(m, o->volumes.v[i], err, errlen))
@@ -254,11 +245,11 @@ static int make_argv(json_t *c, const struct ukb_oci_opts *o, struct uki_manifes
 	if (m->entrypoint.n == 1 && !m->entrypoint.v[0][0])
 		uki_strlist_free(&m->entrypoint);
 	if (!m->entrypoint.n && !m->cmd.n)
-		return fail(err, errlen,
-		            "the image names no program to run (no Entrypoint or Cmd): "
-		            "give --entrypoint PROGRAM");
+		return host_fail(err, errlen,
+		                 "the image names no program to run (no Entrypoint or Cmd): "
+		                 "give --entrypoint PROGRAM");
 	if (!(m->entrypoint.n ? m->entrypoint.v[0] : m->cmd.v[0])[0])
-		return fail(err, errlen, "the program to run is an empty string");
+		return host_fail(err, errlen, "the program to run is an empty string");
 	return 0;
 }
 
@@ -292,24 +283,24 @@ int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tr
 
 	memset(m, 0, sizeof(*m));
 	if (config && c && !json_is_object(c) && !json_is_null(c))
-		return fail(err, errlen, "config: \"config\" is not an object");
+		return host_fail(err, errlen, "config: \"config\" is not an object");
 	if (make_argv(c, o, m, err, errlen) || make_env(c, o, m, err, errlen) ||
 	    make_ports(c, o, m, err, errlen) || make_volumes(c, o, m, err, errlen))
 		return -1;
 	wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
 	if (wd && *wd) {
 		if (wd[0] != '/')
-			return fail(err, errlen, "working directory '%s' is not absolute", wd);
+			return host_fail(err, errlen, "working directory '%s' is not absolute", wd);
 		if (!(m->workdir = strdup(wd)))
-			return fail(err, errlen, "out of memory");
+			return host_fail(err, errlen, "out of memory");
 	}
 	user = o->user ? o->user : json_string_value(json_object_get(c, "User"));
 	if (user && *user && resolve_user(t, user, &m->user, err, errlen))
 		return -1;
 	if (set_home(t, m))
-		return fail(err, errlen, "out of memory");
+		return host_fail(err, errlen, "out of memory");
 	if (!(m->mode = strdup("binary")))
-		return fail(err, errlen, "out of memory");
+		return host_fail(err, errlen, "out of memory");
 	m->mem = o->mem;
 	return 0;
 }

@@ -21,22 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/host.h"
 #include "oci.h"
 
 #define MAX_JSON (8u << 20)
 #define MAX_MEMBERS 100000
 #define MAX_DEPTH 4 /* nested indexes */
-
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int ukb_digest_valid(const char *d)
 {
@@ -94,17 +84,19 @@ static json_t *json_from_fd(int fd, const char *what, const char *digest, char *
 	size_t len;
 
 	if (!(text = read_all(fd, MAX_JSON, &len))) {
-		fail(err, errlen, "%s: unreadable or larger than %u MiB", what, MAX_JSON >> 20);
+		host_fail(err, errlen, "%s: unreadable or larger than %u MiB", what,
+		          MAX_JSON >> 20);
 		return NULL;
 	}
 	sha256_of(text, len, sum);
 	if (digest && strcmp(digest, sum))
-		fail(err, errlen, "%s: its digest is %.19s..., not %.19s... (corrupt or tampered)",
-		     what, sum, digest);
+		host_fail(err, errlen,
+		          "%s: its digest is %.19s..., not %.19s... (corrupt or tampered)", what,
+		          sum, digest);
 	else if (!(j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
-		fail(err, errlen, "%s: bad JSON at line %d: %s", what, je.line, je.text);
+		host_fail(err, errlen, "%s: bad JSON at line %d: %s", what, je.line, je.text);
 	else if (!json_is_object(j) && !json_is_array(j)) {
-		fail(err, errlen, "%s: not a JSON object", what);
+		host_fail(err, errlen, "%s: not a JSON object", what);
 		json_decref(j);
 		j = NULL;
 	}
@@ -132,20 +124,21 @@ static int diff_ids(struct ukb_oci_src *s, char *err, size_t errlen)
 	const char *arch = jstr(s->config, "architecture"), *os = jstr(s->config, "os");
 
 	if (arch && strcmp(arch, "amd64"))
-		return fail(err, errlen,
-		            "the image is built for %s; uk runs x86-64 (amd64) programs", arch);
+		return host_fail(err, errlen,
+		                 "the image is built for %s; uk runs x86-64 (amd64) programs",
+		                 arch);
 	if (os && strcmp(os, "linux"))
-		return fail(err, errlen, "the image is for %s, not linux", os);
+		return host_fail(err, errlen, "the image is for %s, not linux", os);
 	if (!json_is_array(ids))
 		return 0; /* digests of the blobs still hold */
 	if (json_array_size(ids) != (size_t)s->nlayers)
-		return fail(err, errlen, "the config lists %zu layers, the manifest %d",
-		            json_array_size(ids), s->nlayers);
+		return host_fail(err, errlen, "the config lists %zu layers, the manifest %d",
+		                 json_array_size(ids), s->nlayers);
 	for (int i = 0; i < s->nlayers; i++) {
 		const char *d = json_string_value(json_array_get(ids, i));
 		if (!ukb_digest_valid(d))
-			return fail(err, errlen, "config: diff_id %d is not a sha256 digest",
-			            i + 1);
+			return host_fail(err, errlen, "config: diff_id %d is not a sha256 digest",
+			                 i + 1);
 		strcpy(s->layers[i].diff_id, d);
 	}
 	return 0;
@@ -159,12 +152,13 @@ static int blob_open(const char *dir, const char *digest, char *err, size_t errl
 	int fd;
 
 	if (!ukb_digest_valid(digest))
-		return fail(err, errlen, "a descriptor's digest '%.80s' is not sha256:<64 hex>",
-		            digest ? digest : "(none)");
+		return host_fail(err, errlen,
+		                 "a descriptor's digest '%.80s' is not sha256:<64 hex>",
+		                 digest ? digest : "(none)");
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, "%s: %s (a blob the image needs is missing)", path,
-		            strerror(errno));
+		return host_fail(err, errlen, "%s: %s (a blob the image needs is missing)", path,
+		                 strerror(errno));
 	return fd;
 }
 
@@ -180,8 +174,8 @@ static json_t *blob_json(const char *dir, json_t *desc, const char *what, char *
 	if ((fd = blob_open(dir, digest, err, errlen)) < 0)
 		return NULL;
 	if (fstat(fd, &st) || (json_object_get(desc, "size") && st.st_size != size)) {
-		fail(err, errlen, "%s %.19s: %lld bytes, not %lld as its descriptor says", what,
-		     digest, (long long)st.st_size, (long long)size);
+		host_fail(err, errlen, "%s %.19s: %lld bytes, not %lld as its descriptor says",
+		          what, digest, (long long)st.st_size, (long long)size);
 		close(fd);
 		return NULL;
 	}
@@ -264,7 +258,7 @@ static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t e
 	char tags[512];
 
 	if (!json_is_array(ms) || !json_array_size(ms)) {
-		fail(err, errlen, "the image index lists no manifests");
+		host_fail(err, errlen, "the image index lists no manifests");
 		return NULL;
 	}
 	json_array_foreach(ms, i, d)
@@ -278,16 +272,16 @@ static json_t *pick(json_t *index, const char *tag, int top, char *err, size_t e
 		json_array_foreach(ms, i, d) if (!found && has_tag(d, "latest")) found = d;
 		if (!found) {
 			list_tags(ms, tags, sizeof(tags));
-			fail(err, errlen,
-			     "the layout holds %zu images; name one as oci:DIR:TAG (%s)",
-			     json_array_size(ms), tags);
+			host_fail(err, errlen,
+			          "the layout holds %zu images; name one as oci:DIR:TAG (%s)",
+			          json_array_size(ms), tags);
 		}
 	} else if (!found && top && tag) {
 		list_tags(ms, tags, sizeof(tags));
-		fail(err, errlen, "no image tagged '%s' in the layout (%s)", tag, tags);
+		host_fail(err, errlen, "no image tagged '%s' in the layout (%s)", tag, tags);
 	} else if (!found) {
 		list_platforms(ms, tags, sizeof(tags));
-		fail(err, errlen, "no linux/amd64 image in the index (it has %s)", tags);
+		host_fail(err, errlen, "no linux/amd64 image in the index (it has %s)", tags);
 	}
 	return found;
 }
@@ -297,7 +291,7 @@ static int layers_new(struct ukb_oci_src *s, size_t n, char *err, size_t errlen)
 {
 	s->nlayers = (int)n;
 	if (!(s->layers = calloc(n + 1, sizeof(*s->layers))))
-		return fail(err, errlen, "out of memory");
+		return host_fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		s->layers[i].fd = -1;
 	return 0;
@@ -315,7 +309,7 @@ static int oci_layers(const char *dir, json_t *manifest, struct ukb_oci_src *s, 
 	size_t i;
 
 	if (!json_is_array(ls))
-		return fail(err, errlen, "the manifest has no layers list");
+		return host_fail(err, errlen, "the manifest has no layers list");
 	if (layers_new(s, json_array_size(ls), err, errlen))
 		return -1;
 	json_array_foreach(ls, i, l)
@@ -324,12 +318,13 @@ static int oci_layers(const char *dir, json_t *manifest, struct ukb_oci_src *s, 
 		const char *mt = jstr(l, "mediaType"), *dg = jstr(l, "digest");
 		json_int_t size = json_integer_value(json_object_get(l, "size"));
 		if (!layer_type_ok(mt))
-			return fail(err, errlen, "layer %zu has type %s, not a filesystem layer",
-			            i + 1, mt);
+			return host_fail(err, errlen,
+			                 "layer %zu has type %s, not a filesystem layer", i + 1,
+			                 mt);
 		if ((y->fd = blob_open(dir, dg, err, errlen)) < 0)
 			return -1;
 		if (size < 0)
-			return fail(err, errlen, "layer %zu: negative size", i + 1);
+			return host_fail(err, errlen, "layer %zu: negative size", i + 1);
 		strcpy(y->digest, dg);
 		y->size = (uint64_t)size;
 		s->stored_bytes += y->size;
@@ -346,7 +341,7 @@ static json_t *descend(const char *dir, json_t *d, char *err, size_t errlen)
 	for (int depth = 0; cur && is_index(jstr(cur, "mediaType")); depth++) {
 		idx = depth < MAX_DEPTH ? blob_json(dir, cur, "image index", err, errlen) : NULL;
 		if (depth == MAX_DEPTH)
-			fail(err, errlen, "image indexes nested more than %d deep", MAX_DEPTH);
+			host_fail(err, errlen, "image indexes nested more than %d deep", MAX_DEPTH);
 		json_decref(cur);
 		d = idx ? pick(idx, NULL, 0, err, errlen) : NULL;
 		cur = d ? json_incref(d) : NULL;
@@ -364,10 +359,11 @@ static int oci_layout(const char *dir, const char *tag, struct ukb_oci_src *s, c
 
 	snprintf(path, sizeof(path), "%s/oci-layout", dir);
 	if (access(path, R_OK))
-		return fail(err, errlen, "%s: not an OCI image layout (no oci-layout file)", dir);
+		return host_fail(err, errlen, "%s: not an OCI image layout (no oci-layout file)",
+		                 dir);
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return host_fail(err, errlen, "%s: %s", path, strerror(errno));
 	top = json_from_fd(fd, "index.json", NULL, err, errlen);
 	close(fd);
 	if (!top || !(d = pick(top, tag, 1, err, errlen)) || !(d = descend(dir, d, err, errlen)) ||
@@ -429,7 +425,7 @@ static struct archive *archive_open(const char *file, char *err, size_t errlen)
 	archive_read_support_filter_zstd(a);
 	archive_read_support_filter_xz(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
-		fail(err, errlen, "%s: %s", file, archive_error_string(a));
+		host_fail(err, errlen, "%s: %s", file, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -445,8 +441,8 @@ static int read_end(struct archive *a, int r, char *err, size_t errlen)
 {
 	if (r == ARCHIVE_EOF)
 		return 0;
-	return fail(err, errlen, "%s",
-	            archive_error_string(a) ? archive_error_string(a) : "not a tar archive");
+	return host_fail(err, errlen, "%s",
+	                 archive_error_string(a) ? archive_error_string(a) : "not a tar archive");
 }
 
 /* The member's data into an unlinked temporary file, m->fd. */
@@ -459,13 +455,13 @@ static int extract(struct archive *a, struct member *m, char *err, size_t errlen
 	if (!(f = tmpfile()) || (m->fd = dup(fileno(f))) < 0) {
 		if (f)
 			fclose(f);
-		return fail(err, errlen, "temporary file: %s", strerror(errno));
+		return host_fail(err, errlen, "temporary file: %s", strerror(errno));
 	}
 	fclose(f);
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
 		if (write(m->fd, buf, n) != n)
-			return fail(err, errlen, "temporary file: %s", strerror(errno));
-	return n < 0 ? fail(err, errlen, "%s: %s", m->name, archive_error_string(a)) : 0;
+			return host_fail(err, errlen, "temporary file: %s", strerror(errno));
+	return n < 0 ? host_fail(err, errlen, "%s: %s", m->name, archive_error_string(a)) : 0;
 }
 
 /* Pass one: every regular file and symlink's name, size and target; the
@@ -480,9 +476,10 @@ static int table(struct archive *a, struct members *ms, char *err, size_t errlen
 		if (!kept(ae))
 			continue;
 		if (ms->n == MAX_MEMBERS)
-			return fail(err, errlen, "more than %d files in the archive", MAX_MEMBERS);
+			return host_fail(err, errlen, "more than %d files in the archive",
+			                 MAX_MEMBERS);
 		if (!(m = realloc(ms->v, (ms->n + 1) * sizeof(*m))))
-			return fail(err, errlen, "out of memory");
+			return host_fail(err, errlen, "out of memory");
 		ms->v = m;
 		m = &ms->v[ms->n++];
 		memset(m, 0, sizeof(*m));
@@ -497,8 +494,8 @@ static int table(struct archive *a, struct members *ms, char *err, size_t errlen
 		}
 		if (!strcmp(m->name, "manifest.json")) {
 			if (m->size > MAX_JSON)
-				return fail(err, errlen, "manifest.json: larger than %u MiB",
-				            MAX_JSON >> 20);
+				return host_fail(err, errlen, "manifest.json: larger than %u MiB",
+				                 MAX_JSON >> 20);
 			if (extract(a, m, err, errlen))
 				return -1;
 		}
@@ -516,7 +513,7 @@ static int fetch(struct archive *a, struct members *ms, char *err, size_t errlen
 		if (!kept(ae))
 			continue;
 		if (i == ms->n)
-			return fail(err, errlen, "the archive changed while being read");
+			return host_fail(err, errlen, "the archive changed while being read");
 		struct member *m = &ms->v[i++];
 		if (m->want && m->fd < 0 && extract(a, m, err, errlen))
 			return -1;
@@ -565,7 +562,7 @@ static json_t *docker_pick(json_t *mj, const char *ref, char *err, size_t errlen
 	json_t *e, *t;
 
 	if (!json_is_array(mj) || !json_array_size(mj)) {
-		fail(err, errlen, "manifest.json lists no images");
+		host_fail(err, errlen, "manifest.json lists no images");
 		return NULL;
 	}
 	if (!ref && json_array_size(mj) == 1)
@@ -582,12 +579,12 @@ static json_t *docker_pick(json_t *mj, const char *ref, char *err, size_t errlen
 		}
 	}
 	if (ref)
-		fail(err, errlen, "no image tagged '%s' in the archive", ref);
+		host_fail(err, errlen, "no image tagged '%s' in the archive", ref);
 	else
-		fail(err, errlen,
-		     "the archive holds %zu images; name one as "
-		     "docker-archive:FILE:NAME:TAG",
-		     json_array_size(mj));
+		host_fail(err, errlen,
+		          "the archive holds %zu images; name one as "
+		          "docker-archive:FILE:NAME:TAG",
+		          json_array_size(mj));
 	return NULL;
 }
 
@@ -613,12 +610,13 @@ static int want(struct members *ms, const char *name, uint64_t *total, struct me
 	if (!m || m->want)
 		return 0;
 	if (m->sparse)
-		return fail(err, errlen, "%s: a sparse file (docker save never writes one)", name);
+		return host_fail(err, errlen, "%s: a sparse file (docker save never writes one)",
+		                 name);
 	if (m->size < 0 || (uint64_t)m->size > ms->bound - *total)
-		return fail(err, errlen,
-		            "%s declares %lld bytes, more than the archive could hold "
-		            "(%llu in all)",
-		            name, (long long)m->size, (unsigned long long)ms->bound);
+		return host_fail(err, errlen,
+		                 "%s declares %lld bytes, more than the archive could hold "
+		                 "(%llu in all)",
+		                 name, (long long)m->size, (unsigned long long)ms->bound);
 	*total += (uint64_t)m->size;
 	m->want = 1;
 	return 0;
@@ -636,18 +634,18 @@ static int want_image(json_t *img, struct members *ms, char *err, size_t errlen)
 	if (want(ms, cfg ? cfg : "", &total, &m, err, errlen))
 		return -1;
 	if (!m)
-		return fail(err, errlen, "the image's config %s is not in the archive",
-		            cfg ? cfg : "(none)");
+		return host_fail(err, errlen, "the image's config %s is not in the archive",
+		                 cfg ? cfg : "(none)");
 	if (!json_is_array(ls))
-		return fail(err, errlen, "manifest.json: no Layers list");
+		return host_fail(err, errlen, "manifest.json: no Layers list");
 	json_array_foreach(ls, i, l)
 	{
 		const char *name = json_string_value(l);
 		if (want(ms, name ? name : "", &total, &m, err, errlen))
 			return -1;
 		if (!m)
-			return fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
-			            name ? name : "?");
+			return host_fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
+			                 name ? name : "?");
 	}
 	return 0;
 }
@@ -666,10 +664,10 @@ static int docker_layers(json_t *img, struct members *ms, struct ukb_oci_src *s,
 		struct member *m = member(ms, name, 0);
 		struct stat st;
 		if (!m || m->fd < 0)
-			return fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
-			            name);
+			return host_fail(err, errlen, "layer %zu (%s) is not in the archive", i + 1,
+			                 name);
 		if ((s->layers[i].fd = dup(m->fd)) < 0 || fstat(m->fd, &st))
-			return fail(err, errlen, "%s", strerror(errno));
+			return host_fail(err, errlen, "%s", strerror(errno));
 		s->layers[i].size = st.st_size;
 		if (!strncmp(name, "blobs/", 6))
 			name_digest(name, s->layers[i].digest);
@@ -689,7 +687,7 @@ static int docker_archive(const char *file, const char *ref, struct ukb_oci_src 
 	int r = -1, compressed;
 
 	if (stat(file, &st))
-		return fail(err, errlen, "%s: %s", file, strerror(errno));
+		return host_fail(err, errlen, "%s: %s", file, strerror(errno));
 	if (!(a = archive_open(file, err, errlen)))
 		return -1;
 	r = table(a, &ms, err, errlen);
@@ -700,7 +698,7 @@ static int docker_archive(const char *file, const char *ref, struct ukb_oci_src 
 	r = -1;
 	ms.bound = (uint64_t)st.st_size * (compressed ? 1024 : 1);
 	if (!(mm = member(&ms, "manifest.json", 0)) || mm->fd < 0) {
-		fail(err, errlen, "%s: no manifest.json: not a docker archive", file);
+		host_fail(err, errlen, "%s: no manifest.json: not a docker archive", file);
 		goto out;
 	}
 	if (!(mj = json_from_fd(mm->fd, "manifest.json", NULL, err, errlen)) ||
@@ -715,7 +713,7 @@ static int docker_archive(const char *file, const char *ref, struct ukb_oci_src 
 	r = -1;
 	cfg = jstr(img, "Config");
 	if (!(cm = member(&ms, cfg, 0)) || cm->fd < 0) {
-		fail(err, errlen, "the image's config %s is not in the archive", cfg);
+		host_fail(err, errlen, "the image's config %s is not in the archive", cfg);
 		goto out;
 	}
 	name_digest(cfg, s->config_digest);
@@ -777,10 +775,10 @@ int ukb_oci_open(const char *source, struct ukb_oci_src *s, char *err, size_t er
 		path = split_ref(source + 15, &ref);
 		r = docker_archive(path, ref, s, err, errlen);
 	} else {
-		fail(err, errlen,
-		     "'%s': name the source as oci:DIR[:TAG], docker-archive:FILE "
-		     "or dir:PATH",
-		     source);
+		host_fail(err, errlen,
+		          "'%s': name the source as oci:DIR[:TAG], docker-archive:FILE "
+		          "or dir:PATH",
+		          source);
 	}
 	if (!r)
 		r = diff_ids(s, err, errlen);

@@ -16,6 +16,16 @@ void host_err(const char *prog, const char *fmt, ...)
 	fprintf(stderr, "%s: %s\n", prog, line);
 }
 
+int host_fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int host_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "KMGT";

@@ -4,17 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/host.h"
 #include "image.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* [off, off+len) inside [0, size), without overflow. */
 static int in_file(uint64_t off, uint64_t len, size_t size)
@@ -85,21 +76,22 @@ int uki_image_parse(const void *data, size_t size, struct uki_image *img, char *
 
 	memset(img, 0, sizeof(*img));
 	if (size < 4 || memcmp(d, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (no \\x7fELF magic)");
+		return host_fail(err, errlen, "not an ELF file (no \\x7fELF magic)");
 	if (size < sizeof(eh))
-		return fail(err, errlen, "truncated: %zu bytes, shorter than an ELF header", size);
+		return host_fail(err, errlen, "truncated: %zu bytes, shorter than an ELF header",
+		                 size);
 	memcpy(&eh, d, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "not an x86-64 ELF64 little-endian file");
+		return host_fail(err, errlen, "not an x86-64 ELF64 little-endian file");
 	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, "ELF type %u is not an executable image", eh.e_type);
+		return host_fail(err, errlen, "ELF type %u is not an executable image", eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phoff % 8)
-		return fail(err, errlen, "bad program header table (entry size %u, count %u)",
-		            eh.e_phentsize, eh.e_phnum);
+		return host_fail(err, errlen, "bad program header table (entry size %u, count %u)",
+		                 eh.e_phentsize, eh.e_phnum);
 	if (!in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), size))
-		return fail(err, errlen, "truncated: program headers end past the file's %zu bytes",
-		            size);
+		return host_fail(err, errlen,
+		                 "truncated: program headers end past the file's %zu bytes", size);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, d + eh.e_phoff + i * sizeof(ph), sizeof(ph));
@@ -108,28 +100,29 @@ int uki_image_parse(const void *data, size_t size, struct uki_image *img, char *
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(err, errlen,
-			            "segment %u: file size %#lx exceeds memory size %#lx", i,
-			            ph.p_filesz, ph.p_memsz);
+			return host_fail(err, errlen,
+			                 "segment %u: file size %#lx exceeds memory size %#lx", i,
+			                 ph.p_filesz, ph.p_memsz);
 		if (!in_file(ph.p_offset, ph.p_filesz, size))
-			return fail(
+			return host_fail(
 			    err, errlen,
 			    "truncated: segment %u needs bytes %#lx..%#lx, the file has %#zx", i,
 			    ph.p_offset, ph.p_offset + ph.p_filesz, size);
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
-			return fail(err, errlen, "segment %u wraps around the address space", i);
+			return host_fail(err, errlen, "segment %u wraps around the address space",
+			                 i);
 		if (img->nseg == UKI_IMAGE_MAX_SEGS)
-			return fail(err, errlen, "more than %d loadable segments",
-			            UKI_IMAGE_MAX_SEGS);
+			return host_fail(err, errlen, "more than %d loadable segments",
+			                 UKI_IMAGE_MAX_SEGS);
 		img->seg[img->nseg++] = (struct uki_seg){ ph.p_paddr, ph.p_memsz, ph.p_offset,
 			                                  ph.p_filesz, ph.p_flags };
 	}
 	if (!have_entry)
-		return fail(err, errlen,
-		            "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): "
-		            "not a uk image or other PVH kernel");
+		return host_fail(err, errlen,
+		                 "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): "
+		                 "not a uk image or other PVH kernel");
 	if (!img->nseg)
-		return fail(err, errlen, "no loadable segments");
+		return host_fail(err, errlen, "no loadable segments");
 	find_sections(d, size, &eh, img);
 	return 0;
 }

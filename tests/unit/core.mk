@@ -4,13 +4,13 @@ UNIT_BINS += $(B)/tests/unit/test_vmm $(B)/tests/unit/test_manifest $(B)/tests/u
 $(B)/tests/unit/test_vmm: $(B)/san/tests/unit/test_vmm.o $(B)/san/vmm/opts.o \
 		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o
 $(B)/tests/unit/test_manifest: $(B)/san/tests/unit/test_manifest.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
-$(B)/tests/unit/test_image: $(B)/san/tests/unit/test_image.o $(B)/san/image/image.o \
+$(B)/tests/unit/test_image: $(B)/san/tests/unit/test_image.o $(B)/san/image/image.o $(B)/san/common/host.o \
 		$(B)/san/image/image_syms.o
 
 # libFuzzer target: what ukrun reads of an image before it runs anything
 # (tests/fuzz/image.c); `make fuzz` runs it, the unit suite replays its
 # seeds (tests/unit/fuzz_regress.sh).
-$(B)/tests/fuzz/image: tests/fuzz/image.c image/image.c image/image_syms.c image/manifest.c image/mf.c \
+$(B)/tests/fuzz/image: tests/fuzz/image.c image/image.c image/image_syms.c image/manifest.c image/mf.c common/host.c \
 		image/image.h image/manifest.h
 	@mkdir -p $(@D)
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include -Wno-string-plus-int \

@@ -4,7 +4,7 @@ UNIT_BINS += $(B)/tests/unit/test_oci
 $(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.o \
 		$(B)/san/builder/layer_tar.o $(B)/san/builder/layer_cpio.o $(B)/san/builder/rootfs.o \
 		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
-		$(B)/san/builder/oci_config.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
+		$(B)/san/builder/oci_config.o $(B)/san/common/host.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
 
 # The binary-mode loader's pure parts (libos/elf.c, libos/binary_stack.c).
 UNIT_BINS += $(B)/tests/unit/test_oci_elf
@@ -39,5 +39,5 @@ tests: $(B)/tests/unit/oci_fuzz_smoke
 # Sources: OCI layouts and docker archives made by the test, hostile ones too.
 UNIT_BINS += $(B)/tests/unit/test_oci_source
 $(B)/tests/unit/test_oci_source: $(B)/san/tests/unit/test_oci_source.o \
-		$(B)/san/builder/oci_source.o $(B)/san/builder/oci_sha256.o \
+		$(B)/san/builder/oci_source.o $(B)/san/builder/oci_sha256.o $(B)/san/common/host.o \
 		$(B)/san/builder/layer.o $(B)/san/builder/layer_tar.o
