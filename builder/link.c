@@ -17,20 +17,6 @@
 #include "rootfs.h"
 #include "ukbuild.h"
 
-#define MAX_ARGV 4096
-
-struct argv {
-	char *v[MAX_ARGV];
-	int n;
-};
-
-static void add(struct argv *a, const char *s)
-{
-	if (a->n < MAX_ARGV - 1)
-		a->v[a->n++] = (char *)s;
-	a->v[a->n] = NULL;
-}
-
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...)
 {
@@ -47,8 +33,8 @@ static char *fmt(const char *f, ...)
 struct link_opts {
 	const char *out, *name;
 	struct uki_manifest m;
-	struct argv inputs, extra;
-	struct argv rootfs_host, rootfs_guest; /* --rootfs DIR, --add HOST:GUEST */
+	struct ukb_argv inputs, extra;
+	struct ukb_argv rootfs_host, rootfs_guest; /* --rootfs DIR, --add HOST:GUEST */
 	int verbose;
 };
 
@@ -79,8 +65,8 @@ static int rootfs_opt(struct link_opts *o, int c, const char *arg)
 		ukb_err("--rootfs '%s': not a directory", host);
 		return -1;
 	}
-	add(&o->rootfs_host, host);
-	add(&o->rootfs_guest, guest);
+	ukb_add(&o->rootfs_host, host);
+	ukb_add(&o->rootfs_guest, guest);
 	return 0;
 }
 
@@ -109,7 +95,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		if (!strcmp(argv[i], "--")) {
 			nargs = i;
 			for (i++; i < argc; i++)
-				add(&o->extra, argv[i]);
+				ukb_add(&o->extra, argv[i]);
 			break;
 		}
 	}
@@ -160,7 +146,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		}
 	}
 	for (; optind < nargs; optind++)
-		add(&o->inputs, argv[optind]);
+		ukb_add(&o->inputs, argv[optind]);
 	if (!o->inputs.n) {
 		ukb_err("no input files (usage: ukbuild [-o IMAGE] FILE.c...)");
 		return -1;
@@ -169,13 +155,13 @@ static int parse(int argc, char **argv, struct link_opts *o)
 }
 
 /* Whitespace-separated words of a small file, as arguments. */
-static void add_file_words(struct argv *a, const char *path)
+static void add_file_words(struct ukb_argv *a, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char w[512];
 
 	while (f && fscanf(f, "%511s", w) == 1)
-		add(a, strdup(w));
+		ukb_add(a, strdup(w));
 	if (f)
 		fclose(f);
 }
@@ -183,20 +169,21 @@ static void add_file_words(struct argv *a, const char *path)
 /* Flags every application object is compiled with: newlib's headers (and
  * our POSIX additions) instead of the host's, the code model of an image
  * linked in the top 2 GiB, frame pointers for crash backtraces. */
-static void app_cflags(struct argv *a, const char *sys, char *gcc_inc)
+static void app_cflags(struct ukb_argv *a, const char *sys, char *gcc_inc)
 {
-	add(a, "-nostdinc");
-	add(a, "-isystem"), add(a, fmt("%s/include/posix", sys));
-	add(a, "-isystem"), add(a, gcc_inc);
-	add(a, "-isystem"), add(a, fmt("%s/include", sys));
-	add(a, "-D__uk__"), add(a, "-D__LINUX_ERRNO_EXTENSIONS__");
+	ukb_add(a, "-nostdinc");
+	ukb_add(a, "-isystem"), ukb_add(a, fmt("%s/include/posix", sys));
+	ukb_add(a, "-isystem"), ukb_add(a, gcc_inc);
+	ukb_add(a, "-isystem"), ukb_add(a, fmt("%s/include", sys));
+	ukb_add(a, "-D__uk__"), ukb_add(a, "-D__LINUX_ERRNO_EXTENSIONS__");
 	add_file_words(a, fmt("%s/cflags", sys)); /* newlib's ABI macros */
-	add(a, "-O2"), add(a, "-fno-pic"), add(a, "-fno-pie"), add(a, "-mcmodel=kernel");
+	ukb_add(a, "-O2"), ukb_add(a, "-fno-pic"), ukb_add(a, "-fno-pie"),
+	    ukb_add(a, "-mcmodel=kernel");
 	/* Interrupts use IST stacks, which leave a red zone alone; but on the
 	 * paravirtual host the delivery is the host's, so do not bet on it. */
-	add(a, "-mno-red-zone");
-	add(a, "-fno-omit-frame-pointer"), add(a, "-fcf-protection=none");
-	add(a, "-fno-asynchronous-unwind-tables");
+	ukb_add(a, "-mno-red-zone");
+	ukb_add(a, "-fno-omit-frame-pointer"), ukb_add(a, "-fcf-protection=none");
+	ukb_add(a, "-fno-asynchronous-unwind-tables");
 }
 
 static char *gcc_include_dir(void)
@@ -215,30 +202,11 @@ static char *gcc_include_dir(void)
 	return strdup(buf);
 }
 
-/* The manifest as an object file with section .uk_manifest. */
-static char *manifest_object(struct link_opts *o, const char *tmp)
+/* The --rootfs/--add archive, tmp/rootfs.cpio; "" when there is none,
+ * NULL after a message. */
+static char *rootfs_archive(struct link_opts *o, const char *tmp)
 {
-	static char buf[1 << 20];
-	char *dtb = fmt("%s/manifest.dtb", tmp), *obj;
-	int n = uki_manifest_write(&o->m, buf, sizeof(buf));
-
-	if (n < 0) {
-		ukb_err("manifest: %s", strerror(-n));
-		return NULL;
-	}
-	if (ukb_write_file(dtb, buf, n) ||
-	    ukb_section_object(tmp, "manifest", ".uk_manifest", dtb, &obj, o->verbose)) {
-		ukb_err("manifest: cannot write or assemble it in %s", tmp);
-		return NULL;
-	}
-	return obj;
-}
-
-/* The --rootfs/--add archive as an object file with section .uk_rootfs,
- * or "" when there is none. */
-static char *rootfs_object(struct link_opts *o, const char *tmp)
-{
-	char *cpio = fmt("%s/rootfs.cpio", tmp), *obj;
+	char *cpio = fmt("%s/rootfs.cpio", tmp);
 	struct ukb_cpio *c;
 	char err[512];
 	int r = 0;
@@ -255,11 +223,7 @@ static char *rootfs_object(struct link_opts *o, const char *tmp)
 		ukb_err("%s", err);
 		return NULL;
 	}
-	if (ukb_section_object(tmp, "rootfs", ".uk_rootfs", cpio, &obj, o->verbose)) {
-		ukb_err("rootfs: cannot write or assemble it in %s", tmp);
-		return NULL;
-	}
-	return obj;
+	return cpio;
 }
 
 /* Debug information stays in the image only when asked for with -g. */
@@ -288,17 +252,14 @@ static void cleanup(const char *tmp)
 
 static int build(struct link_opts *o, const char *tmp)
 {
-	const char *sys = ukb_sysroot();
-	char *gcc_inc = gcc_include_dir(), *mobj, *robj, *partial;
-	struct argv objs = { 0 }, cc, ld = { 0 };
-	struct stat st;
-	int r;
+	static char mf[1 << 20];
+	const char *sys = ukb_sysroot_checked();
+	char *gcc_inc = gcc_include_dir(), *cpio;
+	struct ukb_argv objs = { 0 }, cc;
+	int r, n;
 
-	if (!sys || stat(fmt("%s/lib/libuk.a", sys), &st)) {
-		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
-		        sys ? sys : "?");
+	if (!sys)
 		return UKB_EXIT_ERROR;
-	}
 	if (!gcc_inc) {
 		ukb_err("gcc not found (apt-get install gcc)");
 		return UKB_EXIT_ERROR;
@@ -306,59 +267,39 @@ static int build(struct link_opts *o, const char *tmp)
 	for (int i = 0; i < o->inputs.n; i++) {
 		const char *in = o->inputs.v[i], *dot = strrchr(in, '.');
 		if (!dot || strcmp(dot, ".c")) {
-			add(&objs, in); /* objects and archives go to the linker */
+			ukb_add(&objs, in); /* objects and archives go to the linker */
 			continue;
 		}
 		char *obj = fmt("%s/%d.o", tmp, i);
 		cc.n = 0;
-		add(&cc, "gcc");
+		ukb_add(&cc, "gcc");
 		app_cflags(&cc, sys, gcc_inc);
 		for (int j = 0; j < o->extra.n; j++)
-			add(&cc, o->extra.v[j]);
-		add(&cc, "-c"), add(&cc, in), add(&cc, "-o"), add(&cc, obj);
+			ukb_add(&cc, o->extra.v[j]);
+		ukb_add(&cc, "-c"), ukb_add(&cc, in), ukb_add(&cc, "-o"), ukb_add(&cc, obj);
 		if ((r = ukb_spawn(cc.v, o->verbose)))
 			return r < 0 ? UKB_EXIT_ERROR : r; /* the compiler said why */
-		add(&objs, obj);
+		ukb_add(&objs, obj);
 	}
-	if (!(mobj = manifest_object(o, tmp)) || !(robj = rootfs_object(o, tmp)))
-		return UKB_EXIT_ERROR;
-	partial = fmt("%s.partial", o->out);
-	add(&ld, "gcc");
-	add(&ld, "-nostdlib"), add(&ld, "-static"), add(&ld, "-no-pie");
-	add(&ld, fmt("-Wl,-T,%s/lib/uk.ld", sys));
-	add(&ld, "-Wl,--gc-sections"), add(&ld, "-Wl,-z,max-page-size=4096");
-	add(&ld, "-Wl,--build-id=none"), add(&ld, "-Wl,-z,noexecstack");
-	if (!wants_debug(o))
-		add(&ld, "-Wl,--strip-debug"); /* function names stay (.uk_syms) */
-	add(&ld, "-o"), add(&ld, partial);
-	for (int i = 0; i < objs.n; i++)
-		add(&ld, objs.v[i]);
-	add(&ld, mobj);
-	if (*robj)
-		add(&ld, robj);
-	for (int j = 0; j < o->extra.n; j++)
-		add(&ld, o->extra.v[j]);
-	add(&ld, fmt("-L%s/lib", sys));
-	/* The glue that replaces newlib's own functions is linked whole; the
-	 * rest of the library OS is an ordinary archive, so only what the
-	 * program uses is linked (see the Makefile). */
-	add(&ld, "-Wl,--whole-archive"), add(&ld, "-lukglue"), add(&ld, "-Wl,--no-whole-archive");
-	add(&ld, "-Wl,--start-group"), add(&ld, "-luk"), add(&ld, "-lc"), add(&ld, "-lm");
-	add(&ld, "-lfdt"), add(&ld, "-lgcc"), add(&ld, "-Wl,--end-group");
-	if ((r = ukb_spawn(ld.v, o->verbose))) {
-		unlink(partial);
-		return r < 0 ? UKB_EXIT_ERROR : r;
-	}
-	if (!wants_debug(o) && ukb_pack_symbols(partial)) {
-		unlink(partial);
+	if ((n = uki_manifest_write(&o->m, mf, sizeof(mf))) < 0) {
+		ukb_err("manifest: %s", strerror(-n));
 		return UKB_EXIT_ERROR;
 	}
-	if (rename(partial, o->out)) {
-		ukb_err("%s: %s", o->out, strerror(errno));
-		unlink(partial);
+	if (!(cpio = rootfs_archive(o, tmp)))
 		return UKB_EXIT_ERROR;
-	}
-	return 0;
+	return ukb_link_image(&(struct ukb_link){
+	    .out = o->out,
+	    .tmp = tmp,
+	    .manifest = mf,
+	    .manifest_size = n,
+	    .rootfs = *cpio ? cpio : NULL,
+	    .inputs = objs.v,
+	    .ninputs = objs.n,
+	    .extra = o->extra.v,
+	    .nextra = o->extra.n,
+	    .debug = wants_debug(o),
+	    .verbose = o->verbose,
+	});
 }
 
 int ukb_cmd_link(int argc, char **argv)

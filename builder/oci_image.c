@@ -49,100 +49,29 @@ static int add_oci_node(void *buf, size_t size, const struct ukb_oci_src *s, con
 	return r ? r : fdt_pack(buf);
 }
 
-static int link_image(const char *out, const char *mobj, const char *robj, int verbose)
-{
-	const char *sys = ukb_sysroot();
-	char *partial = NULL, *script = NULL, *libdir = NULL;
-	int r;
-
-	if (asprintf(&partial, "%s.partial", out) < 0 ||
-	    asprintf(&script, "-Wl,-T,%s/lib/uk.ld", sys) < 0 ||
-	    asprintf(&libdir, "-L%s/lib", sys) < 0)
-		return UKB_EXIT_ERROR;
-	char *ld[] = {
-		"gcc",
-		"-nostdlib",
-		"-static",
-		"-no-pie",
-		script,
-		"-Wl,--gc-sections",
-		"-Wl,-z,max-page-size=4096",
-		"-Wl,--build-id=none",
-		"-Wl,-z,noexecstack",
-		"-Wl,--strip-debug",
-		"-o",
-		partial,
-		(char *)mobj,
-		(char *)robj,
-		libdir,
-		/* The library OS's main() loads the program from the rootfs. */
-		"-Wl,--defsym=main=uk_binary_main",
-		"-Wl,--whole-archive",
-		"-lukglue",
-		"-luk",
-		"-Wl,--no-whole-archive",
-		"-Wl,--start-group",
-		"-lc",
-		"-lm",
-		"-lfdt",
-		"-lgcc",
-		"-Wl,--end-group",
-		NULL,
-	};
-	r = ukb_spawn(ld, verbose);
-	if (r == 0 && ukb_pack_symbols(partial))
-		r = UKB_EXIT_ERROR;
-	if (r == 0 && rename(partial, out)) {
-		ukb_err("%s: %s", out, strerror(errno));
-		r = UKB_EXIT_ERROR;
-	}
-	if (r) {
-		unlink(partial);
-		if (r < 0)
-			r = UKB_EXIT_ERROR;
-	}
-	free(partial);
-	free(script);
-	free(libdir);
-	return r;
-}
-
 int ukb_oci_link(const struct uki_manifest *m, const struct ukb_oci_src *s, const char *cpio,
                  const char *out, const char *tmpdir, int verbose)
 {
 	static char buf[1 << 20];
-	const char *sys = ukb_sysroot();
-	char *dtb = NULL, *mobj = NULL, *robj = NULL, *libuk = NULL;
-	struct stat st;
-	int n, r = UKB_EXIT_ERROR;
+	int n;
 
-	if (!sys || asprintf(&libuk, "%s/lib/libuk.a", sys) < 0 || stat(libuk, &st)) {
-		ukb_err("the uk sysroot is missing at %s (run make, or set UK_SYSROOT)",
-		        sys ? sys : "?");
-		goto out;
-	}
 	if ((n = uki_manifest_write(m, buf, sizeof(buf))) < 0 ||
 	    (n = add_oci_node(buf, sizeof(buf), s, s->source_name)) < 0) {
 		ukb_err("manifest: %s",
 		        n == -ENOSPC || n == -FDT_ERR_NOSPACE
 		            ? "too large (more than 1 MiB of arguments and environment)"
 		            : "cannot be written");
-		goto out;
+		return UKB_EXIT_ERROR;
 	}
-	if (asprintf(&dtb, "%s/manifest.dtb", tmpdir) < 0 ||
-	    ukb_write_file(dtb, buf, fdt_totalsize(buf)) ||
-	    ukb_section_object(tmpdir, "manifest", ".uk_manifest", dtb, &mobj, verbose) ||
-	    ukb_section_object(tmpdir, "rootfs", ".uk_rootfs", cpio, &robj, verbose)) {
-		ukb_err("cannot write or assemble the manifest and rootfs in %s", tmpdir);
-		goto out;
-	}
-	r = link_image(out, mobj, robj, verbose);
-out:
-	free(libuk);
-	free(dtb);
-	free(mobj);
-	free(robj);
-	return r;
+	return ukb_link_image(&(struct ukb_link){
+	    .out = out,
+	    .tmp = tmpdir,
+	    .manifest = buf,
+	    .manifest_size = fdt_totalsize(buf),
+	    .rootfs = cpio,
+	    .binary = 1,
+	    .verbose = verbose,
+	});
 }
 
 /* ---- ukbuild inspect ---- */
