@@ -34,6 +34,7 @@
  */
 #include <lwip/etharp.h>
 #include <lwip/inet_chksum.h>
+#include <lwip/ip4.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/prot/ip.h>
@@ -51,8 +52,8 @@
 
 #define RX_NUM 256
 #define TX_NUM 256
-#define RX_BUF 4096      /* a page: 1 MiB for the ring, a 64 KiB frame in 17 */
-#define FRAME_MAX 0xffff /* a pbuf's length is 16-bit */
+#define RX_BUF 4096     /* a page: 1 MiB for the ring, a 64 KiB frame in 17 */
+#define PBUF_MAX 0xffff /* a pbuf's length is 16-bit */
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define TX_SEGS 16   /* longer pbuf chains are copied into one */
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
@@ -77,6 +78,7 @@ struct vnet {
 	uint32_t rx_held_len[RX_NUM];
 	unsigned rx_nheld;
 	int rx_merge;                     /* MRG_RXBUF negotiated */
+	uint32_t rx_frame_max;            /* with GUEST_TSO4: a 64 KiB packet and more */
 	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
 	int rx_kick, tx_kick;             /* buffers added since the last kick */
 	struct pbuf **txq;                /* frames waiting for the ring: a FIFO */
@@ -209,33 +211,45 @@ static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
 	h->csum_offset = (uint16_t)field;
 }
 
-/* The frame in the held buffers (len bytes after the first one's header)
- * into a pbuf: NULL when memory is short. */
-static struct pbuf *rx_copy(struct vnet *v, uint32_t len)
+/* Bytes [from, len) of the frame in the held buffers (the first one's
+ * after its header) into a pbuf: NULL when memory is short. */
+static struct pbuf *rx_copy(struct vnet *v, uint32_t from, uint32_t len)
 {
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-	u16_t off = 0;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(len - from), PBUF_RAM);
+	uint32_t at = 0; /* frame offset of the buffer at hand */
 
 	if (!p)
 		return NULL;
 	for (unsigned i = 0; i < v->rx_nheld; i++) {
-		unsigned skip = i ? 0 : HDR_LEN;
-		u16_t n = (u16_t)(v->rx_held_len[i] - skip);
-		pbuf_take_at(p, v->rx_held[i] + skip, n, off);
-		off = (u16_t)(off + n);
+		const uint8_t *d = v->rx_held[i] + (i ? 0 : HDR_LEN);
+		uint32_t n = v->rx_held_len[i] - (i ? 0 : HDR_LEN), skip = 0;
+		if (at < from)
+			skip = from - at < n ? from - at : n;
+		if (n > skip)
+			pbuf_take_at(p, d + skip, (u16_t)(n - skip), (u16_t)(at + skip - from));
+		at += n;
 	}
 	return p;
 }
 
-/* The frame held, as a pbuf lwIP may take: NULL when it is refused. */
-static struct pbuf *rx_frame(struct vnet *v, uint32_t len)
+/* The frame held, as a pbuf lwIP may take: NULL when it is refused. A
+ * frame longer than a pbuf holds (the host's coalesced TCP, up to a 64 KiB
+ * IPv4 packet and its Ethernet header) comes as its IPv4 packet alone
+ * (*ip: for ip4_input, past ethernet_input). */
+static struct pbuf *rx_frame(struct vnet *v, uint32_t len, int *ip)
 {
 	const struct uk_virtio_net_hdr *h = (const void *)v->rx_held[0];
-	struct pbuf *p = rx_copy(v, len);
+	const uint8_t *f = v->rx_held[0] + HDR_LEN;
+	int vouched =
+	    !!(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID | UK_VIRTIO_NET_HDR_F_NEEDS_CSUM));
+	struct pbuf *p;
 
-	if (p && v->rx_csum_off &&
-	    !(h->flags & (UK_VIRTIO_NET_HDR_F_DATA_VALID | UK_VIRTIO_NET_HDR_F_NEEDS_CSUM)) &&
-	    !rx_csum_ok(p->payload, len)) {
+	*ip = len > PBUF_MAX;
+	if (*ip &&
+	    (v->rx_held_len[0] < HDR_LEN + ETH_HLEN || f[12] != 0x08 || f[13] != 0x00 || !vouched))
+		return NULL; /* only IPv4 comes so large, with its checksum left to us */
+	p = rx_copy(v, *ip ? ETH_HLEN : 0, len);
+	if (p && !*ip && v->rx_csum_off && !vouched && !rx_csum_ok(p->payload, len)) {
 		pbuf_free(p);
 		p = NULL;
 	}
@@ -250,15 +264,16 @@ static int rx_drain(struct vnet *v)
 	struct pbuf *p;
 	uint8_t *buf;
 	uint32_t len;
-	int n = 0, r;
+	int n = 0, r, ip = 0;
 
 	while ((buf = vq_drv_get(&v->rx->vq, &len))) {
-		r = vq_net_asm_add(&v->rx_asm, buf, len, RX_BUF, RX_NUM, FRAME_MAX, v->rx_merge);
+		r = vq_net_asm_add(&v->rx_asm, buf, len, RX_BUF, RX_NUM, v->rx_frame_max,
+		                   v->rx_merge);
 		v->rx_held[v->rx_nheld] = buf;
 		v->rx_held_len[v->rx_nheld++] = len;
 		if (r == VQ_NET_ASM_MORE)
 			continue;
-		p = r == VQ_NET_ASM_DONE ? rx_frame(v, v->rx_asm.len) : NULL;
+		p = r == VQ_NET_ASM_DONE ? rx_frame(v, v->rx_asm.len, &ip) : NULL;
 		v->rx_merged += p && v->rx_nheld > 1;
 		for (unsigned i = 0; i < v->rx_nheld; i++)
 			rx_post(v, v->rx_held[i]);
@@ -269,7 +284,7 @@ static int rx_drain(struct vnet *v)
 		}
 		v->rx_frames++;
 		n++;
-		if (v->nif.input(p, &v->nif) != ERR_OK)
+		if ((ip ? ip4_input(p, &v->nif) : v->nif.input(p, &v->nif)) != ERR_OK)
 			pbuf_free(p);
 	}
 	return n;
@@ -451,6 +466,9 @@ static err_t vnet_init(struct netif *nif)
 static int vnet_queues(struct vnet *v)
 {
 	v->rx_merge = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF));
+	v->rx_frame_max = v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4)
+	                      ? ETH_HLEN + PBUF_MAX
+	                      : PBUF_MAX;
 	if (!(v->rx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_RX, RX_NUM)) ||
 	    !(v->tx = uk_virtq_create(v->dev, UK_VIRTIO_NET_Q_TX, TX_NUM)))
 		return -1;
@@ -472,6 +490,10 @@ static int vnet_queues(struct vnet *v)
 	return 0;
 }
 
+#define TSO_NEEDS                                                                               \
+	(UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF) | \
+	 UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM))
+
 static struct vnet *vnet_open(struct uk_virtio_dev *d)
 {
 	struct vnet *v = uk_kzalloc(sizeof(*v));
@@ -486,6 +508,11 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 	 * has no use for them. */
 	if (d->node >= 0)
 		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ);
+	/* The host's receive offload (a TAP's): coalesced TCP frames up to a
+	 * 64 KiB packet, which need buffers merged and checksums left to the
+	 * device. */
+	if ((uk_virtio_offered(d) & TSO_NEEDS) == TSO_NEEDS)
+		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4);
 	v->dev = d;
 	if (uk_virtio_features(d, want) || vnet_queues(v) || uk_virtio_irq(d, vnet_isr, v)) {
 		uk_pr("virtio-net at %#lx: cannot set the device up", (unsigned long)d->base);

@@ -199,7 +199,7 @@ static void status_set(struct uk_virtio_dev *d, uint32_t bits)
 	wr(d, UK_VIRTIO_MMIO_STATUS, rd(d, UK_VIRTIO_MMIO_STATUS) | bits);
 }
 
-int uk_virtio_features(struct uk_virtio_dev *d, uint64_t wanted)
+uint64_t uk_virtio_offered(struct uk_virtio_dev *d)
 {
 	uint64_t offered;
 
@@ -208,7 +208,13 @@ int uk_virtio_features(struct uk_virtio_dev *d, uint64_t wanted)
 	wr(d, UK_VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	offered = (uint64_t)rd(d, UK_VIRTIO_MMIO_DEVICE_FEATURES) << 32;
 	wr(d, UK_VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	offered |= rd(d, UK_VIRTIO_MMIO_DEVICE_FEATURES);
+	return offered | rd(d, UK_VIRTIO_MMIO_DEVICE_FEATURES);
+}
+
+int uk_virtio_features(struct uk_virtio_dev *d, uint64_t wanted)
+{
+	uint64_t offered = uk_virtio_offered(d);
+
 	wanted |= UK_VIRTIO_BIT(UK_VIRTIO_F_VERSION_1) | UK_VIRTIO_BIT(UK_VIRTIO_F_EVENT_IDX);
 	d->features = offered & wanted;
 	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);

@@ -73,6 +73,10 @@ int uk_virtio_probe(void);
 /* The next unclaimed device of that type, now claimed, or NULL. */
 struct uk_virtio_dev *uk_virtio_claim(uint32_t device_id);
 
+/* Reset the device and read the features it offers (for a driver whose
+ * wishes depend on each other; uk_virtio_features resets it again). */
+uint64_t uk_virtio_offered(struct uk_virtio_dev *d);
+
 /* Reset the device and negotiate: it gets wanted & offered, plus
  * VERSION_1 and EVENT_IDX when offered. 0, or -EIO when the device refuses
  * (status FAILED is set). d->features holds the result. */

@@ -102,6 +102,9 @@ else
 		exits=$(sed -n 's/.*exits to ukrun: \([0-9]*\).*/\1/p' "$T/tap.out")
 		check net-kvm/tap/no-exits-on-the-data-path test "${exits:-99999}" -lt 500
 		check net-kvm/tap/no-guest-errors sh -c "! grep -q '^error' $T/tap.out"
+		# The host's TCP to the guest came coalesced (GUEST_TSO4), frames
+		# of up to 64 KiB over several of the guest's receive buffers.
+		check net-kvm/tap/coalesced-frames test "$(merged "$T/tap.out")" -gt 0
 	else
 		fail net-kvm/tap/boot "$(tail -c 400 "$T/tap.out" | tr '\n' '|')"
 	fi
