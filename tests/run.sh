@@ -6,7 +6,9 @@
 #   unit        host unit tests (ASan/UBSan) of the pure code
 #   host        end-to-end checks that need no KVM: ukbuild, bad images and
 #               flags, the images under QEMU
-#   kvm         the guest under ukrun (tests/e2e/kvm/*.sh). With a usable
+#   kvm         the guest under ukrun (tests/e2e/kvm/*.sh, and the scripts
+#               both runners share, tests/e2e/guest/*.sh, which the host
+#               suite also runs under QEMU). With a usable
 #               /dev/kvm they run here, natively; without one they run
 #               inside a nested standard-KVM host under QEMU's emulation
 #               (tests/stdkvm.sh) so ukrun is still exercised
@@ -151,10 +153,10 @@ kvm_usable() {
 kvm_files() {
 	local f
 	echo build/bin/ukrun tests/e2e/lib.sh tests/e2e/watchdog.sh
-	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh; do echo "$f"; done
-	# Extra files a script needs there (tests/e2e/kvm/NAME.files, one path a
-	# line, e.g. host tools to check results with): those that exist.
-	for f in $(cat tests/e2e/kvm/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
+	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh tests/e2e/guest/*.sh; do echo "$f"; done
+	# Extra files a script needs there (tests/e2e/{kvm,guest}/NAME.files, one
+	# path a line, e.g. host tools to check results with): those that exist.
+	for f in $(cat tests/e2e/kvm/*.files tests/e2e/guest/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
 }
 
 # nested_boot OUT BOUND SCRIPT...: one boot of the nested standard-KVM host
@@ -248,11 +250,15 @@ if want host; then
 	for s in $(scripts tests/e2e/host); do
 		run_suite "$s" $bound_host bash "$s"
 	done
+	# The scripts both runners share, here under QEMU without KVM.
+	for s in $(scripts tests/e2e/guest); do
+		run_suite "$s (qemu)" $bound_host env UK_ON=qemu sh "$s"
+	done
 fi
 if want kvm || want flavour; then
 	if kvm_usable; then
 		if want kvm; then
-			for s in $(scripts tests/e2e/kvm); do
+			for s in $(scripts tests/e2e/kvm) $(scripts tests/e2e/guest); do
 				run_suite "$s" $bound_kvm sh "$s"
 			done
 		fi
@@ -268,7 +274,7 @@ if want kvm || want flavour; then
 		[ -n "$kvm_broken" ] && failure "kvm/hello: /dev/kvm is here but $kvm_why"
 		want flavour && report <<<"SKIP flavour/paravirtual-kvm: no usable /dev/kvm here, so the paravirtual path runs nowhere; the guest suite runs on nested standard KVM instead"
 		if want kvm; then
-			nested $(scripts tests/e2e/kvm)
+			nested $(scripts tests/e2e/kvm) $(scripts tests/e2e/guest)
 		else
 			nested tests/e2e/kvm/flavour.sh
 		fi
