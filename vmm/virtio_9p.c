@@ -52,10 +52,11 @@ struct v9p {
 	struct iovec in[V9P_SEG_MAX], out[V9P_SEG_MAX];
 	struct vq_chain chain;
 	uint32_t outcap;
-	uint32_t fid; /* of a Tlopen or Tlcreate at the gofer */
-	int busy;     /* a request is at the gofer */
-	int orphan;   /* ... from before a reset: its answer is dropped */
-	int broken;   /* the socket failed: nothing more is sent */
+	uint32_t fid;   /* of a Tlopen or Tlcreate at the gofer */
+	uint32_t msize; /* the session's, as the gofer last agreed it */
+	int busy;       /* a request is at the gofer */
+	int orphan;     /* ... from before a reset: its answer is dropped */
+	int broken;     /* the socket failed: nothing more is sent */
 	int poll_ix;
 	uint64_t requests, direct;
 };
@@ -130,7 +131,7 @@ static void forget_fids(struct v9p *v, uint32_t inlen)
 	if (inlen < P9_HDR_SIZE + 4)
 		return;
 	switch (m[4]) {
-	case P9_TVERSION: p9s_reset(v->files, P9_MSIZE_MAX); return;
+	case P9_TVERSION: p9s_reset(v->files, v->msize); return;
 	case P9_TWALK:
 	case P9_TXATTRWALK:
 		if (inlen >= P9_HDR_SIZE + 8)
@@ -208,6 +209,23 @@ static void copy_reply(struct v9p *v, uint32_t len)
 	}
 }
 
+/* A Tversion the gofer accepted (Rversion "9P2000.L") sets the msize of
+ * the reads and writes served here too: a Twrite longer than it is
+ * refused and a Tread cut to it, as the gofer does. Taken from the reply
+ * to a request orphaned by a reset as well: the gofer's session changed. */
+static void note_version(struct v9p *v, uint32_t len)
+{
+	struct p9_msg m;
+
+	if (len > P9_HDR_SIZE && v->win[P9G_REPLY + 4] == P9_RVERSION &&
+	    !p9_unpack(v->win + P9G_REPLY, len, &m) &&
+	    p9_str_eq(m.u.version.version, P9_VERSION_L) && m.u.version.msize >= P9_MSIZE_MIN &&
+	    m.u.version.msize <= P9_MSIZE_MAX) {
+		v->msize = m.u.version.msize;
+		p9s_reset(v->files, v->msize);
+	}
+}
+
 /* An opened file handed over: its fid's reads and writes stay here. */
 static void adopt(struct v9p *v, const struct p9g_rep *rep, int fd)
 {
@@ -260,6 +278,7 @@ static void on_reply(struct vmm_vdev *d)
 	}
 	if (fd >= 0)
 		adopt(v, &rep, fd);
+	note_version(v, rep.len);
 	v->busy = 0;
 	if (v->orphan) {
 		v->orphan = 0;
@@ -467,6 +486,7 @@ static int add_share(struct vmm *vm, const char *opt)
 		goto out;
 	}
 	v->sock = -1;
+	v->msize = P9_MSIZE_MAX; /* the gofer's until a Tversion */
 	if (parse_volume(vm->opts, opt, v->spec, &v->host, &v->guest, &ro))
 		goto out;
 	for (unsigned i = 0; i < nshares; i++) {

@@ -243,6 +243,56 @@ TEST(round_trip_through_the_ring)
 	EXPECT(call_split(&rw, &t, &r, 1, 1) == 0 && r.u.rread.count == 4096 - 11);
 }
 
+/* Reads and writes of the files the gofer handed over are served here,
+ * by ukrun: they keep to the msize the session agreed, as the gofer does
+ * (a Twrite past it refused, a Tread cut to it), and a Tversion the gofer
+ * refused leaves that msize as it was. */
+static int version(struct drv *x, uint32_t msize)
+{
+	struct p9_msg t = { .type = P9_TVERSION }, r;
+	int e;
+
+	t.u.version.msize = msize;
+	t.u.version.version = p9_str(P9_VERSION_L);
+	e = call(x, &t, &r);
+	return e ? e : (int)r.u.version.msize;
+}
+
+static int open_rw(struct drv *x, const char *name)
+{
+	struct p9_msg t = { .type = P9_TATTACH }, r;
+
+	t.u.tattach.afid = P9_NOFID;
+	if (call(x, &t, &r))
+		return -1;
+	t = (struct p9_msg){ .type = P9_TWALK, .u.twalk = { 0, 1, 1, { p9_str(name) } } };
+	if (call(x, &t, &r))
+		return -1;
+	t = (struct p9_msg){ .type = P9_TLOPEN, .u.tlopen = { 1, 2 /* O_RDWR */ } };
+	return call(x, &t, &r);
+}
+
+TEST(msize_binds_what_ukrun_serves)
+{
+	static uint8_t data[20000];
+	struct p9_msg t, r;
+
+	EXPECT(version(&rw, 8192) == 8192);
+	EXPECT(open_rw(&rw, "from-guest") == 0);
+	t = (struct p9_msg){ .type = P9_TWRITE };
+	t.u.twrite.fid = 1;
+	t.u.twrite.d.data = data;
+	t.u.twrite.d.count = sizeof(data);
+	EXPECT(call_split(&rw, &t, &r, 5, 1) == -90 /* EMSGSIZE */);
+	t = (struct p9_msg){ .type = P9_TREAD, .u.tread = { 1, 0, 100000 } };
+	EXPECT(call_split(&rw, &t, &r, 1, 65) == 0 && r.u.rread.count == 8192 - 11);
+	EXPECT(version(&rw, 100) == -22 /* EINVAL: below P9_MSIZE_MIN */);
+	EXPECT(call_split(&rw, &t, &r, 1, 65) == 0 && r.u.rread.count == 8192 - 11);
+	EXPECT(version(&rw, P9_MSIZE_MAX) == P9_MSIZE_MAX);
+	EXPECT(open_rw(&rw, "from-guest") == 0);
+	EXPECT(call_split(&rw, &t, &r, 1, 65) == 0 && r.u.rread.count == 100000);
+}
+
 TEST(readonly_share)
 {
 	struct p9_msg t, r;
@@ -354,6 +404,7 @@ int main(int argc, char **argv)
 	RUN("virtio-9p", config_and_tree);
 	RUN("virtio-9p", bad_volume_options);
 	RUN("virtio-9p", round_trip_through_the_ring);
+	RUN("virtio-9p", msize_binds_what_ukrun_serves);
 	RUN("virtio-9p", readonly_share);
 	RUN("virtio-9p", hostile_chain);
 	RUN("virtio-9p", gofers_are_processes);
