@@ -192,6 +192,15 @@ struct uk_virtio_dev *uk_virtio_claim(uint32_t device_id)
 	return NULL;
 }
 
+struct uk_virtio_dev *uk_virtio_find(uint32_t device_id)
+{
+	uk_virtio_probe();
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].device_id == device_id)
+			return &devs[i];
+	return NULL;
+}
+
 /* ---- set-up ---- */
 
 static void status_set(struct uk_virtio_dev *d, uint32_t bits)

@@ -77,6 +77,11 @@ struct uk_virtio_dev *uk_virtio_claim(uint32_t device_id);
  * wishes depend on each other; uk_virtio_features resets it again). */
 uint64_t uk_virtio_offered(struct uk_virtio_dev *d);
 
+/* The first device of that type, claimed or not: for test programs that
+ * take a device over from its driver (tests/guest/hostile9p: the 9P
+ * client mounts every share at boot). NULL when there is none. */
+struct uk_virtio_dev *uk_virtio_find(uint32_t device_id);
+
 /* Reset the device and negotiate: it gets wanted & offered, plus
  * VERSION_1 and EVENT_IDX when offered. 0, or -EIO when the device refuses
  * (status FAILED is set). d->features holds the result. */
