@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}
 
 # Build: compilers and libraries for ukrun/ukbuild and the guest.
-pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev
+pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev libcap-ng-dev
  libarchive-dev libjansson-dev nettle-dev newlib-source xz-utils dpkg-dev"
 # Test and demo: QEMU (interoperability + standard-KVM host), mtools/dosfstools
 # (FAT disks), curl/iproute2/iputils-ping/netcat-openbsd (network tests on

@@ -3,7 +3,7 @@
 
 SAN_CFLAGS := $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-UNIT_LDLIBS := -lfdt -lpthread -lseccomp -lslirp -larchive -ljansson -lnettle
+UNIT_LDLIBS := -lfdt -lpthread -lseccomp -lslirp -larchive -ljansson -lnettle -lcap-ng
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)

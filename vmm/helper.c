@@ -5,7 +5,7 @@
  * `runsc gofer` is one beside its sandbox.
  *
  * A helper is ukrun itself started again in a mode, `ukrun --helper MODE
- * PPID NAME ARG...`: posix_spawn of /proc/self/exe during set-up, before
+ * PPID STOPPER NAME ARG...`: posix_spawn of /proc/self/exe during set-up, before
  * the lock-down forbids both. Exec rather than fork alone: the helper
  * begins with a fresh address space and exactly the descriptors it is
  * given (3, 4, ...; every other one closed in the child before the exec),
@@ -23,6 +23,9 @@
  * written through before it was sent) and reaps them. Each is known by a
  * pidfd opened right after the spawn, so no signal can reach a recycled
  * pid, and ukrun's allow-list lets it signal and reap no other process.
+ * A helper keeps the invoking user's ids when ukrun takes --user's; its
+ * saved uid becomes --user's (STOPPER), so that ukrun may still kill it
+ * (jail.c).
  * The terminal's signals (SIGINT, SIGQUIT, SIGHUP, SIGTERM) are blocked in
  * a helper from its first instruction: ukrun alone decides when it ends.
  */
@@ -107,7 +110,7 @@ static int spawn(char *const argv[], const int *fds, int nfds, pid_t *pid)
 int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
                      const int *fds, int nfds)
 {
-	char *argv[6 + HELPER_ARGS_MAX], ppid[16];
+	char *argv[7 + HELPER_ARGS_MAX], ppid[16], stopper[16] = "-";
 	struct helper *h = &helpers[nhelpers];
 	int n = 0, r;
 
@@ -116,13 +119,16 @@ int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const c
 		return -1;
 	}
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	if (vm->opts->user)
+		snprintf(stopper, sizeof(stopper), "%u", (unsigned)vm->opts->uid);
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	argv[n++] = "ukrun";
 	argv[n++] = VMM_HELPER_ARG;
 	argv[n++] = (char *)mode;
 	argv[n++] = ppid;
+	argv[n++] = stopper;
 	argv[n++] = h->name;
-	while (*args && n < 5 + HELPER_ARGS_MAX)
+	while (*args && n < 6 + HELPER_ARGS_MAX)
 		argv[n++] = (char *)*args++;
 	argv[n] = NULL;
 	if ((r = spawn(argv, fds, nfds, &h->pid))) {
@@ -203,9 +209,9 @@ int vmm_helper_main(int argc, char **argv)
 	char comm[16];
 	long ppid;
 
-	if (argc < 5 || (ppid = strtol(argv[3], NULL, 10)) <= 0) {
-		vmm_err("%s is for ukrun's own use: %s MODE PPID NAME [ARG...]", VMM_HELPER_ARG,
-		        VMM_HELPER_ARG);
+	if (argc < 6 || (ppid = strtol(argv[3], NULL, 10)) <= 0) {
+		vmm_err("%s is for ukrun's own use: %s MODE PPID STOPPER NAME [ARG...]",
+		        VMM_HELPER_ARG, VMM_HELPER_ARG);
 		return VMM_EXIT_ERROR;
 	}
 	/* After the exec: a parent gone before this line left us to init. */
@@ -213,9 +219,11 @@ int vmm_helper_main(int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	snprintf(comm, sizeof(comm), "ukrun-%s", argv[2]);
 	prctl(PR_SET_NAME, comm);
+	if (vmm_jail_helper(argv[5], argv[4]))
+		return VMM_EXIT_ERROR;
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[2], modes[i].mode))
-			return modes[i].main(argv[4], argc - 5, argv + 5);
+			return modes[i].main(argv[5], argc - 6, argv + 6);
 	vmm_err("%s %s: no such helper", VMM_HELPER_ARG, argv[2]);
 	return VMM_EXIT_ERROR;
 }

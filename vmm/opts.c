@@ -32,6 +32,10 @@ static const char usage[] =
     "      --console auto|raw  guest output to a terminal: control sequences other\n"
     "                       than colours shown escaped (auto, the default), or\n"
     "                       passed as they are (raw); pipes and files get it exact\n"
+    "      --user UID[:GID] once set up, run as this unprivileged user (or\n"
+    "                       USER[:GROUP]); with or without it, ukrun then drops\n"
+    "                       every capability and enters namespaces of its own\n"
+    "                       where the host allows (--verbose says which)\n"
     "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
     "                       (ukrun's and the host kernel's)\n"
     "  -h, --help           this text\n"
@@ -73,7 +77,8 @@ enum {
 	OPT_GW,
 	OPT_DISK,
 	OPT_NO_REWRITE,
-	OPT_CONSOLE
+	OPT_CONSOLE,
+	OPT_USER
 };
 
 /* A repeatable option's value into a list. */
@@ -109,6 +114,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "volume", required_argument, 0, 'v' },
 		{ "disk", required_argument, 0, OPT_DISK },
 		{ "console", required_argument, 0, OPT_CONSOLE },
+		{ "user", required_argument, 0, OPT_USER },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -157,6 +163,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			}
 			break;
 		case OPT_VERBOSE: o->verbose = 1; break;
+		case OPT_USER: o->user = optarg; break;
 		case OPT_CONSOLE:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
 				vmm_err(

@@ -25,11 +25,20 @@
  * remove none. Reads are back (2681 MB/s in the same runs); each other
  * request still pays the two wakeups (313 ops/s).
  *
+ * The gofer keeps the ids of the user who started ukrun, also when ukrun
+ * itself becomes --user's (jail.c): it serves the share as its owner. A
+ * gofer of root's keeps only the capabilities serving files needs
+ * (FILE_CAPS): reading and writing what the guest names whatever its mode,
+ * and chown, chmod and times for any owner, as root in a container may.
+ * Not CAP_FSETID: a write to a set-user-ID file clears the bit, as any
+ * unprivileged writer's does; nor CAP_MKNOD, nor anything beyond files.
+ *
  * Requests are served one at a time, in the order they come, as the device
  * thread served them in ukrun before: a Tflush always finds the request it
  * names answered already.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +49,13 @@
 
 #include "p9_server.h"
 #include "vmm.h"
+
+static const unsigned FILE_CAPS[] = {
+	CAP_CHOWN,           /* Tsetattr's uid and gid, for any owner */
+	CAP_DAC_OVERRIDE,    /* files read and written whatever their mode */
+	CAP_DAC_READ_SEARCH, /* directories listed and walked whatever theirs */
+	CAP_FOWNER,          /* chmod, times and O_NOATIME on files of others */
+};
 
 /* A T-message longer than the window: Rlerror(EMSGSIZE) with its tag. */
 static uint32_t too_long(const uint8_t *win, const struct p9g_req *q)
@@ -138,6 +154,8 @@ int p9g_main(const char *name, int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	}
 	sigaction(SIGPIPE, &ign, NULL); /* a reply to a ukrun gone: EPIPE, and the end */
+	if (vmm_jail_keep(name, FILE_CAPS, sizeof(FILE_CAPS) / sizeof(FILE_CAPS[0])))
+		return VMM_EXIT_ERROR;
 	if (!(win = map_window())) {
 		vmm_err("%s: its window: %s", name, strerror(errno));
 		return VMM_EXIT_ERROR;

@@ -34,8 +34,9 @@ static void timeline(const struct vmm *vm)
 }
 
 /* Everything that needs broad rights is done (signal handlers and the
- * --timeout timer included): from here on only the allow-list of
- * seccomp.c, for every thread. */
+ * --timeout timer included), and the jail dropped the rights themselves
+ * (jail.c): from here on only the allow-list of seccomp.c, for every
+ * thread. */
 static int lock_down(struct vmm *vm)
 {
 	int n = vmm_seccomp(vm->needs);
@@ -70,6 +71,8 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : VMM_EXIT_ERROR;
 	vmm_verbose_on = o.verbose;
 	vm.opts = &o;
+	if (vmm_jail_check(&o))
+		return VMM_EXIT_ERROR;
 	if (!(file = vmm_image_open(o.image, &size, &img, &mf, &vm.image_fd)) ||
 	    vmm_image_volumes(&mf, &vpoints))
 		return VMM_EXIT_ERROR;
@@ -96,7 +99,7 @@ int main(int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	vmm_kvm_stats_open(&vm);
 	vmm_console_init(&o);
-	if (vmm_catch_signals(&vm) || lock_down(&vm))
+	if (vmm_catch_signals(&vm) || vmm_jail(&vm) || lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();

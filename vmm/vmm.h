@@ -38,6 +38,8 @@ struct vmm_opts {
 	int nvpoints;
 	const char *disks[VMM_MAX_ARGS]; /* --disk FILE:GUEST[:ro] (virtio-blk) */
 	int ndisks;
+	const char *user;  /* --user UID[:GID] or USER[:GROUP], or NULL */
+	uint32_t uid, gid; /* what --user names (vmm_jail_check) */
 };
 
 struct vmm_timeline {
@@ -192,6 +194,28 @@ void vmm_crash_regs(struct vmm *vm, const char *first);
  * is refused. */
 int vmm_seccomp(unsigned needs);
 
+/* ---- the jail (jail.c) ---- */
+
+/* --user's UID[:GID] or USER[:GROUP] (from /etc/passwd and /etc/group; a
+ * USER or a UID with an account alone: its group, a UID without one: the
+ * same number) into ids; root's uid or gid 0 is refused. 0, or -1 with a
+ * message naming the problem. */
+int vmm_user_parse(const char *spec, uint32_t *uid, uint32_t *gid);
+/* Check --user before anything is opened: its ids (into o->uid, o->gid),
+ * and that ukrun may take them. 0, or -1 with a message. */
+int vmm_jail_check(struct vmm_opts *o);
+/* Set-up is over: new namespaces where the host allows them (an empty
+ * root where nothing needs host files), --user's ids, no capabilities,
+ * not dumpable; what was done under --verbose. Before the seccomp
+ * lock-down. 0, or -1 with a message when --user cannot be had. */
+int vmm_jail(struct vmm *vm);
+/* A helper's side: let uid stopper (a number, or "-": ukrun keeps its
+ * ids) stop it, as its saved uid. 0, or -1 with a message. */
+int vmm_jail_helper(const char *name, const char *stopper);
+/* A helper with capabilities keeps only caps[0..ncaps) (in the bounding
+ * set too); none is dumpable. 0, or -1 with a message. */
+int vmm_jail_keep(const char *name, const unsigned *caps, int ncaps);
+
 /* ---- helper processes (helper.c) ---- */
 
 #define VMM_HELPER_MAX 17 /* a gofer per share (VMM_VDEV_MAX), and one more */
@@ -213,7 +237,8 @@ void vmm_helper_kill(int id);
 int vmm_helpers_reap(struct vmm *vm);
 /* Kill and reap every helper still running (the VM has ended). */
 void vmm_helpers_stop(struct vmm *vm);
-/* `ukrun --helper MODE PPID ARG...`: the helper's side (its main). */
+/* `ukrun --helper MODE PPID STOPPER NAME ARG...`: the helper's side (its
+ * main). */
 int vmm_helper_main(int argc, char **argv);
 
 /* ---- misc ---- */

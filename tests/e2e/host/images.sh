@@ -95,6 +95,31 @@ run "$UKRUN" --disk nofile "$H"
 check flags/bad-disk err_has "^ukrun: --disk nofile: expected FILE:/guest/path"
 run "$UKRUN" --ip 10.0.0.2/24 "$H"
 check flags/ip-without-net err_has "need a network"
+# --user: its mistakes named before anything is opened (the image here does
+# not even exist: the --user mistake is what ukrun names).
+bad_user() { # NAME VALUE EXPECTED-TEXT
+	run "$UKRUN" --user "$2" "$T/nope.img"
+	check "flags/user-$1" clean_error 125
+	check "flags/user-$1-message" err_has "^ukrun: --user '$2': $3"
+}
+bad_user unknown no-such-user-xyz "no user no-such-user-xyz in /etc/passwd"
+bad_user unknown-group 65534:no-such-group-xyz "no group no-such-group-xyz in /etc/group"
+bad_user root 0 "uid 0 is root's"
+bad_user root-group 65534:0 "gid 0 is root's"
+bad_user empty-group 65534: "expected a group after ':'"
+bad_user empty '' "expected UID\[:GID\]"
+bad_user out-of-range 4294967295 "uid 4294967295 is out of range"
+bad_user gid-out-of-range 65534:99999999999 "gid 99999999999 is out of range"
+as_nobody="setpriv --reuid 65534 --regid 65534 --clear-groups"
+if [ "$(id -u)" = 0 ] && have setpriv && $as_nobody test -x "$UKRUN"; then
+	run $as_nobody "$UKRUN" --user 1234 "$T/nope.img"
+	check flags/user-needs-setuid clean_error 125
+	check flags/user-needs-setuid-message err_has "uid 65534 without CAP_SETUID and cannot become uid 1234"
+	run $as_nobody "$UKRUN" --user 65534:65534 "$T/nope.img"
+	check flags/user-its-own-ids-need-nothing err_has "nope.img"
+else
+	skip flags/user-needs-setuid "needs root, setpriv and a ukrun that uid 65534 may run"
+fi
 run "$UKRUN" --help
 check flags/help status_is 0
 check flags/help-text out_has "usage: ukrun"

@@ -10,7 +10,9 @@
  *   tcp 1000   control, one command per connection, one line answer:
  *              "fds" (open descriptors), "resolve NAME", "connect ADDR PORT"
  *              (errno name or OK), "mss" (the control connection's TCP
- *              segment size: the link's MTU shows), "quit" (exit 0)
+ *              segment size: the link's MTU shows), "read PATH" (its
+ *              first line), "write PATH WORD" (the file becomes WORD and a
+ *              newline, fsynced: OK), "quit" (exit 0)
  *
  * Prints "ready <address>" once listening. Every failure that is not the
  * peer's doing is printed as "error: ..." so the scripts can catch it.
@@ -165,6 +167,33 @@ static const char *errname(int e)
 	return strerror(e);
 }
 
+/* "read PATH" and "write PATH WORD": a share's files, through -p. */
+static void file_cmd(char *out, size_t cap, const char *cmd)
+{
+	char path[64], word[64], line[64] = "";
+	int n = 0, fd;
+
+	if (sscanf(cmd, "write %63s %63s", path, word) == 2) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		n = snprintf(line, sizeof(line), "%s\n", word);
+		if (fd < 0 || write(fd, line, n) != n || fsync(fd) || close(fd))
+			snprintf(out, cap, "error %s\n", strerror(errno));
+		else
+			snprintf(out, cap, "OK\n");
+		return;
+	}
+	sscanf(cmd, "read %63s", path);
+	if ((fd = open(path, O_RDONLY)) < 0 || (n = read(fd, line, sizeof(line) - 1)) < 0) {
+		snprintf(out, cap, "error %s\n", strerror(errno));
+	} else {
+		line[n] = 0;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(out, cap, "%s\n", line);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 static void control_cmd(int fd, char *cmd)
 {
 	char out[128], host[64];
@@ -197,6 +226,8 @@ static void control_cmd(int fd, char *cmd)
 		r = connect(c, (struct sockaddr *)&a, sizeof(a));
 		snprintf(out, sizeof(out), "%s\n", r ? errname(errno) : "OK");
 		close(c);
+	} else if (!strncmp(cmd, "read ", 5) || !strncmp(cmd, "write ", 6)) {
+		file_cmd(out, sizeof(out), cmd);
 	} else if (!strcmp(cmd, "quit")) {
 		write_all(fd, "bye\n", 4);
 		close(fd);

@@ -1,0 +1,145 @@
+#!/bin/sh
+# ukrun's jail (vmm/jail.c), seen from outside: after set-up a running
+# ukrun has --user's ids and no supplementary group, no capability in any
+# set, no dumpability, namespaces of its own (mount, IPC, UTS; network
+# unless --net user needs the host's) and, where nothing needs host files,
+# an empty root; the 9P gofer keeps root's ids with only the file
+# capabilities, and --user's uid as its saved uid; the guest still reads
+# and writes its share and answers through -p; --verbose says what was
+# dropped. The drop in detail, and an unprivileged ukrun's user namespace,
+# are tests/unit/test_jail.c; bad --user values, tests/e2e/host/images.sh.
+# POSIX sh: runs under busybox in the nested KVM host too.
+. tests/e2e/lib.sh
+own_netns "$0" "$@"
+native_check jail
+G=build/tests/guest
+TAP=ukjail0
+NC_FIN=
+nc -h 2>&1 | grep -q '^[[:space:]]*-N[[:space:]]' && NC_FIN=-N
+ctl() { echo "$1" | bound 60 nc $NC_FIN -w 10 "$2" "$3"; } # LINE ADDR PORT
+trap '[ -n "${pid:-}" ] && kill -9 $pid 2>/dev/null; ip link del $TAP 2>/dev/null; rm -rf "$T"' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip jail/all "these checks run ukrun as root, to have ids and capabilities to drop"
+	exit 0
+fi
+
+run "$UKRUN" --verbose --user 65534:65534 build/apps/hello.img
+check jail/hello-as-65534 status_is 0
+check jail/hello-output out_has 'Hello'
+check jail/verbose-says-what-was-dropped err_has \
+	'^ukrun: jail: uid 65534 gid 65534, no capabilities, namespaces mnt ipc uts net, an empty root'
+check jail/before-the-lock-down sh -c "grep -n 'jail:\|seccomp:' '$T/err' | head -1 | grep -q jail"
+run "$UKRUN" --verbose build/apps/hello.img
+check jail/root-without-user-status status_is 0
+check jail/root-without-user-keeps-uid-0 err_has \
+	'^ukrun: jail: uid 0 gid 0 (no --user), no capabilities, namespaces mnt ipc uts net'
+
+# Field NAME of /proc/$1/status is VALUE (tabs between a line's ids).
+has() { grep -q "^$2:[[:space:]]*$3\$" /proc/$1/status; }
+ids_are() { has $1 Uid "$2	$2	$2	$2" && has $1 Gid "$3	$3	$3	$3"; }
+no_caps() {
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		has $1 $c 0000000000000000 || return 1
+	done
+}
+# Every thread of $1 has FIELD VALUE.
+all_tasks() {
+	for s in /proc/$1/task/*/status; do
+		grep -q "^$2:[[:space:]]*$3\$" "$s" || return 1
+	done
+}
+# Namespace $2 of process $1 is not this script's.
+own_ns() { [ "$(readlink /proc/$1/ns/$2)" != "$(readlink /proc/self/ns/$2)" ]; }
+same_ns() { [ "$(readlink /proc/$1/ns/$2)" = "$(readlink /proc/self/ns/$2)" ]; }
+# Not dumpable: the kernel hands its /proc files to root.
+undumpable() { [ "$(stat -c %u /proc/$1/status)" = 0 ]; }
+children() {
+	grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null |
+		sed 's|/proc/\([0-9]*\)/status|\1|'
+}
+wait_ready() { # OUT: the guest listens, or ukrun ended
+	i=0
+	while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! grep -q '^ready' "$1"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q '^ready' "$1"
+}
+
+# A share only root may enter, a disk only root may read: ukrun opened
+# both before it became 65534, the gofer serves the share as root.
+mkdir -p "$T/share"
+chmod 700 "$T/share"
+echo "from the host" >"$T/share/host.txt"
+"$UKBUILD" disk create "$T/disk.img" --size 4M >/dev/null 2>&1
+chmod 600 "$T/disk.img"
+"$UKRUN" --timeout 300 --verbose --user 65534:65534 -m 256M -v "$T/share:/data" \
+	--disk "$T/disk.img:/disk" -p 18190:1000 "$G/net-echo.img" >"$T/vm.out" 2>"$T/vm.err" &
+pid=$!
+if ! wait_ready "$T/vm.out"; then
+	fail jail/vm-up "$(tail -c 400 "$T/vm.err" | tr '\n' '|')"
+else
+	check jail/vm/ids-65534 ids_are $pid 65534 65534
+	check jail/vm/no-supplementary-groups has $pid Groups ''
+	check jail/vm/no-capabilities no_caps $pid
+	check jail/vm/every-thread-no-new-privs all_tasks $pid NoNewPrivs 1
+	check jail/vm/every-thread-filtered all_tasks $pid Seccomp 2
+	check jail/vm/every-thread-65534 all_tasks $pid Uid "65534	65534	65534	65534"
+	check jail/vm/not-dumpable undumpable $pid
+	check jail/vm/own-mount-ns own_ns $pid mnt
+	check jail/vm/own-ipc-ns own_ns $pid ipc
+	check jail/vm/own-uts-ns own_ns $pid uts
+	check jail/vm/host-net-ns-for-net-user same_ns $pid net
+	check jail/vm/verbose-names-what-was-kept grep -q \
+		'^ukrun: jail: uid 65534 gid 65534, no capabilities, namespaces mnt ipc uts, host files and network kept for --net user' \
+		"$T/vm.err"
+	run ctl "read /data/host.txt" 127.0.0.1 18190
+	check jail/vm/guest-reads-the-share out_is "from the host"
+	run ctl "write /data/guest.txt written-by-the-guest" 127.0.0.1 18190
+	check jail/vm/guest-writes-the-share out_is OK
+	check jail/vm/host-sees-the-write grep -qx written-by-the-guest "$T/share/guest.txt"
+	check jail/vm/the-gofer-made-it-as-root test "$(stat -c %u:%g "$T/share/guest.txt")" = 0:0
+	gofer=$(children $pid)
+	gofer=${gofer:-none}
+	check jail/gofer/root-with-65534-as-saved-uid has $gofer Uid "0	0	65534	0"
+	check jail/gofer/file-capabilities-only has $gofer CapEff 000000000000000f
+	check jail/gofer/bounding-set-too has $gofer CapBnd 000000000000000f
+	check jail/gofer/not-dumpable undumpable $gofer
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	check jail/vm/sigterm-status status_is 143
+	check jail/gofer/reaped test ! -e /proc/$gofer
+	check jail/vm/nothing-blocked sh -c "! grep -q 'blocked system call' '$T/vm.err'"
+fi
+pid=
+
+# A TAP: its descriptor is open before the jail, so ukrun leaves the
+# host's network namespace and the guest still answers through it.
+tap_up() {
+	[ -c /dev/net/tun ] && ip tuntap add dev $TAP mode tap 2>/dev/null &&
+		ip addr add 10.0.9.1/24 dev $TAP && ip link set $TAP up
+}
+if ! have ip nc; then
+	skip jail/tap "ip and nc are needed (ci/deps.sh installs them)"
+elif ! tap_up; then
+	skip jail/tap "cannot make TAP device $TAP here"
+else
+	"$UKRUN" --timeout 300 --verbose --user 65534:65534 --net tap:$TAP,vhost=off \
+		--ip 10.0.9.2/24 "$G/net-echo.img" >"$T/tap.out" 2>"$T/tap.err" &
+	pid=$!
+	if ! wait_ready "$T/tap.out"; then
+		fail jail/tap/up "$(tail -c 400 "$T/tap.err" | tr '\n' '|')"
+	else
+		check jail/tap/own-net-ns own_ns $pid net
+		check jail/tap/an-empty-root test -z "$(ls -A /proc/$pid/root/)"
+		run ctl fds 10.0.9.2 1000
+		check jail/tap/guest-answers grep -q '^[0-9][0-9]*$' "$T/out"
+		run ctl quit 10.0.9.2 1000
+		wait $pid
+		rc=$?
+		check jail/tap/guest-exit-status status_is 0
+	fi
+	pid=
+fi

@@ -1,0 +1,385 @@
+/*
+ * The jail: once set-up is over (/dev/kvm, the VM and vCPU, the image,
+ * TAP and vhost-net, disks opened and locked, helpers started) and just
+ * before the seccomp lock-down (seccomp.c), ukrun gives up what it no
+ * longer needs, as Firecracker's jailer does for its VMM:
+ *
+ *  - its identity, to --user's uid and gid (setgroups to none, setresgid,
+ *    setresuid: libcap-ng's capng_change_id);
+ *  - every capability, in every set (effective, permitted, inheritable,
+ *    ambient, and the bounding set where it holds CAP_SETPCAP);
+ *  - its view of the host, in namespaces of its own where the host lets it
+ *    make them: mount (the root becomes an empty read-only tmpfs: no host
+ *    file by any name), IPC, UTS, and network when no device needs the
+ *    host's (a TAP is open already and keeps working; --net user makes
+ *    host sockets as the guest connects, so it keeps the host's network
+ *    and files: libslirp also re-reads /etc/resolv.conf);
+ *  - being dumped or ptraced by its new uid (PR_SET_DUMPABLE 0).
+ * PR_SET_NO_NEW_PRIVS comes with the seccomp filter right after.
+ *
+ * Why, when the seccomp list already keeps a VMM taken over from any file
+ * by name, any new process and any signal but to its own helpers: this is
+ * the layer beneath. Were the filter passed (a kernel bug in an allowed
+ * call), what is left is uid 65534 with no capability, in an empty mount
+ * tree, off the host's network, rather than the invoking user, often root.
+ *
+ * Decisions, and why:
+ *  - Optional hardening never fails a run: a host that refuses a namespace
+ *    (no privilege, a container, a disabled user namespace) or a bounding
+ *    set drop is named under --verbose and ukrun goes on. What the user
+ *    asked for, --user, fails the run when it cannot be had, and is
+ *    checked before /dev/kvm is opened (vmm_jail_check): a name that is
+ *    not in /etc/passwd, root, or another uid without CAP_SETUID.
+ *  - Unprivileged, ukrun first makes a user namespace (where the host
+ *    allows it; the process must still be single-threaded) that owns the
+ *    others: that gives a rootless ukrun the same mount, IPC, UTS and
+ *    network namespaces. Its uid is not mapped there (nothing needs it:
+ *    no file is made), and every capability it has there is dropped with
+ *    the rest. Outside, it stays the user it was.
+ *  - No PID namespace. A process enters one only through fork, and KVM
+ *    ties a VM to the address space that made it: the fork would have to
+ *    come before /dev/kvm opens, with a parent left outside to pass on
+ *    the exit status, the terminal's signals and --timeout. What it would
+ *    hide, other processes, is out of reach already: the seccomp list
+ *    allows no kill but of ukrun itself, signals only through the pidfds
+ *    of its own helpers, no ptrace, no open of /proc.
+ *  - The empty root is a tmpfs mounted on /tmp in the private mount tree
+ *    (a directory nearly every system has, as bubblewrap uses), then
+ *    pivot_root(".", ".") and the old root detached; where the root cannot
+ *    be pivoted (an initramfs), the tmpfs is moved over / and chrooted
+ *    into, as switch_root does. Without /tmp, host files stay visible.
+ *  - The helpers (the 9P gofers) are started before and keep the invoking
+ *    user's uid: a gofer serves the share as its owner, as gVisor's gofer
+ *    does (a share of the user's files stays writable, and what the guest
+ *    makes there is the user's, with or without --user). So that ukrun,
+ *    as --user's uid, can still stop them (SIGKILL through their pidfds:
+ *    the kernel lets a uid signal a process whose saved uid it is), each
+ *    sets its saved uid to --user's (vmm_jail_helper). A root gofer keeps
+ *    only the file capabilities serving a share needs (vmm_jail_keep).
+ *  - Pick a uid for each VM of its own, as Firecracker advises: processes
+ *    of one uid may signal each other, and so another process of that uid
+ *    could stop this VM (ptrace is refused by PR_SET_DUMPABLE 0).
+ */
+#include <cap-ng.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* ---- --user, checked before anything is opened ---- */
+
+/* A number that fits a uid or gid: 0 and its value; 1 when s is not a
+ * number (a name); -1 out of range. (uid_t)-1 means "unchanged" to the
+ * kernel, so it is out of range too. */
+static int parse_id(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || s[strspn(s, "0123456789")])
+		return 1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v >= UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int user_id(const char *spec, const char *u, uint32_t *uid, uint32_t *gid, int *has_gid)
+{
+	struct passwd *pw;
+	int r = parse_id(u, uid);
+
+	if (r < 0) {
+		vmm_err("--user '%s': uid %s is out of range (0 to %u)", spec, u, UINT32_MAX - 1);
+		return -1;
+	}
+	pw = r ? getpwnam(u) : getpwuid(*uid);
+	if (r && !pw) {
+		vmm_err("--user '%s': no user %s in /etc/passwd (give UID[:GID] as numbers)", spec,
+		        u);
+		return -1;
+	}
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		*has_gid = 1;
+	}
+	return 0;
+}
+
+static int group_id(const char *spec, const char *g, uint32_t *gid)
+{
+	struct group *gr;
+	int r = parse_id(g, gid);
+
+	if (r < 0) {
+		vmm_err("--user '%s': gid %s is out of range (0 to %u)", spec, g, UINT32_MAX - 1);
+		return -1;
+	}
+	if (r && !(gr = getgrnam(g))) {
+		vmm_err("--user '%s': no group %s in /etc/group (give UID[:GID] as numbers)", spec,
+		        g);
+		return -1;
+	}
+	if (r)
+		*gid = gr->gr_gid;
+	return 0;
+}
+
+int vmm_user_parse(const char *spec, uint32_t *uid, uint32_t *gid)
+{
+	char u[256], *colon;
+	const char *g = NULL;
+	int has_gid = 0;
+
+	if (strlen(spec) >= sizeof(u) || !*spec || *spec == ':') {
+		vmm_err("--user '%s': expected UID[:GID] or USER[:GROUP]", spec);
+		return -1;
+	}
+	strcpy(u, spec);
+	if ((colon = strchr(u, ':'))) {
+		*colon = 0;
+		g = colon + 1;
+		if (!*g) {
+			vmm_err("--user '%s': expected a group after ':'", spec);
+			return -1;
+		}
+	}
+	if (user_id(spec, u, uid, gid, &has_gid) || (g && group_id(spec, g, gid)))
+		return -1;
+	if (!g && !has_gid)
+		*gid = *uid; /* a uid with no account: its own number as group */
+	if (*uid == 0 || *gid == 0) {
+		vmm_err("--user '%s': %s 0 is root's; --user takes an unprivileged user (leave it "
+		        "out to keep ukrun's own ids)",
+		        spec, *uid == 0 ? "uid" : "gid");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_jail_check(struct vmm_opts *o)
+{
+	if (!o->user)
+		return 0;
+	if (vmm_user_parse(o->user, &o->uid, &o->gid))
+		return -1;
+	if ((o->uid != getuid() || o->uid != geteuid()) &&
+	    capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) != 1) {
+		vmm_err("--user %s: ukrun runs as uid %u without CAP_SETUID and cannot become "
+		        "uid %u (run it as root, or leave --user out)",
+		        o->user, (unsigned)getuid(), (unsigned)o->uid);
+		return -1;
+	}
+	if ((o->gid != getgid() || o->gid != getegid()) &&
+	    capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) != 1) {
+		vmm_err("--user %s: ukrun runs as gid %u without CAP_SETGID and cannot become "
+		        "gid %u (run it as root, or leave --user out)",
+		        o->user, (unsigned)getgid(), (unsigned)o->gid);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the drop, just before the lock-down ---- */
+
+/* What was done, for the --verbose line. */
+struct report {
+	char ns[64];      /* namespaces entered: " mnt ipc ..." */
+	char refused[96]; /* those the host refused: " net" */
+	int err;          /* the first refusal's errno */
+	const char *root; /* how the host's files went, or why they did not */
+	char why[160];    /* the same, with an error */
+};
+
+static void add(char *list, size_t cap, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, cap - n, " %s", name);
+}
+
+static void enter(struct report *r, int flag, const char *name)
+{
+	if (!unshare(flag)) {
+		add(r->ns, sizeof(r->ns), name);
+		return;
+	}
+	add(r->refused, sizeof(r->refused), name);
+	r->err = r->err ? r->err : errno;
+}
+
+/* The tmpfs on /tmp becomes the root, the old one detached; on an
+ * initramfs, which pivot_root refuses, moved over it and chrooted into. */
+static int pivot(void)
+{
+	int r = 0;
+
+	if (chdir("/tmp"))
+		return -errno;
+	if (!syscall(SYS_pivot_root, ".", ".")) {
+		if (umount2(".", MNT_DETACH))
+			r = -errno;
+	} else if (errno != EINVAL || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".")) {
+		r = -errno;
+	}
+	if (chdir("/") && !r)
+		r = -errno;
+	return r;
+}
+
+/* In the mount namespace just made: none of it reaches the host's (the
+ * tree turns private first), and then an empty root. */
+static void hide_files(struct report *r)
+{
+	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	const char *step;
+	int e;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		step = "a private mount tree";
+	} else if (mount("ukrun-jail", "/tmp", "tmpfs", ro, "mode=0555,size=4k")) {
+		step = "a tmpfs on /tmp";
+	} else if ((e = pivot())) {
+		errno = -e;
+		step = "pivot_root";
+	} else {
+		r->root = "an empty root";
+		return;
+	}
+	snprintf(r->why, sizeof(r->why), "host files kept (%s: %s)", step, strerror(errno));
+	r->root = r->why;
+}
+
+/* ukrun's identity when the jail began. */
+struct ids {
+	unsigned uid, gid;
+	int change; /* --user names other ids */
+};
+
+static void namespaces(const struct vmm *vm, const struct ids *id, struct report *r)
+{
+	/* --net user: libslirp makes host sockets as the guest connects
+	 * and re-reads /etc/resolv.conf in ukrun (net_user.c) */
+	int host_net = (vm->needs & VMM_NEED_SLIRP) != 0;
+
+	r->root = "host files kept";
+	/* Not before a change of ids: they are not mapped in it. */
+	if (!id->change && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) != 1)
+		enter(r, CLONE_NEWUSER, "user");
+	enter(r, CLONE_NEWNS, "mnt");
+	enter(r, CLONE_NEWIPC, "ipc");
+	enter(r, CLONE_NEWUTS, "uts");
+	if (!host_net)
+		enter(r, CLONE_NEWNET, "net");
+	if (host_net)
+		r->root = "host files and network kept for --net user";
+	else if (strstr(r->ns, " mnt"))
+		hide_files(r);
+}
+
+/* Every capability, in every set; the ids too with --user. 0, or -1 with
+ * a message (--user was asked for). *bounds: the bounding set cleared. */
+static int drop(const struct vmm_opts *o, const struct ids *id, int *bounds)
+{
+	int r;
+
+	capng_clear(CAPNG_SELECT_ALL);
+	*bounds = capng_apply(CAPNG_SELECT_BOUNDS) == 0;
+	if (id->change) {
+		/* takes CAP_SETUID and CAP_SETGID back for the change only */
+		if ((r = capng_change_id((int)o->uid, (int)o->gid, CAPNG_DROP_SUPP_GRP))) {
+			vmm_err("--user %s: cannot become uid %u gid %u (libcap-ng's step %d: %s)",
+			        o->user, (unsigned)o->uid, (unsigned)o->gid, -r, strerror(errno));
+			return -1;
+		}
+	} else if (capng_apply(CAPNG_SELECT_CAPS)) {
+		vmm_err("jail: cannot clear ukrun's capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0)) {
+		vmm_err("jail: PR_SET_DUMPABLE: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_jail(struct vmm *vm)
+{
+	const struct vmm_opts *o = vm->opts;
+	struct ids id = { (unsigned)getuid(), (unsigned)getgid(), 0 };
+	struct report r = { .err = 0 };
+	char refused[160] = "";
+	double t0 = vmm_now();
+	int bounds;
+
+	id.change = o->user && (o->uid != id.uid || o->uid != geteuid() || o->gid != id.gid ||
+	                        o->gid != getegid());
+	namespaces(vm, &id, &r);
+	if (drop(o, &id, &bounds))
+		return -1;
+	if (*r.refused)
+		snprintf(refused, sizeof(refused), " (refused:%s: %s)", r.refused, strerror(r.err));
+	vmm_verbose(vm, "jail: uid %u gid %u%s, no capabilities%s, %s%s%s, %s (%.2f ms)",
+	            o->user ? (unsigned)o->uid : id.uid, o->user ? (unsigned)o->gid : id.gid,
+	            o->user ? "" : " (no --user)",
+	            bounds ? "" : " (the bounding set kept: no CAP_SETPCAP)",
+	            *r.ns ? "namespaces" : "no namespaces", r.ns, refused, r.root,
+	            (vmm_now() - t0) * 1e3);
+	return 0;
+}
+
+/* ---- the helpers' side ---- */
+
+int vmm_jail_helper(const char *name, const char *stopper)
+{
+	uint32_t uid;
+
+	if (!strcmp(stopper, "-"))
+		return 0;
+	if (parse_id(stopper, &uid)) {
+		vmm_err("%s: the uid to be stopped by is not a number: %s", name, stopper);
+		return -1;
+	}
+	if (setresuid((uid_t)-1, (uid_t)-1, (uid_t)uid)) {
+		vmm_err("%s: cannot let uid %u stop it (its saved uid): %s", name, (unsigned)uid,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_jail_keep(const char *name, const unsigned *caps, int ncaps)
+{
+	int setpcap;
+
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
+		return prctl(PR_SET_DUMPABLE, 0) ? -1 : 0; /* nothing to keep or drop */
+	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	capng_clear(CAPNG_SELECT_ALL);
+	for (int i = 0; i < ncaps; i++)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		             caps[i]);
+	/* The bounding set first, while CAP_SETPCAP is still there; without
+	 * it the bounding set stays as it is. */
+	if ((setpcap && capng_apply(CAPNG_SELECT_BOUNDS)) || capng_apply(CAPNG_SELECT_CAPS) ||
+	    prctl(PR_SET_DUMPABLE, 0)) {
+		vmm_err("%s: cannot give up its capabilities: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
