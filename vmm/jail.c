@@ -7,7 +7,10 @@
  *  - its identity, to --user's uid and gid (setgroups to none, setresgid,
  *    setresuid: libcap-ng's capng_change_id);
  *  - every capability, in every set (effective, permitted, inheritable,
- *    ambient, and the bounding set where it holds CAP_SETPCAP);
+ *    ambient, and the bounding set where it holds CAP_SETPCAP); but with
+ *    --net user and a -p host port below 1024, CAP_NET_BIND_SERVICE
+ *    alone: libslirp binds the port each time the guest starts to listen
+ *    (net_user.c), after set-up;
  *  - its view of the host, in namespaces of its own where the host lets it
  *    make them: mount (the root becomes an empty read-only tmpfs: no host
  *    file by any name), IPC, UTS, and network when no device needs the
@@ -75,6 +78,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "vmm.h"
 
 /* ---- --user, checked before anything is opened ---- */
@@ -291,13 +295,41 @@ static void namespaces(const struct vmm *vm, const struct ids *id, struct report
 		hide_files(r);
 }
 
-/* Every capability, in every set; the ids too with --user. 0, or -1 with
- * a message (--user was asked for). *bounds: the bounding set cleared. */
-static int drop(const struct vmm_opts *o, const struct ids *id, int *bounds)
+/* With --net user libslirp binds a -p TCP port when the guest listens
+ * on it (net_user.c), after the jail: a port below the kernel's
+ * unprivileged start then needs CAP_NET_BIND_SERVICE. The lowest such
+ * port, or 0. */
+static unsigned low_port(const struct vmm *vm)
+{
+	struct vmm_net_conf c;
+	unsigned start = 1024, low = 0;
+	FILE *f;
+
+	if (!(vm->needs & VMM_NEED_SLIRP) || vmm_net_conf_parse(vm->opts, &c))
+		return 0;
+	if ((f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r"))) {
+		if (fscanf(f, "%u", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	for (int i = 0; i < c.nfwd; i++)
+		if (!c.fwd[i].udp && c.fwd[i].host_port < start &&
+		    (!low || c.fwd[i].host_port < low))
+			low = c.fwd[i].host_port;
+	return low;
+}
+
+/* Every capability, in every set, but CAP_NET_BIND_SERVICE for a low
+ * port; the ids too with --user. 0, or -1 with a message (--user was
+ * asked for). *bounds: the bounding set cleared. */
+static int drop(const struct vmm_opts *o, const struct ids *id, unsigned port, int *bounds)
 {
 	int r;
 
 	capng_clear(CAPNG_SELECT_ALL);
+	if (port)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		             CAP_NET_BIND_SERVICE);
 	*bounds = capng_apply(CAPNG_SELECT_BOUNDS) == 0;
 	if (id->change) {
 		/* takes CAP_SETUID and CAP_SETGID back for the change only */
@@ -322,20 +354,24 @@ int vmm_jail(struct vmm *vm)
 	const struct vmm_opts *o = vm->opts;
 	struct ids id = { (unsigned)getuid(), (unsigned)getgid(), 0 };
 	struct report r = { .err = 0 };
-	char refused[160] = "";
+	char refused[160] = "", caps[96] = "no capabilities";
 	double t0 = vmm_now();
+	unsigned port = low_port(vm);
 	int bounds;
 
 	id.change = o->user && (o->uid != id.uid || o->uid != geteuid() || o->gid != id.gid ||
 	                        o->gid != getegid());
 	namespaces(vm, &id, &r);
-	if (drop(o, &id, &bounds))
+	if (drop(o, &id, port, &bounds))
 		return -1;
+	if (port)
+		snprintf(caps, sizeof(caps), "no capabilities but CAP_NET_BIND_SERVICE (-p %u)",
+		         port);
 	if (*r.refused)
 		snprintf(refused, sizeof(refused), " (refused:%s: %s)", r.refused, strerror(r.err));
-	vmm_verbose(vm, "jail: uid %u gid %u%s, no capabilities%s, %s%s%s, %s (%.2f ms)",
+	vmm_verbose(vm, "jail: uid %u gid %u%s, %s%s, %s%s%s, %s (%.2f ms)",
 	            o->user ? (unsigned)o->uid : id.uid, o->user ? (unsigned)o->gid : id.gid,
-	            o->user ? "" : " (no --user)",
+	            o->user ? "" : " (no --user)", caps,
 	            bounds ? "" : " (the bounding set kept: no CAP_SETPCAP)",
 	            *r.ns ? "namespaces" : "no namespaces", r.ns, refused, r.root,
 	            (vmm_now() - t0) * 1e3);

@@ -4,7 +4,8 @@
 # and dumpability is no place for LeakSanitizer's exit-time ptrace.
 JAIL_TEST := $(B)/tests/unit/test_jail
 
-$(JAIL_TEST): $(B)/host/tests/unit/test_jail.o $(B)/host/vmm/jail.o $(B)/host/vmm/util.o
+$(JAIL_TEST): $(B)/host/tests/unit/test_jail.o $(B)/host/vmm/jail.o $(B)/host/vmm/net_conf.o \
+		$(B)/host/vmm/util.o
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lcap-ng
 

@@ -78,8 +78,22 @@ TEST(user_names)
 TEST(user_rejects)
 {
 	static const char *bad[] = {
-		"",  ":", "1:", ":1", "0", "0:5", "5:0", "root", "4294967295", "1:4294967295",
-		"99999999999999999999", "-1", "1 ", " 1", "no-such-user-xyz", "1:no-such-group-xyz",
+		"",
+		":",
+		"1:",
+		":1",
+		"0",
+		"0:5",
+		"5:0",
+		"root",
+		"4294967295",
+		"1:4294967295",
+		"99999999999999999999",
+		"-1",
+		"1 ",
+		" 1",
+		"no-such-user-xyz",
+		"1:no-such-group-xyz",
 		"1:2:3",
 	};
 	uint32_t u = 7, g = 7;
@@ -95,7 +109,8 @@ struct how {
 	const char *user;
 	uint32_t uid, gid;
 	unsigned needs;
-	uid_t before; /* 0: stay root */
+	uid_t before;     /* 0: stay root */
+	const char *port; /* a -p */
 };
 
 /* A child that jailed itself as h says and now waits; -1 if it failed. */
@@ -112,9 +127,11 @@ static pid_t jailed(const struct how *h)
 		static struct vmm vm;
 		close(p[0]);
 		o.user = h->user, o.uid = h->uid, o.gid = h->gid;
+		o.ports[0] = h->port, o.nports = h->port != NULL;
 		vm.opts = &o, vm.needs = h->needs;
-		if (h->before && (setgroups(0, NULL) || setresgid(h->before, h->before, h->before) ||
-		                  setresuid(h->before, h->before, h->before)))
+		if (h->before &&
+		    (setgroups(0, NULL) || setresgid(h->before, h->before, h->before) ||
+		     setresuid(h->before, h->before, h->before)))
 			_exit(1);
 		c = vmm_jail(&vm) ? 'F' : 'J';
 		if (write(p[1], &c, 1) != 1)
@@ -219,7 +236,7 @@ static int undumpable(pid_t pid)
 
 TEST(user_drops_everything)
 {
-	struct how h = { "65534:65534", 65534, 65534, 0, 0 };
+	struct how h = { "65534:65534", 65534, 65534, 0, 0, NULL };
 	pid_t pid;
 
 	EXPECT((pid = jailed(&h)) > 0);
@@ -237,7 +254,7 @@ TEST(user_drops_everything)
 /* Root without --user: still uid 0, but without any capability. */
 TEST(root_keeps_its_ids_only)
 {
-	struct how h = { NULL, 0, 0, 0, 0 };
+	struct how h = { NULL, 0, 0, 0, 0, NULL };
 	pid_t pid;
 	int ok;
 
@@ -251,7 +268,7 @@ TEST(root_keeps_its_ids_only)
 /* --net user in ukrun: the host's network and files stay. */
 TEST(slirp_keeps_host_net)
 {
-	struct how h = { "65534:65534", 65534, 65534, VMM_NEED_SLIRP, 0 };
+	struct how h = { "65534:65534", 65534, 65534, VMM_NEED_SLIRP, 0, NULL };
 	pid_t pid;
 	int ok;
 
@@ -262,19 +279,43 @@ TEST(slirp_keeps_host_net)
 	EXPECT(ok);
 }
 
+/* -p 80 with --net user: libslirp binds it when the guest listens, after
+ * the jail, so CAP_NET_BIND_SERVICE (10) stays, alone; a high port keeps
+ * nothing. */
+TEST(low_port_keeps_net_bind_service)
+{
+	struct how low = { "65534:65534", 65534, 65534, VMM_NEED_SLIRP, 0, "80:80" };
+	struct how high = { "65534:65534", 65534, 65534, VMM_NEED_SLIRP, 0, "8080:80" };
+	pid_t a, b;
+	int ok;
+
+	EXPECT((a = jailed(&low)) > 0);
+	if ((b = jailed(&high)) < 0)
+		end(a);
+	EXPECT(b > 0);
+	ok = field_is(a, "CapEff", "0000000000000400") &&
+	     field_is(a, "CapPrm", "0000000000000400") &&
+	     field_is(a, "CapBnd", "0000000000000400") &&
+	     field_is(a, "CapInh", "0000000000000000") &&
+	     field_is(a, "Uid", "65534\t65534\t65534\t65534") && no_caps(b);
+	end(a);
+	end(b);
+	EXPECT(ok);
+}
+
 /* Unprivileged, no --user: a user namespace where the host allows one
  * (then the others in it, and no capability even there); where it does
  * not, the run goes on all the same. */
 TEST(unprivileged_carries_on)
 {
-	struct how h = { NULL, 0, 0, 0, 65534 };
+	struct how h = { NULL, 0, 0, 0, 65534, NULL };
 	pid_t pid;
 	int user, ok;
 
 	EXPECT((pid = jailed(&h)) > 0);
 	user = own_ns(pid, "user");
-	ok = field_is(pid, "Uid", "65534\t65534\t65534\t65534") && field_is(pid, "CapEff",
-	                                                                     "0000000000000000");
+	ok = field_is(pid, "Uid", "65534\t65534\t65534\t65534") &&
+	     field_is(pid, "CapEff", "0000000000000000");
 	if (user == 1)
 		ok = ok && no_caps(pid) && own_ns(pid, "mnt") == 1 && own_ns(pid, "net") == 1 &&
 		     root_entries(pid) == 0;
@@ -331,7 +372,8 @@ TEST(helper_keeps_file_caps_and_can_be_stopped)
 	if ((plain = helper("-")) < 0)
 		end(pid);
 	EXPECT(plain > 0);
-	ok = field_is(pid, "Uid", "0\t0\t65534\t0") && field_is(pid, "CapEff", "000000000000000f") &&
+	ok = field_is(pid, "Uid", "0\t0\t65534\t0") &&
+	     field_is(pid, "CapEff", "000000000000000f") &&
 	     field_is(pid, "CapPrm", "000000000000000f") &&
 	     field_is(pid, "CapBnd", "000000000000000f") &&
 	     field_is(pid, "CapInh", "0000000000000000") && undumpable(pid) &&
@@ -367,6 +409,7 @@ int main(void)
 	RUN("jail", user_drops_everything);
 	RUN("jail", root_keeps_its_ids_only);
 	RUN("jail", slirp_keeps_host_net);
+	RUN("jail", low_port_keeps_net_bind_service);
 	RUN("jail", unprivileged_carries_on);
 	RUN("jail", helper_keeps_file_caps_and_can_be_stopped);
 	return unit_failures ? 1 : 0;
