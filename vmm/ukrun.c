@@ -39,13 +39,14 @@ static void timeline(const struct vmm *vm)
  * thread. */
 static int lock_down(struct vmm *vm)
 {
+	double t0 = vmm_now();
 	int n = vmm_seccomp(vm->needs);
 
 	if (n < 0)
 		return -1;
 	vm->t.locked = vmm_now();
 	vmm_verbose(vm, "seccomp: %d system calls allowed (%.2f ms to install)", n,
-	            (vm->t.locked - vm->t.vcpu_ready) * 1e3);
+	            (vm->t.locked - t0) * 1e3);
 	return 0;
 }
 

@@ -213,7 +213,8 @@ int vmm_jail(struct vmm *vm);
  * ids) stop it, as its saved uid. 0, or -1 with a message. */
 int vmm_jail_helper(const char *name, const char *stopper);
 /* A helper with capabilities keeps only caps[0..ncaps) (in the bounding
- * set too); none is dumpable. 0, or -1 with a message. */
+ * set too); with or without, it stops being dumpable. 0, or -1 with a
+ * message. */
 int vmm_jail_keep(const char *name, const unsigned *caps, int ncaps);
 
 /* ---- helper processes (helper.c) ---- */

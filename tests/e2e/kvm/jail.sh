@@ -49,9 +49,18 @@ all_tasks() {
 		grep -q "^$2:[[:space:]]*$3\$" "$s" || return 1
 	done
 }
-# Namespace $2 of process $1 is not this script's.
-own_ns() { [ "$(readlink /proc/$1/ns/$2)" != "$(readlink /proc/self/ns/$2)" ]; }
-same_ns() { [ "$(readlink /proc/$1/ns/$2)" = "$(readlink /proc/self/ns/$2)" ]; }
+# Namespace $2 of process $1 (of every thread: a namespace is a thread's)
+# is not this script's; or is.
+own_ns() {
+	for t in /proc/$1/task/*; do
+		[ "$(readlink $t/ns/$2)" != "$(readlink /proc/self/ns/$2)" ] || return 1
+	done
+}
+same_ns() {
+	for t in /proc/$1/task/*; do
+		[ "$(readlink $t/ns/$2)" = "$(readlink /proc/self/ns/$2)" ] || return 1
+	done
+}
 # Not dumpable: the kernel hands its /proc files to root.
 undumpable() { [ "$(stat -c %u /proc/$1/status)" = 0 ]; }
 children() {
