@@ -47,10 +47,14 @@
  *    allows no kill but of ukrun itself, signals only through the pidfds
  *    of its own helpers, no ptrace, no open of /proc.
  *  - The empty root is a tmpfs mounted on /tmp in the private mount tree
- *    (a directory nearly every system has, as bubblewrap uses), then
- *    pivot_root(".", ".") and the old root detached; where the root cannot
- *    be pivoted (an initramfs), the tmpfs is moved over / and chrooted
- *    into, as switch_root does. Without /tmp, host files stay visible.
+ *    (a directory nearly every system has, as bubblewrap uses), moved over
+ *    / and chrooted into, as switch_root does (an initramfs too). Not
+ *    pivot_root with the old root detached: freeing that copy of the
+ *    host's mount tree waits for an RCU grace period, on every start (0.3
+ *    to 1.1 ms on average here, up to 12 ms under load, against 0.05 ms).
+ *    Beneath the tmpfs the old tree is out of reach: chroot needs
+ *    CAP_SYS_CHROOT, ukrun holds no directory's descriptor, and there is
+ *    no /proc. Without /tmp, host files stay visible.
  *  - The helpers (the 9P gofers) are started before and keep the invoking
  *    user's uid: a gofer serves the share as its owner, as gVisor's gofer
  *    does (a share of the user's files stays writable, and what the guest
@@ -224,20 +228,15 @@ static void enter(struct report *r, int flag, const char *name)
 	r->err = r->err ? r->err : errno;
 }
 
-/* The tmpfs on /tmp becomes the root, the old one detached; on an
- * initramfs, which pivot_root refuses, moved over it and chrooted into. */
-static int pivot(void)
+/* The tmpfs on /tmp moved over / and chrooted into, as switch_root does. */
+static int move_root(void)
 {
 	int r = 0;
 
 	if (chdir("/tmp"))
 		return -errno;
-	if (!syscall(SYS_pivot_root, ".", ".")) {
-		if (umount2(".", MNT_DETACH))
-			r = -errno;
-	} else if (errno != EINVAL || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".")) {
+	if (mount(".", "/", NULL, MS_MOVE, NULL) || chroot("."))
 		r = -errno;
-	}
 	if (chdir("/") && !r)
 		r = -errno;
 	return r;
@@ -255,9 +254,9 @@ static void hide_files(struct report *r)
 		step = "a private mount tree";
 	} else if (mount("ukrun-jail", "/tmp", "tmpfs", ro, "mode=0555,size=4k")) {
 		step = "a tmpfs on /tmp";
-	} else if ((e = pivot())) {
+	} else if ((e = move_root())) {
 		errno = -e;
-		step = "pivot_root";
+		step = "the tmpfs moved over /";
 	} else {
 		r->root = "an empty root";
 		return;
