@@ -5,7 +5,7 @@
 JAIL_TEST := $(B)/tests/unit/test_jail
 
 $(JAIL_TEST): $(B)/host/tests/unit/test_jail.o $(B)/host/vmm/jail.o $(B)/host/vmm/net_conf.o \
-		$(B)/host/vmm/util.o
+		$(B)/host/vmm/util.o $(B)/host/common/host.o
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lcap-ng
 
