@@ -16,6 +16,16 @@ void *uk_memset(void *d, int c, size_t n)
 	return ret;
 }
 
+int uk_memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	return 0;
+}
+
 size_t uk_strlen(const char *s)
 {
 	size_t n = 0;

@@ -74,7 +74,18 @@ $(B)/tests/guest/mm-linux.img: $(B)/tests/mm-linux/mm-rules $(UKBUILD) $(SYSROOT
 	@mkdir -p $(@D)
 	$(UKBUILD) oci dir:$(<D) --entrypoint /mm-rules -q -o $@
 
+# The AF_UNIX suite (tests/guest/unix) also as a static Linux program: run
+# on the host as a process (what Linux says: io.sh compares) and in binary
+# mode (the system calls with glibc's own layouts).
+$(B)/tests/unix-linux/unix: tests/guest/unix/unix.c tests/guest/check_count.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -static -pthread -Wall -o $@ $<
+$(B)/tests/guest/unix-linux.img: $(B)/tests/unix-linux/unix $(UKBUILD) $(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) oci dir:$(<D) --entrypoint /unix -q -o $@
+
 .PHONY: tests
+tests: $(B)/tests/guest/unix-linux.img
 tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img \
 	$(FAULT_IMGS) $(B)/tests/guest/mm-linux.img
 
@@ -139,7 +150,7 @@ tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
 # build/tests/real/why and the suite skips with it.
 REAL := $(B)/tests/real
 $(REAL)/.done: tests/images/real.sh tests/images/build.sh $(addprefix tests/images/progs/,server.go \
-		server.js Hello.java) $(UKBUILD) $(SYSROOT)/.done
+		server.js Hello.java WebServer.java) $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	@if bash tests/images/real.sh $(@D); then touch $@; \
 	else echo "make: the real-program images were not built (see $(@D)/why)" >&2; fi

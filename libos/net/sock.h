@@ -1,7 +1,9 @@
 /*
  * Sockets inside the library OS: files (uk/vfs.h) whose operations go to
- * lwIP's raw API. socket.c has the system calls, the file operations and
- * the options every socket has; sock_tcp.c and sock_udp.c the protocols.
+ * lwIP's raw API, or stay within the process (AF_UNIX). socket.c has the
+ * system calls and the file operations, socket_opt.c the options every
+ * socket has, socket_cmsg.c control messages; sock_tcp.c, sock_udp.c and
+ * sock_unix.c the protocols.
  *
  * lwIP's callbacks (data arrived, data acknowledged, connection reset, new
  * connection) run on whichever thread drives the stack (uk/net.h); they
@@ -16,6 +18,7 @@
 #include <linux/uio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uk/net.h>
 #include <uk/sched.h>
 #include <uk/vfs.h>
 
@@ -26,14 +29,17 @@
 #define UK_AF_INET6 10
 #define UK_SOCK_STREAM 1
 #define UK_SOCK_DGRAM 2
+#define UK_SOCK_SEQPACKET 5
 #define UK_SOCK_TYPE_MASK 0xf
 #define UK_MSG_OOB 0x1
 #define UK_MSG_PEEK 0x2
+#define UK_MSG_CTRUNC 0x8
 #define UK_MSG_TRUNC 0x20
 #define UK_MSG_DONTWAIT 0x40
 #define UK_MSG_WAITALL 0x100
 #define UK_MSG_NOSIGNAL 0x4000
 #define UK_MSG_MORE 0x8000
+#define UK_MSG_CMSG_CLOEXEC 0x40000000
 #define UK_SHUT_RD 0
 #define UK_SHUT_WR 1
 #define UK_SHUT_RDWR 2
@@ -56,10 +62,25 @@ struct uk_linger {
 
 struct uk_sock;
 
-/* An IPv4 endpoint, network byte order. */
+#define UK_UNIX_PATH_MAX 108 /* sizeof(sun_path) */
+
+/* An endpoint. AF_INET: addr and port, network byte order. AF_UNIX: the
+ * name's len bytes in path (0: unnamed; path[0] 0: an abstract name, else
+ * a path with its NUL counted). */
 struct uk_sockaddr {
 	uint32_t addr;
 	uint16_t port;
+	uint16_t len;
+	char path[UK_UNIX_PATH_MAX];
+};
+
+/* Ancillary data of one AF_UNIX message: the descriptors passed
+ * (SCM_RIGHTS) as open files, a reference each, in an array from
+ * uk_kmalloc. */
+#define UK_SCM_MAX_FD 253 /* Linux's SCM_MAX_FD */
+struct uk_scm {
+	int nfiles;
+	struct uk_file **files;
 };
 
 struct uk_sock_proto {
@@ -74,15 +95,18 @@ struct uk_sock_proto {
 	/* 1 connected, 0 not yet, -errno failed (s->err stays set). */
 	int (*connected)(struct uk_sock *s);
 	/* Transfer as much as possible now: bytes, or -EAGAIN (nothing now:
-	 * wait on s->wq), or -errno. */
+	 * wait on s->wq), or -errno. scm (AF_UNIX only, else NULL): send
+	 * takes the files over when it sends anything (scm->nfiles 0 after);
+	 * recv hands over those that came with what it read. */
 	long (*send)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-	             const struct uk_sockaddr *to);
+	             const struct uk_sockaddr *to, struct uk_scm *scm);
 	long (*recv)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-	             struct uk_sockaddr *from, int *msg_flags);
+	             struct uk_sockaddr *from, int *msg_flags, struct uk_scm *scm);
 	int (*shutdown)(struct uk_sock *s, int how);
 	unsigned (*poll)(struct uk_sock *s);
 	int (*name)(struct uk_sock *s, int peer, struct uk_sockaddr *a);
-	/* Protocol-level options (IPPROTO_TCP/IPPROTO_IP). */
+	/* Protocol-level options (IPPROTO_TCP/IPPROTO_IP; SOL_SOCKET ones
+	 * socket.c leaves to the protocol). */
 	int (*setopt)(struct uk_sock *s, int level, int name, const void *val, uint32_t len);
 	int (*getopt)(struct uk_sock *s, int level, int name, void *val, uint32_t *len);
 	/* Bytes waiting to be read (FIONREAD). */
@@ -96,10 +120,13 @@ enum uk_sock_opt {
 	UK_SO_BROADCAST = 1 << 2,
 	UK_SO_LINGER0 = 1 << 3, /* SO_LINGER with l_linger 0: reset on close */
 	UK_SO_NODELAY = 1 << 4,
+	UK_SO_CORK = 1 << 5, /* TCP_CORK */
+	UK_SO_PASSCRED = 1 << 6,
 };
 
 struct uk_sock {
-	int type; /* UK_SOCK_STREAM / UK_SOCK_DGRAM */
+	int family; /* UK_AF_INET / UK_AF_UNIX */
+	int type;   /* UK_SOCK_STREAM / UK_SOCK_DGRAM / UK_SOCK_SEQPACKET */
 	const struct uk_sock_proto *proto;
 	struct uk_wq wq;             /* readers, writers, pollers */
 	int err;                     /* pending error (SO_ERROR), positive */
@@ -112,13 +139,14 @@ struct uk_sock {
 
 /* Wait on s->wq until ready(s) is true, or the timeout (ns, 0 = none)
  * passes: 0, -EAGAIN (non-blocking or timed out, as Linux's SO_RCVTIMEO),
- * -EINTR. Drives the stack itself while frames wait (poll before sleep).
- * Called inside uk_net_enter/leave. */
+ * -EINTR. AF_INET: drives the stack itself while frames wait (poll before
+ * sleep); called inside uk_sock_enter/leave. */
 int uk_sock_wait(struct uk_sock *s, int (*ready)(struct uk_sock *), int nonblock,
                  uint64_t timeout_ns);
 
-/* A new socket of the type with the protocol's state made (->open). */
-struct uk_sock *uk_sock_new(int type);
+/* A new socket of the family and type with the protocol's state made
+ * (->open). */
+struct uk_sock *uk_sock_new(int family, int type);
 void uk_sock_wake(struct uk_sock *s);
 
 /* lwIP's err_t as -errno. */
@@ -127,6 +155,54 @@ int uk_sock_errno(int lwip_err);
 /* Total length of an iovec, capped at LONG_MAX; -EINVAL when negative. */
 long uk_iov_len(const struct iovec *iov, int cnt);
 
-extern const struct uk_sock_proto uk_tcp_proto, uk_udp_proto;
+/* AF_UNIX (sock_unix.c, socket_cmsg.c). */
+#define UK_SCM_RIGHTS 1
+#define UK_SCM_CREDENTIALS 2
+/* socketpair(2): two sockets of the type, connected. */
+int uk_unix_pair(int type, struct uk_sock **a, struct uk_sock **b);
+/* struct ucred of this process (12 bytes at out). */
+void uk_unix_ucred(void *out);
+/* sendmsg's control messages into scm: 0, or -errno (then drop what
+ * scm holds). */
+int uk_cmsg_in(const struct uk_msghdr *m, struct uk_scm *scm);
+/* recvmsg's: the files of scm as new descriptors (those installed leave
+ * scm), and this process's credentials when creds; msg_controllen and
+ * MSG_CTRUNC as Linux sets them. */
+void uk_cmsg_out(struct uk_msghdr *m, struct uk_scm *scm, int creds, int cloexec);
+/* Let go of the files scm still holds. */
+void uk_cmsg_drop(struct uk_scm *scm);
+
+/* Release a socket no descriptor holds (a connection never accepted). */
+void uk_sock_free(struct uk_sock *s);
+
+/* The bracket around lwIP (uk/net.h), for the sockets that use it. */
+static inline void uk_sock_enter(const struct uk_sock *s)
+{
+	if (s->family == UK_AF_INET)
+		uk_net_enter();
+}
+
+static inline void uk_sock_leave(const struct uk_sock *s)
+{
+	if (s->family == UK_AF_INET)
+		uk_net_leave();
+}
+
+/* The socket behind fd with a reference held in *fp; NULL when fd is not
+ * open, (struct uk_sock *)-1 when it is not a socket. */
+struct uk_sock *uk_sock_of(int fd, struct uk_file **fp);
+
+/* The socket behind fd (a reference held in *fp), or return
+ * -EBADF/-ENOTSOCK. */
+#define SOCK_GET(fd, s, f)                       \
+	do {                                     \
+		(s) = uk_sock_of((fd), &(f));    \
+		if (!(s))                        \
+			return -EBADF;           \
+		if ((s) == (struct uk_sock *)-1) \
+			return -ENOTSOCK;        \
+	} while (0)
+
+extern const struct uk_sock_proto uk_tcp_proto, uk_udp_proto, uk_unix_proto;
 
 #endif

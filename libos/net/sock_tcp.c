@@ -155,6 +155,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
+	c->family = UK_AF_INET;
 	c->type = UK_SOCK_STREAM;
 	c->proto = &uk_tcp_proto;
 	c->opts = ls->opts & (UK_SO_KEEPALIVE | UK_SO_NODELAY);
@@ -205,7 +206,7 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 	(void)backlog; /* see ACCEPT_QUEUE_MAX */
 	struct tcp *t = T(s);
 	struct tcp_pcb *l;
-	struct uk_sockaddr any = { 0, 0 };
+	struct uk_sockaddr any = { 0 };
 	err_t err;
 	int r;
 
@@ -283,8 +284,36 @@ static int tcp_connected(struct uk_sock *s)
 	}
 }
 
+/* Corked (TCP_CORK), a segment leaves only when full: what is queued
+ * holds a full one. Nagle, on while corked, keeps lwIP's own output (on
+ * acknowledgements) from sending the partial last one while data is in
+ * flight; with nothing in flight lwIP may send it early, where Linux would
+ * wait up to 200 ms: cork only ever saves segments, data never waits for
+ * more. */
+static int full_segment_waits(struct tcp_pcb *pcb)
+{
+	return pcb->unsent && (pcb->unsent->next || pcb->unsent->len >= pcb->mss);
+}
+
+/* TCP_CORK: nginx's tcp_nopush holds its header back to leave with the
+ * file's first bytes. Uncorking sends what waits at once, Nagle or not. */
+static void set_cork(struct uk_sock *s, struct tcp_pcb *pcb, int on)
+{
+	s->opts = on ? s->opts | UK_SO_CORK : s->opts & ~UK_SO_CORK;
+	if (!pcb)
+		return;
+	if (on) {
+		tcp_nagle_enable(pcb);
+		return;
+	}
+	tcp_nagle_disable(pcb);
+	tcp_output(pcb);
+	if (!(s->opts & UK_SO_NODELAY))
+		tcp_nagle_enable(pcb);
+}
+
 static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-                        const struct uk_sockaddr *to)
+                        const struct uk_sockaddr *to, struct uk_scm *scm)
 {
 	struct tcp *t = T(s);
 	struct tcp_pcb *pcb = P(s);
@@ -314,7 +343,7 @@ static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		}
 	}
 out:
-	if (!(flags & UK_MSG_MORE))
+	if ((s->opts & UK_SO_CORK) ? full_segment_waits(pcb) : !(flags & UK_MSG_MORE))
 		tcp_output(pcb);
 	return done ? done : -EAGAIN;
 }
@@ -369,7 +398,7 @@ static size_t rx_copy(struct tcp *t, const struct iovec *iov, int cnt)
 }
 
 static long tcp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-                        struct uk_sockaddr *from, int *msg_flags)
+                        struct uk_sockaddr *from, int *msg_flags, struct uk_scm *scm)
 {
 	struct tcp *t = T(s);
 	size_t n;
@@ -444,7 +473,7 @@ static int tcp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 	if (peer && t->st != T_CONNECTED)
 		return -ENOTCONN;
 	if (!P(s)) {
-		*a = (struct uk_sockaddr){ 0, 0 };
+		*a = (struct uk_sockaddr){ 0 };
 		return peer ? -ENOTCONN : 0;
 	}
 	if (peer) {
@@ -513,11 +542,14 @@ static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 	switch (name) {
 	case TCP_NODELAY:
 		s->opts = v ? s->opts | UK_SO_NODELAY : s->opts & ~UK_SO_NODELAY;
-		if (pcb && v)
+		if (pcb && v && !(s->opts & UK_SO_CORK)) { /* as Linux: cork prevails */
 			tcp_nagle_disable(pcb);
-		else if (pcb)
+			tcp_output(pcb);
+		} else if (pcb) {
 			tcp_nagle_enable(pcb);
+		}
 		return 0;
+	case TCP_CORK: set_cork(s, pcb, v != 0); return 0;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
 	case TCP_KEEPCNT:
@@ -563,6 +595,7 @@ static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_
 		return -ENOPROTOOPT;
 	switch (name) {
 	case TCP_NODELAY: return put(val, len, !!(s->opts & UK_SO_NODELAY));
+	case TCP_CORK: return put(val, len, !!(s->opts & UK_SO_CORK));
 	case TCP_MAXSEG: return put(val, len, pcb ? tcp_mss(pcb) : TCP_MSS);
 	case TCP_KEEPIDLE: return put(val, len, pcb ? (int)(pcb->keep_idle / 1000) : 7200);
 	case TCP_KEEPINTVL: return put(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);

@@ -21,7 +21,8 @@
 struct dgram {
 	struct dgram *next;
 	struct pbuf *p;
-	struct uk_sockaddr from;
+	uint32_t addr; /* where it came from */
+	uint16_t port;
 };
 
 struct udp {
@@ -46,7 +47,7 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 		pbuf_free(p);
 		return;
 	}
-	*d = (struct dgram){ NULL, p, { ip_2_ip4(addr)->addr, lwip_htons(port) } };
+	*d = (struct dgram){ NULL, p, ip_2_ip4(addr)->addr, lwip_htons(port) };
 	if (u->tail)
 		u->tail->next = d;
 	else
@@ -107,7 +108,7 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 static int udp_connected(struct uk_sock *s) { return 1; }
 
 static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-                        const struct uk_sockaddr *to)
+                        const struct uk_sockaddr *to, struct uk_scm *scm)
 {
 	long len = uk_iov_len(iov, cnt);
 	struct pbuf *p;
@@ -143,7 +144,7 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 }
 
 static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
-                        struct uk_sockaddr *from, int *msg_flags)
+                        struct uk_sockaddr *from, int *msg_flags, struct uk_scm *scm)
 {
 	struct udp *u = U(s);
 	struct dgram *d = u->head;
@@ -160,7 +161,7 @@ static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		off += n;
 	}
 	if (from)
-		*from = d->from;
+		from->addr = d->addr, from->port = d->port;
 	if (off < len && msg_flags)
 		*msg_flags |= UK_MSG_TRUNC;
 	if (!(flags & UK_MSG_PEEK)) {

@@ -1,8 +1,9 @@
 /*
  * Socket system calls and the file operations of sockets (see sock.h):
- * IPv4 TCP and UDP over lwIP. Addresses are struct sockaddr_in; other
- * families fail with EAFNOSUPPORT, which programs that try IPv6 first
- * take as the cue to use IPv4.
+ * IPv4 TCP and UDP over lwIP, and AF_UNIX (sock_unix.c), which never
+ * touches the network (no bring-up, no enter/leave). AF_INET6 fails with
+ * EAFNOSUPPORT, which programs that try IPv6 first take as the cue to use
+ * IPv4. Options: socket_opt.c.
  */
 #include <asm/ioctls.h>
 #include <limits.h>
@@ -25,19 +26,34 @@
 
 /* ---- sockets ---- */
 
-struct uk_sock *uk_sock_new(int type)
+static int inet(const struct uk_sock *s) { return s->family == UK_AF_INET; }
+#define enter uk_sock_enter
+#define leave uk_sock_leave
+
+struct uk_sock *uk_sock_new(int family, int type)
 {
 	struct uk_sock *s = uk_kzalloc(sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->family = family;
 	s->type = type;
-	s->proto = type == UK_SOCK_STREAM ? &uk_tcp_proto : &uk_udp_proto;
+	s->proto = family == UK_AF_UNIX     ? &uk_unix_proto
+	           : type == UK_SOCK_STREAM ? &uk_tcp_proto
+	                                    : &uk_udp_proto;
 	if (s->proto->open(s)) {
 		uk_kfree(s);
 		return NULL;
 	}
 	return s;
+}
+
+void uk_sock_free(struct uk_sock *s)
+{
+	enter(s);
+	s->proto->close(s);
+	leave(s);
+	uk_kfree(s);
 }
 
 void uk_sock_wake(struct uk_sock *s) { uk_wq_wake(&s->wq, -1); }
@@ -90,15 +106,15 @@ int uk_sock_wait(struct uk_sock *s, int (*ready)(struct uk_sock *), int nonblock
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		if (uk_net_pending()) { /* frames wait: handle them here, no wake-up */
+		if (inet(s) && uk_net_pending()) { /* frames wait: handle them here */
 			uk_net_poll();
 			continue;
 		}
-		uk_net_leave(); /* kick the devices before sleeping */
+		leave(s); /* kick the devices before sleeping */
 		on = uk_irq_save();
 		r = ready(s) ? 0 : uk_wq_wait(&s->wq, deadline);
 		uk_irq_restore(on);
-		uk_net_enter();
+		enter(s);
 		if (r == -ETIMEDOUT)
 			return -EAGAIN;
 		if (r)
@@ -108,39 +124,79 @@ int uk_sock_wait(struct uk_sock *s, int (*ready)(struct uk_sock *), int nonblock
 
 /* ---- addresses ---- */
 
-static int addr_in(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+/* struct sockaddr_un: a path (its NUL counted, as Linux keeps it), an
+ * abstract name (a leading NUL, every byte counts), or nothing. */
+static int addr_in_unix(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+{
+	const char *path = (const char *)uaddr + sizeof(uint16_t);
+	uint32_t n = len - (uint32_t)sizeof(uint16_t);
+
+	if (*(const uint16_t *)uaddr != UK_AF_UNIX || len > sizeof(uint16_t) + UK_UNIX_PATH_MAX)
+		return -EINVAL;
+	uk_memset(a, 0, sizeof(*a));
+	if (n && path[0]) {
+		while (a->len < n && path[a->len])
+			a->len++;
+		if (a->len == UK_UNIX_PATH_MAX)
+			return -EINVAL; /* no room for the NUL */
+		uk_memcpy(a->path, path, a->len);
+		a->len++;
+	} else {
+		uk_memcpy(a->path, path, n);
+		a->len = (uint16_t)n;
+	}
+	return 0;
+}
+
+static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 {
 	const struct sockaddr_in *sin = uaddr;
 
 	if (!uaddr || len < sizeof(uint16_t)) /* sa_family_t */
 		return -EINVAL;
+	if (!inet(s))
+		return addr_in_unix(uaddr, len, a);
 	if (sin->sin_family != UK_AF_INET)
 		return -EAFNOSUPPORT;
 	if (len < sizeof(*sin))
 		return -EINVAL;
 	a->addr = sin->sin_addr.s_addr;
 	a->port = sin->sin_port;
+	a->len = 0;
 	return 0;
 }
 
-static int addr_out(const struct uk_sockaddr *a, void *uaddr, uint32_t *ulen)
+/* Write the address out as far as *ulen allows, *ulen its full length.
+ * AF_UNIX: an unnamed socket is just the family, or nothing at all where a
+ * message's sender is reported (from, as Linux). */
+static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *uaddr,
+                    uint32_t *ulen, int from)
 {
 	struct sockaddr_in sin = { .sin_family = UK_AF_INET,
 		                   .sin_port = a->port,
 		                   .sin_addr.s_addr = a->addr };
+	struct {
+		uint16_t family;
+		char path[UK_UNIX_PATH_MAX];
+	} sun = { UK_AF_UNIX, { 0 } };
+	const void *src = &sin;
+	uint32_t n = sizeof(sin);
 
 	if (!uaddr || !ulen)
 		return 0;
 	if ((int)*ulen < 0)
 		return -EINVAL;
-	uk_memcpy(uaddr, &sin, *ulen < sizeof(sin) ? *ulen : sizeof(sin));
-	*ulen = sizeof(sin);
+	if (!inet(s)) {
+		uk_memcpy(sun.path, a->path, a->len);
+		src = &sun;
+		n = from && !a->len ? 0 : (uint32_t)sizeof(uint16_t) + a->len;
+	}
+	uk_memcpy(uaddr, src, *ulen < n ? *ulen : n);
+	*ulen = n;
 	return 0;
 }
 
 /* ---- file operations ---- */
-
-static struct uk_sock *sock_of(int fd, struct uk_file **fp);
 
 static long sock_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
 static long sock_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
@@ -150,13 +206,13 @@ static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 	struct uk_sock *s = f->priv;
 	unsigned mask;
 
-	uk_net_enter();
-	if (uk_net_pending())
+	enter(s);
+	if (inet(s) && uk_net_pending())
 		uk_net_poll();
 	if (pt)
 		uk_poll_wait(pt, &s->wq);
 	mask = s->proto->poll(s);
-	uk_net_leave();
+	leave(s);
 	return mask;
 }
 
@@ -167,9 +223,9 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 
 	switch (req) {
 	case FIONREAD:
-		uk_net_enter();
+		enter(s);
 		n = s->proto->nread(s);
-		uk_net_leave();
+		leave(s);
 		*(int *)arg = (int)n;
 		return 0;
 	case FIONBIO:
@@ -192,15 +248,7 @@ static int sock_fstat(struct uk_file *f, struct stat *st)
 	return 0;
 }
 
-static void sock_release(struct uk_file *f)
-{
-	struct uk_sock *s = f->priv;
-
-	uk_net_enter();
-	s->proto->close(s);
-	uk_net_leave();
-	uk_kfree(s);
-}
+static void sock_release(struct uk_file *f) { uk_sock_free(f->priv); }
 
 static const struct uk_file_ops sock_ops = {
 	.read = sock_read,
@@ -211,7 +259,7 @@ static const struct uk_file_ops sock_ops = {
 	.release = sock_release,
 };
 
-static struct uk_sock *sock_of(int fd, struct uk_file **fp)
+struct uk_sock *uk_sock_of(int fd, struct uk_file **fp)
 {
 	struct uk_file *f = uk_fd_get(fd);
 
@@ -226,24 +274,13 @@ static struct uk_sock *sock_of(int fd, struct uk_file **fp)
 	return f->priv;
 }
 
-/* The socket behind fd (a reference held in *fp), or -EBADF/-ENOTSOCK. */
-#define SOCK_GET(fd, s, f)                       \
-	do {                                     \
-		(s) = sock_of((fd), &(f));       \
-		if (!(s))                        \
-			return -EBADF;           \
-		if ((s) == (struct uk_sock *)-1) \
-			return -ENOTSOCK;        \
-	} while (0)
-
 static int install(struct uk_sock *s, int flags)
 {
 	struct uk_file *f = uk_file_new(&sock_ops, O_RDWR | (flags & O_NONBLOCK), s);
 	int fd;
 
 	if (!f) {
-		s->proto->close(s);
-		uk_kfree(s);
+		uk_sock_free(s);
 		return -ENOMEM;
 	}
 	if ((fd = uk_fd_install(f, 0, !!(flags & O_CLOEXEC))) < 0)
@@ -279,11 +316,12 @@ static void iov_advance(const struct iovec *iov, int cnt, int *i, size_t *skip, 
 	*skip += (size_t)n;
 }
 
-/* Send it all (blocking), or what fits (non-blocking), as Linux does.
- * SIGPIPE is not raised: a write to a closed connection fails with EPIPE
- * (as with MSG_NOSIGNAL). */
+/* Send it all (blocking), or what fits (non-blocking), as Linux does; a
+ * message (datagram, seqpacket) whole or not at all. SIGPIPE is not
+ * raised: a write to a closed connection fails with EPIPE (as with
+ * MSG_NOSIGNAL). */
 static long do_send(struct uk_file *f, struct uk_sock *s, const struct iovec *iov, int cnt,
-                    int flags, const struct uk_sockaddr *to)
+                    int flags, const struct uk_sockaddr *to, struct uk_scm *scm)
 {
 	long total = uk_iov_len(iov, cnt), done = 0, r;
 	int nb = nonblocking(f, flags), i = 0;
@@ -292,27 +330,28 @@ static long do_send(struct uk_file *f, struct uk_sock *s, const struct iovec *io
 	if (total < 0)
 		return total;
 	struct iovec rest[cnt ? cnt : 1];
-	uk_net_enter();
+	enter(s);
 	for (;;) {
 		for (int k = i; k < cnt; k++) /* the part not sent yet */
 			rest[k - i] = (struct iovec){ (char *)iov[k].iov_base + (k == i ? skip : 0),
 				                      iov[k].iov_len - (k == i ? skip : 0) };
-		r = s->proto->send(s, rest, cnt - i, flags, to);
+		r = s->proto->send(s, rest, cnt - i, flags, to, scm);
 		if (r > 0) {
 			done += r;
 			iov_advance(iov, cnt, &i, &skip, r);
 		}
-		if ((r < 0 && r != -EAGAIN) || done == total || s->type == UK_SOCK_DGRAM)
+		if ((r < 0 && r != -EAGAIN) || done == total ||
+		    (s->type != UK_SOCK_STREAM && r != -EAGAIN))
 			break;
 		if ((r = uk_sock_wait(s, can_send, nb, s->sndtimeo)))
 			break;
 	}
-	uk_net_leave();
+	leave(s);
 	return done ? done : r;
 }
 
 static long do_recv(struct uk_file *f, struct uk_sock *s, const struct iovec *iov, int cnt,
-                    int flags, struct uk_sockaddr *from, int *msg_flags)
+                    int flags, struct uk_sockaddr *from, int *msg_flags, struct uk_scm *scm)
 {
 	long total = uk_iov_len(iov, cnt), r;
 	int nb = nonblocking(f, flags);
@@ -321,15 +360,15 @@ static long do_recv(struct uk_file *f, struct uk_sock *s, const struct iovec *io
 		return total;
 	if (flags & UK_MSG_OOB)
 		return -EINVAL; /* urgent data is not supported */
-	uk_net_enter();
+	enter(s);
 	for (;;) {
-		r = s->proto->recv(s, iov, cnt, flags, from, msg_flags);
+		r = s->proto->recv(s, iov, cnt, flags, from, msg_flags, scm);
 		if (r != -EAGAIN)
 			break;
 		if ((r = uk_sock_wait(s, can_recv, nb, s->rcvtimeo)))
 			break;
 	}
-	uk_net_leave();
+	leave(s);
 	return r;
 }
 
@@ -338,7 +377,7 @@ static long sock_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 	struct iovec iov = { buf, len };
 
 	(void)pos;
-	return do_recv(f, f->priv, &iov, 1, 0, NULL, NULL);
+	return do_recv(f, f->priv, &iov, 1, 0, NULL, NULL, NULL);
 }
 
 static long sock_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
@@ -346,38 +385,81 @@ static long sock_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	struct iovec iov = { (void *)buf, len };
 
 	(void)pos;
-	return do_send(f, f->priv, &iov, 1, 0, NULL);
+	return do_send(f, f->priv, &iov, 1, 0, NULL, NULL);
 }
 
 /* ---- system calls ---- */
 
+static int socket_args(int domain, int kind, int protocol)
+{
+	switch (domain) {
+	case UK_AF_INET:
+		if (kind != UK_SOCK_STREAM && kind != UK_SOCK_DGRAM)
+			return -ESOCKTNOSUPPORT;
+		if (protocol && protocol != (kind == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+			return -EPROTONOSUPPORT;
+		return 0;
+	case UK_AF_UNIX:
+		if (kind != UK_SOCK_STREAM && kind != UK_SOCK_DGRAM && kind != UK_SOCK_SEQPACKET)
+			return -ESOCKTNOSUPPORT;
+		if (protocol && protocol != UK_AF_UNIX) /* Linux takes PF_UNIX too */
+			return -EPROTONOSUPPORT;
+		return 0;
+	case UK_AF_INET6:
+		uk_trace_note("socket: IPv6 (AF_INET6) is not supported: IPv4 and AF_UNIX only");
+		return -EAFNOSUPPORT;
+	}
+	uk_trace_note("socket: address family %d is not supported (AF_INET and AF_UNIX are)",
+	              domain);
+	return -EAFNOSUPPORT;
+}
+
 UK_SYSCALL3(socket, int, domain, int, type, int, protocol)
 {
-	int kind = type & UK_SOCK_TYPE_MASK, flags = 0;
+	int kind = type & UK_SOCK_TYPE_MASK, flags = type & (O_NONBLOCK | O_CLOEXEC);
 	struct uk_sock *s;
 	int r;
 
-	if (domain != UK_AF_INET)
-		return -EAFNOSUPPORT; /* IPv4 only; no AF_UNIX or AF_INET6 (yet) */
 	if (type & ~(UK_SOCK_TYPE_MASK | O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
-	if (kind != UK_SOCK_STREAM && kind != UK_SOCK_DGRAM)
-		return -ESOCKTNOSUPPORT;
-	if (protocol && protocol != (kind == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
-		return -EPROTONOSUPPORT;
-	if ((r = uk_net_up()))
+	if ((r = socket_args(domain, kind, protocol)))
 		return r;
-	flags = type & (O_NONBLOCK | O_CLOEXEC);
-	uk_net_enter();
-	s = uk_sock_new(kind);
-	uk_net_leave();
+	if (domain == UK_AF_INET && (r = uk_net_up()))
+		return r;
+	if (domain == UK_AF_INET)
+		uk_net_enter();
+	s = uk_sock_new(domain, kind);
+	if (domain == UK_AF_INET)
+		uk_net_leave();
 	return s ? install(s, flags) : -ENOMEM;
 }
 
 UK_SYSCALL4(socketpair, int, domain, int, type, int, protocol, int *, sv)
 {
-	/* AF_UNIX sockets are not implemented; AF_INET has no pairs. */
-	return domain == UK_AF_UNIX ? -EAFNOSUPPORT : -EOPNOTSUPP;
+	int kind = type & UK_SOCK_TYPE_MASK, flags = type & (O_NONBLOCK | O_CLOEXEC), r, fd0;
+	struct uk_sock *a, *b;
+
+	if (type & ~(UK_SOCK_TYPE_MASK | O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	if ((r = socket_args(domain, kind, protocol)))
+		return r;
+	if (domain != UK_AF_UNIX)
+		return -EOPNOTSUPP; /* as Linux: no pairs of TCP or UDP */
+	if (!sv)
+		return -EFAULT;
+	if ((r = uk_unix_pair(kind, &a, &b)))
+		return r;
+	if ((fd0 = install(a, flags)) < 0) {
+		uk_sock_free(b);
+		return fd0;
+	}
+	if ((r = install(b, flags)) < 0) {
+		uk_fd_close(fd0);
+		return r;
+	}
+	sv[0] = fd0;
+	sv[1] = r;
+	return 0;
 }
 
 UK_SYSCALL3(bind, int, fd, const void *, addr, uint32_t, len)
@@ -388,10 +470,10 @@ UK_SYSCALL3(bind, int, fd, const void *, addr, uint32_t, len)
 	int r;
 
 	SOCK_GET(fd, s, f);
-	if (!(r = addr_in(addr, len, &a))) {
-		uk_net_enter();
+	if (!(r = addr_in(s, addr, len, &a))) {
+		enter(s);
 		r = s->proto->bind(s, &a);
-		uk_net_leave();
+		leave(s);
 	}
 	uk_file_put(f);
 	return r;
@@ -404,9 +486,9 @@ UK_SYSCALL2(listen, int, fd, int, backlog)
 	int r;
 
 	SOCK_GET(fd, s, f);
-	uk_net_enter();
+	enter(s);
 	r = s->proto->listen(s, backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog);
-	uk_net_leave();
+	leave(s);
 	uk_file_put(f);
 	return r;
 }
@@ -423,19 +505,18 @@ UK_SYSCALL4(accept4, int, fd, void *, addr, uint32_t *, len, int, flags)
 	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
 	SOCK_GET(fd, s, f);
-	uk_net_enter();
+	enter(s);
 	while ((r = s->proto->accept(s, &c)) == -EAGAIN)
 		if ((r = uk_sock_wait(s, accept_ready, nonblocking(f, 0), s->rcvtimeo)))
 			break;
 	if (!r && addr && len)
 		c->proto->name(c, 1, &a);
-	uk_net_leave();
+	leave(s);
 	uk_file_put(f);
 	if (r)
 		return r;
-	if (addr && len && (r = addr_out(&a, addr, len))) {
-		c->proto->close(c);
-		uk_kfree(c);
+	if (addr && len && (r = addr_out(c, &a, addr, len, 0))) {
+		uk_sock_free(c);
 		return r;
 	}
 	return install(c, flags);
@@ -448,6 +529,24 @@ UK_SYSCALL3(accept, int, fd, void *, addr, uint32_t *, len)
 
 static int connect_ready(struct uk_sock *s) { return s->proto->connected(s) != 0; }
 
+/* A blocking connect waits: for the handshake (TCP: -EINPROGRESS), or
+ * for room in the listener's backlog (AF_UNIX: -EAGAIN, which a
+ * non-blocking one returns as Linux does). */
+static int connect_wait(struct uk_file *f, struct uk_sock *s, int r)
+{
+	if (nonblocking(f, 0) || (r != -EINPROGRESS && (r != -EAGAIN || inet(s))))
+		return r;
+	r = uk_sock_wait(s, connect_ready, 0, s->sndtimeo);
+	if (!r) {
+		int c = s->proto->connected(s);
+		if (c < 0) /* reported here, so no longer pending */
+			s->err = 0, r = c;
+	} else if (r == -EAGAIN) {
+		r = inet(s) ? -ETIMEDOUT : -EAGAIN;
+	}
+	return r;
+}
+
 UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 {
 	struct uk_file *f;
@@ -458,23 +557,13 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 
 	SOCK_GET(fd, s, f);
 	if (s->type == UK_SOCK_DGRAM && addr && len >= 2 && sin->sin_family == UK_AF_UNSPEC)
-		a.addr = 0, r = 0; /* UDP: dissolve the association */
-	else
-		r = addr_in(addr, len, &a);
-	uk_net_enter();
+		r = 0; /* datagrams: dissolve the association (a is all zero) */
+	else if (!(r = addr_in(s, addr, len, &a)) && !inet(s) && !a.len)
+		r = -EINVAL; /* AF_UNIX: no name to connect to */
+	enter(s);
 	if (!r)
-		r = s->proto->connect(s, &a);
-	if (r == -EINPROGRESS && !nonblocking(f, 0)) {
-		r = uk_sock_wait(s, connect_ready, 0, s->sndtimeo);
-		if (!r) {
-			int c = s->proto->connected(s);
-			if (c < 0) /* reported here, so no longer pending */
-				s->err = 0, r = c;
-		} else if (r == -EAGAIN) {
-			r = -ETIMEDOUT;
-		}
-	}
-	uk_net_leave();
+		r = connect_wait(f, s, s->proto->connect(s, &a));
+	leave(s);
 	uk_file_put(f);
 	return r;
 }
@@ -490,9 +579,9 @@ UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const v
 
 	SOCK_GET(fd, s, f);
 	if (to && s->type == UK_SOCK_DGRAM)
-		r = addr_in(to, tolen, &a);
+		r = addr_in(s, to, tolen, &a);
 	if (!r)
-		r = do_send(f, s, &iov, 1, flags, to && s->type == UK_SOCK_DGRAM ? &a : NULL);
+		r = do_send(f, s, &iov, 1, flags, to && s->type == UK_SOCK_DGRAM ? &a : NULL, NULL);
 	uk_file_put(f);
 	return r;
 }
@@ -507,11 +596,11 @@ UK_SYSCALL6(recvfrom, int, fd, void *, buf, size_t, len, int, flags, void *, fro
 	long r;
 
 	SOCK_GET(fd, s, f);
-	r = do_recv(f, s, &iov, 1, flags, &a, NULL);
+	r = do_recv(f, s, &iov, 1, flags, &a, NULL, NULL);
 	if (r >= 0 && from && fromlen) {
-		int e = s->type == UK_SOCK_STREAM ? s->proto->name(s, 1, &a) : 0;
+		int e = inet(s) && s->type == UK_SOCK_STREAM ? s->proto->name(s, 1, &a) : 0;
 		if (!e)
-			e = addr_out(&a, from, fromlen);
+			e = addr_out(s, &a, from, fromlen, 1);
 		if (e)
 			r = e;
 	}
@@ -524,16 +613,21 @@ UK_SYSCALL3(sendmsg, int, fd, const struct uk_msghdr *, m, int, flags)
 	struct uk_file *f;
 	struct uk_sock *s;
 	struct uk_sockaddr a;
+	struct uk_scm scm = { 0 };
 	long r = 0;
 
 	if (m->msg_iovlen > UIO_MAXIOV)
 		return -EMSGSIZE;
 	SOCK_GET(fd, s, f);
 	if (m->msg_name && s->type == UK_SOCK_DGRAM)
-		r = addr_in(m->msg_name, m->msg_namelen, &a);
+		r = addr_in(s, m->msg_name, m->msg_namelen, &a);
+	if (!r && !inet(s)) /* TCP and UDP ignore what they are given (IP_PKTINFO ...) */
+		r = uk_cmsg_in(m, &scm);
 	if (!r)
 		r = do_send(f, s, m->msg_iov, (int)m->msg_iovlen, flags,
-		            m->msg_name && s->type == UK_SOCK_DGRAM ? &a : NULL);
+		            m->msg_name && s->type == UK_SOCK_DGRAM ? &a : NULL,
+		            inet(s) ? NULL : &scm);
+	uk_cmsg_drop(&scm); /* what was not sent */
 	uk_file_put(f);
 	return r;
 }
@@ -543,20 +637,26 @@ UK_SYSCALL3(recvmsg, int, fd, struct uk_msghdr *, m, int, flags)
 	struct uk_file *f;
 	struct uk_sock *s;
 	struct uk_sockaddr a = { 0 };
+	struct uk_scm scm = { 0 };
 	long r;
 
 	if (m->msg_iovlen > UIO_MAXIOV)
 		return -EMSGSIZE;
 	SOCK_GET(fd, s, f);
 	m->msg_flags = 0;
-	r = do_recv(f, s, m->msg_iov, (int)m->msg_iovlen, flags, &a, &m->msg_flags);
+	r = do_recv(f, s, m->msg_iov, (int)m->msg_iovlen, flags, &a, &m->msg_flags,
+	            inet(s) ? NULL : &scm);
 	if (r >= 0 && m->msg_name) {
-		if (s->type == UK_SOCK_STREAM)
-			m->msg_namelen = 0; /* as Linux: no address for stream sockets */
+		if (inet(s) && s->type == UK_SOCK_STREAM)
+			m->msg_namelen = 0; /* as Linux: no address for TCP */
 		else
-			addr_out(&a, m->msg_name, &m->msg_namelen);
+			addr_out(s, &a, m->msg_name, &m->msg_namelen, 1);
 	}
-	m->msg_controllen = 0;
+	if (r >= 0 && !inet(s))
+		uk_cmsg_out(m, &scm, s->opts & UK_SO_PASSCRED, flags & UK_MSG_CMSG_CLOEXEC);
+	else
+		m->msg_controllen = 0;
+	uk_cmsg_drop(&scm);
 	uk_file_put(f);
 	return r;
 }
@@ -606,9 +706,9 @@ UK_SYSCALL2(shutdown, int, fd, int, how)
 	if (how < UK_SHUT_RD || how > UK_SHUT_RDWR)
 		return -EINVAL;
 	SOCK_GET(fd, s, f);
-	uk_net_enter();
+	enter(s);
 	r = s->proto->shutdown(s, how);
-	uk_net_leave();
+	leave(s);
 	uk_file_put(f);
 	return r;
 }
@@ -621,11 +721,13 @@ static int name_call(int fd, void *addr, uint32_t *len, int peer)
 	int r;
 
 	SOCK_GET(fd, s, f);
-	uk_net_enter();
+	enter(s);
 	r = s->proto->name(s, peer, &a);
-	uk_net_leave();
+	leave(s);
+	if (!r)
+		r = addr_out(s, &a, addr, len, 0);
 	uk_file_put(f);
-	return r ? r : addr_out(&a, addr, len);
+	return r;
 }
 
 UK_SYSCALL3(getsockname, int, fd, void *, addr, uint32_t *, len)
@@ -636,146 +738,4 @@ UK_SYSCALL3(getsockname, int, fd, void *, addr, uint32_t *, len)
 UK_SYSCALL3(getpeername, int, fd, void *, addr, uint32_t *, len)
 {
 	return name_call(fd, addr, len, 1);
-}
-
-/* ---- options ---- */
-
-static int opt_int(const void *val, uint32_t len, int *v)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	uk_memcpy(v, val, sizeof(int));
-	return 0;
-}
-
-static int opt_timeout(const void *val, uint32_t len, uint64_t *ns)
-{
-	struct __kernel_old_timeval tv;
-
-	if (!val || len < sizeof(tv))
-		return -EINVAL;
-	uk_memcpy(&tv, val, sizeof(tv));
-	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0)
-		return -EDOM;
-	*ns = (uint64_t)tv.tv_sec * 1000000000 + (uint64_t)tv.tv_usec * 1000;
-	return 0;
-}
-
-static void set_flag(struct uk_sock *s, unsigned flag, int on)
-{
-	s->opts = on ? s->opts | flag : s->opts & ~flag;
-}
-
-static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
-{
-	struct uk_linger l;
-	int v = 0, r = 0;
-
-	switch (name) {
-	case SO_RCVTIMEO_OLD: return opt_timeout(val, len, &s->rcvtimeo);
-	case SO_SNDTIMEO_OLD: return opt_timeout(val, len, &s->sndtimeo);
-	case SO_LINGER:
-		if (!val || len < sizeof(l))
-			return -EINVAL;
-		uk_memcpy(&l, val, sizeof(l));
-		set_flag(s, UK_SO_LINGER0, l.l_onoff && !l.l_linger);
-		s->linger_secs = l.l_onoff ? l.l_linger : 0;
-		return 0;
-	}
-	if ((r = opt_int(val, len, &v)))
-		return r;
-	switch (name) {
-	case SO_REUSEADDR: set_flag(s, UK_SO_REUSEADDR, v); break;
-	case SO_KEEPALIVE: set_flag(s, UK_SO_KEEPALIVE, v); break;
-	case SO_BROADCAST: set_flag(s, UK_SO_BROADCAST, v); break;
-	case SO_SNDBUF:
-	case SO_RCVBUF:
-	case SO_RCVLOWAT:
-	case SO_PRIORITY: return 0; /* advisory on Linux too (clamped); our sizes are fixed */
-	default: return -ENOPROTOOPT;
-	}
-	/* Flags the PCB carries: the protocol applies them. */
-	return s->proto->setopt(s, SOL_SOCKET, name, val, len);
-}
-
-static int put_int(void *val, uint32_t *len, int v)
-{
-	if (!val || !len || (int)*len < 0)
-		return -EINVAL;
-	uk_memcpy(val, &v, *len < sizeof(int) ? *len : sizeof(int));
-	*len = *len < sizeof(int) ? *len : sizeof(int);
-	return 0;
-}
-
-static int put_timeout(void *val, uint32_t *len, uint64_t ns)
-{
-	struct __kernel_old_timeval tv = { (long)(ns / 1000000000),
-		                           (long)(ns % 1000000000 / 1000) };
-
-	if (!val || !len || *len < sizeof(tv))
-		return -EINVAL;
-	uk_memcpy(val, &tv, sizeof(tv));
-	*len = sizeof(tv);
-	return 0;
-}
-
-static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
-{
-	int e;
-
-	switch (name) {
-	case SO_TYPE: return put_int(val, len, s->type);
-	case SO_DOMAIN: return put_int(val, len, UK_AF_INET);
-	case SO_PROTOCOL:
-		return put_int(val, len, s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
-	case SO_ERROR:
-		e = s->err;
-		s->err = 0;
-		return put_int(val, len, e);
-	case SO_REUSEADDR: return put_int(val, len, !!(s->opts & UK_SO_REUSEADDR));
-	case SO_KEEPALIVE: return put_int(val, len, !!(s->opts & UK_SO_KEEPALIVE));
-	case SO_BROADCAST: return put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
-	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);
-	case SO_SNDTIMEO_OLD: return put_timeout(val, len, s->sndtimeo);
-	case SO_LINGER: {
-		struct uk_linger l = { !!(s->opts & UK_SO_LINGER0) || s->linger_secs,
-			               s->linger_secs };
-		if (!val || !len || *len < sizeof(l))
-			return -EINVAL;
-		uk_memcpy(val, &l, sizeof(l));
-		*len = sizeof(l);
-		return 0;
-	}
-	}
-	return s->proto->getopt(s, SOL_SOCKET, name, val, len);
-}
-
-UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
-{
-	struct uk_file *f;
-	struct uk_sock *s;
-	int r;
-
-	SOCK_GET(fd, s, f);
-	uk_net_enter();
-	r = level == SOL_SOCKET ? sol_set(s, name, val, len)
-	                        : s->proto->setopt(s, level, name, val, len);
-	uk_net_leave();
-	uk_file_put(f);
-	return r;
-}
-
-UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *, len)
-{
-	struct uk_file *f;
-	struct uk_sock *s;
-	int r;
-
-	SOCK_GET(fd, s, f);
-	uk_net_enter();
-	r = level == SOL_SOCKET ? sol_get(s, name, val, len)
-	                        : s->proto->getopt(s, level, name, val, len);
-	uk_net_leave();
-	uk_file_put(f);
-	return r;
 }

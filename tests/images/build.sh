@@ -24,7 +24,8 @@
 #   go        a Go net/http server (progs/server.go) built with Debian's Go
 #   node      nodejs running progs/server.js
 #   pyhttp    python3 -m http.server (the full standard library)
-#   java      openjdk-17-jre-headless running progs/Hello.java's class
+#   java      openjdk-17-jre-headless running progs/Hello.java's class;
+#             progs/WebServer.java's (com.sun.net.httpserver) beside it
 #   layers    busybox + a layer of whiteouts + a later layer's files
 #   hostile-* tarballs that try to leave the root or are broken
 #   musl      not an image: Debian's musl and musl-dev unpacked (musl.rootfs),
@@ -342,6 +343,21 @@ img_nginx() {
 	}
 	CONF
 	www "$w/l3" nginx
+	# For Debian's stock nginx.conf: the directory of its pid file, and a
+	# site like Debian's default (which its postinst links into
+	# sites-enabled) serving /srv/www, without its IPv6 listen (no IPv6).
+	mkdir -p "$w/l3/run" "$w/l3/etc/nginx/sites-enabled"
+	cat >"$w/l3/etc/nginx/sites-enabled/default" <<-'CONF'
+	server {
+		listen 80 default_server;
+		root /srv/www;
+		index index.html;
+		server_name _;
+		location / {
+			try_files $uri $uri/ =404;
+		}
+	}
+	CONF
 	layer_tar "$w/l1" "$w/1.tar"
 	layer_tar "$w/l2" "$w/2.tar"
 	layer_tar "$w/l3" "$w/3.tar"
@@ -466,7 +482,9 @@ img_java() {
 	ln -sf "/$jre/bin/java" "$w/l2/usr/bin/java"
 	mkdir -p "$w/l3/app"
 	"$w/l2/$jre/bin/java" -XX:TieredStopAtLevel=1 --module jdk.compiler/com.sun.tools.javac.Main \
-		-d "$w/l3/app" "$here/progs/Hello.java" || { echo "images: javac Hello.java failed" >&2; return 1; }
+		-d "$w/l3/app" "$here/progs/Hello.java" "$here/progs/WebServer.java" ||
+		{ echo "images: javac Hello.java WebServer.java failed" >&2; return 1; }
+	www "$w/l3" java
 	layer_tar "$w/l1" "$w/1.tar"
 	layer_tar "$w/l2" "$w/2.tar"
 	layer_tar "$w/l3" "$w/3.tar"
@@ -638,7 +656,7 @@ build_one() {
 		case $name in
 		go) cat "$here/progs/server.go" ;;
 		node) cat "$here/progs/server.js" ;;
-		java) cat "$here/progs/Hello.java" ;;
+		java) cat "$here/progs/Hello.java" "$here/progs/WebServer.java" ;;
 		esac
 		[ -z "$pkgs" ] || deb_names $pkgs | sort
 	} | sha256sum | cut -c1-16)

@@ -7,6 +7,7 @@
 
 void *uk_memcpy(void *d, const void *s, size_t n);
 void *uk_memset(void *d, int c, size_t n);
+int uk_memcmp(const void *a, const void *b, size_t n);
 size_t uk_strlen(const char *s);
 size_t uk_strnlen(const char *s, size_t max);
 int uk_strcmp(const char *a, const char *b);

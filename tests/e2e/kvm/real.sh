@@ -2,10 +2,12 @@
 # Real programs from Debian's packages under ukrun, the way a user runs a
 # server (-p: user-mode networking and a forwarded port): a Go net/http
 # server (built with Debian's Go, CGO_ENABLED=0), a Node.js http server,
-# python3 -m http.server, nginx and redis (their single-process settings:
-# there is no fork), each answering exactly and then loaded with 64
-# connections with not one error (the web servers with a small page and
-# then with 100 KiB answers); and a Java program printing its line.
+# python3 -m http.server, nginx (its one-process configuration, and
+# Debian's stock one with one process) and redis (their single-process
+# settings: there is no fork), each answering exactly and then loaded with
+# 64 connections with not one error (the web servers with a small page and
+# then with 100 KiB answers); a Java program printing its line, and
+# Java's own HTTP server loaded as the others.
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -73,16 +75,18 @@ wrk_load() {
 	check "real/$1/load-no-errors" sh -c "! grep -q 'Socket errors\|Non-2xx' '$T/out' && [ ${n:-0} -gt 0 ]"
 }
 
-# web NAME GUESTPORT: the server of NAME.img answers / with its page and
-# /big.txt with 100 KiB, byte for byte, then takes the load.
+# web NAME GUESTPORT [-- ARGS...]: the server of IMAGE.img (NAME up to a
+# '-') run with ARGS answers / with its page and /big.txt with 100 KiB,
+# byte for byte, then takes the load.
 web() {
-	srv=$1
-	if [ ! -f "$R/$srv.img" ]; then
-		skip "real/$srv" "$R/$srv.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
+	srv=$1 gport=$2 img=${1%%-*}
+	shift 2
+	if [ ! -f "$R/$img.img" ]; then
+		skip "real/$srv" "$R/$img.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
 		return
 	fi
 	need "real/$srv" curl || return
-	if ! start "$srv" "$2" "$R/$srv.img"; then
+	if ! start "$srv" "$gport" "$R/$img.img" "$@"; then
 		fail "real/$srv/start" "no free host port to forward: $(tail -c 300 "$T/$srv.log" | tr '\n' '|')"
 		return
 	fi
@@ -92,14 +96,14 @@ web() {
 		return
 	fi
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
-	check "real/$srv/page" cmp -s "$T/out" "$R/$srv.index.html"
+	check "real/$srv/page" cmp -s "$T/out" "$R/$img.index.html"
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/big.txt"
 	check "real/$srv/big-file" cmp -s "$T/out" "$R/big.txt"
 	wrk_load "$srv" "http://127.0.0.1:$port/"
 	# 100 KiB answers: socket buffers full, partial writes, sendfile
 	wrk_load "$srv/big" "http://127.0.0.1:$port/big.txt" $((secs / 2))
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
-	check "real/$srv/page-after-load" cmp -s "$T/out" "$R/$srv.index.html"
+	check "real/$srv/page-after-load" cmp -s "$T/out" "$R/$img.index.html"
 	kill -0 "$bgpid" 2>/dev/null
 	check "real/$srv/still-running" test $? -eq 0
 	bg_stop
@@ -110,6 +114,11 @@ web go 8080
 web node 8080
 web pyhttp 8000
 web nginx 80
+# Debian's stock nginx.conf (user www-data, worker_processes auto, sendfile,
+# tcp_nopush on: TCP_CORK around every answer, gzip, logs in files) with
+# an IPv4 copy of its default site, in one process: master_process off (a
+# master forks its workers).
+web nginx-stock 80 -- -c /etc/nginx/nginx.conf -g "daemon off; master_process off;"
 
 # ---- redis: SET then GET, the benchmark, the data still there ----
 if ! need real/redis redis-cli redis-benchmark; then
@@ -145,3 +154,6 @@ else
 	check real/java/output cmp -s "$T/out" "$R/java.expected"
 	check real/java/status status_is 0
 fi
+# Java's com.sun.net.httpserver (NIO: an AF_UNIX socketpair, epoll, a
+# pool of threads) serving the same files.
+web java-http 8080 -- -cp /app WebServer

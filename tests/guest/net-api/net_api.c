@@ -89,6 +89,22 @@ static void tcp_checks(void)
 	CHECK("tcp/fionread", !ioctl(c, FIONREAD, &n) && n == 5);
 	CHECK("tcp/peek", recv(c, buf, sizeof(buf), MSG_PEEK) == 5 && !memcmp(buf, "hello", 5));
 	CHECK("tcp/recv", recv(c, buf, sizeof(buf), 0) == 5);
+	/* TCP_CORK (nginx's tcp_nopush): held while corked, sent by uncorking. */
+	CHECK("tcp/cork", !setsockopt(s, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) &&
+	                      (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) &&
+	                      v == 1);
+	CHECK("tcp/corked-sends", send(s, "head", 4, 0) == 4 && send(s, "body", 4, 0) == 4);
+	v = 0;
+	CHECK("tcp/uncork",
+	      !setsockopt(s, IPPROTO_TCP, TCP_CORK, &v, sizeof(v)) &&
+	          (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) && v == 0);
+	for (n = 0; n < 8;) {
+		p = (struct pollfd){ c, POLLIN, 0 };
+		if (poll(&p, 1, 5000) != 1 || (v = (int)recv(c, buf + n, sizeof(buf) - n, 0)) <= 0)
+			break;
+		n += v;
+	}
+	CHECK("tcp/uncorked-arrives", n == 8 && !memcmp(buf, "headbody", 8));
 	CHECK("tcp/shutdown-write", !shutdown(s, SHUT_WR));
 	p = (struct pollfd){ c, POLLIN, 0 };
 	CHECK("tcp/eof-readable", poll(&p, 1, 5000) == 1 && read(c, buf, sizeof(buf)) == 0);

@@ -1,5 +1,6 @@
 /* Sockets, with Linux's values and layouts (the newlib glue passes them
- * through to the library OS unchanged). TCP and UDP over IPv4. */
+ * through to the library OS unchanged). TCP and UDP over IPv4, and
+ * AF_UNIX (<sys/un.h>). */
 #ifndef _UK_SYS_SOCKET_H
 #define _UK_SYS_SOCKET_H
 
@@ -66,6 +67,16 @@ struct linger {
 	int l_linger;
 };
 
+/* SO_PEERCRED, SCM_CREDENTIALS */
+struct ucred {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+
 #define AF_UNSPEC 0
 #define AF_UNIX 1
 #define AF_LOCAL AF_UNIX
@@ -100,6 +111,8 @@ struct linger {
 #define SO_PRIORITY 12
 #define SO_LINGER 13
 #define SO_REUSEPORT 15
+#define SO_PASSCRED 16
+#define SO_PEERCRED 17
 #define SO_RCVLOWAT 18
 #define SO_SNDLOWAT 19
 #define SO_RCVTIMEO 20

@@ -1,0 +1,169 @@
+/*
+ * setsockopt and getsockopt: the options every socket has (SOL_SOCKET),
+ * the rest by the protocol (see sock.h). An option not supported fails
+ * with ENOPROTOOPT and says so under --trace, never a pretended success.
+ */
+#include <asm/socket.h>
+#include <linux/time.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/syscall.h>
+
+#include "sock.h"
+
+static int opt_int(const void *val, uint32_t len, int *v)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	uk_memcpy(v, val, sizeof(int));
+	return 0;
+}
+
+static int opt_timeout(const void *val, uint32_t len, uint64_t *ns)
+{
+	struct __kernel_old_timeval tv;
+
+	if (!val || len < sizeof(tv))
+		return -EINVAL;
+	uk_memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0)
+		return -EDOM;
+	*ns = (uint64_t)tv.tv_sec * 1000000000 + (uint64_t)tv.tv_usec * 1000;
+	return 0;
+}
+
+static void set_flag(struct uk_sock *s, unsigned flag, int on)
+{
+	s->opts = on ? s->opts | flag : s->opts & ~flag;
+}
+
+static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
+{
+	struct uk_linger l;
+	int v = 0, r = 0;
+
+	switch (name) {
+	case SO_RCVTIMEO_OLD: return opt_timeout(val, len, &s->rcvtimeo);
+	case SO_SNDTIMEO_OLD: return opt_timeout(val, len, &s->sndtimeo);
+	case SO_LINGER:
+		if (!val || len < sizeof(l))
+			return -EINVAL;
+		uk_memcpy(&l, val, sizeof(l));
+		set_flag(s, UK_SO_LINGER0, l.l_onoff && !l.l_linger);
+		s->linger_secs = l.l_onoff ? l.l_linger : 0;
+		return 0;
+	}
+	if ((r = opt_int(val, len, &v)))
+		return r;
+	switch (name) {
+	case SO_REUSEADDR: set_flag(s, UK_SO_REUSEADDR, v); break;
+	case SO_KEEPALIVE: set_flag(s, UK_SO_KEEPALIVE, v); break;
+	case SO_BROADCAST: set_flag(s, UK_SO_BROADCAST, v); break;
+	case SO_PASSCRED:
+		set_flag(s, UK_SO_PASSCRED, v); /* only AF_UNIX's messages carry them */
+		return 0;
+	case SO_SNDBUF:
+	case SO_RCVBUF:
+		if (s->family == UK_AF_UNIX) /* its sends are bounded by SO_SNDBUF */
+			return s->proto->setopt(s, SOL_SOCKET, name, val, len);
+		return 0; /* advisory on Linux too (clamped); lwIP's sizes are fixed */
+	case SO_RCVLOWAT:
+	case SO_PRIORITY: return 0; /* advisory on Linux too (clamped); our sizes are fixed */
+	default: return -ENOPROTOOPT;
+	}
+	if (s->family == UK_AF_UNIX)
+		return 0; /* as on Linux: recorded, nothing to apply */
+	/* Flags the PCB carries: the protocol applies them. */
+	return s->proto->setopt(s, SOL_SOCKET, name, val, len);
+}
+
+static int put_int(void *val, uint32_t *len, int v)
+{
+	if (!val || !len || (int)*len < 0)
+		return -EINVAL;
+	uk_memcpy(val, &v, *len < sizeof(int) ? *len : sizeof(int));
+	*len = *len < sizeof(int) ? *len : sizeof(int);
+	return 0;
+}
+
+static int put_timeout(void *val, uint32_t *len, uint64_t ns)
+{
+	struct __kernel_old_timeval tv = { (long)(ns / 1000000000),
+		                           (long)(ns % 1000000000 / 1000) };
+
+	if (!val || !len || *len < sizeof(tv))
+		return -EINVAL;
+	uk_memcpy(val, &tv, sizeof(tv));
+	*len = sizeof(tv);
+	return 0;
+}
+
+static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
+{
+	int e;
+
+	switch (name) {
+	case SO_TYPE: return put_int(val, len, s->type);
+	case SO_DOMAIN: return put_int(val, len, s->family);
+	case SO_PROTOCOL:
+		if (s->family == UK_AF_UNIX)
+			return put_int(val, len, 0);
+		return put_int(val, len, s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+	case SO_PASSCRED: return put_int(val, len, !!(s->opts & UK_SO_PASSCRED));
+	case SO_ERROR:
+		e = s->err;
+		s->err = 0;
+		return put_int(val, len, e);
+	case SO_REUSEADDR: return put_int(val, len, !!(s->opts & UK_SO_REUSEADDR));
+	case SO_KEEPALIVE: return put_int(val, len, !!(s->opts & UK_SO_KEEPALIVE));
+	case SO_BROADCAST: return put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
+	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);
+	case SO_SNDTIMEO_OLD: return put_timeout(val, len, s->sndtimeo);
+	case SO_LINGER: {
+		struct uk_linger l = { !!(s->opts & UK_SO_LINGER0) || s->linger_secs,
+			               s->linger_secs };
+		if (!val || !len || *len < sizeof(l))
+			return -EINVAL;
+		uk_memcpy(val, &l, sizeof(l));
+		*len = sizeof(l);
+		return 0;
+	}
+	}
+	return s->proto->getopt(s, SOL_SOCKET, name, val, len);
+}
+
+UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
+{
+	struct uk_file *f;
+	struct uk_sock *s;
+	int r;
+
+	SOCK_GET(fd, s, f);
+	uk_sock_enter(s);
+	r = level == SOL_SOCKET ? sol_set(s, name, val, len)
+	                        : s->proto->setopt(s, level, name, val, len);
+	uk_sock_leave(s);
+	uk_file_put(f);
+	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)
+		uk_trace_note("setsockopt: option %d of level %d is not supported here", name,
+		              level);
+	return r;
+}
+
+UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *, len)
+{
+	struct uk_file *f;
+	struct uk_sock *s;
+	int r;
+
+	SOCK_GET(fd, s, f);
+	uk_sock_enter(s);
+	r = level == SOL_SOCKET ? sol_get(s, name, val, len)
+	                        : s->proto->getopt(s, level, name, val, len);
+	uk_sock_leave(s);
+	uk_file_put(f);
+	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)
+		uk_trace_note("getsockopt: option %d of level %d is not supported here", name,
+		              level);
+	return r;
+}
