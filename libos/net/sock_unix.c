@@ -72,6 +72,7 @@ struct unx {
 	struct unx *q_head, *q_tail, *q_next;
 	int q_len, backlog;
 	int queued; /* a connection not yet accepted */
+	int paired; /* made by socketpair */
 };
 
 static struct unx *all; /* every open AF_UNIX socket */
@@ -812,8 +813,8 @@ static int unix_getopt(struct uk_sock *s, int level, int name, void *val, uint32
 	case SO_SNDBUF: v = u->sndbuf; break;
 	case SO_RCVBUF: v = u->rcvbuf; break;
 	case SO_ACCEPTCONN: v = u->st == U_LISTEN; break;
-	case SO_PEERCRED:
-		if (u->peer && stream_like(s))
+	case SO_PEERCRED: /* a connection's, or a pair's (any type), as Linux */
+		if (u->peer && (stream_like(s) || u->paired))
 			uk_unix_ucred(&c);
 		return put(val, len, &c, sizeof(c));
 	default: return -ENOPROTOOPT;
@@ -901,5 +902,6 @@ int uk_unix_pair(int type, struct uk_sock **a, struct uk_sock **b)
 		return -ENOMEM;
 	}
 	pair(X(*a), X(*b));
+	X(*a)->paired = X(*b)->paired = 1;
 	return 0;
 }

@@ -235,6 +235,9 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 			f->flags &= ~O_NONBLOCK;
 		return 0;
 	}
+	/* FIOASYNC among them: no SIGIO is ever sent, so it is refused (nginx's
+	 * master asks it of its workers' channel, then forks). */
+	uk_trace_note("ioctl: request %#lx is not supported on sockets", req);
 	return -ENOTTY;
 }
 

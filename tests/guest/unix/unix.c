@@ -410,8 +410,12 @@ static void credentials(void)
 		            .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 	struct ucred u = { 0, 0, 0 };
+	socklen_t len;
 
 	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	len = sizeof(u);
+	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &u, &len) == 0 && u.pid == getpid(),
+	      "SO_PEERCRED of a datagram pair: pid %d", (int)u.pid);
 	CHECK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0, "SO_PASSCRED");
 	send(sv[0], "c", 1, 0);
 	CHECK(recvmsg(sv[1], &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) &&
