@@ -6,8 +6,10 @@
 # an empty root; the 9P gofer keeps root's ids with only the file
 # capabilities, and --user's uid as its saved uid; the guest still reads
 # and writes its share and answers through -p; --verbose says what was
-# dropped. The drop in detail, and an unprivileged ukrun's user namespace,
-# are tests/unit/test_jail.c; bad --user values, tests/e2e/host/images.sh.
+# dropped; a host that refuses namespaces does not stop the run, and
+# without CAP_SYS_ADMIN a user namespace owns the others. The drop in
+# detail, and an unprivileged ukrun's user namespace, are
+# tests/unit/test_jail.c; bad --user values, tests/e2e/host/images.sh.
 # POSIX sh: runs under busybox in the nested KVM host too.
 . tests/e2e/lib.sh
 own_netns "$0" "$@"
@@ -34,6 +36,28 @@ run "$UKRUN" --verbose build/apps/hello.img
 check jail/root-without-user-status status_is 0
 check jail/root-without-user-keeps-uid-0 err_has \
 	'^ukrun: jail: uid 0 gid 0 (no --user), no capabilities, namespaces mnt ipc uts net'
+
+# A host that refuses namespaces (here: no CAP_SYS_ADMIN, as in a
+# container) does not stop the run; --verbose says so. Without --user,
+# ukrun then makes a user namespace that owns the others, where the host
+# allows one (as an unprivileged ukrun does).
+if have setpriv; then
+	run setpriv --bounding-set -sys_admin "$UKRUN" --timeout 60 --verbose --user 65534:65534 \
+		build/apps/hello.img
+	check jail/refused/runs status_is 0
+	check jail/refused/says-so err_has \
+		'^ukrun: jail: uid 65534 gid 65534, no capabilities, no namespaces (refused: mnt ipc uts net: Operation not permitted)'
+	run setpriv --bounding-set -sys_admin "$UKRUN" --timeout 60 --verbose build/apps/hello.img
+	check jail/userns/runs status_is 0
+	if err_has 'refused: user'; then
+		skip jail/userns/namespaces "this host makes no user namespace here"
+	else
+		check jail/userns/namespaces err_has \
+			'no capabilities, namespaces user mnt ipc uts net, an empty root'
+	fi
+else
+	skip jail/refused "setpriv is not installed (util-linux)"
+fi
 
 # Field NAME of /proc/$1/status is VALUE (tabs between a line's ids).
 has() { grep -q "^$2:[[:space:]]*$3\$" /proc/$1/status; }
