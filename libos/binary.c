@@ -51,9 +51,6 @@ uint64_t uk_binary_brk_start; /* binary_sys.c's break starts here */
 /* The program's path, for AT_EXECFN and /proc/self/exe. */
 char uk_binary_exe[256];
 
-void uk_arch_frame_enter(struct uk_regs *r) __attribute__((noreturn));
-uint64_t uk_vdso_map(void);
-
 /* ---- files ---- */
 
 struct exe {
@@ -562,10 +559,6 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 static struct exec_req q;
 static struct exe prog, interp;
 static uint64_t kernel_fs; /* the %fs base library OS code had: a valid TCB */
-
-void uk_binary_brk_reset(void);
-uint64_t uk_get_fs(void);
-void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
 
 /* Other threads of the program (execve would have to end them). */
 static int other_app_threads(void)

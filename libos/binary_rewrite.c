@@ -52,8 +52,6 @@
 #define STUB_HEAD 16 /* the entry's address, then padding */
 #define REL32_REACH (1ul << 31)
 
-void uk_syscall_entry_jmp(void);
-
 uint64_t uk_rewritten_sites;
 
 /* The length of a site at p (0: none). MOV: mov $NR, %eax; syscall, with

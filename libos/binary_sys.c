@@ -26,7 +26,6 @@
  * was, so interrupts keep arriving while the library OS works. */
 #define SYSCALL_FMASK ((1ul << 8) | (1ul << 10) | (1ul << 14) | (1ul << 18))
 
-void uk_syscall_entry(void);
 __attribute__((noreturn)) void uk_arch_frame_enter(struct uk_regs *r);
 extern uint64_t uk_binary_brk_start;
 

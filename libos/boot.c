@@ -148,13 +148,6 @@ static char **copy_strv(const struct strv *v)
 	return out;
 }
 
-void uk_app_start(int argc, char **argv, char **envp);
-/* Volumes are the user's choice at run time (ukrun -v, --disk), so every
- * image carries the 9P client and FAT. */
-void uk_fat_mount_disks(void);
-void uk_p9fs_mount_shares(void);
-void uk_tls_boot(void);
-
 /* The main thread: Linux gives a program 8 MiB of stack (RLIMIT_STACK);
  * pages are committed as it grows, so this costs what is used. */
 #define MAIN_STACK (8u << 20)

@@ -85,13 +85,22 @@ static __attribute__((noreturn)) void halt(void)
 	}
 }
 
-/* Filesystems with write-back caches flush them on an orderly exit. */
-void uk_fat_sync_all(void) __attribute__((weak));
+static void (*exit_hooks[8])(void);
+
+void uk_plat_on_exit(void (*fn)(void))
+{
+	for (unsigned i = 0; i < sizeof(exit_hooks) / sizeof(exit_hooks[0]); i++)
+		if (!exit_hooks[i] || exit_hooks[i] == fn) {
+			exit_hooks[i] = fn;
+			return;
+		}
+	uk_panic("more than 8 exit hooks");
+}
 
 void uk_plat_exit(int status)
 {
-	if (uk_fat_sync_all)
-		uk_fat_sync_all();
+	for (unsigned i = 0; i < sizeof(exit_hooks) / sizeof(exit_hooks[0]) && exit_hooks[i]; i++)
+		exit_hooks[i]();
 	uk_trace_summary();
 	uk_trace_flush();
 	if (uk_plat.ukrun)

@@ -56,12 +56,6 @@ static int next_tid = 1;
 static unsigned app_threads;
 static uint64_t idle_tsc;
 
-void uk_arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
-void uk_arch_thread_start(void);
-void uk_set_fs(uint64_t base);
-uint64_t uk_get_fs(void);
-uint64_t uk_tls_boot_tp(void);
-
 /* ---- FPU state ---- */
 
 static void fpu_save(struct uk_thread *t)

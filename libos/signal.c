@@ -39,10 +39,6 @@ static struct uk_sigrec proc_info[UK_NSIG];
 
 extern char __uk_app_text[], __uk_app_text_end[];
 
-void uk_sig_trampoline(void);
-void uk_call_on_stack(uint64_t fn, int sig, void *info, void *uc, uint64_t top);
-int uk_current_euid(void);
-
 static const char *const names[UK_NSIG + 1] = {
 	[SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",       [SIGQUIT] = "SIGQUIT",
 	[SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",

@@ -52,7 +52,6 @@ struct rt_sigframe {
 	/* the FPU state follows, 64-byte aligned, at uc_mcontext.fpstate */
 };
 
-void uk_linux_trampoline(void);
 __attribute__((noreturn)) void uk_arch_frame_enter(struct uk_regs *r);
 
 int uk_linux_code(uint64_t rip) { return rip < LOWER_HALF_END; }

@@ -28,10 +28,6 @@
 	 CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO)
 #define KSTACK (64u << 10) /* library OS stack of a thread that brings its own */
 
-void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
-uint64_t uk_get_fs(void);
-void uk_arch_frame_enter(struct uk_regs *r) __attribute__((noreturn));
-
 static long check_flags(unsigned long flags)
 {
 	if ((flags & THREAD_FLAGS) == THREAD_FLAGS && !(flags & ~(OK_FLAGS | 0xff)))

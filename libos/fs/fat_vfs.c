@@ -21,6 +21,7 @@
 #include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
@@ -444,6 +445,8 @@ static int source_index(const char *s)
 	return -1;
 }
 
+static void fat_sync_all(void);
+
 static int fat_mount_fs(struct uk_mount *mnt, const char *source, const void *data,
                         struct uk_vnode **root)
 {
@@ -485,6 +488,7 @@ static int fat_mount_fs(struct uk_mount *mnt, const char *source, const void *da
 		return r ? r : -ENOMEM;
 	}
 	v->mounted = 1;
+	uk_plat_on_exit(fat_sync_all); /* write-back caches flushed on an orderly exit */
 	return 0;
 }
 
@@ -526,7 +530,7 @@ void uk_fat_mount_disks(void)
 	}
 }
 
-void uk_fat_sync_all(void)
+static void fat_sync_all(void)
 {
 	for (int i = 0; i < FAT_VOL_MAX; i++) {
 		struct fat_vol *v = vols[i];

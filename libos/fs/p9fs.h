@@ -63,9 +63,4 @@ int uk_p9_chan_post(struct uk_p9_chan *c, const struct uk_p9_seg *out, unsigned 
  * than finding the reply while polling. */
 void uk_p9_chan_stats(const struct uk_p9_chan *c, uint64_t *reqs, uint64_t *sleeps);
 
-/* Mount every share at its guest path (ukrun: uk,mount; QEMU: the mount
- * tag when it is an absolute path), read-only where asked. Called once at
- * boot, after the root filesystem exists. */
-void uk_p9fs_mount_shares(void);
-
 #endif

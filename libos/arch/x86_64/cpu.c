@@ -209,8 +209,6 @@ void uk_irq_register(unsigned vector, uk_irq_handler fn, void *arg)
 	irq_table[vector & 0xff].fn = fn;
 }
 
-void uk_exception(struct uk_regs *r);
-
 /* The paravirtual host runs the guest's CPL0 in hardware ring 3 (there
  * %cs reads 0x33): an iretq to the frame's CS 0x10 faults and the host
  * emulates it, one exit as costly as the exception's own delivery, while

@@ -111,4 +111,24 @@ static inline void uk_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 #define MSR_APIC_BASE 0x1bu
 #define MSR_TSC_DEADLINE 0x6e0u
 
+/* ---- entry points in assembly, for C ---- */
+
+struct uk_thread;
+/* switch.S: save the running context's rsp in *save_rsp, continue at
+ * new_rsp; a new thread's first switch lands in uk_arch_thread_start. */
+void uk_arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
+void uk_arch_thread_start(void);
+/* signal_x86_64.S: enter a program frame (never returns); the library OS's
+ * own handlers' trampoline and stack switch; a Linux handler's return. */
+__attribute__((noreturn)) void uk_arch_frame_enter(struct uk_regs *r);
+void uk_sig_trampoline(void);
+void uk_call_on_stack(uint64_t fn, int sig, void *info, void *uc, uint64_t top);
+void uk_linux_trampoline(void);
+/* syscall_entry.S: the `syscall` instruction's entry, and the one a
+ * rewritten site jumps to. */
+void uk_syscall_entry(void);
+void uk_syscall_entry_jmp(void);
+/* exception.c: every trap stub of entry.S ends here. */
+void uk_exception(struct uk_regs *r);
+
 #endif

@@ -94,7 +94,13 @@ extern int uk_binary_active;
  * cannot even be opened and checked. */
 long uk_binary_exec(const char *path, char *const *argv, char *const *envp);
 
+/* The vDSO mapped into the program's half (vdso.c); its base. */
+uint64_t uk_vdso_map(void);
+
 /* ---- system calls (binary_sys.c) ---- */
+
+/* The program's break back at its start (execve). */
+void uk_binary_brk_reset(void);
 
 /* Point MSR_LSTAR at the entry stub; once, before the first program. */
 void uk_binary_syscall_init(void);

@@ -29,6 +29,13 @@ extern struct uk_plat uk_plat;
 /* Parse hvm_start_info; fills uk_plat. */
 void uk_plat_init(uint64_t start_info_pa);
 
+/* Work an orderly exit does before the VM ends (a file system's write-back
+ * cache, say), in the order registered; at most 8. */
+void uk_plat_on_exit(void (*fn)(void));
+
+/* The C library's start (newlib/start.c): main()'s thread runs it. */
+void uk_app_start(int argc, char **argv, char **envp);
+
 /* End the VM. Never returns. */
 __attribute__((noreturn)) void uk_plat_exit(int status);
 /* End the VM after a crash whose report is already on stderr. */

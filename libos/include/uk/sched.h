@@ -209,4 +209,14 @@ extern volatile int uk_need_resched;
 /* Recompute uk_attention for the running thread. */
 void uk_attention_update(void);
 
+/* ---- thread pointers (tls.c) ---- */
+
+/* The %fs base: what the running code sees; the boot thread's TLS. */
+void uk_set_fs(uint64_t base);
+uint64_t uk_get_fs(void);
+void uk_tls_boot(void);
+uint64_t uk_tls_boot_tp(void);
+/* A thread's %fs base, set when it next runs (and now when it is running). */
+void uk_tls_set_thread(struct uk_thread *t, uint64_t tp);
+
 #endif

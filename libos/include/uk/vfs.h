@@ -215,4 +215,12 @@ void uk_vfs_init(void);
  * still brings it along with the filesystems. */
 int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
 
+/* Volumes are the user's choice at run time (ukrun -v, --disk), so every
+ * image carries the 9P client and FAT. Once at boot, after the root
+ * filesystem exists: every 9P share at its guest path (ukrun: uk,mount;
+ * QEMU: the mount tag when it is an absolute path), read-only where asked
+ * (fs/p9fs.c); every disk at its path or /diskN (fs/fat_vfs.c). */
+void uk_p9fs_mount_shares(void);
+void uk_fat_mount_disks(void);
+
 #endif
