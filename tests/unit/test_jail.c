@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,11 +114,15 @@ struct how {
 	const char *port; /* a -p */
 };
 
+/* Whether the last child jailed said it was still dumpable (its /proc
+ * files tell only for a uid other than root). */
+static int child_dumpable;
+
 /* A child that jailed itself as h says and now waits; -1 if it failed. */
 static pid_t jailed(const struct how *h)
 {
 	int p[2];
-	char c = 0;
+	char c[2] = { 0, 0 };
 	pid_t pid;
 
 	if (pipe(p))
@@ -133,18 +138,20 @@ static pid_t jailed(const struct how *h)
 		    (setgroups(0, NULL) || setresgid(h->before, h->before, h->before) ||
 		     setresuid(h->before, h->before, h->before)))
 			_exit(1);
-		c = vmm_jail(&vm) ? 'F' : 'J';
-		if (write(p[1], &c, 1) != 1)
+		c[0] = vmm_jail(&vm) ? 'F' : 'J';
+		c[1] = (char)prctl(PR_GET_DUMPABLE);
+		if (write(p[1], c, 2) != 2)
 			_exit(1);
 		for (;;)
 			pause();
 	}
 	close(p[1]);
-	if (pid < 0 || read(p[0], &c, 1) != 1 || c != 'J') {
+	if (pid < 0 || read(p[0], c, 2) != 2 || c[0] != 'J') {
 		if (pid > 0)
 			kill(pid, SIGKILL), waitpid(pid, NULL, 0);
 		pid = -1;
 	}
+	child_dumpable = c[1];
 	close(p[0]);
 	return pid;
 }
@@ -260,7 +267,7 @@ TEST(root_keeps_its_ids_only)
 
 	EXPECT((pid = jailed(&h)) > 0);
 	ok = field_is(pid, "Uid", "0\t0\t0\t0") && no_caps(pid) && own_ns(pid, "mnt") == 1 &&
-	     root_entries(pid) == 0;
+	     root_entries(pid) == 0 && !child_dumpable;
 	end(pid);
 	EXPECT(ok);
 }
