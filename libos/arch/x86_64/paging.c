@@ -168,6 +168,34 @@ static size_t present_in(const uint64_t *t, uintptr_t va, uintptr_t end)
  * vCPU, and nothing in here switches threads, so one buffer serves. */
 static uint64_t held[512];
 
+/* The page table an unmap left empty last stays linked until another one
+ * is left empty: a program that maps and unmaps in one place (malloc's
+ * large blocks) freed and linked a table each time, and on the
+ * paravirtual host unlinking and linking are emulated stores into a table
+ * in use, plus an invlpg (mmap, first touch and munmap of one page: 8
+ * exits -> 5). */
+static uintptr_t spare; /* the 2 MiB the kept table maps, 0: none */
+
+static void table_free_if_empty(uintptr_t va)
+{
+	uint64_t *pde, *t = leaf_table(va, &pde);
+
+	if (t && table_empty(t)) {
+		*pde = 0;
+		invlpg(va); /* also drops cached upper-level entries */
+		uk_pages_free(t, 1);
+	}
+}
+
+static void table_emptied(uintptr_t va)
+{
+	uintptr_t base = va & ~(SPAN_PT - 1);
+
+	if (spare && spare != base)
+		table_free_if_empty(spare);
+	spare = base;
+}
+
 void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg)
 {
 	uintptr_t end = va + n * UK_PAGE_SIZE, next;
@@ -201,11 +229,8 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 			flush_all();
 		for (size_t i = 0; release && i < nheld; i++)
 			release(held[i], arg);
-		if (cleared && table_empty(t)) {
-			*pde = 0;
-			invlpg(va); /* also drops cached upper-level entries */
-			uk_pages_free(t, 1);
-		}
+		if (cleared && table_empty(t))
+			table_emptied(va);
 	}
 }
 
