@@ -195,9 +195,10 @@ static void holes_and_mincore(void)
 }
 
 /* A large area may get a touched page's neighbours mapped with it (as
- * Linux maps a 2 MiB page there): they must read zero and hold what is
- * written. A thread stack (MAP_STACK) holds only the pages touched, as
- * Linux gives stacks no huge pages. */
+ * Linux would map a 2 MiB page there): they must read zero and hold what
+ * is written. A thread stack (MAP_STACK) holds only the pages touched, as
+ * Linux gives stacks no huge pages; so does a small area
+ * (holes_and_mincore). */
 static void large_areas(void)
 {
 	int err, resident = 0;
