@@ -20,15 +20,20 @@
 
 /* ---- the share ---- */
 
+/* Each share holds up to P9S_MAX_OPEN host descriptors for the guest's
+ * open files (the gofer's, and ukrun's copies of those handed over): room
+ * for them on top of what the process had, per share, so that a guest
+ * opening files on several shares cannot take the descriptors ukrun needs
+ * for anything else (libslirp's sockets, for one). */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	/* Each fid the guest opens holds a host descriptor. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < P9S_MAX_OPEN + 1024) {
-		rl.rlim_cur = rl.rlim_max < P9S_MAX_OPEN + 1024 ? rl.rlim_max : P9S_MAX_OPEN + 1024;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur =
+	    rl.rlim_max - rl.rlim_cur < P9S_MAX_OPEN ? rl.rlim_max : rl.rlim_cur + P9S_MAX_OPEN;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int p9s_open_fd(int root, unsigned flags, struct p9s **out)

@@ -13,12 +13,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../../vmm/p9_int.h" /* P9S_MAX_OPEN */
 #include "p9_client.h"
 #include "unit.h"
 
@@ -715,6 +717,29 @@ TEST(fid_limits)
 	EXPECT(r == -EMFILE && i <= 4097);
 }
 
+/* Room for every share's open files: each share raises the descriptor
+ * limit by P9S_MAX_OPEN (ukrun holds the descriptors of every share's
+ * handed-over files; with a flat limit two shares' worth of open files
+ * left none for its network). */
+TEST(descriptor_room_per_share)
+{
+	struct rlimit saved, rl;
+	struct p9s *a = NULL, *b = NULL;
+	rlim_t want;
+
+	EXPECT(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	rl = saved;
+	rl.rlim_cur = 1024;
+	EXPECT(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	EXPECT(p9s_open_data(0, &a) == 0 && p9s_open_data(0, &b) == 0);
+	EXPECT(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	want = 1024 + 2 * P9S_MAX_OPEN;
+	EXPECT(rl.rlim_cur == (want < saved.rlim_max ? want : saved.rlim_max));
+	p9s_close(a);
+	p9s_close(b);
+	EXPECT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+}
+
 /* ---- the read-only share ---- */
 
 TEST(readonly_share_refuses_writes)
@@ -1073,6 +1098,7 @@ int main(void)
 	}
 	mode = 0;
 	RUN("p9s", fid_limits);
+	RUN("p9s", descriptor_room_per_share);
 	RUN("p9s", scatter_lists);
 	RUN("p9s", flush_waits_for_the_flushed_request);
 	RUN("p9s", data_share_on_handed_over_files);
