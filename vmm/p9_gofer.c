@@ -32,6 +32,13 @@
  * and chown, chmod and times for any owner, as root in a container may.
  * Not CAP_FSETID: a write to a set-user-ID file clears the bit, as any
  * unprivileged writer's does; nor CAP_MKNOD, nor anything beyond files.
+ * Before it gives up CAP_SYS_CHROOT, such a gofer makes its share its
+ * root directory (as gVisor's gofer pivots into the container's root): an
+ * absolute path then names a file of the share, also where the kernel
+ * has no Landlock, and the chroot cannot be left without that capability
+ * (its one directory descriptor is the share's). An unprivileged gofer
+ * may not chroot; it serves the user's own files, beneath Landlock where
+ * there is one.
  *
  * Requests are served one at a time, in the order they come, as the device
  * thread served them in ukrun before: a Tflush always finds the request it
@@ -56,6 +63,16 @@ static const unsigned FILE_CAPS[] = {
 	CAP_DAC_READ_SEARCH, /* directories listed and walked whatever theirs */
 	CAP_FOWNER,          /* chmod, times and O_NOATIME on files of others */
 };
+
+/* The share as root's gofer's root directory; 0, or -1 with a message. */
+static int chroot_share(const char *name)
+{
+	if (fchdir(P9G_FD_ROOT) || (chroot(".") && errno != EPERM)) {
+		vmm_err("%s: chroot into its share: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /* A T-message longer than the window: Rlerror(EMSGSIZE) with its tag. */
 static uint32_t too_long(const uint8_t *win, const struct p9g_req *q)
@@ -154,7 +171,8 @@ int p9g_main(const char *name, int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	}
 	sigaction(SIGPIPE, &ign, NULL); /* a reply to a ukrun gone: EPIPE, and the end */
-	if (vmm_jail_keep(name, FILE_CAPS, sizeof(FILE_CAPS) / sizeof(FILE_CAPS[0])))
+	if (chroot_share(name) ||
+	    vmm_jail_keep(name, FILE_CAPS, sizeof(FILE_CAPS) / sizeof(FILE_CAPS[0])))
 		return VMM_EXIT_ERROR;
 	if (!(win = map_window())) {
 		vmm_err("%s: its window: %s", name, strerror(errno));

@@ -93,11 +93,11 @@ children() {
 }
 wait_ready() { # OUT: the guest listens, or ukrun ended
 	i=0
-	while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! grep -q '^ready' "$1"; do
+	while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! grep -qs '^ready' "$1"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep -q '^ready' "$1"
+	grep -qs '^ready' "$1"
 }
 
 # A share only root may enter, a disk only root may read: ukrun opened
@@ -139,6 +139,8 @@ else
 	check jail/gofer/file-capabilities-only has $gofer CapEff 000000000000000f
 	check jail/gofer/bounding-set-too has $gofer CapBnd 000000000000000f
 	check jail/gofer/not-dumpable undumpable $gofer
+	check jail/gofer/chrooted-in-its-share test "$(readlink /proc/$gofer/root)" = \
+		"$(cd "$T/share" && pwd -P)"
 	kill -TERM $pid
 	wait $pid
 	rc=$?
