@@ -1,8 +1,10 @@
 /*
  * Helper processes: parts of ukrun that run as processes of their own, so
  * that what they hold stays out of the VMM's reach and the VMM's out of
- * theirs. Today the 9P gofer, one per share (p9_gofer.c), as gVisor's
- * `runsc gofer` is one beside its sandbox.
+ * theirs: the 9P gofer, one per share (p9_gofer.c), as gVisor's `runsc
+ * gofer` is one beside its sandbox, and the network helper of --net user
+ * (net_slirp.c: libslirp and its host sockets), as podman runs
+ * slirp4netns or pasta beside a container.
  *
  * A helper is ukrun itself started again in a mode, `ukrun --helper MODE
  * PPID STOPPER NAME ARG...`: posix_spawn of /proc/self/exe during set-up, before
@@ -41,6 +43,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "p9_server.h"
 #include "vmm.h"
 
@@ -202,6 +205,7 @@ static const struct {
 	int (*main)(const char *name, int argc, char **argv);
 } modes[] = {
 	{ "gofer", p9g_main },
+	{ "net", vmm_slirp_main },
 };
 
 int vmm_helper_main(int argc, char **argv)

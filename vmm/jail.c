@@ -7,16 +7,12 @@
  *  - its identity, to --user's uid and gid (setgroups to none, setresgid,
  *    setresuid: libcap-ng's capng_change_id);
  *  - every capability, in every set (effective, permitted, inheritable,
- *    ambient, and the bounding set where it holds CAP_SETPCAP); but with
- *    --net user and a -p host port below 1024, CAP_NET_BIND_SERVICE
- *    alone: libslirp binds the port each time the guest starts to listen
- *    (net_user.c), after set-up;
+ *    ambient, and the bounding set where it holds CAP_SETPCAP);
  *  - its view of the host, in namespaces of its own where the host lets it
  *    make them: mount (the root becomes an empty read-only tmpfs: no host
- *    file by any name), IPC, UTS, and network when no device needs the
- *    host's (a TAP is open already and keeps working; --net user makes
- *    host sockets as the guest connects, so it keeps the host's network
- *    and files: libslirp also re-reads /etc/resolv.conf);
+ *    file by any name), IPC, UTS, and network (a TAP is open already and
+ *    keeps working; --net user's host sockets and resolv.conf are the
+ *    network helper's, net_slirp.c);
  *  - being dumped or ptraced by its new uid (PR_SET_DUMPABLE 0).
  * PR_SET_NO_NEW_PRIVS comes with the seccomp filter right after.
  *
@@ -55,10 +51,14 @@
  *    Beneath the tmpfs the old tree is out of reach: chroot needs
  *    CAP_SYS_CHROOT, ukrun holds no directory's descriptor, and there is
  *    no /proc. Without /tmp, host files stay visible.
- *  - The helpers (the 9P gofers) are started before and keep the invoking
- *    user's uid: a gofer serves the share as its owner, as gVisor's gofer
- *    does (a share of the user's files stays writable, and what the guest
- *    makes there is the user's, with or without --user). So that ukrun,
+ *  - The helpers (the 9P gofers, the network helper) are started before
+ *    and keep the invoking user's uid: a gofer serves the share as its
+ *    owner, as gVisor's gofer does (a share of the user's files stays
+ *    writable, and what the guest makes there is the user's, with or
+ *    without --user); the network helper's host sockets are the user's,
+ *    as slirp4netns's are, and it keeps CAP_NET_BIND_SERVICE alone when a
+ *    -p host port is below 1024 (libslirp binds it each time the guest
+ *    starts to listen), no capability else. So that ukrun,
  *    as --user's uid, can still stop them (SIGKILL through their pidfds:
  *    the kernel lets a uid signal a process whose saved uid it is), each
  *    sets its saved uid to --user's (vmm_jail_helper). A root gofer keeps
@@ -80,7 +80,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "net.h"
 #include "vmm.h"
 
 /* ---- --user, checked before anything is opened ---- */
@@ -271,12 +270,8 @@ struct ids {
 	int change; /* --user names other ids */
 };
 
-static void namespaces(const struct vmm *vm, const struct ids *id, struct report *r)
+static void namespaces(const struct ids *id, struct report *r)
 {
-	/* --net user: libslirp makes host sockets as the guest connects
-	 * and re-reads /etc/resolv.conf in ukrun (net_user.c) */
-	int host_net = (vm->needs & VMM_NEED_SLIRP) != 0;
-
 	r->root = "host files kept";
 	/* Not before a change of ids: they are not mapped in it. */
 	if (!id->change && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) != 1)
@@ -284,49 +279,18 @@ static void namespaces(const struct vmm *vm, const struct ids *id, struct report
 	enter(r, CLONE_NEWNS, "mnt");
 	enter(r, CLONE_NEWIPC, "ipc");
 	enter(r, CLONE_NEWUTS, "uts");
-	if (!host_net)
-		enter(r, CLONE_NEWNET, "net");
-	if (host_net)
-		r->root = "host files and network kept for --net user";
-	else if (strstr(r->ns, " mnt"))
+	enter(r, CLONE_NEWNET, "net");
+	if (strstr(r->ns, " mnt"))
 		hide_files(r);
 }
 
-/* With --net user libslirp binds a -p TCP port when the guest listens
- * on it (net_user.c), after the jail: a port below the kernel's
- * unprivileged start then needs CAP_NET_BIND_SERVICE. The lowest such
- * port, or 0. */
-static unsigned low_port(const struct vmm *vm)
-{
-	struct vmm_net_conf c;
-	unsigned start = 1024, low = 0;
-	FILE *f;
-
-	if (!(vm->needs & VMM_NEED_SLIRP) || vmm_net_conf_parse(vm->opts, &c))
-		return 0;
-	if ((f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r"))) {
-		if (fscanf(f, "%u", &start) != 1)
-			start = 1024;
-		fclose(f);
-	}
-	for (int i = 0; i < c.nfwd; i++)
-		if (!c.fwd[i].udp && c.fwd[i].host_port < start &&
-		    (!low || c.fwd[i].host_port < low))
-			low = c.fwd[i].host_port;
-	return low;
-}
-
-/* Every capability, in every set, but CAP_NET_BIND_SERVICE for a low
- * port; the ids too with --user. 0, or -1 with a message (--user was
- * asked for). *bounds: the bounding set cleared. */
-static int drop(const struct vmm_opts *o, const struct ids *id, unsigned port, int *bounds)
+/* Every capability, in every set; the ids too with --user. 0, or -1 with
+ * a message (--user was asked for). *bounds: the bounding set cleared. */
+static int drop(const struct vmm_opts *o, const struct ids *id, int *bounds)
 {
 	int r;
 
 	capng_clear(CAPNG_SELECT_ALL);
-	if (port)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-		             CAP_NET_BIND_SERVICE);
 	*bounds = capng_apply(CAPNG_SELECT_BOUNDS) == 0;
 	if (id->change) {
 		/* takes CAP_SETUID and CAP_SETGID back for the change only */
@@ -351,27 +315,22 @@ int vmm_jail(struct vmm *vm)
 	const struct vmm_opts *o = vm->opts;
 	struct ids id = { (unsigned)getuid(), (unsigned)getgid(), 0 };
 	struct report r = { .err = 0 };
-	char refused[160] = "", caps[96] = "no capabilities";
+	char refused[160] = "";
 	double t0 = vmm_now();
-	unsigned port = low_port(vm);
 	int bounds;
 
 	id.change = o->user && (o->uid != id.uid || o->uid != geteuid() || o->gid != id.gid ||
 	                        o->gid != getegid());
-	namespaces(vm, &id, &r);
-	if (drop(o, &id, port, &bounds))
+	namespaces(&id, &r);
+	if (drop(o, &id, &bounds))
 		return -1;
-	if (port)
-		snprintf(caps, sizeof(caps), "no capabilities but CAP_NET_BIND_SERVICE (-p %u)",
-		         port);
 	if (*r.refused)
 		snprintf(refused, sizeof(refused), " (refused:%s: %s)", r.refused, strerror(r.err));
-	vmm_verbose(vm, "jail: uid %u gid %u%s, %s%s, %s%s%s, %s (%.2f ms)",
-	            o->user ? (unsigned)o->uid : id.uid, o->user ? (unsigned)o->gid : id.gid,
-	            o->user ? "" : " (no --user)", caps,
-	            bounds ? "" : " (the bounding set kept: no CAP_SETPCAP)",
-	            *r.ns ? "namespaces" : "no namespaces", r.ns, refused, r.root,
-	            (vmm_now() - t0) * 1e3);
+	vmm_verbose(
+	    vm, "jail: uid %u gid %u%s, no capabilities%s, %s%s%s, %s (%.2f ms)",
+	    o->user ? (unsigned)o->uid : id.uid, o->user ? (unsigned)o->gid : id.gid,
+	    o->user ? "" : " (no --user)", bounds ? "" : " (the bounding set kept: no CAP_SETPCAP)",
+	    *r.ns ? "namespaces" : "no namespaces", r.ns, refused, r.root, (vmm_now() - t0) * 1e3);
 	return 0;
 }
 

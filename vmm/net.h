@@ -3,7 +3,8 @@
  * one file each: net_tap.c (a TAP device, frames with virtio-net headers,
  * offloads through TUNSETOFFLOAD), net_vhost.c (the kernel's vhost-net on
  * that TAP: the kernel moves the rings itself), net_user.c (rootless
- * user-mode networking through libslirp).
+ * user-mode networking: frames to and from the network helper, a process
+ * of its own that runs libslirp, net_slirp.c).
  *
  * The device thread (virtio.h) runs everything of a device: TX kicks call
  * the backend's send per frame; the backend's fds sit in the thread's poll
@@ -62,28 +63,27 @@ struct vmm_net_backend {
 	 * to it. Device thread, or the vCPU thread while the device thread is
 	 * stopped. Optional: the device offers CTRL_VQ only with it. */
 	void (*listen)(struct vmm_net *n, uint16_t guest_port, int on);
-	/* Transmit one frame; 0, or -errno (the frame is dropped). */
+	/* Transmit one frame; 0, or -errno (the frame is dropped). With
+	 * tx_wait, -EAGAIN keeps the frame in the guest's ring instead: the
+	 * device sends nothing more until poll_done says there is room. */
 	int (*send)(struct vmm_net *n, const struct iovec *iov, int cnt);
-	/* Receive one frame into iov: bytes, 0 when none waits, -errno. NULL
-	 * when the backend delivers frames itself (vmm_net_deliver). */
+	int tx_wait;
+	/* Receive one frame, its virtio-net header first, into iov: bytes, 0
+	 * when none waits, -EMSGSIZE when it was longer than iov (it is
+	 * lost), other -errno. */
 	ssize_t (*recv)(struct vmm_net *n, const struct iovec *iov, int cnt);
 	/* Add the backend's fds to the device thread's poll set (want_rx: the
-	 * guest has receive buffers); return a timeout in ms or -1. */
-	int (*poll)(struct vmm_net *n, struct vmm_pollset *ps, int want_rx);
-	/* After poll: 1 when frames wait for recv, else 0. */
+	 * guest has receive buffers; want_tx: send said -EAGAIN); return a
+	 * timeout in ms or -1. */
+	int (*poll)(struct vmm_net *n, struct vmm_pollset *ps, int want_rx, int want_tx);
+	/* After poll: VMM_NET_RX_READY when frames wait for recv, with
+	 * VMM_NET_TX_READY when send has room again. */
 	int (*poll_done)(struct vmm_net *n, struct vmm_pollset *ps);
 	void (*teardown)(struct vmm_net *n);
 };
 
-/* A frame waiting for the guest's RX buffers (backends without recv). */
-struct vmm_net_frame {
-	struct vmm_net_frame *next;
-	double since; /* vmm_now() when kept */
-	size_t len;
-	uint8_t data[];
-};
-
-#define VMM_NET_BACKLOG_BYTES (8u << 20)
+#define VMM_NET_RX_READY 1
+#define VMM_NET_TX_READY 2
 
 struct vmm_net {
 	struct vmm_vdev *dev;
@@ -92,30 +92,75 @@ struct vmm_net {
 	struct vmm_net_conf conf;
 	struct uk_virtio_net_config cfg;
 	int rx_starved; /* the RX queue ran out of buffers */
+	int tx_blocked; /* the backend had no room (tx_wait): TX waits for it */
 	/* device thread: the RX chains gathered for the frame at hand */
 	struct vq_net_rx rx;
 	struct iovec rx_iov[UK_VIRTIO_NET_RX_SEGS];
-	/* device thread: frames kept while the RX queue had no buffers */
-	struct vmm_net_frame *backlog, *backlog_tail;
-	size_t backlog_bytes, backlog_peak;
-	uint64_t backlog_kept;
-	double backlog_wait_max; /* ms */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 	uint64_t rx_merged;     /* frames over more than one RX chain */
 	unsigned rx_merged_max; /* the most chains one took */
 };
-
-/* Put one frame (no virtio-net header) into the guest's RX queue; kept
- * until the guest gives buffers when it has none (up to
- * VMM_NET_BACKLOG_BYTES, then dropped). Device thread (backends without
- * recv). Returns 0 or -ENOBUFS (dropped). */
-int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len);
 
 /* Parse the network options; 0 or -1 with a message. (virtio_net.c,
  * separate for the unit tests.) */
 int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c);
 
 extern const struct vmm_net_backend vmm_net_tap, vmm_net_user;
+
+/* ---- the user network's frames (net_frame.c) ---- */
+
+/* What a frame from the guest may be before libslirp sees it: ARP, or
+ * IPv4 with TCP, UDP or ICMP, every header within the frame, no
+ * fragment, and unless host_loopback nothing to 127.0.0.0/8 or 0.0.0.0/8.
+ * VMM_FRAME_PASS, or the kind of drop with *why. */
+enum vmm_frame_drop {
+	VMM_FRAME_PASS,
+	VMM_FRAME_FRAGMENT,
+	VMM_FRAME_MALFORMED,
+	VMM_FRAME_PROTOCOL,
+	VMM_FRAME_LOOPBACK,
+	VMM_FRAME_KINDS
+};
+int vmm_net_frame_check(const uint8_t *f, size_t len, int host_loopback, const char **why);
+/* "IPv4 fragments", ... for a kind of drop. */
+const char *vmm_net_frame_drop_name(int kind);
+
+/* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
+ *
+ * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET
+ * socketpairs, one message each): */
+#define VMM_NETH_FD_FRAMES 3 /* a frame a message, both ways: [virtio-net header][frame] */
+#define VMM_NETH_FD_CTL 4    /* ukrun's conf, then its commands; one byte answers each */
+
+/* The header is the guest's (checked by the device) toward the helper,
+ * zero from it (whole frames, finished checksums). A frame and its header
+ * at most: */
+#define VMM_NETH_MSG_MAX (sizeof(struct uk_virtio_net_hdr) + 14 + 4 + UK_VIRTIO_NET_MTU_USER)
+
+/* The first message on the control socket is ukrun's struct vmm_net_conf
+ * (the same binary on both ends); the helper answers VMM_NETH_OK once its
+ * forwards are open and it is confined, else VMM_NETH_FAILED (it said why
+ * on stderr) and ends. Then commands: */
+enum vmm_neth_op {
+	VMM_NETH_LISTEN = 1, /* the guest listens on port: open its TCP forwards */
+	VMM_NETH_UNLISTEN,   /* it stopped: close them when no listener is left */
+	VMM_NETH_RESET,      /* the driver reset the device: it listens on nothing */
+	VMM_NETH_END,        /* the VM ended: say what passed (--verbose) */
+};
+struct vmm_neth_cmd {
+	uint32_t op; /* enum vmm_neth_op */
+	uint32_t port;
+};
+#define VMM_NETH_OK 0
+#define VMM_NETH_FAILED 1
+
+/* The helper's side: its main (helper.c's table). */
+int vmm_slirp_main(const char *name, int argc, char **argv);
+/* Its confinement (net_seccomp.c): Landlock (no file but resolv.conf's
+ * directory, read-only; TCP binds only to the forwards' host ports, where
+ * the kernel has it), then its seccomp allow-list. 0, or -1 with a
+ * message. */
+int vmm_slirp_confine(const char *who, const struct vmm_net_conf *c);
 /* Open /dev/vhost-net and become its owner, at set-up (after the seccomp
  * lock-down nothing can be opened). The fd, or -errno and *why. */
 int vmm_net_vhost_open(const char **why);

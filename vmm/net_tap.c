@@ -160,10 +160,11 @@ static ssize_t tap_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
 	return r;
 }
 
-static int tap_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx)
+static int tap_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx, int want_tx)
 {
 	struct tap *t = n->be_priv;
 
+	(void)want_tx; /* never asked for: a full TAP drops the frame (tx_wait 0) */
 	t->poll_idx = want_rx ? vmm_poll_add(ps, t->fd, POLLIN) : -1;
 	return -1;
 }
@@ -172,7 +173,7 @@ static int tap_poll_done(struct vmm_net *n, struct vmm_pollset *ps)
 {
 	struct tap *t = n->be_priv;
 
-	return t->poll_idx >= 0 && (ps->fd[t->poll_idx].revents & POLLIN);
+	return t->poll_idx >= 0 && (ps->fd[t->poll_idx].revents & POLLIN) ? VMM_NET_RX_READY : 0;
 }
 
 static void tap_teardown(struct vmm_net *n)

@@ -42,24 +42,6 @@
 #define __NR_fchmodat2 452
 #endif
 
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
-#endif
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV_ (1ULL << 15) /* ABI 5 */
-
-/* The file-system rights a Landlock ABI knows (all of them then denied
- * but where a rule allows them), and those allowed beneath the share. */
-static uint64_t fs_handled(long abi)
-{
-	uint64_t r = ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1) | LANDLOCK_ACCESS_FS_REFER;
-
-	if (abi >= 3)
-		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 5)
-		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV_;
-	return r;
-}
-
 #define FS_SHARE                                                                                \
 	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |                         \
 	 LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |                          \
@@ -69,7 +51,7 @@ static uint64_t fs_handled(long abi)
 
 long p9s_landlock_abi(void)
 {
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	long abi = vmm_landlock_abi();
 
 	return abi >= 2 ? abi : 0;
 }
@@ -77,8 +59,8 @@ long p9s_landlock_abi(void)
 int p9s_confine(int root)
 {
 	long abi = p9s_landlock_abi();
-	struct landlock_ruleset_attr ra = { .handled_access_fs = fs_handled(abi) };
-	struct landlock_path_beneath_attr pb = { .allowed_access = FS_SHARE & fs_handled(abi),
+	struct landlock_ruleset_attr ra = { .handled_access_fs = vmm_landlock_fs(abi) };
+	struct landlock_path_beneath_attr pb = { .allowed_access = FS_SHARE & vmm_landlock_fs(abi),
 		                                 .parent_fd = root };
 	int rs, r;
 

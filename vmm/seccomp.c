@@ -1,20 +1,19 @@
 /*
  * ukrun's lock-down: once set-up is over (image loaded, guest RAM mapped,
- * the vCPU created, TAP and vhost-net opened, slirp started, disks opened
+ * the vCPU created, TAP and vhost-net opened, helpers started, disks opened
  * and locked, shares' roots opened) and before the guest's first
  * instruction, every thread of ukrun goes under this seccomp allow-list.
  * A guest that took ukrun over keeps what the run loop and the devices
  * need, and loses what only set-up needed: no exec, no fork, no new
  * executable memory, no new VM, memory slot or vCPU, no ptrace, no
  * signals to other processes (but its own helpers, by pidfd); no socket
- * unless a device needs them (below), and no way to a host file by name:
- * no open (but libslirp's read-only /etc/resolv.conf with --net user), no
- * unlink, rename, link, symlink, mkdir or chown, with or without shares.
- * One reason per line.
+ * made, bound or connected, and no way to a host file by name: no open,
+ * unlink, rename, link, symlink, mkdir or chown, with any device. One
+ * reason per line.
  *
  * Groups: the first is every ukrun's; the others are allowed only when
  * set-up made the device that needs them (vm->needs, VMM_NEED_* in
- * vmm.h), so a VM without --net user opens no file and makes no socket.
+ * vmm.h).
  *
  * Decisions, and why:
  *  - Device threads start when a guest's driver sets DRIVER_OK and stop
@@ -40,6 +39,9 @@
  *    own with its own list (p9_gofer.c, p9_seccomp.c), started before
  *    this lock-down: a ukrun taken over can ask it for what the guest
  *    could ask anyway, files beneath the share, and for nothing else.
+ *  - The user network's sockets, forwards and resolv.conf are the network
+ *    helper's, another (net_slirp.c, net_seccomp.c): ukrun passes it
+ *    frames and the guest's listen commands, as the guest could anyway.
  *  - Fail closed: where the filter cannot be installed (a kernel without
  *    seccomp filters, a container that forbids them) ukrun does not run.
  *  - Cost: libseccomp builds the filter at every start, ~1 ms natively
@@ -84,7 +86,7 @@
 #define THREADS VMM_NEED_THREADS
 #define TAP VMM_NEED_TAP
 #define VHOST VMM_NEED_VHOST
-#define SLIRP VMM_NEED_SLIRP
+#define NET_USER VMM_NEED_NET_USER
 #define GOFER VMM_NEED_GOFER
 #define HELPERS VMM_NEED_HELPERS
 #define DISK VMM_NEED_DISK
@@ -119,7 +121,7 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, madvise),                      /* free returning memory; thread exit */
 	ALLOW(ALWAYS, brk),                          /* malloc in the main arena */
 	ALLOW(ALWAYS, futex),                        /* locks; joining device threads */
-	ALLOW(ALWAYS, clock_gettime),                /* timestamps, slirp's clock (vDSO fallback) */
+	ALLOW(ALWAYS, clock_gettime),                /* timestamps (vDSO fallback) */
 
 	/* ---- device threads (virtio_mmio.c), started at DRIVER_OK ---- */
 	ALLOW_IF(THREADS, clone, 0, THREAD_FLAGS | NS_FLAGS, THREAD_FLAGS), /* threads only */
@@ -148,30 +150,10 @@ static const struct vmm_rule rules[] = {
 	IOCTL(VHOST, VHOST_SET_VRING_CALL),  /* our irqfd */
 	IOCTL(VHOST, VHOST_NET_SET_BACKEND), /* the TAP attached, or detached at reset */
 
-	/* ---- user-mode network (net_user.c): libslirp's sockets for the guest ---- */
-	ARG_IS(SLIRP, socket, 0, AF_INET), /* a guest's TCP connection, UDP flow or ping */
-	FAIL_UNLESS(SLIRP, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex: netlink first */
-	ALLOW(SLIRP, connect),                                /* a guest's outgoing connection */
-	ALLOW(SLIRP, accept), /* a connection to a forwarded host port */
-	ALLOW(SLIRP, bind),   /* a forwarded port opened or held as the guest (stops) listening */
-	ALLOW(SLIRP, listen), /* the same, and its backlog widened */
-	ALLOW(SLIRP, setsockopt),         /* SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR */
-	ALLOW(SLIRP, getsockopt),         /* SO_ERROR of a failed connect */
-	ALLOW(SLIRP, getsockname),        /* forwarded ports; glib asks if stderr is journald */
-	ALLOW(SLIRP, getpeername),        /* whether a connect finished */
-	ALLOW(SLIRP, sendto),             /* send(), and UDP/ICMP datagrams */
-	ALLOW(SLIRP, recvfrom),           /* recv(), and UDP/ICMP datagrams */
-	ALLOW(SLIRP, recvmsg),            /* ICMP errors (MSG_ERRQUEUE) */
-	ALLOW(SLIRP, shutdown),           /* a half-close passed on */
-	ARG_IS(SLIRP, fcntl, 1, F_GETFL), /* O_NONBLOCK on a new socket */
-	ARG_IS(SLIRP, fcntl, 1, F_SETFL), /* the same */
-	IOCTL(SLIRP, FIONREAD),           /* the size of a waiting UDP datagram */
-	IOCTL(SLIRP, SIOCGIFINDEX),       /* if_nametoindex: "nameserver fe80::1%eth0" */
-	IOCTL(SLIRP, TCGETS),             /* glib asks if stderr is a terminal (colours) */
-	/* /etc/resolv.conf, re-read when it changes as the guest asks 10.0.2.3:
-	 * read-only opens (this network already reaches whatever the user can) */
-	ALLOW_IF(SLIRP, openat, 2, ~(uint64_t)O_CLOEXEC & 0xffffffffu, O_RDONLY),
-	ALLOW(SLIRP, newfstatat), /* stat() of resolv.conf, fstat() of the file */
+	/* ---- user-mode network (net_user.c): frames to and from its helper process ---- */
+	ARG_IS(NET_USER, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* a frame (EPIPE if it died) */
+	ARG_IS(NET_USER, recvmsg, 2, MSG_DONTWAIT), /* a frame, into the guest's buffers */
+	ARG_IS(NET_USER, sendto, 3, MSG_NOSIGNAL),  /* a command: listen, unlisten, reset */
 
 	/* ---- 9P shares (virtio_9p.c): requests pass to the gofer, a process of its own ---- */
 	ARG_IS(GOFER, sendto, 3, MSG_NOSIGNAL), /* a request (EPIPE, not SIGPIPE, if it died) */
@@ -201,7 +183,29 @@ int vmm_seccomp(unsigned needs)
 	return vmm_seccomp_load(&f);
 }
 
-/* ---- installing a list (this one, and the gofer's) ---- */
+/* ---- Landlock's rights, for the helpers ---- */
+
+long vmm_landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi > 0 ? abi : 0;
+}
+
+uint64_t vmm_landlock_fs(long abi)
+{
+	uint64_t r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
+
+	if (abi >= 2)
+		r |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV_;
+	return r;
+}
+
+/* ---- installing a list (this one, and the helpers') ---- */
 
 static uint32_t native_arch;
 static char sigsys_who[160], sigsys_src[64];

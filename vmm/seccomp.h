@@ -60,4 +60,19 @@ struct vmm_filter {
  * is refused. */
 int vmm_seccomp_load(const struct vmm_filter *f);
 
+/* ---- Landlock, for the helpers' confinement (seccomp.c) ---- */
+
+#include <linux/landlock.h>
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
+#endif
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV_ (1ULL << 15) /* ABI 5 */
+
+/* The Landlock ABI of this kernel, 0 without it. */
+long vmm_landlock_abi(void);
+/* The file-system rights that ABI knows: a ruleset that handles them all
+ * denies each but where a rule allows it. */
+uint64_t vmm_landlock_fs(long abi);
+
 #endif

@@ -21,23 +21,24 @@ static struct vmm_net *the_net;
 
 /* ---- transmit ---- */
 
-/* One chain: [header][frame] from the readable part. */
-static void tx_one(struct vmm_net *n, const struct vq_chain *c)
+/* One chain: [header][frame] from the readable part. 0, or -EAGAIN when
+ * the backend has no room for it now (tx_wait: the chain goes back). */
+static int tx_one(struct vmm_net *n, const struct vq_chain *c)
 {
 	struct uk_virtio_net_hdr h;
 	struct iovec iov[VMM_SEG_MAX + 1];
-	int cnt = 0;
+	int cnt = 0, r;
 	size_t skip = HDR_LEN;
 	const char *why;
 
 	if (vq_chain_read(c, 0, &h, HDR_LEN) != HDR_LEN) {
 		n->tx_dropped++;
-		return;
+		return 0;
 	}
 	if ((why = vq_net_hdr_check(&h, c->out_len - HDR_LEN, n->dev->features, n->cfg.mtu))) {
 		vmm_verbose(n->dev->vm, "virtio-net: dropped a transmitted frame: %s", why);
 		n->tx_dropped++;
-		return;
+		return 0;
 	}
 	if (n->be->vnet_hdr)
 		iov[cnt++] = (struct iovec){ &h, HDR_LEN };
@@ -50,10 +51,14 @@ static void tx_one(struct vmm_net *n, const struct vq_chain *c)
 		iov[cnt++] = (struct iovec){ (uint8_t *)s->p + skip, s->len - skip };
 		skip = 0;
 	}
-	if (n->be->send(n, iov, cnt))
+	r = n->be->send(n, iov, cnt);
+	if (r == -EAGAIN && n->be->tx_wait)
+		return r;
+	if (r)
 		n->tx_dropped++;
 	else
 		n->tx_frames++;
+	return 0;
 }
 
 static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
@@ -65,10 +70,17 @@ static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 
 	if (!vq) /* failed by the vCPU thread since the device thread looked */
 		return;
+	n->tx_blocked = 0;
 	do {
 		vq_dev_notify_off(vq);
 		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
-			tx_one(n, &c);
+			if (tx_one(n, &c) == -EAGAIN) {
+				/* Kicks stay off: the backend's room wakes us. */
+				vq_dev_unpop(vq, 1);
+				n->tx_blocked = 1;
+				vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
+				return;
+			}
 			vq_dev_push(vq, c.head, 0);
 		}
 		vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
@@ -151,9 +163,9 @@ static int rx_pull_drop(struct vmm_net *n)
 	return 1;
 }
 
-/* Frames from a backend with recv (and virtio-net headers, TAP): read
- * straight into the guest's buffers, as many chains as the largest frame
- * could take; those it did not are given back. */
+/* Frames from the backend: read straight into the guest's buffers (with
+ * their virtio-net headers: a TAP's, or the helper's), as many chains as
+ * the largest frame could take; those it did not are given back. */
 static void rx_pull(struct vmm_net *n)
 {
 	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
@@ -173,6 +185,11 @@ static void rx_pull(struct vmm_net *n)
 				n->rx_iov[cnt++] =
 				    (struct iovec){ n->rx.c[c].seg[k].p, n->rx.c[c].seg[k].len };
 		len = n->be->recv(n, n->rx_iov, cnt);
+		if (len == -EMSGSIZE) { /* longer than one chain without MRG_RXBUF */
+			vq_net_rx_cancel(vq, &n->rx);
+			n->rx_dropped++;
+			continue;
+		}
 		if (len < (ssize_t)HDR_LEN) { /* nothing waits (or an error) */
 			vq_net_rx_cancel(vq, &n->rx);
 			break;
@@ -182,116 +199,6 @@ static void rx_pull(struct vmm_net *n)
 	}
 	if (vq)
 		vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
-}
-
-/* One frame into the next RX buffers: 1 done, 0 no buffers (starved), -1
- * the guest's buffers cannot take it (the frame is lost). */
-static int rx_put(struct vmm_net *n, struct vq_dev *vq, const void *frame, size_t len)
-{
-	struct uk_virtio_net_hdr h = { .num_buffers = 1 };
-	int r = rx_gather(n, vq, HDR_LEN + len);
-
-	if (r == 1 && n->rx.room < HDR_LEN + len) { /* one chain, too small */
-		vq_net_rx_cancel(vq, &n->rx);
-		r = -2;
-	}
-	if (r == -2)
-		return -1;
-	if (r != 1)
-		return 0;
-	vq_net_rx_write(&n->rx, 0, &h, HDR_LEN);
-	vq_net_rx_write(&n->rx, HDR_LEN, frame, len);
-	rx_done(n, vq, HDR_LEN + len);
-	return 1;
-}
-
-/* Frames that waited for buffers, oldest first, into the ring. */
-static void rx_flush_backlog(struct vmm_net *n, struct vq_dev *vq)
-{
-	struct vmm_net_frame *f;
-	int r;
-
-	while ((f = n->backlog) && (r = rx_put(n, vq, f->data, f->len))) {
-		double waited = (vmm_now() - f->since) * 1000;
-		if (r < 0)
-			n->rx_dropped++;
-		if (waited > n->backlog_wait_max)
-			n->backlog_wait_max = waited;
-		n->backlog = f->next;
-		n->backlog_bytes -= f->len;
-		free(f);
-	}
-	if (!n->backlog)
-		n->backlog_tail = NULL;
-}
-
-/* Keep a frame until the guest gives buffers, as QEMU's network queue
- * does: a frame dropped here costs the peer's TCP a retransmission
- * timeout (libslirp's is a second at least). Bounded: a guest that stops
- * reading loses frames again. */
-static int rx_keep(struct vmm_net *n, const void *frame, size_t len)
-{
-	struct vmm_net_frame *f;
-
-	if (n->backlog_bytes + len > VMM_NET_BACKLOG_BYTES || !(f = malloc(sizeof(*f) + len))) {
-		n->rx_dropped++;
-		return -ENOBUFS;
-	}
-	f->next = NULL;
-	f->since = vmm_now();
-	f->len = len;
-	memcpy(f->data, frame, len);
-	if (n->backlog_tail)
-		n->backlog_tail->next = f;
-	else
-		n->backlog = f;
-	n->backlog_tail = f;
-	n->backlog_bytes += len;
-	n->backlog_kept++;
-	if (n->backlog_bytes > n->backlog_peak)
-		n->backlog_peak = n->backlog_bytes;
-	return 0;
-}
-
-int vmm_net_deliver(struct vmm_net *n, const void *frame, size_t len)
-{
-	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
-	int r = 0;
-
-	if (!vq) {
-		n->rx_dropped++;
-		return -ENOBUFS;
-	}
-	if (n->backlog)
-		rx_flush_backlog(n, vq);
-	if (!n->backlog && (r = rx_put(n, vq, frame, len)) < 0)
-		n->rx_dropped++;
-	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
-	if (n->backlog || r == 0)
-		return rx_keep(n, frame, len);
-	return r < 0 ? -ENOBUFS : 0;
-}
-
-static void rx_refilled(struct vmm_net *n)
-{
-	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
-
-	n->rx_starved = 0;
-	if (!vq || !n->backlog)
-		return;
-	rx_flush_backlog(n, vq);
-	vmm_vdev_interrupt(n->dev, UK_VIRTIO_NET_Q_RX);
-}
-
-static void rx_backlog_free(struct vmm_net *n)
-{
-	while (n->backlog) {
-		struct vmm_net_frame *f = n->backlog;
-		n->backlog = f->next;
-		free(f);
-	}
-	n->backlog_tail = NULL;
-	n->backlog_bytes = 0;
 }
 
 /* ---- control ---- */
@@ -356,29 +263,30 @@ static void net_queue(struct vmm_vdev *d, unsigned q)
 {
 	struct vmm_net *n = d->priv;
 
-	if (q == UK_VIRTIO_NET_Q_TX)
+	if (q == UK_VIRTIO_NET_Q_TX && !n->tx_blocked)
 		net_tx(d, n);
 	else if (q == UK_VIRTIO_NET_Q_CTRL)
 		net_ctrl(d, n);
-	else if (n->be->recv)
+	else if (q == UK_VIRTIO_NET_Q_RX)
 		rx_pull(n); /* buffers came: frames may wait */
-	else
-		rx_refilled(n);
 }
 
 static int net_poll(struct vmm_vdev *d, struct vmm_pollset *ps)
 {
 	struct vmm_net *n = d->priv;
 
-	return n->be->poll(n, ps, !n->rx_starved);
+	return n->be->poll(n, ps, !n->rx_starved, n->tx_blocked);
 }
 
 static void net_poll_done(struct vmm_vdev *d, struct vmm_pollset *ps)
 {
 	struct vmm_net *n = d->priv;
+	int ready = n->be->poll_done(n, ps);
 
-	if (n->be->poll_done(n, ps) && n->be->recv)
+	if (ready & VMM_NET_RX_READY)
 		rx_pull(n);
+	if ((ready & VMM_NET_TX_READY) && n->tx_blocked)
+		net_tx(d, n);
 }
 
 static void net_config(struct vmm_vdev *d, uint32_t off, void *buf, uint32_t len, int write)
@@ -394,6 +302,7 @@ static int net_start(struct vmm_vdev *d)
 	struct vmm_net *n = d->priv;
 
 	n->rx_starved = 0;
+	n->tx_blocked = 0;
 	if (n->be->listen && !(d->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ)))
 		listen_all(n);
 	return n->be->start ? n->be->start(n) : 0;
@@ -403,7 +312,6 @@ static void net_reset(struct vmm_vdev *d)
 {
 	struct vmm_net *n = d->priv;
 
-	rx_backlog_free(n); /* meant for the rings the reset took away */
 	if (n->be->reset)
 		n->be->reset(n);
 }
@@ -499,15 +407,12 @@ void vmm_net_teardown(struct vmm *vm)
 	if (!n)
 		return;
 	vmm_verbose(vm,
-	            "virtio-net: %llu frames received (%llu dropped, %llu waited for buffers, "
-	            "at most %zu KiB, %.1f ms; %llu over several buffers, up to %u), "
-	            "%llu sent (%llu dropped), %llu interrupts",
+	            "virtio-net: %llu frames received (%llu dropped; %llu over several buffers, "
+	            "up to %u), %llu sent (%llu dropped), %llu interrupts",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
-	            (unsigned long long)n->backlog_kept, n->backlog_peak >> 10, n->backlog_wait_max,
 	            (unsigned long long)n->rx_merged, n->rx_merged_max,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
 	            (unsigned long long)n->dev->interrupts);
-	rx_backlog_free(n);
 	if (n->be->teardown)
 		n->be->teardown(n);
 	the_net = NULL;

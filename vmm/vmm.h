@@ -178,13 +178,13 @@ void vmm_crash_regs(struct vmm *vm, const char *first);
 
 /* What devices do after set-up beyond what every ukrun does, each
  * allowing a group of system calls; a device's setup adds its own. */
-#define VMM_NEED_THREADS 0x01 /* device threads (any virtio device) */
-#define VMM_NEED_TAP 0x02     /* frames through a TAP, its offloads */
-#define VMM_NEED_VHOST 0x04   /* vhost-net's ioctls at DRIVER_OK */
-#define VMM_NEED_SLIRP 0x08   /* user-mode network: sockets, resolv.conf */
-#define VMM_NEED_GOFER 0x10   /* 9P: requests to a share's gofer process */
-#define VMM_NEED_DISK 0x20    /* virtio-blk: I/O on an open image */
-#define VMM_NEED_HELPERS 0x40 /* helper processes to stop and reap (helper.c) */
+#define VMM_NEED_THREADS 0x01  /* device threads (any virtio device) */
+#define VMM_NEED_TAP 0x02      /* frames through a TAP, its offloads */
+#define VMM_NEED_VHOST 0x04    /* vhost-net's ioctls at DRIVER_OK */
+#define VMM_NEED_NET_USER 0x08 /* user-mode network: frames to its helper process */
+#define VMM_NEED_GOFER 0x10    /* 9P: requests to a share's gofer process */
+#define VMM_NEED_DISK 0x20     /* virtio-blk: I/O on an open image */
+#define VMM_NEED_HELPERS 0x40  /* helper processes to stop and reap (helper.c) */
 
 /* Put every thread of ukrun, and each it starts later, under the seccomp
  * allow-list for needs (VMM_NEED_*); a call outside it ends ukrun with
@@ -219,7 +219,7 @@ int vmm_jail_keep(const char *name, const unsigned *caps, int ncaps);
 
 /* ---- helper processes (helper.c) ---- */
 
-#define VMM_HELPER_MAX 17 /* a gofer per share (VMM_VDEV_MAX), and one more */
+#define VMM_HELPER_MAX 17 /* a gofer per share (VMM_VDEV_MAX), and the network's */
 #define VMM_HELPER_ARG "--helper"
 
 /* Start ukrun again as helper MODE (`ukrun --helper MODE ...`) with args

@@ -47,10 +47,17 @@ UNIT_BINS += $(B)/tests/unit/test_net
 $(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o $(B)/san/vmm/util.o $(B)/san/common/host.o
 
 # The virtio-net device with the user-mode backend and the real libslirp
-# behind the real virtio-mmio transport, no KVM: frames a hostile guest
-# can send (fragments, truncated headers, the host's loopback).
+# in its helper process (the test binary started again as one) behind the
+# real virtio-mmio transport, no KVM: frames a hostile guest can send
+# (fragments, truncated headers, the host's loopback), and the helper's
+# death. (helper.c knows every helper: the gofer's objects come along.)
 UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
-		$(B)/san/vmm/net_conf.o $(B)/san/vmm/virtio_mmio.o $(B)/san/virtio/virtq.o \
-		$(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o
+		$(B)/san/vmm/net_conf.o $(B)/san/vmm/net_frame.o $(B)/san/vmm/net_slirp.o \
+		$(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
+		$(B)/san/vmm/virtio_mmio.o \
+		$(B)/san/virtio/virtq.o $(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o \
+		$(B)/san/common/host.o \
+		$(patsubst %.c,$(B)/san/%.o,vmm/p9_gofer.c vmm/p9_server.c vmm/p9_ops.c \
+		vmm/p9_ops_dir.c vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c virtio/p9.c)

@@ -5,7 +5,8 @@
 SECCOMP_TEST := $(B)/tests/unit/test_seccomp
 
 $(SECCOMP_TEST): $(B)/host/tests/unit/test_seccomp.o $(B)/host/vmm/seccomp.o \
-		$(B)/host/vmm/p9_seccomp.o $(B)/host/vmm/util.o $(B)/host/common/host.o
+		$(B)/host/vmm/p9_seccomp.o $(B)/host/vmm/net_seccomp.o $(B)/host/vmm/util.o \
+		$(B)/host/common/host.o
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -lseccomp -lpthread
 

@@ -2,7 +2,9 @@
  * ukrun's seccomp allow-list (vmm/seccomp.c), each case in a forked child
  * that installs it and then tries something: what ukrun needs after
  * set-up passes, what it does not ends the child with status 125 and a
- * line naming the call, whatever thread makes it.
+ * line naming the call, whatever thread makes it. The helpers' lists too:
+ * the 9P gofer's (vmm/p9_seccomp.c) and the network helper's
+ * (vmm/net_seccomp.c, with its Landlock rules).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,25 +26,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../vmm/net.h"
 #include "../../vmm/p9_server.h"
+#include "../../vmm/seccomp.h"
 #include "../../vmm/vmm.h"
 #include "unit.h"
 
-#define ALL_NEEDS                                                                             \
-	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_SLIRP | VMM_NEED_GOFER | \
+#define ALL_NEEDS                                                                                \
+	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_NET_USER | VMM_NEED_GOFER | \
 	 VMM_NEED_DISK | VMM_NEED_HELPERS)
 
 static char err[4096]; /* the last child's stderr */
 
-/* The list a child installs: ukrun's for needs, the gofer's, or none
- * (fn installs one itself). */
+/* The list a child installs: ukrun's for needs, the gofer's, the network
+ * helper's (with its Landlock rules: a TCP forward from host port
+ * FWD_PORT), or none (fn installs one itself). */
 #define GOFER_LIST (~0u)
 #define OWN_LIST (~1u)
+#define NET_LIST (~2u)
+#define FWD_PORT 18399
 
 static int install(unsigned needs)
 {
+	struct vmm_net_conf c = { .kind = VMM_NET_USER, .nfwd = 1 };
+
+	c.fwd[0] = (struct vmm_net_fwd){ 0, { htonl(INADDR_LOOPBACK) }, FWD_PORT, 80 };
 	if (needs == OWN_LIST)
 		return 0;
+	if (needs == NET_LIST)
+		return vmm_slirp_confine("the network helper", &c);
 	return needs == GOFER_LIST ? p9s_seccomp("gofer of /x: ") : vmm_seccomp(needs);
 }
 
@@ -230,48 +242,128 @@ static void do_rename(void) { renameat(AT_FDCWD, "/nonexistent", AT_FDCWD, "/non
 static void do_link(void) { linkat(AT_FDCWD, "/nonexistent", AT_FDCWD, "/nonexistent2", 0); }
 static void do_symlink(void) { symlinkat("/x", AT_FDCWD, "/nonexistent"); }
 static void do_chown(void) { fchownat(AT_FDCWD, "/nonexistent", 0, 0, 0); }
+static void do_open_for_writing(void) { open("/dev/null", O_WRONLY); }
+static void do_kvm_run(void) { ioctl(-1, KVM_RUN, 0); }
 
-#define NO_SLIRP                                                                             \
-	(VMM_NEED_THREADS | VMM_NEED_TAP | VMM_NEED_VHOST | VMM_NEED_GOFER | VMM_NEED_DISK | \
-	 VMM_NEED_HELPERS)
-
-TEST(no_sockets_without_user_net)
+/* libslirp's sockets and resolv.conf are the network helper's: ukrun
+ * itself, with every device, makes no socket and has no way to a host
+ * file by name (shares are served by their gofer processes). */
+TEST(no_sockets_or_host_files_with_any_device)
 {
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_socket), SYS_socket, "socket"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_socket), SYS_socket, "socket"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_open), SYS_openat, "openat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_unlink), SYS_unlinkat, "unlinkat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_mkdir), SYS_mkdirat, "mkdirat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_rename), SYS_renameat, "renameat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_link), SYS_linkat, "linkat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_symlink), SYS_symlinkat, "symlinkat"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_chown), SYS_fchownat, "fchownat"));
 }
 
-/* Shares are served by their gofer processes: ukrun itself, shares or
- * not, has no way to a host file by name. */
-TEST(no_host_files_even_with_shares)
+/* ukrun's side of --net user: frames and commands over the sockets to
+ * the helper, never blocking, never SIGPIPE (a dead helper gives EPIPE). */
+static int net_pair[2];
+
+static void frames_to_the_helper(void)
 {
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_open), SYS_openat, "openat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_unlink), SYS_unlinkat, "unlinkat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_mkdir), SYS_mkdirat, "mkdirat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_rename), SYS_renameat, "renameat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_link), SYS_linkat, "linkat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_symlink), SYS_symlinkat, "symlinkat"));
-	EXPECT(stopped_by(in_child(NO_SLIRP, do_chown), SYS_fchownat, "fchownat"));
+	struct iovec io = { (char[16]){ 0 }, 16 };
+	struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1 };
+
+	if (send(net_pair[0], "frame", 5, MSG_DONTWAIT | MSG_NOSIGNAL) != 5 ||
+	    send(net_pair[0], "cmd", 3, MSG_NOSIGNAL) != 3)
+		_exit(1);
+	if (recvmsg(net_pair[0], &mh, MSG_DONTWAIT) != -1 || errno != EAGAIN)
+		_exit(2);
 }
 
-static void user_net(void)
-{
-	int s = socket(AF_INET, SOCK_STREAM, 0), fd = open("/dev/null", O_RDONLY);
+static void frame_signalling(void) { send(net_pair[0], "frame", 5, MSG_DONTWAIT); }
+static void do_connect(void) { connect(net_pair[0], NULL, 0); }
 
-	if (s < 0 || fd < 0 || fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK))
+TEST(frames_to_the_network_helper)
+{
+	EXPECT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, net_pair) == 0);
+	EXPECT(clean_exit(in_child(VMM_NEED_NET_USER, frames_to_the_helper)));
+	EXPECT(stopped_by(in_child(VMM_NEED_NET_USER, frame_signalling), SYS_sendto, "sendto"));
+	EXPECT(stopped_by(in_child(ALL_NEEDS, do_connect), SYS_connect, "connect"));
+	close(net_pair[0]);
+	close(net_pair[1]);
+}
+
+/* The network helper's own list: what libslirp does. Its Landlock rules
+ * (where the kernel has them): resolv.conf readable, nothing else; TCP
+ * binds to the forward's host port only. */
+static int bind_tcp(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	r = bind(s, (struct sockaddr *)&a, sizeof(a)) ? -errno : 0;
+	close(s);
+	return r;
+}
+
+static long landlock_abi; /* looked up before the list forbids it */
+
+static void slirp_calls(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), fd;
+	long abi = landlock_abi;
+	char buf[64];
+
+	if (s < 0 || fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK))
 		_exit(1);
 	/* glibc's if_nametoindex tries netlink, then unix, then inet sockets */
 	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT)
 		_exit(2);
 	if (if_nametoindex("lo") == 0)
 		_exit(3);
+	if ((fd = open("/etc/resolv.conf", O_RDONLY)) >= 0) {
+		if (read(fd, buf, sizeof(buf)) < 0)
+			_exit(4);
+		close(fd);
+	} else if (errno != ENOENT) {
+		_exit(5);
+	}
+	if (abi && (open("/proc/self/status", O_RDONLY) != -1 || errno != EACCES))
+		_exit(6);
+	if (bind_tcp(FWD_PORT) == -EACCES)
+		_exit(7);
+	if (abi >= 4 && bind_tcp(FWD_PORT + 1) != -EACCES)
+		_exit(8);
+	/* a frame to ukrun: never blocking, never SIGPIPE */
+	if (send(net_pair[1], "frame", 5, MSG_DONTWAIT | MSG_NOSIGNAL) != 5)
+		_exit(9);
 }
 
-static void do_open_for_writing(void) { open("/dev/null", O_WRONLY); }
-
-TEST(user_net_sockets_and_resolv_conf)
+static void net_helper(void)
 {
-	EXPECT(clean_exit(in_child(VMM_NEED_SLIRP, user_net)));
-	EXPECT(stopped_by(in_child(VMM_NEED_SLIRP, do_open_for_writing), SYS_openat, "openat"));
+	landlock_abi = vmm_landlock_abi();
+	if (install(NET_LIST) < 0)
+		_exit(3);
+	slirp_calls();
+}
+
+TEST(the_network_helpers_list)
+{
+	EXPECT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, net_pair) == 0);
+	EXPECT(clean_exit(in_child(OWN_LIST, net_helper)));
+	EXPECT(stopped_as(in_child(NET_LIST, do_open_for_writing),
+	                  "the network helper: ", SYS_openat, "openat"));
+	EXPECT(
+	    stopped_as(in_child(NET_LIST, do_kvm_run), "the network helper: ", SYS_ioctl, "ioctl"));
+	EXPECT(
+	    stopped_as(in_child(NET_LIST, do_exec), "the network helper: ", SYS_execve, "execve"));
+	EXPECT(stopped_as(in_child(NET_LIST, do_fork), "the network helper: ", SYS_clone, "clone"));
+	EXPECT(stopped_as(in_child(NET_LIST, do_exec_memory), "the network helper: ", SYS_mmap,
+	                  "mmap"));
+	EXPECT(stopped_as(in_child(NET_LIST, do_unlink), "the network helper: ", SYS_unlinkat,
+	                  "unlinkat"));
+	EXPECT(strstr(err, "vmm/net_seccomp.c"));
+	close(net_pair[0]);
+	close(net_pair[1]);
 }
 
 static void *noop(void *p) { return p; }
@@ -365,7 +457,6 @@ static void helper_parent(void)
 TEST(stopping_a_helper) { EXPECT(clean_exit(in_child(OWN_LIST, helper_parent))); }
 
 /* The gofer's own list: file calls, not what ukrun does. */
-static void do_kvm_run(void) { ioctl(-1, KVM_RUN, 0); }
 
 static void everyday_files(void)
 {
@@ -479,11 +570,11 @@ static int count_for(unsigned needs)
 
 TEST(devices_add_calls)
 {
-	int base = count_for(0), all = count_for(ALL_NEEDS), slirp = count_for(VMM_NEED_SLIRP);
+	int base = count_for(0), all = count_for(ALL_NEEDS), net = count_for(VMM_NEED_NET_USER);
 
 	printf("# seccomp: %d system calls allowed at least, %d with every device\n", base, all);
 	EXPECT(base >= 20 && base < 40);
-	EXPECT(slirp > base && all > slirp && all < 120);
+	EXPECT(net > base && all > net && all < 100);
 }
 
 static void logged(void)
@@ -530,14 +621,14 @@ int main(void)
 	RUN("seccomp", no_signals_to_other_processes);
 	RUN("seccomp", abort_still_aborts);
 	RUN("seccomp", the_handler_stays);
-	RUN("seccomp", no_sockets_without_user_net);
-	RUN("seccomp", no_host_files_even_with_shares);
-	RUN("seccomp", user_net_sockets_and_resolv_conf);
+	RUN("seccomp", no_sockets_or_host_files_with_any_device);
+	RUN("seccomp", frames_to_the_network_helper);
 	RUN("seccomp", device_threads_start_and_stop);
 	RUN("seccomp", requests_to_the_gofer);
 	RUN("seccomp", helpers_through_their_pidfds_only);
 	RUN("seccomp", stopping_a_helper);
 	RUN("seccomp", the_gofers_list);
+	RUN("seccomp", the_network_helpers_list);
 	RUN("seccomp", every_thread_is_filtered);
 	RUN("seccomp", devices_add_calls);
 	RUN("seccomp", log_mode_lets_calls_through_and_says_so);

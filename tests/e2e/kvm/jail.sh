@@ -1,10 +1,12 @@
 #!/bin/sh
 # ukrun's jail (vmm/jail.c), seen from outside: after set-up a running
 # ukrun has --user's ids and no supplementary group, no capability in any
-# set, no dumpability, namespaces of its own (mount, IPC, UTS; network
-# unless --net user needs the host's) and, where nothing needs host files,
-# an empty root; the 9P gofer keeps root's ids with only the file
-# capabilities, and --user's uid as its saved uid; the guest still reads
+# set, no dumpability, namespaces of its own (mount, IPC, UTS, network:
+# --net user's host sockets are the network helper's) and an empty root;
+# the 9P gofer keeps root's ids with only the file capabilities, and
+# --user's uid as its saved uid; the network helper keeps root's ids and
+# the host's network with no capability (CAP_NET_BIND_SERVICE alone for a
+# -p port below 1024), and --user's uid as its saved uid; the guest still reads
 # and writes its share and answers through -p; --verbose says what was
 # dropped; a host that refuses namespaces does not stop the run, and
 # without CAP_SYS_ADMIN a user namespace owns the others. The drop in
@@ -87,9 +89,10 @@ same_ns() {
 }
 # Not dumpable: the kernel hands its /proc files to root.
 undumpable() { [ "$(stat -c %u /proc/$1/status)" = 0 ]; }
-children() {
-	grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null |
-		sed 's|/proc/\([0-9]*\)/status|\1|'
+children() { # PID NAME: its child processes named NAME
+	for s in $(grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null); do
+		grep -q "^Name:[[:space:]]*$2\$" "$s" && echo "$s"
+	done | sed 's|/proc/\([0-9]*\)/status|\1|'
 }
 wait_ready() { # OUT: the guest listens, or ukrun ended
 	i=0
@@ -123,17 +126,23 @@ else
 	check jail/vm/own-mount-ns own_ns $pid mnt
 	check jail/vm/own-ipc-ns own_ns $pid ipc
 	check jail/vm/own-uts-ns own_ns $pid uts
-	check jail/vm/host-net-ns-for-net-user same_ns $pid net
-	check jail/vm/verbose-names-what-was-kept grep -q \
-		'^ukrun: jail: uid 65534 gid 65534, no capabilities, namespaces mnt ipc uts, host files and network kept for --net user' \
+	check jail/vm/own-net-ns-with-net-user own_ns $pid net
+	check jail/vm/verbose-says-what-was-dropped grep -q \
+		'^ukrun: jail: uid 65534 gid 65534, no capabilities, namespaces mnt ipc uts net, an empty root' \
 		"$T/vm.err"
+	nethelper=$(children $pid ukrun-net)
+	nethelper=${nethelper:-none}
+	check jail/net-helper/root-with-65534-as-saved-uid has $nethelper Uid "0	0	65534	0"
+	check jail/net-helper/no-capabilities no_caps $nethelper
+	check jail/net-helper/host-net-ns same_ns $nethelper net
+	check jail/net-helper/not-dumpable undumpable $nethelper
 	run ctl "read /data/host.txt" 127.0.0.1 18190
 	check jail/vm/guest-reads-the-share out_is "from the host"
 	run ctl "write /data/guest.txt written-by-the-guest" 127.0.0.1 18190
 	check jail/vm/guest-writes-the-share out_is OK
 	check jail/vm/host-sees-the-write grep -qx written-by-the-guest "$T/share/guest.txt"
 	check jail/vm/the-gofer-made-it-as-root test "$(stat -c %u:%g "$T/share/guest.txt")" = 0:0
-	gofer=$(children $pid)
+	gofer=$(children $pid ukrun-gofer)
 	gofer=${gofer:-none}
 	check jail/gofer/root-with-65534-as-saved-uid has $gofer Uid "0	0	65534	0"
 	check jail/gofer/file-capabilities-only has $gofer CapEff 000000000000000f
@@ -146,7 +155,26 @@ else
 	rc=$?
 	check jail/vm/sigterm-status status_is 143
 	check jail/gofer/reaped test ! -e /proc/$gofer
+	check jail/net-helper/reaped test ! -e /proc/$nethelper
 	check jail/vm/nothing-blocked sh -c "! grep -q 'blocked system call' '$T/vm.err'"
+fi
+pid=
+
+# -p 80: the network helper binds it each time the guest listens, so it
+# keeps CAP_NET_BIND_SERVICE (bit 10) alone; ukrun keeps nothing.
+"$UKRUN" --timeout 300 --user 65534:65534 -p 80:1000 "$G/net-echo.img" >"$T/low.out" \
+	2>"$T/low.err" &
+pid=$!
+if ! wait_ready "$T/low.out"; then
+	fail jail/low-port-up "$(tail -c 400 "$T/low.err" | tr '\n' '|')"
+else
+	nethelper=$(children $pid ukrun-net)
+	check jail/low-port/net-helper-bind-service-only has ${nethelper:-none} CapEff 0000000000000400
+	check jail/low-port/ukrun-no-capabilities no_caps $pid
+	run ctl fds 127.0.0.1 80
+	check jail/low-port/forward-works out_has '^[0-9]'
+	kill -TERM $pid
+	wait $pid
 fi
 pid=
 

@@ -227,6 +227,29 @@ if need net-kvm/user curl; then
 	done
 	run "$UKRUN" --net user,mtu=65521 "$G/net-up.img"
 	check net-kvm/user/mtu-too-large clean_error
+
+	# libslirp runs in the network helper, a process of its own: killed
+	# as a crash there would kill it (SIGSEGV), it takes the VM down with
+	# it at once, status 125 and a line naming it, but not ukrun itself.
+	# (ukrun's own pid is needed, so no bg_start; --timeout bounds it.)
+	"$UKRUN" --timeout 120 --verbose -p 18085:1000 "$G/net-echo.img" </dev/null \
+		>"$T/kill.out" 2>"$T/kill.err" &
+	kpid=$!
+	i=0
+	while [ $i -lt 1200 ] && kill -0 $kpid 2>/dev/null && ! grep -qs '^ready' "$T/kill.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	helper=$(grep -l "^PPid:[[:space:]]*$kpid\$" /proc/[0-9]*/status 2>/dev/null |
+		xargs grep -l '^Name:[[:space:]]*ukrun-net$' 2>/dev/null | sed 's|/proc/\([0-9]*\)/status|\1|')
+	check net-kvm/user/helper-is-a-child-process test -n "$helper"
+	check net-kvm/user/verbose-names-the-helper grep -q "^ukrun: the network helper: process ${helper:-x}\$" "$T/kill.err"
+	[ -n "$helper" ] && kill -SEGV "$helper"
+	wait $kpid
+	rc=$?
+	check net-kvm/user/helper-killed-status test $rc -eq 125
+	check net-kvm/user/helper-killed-named grep -q "^ukrun: the network helper (process ${helper:-x}) was killed by signal 11 (SIGSEGV); the VM stops\$" "$T/kill.err"
+	check net-kvm/user/helper-killed-ukrun-unhurt sh -c "! grep -qi -e 'segmentation' -e 'blocked system call' '$T/kill.err'"
 fi
 
 # The host's loopback: a service on this host's 127.0.0.1 (in the script's

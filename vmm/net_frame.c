@@ -1,0 +1,90 @@
+/*
+ * The guest's frames on the user network, checked before libslirp sees
+ * them: libslirp 4.7 trusts the lengths in them more than it should, and
+ * its IP reassembly crashed on one lone fragment. IP fragments are dropped
+ * on this network: lwIP sends TCP in segments that fit the MTU; only a
+ * UDP datagram above the MTU is lost. Pure code: ukrun checks each frame
+ * before it leaves for the network helper (and names the first drop of
+ * each kind under --verbose), and the helper checks again what it is
+ * given before libslirp does (net_slirp.c).
+ */
+#include <netinet/in.h>
+#include <netinet/ip.h>
+
+#include "net.h"
+
+#define ETH_HLEN 14
+#define ETH_ARP 0x0806
+#define ETH_IP 0x0800
+#define ARP_LEN 28 /* Ethernet/IPv4 ARP */
+
+static const char *const drop_name[VMM_FRAME_KINDS] = {
+	[VMM_FRAME_PASS] = "frames passed",
+	[VMM_FRAME_FRAGMENT] = "IPv4 fragments",
+	[VMM_FRAME_MALFORMED] = "malformed frames",
+	[VMM_FRAME_PROTOCOL] = "frames of other protocols",
+	[VMM_FRAME_LOOPBACK] = "packets to the host's loopback",
+};
+
+const char *vmm_net_frame_drop_name(int kind)
+{
+	return kind >= 0 && kind < VMM_FRAME_KINDS ? drop_name[kind] : "?";
+}
+
+static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+/* An IPv4 packet's transport header within the packet (l4 bytes after
+ * the IP header): NULL, or what is wrong. */
+static const char *l4_check(unsigned proto, const uint8_t *h, size_t l4)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		if (l4 < 20 || (h[12] >> 4) < 5 || (size_t)(h[12] >> 4) * 4 > l4)
+			return "TCP header beyond the packet";
+		return NULL;
+	case IPPROTO_UDP:
+		if (l4 < 8 || be16(h + 4) < 8 || be16(h + 4) > l4)
+			return "UDP length beyond the packet";
+		return NULL;
+	case IPPROTO_ICMP: return l4 < 8 ? "ICMP header beyond the packet" : NULL;
+	}
+	return NULL;
+}
+
+/* libslirp sends a guest's packet to 127.0.0.0/8 or 0.0.0.0/8 from the
+ * host as it is: disable_host_loopback only covers 10.0.2.2. */
+int vmm_net_frame_check(const uint8_t *f, size_t len, int host_loopback, const char **why)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	size_t hl, tot;
+
+	*why = "shorter than an Ethernet header";
+	if (len < ETH_HLEN)
+		return VMM_FRAME_MALFORMED;
+	if (be16(f + 12) == ETH_ARP) {
+		*why = "ARP shorter than its header";
+		return len < ETH_HLEN + ARP_LEN ? VMM_FRAME_MALFORMED : VMM_FRAME_PASS;
+	}
+	*why = "not ARP or IPv4";
+	if (be16(f + 12) != ETH_IP)
+		return VMM_FRAME_PROTOCOL;
+	*why = "IPv4 header beyond the frame";
+	if (len < ETH_HLEN + 20 || (ip[0] >> 4) != 4 || (ip[0] & 15) < 5 ||
+	    (hl = (size_t)(ip[0] & 15) * 4) > len - ETH_HLEN)
+		return VMM_FRAME_MALFORMED;
+	tot = be16(ip + 2);
+	*why = "IPv4 total length outside the frame";
+	if (tot < hl || tot > len - ETH_HLEN)
+		return VMM_FRAME_MALFORMED;
+	*why = "an IPv4 fragment (not carried by the user network)";
+	if (be16(ip + 6) & (IP_MF | IP_OFFMASK))
+		return VMM_FRAME_FRAGMENT;
+	*why = "to 127.0.0.0/8 or 0.0.0.0/8 (host-loopback=off)";
+	if (!host_loopback && (ip[16] == 127 || ip[16] == 0))
+		return VMM_FRAME_LOOPBACK;
+	*why = "not TCP, UDP or ICMP";
+	if (ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP && ip[9] != IPPROTO_ICMP)
+		return VMM_FRAME_PROTOCOL;
+	*why = l4_check(ip[9], ip + hl, tot - hl);
+	return *why ? VMM_FRAME_MALFORMED : VMM_FRAME_PASS;
+}

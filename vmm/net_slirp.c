@@ -1,0 +1,627 @@
+/*
+ * The network helper: `ukrun --helper net`, the user-mode network
+ * (--net user, -p) in a process of its own, as the 9P gofer is one
+ * (helper.c). It runs Debian's libslirp: the guest sees 10.0.2.0/24 with
+ * the gateway 10.0.2.2, DNS at 10.0.2.3 (slirp forwards to the host's
+ * resolvers, from /etc/resolv.conf) and gets 10.0.2.15 by DHCP; host ports
+ * forward to the guest (hostfwd). Every host socket of the user network
+ * is here, and so is every byte of libslirp's parsing of the guest's
+ * frames: a frame that crashes it ends this process, not ukrun, which
+ * then stops the VM naming it (status 125), as a dead gofer does.
+ *
+ * It holds two sockets to ukrun's virtio-net device (net_user.c, net.h's
+ * VMM_NETH_*) and nothing else of ukrun's: no /dev/kvm, no guest memory.
+ * Frames come and go one a message; what ukrun sends is checked again
+ * before libslirp sees it (net_frame.c). Frames for the guest that find
+ * ukrun's socket full (the guest gives no buffers, or ukrun is slow) are
+ * kept, oldest first, as QEMU's network queue keeps them: a frame dropped
+ * here costs the peer's TCP a retransmission timeout (libslirp's is a
+ * second at least). Bounded: a guest that stops reading loses frames
+ * again.
+ *
+ * A TCP forward is open on the host (slirp listens there) only while the
+ * guest listens on its guest port (ukrun passes the driver's word on, and
+ * answers the driver once the port is open here). While it is closed the
+ * helper holds the host port bound without listening: the port stays
+ * taken, and a client's connection is refused at once (a reset:
+ * ECONNREFUSED), as by a host whose server has not started yet, rather
+ * than accepted by slirp for a guest that cannot take it. UDP forwards
+ * are open all the time.
+ *
+ * 10.0.2.2 is the host, but not the host's loopback: libslirp would turn a
+ * connection to it into one to the host's 127.0.0.1, where services that
+ * trust the local machine listen (docker's and podman's rootless networks
+ * close it the same way). The guest gets "network unreachable" there
+ * unless --net user,host-loopback=on.
+ *
+ * Confined from before the first frame (net_seccomp.c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <slirp/libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define TIMERS_MAX 16
+#define HDR_LEN sizeof(struct uk_virtio_net_hdr)
+#define BACKLOG_BYTES (8u << 20)
+#define IN_BATCH 64 /* frames from ukrun a turn, before slirp's sockets get theirs */
+
+struct slirp_timer {
+	int used;
+	int64_t expire_ms; /* -1: not armed */
+	SlirpTimerId id;
+	void *cb_opaque;
+};
+
+struct slirp_fwd {
+	int hold_fd;   /* the host port bound, not listening, while closed; or -1 */
+	int open;      /* slirp listens on the host port */
+	int listeners; /* the guest's listeners on its guest port */
+};
+
+/* A frame for the guest that found ukrun's socket full. */
+struct kept {
+	struct kept *next;
+	size_t len; /* header and frame */
+	uint8_t data[];
+};
+
+struct helper {
+	const char *name;
+	Slirp *slirp;
+	struct vmm_net_conf conf;
+	struct slirp_fwd fwd[VMM_NET_FWD_MAX]; /* as conf.fwd */
+	struct slirp_timer timer[TIMERS_MAX];
+	struct pollfd *pfd; /* this turn's: ukrun's two sockets, then slirp's */
+	unsigned npfd, cap;
+	int ukrun_gone; /* a send to ukrun failed for good */
+	struct kept *kept, *kept_tail;
+	size_t kept_bytes, kept_peak;
+	uint64_t to_guest, from_guest, kept_count, lost, refused;
+	uint8_t in[VMM_NETH_MSG_MAX + 1]; /* a frame from ukrun (one more: too long) */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- frames for the guest ---- */
+
+/* One message to ukrun: the header (NULL: a kept frame, which has its
+ * own) and the frame. 0 sent, 1 no room now, -1 ukrun is gone. */
+static int send_frame(struct helper *h, const void *hdr, const void *frame, size_t len)
+{
+	struct iovec iov[2] = { { (void *)hdr, HDR_LEN }, { (void *)frame, len } };
+	struct msghdr mh = { .msg_iov = hdr ? iov : iov + 1, .msg_iovlen = hdr ? 2 : 1 };
+	ssize_t r;
+
+	do
+		r = sendmsg(VMM_NETH_FD_FRAMES, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == ENOBUFS)
+		return 1;
+	h->ukrun_gone = 1;
+	return -1;
+}
+
+static void keep(struct helper *h, const void *frame, size_t len)
+{
+	struct kept *k;
+
+	if (h->kept_bytes + HDR_LEN + len > BACKLOG_BYTES ||
+	    !(k = malloc(sizeof(*k) + HDR_LEN + len))) {
+		h->lost++;
+		return;
+	}
+	k->next = NULL;
+	k->len = HDR_LEN + len;
+	memset(k->data, 0, HDR_LEN);
+	memcpy(k->data + HDR_LEN, frame, len);
+	if (h->kept_tail)
+		h->kept_tail->next = k;
+	else
+		h->kept = k;
+	h->kept_tail = k;
+	h->kept_bytes += k->len;
+	h->kept_count++;
+	if (h->kept_bytes > h->kept_peak)
+		h->kept_peak = h->kept_bytes;
+}
+
+/* Kept frames, oldest first, while ukrun's socket takes them. */
+static void flush_kept(struct helper *h)
+{
+	struct kept *k;
+
+	while ((k = h->kept) && send_frame(h, NULL, k->data, k->len) == 0) {
+		h->kept = k->next;
+		h->kept_bytes -= k->len;
+		free(k);
+	}
+	if (!h->kept)
+		h->kept_tail = NULL;
+}
+
+/* ---- slirp's callbacks ---- */
+
+static ssize_t cb_send(const void *buf, size_t len, void *opaque)
+{
+	static const struct uk_virtio_net_hdr zero; /* whole frames, checksums done */
+	struct helper *h = opaque;
+
+	h->to_guest++;
+	if (len > VMM_NETH_MSG_MAX - HDR_LEN)
+		h->lost++; /* beyond the MTU ukrun told libslirp: never */
+	else if (h->kept || send_frame(h, &zero, buf, len) == 1)
+		keep(h, buf, len);
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	(void)opaque;
+	vmm_err("user-mode network: guest error: %s", msg);
+}
+
+static int64_t cb_clock(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *cb_timer_new(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct helper *h = opaque;
+
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		if (!h->timer[i].used) {
+			h->timer[i] = (struct slirp_timer){ 1, -1, id, cb_opaque };
+			return &h->timer[i];
+		}
+	}
+	vmm_err("user-mode network: more than %d timers", TIMERS_MAX);
+	return NULL;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	(void)opaque;
+	if (timer)
+		((struct slirp_timer *)timer)->used = 0;
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	if (timer)
+		((struct slirp_timer *)timer)->expire_ms = expire_ms;
+}
+
+static void cb_nop_fd(int fd, void *opaque) { (void)fd, (void)opaque; }
+static void cb_notify(void *opaque) { (void)opaque; } /* we re-poll every turn */
+
+static const SlirpCb callbacks = {
+	.send_packet = cb_send,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_nop_fd,
+	.unregister_poll_fd = cb_nop_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new,
+};
+
+/* ---- forwards ---- */
+
+static struct in_addr addr(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+static struct in_addr guest_addr(const struct vmm_net_conf *c)
+{
+	return c->ip.s_addr ? c->ip : addr("10.0.2.15");
+}
+
+static void fwd_err(const struct vmm_net_fwd *f, const char *what)
+{
+	char host[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+	vmm_err("--net user: %s %s %s:%u (is the port in use?)", what, f->udp ? "udp" : "tcp", host,
+	        f->host_port);
+}
+
+/* The forward's host port bound (SO_REUSEADDR, as slirp binds it) but not
+ * listening: the fd, or -1. */
+static int hold_port(const struct vmm_net_fwd *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(f->host_port),
+		                 .sin_addr = f->host_addr };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* libslirp listens on a forwarded port with a backlog of 1 and accepts one
+ * connection per poll turn: when many clients connect at once, the host
+ * kernel drops their SYNs and each waits for its retransmission (1 s, 3 s
+ * ...). Linux lets listen() on a listening socket change its backlog. */
+static int cb_widen_backlog(int fd, int events, void *opaque)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	(void)events, (void)opaque;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		listen(fd, SOMAXCONN);
+	return -1; /* not polled this turn: poll is level-triggered, the next sees it */
+}
+
+/* 0, or -1 when the forward could not open (said on stderr). */
+static int fwd_open(struct helper *h, int i)
+{
+	const struct vmm_net_fwd *f = &h->conf.fwd[i];
+	struct slirp_fwd *sf = &h->fwd[i];
+	uint32_t timeout = UINT32_MAX;
+
+	if (sf->hold_fd >= 0)
+		close(sf->hold_fd);
+	sf->hold_fd = -1;
+	if (slirp_add_hostfwd(h->slirp, 0, f->host_addr, f->host_port, guest_addr(&h->conf),
+	                      f->guest_port)) {
+		fwd_err(f, "the guest listens, but ukrun cannot forward");
+		sf->hold_fd = hold_port(f);
+		return -1;
+	}
+	sf->open = 1;
+	/* Every listening socket slirp has is a forward's. */
+	slirp_pollfds_fill(h->slirp, &timeout, cb_widen_backlog, h);
+	return 0;
+}
+
+static void fwd_close(struct helper *h, int i)
+{
+	const struct vmm_net_fwd *f = &h->conf.fwd[i];
+	struct slirp_fwd *sf = &h->fwd[i];
+
+	if (sf->open)
+		slirp_remove_hostfwd(h->slirp, 0, f->host_addr, f->host_port);
+	sf->open = 0;
+	if (sf->hold_fd < 0 && (sf->hold_fd = hold_port(f)) < 0)
+		fwd_err(f, "the guest stopped listening, and ukrun lost");
+}
+
+/* UDP forwards open now; TCP ones held until the guest listens. */
+static int add_forwards(struct helper *h)
+{
+	const struct vmm_net_conf *c = &h->conf;
+
+	for (int i = 0; i < c->nfwd; i++)
+		h->fwd[i].hold_fd = -1;
+	for (int i = 0; i < c->nfwd; i++) {
+		const struct vmm_net_fwd *f = &c->fwd[i];
+		if (f->udp ? slirp_add_hostfwd(h->slirp, 1, f->host_addr, f->host_port,
+		                               guest_addr(c), f->guest_port) == 0
+		           : (h->fwd[i].hold_fd = hold_port(f)) >= 0)
+			continue;
+		fwd_err(f, "cannot forward");
+		return -1;
+	}
+	return 0;
+}
+
+/* The guest started (on) or stopped listening on a TCP port. */
+static int listen_port(struct helper *h, uint32_t port, int on)
+{
+	int r = 0;
+
+	for (int i = 0; i < h->conf.nfwd; i++) {
+		struct slirp_fwd *sf = &h->fwd[i];
+		if (h->conf.fwd[i].udp || h->conf.fwd[i].guest_port != port)
+			continue;
+		if (on && sf->listeners < INT_MAX && sf->listeners++ == 0)
+			r |= fwd_open(h, i);
+		else if (!on && sf->listeners > 0 && --sf->listeners == 0)
+			fwd_close(h, i);
+	}
+	return r;
+}
+
+static void listen_none(struct helper *h)
+{
+	for (int i = 0; i < h->conf.nfwd; i++) {
+		if (h->fwd[i].listeners) {
+			h->fwd[i].listeners = 0;
+			fwd_close(h, i);
+		}
+	}
+}
+
+/* ---- set-up ---- */
+
+static int cb_no_revents(int idx, void *opaque)
+{
+	(void)idx, (void)opaque;
+	return 0;
+}
+
+/* ukrun's conf, checked: the same binary wrote it, but it is input. */
+static int read_conf(struct helper *h)
+{
+	const struct vmm_net_conf *c = &h->conf;
+	ssize_t n = read(VMM_NETH_FD_CTL, &h->conf, sizeof(h->conf));
+
+	if (n != (ssize_t)sizeof(h->conf) || c->kind != VMM_NET_USER || c->nfwd < 0 ||
+	    c->nfwd > VMM_NET_FWD_MAX || c->mtu < UK_VIRTIO_NET_MTU_MIN ||
+	    c->mtu > UK_VIRTIO_NET_MTU_USER) {
+		vmm_err("%s: a configuration ukrun never sends (%zd bytes)", h->name, n);
+		return -1;
+	}
+	return 0;
+}
+
+static int start_slirp(struct helper *h)
+{
+	const struct vmm_net_conf *c = &h->conf;
+	SlirpConfig cfg = {
+		.version = 4,
+		.in_enabled = true,
+		.vnetwork = addr("10.0.2.0"),
+		.vnetmask = addr("255.255.255.0"),
+		.vhost = addr("10.0.2.2"),
+		.vdhcp_start = addr("10.0.2.15"),
+		.vnameserver = addr("10.0.2.3"),
+		.vhostname = "uk",
+		.if_mtu = c->mtu, /* the device's, virtio_net.h */
+		.if_mru = c->mtu,
+		.disable_host_loopback = !c->host_loopback,
+	};
+
+	if (!(h->slirp = slirp_new(&cfg, &callbacks, h))) {
+		vmm_err("--net user: libslirp could not start");
+		return -1;
+	}
+	/* libslirp reads its clock (a global, in ms) only in slirp_pollfds_poll:
+	 * before the first one it is 0, and a UDP socket made then for the
+	 * guest's first frames expires at the next (its answer lost). */
+	slirp_pollfds_poll(h->slirp, 0, cb_no_revents, h);
+	if (add_forwards(h))
+		return -1;
+	vmm_verbose(NULL,
+	            "virtio-net: user-mode network (libslirp %s) in %s, %d forwards, the host's "
+	            "loopback %s",
+	            slirp_version_string(), h->name, c->nfwd,
+	            c->host_loopback ? "reachable at 10.0.2.2" : "closed");
+	return 0;
+}
+
+/* The helper's capabilities: CAP_NET_BIND_SERVICE alone when a TCP
+ * forward's host port is below the kernel's unprivileged start (libslirp
+ * binds it each time the guest starts to listen), else none (jail.c). */
+static int keep_caps(struct helper *h)
+{
+	static const unsigned bind_service[] = { CAP_NET_BIND_SERVICE };
+	unsigned start = 1024;
+	int low = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r"))) {
+		if (fscanf(f, "%u", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	for (int i = 0; i < h->conf.nfwd; i++)
+		low |= !h->conf.fwd[i].udp && h->conf.fwd[i].host_port < start;
+	return vmm_jail_keep(h->name, bind_service, low);
+}
+
+/* ---- the loop ---- */
+
+static int cb_add_poll(int fd, int events, void *opaque)
+{
+	struct helper *h = opaque;
+	struct pollfd *p;
+
+	if (h->npfd == h->cap) {
+		unsigned cap = h->cap ? 2 * h->cap : 64;
+		if (!(p = realloc(h->pfd, cap * sizeof(*p))))
+			return -1;
+		h->pfd = p;
+		h->cap = cap;
+	}
+	h->pfd[h->npfd] = (struct pollfd){ fd,
+		                           (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
+		                                   ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+		                                   ((events & SLIRP_POLL_PRI) ? POLLPRI : 0)),
+		                           0 };
+	return (int)h->npfd++;
+}
+
+static int cb_get_revents(int idx, void *opaque)
+{
+	struct helper *h = opaque;
+	short re;
+
+	if (idx < 2 || (unsigned)idx >= h->npfd) /* 0 and 1 are ukrun's */
+		return 0;
+	re = h->pfd[idx].revents;
+	return ((re & POLLIN) ? SLIRP_POLL_IN : 0) | ((re & POLLOUT) ? SLIRP_POLL_OUT : 0) |
+	       ((re & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((re & POLLERR) ? SLIRP_POLL_ERR : 0) |
+	       ((re & POLLHUP) ? SLIRP_POLL_HUP : 0);
+}
+
+/* The first timer due, in ms from now: poll's timeout, -1 for none. */
+static int timers_next(const struct helper *h, uint32_t slirp_timeout)
+{
+	int64_t now = now_ms(), t = slirp_timeout == UINT32_MAX ? -1 : (int64_t)slirp_timeout;
+
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		const struct slirp_timer *s = &h->timer[i];
+		if (s->used && s->expire_ms >= 0 && (t < 0 || s->expire_ms - now < t))
+			t = s->expire_ms <= now ? 0 : s->expire_ms - now;
+	}
+	return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+static void timers_run(struct helper *h)
+{
+	int64_t now = now_ms();
+
+	for (int i = 0; i < TIMERS_MAX; i++) {
+		struct slirp_timer *s = &h->timer[i];
+		if (s->used && s->expire_ms >= 0 && s->expire_ms <= now) {
+			s->expire_ms = -1;
+			slirp_handle_timer(h->slirp, s->id, s->cb_opaque);
+		}
+	}
+}
+
+/* Frames from the guest, as ukrun sends them: [header][frame]. 1 when
+ * ukrun closed its end. */
+static int from_guest(struct helper *h)
+{
+	const char *why;
+	ssize_t n;
+
+	for (int i = 0; i < IN_BATCH; i++) {
+		n = recv(VMM_NETH_FD_FRAMES, h->in, sizeof(h->in), MSG_DONTWAIT);
+		if (n == 0)
+			return 1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : 1;
+		/* ukrun checked it; a frame this side refuses means ukrun is
+		 * not itself, and libslirp must not see it either way */
+		if ((size_t)n < HDR_LEN || (size_t)n > VMM_NETH_MSG_MAX ||
+		    vmm_net_frame_check(h->in + HDR_LEN, (size_t)n - HDR_LEN, h->conf.host_loopback,
+		                        &why)) {
+			h->refused++;
+			continue;
+		}
+		h->from_guest++;
+		slirp_input(h->slirp, h->in + HDR_LEN, (int)(n - HDR_LEN));
+	}
+	return 0;
+}
+
+static void summary(const struct helper *h)
+{
+	vmm_verbose(NULL,
+	            "%s: %llu frames to the guest (%llu waited for room in ukrun's socket, at "
+	            "most %zu KiB; %llu lost), %llu from it (%llu refused)",
+	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->kept_count,
+	            h->kept_peak >> 10, (unsigned long long)h->lost,
+	            (unsigned long long)h->from_guest, (unsigned long long)h->refused);
+}
+
+/* One command from ukrun, answered. 1 when ukrun closed its end. */
+static int command(struct helper *h)
+{
+	struct vmm_neth_cmd c;
+	ssize_t n = read(VMM_NETH_FD_CTL, &c, sizeof(c));
+	uint8_t a = VMM_NETH_OK;
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		return 1;
+	if (n < 0)
+		return 0;
+	if (n != (ssize_t)sizeof(c) || c.op < VMM_NETH_LISTEN || c.op > VMM_NETH_END) {
+		vmm_err("%s: a command ukrun never sends (%zd bytes)", h->name, n);
+		return 1;
+	}
+	if (c.op == VMM_NETH_LISTEN || c.op == VMM_NETH_UNLISTEN)
+		a = listen_port(h, c.port, c.op == VMM_NETH_LISTEN) ? VMM_NETH_FAILED : VMM_NETH_OK;
+	else if (c.op == VMM_NETH_RESET)
+		listen_none(h);
+	else
+		summary(h);
+	return send(VMM_NETH_FD_CTL, &a, 1, MSG_NOSIGNAL) == 1 ? 0 : 1;
+}
+
+/* One turn: ukrun's sockets and slirp's, poll, then what each has. 1 when
+ * ukrun is gone (the VM has ended), -1 on a failure. */
+static int turn(struct helper *h)
+{
+	uint32_t timeout = UINT32_MAX;
+	short ctl, frames;
+	int r;
+
+	h->npfd = 0;
+	cb_add_poll(VMM_NETH_FD_CTL, SLIRP_POLL_IN, h);
+	cb_add_poll(VMM_NETH_FD_FRAMES, SLIRP_POLL_IN | (h->kept ? SLIRP_POLL_OUT : 0), h);
+	slirp_pollfds_fill(h->slirp, &timeout, cb_add_poll, h);
+	if (h->npfd < 2)
+		return -1; /* out of memory for the set */
+	r = poll(h->pfd, h->npfd, timers_next(h, timeout));
+	if (r < 0 && errno != EINTR)
+		return -1;
+	ctl = r > 0 ? h->pfd[0].revents : 0;
+	frames = r > 0 ? h->pfd[1].revents : 0;
+	slirp_pollfds_poll(h->slirp, r < 0, cb_get_revents, h);
+	timers_run(h);
+	if ((frames & POLLOUT) && h->kept)
+		flush_kept(h);
+	if ((frames & (POLLIN | POLLHUP | POLLERR)) && from_guest(h))
+		return 1;
+	if ((ctl & (POLLIN | POLLHUP | POLLERR)) && command(h))
+		return 1;
+	return h->ukrun_gone;
+}
+
+int vmm_slirp_main(const char *name, int argc, char **argv)
+{
+	static struct helper h; /* its frame buffer is large */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	uint8_t a = VMM_NETH_FAILED;
+	int r;
+
+	if (argc != 1 || (strcmp(argv[0], "0") && strcmp(argv[0], "1"))) {
+		vmm_err("%s: expected one argument, 0 or 1 (--verbose)", name);
+		return VMM_EXIT_ERROR;
+	}
+	vmm_verbose_on = argv[0][0] == '1';
+	h.name = name;
+	sigaction(SIGPIPE, &ign, NULL); /* a peer gone: EPIPE, not the end */
+	if (read_conf(&h) == 0 && start_slirp(&h) == 0 && keep_caps(&h) == 0 &&
+	    vmm_slirp_confine(name, &h.conf) == 0)
+		a = VMM_NETH_OK;
+	if (send(VMM_NETH_FD_CTL, &a, 1, MSG_NOSIGNAL) != 1 || a != VMM_NETH_OK)
+		return VMM_EXIT_ERROR;
+	while ((r = turn(&h)) == 0)
+		;
+	if (r < 0)
+		vmm_err("%s: poll: %s", name, strerror(errno));
+	return r < 0 ? VMM_EXIT_ERROR : 0;
+}
