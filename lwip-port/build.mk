@@ -5,7 +5,8 @@
 
 LWIP_CORE := init def dns inet_chksum ip mem memp netif pbuf raw stats sys tcp tcp_in \
 	tcp_out timeouts udp ipv4/dhcp ipv4/etharp ipv4/icmp ipv4/ip4_frag ipv4/ip4 \
-	ipv4/ip4_addr
+	ipv4/ip4_addr ipv6/ethip6 ipv6/icmp6 ipv6/inet6 ipv6/ip6 ipv6/ip6_addr ipv6/ip6_frag \
+	ipv6/mld6 ipv6/nd6
 LWIP_OBJS := $(LWIP_CORE:%=$(B)/guest/lwip/core/%.o) $(B)/guest/lwip/netif/ethernet.o \
 	$(patsubst %.c,$(B)/guest/%.o,$(wildcard lwip-port/*.c))
 LWIP_INC := -Ilwip-port/include -I$(LWIP_SRC)/src/include

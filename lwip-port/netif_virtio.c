@@ -34,6 +34,7 @@
  */
 #include <lwip/etharp.h>
 #include <lwip/inet_chksum.h>
+#include <lwip/ethip6.h>
 #include <lwip/ip4.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
@@ -444,6 +445,7 @@ static err_t vnet_init(struct netif *nif)
 	nif->name[0] = 'e';
 	nif->name[1] = 'n';
 	nif->output = etharp_output;
+	nif->output_ip6 = ethip6_output;
 	nif->linkoutput = vnet_output;
 	nif->hwaddr_len = 6;
 	uk_virtio_config(v->dev, 0, nif->hwaddr, 6);

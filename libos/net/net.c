@@ -153,12 +153,18 @@ static void configure(struct netif *nif)
 		netif_set_addr(nif, (ip4_addr_t *)&c.ip, (ip4_addr_t *)&c.mask,
 		               (ip4_addr_t *)&c.gw);
 		netif_set_up(nif);
-		for (int i = 0; i < c.ndns; i++)
-			dns_setserver((u8_t)i, (ip_addr_t *)&c.dns[i]);
-		return;
+		for (int i = 0; i < c.ndns; i++) {
+			ip_addr_t dns = IPADDR4_INIT(c.dns[i]);
+			dns_setserver((u8_t)i, &dns);
+		}
+	} else {
+		netif_set_up(nif);
+		dhcp_start(nif);
 	}
-	netif_set_up(nif);
-	dhcp_start(nif);
+	/* IPv6: a link-local address now, global ones from a router's
+	 * advertisements (SLAAC) when the network has a router. */
+	netif_create_ip6_linklocal_address(nif, 1);
+	netif_set_ip6_autoconfig_enabled(nif, 1);
 }
 
 static int have_address(void) { return !first || !ip4_addr_isany_val(*netif_ip4_addr(first)); }

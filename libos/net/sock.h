@@ -27,6 +27,8 @@
 #define UK_AF_UNIX 1
 #define UK_AF_INET 2
 #define UK_AF_INET6 10
+#define UK_IPPROTO_IPV6 41
+#define UK_IPV6_V6ONLY 26
 #define UK_SOCK_STREAM 1
 #define UK_SOCK_DGRAM 2
 #define UK_SOCK_SEQPACKET 5
@@ -64,13 +66,17 @@ struct uk_sock;
 
 #define UK_UNIX_PATH_MAX 108 /* sizeof(sun_path) */
 
-/* An endpoint. AF_INET: addr and port, network byte order. AF_UNIX: the
- * name's len bytes in path (0: unnamed; path[0] 0: an abstract name, else
- * a path with its NUL counted). */
+/* An endpoint. AF_INET and AF_INET6: port and addr (IPv4), or addr6 and
+ * scope when v6, network byte order. AF_UNIX: the name's len bytes in
+ * path (0: unnamed; path[0] 0: an abstract name, else a path with its NUL
+ * counted). */
 struct uk_sockaddr {
 	uint32_t addr;
 	uint16_t port;
 	uint16_t len;
+	uint8_t v6;
+	uint8_t addr6[16];
+	uint32_t scope;
 	char path[UK_UNIX_PATH_MAX];
 };
 
@@ -122,6 +128,7 @@ enum uk_sock_opt {
 	UK_SO_NODELAY = 1 << 4,
 	UK_SO_CORK = 1 << 5, /* TCP_CORK */
 	UK_SO_PASSCRED = 1 << 6,
+	UK_SO_V6ONLY = 1 << 7, /* IPV6_V6ONLY */
 };
 
 struct uk_sock {
@@ -178,15 +185,23 @@ void uk_sock_free(struct uk_sock *s);
 /* The bracket around lwIP (uk/net.h), for the sockets that use it. */
 static inline void uk_sock_enter(const struct uk_sock *s)
 {
-	if (s->family == UK_AF_INET)
+	if (s->family != UK_AF_UNIX)
 		uk_net_enter();
 }
 
 static inline void uk_sock_leave(const struct uk_sock *s)
 {
-	if (s->family == UK_AF_INET)
+	if (s->family != UK_AF_UNIX)
 		uk_net_leave();
 }
+
+/* AF_INET and AF_INET6 addresses to and from lwIP's (sock_inet.c). */
+struct ip_addr;
+void uk_inet_ip(const struct uk_sock *s, const struct uk_sockaddr *a, struct ip_addr *ip);
+void uk_inet_addr(const struct uk_sock *s, const struct ip_addr *ip, uint16_t port,
+                  struct uk_sockaddr *a);
+/* Whether ip is a loopback address of either version. */
+int uk_inet_loopback(const struct ip_addr *ip);
 
 /* The socket behind fd with a reference held in *fp; NULL when fd is not
  * open, (struct uk_sock *)-1 when it is not a socket. */

@@ -155,7 +155,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	c->family = UK_AF_INET;
+	c->family = ls->family;
 	c->type = UK_SOCK_STREAM;
 	c->proto = &uk_tcp_proto;
 	c->opts = ls->opts & (UK_SO_KEEPALIVE | UK_SO_NODELAY);
@@ -180,7 +180,7 @@ static int tcp_open(struct uk_sock *s)
 
 	if (!(s->priv = uk_kzalloc(sizeof(struct tcp))))
 		return -ENOMEM;
-	if (!(pcb = tcp_new())) {
+	if (!(pcb = tcp_new_ip_type(s->family == UK_AF_INET6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4))) {
 		uk_kfree(s->priv);
 		return -ENOMEM;
 	}
@@ -190,8 +190,9 @@ static int tcp_open(struct uk_sock *s)
 
 static int tcp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 {
-	ip_addr_t ip = IPADDR4_INIT(a->addr);
+	ip_addr_t ip;
 
+	uk_inet_ip(s, a, &ip);
 	if (!P(s) || T(s)->st != T_NEW)
 		return -EINVAL;
 	if (P(s)->local_port)
@@ -206,7 +207,7 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 	(void)backlog; /* see ACCEPT_QUEUE_MAX */
 	struct tcp *t = T(s);
 	struct tcp_pcb *l;
-	struct uk_sockaddr any = { 0 };
+	struct uk_sockaddr any = { .v6 = s->family == UK_AF_INET6 }; /* :: or 0.0.0.0 */
 	err_t err;
 	int r;
 
@@ -225,7 +226,7 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 	t->st = T_LISTEN;
 	/* ukrun forwards host ports to this one only from now on (vnet.h);
 	 * a listener on loopback is no business of the host's. */
-	if (!ip4_addr_isloopback(ip_2_ip4(&l->local_ip))) {
+	if (!uk_inet_loopback(&l->local_ip)) {
 		t->announced = l->local_port;
 		uk_vnet_listen(t->announced, 1);
 	}
@@ -252,9 +253,10 @@ static int tcp_do_accept(struct uk_sock *s, struct uk_sock **out)
 
 static int tcp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 {
-	ip_addr_t ip = IPADDR4_INIT(a->addr);
 	struct tcp *t = T(s);
+	ip_addr_t ip;
 
+	uk_inet_ip(s, a, &ip);
 	switch (t->st) {
 	case T_CONNECTED: return -EISCONN;
 	case T_CONNECTING: return -EALREADY;
@@ -477,15 +479,12 @@ static int tcp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 		return peer ? -ENOTCONN : 0;
 	}
 	if (peer) {
-		a->addr = ip_2_ip4(&P(s)->remote_ip)->addr;
-		a->port = lwip_htons(P(s)->remote_port);
+		uk_inet_addr(s, &P(s)->remote_ip, P(s)->remote_port, a);
 	} else if (t->st == T_LISTEN) {
 		struct tcp_pcb_listen *l = s->pcb;
-		a->addr = ip_2_ip4(&l->local_ip)->addr;
-		a->port = lwip_htons(l->local_port);
+		uk_inet_addr(s, &l->local_ip, l->local_port, a);
 	} else {
-		a->addr = ip_2_ip4(&P(s)->local_ip)->addr;
-		a->port = lwip_htons(P(s)->local_port);
+		uk_inet_addr(s, &P(s)->local_ip, P(s)->local_port, a);
 	}
 	return 0;
 }

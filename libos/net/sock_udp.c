@@ -21,7 +21,7 @@
 struct dgram {
 	struct dgram *next;
 	struct pbuf *p;
-	uint32_t addr; /* where it came from */
+	ip_addr_t from;
 	uint16_t port;
 };
 
@@ -47,7 +47,8 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 		pbuf_free(p);
 		return;
 	}
-	*d = (struct dgram){ NULL, p, ip_2_ip4(addr)->addr, lwip_htons(port) };
+	*d = (struct dgram){ .p = p, .port = port };
+	ip_addr_copy(d->from, *addr);
 	if (u->tail)
 		u->tail->next = d;
 	else
@@ -63,7 +64,7 @@ static int udp_open(struct uk_sock *s)
 
 	if (!(s->priv = uk_kzalloc(sizeof(struct udp))))
 		return -ENOMEM;
-	if (!(pcb = udp_new())) {
+	if (!(pcb = udp_new_ip_type(s->family == UK_AF_INET6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4))) {
 		uk_kfree(s->priv);
 		return -ENOMEM;
 	}
@@ -74,8 +75,9 @@ static int udp_open(struct uk_sock *s)
 
 static int udp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 {
-	ip_addr_t ip = IPADDR4_INIT(a->addr);
+	ip_addr_t ip;
 
+	uk_inet_ip(s, a, &ip);
 	if (P(s)->local_port)
 		return -EINVAL;
 	if (s->opts & UK_SO_REUSEADDR)
@@ -88,16 +90,20 @@ static int udp_do_accept(struct uk_sock *s, struct uk_sock **out) { return -EOPN
 
 static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 {
-	ip_addr_t ip = IPADDR4_INIT(a->addr);
+	ip_addr_t ip;
 
-	if (!a->addr && !a->port) { /* AF_UNSPEC: dissolve */
+	uk_inet_ip(s, a, &ip);
+	if (!a->v6 && !a->addr && !a->port) { /* AF_UNSPEC: dissolve */
 		udp_disconnect(P(s));
 		U(s)->connected = 0;
 		return 0;
 	}
 	if (!P(s)->local_port) {
-		ip_addr_t any = IPADDR4_INIT(0);
-		int r = uk_sock_errno(udp_bind(P(s), &any, 0));
+		struct uk_sockaddr a_any = { .v6 = s->family == UK_AF_INET6 };
+		ip_addr_t any;
+		int r;
+		uk_inet_ip(s, &a_any, &any);
+		r = uk_sock_errno(udp_bind(P(s), &any, 0));
 		if (r)
 			return r;
 	}
@@ -128,9 +134,12 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		off += iov[i].iov_len;
 	}
 	if (to) {
-		ip_addr_t ip = IPADDR4_INIT(to->addr);
-		int bcast = to->addr == IPADDR_BROADCAST ||
-		            (netif_default && ip4_addr_isbroadcast_u32(to->addr, netif_default));
+		ip_addr_t ip;
+		uk_inet_ip(s, to, &ip);
+		u32_t v4 = ip_2_ip4(&ip)->addr;
+		int bcast = IP_IS_V4(&ip) &&
+		            (v4 == IPADDR_BROADCAST ||
+		             (netif_default && ip4_addr_isbroadcast_u32(v4, netif_default)));
 		if (bcast && !(s->opts & UK_SO_BROADCAST)) {
 			pbuf_free(p);
 			return -EACCES; /* as Linux without SO_BROADCAST */
@@ -161,7 +170,7 @@ static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		off += n;
 	}
 	if (from)
-		from->addr = d->addr, from->port = d->port;
+		uk_inet_addr(s, &d->from, d->port, from);
 	if (off < len && msg_flags)
 		*msg_flags |= UK_MSG_TRUNC;
 	if (!(flags & UK_MSG_PEEK)) {
@@ -196,8 +205,8 @@ static int udp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 {
 	if (peer && !U(s)->connected)
 		return -ENOTCONN;
-	a->addr = ip_2_ip4(peer ? &P(s)->remote_ip : &P(s)->local_ip)->addr;
-	a->port = lwip_htons(peer ? P(s)->remote_port : P(s)->local_port);
+	uk_inet_addr(s, peer ? &P(s)->remote_ip : &P(s)->local_ip,
+	             peer ? P(s)->remote_port : P(s)->local_port, a);
 	return 0;
 }
 

@@ -1,9 +1,8 @@
 /*
  * Socket system calls and the file operations of sockets (see sock.h):
- * IPv4 TCP and UDP over lwIP, and AF_UNIX (sock_unix.c), which never
- * touches the network (no bring-up, no enter/leave). AF_INET6 fails with
- * EAFNOSUPPORT, which programs that try IPv6 first take as the cue to use
- * IPv4. Options: socket_opt.c.
+ * TCP and UDP over lwIP, IPv4 and IPv6 (AF_INET6 sockets are dual-stack:
+ * sock_inet.c), and AF_UNIX (sock_unix.c), which never touches the network
+ * (no bring-up, no enter/leave). Options: socket_opt.c.
  */
 #include <asm/ioctls.h>
 #include <limits.h>
@@ -26,7 +25,8 @@
 
 /* ---- sockets ---- */
 
-static int inet(const struct uk_sock *s) { return s->family == UK_AF_INET; }
+/* Over lwIP: AF_INET and AF_INET6. */
+static int inet(const struct uk_sock *s) { return s->family != UK_AF_UNIX; }
 #define enter uk_sock_enter
 #define leave uk_sock_leave
 
@@ -148,6 +148,31 @@ static int addr_in_unix(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 	return 0;
 }
 
+/* struct sockaddr_in6 of x86-64 Linux. */
+struct uk_sockaddr_in6 {
+	uint16_t family, port;
+	uint32_t flowinfo;
+	uint8_t addr[16];
+	uint32_t scope;
+};
+
+static int addr_in6(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+{
+	struct uk_sockaddr_in6 sin6 = { 0 };
+
+	if (len < 24) /* SIN6_LEN_RFC2133: without the scope; first, as Linux */
+		return -EINVAL;
+	if (*(const uint16_t *)uaddr != UK_AF_INET6)
+		return -EAFNOSUPPORT;
+	uk_memcpy(&sin6, uaddr, len < sizeof(sin6) ? len : sizeof(sin6));
+	a->v6 = 1;
+	a->port = sin6.port;
+	uk_memcpy(a->addr6, sin6.addr, 16);
+	a->scope = sin6.scope;
+	a->len = 0;
+	return 0;
+}
+
 static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 {
 	const struct sockaddr_in *sin = uaddr;
@@ -156,6 +181,8 @@ static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, str
 		return -EINVAL;
 	if (!inet(s))
 		return addr_in_unix(uaddr, len, a);
+	if (s->family == UK_AF_INET6)
+		return addr_in6(uaddr, len, a);
 	if (sin->sin_family != UK_AF_INET)
 		return -EAFNOSUPPORT;
 	if (len < sizeof(*sin))
@@ -163,6 +190,7 @@ static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, str
 	a->addr = sin->sin_addr.s_addr;
 	a->port = sin->sin_port;
 	a->len = 0;
+	a->v6 = 0;
 	return 0;
 }
 
@@ -179,6 +207,7 @@ static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *
 		uint16_t family;
 		char path[UK_UNIX_PATH_MAX];
 	} sun = { UK_AF_UNIX, { 0 } };
+	struct uk_sockaddr_in6 sin6 = { UK_AF_INET6, a->port, 0, { 0 }, a->scope };
 	const void *src = &sin;
 	uint32_t n = sizeof(sin);
 
@@ -186,7 +215,11 @@ static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *
 		return 0;
 	if ((int)*ulen < 0)
 		return -EINVAL;
-	if (!inet(s)) {
+	if (s->family == UK_AF_INET6) {
+		uk_memcpy(sin6.addr, a->addr6, 16);
+		src = &sin6;
+		n = sizeof(sin6);
+	} else if (!inet(s)) {
 		uk_memcpy(sun.path, a->path, a->len);
 		src = &sun;
 		n = from && !a->len ? 0 : (uint32_t)sizeof(uint16_t) + a->len;
@@ -397,6 +430,7 @@ static int socket_args(int domain, int kind, int protocol)
 {
 	switch (domain) {
 	case UK_AF_INET:
+	case UK_AF_INET6:
 		if (kind != UK_SOCK_STREAM && kind != UK_SOCK_DGRAM)
 			return -ESOCKTNOSUPPORT;
 		if (protocol && protocol != (kind == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -408,11 +442,8 @@ static int socket_args(int domain, int kind, int protocol)
 		if (protocol && protocol != UK_AF_UNIX) /* Linux takes PF_UNIX too */
 			return -EPROTONOSUPPORT;
 		return 0;
-	case UK_AF_INET6:
-		uk_trace_note("socket: IPv6 (AF_INET6) is not supported: IPv4 and AF_UNIX only");
-		return -EAFNOSUPPORT;
 	}
-	uk_trace_note("socket: address family %d is not supported (AF_INET and AF_UNIX are)",
+	uk_trace_note("socket: address family %d is not supported (AF_INET, AF_INET6, AF_UNIX are)",
 	              domain);
 	return -EAFNOSUPPORT;
 }
@@ -427,12 +458,12 @@ UK_SYSCALL3(socket, int, domain, int, type, int, protocol)
 		return -EINVAL;
 	if ((r = socket_args(domain, kind, protocol)))
 		return r;
-	if (domain == UK_AF_INET && (r = uk_net_up()))
+	if (domain != UK_AF_UNIX && (r = uk_net_up()))
 		return r;
-	if (domain == UK_AF_INET)
+	if (domain != UK_AF_UNIX)
 		uk_net_enter();
 	s = uk_sock_new(domain, kind);
-	if (domain == UK_AF_INET)
+	if (domain != UK_AF_UNIX)
 		uk_net_leave();
 	return s ? install(s, flags) : -ENOMEM;
 }

@@ -132,6 +132,18 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 	return s->proto->getopt(s, SOL_SOCKET, name, val, len);
 }
 
+/* IPV6_V6ONLY: an AF_INET6 socket bound to :: takes IPv4 too unless set
+ * (Linux's net.ipv6.bindv6only 0); it counts at bind. */
+static int set_v6only(struct uk_sock *s, const void *val, uint32_t len)
+{
+	int v, r;
+
+	if ((r = opt_int(val, len, &v)))
+		return r;
+	set_flag(s, UK_SO_V6ONLY, v);
+	return 0;
+}
+
 UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
 {
 	struct uk_file *f;
@@ -140,8 +152,11 @@ UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint3
 
 	SOCK_GET(fd, s, f);
 	uk_sock_enter(s);
-	r = level == SOL_SOCKET ? sol_set(s, name, val, len)
-	                        : s->proto->setopt(s, level, name, val, len);
+	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
+		r = set_v6only(s, val, len);
+	else
+		r = level == SOL_SOCKET ? sol_set(s, name, val, len)
+		                        : s->proto->setopt(s, level, name, val, len);
 	uk_sock_leave(s);
 	uk_file_put(f);
 	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)
@@ -158,8 +173,11 @@ UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *,
 
 	SOCK_GET(fd, s, f);
 	uk_sock_enter(s);
-	r = level == SOL_SOCKET ? sol_get(s, name, val, len)
-	                        : s->proto->getopt(s, level, name, val, len);
+	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
+		r = put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
+	else
+		r = level == SOL_SOCKET ? sol_get(s, name, val, len)
+		                        : s->proto->getopt(s, level, name, val, len);
 	uk_sock_leave(s);
 	uk_file_put(f);
 	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)

@@ -43,7 +43,20 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 
 /* ---- protocols ---- */
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#define LWIP_IPV6 1
+/* IPv6 beside IPv4 (dual stack): link-local addresses and SLAAC from a
+ * router's advertisements, ::1 on loopback. No MLD: virtio-net hands every
+ * multicast frame up, as lwIP then needs. */
+#define LWIP_IPV6_MLD 0
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+#define LWIP_IPV6_NUM_ADDRESSES 3
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1 /* lwIP asks for it on 64-bit */
+#define LWIP_ND6_QUEUEING 1
+#define LWIP_ICMP6 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1

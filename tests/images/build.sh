@@ -343,21 +343,12 @@ img_nginx() {
 	}
 	CONF
 	www "$w/l3" nginx
-	# For Debian's stock nginx.conf: the directory of its pid file, and a
-	# site like Debian's default (which its postinst links into
-	# sites-enabled) serving /srv/www, without its IPv6 listen (no IPv6).
-	mkdir -p "$w/l3/run" "$w/l3/etc/nginx/sites-enabled"
-	cat >"$w/l3/etc/nginx/sites-enabled/default" <<-'CONF'
-	server {
-		listen 80 default_server;
-		root /srv/www;
-		index index.html;
-		server_name _;
-		location / {
-			try_files $uri $uri/ =404;
-		}
-	}
-	CONF
+	# Debian's stock nginx.conf as its postinst leaves it: the default site
+	# linked into sites-enabled (listen 80 and [::]:80, root /var/www/html,
+	# where the same files go), and the directory of its pid file.
+	mkdir -p "$w/l3/run" "$w/l3/etc/nginx/sites-enabled" "$w/l3/var/www/html"
+	ln -s /etc/nginx/sites-available/default "$w/l3/etc/nginx/sites-enabled/default"
+	cp "$w/l3/srv/www/index.html" "$w/l3/srv/www/big.txt" "$w/l3/var/www/html/"
 	layer_tar "$w/l1" "$w/1.tar"
 	layer_tar "$w/l2" "$w/2.tar"
 	layer_tar "$w/l3" "$w/3.tar"

@@ -114,10 +114,11 @@ web go 8080
 web node 8080
 web pyhttp 8000
 web nginx 80
-# Debian's stock nginx.conf (user www-data, worker_processes auto, sendfile,
-# tcp_nopush on: TCP_CORK around every answer, gzip, logs in files) with
-# an IPv4 copy of its default site, in one process: master_process off (a
-# master forks its workers).
+# Debian's stock nginx.conf and default site (user www-data,
+# worker_processes auto, sendfile, tcp_nopush on: TCP_CORK around every
+# answer, gzip, logs in files, listen 80 and [::]:80: an IPv6 listener
+# beside the IPv4 one) in one process: master_process off (a master forks
+# its workers).
 web nginx-stock 80 -- -c /etc/nginx/nginx.conf -g "daemon off; master_process off;"
 
 # ---- redis: SET then GET, the benchmark, the data still there ----
