@@ -636,7 +636,7 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 }
 
 build_one() {
-	local name=$1 key pkgs w
+	local name=$1 key pkgs w lock
 	pkgs=$(recipe "$name") || { echo "images: unknown image '$name' (try --list)" >&2; return 1; }
 	# The recipe and the helpers it uses, and the package versions: an
 	# edit elsewhere in this script rebuilds nothing.
@@ -651,7 +651,17 @@ build_one() {
 		esac
 		[ -z "$pkgs" ] || deb_names $pkgs | sort
 	} | sha256sum | cut -c1-16)
+	# One builder of an image at a time: every worktree and test run on a
+	# machine shares this cache, and two builds of one image at once leave
+	# a broken root filesystem (seen: nginx without its lib links). The
+	# lock goes with this process; a build is bounded by the wait's 30 min.
+	exec {lock}>"$cache/$name.lock"
+	if ! flock -w 1800 "$lock"; then
+		echo "images: $name: another build of it held the lock for 30 minutes" >&2
+		return 1
+	fi
 	if [ -f "$cache/$name.stamp" ] && [ "$(cat "$cache/$name.stamp")" = "$key" ]; then
+		exec {lock}>&-
 		return 0
 	fi
 	log "building $name"
@@ -665,6 +675,7 @@ build_one() {
 	[ ! -d "$cache/$name.rootfs" ] || check_libs "$cache/$name.rootfs"
 	rm -rf "$w"
 	echo "$key" >"$cache/$name.stamp"
+	exec {lock}>&-
 }
 
 main() {
