@@ -41,6 +41,10 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * driver sends header and frame as one descriptor. */
 #define PBUF_LINK_ENCAPSULATION_HLEN 12
 
+/* The Internet checksum, 32 bytes a round (lwip-port/chksum.c). */
+#include "chksum.h"
+#define LWIP_CHKSUM uk_inet_sum
+
 /* ---- protocols ---- */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 1

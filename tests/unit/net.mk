@@ -61,3 +61,7 @@ $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/
 		$(B)/san/common/host.o \
 		$(patsubst %.c,$(B)/san/%.o,vmm/p9_gofer.c vmm/p9_server.c vmm/p9_ops.c \
 		vmm/p9_ops_dir.c vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c virtio/p9.c)
+
+# The guest's Internet checksum (lwip-port/chksum.c), pure code.
+UNIT_BINS += $(B)/tests/unit/test_chksum
+$(B)/tests/unit/test_chksum: $(B)/san/tests/unit/test_chksum.o $(B)/san/lwip-port/chksum.o
