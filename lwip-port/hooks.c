@@ -37,6 +37,22 @@
  * 40 s; 1300 steady with the limit. Linux has hash tables, and a limit
  * too (tcp_max_tw_buckets: past it a connection closes without TIME-WAIT);
  * here the oldest past the limit end early.
+ *
+ * Segmentation offload (TSO). On an interface whose device cuts TCP
+ * segments itself (a TAP: the host kernel does it), lwIP sends segments
+ * of up to 64 KiB: one frame through the device instead of 44, and a
+ * 64th of lwIP's per-segment work. lwIP knows one size a connection,
+ * pcb->mss, for both its segments and its congestion window steps, so
+ * once the connection is up (uk_tcp_tso) that becomes a multiple of the
+ * peer's MSS near 64 KiB, the peer's is kept in the PCB's ext arg, and
+ * every segment going out carries it in its pbuf (uk_tso_mss) for the
+ * driver's virtio-net header. The interface's MTU is then a 64 KiB
+ * packet's (lwIP fragments what is larger than it), so a SYN's MSS is
+ * put back to the link's here, and the driver fragments the other
+ * packets larger than the link's MTU (lwip-port/netif_virtio.c). Nagle
+ * (and TCP_CORK) then hold back a partial TSO segment, not a partial
+ * wire segment, while data is in flight: the tail of a large write of a
+ * connection that keeps Nagle may wait one round trip more than on Linux.
  */
 #include <lwip/inet_chksum.h>
 #include <lwip/netif.h>
@@ -48,9 +64,17 @@
 #include <lwip/tcp.h>
 
 #include "lwip_hooks.h"
+#include "vnet.h"
 
 #define UK_TCP_HALF_OPEN_MAX 2048
 #define UK_TCP_TIME_WAIT_MAX 1024
+/* A TSO segment's data and options at most: 44 segments of 1460 bytes;
+ * its pbuf with all headers stays under 64 KiB (lwIP's lengths are
+ * 16-bit). */
+#define UK_TCP_TSO_MAX 65000
+#define TCPIP_HLEN 40
+
+static u8_t tso_arg = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
 
 err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                       u8_t *opt2, struct pbuf *p)
@@ -194,4 +218,68 @@ int uk_ip4_input(struct pbuf *p, struct netif *inp)
 	else if (IPH_PROTO(ip) == IP_PROTO_TCP)
 		tw_syn_input(p);
 	return 0; /* lwIP goes on with it (ICMP: it counts the message, nothing more) */
+}
+
+/* The link's MTU for a connection's packets. */
+static unsigned link_mtu(const struct tcp_pcb *pcb)
+{
+	struct netif *nif = ip_route(&pcb->local_ip, &pcb->remote_ip);
+
+	return nif ? uk_vnet_link_mtu(nif) : 0;
+}
+
+void uk_tcp_tso(struct tcp_pcb *pcb)
+{
+	struct netif *nif = ip_route(&pcb->local_ip, &pcb->remote_ip);
+	unsigned mtu = nif ? uk_vnet_tso_mtu(nif) : 0, mss = pcb->mss;
+
+	/* (IPv4 only: IPv6 keeps the link's MTU, mtu6, and its segments) */
+	if (!mtu || mtu <= TCPIP_HLEN || !IP_IS_V4(&pcb->remote_ip))
+		return;
+	if (tso_arg == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID)
+		tso_arg = tcp_ext_arg_alloc_id();
+	if (tcp_ext_arg_get(pcb, tso_arg))
+		return; /* done already */
+	/* The interface's MTU is a TSO packet's: the peer's MSS was bounded
+	 * by that, not by the link's. */
+	if (mss > mtu - TCPIP_HLEN)
+		mss = mtu - TCPIP_HLEN;
+	tcp_ext_arg_set(pcb, tso_arg, (void *)(uintptr_t)mss);
+	pcb->mss = (u16_t)(UK_TCP_TSO_MAX / mss * mss);
+}
+
+u16_t uk_tcp_mss(const struct tcp_pcb *pcb)
+{
+	uintptr_t mss = tso_arg == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID
+	                    ? 0
+	                    : (uintptr_t)pcb->ext_args[tso_arg].data;
+
+	return mss ? (u16_t)mss : pcb->mss;
+}
+
+u32_t *uk_tcp_out_opts(struct pbuf *p, struct tcp_hdr *hdr, const struct tcp_pcb *pcb, u32_t *opts)
+{
+	u8_t *o = (u8_t *)(hdr + 1);
+	unsigned mtu, mss, optlen = (unsigned)((u8_t *)opts - o);
+
+	p->uk_tso_mss = 0;
+	if (!pcb)
+		return opts;
+	/* The device cuts the data into segments of the peer's MSS less the
+	 * options each repeats. */
+	mss = tso_arg == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID
+	          ? 0
+	          : (unsigned)(uintptr_t)pcb->ext_args[tso_arg].data;
+	if (mss > optlen)
+		p->uk_tso_mss = (u16_t)(mss - optlen);
+	/* lwIP put the MSS option first: min(TCP_MSS, the interface's MTU). */
+	if ((TCPH_FLAGS(hdr) & TCP_SYN) && optlen >= 4 && o[0] == 2 && o[1] == 4) {
+		mss = (unsigned)o[2] << 8 | o[3];
+		if ((mtu = link_mtu(pcb)) > TCPIP_HLEN && mss > mtu - TCPIP_HLEN) {
+			mss = mtu - TCPIP_HLEN;
+			o[2] = (u8_t)(mss >> 8);
+			o[3] = (u8_t)mss;
+		}
+	}
+	return opts;
 }

@@ -26,6 +26,13 @@
  * NEEDS_CSUM, typically from the host's own stack), lwIP's checks are off
  * and the driver verifies the frames that carry neither flag itself.
  *
+ * Segmentation (HOST_TSO4, a TAP's device: the host kernel segments):
+ * lwIP's TCP segments are up to 64 KiB (lwip-port/hooks.c says how),
+ * sent as one frame with a GSO header whose segment size the hook left in
+ * the pbuf. The interface's MTU is then a 64 KiB packet's so that lwIP's
+ * IP layer leaves them whole; every other packet larger than the link's
+ * MTU is fragmented here, before ARP, by lwIP's own ip4_frag.
+ *
  * Interrupts: the RX queue's while the stack waits (the net thread turns
  * them on before it sleeps), the TX queue's while frames wait for
  * descriptors; used TX chains are reclaimed on every transmit and poll.
@@ -36,6 +43,7 @@
 #include <lwip/inet_chksum.h>
 #include <lwip/ethip6.h>
 #include <lwip/ip4.h>
+#include <lwip/ip4_frag.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/prot/ip.h>
@@ -60,6 +68,9 @@
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
 #define CTRL_NUM 8
 #define CTRL_WAIT_NS 1000000000ull /* for the device's ack of a command */
+/* The interface's MTU with TSO: the largest IPv4 packet whose frame and
+ * virtio-net header a pbuf (16-bit lengths) still holds. */
+#define TSO_MTU (0xffff - 14 - HDR_LEN)
 
 /* A control command as the device reads it, and its ack. */
 struct vnet_cmd {
@@ -86,6 +97,9 @@ struct vnet {
 	uint8_t *txq_segs;                /* their descriptor counts */
 	unsigned txq_head, txq_len;
 	int tx_csum_off, rx_csum_off; /* checksums offloaded that way */
+	int tso;                      /* HOST_TSO4: lwIP's TCP segments up to 64 KiB */
+	uint16_t mtu;                 /* the link's (the interface's is TSO_MTU with tso) */
+	uint64_t tx_tso;              /* frames sent for the device to segment */
 	uint64_t rx_frames, tx_frames, rx_drops, tx_drops, tx_waited, rx_merged;
 	struct vnet *next;
 };
@@ -193,8 +207,10 @@ static void tx_csum_soft(struct pbuf *p)
 
 /* Leave the TCP/UDP checksum to the device: the pseudo-header sum in the
  * field, NEEDS_CSUM in the header. The payload may continue in further
- * pbufs; the headers are in the first (lwIP builds them there). */
-static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
+ * pbufs; the headers are in the first (lwIP builds them there). A frame
+ * larger than the link's MTU (tx_tso_ok checked it) is for the device to
+ * segment, its pseudo-header sum over the whole, as Linux leaves it. */
+static void tx_csum(struct vnet *v, struct pbuf *p, struct uk_virtio_net_hdr *h)
 {
 	uint8_t *f = p->payload;
 	unsigned l4, l4len, field;
@@ -210,6 +226,25 @@ static void tx_csum(struct pbuf *p, struct uk_virtio_net_hdr *h)
 	h->flags = UK_VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->csum_start = (uint16_t)l4;
 	h->csum_offset = (uint16_t)field;
+	if (p->tot_len > ETH_HLEN + v->mtu) {
+		h->gso_type = UK_VIRTIO_NET_HDR_GSO_TCPV4;
+		h->gso_size = p->uk_tso_mss;
+		h->hdr_len = (uint16_t)(l4 + (f[l4 + 12] >> 4) * 4u);
+		v->tx_tso++;
+	}
+}
+
+/* A frame larger than the link's MTU that the device may segment: TCP
+ * over IPv4, its headers in the first pbuf, with a segment size from
+ * lwip-port/hooks.c that fits the link. */
+static int tx_tso_ok(struct vnet *v, struct pbuf *p)
+{
+	const uint8_t *f = p->payload;
+	unsigned l4, l4len, field;
+
+	return v->tso && l4_of(f, p->len, p->tot_len, &l4, &l4len, &field) && field == 16 &&
+	       l4 + 20 <= p->len && l4 + (f[l4 + 12] >> 4) * 4u <= p->len && p->uk_tso_mss &&
+	       p->uk_tso_mss <= v->mtu - 40u;
 }
 
 /* Bytes [from, len) of the frame in the held buffers (the first one's
@@ -330,6 +365,7 @@ static struct pbuf *tx_prepare(struct pbuf *p, unsigned *segs)
 	if (!(c = pbuf_alloc(PBUF_RAW, p->tot_len, PBUF_RAM)))
 		return NULL;
 	pbuf_copy(c, p);
+	c->uk_tso_mss = p->uk_tso_mss;
 	*segs = 1;
 	return c;
 }
@@ -360,7 +396,7 @@ static int tx_submit(struct vnet *v, struct pbuf *p, unsigned segs)
 	if (vq_drv_nfree(&v->tx->vq) < segs + 1)
 		return -1;
 	if (v->tx_csum_off)
-		tx_csum(p, &h);
+		tx_csum(v, p, &h);
 	at = tx_hdr_at(v, p);
 	*at = h;
 	if ((void *)at != p->payload)
@@ -408,6 +444,8 @@ static err_t vnet_output(struct netif *nif, struct pbuf *p)
 	unsigned segs, tail;
 
 	tx_reclaim(v);
+	if (p->tot_len > ETH_HLEN + v->mtu && !tx_tso_ok(v, p))
+		goto drop; /* the device would refuse it */
 	if (!(p = tx_prepare(p, &segs)))
 		goto drop;
 	if (!v->txq_len && tx_submit(v, p, segs) == 0)
@@ -429,6 +467,24 @@ drop:
 }
 
 /* ---- the netif ---- */
+
+/* lwIP's IP output with TSO: a TCP segment goes whole (the device cuts
+ * it), any other packet larger than the link's MTU in fragments of it. */
+static err_t vnet_ip_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *dst)
+{
+	struct vnet *v = nif->state;
+	const uint8_t *ip = p->payload;
+	err_t err;
+
+	if (p->tot_len <= v->mtu || (p->len >= 20 && ip[9] == IP_PROTO_TCP && p->uk_tso_mss))
+		return etharp_output(nif, p, dst);
+	/* ip4_frag cuts to the interface's MTU and hands the pieces back here
+	 * through nif->output. */
+	nif->mtu = v->mtu;
+	err = ip4_frag(p, nif, dst);
+	nif->mtu = TSO_MTU;
+	return err;
+}
 
 static void vnet_isr(struct uk_virtio_dev *d, void *arg)
 {
@@ -453,11 +509,17 @@ static err_t vnet_init(struct netif *nif)
 		uk_virtio_config(v->dev, 10, &mtu, 2);
 	/* Without MRG_RXBUF a frame must fit one buffer. */
 	max = v->rx_merge ? UK_VIRTIO_NET_MTU_USER : RX_BUF - HDR_LEN - ETH_HLEN;
-	nif->mtu = mtu > max ? max : mtu < UK_VIRTIO_NET_MTU_MIN ? UK_VIRTIO_NET_MTU_MIN : mtu;
+	v->mtu = mtu > max ? max : mtu < UK_VIRTIO_NET_MTU_MIN ? UK_VIRTIO_NET_MTU_MIN : mtu;
 	nif->flags =
 	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	v->tx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM));
 	v->rx_csum_off = !!(v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM));
+	/* (a link with an MTU of 64 KiB has nothing to gain from it) */
+	v->tso = v->tx_csum_off && (v->dev->features & UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_TSO4)) &&
+	         v->mtu < TSO_MTU / 2;
+	nif->mtu = v->tso ? TSO_MTU : v->mtu;
+	if (v->tso)
+		nif->output = vnet_ip_output;
 	NETIF_SET_CHECKSUM_CTRL(
 	    nif, NETIF_CHECKSUM_ENABLE_ALL &
 	             ~(v->tx_csum_off ? NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP : 0) &
@@ -495,6 +557,7 @@ static int vnet_queues(struct vnet *v)
 #define TSO_NEEDS                                                                               \
 	(UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF) | \
 	 UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM))
+#define TSO_OUT (UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_TSO4) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM))
 
 static struct vnet *vnet_open(struct uk_virtio_dev *d)
 {
@@ -503,6 +566,7 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MAC) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MTU) |
 	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_STATUS) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_MRG_RXBUF) |
 	    UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CSUM) | UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_CSUM);
+	uint64_t offered;
 
 	if (!v)
 		return NULL;
@@ -510,11 +574,16 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 	 * has no use for them. */
 	if (d->node >= 0)
 		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_CTRL_VQ);
+	offered = uk_virtio_offered(d);
 	/* The host's receive offload (a TAP's): coalesced TCP frames up to a
 	 * 64 KiB packet, which need buffers merged and checksums left to the
 	 * device. */
-	if ((uk_virtio_offered(d) & TSO_NEEDS) == TSO_NEEDS)
+	if ((offered & TSO_NEEDS) == TSO_NEEDS)
 		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_GUEST_TSO4);
+	/* And its segmentation: our TCP segments up to 64 KiB, the device's
+	 * partial checksums needed for them. */
+	if ((offered & TSO_OUT) == TSO_OUT)
+		want |= UK_VIRTIO_BIT(UK_VIRTIO_NET_F_HOST_TSO4);
 	v->dev = d;
 	if (uk_virtio_features(d, want) || vnet_queues(v) || uk_virtio_irq(d, vnet_isr, v)) {
 		uk_pr("virtio-net at %#lx: cannot set the device up", (unsigned long)d->base);
@@ -537,6 +606,10 @@ int uk_vnet_probe(void (*wake)(void),
 	while ((d = uk_virtio_claim(UK_VIRTIO_ID_NET))) {
 		if (!(v = vnet_open(d)) || !add(&v->nif, v, vnet_init))
 			continue;
+		/* IPv6 keeps the link's MTU (netif_add copied the interface's,
+		 * a TSO packet's with tso): lwIP fragments and sizes its
+		 * segments to it, no TSO for them. */
+		v->nif.mtu6 = v->mtu;
 		v->next = vnets;
 		vnets = v;
 		n++;
@@ -629,6 +702,28 @@ void uk_vnet_listen(uint16_t port, int on)
 			ctrl_send(
 			    v, on ? UK_VIRTIO_NET_CTRL_UK_LISTEN : UK_VIRTIO_NET_CTRL_UK_UNLISTEN,
 			    port);
+}
+
+static const struct vnet *vnet_of(const struct netif *nif)
+{
+	for (const struct vnet *v = vnets; v; v = v->next)
+		if (&v->nif == nif)
+			return v;
+	return NULL;
+}
+
+unsigned uk_vnet_link_mtu(const struct netif *nif)
+{
+	const struct vnet *v = vnet_of(nif);
+
+	return v ? v->mtu : nif->mtu;
+}
+
+unsigned uk_vnet_tso_mtu(const struct netif *nif)
+{
+	const struct vnet *v = vnet_of(nif);
+
+	return v && v->tso ? v->mtu : 0;
 }
 
 const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif)

@@ -97,6 +97,7 @@ struct vmm_net {
 	struct vq_net_rx rx;
 	struct iovec rx_iov[UK_VIRTIO_NET_RX_SEGS];
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	uint64_t tx_gso;        /* sent frames the backend segments (TSO) */
 	uint64_t rx_merged;     /* frames over more than one RX chain */
 	unsigned rx_merged_max; /* the most chains one took */
 };

@@ -54,10 +54,12 @@ static int tx_one(struct vmm_net *n, const struct vq_chain *c)
 	r = n->be->send(n, iov, cnt);
 	if (r == -EAGAIN && n->be->tx_wait)
 		return r;
-	if (r)
+	if (r) {
 		n->tx_dropped++;
-	else
-		n->tx_frames++;
+		return 0;
+	}
+	n->tx_frames++;
+	n->tx_gso += h.gso_type != UK_VIRTIO_NET_HDR_GSO_NONE;
 	return 0;
 }
 
@@ -408,11 +410,11 @@ void vmm_net_teardown(struct vmm *vm)
 		return;
 	vmm_verbose(vm,
 	            "virtio-net: %llu frames received (%llu dropped; %llu over several buffers, "
-	            "up to %u), %llu sent (%llu dropped), %llu interrupts",
+	            "up to %u), %llu sent (%llu dropped, %llu to be segmented), %llu interrupts",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
 	            (unsigned long long)n->rx_merged, n->rx_merged_max,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
-	            (unsigned long long)n->dev->interrupts);
+	            (unsigned long long)n->tx_gso, (unsigned long long)n->dev->interrupts);
 	if (n->be->teardown)
 		n->be->teardown(n);
 	the_net = NULL;

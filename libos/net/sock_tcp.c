@@ -14,6 +14,7 @@
 #include <lwip/ip.h>
 #include <lwip/priv/tcp_priv.h>
 #include <lwip/tcp.h>
+#include <lwip_hooks.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -109,8 +110,9 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct uk_sock *s = arg;
 
-	(void)pcb, (void)err;
+	(void)err;
 	T(s)->st = T_CONNECTED;
+	uk_tcp_tso(pcb);
 	uk_sock_wake(s);
 	return ERR_OK;
 }
@@ -162,6 +164,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	T(c)->st = T_CONNECTED;
 	pcb_hook(c, pcb);
 	apply_opts(c, pcb);
+	uk_tcp_tso(pcb);
 	if (lt->q_tail)
 		T(lt->q_tail)->q_next = c;
 	else
@@ -595,7 +598,7 @@ static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_
 	switch (name) {
 	case TCP_NODELAY: return put(val, len, !!(s->opts & UK_SO_NODELAY));
 	case TCP_CORK: return put(val, len, !!(s->opts & UK_SO_CORK));
-	case TCP_MAXSEG: return put(val, len, pcb ? tcp_mss(pcb) : TCP_MSS);
+	case TCP_MAXSEG: return put(val, len, pcb ? uk_tcp_mss(pcb) : TCP_MSS);
 	case TCP_KEEPIDLE: return put(val, len, pcb ? (int)(pcb->keep_idle / 1000) : 7200);
 	case TCP_KEEPINTVL: return put(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);
 	case TCP_KEEPCNT: return put(val, len, pcb ? (int)pcb->keep_cnt : 9);

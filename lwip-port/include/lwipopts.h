@@ -40,6 +40,10 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 /* Room for the virtio-net header before every frame lwIP builds: the
  * driver sends header and frame as one descriptor. */
 #define PBUF_LINK_ENCAPSULATION_HLEN 12
+/* The segment size the device cuts a large TCP segment into (TSO: the
+ * peer's MSS less this segment's options' share, see lwip-port/hooks.c),
+ * set on every TCP segment as it goes out; 0: none. */
+#define LWIP_PBUF_CUSTOM_DATA u16_t uk_tso_mss;
 
 /* The Internet checksum, 32 bytes a round (lwip-port/chksum.c). */
 #include "chksum.h"
@@ -143,6 +147,9 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * 120 s), a server that closes first keeps half as many PCBs in it, and
  * every SYN walks their list (lwip-port/hooks.c). */
 #define TCP_MSL 30000UL
+/* One per connection: its peer's MSS while lwIP's is a TSO segment's
+ * (lwip-port/hooks.c). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
 #define TCP_LISTEN_BACKLOG 0 /* half-open connections: lwip-port/hooks.c */

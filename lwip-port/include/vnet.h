@@ -34,6 +34,14 @@ int uk_vnet_irq(int on);
  * only while something listens there) and wait for them to have done it. */
 void uk_vnet_listen(uint16_t port, int on);
 
+/* The MTU of the link behind an interface (its own MTU is larger with
+ * TSO); for other interfaces their MTU. */
+unsigned uk_vnet_link_mtu(const struct netif *nif);
+
+/* The link's MTU when the interface's device segments TCP itself (TSO),
+ * else 0. */
+unsigned uk_vnet_tso_mtu(const struct netif *nif);
+
 /* The virtio device behind an interface (its runtime-tree properties). */
 const struct uk_virtio_dev *uk_vnet_dev(struct netif *nif);
 
