@@ -27,17 +27,23 @@ threads() {
 	echo 0
 }
 
+# collect FILE: the guest started by bg_start ended; its status in $rc,
+# what it and ukrun printed (FILE) in $T/out for the checks.
+collect() {
+	wait "$bgpid"
+	rc=$?
+	bgpid=
+	cp "$1" "$T/out"
+	: >"$T/err"
+}
+
 bg_start "$T/hostile" "$UKRUN" --verbose --net user "$G/hostile.img"
 if bg_wait "$T/hostile" "^phase before" 120; then
 	before=$(threads "$bgpid")
 	bg_wait "$T/hostile" "^phase after" 120
 	after=$(threads "$bgpid")
 fi
-wait "$bgpid"
-rc=$?
-bgpid=
-cp "$T/hostile" "$T/out"
-: >"$T/err"
+collect "$T/hostile"
 grep '^\(PASS\|FAIL\) ' "$T/hostile"
 check hostile/guest-checks-ran out_has "^PASS hostile/oversize/works-after-reset"
 check hostile/status-0 status_is 0
@@ -117,11 +123,7 @@ bg_start "$T/h9" "$UKRUN" --verbose -v "$S:/data" "$G/hostile9p.img" -- "$attemp
 for p in $phases; do
 	sample "$p" || break
 done
-wait "$bgpid"
-rc=$?
-bgpid=
-cp "$T/h9" "$T/out"
-: >"$T/err"
+collect "$T/h9"
 grep '^\(PASS\|FAIL\|SKIP\|fids:\|files:\|phase\) ' "$T/h9"
 check hostile9p/guest-checks-ran out_has "^PASS hostile9p/reset-inflight/works-after"
 check hostile9p/status-0 status_is 0
