@@ -13,7 +13,7 @@ title="FAT disk"
 mb=${DISK_BENCH_MB:-64} nfiles=${DISK_BENCH_FILES:-200}
 files=(build/tests/guest/fat.img build/bin/ukbuild)
 # what ukbuild disk needs there (mtools), as the disk tests list it
-for f in $(cat tests/e2e/kvm/disk.files); do [ -e "$f" ] && files+=("$f"); done
+for f in $(cat tests/e2e/guest/disk.files); do [ -e "$f" ] && files+=("$f"); done
 inner='
 mb=$1 n=$2 d=$T/bench.img
 MTOOLS_SKIP_CHECK=1 $UKBUILD disk create "$d" --size $((mb * 2 + 16))M >/dev/null 2>&1

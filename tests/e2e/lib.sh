@@ -126,34 +126,37 @@ runner_ready() {
 	fi
 }
 
-# guest [-m SIZE] IMAGE [ARG...]: IMAGE with ARGs as its command line, as
+# guest [OPTION...] IMAGE [ARG...]: IMAGE with ARGs as its command line, as
 # `run` does: stdout in $T/out, stderr in $T/err, the guest's status in $rc.
+# OPTIONs say what the guest gets, each runner its own way (paths without
+# spaces or commas):
+#   -m SIZE                 its memory (128M)
+#   -t SECONDS              killed (SIGKILL) after SECONDS (300), not
+#                           trusting ukrun's own --timeout to end it
+#   -v HOST:GUEST[:ro]      a 9P share (QEMU: its own server, -fsdev local)
+#   --disk FILE:GUEST[:ro]  a virtio-blk disk mounted at GUEST (QEMU: the
+#                           disk's serial is the ID); FILE alone: no ID
+#   -p HOSTPORT:GUESTPORT   a TCP port of 127.0.0.1 forwarded to the guest
+#                           over user-mode networking (QEMU: its libslirp)
+#   -e VAR=VALUE            in its environment: ukrun only (QEMU has no way
+#                           to give the guest one; a script says so)
 # Under QEMU the guest's stdout and stderr are one serial console, in both
 # files (crash reports included), and the status reaches QEMU cut to 7 bits
 # (isa-debug-exit makes QEMU's (status << 1) | 1): status_is compares so.
-# An even QEMU status is QEMU's own end (124: its bound), never a guest's.
+# An even QEMU status is QEMU's own end (124: its bound), never a guest's;
+# a reset (a triple fault: -no-reboot ends QEMU with 0) is status 255.
 guest() {
-	_mem=
-	if [ "$1" = -m ]; then
-		_mem=$2
-		shift 2
-	fi
+	guest_opts "$@"
+	shift $_gshift
 	_img=$1
 	shift
 	if on_ukrun; then
-		run "$UKRUN" ${_mem:+-m "$_mem"} --timeout 300 "$_img" ${1+--} "$@"
+		run ${_bound:+timeout -s KILL "$_bound"} "$UKRUN" ${_mem:+-m "$_mem"} $_ukopts --timeout 300 \
+			"$_img" ${1+--} "$@"
 		return
 	fi
-	_app=
-	for _a; do
-		case $_a in
-		*' '*) _app="$_app \"$_a\"" ;;
-		*) _app="$_app $_a" ;;
-		esac
-	done
-	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m "${_mem:-128M}" -nodefaults \
-		-no-user-config -no-reboot -nographic -serial stdio -device isa-debug-exit \
-		-kernel "$_img" ${_app:+-append "--$_app"} </dev/null >"$T/raw" 2>"$T/qemu-err"
+	guest_append "$@"
+	qemu_guest -m "${_mem:-128M}" -s "${_bound:-300}" "$_img" "$_app" $_qopts >"$T/raw" 2>"$T/qemu-err"
 	rc=$?
 	tr -d '\r' <"$T/raw" >"$T/out"
 	cat "$T/out" "$T/qemu-err" >"$T/err"
@@ -164,14 +167,103 @@ guest() {
 	fi
 }
 
-# qemu_guest IMAGE [APPEND]: IMAGE under QEMU's microvm (no KVM needed),
-# its console on stdout. After "run qemu_guest ...", qemu_status is the
-# guest's exit status (isa-debug-exit makes QEMU's (status << 1) | 1).
+# guest_bg OUT [OPTION...] IMAGE [ARG...]: the guest in the background as
+# bg_start starts a command (bg_wait, bg_stop), everything it printed in OUT.
+guest_bg() {
+	_out=$1
+	shift
+	guest_opts "$@"
+	shift $_gshift
+	_img=$1
+	shift
+	if on_ukrun; then
+		bg_start "$_out" "$UKRUN" ${_mem:+-m "$_mem"} $_ukopts "$_img" ${1+--} "$@"
+		return
+	fi
+	guest_append "$@"
+	(_qexec=exec qemu_guest -m "${_mem:-128M}" -s 600 "$_img" "$_app" $_qopts) </dev/null >"$_out" 2>&1 &
+	bgpid=$!
+}
+
+# guest_opts OPTION...: guest's options as ukrun's ($_ukopts) and QEMU's
+# ($_qopts) arguments, $_mem; $_gshift of the arguments were options.
+guest_opts() {
+	_mem= _bound= _ukopts= _qopts= _fwd= _gshift=0 _nfs=0 _ndisk=0
+	while [ $# -gt 1 ]; do
+		case $1 in
+		-m) _mem=$2 ;;
+		-t) _bound=$2 ;;
+		-e) _ukopts="$_ukopts -e $2" ;;
+		-v)
+			_ukopts="$_ukopts -v $2"
+			_ro=
+			case $2 in *:ro) _ro=,readonly=on ;; esac
+			_h=${2%%:*} _g=${2#*:}
+			_g=${_g%:ro}
+			_qopts="$_qopts -fsdev local,id=fs$_nfs,path=$_h,security_model=none$_ro"
+			_qopts="$_qopts -device virtio-9p-device,fsdev=fs$_nfs,mount_tag=$_g"
+			_nfs=$((_nfs + 1))
+			;;
+		--disk)
+			_ukopts="$_ukopts --disk $2"
+			_ro= _g=
+			case $2 in *:ro) _ro=,readonly=on ;; esac
+			case $2 in *:*) _g=${2#*:} ;; esac
+			[ -z "$_g" ] || _g=,serial=${_g%:ro}
+			_qopts="$_qopts -drive if=none,id=d$_ndisk,format=raw,file=${2%%:*}$_ro"
+			_qopts="$_qopts -device virtio-blk-device,drive=d$_ndisk$_g"
+			_ndisk=$((_ndisk + 1))
+			;;
+		-p)
+			_ukopts="$_ukopts -p $2"
+			_fwd="$_fwd,hostfwd=tcp:127.0.0.1:${2%%:*}-:${2#*:}"
+			;;
+		*) break ;;
+		esac
+		shift 2
+		_gshift=$((_gshift + 2))
+	done
+	[ -z "$_fwd" ] || _qopts="$_qopts -netdev user,id=n0$_fwd -device virtio-net-device,netdev=n0"
+}
+
+# guest_append ARG...: the guest's command line for QEMU's -append in $_app
+# ("-- ARG..."; an ARG with spaces in double quotes).
+guest_append() {
+	_app=
+	for _a; do
+		case $_a in
+		*' '*) _app="$_app \"$_a\"" ;;
+		*) _app="$_app $_a" ;;
+		esac
+	done
+	_app=${_app:+--$_app}
+}
+
+# qemu_guest [-m SIZE] [-s SECONDS] IMAGE [APPEND [QEMU-ARG...]]: IMAGE under
+# QEMU's microvm (TCG, no KVM needed), its console on stdout, bounded by
+# SECONDS (300), APPEND its command line. The one QEMU command line of the
+# tests: every device a QEMU-ARG (virtio-mmio devices are modern ones, as
+# ukrun's are). A reset ends QEMU (-no-reboot), status 0; after "run
+# qemu_guest ...", qemu_status is the guest's exit status (isa-debug-exit
+# makes QEMU's (status << 1) | 1).
 qemu_guest() {
-	timeout 300 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config -no-reboot \
-		-nographic -serial stdio -device isa-debug-exit -kernel "$1" ${2:+-append "$2"} \
+	_qm=128M _qs=300
+	while :; do
+		case $1 in
+		-m) _qm=$2 ;;
+		-s) _qs=$2 ;;
+		*) break ;;
+		esac
+		shift 2
+	done
+	_qimg=$1 _qapp=${2:-}
+	shift $(($# < 2 ? $# : 2))
+	$_qexec timeout -k 5 "$_qs" qemu-system-x86_64 -M microvm -cpu max -m "$_qm" -nodefaults \
+		-no-user-config -no-reboot -nographic -serial stdio -device isa-debug-exit \
+		-global virtio-mmio.force-legacy=false "$@" -kernel "$_qimg" ${_qapp:+-append "$_qapp"} \
 		</dev/null
 }
+_qexec=
 qemu_status() { echo $(((rc - 1) / 2)); }
 
 # The 9P tests under QEMU and ukrun. p9_make_share: $T/share with a file

@@ -1,6 +1,6 @@
 /*
  * Fault injection for the tests that prove a fault at any moment ends the
- * VM (tests/e2e/kvm/fatal.sh): a library OS object compiled with
+ * VM (tests/e2e/guest/fatal.sh): a library OS object compiled with
  * -DUK_FAULT_AT=UK_FAULT_<STAGE> and linked into a test image ahead of
  * libuk.a (tests/tests.mk) executes ud2 at that stage. In every other build
  * UK_FAULT_POINT compiles to nothing.

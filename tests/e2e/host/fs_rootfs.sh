@@ -108,8 +108,7 @@ check rootfs/inspect-size out_has "rootfs: *[1-9][0-9]* bytes"
 paths="/etc/app.conf /bin/tool /empty /data /data/sub/big.bin /bin/conf-link /abs-link /dangling \
 /data/h1 /data/h2 /opt/added.txt /srv/site /srv/site/index.html /srv/site/css/main.css \
 /etc/over.conf /bin/conf-link/ /nothing"
-run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-	-nographic -serial stdio -device isa-debug-exit -kernel "$T/ls.img" -append "-- $paths"
+run qemu_guest -s 120 "$T/ls.img" "-- $paths"
 tr -d '\r' <"$T/out" >"$T/o" && mv "$T/o" "$T/out"
 check rootfs/guest-ran status_is 1
 check rootfs/file-mode-0600 out_has "^/etc/app.conf file 0600 size=10 links=1 sum=$(fnv "$R/etc/app.conf")"
@@ -132,20 +131,17 @@ check rootfs/default-workdir out_has "^cwd /$"
 
 # A later --add replaces what --rootfs put at the same path.
 run "$UKBUILD" -o "$T/ls2.img" --rootfs "$R" --add "$T/override.conf:/etc/app.conf" "$T/ls.c"
-run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-	-nographic -serial stdio -device isa-debug-exit -kernel "$T/ls2.img" -append "-- /etc/app.conf"
+run qemu_guest -s 120 "$T/ls2.img" "-- /etc/app.conf"
 check rootfs/add-overrides out_has "/etc/app.conf file 0644 size=13 links=1 sum=$(fnv "$T/override.conf")"
 
 # The manifest's working directory is where the program starts; a missing
 # one is made (as docker does for WORKDIR).
 run "$UKBUILD" -o "$T/wd.img" --rootfs "$R" -w /data/sub "$T/ls.c"
-run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-	-nographic -serial stdio -device isa-debug-exit -kernel "$T/wd.img" -append "-- big.bin"
+run qemu_guest -s 120 "$T/wd.img" "-- big.bin"
 check rootfs/workdir out_has "^cwd /data/sub"
 check rootfs/workdir-relative-paths out_has "^big.bin file 0644 size=1048576 "
 run "$UKBUILD" -o "$T/wd2.img" --workdir /made/for/you "$T/ls.c"
-run timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-	-nographic -serial stdio -device isa-debug-exit -kernel "$T/wd2.img" -append "-- /made"
+run qemu_guest -s 120 "$T/wd2.img" "-- /made"
 check rootfs/workdir-made out_has "^cwd /made/for/you"
 check rootfs/workdir-made-mode out_has "^/made dir 0755 "
 run "$UKBUILD" -o "$T/bad.img" -w relative "$T/ls.c"

@@ -4,11 +4,7 @@
 . tests/e2e/lib.sh
 G=build/tests/guest
 
-qemu() { # IMAGE [APPEND]
-	timeout 120 qemu-system-x86_64 -M microvm -cpu max -m 128M -nodefaults -no-user-config \
-		-nographic -serial stdio -device isa-debug-exit -kernel "$1" ${2:+-append "$2"} \
-		</dev/null
-}
+qemu() { qemu_guest -s 120 "$@"; } # IMAGE [APPEND]
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip qemu/all "qemu-system-x86_64 is not installed"
