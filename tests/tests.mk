@@ -53,7 +53,7 @@ $(B)/tests/guest/p9-volume.img: tests/guest/p9/*.c $(UKBUILD) $(SYSROOT)/.done
 # the IDT exists, crash-early before uk_plat_init, crash-report inside the
 # exception handler's report (of crash's own fault).
 FAULT_IMGS := $(patsubst %,$(B)/tests/guest/crash-%.img,noidt early report)
-$(B)/tests/fault/noidt.o $(B)/tests/fault/early.o: libos/boot.c
+$(B)/tests/fault/noidt.o $(B)/tests/fault/early.o: libos/init/boot.c
 $(B)/tests/fault/report.o: libos/arch/x86_64/exception.c
 $(B)/tests/fault/noidt.o: FAULT := UK_FAULT_NO_IDT
 $(B)/tests/fault/early.o: FAULT := UK_FAULT_EARLY

@@ -221,7 +221,7 @@ static const struct uk_file_ops dir_ops = {
 
 static int is_fd_link(const struct uk_vnode *vn) { return vn->ino >= FD_INO; }
 
-/* The loaded program's path (libos/binary.c), when a Linux binary runs. */
+/* The loaded program's path (libos/process/binary.c), when a Linux binary runs. */
 extern char uk_binary_exe[] __attribute__((weak));
 
 /* The program's path, for /proc/self/exe: the loaded binary's, else (a

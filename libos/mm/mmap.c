@@ -9,7 +9,6 @@
  * MADV_DONTNEED keeps its contents (as shared memory does on Linux).
  */
 #include <uk/arch.h>
-#include <uk/binary.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
@@ -36,6 +35,10 @@
 	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
 	 MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED |                      \
 	 (MAP_HUGE_MASK << MAP_HUGE_SHIFT))
+
+void (*uk_vm_exec_hook)(uintptr_t start, uintptr_t end);
+
+void uk_vm_on_exec_map(void (*fn)(uintptr_t start, uintptr_t end)) { uk_vm_exec_hook = fn; }
 
 static void file_ref(void *file, int delta)
 {
@@ -348,8 +351,8 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 		unmap_area(addr, addr + len);
 		return r;
 	}
-	if (f && (prot & PROT_EXEC) && uk_binary_active)
-		uk_binary_rewrite(addr, addr + len);
+	if (f && (prot & PROT_EXEC) && uk_vm_exec_hook)
+		uk_vm_exec_hook(addr, addr + len);
 	/* Best effort, as on Linux: what cannot be committed now faults in. */
 	if (flags & (MAP_POPULATE | MAP_LOCKED))
 		uk_vm_populate(addr, addr + len);

@@ -22,7 +22,6 @@
  * anonymous memory, as on Linux.
  */
 #include <uk/arch.h>
-#include <uk/binary.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -121,7 +120,7 @@ static int on_touch(const struct uk_vma *v)
 
 	if (!f->vn || !f->vn->ops->page_data)
 		return 0;
-	return !((v->prot & PROT_EXEC) && uk_binary_active);
+	return !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
 }
 
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a)

@@ -89,4 +89,7 @@ int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
  * its end, or another filesystem): then it reads as zero. Never blocks. */
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a);
 
+/* The hook of uk_vm_on_exec_map, or NULL. */
+extern void (*uk_vm_exec_hook)(uintptr_t start, uintptr_t end);
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the binary-mode loader's checks of an ELF file
- * (libos/elf.c) on arbitrary bytes. Whatever is accepted must be safe to
+ * (libos/process/elf.c) on arbitrary bytes. Whatever is accepted must be safe to
  * load: every segment inside the file and below the lower half's end, in
  * order, the entry inside the span, the interpreter's path inside the file.
  */

@@ -1,7 +1,7 @@
 /*
  * A Linux program (built with the host's gcc and glibc, run in binary
  * mode) for the system-call sites the library OS rewrites into jumps
- * (libos/binary_rewrite.c): each kind of site gives the answer a trap
+ * (libos/process/binary_rewrite.c): each kind of site gives the answer a trap
  * gives, a `syscall` that is itself a jump target still works, the red
  * zone below %rsp survives, and a signal that interrupts a rewritten call
  * runs its handler and returns to the right place. Prints one line per

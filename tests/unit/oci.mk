@@ -6,13 +6,13 @@ $(B)/tests/unit/test_oci: $(B)/san/tests/unit/test_oci.o $(B)/san/builder/layer.
 		$(B)/san/builder/oci_sha256.o $(B)/san/builder/oci_source.o \
 		$(B)/san/builder/oci_config.o $(B)/san/common/host.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
 
-# The binary-mode loader's pure parts (libos/elf.c, libos/binary_stack.c).
+# The binary-mode loader's pure parts (libos/process/elf.c, libos/process/binary_stack.c).
 UNIT_BINS += $(B)/tests/unit/test_oci_elf
-$(B)/san/libos/elf.o $(B)/san/libos/binary_stack.o $(B)/san/tests/unit/test_oci_elf.o: \
+$(B)/san/libos/process/elf.o $(B)/san/libos/process/binary_stack.o $(B)/san/tests/unit/test_oci_elf.o: \
 	SAN_CFLAGS += -Ilibos/include
-$(B)/tests/unit/test_oci_elf: $(B)/san/tests/unit/test_oci_elf.o $(B)/san/libos/elf.o \
-		$(B)/san/libos/binary_stack.o $(B)/san/libos/vdso_image.o
-$(B)/san/libos/vdso_image.o: libos/vdso_image.S
+$(B)/tests/unit/test_oci_elf: $(B)/san/tests/unit/test_oci_elf.o $(B)/san/libos/process/elf.o \
+		$(B)/san/libos/process/binary_stack.o $(B)/san/libos/process/vdso_image.o
+$(B)/san/libos/process/vdso_image.o: libos/process/vdso_image.S
 	@mkdir -p $(@D)
 	$(CC) -c $< -o $@
 
@@ -26,7 +26,7 @@ $(B)/tests/fuzz/oci_layer: tests/fuzz/oci_layer.c builder/layer.c builder/layer_
 		builder/oci.h builder/rootfs.h
 	@mkdir -p $(@D)
 	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -larchive -ljansson
-$(B)/tests/fuzz/oci_elf: tests/fuzz/oci_elf.c libos/elf.c libos/include/uk/binary.h
+$(B)/tests/fuzz/oci_elf: tests/fuzz/oci_elf.c libos/process/elf.c libos/include/uk/binary.h
 	@mkdir -p $(@D)
 	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 $(B)/tests/unit/oci_fuzz_smoke: tests/unit/oci_fuzz_smoke.sh $(B)/tests/fuzz/oci_layer \

@@ -1,5 +1,5 @@
 /*
- * The binary-mode loader's pure parts (libos/elf.c, libos/binary_stack.c):
+ * The binary-mode loader's pure parts (libos/process/elf.c, libos/process/binary_stack.c):
  * real programs of this machine checked against readelf, hostile headers
  * refused, random corruption survived (ASan), and the initial stack read
  * back the way a C library reads it.

@@ -251,5 +251,5 @@ void uk_trap(struct uk_regs *r)
 	irq_count++;
 	if (irq_table[v].fn)
 		irq_table[v].fn(v, irq_table[v].arg);
-	uk_intr_exit(r); /* preempt, or deliver a signal (libos/signal.c) */
+	uk_intr_exit(r); /* preempt, or deliver a signal (libos/kernel/signal.c) */
 }

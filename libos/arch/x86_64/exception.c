@@ -83,7 +83,7 @@ static void backtrace(uint64_t fp)
 }
 
 /* Faults that are not errors: a stack or a mapping growing, or the
- * program's own handler for the signal (libos/signal.c). */
+ * program's own handler for the signal (libos/kernel/signal.c). */
 static int resolved(struct uk_regs *r, int sig, uint64_t cr2)
 {
 	if (r->vector == 14 && !(r->error & 1) && uk_stack_fault(cr2))

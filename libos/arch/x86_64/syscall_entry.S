@@ -1,6 +1,6 @@
 /*
  * The `syscall` instruction of an unmodified Linux program (binary
- * compatibility, libos/binary.c), entered through MSR_LSTAR.
+ * compatibility, libos/process/binary.c), entered through MSR_LSTAR.
  *
  * The program runs at CPL0 in the library OS's address space (pvm.md), so
  * `syscall` changes neither privilege nor stack: on entry %rcx holds the
@@ -80,7 +80,7 @@ frame:
 	jmp *%rcx
 	.size uk_syscall_entry, . - uk_syscall_entry
 
-/* A rewritten site's stub (libos/binary_rewrite.c) jumps here with %rax
+/* A rewritten site's stub (libos/process/binary_rewrite.c) jumps here with %rax
  * and %rcx as `syscall` leaves them; %r11, the flags, is taken on the
  * library OS stack, so again nothing is written below the program's %rsp
  * (the arithmetic flags are the stack switch's: nothing after a system

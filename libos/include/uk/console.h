@@ -15,4 +15,10 @@ long uk_console_read(void *buf, size_t len);
 /* Whether the host end of fd 0/1/2 is a terminal (ukrun tells us). */
 int uk_console_isatty(int fd);
 
+/* Output held back elsewhere (the trace buffer) that must reach the host
+ * before anything written after it: fn runs before every stdout/stderr
+ * write and from uk_console_flush(). One hook; its owner registers it. */
+void uk_console_on_flush(void (*fn)(void));
+void uk_console_flush(void);
+
 #endif

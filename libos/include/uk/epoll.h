@@ -1,5 +1,5 @@
 /*
- * epoll's one hook outside itself (libos/epoll.c). Registrations hold no
+ * epoll's one hook outside itself (libos/ipc/epoll.c). Registrations hold no
  * reference to their file, as on Linux; so whoever frees an open file
  * calls this first, and the file leaves every epoll set before its wait
  * queues go away.

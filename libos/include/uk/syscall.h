@@ -1,5 +1,5 @@
 /*
- * System calls: prototypes generated from libos/syscalls.def, the macros
+ * System calls: prototypes generated from libos/sys/syscalls.def, the macros
  * that define implementations, and the traced entry point.
  *
  * Every implementation takes six longs (unused ones ignored) and returns a
@@ -13,19 +13,20 @@
 #define UK_SYSCALL_H
 
 #include <stdint.h>
+#include <uk/print.h>
 
 typedef long (*uk_syscall_fn)(long, long, long, long, long, long);
 
 #define SYSCALL(nr, name, ...) long uk_sys_##name(long, long, long, long, long, long);
 #define NOSYS(nr, name)
-#include "../../syscalls.def"
+#include "../../sys/syscalls.def"
 #undef SYSCALL
 #undef NOSYS
 
 enum uk_nr {
 #define SYSCALL(nr, name, ...) UK_NR_##name = nr,
 #define NOSYS(nr, name) UK_NR_##name = nr,
-#include "../../syscalls.def"
+#include "../../sys/syscalls.def"
 #undef SYSCALL
 #undef NOSYS
 	UK_NR_MAX
@@ -65,22 +66,11 @@ long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, lon
                        long a5);
 
 /* Link-mode calls: direct when not tracing, through the tracer otherwise. */
-extern int uk_trace_on;
 #define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                                    \
 	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1),    \
 	                                 (long)(a2), (long)(a3), (long)(a4), (long)(a5))         \
 	             : uk_sys_##name((long)(a0), (long)(a1), (long)(a2), (long)(a3), (long)(a4), \
 	                             (long)(a5)))
-
-/* Buffered trace output (ukrun's fd 3); flushed before console output and
- * at exit so lines interleave with the program's own output. */
-void uk_trace_flush(void);
-/* A trace line of free text, e.g. why a call is refused. */
-void uk_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* At exit under --trace or --verbose: how a Linux program's system calls
- * came in (rewritten sites or traps). */
-void uk_trace_summary(void);
 
 #define UK_SC_U __attribute__((unused)) long
 #define UK_SYSCALL0(name)                                                                          \

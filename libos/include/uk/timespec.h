@@ -19,6 +19,10 @@ int uk_timespec_ns(const struct __kernel_timespec *ts, uint64_t *ns);
  * offset between the clocks at the time of the call. 0, -EINVAL (bad
  * clock or timespec), -EFAULT (NULL). A deadline already past is
  * returned as 1 (still "a deadline", and past). */
+/* Which clock ids read the realtime and the monotonic clock. */
+int uk_clock_realtime(int clk);
+int uk_clock_monotonic(int clk);
+
 int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline);
 
 void uk_ns_to_timespec(uint64_t ns, struct __kernel_timespec *ts);

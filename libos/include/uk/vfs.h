@@ -211,7 +211,7 @@ int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *nam
 void uk_vfs_init(void);
 
 /* Opening a FIFO (mknod S_IFIFO) in any filesystem: the pipe code's
- * (libos/pipe.c). A strong reference, so linking only what a program uses
+ * (libos/ipc/pipe.c). A strong reference, so linking only what a program uses
  * still brings it along with the filesystems. */
 int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
 

@@ -66,4 +66,9 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
                             struct uk_file *f, uint64_t off),
                   void *ctx);
 
+/* Binary mode rewrites the system call sites of executable file mappings
+ * (process/binary_rewrite.c): fn runs on each new PROT_EXEC mapping of a
+ * file, whose pages are then private copies, never the file's own. */
+void uk_vm_on_exec_map(void (*fn)(uintptr_t start, uintptr_t end));
+
 #endif

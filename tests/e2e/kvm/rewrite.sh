@@ -1,6 +1,6 @@
 #!/bin/sh
 # A Linux program's system-call sites rewritten into jumps (binary mode,
-# libos/binary_rewrite.c): the same answers as trapping, statically linked
+# libos/process/binary_rewrite.c): the same answers as trapping, statically linked
 # and through ld.so with glibc; --trace's closing line counts both paths;
 # --no-syscall-rewrite leaves every call on the trap path.
 . tests/e2e/lib.sh

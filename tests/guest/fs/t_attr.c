@@ -206,7 +206,7 @@ void test_mknod(void)
 	CHECK(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
 	CHECK_ERR(mknod("reg", S_IFREG | 0600, 0), EEXIST);
 	CHECK_ERR(mknod("chr", S_IFCHR | 0600, 0x103), EPERM);
-	/* a FIFO: a name in the tree, opened as a pipe (libos/pipe.c) */
+	/* a FIFO: a name in the tree, opened as a pipe (libos/ipc/pipe.c) */
 	CHECK(mkfifo("fifo", 0600) == 0);
 	CHECK(stat("fifo", &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0600);
 	int r = open("fifo", O_RDONLY | O_NONBLOCK), w = open("fifo", O_WRONLY | O_NONBLOCK);

@@ -199,7 +199,7 @@ static void mremap_rules(void)
 
 /* The break: memory given back and taken again reads as zero. In binary
  * mode the break's pages are mapped and unmapped (binary_sys.c); in link
- * mode it is the kernel heap's edge (mm.c). */
+ * mode it is the kernel heap's edge (kernel/alloc.c). */
 static void brk_rules(void)
 {
 	unsigned char *p = sbrk(0), *q;

@@ -1,4 +1,4 @@
-/* prctl(2): the options uk answers (see libos/sys_proc.c). */
+/* prctl(2): the options uk answers (see libos/sys/sys_proc.c). */
 #ifndef _SYS_PRCTL_H
 #define _SYS_PRCTL_H
 

@@ -20,59 +20,6 @@
 
 int uk_current_euid(void); /* sys_proc.c */
 
-int uk_timespec_ns(const struct __kernel_timespec *ts, uint64_t *ns)
-{
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)UK_NSEC)
-		return -EINVAL;
-	/* ~146 years is forever enough, and keeps sums from overflowing. */
-	if ((uint64_t)ts->tv_sec > (1ull << 62) / UK_NSEC)
-		*ns = 1ull << 62;
-	else
-		*ns = ts->tv_sec * UK_NSEC + ts->tv_nsec;
-	return 0;
-}
-
-void uk_ns_to_timespec(uint64_t ns, struct __kernel_timespec *ts)
-{
-	ts->tv_sec = ns / UK_NSEC;
-	ts->tv_nsec = ns % UK_NSEC;
-}
-
-static int realtime_clock(int clk)
-{
-	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI ||
-	       clk == CLOCK_REALTIME_ALARM;
-}
-
-static int monotonic_clock(int clk)
-{
-	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
-	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME ||
-	       clk == CLOCK_BOOTTIME_ALARM;
-}
-
-int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline)
-{
-	uint64_t ns, mono = uk_monotonic_ns(), d;
-
-	if (!ts)
-		return -EFAULT;
-	if (uk_timespec_ns(ts, &ns))
-		return -EINVAL;
-	if (!abs) {
-		d = mono + ns;
-	} else if (realtime_clock(clk)) {
-		uint64_t off = uk_realtime_offset();
-		d = ns > off ? ns - off : 0;
-	} else if (monotonic_clock(clk)) {
-		d = ns;
-	} else {
-		return -EINVAL;
-	}
-	*deadline = d ? d : 1; /* 0 would mean "no deadline" */
-	return 0;
-}
-
 /* Linux's encoding of per-process and per-thread CPU clocks
  * (clock_getcpuclockid, pthread_getcpuclockid): ~pid << 3 | flags. */
 static long cpu_clock_ns(int clk, uint64_t *ns)
@@ -97,9 +44,9 @@ static long cpu_clock_ns(int clk, uint64_t *ns)
 
 static long clock_ns(int clk, uint64_t *ns)
 {
-	if (realtime_clock(clk))
+	if (uk_clock_realtime(clk))
 		*ns = uk_realtime_ns();
-	else if (monotonic_clock(clk))
+	else if (uk_clock_monotonic(clk))
 		*ns = uk_monotonic_ns();
 	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
 		*ns = uk_process_cpu_ns();

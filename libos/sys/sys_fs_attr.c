@@ -11,7 +11,7 @@
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
-#include "vfs/vfs_impl.h"
+#include "../vfs/vfs_impl.h"
 
 /* umount2 flags (Linux's sys/mount.h; not in the uapi headers). */
 #define MNT_FORCE 1

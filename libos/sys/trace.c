@@ -14,8 +14,6 @@
 #include <uk/print.h>
 #include <uk/syscall.h>
 
-int uk_trace_on;
-
 /* Every name in one blob (a struct of char arrays has no padding), found
  * through 16-bit offsets; offset 0 is "no such call". With the argument
  * count and kinds packed in 32 bits, a call costs 6 bytes of table. */
@@ -71,30 +69,6 @@ static const char *sys_name(long nr)
 	return nr >= 0 && nr < UK_NR_MAX && name_off[nr] ? (const char *)&names + name_off[nr] : 0;
 }
 
-/* ---- trace buffer ---- */
-
-static char tbuf[16384];
-static size_t tlen;
-
-void uk_trace_flush(void)
-{
-	if (tlen) {
-		size_t n = tlen;
-		tlen = 0;
-		uk_console_write(UK_FD_TRACE, tbuf, n);
-	}
-}
-
-static void tput(const char *s, size_t n)
-{
-	if (tlen + n > sizeof(tbuf))
-		uk_trace_flush();
-	if (n > sizeof(tbuf))
-		n = sizeof(tbuf);
-	uk_memcpy(tbuf + tlen, s, n);
-	tlen += n;
-}
-
 static void tprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void tprintf(const char *fmt, ...)
 {
@@ -105,38 +79,7 @@ static void tprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = uk_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	tput(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-void uk_trace_note(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	if (!uk_trace_on)
-		return;
-	va_start(ap, fmt);
-	n = uk_snprintf(line, sizeof(line), "[uk] ");
-	n += uk_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	tput(line, n);
-}
-
-void uk_trace_summary(void)
-{
-	static const char fmt[] = "system calls: %lu through %lu rewritten sites, %lu trapped";
-	unsigned long j = uk_syscalls_jumped, s = uk_rewritten_sites, t = uk_syscalls_trapped;
-
-	if (!uk_binary_active)
-		return;
-	if (uk_trace_on)
-		uk_trace_note(fmt, j, s, t);
-	else if (uk_plat.flags & UK_PF_TIMELINE) /* --verbose: make bench counts traps */
-		uk_pr(fmt, j, s, t);
+	uk_trace_put(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* A buffer as a C string literal, at most 32 bytes, like strace. */
@@ -164,7 +107,7 @@ static void tstr(const char *p, long len)
 	out[n++] = '"';
 	if (len > 32)
 		out[n++] = '.', out[n++] = '.', out[n++] = '.';
-	tput(out, n);
+	uk_trace_put(out, n);
 }
 
 struct flagname {
@@ -378,7 +321,7 @@ static void trace_call(long nr, const long *a, long ret, int done, int linked)
 		tprintf("[uk] syscall_%ld(", nr);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			tput(", ", 2);
+			uk_trace_put(", ", 2);
 		targ(sig_kind(nr, i), a[i], a, ret);
 	}
 	if (!done)

@@ -9,6 +9,7 @@
 #include <uk/libc.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/console.h>
 #include <uk/syscall.h>
 
 struct uk_plat uk_plat;
@@ -101,8 +102,7 @@ void uk_plat_exit(int status)
 {
 	for (unsigned i = 0; i < sizeof(exit_hooks) / sizeof(exit_hooks[0]) && exit_hooks[i]; i++)
 		exit_hooks[i]();
-	uk_trace_summary();
-	uk_trace_flush();
+	uk_console_flush();
 	if (uk_plat.ukrun)
 		uk_outl(UK_HC_EXIT, status & 0xff);
 	else /* QEMU's isa-debug-exit: QEMU ends with (status << 1) | 1 */
@@ -116,7 +116,7 @@ void uk_plat_exit(int status)
  * and ends at isa-debug-exit. */
 void uk_plat_crash(struct uk_hc_crash *c)
 {
-	uk_trace_flush();
+	uk_console_flush();
 	uk_outl(UK_HC_ABORT, (uint32_t)uk_v2p(c));
 	uk_outb(UK_QEMU_DEBUG_EXIT_PORT, c->status & 0xff);
 	halt();

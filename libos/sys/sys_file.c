@@ -8,7 +8,7 @@
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
-#include "vfs/vfs_impl.h"
+#include "../vfs/vfs_impl.h"
 
 /* Linux caps one transfer so the result fits an int-sized count. */
 #define MAX_RW 0x7ffff000ul

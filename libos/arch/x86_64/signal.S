@@ -8,7 +8,7 @@
  * interrupted %rsp, so "ret $128" lands on the interrupted instruction
  * with its %rsp. The trampoline is library OS code: it is never preempted.
  */
-#include "arch/x86_64/regs.h"
+#include "regs.h"
 	.text
 	.globl uk_sig_trampoline
 uk_sig_trampoline:

@@ -12,6 +12,7 @@
 #include <uk/print.h>
 #include <uk/sched.h>
 #include <uk/time.h>
+#include <uk/timespec.h>
 
 uint64_t uk_tsc_khz;
 static uint64_t tsc0;    /* TSC at CLOCK_MONOTONIC 0 */
@@ -252,4 +253,59 @@ int uk_sleep_until(uint64_t deadline_ns)
 	while (r == 0); /* nobody wakes a sleeper but its timer or a signal */
 	uk_irq_restore(on);
 	return r == -ETIMEDOUT ? 0 : r;
+}
+
+/* ---- timespecs and deadlines (the system calls' and futexes' timeouts) ---- */
+
+int uk_timespec_ns(const struct __kernel_timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)UK_NSEC)
+		return -EINVAL;
+	/* ~146 years is forever enough, and keeps sums from overflowing. */
+	if ((uint64_t)ts->tv_sec > (1ull << 62) / UK_NSEC)
+		*ns = 1ull << 62;
+	else
+		*ns = ts->tv_sec * UK_NSEC + ts->tv_nsec;
+	return 0;
+}
+
+void uk_ns_to_timespec(uint64_t ns, struct __kernel_timespec *ts)
+{
+	ts->tv_sec = ns / UK_NSEC;
+	ts->tv_nsec = ns % UK_NSEC;
+}
+
+int uk_clock_realtime(int clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI ||
+	       clk == CLOCK_REALTIME_ALARM;
+}
+
+int uk_clock_monotonic(int clk)
+{
+	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
+	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME ||
+	       clk == CLOCK_BOOTTIME_ALARM;
+}
+
+int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline)
+{
+	uint64_t ns, mono = uk_monotonic_ns(), d;
+
+	if (!ts)
+		return -EFAULT;
+	if (uk_timespec_ns(ts, &ns))
+		return -EINVAL;
+	if (!abs) {
+		d = mono + ns;
+	} else if (uk_clock_realtime(clk)) {
+		uint64_t off = uk_realtime_offset();
+		d = ns > off ? ns - off : 0;
+	} else if (uk_clock_monotonic(clk)) {
+		d = ns;
+	} else {
+		return -EINVAL;
+	}
+	*deadline = d ? d : 1; /* 0 would mean "no deadline" */
+	return 0;
 }

@@ -4,6 +4,7 @@
 #include <uk/abi.h>
 #include <uk/console.h>
 #include <uk/plat.h>
+#include <uk/libc.h>
 #include <uk/print.h>
 
 struct out {
@@ -158,4 +159,59 @@ void uk_panic(const char *fmt, ...)
 	vpr(fmt, ap);
 	va_end(ap);
 	uk_plat_abort(128 + 6);
+}
+
+/*
+ * The trace stream (--trace, ukrun's fd 3): lines go to a buffer flushed in
+ * one hypercall (no exit per line) when it fills, before the program's own
+ * console output (the console's flush hook) and at exit, so they interleave
+ * with the program's output in order. Every layer may note why it refuses
+ * something here; sys/trace.c formats the system calls themselves.
+ */
+int uk_trace_on;
+
+static char tbuf[16384];
+static size_t tlen;
+
+void uk_trace_flush(void)
+{
+	if (tlen) {
+		size_t n = tlen;
+		tlen = 0;
+		uk_console_write(UK_FD_TRACE, tbuf, n);
+	}
+}
+
+void uk_trace_put(const char *s, size_t n)
+{
+	static int hooked;
+
+	if (!hooked) {
+		uk_console_on_flush(uk_trace_flush);
+		hooked = 1;
+	}
+	if (tlen + n > sizeof(tbuf))
+		uk_trace_flush();
+	if (n > sizeof(tbuf))
+		n = sizeof(tbuf);
+	uk_memcpy(tbuf + tlen, s, n);
+	tlen += n;
+}
+
+void uk_trace_note(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (!uk_trace_on)
+		return;
+	va_start(ap, fmt);
+	n = uk_snprintf(line, sizeof(line), "[uk] ");
+	n += uk_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	uk_trace_put(line, n);
 }

@@ -9,7 +9,7 @@
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
-#include "vfs/vfs_impl.h"
+#include "../vfs/vfs_impl.h"
 
 static int trailing_slash(const char *path)
 {

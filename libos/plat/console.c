@@ -24,10 +24,20 @@ static void serial_write(const char *p, size_t len)
 	}
 }
 
+static void (*flush_hook)(void);
+
+void uk_console_on_flush(void (*fn)(void)) { flush_hook = fn; }
+
+void uk_console_flush(void)
+{
+	if (flush_hook)
+		flush_hook();
+}
+
 void uk_console_write(int fd, const void *buf, size_t len)
 {
 	if (fd != UK_FD_TRACE)
-		uk_trace_flush(); /* keep trace lines in order with output */
+		uk_console_flush(); /* keep trace lines in order with output */
 	if (!uk_plat.ukrun) {
 		serial_write(buf, len);
 		return;

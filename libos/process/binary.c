@@ -12,6 +12,7 @@
  */
 #include <stddef.h>
 #include <uk/arch.h>
+#include <uk/console.h>
 #include <uk/binary.h>
 #include <uk/cpu.h>
 #include <uk/libc.h>
@@ -344,7 +345,7 @@ static __attribute__((noreturn)) void enter(uint64_t entry, uint64_t sp)
 	r.rsp = sp;
 	r.ss = UK_SEL_KDATA;
 	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
-	uk_trace_flush();
+	uk_console_flush();
 	uk_irq_enable();
 	uk_arch_frame_enter(&r);
 }
@@ -516,6 +517,19 @@ static void report(const char *path, long r, const char *why, const char *interp
 		      -r);
 }
 
+/* At exit under --trace or --verbose: how the program's system calls came
+ * in (rewritten sites or traps). */
+static void trace_summary(void)
+{
+	static const char fmt[] = "system calls: %lu through %lu rewritten sites, %lu trapped";
+	unsigned long j = uk_syscalls_jumped, s = uk_rewritten_sites, t = uk_syscalls_trapped;
+
+	if (uk_trace_on)
+		uk_trace_note(fmt, j, s, t);
+	else if (uk_plat.flags & UK_PF_TIMELINE) /* --verbose: make bench counts traps */
+		uk_pr(fmt, j, s, t);
+}
+
 /* Load prepared images and start the program: from here on there is no
  * way back to the caller. */
 static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog,
@@ -553,6 +567,8 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 	exe_close(interp);
 	req_free(q);
 	uk_binary_active = 1;
+	uk_vm_on_exec_map(uk_binary_rewrite);
+	uk_plat_on_exit(trace_summary);
 	enter(prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry, sp);
 }
 
