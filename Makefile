@@ -31,7 +31,7 @@ LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 # ---- host programs (ukrun, ukbuild, unit tests) ----
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -Ivirtio/include -Iimage/include -MMD -MP
-HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lslirp -lcap-ng
+HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lslirp -lcap-ng -ljansson -lnettle
 HOST_LDLIBS_BUILD := -lfdt -larchive -ljansson -lnettle
 
 VMM_SRCS := $(wildcard vmm/*.c)

@@ -78,8 +78,25 @@ enum {
 	OPT_DISK,
 	OPT_NO_REWRITE,
 	OPT_CONSOLE,
-	OPT_USER
+	OPT_USER,
+	OPT_OCI_START,
+	OPT_OCI_READY,
+	OPT_OCI_STDERR
 };
+
+/* A descriptor number given by the OCI runtime's create (oci_create.c). */
+static int fd_arg(const char *opt, const char *v, int *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (*end || end == v || n < 3 || n > 65535) {
+		vmm_err("%s '%s': expected a descriptor number", opt, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
 
 /* A repeatable option's value into a list. */
 static int add_item(const char **list, int *n, const char *opt, const char *v)
@@ -115,12 +132,17 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "disk", required_argument, 0, OPT_DISK },
 		{ "console", required_argument, 0, OPT_CONSOLE },
 		{ "user", required_argument, 0, OPT_USER },
+		/* Not for people: the OCI runtime's create starts the VM so. */
+		{ "oci-start", required_argument, 0, OPT_OCI_START },
+		{ "oci-ready", required_argument, 0, OPT_OCI_READY },
+		{ "oci-stderr", required_argument, 0, OPT_OCI_STDERR },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 	char *end;
 
 	memset(o, 0, sizeof(*o));
+	o->oci_ready = o->oci_stderr = -1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+m:e:hp:v:", lo, NULL)) != -1) {
@@ -164,6 +186,15 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case OPT_VERBOSE: o->verbose = 1; break;
 		case OPT_USER: o->user = optarg; break;
+		case OPT_OCI_START: o->oci_fifo = optarg; break;
+		case OPT_OCI_READY:
+			if (fd_arg("--oci-ready", optarg, &o->oci_ready))
+				return -1;
+			break;
+		case OPT_OCI_STDERR:
+			if (fd_arg("--oci-stderr", optarg, &o->oci_stderr))
+				return -1;
+			break;
 		case OPT_CONSOLE:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
 				vmm_err(

@@ -10,6 +10,7 @@
 
 #include "../image/image.h"
 #include "../image/manifest.h"
+#include "oci.h"
 #include "virtio.h"
 #include "vmm.h"
 
@@ -66,6 +67,8 @@ int main(int argc, char **argv)
 	 * libraries' destructors make calls its list does not have). */
 	if (argc > 1 && !strcmp(argv[1], VMM_HELPER_ARG))
 		_exit(vmm_helper_main(argc, argv));
+	if (oci_is_runtime(argc, argv))
+		return oci_main(argc, argv);
 	vm.t.start = vmm_now();
 	r = vmm_parse_args(argc, argv, &o);
 	if (r)
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
 	if (vmm_vcpu_init(&vm, entry))
 		return VMM_EXIT_ERROR;
 	vmm_kvm_stats_open(&vm);
+	if (o.oci_fifo && oci_wait_start(o.oci_ready, o.oci_stderr, o.oci_fifo))
+		return VMM_EXIT_ERROR;
 	vmm_console_init(&o);
 	if (vmm_catch_signals(&vm) || vmm_jail(&vm) || lock_down(&vm))
 		return VMM_EXIT_ERROR;

@@ -40,6 +40,11 @@ struct vmm_opts {
 	int ndisks;
 	const char *user;  /* --user UID[:GID] or USER[:GROUP], or NULL */
 	uint32_t uid, gid; /* what --user names (vmm_jail_check) */
+	/* The OCI runtime's VM (oci.h): wait on this FIFO before the guest
+	 * runs, after saying so on oci_ready; oci_stderr is the container's
+	 * stderr (-1: none given). */
+	const char *oci_fifo;
+	int oci_ready, oci_stderr;
 };
 
 struct vmm_timeline {

@@ -1,0 +1,282 @@
+/*
+ * The image cache: a bundle's root filesystem becomes a uk image once.
+ * ROOT/images/KEY.img, where KEY is a SHA-256 over what the image is made
+ * of: every entry of the root filesystem (its path, type and mode, owner,
+ * size, modification time, device number and link target, walked in name
+ * order; a time for files only), the working directory and user baked into its manifest, and the
+ * builder that makes it (ukbuild and the library OS beside this ukrun:
+ * their files' sizes and times). The engines hand the same image's layers
+ * to every container unchanged, so a second container of an image finds
+ * its VM image without reading a byte of the files; a file changed in
+ * place keeps its key only if its size and time are kept too, which
+ * nothing in an engine's image store does.
+ *
+ * The program's arguments and environment are not part of it: they reach
+ * the guest at run time (ukrun's command line), as `ukrun IMAGE ARGS`.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libgen.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "oci.h"
+#include "vmm.h"
+
+#define WALK_MAX_ENTRIES 4000000 /* a root filesystem with more is refused */
+#define KEY_FORMAT "uk-oci-image-1"
+
+struct walk {
+	struct sha256_ctx h;
+	size_t n;
+	char path[PATH_MAX];
+	const char *err;
+};
+
+static void hash_entry(struct walk *w, const char *rel, const struct stat *st)
+{
+	char line[PATH_MAX + 200], link[PATH_MAX];
+	/* A file's time stands for its bytes; a directory's or a link's says
+	 * only when an entry was made (podman makes /etc/mtab in every
+	 * container's upper layer, copying /etc up): their entries and target
+	 * are what they hold. */
+	int file = S_ISREG(st->st_mode);
+	int n =
+	    snprintf(line, sizeof(line), "%s%c%o %u %u %lld %lld.%09ld %llu", rel, 0,
+	             (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid,
+	             file ? (long long)st->st_size : 0, file ? (long long)st->st_mtim.tv_sec : 0,
+	             file ? st->st_mtim.tv_nsec : 0, (unsigned long long)st->st_rdev);
+
+	sha256_update(&w->h, (size_t)n + 1, (const uint8_t *)line);
+	if (S_ISLNK(st->st_mode)) {
+		ssize_t l = readlink(w->path, link, sizeof(link));
+		if (l > 0)
+			sha256_update(&w->h, (size_t)l, (const uint8_t *)link);
+	}
+}
+
+static int no_dots(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+}
+
+/* w->path is a directory at offset base; its entries in name order. */
+static int walk_dir(struct walk *w, size_t base, size_t top)
+{
+	struct dirent **names;
+	int n = scandir(w->path, &names, no_dots, alphasort), r = 0;
+
+	if (n < 0) {
+		w->err = strerror(errno);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+		struct stat st;
+		if (r || base + 1 + len >= sizeof(w->path) || ++w->n > WALK_MAX_ENTRIES) {
+			if (!r)
+				w->err = base + 1 + len >= sizeof(w->path) ? "a path too long"
+				                                           : "too many entries";
+			r = -1;
+			free(names[i]);
+			continue;
+		}
+		w->path[base] = '/';
+		memcpy(w->path + base + 1, names[i]->d_name, len + 1);
+		free(names[i]);
+		if (lstat(w->path, &st)) {
+			w->err = strerror(errno);
+			r = -1;
+			continue;
+		}
+		hash_entry(w, w->path + top, &st);
+		if (S_ISDIR(st.st_mode))
+			r = walk_dir(w, base + 1 + len, top);
+		w->path[base] = 0;
+	}
+	free(names);
+	return r;
+}
+
+static int hash_tree(struct walk *w, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(w->path))
+		return -1;
+	memcpy(w->path, dir, len + 1);
+	return walk_dir(w, len, len);
+}
+
+/* This ukrun's directory (build/bin/, or where it was installed). */
+static int self_dir(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return -1;
+	exe[n] = 0;
+	snprintf(out, len, "%s", dirname(exe));
+	return 0;
+}
+
+static int make_key(const struct oci_rt *rt, const struct oci_spec *s, const char *bin, char *key)
+{
+	static struct walk w; /* PATH_MAX of path: off the stack */
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char ids[64], path[PATH_MAX + 32];
+	struct stat st;
+
+	sha256_init(&w.h);
+	w.n = 0;
+	sha256_update(&w.h, sizeof(KEY_FORMAT), (const uint8_t *)KEY_FORMAT);
+	if (hash_tree(&w, s->rootfs)) {
+		oci_err(rt, "root filesystem %s: %s (at %s)", s->rootfs,
+		        w.err ? w.err : "unreadable", w.path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/ukbuild", bin);
+	if (stat(path, &st)) {
+		oci_err(rt,
+		        "%s: %s (ukbuild builds the container's image: install it beside ukrun)",
+		        path, strerror(errno));
+		return -1;
+	}
+	hash_entry(&w, "ukbuild", &st);
+	snprintf(path, sizeof(path), "%s/../lib/uk", bin);
+	if (hash_tree(&w, path)) {
+		oci_err(rt, "%s: %s (the uk sysroot, beside ukrun)", path,
+		        w.err ? w.err : "unreadable");
+		return -1;
+	}
+	sha256_update(&w.h, strlen(s->cwd) + 1, (const uint8_t *)s->cwd);
+	snprintf(ids, sizeof(ids), "%u:%u", s->uid, s->gid);
+	sha256_update(&w.h, strlen(ids) + 1, (const uint8_t *)ids);
+	sha256_digest(&w.h, sizeof(d), d);
+	for (int i = 0; i < (int)sizeof(d); i++)
+		sprintf(key + 2 * i, "%02x", d[i]);
+	oci_log(rt, "debug", "image key %.16s... from %zu entries of %s", key, w.n, s->rootfs);
+	return 0;
+}
+
+/* Run ukbuild, its output into logpath; 0 when it made out. */
+static int build(const struct oci_rt *rt, const struct oci_spec *s, const char *bin,
+                 const char *out, const char *logpath)
+{
+	char ukbuild[PATH_MAX + 16], src[PATH_MAX + 8], ids[32];
+	const char *argv[16];
+	int n = 0, status, fd;
+	pid_t pid;
+
+	snprintf(ukbuild, sizeof(ukbuild), "%s/ukbuild", bin);
+	snprintf(src, sizeof(src), "dir:%s", s->rootfs);
+	snprintf(ids, sizeof(ids), "%u:%u", s->uid, s->gid);
+	argv[n++] = ukbuild;
+	argv[n++] = "oci";
+	argv[n++] = src;
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "-q";
+	argv[n++] = "--cmd"; /* replaced at run time; names the program to check for */
+	argv[n++] = s->args[0];
+	argv[n++] = "-w";
+	argv[n++] = s->cwd;
+	if (s->uid || s->gid)
+		argv[n++] = "-u", argv[n++] = ids;
+	argv[n] = NULL;
+	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		oci_err(rt, "%s: %s", logpath, strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		close(fd);
+		oci_err(rt, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(ukbuild, (char *const *)argv);
+		dprintf(2, "ukrun: %s: %s\n", ukbuild, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+static void log_tail(const struct oci_rt *rt, const char *rootfs, const char *path)
+{
+	char buf[1500];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	oci_err(rt, "building the image of %s: %s", rootfs, buf);
+}
+
+int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen)
+{
+	char bin[PATH_MAX], key[2 * SHA256_DIGEST_SIZE + 1], dir[PATH_MAX], lock[PATH_MAX + 96],
+	    tmp[PATH_MAX + 96], logp[PATH_MAX + 96];
+	int fd, r = -1;
+
+	if (self_dir(bin, sizeof(bin)) || make_key(rt, s, bin, key))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/images", rt->root);
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		oci_err(rt, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(out, outlen, "%s/%s.img", dir, key);
+	if (!access(out, R_OK))
+		return 0;
+	/* One builder of an image at a time: the second container waits for
+	 * the first one's image instead of building it again. */
+	snprintf(lock, sizeof(lock), "%s/%s.lock", dir, key);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX)) {
+		oci_err(rt, "%s: %s", lock, strerror(errno));
+		goto out;
+	}
+	if (!access(out, R_OK)) {
+		r = 0;
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/%s.img.tmp", dir, key);
+	snprintf(logp, sizeof(logp), "%s/%s.log", dir, key);
+	oci_log(rt, "info", "building the image of %s into %s", s->rootfs, out);
+	if (build(rt, s, bin, tmp, logp)) {
+		log_tail(rt, s->rootfs, logp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, out)) {
+		oci_err(rt, "%s: %s", out, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	unlink(logp);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd); /* the lock file stays: a waiter may hold its lock */
+	return r;
+}

@@ -1,0 +1,474 @@
+/*
+ * The runtime's command line, as runc and crun take it (the runtime-spec's
+ * operations plus what conmon and containerd's shim call): global options
+ * first, then the command. `create` is oci_create.c; the rest are here.
+ * Exit status 0, or 1 with the reason on stderr and in --log.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci.h"
+#include "vmm.h"
+
+static const char usage[] =
+    "usage: ukrun [--root DIR] [--log FILE] [--log-format text|json] [--debug]\n"
+    "             [--systemd-cgroup] COMMAND [OPTIONS] ID\n"
+    "ukrun as an OCI runtime (podman --runtime, docker's runtimes, containerd's\n"
+    "runc shim): each container is a uk microVM.\n"
+    "\n"
+    "  create --bundle DIR [--pid-file F] [--console-socket S] ID\n"
+    "                        build (or find) the image of the bundle's rootfs and\n"
+    "                        set its VM up, waiting before the guest runs\n"
+    "  start ID              run the guest\n"
+    "  state ID              the container's state (JSON)\n"
+    "  kill [--all] ID [SIGNAL]  signal the VM (default SIGTERM)\n"
+    "  delete [--force] ID   forget a stopped container (--force: kill it first)\n"
+    "  list [--format table|json] [-q]   the containers under the root\n"
+    "  ps [--format table|json] ID       the container's processes (its VM's)\n"
+    "  features              what this runtime supports (JSON)\n"
+    "  exec                  not yet: a uk VM runs one program\n"
+    "\n"
+    "Default root: " OCI_DEFAULT_ROOT "\n";
+
+static const char *const commands[] = { "create",  "start",  "state",    "kill",   "delete",
+	                                "list",    "ps",     "features", "exec",   "run",
+	                                "pause",   "resume", "update",   "events", "checkpoint",
+	                                "restore", "spec",   NULL };
+
+int oci_is_runtime(int argc, char **argv)
+{
+	static const char *const globals[] = {
+		"--root", "--log", "--log-format", "--debug", "--systemd-cgroup", "--rootless", NULL
+	};
+	const char *a = argc > 1 ? argv[1] : "";
+
+	for (int i = 0; commands[i]; i++)
+		if (!strcmp(a, commands[i]))
+			return 1;
+	for (int i = 0; globals[i]; i++) {
+		size_t n = strlen(globals[i]);
+		if (!strncmp(a, globals[i], n) && (!a[n] || a[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+/* The container's state, or a message that it does not exist. */
+static int load(const struct oci_rt *rt, const char *id, struct oci_state *st)
+{
+	if (!oci_id_valid(id)) {
+		oci_err(rt, "container id '%s': not a valid id", id);
+		return -1;
+	}
+	if (oci_state_read(rt, id, st)) {
+		oci_err(rt, "container %s does not exist (under %s)", id, rt->root);
+		return -1;
+	}
+	return 0;
+}
+
+/* One ID after the command's options. */
+static const char *one_id(const struct oci_rt *rt, int argc, char **argv, const char *use)
+{
+	if (optind != argc - 1) {
+		oci_err(rt, "usage: ukrun %s", use);
+		return NULL;
+	}
+	return argv[optind];
+}
+
+static int no_options(const struct oci_rt *rt, int argc, char **argv)
+{
+	optind = 1;
+	if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--")) {
+		oci_err(rt, "%s: unknown option '%s'", argv[0], argv[1]);
+		return -1;
+	}
+	optind += argc > 1 && !strcmp(argv[1], "--");
+	return 0;
+}
+
+static int cmd_start(const struct oci_rt *rt, int argc, char **argv)
+{
+	char dir[PATH_MAX], fifo[PATH_MAX + 16], b;
+	struct oci_state st;
+	const char *id;
+	int fd, r = 1;
+
+	if (no_options(rt, argc, argv) || !(id = one_id(rt, argc, argv, "start ID")) ||
+	    load(rt, id, &st))
+		return 1;
+	if (oci_state_status(&st) != OCI_CREATED) {
+		oci_err(rt, "container %s is %s: only a created container starts", id,
+		        oci_status_name(oci_state_status(&st)));
+		goto out;
+	}
+	oci_dir(rt, id, dir, sizeof(dir));
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
+	/* Non-blocking: a VM that died before start leaves no writer, and a
+	 * blocking open would wait for ever. */
+	if ((fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		oci_err(rt, "%s: %s", fifo, strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 100; i++) { /* 10 s: the VM waits in open already */
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) == 1 && read(fd, &b, 1) == 1) {
+			r = 0;
+			break;
+		}
+		if (oci_state_status(&st) == OCI_STOPPED)
+			break;
+	}
+	close(fd);
+	if (r) {
+		oci_err(rt, "container %s: its VM process %d %s", id, (int)st.pid,
+		        oci_state_status(&st) == OCI_STOPPED ? "ended before it could start"
+		                                             : "did not take the start in 10 s");
+		goto out;
+	}
+	unlink(fifo);
+	st.started = 1;
+	if (oci_state_write(rt, &st)) {
+		oci_err(rt, "%s/state.json: %s", dir, strerror(errno));
+		r = 1;
+	}
+out:
+	free(st.annotations);
+	return r;
+}
+
+static int cmd_state(const struct oci_rt *rt, int argc, char **argv)
+{
+	struct oci_state st;
+	enum oci_status s;
+	const char *id;
+	json_t *o, *ann;
+	char *text;
+
+	if (no_options(rt, argc, argv) || !(id = one_id(rt, argc, argv, "state ID")) ||
+	    load(rt, id, &st))
+		return 1;
+	s = oci_state_status(&st);
+	ann = st.annotations ? json_loads(st.annotations, 0, NULL) : NULL;
+	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "ociVersion", OCI_VERSION, "id", id,
+	              "status", oci_status_name(s), "pid", s == OCI_STOPPED ? 0 : (int)st.pid,
+	              "bundle", st.bundle, "created", st.created, "annotations",
+	              ann ? ann : json_object());
+	text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+	free(st.annotations);
+	return text ? 0 : 1;
+}
+
+static int parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = { { "HUP", SIGHUP },   { "INT", SIGINT },    { "QUIT", SIGQUIT },
+		      { "KILL", SIGKILL }, { "TERM", SIGTERM },  { "USR1", SIGUSR1 },
+		      { "USR2", SIGUSR2 }, { "STOP", SIGSTOP },  { "CONT", SIGCONT },
+		      { "ALRM", SIGALRM }, { "WINCH", SIGWINCH } };
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	return -1;
+}
+
+static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
+{
+	static const struct option lo[] = { { "all", no_argument, 0, 'a' }, { 0, 0, 0, 0 } };
+	struct oci_state st;
+	int c, sig = SIGTERM, r = 1;
+	const char *id;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+a", lo, NULL)) != -1)
+		if (c != 'a') {
+			oci_err(rt, "kill: unknown option '%s'", argv[optind - 1]);
+			return 1;
+		}
+	if (optind != argc - 1 && optind != argc - 2) {
+		oci_err(rt, "usage: ukrun kill [--all] ID [SIGNAL]");
+		return 1;
+	}
+	id = argv[optind];
+	if (optind == argc - 2 && (sig = parse_signal(argv[optind + 1])) < 0) {
+		oci_err(rt, "kill: signal '%s': expected a name (TERM, SIGKILL) or a number",
+		        argv[optind + 1]);
+		return 1;
+	}
+	if (load(rt, id, &st))
+		return 1;
+	if (oci_state_status(&st) == OCI_STOPPED)
+		oci_err(rt, "container %s is not running", id);
+	else if (kill(st.pid, sig))
+		oci_err(rt, "kill %d (container %s): %s", (int)st.pid, id, strerror(errno));
+	else
+		r = 0;
+	free(st.annotations);
+	return r;
+}
+
+/* Remove what a container left under the root (its directory's files). */
+void oci_remove_dir(const char *dir)
+{
+	static const char *const files[] = { "state.json", "state.json.tmp", "exec.fifo",
+		                             "setup.log", NULL };
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
+{
+	static const struct option lo[] = { { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 } };
+	struct oci_state st;
+	char dir[PATH_MAX];
+	const char *id;
+	int c, force = 0;
+	enum oci_status s;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f", lo, NULL)) != -1) {
+		if (c != 'f') {
+			oci_err(rt, "delete: unknown option '%s'", argv[optind - 1]);
+			return 1;
+		}
+		force = 1;
+	}
+	if (!(id = one_id(rt, argc, argv, "delete [--force] ID")) || load(rt, id, &st))
+		return 1;
+	free(st.annotations);
+	s = oci_state_status(&st);
+	if (s == OCI_RUNNING && !force) {
+		oci_err(rt, "container %s is running: stop it first, or delete --force", id);
+		return 1;
+	}
+	if (s != OCI_STOPPED) {
+		/* A created one never ran: deleting it ends its VM, as runc's
+		 * delete does. */
+		kill(st.pid, SIGKILL);
+		for (int i = 0; i < 100 && oci_state_status(&st) != OCI_STOPPED; i++)
+			usleep(20000);
+	}
+	oci_dir(rt, id, dir, sizeof(dir));
+	oci_remove_dir(dir);
+	return 0;
+}
+
+static int format_arg(const struct oci_rt *rt, int argc, char **argv, int *json, int *quiet)
+{
+	static const struct option lo[] = { { "format", required_argument, 0, 'f' },
+		                            { "quiet", no_argument, 0, 'q' },
+		                            { 0, 0, 0, 0 } };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:q", lo, NULL)) != -1) {
+		if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+			*json = !strcmp(optarg, "json");
+		else if (c == 'q' && quiet)
+			*quiet = 1;
+		else {
+			oci_err(rt, "%s: expected --format table|json%s", argv[0],
+			        quiet ? " or -q" : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_list(const struct oci_rt *rt, int argc, char **argv)
+{
+	int json = 0, quiet = 0;
+	json_t *all = json_array();
+	struct dirent *d;
+	DIR *dir;
+
+	if (format_arg(rt, argc, argv, &json, &quiet) || optind != argc)
+		return 1;
+	if (!json && !quiet)
+		printf("%-24s %-8s %-10s %-36s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+	if ((dir = opendir(rt->root))) {
+		while ((d = readdir(dir))) {
+			struct oci_state st;
+			enum oci_status s;
+			if (!oci_id_valid(d->d_name) || oci_state_read(rt, d->d_name, &st))
+				continue;
+			s = oci_state_status(&st);
+			if (quiet)
+				printf("%s\n", st.id);
+			else if (!json)
+				printf("%-24s %-8d %-10s %-36s %s\n", st.id,
+				       s == OCI_STOPPED ? 0 : (int)st.pid, oci_status_name(s),
+				       st.bundle, st.created);
+			json_array_append_new(all,
+			                      json_pack("{s:s, s:i, s:s, s:s, s:s}", "id", st.id,
+			                                "pid", s == OCI_STOPPED ? 0 : (int)st.pid,
+			                                "status", oci_status_name(s), "bundle",
+			                                st.bundle, "created", st.created));
+			free(st.annotations);
+		}
+		closedir(dir);
+	}
+	if (json && !quiet) {
+		char *t = json_dumps(all, JSON_COMPACT);
+		printf("%s\n", t ? t : "[]");
+		free(t);
+	}
+	json_decref(all);
+	return 0;
+}
+
+static int cmd_ps(const struct oci_rt *rt, int argc, char **argv)
+{
+	struct oci_state st;
+	int json = 0;
+	const char *id;
+
+	if (format_arg(rt, argc, argv, &json, NULL) ||
+	    !(id = one_id(rt, argc, argv, "ps [--format table|json] ID")) || load(rt, id, &st))
+		return 1;
+	free(st.annotations);
+	/* The guest's program is one process, the VM's. */
+	if (oci_state_status(&st) == OCI_STOPPED)
+		printf(json ? "[]\n" : "PID\n");
+	else
+		printf(json ? "[%d]\n" : "PID\n%d\n", (int)st.pid);
+	return 0;
+}
+
+static int cmd_features(const struct oci_rt *rt, int argc, char **argv)
+{
+	json_t *o;
+	char *t;
+
+	if (no_options(rt, argc, argv) || optind != argc)
+		return 1;
+	o = json_pack("{s:s, s:s, s:[], s:[s,s,s], s:{s:[s], s:[], s:{s:b}}, s:{s:s, s:s}}",
+	              "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks",
+	              "mountOptions", "bind", "rbind", "ro", "linux", "namespaces", "network",
+	              "capabilities", "cgroup", "v2", 0, "annotations", "org.uk.runtime", "microvm",
+	              "org.uk.exec", "unsupported");
+	t = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	if (t)
+		printf("%s\n", t);
+	free(t);
+	json_decref(o);
+	return t ? 0 : 1;
+}
+
+static int cmd_unsupported(const struct oci_rt *rt, int argc, char **argv)
+{
+	if (!strcmp(argv[0], "exec"))
+		oci_err(rt, "exec: a uk container is one program in its own VM: there are no "
+		            "processes to start beside it yet (issue 15, processes inside the VM)");
+	else
+		oci_err(rt,
+		        "%s: not supported by ukrun's runtime (create, start, state, kill, "
+		        "delete, list, ps, features are)",
+		        argv[0]);
+	return 1;
+}
+
+static int global_opts(int argc, char **argv, struct oci_rt *rt)
+{
+	static const struct option lo[] = {
+		{ "root", required_argument, 0, 'r' },
+		{ "log", required_argument, 0, 'l' },
+		{ "log-format", required_argument, 0, 'f' },
+		{ "debug", no_argument, 0, 'd' },
+		{ "systemd-cgroup", no_argument, 0, 's' },
+		{ "rootless", required_argument, 0, 'R' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': rt->root = optarg; break;
+		case 'l': rt->log = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				oci_err(rt, "--log-format '%s': expected text or json", optarg);
+				return -1;
+			}
+			rt->log_json = !strcmp(optarg, "json");
+			break;
+		case 'd': rt->debug = 1; break;
+		case 's': /* cgroups are the engine's; a VM is one process */
+		case 'R': break;
+		case 'h': fputs(usage, stdout); return 1;
+		default:
+			oci_err(rt, "unknown option '%s' (see ukrun --root X --help)",
+			        argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (rt->root[0] != '/') {
+		oci_err(rt, "--root '%s': expected an absolute path", rt->root);
+		return -1;
+	}
+	return 0;
+}
+
+int oci_main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct oci_rt *, int, char **);
+	} table[] = {
+		{ "create", oci_create }, { "start", cmd_start },       { "state", cmd_state },
+		{ "kill", cmd_kill },     { "delete", cmd_delete },     { "list", cmd_list },
+		{ "ps", cmd_ps },         { "features", cmd_features },
+	};
+	struct oci_rt rt = { .root = OCI_DEFAULT_ROOT };
+	int r = global_opts(argc, argv, &rt);
+
+	if (r)
+		return r > 0 ? 0 : 1;
+	if (optind >= argc) {
+		oci_err(&rt, "no command given (see ukrun --root X --help)");
+		return 1;
+	}
+	argc -= optind;
+	argv += optind;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(argv[0], table[i].name))
+			return table[i].fn(&rt, argc, argv);
+	for (int i = 0; commands[i]; i++)
+		if (!strcmp(argv[0], commands[i]))
+			return cmd_unsupported(&rt, argc, argv);
+	oci_err(&rt, "unknown command '%s' (see ukrun --root X --help)", argv[0]);
+	return 1;
+}
