@@ -1,0 +1,269 @@
+#!/bin/sh
+# ukrun as an OCI runtime (vmm/oci*.c): first driven by hand as conmon and
+# containerd's shim drive it (create, state, start, kill, delete, list,
+# features, exec's refusal; the image cache; a config.json or bundle that
+# is wrong or hostile gets one clear error naming the field, in the JSON
+# log too, and leaves nothing under the root), then under Debian's podman
+# (`podman --runtime ukrun run`) with images loaded from tests/images'
+# archives: output and exit status, -e, -v (read-write and :ro),
+# --memory, -t, run -d + logs/ps/stop/wait/kill/rm.
+# POSIX sh; podman's part skips with the reason where podman cannot run.
+. tests/e2e/lib.sh
+native_check ocirt
+RT=$(cd "$(dirname "$UKRUN")" && pwd)/$(basename "$UKRUN")
+R=$T/root
+U() { "$RT" --root "$R" --log "$T/log" --log-format json "$@"; }
+trap 'for p in $(cat "$T"/pid-* 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+if [ ! -x "$(dirname "$RT")/ukbuild" ] || ! have busybox; then
+	skip ocirt/all "the runtime needs ukbuild beside ukrun and a busybox to make a root filesystem of"
+	exit 0
+fi
+
+# A root filesystem of busybox's applets, and a bundle around it.
+mkdir -p "$T/b/rootfs/bin" "$T/b/rootfs/tmp" "$T/b/rootfs/etc"
+cp "$(command -v busybox)" "$T/b/rootfs/bin/busybox"
+for a in sh echo cat sleep ls; do ln -s busybox "$T/b/rootfs/bin/$a"; done
+# config ARGS-JSON [EXTRA-JSON]: the bundle's config.json.
+config() {
+	cat >"$T/b/config.json" <<EOF
+{"ociVersion": "1.0.2",
+ "process": {"args": $1, "env": ["PATH=/bin", "WHO=oci"], "cwd": "/tmp",
+             "user": {"uid": 0, "gid": 0}, "terminal": false},
+ "root": {"path": "rootfs"}, "hostname": "c1",
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev/shm", "type": "bind", "source": "/dev/shm", "options": ["bind"]},
+            {"destination": "/share", "type": "bind", "source": "$T/share", "options": ["rbind", "ro"]}],
+ "annotations": {"org.example": "yes"} ${2:+, $2}}
+EOF
+}
+# wait_status ID STATUS: until `state` says STATUS (10 s at most).
+wait_status() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		U state "$1" 2>/dev/null | grep -q "\"status\": \"$2\"" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+mkdir -p "$T/share"
+echo 'from the host' >"$T/share/note"
+
+config '["sh", "-c", "echo \"hi $WHO in $PWD\"; read l </share/note; echo \"$l\"; echo to-stderr >&2; exit 3"]'
+# (the VM's stdout and stderr are create's: the output goes to c1.out)
+U create --bundle "$T/b" --pid-file "$T/pid-c1" c1 >"$T/c1.out" 2>"$T/c1.err"
+rc=$?
+check ocirt/create/status status_is 0
+check ocirt/create/pid-file test -s "$T/pid-c1"
+check ocirt/create/built-once test "$(ls "$R"/images/*.img | wc -l)" -eq 1
+run U state c1
+check ocirt/state/created out_has '"status": "created"'
+check ocirt/state/pid out_has "\"pid\": $(cat "$T/pid-c1")"
+check ocirt/state/bundle out_has "\"bundle\": \"$T/b\""
+check ocirt/state/annotations out_has '"org.example": "yes"'
+run U list
+check ocirt/list out_has '^c1 .* created '
+# The VM waits: nothing of the program has run before start.
+check ocirt/create/waits-for-start test ! -s "$T/c1.out"
+run U start c1
+check ocirt/start/status status_is 0
+check ocirt/start/stops wait_status c1 stopped
+run cat "$T/c1.out"
+check ocirt/run/stdout out_is "hi oci in /tmp
+from the host"
+check ocirt/run/stderr grep -q '^to-stderr$' "$T/c1.err"
+run U state c1
+check ocirt/state/stopped-pid-0 out_has '"pid": 0'
+run U start c1
+check ocirt/start/again-refused err_has 'container c1 is stopped: only a created container starts'
+run U delete c1
+check ocirt/delete/status status_is 0
+check ocirt/delete/nothing-left test ! -e "$R/c1"
+run U state c1
+check ocirt/state/gone err_has 'container c1 does not exist'
+
+# The second container of the same root filesystem finds its image,
+# whatever its program.
+config '["echo", "second"]'
+U create --bundle "$T/b" --pid-file "$T/pid-c2" c2 >"$T/c2.out" 2>&1
+rc=$?
+check ocirt/cache/create status_is 0
+check ocirt/cache/no-rebuild test "$(grep -c 'building the image' "$T/log")" -eq 1
+U start c2 && wait_status c2 stopped
+run cat "$T/c2.out"
+check ocirt/cache/runs out_is second
+U delete c2
+
+# kill: SIGKILL ends the VM; delete of a created one ends its VM.
+config '["sleep", "60"]'
+U create --bundle "$T/b" --pid-file "$T/pid-k" k >/dev/null 2>&1
+U start k
+run U state k
+check ocirt/kill/running out_has '"status": "running"'
+run U delete k
+check ocirt/delete/running-refused err_has 'container k is running: stop it first, or delete --force'
+run U kill k KILL
+check ocirt/kill/status status_is 0
+check ocirt/kill/stopped wait_status k stopped
+run U kill k TERM
+check ocirt/kill/stopped-refused err_has 'container k is not running'
+U delete k
+U create --bundle "$T/b" --pid-file "$T/pid-d" d >/dev/null 2>&1
+run U delete d
+# (gone, or a zombie its new parent has not reaped yet)
+check ocirt/delete/created-ends-vm sh -c "! [ -e /proc/$(cat "$T/pid-d") ] || grep -q ') Z' /proc/$(cat "$T/pid-d")/stat"
+run U kill nosuch TERM
+check ocirt/kill/unknown err_has 'container nosuch does not exist'
+run U kill k SIGNOPE
+check ocirt/kill/bad-signal err_has "signal 'SIGNOPE': expected a name"
+
+run U exec c1 true
+check ocirt/exec/refused err_has 'exec: a uk container is one program in its own VM'
+check ocirt/exec/status status_is 1
+run U features
+check ocirt/features out_has '"ociVersionMax": "1.0.2"'
+run U frobnicate x
+check ocirt/unknown-command err_has "unknown command 'frobnicate'"
+
+# Bad bundles and configs: status 1, the field named on stderr and in the
+# JSON log, nothing left under the root.
+# bad NAME ERROR-PATTERN: create with the current config.json.
+bad() {
+	: >"$T/log"
+	run U create --bundle "$T/b" "bad-$1"
+	check "ocirt/bad/$1" err_has "$2"
+	check "ocirt/bad/$1-status" status_is 1
+	check "ocirt/bad/$1-log" grep -q '"level":"error","msg":".*'"$2" "$T/log"
+	check "ocirt/bad/$1-nothing-left" test ! -e "$R/bad-$1"
+}
+echo '{"ociVersion": "1.0.2", "process": ' >"$T/b/config.json"
+bad truncated-json 'config.json: line 2'
+echo '[]' >"$T/b/config.json"
+bad not-object 'config.json: not a JSON object'
+config '[]'
+bad empty-args 'process.args: empty'
+config '"sh"'
+bad args-not-array 'process.args: expected an array of strings'
+config '["sh"]' '"linux": {"resources": {"memory": {"limit": 1099511627776000}}}'
+bad absurd-memory 'linux.resources.memory.limit: 1099511627776000 bytes; a uk VM takes'
+config '["sh"]' '"linux": {"resources": {"memory": {"limit": 1000}}}'
+bad tiny-memory 'linux.resources.memory.limit: 1000 bytes'
+sed 's#"cwd": "/tmp"#"cwd": "tmp"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad relative-cwd "process.cwd: 'tmp': expected an absolute path"
+config '["sh"]'
+sed 's#"WHO=oci"#"WHO"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad env-without-value "process.env\[1\] 'WHO': expected NAME=VALUE"
+config '["sh"]'
+sed 's#"uid": 0#"uid": -1#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad negative-uid 'process.user.uid: expected a number'
+config '["sh"]'
+sed 's#"path": "rootfs"#"path": "missing"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad missing-rootfs "root.path 'missing': No such file or directory"
+ln -s / "$T/b/escape"
+sed 's#"path": "missing"#"path": "escape"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad rootfs-symlink-out "root.path 'escape': leaves the bundle through a symlink"
+config '["sh"]'
+sed 's#"source": "'"$T"'/share"#"source": "escape/etc"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad mount-symlink-out "mounts\[2\].source 'escape/etc': leaves the bundle through a symlink"
+config '["sh"]'
+sed 's#"destination": "/share"#"destination": "/a/../etc"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+bad mount-dotdot "mounts\[2\].destination '/a/../etc': expected an absolute path without '..'"
+config '["sh"]' '"process": {}'
+bad duplicate-key 'duplicate object key'
+rm "$T/b/config.json"
+bad no-config 'config.json: No such file or directory'
+config '["sh"]'
+run U create --bundle "$T/b" ../x
+check ocirt/bad/id err_has "container id '../x': expected letters"
+check ocirt/bad/id-nothing-left test ! -e "$T/x"
+config '["/bin/nonexistent"]'
+U create --bundle "$T/b" --pid-file "$T/pid-dup" dup >/dev/null 2>&1
+run U create --bundle "$T/b" dup
+check ocirt/bad/duplicate-id err_has 'container dup already exists'
+U delete --force dup
+run "$RT" --root relative list
+check ocirt/bad/relative-root err_has "root 'relative': expected an absolute path"
+run "$RT" --root "$R" --log-format xml list
+check ocirt/bad/log-format err_has "log-format 'xml': expected text or json"
+check ocirt/bad/root-clean test "$(ls "$R" | grep -v '^images$' | wc -l)" -eq 0
+
+# ---- podman ----
+podman_ok() {
+	if ! have podman conmon; then
+		skip ocirt/podman "podman is not installed here (ci/deps.sh installs it)"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		skip ocirt/podman "podman's checks run as root (rootless podman needs a user session here)"
+		return 1
+	fi
+	if ! I=$(bash tests/images/build.sh busybox python 2>"$T/images.log"); then
+		skip ocirt/podman "the test images could not be built: $(tail -c 200 "$T/images.log" | tr '\n' ' ')"
+		return 1
+	fi
+	# A store of its own: nothing of this host's podman is touched.
+	P="podman --root $T/ps --runroot $T/pr --tmpdir $T/ptmp --events-backend file --runtime $RT --runtime-flag root=$T/uk-podman"
+	if ! bound 120 $P load -q -i "$I/busybox.tar" >"$T/out" 2>"$T/err" ||
+		! bound 120 $P load -q -i "$I/python.tar" >>"$T/out" 2>>"$T/err"; then
+		skip ocirt/podman "podman load failed here: $(tail -c 200 "$T/err" | tr '\n' ' ')"
+		return 1
+	fi
+}
+if podman_ok; then
+	trap '$P rm -af -t 0 >/dev/null 2>&1; bound 60 $P system reset -f >/dev/null 2>&1; for p in $(cat "$T"/pid-* 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+	BB=localhost/uk-test/busybox:latest
+	PY=localhost/uk-test/python:latest
+	run bound 120 $P run --rm --network none "$BB" sh -c 'echo "hello $GREETING"; exit 7'
+	check ocirt/podman/busybox-output out_is 'hello hello from the busybox image'
+	check ocirt/podman/busybox-status status_is 7
+	run bound 120 $P run --rm --network none -e GREETING=from-e "$BB" sh -c 'echo "$GREETING"'
+	check ocirt/podman/env out_is from-e
+	run bound 300 $P run --rm --network none "$PY" -c 'import os, sys; print(os.getcwd(), sum(range(10))); sys.exit(4)'
+	check ocirt/podman/python-output out_is '/app 45'
+	check ocirt/podman/python-status status_is 4
+	# The second python container does not build its image again.
+	n=$(ls "$T/uk-podman/images/"*.img | wc -l)
+	run bound 300 $P run --rm --network none "$PY" -c 'print("again")'
+	check ocirt/podman/python-cached test "$(ls "$T/uk-podman/images/"*.img | wc -l)" -eq "$n"
+	mkdir -p "$T/vol"
+	run bound 120 $P run --rm --network none -v "$T/vol:/data" "$BB" sh -c 'echo written > /data/f'
+	check ocirt/podman/volume-written grep -q '^written$' "$T/vol/f"
+	run bound 120 $P run --rm --network none -v "$T/vol:/data:ro" "$BB" sh -c 'echo x > /data/g'
+	check ocirt/podman/volume-ro-refused err_has 'Read-only file system'
+	check ocirt/podman/volume-ro-untouched test ! -e "$T/vol/g"
+	run bound 120 $P run --rm --network none --memory 256m "$BB" head -1 /proc/meminfo
+	check ocirt/podman/memory out_has '^MemTotal: *26[0-9]* kB'
+	run bound 120 $P run --rm -t --network none "$BB" sh -c 'echo on-a-tty; exit 2'
+	check ocirt/podman/tty-output out_has 'on-a-tty'
+	check ocirt/podman/tty-status status_is 2
+
+	run bound 120 $P run -d --name bg --network none "$BB" sh -c 'echo started; exec sleep 120'
+	check ocirt/podman/detached status_is 0
+	i=0
+	until bound 30 $P logs bg 2>/dev/null | grep -q started || [ $i -ge 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	run bound 30 $P logs bg
+	check ocirt/podman/logs out_has '^started$'
+	run bound 30 $P ps --format '{{.Names}} {{.Status}}'
+	check ocirt/podman/ps-up out_has '^bg Up'
+	run bound 60 $P stop -t 5 bg
+	check ocirt/podman/stop status_is 0
+	run bound 30 $P wait bg
+	check ocirt/podman/stop-status out_is 143
+	run bound 30 $P rm bg
+	check ocirt/podman/rm status_is 0
+	run bound 120 $P run -d --name bg2 --network none "$BB" sleep 120
+	run bound 30 $P kill bg2
+	run bound 30 $P wait bg2
+	check ocirt/podman/kill-status out_is 137
+	run bound 30 $P inspect bg2 --format '{{.State.Status}} {{.State.ExitCode}}'
+	# (exited once podman's cleanup ran: with a store of its own it does
+	# not always, whatever the runtime)
+	check ocirt/podman/inspect out_has '^[a-z]* 137$'
+	bound 30 $P rm bg2 >/dev/null 2>&1
+	run bound 120 $P run --rm --network none "$BB" /bin/nonexistent
+	check ocirt/podman/missing-program-status test "$rc" -ne 0
+fi
