@@ -25,6 +25,7 @@
 #include <uk/virtio.h>
 
 #include "../../vmm/virtio.h"
+#include "../unit/mmio_drv.h"
 
 int vmm_blk_setup(struct vmm *vm);
 
@@ -33,18 +34,6 @@ int vmm_blk_setup(struct vmm *vm);
 static struct vmm vm;
 static struct vmm_opts opts;
 static struct vmm_vdev *dev;
-
-static int threads(void)
-{
-	int n = 0;
-	DIR *dir = opendir("/proc/self/task");
-
-	while (dir && readdir(dir))
-		n++;
-	if (dir)
-		closedir(dir);
-	return n - 2; /* . and .. */
-}
 
 static void reg(uint32_t off, uint32_t v, int write)
 {

@@ -17,6 +17,7 @@
 #include <uk/virtq.h>
 
 #include "../../vmm/virtio.h"
+#include "mmio_drv.h"
 #include "unit.h"
 
 int vmm_blk_setup(struct vmm *vm);
@@ -145,25 +146,12 @@ TEST(parse_get_id)
 #define ST_GPA 0x30000u
 
 static uint8_t *mem;
-static struct vmm tvm;
 static struct vmm_opts topts;
 static char imgpath[256];
 
 static void *map(void *ctx, uint64_t gpa, uint32_t len)
 {
 	return gpa > MEM_SIZE || len > MEM_SIZE - gpa ? NULL : mem + gpa;
-}
-
-static uint32_t rd(struct vmm_vdev *d, uint32_t off)
-{
-	uint32_t v = 0;
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 0);
-	return v;
-}
-
-static void wr(struct vmm_vdev *d, uint32_t off, uint32_t v)
-{
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 1);
 }
 
 struct drv {
@@ -180,14 +168,7 @@ static int drv_start(struct drv *v, struct vmm_vdev *d)
 
 	v->d = d;
 	memset(mem, 0, MEM_SIZE);
-	wr(d, UK_VIRTIO_MMIO_STATUS, 0);
-	wr(d, UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
-	wr(d, UK_VIRTIO_MMIO_STATUS, 0xb);
-	if (!(rd(d, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_FEATURES_OK))
+	if (!(negotiate(d, feat) & UK_VIRTIO_S_FEATURES_OK))
 		return -1;
 	vq_ring_layout(&v->r, mem + RING_GPA, 16);
 	vq_drv_init(&v->q, &v->r, v->token, 1);
@@ -333,18 +314,6 @@ TEST(device_hostile)
 	EXPECT(poll(&p, 1, 5000) == 1 && read(p.fd, &ev, 8) == 8);
 	EXPECT(rd(rw_dev, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET);
 	wr(rw_dev, UK_VIRTIO_MMIO_STATUS, 0);
-}
-
-static int threads(void)
-{
-	int n = 0;
-	DIR *dir = opendir("/proc/self/task");
-
-	while (dir && readdir(dir))
-		n++;
-	if (dir)
-		closedir(dir);
-	return n - 2; /* . and .. */
 }
 
 /* A hostile driver toggling DRIVER_OK and rewriting queue registers while

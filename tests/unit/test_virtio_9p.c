@@ -21,6 +21,7 @@
 #include <uk/virtq.h>
 
 #include "../../vmm/virtio.h"
+#include "mmio_drv.h"
 #include "unit.h"
 
 int vmm_9p_setup(struct vmm *vm);
@@ -33,7 +34,6 @@ void vmm_9p_teardown(struct vmm *vm);
 #define QNUM 256u
 
 static uint8_t *mem;
-static struct vmm tvm;
 static struct vmm_opts opts;
 static char top[64], rw_dir[128], ro_dir[128];
 static struct vmm_vdev *dev_rw, *dev_ro;
@@ -47,18 +47,6 @@ struct drv {
 };
 static struct drv rw, ro;
 
-static uint32_t rd(struct vmm_vdev *d, uint32_t off)
-{
-	uint32_t v = 0;
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 0);
-	return v;
-}
-
-static void wr(struct vmm_vdev *d, uint32_t off, uint32_t v)
-{
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 1);
-}
-
 /* Reset, negotiate, one queue at ring, DRIVER_OK. Returns the status. */
 static uint32_t bring_up(struct drv *x, struct vmm_vdev *d, uint64_t ring)
 {
@@ -66,13 +54,7 @@ static uint32_t bring_up(struct drv *x, struct vmm_vdev *d, uint64_t ring)
 	             UK_VIRTIO_BIT(0);
 
 	x->d = d;
-	wr(d, UK_VIRTIO_MMIO_STATUS, 0);
-	wr(d, UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
-	wr(d, UK_VIRTIO_MMIO_STATUS, 0xb);
+	negotiate(d, f);
 	memset(mem + ring, 0, vq_ring_bytes(QNUM));
 	vq_ring_layout(&x->r, mem + ring, QNUM);
 	vq_drv_init(&x->q, &x->r, x->token, 1);

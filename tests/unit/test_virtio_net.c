@@ -26,6 +26,7 @@
 #include <uk/virtq.h>
 
 #include "../../vmm/net.h"
+#include "mmio_drv.h"
 #include "unit.h"
 
 int vmm_net_setup(struct vmm *vm);
@@ -42,7 +43,6 @@ void vmm_net_teardown(struct vmm *vm);
 #define HDR 12u /* struct uk_virtio_net_hdr */
 
 static uint8_t *mem;
-static struct vmm tvm;
 static struct vmm_opts opts;
 static struct vmm_vdev *dev;
 
@@ -58,31 +58,19 @@ static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static uint8_t gw_mac[6]; /* slirp's, from its ARP reply */
 
-static uint32_t rd(uint32_t off)
-{
-	uint32_t v = 0;
-	vmm_virtio_mmio(&tvm, dev->base + off, (uint8_t *)&v, 4, 0);
-	return v;
-}
-
-static void wr(uint32_t off, uint32_t v)
-{
-	vmm_virtio_mmio(&tvm, dev->base + off, (uint8_t *)&v, 4, 1);
-}
-
 static void queue_up(struct drv *x, unsigned q, uint64_t ring)
 {
 	memset(mem + ring, 0, vq_ring_bytes(QNUM));
 	vq_ring_layout(&x->r, mem + ring, QNUM);
 	vq_drv_init(&x->q, &x->r, x->token, 1);
-	wr(UK_VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(UK_VIRTIO_MMIO_QUEUE_NUM, QNUM);
-	wr(UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_NUM, QNUM);
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring);
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
 	   (uint32_t)(ring + ((uint8_t *)x->r.avail - (mem + ring))));
-	wr(UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
 	   (uint32_t)(ring + ((uint8_t *)x->r.used - (mem + ring))));
-	wr(UK_VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(dev, UK_VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 /* A fresh device for the --net spec: reset, negotiate, RX full of
@@ -99,13 +87,7 @@ static uint32_t bring_up(const char *net)
 	if (vmm_net_setup(&tvm))
 		return 0;
 	dev = vmm_vdevs[vmm_nvdevs - 1];
-	wr(UK_VIRTIO_MMIO_STATUS, 0);
-	wr(UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER);
-	wr(UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
-	wr(UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
-	wr(UK_VIRTIO_MMIO_STATUS, 0xb);
+	negotiate(dev, f);
 	queue_up(&rx, UK_VIRTIO_NET_Q_RX, RX_RING);
 	queue_up(&tx, UK_VIRTIO_NET_Q_TX, TX_RING);
 	for (uintptr_t i = 0; i < NBUF; i++) {
@@ -113,8 +95,8 @@ static uint32_t bring_up(const char *net)
 		vq_drv_add(&rx.q, &b, 0, 1, (void *)(i + 1));
 	}
 	vq_drv_kick_needed(&rx.q);
-	wr(UK_VIRTIO_MMIO_STATUS, 0xf);
-	return rd(UK_VIRTIO_MMIO_STATUS);
+	wr(dev, UK_VIRTIO_MMIO_STATUS, 0xf);
+	return rd(dev, UK_VIRTIO_MMIO_STATUS);
 }
 
 static struct vmm_net *net(void) { return dev->priv; }
@@ -150,7 +132,7 @@ static int send_frame(const void *frame, size_t len)
 	if (vq_drv_add(&tx.q, &b, 1, 0, (void *)1))
 		return -1;
 	if (vq_drv_kick_needed(&tx.q))
-		wr(UK_VIRTIO_MMIO_QUEUE_NOTIFY, UK_VIRTIO_NET_Q_TX);
+		wr(dev, UK_VIRTIO_MMIO_QUEUE_NOTIFY, UK_VIRTIO_NET_Q_TX);
 	if (!wait_used(&tx, 10000))
 		return -1;
 	return vq_drv_get(&tx.q, &used) == (void *)1 ? 0 : -1;
@@ -173,7 +155,7 @@ static size_t recv_frame(uint8_t *f, int ms)
 	b = (struct vq_buf){ RX_BUFS + i * BUF_LEN, BUF_LEN };
 	vq_drv_add(&rx.q, &b, 0, 1, tok);
 	if (vq_drv_kick_needed(&rx.q))
-		wr(UK_VIRTIO_MMIO_QUEUE_NOTIFY, UK_VIRTIO_NET_Q_RX);
+		wr(dev, UK_VIRTIO_MMIO_QUEUE_NOTIFY, UK_VIRTIO_NET_Q_RX);
 	return len;
 }
 
@@ -368,7 +350,7 @@ static int unreachable_comes(int ms)
 	return 0;
 }
 
-static int device_ok(void) { return !(rd(UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET); }
+static int device_ok(void) { return !(rd(dev, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET); }
 
 /* ---- tests ---- */
 
@@ -566,7 +548,7 @@ TEST(helper_dies)
 TEST(queue_gone)
 {
 	vmm_vdev_stop(dev);
-	wr(UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE); /* bits cleared: NEEDS_RESET */
+	wr(dev, UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE); /* bits cleared: NEEDS_RESET */
 	EXPECT(!device_ok());
 	dev->ops->queue(dev, UK_VIRTIO_NET_Q_TX);
 	dev->ops->queue(dev, UK_VIRTIO_NET_Q_CTRL);

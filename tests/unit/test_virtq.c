@@ -13,6 +13,7 @@
 #include <uk/virtq.h>
 
 #include "../../vmm/virtio.h"
+#include "mmio_drv.h"
 #include "unit.h"
 
 /* ---- a guest memory: GPA = offset into mem ---- */
@@ -564,8 +565,6 @@ TEST(net_rx_asm_hostile)
 
 /* ---- the transport, through its registers, with an echo device ---- */
 
-static struct vmm tvm;
-
 /* Echo: copy each chain's readable bytes into its writable part. */
 static void echo_queue(struct vmm_vdev *d, unsigned q)
 {
@@ -605,18 +604,6 @@ static const struct vmm_vdev_ops echo_ops = {
 	.queue = echo_queue,
 };
 
-static uint32_t rd(struct vmm_vdev *d, uint32_t off)
-{
-	uint32_t v = 0;
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 0);
-	return v;
-}
-
-static void wr(struct vmm_vdev *d, uint32_t off, uint32_t v)
-{
-	vmm_virtio_mmio(&tvm, d->base + off, (uint8_t *)&v, 4, 1);
-}
-
 static int irq_wait(struct vmm_vdev *d)
 {
 	struct pollfd p = { .fd = d->irq_fd, .events = POLLIN };
@@ -625,20 +612,6 @@ static int irq_wait(struct vmm_vdev *d)
 	if (poll(&p, 1, 5000) != 1)
 		return 0;
 	return read(d->irq_fd, &v, sizeof(v)) == sizeof(v);
-}
-
-/* The driver's steps up to FEATURES_OK, accepting feat. */
-static uint32_t negotiate(struct vmm_vdev *d, uint64_t feat)
-{
-	wr(d, UK_VIRTIO_MMIO_STATUS, 0);
-	wr(d, UK_VIRTIO_MMIO_STATUS, UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(d, UK_VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
-	wr(d, UK_VIRTIO_MMIO_STATUS,
-	   UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER | UK_VIRTIO_S_FEATURES_OK);
-	return rd(d, UK_VIRTIO_MMIO_STATUS);
 }
 
 static void queue_regs(struct vmm_vdev *d, uint32_t num, uint64_t desc)
