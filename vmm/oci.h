@@ -73,6 +73,20 @@ int oci_spec_read(const char *bundle, struct oci_spec *s, char *err, size_t errl
                   void (*note)(void *ctx, const char *msg), void *ctx);
 void oci_spec_free(struct oci_spec *s);
 
+/* ---- the engine's network (oci_net.c) ---- */
+
+struct oci_net {
+	char veth[16], tap[16]; /* interface names */
+	char ip[48], gw[40];    /* "A.B.C.D/N", "A.B.C.D" or "" */
+	int mtu;
+};
+
+/* Enter the network namespace at path (this process, and so the VM it
+ * starts), make a TAP there (named after container id) and join it to the engine's veth both ways
+ * (tc mirred); the guest's address and gateway into *net. 0, or -1 with
+ * a message logged. */
+int oci_net_join(const struct oci_rt *rt, const char *id, const char *netns, struct oci_net *net);
+
 /* ---- the image cache (oci_image.c) ---- */
 
 /* The uk image of s's root filesystem, working directory and user: from

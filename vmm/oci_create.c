@@ -31,6 +31,7 @@ struct create {
 	const char *id, *bundle, *pid_file, *console_socket;
 	char dir[PATH_MAX], fifo[PATH_MAX + 16], setup_log[PATH_MAX + 16], image[PATH_MAX];
 	struct oci_spec spec;
+	struct oci_net net; /* when spec.netns */
 	int pty_slave;
 };
 
@@ -71,6 +72,19 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 			return NULL;
 		ADD("-v");
 		v[n++] = m;
+	}
+	if (s->netns) {
+		char *tap;
+		if (asprintf(&tap, "tap:%s", c->net.tap) < 0)
+			return NULL;
+		ADD("--net");
+		v[n++] = tap;
+		ADD("--ip");
+		ADD(c->net.ip);
+		if (*c->net.gw) {
+			ADD("--gw");
+			ADD(c->net.gw);
+		}
 	}
 	ADD(c->image);
 	ADD("--");
@@ -251,11 +265,9 @@ static int create_run(struct create *c)
 		oci_err(c->rt, "process.terminal is true: give --console-socket");
 		return -1;
 	}
-	if (c->spec.netns)
-		oci_log(c->rt, "warning",
-		        "network namespace %s: not joined yet; the container has no network",
-		        c->spec.netns);
 	if (oci_image_get(c->rt, &c->spec, c->image, sizeof(c->image)))
+		return -1;
+	if (c->spec.netns && oci_net_join(c->rt, c->id, c->spec.netns, &c->net))
 		return -1;
 	if (mkfifo(c->fifo, 0600)) {
 		oci_err(c->rt, "%s: %s", c->fifo, strerror(errno));

@@ -9,6 +9,7 @@
 # --memory, -t, run -d + logs/ps/stop/wait/kill/rm.
 # POSIX sh; podman's part skips with the reason where podman cannot run.
 . tests/e2e/lib.sh
+own_netns "$0" "$@"
 native_check ocirt
 RT=$(cd "$(dirname "$UKRUN")" && pwd)/$(basename "$UKRUN")
 R=$T/root
@@ -198,14 +199,15 @@ podman_ok() {
 		skip ocirt/podman "podman's checks run as root (rootless podman needs a user session here)"
 		return 1
 	fi
-	if ! I=$(bash tests/images/build.sh busybox python 2>"$T/images.log"); then
+	if ! I=$(bash tests/images/build.sh busybox python go 2>"$T/images.log"); then
 		skip ocirt/podman "the test images could not be built: $(tail -c 200 "$T/images.log" | tr '\n' ' ')"
 		return 1
 	fi
 	# A store of its own: nothing of this host's podman is touched.
 	P="podman --root $T/ps --runroot $T/pr --tmpdir $T/ptmp --events-backend file --runtime $RT --runtime-flag root=$T/uk-podman"
 	if ! bound 120 $P load -q -i "$I/busybox.tar" >"$T/out" 2>"$T/err" ||
-		! bound 120 $P load -q -i "$I/python.tar" >>"$T/out" 2>>"$T/err"; then
+		! bound 120 $P load -q -i "$I/python.tar" >>"$T/out" 2>>"$T/err" ||
+		! bound 120 $P load -q -i "$I/go.tar" >>"$T/out" 2>>"$T/err"; then
 		skip ocirt/podman "podman load failed here: $(tail -c 200 "$T/err" | tr '\n' ' ')"
 		return 1
 	fi
@@ -214,6 +216,7 @@ if podman_ok; then
 	trap '$P rm -af -t 0 >/dev/null 2>&1; bound 60 $P system reset -f >/dev/null 2>&1; for p in $(cat "$T"/pid-* 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 	BB=localhost/uk-test/busybox:latest
 	PY=localhost/uk-test/python:latest
+	GO=localhost/uk-test/go:latest
 	run bound 120 $P run --rm --network none "$BB" sh -c 'echo "hello $GREETING"; exit 7'
 	check ocirt/podman/busybox-output out_is 'hello hello from the busybox image'
 	check ocirt/podman/busybox-status status_is 7
@@ -264,6 +267,27 @@ if podman_ok; then
 	# not always, whatever the runtime)
 	check ocirt/podman/inspect out_has '^[a-z]* 137$'
 	bound 30 $P rm bg2 >/dev/null 2>&1
+
+	# The engine's network (netavark's bridge, in this script's own
+	# network namespace): the VM takes the veth's address through a TAP
+	# joined to it by tc mirred; -p is podman's DNAT, unchanged.
+	if ! have curl; then
+		skip ocirt/podman-net "curl is not installed here (ci/deps.sh installs it)"
+	elif ! bound 120 $P run -d --name web -p 127.0.0.1:18080:8080 "$GO" >"$T/out" 2>"$T/err"; then
+		fail ocirt/podman-net/run "$(tail -c 300 "$T/err" | tr '\n' ' ')"
+	else
+		i=0
+		until bound 10 curl -sf -m 5 http://127.0.0.1:18080/ >"$T/page" 2>/dev/null || [ $i -ge 60 ]; do
+			sleep 0.5
+			i=$((i + 1))
+		done
+		check ocirt/podman-net/publish-p grep -q 'served by go in a uk microVM' "$T/page"
+		ip=$(bound 30 $P inspect web --format '{{.NetworkSettings.IPAddress}}')
+		run bound 120 $P run --rm "$BB" wget -q -O - "http://$ip:8080/"
+		check ocirt/podman-net/container-to-container out_has 'served by go in a uk microVM'
+		bound 60 $P stop -t 2 web >/dev/null 2>&1
+		bound 30 $P rm web >/dev/null 2>&1
+	fi
 	run bound 120 $P run --rm --network none "$BB" /bin/nonexistent
 	check ocirt/podman/missing-program-status test "$rc" -ne 0
 fi
