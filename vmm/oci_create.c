@@ -292,6 +292,27 @@ static int create_run(struct create *c)
 	return c->pid_file ? write_pid_file(c->rt, c->pid_file, pid) : 0;
 }
 
+/* The root and its parents, as runc makes them (containerd gives
+ * /run/containerd/runc/NAMESPACE). */
+static int mkdir_p(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return errno = ENAMETOOLONG, -1;
+	memcpy(p, dir, n + 1);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0711) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0700) && errno != EEXIST ? -1 : 0;
+}
+
 int oci_create(const struct oci_rt *rt, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -329,7 +350,7 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		        c.id);
 		return 1;
 	}
-	if (oci_dir(rt, c.id, c.dir, sizeof(c.dir)) || (mkdir(rt->root, 0700) && errno != EEXIST)) {
+	if (oci_dir(rt, c.id, c.dir, sizeof(c.dir)) || mkdir_p(rt->root)) {
 		oci_err(rt, "--root %s: %s", rt->root, strerror(errno));
 		return 1;
 	}

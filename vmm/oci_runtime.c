@@ -263,7 +263,17 @@ static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
 		}
 		force = 1;
 	}
-	if (!(id = one_id(rt, argc, argv, "delete [--force] ID")) || load(rt, id, &st))
+	if (!(id = one_id(rt, argc, argv, "delete [--force] ID")))
+		return 1;
+	/* As runc: --force of a container that is not there (never fully
+	 * created, or deleted already: containerd's shim deletes again when it
+	 * cleans up) removes what is left and succeeds. */
+	if (force && oci_id_valid(id) && oci_state_read(rt, id, &st)) {
+		oci_dir(rt, id, dir, sizeof(dir));
+		oci_remove_dir(dir);
+		return 0;
+	}
+	if (load(rt, id, &st))
 		return 1;
 	free(st.annotations);
 	s = oci_state_status(&st);

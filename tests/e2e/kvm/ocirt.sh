@@ -6,7 +6,9 @@
 # log too, and leaves nothing under the root), then under Debian's podman
 # (`podman --runtime ukrun run`) with images loaded from tests/images'
 # archives: output and exit status, -e, -v (read-write and :ro),
-# --memory, -t, run -d + logs/ps/stop/wait/kill/rm.
+# --memory, -t, run -d + logs/ps/stop/wait/kill/rm, -p through podman's
+# bridge and container to container; and under containerd (`ctr run
+# --runc-binary ukrun`, through its runc shim).
 # POSIX sh; podman's part skips with the reason where podman cannot run.
 . tests/e2e/lib.sh
 own_netns "$0" "$@"
@@ -290,4 +292,63 @@ if podman_ok; then
 	fi
 	run bound 120 $P run --rm --network none "$BB" /bin/nonexistent
 	check ocirt/podman/missing-program-status test "$rc" -ne 0
+fi
+
+# ---- containerd ----
+ctd_ok() {
+	if ! have containerd ctr containerd-shim-runc-v2; then
+		skip ocirt/containerd "containerd is not installed here (ci/deps.sh installs it)"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ] || [ -z "${UK_OWN_NETNS:-}" ]; then
+		skip ocirt/containerd "containerd's checks run as root in a mount namespace of their own"
+		return 1
+	fi
+	if [ -z "${I:-}" ] || [ ! -f "$I/busybox.tar" ]; then
+		skip ocirt/containerd "the busybox test image is not built (see podman's reason above)"
+		return 1
+	fi
+	# The shim puts runtime state in /run/containerd/runc/NAMESPACE: a
+	# tmpfs of this script's mount namespace holds it.
+	mkdir -p /run/containerd && mount -t tmpfs tmpfs /run/containerd || return 1
+	mkdir -p "$T/ctd"
+	cat >"$T/ctd/config.toml" <<EOF
+version = 2
+root = "$T/ctd/root"
+state = "$T/ctd/state"
+[grpc]
+  address = "$T/ctd/sock"
+EOF
+	timeout -k 5 300 containerd --config "$T/ctd/config.toml" >"$T/ctd/log" 2>&1 &
+	ctdpid=$!
+	C="ctr -a $T/ctd/sock"
+	i=0
+	until bound 10 $C version >/dev/null 2>&1 || [ $i -ge 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if ! bound 120 $C images import "$I/busybox.tar" >"$T/out" 2>"$T/err"; then
+		skip ocirt/containerd "containerd did not start or import here: $(tail -c 200 "$T/err" "$T/ctd/log" | tr '\n' ' ')"
+		return 1
+	fi
+}
+if ctd_ok; then
+	run bound 120 $C run --rm --runc-binary "$RT" docker.io/uk-test/busybox:latest t1 sh -c 'echo "from ctr $GREETING"; exit 5'
+	check ocirt/containerd/output out_is 'from ctr hello from the busybox image'
+	check ocirt/containerd/status status_is 5
+	run bound 120 $C run -d --runc-binary "$RT" docker.io/uk-test/busybox:latest t2 sleep 120
+	run bound 30 $C task ls
+	check ocirt/containerd/running out_has '^t2 .*RUNNING'
+	bound 30 $C task kill -s SIGKILL t2 >/dev/null 2>&1
+	i=0
+	until bound 10 $C task ls 2>/dev/null | grep -q '^t2 .*STOPPED' || [ $i -ge 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	run bound 30 $C task ls
+	check ocirt/containerd/killed out_has '^t2 .*STOPPED'
+	bound 30 $C task rm t2 >/dev/null 2>&1
+	bound 30 $C container rm t2 >/dev/null 2>&1
+	kill "$ctdpid" 2>/dev/null
+	wait "$ctdpid" 2>/dev/null
 fi
