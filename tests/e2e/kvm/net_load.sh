@@ -120,7 +120,7 @@ bench() {
 }
 
 if [ ! -f $R ]; then
-	skip net-load/redis "$R is made by the host suite (tests/e2e/host/oci_net.sh): run it first"
+	skip net-load/redis "$R is made by the host suite (tests/e2e/host/oci_images.sh): run it first"
 elif need net-load/redis redis-benchmark; then
 	bg_start "$T/redis.out" "$UKRUN" --verbose -p $((P + 1)):6379 $R
 	if bg_wait "$T/redis.out" 'Ready to accept connections' $WAIT; then
