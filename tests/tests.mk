@@ -77,7 +77,7 @@ $(B)/tests/guest/mm-linux.img: $(B)/tests/mm-linux/mm-rules $(UKBUILD) $(SYSROOT
 # The AF_UNIX suite (tests/guest/unix) also as a static Linux program: run
 # on the host as a process (what Linux says: io.sh compares) and in binary
 # mode (the system calls with glibc's own layouts).
-$(B)/tests/unix-linux/unix: tests/guest/unix/unix.c tests/guest/check_count.h
+$(B)/tests/unix-linux/unix: tests/guest/unix/unix.c tests/guest/check.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -static -pthread -Wall -o $@ $<
 $(B)/tests/guest/unix-linux.img: $(B)/tests/unix-linux/unix $(UKBUILD) $(SYSROOT)/.done

@@ -1,25 +1,30 @@
 /*
- * CHECK(name, cond, fmt, ...) for the guest test programs that print a
- * verdict line per check: "PASS name", or "FAIL name: " and the message.
- * The program defines int failures, the count of FAIL lines.
+ * CHECK(name, cond, fmt, ...), the guest test programs' one way to check:
+ * each check prints its verdict, "PASS name", or "FAIL name: " with the
+ * message and errno (as the check left it). The program defines
+ * int checks, failures (the checks made, the FAIL lines among them) and
+ * prints its totals; the host scripts relay or count the lines.
  */
 #ifndef GUEST_CHECK_H
 #define GUEST_CHECK_H
 
+#include <errno.h>
 #include <stdio.h>
 
-extern int failures;
+extern int checks, failures;
 
-#define CHECK(name, cond, ...)                     \
-	do {                                       \
-		if (cond) {                        \
-			printf("PASS %s\n", name); \
-		} else {                           \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__);       \
-			printf("\n");              \
-			failures++;                \
-		}                                  \
+#define CHECK(name, cond, ...)                                 \
+	do {                                                   \
+		checks++;                                      \
+		if (cond) {                                    \
+			printf("PASS %s\n", name);             \
+		} else {                                       \
+			int check_errno_ = errno;              \
+			printf("FAIL %s: ", name);             \
+			printf(__VA_ARGS__);                   \
+			printf(" (errno %d)\n", check_errno_); \
+			failures++;                            \
+		}                                              \
 	} while (0)
 
 #endif

@@ -34,7 +34,7 @@
 
 #include "../check.h"
 
-int failures;
+int checks, failures;
 
 #define QSIZE 16
 #define HDR sizeof(struct uk_virtio_net_hdr)

@@ -21,7 +21,7 @@
 
 #include "hostile9p.h"
 
-int failures;
+int checks, failures;
 const char *attack;
 
 void attack_oversize(void);

@@ -1,8 +1,8 @@
-/* The mm suite's checks: each prints a line when it fails. */
+/* The mm suite's checks: each prints its verdict (check.h). */
 #ifndef MM_CHECK_H
 #define MM_CHECK_H
 
-#include "../check_count.h"
+#include "../check.h"
 
 void file_tests(void);
 void rules_tests(void);

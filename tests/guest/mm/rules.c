@@ -111,27 +111,34 @@ static void unmap_rules(void)
 
 	if (!p)
 		return;
-	CHECK(munmap(p, N * PG) == 0, "munmap of touched pages");
+	CHECK("mm/rules/munmap-of-touched-pages", munmap(p, N * PG) == 0,
+	      "munmap of touched pages");
 	n = faulting_pages(p, N, 0);
-	CHECK(n == N, "reads of unmapped touched pages fault: %zu of %d", n, N);
+	CHECK("mm/rules/reads-of-unmapped-touched-pages-fault-of", n == N,
+	      "reads of unmapped touched pages fault: %zu of %d", n, N);
 	n = faulting_pages(p, N, 1);
-	CHECK(n == N, "writes to unmapped touched pages fault: %zu of %d", n, N);
+	CHECK("mm/rules/writes-to-unmapped-touched-pages-fault-of", n == N,
+	      "writes to unmapped touched pages fault: %zu of %d", n, N);
 	/* The same addresses mapped again: fresh pages, not the old ones. */
 	q = mmap(p, N * PG, RW, ANON | MAP_FIXED, -1, 0);
-	CHECK(q == p, "mapped again at the same address");
+	CHECK("mm/rules/mapped-again-at-the-same-address", q == p,
+	      "mapped again at the same address");
 	if (q != p)
 		return;
 	n = zero_pages(q, N);
-	CHECK(n == N, "unmap, map again: the pages read zero: %zu of %d", n, N);
+	CHECK("mm/rules/unmap-map-again-the-pages-read-zero-of", n == N,
+	      "unmap, map again: the pages read zero: %zu of %d", n, N);
 	touch(q, N, 2);
 	/* MAP_FIXED over the touched pages replaces them at once. */
 	q = mmap(p, N * PG, RW, ANON | MAP_FIXED, -1, 0);
 	n = q == p ? zero_pages(q, N) : 0;
-	CHECK(n == N, "MAP_FIXED over touched pages: the new ones read zero: %zu of %d", n, N);
+	CHECK("mm/rules/map-fixed-over-touched-pages-the-new-ones-read", n == N,
+	      "MAP_FIXED over touched pages: the new ones read zero: %zu of %d", n, N);
 	touch(p, N, 3);
 	q = mmap(p, N * PG, PROT_READ, ANON | MAP_FIXED, -1, 0);
 	n = q == p ? faulting_pages(p, N, 1) : 0;
-	CHECK(n == N, "MAP_FIXED read-only over touched pages: writes fault: %zu of %d", n, N);
+	CHECK("mm/rules/map-fixed-read-only-over-touched-pages-writes", n == N,
+	      "MAP_FIXED read-only over touched pages: writes fault: %zu of %d", n, N);
 	munmap(p, N * PG);
 }
 
@@ -142,20 +149,28 @@ static void protect_rules(void)
 
 	if (!p)
 		return;
-	CHECK(mprotect(p, N * PG, PROT_READ) == 0, "mprotect(PROT_READ) of touched pages");
+	CHECK("mm/rules/mprotect-prot-read-of-touched-pages", mprotect(p, N * PG, PROT_READ) == 0,
+	      "mprotect(PROT_READ) of touched pages");
 	n = faulting_pages(p, N, 1);
-	CHECK(n == N, "mprotect(PROT_READ), then writes fault: %zu of %d", n, N);
+	CHECK("mm/rules/mprotect-prot-read-then-writes-fault-of", n == N,
+	      "mprotect(PROT_READ), then writes fault: %zu of %d", n, N);
 	n = faulting_pages(p, N, 0);
-	CHECK(n == 0, "and reads do not: %zu of %d faulted", n, N);
-	CHECK(p[5 * PG] == 9, "the contents stay: %d", p[5 * PG]);
-	CHECK(mprotect(p, N * PG, RW) == 0, "mprotect back to read-write");
+	CHECK("mm/rules/and-reads-do-not-of-faulted", n == 0, "and reads do not: %zu of %d faulted",
+	      n, N);
+	CHECK("mm/rules/the-contents-stay", p[5 * PG] == 9, "the contents stay: %d", p[5 * PG]);
+	CHECK("mm/rules/mprotect-back-to-read-write", mprotect(p, N * PG, RW) == 0,
+	      "mprotect back to read-write");
 	n = faulting_pages(p, N, 1);
-	CHECK(n == 0, "then writes work again: %zu of %d faulted", n, N);
+	CHECK("mm/rules/then-writes-work-again-of-faulted", n == 0,
+	      "then writes work again: %zu of %d faulted", n, N);
 	touch(p, N, 6);
-	CHECK(mprotect(p, N * PG, PROT_NONE) == 0, "mprotect(PROT_NONE) of touched pages");
+	CHECK("mm/rules/mprotect-prot-none-of-touched-pages", mprotect(p, N * PG, PROT_NONE) == 0,
+	      "mprotect(PROT_NONE) of touched pages");
 	n = faulting_pages(p, N, 0);
-	CHECK(n == N, "mprotect(PROT_NONE), then reads fault: %zu of %d", n, N);
-	CHECK(mprotect(p, N * PG, PROT_READ) == 0 && p[7 * PG + 1] == 13,
+	CHECK("mm/rules/mprotect-prot-none-then-reads-fault-of", n == N,
+	      "mprotect(PROT_NONE), then reads fault: %zu of %d", n, N);
+	CHECK("mm/rules/prot-none-then-prot-read-the-contents-are-back",
+	      mprotect(p, N * PG, PROT_READ) == 0 && p[7 * PG + 1] == 13,
 	      "PROT_NONE, then PROT_READ: the contents are back");
 	munmap(p, N * PG);
 }
@@ -168,10 +183,11 @@ static void dontneed_rules(void)
 	if (!p)
 		return;
 	for (int round = 0; round < 3; round++) {
-		CHECK(madvise(p, N * PG, MADV_DONTNEED) == 0, "MADV_DONTNEED of touched pages");
+		CHECK("mm/rules/madv-dontneed-of-touched-pages",
+		      madvise(p, N * PG, MADV_DONTNEED) == 0, "MADV_DONTNEED of touched pages");
 		n = zero_pages(p, N);
-		CHECK(n == N, "MADV_DONTNEED, round %d: the pages read zero: %zu of %d", round, n,
-		      N);
+		CHECK("mm/rules/madv-dontneed-round-the-pages-read-zero-of", n == N,
+		      "MADV_DONTNEED, round %d: the pages read zero: %zu of %d", round, n, N);
 		touch(p, N, 9 + round);
 	}
 	munmap(p, N * PG);
@@ -185,15 +201,19 @@ static void mremap_rules(void)
 	if (!p)
 		return;
 	q = mremap(p, N * PG, 2 * N * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0x380000000ul);
-	CHECK(q == (void *)0x380000000ul, "mremap moves touched pages");
+	CHECK("mm/rules/mremap-moves-touched-pages", q == (void *)0x380000000ul,
+	      "mremap moves touched pages");
 	if (q != (void *)0x380000000ul)
 		return;
 	n = faulting_pages(p, N, 0);
-	CHECK(n == N, "mremap: the old addresses fault: %zu of %d", n, N);
-	CHECK(q[3 * PG] == 15 && q[(N - 1) * PG] == (unsigned char)(12 + N - 1),
+	CHECK("mm/rules/mremap-the-old-addresses-fault-of", n == N,
+	      "mremap: the old addresses fault: %zu of %d", n, N);
+	CHECK("mm/rules/mremap-the-new-addresses-hold-the-contents",
+	      q[3 * PG] == 15 && q[(N - 1) * PG] == (unsigned char)(12 + N - 1),
 	      "mremap: the new addresses hold the contents");
 	n = zero_pages(q + N * PG, N);
-	CHECK(n == N, "mremap: the grown part reads zero: %zu of %d", n, N);
+	CHECK("mm/rules/mremap-the-grown-part-reads-zero-of", n == N,
+	      "mremap: the grown part reads zero: %zu of %d", n, N);
 	munmap(q, 2 * N * PG);
 }
 
@@ -207,17 +227,20 @@ static void brk_rules(void)
 
 	/* Page-aligned, so whole pages come and go. */
 	if (sbrk((PG - (uintptr_t)p % PG) % PG) == (void *)-1 || (p = sbrk(N * PG)) == (void *)-1) {
-		CHECK(0, "sbrk(%lu)", N * PG);
+		CHECK("mm/rules/sbrk", 0, "sbrk(%lu)", N * PG);
 		return;
 	}
 	touch(p, N, 16);
-	CHECK(sbrk(-(long)(N * PG)) != (void *)-1, "brk shrinks over touched pages");
+	CHECK("mm/rules/brk-shrinks-over-touched-pages", sbrk(-(long)(N * PG)) != (void *)-1,
+	      "brk shrinks over touched pages");
 	q = sbrk(N * PG);
-	CHECK(q == p, "brk grows again at the same address");
+	CHECK("mm/rules/brk-grows-again-at-the-same-address", q == p,
+	      "brk grows again at the same address");
 	if (q != p)
 		return;
 	n = zero_pages(q, N);
-	CHECK(n == N, "brk shrink, grow: the pages read zero: %zu of %d", n, N);
+	CHECK("mm/rules/brk-shrink-grow-the-pages-read-zero-of", n == N,
+	      "brk shrink, grow: the pages read zero: %zu of %d", n, N);
 	sbrk(-(long)(N * PG));
 }
 
@@ -231,12 +254,12 @@ void rules_tests(void)
 }
 
 #ifdef MM_RULES_MAIN
-int checks, failed;
+int checks, failures;
 
 int main(void)
 {
 	rules_tests();
-	printf("mm-rules: %d checks, %d failed\n", checks, failed);
-	return failed ? 1 : 0;
+	printf("mm-rules: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
 }
 #endif

@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check_count.h"
+#include "../check.h"
 
-int checks, failed;
+int checks, failures;
 
 static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -30,21 +30,29 @@ static void basics(void)
 	char buf[64];
 	struct stat st;
 
-	CHECK(pipe(p) == 0, "pipe");
-	CHECK(p[0] >= 3 && p[1] >= 3 && p[0] != p[1], "two new descriptors: %d %d", p[0], p[1]);
-	CHECK(write(p[1], "0123456789", 10) == 10, "write 10");
-	CHECK(ioctl(p[0], FIONREAD, &avail) == 0 && avail == 10, "FIONREAD: %d", avail);
-	CHECK(read(p[0], buf, 4) == 4 && !memcmp(buf, "0123", 4), "partial read of 4");
-	CHECK(read(p[0], buf, sizeof(buf)) == 6 && !memcmp(buf, "456789", 6),
+	CHECK("pipe/pipe", pipe(p) == 0, "pipe");
+	CHECK("pipe/two-new-descriptors", p[0] >= 3 && p[1] >= 3 && p[0] != p[1],
+	      "two new descriptors: %d %d", p[0], p[1]);
+	CHECK("pipe/write-10", write(p[1], "0123456789", 10) == 10, "write 10");
+	CHECK("pipe/fionread", ioctl(p[0], FIONREAD, &avail) == 0 && avail == 10, "FIONREAD: %d",
+	      avail);
+	CHECK("pipe/partial-read-of-4", read(p[0], buf, 4) == 4 && !memcmp(buf, "0123", 4),
+	      "partial read of 4");
+	CHECK("pipe/the-rest-a-read-returns-what-is-there",
+	      read(p[0], buf, sizeof(buf)) == 6 && !memcmp(buf, "456789", 6),
 	      "the rest: a read returns what is there");
-	CHECK(write(p[1], "", 0) == 0, "write of 0 bytes");
-	CHECK(fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode), "fstat: a FIFO (mode %o)",
-	      (unsigned)st.st_mode);
-	CHECK(lseek(p[0], 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek: ESPIPE");
-	CHECK(read(p[1], buf, 1) == -1 && errno == EBADF, "read from the write end: EBADF");
-	CHECK(write(p[0], "x", 1) == -1 && errno == EBADF, "write to the read end: EBADF");
-	CHECK(close(p[1]) == 0, "close the write end");
-	CHECK(read(p[0], buf, sizeof(buf)) == 0, "end of file without writers");
+	CHECK("pipe/write-of-0-bytes", write(p[1], "", 0) == 0, "write of 0 bytes");
+	CHECK("pipe/fstat-a-fifo-mode", fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode),
+	      "fstat: a FIFO (mode %o)", (unsigned)st.st_mode);
+	CHECK("pipe/lseek-espipe", lseek(p[0], 0, SEEK_SET) == -1 && errno == ESPIPE,
+	      "lseek: ESPIPE");
+	CHECK("pipe/read-from-the-write-end-ebadf", read(p[1], buf, 1) == -1 && errno == EBADF,
+	      "read from the write end: EBADF");
+	CHECK("pipe/write-to-the-read-end-ebadf", write(p[0], "x", 1) == -1 && errno == EBADF,
+	      "write to the read end: EBADF");
+	CHECK("pipe/close-the-write-end", close(p[1]) == 0, "close the write end");
+	CHECK("pipe/end-of-file-without-writers", read(p[0], buf, sizeof(buf)) == 0,
+	      "end of file without writers");
 	close(p[0]);
 }
 
@@ -56,8 +64,9 @@ static void eof_after_data(void)
 	pipe(p);
 	write(p[1], "abc", 3);
 	close(p[1]);
-	CHECK(read(p[0], buf, sizeof(buf)) == 3, "data written before close is read");
-	CHECK(read(p[0], buf, sizeof(buf)) == 0, "then end of file");
+	CHECK("pipe/data-written-before-close-is-read", read(p[0], buf, sizeof(buf)) == 3,
+	      "data written before close is read");
+	CHECK("pipe/then-end-of-file", read(p[0], buf, sizeof(buf)) == 0, "then end of file");
 	close(p[0]);
 }
 
@@ -68,7 +77,8 @@ static void epipe(void)
 	signal(SIGPIPE, SIG_IGN);
 	pipe(p);
 	close(p[0]);
-	CHECK(write(p[1], "x", 1) == -1 && errno == EPIPE, "write without a reader: EPIPE");
+	CHECK("pipe/write-without-a-reader-epipe", write(p[1], "x", 1) == -1 && errno == EPIPE,
+	      "write without a reader: EPIPE");
 	close(p[1]);
 	signal(SIGPIPE, SIG_DFL);
 }
@@ -80,16 +90,19 @@ static void capacity(void)
 	long total = 0, n;
 
 	pipe(p);
-	CHECK(set_nonblock(p[1]) == 0, "O_NONBLOCK through fcntl");
+	CHECK("pipe/o-nonblock-through-fcntl", set_nonblock(p[1]) == 0, "O_NONBLOCK through fcntl");
 	while ((n = write(p[1], block, 4096)) > 0)
 		total += n;
-	CHECK(n == -1 && errno == EAGAIN, "a full pipe: EAGAIN");
-	CHECK(total == 65536, "capacity: %ld bytes", total);
-	CHECK(read(p[0], block, 1000) == 1000, "make room for 1000 bytes");
-	CHECK(write(p[1], block, 2000) == -1 && errno == EAGAIN,
+	CHECK("pipe/a-full-pipe-eagain", n == -1 && errno == EAGAIN, "a full pipe: EAGAIN");
+	CHECK("pipe/capacity-bytes", total == 65536, "capacity: %ld bytes", total);
+	CHECK("pipe/make-room-for-1000-bytes", read(p[0], block, 1000) == 1000,
+	      "make room for 1000 bytes");
+	CHECK("pipe/2000-bytes-at-most-pipe-buf-go-whole-or-not-at",
+	      write(p[1], block, 2000) == -1 && errno == EAGAIN,
 	      "2000 bytes (at most PIPE_BUF) go whole or not at all");
-	CHECK(write(p[1], block, 5000) == 1000, "5000 bytes (more than PIPE_BUF) go in part");
-	CHECK(read(p[0], block, 8192) == 8192, "a large read");
+	CHECK("pipe/5000-bytes-more-than-pipe-buf-go-in-part", write(p[1], block, 5000) == 1000,
+	      "5000 bytes (more than PIPE_BUF) go in part");
+	CHECK("pipe/a-large-read", read(p[0], block, 8192) == 8192, "a large read");
 	close(p[0]);
 	close(p[1]);
 }
@@ -105,17 +118,20 @@ static void growth(void)
 	for (size_t i = 0; i < sizeof(out); i++)
 		out[i] = (unsigned char)(i * 7 + (i >> 8));
 	pipe(p);
-	CHECK(write(p[1], out, 3000) == 3000, "3000 bytes");
-	CHECK(read(p[0], in, 2000) == 2000, "2000 out");
-	CHECK(write(p[1], out + 3000, 3000) == 3000, "3000 more, wrapping round");
-	CHECK(write(p[1], out + 6000, 6000) == 6000, "6000 more, growing the ring");
+	CHECK("pipe/3000-bytes", write(p[1], out, 3000) == 3000, "3000 bytes");
+	CHECK("pipe/2000-out", read(p[0], in, 2000) == 2000, "2000 out");
+	CHECK("pipe/3000-more-wrapping-round", write(p[1], out + 3000, 3000) == 3000,
+	      "3000 more, wrapping round");
+	CHECK("pipe/6000-more-growing-the-ring", write(p[1], out + 6000, 6000) == 6000,
+	      "6000 more, growing the ring");
 	while (n < 10000) {
 		long r = read(p[0], in + 2000 + n, 10000 - n);
 		if (r <= 0)
 			break;
 		n += r;
 	}
-	CHECK(n == 10000 && !memcmp(in, out, 12000), "all 12000 bytes in order");
+	CHECK("pipe/all-12000-bytes-in-order", n == 10000 && !memcmp(in, out, 12000),
+	      "all 12000 bytes in order");
 	close(p[0]);
 	close(p[1]);
 }
@@ -125,22 +141,28 @@ static void nonblocking(void)
 	int p[2], fl;
 	char c;
 
-	CHECK(pipe2(p, O_NONBLOCK) == 0, "pipe2(O_NONBLOCK)");
+	CHECK("pipe/pipe2-o-nonblock", pipe2(p, O_NONBLOCK) == 0, "pipe2(O_NONBLOCK)");
 	fl = fcntl(p[0], F_GETFL);
-	CHECK((fl & O_NONBLOCK) && (fcntl(p[1], F_GETFL) & O_NONBLOCK), "both ends non-blocking");
-	CHECK((fl & O_ACCMODE) == O_RDONLY && (fcntl(p[1], F_GETFL) & O_ACCMODE) == O_WRONLY,
+	CHECK("pipe/both-ends-non-blocking",
+	      (fl & O_NONBLOCK) && (fcntl(p[1], F_GETFL) & O_NONBLOCK), "both ends non-blocking");
+	CHECK("pipe/access-modes",
+	      (fl & O_ACCMODE) == O_RDONLY && (fcntl(p[1], F_GETFL) & O_ACCMODE) == O_WRONLY,
 	      "access modes");
-	CHECK(read(p[0], &c, 1) == -1 && errno == EAGAIN, "an empty pipe: EAGAIN");
-	CHECK(fcntl(p[0], F_GETFD) == 0, "no FD_CLOEXEC without O_CLOEXEC");
+	CHECK("pipe/an-empty-pipe-eagain", read(p[0], &c, 1) == -1 && errno == EAGAIN,
+	      "an empty pipe: EAGAIN");
+	CHECK("pipe/no-fd-cloexec-without-o-cloexec", fcntl(p[0], F_GETFD) == 0,
+	      "no FD_CLOEXEC without O_CLOEXEC");
 	close(p[0]);
 	close(p[1]);
-	CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe2(O_CLOEXEC)");
-	CHECK(fcntl(p[0], F_GETFD) == FD_CLOEXEC && fcntl(p[1], F_GETFD) == FD_CLOEXEC,
+	CHECK("pipe/pipe2-o-cloexec", pipe2(p, O_CLOEXEC) == 0, "pipe2(O_CLOEXEC)");
+	CHECK("pipe/both-ends-close-on-exec",
+	      fcntl(p[0], F_GETFD) == FD_CLOEXEC && fcntl(p[1], F_GETFD) == FD_CLOEXEC,
 	      "both ends close-on-exec");
-	CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK), "and blocking");
+	CHECK("pipe/and-blocking", !(fcntl(p[0], F_GETFL) & O_NONBLOCK), "and blocking");
 	close(p[0]);
 	close(p[1]);
-	CHECK(pipe2(p, 0x10000000) == -1 && errno == EINVAL, "an unknown flag: EINVAL");
+	CHECK("pipe/an-unknown-flag-einval", pipe2(p, 0x10000000) == -1 && errno == EINVAL,
+	      "an unknown flag: EINVAL");
 }
 
 /* The kernel copies into memory the program never touched. */
@@ -151,7 +173,8 @@ static void into_fresh_memory(void)
 
 	pipe(p);
 	write(p[1], "fresh", 5);
-	CHECK(read(p[0], m + 4094, 5) == 5 && !memcmp(m + 4094, "fresh", 5),
+	CHECK("pipe/a-read-into-untouched-mmap-pages-across-a-page",
+	      read(p[0], m + 4094, 5) == 5 && !memcmp(m + 4094, "fresh", 5),
 	      "a read into untouched mmap pages, across a page boundary");
 	munmap(m, 8192);
 	close(p[0]);
@@ -164,19 +187,23 @@ static void fifo(void)
 	char buf[8];
 
 	unlink("/fifo-test");
-	CHECK(mkfifo("/fifo-test", 0600) == 0, "mkfifo");
+	CHECK("pipe/mkfifo", mkfifo("/fifo-test", 0600) == 0, "mkfifo");
 	w = open("/fifo-test", O_WRONLY | O_NONBLOCK);
-	CHECK(w == -1 && errno == ENXIO, "a writer without a reader, O_NONBLOCK: ENXIO");
+	CHECK("pipe/a-writer-without-a-reader-o-nonblock-enxio", w == -1 && errno == ENXIO,
+	      "a writer without a reader, O_NONBLOCK: ENXIO");
 	r = open("/fifo-test", O_RDONLY | O_NONBLOCK);
-	CHECK(r >= 0, "a reader, O_NONBLOCK, opens at once");
+	CHECK("pipe/a-reader-o-nonblock-opens-at-once", r >= 0,
+	      "a reader, O_NONBLOCK, opens at once");
 	w = open("/fifo-test", O_WRONLY | O_NONBLOCK);
-	CHECK(w >= 0, "then a writer");
-	CHECK(write(w, "via", 3) == 3 && read(r, buf, sizeof(buf)) == 3 && !memcmp(buf, "via", 3),
+	CHECK("pipe/then-a-writer", w >= 0, "then a writer");
+	CHECK("pipe/data-through-the-fifo",
+	      write(w, "via", 3) == 3 && read(r, buf, sizeof(buf)) == 3 && !memcmp(buf, "via", 3),
 	      "data through the FIFO");
 	close(w);
-	CHECK(read(r, buf, sizeof(buf)) == 0, "end of file once the writer is gone");
+	CHECK("pipe/end-of-file-once-the-writer-is-gone", read(r, buf, sizeof(buf)) == 0,
+	      "end of file once the writer is gone");
 	close(r);
-	CHECK(unlink("/fifo-test") == 0, "unlink the FIFO");
+	CHECK("pipe/unlink-the-fifo", unlink("/fifo-test") == 0, "unlink the FIFO");
 }
 
 static void eventfd_counter(void)
@@ -184,27 +211,35 @@ static void eventfd_counter(void)
 	int fd = eventfd(3, EFD_NONBLOCK);
 	eventfd_t v = 0;
 
-	CHECK(fd >= 0, "eventfd");
-	CHECK(read(fd, &v, 8) == 8 && v == 3, "the initial value: %llu", (unsigned long long)v);
-	CHECK(read(fd, &v, 8) == -1 && errno == EAGAIN, "zero: EAGAIN");
-	CHECK(eventfd_write(fd, 5) == 0 && eventfd_write(fd, 7) == 0, "two writes");
-	CHECK(eventfd_read(fd, &v) == 0 && v == 12, "they add up: %llu", (unsigned long long)v);
-	CHECK(read(fd, &v, 4) == -1 && errno == EINVAL, "a 4-byte read: EINVAL");
+	CHECK("pipe/eventfd", fd >= 0, "eventfd");
+	CHECK("pipe/the-initial-value", read(fd, &v, 8) == 8 && v == 3, "the initial value: %llu",
+	      (unsigned long long)v);
+	CHECK("pipe/zero-eagain", read(fd, &v, 8) == -1 && errno == EAGAIN, "zero: EAGAIN");
+	CHECK("pipe/two-writes", eventfd_write(fd, 5) == 0 && eventfd_write(fd, 7) == 0,
+	      "two writes");
+	CHECK("pipe/they-add-up", eventfd_read(fd, &v) == 0 && v == 12, "they add up: %llu",
+	      (unsigned long long)v);
+	CHECK("pipe/a-4-byte-read-einval", read(fd, &v, 4) == -1 && errno == EINVAL,
+	      "a 4-byte read: EINVAL");
 	v = UINT64_MAX;
-	CHECK(write(fd, &v, 8) == -1 && errno == EINVAL, "writing 2^64-1: EINVAL");
+	CHECK("pipe/writing-2-64-1-einval", write(fd, &v, 8) == -1 && errno == EINVAL,
+	      "writing 2^64-1: EINVAL");
 	v = UINT64_MAX - 1;
-	CHECK(write(fd, &v, 8) == 8, "the largest value");
+	CHECK("pipe/the-largest-value", write(fd, &v, 8) == 8, "the largest value");
 	v = 1;
-	CHECK(write(fd, &v, 8) == -1 && errno == EAGAIN, "overflow, non-blocking: EAGAIN");
+	CHECK("pipe/overflow-non-blocking-eagain", write(fd, &v, 8) == -1 && errno == EAGAIN,
+	      "overflow, non-blocking: EAGAIN");
 	close(fd);
 	fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
-	CHECK(fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "EFD_CLOEXEC");
+	CHECK("pipe/efd-cloexec", fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "EFD_CLOEXEC");
 	for (int i = 0; i < 3; i++)
-		CHECK(eventfd_read(fd, &v) == 0 && v == 1, "semaphore read %d: %llu", i,
-		      (unsigned long long)v);
-	CHECK(eventfd_read(fd, &v) == -1 && errno == EAGAIN, "semaphore at zero: EAGAIN");
+		CHECK("pipe/semaphore-read", eventfd_read(fd, &v) == 0 && v == 1,
+		      "semaphore read %d: %llu", i, (unsigned long long)v);
+	CHECK("pipe/semaphore-at-zero-eagain", eventfd_read(fd, &v) == -1 && errno == EAGAIN,
+	      "semaphore at zero: EAGAIN");
 	close(fd);
-	CHECK(eventfd(0, 0x10000000) == -1 && errno == EINVAL, "an unknown flag: EINVAL");
+	CHECK("pipe/an-unknown-flag-einval-2", eventfd(0, 0x10000000) == -1 && errno == EINVAL,
+	      "an unknown flag: EINVAL");
 }
 
 int main(int argc, char **argv)
@@ -228,6 +263,6 @@ int main(int argc, char **argv)
 	into_fresh_memory();
 	fifo();
 	eventfd_counter();
-	printf("pipe: %d checks, %d failed\n", checks, failed);
-	return failed ? 1 : 0;
+	printf("pipe: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
 }

@@ -81,9 +81,10 @@ static void big_transfer(void)
 	while (got < LEN && (n = read(p[0], (char *)in + got, 100000)) > 0)
 		got += n;
 	pthread_join(t, NULL);
-	CHECK(got == LEN && j.result == LEN, "4 MiB through a pipe: %zu read, %ld written", got,
-	      j.result);
-	CHECK(!memcmp(in, out, LEN), "the bytes arrive in order");
+	CHECK("poll/blocking/4-mib-through-a-pipe-read-written", got == LEN && j.result == LEN,
+	      "4 MiB through a pipe: %zu read, %ld written", got, j.result);
+	CHECK("poll/blocking/the-bytes-arrive-in-order", !memcmp(in, out, LEN),
+	      "the bytes arrive in order");
 	close(p[0]);
 	close(p[1]);
 }
@@ -132,9 +133,11 @@ static void atomic_records(void)
 	}
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
-	CHECK(count == 2 * RECS && ja.result == RECS && jb.result == RECS && as == RECS,
+	CHECK("poll/blocking/all-records-arrive-of-them-a-s",
+	      count == 2 * RECS && ja.result == RECS && jb.result == RECS && as == RECS,
 	      "all records arrive (%d, %d of them a's)", count, as);
-	CHECK(!torn, "records of PIPE_BUF bytes are never torn (%d torn bytes)", torn);
+	CHECK("poll/blocking/records-of-pipe-buf-bytes-are-never-torn-torn", !torn,
+	      "records of PIPE_BUF bytes are never torn (%d torn bytes)", torn);
 	close(p[0]);
 	close(p[1]);
 }
@@ -156,14 +159,16 @@ static void wakeups(void)
 	j = (struct job){ .fd = p[1], .delay_ms = 50, .buf = "r", .len = 1 };
 	t0 = now_ms();
 	pthread_create(&t, NULL, writer, &j);
-	CHECK(read(p[0], &c, 1) == 1 && c == 'r' && WAITED(t0, 50), "a blocked read is woken");
+	CHECK("poll/blocking/a-blocked-read-is-woken",
+	      read(p[0], &c, 1) == 1 && c == 'r' && WAITED(t0, 50), "a blocked read is woken");
 	pthread_join(t, NULL);
 
 	pf = (struct pollfd){ .fd = p[0], .events = POLLIN };
 	j.buf = "p";
 	t0 = now_ms();
 	pthread_create(&t, NULL, writer, &j);
-	CHECK(poll(&pf, 1, 5000) == 1 && pf.revents == POLLIN && WAITED(t0, 50),
+	CHECK("poll/blocking/a-blocked-poll-is-woken-ms",
+	      poll(&pf, 1, 5000) == 1 && pf.revents == POLLIN && WAITED(t0, 50),
 	      "a blocked poll is woken (%ld ms)", now_ms() - t0);
 	pthread_join(t, NULL);
 	read(p[0], &c, 1);
@@ -172,7 +177,8 @@ static void wakeups(void)
 	FD_SET(p[0], &rd);
 	t0 = now_ms();
 	pthread_create(&t, NULL, writer, &j);
-	CHECK(select(p[0] + 1, &rd, NULL, NULL, NULL) == 1 && WAITED(t0, 50),
+	CHECK("poll/blocking/a-blocked-select-is-woken",
+	      select(p[0] + 1, &rd, NULL, NULL, NULL) == 1 && WAITED(t0, 50),
 	      "a blocked select is woken");
 	pthread_join(t, NULL);
 	read(p[0], &c, 1);
@@ -181,12 +187,15 @@ static void wakeups(void)
 	j = (struct job){ .fd = efd, .delay_ms = 50, .buf = &five, .len = 8 };
 	t0 = now_ms();
 	pthread_create(&t, NULL, writer, &j);
-	CHECK(epoll_wait(ep, &ev, 1, 5000) == 1 && WAITED(t0, 50), "a blocked epoll_wait is woken");
+	CHECK("poll/blocking/a-blocked-epoll-wait-is-woken",
+	      epoll_wait(ep, &ev, 1, 5000) == 1 && WAITED(t0, 50), "a blocked epoll_wait is woken");
 	pthread_join(t, NULL);
-	CHECK(read(efd, &v, 8) == 8 && v == 5, "the eventfd holds 5");
+	CHECK("poll/blocking/the-eventfd-holds-5", read(efd, &v, 8) == 8 && v == 5,
+	      "the eventfd holds 5");
 	pthread_create(&t, NULL, writer, &j);
 	t0 = now_ms();
-	CHECK(read(efd, &v, 8) == 8 && v == 5 && WAITED(t0, 50), "a blocked eventfd read is woken");
+	CHECK("poll/blocking/a-blocked-eventfd-read-is-woken",
+	      read(efd, &v, 8) == 8 && v == 5 && WAITED(t0, 50), "a blocked eventfd read is woken");
 	pthread_join(t, NULL);
 	close(ep);
 	close(efd);
@@ -206,7 +215,8 @@ static void epipe_while_blocked(void)
 	write(p[1], fill, sizeof(fill)); /* full */
 	j = (struct job){ .fd = p[0], .delay_ms = 50 };
 	pthread_create(&t, NULL, closer, &j);
-	CHECK(write(p[1], "x", 1) == -1 && errno == EPIPE,
+	CHECK("poll/blocking/a-writer-blocked-on-a-full-pipe-gets-epipe-when",
+	      write(p[1], "x", 1) == -1 && errno == EPIPE,
 	      "a writer blocked on a full pipe gets EPIPE when the reader goes");
 	pthread_join(t, NULL);
 	close(p[1]);
@@ -229,19 +239,22 @@ static void interrupted(void)
 	pf = (struct pollfd){ .fd = p[0], .events = POLLIN };
 	alarm(1);
 	t0 = now_ms();
-	CHECK(poll(&pf, 1, 10000) == -1 && errno == EINTR && alarms == 1,
+	CHECK("poll/blocking/sigalrm-interrupts-poll-eintr-after-the-handler",
+	      poll(&pf, 1, 10000) == -1 && errno == EINTR && alarms == 1,
 	      "SIGALRM interrupts poll: EINTR after the handler (%d)", alarms);
-	CHECK(now_ms() - t0 < 5000, "promptly");
+	CHECK("poll/blocking/promptly", now_ms() - t0 < 5000, "promptly");
 	/* ppoll unblocks SIGALRM only while it waits */
 	sigemptyset(&block);
 	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&none);
 	alarm(1);
-	CHECK(ppoll(&pf, 1, NULL, &none) == -1 && errno == EINTR && alarms == 2,
+	CHECK("poll/blocking/ppoll-with-an-empty-mask-sigalrm-gets-through",
+	      ppoll(&pf, 1, NULL, &none) == -1 && errno == EINTR && alarms == 2,
 	      "ppoll with an empty mask: SIGALRM gets through (%d)", alarms);
 	sigprocmask(SIG_BLOCK, NULL, &now);
-	CHECK(sigismember(&now, SIGALRM) == 1, "and is blocked again afterwards");
+	CHECK("poll/blocking/and-is-blocked-again-afterwards", sigismember(&now, SIGALRM) == 1,
+	      "and is blocked again afterwards");
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	signal(SIGALRM, SIG_DFL);
 	close(p[0]);

@@ -1,10 +1,10 @@
-/* The poll suite's checks: each prints a line when it fails. */
+/* The poll suite's checks: each prints its verdict (check.h). */
 #ifndef POLL_CHECK_H
 #define POLL_CHECK_H
 
 #include <time.h>
 
-#include "../check_count.h"
+#include "../check.h"
 
 static inline long now_ms(void)
 {

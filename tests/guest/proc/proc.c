@@ -19,7 +19,7 @@
 
 #include "../check.h"
 
-int failures;
+int checks, failures;
 
 static void test_ids(void)
 {

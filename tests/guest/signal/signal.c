@@ -24,7 +24,7 @@
 
 #include "../check.h"
 
-int failures;
+int checks, failures;
 /* Signals may come late (an emulated CPU on a busy host stalls), never
  * early: the upper bounds only catch "never came". */
 #define SLACK_MS 10000

@@ -22,7 +22,7 @@
 
 #include "thread_test.h"
 
-int failures;
+int checks, failures;
 
 /* ---- 8 threads x 100 000 mutex-protected increments ---- */
 

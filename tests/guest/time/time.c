@@ -16,7 +16,7 @@
 
 #include "../check.h"
 
-int failures;
+int checks, failures;
 /* Timeouts may end late (an emulated CPU on a busy host stalls), never
  * early: the upper bound only catches "never woke up". */
 #define SLACK_MS 2000

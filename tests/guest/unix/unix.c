@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../check_count.h"
+#include "../check.h"
 
-int checks, failed;
+int checks, failures;
 static char dir[64];
 
 static socklen_t path_addr(struct sockaddr_un *a, const char *name)
@@ -64,54 +64,71 @@ static void pair_stream(void)
 	struct sockaddr_un a;
 	struct ucred cred;
 
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair stream");
-	CHECK(revents(sv[0], POLLIN | POLLOUT) == POLLOUT, "a new pair is writable only: %#x",
-	      revents(sv[0], POLLIN | POLLOUT));
-	CHECK(write(sv[0], "hello", 5) == 5, "write 5");
-	CHECK(write(sv[0], " world", 6) == 6, "write 6");
-	CHECK(revents(sv[1], POLLIN) == POLLIN, "readable after a write");
-	CHECK(ioctl(sv[1], FIONREAD, &n) == 0 && n == 11, "FIONREAD 11: %d", n);
-	CHECK(recv(sv[1], buf, 3, MSG_PEEK) == 3 && !memcmp(buf, "hel", 3), "MSG_PEEK");
-	CHECK(read(sv[1], buf, sizeof(buf)) == 11 && !memcmp(buf, "hello world", 11),
+	CHECK("unix/socketpair-stream", socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0,
+	      "socketpair stream");
+	CHECK("unix/a-new-pair-is-writable-only", revents(sv[0], POLLIN | POLLOUT) == POLLOUT,
+	      "a new pair is writable only: %#x", revents(sv[0], POLLIN | POLLOUT));
+	CHECK("unix/write-5", write(sv[0], "hello", 5) == 5, "write 5");
+	CHECK("unix/write-6", write(sv[0], " world", 6) == 6, "write 6");
+	CHECK("unix/readable-after-a-write", revents(sv[1], POLLIN) == POLLIN,
+	      "readable after a write");
+	CHECK("unix/fionread-11", ioctl(sv[1], FIONREAD, &n) == 0 && n == 11, "FIONREAD 11: %d", n);
+	CHECK("unix/msg-peek", recv(sv[1], buf, 3, MSG_PEEK) == 3 && !memcmp(buf, "hel", 3),
+	      "MSG_PEEK");
+	CHECK("unix/a-stream-read-crosses-writes",
+	      read(sv[1], buf, sizeof(buf)) == 11 && !memcmp(buf, "hello world", 11),
 	      "a stream read crosses writes");
-	CHECK(recv(sv[1], buf, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "MSG_DONTWAIT: EAGAIN");
-	CHECK(write(sv[1], "back", 4) == 4 && read(sv[0], buf, 4) == 4 && !memcmp(buf, "back", 4),
+	CHECK("unix/msg-dontwait-eagain",
+	      recv(sv[1], buf, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "MSG_DONTWAIT: EAGAIN");
+	CHECK("unix/the-other-way",
+	      write(sv[1], "back", 4) == 4 && read(sv[0], buf, 4) == 4 && !memcmp(buf, "back", 4),
 	      "the other way");
-	CHECK(fstat(sv[0], &st) == 0 && S_ISSOCK(st.st_mode), "fstat: a socket (%o)",
-	      (unsigned)st.st_mode);
+	CHECK("unix/fstat-a-socket", fstat(sv[0], &st) == 0 && S_ISSOCK(st.st_mode),
+	      "fstat: a socket (%o)", (unsigned)st.st_mode);
 	len = sizeof(v);
-	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM,
+	CHECK("unix/so-type",
+	      getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_STREAM,
 	      "SO_TYPE %d", v);
-	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 && v == AF_UNIX,
+	CHECK("unix/so-domain",
+	      getsockopt(sv[0], SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 && v == AF_UNIX,
 	      "SO_DOMAIN %d", v);
 	len = sizeof(a);
-	CHECK(getsockname(sv[0], (struct sockaddr *)&a, &len) == 0 && len == sizeof(sa_family_t) &&
+	CHECK("unix/an-unnamed-socket-s-name-is-the-family-alone-len",
+	      getsockname(sv[0], (struct sockaddr *)&a, &len) == 0 && len == sizeof(sa_family_t) &&
 	          a.sun_family == AF_UNIX,
 	      "an unnamed socket's name is the family alone: len %u", (unsigned)len);
 	len = sizeof(a);
-	CHECK(getpeername(sv[0], (struct sockaddr *)&a, &len) == 0 && len == sizeof(sa_family_t),
+	CHECK("unix/so-is-its-peer-s",
+	      getpeername(sv[0], (struct sockaddr *)&a, &len) == 0 && len == sizeof(sa_family_t),
 	      "so is its peer's");
 	len = sizeof(cred);
-	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof(cred) &&
+	CHECK("unix/so-peercred-pid-uid-gid",
+	      getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof(cred) &&
 	          cred.pid == getpid() && cred.uid == geteuid() && cred.gid == getegid(),
 	      "SO_PEERCRED: pid %d uid %d gid %d", (int)cred.pid, (int)cred.uid, (int)cred.gid);
-	CHECK(setsockopt(sv[0], IPPROTO_TCP, 1, &v, sizeof(v)) == -1 && errno == EOPNOTSUPP,
+	CHECK("unix/a-tcp-option-eopnotsupp",
+	      setsockopt(sv[0], IPPROTO_TCP, 1, &v, sizeof(v)) == -1 && errno == EOPNOTSUPP,
 	      "a TCP option: EOPNOTSUPP");
-	CHECK(setsockopt(sv[0], SOL_SOCKET, 999, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT,
+	CHECK("unix/an-unknown-option-enoprotoopt",
+	      setsockopt(sv[0], SOL_SOCKET, 999, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT,
 	      "an unknown option: ENOPROTOOPT");
-	CHECK(lseek(sv[0], 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek: ESPIPE");
+	CHECK("unix/lseek-espipe", lseek(sv[0], 0, SEEK_SET) == -1 && errno == ESPIPE,
+	      "lseek: ESPIPE");
 
-	CHECK(shutdown(sv[0], SHUT_WR) == 0, "shutdown SHUT_WR");
-	CHECK(revents(sv[1], POLLIN | POLLRDHUP) == (POLLIN | POLLRDHUP),
+	CHECK("unix/shutdown-shut-wr", shutdown(sv[0], SHUT_WR) == 0, "shutdown SHUT_WR");
+	CHECK("unix/the-peer-sees-end-of-file",
+	      revents(sv[1], POLLIN | POLLRDHUP) == (POLLIN | POLLRDHUP),
 	      "the peer sees end of file: %#x", revents(sv[1], POLLIN | POLLRDHUP));
-	CHECK(read(sv[1], buf, sizeof(buf)) == 0, "read: end of file");
-	CHECK(write(sv[0], "x", 1) == -1 && errno == EPIPE, "write after SHUT_WR: EPIPE");
-	CHECK(write(sv[1], "still", 5) == 5 && read(sv[0], buf, 5) == 5,
+	CHECK("unix/read-end-of-file", read(sv[1], buf, sizeof(buf)) == 0, "read: end of file");
+	CHECK("unix/write-after-shut-wr-epipe", write(sv[0], "x", 1) == -1 && errno == EPIPE,
+	      "write after SHUT_WR: EPIPE");
+	CHECK("unix/the-other-direction-still-works",
+	      write(sv[1], "still", 5) == 5 && read(sv[0], buf, 5) == 5,
 	      "the other direction still works");
-	CHECK(close(sv[1]) == 0, "close one end");
-	CHECK(revents(sv[0], POLLIN) & POLLHUP, "the other sees POLLHUP: %#x",
-	      revents(sv[0], POLLIN));
-	CHECK(read(sv[0], buf, sizeof(buf)) == 0, "and end of file");
+	CHECK("unix/close-one-end", close(sv[1]) == 0, "close one end");
+	CHECK("unix/the-other-sees-pollhup", revents(sv[0], POLLIN) & POLLHUP,
+	      "the other sees POLLHUP: %#x", revents(sv[0], POLLIN));
+	CHECK("unix/and-end-of-file", read(sv[0], buf, sizeof(buf)) == 0, "and end of file");
 	close(sv[0]);
 }
 
@@ -122,27 +139,36 @@ static void pair_messages(int type, const char *what)
 	struct iovec iov = { buf, 4 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	CHECK(socketpair(AF_UNIX, type, 0, sv) == 0, "socketpair %s", what);
-	CHECK(send(sv[0], "one", 3, 0) == 3 && send(sv[0], "two!", 4, 0) == 4 &&
+	CHECK("unix/socketpair", socketpair(AF_UNIX, type, 0, sv) == 0, "socketpair %s", what);
+	CHECK("unix/four-messages",
+	      send(sv[0], "one", 3, 0) == 3 && send(sv[0], "two!", 4, 0) == 4 &&
 	          send(sv[0], "", 0, 0) == 0 && send(sv[0], "three", 5, 0) == 5,
 	      "%s: four messages", what);
-	CHECK(ioctl(sv[1], FIONREAD, &n) == 0 && n == (type == SOCK_DGRAM ? 3 : 12),
+	CHECK("unix/fionread-the-next-message-dgram-or-all-seqpacket",
+	      ioctl(sv[1], FIONREAD, &n) == 0 && n == (type == SOCK_DGRAM ? 3 : 12),
 	      "%s: FIONREAD, the next message (dgram) or all (seqpacket): %d", what, n);
-	CHECK(recv(sv[1], buf, sizeof(buf), 0) == 3, "%s: boundaries kept (3)", what);
-	CHECK(recv(sv[1], buf, 2, MSG_PEEK | MSG_TRUNC) == 4, "%s: MSG_TRUNC gives the length",
-	      what);
-	CHECK(recv(sv[1], buf, sizeof(buf), 0) == 4 && !memcmp(buf, "two!", 4), "%s: then 4", what);
-	CHECK(recv(sv[1], buf, sizeof(buf), 0) == 0, "%s: an empty message", what);
-	CHECK(recvmsg(sv[1], &m, 0) == 4 && (m.msg_flags & MSG_TRUNC) && !memcmp(buf, "thre", 4),
+	CHECK("unix/boundaries-kept-3", recv(sv[1], buf, sizeof(buf), 0) == 3,
+	      "%s: boundaries kept (3)", what);
+	CHECK("unix/msg-trunc-gives-the-length", recv(sv[1], buf, 2, MSG_PEEK | MSG_TRUNC) == 4,
+	      "%s: MSG_TRUNC gives the length", what);
+	CHECK("unix/then-4", recv(sv[1], buf, sizeof(buf), 0) == 4 && !memcmp(buf, "two!", 4),
+	      "%s: then 4", what);
+	CHECK("unix/an-empty-message", recv(sv[1], buf, sizeof(buf), 0) == 0,
+	      "%s: an empty message", what);
+	CHECK("unix/a-short-buffer-cuts-the-message-msg-trunc-in",
+	      recvmsg(sv[1], &m, 0) == 4 && (m.msg_flags & MSG_TRUNC) && !memcmp(buf, "thre", 4),
 	      "%s: a short buffer cuts the message (MSG_TRUNC in msg_flags: %#x)", what,
 	      m.msg_flags);
-	CHECK(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN,
+	CHECK("unix/the-rest-of-it-is-gone",
+	      recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN,
 	      "%s: the rest of it is gone", what);
 	close(sv[0]);
 	if (type == SOCK_SEQPACKET)
-		CHECK(recv(sv[1], buf, sizeof(buf), 0) == 0, "seqpacket: end of file after close");
+		CHECK("unix/seqpacket-end-of-file-after-close",
+		      recv(sv[1], buf, sizeof(buf), 0) == 0, "seqpacket: end of file after close");
 	else
-		CHECK(send(sv[1], "x", 1, 0) == -1 && errno == ECONNREFUSED,
+		CHECK("unix/dgram-sending-to-a-closed-peer-econnrefused",
+		      send(sv[1], "x", 1, 0) == -1 && errno == ECONNREFUSED,
 		      "dgram: sending to a closed peer: ECONNREFUSED");
 	close(sv[1]);
 }
@@ -155,63 +181,82 @@ static void path_stream(void)
 	struct stat st;
 	char buf[16];
 
-	CHECK(l >= 0, "socket AF_UNIX stream");
-	CHECK(listen(l, 4) == -1 && errno == EINVAL, "listen unbound: EINVAL");
-	CHECK(bind(l, (struct sockaddr *)&a, alen) == 0, "bind %s", a.sun_path);
-	CHECK(stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode), "stat: a socket file (%o)",
-	      (unsigned)st.st_mode);
-	CHECK(open(a.sun_path, O_RDWR) == -1 && errno == ENXIO, "open a socket file: ENXIO");
+	CHECK("unix/socket-af-unix-stream", l >= 0, "socket AF_UNIX stream");
+	CHECK("unix/listen-unbound-einval", listen(l, 4) == -1 && errno == EINVAL,
+	      "listen unbound: EINVAL");
+	CHECK("unix/bind", bind(l, (struct sockaddr *)&a, alen) == 0, "bind %s", a.sun_path);
+	CHECK("unix/stat-a-socket-file", stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode),
+	      "stat: a socket file (%o)", (unsigned)st.st_mode);
+	CHECK("unix/open-a-socket-file-enxio", open(a.sun_path, O_RDWR) == -1 && errno == ENXIO,
+	      "open a socket file: ENXIO");
 	d = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(bind(d, (struct sockaddr *)&a, alen) == -1 && errno == EADDRINUSE,
+	CHECK("unix/bind-the-same-path-eaddrinuse",
+	      bind(d, (struct sockaddr *)&a, alen) == -1 && errno == EADDRINUSE,
 	      "bind the same path: EADDRINUSE");
-	CHECK(connect(d, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
+	CHECK("unix/connect-before-listen-econnrefused",
+	      connect(d, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
 	      "connect before listen: ECONNREFUSED");
 	close(d);
-	CHECK(listen(l, 4) == 0, "listen");
+	CHECK("unix/listen", listen(l, 4) == 0, "listen");
 	fcntl(l, F_SETFL, O_NONBLOCK);
-	CHECK(accept(l, NULL, NULL) == -1 && errno == EAGAIN, "non-blocking accept: EAGAIN");
-	CHECK(revents(l, POLLIN) == 0, "a listener with nothing queued is not readable");
+	CHECK("unix/non-blocking-accept-eagain", accept(l, NULL, NULL) == -1 && errno == EAGAIN,
+	      "non-blocking accept: EAGAIN");
+	CHECK("unix/a-listener-with-nothing-queued-is-not-readable", revents(l, POLLIN) == 0,
+	      "a listener with nothing queued is not readable");
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == 0, "connect");
-	CHECK(write(c, "early", 5) == 5, "a client writes before it is accepted");
-	CHECK(revents(l, POLLIN) == POLLIN, "the listener is readable");
+	CHECK("unix/connect", connect(c, (struct sockaddr *)&a, alen) == 0, "connect");
+	CHECK("unix/a-client-writes-before-it-is-accepted", write(c, "early", 5) == 5,
+	      "a client writes before it is accepted");
+	CHECK("unix/the-listener-is-readable", revents(l, POLLIN) == POLLIN,
+	      "the listener is readable");
 	len = sizeof(b);
 	s = accept4(l, (struct sockaddr *)&b, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	CHECK(s >= 0, "accept4");
-	CHECK(len == sizeof(sa_family_t), "the client is unnamed: len %u", (unsigned)len);
-	CHECK((fcntl(s, F_GETFD) & FD_CLOEXEC) && (fcntl(s, F_GETFL) & O_NONBLOCK),
+	CHECK("unix/accept4", s >= 0, "accept4");
+	CHECK("unix/the-client-is-unnamed-len", len == sizeof(sa_family_t),
+	      "the client is unnamed: len %u", (unsigned)len);
+	CHECK("unix/sock-cloexec-and-sock-nonblock",
+	      (fcntl(s, F_GETFD) & FD_CLOEXEC) && (fcntl(s, F_GETFL) & O_NONBLOCK),
 	      "SOCK_CLOEXEC and SOCK_NONBLOCK");
 	len = sizeof(b);
-	CHECK(getsockname(s, (struct sockaddr *)&b, &len) == 0 && len == alen &&
+	CHECK("unix/the-accepted-socket-has-the-listener-s-name",
+	      getsockname(s, (struct sockaddr *)&b, &len) == 0 && len == alen &&
 	          !strcmp(b.sun_path, a.sun_path),
 	      "the accepted socket has the listener's name: %s (%u)", b.sun_path, (unsigned)len);
 	len = sizeof(b);
-	CHECK(getpeername(c, (struct sockaddr *)&b, &len) == 0 && len == alen &&
+	CHECK("unix/getpeername-the-path",
+	      getpeername(c, (struct sockaddr *)&b, &len) == 0 && len == alen &&
 	          !strcmp(b.sun_path, a.sun_path),
 	      "getpeername: the path");
-	CHECK(read(s, buf, sizeof(buf)) == 5 && !memcmp(buf, "early", 5), "the early bytes");
-	CHECK(read(s, buf, sizeof(buf)) == -1 && errno == EAGAIN, "then EAGAIN");
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == -1 && errno == EISCONN,
+	CHECK("unix/the-early-bytes", read(s, buf, sizeof(buf)) == 5 && !memcmp(buf, "early", 5),
+	      "the early bytes");
+	CHECK("unix/then-eagain", read(s, buf, sizeof(buf)) == -1 && errno == EAGAIN,
+	      "then EAGAIN");
+	CHECK("unix/connect-again-eisconn",
+	      connect(c, (struct sockaddr *)&a, alen) == -1 && errno == EISCONN,
 	      "connect again: EISCONN");
 	d = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(connect(d, (struct sockaddr *)&a, alen) == 0, "a second client, the first accepted");
+	CHECK("unix/a-second-client-the-first-accepted",
+	      connect(d, (struct sockaddr *)&a, alen) == 0, "a second client, the first accepted");
 	close(d);
 	close(c);
 	close(s);
 	d = socket(AF_UNIX, SOCK_DGRAM, 0);
-	CHECK(connect(d, (struct sockaddr *)&a, alen) == -1 && errno == EPROTOTYPE,
+	CHECK("unix/a-datagram-socket-to-a-stream-listener",
+	      connect(d, (struct sockaddr *)&a, alen) == -1 && errno == EPROTOTYPE,
 	      "a datagram socket to a stream listener: EPROTOTYPE");
 	close(d);
-	CHECK(unlink(a.sun_path) == 0, "unlink the name");
+	CHECK("unix/unlink-the-name", unlink(a.sun_path) == 0, "unlink the name");
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ENOENT,
+	CHECK("unix/connect-to-a-removed-name-enoent",
+	      connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ENOENT,
 	      "connect to a removed name: ENOENT");
 	close(c);
 	close(l);
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	alen = path_addr(&a, "plain");
 	close(open(a.sun_path, O_CREAT | O_WRONLY, 0600));
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
+	CHECK("unix/connect-to-a-regular-file-econnrefused",
+	      connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
 	      "connect to a regular file: ECONNREFUSED");
 	unlink(a.sun_path);
 	close(c);
@@ -226,11 +271,13 @@ static void reset_unaccepted(void)
 
 	bind(l, (struct sockaddr *)&a, alen);
 	listen(l, 4);
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == 0, "connect to an abstract name");
+	CHECK("unix/connect-to-an-abstract-name", connect(c, (struct sockaddr *)&a, alen) == 0,
+	      "connect to an abstract name");
 	close(l);
-	CHECK(read(c, buf, sizeof(buf)) == -1 && errno == ECONNRESET,
+	CHECK("unix/the-listener-closed-before-accepting-econnreset",
+	      read(c, buf, sizeof(buf)) == -1 && errno == ECONNRESET,
 	      "the listener closed before accepting: ECONNRESET");
-	CHECK(read(c, buf, sizeof(buf)) == 0, "then end of file");
+	CHECK("unix/then-end-of-file", read(c, buf, sizeof(buf)) == 0, "then end of file");
 	close(c);
 }
 
@@ -241,30 +288,38 @@ static void abstract_names(void)
 	int l = socket(AF_UNIX, SOCK_SEQPACKET, 0), c = socket(AF_UNIX, SOCK_SEQPACKET, 0), s, d;
 	char buf[16];
 
-	CHECK(bind(l, (struct sockaddr *)&a, alen) == 0, "bind an abstract name");
-	CHECK(getsockname(l, (struct sockaddr *)&b, &len) == 0 && len == alen &&
+	CHECK("unix/bind-an-abstract-name", bind(l, (struct sockaddr *)&a, alen) == 0,
+	      "bind an abstract name");
+	CHECK("unix/getsockname-the-same-bytes",
+	      getsockname(l, (struct sockaddr *)&b, &len) == 0 && len == alen &&
 	          !memcmp(&a, &b, alen),
 	      "getsockname: the same bytes (%u)", (unsigned)len);
 	d = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	CHECK(bind(d, (struct sockaddr *)&a, alen) == -1 && errno == EADDRINUSE,
+	CHECK("unix/the-name-again-eaddrinuse",
+	      bind(d, (struct sockaddr *)&a, alen) == -1 && errno == EADDRINUSE,
 	      "the name again: EADDRINUSE");
 	close(d);
 	listen(l, 1);
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == 0, "seqpacket connect");
+	CHECK("unix/seqpacket-connect", connect(c, (struct sockaddr *)&a, alen) == 0,
+	      "seqpacket connect");
 	s = accept(l, NULL, NULL);
-	CHECK(send(c, "abc", 3, 0) == 3 && send(c, "de", 2, 0) == 2, "two messages");
-	CHECK(recv(s, buf, sizeof(buf), 0) == 3 && recv(s, buf, sizeof(buf), 0) == 2,
+	CHECK("unix/two-messages", send(c, "abc", 3, 0) == 3 && send(c, "de", 2, 0) == 2,
+	      "two messages");
+	CHECK("unix/seqpacket-keeps-boundaries-over-a-connection",
+	      recv(s, buf, sizeof(buf), 0) == 3 && recv(s, buf, sizeof(buf), 0) == 2,
 	      "seqpacket keeps boundaries over a connection");
 	close(c);
 	close(s);
 	close(l);
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
+	CHECK("unix/the-name-is-gone-with-its-socket",
+	      connect(c, (struct sockaddr *)&a, alen) == -1 && errno == ECONNREFUSED,
 	      "the name is gone with its socket");
 	close(c);
 	c = socket(AF_UNIX, SOCK_DGRAM, 0);
 	len = sizeof(b);
-	CHECK(bind(c, (struct sockaddr *)&a, sizeof(sa_family_t)) == 0 &&
+	CHECK("unix/autobind-an-abstract-name-of-5-characters-len",
+	      bind(c, (struct sockaddr *)&a, sizeof(sa_family_t)) == 0 &&
 	          getsockname(c, (struct sockaddr *)&b, &len) == 0 &&
 	          len == offsetof(struct sockaddr_un, sun_path) + 6 && b.sun_path[0] == 0,
 	      "autobind: an abstract name of 5 characters (len %u)", (unsigned)len);
@@ -279,30 +334,40 @@ static void path_dgram(void)
 	int u = socket(AF_UNIX, SOCK_DGRAM, 0), n = 0;
 	char buf[16];
 
-	CHECK(bind(r, (struct sockaddr *)&a, alen) == 0, "bind a datagram socket");
-	CHECK(sendto(u, "anon", 4, 0, (struct sockaddr *)&a, alen) == 4, "sendto from unnamed");
+	CHECK("unix/bind-a-datagram-socket", bind(r, (struct sockaddr *)&a, alen) == 0,
+	      "bind a datagram socket");
+	CHECK("unix/sendto-from-unnamed", sendto(u, "anon", 4, 0, (struct sockaddr *)&a, alen) == 4,
+	      "sendto from unnamed");
 	len = sizeof(from);
-	CHECK(recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 4 && len == 0,
+	CHECK("unix/recvfrom-an-unnamed-sender-has-no-address-len",
+	      recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 4 && len == 0,
 	      "recvfrom: an unnamed sender has no address (len %u)", (unsigned)len);
-	CHECK(bind(s, (struct sockaddr *)&b, blen) == 0 &&
+	CHECK("unix/sendto-from-a-named-socket",
+	      bind(s, (struct sockaddr *)&b, blen) == 0 &&
 	          sendto(s, "named", 5, 0, (struct sockaddr *)&a, alen) == 5,
 	      "sendto from a named socket");
 	len = sizeof(from);
-	CHECK(recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 5 &&
+	CHECK("unix/recvfrom-its-path",
+	      recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 5 &&
 	          len == blen && !strcmp(from.sun_path, b.sun_path),
 	      "recvfrom: its path (%u)", (unsigned)len);
-	CHECK(send(u, "x", 1, 0) == -1 && errno == ENOTCONN, "send unconnected: ENOTCONN");
-	CHECK(connect(u, (struct sockaddr *)&a, alen) == 0 && send(u, "conn", 4, 0) == 4,
+	CHECK("unix/send-unconnected-enotconn", send(u, "x", 1, 0) == -1 && errno == ENOTCONN,
+	      "send unconnected: ENOTCONN");
+	CHECK("unix/connect-then-send",
+	      connect(u, (struct sockaddr *)&a, alen) == 0 && send(u, "conn", 4, 0) == 4,
 	      "connect, then send");
-	CHECK(recv(r, buf, sizeof(buf), 0) == 4, "received");
+	CHECK("unix/received", recv(r, buf, sizeof(buf), 0) == 4, "received");
 	/* A receiver queues few datagrams from senders it is not connected to. */
 	fcntl(u, F_SETFL, O_NONBLOCK);
 	while (n < 10000 && send(u, "fill", 4, 0) == 4)
 		n++;
-	CHECK(n > 0 && n < 10000 && errno == EAGAIN, "a full receiver: EAGAIN after %d", n);
-	CHECK(!(revents(u, POLLOUT) & POLLOUT), "and the sender is not writable");
-	CHECK(recv(r, buf, sizeof(buf), 0) == 4, "read one");
-	CHECK(revents(u, POLLOUT) & POLLOUT, "the sender is writable again");
+	CHECK("unix/a-full-receiver-eagain-after", n > 0 && n < 10000 && errno == EAGAIN,
+	      "a full receiver: EAGAIN after %d", n);
+	CHECK("unix/and-the-sender-is-not-writable", !(revents(u, POLLOUT) & POLLOUT),
+	      "and the sender is not writable");
+	CHECK("unix/read-one", recv(r, buf, sizeof(buf), 0) == 4, "read one");
+	CHECK("unix/the-sender-is-writable-again", revents(u, POLLOUT) & POLLOUT,
+	      "the sender is writable again");
 	unlink(a.sun_path);
 	unlink(b.sun_path);
 	close(r);
@@ -375,24 +440,32 @@ static void rights(void)
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	pipe(p);
-	CHECK(send_fd(sv[0], p[0]) == 1, "sendmsg SCM_RIGHTS");
+	CHECK("unix/sendmsg-scm-rights", send_fd(sv[0], p[0]) == 1, "sendmsg SCM_RIGHTS");
 	fd = recv_fd(sv[1], MSG_CMSG_CLOEXEC, CMSG_SPACE(sizeof(int)), &fl);
-	CHECK(fd >= 0 && fd != p[0], "a new descriptor came: %d (sent %d)", fd, p[0]);
-	CHECK(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "MSG_CMSG_CLOEXEC");
+	CHECK("unix/a-new-descriptor-came-sent", fd >= 0 && fd != p[0],
+	      "a new descriptor came: %d (sent %d)", fd, p[0]);
+	CHECK("unix/msg-cmsg-cloexec", fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	      "MSG_CMSG_CLOEXEC");
 	close(p[0]);
-	CHECK(write(p[1], "via", 3) == 3 && read(fd, buf, sizeof(buf)) == 3 &&
+	CHECK("unix/it-is-the-same-pipe",
+	      write(p[1], "via", 3) == 3 && read(fd, buf, sizeof(buf)) == 3 &&
 	          !memcmp(buf, "via", 3),
 	      "it is the same pipe");
 	close(fd);
-	CHECK(send_fd(sv[0], p[1]) == 1, "send another");
+	CHECK("unix/send-another", send_fd(sv[0], p[1]) == 1, "send another");
 	fd = recv_fd(sv[1], 0, CMSG_LEN(0), &fl);
-	CHECK(fd == -1 && (fl & MSG_CTRUNC), "no room for it: MSG_CTRUNC (%#x)", fl);
-	CHECK(send_fd(sv[0], bad) == -1 && errno == EBADF, "a descriptor not open: EBADF");
-	CHECK(write(sv[0], "ab", 2) == 2 && send_fd(sv[0], p[1]) == 1 && write(sv[0], "c", 1) == 1,
+	CHECK("unix/no-room-for-it-msg-ctrunc", fd == -1 && (fl & MSG_CTRUNC),
+	      "no room for it: MSG_CTRUNC (%#x)", fl);
+	CHECK("unix/a-descriptor-not-open-ebadf", send_fd(sv[0], bad) == -1 && errno == EBADF,
+	      "a descriptor not open: EBADF");
+	CHECK("unix/bytes-a-descriptor-with-a-byte-bytes",
+	      write(sv[0], "ab", 2) == 2 && send_fd(sv[0], p[1]) == 1 && write(sv[0], "c", 1) == 1,
 	      "bytes, a descriptor with a byte, bytes");
-	CHECK(recv_fd_n(sv[1], buf, sizeof(buf), &fd) == 3 && !memcmp(buf, "abF", 3) && fd >= 0,
+	CHECK("unix/a-stream-read-takes-the-descriptor-s-byte-and",
+	      recv_fd_n(sv[1], buf, sizeof(buf), &fd) == 3 && !memcmp(buf, "abF", 3) && fd >= 0,
 	      "a stream read takes the descriptor's byte and stops after it");
-	CHECK(read(sv[1], buf, sizeof(buf)) == 1 && buf[0] == 'c', "then the rest");
+	CHECK("unix/then-the-rest", read(sv[1], buf, sizeof(buf)) == 1 && buf[0] == 'c',
+	      "then the rest");
 	close(fd);
 	close(p[1]);
 	close(sv[0]);
@@ -414,11 +487,14 @@ static void credentials(void)
 
 	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
 	len = sizeof(u);
-	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &u, &len) == 0 && u.pid == getpid(),
+	CHECK("unix/so-peercred-of-a-datagram-pair-pid",
+	      getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &u, &len) == 0 && u.pid == getpid(),
 	      "SO_PEERCRED of a datagram pair: pid %d", (int)u.pid);
-	CHECK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0, "SO_PASSCRED");
+	CHECK("unix/so-passcred", setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0,
+	      "SO_PASSCRED");
 	send(sv[0], "c", 1, 0);
-	CHECK(recvmsg(sv[1], &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) &&
+	CHECK("unix/scm-credentials-came-pid-uid",
+	      recvmsg(sv[1], &m, 0) == 1 && (c = CMSG_FIRSTHDR(&m)) &&
 	          c->cmsg_type == SCM_CREDENTIALS && (memcpy(&u, CMSG_DATA(c), sizeof(u)), 1) &&
 	          u.pid == getpid() && u.uid == getuid(),
 	      "SCM_CREDENTIALS came: pid %d uid %d", (int)u.pid, (int)u.uid);
@@ -434,17 +510,19 @@ static void nonblocking_full(void)
 	socklen_t len = sizeof(got);
 
 	socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv);
-	CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) == 0 &&
+	CHECK("unix/so-sndbuf-is-doubled-as-linux",
+	      setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) == 0 &&
 	          getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &got, &len) == 0 && got == 2 * sz,
 	      "SO_SNDBUF is doubled, as Linux: %d", got);
 	while (total < (64l << 20) && (n = write(sv[0], block, sizeof(block))) > 0)
 		total += n;
-	CHECK(n == -1 && errno == EAGAIN && total >= 4096 && total <= 4 * sz,
+	CHECK("unix/a-full-socket-eagain-after-bytes",
+	      n == -1 && errno == EAGAIN && total >= 4096 && total <= 4 * sz,
 	      "a full socket: EAGAIN after %ld bytes", total);
-	CHECK(!(revents(sv[0], POLLOUT) & POLLOUT), "not writable");
+	CHECK("unix/not-writable", !(revents(sv[0], POLLOUT) & POLLOUT), "not writable");
 	while (read(sv[1], block, sizeof(block)) > 0)
 		;
-	CHECK(revents(sv[0], POLLOUT) & POLLOUT, "writable once read");
+	CHECK("unix/writable-once-read", revents(sv[0], POLLOUT) & POLLOUT, "writable once read");
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -469,24 +547,28 @@ static void readiness(void)
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	ev.data.fd = sv[1];
-	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) == 0, "epoll_ctl");
-	CHECK(epoll_wait(ep, out, 2, 0) == 0, "epoll: nothing yet");
+	CHECK("unix/epoll-ctl", epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) == 0, "epoll_ctl");
+	CHECK("unix/epoll-nothing-yet", epoll_wait(ep, out, 2, 0) == 0, "epoll: nothing yet");
 	FD_ZERO(&rs);
 	FD_SET(sv[1], &rs);
-	CHECK(select(sv[1] + 1, &rs, NULL, NULL, &tv) == 0, "select: nothing yet");
+	CHECK("unix/select-nothing-yet", select(sv[1] + 1, &rs, NULL, NULL, &tv) == 0,
+	      "select: nothing yet");
 	pthread_create(&t, NULL, late_writer, &sv[0]);
-	CHECK(epoll_wait(ep, out, 2, 5000) == 1 && out[0].data.fd == sv[1] &&
+	CHECK("unix/epoll-wait-wakes-for-a-write-from-another-thread",
+	      epoll_wait(ep, out, 2, 5000) == 1 && out[0].data.fd == sv[1] &&
 	          (out[0].events & EPOLLIN),
 	      "epoll_wait wakes for a write from another thread");
-	CHECK(epoll_wait(ep, out, 2, 0) == 0, "edge-triggered: once");
+	CHECK("unix/edge-triggered-once", epoll_wait(ep, out, 2, 0) == 0, "edge-triggered: once");
 	FD_ZERO(&rs);
 	FD_SET(sv[1], &rs);
-	CHECK(select(sv[1] + 1, &rs, NULL, NULL, &tv) == 1 && FD_ISSET(sv[1], &rs),
+	CHECK("unix/select-readable",
+	      select(sv[1] + 1, &rs, NULL, NULL, &tv) == 1 && FD_ISSET(sv[1], &rs),
 	      "select: readable");
-	CHECK(read(sv[1], buf, sizeof(buf)) == 4, "read it");
+	CHECK("unix/read-it", read(sv[1], buf, sizeof(buf)) == 4, "read it");
 	pthread_join(t, NULL);
 	pthread_create(&t, NULL, late_writer, &sv[0]);
-	CHECK(read(sv[1], buf, sizeof(buf)) == 4, "a blocking read waits for the writer");
+	CHECK("unix/a-blocking-read-waits-for-the-writer", read(sv[1], buf, sizeof(buf)) == 4,
+	      "a blocking read waits for the writer");
 	pthread_join(t, NULL);
 	close(ep);
 	close(sv[0]);
@@ -500,12 +582,14 @@ static void preclose(void)
 	int sv[2], fd;
 	char b;
 
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair for the pre-close");
+	CHECK("unix/socketpair-for-the-pre-close", socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0,
+	      "socketpair for the pre-close");
 	close(sv[1]);
 	fd = dup(0);
-	CHECK(dup2(sv[0], fd) == fd, "dup2 over a descriptor");
-	CHECK(read(fd, &b, 1) == 0, "it reads end of file");
-	CHECK(write(fd, "x", 1) == -1 && errno == EPIPE, "and writes EPIPE");
+	CHECK("unix/dup2-over-a-descriptor", dup2(sv[0], fd) == fd, "dup2 over a descriptor");
+	CHECK("unix/it-reads-end-of-file", read(fd, &b, 1) == 0, "it reads end of file");
+	CHECK("unix/and-writes-epipe", write(fd, "x", 1) == -1 && errno == EPIPE,
+	      "and writes EPIPE");
 	close(fd);
 	close(sv[0]);
 }
@@ -532,6 +616,6 @@ int main(void)
 	readiness();
 	preclose();
 	rmdir(dir);
-	printf("unix: %d checks, %d failed\n", checks, failed);
-	return failed != 0;
+	printf("unix: %d checks, %d failed\n", checks, failures);
+	return failures != 0;
 }
