@@ -43,6 +43,9 @@ void oci_log(const struct oci_rt *rt, const char *level, const char *fmt, ...)
 /* ---- config.json (oci_spec.c) ---- */
 
 #define OCI_MAX_MOUNTS 16 /* 9P shares: as many as ukrun has devices */
+#define OCI_MAX_FILES 16
+#define OCI_FILES_DIR "/.uk/files" /* in the guest */
+#define OCI_FILE_MAX (1u << 20)    /* a bind-mounted file is copied: at most this */
 
 struct oci_mount {
 	char *src, *dst;
@@ -63,6 +66,11 @@ struct oci_spec {
 	char *netns;                             /* linux.namespaces' network path, or NULL */
 	struct oci_mount mounts[OCI_MAX_MOUNTS]; /* bind mounts of directories */
 	int nmounts;
+	/* Bind mounts of single files (podman's /etc/hosts, /etc/resolv.conf,
+	 * /etc/hostname): the image has a link at each destination into
+	 * OCI_FILES_DIR, a share of the container's copies of them. */
+	struct oci_mount files[OCI_MAX_FILES];
+	int nfiles;
 	char *annotations; /* JSON object text, or NULL */
 };
 

@@ -86,6 +86,13 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 			ADD(c->net.gw);
 		}
 	}
+	if (s->nfiles) {
+		char *m;
+		if (asprintf(&m, "%s/files:%s", c->dir, OCI_FILES_DIR) < 0)
+			return NULL;
+		ADD("-v");
+		v[n++] = m;
+	}
 	ADD(c->image);
 	ADD("--");
 	for (int i = 0; s->args[i]; i++)
@@ -251,6 +258,51 @@ static int start_vm(struct create *c, pid_t *pidp)
 	return -1;
 }
 
+/* Copy the bind-mounted single files into DIR/files/N: the share their
+ * links in the image point into. A copy, not the engine's file: what the
+ * engine writes there later (podman's /etc/hosts when a network is
+ * connected) is not seen, and what the guest writes stays in the copy. */
+static int copy_files(struct create *c)
+{
+	char path[PATH_MAX + 32], buf[8192];
+	int in = -1, out = -1;
+	ssize_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/files", c->dir);
+	if (c->spec.nfiles && mkdir(path, 0755))
+		goto fail;
+	for (int i = 0; i < c->spec.nfiles; i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/files/%d", c->dir, i);
+		if ((in = open(c->spec.files[i].src,
+		               O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+		    fstat(in, &st) || !S_ISREG(st.st_mode) ||
+		    (out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		                c->spec.files[i].ro ? 0444 : 0644)) < 0) {
+			snprintf(path, sizeof(path), "%s", c->spec.files[i].src);
+			goto fail;
+		}
+		for (size_t total = 0; (n = read(in, buf, sizeof(buf))) > 0; total += (size_t)n)
+			if (total + (size_t)n > OCI_FILE_MAX || write(out, buf, (size_t)n) != n) {
+				errno = EFBIG;
+				goto fail;
+			}
+		if (n < 0)
+			goto fail;
+		close(in);
+		close(out);
+		in = out = -1;
+	}
+	return 0;
+fail:
+	oci_err(c->rt, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return -1;
+}
+
 static int create_run(struct create *c)
 {
 	char err[1024];
@@ -268,6 +320,8 @@ static int create_run(struct create *c)
 	if (oci_image_get(c->rt, &c->spec, c->image, sizeof(c->image)))
 		return -1;
 	if (c->spec.netns && oci_net_join(c->rt, c->id, c->spec.netns, &c->net))
+		return -1;
+	if (copy_files(c))
 		return -1;
 	if (mkfifo(c->fifo, 0600)) {
 		oci_err(c->rt, "%s: %s", c->fifo, strerror(errno));

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <libgen.h>
 #include <nettle/sha2.h>
@@ -158,6 +159,9 @@ static int make_key(const struct oci_rt *rt, const struct oci_spec *s, const cha
 		        w.err ? w.err : "unreadable");
 		return -1;
 	}
+	for (int i = 0; i < s->nfiles; i++) /* each a link into OCI_FILES_DIR */
+		sha256_update(&w.h, strlen(s->files[i].dst) + 1, (const uint8_t *)s->files[i].dst);
+	sha256_update(&w.h, 1, (const uint8_t *)"");
 	sha256_update(&w.h, strlen(s->cwd) + 1, (const uint8_t *)s->cwd);
 	snprintf(ids, sizeof(ids), "%u:%u", s->uid, s->gid);
 	sha256_update(&w.h, strlen(ids) + 1, (const uint8_t *)ids);
@@ -168,12 +172,55 @@ static int make_key(const struct oci_rt *rt, const struct oci_spec *s, const cha
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	remove(path); /* best effort: the next build starts over */
+	return 0;
+}
+
+/* mkdir -p of path's parent directories below stage. */
+static int parents(char *path, size_t from)
+{
+	for (char *p = path + from + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* The tree ukbuild adds over the root filesystem: OCI_FILES_DIR, and a
+ * link into it at each single file's destination. */
+static int make_stage(const struct oci_rt *rt, const struct oci_spec *s, const char *stage)
+{
+	char path[PATH_MAX], target[64];
+	size_t n = strlen(stage);
+
+	nftw(stage, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	snprintf(path, sizeof(path), "%s%s/", stage, OCI_FILES_DIR);
+	if (mkdir(stage, 0755) || parents(path, n))
+		goto fail;
+	for (int i = 0; i < s->nfiles; i++) {
+		snprintf(path, sizeof(path), "%s%s", stage, s->files[i].dst);
+		snprintf(target, sizeof(target), "%s/%d", OCI_FILES_DIR, i);
+		if (parents(path, n) || symlink(target, path))
+			goto fail;
+	}
+	return 0;
+fail:
+	oci_err(rt, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
 /* Run ukbuild, its output into logpath; 0 when it made out. */
 static int build(const struct oci_rt *rt, const struct oci_spec *s, const char *bin,
-                 const char *out, const char *logpath)
+                 const char *out, const char *logpath, const char *stage)
 {
-	char ukbuild[PATH_MAX + 16], src[PATH_MAX + 8], ids[32];
-	const char *argv[16];
+	char ukbuild[PATH_MAX + 16], src[PATH_MAX + 8], ids[32], add[PATH_MAX + 128];
+	const char *argv[20];
 	int n = 0, status, fd;
 	pid_t pid;
 
@@ -192,7 +239,12 @@ static int build(const struct oci_rt *rt, const struct oci_spec *s, const char *
 	argv[n++] = s->cwd;
 	if (s->uid || s->gid)
 		argv[n++] = "-u", argv[n++] = ids;
+	snprintf(add, sizeof(add), "%s:/", stage);
+	argv[n++] = "--add";
+	argv[n++] = add;
 	argv[n] = NULL;
+	if (make_stage(rt, s, stage))
+		return -1;
 	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		oci_err(rt, "%s: %s", logpath, strerror(errno));
 		return -1;
@@ -236,7 +288,7 @@ static void log_tail(const struct oci_rt *rt, const char *rootfs, const char *pa
 int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen)
 {
 	char bin[PATH_MAX], key[2 * SHA256_DIGEST_SIZE + 1], dir[PATH_MAX], lock[PATH_MAX + 96],
-	    tmp[PATH_MAX + 96], logp[PATH_MAX + 96];
+	    tmp[PATH_MAX + 96], logp[PATH_MAX + 96], stage[PATH_MAX + 96];
 	int fd, r = -1;
 
 	if (self_dir(bin, sizeof(bin)) || make_key(rt, s, bin, key))
@@ -263,11 +315,16 @@ int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, 
 	snprintf(tmp, sizeof(tmp), "%s/%s.img.tmp", dir, key);
 	snprintf(logp, sizeof(logp), "%s/%s.log", dir, key);
 	oci_log(rt, "info", "building the image of %s into %s", s->rootfs, out);
-	if (build(rt, s, bin, tmp, logp)) {
+	snprintf(stage, sizeof(stage), "%s/%s.stage", dir, key);
+	r = build(rt, s, bin, tmp, logp, stage);
+	nftw(stage, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (r) {
+		r = -1;
 		log_tail(rt, s->rootfs, logp);
 		unlink(tmp);
 		goto out;
 	}
+	r = -1;
 	if (rename(tmp, out)) {
 		oci_err(rt, "%s: %s", out, strerror(errno));
 		unlink(tmp);

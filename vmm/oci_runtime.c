@@ -243,6 +243,12 @@ void oci_remove_dir(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		unlink(path);
 	}
+	for (int i = 0; i < OCI_MAX_FILES; i++) { /* the bind-mounted files' copies */
+		snprintf(path, sizeof(path), "%s/files/%d", dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/files", dir);
+	rmdir(path);
 	rmdir(dir);
 }
 

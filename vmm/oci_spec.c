@@ -260,10 +260,20 @@ static int mount1(struct ctx *c, json_t *m, size_t i, struct oci_spec *s)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		/* podman's /etc/hosts, /etc/resolv.conf, /etc/hostname: a 9P share
-		 * is a directory. */
-		note(c, "bind mount of the file %s at %s: only directories are shared; left out",
-		     real, dst);
-		free(real);
+		 * is a directory, so the file is copied into one (oci_create.c). */
+		if (!S_ISREG(st.st_mode) || st.st_size > OCI_FILE_MAX ||
+		    s->nfiles == OCI_MAX_FILES) {
+			note(c,
+			     "bind mount of %s at %s: not a regular file of at most 1 MiB, or "
+			     "too many; left out",
+			     real, dst);
+			free(real);
+			return 0;
+		}
+		s->files[s->nfiles].src = real;
+		s->files[s->nfiles].ro = has_option(opts, "ro");
+		if (!(s->files[s->nfiles++].dst = strdup(dst)))
+			return host_fail(c->err, c->errlen, "out of memory");
 		return 0;
 	}
 	if (s->nmounts == OCI_MAX_MOUNTS) {
@@ -331,6 +341,11 @@ static int check_annotations(struct ctx *c, json_t *a, struct oci_spec *s)
 	return 0;
 }
 
+static int by_dst(const void *a, const void *b)
+{
+	return strcmp(((const struct oci_mount *)a)->dst, ((const struct oci_mount *)b)->dst);
+}
+
 static json_t *load(struct ctx *c, const char *path)
 {
 	json_error_t je;
@@ -386,6 +401,10 @@ int oci_spec_read(const char *bundle, struct oci_spec *s, char *err, size_t errl
 		goto out;
 	}
 	json_array_foreach(mounts, i, v) if (mount1(&c, v, i, s)) goto out;
+	/* podman lists its files (/etc/hosts, /etc/hostname, ...) in a map's
+	 * order, new each time: sorted, the image's links and key are the
+	 * same for every container. */
+	qsort(s->files, (size_t)s->nfiles, sizeof(s->files[0]), by_dst);
 	if (linux_part(&c, json_object_get(o, "linux"), s) ||
 	    check_annotations(&c, json_object_get(o, "annotations"), s))
 		goto out;
@@ -413,6 +432,8 @@ void oci_spec_free(struct oci_spec *s)
 	free(s->netns);
 	for (int i = 0; i < s->nmounts; i++)
 		free(s->mounts[i].src), free(s->mounts[i].dst);
+	for (int i = 0; i < s->nfiles; i++)
+		free(s->files[i].src), free(s->files[i].dst);
 	free(s->annotations);
 	memset(s, 0, sizeof(*s));
 }

@@ -239,6 +239,10 @@ if podman_ok; then
 	check ocirt/podman/volume-ro-untouched test ! -e "$T/vol/g"
 	run bound 120 $P run --rm --network none --memory 256m "$BB" head -1 /proc/meminfo
 	check ocirt/podman/memory out_has '^MemTotal: *26[0-9]* kB'
+	# podman's single files (/etc/hostname, /etc/hosts, ...): copies in a
+	# share the image links them into.
+	run bound 120 $P run --rm --network none --hostname ukhost "$BB" sh -c 'read h </etc/hostname; echo "$h"'
+	check ocirt/podman/etc-hostname out_is ukhost
 	run bound 120 $P run --rm -t --network none "$BB" sh -c 'echo on-a-tty; exit 2'
 	check ocirt/podman/tty-output out_has 'on-a-tty'
 	check ocirt/podman/tty-status status_is 2
