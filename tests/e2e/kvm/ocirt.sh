@@ -201,7 +201,7 @@ podman_ok() {
 		skip ocirt/podman "podman's checks run as root (rootless podman needs a user session here)"
 		return 1
 	fi
-	if ! I=$(bash tests/images/build.sh busybox python go 2>"$T/images.log"); then
+	if ! I=$(bash tests/images/build.sh busybox python go nginx redis 2>"$T/images.log"); then
 		skip ocirt/podman "the test images could not be built: $(tail -c 200 "$T/images.log" | tr '\n' ' ')"
 		return 1
 	fi
@@ -209,7 +209,9 @@ podman_ok() {
 	P="podman --root $T/ps --runroot $T/pr --tmpdir $T/ptmp --events-backend file --runtime $RT --runtime-flag root=$T/uk-podman"
 	if ! bound 120 $P load -q -i "$I/busybox.tar" >"$T/out" 2>"$T/err" ||
 		! bound 120 $P load -q -i "$I/python.tar" >>"$T/out" 2>>"$T/err" ||
-		! bound 120 $P load -q -i "$I/go.tar" >>"$T/out" 2>>"$T/err"; then
+		! bound 120 $P load -q -i "$I/go.tar" >>"$T/out" 2>>"$T/err" ||
+		! bound 120 $P load -q -i "$I/nginx.tar" >>"$T/out" 2>>"$T/err" ||
+		! bound 120 $P load -q -i "$I/redis.tar" >>"$T/out" 2>>"$T/err"; then
 		skip ocirt/podman "podman load failed here: $(tail -c 200 "$T/err" | tr '\n' ' ')"
 		return 1
 	fi
@@ -219,6 +221,8 @@ if podman_ok; then
 	BB=localhost/uk-test/busybox:latest
 	PY=localhost/uk-test/python:latest
 	GO=localhost/uk-test/go:latest
+	NG=localhost/uk-test/nginx:latest
+	RD=localhost/uk-test/redis:latest
 	run bound 120 $P run --rm --network none "$BB" sh -c 'echo "hello $GREETING"; exit 7'
 	check ocirt/podman/busybox-output out_is 'hello hello from the busybox image'
 	check ocirt/podman/busybox-status status_is 7
@@ -293,6 +297,28 @@ if podman_ok; then
 		check ocirt/podman-net/container-to-container out_has 'served by go in a uk microVM'
 		bound 60 $P stop -t 2 web >/dev/null 2>&1
 		bound 30 $P rm web >/dev/null 2>&1
+		# nginx -p HOST:80, and redis-cli in a second container over
+		# the bridge (by address: glibc's resolver in the guest gives up
+		# on setsockopt(IP_RECVERR), see README).
+		bound 120 $P run -d --name ng -p 127.0.0.1:18081:80 "$NG" >/dev/null 2>&1
+		i=0
+		until bound 10 curl -sf -m 5 http://127.0.0.1:18081/ >"$T/page" 2>/dev/null || [ $i -ge 60 ]; do
+			sleep 0.5
+			i=$((i + 1))
+		done
+		check ocirt/podman-net/nginx-publish-p grep -q 'served by nginx in a uk microVM' "$T/page"
+		bound 60 $P rm -f -t 2 ng >/dev/null 2>&1
+		bound 120 $P run -d --name rd "$RD" >/dev/null 2>&1
+		ip=$(bound 30 $P inspect rd --format '{{.NetworkSettings.IPAddress}}')
+		i=0
+		until bound 60 $P run --rm --entrypoint redis-cli "$RD" -h "$ip" set k from-another-vm >"$T/out" 2>&1 &&
+			grep -q OK "$T/out" || [ $i -ge 10 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		run bound 60 $P run --rm --entrypoint redis-cli "$RD" -h "$ip" get k
+		check ocirt/podman-net/redis-cli-to-redis out_has '^from-another-vm$'
+		bound 60 $P rm -f -t 2 rd >/dev/null 2>&1
 	fi
 	run bound 120 $P run --rm --network none "$BB" /bin/nonexistent
 	check ocirt/podman/missing-program-status test "$rc" -ne 0
