@@ -41,7 +41,7 @@ static void spec_note(void *ctx, const char *msg) { oci_log(ctx, "debug", "confi
 static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 {
 	const struct oci_spec *s = &c->spec;
-	size_t n = 0, max = 16 + 2 * VMM_MAX_ARGS + 2 * OCI_MAX_MOUNTS + VMM_MAX_ARGS;
+	size_t n = 0, max = 64 + 2 * VMM_MAX_ARGS + 2 * OCI_MAX_MOUNTS + VMM_MAX_ARGS;
 	char **v = calloc(max, sizeof(*v)), buf[64];
 
 #define ADD(x) (v[n++] = strdup(x))
