@@ -47,6 +47,13 @@ oci_layer)
 	gzip -c "$dir/plain.tar" >"$dir/layer.tgz"
 	rm -rf "$src"
 	;;
+oci_spec)
+	# configs as podman writes them (the bundle's files: tests/fuzz/oci_spec.c)
+	cat >"$dir/podman.json" <<'EOF'
+{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0},"args":["sh","-c","echo hi"],"env":["PATH=/bin","HOSTNAME=x"],"cwd":"/","rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}],"terminal":false},"root":{"path":"rootfs","readonly":false},"hostname":"x","mounts":[{"destination":"/proc","type":"proc","source":"proc","options":["nosuid"]},{"destination":"/dev/shm","type":"bind","source":"share","options":["bind"]},{"destination":"/data","type":"bind","source":"share","options":["rbind","ro"]},{"destination":"/etc/hosts","type":"bind","source":"hosts","options":["bind"]},{"destination":"/x","type":"bind","source":"out/etc","options":["bind"]}],"annotations":{"a":"b"},"linux":{"resources":{"memory":{"limit":268435456}},"namespaces":[{"type":"pid"},{"type":"network","path":"/run/netns/x"}]}}
+EOF
+	printf '{"ociVersion":"1.0.0","process":{"args":["a"],"cwd":"/w"},"root":{"path":"rootfs"}}' >"$dir/small.json"
+	;;
 oci_elf)
 	# real programs
 	cp /bin/true "$dir/true" 2>/dev/null
