@@ -140,6 +140,7 @@ $(B)/tests/guest/%-static.img: $(LX)/%/static/bin/prog $(UKBUILD) $(SYSROOT)/.do
 $(B)/tests/guest/%-dynamic.img: $(LX)/%/dynamic/bin/prog $(UKBUILD) $(SYSROOT)/.done
 	$(UKBUILD) oci -q dir:$(LX)/$*/dynamic -o $@ --entrypoint /bin/prog
 tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
+tests: $(B)/tests/guest/proc-static.img $(B)/tests/guest/proc-dynamic.img
 .PRECIOUS: $(LX)/%/static/bin/prog $(LX)/%/dynamic/bin/prog
 
 # Real programs from Debian's packages (a Go and a Node.js server, python's

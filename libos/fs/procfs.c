@@ -221,9 +221,6 @@ static const struct uk_file_ops dir_ops = {
 
 static int is_fd_link(const struct uk_vnode *vn) { return vn->ino >= FD_INO; }
 
-/* The loaded program's path (libos/process/binary.c), when a Linux binary runs. */
-extern char uk_binary_exe[] __attribute__((weak));
-
 /* The program's path, for /proc/self/exe: the loaded binary's, else (a
  * linked program has no file of its own) the manifest's argv[0] made
  * absolute. */
@@ -232,8 +229,8 @@ static size_t exe_path(char *buf, size_t size)
 	int pos = 0, len;
 	const char *name = uk_mf_next(&uk_plat.mf.entrypoint, &pos, &len);
 
-	if (uk_binary_exe && uk_binary_exe[0])
-		return uk_snprintf(buf, size, "%s", uk_binary_exe);
+	if (uk_proc_cur->exe[0]) /* the running process's loaded program */
+		return uk_snprintf(buf, size, "%s", uk_proc_cur->exe);
 	if (!name || !name[0])
 		name = "app";
 	return uk_snprintf(buf, size, "%s%s", name[0] == '/' ? "" : "/", name);

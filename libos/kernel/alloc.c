@@ -332,6 +332,8 @@ uint64_t uk_mm_total(void) { return ram_total; }
 
 uint64_t uk_mm_free(void) { return free_bytes; }
 
+uint64_t uk_mm_phys_end(void) { return uk_v2p((void *)region_hi); }
+
 uintptr_t uk_brk_start(void) { return brk_start; }
 
 /* Linux semantics: returns the new break, or the old one when the request

@@ -4,12 +4,16 @@
  * sleep" is atomic with respect to every waker, as the futex contract
  * requires.
  *
- * One address space: FUTEX_PRIVATE_FLAG changes nothing. The PI
+ * A word is named by its address in the caller's address space (uk/proc.h:
+ * processes have their own), so FUTEX_PRIVATE_FLAG changes nothing; a
+ * futex in memory shared between processes (MAP_SHARED) wakes only its
+ * own process's waiters. The PI
  * (priority-inheritance) operations are not implemented: -ENOSYS, and
  * --trace says so.
  */
 #include <uk/futex.h>
 #include <uk/linux.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
@@ -20,6 +24,7 @@
 struct waiter {
 	struct waiter *next;
 	uint32_t *uaddr;
+	struct uk_mm *mm; /* whose address uaddr is */
 	uint32_t bitset;
 	struct uk_thread *thread;
 	int woken;
@@ -65,7 +70,9 @@ static int check_addr(const uint32_t *uaddr)
 
 int uk_futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
 {
-	struct waiter w = { .uaddr = uaddr, .bitset = bitset, .thread = uk_current };
+	struct waiter w = {
+		.uaddr = uaddr, .mm = uk_proc_cur->mm, .bitset = bitset, .thread = uk_current
+	};
 	int r = check_addr(uaddr), on;
 
 	if (r)
@@ -95,7 +102,7 @@ static int wake_requeue(uint32_t *uaddr, int n, uint32_t bitset, uint32_t *uaddr
 	int woken = 0, moved = 0;
 
 	while ((w = *pp) && (woken < n || (uaddr2 && moved < n2))) {
-		if (w->uaddr != uaddr || !(w->bitset & bitset)) {
+		if (w->uaddr != uaddr || w->mm != uk_proc_cur->mm || !(w->bitset & bitset)) {
 			pp = &w->next;
 			continue;
 		}

@@ -36,6 +36,7 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/time.h>
 
@@ -53,7 +54,6 @@ static uint64_t hw_deadline;      /* what the hardware timer is armed for */
 static uint64_t slice_end;        /* end of the running thread's slice, 0: none */
 static struct uk_thread *zombies; /* exited and detached: freed when safe */
 static int next_tid = 1;
-static unsigned app_threads;
 static uint64_t idle_tsc;
 
 /* ---- FPU state ---- */
@@ -176,6 +176,10 @@ static void switch_to(struct uk_thread *next)
 
 	fpu_save(prev);
 	prev->fs_base = uk_get_fs();
+	/* another process's thread: its address space (library OS threads
+	 * run in whichever is loaded) */
+	if (next->proc)
+		uk_proc_switch(next->proc);
 	uk_current = next;
 	fpu_restore(next);
 	uk_set_fs(next->fs_base);
@@ -487,11 +491,20 @@ struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack, size
 		t->all_next = uk_threads;
 		uk_threads = t;
 		uk_nthreads++;
-		if (flags & UK_TF_APP)
-			app_threads++;
+		if (flags & UK_TF_APP) {
+			t->proc = uk_current && uk_current->proc ? uk_current->proc : &uk_proc_init;
+			t->proc->nthreads++;
+		}
 		uk_irq_restore(on);
 	}
 	return t;
+}
+
+void uk_thread_move(struct uk_thread *t, struct uk_proc *p)
+{
+	t->proc->nthreads--;
+	t->proc = p;
+	p->nthreads++;
 }
 
 void uk_thread_start(struct uk_thread *t)
@@ -540,6 +553,8 @@ void uk_thread_exit(long value)
 		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_SEQ_CST);
 		uk_futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
 	}
+	if (t->flags & UK_TF_APP)
+		uk_proc_thread_ending(t->proc);
 	uk_irq_disable();
 	if (t->timer.armed)
 		timer_unlink(&t->timer);
@@ -551,8 +566,10 @@ void uk_thread_exit(long value)
 		t->next = zombies;
 		zombies = t;
 	}
-	if ((t->flags & UK_TF_APP) && !--app_threads) /* the program is over */
-		uk_plat_exit((int)value);
+	if ((t->flags & UK_TF_APP) && !--t->proc->nthreads) { /* the process is over */
+		t->proc->cpu_ns += uk_thread_cpu_ns(t);
+		uk_proc_last_thread(t->proc, value);
+	}
 	if (!uk_nthreads)
 		uk_plat_exit(0);
 	schedule();

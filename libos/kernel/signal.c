@@ -1,7 +1,7 @@
 /*
- * Signals (uk/signal.h has the delivery points): dispositions for the
- * process, a mask and pending set per thread plus a pending set for the
- * process, and the trampoline through which an interrupt or a fault makes
+ * Signals (uk/signal.h has the delivery points): dispositions and a
+ * pending set per process (uk/proc.h), a mask and pending set per thread,
+ * and the trampoline through which an interrupt or a fault makes
  * the program run a handler (or yield, at the end of its time slice) and
  * then resume the interrupted instruction.
  *
@@ -19,6 +19,7 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/syscall.h>
@@ -32,10 +33,6 @@
 #include <asm/sigcontext.h>
 #include <asm/ucontext.h>
 #include <linux/signal.h>
-
-struct ksigaction uk_sig_actions[UK_NSIG + 1];
-static uint64_t proc_pending;
-static struct uk_sigrec proc_info[UK_NSIG];
 
 extern char __uk_app_text[], __uk_app_text_end[];
 
@@ -64,10 +61,15 @@ int uk_app_code(uint64_t rip)
 	       (rip >= (uint64_t)__uk_app_text && rip < (uint64_t)__uk_app_text_end);
 }
 
-/* The default action "terminate": the status a shell reports. */
+/* The default action "terminate": for process 1 the VM ends with the
+ * status a shell reports (and says so); another process ends with the
+ * signal in its wait status, for its parent (a shell) to report. */
 __attribute__((noreturn)) void uk_sig_terminate(int sig)
 {
 	const char *n = uk_signal_name(sig);
+
+	if (uk_proc_cur->pid != 1 || uk_proc_cur->exiting)
+		uk_proc_exit(sig);
 
 	if (n)
 		uk_pr("killed by %s (signal %d): exit status %d", n, sig, 128 + sig);
@@ -76,30 +78,36 @@ __attribute__((noreturn)) void uk_sig_terminate(int sig)
 	uk_plat_exit(128 + sig);
 }
 
-static int ignored(int sig)
+static int ignored_by(const struct uk_proc *p, int sig)
 {
-	uint64_t h = uk_sig_actions[sig].handler;
+	uint64_t h = p->sig_actions[sig].handler;
 
 	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (DFL_IGNORE & BIT(sig)));
 }
+
+static int ignored(int sig) { return ignored_by(uk_proc_cur, sig); }
 
 static uint64_t deliverable(const struct uk_thread *t)
 {
 	if (!(t->flags & UK_TF_APP))
 		return 0;
-	return (t->sig_pending | proc_pending) & ~t->sig_blocked;
+	if (t->proc->exiting) /* exit_group or a fatal signal: the thread ends */
+		return BIT(SIGKILL);
+	return (t->sig_pending | t->proc->sig_pending) & ~t->sig_blocked;
 }
 
 void uk_attention_update(void) { uk_attention = uk_need_resched || deliverable(uk_current); }
 
-/* A thread to take a process-directed signal: the running one if it can,
- * else any application thread not blocking it. */
-static struct uk_thread *pick(int sig)
+/* A thread of p to take a process-directed signal: the running one if it
+ * can, else any of p's not blocking it. */
+static struct uk_thread *pick(struct uk_proc *p, int sig)
 {
-	if ((uk_current->flags & UK_TF_APP) && !(uk_current->sig_blocked & BIT(sig)))
+	if ((uk_current->flags & UK_TF_APP) && uk_current->proc == p &&
+	    !(uk_current->sig_blocked & BIT(sig)))
 		return uk_current;
 	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
-		if ((t->flags & UK_TF_APP) && !(t->sig_blocked & BIT(sig)))
+		if ((t->flags & UK_TF_APP) && t->proc == p && t->state != UK_T_EXITED &&
+		    !(t->sig_blocked & BIT(sig)))
 			return t;
 	return NULL;
 }
@@ -114,38 +122,66 @@ static void notify(struct uk_thread *t)
 		uk_attention = 1;
 }
 
-int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr)
+/* A signal for process p, or for its thread t. Process 1 is ended at once
+ * by a signal nothing catches (as before there were processes: the VM
+ * ends); another process when its thread next leaves the library OS,
+ * never from here (this may be an interrupt, or another process). */
+static int send(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk_sigrec *rec)
 {
-	struct uk_sigrec rec = { .code = code, .pid = pid, .addr = addr };
 	struct uk_thread *target;
-	int on, blocked;
+	int on, blocked, now = p->pid == 1 && p == uk_proc_cur;
 
 	if (sig < 1 || sig > UK_NSIG)
 		return -EINVAL;
-	if (sig == SIGKILL)
+	if (p->state != UK_P_ALIVE || p->exiting)
+		return 0;
+	if (sig == SIGKILL && now)
 		uk_sig_terminate(sig);
 	on = uk_irq_save();
-	target = t ? t : pick(sig);
+	target = t ? t : pick(p, sig);
 	blocked = t ? !!(t->sig_blocked & BIT(sig)) : !target;
-	if (!blocked && ignored(sig)) {
+	if (!blocked && ignored_by(p, sig)) {
 		/* dropped, as Linux does; a blocked one stays pending, since
 		 * the disposition may change before it is unblocked */
 		uk_irq_restore(on);
 		return 0;
 	}
-	if (!blocked && uk_sig_actions[sig].handler == (uint64_t)SIG_DFL)
+	if (!blocked && now && uk_sig_actions[sig].handler == (uint64_t)SIG_DFL)
 		uk_sig_terminate(sig); /* nothing catches it */
 	if (t) {
 		t->sig_pending |= BIT(sig);
-		t->sig_info[sig - 1] = rec;
+		t->sig_info[sig - 1] = *rec;
 	} else {
-		proc_pending |= BIT(sig);
-		proc_info[sig - 1] = rec;
+		p->sig_pending |= BIT(sig);
+		p->sig_info[sig - 1] = *rec;
 	}
 	if (!blocked)
 		notify(target);
 	uk_irq_restore(on);
 	return 0;
+}
+
+int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr)
+{
+	struct uk_sigrec rec = { .code = code, .pid = pid, .addr = addr };
+
+	return send(t ? t->proc : uk_proc_cur, t, sig, &rec);
+}
+
+int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid)
+{
+	struct uk_sigrec rec = { .code = code, .pid = pid };
+
+	return send(p, NULL, sig, &rec);
+}
+
+/* The running thread's process is ending: SIGKILL stands for that. */
+static int exiting(struct uk_sigrec *rec)
+{
+	if (!(uk_current->flags & UK_TF_APP) || !uk_current->proc->exiting)
+		return 0;
+	*rec = (struct uk_sigrec){ .code = SI_KERNEL };
+	return SIGKILL;
 }
 
 /* Take the lowest deliverable signal of the running thread (synchronous
@@ -154,9 +190,17 @@ int uk_sig_take(struct uk_sigrec *rec)
 {
 	struct uk_thread *t = uk_current;
 	const uint64_t sync = BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP);
-	int on = uk_irq_save(), sig = 0;
-	uint64_t mine = t->sig_pending & ~t->sig_blocked, proc = proc_pending & ~t->sig_blocked;
-	uint64_t any = (t->flags & UK_TF_APP) ? mine | proc : 0;
+	int on, sig = 0;
+	uint64_t mine, proc, any;
+
+	if ((sig = exiting(rec)))
+		return sig;
+	if (!(t->flags & UK_TF_APP))
+		return 0;
+	on = uk_irq_save();
+	mine = t->sig_pending & ~t->sig_blocked;
+	proc = t->proc->sig_pending & ~t->sig_blocked;
+	any = mine | proc;
 
 	if (any) {
 		sig = __builtin_ctzll(any & sync ? any & sync : any) + 1;
@@ -164,8 +208,8 @@ int uk_sig_take(struct uk_sigrec *rec)
 			t->sig_pending &= ~BIT(sig);
 			*rec = t->sig_info[sig - 1];
 		} else {
-			proc_pending &= ~BIT(sig);
-			*rec = proc_info[sig - 1];
+			t->proc->sig_pending &= ~BIT(sig);
+			*rec = t->proc->sig_info[sig - 1];
 		}
 	}
 	uk_irq_restore(on);
@@ -358,10 +402,13 @@ uint64_t *uk_intr_resume(struct intr_ctx *c)
  * handler would (a fault here, on the exception stack, would clobber it). */
 int uk_sig_committed(uint64_t lo, uint64_t hi)
 {
-	for (uint64_t p = lo & ~(UK_PAGE_SIZE - 1); p < hi; p += UK_PAGE_SIZE)
+	for (uint64_t p = lo & ~(UK_PAGE_SIZE - 1); p < hi; p += UK_PAGE_SIZE) {
 		if (uk_virt_to_phys(p) == ~0ull && !uk_stack_fault(p) &&
 		    !uk_vm_fault(p, 2 /* a write */))
 			return 0;
+		if (uk_pt_cow(p) && !uk_vm_fault(p, 3 /* a write to a present page */))
+			return 0;
+	}
 	return 1;
 }
 
@@ -471,9 +518,10 @@ UK_SYSCALL4(rt_sigaction, int, sig, const struct ksigaction *, act, struct ksiga
 		uk_sig_actions[sig] = *act;
 		uk_sig_actions[sig].mask &= ~UNBLOCKABLE;
 		if (ignored(sig)) { /* POSIX: pending instances are discarded */
-			proc_pending &= ~BIT(sig);
+			uk_proc_cur->sig_pending &= ~BIT(sig);
 			for (struct uk_thread *t = uk_threads; t; t = t->all_next)
-				t->sig_pending &= ~BIT(sig);
+				if (t->proc == uk_proc_cur)
+					t->sig_pending &= ~BIT(sig);
 		}
 	}
 	uk_irq_restore(on);
@@ -509,7 +557,7 @@ UK_SYSCALL2(rt_sigpending, uint64_t *, set, size_t, size)
 		return -EINVAL;
 	if (!set)
 		return -EFAULT;
-	*set = (uk_current->sig_pending | proc_pending) & uk_current->sig_blocked;
+	*set = (uk_current->sig_pending | uk_proc_cur->sig_pending) & uk_current->sig_blocked;
 	return 0;
 }
 
@@ -584,15 +632,16 @@ UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
 	want = *set & ~UNBLOCKABLE;
 	for (;;) {
 		on = uk_irq_save();
-		uint64_t have = (t->sig_pending | proc_pending) & want;
+		uint64_t have = (t->sig_pending | t->proc->sig_pending) & want;
 		if (have) {
 			sig = __builtin_ctzll(have) + 1;
-			struct uk_sigrec rec =
-			    (t->sig_pending & BIT(sig)) ? t->sig_info[sig - 1] : proc_info[sig - 1];
+			struct uk_sigrec rec = (t->sig_pending & BIT(sig))
+			                           ? t->sig_info[sig - 1]
+			                           : t->proc->sig_info[sig - 1];
 			if (t->sig_pending & BIT(sig))
 				t->sig_pending &= ~BIT(sig);
 			else
-				proc_pending &= ~BIT(sig);
+				t->proc->sig_pending &= ~BIT(sig);
 			uk_irq_restore(on);
 			if (info)
 				uk_sig_fill_info(info, sig, &rec);
@@ -644,41 +693,23 @@ UK_SYSCALL2(sigaltstack, const stack_t *, ss, stack_t *, old)
 	return 0;
 }
 
-/* kill(2): this program is process 1 and any of its thread ids names it
- * too; 0 is its own process group (1, which -1 cannot name: kill(-1)
- * signals every process but the caller and init, nobody here). */
-static int is_us(int pid) { return pid == 0 || pid == 1 || (pid > 0 && uk_thread_find(pid)); }
-
-UK_SYSCALL2(kill, int, pid, int, sig)
-{
-	if (sig < 0 || sig > UK_NSIG)
-		return -EINVAL;
-	if (!is_us(pid))
-		return -ESRCH;
-	if (!sig)
-		return 0;
-	return uk_signal_send(NULL, sig, SI_USER, 1, 0);
-}
-
-static long thread_kill(int tid, int sig)
+static long thread_kill(int tgid, int tid, int sig)
 {
 	struct uk_thread *t;
 
 	if (tid <= 0 || sig < 0 || sig > UK_NSIG)
 		return -EINVAL;
 	t = uk_thread_find(tid);
-	if (!t || !(t->flags & UK_TF_APP))
+	if (!t || !(t->flags & UK_TF_APP) || (tgid && t->proc->pid != tgid))
 		return -ESRCH;
-	return sig ? uk_signal_send(t, sig, SI_TKILL, 1, 0) : 0;
+	return sig ? uk_signal_send(t, sig, SI_TKILL, uk_proc_cur->pid, 0) : 0;
 }
 
 UK_SYSCALL3(tgkill, int, tgid, int, tid, int, sig)
 {
 	if (tgid <= 0)
 		return -EINVAL;
-	if (tgid != 1)
-		return -ESRCH;
-	return thread_kill(tid, sig);
+	return thread_kill(tgid, tid, sig);
 }
 
-UK_SYSCALL2(tkill, int, tid, int, sig) { return thread_kill(tid, sig); }
+UK_SYSCALL2(tkill, int, tid, int, sig) { return thread_kill(0, tid, sig); }

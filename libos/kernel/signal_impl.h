@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <uk/sched.h>
+#include <uk/proc.h>
 #include <uk/signal.h>
 
 #include <asm/siginfo.h>
@@ -19,16 +20,8 @@
 	(BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGSTOP) | BIT(SIGTSTP) | \
 	 BIT(SIGTTIN) | BIT(SIGTTOU))
 
-/* rt_sigaction's struct on x86-64. */
-struct ksigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
-/* The process's dispositions, by signal number. */
-extern struct ksigaction uk_sig_actions[UK_NSIG + 1];
+/* The running process's dispositions, by signal number. */
+#define uk_sig_actions (uk_proc_cur->sig_actions)
 
 /* Take the lowest deliverable signal of the running thread (synchronous
  * ones first) and why it was sent. 0: none. */

@@ -210,6 +210,7 @@ static int restartable_call(long nr)
 	case UK_NR_recvmsg:
 	case UK_NR_sendmsg:
 	case UK_NR_wait4:
+	case UK_NR_waitid:
 	case UK_NR_flock:
 	case UK_NR_futex: return 1;
 	}

@@ -3,12 +3,15 @@
  * mremap, the page-fault path that commits pages on first touch, and the
  * advisory calls (madvise, msync, mincore, mlock).
  *
- * One process per VM and no fork: every frame is held by exactly one page
- * table entry, so there is no copy-on-write and no sharing to count.
- * MAP_SHARED anonymous memory behaves as private memory, except that
- * MADV_DONTNEED keeps its contents (as shared memory does on Linux).
+ * A frame is held by one page table entry, or by several after fork
+ * (mm_proc.c): then frame_refs counts the others, private pages are
+ * copy-on-write (read-only until a write fault copies them, or takes the
+ * frame back when nobody else holds it), and MAP_SHARED pages stay
+ * writable in every process. MADV_DONTNEED keeps the contents of
+ * MAP_SHARED anonymous memory, as shared memory does on Linux.
  */
 #include <uk/arch.h>
+#include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
@@ -40,7 +43,7 @@ void (*uk_vm_exec_hook)(uintptr_t start, uintptr_t end);
 
 void uk_vm_on_exec_map(void (*fn)(uintptr_t start, uintptr_t end)) { uk_vm_exec_hook = fn; }
 
-static void file_ref(void *file, int delta)
+void uk_vm_file_ref(void *file, int delta)
 {
 	if (delta > 0)
 		uk_file_get(file);
@@ -48,7 +51,9 @@ static void file_ref(void *file, int delta)
 		uk_file_put(file);
 }
 
-struct uk_vma_set uk_vm_as = { .file_ref = file_ref };
+/* Process 1's, from boot; its root is the boot tables' until it forks. */
+struct uk_mm uk_vm_init_mm = { .refs = 1, .root = uk_pml4, .as = { .file_ref = uk_vm_file_ref } };
+struct uk_mm *uk_mm_cur = &uk_vm_init_mm;
 static uint64_t rss_pages, rss_peak;
 
 /* Round a length up to pages; 0 when that overflows the user range. */
@@ -82,6 +87,38 @@ static int too_big(size_t len, unsigned prot, unsigned vflags, const void *file)
 
 /* ---- frames ---- */
 
+/* Holders of each frame beyond the first, by frame number: 0 for a frame
+ * one page table entry holds (the only case before a fork). Made at the
+ * first fork. */
+static uint16_t *frame_refs;
+static uint64_t frame_refs_n;
+
+int uk_vm_frames_prepare(void)
+{
+	if (frame_refs)
+		return 0;
+	frame_refs_n = uk_mm_phys_end() / PAGE;
+	frame_refs = uk_pages_zalloc((frame_refs_n * sizeof(*frame_refs) + PAGE - 1) / PAGE);
+	return frame_refs ? 0 : -ENOMEM;
+}
+
+void uk_vm_frame_ref(uint64_t pa)
+{
+	if (pa / PAGE < frame_refs_n)
+		frame_refs[pa / PAGE]++;
+}
+
+static int frame_shared(uint64_t pa) { return pa / PAGE < frame_refs_n && frame_refs[pa / PAGE]; }
+
+/* One holder lets go of pa: 1 when others still hold it. */
+static int frame_unref(uint64_t pa)
+{
+	if (!frame_shared(pa))
+		return 0;
+	frame_refs[pa / PAGE]--;
+	return 1;
+}
+
 /* Frees runs of physically adjacent frames at once: the allocator keeps
  * free memory as sorted extents, and pages committed together sit
  * together. */
@@ -102,6 +139,10 @@ static void run_add(uint64_t pa, void *arg)
 {
 	struct frame_run *r = arg;
 
+	if (frame_unref(pa)) {
+		rss_pages--;
+		return;
+	}
 	if (r->n && pa == r->pa + r->n * PAGE) {
 		r->n++;
 	} else if (r->n && pa + PAGE == r->pa) {
@@ -223,24 +264,50 @@ static void fault_around(struct uk_vma *v, uintptr_t page)
 	}
 }
 
+static __attribute__((noreturn)) void out_of_memory(uintptr_t addr)
+{
+	uk_pr("out of memory: no page left for address %#lx (%lu KiB of mappings in use); "
+	      "the program is ended as Linux's OOM killer would end it",
+	      addr, (unsigned long)(rss_pages * (PAGE / 1024)));
+	uk_plat_abort(128 + 9);
+}
+
+/* A write to a copy-on-write page: a copy of its own, or the frame itself
+ * when no other process holds it any more. */
+static int cow_break(uintptr_t page, unsigned prot)
+{
+	uint64_t pa = uk_page_held(page);
+	void *copy;
+
+	if (pa == ~0ull || !uk_pt_cow(page))
+		return 0;
+	if (!frame_shared(pa))
+		return !uk_map_pages(page, pa, 1, map_flags(prot));
+	if (!(copy = uk_pages_alloc(1)))
+		out_of_memory(page);
+	uk_memcpy(copy, uk_p2v(pa), PAGE);
+	if (uk_map_pages(page, uk_v2p(copy), 1, map_flags(prot)))
+		out_of_memory(page);
+	frame_unref(pa);
+	return 1;
+}
+
 int uk_vm_fault(uintptr_t addr, uint64_t error)
 {
 	struct uk_vma *v;
 	uintptr_t page = addr & ~PAGE_MASK;
 
-	if (addr < UK_VM_MIN || addr >= UK_VM_END || (error & PF_PRESENT))
+	if (addr < UK_VM_MIN || addr >= UK_VM_END)
 		return 0;
 	v = uk_vma_find(&uk_vm_as, addr);
 	if (!v || v->start > addr || !access_allowed(v->prot, error))
 		return 0;
+	if (error & PF_PRESENT)
+		return (error & PF_WRITE) && cow_break(page, v->prot);
 	if (uk_page_held(page) != ~0ull)
 		return 0; /* held but hidden: the area and its pages disagree */
-	if (fault_in(v, page)) {
-		uk_pr("out of memory: no page left for address %#lx (%lu KiB of mappings in use); "
-		      "the program is ended as Linux's OOM killer would end it",
-		      addr, (unsigned long)(rss_pages * (PAGE / 1024)));
-		uk_plat_abort(128 + 9);
-	}
+	if (fault_in(v, page))
+		out_of_memory(addr);
 	fault_around(v, page);
 	return 1;
 }
@@ -535,6 +602,18 @@ UK_SYSCALL5(mremap, uintptr_t, old, size_t, old_len, size_t, new_len, unsigned, 
             to)
 {
 	return do_mremap(old, old_len, new_len, flags, to);
+}
+
+/* ---- address spaces (mm_proc.c) ---- */
+
+void uk_vm_destroy(struct uk_mm *mm)
+{
+	struct frame_run r = { 0, 0 };
+
+	while (mm->as.head)
+		uk_vma_remove(&mm->as, mm->as.head);
+	uk_pt_destroy(mm->root, run_add, &r);
+	run_flush(&r);
 }
 
 /* ---- reports ---- */

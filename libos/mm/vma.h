@@ -66,13 +66,33 @@ int uk_vma_range_covered(struct uk_vma_set *s, uintptr_t start, uintptr_t end);
 
 /* ---- shared by the files of libos/mm/ ---- */
 
-/* The application's areas (mmap.c). */
-extern struct uk_vma_set uk_vm_as;
+/* An address space: a process's root of page tables and its areas
+ * (mm_proc.c); vfork children share their parent's. */
+struct uk_mm {
+	int refs;
+	uint64_t *root;
+	struct uk_vma_set as;
+};
+
+/* Process 1's from boot (static). */
+extern struct uk_mm uk_vm_init_mm;
+/* The one in use, and its areas. */
+extern struct uk_mm *uk_mm_cur;
+#define uk_vm_as (uk_mm_cur->as)
 /* Commit the missing pages of accessible areas in [start, end): 0 or
  * -ENOMEM. */
 int uk_vm_populate(uintptr_t start, uintptr_t end);
 /* Free the frames held in [start, end); the areas stay. */
 void uk_vm_release(uintptr_t start, uintptr_t end);
+/* The areas' file references (uk_vma_set.file_ref). */
+void uk_vm_file_ref(void *file, int delta);
+/* Before a fork: the frame reference counts exist (0 or -ENOMEM). */
+int uk_vm_frames_prepare(void);
+/* A frame held by one more page table entry (fork); uk_vm_release and a
+ * copy-on-write fault give the references back. */
+void uk_vm_frame_ref(uint64_t pa);
+/* Drop the areas of mm (not in use) and everything they hold. */
+void uk_vm_destroy(struct uk_mm *mm);
 /* Map the frame page (a physmap address) at va with an area's PROT_*:
  * 0 or -ENOMEM; counted in the resident size. */
 int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot);

@@ -20,6 +20,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
@@ -48,9 +49,6 @@ static char *str_chr(const char *s, int c)
 }
 
 int uk_binary_active;
-uint64_t uk_binary_brk_start; /* binary_sys.c's break starts here */
-/* The program's path, for AT_EXECFN and /proc/self/exe. */
-char uk_binary_exe[256];
 
 /* ---- files ---- */
 
@@ -530,6 +528,9 @@ static void trace_summary(void)
 		uk_pr(fmt, j, s, t);
 }
 
+/* A new image that cannot start: process 1's end is the VM's. */
+static __attribute__((noreturn)) void cannot_start(void) { uk_proc_exit(126 << 8); }
+
 /* Load prepared images and start the program: from here on there is no
  * way back to the caller. */
 static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog,
@@ -540,22 +541,22 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 
 	if ((r = load(prog, 0)) || (prog->e.interp_len && (r = load(interp, 1)))) {
 		uk_pr("exec %s: cannot load it: error %ld (out of memory?)", q->path, -r);
-		uk_plat_exit(126);
+		cannot_start();
 	}
 	if (!prog->e.phdr) {
 		uk_pr("exec %s: its program headers are not in a loaded segment", q->path);
-		uk_plat_exit(126);
+		cannot_start();
 	}
-	uk_binary_brk_start = prog->bias + prog->e.hi;
+	uk_proc_cur->brk_start = prog->bias + prog->e.hi;
 	/* /proc/self/exe: the file itself, through any symlink (java finds
 	 * its installation from it: /usr/bin/java links into /usr/lib/jvm) */
-	if (uk_path_real(q->path, uk_binary_exe, sizeof(uk_binary_exe)))
-		uk_snprintf(uk_binary_exe, sizeof(uk_binary_exe), "%s", q->path);
+	if (uk_path_real(q->path, uk_proc_cur->exe, sizeof(uk_proc_cur->exe)))
+		uk_snprintf(uk_proc_cur->exe, sizeof(uk_proc_cur->exe), "%s", q->path);
 	vdso = uk_vdso_map();
 	if (!(sp = build_stack(prog, prog->e.interp_len ? interp : NULL, q->argv, q->envp, q->path,
 	                       vdso))) {
 		uk_pr("exec %s: the arguments and environment do not fit on the stack", q->path);
-		uk_plat_exit(126);
+		cannot_start();
 	}
 	uk_trace_note(
 	    "exec %s: %s%s%s, entry %#lx", q->path,
@@ -576,13 +577,14 @@ static struct exec_req q;
 static struct exe prog, interp;
 static uint64_t kernel_fs; /* the %fs base library OS code had: a valid TCB */
 
-/* Other threads of the program (execve would have to end them). */
+/* Other threads of the process (execve would have to end them). */
 static int other_app_threads(void)
 {
 	int n = 0;
 
 	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
-		n += t != uk_current && (t->flags & UK_TF_APP) && t->state != UK_T_EXITED;
+		n += t != uk_current && (t->flags & UK_TF_APP) && t->proc == uk_proc_cur &&
+		     t->state != UK_T_EXITED;
 	return n;
 }
 
@@ -611,6 +613,7 @@ static void close_on_exec(void)
 
 long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 {
+	struct uk_mm *mm, *old;
 	const char *why = NULL;
 	long r;
 
@@ -621,8 +624,8 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 		return -EAGAIN;
 	}
 	/* busybox runs its applets so: the file of the running program */
-	if (!uk_strcmp(path, "/proc/self/exe") && uk_binary_exe[0])
-		path = uk_binary_exe;
+	if (!uk_strcmp(path, "/proc/self/exe") && uk_proc_cur->exe[0])
+		path = uk_proc_cur->exe;
 	uk_memset(&prog, 0, sizeof(prog));
 	uk_memset(&interp, 0, sizeof(interp));
 	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
@@ -634,8 +637,21 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 		req_free(&q);
 		return r;
 	}
-	/* No way back from here: the old program goes. */
-	uk_vm_munmap(UK_VM_MIN, UK_VM_END - UK_VM_MIN);
+	uk_proc_setup();
+	if (!(mm = uk_mm_new())) {
+		exe_close(&prog);
+		exe_close(&interp);
+		req_free(&q);
+		return -ENOMEM;
+	}
+	/* No way back from here: the old program goes, with its address
+	 * space (a fresh one: a vfork parent keeps the one it lent), and a
+	 * vfork parent goes on. */
+	old = uk_proc_cur->mm;
+	uk_proc_cur->mm = mm;
+	uk_mm_switch(mm);
+	uk_mm_put(old);
+	uk_proc_exec_done();
 	close_on_exec();
 	reset_signals();
 	uk_tls_set_thread(uk_current, kernel_fs);

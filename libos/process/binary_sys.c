@@ -13,6 +13,7 @@
 #include <uk/binary.h>
 #include <uk/cpu.h>
 #include <uk/linux.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/syscall.h>
@@ -27,7 +28,6 @@
 #define SYSCALL_FMASK ((1ul << 8) | (1ul << 10) | (1ul << 14) | (1ul << 18))
 
 __attribute__((noreturn)) void uk_arch_frame_enter(struct uk_regs *r);
-extern uint64_t uk_binary_brk_start;
 
 void uk_binary_syscall_init(void)
 {
@@ -40,7 +40,9 @@ void uk_binary_syscall_init(void)
 
 /* ---- brk ---- */
 
-static uint64_t brk_cur, brk_end; /* the break, and the end of its pages */
+/* The process's break, and the end of its pages. */
+#define brk_cur (uk_proc_cur->brk_cur)
+#define brk_end (uk_proc_cur->brk_end)
 
 void uk_binary_brk_reset(void) { brk_cur = brk_end = 0; }
 
@@ -50,8 +52,8 @@ static long binary_brk(uint64_t want)
 	long r;
 
 	if (!brk_cur)
-		brk_cur = brk_end = uk_binary_brk_start;
-	if (want < uk_binary_brk_start || want >= UK_VM_MMAP_TOP)
+		brk_cur = brk_end = uk_proc_cur->brk_start;
+	if (want < uk_proc_cur->brk_start || want >= UK_VM_MMAP_TOP)
 		return (long)brk_cur;
 	end = PAGE_UP(want);
 	if (end > brk_end) {

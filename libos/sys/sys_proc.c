@@ -1,15 +1,15 @@
 /*
  * Process identity, limits and the calls a unikernel cannot honour.
  *
- * Documented, stable answers: the program is process 1 of its VM (as in a
- * container's PID namespace), its parent is 0, it leads its own process
- * group and session. uid and gid come from the manifest's "user"
+ * Documented, stable answers: the image's program is process 1 of its VM
+ * (as in a container's PID namespace; process ids, groups, fork and wait
+ * are proc.c's). uid and gid come from the manifest's "user"
  * ("uid[:gid]", numeric; gid 0 when absent, as docker does), else 0. Real,
  * effective and saved ids are the same; set*id() succeed only for the ids
  * the program already has (EPERM otherwise): there is nobody else to be.
  *
- * fork, vfork, execve and the wait calls fail with a clear error and one
- * line on stderr: one program, one address space, no child processes.
+ * execve in link mode fails with a clear error and one line on stderr:
+ * the program is linked into the image (binary mode runs Linux programs).
  */
 #include <libfdt.h>
 #include <uk/abi.h>
@@ -18,6 +18,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
@@ -25,8 +26,6 @@
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <linux/sysinfo.h>
-
-#define PID 1
 
 static int ids_known;
 static unsigned uid, gid;
@@ -57,8 +56,6 @@ static unsigned cur_gid(void)
 
 int uk_current_euid(void) { return (int)cur_uid(); }
 
-UK_SYSCALL0(getpid) { return PID; }
-UK_SYSCALL0(getppid) { return 0; }
 UK_SYSCALL0(getuid) { return cur_uid(); }
 UK_SYSCALL0(geteuid) { return cur_uid(); }
 UK_SYSCALL0(getgid) { return cur_gid(); }
@@ -134,21 +131,8 @@ UK_SYSCALL2(setgroups, int, size, const unsigned *, list)
 	return 0;
 }
 
-/* ---- process groups and sessions: the program leads its own ---- */
-
-static int is_us(int pid) { return pid == 0 || pid == PID; }
-
-UK_SYSCALL0(getpgrp) { return PID; }
-UK_SYSCALL1(getpgid, int, pid) { return is_us(pid) ? PID : -ESRCH; }
-UK_SYSCALL1(getsid, int, pid) { return is_us(pid) ? PID : -ESRCH; }
-UK_SYSCALL0(setsid) { return -EPERM; } /* already a session leader */
-
-UK_SYSCALL2(setpgid, int, pid, int, pgid)
-{
-	if (!is_us(pid))
-		return -ESRCH;
-	return is_us(pgid) ? 0 : -EPERM;
-}
+/* The running process, or one that exists: pid 0 names the caller. */
+static int is_us(int pid) { return pid == 0 || uk_proc_find(pid); }
 
 /* ---- names ---- */
 
@@ -392,20 +376,7 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 	return -EINVAL;
 }
 
-/* ---- what a unikernel cannot do ---- */
-
-static long refuse(const char *call, const char *why, int err)
-{
-	uk_pr("%s: not supported in a unikernel: %s", call, why);
-	return -err;
-}
-
-UK_SYSCALL0(fork) { return refuse("fork", "one program, one address space (use threads)", ENOSYS); }
-
-UK_SYSCALL0(vfork)
-{
-	return refuse("vfork", "one program, one address space (use threads)", ENOSYS);
-}
+/* ---- link mode: the program is the image ---- */
 
 UK_SYSCALL3(execve, const char *, path, char *const *, argv, char *const *, envp)
 {
@@ -422,14 +393,4 @@ UK_SYSCALL5(execveat, int, dirfd, const char *, path, char *const *, argv, char 
 	      "(build it as its own image)",
 	      path ? path : "(null)");
 	return -ENOSYS;
-}
-
-UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
-{
-	return refuse("wait4", "there are no child processes", ECHILD);
-}
-
-UK_SYSCALL5(waitid, int, type, int, id, void *, info, int, options, void *, ru)
-{
-	return refuse("waitid", "there are no child processes", ECHILD);
 }

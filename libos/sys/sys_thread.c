@@ -3,9 +3,9 @@
  * use for pthreads, set_tid_address, gettid, exit (one thread) and
  * exit_group (the program), robust futex lists, affinity (one CPU), %fs.
  *
- * clone makes threads only: the flags must share everything a thread
- * shares (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD). A
- * clone that would make a process fails like fork does.
+ * A thread's clone must share everything a thread shares
+ * (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD); a clone
+ * without CLONE_THREAD makes a process (proc.c).
  */
 #include <uk/arch.h>
 #include <uk/futex.h>
@@ -14,6 +14,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/thread.h>
@@ -32,12 +33,6 @@ static long check_flags(unsigned long flags)
 {
 	if ((flags & THREAD_FLAGS) == THREAD_FLAGS && !(flags & ~(OK_FLAGS | 0xff)))
 		return 0;
-	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
-		uk_pr("clone(%#lx): a new process is not supported in a unikernel: one "
-		      "program, one address space (use threads)",
-		      flags);
-		return -ENOSYS;
-	}
 	uk_trace_note("clone: flags %#lx: a thread shares everything here", flags);
 	return -EINVAL;
 }
@@ -65,9 +60,14 @@ static struct uk_thread *clone_thread(unsigned long flags, void *stack, size_t s
 long uk_clone(const struct uk_clone_args *a)
 {
 	struct uk_thread *t;
-	long r = check_flags(a->flags);
+	long r;
 
-	if (r)
+	if (!(a->flags & CLONE_THREAD) || !(a->flags & CLONE_VM)) {
+		uk_trace_note("clone: a new process from a link-mode program is not supported: it "
+		              "lives in the library OS's half (use threads)");
+		return -ENOSYS;
+	}
+	if ((r = check_flags(a->flags)))
 		return r;
 	if (!a->fn || (a->stack && a->stack_size < 4096))
 		return -EINVAL;
@@ -100,9 +100,11 @@ UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, 
 {
 	struct uk_regs *frame;
 	struct uk_thread *t;
-	long r = check_flags(flags);
+	long r;
 
-	if (r)
+	if (!(flags & CLONE_THREAD))
+		return uk_proc_clone("clone", flags, sp, ptid, ctid, tls);
+	if ((r = check_flags(flags)))
 		return r;
 	if (!uk_current->uregs) {
 		uk_trace_note("clone: the raw call needs a Linux program's register frame; "
@@ -198,7 +200,7 @@ UK_SYSCALL1(exit, int, status)
 	uk_thread_exit(status & 0xff);
 }
 
-UK_SYSCALL1(exit_group, int, status) { uk_plat_exit(status & 0xff); }
+UK_SYSCALL1(exit_group, int, status) { uk_proc_exit((status & 0xff) << 8); }
 
 /* ---- scheduling ---- */
 

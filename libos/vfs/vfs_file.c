@@ -1,7 +1,7 @@
 /*
- * Open files and the descriptor table. One process per VM, so one table;
- * it grows on demand up to UK_FD_LIMIT descriptors (the hard
- * RLIMIT_NOFILE a container typically gets).
+ * Open files and the descriptor tables, one a process (uk/proc.h; fork
+ * copies the caller's); a table grows on demand up to UK_FD_LIMIT
+ * descriptors (the hard RLIMIT_NOFILE a container typically gets).
  *
  * A descriptor holds one reference to its open file; dup'd descriptors
  * share the file and so its position and status flags, as on Linux. The
@@ -10,6 +10,7 @@
 #include <uk/epoll.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/proc.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
@@ -21,8 +22,22 @@ struct fd_slot {
 	int cloexec;
 };
 
-static struct fd_slot *fdt;
-static int fdt_size;
+struct uk_fdtable {
+	struct fd_slot *slots;
+	int size;
+};
+
+/* Process 1's, from boot. */
+struct uk_fdtable uk_fd_init_table;
+
+/* The running process's table (its fields, by the names they had when
+ * there was one table). */
+static struct uk_fdtable *cur(void)
+{
+	return uk_proc_cur->files ? uk_proc_cur->files : &uk_fd_init_table;
+}
+#define fdt (cur()->slots)
+#define fdt_size (cur()->size)
 
 struct uk_file *uk_file_new(const struct uk_file_ops *ops, unsigned flags, void *priv)
 {
@@ -161,6 +176,40 @@ int uk_fd_max(void)
 	while (n > 0 && !fdt[n - 1].f)
 		n--;
 	return n;
+}
+
+struct uk_fdtable *uk_fd_fork(void)
+{
+	struct uk_fdtable *t = uk_kzalloc(sizeof(*t));
+	int n = uk_fd_max();
+
+	if (!t)
+		return NULL;
+	if (n && !(t->slots = uk_kzalloc(n * sizeof(*t->slots)))) {
+		uk_kfree(t);
+		return NULL;
+	}
+	t->size = n;
+	for (int fd = 0; fd < n; fd++) {
+		t->slots[fd] = fdt[fd];
+		if (t->slots[fd].f)
+			uk_file_get(t->slots[fd].f);
+	}
+	return t;
+}
+
+void uk_fd_table_put(struct uk_fdtable *t)
+{
+	/* one slot at a time, the table still whole: a release may block */
+	for (int fd = 0; fd < t->size; fd++) {
+		struct uk_file *f = t->slots[fd].f;
+		t->slots[fd].f = NULL;
+		if (f)
+			uk_file_put(f);
+	}
+	uk_kfree(t->slots);
+	if (t != &uk_fd_init_table)
+		uk_kfree(t);
 }
 
 int uk_vfs_mount_busy(struct uk_mount *mnt)

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <uk/linux.h>
+#include <uk/proc.h>
 #include <uk/vfs.h>
 
 #define UK_PATH_MAX 4096
@@ -22,10 +23,10 @@
 
 /* The root of the tree (not referenced: it lives as long as the VM). */
 extern struct uk_vnode *uk_vfs_root;
-/* The working directory (referenced). */
-extern struct uk_vnode *uk_vfs_cwd;
-/* The file mode creation mask. */
-extern unsigned uk_vfs_umask;
+/* The running process's working directory (referenced) and file mode
+ * creation mask. */
+#define uk_vfs_cwd (uk_proc_cur->cwd)
+#define uk_vfs_umask (uk_proc_cur->umask)
 
 /* The absolute path of vn (a directory, or a file found by lookup whose
  * parent is known), found by walking parents; -ENOENT once unreachable. */

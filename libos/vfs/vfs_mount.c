@@ -22,8 +22,6 @@ struct vfs_mount {
 static struct vfs_mount *mounts;
 
 struct uk_vnode *uk_vfs_root;
-struct uk_vnode *uk_vfs_cwd;
-unsigned uk_vfs_umask = 022;
 
 struct uk_vnode *uk_vnode_new(struct uk_mount *mnt, const struct uk_vnode_ops *ops, uint64_t ino,
                               uint32_t mode, void *priv)

@@ -17,6 +17,8 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
+#include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/vm.h>
 
@@ -93,6 +95,34 @@ static int resolved(struct uk_regs *r, int sig, uint64_t cr2)
 	return uk_signal_fault(r, sig, r->vector == 14 ? cr2 : r->rip);
 }
 
+static __attribute__((noreturn)) void fault_exit(int sig)
+{
+	uk_irq_enable();
+	uk_proc_exit(sig);
+}
+
+/* A fatal fault in the code of a process other than 1: that process ends
+ * as killed by the signal (its parent sees it in the wait status), the
+ * VM goes on. The exception returns into fault_exit on the thread's own
+ * library OS stack, which its program's code never uses. */
+static int child_fault(struct uk_regs *r, int sig, uint64_t cr2)
+{
+	struct uk_thread *t = uk_current;
+
+	if (!t || !(t->flags & UK_TF_APP) || t->proc->pid == 1 || !uk_app_code(r->rip))
+		return 0;
+	/* (a line under --trace: as on Linux, the parent, a shell, tells) */
+	uk_trace_note("process %d: %s at rip %#lx%s%#lx: killed by signal %d", t->proc->pid,
+	              r->vector < 32 && exc[r->vector].name ? exc[r->vector].name : "exception",
+	              r->rip, r->vector == 14 ? ", address " : ", error code ",
+	              r->vector == 14 ? cr2 : r->error, sig);
+	r->rdi = (uint64_t)sig;
+	r->rip = (uint64_t)fault_exit;
+	r->rsp = (((uint64_t)t->stack + t->stack_size) & ~15ul) - 8;
+	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC */
+	return 1;
+}
+
 static __attribute__((noreturn)) void report(struct uk_regs *r, const char *name, int sig,
                                              uint64_t cr2)
 {
@@ -133,7 +163,7 @@ void uk_exception(struct uk_regs *r)
 	 * as costly as the fault's own delivery. */
 	uint64_t cr2 = v == 14 ? uk_read_cr2() : 0;
 
-	if (depth++ == 0 && resolved(r, sig, cr2)) {
+	if (depth++ == 0 && (resolved(r, sig, cr2) || child_fault(r, sig, cr2))) {
 		depth--;
 		return;
 	}

@@ -33,6 +33,10 @@
 
 extern uint64_t uk_pml4[];
 
+/* The root in use: the boot tables until processes have their own
+ * (uk_pt_switch). Every root shares the boot tables' kernel half. */
+static uint64_t *root = uk_pml4;
+
 /* create: 0 look only, 1 allocate missing tables, 2 allocate them from the
  * page-fault reserve. */
 static uint64_t *next_level(uint64_t *tbl, unsigned idx, int create)
@@ -55,7 +59,7 @@ static uint64_t *next_level(uint64_t *tbl, unsigned idx, int create)
 
 static uint64_t *pte(uintptr_t va, int create)
 {
-	uint64_t *t = uk_pml4;
+	uint64_t *t = root;
 
 	for (int shift = 39; shift > 12; shift -= 9) {
 		t = next_level(t, (va >> shift) & 511, create);
@@ -108,6 +112,10 @@ void uk_unmap_pages(uintptr_t va, size_t n)
  * steps per 2 MiB, not one per page. */
 
 #define PTE_HIDDEN (1ul << 9)
+/* A private page shared with another process since fork: read-only
+ * whatever its area allows, until a write copies it (libos/mm/). Bit 10
+ * is ignored by the CPU, present or not. */
+#define PTE_COW (1ul << 10)
 #define SPAN_PT (512ul * UK_PAGE_SIZE) /* what one page table maps */
 
 /* Accessed, and dirty when writable, from the start (as Linux's fault
@@ -125,7 +133,7 @@ static uint64_t leaf_attr(unsigned flags)
 /* The page table covering va (NULL when absent), and the PDE pointing to it. */
 static uint64_t *leaf_table(uintptr_t va, uint64_t **pde)
 {
-	uint64_t *t = uk_pml4;
+	uint64_t *t = root;
 
 	for (int shift = 39; shift > 21; shift -= 9)
 		if (!(t = next_level(t, (va >> shift) & 511, 0)))
@@ -253,6 +261,8 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 				continue;
 			uint64_t old = *e;
 			*e = (old & PTE_ADDR) | attr;
+			if (old & PTE_COW) /* stays read-only until copied */
+				*e = (*e & ~PTE_W) | PTE_COW;
 			if ((old & PTE_P) && !batch)
 				invlpg(a);
 		}
@@ -293,7 +303,7 @@ uint64_t uk_page_held(uintptr_t va)
 
 uint64_t uk_virt_to_phys(uintptr_t va)
 {
-	uint64_t *t = uk_pml4, e = 0;
+	uint64_t *t = root, e = 0;
 
 	for (int shift = 39; shift >= 12; shift -= 9) {
 		e = t[(va >> shift) & 511];
@@ -390,4 +400,170 @@ int uk_stack_guard_hit(uintptr_t addr)
 		return 0;
 	i = (addr - STACK_BASE) / SLOT_SIZE;
 	return slot_pages[i] && (addr - STACK_BASE) % SLOT_SIZE < UK_PAGE_SIZE;
+}
+
+/* ---- address spaces: one root per process (libos/mm/mm_proc.c) ----
+ * Every root holds the boot tables' kernel-half entries, so the library
+ * OS, its stacks and the physmap look the same from any of them: the
+ * kernel half's upper-level tables are created once, before the first
+ * root is copied (the stack region's is the only one made on demand).
+ *
+ * On the paravirtual host a store into a table in use is trapped and
+ * emulated (~30 us, pvm.md), so fork never write-protects the parent's
+ * pages in place: it builds two new lower halves, the parent's and the
+ * child's, both read-only where private, then loads the parent's root
+ * (one CR3 write) and frees the old tables, which nothing uses any more. */
+
+#define KERNEL_HALF 256
+#define STACK_SLOT ((STACK_BASE >> 39) & 511)
+
+uint64_t *uk_pt_current(void) { return root; }
+
+uint64_t *uk_pt_new(void)
+{
+	uint64_t *r;
+
+	if (!next_level(uk_pml4, STACK_SLOT, 1) || !(r = uk_pages_zalloc(1)))
+		return NULL;
+	for (int i = KERNEL_HALF; i < 512; i++)
+		r[i] = uk_pml4[i];
+	return r;
+}
+
+void uk_pt_switch(uint64_t *r)
+{
+	if (r == root)
+		return;
+	/* the kept empty table (unmap) belongs to the old root's tree */
+	spare = 0;
+	root = r;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(uk_v2p(r)) : "memory");
+}
+
+/* Tables below a root's lower half, level by level (shift 39: the root). */
+static size_t tables_below(const uint64_t *t, int shift)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512); i++) {
+		if (!(t[i] & PTE_P) || (t[i] & PTE_PS))
+			continue;
+		n++;
+		if (shift > 21)
+			n += tables_below(uk_p2v(t[i] & PTE_ADDR), shift - 9);
+	}
+	return n;
+}
+
+struct fork_walk {
+	void **pool; /* zeroed pages, taken in order */
+	size_t used;
+	int (*shared)(uintptr_t va, void *arg);
+	void (*ref)(uint64_t pa, void *arg);
+	void *arg;
+};
+
+static void fork_leaves(struct fork_walk *w, const uint64_t *src, uint64_t *a, uint64_t *b,
+                        uintptr_t base)
+{
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = src[i];
+		if (!e)
+			continue;
+		if (!w->shared(base + i * UK_PAGE_SIZE, w->arg))
+			e = (e & ~PTE_W) | PTE_COW;
+		a[i] = b[i] = e;
+		w->ref(e & PTE_ADDR, w->arg);
+	}
+}
+
+static void fork_tables(struct fork_walk *w, const uint64_t *src, uint64_t *a, uint64_t *b,
+                        uintptr_t base, int shift)
+{
+	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512); i++) {
+		uint64_t e = src[i];
+		uint64_t *na, *nb;
+		if (!(e & PTE_P) || (e & PTE_PS))
+			continue;
+		na = w->pool[w->used++];
+		nb = w->pool[w->used++];
+		a[i] = uk_v2p(na) | (e & ~PTE_ADDR);
+		b[i] = uk_v2p(nb) | (e & ~PTE_ADDR);
+		if (shift == 21)
+			fork_leaves(w, uk_p2v(e & PTE_ADDR), na, nb,
+			            base + ((uintptr_t)i << shift));
+		else
+			fork_tables(w, uk_p2v(e & PTE_ADDR), na, nb, base + ((uintptr_t)i << shift),
+			            shift - 9);
+	}
+}
+
+/* Free the tables of a lower half (shift 39: the root's entries), handing
+ * each frame held to release when it is not NULL. */
+static void free_tables(uint64_t *t, int shift, void (*release)(uint64_t pa, void *arg), void *arg)
+{
+	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512); i++) {
+		uint64_t e = t[i];
+		if (!e)
+			continue;
+		if (shift == 12) {
+			if (release)
+				release(e & PTE_ADDR, arg);
+			continue;
+		}
+		if (!(e & PTE_P) || (e & PTE_PS))
+			continue;
+		free_tables(uk_p2v(e & PTE_ADDR), shift - 9, release, arg);
+		uk_pages_free(uk_p2v(e & PTE_ADDR), 1);
+	}
+}
+
+void uk_pt_destroy(uint64_t *r, void (*release)(uint64_t pa, void *arg), void *arg)
+{
+	if (r == root)
+		uk_pt_switch(uk_pml4);
+	free_tables(r, 39, release, arg);
+	if (r == uk_pml4) { /* the boot root stays, as the kernel's own */
+		for (int i = 0; i < KERNEL_HALF; i++)
+			r[i] = 0;
+		if (r == root)
+			flush_all();
+	} else
+		uk_pages_free(r, 1);
+}
+
+int uk_pt_fork(uint64_t **parent, uint64_t **child, int (*shared)(uintptr_t va, void *arg),
+               void (*ref)(uint64_t pa, void *arg), void *arg)
+{
+	size_t n = 2 * tables_below(root, 39) + 2;
+	struct fork_walk w = { uk_kmalloc(n * sizeof(void *)), 0, shared, ref, arg };
+	uint64_t *old = root;
+	size_t got = 0;
+
+	if (!w.pool || !next_level(uk_pml4, STACK_SLOT, 1))
+		goto nomem;
+	for (; got < n; got++)
+		if (!(w.pool[got] = uk_pages_zalloc(1)))
+			goto nomem;
+	*parent = w.pool[w.used++];
+	*child = w.pool[w.used++];
+	for (int i = KERNEL_HALF; i < 512; i++)
+		(*parent)[i] = (*child)[i] = uk_pml4[i];
+	fork_tables(&w, old, *parent, *child, 0, 39);
+	uk_kfree(w.pool);
+	uk_pt_switch(*parent);
+	uk_pt_destroy(old, NULL, NULL);
+	return 0;
+nomem:
+	while (got)
+		uk_pages_free(w.pool[--got], 1);
+	uk_kfree(w.pool);
+	return -ENOMEM;
+}
+
+int uk_pt_cow(uintptr_t va)
+{
+	uint64_t *e = pte(va, 0);
+
+	return e && (*e & PTE_COW);
 }

@@ -38,6 +38,8 @@ void *uk_palloc(size_t size, size_t align);
 /* Bytes of RAM, and bytes not yet allocated (for sysinfo, /proc/meminfo). */
 uint64_t uk_mm_total(void);
 uint64_t uk_mm_free(void);
+/* The end of the physical memory pages come from. */
+uint64_t uk_mm_phys_end(void);
 
 /* brk(2): the current break moves within [uk_brk_start(), top of free). */
 uintptr_t uk_brk_start(void);

@@ -36,6 +36,31 @@ int uk_move_range(uintptr_t dst, uintptr_t src, size_t n);
 /* Physical address of the page held at va, or ~0 when none. */
 uint64_t uk_page_held(uintptr_t va);
 
+/* ---- address spaces (a root per process; the kernel half shared) ---- */
+
+/* The boot tables' root: process 1's until it forks or execs, then the
+ * library OS's own (an empty lower half). */
+extern uint64_t uk_pml4[];
+/* The root in use. */
+uint64_t *uk_pt_current(void);
+/* A new root: an empty lower half, the kernel half of every root. NULL
+ * when out of memory. */
+uint64_t *uk_pt_new(void);
+/* Load root (CR3). */
+void uk_pt_switch(uint64_t *root);
+/* Free root, which must not be in use (it is left if it is): the frames of
+ * its lower half go to release (NULL: nobody's), then its tables. */
+void uk_pt_destroy(uint64_t *root, void (*release)(uint64_t pa, void *arg), void *arg);
+/* fork: copies of the root in use's lower half into two new roots, the
+ * parent's (loaded in its place; the old tables are freed) and the
+ * child's. Pages where shared(va) is 0 become read-only and copy-on-write
+ * in both; ref(pa) is called once per frame, now held twice. 0 or
+ * -ENOMEM with nothing changed. */
+int uk_pt_fork(uint64_t **parent, uint64_t **child, int (*shared)(uintptr_t va, void *arg),
+               void (*ref)(uint64_t pa, void *arg), void *arg);
+/* Whether the page held at va is copy-on-write. */
+int uk_pt_cow(uintptr_t va);
+
 /* Thread stacks: size bytes (rounded up to pages, at most 64 MiB - 4 KiB)
  * above an unmapped guard page, committed on demand as the stack grows.
  * Returns the lowest usable address or NULL. */

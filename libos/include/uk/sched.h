@@ -22,6 +22,7 @@
 
 struct uk_thread;
 struct uk_wq_entry;
+struct uk_proc;
 
 /* A wait queue: a FIFO of entries, each a blocked thread or a callback
  * (poll and epoll register callbacks on many queues at once). Zero-
@@ -59,7 +60,7 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 /* uk_thread.flags */
 #define UK_TF_APP                                                           \
 	0x1                 /* an application thread: receives signals, and \
-	                     * the program ends when the last one exits */
+	                     * its process ends when the last one exits */
 #define UK_TF_OWN_STACK 0x2 /* stack allocated by the scheduler */
 
 /* Signals are numbered as Linux does; bit n-1 of a mask is signal n. */
@@ -81,6 +82,7 @@ struct uk_thread {
 	int tid;
 	unsigned flags; /* UK_TF_* */
 	enum uk_thread_state state;
+	struct uk_proc *proc;   /* an application thread's process (uk/proc.h) */
 	struct uk_thread *next; /* run queue */
 	struct uk_timer timer;  /* a blocked thread's deadline */
 	int wake_result;        /* 0 woken, -ETIMEDOUT, -EINTR */

@@ -35,7 +35,7 @@ image() {
 	check "oci-images/$n" test "$rc" -eq 0 -a -s "$O/$n.img"
 }
 
-# ---- busybox: builtins, then an applet through exec (there is no fork) ----
+# ---- busybox: builtins, then an applet through exec ----
 script='echo hello; echo "$GREETING"; pwd; cd /bin && pwd; x=$((6 * 7)); echo "x=$x";
 for i in 1 2 3; do printf "%s-" $i; done; echo; test -d /tmp && echo tmp-is-dir;
 f() { echo "in f $1"; }; f arg; read line < /home/uk/README; echo "read: $line";

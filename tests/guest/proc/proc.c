@@ -2,7 +2,7 @@
  * Process identity, limits and the calls a unikernel refuses. Prints
  * "PASS name" / "FAIL name: why" lines, then "proc tests done".
  *
- * The refused calls (fork, vfork, execve, wait) must each print one line
+ * The refused calls (fork, vfork, execve) must each print one line
  * on stderr naming the call; the test script checks those lines.
  */
 #include <errno.h>

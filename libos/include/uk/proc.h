@@ -1,0 +1,132 @@
+/*
+ * Processes inside the one VM (libos/proc.c): each has its own lower half
+ * (page tables and areas, libos/mm/mm_proc.c), descriptor table, working
+ * directory, umask, signal dispositions and pending set, break and loaded
+ * program; threads belong to one. The kernel half (the library OS, its
+ * heap and stacks) is the same in every address space, so a system call
+ * runs in the caller's address space without a switch, and switching
+ * threads of one process loads nothing.
+ *
+ * Process 1 is the image's program; when it ends, the VM ends with its
+ * status (the others go with it), as a container does. What every process
+ * shares: credentials, resource limits, the host name (one user, one
+ * container).
+ */
+#ifndef UK_PROC_H
+#define UK_PROC_H
+
+#include <stdint.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+
+struct uk_mm;
+struct uk_fdtable;
+struct uk_vnode;
+
+/* rt_sigaction's struct on x86-64. */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+enum uk_proc_state { UK_P_ALIVE, UK_P_ZOMBIE };
+
+struct uk_proc {
+	int pid, pgid, sid;
+	enum uk_proc_state state;
+	struct uk_proc *parent;
+	struct uk_proc *children, *sibling; /* the parent's list of children */
+	struct uk_proc *all_next;           /* every process */
+	unsigned nthreads;                  /* live application threads */
+	int exiting;                        /* exit_group or a fatal signal: threads end */
+	int status;                         /* wait status once exiting */
+	int exit_signal;                    /* sent to the parent at the end (SIGCHLD) */
+	struct uk_wq child_wq;              /* wait4 waits here for children's changes */
+	struct uk_proc *vfork_parent_of;    /* a vfork child: released at exec or exit */
+	struct uk_wq vfork_wq;
+	int vfork_done;
+	/* Owned by subsystems. */
+	struct uk_mm *mm;         /* address space (mm/mm_proc.c) */
+	struct uk_fdtable *files; /* descriptors (vfs/vfs_file.c) */
+	struct uk_vnode *cwd;     /* working directory (referenced) */
+	unsigned umask;
+	struct ksigaction sig_actions[UK_NSIG + 1];
+	uint64_t sig_pending; /* process-directed, not yet taken */
+	struct uk_sigrec sig_info[UK_NSIG];
+	uint64_t brk_start, brk_cur, brk_end; /* a Linux program's break */
+	char exe[256];                        /* /proc/self/exe */
+	uint64_t cpu_ns;                      /* CPU time of its ended threads */
+	uint64_t child_cpu_ns;                /* of its waited-for children */
+};
+
+/* The process whose address space and tables are in use: the running
+ * application thread's, or the last one's while a library OS thread runs. */
+extern struct uk_proc *uk_proc_cur;
+/* Process 1, and every process (by all_next). */
+extern struct uk_proc uk_proc_init;
+extern struct uk_proc *uk_procs;
+
+/* What the kernel room (kernel/proc.c) asks of the rooms above it, which
+ * register these the first time a process forks or execs (sys/proc.c). */
+struct uk_proc_hooks {
+	void (*mm_switch)(struct uk_mm *mm);          /* load mm (if not loaded) */
+	void (*release)(struct uk_proc *p);           /* p's last thread is ending */
+	void (*ended)(struct uk_proc *p, long value); /* ... and has ended */
+};
+extern struct uk_proc_hooks uk_proc_hooks;
+
+/* Make p current (its address space loaded); the scheduler calls it when
+ * an application thread of another process is switched in. */
+void uk_proc_switch(struct uk_proc *p);
+
+/* Process by id, or NULL (zombies too). */
+struct uk_proc *uk_proc_find(int pid);
+
+/* End the running process with a wait status (exit_group, a fatal
+ * signal): every thread of it ends; the last one makes it a zombie. Never
+ * returns. */
+__attribute__((noreturn)) void uk_proc_exit(int wait_status);
+
+/* For sched.c. An application thread of p is about to end (it may still
+ * block): when it is the last, p lets go of its memory and descriptors. */
+void uk_proc_thread_ending(struct uk_proc *p);
+/* The last application thread of p has ended (interrupts disabled): p
+ * becomes a zombie and its parent is told; process 1 ends the VM with
+ * status value. */
+void uk_proc_last_thread(struct uk_proc *p, long value);
+/* Thread t (new, not started) belongs to p instead. */
+void uk_thread_move(struct uk_thread *t, struct uk_proc *p);
+
+/* fork, vfork and clone without CLONE_THREAD: the child's pid or -errno. */
+long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid, int *ctid,
+                   uint64_t tls);
+
+/* A signal for process p (not a thread), from the running context:
+ * 0 or -errno. */
+int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid);
+
+/* ---- sys/proc.c ---- */
+
+/* Before the first fork or exec: the hooks above registered, process 1's
+ * address space and descriptors named. */
+void uk_proc_setup(void);
+/* execve replaced the running process's image: a vfork parent goes on. */
+void uk_proc_exec_done(void);
+
+/* ---- what subsystems provide for fork and exit ---- */
+
+/* Address spaces (mm/mm_proc.c). */
+struct uk_mm *uk_mm_fork(void); /* a copy-on-write copy of the current one */
+struct uk_mm *uk_mm_new(void);  /* empty */
+struct uk_mm *uk_mm_get(struct uk_mm *mm);
+void uk_mm_put(struct uk_mm *mm);    /* not in use any more: freed at the last */
+void uk_mm_switch(struct uk_mm *mm); /* load it */
+extern struct uk_mm *uk_mm_cur;
+
+/* Descriptor tables (vfs/vfs_file.c). */
+struct uk_fdtable *uk_fd_fork(void); /* a copy of the current one */
+void uk_fd_table_put(struct uk_fdtable *t);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Address spaces of processes (uk/proc.h): fork's copy-on-write copy, a
+ * fresh one for execve, switching, and the end of one.
+ *
+ * fork copies the areas and lets uk_pt_fork copy the page tables: private
+ * pages become read-only and copy-on-write in both processes (mmap.c's
+ * fault path copies them), MAP_SHARED pages stay writable in both. Shared
+ * anonymous areas are committed whole first, so that both processes hold
+ * the same frames rather than each faulting in its own later.
+ */
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/paging.h>
+#include <uk/proc.h>
+#include <uk/vm.h>
+
+#include "vma.h"
+
+/* What is loaded while no process's is: the boot root once process 1 has
+ * left it (a process that ends switches here before its tables go). */
+static struct uk_mm kernel_mm = { .refs = 1, .root = uk_pml4 };
+
+static int shared_at(uintptr_t va, void *arg)
+{
+	struct uk_vma *v = uk_vma_find(arg, va);
+
+	return v && v->start <= va && (v->flags & UK_VMA_SHARED);
+}
+
+static void ref_frame(uint64_t pa, void *arg)
+{
+	(void)arg;
+	uk_vm_frame_ref(pa);
+}
+
+static void areas_drop(struct uk_vma_set *s)
+{
+	while (s->head)
+		uk_vma_remove(s, s->head);
+}
+
+struct uk_mm *uk_mm_fork(void)
+{
+	struct uk_mm *old = uk_mm_cur, *mm = uk_kzalloc(sizeof(*mm));
+	uint64_t *parent, *child;
+	struct uk_vma *v;
+
+	if (!mm || uk_vm_frames_prepare())
+		goto fail;
+	mm->refs = 1;
+	mm->as.file_ref = uk_vm_file_ref;
+	for (v = old->as.head; v; v = v->next)
+		if ((v->flags & UK_VMA_SHARED) && !v->file && uk_vm_populate(v->start, v->end))
+			goto fail;
+	for (v = old->as.head; v; v = v->next)
+		if (!uk_vma_insert(&mm->as, v->start, v->end, v->prot, v->flags, v->file, v->off))
+			goto fail;
+	if (uk_pt_fork(&parent, &child, shared_at, ref_frame, &old->as))
+		goto fail;
+	old->root = parent;
+	mm->root = child;
+	return mm;
+fail:
+	if (mm)
+		areas_drop(&mm->as);
+	uk_kfree(mm);
+	return NULL;
+}
+
+struct uk_mm *uk_mm_new(void)
+{
+	struct uk_mm *mm = uk_kzalloc(sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	if (!(mm->root = uk_pt_new())) {
+		uk_kfree(mm);
+		return NULL;
+	}
+	mm->refs = 1;
+	mm->as.file_ref = uk_vm_file_ref;
+	return mm;
+}
+
+struct uk_mm *uk_mm_get(struct uk_mm *mm)
+{
+	mm->refs++;
+	return mm;
+}
+
+void uk_mm_switch(struct uk_mm *mm)
+{
+	if (!mm)
+		mm = &kernel_mm;
+	if (mm == uk_mm_cur)
+		return;
+	uk_mm_cur = mm;
+	uk_pt_switch(mm->root);
+}
+
+void uk_mm_put(struct uk_mm *mm)
+{
+	if (--mm->refs > 0 || mm == &kernel_mm)
+		return;
+	if (mm == uk_mm_cur)
+		uk_mm_switch(NULL);
+	uk_vm_destroy(mm);
+	if (mm != &uk_vm_init_mm)
+		uk_kfree(mm);
+}

@@ -1,0 +1,540 @@
+/*
+ * Processes (uk/proc.h): fork, vfork and clone of a new process, their
+ * ends, zombies and the wait calls, SIGCHLD, process ids, groups and
+ * sessions, and kill.
+ *
+ * A new process starts as a thread of its own, in its own address space
+ * (a copy-on-write copy, or the parent's for CLONE_VM), resuming from a
+ * copy of the parent's system-call frame with 0 in %rax, as clone's
+ * threads do (sys_thread.c). Only a Linux program (binary mode) forks:
+ * link mode's program lives in the library OS's own half.
+ *
+ * The process object itself, switching and the start of an exit are the
+ * kernel room's (kernel/proc.c), which calls back here through hooks.
+ *
+ * The end of a process has two steps: its last thread lets go of what may
+ * block (descriptors, the working directory) and of its address space,
+ * then, once the thread is gone, the process becomes a zombie for its
+ * parent (or is reaped at once when the parent ignores SIGCHLD or asked
+ * SA_NOCLDWAIT), its children go to process 1, and the parent gets its
+ * exit signal. Process 1's end is the VM's.
+ */
+#include <uk/arch.h>
+#include <uk/libc.h>
+#include <uk/linux.h>
+#include <uk/mm.h>
+#include <uk/plat.h>
+#include <uk/print.h>
+#include <uk/proc.h>
+#include <uk/sched.h>
+#include <uk/signal.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+
+#include <asm/siginfo.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+
+#include "../kernel/signal_impl.h"
+
+#define MAX_PROCS 4096     /* live and zombie: a fork bomb meets EAGAIN */
+#define KSTACK (64u << 10) /* a process's first thread's library OS stack */
+#define CLONE_EXIT_SIGNAL 0xff
+#define CLONE_PROC_OK                                                                             \
+	(CLONE_EXIT_SIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |        \
+	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO | \
+	 CLONE_SYSVSEM)
+#define WAIT_OPTIONS \
+	(WNOHANG | WUNTRACED | WCONTINUED | WEXITED | WNOWAIT | __WALL | __WCLONE | __WNOTHREAD)
+
+extern struct uk_mm uk_vm_init_mm;
+extern struct uk_fdtable uk_fd_init_table;
+
+static unsigned nprocs = 1;
+/* Reaped by the exiting thread itself (SIGCHLD ignored): freed later, by
+ * another thread, since it is still running on behalf of it. */
+static struct uk_proc *dead;
+
+static void unlink_proc(struct uk_proc *p)
+{
+	struct uk_proc **pp;
+
+	for (pp = &uk_procs; *pp; pp = &(*pp)->all_next)
+		if (*pp == p) {
+			*pp = p->all_next;
+			break;
+		}
+	if (p->parent)
+		for (pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
+			if (*pp == p) {
+				*pp = p->sibling;
+				break;
+			}
+	nprocs--;
+}
+
+static void free_dead(void)
+{
+	int on = uk_irq_save();
+
+	while (dead && dead != uk_proc_cur) {
+		struct uk_proc *p = dead;
+		dead = p->all_next;
+		uk_kfree(p);
+	}
+	uk_irq_restore(on);
+}
+
+/* ---- the end of a process ---- */
+
+static void vfork_release(struct uk_proc *p)
+{
+	if (p->vfork_parent_of) {
+		p->vfork_parent_of = NULL;
+		p->vfork_done = 1;
+		uk_wq_wake(&p->vfork_wq, -1);
+	}
+}
+
+void uk_proc_exec_done(void) { vfork_release(uk_proc_cur); }
+
+/* What the last thread lets go of before it ends (this may block). */
+static void release(struct uk_proc *p)
+{
+	struct uk_mm *mm = p->mm;
+
+	vfork_release(p);
+	if (p->files) {
+		struct uk_fdtable *t = p->files;
+		uk_fd_table_put(t);
+		p->files = NULL;
+	}
+	if (p->cwd) {
+		uk_vnode_put(p->cwd);
+		p->cwd = NULL;
+	}
+	p->mm = NULL;
+	uk_mm_switch(NULL);
+	uk_mm_put(mm);
+	/* what library OS code finds until another process runs: valid
+	 * tables (the address space loaded stays none) */
+	uk_proc_cur = &uk_proc_init;
+}
+
+static int auto_reaps(const struct uk_proc *parent)
+{
+	const struct ksigaction *a = &parent->sig_actions[SIGCHLD];
+
+	return a->handler == (uint64_t)SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}
+
+static void ended(struct uk_proc *p, long value)
+{
+	struct uk_proc *parent = p->parent, *c, *next;
+
+	if (!p->exiting)
+		p->status = (int)(value & 0xff) << 8;
+	p->state = UK_P_ZOMBIE;
+	for (c = p->children; c; c = next) { /* orphans go to process 1 */
+		next = c->sibling;
+		c->parent = &uk_proc_init;
+		c->sibling = uk_proc_init.children;
+		uk_proc_init.children = c;
+		if (c->state == UK_P_ZOMBIE)
+			uk_wq_wake(&uk_proc_init.child_wq, -1);
+	}
+	p->children = NULL;
+	if (auto_reaps(parent)) {
+		unlink_proc(p);
+		p->all_next = dead;
+		dead = p;
+	} else if (p->exit_signal) {
+		uk_proc_signal(parent, p->exit_signal, p->status & 0x7f ? CLD_KILLED : CLD_EXITED,
+		               p->pid);
+	}
+	uk_wq_wake(&parent->child_wq, -1);
+}
+
+void uk_proc_setup(void)
+{
+	if (uk_proc_hooks.mm_switch)
+		return;
+	uk_proc_init.mm = &uk_vm_init_mm;
+	uk_proc_init.files = &uk_fd_init_table;
+	uk_proc_hooks.release = release;
+	uk_proc_hooks.ended = ended;
+	uk_proc_hooks.mm_switch = uk_mm_switch;
+}
+
+/* ---- new processes ---- */
+
+struct start {
+	struct uk_regs regs;
+	int *settid; /* CLONE_CHILD_SETTID: in the child's memory */
+};
+
+static void child_entry(void *arg)
+{
+	struct start *s = arg;
+	struct uk_regs r = s->regs;
+
+	if (s->settid)
+		*s->settid = uk_current->tid;
+	uk_kfree(s);
+	uk_arch_frame_enter(&r);
+}
+
+static long check_clone(const char *call, unsigned long flags)
+{
+	if (flags & ~CLONE_PROC_OK) {
+		uk_trace_note(
+		    "clone: flags %#lx: a new process shares no descriptor table, working "
+		    "directory or signal handlers with its parent here (flags %#lx are not "
+		    "supported)",
+		    flags, flags & ~CLONE_PROC_OK);
+		return -EINVAL;
+	}
+	if (!uk_current->uregs) {
+		uk_pr("%s: not supported in a unikernel: a program linked into the image lives in "
+		      "the library OS's half (use threads, or run it as a Linux program: ukbuild "
+		      "oci)",
+		      call);
+		return -ENOSYS;
+	}
+	return 0;
+}
+
+/* The child's state from the parent's: everything but its memory. */
+static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
+{
+	struct uk_proc *p = uk_kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	p->parent = parent;
+	p->exit_signal = (int)(flags & CLONE_EXIT_SIGNAL);
+	p->umask = parent->umask;
+	uk_memcpy(p->sig_actions, parent->sig_actions, sizeof(p->sig_actions));
+	p->brk_start = parent->brk_start;
+	p->brk_cur = parent->brk_cur;
+	p->brk_end = parent->brk_end;
+	uk_memcpy(p->exe, parent->exe, sizeof(p->exe));
+	if (parent->cwd)
+		p->cwd = uk_vnode_get(parent->cwd);
+	p->files = uk_fd_fork();
+	p->mm = flags & CLONE_VM ? uk_mm_get(parent->mm) : uk_mm_fork();
+	if (!p->files || !p->mm) {
+		if (p->files)
+			uk_fd_table_put(p->files);
+		if (p->mm)
+			uk_mm_put(p->mm);
+		if (p->cwd)
+			uk_vnode_put(p->cwd);
+		uk_kfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+static struct uk_thread *first_thread(struct uk_proc *p, unsigned long flags, uint64_t sp,
+                                      int *ctid, uint64_t tls)
+{
+	struct start *s = uk_kmalloc(sizeof(*s));
+	struct uk_thread *t;
+
+	if (!s)
+		return NULL;
+	s->regs = *uk_current->uregs;
+	s->regs.rax = 0;
+	if (sp)
+		s->regs.rsp = sp;
+	s->settid = flags & CLONE_CHILD_SETTID ? ctid : NULL;
+	if (!(t = uk_thread_new(child_entry, s, NULL, KSTACK, UK_TF_APP))) {
+		uk_kfree(s);
+		return NULL;
+	}
+	uk_thread_move(t, p);
+	t->detached = 1;
+	t->sig_blocked = uk_current->sig_blocked;
+	t->altstack_sp = uk_current->altstack_sp;
+	t->altstack_size = uk_current->altstack_size;
+	t->altstack_flags = uk_current->altstack_flags;
+	t->fs_base = flags & CLONE_SETTLS ? tls : uk_get_fs();
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = ctid;
+	return t;
+}
+
+long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid, int *ctid,
+                   uint64_t tls)
+{
+	struct uk_proc *parent = uk_proc_cur, *p;
+	struct uk_thread *t;
+	long r = check_clone(call, flags);
+
+	if (r)
+		return r;
+	uk_proc_setup();
+	free_dead();
+	if (nprocs >= MAX_PROCS)
+		return -EAGAIN;
+	if (!(p = proc_copy(parent, flags)))
+		return -ENOMEM;
+	if (!(t = first_thread(p, flags, sp, ctid, tls))) {
+		release(p); /* (not current: release switches to no address space) */
+		uk_proc_switch(parent);
+		uk_kfree(p);
+		return -ENOMEM;
+	}
+	p->pid = t->tid;
+	p->all_next = uk_procs;
+	uk_procs = p;
+	p->sibling = parent->children;
+	parent->children = p;
+	nprocs++;
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = p->pid;
+	if (flags & CLONE_VFORK)
+		p->vfork_parent_of = parent;
+	uk_thread_start(t);
+	if (flags & CLONE_VFORK) /* until the child execs or ends; signals wait */
+		while (uk_wait_event(&p->vfork_wq, p->vfork_done, 0))
+			;
+	return p->pid;
+}
+
+UK_SYSCALL0(fork) { return uk_proc_clone("fork", SIGCHLD, 0, NULL, NULL, 0); }
+
+UK_SYSCALL0(vfork)
+{
+	return uk_proc_clone("vfork", CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+}
+
+/* ---- waiting for children ---- */
+
+/* Whether child c is one that wait's (idtype, id) names. */
+static int names(const struct uk_proc *c, int idtype, int id)
+{
+	switch (idtype) {
+	case P_PID: return c->pid == id;
+	case P_PGID: return c->pgid == id;
+	}
+	return 1;
+}
+
+/* A zombie child matching (idtype, id), or 0 with *any saying whether a
+ * living one matches. */
+static struct uk_proc *find_zombie(int idtype, int id, int *any)
+{
+	*any = 0;
+	for (struct uk_proc *c = uk_proc_cur->children; c; c = c->sibling) {
+		if (!names(c, idtype, id))
+			continue;
+		if (c->state == UK_P_ZOMBIE)
+			return c;
+		*any = 1;
+	}
+	return NULL;
+}
+
+static void reap(struct uk_proc *c)
+{
+	uk_proc_cur->child_cpu_ns += c->cpu_ns + c->child_cpu_ns;
+	unlink_proc(c);
+	uk_kfree(c);
+}
+
+/* Wait for a zombie child (idtype, id): it, NULL with WNOHANG, or an error
+ * in *err (-ECHILD, -EINTR). */
+static struct uk_proc *wait_child(int idtype, int id, int options, long *err)
+{
+	struct uk_proc *c;
+	int any, r;
+
+	*err = 0;
+	free_dead();
+	for (;;) {
+		if ((c = find_zombie(idtype, id, &any)))
+			return c;
+		if (!any) {
+			*err = -ECHILD;
+			return NULL;
+		}
+		if (options & WNOHANG)
+			return NULL;
+		r = uk_wait_event(&uk_proc_cur->child_wq,
+		                  (c = find_zombie(idtype, id, &any)) || !any, 0);
+		/* a child's end also sends SIGCHLD, which may wake us first:
+		 * the child is reported, as Linux looks at children first */
+		if (r && !(c = find_zombie(idtype, id, &any))) {
+			*err = r;
+			return NULL;
+		}
+	}
+}
+
+UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
+{
+	int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
+	int id = pid > 0 ? pid : pid == 0 ? uk_proc_cur->pgid : -pid;
+	struct uk_proc *c;
+	long err;
+
+	if (options & ~(WAIT_OPTIONS & ~(WEXITED | WNOWAIT)))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	c = wait_child(idtype, id, options, &err);
+	if (!c)
+		return err;
+	pid = c->pid;
+	if (status)
+		*status = c->status;
+	if (ru) /* no per-process accounting of its own: zeros */
+		uk_memset(ru, 0, 144);
+	reap(c);
+	return pid;
+}
+
+UK_SYSCALL5(waitid, int, idtype, int, id, siginfo_t *, info, int, options, void *, ru)
+{
+	struct uk_proc *c;
+	long err;
+
+	if ((options & ~WAIT_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID) {
+		uk_trace_note("waitid: idtype %d (P_PIDFD) is not supported", idtype);
+		return -EINVAL;
+	}
+	if (!(options & WEXITED)) /* stops and continues: nothing here stops */
+		options |= WNOHANG;
+	if (idtype == P_PGID && !id)
+		id = uk_proc_cur->pgid;
+	c = wait_child(idtype, id, options, &err);
+	if (info) {
+		uk_memset(info, 0, sizeof(*info));
+		if (c) {
+			info->si_signo = SIGCHLD;
+			info->si_code = c->status & 0x7f ? CLD_KILLED : CLD_EXITED;
+			info->si_pid = c->pid;
+			info->si_uid = uk_current_euid();
+			info->si_status =
+			    c->status & 0x7f ? c->status & 0x7f : (c->status >> 8) & 0xff;
+		}
+	}
+	if (ru)
+		uk_memset(ru, 0, 144);
+	if (!c)
+		return err;
+	if (!(options & WNOWAIT))
+		reap(c);
+	return 0;
+}
+
+/* ---- ids, groups, sessions ---- */
+
+UK_SYSCALL0(getpid) { return uk_proc_cur->pid; }
+
+UK_SYSCALL0(getppid) { return uk_proc_cur->parent ? uk_proc_cur->parent->pid : 0; }
+
+static struct uk_proc *named(int pid) { return pid ? uk_proc_find(pid) : uk_proc_cur; }
+
+UK_SYSCALL0(getpgrp) { return uk_proc_cur->pgid; }
+
+UK_SYSCALL1(getpgid, int, pid)
+{
+	struct uk_proc *p = named(pid);
+
+	return p ? p->pgid : -ESRCH;
+}
+
+UK_SYSCALL1(getsid, int, pid)
+{
+	struct uk_proc *p = named(pid);
+
+	return p ? p->sid : -ESRCH;
+}
+
+UK_SYSCALL0(setsid)
+{
+	struct uk_proc *p = uk_proc_cur;
+
+	for (struct uk_proc *q = uk_procs; q; q = q->all_next)
+		if (q->pgid == p->pid)
+			return -EPERM; /* already leads a group */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+UK_SYSCALL2(setpgid, int, pid, int, pgid)
+{
+	struct uk_proc *p = named(pid), *q;
+
+	if (pgid < 0)
+		return -EINVAL;
+	if (!p || (p != uk_proc_cur && p->parent != uk_proc_cur))
+		return -ESRCH;
+	if (p->sid != uk_proc_cur->sid)
+		return -EPERM;
+	if (p->pid == p->sid)
+		return -EPERM; /* a session leader stays in its group */
+	if (!pgid)
+		pgid = p->pid;
+	if (pgid != p->pid) {
+		for (q = uk_procs; q && !(q->pgid == pgid && q->sid == p->sid); q = q->all_next)
+			;
+		if (!q)
+			return -EPERM;
+	}
+	p->pgid = pgid;
+	return 0;
+}
+
+/* ---- kill ---- */
+
+static int may_kill(const struct uk_proc *p, int all)
+{
+	return p->state == UK_P_ALIVE && !(all && (p->pid == 1 || p == uk_proc_cur));
+}
+
+/* kill(2): a process, a group (0: the caller's), or every process but 1
+ * and the caller (-1). One uid here: every process may signal every
+ * other. */
+UK_SYSCALL2(kill, int, pid, int, sig)
+{
+	int found = 0, all = pid == -1;
+	int pgid = pid == 0 ? uk_proc_cur->pgid : -pid;
+	struct uk_proc *p;
+	long r = 0;
+
+	if (sig < 0 || sig > UK_NSIG)
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	if (pid > 0) {
+		struct uk_thread *t = uk_thread_find(pid);
+		p = uk_proc_find(pid);
+		if (!p && t && (t->flags & UK_TF_APP)) /* a thread id names its process */
+			p = t->proc;
+		if (!p || p->state != UK_P_ALIVE)
+			return p ? 0 : -ESRCH; /* a zombie takes signals and ignores them */
+		return sig ? uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid) : 0;
+	}
+	/* the caller last: a signal that ends it must not stop the others' */
+	for (p = uk_procs; p; p = p->all_next) {
+		if (p == uk_proc_cur || !may_kill(p, all) || (!all && p->pgid != pgid))
+			continue;
+		found = 1;
+		if (sig && (r = uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid)))
+			return r;
+	}
+	if (!all && uk_proc_cur->pgid == pgid) {
+		found = 1;
+		if (sig)
+			r = uk_proc_signal(uk_proc_cur, sig, SI_USER, uk_proc_cur->pid);
+	}
+	return found ? r : -ESRCH;
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Processes inside the VM (libos/sys/proc.c, libos/mm/mm_proc.c): the
+# Linux program tests/linux/proc.c, static and through ld.so (fork with
+# copy-on-write memory, MAP_SHARED across fork, vfork, posix_spawn, execve
+# in a child and close-on-exec, wait4/waitid statuses, SIGCHLD and its
+# reaping, kill of a child and of a group, setpgid/setsid, a child's
+# crash), then busybox sh running a script the way entrypoint scripts do:
+# $(...), a pipeline, background jobs and wait, trap EXIT, external
+# commands in a row, exit statuses, and no memory lost over 400 processes.
+. tests/e2e/lib.sh
+runner_ready proc || exit 0
+G=build/tests/guest
+
+all_passed() { [ "$rc" -eq 0 ] && ! grep -q '^FAIL' "$T/out" && [ "$(grep -c '^PASS' "$T/out")" -ge 28 ]; }
+
+for kind in static dynamic; do
+	if [ ! -f "$G/proc-$kind.img" ]; then
+		skip "$(name proc/$kind)" "$G/proc-$kind.img is missing (make builds it with the host's gcc)"
+		continue
+	fi
+	guest "$G/proc-$kind.img"
+	check "$(name proc/$kind/all-passed)" all_passed
+	grep '^FAIL' "$T/out" | head -5
+done
+
+BB=build/tests/oci/busybox.img
+if [ ! -f "$BB" ]; then
+	skip "$(name proc/busybox)" "$BB is made by the host suite (tests/e2e/host/oci_run.sh): run it first"
+	exit 0
+fi
+script='trap "echo trap-exit-ran" EXIT
+x=$(echo sub); echo "subst=$x"
+echo "pipeline=$(seq 1 100 | grep 7 | sort -r | wc -l)"
+(sleep 0.2; exit 3) & a=$!
+(exit 5) & b=$!
+wait $b; echo "wait-b=$?"
+wait $a; echo "wait-a=$?"
+/bin/true; /bin/false; echo "false=$?"
+ls / >/dev/null; echo "ls=$?"
+sh -c "exit 7"; echo "sh=$?"
+no-such-command 2>/dev/null; echo "not-found=$?"
+sh -c "kill -SEGV \$\$"; echo "segv=$?"
+sleep 10 & k=$!; kill $k; wait $k; echo "killed=$?"
+v=parent; (v=child); echo "cow=$v"
+p=$(sh -c "echo \$PPID"); [ "$p" = "$$" ] && echo ppid-ok
+i=0; while [ $i -lt 200 ]; do y=$(echo $i); i=$((i + 1)); done
+m1=$(grep MemFree /proc/meminfo)
+i=0; while [ $i -lt 200 ]; do y=$(echo $i); i=$((i + 1)); done; echo "loop=$y"
+m2=$(grep MemFree /proc/meminfo)
+[ "$m1" = "$m2" ] && echo memory-steady || echo "memory: $m1 then $m2"
+exit 4'
+# (in a file on a share: a kernel command line would not keep it whole)
+mkdir -p "$T/share"
+printf '%s\n' "$script" >"$T/share/script.sh"
+guest -v "$T/share:/s" "$BB" sh /s/script.sh
+N=proc/busybox
+check "$(name $N/exit-status)" status_is 4
+check "$(name $N/command-substitution)" out_has '^subst=sub$'
+check "$(name $N/pipeline)" out_has '^pipeline=19$'
+check "$(name $N/background-wait)" out_has '^wait-b=5$'
+check "$(name $N/background-wait-sleeper)" out_has '^wait-a=3$'
+check "$(name $N/external-commands)" out_has '^false=1$'
+check "$(name $N/external-ls)" out_has '^ls=0$'
+check "$(name $N/nested-shell)" out_has '^sh=7$'
+check "$(name $N/not-found)" out_has '^not-found=127$'
+check "$(name $N/child-crash)" out_has '^segv=139$'
+check "$(name $N/kill-job)" out_has '^killed=143$'
+check "$(name $N/subshell-memory)" out_has '^cow=parent$'
+check "$(name $N/ppid)" out_has '^ppid-ok$'
+check "$(name $N/many-processes)" out_has '^loop=199$'
+check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
+check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'

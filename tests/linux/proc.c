@@ -1,0 +1,270 @@
+/*
+ * Processes inside the VM (libos/sys/proc.c), as a Linux program: fork
+ * with copy-on-write memory, vfork and posix_spawn, execve in a child,
+ * exit statuses through wait4/waitpid/waitid, SIGCHLD, SA_NOCLDWAIT and
+ * SIG_IGN reaping, kill of a child and of a group, process groups and
+ * sessions, descriptors inherited (a pipe) and closed on exec. Prints one
+ * "PASS name" or "FAIL name: why" line per check; with "bench N" prints
+ * the cost of fork+exit+wait and of posix_spawn+exec+wait of itself in ns
+ * ("bench fork_exit_wait NS", "bench spawn_exec_wait NS"), the same source
+ * run on the host for comparison (make bench).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+static const char *self;
+static int failed;
+
+static void check(const char *name, int ok, const char *why)
+{
+	if (ok)
+		printf("PASS proc/%s\n", name);
+	else
+		printf("FAIL proc/%s: %s (errno %d)\n", name, why, errno);
+	if (!ok)
+		failed = 1;
+	fflush(stdout);
+}
+
+static int status_of(pid_t pid)
+{
+	int st = -1;
+
+	return waitpid(pid, &st, 0) == pid ? st : -1;
+}
+
+/* Memory written after fork stays each process's own; memory shared by
+ * MAP_SHARED is seen by both. */
+static void test_fork_memory(void)
+{
+	static int data = 1;
+	int *heap = malloc(64 * 1024), *shared;
+	pid_t pid;
+	int st;
+
+	heap[1000] = 7;
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	*shared = 0;
+	pid = fork();
+	if (pid == 0) {
+		data = 2;
+		heap[1000] = 8;
+		*shared = 42;
+		_exit(data == 2 && heap[1000] == 8 ? 3 : 4);
+	}
+	st = status_of(pid);
+	check("fork/returns-pid", pid > 0, "fork failed");
+	check("fork/child-exit-status", WIFEXITED(st) && WEXITSTATUS(st) == 3, "wrong status");
+	check("fork/cow-data", data == 1, "the child's write reached the parent's .data");
+	check("fork/cow-heap", heap[1000] == 7, "the child's write reached the parent's heap");
+	check("fork/map-shared", *shared == 42, "MAP_SHARED memory not shared with the child");
+	data = 5; /* the parent's own pages are writable again */
+	heap[1000] = 9;
+	check("fork/parent-writes", data == 5 && heap[1000] == 9, "parent lost its writes");
+	free(heap);
+}
+
+static void test_pipe_and_wait(void)
+{
+	int fd[2], st;
+	char buf[32] = { 0 };
+	pid_t pid;
+	siginfo_t si;
+
+	pipe(fd);
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		write(fd[1], "from child", 10);
+		_exit(0);
+	}
+	close(fd[1]);
+	read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	check("pipe/child-to-parent", !strcmp(buf, "from child"), buf);
+	check("wait4/exited-0", (st = status_of(pid)) == 0, "status not 0");
+	check("wait/echild", waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "children left");
+
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(1);
+	}
+	check("wait/wnohang-running", waitpid(pid, &st, WNOHANG) == 0, "not 0 for a running child");
+	kill(pid, SIGTERM);
+	memset(&si, 0, sizeof(si));
+	check("waitid/killed",
+	      !waitid(P_PID, pid, &si, WEXITED) && si.si_pid == pid && si.si_code == CLD_KILLED &&
+	          si.si_status == SIGTERM,
+	      "waitid did not report SIGTERM");
+}
+
+static volatile sig_atomic_t chld;
+static void on_chld(int sig) { chld = sig; }
+
+static void test_sigchld(void)
+{
+	struct sigaction sa = { .sa_handler = on_chld };
+	pid_t pid;
+	int st;
+
+	sigaction(SIGCHLD, &sa, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	st = status_of(pid);
+	check("sigchld/handler-ran", chld == SIGCHLD && st == 0, "no SIGCHLD");
+
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	check("sigchld/nocldwait-reaped", waitpid(pid, &st, 0) == -1 && errno == ECHILD,
+	      "a zombie was left");
+	signal(SIGCHLD, SIG_IGN);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	check("sigchld/ignored-reaped", waitpid(pid, &st, 0) == -1 && errno == ECHILD,
+	      "a zombie was left");
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static void test_exec(void)
+{
+	int fd[2], st;
+	char buf[64] = { 0 };
+	char *argv[] = { (char *)self, "child-exec", NULL };
+	pid_t pid;
+
+	pipe(fd);
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		execve(self, argv, environ);
+		_exit(127);
+	}
+	close(fd[1]);
+	read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	st = status_of(pid);
+	check("exec/child-ran", !strncmp(buf, "exec ok", 7), buf);
+	check("exec/cloexec-closed", strstr(buf, "cloexec-closed") != NULL, buf);
+	check("exec/exit-status", WIFEXITED(st) && WEXITSTATUS(st) == 6, "wrong status");
+
+	pid = vfork();
+	if (pid == 0) {
+		execve(self, (char *[]){ (char *)self, "child-exit", "9", NULL }, environ);
+		_exit(127);
+	}
+	st = status_of(pid);
+	check("vfork/exec-status", WIFEXITED(st) && WEXITSTATUS(st) == 9, "wrong status");
+
+	char *sargv[] = { (char *)self, "child-exit", "11", NULL };
+	check("posix_spawn/status",
+	      !posix_spawn(&pid, self, NULL, NULL, sargv, environ) &&
+	          (st = status_of(pid), WIFEXITED(st) && WEXITSTATUS(st) == 11),
+	      "posix_spawn failed or wrong status");
+	check("exec/enoent",
+	      posix_spawn(&pid, "/no/such/program", NULL, NULL, sargv, environ) == ENOENT,
+	      "not ENOENT");
+}
+
+static volatile int *volatile nowhere;
+
+static void test_groups(void)
+{
+	pid_t pid = fork(), g;
+	int st;
+
+	if (pid == 0) {
+		setpgid(0, 0);
+		for (;;)
+			pause();
+	}
+	setpgid(pid, pid); /* as a shell does, racing the child */
+	g = getpgid(pid);
+	check("pgid/child-own-group", g == pid, "setpgid did not take");
+	check("kill/group", kill(-pid, SIGKILL) == 0, "kill(-pgid) failed");
+	st = status_of(pid);
+	check("kill/group-killed", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "not killed");
+	check("kill/esrch", kill(99999, 0) == -1 && errno == ESRCH, "not ESRCH");
+	pid = fork();
+	if (pid == 0)
+		_exit(setsid() == getpid() && getsid(0) == getpid() ? 0 : 1);
+	check("setsid/child", status_of(pid) == 0, "setsid failed in the child");
+	check("getppid/child", getppid() >= 0, "");
+	pid = fork();
+	if (pid == 0)
+		_exit(getppid() == getpid() ? 1 : 0);
+	check("getppid/differs", status_of(pid) == 0, "child's ppid is itself");
+	pid = fork();
+	if (pid == 0)
+		*nowhere = 1; /* a crash ends the child only */
+	st = status_of(pid);
+	check("crash/child-segv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "not SIGSEGV");
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void bench(int n)
+{
+	char *argv[] = { (char *)self, "child-exit", "0", NULL };
+	long long t0 = now_ns(), t1, t2;
+	pid_t pid;
+
+	for (int i = 0; i < n; i++) {
+		if ((pid = fork()) == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	t1 = now_ns();
+	for (int i = 0; i < n; i++) {
+		posix_spawn(&pid, self, NULL, NULL, argv, environ);
+		waitpid(pid, NULL, 0);
+	}
+	t2 = now_ns();
+	printf("bench fork_exit_wait %lld\nbench spawn_exec_wait %lld\n", (t1 - t0) / n,
+	       (t2 - t1) / n);
+}
+
+int main(int argc, char **argv)
+{
+	self = argc && argv[0][0] == '/' ? argv[0] : "/proc/self/exe";
+	if (argc > 1 && !strcmp(argv[1], "child-exec")) {
+		/* fd 3 was the pipe's read end, marked close-on-exec */
+		printf("exec ok %s\n", fcntl(3, F_GETFD) == -1 ? "cloexec-closed" : "cloexec-open");
+		return 6;
+	}
+	if (argc > 2 && !strcmp(argv[1], "child-exit"))
+		return atoi(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "bench")) {
+		bench(atoi(argv[2]));
+		return 0;
+	}
+	test_fork_memory();
+	test_pipe_and_wait();
+	test_sigchld();
+	test_exec();
+	test_groups();
+	return failed;
+}
