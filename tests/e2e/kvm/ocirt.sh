@@ -8,7 +8,8 @@
 # archives: output and exit status, -e, -v (read-write and :ro),
 # --memory, -t, run -d + logs/ps/stop/wait/kill/rm, -p through podman's
 # bridge and container to container; and under containerd (`ctr run
-# --runc-binary ukrun`, through its runc shim).
+# --runc-binary ukrun`, through its runc shim) and docker (`--runtime`)
+# where it is installed.
 # POSIX sh; podman's part skips with the reason where podman cannot run.
 . tests/e2e/lib.sh
 own_netns "$0" "$@"
@@ -381,4 +382,47 @@ if ctd_ok; then
 	bound 30 $C container rm t2 >/dev/null 2>&1
 	kill "$ctdpid" 2>/dev/null
 	wait "$ctdpid" 2>/dev/null
+fi
+
+# ---- docker (where Debian's docker.io is installed: ci/deps.sh leaves it
+# out, a large install for what containerd's shim already covers) ----
+docker_ok() {
+	if ! have dockerd || [ ! -x /usr/bin/docker ]; then
+		skip ocirt/docker "Debian's docker.io is not installed here (not in ci/deps.sh: containerd's runc shim, which docker drives, is tested above)"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ] || [ -z "${UK_OWN_NETNS:-}" ] || [ -z "${I:-}" ]; then
+		skip ocirt/docker "docker's checks run as root in namespaces of their own, with the test images"
+		return 1
+	fi
+	mkdir -p /run/docker /run/containerd "$T/dk"
+	mount -t tmpfs tmpfs /run/docker && mount -t tmpfs tmpfs /run/containerd || return 1
+	timeout -k 5 300 dockerd --data-root "$T/dk/root" --exec-root "$T/dk/exec" -H "unix://$T/dk/sock" \
+		--pidfile "$T/dk/pid" --iptables=false --bridge=none --add-runtime "uk=$RT" >"$T/dk/log" 2>&1 &
+	dkpid=$!
+	D="/usr/bin/docker -H unix://$T/dk/sock"
+	i=0
+	until bound 10 $D version >/dev/null 2>&1 || [ $i -ge 50 ]; do
+		sleep 0.3
+		i=$((i + 1))
+	done
+	if ! bound 120 $D load -i "$I/busybox.tar" >"$T/out" 2>"$T/err"; then
+		skip ocirt/docker "dockerd did not start or load here: $(tail -c 200 "$T/err" "$T/dk/log" | tr '\n' ' ')"
+		kill "$dkpid" 2>/dev/null
+		return 1
+	fi
+}
+if docker_ok; then
+	run bound 120 $D run --rm --runtime uk --network none uk-test/busybox:latest sh -c 'echo "from docker $GREETING"; exit 6'
+	check ocirt/docker/output out_is 'from docker hello from the busybox image'
+	check ocirt/docker/status status_is 6
+	bound 120 $D run -d --name dbg --runtime uk --network none uk-test/busybox:latest sleep 120 >/dev/null 2>&1
+	run bound 30 $D ps --format '{{.Names}} {{.Status}}'
+	check ocirt/docker/ps-up out_has '^dbg Up'
+	bound 60 $D stop -t 2 dbg >/dev/null 2>&1
+	run bound 30 $D wait dbg
+	check ocirt/docker/stop-status out_is 143
+	bound 30 $D rm dbg >/dev/null 2>&1
+	kill "$dkpid" 2>/dev/null
+	wait "$dkpid" 2>/dev/null
 fi
