@@ -37,7 +37,7 @@ static const char usage[] =
     "  list [--format table|json] [-q]   the containers under the root\n"
     "  ps [--format table|json] ID       the container's processes (its VM's)\n"
     "  features              what this runtime supports (JSON)\n"
-    "  exec                  not yet: a uk VM runs one program\n"
+    "  exec                  not yet: nothing starts a process in a running VM\n"
     "\n"
     "Default root: " OCI_DEFAULT_ROOT "\n";
 
@@ -404,8 +404,9 @@ static int cmd_features(const struct oci_rt *rt, int argc, char **argv)
 static int cmd_unsupported(const struct oci_rt *rt, int argc, char **argv)
 {
 	if (!strcmp(argv[0], "exec"))
-		oci_err(rt, "exec: a uk container is one program in its own VM: there are no "
-		            "processes to start beside it yet (issue 15, processes inside the VM)");
+		oci_err(rt, "exec: not supported yet: the guest forks its own processes, but "
+		            "nothing lets ukrun start one in a running VM (its program is "
+		            "process 1 there; run the command as the container's instead)");
 	else
 		oci_err(rt,
 		        "%s: not supported by ukrun's runtime (create, start, state, kill, "
