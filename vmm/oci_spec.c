@@ -308,6 +308,8 @@ static int linux_part(struct ctx *c, json_t *l, struct oci_spec *s)
 			                 (long long)n, (unsigned long long)(UK_RAM_MAX >> 20));
 		s->mem = n > 0 ? (uint64_t)n : 0;
 	}
+	if (json_object_get(json_object_get(l, "resources"), "cpu"))
+		note(c, "linux.resources.cpu: noted; the VM has one vCPU%s", "", NULL);
 	if (ns && !json_is_array(ns))
 		return host_fail(c->err, c->errlen, "linux.namespaces: expected an array");
 	json_array_foreach(ns, i, v)
