@@ -48,7 +48,7 @@ static void console_fds(void)
 }
 
 /* The manifest's working directory, made when missing (as docker does). */
-static void enter_workdir(void)
+void uk_vfs_enter_workdir(void)
 {
 	const char *wd = uk_plat.mf.workdir;
 	int r;
@@ -75,5 +75,4 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);
 	console_fds();
-	enter_workdir();
 }

@@ -206,9 +206,12 @@ int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *nam
 /* ---- boot, and hooks other subsystems may provide ---- */
 
 /* Mount / (the image's .uk_rootfs unpacked into a RAM filesystem), /dev
- * and /proc, put the console on fds 0-2, and enter the manifest's working
- * directory. Called once by the boot thread before main(). */
+ * and /proc, and put the console on fds 0-2. Called once by the boot
+ * thread before main(). */
 void uk_vfs_init(void);
+/* Enter the manifest's working directory: after the volumes are mounted,
+ * so that a volume there (redis's /data) is where relative paths go. */
+void uk_vfs_enter_workdir(void);
 
 /* Opening a FIFO (mknod S_IFIFO) in any filesystem: the pipe code's
  * (libos/ipc/pipe.c). A strong reference, so linking only what a program uses

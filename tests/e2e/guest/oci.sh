@@ -49,6 +49,11 @@ check $N/busybox/read out_has "^read: $(cat "$O/busybox-readme.expected")\$"
 check $N/busybox/case out_has '^case-ok$'
 check $N/busybox/exec-applet out_has '^NEW=exported$'
 check $N/busybox/home-from-passwd out_has '^HOME=/root$'
+# a volume at the working directory takes relative paths (redis's dump.rdb
+# in /data): the directory is entered after the volumes are mounted
+mkdir -p "$T/wd"
+guest -v "$T/wd:/home/uk" "$O/busybox.img" sh -c 'echo relative >written-here'
+check $N/busybox/volume-at-workdir test "$(cat "$T/wd/written-here" 2>/dev/null)" = relative
 # the command line's ARGS replace the image's Cmd
 guest "$O/busybox.img" sh -c 'echo args replace Cmd: $1 $2; exit 5' zero one two
 check $N/busybox/args-replace-cmd out_has '^args replace Cmd: one two$'
