@@ -67,7 +67,13 @@
 #define TX_SEGS 16   /* longer pbuf chains are copied into one */
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
 #define CTRL_NUM 8
-#define CTRL_WAIT_NS 1000000000ull /* for the device's ack of a command */
+/* For the device's ack of a command: ukrun waits 30 s for its network
+ * helper, then stops it and the VM (vmm/net_user.c), so an answer comes
+ * unless the device gave up (checked every CTRL_CHECK_NS: costs an exit).
+ * listen() returns only once the forwards are open, also on a loaded host
+ * where the helper waits a second or more for a core. */
+#define CTRL_WAIT_NS 35000000000ull
+#define CTRL_CHECK_NS 100000000ull
 /* The interface's MTU with TSO: the largest IPv4 packet whose frame and
  * virtio-net header a pbuf (16-bit lengths) still holds. */
 #define TSO_MTU (0xffff - 14 - HDR_LEN)
@@ -661,13 +667,13 @@ int uk_vnet_irq(int on)
 }
 
 /* One command on v's control queue, waited for: the device's ack, or -1
- * (no answer within CTRL_WAIT_NS). One command at a time (threads that
+ * (no answer within CTRL_WAIT_NS, or the device gave up). One command at a time (threads that
  * call at once wait their turn), so the answer to come back is ours or
  * one given up on earlier. */
 static int ctrl_send(struct vnet *v, uint8_t cmd, uint16_t port)
 {
 	static int busy;
-	uint64_t end = uk_monotonic_ns() + CTRL_WAIT_NS;
+	uint64_t end = uk_monotonic_ns() + CTRL_WAIT_NS, now, check;
 	struct vnet_cmd *c;
 	struct vq_buf b[2];
 	void *done = NULL;
@@ -688,9 +694,17 @@ static int ctrl_send(struct vnet *v, uint8_t cmd, uint16_t port)
 	b[1] = (struct vq_buf){ uk_v2p((const void *)&c->ack), 1 };
 	vq_drv_add(&v->ctrl->vq, b, 1, 1, c);
 	uk_virtq_kick(v->ctrl);
-	while ((done = vq_drv_get(&v->ctrl->vq, &len)) != c && uk_monotonic_ns() < end)
-		if (!done)
-			uk_sched_yield(); /* the device thread answers in microseconds */
+	check = uk_monotonic_ns() + CTRL_CHECK_NS;
+	while ((done = vq_drv_get(&v->ctrl->vq, &len)) != c && (now = uk_monotonic_ns()) < end) {
+		if (done)
+			continue;
+		if (now >= check) {
+			if (uk_virtio_broken(v->dev))
+				break;
+			check = now + CTRL_CHECK_NS;
+		}
+		uk_sched_yield(); /* the device thread answers in microseconds */
+	}
 	busy = 0;
 	return done == c ? c->ack : -1;
 }

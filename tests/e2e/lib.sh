@@ -289,11 +289,16 @@ now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # runs it (for 600 s at most) with its output in OUT; bg_stop ends it;
 # bg_wait FILE PATTERN [SECONDS] waits until PATTERN is in FILE, false once
 # the command has exited or after SECONDS (120: nested hosts are slow).
+# OUT is emptied before bg_start returns: the background shell's own
+# redirection truncates it only when that shell runs, and a bg_wait right
+# after would find the last command's line there (a "ready" from the run
+# before: the net suite connected to a VM not started yet, ~1 run in 20).
 bgpid=
 bg_start() {
 	out=$1
 	shift
-	timeout -k 5 600 "$@" </dev/null >"$out" 2>&1 &
+	: >"$out"
+	timeout -k 5 600 "$@" </dev/null >>"$out" 2>&1 &
 	bgpid=$!
 }
 
