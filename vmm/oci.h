@@ -97,11 +97,16 @@ int oci_net_join(const struct oci_rt *rt, const char *id, const char *netns, str
 
 /* ---- the image cache (oci_image.c) ---- */
 
+#define OCI_CACHE_DAYS 7 /* an image no container used for this long goes */
+
 /* The uk image of s's root filesystem, working directory and user: from
- * ROOT/images/KEY.img when it is there, else built with ukbuild (beside
- * this ukrun) and put there. The path into out. 0, or -1 with a message
- * logged. */
-int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen);
+ * ROOT/images/KEY.img when it is there (its time then says it was used),
+ * else built with ukbuild (beside this ukrun) and put there, after which
+ * images unused for OCI_CACHE_DAYS go. The path into out, and in *hold a
+ * descriptor keeping the image from being removed: close it once the VM
+ * has the image open. 0, or -1 with a message logged. */
+int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen,
+                  int *hold);
 
 /* ---- a container's state (oci_state.c) ---- */
 

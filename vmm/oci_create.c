@@ -33,6 +33,7 @@ struct create {
 	struct oci_spec spec;
 	struct oci_net net; /* when spec.netns */
 	int pty_slave;
+	int image_hold; /* the image's lock, until the VM has it open */
 };
 
 static void spec_note(void *ctx, const char *msg) { oci_log(ctx, "debug", "config.json: %s", msg); }
@@ -317,7 +318,7 @@ static int create_run(struct create *c)
 		oci_err(c->rt, "process.terminal is true: give --console-socket");
 		return -1;
 	}
-	if (oci_image_get(c->rt, &c->spec, c->image, sizeof(c->image)))
+	if (oci_image_get(c->rt, &c->spec, c->image, sizeof(c->image), &c->image_hold))
 		return -1;
 	if (c->spec.netns && oci_net_join(c->rt, c->id, c->spec.netns, &c->net))
 		return -1;
@@ -378,7 +379,7 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		{ "preserve-fds", required_argument, 0, 'f' },
 		{ 0, 0, 0, 0 },
 	};
-	struct create c = { .rt = rt, .bundle = ".", .pty_slave = -1 };
+	struct create c = { .rt = rt, .bundle = ".", .pty_slave = -1, .image_hold = -1 };
 	int ch, r;
 
 	optind = 1;
@@ -420,6 +421,8 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		oci_remove_dir(c.dir);
 	if (c.pty_slave >= 0)
 		close(c.pty_slave);
+	if (c.image_hold >= 0)
+		close(c.image_hold);
 	oci_spec_free(&c.spec);
 	return r ? 1 : 0;
 }

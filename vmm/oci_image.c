@@ -27,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "oci.h"
@@ -285,12 +286,48 @@ static void log_tail(const struct oci_rt *rt, const char *rootfs, const char *pa
 	oci_err(rt, "building the image of %s: %s", rootfs, buf);
 }
 
-int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen)
+/* Images no container used for OCI_CACHE_DAYS go when another is built
+ * (builds are rare: the cost is paid then). One in use is not touched: a
+ * container holds its image's lock, shared, until its VM has the image
+ * open, and a pruner takes it exclusive without waiting. */
+static void prune(const struct oci_rt *rt, const char *dir)
+{
+	struct dirent **names;
+	time_t now = time(NULL);
+	int n = scandir(dir, &names, no_dots, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char img[PATH_MAX + 300], lock[PATH_MAX + 300];
+		size_t len = strlen(name);
+		struct stat st;
+		int fd;
+		if (len == 68 && !strcmp(name + 64, ".img") &&
+		    snprintf(img, sizeof(img), "%s/%s", dir, name) > 0 && !stat(img, &st) &&
+		    now - st.st_mtime > OCI_CACHE_DAYS * 86400) {
+			snprintf(lock, sizeof(lock), "%s/%.64s.lock", dir, name);
+			fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB) && !unlink(img))
+				oci_log(rt, "info",
+				        "image cache: removed %s (unused for %lld days)", name,
+				        (long long)(now - st.st_mtime) / 86400);
+			if (fd >= 0)
+				close(fd); /* the lock file stays: a waiter may hold it */
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, size_t outlen,
+                  int *hold)
 {
 	char bin[PATH_MAX], key[2 * SHA256_DIGEST_SIZE + 1], dir[PATH_MAX], lock[PATH_MAX + 96],
 	    tmp[PATH_MAX + 96], logp[PATH_MAX + 96], stage[PATH_MAX + 96];
-	int fd, r = -1;
+	int fd, r;
 
+	*hold = -1;
 	if (self_dir(bin, sizeof(bin)) || make_key(rt, s, bin, key))
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/images", rt->root);
@@ -299,19 +336,23 @@ int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, 
 		return -1;
 	}
 	snprintf(out, outlen, "%s/%s.img", dir, key);
-	if (!access(out, R_OK))
+	snprintf(lock, sizeof(lock), "%s/%s.lock", dir, key);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_SH)) {
+		oci_err(rt, "%s: %s", lock, strerror(errno));
+		goto fail;
+	}
+	if (!utimensat(AT_FDCWD, out, NULL, 0)) { /* there: now used */
+		*hold = fd;
 		return 0;
+	}
 	/* One builder of an image at a time: the second container waits for
 	 * the first one's image instead of building it again. */
-	snprintf(lock, sizeof(lock), "%s/%s.lock", dir, key);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX)) {
+	if (flock(fd, LOCK_EX)) {
 		oci_err(rt, "%s: %s", lock, strerror(errno));
-		goto out;
+		goto fail;
 	}
-	if (!access(out, R_OK)) {
-		r = 0;
-		goto out;
-	}
+	if (!access(out, R_OK))
+		goto built;
 	snprintf(tmp, sizeof(tmp), "%s/%s.img.tmp", dir, key);
 	snprintf(logp, sizeof(logp), "%s/%s.log", dir, key);
 	oci_log(rt, "info", "building the image of %s into %s", s->rootfs, out);
@@ -319,21 +360,23 @@ int oci_image_get(const struct oci_rt *rt, const struct oci_spec *s, char *out, 
 	r = build(rt, s, bin, tmp, logp, stage);
 	nftw(stage, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (r) {
-		r = -1;
 		log_tail(rt, s->rootfs, logp);
 		unlink(tmp);
-		goto out;
+		goto fail;
 	}
-	r = -1;
 	if (rename(tmp, out)) {
 		oci_err(rt, "%s: %s", out, strerror(errno));
 		unlink(tmp);
-		goto out;
+		goto fail;
 	}
 	unlink(logp);
-	r = 0;
-out:
+	prune(rt, dir);
+built:
+	flock(fd, LOCK_SH);
+	*hold = fd;
+	return 0;
+fail:
 	if (fd >= 0)
 		close(fd); /* the lock file stays: a waiter may hold its lock */
-	return r;
+	return -1;
 }

@@ -122,6 +122,25 @@ check ocirt/kill/unknown err_has 'container nosuch does not exist'
 run U kill k SIGNOPE
 check ocirt/kill/bad-signal err_has "signal 'SIGNOPE': expected a name"
 
+# The cache: an image no container used for over a week goes when
+# another is built; one used since stays.
+old_img=$(ls "$R"/images/*.img)
+touch -d '10 days ago' "$old_img"
+config '["echo", "again"]'
+U create --bundle "$T/b" --pid-file "$T/pid-u" u >/dev/null 2>&1
+U delete -f u
+check ocirt/cache/use-renews-time test -n "$(find "$old_img" -mmin -5)"
+touch -d '10 days ago' "$old_img"
+cp -R "$T/b/rootfs" "$T/b/rootfs2"
+echo other >"$T/b/rootfs2/etc/other"
+config '["echo", "again"]'
+sed 's#"path": "rootfs"#"path": "rootfs2"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+U create --bundle "$T/b" --pid-file "$T/pid-n" n >/dev/null 2>&1
+U delete -f n
+check ocirt/cache/new-image-built test "$(ls "$R"/images/*.img | wc -l)" -eq 1
+check ocirt/cache/unused-pruned test ! -e "$old_img"
+check ocirt/cache/prune-logged grep -q 'image cache: removed .* (unused for 10 days)' "$T/log"
+
 run U exec c1 true
 check ocirt/exec/refused err_has 'exec: not supported yet: the guest forks its own processes, but nothing lets ukrun start one in a running VM'
 check ocirt/exec/status status_is 1
