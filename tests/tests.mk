@@ -53,15 +53,17 @@ $(B)/tests/guest/p9-volume.img: tests/guest/p9/*.c $(UKBUILD) $(SYSROOT)/.done
 # the IDT exists, crash-early before uk_plat_init, crash-report inside the
 # exception handler's report (of crash's own fault).
 FAULT_IMGS := $(patsubst %,$(B)/tests/guest/crash-%.img,noidt early report)
-$(B)/tests/fault/noidt.o $(B)/tests/fault/early.o: libos/init/boot.c
-$(B)/tests/fault/report.o: libos/arch/x86_64/exception.c
-$(B)/tests/fault/noidt.o: FAULT := UK_FAULT_NO_IDT
-$(B)/tests/fault/early.o: FAULT := UK_FAULT_EARLY
-$(B)/tests/fault/report.o: FAULT := UK_FAULT_REPORT
-$(B)/tests/fault/%.o: $(B)/include-linux/.done $(NEWLIB_STAMP)
+# (objects in fault-inject/: an older tree's tests/fault/*.d name sources
+# from before libos/ had rooms, and would stop an incremental make)
+$(B)/tests/fault-inject/noidt.o $(B)/tests/fault-inject/early.o: libos/init/boot.c
+$(B)/tests/fault-inject/report.o: libos/arch/x86_64/exception.c
+$(B)/tests/fault-inject/noidt.o: FAULT := UK_FAULT_NO_IDT
+$(B)/tests/fault-inject/early.o: FAULT := UK_FAULT_EARLY
+$(B)/tests/fault-inject/report.o: FAULT := UK_FAULT_REPORT
+$(B)/tests/fault-inject/%.o: $(B)/include-linux/.done $(NEWLIB_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LIBOS_CFLAGS) $(GUEST_COLD_OPT) -DUK_FAULT_AT=$(FAULT) -c $(filter %.c,$^) -o $@
-$(B)/tests/guest/crash-%.img: $(B)/tests/fault/%.o tests/guest/crash/crash.c $(UKBUILD) $(SYSROOT)/.done
+$(B)/tests/guest/crash-%.img: $(B)/tests/fault-inject/%.o tests/guest/crash/crash.c $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ --name crash tests/guest/crash/crash.c $<
 

@@ -173,7 +173,12 @@ static void wait_address(void)
 {
 	uint64_t end = uk_monotonic_ns() + UK_NET_DHCP_WAIT_MS * 1000000ull;
 
-	uk_wait_event(&up_wq, have_address(), end);
+	/* A signal does not end the wait (it is delivered when the call that
+	 * brought the network up returns): Go's runtime preempts with SIGURG
+	 * every few ms, and its first socket would get a network without
+	 * an address. */
+	while (uk_wait_event(&up_wq, have_address(), end) == -EINTR)
+		;
 	if (!have_address())
 		uk_pr("net: no address from DHCP after %d s; going on without one",
 		      UK_NET_DHCP_WAIT_MS / 1000);
