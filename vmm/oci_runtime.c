@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -14,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
+#include <sys/pidfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,6 +198,27 @@ static int parse_signal(const char *s)
 	return -1;
 }
 
+/* The signal goes to the VM process through a pidfd opened before its
+ * start time is checked again: a pid that ended and was given to another
+ * process in between is not signalled (kill(2) alone would). */
+static int signal_vm(const struct oci_state *st, int sig)
+{
+	int fd = pidfd_open(st->pid, 0), r;
+
+	if (fd < 0 && errno != ENOSYS)
+		return -1;
+	if (fd < 0)
+		return kill(st->pid, sig); /* a kernel before 5.3 */
+	if (oci_state_status(st) == OCI_STOPPED) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	r = pidfd_send_signal(fd, sig, NULL, 0);
+	close(fd);
+	return r;
+}
+
 static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 {
 	static const struct option lo[] = { { "all", no_argument, 0, 'a' }, { 0, 0, 0, 0 } };
@@ -224,7 +246,7 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 		return 1;
 	if (oci_state_status(&st) == OCI_STOPPED)
 		oci_err(rt, "container %s is not running", id);
-	else if (kill(st.pid, sig))
+	else if (signal_vm(&st, sig))
 		oci_err(rt, "kill %d (container %s): %s", (int)st.pid, id, strerror(errno));
 	else
 		r = 0;
@@ -290,7 +312,7 @@ static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
 	if (s != OCI_STOPPED) {
 		/* A created one never ran: deleting it ends its VM, as runc's
 		 * delete does. */
-		kill(st.pid, SIGKILL);
+		signal_vm(&st, SIGKILL);
 		for (int i = 0; i < 100 && oci_state_status(&st) != OCI_STOPPED; i++)
 			usleep(20000);
 	}
