@@ -38,51 +38,30 @@ extern uint64_t uk_pml4[];
 static uint64_t *root = uk_pml4;
 
 /* ---- page-table pages ----
- * A page that served as a page table goes back to a pool of its own, not
- * to the page allocator. On the paravirtual host the host keeps shadowing
- * a table after the last root using it is gone, and every store into it
- * stays trapped: a freed table reused as a process's data page (fork's
- * copies came out of the tables fork had just freed) turned each of its
- * 512 words' first write into work for the host (200 000 tracked writes
- * for 100 forks, measured). Taken again, a pooled table has only its
- * used entries cleared. Library OS threads' stacks and the fault path's
- * tables keep using the allocator. */
+ * A page that served as a page table waits in a queue before the page
+ * allocator has it again. On the paravirtual host the host keeps
+ * shadowing a table after the last root using it is gone, and every store
+ * into it stays trapped and emulated: fork's copy-on-write copies and new
+ * tables were landing in the tables fork had just freed (200 000 tracked
+ * writes for 100 forks, measured; and a table written whole by one string
+ * instruction is emulated word by word there, ~280 us a table). The queue
+ * gives the host time to drop its shadows of old roots first. */
 
-#define TABLE_POOL_MAX 4096 /* 16 MiB of tables kept at most */
+#define TABLE_QUEUE 1024 /* 4 MiB of tables */
 
-static void **table_pool;
-static size_t table_pool_n, table_pool_cap;
+static void *table_queue[TABLE_QUEUE];
+static unsigned table_queue_next;
 
-static void *table_get(void)
-{
-	uint64_t *t;
-
-	if (!table_pool_n)
-		return uk_pages_zalloc(1);
-	t = table_pool[--table_pool_n];
-	for (int i = 0; i < 512; i++)
-		if (t[i])
-			t[i] = 0;
-	return t;
-}
+static void *table_get(void) { return uk_pages_zalloc(1); }
 
 static void table_put(void *t)
 {
-	if (table_pool_n == table_pool_cap && table_pool_cap < TABLE_POOL_MAX) {
-		size_t cap = table_pool_cap ? 2 * table_pool_cap : 64;
-		void **p = uk_kmalloc(cap * sizeof(*p));
-		if (p) {
-			for (size_t i = 0; i < table_pool_n; i++)
-				p[i] = table_pool[i];
-			uk_kfree(table_pool);
-			table_pool = p;
-			table_pool_cap = cap;
-		}
-	}
-	if (table_pool_n < table_pool_cap)
-		table_pool[table_pool_n++] = t;
-	else
-		uk_pages_free(t, 1);
+	void *old = table_queue[table_queue_next];
+
+	table_queue[table_queue_next] = t;
+	table_queue_next = (table_queue_next + 1) % TABLE_QUEUE;
+	if (old)
+		uk_pages_free(old, 1);
 }
 
 /* create: 0 look only, 1 allocate missing tables, 2 allocate them from the
