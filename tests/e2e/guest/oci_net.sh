@@ -35,7 +35,8 @@ rps() { tr '\r' '\n' <"$1" | sed -n "s/^$2: \([0-9]*\)[.0-9]* requests per secon
 
 # ---- redis ----
 t0=$(now_ms)
-guest_bg "$T/redis.out" $mem -p 16379:6379 "$O/redis.img"
+mkdir -p "$T/rdata" # a volume at its working directory, /data: where BGSAVE writes
+guest_bg "$T/redis.out" $mem -v "$T/rdata:/data" -p 16379:6379 "$O/redis.img"
 if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	pass $N/redis/ready
 	echo "ready-ms redis $(($(now_ms) - t0))"
@@ -51,6 +52,21 @@ if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	check $N/redis/benchmark-get test "${guest_get:-0}" -gt 0
 	run tool redis-cli -p 16379 DBSIZE
 	check $N/redis/benchmark-keys test "$(cat "$T/out")" -ge 3
+	# a background save forks (processes inside the VM): the child writes
+	# the RDB into the volume while the parent goes on answering
+	run tool redis-cli -p 16379 BGSAVE
+	check $N/redis/bgsave-started out_has 'Background saving started'
+	i=0
+	while [ $i -lt 100 ]; do
+		run tool redis-cli -p 16379 INFO persistence
+		grep -q 'rdb_bgsave_in_progress:0' "$T/out" && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check $N/redis/bgsave-ok out_has 'rdb_last_bgsave_status:ok'
+	check $N/redis/bgsave-rdb-in-volume test -s "$T/rdata/dump.rdb"
+	run tool redis-cli -p 16379 GET greeting
+	check $N/redis/after-bgsave out_is "hello from uk"
 else
 	fail $N/redis/ready "no 'Ready to accept connections' in 180 s: $(tail -c 400 "$T/redis.out" | tr '\n' '|')"
 fi
