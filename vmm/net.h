@@ -126,6 +126,18 @@ int vmm_net_frame_check(const uint8_t *f, size_t len, int host_loopback, const c
 /* "IPv4 fragments", ... for a kind of drop. */
 const char *vmm_net_frame_drop_name(int kind);
 
+/* A frame for the guest that only acknowledges: IPv4 TCP with the ACK
+ * flag alone, no options, no data (libslirp's acknowledgements). 1 with
+ * its connection (addresses and ports, as they stand in the frame) and
+ * acknowledgment number, else 0. A later such frame of the same
+ * connection that acknowledges more says all the earlier one said (the
+ * window too is the later one's): the network helper sends only the last
+ * of those libslirp makes in one turn (net_slirp.c). */
+struct vmm_net_flow {
+	uint8_t b[12]; /* source and destination address, source and destination port */
+};
+int vmm_net_frame_pure_ack(const uint8_t *f, size_t len, struct vmm_net_flow *flow, uint32_t *ack);
+
 /* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
  *
  * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET

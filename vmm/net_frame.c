@@ -10,6 +10,7 @@
  */
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <string.h>
 
 #include "net.h"
 
@@ -87,4 +88,24 @@ int vmm_net_frame_check(const uint8_t *f, size_t len, int host_loopback, const c
 		return VMM_FRAME_PROTOCOL;
 	*why = l4_check(ip[9], ip + hl, tot - hl);
 	return *why ? VMM_FRAME_MALFORMED : VMM_FRAME_PASS;
+}
+
+int vmm_net_frame_pure_ack(const uint8_t *f, size_t len, struct vmm_net_flow *flow, uint32_t *ack)
+{
+	const uint8_t *ip = f + ETH_HLEN, *tcp;
+	size_t hl;
+
+	if (len < ETH_HLEN + 40 || be16(f + 12) != ETH_IP || (ip[0] >> 4) != 4 ||
+	    ip[9] != IPPROTO_TCP || (be16(ip + 6) & (IP_MF | IP_OFFMASK)))
+		return 0;
+	hl = (size_t)(ip[0] & 15) * 4;
+	if (hl < 20 || be16(ip + 2) != hl + 20 || len < ETH_HLEN + hl + 20)
+		return 0;
+	tcp = ip + hl;
+	if ((tcp[12] >> 4) != 5 || (tcp[13] & 0x3f) != 0x10) /* no options; ACK alone */
+		return 0;
+	memcpy(flow->b, ip + 12, 8);
+	memcpy(flow->b + 8, tcp, 4);
+	*ack = (uint32_t)be16(tcp + 8) << 16 | be16(tcp + 10);
+	return 1;
 }

@@ -55,7 +55,9 @@
 #define TIMERS_MAX 16
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define BACKLOG_BYTES (8u << 20)
-#define IN_BATCH 64 /* frames from ukrun a turn, before slirp's sockets get theirs */
+#define IN_BATCH 64  /* frames from ukrun a turn, before slirp's sockets get theirs */
+#define HELD_MAX 32  /* connections whose last acknowledgement waits for the turn's end */
+#define HELD_LEN 128 /* an acknowledgement's frame: 54 bytes (60 padded) */
 
 struct slirp_timer {
 	int used;
@@ -68,6 +70,14 @@ struct slirp_fwd {
 	int hold_fd;   /* the host port bound, not listening, while closed; or -1 */
 	int open;      /* slirp listens on the host port */
 	int listeners; /* the guest's listeners on its guest port */
+};
+
+/* libslirp's last acknowledgement of a connection this turn, not sent yet. */
+struct held {
+	struct vmm_net_flow flow;
+	uint32_t ack;
+	size_t len;
+	uint8_t frame[HELD_LEN];
 };
 
 /* A frame for the guest that found ukrun's socket full. */
@@ -88,7 +98,9 @@ struct helper {
 	int ukrun_gone; /* a send to ukrun failed for good */
 	struct kept *kept, *kept_tail;
 	size_t kept_bytes, kept_peak;
-	uint64_t to_guest, from_guest, kept_count, lost, refused;
+	struct held held[HELD_MAX];
+	unsigned nheld;
+	uint64_t to_guest, from_guest, kept_count, lost, refused, folded;
 	uint8_t in[VMM_NETH_MSG_MAX + 1]; /* a frame from ukrun (one more: too long) */
 };
 
@@ -159,18 +171,74 @@ static void flush_kept(struct helper *h)
 		h->kept_tail = NULL;
 }
 
+/* A frame to ukrun now, or kept when its socket is full. */
+static void emit(struct helper *h, const void *frame, size_t len)
+{
+	static const struct uk_virtio_net_hdr zero; /* whole frames, checksums done */
+
+	if (h->kept || send_frame(h, &zero, frame, len) == 1)
+		keep(h, frame, len);
+}
+
+/* ---- acknowledgements folded ----
+ *
+ * libslirp acknowledges every segment of the guest's at once, and each
+ * acknowledgement is a frame that wakes ukrun and reaches the guest: as
+ * many frames toward the guest as it sent. Within one turn (the guest's
+ * frames of a batch, then slirp's sockets), only the last acknowledgement
+ * of a connection goes out, when it acknowledges more than the one before
+ * (TCP's are cumulative, and it carries the later window); one that
+ * acknowledges no more (a duplicate: the guest's fast retransmission
+ * counts those) and every other frame go out in order, after the
+ * acknowledgements held before them. At the turn's end all go. */
+
+static void held_flush(struct helper *h)
+{
+	for (unsigned i = 0; i < h->nheld; i++)
+		emit(h, h->held[i].frame, h->held[i].len);
+	h->nheld = 0;
+}
+
+/* 1 when the frame is held (or replaced a held one), 0 when it is to go
+ * now. */
+static int held_take(struct helper *h, const void *frame, size_t len)
+{
+	struct vmm_net_flow flow;
+	struct held *e = NULL;
+	uint32_t ack;
+
+	if (len > HELD_LEN || !vmm_net_frame_pure_ack(frame, len, &flow, &ack)) {
+		held_flush(h);
+		return 0;
+	}
+	for (unsigned i = 0; i < h->nheld && !e; i++)
+		if (!memcmp(&h->held[i].flow, &flow, sizeof(flow)))
+			e = &h->held[i];
+	if (e && (int32_t)(ack - e->ack) > 0) {
+		h->folded++;
+	} else {
+		if (e || h->nheld == HELD_MAX)
+			held_flush(h); /* order kept */
+		e = &h->held[h->nheld++];
+		e->flow = flow;
+	}
+	e->ack = ack;
+	e->len = len;
+	memcpy(e->frame, frame, len);
+	return 1;
+}
+
 /* ---- slirp's callbacks ---- */
 
 static ssize_t cb_send(const void *buf, size_t len, void *opaque)
 {
-	static const struct uk_virtio_net_hdr zero; /* whole frames, checksums done */
 	struct helper *h = opaque;
 
 	h->to_guest++;
 	if (len > VMM_NETH_MSG_MAX - HDR_LEN)
 		h->lost++; /* beyond the MTU ukrun told libslirp: never */
-	else if (h->kept || send_frame(h, &zero, buf, len) == 1)
-		keep(h, buf, len);
+	else if (!held_take(h, buf, len))
+		emit(h, buf, len);
 	return (ssize_t)len;
 }
 
@@ -539,11 +607,13 @@ static int from_guest(struct helper *h)
 static void summary(const struct helper *h)
 {
 	vmm_verbose(NULL,
-	            "%s: %llu frames to the guest (%llu waited for room in ukrun's socket, at "
-	            "most %zu KiB; %llu lost), %llu from it (%llu refused)",
-	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->kept_count,
-	            h->kept_peak >> 10, (unsigned long long)h->lost,
-	            (unsigned long long)h->from_guest, (unsigned long long)h->refused);
+	            "%s: %llu frames to the guest (%llu acknowledgements folded into a later "
+	            "one; %llu waited for room in ukrun's socket, at most %zu KiB; %llu lost), "
+	            "%llu from it (%llu refused)",
+	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->folded,
+	            (unsigned long long)h->kept_count, h->kept_peak >> 10,
+	            (unsigned long long)h->lost, (unsigned long long)h->from_guest,
+	            (unsigned long long)h->refused);
 }
 
 /* One command from ukrun, answered. 1 when ukrun closed its end. */
@@ -595,6 +665,7 @@ static int turn(struct helper *h)
 		flush_kept(h);
 	if ((frames & (POLLIN | POLLHUP | POLLERR)) && from_guest(h))
 		return 1;
+	held_flush(h);
 	if ((ctl & (POLLIN | POLLHUP | POLLERR)) && command(h))
 		return 1;
 	return h->ukrun_gone;
