@@ -227,12 +227,12 @@ guest_opts() {
 }
 
 # guest_append ARG...: the guest's command line for QEMU's -append in $_app
-# ("-- ARG..."; an ARG with spaces in double quotes).
+# ("-- ARG..."; an empty ARG or one with spaces in double quotes).
 guest_append() {
 	_app=
 	for _a; do
 		case $_a in
-		*' '*) _app="$_app \"$_a\"" ;;
+		'' | *' '*) _app="$_app \"$_a\"" ;;
 		*) _app="$_app $_a" ;;
 		esac
 	done
