@@ -131,6 +131,9 @@ runner_ready() {
 # OPTIONs say what the guest gets, each runner its own way (paths without
 # spaces or commas):
 #   -m SIZE                 its memory (128M)
+#   -M SIZE                 its memory under QEMU (128M); ukrun takes the
+#                           image's own (ukbuild sizes it for a root
+#                           filesystem)
 #   -t SECONDS              killed (SIGKILL) after SECONDS (300), not
 #                           trusting ukrun's own --timeout to end it
 #   -v HOST:GUEST[:ro]      a 9P share (QEMU: its own server, -fsdev local)
@@ -138,6 +141,13 @@ runner_ready() {
 #                           disk's serial is the ID); FILE alone: no ID
 #   -p HOSTPORT:GUESTPORT   a TCP port of 127.0.0.1 forwarded to the guest
 #                           over user-mode networking (QEMU: its libslirp)
+#   --net tap:IF[,...]      virtio-net on TAP device IF (QEMU: no scripts;
+#                           ukrun's ,OPTIONS are ukrun's)
+#   --net user[,hostfwd=..] user-mode networking (QEMU's netdev takes the
+#                           same hostfwd=; other options are ukrun's)
+#   --ip ADDR/N, --gw ADDR  a static address (QEMU: uk.ip=, uk.gw= on the
+#                           kernel command line)
+#   -u UKRUN-ARG            an argument for ukrun alone (--verbose)
 #   -e VAR=VALUE            in its environment: ukrun only (QEMU has no way
 #                           to give the guest one; a script says so)
 # Under QEMU the guest's stdout and stderr are one serial console, in both
@@ -181,18 +191,35 @@ guest_bg() {
 		return
 	fi
 	guest_append "$@"
-	(_qexec=exec qemu_guest -m "${_mem:-128M}" -s 600 "$_img" "$_app" $_qopts) </dev/null >"$_out" 2>&1 &
+	: >"$_out" # (as bg_start: emptied before this returns)
+	(_qexec=exec qemu_guest -m "${_mem:-128M}" -s 600 "$_img" "$_app" $_qopts) </dev/null >>"$_out" 2>&1 &
 	bgpid=$!
 }
 
 # guest_opts OPTION...: guest's options as ukrun's ($_ukopts) and QEMU's
 # ($_qopts) arguments, $_mem; $_gshift of the arguments were options.
 guest_opts() {
-	_mem= _bound= _ukopts= _qopts= _fwd= _gshift=0 _nfs=0 _ndisk=0
+	_mem= _bound= _ukopts= _qopts= _qnet= _fwd= _kv= _gshift=0 _nfs=0 _ndisk=0
 	while [ $# -gt 1 ]; do
 		case $1 in
 		-m) _mem=$2 ;;
+		-M) on_ukrun || _mem=$2 ;;
 		-t) _bound=$2 ;;
+		-u) _ukopts="$_ukopts $2" ;;
+		--ip | --gw)
+			_ukopts="$_ukopts $1 $2"
+			_kv="$_kv uk.${1#--}=$2"
+			;;
+		--net)
+			_ukopts="$_ukopts --net $2"
+			case $2 in
+			tap:*)
+				_if=${2#tap:}
+				_qnet="tap,id=n0,ifname=${_if%%,*},script=no,downscript=no"
+				;;
+			user*) _qnet="user,id=n0${2#user}" ;;
+			esac
+			;;
 		-e) _ukopts="$_ukopts -e $2" ;;
 		-v)
 			_ukopts="$_ukopts -v $2"
@@ -223,11 +250,13 @@ guest_opts() {
 		shift 2
 		_gshift=$((_gshift + 2))
 	done
-	[ -z "$_fwd" ] || _qopts="$_qopts -netdev user,id=n0$_fwd -device virtio-net-device,netdev=n0"
+	[ -z "$_qnet$_fwd" ] ||
+		_qopts="$_qopts -netdev ${_qnet:-user,id=n0}$_fwd -device virtio-net-device,netdev=n0"
 }
 
 # guest_append ARG...: the guest's command line for QEMU's -append in $_app
-# ("-- ARG..."; an empty ARG or one with spaces in double quotes).
+# (guest_opts' uk.KEY=VALUE parameters, then "-- ARG..."; an empty ARG or
+# one with spaces in double quotes).
 guest_append() {
 	_app=
 	for _a; do
@@ -236,7 +265,7 @@ guest_append() {
 		*) _app="$_app $_a" ;;
 		esac
 	done
-	_app=${_app:+--$_app}
+	_app=${_kv# }${_app:+${_kv:+ }--$_app}
 }
 
 # qemu_guest [-m SIZE] [-s SECONDS] IMAGE [APPEND [QEMU-ARG...]]: IMAGE under
