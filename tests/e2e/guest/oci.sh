@@ -12,9 +12,6 @@
 runner_ready oci || exit 0
 O=build/tests/oci
 N=oci-$UK_ON
-# The python image's memory: ukrun takes the image's own (sized for its root
-# filesystem); QEMU needs it said.
-if on_ukrun; then py_mem=; else py_mem="-m 384M"; fi
 
 for f in busybox.img sqlite.img python.img; do
 	if [ ! -f "$O/$f" ]; then
@@ -109,7 +106,7 @@ if boot lua; then
 	check $N/lua/workdir-from-config out_has '	a file read relative to the working directory$'
 fi
 
-guest $py_mem "$O/python.img"
+guest -M 384M "$O/python.img"
 check $N/python/status status_is 0
 check $N/python/computed-cwd-env out_is "$(cat "$O/python.expected")"
 

@@ -13,13 +13,8 @@ runner_ready oci_net || exit 0
 O=build/tests/oci
 N=oci-net-$UK_ON
 trap 'bg_stop; rm -rf "$T"' EXIT
-# The servers' memory: ukrun takes the image's own (sized for its root
-# filesystem); QEMU needs it said. Fewer requests under QEMU's emulation.
-if on_ukrun; then
-	mem= requests="-n 5000 -c 8"
-else
-	mem="-m 512M" requests="-n 2000 -c 4"
-fi
+# Fewer requests under QEMU's emulation.
+if on_ukrun; then requests="-n 5000 -c 8"; else requests="-n 2000 -c 4"; fi
 
 if [ ! -f "$O/redis.img" ] || [ ! -f "$O/nginx.img" ] || [ ! -f "$O/redis-tools.tar" ]; then
 	skip $N/images "$O/{redis,nginx}.img are made by the host suite (tests/e2e/host/oci_images.sh): run it first"
@@ -36,7 +31,7 @@ rps() { tr '\r' '\n' <"$1" | sed -n "s/^$2: \([0-9]*\)[.0-9]* requests per secon
 # ---- redis ----
 t0=$(now_ms)
 mkdir -p "$T/rdata" # a volume at its working directory, /data: where BGSAVE writes
-guest_bg "$T/redis.out" $mem -v "$T/rdata:/data" -p 16379:6379 "$O/redis.img"
+guest_bg "$T/redis.out" -M 512M -v "$T/rdata:/data" -p 16379:6379 "$O/redis.img"
 if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	pass $N/redis/ready
 	echo "ready-ms redis $(($(now_ms) - t0))"
@@ -89,7 +84,7 @@ fi
 
 # ---- nginx ----
 t0=$(now_ms)
-guest_bg "$T/nginx.out" $mem -p 18080:80 "$O/nginx.img"
+guest_bg "$T/nginx.out" -M 512M -p 18080:80 "$O/nginx.img"
 i=0
 while [ $i -lt 900 ] && ! curl -sf -m 10 -o "$T/page" http://127.0.0.1:18080/ 2>/dev/null; do
 	kill -0 "$bgpid" 2>/dev/null || break
