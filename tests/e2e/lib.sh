@@ -272,9 +272,8 @@ guest_append() {
 # QEMU's microvm (TCG, no KVM needed), its console on stdout, bounded by
 # SECONDS (300), APPEND its command line. The one QEMU command line of the
 # tests: every device a QEMU-ARG (virtio-mmio devices are modern ones, as
-# ukrun's are). A reset ends QEMU (-no-reboot), status 0; after "run
-# qemu_guest ...", qemu_status is the guest's exit status (isa-debug-exit
-# makes QEMU's (status << 1) | 1).
+# ukrun's are). A reset ends QEMU (-no-reboot), status 0; a guest's exit
+# status reaches QEMU's as (status << 1) | 1 (isa-debug-exit).
 qemu_guest() {
 	_qm=128M _qs=300
 	while :; do
@@ -293,23 +292,6 @@ qemu_guest() {
 		</dev/null
 }
 _qexec=
-qemu_status() { echo $(((rc - 1) / 2)); }
-
-# The 9P tests under QEMU and ukrun. p9_make_share: $T/share with a file
-# from the host and links that point out of it, next to $T/outside that
-# nothing may change. p9_results PREFIX: the guest's PASS/FAIL lines in
-# $T/out, renamed.
-p9_make_share() {
-	rm -rf "$T/share" "$T/outside"
-	mkdir -p "$T/share/sub" "$T/outside"
-	printf 'hello from the host\n' >"$T/share/host.txt"
-	echo SECRET >"$T/outside/secret"
-	ln -s "$T/outside/secret" "$T/share/hostabs"
-	ln -s ../outside/secret "$T/share/hostrel"
-}
-p9_results() {
-	grep -E '^(PASS|FAIL) p9/' "$T/out" | tr -d '\r' | sed "s#^\([A-Z]*\) p9/#\1 $1/#"
-}
 
 # Milliseconds since boot (busybox's date has no %N).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }

@@ -11,6 +11,21 @@ IMG=build/tests/guest/p9.img
 FS=build/tests/guest/fs.img
 N=p9-$UK_ON
 
+# p9_make_share: $T/share with a file from the host and links that point
+# out of it, next to $T/outside that nothing may change. p9_results
+# PREFIX: the guest's PASS/FAIL lines in $T/out, renamed.
+p9_make_share() {
+	rm -rf "$T/share" "$T/outside"
+	mkdir -p "$T/share/sub" "$T/outside"
+	printf 'hello from the host\n' >"$T/share/host.txt"
+	echo SECRET >"$T/outside/secret"
+	ln -s "$T/outside/secret" "$T/share/hostabs"
+	ln -s ../outside/secret "$T/share/hostrel"
+}
+p9_results() {
+	grep -E '^(PASS|FAIL) p9/' "$T/out" | sed "s#^\([A-Z]*\) p9/#\1 $1/#"
+}
+
 snapshot() { # DIR: names, sizes, modes, link counts, link targets, contents
 	(cd "$1" && ls -lAR . | sed 's/ [A-Z][a-z][a-z] [ 0-9]* [0-9:]* / /' &&
 		find . -type f -exec md5sum {} \;)
