@@ -1,8 +1,8 @@
 /*
  * The socket API over loopback (no network device needed): readiness
  * through poll and epoll, non-blocking connect and accept, options,
- * names, shutdown, timeouts, UDP, errors. One "ok NAME" or "FAIL NAME: why"
- * line per check; the exit status is the number of failures.
+ * names, shutdown, timeouts, UDP, errors. One "PASS NAME" or "FAIL NAME: why"
+ * line per check (check.h); the exit status is the number of failures.
  */
 #define _GNU_SOURCE /* accept4, on the host */
 #include <arpa/inet.h>
@@ -20,16 +20,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static int failures;
+#include "../check.h"
 
-#define CHECK(name, cond)                                                                 \
-	do {                                                                              \
-		if (cond)                                                                 \
-			printf("ok %s\n", name);                                          \
-		else                                                                      \
-			printf("FAIL %s: %s (errno %s)\n", name, #cond, strerror(errno)), \
-			    failures++;                                                   \
-	} while (0)
+int checks, failures;
+
+/* A check with its condition as the message. */
+#define API_CHECK(name, cond) CHECK(name, cond, "%s", #cond)
 
 static struct sockaddr_in loop(int port)
 {
@@ -59,58 +55,61 @@ static void tcp_checks(void)
 	struct epoll_event ev = { .events = EPOLLIN }, out;
 	char buf[64];
 
-	CHECK("tcp/listen", l >= 0);
+	API_CHECK("tcp/listen", l >= 0);
 	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	CHECK("tcp/nonblocking-connect-in-progress",
-	      connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	API_CHECK("tcp/nonblocking-connect-in-progress",
+	          connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
 	p = (struct pollfd){ c, POLLOUT, 0 };
-	CHECK("tcp/poll-connected", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
-	CHECK("tcp/so-error-clear", !getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len) && err == 0);
+	API_CHECK("tcp/poll-connected", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
+	API_CHECK("tcp/so-error-clear",
+	          !getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len) && err == 0);
 	ep = epoll_create1(0);
 	ev.data.fd = l;
-	CHECK("tcp/epoll-listener", !epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) &&
-	                                epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == l);
+	API_CHECK("tcp/epoll-listener", !epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) &&
+	                                    epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == l);
 	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	CHECK("tcp/accept4", s >= 0 && (fcntl(s, F_GETFD) & FD_CLOEXEC));
+	API_CHECK("tcp/accept4", s >= 0 && (fcntl(s, F_GETFD) & FD_CLOEXEC));
 	len = sizeof(name);
-	CHECK("tcp/getpeername", !getpeername(s, (struct sockaddr *)&name, &len) &&
-	                             name.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	API_CHECK("tcp/getpeername", !getpeername(s, (struct sockaddr *)&name, &len) &&
+	                                 name.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
 	len = sizeof(name);
-	CHECK("tcp/getsockname",
-	      !getsockname(s, (struct sockaddr *)&name, &len) && ntohs(name.sin_port) == 5001);
-	CHECK("tcp/nodelay",
-	      !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) &&
-	          (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len)) && v == 1);
-	CHECK("tcp/keepalive", !setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
-	CHECK("tcp/nonblocking-read-empty", recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	API_CHECK("tcp/getsockname",
+	          !getsockname(s, (struct sockaddr *)&name, &len) && ntohs(name.sin_port) == 5001);
+	API_CHECK("tcp/nodelay",
+	          !setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) &&
+	              (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &len)) &&
+	              v == 1);
+	API_CHECK("tcp/keepalive", !setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	API_CHECK("tcp/nonblocking-read-empty",
+	          recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
 	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
-	CHECK("tcp/send", send(s, "hello", 5, 0) == 5);
-	CHECK("tcp/epoll-readable", epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == c);
-	CHECK("tcp/fionread", !ioctl(c, FIONREAD, &n) && n == 5);
-	CHECK("tcp/peek", recv(c, buf, sizeof(buf), MSG_PEEK) == 5 && !memcmp(buf, "hello", 5));
-	CHECK("tcp/recv", recv(c, buf, sizeof(buf), 0) == 5);
+	API_CHECK("tcp/send", send(s, "hello", 5, 0) == 5);
+	API_CHECK("tcp/epoll-readable", epoll_wait(ep, &out, 1, 5000) == 1 && out.data.fd == c);
+	API_CHECK("tcp/fionread", !ioctl(c, FIONREAD, &n) && n == 5);
+	API_CHECK("tcp/peek", recv(c, buf, sizeof(buf), MSG_PEEK) == 5 && !memcmp(buf, "hello", 5));
+	API_CHECK("tcp/recv", recv(c, buf, sizeof(buf), 0) == 5);
 	/* TCP_CORK (nginx's tcp_nopush): held while corked, sent by uncorking. */
-	CHECK("tcp/cork", !setsockopt(s, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) &&
-	                      (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) &&
-	                      v == 1);
-	CHECK("tcp/corked-sends", send(s, "head", 4, 0) == 4 && send(s, "body", 4, 0) == 4);
+	API_CHECK("tcp/cork",
+	          !setsockopt(s, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) &&
+	              (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) && v == 1);
+	API_CHECK("tcp/corked-sends", send(s, "head", 4, 0) == 4 && send(s, "body", 4, 0) == 4);
 	v = 0;
-	CHECK("tcp/uncork",
-	      !setsockopt(s, IPPROTO_TCP, TCP_CORK, &v, sizeof(v)) &&
-	          (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) && v == 0);
+	API_CHECK("tcp/uncork",
+	          !setsockopt(s, IPPROTO_TCP, TCP_CORK, &v, sizeof(v)) &&
+	              (len = sizeof(v), !getsockopt(s, IPPROTO_TCP, TCP_CORK, &v, &len)) && v == 0);
 	for (n = 0; n < 8;) {
 		p = (struct pollfd){ c, POLLIN, 0 };
 		if (poll(&p, 1, 5000) != 1 || (v = (int)recv(c, buf + n, sizeof(buf) - n, 0)) <= 0)
 			break;
 		n += v;
 	}
-	CHECK("tcp/uncorked-arrives", n == 8 && !memcmp(buf, "headbody", 8));
-	CHECK("tcp/shutdown-write", !shutdown(s, SHUT_WR));
+	API_CHECK("tcp/uncorked-arrives", n == 8 && !memcmp(buf, "headbody", 8));
+	API_CHECK("tcp/shutdown-write", !shutdown(s, SHUT_WR));
 	p = (struct pollfd){ c, POLLIN, 0 };
-	CHECK("tcp/eof-readable", poll(&p, 1, 5000) == 1 && read(c, buf, sizeof(buf)) == 0);
-	CHECK("tcp/half-closed-still-sends",
-	      write(c, "back", 4) == 4 && read(s, buf, sizeof(buf)) == 4);
+	API_CHECK("tcp/eof-readable", poll(&p, 1, 5000) == 1 && read(c, buf, sizeof(buf)) == 0);
+	API_CHECK("tcp/half-closed-still-sends",
+	          write(c, "back", 4) == 4 && read(s, buf, sizeof(buf)) == 4);
 	close(c);
 	close(s);
 	close(ep);
@@ -124,22 +123,22 @@ static void error_checks(void)
 	int c = socket(AF_INET, SOCK_STREAM, 0), l, s;
 	char buf[8];
 
-	CHECK("err/connection-refused",
-	      connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED);
+	API_CHECK("err/connection-refused",
+	          connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED);
 	close(c);
-	CHECK("err/family-unsupported", socket(AF_PACKET, SOCK_RAW, 0) < 0);
-	CHECK("err/not-a-socket", listen(1, 1) < 0 && errno == ENOTSOCK);
-	CHECK("err/bad-fd", listen(999, 1) < 0 && errno == EBADF);
+	API_CHECK("err/family-unsupported", socket(AF_PACKET, SOCK_RAW, 0) < 0);
+	API_CHECK("err/not-a-socket", listen(1, 1) < 0 && errno == ENOTSOCK);
+	API_CHECK("err/bad-fd", listen(999, 1) < 0 && errno == EBADF);
 	l = listener(5002);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	a = loop(5002);
 	connect(c, (struct sockaddr *)&a, sizeof(a));
 	s = accept(l, NULL, NULL);
-	CHECK("err/rcvtimeo", !setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
-	                          recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
-	CHECK("err/addr-in-use", listener(5002) < 0 && errno == EADDRINUSE);
+	API_CHECK("err/rcvtimeo", !setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	                              recv(c, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	API_CHECK("err/addr-in-use", listener(5002) < 0 && errno == EADDRINUSE);
 	close(s);
-	CHECK("err/peer-closed-read-eof", read(c, buf, sizeof(buf)) == 0);
+	API_CHECK("err/peer-closed-read-eof", read(c, buf, sizeof(buf)) == 0);
 	close(c);
 	close(l);
 }
@@ -152,18 +151,18 @@ static void udp_checks(void)
 	struct pollfd p = { u, POLLIN, 0 };
 	char buf[16];
 
-	CHECK("udp/bind", !bind(u, (struct sockaddr *)&a, sizeof(a)));
-	CHECK("udp/sendto", sendto(v, "datagram", 8, 0, (struct sockaddr *)&a, sizeof(a)) == 8);
-	CHECK("udp/poll-readable", poll(&p, 1, 5000) == 1);
-	CHECK("udp/recvfrom",
-	      recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 8 &&
-	          from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
-	CHECK("udp/truncated",
-	      sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10 &&
-	          recv(u, buf, 4, MSG_TRUNC) == 10);
-	CHECK("udp/connected-send", !connect(v, (struct sockaddr *)&a, sizeof(a)) &&
-	                                send(v, "x", 1, 0) == 1 &&
-	                                recv(u, buf, sizeof(buf), 0) == 1);
+	API_CHECK("udp/bind", !bind(u, (struct sockaddr *)&a, sizeof(a)));
+	API_CHECK("udp/sendto", sendto(v, "datagram", 8, 0, (struct sockaddr *)&a, sizeof(a)) == 8);
+	API_CHECK("udp/poll-readable", poll(&p, 1, 5000) == 1);
+	API_CHECK("udp/recvfrom",
+	          recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) == 8 &&
+	              from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	API_CHECK("udp/truncated",
+	          sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10 &&
+	              recv(u, buf, 4, MSG_TRUNC) == 10);
+	API_CHECK("udp/connected-send", !connect(v, (struct sockaddr *)&a, sizeof(a)) &&
+	                                    send(v, "x", 1, 0) == 1 &&
+	                                    recv(u, buf, sizeof(buf), 0) == 1);
 	close(u);
 	close(v);
 }
@@ -175,17 +174,19 @@ static void name_checks(void)
 	char host[32];
 	struct in_addr in;
 
-	CHECK("names/numeric", !getaddrinfo("127.0.0.1", "80", &hints, &ai) &&
-	                           ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons(80));
+	API_CHECK("names/numeric", !getaddrinfo("127.0.0.1", "80", &hints, &ai) &&
+	                               ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons(80));
 	freeaddrinfo(ai);
-	CHECK("names/localhost", !getaddrinfo("localhost", "http", &hints, &ai));
+	API_CHECK("names/localhost", !getaddrinfo("localhost", "http", &hints, &ai));
 	freeaddrinfo(ai);
-	CHECK("names/passive-any", !getaddrinfo(NULL, "8080", &hints, &ai) &&
-	                               ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == 0);
+	API_CHECK("names/passive-any",
+	          !getaddrinfo(NULL, "8080", &hints, &ai) &&
+	              ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == 0);
 	freeaddrinfo(ai);
-	CHECK("names/inet", inet_pton(AF_INET, "10.1.2.3", &in) == 1 &&
-	                        !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
-	CHECK("names/inet-bad", inet_pton(AF_INET, "10.1.2", &in) == 0);
+	API_CHECK("names/inet",
+	          inet_pton(AF_INET, "10.1.2.3", &in) == 1 &&
+	              !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
+	API_CHECK("names/inet-bad", inet_pton(AF_INET, "10.1.2", &in) == 0);
 }
 
 static struct sockaddr_in6 loop6(const struct in6_addr *addr, int port)
@@ -218,32 +219,33 @@ static void ipv6_checks(void)
 	socklen_t len = sizeof(v);
 	char buf[8];
 
-	CHECK("ipv6/socket", l >= 0);
-	CHECK("ipv6/v6only-default-off",
-	      !getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) && v == 0);
-	CHECK("ipv6/listen-any", !bind(l, (struct sockaddr *)&any, sizeof(any)) && !listen(l, 8));
+	API_CHECK("ipv6/socket", l >= 0);
+	API_CHECK("ipv6/v6only-default-off",
+	          !getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) && v == 0);
+	API_CHECK("ipv6/listen-any",
+	          !bind(l, (struct sockaddr *)&any, sizeof(any)) && !listen(l, 8));
 	len = sizeof(name);
-	CHECK("ipv6/getsockname-any", !getsockname(l, (struct sockaddr *)&name, &len) &&
-	                                  len == sizeof(name) && name.sin6_family == AF_INET6 &&
-	                                  !memcmp(&name.sin6_addr, &in6addr_any, 16) &&
-	                                  ntohs(name.sin6_port) == 5010);
+	API_CHECK("ipv6/getsockname-any", !getsockname(l, (struct sockaddr *)&name, &len) &&
+	                                      len == sizeof(name) && name.sin6_family == AF_INET6 &&
+	                                      !memcmp(&name.sin6_addr, &in6addr_any, 16) &&
+	                                      ntohs(name.sin6_port) == 5010);
 	c = socket(AF_INET6, SOCK_STREAM, 0);
 	s = connect_accept(l, c, &lo, sizeof(lo));
-	CHECK("ipv6/loopback-connect", s >= 0);
+	API_CHECK("ipv6/loopback-connect", s >= 0);
 	len = sizeof(name);
-	CHECK("ipv6/peer-is-loopback", !getpeername(s, (struct sockaddr *)&name, &len) &&
-	                                   !memcmp(&name.sin6_addr, &in6addr_loopback, 16));
-	CHECK("ipv6/transfer", write(c, "six", 3) == 3 && read(s, buf, sizeof(buf)) == 3);
+	API_CHECK("ipv6/peer-is-loopback", !getpeername(s, (struct sockaddr *)&name, &len) &&
+	                                       !memcmp(&name.sin6_addr, &in6addr_loopback, 16));
+	API_CHECK("ipv6/transfer", write(c, "six", 3) == 3 && read(s, buf, sizeof(buf)) == 3);
 	close(c);
 	close(s);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	s = connect_accept(l, c, &v4, sizeof(v4));
-	CHECK("ipv6/dual-stack-takes-ipv4", s >= 0);
+	API_CHECK("ipv6/dual-stack-takes-ipv4", s >= 0);
 	len = sizeof(name);
-	CHECK("ipv6/ipv4-peer-mapped", !getpeername(s, (struct sockaddr *)&name, &len) &&
-	                                   name.sin6_family == AF_INET6 &&
-	                                   !memcmp(&name.sin6_addr, mapped_loop, 16));
-	CHECK("ipv6/ipv4-transfer", write(s, "four", 4) == 4 && read(c, buf, sizeof(buf)) == 4);
+	API_CHECK("ipv6/ipv4-peer-mapped", !getpeername(s, (struct sockaddr *)&name, &len) &&
+	                                       name.sin6_family == AF_INET6 &&
+	                                       !memcmp(&name.sin6_addr, mapped_loop, 16));
+	API_CHECK("ipv6/ipv4-transfer", write(s, "four", 4) == 4 && read(c, buf, sizeof(buf)) == 4);
 	close(c);
 	close(s);
 	close(l);
@@ -251,15 +253,16 @@ static void ipv6_checks(void)
 	l = socket(AF_INET6, SOCK_STREAM, 0);
 	any.sin6_port = lo.sin6_port = v4.sin_port = htons(5011);
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	CHECK("ipv6/v6only", !setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) &&
-	                         !bind(l, (struct sockaddr *)&any, sizeof(any)) && !listen(l, 8));
+	API_CHECK("ipv6/v6only", !setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) &&
+	                             !bind(l, (struct sockaddr *)&any, sizeof(any)) &&
+	                             !listen(l, 8));
 	c = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK("ipv6/v6only-refuses-ipv4",
-	      connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 && errno == ECONNREFUSED);
+	API_CHECK("ipv6/v6only-refuses-ipv4",
+	          connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 && errno == ECONNREFUSED);
 	close(c);
 	c = socket(AF_INET6, SOCK_STREAM, 0);
 	s = connect_accept(l, c, &lo, sizeof(lo));
-	CHECK("ipv6/v6only-takes-ipv6", s >= 0);
+	API_CHECK("ipv6/v6only-takes-ipv6", s >= 0);
 	close(c);
 	close(s);
 	close(l);
@@ -268,16 +271,16 @@ static void ipv6_checks(void)
 	c = socket(AF_INET6, SOCK_DGRAM, 0);
 	lo.sin6_port = htons(5012);
 	len = sizeof(name);
-	CHECK("ipv6/udp",
-	      !bind(l, (struct sockaddr *)&lo, sizeof(lo)) &&
-	          sendto(c, "dgram", 5, 0, (struct sockaddr *)&lo, sizeof(lo)) == 5 &&
-	          recvfrom(l, buf, sizeof(buf), 0, (struct sockaddr *)&name, &len) == 5 &&
-	          len == sizeof(name) && !memcmp(&name.sin6_addr, &in6addr_loopback, 16));
+	API_CHECK("ipv6/udp",
+	          !bind(l, (struct sockaddr *)&lo, sizeof(lo)) &&
+	              sendto(c, "dgram", 5, 0, (struct sockaddr *)&lo, sizeof(lo)) == 5 &&
+	              recvfrom(l, buf, sizeof(buf), 0, (struct sockaddr *)&name, &len) == 5 &&
+	              len == sizeof(name) && !memcmp(&name.sin6_addr, &in6addr_loopback, 16));
 	close(c);
 	close(l);
 	c = socket(AF_INET6, SOCK_STREAM, 0);
-	CHECK("ipv6/ipv4-address-refused", /* as Linux: too short for a sockaddr_in6 */
-	      connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 && errno == EINVAL);
+	API_CHECK("ipv6/ipv4-address-refused", /* as Linux: too short for a sockaddr_in6 */
+	          connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 && errno == EINVAL);
 	close(c);
 }
 

@@ -10,7 +10,7 @@
  *   bench DIR MB N sequential write and read of MB MiB, N small files
  *                  created, stat'ed and unlinked; prints the rates
  *
- * Prints "PASS p9/MODE/NAME" or "FAIL p9/MODE/NAME: why" per check.
+ * Prints "PASS p9/MODE/NAME" or "FAIL p9/MODE/NAME: why" per check (check.h).
  */
 #define _GNU_SOURCE 1 /* memmem */
 #include <dirent.h>
@@ -23,19 +23,21 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *mode, *dir;
-static int failures;
+#include "../check.h"
 
-#define CHECK(name, cond)                                                                      \
-	do {                                                                                   \
-		if (cond)                                                                      \
-			printf("PASS p9/%s/%s\n", mode, name);                                 \
-		else {                                                                         \
-			printf("FAIL p9/%s/%s: %s (errno %d: %s)\n", mode, name, #cond, errno, \
-			       strerror(errno));                                               \
-			failures++;                                                            \
-		}                                                                              \
-	} while (0)
+static const char *mode, *dir;
+int checks, failures;
+
+/* A check of this mode: "p9/MODE/NAME" with the condition as its message. */
+#define P9_CHECK(name, cond) CHECK(p9_name(name), cond, "%s", #cond)
+
+static const char *p9_name(const char *name)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "p9/%s/%s", mode, name);
+	return buf;
+}
 
 static const char *P(const char *rel)
 {
@@ -89,12 +91,12 @@ static void round_trips(void)
 	long n;
 
 	n = get(P("host.txt"), buf, sizeof(buf));
-	CHECK("host-to-guest", n == 20 && !memcmp(buf, "hello from the host\n", 20));
-	CHECK("stat", stat(P("host.txt"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 20);
-	CHECK("guest-to-guest",
-	      put(P("guest.txt"), guest_text, sizeof(guest_text) - 1) == 0 &&
-	          get(P("guest.txt"), buf, sizeof(buf)) == (long)sizeof(guest_text) - 1 &&
-	          !memcmp(buf, guest_text, sizeof(guest_text) - 1));
+	P9_CHECK("host-to-guest", n == 20 && !memcmp(buf, "hello from the host\n", 20));
+	P9_CHECK("stat", stat(P("host.txt"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 20);
+	P9_CHECK("guest-to-guest",
+	         put(P("guest.txt"), guest_text, sizeof(guest_text) - 1) == 0 &&
+	             get(P("guest.txt"), buf, sizeof(buf)) == (long)sizeof(guest_text) - 1 &&
+	             !memcmp(buf, guest_text, sizeof(guest_text) - 1));
 }
 
 /* The guest's own changes show at once, cache or not. */
@@ -109,23 +111,23 @@ static void attributes(void)
 	ok = ok && write(fd, buf, 50) == 50 && fstat(fd, &st) == 0 && st.st_size == 150;
 	ok = ok && ftruncate(fd, 10) == 0 && fstat(fd, &st) == 0 && st.st_size == 10;
 	ok = ok && stat(P("grow"), &st) == 0 && st.st_size == 10 && (st.st_mode & 0777) == 0600;
-	CHECK("size-follows-own-writes", ok);
+	P9_CHECK("size-follows-own-writes", ok);
 	ok = fd >= 0 && pwrite(fd, "XYZ", 3, 1000) == 3 && pread(fd, buf, 3, 1000) == 3 &&
 	     !memcmp(buf, "XYZ", 3) && fstat(fd, &st) == 0 && st.st_size == 1003;
-	CHECK("pread-pwrite", ok);
+	P9_CHECK("pread-pwrite", ok);
 	ok =
 	    chmod(P("grow"), 0640) == 0 && stat(P("grow"), &st) == 0 && (st.st_mode & 0777) == 0640;
-	CHECK("chmod", ok);
+	P9_CHECK("chmod", ok);
 	ok = fsync(fd) == 0 && fdatasync(fd) == 0;
-	CHECK("fsync", ok);
+	P9_CHECK("fsync", ok);
 	close(fd);
 	fd = open(P("grow"), O_WRONLY | O_APPEND);
 	ok = fd >= 0 && write(fd, "end", 3) == 3 && stat(P("grow"), &st) == 0 && st.st_size == 1006;
 	close(fd);
-	CHECK("append",
-	      ok && get(P("grow"), buf, sizeof(buf)) == 1006 && !memcmp(buf + 1003, "end", 3));
+	P9_CHECK("append",
+	         ok && get(P("grow"), buf, sizeof(buf)) == 1006 && !memcmp(buf + 1003, "end", 3));
 	fd = open(P("grow"), O_RDWR | O_TRUNC);
-	CHECK("o-trunc", fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0);
+	P9_CHECK("o-trunc", fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0);
 	close(fd);
 }
 
@@ -137,22 +139,22 @@ static void names(void)
 
 	put(P("victim"), "old", 3);
 	put(P("src"), "new", 3);
-	CHECK("rename-over-existing",
-	      rename(P("src"), P("victim")) == 0 && get(P("victim"), buf, sizeof(buf)) == 3 &&
-	          !memcmp(buf, "new", 3) && stat(P("src"), &st) != 0 && errno == ENOENT);
-	CHECK("mkdir-rmdir", mkdir(P("d"), 0755) == 0 && mkdir(P("d/e"), 0700) == 0 &&
-	                         rmdir(P("d")) != 0 && errno == ENOTEMPTY && rmdir(P("d/e")) == 0 &&
-	                         rmdir(P("d")) == 0);
-	CHECK("symlink-readlink", symlink("guest.txt", P("sl")) == 0 &&
-	                              (n = readlink(P("sl"), buf, sizeof(buf))) == 9 &&
-	                              !memcmp(buf, "guest.txt", 9) &&
-	                              get(P("sl"), buf, sizeof(buf)) == 21 &&
-	                              lstat(P("sl"), &st) == 0 && S_ISLNK(st.st_mode));
-	CHECK("hard-link", link(P("guest.txt"), P("hard")) == 0 && stat(P("hard"), &st) == 0 &&
-	                       st.st_nlink == 2 && unlink(P("hard")) == 0 &&
-	                       stat(P("guest.txt"), &st) == 0 && st.st_nlink == 1);
-	CHECK("unlink", unlink(P("sl")) == 0 && unlink(P("victim")) == 0 &&
-	                    stat(P("victim"), &st) != 0 && errno == ENOENT);
+	P9_CHECK("rename-over-existing",
+	         rename(P("src"), P("victim")) == 0 && get(P("victim"), buf, sizeof(buf)) == 3 &&
+	             !memcmp(buf, "new", 3) && stat(P("src"), &st) != 0 && errno == ENOENT);
+	P9_CHECK("mkdir-rmdir", mkdir(P("d"), 0755) == 0 && mkdir(P("d/e"), 0700) == 0 &&
+	                            rmdir(P("d")) != 0 && errno == ENOTEMPTY &&
+	                            rmdir(P("d/e")) == 0 && rmdir(P("d")) == 0);
+	P9_CHECK("symlink-readlink", symlink("guest.txt", P("sl")) == 0 &&
+	                                 (n = readlink(P("sl"), buf, sizeof(buf))) == 9 &&
+	                                 !memcmp(buf, "guest.txt", 9) &&
+	                                 get(P("sl"), buf, sizeof(buf)) == 21 &&
+	                                 lstat(P("sl"), &st) == 0 && S_ISLNK(st.st_mode));
+	P9_CHECK("hard-link", link(P("guest.txt"), P("hard")) == 0 && stat(P("hard"), &st) == 0 &&
+	                          st.st_nlink == 2 && unlink(P("hard")) == 0 &&
+	                          stat(P("guest.txt"), &st) == 0 && st.st_nlink == 1);
+	P9_CHECK("unlink", unlink(P("sl")) == 0 && unlink(P("victim")) == 0 &&
+	                       stat(P("victim"), &st) != 0 && errno == ENOENT);
 }
 
 static void thousand_files(void)
@@ -176,12 +178,12 @@ static void thousand_files(void)
 	}
 	if (d)
 		closedir(d);
-	CHECK("thousand-files-listed", made == 1000 && seen == 1000 && dots == 2);
+	P9_CHECK("thousand-files-listed", made == 1000 && seen == 1000 && dots == 2);
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "many/f%04d", i);
 		gone += unlink(P(name)) == 0;
 	}
-	CHECK("thousand-files-removed", gone == 1000 && rmdir(P("many")) == 0);
+	P9_CHECK("thousand-files-removed", gone == 1000 && rmdir(P("many")) == 0);
 }
 
 /* Big transfers from the heap (straight to the device) and from the
@@ -199,13 +201,13 @@ static void big_io(void)
 	fd = open(P("big"), O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ok = heap && back && fd >= 0 && write(fd, heap, n) == (ssize_t)n &&
 	     pread(fd, back, n, 0) == (ssize_t)n && !memcmp(heap, back, n);
-	CHECK("big-io-heap", ok);
+	P9_CHECK("big-io-heap", ok);
 	ok = fd >= 0 && pwrite(fd, stack, sizeof(stack), 12345) == (ssize_t)sizeof(stack);
 	memset(stack, 0, sizeof(stack));
 	ok = ok && pread(fd, stack, sizeof(stack), 12345) == (ssize_t)sizeof(stack);
 	for (i = 0; ok && i < sizeof(stack); i++)
 		ok = stack[i] == (unsigned char)(i * 3);
-	CHECK("big-io-stack", ok);
+	P9_CHECK("big-io-stack", ok);
 	close(fd);
 	unlink(P("big"));
 	free(heap);
@@ -221,18 +223,22 @@ static void escapes(void)
 	int fd;
 
 	n = get(P("hostabs"), buf, sizeof(buf) - 1);
-	CHECK("host-absolute-link-stays-in-guest", n < 0 || !memmem(buf, (size_t)n, "SECRET", 6));
+	P9_CHECK("host-absolute-link-stays-in-guest",
+	         n < 0 || !memmem(buf, (size_t)n, "SECRET", 6));
 	n = get(P("hostrel"), buf, sizeof(buf) - 1);
-	CHECK("host-relative-link-stays-in-guest", n < 0 || !memmem(buf, (size_t)n, "SECRET", 6));
+	P9_CHECK("host-relative-link-stays-in-guest",
+	         n < 0 || !memmem(buf, (size_t)n, "SECRET", 6));
 	n = get(P("../../../../../../../../etc/passwd"), buf, sizeof(buf) - 1);
-	CHECK("dotdot-stays-in-guest", n < 0 || !memmem(buf, (size_t)n, "root:x:0:0", 10));
-	CHECK("guest-link-out", symlink("/proc/self/root/../../../../etc/passwd", P("out")) == 0);
+	P9_CHECK("dotdot-stays-in-guest", n < 0 || !memmem(buf, (size_t)n, "root:x:0:0", 10));
+	P9_CHECK("guest-link-out",
+	         symlink("/proc/self/root/../../../../etc/passwd", P("out")) == 0);
 	n = get(P("out"), buf, sizeof(buf) - 1);
-	CHECK("guest-link-out-stays-in-guest", n < 0 || !memmem(buf, (size_t)n, "root:x:0:0", 10));
+	P9_CHECK("guest-link-out-stays-in-guest",
+	         n < 0 || !memmem(buf, (size_t)n, "root:x:0:0", 10));
 	unlink(P("out"));
-	CHECK("hard-link-across-mounts", link("/dev/null", P("devnull")) != 0 && errno == EXDEV);
+	P9_CHECK("hard-link-across-mounts", link("/dev/null", P("devnull")) != 0 && errno == EXDEV);
 	fd = open(P("outside-write-attempt"), O_WRONLY | O_CREAT, 0644);
-	CHECK("create-in-share", fd >= 0);
+	P9_CHECK("create-in-share", fd >= 0);
 	close(fd);
 }
 
@@ -243,19 +249,19 @@ static void read_only(void)
 	char buf[64];
 	struct stat st;
 
-	CHECK("read", get(P("host.txt"), buf, sizeof(buf)) == 20);
-	CHECK("open-write", open(P("host.txt"), O_WRONLY) < 0 && errno == EROFS);
-	CHECK("open-trunc", open(P("host.txt"), O_RDONLY | O_TRUNC) < 0 && errno == EROFS);
-	CHECK("create", open(P("new"), O_WRONLY | O_CREAT, 0644) < 0 && errno == EROFS);
-	CHECK("mkdir", mkdir(P("newdir"), 0755) != 0 && errno == EROFS);
-	CHECK("unlink", unlink(P("host.txt")) != 0 && errno == EROFS);
-	CHECK("rmdir", rmdir(P("sub")) != 0 && errno == EROFS);
-	CHECK("rename", rename(P("host.txt"), P("moved")) != 0 && errno == EROFS);
-	CHECK("symlink", symlink("x", P("sl")) != 0 && errno == EROFS);
-	CHECK("link", link(P("host.txt"), P("hard")) != 0 && errno == EROFS);
-	CHECK("truncate", truncate(P("host.txt"), 0) != 0 && errno == EROFS);
-	CHECK("chmod", chmod(P("host.txt"), 0777) != 0 && errno == EROFS);
-	CHECK("unchanged", stat(P("host.txt"), &st) == 0 && st.st_size == 20);
+	P9_CHECK("read", get(P("host.txt"), buf, sizeof(buf)) == 20);
+	P9_CHECK("open-write", open(P("host.txt"), O_WRONLY) < 0 && errno == EROFS);
+	P9_CHECK("open-trunc", open(P("host.txt"), O_RDONLY | O_TRUNC) < 0 && errno == EROFS);
+	P9_CHECK("create", open(P("new"), O_WRONLY | O_CREAT, 0644) < 0 && errno == EROFS);
+	P9_CHECK("mkdir", mkdir(P("newdir"), 0755) != 0 && errno == EROFS);
+	P9_CHECK("unlink", unlink(P("host.txt")) != 0 && errno == EROFS);
+	P9_CHECK("rmdir", rmdir(P("sub")) != 0 && errno == EROFS);
+	P9_CHECK("rename", rename(P("host.txt"), P("moved")) != 0 && errno == EROFS);
+	P9_CHECK("symlink", symlink("x", P("sl")) != 0 && errno == EROFS);
+	P9_CHECK("link", link(P("host.txt"), P("hard")) != 0 && errno == EROFS);
+	P9_CHECK("truncate", truncate(P("host.txt"), 0) != 0 && errno == EROFS);
+	P9_CHECK("chmod", chmod(P("host.txt"), 0777) != 0 && errno == EROFS);
+	P9_CHECK("unchanged", stat(P("host.txt"), &st) == 0 && st.st_size == 20);
 }
 
 /* ---- fsync, copy, bench ---- */
@@ -339,7 +345,7 @@ static void bench(long mb, long files)
 		ok = fd >= 0 && close(fd) == 0 && stat(P(name), &st) == 0 && unlink(P(name)) == 0;
 	}
 	tf = now() - t0;
-	CHECK("bench-ran", ok);
+	P9_CHECK("bench-ran", ok);
 	printf("bench: write %.1f MB/s, read %.1f MB/s, create+stat+unlink %.0f ops/s\n",
 	       mb / tw * 1.048576, mb / tr * 1.048576, files / tf);
 	free(buf);
