@@ -13,8 +13,8 @@
  *   bench DIR MB N    sequential write/read of MB MiB (MB/s), N small files
  *                     made (files/s)
  *
- * Lines starting "ok " or "FAIL " are verdicts; the exit status is the
- * number of failures (0: all passed).
+ * Lines starting "PASS " or "FAIL " are verdicts (check.h); the exit
+ * status is the number of failures (0: all passed).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,19 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "../check.h"
 
-#define CHECK(cond, ...)                                   \
-	do {                                               \
-		if (cond) {                                \
-			printf("ok ");                     \
-		} else {                                   \
-			printf("FAIL (errno %d) ", errno); \
-			failures++;                        \
-		}                                          \
-		printf(__VA_ARGS__);                       \
-		printf("\n");                              \
-	} while (0)
+int checks, failures;
 
 /* ---- POSIX cksum ---- */
 
@@ -158,52 +148,58 @@ static void do_write(const char *dir)
 
 	pattern(big, sizeof(big), 42);
 	snprintf(p, sizeof(p), "%s/guest", dir);
-	CHECK(mkdir(p, 0755) == 0, "mkdir %s", p);
+	CHECK("fat/mkdir", mkdir(p, 0755) == 0, "mkdir %s", p);
 	snprintf(p, sizeof(p), "%s/guest/small.txt", dir);
-	CHECK(put(p, "hello from the guest\n", 21, O_TRUNC) == 0, "small file");
+	CHECK("fat/small-file", put(p, "hello from the guest\n", 21, O_TRUNC) == 0, "small file");
 	snprintf(p, sizeof(p), "%s/guest/big.bin", dir);
-	CHECK(put(p, big, sizeof(big), O_TRUNC) == 0, "3 MiB file");
+	CHECK("fat/3-mib-file", put(p, big, sizeof(big), O_TRUNC) == 0, "3 MiB file");
 	snprintf(p, sizeof(p), "%s/guest/A long file name, with spaces & more.data", dir);
-	CHECK(put(p, big, 5000, O_TRUNC) == 0, "long name");
+	CHECK("fat/long-name", put(p, big, 5000, O_TRUNC) == 0, "long name");
 	snprintf(p, sizeof(p), "%s/guest/a/b/c", dir);
 	snprintf(q, sizeof(q), "%s/guest/a", dir);
-	CHECK(mkdir(q, 0755) == 0, "mkdir a");
+	CHECK("fat/mkdir-a", mkdir(q, 0755) == 0, "mkdir a");
 	snprintf(q, sizeof(q), "%s/guest/a/b", dir);
-	CHECK(mkdir(q, 0755) == 0 && mkdir(p, 0755) == 0, "nested directories");
+	CHECK("fat/nested-directories", mkdir(q, 0755) == 0 && mkdir(p, 0755) == 0,
+	      "nested directories");
 	snprintf(p, sizeof(p), "%s/guest/a/b/c/deep.txt", dir);
-	CHECK(put(p, "deep\n", 5, O_TRUNC) == 0, "nested file");
+	CHECK("fat/nested-file", put(p, "deep\n", 5, O_TRUNC) == 0, "nested file");
 	snprintf(p, sizeof(p), "%s/guest/many", dir);
-	CHECK(mkdir(p, 0755) == 0, "mkdir many");
+	CHECK("fat/mkdir-many", mkdir(p, 0755) == 0, "mkdir many");
 	for (int i = 0; i < 300; i++) {
 		snprintf(q, sizeof(q), "%s/guest/many/entry number %03d.txt", dir, i);
 		if (put(q, q, strlen(q), O_TRUNC)) {
-			CHECK(0, "file %d of 300", i);
+			CHECK("fat/file-of-300", 0, "file %d of 300", i);
 			break;
 		}
 	}
 	/* append, truncate, rename, unlink, rmdir */
 	snprintf(p, sizeof(p), "%s/guest/small.txt", dir);
-	CHECK(put(p, "appended\n", 9, O_APPEND) == 0, "append");
+	CHECK("fat/append", put(p, "appended\n", 9, O_APPEND) == 0, "append");
 	snprintf(p, sizeof(p), "%s/guest/big.bin", dir);
-	CHECK(truncate(p, 1000000) == 0 && stat(p, &st) == 0 && st.st_size == 1000000, "truncate");
+	CHECK("fat/truncate",
+	      truncate(p, 1000000) == 0 && stat(p, &st) == 0 && st.st_size == 1000000, "truncate");
 	snprintf(q, sizeof(q), "%s/guest/a/renamed.bin", dir);
-	CHECK(rename(p, q) == 0 && access(p, F_OK) != 0, "rename across directories");
+	CHECK("fat/rename-across-directories", rename(p, q) == 0 && access(p, F_OK) != 0,
+	      "rename across directories");
 	snprintf(p, sizeof(p), "%s/guest/gone.txt", dir);
-	CHECK(put(p, "x", 1, O_TRUNC) == 0 && unlink(p) == 0 && access(p, F_OK) != 0, "unlink");
+	CHECK("fat/unlink", put(p, "x", 1, O_TRUNC) == 0 && unlink(p) == 0 && access(p, F_OK) != 0,
+	      "unlink");
 	snprintf(p, sizeof(p), "%s/guest/emptydir", dir);
-	CHECK(mkdir(p, 0755) == 0 && rmdir(p) == 0, "rmdir");
+	CHECK("fat/rmdir", mkdir(p, 0755) == 0 && rmdir(p) == 0, "rmdir");
 	snprintf(p, sizeof(p), "%s/guest/a", dir);
-	CHECK(rmdir(p) != 0 && errno == ENOTEMPTY, "rmdir of a full directory: ENOTEMPTY");
+	CHECK("fat/rmdir-of-a-full-directory-enotempty", rmdir(p) != 0 && errno == ENOTEMPTY,
+	      "rmdir of a full directory: ENOTEMPTY");
 	/* times are kept */
 	snprintf(p, sizeof(p), "%s/guest/small.txt", dir);
 	{
 		struct timespec ts[2] = { { 1234567890, 0 }, { 1234567890, 0 } };
-		CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0 && stat(p, &st) == 0 &&
+		CHECK("fat/utimensat-keeps-the-time",
+		      utimensat(AT_FDCWD, p, ts, 0) == 0 && stat(p, &st) == 0 &&
 		          st.st_mtime == 1234567890,
 		      "utimensat keeps the time");
 	}
 	fd = open(p, O_RDONLY);
-	CHECK(fd >= 0 && fsync(fd) == 0, "fsync");
+	CHECK("fat/fsync", fd >= 0 && fsync(fd) == 0, "fsync");
 	close(fd);
 	printf("sums:\n");
 	snprintf(p, sizeof(p), "%s/guest", dir);
@@ -216,20 +212,22 @@ static void do_ro(const char *dir)
 
 	snprintf(p, sizeof(p), "%s/new.txt", dir);
 	errno = 0;
-	CHECK(open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EROFS, "create: EROFS");
+	CHECK("fat/create-erofs", open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EROFS,
+	      "create: EROFS");
 	snprintf(p, sizeof(p), "%s/newdir", dir);
-	CHECK(mkdir(p, 0755) < 0 && errno == EROFS, "mkdir: EROFS");
+	CHECK("fat/mkdir-erofs", mkdir(p, 0755) < 0 && errno == EROFS, "mkdir: EROFS");
 	snprintf(p, sizeof(p), "%s/hello.txt", dir);
-	CHECK(open(p, O_WRONLY) < 0 && errno == EROFS, "open for writing: EROFS");
-	CHECK(unlink(p) < 0 && errno == EROFS, "unlink: EROFS");
-	CHECK(truncate(p, 0) < 0 && errno == EROFS, "truncate: EROFS");
+	CHECK("fat/open-for-writing-erofs", open(p, O_WRONLY) < 0 && errno == EROFS,
+	      "open for writing: EROFS");
+	CHECK("fat/unlink-erofs", unlink(p) < 0 && errno == EROFS, "unlink: EROFS");
+	CHECK("fat/truncate-erofs", truncate(p, 0) < 0 && errno == EROFS, "truncate: EROFS");
 	snprintf(q, sizeof(q), "%s/moved.txt", dir);
-	CHECK(rename(p, q) < 0 && errno == EROFS, "rename: EROFS");
+	CHECK("fat/rename-erofs", rename(p, q) < 0 && errno == EROFS, "rename: EROFS");
 	{
 		uint32_t sum;
 		uint64_t size;
-		CHECK(cksum_file(p, &sum, &size) == 0, "still readable (%llu bytes)",
-		      (unsigned long long)size);
+		CHECK("fat/still-readable-bytes", cksum_file(p, &sum, &size) == 0,
+		      "still readable (%llu bytes)", (unsigned long long)size);
 	}
 }
 
@@ -245,19 +243,22 @@ static void do_full(const char *dir)
 	pattern(buf, sizeof(buf), 7);
 	snprintf(p, sizeof(p), "%s/filler.bin", dir);
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0, "open %s", p);
+	CHECK("fat/open-filler", fd >= 0, "open %s", p);
 	while ((w = write(fd, buf, sizeof(buf))) > 0)
 		total += w;
 	err = errno;
-	CHECK(w < 0 && err == ENOSPC, "write until the disk is full: ENOSPC after %lld bytes",
-	      total);
-	CHECK(fsync(fd) == 0 && close(fd) == 0, "fsync and close after ENOSPC");
-	CHECK(stat(p, &st) == 0 && st.st_size == total, "the file holds what was written (%lld)",
-	      (long long)st.st_size);
+	CHECK("fat/write-until-full-enospc", w < 0 && err == ENOSPC,
+	      "write until the disk is full: ENOSPC after %lld bytes", total);
+	printf("ENOSPC after %lld bytes\n", total);
+	CHECK("fat/fsync-and-close-after-enospc", fsync(fd) == 0 && close(fd) == 0,
+	      "fsync and close after ENOSPC");
+	CHECK("fat/the-file-holds-what-was-written", stat(p, &st) == 0 && st.st_size == total,
+	      "the file holds what was written (%lld)", (long long)st.st_size);
 	snprintf(p, sizeof(p), "%s/one more", dir);
 	errno = 0;
 	fd = open(p, O_WRONLY | O_CREAT, 0644);
-	CHECK(fd < 0 ? errno == ENOSPC : write(fd, buf, 65536) < 0 && errno == ENOSPC,
+	CHECK("fat/another-file-enospc",
+	      fd < 0 ? errno == ENOSPC : write(fd, buf, 65536) < 0 && errno == ENOSPC,
 	      "another file: ENOSPC");
 	if (fd >= 0)
 		close(fd);
@@ -268,24 +269,29 @@ static void do_names(const char *dir)
 	char p[1024], longname[300];
 
 	snprintf(p, sizeof(p), "%s/a:b", dir);
-	CHECK(open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EINVAL, "':' in a name: EINVAL");
+	CHECK("fat/colon-in-a-name-einval",
+	      open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EINVAL, "':' in a name: EINVAL");
 	snprintf(p, sizeof(p), "%s/what?", dir);
-	CHECK(mkdir(p, 0755) < 0 && errno == EINVAL, "'?' in a name: EINVAL");
+	CHECK("fat/question-mark-in-a-name-einval", mkdir(p, 0755) < 0 && errno == EINVAL,
+	      "'?' in a name: EINVAL");
 	snprintf(p, sizeof(p), "%s/dot.", dir);
-	CHECK(open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EINVAL, "a trailing dot: EINVAL");
+	CHECK("fat/a-trailing-dot-einval", open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EINVAL,
+	      "a trailing dot: EINVAL");
 	memset(longname, 'x', 256);
 	longname[256] = 0;
 	snprintf(p, sizeof(p), "%s/%s", dir, longname);
-	CHECK(open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == ENAMETOOLONG,
+	CHECK("fat/256-characters-enametoolong",
+	      open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == ENAMETOOLONG,
 	      "256 characters: ENAMETOOLONG");
 	longname[255] = 0;
 	snprintf(p, sizeof(p), "%s/%s", dir, longname);
-	CHECK(put(p, "255", 3, O_TRUNC) == 0, "255 characters: fine");
+	CHECK("fat/255-characters-fine", put(p, "255", 3, O_TRUNC) == 0, "255 characters: fine");
 	snprintf(p, sizeof(p), "%s/MiXeD.TxT", dir);
-	CHECK(put(p, "case", 4, O_TRUNC) == 0, "mixed case");
+	CHECK("fat/mixed-case", put(p, "case", 4, O_TRUNC) == 0, "mixed case");
 	snprintf(p, sizeof(p), "%s/mixed.txt", dir);
-	CHECK(access(p, F_OK) == 0, "found in another case");
-	CHECK(open(p, O_WRONLY | O_CREAT | O_EXCL, 0644) < 0 && errno == EEXIST,
+	CHECK("fat/found-in-another-case", access(p, F_OK) == 0, "found in another case");
+	CHECK("fat/o-excl-in-another-case-eexist",
+	      open(p, O_WRONLY | O_CREAT | O_EXCL, 0644) < 0 && errno == EEXIST,
 	      "O_EXCL in another case: EEXIST");
 }
 
@@ -299,7 +305,8 @@ static void do_sync_wait(const char *dir)
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/synced/data.bin", dir);
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0 && write(fd, big, 1u << 20) == 1 << 20 && fsync(fd) == 0, "write and fsync");
+	CHECK("fat/write-and-fsync",
+	      fd >= 0 && write(fd, big, 1u << 20) == 1 << 20 && fsync(fd) == 0, "write and fsync");
 	printf("synced %u %u\n", cksum_mem(big, 1u << 20), 1u << 20);
 	fflush(stdout);
 	/* More changes that are never synced: the kill must not hurt the above. */
