@@ -114,7 +114,8 @@ clean_error() { [ "$rc" -eq "${1:-125}" ] && [ "$(wc -l <"$T/err")" -le 2 ] && [
 UK_ON=${UK_ON:-ukrun}
 on_ukrun() { [ "$UK_ON" = ukrun ]; }
 # name NAME: a check's name in this run: NAME under ukrun, qemu-NAME under
-# QEMU, so both runs' results stand side by side.
+# QEMU, so both runs' results stand side by side (a suite whose names carry
+# the runner already says SUITE-$UK_ON/..., as fs-ukrun/ and fs-qemu/).
 name() { if on_ukrun; then echo "$1"; else echo "qemu-$1"; fi; }
 # runner_ready SCRIPT: true when this run's runner is here; otherwise one
 # SKIP line. Under ukrun it also checks the guest runs at native speed.
