@@ -267,9 +267,14 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 		else
 			f->flags &= ~O_NONBLOCK;
 		return 0;
+	case 0x5452: /* FIOASYNC */
+		/* Accepted, with the difference said: no SIGIO is sent. nginx's
+		 * master asks it of each worker's channel before it forks the
+		 * worker, and only notes the signal when it comes. */
+		uk_trace_note("ioctl(FIOASYNC): accepted, but uk sends no SIGIO (no signal-driven "
+		              "I/O)");
+		return 0;
 	}
-	/* FIOASYNC among them: no SIGIO is ever sent, so it is refused (nginx's
-	 * master asks it of its workers' channel, then forks). */
 	uk_trace_note("ioctl: request %#lx is not supported on sockets", req);
 	return -ENOTTY;
 }

@@ -216,6 +216,9 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->parent = parent;
 	p->exit_signal = (int)(flags & CLONE_EXIT_SIGNAL);
 	p->umask = parent->umask;
+	p->uid = parent->uid;
+	p->gid = parent->gid;
+	p->ids_known = parent->ids_known;
 	uk_memcpy(p->sig_actions, parent->sig_actions, sizeof(p->sig_actions));
 	p->brk_start = parent->brk_start;
 	p->brk_cur = parent->brk_cur;

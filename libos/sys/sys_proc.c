@@ -27,32 +27,27 @@
 #include <linux/sched.h>
 #include <linux/sysinfo.h>
 
-static int ids_known;
-static unsigned uid, gid;
-
-/* The manifest's "uid[:gid]"; anything else (a user name) leaves 0:0. */
-static void ids_init(void)
+/* Each process's ids (uk/proc.h): the manifest's "uid[:gid]" until it
+ * changes them (anything else, a user name, leaves 0:0). One id of each
+ * kind: real, effective and saved are the same, so root may become
+ * anyone (nginx's workers drop to www-data) but cannot come back. */
+static struct uk_proc *ids(void)
 {
-	ids_known = 1;
-	if (uk_plat.mf.has_ids) {
-		uid = uk_plat.mf.uid;
-		gid = uk_plat.mf.gid;
+	struct uk_proc *p = uk_proc_cur;
+
+	if (!p->ids_known) {
+		p->ids_known = 1;
+		if (uk_plat.mf.has_ids) {
+			p->uid = uk_plat.mf.uid;
+			p->gid = uk_plat.mf.gid;
+		}
 	}
+	return p;
 }
 
-static unsigned cur_uid(void)
-{
-	if (!ids_known)
-		ids_init();
-	return uid;
-}
+static unsigned cur_uid(void) { return ids()->uid; }
 
-static unsigned cur_gid(void)
-{
-	if (!ids_known)
-		ids_init();
-	return gid;
-}
+static unsigned cur_gid(void) { return ids()->gid; }
 
 int uk_current_euid(void) { return (int)cur_uid(); }
 
@@ -61,32 +56,37 @@ UK_SYSCALL0(geteuid) { return cur_uid(); }
 UK_SYSCALL0(getgid) { return cur_gid(); }
 UK_SYSCALL0(getegid) { return cur_gid(); }
 
-/* -1 (as unsigned: "leave it") or the id the program has. */
-static int same_id(unsigned v, unsigned cur) { return v == ~0u || v == cur; }
-
-UK_SYSCALL1(setuid, unsigned, u) { return u == cur_uid() ? 0 : -EPERM; }
-UK_SYSCALL1(setgid, unsigned, g) { return g == cur_gid() ? 0 : -EPERM; }
-
-UK_SYSCALL2(setreuid, unsigned, r, unsigned, e)
+/* set*id(2) with one id per kind: the id asked for (the effective one
+ * first; -1, as unsigned, leaves one alone) replaces it when the process
+ * is root, else it must be the one the process has. */
+static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s)
 {
-	return same_id(r, cur_uid()) && same_id(e, cur_uid()) ? 0 : -EPERM;
+	unsigned want = e != ~0u ? e : r != ~0u ? r : s;
+
+	if (want == ~0u)
+		return 0;
+	if (cur_uid() == 0) {
+		*id = want;
+		return 0;
+	}
+	return (r == ~0u || r == *id) && (e == ~0u || e == *id) && (s == ~0u || s == *id) ? 0
+	                                                                                  : -EPERM;
 }
 
-UK_SYSCALL2(setregid, unsigned, r, unsigned, e)
-{
-	return same_id(r, cur_gid()) && same_id(e, cur_gid()) ? 0 : -EPERM;
-}
+UK_SYSCALL1(setuid, unsigned, u) { return set_id(&ids()->uid, ~0u, u, ~0u); }
+UK_SYSCALL1(setgid, unsigned, g) { return set_id(&ids()->gid, ~0u, g, ~0u); }
+
+UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_id(&ids()->uid, r, e, ~0u); }
+UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_id(&ids()->gid, r, e, ~0u); }
 
 UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s)
 {
-	unsigned c = cur_uid();
-	return same_id(r, c) && same_id(e, c) && same_id(s, c) ? 0 : -EPERM;
+	return set_id(&ids()->uid, r, e, s);
 }
 
 UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s)
 {
-	unsigned c = cur_gid();
-	return same_id(r, c) && same_id(e, c) && same_id(s, c) ? 0 : -EPERM;
+	return set_id(&ids()->gid, r, e, s);
 }
 
 static long get3(unsigned *r, unsigned *e, unsigned *s, unsigned v)
@@ -120,12 +120,13 @@ UK_SYSCALL2(getgroups, int, size, unsigned *, list)
 	return 1;
 }
 
-/* Dropping supplementary groups, or keeping the primary one, is fine. */
+/* Dropping supplementary groups, or keeping the primary one, is fine; root
+ * may name others (they are not kept: getgroups says the primary one). */
 UK_SYSCALL2(setgroups, int, size, const unsigned *, list)
 {
 	if (size < 0 || size > 65536)
 		return -EINVAL;
-	for (int i = 0; i < size; i++)
+	for (int i = 0; i < size && cur_uid() != 0; i++)
 		if (list[i] != cur_gid())
 			return -EPERM;
 	return 0;

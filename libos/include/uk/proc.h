@@ -9,8 +9,7 @@
  *
  * Process 1 is the image's program; when it ends, the VM ends with its
  * status (the others go with it), as a container does. What every process
- * shares: credentials, resource limits, the host name (one user, one
- * container).
+ * shares: resource limits, the host name, mounts (one container).
  */
 #ifndef UK_PROC_H
 #define UK_PROC_H
@@ -55,6 +54,8 @@ struct uk_proc {
 	struct ksigaction sig_actions[UK_NSIG + 1];
 	uint64_t sig_pending; /* process-directed, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
+	unsigned uid, gid;                    /* sys/sys_proc.c: real = effective = saved */
+	int ids_known;                        /* 0: the manifest's, not read yet */
 	uint64_t brk_start, brk_cur, brk_end; /* a Linux program's break */
 	char exe[256];                        /* /proc/self/exe */
 	uint64_t cpu_ns;                      /* CPU time of its ended threads */

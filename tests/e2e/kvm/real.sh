@@ -117,9 +117,9 @@ web nginx 80
 # Debian's stock nginx.conf and default site (user www-data,
 # worker_processes auto, sendfile, tcp_nopush on: TCP_CORK around every
 # answer, gzip, logs in files, listen 80 and [::]:80: an IPv6 listener
-# beside the IPv4 one) in one process: master_process off (a master forks
-# its workers).
-web nginx-stock 80 -- -c /etc/nginx/nginx.conf -g "daemon off; master_process off;"
+# beside the IPv4 one), as the official image runs it: daemon off, a
+# master process that forks its worker, which drops to www-data.
+web nginx-stock 80 -- -c /etc/nginx/nginx.conf -g "daemon off;"
 
 # ---- redis: SET then GET, the benchmark, the data still there ----
 if ! need real/redis redis-cli redis-benchmark; then

@@ -33,10 +33,6 @@ static void test_ids(void)
 	      setuid(0) == 0 && setgid(0) == 0 && seteuid(0) == 0 && setreuid(-1, -1) == 0 &&
 	          setresuid(-1, 0, -1) == 0,
 	      "could not keep the ids");
-	CHECK("proc/setuid-other-eperm",
-	      setuid(1000) == -1 && errno == EPERM && setgid(1000) == -1 && errno == EPERM &&
-	          setreuid(1000, -1) == -1 && errno == EPERM,
-	      "became someone else");
 	CHECK("proc/getresuid", getresuid(&r, &e, &s) == 0 && r == 0 && e == 0 && s == 0, "wrong");
 	gid_t groups[8];
 	int n = getgroups(8, groups);
@@ -127,6 +123,20 @@ static void test_sched(void)
 	      "name '%s'", name);
 }
 
+/* Root may become another user (as nginx's workers do), and then not come
+ * back: one id of each kind, no saved one. Last, as it gives up root. */
+static void test_drop_root(void)
+{
+	CHECK("proc/root-drops-to-other-ids",
+	      setgid(1000) == 0 && setuid(1000) == 0 && getuid() == 1000 && geteuid() == 1000 &&
+	          getgid() == 1000,
+	      "uid %d gid %d", getuid(), getgid());
+	CHECK("proc/no-way-back-eperm",
+	      setuid(0) == -1 && errno == EPERM && setgid(0) == -1 && errno == EPERM &&
+	          setreuid(0, -1) == -1 && errno == EPERM,
+	      "became root again");
+}
+
 static void test_refused(void)
 {
 	int status;
@@ -152,6 +162,7 @@ int main(void)
 	test_limits();
 	test_sched();
 	test_refused();
+	test_drop_root();
 	printf("proc tests done: %d failed\n", failures);
 	return failures ? 1 : 0;
 }
