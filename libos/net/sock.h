@@ -29,6 +29,8 @@
 #define UK_AF_INET6 10
 #define UK_IPPROTO_IPV6 41
 #define UK_IPV6_V6ONLY 26
+#define UK_IP_RECVERR 11
+#define UK_IPV6_RECVERR 25
 #define UK_SOCK_STREAM 1
 #define UK_SOCK_DGRAM 2
 #define UK_SOCK_SEQPACKET 5
@@ -39,6 +41,7 @@
 #define UK_MSG_TRUNC 0x20
 #define UK_MSG_DONTWAIT 0x40
 #define UK_MSG_WAITALL 0x100
+#define UK_MSG_ERRQUEUE 0x2000
 #define UK_MSG_NOSIGNAL 0x4000
 #define UK_MSG_MORE 0x8000
 #define UK_MSG_CMSG_CLOEXEC 0x40000000
@@ -128,7 +131,8 @@ enum uk_sock_opt {
 	UK_SO_NODELAY = 1 << 4,
 	UK_SO_CORK = 1 << 5, /* TCP_CORK */
 	UK_SO_PASSCRED = 1 << 6,
-	UK_SO_V6ONLY = 1 << 7, /* IPV6_V6ONLY */
+	UK_SO_V6ONLY = 1 << 7,  /* IPV6_V6ONLY */
+	UK_SO_RECVERR = 1 << 8, /* IP_RECVERR, IPV6_RECVERR */
 };
 
 struct uk_sock {

@@ -401,6 +401,8 @@ static long do_recv(struct uk_file *f, struct uk_sock *s, const struct iovec *io
 		return total;
 	if (flags & UK_MSG_OOB)
 		return -EINVAL; /* urgent data is not supported */
+	if (flags & UK_MSG_ERRQUEUE)
+		return -EAGAIN; /* nothing is ever queued there (socket_opt.c: IP_RECVERR) */
 	enter(s);
 	for (;;) {
 		r = s->proto->recv(s, iov, cnt, flags, from, msg_flags, scm);

@@ -144,6 +144,28 @@ static int set_v6only(struct uk_sock *s, const void *val, uint32_t len)
 	return 0;
 }
 
+/* IP_RECVERR / IPV6_RECVERR: on Linux, ICMP errors then also go to the
+ * socket's error queue (MSG_ERRQUEUE). glibc's resolver turns it on for
+ * every query and gives up when it fails. Recorded; lwIP reports ICMP
+ * errors to no one, so the error queue stays empty (recvmsg with
+ * MSG_ERRQUEUE: EAGAIN, as Linux's for an empty queue). */
+static int recverr(const struct uk_sock *s, int level, int name)
+{
+	return s->family != UK_AF_UNIX && ((level == IPPROTO_IP && name == UK_IP_RECVERR) ||
+	                                   (level == UK_IPPROTO_IPV6 && name == UK_IPV6_RECVERR));
+}
+
+static int set_recverr(struct uk_sock *s, const void *val, uint32_t len)
+{
+	int v, r;
+
+	if ((r = opt_int(val, len, &v)))
+		return r;
+	set_flag(s, UK_SO_RECVERR, v);
+	uk_trace_note("setsockopt: IP_RECVERR recorded; ICMP errors are not queued here");
+	return 0;
+}
+
 UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
 {
 	struct uk_file *f;
@@ -154,6 +176,8 @@ UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint3
 	uk_sock_enter(s);
 	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
 		r = set_v6only(s, val, len);
+	else if (recverr(s, level, name))
+		r = set_recverr(s, val, len);
 	else
 		r = level == SOL_SOCKET ? sol_set(s, name, val, len)
 		                        : s->proto->setopt(s, level, name, val, len);
@@ -175,6 +199,8 @@ UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *,
 	uk_sock_enter(s);
 	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
 		r = put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
+	else if (recverr(s, level, name))
+		r = put_int(val, len, !!(s->opts & UK_SO_RECVERR));
 	else
 		r = level == SOL_SOCKET ? sol_get(s, name, val, len)
 		                        : s->proto->getopt(s, level, name, val, len);

@@ -284,6 +284,27 @@ static void ipv6_checks(void)
 	close(c);
 }
 
+/* glibc's resolver sets IP_RECVERR on every query's socket and gives up
+ * when it fails; the error queue of a socket without errors is empty. */
+static void recverr_checks(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	int one = 1, v = 0;
+	socklen_t len = sizeof(v);
+	char buf[16];
+	struct iovec io = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1 };
+
+	API_CHECK("udp/ip-recverr", !setsockopt(u, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) &&
+	                                !getsockopt(u, IPPROTO_IP, IP_RECVERR, &v, &len) && v == 1);
+	API_CHECK("udp/ipv6-recverr",
+	          !setsockopt(u6, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one)));
+	API_CHECK("udp/errqueue-empty",
+	          recvmsg(u, &m, MSG_ERRQUEUE | MSG_DONTWAIT) == -1 && errno == EAGAIN);
+	close(u);
+	close(u6);
+}
+
 int main(void)
 {
 	tcp_checks();
@@ -291,6 +312,7 @@ int main(void)
 	udp_checks();
 	name_checks();
 	ipv6_checks();
+	recverr_checks();
 	printf("%d failures\n", failures);
 	return failures;
 }

@@ -88,6 +88,7 @@ extern const struct in6_addr in6addr_any, in6addr_loopback;
 #define IP_ADD_MEMBERSHIP 35
 #define IP_DROP_MEMBERSHIP 36
 #define IPV6_V6ONLY 26
+#define IPV6_RECVERR 25
 
 #define IN_LOOPBACK(a) ((((in_addr_t)(a)) & 0xff000000) == 0x7f000000)
 #define IN_MULTICAST(a) ((((in_addr_t)(a)) & 0xf0000000) == 0xe0000000)
