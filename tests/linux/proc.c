@@ -11,6 +11,7 @@
  * run on the host for comparison (make bench).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -219,6 +220,52 @@ static void test_groups(void)
 	check("crash/child-segv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "not SIGSEGV");
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *spinner(void *arg)
+{
+	for (volatile long i = 0;; i++)
+		(void)arg;
+	return NULL;
+}
+
+/* A child with threads (blocked, and spinning in its own code) ends whole
+ * with exit(): every thread goes, the parent sees the status. */
+static void test_threaded_child(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		pthread_t t;
+		for (int i = 0; i < 3; i++)
+			pthread_create(&t, NULL, sleeper, NULL);
+		pthread_create(&t, NULL, spinner, NULL);
+		usleep(20000);
+		exit(3);
+	}
+	st = status_of(pid);
+	check("threads/child-exit-group", WIFEXITED(st) && WEXITSTATUS(st) == 3, "wrong status");
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t, NULL, sleeper, NULL);
+		for (;;)
+			pause();
+	}
+	usleep(20000);
+	kill(pid, SIGTERM);
+	st = status_of(pid);
+	check("threads/child-killed", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "not killed");
+}
+
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -268,5 +315,6 @@ int main(int argc, char **argv)
 	test_sigchld();
 	test_exec();
 	test_groups();
+	test_threaded_child();
 	return failed;
 }
