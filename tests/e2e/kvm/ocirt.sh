@@ -321,8 +321,8 @@ if podman_ok; then
 		bound 60 $P stop -t 2 web >/dev/null 2>&1
 		bound 30 $P rm web >/dev/null 2>&1
 		# nginx -p HOST:80, and redis-cli in a second container over
-		# the bridge (by address: glibc's resolver in the guest gives up
-		# on setsockopt(IP_RECVERR), see README).
+		# the bridge (by address on podman's default network, which has
+		# no DNS).
 		bound 120 $P run -d --name ng -p 127.0.0.1:18081:80 "$NG" >/dev/null 2>&1
 		i=0
 		until bound 10 curl -sf -m 5 http://127.0.0.1:18081/ >"$T/page" 2>/dev/null || [ $i -ge 60 ]; do
@@ -342,6 +342,23 @@ if podman_ok; then
 		run bound 60 $P run --rm --entrypoint redis-cli "$RD" -h "$ip" get k
 		check ocirt/podman-net/redis-cli-to-redis out_has '^from-another-vm$'
 		bound 60 $P rm -f -t 2 rd >/dev/null 2>&1
+		# By name, on a network of its own (aardvark-dns answers there):
+		# glibc's resolver in the guest (it sets IP_RECVERR on its socket).
+		if bound 60 $P network create uk-dns >/dev/null 2>&1 &&
+			bound 120 $P run -d --name rdn --network uk-dns "$RD" >/dev/null 2>&1; then
+			i=0
+			until bound 60 $P run --rm --network uk-dns --entrypoint redis-cli "$RD" -h rdn set k by-name >"$T/out" 2>&1 &&
+				grep -q OK "$T/out" || [ $i -ge 10 ]; do
+				sleep 1
+				i=$((i + 1))
+			done
+			run bound 60 $P run --rm --network uk-dns --entrypoint redis-cli "$RD" -h rdn get k
+			check ocirt/podman-net/redis-cli-by-name out_has '^by-name$'
+		else
+			fail ocirt/podman-net/redis-cli-by-name "podman network create or run failed"
+		fi
+		bound 60 $P rm -f -t 2 rdn >/dev/null 2>&1
+		bound 30 $P network rm uk-dns >/dev/null 2>&1
 	fi
 	run bound 120 $P run --rm --network none "$BB" /bin/nonexistent
 	check ocirt/podman/missing-program-status test "$rc" -ne 0
