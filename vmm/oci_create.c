@@ -344,7 +344,11 @@ static int create_run(struct create *c)
 		return -1;
 	}
 	oci_log(c->rt, "debug", "container %s: VM process %d waits for start", c->id, (int)pid);
-	return c->pid_file ? write_pid_file(c->rt, c->pid_file, pid) : 0;
+	if (c->pid_file && write_pid_file(c->rt, c->pid_file, pid)) {
+		kill(pid, SIGKILL); /* it waits on a FIFO that is about to go */
+		return -1;
+	}
+	return 0;
 }
 
 /* The root and its parents, as runc makes them (containerd gives

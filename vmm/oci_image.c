@@ -34,7 +34,7 @@
 #include "vmm.h"
 
 #define WALK_MAX_ENTRIES 4000000 /* a root filesystem with more is refused */
-#define KEY_FORMAT "uk-oci-image-1"
+#define KEY_FORMAT "uk-oci-image-2"
 
 struct walk {
 	struct sha256_ctx h;
@@ -46,16 +46,22 @@ struct walk {
 static void hash_entry(struct walk *w, const char *rel, const struct stat *st)
 {
 	char line[PATH_MAX + 200], link[PATH_MAX];
-	/* A file's time stands for its bytes; a directory's or a link's says
-	 * only when an entry was made (podman makes /etc/mtab in every
-	 * container's upper layer, copying /etc up): their entries and target
-	 * are what they hold. */
+	/* A file's times and inode stand for its bytes: the change time too,
+	 * which no one can set back (tar, cp -p, rsync -a and reproducible
+	 * builds keep mtime while the bytes change), and the inode (a file
+	 * replaced by a rename); a lower layer's file keeps both in every
+	 * container's overlay. A directory's or a link's times say only when
+	 * an entry was made (podman makes /etc/mtab in every container's
+	 * upper layer, copying /etc up): their entries and target are what
+	 * they hold. */
 	int file = S_ISREG(st->st_mode);
 	int n =
-	    snprintf(line, sizeof(line), "%s%c%o %u %u %lld %lld.%09ld %llu", rel, 0,
-	             (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid,
+	    snprintf(line, sizeof(line), "%s%c%o %u %u %lld %lld.%09ld %lld.%09ld %llu %llu", rel,
+	             0, (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid,
 	             file ? (long long)st->st_size : 0, file ? (long long)st->st_mtim.tv_sec : 0,
-	             file ? st->st_mtim.tv_nsec : 0, (unsigned long long)st->st_rdev);
+	             file ? st->st_mtim.tv_nsec : 0, file ? (long long)st->st_ctim.tv_sec : 0,
+	             file ? st->st_ctim.tv_nsec : 0, file ? (unsigned long long)st->st_ino : 0,
+	             (unsigned long long)st->st_rdev);
 
 	sha256_update(&w->h, (size_t)n + 1, (const uint8_t *)line);
 	if (S_ISLNK(st->st_mode)) {

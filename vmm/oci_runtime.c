@@ -245,7 +245,8 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 	if (load(rt, id, &st))
 		return 1;
 	if (oci_state_status(&st) == OCI_STOPPED)
-		oci_err(rt, "container %s is not running", id);
+		/* runc's words: containerd's shim matches them */
+		oci_err(rt, "container not running: %s has stopped", id);
 	else if (signal_vm(&st, sig))
 		oci_err(rt, "kill %d (container %s): %s", (int)st.pid, id, strerror(errno));
 	else

@@ -111,7 +111,7 @@ run U kill k KILL
 check ocirt/kill/status status_is 0
 check ocirt/kill/stopped wait_status k stopped
 run U kill k TERM
-check ocirt/kill/stopped-refused err_has 'container k is not running'
+check ocirt/kill/stopped-refused err_has 'container not running: k has stopped'
 U delete k
 U create --bundle "$T/b" --pid-file "$T/pid-d" d >/dev/null 2>&1
 run U delete d
@@ -140,6 +140,31 @@ U delete -f n
 check ocirt/cache/new-image-built test "$(ls "$R"/images/*.img | wc -l)" -eq 1
 check ocirt/cache/unused-pruned test ! -e "$old_img"
 check ocirt/cache/prune-logged grep -q 'image cache: removed .* (unused for 10 days)' "$T/log"
+
+# A file whose bytes change but not its size or time (tar, cp -p, rsync
+# -a and reproducible builds keep mtime): the next container gets them.
+echo version-1 >"$T/b/rootfs2/msg"
+config '["cat", "/msg"]'
+sed 's#"path": "rootfs"#"path": "rootfs2"#' "$T/b/config.json" >"$T/c" && mv "$T/c" "$T/b/config.json"
+U create --bundle "$T/b" --pid-file "$T/pid-v1" v1 >"$T/v1.out" 2>&1
+U start v1 && wait_status v1 stopped
+U delete -f v1
+touch -r "$T/b/rootfs2/msg" "$T/stamp"
+echo version-2 >"$T/b/rootfs2/msg"
+touch -r "$T/stamp" "$T/b/rootfs2/msg"
+U create --bundle "$T/b" --pid-file "$T/pid-v2" v2 >"$T/v2.out" 2>&1
+U start v2 && wait_status v2 stopped
+U delete -f v2
+run cat "$T/v1.out" "$T/v2.out"
+check ocirt/cache/same-size-same-mtime-new-bytes out_is "version-1
+version-2"
+
+# create fails after the VM is up (its pid file cannot be written): the
+# VM goes too, not left waiting on the FIFO of a removed container.
+run U create --bundle "$T/b" --pid-file "$T/no/such/dir/pid" leak
+check ocirt/create/pid-file-failure-status test "$rc" -ne 0
+sleep 0.5
+check ocirt/create/pid-file-failure-no-vm-left sh -c "! pgrep -f '$R/[l]eak/exec.fifo' >/dev/null" # ([l]: not this shell's own line)
 
 run U exec c1 true
 check ocirt/exec/refused err_has 'exec: not supported yet: the guest forks its own processes, but nothing lets ukrun start one in a running VM'
