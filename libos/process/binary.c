@@ -58,6 +58,7 @@ struct exe {
 	struct uk_elf e;
 	uint64_t bias;
 	char interp[UK_ELF_MAX_INTERP];
+	uint8_t *ph; /* room for the program headers (struct exec_state) */
 };
 
 static long read_at(struct uk_file *f, void *buf, size_t len, uint64_t off)
@@ -100,10 +101,7 @@ static long open_exec(const char *path, struct uk_file **out, uint64_t *size)
 /* Header and program headers of an opened ELF file. */
 static long read_elf(struct exe *x, const char **why)
 {
-	/* static: a thread's own library OS stack may be 16 KiB (execs are
-	 * one at a time, without other threads) */
-	static uint8_t ph[UK_ELF_MAX_PHNUM * 56];
-	uint8_t hdr[64];
+	uint8_t hdr[64], *ph = x->ph;
 	long n = read_at(x->f, hdr, sizeof(hdr), 0), r;
 
 	if (n < 0)
@@ -528,15 +526,42 @@ static void trace_summary(void)
 		uk_pr(fmt, j, s, t);
 }
 
+/* One exec's state, in the kernel heap: a thread's library OS stack may be
+ * 16 KiB, and an exec may block (a file on a 9P volume) while another
+ * process execs. */
+struct exec_state {
+	struct exec_req q;
+	struct exe prog, interp;
+	uint8_t ph[UK_ELF_MAX_PHNUM * 56];
+};
+
+static struct exec_state *exec_new(void)
+{
+	struct exec_state *st = uk_kzalloc(sizeof(*st));
+
+	if (st)
+		st->prog.ph = st->interp.ph = st->ph;
+	return st;
+}
+
+static void exec_free(struct exec_state *st)
+{
+	exe_close(&st->prog);
+	exe_close(&st->interp);
+	req_free(&st->q);
+	uk_kfree(st);
+}
+
 /* A new image that cannot start: process 1's end is the VM's. */
 static __attribute__((noreturn)) void cannot_start(void) { uk_proc_exit(126 << 8); }
 
 /* Load prepared images and start the program: from here on there is no
  * way back to the caller. */
-static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog,
-                                            struct exe *interp)
+static __attribute__((noreturn)) void start(struct exec_state *st)
 {
-	uint64_t sp, vdso;
+	struct exec_req *q = &st->q;
+	struct exe *prog = &st->prog, *interp = &st->interp;
+	uint64_t sp, vdso, entry;
 	long r;
 
 	if ((r = load(prog, 0)) || (prog->e.interp_len && (r = load(interp, 1)))) {
@@ -564,17 +589,14 @@ static __attribute__((noreturn)) void start(struct exec_req *q, struct exe *prog
 	                : (prog->e.interp_len ? "dynamic" : "static"),
 	    prog->e.interp_len ? ", interpreter " : "", prog->e.interp_len ? prog->interp : "",
 	    prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry);
-	exe_close(prog);
-	exe_close(interp);
-	req_free(q);
+	entry = prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry;
+	exec_free(st);
 	uk_binary_active = 1;
 	uk_vm_on_exec_map(uk_binary_rewrite);
 	uk_plat_on_exit(trace_summary);
-	enter(prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry, sp);
+	enter(entry, sp);
 }
 
-static struct exec_req q;
-static struct exe prog, interp;
 static uint64_t kernel_fs; /* the %fs base library OS code had: a valid TCB */
 
 /* Other threads of the process (execve would have to end them). */
@@ -614,6 +636,7 @@ static void close_on_exec(void)
 long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 {
 	struct uk_mm *mm, *old;
+	struct exec_state *st;
 	const char *why = NULL;
 	long r;
 
@@ -626,22 +649,19 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	/* busybox runs its applets so: the file of the running program */
 	if (!uk_strcmp(path, "/proc/self/exe") && uk_proc_cur->exe[0])
 		path = uk_proc_cur->exe;
-	uk_memset(&prog, 0, sizeof(prog));
-	uk_memset(&interp, 0, sizeof(interp));
-	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
+	if (!(st = exec_new()))
+		return -ENOMEM;
+	if ((r = req_init(&st->q, path, argv, envp)) ||
+	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
 		if (why)
-			uk_trace_note("execve %s: %s %s", q.path, why,
-			              prog.e.interp_len ? prog.interp : "");
-		exe_close(&prog);
-		exe_close(&interp);
-		req_free(&q);
+			uk_trace_note("execve %s: %s %s", st->q.path, why,
+			              st->prog.e.interp_len ? st->prog.interp : "");
+		exec_free(st);
 		return r;
 	}
 	uk_proc_setup();
 	if (!(mm = uk_mm_new())) {
-		exe_close(&prog);
-		exe_close(&interp);
-		req_free(&q);
+		exec_free(st);
 		return -ENOMEM;
 	}
 	/* No way back from here: the old program goes, with its address
@@ -659,11 +679,12 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	uk_current->clear_child_tid = NULL;
 	uk_current->robust_list = 0;
 	uk_binary_brk_reset();
-	start(&q, &prog, &interp);
+	start(st);
 }
 
 int uk_binary_main(int argc, char **argv, char **envp)
 {
+	struct exec_state *st;
 	const char *why = NULL;
 	char path[256];
 	long r;
@@ -680,13 +701,16 @@ int uk_binary_main(int argc, char **argv, char **envp)
 		                   : "found in PATH but not executable");
 		return r == -ENOENT ? 127 : 126;
 	}
-	if ((r = req_init(&q, path, argv, envp)) || (r = prepare(&q, &prog, &interp, &why))) {
-		report(q.path[0] ? q.path : path, r, why,
-		       why && prog.e.interp_len ? prog.interp : NULL);
-		exe_close(&prog);
-		exe_close(&interp);
-		req_free(&q);
+	if (!(st = exec_new())) {
+		uk_pr("exec %s: out of memory", path);
+		return 126;
+	}
+	if ((r = req_init(&st->q, path, argv, envp)) ||
+	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
+		report(st->q.path[0] ? st->q.path : path, r, why,
+		       why && st->prog.e.interp_len ? st->prog.interp : NULL);
+		exec_free(st);
 		return r == -ENOENT ? 127 : 126;
 	}
-	start(&q, &prog, &interp);
+	start(st);
 }

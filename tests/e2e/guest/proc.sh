@@ -7,7 +7,8 @@
 # a child with threads ending whole by exit or a signal), then busybox sh
 # running a script the way entrypoint scripts do: $(...), a pipeline,
 # background jobs and wait, trap EXIT, external commands in a row, exit
-# statuses, and no memory lost over 400 processes.
+# statuses, no memory lost over 400 processes, and execs at once of a
+# program on a volume.
 . tests/e2e/lib.sh
 runner_ready proc || exit 0
 G=build/tests/guest
@@ -49,6 +50,9 @@ m1=$(grep MemFree /proc/meminfo)
 i=0; while [ $i -lt 200 ]; do y=$(echo $i); i=$((i + 1)); done; echo "loop=$y"
 m2=$(grep MemFree /proc/meminfo)
 [ "$m1" = "$m2" ] && echo memory-steady || echo "memory: $m1 then $m2"
+cp /bin/busybox /s/busybox
+/s/busybox sh -c "exit 3" & a=$!; /s/busybox sh -c "exit 4" & b=$!; /s/busybox true & c=$!
+wait $a; x=$?; wait $b; y=$?; wait $c; echo "parallel-execs=$x$y$?"
 exit 4'
 # (in a file on a share: a kernel command line would not keep it whole)
 mkdir -p "$T/share"
@@ -70,4 +74,6 @@ check "$(name $N/subshell-memory)" out_has '^cow=parent$'
 check "$(name $N/ppid)" out_has '^ppid-ok$'
 check "$(name $N/many-processes)" out_has '^loop=199$'
 check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
+# three execs at once of a program on a 9P volume, each blocking on its reads
+check "$(name $N/parallel-execs-from-volume)" out_has '^parallel-execs=340$'
 check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'
