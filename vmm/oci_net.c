@@ -27,9 +27,42 @@
 
 #define OUT_MAX (256u << 10)
 
-/* Run an iproute2 command (argv[0] "ip" or "tc", from /usr/sbin, /sbin or
- * PATH); its stdout into *out (NULL: discarded). 0, or -1 with its stderr
- * logged. */
+/* In a child: iproute2's argv[0] ("ip" or "tc") from /usr/sbin, /sbin or
+ * PATH. */
+static void exec_iproute(const char *const *argv)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/usr/sbin/%s", argv[0]);
+	execv(path, (char *const *)argv);
+	snprintf(path, sizeof(path), "/sbin/%s", argv[0]);
+	execv(path, (char *const *)argv);
+	execvp(argv[0], (char *const *)argv);
+	dprintf(2, "%s: %s (iproute2 is needed for the container's network)", argv[0],
+	        strerror(errno));
+	_exit(127);
+}
+
+/* A clean-up command whose failure means only that there was nothing to
+ * clean: its output is dropped. */
+static void iproute_try(const char *const *argv)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		dup2(null, 1);
+		dup2(null, 2);
+		exec_iproute(argv);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (null >= 0)
+		close(null);
+}
+
+/* Run an iproute2 command; its stdout into *out (NULL: discarded). 0, or
+ * -1 with its stderr logged. */
 static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 {
 	int po[2], pe[2], status;
@@ -44,17 +77,9 @@ static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 		return -1;
 	}
 	if (!(pid = fork())) {
-		char path[64];
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
-		snprintf(path, sizeof(path), "/usr/sbin/%s", argv[0]);
-		execv(path, (char *const *)argv);
-		snprintf(path, sizeof(path), "/sbin/%s", argv[0]);
-		execv(path, (char *const *)argv);
-		execvp(argv[0], (char *const *)argv);
-		dprintf(2, "%s: %s (iproute2 is needed for the container's network)", argv[0],
-		        strerror(errno));
-		_exit(127);
+		exec_iproute(argv);
 	}
 	close(po[1]);
 	close(pe[1]);
@@ -176,6 +201,17 @@ int oci_net_join(const struct oci_rt *rt, const char *id, const char *netns, str
 	 * one. */
 	snprintf(net->tap, sizeof(net->tap), "uk%08x", name_hash(id));
 	snprintf(mtu, sizeof(mtu), "%d", net->mtu);
+	{
+		/* What an earlier container of this name left in the namespace
+		 * (a persistent TAP, the veth's ingress redirect: a restart in
+		 * a pod's namespace) goes first; the namespace's end takes the
+		 * last container's. */
+		const char *const del_tap[] = { "ip", "link", "del", "dev", net->tap, NULL };
+		const char *const del_qdisc[] = { "tc",      "qdisc",   "del", "dev",
+			                          net->veth, "ingress", NULL };
+		iproute_try(del_tap);
+		iproute_try(del_qdisc);
+	}
 	{
 		const char *const add[] = { "ip",   "tuntap", "add",      "dev", net->tap,
 			                    "mode", "tap",    "vnet_hdr", NULL };

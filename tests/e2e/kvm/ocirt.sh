@@ -166,6 +166,26 @@ check ocirt/create/pid-file-failure-status test "$rc" -ne 0
 sleep 0.5
 check ocirt/create/pid-file-failure-no-vm-left sh -c "! pgrep -f '$R/[l]eak/exec.fifo' >/dev/null" # ([l]: not this shell's own line)
 
+# A network namespace as an engine prepares it (a veth with the address):
+# a second container there after the first is deleted (a restart in a
+# pod's namespace) is made, not refused by what the first left.
+ns=ukoci$$
+if have ip tc && ip netns add "$ns" 2>/dev/null; then
+	ip -n "$ns" link add eth0 type veth peer name peer0 &&
+		ip -n "$ns" addr add 10.88.7.2/24 dev eth0 &&
+		ip -n "$ns" link set eth0 up && ip -n "$ns" link set peer0 up
+	config '["echo", "in-netns"]' '"linux": {"namespaces": [{"type": "network", "path": "/run/netns/'"$ns"'"}]}'
+	U create --bundle "$T/b" --pid-file "$T/pid-m1" m1 >"$T/m1.out" 2>&1
+	U start m1 && wait_status m1 stopped
+	U delete -f m1
+	run U create --bundle "$T/b" --pid-file "$T/pid-m2" m2
+	check ocirt/net/second-container-in-namespace status_is 0
+	U delete -f m2
+	ip netns del "$ns"
+else
+	skip ocirt/net/second-container-in-namespace "no ip/tc, or no network namespaces here"
+fi
+
 run U exec c1 true
 check ocirt/exec/refused err_has 'exec: not supported yet: the guest forks its own processes, but nothing lets ukrun start one in a running VM'
 check ocirt/exec/status status_is 1
