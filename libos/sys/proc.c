@@ -140,8 +140,15 @@ static void ended(struct uk_proc *p, long value)
 		c->parent = &uk_proc_init;
 		c->sibling = uk_proc_init.children;
 		uk_proc_init.children = c;
-		if (c->state == UK_P_ZOMBIE)
+		if (c->state != UK_P_ZOMBIE)
+			continue;
+		if (auto_reaps(&uk_proc_init)) { /* as its own children are */
+			unlink_proc(c);
+			c->all_next = dead;
+			dead = c;
+		} else {
 			uk_wq_wake(&uk_proc_init.child_wq, -1);
+		}
 	}
 	p->children = NULL;
 	if (auto_reaps(parent)) {
@@ -498,6 +505,17 @@ UK_SYSCALL2(setpgid, int, pid, int, pgid)
 
 /* ---- kill ---- */
 
+/* Process 1 takes from the other processes only the signals it handles,
+ * as a container's first process does (Linux's init of a PID namespace):
+ * `kill 1` or `kill 0` in an entrypoint script's child does not end the
+ * container. (Its own raise or abort still does; Linux's init would
+ * ignore those too.) */
+static int init_ignores(const struct uk_proc *p, int sig)
+{
+	return p->pid == 1 && p != uk_proc_cur && sig &&
+	       p->sig_actions[sig].handler == (uint64_t)SIG_DFL;
+}
+
 static int may_kill(const struct uk_proc *p, int all)
 {
 	return p->state == UK_P_ALIVE && !(all && (p->pid == 1 || p == uk_proc_cur));
@@ -524,6 +542,8 @@ UK_SYSCALL2(kill, int, pid, int, sig)
 			p = t->proc;
 		if (!p || p->state != UK_P_ALIVE)
 			return p ? 0 : -ESRCH; /* a zombie takes signals and ignores them */
+		if (init_ignores(p, sig))
+			return 0;
 		return sig ? uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid) : 0;
 	}
 	/* the caller last: a signal that ends it must not stop the others' */
@@ -531,7 +551,8 @@ UK_SYSCALL2(kill, int, pid, int, sig)
 		if (p == uk_proc_cur || !may_kill(p, all) || (!all && p->pgid != pgid))
 			continue;
 		found = 1;
-		if (sig && (r = uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid)))
+		if (sig && !init_ignores(p, sig) &&
+		    (r = uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid)))
 			return r;
 	}
 	if (!all && uk_proc_cur->pgid == pgid) {

@@ -296,6 +296,37 @@ static void bench(int n, int spawns)
 		printf("bench spawn_exec_wait %lld\n", (t2 - t1) / spawns);
 }
 
+/* As a container's first process (the guest's process 1; on Linux in a
+ * PID namespace: unshare -pf): a child's kill(1, SIGTERM) is ignored while
+ * process 1 has no handler, and a grandchild that ends after its parent
+ * under a process 1 that ignores SIGCHLD leaves no zombie behind. */
+static void test_init(void)
+{
+	pid_t c, r;
+	int st = -1;
+
+	if (getpid() != 1)
+		return; /* not the first process: nothing to check */
+	if (!(c = fork()))
+		_exit(kill(1, SIGTERM) ? 1 : 0);
+	r = waitpid(c, &st, 0);
+	check("init-ignores-default-signals", r == c && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "process 1 did not outlive a child's kill(1, SIGTERM)");
+	signal(SIGCHLD, SIG_IGN);
+	if (!(c = fork())) {
+		if (!fork())
+			_exit(0); /* the grandchild: an orphan zombie of process 1 */
+		usleep(100000);
+		_exit(0);
+	}
+	usleep(400000);
+	errno = 0;
+	r = waitpid(-1, &st, WNOHANG);
+	check("orphan-zombie-reaped", r == -1 && errno == ECHILD,
+	      "a zombie was left to process 1, which ignores SIGCHLD");
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	self = argc && argv[0][0] == '/' ? argv[0] : "/proc/self/exe";
@@ -316,5 +347,6 @@ int main(int argc, char **argv)
 	test_exec();
 	test_groups();
 	test_threaded_child();
+	test_init();
 	return failed;
 }
