@@ -104,6 +104,7 @@ static void release(struct uk_proc *p)
 	struct uk_mm *mm = p->mm;
 
 	vfork_release(p);
+	uk_itimers_stop(p);
 	if (p->files) {
 		struct uk_fdtable *t = p->files;
 		uk_fd_table_put(t);

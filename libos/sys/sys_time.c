@@ -10,6 +10,7 @@
  */
 #include <uk/linux.h>
 #include <uk/mm.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/syscall.h>
@@ -181,29 +182,27 @@ UK_SYSCALL4(clock_nanosleep, int, clk, int, flags, const struct __kernel_timespe
 /* ---- interval timers: ITIMER_REAL on the monotonic clock, VIRTUAL and
  * PROF on the process's CPU time (which is all user time) ---- */
 
-struct itimer {
-	struct uk_timer timer;
-	uint64_t value; /* when it expires, on its clock; 0: disarmed */
-	uint64_t interval;
-	int sig;
-	int cpu; /* measured in process CPU time */
-};
+/* Each process has its own (struct uk_proc's itimers); CPU time is the
+ * VM's, not the process's. */
+static int itimer_cpu(const struct uk_itimer *it) { return it != &it->proc->itimers[ITIMER_REAL]; }
 
-static struct itimer itimers[3] = {
-	[ITIMER_REAL] = { .sig = SIGALRM },
-	[ITIMER_VIRTUAL] = { .sig = SIGVTALRM, .cpu = 1 },
-	[ITIMER_PROF] = { .sig = SIGPROF, .cpu = 1 },
-};
-
-static uint64_t itimer_now(const struct itimer *it)
+static int itimer_sig(const struct uk_itimer *it)
 {
-	return it->cpu ? uk_process_cpu_ns() : uk_monotonic_ns();
+	static const int sig[3] = {
+		[ITIMER_REAL] = SIGALRM, [ITIMER_VIRTUAL] = SIGVTALRM, [ITIMER_PROF] = SIGPROF
+	};
+	return sig[it - it->proc->itimers];
+}
+
+static uint64_t itimer_now(const struct uk_itimer *it)
+{
+	return itimer_cpu(it) ? uk_process_cpu_ns() : uk_monotonic_ns();
 }
 
 /* CPU time runs at most as fast as the monotonic clock, so a CPU timer
  * cannot expire before this much monotonic time has passed; when it fires
  * early (the CPU idled meanwhile) it is simply armed again. */
-static void itimer_arm(struct itimer *it)
+static void itimer_arm(struct uk_itimer *it)
 {
 	uint64_t now = itimer_now(it);
 
@@ -212,7 +211,7 @@ static void itimer_arm(struct itimer *it)
 
 static void itimer_fire(struct uk_timer *tm)
 {
-	struct itimer *it = tm->priv;
+	struct uk_itimer *it = tm->priv;
 	uint64_t now = itimer_now(it);
 
 	if (!it->value)
@@ -229,7 +228,7 @@ static void itimer_fire(struct uk_timer *tm)
 	} else {
 		it->value = 0;
 	}
-	uk_signal_send(NULL, it->sig, UK_SI_KERNEL, 0, 0);
+	uk_proc_signal(it->proc, itimer_sig(it), UK_SI_KERNEL, 0);
 }
 
 static uint64_t tv_ns(const struct __kernel_old_timeval *tv)
@@ -243,7 +242,7 @@ static void ns_tv(uint64_t ns, struct __kernel_old_timeval *tv)
 	tv->tv_usec = ns % UK_NSEC / 1000;
 }
 
-static void itimer_get(struct itimer *it, struct __kernel_old_itimerval *v)
+static void itimer_get(struct uk_itimer *it, struct __kernel_old_itimerval *v)
 {
 	uint64_t now = itimer_now(it), left = it->value > now ? it->value - now : 0;
 
@@ -262,13 +261,14 @@ static int tv_ok(const struct __kernel_old_timeval *tv)
 static long itimer_set(int which, const struct __kernel_old_itimerval *nv,
                        struct __kernel_old_itimerval *ov)
 {
-	struct itimer *it;
+	struct uk_itimer *it;
 	uint64_t value = 0, interval = 0;
 	int on;
 
 	if (which < 0 || which > ITIMER_PROF)
 		return -EINVAL;
-	it = &itimers[which];
+	it = &uk_proc_cur->itimers[which];
+	it->proc = uk_proc_cur;
 	if (nv) { /* NULL disarms, as Linux allows */
 		const struct __kernel_old_timeval *v = &nv->it_value;
 		const struct __kernel_old_timeval *i = &nv->it_interval;
@@ -303,8 +303,20 @@ UK_SYSCALL2(getitimer, int, which, struct __kernel_old_itimerval *, v)
 		return -EINVAL;
 	if (!v)
 		return -EFAULT;
-	itimer_get(&itimers[which], v);
+	uk_proc_cur->itimers[which].proc = uk_proc_cur;
+	itimer_get(&uk_proc_cur->itimers[which], v);
 	return 0;
+}
+
+void uk_itimers_stop(struct uk_proc *p)
+{
+	int on = uk_irq_save();
+
+	for (int i = 0; i < 3; i++) {
+		uk_timer_stop(&p->itimers[i].timer);
+		p->itimers[i].value = 0;
+	}
+	uk_irq_restore(on);
 }
 
 /* Seconds left of the previous alarm, rounded to the nearest and at least

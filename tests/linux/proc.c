@@ -296,6 +296,40 @@ static void bench(int n, int spawns)
 		printf("bench spawn_exec_wait %lld\n", (t2 - t1) / spawns);
 }
 
+/* Interval timers are each process's own: a child's alarm ends the child,
+ * not the process running when it fires; a child starts with none, so its
+ * alarm(0) leaves the parent's alarm alone. */
+static volatile int alarmed;
+static void on_alarm(int sig) { alarmed = sig; }
+
+static void test_itimers(void)
+{
+	pid_t c;
+	int st = -1;
+
+	if (!(c = fork())) {
+		alarm(1);
+		pause();
+		_exit(0);
+	}
+	usleep(1500000); /* the parent runs when the child's alarm fires */
+	check("alarm/child-own",
+	      waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM,
+	      "the child's alarm did not end the child");
+	signal(SIGALRM, on_alarm);
+	alarmed = 0;
+	alarm(1);
+	if (!(c = fork()))
+		_exit(alarm(0) != 0); /* a child has no alarm to cancel */
+	waitpid(c, &st, 0);
+	check("alarm/fork-child-has-none", WIFEXITED(st) && !WEXITSTATUS(st),
+	      "the child inherited the parent's alarm");
+	while (!alarmed)
+		pause();
+	check("alarm/parent-kept", alarmed == SIGALRM, "the parent's alarm was lost");
+	signal(SIGALRM, SIG_DFL);
+}
+
 /* As a container's first process (the guest's process 1; on Linux in a
  * PID namespace: unshare -pf): a child's kill(1, SIGTERM) is ignored while
  * process 1 has no handler, and a grandchild that ends after its parent
@@ -347,6 +381,7 @@ int main(int argc, char **argv)
 	test_exec();
 	test_groups();
 	test_threaded_child();
+	test_itimers();
 	test_init();
 	return failed;
 }

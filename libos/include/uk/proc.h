@@ -32,6 +32,14 @@ struct ksigaction {
 
 enum uk_proc_state { UK_P_ALIVE, UK_P_ZOMBIE };
 
+/* One of a process's interval timers (setitimer, alarm: sys/sys_time.c). */
+struct uk_itimer {
+	struct uk_timer timer;
+	uint64_t value; /* when it expires, on its clock; 0: disarmed */
+	uint64_t interval;
+	struct uk_proc *proc; /* whose: its signal goes there */
+};
+
 struct uk_proc {
 	int pid, pgid, sid;
 	enum uk_proc_state state;
@@ -58,6 +66,8 @@ struct uk_proc {
 	int ids_known;                        /* 0: the manifest's, not read yet */
 	uint64_t brk_start, brk_cur, brk_end; /* a Linux program's break */
 	char exe[256];                        /* /proc/self/exe */
+	struct uk_itimer itimers[3];          /* ITIMER_REAL, _VIRTUAL, _PROF; a child's start
+	                                       * disarmed, as fork's do */
 	uint64_t cpu_ns;                      /* CPU time of its ended threads */
 	uint64_t child_cpu_ns;                /* of its waited-for children */
 };
@@ -107,6 +117,9 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
 /* A signal for process p (not a thread), from the running context:
  * 0 or -errno. */
 int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid);
+
+/* An ending process's interval timers stop (sys/sys_time.c). */
+void uk_itimers_stop(struct uk_proc *p);
 
 /* ---- sys/proc.c ---- */
 
