@@ -325,6 +325,28 @@ out:
 	return r;
 }
 
+/* A local port below the kernel's ephemeral range (32768 and up), free
+ * now: one the kernel picked for our first connection could be picked
+ * again for another program's while ours waits between connections (a
+ * reconnect then met EADDRINUSE for seconds under a loaded suite). */
+static in_port_t free_port(void)
+{
+	int one = 1;
+
+	for (int i = 0; i < 1000; i++) {
+		struct sockaddr_in me = { .sin_family = AF_INET };
+		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+		me.sin_port = htons((uint16_t)(20000 + (getpid() + i * 13) % 12000));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ok = !bind(fd, (struct sockaddr *)&me, sizeof(me));
+		close(fd);
+		if (ok)
+			return me.sin_port;
+	}
+	return 0; /* the kernel's choice, as before */
+}
+
 /* The guest closes first, so it holds each connection in TIME-WAIT when
  * the next one comes from the same port, as clients' ports come again. */
 static int cmd_reconnect(char **av)
@@ -332,7 +354,7 @@ static int cmd_reconnect(char **av)
 	struct sockaddr_in a = target(av[0], av[1]);
 	size_t want = (size_t)atoi(av[3]) * MIB;
 	int n = atoi(av[2]);
-	in_port_t port = 0;
+	in_port_t port = free_port();
 
 	for (int i = 0; i < n; i++) {
 		if (source_from(a, &port, want)) {
