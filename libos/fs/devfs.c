@@ -72,7 +72,7 @@ static long full_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 
 static long random_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 {
-	long r = uk_sys_getrandom((long)buf, (long)len, 0, 0, 0, 0);
+	long r = uk_random_fill(buf, len);
 	return r == -ENOSYS ? -EIO : r; /* no RDRAND: no randomness to give */
 }
 

@@ -665,23 +665,6 @@ const struct uk_fs_type uk_p9fs_type = {
 	.unmount = p9fs_unmount,
 };
 
-/* mkdir -p path (the mount point). */
-static void make_dirs(const char *path)
-{
-	char buf[256];
-	size_t n = uk_strnlen(path, sizeof(buf) - 1);
-
-	uk_memcpy(buf, path, n);
-	buf[n] = 0;
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] && buf[i] != '/')
-			continue;
-		buf[i] = 0;
-		uk_sys_mkdirat(AT_FDCWD, (long)buf, 0755, 0, 0, 0);
-		buf[i] = i == n ? 0 : '/';
-	}
-}
-
 /* The image's declared volume points exist even with nothing mounted
  * there, as docker makes an image's VOLUME directories. */
 static void manifest_dirs(void)
@@ -691,7 +674,7 @@ static void manifest_dirs(void)
 
 	while ((p = uk_mf_next(&uk_plat.mf.mounts, &pos, &len)))
 		if (len > 1 && p[0] == '/')
-			make_dirs(p);
+			uk_vfs_mkdir_p(p, 0755);
 }
 
 void uk_p9fs_mount_shares(void)
@@ -708,7 +691,7 @@ void uk_p9fs_mount_shares(void)
 			      tag, tag);
 			continue;
 		}
-		make_dirs(tag);
+		uk_vfs_mkdir_p(tag, 0755);
 		r = uk_mount(tag, tag, "9p", uk_p9_chan_ro(all[i]) ? MS_RDONLY : 0, NULL);
 		if (r)
 			uk_pr("9p: cannot mount the share at %s (error %d)\n", tag, -r);

@@ -19,6 +19,28 @@ struct uk_proc uk_proc_init = {
 struct uk_proc *uk_proc_cur = &uk_proc_init;
 struct uk_proc *uk_procs = &uk_proc_init;
 struct uk_proc_hooks uk_proc_hooks;
+char uk_hostname[65] = "uk";
+
+/* The manifest's "uid[:gid]" until the process changes them (anything
+ * else, a user name, leaves 0:0). One id of each kind: real, effective
+ * and saved are the same, so root may become anyone (nginx's workers drop
+ * to www-data) but cannot come back (sys/sys_proc.c). */
+struct uk_proc *uk_proc_ids(void)
+{
+	struct uk_proc *p = uk_proc_cur;
+
+	if (!p->ids_known) {
+		p->ids_known = 1;
+		if (uk_plat.mf.has_ids) {
+			p->uid = uk_plat.mf.uid;
+			p->gid = uk_plat.mf.gid;
+		}
+	}
+	return p;
+}
+
+int uk_current_euid(void) { return (int)uk_proc_ids()->uid; }
+int uk_current_egid(void) { return (int)uk_proc_ids()->gid; }
 
 void uk_proc_switch(struct uk_proc *p)
 {

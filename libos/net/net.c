@@ -210,6 +210,7 @@ int uk_net_up(void)
 	uk_vnet_flush();
 	wait_address();
 	uk_net_resolv_conf();
+	uk_net_hosts(uk_net_ip());
 	state = NET_UP;
 	uk_wq_wake(&up_wq, -1);
 	return 0;

@@ -11,7 +11,9 @@
 #include <uk/linux.h>
 #include <uk/plat.h>
 #include <uk/print.h>
-#include <uk/syscall.h>
+#include <uk/mm.h>
+#include <uk/proc.h>
+#include <uk/vfs.h>
 #include <uk/virtio_dev.h>
 
 #include "net_impl.h"
@@ -99,11 +101,11 @@ int uk_net_conf(const struct uk_virtio_dev *d, struct uk_net_conf *c)
 	return conf_cmdline(c);
 }
 
-/* Through the system calls, so it lands in whatever / is. */
+/* Into whatever / is (the process's view: a mounted root included). */
 void uk_net_resolv_conf(void)
 {
 	char buf[128];
-	int len = 0, fd;
+	int len = 0;
 
 	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
 		const ip_addr_t *a = dns_getserver(i);
@@ -113,11 +115,64 @@ void uk_net_resolv_conf(void)
 	}
 	if (!len)
 		return;
-	uk_sys_mkdirat(AT_FDCWD, (long)"/etc", 0755, 0, 0, 0);
-	fd = (int)uk_sys_openat(AT_FDCWD, (long)"/etc/resolv.conf",
-	                        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, 0, 0);
-	if (fd < 0)
-		return; /* no writable root filesystem: the resolver knows anyway */
-	uk_sys_write(fd, (long)buf, len, 0, 0, 0);
-	uk_sys_close(fd, 0, 0, 0, 0, 0);
+	uk_vfs_mkdir_p("/etc", 0755);
+	/* no writable root filesystem: the resolver knows anyway */
+	uk_vfs_write_file("/etc/resolv.conf", buf, len, 0644);
+}
+
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* Whether a line of hosts (comments aside) names name after its address;
+ * names compare without case, as resolvers do. */
+static int hosts_name(const char *hosts, long len, const char *name)
+{
+	size_t nl = uk_strlen(name);
+
+	for (long i = 0; i < len;) {
+		long end = i, field = 0;
+		while (end < len && hosts[end] != '\n' && hosts[end] != '#')
+			end++;
+		for (long j = i, k; j < end; j = k, field++) {
+			while (j < end && blank(hosts[j]))
+				j++;
+			for (k = j; k < end && !blank(hosts[k]);)
+				k++;
+			if (field && (size_t)(k - j) == nl) {
+				size_t m = 0;
+				while (m < nl && lower(hosts[j + m]) == lower(name[m]))
+					m++;
+				if (m == nl)
+					return 1;
+			}
+		}
+		while (end < len && hosts[end] != '\n')
+			end++;
+		i = end + 1;
+	}
+	return 0;
+}
+
+#define HOSTS_MAX (64 << 10)
+
+void uk_net_hosts(uint32_t ip)
+{
+	char *buf = uk_kmalloc(HOSTS_MAX + 128), addr[16];
+	long n;
+
+	if (!buf)
+		return;
+	n = uk_vfs_read_file("/etc/hosts", buf, HOSTS_MAX);
+	if (n == -ENOENT)
+		n = 0;
+	if (n >= 0 && n < HOSTS_MAX && uk_hostname[0] && !hosts_name(buf, n, uk_hostname)) {
+		ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
+		if (n && buf[n - 1] != '\n')
+			buf[n++] = '\n';
+		ip4addr_ntoa_r(&a, addr, sizeof(addr));
+		n += uk_snprintf(buf + n, 128, "%s\t%s\n", addr, uk_hostname);
+		uk_vfs_write_file("/etc/hosts", buf, n, 0644);
+	}
+	uk_kfree(buf);
 }

@@ -19,5 +19,12 @@ int uk_net_conf(const struct uk_virtio_dev *d, struct uk_net_conf *c);
 
 /* Write /etc/resolv.conf from lwIP's DNS servers (when there are any). */
 void uk_net_resolv_conf(void);
+/* docker's habit: the host name resolves without a DNS server, to ip (the
+ * first interface's IPv4 address, network order; 0: 127.0.1.1, Debian's
+ * choice), added to /etc/hosts unless a line there names it already.
+ * Programs look their own name up at start (Python's http.server, Java's
+ * InetAddress.getLocalHost): with a slow or absent resolver that cost
+ * them the resolver's 10 s of retries. */
+void uk_net_hosts(uint32_t ip);
 
 #endif

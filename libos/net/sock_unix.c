@@ -24,6 +24,7 @@
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -242,12 +243,10 @@ static struct unx *find_bound(const struct uk_sockaddr *a, int *err)
 static int bind_path(struct unx *u, const struct uk_sockaddr *a)
 {
 	struct uk_vnode *vn;
-	long r = uk_sys_mknodat(AT_FDCWD, (long)a->path, S_IFSOCK | 0777, 0, 0, 0);
+	int r = uk_vfs_mknodat(AT_FDCWD, a->path, S_IFSOCK | 0777, &vn);
 
 	if (r)
-		return r == -EEXIST ? -EADDRINUSE : (int)r;
-	if ((r = uk_path_lookup(AT_FDCWD, a->path, 0, &vn)))
-		return (int)r;
+		return r == -EEXIST ? -EADDRINUSE : r;
 	u->vn = vn;
 	u->name = *a;
 	u->bound = 1;
@@ -794,9 +793,8 @@ struct uk_ucred {
 
 void uk_unix_ucred(void *out)
 {
-	struct uk_ucred c = { (int32_t)uk_sys_getpid(0, 0, 0, 0, 0, 0),
-		              (uint32_t)uk_sys_geteuid(0, 0, 0, 0, 0, 0),
-		              (uint32_t)uk_sys_getegid(0, 0, 0, 0, 0, 0) };
+	struct uk_ucred c = { uk_proc_cur->pid, (uint32_t)uk_current_euid(),
+		              (uint32_t)uk_current_egid() };
 
 	uk_memcpy(out, &c, sizeof(c));
 }

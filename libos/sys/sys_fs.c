@@ -11,130 +11,10 @@
 
 #include "../vfs/vfs_impl.h"
 
-static int trailing_slash(const char *path)
-{
-	size_t n = uk_strlen(path);
-	return n > 1 && path[n - 1] == '/';
-}
-
-/* Look up name in dir without following it. */
-static int child(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
-{
-	return dir->ops->lookup ? dir->ops->lookup(dir, name, out) : -ENOENT;
-}
-
 /* ---- open ---- */
-
-static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
-                     struct uk_vnode **out)
-{
-	char name[UK_NAME_MAX + 1];
-	struct uk_vnode *dir;
-	int r;
-
-	r = uk_path_parent(dirfd, path, &dir, name);
-	if (r == -EINVAL)
-		return -EISDIR; /* "dir/." or "/" */
-	if (r)
-		return r;
-	if (trailing_slash(path))
-		r = -EISDIR;
-	else if (uk_vfs_rofs(dir))
-		r = -EROFS;
-	else if (!dir->ops->create)
-		r = -EPERM;
-	else
-		r = dir->ops->create(dir, name, S_IFREG | (mode & 07777 & ~uk_vfs_umask), out);
-	if (r == 0)
-		uk_vfs_set_parent(*out, dir);
-	uk_vnode_put(dir);
-	return r;
-}
-
-/* O_CREAT on a dangling symlink makes the file it points to, as Linux
- * does (say /etc/resolv.conf -> ../run/resolv.conf in an image). */
-static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned mode,
-                           struct uk_vnode **out)
-{
-	char name[UK_NAME_MAX + 1], *buf = uk_kmalloc(2 * UK_PATH_MAX + 2), *t;
-	struct uk_vnode *dir, *ln;
-	int r = -EEXIST;
-
-	if (!buf)
-		return -ENOMEM;
-	t = buf + UK_PATH_MAX + 1;
-	for (int i = 0; i < UK_SYMLOOP_MAX && r == -EEXIST; i++) {
-		long n;
-		if ((r = uk_path_parent(dirfd, path, &dir, name)))
-			break;
-		if ((r = child(dir, name, &ln)) == 0) {
-			n = (ln->mode & S_IFMT) == S_IFLNK && ln->ops->readlink
-			        ? ln->ops->readlink(ln, t, UK_PATH_MAX)
-			        : -EEXIST;
-			uk_vnode_put(ln);
-			if (n > 0 && t[0] != '/' && uk_vfs_path_of(dir, buf, UK_PATH_MAX) == 0) {
-				size_t dl = uk_strlen(buf);
-				if (dl + 1 + n > UK_PATH_MAX)
-					n = -ENAMETOOLONG;
-				else if (buf[dl - 1] != '/')
-					buf[dl++] = '/';
-				if (n > 0)
-					uk_memcpy(buf + dl, t, n), buf[dl + n] = 0;
-			} else if (n > 0) {
-				uk_memcpy(buf, t, n), buf[n] = 0;
-			}
-			r = n > 0 ? 0 : n ? (int)n : -ENOENT;
-		}
-		uk_vnode_put(dir);
-		if (r == 0) { /* try again at the link's target */
-			path = buf;
-			dirfd = AT_FDCWD;
-			r = create_at(dirfd, path, flags, mode, out);
-			if (r == -EEXIST && uk_path_lookup(dirfd, path, UK_AT_FOLLOW, out) == 0)
-				r = 0; /* it exists after all */
-		}
-	}
-	uk_kfree(buf);
-	return r == -EEXIST ? -ELOOP : r;
-}
-
-static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode,
-                      struct uk_vnode **vn)
-{
-	unsigned lf = (flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
-	                  ? 0
-	                  : UK_AT_FOLLOW;
-	int r;
-
-	if (flags & O_DIRECTORY)
-		lf |= UK_AT_DIR;
-	r = uk_path_lookup(dirfd, path, lf, vn);
-	if (!(flags & O_CREAT))
-		return r;
-	if (r == 0 && (flags & O_EXCL)) {
-		uk_vnode_put(*vn);
-		return -EEXIST;
-	}
-	if (r == 0 && uk_vfs_is_dir(*vn)) {
-		uk_vnode_put(*vn);
-		return -EISDIR;
-	}
-	if (r != -ENOENT)
-		return r;
-	r = create_at(dirfd, path, flags, mode, vn);
-	if (r == -EEXIST && !(flags & O_EXCL)) {
-		/* made meanwhile by someone else (a blocking filesystem), or
-		 * a symlink to nowhere */
-		r = uk_path_lookup(dirfd, path, lf, vn);
-		if (r == -ENOENT && (lf & UK_AT_FOLLOW))
-			r = create_via_link(dirfd, path, flags, mode, vn);
-	}
-	return r;
-}
 
 UK_SYSCALL4(openat, int, dirfd, const char *, path, unsigned, flags, unsigned, mode)
 {
-	struct uk_vnode *vn;
 	struct uk_file *f;
 	int r;
 
@@ -142,11 +22,7 @@ UK_SYSCALL4(openat, int, dirfd, const char *, path, unsigned, flags, unsigned, m
 		uk_trace_note("openat: O_TMPFILE is not supported");
 		return -EOPNOTSUPP;
 	}
-	if ((r = open_vnode(dirfd, path, flags, mode, &vn)))
-		return r;
-	r = uk_vfs_open_vnode(vn, flags, &f);
-	uk_vnode_put(vn);
-	if (r)
+	if ((r = uk_vfs_open_at(dirfd, path, flags, mode, &f)))
 		return r;
 	if ((r = uk_fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		uk_file_put(f);
@@ -242,19 +118,7 @@ UK_SYSCALL5(statx, int, dirfd, const char *, path, int, flags, unsigned, mask, s
 
 UK_SYSCALL3(mkdirat, int, dirfd, const char *, path, unsigned, mode)
 {
-	char name[UK_NAME_MAX + 1];
-	struct uk_vnode *dir;
-	int r = uk_path_parent(dirfd, path, &dir, name);
-
-	if (r)
-		return r == -EINVAL ? -EEXIST : r;
-	if (uk_vfs_rofs(dir))
-		r = -EROFS;
-	else
-		r = dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777 & ~uk_vfs_umask)
-		                    : -EPERM;
-	uk_vnode_put(dir);
-	return r;
+	return uk_vfs_mkdirat(dirfd, path, mode);
 }
 
 UK_SYSCALL2(mkdir, const char *, path, unsigned, mode)
@@ -278,7 +142,7 @@ static int do_rmdir(int dirfd, const char *path)
 	}
 	if (r)
 		return r;
-	if ((r = child(dir, name, &vn)) == 0) {
+	if ((r = uk_vfs_child(dir, name, &vn)) == 0) {
 		if (!uk_vfs_is_dir(vn))
 			r = -ENOTDIR;
 		else if (uk_vfs_covering(vn))
@@ -301,10 +165,10 @@ static int do_unlink(int dirfd, const char *path)
 
 	if (r)
 		return r == -EINVAL ? -EISDIR : r;
-	if ((r = child(dir, name, &vn)) == 0) {
+	if ((r = uk_vfs_child(dir, name, &vn)) == 0) {
 		if (uk_vfs_is_dir(vn))
 			r = -EISDIR;
-		else if (trailing_slash(path))
+		else if (uk_vfs_trailing_slash(path))
 			r = -ENOTDIR;
 		else if (uk_vfs_rofs(dir))
 			r = -EROFS;
@@ -349,15 +213,15 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 		return -EXDEV;
 	if (uk_vfs_rofs(q->odir))
 		return -EROFS;
-	if ((r = child(q->odir, q->oname, &q->src)))
+	if ((r = uk_vfs_child(q->odir, q->oname, &q->src)))
 		return r;
-	if ((trailing_slash(oldp) || trailing_slash(newp)) && !uk_vfs_is_dir(q->src))
+	if ((uk_vfs_trailing_slash(oldp) || uk_vfs_trailing_slash(newp)) && !uk_vfs_is_dir(q->src))
 		return -ENOTDIR;
 	if (uk_vfs_is_dir(q->src) && inside(q->ndir, q->src))
 		return -EINVAL;
 	if (uk_vfs_covering(q->src))
 		return -EBUSY;
-	if (child(q->ndir, q->nname, &dst) == 0) {
+	if (uk_vfs_child(q->ndir, q->nname, &dst) == 0) {
 		r = uk_vfs_covering(dst) ? -EBUSY : 0;
 		if (!r && (flags & RENAME_EXCHANGE) && uk_vfs_is_dir(dst) && inside(q->odir, dst))
 			r = -EINVAL;
@@ -393,7 +257,7 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 		        : -EPERM;
 	if (r == 0)
 		uk_vfs_set_parent(q->src, q->ndir);
-	if (r == 0 && (flags & RENAME_EXCHANGE) && child(q->odir, q->oname, &dst) == 0) {
+	if (r == 0 && (flags & RENAME_EXCHANGE) && uk_vfs_child(q->odir, q->oname, &dst) == 0) {
 		uk_vfs_set_parent(dst, q->odir); /* the other one moved too */
 		uk_vnode_put(dst);
 	}
@@ -439,7 +303,7 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 		r = -EPERM;
 	else if ((r = uk_path_parent(ndirfd, newp, &dir, name)))
 		r = r == -EINVAL ? -EEXIST : r;
-	else if (trailing_slash(newp))
+	else if (uk_vfs_trailing_slash(newp))
 		r = -ENOENT;
 	else if (dir->mnt != vn->mnt)
 		r = -EXDEV;
@@ -508,10 +372,7 @@ UK_SYSCALL3(readlink, const char *, path, char *, buf, int, size)
 
 UK_SYSCALL4(mknodat, int, dirfd, const char *, path, unsigned, mode, unsigned, dev)
 {
-	char name[UK_NAME_MAX + 1];
-	struct uk_vnode *dir, *vn;
 	unsigned type = mode & S_IFMT;
-	int r;
 
 	if (type == 0)
 		type = S_IFREG;
@@ -521,16 +382,7 @@ UK_SYSCALL4(mknodat, int, dirfd, const char *, path, unsigned, mode, unsigned, d
 	}
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EINVAL;
-	if ((r = uk_path_parent(dirfd, path, &dir, name)))
-		return r == -EINVAL ? -EEXIST : r;
-	if (uk_vfs_rofs(dir))
-		r = -EROFS;
-	else if (!dir->ops->create)
-		r = -EPERM;
-	else if ((r = dir->ops->create(dir, name, type | (mode & 07777 & ~uk_vfs_umask), &vn)) == 0)
-		uk_vnode_put(vn);
-	uk_vnode_put(dir);
-	return r;
+	return uk_vfs_mknodat(dirfd, path, type | (mode & 07777), NULL);
 }
 
 UK_SYSCALL3(mknod, const char *, path, unsigned, mode, unsigned, dev)

@@ -230,23 +230,12 @@ UK_SYSCALL1(umask, unsigned, mask)
 
 /* ---- the working directory ---- */
 
-static int set_cwd(struct uk_vnode *vn)
-{
-	if (!uk_vfs_is_dir(vn)) {
-		uk_vnode_put(vn);
-		return -ENOTDIR;
-	}
-	uk_vnode_put(uk_vfs_cwd);
-	uk_vfs_cwd = vn;
-	return 0;
-}
-
 UK_SYSCALL1(chdir, const char *, path)
 {
 	struct uk_vnode *vn;
 	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn);
 
-	return r ? r : set_cwd(vn);
+	return r ? r : uk_vfs_set_cwd(vn);
 }
 
 UK_SYSCALL1(fchdir, int, fd)
@@ -258,7 +247,7 @@ UK_SYSCALL1(fchdir, int, fd)
 		return -EBADF;
 	vn = f->vn ? uk_vnode_get(f->vn) : NULL;
 	uk_file_put(f);
-	return vn ? set_cwd(vn) : -ENOTDIR;
+	return vn ? uk_vfs_set_cwd(vn) : -ENOTDIR;
 }
 
 UK_SYSCALL2(getcwd, char *, buf, size_t, size)

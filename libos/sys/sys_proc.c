@@ -27,29 +27,9 @@
 #include <linux/sched.h>
 #include <linux/sysinfo.h>
 
-/* Each process's ids (uk/proc.h): the manifest's "uid[:gid]" until it
- * changes them (anything else, a user name, leaves 0:0). One id of each
- * kind: real, effective and saved are the same, so root may become
- * anyone (nginx's workers drop to www-data) but cannot come back. */
-static struct uk_proc *ids(void)
-{
-	struct uk_proc *p = uk_proc_cur;
+static unsigned cur_uid(void) { return uk_proc_ids()->uid; }
 
-	if (!p->ids_known) {
-		p->ids_known = 1;
-		if (uk_plat.mf.has_ids) {
-			p->uid = uk_plat.mf.uid;
-			p->gid = uk_plat.mf.gid;
-		}
-	}
-	return p;
-}
-
-static unsigned cur_uid(void) { return ids()->uid; }
-
-static unsigned cur_gid(void) { return ids()->gid; }
-
-int uk_current_euid(void) { return (int)cur_uid(); }
+static unsigned cur_gid(void) { return uk_proc_ids()->gid; }
 
 UK_SYSCALL0(getuid) { return cur_uid(); }
 UK_SYSCALL0(geteuid) { return cur_uid(); }
@@ -73,20 +53,20 @@ static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s)
 	                                                                                  : -EPERM;
 }
 
-UK_SYSCALL1(setuid, unsigned, u) { return set_id(&ids()->uid, ~0u, u, ~0u); }
-UK_SYSCALL1(setgid, unsigned, g) { return set_id(&ids()->gid, ~0u, g, ~0u); }
+UK_SYSCALL1(setuid, unsigned, u) { return set_id(&uk_proc_ids()->uid, ~0u, u, ~0u); }
+UK_SYSCALL1(setgid, unsigned, g) { return set_id(&uk_proc_ids()->gid, ~0u, g, ~0u); }
 
-UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_id(&ids()->uid, r, e, ~0u); }
-UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_id(&ids()->gid, r, e, ~0u); }
+UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_id(&uk_proc_ids()->uid, r, e, ~0u); }
+UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_id(&uk_proc_ids()->gid, r, e, ~0u); }
 
 UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s)
 {
-	return set_id(&ids()->uid, r, e, s);
+	return set_id(&uk_proc_ids()->uid, r, e, s);
 }
 
 UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s)
 {
-	return set_id(&ids()->gid, r, e, s);
+	return set_id(&uk_proc_ids()->gid, r, e, s);
 }
 
 static long get3(unsigned *r, unsigned *e, unsigned *s, unsigned v)
@@ -137,8 +117,6 @@ static int is_us(int pid) { return pid == 0 || uk_proc_find(pid); }
 
 /* ---- names ---- */
 
-static char hostname[65] = "uk";
-
 /* Linux's name and a release new enough for C libraries' checks. */
 UK_SYSCALL1(uname, struct new_utsname *, u)
 {
@@ -153,7 +131,7 @@ UK_SYSCALL1(uname, struct new_utsname *, u)
 	if (!u)
 		return -EFAULT;
 	*u = name;
-	uk_memcpy(u->nodename, hostname, sizeof(hostname));
+	uk_memcpy(u->nodename, uk_hostname, sizeof(uk_hostname));
 	return 0;
 }
 
@@ -165,8 +143,8 @@ UK_SYSCALL2(sethostname, const char *, name, long, len)
 		return -EPERM;
 	if (!name && len)
 		return -EFAULT;
-	uk_memcpy(hostname, name, len);
-	hostname[len] = 0;
+	uk_memcpy(uk_hostname, name, len);
+	uk_hostname[len] = 0;
 	return 0;
 }
 

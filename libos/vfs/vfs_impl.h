@@ -46,10 +46,16 @@ int uk_vfs_sync(struct uk_mount *only);
 /* Whether an open file or the working directory lies on mnt. */
 int uk_vfs_mount_busy(struct uk_mount *mnt);
 
-/* mkdir -p path (absolute, shorter than UK_PATH_MAX): missing parents
- * get 0755, the last component mode. Errors are ignored: the mount or
- * chdir that follows reports them (vfs_init.c). */
-void uk_vfs_mkdir_p(const char *path, unsigned mode);
+/* Path-level operations (vfs_at.c) the system calls share: look up name
+ * in dir without following it; whether path ends in '/'; open or create
+ * path as openat(2) does (O_TMPFILE aside) into *out; mkdirat(2); make
+ * vn (referenced, given away) the working directory. */
+int uk_vfs_child(struct uk_vnode *dir, const char *name, struct uk_vnode **out);
+int uk_vfs_trailing_slash(const char *path);
+int uk_vfs_open_at(int dirfd, const char *path, unsigned flags, unsigned mode,
+                   struct uk_file **out);
+int uk_vfs_mkdirat(int dirfd, const char *path, unsigned mode);
+int uk_vfs_set_cwd(struct uk_vnode *vn);
 
 /* Set vn->parent, keeping the references right. */
 void uk_vfs_set_parent(struct uk_vnode *vn, struct uk_vnode *parent);

@@ -8,28 +8,9 @@
 #include <uk/libc.h>
 #include <uk/plat.h>
 #include <uk/print.h>
-#include <uk/syscall.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
-
-void uk_vfs_mkdir_p(const char *path, unsigned mode)
-{
-	char buf[UK_PATH_MAX];
-	size_t n = uk_strnlen(path, sizeof(buf) - 1);
-
-	uk_memcpy(buf, path, n);
-	buf[n] = 0;
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i])
-			continue;
-		buf[i] = 0;
-		uk_sys_mkdirat(AT_FDCWD, (long)buf, i == n ? mode : 0755, 0, 0, 0);
-		buf[i] = i == n ? 0 : '/';
-	}
-	if (mode & ~0777) /* umask never keeps the sticky bit */
-		uk_sys_chmod((long)path, mode, 0, 0, 0, 0);
-}
 
 static void console_fds(void)
 {
@@ -51,12 +32,15 @@ static void console_fds(void)
 void uk_vfs_enter_workdir(void)
 {
 	const char *wd = uk_plat.mf.workdir;
+	struct uk_vnode *vn;
 	int r;
 
 	if (!wd || wd[0] != '/')
 		return;
 	uk_vfs_mkdir_p(wd, 0755);
-	if ((r = uk_sys_chdir((long)wd, 0, 0, 0, 0, 0)))
+	if ((r = uk_path_lookup(AT_FDCWD, wd, UK_AT_FOLLOW | UK_AT_DIR, &vn)) == 0)
+		r = uk_vfs_set_cwd(vn);
+	if (r)
 		uk_pr("cannot enter the working directory %s (error %d)", wd, -r);
 }
 

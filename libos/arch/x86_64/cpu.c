@@ -1,5 +1,6 @@
 /* GDT/TSS/IDT, control registers and FPU state; traps and the idle loop. */
 #include <uk/cpu.h>
+#include <uk/linux.h>
 #include <uk/libc.h>
 #include <uk/print.h>
 #include <uk/signal.h>
@@ -252,4 +253,42 @@ void uk_trap(struct uk_regs *r)
 	if (irq_table[v].fn)
 		irq_table[v].fn(v, irq_table[v].arg);
 	uk_intr_exit(r); /* preempt, or deliver a signal (libos/kernel/signal.c) */
+}
+
+/* ---- randomness ---- */
+
+static int rdrand64(uint64_t *v)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned char ok;
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+long uk_random_fill(void *buf, size_t len)
+{
+	static int have = -1;
+	size_t done = 0;
+
+	if (have < 0) {
+		uint32_t r[4];
+		__asm__ volatile("cpuid"
+		                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		                 : "a"(1), "c"(0));
+		have = (r[2] >> 30) & 1;
+	}
+	if (!have)
+		return -ENOSYS;
+	while (done < len) {
+		uint64_t v;
+		size_t n = len - done < 8 ? len - done : 8;
+		if (!rdrand64(&v))
+			return done ? (long)done : -EAGAIN;
+		uk_memcpy((char *)buf + done, &v, n);
+		done += n;
+	}
+	return (long)done;
 }

@@ -8,6 +8,7 @@
 #ifndef UK_CPU_H
 #define UK_CPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uk/abi.h>
 #include <uk/arch.h>
@@ -85,5 +86,10 @@ void uk_trap(struct uk_regs *r);
 
 /* Read CR2 (an exit to the host on the paravirtual one: read it once). */
 uint64_t uk_read_cr2(void);
+
+/* len random bytes from the CPU (RDRAND) into buf: how many (fewer only
+ * when the CPU ran dry after some), -EAGAIN when it gave none, -ENOSYS
+ * when it has no RDRAND. */
+long uk_random_fill(void *buf, size_t len);
 
 #endif

@@ -75,6 +75,15 @@ struct uk_proc {
 /* The process whose address space and tables are in use: the running
  * application thread's, or the last one's while a library OS thread runs. */
 extern struct uk_proc *uk_proc_cur;
+/* The running process with its ids known (the manifest's user until it
+ * changes them), and its effective uid and gid. */
+struct uk_proc *uk_proc_ids(void);
+int uk_current_euid(void);
+int uk_current_egid(void);
+
+/* The host name uname(2) gives (one for the VM: processes share it). */
+extern char uk_hostname[65];
+
 /* Process 1, and every process (by all_next). */
 extern struct uk_proc uk_proc_init;
 extern struct uk_proc *uk_procs;

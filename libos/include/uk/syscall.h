@@ -123,7 +123,4 @@ long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, lon
 	}                                                                            \
 	static long uk_do_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
 
-/* The running program's effective uid (sys_proc.c: the manifest's user). */
-int uk_current_euid(void);
-
 #endif

@@ -205,6 +205,20 @@ int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *nam
 
 /* ---- boot, and hooks other subsystems may provide ---- */
 
+/* For the library OS's own files (the network's /etc/resolv.conf and
+ * /etc/hosts, mount points): mkdir -p path (absolute, shorter than 4096
+ * bytes; missing parents get 0755, the last component mode; errors are
+ * ignored: the mount or chdir that follows reports them); read up to size
+ * bytes of a file (how many, or -errno); make or replace a file with len
+ * bytes (0 or -errno). As the running process, with its umask. */
+void uk_vfs_mkdir_p(const char *path, unsigned mode);
+/* mknodat(2) of a regular file, FIFO or socket node (mode: type and
+ * permissions, less the umask); *out (if not NULL) gets the new vnode,
+ * referenced. 0 or -errno (-EEXIST when path exists). */
+int uk_vfs_mknodat(int dirfd, const char *path, unsigned mode, struct uk_vnode **out);
+long uk_vfs_read_file(const char *path, void *buf, size_t size);
+int uk_vfs_write_file(const char *path, const void *buf, size_t len, unsigned mode);
+
 /* Mount / (the image's .uk_rootfs unpacked into a RAM filesystem), /dev
  * and /proc, and put the console on fds 0-2. Called once by the boot
  * thread before main(). */

@@ -283,6 +283,21 @@ elif need $N/user/dns nc; then
 	kill $dnspid
 fi
 [ "$resolver" = written ] && rm -f /etc/resolv.conf
+
+# The guest's own host name resolves with no DNS server, as in a docker
+# container: /etc/hosts gets a line for it when the network comes up
+# (python's http.server looks its name up at start, and waited out the
+# resolver's 10 s where the host's DNS did not answer).
+if need $N/user/own-name nc; then
+	guest_bg "$T/own.out" $M --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
+	if bg_wait "$T/own.out" '^ready'; then
+		run ctl "resolve uk" 127.0.0.1 18082
+		check $N/user/own-name-in-etc-hosts out_is 10.0.2.15
+	else
+		fail $N/user/own-name "$(tail -c 400 "$T/own.out" | tr '\n' '|')"
+	fi
+	bg_stop
+fi
 on_ukrun || exit 0
 
 # ---- what only ukrun has ----

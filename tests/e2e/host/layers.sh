@@ -19,20 +19,6 @@ vfs fs *             vfs/ and fs/ are one layer: the VFS names its file system t
 vfs ipc uk_epoll_release   a closed file leaves the epoll sets that hold it
 fs ipc uk_fifo_open  a FIFO in a file system opens as a pipe
 kernel mm uk_vm_fault      a signal frame is written to a stack that may not be mapped yet
-kernel sys uk_current_euid credentials live with the system calls until processes own them
-vfs sys uk_sys_mkdirat     boot-time set-up of / uses the system calls (to go)
-vfs sys uk_sys_chdir       (to go)
-vfs sys uk_sys_chmod       (to go)
-fs sys uk_sys_mkdirat      9P's mount points are made by the system call (to go)
-fs sys uk_sys_getrandom    /dev/random reads the system call's source (to go)
-net sys uk_sys_openat      net_conf writes /etc/hosts and resolv.conf at boot (to go)
-net sys uk_sys_write       (to go)
-net sys uk_sys_close       (to go)
-net sys uk_sys_mkdirat     (to go)
-net sys uk_sys_mknodat     a bound AF_UNIX socket is a node in the VFS (to go)
-net sys uk_sys_getpid      SO_PEERCRED (to go: processes)
-net sys uk_sys_geteuid     (to go: processes)
-net sys uk_sys_getegid     (to go: processes)
 "
 
 if ! [ -d "$objs" ] || ! command -v nm >/dev/null; then
