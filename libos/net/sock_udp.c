@@ -201,12 +201,21 @@ static unsigned udp_do_poll(struct uk_sock *s)
 	return (U(s)->head || U(s)->shut_rd ? EPOLLIN : 0) | EPOLLOUT;
 }
 
+/* A connected socket bound to any address names the source its peer's
+ * route gives, as Linux's does: glibc's getaddrinfo sorts its answers by
+ * it. */
 static int udp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 {
+	const ip_addr_t *ip = peer ? &P(s)->remote_ip : &P(s)->local_ip;
+	struct netif *nif;
+
 	if (peer && !U(s)->connected)
 		return -ENOTCONN;
-	uk_inet_addr(s, peer ? &P(s)->remote_ip : &P(s)->local_ip,
-	             peer ? P(s)->remote_port : P(s)->local_port, a);
+	if (!peer && U(s)->connected && ip_addr_isany(ip) &&
+	    (nif = ip_route(IP_ANY_TYPE, &P(s)->remote_ip)) &&
+	    !ip_addr_isany(ip_netif_get_local_ip(nif, &P(s)->remote_ip)))
+		ip = ip_netif_get_local_ip(nif, &P(s)->remote_ip);
+	uk_inet_addr(s, ip, peer ? P(s)->remote_port : P(s)->local_port, a);
 	return 0;
 }
 

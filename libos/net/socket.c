@@ -173,16 +173,10 @@ static int addr_in6(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 	return 0;
 }
 
-static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+static int addr_in4(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 {
 	const struct sockaddr_in *sin = uaddr;
 
-	if (!uaddr || len < sizeof(uint16_t)) /* sa_family_t */
-		return -EINVAL;
-	if (!inet(s))
-		return addr_in_unix(uaddr, len, a);
-	if (s->family == UK_AF_INET6)
-		return addr_in6(uaddr, len, a);
 	if (sin->sin_family != UK_AF_INET)
 		return -EAFNOSUPPORT;
 	if (len < sizeof(*sin))
@@ -192,6 +186,27 @@ static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, str
 	a->len = 0;
 	a->v6 = 0;
 	return 0;
+}
+
+static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+{
+	if (!uaddr || len < sizeof(uint16_t)) /* sa_family_t */
+		return -EINVAL;
+	if (!inet(s))
+		return addr_in_unix(uaddr, len, a);
+	return s->family == UK_AF_INET6 ? addr_in6(uaddr, len, a) : addr_in4(uaddr, len, a);
+}
+
+/* A peer's address (connect, sendto, sendmsg). An AF_INET6 datagram socket
+ * also takes an AF_INET one unless IPV6_V6ONLY, as Linux's does: glibc's
+ * getaddrinfo connects one socket to each of its answers in turn to sort
+ * them by source address. */
+static int peer_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+{
+	if (s->family == UK_AF_INET6 && s->type == UK_SOCK_DGRAM && uaddr &&
+	    len >= sizeof(uint16_t) && *(const uint16_t *)uaddr == UK_AF_INET)
+		return s->opts & UK_SO_V6ONLY ? -EAFNOSUPPORT : addr_in4(uaddr, len, a);
+	return addr_in(s, uaddr, len, a);
 }
 
 /* Write the address out as far as *ulen allows, *ulen its full length.
@@ -599,7 +614,7 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 	SOCK_GET(fd, s, f);
 	if (s->type == UK_SOCK_DGRAM && addr && len >= 2 && sin->sin_family == UK_AF_UNSPEC)
 		r = 0; /* datagrams: dissolve the association (a is all zero) */
-	else if (!(r = addr_in(s, addr, len, &a)) && !inet(s) && !a.len)
+	else if (!(r = peer_in(s, addr, len, &a)) && !inet(s) && !a.len)
 		r = -EINVAL; /* AF_UNIX: no name to connect to */
 	enter(s);
 	if (!r)
@@ -620,7 +635,7 @@ UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const v
 
 	SOCK_GET(fd, s, f);
 	if (to && s->type == UK_SOCK_DGRAM)
-		r = addr_in(s, to, tolen, &a);
+		r = peer_in(s, to, tolen, &a);
 	if (!r)
 		r = do_send(f, s, &iov, 1, flags, to && s->type == UK_SOCK_DGRAM ? &a : NULL, NULL);
 	uk_file_put(f);
@@ -661,7 +676,7 @@ UK_SYSCALL3(sendmsg, int, fd, const struct uk_msghdr *, m, int, flags)
 		return -EMSGSIZE;
 	SOCK_GET(fd, s, f);
 	if (m->msg_name && s->type == UK_SOCK_DGRAM)
-		r = addr_in(s, m->msg_name, m->msg_namelen, &a);
+		r = peer_in(s, m->msg_name, m->msg_namelen, &a);
 	if (!r && !inet(s)) /* TCP and UDP ignore what they are given (IP_PKTINFO ...) */
 		r = uk_cmsg_in(m, &scm);
 	if (!r)

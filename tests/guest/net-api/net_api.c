@@ -282,6 +282,29 @@ static void ipv6_checks(void)
 	API_CHECK("ipv6/ipv4-address-refused", /* as Linux: too short for a sockaddr_in6 */
 	          connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 && errno == EINVAL);
 	close(c);
+
+	/* A datagram socket takes an IPv4 peer, as Linux's (glibc's
+	 * getaddrinfo connects one to each answer to sort them), and names
+	 * itself as ::ffff:a.b.c.d; not with IPV6_V6ONLY. */
+	l = socket(AF_INET, SOCK_DGRAM, 0);
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	v4 = loop(5013);
+	len = sizeof(name);
+	API_CHECK("ipv6/udp-ipv4-peer", !bind(l, (struct sockaddr *)&v4, sizeof(v4)) &&
+	                                    !connect(c, (struct sockaddr *)&v4, sizeof(v4)) &&
+	                                    send(c, "d", 1, 0) == 1 &&
+	                                    recv(l, buf, sizeof(buf), 0) == 1);
+	API_CHECK("ipv6/udp-ipv4-peer-source", /* what getaddrinfo sorts by */
+	          !getsockname(c, (struct sockaddr *)&name, &len) && name.sin6_family == AF_INET6 &&
+	              IN6_IS_ADDR_V4MAPPED(&name.sin6_addr) && name.sin6_addr.s6_addr[12] == 127);
+	close(c);
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	API_CHECK("ipv6/udp-ipv4-peer-v6only",
+	          !setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) &&
+	              connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 &&
+	              errno == EAFNOSUPPORT);
+	close(c);
+	close(l);
 }
 
 /* glibc's resolver sets IP_RECVERR on every query's socket and gives up

@@ -30,6 +30,19 @@ struct in6_addr {
 };
 #define s6_addr __in6_u.__u6_addr8
 
+/* The RFC 3493 tests a program may use on an address (a pointer). */
+#define IN6_IS_ADDR_UNSPECIFIED(a)                                       \
+	(!(a)->__in6_u.__u6_addr32[0] && !(a)->__in6_u.__u6_addr32[1] && \
+	 !(a)->__in6_u.__u6_addr32[2] && !(a)->__in6_u.__u6_addr32[3])
+#define IN6_IS_ADDR_LOOPBACK(a)                                          \
+	(!(a)->__in6_u.__u6_addr32[0] && !(a)->__in6_u.__u6_addr32[1] && \
+	 !(a)->__in6_u.__u6_addr32[2] && (a)->__in6_u.__u6_addr32[3] == htonl(1))
+#define IN6_IS_ADDR_V4MAPPED(a)                                          \
+	(!(a)->__in6_u.__u6_addr32[0] && !(a)->__in6_u.__u6_addr32[1] && \
+	 (a)->__in6_u.__u6_addr32[2] == htonl(0xffff))
+#define IN6_IS_ADDR_LINKLOCAL(a) (((a)->s6_addr[0] == 0xfe) && (((a)->s6_addr[1] & 0xc0) == 0x80))
+#define IN6_IS_ADDR_MULTICAST(a) ((a)->s6_addr[0] == 0xff)
+
 struct sockaddr_in6 {
 	sa_family_t sin6_family;
 	in_port_t sin6_port;
