@@ -48,12 +48,10 @@ static const char usage[] =
     "  -v, --verbose          print the assembler and linker commands\n"
     "  -h, --help             this text\n"
     "\n"
-    "A program runs alone in its VM: fork and other processes are refused (with a\n"
-    "message); threads, signals, files, sockets and epoll work. Servers that fork\n"
-    "need their single-process settings, e.g.:\n"
-    "  nginx   daemon off; master_process off;  (nginx -g 'daemon off; master_process off;')\n"
-    "  redis   --daemonize no --save '' --appendonly no  (no background saves: they fork)\n"
-    "  sh -c   builtins, and one external command last or through exec\n";
+    "The program is process 1 of the VM's own kernel: it may fork and exec (entrypoint\n"
+    "scripts, pipes, nginx's master and workers, redis's background saves), and the\n"
+    "VM ends with its exit status when it ends. One vCPU: processes and threads\n"
+    "share it. What runs and what does not yet: README.md, \"What runs inside\".\n";
 
 struct oci_cli {
 	const char *source, *out;
