@@ -23,10 +23,12 @@ static void timeline(const struct vmm *vm)
 
 #define MS(x) ((x) > 0 ? ((x)-t->start) * 1e3 : -1.0)
 	vmm_verbose(vm,
-	            "timeline (ms since start): /dev/kvm %.2f, VM %.2f, image loaded %.2f, "
-	            "vCPU ready %.2f, locked down %.2f, first KVM_RUN %.2f, main() %.2f, end %.2f",
-	            MS(t->kvm_open), MS(t->vm_created), MS(t->loaded), MS(t->vcpu_ready),
-	            MS(t->locked), MS(t->first_run), MS(t->main), MS(t->end));
+	            "timeline (ms since start): /dev/kvm %.2f, VM %.2f, memory %.2f, image loaded "
+	            "%.2f, vCPU ready %.2f, jail %.2f, locked down %.2f, first KVM_RUN %.2f, "
+	            "main() %.2f, end %.2f",
+	            MS(t->kvm_open), MS(t->vm_created), MS(t->mem_ready), MS(t->loaded),
+	            MS(t->vcpu_ready), MS(t->jailed), MS(t->locked), MS(t->first_run), MS(t->main),
+	            MS(t->end));
 #undef MS
 	getrusage(RUSAGE_SELF, &ru);
 	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
@@ -105,7 +107,10 @@ int main(int argc, char **argv)
 	if (o.oci_fifo && oci_wait_start(o.oci_ready, o.oci_stderr, o.oci_fifo))
 		return VMM_EXIT_ERROR;
 	vmm_console_init(&o);
-	if (vmm_catch_signals(&vm) || vmm_jail(&vm) || lock_down(&vm))
+	if (vmm_catch_signals(&vm) || vmm_jail(&vm))
+		return VMM_EXIT_ERROR;
+	vm.t.jailed = vmm_now();
+	if (lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
 	vm.t.end = vmm_now();

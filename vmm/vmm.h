@@ -48,7 +48,8 @@ struct vmm_opts {
 };
 
 struct vmm_timeline {
-	double start, kvm_open, vm_created, loaded, vcpu_ready, locked, first_run, main, end;
+	double start, kvm_open, vm_created, mem_ready, loaded, vcpu_ready, jailed, locked,
+	    first_run, main, end;
 };
 
 struct vmm {
