@@ -476,8 +476,9 @@ static int crash(const char *how)
 		mprotect((void *)p, PG, PROT_READ);
 		p[0] = 2;
 	} else if (!strcmp(how, "wprot-fresh")) {
-		mprotect((void *)p, PG, PROT_READ);
-		p[0] = 2;
+		/* the second page: mmap commits a small area's first */
+		mprotect((void *)p, 2 * PG, PROT_READ);
+		p[PG] = 2;
 	} else if (!strcmp(how, "none")) {
 		mprotect((void *)p, PG, PROT_NONE);
 		return p[0];

@@ -244,8 +244,78 @@ static void brk_rules(void)
 	sbrk(-(long)(N * PG));
 }
 
+/* Small areas, whose first page mmap commits before any access (uk maps
+ * it with the accessed bit clear and skips the flush while it stays so):
+ * the same rules, touched and untouched, by reads and by writes. */
+#define ROUNDS 16
+
+static unsigned char *small(void)
+{
+	unsigned char *p = mmap(NULL, PG, RW, ANON, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void small_rules(void)
+{
+	size_t unmapped = 0, read_unmapped = 0, fresh = 0, ro = 0, ro_cold = 0, rw = 0, dont = 0;
+	unsigned char *p;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		if ((p = small())) { /* written, unmapped */
+			p[0] = 1;
+			munmap(p, PG);
+			unmapped += faults(p, 0) && faults(p, 1);
+		}
+		if ((p = small())) { /* only read, unmapped */
+			read_unmapped += p[100] == 0;
+			munmap(p, PG);
+			read_unmapped += faults(p, 0);
+		}
+		if ((p = small())) { /* untouched, unmapped, mapped again */
+			munmap(p, PG);
+			fresh += faults(p, 0) && mmap(p, PG, RW, ANON | MAP_FIXED, -1, 0) == p &&
+			         zero_pages(p, 1) == 1;
+			munmap(p, PG);
+		}
+		if ((p = small())) { /* untouched, then read-only; then writable */
+			ro_cold += mprotect(p, PG, PROT_READ) == 0 && faults(p, 1) && !faults(p, 0);
+			rw += mprotect(p, PG, RW) == 0 && !faults(p, 1) && p[0] == 0x5a;
+			munmap(p, PG);
+		}
+		if ((p = small())) { /* written, then read-only */
+			p[0] = 3;
+			ro += mprotect(p, PG, PROT_READ) == 0 && faults(p, 1) && p[0] == 3;
+			munmap(p, PG);
+		}
+		if ((p = small())) { /* written, then given back */
+			memset(p, 5, PG);
+			dont += madvise(p, PG, MADV_DONTNEED) == 0 && zero_pages(p, 1) == 1;
+			munmap(p, PG);
+		}
+	}
+	CHECK("mm/rules/small-area-written-then-unmapped-faults", unmapped == ROUNDS,
+	      "a small area written, then unmapped: faults (%zu of %d)", unmapped, ROUNDS);
+	CHECK("mm/rules/small-area-read-then-unmapped-faults", read_unmapped == 2 * ROUNDS,
+	      "a small area read, then unmapped: faults (%zu of %d)", read_unmapped, 2 * ROUNDS);
+	CHECK("mm/rules/small-area-untouched-unmapped-then-mapped-again-is-fresh", fresh == ROUNDS,
+	      "a small area unmapped untouched faults, mapped again reads zero (%zu of %d)", fresh,
+	      ROUNDS);
+	CHECK("mm/rules/small-area-untouched-then-read-only-writes-fault", ro_cold == ROUNDS,
+	      "a small area made read-only untouched: writes fault, reads do not (%zu of %d)",
+	      ro_cold, ROUNDS);
+	CHECK("mm/rules/small-area-read-write-again-takes-writes", rw == ROUNDS,
+	      "and read-write again: writes work (%zu of %d)", rw, ROUNDS);
+	CHECK("mm/rules/small-area-written-then-read-only-writes-fault", ro == ROUNDS,
+	      "a small area written, then read-only: writes fault, the contents stay (%zu of %d)",
+	      ro, ROUNDS);
+	CHECK("mm/rules/small-area-madv-dontneed-reads-zero", dont == ROUNDS,
+	      "a small area written, then MADV_DONTNEED: reads zero (%zu of %d)", dont, ROUNDS);
+}
+
 void rules_tests(void)
 {
+	small_rules();
 	unmap_rules();
 	protect_rules();
 	dontneed_rules();
