@@ -2,7 +2,8 @@
  * devfs: the fixed set of devices programs expect in /dev. Nodes are a
  * static table; their vnodes are made at mount and live as long as the VM.
  * stdin/stdout/stderr and fd are symlinks into /proc/self/fd, as udev
- * makes them.
+ * makes them. /dev/shm is a directory for boot to mount a tmpfs on
+ * (POSIX shared memory: glibc's shm_open and sem_open make files there).
  */
 #include <asm/statfs.h>
 #include <uk/libc.h>
@@ -38,6 +39,7 @@ static const struct dev_node nodes[] = {
 	{ "stdout", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd/1" },
 	{ "stderr", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd/2" },
 	{ "fd", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd" },
+	{ "shm", S_IFDIR | 01777, 0, D_DIR, NULL }, /* where boot mounts a tmpfs */
 };
 #define NNODES (sizeof(nodes) / sizeof(nodes[0]))
 
@@ -142,6 +144,8 @@ static int devfs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode 
 {
 	struct devfs_sb *sb = dir->mnt->priv;
 
+	if (dir->ino != 1)
+		return -ENOENT; /* (/dev/shm when nothing is mounted there) */
 	for (size_t i = 1; i < NNODES; i++) {
 		if (!uk_strcmp(nodes[i].name, name)) {
 			*out = uk_vnode_get(sb->vn[i]);
@@ -155,7 +159,7 @@ static int devfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn em
 {
 	struct uk_vnode *up = dir->parent ? dir->parent : dir;
 
-	for (; *cookie < NNODES + 1; ++*cookie) {
+	for (; *cookie < (dir->ino == 1 ? NNODES + 1 : 2); ++*cookie) {
 		uint64_t c = *cookie;
 		const char *name = c == 0 ? "." : c == 1 ? ".." : nodes[c - 1].name;
 		uint64_t ino = c == 0 ? dir->ino : c == 1 ? up->ino : c;

@@ -197,7 +197,8 @@ static void pages_free_from(struct ramfs_node *n, size_t first)
 {
 	for (size_t i = first; i < n->npages; i++) {
 		if (n->pages[i]) {
-			uk_pages_free(n->pages[i], 1);
+			/* a shared mapping may hold it too (ramfs_page_shared) */
+			uk_page_put(n->pages[i]);
 			n->pages[i] = NULL;
 			n->nalloc--;
 		}
@@ -330,6 +331,26 @@ static long ramfs_page_data(struct uk_vnode *vn, uint64_t off, const void **data
 	else if (n->pages && i < n->npages)
 		*data = n->pages[i];
 	return n->size - off < PAGE ? (long)(n->size - off) : (long)PAGE;
+}
+
+/* The file's own page at off for a shared mapping (uk/vfs.h): a hole
+ * gets a zeroed page, an archive-backed file copies its bytes first. */
+static long ramfs_page_shared(struct uk_vnode *vn, uint64_t off, void **page)
+{
+	struct ramfs_node *n = node(vn);
+	size_t i = off / PAGE;
+
+	if (off >= n->size)
+		return 1;
+	if (materialize(n, n->size) || pages_reserve(n, off + 1))
+		return -ENOMEM;
+	if (!n->pages[i]) {
+		if (!(n->pages[i] = uk_pages_zalloc(1)))
+			return -ENOMEM;
+		n->nalloc++;
+	}
+	*page = n->pages[i];
+	return 0;
 }
 
 static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
@@ -723,6 +744,7 @@ static const struct uk_vnode_ops ramfs_vops = {
 	.statfs = ramfs_statfs,
 	.fsync = ramfs_fsync,
 	.page_data = ramfs_page_data,
+	.page_shared = ramfs_page_shared,
 	.release = ramfs_release,
 };
 
@@ -747,6 +769,30 @@ static int ramfs_mount(struct uk_mount *mnt, const char *source, const void *dat
 	node(vn)->nlink = 2;
 	*root = vn;
 	return 0;
+}
+
+/* Unnamed files for MAP_SHARED|MAP_ANONYMOUS memory live on a mount of
+ * their own that no path reaches, as Linux's shmem files do. */
+static struct uk_mount anon_mnt = { .type = &uk_ramfs_type, .source = "shmem" };
+
+int uk_ramfs_anon_file(uint64_t size, struct uk_file **out)
+{
+	struct uk_vnode *root, *vn;
+	int r;
+
+	if (size > MAX_FILE)
+		return -ENOMEM;
+	if (!anon_mnt.priv) {
+		if ((r = ramfs_mount(&anon_mnt, "shmem", NULL, &root)))
+			return r;
+		anon_mnt.root = root;
+	}
+	if (!(vn = node_new(&anon_mnt, S_IFREG | 0600)))
+		return -ENOMEM;
+	node(vn)->size = size;
+	r = uk_vfs_open_vnode(vn, O_RDWR, out);
+	uk_vnode_put(vn);
+	return r;
 }
 
 /* Drop every name below dir, depth first. */

@@ -13,6 +13,7 @@
 #include <uk/arch.h>
 #include <uk/cpu.h>
 #include <uk/libc.h>
+#include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
@@ -192,6 +193,42 @@ void uk_pages_free(void *p, size_t n)
 	}
 	free_bytes += n * PAGE;
 	mm_unlock(on);
+}
+
+/* ---- pages with several holders ---- */
+
+static uint16_t *page_refs;
+static uint64_t page_refs_n;
+
+int uk_page_refs_prepare(void)
+{
+	if (page_refs)
+		return 0;
+	page_refs_n = uk_mm_phys_end() / PAGE;
+	page_refs = uk_pages_zalloc((page_refs_n * sizeof(*page_refs) + PAGE - 1) / PAGE);
+	return page_refs ? 0 : -ENOMEM;
+}
+
+void uk_page_ref(uint64_t pa)
+{
+	if (pa / PAGE < page_refs_n)
+		page_refs[pa / PAGE]++;
+}
+
+int uk_page_shared(uint64_t pa) { return pa / PAGE < page_refs_n && page_refs[pa / PAGE]; }
+
+int uk_page_unref(uint64_t pa)
+{
+	if (!uk_page_shared(pa))
+		return 0;
+	page_refs[pa / PAGE]--;
+	return 1;
+}
+
+void uk_page_put(void *p)
+{
+	if (p && !uk_page_unref(uk_v2p(p)))
+		uk_pages_free(p, 1);
 }
 
 static struct extent *extent_new(void)

@@ -69,6 +69,22 @@ static int dontneed(uintptr_t start, uintptr_t end)
 	return r;
 }
 
+/* MADV_REMOVE: shared memory in RAM loses the pages of [start, end),
+ * which read as zero afterwards. */
+static int punch(uintptr_t start, uintptr_t end)
+{
+	struct uk_vma *v;
+
+	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next)
+		if (!uk_vm_file_shares(v))
+			return -EINVAL; /* Linux: only shared memory has holes to punch */
+	uk_vm_release(start, end);
+	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next)
+		uk_vm_file_zero(v, v->start > start ? v->start : start,
+		                v->end < end ? v->end : end);
+	return 0;
+}
+
 /* Advice about the upper half (link mode): only the heap can be dropped,
  * and dropping it means zeroing it. */
 static long madvise_upper(uintptr_t start, uintptr_t end, int advice)
@@ -126,11 +142,8 @@ UK_SYSCALL3(madvise, uintptr_t, addr, size_t, len, int, advice)
 			return r;
 		break;
 	case MADV_REMOVE:
-		for (struct uk_vma *v = uk_vma_find(&uk_vm_as, start); v && v->start < end;
-		     v = v->next)
-			if (!(v->flags & UK_VMA_SHARED) || v->file)
-				return -EINVAL; /* Linux: only shared memory has holes to punch */
-		uk_vm_release(start, end);
+		if ((r = punch(start, end)))
+			return r;
 		break;
 	case MADV_WILLNEED:
 		uk_vm_populate(start, end); /* a hint: failing to act is fine */

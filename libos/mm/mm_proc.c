@@ -4,9 +4,9 @@
  *
  * fork copies the areas and lets uk_pt_fork copy the page tables: private
  * pages become read-only and copy-on-write in both processes (mmap.c's
- * fault path copies them), MAP_SHARED pages stay writable in both. Shared
- * anonymous areas are committed whole first, so that both processes hold
- * the same frames rather than each faulting in its own later.
+ * fault path copies them), MAP_SHARED pages stay writable in both. Pages
+ * of a shared area not touched yet come later from its file, the same
+ * page to each process (mmap_file.c), so nothing is committed here.
  */
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -50,9 +50,6 @@ struct uk_mm *uk_mm_fork(void)
 	mm->refs = 1;
 	mm->as.file_ref = uk_vm_file_ref;
 	for (v = old->as.head; v; v = v->next)
-		if ((v->flags & UK_VMA_SHARED) && !v->file && uk_vm_populate(v->start, v->end))
-			goto fail;
-	for (v = old->as.head; v; v = v->next)
 		if (!uk_vma_insert(&mm->as, v->start, v->end, v->prot, v->flags, v->file, v->off))
 			goto fail;
 	if (uk_pt_fork(&parent, &child, shared_at, ref_frame, &old->as))
@@ -65,6 +62,23 @@ fail:
 		areas_drop(&mm->as);
 	uk_kfree(mm);
 	return NULL;
+}
+
+int uk_vm_futex_key(uintptr_t addr, uint64_t *pa)
+{
+	struct uk_vma *v = uk_vma_find(&uk_vm_as, addr);
+	uintptr_t page = addr & ~(uintptr_t)(UK_PAGE_SIZE - 1);
+	uint64_t held;
+
+	if (!v || v->start > addr || !(v->flags & UK_VMA_SHARED))
+		return 0; /* private (also the upper half: link mode's memory) */
+	if ((held = uk_page_held(page)) == ~0ull) {
+		uk_vm_populate(page, page + UK_PAGE_SIZE);
+		if ((held = uk_page_held(page)) == ~0ull)
+			return -EFAULT; /* PROT_NONE, or no memory for it */
+	}
+	*pa = held + (addr - page);
+	return 1;
 }
 
 struct uk_mm *uk_mm_new(void)

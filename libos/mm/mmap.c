@@ -87,37 +87,17 @@ static int too_big(size_t len, unsigned prot, unsigned vflags, const void *file)
 
 /* ---- frames ---- */
 
-/* Holders of each frame beyond the first, by frame number: 0 for a frame
- * one page table entry holds (the only case before a fork). Made at the
- * first fork. */
-static uint16_t *frame_refs;
-static uint64_t frame_refs_n;
+/* A frame held by several page table entries (after fork) or by a file
+ * and page table entries (a shared mapping of a RAM file) counts its
+ * holders (uk/mm.h's page references). */
+int uk_vm_frames_prepare(void) { return uk_page_refs_prepare(); }
 
-int uk_vm_frames_prepare(void)
-{
-	if (frame_refs)
-		return 0;
-	frame_refs_n = uk_mm_phys_end() / PAGE;
-	frame_refs = uk_pages_zalloc((frame_refs_n * sizeof(*frame_refs) + PAGE - 1) / PAGE);
-	return frame_refs ? 0 : -ENOMEM;
-}
+void uk_vm_frame_ref(uint64_t pa) { uk_page_ref(pa); }
 
-void uk_vm_frame_ref(uint64_t pa)
-{
-	if (pa / PAGE < frame_refs_n)
-		frame_refs[pa / PAGE]++;
-}
-
-static int frame_shared(uint64_t pa) { return pa / PAGE < frame_refs_n && frame_refs[pa / PAGE]; }
+static int frame_shared(uint64_t pa) { return uk_page_shared(pa); }
 
 /* One holder lets go of pa: 1 when others still hold it. */
-static int frame_unref(uint64_t pa)
-{
-	if (!frame_shared(pa))
-		return 0;
-	frame_refs[pa / PAGE]--;
-	return 1;
-}
+static int frame_unref(uint64_t pa) { return uk_page_unref(pa); }
 
 /* Frees runs of physically adjacent frames at once: the allocator keeps
  * free memory as sorted extents, and pages committed together sit
@@ -411,6 +391,21 @@ static long check_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags
 	return 0;
 }
 
+/* MAP_SHARED|MAP_ANONYMOUS memory is a mapping of an unnamed RAM file of
+ * its size, as Linux's shmem: processes that inherit it share its pages
+ * as they touch them (mmap_file.c), with nothing committed up front. */
+static long mmap_shared_anon(uintptr_t addr, size_t len, unsigned prot, unsigned flags)
+{
+	struct uk_file *f;
+	long r = uk_ramfs_anon_file(len, &f);
+
+	if (r)
+		return r;
+	r = uk_vm_mmap(addr, len, prot, flags, f, 0);
+	uk_file_put(f);
+	return r;
+}
+
 long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struct uk_file *f,
                 uint64_t off)
 {
@@ -426,6 +421,10 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	prot &= PROT_RWX;
 	if (too_big(len, prot, vflags, f) || uk_vm_as.count >= MAX_AREAS)
 		return -ENOMEM;
+	if ((vflags & UK_VMA_SHARED) && (r = uk_vm_frames_prepare()))
+		return r;
+	if ((vflags & UK_VMA_SHARED) && !f)
+		return mmap_shared_anon(addr, len, prot, flags);
 	if (flags & MAP_FIXED_NOREPLACE) {
 		if (!uk_vma_range_free(&uk_vm_as, addr, addr + len))
 			return -EEXIST;

@@ -15,11 +15,16 @@
  * anyway. Pages wholly past the end of the file read as zero when touched
  * (Linux would raise SIGBUS there).
  *
- * A shared mapping that cannot be written is the same: it does not carry
- * a later write to the file into a page already touched. A shared
- * writable mapping would have to carry its writes back to the file; it is
- * refused (ENODEV) rather than quietly lose them. /dev/zero maps as
- * anonymous memory, as on Linux.
+ * A shared mapping of a file opened read-write on a filesystem that
+ * hands out its own pages (ramfs: the root, tmpfs, /dev/shm) maps those
+ * pages themselves, on first touch: every process mapping the file, and
+ * read and write, see the same bytes, as on Linux; MAP_SHARED|
+ * MAP_ANONYMOUS memory is such a mapping of an unnamed RAM file (mmap.c),
+ * so processes share it page by page after fork. Other shared mappings
+ * that cannot be written are snapshots like the private ones; a shared
+ * writable mapping of another filesystem's file (9P, FAT) would have to
+ * carry its writes back to the file: it is refused (ENODEV) rather than
+ * quietly lose them. /dev/zero maps as anonymous memory, as on Linux.
  */
 #include <uk/arch.h>
 #include <uk/libc.h>
@@ -63,6 +68,8 @@ int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anon
 	if (shared && (prot & PROT_WRITE)) {
 		if (acc != O_RDWR || (f->flags & O_APPEND))
 			return -EACCES;
+		if (f->vn->ops->page_shared)
+			return 0;
 		uk_trace_note("mmap: shared writable file mappings are not supported");
 		return -ENODEV;
 	}
@@ -113,6 +120,15 @@ static long fill_page(struct uk_file *f, uintptr_t a, uint64_t off, unsigned pro
 	return 0;
 }
 
+/* (Not code whose system calls are rewritten: that gets copies.) */
+int uk_vm_file_shares(const struct uk_vma *v)
+{
+	const struct uk_file *f = v->file;
+
+	return f && (v->flags & UK_VMA_SHARED) && f->vn && f->vn->ops->page_shared &&
+	       (f->flags & O_ACCMODE) == O_RDWR && !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
+}
+
 /* Whether v's pages come on first touch (uk_vm_file_page). */
 static int on_touch(const struct uk_vma *v)
 {
@@ -121,6 +137,21 @@ static int on_touch(const struct uk_vma *v)
 	if (!f->vn || !f->vn->ops->page_data)
 		return 0;
 	return !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
+}
+
+/* The file's own page at a, held by the file and now this mapping too. */
+static int share_page(struct uk_vma *v, uintptr_t a)
+{
+	struct uk_vnode *vn = ((struct uk_file *)v->file)->vn;
+	void *page;
+	long r = vn->ops->page_shared(vn, v->off + (a - v->start), &page);
+
+	if (r)
+		return (int)r; /* 1: past the end, reads as zero */
+	if (uk_vm_map_frame(a, page, v->prot))
+		return -ENOMEM;
+	uk_vm_frame_ref(uk_v2p(page));
+	return 0;
 }
 
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
@@ -132,6 +163,8 @@ int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
 
 	if (!vn || !vn->ops->page_data)
 		return 1;
+	if (uk_vm_file_shares(v))
+		return share_page(v, a);
 	n = vn->ops->page_data(vn, v->off + (a - v->start), &data);
 	if (n <= 0)
 		return 1; /* past the end of the file */
@@ -147,6 +180,23 @@ int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end)
+{
+	static const uint8_t zeros[PAGE];
+	struct uk_file *f = v->file;
+	uint64_t pos = v->off + (start - v->start), e = pos + (end - start);
+	struct stat st;
+
+	/* through the file, not past its end (ramfs writes never block) */
+	if (file_stat(f, &st) || (uint64_t)st.st_size <= pos)
+		return;
+	if (e > (uint64_t)st.st_size)
+		e = (uint64_t)st.st_size;
+	while (pos < e)
+		if (f->ops->write(f, zeros, e - pos < PAGE ? e - pos : PAGE, &pos) <= 0)
+			return;
 }
 
 int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end)

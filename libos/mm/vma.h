@@ -109,6 +109,12 @@ int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
  * its end, or another filesystem): then it reads as zero. Never blocks. */
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a);
 
+/* Whether file area v maps its file's own pages (a shared mapping of a
+ * RAM file open for writing). */
+int uk_vm_file_shares(const struct uk_vma *v);
+/* Zero [start, end) of such an area's file (MADV_REMOVE). */
+void uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end);
+
 /* The hook of uk_vm_on_exec_map, or NULL. */
 extern void (*uk_vm_exec_hook)(uintptr_t start, uintptr_t end);
 

@@ -21,6 +21,7 @@
  */
 #include <uk/arch.h>
 #include <uk/libc.h>
+#include <uk/futex.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
@@ -30,6 +31,7 @@
 #include <uk/signal.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
+#include <uk/vm.h>
 
 #include <asm/siginfo.h>
 #include <linux/sched.h>
@@ -172,6 +174,7 @@ void uk_proc_setup(void)
 	uk_proc_hooks.release = release;
 	uk_proc_hooks.ended = ended;
 	uk_proc_hooks.mm_switch = uk_mm_switch;
+	uk_futex_on_shared(uk_vm_futex_key);
 }
 
 /* ---- new processes ---- */

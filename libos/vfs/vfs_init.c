@@ -1,6 +1,6 @@
 /*
  * Bringing up the file tree at boot: / from the image's archive, /dev,
- * /proc and /tmp, the console on fds 0-2, the manifest's working
+ * /dev/shm (a tmpfs), /proc and /tmp, the console on fds 0-2, the manifest's working
  * directory.
  */
 #include <libfdt.h>
@@ -56,6 +56,9 @@ void uk_vfs_init(void)
 	uk_vfs_mkdir_p("/tmp", 01777);
 	if ((r = uk_mount("devtmpfs", "/dev", "devtmpfs", 0, NULL)))
 		uk_pr("cannot mount /dev (error %d)", -r);
+	if ((r = uk_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, NULL)))
+		uk_pr("cannot mount /dev/shm (error %d)", -r);
+	uk_vfs_mkdir_p("/dev/shm", 01777); /* (there: the mode of the tmpfs's root) */
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);
 	console_fds();

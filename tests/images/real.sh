@@ -9,6 +9,7 @@
 #
 # OUTDIR (build/tests/real) gets:
 #   NAME.img            go node pyhttp nginx redis java
+#   python.img          pyhttp's image with python3 as its entrypoint
 #   NAME.index.html     the page each web server serves at /
 #   big.txt             the large file every web server has too
 #   java.expected       what the same JVM prints on this machine
@@ -35,6 +36,10 @@ for n in $names; do
 	mv "$out/$n.img.tmp" "$out/$n.img"
 	[ ! -f "$I/$n.rootfs/srv/www/index.html" ] || cp "$I/$n.rootfs/srv/www/index.html" "$out/$n.index.html"
 done
+# (python running a script of the suite's: multiprocessing)
+"$UKBUILD" oci -q "oci:$I/pyhttp.oci" -o "$out/python.img.tmp" --entrypoint /usr/bin/python3 \
+	2>"$out/build.log" || fail "ukbuild oci python: $(tail -c 300 "$out/build.log" | tr '\n' ' ')"
+mv "$out/python.img.tmp" "$out/python.img"
 cp "$I/go.rootfs/srv/www/big.txt" "$out/big.txt"
 # The same JVM and class, as a process here (the image's java needs no
 # library this Debian machine lacks)

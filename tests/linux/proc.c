@@ -3,7 +3,10 @@
  * with copy-on-write memory, vfork and posix_spawn, execve in a child,
  * exit statuses through wait4/waitpid/waitid, SIGCHLD, SA_NOCLDWAIT and
  * SIG_IGN reaping, kill of a child and of a group, process groups and
- * sessions, descriptors inherited (a pipe) and closed on exec. Prints one
+ * sessions, descriptors inherited (a pipe) and closed on exec, memory
+ * shared across fork (anonymous, POSIX shared memory, a file) and the
+ * process-shared semaphores, mutexes and condition variables in it,
+ * whose futexes wake across processes. Prints one
  * "PASS name" or "FAIL name: why" line per check; with "bench N" prints
  * the cost of fork+exit+wait and of posix_spawn+exec+wait of itself in ns
  * ("bench fork_exit_wait NS", "bench spawn_exec_wait NS"; "bench N fork":
@@ -18,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +48,169 @@ static int status_of(pid_t pid)
 	int st = -1;
 
 	return waitpid(pid, &st, 0) == pid ? st : -1;
+}
+
+/* A deadline s seconds from now, for the timed waits below: a lost wake
+ * fails its check instead of hanging the test. */
+static struct timespec in_seconds(int s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += s;
+	return ts;
+}
+
+struct pingpong {
+	sem_t ping, pong;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int flag, rounds;
+};
+
+/* Futexes in MAP_SHARED memory wake the other process: a process-shared
+ * semaphore pair ping-pongs, a process-shared mutex and condition
+ * variable hand a flag over (Linux keys such a futex by its page). */
+static void test_shared_sync(void)
+{
+	struct pingpong *pp =
+	    mmap(NULL, sizeof(*pp), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
+	struct timespec ts;
+	int i, ok = 1, r = 0;
+	pid_t pid;
+
+	sem_init(&pp->ping, 1, 0);
+	sem_init(&pp->pong, 1, 0);
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&pp->lock, &ma);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+	pthread_cond_init(&pp->cond, &ca);
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 200; i++) {
+			ts = in_seconds(5);
+			if (sem_timedwait(&pp->ping, &ts))
+				_exit(1);
+			pp->rounds++;
+			sem_post(&pp->pong);
+		}
+		pthread_mutex_lock(&pp->lock);
+		ts = in_seconds(5);
+		while (!pp->flag && r == 0)
+			r = pthread_cond_timedwait(&pp->cond, &pp->lock, &ts);
+		pthread_mutex_unlock(&pp->lock);
+		_exit(pp->flag == 1 ? 0 : 2);
+	}
+	for (i = 0; i < 200 && ok; i++) {
+		sem_post(&pp->ping);
+		ts = in_seconds(5);
+		ok = !sem_timedwait(&pp->pong, &ts);
+	}
+	check("shared/sem-pingpong", ok && pp->rounds == 200,
+	      "a process-shared semaphore's post did not wake the other process");
+	usleep(20000); /* let the child wait on the condition variable */
+	pthread_mutex_lock(&pp->lock);
+	pp->flag = 1;
+	pthread_cond_signal(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+	check("shared/mutex-condvar", status_of(pid) == 0,
+	      "a process-shared condition variable's signal did not reach the child");
+	munmap(pp, sizeof(*pp));
+}
+
+/* POSIX shared memory (shm_open: /dev/shm), a named semaphore, and a file
+ * mapped MAP_SHARED by two processes that each map it themselves. */
+static void test_posix_shm(void)
+{
+	const char *path = "/tmp/proc-shared-file";
+	int fd = shm_open("/proc-test", O_RDWR | O_CREAT | O_EXCL, 0600), fd2;
+	sem_t *sem = sem_open("/proc-test-sem", O_CREAT | O_EXCL, 0600, 0);
+	struct timespec ts;
+	char buf[8] = "";
+	int *m = MAP_FAILED, *f = MAP_FAILED, st;
+	pid_t pid;
+
+	check("shm/open", fd >= 0 && ftruncate(fd, 8192) == 0, "shm_open or its ftruncate failed");
+	if (fd >= 0)
+		m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("shm/map", m != MAP_FAILED, "mmap of the shm_open file failed");
+	check("shm/sem-open", sem != SEM_FAILED, "sem_open failed");
+	fd2 = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd2 >= 0 && ftruncate(fd2, 4096) == 0)
+		f = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+	check("file/map-shared-writable", f != MAP_FAILED,
+	      "a writable MAP_SHARED file mapping failed");
+	if (m == MAP_FAILED || sem == SEM_FAILED || f == MAP_FAILED) {
+		close(fd); /* (the exec test counts on its pipe at descriptor 3) */
+		close(fd2);
+		return;
+	}
+	m[2000] = 1;
+	if ((pid = fork()) == 0) {
+		int cfd = shm_open("/proc-test", O_RDWR, 0), *cm, *cf;
+		int ffd = open(path, O_RDWR);
+		cm = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+		cf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+		if (cm == MAP_FAILED || cf == MAP_FAILED)
+			_exit(1);
+		cm[2000] += 41; /* a mapping of its own, of the same file */
+		m[0] = 7;       /* the inherited one */
+		memcpy(cf, "shared", 7);
+		sem_post(sem);
+		_exit(0);
+	}
+	ts = in_seconds(5);
+	check("shm/sem-named", sem_timedwait(sem, &ts) == 0,
+	      "a named semaphore's post in the child did not wake the parent");
+	st = status_of(pid);
+	check("shm/child-own-mapping", st == 0 && m[2000] == 42 && m[0] == 7,
+	      "writes through the child's mappings of the shm file were not seen");
+	check("file/seen-by-mapping", !strcmp((char *)f, "shared"),
+	      "the child's write to its mapping of the file was not in the parent's");
+	check("file/seen-by-read", pread(fd2, buf, 7, 0) == 7 && !strcmp(buf, "shared"),
+	      "read() did not see a write through a shared mapping");
+	pwrite(fd2, "by-write", 8, 0);
+	check("file/write-seen-by-mapping", !memcmp(f, "by-write", 8),
+	      "a shared mapping did not see a write()");
+	check("shm/unlink",
+	      shm_unlink("/proc-test") == 0 && sem_unlink("/proc-test-sem") == 0 &&
+	          shm_open("/proc-test", O_RDWR, 0) == -1 && errno == ENOENT,
+	      "shm_unlink or sem_unlink");
+	munmap(m, 8192);
+	munmap(f, 4096);
+	close(fd);
+	close(fd2);
+	unlink(path);
+}
+
+/* A huge MAP_SHARED|MAP_NORESERVE area costs fork nothing: its pages are
+ * shared as they are touched. */
+static void test_shared_lazy(void)
+{
+	size_t len = 4ul << 30;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	               MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pid_t pid;
+
+	check("shared/huge-noreserve-map", p != MAP_FAILED, "mmap of 4 GiB MAP_NORESERVE failed");
+	if (p == MAP_FAILED)
+		return;
+	p[0] = 1;
+	pid = fork();
+	if (pid == 0) {
+		p[len - 1] = 9;
+		p[len / 2] = 8;
+		_exit(p[0] == 1 ? 0 : 1);
+	}
+	check("shared/huge-noreserve-fork", pid > 0, "fork with a 4 GiB shared area failed");
+	if (pid > 0)
+		check("shared/huge-noreserve-seen",
+		      status_of(pid) == 0 && p[len - 1] == 9 && p[len / 2] == 8,
+		      "the child's writes to the shared area were not seen");
+	munmap(p, len);
 }
 
 /* Memory written after fork stays each process's own; memory shared by
@@ -376,6 +544,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	test_fork_memory();
+	test_shared_sync();
+	test_posix_shm();
+	test_shared_lazy();
 	test_pipe_and_wait();
 	test_sigchld();
 	test_exec();

@@ -1,7 +1,8 @@
 /*
  * Futexes (futex.c): threads wait on a 32-bit word until another thread
- * wakes that word. There is one address space, so private and shared
- * futexes are the same thing, keyed by address.
+ * wakes that word. A word in memory processes share is known by its
+ * physical address (so a process-shared semaphore or mutex works across
+ * fork), any other by its address space and address.
  */
 #ifndef UK_FUTEX_H
 #define UK_FUTEX_H
@@ -14,7 +15,13 @@
 int uk_futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bitset);
 
 /* Wake up to n waiters of uaddr whose bitset meets bitset (n <= 0: one, as
- * Linux does). Returns how many. Safe with interrupts disabled. */
+ * Linux does). Returns how many. Safe with interrupts disabled once
+ * uaddr's page is committed (the shared look-up may commit it). */
 int uk_futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+
+/* The mm room's look-up (registered before the first fork): 1 and the
+ * physical address of the word at addr when it lies in shared memory
+ * (its page committed now), 0 when elsewhere, -errno. */
+void uk_futex_on_shared(int (*key)(uintptr_t addr, uint64_t *pa));
 
 #endif

@@ -24,6 +24,22 @@ void uk_pages_free(void *p, size_t n);
  * itself: taken from a small reserve. */
 void *uk_page_alloc_fault(void);
 
+/* Pages with more than one holder: a frame that several processes' page
+ * tables map after fork, a RAM file's page mapped MAP_SHARED. Counts of
+ * the holders beyond the first, made by uk_page_refs_prepare (before the
+ * first such sharing: 2 bytes a page of RAM; 0 or -ENOMEM); until then
+ * every page has one holder. Safe with interrupts disabled. */
+int uk_page_refs_prepare(void);
+void uk_page_ref(uint64_t pa);
+/* Whether the page at pa has holders beyond one. */
+int uk_page_shared(uint64_t pa);
+/* One holder lets go of pa: 1 when others still hold it (then it stays),
+ * 0 when that was the last (the caller frees it). */
+int uk_page_unref(uint64_t pa);
+/* One holder lets go of the page p (a physmap address): freed at the
+ * last. */
+void uk_page_put(void *p);
+
 /* The kernel heap (library OS objects; never the application's). Zeroed
  * memory, 16-byte aligned; NULL when memory is exhausted. */
 void *uk_kmalloc(size_t size);

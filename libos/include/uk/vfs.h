@@ -141,6 +141,14 @@ struct uk_vnode_ops {
 	 * Valid until the file next changes. Without it, a file mapping is
 	 * read whole when it is made (libos/mm/mmap_file.c). */
 	long (*page_data)(struct uk_vnode *vn, uint64_t off, const void **data);
+	/* Optional, with page_data: the regular file's own page at off for a
+	 * MAP_SHARED mapping, made (zeroed) where the file has a hole, so
+	 * that every process mapping the file, and read and write, see the
+	 * same bytes. 0 with *page, 1 past the end, -ENOMEM; never blocks.
+	 * The mapping counts itself a holder (uk_page_ref); the file lets
+	 * go of a page with uk_page_put, so a truncated page stays until
+	 * the mappings holding it go. */
+	long (*page_shared)(struct uk_vnode *vn, uint64_t off, void **page);
 };
 
 struct uk_vnode {
@@ -183,6 +191,12 @@ struct uk_mount {
 
 /* The filesystem types, in one table (libos/vfs/fstypes.c). */
 extern const struct uk_fs_type *const uk_fs_types[];
+
+/* An unnamed RAM file of size bytes, open read-write (*out): the memory
+ * behind a MAP_SHARED|MAP_ANONYMOUS mapping, which processes then share
+ * page by page as they touch it, as Linux's shmem files are. 0 or
+ * -ENOMEM. */
+int uk_ramfs_anon_file(uint64_t size, struct uk_file **out);
 
 int uk_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
              const void *data);

@@ -56,6 +56,11 @@ int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot);
  * is the program's (a crash report follows). */
 int uk_vm_fault(uintptr_t addr, uint64_t error);
 
+/* For futexes (uk_futex_on_shared): 1 and the physical address of addr
+ * when it lies in a MAP_SHARED area (its page committed), else 0;
+ * -EFAULT when its page cannot be committed. */
+int uk_vm_futex_key(uintptr_t addr, uint64_t *pa);
+
 /* Bytes of application pages committed now, and at most so far. */
 uint64_t uk_vm_rss(void);
 uint64_t uk_vm_rss_peak(void);

@@ -7,7 +7,9 @@
 # settings: there is no fork), each answering exactly and then loaded with
 # 64 connections with not one error (the web servers with a small page and
 # then with 100 KiB answers); a Java program printing its line, and
-# Java's own HTTP server loaded as the others.
+# Java's own HTTP server loaded as the others; python's multiprocessing
+# (a Pool's map and a Queue: process-shared semaphores in /dev/shm whose
+# futexes wake across processes).
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -158,3 +160,31 @@ fi
 # Java's com.sun.net.httpserver (NIO: an AF_UNIX socketpair, epoll, a
 # pool of threads) serving the same files.
 web java-http 8080 -- -cp /app WebServer
+
+# ---- python multiprocessing: a Pool's map, a Queue, the child's status ----
+if [ ! -f "$R/python.img" ]; then
+	skip real/python-multiprocessing "$R/python.img is not built (tests/images/real.sh)"
+else
+	mkdir -p "$T/py"
+	cat >"$T/py/mp.py" <<'EOF'
+import multiprocessing as mp
+def square(x):
+    return x * x
+def put(q):
+    q.put("hello from a child")
+if __name__ == "__main__":
+    with mp.Pool(2) as pool:
+        print("pool", sum(pool.map(square, range(100))), flush=True)
+    q = mp.Queue()
+    p = mp.Process(target=put, args=(q,))
+    p.start()
+    print("queue", q.get(timeout=60), flush=True)
+    p.join(60)
+    print("exitcode", p.exitcode, flush=True)
+EOF
+	run timeout -s KILL 200 "$UKRUN" --timeout 180 -v "$T/py:/py" "$R/python.img" -- /py/mp.py
+	check real/python-multiprocessing/pool-map out_has '^pool 328350$'
+	check real/python-multiprocessing/queue out_has '^queue hello from a child$'
+	check real/python-multiprocessing/child-status out_has '^exitcode 0$'
+	check real/python-multiprocessing/status status_is 0
+fi

@@ -2,7 +2,8 @@
  * File mappings: private copies of a file's pages (read-only and
  * writable, at an offset, past the end of the file, MAP_FIXED into a
  * reservation as ld.so does, grown by mremap, refilled by MADV_DONTNEED),
- * read-only shared mappings, a large file mapped whole, /dev/zero, and the
+ * shared mappings (read-only, and writable on the RAM root: the file's own
+ * pages), a large file mapped whole, /dev/zero, and the
  * refusals.
  */
 #define _GNU_SOURCE
@@ -104,10 +105,21 @@ static void shared_and_refused(int fd, const char *path)
 	      mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED &&
 	          errno == EACCES,
 	      "shared writable from a read-only descriptor: EACCES");
-	CHECK("mm/file/shared-writable-enodev-writes-would-not-reach",
-	      mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
-	          errno == ENODEV,
-	      "shared writable: ENODEV (writes would not reach the file)");
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK("mm/file/shared-writable-on-the-ram-root", p != MAP_FAILED,
+	      "shared writable on the RAM root");
+	if (p != MAP_FAILED) {
+		unsigned char b = 0;
+		p[10] ^= 0xff;
+		CHECK("mm/file/shared-writable-write-reaches-the-file",
+		      pread(fd, &b, 1, 10) == 1 && b == (data[10] ^ 0xff),
+		      "a write through the mapping reaches the file");
+		b = data[10];
+		CHECK("mm/file/shared-writable-sees-write",
+		      pwrite(fd, &b, 1, 10) == 1 && p[10] == data[10],
+		      "the mapping sees a write()");
+		munmap(p, PG);
+	}
 	CHECK("mm/file/a-write-only-descriptor-eacces",
 	      mmap(NULL, PG, PROT_READ, MAP_PRIVATE, wo, 0) == MAP_FAILED && errno == EACCES,
 	      "a write-only descriptor: EACCES");
