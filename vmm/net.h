@@ -68,6 +68,12 @@ struct vmm_net_backend {
 	 * device sends nothing more until poll_done says there is room. */
 	int (*send)(struct vmm_net *n, const struct iovec *iov, int cnt);
 	int tx_wait;
+	/* Optional: send may queue frames (copied: the guest's buffers go
+	 * back), which go at the latest when the device calls this after a
+	 * pass over the TX queue; 0, or -EAGAIN (tx_wait) when some still
+	 * wait for room: the device calls it again when poll_done says there
+	 * is some, before anything else is sent. */
+	int (*flush)(struct vmm_net *n);
 	/* Receive one frame, its virtio-net header first, into iov: bytes, 0
 	 * when none waits, -EMSGSIZE when it was longer than iov (it is
 	 * lost), other -errno. */

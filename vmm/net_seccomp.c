@@ -139,8 +139,8 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, read),       /* the file; commands from ukrun */
 	ALLOW(ALWAYS, lseek),      /* stdio's fclose of a file read */
 	/* ---- ukrun's device: frames to the guest ---- */
-	ARG_IS(ALWAYS, sendmsg, 2, MSG_DONTWAIT | MSG_NOSIGNAL), /* a frame, its header apart */
-	ALLOW(ALWAYS, write),                                    /* messages on stderr */
+	ARG_IS(ALWAYS, sendmmsg, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* a turn's frames */
+	ALLOW(ALWAYS, write),                                     /* messages on stderr */
 	/* ---- the C library and glib underneath ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* malloc of large blocks; never executable */
 	ALLOW_IF(ALWAYS, mprotect, 2, PROT_EXEC, 0), /* sanitizers' allocator; never executable */

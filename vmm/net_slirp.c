@@ -58,6 +58,8 @@
 #define IN_BATCH 64  /* frames from ukrun a turn, before slirp's sockets get theirs */
 #define HELD_MAX 32  /* connections whose last acknowledgement waits for the turn's end */
 #define HELD_LEN 128 /* an acknowledgement's frame: 54 bytes (60 padded) */
+#define OUT_BATCH 64 /* frames for ukrun sent together (one sendmmsg) */
+#define OUT_BYTES (256u << 10)
 
 struct slirp_timer {
 	int used;
@@ -100,7 +102,17 @@ struct helper {
 	size_t kept_bytes, kept_peak;
 	struct held held[HELD_MAX];
 	unsigned nheld;
+	/* This turn's frames for ukrun, sent together at its end (out_flush):
+	 * each message sent on its own woke ukrun's device thread, which on
+	 * a busy host took the core from this process at once, so a turn of
+	 * n frames cost n round trips between the two. */
+	struct mmsghdr out_msg[OUT_BATCH];
+	struct iovec out_iov[OUT_BATCH][2];
+	unsigned nout;
+	size_t out_used;
+	uint8_t out[OUT_BYTES];
 	uint64_t to_guest, from_guest, kept_count, lost, refused, folded;
+	uint64_t out_calls;               /* sendmmsg calls that sent frames to ukrun */
 	uint8_t in[VMM_NETH_MSG_MAX + 1]; /* a frame from ukrun (one more: too long) */
 };
 
@@ -114,24 +126,7 @@ static int64_t now_ms(void)
 
 /* ---- frames for the guest ---- */
 
-/* One message to ukrun: the header (NULL: a kept frame, which has its
- * own) and the frame. 0 sent, 1 no room now, -1 ukrun is gone. */
-static int send_frame(struct helper *h, const void *hdr, const void *frame, size_t len)
-{
-	struct iovec iov[2] = { { (void *)hdr, HDR_LEN }, { (void *)frame, len } };
-	struct msghdr mh = { .msg_iov = hdr ? iov : iov + 1, .msg_iovlen = hdr ? 2 : 1 };
-	ssize_t r;
-
-	do
-		r = sendmsg(VMM_NETH_FD_FRAMES, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r >= 0)
-		return 0;
-	if (errno == EAGAIN || errno == ENOBUFS)
-		return 1;
-	h->ukrun_gone = 1;
-	return -1;
-}
+static const struct uk_virtio_net_hdr zero_hdr; /* whole frames, checksums done */
 
 static void keep(struct helper *h, const void *frame, size_t len)
 {
@@ -157,12 +152,51 @@ static void keep(struct helper *h, const void *frame, size_t len)
 		h->kept_peak = h->kept_bytes;
 }
 
+/* Messages to ukrun: how many went (0 when its socket is full), -1 when
+ * ukrun is gone. */
+static int send_frames(struct helper *h, struct mmsghdr *m, unsigned cnt)
+{
+	int r;
+
+	do
+		r = sendmmsg(VMM_NETH_FD_FRAMES, m, cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0) {
+		h->out_calls += r > 0;
+		return r;
+	}
+	if (errno == EAGAIN || errno == ENOBUFS)
+		return 0;
+	h->ukrun_gone = 1;
+	return -1;
+}
+
+/* The turn's frames to ukrun, oldest first; what its socket cannot take
+ * now is kept. */
+static void out_flush(struct helper *h)
+{
+	unsigned i = 0;
+	int r;
+
+	while (i < h->nout && (r = send_frames(h, h->out_msg + i, h->nout - i)) > 0)
+		i += (unsigned)r;
+	for (; i < h->nout && !h->ukrun_gone; i++)
+		keep(h, h->out_iov[i][1].iov_base, h->out_iov[i][1].iov_len);
+	h->nout = 0;
+	h->out_used = 0;
+}
+
 /* Kept frames, oldest first, while ukrun's socket takes them. */
 static void flush_kept(struct helper *h)
 {
 	struct kept *k;
+	struct iovec iov;
+	struct mmsghdr m = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
 
-	while ((k = h->kept) && send_frame(h, NULL, k->data, k->len) == 0) {
+	while ((k = h->kept)) {
+		iov = (struct iovec){ k->data, k->len };
+		if (send_frames(h, &m, 1) != 1)
+			break;
 		h->kept = k->next;
 		h->kept_bytes -= k->len;
 		free(k);
@@ -171,13 +205,25 @@ static void flush_kept(struct helper *h)
 		h->kept_tail = NULL;
 }
 
-/* A frame to ukrun now, or kept when its socket is full. */
+/* A frame to ukrun with the turn's others, or kept behind frames that
+ * wait for room in its socket. */
 static void emit(struct helper *h, const void *frame, size_t len)
 {
-	static const struct uk_virtio_net_hdr zero; /* whole frames, checksums done */
+	struct iovec *iov;
 
-	if (h->kept || send_frame(h, &zero, frame, len) == 1)
-		keep(h, frame, len);
+	if (h->nout == OUT_BATCH || h->out_used + len > OUT_BYTES)
+		out_flush(h);
+	if (h->kept || h->ukrun_gone) {
+		if (!h->ukrun_gone)
+			keep(h, frame, len);
+		return;
+	}
+	iov = h->out_iov[h->nout];
+	iov[0] = (struct iovec){ (void *)&zero_hdr, HDR_LEN };
+	iov[1] = (struct iovec){ h->out + h->out_used, len };
+	memcpy(h->out + h->out_used, frame, len);
+	h->out_msg[h->nout++] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov, .msg_iovlen = 2 } };
+	h->out_used += len;
 }
 
 /* ---- acknowledgements folded ----
@@ -607,13 +653,13 @@ static int from_guest(struct helper *h)
 static void summary(const struct helper *h)
 {
 	vmm_verbose(NULL,
-	            "%s: %llu frames to the guest (%llu acknowledgements folded into a later "
-	            "one; %llu waited for room in ukrun's socket, at most %zu KiB; %llu lost), "
-	            "%llu from it (%llu refused)",
-	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->folded,
-	            (unsigned long long)h->kept_count, h->kept_peak >> 10,
-	            (unsigned long long)h->lost, (unsigned long long)h->from_guest,
-	            (unsigned long long)h->refused);
+	            "%s: %llu frames to the guest (%llu sends; %llu acknowledgements folded into "
+	            "a later one; %llu waited for room in ukrun's socket, at most %zu KiB; %llu "
+	            "lost), %llu from it (%llu refused)",
+	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->out_calls,
+	            (unsigned long long)h->folded, (unsigned long long)h->kept_count,
+	            h->kept_peak >> 10, (unsigned long long)h->lost,
+	            (unsigned long long)h->from_guest, (unsigned long long)h->refused);
 }
 
 /* One command from ukrun, answered. 1 when ukrun closed its end. */
@@ -666,6 +712,7 @@ static int turn(struct helper *h)
 	if ((frames & (POLLIN | POLLHUP | POLLERR)) && from_guest(h))
 		return 1;
 	held_flush(h);
+	out_flush(h);
 	if ((ctl & (POLLIN | POLLHUP | POLLERR)) && command(h))
 		return 1;
 	return h->ukrun_gone;

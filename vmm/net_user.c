@@ -5,9 +5,11 @@
  * keeps the virtio-net device and passes frames: each from the guest is
  * made contiguous, checked (net_frame.c: libslirp crashed on one lone IP
  * fragment; the first of each kind dropped is named under --verbose) and
- * sent to the helper as one message; the helper's frames are read
- * straight into the guest's receive buffers, as a TAP's are. ukrun itself
- * then makes no socket and opens no file for the network (seccomp.c).
+ * sent to the helper as one message, a pass over the TX queue's frames in
+ * one sendmmsg (the helper wakes once for them); the helper's frames are
+ * read straight into the guest's receive buffers, as a TAP's are. ukrun
+ * itself then makes no socket and opens no file for the network
+ * (seccomp.c).
  *
  * Set-up starts the helper, sends it the configuration and waits for its
  * word: the forwards' host ports are bound, or ukrun stops with the
@@ -43,13 +45,26 @@
  * doubles it, up to net.core.wmem_max). */
 #define SOCK_BUF (1 << 20)
 
+/* TX frames queued for one sendmmsg: a message each woke the helper, which
+ * on a busy host took the core from the device thread at once, and the
+ * next frame waited for it. */
+#define TX_BATCH 64
+#define TX_BYTES (256u << 10)
+
 struct user {
 	int helper;      /* its id (helper.c) */
 	int frames, ctl; /* the sockets to it (net.h, VMM_NETH_*) */
 	int gone;        /* it closed its end or stopped answering: killed */
 	int poll_idx;
 	uint64_t dropped[VMM_FRAME_KINDS];
-	uint8_t msg[VMM_NETH_MSG_MAX]; /* a TX frame made contiguous, header first */
+	uint64_t tx_calls; /* sendmmsg calls that sent frames */
+	/* TX frames made contiguous, header first, checked, not sent yet:
+	 * tx_msg[tx_sent .. tx_n) */
+	struct mmsghdr tx_msg[TX_BATCH];
+	struct iovec tx_iov[TX_BATCH];
+	unsigned tx_n, tx_sent;
+	size_t tx_used;
+	uint8_t tx_buf[TX_BYTES];
 };
 
 /* The helper broke the conversation or died: it is killed (reaped by the
@@ -164,24 +179,55 @@ static void user_reset(struct vmm_net *n) { cmd(n->be_priv, VMM_NETH_RESET, 0); 
 
 /* ---- the data path (device thread) ---- */
 
+/* The queued frames to the helper: 0 all sent, -EAGAIN some wait for
+ * room in its socket, -EPIPE it is gone (they are lost). */
+static int user_flush(struct vmm_net *n)
+{
+	struct user *u = n->be_priv;
+	int r;
+
+	while (u->tx_sent < u->tx_n && !u->gone) {
+		r = sendmmsg(u->frames, u->tx_msg + u->tx_sent, u->tx_n - u->tx_sent,
+		             MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			u->tx_sent += (unsigned)r;
+			u->tx_calls++;
+		} else if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+			return -EAGAIN;
+		} else if (r < 0 && errno != EINTR) {
+			helper_gone(u);
+		}
+	}
+	r = u->tx_sent < u->tx_n ? -EPIPE : 0;
+	u->tx_n = u->tx_sent = 0;
+	u->tx_used = 0;
+	return r;
+}
+
 static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 {
 	struct user *u = n->be_priv;
 	const char *why;
+	uint8_t *msg;
 	size_t len = 0;
-	ssize_t r;
-	int drop;
+	unsigned i;
+	int drop, r;
 
-	/* A copy first: the guest cannot change the frame after the check. */
-	for (int i = 0; i < cnt; i++) {
-		if (iov[i].iov_len > sizeof(u->msg) - len)
-			return -EMSGSIZE;
-		memcpy(u->msg + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
-	}
+	for (int k = 0; k < cnt; k++)
+		len += iov[k].iov_len;
+	if (len > VMM_NETH_MSG_MAX)
+		return -EMSGSIZE;
 	if (len < HDR_LEN)
 		return -EPROTO;
-	drop = vmm_net_frame_check(u->msg + HDR_LEN, len - HDR_LEN, n->conf.host_loopback, &why);
+	if (u->gone)
+		return -EPIPE;
+	if ((u->tx_n == TX_BATCH || len > TX_BYTES - u->tx_used) && (r = user_flush(n)))
+		return r; /* -EAGAIN: this frame waits in the guest's ring */
+	/* A copy first: the guest cannot change the frame after the check. */
+	msg = u->tx_buf + u->tx_used;
+	for (int k = 0, at = 0; k < cnt; at += (int)iov[k].iov_len, k++)
+		memcpy(msg + at, iov[k].iov_base, iov[k].iov_len);
+	drop = vmm_net_frame_check(msg + HDR_LEN, len - HDR_LEN, n->conf.host_loopback, &why);
 	if (drop) {
 		if (!u->dropped[drop]++)
 			vmm_verbose(n->dev->vm,
@@ -190,17 +236,11 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 			            why);
 		return -EPROTO;
 	}
-	if (u->gone)
-		return -EPIPE;
-	do
-		r = send(u->frames, u->msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r >= 0)
-		return 0;
-	if (errno == EAGAIN || errno == ENOBUFS)
-		return -EAGAIN;
-	helper_gone(u);
-	return -EPIPE;
+	i = u->tx_n++;
+	u->tx_iov[i] = (struct iovec){ msg, len };
+	u->tx_msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &u->tx_iov[i], .msg_iovlen = 1 } };
+	u->tx_used += len;
+	return 0;
 }
 
 static ssize_t user_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
@@ -258,6 +298,9 @@ static void user_teardown(struct vmm_net *n)
 			            "user-mode network: %llu %s from the guest dropped before the "
 			            "network helper",
 			            (unsigned long long)u->dropped[k], vmm_net_frame_drop_name(k));
+	vmm_verbose(n->dev->vm,
+	            "user-mode network: %llu frames to the network helper in %llu sends",
+	            (unsigned long long)n->tx_frames, (unsigned long long)u->tx_calls);
 	if (vmm_verbose_on && !u->gone)
 		cmd(u, VMM_NETH_END, 0); /* its own counts */
 	close(u->frames);                /* the helper sees the end */
@@ -274,6 +317,7 @@ const struct vmm_net_backend vmm_net_user = {
 	.listen = user_listen,
 	.send = user_send,
 	.tx_wait = 1,
+	.flush = user_flush,
 	.recv = user_recv,
 	.poll = user_poll,
 	.poll_done = user_poll_done,

@@ -63,6 +63,9 @@ static int tx_one(struct vmm_net *n, const struct vq_chain *c)
 	return 0;
 }
 
+/* Frames the backend queued (send): 0, or -EAGAIN while some wait. */
+static int tx_flush(struct vmm_net *n) { return n->be->flush ? n->be->flush(n) : 0; }
+
 static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 {
 	struct vq_dev *vq = vmm_vdev_vq(d, UK_VIRTIO_NET_Q_TX);
@@ -73,24 +76,30 @@ static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 	if (!vq) /* failed by the vCPU thread since the device thread looked */
 		return;
 	n->tx_blocked = 0;
+	if (tx_flush(n) == -EAGAIN)
+		goto blocked;
 	do {
 		vq_dev_notify_off(vq);
 		while ((r = vq_dev_pop(vq, &c, seg, VMM_SEG_MAX)) == 1) {
 			if (tx_one(n, &c) == -EAGAIN) {
-				/* Kicks stay off: the backend's room wakes us. */
 				vq_dev_unpop(vq, 1);
-				n->tx_blocked = 1;
-				vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
-				return;
+				goto blocked;
 			}
 			vq_dev_push(vq, c.head, 0);
 		}
+		if (tx_flush(n) == -EAGAIN)
+			goto blocked;
 		vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
 		if (r < 0) {
 			vmm_vdev_fail(d, UK_VIRTIO_NET_Q_TX, vq->err);
 			return;
 		}
 	} while (vq_dev_notify_on(vq));
+	return;
+blocked:
+	/* Kicks stay off: the backend's room wakes us. */
+	n->tx_blocked = 1;
+	vmm_vdev_interrupt(d, UK_VIRTIO_NET_Q_TX);
 }
 
 /* ---- receive ---- */
