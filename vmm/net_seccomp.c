@@ -119,7 +119,7 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, getsockname), /* forwarded ports; glib asks if stderr is journald */
 	ALLOW(ALWAYS, getpeername), /* whether a connect finished */
 	ALLOW(ALWAYS, sendto),      /* send(), UDP/ICMP datagrams; answers to ukrun */
-	ALLOW(ALWAYS, recvfrom),    /* recv(), UDP/ICMP datagrams; frames from ukrun */
+	ALLOW(ALWAYS, recvfrom),    /* recv(), UDP/ICMP datagrams */
 	ALLOW(ALWAYS, recvmsg),     /* ICMP errors (MSG_ERRQUEUE) */
 	ALLOW(ALWAYS, shutdown),    /* a half-close passed on */
 	ALLOW(ALWAYS, close),       /* a connection's end */
@@ -138,8 +138,9 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, fstat),      /* older glibc's fstat */
 	ALLOW(ALWAYS, read),       /* the file; commands from ukrun */
 	ALLOW(ALWAYS, lseek),      /* stdio's fclose of a file read */
-	/* ---- ukrun's device: frames to the guest ---- */
+	/* ---- ukrun's device: frames to and from the guest ---- */
 	ARG_IS(ALWAYS, sendmmsg, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* a turn's frames */
+	ARG_IS(ALWAYS, recvmmsg, 3, MSG_DONTWAIT),                /* and frames from the guest */
 	ALLOW(ALWAYS, write),                                     /* messages on stderr */
 	/* ---- the C library and glib underneath ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* malloc of large blocks; never executable */

@@ -56,6 +56,7 @@
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define BACKLOG_BYTES (8u << 20)
 #define IN_BATCH 64  /* frames from ukrun a turn, before slirp's sockets get theirs */
+#define IN_RECV 16   /* frames one recvmmsg takes */
 #define HELD_MAX 32  /* connections whose last acknowledgement waits for the turn's end */
 #define HELD_LEN 128 /* an acknowledgement's frame: 54 bytes (60 padded) */
 #define OUT_BATCH 64 /* frames for ukrun sent together (one sendmmsg) */
@@ -112,8 +113,11 @@ struct helper {
 	size_t out_used;
 	uint8_t out[OUT_BYTES];
 	uint64_t to_guest, from_guest, kept_count, lost, refused, folded;
-	uint64_t out_calls;               /* sendmmsg calls that sent frames to ukrun */
-	uint8_t in[VMM_NETH_MSG_MAX + 1]; /* a frame from ukrun (one more: too long) */
+	uint64_t out_calls; /* sendmmsg calls that sent frames to ukrun */
+	/* frames from ukrun, a recvmmsg's (one byte more each: too long) */
+	uint8_t in[IN_RECV][VMM_NETH_MSG_MAX + 1];
+	struct mmsghdr in_msg[IN_RECV];
+	struct iovec in_iov[IN_RECV];
 };
 
 static int64_t now_ms(void)
@@ -623,29 +627,44 @@ static void timers_run(struct helper *h)
 	}
 }
 
-/* Frames from the guest, as ukrun sends them: [header][frame]. 1 when
- * ukrun closed its end. */
-static int from_guest(struct helper *h)
+/* One frame from ukrun, as it sends them: [header][frame]. */
+static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 {
 	const char *why;
-	ssize_t n;
 
-	for (int i = 0; i < IN_BATCH; i++) {
-		n = recv(VMM_NETH_FD_FRAMES, h->in, sizeof(h->in), MSG_DONTWAIT);
-		if (n == 0)
-			return 1;
+	/* ukrun checked it; a frame this side refuses means ukrun is not
+	 * itself, and libslirp must not see it either way */
+	if (n < HDR_LEN || n > VMM_NETH_MSG_MAX ||
+	    vmm_net_frame_check(msg + HDR_LEN, n - HDR_LEN, h->conf.host_loopback, &why)) {
+		h->refused++;
+		return;
+	}
+	h->from_guest++;
+	slirp_input(h->slirp, msg + HDR_LEN, (int)(n - HDR_LEN));
+}
+
+/* Frames from the guest, IN_RECV a call, up to IN_BATCH. 1 when ukrun
+ * closed its end. */
+static int from_guest(struct helper *h)
+{
+	int n;
+
+	for (int got = 0; got < IN_BATCH; got += n) {
+		for (int i = 0; i < IN_RECV; i++) {
+			h->in_iov[i] = (struct iovec){ h->in[i], sizeof(h->in[i]) };
+			h->in_msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &h->in_iov[i],
+				                                      .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(VMM_NETH_FD_FRAMES, h->in_msg, IN_RECV, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : 1;
-		/* ukrun checked it; a frame this side refuses means ukrun is
-		 * not itself, and libslirp must not see it either way */
-		if ((size_t)n < HDR_LEN || (size_t)n > VMM_NETH_MSG_MAX ||
-		    vmm_net_frame_check(h->in + HDR_LEN, (size_t)n - HDR_LEN, h->conf.host_loopback,
-		                        &why)) {
-			h->refused++;
-			continue;
+		for (int i = 0; i < n; i++) {
+			if (!h->in_msg[i].msg_len) /* ukrun's end closed (it never sends 0 bytes) */
+				return 1;
+			from_guest_one(h, h->in[i], h->in_msg[i].msg_len);
 		}
-		h->from_guest++;
-		slirp_input(h->slirp, h->in + HDR_LEN, (int)(n - HDR_LEN));
+		if (n < IN_RECV)
+			return 0;
 	}
 	return 0;
 }

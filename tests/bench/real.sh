@@ -58,18 +58,26 @@ inner() {
 		echo "$1_p99 $(sed -n 's/^ *99% *\([0-9.]*[a-z]*\).*/\1/p' "$t/wrk")"
 		echo "$1_max $(awk '/^ *Latency / { print $4 }' "$t/wrk")"
 		echo "$1_err $(sed -n 's/^ *Socket errors: \(.*\)/\1/p; s/^ *Non-2xx.*: *\([0-9]*\)/\1 non-2xx/p' "$t/wrk" | tr '\n' ' ')"
+		echo "$1_reqs $(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$t/wrk")"
+	}
+	# frames FILE KEY: from ukrun's --verbose end, the frames each way
+	# between ukrun and the network helper and the sends that carried them:
+	# "KEY_frames TO-GUEST SENDS FROM-GUEST SENDS"
+	frames() {
+		echo "$2_frames $(sed -n 's/.*the network helper: \([0-9]*\) frames to the guest (\([0-9]*\) sends.*/\1 \2/p' "$1") $(sed -n 's/.*user-mode network: \([0-9]*\) frames to the network helper in \([0-9]*\) sends.*/\1 \2/p' "$1")"
 	}
 	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 	web() { # NAME GUESTPORT LINUX-COMMAND...
 		local n=$1 gport=$2 pid t0 r
 		shift 2
 		t0=$(date +%s%N)
-		timeout 300 "$UKRUN" -p 18080:"$gport" $R/$n.img >"$t/$n.uk" 2>&1 &
+		timeout 300 "$UKRUN" --verbose -p 18080:"$gport" $R/$n.img >"$t/$n.uk" 2>&1 &
 		pid=$!
 		up http://127.0.0.1:18080/ && echo "${n}_ready $((($(date +%s%N) - t0) / 1000000))" &&
 			wrk_run "${n}_uk" http://127.0.0.1:18080/ &&
 			wrk_run "${n}_uk_big" http://127.0.0.1:18080/big.txt
 		stop $pid
+		frames "$t/$n.uk" "$n"
 		r=$(root $n)
 		# (a configuration of the Linux side's own, if there is one)
 		[ ! -f "$t/$n.conf" ] || cp "$t/$n.conf" "$r/uk-linux.conf"
@@ -91,11 +99,12 @@ inner() {
 		echo "$1_set $(sed -n 's/^SET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
 		echo "$1_get $(sed -n 's/^GET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
 	}
-	timeout 300 "$UKRUN" -p 16379:6379 $R/redis.img >"$t/redis.uk" 2>&1 &
+	timeout 300 "$UKRUN" --verbose -p 16379:6379 $R/redis.img >"$t/redis.uk" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.uk" && break; sleep 0.1; done
 	rb redis_uk 16379
 	stop $pid
+	frames "$t/redis.uk" redis
 	(cd / && timeout 300 chroot "$(root redis)" /usr/bin/redis-server --port 16380 --save '' \
 		--appendonly no) >"$t/redis.linux" 2>&1 &
 	pid=$!
@@ -118,6 +127,17 @@ export UKRUN R I secs
 res=$(unshare -n -m bash -c inner 2>&1)
 [ -n "${VERBOSE:-}" ] && echo "$res"
 
+# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS: what crossed
+# between ukrun and the helper per request (both loads of the server),
+# and how many frames a send carried: each send wakes the other process.
+frame_rows() {
+	local tg ts fg fs
+	read -r tg ts fg fs <<<"$1"
+	row "  frames to / from the guest a request (both loads)" \
+		"$(per "$tg" "$2") / $(per "$fg" "$2")" "(uk only)"
+	row "  frames a send: helper -> ukrun / ukrun -> helper" \
+		"$(per "$tg" "$ts") / $(per "$fg" "$fs")" "(uk only)"
+}
 table "$title (this machine's KVM, $flavour; wrk -t2 -c64 -d${secs}s GET /)" \
 	"uk (ukrun -p)" "Linux process (chroot)"
 for n in go node pyhttp nginx; do
@@ -138,8 +158,11 @@ for n in go node pyhttp nginx; do
 	e=$(get ${n}_uk_big_err) l=$(get ${n}_linux_big_err)
 	[ -z "$e$l" ] || row "  100 KiB file: errors" "${e:-none}" "${l:-none}"
 	row "  ukrun start -> first answer" "$(unit "$(get ${n}_ready)" ms)" "(uk only)"
+	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
+	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0}))
 done
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
+frame_rows "$(get redis_frames)" 200000
 row "Java hello (openjdk-17-jre-headless), start to exit" "$(unit "$(get java_uk)" ms)" \
 	"$(unit "$(get java_linux)" ms)"
