@@ -66,12 +66,13 @@ up() {
 	return 1
 }
 
-# wrk_load NAME URL [SECONDS]: 64 connections for $secs s; not one error
-# (no "Socket errors", no "Non-2xx or 3xx" line; a request over wrk's 10 s
-# timeout counts as one), requests made. The numbers go to the output.
+# wrk_load NAME URL [SECONDS [CONNECTIONS]]: 64 connections (or as many
+# as said) for $secs s; not one error (no "Socket errors", no "Non-2xx or
+# 3xx" line; a request over wrk's 10 s timeout counts as one), requests
+# made. The numbers go to the output.
 wrk_load() {
 	need "real/$1/load" wrk || return
-	run bound $((${3:-$secs} + 60)) wrk -t2 -c64 -d"${3:-$secs}s" --timeout 10s --latency "$2"
+	run bound $((${3:-$secs} + 60)) wrk -t2 -c"${4:-64}" -d"${3:-$secs}s" --timeout 10s --latency "$2"
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/out")
 	echo "real/$1: $(grep -E '^Requests/sec|^ *Latency |^ *99%|Socket errors|Non-2xx' "$T/out" | tr -s ' ' | tr '\n' ';')"
 	check "real/$1/load-no-errors" sh -c "! grep -q 'Socket errors\|Non-2xx' '$T/out' && [ ${n:-0} -gt 0 ]"
@@ -104,6 +105,12 @@ web() {
 	wrk_load "$srv" "http://127.0.0.1:$port/"
 	# 100 KiB answers: socket buffers full, partial writes, sendfile
 	wrk_load "$srv/big" "http://127.0.0.1:$port/big.txt" $((secs / 2))
+	# 256 connections at once wanting 100 KiB each (where the CPU is
+	# not emulated, UK_NESTED): none starved past wrk's 10 s (a ukrun of
+	# the morning of 2026-12-06 left Go >100 such through TAP and -p,
+	# p99 ~7 s)
+	[ "$srv" != go ] || [ -n "$UK_NESTED" ] ||
+		wrk_load "$srv/c256" "http://127.0.0.1:$port/big.txt" $((secs / 2)) 256
 	run bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
 	check "real/$srv/page-after-load" cmp -s "$T/out" "$R/$img.index.html"
 	kill -0 "$bgpid" 2>/dev/null
