@@ -264,26 +264,36 @@ TEST(no_sockets_or_host_files_with_any_device)
  * the helper, never blocking, never SIGPIPE (a dead helper gives EPIPE). */
 static int net_pair[2];
 
+/* Two frames in one sendmmsg, as the device thread sends a TX pass's. */
+static int send_frames(int fd, int flags)
+{
+	struct iovec io[2] = { { "frame", 5 }, { "frame", 5 } };
+	struct mmsghdr m[2] = { { .msg_hdr = { .msg_iov = &io[0], .msg_iovlen = 1 } },
+		                { .msg_hdr = { .msg_iov = &io[1], .msg_iovlen = 1 } } };
+
+	return sendmmsg(fd, m, 2, flags);
+}
+
 static void frames_to_the_helper(void)
 {
 	struct iovec io = { (char[16]){ 0 }, 16 };
 	struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1 };
 
-	if (send(net_pair[0], "frame", 5, MSG_DONTWAIT | MSG_NOSIGNAL) != 5 ||
+	if (send_frames(net_pair[0], MSG_DONTWAIT | MSG_NOSIGNAL) != 2 ||
 	    send(net_pair[0], "cmd", 3, MSG_NOSIGNAL) != 3)
 		_exit(1);
 	if (recvmsg(net_pair[0], &mh, MSG_DONTWAIT) != -1 || errno != EAGAIN)
 		_exit(2);
 }
 
-static void frame_signalling(void) { send(net_pair[0], "frame", 5, MSG_DONTWAIT); }
+static void frame_signalling(void) { send_frames(net_pair[0], MSG_DONTWAIT); }
 static void do_connect(void) { connect(net_pair[0], NULL, 0); }
 
 TEST(frames_to_the_network_helper)
 {
 	EXPECT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, net_pair) == 0);
 	EXPECT(clean_exit(in_child(VMM_NEED_NET_USER, frames_to_the_helper)));
-	EXPECT(stopped_by(in_child(VMM_NEED_NET_USER, frame_signalling), SYS_sendto, "sendto"));
+	EXPECT(stopped_by(in_child(VMM_NEED_NET_USER, frame_signalling), SYS_sendmmsg, "sendmmsg"));
 	EXPECT(stopped_by(in_child(ALL_NEEDS, do_connect), SYS_connect, "connect"));
 	close(net_pair[0]);
 	close(net_pair[1]);
@@ -311,7 +321,10 @@ static void slirp_calls(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0), fd;
 	long abi = landlock_abi;
-	char buf[64];
+	char buf[64], in[2][16];
+	struct iovec iv[2] = { { in[0], 16 }, { in[1], 16 } };
+	struct mmsghdr m[2] = { { .msg_hdr = { .msg_iov = &iv[0], .msg_iovlen = 1 } },
+		                { .msg_hdr = { .msg_iov = &iv[1], .msg_iovlen = 1 } } };
 
 	if (s < 0 || fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK))
 		_exit(1);
@@ -333,9 +346,13 @@ static void slirp_calls(void)
 		_exit(7);
 	if (abi >= 4 && bind_tcp(FWD_PORT + 1) != -EACCES)
 		_exit(8);
-	/* a frame to ukrun: never blocking, never SIGPIPE */
-	if (send(net_pair[1], "frame", 5, MSG_DONTWAIT | MSG_NOSIGNAL) != 5)
+	/* a turn's frames to ukrun: never blocking, never SIGPIPE; ukrun's
+	 * taken together */
+	if (send_frames(net_pair[1], MSG_DONTWAIT | MSG_NOSIGNAL) != 2 ||
+	    send_frames(net_pair[0], MSG_DONTWAIT | MSG_NOSIGNAL) != 2)
 		_exit(9);
+	if (recvmmsg(net_pair[1], m, 2, MSG_DONTWAIT, NULL) != 2 || m[1].msg_len != 5)
+		_exit(10);
 }
 
 static void net_helper(void)
