@@ -15,6 +15,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/time.h>
 #include <uk/vfs.h>
@@ -156,6 +157,11 @@ static void main_thread(void *unused)
 {
 	char **argv, **envp;
 
+	/* Process 1's address space has its name before any thread of the
+	 * program runs: futex waiters are known by it, and one that waited
+	 * before the first fork (which sets the process hooks up) must be
+	 * found by a wake after it. */
+	uk_proc_init.mm = uk_mm_cur;
 	uk_vfs_init();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */

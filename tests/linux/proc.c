@@ -13,6 +13,7 @@
  * the first only), the same source
  * run on the host for comparison (make bench).
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -215,6 +216,54 @@ static void test_shared_lazy(void)
 
 /* Memory written after fork stays each process's own; memory shared by
  * MAP_SHARED is seen by both. */
+/* Threads that wait on a condition variable before the process's first
+ * fork are woken after it (node hung at exit after spawning a child: its
+ * workers, waiting since before, were never woken to be joined). First in
+ * main: the first fork is the one that matters. */
+static pthread_mutex_t early_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t early_cv = PTHREAD_COND_INITIALIZER;
+static int early_stop, early_waiting;
+
+static void *early_waiter(void *arg)
+{
+	pthread_mutex_lock(&early_m);
+	early_waiting++;
+	while (!early_stop)
+		pthread_cond_wait(&early_cv, &early_m);
+	pthread_mutex_unlock(&early_m);
+	return arg;
+}
+
+static void test_wait_across_first_fork(void)
+{
+	pthread_t t[2];
+	struct timespec until;
+	int st, joined = 0, waiting = 0;
+	pid_t p;
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, early_waiter, NULL);
+	for (int i = 0; i < 1000 && waiting < 2; i++) {
+		usleep(1000);
+		pthread_mutex_lock(&early_m);
+		waiting = early_waiting;
+		pthread_mutex_unlock(&early_m);
+	}
+	if ((p = fork()) == 0)
+		_exit(0);
+	waitpid(p, &st, 0);
+	pthread_mutex_lock(&early_m);
+	early_stop = 1;
+	pthread_cond_broadcast(&early_cv);
+	pthread_mutex_unlock(&early_m);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	for (int i = 0; i < 2; i++)
+		joined += pthread_timedjoin_np(t[i], NULL, &until) == 0;
+	check("threads-waiting-before-the-first-fork-wake", waiting == 2 && joined == 2,
+	      "a thread that waited before the fork was not woken after it");
+}
+
 static void test_fork_memory(void)
 {
 	static int data = 1;
@@ -543,6 +592,7 @@ int main(int argc, char **argv)
 		bench(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "fork") ? 0 : atoi(argv[2]));
 		return 0;
 	}
+	test_wait_across_first_fork();
 	test_fork_memory();
 	test_shared_sync();
 	test_posix_shm();
