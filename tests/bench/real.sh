@@ -63,8 +63,11 @@ inner() {
 	# frames FILE KEY: from ukrun's --verbose end, the frames each way
 	# between ukrun and the network helper and the sends that carried them:
 	# "KEY_frames TO-GUEST SENDS FROM-GUEST SENDS"
+	# And the vCPU's exits to the host kernel and the interrupts it got
+	# (KVM's counts, the whole run): "KEY_kvm EXITS INTERRUPTS".
 	frames() {
 		echo "$2_frames $(sed -n 's/.*the network helper: \([0-9]*\) frames to the guest (\([0-9]*\) sends.*/\1 \2/p' "$1") $(sed -n 's/.*user-mode network: \([0-9]*\) frames to the network helper in \([0-9]*\) sends.*/\1 \2/p' "$1")"
+		echo "$2_kvm $(sed -n 's/.*KVM counts (vCPU):.* exits \([0-9]*\) .*/\1/p' "$1") $(sed -n 's/.*KVM counts (vCPU):.* irq_injections \([0-9]*\).*/\1/p' "$1")"
 	}
 	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 	web() { # NAME GUESTPORT LINUX-COMMAND...
@@ -127,16 +130,20 @@ export UKRUN R I secs
 res=$(unshare -n -m bash -c inner 2>&1)
 [ -n "${VERBOSE:-}" ] && echo "$res"
 
-# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS: what crossed
-# between ukrun and the helper per request (both loads of the server),
-# and how many frames a send carried: each send wakes the other process.
+# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS "EXITS INTERRUPTS":
+# what crossed between ukrun and the helper per request (both loads of the
+# server), how many frames a send carried (each send wakes the other
+# process), and the vCPU's exits and interrupts per request.
 frame_rows() {
-	local tg ts fg fs
+	local tg ts fg fs ex irq
 	read -r tg ts fg fs <<<"$1"
+	read -r ex irq <<<"$3"
 	row "  frames to / from the guest a request (both loads)" \
 		"$(per "$tg" "$2") / $(per "$fg" "$2")" "(uk only)"
 	row "  frames a send: helper -> ukrun / ukrun -> helper" \
 		"$(per "$tg" "$ts") / $(per "$fg" "$fs")" "(uk only)"
+	row "  vCPU exits / interrupts per 1000 requests" \
+		"$(per "$ex" "$2" 1000) / $(per "$irq" "$2" 1000)" "(uk only; start included)"
 }
 table "$title (this machine's KVM, $flavour; wrk -t2 -c64 -d${secs}s GET /)" \
 	"uk (ukrun -p)" "Linux process (chroot)"
@@ -159,10 +166,10 @@ for n in go node pyhttp nginx; do
 	[ -z "$e$l" ] || row "  100 KiB file: errors" "${e:-none}" "${l:-none}"
 	row "  ukrun start -> first answer" "$(unit "$(get ${n}_ready)" ms)" "(uk only)"
 	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
-	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0}))
+	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)"
 done
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
-frame_rows "$(get redis_frames)" 200000
+frame_rows "$(get redis_frames)" 200000 "$(get redis_kvm)"
 row "Java hello (openjdk-17-jre-headless), start to exit" "$(unit "$(get java_uk)" ms)" \
 	"$(unit "$(get java_linux)" ms)"
