@@ -24,6 +24,7 @@
 
 #define PAGE UK_PAGE_SIZE
 #define PAGE_MASK (UK_PAGE_SIZE - 1)
+#define UK_UPPER_HALF 0xffff800000000000ul /* the first canonical address above the user range */
 
 /* [*start, *end) from addr and len: 0, -EINVAL (unaligned) or -ENOMEM
  * (outside the user range). Upper-half ranges give 1. */
@@ -36,8 +37,8 @@ static int range(uintptr_t addr, size_t len, uintptr_t *start, uintptr_t *end)
 		return -ENOMEM;
 	*start = addr;
 	*end = addr + len;
-	if (addr >= UK_VM_END)
-		return 1;
+	if (addr >= UK_VM_END) /* the upper half's, canonical addresses only */
+		return addr >= UK_UPPER_HALF ? 1 : -ENOMEM;
 	return *end > UK_VM_END ? -ENOMEM : 0;
 }
 
@@ -183,6 +184,13 @@ UK_SYSCALL3(mincore, uintptr_t, addr, size_t, len, unsigned char *, vec)
 		return r;
 	if (r == 0 && !uk_vma_range_covered(&uk_vm_as, start, end))
 		return -ENOMEM;
+	/* Above the user range only what is mapped there is memory (link
+	 * mode's own); anything else, non-canonical addresses included, is
+	 * ENOMEM as on Linux: gnulib's stack probe (grep, sed, coreutils
+	 * without /proc/self/maps) walks up until mincore fails. */
+	for (uintptr_t a = start; r == 1 && a < end; a += PAGE)
+		if (uk_virt_to_phys(a) == ~0ull)
+			return -ENOMEM;
 	for (uintptr_t a = start; a < end; a += PAGE) {
 		uint64_t pa = r == 1 ? uk_virt_to_phys(a) : uk_page_held(a);
 		vec[(a - start) / PAGE] = pa != ~0ull;

@@ -5,6 +5,7 @@
  * Everything runs as root (uid 0): permission bits are kept and reported
  * but do not refuse access, except that X_OK needs an execute bit.
  */
+#include <linux/xattr.h>
 #include <asm/statfs.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
@@ -330,3 +331,120 @@ UK_SYSCALL2(umount2, const char *, target, int, flags)
 		return -EINVAL;
 	return uk_vfs_umount(target, flags);
 }
+
+/* ---- extended attributes ----
+ * No file system here keeps extended attributes. A file has none, as on a
+ * file system that supports them and holds none: get says ENODATA, list
+ * gives an empty list (ls -l and cp -a ask for ACLs that way and go on;
+ * ENOSYS made ls print "Function not implemented"); and none can be set
+ * (EOPNOTSUPP, what a file system without them answers; --trace says so).
+ * The file is looked up first: a missing one is ENOENT, a bad fd EBADF. */
+
+static int xattr_file(const char *path, int follow, int fd)
+{
+	struct uk_vnode *vn;
+	struct uk_file *f;
+	int r;
+
+	if (path) {
+		if (!(r = uk_path_lookup(AT_FDCWD, path, follow ? UK_AT_FOLLOW : 0, &vn)))
+			uk_vnode_put(vn);
+		return r;
+	}
+	if (!(f = uk_fd_get(fd)))
+		return -EBADF;
+	uk_file_put(f);
+	return 0;
+}
+
+/* Linux's XATTR_NAME_MAX; an empty or longer name is ERANGE. */
+static int xattr_name(const char *name)
+{
+	size_t n = name ? uk_strnlen(name, 256) : 0;
+
+	if (!name)
+		return -EFAULT;
+	return n == 0 || n > 255 ? -ERANGE : 0;
+}
+
+static long xattr_get(const char *path, int follow, int fd, const char *name)
+{
+	int r = xattr_file(path, follow, fd);
+
+	return r ? r : (r = xattr_name(name)) ? r : -ENODATA;
+}
+
+static long xattr_set(const char *path, int follow, int fd, const char *name, int flags)
+{
+	int r = xattr_file(path, follow, fd);
+
+	if (r || (r = xattr_name(name)))
+		return r;
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	if (flags & XATTR_REPLACE)
+		return -ENODATA; /* there is none to replace */
+	uk_trace_note("setxattr %s: no file system here keeps extended attributes", name);
+	return -EOPNOTSUPP;
+}
+
+static long xattr_list(const char *path, int follow, int fd)
+{
+	return xattr_file(path, follow, fd); /* 0: an empty list */
+}
+
+UK_SYSCALL4(getxattr, const char *, path, const char *, name, void *, value, size_t, size)
+{
+	return xattr_get(path, 1, -1, name);
+}
+
+UK_SYSCALL4(lgetxattr, const char *, path, const char *, name, void *, value, size_t, size)
+{
+	return xattr_get(path, 0, -1, name);
+}
+
+UK_SYSCALL4(fgetxattr, int, fd, const char *, name, void *, value, size_t, size)
+{
+	return xattr_get(NULL, 0, fd, name);
+}
+
+UK_SYSCALL5(setxattr, const char *, path, const char *, name, const void *, value, size_t, size,
+            int, flags)
+{
+	return xattr_set(path, 1, -1, name, flags);
+}
+
+UK_SYSCALL5(lsetxattr, const char *, path, const char *, name, const void *, value, size_t, size,
+            int, flags)
+{
+	return xattr_set(path, 0, -1, name, flags);
+}
+
+UK_SYSCALL5(fsetxattr, int, fd, const char *, name, const void *, value, size_t, size, int, flags)
+{
+	return xattr_set(NULL, 0, fd, name, flags);
+}
+
+UK_SYSCALL3(listxattr, const char *, path, char *, list, size_t, size)
+{
+	return xattr_list(path, 1, -1);
+}
+
+UK_SYSCALL3(llistxattr, const char *, path, char *, list, size_t, size)
+{
+	return xattr_list(path, 0, -1);
+}
+
+UK_SYSCALL3(flistxattr, int, fd, char *, list, size_t, size) { return xattr_list(NULL, 0, fd); }
+
+UK_SYSCALL2(removexattr, const char *, path, const char *, name)
+{
+	return xattr_get(path, 1, -1, name); /* none to remove: ENODATA */
+}
+
+UK_SYSCALL2(lremovexattr, const char *, path, const char *, name)
+{
+	return xattr_get(path, 0, -1, name);
+}
+
+UK_SYSCALL2(fremovexattr, int, fd, const char *, name) { return xattr_get(NULL, 0, fd, name); }
