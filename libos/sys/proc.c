@@ -89,12 +89,43 @@ static void free_dead(void)
 
 /* ---- the end of a process ---- */
 
+/* What a vfork parent waits on, on its own stack: when SIGCHLD is
+ * ignored the child is reaped as it ends and freed soon after, maybe
+ * before the parent runs again, so the parent touches nothing of the
+ * child's once woken. */
+struct uk_vfork_wait {
+	struct uk_wq wq;
+	int done;
+};
+
 static void vfork_release(struct uk_proc *p)
 {
-	if (p->vfork_parent_of) {
-		p->vfork_parent_of = NULL;
-		p->vfork_done = 1;
-		uk_wq_wake(&p->vfork_wq, -1);
+	struct uk_vfork_wait *w = p->vfork_wait;
+
+	if (w) {
+		p->vfork_wait = NULL;
+		w->done = 1;
+		uk_wq_wake(&w->wq, -1);
+	}
+}
+
+/* The running thread is to end (a SIGKILL, or its process is ending). */
+static int fatal_pending(void)
+{
+	return uk_proc_cur->exiting ||
+	       ((uk_current->sig_pending | uk_proc_cur->sig_pending) & BIT(SIGKILL));
+}
+
+/* A vfork parent waits until its child execs or ends. Other signals wait
+ * (Linux's vfork waits killable); a fatal one ends the wait, and the
+ * child, not released yet (so still there), forgets the waiter. */
+static void vfork_wait(struct uk_proc *child, struct uk_vfork_wait *w)
+{
+	while (uk_wait_event(&w->wq, w->done, 0)) {
+		if (fatal_pending() && !w->done) {
+			child->vfork_wait = NULL;
+			return;
+		}
 	}
 }
 
@@ -285,8 +316,10 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
                    uint64_t tls)
 {
 	struct uk_proc *parent = uk_proc_cur, *p;
+	struct uk_vfork_wait vw = { { NULL, NULL }, 0 };
 	struct uk_thread *t;
 	long r = check_clone(call, flags);
+	int pid;
 
 	if (r)
 		return r;
@@ -311,12 +344,12 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
 	if (flags & CLONE_PARENT_SETTID)
 		*ptid = p->pid;
 	if (flags & CLONE_VFORK)
-		p->vfork_parent_of = parent;
+		p->vfork_wait = &vw;
+	pid = p->pid; /* (p may be gone when this thread runs again) */
 	uk_thread_start(t);
-	if (flags & CLONE_VFORK) /* until the child execs or ends; signals wait */
-		while (uk_wait_event(&p->vfork_wq, p->vfork_done, 0))
-			;
-	return p->pid;
+	if (flags & CLONE_VFORK)
+		vfork_wait(p, &vw);
+	return pid;
 }
 
 UK_SYSCALL0(fork) { return uk_proc_clone("fork", SIGCHLD, 0, NULL, NULL, 0); }
@@ -389,6 +422,34 @@ static struct uk_proc *wait_child(int idtype, int id, int options, long *err)
 	}
 }
 
+/* Whether a living child matches (idtype, id). */
+static int alive_child(int idtype, int id)
+{
+	for (struct uk_proc *c = uk_proc_cur->children; c; c = c->sibling)
+		if (names(c, idtype, id) && c->state == UK_P_ALIVE)
+			return 1;
+	return 0;
+}
+
+/* waitid for stops and continues only: nothing here stops, so there is
+ * never one to report, and an ended child is left for a wait that asks
+ * for it (Linux: -ECHILD once no matching child lives, which a zombie
+ * does not count as). NULL with *err 0 (WNOHANG), -ECHILD, -EINTR. */
+static struct uk_proc *wait_no_stops(int idtype, int id, int options, long *err)
+{
+	*err = 0;
+	if (!alive_child(idtype, id)) {
+		*err = -ECHILD;
+		return NULL;
+	}
+	if (options & WNOHANG)
+		return NULL;
+	*err = uk_wait_event(&uk_proc_cur->child_wq, !alive_child(idtype, id), 0);
+	if (!*err)
+		*err = -ECHILD;
+	return NULL;
+}
+
 UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
 {
 	int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
@@ -423,11 +484,12 @@ UK_SYSCALL5(waitid, int, idtype, int, id, siginfo_t *, info, int, options, void 
 		uk_trace_note("waitid: idtype %d (P_PIDFD) is not supported", idtype);
 		return -EINVAL;
 	}
-	if (!(options & WEXITED)) /* stops and continues: nothing here stops */
-		options |= WNOHANG;
 	if (idtype == P_PGID && !id)
 		id = uk_proc_cur->pgid;
-	c = wait_child(idtype, id, options, &err);
+	if (options & WEXITED)
+		c = wait_child(idtype, id, options, &err);
+	else
+		c = wait_no_stops(idtype, id, options, &err);
 	if (info) {
 		uk_memset(info, 0, sizeof(*info));
 		if (c) {
@@ -520,9 +582,11 @@ static int init_ignores(const struct uk_proc *p, int sig)
 	       p->sig_actions[sig].handler == (uint64_t)SIG_DFL;
 }
 
+/* Whether kill -1 (all) or kill -pgid names p. A zombie counts (kill
+ * answers 0 for a group of zombies, as Linux's) but takes no signal. */
 static int may_kill(const struct uk_proc *p, int all)
 {
-	return p->state == UK_P_ALIVE && !(all && (p->pid == 1 || p == uk_proc_cur));
+	return !(all && (p->pid == 1 || p == uk_proc_cur));
 }
 
 /* kill(2): a process, a group (0: the caller's), or every process but 1
@@ -555,7 +619,7 @@ UK_SYSCALL2(kill, int, pid, int, sig)
 		if (p == uk_proc_cur || !may_kill(p, all) || (!all && p->pgid != pgid))
 			continue;
 		found = 1;
-		if (sig && !init_ignores(p, sig) &&
+		if (sig && p->state == UK_P_ALIVE && !init_ignores(p, sig) &&
 		    (r = uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid)))
 			return r;
 	}

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,6 +44,8 @@ static void check(const char *name, int ok, const char *why)
 		failed = 1;
 	fflush(stdout);
 }
+
+static long long now_ns(void);
 
 static int status_of(pid_t pid)
 {
@@ -361,6 +364,114 @@ static void test_sigchld(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+/* waitpid bounded: the pid, or 0 after secs seconds (-1: not a child). */
+static pid_t reap_within(pid_t pid, int *st, int secs)
+{
+	long long end = now_ns() + secs * 1000000000ll;
+	pid_t r;
+
+	while ((r = waitpid(pid, st, WNOHANG)) == 0 && now_ns() < end)
+		usleep(10000);
+	return r;
+}
+
+/* A child that has ended, not yet waited for (a zombie): its pid. */
+static pid_t zombie(void)
+{
+	siginfo_t si;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(3);
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	return pid;
+}
+
+/* waitid without WEXITED leaves an ended child alone, WNOWAIT leaves it
+ * waitable; kill of a group whose members all ended answers 0. */
+static void test_wait_corners(void)
+{
+	siginfo_t si;
+	pid_t pid = zombie(), g;
+	int st, r;
+
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PID, pid, &si, WSTOPPED | WNOHANG);
+	check("waitid/no-wexited-echild", r == -1 && errno == ECHILD,
+	      "waitid(WSTOPPED) with only an ended child: not ECHILD");
+	check("waitid/no-wexited-not-reaped", status_of(pid) == (3 << 8),
+	      "waitid without WEXITED reaped the child");
+	pid = zombie();
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	check("waitid/wnowait-reports", r == 0 && si.si_pid == pid && si.si_status == 3,
+	      "waitid(WNOWAIT) did not report the child");
+	check("waitid/wnowait-leaves", status_of(pid) == (3 << 8),
+	      "the child was gone after waitid(WNOWAIT)");
+	g = fork();
+	if (g == 0) {
+		setpgid(0, 0);
+		_exit(0);
+	}
+	setpgid(g, g); /* (either may run first) */
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, g, &si, WEXITED | WNOWAIT);
+	check("kill/zombie-group", kill(-g, 0) == 0, "kill(-pgid, 0) on a group of zombies");
+	status_of(g);
+	check("kill/reaped-group-esrch", kill(-g, 0) == -1 && errno == ESRCH,
+	      "kill(-pgid, 0) on a group no more");
+	(void)st;
+}
+
+/* vfork while SIGCHLD is ignored (the child is reaped as it ends, while
+ * its parent still waits to be let go), many times with other processes
+ * ending meanwhile; and a vfork parent still waiting is ended by SIGKILL. */
+static void test_vfork_corners(void)
+{
+	pid_t bg, pid, parent, child = 0;
+	int fd[2], i, ok = 1;
+
+	signal(SIGCHLD, SIG_IGN);
+	if ((bg = fork()) == 0) { /* ends processes while the loop below runs */
+		for (i = 0; i < 300; i++)
+			if (fork() == 0)
+				_exit(0);
+		_exit(0);
+	}
+	for (i = 0; i < 300 && ok; i++) {
+		if ((pid = vfork()) == 0)
+			_exit(0);
+		ok = pid > 0;
+	}
+	check("vfork/sigchld-ignored", ok, "vfork failed with SIGCHLD ignored");
+	waitpid(bg, NULL, 0); /* (until it has ended: ECHILD then) */
+	signal(SIGCHLD, SIG_DFL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1); /* (the orphan below comes to us, as to process 1) */
+	pipe(fd);
+	if ((parent = fork()) == 0) {
+		if (vfork() == 0) {
+			pid_t me = getpid();
+			write(fd[1], &me, sizeof(me));
+			pause(); /* the parent waits all this time */
+			_exit(0);
+		}
+		_exit(1);
+	}
+	read(fd[0], &child, sizeof(child));
+	usleep(20000);
+	kill(parent, SIGKILL);
+	pid = reap_within(parent, &i, 5);
+	check("vfork/parent-killable", pid == parent && WIFSIGNALED(i) && WTERMSIG(i) == SIGKILL,
+	      "SIGKILL did not end a vfork parent waiting for its child");
+	kill(child, SIGKILL);
+	reap_within(child, &i, 5);
+	reap_within(parent, &i, 5);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 static void test_exec(void)
 {
 	int fd[2], st;
@@ -599,6 +710,8 @@ int main(int argc, char **argv)
 	test_shared_lazy();
 	test_pipe_and_wait();
 	test_sigchld();
+	test_wait_corners();
+	test_vfork_corners();
 	test_exec();
 	test_groups();
 	test_threaded_child();

@@ -21,6 +21,7 @@
 struct uk_mm;
 struct uk_fdtable;
 struct uk_vnode;
+struct uk_vfork_wait;
 
 /* rt_sigaction's struct on x86-64. */
 struct ksigaction {
@@ -51,9 +52,8 @@ struct uk_proc {
 	int status;                         /* wait status once exiting */
 	int exit_signal;                    /* sent to the parent at the end (SIGCHLD) */
 	struct uk_wq child_wq;              /* wait4 waits here for children's changes */
-	struct uk_proc *vfork_parent_of;    /* a vfork child: released at exec or exit */
-	struct uk_wq vfork_wq;
-	int vfork_done;
+	struct uk_vfork_wait *vfork_wait;   /* a vfork child: its parent waits there
+	                                     * until it execs or ends (sys/proc.c) */
 	/* Owned by subsystems. */
 	struct uk_mm *mm;         /* address space (mm/mm_proc.c) */
 	struct uk_fdtable *files; /* descriptors (vfs/vfs_file.c) */
