@@ -38,6 +38,7 @@ enum {
 	I_CWD,
 	I_PMOUNTS,
 	I_STAT,
+	I_MAPS,
 	I_COUNT
 };
 
@@ -47,6 +48,7 @@ struct proc_node {
 	uint32_t mode;
 	const char *link; /* fixed symlink text */
 	size_t (*gen)(char *buf, size_t size);
+	size_t cap; /* of what gen may write: GEN_MAX when 0 */
 };
 
 static size_t gen_meminfo(char *buf, size_t size);
@@ -71,6 +73,13 @@ static size_t gen_uptime(char *buf, size_t size);
 static size_t gen_version(char *buf, size_t size);
 static size_t gen_stat(char *buf, size_t size);
 
+size_t (*uk_procfs_maps)(char *buf, size_t size);
+
+static size_t gen_maps(char *buf, size_t size)
+{
+	return uk_procfs_maps ? uk_procfs_maps(buf, size) : 0;
+}
+
 static const struct proc_node pnodes[I_COUNT] = {
 	[I_ROOT] = { I_ROOT, "", S_IFDIR | 0555, NULL, NULL },
 	[I_SELF] = { I_ROOT, "self", S_IFLNK | 0777, "1", NULL },
@@ -85,6 +94,7 @@ static const struct proc_node pnodes[I_COUNT] = {
 	[I_CWD] = { I_PID, "cwd", S_IFLNK | 0777, NULL, NULL },
 	[I_PMOUNTS] = { I_PID, "mounts", S_IFREG | 0444, NULL, uk_vfs_mounts_text },
 	[I_STAT] = { I_ROOT, "stat", S_IFREG | 0444, NULL, gen_stat },
+	[I_MAPS] = { I_PID, "maps", S_IFREG | 0444, NULL, gen_maps, 1 << 20 },
 };
 
 static const struct uk_vnode_ops procfs_vops;
@@ -401,6 +411,7 @@ static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	struct gen_buf *g;
+	size_t cap;
 
 	if (uk_vfs_is_dir(vn)) {
 		f->ops = &dir_ops;
@@ -410,9 +421,10 @@ static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 		return -ELOOP;
 	if ((f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	if (!(g = uk_kmalloc(sizeof(*g) + GEN_MAX)))
+	cap = pnodes[vn->ino].cap ? pnodes[vn->ino].cap : GEN_MAX;
+	if (!(g = uk_kmalloc(sizeof(*g) + cap)))
 		return -ENOMEM;
-	g->len = pnodes[vn->ino].gen(g->data, GEN_MAX);
+	g->len = pnodes[vn->ino].gen(g->data, cap);
 	f->ops = &gen_ops;
 	f->priv = g;
 	return 0;

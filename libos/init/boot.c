@@ -19,6 +19,7 @@
 #include <uk/sched.h>
 #include <uk/time.h>
 #include <uk/vfs.h>
+#include <uk/vm.h>
 
 #define MAX_STRS 1024
 
@@ -162,6 +163,7 @@ static void main_thread(void *unused)
 	 * before the first fork (which sets the process hooks up) must be
 	 * found by a wake after it. */
 	uk_proc_init.mm = uk_mm_cur;
+	uk_procfs_maps = uk_vm_maps_text;
 	uk_vfs_init();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */

@@ -658,3 +658,29 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
 	}
 	return 0;
 }
+
+/* ---- /proc/self/maps ---- */
+
+/* One line an area, as Linux prints them: glibc's pthread_getattr_np finds
+ * the main thread's stack there, gnulib's c-stack its bounds, the JVM and
+ * sanitizers their neighbours. No device numbers; files by their path. */
+size_t uk_vm_maps_text(char *buf, size_t size)
+{
+	char path[256];
+	size_t n = 0;
+
+	for (struct uk_vma *v = uk_vm_as.head; v && n + 512 < size; v = v->next) {
+		struct uk_file *f = v->file;
+		uint64_t ino = f && f->vn ? f->vn->ino : 0;
+		path[0] = 0;
+		if (f && f->vn && uk_vfs_path_of(f->vn, path, sizeof(path)))
+			path[0] = 0;
+		n += uk_snprintf(
+		    buf + n, size - n, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu%s%s\n",
+		    (unsigned long)v->start, (unsigned long)v->end, v->prot & PROT_READ ? 'r' : '-',
+		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
+		    v->flags & UK_VMA_SHARED ? 's' : 'p', f ? (unsigned long)v->off : 0ul,
+		    (unsigned long)ino, path[0] ? "                          " : "", path);
+	}
+	return n;
+}

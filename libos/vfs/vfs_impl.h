@@ -28,10 +28,6 @@ extern struct uk_vnode *uk_vfs_root;
 #define uk_vfs_cwd (uk_proc_cur->cwd)
 #define uk_vfs_umask (uk_proc_cur->umask)
 
-/* The absolute path of vn (a directory, or a file found by lookup whose
- * parent is known), found by walking parents; -ENOENT once unreachable. */
-int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
-
 /* The mount covering vn, or NULL (mount points are matched by mount and
  * inode number, so filesystems may hand out a fresh vnode per lookup). */
 struct uk_mount *uk_vfs_covering(struct uk_vnode *vn);

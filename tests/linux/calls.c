@@ -3,10 +3,15 @@
  * (the same source passes on the host): extended attributes of files that
  * have none (coreutils' ls -l asks for ACLs and printed "Function not
  * implemented"), and mincore beyond the user range (gnulib's stack probe
- * in grep, sed and coreutils walks up until it fails, and looped for ever).
+ * in grep, sed and coreutils walks up until it fails, and looped for ever),
+ * and /proc/self/maps (glibc's pthread_getattr_np finds the main thread's
+ * stack there; gnulib's c-stack reads it first).
  * Prints "PASS name" or "FAIL name: why" per check.
  */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +28,23 @@ static void check(const char *name, int ok)
 	else
 		printf("FAIL calls/%s (errno %d)\n", name, errno);
 	failed |= !ok;
+}
+
+/* The line of /proc/self/maps whose range holds addr, and whether its
+ * permissions start with perms. */
+static int maps_has(const void *addr, const char *perms)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a = (unsigned long)addr, lo, hi;
+	char line[512], p[8];
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx %7s", &lo, &hi, p) == 3 && lo <= a && a < hi &&
+		        !strncmp(p, perms, strlen(perms));
+	if (f)
+		fclose(f);
+	return found;
 }
 
 int main(void)
@@ -58,6 +80,20 @@ int main(void)
 	          (vec[0] & 1));
 	close(fd);
 	unlink("/tmp/calls-file");
+
+	static int data_word = 1;
+	void *heap = malloc(100);
+	pthread_attr_t at;
+	void *stk = NULL;
+	size_t ssz = 0;
+	check("maps/stack", maps_has(buf, "rw"));
+	check("maps/data", maps_has(&data_word, "rw"));
+	check("maps/heap", maps_has(heap, "rw"));
+	check("maps/code", maps_has((void *)main, "r-x"));
+	check("maps/pthread-getattr-main", !pthread_getattr_np(pthread_self(), &at) &&
+	                                       !pthread_attr_getstack(&at, &stk, &ssz) &&
+	                                       (char *)stk <= buf && buf < (char *)stk + ssz);
+	free(heap);
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;
 }

@@ -217,7 +217,15 @@ int uk_path_real(const char *path, char *buf, size_t size);
  * (NAME_MAX + 1 bytes). -EINVAL when path ends in "." or "..". */
 int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name);
 
+/* The absolute path of vn (a directory, or a file found by lookup whose
+ * parent is known), found by walking parents; -ENOENT once unreachable. */
+int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
+
 /* ---- boot, and hooks other subsystems may provide ---- */
+
+/* /proc/self/maps: the running process's areas as Linux prints them, into
+ * buf (size bytes); the memory room provides it (set at boot). */
+extern size_t (*uk_procfs_maps)(char *buf, size_t size);
 
 /* For the library OS's own files (the network's /etc/resolv.conf and
  * /etc/hosts, mount points): mkdir -p path (absolute, shorter than 4096

@@ -39,6 +39,9 @@ struct uk_file;
 #define UK_VM_MMAP_TOP 0x7f0000000000ul
 #define UK_VM_END 0x7ffffffff000ul /* Linux's TASK_SIZE */
 
+/* /proc/self/maps's text for the running process (uk_procfs_maps). */
+size_t uk_vm_maps_text(char *buf, size_t size);
+
 /* mmap(2) with the file already looked up (NULL for MAP_ANONYMOUS): the
  * address, or -errno. For the ELF loader as well as the system call. */
 long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struct uk_file *f,
