@@ -144,37 +144,29 @@ void uk_vm_release(uintptr_t start, uintptr_t end)
 	run_flush(&r);
 }
 
-static int map_frame(uintptr_t va, void *page, unsigned flags)
+int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot)
 {
-	if (uk_map_pages(va, uk_v2p(page), 1, flags))
+	if (uk_map_pages(va, uk_v2p(page), 1, map_flags(prot)))
 		return -ENOMEM;
 	if (++rss_pages > rss_peak)
 		rss_peak = rss_pages;
 	return 0;
 }
 
-int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot)
-{
-	return map_frame(va, page, map_flags(prot));
-}
-
-/* A zeroed frame at va, mapped with the UK_MAP_* flags. Pages never
- * handed out are known to be zero and are not written, so the host
- * commits them only when the program does. */
-static int commit_flags(uintptr_t va, unsigned flags)
+/* A zeroed frame at va. Pages never handed out are known to be zero and
+ * are not written, so the host commits them only when the program does. */
+static int commit(uintptr_t va, unsigned prot)
 {
 	void *p = uk_pages_zalloc(1);
 
 	if (!p)
 		return -ENOMEM;
-	if (map_frame(va, p, flags)) {
+	if (uk_vm_map_frame(va, p, prot)) {
 		uk_pages_free(p, 1);
 		return -ENOMEM;
 	}
 	return 0;
 }
-
-static int commit(uintptr_t va, unsigned prot) { return commit_flags(va, map_flags(prot)); }
 
 /* The page at va of area v as a first touch finds it: the file's bytes
  * where they lie in memory (mmap_file.c), else zeros. */
@@ -256,15 +248,18 @@ static void fault_around(struct uk_vma *v, uintptr_t page)
  * area: a program writes there first (a header, a buffer), and on the
  * paravirtual host the fault that would commit it costs three exits (the
  * exception's delivery, the CR2 read, the retry's shadow fault) where a
- * page already mapped costs the shadow fault alone. Mapped cold, so that
- * an area unmapped untouched needs no flush either (mmap, touch and munmap
- * of one page: 5 exits -> 2). Areas of 64 KiB and more get fault-around
- * instead. A guess, like fault-around: only while memory is plentiful,
- * and the host spends nothing on a frame nobody touches. */
+ * page already mapped costs the shadow fault alone, or nothing when the
+ * host maps it along with a neighbour's (mmap, touch and munmap of one
+ * page: 5 exits -> 2). Mapped accessed, as every page: with the bit clear
+ * an unmap untouched could skip its flush, but the host would not map it
+ * with its neighbours (java's start: ~50 more shadow faults of ~3 700).
+ * Areas of 64 KiB and more get fault-around instead. A guess, like
+ * fault-around: only while memory is plentiful, and the host spends
+ * nothing on a frame nobody touches. */
 static void commit_first(uintptr_t va, unsigned prot)
 {
 	if (uk_mm_free() >= uk_mm_total() / 8)
-		commit_flags(va, map_flags(prot) | UK_MAP_COLD);
+		commit(va, prot);
 }
 
 static __attribute__((noreturn)) void out_of_memory(uintptr_t addr)

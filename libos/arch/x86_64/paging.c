@@ -98,14 +98,6 @@ static uint64_t *pte(uintptr_t va, int create)
 
 static void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
-/* Whether a TLB (or the paravirtual host's shadow) may hold entry e: only
- * a present entry whose accessed bit is set. The processor caches a
- * translation only after setting the bit (Intel SDM 4.10.2.3), and the
- * host's shadow paging sets it when it copies the entry on a fault and
- * never prefetches one without it; entries are written accessed except
- * UK_MAP_COLD ones. */
-static int cached(uint64_t e) { return (e & (PTE_P | PTE_A)) == (PTE_P | PTE_A); }
-
 static uint64_t leaf_attr(unsigned flags);
 
 static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
@@ -118,7 +110,7 @@ static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
 			return -ENOMEM;
 		uint64_t old = *e;
 		*e = (pa + i * UK_PAGE_SIZE) | attr;
-		if (cached(old)) /* a present entry replaced: flush it */
+		if (old & PTE_P) /* a present entry replaced: flush it */
 			invlpg(va + i * UK_PAGE_SIZE);
 	}
 	return 0;
@@ -161,8 +153,8 @@ static uint64_t leaf_attr(unsigned flags)
 {
 	if (flags & UK_MAP_NONE)
 		return PTE_HIDDEN | PTE_U;
-	return PTE_P | PTE_U | (flags & UK_MAP_COLD ? 0 : PTE_A) |
-	       (flags & UK_MAP_W ? PTE_W | PTE_D : 0) | (flags & UK_MAP_X ? 0 : PTE_NX);
+	return PTE_P | PTE_U | PTE_A | (flags & UK_MAP_W ? PTE_W | PTE_D : 0) |
+	       (flags & UK_MAP_X ? 0 : PTE_NX);
 }
 
 /* The page table covering va (NULL when absent), and the PDE pointing to it. */
@@ -203,7 +195,7 @@ static size_t present_in(const uint64_t *t, uintptr_t va, uintptr_t end)
 	size_t n = 0;
 
 	for (uintptr_t a = va; t && a < end; a += UK_PAGE_SIZE)
-		n += cached(t[(a >> 12) & 511]);
+		n += t[(a >> 12) & 511] & PTE_P;
 	return n;
 }
 
@@ -263,7 +255,7 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 				held[nheld++] = old & PTE_ADDR;
 				continue;
 			}
-			if (cached(old))
+			if (old & PTE_P)
 				invlpg(a);
 			if (release)
 				release(old & PTE_ADDR, arg);
@@ -298,9 +290,7 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 			*e = (old & PTE_ADDR) | attr;
 			if (old & PTE_COW) /* stays read-only until copied */
 				*e = (*e & ~PTE_W) | PTE_COW;
-			if ((old & PTE_P) && !(old & PTE_A)) /* still cold */
-				*e &= ~PTE_A;
-			if (cached(old) && !batch)
+			if ((old & PTE_P) && !batch)
 				invlpg(a);
 		}
 		if (batch)

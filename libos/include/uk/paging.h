@@ -13,10 +13,6 @@
 #define UK_MAP_W 0x1    /* writable */
 #define UK_MAP_X 0x2    /* executable (else NX) */
 #define UK_MAP_NONE 0x4 /* keep the page, but inaccessible (PROT_NONE) */
-/* Not accessed yet (the entry's accessed bit clear): no TLB, and no
- * shadow of the paravirtual host, holds it before the program's first
- * access sets the bit, so unmapping it untouched needs no flush. */
-#define UK_MAP_COLD 0x8
 
 /* Map n pages at va to physical pa..; replaces what was there. Returns 0 or
  * -ENOMEM (page-table pages) or -EINVAL (va inside a 2 MiB mapping). */

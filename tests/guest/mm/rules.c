@@ -244,9 +244,9 @@ static void brk_rules(void)
 	sbrk(-(long)(N * PG));
 }
 
-/* Small areas, whose first page mmap commits before any access (uk maps
- * it with the accessed bit clear and skips the flush while it stays so):
- * the same rules, touched and untouched, by reads and by writes. */
+/* Small areas, whose first page mmap commits before any access: the same
+ * rules for a page mapped and never touched as for one touched, by reads
+ * and by writes. */
 #define ROUNDS 16
 
 static unsigned char *small(void)
