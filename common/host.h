@@ -1,6 +1,6 @@
 /*
  * What ukrun and ukbuild share on the host: one way to say what went
- * wrong, one size grammar. Plain C and libc, for host code anywhere
+ * wrong, one size grammar, one host-name rule. Plain C and libc, for host code anywhere
  * (vmm/, builder/, image/'s host side).
  */
 #ifndef UK_COMMON_HOST_H
@@ -21,5 +21,9 @@ int host_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format
  * "128MB"). Returns 0, or -1 (*out untouched) for anything else, a
  * negative number or one that does not fit in 64 bits. */
 int host_parse_size(const char *s, uint64_t *out);
+
+/* A host name a guest may take (uname's nodename: at most 64 bytes):
+ * letters, digits, '-', '.' and '_', not empty. 1 if s is one. */
+int host_hostname_ok(const char *s);
 
 #endif

@@ -141,6 +141,8 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	uint32_t v = 0;
 
 	memcpy(&v, data, size < 4 ? size : 4);
+	if (port == UK_HC_SIGNALS)
+		return vmm_sigfwd_io(vm, out, data, size);
 	if (!out) {
 		/* COM1 line status: transmitter empty; nothing else to read. */
 		memset(data, port == COM1 + 5 ? 0x60 : 0xff, size);

@@ -10,7 +10,9 @@
  *    halts with interrupts on, and its last-resort halt loop after a failed
  *    exit has them off on purpose);
  *  - any other exit reason KVM gives;
- *  - a helper process (a 9P gofer) that ended (SIGCHLD, helper.c).
+ *  - a helper process (a 9P gofer) that ended (SIGCHLD, helper.c);
+ *  - SIGINT, SIGTERM and the like, unless the guest takes them
+ *    (signal_fwd.c: then they are passed to it before its next entry).
  * The watchdog tick is SIGALRM every WATCH_MS, which pulls the vCPU out of
  * KVM_RUN (one exit per tick, nothing next to the ~27 us of one console
  * write on the paravirtual host); it also ends the VM at --timeout.
@@ -41,7 +43,7 @@ static void on_signal(int sig)
 		tick = 1;
 	else if (sig == SIGCHLD)
 		child = 1;
-	else
+	else if (!vmm_sigfwd_catch(sig))
 		stop_signal = sig;
 	if (signal_run)
 		signal_run->immediate_exit = 1;
@@ -84,11 +86,12 @@ int vmm_catch_signals(struct vmm *vm)
 	struct itimerval it = { .it_interval = { 0, WATCH_MS * 1000 },
 		                .it_value = { 0, WATCH_MS * 1000 } };
 	struct sigaction chld = { .sa_handler = on_signal, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
 
 	signal_run = vm->run;
-	for (unsigned i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	for (int s = 1; s < NSIG; s++)
+		if (vmm_sigfwd_want(s))
+			sigaction(s, &sa, NULL);
 	sigaction(SIGCHLD, &chld, NULL);
 	if (vm->opts->timeout > 0)
 		deadline = vmm_now() + vm->opts->timeout;
@@ -101,7 +104,7 @@ int vmm_catch_signals(struct vmm *vm)
 
 static int timed_out(void) { return deadline && vmm_now() >= deadline; }
 
-int vmm_interrupted(void) { return stop_signal || child || timed_out(); }
+int vmm_interrupted(void) { return stop_signal || child || timed_out() || vmm_sigfwd_waiting(); }
 
 static int stopped(struct vmm *vm)
 {
@@ -229,8 +232,14 @@ static int handle_exit(struct vmm *vm)
 /* Before each KVM_RUN: the status the run ends with now, or -1. */
 static int should_stop(struct vmm *vm)
 {
+	int r;
+
 	if (stop_signal || timed_out())
 		return stopped(vm);
+	if ((r = vmm_sigfwd_expired(vm)))
+		return r;
+	if (vmm_sigfwd_pass(vm))
+		return VMM_EXIT_ERROR;
 	if (tick && on_tick(vm))
 		return vm->status;
 	if (child) {

@@ -41,6 +41,8 @@ struct vmm_net_conf {
 	int prefix;
 	int host_loopback; /* user,host-loopback=on: 10.0.2.2 reaches the host's 127.0.0.1 */
 	uint16_t mtu;      /* the device's: user,mtu=N, else UK_VIRTIO_NET_MTU(_USER) */
+	uint8_t mac[6];    /* ,mac=: the guest's address */
+	int has_mac;       /* else one derived from the TAP's name */
 };
 
 struct vmm_net;

@@ -1,7 +1,7 @@
 /*
- * The network options, checked: --net none|tap:IF[,vhost=on|off|auto]|
+ * The network options, checked: --net none|tap:IF[,vhost=on|off|auto][,mac=M]|
  * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...]
- * [,host-loopback=on|off][,mtu=N],
+ * [,host-loopback=on|off][,mtu=N][,mac=M],
  * -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
  */
 #include <arpa/inet.h>
@@ -93,6 +93,26 @@ static int parse_mtu(const char *s, struct vmm_net_conf *c)
 	return 0;
 }
 
+/* "mac=02:42:0a:58:00:05": the guest's address, unicast (the engine's
+ * veth's, as Kata gives its guests). */
+static int parse_mac(const char *opt, const char *s, struct vmm_net_conf *c)
+{
+	unsigned b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+	           &end) != 6 ||
+	    strlen(s) != 17 || (b[0] & 1) || !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5])) {
+		vmm_err("--net %s,mac=%s: expected a unicast MAC address like 02:42:0a:58:00:05",
+		        opt, s);
+		return -1;
+	}
+	for (int i = 0; i < 6; i++)
+		c->mac[i] = (uint8_t)b[i];
+	c->has_mac = 1;
+	return 0;
+}
+
 static int parse_user(const char *opts, struct vmm_net_conf *c)
 {
 	char *dup = strdup(opts), *save = NULL, *tok;
@@ -108,6 +128,10 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			r = parse_mtu(tok + 4, c);
 			continue;
 		}
+		if (!strncmp(tok, "mac=", 4)) {
+			r = parse_mac("user", tok + 4, c);
+			continue;
+		}
 		if (!strcmp(tok, "host-loopback=on") || !strcmp(tok, "host-loopback=off")) {
 			c->host_loopback = !strcmp(tok, "host-loopback=on");
 			continue;
@@ -118,7 +142,7 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			        tok);
 		else
 			vmm_err("--net user: unknown option '%s' (hostfwd=..., "
-			        "host-loopback=on|off, mtu=N)",
+			        "host-loopback=on|off, mtu=N, mac=M)",
 			        tok);
 		r = -1;
 	}
@@ -130,6 +154,8 @@ static int parse_tap(const char *spec, struct vmm_net_conf *c)
 {
 	const char *comma = strchr(spec, ',');
 	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+	char *dup, *save = NULL, *tok, opt[24];
+	int r;
 
 	if (!len || len >= sizeof(c->ifname)) {
 		vmm_err("--net tap:IFNAME: the interface name must have 1 to %zu characters",
@@ -140,16 +166,27 @@ static int parse_tap(const char *spec, struct vmm_net_conf *c)
 	c->kind = VMM_NET_TAP;
 	if (!comma)
 		return 0;
-	if (!strcmp(comma, ",vhost=on"))
-		c->vhost = VMM_VHOST_ON;
-	else if (!strcmp(comma, ",vhost=off"))
-		c->vhost = VMM_VHOST_OFF;
-	else if (strcmp(comma, ",vhost=auto")) {
-		vmm_err("--net tap:%s: unknown option '%s' (vhost=on|off|auto)", c->ifname,
-		        comma + 1);
-		return -1;
+	dup = strdup(comma + 1);
+	r = dup ? 0 : -1;
+
+	snprintf(opt, sizeof(opt), "tap:%s", c->ifname);
+	for (tok = strtok_r(dup, ",", &save); tok && !r; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "vhost=on"))
+			c->vhost = VMM_VHOST_ON;
+		else if (!strcmp(tok, "vhost=off"))
+			c->vhost = VMM_VHOST_OFF;
+		else if (!strcmp(tok, "vhost=auto"))
+			c->vhost = VMM_VHOST_AUTO;
+		else if (!strncmp(tok, "mac=", 4))
+			r = parse_mac(opt, tok + 4, c);
+		else {
+			vmm_err("--net %s: unknown option '%s' (vhost=on|off|auto, mac=M)", opt,
+			        tok);
+			r = -1;
+		}
 	}
-	return 0;
+	free(dup);
+	return r;
 }
 
 static int parse_net(const char *spec, struct vmm_net_conf *c)
@@ -162,8 +199,8 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 		c->kind = VMM_NET_USER;
 		return spec[4] ? parse_user(spec + 5, c) : 0;
 	}
-	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto] or "
-	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on][,mtu=N]",
+	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto][,mac=M] or "
+	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on][,mtu=N][,mac=M]",
 	        spec);
 	return -1;
 }

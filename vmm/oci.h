@@ -86,6 +86,7 @@ void oci_spec_free(struct oci_spec *s);
 struct oci_net {
 	char veth[16], tap[16]; /* interface names */
 	char ip[48], gw[40];    /* "A.B.C.D/N", "A.B.C.D" or "" */
+	char mac[18];           /* the veth's, the guest's too: "02:42:..." or "" */
 	int mtu;
 };
 

@@ -57,6 +57,10 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 	snprintf(buf, sizeof(buf), "%d", stderr_fd);
 	ADD("--oci-stderr");
 	ADD(buf);
+	if (s->hostname) {
+		ADD("--hostname");
+		ADD(s->hostname);
+	}
 	if (s->mem) {
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->mem);
 		ADD("--mem");
@@ -76,7 +80,8 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 	}
 	if (s->netns) {
 		char *tap;
-		if (asprintf(&tap, "tap:%s", c->net.tap) < 0)
+		if (asprintf(&tap, "tap:%s%s%s", c->net.tap, *c->net.mac ? ",mac=" : "",
+		             c->net.mac) < 0)
 			return NULL;
 		ADD("--net");
 		v[n++] = tap;

@@ -104,7 +104,7 @@ static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 }
 
 /* The first interface with an IPv4 address other than loopback: its
- * name, address/prefix and MTU. */
+ * name, address/prefix, MTU and MAC address. */
 static int find_veth(const struct oci_rt *rt, struct oci_net *net)
 {
 	static const char *const cmd[] = { "ip", "-j", "-4", "addr", "show", NULL };
@@ -120,7 +120,7 @@ static int find_veth(const struct oci_rt *rt, struct oci_net *net)
 	json_array_foreach(a, i, l)
 	{
 		const char *name = json_string_value(json_object_get(l, "ifname"));
-		const char *addr;
+		const char *addr, *mac = json_string_value(json_object_get(l, "address"));
 		json_int_t len, mtu = json_integer_value(json_object_get(l, "mtu"));
 		ai = json_array_get(json_object_get(l, "addr_info"), 0);
 		addr = json_string_value(json_object_get(ai, "local"));
@@ -130,6 +130,8 @@ static int find_veth(const struct oci_rt *rt, struct oci_net *net)
 		snprintf(net->veth, sizeof(net->veth), "%s", name);
 		snprintf(net->ip, sizeof(net->ip), "%s/%d", addr, (int)len);
 		net->mtu = mtu > 0 ? (int)mtu : 1500;
+		if (mac && strlen(mac) == 17) /* ukrun checks it */
+			snprintf(net->mac, sizeof(net->mac), "%s", mac);
 		r = 0;
 		break;
 	}
@@ -196,9 +198,10 @@ int oci_net_join(const struct oci_rt *rt, const char *id, const char *netns, str
 	if (find_veth(rt, net))
 		return -1;
 	find_gateway(rt, net);
-	/* Named after the container: ukrun derives the guest's MAC address
-	 * from its TAP's name, and two guests on one bridge must not share
-	 * one. */
+	/* Named after the container (two in one namespace, a restart, must
+	 * not meet). The guest takes the veth's MAC address, as Kata's do:
+	 * what the engine reports (podman inspect's MacAddress) and what
+	 * peers learn are the same. */
 	snprintf(net->tap, sizeof(net->tap), "uk%08x", name_hash(id));
 	snprintf(mtu, sizeof(mtu), "%d", net->mtu);
 	{
@@ -221,7 +224,8 @@ int oci_net_join(const struct oci_rt *rt, const char *id, const char *netns, str
 		    redirect(rt, net->veth, net->tap) || redirect(rt, net->tap, net->veth))
 			return -1;
 	}
-	oci_log(rt, "debug", "network: %s (%s, gateway %s) joined to %s by tc mirred", net->veth,
-	        net->ip, *net->gw ? net->gw : "none", net->tap);
+	oci_log(rt, "debug", "network: %s (%s, %s, gateway %s) joined to %s by tc mirred",
+	        net->veth, net->ip, *net->mac ? net->mac : "no MAC address",
+	        *net->gw ? net->gw : "none", net->tap);
 	return 0;
 }

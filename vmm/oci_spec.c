@@ -395,6 +395,13 @@ int oci_spec_read(const char *bundle, struct oci_spec *s, char *err, size_t errl
 	    root(&c, json_object_get(o, "root"), s))
 		goto out;
 	host = json_string_value(json_object_get(o, "hostname"));
+	if (host && *host && !host_hostname_ok(host)) {
+		host_fail(err, errlen,
+		          "hostname '%.80s': expected 1 to 64 letters, digits, '-', "
+		          "'.' or '_'",
+		          host);
+		goto out;
+	}
 	if (host && *host && !(s->hostname = strdup(host)))
 		goto out;
 	mounts = json_object_get(o, "mounts");

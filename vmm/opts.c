@@ -17,7 +17,8 @@ static const char usage[] =
     "      --net SPEC       none (default), tap:IFNAME[,vhost=on|off|auto], or\n"
     "                       user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on]\n"
     "                       [,mtu=N] (rootless; host-loopback=on: 10.0.2.2 reaches the\n"
-    "                       host's 127.0.0.1, closed by default; MTU 65520 unless mtu=N)\n"
+    "                       host's 127.0.0.1, closed by default; MTU 65520 unless mtu=N);\n"
+    "                       either takes ,mac=XX:XX:XX:XX:XX:XX (the guest's address)\n"
     "      --ip ADDR/LEN    static guest address (default: DHCP)\n"
     "      --gw ADDR        static gateway\n"
     "  -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]  forward a host port (user networking;\n"
@@ -29,9 +30,13 @@ static const char usage[] =
     "      --no-syscall-rewrite  a Linux program's system calls all trap, as\n"
     "                       `syscall` does (default: common sites become jumps)\n"
     "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
+    "      --stop-timeout SECS  after a SIGTERM, SIGINT or SIGQUIT passed to the\n"
+    "                       guest, stop the VM if it still runs SECS later\n"
+    "                       (default: wait; a second such signal stops it at once)\n"
     "      --console auto|raw  guest output to a terminal: control sequences other\n"
     "                       than colours shown escaped (auto, the default), or\n"
     "                       passed as they are (raw); pipes and files get it exact\n"
+    "      --hostname NAME  the guest's host name (uname; default: uk)\n"
     "      --user UID[:GID] once set up, run as this unprivileged user (or\n"
     "                       USER[:GROUP]); with or without it, ukrun then drops\n"
     "                       every capability and enters namespaces of its own\n"
@@ -70,6 +75,7 @@ static int add_env(struct vmm_opts *o, const char *kv)
 enum {
 	OPT_TRACE = 256,
 	OPT_TIMEOUT,
+	OPT_STOP_TIMEOUT,
 	OPT_VERBOSE,
 	OPT_VERSION,
 	OPT_NET,
@@ -79,6 +85,7 @@ enum {
 	OPT_NO_REWRITE,
 	OPT_CONSOLE,
 	OPT_USER,
+	OPT_HOSTNAME,
 	OPT_OCI_START,
 	OPT_OCI_READY,
 	OPT_OCI_STDERR
@@ -95,6 +102,18 @@ static int fd_arg(const char *opt, const char *v, int *out)
 		return -1;
 	}
 	*out = (int)n;
+	return 0;
+}
+
+static int seconds(const char *opt, const char *v, double *out)
+{
+	char *end;
+
+	*out = strtod(v, &end);
+	if (*end || end == v || !(*out > 0) || *out > 1e9) {
+		vmm_err("%s '%s': expected a positive number of seconds", opt, v);
+		return -1;
+	}
 	return 0;
 }
 
@@ -121,6 +140,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "trace", no_argument, 0, OPT_TRACE },
 		{ "no-syscall-rewrite", no_argument, 0, OPT_NO_REWRITE },
 		{ "timeout", required_argument, 0, OPT_TIMEOUT },
+		{ "stop-timeout", required_argument, 0, OPT_STOP_TIMEOUT },
 		{ "verbose", no_argument, 0, OPT_VERBOSE },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, OPT_VERSION },
@@ -132,6 +152,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "disk", required_argument, 0, OPT_DISK },
 		{ "console", required_argument, 0, OPT_CONSOLE },
 		{ "user", required_argument, 0, OPT_USER },
+		{ "hostname", required_argument, 0, OPT_HOSTNAME },
 		/* Not for people: the OCI runtime's create starts the VM so. */
 		{ "oci-start", required_argument, 0, OPT_OCI_START },
 		{ "oci-ready", required_argument, 0, OPT_OCI_READY },
@@ -139,7 +160,6 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ 0, 0, 0, 0 },
 	};
 	int c;
-	char *end;
 
 	memset(o, 0, sizeof(*o));
 	o->oci_ready = o->oci_stderr = -1;
@@ -177,15 +197,22 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 				return -1;
 			break;
 		case OPT_TIMEOUT:
-			o->timeout = strtod(optarg, &end);
-			if (*end || end == optarg || o->timeout <= 0) {
-				vmm_err("--timeout '%s': expected a positive number of seconds",
-				        optarg);
+		case OPT_STOP_TIMEOUT:
+			if (seconds(c == OPT_TIMEOUT ? "--timeout" : "--stop-timeout", optarg,
+			            c == OPT_TIMEOUT ? &o->timeout : &o->stop_timeout))
 				return -1;
-			}
 			break;
 		case OPT_VERBOSE: o->verbose = 1; break;
 		case OPT_USER: o->user = optarg; break;
+		case OPT_HOSTNAME:
+			if (!host_hostname_ok(optarg)) {
+				vmm_err("--hostname '%s': expected 1 to 64 letters, digits, '-', "
+				        "'.' or '_'",
+				        optarg);
+				return -1;
+			}
+			o->hostname = optarg;
+			break;
 		case OPT_OCI_START: o->oci_fifo = optarg; break;
 		case OPT_OCI_READY:
 			if (fd_arg("--oci-ready", optarg, &o->oci_ready))

@@ -99,14 +99,14 @@ static const struct vmm_rule rules[] = {
 	IOCTL(ALWAYS, KVM_GET_SREGS),    /* the same, its control registers */
 	IOCTL(ALWAYS, KVM_TRANSLATE),    /* the same, its stack's frame chain */
 	IOCTL(ALWAYS, KVM_GET_MP_STATE), /* the watchdog: is the vCPU halted for good? */
+	IOCTL(ALWAYS, KVM_IRQ_LINE),     /* a signal for the guest: its pin (signal_fwd.c) */
 	ALLOW(ALWAYS, write),            /* console hypercalls, messages, eventfd signals */
 	ALLOW(ALWAYS, read),             /* console input hypercall, draining eventfds */
 	ALLOW(ALWAYS, lseek),            /* the image's size, for a crash report's symbols */
 	ALLOW(ALWAYS, close),            /* device teardown once the guest ended */
 	ALLOW(ALWAYS, getrusage),        /* peak RSS in the --verbose summary */
 	ALLOW(ALWAYS, exit_group),       /* the end */
-	/* ---- signals: the watchdog tick, SIGINT/SIGTERM/SIGHUP pull the vCPU out of KVM_RUN ----
-	 */
+	/* ---- signals: the watchdog tick and those ukrun catches end KVM_RUN ---- */
 	ALLOW(ALWAYS, rt_sigreturn),             /* returning from those handlers */
 	ALLOW(ALWAYS, restart_syscall),          /* a call those signals interrupted */
 	ALLOW(ALWAYS, rt_sigprocmask),           /* threads start with signals blocked; abort() */

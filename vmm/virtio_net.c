@@ -393,7 +393,10 @@ int vmm_net_setup(struct vmm *vm)
 		return 0;
 	}
 	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap : &vmm_net_user;
-	stable_mac(n->cfg.mac, n->conf.kind == VMM_NET_TAP ? n->conf.ifname : "user");
+	if (n->conf.has_mac)
+		memcpy(n->cfg.mac, n->conf.mac, sizeof(n->cfg.mac));
+	else
+		stable_mac(n->cfg.mac, n->conf.kind == VMM_NET_TAP ? n->conf.ifname : "user");
 	n->cfg.status = UK_VIRTIO_NET_S_LINK_UP;
 	n->cfg.mtu = n->conf.mtu;
 	net_ops.features =

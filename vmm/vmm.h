@@ -24,9 +24,10 @@ struct vmm_opts {
 	const char *const *cmd; /* arguments after "--", or NULL */
 	int ncmd;
 	int trace, verbose;
-	int no_rewrite;  /* --no-syscall-rewrite */
-	int console_raw; /* --console raw: the guest's output unfiltered on a terminal */
-	double timeout;  /* seconds, 0 = none */
+	int no_rewrite;      /* --no-syscall-rewrite */
+	int console_raw;     /* --console raw: the guest's output unfiltered on a terminal */
+	double timeout;      /* seconds, 0 = none */
+	double stop_timeout; /* --stop-timeout: seconds after a passed SIGTERM, 0 = none */
 	/* Devices, as given; the device code checks and reports them. */
 	const char *net;     /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
 	const char *ip, *gw; /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
@@ -38,8 +39,9 @@ struct vmm_opts {
 	int nvpoints;
 	const char *disks[VMM_MAX_ARGS]; /* --disk FILE:GUEST[:ro] (virtio-blk) */
 	int ndisks;
-	const char *user;  /* --user UID[:GID] or USER[:GROUP], or NULL */
-	uint32_t uid, gid; /* what --user names (vmm_jail_check) */
+	const char *hostname; /* --hostname, checked, or NULL: "uk" */
+	const char *user;     /* --user UID[:GID] or USER[:GROUP], or NULL */
+	uint32_t uid, gid;    /* what --user names (vmm_jail_check) */
 	/* The OCI runtime's VM (oci.h): wait on this FIFO before the guest
 	 * runs, after saying so on oci_ready; oci_stderr is the container's
 	 * stderr (-1: none given). */
@@ -124,7 +126,8 @@ void vmm_kvm_stats_print(struct vmm *vm);
 uint64_t vmm_guest_tsc(struct vmm *vm);
 /* Registers for the PVH entry; the VIF page on the paravirtual host. */
 int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
-/* Catch SIGINT, SIGTERM and SIGHUP, which end the run loop, SIGCHLD (a
+/* Catch SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2, which end
+ * the run loop or go to the guest (signal_fwd.c), SIGCHLD (a
  * helper process ended: helper.c), and start its
  * watchdog tick (SIGALRM), which ends it at --timeout or when the guest
  * is dead. Before the seccomp lock-down, which forbids sigaction and
@@ -150,6 +153,26 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size);
 /* Whether the guest's output goes through the terminal filter, per host
  * fd (isatty, --console): before the lock-down, which forbids the ioctl. */
 void vmm_console_init(const struct vmm_opts *o);
+
+/* ---- signals for the guest (signal_fwd.c) ---- */
+
+#define VMM_SIGNAL_PIN 12 /* IOAPIC pin of UK_HC_SIGNALS (after the devices' pins) */
+
+/* Whether ukrun passes sig to the guest (SIGHUP, INT, QUIT, USR1, USR2,
+ * TERM): the signals the run loop catches on top of its own. */
+int vmm_sigfwd_want(int sig);
+/* From the signal handler: 1 when sig is for the guest (it takes signals,
+ * and this is not a second SIGINT/TERM/QUIT), 0 when it ends the VM. */
+int vmm_sigfwd_catch(int sig);
+/* Whether a caught signal waits to be passed (a console read gives up). */
+int vmm_sigfwd_waiting(void);
+/* The run loop, before entering the guest: caught signals become the
+ * guest's and its pin is raised. 0, or -1 with a message. */
+int vmm_sigfwd_pass(struct vmm *vm);
+/* The status to end with once --stop-timeout ran out, else 0. */
+int vmm_sigfwd_expired(struct vmm *vm);
+/* The UK_HC_SIGNALS port. 0, or -1 on an ABI violation. */
+int vmm_sigfwd_io(struct vmm *vm, int out, uint8_t *data, int size);
 
 /* ---- the guest's output toward a terminal (console.c) ---- */
 

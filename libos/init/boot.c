@@ -11,6 +11,7 @@
 #include <uk/arch.h>
 #include <uk/cpu.h>
 #include <uk/fault.h>
+#include <uk/host_signal.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
@@ -164,6 +165,8 @@ static void main_thread(void *unused)
 	 * found by a wake after it. */
 	uk_proc_init.mm = uk_mm_cur;
 	uk_procfs_maps = uk_vm_maps_text;
+	if (uk_plat.hostname) /* ukrun's --hostname (at most 64 bytes) */
+		uk_memcpy(uk_hostname, uk_plat.hostname, uk_strlen(uk_plat.hostname) + 1);
 	uk_vfs_init();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
@@ -173,6 +176,7 @@ static void main_thread(void *unused)
 	envp = copy_strv(&envs);
 	if (uk_plat.flags & UK_PF_TIMELINE)
 		uk_outl(UK_HC_MARK, UK_MARK_MAIN);
+	uk_host_signals_init(); /* process 1 takes ukrun's SIGTERM from here on */
 	uk_app_start(args.n, argv, envp);
 }
 

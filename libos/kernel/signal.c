@@ -98,6 +98,8 @@ static uint64_t deliverable(const struct uk_thread *t)
 
 void uk_attention_update(void) { uk_attention = uk_need_resched || deliverable(uk_current); }
 
+int uk_signal_waiting(void) { return deliverable(uk_current) != 0; }
+
 /* A thread of p to take a process-directed signal: the running one if it
  * can, else any of p's not blocking it. */
 static struct uk_thread *pick(struct uk_proc *p, int sig)

@@ -31,7 +31,9 @@ static uint64_t dt_u(const void *fdt, int node, const char *name, uint64_t def)
 static void parse_runtime_tree(const void *fdt)
 {
 	int chosen = fdt_path_offset(fdt, "/chosen");
-	uint64_t vif;
+	uint64_t vif, sig;
+	const char *host;
+	int len;
 
 	if (chosen < 0 || !fdt_getprop(fdt, chosen, UK_DT_ABI, NULL))
 		return;
@@ -39,6 +41,11 @@ static void parse_runtime_tree(const void *fdt)
 	uk_plat.fdt = fdt;
 	uk_plat.flags = dt_u(fdt, chosen, UK_DT_FLAGS, 0);
 	uk_plat.tty_mask = dt_u(fdt, chosen, UK_DT_TTY, 0);
+	sig = dt_u(fdt, chosen, UK_DT_SIGNAL_IRQ, ~0ull);
+	uk_plat.signal_gsi = sig < 48 ? (int)sig : -1;
+	host = fdt_getprop(fdt, chosen, UK_DT_HOSTNAME, &len);
+	if (host && len > 1 && len <= 65 && !host[len - 1] && uk_strlen(host) == (size_t)len - 1)
+		uk_plat.hostname = host;
 	uk_plat.tsc_khz = dt_u(fdt, chosen, UK_DT_TSC_KHZ, 0);
 	uk_plat.epoch_ns = dt_u(fdt, chosen, UK_DT_EPOCH, 0);
 	uk_plat.epoch_tsc = dt_u(fdt, chosen, UK_DT_EPOCH_TSC, 0);
@@ -54,6 +61,7 @@ void uk_plat_init(uint64_t si_pa)
 	const struct hvm_start_info *si = uk_p2v(si_pa);
 
 	uk_plat.cmdline = "";
+	uk_plat.signal_gsi = -1;
 	if (si->magic != UK_PVH_MAGIC)
 		uk_panic("bad PVH start info magic %#x", si->magic);
 	if (si->cmdline_paddr)

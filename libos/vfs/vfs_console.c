@@ -8,9 +8,11 @@
 #include <uk/abi.h>
 #include <uk/arch.h>
 #include <uk/console.h>
+#include <uk/host_signal.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
+#include <uk/signal.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -24,11 +26,22 @@ static int con_stream(struct uk_file *f)
 	return con_hostfd(f) == 2 ? UK_FD_STDERR : UK_FD_STDOUT;
 }
 
+/* ukrun ends a read with -EINTR when a signal came for process 1 (a
+ * Ctrl-C while a program waits for input): it is taken here, as its
+ * interrupt may come later, and the read goes on unless the signal is
+ * this thread's to take. */
 static long con_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 {
+	long n;
+
 	if (!len)
 		return 0;
-	return uk_console_read(buf, len);
+	while ((n = uk_console_read(buf, len)) == -EINTR) {
+		uk_host_signals_take();
+		if (uk_signal_waiting())
+			break;
+	}
+	return n;
 }
 
 /* The console hypercall takes physically contiguous bytes: the image and

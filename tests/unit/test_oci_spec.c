@@ -135,6 +135,7 @@ TEST(bad_fields)
 	               "\"source\": \"missing\"}]",
 	               "mounts[0].source 'missing': No such file or directory"));
 	EXPECT(refused(PROC, "\"annotations\": {\"k\": 1}", "annotations.k: expected a string"));
+	EXPECT(refused(PROC, "\"hostname\": \"a/b\"", "hostname 'a/b': expected 1 to 64"));
 	EXPECT(refused(PROC, "\"process\": {}", "duplicate object key"));
 }
 

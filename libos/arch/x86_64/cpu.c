@@ -167,6 +167,12 @@ void uk_cpu_init(void)
 	load_tables();
 	make_physmap();
 	setup_cr4_xcr0();
+	/* The legacy 8259 PICs, masked: KVM wires them to the LAPIC's LINT0
+	 * (ExtINT) with no vector base set, so an ISA pin raised for the
+	 * IOAPIC (ukrun's signal pin, devices past the eighth) would also come
+	 * through them, as a CPU exception's vector. */
+	uk_outb(0x21, 0xff);
+	uk_outb(0xa1, 0xff);
 	/* Drop the boot identity map: address 0 must fault again. */
 	uk_pml4[0] = 0;
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");

@@ -73,6 +73,12 @@ static inline uint8_t uk_inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+static inline uint32_t uk_inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
+}
 static inline uint64_t uk_rdtsc(void)
 {
 	uint32_t lo, hi;

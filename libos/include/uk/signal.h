@@ -35,6 +35,10 @@ int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t add
  * uk_attention_work(). */
 int uk_signal_deliver(void);
 
+/* Whether the running thread has a signal to take now (pending, not
+ * blocked), or its process is ending. */
+int uk_signal_waiting(void);
+
 /* The system-call exit check (newlib glue): deliver signals, honour the
  * end of a time slice. Only called when uk_attention is set. */
 void uk_attention_work(void);

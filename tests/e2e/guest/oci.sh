@@ -58,6 +58,13 @@ check $N/busybox/exit-status status_is 5
 if on_ukrun; then
 	run "$UKRUN" -e GREETING=from-ukrun "$O/busybox.img" -- sh -c 'echo "$GREETING"'
 	check $N/busybox/env-over-image out_is from-ukrun
+	run "$UKRUN" --hostname web-1 "$O/busybox.img" -- sh -c 'uname -n; hostname other; uname -n'
+	check $N/busybox/hostname out_is "web-1
+other"
+	run "$UKRUN" "$O/busybox.img" -- uname -n
+	check $N/busybox/hostname-default out_is uk
+	run "$UKRUN" --hostname 'a b' "$O/busybox.img" -- true
+	check $N/busybox/hostname-checked err_has "^ukrun: --hostname 'a b': expected 1 to 64 letters"
 fi
 if boot busybox-applet-last; then
 	check $N/busybox/applet-last out_has "^$(cat "$O/busybox-applet-last.expected")\$"

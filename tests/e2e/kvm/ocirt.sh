@@ -315,17 +315,23 @@ if podman_ok; then
 	# share the image links them into.
 	run bound 120 $P run --rm --network none --hostname ukhost "$BB" sh -c 'read h </etc/hostname; echo "$h"'
 	check ocirt/podman/etc-hostname out_is ukhost
+	run bound 120 $P run --rm --network none --hostname ukhost "$BB" uname -n
+	check ocirt/podman/uname-hostname out_is ukhost
 	run bound 120 $P run --rm -t --network none "$BB" sh -c 'echo on-a-tty; exit 2'
 	check ocirt/podman/tty-output out_has 'on-a-tty'
 	check ocirt/podman/tty-status status_is 2
 
+	# logged NAME LINE: until podman's logs of NAME have LINE (10 s at most).
+	logged() {
+		_i=0
+		until bound 30 $P logs "$1" 2>/dev/null | grep -q "^$2\$" || [ $_i -ge 50 ]; do
+			sleep 0.2
+			_i=$((_i + 1))
+		done
+	}
 	run bound 120 $P run -d --name bg --network none "$BB" sh -c 'echo started; exec sleep 120'
 	check ocirt/podman/detached status_is 0
-	i=0
-	until bound 30 $P logs bg 2>/dev/null | grep -q started || [ $i -ge 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	logged bg started
 	run bound 30 $P logs bg
 	check ocirt/podman/logs out_has '^started$'
 	run bound 30 $P ps --format '{{.Names}} {{.Status}}'
@@ -336,6 +342,41 @@ if podman_ok; then
 	check ocirt/podman/stop-status out_is 143
 	run bound 30 $P rm bg
 	check ocirt/podman/rm status_is 0
+	# podman stop's SIGTERM reaches the program (process 1 in the VM): a
+	# handler ends it its own way; one that ignores it ends by SIGKILL
+	# after stop's timeout, as under runc.
+	bound 120 $P run -d --name trapper --network none "$BB" sh -c \
+		'trap "echo graceful; exit 7" TERM; echo started; while :; do sleep 1; done' >/dev/null 2>&1
+	logged trapper started
+	run bound 60 $P stop -t 30 trapper
+	run bound 30 $P wait trapper
+	check ocirt/podman/stop-handled-status out_is 7
+	run bound 30 $P logs trapper
+	check ocirt/podman/stop-handled-output out_has '^graceful$'
+	bound 30 $P rm -f trapper >/dev/null 2>&1
+	bound 120 $P run -d --name deaf --network none "$BB" sh -c \
+		'trap "" TERM; echo started; while :; do sleep 1; done' >/dev/null 2>&1
+	logged deaf started
+	run bound 60 $P stop -t 2 deaf
+	run bound 30 $P wait deaf
+	check ocirt/podman/stop-ignored-killed out_is 137
+	bound 30 $P rm -f deaf >/dev/null 2>&1
+	# podman kill -s INT: python's KeyboardInterrupt.
+	bound 120 $P run -d --name pyint --network none "$PY" -c \
+		'import time
+print("started", flush=True)
+try:
+    time.sleep(100)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    raise SystemExit(5)' >/dev/null 2>&1
+	logged pyint started
+	run bound 30 $P kill -s INT pyint
+	run bound 30 $P wait pyint
+	check ocirt/podman/sigint-keyboardinterrupt out_is 5
+	run bound 30 $P logs pyint
+	check ocirt/podman/sigint-handler-output out_has '^interrupted$'
+	bound 30 $P rm -f pyint >/dev/null 2>&1
 	run bound 120 $P run -d --name bg2 --network none "$BB" sleep 120
 	run bound 30 $P kill bg2
 	run bound 30 $P wait bg2
@@ -363,6 +404,11 @@ if podman_ok; then
 		ip=$(bound 30 $P inspect web --format '{{.NetworkSettings.IPAddress}}')
 		run bound 120 $P run --rm "$BB" wget -q -O - "http://$ip:8080/"
 		check ocirt/podman-net/container-to-container out_has 'served by go in a uk microVM'
+		# The guest has the veth's MAC address (Kata's way): the host's
+		# neighbour entry for the container is what podman reports.
+		mac=$(bound 30 $P inspect web --format '{{.NetworkSettings.MacAddress}}')
+		run ip neigh show "$ip"
+		check ocirt/podman-net/guest-mac-is-the-veths out_has "lladdr ${mac:-none} "
 		bound 60 $P stop -t 2 web >/dev/null 2>&1
 		bound 30 $P rm web >/dev/null 2>&1
 		# nginx -p HOST:80, and redis-cli in a second container over
@@ -375,6 +421,11 @@ if podman_ok; then
 			i=$((i + 1))
 		done
 		check ocirt/podman-net/nginx-publish-p grep -q 'served by nginx in a uk microVM' "$T/page"
+		# nginx's own shutdown at podman stop (its master and worker end,
+		# status 0), not the VM killed
+		run bound 60 $P stop -t 20 ng
+		run bound 30 $P wait ng
+		check ocirt/podman-net/nginx-stop-graceful out_is 0
 		bound 60 $P rm -f -t 2 ng >/dev/null 2>&1
 		bound 120 $P run -d --name rd "$RD" >/dev/null 2>&1
 		ip=$(bound 30 $P inspect rd --format '{{.NetworkSettings.IPAddress}}')

@@ -87,7 +87,18 @@ enum uk_hc {
 	UK_HC_ABORT = UK_HC_BASE + 3,
 	/* eax = UK_MARK_*: a boot milestone, sent only when UK_PF_TIMELINE. */
 	UK_HC_MARK = UK_HC_BASE + 4,
+	/* Signals sent to ukrun (podman stop's SIGTERM, a Ctrl-C) for the
+	 * guest's process 1, as `docker run` proxies them. `outl` of
+	 * UK_SIGNALS_TAKE: the guest takes them from now on (until then,
+	 * and under a guest that never says so, ukrun ends the VM at such a
+	 * signal). `inl`: the signals that came since the last read, bit n
+	 * for signal n (1..31); the read clears them. ukrun raises the pin
+	 * UK_DT_SIGNAL_IRQ (edge) when some wait, and a console read
+	 * (UK_HC_READ) they interrupt returns -EINTR (4). */
+	UK_HC_SIGNALS = UK_HC_BASE + 5,
 };
+
+#define UK_SIGNALS_TAKE 1
 
 enum uk_mark {
 	UK_MARK_MAIN = 1, /* about to call main() */
@@ -141,16 +152,18 @@ struct uk_pvm_vif {
 
 /* ---- Runtime tree (ukrun -> guest), properties of /chosen ---- */
 
-#define UK_DT_ABI "uk,abi"             /* u32 UK_ABI_VERSION of the host */
-#define UK_DT_FLAGS "uk,flags"         /* u32 UK_PF_* */
-#define UK_DT_TSC_KHZ "uk,tsc-khz"     /* u32 guest TSC frequency */
-#define UK_DT_VIF "uk,vif"             /* u64 GPA of vCPU 0's VIF page (PVM) */
-#define UK_DT_CMD "uk,cmd"             /* string list: replaces the manifest's cmd */
-#define UK_DT_ENV "uk,env"             /* string list of K=V, over the manifest's */
-#define UK_DT_SEED "uk,rng-seed"       /* bytes from the host's getrandom() */
-#define UK_DT_EPOCH "uk,epoch-ns"      /* u64 host CLOCK_REALTIME ... */
-#define UK_DT_EPOCH_TSC "uk,epoch-tsc" /* u64 ... and the guest TSC then */
-#define UK_DT_TTY "uk,tty"             /* u32 bit n: host fd n is a terminal */
+#define UK_DT_ABI "uk,abi"               /* u32 UK_ABI_VERSION of the host */
+#define UK_DT_FLAGS "uk,flags"           /* u32 UK_PF_* */
+#define UK_DT_TSC_KHZ "uk,tsc-khz"       /* u32 guest TSC frequency */
+#define UK_DT_VIF "uk,vif"               /* u64 GPA of vCPU 0's VIF page (PVM) */
+#define UK_DT_CMD "uk,cmd"               /* string list: replaces the manifest's cmd */
+#define UK_DT_ENV "uk,env"               /* string list of K=V, over the manifest's */
+#define UK_DT_SEED "uk,rng-seed"         /* bytes from the host's getrandom() */
+#define UK_DT_EPOCH "uk,epoch-ns"        /* u64 host CLOCK_REALTIME ... */
+#define UK_DT_EPOCH_TSC "uk,epoch-tsc"   /* u64 ... and the guest TSC then */
+#define UK_DT_TTY "uk,tty"               /* u32 bit n: host fd n is a terminal */
+#define UK_DT_HOSTNAME "uk,hostname"     /* string: uname's nodename (--hostname) */
+#define UK_DT_SIGNAL_IRQ "uk,signal-irq" /* u32 IOAPIC pin of UK_HC_SIGNALS */
 
 #define UK_PF_PVM (1u << 0)        /* paravirtual KVM: use the VIF page */
 #define UK_PF_TRACE (1u << 1)      /* --trace: report system calls on fd 3 */

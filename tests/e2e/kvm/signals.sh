@@ -1,0 +1,103 @@
+#!/bin/sh
+# Signals sent to ukrun reach the guest's process 1, as `docker run`
+# proxies them (vmm/signal_fwd.c, libos/virtio/host_signal.c): a handler
+# runs and the program ends with its own status; without one the default
+# action ends it (143); one that ignores SIGTERM goes on, until a second
+# SIGTERM, --stop-timeout or SIGKILL ends the VM; SIGINT interrupts a
+# console read (EINTR); repeated SIGHUPs all arrive. The guest program is
+# tests/guest/hostsig. Everything bounded: ukrun's --timeout and a
+# SIGKILL from the script.
+. tests/e2e/lib.sh
+native_check signals
+I=build/tests/guest/hostsig.img
+if [ ! -f "$I" ]; then
+	skip signals/all "$I is missing (make builds it)"
+	exit 0
+fi
+
+# vm MODE [UKRUN-OPTION...]: the program in the background, its input a
+# FIFO this script holds open (a read waits), until it says it is ready;
+# ukrun's pid in $vm.
+mkfifo "$T/in"
+exec 3<>"$T/in"
+vm() {
+	_mode=$1
+	shift
+	: >"$T/out"
+	"$UKRUN" --timeout 60 "$@" "$I" "$_mode" <"$T/in" >"$T/out" 2>"$T/err" &
+	vm=$!
+	_i=0
+	until grep -q '^ready$' "$T/out" || [ $_i -ge 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+# ends SECONDS: the VM ended within SECONDS (else it is killed); its
+# status in $rc.
+ends() {
+	_i=0
+	while kill -0 "$vm" 2>/dev/null && [ $_i -lt $(($1 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -0 "$vm" 2>/dev/null && kill -9 "$vm"
+	wait "$vm"
+	rc=$?
+	[ $_i -lt $(($1 * 10)) ]
+}
+
+vm trap
+kill -TERM "$vm"
+check signals/term/handled-ends ends 30
+check signals/term/handler-status status_is 7
+check signals/term/handler-ran out_has '^SIGTERM from pid 0, code 0$'
+
+vm default
+kill -TERM "$vm"
+check signals/term/default-ends ends 30
+check signals/term/default-status status_is 143
+check signals/term/default-said err_has 'killed by SIGTERM (signal 15): exit status 143'
+
+vm ignore
+kill -TERM "$vm"
+sleep 1
+check signals/term/ignored-runs-on kill -0 "$vm"
+kill -TERM "$vm"
+check signals/term/second-ends ends 30
+check signals/term/second-status status_is 143
+
+vm ignore
+kill -TERM "$vm"
+sleep 1
+kill -KILL "$vm"
+check signals/kill/ends ends 30
+check signals/kill/status status_is 137
+
+vm ignore --stop-timeout 1
+kill -TERM "$vm"
+check signals/stop-timeout/ends ends 30
+check signals/stop-timeout/status status_is 143
+check signals/stop-timeout/said err_has 'ukrun: stopped the VM: the guest still ran 1 s (--stop-timeout) after signal 15'
+
+vm read
+kill -INT "$vm"
+check signals/int/read-ends ends 30
+check signals/int/read-status status_is 9
+check signals/int/read-eintr out_has '^read: -1, Interrupted system call, signals 1$'
+
+# (one at a time: two that come together are one, as on Linux)
+vm hup
+for i in 1 2 3; do
+	kill -HUP "$vm"
+	_j=0
+	until grep -q "^hup $i\$" "$T/out" || [ $i -eq 3 ] || [ $_j -ge 100 ]; do
+		sleep 0.1
+		_j=$((_j + 1))
+	done
+done
+check signals/hup/ends ends 30
+check signals/hup/status status_is 3
+check signals/hup/each-arrived out_has '^hup 2$'
+
+run "$UKRUN" --stop-timeout 0 "$I"
+check signals/stop-timeout-checked clean_error
