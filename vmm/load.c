@@ -118,6 +118,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		flags |= UK_PF_NO_REWRITE;
 	if (o->verbose)
 		flags |= UK_PF_TIMELINE;
+	if (o->read_only)
+		flags |= UK_PF_ROOT_RO;
 	for (int fd = 0; fd < 3; fd++)
 		tty |= isatty(fd) << fd;
 	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))
@@ -146,6 +148,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		r = r ?: fdt_strlist(buf, UK_DT_CMD, o->cmd, o->ncmd);
 	if (o->nenv)
 		r = r ?: fdt_strlist(buf, UK_DT_ENV, o->env, o->nenv);
+	if (o->ntmpfs)
+		r = r ?: fdt_strlist(buf, UK_DT_TMPFS, o->tmpfs, o->ntmpfs);
 	r = r ?: fdt_end_node(buf);
 	r = r ?: vmm_virtio_fdt(vm, buf); /* a node per device */
 	r = r ?: fdt_end_node(buf);

@@ -55,7 +55,7 @@ struct oci_mount {
 struct oci_spec {
 	char *bundle; /* absolute, resolved */
 	char *rootfs; /* absolute, resolved, inside nothing in particular */
-	int readonly; /* root.readonly (the guest's root is a RAM copy anyway) */
+	int readonly; /* root.readonly: ukrun --read-only */
 	char **args;  /* process.args, NULL-terminated */
 	char **env;   /* process.env, NULL-terminated */
 	char *cwd;    /* process.cwd, absolute */
@@ -71,6 +71,8 @@ struct oci_spec {
 	 * OCI_FILES_DIR, a share of the container's copies of them. */
 	struct oci_mount files[OCI_MAX_FILES];
 	int nfiles;
+	char *tmpfs[OCI_MAX_MOUNTS]; /* tmpfs mounts' destinations: ukrun --tmpfs */
+	int ntmpfs;
 	char *annotations; /* JSON object text, or NULL */
 };
 
@@ -137,6 +139,17 @@ const char *oci_status_name(enum oci_status s);
 /* The process's start time (field 22 of /proc/PID/stat), 0 when it is gone
  * or a zombie. */
 unsigned long long oci_proc_start_time(pid_t pid);
+
+/* The VM process's pid and start time also in ROOT/ID/vm.pid, written as
+ * soon as it exists: a delete --force finds the VM by it when state.json
+ * is missing or cannot be read. 0, or -1 (errno). */
+int oci_vm_pid_write(const char *dir, pid_t pid, unsigned long long start_time);
+int oci_vm_pid_read(const char *dir, struct oci_state *st);
+/* The container's directory locked (flock, exclusive) for as long as the
+ * descriptor returned stays open: create holds it until it has ended, so
+ * a delete --force in the meantime does not pull the directory from under
+ * it. wait: block for it, else -1 with EWOULDBLOCK when it is held. */
+int oci_dir_lock(const char *dir, int wait);
 
 /* Now, in the state's format (RFC 3339, UTC). */
 void oci_state_now(char *buf, size_t len);

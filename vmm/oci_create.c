@@ -42,7 +42,7 @@ static void spec_note(void *ctx, const char *msg) { oci_log(ctx, "debug", "confi
 static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 {
 	const struct oci_spec *s = &c->spec;
-	size_t n = 0, max = 64 + 2 * VMM_MAX_ARGS + 2 * OCI_MAX_MOUNTS + VMM_MAX_ARGS;
+	size_t n = 0, max = 64 + 2 * VMM_MAX_ARGS + 4 * OCI_MAX_MOUNTS + VMM_MAX_ARGS;
 	char **v = calloc(max, sizeof(*v)), buf[64];
 
 #define ADD(x) (v[n++] = strdup(x))
@@ -57,6 +57,12 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 	snprintf(buf, sizeof(buf), "%d", stderr_fd);
 	ADD("--oci-stderr");
 	ADD(buf);
+	if (s->readonly)
+		ADD("--read-only");
+	for (int i = 0; i < s->ntmpfs; i++) {
+		ADD("--tmpfs");
+		ADD(s->tmpfs[i]);
+	}
 	if (s->hostname) {
 		ADD("--hostname");
 		ADD(s->hostname);
@@ -343,7 +349,7 @@ static int create_run(struct create *c)
 	st.start_time = oci_proc_start_time(pid);
 	oci_state_now(st.created, sizeof(st.created));
 	st.annotations = c->spec.annotations;
-	if (oci_state_write(c->rt, &st)) {
+	if (oci_vm_pid_write(c->dir, pid, st.start_time) || oci_state_write(c->rt, &st)) {
 		oci_err(c->rt, "%s/state.json: %s", c->dir, strerror(errno));
 		kill(pid, SIGKILL);
 		return -1;
@@ -389,7 +395,7 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct create c = { .rt = rt, .bundle = ".", .pty_slave = -1, .image_hold = -1 };
-	int ch, r;
+	int ch, r, lock;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+b:", lo, NULL)) != -1) {
@@ -423,11 +429,17 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		        errno == EEXIST ? c.id : c.dir, strerror(errno));
 		return 1;
 	}
+	if ((lock = oci_dir_lock(c.dir, 1)) < 0) {
+		oci_err(rt, "%s: %s", c.dir, strerror(errno));
+		rmdir(c.dir);
+		return 1;
+	}
 	snprintf(c.fifo, sizeof(c.fifo), "%s/exec.fifo", c.dir);
 	snprintf(c.setup_log, sizeof(c.setup_log), "%s/setup.log", c.dir);
 	r = create_run(&c);
 	if (r) /* nothing is left behind */
 		oci_remove_dir(c.dir);
+	close(lock);
 	if (c.pty_slave >= 0)
 		close(c.pty_slave);
 	if (c.image_hold >= 0)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,14 +62,46 @@ static void iproute_try(const char *const *argv)
 		close(null);
 }
 
+/* Both of a child's pipes read until they end, as they fill (a child
+ * blocked writing a full stderr pipe while we wait for its stdout's end
+ * would never end): stdout into buf (at most OUT_MAX), stderr's first
+ * bytes into err. */
+static void read_both(int fo, int fe, char *buf, char *err, size_t errlen)
+{
+	struct pollfd p[2] = { { .fd = fo, .events = POLLIN }, { .fd = fe, .events = POLLIN } };
+	size_t n = 0, ne = 0;
+	char drop[512];
+
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t k;
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (i == 0)
+				k = n < OUT_MAX ? read(fo, buf + n, OUT_MAX - n)
+				                : read(fo, drop, sizeof(drop));
+			else
+				k = ne + 1 < errlen ? read(fe, err + ne, errlen - 1 - ne)
+				                    : read(fe, drop, sizeof(drop));
+			if (k <= 0 && !(k < 0 && errno == EINTR))
+				p[i].fd = -1;
+			else if (k > 0 && i == 0 && n < OUT_MAX)
+				n += (size_t)k;
+			else if (k > 0 && i == 1 && ne + 1 < errlen)
+				ne += (size_t)k;
+		}
+	}
+	err[ne] = 0;
+}
+
 /* Run an iproute2 command; its stdout into *out (NULL: discarded). 0, or
  * -1 with its stderr logged. */
 static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 {
 	int po[2], pe[2], status;
 	char *buf = calloc(1, OUT_MAX + 1), err[512] = "";
-	size_t n = 0;
-	ssize_t k;
 	pid_t pid;
 
 	if (!buf || pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
@@ -83,10 +116,8 @@ static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 	}
 	close(po[1]);
 	close(pe[1]);
-	while (pid > 0 && n < OUT_MAX && (k = read(po[0], buf + n, OUT_MAX - n)) > 0)
-		n += (size_t)k;
-	k = read(pe[0], err, sizeof(err) - 1);
-	err[k > 0 ? k : 0] = 0;
+	if (pid > 0)
+		read_both(po[0], pe[0], buf, err, sizeof(err));
 	close(po[0]);
 	close(pe[0]);
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -103,11 +134,27 @@ static int iproute(const struct oci_rt *rt, const char *const *argv, char **out)
 	return 0;
 }
 
+/* A link's first IPv4 address (an addr_info entry), or NULL. */
+static json_t *ipv4_of(json_t *link)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(link, "addr_info"), i, v)
+	{
+		const char *family = json_string_value(json_object_get(v, "family"));
+		if (family && !strcmp(family, "inet"))
+			return v;
+	}
+	return NULL;
+}
+
 /* The first interface with an IPv4 address other than loopback: its
  * name, address/prefix, MTU and MAC address. */
 static int find_veth(const struct oci_rt *rt, struct oci_net *net)
 {
-	static const char *const cmd[] = { "ip", "-j", "-4", "addr", "show", NULL };
+	/* (not -4, which leaves the link's MAC address out) */
+	static const char *const cmd[] = { "ip", "-j", "addr", "show", NULL };
 	char *out;
 	json_t *a, *l, *ai;
 	size_t i;
@@ -122,7 +169,7 @@ static int find_veth(const struct oci_rt *rt, struct oci_net *net)
 		const char *name = json_string_value(json_object_get(l, "ifname"));
 		const char *addr, *mac = json_string_value(json_object_get(l, "address"));
 		json_int_t len, mtu = json_integer_value(json_object_get(l, "mtu"));
-		ai = json_array_get(json_object_get(l, "addr_info"), 0);
+		ai = ipv4_of(l);
 		addr = json_string_value(json_object_get(ai, "local"));
 		len = json_integer_value(json_object_get(ai, "prefixlen"));
 		if (!name || !addr || !strcmp(name, "lo") || strlen(name) >= sizeof(net->veth))

@@ -259,7 +259,7 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 void oci_remove_dir(const char *dir)
 {
 	static const char *const files[] = { "state.json", "state.json.tmp", "exec.fifo",
-		                             "setup.log", NULL };
+		                             "setup.log",  "vm.pid",         NULL };
 	char path[PATH_MAX + 32];
 
 	for (int i = 0; files[i]; i++) {
@@ -273,6 +273,32 @@ void oci_remove_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s/files", dir);
 	rmdir(path);
 	rmdir(dir);
+}
+
+/* delete --force without a readable state.json: not while a create holds
+ * the directory (it would fail on a directory gone, or leave it half);
+ * a VM that vm.pid names is ended first (a state.json that is corrupt
+ * left it running, and its directory gone). */
+static int force_remove(const struct oci_rt *rt, const char *id, const char *dir)
+{
+	struct oci_state st;
+	int lock = oci_dir_lock(dir, 0);
+
+	if (lock < 0 && errno == EWOULDBLOCK) {
+		oci_err(rt, "container %s is being created: delete it once create has ended", id);
+		return 1;
+	}
+	if (!oci_vm_pid_read(dir, &st) && oci_state_status(&st) != OCI_STOPPED) {
+		oci_log(rt, "warning", "container %s: state.json unreadable; ending VM process %d",
+		        id, (int)st.pid);
+		signal_vm(&st, SIGKILL);
+		for (int i = 0; i < 100 && oci_state_status(&st) != OCI_STOPPED; i++)
+			usleep(20000);
+	}
+	oci_remove_dir(dir);
+	if (lock >= 0)
+		close(lock);
+	return 0;
 }
 
 static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
@@ -297,11 +323,9 @@ static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
 	/* As runc: --force of a container that is not there (never fully
 	 * created, or deleted already: containerd's shim deletes again when it
 	 * cleans up) removes what is left and succeeds. */
-	if (force && oci_id_valid(id) && oci_state_read(rt, id, &st)) {
-		oci_dir(rt, id, dir, sizeof(dir));
-		oci_remove_dir(dir);
-		return 0;
-	}
+	if (force && oci_id_valid(id) && oci_state_read(rt, id, &st) &&
+	    !oci_dir(rt, id, dir, sizeof(dir)))
+		return force_remove(rt, id, dir);
 	if (load(rt, id, &st))
 		return 1;
 	free(st.annotations);

@@ -240,6 +240,18 @@ static int mount1(struct ctx *c, json_t *m, size_t i, struct oci_spec *s)
 	}
 	if (opts && !json_is_array(opts))
 		return host_fail(c->err, c->errlen, "%s.options: expected an array", field);
+	if (type && !strcmp(type, "tmpfs") && !has_option(opts, "bind") &&
+	    !has_option(opts, "rbind")) {
+		if (strchr(dst, ':'))
+			return host_fail(c->err, c->errlen,
+			                 "%s.destination '%s': ':' in a tmpfs path", field, dst);
+		if (s->ntmpfs == OCI_MAX_MOUNTS)
+			return host_fail(c->err, c->errlen, "mounts: more than %d tmpfs mounts",
+			                 OCI_MAX_MOUNTS);
+		if (!(s->tmpfs[s->ntmpfs++] = strdup(dst)))
+			return host_fail(c->err, c->errlen, "out of memory");
+		return 0;
+	}
 	if (!(type && !strcmp(type, "bind")) && !has_option(opts, "bind") &&
 	    !has_option(opts, "rbind")) {
 		if (!guest_own(type))
@@ -443,6 +455,8 @@ void oci_spec_free(struct oci_spec *s)
 		free(s->mounts[i].src), free(s->mounts[i].dst);
 	for (int i = 0; i < s->nfiles; i++)
 		free(s->files[i].src), free(s->files[i].dst);
+	for (int i = 0; i < s->ntmpfs; i++)
+		free(s->tmpfs[i]);
 	free(s->annotations);
 	memset(s, 0, sizeof(*s));
 }

@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,3 +214,51 @@ const char *oci_status_name(enum oci_status s)
 
 /* Tell the caller what time it is, in the state's format. */
 void oci_state_now(char *buf, size_t len) { now_rfc3339(buf, len); }
+
+int oci_vm_pid_write(const char *dir, pid_t pid, unsigned long long start_time)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vm.pid", dir);
+	if (!(f = fopen(path, "we")))
+		return -1;
+	if (fprintf(f, "%d %llu\n", (int)pid, start_time) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) ? -1 : 0;
+}
+
+int oci_vm_pid_read(const char *dir, struct oci_state *st)
+{
+	char path[PATH_MAX + 16];
+	int pid, n;
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(path, sizeof(path), "%s/vm.pid", dir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	n = fscanf(f, "%d %llu", &pid, &st->start_time);
+	fclose(f);
+	if (n != 2 || pid <= 0 || !st->start_time)
+		return -1;
+	st->pid = pid;
+	return 0;
+}
+
+int oci_dir_lock(const char *dir, int wait)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}

@@ -36,6 +36,9 @@ static const char usage[] =
     "      --console auto|raw  guest output to a terminal: control sequences other\n"
     "                       than colours shown escaped (auto, the default), or\n"
     "                       passed as they are (raw); pipes and files get it exact\n"
+    "      --read-only      the guest's root file system refuses writes (EROFS);\n"
+    "                       volumes, disks, --tmpfs and /dev/shm stay writable\n"
+    "      --tmpfs PATH     a new RAM file system at PATH in the guest (repeatable)\n"
     "      --hostname NAME  the guest's host name (uname; default: uk)\n"
     "      --user UID[:GID] once set up, run as this unprivileged user (or\n"
     "                       USER[:GROUP]); with or without it, ukrun then drops\n"
@@ -86,6 +89,8 @@ enum {
 	OPT_CONSOLE,
 	OPT_USER,
 	OPT_HOSTNAME,
+	OPT_READ_ONLY,
+	OPT_TMPFS,
 	OPT_OCI_START,
 	OPT_OCI_READY,
 	OPT_OCI_STDERR
@@ -153,6 +158,8 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "console", required_argument, 0, OPT_CONSOLE },
 		{ "user", required_argument, 0, OPT_USER },
 		{ "hostname", required_argument, 0, OPT_HOSTNAME },
+		{ "read-only", no_argument, 0, OPT_READ_ONLY },
+		{ "tmpfs", required_argument, 0, OPT_TMPFS },
 		/* Not for people: the OCI runtime's create starts the VM so. */
 		{ "oci-start", required_argument, 0, OPT_OCI_START },
 		{ "oci-ready", required_argument, 0, OPT_OCI_READY },
@@ -204,6 +211,18 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case OPT_VERBOSE: o->verbose = 1; break;
 		case OPT_USER: o->user = optarg; break;
+		case OPT_READ_ONLY: o->read_only = 1; break;
+		case OPT_TMPFS:
+			if (optarg[0] != '/' || !optarg[1] || strchr(optarg, ':') ||
+			    strstr(optarg, "/../") || !strcmp(optarg + strlen(optarg) - 3, "/..")) {
+				vmm_err("--tmpfs '%s': expected an absolute path other than / "
+				        "(without '..'; options are not supported)",
+				        optarg);
+				return -1;
+			}
+			if (add_item(o->tmpfs, &o->ntmpfs, "--tmpfs", optarg))
+				return -1;
+			break;
 		case OPT_HOSTNAME:
 			if (!host_hostname_ok(optarg)) {
 				vmm_err("--hostname '%s': expected 1 to 64 letters, digits, '-', "

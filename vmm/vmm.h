@@ -39,9 +39,12 @@ struct vmm_opts {
 	int nvpoints;
 	const char *disks[VMM_MAX_ARGS]; /* --disk FILE:GUEST[:ro] (virtio-blk) */
 	int ndisks;
-	const char *hostname; /* --hostname, checked, or NULL: "uk" */
-	const char *user;     /* --user UID[:GID] or USER[:GROUP], or NULL */
-	uint32_t uid, gid;    /* what --user names (vmm_jail_check) */
+	const char *hostname;            /* --hostname, checked, or NULL: "uk" */
+	int read_only;                   /* --read-only: the guest's root refuses writes */
+	const char *tmpfs[VMM_MAX_ARGS]; /* --tmpfs PATH: a RAM file system there */
+	int ntmpfs;
+	const char *user;  /* --user UID[:GID] or USER[:GROUP], or NULL */
+	uint32_t uid, gid; /* what --user names (vmm_jail_check) */
 	/* The OCI runtime's VM (oci.h): wait on this FIFO before the guest
 	 * runs, after saying so on oci_ready; oci_stderr is the container's
 	 * stderr (-1: none given). */

@@ -171,6 +171,7 @@ static void main_thread(void *unused)
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
 	uk_vfs_enter_workdir();
+	uk_vfs_root_done(); /* --tmpfs, --read-only */
 	collect();
 	argv = copy_strv(&args);
 	envp = copy_strv(&envs);

@@ -44,6 +44,39 @@ void uk_vfs_enter_workdir(void)
 		uk_pr("cannot enter the working directory %s (error %d)", wd, -r);
 }
 
+void uk_vfs_root_done(void)
+{
+	const struct uk_mf_list *l;
+	struct uk_mf_list tmpfs = { 0 };
+	struct uk_vnode *root;
+	int off, len, pos = 0, r;
+	const char *p;
+
+	if (uk_plat.fdt && (off = fdt_path_offset(uk_plat.fdt, "/chosen")) >= 0 &&
+	    (p = fdt_getprop(uk_plat.fdt, off, UK_DT_TMPFS, &len)))
+		tmpfs = (struct uk_mf_list){ p, len };
+	l = &tmpfs;
+	while ((p = uk_mf_next(l, &pos, &len))) {
+		char path[256];
+		if (len <= 0 || (size_t)len >= sizeof(path))
+			continue;
+		uk_memcpy(path, p, len);
+		path[len] = 0;
+		uk_vfs_mkdir_p(path, 01777);
+		if ((r = uk_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, NULL)))
+			uk_pr("cannot mount a tmpfs at %s (error %d)", path, -r);
+		uk_vfs_mkdir_p(path, 01777); /* (there: the mode of the tmpfs's root) */
+	}
+	if (!(uk_plat.flags & UK_PF_ROOT_RO))
+		return;
+	if ((r = uk_path_lookup(AT_FDCWD, "/", 0, &root))) {
+		uk_pr("--read-only: no root (error %d)", -r);
+		return;
+	}
+	root->mnt->flags |= MS_RDONLY;
+	uk_vnode_put(root);
+}
+
 void uk_vfs_init(void)
 {
 	int r;

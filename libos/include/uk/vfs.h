@@ -248,6 +248,10 @@ void uk_vfs_init(void);
 /* Enter the manifest's working directory: after the volumes are mounted,
  * so that a volume there (redis's /data) is where relative paths go. */
 void uk_vfs_enter_workdir(void);
+/* The last of the file tree's set-up, once every share and disk is
+ * mounted: ukrun's --tmpfs mounts (made where missing, mode 1777), then
+ * with --read-only the root refuses every change (EROFS). */
+void uk_vfs_root_done(void);
 
 /* Opening a FIFO (mknod S_IFIFO) in any filesystem: the pipe code's
  * (libos/ipc/pipe.c). A strong reference, so linking only what a program uses

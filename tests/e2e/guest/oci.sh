@@ -63,6 +63,18 @@ if on_ukrun; then
 other"
 	run "$UKRUN" "$O/busybox.img" -- uname -n
 	check $N/busybox/hostname-default out_is uk
+	# --read-only: the root refuses writes; a --tmpfs and /dev/shm do not
+	run "$UKRUN" --read-only --tmpfs /scratch "$O/busybox.img" -- sh -c \
+		'echo x >/bin/f; mkdir /d; echo y >/scratch/f && cat /scratch/f; echo z >/dev/shm/z && cat /dev/shm/z; grep " / " /proc/mounts'
+	check $N/busybox/read-only-refused err_has 'Read-only file system'
+	check $N/busybox/read-only-nothing-made test "$(grep -c 'Read-only file system' "$T/err")" -eq 2
+	check $N/busybox/read-only-tmpfs-writable out_has '^y$'
+	check $N/busybox/read-only-shm-writable out_has '^z$'
+	check $N/busybox/read-only-in-mounts out_has ' / ramfs ro'
+	run "$UKRUN" --tmpfs /tmp "$O/busybox.img" -- sh -c 'grep " /tmp " /proc/mounts'
+	check $N/busybox/tmpfs-mounted out_has '^tmpfs /tmp [a-z]* rw'
+	run "$UKRUN" --tmpfs /a:size=1m "$O/busybox.img" -- true
+	check $N/busybox/tmpfs-options-refused err_has "^ukrun: --tmpfs '/a:size=1m': expected an absolute path"
 	run "$UKRUN" --hostname 'a b' "$O/busybox.img" -- true
 	check $N/busybox/hostname-checked err_has "^ukrun: --hostname 'a b': expected 1 to 64 letters"
 fi

@@ -117,6 +117,38 @@ U create --bundle "$T/b" --pid-file "$T/pid-d" d >/dev/null 2>&1
 run U delete d
 # (gone, or a zombie its new parent has not reaped yet)
 check ocirt/delete/created-ends-vm sh -c "! [ -e /proc/$(cat "$T/pid-d") ] || grep -q ') Z' /proc/$(cat "$T/pid-d")/stat"
+# gone, or a zombie its new parent has not reaped yet
+vm_gone() { ! [ -e "/proc/$1" ] || grep -q ') Z' "/proc/$1/stat"; }
+# delete --force with a corrupt state.json still ends the VM (vm.pid).
+U create --bundle "$T/b" --pid-file "$T/pid-cz" cz >/dev/null 2>&1
+echo '{corrupt' >"$R/cz/state.json"
+run U delete --force cz
+check ocirt/delete/force-corrupt-state status_is 0
+check ocirt/delete/force-corrupt-state-ends-vm vm_gone "$(cat "$T/pid-cz")"
+check ocirt/delete/force-corrupt-state-gone test ! -e "$R/cz"
+# delete --force while a create is under way (its image being built: a
+# root of its own, whose cache is empty) does not pull the directory from
+# under it.
+U2() { "$RT" --root "$T/root2" "$@"; }
+U2 create --bundle "$T/b" --pid-file "$T/pid-cr" cr >"$T/cr.out" 2>"$T/cr.err" &
+crpid=$!
+i=0
+until [ -d "$T/root2/cr" ] || [ $i -ge 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+U2 delete --force cr >"$T/out" 2>"$T/err"
+rc=$?
+wait $crpid
+crrc=$?
+if [ "$rc" -ne 0 ]; then
+	check ocirt/delete/force-during-create-refused err_has 'container cr is being created'
+	check ocirt/delete/force-during-create-create-ok test "$crrc" -eq 0
+	U2 delete --force cr
+else # (create had ended already)
+	check ocirt/delete/force-after-create-ends-vm vm_gone "$(cat "$T/pid-cr" 2>/dev/null || echo 0)"
+fi
+check ocirt/delete/force-during-create-nothing-left test ! -e "$T/root2/cr"
 run U kill nosuch TERM
 check ocirt/kill/unknown err_has 'container nosuch does not exist'
 run U kill k SIGNOPE
@@ -315,6 +347,10 @@ if podman_ok; then
 	# share the image links them into.
 	run bound 120 $P run --rm --network none --hostname ukhost "$BB" sh -c 'read h </etc/hostname; echo "$h"'
 	check ocirt/podman/etc-hostname out_is ukhost
+	# --read-only: root.readonly, and podman's tmpfs mounts (/tmp) stay writable
+	run bound 120 $P run --rm --network none --read-only "$BB" sh -c 'echo x >/bin/f; echo ok >/tmp/t && cat /tmp/t'
+	check ocirt/podman/read-only-refused err_has 'Read-only file system'
+	check ocirt/podman/read-only-tmpfs out_is ok
 	run bound 120 $P run --rm --network none --hostname ukhost "$BB" uname -n
 	check ocirt/podman/uname-hostname out_is ukhost
 	run bound 120 $P run --rm -t --network none "$BB" sh -c 'echo on-a-tty; exit 2'
@@ -406,8 +442,10 @@ except KeyboardInterrupt:
 		check ocirt/podman-net/container-to-container out_has 'served by go in a uk microVM'
 		# The guest has the veth's MAC address (Kata's way): the host's
 		# neighbour entry for the container is what podman reports.
+		# (a request from here to its address first: the entry is fresh)
 		mac=$(bound 30 $P inspect web --format '{{.NetworkSettings.MacAddress}}')
-		run ip neigh show "$ip"
+		bound 10 curl -sf -m 5 "http://$ip:8080/" >/dev/null 2>&1
+		run ip neigh show to "$ip"
 		check ocirt/podman-net/guest-mac-is-the-veths out_has "lladdr ${mac:-none} "
 		bound 60 $P stop -t 2 web >/dev/null 2>&1
 		bound 30 $P rm web >/dev/null 2>&1

@@ -162,6 +162,7 @@ struct uk_pvm_vif {
 #define UK_DT_EPOCH "uk,epoch-ns"        /* u64 host CLOCK_REALTIME ... */
 #define UK_DT_EPOCH_TSC "uk,epoch-tsc"   /* u64 ... and the guest TSC then */
 #define UK_DT_TTY "uk,tty"               /* u32 bit n: host fd n is a terminal */
+#define UK_DT_TMPFS "uk,tmpfs"           /* string list: a new tmpfs at each path */
 #define UK_DT_HOSTNAME "uk,hostname"     /* string: uname's nodename (--hostname) */
 #define UK_DT_SIGNAL_IRQ "uk,signal-irq" /* u32 IOAPIC pin of UK_HC_SIGNALS */
 
@@ -169,6 +170,7 @@ struct uk_pvm_vif {
 #define UK_PF_TRACE (1u << 1)      /* --trace: report system calls on fd 3 */
 #define UK_PF_TIMELINE (1u << 2)   /* --verbose: send UK_HC_MARK milestones */
 #define UK_PF_NO_REWRITE (1u << 3) /* --no-syscall-rewrite: Linux programs trap */
+#define UK_PF_ROOT_RO (1u << 4)    /* --read-only: the root refuses writes (EROFS) */
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
  * Node "/virtio_mmio@<hex addr>" with
