@@ -4,14 +4,14 @@
  * exit statuses through wait4/waitpid/waitid, SIGCHLD, SA_NOCLDWAIT and
  * SIG_IGN reaping, kill of a child and of a group, process groups and
  * sessions, descriptors inherited (a pipe) and closed on exec, memory
- * shared across fork (anonymous, POSIX shared memory, a file) and the
- * process-shared semaphores, mutexes and condition variables in it,
- * whose futexes wake across processes. Prints one
- * "PASS name" or "FAIL name: why" line per check; with "bench N" prints
- * the cost of fork+exit+wait and of posix_spawn+exec+wait of itself in ns
- * ("bench fork_exit_wait NS", "bench spawn_exec_wait NS"; "bench N fork":
- * the first only), the same source
- * run on the host for comparison (make bench).
+ * shared across fork (anonymous, POSIX and System V shared memory, a file)
+ * and the process-shared semaphores, mutexes and condition variables in
+ * it, whose futexes wake across processes. Prints one "PASS name" or
+ * "FAIL name: why" line per check; with "bench N" prints the cost of
+ * fork+exit+wait and of posix_spawn+exec+wait of itself in ns ("bench
+ * fork_exit_wait NS", "bench spawn_exec_wait NS"; "bench N fork": the
+ * first only), the same source run on the host for comparison (make
+ * bench).
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,6 +189,55 @@ static void test_posix_shm(void)
 	close(fd);
 	close(fd2);
 	unlink(path);
+}
+
+/* System V shared memory: a segment attached before fork and again by the
+ * child, its size and attach count, keys, removal while attached. */
+static void test_sysv_shm(void)
+{
+	int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600), kid, st;
+	struct shmid_ds ds;
+	int *p = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
+	key_t key = 0x75b3a1;
+	pid_t pid;
+
+	check("sysv/shmget-shmat", id >= 0 && p != (void *)-1, "shmget or shmat failed");
+	if (id < 0 || p == (void *)-1)
+		return;
+	p[0] = 1;
+	if ((pid = fork()) == 0) {
+		int *q = shmat(id, NULL, 0);
+		if (q == (void *)-1 || q == p)
+			_exit(1);
+		q[1] = 2; /* its own attach */
+		p[2] = 3; /* the inherited one */
+		st = q[0];
+		_exit(shmdt(q) == 0 && st == 1 ? 0 : 1);
+	}
+	st = status_of(pid);
+	check("sysv/shared-with-child", st == 0 && p[1] == 2 && p[2] == 3,
+	      "the child's writes to the segment were not seen");
+	check("sysv/stat",
+	      shmctl(id, IPC_STAT, &ds) == 0 && ds.shm_segsz == 10000 && ds.shm_nattch == 1 &&
+	          ds.shm_cpid == getpid(),
+	      "IPC_STAT: size, attaches or creator wrong");
+	check("sysv/rmid-attached", shmctl(id, IPC_RMID, NULL) == 0 && p[1] == 2,
+	      "IPC_RMID, or the attached memory after it");
+	check("sysv/shmdt", shmdt(p) == 0, "shmdt");
+	check("sysv/shmdt-not-attached", shmdt(p) == -1 && errno == EINVAL,
+	      "shmdt of memory not attached: EINVAL");
+	shmctl(shmget(key, 0, 0), IPC_RMID, NULL); /* (a previous run's) */
+	kid = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	check("sysv/key-create", kid >= 0, "shmget of a new key");
+	check("sysv/key-exists",
+	      shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600) == -1 && errno == EEXIST,
+	      "IPC_CREAT|IPC_EXCL of an existing key: EEXIST");
+	check("sysv/key-found", shmget(key, 0, 0) == kid, "shmget of the key again");
+	check("sysv/key-too-big", shmget(key, 8192, 0) == -1 && errno == EINVAL,
+	      "a size beyond the segment's: EINVAL");
+	shmctl(kid, IPC_RMID, NULL);
+	check("sysv/key-removed", shmget(key, 0, 0) == -1 && errno == ENOENT,
+	      "the key after IPC_RMID: ENOENT");
 }
 
 /* A huge MAP_SHARED|MAP_NORESERVE area costs fork nothing: its pages are
@@ -708,6 +758,7 @@ int main(int argc, char **argv)
 	test_shared_sync();
 	test_posix_shm();
 	test_shared_lazy();
+	test_sysv_shm();
 	test_pipe_and_wait();
 	test_sigchld();
 	test_wait_corners();
