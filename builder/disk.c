@@ -145,7 +145,7 @@ static int disk_image_ok(const char *img, const char *what, int excl)
 /* ---- create ---- */
 
 struct disk_create {
-	const char *img, *label, *from;
+	const char *img, *label, *from, *size_arg;
 	uint64_t size;
 	unsigned fat;
 	int force;
@@ -264,36 +264,39 @@ static int disk_fill(const struct disk_create *c)
 	return st ? -1 : 0;
 }
 
+static int disk_create_opt(void *ctx, int key, const char *v)
+{
+	struct disk_create *c = ctx;
+
+	switch (key) {
+	case 's': c->size_arg = v; break;
+	case 'F':
+		c->fat = atoi(v);
+		if (strcmp(v, "12") && strcmp(v, "16") && strcmp(v, "32")) {
+			ukb_err("disk create: --fat '%s': expected 12, 16 or 32", v);
+			return -1;
+		}
+		break;
+	case 'L': c->label = v; break;
+	case 'd': c->from = v; break;
+	case 'f': c->force = 1; break;
+	case 'v': disk_verbose = 1; break;
+	}
+	return 0;
+}
+
 static int disk_create_args(int argc, char **argv, struct disk_create *c)
 {
-	static const struct option lo[] = { { "size", 1, NULL, 's' },
-		                            { "fat", 1, NULL, 'F' },
-		                            { "label", 1, NULL, 'L' },
-		                            { "from", 1, NULL, 'd' },
-		                            { "force", 0, NULL, 'f' },
-		                            { "verbose", 0, NULL, 'v' },
-		                            { 0 } };
-	const char *size = NULL;
-	int o;
+	const char *size;
+	char err[256];
 
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:fv", lo, NULL)) != -1) {
-		switch (o) {
-		case 's': size = optarg; break;
-		case 'F':
-			c->fat = atoi(optarg);
-			if (strcmp(optarg, "12") && strcmp(optarg, "16") && strcmp(optarg, "32")) {
-				ukb_err("disk create: --fat '%s': expected 12, 16 or 32", optarg);
-				return -1;
-			}
-			break;
-		case 'L': c->label = optarg; break;
-		case 'd': c->from = optarg; break;
-		case 'f': c->force = 1; break;
-		case 'v': disk_verbose = 1; break;
-		default: return -1;
-		}
+	if (host_opts(argc, argv, "s:size= F.fat= L.label= d.from= f:force v:verbose", 0,
+	              "ukbuild disk --help", disk_create_opt, c, err, sizeof(err))) {
+		if (*err)
+			ukb_err("disk create: %s", err);
+		return -1;
 	}
+	size = c->size_arg;
 	if (optind != argc - 1 || !size) {
 		ukb_err("usage: ukbuild disk create IMAGE --size SIZE [--fat 12|16|32] [--label L] "
 		        "[--from DIR] [--force]");

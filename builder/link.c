@@ -5,7 +5,6 @@
  * build never leaves a half-written file under the output name.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -70,23 +69,48 @@ static int rootfs_opt(struct link_opts *o, int c, const char *arg)
 	return 0;
 }
 
+static int link_opt(void *ctx, int key, const char *v)
+{
+	struct link_opts *o = ctx;
+
+	switch (key) {
+	case 'o': o->out = v; return 0;
+	case 'n': o->name = v; return 0;
+	case 'v': o->verbose = 1; return 0;
+	case 'c': return uki_strlist_add(&o->m.cmd, v);
+	case 'e':
+		if (!strchr(v, '=') || v[0] == '=') {
+			ukb_err("-e '%s': expected NAME=VALUE", v);
+			return -1;
+		}
+		return uki_strlist_add(&o->m.env, v);
+	case 'm':
+		if (host_parse_size(v, &o->m.mem) || o->m.mem < (2u << 20)) {
+			ukb_err("--mem '%s': expected a size like 64M or 1G", v);
+			return -1;
+		}
+		return 0;
+	case 'w':
+		if (v[0] != '/') {
+			ukb_err("--workdir '%s': expected an absolute path", v);
+			return -1;
+		}
+		return (o->m.workdir = strdup(v)) ? 0 : -ENOMEM;
+	case 'V':
+		if (uki_manifest_add_volume(&o->m, v)) {
+			ukb_err("--volume '%s': expected an absolute guest path other than /, "
+			        "without . or ..",
+			        v);
+			return -1;
+		}
+		return 0;
+	}
+	return rootfs_opt(o, key, v); /* 'R', 'A' */
+}
+
 static int parse(int argc, char **argv, struct link_opts *o)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "env", required_argument, 0, 'e' },
-		{ "cmd", required_argument, 0, 'c' },
-		{ "name", required_argument, 0, 'n' },
-		{ "mem", required_argument, 0, 'm' },
-		{ "verbose", no_argument, 0, 'v' },
-		{ "rootfs", required_argument, 0, 'R' },
-		{ "add", required_argument, 0, 'A' },
-		{ "workdir", required_argument, 0, 'w' },
-		{ "volume", required_argument, 0, 'V' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
-
+	char err[256];
 	int nargs = argc;
 
 	/* Everything after "--" goes to the compiler untouched: split it off
@@ -99,51 +123,13 @@ static int parse(int argc, char **argv, struct link_opts *o)
 			break;
 		}
 	}
-	opterr = 0;
-	while ((c = getopt_long(nargs, argv, "o:e:m:vw:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'v': o->verbose = 1; break;
-		case 'c': uki_strlist_add(&o->m.cmd, optarg); break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				ukb_err("-e '%s': expected NAME=VALUE", optarg);
-				return -1;
-			}
-			uki_strlist_add(&o->m.env, optarg);
-			break;
-		case 'm':
-			if (host_parse_size(optarg, &o->m.mem) || o->m.mem < (2u << 20)) {
-				ukb_err("--mem '%s': expected a size like 64M or 1G", optarg);
-				return -1;
-			}
-			break;
-		case 'w':
-			if (optarg[0] != '/') {
-				ukb_err("--workdir '%s': expected an absolute path", optarg);
-				return -1;
-			}
-			o->m.workdir = optarg;
-			break;
-		case 'V':
-			if (uki_manifest_add_volume(&o->m, optarg)) {
-				ukb_err(
-				    "--volume '%s': expected an absolute guest path other than /, "
-				    "without . or ..",
-				    optarg);
-				return -1;
-			}
-			break;
-		case 'R':
-		case 'A':
-			if (rootfs_opt(o, c, optarg))
-				return -1;
-			break;
-		default:
-			ukb_err("unknown option '%s' (see ukbuild --help)", argv[optind - 1]);
-			return -1;
-		}
+	if (host_opts(nargs, argv,
+	              "o:output= e:env= c.cmd= n.name= m:mem= v:verbose R.rootfs= A.add= "
+	              "w:workdir= V.volume=",
+	              0, "ukbuild --help", link_opt, o, err, sizeof(err))) {
+		if (*err)
+			ukb_err("%s", err);
+		return -1;
 	}
 	for (; optind < nargs; optind++)
 		ukb_add(&o->inputs, argv[optind]);

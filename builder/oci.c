@@ -7,7 +7,6 @@
  * only when everything succeeded (written beside, then renamed).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +59,10 @@ struct oci_cli {
 	int quiet, verbose;
 };
 
-static int parse_opt(struct oci_cli *c, int opt, const char *arg)
+static int parse_opt(void *ctx, int opt, const char *arg)
 {
+	struct oci_cli *c = ctx;
+
 	switch (opt) {
 	case 'o': c->out = arg; return 0;
 	case 'q': c->quiet = 1; return 0;
@@ -91,45 +92,25 @@ static int parse_opt(struct oci_cli *c, int opt, const char *arg)
 			return -1;
 		}
 		return 0;
+	case 'h': fputs(usage, stdout); return 1;
 	}
 	return -1;
 }
 
 static int parse(int argc, char **argv, struct oci_cli *c)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "entrypoint", required_argument, 0, 'E' },
-		{ "cmd", required_argument, 0, 'C' },
-		{ "env", required_argument, 0, 'e' },
-		{ "workdir", required_argument, 0, 'w' },
-		{ "user", required_argument, 0, 'u' },
-		{ "expose", required_argument, 0, 'P' },
-		{ "volume", required_argument, 0, 'V' },
-		{ "add", required_argument, 0, 'A' },
-		{ "mem", required_argument, 0, 'm' },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "verbose", no_argument, 0, 'v' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	int opt;
+	char err[256];
+	int r = host_opts(argc, argv,
+	                  "o:output= E.entrypoint= C.cmd= e:env= w:workdir= u:user= P.expose= "
+	                  "V.volume= A.add= m:mem= q:quiet v:verbose h:help",
+	                  0, "ukbuild oci --help", parse_opt, c, err, sizeof(err));
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:e:w:u:m:qvh", lo, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			exit(0);
-		}
-		if (opt == '?' || opt == ':') {
-			ukb_err(
-			    "oci: unknown option or missing value '%s' (see ukbuild oci --help)",
-			    argv[optind - 1]);
-			return -1;
-		}
-		if (parse_opt(c, opt, optarg))
-			return -1;
+	if (r > 0)
+		exit(0); /* --help */
+	if (r) {
+		if (*err)
+			ukb_err("oci: %s", err);
+		return -1;
 	}
 	if (optind != argc - 1) {
 		ukb_err(optind == argc ? "oci: no SOURCE (see ukbuild oci --help)"

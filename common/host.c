@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,79 @@ int host_hostname_ok(const char *s)
 		                 (s[n] >= '0' && s[n] <= '9') || strchr("-._", s[n])))
 			return 0;
 	return n > 0;
+}
+
+#define HOST_OPTS_MAX 32
+
+/* A spec in getopt_long's two forms. */
+struct opts_tables {
+	struct option lo[HOST_OPTS_MAX + 1];
+	char shorts[3 + 2 * HOST_OPTS_MAX];
+	char names[1024];
+};
+
+static int opts_tables(const char *spec, int flags, struct opts_tables *t)
+{
+	size_t nl = 0, ns = 0, nn = 0;
+
+	if (flags & HOST_OPTS_FIRST)
+		t->shorts[ns++] = '+';
+	t->shorts[ns++] = ':'; /* a missing value is ':', not '?' */
+	for (const char *p = spec; *p;) {
+		size_t n;
+		int has;
+
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (nl == HOST_OPTS_MAX || (p[1] != ':' && p[1] != '.'))
+			return -1;
+		n = strcspn(p + 2, " =");
+		has = p[2 + n] == '=';
+		if (!n || nn + n + 1 > sizeof(t->names))
+			return -1;
+		memcpy(t->names + nn, p + 2, n);
+		t->names[nn + n] = 0;
+		t->lo[nl++] = (struct option){ t->names + nn, has, NULL, (unsigned char)p[0] };
+		nn += n + 1;
+		if (p[1] == ':') {
+			t->shorts[ns++] = p[0];
+			if (has)
+				t->shorts[ns++] = ':';
+		}
+		p += 2 + n + has;
+	}
+	t->lo[nl] = (struct option){ 0 };
+	t->shorts[ns] = 0;
+	return 0;
+}
+
+int host_opts(int argc, char **argv, const char *spec, int flags, const char *help,
+              int (*fn)(void *ctx, int key, const char *value), void *ctx, char *err, size_t len)
+{
+	struct opts_tables t;
+	const char *w;
+	int c, r;
+
+	if (opts_tables(spec, flags, &t))
+		return host_fail(err, len, "bad option description '%s'", spec);
+	*err = 0;
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then reads this spec's '+' again */
+	while ((c = getopt_long(argc, argv, t.shorts, t.lo, NULL)) != -1) {
+		w = argv[optind - 1];
+		if (c == ':')
+			return host_fail(err, len, "option '%s' needs a value (see %s)", w, help);
+		if (c == '?' && strncmp(w, "--", 2))
+			return host_fail(err, len, "unknown option '-%c' (see %s)", optopt, help);
+		if (c == '?') /* getopt_long names the option it knew in optopt */
+			return host_fail(err, len,
+			                 optopt ? "option '%s' takes no value (see %s)"
+			                        : "unknown option '%s' (see %s)",
+			                 w, help);
+		if ((r = fn(ctx, c, optarg)))
+			return r;
+	}
+	return 0;
 }

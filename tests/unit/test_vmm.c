@@ -1,5 +1,9 @@
-/* ukrun's pure parts: size parsing, the checked guest-address accessor. */
+/* ukrun's pure parts: size parsing, the option parser, the checked
+ * guest-address accessor. */
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -18,6 +22,51 @@ TEST(size_units)
 	EXPECT(host_parse_size("1048576", &v) == 0 && v == 1048576);
 	EXPECT(host_parse_size("2t", &v) == 0 && v == 2ull << 40);
 	EXPECT(host_parse_size("64KiB", &v) == 0 && v == 64ull << 10);
+}
+
+/* What the option parser handed over, as "key=value;" */
+static int record(void *ctx, int key, const char *v)
+{
+	char *seen = ctx;
+
+	sprintf(seen + strlen(seen), "%c=%s;", key, v ? v : "-");
+	return key == 'h' ? 1 : 0;
+}
+
+static int opts(const char *spec, int flags, char *seen, char *err, int n, ...)
+{
+	char *argv[8] = { "cmd" };
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = va_arg(ap, char *);
+	va_end(ap);
+	*seen = 0;
+	return host_opts(n + 1, argv, spec, flags, "cmd --help", record, seen, err, 128);
+}
+
+TEST(opts_parse)
+{
+	static const char spec[] = "m:mem= T.trace v:verbose h:help";
+	char seen[128], err[128];
+
+	EXPECT(opts(spec, 0, seen, err, 5, "-m", "64M", "IMG", "--trace", "-vm1G") == 0);
+	EXPECT(!strcmp(seen, "m=64M;T=-;v=-;m=1G;") && optind == 5);
+	EXPECT(opts(spec, HOST_OPTS_FIRST, seen, err, 3, "--mem=2G", "IMG", "--trace") == 0);
+	EXPECT(!strcmp(seen, "m=2G;") && optind == 2);
+	EXPECT(opts(spec, 0, seen, err, 3, "-v", "-h", "-v") == 1 && !strcmp(seen, "v=-;h=-;"));
+	EXPECT(opts(spec, 0, seen, err, 1, "--bogus") == -1);
+	EXPECT(!strcmp(err, "unknown option '--bogus' (see cmd --help)"));
+	EXPECT(opts(spec, 0, seen, err, 1, "-T") == -1);
+	EXPECT(!strcmp(err, "unknown option '-T' (see cmd --help)"));
+	EXPECT(opts(spec, 0, seen, err, 2, "-v", "--mem") == -1);
+	EXPECT(!strcmp(err, "option '--mem' needs a value (see cmd --help)"));
+	EXPECT(opts(spec, 0, seen, err, 1, "-m") == -1);
+	EXPECT(!strcmp(err, "option '-m' needs a value (see cmd --help)"));
+	EXPECT(opts(spec, 0, seen, err, 1, "--trace=1") == -1);
+	EXPECT(!strcmp(err, "option '--trace=1' takes no value (see cmd --help)"));
+	EXPECT(opts("m:mem= x", 0, seen, err, 0) == -1 && strstr(err, "bad option description"));
 }
 
 TEST(size_rejects)
@@ -72,6 +121,7 @@ int main(void)
 {
 	RUN("unit/vmm", size_units);
 	RUN("unit/vmm", size_rejects);
+	RUN("unit/vmm", opts_parse);
 	RUN("unit/vmm", gpa_inside);
 	RUN("unit/vmm", gpa_outside);
 	return unit_failures != 0;
