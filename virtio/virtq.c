@@ -177,17 +177,27 @@ void vq_dev_push(struct vq_dev *q, uint16_t head, uint32_t len)
 
 void vq_dev_flush(struct vq_dev *q) { store_rel(&q->r.used->idx, q->used_idx); }
 
-int vq_dev_need_interrupt(struct vq_dev *q)
+/* Whether the other end wants to hear that our index moved from *told to
+ * now: the same rule both ways, by its event index with EVENT_IDX, else by
+ * its "do not tell me" flag. */
+static int peer_wants(uint16_t *told, uint16_t now, int event_idx, const uint16_t *event,
+                      const uint16_t *flags, uint16_t quiet)
 {
-	uint16_t old = q->signalled, now = q->used_idx;
+	uint16_t old = *told;
 
 	if (old == now)
 		return 0;
-	q->signalled = now;
-	full_fence(); /* used->idx is visible before we read the driver's wish */
-	if (q->event_idx)
-		return vq_need_event(load_once(used_event(&q->r)), now, old);
-	return !(load_once(&q->r.avail->flags) & VQ_AVAIL_F_NO_INTERRUPT);
+	*told = now;
+	full_fence(); /* our index is visible before we read the peer's wish */
+	if (event_idx)
+		return vq_need_event(load_once(event), now, old);
+	return !(load_once(flags) & quiet);
+}
+
+int vq_dev_need_interrupt(struct vq_dev *q)
+{
+	return peer_wants(&q->signalled, q->used_idx, q->event_idx, used_event(&q->r),
+	                  &q->r.avail->flags, VQ_AVAIL_F_NO_INTERRUPT);
 }
 
 int vq_dev_notify_on(struct vq_dev *q)
@@ -292,16 +302,9 @@ int vq_drv_add(struct vq_drv *q, const struct vq_buf *b, unsigned nout, unsigned
 
 int vq_drv_kick_needed(struct vq_drv *q)
 {
-	uint16_t old = q->kicked_idx, now = q->avail_idx;
-
-	store_rel(&q->r.avail->idx, now);
-	if (old == now)
-		return 0;
-	q->kicked_idx = now;
-	full_fence(); /* avail->idx is visible before we read the device's wish */
-	if (q->event_idx)
-		return vq_need_event(load_once(avail_event(&q->r)), now, old);
-	return !(load_once(&q->r.used->flags) & VQ_USED_F_NO_NOTIFY);
+	store_rel(&q->r.avail->idx, q->avail_idx);
+	return peer_wants(&q->kicked_idx, q->avail_idx, q->event_idx, avail_event(&q->r),
+	                  &q->r.used->flags, VQ_USED_F_NO_NOTIFY);
 }
 
 /* Put a used chain's descriptors back on the free list. */
