@@ -270,21 +270,13 @@ UK_SYSCALL1(epoll_create1, int, flags)
 {
 	static uint64_t next_ino = 1;
 	struct epoll *ep;
-	struct uk_file *f;
-	int fd;
 
 	if (flags & ~EPOLL_CLOEXEC)
 		return -EINVAL;
 	if (!(ep = uk_kzalloc(sizeof(*ep))))
 		return -ENOMEM;
 	ep->ino = next_ino++;
-	if (!(f = uk_file_new(&ep_ops, O_RDWR, ep))) {
-		uk_kfree(ep);
-		return -ENOMEM;
-	}
-	if ((fd = uk_fd_install(f, 0, flags & EPOLL_CLOEXEC)) < 0)
-		uk_file_put(f);
-	return fd;
+	return uk_anon_fd(&ep_ops, ep, 0, flags & EPOLL_CLOEXEC);
 }
 
 UK_SYSCALL1(epoll_create, int, size)

@@ -91,8 +91,6 @@ UK_SYSCALL2(eventfd2, unsigned, initval, int, flags)
 {
 	static uint64_t next_ino = 1;
 	struct efd *e;
-	struct uk_file *f;
-	int fd;
 
 	if (flags & ~(EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
@@ -101,13 +99,7 @@ UK_SYSCALL2(eventfd2, unsigned, initval, int, flags)
 	e->count = initval;
 	e->semaphore = flags & EFD_SEMAPHORE;
 	e->ino = next_ino++;
-	if (!(f = uk_file_new(&efd_ops, O_RDWR | (flags & O_NONBLOCK), e))) {
-		uk_kfree(e);
-		return -ENOMEM;
-	}
-	if ((fd = uk_fd_install(f, 0, flags & O_CLOEXEC)) < 0)
-		uk_file_put(f);
-	return fd;
+	return uk_anon_fd(&efd_ops, e, flags & O_NONBLOCK, flags & O_CLOEXEC);
 }
 
 UK_SYSCALL1(eventfd, unsigned, initval) { return uk_sys_eventfd2(initval, 0, 0, 0, 0, 0); }

@@ -28,6 +28,20 @@ void uk_poll_wait(struct uk_poll_table *pt, struct uk_wq *wq)
 		pt->queue(pt, wq, pt->file);
 }
 
+int uk_anon_fd(const struct uk_file_ops *ops, void *priv, unsigned nonblock, int cloexec)
+{
+	struct uk_file *f = uk_file_new(ops, O_RDWR | nonblock, priv);
+	int fd;
+
+	if (!f) {
+		uk_kfree(priv);
+		return -ENOMEM;
+	}
+	if ((fd = uk_fd_install(f, 0, cloexec)) < 0)
+		uk_file_put(f); /* its release frees priv */
+	return fd;
+}
+
 unsigned uk_poll_file(struct uk_file *f, struct uk_poll_table *pt)
 {
 	if (pt)
@@ -275,23 +289,42 @@ UK_SYSCALL3(poll, struct pollfd *, fds, unsigned long, n, int, timeout_ms)
 	return poll_checked(fds, n, deadline);
 }
 
+/* ppoll's and pselect6's frame around their wait: the timeout as a
+ * deadline, the caller's signal mask for the duration, the time left
+ * written back. */
+struct masked_wait {
+	struct __kernel_timespec *ts;
+	uint64_t deadline;
+	struct uk_sigmask_swap mask;
+};
+
+static long masked_begin(struct masked_wait *w, struct __kernel_timespec *ts, const uint64_t *mask,
+                         size_t size)
+{
+	if (ts && !uk_poll_ts_valid(ts))
+		return -EINVAL;
+	w->ts = ts;
+	w->deadline = uk_poll_deadline(ts);
+	return uk_poll_sigmask_begin(mask, size, &w->mask);
+}
+
+static long masked_end(struct masked_wait *w, long r)
+{
+	uk_poll_sigmask_end(&w->mask, r);
+	if (w->ts && w->deadline)
+		*w->ts = remaining(w->deadline);
+	return r;
+}
+
 UK_SYSCALL5(ppoll, struct pollfd *, fds, unsigned long, n, struct __kernel_timespec *, ts,
             const uint64_t *, sigmask, size_t, sigsetsize)
 {
-	struct uk_sigmask_swap s;
-	uint64_t deadline;
+	struct masked_wait w;
 	long r;
 
-	if (ts && !uk_poll_ts_valid(ts))
-		return -EINVAL;
-	deadline = uk_poll_deadline(ts);
-	if ((r = uk_poll_sigmask_begin(sigmask, sigsetsize, &s)))
+	if ((r = masked_begin(&w, ts, sigmask, sigsetsize)))
 		return r;
-	r = poll_checked(fds, n, deadline);
-	uk_poll_sigmask_end(&s, r);
-	if (ts && deadline)
-		*ts = remaining(deadline);
-	return r;
+	return masked_end(&w, poll_checked(fds, n, w.deadline));
 }
 
 /* ---- select ---- */
@@ -416,18 +449,10 @@ struct sigset_arg {
 UK_SYSCALL6(pselect6, int, n, unsigned long *, in, unsigned long *, out, unsigned long *, ex,
             struct __kernel_timespec *, ts, const struct sigset_arg *, sig)
 {
-	struct uk_sigmask_swap s;
-	uint64_t deadline;
+	struct masked_wait w;
 	long r;
 
-	if (ts && !uk_poll_ts_valid(ts))
-		return -EINVAL;
-	deadline = uk_poll_deadline(ts);
-	if ((r = uk_poll_sigmask_begin(sig ? sig->mask : NULL, sig ? sig->size : 0, &s)))
+	if ((r = masked_begin(&w, ts, sig ? sig->mask : NULL, sig ? sig->size : 0)))
 		return r;
-	r = do_select(n, in, out, ex, deadline);
-	uk_poll_sigmask_end(&s, r);
-	if (ts && deadline)
-		*ts = remaining(deadline);
-	return r;
+	return masked_end(&w, do_select(n, in, out, ex, w.deadline));
 }

@@ -41,6 +41,12 @@ struct uk_sigmask_swap {
 int uk_poll_sigmask_begin(const uint64_t *mask, size_t size, struct uk_sigmask_swap *s);
 void uk_poll_sigmask_end(struct uk_sigmask_swap *s, long result);
 
+/* A new open file (O_RDWR plus nonblock, which is 0 or O_NONBLOCK) for
+ * priv, kernel memory its ops' release frees, as a new descriptor: the
+ * descriptor or -errno; on failure priv is freed. For eventfd, epoll and
+ * timerfd. */
+int uk_anon_fd(const struct uk_file_ops *ops, void *priv, unsigned nonblock, int cloexec);
+
 /* Files without a name (eventfd, epoll, timerfd: Linux's anonymous
  * inodes; pipes with S_IFIFO): the fstat they answer. */
 static inline int uk_anon_fstat(struct stat *st, unsigned mode, uint64_t ino)

@@ -154,8 +154,6 @@ UK_SYSCALL2(timerfd_create, int, clock, int, flags)
 {
 	static uint64_t next_ino = 1;
 	struct tfd *d;
-	struct uk_file *f;
-	int fd;
 
 	if (clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME && clock != CLOCK_REALTIME &&
 	    clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM)
@@ -168,13 +166,7 @@ UK_SYSCALL2(timerfd_create, int, clock, int, flags)
 	d->ino = next_ino++;
 	d->timer.fn = fired;
 	d->timer.priv = d;
-	if (!(f = uk_file_new(&tfd_ops, O_RDWR | (flags & O_NONBLOCK), d))) {
-		uk_kfree(d);
-		return -ENOMEM;
-	}
-	if ((fd = uk_fd_install(f, 0, flags & O_CLOEXEC)) < 0)
-		uk_file_put(f);
-	return fd;
+	return uk_anon_fd(&tfd_ops, d, flags & O_NONBLOCK, flags & O_CLOEXEC);
 }
 
 /* The timer file behind fd, referenced, or NULL with *err set. */
