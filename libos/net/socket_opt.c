@@ -166,7 +166,30 @@ static int set_recverr(struct uk_sock *s, const void *val, uint32_t len)
 	return 0;
 }
 
-UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
+static int set_opt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
+{
+	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
+		return set_v6only(s, val, len);
+	if (recverr(s, level, name))
+		return set_recverr(s, val, len);
+	return level == SOL_SOCKET ? sol_set(s, name, val, len)
+	                           : s->proto->setopt(s, level, name, val, len);
+}
+
+static int get_opt(struct uk_sock *s, int level, int name, void *val, uint32_t *len)
+{
+	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
+		return put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
+	if (recverr(s, level, name))
+		return put_int(val, len, !!(s->opts & UK_SO_RECVERR));
+	return level == SOL_SOCKET ? sol_get(s, name, val, len)
+	                           : s->proto->getopt(s, level, name, val, len);
+}
+
+/* setsockopt (len: the value's size) or, with get, getsockopt (lenp: in
+ * and out, the guest's) under the socket's lock; options not handled here
+ * are named by --trace. */
+static long sock_opt(int get, int fd, int level, int name, void *val, uint32_t len, uint32_t *lenp)
 {
 	struct uk_file *f;
 	struct uk_sock *s;
@@ -174,40 +197,21 @@ UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint3
 
 	SOCK_GET(fd, s, f);
 	uk_sock_enter(s);
-	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
-		r = set_v6only(s, val, len);
-	else if (recverr(s, level, name))
-		r = set_recverr(s, val, len);
-	else
-		r = level == SOL_SOCKET ? sol_set(s, name, val, len)
-		                        : s->proto->setopt(s, level, name, val, len);
+	r = get ? get_opt(s, level, name, val, lenp) : set_opt(s, level, name, val, len);
 	uk_sock_leave(s);
 	uk_file_put(f);
 	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)
-		uk_trace_note("setsockopt: option %d of level %d is not supported here", name,
-		              level);
+		uk_trace_note("%s: option %d of level %d is not supported here",
+		              get ? "getsockopt" : "setsockopt", name, level);
 	return r;
+}
+
+UK_SYSCALL5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
+{
+	return sock_opt(0, fd, level, name, (void *)val, len, NULL);
 }
 
 UK_SYSCALL5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *, len)
 {
-	struct uk_file *f;
-	struct uk_sock *s;
-	int r;
-
-	SOCK_GET(fd, s, f);
-	uk_sock_enter(s);
-	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
-		r = put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
-	else if (recverr(s, level, name))
-		r = put_int(val, len, !!(s->opts & UK_SO_RECVERR));
-	else
-		r = level == SOL_SOCKET ? sol_get(s, name, val, len)
-		                        : s->proto->getopt(s, level, name, val, len);
-	uk_sock_leave(s);
-	uk_file_put(f);
-	if (r == -ENOPROTOOPT || r == -EOPNOTSUPP)
-		uk_trace_note("getsockopt: option %d of level %d is not supported here", name,
-		              level);
-	return r;
+	return sock_opt(1, fd, level, name, val, 0, len);
 }
