@@ -199,6 +199,20 @@ static size_t present_in(const uint64_t *t, uintptr_t va, uintptr_t end)
 	return n;
 }
 
+/* The part of [va, end) one page table maps: the table (NULL when there is
+ * none), where the part ends, and whether changing its present entries
+ * wants one flush of all rather than an invlpg each. */
+static uint64_t *table_part(uintptr_t va, uintptr_t end, uintptr_t *next, int *batch)
+{
+	uint64_t *pde, *t = leaf_table(va, &pde);
+
+	*next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
+	if (*next > end || *next < va)
+		*next = end;
+	*batch = present_in(t, va, *next) > FLUSH_ALL_AFTER;
+	return t;
+}
+
 /* The frames of one page table's entries, held until the flush: single
  * vCPU, and nothing in here switches threads, so one buffer serves. */
 static uint64_t held[512];
@@ -236,14 +250,10 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 	uintptr_t end = va + n * UK_PAGE_SIZE, next;
 
 	for (; va < end; va = next) {
-		uint64_t *pde, *t = leaf_table(va, &pde);
 		size_t nheld = 0;
 		int cleared = 0, batch;
+		uint64_t *t = table_part(va, end, &next, &batch);
 
-		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
-		if (next > end || next < va)
-			next = end;
-		batch = present_in(t, va, next) > FLUSH_ALL_AFTER;
 		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
@@ -275,13 +285,9 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 	uint64_t attr = leaf_attr(flags);
 
 	for (; va < end; va = next) {
-		uint64_t *pde, *t = leaf_table(va, &pde);
 		int batch;
+		uint64_t *t = table_part(va, end, &next, &batch);
 
-		next = (va & ~(SPAN_PT - 1)) + SPAN_PT;
-		if (next > end || next < va)
-			next = end;
-		batch = present_in(t, va, next) > FLUSH_ALL_AFTER;
 		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
 			uint64_t *e = &t[(a >> 12) & 511];
 			if (!*e)
