@@ -199,7 +199,11 @@ static int check_path(const char *path)
 	return 0;
 }
 
-int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode **out)
+/* Walk path to its vnode, or with last_name to its parent directory (the
+ * last name stored there). A vnode that must be a directory is one with
+ * UK_AT_DIR, one named with a trailing slash, and a parent. */
+static int walk_path(int dirfd, const char *path, unsigned flags, char *last_name,
+                     struct uk_vnode **out)
 {
 	struct walk w = { 0 };
 	int r, slash = 0;
@@ -210,8 +214,8 @@ int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode 
 		return -ENOENT;
 	if ((r = walk_start(&w, dirfd, path)))
 		goto out;
-	r = walk(&w, flags, NULL, &slash);
-	if (r == 0 && (slash || (flags & UK_AT_DIR)) && !uk_vfs_is_dir(w.cur))
+	r = walk(&w, flags, last_name, &slash);
+	if (r == 0 && (slash || last_name || (flags & UK_AT_DIR)) && !uk_vfs_is_dir(w.cur))
 		r = -ENOTDIR;
 out:
 	uk_kfree(w.buf);
@@ -222,27 +226,14 @@ out:
 	return r;
 }
 
+int uk_path_lookup(int dirfd, const char *path, unsigned flags, struct uk_vnode **out)
+{
+	return walk_path(dirfd, path, flags, NULL, out);
+}
+
 int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name)
 {
-	struct walk w = { 0 };
-	int r;
-
-	if ((r = check_path(path)))
-		return r;
-	if (!path[0])
-		return -ENOENT;
-	if ((r = walk_start(&w, dirfd, path)))
-		goto out;
-	r = walk(&w, 0, name, NULL);
-	if (r == 0 && !uk_vfs_is_dir(w.cur))
-		r = -ENOTDIR;
-out:
-	uk_kfree(w.buf);
-	if (r == 0)
-		*dir = w.cur;
-	else
-		uk_vnode_put(w.cur);
-	return r;
+	return walk_path(dirfd, path, 0, name, dir);
 }
 
 /* ---- the way back: a vnode's absolute path ---- */
