@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,31 +382,33 @@ static int mkdir_p(const char *dir)
 	return mkdir(p, 0700) && errno != EEXIST ? -1 : 0;
 }
 
+static int create_opt(void *ctx, int key, const char *v)
+{
+	struct create *c = ctx;
+
+	switch (key) {
+	case 'b': c->bundle = v; break;
+	case 'p': c->pid_file = v; break;
+	case 'c': c->console_socket = v; break;
+	}
+	return 0;
+}
+
 int oci_create(const struct oci_rt *rt, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "bundle", required_argument, 0, 'b' },
-		{ "pid-file", required_argument, 0, 'p' },
-		{ "console-socket", required_argument, 0, 'c' },
-		{ "no-pivot", no_argument, 0, 'n' },
-		{ "no-new-keyring", no_argument, 0, 'k' },
-		{ "preserve-fds", required_argument, 0, 'f' },
-		{ 0, 0, 0, 0 },
-	};
 	struct create c = { .rt = rt, .bundle = ".", .pty_slave = -1, .image_hold = -1 };
-	int ch, r, lock;
+	char err[256];
+	int r, lock;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+b:", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'b': c.bundle = optarg; break;
-		case 'p': c.pid_file = optarg; break;
-		case 'c': c.console_socket = optarg; break;
-		case 'n':
-		case 'k':
-		case 'f': break; /* nothing of the host is pivoted, keyed or passed */
-		default: oci_err(rt, "create: unknown option '%s'", argv[optind - 1]); return 1;
-		}
+	/* nothing of the host is pivoted, keyed or passed: --no-pivot,
+	 * --no-new-keyring and --preserve-fds are accepted and change nothing */
+	if ((r = host_opts(argc, argv,
+	                   "b:bundle= p.pid-file= c.console-socket= n.no-pivot k.no-new-keyring "
+	                   "f.preserve-fds=",
+	                   HOST_OPTS_FIRST, "ukrun --root X --help", create_opt, &c, err,
+	                   sizeof(err)))) {
+		oci_err(rt, "create: %s", err);
+		return 1;
 	}
 	if (optind != argc - 1) {
 		oci_err(rt, "usage: ukrun create --bundle DIR [--pid-file F] "

@@ -462,42 +462,39 @@ static int cmd_unsupported(const struct oci_rt *rt, int argc, char **argv)
 	return 1;
 }
 
-static int global_opts(int argc, char **argv, struct oci_rt *rt)
+static int global_opt(void *ctx, int key, const char *v)
 {
-	static const struct option lo[] = {
-		{ "root", required_argument, 0, 'r' },
-		{ "log", required_argument, 0, 'l' },
-		{ "log-format", required_argument, 0, 'f' },
-		{ "debug", no_argument, 0, 'd' },
-		{ "systemd-cgroup", no_argument, 0, 's' },
-		{ "rootless", required_argument, 0, 'R' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
+	struct oci_rt *rt = ctx;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'r': rt->root = optarg; break;
-		case 'l': rt->log = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
-				oci_err(rt, "--log-format '%s': expected text or json", optarg);
-				return -1;
-			}
-			rt->log_json = !strcmp(optarg, "json");
-			break;
-		case 'd': rt->debug = 1; break;
-		case 's': /* cgroups are the engine's; a VM is one process */
-		case 'R': break;
-		case 'h': fputs(usage, stdout); return 1;
-		default:
-			oci_err(rt, "unknown option '%s' (see ukrun --root X --help)",
-			        argv[optind - 1]);
+	switch (key) {
+	case 'r': rt->root = v; break;
+	case 'l': rt->log = v; break;
+	case 'f':
+		if (strcmp(v, "text") && strcmp(v, "json")) {
+			oci_err(rt, "--log-format '%s': expected text or json", v);
 			return -1;
 		}
+		rt->log_json = !strcmp(v, "json");
+		break;
+	case 'd': rt->debug = 1; break;
+	case 'h': fputs(usage, stdout); return 1;
+	} /* --systemd-cgroup, --rootless: cgroups are the engine's; a VM is one process */
+	return 0;
+}
+
+static int global_opts(int argc, char **argv, struct oci_rt *rt)
+{
+	char err[256];
+	int r =
+	    host_opts(argc, argv,
+	              "r.root= l.log= f.log-format= d.debug s.systemd-cgroup R.rootless= "
+	              "h:help",
+	              HOST_OPTS_FIRST, "ukrun --root X --help", global_opt, rt, err, sizeof(err));
+
+	if (r) {
+		if (*err)
+			oci_err(rt, "%s", err);
+		return r > 0 ? 1 : -1;
 	}
 	if (rt->root[0] != '/') {
 		oci_err(rt, "--root '%s': expected an absolute path", rt->root);

@@ -1,7 +1,7 @@
 /* ukrun's command line, docker-like: options, IMAGE, then the arguments that
  * replace the image's default command (optionally after "--"). */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,27 +75,6 @@ static int add_env(struct vmm_opts *o, const char *kv)
 	return 0;
 }
 
-enum {
-	OPT_TRACE = 256,
-	OPT_TIMEOUT,
-	OPT_STOP_TIMEOUT,
-	OPT_VERBOSE,
-	OPT_VERSION,
-	OPT_NET,
-	OPT_IP,
-	OPT_GW,
-	OPT_DISK,
-	OPT_NO_REWRITE,
-	OPT_CONSOLE,
-	OPT_USER,
-	OPT_HOSTNAME,
-	OPT_READ_ONLY,
-	OPT_TMPFS,
-	OPT_OCI_START,
-	OPT_OCI_READY,
-	OPT_OCI_STDERR
-};
-
 /* A descriptor number given by the OCI runtime's create (oci_create.c). */
 static int fd_arg(const char *opt, const char *v, int *out)
 {
@@ -137,129 +116,88 @@ static int add_item(const char **list, int *n, const char *opt, const char *v)
 	return 0;
 }
 
+/* One option; keys of options without a short form are capitals and
+ * letters not taken (the spec in vmm_parse_args says which). */
+static int ukrun_opt(void *ctx, int key, const char *v)
+{
+	struct vmm_opts *o = ctx;
+
+	switch (key) {
+	case 'm':
+		if (host_parse_size(v, &o->mem) || o->mem < (2u << 20)) {
+			vmm_err("--mem '%s': expected a size of at least 2M, like 64M or 1G", v);
+			return -1;
+		}
+		return 0;
+	case 'e': return add_env(o, v);
+	case 'T': o->trace = 1; return 0;
+	case 'N': o->no_rewrite = 1; return 0;
+	case 'n': o->net = v; return 0;
+	case 'i': o->ip = v; return 0;
+	case 'g': o->gw = v; return 0;
+	case 'p': return add_item(o->ports, &o->nports, "-p", v);
+	case 'v': return add_item(o->volumes, &o->nvolumes, "-v", v);
+	case 'd': return add_item(o->disks, &o->ndisks, "--disk", v);
+	case 't': return seconds("--timeout", v, &o->timeout);
+	case 's': return seconds("--stop-timeout", v, &o->stop_timeout);
+	case 'V': o->verbose = 1; return 0;
+	case 'u': o->user = v; return 0;
+	case 'r': o->read_only = 1; return 0;
+	case 'F':
+		if (v[0] != '/' || !v[1] || strchr(v, ':') || strstr(v, "/../") ||
+		    !strcmp(v + strlen(v) - 3, "/..")) {
+			vmm_err("--tmpfs '%s': expected an absolute path other than / "
+			        "(without '..'; options are not supported)",
+			        v);
+			return -1;
+		}
+		return add_item(o->tmpfs, &o->ntmpfs, "--tmpfs", v);
+	case 'H':
+		if (!host_hostname_ok(v)) {
+			vmm_err(
+			    "--hostname '%s': expected 1 to 64 letters, digits, '-', '.' or '_'",
+			    v);
+			return -1;
+		}
+		o->hostname = v;
+		return 0;
+	case 'S': o->oci_fifo = v; return 0;
+	case 'R': return fd_arg("--oci-ready", v, &o->oci_ready);
+	case 'E': return fd_arg("--oci-stderr", v, &o->oci_stderr);
+	case 'c':
+		if (strcmp(v, "auto") && strcmp(v, "raw")) {
+			vmm_err("--console '%s': expected auto (filter the guest's output to a "
+			        "terminal) or raw",
+			        v);
+			return -1;
+		}
+		o->console_raw = !strcmp(v, "raw");
+		return 0;
+	case 'h': fputs(usage, stdout); return 1;
+	case 'A': printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION); return 1;
+	}
+	return 0;
+}
+
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
-	static const struct option lo[] = {
-		{ "mem", required_argument, 0, 'm' },
-		{ "env", required_argument, 0, 'e' },
-		{ "trace", no_argument, 0, OPT_TRACE },
-		{ "no-syscall-rewrite", no_argument, 0, OPT_NO_REWRITE },
-		{ "timeout", required_argument, 0, OPT_TIMEOUT },
-		{ "stop-timeout", required_argument, 0, OPT_STOP_TIMEOUT },
-		{ "verbose", no_argument, 0, OPT_VERBOSE },
-		{ "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, OPT_VERSION },
-		{ "net", required_argument, 0, OPT_NET },
-		{ "ip", required_argument, 0, OPT_IP },
-		{ "gw", required_argument, 0, OPT_GW },
-		{ "publish", required_argument, 0, 'p' },
-		{ "volume", required_argument, 0, 'v' },
-		{ "disk", required_argument, 0, OPT_DISK },
-		{ "console", required_argument, 0, OPT_CONSOLE },
-		{ "user", required_argument, 0, OPT_USER },
-		{ "hostname", required_argument, 0, OPT_HOSTNAME },
-		{ "read-only", no_argument, 0, OPT_READ_ONLY },
-		{ "tmpfs", required_argument, 0, OPT_TMPFS },
-		/* Not for people: the OCI runtime's create starts the VM so. */
-		{ "oci-start", required_argument, 0, OPT_OCI_START },
-		{ "oci-ready", required_argument, 0, OPT_OCI_READY },
-		{ "oci-stderr", required_argument, 0, OPT_OCI_STDERR },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
+	/* --oci-*: not for people, the OCI runtime's create starts the VM so */
+	static const char spec[] = "m:mem= e:env= T.trace N.no-syscall-rewrite t.timeout= "
+	                           "s.stop-timeout= V.verbose h:help A.version n.net= i.ip= "
+	                           "g.gw= p:publish= v:volume= d.disk= c.console= u.user= "
+	                           "H.hostname= r.read-only F.tmpfs= S.oci-start= "
+	                           "R.oci-ready= E.oci-stderr=";
+	char err[256];
+	int r;
 
 	memset(o, 0, sizeof(*o));
 	o->oci_ready = o->oci_stderr = -1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:e:hp:v:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (host_parse_size(optarg, &o->mem) || o->mem < (2u << 20)) {
-				vmm_err(
-				    "--mem '%s': expected a size of at least 2M, like 64M or 1G",
-				    optarg);
-				return -1;
-			}
-			break;
-		case 'e':
-			if (add_env(o, optarg))
-				return -1;
-			break;
-		case OPT_TRACE: o->trace = 1; break;
-		case OPT_NO_REWRITE: o->no_rewrite = 1; break;
-		case OPT_NET: o->net = optarg; break;
-		case OPT_IP: o->ip = optarg; break;
-		case OPT_GW: o->gw = optarg; break;
-		case 'p':
-			if (add_item(o->ports, &o->nports, "-p", optarg))
-				return -1;
-			break;
-		case 'v':
-			if (add_item(o->volumes, &o->nvolumes, "-v", optarg))
-				return -1;
-			break;
-		case OPT_DISK:
-			if (add_item(o->disks, &o->ndisks, "--disk", optarg))
-				return -1;
-			break;
-		case OPT_TIMEOUT:
-		case OPT_STOP_TIMEOUT:
-			if (seconds(c == OPT_TIMEOUT ? "--timeout" : "--stop-timeout", optarg,
-			            c == OPT_TIMEOUT ? &o->timeout : &o->stop_timeout))
-				return -1;
-			break;
-		case OPT_VERBOSE: o->verbose = 1; break;
-		case OPT_USER: o->user = optarg; break;
-		case OPT_READ_ONLY: o->read_only = 1; break;
-		case OPT_TMPFS:
-			if (optarg[0] != '/' || !optarg[1] || strchr(optarg, ':') ||
-			    strstr(optarg, "/../") || !strcmp(optarg + strlen(optarg) - 3, "/..")) {
-				vmm_err("--tmpfs '%s': expected an absolute path other than / "
-				        "(without '..'; options are not supported)",
-				        optarg);
-				return -1;
-			}
-			if (add_item(o->tmpfs, &o->ntmpfs, "--tmpfs", optarg))
-				return -1;
-			break;
-		case OPT_HOSTNAME:
-			if (!host_hostname_ok(optarg)) {
-				vmm_err("--hostname '%s': expected 1 to 64 letters, digits, '-', "
-				        "'.' or '_'",
-				        optarg);
-				return -1;
-			}
-			o->hostname = optarg;
-			break;
-		case OPT_OCI_START: o->oci_fifo = optarg; break;
-		case OPT_OCI_READY:
-			if (fd_arg("--oci-ready", optarg, &o->oci_ready))
-				return -1;
-			break;
-		case OPT_OCI_STDERR:
-			if (fd_arg("--oci-stderr", optarg, &o->oci_stderr))
-				return -1;
-			break;
-		case OPT_CONSOLE:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
-				vmm_err(
-				    "--console '%s': expected auto (filter the guest's output to "
-				    "a terminal) or raw",
-				    optarg);
-				return -1;
-			}
-			o->console_raw = !strcmp(optarg, "raw");
-			break;
-		case 'h': fputs(usage, stdout); return 1;
-		case OPT_VERSION: printf("ukrun 0.1 (guest ABI %d)\n", UK_ABI_VERSION); return 1;
-		default:
-			if (optopt && strchr("mepv", optopt))
-				vmm_err("option -%c needs a value", optopt);
-			else
-				vmm_err("unknown option '%s' (see ukrun --help)", argv[optind - 1]);
-			return -1;
-		}
+	r = host_opts(argc, argv, spec, HOST_OPTS_FIRST, "ukrun --help", ukrun_opt, o, err,
+	              sizeof(err));
+	if (r) {
+		if (*err)
+			vmm_err("%s", err);
+		return r > 0 ? 1 : -1;
 	}
 	if (optind >= argc) {
 		vmm_err("no image given (usage: ukrun [OPTIONS] IMAGE [--] [ARG...])");
