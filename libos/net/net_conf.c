@@ -120,40 +120,6 @@ void uk_net_resolv_conf(void)
 	uk_vfs_write_file("/etc/resolv.conf", buf, len, 0644);
 }
 
-static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-/* Whether a line of hosts (comments aside) names name after its address;
- * names compare without case, as resolvers do. */
-static int hosts_name(const char *hosts, long len, const char *name)
-{
-	size_t nl = uk_strlen(name);
-
-	for (long i = 0; i < len;) {
-		long end = i, field = 0;
-		while (end < len && hosts[end] != '\n' && hosts[end] != '#')
-			end++;
-		for (long j = i, k; j < end; j = k, field++) {
-			while (j < end && blank(hosts[j]))
-				j++;
-			for (k = j; k < end && !blank(hosts[k]);)
-				k++;
-			if (field && (size_t)(k - j) == nl) {
-				size_t m = 0;
-				while (m < nl && lower(hosts[j + m]) == lower(name[m]))
-					m++;
-				if (m == nl)
-					return 1;
-			}
-		}
-		while (end < len && hosts[end] != '\n')
-			end++;
-		i = end + 1;
-	}
-	return 0;
-}
-
 #define HOSTS_MAX (64 << 10)
 
 void uk_net_hosts(uint32_t ip)
@@ -166,13 +132,21 @@ void uk_net_hosts(uint32_t ip)
 	n = uk_vfs_read_file("/etc/hosts", buf, HOSTS_MAX);
 	if (n == -ENOENT)
 		n = 0;
-	if (n >= 0 && n < HOSTS_MAX && uk_hostname[0] && !hosts_name(buf, n, uk_hostname)) {
+	if (n >= 0 && n < HOSTS_MAX) {
+		long was = n;
 		ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
 		if (n && buf[n - 1] != '\n')
-			buf[n++] = '\n';
-		ip4addr_ntoa_r(&a, addr, sizeof(addr));
-		n += uk_snprintf(buf + n, 128, "%s\t%s\n", addr, uk_hostname);
-		uk_vfs_write_file("/etc/hosts", buf, n, 0644);
+			buf[n++] = '\n', was++;
+		if (!uk_hosts_names(buf, n, "localhost"))
+			n += uk_snprintf(buf + n, 256,
+			                 "127.0.0.1\tlocalhost\n::1\tlocalhost "
+			                 "ip6-localhost ip6-loopback\n");
+		if (uk_hostname[0] && !uk_hosts_names(buf, n, uk_hostname)) {
+			ip4addr_ntoa_r(&a, addr, sizeof(addr));
+			n += uk_snprintf(buf + n, 128, "%s\t%s\n", addr, uk_hostname);
+		}
+		if (n > was) /* a line was added */
+			uk_vfs_write_file("/etc/hosts", buf, n, 0644);
 	}
 	uk_kfree(buf);
 }

@@ -19,9 +19,10 @@ int uk_net_conf(const struct uk_virtio_dev *d, struct uk_net_conf *c);
 
 /* Write /etc/resolv.conf from lwIP's DNS servers (when there are any). */
 void uk_net_resolv_conf(void);
-/* docker's habit: the host name resolves without a DNS server, to ip (the
+/* docker's habit: localhost and the host name resolve without a DNS
+ * server: /etc/hosts gets localhost's lines and the host name with ip (the
  * first interface's IPv4 address, network order; 0: 127.0.1.1, Debian's
- * choice), added to /etc/hosts unless a line there names it already.
+ * choice) unless a line there names them already.
  * Programs look their own name up at start (Python's http.server, Java's
  * InetAddress.getLocalHost): with a slow or absent resolver that cost
  * them the resolver's 10 s of retries. */

@@ -78,6 +78,7 @@ struct uk_sockaddr {
 	uint16_t port;
 	uint16_t len;
 	uint8_t v6;
+	uint8_t unspec; /* AF_UNSPEC: connect dissolves a datagram association */
 	uint8_t addr6[16];
 	uint32_t scope;
 	char path[UK_UNIX_PATH_MAX];

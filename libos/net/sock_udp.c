@@ -93,7 +93,7 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 	ip_addr_t ip;
 
 	uk_inet_ip(s, a, &ip);
-	if (!a->v6 && !a->addr && !a->port) { /* AF_UNSPEC: dissolve */
+	if (a->unspec) { /* AF_UNSPEC: dissolve (0.0.0.0 port 0 is an address) */
 		udp_disconnect(P(s));
 		U(s)->connected = 0;
 		return 0;
@@ -211,10 +211,15 @@ static int udp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 
 	if (peer && !U(s)->connected)
 		return -ENOTCONN;
-	if (!peer && U(s)->connected && ip_addr_isany(ip) &&
-	    (nif = ip_route(IP_ANY_TYPE, &P(s)->remote_ip)) &&
-	    !ip_addr_isany(ip_netif_get_local_ip(nif, &P(s)->remote_ip)))
-		ip = ip_netif_get_local_ip(nif, &P(s)->remote_ip);
+	if (!peer && U(s)->connected && ip_addr_isany(ip)) {
+		const ip_addr_t *src = (nif = ip_route(IP_ANY_TYPE, &P(s)->remote_ip))
+		                           ? ip_netif_get_local_ip(nif, &P(s)->remote_ip)
+		                           : NULL;
+		if (src && !ip_addr_isany(src))
+			ip = src;
+		else if (IP_IS_V4(&P(s)->remote_ip))
+			ip = IP4_ADDR_ANY; /* an IPv4 peer: an IPv4 (or mapped) source */
+	}
 	uk_inet_addr(s, ip, peer ? P(s)->remote_port : P(s)->local_port, a);
 	return 0;
 }

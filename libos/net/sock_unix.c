@@ -385,7 +385,7 @@ static int unix_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 	int err, r;
 
 	if (s->type == UK_SOCK_DGRAM) {
-		if (!a->len) { /* AF_UNSPEC: dissolve */
+		if (a->unspec) { /* AF_UNSPEC: dissolve */
 			unx_put(u->peer);
 			u->peer = NULL;
 			return 0;

@@ -613,7 +613,7 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 
 	SOCK_GET(fd, s, f);
 	if (s->type == UK_SOCK_DGRAM && addr && len >= 2 && sin->sin_family == UK_AF_UNSPEC)
-		r = 0; /* datagrams: dissolve the association (a is all zero) */
+		r = 0, a.unspec = 1; /* datagrams: dissolve the association */
 	else if (!(r = peer_in(s, addr, len, &a)) && !inet(s) && !a.len)
 		r = -EINVAL; /* AF_UNIX: no name to connect to */
 	enter(s);

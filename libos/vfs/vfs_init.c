@@ -6,11 +6,68 @@
 #include <libfdt.h>
 #include <uk/abi.h>
 #include <uk/libc.h>
+#include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
+
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* Whether a line of hosts (comments aside) names name after its address;
+ * names compare without case, as resolvers do. */
+int uk_hosts_names(const char *hosts, long len, const char *name)
+{
+	size_t nl = uk_strlen(name);
+
+	for (long i = 0; i < len;) {
+		long end = i, field = 0;
+		while (end < len && hosts[end] != '\n' && hosts[end] != '#')
+			end++;
+		for (long j = i, k; j < end; j = k, field++) {
+			while (j < end && blank(hosts[j]))
+				j++;
+			for (k = j; k < end && !blank(hosts[k]);)
+				k++;
+			if (field && (size_t)(k - j) == nl) {
+				size_t m = 0;
+				while (m < nl && lower(hosts[j + m]) == lower(name[m]))
+					m++;
+				if (m == nl)
+					return 1;
+			}
+		}
+		while (end < len && hosts[end] != '\n')
+			end++;
+		i = end + 1;
+	}
+	return 0;
+}
+
+/* As in a container, localhost resolves without a DNS server whatever
+ * the image's /etc/hosts holds (docker writes its own): its lines are
+ * added when no line names it (the network adds the host name's). */
+static void hosts_localhost(void)
+{
+	static const char lines[] =
+	    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+	char *buf = uk_kmalloc((64 << 10) + sizeof(lines) + 1);
+	long n = buf ? uk_vfs_read_file("/etc/hosts", buf, 64 << 10) : -ENOMEM;
+
+	if (n == -ENOENT)
+		n = 0;
+	if (n >= 0 && n < (64 << 10) && !uk_hosts_names(buf, n, "localhost")) {
+		if (n && buf[n - 1] != '\n')
+			buf[n++] = '\n';
+		uk_memcpy(buf + n, lines, sizeof(lines) - 1);
+		uk_vfs_mkdir_p("/etc", 0755);
+		uk_vfs_write_file("/etc/hosts", buf, n + sizeof(lines) - 1, 0644);
+	}
+	uk_kfree(buf);
+}
 
 static void console_fds(void)
 {
@@ -95,4 +152,5 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);
 	console_fds();
+	hosts_localhost();
 }

@@ -5,7 +5,9 @@
  * implemented"), and mincore beyond the user range (gnulib's stack probe
  * in grep, sed and coreutils walks up until it fails, and looped for ever),
  * and /proc/self/maps (glibc's pthread_getattr_np finds the main thread's
- * stack there; gnulib's c-stack reads it first).
+ * stack there; gnulib's c-stack reads it first), and localhost resolving
+ * from /etc/hosts, as in a container, in an image that has none (a glibc
+ * program asked DNS for it).
  * Prints "PASS name" or "FAIL name: why" per check.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
@@ -15,7 +17,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <netdb.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -94,6 +98,12 @@ int main(void)
 	                                       !pthread_attr_getstack(&at, &stk, &ssz) &&
 	                                       (char *)stk <= buf && buf < (char *)stk + ssz);
 	free(heap);
+
+	struct addrinfo hint = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+	check("hosts/localhost",
+	      getaddrinfo("localhost", "80", &hint, &ai) == 0 &&
+	          ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr == htonl(0x7f000001));
+
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;
 }

@@ -238,6 +238,9 @@ void uk_vfs_mkdir_p(const char *path, unsigned mode);
  * permissions, less the umask); *out (if not NULL) gets the new vnode,
  * referenced. 0 or -errno (-EEXIST when path exists). */
 int uk_vfs_mknodat(int dirfd, const char *path, unsigned mode, struct uk_vnode **out);
+/* Whether an /etc/hosts text (len bytes) names name on a line, comments
+ * aside, without regard to case. */
+int uk_hosts_names(const char *hosts, long len, const char *name);
 long uk_vfs_read_file(const char *path, void *buf, size_t size);
 int uk_vfs_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 

@@ -298,6 +298,23 @@ static void ipv6_checks(void)
 	          !getsockname(c, (struct sockaddr *)&name, &len) && name.sin6_family == AF_INET6 &&
 	              IN6_IS_ADDR_V4MAPPED(&name.sin6_addr) && name.sin6_addr.s6_addr[12] == 127);
 	close(c);
+	/* glibc's getaddrinfo sorting the answers of a passive lookup (:: and
+	 * 0.0.0.0, port 0) on one socket: it asserts the second source is
+	 * mapped (apache2 aborted; 0.0.0.0 port 0 was taken for AF_UNSPEC) */
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	any.sin6_port = htons(0);
+	v4 = loop(0);
+	v4.sin_addr.s_addr = htonl(INADDR_ANY);
+	len = sizeof(name);
+	API_CHECK("ipv6/udp-any-then-ipv4-any",
+	          (connect(c, (struct sockaddr *)&any, sizeof(any)),
+	           connect(c, (struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNSPEC },
+	                   sizeof(struct sockaddr)),
+	           !connect(c, (struct sockaddr *)&v4, sizeof(v4))) &&
+	              !getsockname(c, (struct sockaddr *)&name, &len) &&
+	              IN6_IS_ADDR_V4MAPPED(&name.sin6_addr));
+	close(c);
+	v4 = loop(5013);
 	c = socket(AF_INET6, SOCK_DGRAM, 0);
 	API_CHECK("ipv6/udp-ipv4-peer-v6only",
 	          !setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) &&
