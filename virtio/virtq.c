@@ -194,6 +194,17 @@ static int peer_wants(uint16_t *told, uint16_t now, int event_idx, const uint16_
 	return !(load_once(flags) & quiet);
 }
 
+/* Ask the other end to tell us of its next entry past seen: by our event
+ * index with EVENT_IDX, else by clearing our "do not tell me" flag. */
+static void ask_peer(int event_idx, uint16_t *event, uint16_t seen, uint16_t *flags)
+{
+	if (event_idx)
+		store_once(event, seen);
+	else
+		store_once(flags, 0);
+	full_fence(); /* the wish is visible before we look at the peer's index */
+}
+
 int vq_dev_need_interrupt(struct vq_dev *q)
 {
 	return peer_wants(&q->signalled, q->used_idx, q->event_idx, used_event(&q->r),
@@ -202,11 +213,7 @@ int vq_dev_need_interrupt(struct vq_dev *q)
 
 int vq_dev_notify_on(struct vq_dev *q)
 {
-	if (q->event_idx)
-		store_once(avail_event(&q->r), q->last_avail);
-	else
-		store_once(&q->r.used->flags, 0);
-	full_fence();         /* the wish is visible before we look at avail->idx */
+	ask_peer(q->event_idx, avail_event(&q->r), q->last_avail, &q->r.used->flags);
 	if (!q->budget) {     /* (a round costs one: rings laid over each other can */
 		q->spent = 1; /* make this say "more" forever without a chain) */
 		return 0;
@@ -223,11 +230,14 @@ void vq_dev_notify_off(struct vq_dev *q)
 		store_once(&q->r.used->flags, VQ_USED_F_NO_NOTIFY);
 }
 
-size_t vq_chain_read(const struct vq_chain *c, size_t off, void *dst, size_t len)
+/* Bytes between buf and a chain's segments [first, end), from byte off of
+ * them on: into the segments with to_seg, else out of them. */
+static size_t chain_copy(const struct vq_chain *c, unsigned first, unsigned end, size_t off,
+                         uint8_t *buf, size_t len, int to_seg)
 {
 	size_t done = 0;
 
-	for (unsigned i = 0; i < c->nout && done < len; i++) {
+	for (unsigned i = first; i < end && done < len; i++) {
 		const struct vq_seg *s = &c->seg[i];
 		size_t n;
 		if (off >= s->len) {
@@ -235,30 +245,24 @@ size_t vq_chain_read(const struct vq_chain *c, size_t off, void *dst, size_t len
 			continue;
 		}
 		n = s->len - off < len - done ? s->len - off : len - done;
-		memcpy((uint8_t *)dst + done, (const uint8_t *)s->p + off, n);
+		if (to_seg)
+			memcpy((uint8_t *)s->p + off, buf + done, n);
+		else
+			memcpy(buf + done, (const uint8_t *)s->p + off, n);
 		done += n;
 		off = 0;
 	}
 	return done;
 }
 
+size_t vq_chain_read(const struct vq_chain *c, size_t off, void *dst, size_t len)
+{
+	return chain_copy(c, 0, c->nout, off, dst, len, 0);
+}
+
 size_t vq_chain_write(const struct vq_chain *c, size_t off, const void *src, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = c->nout; i < c->nout + c->nin && done < len; i++) {
-		const struct vq_seg *s = &c->seg[i];
-		size_t n;
-		if (off >= s->len) {
-			off -= s->len;
-			continue;
-		}
-		n = s->len - off < len - done ? s->len - off : len - done;
-		memcpy((uint8_t *)s->p + off, (const uint8_t *)src + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return chain_copy(c, c->nout, c->nout + c->nin, off, (uint8_t *)src, len, 1);
 }
 
 /* ---- driver side ---- */
@@ -346,11 +350,7 @@ int vq_drv_has_used(const struct vq_drv *q) { return load_acq(&q->r.used->idx) !
 
 int vq_drv_irq_on(struct vq_drv *q)
 {
-	if (q->event_idx)
-		store_once(used_event(&q->r), q->last_used);
-	else
-		store_once(&q->r.avail->flags, 0);
-	full_fence(); /* the wish is visible before we look at used->idx */
+	ask_peer(q->event_idx, used_event(&q->r), q->last_used, &q->r.avail->flags);
 	return load_acq(&q->r.used->idx) != q->last_used;
 }
 
