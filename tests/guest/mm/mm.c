@@ -17,6 +17,7 @@
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
 #include "check.h"
+#include "../now.h"
 
 int checks, failures;
 
@@ -58,13 +59,6 @@ static int unmapped(void *p, size_t len)
 {
 	unsigned char vec[64];
 	return mincore(p, len, vec) == -1 && errno == ENOMEM;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static void basics(void)

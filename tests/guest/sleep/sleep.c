@@ -4,12 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
+#include "../now.h"
 
 int main(int argc, char **argv)
 {
