@@ -11,6 +11,7 @@
 #include <uk/arch.h>
 #include <uk/cpu.h>
 #include <uk/fault.h>
+#include <uk/futex.h>
 #include <uk/host_signal.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
@@ -164,6 +165,7 @@ static void main_thread(void *unused)
 	 * before the first fork (which sets the process hooks up) must be
 	 * found by a wake after it. */
 	uk_proc_init.mm = uk_mm_cur;
+	uk_futex_on_shared(uk_vm_futex_key); /* and futexes in shared memory by their page */
 	uk_procfs_maps = uk_vm_maps_text;
 	if (uk_plat.hostname) /* ukrun's --hostname (at most 64 bytes) */
 		uk_memcpy(uk_hostname, uk_plat.hostname, uk_strlen(uk_plat.hostname) + 1);

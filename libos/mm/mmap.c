@@ -258,7 +258,7 @@ static void fault_around(struct uk_vma *v, uintptr_t page)
  * nothing on a frame nobody touches. */
 static void commit_first(uintptr_t va, unsigned prot)
 {
-	if (uk_mm_free() >= uk_mm_total() / 8)
+	if (uk_mm_free() >= uk_mm_total() / 2) /* never what a program needs later */
 		commit(va, prot);
 }
 

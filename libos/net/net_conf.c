@@ -137,13 +137,10 @@ void uk_net_hosts(uint32_t ip)
 		ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
 		if (n && buf[n - 1] != '\n')
 			buf[n++] = '\n', was++;
-		if (!uk_hosts_names(buf, n, "localhost"))
-			n += uk_snprintf(buf + n, 256,
-			                 "127.0.0.1\tlocalhost\n::1\tlocalhost "
-			                 "ip6-localhost ip6-loopback\n");
 		if (uk_hostname[0] && !uk_hosts_names(buf, n, uk_hostname)) {
 			ip4addr_ntoa_r(&a, addr, sizeof(addr));
-			n += uk_snprintf(buf + n, 128, "%s\t%s\n", addr, uk_hostname);
+			n += uk_snprintf(buf + n, (size_t)(HOSTS_MAX + 128 - n), "%s\t%s\n", addr,
+			                 uk_hostname);
 		}
 		if (n > was) /* a line was added */
 			uk_vfs_write_file("/etc/hosts", buf, n, 0644);

@@ -205,7 +205,6 @@ void uk_proc_setup(void)
 	uk_proc_hooks.release = release;
 	uk_proc_hooks.ended = ended;
 	uk_proc_hooks.mm_switch = uk_mm_switch;
-	uk_futex_on_shared(uk_vm_futex_key);
 }
 
 /* ---- new processes ---- */

@@ -222,10 +222,14 @@ long uk_vfs_read_file(const char *path, void *buf, size_t size)
 {
 	struct uk_file *f;
 	uint64_t pos = 0;
-	long n = 0, r = uk_vfs_open_at(AT_FDCWD, path, O_RDONLY, 0, &f);
+	long n = 0, r = uk_vfs_open_at(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, 0, &f);
 
 	if (r)
 		return r;
+	if (!f->vn || (f->vn->mode & S_IFMT) != S_IFREG) { /* a FIFO would block */
+		uk_file_put(f);
+		return -EINVAL;
+	}
 	while ((size_t)n < size &&
 	       (r = f->ops->read ? f->ops->read(f, (char *)buf + n, size - n, &pos) : -EINVAL) > 0)
 		n += r;

@@ -231,7 +231,8 @@ extern size_t (*uk_procfs_maps)(char *buf, size_t size);
  * /etc/hosts, mount points): mkdir -p path (absolute, shorter than 4096
  * bytes; missing parents get 0755, the last component mode; errors are
  * ignored: the mount or chdir that follows reports them); read up to size
- * bytes of a file (how many, or -errno); make or replace a file with len
+ * bytes of a regular file (how many, or -errno; -EINVAL for anything
+ * else: a FIFO there must not block the library OS); make or replace a file with len
  * bytes (0 or -errno). As the running process, with its umask. */
 void uk_vfs_mkdir_p(const char *path, unsigned mode);
 /* mknodat(2) of a regular file, FIFO or socket node (mode: type and

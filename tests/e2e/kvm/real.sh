@@ -75,7 +75,10 @@ wrk_load() {
 	run bound $((${3:-$secs} + 60)) wrk -t2 -c"${4:-64}" -d"${3:-$secs}s" --timeout 10s --latency "$2"
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/out")
 	echo "real/$1: $(grep -E '^Requests/sec|^ *Latency |^ *99%|Socket errors|Non-2xx' "$T/out" | tr -s ' ' | tr '\n' ';')"
-	check "real/$1/load-no-errors" sh -c "! grep -q 'Socket errors\|Non-2xx' '$T/out' && [ ${n:-0} -gt 0 ]"
+	# Errors fail; requests past wrk's 10 s (its "timeout" count) are
+	# reported above, not judged: tests never gate on timing.
+	check "real/$1/load-no-errors" sh -c "! grep -q 'Non-2xx' '$T/out' &&
+		! grep -Eq 'Socket errors: connect [1-9]|, read [1-9]|, write [1-9]' '$T/out' && [ ${n:-0} -gt 0 ]"
 }
 
 # web NAME GUESTPORT [-- ARGS...]: the server of IMAGE.img (NAME up to a
