@@ -145,7 +145,7 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 	case 'r': o->read_only = 1; return 0;
 	case 'F':
 		if (v[0] != '/' || !v[1] || strchr(v, ':') || strstr(v, "/../") ||
-		    !strcmp(v + strlen(v) - 3, "/..")) {
+		    (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/.."))) {
 			vmm_err("--tmpfs '%s': expected an absolute path other than / "
 			        "(without '..'; options are not supported)",
 			        v);

@@ -197,7 +197,7 @@ void uk_pages_free(void *p, size_t n)
 
 /* ---- pages with several holders ---- */
 
-static uint16_t *page_refs;
+static uint32_t *page_refs; /* 32 bits: holders are mappings, and 65 535 of one page were easy */
 static uint64_t page_refs_n;
 
 int uk_page_refs_prepare(void)

@@ -17,6 +17,7 @@
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vm.h>
 
@@ -37,8 +38,10 @@ static int range(uintptr_t addr, size_t len, uintptr_t *start, uintptr_t *end)
 		return -ENOMEM;
 	*start = addr;
 	*end = addr + len;
-	if (addr >= UK_VM_END) /* the upper half's, canonical addresses only */
-		return addr >= UK_UPPER_HALF ? 1 : -ENOMEM;
+	/* the upper half's, canonical addresses only, for a linked program
+	 * (a Linux program, which has its exe, sees Linux's ENOMEM there) */
+	if (addr >= UK_VM_END)
+		return addr >= UK_UPPER_HALF && !uk_proc_cur->exe[0] ? 1 : -ENOMEM;
 	return *end > UK_VM_END ? -ENOMEM : 0;
 }
 

@@ -79,6 +79,9 @@ int main(void)
 	      mincore(top, 4096, (unsigned char *)vec) == -1 && errno == ENOMEM);
 	check("mincore/non-canonical",
 	      mincore(hole, 4096, (unsigned char *)vec) == -1 && errno == ENOMEM);
+	check("mincore/upper-half",
+	      mincore((void *)0xffffffff80000000ul, 4096, (unsigned char *)vec) == -1 &&
+	          errno == ENOMEM);
 	check("mincore/stack",
 	      mincore((void *)((unsigned long)buf & ~4095ul), 4096, (unsigned char *)vec) == 0 &&
 	          (vec[0] & 1));

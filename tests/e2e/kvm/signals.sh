@@ -80,6 +80,7 @@ check signals/stop-timeout/status status_is 143
 check signals/stop-timeout/said err_has 'ukrun: stopped the VM: the guest still ran 1 s (--stop-timeout) after signal 15'
 
 vm read
+sleep 0.5 # past "ready" into its read (one SIGINT only: a second ends the VM)
 kill -INT "$vm"
 check signals/int/read-ends ends 30
 check signals/int/read-status status_is 9
