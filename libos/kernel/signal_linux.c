@@ -140,6 +140,7 @@ static int setup_frame(struct uk_regs *r, int sig, const struct uk_sigrec *rec, 
 {
 	struct uk_thread *t = uk_current;
 	struct ksigaction *a = &uk_sig_actions[sig];
+	uint64_t handler = a->handler; /* before SA_RESETHAND resets it */
 	uint64_t fp, at = frame_place(a, r->rsp, &fp);
 	struct rt_sigframe *f = (void *)at;
 
@@ -184,7 +185,7 @@ static int setup_frame(struct uk_regs *r, int sig, const struct uk_sigrec *rec, 
 	r->rdx = (uint64_t)&f->uc;
 	r->rax = 0;
 	r->rsp = at;
-	r->rip = a->handler;
+	r->rip = handler;
 	r->rflags &= ~(FL_TF | FL_DF | FL_RF | FL_AC);
 	return 0;
 }
