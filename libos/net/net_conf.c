@@ -120,30 +120,14 @@ void uk_net_resolv_conf(void)
 	uk_vfs_write_file("/etc/resolv.conf", buf, len, 0644);
 }
 
-#define HOSTS_MAX (64 << 10)
-
 void uk_net_hosts(uint32_t ip)
 {
-	char *buf = uk_kmalloc(HOSTS_MAX + 128), addr[16];
-	long n;
+	ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
+	char line[16 + 1 + 65 + 1], addr[16];
 
-	if (!buf)
+	if (!uk_hostname[0])
 		return;
-	n = uk_vfs_read_file("/etc/hosts", buf, HOSTS_MAX);
-	if (n == -ENOENT)
-		n = 0;
-	if (n >= 0 && n < HOSTS_MAX) {
-		long was = n;
-		ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
-		if (n && buf[n - 1] != '\n')
-			buf[n++] = '\n', was++;
-		if (uk_hostname[0] && !uk_hosts_names(buf, n, uk_hostname)) {
-			ip4addr_ntoa_r(&a, addr, sizeof(addr));
-			n += uk_snprintf(buf + n, (size_t)(HOSTS_MAX + 128 - n), "%s\t%s\n", addr,
-			                 uk_hostname);
-		}
-		if (n > was) /* a line was added */
-			uk_vfs_write_file("/etc/hosts", buf, n, 0644);
-	}
-	uk_kfree(buf);
+	ip4addr_ntoa_r(&a, addr, sizeof(addr));
+	uk_snprintf(line, sizeof(line), "%s\t%s\n", addr, uk_hostname);
+	uk_vfs_hosts_add(uk_hostname, line);
 }

@@ -47,26 +47,26 @@ int uk_hosts_names(const char *hosts, long len, const char *name)
 	return 0;
 }
 
-/* As in a container, localhost resolves without a DNS server whatever
- * the image's /etc/hosts holds (docker writes its own): its lines are
- * added when no line names it (the network adds the host name's). */
-static void hosts_localhost(void)
+/* docker writes its own /etc/hosts; uk adds to the image's: localhost's
+ * lines at boot, the host name's when the network comes up (net_conf.c). */
+int uk_vfs_hosts_add(const char *name, const char *lines)
 {
-	static const char lines[] =
-	    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-	char *buf = uk_kmalloc((64 << 10) + sizeof(lines) + 1);
+	size_t len = uk_strlen(lines);
+	char *buf = uk_kmalloc((64 << 10) + len + 1);
 	long n = buf ? uk_vfs_read_file("/etc/hosts", buf, 64 << 10) : -ENOMEM;
+	int r = 0;
 
 	if (n == -ENOENT)
 		n = 0;
-	if (n >= 0 && n < (64 << 10) && !uk_hosts_names(buf, n, "localhost")) {
+	if (n >= 0 && n < (64 << 10) && !uk_hosts_names(buf, n, name)) {
 		if (n && buf[n - 1] != '\n')
 			buf[n++] = '\n';
-		uk_memcpy(buf + n, lines, sizeof(lines) - 1);
+		uk_memcpy(buf + n, lines, len);
 		uk_vfs_mkdir_p("/etc", 0755);
-		uk_vfs_write_file("/etc/hosts", buf, n + sizeof(lines) - 1, 0644);
+		r = uk_vfs_write_file("/etc/hosts", buf, n + len, 0644);
 	}
 	uk_kfree(buf);
+	return n < 0 ? (int)n : r;
 }
 
 static void console_fds(void)
@@ -152,5 +152,6 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);
 	console_fds();
-	hosts_localhost();
+	uk_vfs_hosts_add("localhost",
+	                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 }

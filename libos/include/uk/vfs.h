@@ -242,6 +242,10 @@ int uk_vfs_mknodat(int dirfd, const char *path, unsigned mode, struct uk_vnode *
 /* Whether an /etc/hosts text (len bytes) names name on a line, comments
  * aside, without regard to case. */
 int uk_hosts_names(const char *hosts, long len, const char *name);
+/* As in a container, names resolve without a DNS server: lines (whole
+ * lines) are added to /etc/hosts (a regular file of up to 64 KiB, made
+ * when missing) unless a line there names name already. 0 or -errno. */
+int uk_vfs_hosts_add(const char *name, const char *lines);
 long uk_vfs_read_file(const char *path, void *buf, size_t size);
 int uk_vfs_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 
