@@ -23,7 +23,11 @@
  *    teardown) waits in poll(2) on the queues' kick eventfds plus whatever
  *    fds the device adds in its ->poll hook, and calls the device's ->queue
  *    and ->poll_done hooks. All queue processing of a device happens on its
- *    thread, so a device needs no locks of its own.
+ *    thread, so a device needs no locks of its own. A device may leave a
+ *    queue's kicks off after a run (vmm_vdev_poll_later): the thread then
+ *    polls that ring and its fds for a short adaptive window before it
+ *    turns the kicks back on and sleeps, so a busy guest's kicks (an exit
+ *    each) and the thread's wake-ups go away.
  *  - Register accesses (set-up only) exit to ukrun and are served on the
  *    vCPU thread, which never touches a running queue.
  *
@@ -124,7 +128,18 @@ struct vmm_vdev {
 	int running;
 	int stop_fd;
 	uint64_t interrupts; /* signalled so far, for --verbose */
+	uint64_t kicks;      /* the driver's notifications taken, for --verbose */
+	/* Polling before sleeping (vmm_vdev_poll_later), device thread: */
+	unsigned quiet;            /* queues left with the driver's kicks off, as bits */
+	int polls;                 /* a queue handler asked for polling */
+	uint32_t spin_ns;          /* the window now (adapted: 0 .. VMM_SPIN_MAX_NS) */
+	uint64_t spins, spins_won; /* windows spun, and those that found work */
 };
+
+/* The longest a device thread polls its rings and fds before it sleeps:
+ * a kick costs the guest an exit and the device thread a wake-up, an
+ * interrupt the guest tens of microseconds on the paravirtual host. */
+#define VMM_SPIN_MAX_NS 50000u
 
 /* Create a device in the next free slot (MMIO window, IOAPIC pin), with
  * its kick and interrupt eventfds wired into KVM. Returns it, or NULL with
@@ -138,6 +153,14 @@ void vmm_vdev_interrupt(struct vmm_vdev *d, unsigned q);
 /* The device gives up on a queue the guest broke: a message naming why,
  * DEVICE_NEEDS_RESET, and a configuration-change interrupt. Device thread. */
 void vmm_vdev_fail(struct vmm_vdev *d, unsigned q, const char *why);
+
+/* From a queue handler that emptied queue q and would now turn the
+ * driver's kicks back on (vq_dev_notify_on): 1 when the transport takes
+ * that over instead: it polls the ring (and the device's fds) for a short
+ * window with kicks left off, calls the handler again when entries come,
+ * and turns kicks on itself before the thread sleeps. 0: turn them on
+ * now, as without polling. Device thread. */
+int vmm_vdev_poll_later(struct vmm_vdev *d, unsigned q);
 
 /* The ready ring of queue q, or NULL (not ready, or the device failed). */
 struct vq_dev *vmm_vdev_vq(struct vmm_vdev *d, unsigned q);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "virtio.h"
@@ -183,17 +184,20 @@ struct vq_dev *vmm_vdev_vq(struct vmm_vdev *d, unsigned q)
 
 /* ---- the device thread ---- */
 
-static void drain_eventfd(int fd)
+/* The writes since the last read (an eventfd sums them), 0 for none. */
+static uint64_t drain_eventfd(int fd)
 {
 	uint64_t v;
 
-	if (read(fd, &v, sizeof(v)) < 0)
-		return; /* EAGAIN: nothing pending */
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0; /* EAGAIN: nothing pending */
+	return v;
 }
 
-/* Run the queues that were kicked (ps), or all of them (ps NULL). */
 /* The queues kicked (all of them without ps), and those whose last run
- * stopped at its budget (a bit each in left). */
+ * stopped at its budget or were found with entries while polling (a bit
+ * each in left). A queue runs with its polling bit clear: its handler
+ * sets it again when it wants the transport to poll it. */
 static void run_queues(struct vmm_vdev *d, const struct vmm_pollset *ps, unsigned left)
 {
 	for (unsigned q = 0; q < d->ops->nqueues; q++) {
@@ -201,7 +205,8 @@ static void run_queues(struct vmm_vdev *d, const struct vmm_pollset *ps, unsigne
 		if (ps && !kicked && !(left & 1u << q))
 			continue;
 		if (kicked)
-			drain_eventfd(d->vq[q].kick_fd);
+			d->kicks += drain_eventfd(d->vq[q].kick_fd);
+		d->quiet &= ~(1u << q);
 		if (vmm_vdev_vq(d, q) && d->ops->queue)
 			d->ops->queue(d, q);
 	}
@@ -218,6 +223,117 @@ static unsigned refill(struct vmm_vdev *d)
 			left |= 1u << q;
 	}
 	return left;
+}
+
+/* ---- polling before sleeping ---- */
+
+#define SPIN_MIN_NS 4000u /* below it the window closes (0) */
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+int vmm_vdev_poll_later(struct vmm_vdev *d, unsigned q)
+{
+	d->polls = 1; /* from now on the sleeps adapt the window */
+	if (!d->spin_ns)
+		return 0;
+	d->quiet |= 1u << q;
+	return 1;
+}
+
+/* The window grows (doubles) when polling paid or a longer window would
+ * have caught what woke the thread, and shrinks (halves, then closes)
+ * when the thread slept past the longest window: a guest that answers
+ * rarely costs no polling, one under load no kicks. */
+static void spin_adapt(struct vmm_vdev *d, int paid)
+{
+	uint32_t w = d->spin_ns;
+
+	if (paid)
+		w = w < SPIN_MIN_NS           ? SPIN_MIN_NS
+		    : w > VMM_SPIN_MAX_NS / 2 ? VMM_SPIN_MAX_NS
+		                              : w * 2;
+	else
+		w = w / 2 < SPIN_MIN_NS ? 0 : w / 2;
+	d->spin_ns = w;
+}
+
+/* The polled queues that have entries, as bits (a broken ring counts:
+ * its handler says what broke). */
+static unsigned ring_work(struct vmm_vdev *d)
+{
+	unsigned found = 0;
+
+	for (unsigned q = 0; q < d->ops->nqueues; q++) {
+		struct vq_dev *vq;
+		if (!(d->quiet & 1u << q))
+			continue;
+		if (!(vq = vmm_vdev_vq(d, q)))
+			d->quiet &= ~(1u << q); /* reset or failed: nothing to poll */
+		else if (vq_dev_pending(vq))
+			found |= 1u << q;
+	}
+	return found;
+}
+
+/* Kicks back on for the polled queues; those that got entries meanwhile,
+ * as bits. */
+static unsigned rearm(struct vmm_vdev *d)
+{
+	unsigned found = 0;
+
+	for (unsigned q = 0; q < d->ops->nqueues; q++) {
+		struct vq_dev *vq;
+		if ((d->quiet & 1u << q) && (vq = vmm_vdev_vq(d, q)) && vq_dev_notify_on(vq))
+			found |= 1u << q;
+	}
+	d->quiet = 0;
+	return found;
+}
+
+/* Poll the quiet queues' rings and the thread's fds (ps) for the window,
+ * yielding the core between looks (it is shared with the vCPU and the
+ * network helper); then turn the driver's kicks back on. The queues with
+ * entries, as bits; *n the fds ready (0: none, or not looked at). */
+static unsigned spin(struct vmm_vdev *d, struct vmm_pollset *ps, int *n)
+{
+	uint64_t end = now_ns() + d->spin_ns;
+	unsigned found;
+
+	for (unsigned i = 0; i < ps->n; i++)
+		ps->fd[i].revents = 0;
+	*n = 0;
+	d->spins++;
+	do {
+		if ((found = ring_work(d)) || (*n = poll(ps->fd, ps->n, 0)) > 0) {
+			d->spins_won++;
+			spin_adapt(d, 1);
+			return found;
+		}
+		*n = 0;
+		sched_yield();
+	} while (now_ns() < end);
+	return rearm(d);
+}
+
+/* poll(2), the sleep timed when the device polls: how long it waited
+ * says whether a window would have paid. */
+static int vdev_wait(struct vmm_vdev *d, struct vmm_pollset *ps, int timeout)
+{
+	uint64_t t0;
+	int n;
+
+	if (!timeout || !d->polls)
+		return poll(ps->fd, ps->n, timeout);
+	t0 = now_ns();
+	n = poll(ps->fd, ps->n, timeout);
+	spin_adapt(d, now_ns() - t0 < VMM_SPIN_MAX_NS);
+	return n;
 }
 
 static void *vdev_thread(void *arg)
@@ -239,7 +355,11 @@ static void *vdev_thread(void *arg)
 		for (unsigned q = 0; q < d->ops->nqueues; q++)
 			vmm_poll_add(ps, d->vq[q].kick_fd, POLLIN);
 		timeout = d->ops->poll ? d->ops->poll(d, ps) : -1;
-		n = poll(ps->fd, ps->n, left ? 0 : timeout);
+		n = 0;
+		if (!left && d->quiet)
+			left = spin(d, ps, &n);
+		if (!n)
+			n = vdev_wait(d, ps, left ? 0 : timeout);
 		if (n < 0 && errno != EINTR) {
 			vmm_err("%s: poll: %s", d->ops->name, strerror(errno));
 			break;
@@ -247,7 +367,7 @@ static void *vdev_thread(void *arg)
 		if (n > 0 && ps->fd[0].revents)
 			break;
 		if (n > 0 || left)
-			run_queues(d, n > 0 ? ps : NULL, left);
+			run_queues(d, ps, left);
 		if (d->ops->poll_done)
 			d->ops->poll_done(d, ps);
 	}
@@ -265,6 +385,7 @@ static int start_thread(struct vmm_vdev *d)
 	int r;
 
 	drain_eventfd(d->stop_fd);
+	d->quiet = 0;
 	sigfillset(&all);
 	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

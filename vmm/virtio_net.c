@@ -94,7 +94,7 @@ static void net_tx(struct vmm_vdev *d, struct vmm_net *n)
 			vmm_vdev_fail(d, UK_VIRTIO_NET_Q_TX, vq->err);
 			return;
 		}
-	} while (vq_dev_notify_on(vq));
+	} while (!vmm_vdev_poll_later(d, UK_VIRTIO_NET_Q_TX) && vq_dev_notify_on(vq));
 	return;
 blocked:
 	/* Kicks stay off: the backend's room wakes us. */
@@ -422,11 +422,15 @@ void vmm_net_teardown(struct vmm *vm)
 		return;
 	vmm_verbose(vm,
 	            "virtio-net: %llu frames received (%llu dropped; %llu over several buffers, "
-	            "up to %u), %llu sent (%llu dropped, %llu to be segmented), %llu interrupts",
+	            "up to %u), %llu sent (%llu dropped, %llu to be segmented), %llu interrupts, "
+	            "%llu kicks; "
+	            "polled the rings %llu times before sleeping, %llu found work",
 	            (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
 	            (unsigned long long)n->rx_merged, n->rx_merged_max,
 	            (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
-	            (unsigned long long)n->tx_gso, (unsigned long long)n->dev->interrupts);
+	            (unsigned long long)n->tx_gso, (unsigned long long)n->dev->interrupts,
+	            (unsigned long long)n->dev->kicks, (unsigned long long)n->dev->spins,
+	            (unsigned long long)n->dev->spins_won);
 	if (n->be->teardown)
 		n->be->teardown(n);
 	the_net = NULL;
