@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <uk/abi.h>
+
 #include "../common/host.h"
 #include "image.h"
 
@@ -13,8 +15,9 @@ static int in_file(uint64_t off, uint64_t len, size_t size)
 	return off <= size && len <= size - off;
 }
 
-/* Look for XEN_ELFNOTE_PHYS32_ENTRY in one PT_NOTE segment. */
-static int find_pvh(const uint8_t *d, const Elf64_Phdr *ph, uint64_t *entry)
+/* One PT_NOTE segment's notes: XEN_ELFNOTE_PHYS32_ENTRY (counted in
+ * *have_pvh) and uk's long-mode entry (in img->have_long). */
+static void find_notes(const uint8_t *d, const Elf64_Phdr *ph, struct uki_image *img, int *have_pvh)
 {
 	uint64_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
 
@@ -25,16 +28,51 @@ static int find_pvh(const uint8_t *d, const Elf64_Phdr *ph, uint64_t *entry)
 		uint64_t desc = name + ((n.n_namesz + 3ull) & ~3ull);
 		uint64_t next = desc + ((n.n_descsz + 3ull) & ~3ull);
 		if (next > end || next <= off)
-			return 0;
-		if (n.n_type == 18 && n.n_namesz == 4 && !memcmp(d + name, "Xen", 4) &&
-		    (n.n_descsz == 4 || n.n_descsz == 8)) {
+			return;
+		if (!*have_pvh && n.n_type == UK_PVH_NOTE_TYPE && n.n_namesz == 4 &&
+		    !memcmp(d + name, "Xen", 4) && (n.n_descsz == 4 || n.n_descsz == 8)) {
 			uint64_t v = 0;
 			memcpy(&v, d + desc, n.n_descsz);
-			*entry = v;
-			return 1;
+			img->entry32 = v;
+			*have_pvh = 1;
+		}
+		if (!img->have_long && n.n_type == UK_NOTE_LONG && n.n_namesz == 3 &&
+		    !memcmp(d + name, "uk", 3) && n.n_descsz == sizeof(img->long_entry)) {
+			memcpy(&img->long_entry, d + desc, sizeof(img->long_entry));
+			img->have_long = 1;
 		}
 		off = next;
 	}
+}
+
+/* [gpa, gpa+len) inside one loaded segment. */
+static int in_segment(const struct uki_image *img, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct uki_seg *s = &img->seg[i];
+		if (gpa >= s->paddr && gpa - s->paddr <= s->memsz &&
+		    len <= s->memsz - (gpa - s->paddr))
+			return 1;
+	}
+	return 0;
+}
+
+/* The long-mode entry's addresses, each inside the image (the page
+ * tables and the GDT in its file's bytes, which carry them prebuilt). */
+static int check_long(const struct uki_image *img, char *err, size_t errlen)
+{
+	const struct uk_long_entry *l = &img->long_entry;
+
+	if (!img->have_long)
+		return 0;
+	if (!in_segment(img, l->entry, 1) || !in_segment(img, l->pml4, 4096) || l->pml4 % 4096 ||
+	    l->gdt_limit > 0xffff || !in_segment(img, l->gdt, (uint64_t)l->gdt_limit + 1))
+		return host_fail(err, errlen,
+		                 "its long-mode entry note (\"uk\") names entry %#llx, page "
+		                 "tables %#llx, GDT %#llx+%#llx: not all inside its segments "
+		                 "(the tables page-aligned, the GDT at most 64 KiB)",
+		                 (unsigned long long)l->entry, (unsigned long long)l->pml4,
+		                 (unsigned long long)l->gdt, (unsigned long long)l->gdt_limit + 1);
 	return 0;
 }
 
@@ -95,8 +133,8 @@ int uki_image_parse(const void *data, size_t size, struct uki_image *img, char *
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, d + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, size) && !have_entry)
-			have_entry = find_pvh(d, &ph, &img->entry32);
+		if (ph.p_type == PT_NOTE && in_file(ph.p_offset, ph.p_filesz, size))
+			find_notes(d, &ph, img, &have_entry);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
@@ -123,6 +161,8 @@ int uki_image_parse(const void *data, size_t size, struct uki_image *img, char *
 		                 "not a uk image or other PVH kernel");
 	if (!img->nseg)
 		return host_fail(err, errlen, "no loadable segments");
+	if (check_long(img, err, errlen))
+		return -1;
 	find_sections(d, size, &eh, img);
 	return 0;
 }

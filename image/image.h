@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <uk/abi.h>
 
 #define UKI_IMAGE_MAX_SEGS 16
 
@@ -18,7 +19,9 @@ struct uki_seg {
 };
 
 struct uki_image {
-	uint64_t entry32; /* PVH 32-bit entry (guest physical) */
+	uint64_t entry32;                /* PVH 32-bit entry (guest physical) */
+	int have_long;                   /* the image also has uk's long-mode entry: */
+	struct uk_long_entry long_entry; /* its addresses, checked to lie in segments */
 	unsigned nseg;
 	struct uki_seg seg[UKI_IMAGE_MAX_SEGS];
 	const void *manifest; /* section .uk_manifest, or NULL */

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../image/image.h"
 #include "virtio.h"
 #include "vmm.h"
 
@@ -170,12 +171,30 @@ uint64_t vmm_guest_tsc(struct vmm *vm)
 	return tsc;
 }
 
+/* Long mode, as uk's long-mode entry asks (abi.h): the image's own GDT
+ * and boot page tables, so the guest's first instruction runs natively
+ * on the paravirtual host. */
+static void long_mode(struct kvm_sregs *s, const struct uk_long_entry *l)
+{
+	s->cs.selector = UK_LONG_CS;
+	s->cs.db = 0;
+	s->cs.l = 1;
+	s->ds.selector = s->es.selector = s->fs.selector = s->gs.selector = s->ss.selector =
+	    UK_LONG_DS;
+	s->gdt.base = l->gdt;
+	s->gdt.limit = (uint16_t)l->gdt_limit;
+	s->cr0 = UK_LONG_CR0;
+	s->cr3 = l->pml4;
+	s->cr4 = UK_LONG_CR4;
+	s->efer = UK_LONG_EFER;
+}
+
 /* The PVH entry state: 32-bit protected mode, flat segments, paging off,
- * %ebx = start info. */
-int vmm_vcpu_init(struct vmm *vm, uint64_t entry)
+ * %ebx = start info; or long mode when the image has that entry too. */
+int vmm_vcpu_init(struct vmm *vm, const struct uki_image *img)
 {
 	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = entry, .rbx = UK_GPA_START_INFO, .rflags = 2 };
+	struct kvm_regs r = { .rip = img->entry32, .rbx = UK_GPA_START_INFO, .rflags = 2 };
 	struct kvm_segment code = {
 		.base = 0,
 		.limit = 0xffffffff,
@@ -200,6 +219,12 @@ int vmm_vcpu_init(struct vmm *vm, uint64_t entry)
 	s.cr0 = 0x11; /* PE | ET */
 	s.cr4 = 0;
 	s.efer = 0;
+	if (img->have_long) {
+		long_mode(&s, &img->long_entry);
+		r.rip = img->long_entry.entry;
+	}
+	vmm_verbose(vm, "entry: %s at %#llx", img->have_long ? "long mode" : "PVH 32-bit",
+	            (unsigned long long)r.rip);
 	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) || ioctl(vm->vcpu, KVM_SET_REGS, &r))
 		goto fail;
 	if (vm->pvm && set_msr(vm, UK_PVM_MSR_VIF, UK_GPA_VIF | UK_PVM_VIF_VMM)) {

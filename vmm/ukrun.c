@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	munmap(file, size);
 	vm.t.loaded = vmm_now();
-	if (vmm_vcpu_init(&vm, entry))
+	if (vmm_vcpu_init(&vm, &img))
 		return VMM_EXIT_ERROR;
 	vmm_kvm_stats_open(&vm);
 	if (o.oci_fifo && oci_wait_start(o.oci_ready, o.oci_stderr, o.oci_fifo))

@@ -127,8 +127,9 @@ void vmm_kvm_stats_open(struct vmm *vm);
 void vmm_kvm_stats_print(struct vmm *vm);
 /* The guest's TSC now. */
 uint64_t vmm_guest_tsc(struct vmm *vm);
-/* Registers for the PVH entry; the VIF page on the paravirtual host. */
-int vmm_vcpu_init(struct vmm *vm, uint64_t entry);
+/* Registers for the image's entry (its long-mode one when it has it, else
+ * PVH's 32-bit one); the VIF page on the paravirtual host. */
+int vmm_vcpu_init(struct vmm *vm, const struct uki_image *img);
 /* Catch SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2, which end
  * the run loop or go to the guest (signal_fwd.c), SIGCHLD (a
  * helper process ended: helper.c), and start its

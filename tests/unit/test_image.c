@@ -143,6 +143,83 @@ TEST(random_corruption)
 	EXPECT(1);
 }
 
+/* The same image with uk's long-mode entry note after the PVH one. */
+struct limg {
+	struct img m;
+	Elf64_Nhdr lh;
+	char lname[4];
+	struct uk_long_entry l;
+};
+
+static struct limg make_long(void)
+{
+	struct limg x;
+
+	memset(&x, 0, sizeof(x));
+	x.m = make();
+	x.m.ph[0].p_memsz = 0x4000;
+	x.lh = (Elf64_Nhdr){ .n_namesz = 3, .n_descsz = sizeof(x.l), .n_type = UK_NOTE_LONG };
+	memcpy(x.lname, "uk", 3);
+	x.l = (struct uk_long_entry){ 0x100010, 0x101000, 0x100020, 0x47, 0 };
+	return x;
+}
+
+/* parses x with a second PT_NOTE segment over its uk note */
+static int parse_long(struct limg *x, struct uki_image *img)
+{
+	Elf64_Phdr ph[3];
+
+	memcpy(ph, x->m.ph, sizeof(x->m.ph));
+	ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE,
+		              .p_offset = offsetof(struct limg, lh),
+		              .p_filesz = sizeof(Elf64_Nhdr) + 4 + sizeof(x->l),
+		              .p_align = 4 };
+	/* the program headers move to the end of a copy with room for three */
+	static uint8_t buf[sizeof(struct limg) + sizeof(ph)];
+	memcpy(buf, x, sizeof(*x));
+	memcpy(buf + sizeof(*x), ph, sizeof(ph));
+	((Elf64_Ehdr *)buf)->e_phoff = sizeof(*x);
+	((Elf64_Ehdr *)buf)->e_phnum = 3;
+	err[0] = 0;
+	return uki_image_parse(buf, sizeof(buf), img, err, sizeof(err));
+}
+
+TEST(long_entry)
+{
+	struct limg x = make_long();
+	struct uki_image img;
+
+	EXPECT(parse_long(&x, &img) == 0 && img.have_long && img.entry32 == 0x100000);
+	EXPECT(img.long_entry.entry == 0x100010 && img.long_entry.pml4 == 0x101000 &&
+	       img.long_entry.gdt == 0x100020 && img.long_entry.gdt_limit == 0x47);
+	/* without it: the PVH entry alone, as before */
+	x.lh.n_type = 1;
+	EXPECT(parse_long(&x, &img) == 0 && !img.have_long);
+	x = make_long();
+	x.lh.n_descsz = 8; /* another size: not this note */
+	EXPECT(parse_long(&x, &img) == 0 && !img.have_long);
+	/* every address inside a segment, the tables page-aligned */
+	x = make_long();
+	x.l.pml4 = 0x101008;
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+	x = make_long();
+	x.l.pml4 = 0x104000; /* the page past the segment's memory */
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+	x = make_long();
+	x.l.entry = 0x1000;
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+	x = make_long();
+	x.l.gdt = 0x103ff0; /* its 0x48 bytes run past the segment */
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+	x = make_long();
+	x.l.gdt_limit = 0xffffffff; /* + 1 must not wrap */
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+	x = make_long();
+	x.l.gdt_limit = 0x10000; /* GDTR's limit has 16 bits */
+	x.m.ph[0].p_memsz = 0x20000;
+	EXPECT(parse_long(&x, &img) == -1 && strstr(err, "long-mode entry"));
+}
+
 /* ---- symbols: .symtab + .strtab packed into .uk_syms ---- */
 
 /* An ELF file with code at 0x1000 and a symbol table after it: functions
@@ -367,6 +444,7 @@ int main(void)
 	RUN("unit/image", bad_headers);
 	RUN("unit/image", bad_segments);
 	RUN("unit/image", random_corruption);
+	RUN("unit/image", long_entry);
 	RUN("unit/image", symbols_packed);
 	RUN("unit/image", symbols_real_image);
 	RUN("unit/image", symbols_corrupt);

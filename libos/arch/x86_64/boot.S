@@ -1,28 +1,30 @@
 /*
  * PVH entry and the boot-time tables.
  *
- * A PVH loader (ukrun, QEMU) enters _start32 in 32-bit protected mode with
- * paging off and %ebx = GPA of struct hvm_start_info. On the paravirtual KVM
- * host everything before long mode is instruction-emulated (~1 us per
- * instruction), so this path is a handful of instructions: the GDT is
- * prebuilt; the page tables are .bss (zero as loaded, 16 KiB the image file
- * does not carry) and get only the entries that reach long mode and the
- * image: four stores and one 2 MiB page per 2 MiB of image. The physmap
- * has tables of its own, which uk_cpu_init() fills before linking them in:
- * there every store into a table the host already shadows (one in use) is
- * trapped and emulated (~30 us), while stores into tables not yet linked
- * are plain writes (a 512-entry fill of the in-use table took 10-17 ms of
- * a 30 ms boot).
+ * A PVH loader (QEMU) enters _start32 in 32-bit protected mode with paging
+ * off and %ebx = GPA of struct hvm_start_info; ukrun enters _start64 in
+ * long mode instead (uk's long-mode entry note, virtio/include/uk/abi.h),
+ * on the same tables with the same %ebx. On the paravirtual KVM host
+ * everything before long mode is instruction-emulated (~6 us an
+ * instruction at load 12, ~160 us for this path), so the 32-bit path is a
+ * handful of instructions and ukrun skips it: the GDT and the boot page
+ * tables are prebuilt in the image's data (16 KiB of it; they were .bss
+ * filled here, a loop of emulated stores). The physmap has tables of its
+ * own, which uk_cpu_init() fills before linking them in: there every store
+ * into a table the host already shadows (one in use) is trapped and
+ * emulated (~30 us), while stores into tables not yet linked are plain
+ * writes (a 512-entry fill of the in-use table took 10-17 ms of a 30 ms
+ * boot).
  *
  * Virtual layout (see libos/include/uk/arch.h):
- *   0                   identity map of 0..4 GiB, for the switch to long mode
+ *   0                   identity map of 0..1 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
  *   0xffff888000000000  physmap (PML4 slot 273): 0..4 GiB, the last GiB
  *                       uncached (MMIO); made by uk_cpu_init().
  *                       Not slot 256 (0xffff800000000000): the paravirtual
  *                       KVM host keeps it for itself and every access there
  *                       faults however the tables read (pvm.md rule 6).
- *   0xffffffff80000000  the kernel image: 0..2 GiB (-mcmodel=kernel)
+ *   0xffffffff80000000  the kernel image: 0..1 GiB mapped (-mcmodel=kernel)
  * Every entry at every level has U/S=1 (pvm.md: a supervisor-only entry
  * makes the paravirtual host refault forever); SMEP/SMAP stay off.
  */
@@ -41,6 +43,17 @@
 	.p2align 2
 	.quad PA(_start32)
 	.p2align 2
+	.long 3                 /* namesz */
+	.long 32                /* descsz: struct uk_long_entry */
+	.long 0x756b0001        /* UK_NOTE_LONG */
+	.asciz "uk"
+	.p2align 2
+	.quad PA(_start64)
+	.quad PA(uk_pml4)
+	.quad PA(uk_gdt)
+	.long uk_gdt_end - uk_gdt - 1
+	.long 0
+	.p2align 2
 
 	.section .boot.text, "ax"
 	.code32
@@ -49,17 +62,6 @@ _start32:
 	cli
 	cld
 	mov %ebx, %esi                  /* hvm_start_info, kept for uk_boot */
-	movl $PA(pdpt_low) + PTE_TABLE, PA(uk_pml4)             /* [0] identity */
-	movl $PA(pdpt_high) + PTE_TABLE, PA(uk_pml4) + 511 * 8  /* [511] kernel */
-	movl $PA(pd) + PTE_TABLE, PA(pdpt_low)
-	movl $PA(pd) + PTE_TABLE, PA(pdpt_high) + 510 * 8
-	mov $PA(pd), %edi               /* 2 MiB pages up to the image's end */
-	mov $PDE_2M, %eax
-1:	mov %eax, (%edi)
-	add $8, %edi
-	add $0x200000, %eax
-	cmp $__uk_boot_map_end, %eax     /* physical, from uk.ld */
-	jb 1b
 	mov $0x620, %eax                /* CR4: PAE | OSFXSR | OSXMMEXCPT */
 	mov %eax, %cr4
 	mov $PA(uk_pml4), %eax
@@ -74,6 +76,9 @@ _start32:
 	ljmp $0x10, $PA(start64_low)
 
 	.code64
+	.globl _start64
+_start64:                               /* ukrun: long mode already (abi.h) */
+	mov %ebx, %esi
 start64_low:
 	movabs $start64, %rax           /* leave the identity map */
 	jmp *%rax
@@ -114,17 +119,31 @@ gdt_desc32:
 	.word uk_gdt_end - uk_gdt - 1
 	.long PA(uk_gdt)
 
-	.section .bss.pgt, "aw", @nobits
+/* The boot page tables, prebuilt: 2 MiB pages over the first GiB, seen
+ * both at 0 (the identity map, for the switch) and at KBASE. */
+	.section .data.pgt, "aw"
 	.p2align 12
 	.globl uk_pml4
 uk_pml4:
-	.space 4096
+	.quad PA(pdpt_low) + PTE_TABLE          /* [0] identity */
+	.fill 510, 8, 0
+	.quad PA(pdpt_high) + PTE_TABLE         /* [511] kernel */
 pdpt_low:
-	.space 4096
+	.quad PA(pd) + PTE_TABLE
+	.fill 511, 8, 0
 pdpt_high:
-	.space 4096
+	.fill 510, 8, 0
+	.quad PA(pd) + PTE_TABLE
+	.quad 0
 pd:
-	.space 4096
+	.set i, 0
+	.rept 512
+	.quad (i << 21) + PDE_2M
+	.set i, i + 1
+	.endr
+
+	.section .bss.pgt, "aw", @nobits
+	.p2align 12
 /* The physmap's tables, filled by uk_cpu_init() before it links them. */
 	.globl uk_physmap_pdpt, uk_physmap_pd
 uk_physmap_pdpt:

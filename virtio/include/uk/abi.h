@@ -14,6 +14,11 @@
  * Calls from the guest to ukrun are port writes ("hypercalls"): one exit to
  * ukrun each, so they are kept rare (console output is one exit per write
  * call, never per byte). Devices are virtio-mmio, listed in the runtime tree.
+ *
+ * A loader that can set the CPU up itself (ukrun) may instead enter the
+ * image in long mode, at the entry its UK_NOTE_LONG note names: that skips
+ * the 32-bit code, every instruction of which the paravirtual KVM host
+ * emulates (pvm.md).
  */
 #ifndef UK_ABI_H
 #define UK_ABI_H
@@ -27,6 +32,31 @@
 
 #define UK_PVH_NOTE_TYPE 18 /* XEN_ELFNOTE_PHYS32_ENTRY, note name "Xen" */
 #define UK_PVH_MAGIC 0x336ec578u
+
+/* uk's long-mode entry: a note named "uk" of this type whose description
+ * is struct uk_long_entry. The loader enters at `entry` with
+ *   CR0 = UK_LONG_CR0, CR4 = UK_LONG_CR4, EFER = UK_LONG_EFER,
+ *   CR3 = `pml4` (the image's boot page tables, prebuilt in its data: the
+ *         identity map of 0..1 GiB this entry runs on, and the kernel's),
+ *   GDTR = `gdt`, `gdt_limit`; CS = UK_LONG_CS (64-bit code), DS, ES, SS
+ *   = UK_LONG_DS; RFLAGS = 2 (interrupts off); %rbx = GPA of the
+ *   hvm_start_info, as at the PVH entry.
+ * Every address is guest physical and lies in one of the image's loaded
+ * segments (ukrun checks that, and that pml4 is page-aligned). */
+#define UK_NOTE_LONG 0x756b0001u
+#define UK_LONG_CR0 0x80050033ull /* PG | AM | WP | NE | ET | MP | PE */
+#define UK_LONG_CR4 0x620ull      /* PAE | OSFXSR | OSXMMEXCPT */
+#define UK_LONG_EFER 0xd01ull     /* NXE | LMA | LME | SCE */
+#define UK_LONG_CS 0x10
+#define UK_LONG_DS 0x18
+
+struct uk_long_entry {
+	uint64_t entry;     /* [guest] the 64-bit entry */
+	uint64_t pml4;      /* [guest] the boot page tables' root */
+	uint64_t gdt;       /* [guest] the boot GDT */
+	uint32_t gdt_limit; /* [guest] its size - 1 */
+	uint32_t reserved;
+};
 
 struct hvm_start_info {
 	uint32_t magic;          /* [host] UK_PVH_MAGIC */
