@@ -48,7 +48,7 @@ fuzz_one() { # TARGET
 targets=()
 for f in build/tests/fuzz/*; do
 	name=$(basename "$f")
-	[ -x "$f" ] && [ "$name" != seeds.sh ] || continue
+	[ -x "$f" ] && [ "${name%.sh}" = "$name" ] || continue # (not seeds.sh, smoke.sh)
 	case ",${FUZZ_TARGETS:-$name}," in *",$name,"*) targets+=("$name") ;; esac
 done
 if [ ${#targets[@]} = 0 ]; then

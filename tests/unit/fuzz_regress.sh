@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for f in build/tests/fuzz/*; do
 	name=$(basename "$f")
-	[ -x "$f" ] && [ "$name" != seeds.sh ] || continue
+	[ -x "$f" ] && [ "${name%.sh}" = "$name" ] || continue # (not seeds.sh, smoke.sh)
 	bash tests/fuzz/seeds.sh "$name" "$work/$name"
 	[ ! -d "tests/fuzz/regress/$name" ] || cp tests/fuzz/regress/"$name"/* "$work/$name/"
 	set -- "$work/$name"/*
