@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -85,29 +86,38 @@ static int opts_tables(const char *spec, int flags, struct opts_tables *t)
 		t->shorts[ns++] = '+';
 	t->shorts[ns++] = ':'; /* a missing value is ':', not '?' */
 	for (const char *p = spec; *p;) {
+		const char *end;
 		size_t n;
-		int has;
+		int has, arg;
 
 		if (*p == ' ') {
 			p++;
 			continue;
 		}
-		if (nl == HOST_OPTS_MAX || (p[1] != ':' && p[1] != '.'))
+		/* (a key is a letter or digit: getopt_long's own answers are
+		 * '?' and ':') */
+		if (nl == HOST_OPTS_MAX || !isalnum((unsigned char)p[0]) ||
+		    (p[1] != ':' && p[1] != '.'))
 			return -1;
 		n = strcspn(p + 2, " =");
 		has = p[2 + n] == '=';
-		if (!n || nn + n + 1 > sizeof(t->names))
+		end = p + 2 + n + has; /* a space or the end */
+		if (!n || (*end && *end != ' ') || nn + n + 1 > sizeof(t->names))
 			return -1;
 		memcpy(t->names + nn, p + 2, n);
 		t->names[nn + n] = 0;
-		t->lo[nl++] = (struct option){ t->names + nn, has, NULL, (unsigned char)p[0] };
+		/* "--name=V" of an option without a value comes back as a value
+		 * (optional_argument), for host_opts to refuse with the word it
+		 * is in: getopt_long's own '?' for it names no word */
+		arg = has ? required_argument : optional_argument;
+		t->lo[nl++] = (struct option){ t->names + nn, arg, NULL, (unsigned char)p[0] };
 		nn += n + 1;
 		if (p[1] == ':') {
 			t->shorts[ns++] = p[0];
 			if (has)
 				t->shorts[ns++] = ':';
 		}
-		p += 2 + n + has;
+		p = end;
 	}
 	t->lo[nl] = (struct option){ 0 };
 	t->shorts[ns] = 0;
@@ -119,24 +129,26 @@ int host_opts(int argc, char **argv, const char *spec, int flags, const char *he
 {
 	struct opts_tables t;
 	const char *w;
-	int c, r;
+	int c, r, li;
 
 	if (opts_tables(spec, flags, &t))
 		return host_fail(err, len, "bad option description '%s'", spec);
 	*err = 0;
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then reads this spec's '+' again */
-	while ((c = getopt_long(argc, argv, t.shorts, t.lo, NULL)) != -1) {
+	/* (li: which long option it was; -1 for a letter) */
+	for (li = -1; (c = getopt_long(argc, argv, t.shorts, t.lo, &li)) != -1; li = -1) {
+		/* the word just read, for every answer but an unknown letter
+		 * (which may sit inside a word not yet done: "-Xv") */
 		w = argv[optind - 1];
 		if (c == ':')
 			return host_fail(err, len, "option '%s' needs a value (see %s)", w, help);
-		if (c == '?' && strncmp(w, "--", 2))
+		if (c == '?' && optopt) /* a letter; a long option's '?' has none */
 			return host_fail(err, len, "unknown option '-%c' (see %s)", optopt, help);
-		if (c == '?') /* getopt_long names the option it knew in optopt */
-			return host_fail(err, len,
-			                 optopt ? "option '%s' takes no value (see %s)"
-			                        : "unknown option '%s' (see %s)",
-			                 w, help);
+		if (c == '?')
+			return host_fail(err, len, "unknown option '%s' (see %s)", w, help);
+		if (li >= 0 && optarg && t.lo[li].has_arg == optional_argument)
+			return host_fail(err, len, "option '%s' takes no value (see %s)", w, help);
 		if ((r = fn(ctx, c, optarg)))
 			return r;
 	}

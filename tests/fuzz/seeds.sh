@@ -67,6 +67,15 @@ image)
 	objcopy -j .note.uk.pvh -j .uk_manifest -j .uk_syms build/apps/hello.img \
 		"$dir/hello.img" 2>/dev/null
 	;;
+host_opts)
+	# a byte (the description: 0 ukrun's, 1 the runtime's, 3 link's, 4 disk
+	# create's, 5 the input's own; 8 for HOST_OPTS_FIRST), then the words
+	seed ukrun '\010--mem=64M\0-v\0vol:/x\0--trace\0-p8080:80\0IMG\0--net=user'
+	seed runtime '\011--root=/run/x\0--log\0/l\0create\0--bundle\0b\0id'
+	seed link '\003-o\0out.img\0--env=A=B\0x.c\0-vm1G\0--rootfs\0d'
+	seed disk '\004--size=64M\0-f\0disk.img\0--label=L'
+	seed own '\005a:all b.bee= c:cee=\0-ab\0--bee=1\0-c\0x\0--\0-a'
+	;;
 mmio)
 	# a driver that starts the disk properly, then reads sector 0
 	b() { for x; do printf "\\$(printf %o $((x & 255)))"; done; } # bytes

@@ -18,6 +18,18 @@ $(B)/tests/fuzz/image: tests/fuzz/image.c image/image.c image/image_syms.c image
 		-o $@ $(filter %.c,$^) -lfdt
 tests: $(B)/tests/fuzz/image
 
+# libFuzzer target: the option parser both tools share, on hostile command
+# lines (tests/fuzz/host_opts.c); a short run in the unit suite
+# (host_fuzz_smoke).
+$(B)/tests/fuzz/host_opts: tests/fuzz/host_opts.c common/host.c common/host.h
+	@mkdir -p $(@D)
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^)
+$(B)/tests/unit/host_fuzz_smoke: tests/unit/host_fuzz_smoke.sh $(B)/tests/fuzz/host_opts
+	@mkdir -p $(@D)
+	install -m 755 $< $@
+tests: $(B)/tests/unit/host_fuzz_smoke
+
 # The filter between the guest's output and a terminal.
 UNIT_BINS += $(B)/tests/unit/test_console
 $(B)/tests/unit/test_console: $(B)/san/tests/unit/test_console.o $(B)/san/vmm/console.o

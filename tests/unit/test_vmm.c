@@ -66,7 +66,15 @@ TEST(opts_parse)
 	EXPECT(!strcmp(err, "option '-m' needs a value (see cmd --help)"));
 	EXPECT(opts(spec, 0, seen, err, 1, "--trace=1") == -1);
 	EXPECT(!strcmp(err, "option '--trace=1' takes no value (see cmd --help)"));
+	/* an unknown letter inside a word is named, not the word before it */
+	EXPECT(opts(spec, 0, seen, err, 3, "--mem", "--trace=1", "-Xv") == -1);
+	EXPECT(!strcmp(err, "unknown option '-X' (see cmd --help)"));
+	EXPECT(opts(spec, 0, seen, err, 1, "--trace=") == -1);
+	EXPECT(!strcmp(err, "option '--trace=' takes no value (see cmd --help)"));
 	EXPECT(opts("m:mem= x", 0, seen, err, 0) == -1 && strstr(err, "bad option description"));
+	EXPECT(opts("?:what", 0, seen, err, 0) == -1 && strstr(err, "bad option description"));
+	EXPECT(opts("m:mem=v:verbose", 0, seen, err, 0) == -1 &&
+	       strstr(err, "bad option description"));
 }
 
 TEST(size_rejects)
