@@ -145,6 +145,15 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **out)
 	return n;
 }
 
+/* The compressions a layer may come in (the OCI media types name gzip and
+ * zstd; xz and bzip2 are read as well). */
+static int (*const layer_filters[])(struct archive *) = {
+	archive_read_support_filter_gzip,
+	archive_read_support_filter_zstd,
+	archive_read_support_filter_xz,
+	archive_read_support_filter_bzip2,
+};
+
 static int rd_open(struct layer_rd *r, char *err, size_t errlen)
 {
 	struct archive_entry *ae;
@@ -153,10 +162,8 @@ static int rd_open(struct layer_rd *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	archive_read_support_filter_gzip(r->raw);
-	archive_read_support_filter_zstd(r->raw);
-	archive_read_support_filter_xz(r->raw);
-	archive_read_support_filter_bzip2(r->raw);
+	for (size_t i = 0; i < sizeof(layer_filters) / sizeof(layer_filters[0]); i++)
+		layer_filters[i](r->raw);
 	archive_read_support_format_raw(r->raw);
 	archive_read_support_format_tar(r->tar);
 	if (archive_read_open(r->raw, r, NULL, file_read, NULL) != ARCHIVE_OK ||

@@ -249,10 +249,12 @@ static int fc_range_ok(struct fat_fs *fs, uint64_t off, size_t len)
 	return off <= fs->dev_bytes && len <= fs->dev_bytes - off;
 }
 
-int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
+/* Bytes [off, off + len) of the device through the cache, a block at a
+ * time in order: fn(fs, b, in, n, arg) for bytes [in, in + n) of block b;
+ * the first error stops the walk. */
+static int fc_walk(struct fat_fs *fs, uint64_t off, size_t len,
+                   int (*fn)(struct fat_fs *, struct fat_cblk *, size_t, size_t, void *), void *arg)
 {
-	uint32_t ss = fs->dev->sector_size;
-	uint8_t *p = buf;
 	struct fat_cblk *b;
 	int r;
 
@@ -260,13 +262,31 @@ int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
 		return -EIO;
 	while (len) {
 		size_t in = off % FAT_BLK, n = FAT_BLK - in < len ? FAT_BLK - in : len;
-		if ((r = fc_get(fs, off / FAT_BLK, &b)) ||
-		    (r = fc_fill(fs, b, in / ss, (in + n + ss - 1) / ss)))
+		if ((r = fc_get(fs, off / FAT_BLK, &b)) || (r = fn(fs, b, in, n, arg)))
 			return r;
-		fat_memcpy(p, b->data + in, n);
-		p += n, off += n, len -= n;
+		off += n, len -= n;
 	}
 	return 0;
+}
+
+static int fc_read_part(struct fat_fs *fs, struct fat_cblk *b, size_t in, size_t n, void *arg)
+{
+	uint32_t ss = fs->dev->sector_size;
+	uint8_t **p = arg;
+	int r;
+
+	if ((r = fc_fill(fs, b, in / ss, (in + n + ss - 1) / ss)))
+		return r;
+	fat_memcpy(*p, b->data + in, n);
+	*p += n;
+	return 0;
+}
+
+int fat_cread(struct fat_fs *fs, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	return fc_walk(fs, off, len, fc_read_part, &p);
 }
 
 /* Bytes [in, in + n) of a block about to be written: the sectors they
@@ -295,29 +315,37 @@ static int fc_prepare(struct fat_fs *fs, struct fat_cblk *b, size_t in, size_t n
 	return 0;
 }
 
+/* A write: its bytes (NULL: zeros), their kind, and whether what lies
+ * around them is free space (fc_prepare's fresh). */
+struct fc_wr {
+	const uint8_t *p;
+	enum fat_kind k;
+	int fresh;
+};
+
+static int fc_write_part(struct fat_fs *fs, struct fat_cblk *b, size_t in, size_t n, void *arg)
+{
+	struct fc_wr *w = arg;
+	int r;
+
+	if ((r = fc_prepare(fs, b, in, n, w->fresh)))
+		return r;
+	if (w->p)
+		fat_memcpy(b->data + in, w->p, n), w->p += n;
+	else
+		fat_memset(b->data + in, 0, n);
+	if (!b->dirty || w->k > b->kind)
+		b->kind = w->k;
+	b->dirty = 1;
+	return 0;
+}
+
 static int fc_write(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k,
                     int fresh)
 {
-	const uint8_t *p = buf;
-	struct fat_cblk *b;
-	int r;
+	struct fc_wr w = { buf, k, fresh };
 
-	if (!fc_range_ok(fs, off, len))
-		return -EIO;
-	while (len) {
-		size_t in = off % FAT_BLK, n = FAT_BLK - in < len ? FAT_BLK - in : len;
-		if ((r = fc_get(fs, off / FAT_BLK, &b)) || (r = fc_prepare(fs, b, in, n, fresh)))
-			return r;
-		if (p)
-			fat_memcpy(b->data + in, p, n), p += n;
-		else
-			fat_memset(b->data + in, 0, n);
-		if (!b->dirty || k > b->kind)
-			b->kind = k;
-		b->dirty = 1;
-		off += n, len -= n;
-	}
-	return 0;
+	return fc_walk(fs, off, len, fc_write_part, &w);
 }
 
 int fat_cwrite(struct fat_fs *fs, uint64_t off, const void *buf, size_t len, enum fat_kind k)

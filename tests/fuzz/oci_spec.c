@@ -14,6 +14,7 @@
 #include <uk/abi.h>
 
 #include "../../vmm/oci.h"
+#include "../unit/oci_bundle.h"
 
 /* In a tmpfs where there is one: ext4 writes a file truncated and written
  * again back at its close, which made each run wait for the disk. */
@@ -33,22 +34,13 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	char p[128];
-
 	snprintf(dir, sizeof(dir), "/dev/shm/fuzz_oci_spec.XXXXXX");
 	if (!mkdtemp(dir)) {
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_oci_spec.XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
 	}
-	snprintf(p, sizeof(p), "%s/rootfs", dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/share", dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/hosts", dir);
-	fclose(fopen(p, "w"));
-	snprintf(p, sizeof(p), "%s/out", dir);
-	if (symlink("/", p))
+	if (oci_test_bundle(dir))
 		abort();
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	atexit(cleanup);

@@ -350,9 +350,7 @@ int main(void)
 	RUN("oci-source", hostile_layouts);
 	RUN("oci-source", docker_archives);
 	RUN("oci-source", docker_archive_bombs);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
+	if (unit_rm_rf(dir))
 		return 1;
 	return unit_failures ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../vmm/oci.h"
+#include "oci_bundle.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/test_oci_spec.XXXXXX";
@@ -207,32 +208,19 @@ TEST(status)
 
 static void setup(void)
 {
-	char path[512];
-
-	if (!mkdtemp(dir))
+	if (!mkdtemp(dir) || oci_test_bundle(dir))
 		exit(1);
-	snprintf(path, sizeof(path), "%s/rootfs", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/share", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/hosts", dir);
-	fclose(fopen(path, "w"));
-	snprintf(path, sizeof(path), "%s/out", dir);
-	symlink("/", path);
 }
 
 int main(void)
 {
-	char cmd[600];
-
 	setup();
 	RUN("oci_spec", valid);
 	RUN("oci_spec", bad_fields);
 	RUN("oci_spec", bad_root);
 	RUN("oci_spec", ids);
 	RUN("oci_spec", status);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
+	if (unit_rm_rf(dir))
 		return 1;
 	return unit_failures ? 1 : 0;
 }

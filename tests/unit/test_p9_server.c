@@ -85,10 +85,7 @@ static void snapshot(char *out, size_t cap)
 
 static void rm_rf(const char *path)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd))
+	if (unit_rm_rf(path))
 		fprintf(stderr, "rm -rf %s failed\n", path);
 }
 

@@ -194,8 +194,6 @@ TEST(mutations_stay_inside)
 
 int main(void)
 {
-	char cmd[300];
-
 	RUN("rootfs", write_archive);
 	if (arc) {
 		RUN("rootfs", modes_and_data);
@@ -204,8 +202,7 @@ int main(void)
 		RUN("rootfs", corrupt_archives_refused);
 		RUN("rootfs", mutations_stay_inside);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
+	if (unit_rm_rf(dir))
 		unit_failures++;
 	free(arc);
 	return unit_failures ? 1 : 0;

@@ -394,12 +394,8 @@ int main(int argc, char **argv)
 		vmm_vdev_stop(vmm_vdevs[i]);
 	vmm_9p_teardown(&tvm);
 	vmm_helpers_stop(&tvm);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-		if (system(cmd))
-			return 1;
-	}
+	if (unit_rm_rf(top))
+		return 1;
 	free(mem);
 	return unit_failures ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #define UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int unit_case_failed, unit_failures;
 
@@ -31,5 +32,14 @@ static int unit_case_failed, unit_failures;
 			printf("PASS %s\n", prefix "/" #fn); \
 		fflush(stdout);                              \
 	} while (0)
+
+/* Removes a test's scratch tree; 0 when rm -rf says it is gone. */
+static inline int unit_rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
 
 #endif

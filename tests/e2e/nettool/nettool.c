@@ -250,16 +250,23 @@ static int read_pattern(int fd, size_t want, size_t step, useconds_t pause, doub
 	return 0;
 }
 
-static int cmd_source(char **av)
+/* Asks the source service behind fd for want bytes, then reads them step
+ * bytes at a time (pause after each) and checks them. */
+static int fetch_pattern(int fd, size_t want, size_t step, useconds_t pause, double *secs)
 {
-	size_t want = (size_t)atoi(av[2]) * MIB;
-	int fd = dial(target(av[0], av[1]));
 	char line[32];
-	double secs;
 
 	snprintf(line, sizeof(line), "%zu\n", want);
 	write_all(fd, line, strlen(line));
-	if (read_pattern(fd, want, 65536, 0, &secs))
+	return read_pattern(fd, want, step, pause, secs);
+}
+
+static int cmd_source(char **av)
+{
+	size_t want = (size_t)atoi(av[2]) * MIB;
+	double secs;
+
+	if (fetch_pattern(dial(target(av[0], av[1])), want, 65536, 0, &secs))
 		return 1;
 	printf("%zu bytes received, %.1f MB/s\n", want, want / 1e6 / secs);
 	return 0;
@@ -268,13 +275,9 @@ static int cmd_source(char **av)
 static int cmd_slow(char **av)
 {
 	size_t want = (size_t)atoi(av[2]) * 1024;
-	int fd = dial(target(av[0], av[1]));
-	char line[32];
 	double secs;
 
-	snprintf(line, sizeof(line), "%zu\n", want);
-	write_all(fd, line, strlen(line));
-	if (read_pattern(fd, want, 512, 2000, &secs))
+	if (fetch_pattern(dial(target(av[0], av[1])), want, 512, 2000, &secs))
 		return 1;
 	printf("%zu bytes read slowly in %.1f s, pattern intact\n", want, secs);
 	return 0;
@@ -288,8 +291,8 @@ static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
 	socklen_t len = sizeof(me);
 	struct timeval tv = { 20, 0 }; /* a stall fails, it does not hang */
 	int fd, one = 1, r = -1;
-	char line[32], c;
 	double secs;
+	char c;
 
 	/* The port may still be ours in LAST-ACK until the guest's last ACK
 	 * comes (late on a loaded machine): EADDRINUSE is this host's, not the
@@ -311,9 +314,7 @@ static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
 	}
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	*port = me.sin_port;
-	snprintf(line, sizeof(line), "%zu\n", want);
-	write_all(fd, line, strlen(line));
-	if (read_pattern(fd, want, 65536, 0, &secs))
+	if (fetch_pattern(fd, want, 65536, 0, &secs))
 		goto out;
 	if (read(fd, &c, 1) != 0) {
 		printf("no end after %zu bytes\n", want);

@@ -101,7 +101,6 @@ void attack_fids(unsigned long attempts)
 /* Walks to hello.txt and opens, in pairs, until an open is refused. */
 void attack_files(void)
 {
-	static const char *const hello[] = { "hello.txt" };
 	struct p9_msg t;
 	struct tally w = { 0 }, o = { 0 };
 	uint32_t tlen[BATCH], next = 100000;
@@ -115,7 +114,7 @@ void attack_files(void)
 			t.u.twalk.fid = ROOT;
 			t.u.twalk.newfid = next;
 			t.u.twalk.nwname = 1;
-			t.u.twalk.wname[0] = p9_str(hello[0]);
+			t.u.twalk.wname[0] = p9_str(hello_txt[0]);
 			tlen[i] = p9_pack(tbuf + i * TSLOT, TSLOT, &t);
 			t = (struct p9_msg){ .type = P9_TLOPEN, .tag = (uint16_t)(i + 1) };
 			t.u.tlopen.fid = next++;

@@ -118,6 +118,9 @@ int session(uint32_t msize);
  * to, opened and read. 1 when its bytes are the host's. */
 int share_works(void);
 #define HELLO "hello from the host\n"
+/* hello.txt as p_walk's names, and whether data[0..n) are its bytes. */
+extern const char *const hello_txt[1];
+int hello_ok(const uint8_t *data, uint32_t n);
 /* Whether data[0..n) are the share's big.bin (lines "%05d\n") at off. */
 int big_ok(uint64_t off, const uint8_t *data, uint32_t n);
 /* Walk from ROOT to name as fid and open it: 0 or the error. */

@@ -372,14 +372,20 @@ int session(uint32_t msize)
 	return p_attach(ROOT) ? -1 : 0;
 }
 
+const char *const hello_txt[1] = { "hello.txt" };
+
+int hello_ok(const uint8_t *data, uint32_t n)
+{
+	return n == sizeof(HELLO) - 1 && !memcmp(data, HELLO, n);
+}
+
 int share_works(void)
 {
-	static const char *const hello[] = { "hello.txt" };
 	const uint8_t *data;
 	uint32_t got;
 
-	if (session(P9_MSIZE_MAX) || p_walk(ROOT, 2, 1, hello, NULL) || p_lopen(2, L_O_RDONLY) ||
-	    p_read(2, 0, 4096, 8192, &data, &got))
+	if (session(P9_MSIZE_MAX) || p_walk(ROOT, 2, 1, hello_txt, NULL) ||
+	    p_lopen(2, L_O_RDONLY) || p_read(2, 0, 4096, 8192, &data, &got))
 		return 0;
-	return got == sizeof(HELLO) - 1 && !memcmp(data, HELLO, got) && !p_clunk(2);
+	return hello_ok(data, got) && !p_clunk(2);
 }
