@@ -8,9 +8,8 @@
  * Differences from Linux: a segment removed with IPC_RMID loses its id at
  * once (Linux lets shmat find it until the last detach; the attached
  * memory stays either way), and shm_nattch counts the mappings of the
- * segment (a mapping split by mprotect counts twice). Keys and ids belong
- * to the VM (one IPC namespace, as a container has). One uid: permissions
- * are recorded, not enforced.
+ * segment (a mapping split by mprotect counts twice). Keys, ids and
+ * permissions are System V IPC's namespace (ipc/sysv.c).
  */
 #include <asm/shmbuf.h>
 #include <uk/libc.h>
@@ -18,6 +17,7 @@
 #include <uk/mm.h>
 #include <uk/proc.h>
 #include <uk/syscall.h>
+#include <uk/sysv.h>
 #include <uk/time.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
@@ -27,16 +27,8 @@
 #define PAGE UK_PAGE_SIZE
 #define SEGS 4096            /* Linux's SHMMNI */
 #define SEG_MAX (1ull << 40) /* bytes: far above any RAM we get */
-/* <linux/ipc.h> and <linux/shm.h>'s values (their headers clash with
- * the library OS's time types) */
-#define IPC_PRIVATE 0
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
-#define IPC_RMID 0
-#define IPC_SET 1
-#define IPC_STAT 2
-#define IPC_INFO 3
-#define IPC_64_FLAG 0x0100 /* IPC_64: ignored, the 64-bit layout is the one */
+/* <linux/shm.h>'s values (its header clashes with the library OS's time
+ * types) */
 #define SHM_LOCK 11
 #define SHM_UNLOCK 12
 #define SHM_STAT 13
@@ -53,79 +45,47 @@ struct shm_info { /* SHM_INFO's answer */
 };
 
 struct seg {
-	int key;
-	unsigned short seq;
+	struct uk_ipc_obj o; /* first */
 	uint64_t size;
 	struct uk_file *f; /* the memory (referenced) */
-	struct ipc64_perm perm;
-	long atime, dtime, ctime;
+	long atime, dtime;
 	int cpid, lpid;
 };
 
-static struct seg *segs[SEGS];
-static unsigned short next_seq;
+static struct uk_ipc_ids segs = { .max = SEGS };
 
-static long now_s(void) { return (long)(uk_realtime_ns() / 1000000000ull); }
+static struct seg *seg_of(int id) { return (struct seg *)uk_ipc_of(&segs, id); }
 
-static int seg_id(int i) { return segs[i]->seq * SEGS + i; }
-
-static struct seg *seg_of(int id, int *index)
-{
-	int i = id % SEGS;
-
-	if (id < 0 || !segs[i] || seg_id(i) != id)
-		return NULL;
-	if (index)
-		*index = i;
-	return segs[i];
-}
-
-static long seg_new(int key, uint64_t size, unsigned mode)
+static long seg_new(int key, uint64_t size, int flags)
 {
 	struct seg *s;
-	int i;
 	long r;
 
 	if (size < 1 || size > SEG_MAX)
 		return -EINVAL;
-	for (i = 0; i < SEGS && segs[i]; i++)
-		;
-	if (i == SEGS)
-		return -ENOSPC;
 	if (!(s = uk_kzalloc(sizeof(*s))))
 		return -ENOMEM;
 	if ((r = uk_ramfs_anon_file((size + PAGE - 1) & ~(uint64_t)(PAGE - 1), &s->f))) {
 		uk_kfree(s);
 		return r;
 	}
-	s->key = key;
-	s->seq = next_seq++;
 	s->size = size;
-	s->perm.key = key;
-	s->perm.uid = s->perm.cuid = (unsigned)uk_current_euid();
-	s->perm.gid = s->perm.cgid = (unsigned)uk_current_egid();
-	s->perm.mode = mode & 0777;
-	s->perm.seq = s->seq;
-	s->ctime = now_s();
 	s->cpid = uk_proc_cur->pid;
-	segs[i] = s;
-	return seg_id(i);
+	if ((r = uk_ipc_add(&segs, &s->o, key, flags)) < 0) {
+		uk_file_put(s->f);
+		uk_kfree(s);
+	}
+	return r;
 }
 
 UK_SYSCALL3(shmget, int, key, size_t, size, int, flags)
 {
-	for (int i = 0; key != IPC_PRIVATE && i < SEGS; i++) {
-		if (!segs[i] || segs[i]->key != key)
-			continue;
-		if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
-			return -EEXIST;
-		if (size > segs[i]->size)
-			return -EINVAL;
-		return seg_id(i);
-	}
-	if (key != IPC_PRIVATE && !(flags & IPC_CREAT))
-		return -ENOENT;
-	return seg_new(key, size, (unsigned)flags);
+	struct uk_ipc_obj *o;
+	long r = uk_ipc_lookup(&segs, key, flags, &o);
+
+	if (r < 0 || o)
+		return r >= 0 && size > ((struct seg *)o)->size ? -EINVAL : r;
+	return seg_new(key, size, flags);
 }
 
 /* How many mappings hold the segment's file (each holds a reference). */
@@ -133,12 +93,14 @@ static unsigned long attached(const struct seg *s) { return (unsigned long)(s->f
 
 UK_SYSCALL3(shmat, int, id, uintptr_t, addr, int, flags)
 {
-	struct seg *s = seg_of(id, NULL);
+	struct seg *s = seg_of(id);
 	unsigned prot = PROT_READ, mflags = MAP_SHARED;
 	long r;
 
 	if (!s)
 		return -EINVAL;
+	if ((r = uk_ipc_access(&s->o, flags & SHM_RDONLY ? 4 : 6)))
+		return r;
 	if (addr && (flags & SHM_RND))
 		addr &= ~(uintptr_t)(PAGE - 1); /* SHMLBA is a page on x86-64 */
 	if (addr & (PAGE - 1))
@@ -153,7 +115,7 @@ UK_SYSCALL3(shmat, int, id, uintptr_t, addr, int, flags)
 	if (r == -EEXIST)
 		return -EINVAL; /* Linux: a range in use without SHM_REMAP */
 	if (r >= 0) {
-		s->atime = now_s();
+		s->atime = uk_ipc_now();
 		s->lpid = uk_proc_cur->pid;
 	}
 	return r;
@@ -166,11 +128,13 @@ UK_SYSCALL1(shmdt, uintptr_t, addr)
 
 	if (!v || v->start != addr || v->off != 0 || !v->file)
 		return -EINVAL;
-	for (int i = 0; i < SEGS && !s; i++)
-		if (segs[i] && segs[i]->f == v->file)
-			s = segs[i];
+	for (int i = 0; i < segs.cap && !s; i++) {
+		struct seg *t = (struct seg *)uk_ipc_at(&segs, i);
+		if (t && t->f == v->file)
+			s = t;
+	}
 	if (s) {
-		s->dtime = now_s();
+		s->dtime = uk_ipc_now();
 		s->lpid = uk_proc_cur->pid;
 	} else if (!(v->flags & UK_VMA_SHARED)) {
 		return -EINVAL; /* (a removed segment's memory is shared too) */
@@ -181,11 +145,11 @@ UK_SYSCALL1(shmdt, uintptr_t, addr)
 static long stat_seg(struct seg *s, struct shmid64_ds *ds)
 {
 	uk_memset(ds, 0, sizeof(*ds));
-	ds->shm_perm = s->perm;
+	ds->shm_perm = s->o.perm;
 	ds->shm_segsz = s->size;
 	ds->shm_atime = s->atime;
 	ds->shm_dtime = s->dtime;
-	ds->shm_ctime = s->ctime;
+	ds->shm_ctime = s->o.ctime;
 	ds->shm_cpid = s->cpid;
 	ds->shm_lpid = s->lpid;
 	ds->shm_nattch = attached(s);
@@ -194,13 +158,8 @@ static long stat_seg(struct seg *s, struct shmid64_ds *ds)
 
 static long info(int cmd, void *buf)
 {
-	int used = 0, top = 0;
+	int top, used = uk_ipc_count(&segs, &top);
 
-	for (int i = 0; i < SEGS; i++)
-		if (segs[i]) {
-			used++;
-			top = i;
-		}
 	if (cmd == IPC_INFO) {
 		struct shminfo64 *in = buf;
 		uk_memset(in, 0, sizeof(*in));
@@ -219,37 +178,39 @@ static long info(int cmd, void *buf)
 
 UK_SYSCALL3(shmctl, int, id, int, cmd, void *, buf)
 {
-	int i;
 	struct seg *s;
+	long r;
 
 	cmd &= ~IPC_64_FLAG;
 	if (cmd == IPC_INFO || cmd == SHM_INFO)
 		return buf ? info(cmd, buf) : -EFAULT;
 	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
-		if (id < 0 || id >= SEGS || !segs[id])
-			return -EINVAL;
+		if (!(s = (struct seg *)uk_ipc_stat_obj(&segs, id, cmd == SHM_STAT_ANY, &r)))
+			return r;
 		if (!buf)
 			return -EFAULT;
-		stat_seg(segs[id], buf);
-		return seg_id(id);
+		stat_seg(s, buf);
+		return uk_ipc_id(&segs, &s->o);
 	}
-	if (!(s = seg_of(id, &i)))
+	if (!(s = seg_of(id)))
 		return -EINVAL;
 	switch (cmd) {
-	case IPC_STAT: return buf ? stat_seg(s, buf) : -EFAULT;
-	case IPC_SET: {
-		const struct shmid64_ds *ds = buf;
-		if (!ds)
+	case IPC_STAT:
+		if ((r = uk_ipc_access(&s->o, 4)))
+			return r;
+		return buf ? stat_seg(s, buf) : -EFAULT;
+	case IPC_SET:
+		if (!buf)
 			return -EFAULT;
-		s->perm.uid = ds->shm_perm.uid;
-		s->perm.gid = ds->shm_perm.gid;
-		s->perm.mode = ds->shm_perm.mode & 0777;
-		s->ctime = now_s();
+		if ((r = uk_ipc_owner(&s->o)))
+			return r;
+		uk_ipc_set(&s->o, &((const struct shmid64_ds *)buf)->shm_perm);
 		return 0;
-	}
 	case IPC_RMID:
+		if ((r = uk_ipc_owner(&s->o)))
+			return r;
 		/* the memory stays while attached: the mappings hold its file */
-		segs[i] = NULL;
+		uk_ipc_remove(&segs, &s->o);
 		uk_file_put(s->f);
 		uk_kfree(s);
 		return 0;

@@ -30,6 +30,7 @@
 #include <uk/sched.h>
 #include <uk/signal.h>
 #include <uk/syscall.h>
+#include <uk/sysv.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
 
@@ -138,6 +139,7 @@ static void release(struct uk_proc *p)
 
 	vfork_release(p);
 	uk_itimers_stop(p);
+	uk_sem_exit(p->pid); /* its SEM_UNDO adjustments */
 	if (p->files) {
 		struct uk_fdtable *t = p->files;
 		uk_fd_table_put(t);

@@ -8,7 +8,8 @@
 # running a script the way entrypoint scripts do: $(...), a pipeline,
 # background jobs and wait, trap EXIT, external commands in a row, exit
 # statuses, no memory lost over 400 processes, and execs at once of a
-# program on a volume.
+# program on a volume. System V semaphores and message queues between
+# processes: tests/linux/sysv.c.
 . tests/e2e/lib.sh
 runner_ready proc || exit 0
 G=build/tests/guest
@@ -27,16 +28,27 @@ done
 
 # Other Linux calls answered as Linux answers them (tests/linux/calls.c:
 # extended attributes of files that have none, mincore beyond the user
-# range), static and through ld.so.
-for kind in static dynamic; do
-	if [ ! -f "$G/calls-$kind.img" ]; then
-		skip "$(name calls/$kind)" "$G/calls-$kind.img is missing (make builds it with the host's gcc)"
-		continue
-	fi
-	guest "$G/calls-$kind.img"
-	check "$(name calls/$kind/all-passed)" out_has '^calls: all passed'
-	grep '^FAIL' "$T/out" | head -5
+# range), and System V semaphores and message queues between processes of
+# the VM (tests/linux/sysv.c: ping-pong, SEM_UNDO of an exited and of a
+# killed child, EINTR and EIDRM of a waiter, msgrcv by type, a full
+# queue), static and through ld.so; sysv.c as a process here answers the
+# same.
+for prog in calls sysv; do
+	for kind in static dynamic; do
+		if [ ! -f "$G/$prog-$kind.img" ]; then
+			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
+			continue
+		fi
+		guest "$G/$prog-$kind.img"
+		check "$(name $prog/$kind/all-passed)" out_has "^$prog: all passed"
+		grep '^FAIL' "$T/out" | head -5
+	done
 done
+LXS=build/tests/linux/sysv/static/bin/prog
+if on_ukrun && [ -x "$LXS" ]; then
+	run timeout -s KILL 150 "$LXS"
+	check "sysv/linux-process/all-passed" out_has '^sysv: all passed'
+fi
 
 BB=build/tests/oci/busybox.img
 if [ ! -f "$BB" ]; then
