@@ -353,6 +353,39 @@ static long ramfs_page_shared(struct uk_vnode *vn, uint64_t off, void **page)
 	return 0;
 }
 
+/* Zero [off, off + len) of the file (uk/vfs.h): a whole page only the
+ * file holds goes back to the allocator; one a shared mapping holds too
+ * is zeroed in place, so the mappings keep seeing the file's bytes. */
+static int ramfs_punch(struct uk_vnode *vn, uint64_t off, uint64_t len)
+{
+	struct ramfs_node *n = node(vn);
+	uint64_t end;
+	int r;
+
+	if (off >= n->size)
+		return 0;
+	end = len < n->size - off ? off + len : n->size;
+	if ((r = materialize(n, n->size)))
+		return r;
+	for (; off < end; off = (off | (PAGE - 1)) + 1) {
+		size_t i = off / PAGE, in = off % PAGE;
+		size_t chunk = end - off < PAGE - in ? end - off : PAGE - in;
+		uint8_t *pg = i < n->npages ? n->pages[i] : NULL;
+
+		if (!pg)
+			continue;
+		if (chunk < PAGE || uk_page_shared(uk_v2p(pg))) {
+			uk_memset(pg + in, 0, chunk);
+			continue;
+		}
+		uk_page_put(pg);
+		n->pages[i] = NULL;
+		n->nalloc--;
+	}
+	touch(n, 1);
+	return 0;
+}
+
 static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
 	struct ramfs_node *n = node(f->vn);
@@ -745,6 +778,7 @@ static const struct uk_vnode_ops ramfs_vops = {
 	.fsync = ramfs_fsync,
 	.page_data = ramfs_page_data,
 	.page_shared = ramfs_page_shared,
+	.punch = ramfs_punch,
 	.release = ramfs_release,
 };
 

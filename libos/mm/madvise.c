@@ -78,15 +78,19 @@ static int dontneed(uintptr_t start, uintptr_t end)
 static int punch(uintptr_t start, uintptr_t end)
 {
 	struct uk_vma *v;
+	int r = 0;
 
-	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next)
+	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next) {
 		if (!uk_vm_file_shares(v))
 			return -EINVAL; /* Linux: only shared memory has holes to punch */
+		if (!(v->prot & PROT_WRITE))
+			return -EACCES;
+	}
 	uk_vm_release(start, end);
-	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next)
-		uk_vm_file_zero(v, v->start > start ? v->start : start,
-		                v->end < end ? v->end : end);
-	return 0;
+	for (v = uk_vma_find(&uk_vm_as, start); v && v->start < end && !r; v = v->next)
+		r = uk_vm_file_zero(v, v->start > start ? v->start : start,
+		                    v->end < end ? v->end : end);
+	return r;
 }
 
 /* Advice about the upper half (link mode): only the heap can be dropped,

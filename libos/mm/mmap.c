@@ -408,6 +408,9 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	                  (flags & MAP_NORESERVE ? UK_VMA_NORESERVE : 0) |
 	                  (flags & (MAP_STACK | MAP_GROWSDOWN) ? UK_VMA_STACK : 0);
 	long r = check_mmap(addr, len, prot, flags, off);
+
+	if (uk_vm_file_may_write(f, vflags & UK_VMA_SHARED))
+		vflags |= UK_VMA_MAYWRITE;
 	struct uk_vma *v;
 
 	if (r)
@@ -440,7 +443,7 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	/* Best effort, as on Linux: what cannot be committed now faults in. */
 	if (flags & (MAP_POPULATE | MAP_LOCKED))
 		uk_vm_populate(addr, addr + len);
-	else if (!f && vflags == 0 && (prot & PROT_WRITE) && len < AROUND_AREA_MIN)
+	else if (!f && !(vflags & ~UK_VMA_MAYWRITE) && (prot & PROT_WRITE) && len < AROUND_AREA_MIN)
 		commit_first(addr, prot);
 	return (long)addr;
 }
@@ -486,6 +489,13 @@ int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot)
 	prot &= PROT_RWX;
 	if (!uk_vma_range_covered(&uk_vm_as, addr, end))
 		return -ENOMEM;
+	for (v = uk_vma_find(&uk_vm_as, addr); (prot & PROT_WRITE) && v && v->start < end;
+	     v = v->next)
+		if (!(v->flags & UK_VMA_MAYWRITE)) {
+			uk_trace_note("mprotect: PROT_WRITE on a shared mapping that may not be "
+			              "written (file not open for writing, or not a RAM file)");
+			return -EACCES;
+		}
 	if (too_big(len, prot, 0, NULL) || uk_vma_isolate(&uk_vm_as, addr, end))
 		return -ENOMEM;
 	for (v = uk_vma_find(&uk_vm_as, addr); v && v->start < end; v = v->next)

@@ -76,6 +76,14 @@ int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anon
 	return 0;
 }
 
+int uk_vm_file_may_write(const struct uk_file *f, int shared)
+{
+	if (!f || !shared)
+		return 1;
+	return (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND) && f->vn &&
+	       f->vn->ops->page_shared;
+}
+
 /* Read one page of the file at pos into p: bytes read, 0 at the end. */
 static long read_page(struct uk_file *f, uint8_t *p, uint64_t pos)
 {
@@ -126,7 +134,7 @@ int uk_vm_file_shares(const struct uk_vma *v)
 	const struct uk_file *f = v->file;
 
 	return f && (v->flags & UK_VMA_SHARED) && f->vn && f->vn->ops->page_shared &&
-	       (f->flags & O_ACCMODE) == O_RDWR && !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
+	       !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
 }
 
 /* Whether v's pages come on first touch (uk_vm_file_page). */
@@ -182,21 +190,13 @@ int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
 	return 0;
 }
 
-void uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end)
+int uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end)
 {
-	static const uint8_t zeros[PAGE];
-	struct uk_file *f = v->file;
-	uint64_t pos = v->off + (start - v->start), e = pos + (end - start);
-	struct stat st;
+	struct uk_vnode *vn = ((struct uk_file *)v->file)->vn;
 
-	/* through the file, not past its end (ramfs writes never block) */
-	if (file_stat(f, &st) || (uint64_t)st.st_size <= pos)
-		return;
-	if (e > (uint64_t)st.st_size)
-		e = (uint64_t)st.st_size;
-	while (pos < e)
-		if (f->ops->write(f, zeros, e - pos < PAGE ? e - pos : PAGE, &pos) <= 0)
-			return;
+	if (!vn->ops->punch)
+		return -EINVAL;
+	return vn->ops->punch(vn, v->off + (start - v->start), end - start);
 }
 
 int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end)

@@ -113,7 +113,11 @@ UK_SYSCALL3(shmat, int, id, uintptr_t, addr, int, flags)
 		mflags |= flags & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 	r = uk_vm_mmap(addr, s->size, prot, mflags, s->f, 0);
 	if (r == -EEXIST)
-		return -EINVAL; /* Linux: a range in use without SHM_REMAP */
+		return -EINVAL;             /* Linux: a range in use without SHM_REMAP */
+	if (r >= 0 && (flags & SHM_RDONLY)) /* and mprotect may not make it writable */
+		for (struct uk_vma *v = uk_vma_find(&uk_vm_as, (uintptr_t)r);
+		     v && v->start < (uintptr_t)r + s->size; v = v->next)
+			v->flags &= ~UK_VMA_MAYWRITE;
 	if (r >= 0) {
 		s->atime = uk_ipc_now();
 		s->lpid = uk_proc_cur->pid;

@@ -17,6 +17,7 @@
 #define UK_VMA_SHARED 0x1    /* MAP_SHARED */
 #define UK_VMA_NORESERVE 0x2 /* MAP_NORESERVE: never refused for its size */
 #define UK_VMA_STACK 0x4     /* MAP_STACK: no fault-around (mmap.c) */
+#define UK_VMA_MAYWRITE 0x8  /* mprotect may add PROT_WRITE (Linux's VM_MAYWRITE) */
 
 struct uk_vma {
 	uintptr_t start, end; /* [start, end), page aligned */
@@ -101,6 +102,8 @@ int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot);
  * -ENODEV); *anonymous when it maps as anonymous memory (/dev/zero). */
 struct uk_file;
 int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anonymous);
+/* Whether a mapping of f (NULL: anonymous) so shared may ever be written. */
+int uk_vm_file_may_write(const struct uk_file *f, int shared);
 /* Fill [start, end) of file area v from its file: 0 or -errno. Where the
  * file's pages come on first touch, nothing is read now. */
 int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
@@ -110,10 +113,10 @@ int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a);
 
 /* Whether file area v maps its file's own pages (a shared mapping of a
- * RAM file open for writing). */
+ * RAM file). */
 int uk_vm_file_shares(const struct uk_vma *v);
-/* Zero [start, end) of such an area's file (MADV_REMOVE). */
-void uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end);
+/* Zero [start, end) of such an area's file (MADV_REMOVE): 0 or -errno. */
+int uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end);
 
 /* The hook of uk_vm_on_exec_map, or NULL. */
 extern void (*uk_vm_exec_hook)(uintptr_t start, uintptr_t end);

@@ -446,28 +446,50 @@ UK_SYSCALL4(fadvise64, int, fd, int64_t, off, int64_t, len, int, advice)
 	return r; /* advice may be ignored, and is */
 }
 
+#define FALLOC_ZEROING (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)
+
+/* Whether fallocate can do mode on f at [off, off + len): 0 or -errno. */
+static long fallocate_check(struct uk_file *f, int mode, int64_t off, int64_t len)
+{
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_ZEROING) ||
+	    (mode & FALLOC_ZEROING) == FALLOC_ZEROING ||
+	    (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE))) {
+		uk_trace_note("fallocate: mode %#x is not supported", mode);
+		return -EOPNOTSUPP;
+	}
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (len > INT64_MAX - off)
+		return -EFBIG;
+	if (!writable(f))
+		return -EBADF;
+	if (ftype(f) != S_IFREG)
+		return ftype(f) == S_IFDIR ? -EISDIR : -ENODEV;
+	if ((mode & FALLOC_ZEROING) && !f->vn->ops->punch) {
+		uk_trace_note("fallocate: this filesystem cannot punch holes or zero ranges");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Space is never reserved (RAM and 9P files grow as written); the size
+ * grows unless FALLOC_FL_KEEP_SIZE; holes and zeroed ranges are the
+ * filesystem's punch. */
 UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 {
 	struct uk_file *f = uk_fd_get(fd);
+	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)off + (uint64_t)len };
 	struct stat st;
 	long r;
 
 	if (!f)
 		return -EBADF;
-	if (mode & ~FALLOC_FL_KEEP_SIZE) {
-		uk_trace_note("fallocate: mode %#x is not supported", mode);
-		r = -EOPNOTSUPP;
-	} else if (off < 0 || len <= 0) {
-		r = -EINVAL;
-	} else if (!writable(f)) {
-		r = -EBADF;
-	} else if (ftype(f) != S_IFREG) {
-		r = ftype(f) == S_IFDIR ? -EISDIR : -ENODEV;
-	} else if ((r = uk_vfs_fstat(f, &st)) == 0 && !(mode & FALLOC_FL_KEEP_SIZE) &&
-	           off + len > st.st_size) {
-		struct uk_setattr a = { .mask = UK_SA_SIZE, .size = (uint64_t)(off + len) };
+	r = fallocate_check(f, mode, off, len);
+	if (!r && (mode & FALLOC_ZEROING))
+		r = f->vn->ops->punch(f->vn, (uint64_t)off, (uint64_t)len);
+	if (!r && !(mode & FALLOC_FL_KEEP_SIZE) && !(r = uk_vfs_fstat(f, &st)) &&
+	    a.size > (uint64_t)st.st_size)
 		r = f->ops->truncate ? f->ops->truncate(f, a.size) : f->vn->ops->setattr(f->vn, &a);
-	}
 	uk_file_put(f);
 	return r;
 }

@@ -191,6 +191,73 @@ static void test_posix_shm(void)
 	unlink(path);
 }
 
+/* A shared mapping that may not be written (a consumer's O_RDONLY view of
+ * a shm file, a SHM_RDONLY attach) still shares the file's bytes, and
+ * mprotect may not make it writable; holes punched in a shm file (MADV_REMOVE,
+ * fallocate) read as zeros everywhere, whatever the file's O_APPEND. */
+static void test_shared_readonly(void)
+{
+	int fd = open("/dev/shm/proc-ro", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int rfd = open("/dev/shm/proc-ro", O_RDONLY), id, first, st;
+	char *w = MAP_FAILED, *r = MAP_FAILED, *ro;
+	pid_t pid;
+
+	if (fd >= 0 && rfd >= 0 && ftruncate(fd, 3 * 4096) == 0) {
+		w = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		r = mmap(NULL, 3 * 4096, PROT_READ, MAP_SHARED, rfd, 0);
+	}
+	check("shm/readonly-map", w != MAP_FAILED && r != MAP_FAILED,
+	      "mmap of a shm file, writable and read-only");
+	if (w == MAP_FAILED || r == MAP_FAILED)
+		return;
+	w[0] = 1;
+	first = r[0];
+	w[0] = 2;
+	if ((pid = fork()) == 0) {
+		w[1] = 5;
+		_exit(0);
+	}
+	st = status_of(pid);
+	pwrite(fd, "\x09", 1, 2);
+	check("shm/readonly-sees-writes",
+	      first == 1 && r[0] == 2 && st == 0 && r[1] == 5 && r[2] == 9,
+	      "a read-only MAP_SHARED mapping did not see later stores, a child's or a pwrite");
+	check("shm/readonly-mprotect",
+	      mprotect(r, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect(PROT_WRITE) of a shared mapping of an O_RDONLY file: EACCES");
+	check("shm/remove-readonly", madvise(r, 4096, MADV_REMOVE) == -1 && errno == EACCES,
+	      "MADV_REMOVE through a read-only mapping: EACCES");
+	memset(w, 'A', 3 * 4096);
+	fcntl(fd, F_SETFL, O_APPEND);
+	check("shm/remove-append",
+	      madvise(w, 4096, MADV_REMOVE) == 0 && w[0] == 0 && r[4095] == 0 && w[4096] == 'A' &&
+	          lseek(fd, 0, SEEK_END) == 3 * 4096,
+	      "MADV_REMOVE of a page of an O_APPEND shm file: zeros there, the size unchanged");
+	check("shm/punch-hole",
+	      fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096 + 10, 4096) == 0 &&
+	          w[4096 + 9] == 'A' && w[4096 + 10] == 0 && r[2 * 4096 + 9] == 0 &&
+	          r[2 * 4096 + 10] == 'A' && lseek(fd, 0, SEEK_END) == 3 * 4096,
+	      "fallocate(PUNCH_HOLE) of a shm file: zeros in both mappings, the size unchanged");
+	check("shm/punch-needs-keep-size",
+	      fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096) == -1 && errno == EOPNOTSUPP,
+	      "fallocate(PUNCH_HOLE) without KEEP_SIZE: EOPNOTSUPP");
+	munmap(w, 3 * 4096);
+	munmap(r, 3 * 4096);
+	close(fd);
+	close(rfd);
+	unlink("/dev/shm/proc-ro");
+
+	id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	ro = id >= 0 ? shmat(id, NULL, SHM_RDONLY) : (void *)-1;
+	check("sysv/rdonly-mprotect",
+	      ro != (void *)-1 && mprotect(ro, 4096, PROT_READ | PROT_WRITE) == -1 &&
+	          errno == EACCES,
+	      "mprotect(PROT_WRITE) of a SHM_RDONLY attach: EACCES");
+	if (ro != (void *)-1)
+		shmdt(ro);
+	shmctl(id, IPC_RMID, NULL);
+}
+
 /* System V shared memory: a segment attached before fork and again by the
  * child, its size and attach count, keys, removal while attached. */
 static void test_sysv_shm(void)
@@ -757,6 +824,7 @@ int main(int argc, char **argv)
 	test_fork_memory();
 	test_shared_sync();
 	test_posix_shm();
+	test_shared_readonly();
 	test_shared_lazy();
 	test_sysv_shm();
 	test_pipe_and_wait();

@@ -27,7 +27,7 @@ void *uk_page_alloc_fault(void);
 /* Pages with more than one holder: a frame that several processes' page
  * tables map after fork, a RAM file's page mapped MAP_SHARED. Counts of
  * the holders beyond the first, made by uk_page_refs_prepare (before the
- * first such sharing: 2 bytes a page of RAM; 0 or -ENOMEM); until then
+ * first such sharing: 4 bytes a page of RAM; 0 or -ENOMEM); until then
  * every page has one holder. Safe with interrupts disabled. */
 int uk_page_refs_prepare(void);
 void uk_page_ref(uint64_t pa);

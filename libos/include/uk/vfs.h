@@ -149,6 +149,11 @@ struct uk_vnode_ops {
 	 * go of a page with uk_page_put, so a truncated page stays until
 	 * the mappings holding it go. */
 	long (*page_shared)(struct uk_vnode *vn, uint64_t off, void **page);
+	/* Optional: the regular file's bytes in [off, off + len) read as
+	 * zeros from now on, its size unchanged (fallocate's PUNCH_HOLE and
+	 * ZERO_RANGE, MADV_REMOVE); a page every mapping sees stays the same
+	 * page. 0 or -errno. */
+	int (*punch)(struct uk_vnode *vn, uint64_t off, uint64_t len);
 };
 
 struct uk_vnode {
