@@ -88,11 +88,27 @@ static int udp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 static int udp_do_listen(struct uk_sock *s, int backlog) { return -EOPNOTSUPP; }
 static int udp_do_accept(struct uk_sock *s, struct uk_sock **out) { return -EOPNOTSUPP; }
 
+/* Whether an AF_INET6 socket may not reach ip, as Linux answers: bound to
+ * an IPv6 address it reaches no IPv4 peer; bound or connected to IPv4 no
+ * IPv6 one. */
+static int udp_family_mixed(struct uk_sock *s, const ip_addr_t *ip)
+{
+	const struct udp_pcb *pcb = P(s);
+
+	if (s->family != UK_AF_INET6)
+		return 0;
+	if (!ip_addr_isany(&pcb->local_ip))
+		return IP_GET_TYPE(&pcb->local_ip) != IP_GET_TYPE(ip);
+	return U(s)->connected && IP_IS_V4(&pcb->remote_ip) && IP_IS_V6(ip);
+}
+
 static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 {
 	ip_addr_t ip;
 
 	uk_inet_ip(s, a, &ip);
+	if (!a->unspec && udp_family_mixed(s, &ip))
+		return -EAFNOSUPPORT;
 	if (a->unspec) { /* AF_UNSPEC: dissolve (0.0.0.0 port 0 is an address) */
 		udp_disconnect(P(s));
 		U(s)->connected = 0;

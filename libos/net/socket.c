@@ -201,11 +201,15 @@ static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, str
  * also takes an AF_INET one unless IPV6_V6ONLY, as Linux's does: glibc's
  * getaddrinfo connects one socket to each of its answers in turn to sort
  * them by source address. */
-static int peer_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+static int peer_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a,
+                   int sending)
 {
 	if (s->family == UK_AF_INET6 && s->type == UK_SOCK_DGRAM && uaddr &&
-	    len >= sizeof(uint16_t) && *(const uint16_t *)uaddr == UK_AF_INET)
-		return s->opts & UK_SO_V6ONLY ? -EAFNOSUPPORT : addr_in4(uaddr, len, a);
+	    len >= sizeof(uint16_t) && *(const uint16_t *)uaddr == UK_AF_INET) {
+		if (s->opts & UK_SO_V6ONLY) /* Linux: connect and send differ */
+			return sending ? -ENETUNREACH : -EAFNOSUPPORT;
+		return addr_in4(uaddr, len, a);
+	}
 	return addr_in(s, uaddr, len, a);
 }
 
@@ -614,7 +618,7 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 	SOCK_GET(fd, s, f);
 	if (s->type == UK_SOCK_DGRAM && addr && len >= 2 && sin->sin_family == UK_AF_UNSPEC)
 		r = 0, a.unspec = 1; /* datagrams: dissolve the association */
-	else if (!(r = peer_in(s, addr, len, &a)) && !inet(s) && !a.len)
+	else if (!(r = peer_in(s, addr, len, &a, 0)) && !inet(s) && !a.len)
 		r = -EINVAL; /* AF_UNIX: no name to connect to */
 	enter(s);
 	if (!r)
@@ -635,7 +639,7 @@ UK_SYSCALL6(sendto, int, fd, const void *, buf, size_t, len, int, flags, const v
 
 	SOCK_GET(fd, s, f);
 	if (to && s->type == UK_SOCK_DGRAM)
-		r = peer_in(s, to, tolen, &a);
+		r = peer_in(s, to, tolen, &a, 1);
 	if (!r)
 		r = do_send(f, s, &iov, 1, flags, to && s->type == UK_SOCK_DGRAM ? &a : NULL, NULL);
 	uk_file_put(f);
@@ -676,7 +680,7 @@ UK_SYSCALL3(sendmsg, int, fd, const struct uk_msghdr *, m, int, flags)
 		return -EMSGSIZE;
 	SOCK_GET(fd, s, f);
 	if (m->msg_name && s->type == UK_SOCK_DGRAM)
-		r = peer_in(s, m->msg_name, m->msg_namelen, &a);
+		r = peer_in(s, m->msg_name, m->msg_namelen, &a, 1);
 	if (!r && !inet(s)) /* TCP and UDP ignore what they are given (IP_PKTINFO ...) */
 		r = uk_cmsg_in(m, &scm);
 	if (!r)

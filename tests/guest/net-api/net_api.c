@@ -320,6 +320,25 @@ static void ipv6_checks(void)
 	          !setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) &&
 	              connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 &&
 	              errno == EAFNOSUPPORT);
+	API_CHECK("ipv6/udp-ipv4-sendto-v6only", /* Linux: no route, not no family */
+	          sendto(c, "d", 1, 0, (struct sockaddr *)&v4, sizeof(v4)) == -1 &&
+	              errno == ENETUNREACH);
+	close(c);
+	/* Families do not mix once one is chosen, as on Linux: bound to ::1, no
+	 * IPv4 peer; connected to an IPv4 peer, no IPv6 one. */
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	lo.sin6_port = htons(0);
+	API_CHECK("ipv6/udp-bound-v6-refuses-ipv4",
+	          !bind(c, (struct sockaddr *)&lo, sizeof(lo)) &&
+	              connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 &&
+	              errno == EAFNOSUPPORT);
+	close(c);
+	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	lo.sin6_port = htons(5012);
+	API_CHECK("ipv6/udp-ipv4-peer-refuses-ipv6",
+	          !connect(c, (struct sockaddr *)&v4, sizeof(v4)) &&
+	              connect(c, (struct sockaddr *)&lo, sizeof(lo)) == -1 &&
+	              errno == EAFNOSUPPORT);
 	close(c);
 	close(l);
 }
