@@ -277,6 +277,29 @@ static int materialize(struct ramfs_node *n, uint64_t keep)
 	return 0;
 }
 
+/* Zero [off, end) of the file's pages: a whole page only the file holds
+ * goes back to the allocator; one a shared mapping holds too is zeroed in
+ * place and stays the file's, so every mapping keeps seeing the file's
+ * bytes (Linux would take it from the mappings). */
+static void zero_range(struct ramfs_node *n, uint64_t off, uint64_t end)
+{
+	for (; off < end; off = (off | (PAGE - 1)) + 1) {
+		size_t i = off / PAGE, in = off % PAGE;
+		size_t chunk = end - off < PAGE - in ? end - off : PAGE - in;
+		uint8_t *pg = i < n->npages ? n->pages[i] : NULL;
+
+		if (!pg)
+			continue;
+		if (chunk < PAGE || uk_page_shared(uk_v2p(pg))) {
+			uk_memset(pg + in, 0, chunk);
+			continue;
+		}
+		uk_page_put(pg);
+		n->pages[i] = NULL;
+		n->nalloc--;
+	}
+}
+
 static int file_resize(struct ramfs_node *n, uint64_t size)
 {
 	int r;
@@ -285,14 +308,8 @@ static int file_resize(struct ramfs_node *n, uint64_t size)
 		return -EFBIG;
 	if ((r = materialize(n, size)))
 		return r;
-	if (size < n->size) {
-		size_t first = (size + PAGE - 1) / PAGE;
-		pages_free_from(n, first);
-		if (size % PAGE && size / PAGE < n->npages && n->pages[size / PAGE]) {
-			uint8_t *pg = n->pages[size / PAGE];
-			uk_memset(pg + size % PAGE, 0, PAGE - size % PAGE);
-		}
-	}
+	if (size < n->size)
+		zero_range(n, size, n->size);
 	n->size = size;
 	touch(n, 1);
 	return 0;
@@ -353,35 +370,17 @@ static long ramfs_page_shared(struct uk_vnode *vn, uint64_t off, void **page)
 	return 0;
 }
 
-/* Zero [off, off + len) of the file (uk/vfs.h): a whole page only the
- * file holds goes back to the allocator; one a shared mapping holds too
- * is zeroed in place, so the mappings keep seeing the file's bytes. */
+/* Punch a hole in the file (uk/vfs.h). */
 static int ramfs_punch(struct uk_vnode *vn, uint64_t off, uint64_t len)
 {
 	struct ramfs_node *n = node(vn);
-	uint64_t end;
 	int r;
 
 	if (off >= n->size)
 		return 0;
-	end = len < n->size - off ? off + len : n->size;
 	if ((r = materialize(n, n->size)))
 		return r;
-	for (; off < end; off = (off | (PAGE - 1)) + 1) {
-		size_t i = off / PAGE, in = off % PAGE;
-		size_t chunk = end - off < PAGE - in ? end - off : PAGE - in;
-		uint8_t *pg = i < n->npages ? n->pages[i] : NULL;
-
-		if (!pg)
-			continue;
-		if (chunk < PAGE || uk_page_shared(uk_v2p(pg))) {
-			uk_memset(pg + in, 0, chunk);
-			continue;
-		}
-		uk_page_put(pg);
-		n->pages[i] = NULL;
-		n->nalloc--;
-	}
+	zero_range(n, off, len < n->size - off ? off + len : n->size);
 	touch(n, 1);
 	return 0;
 }

@@ -222,6 +222,10 @@ static void test_shared_readonly(void)
 	check("shm/readonly-sees-writes",
 	      first == 1 && r[0] == 2 && st == 0 && r[1] == 5 && r[2] == 9,
 	      "a read-only MAP_SHARED mapping did not see later stores, a child's or a pwrite");
+	check("shm/truncate-grow",
+	      ftruncate(fd, 0) == 0 && ftruncate(fd, 3 * 4096) == 0 &&
+	          pwrite(fd, "z", 1, 10) == 1 && w[10] == 'z' && r[10] == 'z',
+	      "a shm file shrunk, grown back and written: the mappings see the write");
 	check("shm/readonly-mprotect",
 	      mprotect(r, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
 	      "mprotect(PROT_WRITE) of a shared mapping of an O_RDONLY file: EACCES");

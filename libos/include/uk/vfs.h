@@ -146,8 +146,9 @@ struct uk_vnode_ops {
 	 * that every process mapping the file, and read and write, see the
 	 * same bytes. 0 with *page, 1 past the end, -ENOMEM; never blocks.
 	 * The mapping counts itself a holder (uk_page_ref); the file lets
-	 * go of a page with uk_page_put, so a truncated page stays until
-	 * the mappings holding it go. */
+	 * go of a page with uk_page_put, and keeps one that mappings hold
+	 * (zeroed) when it is truncated or punched, so that the mappings
+	 * and the file never part. */
 	long (*page_shared)(struct uk_vnode *vn, uint64_t off, void **page);
 	/* Optional: the regular file's bytes in [off, off + len) read as
 	 * zeros from now on, its size unchanged (fallocate's PUNCH_HOLE and
