@@ -87,7 +87,7 @@ GUEST_COLD_OPT ?= -Os
 GUEST_COLD := virtio/p9.c $(addprefix libos/,init/boot.c plat/plat.c sys/trace.c plat/print.c process/elf.c process/binary.c \
 	process/binary_stack.c sys/sys_proc.c sys/sys_fs_attr.c virtio/acpi.c virtio/ioapic.c virtio/virtio_9p.c \
 	virtio/virtio_blk.c vfs/vfs_init.c vfs/vfs_mount.c vfs/fstypes.c fs/cpio.c fs/rootfs.c \
-	fs/devfs.c fs/procfs.c fs/p9fs.c fs/p9fs_file.c net/net_conf.c net/resolve.c \
+	fs/devfs.c fs/procfs.c fs/procfs_sys.c fs/procfs_pid.c fs/p9fs.c fs/p9fs_file.c net/net_conf.c net/resolve.c \
 	newlib/glue_dir.c newlib/glue_users.c) $(wildcard libos/fs/fat_*.c)
 $(GUEST_COLD:%.c=$(B)/guest/%.o): COLD_OPT := $(GUEST_COLD_OPT)
 

@@ -1,222 +1,219 @@
 /*
- * procfs: the few /proc files common programs read. One process, pid 1;
- * /proc/self links to it. Files are generated when opened (a snapshot,
- * like Linux's seq files read in one go).
+ * procfs: /proc's tree. The system's files (procfs_sys.c), /proc/self and
+ * /proc/thread-self, and a directory for every process, zombies too
+ * (procfs_pid.c: stat, status, cmdline, maps, fd/, task/TID/, ...),
+ * listed in pid order.
  *
- * /proc/self/fd/N and /proc/self/cwd are "magic" links: readlink gives a
+ * A vnode below /proc/PID names its process by pid and start time, never
+ * by pointer: the process is looked up (uk_proc_view) each time one is
+ * used, so one that has ended, or a later one given the same pid, is not
+ * taken for it. Files are generated as they are read, piece by piece
+ * (struct pgen), so maps of any size is shown whole.
+ *
+ * /proc/PID/fd/N and /proc/PID/cwd are "magic" links: readlink gives a
  * path, but following one (path.c asks uk_procfs_magic) lands on the open
  * file's own vnode, so /dev/stdin works even for files without a name.
  */
 #include <asm/statfs.h>
-#include <libfdt.h>
-#include <uk/abi.h>
-#include <uk/arch.h>
 #include <uk/libc.h>
+#include <uk/manifest.h>
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
+#include <uk/sched.h>
 #include <uk/time.h>
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
+#include "procfs.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
-#define FD_INO 0x10000 /* inode of /proc/1/fd/N: FD_INO + N */
-#define GEN_MAX 16384
+#define GEN_CAP 16384            /* a piece of a generated file at most */
+#define LIST_COOKIE (1ull << 32) /* readdir's cookie past the fixed entries: + the last id */
 
-enum {
-	I_ROOT = 1,
-	I_SELF,
-	I_PID,
-	I_MEMINFO,
-	I_CPUINFO,
-	I_MOUNTS,
-	I_UPTIME,
-	I_VERSION,
-	I_EXE,
-	I_FD,
-	I_CWD,
-	I_PMOUNTS,
-	I_STAT,
-	I_MAPS,
-	I_COUNT
-};
-
-struct proc_node {
-	uint64_t parent;
+struct proc_entry {
 	const char *name;
+	int node;
 	uint32_t mode;
-	const char *link; /* fixed symlink text */
-	size_t (*gen)(char *buf, size_t size);
-	size_t cap; /* of what gen may write: GEN_MAX when 0 */
 };
 
-static size_t gen_meminfo(char *buf, size_t size);
-static size_t gen_cpuinfo(char *buf, size_t size);
-/* The CPU times, in USER_HZ (100) ticks: time not halted counts as user
- * time, halted as idle (one CPU; the library OS's own time is not told
- * apart). Node's os.cpus(), glibc's CPU count fallback, the JVM's load. */
-static size_t gen_stat(char *buf, size_t size)
-{
-	uint64_t up = uk_monotonic_ns() / 10000000, idle = uk_idle_ns() / 10000000;
-	unsigned long busy = (unsigned long)(up > idle ? up - idle : 0), id = (unsigned long)idle;
+static const struct proc_entry root_entries[] = {
+	{ "self", N_SELF, S_IFLNK | 0777 },
+	{ "thread-self", N_THREAD_SELF, S_IFLNK | 0777 },
+	{ "meminfo", N_MEMINFO, S_IFREG | 0444 },
+	{ "cpuinfo", N_CPUINFO, S_IFREG | 0444 },
+	{ "mounts", N_MOUNTS_LINK, S_IFLNK | 0777 },
+	{ "uptime", N_UPTIME, S_IFREG | 0444 },
+	{ "version", N_VERSION, S_IFREG | 0444 },
+	{ "stat", N_SYSSTAT, S_IFREG | 0444 },
+	{ "loadavg", N_LOADAVG, S_IFREG | 0444 },
+};
 
-	return uk_snprintf(buf, size,
-	                   "cpu  %lu 0 0 %lu 0 0 0 0 0 0\ncpu0 %lu 0 0 %lu 0 0 0 0 0 0\n"
-	                   "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
-	                   "procs_blocked 0\n",
-	                   busy, id, busy, id,
-	                   (unsigned long)((uk_realtime_ns() - uk_monotonic_ns()) / 1000000000));
-}
+/* A process's directory, and a thread's (all but task). */
+static const struct proc_entry pid_entries[] = {
+	{ "cmdline", N_CMDLINE, S_IFREG | 0444 }, { "comm", N_COMM, S_IFREG | 0644 },
+	{ "cwd", N_CWD, S_IFLNK | 0777 },         { "environ", N_ENVIRON, S_IFREG | 0400 },
+	{ "exe", N_EXE, S_IFLNK | 0777 },         { "fd", N_FD, S_IFDIR | 0500 },
+	{ "fdinfo", N_FDINFO, S_IFDIR | 0500 },   { "limits", N_LIMITS, S_IFREG | 0444 },
+	{ "maps", N_MAPS, S_IFREG | 0444 },       { "mountinfo", N_MOUNTINFO, S_IFREG | 0444 },
+	{ "mounts", N_MOUNTS, S_IFREG | 0444 },   { "root", N_ROOTLINK, S_IFLNK | 0777 },
+	{ "stat", N_STAT, S_IFREG | 0444 },       { "statm", N_STATM, S_IFREG | 0444 },
+	{ "status", N_STATUS, S_IFREG | 0444 },   { "task", N_TASK, S_IFDIR | 0555 },
+};
 
-static size_t gen_uptime(char *buf, size_t size);
-static size_t gen_version(char *buf, size_t size);
-static size_t gen_stat(char *buf, size_t size);
+#define N_ROOT_ENTRIES (sizeof(root_entries) / sizeof(root_entries[0]))
+#define N_PID_ENTRIES (sizeof(pid_entries) / sizeof(pid_entries[0]))
 
-size_t (*uk_procfs_maps)(char *buf, size_t size);
-
-static size_t gen_maps(char *buf, size_t size)
-{
-	return uk_procfs_maps ? uk_procfs_maps(buf, size) : 0;
-}
-
-static const struct proc_node pnodes[I_COUNT] = {
-	[I_ROOT] = { I_ROOT, "", S_IFDIR | 0555, NULL, NULL },
-	[I_SELF] = { I_ROOT, "self", S_IFLNK | 0777, "1", NULL },
-	[I_PID] = { I_ROOT, "1", S_IFDIR | 0555, NULL, NULL },
-	[I_MEMINFO] = { I_ROOT, "meminfo", S_IFREG | 0444, NULL, gen_meminfo },
-	[I_CPUINFO] = { I_ROOT, "cpuinfo", S_IFREG | 0444, NULL, gen_cpuinfo },
-	[I_MOUNTS] = { I_ROOT, "mounts", S_IFLNK | 0777, "self/mounts", NULL },
-	[I_UPTIME] = { I_ROOT, "uptime", S_IFREG | 0444, NULL, gen_uptime },
-	[I_VERSION] = { I_ROOT, "version", S_IFREG | 0444, NULL, gen_version },
-	[I_EXE] = { I_PID, "exe", S_IFLNK | 0777, NULL, NULL },
-	[I_FD] = { I_PID, "fd", S_IFDIR | 0500, NULL, NULL },
-	[I_CWD] = { I_PID, "cwd", S_IFLNK | 0777, NULL, NULL },
-	[I_PMOUNTS] = { I_PID, "mounts", S_IFREG | 0444, NULL, uk_vfs_mounts_text },
-	[I_STAT] = { I_ROOT, "stat", S_IFREG | 0444, NULL, gen_stat },
-	[I_MAPS] = { I_PID, "maps", S_IFREG | 0444, NULL, gen_maps, 1 << 20 },
+/* What a vnode below /proc/PID stands for (its priv). */
+struct pid_ref {
+	int node, pid, tid, fd; /* tid 0: the process itself */
+	uint64_t start_ns;
 };
 
 static const struct uk_vnode_ops procfs_vops;
 
-/* ---- generated files ---- */
+struct uk_procfs_hooks uk_procfs_hooks;
 
-static size_t gen_meminfo(char *buf, size_t size)
+static uint32_t node_mode(int node)
 {
-	uint64_t total = uk_mm_total() >> 10, avail = uk_mm_free() >> 10;
-
-	return uk_snprintf(buf, size,
-	                   "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
-	                   "MemAvailable:   %8lu kB\nBuffers:               0 kB\n"
-	                   "Cached:                0 kB\nSwapTotal:             0 kB\n"
-	                   "SwapFree:              0 kB\n",
-	                   (unsigned long)total, (unsigned long)avail, (unsigned long)avail);
-}
-
-static void cpu_brand(char *out)
-{
-	uint32_t r[4];
-
-	uk_cpuid(0x80000000, 0, r);
-	if (r[0] < 0x80000004) {
-		uk_memcpy(out, "unknown", 8);
-		return;
+	for (size_t i = 0; i < N_ROOT_ENTRIES; i++)
+		if (root_entries[i].node == node)
+			return root_entries[i].mode;
+	for (size_t i = 0; i < N_PID_ENTRIES; i++)
+		if (pid_entries[i].node == node)
+			return pid_entries[i].mode;
+	switch (node) {
+	case N_FDLINK: return S_IFLNK | 0700;
+	case N_FDINFO_N: return S_IFREG | 0444;
 	}
-	for (uint32_t leaf = 0; leaf < 3; leaf++) {
-		uk_cpuid(0x80000002 + leaf, 0, r);
-		uk_memcpy(out + 16 * leaf, r, 16);
+	return S_IFDIR | 0555; /* /proc, /proc/PID, task/TID */
+}
+
+/* Unique within /proc, the same from lookup and readdir (the VFS finds a
+ * name by its inode number): a process's nodes by pid, a thread's by tid
+ * with bit 31, descriptors' by their number. */
+static uint64_t node_ino(int node, int pid, int tid, int fd)
+{
+	if (!pid)
+		return (uint64_t)node;
+	return (uint64_t)(tid ? tid : pid) << 32 | (tid ? 1ull << 31 : 0) | (uint64_t)node << 16 |
+	       (uint64_t)(fd & 0xffff);
+}
+
+static const struct pid_ref *ref_of(const struct uk_vnode *vn) { return vn->priv; }
+
+static int node_of(const struct uk_vnode *vn) { return vn->priv ? ref_of(vn)->node : (int)vn->ino; }
+
+/* The process (or thread) r names, if it is still the one it named. */
+static int view_of(const struct pid_ref *r, struct uk_proc_view *v)
+{
+	if (uk_proc_view(r->pid, r->tid, v) || v->start_ns != r->start_ns)
+		return -ESRCH;
+	return 0;
+}
+
+static struct uk_vnode *sys_vnode(struct uk_mount *mnt, int node)
+{
+	return uk_vnode_new(mnt, &procfs_vops, (uint64_t)node, node_mode(node), NULL);
+}
+
+static int pid_vnode(struct uk_mount *mnt, const struct pid_ref *r, struct uk_vnode **out)
+{
+	struct pid_ref *c = uk_kmalloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*c = *r;
+	*out = uk_vnode_new(mnt, &procfs_vops, node_ino(r->node, r->pid, r->tid, r->fd),
+	                    node_mode(r->node), c);
+	if (!*out) {
+		uk_kfree(c);
+		return -ENOMEM;
 	}
-	out[48] = 0;
+	return 0;
 }
 
-static size_t gen_cpuinfo(char *buf, size_t size)
+static void procfs_release(struct uk_vnode *vn) { uk_kfree(vn->priv); }
+
+/* ---- reading generated files ---- */
+
+static long pf_refill(struct pgen *g)
 {
-	static const struct {
-		int reg, bit;
-		const char *name;
-	} flags[] = {
-		{ 3, 0, "fpu" },     { 3, 4, "tsc" },     { 3, 15, "cmov" },
-		{ 3, 25, "sse" },    { 3, 26, "sse2" },   { 2, 0, "pni" },
-		{ 2, 9, "ssse3" },   { 2, 19, "sse4_1" }, { 2, 20, "sse4_2" },
-		{ 2, 23, "popcnt" }, { 2, 25, "aes" },    { 2, 26, "xsave" },
-		{ 2, 28, "avx" },    { 2, 30, "rdrand" }, { 2, 31, "hypervisor" },
-	};
-	uint32_t v[4], r[4];
-	char vendor[13], brand[49];
-	size_t n;
+	struct uk_proc_view v;
+	pgen_fn gen = uk_procfs_gen(g->node);
+	long r;
 
-	uk_cpuid(0, 0, v);
-	uk_memcpy(vendor, &v[1], 4);
-	uk_memcpy(vendor + 4, &v[3], 4);
-	uk_memcpy(vendor + 8, &v[2], 4);
-	vendor[12] = 0;
-	cpu_brand(brand);
-	uk_cpuid(1, 0, r);
-	n = uk_snprintf(buf, size,
-	                "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-	                "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
-	                "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n"
-	                "flags\t\t:",
-	                vendor, ((r[0] >> 8) & 0xf) + ((r[0] >> 20) & 0xff),
-	                ((r[0] >> 4) & 0xf) | ((r[0] >> 12) & 0xf0), brand, r[0] & 0xf,
-	                (unsigned long)(uk_tsc_khz / 1000), (unsigned long)(uk_tsc_khz % 1000));
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && n < size; i++)
-		if ((r[flags[i].reg] >> flags[i].bit) & 1)
-			n += uk_snprintf(buf + n, size - n, " %s", flags[i].name);
-	if (n < size)
-		n += uk_snprintf(buf + n, size - n, "\n\n");
-	return n;
+	if (g->pid) {
+		struct pid_ref ref = { g->node, g->pid, g->tid, g->fd, g->start_ns };
+		if (view_of(&ref, &v))
+			return g->buf_pos || g->len ? 0 : -ESRCH; /* gone since: the end */
+	}
+	if (!g->buf && !(g->buf = uk_kmalloc(GEN_CAP)))
+		return -ENOMEM;
+	r = gen(g, g->pid ? &v : NULL, g->buf, GEN_CAP);
+	return r >= GEN_CAP ? GEN_CAP - 1 : r; /* (a text cut short ends in its NUL) */
 }
 
-static size_t gen_uptime(char *buf, size_t size)
+static long pf_read(struct uk_file *f, void *ubuf, size_t len, uint64_t *pos)
 {
-	uint64_t up = uk_monotonic_ns() / 10000000, idle = uk_idle_ns() / 10000000;
+	struct pgen *g = f->priv;
+	size_t done = 0;
 
-	return uk_snprintf(buf, size, "%lu.%02lu %lu.%02lu\n", (unsigned long)(up / 100),
-	                   (unsigned long)(up % 100), (unsigned long)(idle / 100),
-	                   (unsigned long)(idle % 100));
+	if (*pos < g->buf_pos) { /* back (a seek): from the start again */
+		g->cursor = g->end = 0;
+		g->done = 0;
+		g->buf_pos = g->len = 0;
+	}
+	while (done < len) {
+		if (*pos >= g->buf_pos + g->len) {
+			long r;
+			if (g->done)
+				break;
+			if ((r = pf_refill(g)) < 0)
+				return done ? (long)done : r;
+			g->buf_pos += g->len;
+			g->len = (size_t)r;
+			g->done = !r;
+			continue;
+		}
+		size_t off = *pos - g->buf_pos, n = g->len - off;
+		if (n > len - done)
+			n = len - done;
+		uk_memcpy((char *)ubuf + done, g->buf + off, n);
+		done += n;
+		*pos += n;
+	}
+	return (long)done;
 }
 
-static size_t gen_version(char *buf, size_t size)
+static long pf_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	return uk_snprintf(buf, size, "Linux version 6.1.0-uk (uk library OS) #1\n");
+	struct pgen *g = f->priv;
+
+	if (g->node != N_COMM)
+		return -EACCES;
+	return uk_procfs_comm_write(g, buf, len);
 }
 
-struct gen_buf {
-	size_t len;
-	char data[];
-};
-
-static long gen_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
-{
-	struct gen_buf *g = f->priv;
-
-	if (*pos >= g->len)
-		return 0;
-	if (len > g->len - *pos)
-		len = g->len - *pos;
-	uk_memcpy(buf, g->data + *pos, len);
-	*pos += len;
-	return (long)len;
-}
-
-static long gen_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
-{
-	return -EACCES;
-}
-
-static unsigned gen_poll(struct uk_file *f, struct uk_poll_table *pt)
+static unsigned pf_poll(struct uk_file *f, struct uk_poll_table *pt)
 {
 	return EPOLLIN | EPOLLRDNORM;
 }
 
-static void gen_release(struct uk_file *f) { uk_kfree(f->priv); }
+static void pf_release(struct uk_file *f)
+{
+	struct pgen *g = f->priv;
+
+	uk_kfree(g->buf);
+	uk_kfree(g);
+}
 
 static const struct uk_file_ops gen_ops = {
-	.read = gen_read,
-	.write = gen_write,
-	.poll = gen_poll,
-	.release = gen_release,
+	.read = pf_read,
+	.write = pf_write,
+	.poll = pf_poll,
+	.release = pf_release,
 };
 
 static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
@@ -224,61 +221,91 @@ static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { re
 static const struct uk_file_ops dir_ops = {
 	.read = dir_rw,
 	.write = (long (*)(struct uk_file *, const void *, size_t, uint64_t *))dir_rw,
-	.poll = gen_poll,
+	.poll = pf_poll,
 };
 
 /* ---- links ---- */
 
-static int is_fd_link(const struct uk_vnode *vn) { return vn->ino >= FD_INO; }
-
-/* The program's path, for /proc/self/exe: the loaded binary's, else (a
+/* A process's program, for /proc/PID/exe: the loaded binary's, else (a
  * linked program has no file of its own) the manifest's argv[0] made
  * absolute. */
-static size_t exe_path(char *buf, size_t size)
+static long exe_path(const struct uk_proc_view *v, char *buf, size_t size)
 {
 	int pos = 0, len;
-	const char *name = uk_mf_next(&uk_plat.mf.entrypoint, &pos, &len);
+	const char *name;
 
-	if (uk_proc_cur->exe[0]) /* the running process's loaded program */
-		return uk_snprintf(buf, size, "%s", uk_proc_cur->exe);
+	if (v->exe[0])
+		return uk_snprintf(buf, size, "%s", v->exe);
+	name = uk_mf_next(&uk_plat.mf.entrypoint, &pos, &len);
 	if (!name || !name[0])
 		name = "app";
 	return uk_snprintf(buf, size, "%s%s", name[0] == '/' ? "" : "/", name);
 }
 
-static long fd_link_text(int fd, char *buf, size_t size)
+/* What fd/N reads: the file's path, or Linux's name for one without. */
+static long fd_link_text(struct uk_file *f, char *buf, size_t size)
 {
-	struct uk_file *f = uk_fd_get(fd);
-	long r = 0;
+	struct stat st;
 
-	if (!f)
+	if (f->vn && !uk_vfs_path_of(f->vn, buf, size))
+		return (long)uk_strlen(buf);
+	if (f->vn)
+		return uk_snprintf(buf, size, "anon_inode:[deleted]");
+	uk_memset(&st, 0, sizeof(st));
+	if (f->ops->fstat)
+		f->ops->fstat(f, &st);
+	if (S_ISFIFO(st.st_mode))
+		return uk_snprintf(buf, size, "pipe:[%lu]", (unsigned long)st.st_ino);
+	if (S_ISSOCK(st.st_mode))
+		return uk_snprintf(buf, size, "socket:[%lu]", (unsigned long)st.st_ino);
+	return uk_snprintf(buf, size, "anon_inode:%s",
+	                   f->ops->anon_name ? f->ops->anon_name : "[file]");
+}
+
+static long pid_link_text(const struct pid_ref *r, char *buf, size_t size)
+{
+	struct uk_proc_view v;
+	struct uk_file *f;
+	long n;
+
+	if (view_of(r, &v))
 		return -ENOENT;
-	if (!f->vn || uk_vfs_path_of(f->vn, buf, size))
-		r = uk_snprintf(buf, size, "anon_inode:[%s]", f->vn ? "deleted" : "file");
-	else
-		r = (long)uk_strlen(buf);
-	uk_file_put(f);
-	return r;
+	switch (r->node) {
+	case N_EXE: return exe_path(&v, buf, size);
+	case N_ROOTLINK: return uk_snprintf(buf, size, "/");
+	case N_CWD:
+		if (!v.cwd)
+			return -ENOENT;
+		return uk_vfs_path_of(v.cwd, buf, size) ?: (long)uk_strlen(buf);
+	case N_FDLINK:
+		if (!(f = uk_fdt_get(v.files, r->fd, NULL)))
+			return -ENOENT;
+		n = fd_link_text(f, buf, size);
+		uk_file_put(f);
+		return n;
+	}
+	return -EINVAL;
 }
 
 static long procfs_readlink(struct uk_vnode *vn, char *buf, size_t len)
 {
 	char *tmp = uk_kmalloc(UK_PATH_MAX);
-	long n;
+	long n = -EINVAL;
 
 	if (!tmp)
 		return -ENOMEM;
-	if (is_fd_link(vn))
-		n = fd_link_text((int)(vn->ino - FD_INO), tmp, UK_PATH_MAX);
-	else if (vn->ino == I_EXE)
-		n = (long)exe_path(tmp, UK_PATH_MAX);
-	else if (vn->ino == I_CWD)
-		n = uk_vfs_path_of(uk_vfs_cwd, tmp, UK_PATH_MAX) ?: (long)uk_strlen(tmp);
-	else if (pnodes[vn->ino].link)
-		n = (long)uk_strlen(
-		    uk_memcpy(tmp, pnodes[vn->ino].link, uk_strlen(pnodes[vn->ino].link) + 1));
-	else
-		n = -EINVAL;
+	if (vn->priv)
+		n = pid_link_text(ref_of(vn), tmp, UK_PATH_MAX);
+	else if (vn->ino == N_SELF)
+		n = uk_snprintf(tmp, UK_PATH_MAX, "%d", uk_proc_cur->pid);
+	else if (vn->ino == N_THREAD_SELF)
+		n = uk_snprintf(tmp, UK_PATH_MAX, "%d/task/%d", uk_proc_cur->pid,
+		                uk_current && (uk_current->flags & UK_TF_APP) ? uk_current->tid
+		                                                              : uk_proc_cur->pid);
+	else if (vn->ino == N_MOUNTS_LINK)
+		n = uk_snprintf(tmp, UK_PATH_MAX, "self/mounts");
+	if (n > (long)UK_PATH_MAX - 1)
+		n = UK_PATH_MAX - 1;
 	if (n > 0) {
 		if ((size_t)n > len)
 			n = (long)len;
@@ -290,112 +317,216 @@ static long procfs_readlink(struct uk_vnode *vn, char *buf, size_t len)
 
 int uk_procfs_magic(struct uk_vnode *vn, struct uk_vnode **target)
 {
+	const struct pid_ref *r;
+	struct uk_proc_view v;
 	struct uk_file *f;
 
-	if (vn->ops != &procfs_vops)
+	if (vn->ops != &procfs_vops || !vn->priv)
 		return 0;
-	if (vn->ino == I_CWD) {
-		*target = uk_vnode_get(uk_vfs_cwd);
+	r = ref_of(vn);
+	if (r->node != N_CWD && r->node != N_FDLINK)
+		return 0;
+	if (view_of(r, &v))
+		return -ENOENT;
+	if (r->node == N_CWD) {
+		if (!v.cwd)
+			return -ENOENT;
+		*target = uk_vnode_get(v.cwd);
 		return 1;
 	}
-	if (!is_fd_link(vn))
-		return 0;
-	if (!(f = uk_fd_get((int)(vn->ino - FD_INO))))
+	if (!(f = uk_fdt_get(v.files, r->fd, NULL)))
 		return -ENOENT;
 	*target = f->vn ? uk_vnode_get(f->vn) : NULL;
 	uk_file_put(f);
 	return *target ? 1 : -ENXIO;
 }
 
-/* ---- vnode operations ---- */
+/* ---- lookup ---- */
 
-static struct uk_vnode *pvnode(struct uk_mount *mnt, uint64_t ino)
-{
-	uint32_t mode = ino >= FD_INO ? S_IFLNK | 0700 : pnodes[ino].mode;
-	return uk_vnode_new(mnt, &procfs_vops, ino, mode, NULL);
-}
-
-static int parse_fd(const char *s)
+/* A decimal id without sign or leading zero, else -1. */
+static int parse_id(const char *s)
 {
 	long v = 0;
 
 	if (!*s || (s[0] == '0' && s[1]))
 		return -1;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 1000000)
+		if (*s < '0' || *s > '9' || v > 100000000)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
 	return (int)v;
 }
 
-static int procfs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+static int lookup_root(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
 {
-	uint64_t ino = 0;
+	struct uk_proc_view v;
+	struct pid_ref r = { N_PIDDIR, 0, 0, 0, 0 };
 
-	if (dir->ino == I_FD) {
-		int fd = parse_fd(name);
-		struct uk_file *f = fd >= 0 ? uk_fd_get(fd) : NULL;
-		if (!f)
-			return -ENOENT;
-		uk_file_put(f);
-		ino = FD_INO + fd;
-	} else {
-		for (uint64_t i = I_ROOT + 1; i < I_COUNT && !ino; i++)
-			if (pnodes[i].parent == dir->ino && !uk_strcmp(pnodes[i].name, name))
-				ino = i;
-		if (!ino)
-			return -ENOENT;
-	}
-	return (*out = pvnode(dir->mnt, ino)) ? 0 : -ENOMEM;
+	for (size_t i = 0; i < N_ROOT_ENTRIES; i++)
+		if (!uk_strcmp(root_entries[i].name, name))
+			return (*out = sys_vnode(dir->mnt, root_entries[i].node)) ? 0 : -ENOMEM;
+	if ((r.pid = parse_id(name)) <= 0 || uk_proc_view(r.pid, 0, &v))
+		return -ENOENT;
+	r.start_ns = v.start_ns;
+	return pid_vnode(dir->mnt, &r, out);
 }
 
-static int readdir_fds(uint64_t *cookie, uk_dirent_fn emit, void *ctx)
+static int lookup_pid(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+{
+	struct pid_ref r = *ref_of(dir);
+	struct uk_proc_view v;
+	struct uk_file *f;
+	int id;
+
+	if (view_of(&r, &v))
+		return -ENOENT;
+	switch (r.node) {
+	case N_PIDDIR:
+	case N_TASKDIR:
+		for (size_t i = 0; i < N_PID_ENTRIES; i++)
+			if (!uk_strcmp(pid_entries[i].name, name) &&
+			    !(r.node == N_TASKDIR && pid_entries[i].node == N_TASK)) {
+				r.node = pid_entries[i].node;
+				return pid_vnode(dir->mnt, &r, out);
+			}
+		return -ENOENT;
+	case N_TASK:
+		if ((id = parse_id(name)) <= 0 || uk_proc_view(r.pid, id, &v))
+			return -ENOENT;
+		r.node = N_TASKDIR;
+		r.tid = id;
+		return pid_vnode(dir->mnt, &r, out);
+	case N_FD:
+	case N_FDINFO:
+		if ((id = parse_id(name)) < 0 || !(f = uk_fdt_get(v.files, id, NULL)))
+			return -ENOENT;
+		uk_file_put(f);
+		r.node = r.node == N_FD ? N_FDLINK : N_FDINFO_N;
+		r.fd = id;
+		return pid_vnode(dir->mnt, &r, out);
+	}
+	return -ENOENT;
+}
+
+static int procfs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+{
+	return dir->priv ? lookup_pid(dir, name, out) : lookup_root(dir, name, out);
+}
+
+/* ---- readdir ---- */
+
+static int emit_id(uk_dirent_fn emit, void *ctx, int id, uint64_t ino, unsigned type)
 {
 	char name[16];
 
-	if (*cookie - 2 >= (uint64_t)uk_fd_max())
+	uk_snprintf(name, sizeof(name), "%d", id);
+	return emit(ctx, name, ino, type);
+}
+
+/* Entries by index from cookie 2 (after "." and ".."); skip: a node left out. */
+static int readdir_table(const struct proc_entry *t, size_t n, const struct pid_ref *r,
+                         uint64_t *cookie, uk_dirent_fn emit, void *ctx, int skip)
+{
+	for (; *cookie - 2 < n; ++*cookie) {
+		const struct proc_entry *e = &t[*cookie - 2];
+		if (e->node == skip)
+			continue;
+		if (emit(ctx, e->name, r ? node_ino(e->node, r->pid, r->tid, 0) : (uint64_t)e->node,
+		         (e->mode & S_IFMT) >> 12))
+			return 1;
+	}
+	return 0;
+}
+
+static int readdir_root(uint64_t *cookie, uk_dirent_fn emit, void *ctx)
+{
+	if (*cookie < LIST_COOKIE) {
+		if (readdir_table(root_entries, N_ROOT_ENTRIES, NULL, cookie, emit, ctx, 0))
+			return 0;
+		*cookie = LIST_COOKIE;
+	}
+	for (int pid = uk_proc_next((int)(*cookie - LIST_COOKIE)); pid; pid = uk_proc_next(pid)) {
+		if (emit_id(emit, ctx, pid, node_ino(N_PIDDIR, pid, 0, 0), DT_DIR))
+			return 0;
+		*cookie = LIST_COOKIE + (uint64_t)pid;
+	}
+	return 0;
+}
+
+static int readdir_tasks(const struct pid_ref *r, uint64_t *cookie, uk_dirent_fn emit, void *ctx)
+{
+	if (*cookie < LIST_COOKIE)
+		*cookie = LIST_COOKIE;
+	for (int tid = uk_proc_thread_next(r->pid, (int)(*cookie - LIST_COOKIE)); tid;
+	     tid = uk_proc_thread_next(r->pid, tid)) {
+		if (emit_id(emit, ctx, tid, node_ino(N_TASKDIR, r->pid, tid, 0), DT_DIR))
+			return 0;
+		*cookie = LIST_COOKIE + (uint64_t)tid;
+	}
+	return 0;
+}
+
+static int readdir_fds(const struct pid_ref *r, struct uk_fdtable *t, uint64_t *cookie,
+                       uk_dirent_fn emit, void *ctx)
+{
+	int max = uk_fdt_max(t), link = r->node == N_FD;
+
+	if (*cookie - 2 >= (uint64_t)max)
 		return 0; /* past the last descriptor (or a cookie from lseek) */
-	for (int fd = (int)(*cookie - 2); fd < uk_fd_max(); fd++, *cookie = fd + 2) {
-		struct uk_file *f = uk_fd_get(fd);
+	for (int fd = (int)(*cookie - 2); fd < max; fd++, *cookie = (uint64_t)fd + 2) {
+		struct uk_file *f = uk_fdt_get(t, fd, NULL);
 		if (!f)
 			continue;
 		uk_file_put(f);
-		uk_snprintf(name, sizeof(name), "%d", fd);
-		if (emit(ctx, name, FD_INO + fd, DT_LNK))
+		if (emit_id(emit, ctx, fd,
+		            node_ino(link ? N_FDLINK : N_FDINFO_N, r->pid, r->tid, fd),
+		            link ? DT_LNK : DT_REG))
 			return 0;
 	}
-	*cookie = 2 + (uint64_t)uk_fd_max();
+	*cookie = 2 + (uint64_t)max;
 	return 0;
 }
 
 static int procfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx)
 {
+	const struct pid_ref *r = dir->priv;
+	struct uk_proc_view v;
+
 	if (*cookie == 0) {
 		if (emit(ctx, ".", dir->ino, DT_DIR))
 			return 0;
 		*cookie = 1;
 	}
 	if (*cookie == 1) {
-		if (emit(ctx, "..", dir->ino == I_ROOT ? I_ROOT : pnodes[dir->ino].parent, DT_DIR))
+		/* (the VFS knows the parent: its number only has to be a directory's) */
+		if (emit(ctx, "..", N_ROOT, DT_DIR))
 			return 0;
 		*cookie = 2;
 	}
-	if (dir->ino == I_FD)
-		return readdir_fds(cookie, emit, ctx);
-	for (; *cookie < I_COUNT; ++*cookie) {
-		const struct proc_node *p = &pnodes[*cookie];
-		if (*cookie <= I_ROOT || p->parent != dir->ino)
-			continue;
-		if (emit(ctx, p->name, *cookie, (p->mode & S_IFMT) >> 12))
-			return 0;
+	if (!r)
+		return readdir_root(cookie, emit, ctx);
+	if (view_of(r, &v))
+		return 0; /* gone: nothing left in it */
+	switch (r->node) {
+	case N_PIDDIR:
+	case N_TASKDIR:
+		readdir_table(pid_entries, N_PID_ENTRIES, r, cookie, emit, ctx,
+		              r->node == N_TASKDIR ? N_TASK : 0);
+		return 0;
+	case N_TASK: return readdir_tasks(r, cookie, emit, ctx);
+	case N_FD:
+	case N_FDINFO: return readdir_fds(r, v.files, cookie, emit, ctx);
 	}
 	return 0;
 }
 
+/* ---- attributes, open ---- */
+
 static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 {
 	struct __kernel_timespec boot = uk_vfs_now();
+	struct uk_proc_view v;
 
 	boot.tv_sec -= (long long)(uk_monotonic_ns() / 1000000000);
 	uk_memset(st, 0, sizeof(*st));
@@ -405,26 +536,38 @@ static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 	st->st_nlink = uk_vfs_is_dir(vn) ? 2 : 1;
 	st->st_blksize = 1024;
 	st->st_atime = st->st_mtime = st->st_ctime = boot.tv_sec;
+	if (vn->priv && !view_of(ref_of(vn), &v)) { /* a process's: its owner's, from its start */
+		st->st_uid = v.uid;
+		st->st_gid = v.gid;
+		st->st_atime = st->st_mtime = st->st_ctime =
+		    boot.tv_sec + (long long)(v.start_ns / 1000000000);
+	}
 	return 0;
 }
 
 static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
-	struct gen_buf *g;
-	size_t cap;
+	const struct pid_ref *r = vn->priv;
+	int node = node_of(vn);
+	struct pgen *g;
 
 	if (uk_vfs_is_dir(vn)) {
 		f->ops = &dir_ops;
 		return 0;
 	}
-	if (vn->ino >= I_COUNT || !pnodes[vn->ino].gen)
+	if (!uk_procfs_gen(node))
 		return -ELOOP;
-	if ((f->flags & O_ACCMODE) != O_RDONLY)
+	if ((f->flags & O_ACCMODE) != O_RDONLY && node != N_COMM)
 		return -EACCES;
-	cap = pnodes[vn->ino].cap ? pnodes[vn->ino].cap : GEN_MAX;
-	if (!(g = uk_kmalloc(sizeof(*g) + cap)))
+	if (!(g = uk_kzalloc(sizeof(*g))))
 		return -ENOMEM;
-	g->len = pnodes[vn->ino].gen(g->data, cap);
+	g->node = node;
+	if (r) {
+		g->pid = r->pid;
+		g->tid = r->tid;
+		g->fd = r->fd;
+		g->start_ns = r->start_ns;
+	}
 	f->ops = &gen_ops;
 	f->priv = g;
 	return 0;
@@ -446,12 +589,13 @@ static const struct uk_vnode_ops procfs_vops = {
 	.open = procfs_open,
 	.readdir = procfs_readdir,
 	.statfs = procfs_statfs,
+	.release = procfs_release,
 };
 
 static int procfs_mount(struct uk_mount *mnt, const char *source, const void *data,
                         struct uk_vnode **root)
 {
-	return (*root = pvnode(mnt, I_ROOT)) ? 0 : -ENOMEM;
+	return (*root = sys_vnode(mnt, N_ROOT)) ? 0 : -ENOMEM;
 }
 
 const struct uk_fs_type uk_procfs_type = {

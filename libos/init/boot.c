@@ -19,6 +19,7 @@
 #include <uk/print.h>
 #include <uk/proc.h>
 #include <uk/sched.h>
+#include <uk/syscall.h>
 #include <uk/time.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
@@ -166,7 +167,10 @@ static void main_thread(void *unused)
 	 * found by a wake after it. */
 	uk_proc_init.mm = uk_mm_cur;
 	uk_futex_on_shared(uk_vm_futex_key); /* and futexes in shared memory by their page */
-	uk_procfs_maps = uk_vm_maps_text;
+	uk_procfs_hooks.maps = uk_vm_maps_text;
+	uk_procfs_hooks.mem_read = uk_vm_mem_read;
+	uk_procfs_hooks.usage = uk_vm_usage;
+	uk_procfs_hooks.rlimit = uk_rlimit_get;
 	if (uk_plat.hostname) /* ukrun's --hostname (at most 64 bytes) */
 		uk_memcpy(uk_hostname, uk_plat.hostname, uk_strlen(uk_plat.hostname) + 1);
 	uk_vfs_init();

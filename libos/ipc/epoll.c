@@ -259,6 +259,7 @@ static int ep_fstat(struct uk_file *f, struct stat *st)
 static long ep_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EINVAL; }
 
 static const struct uk_file_ops ep_ops = {
+	.anon_name = "[eventpoll]",
 	.read = ep_rw,
 	.write = (long (*)(struct uk_file *, const void *, size_t, uint64_t *))ep_rw,
 	.poll = ep_poll,

@@ -80,6 +80,7 @@ static int efd_fstat(struct uk_file *f, struct stat *st)
 static void efd_release(struct uk_file *f) { uk_kfree(f->priv); }
 
 static const struct uk_file_ops efd_ops = {
+	.anon_name = "[eventfd]",
 	.read = efd_read,
 	.write = efd_write,
 	.poll = efd_poll,

@@ -143,6 +143,7 @@ static long tfd_write(struct uk_file *f, const void *buf, size_t len, uint64_t *
 }
 
 static const struct uk_file_ops tfd_ops = {
+	.anon_name = "[timerfd]",
 	.read = tfd_read,
 	.write = tfd_write,
 	.poll = tfd_poll,

@@ -5,6 +5,7 @@
  * (sys/proc.c), which register the hooks below the first time a process
  * forks or execs; until then there is one process and nothing to switch.
  */
+#include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/plat.h>
 #include <uk/proc.h>
@@ -87,4 +88,130 @@ void uk_proc_exit(int wait_status)
 				uk_thread_wake(t, -EINTR);
 	}
 	uk_thread_exit(0);
+}
+
+/* ---- for /proc ---- */
+
+static int app_thread_of(const struct uk_thread *t, const struct uk_proc *p)
+{
+	return t->proc == p && (t->flags & UK_TF_APP) && t->state != UK_T_EXITED;
+}
+
+/* The thread /proc shows for p as a whole: its first (tid = pid) while
+ * that lives, else any other. */
+static struct uk_thread *main_thread(const struct uk_proc *p)
+{
+	struct uk_thread *any = NULL;
+
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if (app_thread_of(t, p)) {
+			if (t->tid == p->pid)
+				return t;
+			any = any ? any : t;
+		}
+	return any;
+}
+
+static uint64_t proc_cpu_ns(const struct uk_proc *p)
+{
+	uint64_t ns = p->cpu_ns;
+
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if (app_thread_of(t, p))
+			ns += uk_thread_cpu_ns(t);
+	return ns;
+}
+
+static void view_signals(const struct uk_proc *p, struct uk_proc_view *v)
+{
+	for (int sig = 1; sig <= UK_NSIG; sig++) {
+		uint64_t h = p->sig_actions[sig].handler;
+		if (h == 1) /* SIG_IGN */
+			v->sig_ignored |= 1ull << (sig - 1);
+		else if (h > 1)
+			v->sig_caught |= 1ull << (sig - 1);
+	}
+	v->sig_shared = p->sig_pending;
+}
+
+static void view_thread(const struct uk_thread *t, struct uk_proc_view *v)
+{
+	v->state = t->state == UK_T_RUNNABLE ? 'R' : 'S';
+	uk_memcpy(v->comm, t->name, sizeof(v->comm) - 1);
+	v->sig_pending = t->sig_pending;
+	v->sig_blocked = t->sig_blocked;
+}
+
+int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
+{
+	struct uk_proc *p = uk_proc_find(pid);
+	struct uk_thread *t = NULL;
+
+	if (!p || (tid && (!(t = uk_thread_find(tid)) || !app_thread_of(t, p))))
+		return -ESRCH;
+	if (!t)
+		t = main_thread(p);
+	uk_memset(v, 0, sizeof(*v));
+	v->pid = p->pid;
+	v->tid = t ? t->tid : p->pid;
+	v->ppid = p->parent ? p->parent->pid : 0;
+	v->pgid = p->pgid;
+	v->sid = p->sid;
+	v->state = 'Z';
+	if (t && p->state == UK_P_ALIVE)
+		view_thread(t, v);
+	v->uid = p->ids_known || !uk_plat.mf.has_ids ? p->uid : uk_plat.mf.uid;
+	v->gid = p->ids_known || !uk_plat.mf.has_ids ? p->gid : uk_plat.mf.gid;
+	v->umask = p->umask;
+	v->nthreads = p->state == UK_P_ALIVE ? p->nthreads : 0;
+	v->start_ns = p->start_ns;
+	v->cpu_ns = tid ? uk_thread_cpu_ns(t) : proc_cpu_ns(p);
+	v->child_cpu_ns = p->child_cpu_ns;
+	view_signals(p, v);
+	v->mm = p->state == UK_P_ALIVE ? p->mm : NULL;
+	v->files = p->state == UK_P_ALIVE ? p->files : NULL;
+	v->cwd = p->state == UK_P_ALIVE ? p->cwd : NULL;
+	v->exe = p->exe;
+	v->arg_start = p->arg_start;
+	v->arg_end = p->arg_end;
+	v->env_start = p->env_start;
+	v->env_end = p->env_end;
+	return 0;
+}
+
+int uk_proc_next(int after)
+{
+	int next = 0;
+
+	for (struct uk_proc *p = uk_procs; p; p = p->all_next)
+		if (p->pid > after && (!next || p->pid < next))
+			next = p->pid;
+	return next;
+}
+
+int uk_proc_thread_next(int pid, int after)
+{
+	struct uk_proc *p = uk_proc_find(pid);
+	int next = 0;
+
+	if (!p)
+		return 0;
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if (app_thread_of(t, p) && t->tid > after && (!next || t->tid < next))
+			next = t->tid;
+	return next;
+}
+
+int uk_proc_set_comm(int pid, int tid, const char *name, size_t len)
+{
+	struct uk_proc *p = uk_proc_find(pid);
+	struct uk_thread *t = NULL;
+
+	if (!p || (tid && (!(t = uk_thread_find(tid)) || !app_thread_of(t, p))))
+		return -ESRCH;
+	if (!t && !(t = main_thread(p)))
+		return -ESRCH;
+	uk_memset(t->name, 0, sizeof(t->name));
+	uk_memcpy(t->name, name, len < sizeof(t->name) - 1 ? len : sizeof(t->name) - 1);
+	return 0;
 }

@@ -494,6 +494,8 @@ struct uk_thread *uk_thread_new(void (*fn)(void *), void *arg, void *stack, size
 		if (flags & UK_TF_APP) {
 			t->proc = uk_current && uk_current->proc ? uk_current->proc : &uk_proc_init;
 			t->proc->nthreads++;
+			if (uk_current && (uk_current->flags & UK_TF_APP)) /* as clone copies it */
+				uk_memcpy(t->name, uk_current->name, sizeof(t->name));
 		}
 		uk_irq_restore(on);
 	}

@@ -669,12 +669,12 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
 /* One line an area, as Linux prints them: glibc's pthread_getattr_np finds
  * the main thread's stack there, gnulib's c-stack its bounds, the JVM and
  * sanitizers their neighbours. No device numbers; files by their path. */
-size_t uk_vm_maps_text(char *buf, size_t size)
+size_t uk_vm_maps_text(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size)
 {
 	char path[256];
 	size_t n = 0;
 
-	for (struct uk_vma *v = uk_vm_as.head; v && n + 512 < size; v = v->next) {
+	for (struct uk_vma *v = uk_vma_find(&mm->as, *from); v && n + 512 < size; v = v->next) {
 		struct uk_file *f = v->file;
 		uint64_t ino = f && f->vn ? f->vn->ino : 0;
 		path[0] = 0;
@@ -686,6 +686,34 @@ size_t uk_vm_maps_text(char *buf, size_t size)
 		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
 		    v->flags & UK_VMA_SHARED ? 's' : 'p', f ? (unsigned long)v->off : 0ul,
 		    (unsigned long)ino, path[0] ? "                          " : "", path);
+		*from = v->end;
 	}
 	return n;
+}
+
+long uk_vm_mem_read(struct uk_mm *mm, uintptr_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len && addr + done >= UK_VM_MIN && addr + done < UK_VM_END) {
+		uintptr_t va = addr + done, page = va & ~PAGE_MASK;
+		uint64_t pa = uk_pt_held(mm->root, page);
+		size_t n = PAGE - (va - page);
+		if (pa == ~0ull)
+			break; /* never touched: nothing there to show */
+		if (n > len - done)
+			n = len - done;
+		uk_memcpy((char *)buf + done, (char *)uk_p2v(pa) + (va - page), n);
+		done += n;
+	}
+	return (long)done;
+}
+
+void uk_vm_usage(struct uk_mm *mm, uint64_t *size, uint64_t *rss)
+{
+	*size = *rss = 0;
+	for (struct uk_vma *v = mm->as.head; v; v = v->next) {
+		*size += v->end - v->start;
+		*rss += uk_pt_count(mm->root, v->start, v->end) * PAGE;
+	}
 }

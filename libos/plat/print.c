@@ -64,8 +64,9 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 	va_copy(aq, ap);
 	for (; *fmt; fmt++) {
-		int width = 0, lng = 0, alt = 0;
+		int width = 0, lng = 0, alt = 0, left = 0;
 		char pad = ' ';
+		size_t start;
 		if (*fmt != '%') {
 			put(&o, *fmt);
 			continue;
@@ -73,10 +74,15 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		fmt++;
 		if (*fmt == '#')
 			alt = 1, fmt++;
+		if (*fmt == '-') /* left-justified: the padding follows */
+			left = 1, fmt++;
 		if (*fmt == '0')
 			pad = '0', fmt++;
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
+		if (left)
+			left = width, width = 0;
+		start = o.len;
 		while (*fmt == 'l' || *fmt == 'z')
 			lng = 1, fmt++;
 		switch (*fmt) {
@@ -112,6 +118,8 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else
 				fmt--;
 		}
+		while (o.len - start < (size_t)left)
+			put(&o, ' ');
 	}
 	va_end(aq);
 	if (size)

@@ -284,6 +284,25 @@ static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *a
 	return uk_stack_build((void *)(STACK_TOP - STACK_SIZE / 4), STACK_SIZE / 4, STACK_TOP, &in);
 }
 
+/* Where the new program's arguments and environment lie: back to back
+ * from argv[0] (binary_stack.c), for /proc/PID/cmdline and environ. */
+static void note_args(uint64_t sp)
+{
+	const uint64_t *w = (const uint64_t *)sp, argc = w[0];
+	const uint64_t *argv = w + 1, *envp = w + argc + 2;
+	struct uk_proc *p = uk_proc_cur;
+	uint64_t envc = 0;
+
+	while (envp[envc])
+		envc++;
+	p->arg_start = argc ? argv[0] : envc ? envp[0] : 0;
+	p->arg_end =
+	    argc ? argv[argc - 1] + uk_strlen((const char *)argv[argc - 1]) + 1 : p->arg_start;
+	p->env_start = envc ? envp[0] : p->arg_end;
+	p->env_end =
+	    envc ? envp[envc - 1] + uk_strlen((const char *)envp[envc - 1]) + 1 : p->env_start;
+}
+
 /* ---- finding the program ---- */
 
 static const char *env_get(char *const *envp, const char *name)
@@ -377,6 +396,7 @@ static int shebang(struct exe *x, char *buf, size_t size, char **interp, char **
  * (an execve's strings live in the program that is about to go). */
 struct exec_req {
 	char path[256];
+	char comm[16]; /* the name the process takes: the path's last part */
 	char **argv, **envp;
 	int argc, envc;
 	char *arena;
@@ -435,6 +455,18 @@ static long req_init(struct exec_req *q, const char *path, char *const *argv, ch
 	q->depth = 0;
 	uk_memcpy(q->path, path, uk_strlen(path) + 1);
 	return 0;
+}
+
+/* The process's new name: the last part of the path execve was given (a
+ * script's, not its interpreter's; "exe" for /proc/self/exe), as Linux
+ * names it. */
+static void req_comm(struct exec_req *q, const char *path)
+{
+	for (const char *c = path; *c; c++)
+		if (*c == '/' && c[1])
+			path = c + 1;
+	for (int i = 0; i < 15 && path[i] && path[i] != '/'; i++)
+		q->comm[i] = path[i];
 }
 
 /* argv becomes: interp [arg] script args[1..] (as Linux's binfmt_script). */
@@ -583,6 +615,8 @@ static __attribute__((noreturn)) void start(struct exec_state *st)
 		uk_pr("exec %s: the arguments and environment do not fit on the stack", q->path);
 		cannot_start();
 	}
+	note_args(sp);
+	uk_memcpy(uk_current->name, q->comm, sizeof(uk_current->name));
 	uk_trace_note(
 	    "exec %s: %s%s%s, entry %#lx", q->path,
 	    prog->e.dyn ? (prog->e.interp_len ? "dynamic PIE" : "static-pie")
@@ -638,6 +672,7 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	struct uk_mm *mm, *old;
 	struct exec_state *st;
 	const char *why = NULL;
+	const char *asked = path;
 	long r;
 
 	if (other_app_threads()) {
@@ -651,6 +686,7 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 		path = uk_proc_cur->exe;
 	if (!(st = exec_new()))
 		return -ENOMEM;
+	req_comm(&st->q, asked);
 	if ((r = req_init(&st->q, path, argv, envp)) ||
 	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
 		if (why)
@@ -705,6 +741,7 @@ int uk_binary_main(int argc, char **argv, char **envp)
 		uk_pr("exec %s: out of memory", path);
 		return 126;
 	}
+	req_comm(&st->q, path);
 	if ((r = req_init(&st->q, path, argv, envp)) ||
 	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
 		report(st->q.path[0] ? st->q.path : path, r, why,

@@ -31,6 +31,7 @@
 #include <uk/signal.h>
 #include <uk/syscall.h>
 #include <uk/sysv.h>
+#include <uk/time.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
 
@@ -267,6 +268,11 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->brk_cur = parent->brk_cur;
 	p->brk_end = parent->brk_end;
 	uk_memcpy(p->exe, parent->exe, sizeof(p->exe));
+	p->arg_start = parent->arg_start;
+	p->arg_end = parent->arg_end;
+	p->env_start = parent->env_start;
+	p->env_end = parent->env_end;
+	p->start_ns = uk_monotonic_ns();
 	if (parent->cwd)
 		p->cwd = uk_vnode_get(parent->cwd);
 	p->files = uk_fd_fork();

@@ -191,6 +191,15 @@ unsigned long uk_rlimit(int resource)
 	return resource >= 0 && resource < RLIM_NLIMITS ? rlimits[resource].rlim_cur : 0;
 }
 
+void uk_rlimit_get(int resource, uint64_t *soft, uint64_t *hard)
+{
+	*soft = *hard = 0;
+	if (resource >= 0 && resource < RLIM_NLIMITS) {
+		*soft = rlimits[resource].rlim_cur;
+		*hard = rlimits[resource].rlim_max;
+	}
+}
+
 static long rlimit_set(int res, const struct rlimit *nv)
 {
 	if (nv->rlim_cur > nv->rlim_max)

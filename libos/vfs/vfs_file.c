@@ -178,6 +178,24 @@ int uk_fd_max(void)
 	return n;
 }
 
+struct uk_file *uk_fdt_get(struct uk_fdtable *t, int fd, int *cloexec)
+{
+	if (!t || fd < 0 || fd >= t->size || !t->slots[fd].f)
+		return NULL;
+	if (cloexec)
+		*cloexec = t->slots[fd].cloexec;
+	return uk_file_get(t->slots[fd].f);
+}
+
+int uk_fdt_max(struct uk_fdtable *t)
+{
+	int n = t ? t->size : 0;
+
+	while (n > 0 && !t->slots[n - 1].f)
+		n--;
+	return n;
+}
+
 struct uk_fdtable *uk_fd_fork(void)
 {
 	struct uk_fdtable *t = uk_kzalloc(sizeof(*t));

@@ -19,6 +19,7 @@
 /* getdents d_type values: the S_IFMT type shifted down, as on Linux. */
 #define DT_DIR 4
 #define DT_LNK 10
+#define DT_REG 8
 #define UK_DT(mode) (((mode)&S_IFMT) >> 12)
 
 /* The root of the tree (not referenced: it lives as long as the VM). */
@@ -35,6 +36,8 @@ struct uk_mount *uk_vfs_covering(struct uk_vnode *vn);
 struct uk_vnode *uk_vfs_covered(struct uk_mount *mnt);
 /* /proc/mounts text into buf; returns its length. */
 size_t uk_vfs_mounts_text(char *buf, size_t size);
+/* /proc/PID/mountinfo's: each mount with an id and its parent's. */
+size_t uk_vfs_mountinfo_text(char *buf, size_t size);
 int uk_vfs_umount(const char *target, int flags);
 /* sync(2) (only NULL) or syncfs(2): each filesystem's root fsync, which
  * for a filesystem with one volume-wide cache (FAT) writes it all. */

@@ -204,6 +204,48 @@ size_t uk_vfs_mounts_text(char *buf, size_t size)
 	return n < size ? n : size;
 }
 
+/* A mount's id: its place, oldest first, from Linux's usual first id. */
+#define MOUNT_ID0 21
+
+/* The id of the mount order[i] is on: the newest older one whose path
+ * leads to its path; its own for the first (/). */
+static int parent_id(struct vfs_mount *const *order, int cnt, int i)
+{
+	const char *path = order[i]->m.path;
+	int best = i;
+	size_t best_len = 0;
+
+	for (int j = i + 1; j < cnt; j++) {
+		const char *q = order[j]->m.path;
+		size_t n = uk_strlen(q);
+		int under = (n == 1 && q[0] == '/') ||
+		            (!uk_strncmp(q, path, n) && (path[n] == '/' || !path[n]));
+		if (under && (best == i || n > best_len)) {
+			best = j;
+			best_len = n;
+		}
+	}
+	return MOUNT_ID0 + (cnt - 1 - best);
+}
+
+size_t uk_vfs_mountinfo_text(char *buf, size_t size)
+{
+	struct vfs_mount *order[64];
+	int cnt = 0;
+	size_t n = 0;
+
+	for (struct vfs_mount *m = mounts; m && cnt < 64; m = m->next)
+		order[cnt++] = m;
+	for (int i = cnt - 1; i >= 0 && n < size; i--) {
+		struct uk_mount *m = &order[i]->m;
+		n += uk_snprintf(buf + n, size - n, "%d %d 0:%d / %s %s,relatime - %s %s %s\n",
+		                 MOUNT_ID0 + (cnt - 1 - i), parent_id(order, cnt, i), cnt - i + 20,
+		                 m->path, m->flags & MS_RDONLY ? "ro" : "rw", m->type->name,
+		                 m->source, m->flags & MS_RDONLY ? "ro" : "rw");
+	}
+	return n < size ? n : size;
+}
+
 int uk_vfs_sync(struct uk_mount *only)
 {
 	int r = 0;

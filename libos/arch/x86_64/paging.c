@@ -334,6 +334,44 @@ uint64_t uk_page_held(uintptr_t va)
 	return e && *e ? *e & PTE_ADDR : ~0ull;
 }
 
+uint64_t uk_pt_held(uint64_t *in, uintptr_t va)
+{
+	uint64_t *t = in;
+
+	for (int shift = 39; shift > 12 && t; shift -= 9)
+		t = next_level(t, (va >> shift) & 511, 0);
+	return t && t[(va >> 12) & 511] ? t[(va >> 12) & 511] & PTE_ADDR : ~0ull;
+}
+
+/* Pages held in [lo, hi) by the table tbl mapping from base, whose entries
+ * each span 1 << shift bytes: only tables that exist are visited. */
+static uint64_t count_held(const uint64_t *tbl, int shift, uintptr_t base, uintptr_t lo,
+                           uintptr_t hi)
+{
+	uint64_t n = 0, span = 1ull << shift;
+	unsigned first = (unsigned)((lo - base) >> shift),
+	         last = (unsigned)((hi - 1 - base) >> shift);
+
+	for (unsigned i = first; i <= last && i < 512; i++) {
+		uint64_t e = tbl[i];
+		uintptr_t b = base + i * span;
+		if (shift == 12) {
+			n += e != 0;
+			continue;
+		}
+		if (!(e & PTE_P) || (e & PTE_PS))
+			continue;
+		n += count_held(uk_p2v(e & PTE_ADDR), shift - 9, b, lo > b ? lo : b,
+		                hi < b + span ? hi : b + span);
+	}
+	return n;
+}
+
+uint64_t uk_pt_count(uint64_t *in, uintptr_t lo, uintptr_t hi)
+{
+	return lo < hi ? count_held(in, 39, 0, lo, hi) : 0;
+}
+
 uint64_t uk_virt_to_phys(uintptr_t va)
 {
 	uint64_t *t = root, e = 0;

@@ -38,6 +38,12 @@ uint64_t uk_page_held(uintptr_t va);
 
 /* ---- address spaces (a root per process; the kernel half shared) ---- */
 
+/* For /proc, in any root (loaded or not): the physical address of the
+ * page held at va, or ~0 when none; how many pages are held in [lo, hi)
+ * of the lower half. */
+uint64_t uk_pt_held(uint64_t *root, uintptr_t va);
+uint64_t uk_pt_count(uint64_t *root, uintptr_t lo, uintptr_t hi);
+
 /* The boot tables' root: process 1's until it forks or execs, then the
  * library OS's own (an empty lower half). */
 extern uint64_t uk_pml4[];

@@ -70,6 +70,11 @@ struct uk_proc {
 	                                       * disarmed, as fork's do */
 	uint64_t cpu_ns;                      /* CPU time of its ended threads */
 	uint64_t child_cpu_ns;                /* of its waited-for children */
+	uint64_t start_ns;                    /* when it was made (monotonic) */
+	/* Where the loaded program's arguments and environment lie in its
+	 * memory (0: none loaded, a link-mode program): /proc/PID/cmdline
+	 * reads them there, so a program that rewrites its title shows it. */
+	uint64_t arg_start, arg_end, env_start, env_end;
 };
 
 /* The process whose address space and tables are in use: the running
@@ -129,6 +134,42 @@ int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid);
 
 /* An ending process's interval timers stop (sys/sys_time.c). */
 void uk_itimers_stop(struct uk_proc *p);
+
+/* ---- for /proc (fs/procfs.c): what it shows of a process ---- */
+
+/* A process, or one of its threads, as /proc shows it. A snapshot: the
+ * pointers stay valid until the caller blocks (a process that ends lets
+ * go of them). */
+struct uk_proc_view {
+	int pid, tid, ppid, pgid, sid;
+	char state; /* Linux's letter: R running, S sleeping, Z zombie */
+	char comm[16];
+	unsigned uid, gid, umask, nthreads;
+	uint64_t start_ns;     /* with pid, names this process and no later one */
+	uint64_t cpu_ns;       /* the process's (every thread's), or the thread's */
+	uint64_t child_cpu_ns; /* of its waited-for children */
+	uint64_t sig_pending;  /* the thread's (the process's first thread's) */
+	uint64_t sig_shared;   /* the process's */
+	uint64_t sig_blocked;  /* the thread's mask */
+	uint64_t sig_ignored, sig_caught;
+	struct uk_mm *mm;         /* NULL once it has ended */
+	struct uk_fdtable *files; /* NULL once it has ended */
+	struct uk_vnode *cwd;     /* NULL once it has ended */
+	const char *exe;          /* "" for a link-mode program */
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
+/* Process pid (tid 0), or its thread tid, into *v: 0, or -ESRCH when
+ * there is none (a thread that has ended included). */
+int uk_proc_view(int pid, int tid, struct uk_proc_view *v);
+/* The lowest pid above after, or 0 when none: /proc's listing, in order. */
+int uk_proc_next(int after);
+/* The lowest id above after of a live thread of process pid, or 0. */
+int uk_proc_thread_next(int pid, int after);
+/* Thread tid of process pid (tid 0: its first) takes name (len bytes, at
+ * most 15 kept): prctl(PR_SET_NAME)'s, through /proc/PID/comm. 0 or
+ * -ESRCH. */
+int uk_proc_set_comm(int pid, int tid, const char *name, size_t len);
 
 /* ---- sys/proc.c ---- */
 

@@ -65,6 +65,10 @@ long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, long a3, long a4,
                        long a5);
 
+/* A resource's soft and hard limits (0 and 0 for an unknown one); every
+ * process shares them. For /proc/PID/limits. */
+void uk_rlimit_get(int resource, uint64_t *soft, uint64_t *hard);
+
 /* Link-mode calls: direct when not tracing, through the tracer otherwise. */
 #define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                                    \
 	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1),    \

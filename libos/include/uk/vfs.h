@@ -54,6 +54,11 @@ struct uk_file_ops {
 	 * files that have a vnode (regular files, directories, devices;
 	 * SEEK_END from getattr's size) and says -ESPIPE for the others. */
 	long (*llseek)(struct uk_file *f, int64_t off, int whence);
+	/* Linux's name for a file without one, an anonymous inode's
+	 * ("[eventfd]", "[eventpoll]", "[timerfd]"): /proc/PID/fd's links
+	 * read anon_inode:NAME. Pipes and sockets need none (their fstat
+	 * says what they are). */
+	const char *anon_name;
 };
 
 struct uk_file {
@@ -84,6 +89,13 @@ int uk_fd_get_cloexec(int fd);
 int uk_fd_set_cloexec(int fd, int on);
 /* One more than the highest open descriptor, for /proc/self/fd. */
 int uk_fd_max(void);
+/* The same of any process's table (uk/proc.h's files), for /proc/PID/fd:
+ * the file behind fd with a new reference and its close-on-exec bit in
+ * *cloexec (when not NULL), or NULL; one more than its highest open
+ * descriptor. */
+struct uk_fdtable;
+struct uk_file *uk_fdt_get(struct uk_fdtable *t, int fd, int *cloexec);
+int uk_fdt_max(struct uk_fdtable *t);
 
 /* ---- vnodes ---- */
 
@@ -229,9 +241,18 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
 
 /* ---- boot, and hooks other subsystems may provide ---- */
 
-/* /proc/self/maps: the running process's areas as Linux prints them, into
- * buf (size bytes); the memory room provides it (set at boot). */
-extern size_t (*uk_procfs_maps)(char *buf, size_t size);
+/* What /proc asks of the rooms above it, set at boot: of a process's
+ * address space, the memory room's uk_vm_maps_text, uk_vm_mem_read and
+ * uk_vm_usage (uk/vm.h); the resource limits, the system calls' (every
+ * process shares them). */
+struct uk_mm;
+struct uk_procfs_hooks {
+	size_t (*maps)(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size);
+	long (*mem_read)(struct uk_mm *mm, uintptr_t addr, void *buf, size_t len);
+	void (*usage)(struct uk_mm *mm, uint64_t *size, uint64_t *rss);
+	void (*rlimit)(int resource, uint64_t *soft, uint64_t *hard);
+};
+extern struct uk_procfs_hooks uk_procfs_hooks;
 
 /* For the library OS's own files (the network's /etc/resolv.conf and
  * /etc/hosts, mount points): mkdir -p path (absolute, shorter than 4096

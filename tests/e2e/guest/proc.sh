@@ -50,6 +50,27 @@ if on_ukrun && [ -x "$LXS" ]; then
 	check "sysv/linux-process/all-passed" out_has '^sysv: all passed'
 fi
 
+# /proc per process (tests/linux/procfs.c: /proc/self, /proc/PID's stat,
+# status, comm, cmdline, environ, exe, cwd, fd/, fdinfo/, task/, limits,
+# maps with 20000 areas, a zombie, a file whose process went), static and
+# through ld.so; and the same program on this Linux host, which must pass
+# it too (the checks are Linux's answers, not uk's).
+for kind in static dynamic; do
+	if [ ! -f "$G/procfs-$kind.img" ]; then
+		skip "$(name procfs/$kind)" "$G/procfs-$kind.img is missing (make builds it with the host's gcc)"
+		continue
+	fi
+	guest "$G/procfs-$kind.img"
+	check "$(name procfs/$kind/all-passed)" out_has '^procfs: all passed'
+	grep '^FAIL' "$T/out" | head -5
+done
+HOSTPROG=build/tests/linux/procfs/static/bin/prog
+if on_ukrun && [ -x "$HOSTPROG" ] && [ "$(uname -s)" = Linux ]; then
+	run timeout 60 "$HOSTPROG"
+	check procfs/same-on-linux out_has '^procfs: all passed'
+	grep '^FAIL' "$T/out" | head -5
+fi
+
 BB=build/tests/oci/busybox.img
 if [ ! -f "$BB" ]; then
 	skip "$(name proc/busybox)" "$BB is made by the host suite (tests/e2e/host/oci_run.sh): run it first"
@@ -102,3 +123,33 @@ check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
 # three execs at once of a program on a 9P volume, each blocking on its reads
 check "$(name $N/parallel-execs-from-volume)" out_has '^parallel-execs=340$'
 check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'
+
+# busybox's ps, ls -l /proc/self/fd and readlink /proc/self/exe over
+# /proc: the VM's processes with their pids, parents and commands.
+script='sleep 30 & s=$!
+sh -c "exec sleep 29" & t=$!
+sleep 0.2
+echo "me=$$ sleeper=$s shell=$t"
+ps -o pid,ppid,comm,args
+echo "exe=$(readlink /proc/self/exe)"
+exec 7</s/ps.sh
+ls -l /proc/self/fd
+[ "$(readlink /proc/self)" != "$$" ] && echo self-is-the-child
+kill $s $t
+wait'
+printf '%s\n' "$script" >"$T/share/ps.sh"
+guest -v "$T/share:/s" "$BB" sh /s/ps.sh
+N=proc/busybox-ps
+ids=$(sed -n 's/^me=\([0-9]*\) sleeper=\([0-9]*\) shell=\([0-9]*\)$/\1 \2 \3/p' "$T/out")
+me=${ids%% *} rest=${ids#* }
+sleeper=${rest%% *} shell=${rest#* }
+ps_has() { grep -Eq "^ *$1 +$2 +$3 +$4\$" "$T/out"; }
+check "$(name $N/status)" status_is 0
+check "$(name $N/shell)" ps_has 1 0 sh "sh /s/ps.sh"
+check "$(name $N/sleeper)" ps_has "$sleeper" "$me" sleep "sleep 30"
+check "$(name $N/exec-in-child)" ps_has "$shell" "$me" sleep "sleep 29"
+check "$(name $N/ps-itself)" grep -Eq '^ *[0-9]+ +1 +ps +' "$T/out"
+check "$(name $N/exe)" out_has '^exe=/bin/busybox$'
+check "$(name $N/fd-file)" out_has ' 7 -> /s/ps.sh$'
+check "$(name $N/fd-console)" out_has ' 1 -> /dev/console$'
+check "$(name $N/self)" out_has '^self-is-the-child$'
