@@ -9,6 +9,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
@@ -136,8 +137,10 @@ void uk_vfs_root_done(void)
 
 void uk_vfs_init(void)
 {
+	extern struct uk_fdtable uk_fd_init_table;
 	int r;
 
+	uk_proc_init.files = &uk_fd_init_table; /* named from the start: /proc/1/fd */
 	if ((r = uk_mount("rootfs", "/", "ramfs", 0, NULL)))
 		uk_panic("cannot make the root filesystem (error %d)", -r);
 	uk_rootfs_unpack();
