@@ -31,9 +31,12 @@ done
 # range), and System V semaphores and message queues between processes of
 # the VM (tests/linux/sysv.c: ping-pong, SEM_UNDO of an exited and of a
 # killed child, EINTR and EIDRM of a waiter, msgrcv by type, a full
-# queue), static and through ld.so; sysv.c as a process here answers the
-# same.
-for prog in calls sysv; do
+# queue), and /proc per process (tests/linux/procfs.c: /proc/self,
+# /proc/PID's stat, status, comm, cmdline, environ, exe, cwd, fd/, fdinfo/,
+# task/, limits, maps with 20000 areas, a zombie, a file whose process
+# went), static and through ld.so; sysv.c and procfs.c as processes here
+# answer the same (their checks are Linux's answers, not uk's).
+for prog in calls sysv procfs; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -44,32 +47,14 @@ for prog in calls sysv; do
 		grep '^FAIL' "$T/out" | head -5
 	done
 done
-LXS=build/tests/linux/sysv/static/bin/prog
-if on_ukrun && [ -x "$LXS" ]; then
-	run timeout -s KILL 150 "$LXS"
-	check "sysv/linux-process/all-passed" out_has '^sysv: all passed'
-fi
-
-# /proc per process (tests/linux/procfs.c: /proc/self, /proc/PID's stat,
-# status, comm, cmdline, environ, exe, cwd, fd/, fdinfo/, task/, limits,
-# maps with 20000 areas, a zombie, a file whose process went), static and
-# through ld.so; and the same program on this Linux host, which must pass
-# it too (the checks are Linux's answers, not uk's).
-for kind in static dynamic; do
-	if [ ! -f "$G/procfs-$kind.img" ]; then
-		skip "$(name procfs/$kind)" "$G/procfs-$kind.img is missing (make builds it with the host's gcc)"
-		continue
+for prog in sysv procfs; do
+	LXS=build/tests/linux/$prog/static/bin/prog
+	if on_ukrun && [ -x "$LXS" ]; then
+		run timeout -s KILL 150 "$LXS"
+		check "$prog/linux-process/all-passed" out_has "^$prog: all passed"
+		grep '^FAIL' "$T/out" | head -5
 	fi
-	guest "$G/procfs-$kind.img"
-	check "$(name procfs/$kind/all-passed)" out_has '^procfs: all passed'
-	grep '^FAIL' "$T/out" | head -5
 done
-HOSTPROG=build/tests/linux/procfs/static/bin/prog
-if on_ukrun && [ -x "$HOSTPROG" ] && [ "$(uname -s)" = Linux ]; then
-	run timeout 60 "$HOSTPROG"
-	check procfs/same-on-linux out_has '^procfs: all passed'
-	grep '^FAIL' "$T/out" | head -5
-fi
 
 BB=build/tests/oci/busybox.img
 if [ ! -f "$BB" ]; then
