@@ -169,6 +169,13 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 		if (v == UK_MARK_MAIN)
 			vm->t.main = vmm_now();
 		return 0;
+	case UK_HC_STAGES: {
+		const struct uk_hc_stages *s = VMM_GPA(vm, v, sizeof(*s));
+		if (!s)
+			return -1;
+		vmm_stages(vm, s);
+		return 0;
+	}
 	case COM1: com1_putc((uint8_t)v); return 0;
 	case UK_QEMU_DEBUG_EXIT_PORT:
 		/* QEMU's exit, from a guest that did not try ukrun's (the library

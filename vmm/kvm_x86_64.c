@@ -73,6 +73,21 @@ static void detect_flavour(struct vmm *vm)
 	            vm->pvm ? "paravirtual (PVM, VIF page)" : "standard (VMX/SVM)", vm->tsc_khz);
 }
 
+/* Both 8259 PICs masked from the host, as the guest would mask them with
+ * two port writes (two exits); the guest is told (UK_PF_PIC_MASKED). */
+static void mask_pics(struct vmm *vm)
+{
+	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip c = { .chip_id = chip };
+		if (ioctl(vm->vm, KVM_GET_IRQCHIP, &c))
+			return;
+		c.chip.pic.imr = 0xff;
+		if (ioctl(vm->vm, KVM_SET_IRQCHIP, &c))
+			return;
+	}
+	vm->pic_masked = 1;
+}
+
 static int setup_cpuid(struct vmm *vm)
 {
 	struct kvm_cpuid2 *c;
@@ -147,6 +162,7 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem)
 		vmm_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
+	mask_pics(vm);
 	if ((vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0)) < 0) {
 		vmm_err("KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;

@@ -120,6 +120,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		flags |= UK_PF_TIMELINE;
 	if (o->read_only)
 		flags |= UK_PF_ROOT_RO;
+	if (vm->pic_masked)
+		flags |= UK_PF_PIC_MASKED;
 	for (int fd = 0; fd < 3; fd++)
 		tty |= isatty(fd) << fd;
 	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))

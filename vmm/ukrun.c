@@ -29,11 +29,31 @@ static void timeline(const struct vmm *vm)
 	            MS(t->kvm_open), MS(t->vm_created), MS(t->mem_ready), MS(t->loaded),
 	            MS(t->vcpu_ready), MS(t->jailed), MS(t->locked), MS(t->first_run), MS(t->main),
 	            MS(t->end));
+	if (t->stage[UK_STAGE_ENTRY] > 0)
+		vmm_verbose(vm,
+		            "guest's boot (ms since start): entered %.2f, CPU %.2f, platform %.2f, "
+		            "clocks %.2f, pages %.2f, main thread %.2f, file systems %.2f, "
+		            "main() %.2f",
+		            MS(t->stage[UK_STAGE_ENTRY]), MS(t->stage[UK_STAGE_CPU]),
+		            MS(t->stage[UK_STAGE_PLAT]), MS(t->stage[UK_STAGE_TIME]),
+		            MS(t->stage[UK_STAGE_MM]), MS(t->stage[UK_STAGE_THREAD]),
+		            MS(t->stage[UK_STAGE_VFS]), MS(t->stage[UK_STAGE_MAIN]));
 #undef MS
 	getrusage(RUSAGE_SELF, &ru);
 	vmm_verbose(vm, "exits to ukrun: %llu (port I/O %llu, MMIO %llu); peak RSS %ld KiB",
 	            (unsigned long long)vm->exits, (unsigned long long)vm->io_exits,
 	            (unsigned long long)vm->mmio_exits, ru.ru_maxrss);
+}
+
+void vmm_stages(struct vmm *vm, const struct uk_hc_stages *s)
+{
+	/* The guest's readings as it sent them: one before the epoch (or a
+	 * TSC frequency unknown) is left out, a wrong one only misprints. */
+	for (int i = 0; i < UK_STAGES; i++)
+		vm->t.stage[i] =
+		    s->tsc[i] > vm->epoch_tsc && vm->tsc_khz
+		        ? vm->t.epoch + (s->tsc[i] - vm->epoch_tsc) / (vm->tsc_khz * 1e3)
+		        : 0;
 }
 
 /* Everything that needs broad rights is done (signal handlers and the
@@ -97,6 +117,7 @@ int main(int argc, char **argv)
 	if (vmm_kvm_init(&vm, mem) || vmm_devices_setup(&vm))
 		return VMM_EXIT_ERROR;
 	vm.epoch_tsc = vmm_guest_tsc(&vm);
+	vm.t.epoch = vmm_now();
 	if (!(entry = vmm_load(&vm, file, &img, o.image)))
 		return VMM_EXIT_ERROR;
 	munmap(file, size);

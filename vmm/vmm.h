@@ -55,6 +55,8 @@ struct vmm_opts {
 struct vmm_timeline {
 	double start, kvm_open, vm_created, mem_ready, loaded, vcpu_ready, jailed, locked,
 	    first_run, main, end;
+	double epoch;            /* when epoch_tsc was read */
+	double stage[UK_STAGES]; /* the guest's (UK_HC_STAGES); 0: not sent */
 };
 
 struct vmm {
@@ -63,7 +65,8 @@ struct vmm {
 	size_t run_size;
 	uint8_t *ram; /* guest physical 0 .. ram_size */
 	uint64_t ram_size;
-	int pvm; /* the paravirtual KVM flavour */
+	int pvm;        /* the paravirtual KVM flavour */
+	int pic_masked; /* the 8259 PICs masked from here (UK_PF_PIC_MASKED) */
 	uint32_t tsc_khz;
 	uint64_t epoch_tsc; /* guest TSC when the runtime tree was written */
 	uint64_t exits, io_exits, mmio_exits;
@@ -127,6 +130,9 @@ void vmm_kvm_stats_open(struct vmm *vm);
 void vmm_kvm_stats_print(struct vmm *vm);
 /* The guest's TSC now. */
 uint64_t vmm_guest_tsc(struct vmm *vm);
+/* The guest's boot stages (UK_HC_STAGES, its TSC readings) on the
+ * timeline's clock, for --verbose. (ukrun.c) */
+void vmm_stages(struct vmm *vm, const struct uk_hc_stages *s);
 /* Registers for the image's entry (its long-mode one when it has it, else
  * PVH's 32-bit one); the VIF page on the paravirtual host. */
 int vmm_vcpu_init(struct vmm *vm, const struct uki_image *img);

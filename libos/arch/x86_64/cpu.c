@@ -99,22 +99,18 @@ static void setup_idt(void)
 	set_gate(18, IST_CRIT);
 }
 
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 static void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v)); }
 
 /* FSGSBASE for cheap TLS switches (wrfsbase 13 ns vs wrmsr 3.7 us on the
  * paravirtual host); OSXSAVE with every state component the CPU offers, so
- * context switches save AVX and AVX-512 state. */
+ * context switches save AVX and AVX-512 state. Each control-register
+ * access and cpuid is an exit on KVM (~20 us on the paravirtual host
+ * under load): CR4 is known, as both entries set it (boot.S, abi.h), not
+ * read, and leaf 0xd's size is taken from its first read. */
 static void setup_cr4_xcr0(void)
 {
 	uint32_t r[4];
-	uint64_t cr4 = read_cr4();
+	uint64_t cr4 = UK_LONG_CR4;
 
 	uk_cpuid(7, 0, r);
 	if (r[1] & 1)
@@ -126,14 +122,14 @@ static void setup_cr4_xcr0(void)
 		uk_cpuid(0xd, 0, r);
 		/* x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) */
 		uk_xsave_mask = (r[0] | (uint64_t)r[3] << 32) & 0xe7;
+		/* ECX: the size for everything the CPU supports, whatever XCR0
+		 * holds. The paravirtual host does not virtualise XCR0
+		 * (pvm.md), so size for all. */
+		uk_xsave_size = r[2];
 		__asm__ volatile("xsetbv"
 		                 :
 		                 : "c"(0), "a"((uint32_t)uk_xsave_mask),
 		                   "d"((uint32_t)(uk_xsave_mask >> 32)));
-		/* ECX: the size for everything the CPU supports. The paravirtual
-		 * host does not virtualise XCR0 (pvm.md), so size for all. */
-		uk_cpuid(0xd, 0, r);
-		uk_xsave_size = r[2];
 		uk_cpuid(0xd, 1, r);
 		uk_xsaveopt = r[0] & 1;
 	} else {
@@ -167,15 +163,19 @@ void uk_cpu_init(void)
 	load_tables();
 	make_physmap();
 	setup_cr4_xcr0();
-	/* The legacy 8259 PICs, masked: KVM wires them to the LAPIC's LINT0
-	 * (ExtINT) with no vector base set, so an ISA pin raised for the
-	 * IOAPIC (ukrun's signal pin, devices past the eighth) would also come
-	 * through them, as a CPU exception's vector. */
-	uk_outb(0x21, 0xff);
-	uk_outb(0xa1, 0xff);
 	/* Drop the boot identity map: address 0 must fault again. */
 	uk_pml4[0] = 0;
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+}
+
+/* The legacy 8259 PICs, masked: KVM wires them to the LAPIC's LINT0
+ * (ExtINT) with no vector base set, so an ISA pin raised for the IOAPIC
+ * (ukrun's signal pin, devices past the eighth) would also come through
+ * them, as a CPU exception's vector. */
+void uk_cpu_mask_pic(void)
+{
+	uk_outb(0x21, 0xff);
+	uk_outb(0xa1, 0xff);
 }
 
 /* Always the register: the paravirtual host leaves the VIF page's cr2 at 0

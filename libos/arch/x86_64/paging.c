@@ -413,10 +413,16 @@ void *uk_stack_alloc(size_t size)
 		unsigned i = (slot_hint + n) % NSLOTS;
 		if (slot_pages[i])
 			continue;
+		uintptr_t base = STACK_BASE + i * SLOT_SIZE + UK_PAGE_SIZE;
 		slot_pages[i] = (uint32_t)pages;
 		slot_hint = i + 1;
+		/* Its top page now: a new thread's first frame goes there at
+		 * once, and committing it on that fault costs the paravirtual
+		 * host ~5 exits (the fault, CR2, the retry). Without memory
+		 * the fault does it later, or reports it. */
+		uk_stack_fault(base + pages * UK_PAGE_SIZE - 1);
 		uk_irq_restore(on);
-		return (void *)(STACK_BASE + i * SLOT_SIZE + UK_PAGE_SIZE);
+		return (void *)base;
 	}
 	uk_irq_restore(on);
 	return NULL;

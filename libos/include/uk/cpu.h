@@ -68,6 +68,11 @@ void uk_cpu_idle(void);
 /* Tables, control registers, FPU state; called once at boot. */
 void uk_cpu_init(void);
 
+/* Masks the legacy 8259 PICs (two port writes, an exit each on KVM: done
+ * only where the loader did not, UK_PF_PIC_MASKED); before interrupts are
+ * first enabled. */
+void uk_cpu_mask_pic(void);
+
 /* Interrupt vectors the library OS uses. */
 #define UK_VEC_TIMER 0x20
 #define UK_VEC_DEV0 0x30        /* devices: 0x30 + n */

@@ -126,12 +126,32 @@ enum uk_hc {
 	 * UK_DT_SIGNAL_IRQ (edge) when some wait, and a console read
 	 * (UK_HC_READ) they interrupt returns -EINTR (4). */
 	UK_HC_SIGNALS = UK_HC_BASE + 5,
+	/* eax = GPA of struct uk_hc_stages: when the guest's boot reached
+	 * each stage, sent only when UK_PF_TIMELINE, after UK_MARK_MAIN. */
+	UK_HC_STAGES = UK_HC_BASE + 6,
 };
 
 #define UK_SIGNALS_TAKE 1
 
 enum uk_mark {
 	UK_MARK_MAIN = 1, /* about to call main() */
+};
+
+/* The guest's boot, in the order it runs (libos/init/boot.c). */
+enum uk_stage {
+	UK_STAGE_ENTRY,  /* uk_boot entered, on the boot stack */
+	UK_STAGE_CPU,    /* descriptor tables, physmap, CR4/XCR0 done */
+	UK_STAGE_PLAT,   /* start info and runtime tree read */
+	UK_STAGE_TIME,   /* clocks and the LAPIC timer */
+	UK_STAGE_MM,     /* page allocator */
+	UK_STAGE_THREAD, /* the main thread runs */
+	UK_STAGE_VFS,    /* root file system and mounts */
+	UK_STAGE_MAIN,   /* argv and envp made: main() next */
+	UK_STAGES
+};
+
+struct uk_hc_stages {
+	uint64_t tsc[UK_STAGES]; /* [guest] its TSC at each UK_STAGE_* */
 };
 
 struct uk_hc_write {
@@ -201,6 +221,7 @@ struct uk_pvm_vif {
 #define UK_PF_TIMELINE (1u << 2)   /* --verbose: send UK_HC_MARK milestones */
 #define UK_PF_NO_REWRITE (1u << 3) /* --no-syscall-rewrite: Linux programs trap */
 #define UK_PF_ROOT_RO (1u << 4)    /* --read-only: the root refuses writes (EROFS) */
+#define UK_PF_PIC_MASKED (1u << 5) /* the legacy 8259 PICs come masked */
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
  * Node "/virtio_mmio@<hex addr>" with
