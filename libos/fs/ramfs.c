@@ -21,6 +21,7 @@
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/poll.h>
+#include <uk/proc.h>
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
@@ -93,6 +94,10 @@ static struct uk_vnode *node_new(struct uk_mount *mnt, uint32_t mode)
 		return NULL;
 	}
 	n->atime = n->mtime = n->ctime = uk_vfs_now();
+	/* the creator's, as Linux's fsuid and fsgid (postgres checks that it
+	 * owns the data directory it made) */
+	n->uid = (uint32_t)uk_current_euid();
+	n->gid = (uint32_t)uk_current_egid();
 	n->next_seq = 2;
 	return vn;
 }

@@ -159,6 +159,7 @@ static int send(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk
 	}
 	if (!blocked)
 		notify(target);
+	uk_wq_wake(&p->sig_wq, -1); /* signalfd readers and pollers */
 	uk_irq_restore(on);
 	return 0;
 }
@@ -618,6 +619,24 @@ UK_SYSCALL2(rt_sigsuspend, const uint64_t *, mask, size_t, size)
 
 UK_SYSCALL0(pause) { return suspend(uk_current->sig_blocked); }
 
+int uk_sig_dequeue(struct uk_thread *t, uint64_t want, struct uk_sigrec *rec)
+{
+	uint64_t have = (t->sig_pending | t->proc->sig_pending) & want;
+	int sig;
+
+	if (!have)
+		return 0;
+	sig = __builtin_ctzll(have) + 1;
+	if (t->sig_pending & BIT(sig)) {
+		*rec = t->sig_info[sig - 1];
+		t->sig_pending &= ~BIT(sig);
+	} else {
+		*rec = t->proc->sig_info[sig - 1];
+		t->proc->sig_pending &= ~BIT(sig);
+	}
+	return sig;
+}
+
 UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
             const struct __kernel_timespec *, ts, size_t, size)
 {
@@ -633,17 +652,9 @@ UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
 		return r;
 	want = *set & ~UNBLOCKABLE;
 	for (;;) {
+		struct uk_sigrec rec;
 		on = uk_irq_save();
-		uint64_t have = (t->sig_pending | t->proc->sig_pending) & want;
-		if (have) {
-			sig = __builtin_ctzll(have) + 1;
-			struct uk_sigrec rec = (t->sig_pending & BIT(sig))
-			                           ? t->sig_info[sig - 1]
-			                           : t->proc->sig_info[sig - 1];
-			if (t->sig_pending & BIT(sig))
-				t->sig_pending &= ~BIT(sig);
-			else
-				t->proc->sig_pending &= ~BIT(sig);
+		if ((sig = uk_sig_dequeue(t, want, &rec))) {
 			uk_irq_restore(on);
 			if (info)
 				uk_sig_fill_info(info, sig, &rec);
@@ -658,7 +669,9 @@ UK_SYSCALL4(rt_sigtimedwait, const uint64_t *, set, siginfo_t *, info,
 			uk_irq_restore(on);
 			return -EAGAIN;
 		}
-		r = uk_sched_block(deadline);
+		/* a blocked signal wakes no thread: its process's queue
+		 * tells */
+		r = uk_wq_wait(&t->proc->sig_wq, deadline);
 		uk_irq_restore(on);
 		if (r == -ETIMEDOUT)
 			deadline = 1;

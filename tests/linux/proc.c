@@ -25,7 +25,9 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/shm.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -309,6 +311,83 @@ static void test_sysv_shm(void)
 	shmctl(kid, IPC_RMID, NULL);
 	check("sysv/key-removed", shmget(key, 0, 0) == -1 && errno == ENOENT,
 	      "the key after IPC_RMID: ENOENT");
+}
+
+/* postgres's latch: a process blocks SIGURG, waits in epoll on a
+ * signalfd for it, and another process's kill() wakes it; the read names
+ * the sender. */
+static void test_signalfd(void)
+{
+	struct signalfd_siginfo si[2];
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	sigset_t m;
+	int p[2], st, fd, ep;
+	char c;
+	pid_t pid;
+
+	if (pipe(p))
+		return;
+	sigemptyset(&m);
+	sigaddset(&m, SIGURG);
+	if ((pid = fork()) == 0) {
+		alarm(20);
+		sigprocmask(SIG_BLOCK, &m, NULL);
+		fd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
+		ep = epoll_create1(0);
+		if (fd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+			_exit(1);
+		if (read(fd, si, sizeof(si)) != -1 || errno != EAGAIN)
+			_exit(2);
+		write(p[1], "r", 1);
+		if (epoll_wait(ep, &got, 1, 10000) != 1)
+			_exit(3);
+		if (read(fd, si, sizeof(si)) != sizeof(si[0]) || si[0].ssi_signo != SIGURG ||
+		    si[0].ssi_pid != (unsigned)getppid())
+			_exit(4);
+		_exit(epoll_wait(ep, &got, 1, 0) == 0 ? 0 : 5); /* taken: no longer ready */
+	}
+	read(p[0], &c, 1);
+	kill(pid, SIGURG);
+	st = status_of(pid);
+	check("signalfd/epoll-wakes-on-kill", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the child's signalfd: exit 1 setup, 2 read when empty, 3 no wake, 4 wrong siginfo, "
+	      "5 still ready");
+	/* sigtimedwait for a blocked signal another process sends */
+	sigaddset(&m, SIGUSR2);
+	if ((pid = fork()) == 0) {
+		struct timespec ts = { 10, 0 };
+		alarm(20);
+		sigprocmask(SIG_BLOCK, &m, NULL);
+		write(p[1], "r", 1);
+		_exit(sigtimedwait(&m, NULL, &ts) == SIGUSR2 ? 0 : 1);
+	}
+	read(p[0], &c, 1);
+	kill(pid, SIGUSR2);
+	st = status_of(pid);
+	check("sigtimedwait/woken-by-kill", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a blocked signal sent by another process did not end sigtimedwait");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A file or directory belongs to the user who makes it (postgres checks
+ * that its data directory is its own). */
+static void test_owner(void)
+{
+	struct stat sb;
+	int st;
+	pid_t pid;
+
+	if (getuid() != 0)
+		return;
+	if ((pid = fork()) == 0)
+		_exit(setgid(1001) || setuid(1000) || mkdir("/tmp/owned-by-1000", 0700) ? 1 : 0);
+	st = status_of(pid);
+	check("owner/mkdir-by-user",
+	      st == 0 && stat("/tmp/owned-by-1000", &sb) == 0 && sb.st_uid == 1000 &&
+	          sb.st_gid == 1001,
+	      "a directory made by user 1000 is not its own");
+	rmdir("/tmp/owned-by-1000");
 }
 
 /* A huge MAP_SHARED|MAP_NORESERVE area costs fork nothing: its pages are
@@ -831,6 +910,8 @@ int main(int argc, char **argv)
 	test_shared_readonly();
 	test_shared_lazy();
 	test_sysv_shm();
+	test_signalfd();
+	test_owner();
 	test_pipe_and_wait();
 	test_sigchld();
 	test_wait_corners();

@@ -62,6 +62,7 @@ struct uk_proc {
 	struct ksigaction sig_actions[UK_NSIG + 1];
 	uint64_t sig_pending; /* process-directed, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
+	struct uk_wq sig_wq;                  /* woken when a signal becomes pending (signalfd) */
 	unsigned uid, gid;                    /* sys/sys_proc.c: real = effective = saved */
 	int ids_known;                        /* 0: the manifest's, not read yet */
 	uint64_t brk_start, brk_cur, brk_end; /* a Linux program's break */

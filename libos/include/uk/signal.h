@@ -29,6 +29,11 @@
  * end the program here. Safe in interrupt context. 0 or -EINVAL. */
 int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr);
 
+/* Take the lowest signal in want pending for thread t or its process
+ * (interrupts disabled): its number and why it was sent, or 0. For
+ * sigtimedwait and signalfd. */
+int uk_sig_dequeue(struct uk_thread *t, uint64_t want, struct uk_sigrec *rec);
+
 /* Deliver what is pending and unblocked for the running thread, calling
  * handlers from here (a function-call boundary of the program, so no
  * register needs saving). Returns how many handlers ran. Called by
