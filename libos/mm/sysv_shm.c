@@ -113,12 +113,13 @@ UK_SYSCALL3(shmat, int, id, uintptr_t, addr, int, flags)
 		mflags |= flags & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 	r = uk_vm_mmap(addr, s->size, prot, mflags, s->f, 0);
 	if (r == -EEXIST)
-		return -EINVAL;             /* Linux: a range in use without SHM_REMAP */
-	if (r >= 0 && (flags & SHM_RDONLY)) /* and mprotect may not make it writable */
+		return -EINVAL; /* Linux: a range in use without SHM_REMAP */
+	if (r >= 0) {
+		/* shmdt's to detach; mprotect may not make SHM_RDONLY writable */
 		for (struct uk_vma *v = uk_vma_find(&uk_vm_as, (uintptr_t)r);
 		     v && v->start < (uintptr_t)r + s->size; v = v->next)
-			v->flags &= ~UK_VMA_MAYWRITE;
-	if (r >= 0) {
+			v->flags =
+			    (v->flags | UK_VMA_SYSV) & ~(flags & SHM_RDONLY ? UK_VMA_MAYWRITE : 0u);
 		s->atime = uk_ipc_now();
 		s->lpid = uk_proc_cur->pid;
 	}
@@ -128,22 +129,28 @@ UK_SYSCALL3(shmat, int, id, uintptr_t, addr, int, flags)
 UK_SYSCALL1(shmdt, uintptr_t, addr)
 {
 	struct uk_vma *v = uk_vma_find(&uk_vm_as, addr);
+	uintptr_t end = addr;
 	struct seg *s = NULL;
+	void *file;
 
-	if (!v || v->start != addr || v->off != 0 || !v->file)
-		return -EINVAL;
+	if (!v || v->start != addr || v->off != 0 || !(v->flags & UK_VMA_SYSV))
+		return -EINVAL; /* (Linux: not the start of an attach) */
+	file = v->file;
+	/* all of the attach, which mprotect may have split, as Linux */
+	for (; v && v->start == end && v->file == file && (v->flags & UK_VMA_SYSV) &&
+	       v->off == end - addr;
+	     v = v->next)
+		end = v->end;
 	for (int i = 0; i < segs.cap && !s; i++) {
 		struct seg *t = (struct seg *)uk_ipc_at(&segs, i);
-		if (t && t->f == v->file)
+		if (t && t->f == file)
 			s = t;
 	}
-	if (s) {
+	if (s) { /* (a removed segment's memory is detached alike) */
 		s->dtime = uk_ipc_now();
 		s->lpid = uk_proc_cur->pid;
-	} else if (!(v->flags & UK_VMA_SHARED)) {
-		return -EINVAL; /* (a removed segment's memory is shared too) */
 	}
-	return uk_vm_munmap(addr, v->end - v->start);
+	return uk_vm_munmap(addr, end - addr);
 }
 
 static long stat_seg(struct seg *s, struct shmid64_ds *ds)

@@ -18,6 +18,7 @@
 #define UK_VMA_NORESERVE 0x2 /* MAP_NORESERVE: never refused for its size */
 #define UK_VMA_STACK 0x4     /* MAP_STACK: no fault-around (mmap.c) */
 #define UK_VMA_MAYWRITE 0x8  /* mprotect may add PROT_WRITE (Linux's VM_MAYWRITE) */
+#define UK_VMA_SYSV 0x10     /* a System V shared memory attach (sysv_shm.c) */
 
 struct uk_vma {
 	uintptr_t start, end; /* [start, end), page aligned */

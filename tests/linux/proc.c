@@ -262,6 +262,19 @@ static void test_shared_readonly(void)
 	if (ro != (void *)-1)
 		shmdt(ro);
 	shmctl(id, IPC_RMID, NULL);
+
+	/* shmdt detaches a whole attach, split or not, and nothing else */
+	id = shmget(IPC_PRIVATE, 3 * 4096, IPC_CREAT | 0600);
+	ro = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
+	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	check("sysv/shmdt-split",
+	      ro != (void *)-1 && !mprotect(ro + 4096, 4096, PROT_READ) && !shmdt(ro) &&
+	          mmap(ro + 2 * 4096, 4096, PROT_READ,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == ro + 2 * 4096,
+	      "shmdt of an attach split by mprotect: all of it detached");
+	check("sysv/shmdt-not-a-segment", shmdt(w) == -1 && errno == EINVAL && w[0] == 0,
+	      "shmdt of a MAP_SHARED mapping that is no attach: EINVAL, the mapping kept");
+	shmctl(id, IPC_RMID, NULL);
 }
 
 /* System V shared memory: a segment attached before fork and again by the
