@@ -6,8 +6,10 @@
 # processes on this host (chrooted into the image's root filesystem), same
 # client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / and GET /big.txt
 # (100 KiB; requests/s, latency p99 and max), redis-benchmark -c64
-# -n100000 -t set,get. And how
-# long the Java program takes, ukrun against the image's java run here.
+# -n100000 -t set,get; postgres (initdb at start, then pgbench -i -s 1 and
+# pgbench -c8 -j2 -T${WRK_SECS:-10}, TPC-B-like and select-only: transactions/s
+# and failed ones), the Linux side chrooted as user postgres. And how long
+# the Java program takes, ukrun against the image's java run here.
 #
 # Needs this machine's KVM and root (chroot, and a network namespace of
 # its own so the ports meet nobody's); the nested host has neither the
@@ -27,7 +29,7 @@ fi
 for t in wrk curl redis-benchmark unshare chroot; do
 	command -v $t >/dev/null || { bench_skip "$title" "$t is not installed (ci/deps.sh installs it)"; exit 0; }
 done
-I=$(bash tests/images/build.sh go node pyhttp nginx redis java 2>/dev/null) ||
+I=$(bash tests/images/build.sh go node pyhttp nginx redis java postgres 2>/dev/null) ||
 	{ bench_skip "$title" "tests/images/build.sh could not build the images"; exit 0; }
 flavour=$("$UKRUN" --verbose build/apps/hello.img 2>&1 >/dev/null | sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p')
 
@@ -115,6 +117,35 @@ inner() {
 	rb redis_linux 16380
 	stop $pid
 
+	# postgres: the same pgbench runs against each (the Linux side gets
+	# /dev/null, and a /dev/shm for its dynamic shared memory)
+	pgb() { # KEY PORT
+		for _ in $(seq 600); do pg_isready -q -h 127.0.0.1 -p "$2" -U postgres && break; sleep 0.2; done
+		timeout 300 pgbench -h 127.0.0.1 -p "$2" -U postgres -i -s 1 postgres >/dev/null 2>&1
+		for m in tpcb select; do
+			timeout $((secs + 120)) pgbench -h 127.0.0.1 -p "$2" -U postgres -c 8 -j 2 -T "$secs" \
+				$([ $m = tpcb ] || echo -S) postgres >"$t/pgb" 2>&1
+			echo "$1_${m}_tps $(sed -n 's/^tps = \([0-9]*\).*/\1/p' "$t/pgb")"
+			echo "$1_${m}_failed $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$t/pgb")"
+		done
+	}
+	if [ -f $R/postgres.img ] && command -v pgbench >/dev/null && command -v pg_isready >/dev/null; then
+		timeout 600 "$UKRUN" -p 15432:5432 $R/postgres.img >"$t/pg.uk" 2>&1 &
+		pid=$!
+		pgb pg_uk 15432
+		stop $pid
+		r=$(root postgres)
+		mkdir -p "$r/dev/shm"
+		touch "$r/dev/null"
+		mount --bind /dev/null "$r/dev/null" && mount -t tmpfs tmpfs "$r/dev/shm"
+		(cd / && timeout 600 chroot --userspec="$(grep '^postgres:' "$r/etc/passwd" | cut -d: -f3,4)" "$r" \
+			/usr/local/bin/pg-start -c port=15433) >"$t/pg.linux" 2>&1 &
+		pid=$!
+		pgb pg_linux 15433
+		stop $pid
+		umount "$r/dev/shm" "$r/dev/null" 2>/dev/null
+	fi
+
 	local t0
 	t0=$(date +%s%N)
 	timeout 300 "$UKRUN" $R/java.img >/dev/null 2>&1 && echo "java_uk $((($(date +%s%N) - t0) / 1000000))"
@@ -171,5 +202,13 @@ done
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
 frame_rows "$(get redis_frames)" 200000 "$(get redis_kvm)"
+for m in tpcb select; do
+	case $m in
+	tpcb) label="postgres 15 pgbench -c8 -j2 TPC-B-like: transactions/s" ;;
+	select) label="postgres 15 pgbench -c8 -j2 select-only: transactions/s" ;;
+	esac
+	row "$label" "$(get pg_uk_${m}_tps)" "$(get pg_linux_${m}_tps)"
+	row "  failed transactions" "$(get pg_uk_${m}_failed)" "$(get pg_linux_${m}_failed)"
+done
 row "Java hello (openjdk-17-jre-headless), start to exit" "$(unit "$(get java_uk)" ms)" \
 	"$(unit "$(get java_linux)" ms)"

@@ -26,6 +26,8 @@
 #   pyhttp    python3 -m http.server (the full standard library)
 #   java      openjdk-17-jre-headless running progs/Hello.java's class;
 #             progs/WebServer.java's (com.sun.net.httpserver) beside it
+#   postgres  postgresql-15's server and initdb, dash for initdb's popen():
+#             /usr/local/bin/pg-start makes a cluster, then runs the server
 #   layers    busybox + a layer of whiteouts + a later layer's files
 #   hostile-* tarballs that try to leave the root or are broken
 #   musl      not an image: Debian's musl and musl-dev unpacked (musl.rootfs),
@@ -34,7 +36,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx go node pyhttp java layers musl hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx go node pyhttp java postgres layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -486,6 +488,57 @@ img_java() {
 	flatten java "$w/l1" "$w/l2" "$w/l3"
 }
 
+# postgres as the official image runs it: a script makes the cluster on the
+# first start (initdb forks and execs postgres in bootstrap and single-user
+# mode through popen, so /bin/sh is dash), lets every host in without a
+# password, and execs the server as user postgres. The modules that need
+# more libraries (LLVM's JIT, SELinux, libxslt, uuid) are left out, and
+# every program but the server and initdb.
+postgres_pkgs="postgresql-15 libpq5 dash tzdata libicu72 libxml2 libssl3 libgssapi-krb5-2 libkrb5-3
+ libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1 libldap-2.5-0 libsasl2-2 libsasl2-modules-db
+ libdb5.3 libgnutls30 libp11-kit0 libidn2-0 libunistring2 libtasn1-6 libnettle8 libhogweed6 libgmp10
+ libffi8 liblz4-1 libzstd1 libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblzma5 libpam0g libaudit1
+ libcap-ng0 libstdc++6"
+img_postgres() {
+	local w=$1 pg=usr/lib/postgresql/15 f
+	base_layer "$w/l1"
+	unpack "$w/l2" $postgres_pkgs
+	rm -rf "$w/l2/$pg/lib/bitcode" "$w/l2/$pg/lib/pgxs" "$w/l2/etc/postgresql-common"
+	rm -f "$w/l2/$pg/lib/"{llvmjit.so,llvmjit_types.bc,sepgsql.so,pgxml.so,uuid-ossp.so}
+	for f in "$w/l2/$pg/bin/"*; do
+		case ${f##*/} in postgres | initdb) ;; *) rm -f "$f" ;; esac
+	done
+	ln -sf dash "$w/l2/usr/bin/sh"
+	mkdir -p "$w/l3/etc" "$w/l3/usr/local/bin" "$w/l3/var/lib/postgresql" "$w/l3/var/run/postgresql"
+	cp "$w/l1/etc/passwd" "$w/l1/etc/group" "$w/l3/etc/"
+	echo 'postgres:x:102:103:PostgreSQL administrator:/var/lib/postgresql:/bin/sh' >>"$w/l3/etc/passwd"
+	echo 'postgres:x:103:' >>"$w/l3/etc/group"
+	# (the layers' files are root's: postgres makes its cluster in here)
+	chmod 1777 "$w/l3/var/lib/postgresql" "$w/l3/var/run/postgresql"
+	cat >"$w/l3/usr/local/bin/pg-start" <<-'SH'
+	#!/bin/sh
+	# ARGS: more server settings (-c name=value).
+	export PATH=/usr/lib/postgresql/15/bin:/usr/bin TZ=UTC
+	: "${PGDATA:=/var/lib/postgresql/data}"
+	if [ ! -s "$PGDATA/PG_VERSION" ]; then
+		initdb -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C >/tmp/initdb.log 2>&1 ||
+			{ cat /tmp/initdb.log >&2; exit 1; }
+		echo "host all all all trust" >>"$PGDATA/pg_hba.conf"
+	fi
+	exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp "$@"
+	SH
+	chmod +x "$w/l3/usr/local/bin/pg-start"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["/usr/local/bin/pg-start"]'
+	USER_=postgres
+	PORTS=5432/tcp
+	assemble postgres "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten postgres "$w/l1" "$w/l2" "$w/l3"
+}
+
 img_musl() {
 	local w=$1
 	mkdir -p "$w/l1"
@@ -630,6 +683,7 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 	node) echo $base_pkgs $node_pkgs ;;
 	pyhttp) echo $base_pkgs $pyhttp_pkgs ;;
 	java) echo $base_pkgs $java_pkgs ;;
+	postgres) echo $base_pkgs $postgres_pkgs ;;
 	hostile-*) ;;
 	*) return 1 ;;
 	esac

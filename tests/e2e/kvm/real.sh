@@ -9,7 +9,10 @@
 # then with 100 KiB answers); a Java program printing its line, and
 # Java's own HTTP server loaded as the others; python's multiprocessing
 # (a Pool's map and a Queue: process-shared semaphores in /dev/shm whose
-# futexes wake across processes).
+# futexes wake across processes); postgres (initdb, then the server: a
+# process per connection, System V and MAP_SHARED memory between them,
+# each waiting on a signalfd) answering psql and pgbench with no failed
+# transaction.
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -197,4 +200,36 @@ EOF
 	check real/python-multiprocessing/queue out_has '^queue hello from a child$'
 	check real/python-multiprocessing/child-status out_has '^exitcode 0$'
 	check real/python-multiprocessing/status status_is 0
+fi
+
+# ---- postgres: initdb at start, psql, pgbench (TPC-B-like, then select
+# only) with 8 clients: not one failed transaction ----
+if [ ! -f "$R/postgres.img" ]; then
+	skip real/postgres "$R/postgres.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
+elif ! need real/postgres psql pgbench; then
+	:
+elif ! start postgres 5432 "$R/postgres.img"; then
+	fail real/postgres/start "no free host port to forward: $(tail -c 300 "$T/postgres.log" | tr '\n' '|')"
+elif ! bg_wait "$T/postgres.log" 'database system is ready to accept connections' 180; then
+	fail real/postgres/ready "not ready in 180 s: $(tail -c 400 "$T/postgres.log" | tr '\n' '|')"
+	bg_stop
+else
+	pgb() { bound $((secs + 120)) pgbench -h 127.0.0.1 -p "$port" -U postgres "$@" postgres; }
+	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'select 1'
+	check real/postgres/select-1 out_is 1
+	run pgb -i -s 1
+	check real/postgres/pgbench-init status_is 0
+	for mode in tpcb select; do
+		run pgb -c 8 -j 2 -T "$secs" $([ $mode = tpcb ] || echo -S)
+		echo "real/postgres/$mode: $(grep -E '^tps|failed transactions' "$T/out" | tr '\n' ';')"
+		check "real/postgres/$mode-no-failures" sh -c "[ $rc -eq 0 ] &&
+			grep -q '^number of failed transactions: 0 ' '$T/out' &&
+			grep -q '^number of transactions actually processed: [1-9]' '$T/out'"
+	done
+	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'select count(*) from pgbench_accounts'
+	check real/postgres/rows-after-load out_is 100000
+	kill -0 "$bgpid" 2>/dev/null
+	check real/postgres/still-running test $? -eq 0
+	bg_stop
+	check real/postgres/no-crash sh -c "! grep -q 'PANIC\|terminated by signal\|crashed' '$T/postgres.log'"
 fi
