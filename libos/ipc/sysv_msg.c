@@ -11,6 +11,7 @@
  * CONFIG_CHECKPOINT_RESTORE answers.
  */
 #include <asm/msgbuf.h>
+#include <limits.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -160,6 +161,7 @@ UK_SYSCALL4(msgsnd, int, id, const void *, buf, size_t, len, int, flags)
 static struct msg **find(struct queue *q, long type, int flags)
 {
 	struct msg **pp, **best = NULL;
+	long most = type == LONG_MIN ? LONG_MAX : -type; /* (as Linux reads it) */
 
 	for (pp = &q->head; *pp; pp = &(*pp)->next) {
 		long t = (*pp)->type;
@@ -168,7 +170,7 @@ static struct msg **find(struct queue *q, long type, int flags)
 		if (type > 0 && (flags & MSG_EXCEPT ? t != type : t == type))
 			return pp;
 		/* type < 0: the lowest type up to -type, the first of those */
-		if (type < 0 && t <= -type && (!best || t < (*best)->type))
+		if (type < 0 && t <= most && (!best || t < (*best)->type))
 			best = pp;
 	}
 	return best;

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,9 @@ static void test_msg_order(void)
 	check("msg/except", !strcmp(rcv(q, 1, IPC_NOWAIT | MSG_EXCEPT), "three"),
 	      "MSG_EXCEPT 1: the first of another type");
 	check("msg/type-zero", !strcmp(rcv(q, 0, IPC_NOWAIT), "one-b"), "msgtyp 0: the first");
+	snd(q, 9, "nine", 0);
+	check("msg/type-long-min", !strcmp(rcv(q, LONG_MIN, IPC_NOWAIT), "nine"),
+	      "msgtyp LONG_MIN: any type (the lowest up to LONG_MAX)");
 	check("msg/nowait-enomsg", msgrcv(q, &big, 64, 0, IPC_NOWAIT) == -1 && errno == ENOMSG,
 	      "an empty queue with IPC_NOWAIT: ENOMSG");
 	snd(q, 5, "a long message", 0);
