@@ -26,12 +26,13 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev 
 # clang-format (the format check), podman (ukrun as its OCI runtime: its
 # conmon drives ukrun's create/start/state/kill/delete; netavark, its
 # firewall's iptables and aardvark-dns: the bridge network and -p),
-# containerd (its runc shim drives ukrun too), postgresql-client (psql and
-# pgbench against the guest's postgres).
+# containerd (its runc shim drives ukrun too), postgresql-15 (psql and
+# pgbench against the guest's postgres: Debian 12 ships pgbench with the
+# server, not in postgresql-client-15).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
  netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
  wrk redis-tools zstd podman crun netavark aardvark-dns iptables
- containerd postgresql-client"
+ containerd postgresql-15"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the
