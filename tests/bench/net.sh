@@ -2,7 +2,8 @@
 # Network benchmark (make bench): wrk against apps/httpd in a uk guest over a
 # TAP device, and against the same httpd source built as a Linux process in
 # a network namespace behind a veth pair — same client, same run; exits to
-# ukrun and interrupts per request; TCP throughput both ways; image size.
+# ukrun, the vCPU's exits and the device's interrupts and kicks per 1000 requests;
+# TCP throughput both ways; image size.
 #
 # Measured where ukrun runs: on this machine's KVM when it has a usable one
 # (needs root for TAP, veth and namespaces), otherwise inside the nested
@@ -44,6 +45,8 @@ fi
 kill -INT $upid; wait $upid; kill $lpid
 echo "uk_exits $(exits /tmp/uk.err)"
 echo "uk_irqs $(sed -n "s/.*virtio-net: .* \([0-9]*\) interrupts.*/\1/p" /tmp/uk.err)"
+echo "uk_kicks $(sed -n "s/.*virtio-net: .* \([0-9]*\) kicks;.*/\1/p" /tmp/uk.err)"
+echo "uk_kvm_exits $(sed -n "s/.*KVM counts (vCPU):.* exits \([0-9]*\) .*/\1/p" /tmp/uk.err)"
 if [ -c /dev/vhost-net ]; then
 	$UKRUN --net tap:ukb0,vhost=on --ip 10.0.0.2/24 build/apps/httpd.img >/dev/null 2>&1 &
 	upid=$!
@@ -73,7 +76,10 @@ row "latency p99" "$(get uk_p99)" "$(get linux_p99)"
 row "ratio uk / Linux, requests/s" "$(ratio "$(get uk_rps)" "$(get linux_rps)")" "goal >= 0.7, aim 1.0"
 row "exits to ukrun per 1000 requests (boot incl.)" "$(per "$(get uk_exits)" "$(get uk_reqs)" 1000)" \
 	"goal: none per packet"
-row "interrupts per request" "$(per "$(get uk_irqs)" "$(get uk_reqs)")" "(uk only)"
+row "device interrupts / kicks per 1000 requests" \
+	"$(per "$(get uk_irqs)" "$(get uk_reqs)" 1000) / $(per "$(get uk_kicks)" "$(get uk_reqs)" 1000)" "goal: ~0"
+row "vCPU exits (KVM's) per 1000 requests" "$(per "$(get uk_kvm_exits)" "$(get uk_reqs)" 1000)" \
+	"goal: ~0 (boot incl.)"
 [ -n "$(get vhost_rps)" ] && row "requests/s with vhost-net" "$(get vhost_rps)" "$(get linux_rps)"
 row "TCP throughput host -> guest (64 MiB)" "$(unit "$(get rx_mbs)" MB/s)" "(uk only)"
 row "TCP throughput guest -> host (64 MiB)" "$(unit "$(get tx_mbs)" MB/s)" "(uk only)"

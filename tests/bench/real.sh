@@ -66,10 +66,11 @@ inner() {
 	# between ukrun and the network helper and the sends that carried them:
 	# "KEY_frames TO-GUEST SENDS FROM-GUEST SENDS"
 	# And the vCPU's exits to the host kernel and the interrupts it got
-	# (KVM's counts, the whole run): "KEY_kvm EXITS INTERRUPTS".
+	# (KVM's counts, the whole run), and the guest's kicks the device
+	# thread took: "KEY_kvm EXITS INTERRUPTS KICKS".
 	frames() {
 		echo "$2_frames $(sed -n 's/.*the network helper: \([0-9]*\) frames to the guest (\([0-9]*\) sends.*/\1 \2/p' "$1") $(sed -n 's/.*user-mode network: \([0-9]*\) frames to the network helper in \([0-9]*\) sends.*/\1 \2/p' "$1")"
-		echo "$2_kvm $(sed -n 's/.*KVM counts (vCPU):.* exits \([0-9]*\) .*/\1/p' "$1") $(sed -n 's/.*KVM counts (vCPU):.* irq_injections \([0-9]*\).*/\1/p' "$1")"
+		echo "$2_kvm $(sed -n 's/.*KVM counts (vCPU):.* exits \([0-9]*\) .*/\1/p' "$1") $(sed -n 's/.*KVM counts (vCPU):.* irq_injections \([0-9]*\).*/\1/p' "$1") $(sed -n 's/.*virtio-net: .* \([0-9]*\) kicks;.*/\1/p' "$1")"
 	}
 	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 	web() { # NAME GUESTPORT LINUX-COMMAND...
@@ -161,20 +162,21 @@ export UKRUN R I secs
 res=$(unshare -n -m bash -c inner 2>&1)
 [ -n "${VERBOSE:-}" ] && echo "$res"
 
-# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS "EXITS INTERRUPTS":
+# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS "EXITS INTERRUPTS KICKS":
 # what crossed between ukrun and the helper per request (both loads of the
 # server), how many frames a send carried (each send wakes the other
-# process), and the vCPU's exits and interrupts per request.
+# process), and the vCPU's exits and interrupts and the guest's kicks per 1000 requests.
 frame_rows() {
-	local tg ts fg fs ex irq
+	local tg ts fg fs ex irq kicks
 	read -r tg ts fg fs <<<"$1"
-	read -r ex irq <<<"$3"
+	read -r ex irq kicks <<<"$3"
 	row "  frames to / from the guest a request (both loads)" \
 		"$(per "$tg" "$2") / $(per "$fg" "$2")" "(uk only)"
 	row "  frames a send: helper -> ukrun / ukrun -> helper" \
 		"$(per "$tg" "$ts") / $(per "$fg" "$fs")" "(uk only)"
 	row "  vCPU exits / interrupts per 1000 requests" \
 		"$(per "$ex" "$2" 1000) / $(per "$irq" "$2" 1000)" "(uk only; start included)"
+	row "  the guest's kicks per 1000 requests (an exit each)" "$(per "$kicks" "$2" 1000)" "(uk only)"
 }
 table "$title (this machine's KVM, $flavour; wrk -t2 -c64 -d${secs}s GET /)" \
 	"uk (ukrun -p)" "Linux process (chroot)"
