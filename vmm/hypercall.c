@@ -151,6 +151,7 @@ int vmm_io(struct vmm *vm, uint16_t port, int out, uint8_t *data, int size)
 	switch (port) {
 	case UK_HC_WRITE: return hc_write(vm, v);
 	case UK_HC_READ: return hc_read(vm, v);
+	case UK_HC_EXEC: return vmm_exec_io(vm, v);
 	case UK_HC_EXIT:
 		output_end();
 		vm->status = v & 0xff;

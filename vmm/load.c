@@ -137,6 +137,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 	r = r ?: fdt_property_u32(buf, UK_DT_TTY, tty);
 	r = r ?: fdt_property_u32(buf, UK_DT_TSC_KHZ, vm->tsc_khz);
 	r = r ?: fdt_property_u32(buf, UK_DT_SIGNAL_IRQ, VMM_SIGNAL_PIN);
+	if (o->oci_exec)
+		r = r ?: fdt_property_u32(buf, UK_DT_EXEC_IRQ, VMM_EXEC_PIN);
 	if (o->hostname)
 		r = r ?: fdt_property_string(buf, UK_DT_HOSTNAME, o->hostname);
 	if (vm->pvm)

@@ -81,6 +81,9 @@ struct oci_spec {
  * but not done (file bind mounts, cgroup limits). */
 int oci_spec_read(const char *bundle, struct oci_spec *s, char *err, size_t errlen,
                   void (*note)(void *ctx, const char *msg), void *ctx);
+/* A process object alone (`exec --process FILE`: the process of
+ * config.json) into s's process fields. 0, or -1 with the problem in err. */
+int oci_process_read(const char *path, struct oci_spec *s, char *err, size_t errlen);
 void oci_spec_free(struct oci_spec *s);
 
 /* ---- the engine's network (oci_net.c) ---- */
@@ -171,6 +174,8 @@ int oci_wait_start(int ready_fd, int stderr_fd, const char *fifo);
 int oci_is_runtime(int argc, char **argv);
 /* `create [OPTIONS] ID` (oci_create.c): argv[0] is "create". */
 int oci_create(const struct oci_rt *rt, int argc, char **argv);
+/* `exec [OPTIONS] ID [CMD...]` (oci_exec.c): argv[0] is "exec". */
+int oci_exec(const struct oci_rt *rt, int argc, char **argv);
 /* The runtime's main: its exit status. */
 int oci_main(int argc, char **argv);
 

@@ -56,6 +56,9 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 	snprintf(buf, sizeof(buf), "%d", stderr_fd);
 	ADD("--oci-stderr");
 	ADD(buf);
+	ADD("--oci-exec");
+	if (asprintf(&v[n++], "%s/exec.sock", c->dir) < 0)
+		return NULL;
 	if (s->readonly)
 		ADD("--read-only");
 	for (int i = 0; i < s->ntmpfs; i++) {

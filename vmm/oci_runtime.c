@@ -38,7 +38,9 @@ static const char usage[] =
     "  list [--format table|json] [-q]   the containers under the root\n"
     "  ps [--format table|json] ID       the container's processes (its VM's)\n"
     "  features              what this runtime supports (JSON)\n"
-    "  exec                  not yet: nothing starts a process in a running VM\n"
+    "  exec [--process F | --cwd D --env K=V --user U:G] [--detach]\n"
+    "       [--pid-file F] ID [CMD...]  run a process in the running VM with this\n"
+    "                        one's stdin, stdout and stderr; exits with its status\n"
     "\n"
     "Default root: " OCI_DEFAULT_ROOT "\n";
 
@@ -259,7 +261,8 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 void oci_remove_dir(const char *dir)
 {
 	static const char *const files[] = { "state.json", "state.json.tmp", "exec.fifo",
-		                             "setup.log",  "vm.pid",         NULL };
+		                             "setup.log",  "vm.pid",         "exec.sock",
+		                             NULL };
 	char path[PATH_MAX + 32];
 
 	for (int i = 0; files[i]; i++) {
@@ -439,7 +442,7 @@ static int cmd_features(const struct oci_rt *rt, int argc, char **argv)
 	              "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks",
 	              "mountOptions", "bind", "rbind", "ro", "linux", "namespaces", "network",
 	              "capabilities", "cgroup", "v2", 0, "annotations", "org.uk.runtime", "microvm",
-	              "org.uk.exec", "unsupported");
+	              "org.uk.exec", "supported, without a terminal");
 	t = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	if (t)
 		printf("%s\n", t);
@@ -450,15 +453,10 @@ static int cmd_features(const struct oci_rt *rt, int argc, char **argv)
 
 static int cmd_unsupported(const struct oci_rt *rt, int argc, char **argv)
 {
-	if (!strcmp(argv[0], "exec"))
-		oci_err(rt, "exec: not supported yet: the guest forks its own processes, but "
-		            "nothing lets ukrun start one in a running VM (its program is "
-		            "process 1 there; run the command as the container's instead)");
-	else
-		oci_err(rt,
-		        "%s: not supported by ukrun's runtime (create, start, state, kill, "
-		        "delete, list, ps, features are)",
-		        argv[0]);
+	oci_err(rt,
+	        "%s: not supported by ukrun's runtime (create, start, state, kill, "
+	        "delete, exec, list, ps, features are)",
+	        argv[0]);
 	return 1;
 }
 
@@ -511,7 +509,7 @@ int oci_main(int argc, char **argv)
 	} table[] = {
 		{ "create", oci_create }, { "start", cmd_start },       { "state", cmd_state },
 		{ "kill", cmd_kill },     { "delete", cmd_delete },     { "list", cmd_list },
-		{ "ps", cmd_ps },         { "features", cmd_features },
+		{ "ps", cmd_ps },         { "features", cmd_features }, { "exec", oci_exec },
 	};
 	struct oci_rt rt = { .root = OCI_DEFAULT_ROOT };
 	int r = global_opts(argc, argv, &rt);

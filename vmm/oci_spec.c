@@ -435,6 +435,20 @@ out:
 	return r;
 }
 
+int oci_process_read(const char *path, struct oci_spec *s, char *err, size_t errlen)
+{
+	struct ctx c = { err, errlen, NULL, NULL };
+	json_t *o;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (!(o = load(&c, path)))
+		return -1;
+	r = process(&c, o, s);
+	json_decref(o);
+	return r;
+}
+
 static void free_list(char **l)
 {
 	for (int i = 0; l && l[i]; i++)

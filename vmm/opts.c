@@ -164,6 +164,7 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 	case 'S': o->oci_fifo = v; return 0;
 	case 'R': return fd_arg("--oci-ready", v, &o->oci_ready);
 	case 'E': return fd_arg("--oci-stderr", v, &o->oci_stderr);
+	case 'X': o->oci_exec = v; return 0;
 	case 'c':
 		if (strcmp(v, "auto") && strcmp(v, "raw")) {
 			vmm_err("--console '%s': expected auto (filter the guest's output to a "
@@ -186,7 +187,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	                           "s.stop-timeout= V.verbose h:help A.version n.net= i.ip= "
 	                           "g.gw= p:publish= v:volume= d.disk= c.console= u.user= "
 	                           "H.hostname= r.read-only F.tmpfs= S.oci-start= "
-	                           "R.oci-ready= E.oci-stderr=";
+	                           "R.oci-ready= E.oci-stderr= X.oci-exec=";
 	char err[256];
 	int r;
 

@@ -90,6 +90,7 @@
 #define GOFER VMM_NEED_GOFER
 #define HELPERS VMM_NEED_HELPERS
 #define DISK VMM_NEED_DISK
+#define EXEC VMM_NEED_EXEC
 
 /* clang-format off: one rule a line, reasons aligned */
 static const struct vmm_rule rules[] = {
@@ -171,6 +172,13 @@ static const struct vmm_rule rules[] = {
 	ALLOW(DISK, pwrite64),  /* WRITE_ZEROES where fallocate cannot */
 	ALLOW(DISK, fallocate), /* DISCARD and WRITE_ZEROES: holes */
 	ALLOW(DISK, fdatasync), /* FLUSH */
+	/* ---- `ukrun exec` (exec.c): its socket, bound at set-up, and its callers' descriptors
+	   ---- */
+	ALLOW(EXEC, accept4),                    /* a caller (SO_PEERCRED checked) */
+	ARG_IS(EXEC, getsockopt, 1, SOL_SOCKET), /* its uid; whether its stdio are sockets */
+	ARG_IS(EXEC, recvmsg, 2, MSG_DONTWAIT | MSG_CMSG_CLOEXEC), /* its request and stdio */
+	ARG_IS(EXEC, recvfrom, 3, MSG_DONTWAIT), /* its stdin when a socket; its hang-up */
+	ARG_IS(EXEC, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* replies; output to a socket */
 };
 /* clang-format on */
 

@@ -50,6 +50,7 @@ struct vmm_opts {
 	 * stderr (-1: none given). */
 	const char *oci_fifo;
 	int oci_ready, oci_stderr;
+	const char *oci_exec; /* the socket `ukrun exec` connects to (exec.c), or NULL */
 };
 
 struct vmm_timeline {
@@ -184,6 +185,33 @@ int vmm_sigfwd_expired(struct vmm *vm);
 /* The UK_HC_SIGNALS port. 0, or -1 on an ABI violation. */
 int vmm_sigfwd_io(struct vmm *vm, int out, uint8_t *data, int size);
 
+/* ---- processes started in the running VM: `ukrun exec` (exec.c) ---- */
+
+#define VMM_EXEC_PIN 13 /* IOAPIC pin of UK_HC_EXEC (unused by the devices) */
+
+/* Listen on path (a unix socket, mode 0600) for `ukrun exec`, from the
+ * uid ukrun runs as only; the pin wired; a thread that accepts callers
+ * and watches their descriptors. Set-up (before the jail). 0, or -1 with
+ * a message. */
+int vmm_exec_setup(struct vmm *vm, const char *path);
+/* The UK_HC_EXEC hypercall: 0, or -1 on an ABI violation. */
+int vmm_exec_io(struct vmm *vm, uint32_t gpa);
+
+/* The conversation on the socket (SOCK_SEQPACKET): the caller sends one
+ * message, a struct uk_exec_spec with its strings (uk/abi.h) and its
+ * stdin, stdout and stderr (SCM_RIGHTS); ukrun answers with these. */
+struct vmm_exec_reply {
+	int32_t kind;  /* VMM_EXEC_* */
+	int32_t value; /* STARTED: the pid in the VM, or -errno; EXITED: the wait status */
+	int32_t what;  /* STARTED with -errno: UK_EXEC_FAILED_* */
+};
+#define VMM_EXEC_STARTED 1
+#define VMM_EXEC_EXITED 2
+#define VMM_EXEC_REFUSED 3 /* value: -errno (too many execs, a malformed request) */
+/* Whether spec (n bytes received) is well formed: sizes, counts and
+ * terminating NULs. */
+int vmm_exec_spec_ok(const void *spec, size_t n);
+
 /* ---- the guest's output toward a terminal (console.c) ---- */
 
 #define VMM_TTY_PEND 34 /* ESC [ and an SGR sequence's parameters */
@@ -224,6 +252,7 @@ void vmm_crash_regs(struct vmm *vm, const char *first);
 #define VMM_NEED_GOFER 0x10    /* 9P: requests to a share's gofer process */
 #define VMM_NEED_DISK 0x20     /* virtio-blk: I/O on an open image */
 #define VMM_NEED_HELPERS 0x40  /* helper processes to stop and reap (helper.c) */
+#define VMM_NEED_EXEC 0x80     /* `ukrun exec`'s socket and its callers' descriptors */
 
 /* Put every thread of ukrun, and each it starts later, under the seccomp
  * allow-list for needs (VMM_NEED_*); a call outside it ends ukrun with

@@ -43,6 +43,8 @@ static void parse_runtime_tree(const void *fdt)
 	uk_plat.tty_mask = dt_u(fdt, chosen, UK_DT_TTY, 0);
 	sig = dt_u(fdt, chosen, UK_DT_SIGNAL_IRQ, ~0ull);
 	uk_plat.signal_gsi = sig < 48 ? (int)sig : -1;
+	sig = dt_u(fdt, chosen, UK_DT_EXEC_IRQ, ~0ull);
+	uk_plat.exec_gsi = sig < 48 ? (int)sig : -1;
 	host = fdt_getprop(fdt, chosen, UK_DT_HOSTNAME, &len);
 	if (host && len > 1 && len <= 65 && !host[len - 1] && uk_strlen(host) == (size_t)len - 1)
 		uk_plat.hostname = host;
@@ -61,7 +63,7 @@ void uk_plat_init(uint64_t si_pa)
 	const struct hvm_start_info *si = uk_p2v(si_pa);
 
 	uk_plat.cmdline = "";
-	uk_plat.signal_gsi = -1;
+	uk_plat.signal_gsi = uk_plat.exec_gsi = -1;
 	if (si->magic != UK_PVH_MAGIC)
 		uk_panic("bad PVH start info magic %#x", si->magic);
 	if (si->cmdline_paddr)

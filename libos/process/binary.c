@@ -667,7 +667,10 @@ static void close_on_exec(void)
 			uk_fd_close(fd);
 }
 
-long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
+/* execve of path; committed(arg), if given, runs once nothing can fail
+ * any more, just before the old program goes. */
+static long exec_common(const char *path, char *const *argv, char *const *envp,
+                        void (*committed)(void *), void *arg)
 {
 	struct uk_mm *mm, *old;
 	struct exec_state *st;
@@ -700,6 +703,8 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 		exec_free(st);
 		return -ENOMEM;
 	}
+	if (committed)
+		committed(arg);
 	/* No way back from here: the old program goes, with its address
 	 * space (a fresh one: a vfork parent keeps the one it lent), and a
 	 * vfork parent goes on. */
@@ -716,6 +721,24 @@ long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 	uk_current->robust_list = 0;
 	uk_binary_brk_reset();
 	start(st);
+}
+
+long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
+{
+	return exec_common(path, argv, envp, NULL, NULL);
+}
+
+long uk_binary_exec_as(const char *name, char *const *argv, char *const *envp,
+                       void (*committed)(void *), void *arg)
+{
+	char path[256];
+	long r;
+
+	if (!kernel_fs)
+		return -ENOEXEC; /* link mode: the image's program is not a Linux one */
+	if ((r = find_in_path(name, envp, path, sizeof(path))))
+		return r;
+	return exec_common(path, argv, envp, committed, arg);
 }
 
 int uk_binary_main(int argc, char **argv, char **envp)
@@ -749,5 +772,6 @@ int uk_binary_main(int argc, char **argv, char **envp)
 		exec_free(st);
 		return r == -ENOENT ? 127 : 126;
 	}
+	uk_exec_host_start(); /* `ukrun exec` may start other programs from now on */
 	start(st);
 }

@@ -360,6 +360,63 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
 	return pid;
 }
 
+/* A process made from nothing (`ukrun exec`'s): no address space yet,
+ * no descriptors, process 1's working directory, a session and group of
+ * its own; its first thread runs entry(arg) in the library OS, as the
+ * process, to exec a program. */
+struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), void *arg,
+                              uint32_t uid, uint32_t gid)
+{
+	struct uk_proc *p;
+	struct uk_thread *t;
+
+	uk_proc_setup();
+	free_dead();
+	if (nprocs >= MAX_PROCS || !(p = uk_kzalloc(sizeof(*p))))
+		return NULL;
+	p->parent = parent;
+	p->umask = 022;
+	p->uid = uid, p->gid = gid, p->ids_known = 1;
+	if (uk_proc_init.cwd)
+		p->cwd = uk_vnode_get(uk_proc_init.cwd);
+	p->files = uk_fd_table_new();
+	p->mm = uk_mm_new();
+	t = p->files && p->mm ? uk_thread_new(entry, arg, NULL, KSTACK, UK_TF_APP) : NULL;
+	if (!t) {
+		if (p->files)
+			uk_fd_table_put(p->files);
+		if (p->mm)
+			uk_mm_put(p->mm);
+		if (p->cwd)
+			uk_vnode_put(p->cwd);
+		uk_kfree(p);
+		return NULL;
+	}
+	uk_thread_move(t, p);
+	t->detached = 1;
+	t->fs_base = uk_get_fs();
+	p->pid = p->pgid = p->sid = t->tid;
+	p->all_next = uk_procs;
+	uk_procs = p;
+	p->sibling = parent->children;
+	parent->children = p;
+	nprocs++;
+	uk_thread_start(t);
+	return p;
+}
+
+int uk_proc_reap(struct uk_proc *p)
+{
+	int status;
+
+	if (p->state != UK_P_ZOMBIE)
+		return -EAGAIN;
+	status = p->status;
+	unlink_proc(p);
+	uk_kfree(p);
+	return status;
+}
+
 UK_SYSCALL0(fork) { return uk_proc_clone("fork", SIGCHLD, 0, NULL, NULL, 0); }
 
 UK_SYSCALL0(vfork)

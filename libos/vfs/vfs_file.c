@@ -196,6 +196,8 @@ int uk_fdt_max(struct uk_fdtable *t)
 	return n;
 }
 
+struct uk_fdtable *uk_fd_table_new(void) { return uk_kzalloc(sizeof(struct uk_fdtable)); }
+
 struct uk_fdtable *uk_fd_fork(void)
 {
 	struct uk_fdtable *t = uk_kzalloc(sizeof(*t));

@@ -86,6 +86,11 @@ uint64_t uk_stack_build(void *buf, size_t size, uint64_t top, const struct uk_st
  * not runnable (after a message). */
 int uk_binary_main(int argc, char **argv, char **envp);
 
+/* Take `ukrun exec`'s requests, when ukrun offers them (exec_host.c):
+ * once process 1 is a Linux program about to start (link mode's program
+ * cannot exec another). */
+void uk_exec_host_start(void);
+
 /* Whether a Linux program is running (binary mode). */
 extern int uk_binary_active;
 
@@ -93,6 +98,12 @@ extern int uk_binary_active;
  * program runs), or -errno with the old program intact when the new one
  * cannot even be opened and checked. */
 long uk_binary_exec(const char *path, char *const *argv, char *const *envp);
+/* The same for a process started from the library OS (`ukrun exec`): name
+ * found through envp's PATH when it has no '/', as execvp does, and
+ * committed(arg) called once the program will run (nothing fails after
+ * it). -ENOEXEC in link mode (no Linux program runs). */
+long uk_binary_exec_as(const char *name, char *const *argv, char *const *envp,
+                       void (*committed)(void *), void *arg);
 
 /* The vDSO mapped into the program's half (vdso.c); its base. */
 uint64_t uk_vdso_map(void);

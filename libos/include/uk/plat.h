@@ -13,6 +13,7 @@ struct uk_plat {
 	uint32_t flags;       /* UK_PF_* from ukrun */
 	uint32_t tty_mask;    /* bit n: host fd n is a terminal */
 	int signal_gsi;       /* IOAPIC pin of ukrun's signals for process 1, or -1 */
+	int exec_gsi;         /* IOAPIC pin of `ukrun exec`'s requests, or -1 */
 	const char *hostname; /* ukrun's --hostname (at most 64 bytes), or NULL */
 	uint64_t tsc_khz;     /* from ukrun, 0 when unknown */
 	uint64_t epoch_ns;    /* host wall clock when the TSC was epoch_tsc */

@@ -179,6 +179,15 @@ int uk_proc_set_comm(int pid, int tid, const char *name, size_t len);
 void uk_proc_setup(void);
 /* execve replaced the running process's image: a vfork parent goes on. */
 void uk_proc_exec_done(void);
+/* A new process, child of parent, with ids uid and gid, no address space
+ * or descriptors yet, process 1's working directory and a session of its
+ * own; its first thread (an application thread) runs entry(arg) in the
+ * library OS. It sends its parent no signal at its end. NULL when out of
+ * memory or processes. */
+struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), void *arg,
+                              uint32_t uid, uint32_t gid);
+/* p's wait status once it is a zombie (p is then gone), else -EAGAIN. */
+int uk_proc_reap(struct uk_proc *p);
 
 /* ---- what subsystems provide for fork and exit ---- */
 
@@ -191,7 +200,8 @@ void uk_mm_switch(struct uk_mm *mm); /* load it */
 extern struct uk_mm *uk_mm_cur;
 
 /* Descriptor tables (vfs/vfs_file.c). */
-struct uk_fdtable *uk_fd_fork(void); /* a copy of the current one */
+struct uk_fdtable *uk_fd_fork(void);      /* a copy of the current one */
+struct uk_fdtable *uk_fd_table_new(void); /* empty */
 void uk_fd_table_put(struct uk_fdtable *t);
 
 #endif

@@ -129,6 +129,12 @@ enum uk_hc {
 	/* eax = GPA of struct uk_hc_stages: when the guest's boot reached
 	 * each stage, sent only when UK_PF_TIMELINE, after UK_MARK_MAIN. */
 	UK_HC_STAGES = UK_HC_BASE + 6,
+	/* `ukrun exec`: processes started in the running VM (vmm/exec.c,
+	 * libos/virtio/host_exec.c). eax = GPA of struct uk_hc_exec; only
+	 * when the runtime tree has UK_DT_EXEC_IRQ. Never blocks the vCPU:
+	 * what must wait answers -EAGAIN (11), and ukrun raises the pin
+	 * UK_DT_EXEC_IRQ (edge) when something may have changed. */
+	UK_HC_EXEC = UK_HC_BASE + 7,
 };
 
 #define UK_SIGNALS_TAKE 1
@@ -173,6 +179,55 @@ struct uk_hc_crash {
 	uint64_t pc[UK_CRASH_MAX_PC]; /* [guest] faulting RIP, then return addresses */
 };
 
+/* UK_HC_EXEC's operations. A session is one exec: its process's
+ * stdin, stdout and stderr are the `ukrun exec` caller's, and its wait
+ * status goes back to it. */
+enum uk_exec_op {
+	/* The next request's struct uk_exec_spec into data (len bytes):
+	 * ret = its session id; -EAGAIN: none waits; -ENOSPC: len is too
+	 * small (the request stays). */
+	UK_EXEC_NEXT = 1,
+	/* arg = the process's pid once it runs, or -errno when it could not
+	 * start (-ENOENT: no such program, -EACCES: not executable); then
+	 * len = UK_EXEC_FAILED_*: what could not be had. */
+	UK_EXEC_STARTED = 2,
+	/* Up to len bytes of stdin into data: ret = how many, 0 at its end. */
+	UK_EXEC_READ = 3,
+	/* len bytes from data to arg = 1 (stdout) or 2 (stderr): ret = how
+	 * many were taken; -EPIPE: nobody reads them any more. */
+	UK_EXEC_WRITE = 4,
+	/* ret = UK_EXEC_IN | UK_EXEC_OUT: what would not wait now (a read
+	 * at the end of stdin does not wait). */
+	UK_EXEC_POLL = 5,
+	/* arg = the process's wait status: the session is over. */
+	UK_EXEC_EXIT = 6,
+};
+#define UK_EXEC_FAILED_PROGRAM 0 /* the program: not found, not executable, not ELF */
+#define UK_EXEC_FAILED_CWD 1     /* the working directory */
+#define UK_EXEC_FAILED_SETUP 2   /* memory, descriptors, a process */
+#define UK_EXEC_IN 1
+#define UK_EXEC_OUT 2
+
+struct uk_hc_exec {
+	uint32_t op;      /* [guest] UK_EXEC_* */
+	uint32_t session; /* [guest] the id UK_EXEC_NEXT gave (not for NEXT) */
+	uint64_t data;    /* [guest] GPA of the buffer (NEXT, READ, WRITE) */
+	uint32_t len;     /* [guest] its size, at most UK_HC_IO_MAX */
+	int32_t arg;      /* [guest] per operation */
+	int32_t ret;      /* [host] per operation, or -errno (-EBADF: no such session) */
+	uint32_t pad;
+};
+
+/* What to run, as UK_EXEC_NEXT writes it: this header, then NUL-ended
+ * strings: the working directory, argc arguments, envc variables. */
+struct uk_exec_spec {
+	uint32_t uid, gid;   /* [host] the process's ids */
+	uint32_t argc, envc; /* [host] argc >= 1 */
+	uint32_t size;       /* [host] bytes in all, header included */
+	uint32_t pad;
+};
+#define UK_EXEC_SPEC_MAX (64u << 10)
+
 #define UK_HC_IO_MAX (1u << 20)
 #define UK_FD_STDOUT 1
 #define UK_FD_STDERR 2
@@ -215,6 +270,7 @@ struct uk_pvm_vif {
 #define UK_DT_TMPFS "uk,tmpfs"           /* string list: a new tmpfs at each path */
 #define UK_DT_HOSTNAME "uk,hostname"     /* string: uname's nodename (--hostname) */
 #define UK_DT_SIGNAL_IRQ "uk,signal-irq" /* u32 IOAPIC pin of UK_HC_SIGNALS */
+#define UK_DT_EXEC_IRQ "uk,exec-irq"     /* u32 IOAPIC pin of UK_HC_EXEC, when offered */
 
 #define UK_PF_PVM (1u << 0)        /* paravirtual KVM: use the VIF page */
 #define UK_PF_TRACE (1u << 1)      /* --trace: report system calls on fd 3 */
