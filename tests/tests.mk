@@ -32,6 +32,10 @@ $(B)/tests/guest/hostile.img: tests/guest/hostile/*.c $(wildcard tests/guest/*.h
 		$(SYSROOT)/.done
 	@mkdir -p $(@D)
 	$(UKBUILD) -o $@ $(filter %.c,$^) -- -Ilibos/include -Ivirtio/include -Iimage/include
+$(B)/tests/guest/hostexec.img: tests/guest/hostexec/*.c $(wildcard tests/guest/*.h) $(UKBUILD) \
+		$(SYSROOT)/.done
+	@mkdir -p $(@D)
+	$(UKBUILD) -o $@ $(filter %.c,$^) -- -Ilibos/include -Ivirtio/include -Iimage/include
 $(B)/tests/guest/hostile9p.img: tests/guest/hostile9p/*.c tests/guest/hostile9p/*.h \
 		$(wildcard tests/guest/*.h) $(UKBUILD) $(SYSROOT)/.done
 	@mkdir -p $(@D)

@@ -458,30 +458,55 @@ static int wire_pin(struct vmm *vm)
 	return ioctl(vm->vm, KVM_IRQFD, &irq);
 }
 
-int vmm_exec_setup(struct vmm *vm, const char *path)
+int vmm_exec_addr(const char *path, struct sockaddr_un *sa, int *dirfd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	pthread_t t;
-	int fd;
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
 
-	for (int i = 0; i < EXEC_MAX; i++)
-		session_free(&ex.s[i]);
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		vmm_err("exec socket %s: path too long (at most %zu bytes)", path,
-		        sizeof(sa.sun_path) - 1);
+	*dirfd = -1;
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		strcpy(sa->sun_path, path);
+		return 0;
+	}
+	/* docker's state directories pass 108 bytes: the directory by a
+	 * descriptor, through /proc's link to it */
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir) ||
+	    strlen(slash) > sizeof(sa->sun_path) - 32) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	if ((*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d%s", *dirfd, slash);
+	return 0;
+}
+
+int vmm_exec_setup(struct vmm *vm, const char *path)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sockaddr_un sa;
+	pthread_t t;
+	int fd = -1, dirfd;
+
+	for (int i = 0; i < EXEC_MAX; i++) /* (nothing to close: not session_free) */
+		ex.s[i].sock = ex.s[i].fd[0] = ex.s[i].fd[1] = ex.s[i].fd[2] = -1;
 	unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+	if (vmm_exec_addr(path, &sa, &dirfd) ||
+	    (fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
 	    listen(fd, EXEC_MAX)) {
 		vmm_err("exec socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		if (dirfd >= 0)
+			close(dirfd);
 		return -1;
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	if (wire_pin(vm)) {
 		vmm_err("exec: the guest's interrupt (pin %d): %s", VMM_EXEC_PIN, strerror(errno));
 		close(fd);

@@ -122,6 +122,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		flags |= UK_PF_ROOT_RO;
 	if (vm->pic_masked)
 		flags |= UK_PF_PIC_MASKED;
+	if (o->oci_fifo)
+		flags |= UK_PF_QUIET_END;
 	for (int fd = 0; fd < 3; fd++)
 		tty |= isatty(fd) << fd;
 	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))

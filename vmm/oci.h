@@ -151,7 +151,9 @@ int oci_vm_pid_read(const char *dir, struct oci_state *st);
 /* The container's directory locked (flock, exclusive) for as long as the
  * descriptor returned stays open: create holds it until it has ended, so
  * a delete --force in the meantime does not pull the directory from under
- * it. wait: block for it, else -1 with EWOULDBLOCK when it is held. */
+ * it. wait: block for it, else -1 with EWOULDBLOCK when it is held; -1
+ * with ENOENT when dir went (or names another directory) before it was
+ * locked. */
 int oci_dir_lock(const char *dir, int wait);
 
 /* Now, in the state's format (RFC 3339, UTC). */

@@ -434,6 +434,10 @@ int oci_create(const struct oci_rt *rt, int argc, char **argv)
 		return 1;
 	}
 	if ((lock = oci_dir_lock(c.dir, 1)) < 0) {
+		if (errno == ENOENT) { /* a delete --force took it: what is there is not ours */
+			oci_err(rt, "container %s was deleted while it was being created", c.id);
+			return 1;
+		}
 		oci_err(rt, "%s: %s", c.dir, strerror(errno));
 		rmdir(c.dir);
 		return 1;

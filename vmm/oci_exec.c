@@ -180,22 +180,22 @@ static void *request(const struct oci_spec *s, size_t *len)
 
 static int connect_vm(const struct exec *e, const char *dir)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	char path[PATH_MAX + 16];
+	struct sockaddr_un sa;
+	int fd = -1, dirfd = -1;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/exec.sock", dir) >=
-	    sizeof(sa.sun_path)) {
-		oci_err(e->rt, "exec: %s/exec.sock: path too long for a socket", dir);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
+	snprintf(path, sizeof(path), "%s/exec.sock", dir);
+	if (vmm_exec_addr(path, &sa, &dirfd) ||
+	    (fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		oci_err(e->rt, "exec: container %s: its VM takes no exec (%s: %s)", e->id,
-		        sa.sun_path, strerror(errno));
+		oci_err(e->rt, "exec: container %s: its VM takes no exec (%s: %s)", e->id, path,
+		        strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		fd = -1;
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	return fd;
 }
 

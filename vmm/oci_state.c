@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -254,10 +255,21 @@ int oci_dir_lock(const char *dir, int wait)
 
 	if (fd < 0)
 		return -1;
+	struct stat held, now;
+
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) {
 		int e = errno;
 		close(fd);
 		errno = e;
+		return -1;
+	}
+	/* The directory may have gone between the open and the lock (a
+	 * delete --force that held it), and another taken its name: the lock
+	 * is good only if the path still names the directory locked. */
+	if (fstat(fd, &held) || stat(dir, &now) || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		close(fd);
+		errno = ENOENT;
 		return -1;
 	}
 	return fd;

@@ -208,6 +208,12 @@ struct vmm_exec_reply {
 #define VMM_EXEC_STARTED 1
 #define VMM_EXEC_EXITED 2
 #define VMM_EXEC_REFUSED 3 /* value: -errno (too many execs, a malformed request) */
+struct sockaddr_un;
+/* The socket's address for path, which may be longer than sun_path holds
+ * (docker's state directories): then through /proc/self/fd/N/NAME, N
+ * being *dirfd, the directory open until the bind or connect is done
+ * (close it then; -1 when not needed). 0, or -1 with errno. */
+int vmm_exec_addr(const char *path, struct sockaddr_un *sa, int *dirfd);
 /* Whether spec (n bytes received) is well formed: sizes, counts and
  * terminating NULs. */
 int vmm_exec_spec_ok(const void *spec, size_t n);

@@ -71,7 +71,9 @@ __attribute__((noreturn)) void uk_sig_terminate(int sig)
 	if (uk_proc_cur->pid != 1 || uk_proc_cur->exiting)
 		uk_proc_exit(sig);
 
-	if (n)
+	if (uk_plat.flags & UK_PF_QUIET_END)
+		; /* a container's: its stderr is the program's (podman logs) */
+	else if (n)
 		uk_pr("killed by %s (signal %d): exit status %d", n, sig, 128 + sig);
 	else
 		uk_pr("killed by signal %d: exit status %d", sig, 128 + sig);

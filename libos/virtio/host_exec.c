@@ -10,6 +10,8 @@
 #include <uk/plat.h>
 #include <uk/print.h>
 
+_Static_assert(sizeof(struct uk_hc_exec) == 32, "struct uk_hc_exec: 32 bytes, aligned so");
+
 static void (*event_hook)(void);
 static volatile uint64_t events;
 
@@ -44,7 +46,11 @@ void uk_host_exec_init(void (*on_event)(void))
 
 long uk_host_exec(unsigned op, uint32_t session, void *buf, size_t len, int arg)
 {
-	struct uk_hc_exec h = { op, session, buf ? uk_v2p(buf) : 0, (uint32_t)len, arg, 0, 0 };
+	/* aligned to its size: on a stack outside the linear maps it must not
+	 * cross a page (ukrun reads it at one physical address) */
+	struct uk_hc_exec h
+	    __attribute__((aligned(32))) = { op, session, buf ? uk_v2p(buf) : 0, (uint32_t)len, arg,
+		                             0,  0 };
 
 	uk_outl(UK_HC_EXEC, (uint32_t)uk_v2p(&h));
 	return h.ret;

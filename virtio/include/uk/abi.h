@@ -278,6 +278,9 @@ struct uk_pvm_vif {
 #define UK_PF_NO_REWRITE (1u << 3) /* --no-syscall-rewrite: Linux programs trap */
 #define UK_PF_ROOT_RO (1u << 4)    /* --read-only: the root refuses writes (EROFS) */
 #define UK_PF_PIC_MASKED (1u << 5) /* the legacy 8259 PICs come masked */
+/* A container's VM: process 1 killed by a signal is not announced on its
+ * stderr (crun says nothing: the wait status says it). */
+#define UK_PF_QUIET_END (1u << 6)
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
  * Node "/virtio_mmio@<hex addr>" with

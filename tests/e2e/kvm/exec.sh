@@ -1,0 +1,178 @@
+#!/bin/sh
+# `ukrun exec` (vmm/oci_exec.c, vmm/exec.c, libos/process/exec_host.c): a
+# process started in a running container's VM, driven by hand as conmon
+# and containerd's shim drive it. Output, exit status, stdin, the
+# 126/127 codes and their words, config.json's process as the defaults
+# and --cwd/--env/--user over them, --process FILE, --detach with
+# --pid-file, several in a row and two at once, a large output and input
+# intact, process 1 running through all of them, and clear errors for a
+# stopped or missing container and for a terminal. podman exec is in
+# ocirt.sh. POSIX sh; every exec bounded.
+. tests/e2e/lib.sh
+native_check exec
+RT=$(cd "$(dirname "$UKRUN")" && pwd)/$(basename "$UKRUN")
+R=$T/root
+U() { "$RT" --root "$R" --log "$T/log" --log-format json "$@"; }
+E() { bound 60 "$RT" --root "$R" exec "$@"; }
+trap 'for p in $(cat "$T"/pid-* 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+if [ ! -x "$(dirname "$RT")/ukbuild" ] || ! have busybox; then
+	skip exec/all "the runtime needs ukbuild beside ukrun and a busybox to make a root filesystem of"
+	exit 0
+fi
+
+mkdir -p "$T/b/rootfs/bin" "$T/b/rootfs/tmp" "$T/b/rootfs/etc"
+cp "$(command -v busybox)" "$T/b/rootfs/bin/busybox"
+for a in sh echo cat sleep ls touch md5sum id pwd; do ln -s busybox "$T/b/rootfs/bin/$a"; done
+echo 'not a program' >"$T/b/rootfs/etc/motd"
+chmod 755 "$T/b/rootfs/etc/motd"
+echo 'plain' >"$T/b/rootfs/etc/plain"
+# process 1 says it started, then runs until killed
+cat >"$T/b/config.json" <<EOF
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "echo pid1-up; while :; do sleep 1; done"],
+             "env": ["PATH=/bin", "WHO=oci"], "cwd": "/tmp",
+             "user": {"uid": 0, "gid": 0}, "terminal": false},
+ "root": {"path": "rootfs"}, "hostname": "c1",
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]}
+EOF
+U create --bundle "$T/b" --pid-file "$T/pid-c1" c1 >"$T/c1.out" 2>"$T/c1.err"
+rc=$?
+check exec/create status_is 0
+vm=$(cat "$T/pid-c1")
+
+run E c1 echo hi
+check exec/refused-before-start err_has 'cannot exec in a not started container: c1 is created'
+U start c1
+_i=0
+until grep -q pid1-up "$T/c1.out" || [ $_i -ge 100 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+
+run E c1 /bin/echo hi
+check exec/echo out_is hi
+check exec/echo-status status_is 0
+run E c1 sh -c 'exit 7'
+check exec/status status_is 7
+run E c1 sh -c 'kill -9 $$'
+check exec/killed-status status_is 137
+echo abc | E -i c1 cat >"$T/out" 2>"$T/err"
+rc=$?
+check exec/stdin out_is abc
+: >"$T/empty"
+run E c1 sh -c 'read l; echo "[$l]"' <"$T/empty"
+check exec/stdin-end out_is '[]'
+run E c1 sh -c 'echo to-err >&2; echo to-out'
+check exec/stdout out_is to-out
+check exec/stderr err_has '^to-err$'
+
+# 127 and 126, in the words podman turns into those codes
+run E c1 no-such-program
+check exec/not-found-status status_is 127
+check exec/not-found-says err_has 'exec failed: no-such-program: executable file not found in \$PATH'
+run E c1 /etc/plain
+check exec/not-executable-status status_is 126
+check exec/not-executable-says err_has 'exec failed: /etc/plain: permission denied'
+run E c1 /etc/motd
+check exec/not-a-program-status status_is 126
+run E --cwd /no/such/dir c1 pwd
+check exec/cwd-missing err_has 'exec failed: cwd /no/such/dir: No such file or directory'
+check exec/cwd-missing-status status_is 126
+
+# config.json's process is the default; options over it
+run E c1 sh -c 'echo "$WHO $PWD $PATH"'
+check exec/defaults out_is 'oci /tmp /bin'
+run E --cwd / -e WHO=over -e NEW=1 -u 1000:1001 c1 sh -c 'echo "$WHO $NEW $PWD $(id -u):$(id -g)"'
+check exec/options out_is 'over 1 / 1000:1001'
+# as runc's: a process of its own, its parent outside the container
+run E c1 sh -c 'echo "ppid $PPID"'
+check exec/parent-outside out_is 'ppid 0'
+cat >"$T/process.json" <<'EOF'
+{"args": ["sh", "-c", "echo \"from $0 in $PWD as $(id -u)\"; exit 3"], "env": ["PATH=/bin"],
+ "cwd": "/etc", "user": {"uid": 7, "gid": 7}, "terminal": false}
+EOF
+run E --process "$T/process.json" c1
+check exec/process-file out_is 'from sh in /etc as 7'
+check exec/process-file-status status_is 3
+
+# --detach (conmon's way): returns once it runs; --pid-file names the
+# process that stays for its status
+run E --detach --pid-file "$T/pid-d" c1 sh -c 'sleep 0.5; echo detached-done >/tmp/d'
+check exec/detach-status status_is 0
+check exec/detach-pid-file test -s "$T/pid-d"
+_i=0
+until E c1 cat /tmp/d >"$T/out" 2>/dev/null || [ $_i -ge 50 ]; do
+	sleep 0.2
+	_i=$((_i + 1))
+done
+check exec/detach-ran out_is detached-done
+
+# several in a row, and two at once (the first waits for the second)
+for i in 1 2 3 4 5 6 7 8; do E c1 echo "row $i"; done >"$T/out" 2>"$T/err"
+check exec/in-a-row test "$(grep -c '^row [1-8]$' "$T/out")" -eq 8
+E c1 sh -c 'i=0; while [ ! -e /tmp/go ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; echo A' >"$T/a" 2>&1 &
+a=$!
+E c1 sh -c 'touch /tmp/go; echo B' >"$T/out" 2>"$T/err"
+wait $a
+check exec/two-at-once-second out_is B
+check exec/two-at-once-first grep -qx A "$T/a"
+
+# a large output and input come through whole
+want=$(md5sum <"$T/b/rootfs/bin/busybox" | cut -d' ' -f1)
+run E c1 cat /bin/busybox
+check exec/large-output test "$(md5sum <"$T/out" | cut -d' ' -f1)" = "$want"
+E c1 md5sum <"$T/b/rootfs/bin/busybox" >"$T/out" 2>"$T/err"
+check exec/large-input out_has "^$want "
+
+run E -t c1 true
+check exec/tty-refused err_has 'a terminal (--tty, --console-socket, process.terminal) is not supported yet'
+# process 1 ran through all of them; nothing of the execs in its output
+run U state c1
+check exec/pid1-running out_has '"status": "running"'
+check exec/pid1-same-vm out_has "\"pid\": $vm"
+check exec/pid1-output-alone test "$(cat "$T/c1.out")" = pid1-up
+
+# an exec whose container ends first: 137, and it says so
+E c1 sh -c 'touch /tmp/long; exec sleep 60' >"$T/long.out" 2>"$T/long.err" &
+long=$!
+_i=0
+until E c1 cat /tmp/long >/dev/null 2>&1 || [ $_i -ge 50 ]; do
+	sleep 0.2
+	_i=$((_i + 1))
+done
+U kill c1 KILL
+wait $long
+rc=$?
+check exec/container-ended-status status_is 137
+check exec/container-ended-says grep -q 'container c1 stopped before the process ended' "$T/long.err"
+_i=0
+until U state c1 2>/dev/null | grep -q '"status": "stopped"' || [ $_i -ge 100 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+run E c1 echo hi
+check exec/stopped err_has 'cannot exec in a stopped container: c1 is stopped'
+check exec/stopped-status status_is 1
+U delete c1
+check exec/delete-nothing-left test ! -e "$R/c1"
+run E c1 echo hi
+check exec/missing err_has 'container c1 does not exist'
+
+# A guest breaking UK_HC_EXEC's rules (tests/guest/hostexec): the errors
+# are answered; each violation ends the VM with ukrun's report, status 125
+G=build/tests/guest/hostexec.img
+if [ -f "$G" ]; then
+	run "$UKRUN" --timeout 60 --oci-exec "$T/h.sock" "$G"
+	check exec/hostile/answers out_has '^checks 8 failures 0$'
+	check exec/hostile/answers-status status_is 0
+	for m in gpa len block; do
+		rm -f "$T/h.sock"
+		run "$UKRUN" --timeout 60 --oci-exec "$T/h.sock" "$G" -- "$m"
+		check "exec/hostile/$m-status" status_is 125
+		check "exec/hostile/$m-reported" err_has '^ukrun: guest broke the ABI'
+		check "exec/hostile/$m-stopped" sh -c "! grep -q '^survived' '$T/out'"
+	done
+else
+	skip exec/hostile "$G is missing (make builds it)"
+fi
