@@ -28,6 +28,8 @@
 #             progs/WebServer.java's (com.sun.net.httpserver) beside it
 #   postgres  postgresql-15's server and initdb, dash for initdb's popen():
 #             /usr/local/bin/pg-start makes a cluster, then runs the server
+#   procps    Debian's procps (ps, pgrep, pkill, top, free, pmap) with a
+#             static busybox's sh, sleep and cat beside it
 #   layers    busybox + a layer of whiteouts + a later layer's files
 #   hostile-* tarballs that try to leave the root or are broken
 #   musl      not an image: Debian's musl and musl-dev unpacked (musl.rootfs),
@@ -36,7 +38,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx go node pyhttp java postgres layers musl hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx go node pyhttp java postgres procps layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -230,6 +232,9 @@ check_libs() { # ROOTFS
 
 # ---- the images ----
 
+procps_pkgs="procps libproc2-0 libncursesw6 libtinfo6 libsystemd0 libcap2 libgcrypt20 libgpg-error0
+ liblz4-1 liblzma5 libzstd1 ncurses-base"
+
 img_busybox() {
 	local w=$1 a
 	mkdir -p "$w/l1/bin"
@@ -249,6 +254,22 @@ img_busybox() {
 	WORKDIR=/home/uk
 	assemble busybox "$w/1.tar"
 	flatten busybox "$w/l1"
+}
+
+img_procps() {
+	local w=$1 a
+	base_layer "$w/l1"
+	unpack "$w/l2" $procps_pkgs
+	dpkg-deb -x "$(fetch busybox-static)" "$w/deb"
+	cp "$w/deb/bin/busybox" "$w/l2/usr/bin/busybox"
+	for a in sh sleep cat; do ln -s busybox "$w/l2/usr/bin/$a"; done
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	ENTRYPOINT='["sh"]'
+	ENV='["PATH=/usr/bin:/bin","TERM=dumb"]'
+	assemble procps "$w/1.tar" "$w/2.tar"
+	flatten procps "$w/l1" "$w/l2"
 }
 
 img_sqlite() {
@@ -684,6 +705,7 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 	pyhttp) echo $base_pkgs $pyhttp_pkgs ;;
 	java) echo $base_pkgs $java_pkgs ;;
 	postgres) echo $base_pkgs $postgres_pkgs ;;
+	procps) echo $base_pkgs $procps_pkgs busybox-static ;;
 	hostile-*) ;;
 	*) return 1 ;;
 	esac

@@ -56,6 +56,25 @@ for prog in sysv procfs; do
 	fi
 done
 
+# python's os.getpid() and /proc/self agree in a forked child (Debian's
+# python3 from build/tests/oci, made by tests/e2e/host/oci_images.sh).
+PY=build/tests/oci/python.img
+if [ -f "$PY" ]; then
+	guest "$PY" -c '
+import os
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(w, b"%d %s %d" % (os.getpid(), os.readlink("/proc/self").encode(), os.getppid()))
+    os._exit(0)
+os.waitpid(pid, 0)
+got = os.read(r, 100).decode().split()
+print("python-self-" + ("ok" if got[0] == str(pid) == got[1] and got[2] == str(os.getpid()) else "bad %s %d" % (got, pid)))'
+	check "$(name proc/python-self-in-child)" out_has '^python-self-ok$'
+else
+	skip "$(name proc/python-self-in-child)" "$PY is made by the host suite (tests/e2e/host/oci_images.sh): run it first"
+fi
+
 BB=build/tests/oci/busybox.img
 if [ ! -f "$BB" ]; then
 	skip "$(name proc/busybox)" "$BB is made by the host suite (tests/e2e/host/oci_run.sh): run it first"
@@ -138,3 +157,42 @@ check "$(name $N/exe)" out_has '^exe=/bin/busybox$'
 check "$(name $N/fd-file)" out_has ' 7 -> /s/ps.sh$'
 check "$(name $N/fd-console)" out_has ' 1 -> /dev/console$'
 check "$(name $N/self)" out_has '^self-is-the-child$'
+
+# Debian's procps over /proc (its libproc2 reads stat, status, cmdline,
+# statm of every pid): ps -ef, pgrep by name and by command line, top's
+# batch mode, pkill.
+PS=build/tests/oci/procps.img
+if [ ! -f "$PS" ]; then
+	skip "$(name proc/procps)" "$PS is made by the host suite (tests/e2e/host/oci_images.sh): run it first"
+	exit 0
+fi
+script='sleep 30 & s=$!
+sh -c "exec sleep 29" & t=$!
+sleep 0.3
+echo "me=$$ s=$s t=$t"
+/usr/bin/ps -ef
+echo "pgrep=$(/usr/bin/pgrep -d, -x sleep)"
+echo "pgrep-f=$(/usr/bin/pgrep -f "sleep 29")"
+/usr/bin/top -bn1 >/tmp/top.txt; echo "top=$?"
+cat /tmp/top.txt
+/usr/bin/pkill -x sleep
+wait
+/usr/bin/pgrep -x sleep || echo none-left'
+printf '%s\n' "$script" >"$T/share/procps.sh"
+guest -v "$T/share:/s" "$PS" /s/procps.sh
+N=proc/procps
+ids=$(sed -n 's/^me=\([0-9]*\) s=\([0-9]*\) t=\([0-9]*\)$/\1 \2 \3/p' "$T/out")
+me=${ids%% *} rest=${ids#* }
+s=${rest%% *} t=${rest#* }
+ef_has() { grep -Eq "^root +$1 +$2 +[0-9]+ [0-9:]+ \? +[0-9:]+ $3\$" "$T/out"; }
+check "$(name $N/status)" status_is 0
+check "$(name $N/ps-ef-shell)" ef_has 1 0 "sh /s/procps.sh"
+check "$(name $N/ps-ef-child)" ef_has "$s" "$me" "sleep 30"
+check "$(name $N/ps-ef-exec-in-child)" ef_has "$t" "$me" "sleep 29"
+check "$(name $N/ps-ef-itself)" ef_has '[0-9]+' "$me" "/usr/bin/ps -ef"
+check "$(name $N/pgrep)" out_has "^pgrep=$s,$t\$"
+check "$(name $N/pgrep-f)" out_has "^pgrep-f=$t\$"
+check "$(name $N/top)" out_has '^top=0$'
+check "$(name $N/top-tasks)" out_has '^Tasks: *[0-9]* total'
+check "$(name $N/top-lists)" grep -Eq "^ *$s +root .* sleep *\$" "$T/out"
+check "$(name $N/pkill)" out_has '^none-left$'

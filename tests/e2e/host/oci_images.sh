@@ -4,14 +4,14 @@
 # Debian's packages (tests/images/build.sh) into build/tests/oci/, with
 # what each must print taken from the same binaries run on this machine,
 # not from constants: a static busybox, sqlite3, lua5.4 and python3, the
-# whiteout layers, redis and nginx (with redis' own tools), and a test
+# whiteout layers, redis and nginx (with redis' own tools), procps, and a test
 # program built here as static, static-pie and dynamic against glibc and
 # musl. The ukrun suites run where there is no ukbuild (the nested host):
 # every file is listed in tests/e2e/guest/oci.files.
 . tests/e2e/lib.sh
 O=build/tests/oci
 
-if ! I=$(bash tests/images/build.sh busybox sqlite lua python layers musl redis nginx 2>"$T/images.log"); then
+if ! I=$(bash tests/images/build.sh busybox sqlite lua python layers musl redis nginx procps 2>"$T/images.log"); then
 	skip oci-images/all "the test images could not be built from Debian's packages: $(tail -c 300 "$T/images.log" | tr '\n' '|')"
 	exit 0
 fi
@@ -54,6 +54,9 @@ printf '#!/bin/sh -e\necho "script $0 $1"\n' >"$T/run.sh"
 chmod +x "$T/run.sh"
 image busybox-script "oci:$I/busybox.oci" --add "$T/run.sh:/usr/local/bin/run.sh" --entrypoint run.sh --cmd arg1
 image busybox-missing "oci:$I/busybox.oci" --entrypoint no-such-program
+
+# ---- Debian's procps (ps, pgrep, top) beside busybox's sh: tests/e2e/guest/proc.sh ----
+image procps "oci:$I/procps.oci"
 
 # ---- whiteouts, seen from inside ----
 image layers "docker-archive:$I/layers.tar"
