@@ -20,7 +20,7 @@
  *   0                   identity map of 0..1 GiB, for the switch to long mode
  *                       only; uk_cpu_init() removes it (NULL faults again)
  *   0xffff888000000000  physmap (PML4 slot 273): 0..4 GiB, the last GiB
- *                       uncached (MMIO); made by uk_cpu_init().
+ *                       uncached (MMIO); its tables filled by uk_cpu_init().
  *                       Not slot 256 (0xffff800000000000): the paravirtual
  *                       KVM host keeps it for itself and every access there
  *                       faults however the tables read (pvm.md rule 6).
@@ -126,7 +126,13 @@ gdt_desc32:
 	.globl uk_pml4
 uk_pml4:
 	.quad PA(pdpt_low) + PTE_TABLE          /* [0] identity */
-	.fill 510, 8, 0
+	.fill 272, 8, 0
+	/* [273] the physmap (UK_PHYSMAP), its tables zero until
+	 * uk_cpu_init() fills them: nothing walks them before, so the host
+	 * shadows none of them and the fill is plain stores (a store into
+	 * this root, which is in use, would be trapped) */
+	.quad PA(uk_physmap_pdpt) + PTE_TABLE
+	.fill 237, 8, 0
 	.quad PA(pdpt_high) + PTE_TABLE         /* [511] kernel */
 pdpt_low:
 	.quad PA(pd) + PTE_TABLE

@@ -138,11 +138,11 @@ static void setup_cr4_xcr0(void)
 	}
 }
 
-/* The physmap's 1..4 GiB (boot.S prebuilds only the first GiB); the last
- * GiB holds the LAPIC, IOAPIC and virtio-mmio windows: uncached. */
-/* The physmap: 0..4 GiB in 2 MiB pages, the last GiB uncached (MMIO).
- * Its tables are filled before the PML4 entry links them: on the
- * paravirtual host a store into a table in use is trapped (boot.S). */
+/* The physmap: 0..4 GiB in 2 MiB pages, the last GiB uncached (the
+ * LAPIC, IOAPIC and virtio-mmio windows). The root's entry for its
+ * tables is prebuilt (boot.S), and nothing walks them before this fill,
+ * so the paravirtual host shadows none of them yet and these are plain
+ * stores (a store into a table it shadows is trapped). */
 static void make_physmap(void)
 {
 	extern uint64_t uk_physmap_pdpt[512], uk_physmap_pd[4 * 512];
@@ -151,7 +151,6 @@ static void make_physmap(void)
 		uk_physmap_pd[i] = i << 21 | (i >= 3 * 512 ? 0x9f : 0x87);
 	for (uint64_t i = 0; i < 4; i++)
 		uk_physmap_pdpt[i] = uk_v2p(&uk_physmap_pd[i * 512]) | 0x7;
-	uk_pml4[UK_PHYSMAP >> 39 & 511] = uk_v2p(uk_physmap_pdpt) | 0x7;
 }
 
 void uk_cpu_init(void)
@@ -163,9 +162,11 @@ void uk_cpu_init(void)
 	load_tables();
 	make_physmap();
 	setup_cr4_xcr0();
-	/* Drop the boot identity map: address 0 must fault again. */
+	/* Drop the boot identity map: address 0 must fault again. CR3 is
+	 * known (both entries load the boot root), not read: a read is one
+	 * more emulated instruction on the paravirtual host. */
 	uk_pml4[0] = 0;
-	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+	__asm__ volatile("mov %0, %%cr3" : : "r"(uk_v2p(uk_pml4)) : "memory");
 }
 
 /* The legacy 8259 PICs, masked: KVM wires them to the LAPIC's LINT0
