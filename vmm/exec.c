@@ -71,20 +71,6 @@ static struct {
 	struct session s[EXEC_MAX];
 } ex = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen = -1, .wake = -1, .irq = -1 };
 
-int vmm_exec_spec_ok(const void *buf, size_t n)
-{
-	const struct uk_exec_spec *sp = buf;
-	const char *p = (const char *)buf + sizeof(*sp), *end = (const char *)buf + n;
-	uint32_t strings = 0;
-
-	if (n < sizeof(*sp) || n > UK_EXEC_SPEC_MAX || sp->size != n || sp->argc < 1 ||
-	    sp->argc > UK_EXEC_SPEC_MAX || sp->envc > UK_EXEC_SPEC_MAX || end[-1])
-		return 0;
-	for (; p < end; p++)
-		strings += !*p;
-	return strings == 1 + sp->argc + sp->envc;
-}
-
 static void reply(struct session *s, int kind, int value, int what)
 {
 	struct vmm_exec_reply r = { kind, value, what };
@@ -456,32 +442,6 @@ static int wire_pin(struct vmm *vm)
 		return -1;
 	irq.fd = (uint32_t)ex.irq;
 	return ioctl(vm->vm, KVM_IRQFD, &irq);
-}
-
-int vmm_exec_addr(const char *path, struct sockaddr_un *sa, int *dirfd)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[4096];
-
-	*dirfd = -1;
-	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
-	if (strlen(path) < sizeof(sa->sun_path)) {
-		strcpy(sa->sun_path, path);
-		return 0;
-	}
-	/* docker's state directories pass 108 bytes: the directory by a
-	 * descriptor, through /proc's link to it */
-	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir) ||
-	    strlen(slash) > sizeof(sa->sun_path) - 32) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = 0;
-	if ((*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d%s", *dirfd, slash);
-	return 0;
 }
 
 int vmm_exec_setup(struct vmm *vm, const char *path)

@@ -2,7 +2,8 @@
 UNIT_BINS += $(B)/tests/unit/test_vmm $(B)/tests/unit/test_manifest $(B)/tests/unit/test_image
 
 $(B)/tests/unit/test_vmm: $(B)/san/tests/unit/test_vmm.o $(B)/san/vmm/opts.o \
-		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o
+		$(B)/san/vmm/mem.o $(B)/san/vmm/util.o $(B)/san/common/host.o \
+		$(B)/san/vmm/exec_proto.o
 $(B)/tests/unit/test_manifest: $(B)/san/tests/unit/test_manifest.o $(B)/san/image/manifest.o $(B)/san/image/mf.o
 $(B)/tests/unit/test_image: $(B)/san/tests/unit/test_image.o $(B)/san/image/image.o $(B)/san/common/host.o \
 		$(B)/san/image/image_syms.o

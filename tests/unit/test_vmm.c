@@ -1,11 +1,17 @@
 /* ukrun's pure parts: size parsing, the option parser, the checked
- * guest-address accessor. */
+ * guest-address accessor, `ukrun exec`'s request check and socket
+ * address. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "../../common/host.h"
 #include "../../vmm/vmm.h"
@@ -125,6 +131,67 @@ TEST(gpa_outside)
 	EXPECT(VMM_GPA(&vm, ~0ull - 4, 8) == NULL);
 }
 
+/* A request: the header, then cwd, argc arguments, envc variables. */
+static size_t spec_make(void *buf, uint32_t argc, uint32_t envc, const char *strings, size_t slen)
+{
+	struct uk_exec_spec *sp = buf;
+	size_t n = sizeof(*sp) + slen;
+
+	*sp = (struct uk_exec_spec){ 0, 0, argc, envc, (uint32_t)n, 0 };
+	memcpy(sp + 1, strings, slen);
+	return n;
+}
+
+TEST(exec_spec)
+{
+	static const char ok[] = "/tmp\0sh\0-c\0echo hi\0PATH=/bin";
+	static uint64_t buf[(UK_EXEC_SPEC_MAX + 64) / 8];
+	struct uk_exec_spec *sp = (struct uk_exec_spec *)buf;
+	size_t n = spec_make(buf, 3, 1, ok, sizeof(ok));
+
+	EXPECT(vmm_exec_spec_ok(buf, n));
+	EXPECT(!vmm_exec_spec_ok(buf, n - 1));           /* size field says otherwise */
+	EXPECT(!vmm_exec_spec_ok(buf, sizeof(*sp) - 1)); /* shorter than its header */
+	n = spec_make(buf, 3, 1, ok, sizeof(ok) - 1);    /* last string without its NUL */
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	n = spec_make(buf, 3, 2, ok, sizeof(ok)); /* a string fewer than counted */
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	n = spec_make(buf, 2, 1, ok, sizeof(ok)); /* one more */
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	n = spec_make(buf, 0, 4, ok, sizeof(ok)); /* nothing to run */
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	n = spec_make(buf, 0xffffffffu, 1, ok, sizeof(ok)); /* absurd counts */
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	n = spec_make(buf, 3, 0xfffffffeu, ok, sizeof(ok));
+	EXPECT(!vmm_exec_spec_ok(buf, n));
+	memset(buf, 0, sizeof(buf)); /* larger than the limit */
+	n = spec_make(buf, 1, 0, ok, 1);
+	sp->size = UK_EXEC_SPEC_MAX + 8;
+	EXPECT(!vmm_exec_spec_ok(buf, UK_EXEC_SPEC_MAX + 8));
+}
+
+TEST(exec_addr)
+{
+	char dir[512], path[640];
+	struct sockaddr_un sa;
+	int fd;
+
+	EXPECT(vmm_exec_addr("/run/ukrun/c1/exec.sock", &sa, &fd) == 0 && fd == -1);
+	EXPECT(!strcmp(sa.sun_path, "/run/ukrun/c1/exec.sock"));
+	/* past sun_path (docker's state directories): through the directory's
+	 * descriptor */
+	snprintf(dir, sizeof(dir), "/tmp/uk-unit-exec-%d-%0120d", (int)getpid(), 0);
+	EXPECT(mkdir(dir, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/exec.sock", dir);
+	EXPECT(vmm_exec_addr(path, &sa, &fd) == 0 && fd >= 0);
+	EXPECT(!strncmp(sa.sun_path, "/proc/self/fd/", 14) && strstr(sa.sun_path, "/exec.sock"));
+	close(fd);
+	rmdir(dir);
+	EXPECT(vmm_exec_addr(path, &sa, &fd) == -1 && errno == ENOENT); /* gone */
+	snprintf(path, sizeof(path), "/tmp/%0200d", 0); /* a name too long either way */
+	EXPECT(vmm_exec_addr(path, &sa, &fd) == -1 && errno == ENAMETOOLONG);
+}
+
 int main(void)
 {
 	RUN("unit/vmm", size_units);
@@ -132,5 +199,7 @@ int main(void)
 	RUN("unit/vmm", opts_parse);
 	RUN("unit/vmm", gpa_inside);
 	RUN("unit/vmm", gpa_outside);
+	RUN("unit/vmm", exec_spec);
+	RUN("unit/vmm", exec_addr);
 	return unit_failures != 0;
 }
