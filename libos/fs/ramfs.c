@@ -288,6 +288,8 @@ static int materialize(struct ramfs_node *n, uint64_t keep)
  * bytes (Linux would take it from the mappings). */
 static void zero_range(struct ramfs_node *n, uint64_t off, uint64_t end)
 {
+	if (end > (uint64_t)n->npages * PAGE) /* (past the slots: holes) */
+		end = (uint64_t)n->npages * PAGE;
 	for (; off < end; off = (off | (PAGE - 1)) + 1) {
 		size_t i = off / PAGE, in = off % PAGE;
 		size_t chunk = end - off < PAGE - in ? end - off : PAGE - in;
