@@ -271,8 +271,10 @@ static __attribute__((noreturn)) void out_of_memory(uintptr_t addr)
 }
 
 /* A write to a copy-on-write page: a copy of its own, or the frame itself
- * when no other process holds it any more. */
-static int cow_break(uintptr_t page, unsigned prot)
+ * when no other process holds it any more: 1, or 0 when the page is not
+ * copy-on-write. Without memory for the copy the program ends, unless
+ * this is only a guess (cow_around): then -ENOMEM, the page as it was. */
+static int cow_break(uintptr_t page, unsigned prot, int guess)
 {
 	uint64_t pa = uk_page_held(page);
 	void *copy;
@@ -281,13 +283,38 @@ static int cow_break(uintptr_t page, unsigned prot)
 		return 0;
 	if (!frame_shared(pa))
 		return !uk_map_pages(page, pa, 1, map_flags(prot));
-	if (!(copy = uk_pages_alloc(1)))
+	if (!(copy = uk_pages_alloc(1)) && guess)
+		return -ENOMEM;
+	if (!copy)
 		out_of_memory(page);
 	uk_memcpy(copy, uk_p2v(pa), PAGE);
 	if (uk_map_pages(page, uk_v2p(copy), 1, map_flags(prot)))
 		out_of_memory(page);
 	frame_unref(pa);
 	return 1;
+}
+
+/* Copy-on-write around a write fault, as fault-around does for fresh
+ * pages: a process writing one page after fork writes its neighbours
+ * next (a postgres backend, a shell's child), and on the paravirtual host
+ * each fault is ~5 exits where breaking a neighbour now costs the entry's
+ * write alone. Private writable areas only, while memory is plentiful. */
+#define COW_AROUND_PAGES 16
+
+static void cow_around(struct uk_vma *v, uintptr_t page)
+{
+	uintptr_t lo = page & ~(COW_AROUND_PAGES * PAGE - 1), hi = lo + COW_AROUND_PAGES * PAGE;
+
+	if ((v->flags & UK_VMA_SHARED) || !(v->prot & PROT_WRITE) ||
+	    uk_mm_free() < uk_mm_total() / 4)
+		return;
+	if (lo < v->start)
+		lo = v->start;
+	if (hi > v->end)
+		hi = v->end;
+	for (uintptr_t a = lo; a < hi; a += PAGE)
+		if (a != page && cow_break(a, v->prot, 1) < 0)
+			return;
 }
 
 int uk_vm_fault(uintptr_t addr, uint64_t error)
@@ -300,8 +327,12 @@ int uk_vm_fault(uintptr_t addr, uint64_t error)
 	v = uk_vma_find(&uk_vm_as, addr);
 	if (!v || v->start > addr || !access_allowed(v->prot, error))
 		return 0;
-	if (error & PF_PRESENT)
-		return (error & PF_WRITE) && cow_break(page, v->prot);
+	if (error & PF_PRESENT) {
+		if (!(error & PF_WRITE) || cow_break(page, v->prot, 0) <= 0)
+			return 0;
+		cow_around(v, page);
+		return 1;
+	}
 	if (uk_page_held(page) != ~0ull)
 		return 0; /* held but hidden: the area and its pages disagree */
 	if (fault_in(v, page))
