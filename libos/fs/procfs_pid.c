@@ -43,15 +43,16 @@ static long gen_stat(struct pgen *g, const struct uk_proc_view *v, char *buf, si
 	return uk_snprintf(
 	    buf, size,
 	    "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %lu 0 %lu 0 20 0 %u 0 %lu %lu %lu "
-	    "18446744073709551615 0 0 0 0 0 %lu %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 %lu %lu "
+	    "18446744073709551615 0 0 %lu 0 0 %lu %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 %lu %lu "
 	    "%lu %lu %d\n",
 	    g->tid ? v->tid : v->pid, v->comm, v->state, v->ppid, v->pgid, v->sid,
 	    (unsigned long)(v->cpu_ns / TICK_NS), (unsigned long)(v->child_cpu_ns / TICK_NS),
 	    v->nthreads, (unsigned long)(v->start_ns / TICK_NS), (unsigned long)vsize,
-	    (unsigned long)(rss / PAGE), (unsigned long)(v->sig_pending | v->sig_shared),
-	    (unsigned long)v->sig_blocked, (unsigned long)v->sig_ignored,
-	    (unsigned long)v->sig_caught, (unsigned long)v->arg_start, (unsigned long)v->arg_end,
-	    (unsigned long)v->env_start, (unsigned long)v->env_end, 0);
+	    (unsigned long)(rss / PAGE), (unsigned long)v->stack_start,
+	    (unsigned long)(v->sig_pending | v->sig_shared), (unsigned long)v->sig_blocked,
+	    (unsigned long)v->sig_ignored, (unsigned long)v->sig_caught,
+	    (unsigned long)v->arg_start, (unsigned long)v->arg_end, (unsigned long)v->env_start,
+	    (unsigned long)v->env_end, 0);
 }
 
 static long gen_statm(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)

@@ -176,6 +176,7 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->arg_end = p->arg_end;
 	v->env_start = p->env_start;
 	v->env_end = p->env_end;
+	v->stack_start = p->stack_start;
 	return 0;
 }
 

@@ -301,6 +301,7 @@ static void note_args(uint64_t sp)
 	p->env_start = envc ? envp[0] : p->arg_end;
 	p->env_end =
 	    envc ? envp[envc - 1] + uk_strlen((const char *)envp[envc - 1]) + 1 : p->env_start;
+	p->stack_start = sp; /* (the JVM finds the main thread's stack from it) */
 }
 
 /* ---- finding the program ---- */

@@ -273,6 +273,7 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->arg_end = parent->arg_end;
 	p->env_start = parent->env_start;
 	p->env_end = parent->env_end;
+	p->stack_start = parent->stack_start;
 	p->start_ns = uk_monotonic_ns();
 	if (parent->cwd)
 		p->cwd = uk_vnode_get(parent->cwd);

@@ -244,6 +244,19 @@ static void test_child_files(void)
 	      "a reaped pid's directory is still there");
 }
 
+/* stat's startstack (field 28): where the main thread's stack starts, above
+ * main's frame (HotSpot finds the primordial stack from it). */
+static void test_startstack(void)
+{
+	char buf[1024];
+	struct pstat s;
+	unsigned long here = (unsigned long)&s, top;
+
+	slurp("/proc/self/stat", buf, sizeof(buf));
+	top = parse_stat(buf, &s) >= 28 ? (unsigned long)s.f[28] : 0;
+	check("stat-startstack", top > here && top - here < (8ul << 20), buf);
+}
+
 static void test_comm_write(void)
 {
 	char name[17] = { 0 }, buf[64];
@@ -517,6 +530,7 @@ int main(int argc, char **argv)
 	}
 	test_self();
 	test_child_files();
+	test_startstack();
 	test_comm_write();
 	test_zombie_and_gone();
 	test_exec_args();

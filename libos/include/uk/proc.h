@@ -76,6 +76,7 @@ struct uk_proc {
 	 * memory (0: none loaded, a link-mode program): /proc/PID/cmdline
 	 * reads them there, so a program that rewrites its title shows it. */
 	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t stack_start; /* its first stack pointer (stat's startstack) */
 };
 
 /* The process whose address space and tables are in use: the running
@@ -157,7 +158,7 @@ struct uk_proc_view {
 	struct uk_fdtable *files; /* NULL once it has ended */
 	struct uk_vnode *cwd;     /* NULL once it has ended */
 	const char *exe;          /* "" for a link-mode program */
-	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t arg_start, arg_end, env_start, env_end, stack_start;
 };
 
 /* Process pid (tid 0), or its thread tid, into *v: 0, or -ESRCH when
