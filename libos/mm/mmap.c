@@ -699,25 +699,51 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
 
 /* One line an area, as Linux prints them: glibc's pthread_getattr_np finds
  * the main thread's stack there, gnulib's c-stack its bounds, the JVM and
- * sanitizers their neighbours. No device numbers; files by their path. */
+ * sanitizers their neighbours. No device numbers; files by their path.
+ * Naming a file may block (a 9P volume asks the host), and meanwhile the
+ * process may unmap the area or end: so the areas are copied first, their
+ * vnodes held, and mm is not looked at again. */
+#define MAPS_PIECE 32 /* areas a call, ~100 bytes each */
+
+struct maps_line {
+	uintptr_t start, end;
+	uint64_t off;
+	unsigned prot, flags;
+	struct uk_vnode *vn; /* held, or NULL */
+};
+
 size_t uk_vm_maps_text(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size)
 {
+	struct maps_line l[MAPS_PIECE];
 	char path[256];
 	size_t n = 0;
+	int count = 0;
 
-	for (struct uk_vma *v = uk_vma_find(&mm->as, *from); v && n + 512 < size; v = v->next) {
+	for (struct uk_vma *v = uk_vma_find(&mm->as, *from); v && count < MAPS_PIECE; v = v->next) {
 		struct uk_file *f = v->file;
-		uint64_t ino = f && f->vn ? f->vn->ino : 0;
+		l[count++] = (struct maps_line){
+			v->start, v->end,   v->off,
+			v->prot,  v->flags, f && f->vn ? uk_vnode_get(f->vn) : NULL
+		};
+	}
+	for (int i = 0; i < count; i++) {
 		path[0] = 0;
-		if (f && f->vn && uk_vfs_path_of(f->vn, path, sizeof(path)))
+		if (l[i].vn && uk_vfs_path_of(l[i].vn, path, sizeof(path)))
 			path[0] = 0;
-		n += uk_snprintf(
-		    buf + n, size - n, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu%s%s\n",
-		    (unsigned long)v->start, (unsigned long)v->end, v->prot & PROT_READ ? 'r' : '-',
-		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-		    v->flags & UK_VMA_SHARED ? 's' : 'p', f ? (unsigned long)v->off : 0ul,
-		    (unsigned long)ino, path[0] ? "                          " : "", path);
-		*from = v->end;
+		if (n + 512 < size) {
+			n += uk_snprintf(
+			    buf + n, size - n, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu%s%s\n",
+			    (unsigned long)l[i].start, (unsigned long)l[i].end,
+			    l[i].prot & PROT_READ ? 'r' : '-', l[i].prot & PROT_WRITE ? 'w' : '-',
+			    l[i].prot & PROT_EXEC ? 'x' : '-',
+			    l[i].flags & UK_VMA_SHARED ? 's' : 'p',
+			    l[i].vn ? (unsigned long)l[i].off : 0ul,
+			    l[i].vn ? (unsigned long)l[i].vn->ino : 0ul,
+			    path[0] ? "                          " : "", path);
+			*from = l[i].end;
+		}
+		if (l[i].vn)
+			uk_vnode_put(l[i].vn);
 	}
 	return n;
 }
