@@ -249,6 +249,18 @@ static long check_clone(const char *call, unsigned long flags)
 	return 0;
 }
 
+/* Undo what a new process was given before it could run. */
+static void proc_unmake(struct uk_proc *p)
+{
+	if (p->files)
+		uk_fd_table_put(p->files);
+	if (p->mm)
+		uk_mm_put(p->mm);
+	if (p->cwd)
+		uk_vnode_put(p->cwd);
+	uk_kfree(p);
+}
+
 /* The child's state from the parent's: everything but its memory. */
 static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 {
@@ -280,13 +292,7 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->files = uk_fd_fork();
 	p->mm = flags & CLONE_VM ? uk_mm_get(parent->mm) : uk_mm_fork();
 	if (!p->files || !p->mm) {
-		if (p->files)
-			uk_fd_table_put(p->files);
-		if (p->mm)
-			uk_mm_put(p->mm);
-		if (p->cwd)
-			uk_vnode_put(p->cwd);
-		uk_kfree(p);
+		proc_unmake(p);
 		return NULL;
 	}
 	return p;
@@ -384,13 +390,7 @@ struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), voi
 	p->mm = uk_mm_new();
 	t = p->files && p->mm ? uk_thread_new(entry, arg, NULL, KSTACK, UK_TF_APP) : NULL;
 	if (!t) {
-		if (p->files)
-			uk_fd_table_put(p->files);
-		if (p->mm)
-			uk_mm_put(p->mm);
-		if (p->cwd)
-			uk_vnode_put(p->cwd);
-		uk_kfree(p);
+		proc_unmake(p);
 		return NULL;
 	}
 	uk_thread_move(t, p);
