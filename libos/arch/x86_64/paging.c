@@ -245,6 +245,16 @@ static void table_emptied(uintptr_t va)
 	spare = base;
 }
 
+/* The first entry in use of page table t (NULL: none) from address *a up
+ * to end, *a moved to its address; NULL when there is none. */
+static uint64_t *next_used(uint64_t *t, uintptr_t *a, uintptr_t end)
+{
+	for (; t && *a < end; *a += UK_PAGE_SIZE)
+		if (t[(*a >> 12) & 511])
+			return &t[(*a >> 12) & 511];
+	return NULL;
+}
+
 void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg)
 {
 	uintptr_t end = va + n * UK_PAGE_SIZE, next;
@@ -252,12 +262,9 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 	for (; va < end; va = next) {
 		size_t nheld = 0;
 		int cleared = 0, batch;
-		uint64_t *t = table_part(va, end, &next, &batch);
+		uint64_t *e, *t = table_part(va, end, &next, &batch);
 
-		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
-			uint64_t *e = &t[(a >> 12) & 511];
-			if (!*e)
-				continue;
+		for (uintptr_t a = va; (e = next_used(t, &a, next)); a += UK_PAGE_SIZE) {
 			uint64_t old = *e;
 			*e = 0;
 			cleared = 1;
@@ -286,12 +293,9 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 
 	for (; va < end; va = next) {
 		int batch;
-		uint64_t *t = table_part(va, end, &next, &batch);
+		uint64_t *e, *t = table_part(va, end, &next, &batch);
 
-		for (uintptr_t a = va; t && a < next; a += UK_PAGE_SIZE) {
-			uint64_t *e = &t[(a >> 12) & 511];
-			if (!*e)
-				continue;
+		for (uintptr_t a = va; (e = next_used(t, &a, next)); a += UK_PAGE_SIZE) {
 			uint64_t old = *e;
 			*e = (old & PTE_ADDR) | attr;
 			if (old & PTE_COW) /* stays read-only until copied */

@@ -27,14 +27,23 @@ threads() {
 	echo 0
 }
 
-# collect FILE: the guest started by bg_start ended; its status in $rc,
-# what it and ukrun printed (FILE) in $T/out for the checks.
-collect() {
+# verdicts NAME FILE LAST BEFORE AFTER: the guest started by bg_start
+# ended: its status in $rc, what it and ukrun printed (FILE) in $T/out for
+# the checks, its own verdict lines shown. Then what every hostile guest is
+# held to: its checks ran to the last (LAST passed), status 0, ukrun's
+# threads counted at its "before" phase (BEFORE) and none more at "after"
+# (AFTER).
+verdicts() {
 	wait "$bgpid"
 	rc=$?
 	bgpid=
-	cp "$1" "$T/out"
+	cp "$2" "$T/out"
 	: >"$T/err"
+	grep '^\(PASS\|FAIL\|SKIP\|fids:\|files:\|phase\) ' "$2"
+	check "$1/guest-checks-ran" out_has "^PASS $3"
+	check "$1/status-0" status_is 0
+	check "$1/threads-counted" test "${4:-0}" -gt 0
+	check "$1/no-thread-left" test "${5:-99}" -le "${4:-0}"
 }
 
 bg_start "$T/hostile" "$UKRUN" --verbose --net user "$G/hostile.img"
@@ -43,12 +52,7 @@ if bg_wait "$T/hostile" "^phase before" 120; then
 	bg_wait "$T/hostile" "^phase after" 120
 	after=$(threads "$bgpid")
 fi
-collect "$T/hostile"
-grep '^\(PASS\|FAIL\) ' "$T/hostile"
-check hostile/guest-checks-ran out_has "^PASS hostile/oversize/works-after-reset"
-check hostile/status-0 status_is 0
-check hostile/threads-counted test "${before:-0}" -gt 0
-check hostile/no-thread-left test "${after:-99}" -le "${before:-0}"
+verdicts hostile "$T/hostile" hostile/oversize/works-after-reset "${before:-}" "${after:-}"
 # (the attack loops a chain on both queues: whichever the device thread
 # walks first stops the device, the receive queue when a frame for the
 # guest is waiting, as on a slow or emulated host)
@@ -123,12 +127,7 @@ bg_start "$T/h9" "$UKRUN" --verbose -v "$S:/data" "$G/hostile9p.img" -- "$attemp
 for p in $phases; do
 	sample "$p" || break
 done
-collect "$T/h9"
-grep '^\(PASS\|FAIL\|SKIP\|fids:\|files:\|phase\) ' "$T/h9"
-check hostile9p/guest-checks-ran out_has "^PASS hostile9p/reset-inflight/works-after"
-check hostile9p/status-0 status_is 0
-check hostile9p/threads-counted test "${before_threads:-0}" -gt 0
-check hostile9p/no-thread-left test "${after_threads:-99}" -le "${before_threads:-0}"
+verdicts hostile9p "$T/h9" hostile9p/reset-inflight/works-after "${before_threads:-}" "${after_threads:-}"
 check hostile9p/gofer-found test "${before_gofer:-none}" != none
 # the same gofer at every phase: PID, or none
 same_gofer() {
