@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +33,14 @@ static const char disk_usage[] =
     "           size unless --fat; --from copies DIR's contents in; an existing\n"
     "           IMAGE is only replaced with --force\n"
     "  ls       list PATH (default /): one name per line, directories end in /;\n"
-    "           -l the long listing with sizes and times, -r recursive\n"
+    "           -l (--long) the long listing with sizes and times, -r\n"
+    "           (--recursive) recursive\n"
     "  get      copy PATH (file or directory) out of the image to DEST, as cp -r:\n"
     "           into DEST when that is an existing directory, else as DEST\n"
     "  put      copy SRC (file or directory) into the image as PATH, replacing a\n"
     "           file of that name; PATH ending in / or naming a directory puts\n"
     "           SRC inside it; missing parent directories are made\n"
-    "  -v       print the mtools commands\n"
+    "  -v       (--verbose) print the mtools commands\n"
     "\n"
     "Names must be FAT long names: up to 255 ASCII characters, none of\n"
     "\" * / : < > ? \\ | or control characters, not ending in a dot or a space.\n";
@@ -359,18 +359,32 @@ out:
 
 /* ---- ls, get, put ---- */
 
-static int disk_flags(int argc, char **argv, const char *opts, int *l, int *rec)
-{
-	int o;
+/* ls's -l and -r */
+struct disk_ls_flags {
+	int l, rec;
+};
 
-	optind = 1;
-	while ((o = getopt(argc, argv, opts)) != -1) {
-		switch (o) {
-		case 'l': *l = 1; break;
-		case 'r': *rec = 1; break;
-		case 'v': disk_verbose = 1; break;
-		default: return -1;
-		}
+static int disk_flag(void *ctx, int key, const char *v)
+{
+	struct disk_ls_flags *f = ctx;
+
+	switch (key) {
+	case 'l': f->l = 1; break;
+	case 'r': f->rec = 1; break;
+	case 'v': disk_verbose = 1; break;
+	}
+	return 0;
+}
+
+/* ls's, get's and put's options (spec: host_opts's; f only for ls's -l and
+ * -r), operands at optind. */
+static int disk_flags(int argc, char **argv, const char *spec, struct disk_ls_flags *f)
+{
+	char err[256];
+
+	if (host_opts(argc, argv, spec, 0, "ukbuild disk --help", disk_flag, f, err, sizeof(err))) {
+		ukb_err("disk %s: %s", argv[0], err);
+		return -1;
 	}
 	return 0;
 }
@@ -392,9 +406,11 @@ static int disk_ls(int argc, char **argv)
 	const char *mv[8];
 	char path[4096];
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st, lk;
+	struct disk_ls_flags f = { 0 };
+	int k = 0, st, lk;
 
-	if (disk_flags(argc, argv, "lrv", &l, &rec) || optind < argc - 2 || optind >= argc) {
+	if (disk_flags(argc, argv, "l:long r:recursive v:verbose", &f) || optind < argc - 2 ||
+	    optind >= argc) {
 		ukb_err("usage: ukbuild disk ls IMAGE [PATH] [-l] [-r]");
 		return UKB_EXIT_ERROR;
 	}
@@ -403,15 +419,15 @@ static int disk_ls(int argc, char **argv)
 	               sizeof(path), 0))
 		return UKB_EXIT_ERROR;
 	mv[k++] = "mdir", mv[k++] = "-a";
-	if (!l)
+	if (!f.l)
 		mv[k++] = "-b";
-	if (rec)
+	if (f.rec)
 		mv[k++] = "-/";
 	mv[k++] = "-i", mv[k++] = argv[optind], mv[k++] = path, mv[k] = NULL;
 	st = ukb_mt_run(mv, &r, disk_verbose);
 	if (st)
 		disk_mt_report("ls", argv[optind], path, &r);
-	else if (l)
+	else if (f.l)
 		printf("%s\n", r.out);
 	else
 		disk_print_bare(r.out);
@@ -424,9 +440,9 @@ static int disk_get(int argc, char **argv)
 	const char *mv[10];
 	char path[4096];
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st, lk;
+	int k = 0, st, lk;
 
-	if (disk_flags(argc, argv, "v", &l, &rec) || optind != argc - 3) {
+	if (disk_flags(argc, argv, "v:verbose", NULL) || optind != argc - 3) {
 		ukb_err("usage: ukbuild disk get IMAGE PATH DEST");
 		return UKB_EXIT_ERROR;
 	}
@@ -476,10 +492,10 @@ static int disk_put(int argc, char **argv)
 	char path[4096], why[1024], *srccopy;
 	uint64_t bytes = 0;
 	struct ukb_mt r;
-	int l = 0, rec = 0, k = 0, st, lk;
+	int k = 0, st, lk;
 	size_t len;
 
-	if (disk_flags(argc, argv, "v", &l, &rec) || optind != argc - 3) {
+	if (disk_flags(argc, argv, "v:verbose", NULL) || optind != argc - 3) {
 		ukb_err("usage: ukbuild disk put IMAGE SRC PATH");
 		return UKB_EXIT_ERROR;
 	}

@@ -91,15 +91,31 @@ static const char *one_id(const struct oci_rt *rt, int argc, char **argv, const 
 	return argv[optind];
 }
 
-static int no_options(const struct oci_rt *rt, int argc, char **argv)
+/* A command's options (spec: host_opts's; fn sees each), its operands
+ * from optind; 0, or -1 and the error said. */
+static int cmd_opts(const struct oci_rt *rt, int argc, char **argv, const char *spec,
+                    int (*fn)(void *ctx, int key, const char *value), void *ctx)
 {
-	optind = 1;
-	if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--")) {
-		oci_err(rt, "%s: unknown option '%s'", argv[0], argv[1]);
+	char err[256];
+
+	if (host_opts(argc, argv, spec, HOST_OPTS_FIRST, "ukrun --root X --help", fn, ctx, err,
+	              sizeof(err))) {
+		if (*err)
+			oci_err(rt, "%s: %s", argv[0], err);
 		return -1;
 	}
-	optind += argc > 1 && !strcmp(argv[1], "--");
 	return 0;
+}
+
+static int set_flag(void *ctx, int key, const char *value)
+{
+	*(int *)ctx = 1;
+	return 0;
+}
+
+static int no_options(const struct oci_rt *rt, int argc, char **argv)
+{
+	return cmd_opts(rt, argc, argv, "", NULL, NULL); /* (no option reaches fn) */
 }
 
 static int cmd_start(const struct oci_rt *rt, int argc, char **argv)
@@ -223,17 +239,12 @@ static int signal_vm(const struct oci_state *st, int sig)
 
 static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 {
-	static const struct option lo[] = { { "all", no_argument, 0, 'a' }, { 0, 0, 0, 0 } };
 	struct oci_state st;
-	int c, sig = SIGTERM, r = 1;
+	int all = 0, sig = SIGTERM, r = 1; /* (--all: the VM is all there is) */
 	const char *id;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+a", lo, NULL)) != -1)
-		if (c != 'a') {
-			oci_err(rt, "kill: unknown option '%s'", argv[optind - 1]);
-			return 1;
-		}
+	if (cmd_opts(rt, argc, argv, "a:all", set_flag, &all))
+		return 1;
 	if (optind != argc - 1 && optind != argc - 2) {
 		oci_err(rt, "usage: ukrun kill [--all] ID [SIGNAL]");
 		return 1;
@@ -306,22 +317,14 @@ static int force_remove(const struct oci_rt *rt, const char *id, const char *dir
 
 static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
 {
-	static const struct option lo[] = { { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 } };
 	struct oci_state st;
 	char dir[PATH_MAX];
 	const char *id;
-	int c, force = 0;
+	int force = 0;
 	enum oci_status s;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f", lo, NULL)) != -1) {
-		if (c != 'f') {
-			oci_err(rt, "delete: unknown option '%s'", argv[optind - 1]);
-			return 1;
-		}
-		force = 1;
-	}
-	if (!(id = one_id(rt, argc, argv, "delete [--force] ID")))
+	if (cmd_opts(rt, argc, argv, "f:force", set_flag, &force) ||
+	    !(id = one_id(rt, argc, argv, "delete [--force] ID")))
 		return 1;
 	/* As runc: --force of a container that is not there (never fully
 	 * created, or deleted already: containerd's shim deletes again when it
@@ -349,26 +352,33 @@ static int cmd_delete(const struct oci_rt *rt, int argc, char **argv)
 	return 0;
 }
 
-static int format_arg(const struct oci_rt *rt, int argc, char **argv, int *json, int *quiet)
-{
-	static const struct option lo[] = { { "format", required_argument, 0, 'f' },
-		                            { "quiet", no_argument, 0, 'q' },
-		                            { 0, 0, 0, 0 } };
-	int c;
+/* list's and ps's --format (and list's -q) */
+struct format_opts {
+	const struct oci_rt *rt;
+	const char *cmd;
+	int *json, *quiet;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:q", lo, NULL)) != -1) {
-		if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
-			*json = !strcmp(optarg, "json");
-		else if (c == 'q' && quiet)
-			*quiet = 1;
-		else {
-			oci_err(rt, "%s: expected --format table|json%s", argv[0],
-			        quiet ? " or -q" : "");
-			return -1;
-		}
+static int format_opt(void *ctx, int key, const char *v)
+{
+	struct format_opts *o = ctx;
+
+	if (key == 'q') {
+		*o->quiet = 1;
+	} else if (!strcmp(v, "json") || !strcmp(v, "table")) {
+		*o->json = !strcmp(v, "json");
+	} else {
+		oci_err(o->rt, "%s: --format '%s': expected table or json", o->cmd, v);
+		return -1;
 	}
 	return 0;
+}
+
+static int format_arg(const struct oci_rt *rt, int argc, char **argv, int *json, int *quiet)
+{
+	struct format_opts o = { rt, argv[0], json, quiet };
+
+	return cmd_opts(rt, argc, argv, quiet ? "f:format= q:quiet" : "f:format=", format_opt, &o);
 }
 
 static int cmd_list(const struct oci_rt *rt, int argc, char **argv)
