@@ -11,24 +11,17 @@ $(B)/tests/unit/test_image: $(B)/san/tests/unit/test_image.o $(B)/san/image/imag
 # libFuzzer target: what ukrun reads of an image before it runs anything
 # (tests/fuzz/image.c); `make fuzz` runs it, the unit suite replays its
 # seeds (tests/unit/fuzz_regress.sh).
-$(B)/tests/fuzz/image: tests/fuzz/image.c image/image.c image/image_syms.c image/manifest.c image/mf.c common/host.c \
+$(B)/tests/fuzz/image: image/image.c image/image_syms.c image/manifest.c image/mf.c common/host.c \
 		image/image.h image/manifest.h
-	@mkdir -p $(@D)
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include -Wno-string-plus-int \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ $(filter %.c,$^) -lfdt
+$(B)/tests/fuzz/image: FUZZ_CFLAGS += -Wno-string-plus-int
+$(B)/tests/fuzz/image: FUZZ_LIBS := -lfdt
 tests: $(B)/tests/fuzz/image
 
 # libFuzzer target: the option parser both tools share, on hostile command
 # lines (tests/fuzz/host_opts.c); a short run in the unit suite
 # (host_fuzz_smoke).
-$(B)/tests/fuzz/host_opts: tests/fuzz/host_opts.c common/host.c common/host.h
-	@mkdir -p $(@D)
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ $(filter %.c,$^)
-$(B)/tests/unit/host_fuzz_smoke: tests/unit/host_fuzz_smoke.sh $(B)/tests/fuzz/host_opts
-	@mkdir -p $(@D)
-	install -m 755 $< $@
+$(B)/tests/fuzz/host_opts: common/host.c common/host.h
+$(B)/tests/unit/host_fuzz_smoke: $(B)/tests/fuzz/host_opts
 tests: $(B)/tests/unit/host_fuzz_smoke
 
 # The filter between the guest's output and a terminal.

@@ -11,27 +11,12 @@ $(NETTOOL): tests/e2e/nettool/nettool.c
 # over several receive buffers (both sides). Run one
 # for as long as wanted with `build/tests/fuzz/net_virtq DIR`; the unit
 # suite runs each briefly (net_fuzz_smoke).
-NET_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-NET_FUZZ := $(B)/tests/fuzz/net_virtq $(B)/tests/fuzz/net_hdr $(B)/tests/fuzz/net_rx
-
-$(B)/tests/fuzz/net_virtq: tests/fuzz/net_virtq.c virtio/virtq.c virtio/include/uk/virtq.h
-	@mkdir -p $(@D)
-	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
-
-$(B)/tests/fuzz/net_hdr: tests/fuzz/net_hdr.c virtio/virtio_net.c virtio/virtq.c \
-		virtio/include/uk/virtio_net.h
-	@mkdir -p $(@D)
-	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
-
-$(B)/tests/fuzz/net_rx: tests/fuzz/net_rx.c virtio/virtio_net.c virtio/virtq.c \
-		virtio/include/uk/virtio_net.h virtio/include/uk/virtq.h
-	@mkdir -p $(@D)
-	clang $(NET_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
-
-$(B)/tests/unit/net_fuzz_smoke: tests/unit/net_fuzz_smoke.sh $(NET_FUZZ)
-	@mkdir -p $(@D)
-	install -m 755 $< $@
+$(B)/tests/fuzz/net_virtq: virtio/virtq.c virtio/include/uk/virtq.h
+$(B)/tests/fuzz/net_hdr: virtio/virtio_net.c virtio/virtq.c virtio/include/uk/virtio_net.h
+$(B)/tests/fuzz/net_rx: virtio/virtio_net.c virtio/virtq.c virtio/include/uk/virtio_net.h \
+		virtio/include/uk/virtq.h
+$(B)/tests/unit/net_fuzz_smoke: $(B)/tests/fuzz/net_virtq $(B)/tests/fuzz/net_hdr \
+		$(B)/tests/fuzz/net_rx
 
 tests: $(B)/tests/unit/net_fuzz_smoke
 

@@ -18,21 +18,12 @@ $(B)/san/libos/process/vdso_image.o: libos/process/vdso_image.S
 
 # libFuzzer targets (run as long as wanted: build/tests/fuzz/oci_layer DIR),
 # and a short run of each in the unit suite (oci_fuzz_smoke).
-OCI_FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ivirtio/include -Iimage/include -Ilibos/include \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # (without SHA-256, which is no parser: see tests/fuzz/sha256_none.c)
-$(B)/tests/fuzz/oci_layer: tests/fuzz/oci_layer.c builder/layer.c builder/layer_tar.c \
-		builder/layer_cpio.c builder/rootfs.c tests/fuzz/sha256_none.c builder/layer.h \
-		builder/oci.h builder/rootfs.h
-	@mkdir -p $(@D)
-	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -larchive -ljansson
-$(B)/tests/fuzz/oci_elf: tests/fuzz/oci_elf.c libos/process/elf.c libos/include/uk/binary.h
-	@mkdir -p $(@D)
-	clang $(OCI_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
-$(B)/tests/unit/oci_fuzz_smoke: tests/unit/oci_fuzz_smoke.sh $(B)/tests/fuzz/oci_layer \
-		$(B)/tests/fuzz/oci_elf
-	@mkdir -p $(@D)
-	install -m 755 $< $@
+$(B)/tests/fuzz/oci_layer: builder/layer.c builder/layer_tar.c builder/layer_cpio.c \
+		builder/rootfs.c tests/fuzz/sha256_none.c builder/layer.h builder/oci.h builder/rootfs.h
+$(B)/tests/fuzz/oci_layer: FUZZ_LIBS := -larchive -ljansson
+$(B)/tests/fuzz/oci_elf: libos/process/elf.c libos/include/uk/binary.h
+$(B)/tests/unit/oci_fuzz_smoke: $(B)/tests/fuzz/oci_layer $(B)/tests/fuzz/oci_elf
 
 tests: $(B)/tests/unit/oci_fuzz_smoke
 
