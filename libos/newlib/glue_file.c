@@ -120,13 +120,11 @@ static long atflags_to_linux(int f, int removedir_ok)
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
-	int mode = 0;
+	int mode;
 
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	va_start(ap, flags);
+	mode = flags & O_CREAT ? va_arg(ap, int) : 0; /* (passed only to create) */
+	va_end(ap);
 	return (int)uk_ret(UK_CALL_RESTART(openat, dirfd_to_linux(dirfd), path,
 	                                   oflags_to_linux(flags), mode, 0, 0));
 }
@@ -134,13 +132,11 @@ int openat(int dirfd, const char *path, int flags, ...)
 int open(const char *path, int flags, ...)
 {
 	va_list ap;
-	int mode = 0;
+	int mode;
 
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	va_start(ap, flags);
+	mode = flags & O_CREAT ? va_arg(ap, int) : 0; /* (passed only to create) */
+	va_end(ap);
 	return openat(AT_FDCWD, path, flags, mode);
 }
 

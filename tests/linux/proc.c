@@ -33,29 +33,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SUITE "proc"
+#include "check.h"
+
 extern char **environ;
 static const char *self;
-static int failed;
-
-static void check(const char *name, int ok, const char *why)
-{
-	if (ok)
-		printf("PASS proc/%s\n", name);
-	else
-		printf("FAIL proc/%s: %s (errno %d)\n", name, why, errno);
-	if (!ok)
-		failed = 1;
-	fflush(stdout);
-}
 
 static long long now_ns(void);
-
-static int status_of(pid_t pid)
-{
-	int st = -1;
-
-	return waitpid(pid, &st, 0) == pid ? st : -1;
-}
 
 /* A deadline s seconds from now, for the timed waits below: a lost wake
  * fails its check instead of hanging the test. */

@@ -28,32 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SUITE "sysv"
+#include "check.h"
+
 union semun {
 	int val;
 	struct semid_ds *buf;
 	unsigned short *array;
 	struct seminfo *__buf;
 };
-
-static int failed;
-
-static void check(const char *name, int ok, const char *why)
-{
-	if (ok)
-		printf("PASS sysv/%s\n", name);
-	else
-		printf("FAIL sysv/%s: %s (errno %d)\n", name, why, errno);
-	if (!ok)
-		failed = 1;
-	fflush(stdout);
-}
-
-static int status_of(pid_t pid)
-{
-	int st = -1;
-
-	return waitpid(pid, &st, 0) == pid ? st : -1;
-}
 
 static int exited(int st, int code) { return WIFEXITED(st) && WEXITSTATUS(st) == code; }
 

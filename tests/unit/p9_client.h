@@ -55,21 +55,20 @@ static inline int p9c_raw(struct p9c *c, const void *msg, size_t len)
 
 static inline int p9c_version(struct p9c *c, uint32_t msize, const char *v)
 {
-	struct p9_msg t = { .type = P9_TVERSION };
+	struct p9_msg t = { .type = P9_TVERSION,
+		            .u.version = { .msize = msize, .version = p9_str(v) } };
 
-	t.u.version.msize = msize;
-	t.u.version.version = p9_str(v);
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_attach(struct p9c *c, uint32_t fid)
 {
-	struct p9_msg t = { .type = P9_TATTACH };
+	struct p9_msg t = { .type = P9_TATTACH,
+		            .u.tattach = { .fid = fid,
+		                           .afid = P9_NOFID,
+		                           .uname = p9_str("test"),
+		                           .aname = p9_str("") } };
 
-	t.u.tattach.fid = fid;
-	t.u.tattach.afid = P9_NOFID;
-	t.u.tattach.uname = p9_str("test");
-	t.u.tattach.aname = p9_str("");
 	return p9c_call(c, &t);
 }
 
@@ -122,23 +121,19 @@ static inline int p9c_lopen(struct p9c *c, uint32_t fid, uint32_t flags)
 static inline int p9c_lcreate(struct p9c *c, uint32_t fid, const char *name, uint32_t flags,
                               uint32_t mode)
 {
-	struct p9_msg t = { .type = P9_TLCREATE };
+	struct p9_msg t = { .type = P9_TLCREATE,
+		            .u.tlcreate = {
+		                .fid = fid, .name = p9_str(name), .flags = flags, .mode = mode } };
 
-	t.u.tlcreate.fid = fid;
-	t.u.tlcreate.name = p9_str(name);
-	t.u.tlcreate.flags = flags;
-	t.u.tlcreate.mode = mode;
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_write(struct p9c *c, uint32_t fid, uint64_t off, const void *data, uint32_t n)
 {
-	struct p9_msg t = { .type = P9_TWRITE };
+	struct p9_msg t = { .type = P9_TWRITE,
+		            .u.twrite = {
+		                .fid = fid, .offset = off, .d.data = data, .d.count = n } };
 
-	t.u.twrite.fid = fid;
-	t.u.twrite.offset = off;
-	t.u.twrite.d.data = data;
-	t.u.twrite.d.count = n;
 	return p9c_call(c, &t);
 }
 
@@ -158,62 +153,53 @@ static inline int p9c_getattr(struct p9c *c, uint32_t fid)
 
 static inline int p9c_mkdir(struct p9c *c, uint32_t dfid, const char *name, uint32_t mode)
 {
-	struct p9_msg t = { .type = P9_TMKDIR };
+	struct p9_msg t = { .type = P9_TMKDIR,
+		            .u.tmkdir = { .dfid = dfid, .name = p9_str(name), .mode = mode } };
 
-	t.u.tmkdir.dfid = dfid;
-	t.u.tmkdir.name = p9_str(name);
-	t.u.tmkdir.mode = mode;
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_symlink(struct p9c *c, uint32_t dfid, const char *name, const char *target)
 {
-	struct p9_msg t = { .type = P9_TSYMLINK };
+	struct p9_msg t = { .type = P9_TSYMLINK,
+		            .u.tsymlink = {
+		                .fid = dfid, .name = p9_str(name), .target = p9_str(target) } };
 
-	t.u.tsymlink.fid = dfid;
-	t.u.tsymlink.name = p9_str(name);
-	t.u.tsymlink.target = p9_str(target);
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_link(struct p9c *c, uint32_t dfid, uint32_t fid, const char *name)
 {
-	struct p9_msg t = { .type = P9_TLINK };
+	struct p9_msg t = { .type = P9_TLINK,
+		            .u.tlink = { .dfid = dfid, .fid = fid, .name = p9_str(name) } };
 
-	t.u.tlink.dfid = dfid;
-	t.u.tlink.fid = fid;
-	t.u.tlink.name = p9_str(name);
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_renameat(struct p9c *c, uint32_t od, const char *on, uint32_t nd,
                                const char *nn)
 {
-	struct p9_msg t = { .type = P9_TRENAMEAT };
+	struct p9_msg t = { .type = P9_TRENAMEAT,
+		            .u.trenameat = { .olddfid = od,
+		                             .oldname = p9_str(on),
+		                             .newdfid = nd,
+		                             .newname = p9_str(nn) } };
 
-	t.u.trenameat.olddfid = od;
-	t.u.trenameat.oldname = p9_str(on);
-	t.u.trenameat.newdfid = nd;
-	t.u.trenameat.newname = p9_str(nn);
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_unlinkat(struct p9c *c, uint32_t dfid, const char *name, uint32_t flags)
 {
-	struct p9_msg t = { .type = P9_TUNLINKAT };
+	struct p9_msg t = { .type = P9_TUNLINKAT,
+		            .u.tunlinkat = { .dfid = dfid, .name = p9_str(name), .flags = flags } };
 
-	t.u.tunlinkat.dfid = dfid;
-	t.u.tunlinkat.name = p9_str(name);
-	t.u.tunlinkat.flags = flags;
 	return p9c_call(c, &t);
 }
 
 static inline int p9c_setattr(struct p9c *c, uint32_t fid, const struct p9_iattr *a)
 {
-	struct p9_msg t = { .type = P9_TSETATTR };
+	struct p9_msg t = { .type = P9_TSETATTR, .u.tsetattr = { .fid = fid, .attr = *a } };
 
-	t.u.tsetattr.fid = fid;
-	t.u.tsetattr.attr = *a;
 	return p9c_call(c, &t);
 }
 

@@ -5,6 +5,7 @@
  * message naming it. And the state's status read off a process
  * (vmm/oci_state.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,27 @@ static int notes;
 
 static void note(void *ctx, const char *msg) { notes++; }
 
-/* config.json with args and extra fields (JSON members, may be ""). */
-static void config(const char *process, const char *extra)
+/* config.json as printf would write fmt. */
+static void config_raw(const char *fmt, ...)
 {
 	char path[512];
+	va_list ap;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	f = fopen(path, "w");
-	fprintf(
-	    f, "{\"ociVersion\": \"1.0.2\", \"process\": %s, \"root\": {\"path\": \"rootfs\"}%s%s}",
-	    process, *extra ? ", " : "", extra);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
 	fclose(f);
+}
+
+/* config.json with args and extra fields (JSON members, may be ""). */
+static void config(const char *process, const char *extra)
+{
+	config_raw(
+	    "{\"ociVersion\": \"1.0.2\", \"process\": %s, \"root\": {\"path\": \"rootfs\"}%s%s}",
+	    process, *extra ? ", " : "", extra);
 }
 
 #define PROC "{\"args\": [\"sh\", \"-c\", \"x\"], \"env\": [\"A=1\"], \"cwd\": \"/w\"}"
@@ -44,18 +54,23 @@ static int read_spec(struct oci_spec *s)
 	return oci_spec_read(dir, s, err, sizeof(err), note, NULL);
 }
 
-/* Refused, with want in the message. */
-static int refused(const char *process, const char *extra, const char *want)
+/* The config.json there refused, with want in the message. */
+static int refused_now(const char *want)
 {
 	struct oci_spec s;
-	int r;
+	int r = read_spec(&s);
 
-	config(process, extra);
-	r = read_spec(&s);
 	oci_spec_free(&s);
 	if (!r || !strstr(err, want))
 		printf("  (got %d: %s)\n", r, err);
 	return r && strstr(err, want);
+}
+
+/* Refused, with want in the message. */
+static int refused(const char *process, const char *extra, const char *want)
+{
+	config(process, extra);
+	return refused_now(want);
 }
 
 TEST(valid)
@@ -143,44 +158,23 @@ TEST(bad_fields)
 TEST(bad_root)
 {
 	char path[512];
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/config.json", dir);
-	config(PROC, "");
-	{
-		FILE *f = fopen(path, "w");
-		fprintf(f,
-		        "{\"ociVersion\": \"2.0.0\", \"process\": %s, \"root\": {\"path\": "
-		        "\"rootfs\"}}",
-		        PROC);
-		fclose(f);
-		struct oci_spec s;
-		EXPECT(read_spec(&s) && strstr(err, "ociVersion: '2.0.0': expected 1.x"));
-		oci_spec_free(&s);
-	}
-	{
-		FILE *f = fopen(path, "w");
-		fprintf(f,
-		        "{\"ociVersion\": \"1.0.0\", \"process\": %s, \"root\": {\"path\": "
-		        "\"out\"}}",
-		        PROC);
-		fclose(f);
-		struct oci_spec s;
-		EXPECT(read_spec(&s) && strstr(err, "root.path 'out': leaves the bundle"));
-		oci_spec_free(&s);
-	}
-	{
-		/* an absurd size: refused before it is read */
-		FILE *f = fopen(path, "w");
-		fprintf(f, "{\"ociVersion\": \"1.0.0\", \"pad\": \"");
-		for (int i = 0; i < (5 << 20) / 64; i++)
-			fputs("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-			      f);
-		fputs("\"}", f);
-		fclose(f);
-		struct oci_spec s;
-		EXPECT(read_spec(&s) && strstr(err, "not a file of at most 4 MiB"));
-		oci_spec_free(&s);
-	}
+	config_raw("{\"ociVersion\": \"2.0.0\", \"process\": %s, \"root\": {\"path\": \"rootfs\"}}",
+	           PROC);
+	EXPECT(refused_now("ociVersion: '2.0.0': expected 1.x"));
+	config_raw("{\"ociVersion\": \"1.0.0\", \"process\": %s, \"root\": {\"path\": \"out\"}}",
+	           PROC);
+	EXPECT(refused_now("root.path 'out': leaves the bundle"));
+	/* an absurd size: refused before it is read */
+	f = fopen(path, "w");
+	fprintf(f, "{\"ociVersion\": \"1.0.0\", \"pad\": \"");
+	for (int i = 0; i < (5 << 20) / 64; i++)
+		fputs("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", f);
+	fputs("\"}", f);
+	fclose(f);
+	EXPECT(refused_now("not a file of at most 4 MiB"));
 }
 
 TEST(ids)

@@ -51,6 +51,16 @@ wait_status() {
 	done
 	return 1
 }
+# until_ok N PAUSE CMD...: CMD until it succeeds, again after each PAUSE
+# seconds, N times more at the most (a daemon coming up, a page served).
+until_ok() {
+	_n=$1 _pause=$2 _i=0
+	shift 2
+	until "$@" || [ $_i -ge "$_n" ]; do
+		sleep "$_pause"
+		_i=$((_i + 1))
+	done
+}
 mkdir -p "$T/share"
 echo 'from the host' >"$T/share/note"
 
@@ -132,11 +142,7 @@ check ocirt/delete/force-corrupt-state-gone test ! -e "$R/cz"
 U2() { "$RT" --root "$T/root2" "$@"; }
 U2 create --bundle "$T/b" --pid-file "$T/pid-cr" cr >"$T/cr.out" 2>"$T/cr.err" &
 crpid=$!
-i=0
-until [ -d "$T/root2/cr" ] || [ $i -ge 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+until_ok 100 0.05 test -d "$T/root2/cr"
 U2 delete --force cr >"$T/out" 2>"$T/err"
 rc=$?
 wait $crpid
@@ -359,13 +365,8 @@ if podman_ok; then
 	check ocirt/podman/tty-status status_is 2
 
 	# logged NAME LINE: until podman's logs of NAME have LINE (10 s at most).
-	logged() {
-		_i=0
-		until bound 30 $P logs "$1" 2>/dev/null | grep -q "^$2\$" || [ $_i -ge 50 ]; do
-			sleep 0.2
-			_i=$((_i + 1))
-		done
-	}
+	has_line() { bound 30 $P logs "$1" 2>/dev/null | grep -q "^$2\$"; }
+	logged() { until_ok 50 0.2 has_line "$1" "$2"; }
 	run bound 120 $P run -d --name bg --hostname bg --network none "$BB" sh -c 'echo started; exec sleep 120'
 	check ocirt/podman/detached status_is 0
 	logged bg started
@@ -401,20 +402,21 @@ if podman_ok; then
 	# podman stop's SIGTERM reaches the program (process 1 in the VM): a
 	# handler ends it its own way; one that ignores it ends by SIGKILL
 	# after stop's timeout, as under runc.
-	bound 120 $P run -d --name trapper --network none "$BB" sh -c \
-		'trap "echo graceful; exit 7" TERM; echo started; while :; do sleep 1; done' >/dev/null 2>&1
-	logged trapper started
-	run bound 60 $P stop -t 30 trapper
-	run bound 30 $P wait trapper
+	# stopped NAME TRAP SECS: a container whose program traps TERM with
+	# TRAP, started, then podman stop -t SECS; its wait's answer in $T/out.
+	stopped() {
+		bound 120 $P run -d --name "$1" --network none "$BB" sh -c \
+			"trap '$2' TERM; echo started; while :; do sleep 1; done" >/dev/null 2>&1
+		logged "$1" started
+		run bound 60 $P stop -t "$3" "$1"
+		run bound 30 $P wait "$1"
+	}
+	stopped trapper 'echo graceful; exit 7' 30
 	check ocirt/podman/stop-handled-status out_is 7
 	run bound 30 $P logs trapper
 	check ocirt/podman/stop-handled-output out_has '^graceful$'
 	bound 30 $P rm -f trapper >/dev/null 2>&1
-	bound 120 $P run -d --name deaf --network none "$BB" sh -c \
-		'trap "" TERM; echo started; while :; do sleep 1; done' >/dev/null 2>&1
-	logged deaf started
-	run bound 60 $P stop -t 2 deaf
-	run bound 30 $P wait deaf
+	stopped deaf '' 2
 	check ocirt/podman/stop-ignored-killed out_is 137
 	bound 30 $P rm -f deaf >/dev/null 2>&1
 	# podman kill -s INT: python's KeyboardInterrupt.
@@ -451,11 +453,7 @@ except KeyboardInterrupt:
 	elif ! bound 120 $P run -d --name web -p 127.0.0.1:18080:8080 "$GO" >"$T/out" 2>"$T/err"; then
 		fail ocirt/podman-net/run "$(tail -c 300 "$T/err" | tr '\n' ' ')"
 	else
-		i=0
-		until bound 10 curl -sf -m 5 http://127.0.0.1:18080/ >"$T/page" 2>/dev/null || [ $i -ge 60 ]; do
-			sleep 0.5
-			i=$((i + 1))
-		done
+		until_ok 60 0.5 bound 10 curl -sf -m 5 -o "$T/page" http://127.0.0.1:18080/ 2>/dev/null
 		check ocirt/podman-net/publish-p grep -q 'served by go in a uk microVM' "$T/page"
 		ip=$(bound 30 $P inspect web --format '{{.NetworkSettings.IPAddress}}')
 		run bound 120 $P run --rm "$BB" wget -q -O - "http://$ip:8080/"
@@ -473,11 +471,7 @@ except KeyboardInterrupt:
 		# the bridge (by address on podman's default network, which has
 		# no DNS).
 		bound 120 $P run -d --name ng -p 127.0.0.1:18081:80 "$NG" >/dev/null 2>&1
-		i=0
-		until bound 10 curl -sf -m 5 http://127.0.0.1:18081/ >"$T/page" 2>/dev/null || [ $i -ge 60 ]; do
-			sleep 0.5
-			i=$((i + 1))
-		done
+		until_ok 60 0.5 bound 10 curl -sf -m 5 -o "$T/page" http://127.0.0.1:18081/ 2>/dev/null
 		check ocirt/podman-net/nginx-publish-p grep -q 'served by nginx in a uk microVM' "$T/page"
 		# nginx's own shutdown at podman stop (its master and worker end,
 		# status 0), not the VM killed
@@ -487,12 +481,9 @@ except KeyboardInterrupt:
 		bound 60 $P rm -f -t 2 ng >/dev/null 2>&1
 		bound 120 $P run -d --name rd "$RD" >/dev/null 2>&1
 		ip=$(bound 30 $P inspect rd --format '{{.NetworkSettings.IPAddress}}')
-		i=0
-		until bound 60 $P run --rm --entrypoint redis-cli "$RD" -h "$ip" set k from-another-vm >"$T/out" 2>&1 &&
-			grep -q OK "$T/out" || [ $i -ge 10 ]; do
-			sleep 1
-			i=$((i + 1))
-		done
+		# said_ok ARGS...: podman run --rm ARGS, and it printed OK
+		said_ok() { bound 60 $P run --rm "$@" >"$T/out" 2>&1 && grep -q OK "$T/out"; }
+		until_ok 10 1 said_ok --entrypoint redis-cli "$RD" -h "$ip" set k from-another-vm
 		run bound 60 $P run --rm --entrypoint redis-cli "$RD" -h "$ip" get k
 		check ocirt/podman-net/redis-cli-to-redis out_has '^from-another-vm$'
 		bound 60 $P rm -f -t 2 rd >/dev/null 2>&1
@@ -500,12 +491,7 @@ except KeyboardInterrupt:
 		# glibc's resolver in the guest (it sets IP_RECVERR on its socket).
 		if bound 60 $P network create uk-dns >/dev/null 2>&1 &&
 			bound 120 $P run -d --name rdn --network uk-dns "$RD" >/dev/null 2>&1; then
-			i=0
-			until bound 60 $P run --rm --network uk-dns --entrypoint redis-cli "$RD" -h rdn set k by-name >"$T/out" 2>&1 &&
-				grep -q OK "$T/out" || [ $i -ge 10 ]; do
-				sleep 1
-				i=$((i + 1))
-			done
+			until_ok 10 1 said_ok --network uk-dns --entrypoint redis-cli "$RD" -h rdn set k by-name
 			run bound 60 $P run --rm --network uk-dns --entrypoint redis-cli "$RD" -h rdn get k
 			check ocirt/podman-net/redis-cli-by-name out_has '^by-name$'
 		else
@@ -546,11 +532,7 @@ EOF
 	timeout -k 5 300 containerd --config "$T/ctd/config.toml" >"$T/ctd/log" 2>&1 &
 	ctdpid=$!
 	C="ctr -a $T/ctd/sock"
-	i=0
-	until bound 10 $C version >/dev/null 2>&1 || [ $i -ge 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	until_ok 50 0.2 bound 10 $C version >/dev/null 2>&1
 	if ! bound 120 $C images import "$I/busybox.tar" >"$T/out" 2>"$T/err"; then
 		skip ocirt/containerd "containerd did not start or import here: $(tail -c 200 "$T/err" "$T/ctd/log" | tr '\n' ' ')"
 		return 1
@@ -564,11 +546,8 @@ if ctd_ok; then
 	run bound 30 $C task ls
 	check ocirt/containerd/running out_has '^t2 .*RUNNING'
 	bound 30 $C task kill -s SIGKILL t2 >/dev/null 2>&1
-	i=0
-	until bound 10 $C task ls 2>/dev/null | grep -q '^t2 .*STOPPED' || [ $i -ge 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	t2_stopped() { bound 10 $C task ls 2>/dev/null | grep -q '^t2 .*STOPPED'; }
+	until_ok 50 0.2 t2_stopped
 	run bound 30 $C task ls
 	check ocirt/containerd/killed out_has '^t2 .*STOPPED'
 	bound 30 $C task rm t2 >/dev/null 2>&1
@@ -594,11 +573,7 @@ docker_ok() {
 		--pidfile "$T/dk/pid" --iptables=false --bridge=none --add-runtime "uk=$RT" >"$T/dk/log" 2>&1 &
 	dkpid=$!
 	D="/usr/bin/docker -H unix://$T/dk/sock"
-	i=0
-	until bound 10 $D version >/dev/null 2>&1 || [ $i -ge 50 ]; do
-		sleep 0.3
-		i=$((i + 1))
-	done
+	until_ok 50 0.3 bound 10 $D version >/dev/null 2>&1
 	if ! bound 120 $D load -i "$I/busybox.tar" >"$T/out" 2>"$T/err"; then
 		skip ocirt/docker "dockerd did not start or load here: $(tail -c 200 "$T/err" "$T/dk/log" | tr '\n' ' ')"
 		kill "$dkpid" 2>/dev/null
