@@ -28,18 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-static int failed;
+#define SUITE "procfs"
+#include "check.h"
 
-static void check(const char *name, int ok, const char *why)
-{
-	if (ok)
-		printf("PASS procfs/%s\n", name);
-	else
-		printf("FAIL procfs/%s: %s (errno %d)\n", name, why, errno);
-	failed |= !ok;
-	fflush(stdout);
-}
+extern char **environ;
 
 /* A whole file into buf (NUL-terminated): its length, or -1. */
 static long slurp(const char *path, char *buf, size_t size)
