@@ -27,17 +27,33 @@ bad_image no-pvh-note "$T/plain" "no PVH entry note"
 bad_image shared-object /lib/x86_64-linux-gnu/libc.so.6 "not an executable"
 
 # Segments moved where guest RAM is not: above --mem, and into boot data.
+# The long-mode entry note's entry (in that segment) moves with it, so the
+# note still names its own segments and the move is what ukrun finds.
 patch_paddr() { # FILE NEWPADDR OUT: first PT_LOAD's p_paddr
 	python3 - "$1" "$2" "$3" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 phoff, = struct.unpack_from('<Q', d, 32)
 phnum, = struct.unpack_from('<H', d, 56)
+new, delta = int(sys.argv[2], 0), None
 for i in range(phnum):
     o = phoff + 56 * i
-    if struct.unpack_from('<I', d, o)[0] == 1:
-        struct.pack_into('<Q', d, o + 24, int(sys.argv[2], 0))
-        break
+    if struct.unpack_from('<I', d, o)[0] == 1 and delta is None:
+        delta = new - struct.unpack_from('<Q', d, o + 24)[0]
+        struct.pack_into('<Q', d, o + 24, new)
+for i in range(phnum):
+    o = phoff + 56 * i
+    if struct.unpack_from('<I', d, o)[0] != 4:  # PT_NOTE
+        continue
+    off, size = struct.unpack_from('<Q', d, o + 8)[0], struct.unpack_from('<Q', d, o + 32)[0]
+    end = off + size
+    while off + 12 <= end:
+        namesz, descsz, typ = struct.unpack_from('<III', d, off)
+        desc = off + 12 + (namesz + 3) // 4 * 4
+        if d[off + 12:off + 12 + namesz] == b'uk\0' and descsz == 32:
+            entry, = struct.unpack_from('<Q', d, desc)
+            struct.pack_into('<Q', d, desc, entry + delta)
+        off = desc + (descsz + 3) // 4 * 4
 open(sys.argv[3], 'wb').write(d)
 PY
 }
