@@ -11,15 +11,26 @@
  *    nothing that matters, and the guest's side is a few calls instead
  *    of a driver with queues (libos/virtio/host_exec.c). The host never
  *    blocks on the guest's behalf: an operation that would wait says
- *    -EAGAIN, and this file's thread raises the pin once it would not.
- *  - The caller's descriptors themselves (SCM_RIGHTS), not a relay: the
- *    process writes into conmon's pipes or the terminal as runc's does,
- *    and a caller that goes away leaves the process running (runc's too).
- *    They are never made non-blocking (that would change the caller's
- *    open file): sockets take MSG_DONTWAIT, anything else is polled
- *    first and written at most a pipe's atomic size, which then cannot
- *    block. SIGPIPE is ignored: a reader gone is EPIPE for the guest, not
- *    the VM's end.
+ *    -EAGAIN, and the thread it waits for raises the pin once it would
+ *    not.
+ *  - The caller's descriptors themselves (SCM_RIGHTS), not a relay in
+ *    the caller: the process writes into conmon's pipes or the terminal
+ *    as runc's does, and a caller that goes away (exec --detach returns
+ *    at once) leaves the process running with them (runc's too).
+ *  - The vCPU thread never touches them: a write to a terminal stopped
+ *    by ^S, or nearly full, blocks however it was polled first (a tty
+ *    writes all or waits), and so would a read raced by another reader.
+ *    Each descriptor has a pump, a thread of its own that alone reads or
+ *    writes it, blocking as long as the descriptor wants; the vCPU only
+ *    copies into or out of the pump's buffer (64 KiB), and what would
+ *    wait for the pump says -EAGAIN. The caller's open files are never
+ *    made non-blocking (that would change them for the caller too).
+ *    Stdin's pump reads only what the guest asked for (a read or a
+ *    poll), so input the process never wanted stays for the caller.
+ *    The exit status goes back once the output pumps have written all
+ *    the process wrote, as runc's process's writes would have ended
+ *    before its exit. SIGPIPE is ignored: a reader gone is EPIPE for
+ *    the guest, not the VM's end.
  *  - Only the uid ukrun runs as (SO_PEERCRED) may connect, as only it
  *    could ptrace or signal the VM anyway; the socket is 0600 too.
  *  - Sessions are numbered slot | generation << 8, so a stream file left
@@ -44,20 +55,38 @@
 
 #include "vmm.h"
 
-#define EXEC_MAX 16     /* sessions at once: new, queued or running */
-#define CHUNK_PIPE 4096 /* PIPE_BUF: a write after POLLOUT cannot block */
+#define EXEC_MAX 16          /* sessions at once: new, queued, running or ending */
+#define PUMP_BUF (64u << 10) /* bytes between the guest and one descriptor */
+#define PUMP_STACK (64u << 10)
 
-enum state { S_FREE, S_NEW, S_QUEUED, S_RUNNING };
+enum state { S_FREE, S_NEW, S_QUEUED, S_RUNNING, S_ENDING };
+
+struct session;
+
+/* One of the caller's descriptors and the thread that alone reads or
+ * writes it. Its fields are under ex.lock; buf[head, head + len) (a ring)
+ * are the bytes on their way, which only the pump touches while it
+ * writes them, unlocked. */
+struct pump {
+	struct session *s;
+	int fd;
+	int running; /* its thread runs */
+	uint8_t *buf;
+	uint32_t head, len;
+	uint32_t want; /* stdin: bytes the guest waits for; output: it waits for room */
+	int err;       /* -errno of the descriptor, for the guest's next call */
+	int eof;       /* stdin: at its end (said once, as a tty's ^D) */
+	pthread_cond_t cv;
+};
 
 struct session {
 	enum state state;
 	uint32_t id;
-	int sock;       /* the caller's connection, -1 once it left */
-	int fd[3];      /* its stdin, stdout, stderr */
-	int is_sock[3]; /* fd[i] is a socket: MSG_DONTWAIT */
-	int want_in;    /* the guest waits to read */
-	int want_out;   /* ... or to write */
-	uint8_t *spec;  /* the request, until the guest takes it */
+	int sock;            /* the caller's connection, -1 once it left */
+	struct pump pump[3]; /* its stdin, stdout, stderr */
+	int cancel;          /* eventfd: ends stdin's pump's wait (the slot's own) */
+	int status, exited;  /* the wait status, once the process ended */
+	uint8_t *spec;       /* the request, until the guest takes it */
 	uint32_t spec_len;
 	unsigned long seq; /* arrival order */
 };
@@ -71,6 +100,22 @@ static struct {
 	struct session s[EXEC_MAX];
 } ex = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen = -1, .wake = -1, .irq = -1 };
 
+static void wake_thread(void)
+{
+	uint64_t one = 1;
+
+	if (write(ex.wake, &one, sizeof(one)) < 0)
+		vmm_err("exec: waking its thread: %s", strerror(errno));
+}
+
+static void raise_pin(void)
+{
+	uint64_t one = 1;
+
+	if (write(ex.irq, &one, sizeof(one)) < 0)
+		vmm_err("exec: raising the guest's interrupt: %s", strerror(errno));
+}
+
 static void reply(struct session *s, int kind, int value, int what)
 {
 	struct vmm_exec_reply r = { kind, value, what };
@@ -81,16 +126,49 @@ static void reply(struct session *s, int kind, int value, int what)
 	}
 }
 
+/* The slot back, once no pump runs. */
 static void session_free(struct session *s)
 {
+	int cancel = s->cancel;
+	uint64_t v;
+
 	if (s->sock >= 0)
 		close(s->sock);
-	for (int i = 0; i < 3; i++)
-		if (s->fd[i] >= 0)
-			close(s->fd[i]);
+	for (int i = 0; i < 3; i++) {
+		if (s->pump[i].fd >= 0)
+			close(s->pump[i].fd);
+		free(s->pump[i].buf);
+		pthread_cond_destroy(&s->pump[i].cv);
+	}
 	free(s->spec);
 	memset(s, 0, sizeof(*s));
-	s->sock = s->fd[0] = s->fd[1] = s->fd[2] = -1;
+	s->sock = s->pump[0].fd = s->pump[1].fd = s->pump[2].fd = -1;
+	s->cancel = cancel;
+	if (read(cancel, &v, sizeof(v)) < 0) {
+		/* not cancelled: nothing to drain */
+	}
+	wake_thread(); /* its connection leaves the poll set */
+}
+
+/* The session is over: its pumps stop (output ones once they wrote what
+ * they hold), then the caller learns the status, if it ended. */
+static void session_end(struct session *s)
+{
+	uint64_t one = 1;
+	int running = 0;
+
+	s->state = S_ENDING;
+	for (int i = 0; i < 3; i++) {
+		pthread_cond_signal(&s->pump[i].cv);
+		running |= s->pump[i].running;
+	}
+	if (write(s->cancel, &one, sizeof(one)) < 0)
+		vmm_err("exec: stopping a session's stdin: %s", strerror(errno));
+	if (running)
+		return; /* the last pump to stop comes back here */
+	if (s->exited)
+		reply(s, VMM_EXEC_EXITED, s->status, 0);
+	session_free(s);
 }
 
 static struct session *session_of(uint32_t id)
@@ -103,22 +181,127 @@ static struct session *session_of(uint32_t id)
 	return s->state == S_RUNNING && s->id == id ? s : NULL;
 }
 
+/* ---- the pumps (a thread each) ---- */
+
+static void pump_stopped(struct pump *p)
+{
+	p->running = 0;
+	if (p->s->state == S_ENDING)
+		session_end(p->s);
+}
+
+/* Output: what the guest wrote, to the descriptor, blocking there as long
+ * as it wants; the rest once the session ends, unless it failed. */
+static void *pump_out(void *arg)
+{
+	struct pump *p = arg;
+
+	pthread_mutex_lock(&ex.lock);
+	for (;;) {
+		uint32_t n = PUMP_BUF - p->head < p->len ? PUMP_BUF - p->head : p->len;
+		ssize_t w;
+		int e;
+
+		if (!n && p->s->state != S_ENDING && !p->err) {
+			pthread_cond_wait(&p->cv, &ex.lock);
+			continue;
+		}
+		if (!n || p->err)
+			break;
+		pthread_mutex_unlock(&ex.lock);
+		w = write(p->fd, p->buf + p->head, n);
+		e = errno;
+		if (w < 0 && e == EAGAIN) { /* the caller made it non-blocking */
+			struct pollfd pf = { p->fd, POLLOUT, 0 };
+			poll(&pf, 1, -1);
+		}
+		pthread_mutex_lock(&ex.lock);
+		if (w < 0 && (e == EAGAIN || e == EINTR))
+			continue;
+		if (w <= 0) {
+			p->err = w ? -e : -EIO;
+			p->len = 0;
+		} else {
+			p->head = (p->head + (uint32_t)w) % PUMP_BUF;
+			p->len -= (uint32_t)w;
+		}
+		if (p->want) {
+			p->want = 0;
+			raise_pin();
+		}
+	}
+	pump_stopped(p);
+	pthread_mutex_unlock(&ex.lock);
+	return NULL;
+}
+
+/* Stdin: once the guest asks, at most what it asked for; a read that
+ * would wait waits here, until the session ends. */
+static void *pump_in(void *arg)
+{
+	struct pump *p = arg;
+
+	pthread_mutex_lock(&ex.lock);
+	for (;;) {
+		struct pollfd pf[2] = { { p->fd, POLLIN, 0 }, { p->s->cancel, POLLIN, 0 } };
+		uint32_t n = p->want;
+		ssize_t r;
+		int e;
+
+		if (p->s->state == S_ENDING)
+			break;
+		if (!n || p->len || p->eof || p->err) {
+			pthread_cond_wait(&p->cv, &ex.lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ex.lock);
+		r = poll(pf, 2, -1);
+		if (r > 0 && !pf[1].revents)
+			r = read(p->fd, p->buf, n);
+		else
+			r = -1, errno = EINTR; /* cancelled: the loop's test ends it */
+		e = errno;
+		pthread_mutex_lock(&ex.lock);
+		if (r < 0 && (e == EAGAIN || e == EINTR))
+			continue;
+		p->head = 0;
+		if (r > 0)
+			p->len = (uint32_t)r;
+		else if (r == 0)
+			p->eof = 1;
+		else
+			p->err = -e;
+		p->want = 0;
+		raise_pin();
+	}
+	pump_stopped(p);
+	pthread_mutex_unlock(&ex.lock);
+	return NULL;
+}
+
+static int pumps_start(struct session *s)
+{
+	pthread_attr_t a;
+	int err = 0;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, PUMP_STACK);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	for (int i = 0; i < 3 && !err; i++) {
+		struct pump *p = &s->pump[i];
+		pthread_t t;
+		p->s = s;
+		pthread_cond_init(&p->cv, NULL);
+		if (!(p->buf = malloc(PUMP_BUF)))
+			err = ENOMEM;
+		else if (!(err = pthread_create(&t, &a, i ? pump_out : pump_in, p)))
+			p->running = 1;
+	}
+	pthread_attr_destroy(&a);
+	return -err;
+}
+
 /* ---- the hypercall (vCPU thread) ---- */
-
-static void wake_thread(void)
-{
-	uint64_t one = 1;
-
-	if (write(ex.wake, &one, sizeof(one)) < 0)
-		vmm_err("exec: waking its thread: %s", strerror(errno));
-}
-
-static int ready(int fd, short ev)
-{
-	struct pollfd p = { fd, ev, 0 };
-
-	return poll(&p, 1, 0) == 1 ? p.revents : 0;
-}
 
 static int32_t op_next(struct vmm *vm, const struct uk_hc_exec *h)
 {
@@ -141,57 +324,61 @@ static int32_t op_next(struct vmm *vm, const struct uk_hc_exec *h)
 	return (int32_t)first->id;
 }
 
-static int32_t op_read(struct session *s, uint8_t *p, uint32_t len)
+static int32_t op_read(struct session *s, uint8_t *dst, uint32_t len)
 {
-	ssize_t n;
+	struct pump *p = &s->pump[0];
+	int32_t r;
 
-	if (s->is_sock[0])
-		n = recv(s->fd[0], p, len, MSG_DONTWAIT);
-	else if (ready(s->fd[0], POLLIN))
-		n = read(s->fd[0], p, len > 65536 ? 65536 : len);
-	else
-		n = -1, errno = EAGAIN;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		s->want_in = 1;
-		wake_thread();
-		return -EAGAIN;
+	if (p->len) {
+		uint32_t n = len < p->len ? len : p->len;
+		memcpy(dst, p->buf + p->head, n);
+		p->head += n, p->len -= n;
+		return (int32_t)n;
 	}
-	return n < 0 ? -errno : (int32_t)n;
+	if (p->eof || p->err) {
+		r = p->err;
+		p->eof = p->err = 0;
+		return r;
+	}
+	p->want = len < PUMP_BUF ? len : PUMP_BUF;
+	pthread_cond_signal(&p->cv);
+	return -EAGAIN;
 }
 
-static int32_t op_write(struct session *s, int which, const uint8_t *p, uint32_t len)
+static int32_t op_write(struct session *s, int which, const uint8_t *src, uint32_t len)
 {
-	int fd = s->fd[which];
-	ssize_t n;
+	struct pump *p = &s->pump[which];
+	uint32_t n = PUMP_BUF - p->len < len ? PUMP_BUF - p->len : len;
+	uint32_t tail = (p->head + p->len) % PUMP_BUF;
+	uint32_t first = PUMP_BUF - tail < n ? PUMP_BUF - tail : n;
 
-	if (s->is_sock[which])
-		n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	else if (ready(fd, POLLOUT) & POLLOUT)
-		n = write(fd, p, len > CHUNK_PIPE ? CHUNK_PIPE : len);
-	else if (ready(fd, POLLOUT) & (POLLERR | POLLHUP))
-		n = -1, errno = EPIPE;
-	else
-		n = -1, errno = EAGAIN;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		s->want_out = 1;
-		wake_thread();
+	if (p->err)
+		return p->err; /* -EPIPE: the reader is gone */
+	if (!n) {
+		p->want = 1;
 		return -EAGAIN;
 	}
-	return n < 0 ? -errno : (int32_t)n;
+	memcpy(p->buf + tail, src, first);
+	memcpy(p->buf, src + first, n - first);
+	p->len += n;
+	pthread_cond_signal(&p->cv);
+	return (int32_t)n;
 }
 
 static int32_t op_poll(struct session *s)
 {
-	int32_t m = 0;
+	struct pump *in = &s->pump[0];
+	int32_t m = UK_EXEC_OUT;
 
-	if (ready(s->fd[0], POLLIN))
+	if (in->len || in->eof || in->err)
 		m |= UK_EXEC_IN;
-	if ((ready(s->fd[1], POLLOUT) & POLLOUT) && (ready(s->fd[2], POLLOUT) & POLLOUT))
-		m |= UK_EXEC_OUT;
-	s->want_in |= !(m & UK_EXEC_IN);
-	s->want_out |= !(m & UK_EXEC_OUT);
-	if (m != (UK_EXEC_IN | UK_EXEC_OUT))
-		wake_thread();
+	else if (!in->want) { /* a read comes: what there is, from stdin's pump */
+		in->want = PUMP_BUF;
+		pthread_cond_signal(&in->cv);
+	}
+	for (int i = 1; i <= 2; i++)
+		if (s->pump[i].len == PUMP_BUF && !s->pump[i].err)
+			m &= ~UK_EXEC_OUT, s->pump[i].want = 1;
 	return m;
 }
 
@@ -220,9 +407,8 @@ static int32_t exec_op(struct vmm *vm, const struct uk_hc_exec *h)
 		return op_write(s, h->arg, p, h->len);
 	case UK_EXEC_POLL: return op_poll(s);
 	case UK_EXEC_EXIT:
-		reply(s, VMM_EXEC_EXITED, h->arg, 0);
-		session_free(s);
-		wake_thread(); /* its descriptors leave the poll set */
+		s->status = h->arg, s->exited = 1;
+		session_end(s);
 		return 0;
 	}
 	return -EINVAL;
@@ -304,7 +490,8 @@ static void take_request(struct session *s)
 	cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
 	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		memcpy(s->fd, CMSG_DATA(cm), (nfds > 3 ? 3 : nfds) * sizeof(int));
+		for (int i = 0; i < nfds && i < 3; i++)
+			memcpy(&s->pump[i].fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
 		for (int i = 3; i < nfds; i++) { /* more than asked for: closed */
 			int extra;
 			memcpy(&extra, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
@@ -319,15 +506,14 @@ static void take_request(struct session *s)
 		session_free(s);
 		return;
 	}
-	for (int i = 0; i < 3; i++) {
-		int type;
-		socklen_t tl = sizeof(type);
-		s->is_sock[i] = !getsockopt(s->fd[i], SOL_SOCKET, SO_TYPE, &type, &tl);
-	}
 	s->spec = buf;
 	s->spec_len = (uint32_t)n;
 	s->seq = ++ex.seq;
 	s->state = S_QUEUED;
+	if (pumps_start(s)) {
+		reply(s, VMM_EXEC_REFUSED, -EAGAIN, 0);
+		session_end(s);
+	}
 }
 
 /* The caller's connection has something: a request, or its end. */
@@ -343,7 +529,7 @@ static void caller_event(struct session *s)
 	n = recv(s->sock, &b, 1, MSG_DONTWAIT); /* more than its request: dropped */
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (s->state == S_QUEUED) { /* never started: nothing runs for it */
-			session_free(s);
+			session_end(s);
 			return;
 		}
 		close(s->sock); /* running on without it, as runc's exec does */
@@ -351,46 +537,26 @@ static void caller_event(struct session *s)
 	}
 }
 
-static void raise_pin(void)
-{
-	uint64_t one = 1;
-
-	if (write(ex.irq, &one, sizeof(one)) < 0)
-		vmm_err("exec: raising the guest's interrupt: %s", strerror(errno));
-}
-
-/* Poll set: the socket, the wake-up, and per session its connection and
- * the descriptors the guest waits on. who[i]: the session, fd index. */
-static int poll_set(struct pollfd *p, int (*who)[2])
+/* Poll set: the socket, the wake-up, and the callers' connections.
+ * who[i]: the session. */
+static int poll_set(struct pollfd *p, int *who)
 {
 	int n = 0;
 
 	p[n++] = (struct pollfd){ ex.listen, POLLIN, 0 };
 	p[n++] = (struct pollfd){ ex.wake, POLLIN, 0 };
-	for (int i = 0; i < EXEC_MAX; i++) {
-		struct session *s = &ex.s[i];
-		if (s->state == S_FREE)
-			continue;
-		if (s->sock >= 0) {
-			who[n][0] = i, who[n][1] = -1;
-			p[n++] = (struct pollfd){ s->sock, POLLIN, 0 };
+	for (int i = 0; i < EXEC_MAX; i++)
+		if (ex.s[i].state != S_FREE && ex.s[i].sock >= 0) {
+			who[n] = i;
+			p[n++] = (struct pollfd){ ex.s[i].sock, POLLIN, 0 };
 		}
-		if (s->want_in) {
-			who[n][0] = i, who[n][1] = 0;
-			p[n++] = (struct pollfd){ s->fd[0], POLLIN, 0 };
-		}
-		for (int f = 1; f <= 2 && s->want_out; f++) {
-			who[n][0] = i, who[n][1] = f;
-			p[n++] = (struct pollfd){ s->fd[f], POLLOUT, 0 };
-		}
-	}
 	return n;
 }
 
 static void *exec_thread(void *arg)
 {
-	struct pollfd p[2 + 4 * EXEC_MAX];
-	int who[2 + 4 * EXEC_MAX][2];
+	struct pollfd p[2 + EXEC_MAX];
+	int who[2 + EXEC_MAX];
 
 	(void)arg;
 	for (;;) {
@@ -413,17 +579,11 @@ static void *exec_thread(void *arg)
 		if (p[0].revents)
 			accept_one();
 		for (int i = 2; i < n; i++) {
-			struct session *s = &ex.s[who[i][0]];
-			if (!p[i].revents || s->state == S_FREE)
+			struct session *s = &ex.s[who[i]];
+			if (!p[i].revents || s->state == S_FREE || s->sock != p[i].fd)
 				continue;
-			if (who[i][1] < 0) {
-				caller_event(s);
-				raise |= s->state == S_QUEUED;
-			} else if (who[i][1] == 0 && s->want_in) {
-				s->want_in = 0, raise = 1;
-			} else if (who[i][1] > 0 && s->want_out) {
-				s->want_out = 0, raise = 1;
-			}
+			caller_event(s);
+			raise |= s->state == S_QUEUED;
 		}
 		pthread_mutex_unlock(&ex.lock);
 		if (raise)
@@ -447,12 +607,19 @@ static int wire_pin(struct vmm *vm)
 int vmm_exec_setup(struct vmm *vm, const char *path)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t all, old;
 	struct sockaddr_un sa;
 	pthread_t t;
 	int fd = -1, dirfd;
 
-	for (int i = 0; i < EXEC_MAX; i++) /* (nothing to close: not session_free) */
-		ex.s[i].sock = ex.s[i].fd[0] = ex.s[i].fd[1] = ex.s[i].fd[2] = -1;
+	for (int i = 0; i < EXEC_MAX; i++) { /* (nothing to close: not session_free) */
+		struct session *s = &ex.s[i];
+		s->sock = s->pump[0].fd = s->pump[1].fd = s->pump[2].fd = -1;
+		if ((s->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+			vmm_err("exec: an eventfd: %s", strerror(errno));
+			return -1;
+		}
+	}
 	unlink(path);
 	if (vmm_exec_addr(path, &sa, &dirfd) ||
 	    (fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
@@ -475,7 +642,14 @@ int vmm_exec_setup(struct vmm *vm, const char *path)
 	ex.listen = fd;
 	ex.owner = geteuid();
 	sigaction(SIGPIPE, &ign, NULL); /* a caller's reader gone: EPIPE, not the VM's end */
-	if ((errno = pthread_create(&t, NULL, exec_thread, NULL))) {
+	/* the signals ukrun takes are the vCPU's (its pumps inherit this);
+	 * SIGSYS stays, for the seccomp handler's word */
+	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	errno = pthread_create(&t, NULL, exec_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno) {
 		vmm_err("exec: its thread: %s", strerror(errno));
 		return -1;
 	}

@@ -175,10 +175,10 @@ static const struct vmm_rule rules[] = {
 	/* ---- `ukrun exec` (exec.c): its socket, bound at set-up, and its callers' descriptors
 	   ---- */
 	ALLOW(EXEC, accept4),                    /* a caller (SO_PEERCRED checked) */
-	ARG_IS(EXEC, getsockopt, 1, SOL_SOCKET), /* its uid; whether its stdio are sockets */
+	ARG_IS(EXEC, getsockopt, 1, SOL_SOCKET), /* its uid */
 	ARG_IS(EXEC, recvmsg, 2, MSG_DONTWAIT | MSG_CMSG_CLOEXEC), /* its request and stdio */
-	ARG_IS(EXEC, recvfrom, 3, MSG_DONTWAIT), /* its stdin when a socket; its hang-up */
-	ARG_IS(EXEC, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* replies; output to a socket */
+	ARG_IS(EXEC, recvfrom, 3, MSG_DONTWAIT),                   /* its hang-up */
+	ARG_IS(EXEC, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL),      /* replies */
 };
 /* clang-format on */
 

@@ -5,7 +5,8 @@
 # 126/127 codes and their words, config.json's process as the defaults
 # and --cwd/--env/--user over them, --process FILE, --detach with
 # --pid-file, several in a row and two at once, a large output and input
-# intact, process 1 running through all of them, and clear errors for a
+# intact, a terminal nobody reads stalling its writer and not the VM,
+# process 1 running through all of them, and clear errors for a
 # stopped or missing container and for a terminal. podman exec is in
 # ocirt.sh. POSIX sh; every exec bounded.
 . tests/e2e/lib.sh
@@ -124,6 +125,55 @@ run E c1 cat /bin/busybox
 check exec/large-output test "$(md5sum <"$T/out" | cut -d' ' -f1)" = "$want"
 E c1 md5sum <"$T/b/rootfs/bin/busybox" >"$T/out" 2>"$T/err"
 check exec/large-input out_has "^$want "
+
+# The vCPU never waits on a caller's descriptor: an exec whose stdout is
+# a terminal nobody reads (its pty fills, a write there would block) leaves
+# the VM answering another exec; closing the terminal ends the writer
+if have python3; then
+	cat >"$T/ptyfill.py" <<'EOF'
+import fcntl, os, pty, struct, subprocess, sys, termios, time
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=s, stderr=s)
+os.close(s)
+last, same = -1, 0
+for _ in range(300):  # until the master's queue stops growing: full
+    n = struct.unpack("i", fcntl.ioctl(m, termios.FIONREAD, b"0000"))[0]
+    same = same + 1 if n == last and n > 0 else 0
+    last = n
+    if same == 10:
+        break
+    time.sleep(0.1)
+print("full" if same == 10 else "never-full", flush=True)
+sys.stdin.read()
+os.close(m)
+try:
+    p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    p.kill()
+    p.wait()
+print("ended", flush=True)
+EOF
+	mkfifo "$T/hold"
+	timeout -k 5 120 python3 "$T/ptyfill.py" timeout -k 5 100 "$RT" --root "$R" exec c1 \
+		cat /bin/busybox /bin/busybox /bin/busybox <"$T/hold" >"$T/fill.out" 2>&1 &
+	fill=$!
+	exec 7>"$T/hold"
+	_i=0
+	until grep -qs full "$T/fill.out" || [ $_i -ge 400 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	check exec/stuck-terminal-full grep -qx full "$T/fill.out"
+	run bound 20 "$RT" --root "$R" exec c1 echo alive
+	check exec/stuck-terminal-vm-answers out_is alive
+	exec 7>&-
+	wait $fill
+	check exec/stuck-terminal-ends grep -qx ended "$T/fill.out"
+	run E c1 echo after
+	check exec/stuck-terminal-after out_is after
+else
+	skip exec/stuck-terminal "python3 is not installed on this host (ci/deps.sh installs it)"
+fi
 
 run E -t c1 true
 check exec/tty-refused err_has 'a terminal (--tty, --console-socket, process.terminal) is not supported yet'
