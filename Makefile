@@ -31,10 +31,21 @@ LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 # ---- host programs (ukrun, ukbuild, unit tests) ----
 HOST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-D_GNU_SOURCE -Ivirtio/include -Iimage/include -MMD -MP
-HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lslirp -lcap-ng -ljansson -lnettle
+# Every library ukrun links is resident in every VM's monitor, so it links
+# only these (and libc); libslirp (with glib, pcre2, libm) is its network
+# helper's alone, jansson and nettle the OCI runtime's (vmm/helper.c).
+HOST_LDLIBS_RUN := -lfdt -lpthread -lseccomp -lcap-ng
+HOST_LDLIBS_NET := -lpthread -lseccomp -lslirp -lcap-ng
+HOST_LDLIBS_OCI := -lfdt -lpthread -lseccomp -lcap-ng -ljansson -lnettle
 HOST_LDLIBS_BUILD := -lfdt -larchive -ljansson -lnettle
 
-VMM_SRCS := $(wildcard vmm/*.c)
+# Three executables share vmm/: ukrun (vmm/ukrun.c's main), its network
+# helper ukrun-net and the OCI runtime ukrun-oci (vmm/ukrun_net.c's and
+# vmm/ukrun_oci.c's); each links what its main needs from one archive of
+# the rest, and they are installed together (ukrun finds the others
+# beside itself).
+VMM_MAINS := vmm/ukrun.c vmm/ukrun_net.c vmm/ukrun_oci.c
+VMM_SRCS := $(filter-out $(VMM_MAINS),$(wildcard vmm/*.c))
 BUILDER_SRCS := $(wildcard builder/*.c)
 # Pure code shared by both sides of the VM boundary (rings, 9P codec):
 # compiled into ukrun and into the library OS.
@@ -93,12 +104,14 @@ $(GUEST_COLD:%.c=$(B)/guest/%.o): COLD_OPT := $(GUEST_COLD_OPT)
 
 UKBUILD := $(B)/bin/ukbuild
 UKRUN := $(B)/bin/ukrun
+UKRUN_NET := $(B)/bin/ukrun-net
+UKRUN_OCI := $(B)/bin/ukrun-oci
 # Every apps/NAME/ directory becomes build/apps/NAME.img (optional
 # apps/NAME/ukbuild.flags: extra ukbuild options, e.g. --rootfs).
 APPS := $(patsubst apps/%/,$(B)/apps/%.img,$(wildcard apps/*/))
 
 .PHONY: all test bench fuzz demo clean format check-format
-all: $(UKBUILD) $(UKRUN) sysroot $(APPS) tests
+all: $(UKBUILD) $(UKRUN) $(UKRUN_NET) $(UKRUN_OCI) sysroot $(APPS) tests
 
 # ---- include dir with Linux's uapi headers and libfdt, for the library OS ----
 $(B)/include-linux/.done:
@@ -157,10 +170,22 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(UKRUN): $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) $(COMMON_SRCS:%.c=$(B)/host/%.o) \
-		$(VIRTIO_SRCS:%.c=$(B)/host/%.o)
+$(B)/host/libvmm.a: $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) \
+		$(COMMON_SRCS:%.c=$(B)/host/%.o) $(VIRTIO_SRCS:%.c=$(B)/host/%.o)
+	rm -f $@.tmp
+	ar rcs $@.tmp $^ && mv $@.tmp $@
+
+$(UKRUN): $(B)/host/vmm/ukrun.o $(B)/host/libvmm.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
+
+$(UKRUN_NET): $(B)/host/vmm/ukrun_net.o $(B)/host/libvmm.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDLIBS_NET)
+
+$(UKRUN_OCI): $(B)/host/vmm/ukrun_oci.o $(B)/host/libvmm.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(HOST_LDLIBS_OCI)
 
 $(UKBUILD): $(BUILDER_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o) \
 		$(COMMON_SRCS:%.c=$(B)/host/%.o)

@@ -6,9 +6,15 @@
  * (net_slirp.c: libslirp and its host sockets), as podman runs
  * slirp4netns or pasta beside a container.
  *
- * A helper is ukrun itself started again in a mode, `ukrun --helper MODE
- * PPID STOPPER NAME ARG...`: posix_spawn of /proc/self/exe during set-up, before
- * the lock-down forbids both. Exec rather than fork alone: the helper
+ * A helper is an executable started in a mode, `EXE --helper MODE PPID
+ * STOPPER NAME ARG...`: posix_spawn during set-up, before the lock-down
+ * forbids it. The gofer is ukrun itself again (/proc/self/exe); the
+ * network helper is ukrun-net, an executable beside ukrun, because
+ * libslirp brings glib, pcre2 and libm, 1.2 MiB of ukrun's resident pages
+ * (and ~0.2 ms of its dynamic loading) that a VM without --net user never
+ * uses. Which modes an executable serves itself is its own table,
+ * vmm_helper_modes (ukrun.c, ukrun_net.c; a unit test serves them all).
+ * Exec rather than fork alone: the helper
  * begins with a fresh address space and exactly the descriptors it is
  * given (3, 4, ...; every other one closed in the child before the exec),
  * so nothing of the VMM (/dev/kvm, the VM and vCPU descriptors, guest
@@ -43,8 +49,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net.h"
-#include "p9_server.h"
 #include "vmm.h"
 
 #define HELPER_ARGS_MAX 8
@@ -81,7 +85,7 @@ static void terminal_signals(sigset_t *s)
 
 /* fds[i] becomes the child's 3 + i. They are first copied above that
  * range, so that one dup2 cannot overwrite the source of the next. */
-static int spawn(char *const argv[], const int *fds, int nfds, pid_t *pid)
+static int spawn(const char *exe, char *const argv[], const int *fds, int nfds, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -101,7 +105,7 @@ static int spawn(char *const argv[], const int *fds, int nfds, pid_t *pid)
 	terminal_signals(&blocked);
 	r = r ?: posix_spawnattr_setsigmask(&at, &blocked);
 	r = r ?: posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	r = r ?: posix_spawn(pid, "/proc/self/exe", &fa, &at, argv, environ);
+	r = r ?: posix_spawn(pid, exe, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	for (i = 0; i < n; i++)
@@ -110,10 +114,32 @@ static int spawn(char *const argv[], const int *fds, int nfds, pid_t *pid)
 	return -r;
 }
 
+static int serves(const char *mode)
+{
+	for (size_t i = 0; i < vmm_helper_nmodes; i++)
+		if (!strcmp(mode, vmm_helper_modes[i].mode))
+			return 1;
+	return 0;
+}
+
+/* Mode's executable: this one, or ukrun-MODE beside it. -errno. */
+static int helper_exe(const char *mode, char *exe, size_t cap)
+{
+	char name[32];
+
+	if (serves(mode)) {
+		snprintf(exe, cap, "/proc/self/exe");
+		return 0;
+	}
+	if ((size_t)snprintf(name, sizeof(name), "ukrun-%s", mode) >= sizeof(name))
+		return -ENAMETOOLONG;
+	return vmm_sibling(name, exe, cap);
+}
+
 int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
                      const int *fds, int nfds)
 {
-	char *argv[7 + HELPER_ARGS_MAX], ppid[16], stopper[16] = "-";
+	char *argv[7 + HELPER_ARGS_MAX], ppid[16], stopper[16] = "-", exe[4096];
 	struct helper *h = &helpers[nhelpers];
 	int n = 0, r;
 
@@ -134,8 +160,13 @@ int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const c
 	while (*args && n < 6 + HELPER_ARGS_MAX)
 		argv[n++] = (char *)*args++;
 	argv[n] = NULL;
-	if ((r = spawn(argv, fds, nfds, &h->pid))) {
-		vmm_err("%s: cannot start it (/proc/self/exe): %s", name, strerror(-r));
+	if ((r = helper_exe(mode, exe, sizeof(exe)))) {
+		vmm_err("%s: cannot find its executable, ukrun-%s: %s", name, mode, strerror(-r));
+		return -1;
+	}
+	if ((r = spawn(exe, argv, fds, nfds, &h->pid))) {
+		vmm_err("%s: cannot start it (%s): %s%s", name, exe, strerror(-r),
+		        r == -ENOENT ? " (ukrun's executables are installed together)" : "");
 		return -1;
 	}
 	if ((h->pidfd = pidfd_open(h->pid)) < 0) {
@@ -200,14 +231,6 @@ void vmm_helpers_stop(struct vmm *vm)
 
 /* ---- the helper's side ---- */
 
-static const struct {
-	const char *mode;
-	int (*main)(const char *name, int argc, char **argv);
-} modes[] = {
-	{ "gofer", p9g_main },
-	{ "net", vmm_slirp_main },
-};
-
 int vmm_helper_main(int argc, char **argv)
 {
 	char comm[16];
@@ -225,9 +248,9 @@ int vmm_helper_main(int argc, char **argv)
 	prctl(PR_SET_NAME, comm);
 	if (vmm_jail_helper(argv[5], argv[4]))
 		return VMM_EXIT_ERROR;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(argv[2], modes[i].mode))
-			return modes[i].main(argv[5], argc - 6, argv + 6);
+	for (size_t i = 0; i < vmm_helper_nmodes; i++)
+		if (!strcmp(argv[2], vmm_helper_modes[i].mode))
+			return vmm_helper_modes[i].main(argv[5], argc - 6, argv + 6);
 	vmm_err("%s %s: no such helper", VMM_HELPER_ARG, argv[2]);
 	return VMM_EXIT_ERROR;
 }

@@ -169,10 +169,13 @@ void oci_remove_dir(const char *dir);
  * the FIFO. 0, or -1 with a message. */
 int oci_wait_start(int ready_fd, int stderr_fd, const char *fifo);
 
-/* ---- the commands (oci_runtime.c) ---- */
+/* ---- the commands (oci_runtime.c; the list in oci_cmd.c) ---- */
 
+/* The runtime's command words, NULL-terminated (those it does not support
+ * too, to say so). */
+extern const char *const oci_commands[];
 /* Whether argv asks for the runtime (a global option or command word
- * first). */
+ * first): ukrun then hands it to ukrun-oci. */
 int oci_is_runtime(int argc, char **argv);
 /* `create [OPTIONS] ID` (oci_create.c): argv[0] is "create". */
 int oci_create(const struct oci_rt *rt, int argc, char **argv);

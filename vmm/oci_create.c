@@ -171,8 +171,8 @@ out:
 /* In the child: descriptors as the VM process has them, then ukrun. */
 static void __attribute__((noreturn)) vm_exec(struct create *c, int ready_w, int log_fd)
 {
-	int stderr_fd;
-	char **argv;
+	char **argv, exe[PATH_MAX];
+	int stderr_fd, r;
 
 	setsid();
 	if (c->pty_slave >= 0) {
@@ -196,8 +196,11 @@ static void __attribute__((noreturn)) vm_exec(struct create *c, int ready_w, int
 		dprintf(2, "ukrun: out of memory\n");
 		_exit(VMM_EXIT_ERROR);
 	}
-	execv("/proc/self/exe", argv);
-	dprintf(2, "ukrun: /proc/self/exe: %s\n", strerror(errno));
+	if ((r = vmm_sibling(VMM_EXE_VMM, exe, sizeof(exe))) == 0) {
+		execv(exe, argv);
+		r = -errno;
+	}
+	dprintf(2, "ukrun: %s: %s\n", r == -ENAMETOOLONG ? VMM_EXE_VMM : exe, strerror(-r));
 	_exit(VMM_EXIT_ERROR);
 }
 

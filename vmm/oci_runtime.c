@@ -44,29 +44,6 @@ static const char usage[] =
     "\n"
     "Default root: " OCI_DEFAULT_ROOT "\n";
 
-static const char *const commands[] = { "create",  "start",  "state",    "kill",   "delete",
-	                                "list",    "ps",     "features", "exec",   "run",
-	                                "pause",   "resume", "update",   "events", "checkpoint",
-	                                "restore", "spec",   NULL };
-
-int oci_is_runtime(int argc, char **argv)
-{
-	static const char *const globals[] = {
-		"--root", "--log", "--log-format", "--debug", "--systemd-cgroup", "--rootless", NULL
-	};
-	const char *a = argc > 1 ? argv[1] : "";
-
-	for (int i = 0; commands[i]; i++)
-		if (!strcmp(a, commands[i]))
-			return 1;
-	for (int i = 0; globals[i]; i++) {
-		size_t n = strlen(globals[i]);
-		if (!strncmp(a, globals[i], n) && (!a[n] || a[n] == '='))
-			return 1;
-	}
-	return 0;
-}
-
 /* The container's state, or a message that it does not exist. */
 static int load(const struct oci_rt *rt, const char *id, struct oci_state *st)
 {
@@ -535,8 +512,8 @@ int oci_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(argv[0], table[i].name))
 			return table[i].fn(&rt, argc, argv);
-	for (int i = 0; commands[i]; i++)
-		if (!strcmp(argv[0], commands[i]))
+	for (int i = 0; oci_commands[i]; i++)
+		if (!strcmp(argv[0], oci_commands[i]))
 			return cmd_unsupported(&rt, argc, argv);
 	oci_err(&rt, "unknown command '%s' (see ukrun --root X --help)", argv[0]);
 	return 1;

@@ -1,4 +1,6 @@
 /* ukrun: boot a uk image in a microVM on KVM and return its exit status. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +13,16 @@
 #include "../image/image.h"
 #include "../image/manifest.h"
 #include "oci.h"
+#include "p9_server.h"
 #include "virtio.h"
 #include "vmm.h"
 
 #define DEFAULT_MEM (64ull << 20)
+
+/* ukrun serves its gofers itself; the network helper is ukrun-net
+ * (ukrun_net.c), so that ukrun never loads libslirp (helper.c). */
+const struct vmm_helper_mode vmm_helper_modes[] = { { "gofer", p9g_main } };
+const size_t vmm_helper_nmodes = 1;
 
 static void timeline(const struct vmm *vm)
 {
@@ -73,6 +81,22 @@ static int lock_down(struct vmm *vm)
 	return 0;
 }
 
+/* The OCI runtime is ukrun-oci beside ukrun: the same command line, run
+ * there (its exit status 1 for its own failures, as runc's). */
+static int to_runtime(char **argv)
+{
+	char exe[PATH_MAX];
+	int r = vmm_sibling(VMM_EXE_OCI, exe, sizeof(exe));
+
+	if (!r) {
+		execv(exe, argv);
+		r = -errno;
+	}
+	vmm_err("the OCI runtime, %s: %s (ukrun's executables are installed together)",
+	        r == -ENAMETOOLONG ? VMM_EXE_OCI : exe, strerror(-r));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vmm vm;
@@ -90,7 +114,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], VMM_HELPER_ARG))
 		_exit(vmm_helper_main(argc, argv));
 	if (oci_is_runtime(argc, argv))
-		return oci_main(argc, argv);
+		return to_runtime(argv);
 	vm.t.start = vmm_now();
 	r = vmm_parse_args(argc, argv, &o);
 	if (r)

@@ -1,7 +1,10 @@
 /* Messages and time for ukrun. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -58,4 +61,22 @@ void vmm_verbose(const struct vmm *vm, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "ukrun: %s\n", line);
+}
+
+int vmm_sibling(const char *name, char *out, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", out, cap);
+	char *slash;
+	size_t dir;
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	slash = strrchr(out, '/');
+	dir = slash ? (size_t)(slash + 1 - out) : 0;
+	if ((size_t)snprintf(out + dir, cap - dir, "%s", name) >= cap - dir)
+		return -ENAMETOOLONG;
+	return 0;
 }

@@ -296,7 +296,18 @@ int vmm_jail_keep(const char *name, const unsigned *caps, int ncaps);
 #define VMM_HELPER_MAX 17 /* a gofer per share (VMM_VDEV_MAX), and the network's */
 #define VMM_HELPER_ARG "--helper"
 
-/* Start ukrun again as helper MODE (`ukrun --helper MODE ...`) with args
+/* The helpers an executable serves itself: each executable that links
+ * helper.c defines this table (ukrun: the gofer; ukrun-net: the network
+ * helper). */
+struct vmm_helper_mode {
+	const char *mode;
+	int (*main)(const char *name, int argc, char **argv);
+};
+extern const struct vmm_helper_mode vmm_helper_modes[];
+extern const size_t vmm_helper_nmodes;
+
+/* Start helper MODE (`EXE --helper MODE ...`, EXE ukrun itself when it
+ * serves MODE, else ukrun-MODE beside it) with args
  * (NULL-terminated) and the descriptors fds[0..nfds) as its 3, 4, ...;
  * every other descriptor closed, stdin /dev/null, stdout its stderr, the
  * terminal's signals blocked. name names it in messages ("the gofer of
@@ -312,11 +323,21 @@ void vmm_helper_kill(int id);
 int vmm_helpers_reap(struct vmm *vm);
 /* Kill and reap every helper still running (the VM has ended). */
 void vmm_helpers_stop(struct vmm *vm);
-/* `ukrun --helper MODE PPID STOPPER NAME ARG...`: the helper's side (its
- * main). */
+/* `EXE --helper MODE PPID STOPPER NAME ARG...`: the helper's side (its
+ * main), for the modes of vmm_helper_modes. */
 int vmm_helper_main(int argc, char **argv);
 
 /* ---- misc ---- */
+
+/* The executables of ukrun (helper.c says why they are three): ukrun, the
+ * monitor; ukrun-net, its network helper; ukrun-oci, the OCI runtime. */
+#define VMM_EXE_NET "ukrun-net"
+#define VMM_EXE_OCI "ukrun-oci"
+#define VMM_EXE_VMM "ukrun"
+/* out = the path of executable name in this executable's directory (where
+ * ukrun and its other executables are installed together). 0, or -errno
+ * (-ENAMETOOLONG when it does not fit cap). */
+int vmm_sibling(const char *name, char *out, size_t cap);
 
 extern int vmm_verbose_on;
 double vmm_now(void);

@@ -35,7 +35,7 @@ $(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o
 # in its helper process (the test binary started again as one) behind the
 # real virtio-mmio transport, no KVM: frames a hostile guest can send
 # (fragments, truncated headers, the host's loopback), and the helper's
-# death. (helper.c knows every helper: the gofer's objects come along.)
+# death. (The test binary serves as the helper; ukrun's is ukrun-net.)
 UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
@@ -43,9 +43,7 @@ $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/
 		$(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
 		$(B)/san/vmm/virtio_mmio.o \
 		$(B)/san/virtio/virtq.o $(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o \
-		$(B)/san/common/host.o \
-		$(patsubst %.c,$(B)/san/%.o,vmm/p9_gofer.c vmm/p9_server.c vmm/p9_ops.c \
-		vmm/p9_ops_dir.c vmm/p9_host.c vmm/p9_seccomp.c vmm/seccomp.c vmm/util.c virtio/p9.c)
+		$(B)/san/common/host.o $(B)/san/vmm/seccomp.o $(B)/san/vmm/util.o
 
 # The guest's Internet checksum (lwip-port/chksum.c), pure code.
 UNIT_BINS += $(B)/tests/unit/test_chksum

@@ -20,13 +20,13 @@ UNIT_BINS += $(B)/tests/unit/test_p9_server
 $(B)/tests/unit/test_p9_server: $(B)/san/tests/unit/test_p9_server.o $(P9S_OBJS)
 
 # The virtio-9p device behind the real virtio-mmio transport, no KVM, and
-# its gofer processes (the test binary started again as one; helper.c
-# knows every helper: the network helper's objects come along).
+# its gofer processes (the test binary started again as one, as ukrun
+# starts itself).
 UNIT_BINS += $(B)/tests/unit/test_virtio_9p
 $(B)/tests/unit/test_virtio_9p: $(B)/san/tests/unit/test_virtio_9p.o $(B)/san/vmm/virtio_9p.o \
 		$(B)/san/vmm/virtio_mmio.o $(B)/san/virtio/virtq.o $(B)/san/vmm/mem.o \
 		$(B)/san/vmm/helper.o $(B)/san/vmm/jail.o $(B)/san/vmm/net_conf.o $(B)/san/vmm/p9_gofer.o \
-		$(P9S_OBJS) $(B)/san/vmm/net_slirp.o $(B)/san/vmm/net_seccomp.o $(B)/san/vmm/net_frame.o
+		$(P9S_OBJS)
 
 # The gofer's cost without a VM, against plain system calls: a measuring
 # tool for make bench, not a unit test (so not in build/tests/unit).

@@ -20,6 +20,7 @@
 #include <uk/virtio.h>
 #include <uk/virtq.h>
 
+#include "../../vmm/p9_server.h"
 #include "../../vmm/virtio.h"
 #include "mmio_drv.h"
 #include "unit.h"
@@ -352,6 +353,10 @@ TEST(gofers_are_processes)
 	EXPECT(n < 1000);
 	EXPECT(count_gofers(&filtered) == 2);
 }
+
+/* This binary is its own gofer, as ukrun is. */
+const struct vmm_helper_mode vmm_helper_modes[] = { { "gofer", p9g_main } };
+const size_t vmm_helper_nmodes = 1;
 
 int main(int argc, char **argv)
 {

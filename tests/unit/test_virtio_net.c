@@ -610,6 +610,10 @@ TEST(pure_acks)
 	EXPECT(vmm_net_frame_pure_ack(f, n, &a, &ack) == 0);
 }
 
+/* This binary is its own network helper (ukrun's is ukrun-net). */
+const struct vmm_helper_mode vmm_helper_modes[] = { { "net", vmm_slirp_main } };
+const size_t vmm_helper_nmodes = 1;
+
 int main(int argc, char **argv)
 {
 	/* The network helper: ends past the sanitizers' exit work (a leak
