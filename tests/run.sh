@@ -152,7 +152,8 @@ kvm_usable() {
 
 kvm_files() {
 	local f
-	echo build/bin/ukrun tests/e2e/lib.sh tests/e2e/watchdog.sh
+	# ukrun with the executables it finds beside itself (its network helper, the OCI runtime)
+	echo build/bin/ukrun build/bin/ukrun-net build/bin/ukrun-oci tests/e2e/lib.sh tests/e2e/watchdog.sh
 	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh tests/e2e/guest/*.sh; do echo "$f"; done
 	# Extra files a script needs there (tests/e2e/{kvm,guest}/NAME.files, one
 	# path a line, e.g. host tools to check results with): those that exist.

@@ -20,13 +20,13 @@ exits() { sed -n "s/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p" "$1"; }
 # bench_run [-r] [-t SECONDS] SCRIPT [FILE...] [-- ARG...]
 # Runs the POSIX sh SCRIPT, ARGs as $1..., where ukrun can run: here when
 # kvm_here (and, with -r, when root), else in the nested host with the
-# FILEs (ukrun and tests/e2e/lib.sh always) at the same paths; stopped
-# after SECONDS (1200) either way, with what it printed so far. Sets res
-# (what it printed, both streams) and where (a label for the table's
-# title) and host (where the comparisons ran: "this machine" or "nested
+# FILEs (ukrun, its other executables and tests/e2e/lib.sh always) at the
+# same paths; stopped after SECONDS (1200) either way, with what it printed
+# so far. Sets res (what it printed, both streams) and where (a label for
+# the table's title) and host (where the comparisons ran: "this machine" or "nested
 # host"). Status 1 when the nested host could not be set up (res says why).
 bench_run() {
-	local root= t=1200 script f files=(build/bin/ukrun tests/e2e/lib.sh) args=() st
+	local root= t=1200 script f files=(build/bin/ukrun build/bin/ukrun-net build/bin/ukrun-oci tests/e2e/lib.sh) args=() st
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		-r) root=1; shift ;;
