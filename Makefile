@@ -175,9 +175,16 @@ $(B)/host/libvmm.a: $(VMM_SRCS:%.c=$(B)/host/%.o) $(IMAGE_SRCS:%.c=$(B)/host/%.o
 	rm -f $@.tmp
 	ar rcs $@.tmp $^ && mv $@.tmp $@
 
+# ukrun is a static PIE (the address space still randomized): no dynamic
+# loading at each start (0.1-0.4 ms), and only the pages of libc it runs
+# are resident, not those the loader and fault-around touch in the whole
+# shared libc (a sleeping hello's RSS beyond guest memory 2.2 -> 1.4 MiB).
+# Hence no NSS in it: jail.c reads /etc/passwd itself. (libcap-ng's
+# capng_change_id has getpwuid and initgroups, for CAPNG_INIT_SUPP_GRP,
+# which jail.c never passes: the linker warns of them all the same.)
 $(UKRUN): $(B)/host/vmm/ukrun.o $(B)/host/libvmm.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(HOST_LDLIBS_RUN)
+	$(CC) -static-pie -o $@ $^ $(HOST_LDLIBS_RUN)
 
 $(UKRUN_NET): $(B)/host/vmm/ukrun_net.o $(B)/host/libvmm.a
 	@mkdir -p $(@D)

@@ -102,6 +102,38 @@ static int parse_id(const char *s, uint32_t *out)
 	return 0;
 }
 
+/*
+ * /etc/passwd's and /etc/group's entries, read with glibc's fgetpwent and
+ * fgetgrent rather than getpwnam and its kin: ukrun is a static program
+ * (Makefile), where glibc's NSS would load the host's shared NSS modules,
+ * which want a libc of their own (a crash, when the name is not in
+ * /etc/passwd). A user of ukrun's jail is a local account; LDAP or
+ * systemd's dynamic users are not looked up.
+ */
+static struct passwd *passwd_entry(const char *name, uint32_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw = NULL;
+
+	while (f && (pw = fgetpwent(f)) && (name ? strcmp(pw->pw_name, name) : pw->pw_uid != uid))
+		;
+	if (f)
+		fclose(f);
+	return pw;
+}
+
+static struct group *group_entry(const char *name)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *gr = NULL;
+
+	while (f && (gr = fgetgrent(f)) && strcmp(gr->gr_name, name))
+		;
+	if (f)
+		fclose(f);
+	return gr;
+}
+
 static int user_id(const char *spec, const char *u, uint32_t *uid, uint32_t *gid, int *has_gid)
 {
 	struct passwd *pw;
@@ -111,7 +143,7 @@ static int user_id(const char *spec, const char *u, uint32_t *uid, uint32_t *gid
 		vmm_err("--user '%s': uid %s is out of range (0 to %u)", spec, u, UINT32_MAX - 1);
 		return -1;
 	}
-	pw = r ? getpwnam(u) : getpwuid(*uid);
+	pw = passwd_entry(r ? u : NULL, *uid);
 	if (r && !pw) {
 		vmm_err("--user '%s': no user %s in /etc/passwd (give UID[:GID] as numbers)", spec,
 		        u);
@@ -134,7 +166,7 @@ static int group_id(const char *spec, const char *g, uint32_t *gid)
 		vmm_err("--user '%s': gid %s is out of range (0 to %u)", spec, g, UINT32_MAX - 1);
 		return -1;
 	}
-	if (r && !(gr = getgrnam(g))) {
+	if (r && !(gr = group_entry(g))) {
 		vmm_err("--user '%s': no group %s in /etc/group (give UID[:GID] as numbers)", spec,
 		        g);
 		return -1;
