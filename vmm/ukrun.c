@@ -138,8 +138,12 @@ int main(int argc, char **argv)
 	}
 	if (vmm_image_fits(&img, mem, o.image))
 		return VMM_EXIT_ERROR;
-	if (vmm_kvm_init(&vm, mem) || vmm_devices_setup(&vm) ||
-	    (o.oci_exec && vmm_exec_setup(&vm, o.oci_exec)))
+	if (vmm_kvm_init(&vm, mem))
+		return VMM_EXIT_ERROR;
+	/* After the VM's memory and irqchip, whose SRCU grace periods wait
+	 * for a kernel worker that this thread would keep from a core. */
+	vmm_jail_ahead();
+	if (vmm_devices_setup(&vm) || (o.oci_exec && vmm_exec_setup(&vm, o.oci_exec)))
 		return VMM_EXIT_ERROR;
 	vm.epoch_tsc = vmm_guest_tsc(&vm);
 	vm.t.epoch = vmm_now();

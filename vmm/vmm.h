@@ -278,6 +278,9 @@ int vmm_user_parse(const char *spec, uint32_t *uid, uint32_t *gid);
 /* Check --user before anything is opened: its ids (into o->uid, o->gid),
  * and that ukrun may take them. 0, or -1 with a message. */
 int vmm_jail_check(struct vmm_opts *o);
+/* Early in set-up: start making what the jail will enter, where that can
+ * go on beside the set-up (its network namespace, jail.c). */
+void vmm_jail_ahead(void);
 /* Set-up is over: new namespaces where the host allows them (an empty
  * root where nothing needs host files), --user's ids, no capabilities,
  * not dumpable; what was done under --verbose. Before the seccomp
