@@ -20,6 +20,9 @@
 #include "vmm.h"
 
 #define MSR_IA32_TSC 0x10
+/* Entries KVM_GET_SUPPORTED_CPUID may return: Linux's own limit
+ * (KVM_MAX_CPUID_ENTRIES), so one call suffices. */
+#define CPUID_MAX 256
 
 static int get_msr(struct vmm *vm, uint32_t index, uint64_t *val)
 {
@@ -98,42 +101,35 @@ static void mask_pics(struct vmm *vm)
 struct cpuid_ask {
 	pthread_t thread;
 	int kvm, started, err;
-	struct kvm_cpuid2 *c;
+	struct kvm_cpuid2 *c; /* allocated here, so the thread makes no malloc arena */
 };
 
 static void *supported_cpuid(void *arg)
 {
 	struct cpuid_ask *a = arg;
-	int n = 128, r;
 
-	for (;;) {
-		if (!(a->c = calloc(1, sizeof(*a->c) + n * sizeof(a->c->entries[0])))) {
-			a->err = ENOMEM;
-			return NULL;
-		}
-		a->c->nent = n;
-		r = ioctl(a->kvm, KVM_GET_SUPPORTED_CPUID, a->c);
-		if (r == 0 || errno != E2BIG)
-			break;
-		free(a->c);
-		n *= 2;
-	}
-	a->err = r ? errno : 0;
+	a->err = ioctl(a->kvm, KVM_GET_SUPPORTED_CPUID, a->c) ? errno : 0;
 	return NULL;
 }
 
 static void cpuid_ask(struct cpuid_ask *a, int kvm)
 {
 	a->kvm = kvm;
+	if (!(a->c = calloc(1, sizeof(*a->c) + CPUID_MAX * sizeof(a->c->entries[0])))) {
+		a->err = ENOMEM;
+		return;
+	}
+	a->c->nent = CPUID_MAX;
 	a->started = !pthread_create(&a->thread, NULL, supported_cpuid, a);
+	if (!a->started)
+		supported_cpuid(a); /* no thread: asked here */
 }
 
 static struct kvm_cpuid2 *cpuid_answer(struct cpuid_ask *a)
 {
 	if (a->started)
 		pthread_join(a->thread, NULL);
-	else
-		supported_cpuid(a); /* no thread: asked here */
+	a->started = 0;
 	if (a->err) {
 		free(a->c);
 		errno = a->err;
