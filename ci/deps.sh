@@ -28,10 +28,11 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev 
 # firewall's iptables and aardvark-dns: the bridge network and -p),
 # containerd (its runc shim drives ukrun too), postgresql-15 (psql and
 # pgbench against the guest's postgres: Debian 12 ships pgbench with the
-# server, not in postgresql-client-15).
+# server, not in postgresql-client-15), passt (ukrun --net passt: the
+# passt suite and make bench).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
  netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
- wrk redis-tools zstd podman crun netavark aardvark-dns iptables
+ wrk redis-tools zstd podman crun netavark aardvark-dns iptables passt
  containerd postgresql-15"
 
 # Macros that change newlib's ABI; everything compiled against its headers

@@ -136,6 +136,36 @@ static int helper_exe(const char *mode, char *exe, size_t cap)
 	return vmm_sibling(name, exe, cap);
 }
 
+/* The spawn and its bookkeeping; hint follows an ENOENT. */
+static int run(struct vmm *vm, const char *name, const char *path, char *const argv[],
+               const int *fds, int nfds, const char *hint)
+{
+	struct helper *h = &helpers[nhelpers];
+	int r;
+
+	if (nhelpers == VMM_HELPER_MAX || nfds > HELPER_ARGS_MAX) {
+		vmm_err("%s: more than %d helper processes", name, VMM_HELPER_MAX);
+		return -1;
+	}
+	if (h->name != name)
+		snprintf(h->name, sizeof(h->name), "%s", name);
+	if ((r = spawn(path, argv, fds, nfds, &h->pid))) {
+		vmm_err("%s: cannot start it (%s): %s%s", name, path, strerror(-r),
+		        r == -ENOENT ? hint : "");
+		return -1;
+	}
+	if ((h->pidfd = pidfd_open(h->pid)) < 0) {
+		vmm_err("%s: pidfd_open: %s (Linux 5.3 or later is needed)", name, strerror(errno));
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		return -1;
+	}
+	nhelpers++;
+	vm->needs |= VMM_NEED_HELPERS;
+	vmm_verbose(vm, "%s: process %d", name, (int)h->pid);
+	return (int)(h - helpers);
+}
+
 int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
                      const int *fds, int nfds)
 {
@@ -164,21 +194,13 @@ int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const c
 		vmm_err("%s: cannot find its executable, ukrun-%s: %s", name, mode, strerror(-r));
 		return -1;
 	}
-	if ((r = spawn(exe, argv, fds, nfds, &h->pid))) {
-		vmm_err("%s: cannot start it (%s): %s%s", name, exe, strerror(-r),
-		        r == -ENOENT ? " (ukrun's executables are installed together)" : "");
-		return -1;
-	}
-	if ((h->pidfd = pidfd_open(h->pid)) < 0) {
-		vmm_err("%s: pidfd_open: %s (Linux 5.3 or later is needed)", name, strerror(errno));
-		kill(h->pid, SIGKILL);
-		waitpid(h->pid, NULL, 0);
-		return -1;
-	}
-	nhelpers++;
-	vm->needs |= VMM_NEED_HELPERS;
-	vmm_verbose(vm, "%s: process %d", name, (int)h->pid);
-	return (int)(h - helpers);
+	return run(vm, h->name, exe, argv, fds, nfds, " (ukrun's executables are installed together)");
+}
+
+int vmm_helper_run(struct vmm *vm, const char *name, const char *path, char *const argv[],
+                   const int *fds, int nfds)
+{
+	return run(vm, name, path, argv, fds, nfds, "");
 }
 
 void vmm_helper_kill(int id)

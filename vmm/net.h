@@ -4,7 +4,8 @@
  * offloads through TUNSETOFFLOAD), net_vhost.c (the kernel's vhost-net on
  * that TAP: the kernel moves the rings itself), net_user.c (rootless
  * user-mode networking: frames to and from the network helper, a process
- * of its own that runs libslirp, net_slirp.c).
+ * of its own that runs libslirp, net_slirp.c), net_passt.c (the same
+ * network through Debian's passt, a program of its own).
  *
  * The device thread (virtio.h) runs everything of a device: TX kicks call
  * the backend's send per frame; the backend's fds sit in the thread's poll
@@ -39,6 +40,7 @@ struct vmm_net_conf {
 	int nfwd;
 	struct in_addr ip, gw; /* --ip/--gw, 0 = DHCP */
 	int prefix;
+	int passt;         /* --net passt: the user network through passt (net_passt.c) */
 	int host_loopback; /* user,host-loopback=on: 10.0.2.2 reaches the host's 127.0.0.1 */
 	uint16_t mtu;      /* the device's: user,mtu=N, else UK_VIRTIO_NET_MTU(_USER) */
 	uint8_t mac[6];    /* ,mac=: the guest's address */
@@ -114,7 +116,7 @@ struct vmm_net {
  * separate for the unit tests.) */
 int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c);
 
-extern const struct vmm_net_backend vmm_net_tap, vmm_net_user;
+extern const struct vmm_net_backend vmm_net_tap, vmm_net_user, vmm_net_passt;
 
 /* ---- the user network's frames (net_frame.c) ---- */
 

@@ -199,8 +199,14 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 		c->kind = VMM_NET_USER;
 		return spec[4] ? parse_user(spec + 5, c) : 0;
 	}
+	if (!strcmp(spec, "passt") || !strncmp(spec, "passt,", 6)) {
+		c->kind = VMM_NET_USER; /* the same network, -p and options */
+		c->passt = 1;
+		return spec[5] ? parse_user(spec + 6, c) : 0;
+	}
 	vmm_err("--net '%s': expected none, tap:IFNAME[,vhost=on|off|auto][,mac=M] or "
-	        "user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on][,mtu=N][,mac=M]",
+	        "user|passt[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on][,mtu=N]"
+	        "[,mac=M]",
 	        spec);
 	return -1;
 }

@@ -392,7 +392,9 @@ int vmm_net_setup(struct vmm *vm)
 		free(n);
 		return 0;
 	}
-	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap : &vmm_net_user;
+	n->be = n->conf.kind == VMM_NET_TAP ? &vmm_net_tap
+	        : n->conf.passt             ? &vmm_net_passt
+	                                    : &vmm_net_user;
 	if (n->conf.has_mac)
 		memcpy(n->cfg.mac, n->conf.mac, sizeof(n->cfg.mac));
 	else

@@ -318,6 +318,12 @@ extern const size_t vmm_helper_nmodes;
  * or -1 with a message printed. */
 int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const char *const *args,
                      const int *fds, int nfds);
+/* The same for another program: path run with argv (argv[0] its name),
+ * no ukrun helper mode; it is not told ukrun's pid and gets no
+ * PR_SET_PDEATHSIG: it must end when the descriptors it was given close
+ * (passt: -1). */
+int vmm_helper_run(struct vmm *vm, const char *name, const char *path, char *const argv[],
+                   const int *fds, int nfds);
 /* Stop helper id, which broke its side of the conversation (SIGKILL): the
  * run loop then reaps it and ends the VM. Any thread. */
 void vmm_helper_kill(int id);
