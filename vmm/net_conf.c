@@ -115,13 +115,14 @@ static int parse_mac(const char *opt, const char *s, struct vmm_net_conf *c)
 
 static int parse_user(const char *opts, struct vmm_net_conf *c)
 {
+	const char *kind = c->passt ? "passt" : "user";
 	char *dup = strdup(opts), *save = NULL, *tok;
 	struct vmm_net_fwd f;
 	int r = 0;
 
 	for (tok = strtok_r(dup, ",", &save); tok && !r; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "hostfwd=", 8) && !parse_hostfwd(tok + 8, &f)) {
-			r = add_fwd(c, &f, "--net user");
+			r = add_fwd(c, &f, c->passt ? "--net passt" : "--net user");
 			continue;
 		}
 		if (!strncmp(tok, "mtu=", 4)) {
@@ -129,7 +130,7 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			continue;
 		}
 		if (!strncmp(tok, "mac=", 4)) {
-			r = parse_mac("user", tok + 4, c);
+			r = parse_mac(kind, tok + 4, c);
 			continue;
 		}
 		if (!strcmp(tok, "host-loopback=on") || !strcmp(tok, "host-loopback=off")) {
@@ -137,13 +138,13 @@ static int parse_user(const char *opts, struct vmm_net_conf *c)
 			continue;
 		}
 		if (!strncmp(tok, "hostfwd=", 8))
-			vmm_err("--net user: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
+			vmm_err("--net %s: '%s' is not hostfwd=tcp:HOSTPORT-:GUESTPORT "
 			        "(or udp:, or tcp:HOSTADDR:HOSTPORT-:GUESTPORT)",
-			        tok);
+			        kind, tok);
 		else
-			vmm_err("--net user: unknown option '%s' (hostfwd=..., "
+			vmm_err("--net %s: unknown option '%s' (hostfwd=..., "
 			        "host-loopback=on|off, mtu=N, mac=M)",
-			        tok);
+			        kind, tok);
 		r = -1;
 	}
 	free(dup);

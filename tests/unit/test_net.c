@@ -93,6 +93,24 @@ TEST(user_mtu)
 	EXPECT(parse("user,mtu=9000x", NULL, NULL, NULL, &c) == -1);
 }
 
+/* --net passt: the same network and options, through passt. */
+TEST(passt)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse("passt", NULL, NULL, NULL, &c) == 0 && c.kind == VMM_NET_USER && c.passt &&
+	       c.mtu == UK_VIRTIO_NET_MTU_USER && !c.host_loopback);
+	EXPECT(parse("passt", NULL, NULL, "8080:80", &c) == 0 && c.passt && c.nfwd == 1);
+	EXPECT(parse("passt,hostfwd=udp::5353-:53,host-loopback=on,mtu=1500", NULL, NULL, NULL,
+	             &c) == 0 &&
+	       c.passt && c.nfwd == 1 && c.fwd[0].udp && c.host_loopback && c.mtu == 1500);
+	EXPECT(parse("passt", "10.0.2.20/24", "10.0.2.2", NULL, &c) == 0 && c.passt);
+	EXPECT(parse("user", NULL, NULL, NULL, &c) == 0 && !c.passt);
+	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && !c.passt);
+	EXPECT(parse("passtx", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("passt,restrict=on", NULL, NULL, NULL, &c) == -1);
+}
+
 TEST(publish)
 {
 	struct vmm_net_conf c;
@@ -141,6 +159,7 @@ int main(void)
 	RUN("net-opts", user_hostfwd);
 	RUN("net-opts", user_host_loopback);
 	RUN("net-opts", user_mtu);
+	RUN("net-opts", passt);
 	RUN("net-opts", publish);
 	RUN("net-opts", static_address);
 	return unit_failures != 0;
