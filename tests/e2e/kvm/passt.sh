@@ -95,8 +95,9 @@ else
 	skip passt/host-loopback "$NT is missing (make builds it)"
 fi
 
-# passt dies: the VM stops at once, 125, and the line names it.
-"$UKRUN" --timeout 120 --verbose --net passt -p 18093:1000 "$G/net-echo.img" </dev/null \
+# passt dies: the VM stops at once, 125, and the line names it. (With
+# --user: passt runs with its ids, so that the jailed ukrun may stop it.)
+"$UKRUN" --timeout 120 --verbose --user 65534:65534 --net passt -p 18093:1000 "$G/net-echo.img" </dev/null \
 	>"$T/kill.out" 2>"$T/kill.err" &
 kpid=$!
 i=0
@@ -106,6 +107,7 @@ while [ $i -lt 1200 ] && kill -0 $kpid 2>/dev/null && ! grep -qs '^ready' "$T/ki
 done
 passt=$(sed -n 's/^ukrun: passt (--net passt): process \([0-9]*\)$/\1/p' "$T/kill.err")
 check passt/is-a-child-process grep -q "^PPid:[[:space:]]*$kpid\$" /proc/${passt:-x}/status
+check passt/runs-as-the-user grep -q "^Uid:[[:space:]]*65534[[:space:]]" /proc/${passt:-x}/status
 [ -n "$passt" ] && kill -KILL "$passt"
 wait $kpid
 rc=$?
