@@ -194,7 +194,8 @@ int vmm_helper_start(struct vmm *vm, const char *name, const char *mode, const c
 		vmm_err("%s: cannot find its executable, ukrun-%s: %s", name, mode, strerror(-r));
 		return -1;
 	}
-	return run(vm, h->name, exe, argv, fds, nfds, " (ukrun's executables are installed together)");
+	return run(vm, h->name, exe, argv, fds, nfds,
+	           " (ukrun's executables are installed together)");
 }
 
 int vmm_helper_run(struct vmm *vm, const char *name, const char *path, char *const argv[],

@@ -38,7 +38,7 @@ $(B)/tests/unit/test_net: $(B)/san/tests/unit/test_net.o $(B)/san/vmm/net_conf.o
 # death. (The test binary serves as the helper; ukrun's is ukrun-net.)
 UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
-		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
+		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_passt.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
 		$(B)/san/vmm/net_conf.o $(B)/san/vmm/net_frame.o $(B)/san/vmm/net_slirp.o \
 		$(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
 		$(B)/san/vmm/virtio_mmio.o \
