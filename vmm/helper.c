@@ -13,15 +13,13 @@
  * libslirp brings glib, pcre2 and libm, 1.2 MiB of ukrun's resident pages
  * (and ~0.2 ms of its dynamic loading) that a VM without --net user never
  * uses. Which modes an executable serves itself is its own table,
- * vmm_helper_modes (ukrun.c, ukrun_net.c; a unit test serves them all).
- * Exec rather than fork alone: the helper
- * begins with a fresh address space and exactly the descriptors it is
- * given (3, 4, ...; every other one closed in the child before the exec),
- * so nothing of the VMM (/dev/kvm, the VM and vCPU descriptors, guest
- * memory, TAP or slirp sockets, the image) can stay behind through a
- * forgotten close or munmap, now or when a device is added. The cost is
- * the helper loading ukrun again (~1 ms), which overlaps the VM's boot;
- * posix_spawn's vfork-style clone copies none of ukrun's page tables.
+ * vmm_helper_modes (ukrun.c, ukrun_net.c; a unit test's own). Exec rather
+ * than fork alone: the helper begins with a fresh address space and
+ * exactly the descriptors it is given (3, 4, ...; every other one closed
+ * in the child before the exec), so nothing of the VMM (/dev/kvm, the VM and vCPU descriptors,
+ * guest memory, TAP or slirp sockets, the image) can stay behind through a forgotten close or
+ * munmap, now or when a device is added. The cost is the helper loading ukrun again (~1 ms), which
+ * overlaps the VM's boot; posix_spawn's vfork-style clone copies none of ukrun's page tables.
  *
  * Lifetime: a helper dies with ukrun (PR_SET_PDEATHSIG, then a check that
  * its parent is still the one it was told), and ukrun ends with it: the
