@@ -68,6 +68,35 @@ static void place(struct vmm *vm, const uint8_t *file, const struct uki_seg *s, 
 	memcpy(dst, file + s->offset, s->filesz); /* the rest is fresh zero RAM */
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+/* The most of a segment's zero-filled tail (.bss) made present here. */
+#define BSS_POPULATE (1ull << 20)
+
+/*
+ * A segment's .bss made present in host memory before the guest runs, up
+ * to BSS_POPULATE (the library OS's own is ~250 KiB in every image). On
+ * the paravirtual host the guest's first touch of a page is an exit, and
+ * KVM's shadow MMU maps a faulting page's neighbours with it only where
+ * their host pages are present and writable: so a fresh .bss costs an
+ * exit a page, a populated one an exit per few pages. hello: exits 94 ->
+ * 73, KVM's pf_taken 64 -> 43; main() 5.88 -> 5.23 ms (median of 100
+ * interleaved runs under chrt -f 10, load 13), the populating itself in
+ * the noise of "image loaded". Best effort: an older kernel (EINVAL) or
+ * no memory leaves the pages to the guest's faults, as before.
+ */
+static void populate_bss(struct vmm *vm, const struct uki_seg *s)
+{
+	uint64_t from = (s->paddr + s->filesz + PAGE - 1) & ~(PAGE - 1);
+	uint64_t to = (s->paddr + s->memsz + PAGE - 1) & ~(PAGE - 1);
+
+	if (to > from + BSS_POPULATE)
+		to = from + BSS_POPULATE;
+	if (to > from)
+		madvise(VMM_GPA(vm, from, to - from), to - from, MADV_POPULATE_WRITE);
+}
+
 static int place_segments(struct vmm *vm, const uint8_t *file, const struct uki_image *img,
                           const char *path)
 {
@@ -78,6 +107,7 @@ static int place_segments(struct vmm *vm, const uint8_t *file, const struct uki_
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct uki_seg *s = &img->seg[i];
 		place(vm, file, s, VMM_GPA(vm, s->paddr, s->memsz));
+		populate_bss(vm, s);
 		if (s->paddr + s->memsz > end)
 			end = s->paddr + s->memsz;
 	}
