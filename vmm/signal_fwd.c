@@ -12,6 +12,11 @@
  * the first), as does --stop-timeout after the first, --timeout and
  * SIGKILL.
  *
+ * SIGTSTP, SIGSTOP and SIGCONT are not passed on: they stop and continue
+ * ukrun itself and the whole VM with it, as `docker pause` freezes a
+ * container (a stop signal to process 1 would do nothing: a container's
+ * init ignores one at its default action).
+ *
  * The signal handler (kvm_run_x86_64.c, on the vCPU thread) only records
  * the signal here; the run loop, before it enters the guest again, makes
  * it the guest's and raises the pin with KVM_IRQ_LINE, which reaches the

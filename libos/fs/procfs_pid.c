@@ -22,7 +22,10 @@
 
 static const char *state_name(char s)
 {
-	return s == 'R' ? "R (running)" : s == 'Z' ? "Z (zombie)" : "S (sleeping)";
+	return s == 'R'   ? "R (running)"
+	       : s == 'Z' ? "Z (zombie)"
+	       : s == 'T' ? "T (stopped)"
+	                  : "S (sleeping)";
 }
 
 static void usage(const struct uk_proc_view *v, uint64_t *size, uint64_t *rss)

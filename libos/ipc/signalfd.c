@@ -46,7 +46,10 @@ static int take(struct sfd *s, struct signalfd_siginfo *out)
 	out->ssi_signo = (uint32_t)sig;
 	out->ssi_code = rec.code;
 	out->ssi_pid = (uint32_t)rec.pid;
-	out->ssi_addr = rec.addr;
+	if (sig == SIGCHLD && rec.code > 0) /* CLD_*: a child's change */
+		out->ssi_status = (int32_t)rec.addr;
+	else
+		out->ssi_addr = rec.addr;
 	uk_attention_update();
 	return 1;
 }

@@ -136,7 +136,7 @@ static void view_signals(const struct uk_proc *p, struct uk_proc_view *v)
 
 static void view_thread(const struct uk_thread *t, struct uk_proc_view *v)
 {
-	v->state = t->state == UK_T_RUNNABLE ? 'R' : 'S';
+	v->state = t->proc->stopped ? 'T' : t->state == UK_T_RUNNABLE ? 'R' : 'S';
 	uk_memcpy(v->comm, t->name, sizeof(v->comm) - 1);
 	v->sig_pending = t->sig_pending;
 	v->sig_blocked = t->sig_blocked;

@@ -6,11 +6,9 @@
  * then resume the interrupted instruction.
  *
  * Simplifications, documented: one pending instance per signal (real-time
- * signals are not queued), stop and continue signals are ignored (no job
- * control in a unikernel). SA_RESTART needs the call's arguments to make
- * the call again, which only its caller has: link-mode glue does it with
- * UK_CALL_RESTART (uk/signal.h); a call made with plain UK_CALL fails with
- * EINTR after the handler ran.
+ * signals are not queued). Stop and continue: signal_stop.c. SA_RESTART needs the call's arguments
+ * to make the call again, which only its caller has: link-mode glue does it with UK_CALL_RESTART
+ * (uk/signal.h); a call made with plain UK_CALL fails with EINTR after the handler ran.
  */
 #include <uk/arch.h>
 #include <uk/cpu.h>
@@ -84,7 +82,8 @@ static int ignored_by(const struct uk_proc *p, int sig)
 {
 	uint64_t h = p->sig_actions[sig].handler;
 
-	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (DFL_IGNORE & BIT(sig)));
+	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (DFL_IGNORE & BIT(sig))) ||
+	       uk_sig_stop_ignored(p, sig);
 }
 
 static int ignored(int sig) { return ignored_by(uk_proc_cur, sig); }
@@ -98,7 +97,16 @@ static uint64_t deliverable(const struct uk_thread *t)
 	return (t->sig_pending | t->proc->sig_pending) & ~t->sig_blocked;
 }
 
-void uk_attention_update(void) { uk_attention = uk_need_resched || deliverable(uk_current); }
+/* Its process is stopped: it parks on its way back to the program. */
+static int must_park(const struct uk_thread *t)
+{
+	return (t->flags & UK_TF_APP) && t->proc->stopped;
+}
+
+void uk_attention_update(void)
+{
+	uk_attention = uk_need_resched || deliverable(uk_current) || must_park(uk_current);
+}
 
 int uk_signal_waiting(void) { return deliverable(uk_current) != 0; }
 
@@ -142,11 +150,18 @@ static int send(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk
 	if (sig == SIGKILL && now)
 		uk_sig_terminate(sig);
 	on = uk_irq_save();
+	uk_sig_job_control(p, sig);
 	target = t ? t : pick(p, sig);
 	blocked = t ? !!(t->sig_blocked & BIT(sig)) : !target;
 	if (!blocked && ignored_by(p, sig)) {
 		/* dropped, as Linux does; a blocked one stays pending, since
 		 * the disposition may change before it is unblocked */
+		uk_irq_restore(on);
+		return 0;
+	}
+	if (!blocked && (STOP_SIGS & BIT(sig)) &&
+	    p->sig_actions[sig].handler == (uint64_t)SIG_DFL) {
+		uk_sig_stop(p, sig); /* at once: no thread needs to wake */
 		uk_irq_restore(on);
 		return 0;
 	}
@@ -178,6 +193,13 @@ int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid)
 	struct uk_sigrec rec = { .code = code, .pid = pid };
 
 	return send(p, NULL, sig, &rec);
+}
+
+int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int status)
+{
+	struct uk_sigrec rec = { .code = code, .pid = pid, .addr = (uint64_t)status };
+
+	return send(parent, NULL, sig, &rec);
 }
 
 /* The running thread's process is ending: SIGKILL stands for that. */
@@ -234,6 +256,10 @@ void uk_sig_fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 	if (rec->code == SI_USER || rec->code == SI_TKILL) {
 		si->si_pid = rec->pid;
 		si->si_uid = uk_current_euid();
+	} else if (sig == SIGCHLD && rec->code > 0) { /* CLD_*: a child's change */
+		si->si_pid = rec->pid;
+		si->si_uid = uk_current_euid();
+		si->si_status = (int)rec->addr;
 	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 	           sig == SIGTRAP) {
 		si->si_addr = (void *)rec->addr;
@@ -306,6 +332,14 @@ static void run_handler(int sig, const struct uk_sigrec *rec, struct intr_ctx *c
 		mcontext_to_ctx(&uc.uc_mcontext, c);
 }
 
+void uk_sig_default(int sig)
+{
+	if (STOP_SIGS & BIT(sig))
+		uk_sig_stop(uk_proc_cur, sig);
+	else if (!(DFL_IGNORE & BIT(sig)))
+		uk_sig_terminate(sig);
+}
+
 /* What happens to one signal taken for delivery. */
 static int act_on(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
 {
@@ -314,8 +348,7 @@ static int act_on(int sig, const struct uk_sigrec *rec, struct intr_ctx *c)
 	if (h == (uint64_t)SIG_IGN)
 		return 0;
 	if (h == (uint64_t)SIG_DFL) {
-		if (!(DFL_IGNORE & BIT(sig)))
-			uk_sig_terminate(sig);
+		uk_sig_default(sig);
 		return 0;
 	}
 	run_handler(sig, rec, c);
@@ -342,7 +375,7 @@ int uk_signal_restartable(void)
 	for (int sig = 1; d; sig++, d >>= 1) {
 		uint64_t h = uk_sig_actions[sig].handler;
 		if ((d & 1) && h != (uint64_t)SIG_IGN &&
-		    (h == (uint64_t)SIG_DFL ? !(DFL_IGNORE & BIT(sig))
+		    (h == (uint64_t)SIG_DFL ? !((DFL_IGNORE | STOP_SIGS) & BIT(sig))
 		                            : !(uk_sig_actions[sig].flags & SA_RESTART)))
 			return 0;
 	}
@@ -461,7 +494,7 @@ void uk_intr_exit(struct uk_regs *r)
 		return;
 	if (!uk_vif && !(r->rflags & (1ul << 9)))
 		return; /* interrupts were off there: not a safe point */
-	if (!uk_need_resched && !deliverable(uk_current))
+	if (!uk_need_resched && !deliverable(uk_current) && !must_park(uk_current))
 		return;
 	if (uk_linux_code(r->rip))
 		uk_linux_interrupted(r);

@@ -256,14 +256,15 @@ void uk_linux_signals(struct uk_regs *r, long nr)
 	for (;;) {
 		if (uk_need_resched)
 			uk_sched_yield();
+		if (t->proc->stopped)
+			uk_sig_park(); /* (handlers run once it is continued) */
 		if (!(sig = uk_sig_take(&rec)))
 			break;
 		h = uk_sig_actions[sig].handler;
 		if (h == (uint64_t)SIG_IGN)
 			continue;
 		if (h == (uint64_t)SIG_DFL) {
-			if (!(DFL_IGNORE & BIT(sig)))
-				uk_sig_terminate(sig);
+			uk_sig_default(sig);
 			continue;
 		}
 		if (setup_frame(r, sig, &rec, 0)) {

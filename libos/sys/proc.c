@@ -1,7 +1,7 @@
 /*
  * Processes (uk/proc.h): fork, vfork and clone of a new process, their
- * ends, zombies and the wait calls, SIGCHLD, process ids, groups and
- * sessions, and kill.
+ * ends, zombies and the wait calls (ends, stops, continues), SIGCHLD,
+ * process ids, groups and sessions, and kill.
  *
  * A new process starts as a thread of its own, in its own address space
  * (a copy-on-write copy, or the parent's for CLONE_VM), resuming from a
@@ -194,8 +194,9 @@ static void ended(struct uk_proc *p, long value)
 		p->all_next = dead;
 		dead = p;
 	} else if (p->exit_signal) {
-		uk_proc_signal(parent, p->exit_signal, p->status & 0x7f ? CLD_KILLED : CLD_EXITED,
-		               p->pid);
+		int killed = p->status & 0x7f;
+		uk_proc_child_signal(parent, p->exit_signal, killed ? CLD_KILLED : CLD_EXITED,
+		                     p->pid, killed ? killed : (p->status >> 8) & 0xff);
 	}
 	uk_wq_wake(&parent->child_wq, -1);
 }
@@ -437,17 +438,34 @@ static int names(const struct uk_proc *c, int idtype, int id)
 	return 1;
 }
 
-/* A zombie child matching (idtype, id), or 0 with *any saying whether a
- * living one matches. */
-static struct uk_proc *find_zombie(int idtype, int id, int *any)
+#define WAIT_EXITED 3 /* beside UK_WAIT_STOPPED and _CONTINUED */
+
+/* What a wait with options reports of child c: WAIT_EXITED,
+ * UK_WAIT_STOPPED, UK_WAIT_CONTINUED, or 0 for nothing. */
+static int event_of(const struct uk_proc *c, int options)
+{
+	if (c->state == UK_P_ZOMBIE)
+		return options & WEXITED ? WAIT_EXITED : 0;
+	if ((options & WSTOPPED) && c->wait_report == UK_WAIT_STOPPED)
+		return UK_WAIT_STOPPED;
+	if ((options & WCONTINUED) && c->wait_report == UK_WAIT_CONTINUED)
+		return UK_WAIT_CONTINUED;
+	return 0;
+}
+
+/* A child matching (idtype, id) with something to report (*ev), or NULL
+ * with *any saying whether a living one matches (Linux: -ECHILD once none
+ * does; a zombie counts only for a wait that asks for ends, and is then
+ * reported). */
+static struct uk_proc *find_event(int idtype, int id, int options, int *any, int *ev)
 {
 	*any = 0;
 	for (struct uk_proc *c = uk_proc_cur->children; c; c = c->sibling) {
 		if (!names(c, idtype, id))
 			continue;
-		if (c->state == UK_P_ZOMBIE)
+		if ((*ev = event_of(c, options)))
 			return c;
-		*any = 1;
+		*any |= c->state == UK_P_ALIVE;
 	}
 	return NULL;
 }
@@ -459,9 +477,10 @@ static void reap(struct uk_proc *c)
 	uk_kfree(c);
 }
 
-/* Wait for a zombie child (idtype, id): it, NULL with WNOHANG, or an error
- * in *err (-ECHILD, -EINTR). */
-static struct uk_proc *wait_child(int idtype, int id, int options, long *err)
+/* Wait for a child (idtype, id) to end, stop or continue as options ask:
+ * it and what it did (*ev), NULL with WNOHANG, or an error in *err
+ * (-ECHILD, -EINTR). */
+static struct uk_proc *wait_child(int idtype, int id, int options, int *ev, long *err)
 {
 	struct uk_proc *c;
 	int any, r;
@@ -469,7 +488,7 @@ static struct uk_proc *wait_child(int idtype, int id, int options, long *err)
 	*err = 0;
 	free_dead();
 	for (;;) {
-		if ((c = find_zombie(idtype, id, &any)))
+		if ((c = find_event(idtype, id, options, &any, ev)))
 			return c;
 		if (!any) {
 			*err = -ECHILD;
@@ -478,42 +497,36 @@ static struct uk_proc *wait_child(int idtype, int id, int options, long *err)
 		if (options & WNOHANG)
 			return NULL;
 		r = uk_wait_event(&uk_proc_cur->child_wq,
-		                  (c = find_zombie(idtype, id, &any)) || !any, 0);
-		/* a child's end also sends SIGCHLD, which may wake us first:
-		 * the child is reported, as Linux looks at children first */
-		if (r && !(c = find_zombie(idtype, id, &any))) {
+		                  (c = find_event(idtype, id, options, &any, ev)) || !any, 0);
+		/* a child's change also sends SIGCHLD, which may wake us
+		 * first: the child is reported, as Linux looks at children
+		 * first */
+		if (r && !(c = find_event(idtype, id, options, &any, ev))) {
 			*err = r;
 			return NULL;
 		}
 	}
 }
 
-/* Whether a living child matches (idtype, id). */
-static int alive_child(int idtype, int id)
+/* wait4's status word for what child c did. */
+static int wait_status(const struct uk_proc *c, int ev)
 {
-	for (struct uk_proc *c = uk_proc_cur->children; c; c = c->sibling)
-		if (names(c, idtype, id) && c->state == UK_P_ALIVE)
-			return 1;
-	return 0;
+	if (ev == UK_WAIT_STOPPED)
+		return (c->stop_sig << 8) | 0x7f;
+	if (ev == UK_WAIT_CONTINUED)
+		return 0xffff;
+	return c->status;
 }
 
-/* waitid for stops and continues only: nothing here stops, so there is
- * never one to report, and an ended child is left for a wait that asks
- * for it (Linux: -ECHILD once no matching child lives, which a zombie
- * does not count as). NULL with *err 0 (WNOHANG), -ECHILD, -EINTR. */
-static struct uk_proc *wait_no_stops(int idtype, int id, int options, long *err)
+/* A reported stop or continue is reported once; an end, once reaped. */
+static void consume(struct uk_proc *c, int ev, int options)
 {
-	*err = 0;
-	if (!alive_child(idtype, id)) {
-		*err = -ECHILD;
-		return NULL;
-	}
-	if (options & WNOHANG)
-		return NULL;
-	*err = uk_wait_event(&uk_proc_cur->child_wq, !alive_child(idtype, id), 0);
-	if (!*err)
-		*err = -ECHILD;
-	return NULL;
+	if (options & WNOWAIT)
+		return;
+	if (ev == WAIT_EXITED)
+		reap(c);
+	else
+		c->wait_report = UK_WAIT_NONE;
 }
 
 UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
@@ -522,27 +535,46 @@ UK_SYSCALL4(wait4, int, pid, int *, status, int, options, void *, ru)
 	int id = pid > 0 ? pid : pid == 0 ? uk_proc_cur->pgid : -pid;
 	struct uk_proc *c;
 	long err;
+	int ev;
 
 	if (options & ~(WAIT_OPTIONS & ~(WEXITED | WNOWAIT)))
 		return -EINVAL;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	c = wait_child(idtype, id, options, &err);
+	c = wait_child(idtype, id, options | WEXITED, &ev, &err);
 	if (!c)
 		return err;
 	pid = c->pid;
 	if (status)
-		*status = c->status;
+		*status = wait_status(c, ev);
 	if (ru) /* no per-process accounting of its own: zeros */
 		uk_memset(ru, 0, 144);
-	reap(c);
+	consume(c, ev, options);
 	return pid;
+}
+
+static void fill_info(siginfo_t *info, const struct uk_proc *c, int ev)
+{
+	info->si_signo = SIGCHLD;
+	info->si_pid = c->pid;
+	info->si_uid = uk_current_euid();
+	if (ev == UK_WAIT_STOPPED) {
+		info->si_code = CLD_STOPPED;
+		info->si_status = c->stop_sig;
+	} else if (ev == UK_WAIT_CONTINUED) {
+		info->si_code = CLD_CONTINUED;
+		info->si_status = SIGCONT;
+	} else {
+		info->si_code = c->status & 0x7f ? CLD_KILLED : CLD_EXITED;
+		info->si_status = c->status & 0x7f ? c->status & 0x7f : (c->status >> 8) & 0xff;
+	}
 }
 
 UK_SYSCALL5(waitid, int, idtype, int, id, siginfo_t *, info, int, options, void *, ru)
 {
 	struct uk_proc *c;
 	long err;
+	int ev;
 
 	if ((options & ~WAIT_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
@@ -552,27 +584,17 @@ UK_SYSCALL5(waitid, int, idtype, int, id, siginfo_t *, info, int, options, void 
 	}
 	if (idtype == P_PGID && !id)
 		id = uk_proc_cur->pgid;
-	if (options & WEXITED)
-		c = wait_child(idtype, id, options, &err);
-	else
-		c = wait_no_stops(idtype, id, options, &err);
+	c = wait_child(idtype, id, options, &ev, &err);
 	if (info) {
 		uk_memset(info, 0, sizeof(*info));
-		if (c) {
-			info->si_signo = SIGCHLD;
-			info->si_code = c->status & 0x7f ? CLD_KILLED : CLD_EXITED;
-			info->si_pid = c->pid;
-			info->si_uid = uk_current_euid();
-			info->si_status =
-			    c->status & 0x7f ? c->status & 0x7f : (c->status >> 8) & 0xff;
-		}
+		if (c)
+			fill_info(info, c, ev);
 	}
 	if (ru)
 		uk_memset(ru, 0, 144);
 	if (!c)
 		return err;
-	if (!(options & WNOWAIT))
-		reap(c);
+	consume(c, ev, options);
 	return 0;
 }
 

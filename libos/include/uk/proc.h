@@ -33,6 +33,9 @@ struct ksigaction {
 
 enum uk_proc_state { UK_P_ALIVE, UK_P_ZOMBIE };
 
+/* A change of a living child its parent has not waited for yet. */
+enum uk_wait_report { UK_WAIT_NONE, UK_WAIT_STOPPED, UK_WAIT_CONTINUED };
+
 /* One of a process's interval timers (setitimer, alarm: sys/sys_time.c). */
 struct uk_itimer {
 	struct uk_timer timer;
@@ -54,6 +57,11 @@ struct uk_proc {
 	struct uk_wq child_wq;              /* wait4 waits here for children's changes */
 	struct uk_vfork_wait *vfork_wait;   /* a vfork child: its parent waits there
 	                                     * until it execs or ends (sys/proc.c) */
+	/* Job control (kernel/signal_stop.c). */
+	int stopped;          /* by a stop signal: its threads park until SIGCONT */
+	int stop_sig;         /* the signal that stopped it */
+	int wait_report;      /* for its parent's wait: UK_WAIT_STOPPED or _CONTINUED */
+	struct uk_wq stop_wq; /* its parked threads */
 	/* Owned by subsystems. */
 	struct uk_mm *mm;         /* address space (mm/mm_proc.c) */
 	struct uk_fdtable *files; /* descriptors (vfs/vfs_file.c) */
@@ -134,6 +142,10 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
  * 0 or -errno. */
 int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid);
 
+/* Parent hears of a change of its child pid: signal sig (SIGCHLD) with
+ * si_code code (CLD_*) and si_status status. 0 or -errno. */
+int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int status);
+
 /* An ending process's interval timers stop (sys/sys_time.c). */
 void uk_itimers_stop(struct uk_proc *p);
 
@@ -144,7 +156,7 @@ void uk_itimers_stop(struct uk_proc *p);
  * go of them). */
 struct uk_proc_view {
 	int pid, tid, ppid, pgid, sid;
-	char state; /* Linux's letter: R running, S sleeping, Z zombie */
+	char state; /* Linux's letter: R running, S sleeping, T stopped, Z zombie */
 	char comm[16];
 	unsigned uid, gid, umask, nthreads;
 	uint64_t start_ns;     /* with pid, names this process and no later one */

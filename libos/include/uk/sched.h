@@ -70,7 +70,7 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 struct uk_sigrec {
 	int code;
 	int pid;
-	uint64_t addr;
+	uint64_t addr; /* a fault's address; SIGCHLD's: the child's si_status */
 };
 
 struct uk_thread {

@@ -9,7 +9,7 @@
  *  - for faults in the program's code (SIGSEGV, SIGFPE, SIGILL, SIGBUS),
  *    from the exception handler, the same way.
  * Default actions: terminate (status 128 + N, one line on stderr), ignore,
- * or - for the job-control signals a unikernel has no use for - ignore.
+ * or stop the process (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: signal_stop.c).
  */
 #ifndef UK_SIGNAL_H
 #define UK_SIGNAL_H

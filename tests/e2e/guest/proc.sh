@@ -34,9 +34,13 @@ done
 # queue), and /proc per process (tests/linux/procfs.c: /proc/self,
 # /proc/PID's stat, status, comm, cmdline, environ, exe, cwd, fd/, fdinfo/,
 # task/, limits, maps with 20000 areas, a zombie, a file whose process
-# went), static and through ld.so; sysv.c and procfs.c as processes here
-# answer the same (their checks are Linux's answers, not uk's).
-for prog in calls sysv procfs; do
+# went), and job control (tests/linux/jobctl.c: SIGSTOP/SIGCONT of every
+# thread, wait's WUNTRACED/WCONTINUED and waitid's, SIGCHLD's CLD_STOPPED
+# and CLD_CONTINUED, SA_NOCLDSTOP, /proc's state T, SIGTSTP and orphaned
+# groups, calls not interrupted by a stop), static and through ld.so;
+# sysv.c, procfs.c and jobctl.c as processes here answer the same (their
+# checks are Linux's answers, not uk's).
+for prog in calls sysv procfs jobctl; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -47,7 +51,7 @@ for prog in calls sysv procfs; do
 		grep '^FAIL' "$T/out" | head -5
 	done
 done
-for prog in sysv procfs; do
+for prog in sysv procfs jobctl; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"
@@ -133,6 +137,54 @@ check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
 # three execs at once of a program on a 9P volume, each blocking on its reads
 check "$(name $N/parallel-execs-from-volume)" out_has '^parallel-execs=340$'
 check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'
+
+# Job control from the shell: kill -STOP stops a background job (/proc
+# says T), kill -CONT continues it; SIGTERM waits for the stopped job's
+# SIGCONT (Linux: no stopped thread takes it), then ends it, as a shell's
+# kill of a stopped job does.
+# (Bounded polls: on Linux a stop lands when the target next runs.)
+script='state() { sed -n "s/^State:.\(.\).*/\1/p" /proc/$1/status; }
+until_state() { i=0; while [ "$(state $1)" != "$2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; state $1; }
+sleep 30 & p=$!
+(i=0; while [ $i -lt 10000 ]; do i=$((i + 1)); echo $i >/tmp/count; sleep 0.01; done) & q=$!
+sleep 0.2
+kill -STOP $p $q; echo "stop=$?"
+echo "sleeper=$(until_state $p T) counter=$(until_state $q T)"
+a=$(cat /tmp/count); sleep 0.3; b=$(cat /tmp/count)
+[ "$a" = "$b" ] && echo counter-still || echo "counter moved: $a $b"
+kill -CONT $q; echo "cont=$?"
+i=0; while [ "$(state $q)" = T ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(state $q)" != T ] && echo counter-continued
+sleep 0.3; c=$(cat /tmp/count); [ "$c" != "$b" ] && echo counter-moves || echo "counter still at $c"
+kill $q; wait $q; echo "killed-counter=$?"
+kill $p; sleep 0.2; echo "stopped-after-term=$(state $p)"
+kill -CONT $p; wait $p; echo "killed-stopped=$?"'
+printf '%s\n' "$script" >"$T/share/stop.sh"
+stop_checks() { # NAME
+	N=$1
+	check "$(name $N/status)" status_is 0
+	check "$(name $N/kill-stop)" out_has '^stop=0$'
+	check "$(name $N/stopped-state)" out_has '^sleeper=T counter=T$'
+	check "$(name $N/stopped-does-not-run)" out_has '^counter-still$'
+	check "$(name $N/kill-cont)" out_has '^cont=0$'
+	check "$(name $N/continued-state)" out_has '^counter-continued$'
+	check "$(name $N/continued-runs)" out_has '^counter-moves$'
+	check "$(name $N/kill-continued-job)" out_has '^killed-counter=143$'
+	check "$(name $N/term-waits-for-cont)" out_has '^stopped-after-term=T$'
+	check "$(name $N/kill-stopped-job)" out_has '^killed-stopped=143$'
+}
+guest -v "$T/share:/s" "$BB" sh /s/stop.sh
+stop_checks proc/busybox-stop
+# The same script under Debian's dash (this machine's, through its own
+# loader and C library on the volume; busybox's applets for the rest).
+LDSO=/lib64/ld-linux-x86-64.so.2 LIBC=/lib/x86_64-linux-gnu/libc.so.6
+if [ -x /usr/bin/dash ] && [ -f "$LDSO" ] && [ -f "$LIBC" ]; then
+	cp /usr/bin/dash "$LDSO" "$LIBC" "$T/share/"
+	guest -v "$T/share:/s" "$BB" /s/ld-linux-x86-64.so.2 --library-path /s /s/dash /s/stop.sh
+	stop_checks proc/dash-stop
+else
+	skip "$(name proc/dash-stop)" "no /usr/bin/dash with $LDSO and $LIBC on this machine"
+fi
 
 # busybox's ps, ls -l /proc/self/fd and readlink /proc/self/exe over
 # /proc: the VM's processes with their pids, parents and commands.

@@ -4,7 +4,8 @@
 # runs and the program ends with its own status; without one the default
 # action ends it (143); one that ignores SIGTERM goes on, until a second
 # SIGTERM, --stop-timeout or SIGKILL ends the VM; SIGINT interrupts a
-# console read (EINTR); repeated SIGHUPs all arrive. The guest program is
+# console read (EINTR); repeated SIGHUPs all arrive; SIGTSTP stops ukrun
+# (the whole VM) until SIGCONT. The guest program is
 # tests/guest/hostsig. Everything bounded: ukrun's --timeout and a
 # SIGKILL from the script.
 . tests/e2e/lib.sh
@@ -99,6 +100,38 @@ done
 check signals/hup/ends ends 30
 check signals/hup/status status_is 3
 check signals/hup/each-arrived out_has '^hup 2$'
+
+# SIGTSTP is not passed on: it stops ukrun itself, and with it the whole
+# VM (what `docker pause`'s freezer does to a container, and a Ctrl-Z to a
+# program in a terminal); a signal sent meanwhile waits, SIGCONT resumes.
+vm hup
+kill -TSTP "$vm"
+_j=0
+until [ "$(cut -d' ' -f3 /proc/$vm/stat 2>/dev/null)" = T ] || [ $_j -ge 100 ]; do
+	sleep 0.05
+	_j=$((_j + 1))
+done
+check signals/tstp/stops-ukrun test "$(cut -d' ' -f3 /proc/$vm/stat)" = T
+kill -HUP "$vm"
+sleep 0.5
+check signals/tstp/nothing-runs-meanwhile sh -c "! grep -q '^hup 1\$' '$T/out'"
+kill -CONT "$vm"
+_j=0
+until grep -q '^hup 1$' "$T/out" || [ $_j -ge 100 ]; do
+	sleep 0.1
+	_j=$((_j + 1))
+done
+check signals/tstp/cont-resumes out_has '^hup 1$'
+for i in 2 3; do
+	kill -HUP "$vm"
+	_j=0
+	until grep -q "^hup $i\$" "$T/out" || [ $i -eq 3 ] || [ $_j -ge 100 ]; do
+		sleep 0.1
+		_j=$((_j + 1))
+	done
+done
+check signals/tstp/ends ends 30
+check signals/tstp/status status_is 3
 
 run "$UKRUN" --stop-timeout 0 "$I"
 check signals/stop-timeout-checked clean_error
