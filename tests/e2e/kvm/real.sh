@@ -12,7 +12,7 @@
 # futexes wake across processes); postgres (initdb, then the server: a
 # process per connection, System V and MAP_SHARED memory between them,
 # each waiting on a signalfd) answering psql and pgbench with no failed
-# transaction.
+# transaction, 8 clients and then 100 at once; nginx's reload by SIGHUP.
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -42,12 +42,20 @@ fi
 
 # start NAME GUESTPORT IMAGE [ARG...]: ukrun -p HOSTPORT:GUESTPORT IMAGE in
 # the background, output in $T/NAME.log; sets port. (A few host ports: the
-# first may be taken where there is no namespace of our own.)
+# first may be taken where there is no namespace of our own.) With
+# signalled=1: ukrun itself is $bgpid (bounded by its own --timeout), so a
+# signal sent there reaches the VM.
 start() {
 	log=$T/$1.log gport=$2
 	shift 2
 	for port in 18080 $((20000 + $$ % 20000)) $((40000 + $$ % 20000)); do
-		bg_start "$log" "$UKRUN" -p "$port:$gport" "$@"
+		if [ -n "${signalled:-}" ]; then
+			: >"$log"
+			"$UKRUN" --timeout 600 -p "$port:$gport" "$@" </dev/null >>"$log" 2>&1 &
+			bgpid=$!
+		else
+			bg_start "$log" "$UKRUN" -p "$port:$gport" "$@"
+		fi
 		sleep 0.5
 		if ! kill -0 "$bgpid" 2>/dev/null && grep -q 'cannot forward' "$log"; then
 			bg_stop
@@ -135,6 +143,39 @@ web nginx 80
 # beside the IPv4 one), as the official image runs it: daemon off, a
 # master process that forks its worker, which drops to www-data.
 web nginx-stock 80 -- -c /etc/nginx/nginx.conf -g "daemon off;"
+
+# ---- nginx's reload: SIGHUP to ukrun reaches the master (process 1),
+# which reads its configuration again, starts a new worker and lets the
+# old one end gracefully; pages answered before and after ----
+# until_log PATTERN: the log has it (10 s at most; false once ukrun ended).
+until_log() { bg_wait "$log" "$1" 10; }
+code() { bound 60 curl -s -o /dev/null -m 30 -w '%{http_code}' "http://127.0.0.1:$port/"; }
+signalled=1
+if [ ! -f "$R/nginx.img" ] || ! need real/nginx-reload curl; then
+	:
+elif ! start nginx-reload 80 "$R/nginx.img" -c /etc/nginx/nginx.conf \
+	-g "daemon off; error_log stderr notice;"; then
+	fail real/nginx-reload/start "no free host port to forward: $(tail -c 300 "$T/nginx-reload.log" | tr '\n' '|')"
+elif ! up "http://127.0.0.1:$port/" 180 || ! until_log 'start worker process [0-9]'; then
+	fail real/nginx-reload/ready "no answer in 180 s: $(tail -c 400 "$log" | tr '\n' '|')"
+	bg_stop
+else
+	check real/nginx-reload/page-before test "$(code)" = 200
+	old=$(sed -n 's/.*start worker process \([0-9]*\)$/\1/p' "$log" | head -1)
+	kill -HUP "$bgpid"
+	until_log 'worker process [0-9]* exited'
+	new=$(sed -n 's/.*start worker process \([0-9]*\)$/\1/p' "$log" | sed -n 2p)
+	check real/nginx-reload/reconfiguring grep -q 'signal 1 (SIGHUP) received.*reconfiguring' "$log"
+	check real/nginx-reload/new-worker test -n "$new" -a "$new" != "$old"
+	check real/nginx-reload/old-worker-graceful grep -q " $old#$old: gracefully shutting down" "$log"
+	check real/nginx-reload/old-worker-exits-0 grep -q "worker process $old exited with code 0" "$log"
+	check real/nginx-reload/page-after test "$(code)" = 200
+	kill -0 "$bgpid" 2>/dev/null
+	check real/nginx-reload/still-running test $? -eq 0
+	bg_stop
+	check real/nginx-reload/no-crash sh -c "! grep -q 'fatal exception\|crashed\|panic' '$log'"
+fi
+signalled=
 
 # ---- redis: SET then GET, the benchmark, the data still there ----
 if ! need real/redis redis-cli redis-benchmark; then
@@ -228,6 +269,15 @@ else
 	done
 	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'select count(*) from pgbench_accounts'
 	check real/postgres/rows-after-load out_is 100000
+	# 100 clients at once (max_connections as the image leaves it:
+	# postgres's 100, all of them the superuser's to take): a process
+	# each, every transaction committed
+	run pgb -c 100 -j 2 -t 2
+	echo "real/postgres/c100: $(grep -E '^tps|failed transactions|actually processed' "$T/out" | tr '\n' ';')"
+	check real/postgres/c100-all-committed sh -c "[ $rc -eq 0 ] &&
+		grep -q '^number of clients: 100$' '$T/out' &&
+		grep -q '^number of failed transactions: 0 ' '$T/out' &&
+		grep -q '^number of transactions actually processed: 200/200$' '$T/out'"
 	kill -0 "$bgpid" 2>/dev/null
 	check real/postgres/still-running test $? -eq 0
 	bg_stop
