@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -86,6 +87,7 @@ struct session {
 	struct pump pump[3]; /* its stdin, stdout, stderr */
 	int cancel;          /* eventfd: ends stdin's pump's wait (the slot's own) */
 	int status, exited;  /* the wait status, once the process ended */
+	uint32_t signals;    /* the caller's for the process, not yet taken (bit n: n) */
 	uint8_t *spec;       /* the request, until the guest takes it */
 	uint32_t spec_len;
 	unsigned long seq; /* arrival order */
@@ -95,6 +97,7 @@ static struct {
 	pthread_mutex_t lock;
 	int listen, wake, irq; /* the socket; this thread's eventfd; the pin's irqfd */
 	uid_t owner;
+	uint32_t kill_all; /* `ukrun kill --all`'s signals, not yet taken */
 	unsigned gen;
 	unsigned long seq;
 	struct session s[EXEC_MAX];
@@ -382,6 +385,39 @@ static int32_t op_poll(struct session *s)
 	return m;
 }
 
+/* The host terminal's own answer: these never wait for its reader (TCSETSW's
+ * wait for output is not done: the pump may hold some yet). */
+static int32_t op_tty(struct session *s, int which, uint32_t what, void *p, uint32_t len)
+{
+	static const unsigned long req[] = { [UK_TTY_GET] = TCGETS,
+		                             [UK_TTY_SET] = TCSETS,
+		                             [UK_TTY_SET_FLUSH] = TCSETS,
+		                             [UK_TTY_GET_SIZE] = TIOCGWINSZ,
+		                             [UK_TTY_SET_SIZE] = TIOCSWINSZ };
+	int fd = s->pump[which].fd;
+
+	if (what < UK_TTY_GET || what > UK_TTY_SET_SIZE ||
+	    len !=
+	        (what >= UK_TTY_GET_SIZE ? sizeof(struct uk_winsize) : sizeof(struct uk_termios)))
+		return -EINVAL;
+	if (!isatty(fd))
+		return -ENOTTY;
+	if (what == UK_TTY_SET_FLUSH) {
+		if (ioctl(fd, TCFLSH, TCIFLUSH))
+			return -errno;
+		s->pump[0].len = 0; /* read, not yet taken: dropped too */
+	}
+	return ioctl(fd, req[what], p) ? -errno : 0;
+}
+
+static int32_t op_signals(struct session *s)
+{
+	uint32_t *m = s ? &s->signals : &ex.kill_all, r = *m;
+
+	*m = 0;
+	return (int32_t)r;
+}
+
 static int32_t exec_op(struct vmm *vm, const struct uk_hc_exec *h)
 {
 	struct session *s;
@@ -393,9 +429,11 @@ static int32_t exec_op(struct vmm *vm, const struct uk_hc_exec *h)
 		vmm_guest_err(": exec operation %u of %u bytes", h->op, h->len);
 		return INT32_MIN;
 	}
-	if ((h->op == UK_EXEC_READ || h->op == UK_EXEC_WRITE) &&
+	if ((h->op == UK_EXEC_READ || h->op == UK_EXEC_WRITE || h->op == UK_EXEC_TTY) &&
 	    (!h->len || !(p = VMM_GPA(vm, h->data, h->len))))
 		return h->len ? INT32_MIN : 0;
+	if (h->op == UK_EXEC_SIGNALS && !h->session)
+		return op_signals(NULL);
 	if (!(s = session_of(h->session)))
 		return -EBADF;
 	switch (h->op) {
@@ -406,6 +444,11 @@ static int32_t exec_op(struct vmm *vm, const struct uk_hc_exec *h)
 			return -EINVAL;
 		return op_write(s, h->arg, p, h->len);
 	case UK_EXEC_POLL: return op_poll(s);
+	case UK_EXEC_TTY:
+		if (h->arg < 0 || h->arg > 2)
+			return -EINVAL;
+		return op_tty(s, h->arg, h->what, p, h->len);
+	case UK_EXEC_SIGNALS: return op_signals(s);
 	case UK_EXEC_EXIT:
 		s->status = h->arg, s->exited = 1;
 		session_end(s);
@@ -466,6 +509,25 @@ static void accept_one(void)
 	s->id = (uint32_t)(s - ex.s) | (++ex.gen & 0xffffff) << 8;
 }
 
+/* A VMM_EXEC_KILL_ALL instead of a request: passed on, and done. */
+static int kill_all(struct session *s, const uint8_t *buf, ssize_t n, int nfds)
+{
+	struct vmm_exec_msg m;
+
+	if (n != sizeof(m) || nfds)
+		return 0;
+	memcpy(&m, buf, sizeof(m));
+	if (m.kind != VMM_EXEC_KILL_ALL)
+		return 0;
+	if (m.value > 0 && m.value < 32) {
+		ex.kill_all |= 1u << m.value;
+		raise_pin();
+	}
+	reply(s, m.value > 0 && m.value < 32 ? VMM_EXEC_DONE : VMM_EXEC_REFUSED, -EINVAL, 0);
+	session_free(s);
+	return 1;
+}
+
 /* The caller's request and descriptors. */
 static void take_request(struct session *s)
 {
@@ -498,6 +560,10 @@ static void take_request(struct session *s)
 			close(extra);
 		}
 	}
+	if (kill_all(s, buf, n, nfds)) {
+		free(buf);
+		return;
+	}
 	if (n <= 0 || nfds != 3 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    !vmm_exec_spec_ok(buf, (size_t)n)) {
 		if (n > 0)
@@ -519,14 +585,18 @@ static void take_request(struct session *s)
 /* The caller's connection has something: a request, or its end. */
 static void caller_event(struct session *s)
 {
+	struct vmm_exec_msg m;
 	ssize_t n;
-	char b;
 
 	if (s->state == S_NEW) {
 		take_request(s);
 		return;
 	}
-	n = recv(s->sock, &b, 1, MSG_DONTWAIT); /* more than its request: dropped */
+	n = recv(s->sock, &m, sizeof(m), MSG_DONTWAIT); /* anything else: dropped */
+	if (n == sizeof(m) && m.kind == VMM_EXEC_SIGNAL && m.value > 0 && m.value < 32) {
+		s->signals |= 1u << m.value;
+		raise_pin();
+	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (s->state == S_QUEUED) { /* never started: nothing runs for it */
 			session_end(s);

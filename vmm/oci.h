@@ -181,6 +181,14 @@ int oci_is_runtime(int argc, char **argv);
 int oci_create(const struct oci_rt *rt, int argc, char **argv);
 /* `exec [OPTIONS] ID [CMD...]` (oci_exec.c): argv[0] is "exec". */
 int oci_exec(const struct oci_rt *rt, int argc, char **argv);
+/* `kill --all`: sig for every process of container id's VM but process 1
+ * (whose signal goes to the VM process, as without --all): 0, or -1
+ * (said). */
+int oci_exec_kill_all(const struct oci_rt *rt, const char *id, int sig);
+/* A new pseudo-terminal whose master goes to the engine over
+ * console_socket (SCM_RIGHTS, with its name), as runc sends it: 0 and
+ * *slave open, or -1 (said). */
+int oci_console(const struct oci_rt *rt, const char *console_socket, int *slave);
 /* The runtime's main: its exit status. */
 int oci_main(int argc, char **argv);
 

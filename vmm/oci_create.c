@@ -115,10 +115,13 @@ static char **vm_argv(struct create *c, int ready_fd, int stderr_fd)
 	return v;
 }
 
-/* The terminal: a new pseudo-terminal whose master goes to the engine
- * over --console-socket (SCM_RIGHTS), as runc sends it; the slave becomes
- * the VM's stdin, stdout and stderr. */
+/* The terminal: the slave becomes the VM's stdin, stdout and stderr. */
 static int console(struct create *c)
+{
+	return oci_console(c->rt, c->console_socket, &c->pty_slave);
+}
+
+int oci_console(const struct oci_rt *rt, const char *console_socket, int *slave)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char name[128], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -127,20 +130,20 @@ static int console(struct create *c)
 	struct cmsghdr *cm;
 	int m = -1, sock = -1, r = -1;
 
-	if (strlen(c->console_socket) >= sizeof(sa.sun_path)) {
-		oci_err(c->rt, "--console-socket %s: path too long", c->console_socket);
+	if (strlen(console_socket) >= sizeof(sa.sun_path)) {
+		oci_err(rt, "--console-socket %s: path too long", console_socket);
 		return -1;
 	}
-	strcpy(sa.sun_path, c->console_socket);
+	strcpy(sa.sun_path, console_socket);
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(m) || unlockpt(m) ||
 	    ptsname_r(m, name, sizeof(name)) ||
-	    (c->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		oci_err(c->rt, "a pseudo-terminal for the container: %s", strerror(errno));
+	    (*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		oci_err(rt, "a pseudo-terminal: %s", strerror(errno));
 		goto out;
 	}
 	if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
-		oci_err(c->rt, "--console-socket %s: %s", c->console_socket, strerror(errno));
+		oci_err(rt, "--console-socket %s: %s", console_socket, strerror(errno));
 		goto out;
 	}
 	iov.iov_base = name;
@@ -155,7 +158,7 @@ static int console(struct create *c)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &m, sizeof(int));
 	if (sendmsg(sock, &mh, 0) < 0) {
-		oci_err(c->rt, "--console-socket %s: sending the terminal: %s", c->console_socket,
+		oci_err(rt, "--console-socket %s: sending the terminal: %s", console_socket,
 		        strerror(errno));
 		goto out;
 	}

@@ -14,6 +14,19 @@
  * child of it, written into --pid-file, stays to exit with the process's
  * status; the engine's monitor is a subreaper, so it inherits and reaps
  * that child, as it does runc's detached process.
+ *
+ * Signals exec gets (SIGTERM, SIGINT, SIGHUP, ...: podman's, a ^C, the
+ * shim's) go on to the process, as runc's exec forwards them.
+ *
+ * --tty (-t) or process.terminal: a new pseudo-terminal, whose slave is
+ * the process's stdin, stdout and stderr. Its master goes to
+ * --console-socket as runc sends it (podman exec -it: conmon has it), or
+ * without one, exec relays between it and its own stdin and stdout (its
+ * own terminal made raw meanwhile, its size copied at the start and at
+ * each SIGWINCH). The session is kept by a child that leads a session of
+ * its own with the slave as its controlling terminal: what the terminal
+ * signals (a ^C typed, a resize's SIGWINCH, the master's hang-up) reaches
+ * it, and it forwards that to the terminal's foreground group in the VM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "oci.h"
@@ -35,11 +50,48 @@
 
 struct exec {
 	const struct oci_rt *rt;
-	const char *process, *pid_file, *cwd, *user, *id;
+	const char *process, *pid_file, *cwd, *user, *id, *console_socket;
 	const char *env[VMM_MAX_ARGS];
 	int nenv, detach, tty;
+	int slave, master; /* a terminal's two ends (-1: none; no master with a console socket) */
 	struct oci_spec spec; /* what to run */
 };
+
+/* Signals exec takes for the process: the handler writes them into a
+ * pipe, and the waiting loop sends them on. */
+static const int forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1,  SIGUSR2, SIGALRM,
+	                         SIGTERM, SIGCONT, SIGTSTP, SIGWINCH, SIGCHLD };
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* 4096 waiting already: this one is lost */
+	}
+	errno = saved;
+}
+
+static int signals_take(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(*forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	return 0;
+}
+
+/* The signals that came: into sig (up to n), how many. */
+static int signals_read(unsigned char *sig, int n)
+{
+	ssize_t r = sig_pipe[0] >= 0 ? read(sig_pipe[0], sig, (size_t)n) : -1;
+
+	return r > 0 ? (int)r : 0;
+}
 
 static int exec_opt(void *ctx, int key, const char *v)
 {
@@ -52,7 +104,7 @@ static int exec_opt(void *ctx, int key, const char *v)
 	case 'u': e->user = v; break;
 	case 'd': e->detach = 1; break;
 	case 't': e->tty = 1; break;
-	case 'C': e->tty = 1; break; /* --console-socket: a terminal is asked for */
+	case 'C': e->console_socket = v; break;
 	case 'e':
 		if (e->nenv == VMM_MAX_ARGS - 1 || !strchr(v, '=') || v[0] == '=') {
 			oci_err(e->rt, "exec: --env '%s': expected NAME=VALUE (at most %d)", v,
@@ -144,11 +196,26 @@ static int what_to_run(struct exec *e, const struct oci_state *st, int argc, cha
 	}
 	if ((e->user && user_arg(e)) || env_over(e))
 		return -1;
-	if (e->tty || e->spec.terminal) {
-		oci_err(e->rt,
-		        "exec: a terminal (--tty, --console-socket, process.terminal) is not "
-		        "supported yet by ukrun's exec: run without -t (stdin, stdout and "
-		        "stderr are then the caller's)");
+	e->tty |= e->spec.terminal;
+	if (e->tty && e->detach && !e->console_socket) {
+		oci_err(e->rt, "exec: --tty with --detach needs --console-socket (where the "
+		               "terminal goes)");
+		return -1;
+	}
+	return 0;
+}
+
+/* -t: the terminal; its master to the console socket, or kept to relay. */
+static int tty_open(struct exec *e)
+{
+	char name[128];
+
+	if (e->console_socket)
+		return oci_console(e->rt, e->console_socket, &e->slave);
+	if ((e->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(e->master) ||
+	    unlockpt(e->master) || ptsname_r(e->master, name, sizeof(name)) ||
+	    (e->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		oci_err(e->rt, "exec: a pseudo-terminal: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -202,6 +269,7 @@ static int connect_vm(const struct exec *e, const char *dir)
 static int send_request(const struct exec *e, int fd)
 {
 	int fds[3] = { 0, 1, 2 };
+
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(fds))];
@@ -221,6 +289,8 @@ static int send_request(const struct exec *e, int fd)
 		        UK_EXEC_SPEC_MAX >> 10);
 		return -1;
 	}
+	if (e->slave >= 0)
+		fds[0] = fds[1] = fds[2] = e->slave;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(fds));
@@ -250,6 +320,29 @@ static int get_reply(int fd, struct vmm_exec_reply *r, int timeout_ms, int *time
 		return -1;
 	}
 	return recv(fd, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) ? 0 : -1;
+}
+
+/* Until the process's end (its status, 0), sending on the signals that
+ * come meanwhile; -1 when the VM went away. */
+static int wait_exit(int fd, struct vmm_exec_reply *r)
+{
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+		unsigned char sig[64];
+		int n;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -1;
+		n = signals_read(sig, sizeof(sig));
+		for (int i = 0; i < n; i++) {
+			struct vmm_exec_msg m = { VMM_EXEC_SIGNAL, sig[i] };
+			if (sig[i] != SIGCHLD && send(fd, &m, sizeof(m), MSG_NOSIGNAL) < 0) {
+				/* the VM is gone: the recv says so */
+			}
+		}
+		if (p[0].revents)
+			return recv(fd, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) ? 0 : -1;
+	}
 }
 
 static int start_failed(const struct exec *e, const struct vmm_exec_reply *r)
@@ -314,7 +407,7 @@ static int session(const struct exec *e, const char *dir, int started)
 	struct vmm_exec_reply r;
 	int fd = connect_vm(e, dir), timed_out, s;
 
-	if (fd < 0 || send_request(e, fd))
+	if (fd < 0 || send_request(e, fd) || signals_take())
 		return 1;
 	if (get_reply(fd, &r, START_WAIT_MS, &timed_out)) {
 		oci_err(e->rt, "exec: container %s's VM %s", e->id,
@@ -330,7 +423,7 @@ static int session(const struct exec *e, const char *dir, int started)
 		}
 		close(started);
 	}
-	if (get_reply(fd, &r, -1, &timed_out) || r.kind != VMM_EXEC_EXITED) {
+	if (wait_exit(fd, &r) || r.kind != VMM_EXEC_EXITED) {
 		oci_err(e->rt, "exec: container %s stopped before the process ended", e->id);
 		return 137; /* killed with its container, as runc's would be */
 	}
@@ -339,11 +432,85 @@ static int session(const struct exec *e, const char *dir, int started)
 	return s;
 }
 
-/* --detach: the child keeps the session; the parent returns once the
- * process runs, or with the child's status when it could not start. */
-static int detached(const struct exec *e, const char *dir)
+/* The terminal's size: the caller's own, when it has one. */
+static void size_copy(int master)
 {
-	int p[2], status;
+	struct winsize w;
+
+	if (!ioctl(0, TIOCGWINSZ, &w))
+		ioctl(master, TIOCSWINSZ, &w);
+}
+
+static int write_all(int fd, const char *p, ssize_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, (size_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w, n -= w;
+	}
+	return 0;
+}
+
+/* One of the relay's ends has something: copied to the other; 0 once
+ * it ended. */
+static int copy(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	return n > 0 && !write_all(to, buf, n);
+}
+
+/* Foreground with a child keeping the session: the signals exec gets go
+ * to it (a resize to the terminal), and without a console socket the
+ * terminal is relayed; until the child ended and the terminal with it. */
+static int wait_child(const struct exec *e, pid_t child)
+{
+	int in = e->master >= 0, out = in, status = 0, done = 0;
+
+	while (!done || out) {
+		struct pollfd p[3] = { { sig_pipe[0], POLLIN, 0 },
+			               { out ? e->master : -1, POLLIN, 0 },
+			               { in ? 0 : -1, POLLIN, 0 } };
+		unsigned char sig[64];
+		int n;
+
+		/* once the child ended, what the terminal still holds, then
+		 * the end (a process the VM left holding it does not keep us) */
+		if (poll(p, 3, done ? 200 : -1) == 0)
+			break;
+		n = signals_read(sig, sizeof(sig));
+		for (int i = 0; i < n; i++) {
+			if (sig[i] == SIGCHLD)
+				done |= waitpid(child, &status, WNOHANG) == child;
+			else if (sig[i] == SIGWINCH && e->master >= 0)
+				size_copy(e->master); /* the child hears it from the terminal */
+			else
+				kill(child, sig[i]);
+		}
+		if (out && p[1].revents)
+			out = copy(e->master, 1);
+		if (in && p[2].revents)
+			in = copy(0, e->master);
+	}
+	if (!done)
+		waitpid(child, &status, 0);
+	return wait_status(status);
+}
+
+/* A child keeps the session (--detach, --tty): the parent returns once
+ * the process runs (--detach), or waits for the child (the terminal's
+ * relay, signals passed on), or with the child's status when the process
+ * could not start. */
+static int in_child(const struct exec *e, const char *dir)
+{
+	struct termios saved, raw;
+	int p[2], status, r, own_tty = 0;
 	pid_t pid;
 	char b;
 
@@ -353,21 +520,66 @@ static int detached(const struct exec *e, const char *dir)
 	}
 	if (!pid) {
 		close(p[0]);
+		if (e->slave >= 0 && (setsid() < 0 || ioctl(e->slave, TIOCSCTTY, 0) < 0)) {
+			oci_err(e->rt, "exec: the terminal: %s", strerror(errno));
+			_exit(1);
+		}
+		if (e->master >= 0)
+			close(e->master);
 		_exit(session(e, dir, p[1]));
 	}
 	close(p[1]);
-	if (read(p[0], &b, 1) == 1) {
-		close(p[0]);
-		return write_pid(e, pid) ? 1 : 0;
-	}
+	if (e->slave >= 0)
+		close(e->slave); /* the child's and the VM's: its end ends the relay */
+	r = read(p[0], &b, 1);
 	close(p[0]);
-	waitpid(pid, &status, 0);
-	return wait_status(status);
+	if (r != 1 || e->detach) {
+		if (r != 1)
+			waitpid(pid, &status, 0);
+		return r != 1 ? wait_status(status) : write_pid(e, pid) ? 1 : 0;
+	}
+	if (signals_take()) {
+		oci_err(e->rt, "exec: %s", strerror(errno));
+		return 1;
+	}
+	if (e->master >= 0) {
+		size_copy(e->master);
+		if (isatty(0) && !tcgetattr(0, &saved)) {
+			raw = saved;
+			cfmakeraw(&raw);
+			own_tty = !tcsetattr(0, TCSANOW, &raw);
+		}
+	}
+	r = wait_child(e, pid);
+	if (own_tty)
+		tcsetattr(0, TCSANOW, &saved);
+	return r;
+}
+
+int oci_exec_kill_all(const struct oci_rt *rt, const char *id, int sig)
+{
+	struct exec e = { .rt = rt, .id = id };
+	struct vmm_exec_msg m = { VMM_EXEC_KILL_ALL, sig };
+	struct vmm_exec_reply r;
+	char dir[PATH_MAX];
+	int fd, timed_out;
+
+	oci_dir(rt, id, dir, sizeof(dir));
+	if ((fd = connect_vm(&e, dir)) < 0)
+		return -1;
+	if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
+	    get_reply(fd, &r, START_WAIT_MS, &timed_out) || r.kind != VMM_EXEC_DONE) {
+		oci_err(rt, "kill --all: container %s's VM did not take the signal", id);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 int oci_exec(const struct oci_rt *rt, int argc, char **argv)
 {
-	struct exec e = { .rt = rt };
+	struct exec e = { .rt = rt, .slave = -1, .master = -1 };
 	struct oci_state st;
 	char err[256], dir[PATH_MAX];
 	enum oci_status s;
@@ -406,10 +618,16 @@ int oci_exec(const struct oci_rt *rt, int argc, char **argv)
 		return 1;
 	}
 	oci_dir(rt, e.id, dir, sizeof(dir));
-	if (e.detach)
-		r = detached(&e, dir);
+	if (e.tty && tty_open(&e))
+		r = 1;
+	else if (!e.detach && write_pid(&e, getpid()))
+		r = 1;
+	else if (e.detach || e.tty)
+		r = in_child(&e, dir);
 	else
-		r = write_pid(&e, getpid()) ? 1 : session(&e, dir, -1);
+		r = session(&e, dir, -1);
+	if (e.master >= 0)
+		close(e.master);
 	oci_spec_free(&e.spec);
 	return r;
 }

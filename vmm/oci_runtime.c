@@ -217,7 +217,7 @@ static int signal_vm(const struct oci_state *st, int sig)
 static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 {
 	struct oci_state st;
-	int all = 0, sig = SIGTERM, r = 1; /* (--all: the VM is all there is) */
+	int all = 0, sig = SIGTERM, r = 1;
 	const char *id;
 
 	if (cmd_opts(rt, argc, argv, "a:all", set_flag, &all))
@@ -237,6 +237,8 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 	if (oci_state_status(&st) == OCI_STOPPED)
 		/* runc's words: containerd's shim matches them */
 		oci_err(rt, "container not running: %s has stopped", id);
+	else if (all && sig != SIGKILL && oci_exec_kill_all(rt, id, sig))
+		r = 1; /* (said; a SIGKILL needs no --all: the VM's end ends them all) */
 	else if (signal_vm(&st, sig))
 		oci_err(rt, "kill %d (container %s): %s", (int)st.pid, id, strerror(errno));
 	else

@@ -177,8 +177,13 @@ static const struct vmm_rule rules[] = {
 	ALLOW(EXEC, accept4),                    /* a caller (SO_PEERCRED checked) */
 	ARG_IS(EXEC, getsockopt, 1, SOL_SOCKET), /* its uid */
 	ARG_IS(EXEC, recvmsg, 2, MSG_DONTWAIT | MSG_CMSG_CLOEXEC), /* its request and stdio */
-	ARG_IS(EXEC, recvfrom, 3, MSG_DONTWAIT),                   /* its hang-up */
-	ARG_IS(EXEC, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL),      /* replies */
+	ARG_IS(EXEC, recvfrom, 3, MSG_DONTWAIT), /* its signals for the process; its hang-up */
+	ARG_IS(EXEC, sendto, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* replies */
+	IOCTL(EXEC, TCGETS),     /* a caller's terminal: the guest's tcgetattr, isatty */
+	IOCTL(EXEC, TCSETS),     /* the same: its tcsetattr */
+	IOCTL(EXEC, TCFLSH),     /* the same: tcsetattr's TCSAFLUSH */
+	IOCTL(EXEC, TIOCGWINSZ), /* the same: its window size */
+	IOCTL(EXEC, TIOCSWINSZ), /* the same: its window size set */
 };
 /* clang-format on */
 

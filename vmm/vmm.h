@@ -208,6 +208,16 @@ struct vmm_exec_reply {
 #define VMM_EXEC_STARTED 1
 #define VMM_EXEC_EXITED 2
 #define VMM_EXEC_REFUSED 3 /* value: -errno (too many execs, a malformed request) */
+#define VMM_EXEC_DONE 4    /* a VMM_EXEC_KILL_ALL was passed on */
+/* Later messages of the caller: a signal (value) it had for the process
+ * (`ukrun exec` forwards those it gets, as runc's does). Or, instead of a
+ * request, VMM_EXEC_KILL_ALL: signal value for every process of the VM. */
+struct vmm_exec_msg {
+	int32_t kind; /* VMM_EXEC_SIGNAL, VMM_EXEC_KILL_ALL */
+	int32_t value;
+};
+#define VMM_EXEC_SIGNAL 1
+#define VMM_EXEC_KILL_ALL 2
 struct sockaddr_un;
 /* The socket's address for path, which may be longer than sun_path holds
  * (docker's state directories): then through /proc/self/fd/N/NAME, N

@@ -35,9 +35,17 @@
  * signal, wait or /proc of the container's reaches it. */
 static struct uk_proc outside;
 
+/* What the three streams of a session share, as one terminal's state:
+ * the foreground process group (TIOCGPGRP, TIOCSPGRP) and the session. */
+struct term {
+	int refs; /* the streams, and the job while it runs */
+	int pgrp, sid;
+};
+
 struct job {
 	uint32_t session;
 	struct uk_proc *proc;
+	struct term *term; /* set by the process's first thread */
 	char *cwd, **argv, **envp;
 	struct job *next;
 	/* then the request, and argv's and envp's arrays */
@@ -52,7 +60,14 @@ static void on_event(void) { uk_wq_wake(&outside.child_wq, -1); }
 struct stream {
 	uint32_t session;
 	int which; /* 0 stdin, 1 stdout, 2 stderr */
+	struct term *term;
 };
+
+static void term_put(struct term *t)
+{
+	if (t && !__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		uk_kfree(t);
+}
 
 /* An operation that waits for ukrun's interrupt while it says -EAGAIN. */
 static long stream_op(struct uk_file *f, unsigned op, void *buf, size_t len)
@@ -122,21 +137,91 @@ static unsigned stream_poll(struct uk_file *f, struct uk_poll_table *pt)
 	return m & UK_EXEC_OUT ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
+/* A terminal request on the caller's descriptor itself: 0 or -errno
+ * (-ENOTTY: no terminal). In and out through a kernel-heap copy. */
+static long tty_op(struct stream *s, unsigned what, void *arg, size_t len, int out)
+{
+	void *b = uk_kmalloc(len);
+	long r;
+
+	if (!b)
+		return -ENOMEM;
+	if (!out)
+		uk_memcpy(b, arg, len);
+	r = uk_host_exec_what(UK_EXEC_TTY, s->session, b, len, s->which, what);
+	if (!r && out)
+		uk_memcpy(arg, b, len);
+	uk_kfree(b);
+	return r;
+}
+
+static int is_tty(struct stream *s)
+{
+	struct uk_termios t;
+
+	return !tty_op(s, UK_TTY_GET, &t, sizeof(t), 1);
+}
+
 static int stream_fstat(struct uk_file *f, struct stat *st)
 {
 	struct stream *s = f->priv;
+	int tty = is_tty(s);
 
 	uk_memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFIFO | 0600; /* as runc's exec gives conmon's pipes */
+	/* as runc's exec gives conmon's pipes, or a terminal's slave */
+	st->st_mode = tty ? S_IFCHR | 0620 : S_IFIFO | 0600;
+	st->st_rdev = tty ? (136 << 8) : 0;
 	st->st_ino = s->session * 4ull + (unsigned)s->which;
 	st->st_nlink = 1;
 	st->st_blksize = IO_CHUNK;
 	return 0;
 }
 
-static long stream_ioctl(struct uk_file *f, unsigned long req, void *arg) { return -ENOTTY; }
+/* Whether a process of session sid leads group pgrp (TIOCSPGRP's test). */
+static int group_in(int pgrp, int sid)
+{
+	for (struct uk_proc *p = uk_procs; p; p = p->all_next)
+		if (p->pgid == pgrp && p->sid == sid && p->state == UK_P_ALIVE)
+			return 1;
+	return 0;
+}
 
-static void stream_release(struct uk_file *f) { uk_kfree(f->priv); }
+/* The caller's terminal, when it is one: its modes and size are the
+ * host's (ukrun asks it); its process groups are the session's, here. */
+static long stream_ioctl(struct uk_file *f, unsigned long req, void *arg)
+{
+	struct stream *s = f->priv;
+
+	switch (req) {
+	case TCGETS: return tty_op(s, UK_TTY_GET, arg, sizeof(struct uk_termios), 1);
+	case TCSETS:
+	case TCSETSW: return tty_op(s, UK_TTY_SET, arg, sizeof(struct uk_termios), 0);
+	case TCSETSF: return tty_op(s, UK_TTY_SET_FLUSH, arg, sizeof(struct uk_termios), 0);
+	case TIOCGWINSZ: return tty_op(s, UK_TTY_GET_SIZE, arg, sizeof(struct uk_winsize), 1);
+	case TIOCSWINSZ: return tty_op(s, UK_TTY_SET_SIZE, arg, sizeof(struct uk_winsize), 0);
+	}
+	if (!is_tty(s))
+		return -ENOTTY;
+	switch (req) {
+	case TIOCGPGRP: *(int *)arg = s->term->pgrp; return 0;
+	case TIOCGSID: *(int *)arg = s->term->sid; return 0;
+	case TIOCSPGRP:
+		if (!group_in(*(int *)arg, s->term->sid))
+			return -EPERM;
+		s->term->pgrp = *(int *)arg;
+		return 0;
+	case TIOCSCTTY: return 0; /* it is the session's already */
+	}
+	return -ENOTTY;
+}
+
+static void stream_release(struct uk_file *f)
+{
+	struct stream *s = f->priv;
+
+	term_put(s->term);
+	uk_kfree(s);
+}
 
 static const struct uk_file_ops stream_ops = {
 	.read = stream_read,
@@ -147,7 +232,7 @@ static const struct uk_file_ops stream_ops = {
 	.release = stream_release,
 };
 
-static int stream_install(uint32_t session, int which)
+static int stream_install(uint32_t session, int which, struct term *t)
 {
 	struct stream *s = uk_kzalloc(sizeof(*s));
 	struct uk_file *f = s ? uk_file_new(&stream_ops, which ? O_WRONLY : O_RDONLY, s) : NULL;
@@ -159,6 +244,8 @@ static int stream_install(uint32_t session, int which)
 	}
 	s->session = session;
 	s->which = which;
+	s->term = t;
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL);
 	if ((fd = uk_fd_install(f, which, 0)) != which) {
 		if (fd >= 0)
 			uk_fd_close(fd);
@@ -186,8 +273,13 @@ static void job_entry(void *arg)
 	unsigned what = UK_EXEC_FAILED_SETUP;
 	long r = 0;
 
+	if ((j->term = uk_kzalloc(sizeof(*j->term)))) {
+		j->term->refs = 1; /* the job's */
+		j->term->pgrp = j->term->sid = uk_proc_cur->pid;
+	}
+	r = j->term ? 0 : -ENOMEM;
 	for (int i = 0; i < 3 && !r; i++)
-		r = stream_install(j->session, i);
+		r = stream_install(j->session, i, j->term);
 	if (!r && (what = UK_EXEC_FAILED_CWD, r = uk_sys_chdir((long)j->cwd, 0, 0, 0, 0, 0)) == 0)
 		what = UK_EXEC_FAILED_PROGRAM,
 		r = uk_binary_exec_as(j->argv[0], j->argv, j->envp, committed, j);
@@ -257,6 +349,39 @@ static void take_requests(void)
 	uk_kfree(sp);
 }
 
+/* Signals the callers forwarded: to an exec'd process, or the foreground
+ * group of its terminal (a ^C typed there, a window resized), as a
+ * terminal's go; `ukrun kill --all`'s to every process but 1, whose own
+ * come through ukrun's signal forwarding (uk/host_signal.h). */
+static void signal_group(int pgrp, int sig)
+{
+	for (struct uk_proc *p = uk_procs; p; p = p->all_next)
+		if (p->state == UK_P_ALIVE && (pgrp ? p->pgid == pgrp : p->pid != 1))
+			uk_proc_signal(p, sig, UK_SI_USER, 0);
+}
+
+static void forward_signals(void)
+{
+	long m = uk_host_exec(UK_EXEC_SIGNALS, 0, NULL, 0, 0);
+
+	for (int sig = 1; m > 0 && sig < 32; sig++)
+		if (m & (1l << sig))
+			signal_group(0, sig);
+	for (struct job *j = jobs; j; j = j->next) {
+		struct stream in = { j->session, 0, j->term };
+		if ((m = uk_host_exec(UK_EXEC_SIGNALS, j->session, NULL, 0, 0)) <= 0)
+			continue;
+		for (int sig = 1; sig < 32; sig++) {
+			if (!(m & (1l << sig)) || j->proc->state != UK_P_ALIVE)
+				continue;
+			if (j->term && is_tty(&in))
+				signal_group(j->term->pgrp, sig);
+			else
+				uk_proc_signal(j->proc, sig, UK_SI_USER, 0);
+		}
+	}
+}
+
 /* Ended processes' statuses back to ukrun. */
 static void report_ends(void)
 {
@@ -268,6 +393,7 @@ static void report_ends(void)
 		}
 		*pj = j->next;
 		uk_host_exec(UK_EXEC_EXIT, j->session, NULL, 0, status);
+		term_put(j->term);
 		uk_kfree(j);
 	}
 }
@@ -286,6 +412,7 @@ static void exec_server(void *arg)
 	for (;;) {
 		uint64_t seen = uk_host_exec_events();
 		take_requests();
+		forward_signals();
 		report_ends();
 		uk_wait_event(&outside.child_wq, uk_host_exec_events() != seen || any_ended(), 0);
 	}

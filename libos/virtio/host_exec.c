@@ -46,11 +46,16 @@ void uk_host_exec_init(void (*on_event)(void))
 
 long uk_host_exec(unsigned op, uint32_t session, void *buf, size_t len, int arg)
 {
+	return uk_host_exec_what(op, session, buf, len, arg, 0);
+}
+
+long uk_host_exec_what(unsigned op, uint32_t session, void *buf, size_t len, int arg, unsigned what)
+{
 	/* aligned to its size: on a stack outside the linear maps it must not
 	 * cross a page (ukrun reads it at one physical address) */
 	struct uk_hc_exec h
 	    __attribute__((aligned(32))) = { op, session, buf ? uk_v2p(buf) : 0, (uint32_t)len, arg,
-		                             0,  0 };
+		                             0,  what };
 
 	uk_outl(UK_HC_EXEC, (uint32_t)uk_v2p(&h));
 	return h.ret;

@@ -24,5 +24,8 @@ uint64_t uk_host_exec_events(void);
 /* One operation (UK_EXEC_*): its ret. buf (len bytes) must be in the
  * linear maps (the kernel heap), physically contiguous. */
 long uk_host_exec(unsigned op, uint32_t session, void *buf, size_t len, int arg);
+/* The same with the operation's what (UK_EXEC_TTY's UK_TTY_*). */
+long uk_host_exec_what(unsigned op, uint32_t session, void *buf, size_t len, int arg,
+                       unsigned what);
 
 #endif

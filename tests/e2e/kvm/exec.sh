@@ -6,9 +6,11 @@
 # and --cwd/--env/--user over them, --process FILE, --detach with
 # --pid-file, several in a row and two at once, a large output and input
 # intact, a terminal nobody reads stalling its writer and not the VM,
-# process 1 running through all of them, and clear errors for a
-# stopped or missing container and for a terminal. podman exec is in
-# ocirt.sh. POSIX sh; every exec bounded.
+# terminals (the caller's own, -t relayed, --console-socket with its
+# resize and ^C: tests/e2e/kvm/exec_tty.py drives them), signals passed
+# on, kill --all, process 1 running through all of them, and clear errors
+# for a stopped or missing container. podman exec is in ocirt.sh. POSIX
+# sh; every exec bounded.
 . tests/e2e/lib.sh
 native_check exec
 RT=$(cd "$(dirname "$UKRUN")" && pwd)/$(basename "$UKRUN")
@@ -24,14 +26,14 @@ fi
 
 mkdir -p "$T/b/rootfs/bin" "$T/b/rootfs/tmp" "$T/b/rootfs/etc"
 cp "$(command -v busybox)" "$T/b/rootfs/bin/busybox"
-for a in sh echo cat sleep ls touch md5sum id pwd; do ln -s busybox "$T/b/rootfs/bin/$a"; done
+for a in sh echo cat sleep ls touch md5sum id pwd stty grep test; do ln -s busybox "$T/b/rootfs/bin/$a"; done
 echo 'not a program' >"$T/b/rootfs/etc/motd"
 chmod 755 "$T/b/rootfs/etc/motd"
 echo 'plain' >"$T/b/rootfs/etc/plain"
 # process 1 says it started, then runs until killed
 cat >"$T/b/config.json" <<EOF
 {"ociVersion": "1.0.2",
- "process": {"args": ["sh", "-c", "echo pid1-up; while :; do sleep 1; done"],
+ "process": {"args": ["sh", "-c", "trap '' USR2; echo pid1-up; while :; do sleep 1; done"],
              "env": ["PATH=/bin", "WHO=oci"], "cwd": "/tmp",
              "user": {"uid": 0, "gid": 0}, "terminal": false},
  "root": {"path": "rootfs"}, "hostname": "c1",
@@ -175,13 +177,76 @@ else
 	skip exec/stuck-terminal "python3 is not installed on this host (ci/deps.sh installs it)"
 fi
 
-run E -t c1 true
-check exec/tty-refused err_has 'a terminal (--tty, --console-socket, process.terminal) is not supported yet'
+# Terminals: the caller's own (no -t) is the process's, modes and size
+# the host's; -t makes one, relayed by exec or sent to --console-socket,
+# whose resize and ^C reach the process as SIGWINCH and SIGINT
+if have python3; then
+	TP="python3 tests/e2e/kvm/exec_tty.py"
+	run bound 60 $TP pty 33 77 "$RT" --root "$R" exec c1 sh -c 'test -t 0 && test -t 1 && echo both-tty; stty size'
+	check exec/tty-caller out_has '^both-tty$'
+	check exec/tty-caller-size out_has '^33 77$'
+	check exec/tty-caller-status out_has '^status 0$'
+	run bound 60 $TP pty 33 77 "$RT" --root "$R" exec -t c1 sh -c \
+		'test -t 0 && echo tty; stty size; stty -echo && stty -a | grep -q -- "-echo " && echo echo-off; exit 4'
+	check exec/tty-relay out_has '^tty$'
+	check exec/tty-relay-size out_has '^33 77$'
+	check exec/tty-relay-modes out_has '^echo-off$'
+	check exec/tty-relay-status out_has '^status 4$'
+	run bound 60 $TP console "$T/console.sock" "$RT" --root "$R" exec -t --console-socket "$T/console.sock" c1 \
+		sh -c 'trap "stty size; echo winch-done" WINCH; trap "exit 7" INT; echo ready; while :; do sleep 0.1; done'
+	check exec/tty-console-socket out_has '^name /dev/pts/'
+	check exec/tty-console-resized out_has '^40 100$'
+	check exec/tty-console-interrupted out_has '^status 7$'
+else
+	skip exec/tty "python3 is not installed on this host (ci/deps.sh installs it)"
+fi
+run E c1 sh -c 'test -t 0 || test -t 1 || echo no-tty' </dev/null
+check exec/no-tty out_is no-tty
+run E -t --detach c1 true
+check exec/tty-detach-needs-socket err_has 'exec: --tty with --detach needs --console-socket'
+
+# Signals exec gets go on to the process (podman's, a ^C), as runc's
+timeout -k 5 60 "$RT" --root "$R" exec c1 sh -c \
+	'trap "echo got-term; exit 3" TERM; touch /tmp/trap-up; while :; do sleep 0.1; done' >"$T/sig.out" 2>&1 &
+sig=$!
+_i=0
+until E c1 test -e /tmp/trap-up 2>/dev/null || [ $_i -ge 50 ]; do
+	sleep 0.2
+	_i=$((_i + 1))
+done
+kill -TERM $sig
+wait $sig
+rc=$?
+check exec/signal-forwarded grep -qx got-term "$T/sig.out"
+check exec/signal-status status_is 3
 # process 1 ran through all of them; nothing of the execs in its output
 run U state c1
 check exec/pid1-running out_has '"status": "running"'
 check exec/pid1-same-vm out_has "\"pid\": $vm"
 check exec/pid1-output-alone test "$(cat "$T/c1.out")" = pid1-up
+
+# kill --all: every process of the container, the exec'd ones too
+# (process 1 ignores USR2 here, so the container stays)
+E c1 sh -c 'trap "echo all-usr2; exit 9" USR2; touch /tmp/all-up; while :; do sleep 0.1; done' >"$T/all1.out" 2>&1 &
+all1=$!
+E c1 sh -c 'touch /tmp/all-up2; exec sleep 60' >/dev/null 2>&1 &
+all2=$!
+_i=0
+until E c1 sh -c 'test -e /tmp/all-up && test -e /tmp/all-up2' 2>/dev/null || [ $_i -ge 50 ]; do
+	sleep 0.2
+	_i=$((_i + 1))
+done
+run U kill --all c1 USR2
+check exec/kill-all-status status_is 0
+wait $all1
+rc=$?
+check exec/kill-all-trapped status_is 9
+check exec/kill-all-trapped-said grep -qx all-usr2 "$T/all1.out"
+wait $all2
+rc=$?
+check exec/kill-all-default status_is 140
+run U state c1
+check exec/kill-all-pid1-stays out_has '"status": "running"'
 
 # an exec whose container ends first: 137, and it says so
 E c1 sh -c 'touch /tmp/long; exec sleep 60' >"$T/long.out" 2>"$T/long.err" &
@@ -214,7 +279,7 @@ check exec/missing err_has 'container c1 does not exist'
 G=build/tests/guest/hostexec.img
 if [ -f "$G" ]; then
 	run "$UKRUN" --timeout 60 --oci-exec "$T/h.sock" "$G"
-	check exec/hostile/answers out_has '^checks 8 failures 0$'
+	check exec/hostile/answers out_has '^checks 11 failures 0$'
 	check exec/hostile/answers-status status_is 0
 	for m in gpa len block; do
 		rm -f "$T/h.sock"

@@ -383,6 +383,17 @@ if podman_ok; then
 	check ocirt/podman/exec-status status_is 5
 	echo piped | bound 60 $P exec -i bg cat >"$T/out" 2>"$T/err"
 	check ocirt/podman/exec-stdin out_is piped
+	# podman exec -it (conmon gets the terminal by --console-socket):
+	# a terminal for the process, of podman's own terminal's size
+	if have python3; then
+		run bound 90 python3 tests/e2e/kvm/exec_tty.py pty 30 90 $P exec -it bg \
+			sh -c 'test -t 0 && test -t 1 && echo exec-tty; stty size; exit 6'
+		check ocirt/podman/exec-tty out_has '^exec-tty$'
+		check ocirt/podman/exec-tty-size out_has '^30 90$'
+		check ocirt/podman/exec-tty-status out_has '^status 6$'
+	else
+		skip ocirt/podman/exec-tty "python3 is not installed on this host (ci/deps.sh installs it)"
+	fi
 	run bound 60 $P exec bg no-such-program
 	check ocirt/podman/exec-not-found status_is 127
 	check ocirt/podman/exec-not-found-says err_has 'executable file not found'

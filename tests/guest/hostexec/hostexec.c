@@ -23,7 +23,7 @@ static char buf[256];
 
 static int32_t hc(unsigned op, uint32_t session, uint64_t data, uint32_t len, int32_t arg)
 {
-	h = (struct uk_hc_exec){ op, session, data, len, arg, 12345, 0 };
+	h = (struct uk_hc_exec){ op, session, data, len, arg, 12345, 77 }; /* what: junk */
 	uk_outl(UK_HC_EXEC, (uint32_t)uk_v2p(&h));
 	return h.ret;
 }
@@ -50,6 +50,12 @@ int main(int argc, char **argv)
 	CHECK("hostexec/unknown-op", r == -EBADF || r == -EINVAL, "op 99: %d", (int)r);
 	r = hc(UK_EXEC_READ, 1, b, 0, 0);
 	CHECK("hostexec/read-nothing", r == 0, "read of 0 bytes: %d", (int)r);
+	r = hc(UK_EXEC_TTY, 2, b, sizeof(struct uk_termios), 0);
+	CHECK("hostexec/tty-unknown-session", r == -EBADF, "tty: %d", (int)r);
+	r = hc(UK_EXEC_SIGNALS, 9, 0, 0, 0);
+	CHECK("hostexec/signals-unknown-session", r == -EBADF, "signals: %d", (int)r);
+	r = hc(UK_EXEC_SIGNALS, 0, 0, 0, 0);
+	CHECK("hostexec/kill-all-none", r == 0, "kill --all's signals: %d", (int)r);
 	printf("checks %d failures %d\n", checks, failures);
 	fflush(stdout);
 	if (!strcmp(mode, "gpa"))

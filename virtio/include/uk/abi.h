@@ -201,12 +201,37 @@ enum uk_exec_op {
 	UK_EXEC_POLL = 5,
 	/* arg = the process's wait status: the session is over. */
 	UK_EXEC_EXIT = 6,
+	/* Terminal request what (UK_TTY_*) on descriptor arg (0 stdin, 1
+	 * stdout, 2 stderr) as the caller gave it: data is a struct
+	 * uk_termios or struct uk_winsize (len its size), read or written.
+	 * -ENOTTY: that descriptor is no terminal. */
+	UK_EXEC_TTY = 7,
+	/* ret = the signals the caller sent the process since the last call
+	 * (bit n: signal n, 1..31), then cleared. Session 0: those for
+	 * every process of the VM (`ukrun kill --all`). */
+	UK_EXEC_SIGNALS = 8,
 };
 #define UK_EXEC_FAILED_PROGRAM 0 /* the program: not found, not executable, not ELF */
 #define UK_EXEC_FAILED_CWD 1     /* the working directory */
 #define UK_EXEC_FAILED_SETUP 2   /* memory, descriptors, a process */
 #define UK_EXEC_IN 1
 #define UK_EXEC_OUT 2
+#define UK_TTY_GET 1       /* TCGETS: its struct uk_termios */
+#define UK_TTY_SET 2       /* TCSETS, TCSETSW: the same (ukrun waits for no output) */
+#define UK_TTY_SET_FLUSH 3 /* TCSETSF: the same, input not yet read dropped */
+#define UK_TTY_GET_SIZE 4  /* TIOCGWINSZ: its struct uk_winsize */
+#define UK_TTY_SET_SIZE 5  /* TIOCSWINSZ */
+
+/* Linux's struct termios and struct winsize (x86-64), as the host's
+ * terminal ioctls read and write them. */
+struct uk_termios {
+	uint32_t iflag, oflag, cflag, lflag; /* [both] */
+	uint8_t line;                        /* [both] */
+	uint8_t cc[19];                      /* [both] */
+};
+struct uk_winsize {
+	uint16_t row, col, xpixel, ypixel; /* [both] */
+};
 
 struct uk_hc_exec {
 	uint32_t op;      /* [guest] UK_EXEC_* */
@@ -215,7 +240,7 @@ struct uk_hc_exec {
 	uint32_t len;     /* [guest] its size, at most UK_HC_IO_MAX */
 	int32_t arg;      /* [guest] per operation */
 	int32_t ret;      /* [host] per operation, or -errno (-EBADF: no such session) */
-	uint32_t pad;
+	uint32_t what;    /* [guest] UK_EXEC_TTY: UK_TTY_* */
 };
 
 /* What to run, as UK_EXEC_NEXT writes it: this header, then NUL-ended
