@@ -26,9 +26,16 @@
 enum vmm_net_kind { VMM_NET_NONE, VMM_NET_TAP, VMM_NET_USER };
 enum vmm_vhost_mode { VMM_VHOST_AUTO, VMM_VHOST_ON, VMM_VHOST_OFF };
 
+/* A forward of one host address's port to the guest's port, in the
+ * host address's family: an IPv4 one to the guest's 10.0.2.15, an IPv6
+ * one to the guest's IPv6 address (SLAAC's, as libslirp learnt it from
+ * the guest's neighbour discovery; libslirp 4.7 cannot forward between
+ * the families). */
 struct vmm_net_fwd {
 	int udp;
-	struct in_addr host_addr; /* default 127.0.0.1 */
+	int family;                 /* the host address's: AF_INET or AF_INET6 */
+	struct in_addr host_addr;   /* AF_INET: default 127.0.0.1 */
+	struct in6_addr host_addr6; /* AF_INET6 (IPV6_V6ONLY: this family only) */
 	uint16_t host_port, guest_port;
 };
 
@@ -120,9 +127,10 @@ extern const struct vmm_net_backend vmm_net_tap, vmm_net_user, vmm_net_passt;
 
 /* ---- the user network's frames (net_frame.c) ---- */
 
-/* What a frame from the guest may be before libslirp sees it: ARP, or
- * IPv4 with TCP, UDP or ICMP, every header within the frame, no
- * fragment, and unless host_loopback nothing to 127.0.0.0/8 or 0.0.0.0/8.
+/* What a frame from the guest may be before libslirp sees it: ARP, IPv4
+ * with TCP, UDP or ICMP, or IPv6 with TCP, UDP or ICMPv6 right after its
+ * header; every header within the frame, no fragment, and unless
+ * host_loopback nothing to 127.0.0.0/8, 0.0.0.0/8, ::1 or ::.
  * VMM_FRAME_PASS, or the kind of drop with *why. */
 enum vmm_frame_drop {
 	VMM_FRAME_PASS,

@@ -3,6 +3,8 @@
  * user[,hostfwd=PROTO:[HOSTADDR:]HOSTPORT-[GUESTADDR]:GUESTPORT...]
  * [,host-loopback=on|off][,mtu=N][,mac=M],
  * -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp] (implies --net user), --ip ADDR/LEN, --gw ADDR.
+ * HOSTADDR is IPv4, or IPv6 in brackets ([::1], as docker and QEMU write
+ * it).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -39,12 +41,44 @@ static int parse_addr(const char *s, size_t len, struct in_addr *a)
 	return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
 }
 
-/* "tcp:8080-:80", "tcp::8080-:80", "udp:127.0.0.1:5353-:53". */
+/* A forward's host address, "127.0.0.1" or "[::1]" (len bytes of s). */
+static int parse_host(const char *s, size_t len, struct vmm_net_fwd *f)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (len < 2 || s[0] != '[' || s[len - 1] != ']') {
+		f->family = AF_INET;
+		return parse_addr(s, len, &f->host_addr);
+	}
+	if (len - 2 >= sizeof(buf))
+		return -1;
+	memcpy(buf, s + 1, len - 2);
+	buf[len - 2] = 0;
+	f->family = AF_INET6;
+	return inet_pton(AF_INET6, buf, &f->host_addr6) == 1 ? 0 : -1;
+}
+
+/* The end of a HOSTADDR at s, before its ':' (an IPv6 one is bracketed),
+ * or NULL when s has none before end. */
+static const char *host_end(const char *s, const char *end)
+{
+	const char *close;
+
+	if (*s == '[')
+		return (close = memchr(s, ']', (size_t)(end - s))) && close + 1 < end &&
+		               close[1] == ':'
+		           ? close + 1
+		           : NULL;
+	return memchr(s, ':', (size_t)(end - s));
+}
+
+/* "tcp:8080-:80", "tcp::8080-:80", "udp:127.0.0.1:5353-:53",
+ * "tcp:[::1]:8080-:80" (QEMU's: IPv4 unless the address is IPv6). */
 static int parse_hostfwd(const char *s, struct vmm_net_fwd *f)
 {
 	const char *p = strchr(s, ':'), *dash, *hp, *gp;
 
-	*f = (struct vmm_net_fwd){ .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*f = (struct vmm_net_fwd){ .family = AF_INET, .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	if (!p || !(dash = strchr(p, '-')))
 		return -1;
 	if ((size_t)(p - s) == 3 && !strncmp(s, "udp", 3))
@@ -52,9 +86,9 @@ static int parse_hostfwd(const char *s, struct vmm_net_fwd *f)
 	else if ((size_t)(p - s) != 3 || strncmp(s, "tcp", 3))
 		return -1;
 	hp = p + 1;
-	p = memchr(hp, ':', (size_t)(dash - hp));
+	p = host_end(hp, dash);
 	if (p) { /* HOSTADDR:HOSTPORT, HOSTADDR may be empty (all addresses) */
-		if (p > hp && parse_addr(hp, (size_t)(p - hp), &f->host_addr))
+		if (p > hp && parse_host(hp, (size_t)(p - hp), f))
 			return -1;
 		if (p == hp)
 			f->host_addr.s_addr = htonl(INADDR_ANY);
@@ -213,19 +247,24 @@ static int parse_net(const char *spec, struct vmm_net_conf *c)
 }
 
 /* -p [HOSTADDR:]HOSTPORT:GUESTPORT[/udp], docker's form. Without HOSTADDR
- * the port is published on the host's loopback only (docker publishes on
- * every address: here a VM's port reaches the network only when asked). */
+ * the port is published on the host's IPv4 loopback only (docker
+ * publishes on every address: here a VM's port reaches the network only
+ * when asked); an empty one is 0.0.0.0. IPv6 only when named, [::1] or
+ * [::], to the guest's IPv6 address: docker's [::] reaches a container's
+ * IPv4 through its proxy, libslirp cannot, and a guest server on 0.0.0.0
+ * alone would reset `curl localhost` (::1 first) instead of letting it
+ * fall back to 127.0.0.1. */
 static int parse_publish(const char *s, struct vmm_net_conf *c)
 {
-	const char *colon = strchr(s, ':'), *port = s, *slash;
-	struct vmm_net_fwd f = { .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	const char *colon = host_end(s, s + strlen(s)), *port = s, *slash;
+	struct vmm_net_fwd f = { .family = AF_INET, .host_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
 	if (!colon)
 		goto bad;
 	if (strchr(colon + 1, ':')) { /* HOSTADDR:, empty for every address */
 		if (colon == s)
 			f.host_addr.s_addr = htonl(INADDR_ANY);
-		else if (parse_addr(s, (size_t)(colon - s), &f.host_addr))
+		else if (parse_host(s, (size_t)(colon - s), &f))
 			goto bad;
 		port = colon + 1;
 		colon = strchr(port, ':');
@@ -241,7 +280,9 @@ static int parse_publish(const char *s, struct vmm_net_conf *c)
 		goto bad;
 	return add_fwd(c, &f, "-p");
 bad:
-	vmm_err("-p '%s': expected [HOSTADDR:]HOSTPORT:GUESTPORT[/udp], ports 1-65535", s);
+	vmm_err("-p '%s': expected [HOSTADDR:]HOSTPORT:GUESTPORT[/udp], ports 1-65535, "
+	        "HOSTADDR IPv4 or IPv6 in brackets ([::1])",
+	        s);
 	return -1;
 }
 

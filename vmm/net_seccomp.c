@@ -15,7 +15,8 @@
  * the forwards' host ports; connections out stay open (the guest's).
  *
  * The seccomp allow-list: what libslirp does for the guest (sockets of
- * the IPv4 family and what is done with them, reading resolv.conf), the
+ * the IPv4 and IPv6 families and what is done with them, reading
+ * resolv.conf), the
  * frames and commands to and from ukrun over the two sockets it was
  * given, and the C library underneath. No exec, fork or thread, no
  * executable memory, no ioctl but three harmless ones, no signals to
@@ -108,9 +109,14 @@ static int landlock(const struct vmm_net_conf *c, long abi)
 /* clang-format off: one rule a line, reasons aligned */
 static const struct vmm_rule rules[] = {
 	/* ---- libslirp's sockets for the guest ---- */
-	ARG_IS(ALWAYS, socket, 0, AF_INET), /* a guest's TCP connection, UDP flow or ping */
-	FAIL_UNLESS(ALWAYS, socket, 0, AF_INET, EAFNOSUPPORT), /* if_nametoindex: netlink first */
-	ALLOW(ALWAYS, connect),                                /* a guest's outgoing connection */
+	/* AF_INET (2) and AF_INET6 (10) alone pass the mask (they differ in bit 3):
+	 * a guest's TCP connection, UDP flow or ping, either family; a forward
+	 * held on a host address of either */
+	ALLOW_IF(ALWAYS, socket, 0, ~(uint64_t)(AF_INET ^ AF_INET6), AF_INET),
+	FAIL_IF(ALWAYS, socket, 0, SCMP_CMP_GT, AF_INET6,
+	        EAFNOSUPPORT), /* if_nametoindex: netlink first */
+	FAIL_IF(ALWAYS, socket, 0, SCMP_CMP_LT, AF_INET, EAFNOSUPPORT), /* and AF_UNIX */
+	ALLOW(ALWAYS, connect),     /* a guest's outgoing connection */
 	ALLOW(ALWAYS, accept),      /* a connection to a forwarded host port */
 	ALLOW(ALWAYS, bind),        /* a forwarded port opened or held (Landlock: only those) */
 	ALLOW(ALWAYS, listen),      /* the same, and its backlog widened */

@@ -28,11 +28,18 @@
  * than accepted by slirp for a guest that cannot take it. UDP forwards
  * are open all the time.
  *
- * 10.0.2.2 is the host, but not the host's loopback: libslirp would turn a
- * connection to it into one to the host's 127.0.0.1, where services that
- * trust the local machine listen (docker's and podman's rootless networks
- * close it the same way). The guest gets "network unreachable" there
- * unless --net user,host-loopback=on.
+ * IPv6 too, as QEMU's user network has it: the prefix fec0::/64, the
+ * gateway fec0::2, DNS at fec0::3; the guest takes its address from
+ * slirp's router advertisements (SLAAC). A forward from an IPv6 host
+ * address ([::1]) goes to the guest's IPv6 address (libslirp 4.7 does
+ * not forward between the families): a server on the guest's [::]
+ * answers it.
+ *
+ * 10.0.2.2 (fec0::2) is the host, but not the host's loopback: libslirp
+ * would turn a connection to it into one to the host's 127.0.0.1 (::1),
+ * where services that trust the local machine listen (docker's and
+ * podman's rootless networks close it the same way). The guest gets
+ * "network unreachable" there unless --net user,host-loopback=on.
  *
  * Confined from before the first frame (net_seccomp.c).
  */
@@ -360,34 +367,122 @@ static struct in_addr addr(const char *s)
 	return a;
 }
 
+static struct in6_addr addr6(const char *s)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, s, &a);
+	return a;
+}
+
 static struct in_addr guest_addr(const struct vmm_net_conf *c)
 {
 	return c->ip.s_addr ? c->ip : addr("10.0.2.15");
 }
 
-static void fwd_err(const struct vmm_net_fwd *f, const char *what)
+/* The forward's host address and port: its length. */
+static socklen_t fwd_host(const struct vmm_net_fwd *f, struct sockaddr_storage *ss)
 {
-	char host[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
-	vmm_err("--net user: %s %s %s:%u (is the port in use?)", what, f->udp ? "udp" : "tcp", host,
-	        f->host_port);
+	memset(ss, 0, sizeof(*ss));
+	if (f->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(f->host_port);
+		a->sin6_addr = f->host_addr6;
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(f->host_port);
+	a->sin_addr = f->host_addr;
+	return sizeof(*a);
 }
 
-/* The forward's host port bound (SO_REUSEADDR, as slirp binds it) but not
- * listening: the fd, or -1. */
+/* "127.0.0.1:8080" or "[::1]:8080" */
+static const char *fwd_name(const struct vmm_net_fwd *f, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+	int v6 = f->family == AF_INET6;
+
+	inet_ntop(f->family, v6 ? (const void *)&f->host_addr6 : &f->host_addr, a, sizeof(a));
+	snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", f->host_port);
+	return buf;
+}
+
+static void fwd_err(const struct vmm_net_fwd *f, const char *what)
+{
+	char host[INET6_ADDRSTRLEN + 8];
+
+	vmm_err("--net user: %s %s %s (is the port in use?)", what, f->udp ? "udp" : "tcp",
+	        fwd_name(f, host, sizeof(host)));
+}
+
+/* The guest's IPv6 address: SLAAC's in fec0::/64 from its MAC address
+ * (EUI-64, as lwIP makes it; ukrun sends the device's MAC in the conf). */
+static struct in6_addr guest_addr6(const struct vmm_net_conf *c)
+{
+	struct in6_addr a = addr6("fec0::");
+
+	a.s6_addr[8] = c->mac[0] ^ 0x02; /* the universal/local bit inverted */
+	a.s6_addr[9] = c->mac[1];
+	a.s6_addr[10] = c->mac[2];
+	a.s6_addr[11] = 0xff;
+	a.s6_addr[12] = 0xfe;
+	a.s6_addr[13] = c->mac[3];
+	a.s6_addr[14] = c->mac[4];
+	a.s6_addr[15] = c->mac[5];
+	return a;
+}
+
+/* slirp_add_hostxfwd's: to the guest's address of the host address's
+ * family and port, and flags. */
+static int fwd_add(struct helper *h, const struct vmm_net_fwd *f)
+{
+	struct sockaddr_storage host;
+	socklen_t hl = fwd_host(f, &host);
+	struct sockaddr_in guest = { .sin_family = AF_INET,
+		                     .sin_port = htons(f->guest_port),
+		                     .sin_addr = guest_addr(&h->conf) };
+	struct sockaddr_in6 guest6 = { .sin6_family = AF_INET6,
+		                       .sin6_port = htons(f->guest_port),
+		                       .sin6_addr = guest_addr6(&h->conf) };
+	int v6 = f->family == AF_INET6;
+
+	return slirp_add_hostxfwd(h->slirp, (struct sockaddr *)&host, hl,
+	                          v6 ? (struct sockaddr *)&guest6 : (struct sockaddr *)&guest,
+	                          v6 ? sizeof(guest6) : sizeof(guest),
+	                          (f->udp ? SLIRP_HOSTFWD_UDP : 0) |
+	                              (f->family == AF_INET6 ? SLIRP_HOSTFWD_V6ONLY : 0));
+}
+
+static void fwd_remove(struct helper *h, const struct vmm_net_fwd *f)
+{
+	struct sockaddr_storage host;
+	socklen_t hl = fwd_host(f, &host);
+
+	slirp_remove_hostxfwd(h->slirp, (struct sockaddr *)&host, hl,
+	                      (f->udp ? SLIRP_HOSTFWD_UDP : 0) |
+	                          (f->family == AF_INET6 ? SLIRP_HOSTFWD_V6ONLY : 0));
+}
+
+/* The forward's host port bound (SO_REUSEADDR, as slirp binds it; an
+ * IPv6 one IPV6_V6ONLY, as slirp's) but not listening: the fd, or -1
+ * with errno. */
 static int hold_port(const struct vmm_net_fwd *f)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		                 .sin_port = htons(f->host_port),
-		                 .sin_addr = f->host_addr };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage a;
+	socklen_t al = fwd_host(f, &a);
+	int one = 1, fd = socket(f->family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
 
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	    (f->family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&a, al)) {
+		e = errno;
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -418,8 +513,7 @@ static int fwd_open(struct helper *h, int i)
 	if (sf->hold_fd >= 0)
 		close(sf->hold_fd);
 	sf->hold_fd = -1;
-	if (slirp_add_hostfwd(h->slirp, 0, f->host_addr, f->host_port, guest_addr(&h->conf),
-	                      f->guest_port)) {
+	if (fwd_add(h, f)) {
 		fwd_err(f, "the guest listens, but ukrun cannot forward");
 		sf->hold_fd = hold_port(f);
 		return -1;
@@ -436,7 +530,7 @@ static void fwd_close(struct helper *h, int i)
 	struct slirp_fwd *sf = &h->fwd[i];
 
 	if (sf->open)
-		slirp_remove_hostfwd(h->slirp, 0, f->host_addr, f->host_port);
+		fwd_remove(h, f);
 	sf->open = 0;
 	if (sf->hold_fd < 0 && (sf->hold_fd = hold_port(f)) < 0)
 		fwd_err(f, "the guest stopped listening, and ukrun lost");
@@ -451,9 +545,7 @@ static int add_forwards(struct helper *h)
 		h->fwd[i].hold_fd = -1;
 	for (int i = 0; i < c->nfwd; i++) {
 		const struct vmm_net_fwd *f = &c->fwd[i];
-		if (f->udp ? slirp_add_hostfwd(h->slirp, 1, f->host_addr, f->host_port,
-		                               guest_addr(c), f->guest_port) == 0
-		           : (h->fwd[i].hold_fd = hold_port(f)) >= 0)
+		if (f->udp ? fwd_add(h, f) == 0 : (h->fwd[i].hold_fd = hold_port(f)) >= 0)
 			continue;
 		fwd_err(f, "cannot forward");
 		return -1;
@@ -522,6 +614,13 @@ static int start_slirp(struct helper *h)
 		.vhost = addr("10.0.2.2"),
 		.vdhcp_start = addr("10.0.2.15"),
 		.vnameserver = addr("10.0.2.3"),
+		/* IPv6 as QEMU's user network has it: the guest's address by
+		 * SLAAC from slirp's router advertisements */
+		.in6_enabled = true,
+		.vprefix_addr6 = addr6("fec0::"),
+		.vprefix_len = 64,
+		.vhost6 = addr6("fec0::2"),
+		.vnameserver6 = addr6("fec0::3"),
 		.vhostname = "uk",
 		.if_mtu = c->mtu, /* the device's, virtio_net.h */
 		.if_mru = c->mtu,
@@ -539,10 +638,10 @@ static int start_slirp(struct helper *h)
 	if (add_forwards(h))
 		return -1;
 	vmm_verbose(NULL,
-	            "virtio-net: user-mode network (libslirp %s) in %s, %d forwards, the host's "
-	            "loopback %s",
+	            "virtio-net: user-mode network (libslirp %s) in %s, IPv4 and IPv6 "
+	            "(fec0::/64), %d forwards, the host's loopback %s",
 	            slirp_version_string(), h->name, c->nfwd,
-	            c->host_loopback ? "reachable at 10.0.2.2" : "closed");
+	            c->host_loopback ? "reachable at 10.0.2.2 and fec0::2" : "closed");
 	return 0;
 }
 

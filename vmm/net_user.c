@@ -136,6 +136,7 @@ static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2])
 static int user_open(struct vmm_net *n)
 {
 	struct user *u = calloc(1, sizeof(*u));
+	struct vmm_net_conf conf;
 	int fr[2] = { -1, -1 }, ct[2] = { -1, -1 }, a;
 
 	if (!u)
@@ -151,7 +152,12 @@ static int user_open(struct vmm_net *n)
 	}
 	if (start_helper(n, u, fr, ct))
 		goto fail;
-	a = ask(u, &n->conf, sizeof(n->conf));
+	/* the guest's MAC address as the device has it: the helper forwards
+	 * IPv6 to the address SLAAC makes of it */
+	conf = n->conf;
+	memcpy(conf.mac, n->cfg.mac, sizeof(conf.mac));
+	conf.has_mac = 1;
+	a = ask(u, &conf, sizeof(conf));
 	if (a < 0)
 		vmm_err("--net user: the network helper ended before it was ready");
 	if (a != VMM_NETH_OK) /* it said why */

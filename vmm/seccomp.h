@@ -37,6 +37,11 @@ struct vmm_rule {
 	{                                                           \
 		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { 0 } \
 	}
+/* Refused with err when argument i compares (op: SCMP_CMP_GT, ...) to val. */
+#define FAIL_IF(need, name, i, op, val, err)                                    \
+	{                                                                       \
+		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, op, val, 0 } \
+	}
 #define FAIL_UNLESS(need, name, i, val, err)                                             \
 	{                                                                                \
 		need, SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { i, SCMP_CMP_NE, val, 0 } \

@@ -136,6 +136,42 @@ TEST(publish)
 	EXPECT(parse("none", NULL, NULL, "8080:80", &c) == -1); /* said none */
 }
 
+static int is6(const struct vmm_net_fwd *f, const char *a)
+{
+	struct in6_addr x;
+
+	return f->family == AF_INET6 && inet_pton(AF_INET6, a, &x) == 1 &&
+	       !memcmp(&x, &f->host_addr6, sizeof(x));
+}
+
+/* IPv6 host addresses, bracketed as docker and QEMU write them: that
+ * address alone (without one, -p is IPv4's loopback, as before). */
+TEST(publish_ipv6)
+{
+	struct vmm_net_conf c;
+
+	EXPECT(parse(NULL, NULL, NULL, "8080:80", &c) == 0 && c.nfwd == 1 &&
+	       c.fwd[0].family == AF_INET);
+	EXPECT(parse(NULL, NULL, NULL, ":8080:80/udp", &c) == 0 && c.nfwd == 1 &&
+	       c.fwd[0].family == AF_INET && c.fwd[0].host_addr.s_addr == htonl(INADDR_ANY));
+	EXPECT(parse(NULL, NULL, NULL, "[::1]:8080:80", &c) == 0 && c.nfwd == 1 &&
+	       is6(&c.fwd[0], "::1") && c.fwd[0].host_port == 8080 && c.fwd[0].guest_port == 80);
+	EXPECT(parse(NULL, NULL, NULL, "[::]:53:53/udp", &c) == 0 && c.nfwd == 1 &&
+	       is6(&c.fwd[0], "::") && c.fwd[0].udp);
+	EXPECT(parse(NULL, NULL, NULL, "[fd00::1:2]:8080:80", &c) == 0 &&
+	       is6(&c.fwd[0], "fd00::1:2"));
+	EXPECT(parse(NULL, NULL, NULL, "[::1]:8080", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "[::1:8080:80", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "::1:8080:80", &c) == -1); /* brackets needed */
+	EXPECT(parse(NULL, NULL, NULL, "[127.0.0.1]:8080:80", &c) == -1);
+	EXPECT(parse(NULL, NULL, NULL, "[]:8080:80", &c) == -1);
+	EXPECT(parse("user,hostfwd=tcp:[::1]:8080-:80", NULL, NULL, NULL, &c) == 0 && c.nfwd == 1 &&
+	       is6(&c.fwd[0], "::1") && c.fwd[0].guest_port == 80);
+	EXPECT(parse("user,hostfwd=tcp:8080-:80", NULL, NULL, NULL, &c) == 0 && c.nfwd == 1 &&
+	       c.fwd[0].family == AF_INET); /* as QEMU's: IPv4 unless named */
+	EXPECT(parse("user,hostfwd=tcp:[::1]8080-:80", NULL, NULL, NULL, &c) == -1);
+}
+
 TEST(static_address)
 {
 	struct vmm_net_conf c;
@@ -161,6 +197,7 @@ int main(void)
 	RUN("net-opts", user_mtu);
 	RUN("net-opts", passt);
 	RUN("net-opts", publish);
+	RUN("net-opts", publish_ipv6);
 	RUN("net-opts", static_address);
 	return unit_failures != 0;
 }

@@ -50,7 +50,10 @@ static int install(unsigned needs)
 {
 	struct vmm_net_conf c = { .kind = VMM_NET_USER, .nfwd = 1 };
 
-	c.fwd[0] = (struct vmm_net_fwd){ 0, { htonl(INADDR_LOOPBACK) }, FWD_PORT, 80 };
+	c.fwd[0] = (struct vmm_net_fwd){ .family = AF_INET,
+		                         .host_addr.s_addr = htonl(INADDR_LOOPBACK),
+		                         .host_port = FWD_PORT,
+		                         .guest_port = 80 };
 	if (needs == OWN_LIST)
 		return 0;
 	if (needs == NET_LIST)
@@ -329,8 +332,15 @@ static void slirp_calls(void)
 	if (s < 0 || fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK))
 		_exit(1);
 	/* glibc's if_nametoindex tries netlink, then unix, then inet sockets */
-	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT)
+	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT ||
+	    socket(AF_NETLINK, SOCK_DGRAM, 0) != -1 || errno != EAFNOSUPPORT)
 		_exit(2);
+	/* IPv6: the guest's connections and flows, forwards on [::1] (a
+	 * host without IPv6 refuses the family itself) */
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) < 0 && errno != EAFNOSUPPORT)
+		_exit(11);
+	if (fd >= 0)
+		close(fd);
 	if (if_nametoindex("lo") == 0)
 		_exit(3);
 	if ((fd = open("/etc/resolv.conf", O_RDONLY)) >= 0) {
