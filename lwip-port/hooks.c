@@ -13,7 +13,8 @@
  * that cannot be reached (libslirp answers so for a connection it may not
  * make, such as to the host's loopback) waited out lwIP's SYN retries
  * (about 20 s) and said ETIMEDOUT. As Linux does for a connection still
- * in SYN_SENT, a destination-unreachable quoting its SYN ends it at once:
+ * in SYN_SENT, a destination-unreachable (ICMP's or ICMPv6's) quoting its
+ * SYN ends it at once:
  * the PCB's error callback gets ERR_IF (network unreachable), ERR_RTE
  * (host unreachable) or ERR_RST (port unreachable: refused), which the
  * socket layer turns into ENETUNREACH, EHOSTUNREACH, ECONNREFUSED.
@@ -58,8 +59,11 @@
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/priv/tcp_priv.h>
+#include <lwip/ip6_addr.h>
 #include <lwip/prot/icmp.h>
+#include <lwip/prot/icmp6.h>
 #include <lwip/prot/ip4.h>
+#include <lwip/prot/ip6.h>
 #include <lwip/prot/tcp.h>
 #include <lwip/tcp.h>
 
@@ -126,6 +130,19 @@ static struct tcp_pcb *syn_sent_pcb(const u8_t *q, size_t qhl)
 	return NULL;
 }
 
+/* A connection being opened ends with err for its socket (the ICMP
+ * error's meaning). */
+static void syn_sent_end(struct tcp_pcb *pcb, err_t err)
+{
+	tcp_err_fn errf = pcb->errf;
+	void *arg = pcb->callback_arg;
+
+	pcb->errf = NULL; /* tcp_abandon would say ERR_ABRT */
+	tcp_abandon(pcb, 0);
+	if (errf)
+		errf(arg, err);
+}
+
 /* An ICMP destination-unreachable for a connection being opened: ends it.
  * p: an ICMP packet, its IP header in the first pbuf. */
 static void unreach_input(struct pbuf *p, struct netif *inp)
@@ -134,8 +151,6 @@ static void unreach_input(struct pbuf *p, struct netif *inp)
 	const struct ip_hdr *ip = p->payload;
 	size_t hl = IPH_HL_BYTES(ip), qhl, len = lwip_ntohs(IPH_LEN(ip));
 	struct tcp_pcb *pcb;
-	tcp_err_fn errf;
-	void *arg;
 	err_t err;
 
 	/* The ICMP message must lie in the first pbuf (a quoted SYN: 56 bytes). */
@@ -150,12 +165,72 @@ static void unreach_input(struct pbuf *p, struct netif *inp)
 	if ((b[hl + 8] >> 4) != 4 || qhl < IP_HLEN || hl + 8 + qhl + 8 > len ||
 	    !(pcb = syn_sent_pcb(b + hl + 8, qhl)))
 		return;
-	errf = pcb->errf;
-	arg = pcb->callback_arg;
-	pcb->errf = NULL; /* tcp_abandon would say ERR_ABRT */
-	tcp_abandon(pcb, 0);
-	if (errf)
-		errf(arg, err);
+	syn_sent_end(pcb, err);
+}
+
+/* What an ICMPv6 destination-unreachable code means for a connection
+ * being opened (Linux's icmpv6_err_convert): no route, beyond the
+ * source's scope, a failed policy, a rejected route: network
+ * unreachable; port unreachable: refused; the rest: host unreachable. */
+static err_t unreach6_err(u8_t code)
+{
+	if (code == 0 || code == 2 || code == 5 || code == 6)
+		return ERR_IF;
+	return code == 4 ? ERR_RST : ERR_RTE;
+}
+
+/* The PCB in SYN_SENT whose SYN the quoted IPv6 header q (then the first
+ * 8 bytes of TCP) is, or NULL. */
+static struct tcp_pcb *syn_sent_pcb6(const u8_t *q)
+{
+	const struct ip6_hdr *h = (const struct ip6_hdr *)q;
+	const struct tcp_hdr *t = (const struct tcp_hdr *)(q + IP6_HLEN);
+	ip6_addr_t src, dest;
+
+	if (IP6H_NEXTH(h) != IP6_NEXTH_TCP)
+		return NULL;
+	ip6_addr_copy_from_packed(src, h->src);
+	ip6_addr_copy_from_packed(dest, h->dest);
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->state == SYN_SENT && IP_IS_V6(&pcb->remote_ip) &&
+		    pcb->local_port == lwip_ntohs(t->src) &&
+		    pcb->remote_port == lwip_ntohs(t->dest) &&
+		    ip6_addr_cmp_zoneless(ip_2_ip6(&pcb->local_ip), &src) &&
+		    ip6_addr_cmp_zoneless(ip_2_ip6(&pcb->remote_ip), &dest) &&
+		    lwip_ntohl(t->seqno) - pcb->lastack < pcb->snd_nxt - pcb->lastack)
+			return pcb;
+	return NULL;
+}
+
+/* An ICMPv6 destination-unreachable for a connection being opened: ends
+ * it. p: an IPv6 packet, its header in the first pbuf. */
+static void unreach6_input(struct pbuf *p, struct netif *inp)
+{
+	const struct ip6_hdr *ip = p->payload;
+	const u8_t *b = p->payload;
+	size_t len = IP6_HLEN + (size_t)IP6H_PLEN(ip); /* (the macro swaps) */
+	ip6_addr_t src, dest;
+	struct tcp_pcb *pcb;
+	u16_t sum;
+	err_t err;
+
+	/* The message must lie in the first pbuf (a quoted SYN: 88 bytes),
+	 * right after the IPv6 header, to one of this interface's addresses. */
+	if (IP6H_NEXTH(ip) != IP6_NEXTH_ICMP6 || len > p->len ||
+	    len < IP6_HLEN + 8 + IP6_HLEN + 8 || b[IP6_HLEN] != ICMP6_TYPE_DUR)
+		return;
+	ip6_addr_copy_from_packed(src, ip->src);
+	ip6_addr_copy_from_packed(dest, ip->dest);
+	if (netif_get_ip6_addr_match(inp, &dest) < 0)
+		return;
+	pbuf_remove_header(p, IP6_HLEN);
+	sum = ip6_chksum_pseudo_partial(p, IP6_NEXTH_ICMP6, (u16_t)(len - IP6_HLEN),
+	                                (u16_t)(len - IP6_HLEN), &src, &dest);
+	pbuf_add_header(p, IP6_HLEN);
+	if (sum || (b[IP6_HLEN + 8] >> 4) != 6 || !(pcb = syn_sent_pcb6(b + IP6_HLEN + 8)))
+		return;
+	err = unreach6_err(b[IP6_HLEN + 1]);
+	syn_sent_end(pcb, err);
 }
 
 /* The TIME-WAIT PCB of the connection a segment belongs to, or NULL. The
@@ -204,6 +279,14 @@ static void tw_syn_input(struct pbuf *p)
 		tcp_pcb_remove(&tcp_tw_pcbs, tw);
 		tcp_free(tw);
 	}
+}
+
+int uk_ip6_input(struct pbuf *p, struct netif *inp)
+{
+	/* Everything checked here: this runs before lwIP's own checks. */
+	if (p->len >= IP6_HLEN && IP6H_V((const struct ip6_hdr *)p->payload) == 6)
+		unreach6_input(p, inp);
+	return 0; /* lwIP goes on with it */
 }
 
 int uk_ip4_input(struct pbuf *p, struct netif *inp)

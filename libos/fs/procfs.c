@@ -1,6 +1,7 @@
 /*
  * procfs: /proc's tree. The system's files (procfs_sys.c), /proc/self and
- * /proc/thread-self, and a directory for every process, zombies too
+ * /proc/thread-self, /proc/net (if_inet6: the network's IPv6 addresses,
+ * through the net room's hook), and a directory for every process, zombies too
  * (procfs_pid.c: stat, status, cmdline, maps, fd/, task/TID/, ...),
  * listed in pid order.
  *
@@ -48,6 +49,13 @@ static const struct proc_entry root_entries[] = {
 	{ "version", N_VERSION, S_IFREG | 0444 },
 	{ "stat", N_SYSSTAT, S_IFREG | 0444 },
 	{ "loadavg", N_LOADAVG, S_IFREG | 0444 },
+	{ "net", N_NET, S_IFDIR | 0555 },
+};
+
+/* /proc/net: the network's view, the same for every process (Linux's
+ * differs per network namespace; the VM has one). */
+static const struct proc_entry net_entries[] = {
+	{ "if_inet6", N_IF_INET6, S_IFREG | 0444 },
 };
 
 /* A process's directory, and a thread's (all but task). */
@@ -64,6 +72,7 @@ static const struct proc_entry pid_entries[] = {
 
 #define N_ROOT_ENTRIES (sizeof(root_entries) / sizeof(root_entries[0]))
 #define N_PID_ENTRIES (sizeof(pid_entries) / sizeof(pid_entries[0]))
+#define N_NET_ENTRIES (sizeof(net_entries) / sizeof(net_entries[0]))
 
 /* What a vnode below /proc/PID stands for (its priv). */
 struct pid_ref {
@@ -83,6 +92,9 @@ static uint32_t node_mode(int node)
 	for (size_t i = 0; i < N_PID_ENTRIES; i++)
 		if (pid_entries[i].node == node)
 			return pid_entries[i].mode;
+	for (size_t i = 0; i < N_NET_ENTRIES; i++)
+		if (net_entries[i].node == node)
+			return net_entries[i].mode;
 	switch (node) {
 	case N_FDLINK: return S_IFLNK | 0700;
 	case N_FDINFO_N: return S_IFREG | 0444;
@@ -363,6 +375,13 @@ static int lookup_root(struct uk_vnode *dir, const char *name, struct uk_vnode *
 	struct uk_proc_view v;
 	struct pid_ref r = { N_PIDDIR, 0, 0, 0, 0 };
 
+	if (dir->ino == N_NET) {
+		for (size_t i = 0; i < N_NET_ENTRIES; i++)
+			if (!uk_strcmp(net_entries[i].name, name))
+				return (*out = sys_vnode(dir->mnt, net_entries[i].node)) ? 0
+				                                                         : -ENOMEM;
+		return -ENOENT;
+	}
 	for (size_t i = 0; i < N_ROOT_ENTRIES; i++)
 		if (!uk_strcmp(root_entries[i].name, name))
 			return (*out = sys_vnode(dir->mnt, root_entries[i].node)) ? 0 : -ENOMEM;
@@ -503,6 +522,10 @@ static int procfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn e
 		if (emit(ctx, "..", N_ROOT, DT_DIR))
 			return 0;
 		*cookie = 2;
+	}
+	if (!r && dir->ino == N_NET) {
+		readdir_table(net_entries, N_NET_ENTRIES, NULL, cookie, emit, ctx, 0);
+		return 0;
 	}
 	if (!r)
 		return readdir_root(cookie, emit, ctx);

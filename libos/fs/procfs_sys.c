@@ -1,6 +1,7 @@
 /*
  * /proc's files about the whole system: meminfo, cpuinfo, uptime,
- * version, stat, loadavg. Each is one piece of text, made when first read.
+ * version, stat, loadavg, net/if_inet6. Each is one piece of text, made
+ * when first read.
  */
 #include <uk/arch.h>
 #include <uk/libc.h>
@@ -9,6 +10,7 @@
 #include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/time.h>
+#include <uk/vfs.h>
 
 #include "procfs.h"
 
@@ -156,6 +158,15 @@ static long gen_loadavg(struct pgen *g, const struct uk_proc_view *v, char *buf,
 	return uk_snprintf(buf, size, "0.00 0.00 0.00 %u/%u %d\n", running, threads, last);
 }
 
+/* The network's IPv6 addresses, as Linux's /proc/net/if_inet6 (the net
+ * room's hook: empty until a program's first socket brings it up). */
+static long gen_if_inet6(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
+{
+	if (g->cursor++ || !uk_procfs_hooks.if_inet6)
+		return 0;
+	return (long)uk_procfs_hooks.if_inet6(buf, size);
+}
+
 pgen_fn uk_procfs_sys_gen(int node)
 {
 	switch (node) {
@@ -165,6 +176,7 @@ pgen_fn uk_procfs_sys_gen(int node)
 	case N_VERSION: return gen_version;
 	case N_SYSSTAT: return gen_stat;
 	case N_LOADAVG: return gen_loadavg;
+	case N_IF_INET6: return gen_if_inet6;
 	}
 	return NULL;
 }

@@ -184,6 +184,59 @@ static void wait_address(void)
 		      UK_NET_DHCP_WAIT_MS / 1000);
 }
 
+/* Linux's scopes and flags (IFA_F_*): global 0, host 0x10, link 0x20;
+ * tentative (duplicate detection running) 0x40, permanent 0x80 (SLAAC's
+ * addresses have lifetimes: neither). */
+static size_t if_inet6_line(struct netif *nif, int i, char *buf, size_t size)
+{
+	const ip6_addr_t *a = netif_ip6_addr(nif, i);
+	u8_t st = netif_ip6_addr_state(nif, i);
+	int lo = ip6_addr_isloopback(a), link = ip6_addr_islinklocal(a), len;
+	unsigned flags = ip6_addr_istentative(st) ? 0x40 : 0;
+	char name[8];
+
+	if (!ip6_addr_isvalid(st) && !ip6_addr_istentative(st))
+		return 0;
+#if LWIP_IPV6_ADDRESS_LIFETIMES
+	if (ip6_addr_life_isstatic(netif_ip6_addr_valid_life(nif, i)))
+		flags |= 0x80;
+#else
+	flags |= 0x80;
+#endif
+	if (nif->name[0] == 'l')
+		uk_snprintf(name, sizeof(name), "lo");
+	else
+		uk_snprintf(name, sizeof(name), "en%u", (unsigned)netif_get_index(nif) - 2);
+	len = 0;
+	for (int w = 0; w < 4; w++)
+		len += uk_snprintf(buf + len, size - (size_t)len, "%08x",
+		                   (unsigned)lwip_ntohl(a->addr[w]));
+	len += uk_snprintf(buf + len, size - (size_t)len, " %02x %02x %02x %02x %8s\n",
+	                   (unsigned)netif_get_index(nif), lo ? 128 : 64,
+	                   lo     ? 0x10
+	                   : link ? 0x20
+	                          : 0,
+	                   flags, name);
+	return (size_t)len < size ? (size_t)len : 0;
+}
+
+size_t uk_net_if_inet6(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = 0;
+	if (state != NET_UP)
+		return 0;
+	uk_net_enter();
+	for (struct netif *nif = netif_list; nif; nif = nif->next)
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+			len += if_inet6_line(nif, i, buf + len, size - len);
+	uk_net_leave();
+	return len;
+}
+
 uint32_t uk_net_ip(void) { return first ? netif_ip4_addr(first)->addr : 0; }
 
 int uk_net_up(void)

@@ -207,6 +207,10 @@ void uk_inet_addr(const struct uk_sock *s, const struct ip_addr *ip, uint16_t po
                   struct uk_sockaddr *a);
 /* Whether ip is a loopback address of either version. */
 int uk_inet_loopback(const struct ip_addr *ip);
+/* Whether ip is an IPv6 address only the loopback interface would take
+ * and does not hold (no device reaches it): connect and send say
+ * ENETUNREACH. Between uk_net_enter and uk_net_leave. */
+int uk_inet_unroutable(const struct ip_addr *ip);
 
 /* The socket behind fd with a reference held in *fp; NULL when fd is not
  * open, (struct uk_sock *)-1 when it is not a socket. */

@@ -4,7 +4,9 @@
  * socket bound to :: also takes IPv4 connections and datagrams unless
  * IPV6_V6ONLY, and reaches and reports IPv4 peers as ::ffff:a.b.c.d.
  */
+#include <lwip/ip6.h>
 #include <lwip/ip_addr.h>
+#include <lwip/netif.h>
 #include <uk/libc.h>
 
 #include "sock.h"
@@ -64,4 +66,19 @@ int uk_inet_loopback(const ip_addr_t *ip)
 	if (IP_IS_ANY_TYPE_VAL(*ip))
 		return 0;
 	return IP_IS_V4(ip) ? ip4_addr_isloopback(ip_2_ip4(ip)) : ip6_addr_isloopback(ip_2_ip6(ip));
+}
+
+/* lwIP sends every IPv6 packet out of the one interface there is when
+ * there is one (ip6_route's shortcut): with no device (--net none) a SYN
+ * to fec0::2 went round the loopback and the connect timed out after
+ * 20 s, where Linux says ENETUNREACH at once. */
+int uk_inet_unroutable(const ip_addr_t *ip)
+{
+	struct netif *nif;
+
+	if (!IP_IS_V6(ip) || ip6_addr_isloopback(ip_2_ip6(ip)) || ip6_addr_isany(ip_2_ip6(ip)))
+		return 0;
+	if (!(nif = ip6_route(IP6_ADDR_ANY6, ip_2_ip6(ip))) || nif != netif_get_by_index(1))
+		return 0; /* a device's route, or none (lwIP says so itself) */
+	return netif_get_ip6_addr_match(nif, ip_2_ip6(ip)) < 0;
 }

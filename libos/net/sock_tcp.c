@@ -269,6 +269,8 @@ static int tcp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 	}
 	if (!a->port)
 		return -ECONNREFUSED;
+	if (uk_inet_unroutable(&ip))
+		return -ENETUNREACH;
 	apply_opts(s, P(s));
 	t->st = T_CONNECTING;
 	err_t err = tcp_connect(P(s), &ip, lwip_ntohs(a->port), on_connected);

@@ -114,6 +114,8 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 		U(s)->connected = 0;
 		return 0;
 	}
+	if (uk_inet_unroutable(&ip))
+		return -ENETUNREACH;
 	if (!P(s)->local_port) {
 		struct uk_sockaddr a_any = { .v6 = s->family == UK_AF_INET6 };
 		ip_addr_t any;
@@ -159,6 +161,10 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		if (bcast && !(s->opts & UK_SO_BROADCAST)) {
 			pbuf_free(p);
 			return -EACCES; /* as Linux without SO_BROADCAST */
+		}
+		if (uk_inet_unroutable(&ip)) {
+			pbuf_free(p);
+			return -ENETUNREACH;
 		}
 		err = udp_sendto(P(s), p, &ip, lwip_ntohs(to->port));
 	} else {

@@ -24,6 +24,11 @@ err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u1
 int uk_ip4_input(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT uk_ip4_input
 
+/* Every IPv6 packet, before lwIP's own checks: 1 when eaten, else lwIP
+ * goes on. Ends a connection being opened on an ICMPv6 error for it. */
+int uk_ip6_input(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP6_INPUT uk_ip6_input
+
 /* Every TCP segment going out, its options written (opts: past them):
  * marks the pbuf with the size the device is to cut it into (TSO) and
  * keeps a SYN's MSS to the link's. Returns opts (nothing added). */

@@ -50,6 +50,12 @@ int uk_net_resolve(const char *name, uint32_t *addr);
 /* The first interface's IPv4 address (network byte order), 0 if none. */
 uint32_t uk_net_ip(void);
 
+/* The interfaces' IPv6 addresses as Linux's /proc/net/if_inet6 lists
+ * them (address in hex, index, prefix length, scope, flags, name: lo is
+ * 1, en0 2, as if_nametoindex), into buf, NUL-terminated: the length.
+ * Nothing before the network is up (a program's first socket). */
+size_t uk_net_if_inet6(char *buf, size_t size);
+
 /* Statistics for --verbose style reports and tests. */
 struct uk_net_stats {
 	uint64_t irqs;      /* receive interrupts taken */

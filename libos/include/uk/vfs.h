@@ -244,13 +244,16 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
 /* What /proc asks of the rooms above it, set at boot: of a process's
  * address space, the memory room's uk_vm_maps_text, uk_vm_mem_read and
  * uk_vm_usage (uk/vm.h); the resource limits, the system calls' (every
- * process shares them). */
+ * process shares them); the network's addresses, the net room's
+ * uk_net_if_inet6 (uk/net.h). */
 struct uk_mm;
 struct uk_procfs_hooks {
 	size_t (*maps)(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size);
 	long (*mem_read)(struct uk_mm *mm, uintptr_t addr, void *buf, size_t len);
 	void (*usage)(struct uk_mm *mm, uint64_t *size, uint64_t *rss);
 	void (*rlimit)(int resource, uint64_t *soft, uint64_t *hard);
+	/* /proc/net/if_inet6's text into buf (NUL-terminated): its length */
+	size_t (*if_inet6)(char *buf, size_t size);
 };
 extern struct uk_procfs_hooks uk_procfs_hooks;
 
