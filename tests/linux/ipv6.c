@@ -75,7 +75,8 @@ static double now(void)
  * duplicate detection): the fd, or -1 with errno. */
 static int dial(const struct in6_addr *addr, int port)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+		                  .sin6_port = htons(port),
 		                  .sin6_addr = *addr };
 	double end = now() + 20;
 	int fd, e;
@@ -107,8 +108,7 @@ static int client(const char *name, int port)
 		fputs("fec0::2\thostside\n", hosts);
 		fclose(hosts);
 	}
-	check("aaaa-localhost", !strcmp(lookup6("ip6-localhost", buf, sizeof(buf)), "::1"),
-	      buf);
+	check("aaaa-localhost", !strcmp(lookup6("ip6-localhost", buf, sizeof(buf)), "::1"), buf);
 	check("aaaa-from-hosts", !strcmp(lookup6("hostside", buf, sizeof(buf)), "fec0::2"), buf);
 	if (inet_pton(AF_INET6, name, &addr) != 1 &&
 	    inet_pton(AF_INET6, lookup6(name, buf, sizeof(buf)), &addr) != 1) {
@@ -132,7 +132,8 @@ static int client(const char *name, int port)
 
 static int serve(int port, int count)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+		                  .sin6_port = htons(port),
 		                  .sin6_addr = IN6ADDR_ANY_INIT };
 	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0), c;
 	char req[1024], body[64], resp[256];

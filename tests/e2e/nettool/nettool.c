@@ -25,6 +25,9 @@
  *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
  *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
  *                                       line per connection (closed at once)
+ *   nettool serve6 PORT LINE            a TCP service on [::1]:PORT that
+ *                                       writes LINE to each connection; prints
+ *                                       "accepted from ADDR" for each
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -511,6 +514,35 @@ static int cmd_listen(char **av)
 	}
 }
 
+static int cmd_serve6(char **av)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+		                  .sin6_port = htons(atoi(av[0])),
+		                  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int one = 1, c, fd = socket(AF_INET6, SOCK_STREAM, 0);
+	char from[INET6_ADDRSTRLEN], line[512];
+
+	snprintf(line, sizeof(line), "%s\n", av[1]);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
+		printf("serve6: cannot serve: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		struct sockaddr_in6 peer;
+		socklen_t pl = sizeof(peer);
+		if ((c = accept(fd, (struct sockaddr *)&peer, &pl)) < 0)
+			continue;
+		inet_ntop(AF_INET6, &peer.sin6_addr, from, sizeof(from));
+		printf("accepted from %s\n", from);
+		fflush(stdout);
+		write_all(c, line, strlen(line));
+		close(c);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -518,26 +550,22 @@ int main(int argc, char **argv)
 		int args;
 		int (*fn)(char **);
 	} cmds[] = {
-		{ "udp", 3, cmd_udp },
-		{ "conns", 3, cmd_conns },
-		{ "http", 4, cmd_http },
-		{ "echo", 3, cmd_echo },
-		{ "source", 3, cmd_source },
-		{ "sink", 3, cmd_sink },
-		{ "reset", 2, cmd_reset },
-		{ "slow", 3, cmd_slow },
-		{ "dnsd", 3, cmd_dnsd },
-		{ "listen", 1, cmd_listen },
-		{ "reconnect", 4, cmd_reconnect },
+		{ "udp", 3, cmd_udp },       { "conns", 3, cmd_conns },
+		{ "http", 4, cmd_http },     { "echo", 3, cmd_echo },
+		{ "source", 3, cmd_source }, { "sink", 3, cmd_sink },
+		{ "reset", 2, cmd_reset },   { "slow", 3, cmd_slow },
+		{ "dnsd", 3, cmd_dnsd },     { "listen", 1, cmd_listen },
+		{ "serve6", 2, cmd_serve6 }, { "reconnect", 4, cmd_reconnect },
 		{ "vanish", 3, cmd_vanish },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc == cmds[i].args + 2)
 			return cmds[i].fn(argv + 2);
-	fprintf(stderr,
-	        "usage: nettool "
-	        "udp|conns|http|echo|source|sink|reset|slow|reconnect|vanish|dnsd|listen ... "
-	        "(see tests/e2e/nettool/nettool.c)\n");
+	fprintf(
+	    stderr,
+	    "usage: nettool "
+	    "udp|conns|http|echo|source|sink|reset|slow|reconnect|vanish|dnsd|listen|serve6 ... "
+	    "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }
