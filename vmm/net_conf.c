@@ -333,5 +333,12 @@ int vmm_net_conf_parse(const struct vmm_opts *o, struct vmm_net_conf *c)
 		vmm_err("--ip/--gw need a network (--net tap:IF or --net user)");
 		return -1;
 	}
+	for (int i = 0; c->passt && i < c->nfwd; i++) {
+		if (c->fwd[i].family == AF_INET6) {
+			vmm_err("--net passt: IPv6 forwards ([::1]:...) need --net user (passt "
+			        "runs IPv4 only here)");
+			return -1;
+		}
+	}
 	return 0;
 }

@@ -170,6 +170,8 @@ TEST(publish_ipv6)
 	EXPECT(parse("user,hostfwd=tcp:8080-:80", NULL, NULL, NULL, &c) == 0 && c.nfwd == 1 &&
 	       c.fwd[0].family == AF_INET); /* as QEMU's: IPv4 unless named */
 	EXPECT(parse("user,hostfwd=tcp:[::1]8080-:80", NULL, NULL, NULL, &c) == -1);
+	EXPECT(parse("passt", NULL, NULL, "[::1]:8080:80", &c) == -1); /* passt: IPv4 here */
+	EXPECT(parse("passt", NULL, NULL, "8080:80", &c) == 0);
 }
 
 TEST(static_address)
