@@ -5,7 +5,8 @@
 # forwarded port, what a user runs -- against the same binaries as Linux
 # processes on this host (chrooted into the image's root filesystem), same
 # client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / and GET /big.txt
-# (100 KiB; requests/s, latency p99 and max), redis-benchmark -c64
+# (100 KiB; requests/s, latency p99 and max; the web servers also through
+# --net passt where passt is installed), redis-benchmark -c64
 # -n100000 -t set,get; postgres (initdb at start, then pgbench -i -s 1 and
 # pgbench -c8 -j2 -T${WRK_SECS:-10}, TPC-B-like and select-only: transactions/s
 # and failed ones), the Linux side chrooted as user postgres. And how long
@@ -39,6 +40,12 @@ inner() {
 	t=$(mktemp -d)
 	trap 'kill $(jobs -p) 2>/dev/null; wait; umount "$t"/*.root 2>/dev/null; rm -rf "$t"' EXIT
 	ip link set lo up
+	# --net passt too where passt is installed: it copies the host's
+	# interface with a default route, so one is made here (a veth pair).
+	passt_ok=
+	command -v passt >/dev/null && ip link add ukbp0 type veth peer name ukbp1 2>/dev/null &&
+		ip link set ukbp1 up && ip addr add 192.0.2.2/24 dev ukbp0 && ip link set ukbp0 up &&
+		ip route add default via 192.0.2.1 dev ukbp0 && passt_ok=1
 	# The Linux side runs in a throwaway view of the image's root (an
 	# overlay, else a copy): nginx makes its temporary directories there,
 	# and the cached rootfs is what tests/e2e/host/oci.sh compares with
@@ -84,6 +91,13 @@ inner() {
 			wrk_run "${n}_uk_big" http://127.0.0.1:18080/big.txt
 		stop $pid
 		frames "$t/$n.uk" "$n"
+		if [ -n "$passt_ok" ]; then
+			timeout 300 "$UKRUN" --net passt -p 18080:"$gport" $R/$n.img >"$t/$n.passt" 2>&1 &
+			pid=$!
+			up http://127.0.0.1:18080/ && wrk_run "${n}_passt" http://127.0.0.1:18080/ &&
+				wrk_run "${n}_passt_big" http://127.0.0.1:18080/big.txt
+			stop $pid
+		fi
 		r=$(root $n)
 		# (a configuration of the Linux side's own, if there is one)
 		[ ! -f "$t/$n.conf" ] || cp "$t/$n.conf" "$r/uk-linux.conf"
@@ -198,6 +212,9 @@ for n in go node pyhttp nginx; do
 	e=$(get ${n}_uk_big_err) l=$(get ${n}_linux_big_err)
 	[ -z "$e$l" ] || row "  100 KiB file: errors" "${e:-none}" "${l:-none}"
 	row "  ukrun start -> first answer" "$(unit "$(get ${n}_ready)" ms)" "(uk only)"
+	p=$(get ${n}_passt_rps) pb=$(get ${n}_passt_big_rps)
+	row "  --net passt: GET / and 100 KiB requests/s" "${p:-?} / ${pb:-?}" \
+		"uk/Linux $(ratios "$p" "$(get ${n}_linux_rps)" "$pb" "$(get ${n}_linux_big_rps)")"
 	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
 	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)"
 done
