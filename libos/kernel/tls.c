@@ -50,10 +50,7 @@ uint64_t uk_get_fs(void)
 
 void uk_tls_boot(void)
 {
-	uint64_t cr4;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	have_fsgsbase = (cr4 >> 16) & 1;
+	have_fsgsbase = (uk_cr4 >> 16) & 1; /* after uk_cpu_init */
 	boot_tcb.self = &boot_tcb;
 	boot_tcb.canary = uk_rdtsc() * 0x9e3779b97f4a7c15ull;
 	uk_set_fs((uint64_t)&boot_tcb);

@@ -240,10 +240,9 @@ static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *a
                             char *const *envp, const char *execfn, uint64_t vdso)
 {
 	uint8_t rnd[16] = { 0 };
-	uint64_t base = STACK_TOP - STACK_SIZE, cr4;
+	uint64_t base = STACK_TOP - STACK_SIZE;
 	const uint64_t minsig = PAGE_UP(uk_xsave_size + 1024);
 
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	uk_sys_getrandom((long)rnd, sizeof(rnd), 0, 0, 0, 0);
 	const uint64_t aux[] = {
 		AT_SYSINFO_EHDR, vdso,
@@ -262,7 +261,7 @@ static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *a
 		AT_GID,          (uint64_t)uk_sys_getgid(0, 0, 0, 0, 0, 0),
 		AT_EGID,         (uint64_t)uk_sys_getegid(0, 0, 0, 0, 0, 0),
 		AT_SECURE,       0,
-		AT_HWCAP2,       (cr4 >> 16) & 1 ? 2 : 0, /* HWCAP2_FSGSBASE */
+		AT_HWCAP2,       (uk_cr4 >> 16) & 1 ? 2 : 0, /* HWCAP2_FSGSBASE */
 		AT_NULL,         0,
 	};
 	struct uk_stack_in in = {

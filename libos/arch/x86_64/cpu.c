@@ -9,6 +9,7 @@ struct uk_pvm_vif *uk_vif;
 uint32_t uk_xsave_size;
 uint64_t uk_xsave_mask;
 int uk_xsaveopt;
+uint64_t uk_cr4;
 
 struct tss {
 	uint32_t rsvd0;
@@ -136,6 +137,7 @@ static void setup_cr4_xcr0(void)
 		write_cr4(cr4);
 		uk_xsave_size = 512; /* fxsave */
 	}
+	uk_cr4 = cr4;
 }
 
 /* The physmap: 0..4 GiB in 2 MiB pages, the last GiB uncached (the

@@ -87,6 +87,9 @@ void uk_irq_register(unsigned vector, uk_irq_handler fn, void *arg);
 extern uint32_t uk_xsave_size;
 extern uint64_t uk_xsave_mask; /* 0: no xsave, use fxsave */
 extern int uk_xsaveopt;
+/* CR4 as uk_cpu_init left it: known, so never read back (a read is an
+ * emulated instruction on the paravirtual host). */
+extern uint64_t uk_cr4;
 
 /* Called from the trap stubs (entry.S). */
 void uk_trap(struct uk_regs *r);
