@@ -4,7 +4,8 @@
 # passt's DHCP; -p forwards TCP and UDP to it (an echo both ways, the
 # segment size of the 65520-byte MTU); DNS to 10.0.2.3 reaches this host's
 # resolver; passt is ukrun's child, and when it dies the VM stops (125)
-# naming it; a port already taken, and no passt at all, are clear errors.
+# naming it; a port already taken, no interface with a default route and
+# no passt at all are clear errors.
 # passt wants an interface with a default route to copy: the script runs
 # in a network namespace of its own with a veth pair and such a route.
 # POSIX sh (the nested host has busybox; passt is not there: a skip).
@@ -22,6 +23,14 @@ need passt/all passt nc || exit 0
 if [ -z "${UK_OWN_NETNS:-}" ]; then
 	skip passt/all "no network namespace of its own here (root and unshare are needed)"
 	exit 0
+fi
+# No interface with a default route yet (a bare namespace): passt cannot
+# start, and ukrun says so before the guest runs.
+if ! ip route | grep -q '^default'; then
+	run "$UKRUN" --timeout 60 --net passt "$G/net-up.img" 0
+	check passt/no-default-route-refused test $rc -ne 0
+	check passt/no-default-route-says-why err_has "passt ended before it was ready"
+	check passt/no-default-route-guest-never-ran sh -c "! grep -q 'net up' '$T/out'"
 fi
 if ! { ip link add ukp0 type veth peer name ukp1 && ip link set ukp1 up &&
 	ip addr add 192.0.2.2/24 dev ukp0 && ip link set ukp0 up &&
