@@ -46,10 +46,17 @@ static int take(struct sfd *s, struct signalfd_siginfo *out)
 	out->ssi_signo = (uint32_t)sig;
 	out->ssi_code = rec.code;
 	out->ssi_pid = (uint32_t)rec.pid;
-	if (sig == SIGCHLD && rec.code > 0) /* CLD_*: a child's change */
+	if (sig == SIGCHLD && rec.code > 0) { /* CLD_*: a child's change */
 		out->ssi_status = (int32_t)rec.addr;
-	else
+	} else if (rec.code == UK_SI_TIMER) { /* a POSIX timer's: id, overrun, value */
+		out->ssi_pid = 0;
+		out->ssi_tid = (uint32_t)rec.pid;
+		out->ssi_overrun = (uint32_t)rec.overrun;
+		out->ssi_int = (int32_t)rec.addr;
+		out->ssi_ptr = rec.addr;
+	} else {
 		out->ssi_addr = rec.addr;
+	}
 	uk_attention_update();
 	return 1;
 }

@@ -112,7 +112,7 @@ static struct uk_thread *main_thread(const struct uk_proc *p)
 	return any;
 }
 
-static uint64_t proc_cpu_ns(const struct uk_proc *p)
+uint64_t uk_proc_cpu_ns(const struct uk_proc *p)
 {
 	uint64_t ns = p->cpu_ns;
 
@@ -121,6 +121,8 @@ static uint64_t proc_cpu_ns(const struct uk_proc *p)
 			ns += uk_thread_cpu_ns(t);
 	return ns;
 }
+
+uint64_t uk_process_cpu_ns(void) { return uk_proc_cpu_ns(uk_proc_cur); }
 
 static void view_signals(const struct uk_proc *p, struct uk_proc_view *v)
 {
@@ -165,7 +167,7 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->umask = p->umask;
 	v->nthreads = p->state == UK_P_ALIVE ? p->nthreads : 0;
 	v->start_ns = p->start_ns;
-	v->cpu_ns = tid ? uk_thread_cpu_ns(t) : proc_cpu_ns(p);
+	v->cpu_ns = tid ? uk_thread_cpu_ns(t) : uk_proc_cpu_ns(p);
 	v->child_cpu_ns = p->child_cpu_ns;
 	view_signals(p, v);
 	v->mm = p->state == UK_P_ALIVE ? p->mm : NULL;

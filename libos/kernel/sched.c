@@ -386,13 +386,6 @@ uint64_t uk_thread_cpu_ns(const struct uk_thread *t)
 	return uk_tsc_to_ns(tsc);
 }
 
-uint64_t uk_process_cpu_ns(void)
-{
-	uint64_t now = uk_monotonic_ns(), idle = uk_idle_ns();
-
-	return now > idle ? now - idle : 0;
-}
-
 /* ---- threads ---- */
 
 /* Stacks of exited threads, kept for the next ones: their touched pages

@@ -202,6 +202,36 @@ int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int
 	return send(parent, NULL, sig, &rec);
 }
 
+int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uint64_t value,
+                    int missed)
+{
+	struct uk_sigrec rec = { .code = UK_SI_TIMER, .pid = id, .addr = value, .overrun = missed };
+	struct uk_sigrec *q = t ? &t->sig_info[sig - 1] : &p->sig_info[sig - 1];
+	int on = uk_irq_save();
+
+	if (uk_signal_timer_pending(p, t, sig, id)) {
+		/* saturates as Linux's does (at INT_MAX) */
+		q->overrun =
+		    q->overrun > 0x7fffffff - 1 - missed ? 0x7fffffff : q->overrun + 1 + missed;
+		missed = q->overrun;
+	} else {
+		send(p, t, sig, &rec);
+	}
+	uk_irq_restore(on);
+	return missed;
+}
+
+int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int id)
+{
+	const struct uk_sigrec *q = t ? &t->sig_info[sig - 1] : &p->sig_info[sig - 1];
+	int on = uk_irq_save();
+	uint64_t pending = t ? t->sig_pending : p->sig_pending;
+	int r = (pending & BIT(sig)) && q->code == UK_SI_TIMER && q->pid == id;
+
+	uk_irq_restore(on);
+	return r;
+}
+
 /* The running thread's process is ending: SIGKILL stands for that. */
 static int exiting(struct uk_sigrec *rec)
 {
@@ -260,6 +290,12 @@ void uk_sig_fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 		si->si_pid = rec->pid;
 		si->si_uid = uk_current_euid();
 		si->si_status = (int)rec->addr;
+	} else if (rec->code == UK_SI_TIMER) {
+		/* Linux's _timer member: si_tid, si_overrun, si_value at the
+		 * offsets of _rt's si_pid, si_uid, si_value */
+		si->si_pid = rec->pid;
+		si->si_uid = (unsigned)rec->overrun;
+		si->si_ptr = (void *)rec->addr;
 	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 	           sig == SIGTRAP) {
 		si->si_addr = (void *)rec->addr;

@@ -10,6 +10,7 @@
 #include <uk/plat.h>
 #include <uk/linux.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/time.h>
 #include <uk/timespec.h>
@@ -286,6 +287,46 @@ int uk_clock_monotonic(int clk)
 	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
 	       clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME ||
 	       clk == CLOCK_BOOTTIME_ALARM;
+}
+
+/* Linux's encoding of per-process and per-thread CPU clocks
+ * (clock_getcpuclockid, pthread_getcpuclockid): ~pid << 3 | flags. */
+static int cpu_clock_ns(int clk, uint64_t *ns)
+{
+	int id = ~(clk >> 3), which = clk & 3;
+	struct uk_thread *t;
+
+	if (which == 3) /* a clock descriptor: none exist */
+		return -EINVAL;
+	if (!(clk & 4)) { /* a process */
+		struct uk_proc *p = id ? uk_proc_find(id) : uk_proc_cur;
+		if (!p)
+			return -EINVAL;
+		*ns = uk_proc_cpu_ns(p);
+		return 0;
+	}
+	t = id ? uk_thread_find(id) : uk_current;
+	if (!t)
+		return -EINVAL;
+	*ns = uk_thread_cpu_ns(t);
+	return 0;
+}
+
+int uk_clock_read(int clk, uint64_t *ns)
+{
+	if (uk_clock_realtime(clk))
+		*ns = uk_realtime_ns();
+	else if (uk_clock_monotonic(clk))
+		*ns = uk_monotonic_ns();
+	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
+		*ns = uk_process_cpu_ns();
+	else if (clk == CLOCK_THREAD_CPUTIME_ID)
+		*ns = uk_thread_cpu_ns(uk_current);
+	else if (clk < 0)
+		return cpu_clock_ns(clk, ns);
+	else
+		return -EINVAL;
+	return 0;
 }
 
 int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline)

@@ -713,6 +713,7 @@ static long exec_common(const char *path, char *const *argv, char *const *envp,
 	uk_mm_switch(mm);
 	uk_mm_put(old);
 	uk_proc_exec_done();
+	uk_ptimers_delete(uk_proc_cur);
 	close_on_exec();
 	reset_signals();
 	uk_tls_set_thread(uk_current, kernel_fs);

@@ -140,6 +140,7 @@ static void release(struct uk_proc *p)
 
 	vfork_release(p);
 	uk_itimers_stop(p);
+	uk_ptimers_delete(p);
 	uk_sem_exit(p->pid);        /* its SEM_UNDO adjustments */
 	uk_wq_wake(&p->sig_wq, -1); /* (pollers of a signalfd let go of it) */
 	if (p->files) {

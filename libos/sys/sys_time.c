@@ -4,9 +4,10 @@
  * Every clock reads the TSC. CLOCK_REALTIME is the monotonic clock plus an
  * offset (settable by uid 0); the COARSE, RAW, BOOTTIME and TAI variants
  * are the same clocks (nothing suspends a unikernel, no leap seconds are
- * applied). CPU-time clocks: the process's is the time not spent halted
- * in the idle loop, a thread's is what the scheduler charged it. All the
- * program's CPU time is user time.
+ * applied). CPU-time clocks: a thread's is what the scheduler charged it,
+ * a process's the sum of its threads' (the ended ones' too). All the
+ * program's CPU time is user time; a process's children's is what the
+ * ones it waited for used (times, RUSAGE_CHILDREN).
  */
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -21,49 +22,10 @@
 
 int uk_current_euid(void); /* sys_proc.c */
 
-/* Linux's encoding of per-process and per-thread CPU clocks
- * (clock_getcpuclockid, pthread_getcpuclockid): ~pid << 3 | flags. */
-static long cpu_clock_ns(int clk, uint64_t *ns)
-{
-	int id = ~(clk >> 3), which = clk & 3;
-	struct uk_thread *t;
-
-	if (which == 3) /* a clock descriptor: none exist */
-		return -EINVAL;
-	if (!(clk & 4)) { /* the process */
-		if (id != 0 && id != 1)
-			return -EINVAL;
-		*ns = uk_process_cpu_ns();
-		return 0;
-	}
-	t = id ? uk_thread_find(id) : uk_current;
-	if (!t)
-		return -EINVAL;
-	*ns = uk_thread_cpu_ns(t);
-	return 0;
-}
-
-static long clock_ns(int clk, uint64_t *ns)
-{
-	if (uk_clock_realtime(clk))
-		*ns = uk_realtime_ns();
-	else if (uk_clock_monotonic(clk))
-		*ns = uk_monotonic_ns();
-	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
-		*ns = uk_process_cpu_ns();
-	else if (clk == CLOCK_THREAD_CPUTIME_ID)
-		*ns = uk_thread_cpu_ns(uk_current);
-	else if (clk < 0)
-		return cpu_clock_ns(clk, ns);
-	else
-		return -EINVAL;
-	return 0;
-}
-
 UK_SYSCALL2(clock_gettime, int, clk, struct __kernel_timespec *, ts)
 {
 	uint64_t ns;
-	long r = clock_ns(clk, &ns);
+	long r = uk_clock_read(clk, &ns);
 
 	if (r)
 		return r;
@@ -77,7 +39,7 @@ UK_SYSCALL2(clock_getres, int, clk, struct __kernel_timespec *, ts)
 {
 	uint64_t ns;
 
-	if (clock_ns(clk, &ns))
+	if (uk_clock_read(clk, &ns))
 		return -EINVAL;
 	if (ts) {
 		ts->tv_sec = 0;
@@ -182,8 +144,8 @@ UK_SYSCALL4(clock_nanosleep, int, clk, int, flags, const struct __kernel_timespe
 /* ---- interval timers: ITIMER_REAL on the monotonic clock, VIRTUAL and
  * PROF on the process's CPU time (which is all user time) ---- */
 
-/* Each process has its own (struct uk_proc's itimers); CPU time is the
- * VM's, not the process's. */
+/* Each process has its own (struct uk_proc's itimers), on its own CPU
+ * time (read for it->proc: a timer fires in whatever process runs). */
 static int itimer_cpu(const struct uk_itimer *it) { return it != &it->proc->itimers[ITIMER_REAL]; }
 
 static int itimer_sig(const struct uk_itimer *it)
@@ -196,7 +158,7 @@ static int itimer_sig(const struct uk_itimer *it)
 
 static uint64_t itimer_now(const struct uk_itimer *it)
 {
-	return itimer_cpu(it) ? uk_process_cpu_ns() : uk_monotonic_ns();
+	return itimer_cpu(it) ? uk_proc_cpu_ns(it->proc) : uk_monotonic_ns();
 }
 
 /* CPU time runs at most as fast as the monotonic clock, so a CPU timer
@@ -346,7 +308,8 @@ UK_SYSCALL1(times, struct uk_tms *, t)
 {
 	if (t) {
 		t->utime = uk_process_cpu_ns() / (UK_NSEC / USER_HZ);
-		t->stime = t->cutime = t->cstime = 0;
+		t->cutime = uk_proc_cur->child_cpu_ns / (UK_NSEC / USER_HZ);
+		t->stime = t->cstime = 0;
 	}
 	/* Ticks since boot; never in the -4095..-1 range of errors. */
 	return (long)(uk_monotonic_ns() / (UK_NSEC / USER_HZ));
@@ -359,12 +322,13 @@ UK_SYSCALL2(getrusage, int, who, struct rusage *, ru)
 	if (who == RUSAGE_SELF) {
 		cpu = uk_process_cpu_ns();
 		for (struct uk_thread *t = uk_threads; t; t = t->all_next)
-			switches += t->switches;
+			if (t->proc == uk_proc_cur)
+				switches += t->switches;
 	} else if (who == RUSAGE_THREAD) {
 		cpu = uk_thread_cpu_ns(uk_current);
 		switches = uk_current->switches;
 	} else if (who == RUSAGE_CHILDREN) {
-		cpu = 0; /* no children, ever */
+		cpu = uk_proc_cur->child_cpu_ns; /* its waited-for children's */
 	} else {
 		return -EINVAL;
 	}

@@ -77,6 +77,8 @@ struct uk_proc {
 	char exe[256];                        /* /proc/self/exe */
 	struct uk_itimer itimers[3];          /* ITIMER_REAL, _VIRTUAL, _PROF; a child's start
 	                                       * disarmed, as fork's do */
+	struct uk_ptimer **ptimers;           /* POSIX timers by id (sys/sys_timer.c) */
+	int nptimers;                         /* slots in ptimers */
 	uint64_t cpu_ns;                      /* CPU time of its ended threads */
 	uint64_t child_cpu_ns;                /* of its waited-for children */
 	uint64_t start_ns;                    /* when it was made (monotonic) */
@@ -118,6 +120,8 @@ void uk_proc_switch(struct uk_proc *p);
 
 /* Process by id, or NULL (zombies too). */
 struct uk_proc *uk_proc_find(int pid);
+/* CPU time of p's threads, the ended ones' included. */
+uint64_t uk_proc_cpu_ns(const struct uk_proc *p);
 
 /* End the running process with a wait status (exit_group, a fatal
  * signal): every thread of it ends; the last one makes it a zombie. Never
@@ -148,6 +152,8 @@ int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int
 
 /* An ending process's interval timers stop (sys/sys_time.c). */
 void uk_itimers_stop(struct uk_proc *p);
+/* Delete p's POSIX timers (exec, exit; sys/sys_timer.c). */
+void uk_ptimers_delete(struct uk_proc *p);
 
 /* ---- for /proc (fs/procfs.c): what it shows of a process ---- */
 

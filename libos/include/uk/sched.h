@@ -69,8 +69,10 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 /* Why a signal is pending (siginfo: si_code, si_pid or si_addr, ...). */
 struct uk_sigrec {
 	int code;
-	int pid;
-	uint64_t addr; /* a fault's address; SIGCHLD's: the child's si_status */
+	int pid;       /* SI_TIMER: the timer's id */
+	uint64_t addr; /* a fault's address; SIGCHLD's: the child's si_status;
+	                * SI_TIMER: the timer's sigev_value */
+	int overrun;   /* SI_TIMER: expirations after this one's, not signalled */
 };
 
 struct uk_thread {
@@ -191,7 +193,8 @@ void uk_sched_timer(void);
 
 /* CPU time used by t, in ns (including the current slice). */
 uint64_t uk_thread_cpu_ns(const struct uk_thread *t);
-/* CPU time of the whole program (every thread, not the idle loop). */
+/* CPU time of the running thread's process: its threads', the ended
+ * ones' included (kernel/proc.c). */
 uint64_t uk_process_cpu_ns(void);
 
 /* Thread by id, or NULL. */

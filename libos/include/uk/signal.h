@@ -22,12 +22,24 @@
 /* si_code values (asm-generic/siginfo.h). */
 #define UK_SI_USER 0
 #define UK_SI_KERNEL 0x80
+#define UK_SI_TIMER (-2)
 #define UK_SI_TKILL (-6)
 
 /* Send sig to thread t (NULL: to the process, i.e. to some thread that
  * does not block it). Ignored signals are dropped, default-terminate ones
  * end the program here. Safe in interrupt context. 0 or -EINVAL. */
 int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr);
+
+/* A POSIX timer (sys/sys_timer.c) of process p expired: queue its signal
+ * for p, or for p's thread t, with the timer's id, value and the
+ * expirations it missed. When the signal it queued before is still
+ * pending, that one's overrun count grows instead (POSIX: one signal per
+ * timer at a time). Safe in interrupt context. Returns the overrun count
+ * the pending signal now carries. */
+int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uint64_t value,
+                    int missed);
+/* Whether that timer's signal is still pending (not yet taken). */
+int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int id);
 
 /* Take the lowest signal in want pending for thread t or its process
  * (interrupts disabled): its number and why it was sent, or 0. For

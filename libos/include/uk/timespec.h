@@ -23,6 +23,10 @@ int uk_timespec_ns(const struct __kernel_timespec *ts, uint64_t *ns);
 int uk_clock_realtime(int clk);
 int uk_clock_monotonic(int clk);
 
+/* Read clock clk (any Linux clock id, the CPU-time ones and
+ * clock_getcpuclockid's encodings included) in ns: 0, or -EINVAL. */
+int uk_clock_read(int clk, uint64_t *ns);
+
 int uk_deadline(int clk, const struct __kernel_timespec *ts, int abs, uint64_t *deadline);
 
 void uk_ns_to_timespec(uint64_t ns, struct __kernel_timespec *ts);

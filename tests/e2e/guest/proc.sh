@@ -34,13 +34,15 @@ done
 # queue), and /proc per process (tests/linux/procfs.c: /proc/self,
 # /proc/PID's stat, status, comm, cmdline, environ, exe, cwd, fd/, fdinfo/,
 # task/, limits, maps with 20000 areas, a zombie, a file whose process
-# went), and job control (tests/linux/jobctl.c: SIGSTOP/SIGCONT of every
+# went), job control (tests/linux/jobctl.c: SIGSTOP/SIGCONT of every
 # thread, wait's WUNTRACED/WCONTINUED and waitid's, SIGCHLD's CLD_STOPPED
 # and CLD_CONTINUED, SA_NOCLDSTOP, /proc's state T, SIGTSTP and orphaned
-# groups, calls not interrupted by a stop), static and through ld.so;
-# sysv.c, procfs.c and jobctl.c as processes here answer the same (their
-# checks are Linux's answers, not uk's).
-for prog in calls sysv procfs jobctl; do
+# groups, calls not interrupted by a stop) and POSIX timers
+# (tests/linux/timers.c: every notification, overruns, CPU-time clocks,
+# fork and exec), static and through ld.so; sysv.c, procfs.c and jobctl.c
+# as processes here answer the same (their checks are Linux's answers,
+# not uk's).
+for prog in calls sysv procfs jobctl timers; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"

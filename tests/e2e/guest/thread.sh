@@ -43,7 +43,7 @@ on_ukrun || exit 0
 # --trace names the calls and shows what a refusal looks like.
 run "$UKRUN" --trace --timeout 60 "$G/proc.img"
 check trace/fork-enosys err_has '^\[uk\] fork() = -1 ENOSYS'
-check trace/unimplemented-note err_has '^\[uk\] timer_create(.*ENOSYS (not implemented by uk)'
+check trace/unimplemented-note err_has '^\[uk\] perf_event_open(.*ENOSYS (not implemented by uk)'
 
 run "$UKRUN" --timeout 300 "$G/threadbench.img" -- 1
 check threadbench/runs out_has "^bench thread_switch "

@@ -152,7 +152,7 @@ static void test_refused(void)
 	          errno == ECHILD,
 	      "no ECHILD");
 	CHECK("proc/unimplemented-enosys",
-	      syscall(222 /* timer_create */, 0, 0, 0) == -1 && errno == ENOSYS, "no ENOSYS");
+	      syscall(298 /* perf_event_open */, 0, 0, 0) == -1 && errno == ENOSYS, "no ENOSYS");
 }
 
 int main(void)
