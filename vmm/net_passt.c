@@ -34,8 +34,8 @@
  * (net_frame.c: IPv4 only, nothing to the host's loopback), frames for
  * passt are queued and go in one write after a pass over the TX queue;
  * frames from passt are read many at a time into a buffer and copied
- * into the guest's receive buffers. ukrun itself opens nothing: read,
- * write and sendto on a socket made at set-up.
+ * into the guest's receive buffers. ukrun itself opens nothing: read and
+ * sendto on a socket made at set-up (the calls --net user has).
  */
 #include <arpa/inet.h>
 #include <errno.h>

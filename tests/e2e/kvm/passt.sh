@@ -2,10 +2,12 @@
 # --net passt (vmm/net_passt.c): the user network through Debian's passt,
 # a program of its own, instead of libslirp. The guest gets 10.0.2.15 by
 # passt's DHCP; -p forwards TCP and UDP to it (an echo both ways, the
-# segment size of the 65520-byte MTU); DNS to 10.0.2.3 reaches this host's
-# resolver; passt is ukrun's child, and when it dies the VM stops (125)
-# naming it; a port already taken, no interface with a default route and
-# no passt at all are clear errors.
+# segment size of the 65520-byte MTU); DNS reaches this host's resolver
+# (passt offers the gateway for one on the host's loopback); the gateway,
+# the host's loopback to passt, is closed unless host-loopback=on; passt
+# runs with --user's ids, is ukrun's child, and when it dies the VM stops
+# (125) naming it; a port already taken, no interface with a default route
+# and no passt at all are clear errors.
 # passt wants an interface with a default route to copy: the script runs
 # in a network namespace of its own with a veth pair and such a route.
 # POSIX sh (the nested host has busybox; passt is not there: a skip).
