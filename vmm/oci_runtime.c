@@ -42,7 +42,8 @@ static const char usage[] =
     "       [--pid-file F] ID [CMD...]  run a process in the running VM with this\n"
     "                        one's stdin, stdout and stderr; exits with its status\n"
     "\n"
-    "Default root: " OCI_DEFAULT_ROOT "\n";
+    "Default root: " OCI_DEFAULT_ROOT " ($XDG_RUNTIME_DIR/ukrun for a user other than\n"
+    "the host's root, as rootless podman runs it)\n";
 
 /* The container's state, or a message that it does not exist. */
 static int load(const struct oci_rt *rt, const char *id, struct oci_state *st)
@@ -490,8 +491,35 @@ static int global_opts(int argc, char **argv, struct oci_rt *rt)
 	return 0;
 }
 
+/* Whether this process is in a user namespace other than the host's:
+ * the host's maps every uid to itself. */
+static int in_user_ns(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "r");
+	unsigned long inside, outside, count;
+	int n = f ? fscanf(f, "%lu %lu %lu", &inside, &outside, &count) : 0;
+
+	if (f)
+		fclose(f);
+	return n == 3 && !(inside == 0 && outside == 0 && count == 4294967295ul);
+}
+
+/* /run/ukrun, or for a user other than the host's root (rootless podman
+ * runs the runtime as root of its user namespace, and gives no --root)
+ * $XDG_RUNTIME_DIR/ukrun, as runc and crun choose theirs. */
+static const char *default_root(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (!xdg || xdg[0] != '/' || (geteuid() == 0 && !in_user_ns()))
+		return OCI_DEFAULT_ROOT;
+	snprintf(buf, len, "%s/ukrun", xdg);
+	return buf;
+}
+
 int oci_main(int argc, char **argv)
 {
+	char root[PATH_MAX];
 	static const struct {
 		const char *name;
 		int (*fn)(const struct oci_rt *, int, char **);
@@ -500,7 +528,7 @@ int oci_main(int argc, char **argv)
 		{ "kill", cmd_kill },     { "delete", cmd_delete },     { "list", cmd_list },
 		{ "ps", cmd_ps },         { "features", cmd_features }, { "exec", oci_exec },
 	};
-	struct oci_rt rt = { .root = OCI_DEFAULT_ROOT };
+	struct oci_rt rt = { .root = default_root(root, sizeof(root)) };
 	int r = global_opts(argc, argv, &rt);
 
 	if (r)

@@ -228,6 +228,19 @@ fi
 run U exec c1 true
 check ocirt/exec/missing err_has 'exec: container c1 does not exist'
 check ocirt/exec/status status_is 1
+# The default root: /run/ukrun for the host's root; $XDG_RUNTIME_DIR/ukrun
+# for root of a user namespace (rootless podman runs the runtime so, and
+# gives no --root), as runc and crun choose theirs
+if [ "$(id -u)" = 0 ]; then
+	run env XDG_RUNTIME_DIR="$T/xdg" "$RT" state nope
+	check ocirt/root/default err_has '(under /run/ukrun)'
+fi
+if unshare -r true 2>/dev/null; then
+	run env XDG_RUNTIME_DIR="$T/xdg" unshare -r "$RT" state nope
+	check ocirt/root/rootless err_has "(under $T/xdg/ukrun)"
+else
+	skip ocirt/root/rootless "no user namespaces here (unshare -r)"
+fi
 run U features
 check ocirt/features out_has '"ociVersionMax": "1.0.2"'
 run U frobnicate x
