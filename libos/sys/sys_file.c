@@ -2,9 +2,12 @@
  * System calls on descriptors: I/O, positions, duplication, fcntl, ioctl.
  * Linux semantics and numbers; the path-based calls are in sys_fs.c.
  */
+#include <linux/close_range.h>
 #include <linux/falloc.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -220,6 +223,31 @@ UK_SYSCALL3(lseek, int, fd, int64_t, off, int, whence)
 }
 
 UK_SYSCALL1(close, int, fd) { return uk_fd_close(fd); }
+
+/* The open descriptors in [first, last] closed, or marked close-on-exec
+ * (CLOSE_RANGE_CLOEXEC): glibc's closefrom and python's subprocess use it
+ * (they fall back to reading /proc/self/fd). CLOSE_RANGE_UNSHARE asks for
+ * a table of the caller's own: a process's table is already its own,
+ * unless threads share it, which uk cannot part (refused). */
+UK_SYSCALL3(close_range, unsigned, first, unsigned, last, unsigned, flags)
+{
+	unsigned end = (unsigned)uk_fd_max();
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > last)
+		return -EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) && uk_proc_cur->nthreads > 1) {
+		uk_trace_note("close_range: CLOSE_RANGE_UNSHARE in a process of several threads "
+		              "is not supported");
+		return -EINVAL;
+	}
+	for (unsigned fd = first; fd <= last && fd < end; fd++) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			uk_fd_set_cloexec((int)fd, 1); /* -EBADF for a hole */
+		else
+			uk_fd_close((int)fd);
+	}
+	return 0;
+}
 
 UK_SYSCALL1(dup, int, fd)
 {

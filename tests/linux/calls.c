@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <netdb.h>
+#include <linux/close_range.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -119,6 +121,23 @@ int main(void)
 	raise(SIGUSR1);
 	sigaction(SIGUSR1, NULL, &old);
 	check("signal/resethand-runs-once", resethand_ran == SIGUSR1 && old.sa_handler == SIG_DFL);
+
+	/* close_range (glibc's closefrom, python's subprocess) */
+	for (int i = 40; i < 46; i++)
+		dup2(1, i);
+	check("close_range/closes", syscall(SYS_close_range, 42, ~0u, 0) == 0 &&
+	                                fcntl(41, F_GETFD) == 0 && fcntl(42, F_GETFD) == -1 &&
+	                                errno == EBADF && fcntl(45, F_GETFD) == -1);
+	check("close_range/cloexec", syscall(SYS_close_range, 40, 41, CLOSE_RANGE_CLOEXEC) == 0 &&
+	                                 fcntl(40, F_GETFD) == FD_CLOEXEC &&
+	                                 fcntl(41, F_GETFD) == FD_CLOEXEC);
+	check("close_range/bad-flags",
+	      syscall(SYS_close_range, 40, 41, 0x80) == -1 && errno == EINVAL);
+	check("close_range/first-after-last",
+	      syscall(SYS_close_range, 41, 40, 0) == -1 && errno == EINVAL);
+	check("close_range/unshare-alone",
+	      syscall(SYS_close_range, 40, 41, CLOSE_RANGE_UNSHARE) == 0 &&
+	          fcntl(40, F_GETFD) == -1);
 
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;
