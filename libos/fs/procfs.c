@@ -49,6 +49,7 @@ static const struct proc_entry root_entries[] = {
 	{ "version", N_VERSION, S_IFREG | 0444 },
 	{ "stat", N_SYSSTAT, S_IFREG | 0444 },
 	{ "loadavg", N_LOADAVG, S_IFREG | 0444 },
+	{ "vmstat", N_VMSTAT, S_IFREG | 0444 },
 	{ "net", N_NET, S_IFDIR | 0555 },
 };
 

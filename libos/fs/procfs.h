@@ -22,8 +22,9 @@ enum {
 	N_VERSION,
 	N_SYSSTAT,
 	N_LOADAVG,
-	N_NET,       /* /proc/net */
-	N_IF_INET6,  /* /proc/net/if_inet6 */
+	N_NET,      /* /proc/net */
+	N_IF_INET6, /* /proc/net/if_inet6 */
+	N_VMSTAT,
 	N_PID_FIRST, /* the rest are a process's (or a thread's) */
 	N_PIDDIR = N_PID_FIRST,
 	N_STAT,

@@ -6,6 +6,7 @@
 #include <uk/arch.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/paging.h>
 #include <uk/print.h>
 #include <uk/proc.h>
 #include <uk/sched.h>
@@ -167,6 +168,23 @@ static long gen_if_inet6(struct pgen *g, const struct uk_proc_view *v, char *buf
 	return (long)uk_procfs_hooks.if_inet6(buf, size);
 }
 
+/* Linux's pgfault, then uk's own counts of what address spaces cost
+ * (uk/paging.h): make bench reads them around fork and exec. */
+static long gen_vmstat(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
+{
+	const struct uk_vm_counts *c = &uk_vm_counts;
+
+	if (g->cursor++)
+		return 0;
+	return uk_snprintf(buf, size,
+	                   "pgfault %lu\nuk_pt_alloc %lu\nuk_cr3_load %lu\nuk_invlpg %lu\n"
+	                   "uk_tlb_flush %lu\nuk_pte_write %lu\nuk_cow_copy %lu\nuk_cow_reuse %lu\n"
+	                   "uk_fork_copy %lu\nuk_file_copy %lu\nuk_file_share %lu\n",
+	                   c->pgfault, c->pt_alloc, c->cr3_load, c->invlpg, c->tlb_flush,
+	                   c->pte_write, c->cow_copy, c->cow_reuse, c->fork_copy, c->file_copy,
+	                   c->file_share);
+}
+
 pgen_fn uk_procfs_sys_gen(int node)
 {
 	switch (node) {
@@ -177,6 +195,7 @@ pgen_fn uk_procfs_sys_gen(int node)
 	case N_SYSSTAT: return gen_stat;
 	case N_LOADAVG: return gen_loadavg;
 	case N_IF_INET6: return gen_if_inet6;
+	case N_VMSTAT: return gen_vmstat;
 	}
 	return NULL;
 }

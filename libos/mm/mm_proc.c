@@ -8,6 +8,7 @@
  * of a shared area not touched yet come later from its file, the same
  * page to each process (mmap_file.c), so nothing is committed here.
  */
+#include <uk/arch.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
@@ -33,6 +34,41 @@ static void ref_frame(uint64_t pa, void *arg)
 	uk_vm_frame_ref(pa);
 }
 
+static int zero_page(const uint64_t *p)
+{
+	for (size_t i = 0; i < UK_PAGE_SIZE / sizeof(*p); i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* A page of anonymous memory still all zeros (fault-around commits the
+ * neighbours of a touched page, most never written) is left out of the
+ * child, where a touch gives a zeroed page again: no copy, no frame. */
+static uint64_t copy_frame(uint64_t pa, uintptr_t va, void *arg)
+{
+	struct uk_vma *v = uk_vma_find(arg, va);
+
+	if (v && v->start <= va && !v->file && zero_page(uk_p2v(pa)))
+		return 0;
+	return uk_vm_frame_copy(pa);
+}
+
+/* A process with at most this many writable private pages keeps its page
+ * tables at fork and its child gets copies of those pages (uk_pt_fork):
+ * copying a page costs ~1 us, where a copy-on-write fault on the
+ * paravirtual host costs ~5 exits (the fault, CR2, the entry's emulated
+ * write, its flush, the retry) and new tables for the parent a shadow
+ * fault per page it touches again. A shell, a small server, a process
+ * about to exec fit; a large heap (python, postgres) is shared instead.
+ * Only while memory is plentiful: copies are memory spent up front. */
+#define FORK_COPY_MAX 512 /* 2 MiB */
+
+static size_t fork_copies(void)
+{
+	return uk_mm_free() >= uk_mm_total() / 4 + FORK_COPY_MAX * UK_PAGE_SIZE ? FORK_COPY_MAX : 0;
+}
+
 static void areas_drop(struct uk_vma_set *s)
 {
 	while (s->head)
@@ -52,7 +88,9 @@ struct uk_mm *uk_mm_fork(void)
 	for (v = old->as.head; v; v = v->next)
 		if (!uk_vma_insert(&mm->as, v->start, v->end, v->prot, v->flags, v->file, v->off))
 			goto fail;
-	if (uk_pt_fork(&parent, &child, shared_at, ref_frame, &old->as))
+	struct uk_pt_fork_ops ops = { shared_at, ref_frame, copy_frame, &old->as };
+
+	if (uk_pt_fork(&parent, &child, &ops, fork_copies()))
 		goto fail;
 	old->root = parent;
 	mm->root = child;

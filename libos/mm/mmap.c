@@ -96,6 +96,27 @@ void uk_vm_frame_ref(uint64_t pa) { uk_page_ref(pa); }
 
 static int frame_shared(uint64_t pa) { return uk_page_shared(pa); }
 
+static int frame_held(uint64_t pa, void *arg)
+{
+	(void)arg;
+	return frame_shared(pa);
+}
+
+/* A copy of the frame at pa for fork's child (uk_pt_fork): its address,
+ * ~0 when out of memory. Counted in the resident size, as a fault's. */
+uint64_t uk_vm_frame_copy(uint64_t pa)
+{
+	void *copy = uk_pages_alloc(1);
+
+	if (!copy)
+		return ~0ull;
+	uk_memcpy(copy, uk_p2v(pa), PAGE);
+	uk_vm_counts.fork_copy++;
+	if (++rss_pages > rss_peak)
+		rss_peak = rss_pages;
+	return uk_v2p(copy);
+}
+
 /* One holder lets go of pa: 1 when others still hold it. */
 static int frame_unref(uint64_t pa) { return uk_page_unref(pa); }
 
@@ -281,13 +302,16 @@ static int cow_break(uintptr_t page, unsigned prot, int guess)
 
 	if (pa == ~0ull || !uk_pt_cow(page))
 		return 0;
-	if (!frame_shared(pa))
+	if (!frame_shared(pa)) {
+		uk_vm_counts.cow_reuse++;
 		return !uk_map_pages(page, pa, 1, map_flags(prot));
+	}
 	if (!(copy = uk_pages_alloc(1)) && guess)
 		return -ENOMEM;
 	if (!copy)
 		out_of_memory(page);
 	uk_memcpy(copy, uk_p2v(pa), PAGE);
+	uk_vm_counts.cow_copy++;
 	if (uk_map_pages(page, uk_v2p(copy), 1, map_flags(prot)))
 		out_of_memory(page);
 	frame_unref(pa);
@@ -529,9 +553,12 @@ int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot)
 		}
 	if (too_big(len, prot, 0, NULL) || uk_vma_isolate(&uk_vm_as, addr, end))
 		return -ENOMEM;
-	for (v = uk_vma_find(&uk_vm_as, addr); v && v->start < end; v = v->next)
+	for (v = uk_vma_find(&uk_vm_as, addr); v && v->start < end; v = v->next) {
 		v->prot = prot;
-	uk_protect_range(addr, len / PAGE, map_flags(prot));
+		/* a private frame another process holds stays copy-on-write */
+		uk_protect_range(v->start, (v->end - v->start) / PAGE, map_flags(prot),
+		                 v->flags & UK_VMA_SHARED ? NULL : frame_held, NULL);
+	}
 	merge_range(addr, end);
 	return 0;
 }

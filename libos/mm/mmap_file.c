@@ -115,6 +115,7 @@ static long fill_page(struct uk_file *f, uintptr_t a, uint64_t off, unsigned pro
 		uk_pages_free(p, 1);
 		return n < 0 ? n : 1;
 	}
+	uk_vm_counts.file_copy++;
 	uk_memset(p + n, 0, PAGE - n);
 	/* The read may have blocked: another thread may have mapped here. */
 	if (uk_page_held(a) != ~0ull) {
@@ -159,6 +160,7 @@ static int share_page(struct uk_vma *v, uintptr_t a)
 	if (uk_vm_map_frame(a, page, v->prot))
 		return -ENOMEM;
 	uk_vm_frame_ref(uk_v2p(page));
+	uk_vm_counts.file_share++;
 	return 0;
 }
 
@@ -178,6 +180,7 @@ int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
 		return 1; /* past the end of the file */
 	if (!(p = uk_pages_alloc(1)))
 		return -ENOMEM;
+	uk_vm_counts.file_copy++;
 	if (data)
 		uk_memcpy(p, data, (size_t)n);
 	else

@@ -93,6 +93,9 @@ int uk_vm_frames_prepare(void);
 /* A frame held by one more page table entry (fork); uk_vm_release and a
  * copy-on-write fault give the references back. */
 void uk_vm_frame_ref(uint64_t pa);
+/* A copy of the frame at pa for fork: its physical address, or ~0 when
+ * out of memory. */
+uint64_t uk_vm_frame_copy(uint64_t pa);
 /* Drop the areas of mm (not in use) and everything they hold. */
 void uk_vm_destroy(struct uk_mm *mm);
 /* Map the frame page (a physmap address) at va with an area's PROT_*:

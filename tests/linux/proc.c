@@ -25,6 +25,7 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/shm.h>
 #include <sys/signalfd.h>
@@ -493,6 +494,74 @@ static void test_fork_memory(void)
 	free(heap);
 }
 
+/* A small process keeps its page tables at fork: its child gets copies
+ * of the writable pages, shares the others read-only, and gets nothing
+ * for anonymous pages still zero. Each side's later writes stay its own:
+ * a page read-only at fork made writable by mprotect in the parent, and
+ * in the child; a zero page the parent writes after the fork. */
+static void test_fork_readonly_then_writable(void)
+{
+	char *ro = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *zero =
+	    mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int go[2], st, ok;
+	pid_t pid;
+	char c;
+
+	ro[0] = 11;
+	ro[4096] = 12;
+	zero[0] = 1; /* its neighbours committed with it, still zero */
+	ok = !mprotect(ro, 2 * 4096, PROT_READ) && !pipe(go);
+	pid = fork();
+	if (pid == 0) {
+		int seen;
+		if (read(go[0], &c, 1) != 1)
+			_exit(9);
+		seen = ro[0] == 11 && zero[4096] == 0;
+		mprotect(ro + 4096, 4096, PROT_READ | PROT_WRITE);
+		ro[4096] = 13;
+		_exit(seen && ro[4096] == 13 ? 3 : 4);
+	}
+	ok = ok && !mprotect(ro, 4096, PROT_READ | PROT_WRITE);
+	ro[0] = 21;
+	zero[4096] = 22;
+	ok = ok && write(go[1], "g", 1) == 1;
+	st = status_of(pid);
+	check("fork/readonly-made-writable",
+	      ok && WIFEXITED(st) && WEXITSTATUS(st) == 3 && ro[0] == 21 && ro[4096] == 12 &&
+	          zero[4096] == 22,
+	      "a page read-only at fork and made writable by mprotect was shared afterwards");
+	close(go[0]);
+	close(go[1]);
+	munmap(ro, 2 * 4096);
+	munmap(zero, 64 * 1024);
+}
+
+/* A process with many writable pages shares them all copy-on-write at
+ * fork instead (new page tables for both). */
+static void test_fork_large(void)
+{
+	size_t len = 3 << 20;
+	char *big = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int st;
+
+	for (size_t i = 0; i < len; i += 4096)
+		big[i] = (char)(i >> 12);
+	pid = fork();
+	if (pid == 0) {
+		int seen = big[4096 * 5] == 5 && big[len - 4096] == (char)((len >> 12) - 1);
+		big[4096 * 5] = 55;
+		_exit(seen && big[4096 * 5] == 55 ? 3 : 4);
+	}
+	big[4096 * 6] = 66;
+	st = status_of(pid);
+	check("fork/large-cow",
+	      WIFEXITED(st) && WEXITSTATUS(st) == 3 && big[4096 * 5] == 5 && big[4096 * 6] == 66,
+	      "copy-on-write of a 3 MiB area went wrong");
+	munmap(big, len);
+}
+
 static void test_pipe_and_wait(void)
 {
 	int fd[2], st;
@@ -799,26 +868,79 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* The counts of the work a process operation costs: uk's own in
+ * /proc/vmstat (uk_* lines, and pgfault: the guest's page faults); on
+ * Linux, whose vmstat counts the whole machine, the faults of this
+ * process and its children from getrusage. */
+#define NCOUNTS 16
+
+struct counts {
+	int n;
+	char name[NCOUNTS][24];
+	long long v[NCOUNTS];
+};
+
+static void counts_read(struct counts *c)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[64];
+	long long v;
+	struct rusage self_ru, child_ru;
+
+	c->n = 0;
+	while (f && c->n < NCOUNTS && fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strncmp(name, "uk_", 3) || !strcmp(name, "pgfault")) {
+			snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
+			c->v[c->n++] = v;
+		}
+	if (f)
+		fclose(f);
+	if (c->n > 1) /* uk's */
+		return;
+	getrusage(RUSAGE_SELF, &self_ru);
+	getrusage(RUSAGE_CHILDREN, &child_ru);
+	snprintf(c->name[0], sizeof(c->name[0]), "pgfault");
+	c->v[0] = self_ru.ru_minflt + self_ru.ru_majflt + child_ru.ru_minflt + child_ru.ru_majflt;
+	c->n = 1;
+}
+
+/* "bench KEY_counts name=per-op ..." */
+static void counts_print(const char *key, const struct counts *a, const struct counts *b, int n)
+{
+	printf("bench %s_counts", key);
+	for (int i = 0; i < a->n && i < b->n; i++)
+		printf(" %s=%.1f", a->name[i], (double)(b->v[i] - a->v[i]) / n);
+	printf("\n");
+}
+
 static void bench(int n, int spawns)
 {
 	char *argv[] = { (char *)self, "child-exit", "0", NULL };
-	long long t0 = now_ns(), t1, t2;
+	long long t0, t1, t2;
+	struct counts c0, c1, c2;
 	pid_t pid;
 
+	counts_read(&c0);
+	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		if ((pid = fork()) == 0)
 			_exit(0);
 		waitpid(pid, NULL, 0);
 	}
 	t1 = now_ns();
+	counts_read(&c1);
 	for (int i = 0; i < spawns; i++) {
 		posix_spawn(&pid, self, NULL, NULL, argv, environ);
 		waitpid(pid, NULL, 0);
 	}
 	t2 = now_ns();
+	counts_read(&c2);
 	printf("bench fork_exit_wait %lld\n", (t1 - t0) / n);
-	if (spawns)
+	counts_print("fork_exit_wait", &c0, &c1, n);
+	if (spawns) {
 		printf("bench spawn_exec_wait %lld\n", (t2 - t1) / spawns);
+		counts_print("spawn_exec_wait", &c1, &c2, spawns);
+	}
 }
 
 /* Interval timers are each process's own: a child's alarm ends the child,
@@ -902,6 +1024,8 @@ int main(int argc, char **argv)
 	}
 	test_wait_across_first_fork();
 	test_fork_memory();
+	test_fork_readonly_then_writable();
+	test_fork_large();
 	test_shared_sync();
 	test_posix_shm();
 	test_shared_readonly();

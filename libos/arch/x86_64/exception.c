@@ -163,6 +163,8 @@ void uk_exception(struct uk_regs *r)
 	 * as costly as the fault's own delivery. */
 	uint64_t cr2 = v == 14 ? uk_read_cr2() : 0;
 
+	uk_vm_counts.pgfault += v == 14;
+
 	if (depth++ == 0 && (resolved(r, sig, cr2) || child_fault(r, sig, cr2))) {
 		depth--;
 		return;

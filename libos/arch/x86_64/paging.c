@@ -37,6 +37,8 @@ extern uint64_t uk_pml4[];
  * (uk_pt_switch). Every root shares the boot tables' kernel half. */
 static uint64_t *root = uk_pml4;
 
+struct uk_vm_counts uk_vm_counts;
+
 /* ---- page-table pages ----
  * A page that served as a page table waits in a queue before the page
  * allocator has it again. On the paravirtual host the host keeps
@@ -52,7 +54,11 @@ static uint64_t *root = uk_pml4;
 static void *table_queue[TABLE_QUEUE];
 static unsigned table_queue_next;
 
-static void *table_get(void) { return uk_pages_zalloc(1); }
+static void *table_get(void)
+{
+	uk_vm_counts.pt_alloc++;
+	return uk_pages_zalloc(1);
+}
 
 static void table_put(void *t)
 {
@@ -77,10 +83,13 @@ static uint64_t *next_level(uint64_t *tbl, unsigned idx, int create)
 	n = create == 2 ? uk_page_alloc_fault() : table_get();
 	if (!n)
 		return NULL;
-	if (create == 2)
+	if (create == 2) {
+		uk_vm_counts.pt_alloc++;
 		for (int i = 0; i < 512; i++)
 			n[i] = 0;
+	}
 	tbl[idx] = uk_v2p(n) | PTE_P | PTE_W | PTE_U;
+	uk_vm_counts.pte_write++;
 	return n;
 }
 
@@ -96,7 +105,11 @@ static uint64_t *pte(uintptr_t va, int create)
 	return &t[(va >> 12) & 511];
 }
 
-static void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+static void invlpg(uintptr_t va)
+{
+	uk_vm_counts.invlpg++;
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
 
 static uint64_t leaf_attr(unsigned flags);
 
@@ -110,6 +123,7 @@ static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
 			return -ENOMEM;
 		uint64_t old = *e;
 		*e = (pa + i * UK_PAGE_SIZE) | attr;
+		uk_vm_counts.pte_write++;
 		if (old & PTE_P) /* a present entry replaced: flush it */
 			invlpg(va + i * UK_PAGE_SIZE);
 	}
@@ -127,6 +141,7 @@ void uk_unmap_pages(uintptr_t va, size_t n)
 		uint64_t *e = pte(va + i * UK_PAGE_SIZE, 0);
 		if (e && (*e & PTE_P)) {
 			*e = 0;
+			uk_vm_counts.pte_write++;
 			invlpg(va + i * UK_PAGE_SIZE);
 		}
 	}
@@ -187,6 +202,7 @@ static int table_empty(const uint64_t *t)
 
 static void flush_all(void)
 {
+	uk_vm_counts.tlb_flush++;
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
 }
 
@@ -231,6 +247,7 @@ static void table_free_if_empty(uintptr_t va)
 
 	if (t && table_empty(t)) {
 		*pde = 0;
+		uk_vm_counts.pte_write++;
 		invlpg(va); /* also drops cached upper-level entries */
 		table_put(t);
 	}
@@ -267,6 +284,7 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 		for (uintptr_t a = va; (e = next_used(t, &a, next)); a += UK_PAGE_SIZE) {
 			uint64_t old = *e;
 			*e = 0;
+			uk_vm_counts.pte_write++;
 			cleared = 1;
 			if (batch) {
 				held[nheld++] = old & PTE_ADDR;
@@ -286,7 +304,8 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 	}
 }
 
-void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
+void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64_t pa, void *arg),
+                      void *arg)
 {
 	uintptr_t end = va + n * UK_PAGE_SIZE, next;
 	uint64_t attr = leaf_attr(flags);
@@ -298,8 +317,11 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags)
 		for (uintptr_t a = va; (e = next_used(t, &a, next)); a += UK_PAGE_SIZE) {
 			uint64_t old = *e;
 			*e = (old & PTE_ADDR) | attr;
-			if (old & PTE_COW) /* stays read-only until copied */
+			/* stays read-only until copied */
+			if ((old & PTE_COW) ||
+			    ((attr & PTE_W) && held && held(old & PTE_ADDR, arg)))
 				*e = (*e & ~PTE_W) | PTE_COW;
+			uk_vm_counts.pte_write++;
 			if ((old & PTE_P) && !batch)
 				invlpg(a);
 		}
@@ -323,6 +345,7 @@ int uk_move_range(uintptr_t dst, uintptr_t src, size_t n)
 		to = pte(d, 0);
 		*to = *from;
 		*from = 0;
+		uk_vm_counts.pte_write += 2;
 		if (*to & PTE_P)
 			invlpg(s);
 		invlpg(d);
@@ -443,6 +466,7 @@ void uk_stack_free(void *stack, size_t size)
 		if (e && (*e & PTE_P)) {
 			uint64_t pa = *e & PTE_ADDR;
 			*e = 0;
+			uk_vm_counts.pte_write++;
 			invlpg(va + k * UK_PAGE_SIZE);
 			uk_pages_free(uk_p2v(pa), 1);
 		}
@@ -490,10 +514,17 @@ int uk_stack_guard_hit(uintptr_t addr)
  * root is copied (the stack region's is the only one made on demand).
  *
  * On the paravirtual host a store into a table in use is trapped and
- * emulated (~30 us, pvm.md), so fork never write-protects the parent's
- * pages in place: it builds two new lower halves, the parent's and the
- * child's, both read-only where private, then loads the parent's root
- * (one CR3 write) and frees the old tables, which nothing uses any more. */
+ * emulated (~30 us, pvm.md), and a root loaded anew is shadowed anew,
+ * page by page as it is used. So fork never write-protects the parent's
+ * pages in place. A process with few writable pages (a shell, a small
+ * server, a process about to exec) keeps its tables, untouched and still
+ * shadowed: the child gets new tables, with copies of the parent's
+ * writable private pages and its other private pages shared read-only
+ * (copy-on-write in the child; in the parent they already are read-only,
+ * and mprotect keeps a frame held twice read-only: uk_protect_range).
+ * A larger one gets two new lower halves, the parent's and the child's,
+ * both read-only where private, then loads the parent's root (one CR3
+ * write) and frees the old tables, which nothing uses any more. */
 
 #define KERNEL_HALF 256
 #define STACK_SLOT ((STACK_BASE >> 39) & 511)
@@ -518,6 +549,7 @@ void uk_pt_switch(uint64_t *r)
 	/* the kept empty table (unmap) belongs to the old root's tree */
 	spare = 0;
 	root = r;
+	uk_vm_counts.cr3_load++;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(uk_v2p(r)) : "memory");
 }
 
@@ -536,46 +568,93 @@ static size_t tables_below(const uint64_t *t, int shift)
 	return n;
 }
 
+/* Writable private pages below a table (shift 39: the root's lower
+ * half), counted up to max + 1. */
+static size_t writable_below(const uint64_t *t, int shift, uintptr_t base,
+                             const struct uk_pt_fork_ops *ops, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512) && n <= max; i++) {
+		uint64_t e = t[i];
+		uintptr_t va = base + ((uintptr_t)i << shift);
+		if (shift == 12) {
+			n += (e & (PTE_P | PTE_W)) == (PTE_P | PTE_W) && !ops->shared(va, ops->arg);
+			continue;
+		}
+		if ((e & PTE_P) && !(e & PTE_PS))
+			n += writable_below(uk_p2v(e & PTE_ADDR), shift - 9, va, ops, max - n);
+	}
+	return n;
+}
+
 struct fork_walk {
 	void **pool; /* zeroed pages, taken in order */
 	size_t used;
-	int (*shared)(uintptr_t va, void *arg);
-	void (*ref)(uint64_t pa, void *arg);
-	void *arg;
+	const struct uk_pt_fork_ops *ops;
+	int keep; /* the parent keeps its tables: a is NULL */
 };
 
-static void fork_leaves(struct fork_walk *w, const uint64_t *src, uint64_t *a, uint64_t *b,
+/* A private page of the parent's tables in use that cannot be copied (no
+ * memory): shared copy-on-write after all, its entry written in place. */
+static uint64_t cow_in_place(uint64_t *e, uintptr_t va)
+{
+	*e = (*e & ~PTE_W) | PTE_COW;
+	uk_vm_counts.pte_write++;
+	invlpg(va);
+	return *e;
+}
+
+static void fork_leaves(struct fork_walk *w, uint64_t *src, uint64_t *a, uint64_t *b,
                         uintptr_t base)
 {
+	const struct uk_pt_fork_ops *ops = w->ops;
+
 	for (int i = 0; i < 512; i++) {
-		uint64_t e = src[i];
+		uint64_t e = src[i], copy;
+		uintptr_t va = base + i * UK_PAGE_SIZE;
 		if (!e)
 			continue;
-		if (!w->shared(base + i * UK_PAGE_SIZE, w->arg))
+		if (ops->shared(va, ops->arg)) {
+			/* the same entry in both */
+		} else if (!w->keep) {
 			e = (e & ~PTE_W) | PTE_COW;
-		a[i] = b[i] = e;
-		w->ref(e & PTE_ADDR, w->arg);
+		} else if ((e & (PTE_P | PTE_W)) != (PTE_P | PTE_W)) {
+			b[i] = (e & ~PTE_W) | PTE_COW; /* read-only or hidden already */
+			ops->ref(e & PTE_ADDR, ops->arg);
+			continue;
+		} else if ((copy = ops->copy(e & PTE_ADDR, va, ops->arg)) != ~0ull) {
+			b[i] = copy ? copy | (e & ~PTE_ADDR) : 0;
+			continue;
+		} else {
+			e = cow_in_place(&src[i], va);
+		}
+		if (a)
+			a[i] = e;
+		b[i] = e;
+		ops->ref(e & PTE_ADDR, ops->arg);
 	}
 }
 
-static void fork_tables(struct fork_walk *w, const uint64_t *src, uint64_t *a, uint64_t *b,
+static void fork_tables(struct fork_walk *w, uint64_t *src, uint64_t *a, uint64_t *b,
                         uintptr_t base, int shift)
 {
 	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512); i++) {
 		uint64_t e = src[i];
-		uint64_t *na, *nb;
+		uint64_t *na = NULL, *nb;
+		uintptr_t at = base + ((uintptr_t)i << shift);
 		if (!(e & PTE_P) || (e & PTE_PS))
 			continue;
-		na = w->pool[w->used++];
+		if (!w->keep) {
+			na = w->pool[w->used++];
+			a[i] = uk_v2p(na) | (e & ~PTE_ADDR);
+		}
 		nb = w->pool[w->used++];
-		a[i] = uk_v2p(na) | (e & ~PTE_ADDR);
 		b[i] = uk_v2p(nb) | (e & ~PTE_ADDR);
 		if (shift == 21)
-			fork_leaves(w, uk_p2v(e & PTE_ADDR), na, nb,
-			            base + ((uintptr_t)i << shift));
+			fork_leaves(w, uk_p2v(e & PTE_ADDR), na, nb, at);
 		else
-			fork_tables(w, uk_p2v(e & PTE_ADDR), na, nb, base + ((uintptr_t)i << shift),
-			            shift - 9);
+			fork_tables(w, uk_p2v(e & PTE_ADDR), na, nb, at, shift - 9);
 	}
 }
 
@@ -613,11 +692,12 @@ void uk_pt_destroy(uint64_t *r, void (*release)(uint64_t pa, void *arg), void *a
 		table_put(r);
 }
 
-int uk_pt_fork(uint64_t **parent, uint64_t **child, int (*shared)(uintptr_t va, void *arg),
-               void (*ref)(uint64_t pa, void *arg), void *arg)
+int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops *ops,
+               size_t max_copies)
 {
-	size_t n = 2 * tables_below(root, 39) + 2;
-	struct fork_walk w = { uk_kmalloc(n * sizeof(void *)), 0, shared, ref, arg };
+	int keep = writable_below(root, 39, 0, ops, max_copies) <= max_copies;
+	size_t n = (keep ? 1 : 2) * (tables_below(root, 39) + 1);
+	struct fork_walk w = { uk_kmalloc(n * sizeof(void *)), 0, ops, keep };
 	uint64_t *old = root;
 	size_t got = 0;
 
@@ -626,12 +706,17 @@ int uk_pt_fork(uint64_t **parent, uint64_t **child, int (*shared)(uintptr_t va, 
 	for (; got < n; got++)
 		if (!(w.pool[got] = table_get()))
 			goto nomem;
-	*parent = w.pool[w.used++];
+	*parent = keep ? old : w.pool[w.used++];
 	*child = w.pool[w.used++];
-	for (int i = KERNEL_HALF; i < 512; i++)
-		(*parent)[i] = (*child)[i] = uk_pml4[i];
-	fork_tables(&w, old, *parent, *child, 0, 39);
+	for (int i = KERNEL_HALF; i < 512; i++) {
+		(*child)[i] = uk_pml4[i];
+		if (!keep)
+			(*parent)[i] = uk_pml4[i];
+	}
+	fork_tables(&w, old, keep ? NULL : *parent, *child, 0, 39);
 	uk_kfree(w.pool);
+	if (keep)
+		return 0;
 	uk_pt_switch(*parent);
 	uk_pt_destroy(old, NULL, NULL);
 	return 0;

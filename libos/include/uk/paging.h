@@ -28,8 +28,11 @@ uint64_t uk_virt_to_phys(uintptr_t va);
  * physical address to release (NULL: the caller keeps the frames); page
  * tables left empty are freed. */
 void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *arg), void *arg);
-/* New UK_MAP_* flags for the pages held in the range; absent pages stay so. */
-void uk_protect_range(uintptr_t va, size_t n, unsigned flags);
+/* New UK_MAP_* flags for the pages held in the range; absent pages stay so.
+ * With UK_MAP_W, a page whose frame another holds (held(pa), when not
+ * NULL) or that is copy-on-write stays read-only and copy-on-write. */
+void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64_t pa, void *arg),
+                      void *arg);
 /* Move the pages held in [src, src + n pages) to dst, where nothing is
  * held: 0, or -ENOMEM (page tables) with nothing moved. */
 int uk_move_range(uintptr_t dst, uintptr_t src, size_t n);
@@ -57,15 +60,48 @@ void uk_pt_switch(uint64_t *root);
 /* Free root, which must not be in use (it is left if it is): the frames of
  * its lower half go to release (NULL: nobody's), then its tables. */
 void uk_pt_destroy(uint64_t *root, void (*release)(uint64_t pa, void *arg), void *arg);
-/* fork: copies of the root in use's lower half into two new roots, the
- * parent's (loaded in its place; the old tables are freed) and the
- * child's. Pages where shared(va) is 0 become read-only and copy-on-write
- * in both; ref(pa) is called once per frame, now held twice. 0 or
- * -ENOMEM with nothing changed. */
-int uk_pt_fork(uint64_t **parent, uint64_t **child, int (*shared)(uintptr_t va, void *arg),
-               void (*ref)(uint64_t pa, void *arg), void *arg);
+/* fork: a copy of the root in use's lower half for the child, and the
+ * parent's root (the one in use, or a new one loaded in its place). When
+ * at most max_copies private pages are writable, the parent keeps its
+ * tables untouched and the child gets ops->copy's copies of those pages;
+ * otherwise both get new tables where private pages are read-only. Other
+ * private pages are shared, read-only and copy-on-write (in the child; in
+ * the parent too where it gets new tables). Shared pages (ops->shared) are
+ * the same in both. ops->ref(pa) is called once per frame now held twice.
+ * 0 or -ENOMEM with nothing changed. */
+struct uk_pt_fork_ops {
+	int (*shared)(uintptr_t va, void *arg);
+	void (*ref)(uint64_t pa, void *arg);
+	/* A copy of the frame at pa, mapped at va: its physical address, ~0
+	 * when out of memory (the page is then shared copy-on-write after
+	 * all), 0 when the child needs none (the page reads as zero and a
+	 * first touch gives a zeroed page). */
+	uint64_t (*copy)(uint64_t pa, uintptr_t va, void *arg);
+	void *arg;
+};
+int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops *ops,
+               size_t max_copies);
 /* Whether the page held at va is copy-on-write. */
 int uk_pt_cow(uintptr_t va);
+
+/* What address spaces cost, counted since boot: the work that is the
+ * same on any machine (on the paravirtual host each fault, table page,
+ * CR3 load and flush is host work; pvm.md). /proc/vmstat shows them. */
+struct uk_vm_counts {
+	uint64_t pgfault;    /* page faults taken (#PF), resolved or not */
+	uint64_t pt_alloc;   /* page-table pages allocated */
+	uint64_t cr3_load;   /* roots loaded */
+	uint64_t invlpg;     /* single-page flushes */
+	uint64_t tlb_flush;  /* whole flushes (CR3 reloads) */
+	uint64_t pte_write;  /* entries written in tables in use (each a trapped
+	                      * store on the paravirtual host) */
+	uint64_t cow_copy;   /* pages copied by a write to a shared one */
+	uint64_t cow_reuse;  /* copy-on-write pages taken back without a copy */
+	uint64_t fork_copy;  /* pages copied at fork instead of shared */
+	uint64_t file_copy;  /* pages copied from a file into a private mapping */
+	uint64_t file_share; /* file pages mapped without a copy */
+};
+extern struct uk_vm_counts uk_vm_counts;
 
 /* Thread stacks: size bytes (rounded up to pages, at most 64 MiB - 4 KiB)
  * above an unmapped guard page, committed on demand as the stack grows.
