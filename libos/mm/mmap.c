@@ -274,7 +274,9 @@ static void fault_around(struct uk_vma *v, uintptr_t page)
  * page: 5 exits -> 2). Mapped accessed, as every page: with the bit clear
  * an unmap untouched could skip its flush, but the host would not map it
  * with its neighbours (java's start: ~50 more shadow faults of ~3 700).
- * Areas of 64 KiB and more get fault-around instead. A guess, like
+ * Areas of 64 KiB and more get fault-around instead; a thread's stack
+ * (MAP_STACK, any size: glibc's threads and posix_spawn's child) its top
+ * page, where the first frame and glibc's thread block go. A guess, like
  * fault-around: only while memory is plentiful, and the host spends
  * nothing on a frame nobody touches. */
 static void commit_first(uintptr_t va, unsigned prot)
@@ -500,6 +502,8 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 		uk_vm_populate(addr, addr + len);
 	else if (!f && !(vflags & ~UK_VMA_MAYWRITE) && (prot & PROT_WRITE) && len < AROUND_AREA_MIN)
 		commit_first(addr, prot);
+	else if (!f && (vflags & ~UK_VMA_MAYWRITE) == UK_VMA_STACK && (prot & PROT_WRITE))
+		commit_first(addr + len - PAGE, prot); /* a stack is written from its top */
 	return (long)addr;
 }
 
@@ -513,7 +517,10 @@ long uk_vm_mmap_within(uintptr_t lo, uintptr_t hi, size_t len, unsigned prot)
 		hi = UK_VM_END;
 	if (!(len = page_up(len)) || !(a = uk_vma_gap(&uk_vm_as, len, lo, hi)))
 		return -ENOMEM;
-	return uk_vm_mmap(a, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+	/* committed now: the caller writes it at once (a fault each 4 KiB) */
+	return uk_vm_mmap(a, len, prot,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, NULL,
+	                  0);
 }
 
 int uk_vm_munmap(uintptr_t addr, size_t len)

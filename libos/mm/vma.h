@@ -81,9 +81,6 @@ extern struct uk_mm uk_vm_init_mm;
 /* The one in use, and its areas. */
 extern struct uk_mm *uk_mm_cur;
 #define uk_vm_as (uk_mm_cur->as)
-/* Commit the missing pages of accessible areas in [start, end): 0 or
- * -ENOMEM. */
-int uk_vm_populate(uintptr_t start, uintptr_t end);
 /* Free the frames held in [start, end); the areas stay. */
 void uk_vm_release(uintptr_t start, uintptr_t end);
 /* The areas' file references (uk_vma_set.file_ref). */

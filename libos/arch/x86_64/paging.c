@@ -304,6 +304,26 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 	}
 }
 
+/* Flushes of protections taken away, held back (uk_pt_flush_hold): 0
+ * not holding, 1 holding, 2 holding one. */
+static int flush_held;
+
+void uk_pt_flush_hold(void) { flush_held = 1; }
+
+void uk_pt_flush_release(void)
+{
+	if (flush_held == 2)
+		flush_all();
+	flush_held = 0;
+}
+
+/* Whether entry new takes nothing away that old allowed. */
+static int adds_only(uint64_t old, uint64_t new)
+{
+	return !(old & PTE_P) || ((new &PTE_P) && (!(old & PTE_W) || (new &PTE_W)) &&
+	                          (!(new &PTE_NX) || (old & PTE_NX)));
+}
+
 void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64_t pa, void *arg),
                       void *arg)
 {
@@ -311,21 +331,31 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64
 	uint64_t attr = leaf_attr(flags);
 
 	for (; va < end; va = next) {
-		int batch;
+		int batch, changed = 0;
 		uint64_t *e, *t = table_part(va, end, &next, &batch);
 
 		for (uintptr_t a = va; (e = next_used(t, &a, next)); a += UK_PAGE_SIZE) {
-			uint64_t old = *e;
-			*e = (old & PTE_ADDR) | attr;
+			uint64_t old = *e, new = (old & PTE_ADDR) | attr;
 			/* stays read-only until copied */
 			if ((old & PTE_COW) ||
 			    ((attr & PTE_W) && held && held(old & PTE_ADDR, arg)))
-				*e = (*e & ~PTE_W) | PTE_COW;
+				new = (new & ~PTE_W) | PTE_COW;
+			/* an entry that stays as it is costs no store and no flush
+			 * (the loader's mprotect of .data and .bss to what they are:
+			 * 8 invlpg an exec of a static program) */
+			if (new == old)
+				continue;
+			*e = new;
 			uk_vm_counts.pte_write++;
+			if (flush_held && !adds_only(old, new)) {
+				flush_held = 2; /* a permission taken away: later */
+				continue;
+			}
+			changed = 1;
 			if ((old & PTE_P) && !batch)
 				invlpg(a);
 		}
-		if (batch)
+		if (batch && changed)
 			flush_all();
 	}
 }

@@ -33,6 +33,13 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
  * NULL) or that is copy-on-write stays read-only and copy-on-write. */
 void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64_t pa, void *arg),
                       void *arg);
+/* Hold back the flushes of permissions uk_protect_range takes away until
+ * uk_pt_flush_release, which then flushes everything once if any was
+ * held: for a loader that makes many pages read-only at once and relies
+ * on none of them faulting meanwhile (permissions added are flushed at
+ * once: a stale entry would fault where the page allows the access). */
+void uk_pt_flush_hold(void);
+void uk_pt_flush_release(void);
 /* Move the pages held in [src, src + n pages) to dst, where nothing is
  * held: 0, or -ENOMEM (page tables) with nothing moved. */
 int uk_move_range(uintptr_t dst, uintptr_t src, size_t n);

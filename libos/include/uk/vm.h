@@ -56,10 +56,13 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
                 uint64_t off);
 
 /* Anonymous private memory of len bytes anywhere inside [lo, hi), for
- * what must lie near other code (binary_rewrite.c's stubs): its address,
- * or -ENOMEM when no gap there is large enough. */
+ * what must lie near other code (binary_rewrite.c's stubs), committed:
+ * its address, or -ENOMEM when no gap there is large enough. */
 long uk_vm_mmap_within(uintptr_t lo, uintptr_t hi, size_t len, unsigned prot);
 int uk_vm_munmap(uintptr_t addr, size_t len);
+/* Commit the missing pages of accessible areas in [start, end), as their
+ * first touch would: 0 or -ENOMEM. */
+int uk_vm_populate(uintptr_t start, uintptr_t end);
 int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot);
 
 /* From the #PF handler: commit the page holding addr when an area allows
