@@ -580,10 +580,16 @@ static void trace_summary(void)
 	static const char fmt[] = "system calls: %lu through %lu rewritten sites, %lu trapped";
 	unsigned long j = uk_syscalls_jumped, s = uk_rewritten_sites, t = uk_syscalls_trapped;
 
-	if (uk_trace_on)
+	static const char cpuid[] = "cpuid: %lu sites rewritten";
+	unsigned long c = uk_rewritten_cpuid;
+
+	if (uk_trace_on) {
 		uk_trace_note(fmt, j, s, t);
-	else if (uk_plat.flags & UK_PF_TIMELINE) /* --verbose: make bench counts traps */
+		uk_trace_note(cpuid, c);
+	} else if (uk_plat.flags & UK_PF_TIMELINE) { /* --verbose: make bench counts traps */
 		uk_pr(fmt, j, s, t);
+		uk_pr(cpuid, c);
+	}
 }
 
 /* One exec's state, in the kernel heap: a thread's library OS stack may be

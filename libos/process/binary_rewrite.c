@@ -22,6 +22,15 @@
  *	  still works (it lands on the new jump); none goes to a cmp that
  *	  tests a system call's result (none in glibc 2.36 does).
  *
+ *	CPUID	b8 L0 L1 L2 L3	mov $LEAF, %eax		(a leaf that ignores %ecx)
+ *		0f a2		cpuid
+ *	  the mov becomes the jump; the stub loads the four registers with
+ *	  what the leaf answers (asked once per boot: one vCPU, so the answer
+ *	  never changes) and jumps back after the cpuid, which stays. On the
+ *	  paravirtual host every cpuid traps (~4 us, pvm.md), and glibc's
+ *	  start (a static program's, or ld.so's) runs ~43 of them, 27 in
+ *	  this shape (its AMD cache-size loop asks 0x80000000 11 times).
+ *
  * MOV is 436 of glibc 2.36's 526 sites and most of a Go binary's; CMP adds
  * read (xor %eax,%eax before it), syscall() and Go's Syscall6, through
  * which Go does its I/O. %rcx holds what `syscall` would leave there or a
@@ -52,12 +61,12 @@
 #define STUB_HEAD 16 /* the entry's address, then padding */
 #define REL32_REACH (1ul << 31)
 
-uint64_t uk_rewritten_sites;
+uint64_t uk_rewritten_sites, uk_rewritten_cpuid;
 
 /* The length of a site at p (0: none). MOV: mov $NR, %eax; syscall, with
  * NR < 512. CMP: syscall; cmp $-4096 or $-4095, %rax or %eax -- the
  * number already in %rax, the result tested right after. */
-enum { MOV = 1, CMP };
+enum { MOV = 1, CMP, CPUID };
 
 static unsigned site_at(const uint8_t *p, const uint8_t *end, int *kind)
 {
@@ -78,6 +87,55 @@ static unsigned site_at(const uint8_t *p, const uint8_t *end, int *kind)
 		}
 	}
 	return 0;
+}
+
+/* Leaves whose answer does not depend on %ecx (Intel SDM and AMD APM,
+ * CPUID): basic 0-3, 5, 6, extended 0x80000000-0x80000008. */
+static int leaf_plain(uint32_t leaf)
+{
+	return leaf <= 3 || leaf == 5 || leaf == 6 || (leaf >= 0x80000000u && leaf <= 0x80000008u);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The length of a CPUID site at p (0: none). */
+static unsigned cpuid_at(const uint8_t *p, const uint8_t *end)
+{
+	if (end - p >= 7 && p[0] == 0xb8 && p[5] == 0x0f && p[6] == 0xa2 &&
+	    leaf_plain(get32(p + 1)))
+		return 7;
+	return 0;
+}
+
+/* What cpuid answers for leaf, asked once: one vCPU, whose answers stay
+ * the same from boot on (the APIC id in leaf 1 too). */
+#define CPUID_CACHE 16
+
+static struct {
+	uint32_t leaf, r[4];
+	int used;
+} cpuid_cache[CPUID_CACHE];
+
+static void cpuid_answer(uint32_t leaf, uint32_t r[4])
+{
+	int i;
+
+	for (i = 0; i < CPUID_CACHE && cpuid_cache[i].used; i++)
+		if (cpuid_cache[i].leaf == leaf) {
+			for (int k = 0; k < 4; k++)
+				r[k] = cpuid_cache[i].r[k];
+			return;
+		}
+	uk_cpuid(leaf, 0, r);
+	if (i < CPUID_CACHE) {
+		cpuid_cache[i].leaf = leaf;
+		cpuid_cache[i].used = 1;
+		for (int k = 0; k < 4; k++)
+			cpuid_cache[i].r[k] = r[k];
+	}
 }
 
 /* Bytes into code that is already mapped read-only: through the physmap. */
@@ -105,6 +163,25 @@ static void to_entry(uint8_t *s, uintptr_t ret, uintptr_t region)
 	put32(s + 3, (int64_t)ret - (int64_t)(at + 7));
 	s[7] = 0xff, s[8] = 0x25;
 	put32(s + 9, (int64_t)region - (int64_t)(at + 13));
+}
+
+/* The stub of a CPUID site at a: mov $EAX, %eax; mov $EBX, %ebx;
+ * mov $ECX, %ecx; mov $EDX, %edx (each zero-extends, as cpuid does), then
+ * jmp a + 7: 25 bytes. */
+static void write_cpuid_stub(uint8_t *s, uintptr_t a)
+{
+	static const uint8_t op[4] = { 0xb8, 0xbb, 0xb9, 0xba };
+	uint32_t r[4];
+
+	cpuid_answer(get32((const uint8_t *)a + 1), r);
+	for (unsigned i = 0; i < STUB_LEN; i++)
+		s[i] = 0xcc;
+	for (int i = 0; i < 4; i++) {
+		s[5 * i] = op[i];
+		put32(s + 5 * i + 1, r[i]);
+	}
+	s[20] = 0xe9;
+	put32(s + 21, (int64_t)(a + 7) - (int64_t)((uintptr_t)s + 25));
 }
 
 /* The stub of the site of len bytes at a: MOV keeps its mov and returns
@@ -168,6 +245,43 @@ static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *le
 	return NULL;
 }
 
+/* The first CPUID site in [p, e), or NULL: its cpuid (0f a2) five bytes
+ * in, the a2s looked for 8 bytes at a time as next_site's 05s. */
+static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
+{
+	const uint64_t ones = 0x0101010101010101ull, a2s = 0xa2a2a2a2a2a2a2a2ull;
+	const uint8_t *f = p + 6; /* where its a2 may be */
+
+	while (f < e) {
+		uint64_t w;
+
+		for (; f + 8 <= e; f += 8) {
+			__builtin_memcpy(&w, f, 8);
+			w ^= a2s;
+			if ((w - ones) & ~w & (ones << 7))
+				break; /* a byte of w was a2 */
+		}
+		while (f < e && *f != 0xa2)
+			f++;
+		if (f >= e)
+			break;
+		if (cpuid_at(f - 6, e))
+			return f - 6;
+		f++;
+	}
+	return NULL;
+}
+
+static unsigned count_cpuid(uintptr_t start, uintptr_t end)
+{
+	const uint8_t *p = (const uint8_t *)start, *e = (const uint8_t *)end;
+	unsigned n = 0;
+
+	while ((p = next_cpuid(p, e)))
+		n++, p += 7;
+	return n;
+}
+
 static unsigned count_sites(uintptr_t start, uintptr_t end)
 {
 	const uint8_t *p = (const uint8_t *)start, *e = (const uint8_t *)end;
@@ -179,23 +293,42 @@ static unsigned count_sites(uintptr_t start, uintptr_t end)
 	return n;
 }
 
+/* The CPUID sites of [start, end), their stubs from s on. */
+static unsigned rewrite_cpuid(uintptr_t start, uintptr_t end, uint8_t *s, unsigned n)
+{
+	const uint8_t *p = (const uint8_t *)start;
+	unsigned k = 0;
+
+	for (; k < n && (p = next_cpuid(p, (const uint8_t *)end)); k++, p += 7, s += STUB_LEN) {
+		uint8_t jmp[5] = { 0xe9 };
+		uintptr_t a = (uintptr_t)p;
+		write_cpuid_stub(s, a);
+		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
+		poke(a, jmp, 5); /* the mov only: the cpuid stays */
+	}
+	return k;
+}
+
 void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 {
-	unsigned n, k = 0;
+	unsigned n, ncpuid, k = 0;
 	int kind;
 	size_t size;
 	long region;
 
 	if ((uk_plat.flags & UK_PF_NO_REWRITE) || end <= start)
 		return;
-	if (!(n = count_sites(start, end)))
+	n = count_sites(start, end);
+	ncpuid = count_cpuid(start, end);
+	if (!n && !ncpuid)
 		return;
-	size = (STUB_HEAD + (size_t)n * STUB_LEN + PAGE - 1) & ~(PAGE - 1);
+	size = (STUB_HEAD + (size_t)(n + ncpuid) * STUB_LEN + PAGE - 1) & ~(PAGE - 1);
 	/* every stub within a rel32 of every site, either way */
 	region = uk_vm_mmap_within(end > REL32_REACH - PAGE ? end - REL32_REACH + PAGE : 0,
 	                           start + REL32_REACH - PAGE, size, PROT_READ | PROT_WRITE);
 	if (region < 0) {
-		uk_trace_note("rewrite: no room for %u stubs near %#lx; the sites trap", n, start);
+		uk_trace_note("rewrite: no room for %u stubs near %#lx; the sites trap", n + ncpuid,
+		              start);
 		return;
 	}
 	*(uint64_t *)region = (uint64_t)uk_syscall_entry_jmp;
@@ -214,6 +347,8 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 		poke(a, jmp, kind == MOV ? 5 : len);
 		k++;
 	}
+	uk_rewritten_cpuid +=
+	    rewrite_cpuid(start, end, (uint8_t *)region + STUB_HEAD + k * STUB_LEN, ncpuid);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_rewritten_sites += k;
 }

@@ -4,7 +4,8 @@
  * (libos/process/binary_rewrite.c): each kind of site gives the answer a trap
  * gives, a `syscall` that is itself a jump target still works, the red
  * zone below %rsp survives, and a signal that interrupts a rewritten call
- * runs its handler and returns to the right place. Prints one line per
+ * runs its handler and returns to the right place; a rewritten cpuid
+ * answers as cpuid does. Prints one line per
  * check and "rewrite: N checks, F failed"; exit status 1 when one failed.
  */
 #include <errno.h>
@@ -93,6 +94,47 @@ static int red_zone_kept(void)
 
 static volatile int alarms;
 
+/* mov $0x80000000, %eax; cpuid -- the cpuid shape that is rewritten (its
+ * answer from a stub); and, with via_jump, the same cpuid reached by a
+ * jump, which still traps: both answer as cpuid does (cpuid_plain, a
+ * shape left alone). */
+void cpuid_site(unsigned r[4], int via_jump);
+__asm__(".text\n"
+        ".globl cpuid_site\n"
+        "cpuid_site:\n\t"
+        "push %rbx\n\t"
+        "test %esi, %esi\n\t"
+        "jz 1f\n\t"
+        "mov $0x80000000, %eax\n\t"
+        "xor %ecx, %ecx\n\t"
+        "jmp 2f\n"
+        "1:\n\t"
+        ".byte 0xb8, 0, 0, 0, 0x80\n" /* mov $0x80000000, %eax */
+        "2:\n\t"
+        "cpuid\n\t"
+        "mov %eax, (%rdi)\n\t"
+        "mov %ebx, 4(%rdi)\n\t"
+        "mov %ecx, 8(%rdi)\n\t"
+        "mov %edx, 12(%rdi)\n\t"
+        "pop %rbx\n\t"
+        "ret\n");
+
+static void cpuid_plain(unsigned leaf, unsigned r[4])
+{
+	volatile unsigned l = leaf; /* (in a register: no mov $imm before the cpuid) */
+
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(l), "c"(0));
+}
+
+static int cpuid_same(int via_jump)
+{
+	unsigned a[4] = { 0 }, b[4] = { 1 };
+
+	cpuid_site(a, via_jump);
+	cpuid_plain(0x80000000u, b);
+	return !memcmp(a, b, sizeof(a)) && a[0] >= 0x80000000u;
+}
+
 static void on_alarm(int sig) { alarms++; }
 
 int main(void)
@@ -107,6 +149,8 @@ int main(void)
 	check("jump-to-syscall-still-traps", site(1) == syscall(SYS_getppid));
 	check("glibc-getpid", getpid() == syscall(SYS_getpid));
 	check("red-zone-kept", red_zone_kept());
+	check("cpuid-site", cpuid_same(0));
+	check("jump-to-cpuid-still-traps", cpuid_same(1));
 	{
 		int ok1, ok2;
 		check("cmp-site", cmp_site(0, &ok1) == syscall(SYS_getpid) && ok1);

@@ -119,12 +119,15 @@ void uk_binary_syscall_init(void);
 /* ---- system-call sites (binary_rewrite.c) ---- */
 
 /* Rewrite the common system-call sites of a Linux program's code just
- * mapped executable at [start, end) into jumps to the library OS (nothing
- * under ukrun --no-syscall-rewrite). */
+ * mapped executable at [start, end) into jumps to the library OS, and
+ * its cpuid sites of one shape into jumps to their answers (nothing under
+ * ukrun --no-syscall-rewrite). */
 void uk_binary_rewrite(uintptr_t start, uintptr_t end);
 
 /* Sites rewritten so far, and system calls that came through a rewritten
- * site or trapped through `syscall` (syscall_entry.S). */
+ * site or trapped through `syscall` (syscall_entry.S); cpuid sites
+ * rewritten. */
 extern uint64_t uk_rewritten_sites, uk_syscalls_jumped, uk_syscalls_trapped;
+extern uint64_t uk_rewritten_cpuid;
 
 #endif
