@@ -154,8 +154,14 @@ static long load_shared(struct exe *x, const struct uk_elf_load *l, uint64_t pre
  * 13 guest faults -> 3.) */
 #define POPULATE_MAX (1ul << 20)
 
+/* Only while memory is plentiful, as fault-around: a guess at what will
+ * be touched must not be what leaves a program without memory. */
+static int plenty(void) { return uk_mm_free() >= uk_mm_total() / 8; }
+
 static unsigned populate(const struct uk_elf_load *l, uint64_t len)
 {
+	if (!plenty())
+		return 0;
 	if (len <= POPULATE_MAX || ((l->prot & PROT_EXEC) && !(uk_plat.flags & UK_PF_NO_REWRITE)))
 		return MAP_POPULATE;
 	return 0;
@@ -305,7 +311,8 @@ static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *a
 		return 0;
 	/* its top, written now and by the first frames: no fault for them
 	 * (best effort: what is not committed faults in) */
-	uk_vm_populate(STACK_TOP - STACK_POPULATE, STACK_TOP);
+	if (plenty())
+		uk_vm_populate(STACK_TOP - STACK_POPULATE, STACK_TOP);
 	/* Arguments and environment get at most a quarter of the stack, as
 	 * Linux's execve allows. */
 	return uk_stack_build((void *)(STACK_TOP - STACK_SIZE / 4), STACK_SIZE / 4, STACK_TOP, &in);
