@@ -386,8 +386,15 @@ static int lookup_root(struct uk_vnode *dir, const char *name, struct uk_vnode *
 	for (size_t i = 0; i < N_ROOT_ENTRIES; i++)
 		if (!uk_strcmp(root_entries[i].name, name))
 			return (*out = sys_vnode(dir->mnt, root_entries[i].node)) ? 0 : -ENOMEM;
-	if ((r.pid = parse_id(name)) <= 0 || uk_proc_view(r.pid, 0, &v))
+	if ((r.pid = parse_id(name)) <= 0)
 		return -ENOENT;
+	if (uk_proc_view(r.pid, 0, &v)) {
+		/* a thread's id: its process as that thread sees it (Linux
+		 * answers /proc/TID, and lists only processes) */
+		r.tid = r.pid;
+		if (!(r.pid = uk_proc_thread_pid(r.tid)) || uk_proc_view(r.pid, 0, &v))
+			return -ENOENT;
+	}
 	r.start_ns = v.start_ns;
 	return pid_vnode(dir->mnt, &r, out);
 }
@@ -569,10 +576,25 @@ static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 	return 0;
 }
 
+/* Linux's checks of another process's files: environ needs ptrace-read
+ * access (root, or the same uid); comm is written by its owner or root
+ * (the write itself only by the process: uk_procfs_comm_write). */
+static int may_open(const struct pid_ref *r, int node, int write)
+{
+	struct uk_proc_view v;
+	int euid = uk_current_euid();
+
+	if (euid == 0 || (node != N_ENVIRON && !(node == N_COMM && write)))
+		return 0;
+	if (view_of(r, &v))
+		return -ESRCH;
+	return (int)v.uid == euid ? 0 : -EACCES;
+}
+
 static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	const struct pid_ref *r = vn->priv;
-	int node = node_of(vn);
+	int node = node_of(vn), e;
 	struct pgen *g;
 
 	if (uk_vfs_is_dir(vn)) {
@@ -583,6 +605,8 @@ static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 		return -ELOOP;
 	if ((f->flags & O_ACCMODE) != O_RDONLY && node != N_COMM)
 		return -EACCES;
+	if (r && (e = may_open(r, node, (f->flags & O_ACCMODE) != O_RDONLY)))
+		return e;
 	if (!(g = uk_kzalloc(sizeof(*g))))
 		return -ENOMEM;
 	g->node = node;

@@ -128,7 +128,11 @@ static long gen_comm(struct pgen *g, const struct uk_proc_view *v, char *buf, si
 
 long uk_procfs_comm_write(struct pgen *g, const char *buf, size_t len)
 {
-	int r = uk_proc_set_comm(g->pid, g->tid, buf, len);
+	int r;
+
+	if (g->pid != uk_proc_cur->pid) /* Linux: only a thread of its own */
+		return -EINVAL;
+	r = uk_proc_set_comm(g->pid, g->tid, buf, len);
 
 	return r ? r : (long)len;
 }

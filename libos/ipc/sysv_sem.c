@@ -154,20 +154,22 @@ static struct undo *undo_of(struct sem_set *s, int pid, int make, long *err)
 
 /* Try ops on s, all or none: 0 when applied, 1 when one must wait
  * (*block: its index), -EAGAIN when that one has IPC_NOWAIT, -ERANGE when
- * a value or an adjustment would leave its range. */
+ * a value or an adjustment would leave its range (Linux's: -SEMAEM - 1 ..
+ * SEMAEM), counting the call's earlier ops on the same semaphore. */
 static long try_ops(struct sem_set *s, const struct sembuf *ops, unsigned n, struct undo *u,
                     unsigned *block)
 {
-	int val[SEMOPM], pid = uk_proc_cur->pid;
+	int val[SEMOPM], adj[SEMOPM], pid = uk_proc_cur->pid;
 	unsigned i, j;
 
-	for (i = 0; i < n; i++) { /* on a copy of the values the ops touch */
+	for (i = 0; i < n; i++) { /* on copies of the values the ops touch */
 		const struct sembuf *op = &ops[i];
-		int *v = &val[i];
+		int *v = &val[i], *a = &adj[i];
 		*v = s->sems[op->sem_num].val;
+		*a = u ? u->adj[op->sem_num] : 0;
 		for (j = 0; j < i; j++) /* an earlier op on the same one */
 			if (ops[j].sem_num == op->sem_num)
-				*v = val[j];
+				*v = val[j], *a = adj[j];
 		if ((op->sem_op == 0 && *v != 0) || *v + op->sem_op < 0) {
 			*block = i;
 			return op->sem_flg & IPC_NOWAIT ? -EAGAIN : 1;
@@ -176,17 +178,17 @@ static long try_ops(struct sem_set *s, const struct sembuf *ops, unsigned n, str
 		if (*v > SEMVMX)
 			return -ERANGE;
 		if ((op->sem_flg & SEM_UNDO) && u) {
-			int adj = u->adj[op->sem_num] - op->sem_op;
-			if (adj < -SEMAEM || adj > SEMAEM)
+			*a -= op->sem_op;
+			if (*a < -SEMAEM - 1 || *a > SEMAEM)
 				return -ERANGE;
 		}
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) { /* the last op on a semaphore has its final values */
 		struct sem *m = &s->sems[ops[i].sem_num];
-		m->val = val[i]; /* the last op on a semaphore has its final value */
+		m->val = val[i];
 		m->pid = pid;
-		if ((ops[i].sem_flg & SEM_UNDO) && u)
-			u->adj[ops[i].sem_num] -= ops[i].sem_op;
+		if (u)
+			u->adj[ops[i].sem_num] = adj[i];
 	}
 	s->otime = uk_ipc_now();
 	return 0;

@@ -192,6 +192,13 @@ int uk_proc_next(int after)
 	return next;
 }
 
+int uk_proc_thread_pid(int tid)
+{
+	struct uk_thread *t = uk_thread_find(tid);
+
+	return t && t->proc && app_thread_of(t, t->proc) ? t->proc->pid : 0;
+}
+
 int uk_proc_thread_next(int pid, int after)
 {
 	struct uk_proc *p = uk_proc_find(pid);

@@ -419,6 +419,55 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
+static long other_tid;
+
+static void *named_thread(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	other_tid = syscall(SYS_gettid);
+	read(*fd, &c, 1);
+	return NULL;
+}
+
+/* /proc/TID of a thread that is not its process's first: there (its
+ * process as the thread sees it), and not listed in /proc. */
+static void test_tid_dir(void)
+{
+	char buf[2048], path[64], v[32], want[32];
+	int listed = 0, p[2];
+	struct dirent *e;
+	pthread_t t;
+	DIR *d;
+
+	if (pipe(p))
+		return;
+	other_tid = 0;
+	pthread_create(&t, NULL, named_thread, &p[0]);
+	while (!other_tid)
+		usleep(1000);
+	snprintf(path, sizeof(path), "/proc/%ld/status", other_tid);
+	slurp(path, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%d", getpid());
+	check("tid-dir-tgid", !strcmp(field(buf, "Tgid", v, sizeof(v)), want), buf);
+	snprintf(want, sizeof(want), "%ld", other_tid);
+	check("tid-dir-pid", !strcmp(field(buf, "Pid", v, sizeof(v)), want), buf);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", other_tid);
+	slurp(path, buf, sizeof(buf));
+	check("tid-dir-stat", atol(buf) == other_tid, buf);
+	d = opendir("/proc");
+	while (d && (e = readdir(d)))
+		listed |= atol(e->d_name) == other_tid;
+	if (d)
+		closedir(d);
+	check("tid-not-listed", !listed, "/proc lists a thread's id");
+	write(p[1], "x", 1);
+	pthread_join(t, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_tasks(void)
 {
 	pthread_t t[2];
@@ -447,11 +496,65 @@ static void test_tasks(void)
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", tid);
 	slurp(path, buf, sizeof(buf));
 	check("task-stat", atol(buf) == tid, buf);
+	test_tid_dir();
 	write(p[1], "xx", 2);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* Another process's environ needs ptrace access (root, or its uid; not
+ * compared: Linux also refuses a process that changed its ids, not
+ * dumpable, even its own uid); its comm is written by its owner (or
+ * root), and only by itself. */
+static void test_other_uid(void)
+{
+	int go[2], st, fd;
+	char path[64];
+	pid_t pid, parent = getpid();
+
+	if (getuid() != 0 || pipe(go)) {
+		check("other-uid", 1, "(not root: nothing to compare)");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		int r = 0;
+		char c;
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		snprintf(path, sizeof(path), "/proc/%d/environ", parent);
+		if (open(path, O_RDONLY) >= 0 || errno != EACCES)
+			r |= 1;
+		snprintf(path, sizeof(path), "/proc/%d/comm", parent);
+		if (open(path, O_WRONLY) >= 0 || errno != EACCES)
+			r |= 4;
+		if ((fd = open(path, O_RDONLY)) < 0)
+			r |= 8;
+		read(go[0], &c, 1);
+		_exit(r);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	fd = open(path, O_RDONLY);
+	check("other-environ-root", fd >= 0, "root could not open a child's environ");
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_WRONLY);
+	errno = 0;
+	check("other-comm-write-einval", fd >= 0 && write(fd, "x", 1) == -1 && errno == EINVAL,
+	      "writing another process's comm did not fail with EINVAL");
+	close(fd);
+	write(go[1], "x", 1);
+	st = status_of(pid);
+	check("other-uid-environ-eacces", WIFEXITED(st) && !(WEXITSTATUS(st) & 1),
+	      "another uid opened this process's environ");
+	check("other-uid-comm-write-eacces", WIFEXITED(st) && !(WEXITSTATUS(st) & 4),
+	      "another uid opened this process's comm for writing");
+	check("other-uid-comm-read",
+	      WIFEXITED(st) && !(WEXITSTATUS(st) & 8) && WEXITSTATUS(st) < 100,
+	      "another uid could not read this process's comm (or setuid failed)");
+	close(go[0]);
+	close(go[1]);
 }
 
 static void test_limits(void)
@@ -528,6 +631,7 @@ int main(int argc, char **argv)
 	test_exec_args();
 	test_fds();
 	test_tasks();
+	test_other_uid();
 	test_limits();
 	test_maps_many();
 	test_title(argv);

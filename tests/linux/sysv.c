@@ -233,6 +233,30 @@ static void test_sem_undo(void)
 	st = status_of(pid);
 	check("sem/setval-clears-undo", exited(st, 0) && semval(id, 0) == 5,
 	      "SETVAL did not clear the child's adjustment");
+	/* one call's ops on one semaphore add up their adjustments: past
+	 * -SEMAEM - 1 is ERANGE and nothing changes; down to it is fine */
+	semctl(id, 0, SETVAL, 0);
+	if ((pid = fork()) == 0) {
+		struct sembuf over[3] = { { 0, 20000, SEM_UNDO },
+			                  { 0, -20000, 0 },
+			                  { 0, 20000, SEM_UNDO } };
+		struct sembuf edge[3] = { { 0, 32767, SEM_UNDO },
+			                  { 0, -1, 0 },
+			                  { 0, 1, SEM_UNDO } };
+		int r = 0;
+		if (semop(id, over, 3) != -1 || errno != ERANGE || semval(id, 0) != 0)
+			r |= 1;
+		if (semop(id, edge, 3) != 0 || semval(id, 0) != 32767)
+			r |= 2;
+		_exit(r);
+	}
+	st = status_of(pid);
+	check("sem/undo-range-adds-up", exited(st, 0) || (WIFEXITED(st) && !(WEXITSTATUS(st) & 1)),
+	      "adjustments of one call past -32768 in all were not ERANGE");
+	check("sem/undo-range-edge", exited(st, 0) || (WIFEXITED(st) && !(WEXITSTATUS(st) & 2)),
+	      "adjustments of one call down to -32768 were refused");
+	check("sem/undo-range-undone", semval(id, 0) == 0,
+	      "the child's adjustment of -32768 did not bring 32767 back to 0");
 	semctl(id, 0, IPC_RMID);
 	close(p[0]);
 	close(p[1]);

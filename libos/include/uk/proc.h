@@ -184,6 +184,8 @@ struct uk_proc_view {
 int uk_proc_view(int pid, int tid, struct uk_proc_view *v);
 /* The lowest pid above after, or 0 when none: /proc's listing, in order. */
 int uk_proc_next(int after);
+/* The process whose live application thread tid is, or 0. */
+int uk_proc_thread_pid(int tid);
 /* The lowest id above after of a live thread of process pid, or 0. */
 int uk_proc_thread_next(int pid, int after);
 /* Thread tid of process pid (tid 0: its first) takes name (len bytes, at
