@@ -215,7 +215,7 @@ static long gen_maps(struct pgen *g, const struct uk_proc_view *v, char *buf, si
 
 	if (!v->mm || !uk_procfs_hooks.maps || g->cursor == ~0ull)
 		return 0;
-	n = uk_procfs_hooks.maps(v->mm, &from, buf, size);
+	n = uk_procfs_hooks.maps(v->mm, v, &from, buf, size);
 	g->cursor = n ? from : ~0ull;
 	return (long)n;
 }

@@ -179,6 +179,9 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->env_start = p->env_start;
 	v->env_end = p->env_end;
 	v->stack_start = p->stack_start;
+	v->brk_start = p->brk_start;
+	v->brk_end = p->brk_end;
+	v->vdso_start = p->vdso_start;
 	return 0;
 }
 

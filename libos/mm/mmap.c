@@ -17,6 +17,7 @@
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
@@ -746,24 +747,41 @@ struct maps_line {
 	struct uk_vnode *vn; /* held, or NULL */
 };
 
-size_t uk_vm_maps_text(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size)
+/* Linux's names of anonymous areas: the program's first stack, its
+ * break's pages, the vDSO (which needs no [vvar] page here: its clock
+ * calls are the library OS's own). */
+static const char *anon_name(const struct maps_line *l, const struct uk_proc_view *v)
+{
+	if (l->start <= v->stack_start && v->stack_start < l->end)
+		return "[stack]";
+	if (v->brk_end > v->brk_start && l->start < v->brk_end && l->end > v->brk_start)
+		return "[heap]";
+	if (v->vdso_start && l->start == v->vdso_start)
+		return "[vdso]";
+	return "";
+}
+
+size_t uk_vm_maps_text(struct uk_mm *mm, const struct uk_proc_view *v, uintptr_t *from, char *buf,
+                       size_t size)
 {
 	struct maps_line l[MAPS_PIECE];
 	char path[256];
 	size_t n = 0;
 	int count = 0;
 
-	for (struct uk_vma *v = uk_vma_find(&mm->as, *from); v && count < MAPS_PIECE; v = v->next) {
-		struct uk_file *f = v->file;
+	for (struct uk_vma *a = uk_vma_find(&mm->as, *from); a && count < MAPS_PIECE; a = a->next) {
+		struct uk_file *f = a->file;
 		l[count++] = (struct maps_line){
-			v->start, v->end,   v->off,
-			v->prot,  v->flags, f && f->vn ? uk_vnode_get(f->vn) : NULL
+			a->start, a->end,   a->off,
+			a->prot,  a->flags, f && f->vn ? uk_vnode_get(f->vn) : NULL
 		};
 	}
 	for (int i = 0; i < count; i++) {
 		path[0] = 0;
 		if (l[i].vn && uk_vfs_path_of(l[i].vn, path, sizeof(path)))
 			path[0] = 0;
+		if (!l[i].vn && !(l[i].flags & UK_VMA_SHARED))
+			uk_snprintf(path, sizeof(path), "%s", anon_name(&l[i], v));
 		if (n + 512 < size) {
 			n += uk_snprintf(
 			    buf + n, size - n, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu%s%s\n",

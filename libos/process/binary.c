@@ -651,6 +651,7 @@ static __attribute__((noreturn)) void start(struct exec_state *st)
 	if (uk_path_real(q->path, uk_proc_cur->exe, sizeof(uk_proc_cur->exe)))
 		uk_snprintf(uk_proc_cur->exe, sizeof(uk_proc_cur->exe), "%s", q->path);
 	vdso = uk_vdso_map();
+	uk_proc_cur->vdso_start = vdso;
 	if (!(sp = build_stack(prog, prog->e.interp_len ? interp : NULL, q->argv, q->envp, q->path,
 	                       vdso))) {
 		uk_pr("exec %s: the arguments and environment do not fit on the stack", q->path);

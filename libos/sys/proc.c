@@ -288,6 +288,7 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->env_start = parent->env_start;
 	p->env_end = parent->env_end;
 	p->stack_start = parent->stack_start;
+	p->vdso_start = parent->vdso_start;
 	p->start_ns = uk_monotonic_ns();
 	if (parent->cwd)
 		p->cwd = uk_vnode_get(parent->cwd);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -616,6 +617,60 @@ static void test_maps_many(void)
 	check("maps-many-stack", stack, "the stack's line is missing");
 }
 
+/* The line of /proc/self/maps whose area holds addr: its name (after
+ * the inode) into name, 1; or 0. */
+static int maps_name_at(unsigned long addr, char *name, size_t size)
+{
+	char line[512];
+	unsigned long lo, hi;
+	int found = 0, at;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) == 2 && lo <= addr &&
+		    addr < hi) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(name, size, "%s", line + at);
+			found = 1;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* maps names the main thread's stack, the break's pages and the vDSO as
+ * Linux does. */
+static void test_maps_names(void)
+{
+	char name[256];
+	int local = 0;
+	char *top = sbrk(0);
+
+	check("maps-stack",
+	      maps_name_at((unsigned long)&local, name, sizeof(name)) && !strcmp(name, "[stack]"),
+	      name);
+	if (sbrk(65536) == (void *)-1) {
+		check("maps-heap", 0, "sbrk");
+	} else {
+		top[100] = 1;
+		check("maps-heap",
+		      maps_name_at((unsigned long)top + 100, name, sizeof(name)) &&
+		          !strcmp(name, "[heap]"),
+		      name);
+		sbrk(-65536);
+	}
+	check("maps-vdso",
+	      maps_name_at(getauxval(AT_SYSINFO_EHDR), name, sizeof(name)) &&
+	          !strcmp(name, "[vdso]"),
+	      name);
+	check("maps-anonymous-unnamed",
+	      maps_name_at(
+	          (unsigned long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+	          name, sizeof(name)) &&
+	          !strcmp(name, ""),
+	      name);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "wait")) { /* test_exec_args's child */
@@ -634,6 +689,7 @@ int main(int argc, char **argv)
 	test_other_uid();
 	test_limits();
 	test_maps_many();
+	test_maps_names();
 	test_title(argv);
 	if (!failed)
 		printf("procfs: all passed\n");

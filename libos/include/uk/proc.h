@@ -87,6 +87,7 @@ struct uk_proc {
 	 * reads them there, so a program that rewrites its title shows it. */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	uint64_t stack_start; /* its first stack pointer (stat's startstack) */
+	uint64_t vdso_start;  /* where its vDSO lies (maps' [vdso]), 0: none */
 };
 
 /* The process whose address space and tables are in use: the running
@@ -177,6 +178,7 @@ struct uk_proc_view {
 	struct uk_vnode *cwd;     /* NULL once it has ended */
 	const char *exe;          /* "" for a link-mode program */
 	uint64_t arg_start, arg_end, env_start, env_end, stack_start;
+	uint64_t brk_start, brk_end, vdso_start; /* maps' [heap] and [vdso] */
 };
 
 /* Process pid (tid 0), or its thread tid, into *v: 0, or -ESRCH when

@@ -247,8 +247,10 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
  * process shares them); the network's addresses, the net room's
  * uk_net_if_inet6 (uk/net.h). */
 struct uk_mm;
+struct uk_proc_view;
 struct uk_procfs_hooks {
-	size_t (*maps)(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size);
+	size_t (*maps)(struct uk_mm *mm, const struct uk_proc_view *v, uintptr_t *from, char *buf,
+	               size_t size);
 	long (*mem_read)(struct uk_mm *mm, uintptr_t addr, void *buf, size_t len);
 	void (*usage)(struct uk_mm *mm, uint64_t *size, uint64_t *rss);
 	void (*rlimit)(int resource, uint64_t *soft, uint64_t *hard);

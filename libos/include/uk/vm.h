@@ -40,13 +40,16 @@ struct uk_file;
 #define UK_VM_END 0x7ffffffff000ul /* Linux's TASK_SIZE */
 
 struct uk_mm;
+struct uk_proc_view;
 
 /* For /proc/PID (fs/procfs.c's hooks), of any process's address space:
  * maps's lines for the areas from the first ending above *from, as many
  * whole lines as fit in size bytes (*from then past the last one; 0 at
- * the end); up to len bytes at addr, as far as pages are held there (how
- * many); the areas' total size and the bytes of pages held in them. */
-size_t uk_vm_maps_text(struct uk_mm *mm, uintptr_t *from, char *buf, size_t size);
+ * the end; anonymous areas named [stack], [heap], [vdso] by v's
+ * addresses); up to len bytes at addr, as far as pages are held there
+ * (how many); the areas' total size and the bytes of pages held in them. */
+size_t uk_vm_maps_text(struct uk_mm *mm, const struct uk_proc_view *v, uintptr_t *from, char *buf,
+                       size_t size);
 long uk_vm_mem_read(struct uk_mm *mm, uintptr_t addr, void *buf, size_t len);
 void uk_vm_usage(struct uk_mm *mm, uint64_t *size, uint64_t *rss);
 
