@@ -60,6 +60,18 @@ if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	done
 	check $N/redis/bgsave-ok out_has 'rdb_last_bgsave_status:ok'
 	check $N/redis/bgsave-rdb-in-volume test -s "$T/rdata/dump.rdb"
+	# an AOF rewrite forks the same way (redis 7: appendonlydir/ beside it)
+	run tool redis-cli -p 16379 BGREWRITEAOF
+	check $N/redis/bgrewriteaof-started out_has 'Background append only file rewriting started'
+	i=0
+	while [ $i -lt 100 ]; do
+		run tool redis-cli -p 16379 INFO persistence
+		grep -q 'aof_rewrite_in_progress:0' "$T/out" && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check $N/redis/bgrewriteaof-ok out_has 'aof_last_bgrewrite_status:ok'
+	check $N/redis/bgrewriteaof-in-volume sh -c "ls '$T/rdata/appendonlydir/' | grep -q 'base.rdb\$'"
 	run tool redis-cli -p 16379 GET greeting
 	check $N/redis/after-bgsave out_is "hello from uk"
 else
