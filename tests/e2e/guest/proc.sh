@@ -119,26 +119,29 @@ exit 4'
 # (in a file on a share: a kernel command line would not keep it whole)
 mkdir -p "$T/share"
 printf '%s\n' "$script" >"$T/share/script.sh"
+script_checks() { # NAME
+	N=$1
+	check "$(name $N/exit-status)" status_is 4
+	check "$(name $N/command-substitution)" out_has '^subst=sub$'
+	check "$(name $N/pipeline)" out_has '^pipeline=19$'
+	check "$(name $N/background-wait)" out_has '^wait-b=5$'
+	check "$(name $N/background-wait-sleeper)" out_has '^wait-a=3$'
+	check "$(name $N/external-commands)" out_has '^false=1$'
+	check "$(name $N/external-ls)" out_has '^ls=0$'
+	check "$(name $N/nested-shell)" out_has '^sh=7$'
+	check "$(name $N/not-found)" out_has '^not-found=127$'
+	check "$(name $N/child-crash)" out_has '^segv=139$'
+	check "$(name $N/kill-job)" out_has '^killed=143$'
+	check "$(name $N/subshell-memory)" out_has '^cow=parent$'
+	check "$(name $N/ppid)" out_has '^ppid-ok$'
+	check "$(name $N/many-processes)" out_has '^loop=199$'
+	check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
+	# three execs at once of a program on a 9P volume, each blocking on its reads
+	check "$(name $N/parallel-execs-from-volume)" out_has '^parallel-execs=340$'
+	check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'
+}
 guest -v "$T/share:/s" "$BB" sh /s/script.sh
-N=proc/busybox
-check "$(name $N/exit-status)" status_is 4
-check "$(name $N/command-substitution)" out_has '^subst=sub$'
-check "$(name $N/pipeline)" out_has '^pipeline=19$'
-check "$(name $N/background-wait)" out_has '^wait-b=5$'
-check "$(name $N/background-wait-sleeper)" out_has '^wait-a=3$'
-check "$(name $N/external-commands)" out_has '^false=1$'
-check "$(name $N/external-ls)" out_has '^ls=0$'
-check "$(name $N/nested-shell)" out_has '^sh=7$'
-check "$(name $N/not-found)" out_has '^not-found=127$'
-check "$(name $N/child-crash)" out_has '^segv=139$'
-check "$(name $N/kill-job)" out_has '^killed=143$'
-check "$(name $N/subshell-memory)" out_has '^cow=parent$'
-check "$(name $N/ppid)" out_has '^ppid-ok$'
-check "$(name $N/many-processes)" out_has '^loop=199$'
-check "$(name $N/no-memory-lost)" out_has '^memory-steady$'
-# three execs at once of a program on a 9P volume, each blocking on its reads
-check "$(name $N/parallel-execs-from-volume)" out_has '^parallel-execs=340$'
-check "$(name $N/trap-exit)" out_has '^trap-exit-ran$'
+script_checks proc/busybox
 
 # Job control from the shell: kill -STOP stops a background job (/proc
 # says T), kill -CONT continues it; SIGTERM waits for the stopped job's
@@ -177,15 +180,18 @@ stop_checks() { # NAME
 }
 guest -v "$T/share:/s" "$BB" sh /s/stop.sh
 stop_checks proc/busybox-stop
-# The same script under Debian's dash (this machine's, through its own
-# loader and C library on the volume; busybox's applets for the rest).
+# The same scripts under Debian's dash (this machine's, through its own
+# loader and C library on the volume; busybox's applets for the rest):
+# the entrypoint-like one, then job control.
 LDSO=/lib64/ld-linux-x86-64.so.2 LIBC=/lib/x86_64-linux-gnu/libc.so.6
 if [ -x /usr/bin/dash ] && [ -f "$LDSO" ] && [ -f "$LIBC" ]; then
 	cp /usr/bin/dash "$LDSO" "$LIBC" "$T/share/"
+	guest -v "$T/share:/s" "$BB" /s/ld-linux-x86-64.so.2 --library-path /s /s/dash /s/script.sh
+	script_checks proc/dash
 	guest -v "$T/share:/s" "$BB" /s/ld-linux-x86-64.so.2 --library-path /s /s/dash /s/stop.sh
 	stop_checks proc/dash-stop
 else
-	skip "$(name proc/dash-stop)" "no /usr/bin/dash with $LDSO and $LIBC on this machine"
+	skip "$(name proc/dash)" "no /usr/bin/dash with $LDSO and $LIBC on this machine"
 fi
 
 # busybox's ps, ls -l /proc/self/fd and readlink /proc/self/exe over
