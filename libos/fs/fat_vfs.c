@@ -158,37 +158,37 @@ static int fat_vcreate(struct uk_vnode *dir, const char *name, uint32_t mode, st
 	return r;
 }
 
-static int fat_vmkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
+/* op on a name in dir, under the volume's lock. */
+static int on_name(struct uk_vnode *dir, const char *name,
+                   int (*op)(struct fat_node *dir, const char *name))
 {
 	struct fat_vol *v = vol_of(dir);
 	int r;
 
 	vol_lock(v);
-	r = fat_create(fnode(dir), name, 1, NULL);
+	r = op(fnode(dir), name);
 	vol_unlock(v);
 	return r;
+}
+
+static int fat_mkdir(struct fat_node *dir, const char *name)
+{
+	return fat_create(dir, name, 1, NULL);
+}
+
+static int fat_vmkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
+{
+	return on_name(dir, name, fat_mkdir);
 }
 
 static int fat_vunlink(struct uk_vnode *dir, const char *name)
 {
-	struct fat_vol *v = vol_of(dir);
-	int r;
-
-	vol_lock(v);
-	r = fat_unlink(fnode(dir), name);
-	vol_unlock(v);
-	return r;
+	return on_name(dir, name, fat_unlink);
 }
 
 static int fat_vrmdir(struct uk_vnode *dir, const char *name)
 {
-	struct fat_vol *v = vol_of(dir);
-	int r;
-
-	vol_lock(v);
-	r = fat_rmdir(fnode(dir), name);
-	vol_unlock(v);
-	return r;
+	return on_name(dir, name, fat_rmdir);
 }
 
 static int fat_vrename(struct uk_vnode *odir, const char *oname, struct uk_vnode *ndir,

@@ -113,6 +113,18 @@ static int queue_full(const struct queue *q, size_t len)
 	return q->cbytes + len > q->qbytes || q->qnum + 1 > q->qbytes;
 }
 
+/* The queue of id that msgsnd (want 2: write) or msgrcv (4: read) may
+ * use with buf: NULL with *err -EINVAL, -EACCES or -EFAULT. */
+static struct queue *queue_for(int id, unsigned want, const void *buf, long *err)
+{
+	struct queue *q = queue_of(id);
+
+	*err = !q ? -EINVAL : uk_ipc_access(&q->o, want);
+	if (!*err && !buf)
+		*err = -EFAULT;
+	return *err ? NULL : q;
+}
+
 UK_SYSCALL4(msgsnd, int, id, const void *, buf, size_t, len, int, flags)
 {
 	struct queue *q;
@@ -122,12 +134,8 @@ UK_SYSCALL4(msgsnd, int, id, const void *, buf, size_t, len, int, flags)
 
 	if ((long)len < 0 || len > MSGMAX || id < 0)
 		return -EINVAL;
-	if (!(q = queue_of(id)))
-		return -EINVAL;
-	if ((r = uk_ipc_access(&q->o, 2)))
+	if (!(q = queue_for(id, 2, buf, &r)))
 		return r;
-	if (!buf)
-		return -EFAULT;
 	if ((type = *(const long *)buf) < 1)
 		return -EINVAL;
 	if (!(m = uk_kmalloc(sizeof(*m) + len)))
@@ -210,12 +218,8 @@ UK_SYSCALL5(msgrcv, int, id, void *, buf, size_t, len, long, type, int, flags)
 		uk_trace_note("msgrcv: MSG_COPY is not supported");
 		return -ENOSYS;
 	}
-	if (!(q = queue_of(id)))
-		return -EINVAL;
-	if ((r = uk_ipc_access(&q->o, 4)))
+	if (!(q = queue_for(id, 4, buf, &r)))
 		return r;
-	if (!buf)
-		return -EFAULT;
 	on = uk_irq_save();
 	while (!r && !(pp = find(q, type, flags)))
 		r = flags & IPC_NOWAIT ? -ENOMSG : queue_wait(q);
@@ -231,16 +235,15 @@ static long stat_queue(struct queue *q, struct msqid64_ds *ds)
 {
 	if (!ds)
 		return -EFAULT;
-	uk_memset(ds, 0, sizeof(*ds));
-	ds->msg_perm = q->o.perm;
-	ds->msg_stime = q->stime;
-	ds->msg_rtime = q->rtime;
-	ds->msg_ctime = q->o.ctime;
-	ds->msg_cbytes = q->cbytes;
-	ds->msg_qnum = q->qnum;
-	ds->msg_qbytes = q->qbytes;
-	ds->msg_lspid = q->lspid;
-	ds->msg_lrpid = q->lrpid;
+	*ds = (struct msqid64_ds){ .msg_perm = q->o.perm,
+		                   .msg_stime = q->stime,
+		                   .msg_rtime = q->rtime,
+		                   .msg_ctime = q->o.ctime,
+		                   .msg_cbytes = q->cbytes,
+		                   .msg_qnum = q->qnum,
+		                   .msg_qbytes = q->qbytes,
+		                   .msg_lspid = q->lspid,
+		                   .msg_lrpid = q->lrpid };
 	return 0;
 }
 

@@ -184,6 +184,14 @@ void uk_cmsg_out(struct uk_msghdr *m, struct uk_scm *scm, int creds, int cloexec
 /* Let go of the files scm still holds. */
 void uk_cmsg_drop(struct uk_scm *scm);
 
+/* An int option's value from setsockopt's val and len: 0, or -EINVAL
+ * when there is less than an int. */
+int uk_sockopt_int(const void *val, uint32_t len, int *v);
+/* getsockopt's answer: size bytes of v, cut to *len as Linux does, and
+ * *len set to what was written; -EINVAL for a missing or negative len. */
+int uk_sockopt_put(void *val, uint32_t *len, const void *v, uint32_t size);
+int uk_sockopt_put_int(void *val, uint32_t *len, int v);
+
 /* Release a socket no descriptor holds (a connection never accepted). */
 void uk_sock_free(struct uk_sock *s);
 

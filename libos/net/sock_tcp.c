@@ -496,23 +496,6 @@ static int tcp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 
 /* ---- options ---- */
 
-static int int_opt(const void *val, uint32_t len, int *v)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	uk_memcpy(v, val, sizeof(int));
-	return 0;
-}
-
-static int put(void *val, uint32_t *len, int v)
-{
-	if (!val || !len || (int)*len < 0)
-		return -EINVAL;
-	uk_memcpy(val, &v, *len < sizeof(int) ? *len : sizeof(int));
-	*len = *len < sizeof(int) ? *len : sizeof(int);
-	return 0;
-}
-
 /* Options of a connection PCB (a listening PCB has none of these). */
 static struct tcp_pcb *conn_pcb(struct uk_sock *s) { return T(s)->st == T_LISTEN ? NULL : P(s); }
 
@@ -530,7 +513,7 @@ static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 			                            : ip_reset_option(pcb, SOF_KEEPALIVE);
 		return 0;
 	}
-	if ((level != IPPROTO_TCP && level != IPPROTO_IP) || (r = int_opt(val, len, &v)))
+	if ((level != IPPROTO_TCP && level != IPPROTO_IP) || (r = uk_sockopt_int(val, len, &v)))
 		return level != IPPROTO_TCP && level != IPPROTO_IP ? -ENOPROTOOPT : r;
 	if (level == IPPROTO_IP) {
 		if (name != IP_TOS && name != IP_TTL)
@@ -582,28 +565,30 @@ static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_
 
 	if (level == SOL_SOCKET) {
 		switch (name) {
-		case SO_ACCEPTCONN: return put(val, len, T(s)->st == T_LISTEN);
-		case SO_SNDBUF: return put(val, len, TCP_SND_BUF);
-		case SO_RCVBUF: return put(val, len, TCP_WND);
+		case SO_ACCEPTCONN: return uk_sockopt_put_int(val, len, T(s)->st == T_LISTEN);
+		case SO_SNDBUF: return uk_sockopt_put_int(val, len, TCP_SND_BUF);
+		case SO_RCVBUF: return uk_sockopt_put_int(val, len, TCP_WND);
 		case SO_RCVLOWAT:
-		case SO_SNDLOWAT: return put(val, len, 1);
+		case SO_SNDLOWAT: return uk_sockopt_put_int(val, len, 1);
 		}
 		return -ENOPROTOOPT;
 	}
 	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
-		return put(val, len,
-		           !pcb             ? (name == IP_TTL ? IP_DEFAULT_TTL : 0)
-		           : name == IP_TOS ? pcb->tos
-		                            : pcb->ttl);
+		return uk_sockopt_put_int(val, len,
+		                          !pcb             ? (name == IP_TTL ? IP_DEFAULT_TTL : 0)
+		                          : name == IP_TOS ? pcb->tos
+		                                           : pcb->ttl);
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	switch (name) {
-	case TCP_NODELAY: return put(val, len, !!(s->opts & UK_SO_NODELAY));
-	case TCP_CORK: return put(val, len, !!(s->opts & UK_SO_CORK));
-	case TCP_MAXSEG: return put(val, len, pcb ? uk_tcp_mss(pcb) : TCP_MSS);
-	case TCP_KEEPIDLE: return put(val, len, pcb ? (int)(pcb->keep_idle / 1000) : 7200);
-	case TCP_KEEPINTVL: return put(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);
-	case TCP_KEEPCNT: return put(val, len, pcb ? (int)pcb->keep_cnt : 9);
+	case TCP_NODELAY: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_NODELAY));
+	case TCP_CORK: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_CORK));
+	case TCP_MAXSEG: return uk_sockopt_put_int(val, len, pcb ? uk_tcp_mss(pcb) : TCP_MSS);
+	case TCP_KEEPIDLE:
+		return uk_sockopt_put_int(val, len, pcb ? (int)(pcb->keep_idle / 1000) : 7200);
+	case TCP_KEEPINTVL:
+		return uk_sockopt_put_int(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);
+	case TCP_KEEPCNT: return uk_sockopt_put_int(val, len, pcb ? (int)pcb->keep_cnt : 9);
 	}
 	return -ENOPROTOOPT;
 }

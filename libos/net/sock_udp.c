@@ -248,7 +248,7 @@ static int udp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 
 static int udp_setopt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
 {
-	int v;
+	int v, r;
 
 	if (level == SOL_SOCKET) {
 		if (name == SO_REUSEADDR)
@@ -258,9 +258,8 @@ static int udp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 	}
 	if (level != IPPROTO_IP || (name != IP_TOS && name != IP_TTL))
 		return -ENOPROTOOPT;
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	uk_memcpy(&v, val, sizeof(int));
+	if ((r = uk_sockopt_int(val, len, &v)))
+		return r;
 	if (v < 0 || v > 255)
 		return -EINVAL;
 	if (name == IP_TOS)

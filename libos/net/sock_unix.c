@@ -741,23 +741,6 @@ static int unix_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 	return 0;
 }
 
-static int int_val(const void *val, uint32_t len, int *v)
-{
-	if (!val || len < sizeof(int))
-		return -EINVAL;
-	uk_memcpy(v, val, sizeof(int));
-	return 0;
-}
-
-static int put(void *val, uint32_t *len, const void *v, uint32_t size)
-{
-	if (!val || !len || (int)*len < 0)
-		return -EINVAL;
-	uk_memcpy(val, v, *len < size ? *len : size);
-	*len = *len < size ? *len : size;
-	return 0;
-}
-
 static int clamp_buf(int v)
 {
 	long d = (long)v * 2; /* as Linux: doubled for its bookkeeping */
@@ -774,7 +757,7 @@ static int unix_setopt(struct uk_sock *s, int level, int name, const void *val, 
 
 	if (level != SOL_SOCKET)
 		return -EOPNOTSUPP; /* as Linux: AF_UNIX has no other level */
-	if ((r = int_val(val, len, &v)))
+	if ((r = uk_sockopt_int(val, len, &v)))
 		return r;
 	switch (name) {
 	case SO_SNDBUF: u->sndbuf = clamp_buf(v); break;
@@ -814,10 +797,10 @@ static int unix_getopt(struct uk_sock *s, int level, int name, void *val, uint32
 	case SO_PEERCRED: /* a connection's, or a pair's (any type), as Linux */
 		if (u->peer && (stream_like(s) || u->paired))
 			uk_unix_ucred(&c);
-		return put(val, len, &c, sizeof(c));
+		return uk_sockopt_put(val, len, &c, sizeof(c));
 	default: return -ENOPROTOOPT;
 	}
-	return put(val, len, &v, sizeof(v));
+	return uk_sockopt_put(val, len, &v, sizeof(v));
 }
 
 /* FIONREAD: the unread bytes, or a datagram socket's next message's size. */

@@ -11,7 +11,7 @@
 
 #include "sock.h"
 
-static int opt_int(const void *val, uint32_t len, int *v)
+int uk_sockopt_int(const void *val, uint32_t len, int *v)
 {
 	if (!val || len < sizeof(int))
 		return -EINVAL;
@@ -53,7 +53,7 @@ static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
 		s->linger_secs = l.l_onoff ? l.l_linger : 0;
 		return 0;
 	}
-	if ((r = opt_int(val, len, &v)))
+	if ((r = uk_sockopt_int(val, len, &v)))
 		return r;
 	switch (name) {
 	case SO_REUSEADDR: set_flag(s, UK_SO_REUSEADDR, v); break;
@@ -77,13 +77,18 @@ static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
 	return s->proto->setopt(s, SOL_SOCKET, name, val, len);
 }
 
-static int put_int(void *val, uint32_t *len, int v)
+int uk_sockopt_put(void *val, uint32_t *len, const void *v, uint32_t size)
 {
 	if (!val || !len || (int)*len < 0)
 		return -EINVAL;
-	uk_memcpy(val, &v, *len < sizeof(int) ? *len : sizeof(int));
-	*len = *len < sizeof(int) ? *len : sizeof(int);
+	uk_memcpy(val, v, *len < size ? *len : size);
+	*len = *len < size ? *len : size;
 	return 0;
+}
+
+int uk_sockopt_put_int(void *val, uint32_t *len, int v)
+{
+	return uk_sockopt_put(val, len, &v, sizeof(v));
 }
 
 static int put_timeout(void *val, uint32_t *len, uint64_t ns)
@@ -103,20 +108,21 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 	int e;
 
 	switch (name) {
-	case SO_TYPE: return put_int(val, len, s->type);
-	case SO_DOMAIN: return put_int(val, len, s->family);
+	case SO_TYPE: return uk_sockopt_put_int(val, len, s->type);
+	case SO_DOMAIN: return uk_sockopt_put_int(val, len, s->family);
 	case SO_PROTOCOL:
 		if (s->family == UK_AF_UNIX)
-			return put_int(val, len, 0);
-		return put_int(val, len, s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
-	case SO_PASSCRED: return put_int(val, len, !!(s->opts & UK_SO_PASSCRED));
+			return uk_sockopt_put_int(val, len, 0);
+		return uk_sockopt_put_int(val, len,
+		                          s->type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+	case SO_PASSCRED: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_PASSCRED));
 	case SO_ERROR:
 		e = s->err;
 		s->err = 0;
-		return put_int(val, len, e);
-	case SO_REUSEADDR: return put_int(val, len, !!(s->opts & UK_SO_REUSEADDR));
-	case SO_KEEPALIVE: return put_int(val, len, !!(s->opts & UK_SO_KEEPALIVE));
-	case SO_BROADCAST: return put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
+		return uk_sockopt_put_int(val, len, e);
+	case SO_REUSEADDR: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_REUSEADDR));
+	case SO_KEEPALIVE: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_KEEPALIVE));
+	case SO_BROADCAST: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
 	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);
 	case SO_SNDTIMEO_OLD: return put_timeout(val, len, s->sndtimeo);
 	case SO_LINGER: {
@@ -138,7 +144,7 @@ static int set_v6only(struct uk_sock *s, const void *val, uint32_t len)
 {
 	int v, r;
 
-	if ((r = opt_int(val, len, &v)))
+	if ((r = uk_sockopt_int(val, len, &v)))
 		return r;
 	set_flag(s, UK_SO_V6ONLY, v);
 	return 0;
@@ -159,7 +165,7 @@ static int set_recverr(struct uk_sock *s, const void *val, uint32_t len)
 {
 	int v, r;
 
-	if ((r = opt_int(val, len, &v)))
+	if ((r = uk_sockopt_int(val, len, &v)))
 		return r;
 	set_flag(s, UK_SO_RECVERR, v);
 	uk_trace_note("setsockopt: IP_RECVERR recorded; ICMP errors are not queued here");
@@ -179,9 +185,9 @@ static int set_opt(struct uk_sock *s, int level, int name, const void *val, uint
 static int get_opt(struct uk_sock *s, int level, int name, void *val, uint32_t *len)
 {
 	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
-		return put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
+		return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
 	if (recverr(s, level, name))
-		return put_int(val, len, !!(s->opts & UK_SO_RECVERR));
+		return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_RECVERR));
 	return level == SOL_SOCKET ? sol_get(s, name, val, len)
 	                           : s->proto->getopt(s, level, name, val, len);
 }
