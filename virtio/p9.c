@@ -27,39 +27,20 @@ struct p9_field {
 	uint16_t off, off2;
 };
 
+/* A field of kind k at member f of the message's union. (clang-format
+ * would spread each of these one-line initializers over four lines.) */
+/* clang-format off */
 #define OFF(f) ((uint16_t)offsetof(struct p9_msg, u.f))
-#define U8(f)                   \
-	{                       \
-		K_U8, OFF(f), 0 \
-	}
-#define U16(f)                   \
-	{                        \
-		K_U16, OFF(f), 0 \
-	}
-#define U32(f)                   \
-	{                        \
-		K_U32, OFF(f), 0 \
-	}
-#define U64(f)                   \
-	{                        \
-		K_U64, OFF(f), 0 \
-	}
-#define STR(f)                   \
-	{                        \
-		K_STR, OFF(f), 0 \
-	}
-#define QID(f)                   \
-	{                        \
-		K_QID, OFF(f), 0 \
-	}
-#define DATA(f)                   \
-	{                         \
-		K_DATA, OFF(f), 0 \
-	}
-#define END                 \
-	{                   \
-		K_END, 0, 0 \
-	}
+#define FIELD(k, f) { k, OFF(f), 0 }
+#define U8(f) FIELD(K_U8, f)
+#define U16(f) FIELD(K_U16, f)
+#define U32(f) FIELD(K_U32, f)
+#define U64(f) FIELD(K_U64, f)
+#define STR(f) FIELD(K_STR, f)
+#define QID(f) FIELD(K_QID, f)
+#define DATA(f) FIELD(K_DATA, f)
+#define END { K_END, 0, 0 }
+/* clang-format on */
 
 static const struct p9_field f_empty[] = { END };
 static const struct p9_field f_version[] = { U32(version.msize), STR(version.version), END };
