@@ -221,27 +221,28 @@ int vmm_user_parse(const char *spec, uint32_t *uid, uint32_t *gid)
 	return 0;
 }
 
+/* Whether ukrun, with real and effective id cur and eff, can become id
+ * want (uid or gid, through capability cap): 0, or -1 after a message. */
+static int can_become(const char *user, const char *what, unsigned cur, unsigned eff, unsigned want,
+                      unsigned cap, const char *cap_name)
+{
+	if ((want == cur && want == eff) || capng_have_capability(CAPNG_EFFECTIVE, cap) == 1)
+		return 0;
+	vmm_err("--user %s: ukrun runs as %s %u without %s and cannot become %s %u (run it as "
+	        "root, or leave --user out)",
+	        user, what, cur, cap_name, what, want);
+	return -1;
+}
+
 int vmm_jail_check(struct vmm_opts *o)
 {
 	if (!o->user)
 		return 0;
 	if (vmm_user_parse(o->user, &o->uid, &o->gid))
 		return -1;
-	if ((o->uid != getuid() || o->uid != geteuid()) &&
-	    capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) != 1) {
-		vmm_err("--user %s: ukrun runs as uid %u without CAP_SETUID and cannot become "
-		        "uid %u (run it as root, or leave --user out)",
-		        o->user, (unsigned)getuid(), (unsigned)o->uid);
+	if (can_become(o->user, "uid", getuid(), geteuid(), o->uid, CAP_SETUID, "CAP_SETUID"))
 		return -1;
-	}
-	if ((o->gid != getgid() || o->gid != getegid()) &&
-	    capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) != 1) {
-		vmm_err("--user %s: ukrun runs as gid %u without CAP_SETGID and cannot become "
-		        "gid %u (run it as root, or leave --user out)",
-		        o->user, (unsigned)getgid(), (unsigned)o->gid);
-		return -1;
-	}
-	return 0;
+	return can_become(o->user, "gid", getgid(), getegid(), o->gid, CAP_SETGID, "CAP_SETGID");
 }
 
 /* ---- the drop, just before the lock-down ---- */
