@@ -131,6 +131,15 @@ void ukb_add(struct ukb_argv *a, const char *s)
 	a->v[a->n] = NULL;
 }
 
+int ukb_env_opt(struct uki_strlist *env, const char *v)
+{
+	if (!strchr(v, '=') || v[0] == '=') {
+		ukb_err("-e '%s': expected NAME=VALUE", v);
+		return -1;
+	}
+	return uki_strlist_add(env, v);
+}
+
 const char *ukb_sysroot_checked(void)
 {
 	const char *sys = ukb_sysroot();

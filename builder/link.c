@@ -78,12 +78,7 @@ static int link_opt(void *ctx, int key, const char *v)
 	case 'n': o->name = v; return 0;
 	case 'v': o->verbose = 1; return 0;
 	case 'c': return uki_strlist_add(&o->m.cmd, v);
-	case 'e':
-		if (!strchr(v, '=') || v[0] == '=') {
-			ukb_err("-e '%s': expected NAME=VALUE", v);
-			return -1;
-		}
-		return uki_strlist_add(&o->m.env, v);
+	case 'e': return ukb_env_opt(&o->m.env, v);
 	case 'm':
 		if (host_parse_size(v, &o->m.mem) || o->m.mem < (2u << 20)) {
 			ukb_err("--mem '%s': expected a size like 64M or 1G", v);

@@ -73,12 +73,7 @@ static int parse_opt(void *ctx, int opt, const char *arg)
 	case 'C': c->o.set_cmd = 1; return uki_strlist_add(&c->o.cmd, arg);
 	case 'P': return uki_strlist_add(&c->o.expose, arg);
 	case 'V': return uki_strlist_add(&c->o.volumes, arg);
-	case 'e':
-		if (!strchr(arg, '=') || arg[0] == '=') {
-			ukb_err("-e '%s': expected NAME=VALUE", arg);
-			return -1;
-		}
-		return uki_strlist_add(&c->o.env, arg);
+	case 'e': return ukb_env_opt(&c->o.env, arg);
 	case 'A':
 		if (!strchr(arg, ':') || arg[0] == ':' || strrchr(arg, ':')[1] != '/') {
 			ukb_err("--add '%s': expected HOST:GUEST with an absolute GUEST path", arg);

@@ -182,21 +182,6 @@ static int add_port(struct uki_manifest *m, const char *spec, char *err, size_t 
 	return uki_strlist_add(&m->ports, buf) ? host_fail(err, errlen, "out of memory") : 0;
 }
 
-static int make_ports(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
-                      size_t errlen)
-{
-	json_t *ep = json_object_get(c, "ExposedPorts"), *v;
-	const char *k;
-
-	if (ep && !json_is_object(ep) && !json_is_null(ep))
-		return host_fail(err, errlen, "config: ExposedPorts is not an object");
-	json_object_foreach(ep, k, v) if (add_port(m, k, err, errlen)) return -1;
-	for (int i = 0; i < o->expose.n; i++)
-		if (add_port(m, o->expose.v[i], err, errlen))
-			return -1;
-	return 0;
-}
-
 static int add_volume(struct uki_manifest *m, const char *path, char *err, size_t errlen)
 {
 	int r = uki_manifest_add_volume(m, path);
@@ -209,18 +194,21 @@ static int add_volume(struct uki_manifest *m, const char *path, char *err, size_
 	return r ? host_fail(err, errlen, "out of memory") : 0;
 }
 
-/* Volumes (docker's VOLUME) and --volume: the image's volume points. */
-static int make_volumes(json_t *c, const struct ukb_oci_opts *o, struct uki_manifest *m, char *err,
-                        size_t errlen)
+typedef int add_fn(struct uki_manifest *m, const char *s, char *err, size_t errlen);
+
+/* The keys of the config's object name (its values are empty: docker's
+ * ExposedPorts, Volumes), then the command line's more, each through add. */
+static int add_keys(json_t *c, const char *name, const struct uki_strlist *more, add_fn *add,
+                    struct uki_manifest *m, char *err, size_t errlen)
 {
-	json_t *vols = json_object_get(c, "Volumes"), *v;
+	json_t *obj = json_object_get(c, name), *v;
 	const char *k;
 
-	if (vols && !json_is_object(vols) && !json_is_null(vols))
-		return host_fail(err, errlen, "config: Volumes is not an object");
-	json_object_foreach(vols, k, v) if (add_volume(m, k, err, errlen)) return -1;
-	for (int i = 0; i < o->volumes.n; i++)
-		if (add_volume(m, o->volumes.v[i], err, errlen))
+	if (obj && !json_is_object(obj) && !json_is_null(obj))
+		return host_fail(err, errlen, "config: %s is not an object", name);
+	json_object_foreach(obj, k, v) if (add(m, k, err, errlen)) return -1;
+	for (int i = 0; i < more->n; i++)
+		if (add(m, more->v[i], err, errlen))
 			return -1;
 	return 0;
 }
@@ -285,7 +273,9 @@ int ukb_oci_manifest(json_t *config, const struct ukb_oci_opts *o, struct ukb_tr
 	if (config && c && !json_is_object(c) && !json_is_null(c))
 		return host_fail(err, errlen, "config: \"config\" is not an object");
 	if (make_argv(c, o, m, err, errlen) || make_env(c, o, m, err, errlen) ||
-	    make_ports(c, o, m, err, errlen) || make_volumes(c, o, m, err, errlen))
+	    add_keys(c, "ExposedPorts", &o->expose, add_port, m, err, errlen) ||
+	    /* docker's VOLUME and --volume: the image's volume points */
+	    add_keys(c, "Volumes", &o->volumes, add_volume, m, err, errlen))
 		return -1;
 	wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
 	if (wd && *wd) {

@@ -30,6 +30,10 @@ int ukb_spawn(char *const argv[], int verbose);
 /* Write len bytes of data to a new file at path; 0, or -1. */
 int ukb_write_file(const char *path, const void *data, size_t len);
 
+/* -e NAME=VALUE, in link and OCI mode alike: v added to env; -1 after a
+ * message when v is not NAME=VALUE. */
+int ukb_env_opt(struct uki_strlist *env, const char *v);
+
 /* The sysroot when its library OS is there; NULL after a message. */
 const char *ukb_sysroot_checked(void);
 
