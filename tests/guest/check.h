@@ -3,7 +3,7 @@
  * each check prints its verdict, "PASS name", or "FAIL name: " with the
  * message and errno (as the check left it). The program defines
  * int checks, failures (the checks made, the FAIL lines among them) and
- * prints its totals; the host scripts relay or count the lines.
+ * ends with check_totals(); the host scripts relay or count the lines.
  */
 #ifndef GUEST_CHECK_H
 #define GUEST_CHECK_H
@@ -26,5 +26,13 @@ extern int checks, failures;
 			failures++;                            \
 		}                                              \
 	} while (0)
+
+/* The last line, "PROG: N checks, M failed"; the exit status: 1 when a
+ * check failed. */
+static inline int check_totals(const char *prog)
+{
+	printf("%s: %d checks, %d failed\n", prog, checks, failures);
+	return failures ? 1 : 0;
+}
 
 #endif

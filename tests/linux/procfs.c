@@ -356,6 +356,31 @@ static void test_title(char **argv)
 	check("cmdline-title", n >= (long)room && !memcmp(buf, argv[0], room), buf);
 }
 
+/* /proc/self/fd/FD's target into buf (len bytes, terminated): its
+ * length, or -1. */
+static long fd_link(int fd, char *buf, size_t len)
+{
+	char path[64];
+	long n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, len - 1);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/* fd's link reads KIND:[INODE], as Linux names pipes and sockets. */
+static void check_fd_inode(const char *name, int fd, const char *kind)
+{
+	char buf[256], want[64];
+	struct stat st;
+
+	fstat(fd, &st);
+	fd_link(fd, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s:[%lu]", kind, (unsigned long)st.st_ino);
+	check(name, !strcmp(buf, want), buf);
+}
+
 static void test_fds(void)
 {
 	char path[64], buf[256], want[64];
@@ -369,25 +394,11 @@ static void test_fds(void)
 	f = open("/proc/self/exe", O_RDONLY);
 	cl = dup2(f, 100);
 	close(cl); /* a hole, not the lowest free descriptor */
-	fstat(p[0], &st);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	snprintf(want, sizeof(want), "pipe:[%lu]", (unsigned long)st.st_ino);
-	check("fd-pipe", !strcmp(buf, want), buf);
-	fstat(s[0], &st);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s[0]);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
-	check("fd-socket", !strcmp(buf, want), buf);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", e);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
+	check_fd_inode("fd-pipe", p[0], "pipe");
+	check_fd_inode("fd-socket", s[0], "socket");
+	fd_link(e, buf, sizeof(buf));
 	check("fd-eventfd", !strcmp(buf, "anon_inode:[eventfd]"), buf);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", f);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
+	n = fd_link(f, buf, sizeof(buf));
 	readlink("/proc/self/exe", want, sizeof(want) - 1);
 	check("fd-path", n > 0 && !strncmp(buf, want, n), buf);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", cl);

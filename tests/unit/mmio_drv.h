@@ -8,7 +8,9 @@
 #define MMIO_DRV_H
 
 #include <dirent.h>
+#include <poll.h>
 #include <stdint.h>
+#include <unistd.h>
 
 static struct vmm tvm __attribute__((unused));
 
@@ -36,6 +38,31 @@ static inline uint32_t negotiate(struct vmm_vdev *d, uint64_t feat)
 	wr(d, UK_VIRTIO_MMIO_STATUS,
 	   UK_VIRTIO_S_ACKNOWLEDGE | UK_VIRTIO_S_DRIVER | UK_VIRTIO_S_FEATURES_OK);
 	return rd(d, UK_VIRTIO_MMIO_STATUS);
+}
+
+/* Hand queue q to the device: num entries laid out by vq_ring_layout at
+ * host (guest address gpa), then QUEUE_READY. */
+static inline void queue_give(struct vmm_vdev *d, uint32_t q, const struct vq_ring *r,
+                              const uint8_t *host, uint64_t gpa, uint32_t num)
+{
+	wr(d, UK_VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(d, UK_VIRTIO_MMIO_QUEUE_NUM, num);
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)gpa);
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+	   (uint32_t)(gpa + ((const uint8_t *)r->avail - host)));
+	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(gpa + ((const uint8_t *)r->used - host)));
+	wr(d, UK_VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* Wait up to ms for d's interrupt and take it: 1, or 0 when none came. */
+static inline int irq_wait(struct vmm_vdev *d, int ms)
+{
+	struct pollfd p = { .fd = d->irq_fd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	return read(d->irq_fd, &v, sizeof(v)) == sizeof(v);
 }
 
 /* Threads of this process. */

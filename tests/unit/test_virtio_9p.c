@@ -59,26 +59,9 @@ static uint32_t bring_up(struct drv *x, struct vmm_vdev *d, uint64_t ring)
 	memset(mem + ring, 0, vq_ring_bytes(QNUM));
 	vq_ring_layout(&x->r, mem + ring, QNUM);
 	vq_drv_init(&x->q, &x->r, x->token, 1);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_SEL, 0);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_NUM, QNUM);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
-	   (uint32_t)(ring + ((uint8_t *)x->r.avail - (mem + ring))));
-	wr(d, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
-	   (uint32_t)(ring + ((uint8_t *)x->r.used - (mem + ring))));
-	wr(d, UK_VIRTIO_MMIO_QUEUE_READY, 1);
+	queue_give(d, 0, &x->r, mem + ring, ring, QNUM);
 	wr(d, UK_VIRTIO_MMIO_STATUS, 0xf);
 	return rd(d, UK_VIRTIO_MMIO_STATUS);
-}
-
-static int irq_wait(struct vmm_vdev *d)
-{
-	struct pollfd p = { .fd = d->irq_fd, .events = POLLIN };
-	uint64_t v;
-
-	if (poll(&p, 1, 10000) != 1)
-		return 0;
-	return read(d->irq_fd, &v, sizeof(v)) == sizeof(v);
 }
 
 /* Send t from REQ_GPA (split in `pieces` equal buffers) with the reply
@@ -108,7 +91,7 @@ static int call_split(struct drv *x, struct p9_msg *t, struct p9_msg *r, unsigne
 	/* as a driver does: ask for the interrupt, then sleep unless the
 	 * reply is already there (a stale interrupt just loops) */
 	while (!(tok = vq_drv_get(&x->q, &len))) {
-		if (!vq_drv_irq_on(&x->q) && !irq_wait(x->d))
+		if (!vq_drv_irq_on(&x->q) && !irq_wait(x->d, 10000))
 			return -1000;
 	}
 	if (tok != (void *)1)
@@ -299,7 +282,7 @@ TEST(hostile_chain)
 	EXPECT(vq_drv_add(&rw.q, b, 1, 1, (void *)2) == 0);
 	vq_drv_kick_needed(&rw.q);
 	wr(rw.d, UK_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	EXPECT(irq_wait(rw.d)); /* the configuration-change interrupt */
+	EXPECT(irq_wait(rw.d, 10000)); /* the configuration-change interrupt */
 	EXPECT(rd(rw.d, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET);
 	/* the other share is unaffected */
 	EXPECT(session(&ro) == 0);

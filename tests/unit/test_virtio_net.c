@@ -64,14 +64,7 @@ static void queue_up(struct drv *x, unsigned q, uint64_t ring)
 	memset(mem + ring, 0, vq_ring_bytes(QNUM));
 	vq_ring_layout(&x->r, mem + ring, QNUM);
 	vq_drv_init(&x->q, &x->r, x->token, 1);
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_NUM, QNUM);
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_DRIVER_LOW,
-	   (uint32_t)(ring + ((uint8_t *)x->r.avail - (mem + ring))));
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_DEVICE_LOW,
-	   (uint32_t)(ring + ((uint8_t *)x->r.used - (mem + ring))));
-	wr(dev, UK_VIRTIO_MMIO_QUEUE_READY, 1);
+	queue_give(dev, q, &x->r, mem + ring, ring, QNUM);
 }
 
 /* A fresh device for the --net spec: reset, negotiate, RX full of

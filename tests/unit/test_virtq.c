@@ -604,16 +604,6 @@ static const struct vmm_vdev_ops echo_ops = {
 	.queue = echo_queue,
 };
 
-static int irq_wait(struct vmm_vdev *d)
-{
-	struct pollfd p = { .fd = d->irq_fd, .events = POLLIN };
-	uint64_t v;
-
-	if (poll(&p, 1, 5000) != 1)
-		return 0;
-	return read(d->irq_fd, &v, sizeof(v)) == sizeof(v);
-}
-
 static void queue_regs(struct vmm_vdev *d, uint32_t num, uint64_t desc)
 {
 	wr(d, UK_VIRTIO_MMIO_QUEUE_SEL, 0);
@@ -695,7 +685,7 @@ TEST(mmio_echo)
 		EXPECT(add_one(&p, 5, 64, (void *)9) == 0);
 		EXPECT(vq_drv_kick_needed(&p.drv));
 		wr(echo, UK_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-		EXPECT(irq_wait(echo));
+		EXPECT(irq_wait(echo, 5000));
 		EXPECT(rd(echo, UK_VIRTIO_MMIO_INTERRUPT_STATUS) & UK_VIRTIO_INT_VRING);
 		wr(echo, UK_VIRTIO_MMIO_INTERRUPT_ACK, UK_VIRTIO_INT_VRING);
 		EXPECT(rd(echo, UK_VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
@@ -720,7 +710,7 @@ TEST(mmio_hostile)
 	p.r.desc[p.r.avail->ring[0]].addr = MEM_SIZE;
 	vq_drv_kick_needed(&p.drv);
 	wr(echo, UK_VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	EXPECT(irq_wait(echo));
+	EXPECT(irq_wait(echo, 5000));
 	EXPECT(rd(echo, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET);
 	EXPECT(rd(echo, UK_VIRTIO_MMIO_INTERRUPT_STATUS) & UK_VIRTIO_INT_CONFIG);
 	wr(echo, UK_VIRTIO_MMIO_STATUS, 0);

@@ -66,6 +66,23 @@ start() {
 	return 1
 }
 
+# launch NAME GUESTPORT IMAGE [ARG...]: start, or fail real/NAME/start.
+launch() {
+	start "$@" && return 0
+	fail "real/$1/start" "no free host port to forward: $(tail -c 300 "$T/$1.log" | tr '\n' '|')"
+	return 1
+}
+
+# serve NAME GUESTPORT LINE: launch $R/NAME.img and wait up to 180 s for
+# LINE in its log; false after failing real/NAME/start or real/NAME/ready.
+serve() {
+	launch "$1" "$2" "$R/$1.img" || return 1
+	bg_wait "$T/$1.log" "$3" 180 && return 0
+	fail "real/$1/ready" "no '$3' in 180 s: $(tail -c 400 "$T/$1.log" | tr '\n' '|')"
+	bg_stop
+	return 1
+}
+
 # up URL SECONDS: until the server answers (false once it has exited).
 up() {
 	_end=$(($(now_ms) + $2 * 1000))
@@ -103,10 +120,7 @@ web() {
 		return
 	fi
 	need "real/$srv" curl || return
-	if ! start "$srv" "$gport" "$R/$img.img" "$@"; then
-		fail "real/$srv/start" "no free host port to forward: $(tail -c 300 "$T/$srv.log" | tr '\n' '|')"
-		return
-	fi
+	launch "$srv" "$gport" "$R/$img.img" "$@" || return
 	if ! up "http://127.0.0.1:$port/" 180; then
 		fail "real/$srv/ready" "no answer in 180 s: $(tail -c 400 "$T/$srv.log" | tr '\n' '|')"
 		bg_stop
@@ -180,12 +194,7 @@ signalled=
 # ---- redis: SET then GET, the benchmark, the data still there ----
 if ! need real/redis redis-cli redis-benchmark; then
 	:
-elif ! start redis 6379 "$R/redis.img"; then
-	fail real/redis/start "no free host port to forward: $(tail -c 300 "$T/redis.log" | tr '\n' '|')"
-elif ! bg_wait "$T/redis.log" 'Ready to accept connections' 180; then
-	fail real/redis/ready "no 'Ready to accept connections' in 180 s: $(tail -c 400 "$T/redis.log" | tr '\n' '|')"
-	bg_stop
-else
+elif serve redis 6379 'Ready to accept connections'; then
 	rcli() { bound 60 redis-cli -p "$port" "$@"; }
 	run rcli SET greeting "hello from uk"
 	check real/redis/set out_is OK
@@ -249,12 +258,7 @@ if [ ! -f "$R/postgres.img" ]; then
 	skip real/postgres "$R/postgres.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
 elif ! need real/postgres psql pgbench; then
 	:
-elif ! start postgres 5432 "$R/postgres.img"; then
-	fail real/postgres/start "no free host port to forward: $(tail -c 300 "$T/postgres.log" | tr '\n' '|')"
-elif ! bg_wait "$T/postgres.log" 'database system is ready to accept connections' 180; then
-	fail real/postgres/ready "not ready in 180 s: $(tail -c 400 "$T/postgres.log" | tr '\n' '|')"
-	bg_stop
-else
+elif serve postgres 5432 'database system is ready to accept connections'; then
 	pgb() { bound $((secs + 120)) pgbench -h 127.0.0.1 -p "$port" -U postgres "$@" postgres; }
 	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'select 1'
 	check real/postgres/select-1 out_is 1

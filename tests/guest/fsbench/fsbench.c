@@ -22,9 +22,29 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv)
+/* One phase from offset 0: chunks of CHUNK bytes written (each chunk's
+ * first byte its number), or read back when bad is not NULL (*bad counts
+ * the chunks whose first byte is wrong). 0, or -1 after a message. */
+static int phase(int fd, long chunks, const char *what, long *bad)
 {
 	static unsigned char buf[CHUNK];
+
+	lseek(fd, 0, SEEK_SET);
+	for (long i = 0; i < chunks; i++) {
+		buf[0] = (unsigned char)i; /* each chunk differs */
+		if ((bad ? read(fd, buf, CHUNK) : write(fd, buf, CHUNK)) != CHUNK) {
+			fprintf(stderr, "fsbench: %s: ", what);
+			perror(NULL);
+			return -1;
+		}
+		if (bad)
+			*bad += buf[0] != (unsigned char)i;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	long mib = argc > 1 ? atol(argv[1]) : 64, chunks = mib * (1 << 20) / CHUNK, bad = 0;
 	double t0, t1, t2, t3;
 	int fd = open("/tmp/fsbench.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -34,30 +54,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	t0 = now();
-	for (long i = 0; i < chunks; i++) {
-		buf[0] = (unsigned char)i; /* each chunk differs */
-		if (write(fd, buf, CHUNK) != CHUNK) {
-			perror("fsbench: write");
-			return 2;
-		}
-	}
+	if (phase(fd, chunks, "write", NULL))
+		return 2;
 	t1 = now();
-	lseek(fd, 0, SEEK_SET);
-	for (long i = 0; i < chunks; i++) {
-		if (read(fd, buf, CHUNK) != CHUNK) {
-			perror("fsbench: read");
-			return 2;
-		}
-		bad += buf[0] != (unsigned char)i;
-	}
+	if (phase(fd, chunks, "read", &bad))
+		return 2;
 	t2 = now();
-	lseek(fd, 0, SEEK_SET);
-	for (long i = 0; i < chunks; i++) {
-		if (write(fd, buf, CHUNK) != CHUNK) {
-			perror("fsbench: rewrite");
-			return 2;
-		}
-	}
+	if (phase(fd, chunks, "rewrite", NULL))
+		return 2;
 	t3 = now();
 	close(fd);
 	unlink("/tmp/fsbench.dat");

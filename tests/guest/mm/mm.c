@@ -511,6 +511,5 @@ int main(int argc, char **argv)
 	file_tests();
 	rules_tests();
 	timing();
-	printf("mm: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_totals("mm");
 }

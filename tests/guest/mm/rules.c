@@ -329,7 +329,6 @@ int checks, failures;
 int main(void)
 {
 	rules_tests();
-	printf("mm-rules: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_totals("mm-rules");
 }
 #endif

@@ -207,6 +207,20 @@ static int connect_accept(int l, int fd, const void *a, socklen_t alen)
 
 /* IPv6: ::1, dual-stack listeners (IPv4 peers as ::ffff:a.b.c.d),
  * IPV6_V6ONLY, UDP. */
+/* A fresh IPv6 datagram socket that binds or connects to a (first), then
+ * connects to b of the other family: refused with EAFNOSUPPORT. */
+static int mix_refused(int (*first)(int, const struct sockaddr *, socklen_t), const void *a,
+                       socklen_t alen, const void *b, socklen_t blen)
+{
+	int c = socket(AF_INET6, SOCK_DGRAM, 0);
+	int r = !first(c, a, alen) && connect(c, b, blen) == -1 && errno == EAFNOSUPPORT;
+	int e = errno;
+
+	close(c);
+	errno = e; /* for the check's message */
+	return r;
+}
+
 static void ipv6_checks(void)
 {
 	static const unsigned char mapped_loop[16] = {
@@ -326,20 +340,12 @@ static void ipv6_checks(void)
 	close(c);
 	/* Families do not mix once one is chosen, as on Linux: bound to ::1, no
 	 * IPv4 peer; connected to an IPv4 peer, no IPv6 one. */
-	c = socket(AF_INET6, SOCK_DGRAM, 0);
 	lo.sin6_port = htons(0);
 	API_CHECK("ipv6/udp-bound-v6-refuses-ipv4",
-	          !bind(c, (struct sockaddr *)&lo, sizeof(lo)) &&
-	              connect(c, (struct sockaddr *)&v4, sizeof(v4)) == -1 &&
-	              errno == EAFNOSUPPORT);
-	close(c);
-	c = socket(AF_INET6, SOCK_DGRAM, 0);
+	          mix_refused(bind, &lo, sizeof(lo), &v4, sizeof(v4)));
 	lo.sin6_port = htons(5012);
 	API_CHECK("ipv6/udp-ipv4-peer-refuses-ipv6",
-	          !connect(c, (struct sockaddr *)&v4, sizeof(v4)) &&
-	              connect(c, (struct sockaddr *)&lo, sizeof(lo)) == -1 &&
-	              errno == EAFNOSUPPORT);
-	close(c);
+	          mix_refused(connect, &v4, sizeof(v4), &lo, sizeof(lo)));
 	close(l);
 }
 

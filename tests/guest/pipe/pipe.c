@@ -263,6 +263,5 @@ int main(int argc, char **argv)
 	into_fresh_memory();
 	fifo();
 	eventfd_counter();
-	printf("pipe: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_totals("pipe");
 }

@@ -319,6 +319,5 @@ int main(void)
 	eventfd_readiness();
 	blocking_tests();
 	timerfd_tests();
-	printf("poll: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_totals("poll");
 }

@@ -157,6 +157,24 @@ static void test_thread_clock(void)
 	      "other thread %lld -> %lld, mine moved %lld", a, b, mine1 - mine0);
 }
 
+/* clock_nanosleep(TIMER_ABSTIME) to 40 ms from now on clk: its result;
+ * *until, the deadline; *took, the milliseconds that passed. */
+static int sleep_40ms_abs(clockid_t clk, struct timespec *until, long long *took)
+{
+	long long t0 = ms(CLOCK_MONOTONIC);
+	int e;
+
+	clock_gettime(clk, until);
+	until->tv_nsec += 40000000;
+	if (until->tv_nsec >= 1000000000) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000;
+	}
+	e = clock_nanosleep(clk, TIMER_ABSTIME, until, NULL);
+	*took = ms(CLOCK_MONOTONIC) - t0;
+	return e;
+}
+
 static void test_sleep(void)
 {
 	struct timespec req = { 0, 30000000 }, abs, bad = { 0, 1000000000 }, rem;
@@ -167,28 +185,12 @@ static void test_sleep(void)
 	d = ms(CLOCK_MONOTONIC) - t0;
 	CHECK("time/clock-nanosleep-relative", e == 0 && d >= 30 && d < SLACK_MS,
 	      "error %d after %lld ms", e, d);
-	t0 = ms(CLOCK_MONOTONIC);
-	clock_gettime(CLOCK_MONOTONIC, &abs);
-	abs.tv_nsec += 40000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
-	e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
-	d = ms(CLOCK_MONOTONIC) - t0;
+	e = sleep_40ms_abs(CLOCK_MONOTONIC, &abs, &d);
 	CHECK("time/clock-nanosleep-abs-monotonic",
 	      e == 0 && d >= 39 && d < SLACK_MS &&
 	          ns(CLOCK_MONOTONIC) >= abs.tv_sec * 1000000000ll + abs.tv_nsec,
 	      "error %d after %lld ms", e, d);
-	t0 = ms(CLOCK_MONOTONIC);
-	clock_gettime(CLOCK_REALTIME, &abs);
-	abs.tv_nsec += 40000000;
-	if (abs.tv_nsec >= 1000000000) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000;
-	}
-	e = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &abs, NULL);
-	d = ms(CLOCK_MONOTONIC) - t0;
+	e = sleep_40ms_abs(CLOCK_REALTIME, &abs, &d);
 	CHECK("time/clock-nanosleep-abs-realtime", e == 0 && d >= 39 && d < SLACK_MS,
 	      "error %d after %lld ms", e, d);
 	abs.tv_sec -= 10; /* in the past: at once */

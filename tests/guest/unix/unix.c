@@ -616,6 +616,5 @@ int main(void)
 	readiness();
 	preclose();
 	rmdir(dir);
-	printf("unix: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return check_totals("unix");
 }
