@@ -1,6 +1,7 @@
 /*
- * Processes inside the one VM (libos/proc.c): each has its own lower half
- * (page tables and areas, libos/mm/mm_proc.c), descriptor table, working
+ * Processes inside the one VM (libos/kernel/proc.c, libos/sys/proc.c):
+ * each has its own lower half (page tables and areas,
+ * libos/mm/mm_proc.c), descriptor table, working
  * directory, umask, signal dispositions and pending set, break and loaded
  * program; threads belong to one. The kernel half (the library OS, its
  * heap and stacks) is the same in every address space, so a system call
