@@ -113,18 +113,10 @@ static const struct uk_file_ops random_ops = {
 	.llseek = dev_llseek,
 };
 
-static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
-
-static const struct uk_file_ops dir_ops = {
-	.read = dir_rw,
-	.write = (long (*)(struct uk_file *, const void *, size_t, uint64_t *))dir_rw,
-	.poll = dev_poll,
-};
-
 static int devfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	switch (dnode(vn)->kind) {
-	case D_DIR: f->ops = &dir_ops; return 0;
+	case D_DIR: f->ops = &uk_dir_fops; return 0;
 	case D_NULL: f->ops = &null_ops; return 0;
 	case D_ZERO: f->ops = &zero_ops; return 0;
 	case D_FULL: f->ops = &full_ops; return 0;

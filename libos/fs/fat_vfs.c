@@ -47,7 +47,7 @@ struct fat_vol {
 
 static struct fat_vol *vols[FAT_VOL_MAX];
 static const struct uk_vnode_ops fat_vops;
-static const struct uk_file_ops fat_fops, fat_dir_fops;
+static const struct uk_file_ops fat_fops;
 
 /* ---- the block device under the core ---- */
 
@@ -267,7 +267,7 @@ static int fat_vsetattr(struct uk_vnode *vn, const struct uk_setattr *a)
 
 static int fat_vopen(struct uk_vnode *vn, struct uk_file *f)
 {
-	f->ops = (vn->mode & S_IFMT) == S_IFDIR ? &fat_dir_fops : &fat_fops;
+	f->ops = (vn->mode & S_IFMT) == S_IFDIR ? &uk_dir_fops : &fat_fops;
 	return 0;
 }
 
@@ -395,11 +395,6 @@ static long fat_fwrite(struct uk_file *f, const void *buf, size_t len, uint64_t 
 	return r;
 }
 
-static unsigned fat_fpoll(struct uk_file *f, struct uk_poll_table *pt)
-{
-	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
-}
-
 static int fat_ftruncate(struct uk_file *f, uint64_t size)
 {
 	struct fat_vol *v = vol_of(f->vn);
@@ -411,24 +406,10 @@ static int fat_ftruncate(struct uk_file *f, uint64_t size)
 	return r;
 }
 
-static long fat_dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
-
-static long fat_dir_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
-{
-	return -EISDIR;
-}
-
 static const struct uk_file_ops fat_fops = {
 	.read = fat_fread,
 	.write = fat_fwrite,
-	.poll = fat_fpoll,
 	.truncate = fat_ftruncate,
-};
-
-static const struct uk_file_ops fat_dir_fops = {
-	.read = fat_dir_rw,
-	.write = fat_dir_write,
-	.poll = fat_fpoll,
 };
 
 /* ---- mounting ---- */

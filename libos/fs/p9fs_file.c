@@ -97,7 +97,7 @@ int p9fs_open(struct uk_vnode *vn, struct uk_file *f)
 	int r = -ENOMEM, res[2];
 
 	if ((vn->mode & S_IFMT) == S_IFDIR) {
-		f->ops = &p9fs_dir_fops; /* listings go through the vnode */
+		f->ops = &uk_dir_fops; /* listings go through the vnode */
 		return 0;
 	}
 	if (!(pf = uk_kzalloc(sizeof(*pf))))
@@ -283,6 +283,8 @@ static int p9fs_file_fsync(struct uk_file *f, int datasync)
 	return p9fs_fsync_fid(p9fs_of(f->vn), file_fid(f), datasync);
 }
 
+/* Always ready, as Linux's regular files; said here for the other kinds
+ * a share may hold, which epoll takes only from a file that polls. */
 static unsigned p9fs_poll(struct uk_file *f, struct uk_poll_table *pt)
 {
 	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
@@ -296,19 +298,6 @@ const struct uk_file_ops p9fs_fops = {
 	.truncate = p9fs_truncate,
 	.fsync = p9fs_file_fsync,
 	.release = p9fs_file_release,
-};
-
-static long dir_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
-
-static long dir_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
-{
-	return -EISDIR;
-}
-
-const struct uk_file_ops p9fs_dir_fops = {
-	.read = dir_read,
-	.write = dir_write,
-	.poll = p9fs_poll,
 };
 
 /* ---- directory listings ---- */

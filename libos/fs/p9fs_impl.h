@@ -83,7 +83,7 @@ int p9fs_getattr_fid(struct p9fs *fs, uint32_t fid, struct stat *st);
 static inline void p9fs_changed(struct p9fs *fs) { fs->gen++; }
 
 /* p9fs_file.c */
-extern const struct uk_file_ops p9fs_fops, p9fs_dir_fops;
+extern const struct uk_file_ops p9fs_fops;
 int p9fs_open(struct uk_vnode *vn, struct uk_file *f);
 int p9fs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx);
 int p9fs_getattr(struct uk_vnode *vn, struct stat *st);

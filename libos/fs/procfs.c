@@ -229,13 +229,8 @@ static const struct uk_file_ops gen_ops = {
 	.release = pf_release,
 };
 
-static long dir_rw(struct uk_file *f, void *buf, size_t len, uint64_t *pos) { return -EISDIR; }
-
-static const struct uk_file_ops dir_ops = {
-	.read = dir_rw,
-	.write = (long (*)(struct uk_file *, const void *, size_t, uint64_t *))dir_rw,
-	.poll = pf_poll,
-};
+/* Directories here are ready to read only, as the files. */
+static const struct uk_file_ops dir_ops = { .poll = pf_poll };
 
 /* ---- links ---- */
 

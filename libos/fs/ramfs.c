@@ -61,7 +61,7 @@ struct ramfs_sb {
 };
 
 static const struct uk_vnode_ops ramfs_vops;
-static const struct uk_file_ops ramfs_fops, ramfs_dir_fops;
+static const struct uk_file_ops ramfs_fops;
 
 static struct ramfs_node *node(struct uk_vnode *vn) { return vn->priv; }
 
@@ -414,37 +414,15 @@ static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t
 	return r;
 }
 
-static unsigned ramfs_poll(struct uk_file *f, struct uk_poll_table *pt)
-{
-	return EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
-}
-
 static int ramfs_ftruncate(struct uk_file *f, uint64_t size)
 {
 	return file_resize(node(f->vn), size);
 }
 
-static long ramfs_dir_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
-{
-	return -EISDIR;
-}
-
-static long ramfs_dir_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
-{
-	return -EISDIR;
-}
-
 static const struct uk_file_ops ramfs_fops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
-	.poll = ramfs_poll,
 	.truncate = ramfs_ftruncate,
-};
-
-static const struct uk_file_ops ramfs_dir_fops = {
-	.read = ramfs_dir_read,
-	.write = ramfs_dir_write,
-	.poll = ramfs_poll,
 };
 
 int uk_ramfs_set_extern(struct uk_vnode *vn, const void *data, uint64_t len)
@@ -710,7 +688,7 @@ static int ramfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
 	switch (vn->mode & S_IFMT) {
 	case S_IFREG: f->ops = &ramfs_fops; return 0;
-	case S_IFDIR: f->ops = &ramfs_dir_fops; return 0;
+	case S_IFDIR: f->ops = &uk_dir_fops; return 0;
 	case S_IFIFO: return uk_fifo_open(vn, f);
 	}
 	return -ENXIO; /* device nodes made with mknod lead nowhere here */

@@ -34,7 +34,7 @@ static long do_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 	if (!readable(f))
 		return -EBADF;
 	if (!f->ops->read)
-		return -EINVAL;
+		return ftype(f) == S_IFDIR ? -EISDIR : -EINVAL;
 	return f->ops->read(f, buf, len > MAX_RW ? MAX_RW : len, pos);
 }
 
@@ -43,7 +43,7 @@ static long do_write(struct uk_file *f, const void *buf, size_t len, uint64_t *p
 	if (!writable(f))
 		return -EBADF;
 	if (!f->ops->write)
-		return -EINVAL;
+		return ftype(f) == S_IFDIR ? -EISDIR : -EINVAL;
 	return f->ops->write(f, buf, len > MAX_RW ? MAX_RW : len, pos);
 }
 

@@ -39,6 +39,8 @@ static struct uk_fdtable *cur(void)
 #define fdt (cur()->slots)
 #define fdt_size (cur()->size)
 
+const struct uk_file_ops uk_dir_fops = { 0 };
+
 struct uk_file *uk_file_new(const struct uk_file_ops *ops, unsigned flags, void *priv)
 {
 	struct uk_file *f = uk_kzalloc(sizeof(*f));

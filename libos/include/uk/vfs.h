@@ -36,12 +36,14 @@ struct uk_file_ops {
 	/* Transfer at *pos and advance it; pos is &f->pos, or the offset of
 	 * pread/pwrite; streams ignore it. A file opened O_NONBLOCK returns
 	 * -EAGAIN instead of blocking. With O_APPEND in f->flags, write
-	 * appends (the filesystem knows the size) and leaves *pos after it. */
+	 * appends (the filesystem knows the size) and leaves *pos after it.
+	 * NULL: -EISDIR on a directory, else -EINVAL. */
 	long (*read)(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
 	long (*write)(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
 	/* Readiness as an EPOLL* mask (EPOLLIN, EPOLLOUT, EPOLLHUP, ...). When
 	 * pt is not NULL, also hand the file's wait queue(s) to uk_poll_wait()
-	 * so the poller is woken when readiness may have changed. */
+	 * so the poller is woken when readiness may have changed. NULL:
+	 * always ready to read and write, as Linux's regular files. */
 	unsigned (*poll)(struct uk_file *f, struct uk_poll_table *pt);
 	long (*ioctl)(struct uk_file *f, unsigned long req, void *arg);
 	/* Optional; the VFS falls back to the vnode's ops, else -EINVAL. */
@@ -69,6 +71,11 @@ struct uk_file {
 	struct uk_vnode *vn; /* NULL for anonymous files */
 	void *priv;
 };
+
+/* An open directory's file, for a file system with nothing of its own
+ * there: the listing is the vnode's readdir, read and write say -EISDIR,
+ * poll says ready. */
+extern const struct uk_file_ops uk_dir_fops;
 
 /* A new open file with one reference; NULL when out of memory. */
 struct uk_file *uk_file_new(const struct uk_file_ops *ops, unsigned flags, void *priv);
