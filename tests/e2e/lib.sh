@@ -320,11 +320,15 @@ bg_stop() {
 	bgpid=
 }
 
-bg_wait() {
+bg_wait() { pid_wait "$bgpid" "$@"; }
+
+# pid_wait PID FILE PATTERN [SECONDS]: bg_wait for a process started
+# otherwise (a test that needs its own pid): false once PID has exited.
+pid_wait() {
 	i=0
-	while [ $i -lt $((${3:-120} * 10)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$bgpid" 2>/dev/null || return 1
+	while [ $i -lt $((${4:-120} * 10)) ]; do
+		grep -q "$3" "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -371,11 +371,7 @@ if need net-ukrun/user curl; then
 	"$UKRUN" --timeout 120 --verbose -p 18085:1000 "$G/net-echo.img" </dev/null \
 		>"$T/kill.out" 2>"$T/kill.err" &
 	kpid=$!
-	i=0
-	while [ $i -lt 1200 ] && kill -0 $kpid 2>/dev/null && ! grep -qs '^ready' "$T/kill.out"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	pid_wait "$kpid" "$T/kill.out" '^ready'
 	helper=$(grep -l "^PPid:[[:space:]]*$kpid\$" /proc/[0-9]*/status 2>/dev/null |
 		xargs grep -l '^Name:[[:space:]]*ukrun-net$' 2>/dev/null | sed 's|/proc/\([0-9]*\)/status|\1|')
 	check net-ukrun/user/helper-is-a-child-process test -n "$helper"

@@ -106,11 +106,7 @@ children() { # PID NAME: its child processes named NAME
 	done | sed 's|/proc/\([0-9]*\)/status|\1|'
 }
 wait_ready() { # OUT: the guest listens, or ukrun ended
-	i=0
-	while [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null && ! grep -qs '^ready' "$1"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	pid_wait "$pid" "$1" '^ready'
 	grep -qs '^ready' "$1"
 }
 

@@ -111,11 +111,7 @@ fi
 "$UKRUN" --timeout 120 --verbose --user 65534:65534 --net passt -p 18093:1000 "$G/net-echo.img" </dev/null \
 	>"$T/kill.out" 2>"$T/kill.err" &
 kpid=$!
-i=0
-while [ $i -lt 1200 ] && kill -0 $kpid 2>/dev/null && ! grep -qs '^ready' "$T/kill.out"; do
-	sleep 0.1
-	i=$((i + 1))
-done
+pid_wait "$kpid" "$T/kill.out" '^ready'
 passt=$(sed -n 's/^ukrun: passt (--net passt): process \([0-9]*\)$/\1/p' "$T/kill.err")
 check passt/is-a-child-process grep -q "^PPid:[[:space:]]*$kpid\$" /proc/${passt:-x}/status
 check passt/runs-as-the-user grep -q "^Uid:[[:space:]]*65534[[:space:]]" /proc/${passt:-x}/status

@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../guest/write_all.h"
+
 #define MIB (1u << 20)
 
 static struct sockaddr_in target(const char *host, const char *port)
@@ -72,19 +74,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w <= 0)
-			return -1;
-		c += w, n -= (size_t)w;
-	}
-	return 0;
 }
 
 static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
