@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../write_all.h"
+
 uint32_t uk_net_ip(void);
 
 #define BUF 65536
@@ -51,17 +53,6 @@ static int listen_on(int type, int port)
 		exit(1);
 	}
 	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w <= 0)
-			return -1;
-		p += w, n -= (size_t)w;
-	}
-	return 0;
 }
 
 static void *echo(void *arg)
