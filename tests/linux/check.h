@@ -24,6 +24,15 @@ static inline void check(const char *name, int ok, const char *why)
 	fflush(stdout);
 }
 
+/* The end of main: "SUITE: all passed" when no check failed; the exit
+ * status. */
+static inline int check_done(void)
+{
+	if (!failed)
+		printf(SUITE ": all passed\n");
+	return failed;
+}
+
 /* Child pid's wait status, or -1. */
 static inline int status_of(pid_t pid)
 {

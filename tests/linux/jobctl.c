@@ -533,7 +533,5 @@ int main(void)
 	test_orphaned();
 	test_calls_resume();
 	test_thread_stop();
-	if (!failed)
-		printf("jobctl: all passed\n");
-	return failed;
+	return check_done();
 }

@@ -702,7 +702,5 @@ int main(int argc, char **argv)
 	test_maps_many();
 	test_maps_names();
 	test_title(argv);
-	if (!failed)
-		printf("procfs: all passed\n");
-	return failed;
+	return check_done();
 }

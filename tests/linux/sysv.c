@@ -438,7 +438,5 @@ int main(void)
 	test_sem_keys();
 	test_msg_order();
 	test_msg_procs();
-	if (!failed)
-		printf("sysv: all passed\n");
-	return failed;
+	return check_done();
 }
