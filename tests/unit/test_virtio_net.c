@@ -217,12 +217,10 @@ static size_t udp(uint8_t *f, const char *dst, unsigned sport, unsigned dport, c
 	return ipv4(f, IPPROTO_UDP, dst, 8 + n, 0);
 }
 
-static size_t tcp_syn(uint8_t *f, const char *dst, unsigned sport, unsigned dport)
+/* A SYN's TCP header at t, its checksum left to the caller (IPv4's or
+ * IPv6's pseudo-header). */
+static void syn_header(uint8_t *t, unsigned sport, unsigned dport)
 {
-	uint8_t *t = f + 34;
-	size_t len = ipv4(f, IPPROTO_TCP, dst, 20, 0);
-	uint32_t s;
-
 	memset(t, 0, 20);
 	put16(t, sport);
 	put16(t + 2, dport);
@@ -230,6 +228,15 @@ static size_t tcp_syn(uint8_t *f, const char *dst, unsigned sport, unsigned dpor
 	t[12] = 5 << 4; /* data offset */
 	t[13] = 0x02;   /* SYN */
 	put16(t + 14, 65535);
+}
+
+static size_t tcp_syn(uint8_t *f, const char *dst, unsigned sport, unsigned dport)
+{
+	uint8_t *t = f + 34;
+	size_t len = ipv4(f, IPPROTO_TCP, dst, 20, 0);
+	uint32_t s;
+
+	syn_header(t, sport, dport);
 	s = sum16(f + 26, 8, IPPROTO_TCP + 20); /* pseudo-header: addresses, protocol, length */
 	put16(t + 16, fold(sum16(t, 20, s)));
 	return len;
@@ -332,16 +339,22 @@ static int udp_round_trip(int fd, unsigned port, const char *msg)
 	return 0;
 }
 
-/* An ICMP destination-unreachable from 10.0.2.2 within ms. */
-static int unreachable_comes(int ms)
+/* Whether a frame that is_it accepts comes within ms. */
+static int frame_comes(int ms, int (*is_it)(const uint8_t *f, size_t len))
 {
 	uint8_t f[BUF_LEN];
 	size_t len;
 
 	while ((len = recv_frame(f, ms)))
-		if (is_ipv4_from(f, len, IPPROTO_ICMP, HOST_IP) && f[34] == 3)
+		if (is_it(f, len))
 			return 1;
 	return 0;
+}
+
+/* An ICMP destination-unreachable from 10.0.2.2. */
+static int unreachable(const uint8_t *f, size_t len)
+{
+	return is_ipv4_from(f, len, IPPROTO_ICMP, HOST_IP) && f[34] == 3;
 }
 
 static int device_ok(void) { return !(rd(dev, UK_VIRTIO_MMIO_STATUS) & UK_VIRTIO_S_NEEDS_RESET); }
@@ -462,9 +475,9 @@ TEST(host_loopback_closed)
 	EXPECT(bring_up("user") == 0xf);
 	EXPECT(arp_works());
 	EXPECT(send_frame(f, udp(f, HOST_IP, 40000, uport, "closed")) == 0);
-	EXPECT(unreachable_comes(5000));
+	EXPECT(frame_comes(5000, unreachable));
 	EXPECT(send_frame(f, tcp_syn(f, HOST_IP, 40002, ntohs(a.sin_port))) == 0);
-	EXPECT(unreachable_comes(5000));
+	EXPECT(frame_comes(5000, unreachable));
 	dropped = net()->tx_dropped;
 	EXPECT(send_frame(f, udp(f, "127.0.0.1", 40000, uport, "direct")) == 0);
 	EXPECT(send_frame(f, udp(f, "0.0.0.0", 40000, uport, "direct")) == 0);
@@ -530,13 +543,7 @@ static size_t tcp_syn6(uint8_t *f, const char *dst, unsigned sport, unsigned dpo
 	size_t len = ipv6(f, IPPROTO_TCP, GUEST6, dst, 20);
 	uint8_t *t = f + 54;
 
-	memset(t, 0, 20);
-	put16(t, sport);
-	put16(t + 2, dport);
-	t[7] = 1;       /* sequence number 1 */
-	t[12] = 5 << 4; /* data offset */
-	t[13] = 0x02;   /* SYN */
-	put16(t + 14, 65535);
+	syn_header(t, sport, dport);
 	l4_sum6(f, 20, 16);
 	return len;
 }
@@ -588,17 +595,11 @@ static int router_advertised(void)
 	return 0;
 }
 
-/* An ICMPv6 destination-unreachable within ms (slirp sends its errors
- * from its link-local address, fe80::2). */
-static int unreachable6_comes(int ms)
+/* An ICMPv6 destination-unreachable (slirp sends its errors from its
+ * link-local address, fe80::2). */
+static int unreachable6(const uint8_t *f, size_t len)
 {
-	uint8_t f[BUF_LEN];
-	size_t len;
-
-	while ((len = recv_frame(f, ms)))
-		if (is_ipv6_from(f, len, IPPROTO_ICMPV6, "fe80::2") && f[54] == 1)
-			return 1;
-	return 0;
+	return is_ipv6_from(f, len, IPPROTO_ICMPV6, "fe80::2") && f[54] == 1;
 }
 
 /* A host UDP socket on ::1, any port; its port in *port. -1 where the
@@ -712,7 +713,7 @@ TEST(ipv6_bad_frames_dropped)
 		EXPECT(poll(&p, 1, 1000) == 0); /* nothing came */
 		close(fd);
 		EXPECT(send_frame(f, tcp_syn6(f, HOST6, 40002, port)) == 0);
-		EXPECT(unreachable6_comes(5000));
+		EXPECT(frame_comes(5000, unreachable6));
 	}
 	EXPECT(router_advertised());
 }
