@@ -208,6 +208,24 @@ static void write_stub(uint8_t *s, uintptr_t region, uintptr_t a, unsigned len, 
 	put32(s + 14 + n, (int64_t)(a + len) - (int64_t)((uintptr_t)s + 18 + n));
 }
 
+/* The first byte b in [f, e), or e; 8 bytes at a time (a word with a
+ * zero byte after the XOR) while 8 are left. */
+static const uint8_t *find_byte(const uint8_t *f, const uint8_t *e, uint8_t b)
+{
+	const uint64_t ones = 0x0101010101010101ull, bs = ones * b;
+	uint64_t w;
+
+	for (; f + 8 <= e; f += 8) {
+		__builtin_memcpy(&w, f, 8);
+		w ^= bs;
+		if ((w - ones) & ~w & (ones << 7))
+			break; /* a byte of w was b */
+	}
+	while (f < e && *f != b)
+		f++;
+	return f;
+}
+
 /* The first site in [p, e) that a scan trying every byte in turn would
  * take, or NULL. Every site holds a syscall (0f 05) at its start or five
  * bytes in, and no site can overlap another's 0f 05, so only the bytes
@@ -216,21 +234,10 @@ static void write_stub(uint8_t *s, uintptr_t region, uintptr_t a, unsigned len, 
  * start: 100 MB of code). */
 static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *len, int *kind)
 {
-	const uint64_t ones = 0x0101010101010101ull, fives = 0x0505050505050505ull;
 	const uint8_t *f = p + 1; /* where a 05 may be */
 
 	while (f < e) {
-		uint64_t w;
-
-		for (; f + 8 <= e; f += 8) {
-			__builtin_memcpy(&w, f, 8);
-			w ^= fives;
-			if ((w - ones) & ~w & (ones << 7))
-				break; /* a byte of w was 05 */
-		}
-		while (f < e && *f != 0x05)
-			f++;
-		if (f >= e)
+		if ((f = find_byte(f, e, 0x05)) >= e)
 			break;
 		if (f[-1] == 0x0f) {
 			uintptr_t q = (uintptr_t)f - 1; /* the 0f 05 */
@@ -249,21 +256,10 @@ static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *le
  * in, the a2s looked for 8 bytes at a time as next_site's 05s. */
 static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
 {
-	const uint64_t ones = 0x0101010101010101ull, a2s = 0xa2a2a2a2a2a2a2a2ull;
 	const uint8_t *f = p + 6; /* where its a2 may be */
 
 	while (f < e) {
-		uint64_t w;
-
-		for (; f + 8 <= e; f += 8) {
-			__builtin_memcpy(&w, f, 8);
-			w ^= a2s;
-			if ((w - ones) & ~w & (ones << 7))
-				break; /* a byte of w was a2 */
-		}
-		while (f < e && *f != 0xa2)
-			f++;
-		if (f >= e)
+		if ((f = find_byte(f, e, 0xa2)) >= e)
 			break;
 		if (cpuid_at(f - 6, e))
 			return f - 6;
