@@ -471,7 +471,11 @@ static int copy(int from, int to)
  * terminal is relayed; until the child ended and the terminal with it. */
 static int wait_child(const struct exec *e, pid_t child)
 {
-	int in = e->master >= 0, out = in, status = 0, done = 0;
+	int in = e->master >= 0, out = in, status = 0, done;
+
+	/* a child that ended before signals_take caught SIGCHLD: its
+	 * SIGCHLD is gone (the default ignores it), its status is not */
+	done = waitpid(child, &status, WNOHANG) == child;
 
 	while (!done || out) {
 		struct pollfd p[3] = { { sig_pipe[0], POLLIN, 0 },

@@ -204,6 +204,15 @@ run E c1 sh -c 'test -t 0 || test -t 1 || echo no-tty' </dev/null
 check exec/no-tty out_is no-tty
 run E -t --detach c1 true
 check exec/tty-detach-needs-socket err_has 'exec: --tty with --detach needs --console-socket'
+# -t relayed, its session's child ended before the parent took its
+# signals (the parent held 2 s in that step by strace): the parent still
+# sees that end (it waited on with the child a zombie)
+if need exec/tty-child-ended-early strace; then
+	run bound 60 strace -o /dev/null -e trace=pipe2 -e inject=pipe2:delay_enter=2000000 \
+		"$RT" --root "$R" exec -t c1 echo relay-end </dev/null
+	check exec/tty-child-ended-early status_is 0
+	check exec/tty-child-ended-early-output out_has relay-end
+fi
 
 # Signals exec gets go on to the process (podman's, a ^C), as runc's
 timeout -k 5 60 "$RT" --root "$R" exec c1 sh -c \
