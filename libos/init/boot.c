@@ -177,7 +177,6 @@ static void main_thread(void *unused)
 	uk_procfs_hooks.mem_read = uk_vm_mem_read;
 	uk_procfs_hooks.usage = uk_vm_usage;
 	uk_procfs_hooks.rlimit = uk_rlimit_get;
-	uk_procfs_hooks.if_inet6 = uk_net_if_inet6;
 	if (uk_plat.hostname) /* ukrun's --hostname (at most 64 bytes) */
 		uk_memcpy(uk_hostname, uk_plat.hostname, uk_strlen(uk_plat.hostname) + 1);
 	STAGE(UK_STAGE_THREAD);

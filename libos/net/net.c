@@ -12,6 +12,7 @@
 #include <netif/ethernet.h>
 #include <uk/cpu.h>
 #include <uk/libc.h>
+#include <uk/vfs.h>
 #include <uk/linux.h>
 #include <uk/net.h>
 #include <uk/plat.h>
@@ -249,6 +250,9 @@ int uk_net_up(void)
 		return uk_wait_event(&up_wq, state == NET_UP, 0);
 	state = NET_STARTING;
 	lwip_init();
+	/* /proc/net/if_inet6 from now on: registered here, not at boot, so
+	 * an image without sockets links no network stack */
+	uk_procfs_hooks.if_inet6 = uk_net_if_inet6;
 	uk_vnet_probe(net_wake, add_netif);
 	for (struct netif *nif = netif_list; nif; nif = nif->next) {
 		if (nif->name[0] == 'l') /* loopback: lwIP set it up */
