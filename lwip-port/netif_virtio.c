@@ -129,15 +129,26 @@ static int rx_post(struct vnet *v, uint8_t *buf)
 
 #define ETH_HLEN 14
 
-/* An IPv4 TCP or UDP frame that is not a fragment: the offset of its L4
- * header, the L4 length, and where the checksum field sits in it. The
- * headers lie in f[0 .. hlen), the frame is len bytes long. */
+static int is_v6(const uint8_t *f) { return f[12] == 0x86 && f[13] == 0xdd; }
+
+/* A TCP or UDP frame: over IPv4 and not a fragment, or over IPv6 right
+ * after its fixed header (no extension headers: lwIP sends none with
+ * them). The offset of its L4 header, the L4 length, and where the
+ * checksum field sits in it. The headers lie in f[0 .. hlen), the frame
+ * is len bytes long. */
 static int l4_of(const uint8_t *f, size_t hlen, size_t len, unsigned *l4, unsigned *l4len,
                  unsigned *field)
 {
 	const uint8_t *ip = f + ETH_HLEN;
 	unsigned ihl, tot;
 
+	if (hlen >= ETH_HLEN + 40 && is_v6(f) && (ip[0] >> 4) == 6) {
+		*field = ip[6] == IP_PROTO_TCP ? 16 : ip[6] == IP_PROTO_UDP ? 6 : 0;
+		*l4 = ETH_HLEN + 40;
+		*l4len = (unsigned)ip[4] << 8 | ip[5];
+		return *field && ETH_HLEN + 40 + *l4len <= len && *l4len >= *field + 2u &&
+		       *l4 + *field + 2 <= hlen;
+	}
 	if (hlen < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
 		return 0;
 	ihl = (ip[0] & 15) * 4u;
@@ -150,13 +161,15 @@ static int l4_of(const uint8_t *f, size_t hlen, size_t len, unsigned *l4, unsign
 	return *field && *l4len >= *field + 2u && *l4 + *field + 2 <= hlen;
 }
 
-/* The pseudo header's one's-complement sum, folded, not inverted. */
+/* The pseudo header's one's-complement sum, folded, not inverted: the
+ * addresses, the protocol and the L4 length (IPv4's or IPv6's). */
 static uint16_t pseudo_sum(const uint8_t *f, unsigned l4len)
 {
 	const uint8_t *ip = f + ETH_HLEN;
-	uint32_t s = ip[9] + l4len;
+	int v6 = is_v6(f), from = v6 ? 8 : 12, to = v6 ? 40 : 20;
+	uint32_t s = (v6 ? ip[6] : ip[9]) + l4len;
 
-	for (int i = 12; i < 20; i += 2)
+	for (int i = from; i < to; i += 2)
 		s += (uint32_t)ip[i] << 8 | ip[i + 1];
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
@@ -171,9 +184,9 @@ static int rx_csum_ok(const uint8_t *f, size_t len)
 	uint32_t s;
 
 	if (!l4_of(f, len, len, &l4, &l4len, &field))
-		return 1; /* not TCP/UDP over IPv4, or a fragment: lwIP's business */
+		return 1; /* not TCP/UDP, or a fragment: lwIP's business */
 	if (field == 6 && !f[l4 + 6] && !f[l4 + 7])
-		return 1; /* UDP without a checksum */
+		return !is_v6(f); /* UDP without a checksum: IPv4 allows it */
 	/* inet_chksum's sum is in network order, ours in host order. */
 	s = pseudo_sum(f, l4len) + lwip_ntohs((u16_t)~inet_chksum(f + l4, (u16_t)l4len));
 	while (s >> 16)
@@ -248,9 +261,9 @@ static int tx_tso_ok(struct vnet *v, struct pbuf *p)
 	const uint8_t *f = p->payload;
 	unsigned l4, l4len, field;
 
-	return v->tso && l4_of(f, p->len, p->tot_len, &l4, &l4len, &field) && field == 16 &&
-	       l4 + 20 <= p->len && l4 + (f[l4 + 12] >> 4) * 4u <= p->len && p->uk_tso_mss &&
-	       p->uk_tso_mss <= v->mtu - 40u;
+	return v->tso && l4_of(f, p->len, p->tot_len, &l4, &l4len, &field) && !is_v6(f) &&
+	       field == 16 && l4 + 20 <= p->len && l4 + (f[l4 + 12] >> 4) * 4u <= p->len &&
+	       p->uk_tso_mss && p->uk_tso_mss <= v->mtu - 40u;
 }
 
 /* Bytes [from, len) of the frame in the held buffers (the first one's
