@@ -29,6 +29,17 @@ tool() { timeout 300 "$L/ld-linux-x86-64.so.2" --library-path "$L" "$T/r/usr/bin
 rps() { tr '\r' '\n' <"$1" | sed -n "s/^$2: \([0-9]*\)[.0-9]* requests per second.*/\1/p" | tail -1; }
 
 # ---- redis ----
+# Wait (10 s at most) until INFO persistence says FIELD:0, the fork's work
+# done; its answer stays in $T/out.
+persisted() { # FIELD
+	i=0
+	while [ $i -lt 100 ]; do
+		run tool redis-cli -p 16379 INFO persistence
+		grep -q "^$1:0" "$T/out" && return
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 t0=$(now_ms)
 mkdir -p "$T/rdata" # a volume at its working directory, /data: where BGSAVE writes
 guest_bg "$T/redis.out" -M 512M -v "$T/rdata:/data" -p 16379:6379 "$O/redis.img"
@@ -51,25 +62,13 @@ if bg_wait "$T/redis.out" 'Ready to accept connections' 180; then
 	# the RDB into the volume while the parent goes on answering
 	run tool redis-cli -p 16379 BGSAVE
 	check $N/redis/bgsave-started out_has 'Background saving started'
-	i=0
-	while [ $i -lt 100 ]; do
-		run tool redis-cli -p 16379 INFO persistence
-		grep -q 'rdb_bgsave_in_progress:0' "$T/out" && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	persisted rdb_bgsave_in_progress
 	check $N/redis/bgsave-ok out_has 'rdb_last_bgsave_status:ok'
 	check $N/redis/bgsave-rdb-in-volume test -s "$T/rdata/dump.rdb"
 	# an AOF rewrite forks the same way (redis 7: appendonlydir/ beside it)
 	run tool redis-cli -p 16379 BGREWRITEAOF
 	check $N/redis/bgrewriteaof-started out_has 'Background append only file rewriting started'
-	i=0
-	while [ $i -lt 100 ]; do
-		run tool redis-cli -p 16379 INFO persistence
-		grep -q 'aof_rewrite_in_progress:0' "$T/out" && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	persisted aof_rewrite_in_progress
 	check $N/redis/bgrewriteaof-ok out_has 'aof_last_bgrewrite_status:ok'
 	check $N/redis/bgrewriteaof-in-volume sh -c "ls '$T/rdata/appendonlydir/' | grep -q 'base.rdb\$'"
 	run tool redis-cli -p 16379 GET greeting
