@@ -53,7 +53,6 @@ struct uk_ptimer {
 	struct uk_proc *proc;
 	int id;
 	int clock;  /* as created (a thread's CPU clock by that thread's id) */
-	int wall;   /* a wall clock: counted on the monotonic one */
 	int notify; /* NOTIFY_SIGNAL or NOTIFY_NONE */
 	int sig;
 	int tid; /* NOTIFY_THREAD_ID's thread, else 0 */
@@ -64,11 +63,17 @@ struct uk_ptimer {
 	int overrun_last; /* of the one before (delivered, if that one is pending) */
 };
 
+/* A wall clock (realtime or monotonic): counted on the monotonic one. */
+static int wall(const struct uk_ptimer *t)
+{
+	return uk_clock_realtime(t->clock) || uk_clock_monotonic(t->clock);
+}
+
 /* Now on t's clock: 0, or -EINVAL when that clock is gone (the thread
  * whose CPU time it counts ended). */
 static int now_of(const struct uk_ptimer *t, uint64_t *now)
 {
-	if (t->wall) {
+	if (wall(t)) {
 		*now = uk_monotonic_ns();
 		return 0;
 	}
@@ -218,7 +223,6 @@ static int set_clock(struct uk_ptimer *t, int clk)
 {
 	uint64_t ns;
 
-	t->wall = uk_clock_realtime(clk) || uk_clock_monotonic(clk);
 	if (clk == CLOCK_THREAD_CPUTIME_ID)
 		clk = (int)((unsigned)~uk_current->tid << 3) | 4 | 2;
 	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
@@ -327,7 +331,7 @@ UK_SYSCALL4(timer_settime, long, id, int, flags, const struct __kernel_itimerspe
 	if (value && !now_of(t, &now)) {
 		if (!(flags & TIMER_ABSTIME))
 			t->value = now + value;
-		else if (t->wall) /* CLOCK_REALTIME's converted now */
+		else if (wall(t)) /* CLOCK_REALTIME's converted now */
 			uk_deadline(t->clock, &nv->it_value, 1, &t->value);
 		else
 			t->value = value;
