@@ -1,11 +1,16 @@
 /* ukrun: boot a uk image in a microVM on KVM and return its exit status. */
 #include <errno.h>
 #include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <uk/manifest.h>
@@ -79,6 +84,56 @@ static int lock_down(struct vmm *vm)
 	vmm_verbose(vm, "seccomp: %d system calls allowed (%.2f ms to install)", n,
 	            (vm->t.locked - t0) * 1e3);
 	return 0;
+}
+
+/* The reaper's side of leave(): armed to die with ukrun, then waits. It
+ * shares ukrun's memory, so it touches only its argument and makes raw
+ * calls. *arg goes 0 -> 1 here once armed, or 0 -> -1 in ukrun if it
+ * stopped waiting; whoever moves it first decides. */
+static int reaper(void *arg)
+{
+	int *armed = arg, zero = 0, never = 0;
+
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (!__atomic_compare_exchange_n(armed, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		syscall(SYS_exit, 0); /* ukrun gave up on us: it may be gone already */
+	syscall(SYS_futex, armed, FUTEX_WAKE, 1, NULL, NULL, 0);
+	for (;;)
+		syscall(SYS_futex, &never, FUTEX_WAIT, 0, NULL, NULL, 0);
+	return 0;
+}
+
+/* Exit with status, leaving the VM's teardown to another process. The
+ * host kernel tears a VM down when its last file closes, inside the exit
+ * of whoever closes it: the irqchip's and the memory slots' SRCU grace
+ * periods and the guest's memory freed take 3-15 ms on the paravirtual
+ * host, more than the whole run before them, and the caller (a shell,
+ * conmon, a test) would wait for them in ukrun's exit. Instead a child
+ * sharing ukrun's memory and file table (under the same seccomp filter)
+ * keeps the VM's two files; ukrun closes every other one (the caller's
+ * pipes and terminal, TAPs, sockets: nothing another process could wait
+ * on or reopen outlives ukrun) and exits; the child, killed as ukrun
+ * goes (PR_SET_PDEATHSIG), drops the last references. Where the child
+ * cannot be made or armed in time, ukrun tears down in its own exit. */
+static _Noreturn void leave(struct vmm *vm, int status)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	static int armed;
+	int lo = vm->vm < vm->vcpu ? vm->vm : vm->vcpu, hi = vm->vm ^ vm->vcpu ^ lo, zero = 0;
+	struct timespec bound = { 0, 20 * 1000 * 1000 };
+
+	fflush(NULL);
+	if (vm->vm < 0 || vm->vcpu < 0 ||
+	    clone(reaper, stack + sizeof(stack), CLONE_VM | CLONE_FS | CLONE_FILES, &armed) < 0)
+		_exit(status);
+	for (int i = 0; i < 50 && !__atomic_load_n(&armed, __ATOMIC_ACQUIRE); i++)
+		syscall(SYS_futex, &armed, FUTEX_WAIT, 0, &bound, NULL, 0);
+	if (__atomic_compare_exchange_n(&armed, &zero, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		_exit(status); /* a second (at most) and not armed: as before */
+	syscall(SYS_close_range, 0, lo - 1, 0);
+	syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0u, 0);
+	_exit(status);
 }
 
 /* The OCI runtime is ukrun-oci beside ukrun: the same command line, run
@@ -170,5 +225,5 @@ int main(int argc, char **argv)
 	vmm_guest_err_total();
 	timeline(&vm);
 	vmm_kvm_stats_print(&vm);
-	return r;
+	leave(&vm, r);
 }
