@@ -19,6 +19,17 @@ while [ $i -lt 20 ]; do
 	i=$((i + 1))
 done
 echo "main_ms $(sort -n /tmp/uk-bench | sed -n 10p)"
+# the whole run as its caller sees it: fork and exec to wait (python3
+# where there is one: a shell clock costs a process per reading)
+command -v python3 >/dev/null && python3 -c "
+import subprocess, sys, time
+ts = []
+for i in range(20):
+    t = time.perf_counter()
+    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ts.append((time.perf_counter() - t) * 1e3)
+print(\"whole_ms %.2f\" % sorted(ts)[10])
+" $UKRUN --timeout 20 $img
 echo "exits $(exits /tmp/uk-bench.err)"
 echo "rss_kib $(sed -n "s/.*peak RSS \([0-9]*\) KiB/\1/p" /tmp/uk-bench.err)"
 $UKRUN --timeout 60 build/tests/guest/native.img -- 26 | sed -n "s/.* \([0-9]*\) ps\/iteration/loop_ps \1/p"
@@ -32,7 +43,8 @@ if want boot && need "$title" build/apps/hello.img build/tests/guest/native.img;
 				sed -n 's/^ukrun: KVM flavour: \([a-z]*\).*/\1/p')"
 		table "$title ($where)" value goal
 		row "hello image size" "$(($(wc -c <build/apps/hello.img) / 1024)) KiB" "<= 256 KiB"
-		row "ukrun start -> main(), median of 20" "$(unit "$(get main_ms)" ms)" "< 10 ms"
+		row "ukrun start -> main(), median of 20" "$(unit "$(get main_ms)" ms)" "<= 3 ms (PVM), 1 ms (standard)"
+		row "whole hello run (fork+exec to wait), median of 20" "$(unit "$(get whole_ms)" ms)" "-"
 		row "exits to ukrun, whole hello run" "$(get exits)" "<= 20"
 		row "ukrun peak RSS (64 MiB guest)" "$(unit "$(get rss_kib)" KiB)" "<= 4 MiB + touched pages"
 		row "2^26-iteration dec/jnz loop, per iteration" "$(unit "$(get loop_ps)" ps)" "native ~300 ps (1 cycle)"
