@@ -185,6 +185,34 @@ struct vmm_neth_cmd {
 #define VMM_NETH_OK 0
 #define VMM_NETH_FAILED 1
 
+/* The helper's poll set, kept in an epoll instance across its turns
+ * (net_epset.c): each turn names the fds it wants watched (add), waits
+ * once, then asks what each had (revents) before the next turn (next).
+ * Where an fd number may have come to name another file since the turn
+ * that last named it, forget (or forget_all) must be called first. */
+#define VMM_EPSET_BATCH 256 /* ready fds one wait reports (the rest: the next) */
+struct vmm_epset {
+	int ep;
+	uint64_t turn;
+	struct epset_fd *fd; /* by number */
+	unsigned cap;
+	int *reg; /* the numbers registered in the kernel */
+	unsigned nreg, reg_cap;
+};
+/* 0, or -1 with errno. */
+int vmm_epset_init(struct vmm_epset *s);
+void vmm_epset_free(struct vmm_epset *s);
+/* Watch fd for events (POLLIN, POLLOUT, POLLPRI) this turn: its index for
+ * revents (the fd), or -1 with errno. */
+int vmm_epset_add(struct vmm_epset *s, int fd, short events);
+/* epoll_wait's answer: the number of ready fds, or -1 with errno. */
+int vmm_epset_wait(struct vmm_epset *s, int timeout_ms);
+/* What the wait found for fd (POLL* bits), 0 when nothing or not asked. */
+short vmm_epset_revents(const struct vmm_epset *s, int fd);
+void vmm_epset_next(struct vmm_epset *s);
+void vmm_epset_forget(struct vmm_epset *s, int fd);
+void vmm_epset_forget_all(struct vmm_epset *s);
+
 /* The helper's side: its main (helper.c's table). */
 int vmm_slirp_main(const char *name, int argc, char **argv);
 /* Its confinement (net_seccomp.c): Landlock (no file but resolv.conf's

@@ -134,8 +134,9 @@ static const struct vmm_rule rules[] = {
 	IOCTL(ALWAYS, FIONREAD),           /* the size of a waiting UDP datagram */
 	IOCTL(ALWAYS, SIOCGIFINDEX),       /* if_nametoindex: "nameserver fe80::1%eth0" */
 	IOCTL(ALWAYS, TCGETS),             /* glib asks if stderr is a terminal (colours) */
-	ALLOW(ALWAYS, poll),               /* the loop: ukrun's sockets and slirp's */
-	ALLOW(ALWAYS, ppoll),              /* the same through newer glibc */
+	ALLOW(ALWAYS, epoll_wait),         /* the loop: ukrun's sockets and slirp's */
+	ALLOW(ALWAYS, epoll_pwait),        /* the same through other glibcs */
+	ALLOW(ALWAYS, epoll_ctl),          /* the set changed since the last turn */
 	ALLOW(ALWAYS, clock_gettime),      /* slirp's clock and timers (vDSO fallback) */
 	/* /etc/resolv.conf, re-read when it changes as the guest asks 10.0.2.3:
 	 * read-only opens (Landlock: beneath its directory only) */

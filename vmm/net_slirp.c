@@ -103,9 +103,9 @@ struct helper {
 	struct vmm_net_conf conf;
 	struct slirp_fwd fwd[VMM_NET_FWD_MAX]; /* as conf.fwd */
 	struct slirp_timer timer[TIMERS_MAX];
-	struct pollfd *pfd; /* this turn's: ukrun's two sockets, then slirp's */
-	unsigned npfd, cap;
-	int ukrun_gone; /* a send to ukrun failed for good */
+	struct vmm_epset ps; /* ukrun's two sockets and slirp's (net_epset.c) */
+	int ukrun_gone;      /* a send to ukrun failed for good */
+	int poll_failed;     /* this turn's set could not be made */
 	struct kept *kept, *kept_tail;
 	size_t kept_bytes, kept_peak;
 	struct held held[HELD_MAX];
@@ -342,6 +342,14 @@ static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 		((struct slirp_timer *)timer)->expire_ms = expire_ms;
 }
 
+/* A socket slirp made: its number may have named another (net_epset.c). */
+static void cb_register_fd(int fd, void *opaque)
+{
+	struct helper *h = opaque;
+
+	vmm_epset_forget(&h->ps, fd);
+}
+
 static void cb_nop_fd(int fd, void *opaque) { (void)fd, (void)opaque; }
 static void cb_notify(void *opaque) { (void)opaque; } /* we re-poll every turn */
 
@@ -351,7 +359,7 @@ static const SlirpCb callbacks = {
 	.clock_get_ns = cb_clock,
 	.timer_free = cb_timer_free,
 	.timer_mod = cb_timer_mod,
-	.register_poll_fd = cb_nop_fd,
+	.register_poll_fd = cb_register_fd,
 	.unregister_poll_fd = cb_nop_fd,
 	.notify = cb_notify,
 	.timer_new_opaque = cb_timer_new,
@@ -519,6 +527,7 @@ static int fwd_open(struct helper *h, int i)
 		return -1;
 	}
 	sf->open = 1;
+	vmm_epset_forget_all(&h->ps); /* slirp's listening socket: no register_poll_fd */
 	/* Every listening socket slirp has is a forward's. */
 	slirp_pollfds_fill(h->slirp, &timeout, cb_widen_backlog, h);
 	return 0;
@@ -532,6 +541,7 @@ static void fwd_close(struct helper *h, int i)
 	if (sf->open)
 		fwd_remove(h, f);
 	sf->open = 0;
+	vmm_epset_forget_all(&h->ps); /* the hold_port below may take its number */
 	if (sf->hold_fd < 0 && (sf->hold_fd = hold_port(f)) < 0)
 		fwd_err(f, "the guest stopped listening, and ukrun lost");
 }
@@ -550,6 +560,7 @@ static int add_forwards(struct helper *h)
 		fwd_err(f, "cannot forward");
 		return -1;
 	}
+	vmm_epset_forget_all(&h->ps); /* UDP forwards: no register_poll_fd */
 	return 0;
 }
 
@@ -670,21 +681,14 @@ static int keep_caps(struct helper *h)
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct helper *h = opaque;
-	struct pollfd *p;
 
-	if (h->npfd == h->cap) {
-		unsigned cap = h->cap ? 2 * h->cap : 64;
-		if (!(p = realloc(h->pfd, cap * sizeof(*p))))
-			return -1;
-		h->pfd = p;
-		h->cap = cap;
-	}
-	h->pfd[h->npfd] = (struct pollfd){ fd,
-		                           (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
-		                                   ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
-		                                   ((events & SLIRP_POLL_PRI) ? POLLPRI : 0)),
-		                           0 };
-	return (int)h->npfd++;
+	if (fd == VMM_NETH_FD_FRAMES || fd == VMM_NETH_FD_CTL)
+		return -1; /* ukrun's: never slirp's */
+	h->poll_failed |= vmm_epset_add(&h->ps, fd,
+	                                (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
+	                                        ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+	                                        ((events & SLIRP_POLL_PRI) ? POLLPRI : 0))) < 0;
+	return fd;
 }
 
 static int cb_get_revents(int idx, void *opaque)
@@ -692,9 +696,9 @@ static int cb_get_revents(int idx, void *opaque)
 	struct helper *h = opaque;
 	short re;
 
-	if (idx < 2 || (unsigned)idx >= h->npfd) /* 0 and 1 are ukrun's */
+	if (idx == VMM_NETH_FD_FRAMES || idx == VMM_NETH_FD_CTL)
 		return 0;
-	re = h->pfd[idx].revents;
+	re = vmm_epset_revents(&h->ps, idx);
 	return ((re & POLLIN) ? SLIRP_POLL_IN : 0) | ((re & POLLOUT) ? SLIRP_POLL_OUT : 0) |
 	       ((re & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((re & POLLERR) ? SLIRP_POLL_ERR : 0) |
 	       ((re & POLLHUP) ? SLIRP_POLL_HUP : 0);
@@ -812,17 +816,18 @@ static int turn(struct helper *h)
 	short ctl, frames;
 	int r;
 
-	h->npfd = 0;
-	cb_add_poll(VMM_NETH_FD_CTL, SLIRP_POLL_IN, h);
-	cb_add_poll(VMM_NETH_FD_FRAMES, SLIRP_POLL_IN | (h->kept ? SLIRP_POLL_OUT : 0), h);
+	vmm_epset_next(&h->ps);
+	h->poll_failed = vmm_epset_add(&h->ps, VMM_NETH_FD_CTL, POLLIN) < 0 ||
+	                 vmm_epset_add(&h->ps, VMM_NETH_FD_FRAMES,
+	                               (short)(POLLIN | (h->kept ? POLLOUT : 0))) < 0;
 	slirp_pollfds_fill(h->slirp, &timeout, cb_add_poll, h);
-	if (h->npfd < 2)
-		return -1; /* out of memory for the set */
-	r = poll(h->pfd, h->npfd, timers_next(h, timeout));
+	if (h->poll_failed)
+		return -1; /* out of memory for the set, or epoll_ctl refused */
+	r = vmm_epset_wait(&h->ps, timers_next(h, timeout));
 	if (r < 0 && errno != EINTR)
 		return -1;
-	ctl = r > 0 ? h->pfd[0].revents : 0;
-	frames = r > 0 ? h->pfd[1].revents : 0;
+	ctl = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_CTL) : 0;
+	frames = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_FRAMES) : 0;
 	slirp_pollfds_poll(h->slirp, r < 0, cb_get_revents, h);
 	timers_run(h);
 	if ((frames & POLLOUT) && h->kept)
@@ -850,6 +855,10 @@ int vmm_slirp_main(const char *name, int argc, char **argv)
 	vmm_verbose_on = argv[0][0] == '1';
 	h.name = name;
 	sigaction(SIGPIPE, &ign, NULL); /* a peer gone: EPIPE, not the end */
+	if (vmm_epset_init(&h.ps)) {
+		vmm_err("%s: epoll_create1: %s", name, strerror(errno));
+		return VMM_EXIT_ERROR;
+	}
 	if (read_conf(&h) == 0 && start_slirp(&h) == 0 && keep_caps(&h) == 0 &&
 	    vmm_slirp_confine(name, &h.conf) == 0)
 		a = VMM_NETH_OK;
@@ -858,6 +867,6 @@ int vmm_slirp_main(const char *name, int argc, char **argv)
 	while ((r = turn(&h)) == 0)
 		;
 	if (r < 0)
-		vmm_err("%s: poll: %s", name, strerror(errno));
+		vmm_err("%s: epoll: %s", name, strerror(errno));
 	return r < 0 ? VMM_EXIT_ERROR : 0;
 }
