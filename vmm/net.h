@@ -156,6 +156,23 @@ struct vmm_net_flow {
 };
 int vmm_net_frame_pure_ack(const uint8_t *f, size_t len, struct vmm_net_flow *flow, uint32_t *ack);
 
+/* Consecutive TCP data segments of one IPv4 connection merged into one
+ * (net_merge.c): add a frame the helper checked (vmm_net_frame_check) to
+ * the merged one: 1 when it merged (or began one), 0 when it cannot (the
+ * merged one goes first, then this frame, which may begin the next).
+ * end: the merged frame in buf, headers and checksums finished, its
+ * length (0: none); m is empty again. */
+struct vmm_net_merge {
+	uint8_t *buf;
+	size_t cap; /* Ethernet header and the largest IP packet */
+	size_t len; /* the merged frame so far; 0: none */
+	uint32_t next_seq, sum;
+	unsigned count;
+	uint8_t psh;
+};
+int vmm_net_merge_add(struct vmm_net_merge *m, const uint8_t *f, size_t len);
+size_t vmm_net_merge_end(struct vmm_net_merge *m);
+
 /* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
  *
  * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET

@@ -120,7 +120,10 @@ struct helper {
 	size_t out_used;
 	uint8_t out[OUT_BYTES];
 	uint64_t to_guest, from_guest, kept_count, lost, refused, folded;
-	uint64_t out_calls; /* sendmmsg calls that sent frames to ukrun */
+	uint64_t out_calls;      /* sendmmsg calls that sent frames to ukrun */
+	uint64_t merged, merges; /* segments merged, into how many (net_merge.c) */
+	struct vmm_net_merge mrg;
+	uint8_t mrg_buf[14 + UK_VIRTIO_NET_MTU_USER];
 	/* frames from ukrun, a recvmmsg's (one byte more each: too long) */
 	uint8_t in[IN_RECV][VMM_NETH_MSG_MAX + 1];
 	struct mmsghdr in_msg[IN_RECV];
@@ -731,24 +734,49 @@ static void timers_run(struct helper *h)
 }
 
 /* One frame from ukrun, as it sends them: [header][frame]. */
+/* The segments merged so far (net_merge.c), if any, to libslirp. */
+static void merge_flush(struct helper *h)
+{
+	unsigned count = h->mrg.count;
+	size_t len = vmm_net_merge_end(&h->mrg);
+	const char *why;
+
+	if (!len)
+		return;
+	if (count > 1) {
+		h->merged += count;
+		h->merges++;
+	}
+	/* (made of checked frames: checked again all the same) */
+	if (vmm_net_frame_check(h->mrg.buf, len, h->conf.host_loopback, &why))
+		h->refused += count;
+	else
+		slirp_input(h->slirp, h->mrg.buf, (int)len);
+}
+
 static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 {
+	const uint8_t *f = msg + HDR_LEN;
 	const char *why;
 
 	/* ukrun checked it; a frame this side refuses means ukrun is not
 	 * itself, and libslirp must not see it either way */
 	if (n < HDR_LEN || n > VMM_NETH_MSG_MAX ||
-	    vmm_net_frame_check(msg + HDR_LEN, n - HDR_LEN, h->conf.host_loopback, &why)) {
+	    vmm_net_frame_check(f, n - HDR_LEN, h->conf.host_loopback, &why)) {
 		h->refused++;
 		return;
 	}
 	h->from_guest++;
-	slirp_input(h->slirp, msg + HDR_LEN, (int)(n - HDR_LEN));
+	if (vmm_net_merge_add(&h->mrg, f, n - HDR_LEN))
+		return;
+	merge_flush(h); /* what came before it first */
+	if (!vmm_net_merge_add(&h->mrg, f, n - HDR_LEN))
+		slirp_input(h->slirp, f, (int)(n - HDR_LEN));
 }
 
 /* Frames from the guest, IN_RECV a call, up to IN_BATCH. 1 when ukrun
  * closed its end. */
-static int from_guest(struct helper *h)
+static int from_guest_batch(struct helper *h)
 {
 	int n;
 
@@ -772,16 +800,26 @@ static int from_guest(struct helper *h)
 	return 0;
 }
 
+/* The batch, a connection's consecutive segments merged (net_merge.c). */
+static int from_guest(struct helper *h)
+{
+	int r = from_guest_batch(h);
+
+	merge_flush(h);
+	return r;
+}
+
 static void summary(const struct helper *h)
 {
 	vmm_verbose(NULL,
 	            "%s: %llu frames to the guest (%llu sends; %llu acknowledgements folded into "
 	            "a later one; %llu waited for room in ukrun's socket, at most %zu KiB; %llu "
-	            "lost), %llu from it (%llu refused)",
+	            "lost), %llu from it (%llu refused; %llu TCP segments merged into %llu)",
 	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->out_calls,
 	            (unsigned long long)h->folded, (unsigned long long)h->kept_count,
 	            h->kept_peak >> 10, (unsigned long long)h->lost,
-	            (unsigned long long)h->from_guest, (unsigned long long)h->refused);
+	            (unsigned long long)h->from_guest, (unsigned long long)h->refused,
+	            (unsigned long long)h->merged, (unsigned long long)h->merges);
 }
 
 /* One command from ukrun, answered. 1 when ukrun closed its end. */
@@ -859,8 +897,9 @@ int vmm_slirp_main(const char *name, int argc, char **argv)
 		vmm_err("%s: epoll_create1: %s", name, strerror(errno));
 		return VMM_EXIT_ERROR;
 	}
-	if (read_conf(&h) == 0 && start_slirp(&h) == 0 && keep_caps(&h) == 0 &&
-	    vmm_slirp_confine(name, &h.conf) == 0)
+	h.mrg.buf = h.mrg_buf;
+	if (read_conf(&h) == 0 && (h.mrg.cap = 14 + h.conf.mtu) && start_slirp(&h) == 0 &&
+	    keep_caps(&h) == 0 && vmm_slirp_confine(name, &h.conf) == 0)
 		a = VMM_NETH_OK;
 	if (send(VMM_NETH_FD_CTL, &a, 1, MSG_NOSIGNAL) != 1 || a != VMM_NETH_OK)
 		return VMM_EXIT_ERROR;
