@@ -148,6 +148,7 @@ $(B)/tests/guest/%-dynamic.img: $(LX)/%/dynamic/bin/prog $(UKBUILD) $(SYSROOT)/.
 tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
 tests: $(B)/tests/guest/proc-static.img $(B)/tests/guest/proc-dynamic.img
 tests: $(B)/tests/guest/calls-static.img $(B)/tests/guest/calls-dynamic.img
+tests: $(B)/tests/guest/files-static.img $(B)/tests/guest/files-dynamic.img
 tests: $(B)/tests/guest/sysv-static.img $(B)/tests/guest/sysv-dynamic.img
 tests: $(B)/tests/guest/procfs-static.img $(B)/tests/guest/procfs-dynamic.img
 tests: $(B)/tests/guest/jobctl-static.img $(B)/tests/guest/jobctl-dynamic.img

@@ -250,11 +250,30 @@ static long exe_path(const struct uk_proc_view *v, char *buf, size_t size)
 	return uk_snprintf(buf, size, "%s%s", name[0] == '/' ? "" : "/", name);
 }
 
+/* A file without a path that has a name (a memfd, an O_TMPFILE's) as
+ * Linux reads it: "/NAME (deleted)", after its directory's path. */
+static long dname_text(struct uk_vnode *vn, char *buf, size_t size)
+{
+	char name[UK_NAME_MAX + 1];
+	size_t dl = 0;
+
+	if (!vn->ops->dname || vn->ops->dname(vn, name, sizeof(name)) < 0)
+		return -ENOENT;
+	if (vn->parent && !uk_vfs_path_of(vn->parent, buf, size))
+		dl = uk_strlen(buf);
+	if (dl == 1)
+		dl = 0; /* the root: "/#12" */
+	return dl + uk_snprintf(buf + dl, size - dl, "/%s (deleted)", name);
+}
+
 /* What fd/N reads: the file's path, or Linux's name for one without. */
 static long fd_link_text(struct uk_file *f, char *buf, size_t size)
 {
 	struct stat st;
+	long n;
 
+	if (f->vn && (n = dname_text(f->vn, buf, size)) >= 0)
+		return n;
 	if (f->vn && !uk_vfs_path_of(f->vn, buf, size))
 		return (long)uk_strlen(buf);
 	if (f->vn)

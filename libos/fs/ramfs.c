@@ -25,9 +25,8 @@
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
+#include "ramfs_impl.h"
 
-#define PAGE 4096ul
-#define MAX_FILE (1ull << 40) /* bytes: far above any RAM we get */
 #define TMPFS_MAGIC 0x01021994
 
 struct ramfs_dirent {
@@ -38,32 +37,8 @@ struct ramfs_dirent {
 	char name[];
 };
 
-struct ramfs_node {
-	uint32_t nlink, uid, gid;
-	uint32_t rdev;
-	struct __kernel_timespec atime, mtime, ctime;
-	/* directories */
-	struct ramfs_dirent *head, *tail;
-	uint64_t next_seq;
-	/* regular files */
-	uint64_t size;
-	uint8_t **pages;
-	size_t npages;      /* slots in pages[] */
-	size_t nalloc;      /* pages allocated, for st_blocks */
-	const uint8_t *ext; /* the archive's bytes, until first written */
-	/* symlinks */
-	char *target;
-};
-
-struct ramfs_sb {
-	uint64_t next_ino;
-	uint32_t dev;
-};
-
 static const struct uk_vnode_ops ramfs_vops;
 static const struct uk_file_ops ramfs_fops;
-
-static struct ramfs_node *node(struct uk_vnode *vn) { return vn->priv; }
 
 static uint32_t name_hash(const char *s)
 {
@@ -80,7 +55,7 @@ static void touch(struct ramfs_node *n, int data)
 		n->mtime = n->ctime;
 }
 
-static struct uk_vnode *node_new(struct uk_mount *mnt, uint32_t mode)
+struct uk_vnode *uk_ramfs_node_new(struct uk_mount *mnt, uint32_t mode)
 {
 	struct ramfs_sb *sb = mnt->priv;
 	struct ramfs_node *n = uk_kzalloc(sizeof(*n));
@@ -99,6 +74,7 @@ static struct uk_vnode *node_new(struct uk_mount *mnt, uint32_t mode)
 	n->uid = (uint32_t)uk_current_euid();
 	n->gid = (uint32_t)uk_current_egid();
 	n->next_seq = 2;
+	n->seals = F_SEAL_SEAL; /* tmpfs's files: never sealed (memfds may be) */
 	return vn;
 }
 
@@ -313,7 +289,7 @@ static int file_resize(struct ramfs_node *n, uint64_t size)
 
 	if (size > MAX_FILE)
 		return -EFBIG;
-	if ((r = materialize(n, size)))
+	if ((r = uk_ramfs_seal_resize(n, size)) || (r = materialize(n, size)))
 		return r;
 	if (size < n->size)
 		zero_range(n, size, n->size);
@@ -383,6 +359,8 @@ static int ramfs_punch(struct uk_vnode *vn, uint64_t off, uint64_t len)
 	struct ramfs_node *n = node(vn);
 	int r;
 
+	if ((r = uk_ramfs_seal_punch(n)))
+		return r;
 	if (off >= n->size)
 		return 0;
 	if ((r = materialize(n, n->size)))
@@ -402,6 +380,8 @@ static long ramfs_write(struct uk_file *f, const void *buf, size_t len, uint64_t
 		return 0;
 	if (off >= MAX_FILE || len > MAX_FILE - off)
 		return -EFBIG;
+	if ((r = uk_ramfs_seal_write(n, off, &len)))
+		return r;
 	if ((r = materialize(n, n->size)) || (r = pages_reserve(n, off + len)))
 		return r;
 	r = pages_io(n, (uint8_t *)buf, len, off, 1);
@@ -468,7 +448,7 @@ static int make(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk
 
 	if (dir_find(dir, name, NULL))
 		return -EEXIST;
-	if (!(vn = node_new(dir->mnt, mode)))
+	if (!(vn = uk_ramfs_node_new(dir->mnt, mode)))
 		return -ENOSPC;
 	if ((r = dir_add(dir, name, vn))) {
 		uk_vnode_put(vn);
@@ -610,7 +590,7 @@ static int ramfs_link(struct uk_vnode *vn, struct uk_vnode *dir, const char *nam
 		return -EPERM;
 	if (vn->mnt != dir->mnt)
 		return -EXDEV;
-	if (node(vn)->nlink == 0)
+	if (node(vn)->nlink == 0 && node(vn)->tmp != RAMFS_TMP_LINKABLE)
 		return -ENOENT; /* Linux refuses to resurrect an unlinked file */
 	if (dir_find(dir, name, NULL))
 		return -EEXIST;
@@ -664,6 +644,8 @@ static int ramfs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 	struct ramfs_node *n = node(vn);
 	int r;
 
+	if ((a->mask & UK_SA_MODE) && (r = uk_ramfs_seal_mode(vn, a->mode)))
+		return r;
 	if (a->mask & UK_SA_SIZE) {
 		if ((vn->mode & S_IFMT) != S_IFREG)
 			return uk_vfs_is_dir(vn) ? -EISDIR : -EINVAL;
@@ -741,6 +723,7 @@ static void ramfs_release(struct uk_vnode *vn)
 	pages_free_from(n, 0);
 	uk_kfree(n->pages);
 	uk_kfree(n->target);
+	uk_kfree(n->memfd);
 	uk_kfree(n);
 }
 
@@ -763,13 +746,16 @@ static const struct uk_vnode_ops ramfs_vops = {
 	.page_data = ramfs_page_data,
 	.page_shared = ramfs_page_shared,
 	.punch = ramfs_punch,
+	.seals = uk_ramfs_seals,
+	.tmpfile = uk_ramfs_tmpfile,
+	.dname = uk_ramfs_dname,
 	.release = ramfs_release,
 };
 
 /* ---- mounting ---- */
 
-static int ramfs_mount(struct uk_mount *mnt, const char *source, const void *data,
-                       struct uk_vnode **root)
+int uk_ramfs_mount(struct uk_mount *mnt, const char *source, const void *data,
+                   struct uk_vnode **root)
 {
 	static uint32_t instances;
 	struct ramfs_sb *sb = uk_kzalloc(sizeof(*sb));
@@ -780,37 +766,13 @@ static int ramfs_mount(struct uk_mount *mnt, const char *source, const void *dat
 	sb->next_ino = 1;
 	sb->dev = 0x20 + instances++; /* anonymous device numbers, as tmpfs gets */
 	mnt->priv = sb;
-	if (!(vn = node_new(mnt, S_IFDIR | 0755))) {
+	if (!(vn = uk_ramfs_node_new(mnt, S_IFDIR | 0755))) {
 		uk_kfree(sb);
 		return -ENOMEM;
 	}
 	node(vn)->nlink = 2;
 	*root = vn;
 	return 0;
-}
-
-/* Unnamed files for MAP_SHARED|MAP_ANONYMOUS memory live on a mount of
- * their own that no path reaches, as Linux's shmem files do. */
-static struct uk_mount anon_mnt = { .type = &uk_ramfs_type, .source = "shmem" };
-
-int uk_ramfs_anon_file(uint64_t size, struct uk_file **out)
-{
-	struct uk_vnode *root, *vn;
-	int r;
-
-	if (size > MAX_FILE)
-		return -ENOMEM;
-	if (!anon_mnt.priv) {
-		if ((r = ramfs_mount(&anon_mnt, "shmem", NULL, &root)))
-			return r;
-		anon_mnt.root = root;
-	}
-	if (!(vn = node_new(&anon_mnt, S_IFREG | 0600)))
-		return -ENOMEM;
-	node(vn)->size = size;
-	r = uk_vfs_open_vnode(vn, O_RDWR, out);
-	uk_vnode_put(vn);
-	return r;
 }
 
 /* Drop every name below dir, depth first. */
@@ -833,6 +795,6 @@ static void ramfs_unmount(struct uk_mount *mnt)
 
 const struct uk_fs_type uk_ramfs_type = {
 	.name = "ramfs",
-	.mount = ramfs_mount,
+	.mount = uk_ramfs_mount,
 	.unmount = ramfs_unmount,
 };

@@ -31,6 +31,7 @@
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/paging.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
@@ -39,6 +40,7 @@
 
 #define PAGE UK_PAGE_SIZE
 #define DEV_ZERO ((1u << 8) | 5) /* Linux's 1:5 */
+#define WRITE_SEALS (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
 
 static int file_stat(struct uk_file *f, struct stat *st)
 {
@@ -68,6 +70,8 @@ int uk_vm_file_check(struct uk_file *f, unsigned prot, unsigned flags, int *anon
 	if (shared && (prot & PROT_WRITE)) {
 		if (acc != O_RDWR || (f->flags & O_APPEND))
 			return -EACCES;
+		if (uk_vnode_seals(f->vn) & WRITE_SEALS)
+			return -EPERM;
 		if (f->vn->ops->page_shared)
 			return 0;
 		uk_trace_note("mmap: shared writable file mappings are not supported");
@@ -81,7 +85,21 @@ int uk_vm_file_may_write(const struct uk_file *f, int shared)
 	if (!f || !shared)
 		return 1;
 	return (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND) && f->vn &&
-	       f->vn->ops->page_shared;
+	       f->vn->ops->page_shared && !(uk_vnode_seals(f->vn) & WRITE_SEALS);
+}
+
+/* Every process's areas are walked: F_ADD_SEALS is rare, and a count
+ * kept per file would have to follow every split, fork and unmap. */
+int uk_vm_maps_writable(struct uk_vnode *vn)
+{
+	const unsigned want = UK_VMA_SHARED | UK_VMA_MAYWRITE;
+
+	for (struct uk_proc *p = uk_procs; p; p = p->all_next)
+		for (struct uk_vma *v = p->mm ? p->mm->as.head : NULL; v; v = v->next)
+			if ((v->flags & want) == want && v->file &&
+			    ((struct uk_file *)v->file)->vn == vn)
+				return 1;
+	return 0;
 }
 
 /* Read one page of the file at pos into p: bytes read, 0 at the end. */

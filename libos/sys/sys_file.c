@@ -330,6 +330,8 @@ UK_SYSCALL3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW: r = lock_noop(fd, cmd, (void *)arg); break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS: r = uk_fcntl_seals(f, cmd, (unsigned)arg); break;
 	case F_GETOWN: r = 0; break;
 	case F_SETOWN:
 		uk_trace_note("fcntl(%d, F_SETOWN): no signals for I/O here; ignored", fd);
@@ -513,6 +515,11 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	if (!f)
 		return -EBADF;
 	r = fallocate_check(f, mode, off, len);
+	/* a file sealed against growth refuses space past its end even when
+	 * the size would stay (Linux's shmem) */
+	if (!r && !(mode & FALLOC_ZEROING) && (uk_vnode_seals(f->vn) & F_SEAL_GROW) &&
+	    !(r = uk_vfs_fstat(f, &st)) && a.size > (uint64_t)st.st_size)
+		r = -EPERM;
 	if (!r && (mode & FALLOC_ZEROING))
 		r = f->vn->ops->punch(f->vn, (uint64_t)off, (uint64_t)len);
 	if (!r && !(mode & FALLOC_FL_KEEP_SIZE) && !(r = uk_vfs_fstat(f, &st)) &&
@@ -522,55 +529,123 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	return r;
 }
 
-/* sendfile: through a kernel buffer; a short write ends it, and the input
- * position (the file's, or *offp) then stays after what was written, not
- * after what was read (a non-blocking socket takes part of a chunk: the
- * rest is sent by the next call). */
+/* Up to count bytes from in at *ipos to out at *opos, through a kernel
+ * buffer; a short write ends it, and *ipos then stays after what was
+ * written, not after what was read (a non-blocking socket takes part of
+ * a chunk: the rest is sent by the next call). The bytes copied, or
+ * -errno when none were. */
+static long transfer(struct uk_file *in, uint64_t *ipos, struct uk_file *out, uint64_t *opos,
+                     size_t count)
+{
+	size_t chunk = 65536, done = 0;
+	char *buf = uk_kmalloc(chunk);
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (done < count) {
+		size_t want = count - done < chunk ? count - done : chunk;
+		long n = do_read(in, buf, want, ipos), w;
+		if (n <= 0) {
+			r = n;
+			break;
+		}
+		w = do_write(out, buf, (size_t)n, opos);
+		if (w > 0)
+			done += (size_t)w;
+		if (w != n) {
+			*ipos -= (uint64_t)(n - (w > 0 ? w : 0));
+			r = w < 0 ? w : 0;
+			break;
+		}
+	}
+	uk_kfree(buf);
+	return done ? (long)done : r;
+}
+
 UK_SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t *, offp, size_t, count)
 {
 	struct uk_file *in = uk_fd_get(in_fd), *out = uk_fd_get(out_fd);
-	size_t chunk = 65536, done = 0;
 	uint64_t pos = offp ? (uint64_t)*offp : 0;
-	char *buf = NULL;
-	long r = 0;
+	long r;
+
+	if (!in || !out)
+		r = -EBADF;
+	else if (offp && *offp < 0)
+		r = -EINVAL;
+	else if (offp && !seekable(in))
+		r = -ESPIPE;
+	else
+		r = transfer(in, offp ? &pos : &in->pos, out, &out->pos, count);
+	if (r >= 0 && offp)
+		*offp = (int64_t)pos;
+	if (in)
+		uk_file_put(in);
+	if (out)
+		uk_file_put(out);
+	return r;
+}
+
+/* copy_file_range's checks, in Linux's order: the kinds of file, their
+ * modes, one file system (a mount here: Linux's superblock), offsets
+ * that do not wrap; then *count is cut at the end of the input, and
+ * copies within one file must not overlap. */
+static long copy_checks(struct uk_file *in, uint64_t ipos, struct uk_file *out, uint64_t opos,
+                        size_t *count)
+{
+	struct stat st;
+	long r;
+
+	if (ftype(in) == S_IFDIR || ftype(out) == S_IFDIR)
+		return -EISDIR;
+	if (ftype(in) != S_IFREG || ftype(out) != S_IFREG)
+		return -EINVAL;
+	if (!readable(in) || !writable(out) || (out->flags & O_APPEND))
+		return -EBADF;
+	if (in->vn->mnt != out->vn->mnt)
+		return -EXDEV;
+	if (ipos + *count < ipos || opos + *count < opos)
+		return -EOVERFLOW;
+	if ((r = uk_vfs_fstat(in, &st)))
+		return r;
+	if ((int64_t)ipos >= st.st_size)
+		*count = 0;
+	else if (*count > (uint64_t)st.st_size - ipos)
+		*count = (uint64_t)st.st_size - ipos;
+	if (in->vn == out->vn && opos + *count > ipos && opos < ipos + *count)
+		return -EINVAL;
+	return (int64_t)ipos < 0 || (int64_t)opos < 0 ? -EINVAL : 0;
+}
+
+/* Through the same buffer as sendfile: no file system here shares
+ * extents, and RAM files gain nothing from a faster path. */
+UK_SYSCALL6(copy_file_range, int, in_fd, int64_t *, off_in, int, out_fd, int64_t *, off_out, size_t,
+            count, unsigned, flags)
+{
+	struct uk_file *in = uk_fd_get(in_fd), *out = uk_fd_get(out_fd);
+	uint64_t ipos, opos;
+	long r;
 
 	if (!in || !out) {
 		r = -EBADF;
 		goto out;
 	}
-	if ((offp && *offp < 0) || (offp && !seekable(in))) {
-		r = offp && *offp < 0 ? -EINVAL : -ESPIPE;
-		goto out;
+	ipos = off_in ? (uint64_t)*off_in : in->pos;
+	opos = off_out ? (uint64_t)*off_out : out->pos;
+	if (flags)
+		r = -EINVAL;
+	else if (!(r = copy_checks(in, ipos, out, opos, &count)) && count)
+		r = transfer(in, &ipos, out, &opos, count);
+	if (r > 0) {
+		*(off_in ? (uint64_t *)off_in : &in->pos) = ipos;
+		*(off_out ? (uint64_t *)off_out : &out->pos) = opos;
 	}
-	if (!(buf = uk_kmalloc(chunk))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (done < count) {
-		size_t want = count - done < chunk ? count - done : chunk;
-		long n = do_read(in, buf, want, offp ? &pos : &in->pos), w;
-		if (n <= 0) {
-			r = n;
-			break;
-		}
-		w = do_write(out, buf, (size_t)n, &out->pos);
-		if (w > 0)
-			done += (size_t)w;
-		if (w != n) {
-			*(offp ? &pos : &in->pos) -= (uint64_t)(n - (w > 0 ? w : 0));
-			r = w < 0 ? w : 0;
-			break;
-		}
-	}
-	if (offp)
-		*offp = (int64_t)pos;
 out:
-	uk_kfree(buf);
 	if (in)
 		uk_file_put(in);
 	if (out)
 		uk_file_put(out);
-	return done ? (long)done : r;
+	return r;
 }
 
 /* ---- getdents64 ---- */

@@ -18,11 +18,11 @@ UK_SYSCALL4(openat, int, dirfd, const char *, path, unsigned, flags, unsigned, m
 	struct uk_file *f;
 	int r;
 
-	if ((flags & O_TMPFILE) == O_TMPFILE) {
-		uk_trace_note("openat: O_TMPFILE is not supported");
-		return -EOPNOTSUPP;
-	}
-	if ((r = uk_vfs_open_at(dirfd, path, flags, mode, &f)))
+	if (flags & (O_TMPFILE & ~O_DIRECTORY))
+		r = uk_vfs_tmpfile_at(dirfd, path, flags, mode, &f);
+	else
+		r = uk_vfs_open_at(dirfd, path, flags, mode, &f);
+	if (r)
 		return r;
 	if ((r = uk_fd_install(f, 0, flags & O_CLOEXEC)) < 0)
 		uk_file_put(f);

@@ -200,7 +200,7 @@ static void targ(int kind, long v, const long *a, long ret)
 			tprintf("%ld", v);
 		break;
 	case A_OFLAGS:
-		tflags(v, oflags, sizeof(oflags) / sizeof(*oflags),
+		tflags(v & ~O_ACCMODE, oflags, sizeof(oflags) / sizeof(*oflags),
 		       (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
 		       : (v & O_ACCMODE) == O_RDWR ? "O_RDWR"
 		                                   : "O_RDONLY");

@@ -7,6 +7,7 @@
  */
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/print.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
@@ -139,6 +140,31 @@ int uk_vfs_open_at(int dirfd, const char *path, unsigned flags, unsigned mode, s
 		return r;
 	r = uk_vfs_open_vnode(vn, flags, out);
 	uk_vnode_put(vn);
+	return r;
+}
+
+int uk_vfs_tmpfile_at(int dirfd, const char *path, unsigned flags, unsigned mode,
+                      struct uk_file **out)
+{
+	unsigned acc = flags & O_ACCMODE;
+	struct uk_vnode *dir, *vn;
+	int r;
+
+	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (acc != O_WRONLY && acc != O_RDWR))
+		return -EINVAL;
+	if ((r = uk_path_lookup(dirfd, path, UK_AT_FOLLOW | UK_AT_DIR, &dir)))
+		return r;
+	if (uk_vfs_rofs(dir)) {
+		r = -EROFS;
+	} else if (!dir->ops->tmpfile) {
+		uk_trace_note("openat: O_TMPFILE: this file system cannot make unnamed files");
+		r = -EOPNOTSUPP;
+	} else if (!(r = dir->ops->tmpfile(dir, mode & 07777 & ~uk_vfs_umask, flags & O_EXCL,
+	                                   &vn))) {
+		r = uk_vfs_open_vnode(vn, flags & ~(O_TMPFILE | O_EXCL), out);
+		uk_vnode_put(vn);
+	}
+	uk_vnode_put(dir);
 	return r;
 }
 

@@ -54,6 +54,11 @@ int uk_vfs_trailing_slash(const char *path);
 int uk_vfs_open_at(int dirfd, const char *path, unsigned flags, unsigned mode,
                    struct uk_file **out);
 int uk_vfs_mkdirat(int dirfd, const char *path, unsigned mode);
+/* open(2) with O_TMPFILE: an unnamed file in the directory path names,
+ * as Linux checks the flags (EINVAL without write access or with
+ * O_CREAT); -EOPNOTSUPP where the file system cannot make one. */
+int uk_vfs_tmpfile_at(int dirfd, const char *path, unsigned flags, unsigned mode,
+                      struct uk_file **out);
 int uk_vfs_set_cwd(struct uk_vnode *vn);
 
 /* Set vn->parent, keeping the references right. */

@@ -82,3 +82,10 @@ int uk_vfs_fstat(struct uk_file *f, struct stat *st)
 		return f->vn->ops->getattr(f->vn, st);
 	return -EINVAL;
 }
+
+unsigned uk_vnode_seals(struct uk_vnode *vn)
+{
+	int s = vn->ops->seals ? vn->ops->seals(vn, 0) : 0;
+
+	return s > 0 ? (unsigned)s : 0;
+}

@@ -69,6 +69,10 @@ long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, lon
  * process shares them. For /proc/PID/limits. */
 void uk_rlimit_get(int resource, uint64_t *soft, uint64_t *hard);
 
+/* fcntl's F_ADD_SEALS (add) and F_GET_SEALS on f (sys_memfd.c). */
+struct uk_file;
+long uk_fcntl_seals(struct uk_file *f, int cmd, unsigned add);
+
 /* Link-mode calls: direct when not tracing, through the tracer otherwise. */
 #define UK_CALL(name, a0, a1, a2, a3, a4, a5)                                                    \
 	(uk_trace_on ? uk_syscall_traced(UK_NR_##name, uk_sys_##name, (long)(a0), (long)(a1),    \

@@ -125,6 +125,12 @@ struct uk_setattr {
  * (the entry it was given is then not consumed). */
 typedef int (*uk_dirent_fn)(void *ctx, const char *name, uint64_t ino, unsigned dtype);
 
+/* Linux 6.3's exec seal (memfd_create's MFD_NOEXEC_SEAL); Debian's
+ * headers may predate it. */
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
 struct uk_vnode_ops {
 	int (*lookup)(struct uk_vnode *dir, const char *name, struct uk_vnode **out);
 	int (*create)(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out);
@@ -174,6 +180,22 @@ struct uk_vnode_ops {
 	 * ZERO_RANGE, MADV_REMOVE); a page every mapping sees stays the same
 	 * page. 0 or -errno. */
 	int (*punch)(struct uk_vnode *vn, uint64_t off, uint64_t len);
+	/* Optional (ramfs, as Linux's tmpfs): the file's seals (F_SEAL_*)
+	 * after adding add (fcntl's F_ADD_SEALS; 0 reads them), or -EPERM
+	 * once F_SEAL_SEAL is among them. The file system refuses what they
+	 * forbid (write, a size change, a punched hole); the caller checks
+	 * that no shared mapping may write before adding F_SEAL_WRITE.
+	 * Without it files cannot be sealed (-EINVAL). */
+	int (*seals)(struct uk_vnode *vn, unsigned add);
+	/* Optional: an unnamed regular file of dir's file system with
+	 * nlink 0 (open's O_TMPFILE), *out referenced; linkat may give it a
+	 * name unless excl (O_EXCL). Without it: -EOPNOTSUPP. */
+	int (*tmpfile)(struct uk_vnode *dir, uint32_t mode, int excl, struct uk_vnode **out);
+	/* Optional: the name a file that has no path goes by (a memfd's
+	 * "memfd:NAME", an O_TMPFILE's "#INO"), which /proc/PID/fd's links
+	 * read as Linux's do: "/NAME (deleted)", below its directory if it
+	 * has one. Its length, or -ENOENT for a file with a path. */
+	long (*dname)(struct uk_vnode *vn, char *buf, size_t size);
 };
 
 struct uk_vnode {
@@ -222,6 +244,12 @@ extern const struct uk_fs_type *const uk_fs_types[];
  * page by page as they touch it, as Linux's shmem files are. 0 or
  * -ENOMEM. */
 int uk_ramfs_anon_file(uint64_t size, struct uk_file **out);
+/* memfd_create(2)'s file: an unnamed RAM file, empty, open read-write
+ * (*out), with mode's permissions and seals (F_SEAL_SEAL: never sealed),
+ * going by "memfd:NAME" in /proc. 0, -ENOMEM. */
+int uk_ramfs_memfd(const char *name, uint32_t mode, unsigned seals, struct uk_file **out);
+/* A vnode's seals (F_SEAL_*): 0 on a file system that has none. */
+unsigned uk_vnode_seals(struct uk_vnode *vn);
 
 int uk_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
              const void *data);

@@ -88,6 +88,12 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
                             struct uk_file *f, uint64_t off),
                   void *ctx);
 
+/* Whether some process has a shared mapping of vn that may write (its
+ * file open read-write, so mprotect could add PROT_WRITE): F_ADD_SEALS
+ * refuses F_SEAL_WRITE then (EBUSY), as Linux does. */
+struct uk_vnode;
+int uk_vm_maps_writable(struct uk_vnode *vn);
+
 /* Binary mode rewrites the system call sites of executable file mappings
  * (process/binary_rewrite.c): fn runs on each new PROT_EXEC mapping of a
  * file, whose pages are then private copies, never the file's own. */

@@ -39,10 +39,12 @@ done
 # and CLD_CONTINUED, SA_NOCLDSTOP, /proc's state T, SIGTSTP and orphaned
 # groups, calls not interrupted by a stop) and POSIX timers
 # (tests/linux/timers.c: every notification, overruns, CPU-time clocks,
-# fork and exec), static and through ld.so; sysv.c, procfs.c and jobctl.c
-# as processes here answer the same (their checks are Linux's answers,
-# not uk's).
-for prog in calls sysv procfs jobctl timers; do
+# fork and exec), and files without names and copies between files
+# (tests/linux/files.c: memfd_create and its seals, O_TMPFILE and linkat,
+# copy_file_range and sendfile), static and through ld.so; sysv.c,
+# procfs.c, jobctl.c and files.c as processes here answer the same (their
+# checks are Linux's answers, not uk's).
+for prog in calls sysv procfs jobctl timers files; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -53,7 +55,13 @@ for prog in calls sysv procfs jobctl timers; do
 		grep '^FAIL' "$T/out" | head -5
 	done
 done
-for prog in sysv procfs jobctl; do
+# O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client.
+if [ -f "$G/files-static.img" ]; then
+	mkdir -p "$T/tmpshare"
+	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
+	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
+fi
+for prog in sysv procfs jobctl files; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"

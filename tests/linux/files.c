@@ -1,0 +1,485 @@
+/*
+ * Files without names and copies between files, as Linux answers them:
+ * memfd_create (GLib, wayland, ZGC, python's os.memfd_create) with its
+ * seals (F_ADD_SEALS, F_GET_SEALS: shrink, grow, write, future write and
+ * the seal itself, and what each refuses: ftruncate, write, fallocate,
+ * mmap and mprotect), /proc/self/fd's "/memfd:NAME (deleted)";
+ * open(O_TMPFILE) given a name by linkat (through /proc/self/fd and by
+ * AT_EMPTY_PATH) or never (O_EXCL); copy_file_range and sendfile between
+ * files, with offsets and their refusals. With a directory as argument
+ * (a 9P volume in the guest), O_TMPFILE there is refused as Linux's 9P
+ * client refuses it. The same source passes as a Linux process.
+ */
+#define _GNU_SOURCE
+#define SUITE "files"
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define DIR_ "/tmp/files-test"
+/* Linux 6.3's memfd flags and exec seal; glibc's headers may predate them */
+#define MFD_NOEXEC_SEAL_ 0x0008U
+#define MFD_EXEC_ 0x0010U
+#define F_SEAL_EXEC_ 0x0020
+
+static int memfd(const char *name, unsigned flags)
+{
+	return (int)syscall(SYS_memfd_create, name, flags);
+}
+
+static int seals(int fd) { return fcntl(fd, F_GET_SEALS); }
+
+static int add_seals(int fd, int s) { return fcntl(fd, F_ADD_SEALS, s); }
+
+/* Whether the call that returned r failed with err. */
+static int fails(long r, int err) { return r == -1 && errno == err; }
+
+static off_t size_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+/* Whether fd's /proc/self/fd link reads want. */
+static int link_is(int fd, const char *want)
+{
+	char path[64], buf[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, buf, sizeof(buf) - 1)) < 0)
+		return 0;
+	buf[n] = 0;
+	if (strcmp(buf, want))
+		printf("  %s reads '%s'\n", path, buf);
+	return !strcmp(buf, want);
+}
+
+/* Whether fd's /proc/self/fd link starts with head and ends with tail. */
+static int link_has(int fd, const char *head, const char *tail)
+{
+	char path[64], buf[512];
+	ssize_t n;
+	size_t h = strlen(head), t = strlen(tail);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, buf, sizeof(buf) - 1)) < 0)
+		return 0;
+	buf[n] = 0;
+	if ((size_t)n < h + t || strncmp(buf, head, h) || strcmp(buf + n - t, tail)) {
+		printf("  %s reads '%s'\n", path, buf);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- memfd_create ---- */
+
+static void memfd_basics(void)
+{
+	char name[300], buf[16] = "";
+	struct stat st;
+	int fd = memfd("basic", 0), cfd = memfd("c", MFD_CLOEXEC);
+
+	check("memfd/create", fd >= 0, "memfd_create failed");
+	check("memfd/no-cloexec", fcntl(fd, F_GETFD) == 0, "close-on-exec set");
+	check("memfd/cloexec", cfd >= 0 && fcntl(cfd, F_GETFD) == FD_CLOEXEC,
+	      "MFD_CLOEXEC not set");
+	check("memfd/fd-link", link_is(fd, "/memfd:basic (deleted)"), "wrong link");
+	check("memfd/stat",
+	      !fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0777 &&
+	          st.st_nlink == 0 && st.st_size == 0,
+	      "not an empty regular file, mode 777, no link");
+	check("memfd/rdwr", fcntl(fd, F_GETFL) & O_RDWR, "not open read-write");
+	check("memfd/write-read",
+	      write(fd, "hello", 5) == 5 && pread(fd, buf, sizeof(buf), 0) == 5 &&
+	          !memcmp(buf, "hello", 5),
+	      "bytes not read back");
+	check("memfd/truncate", !ftruncate(fd, 8192) && size_of(fd) == 8192, "size not 8192");
+	char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("memfd/mmap-shared", m != MAP_FAILED && !memcmp(m, "hello", 5),
+	      "mapping not the file");
+	if (m != MAP_FAILED) {
+		memcpy(m + 4096, "page2", 5);
+		check("memfd/mapping-writes-file",
+		      pread(fd, buf, 5, 4096) == 5 && !memcmp(buf, "page2", 5), "write not seen");
+		munmap(m, 8192);
+	}
+	check("memfd/unsealable", seals(fd) == F_SEAL_SEAL, "F_GET_SEALS is not F_SEAL_SEAL");
+	check("memfd/unsealable-add", fails(add_seals(fd, F_SEAL_WRITE), EPERM), "not EPERM");
+	memset(name, 'n', sizeof(name));
+	name[249] = 0;
+	int longfd = memfd(name, 0);
+	check("memfd/name-249", longfd >= 0, "a 249-byte name refused");
+	name[249] = 'n';
+	name[250] = 0;
+	check("memfd/name-250", fails(memfd(name, 0), EINVAL), "not EINVAL");
+	check("memfd/bad-flags", fails(memfd("x", 0x40000), EINVAL), "not EINVAL");
+	check("memfd/null-name", fails(memfd(NULL, 0), EFAULT), "not EFAULT");
+	check("memfd/exec-and-noexec", fails(memfd("x", MFD_EXEC_ | MFD_NOEXEC_SEAL_), EINVAL),
+	      "not EINVAL");
+	int pfd[2];
+	pipe(pfd);
+	check("memfd/seals-of-pipe", fails(seals(pfd[0]), EINVAL),
+	      "F_GET_SEALS of a pipe not EINVAL");
+	check("memfd/add-seals-of-pipe", fails(add_seals(pfd[1], F_SEAL_SEAL), EINVAL),
+	      "not EINVAL");
+	close(pfd[0]);
+	close(pfd[1]);
+	close(longfd);
+	close(cfd);
+	close(fd);
+}
+
+/* F_SEAL_SHRINK and F_SEAL_GROW: the size only moves the allowed way. */
+static void seal_size(void)
+{
+	int fd = memfd("size", MFD_ALLOW_SEALING);
+
+	check("seal/allowed-none", fd >= 0 && seals(fd) == 0, "F_GET_SEALS not 0");
+	ftruncate(fd, 4096);
+	check("seal/shrink-added", !add_seals(fd, F_SEAL_SHRINK) && seals(fd) == F_SEAL_SHRINK,
+	      "F_SEAL_SHRINK not added");
+	check("seal/shrink-refuses", fails(ftruncate(fd, 100), EPERM), "ftruncate down not EPERM");
+	check("seal/shrink-grows", !ftruncate(fd, 8192) && size_of(fd) == 8192, "no growth");
+	check("seal/grow-added", !add_seals(fd, F_SEAL_GROW), "F_SEAL_GROW not added");
+	check("seal/grow-refuses-truncate", fails(ftruncate(fd, 8193), EPERM), "not EPERM");
+	check("seal/grow-refuses-write-past-end", fails(pwrite(fd, "xy", 2, 8192), EPERM),
+	      "a write past the end not EPERM");
+	check("seal/grow-write-to-page-end", pwrite(fd, "xy", 2, 8191) == 1,
+	      "a write across the end not cut at the page boundary");
+	check("seal/grow-refuses-at-end",
+	      lseek(fd, 0, SEEK_END) == 8192 && fails(write(fd, "x", 1), EPERM),
+	      "a write at the end not EPERM");
+	check("seal/grow-keep-size-fallocate",
+	      fails(fallocate(fd, FALLOC_FL_KEEP_SIZE, 8000, 1000), EPERM), "not EPERM");
+	check("seal/grow-refuses-fallocate", fails(fallocate(fd, 0, 0, 9000), EPERM),
+	      "fallocate past the end not EPERM");
+	check("seal/grow-writes-inside", pwrite(fd, "xy", 2, 8190) == 2 && size_of(fd) == 8192,
+	      "a write inside refused");
+	check("seal/same-size-truncate", !ftruncate(fd, 8192), "ftruncate to the size refused");
+	check("seal/seal-added", !add_seals(fd, F_SEAL_SEAL), "F_SEAL_SEAL not added");
+	check("seal/sealed", fails(add_seals(fd, F_SEAL_WRITE), EPERM), "not EPERM");
+	check("seal/sealed-get", seals(fd) == (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW),
+	      "seals lost");
+	check("seal/bad-bits", fails(add_seals(memfd("b", MFD_ALLOW_SEALING), 0x1000), EINVAL),
+	      "unknown seal not EINVAL");
+	close(fd);
+}
+
+/* F_SEAL_WRITE: refused while a shared mapping may write; then write,
+ * shared writable mappings, mprotect to PROT_WRITE and hole punching are
+ * refused, reading and private mappings still work. */
+static void seal_write(void)
+{
+	int fd = memfd("write", MFD_ALLOW_SEALING);
+	char buf[8] = "";
+	char *m, *p;
+
+	ftruncate(fd, 4096);
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("seal-write/busy-while-mapped", fails(add_seals(fd, F_SEAL_WRITE), EBUSY),
+	      "not EBUSY with a writable shared mapping");
+	munmap(m, 4096);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	check("seal-write/busy-read-mapping-of-rdwr", fails(add_seals(fd, F_SEAL_WRITE), EBUSY),
+	      "not EBUSY with a shared mapping mprotect could make writable");
+	munmap(m, 4096);
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check("seal-write/private-mapping-ok", !add_seals(fd, F_SEAL_WRITE),
+	      "F_SEAL_WRITE refused");
+	munmap(m, 4096);
+	check("seal-write/write", fails(write(fd, "x", 1), EPERM), "write not EPERM");
+	check("seal-write/pwrite", fails(pwrite(fd, "x", 1, 0), EPERM), "pwrite not EPERM");
+	check("seal-write/mmap-shared-write",
+	      mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	          errno == EPERM,
+	      "a writable shared mapping not EPERM");
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	check("seal-write/mmap-shared-read", m != MAP_FAILED, "a read-only shared mapping refused");
+	check("seal-write/mprotect-write", fails(mprotect(m, 4096, PROT_READ | PROT_WRITE), EACCES),
+	      "mprotect to PROT_WRITE not EACCES");
+	munmap(m, 4096);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check("seal-write/mmap-private", p != MAP_FAILED, "a private mapping refused");
+	if (p != MAP_FAILED) {
+		p[0] = 'p';
+		check("seal-write/private-copy", pread(fd, buf, 1, 0) == 1 && buf[0] == 0,
+		      "a private write reached the file");
+		munmap(p, 4096);
+	}
+	check("seal-write/punch",
+	      fails(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), EPERM),
+	      "a punched hole not EPERM");
+	check("seal-write/truncate-same-ok", !ftruncate(fd, 4096), "ftruncate refused");
+	check("seal-write/grows", !ftruncate(fd, 8192), "F_SEAL_WRITE alone refused a growth");
+	close(fd);
+
+	int ro, rw = memfd("ro", MFD_ALLOW_SEALING);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rw);
+	ro = open(path, O_RDONLY);
+	check("seal-write/reopen-read-only", ro >= 0, "/proc/self/fd/N not opened");
+	check("seal-write/read-only-fd", fails(add_seals(ro, F_SEAL_WRITE), EPERM),
+	      "F_ADD_SEALS through a read-only descriptor not EPERM");
+	check("seal-write/read-only-get", seals(ro) == 0, "F_GET_SEALS through it not 0");
+	close(ro);
+	close(rw);
+}
+
+/* F_SEAL_FUTURE_WRITE: a writable shared mapping made before still
+ * writes; nothing new may. */
+static void seal_future_write(void)
+{
+	int fd = memfd("future", MFD_ALLOW_SEALING);
+	char buf[8] = "", *m;
+
+	ftruncate(fd, 4096);
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("seal-future/added-while-mapped", !add_seals(fd, F_SEAL_FUTURE_WRITE),
+	      "F_SEAL_FUTURE_WRITE refused");
+	check("seal-future/write", fails(write(fd, "x", 1), EPERM), "write not EPERM");
+	check("seal-future/new-mapping",
+	      mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	          errno == EPERM,
+	      "a new writable shared mapping not EPERM");
+	if (m != MAP_FAILED) {
+		m[0] = 'm';
+		check("seal-future/old-mapping-writes", pread(fd, buf, 1, 0) == 1 && buf[0] == 'm',
+		      "the earlier mapping's write not seen");
+		munmap(m, 4096);
+	}
+	check("seal-future/then-write-seal", !add_seals(fd, F_SEAL_WRITE), "F_SEAL_WRITE refused");
+	close(fd);
+}
+
+/* MFD_NOEXEC_SEAL and F_SEAL_EXEC: the exec bits stay as they are; on an
+ * executable file the exec seal brings the write and size seals. */
+static void seal_exec(void)
+{
+	struct stat st;
+	int fd = memfd("noexec", MFD_NOEXEC_SEAL_), ex = memfd("exec", MFD_ALLOW_SEALING);
+
+	check("seal-exec/noexec-file",
+	      fd >= 0 && !fstat(fd, &st) && (st.st_mode & 0777) == 0666 &&
+	          seals(fd) == F_SEAL_EXEC_,
+	      "not mode 666 with the exec seal alone");
+	check("seal-exec/chmod-x", fails(fchmod(fd, 0755), EPERM), "adding x not EPERM");
+	check("seal-exec/chmod-rw", !fchmod(fd, 0600), "changing rw refused");
+	check("seal-exec/still-writable", write(fd, "x", 1) == 1, "write refused");
+	check("seal-exec/implies-write",
+	      !add_seals(ex, F_SEAL_EXEC_) &&
+	          seals(ex) == (F_SEAL_EXEC_ | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+	                        F_SEAL_FUTURE_WRITE),
+	      "the exec seal of a 777 file did not bring the others");
+	close(fd);
+	close(ex);
+}
+
+/* A sealed memfd passed to a child keeps its seals there (a compositor's
+ * client cannot undo them). */
+static void seal_inherited(void)
+{
+	int fd = memfd("inh", MFD_ALLOW_SEALING);
+	pid_t pid;
+
+	ftruncate(fd, 100);
+	add_seals(fd, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	if ((pid = fork()) == 0)
+		_exit(ftruncate(fd, 0) == -1 && errno == EPERM && write(fd, "x", 1) == -1 &&
+		              seals(fd) ==
+		                  (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+		          ? 0
+		          : 1);
+	check("seal/in-child", status_of(pid) == 0, "the child could change the file");
+	close(fd);
+}
+
+/* ---- O_TMPFILE ---- */
+
+static void tmpfile_checks(void)
+{
+	char path[64], buf[8] = "";
+	struct stat st;
+	int fd = open(DIR_, O_TMPFILE | O_RDWR, 0640), ex;
+
+	check("tmpfile/open", fd >= 0, "O_TMPFILE refused");
+	check("tmpfile/unnamed",
+	      !fstat(fd, &st) && st.st_nlink == 0 && S_ISREG(st.st_mode) &&
+	          (st.st_mode & 0777) == 0640,
+	      "not a regular file, mode 640, with no links");
+	check("tmpfile/fd-link", link_has(fd, DIR_ "/#", " (deleted)"), "wrong link");
+	check("tmpfile/io",
+	      pwrite(fd, "tmp", 3, 0) == 3 && pread(fd, buf, 3, 0) == 3 && !memcmp(buf, "tmp", 3),
+	      "bytes not read back");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	check("tmpfile/link-proc",
+	      !linkat(AT_FDCWD, path, AT_FDCWD, DIR_ "/named", AT_SYMLINK_FOLLOW),
+	      "linkat from /proc/self/fd refused");
+	check("tmpfile/named", !stat(DIR_ "/named", &st) && st.st_nlink == 1 && st.st_size == 3,
+	      "the name does not lead to the file");
+	close(fd);
+
+	fd = open(DIR_, O_TMPFILE | O_WRONLY, 0600);
+	check("tmpfile/link-empty-path", !linkat(fd, "", AT_FDCWD, DIR_ "/empty", AT_EMPTY_PATH),
+	      "linkat with AT_EMPTY_PATH refused");
+	check("tmpfile/link-exists",
+	      fails(linkat(fd, "", AT_FDCWD, DIR_ "/named", AT_EMPTY_PATH), EEXIST),
+	      "linking over a name not EEXIST");
+	close(fd);
+
+	ex = open(DIR_, O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ex);
+	check("tmpfile/excl-open", ex >= 0, "O_TMPFILE|O_EXCL refused");
+	check("tmpfile/excl-never-linked",
+	      fails(linkat(AT_FDCWD, path, AT_FDCWD, DIR_ "/excl", AT_SYMLINK_FOLLOW), ENOENT),
+	      "an O_EXCL file linked");
+	close(ex);
+
+	check("tmpfile/read-only", fails(open(DIR_, O_TMPFILE | O_RDONLY, 0600), EINVAL),
+	      "read-only O_TMPFILE not EINVAL");
+	check("tmpfile/not-dir", fails(open(DIR_ "/named", O_TMPFILE | O_RDWR, 0600), ENOTDIR),
+	      "on a file not ENOTDIR");
+	check("tmpfile/missing", fails(open(DIR_ "/none", O_TMPFILE | O_RDWR, 0600), ENOENT),
+	      "in a missing directory not ENOENT");
+	check("tmpfile/creat", fails(open(DIR_, O_TMPFILE | O_CREAT | O_RDWR, 0600), EINVAL),
+	      "O_TMPFILE|O_CREAT not EINVAL");
+	unlink(DIR_ "/named");
+	unlink(DIR_ "/empty");
+}
+
+/* On a share (9P), whose file system cannot make unnamed files. */
+static void tmpfile_unsupported(const char *dir)
+{
+	check("tmpfile/9p-unsupported", fails(open(dir, O_TMPFILE | O_RDWR, 0600), EOPNOTSUPP),
+	      "not EOPNOTSUPP");
+}
+
+/* ---- copy_file_range and sendfile ---- */
+
+static int file_with(const char *path, const char *text, int flags)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR | flags, 0644);
+
+	if (fd >= 0 && text)
+		write(fd, text, strlen(text));
+	return fd;
+}
+
+static int reads(int fd, off_t off, const char *want)
+{
+	char buf[64] = "";
+	size_t n = strlen(want);
+
+	return pread(fd, buf, sizeof(buf) - 1, off) == (ssize_t)n && !memcmp(buf, want, n);
+}
+
+static ssize_t cfr(int in, loff_t *oi, int out, loff_t *oo, size_t len, unsigned flags)
+{
+	return copy_file_range(in, oi, out, oo, len, flags);
+}
+
+static void copy_range(void)
+{
+	int a = file_with(DIR_ "/a", "0123456789", 0), b = file_with(DIR_ "/b", NULL, 0), p[2], d,
+	    ro, ap;
+	loff_t oi = 2, oo = 1;
+
+	lseek(a, 0, SEEK_SET);
+	check("copy/positions",
+	      cfr(a, NULL, b, NULL, 4, 0) == 4 && reads(b, 0, "0123") &&
+	          lseek(a, 0, SEEK_CUR) == 4 && lseek(b, 0, SEEK_CUR) == 4,
+	      "4 bytes not copied from position to position");
+	check("copy/offsets",
+	      cfr(a, &oi, b, &oo, 3, 0) == 3 && oi == 5 && oo == 4 && reads(b, 0, "0234") &&
+	          lseek(a, 0, SEEK_CUR) == 4,
+	      "offsets not used and advanced, or the positions moved");
+	oi = 8;
+	check("copy/short-at-end", cfr(a, &oi, b, NULL, 100, 0) == 2 && reads(b, 0, "023489"),
+	      "not the 2 bytes left");
+	oi = 10;
+	check("copy/at-end", cfr(a, &oi, b, NULL, 100, 0) == 0, "not 0 at the end");
+	check("copy/zero-length", cfr(a, NULL, b, NULL, 0, 0) == 0, "not 0");
+	check("copy/flags", fails(cfr(a, NULL, b, NULL, 1, 1), EINVAL), "flags not EINVAL");
+	oi = -1;
+	check("copy/offset-wraps", fails(cfr(a, &oi, b, NULL, 1, 0), EOVERFLOW), "not EOVERFLOW");
+	oi = -4096;
+	check("copy/negative-offset", fails(cfr(a, &oi, b, NULL, 1, 0), EINVAL), "not EINVAL");
+	oo = -4096;
+	check("copy/negative-out-offset", fails(cfr(a, NULL, b, &oo, 1, 0), EINVAL), "not EINVAL");
+	oi = 0, oo = 2;
+	check("copy/same-file-overlap", fails(cfr(a, &oi, a, &oo, 4, 0), EINVAL), "not EINVAL");
+	oi = 0, oo = 20;
+	check("copy/same-file-apart",
+	      cfr(a, &oi, a, &oo, 4, 0) == 4 && reads(a, 20, "0123") && size_of(a) == 24,
+	      "a copy within one file failed");
+	ro = open(DIR_ "/a", O_RDONLY);
+	check("copy/out-read-only", fails(cfr(a, NULL, ro, NULL, 1, 0), EBADF), "not EBADF");
+	check("copy/in-write-only",
+	      fails(cfr(open(DIR_ "/b", O_WRONLY), NULL, b, NULL, 1, 0), EBADF), "not EBADF");
+	ap = open(DIR_ "/b", O_WRONLY | O_APPEND);
+	check("copy/out-append", fails(cfr(ro, NULL, ap, NULL, 1, 0), EBADF), "not EBADF");
+	d = open(DIR_, O_RDONLY | O_DIRECTORY);
+	check("copy/directory", fails(cfr(d, NULL, b, NULL, 1, 0), EISDIR), "not EISDIR");
+	pipe(p);
+	check("copy/pipe",
+	      fails(cfr(p[0], NULL, b, NULL, 1, 0), EINVAL) &&
+	          fails(cfr(a, NULL, p[1], NULL, 1, 0), EINVAL),
+	      "not EINVAL");
+	check("copy/bad-fd", fails(cfr(-1, NULL, b, NULL, 1, 0), EBADF), "not EBADF");
+	int proc = open("/proc/self/status", O_RDONLY);
+	check("copy/cross-filesystem", fails(cfr(proc, NULL, b, NULL, 10, 0), EXDEV),
+	      "from /proc not EXDEV");
+
+	/* sendfile between two files (both positions, then an offset) */
+	int c = file_with(DIR_ "/c", NULL, 0);
+	off_t so = 6;
+	lseek(a, 0, SEEK_SET);
+	check("sendfile/file-to-file",
+	      sendfile(c, a, NULL, 3) == 3 && reads(c, 0, "012") && lseek(a, 0, SEEK_CUR) == 3,
+	      "not copied");
+	check("sendfile/offset",
+	      sendfile(c, a, &so, 2) == 2 && so == 8 && reads(c, 0, "01267") &&
+	          lseek(a, 0, SEEK_CUR) == 3,
+	      "offset not used and advanced");
+	close(c);
+	close(proc);
+	close(p[0]);
+	close(p[1]);
+	close(d);
+	close(ap);
+	close(ro);
+	close(a);
+	close(b);
+	unlink(DIR_ "/a");
+	unlink(DIR_ "/b");
+	unlink(DIR_ "/c");
+}
+
+int main(int argc, char **argv)
+{
+	mkdir("/tmp", 01777);
+	mkdir(DIR_, 0755);
+	memfd_basics();
+	seal_size();
+	seal_write();
+	seal_future_write();
+	seal_exec();
+	seal_inherited();
+	tmpfile_checks();
+	copy_range();
+	if (argc > 1)
+		tmpfile_unsupported(argv[1]);
+	rmdir(DIR_);
+	return check_done();
+}
