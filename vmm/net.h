@@ -176,14 +176,50 @@ size_t vmm_net_merge_end(struct vmm_net_merge *m);
 /* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
  *
  * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET
- * socketpairs, one message each): */
-#define VMM_NETH_FD_FRAMES 3 /* a frame a message, both ways: [virtio-net header][frame] */
+ * socketpairs, one message each), the frames ring and its two eventfds: */
+#define VMM_NETH_FD_FRAMES 3 /* the helper's frames, a message each: [virtio-net header][frame] */
 #define VMM_NETH_FD_CTL 4    /* ukrun's conf, then its commands; one byte answers each */
+#define VMM_NETH_FD_RING 5   /* memory: ukrun's frames for the helper, struct vmm_neth_ring */
+#define VMM_NETH_FD_KICK 6   /* eventfd: ukrun put frames in the ring */
+#define VMM_NETH_FD_ROOM 7   /* eventfd: the helper made room that ukrun waits for */
 
 /* The header is the guest's (checked by the device) toward the helper,
  * zero from it (whole frames, finished checksums). A frame and its header
  * at most: */
 #define VMM_NETH_MSG_MAX (sizeof(struct uk_virtio_net_hdr) + 14 + 4 + UK_VIRTIO_NET_MTU_USER)
+
+/* The frames ring (net_ring.c): ukrun's frames for the helper, in memory
+ * both map. Records of a 32-bit length and the frame ([virtio-net
+ * header][frame]), 8-byte aligned, never wrapping. */
+#define VMM_NETH_RING_BYTES (4u << 20)
+#define VMM_NETH_RING_SKIP 0xffffffffu /* a record's length: on at the start */
+struct vmm_neth_ring {
+	uint32_t head;      /* written by ukrun: bytes published, free-running */
+	uint32_t want_room; /* written by ukrun (1) and the helper (0): signal ROOM */
+	uint8_t pad0[56];
+	uint32_t tail; /* written by the helper: bytes it is done with */
+	uint8_t pad1[60];
+	uint8_t data[VMM_NETH_RING_BYTES];
+};
+/* ukrun's side: its own copy of the head, what it published, the tail it
+ * last saw. */
+struct vmm_ring_tx {
+	struct vmm_neth_ring *r;
+	uint32_t head, published, tail_seen;
+};
+/* 1 when a frame of len bytes fits now, 0 when not, -1 when the helper
+ * broke the ring (its tail went back, or past the head). */
+int vmm_ring_room(struct vmm_ring_tx *t, size_t len);
+/* Room for len bytes (vmm_ring_room said so), not published: where they
+ * go. Taking it back: t->head as it was. */
+uint8_t *vmm_ring_put(struct vmm_ring_tx *t, size_t len);
+/* What was put goes to the helper: 1 when there was any. */
+int vmm_ring_publish(struct vmm_ring_tx *t);
+/* The helper's side: the next frame after *tail (advanced past it), NULL
+ * when none; *len 0 when the ring is broken. Done with them: release
+ * says so, 1 when ukrun waits for room (signal VMM_NETH_FD_ROOM). */
+const uint8_t *vmm_ring_get(struct vmm_neth_ring *r, uint32_t *tail, size_t *len);
+int vmm_ring_release(struct vmm_neth_ring *r, uint32_t tail);
 
 /* The first message on the control socket is ukrun's struct vmm_net_conf
  * (the same binary on both ends); the helper answers VMM_NETH_OK once its

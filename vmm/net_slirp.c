@@ -10,9 +10,11 @@
  * then stops the VM naming it (status 125), as a dead gofer does.
  *
  * It holds two sockets to ukrun's virtio-net device (net_user.c, net.h's
- * VMM_NETH_*) and nothing else of ukrun's: no /dev/kvm, no guest memory.
- * Frames come and go one a message; what ukrun sends is checked again
- * before libslirp sees it (net_frame.c). Frames for the guest that find
+ * VMM_NETH_*), the frames ring (memory ukrun maps too, net_ring.c) and its
+ * two eventfds, and nothing else of ukrun's: no /dev/kvm, no guest memory.
+ * The guest's frames come in the ring, the guest's the other way one a
+ * message; what ukrun sends is checked again before libslirp sees it
+ * (net_frame.c), as its lengths in the ring are. Frames for the guest that find
  * ukrun's socket full (the guest gives no buffers, or ukrun is slow) are
  * kept, oldest first, as QEMU's network queue keeps them: a frame dropped
  * here costs the peer's TCP a retransmission timeout (libslirp's is a
@@ -53,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,7 +66,6 @@
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define BACKLOG_BYTES (8u << 20)
 #define IN_BATCH 64  /* frames from ukrun a turn, before slirp's sockets get theirs */
-#define IN_RECV 16   /* frames one recvmmsg takes */
 #define HELD_MAX 32  /* connections whose last acknowledgement waits for the turn's end */
 #define HELD_LEN 128 /* an acknowledgement's frame: 54 bytes (60 padded) */
 #define OUT_BATCH 64 /* frames for ukrun sent together (one sendmmsg) */
@@ -124,10 +126,9 @@ struct helper {
 	uint64_t merged, merges; /* segments merged, into how many (net_merge.c) */
 	struct vmm_net_merge mrg;
 	uint8_t mrg_buf[14 + UK_VIRTIO_NET_MTU_USER];
-	/* frames from ukrun, a recvmmsg's (one byte more each: too long) */
-	uint8_t in[IN_RECV][VMM_NETH_MSG_MAX + 1];
-	struct mmsghdr in_msg[IN_RECV];
-	struct iovec in_iov[IN_RECV];
+	struct vmm_neth_ring *ring; /* frames from ukrun (net_ring.c) */
+	uint32_t ring_tail;
+	int ring_more; /* frames wait beyond this turn's IN_BATCH */
 };
 
 static int64_t now_ms(void)
@@ -685,8 +686,8 @@ static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct helper *h = opaque;
 
-	if (fd == VMM_NETH_FD_FRAMES || fd == VMM_NETH_FD_CTL)
-		return -1; /* ukrun's: never slirp's */
+	/* (ukrun's fds are open: slirp's never have their numbers; the
+	 * ring's was closed after its mapping and may be one of slirp's) */
 	h->poll_failed |= vmm_epset_add(&h->ps, fd,
 	                                (short)(((events & SLIRP_POLL_IN) ? POLLIN : 0) |
 	                                        ((events & SLIRP_POLL_OUT) ? POLLOUT : 0) |
@@ -699,8 +700,6 @@ static int cb_get_revents(int idx, void *opaque)
 	struct helper *h = opaque;
 	short re;
 
-	if (idx == VMM_NETH_FD_FRAMES || idx == VMM_NETH_FD_CTL)
-		return 0;
 	re = vmm_epset_revents(&h->ps, idx);
 	return ((re & POLLIN) ? SLIRP_POLL_IN : 0) | ((re & POLLOUT) ? SLIRP_POLL_OUT : 0) |
 	       ((re & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((re & POLLERR) ? SLIRP_POLL_ERR : 0) |
@@ -774,30 +773,30 @@ static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 		slirp_input(h->slirp, f, (int)(n - HDR_LEN));
 }
 
-/* Frames from the guest, IN_RECV a call, up to IN_BATCH. 1 when ukrun
- * closed its end. */
+/* Frames from the guest in the ring, up to IN_BATCH, then the room they
+ * took back to ukrun (with word of it when ukrun waits for room). 1 when
+ * the ring is broken: ukrun is not itself. */
 static int from_guest_batch(struct helper *h)
 {
-	int n;
+	const uint8_t *f;
+	uint64_t one = 1;
+	size_t len;
+	int got = 0, bad = 0;
 
-	for (int got = 0; got < IN_BATCH; got += n) {
-		for (int i = 0; i < IN_RECV; i++) {
-			h->in_iov[i] = (struct iovec){ h->in[i], sizeof(h->in[i]) };
-			h->in_msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &h->in_iov[i],
-				                                      .msg_iovlen = 1 } };
+	while (got < IN_BATCH && (f = vmm_ring_get(h->ring, &h->ring_tail, &len))) {
+		if (!len) {
+			vmm_err("%s: the frames ring is broken", h->name);
+			bad = 1;
+			break;
 		}
-		n = recvmmsg(VMM_NETH_FD_FRAMES, h->in_msg, IN_RECV, MSG_DONTWAIT, NULL);
-		if (n < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : 1;
-		for (int i = 0; i < n; i++) {
-			if (!h->in_msg[i].msg_len) /* ukrun's end closed (it never sends 0 bytes) */
-				return 1;
-			from_guest_one(h, h->in[i], h->in_msg[i].msg_len);
-		}
-		if (n < IN_RECV)
-			return 0;
+		from_guest_one(h, f, len);
+		got++;
 	}
-	return 0;
+	h->ring_more = got == IN_BATCH;
+	if (vmm_ring_release(h->ring, h->ring_tail) &&
+	    write(VMM_NETH_FD_ROOM, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return 1;
+	return bad;
 }
 
 /* The batch, a connection's consecutive segments merged (net_merge.c). */
@@ -807,6 +806,23 @@ static int from_guest(struct helper *h)
 
 	merge_flush(h);
 	return r;
+}
+
+/* ukrun's kick drained, and its frames socket read: it sends nothing
+ * there, so a message is only ever its end. 1 when it closed. */
+static int ukrun_wake(struct helper *h, short kick, short frames)
+{
+	uint64_t v;
+	uint8_t b;
+
+	if ((kick & POLLIN) && read(VMM_NETH_FD_KICK, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return 1;
+	if (!(frames & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	if (recv(VMM_NETH_FD_FRAMES, &b, 1, MSG_DONTWAIT) == 0)
+		return 1;
+	h->refused++;
+	return 0;
 }
 
 static void summary(const struct helper *h)
@@ -851,26 +867,29 @@ static int command(struct helper *h)
 static int turn(struct helper *h)
 {
 	uint32_t timeout = UINT32_MAX;
-	short ctl, frames;
+	short ctl, frames, kick;
 	int r;
 
 	vmm_epset_next(&h->ps);
 	h->poll_failed = vmm_epset_add(&h->ps, VMM_NETH_FD_CTL, POLLIN) < 0 ||
+	                 vmm_epset_add(&h->ps, VMM_NETH_FD_KICK, POLLIN) < 0 ||
 	                 vmm_epset_add(&h->ps, VMM_NETH_FD_FRAMES,
 	                               (short)(POLLIN | (h->kept ? POLLOUT : 0))) < 0;
 	slirp_pollfds_fill(h->slirp, &timeout, cb_add_poll, h);
 	if (h->poll_failed)
 		return -1; /* out of memory for the set, or epoll_ctl refused */
-	r = vmm_epset_wait(&h->ps, timers_next(h, timeout));
+	r = vmm_epset_wait(&h->ps, h->ring_more ? 0 : timers_next(h, timeout));
 	if (r < 0 && errno != EINTR)
 		return -1;
 	ctl = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_CTL) : 0;
 	frames = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_FRAMES) : 0;
+	kick = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_KICK) : 0;
 	slirp_pollfds_poll(h->slirp, r < 0, cb_get_revents, h);
 	timers_run(h);
 	if ((frames & POLLOUT) && h->kept)
 		flush_kept(h);
-	if ((frames & (POLLIN | POLLHUP | POLLERR)) && from_guest(h))
+	/* (the ring is looked at every turn: a kick only wakes the helper) */
+	if (ukrun_wake(h, kick, frames) || from_guest(h))
 		return 1;
 	held_flush(h);
 	out_flush(h);
@@ -898,6 +917,13 @@ int vmm_slirp_main(const char *name, int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	}
 	h.mrg.buf = h.mrg_buf;
+	h.ring =
+	    mmap(NULL, sizeof(*h.ring), PROT_READ | PROT_WRITE, MAP_SHARED, VMM_NETH_FD_RING, 0);
+	if (h.ring == MAP_FAILED) {
+		vmm_err("%s: the frames ring: %s", name, strerror(errno));
+		return VMM_EXIT_ERROR;
+	}
+	close(VMM_NETH_FD_RING); /* (the mapping stays) */
 	if (read_conf(&h) == 0 && (h.mrg.cap = 14 + h.conf.mtu) && start_slirp(&h) == 0 &&
 	    keep_caps(&h) == 0 && vmm_slirp_confine(name, &h.conf) == 0)
 		a = VMM_NETH_OK;

@@ -4,12 +4,12 @@
  * (net_slirp.c: the network the guest sees, the forwards, DNS). ukrun
  * keeps the virtio-net device and passes frames: each from the guest is
  * made contiguous, checked (net_frame.c: libslirp crashed on one lone IP
- * fragment; the first of each kind dropped is named under --verbose) and
- * sent to the helper as one message, a pass over the TX queue's frames in
- * one sendmmsg (the helper wakes once for them); the helper's frames are
- * read straight into the guest's receive buffers, as a TAP's are. ukrun
- * itself then makes no socket and opens no file for the network
- * (seccomp.c).
+ * fragment; the first of each kind dropped is named under --verbose)
+ * in the frames ring, memory the helper maps too (net_ring.c), and a pass
+ * over the TX queue's frames wakes the helper once (an eventfd); the
+ * helper's frames are read straight into the guest's receive buffers, as
+ * a TAP's are. ukrun itself then makes no socket and opens no file for
+ * the network (seccomp.c).
  *
  * Set-up starts the helper, sends it the configuration and waits for its
  * word: the forwards' host ports are bound, or ukrun stops with the
@@ -25,15 +25,17 @@
  * alive to its supervisor is worse than one that stops and is restarted.
  * A helper that stops answering (30 s) is killed to the same end.
  *
- * Full socket: the guest's frames wait in its TX ring (send says -EAGAIN,
- * the device polls for room) rather than being dropped, as a TCP
- * retransmission would cost a second or more.
+ * Full ring: the guest's frames wait in its TX ring (send says -EAGAIN,
+ * the device waits for the helper's word that it made room) rather than
+ * being dropped, as a TCP retransmission would cost a second or more.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,26 +47,16 @@
  * doubles it, up to net.core.wmem_max). */
 #define SOCK_BUF (1 << 20)
 
-/* TX frames queued for one sendmmsg: a message each woke the helper, which
- * on a busy host took the core from the device thread at once, and the
- * next frame waited for it. */
-#define TX_BATCH 64
-#define TX_BYTES (256u << 10)
-
 struct user {
 	int helper;      /* its id (helper.c) */
 	int frames, ctl; /* the sockets to it (net.h, VMM_NETH_*) */
+	int kick, room;  /* eventfds: frames in the ring; the helper made room */
 	int gone;        /* it closed its end or stopped answering: killed */
-	int poll_idx;
+	int poll_idx, room_idx;
+	int room_now; /* the ring had room when the device asked to wait for it */
 	uint64_t dropped[VMM_FRAME_KINDS];
-	uint64_t tx_calls; /* sendmmsg calls that sent frames */
-	/* TX frames made contiguous, header first, checked, not sent yet:
-	 * tx_msg[tx_sent .. tx_n) */
-	struct mmsghdr tx_msg[TX_BATCH];
-	struct iovec tx_iov[TX_BATCH];
-	unsigned tx_n, tx_sent;
-	size_t tx_used;
-	uint8_t tx_buf[TX_BYTES];
+	uint64_t tx_calls;     /* kicks of the helper */
+	struct vmm_ring_tx tx; /* the frames ring (net_ring.c) */
 };
 
 /* The helper broke the conversation or died: it is killed (reaped by the
@@ -119,13 +111,37 @@ static int pair(int sv[2])
 	return 0;
 }
 
-/* The helper with its ends of fr and ct (closed here either way). */
-static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2])
+/* The frames ring in memory the helper maps too, and the two eventfds: 0,
+ * or -1 with errno (*ring_fd, for the helper, closed after its start). */
+static int make_ring(struct user *u, int *ring_fd)
+{
+	void *p;
+
+	*ring_fd = memfd_create("uk-net-ring", MFD_CLOEXEC);
+	if (*ring_fd < 0 || ftruncate(*ring_fd, sizeof(struct vmm_neth_ring)))
+		return -1;
+	p = mmap(NULL, sizeof(struct vmm_neth_ring), PROT_READ | PROT_WRITE, MAP_SHARED, *ring_fd,
+	         0);
+	if (p == MAP_FAILED)
+		return -1;
+	u->tx.r = p;
+	u->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	u->room = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return u->kick < 0 || u->room < 0 ? -1 : 0;
+}
+
+/* The helper with its ends of fr and ct (closed here either way) and the
+ * ring's. */
+static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2], int ring_fd)
 {
 	const char *args[] = { vmm_verbose_on ? "1" : "0", NULL };
-	int fds[2] = { [VMM_NETH_FD_FRAMES - 3] = fr[1], [VMM_NETH_FD_CTL - 3] = ct[1] };
+	int fds[5] = { [VMM_NETH_FD_FRAMES - 3] = fr[1],
+		       [VMM_NETH_FD_CTL - 3] = ct[1],
+		       [VMM_NETH_FD_RING - 3] = ring_fd,
+		       [VMM_NETH_FD_KICK - 3] = u->kick,
+		       [VMM_NETH_FD_ROOM - 3] = u->room };
 
-	u->helper = vmm_helper_start(n->dev->vm, "the network helper", "net", args, fds, 2);
+	u->helper = vmm_helper_start(n->dev->vm, "the network helper", "net", args, fds, 5);
 	close(fr[1]);
 	close(ct[1]);
 	u->frames = fr[0];
@@ -133,24 +149,40 @@ static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2])
 	return u->helper < 0 ? -1 : 0;
 }
 
+static void close_all(struct user *u)
+{
+	int fd[] = { u->frames, u->ctl, u->kick, u->room };
+
+	for (unsigned i = 0; i < sizeof(fd) / sizeof(fd[0]); i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	if (u->tx.r)
+		munmap(u->tx.r, sizeof(*u->tx.r));
+	free(u);
+}
+
 static int user_open(struct vmm_net *n)
 {
 	struct user *u = calloc(1, sizeof(*u));
 	struct vmm_net_conf conf;
-	int fr[2] = { -1, -1 }, ct[2] = { -1, -1 }, a;
+	int fr[2] = { -1, -1 }, ct[2] = { -1, -1 }, ring_fd = -1, a, r;
 
 	if (!u)
 		return -1;
 	n->be_priv = u;
-	u->frames = u->ctl = -1;
-	if (pair(fr) || pair(ct)) {
-		vmm_err("--net user: the network helper's sockets: %s", strerror(errno));
+	u->frames = u->ctl = u->kick = u->room = -1;
+	if (make_ring(u, &ring_fd) || pair(fr) || pair(ct)) {
+		vmm_err("--net user: the network helper's sockets and ring: %s", strerror(errno));
 		for (int i = 0; i < 2; i++)
 			if (fr[i] >= 0)
 				close(fr[i]);
+		if (ring_fd >= 0)
+			close(ring_fd);
 		goto fail;
 	}
-	if (start_helper(n, u, fr, ct))
+	r = start_helper(n, u, fr, ct, ring_fd);
+	close(ring_fd); /* (the mapping stays) */
+	if (r)
 		goto fail;
 	/* the guest's MAC address as the device has it: the helper forwards
 	 * IPv6 to the address SLAAC makes of it */
@@ -165,11 +197,7 @@ static int user_open(struct vmm_net *n)
 	n->dev->vm->needs |= VMM_NEED_NET_USER;
 	return 0;
 fail:
-	if (u->frames >= 0)
-		close(u->frames);
-	if (u->ctl >= 0)
-		close(u->ctl);
-	free(u);
+	close_all(u);
 	n->be_priv = NULL;
 	return -1;
 }
@@ -185,28 +213,31 @@ static void user_reset(struct vmm_net *n) { cmd(n->be_priv, VMM_NETH_RESET, 0); 
 
 /* ---- the data path (device thread) ---- */
 
-/* The queued frames to the helper: 0 all sent, -EAGAIN some wait for
- * room in its socket, -EPIPE it is gone (they are lost). */
+/* The frames put in the ring go to the helper, which is woken once for
+ * them: 0, or -EPIPE when it is gone (they are lost). */
 static int user_flush(struct vmm_net *n)
 {
 	struct user *u = n->be_priv;
-	int r;
+	uint64_t one = 1;
 
-	while (u->tx_sent < u->tx_n && !u->gone) {
-		r = sendmmsg(u->frames, u->tx_msg + u->tx_sent, u->tx_n - u->tx_sent,
-		             MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r > 0) {
-			u->tx_sent += (unsigned)r;
-			u->tx_calls++;
-		} else if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-			return -EAGAIN;
-		} else if (r < 0 && errno != EINTR) {
-			helper_gone(u);
-		}
+	if (u->gone)
+		return -EPIPE;
+	if (vmm_ring_publish(&u->tx) && write(u->kick, &one, sizeof(one)) == sizeof(one))
+		u->tx_calls++;
+	return 0;
+}
+
+/* Room in the ring for len bytes: 1, 0 (after the frames waiting there
+ * went to the helper), -EPIPE when the helper broke the ring. */
+static int ring_room(struct user *u, size_t len)
+{
+	int r = vmm_ring_room(&u->tx, len);
+
+	if (r < 0) {
+		vmm_err("the network helper broke the frames ring: stopping it");
+		helper_gone(u);
+		return -EPIPE;
 	}
-	r = u->tx_sent < u->tx_n ? -EPIPE : 0;
-	u->tx_n = u->tx_sent = 0;
-	u->tx_used = 0;
 	return r;
 }
 
@@ -216,7 +247,7 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 	const char *why;
 	uint8_t *msg;
 	size_t len = 0;
-	unsigned i;
+	uint32_t head = u->tx.head;
 	int drop, r;
 
 	for (int k = 0; k < cnt; k++)
@@ -227,14 +258,19 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 		return -EPROTO;
 	if (u->gone)
 		return -EPIPE;
-	if ((u->tx_n == TX_BATCH || len > TX_BYTES - u->tx_used) && (r = user_flush(n)))
-		return r; /* -EAGAIN: this frame waits in the guest's ring */
+	if ((r = ring_room(u, len)) == 0) {
+		user_flush(n); /* what it holds goes; then it may have room */
+		r = ring_room(u, len);
+	}
+	if (r <= 0)
+		return r ?: -EAGAIN; /* -EAGAIN: this frame waits in the guest's ring */
 	/* A copy first: the guest cannot change the frame after the check. */
-	msg = u->tx_buf + u->tx_used;
+	msg = vmm_ring_put(&u->tx, len);
 	for (int k = 0, at = 0; k < cnt; at += (int)iov[k].iov_len, k++)
 		memcpy(msg + at, iov[k].iov_base, iov[k].iov_len);
 	drop = vmm_net_frame_check(msg + HDR_LEN, len - HDR_LEN, n->conf.host_loopback, &why);
 	if (drop) {
+		u->tx.head = head; /* taken back */
 		if (!u->dropped[drop]++)
 			vmm_verbose(n->dev->vm,
 			            "user-mode network: dropped a frame from the guest: %s "
@@ -242,10 +278,6 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 			            why);
 		return -EPROTO;
 	}
-	i = u->tx_n++;
-	u->tx_iov[i] = (struct iovec){ msg, len };
-	u->tx_msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &u->tx_iov[i], .msg_iovlen = 1 } };
-	u->tx_used += len;
 	return 0;
 }
 
@@ -269,29 +301,53 @@ static ssize_t user_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
 	return (mh.msg_flags & MSG_TRUNC) ? -EMSGSIZE : r;
 }
 
+/* Waiting for room: the helper is asked to say when it made some, and
+ * the ring is looked at again (it may have made it meanwhile). 1 when
+ * there is room now. */
+static int room_wait(struct user *u)
+{
+	__atomic_store_n(&u->tx.r->want_room, 1, __ATOMIC_SEQ_CST);
+	return ring_room(u, VMM_NETH_MSG_MAX) != 0;
+}
+
 static int user_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx, int want_tx)
 {
 	struct user *u = n->be_priv;
-	short ev = (short)((want_rx ? POLLIN : 0) | (want_tx ? POLLOUT : 0));
 
-	u->poll_idx = ev && !u->gone ? vmm_poll_add(ps, u->frames, ev) : -1;
+	u->poll_idx = u->room_idx = -1;
+	u->room_now = 0;
+	if (u->gone)
+		return -1;
+	/* (the helper's end closing is seen without POLLIN: POLLHUP) */
+	u->poll_idx = vmm_poll_add(ps, u->frames, want_rx ? POLLIN : 0);
+	if (want_tx && (u->room_now = room_wait(u)))
+		return 0;
+	if (want_tx)
+		u->room_idx = vmm_poll_add(ps, u->room, POLLIN);
 	return -1;
 }
 
 static int user_poll_done(struct vmm_net *n, struct vmm_pollset *ps)
 {
 	struct user *u = n->be_priv;
+	int ready = u->room_now ? VMM_NET_TX_READY : 0;
+	uint64_t v;
 	short re;
 
+	if (u->room_idx >= 0 && (ps->fd[u->room_idx].revents & POLLIN)) {
+		if (read(u->room, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			helper_gone(u);
+		ready |= VMM_NET_TX_READY;
+	}
 	if (u->poll_idx < 0)
-		return 0;
+		return ready;
 	re = ps->fd[u->poll_idx].revents;
 	if (re & (POLLHUP | POLLERR)) {
 		/* Frames the guest cannot take yet would keep this set. */
 		helper_gone(u);
 		return VMM_NET_RX_READY | VMM_NET_TX_READY;
 	}
-	return ((re & POLLIN) ? VMM_NET_RX_READY : 0) | ((re & POLLOUT) ? VMM_NET_TX_READY : 0);
+	return ready | ((re & POLLIN) ? VMM_NET_RX_READY : 0);
 }
 
 static void user_teardown(struct vmm_net *n)
@@ -305,13 +361,12 @@ static void user_teardown(struct vmm_net *n)
 			            "network helper",
 			            (unsigned long long)u->dropped[k], vmm_net_frame_drop_name(k));
 	vmm_verbose(n->dev->vm,
-	            "user-mode network: %llu frames to the network helper in %llu sends",
+	            "user-mode network: %llu frames to the network helper in %llu sends (the "
+	            "ring's wake-ups)",
 	            (unsigned long long)n->tx_frames, (unsigned long long)u->tx_calls);
 	if (vmm_verbose_on && !u->gone)
 		cmd(u, VMM_NETH_END, 0); /* its own counts */
-	close(u->frames);                /* the helper sees the end */
-	close(u->ctl);
-	free(u);
+	close_all(u);                    /* the helper sees the end */
 }
 
 const struct vmm_net_backend vmm_net_user = {

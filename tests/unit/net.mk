@@ -40,7 +40,8 @@ UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_passt.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
 		$(B)/san/vmm/net_conf.o $(B)/san/vmm/net_frame.o $(B)/san/vmm/net_slirp.o \
-		$(B)/san/vmm/net_epset.o $(B)/san/vmm/net_merge.o $(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
+		$(B)/san/vmm/net_epset.o $(B)/san/vmm/net_merge.o $(B)/san/vmm/net_ring.o \
+		$(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
 		$(B)/san/vmm/virtio_mmio.o \
 		$(B)/san/virtio/virtq.o $(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o \
 		$(B)/san/common/host.o $(B)/san/vmm/seccomp.o $(B)/san/vmm/util.o
@@ -56,6 +57,11 @@ $(B)/tests/unit/test_net_epset: $(B)/san/tests/unit/test_net_epset.o $(B)/san/vm
 # merged bytes.
 UNIT_BINS += $(B)/tests/unit/test_net_merge
 $(B)/tests/unit/test_net_merge: $(B)/san/tests/unit/test_net_merge.o $(B)/san/vmm/net_merge.o
+
+# The frames ring between ukrun and the network helper: order across the
+# ring's end, room given back, and what a hostile helper can write there.
+UNIT_BINS += $(B)/tests/unit/test_net_ring
+$(B)/tests/unit/test_net_ring: $(B)/san/tests/unit/test_net_ring.o $(B)/san/vmm/net_ring.o
 
 # The guest's Internet checksum (lwip-port/chksum.c), pure code.
 UNIT_BINS += $(B)/tests/unit/test_chksum

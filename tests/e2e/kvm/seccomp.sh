@@ -53,14 +53,18 @@ gofer_fds() {
 	fds_are $gofer "0 1 2 3 4 " && is_socket $gofer 3 &&
 		[ "$(readlink /proc/$gofer/fd/4)" = "$(cd "$T/share" && pwd -P)" ]
 }
-# The network helper's: its sockets to ukrun (frames, commands), its one
-# epoll instance (the poll set, vmm/net_epset.c), and libslirp's own: a
-# forward's host port held (and at most a few more).
+# The network helper's: its sockets to ukrun (frames, commands), the
+# frames ring's two eventfds (kick, room: vmm/net_ring.c; the ring itself
+# is mapped, its fd closed), its one epoll instance (the poll set,
+# vmm/net_epset.c), and libslirp's own: a forward's host port held (and at
+# most a few more).
 net_fds() {
 	is_socket $nethelper 3 && is_socket $nethelper 4 && [ "$(readlink /proc/$nethelper/fd/0)" = /dev/null ] &&
+		[ "$(readlink /proc/$nethelper/fd/6)" = 'anon_inode:[eventfd]' ] &&
+		[ "$(readlink /proc/$nethelper/fd/7)" = 'anon_inode:[eventfd]' ] &&
 		[ "$(ls -l /proc/$nethelper/fd | grep -c 'anon_inode:\[eventpoll\]')" -eq 1 ] &&
 		! ls -l /proc/$nethelper/fd | grep -v -e socket: -e /dev/null -e ' [012] ->' \
-			-e 'anon_inode:\[eventpoll\]' | grep -q -- '->'
+			-e 'anon_inode:\[eventpoll\]' -e 'anon_inode:\[eventfd\]' | grep -q -- '->'
 }
 # Its address space is far smaller than the guest's 512 MiB: guest RAM is
 # not in it.
