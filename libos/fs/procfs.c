@@ -51,6 +51,7 @@ static const struct proc_entry root_entries[] = {
 	{ "loadavg", N_LOADAVG, S_IFREG | 0444 },
 	{ "vmstat", N_VMSTAT, S_IFREG | 0444 },
 	{ "net", N_NET, S_IFDIR | 0555 },
+	{ "sys", N_SYS, S_IFDIR | 0555 },
 };
 
 /* /proc/net: the network's view, the same for every process (Linux's
@@ -58,6 +59,37 @@ static const struct proc_entry root_entries[] = {
 static const struct proc_entry net_entries[] = {
 	{ "if_inet6", N_IF_INET6, S_IFREG | 0444 },
 };
+
+/* /proc/sys/kernel: the settings programs read (libcap counts the
+ * capabilities in cap_last_cap). */
+static const struct proc_entry sys_entries[] = {
+	{ "kernel", N_SYS_KERNEL, S_IFDIR | 0555 },
+};
+static const struct proc_entry kernel_entries[] = {
+	{ "cap_last_cap", N_CAP_LAST_CAP, S_IFREG | 0444 },
+};
+
+#define TABLE(t) t, sizeof(t) / sizeof(t[0])
+
+/* The system's directories below /proc, each with its entries. */
+static const struct proc_dir {
+	int node;
+	const struct proc_entry *entries;
+	size_t n;
+} sys_dirs[] = {
+	{ N_NET, TABLE(net_entries) },
+	{ N_SYS, TABLE(sys_entries) },
+	{ N_SYS_KERNEL, TABLE(kernel_entries) },
+};
+
+/* The system's directory node, or NULL (the root, a process's). */
+static const struct proc_dir *sys_dir(int node)
+{
+	for (size_t i = 0; i < sizeof(sys_dirs) / sizeof(sys_dirs[0]); i++)
+		if (sys_dirs[i].node == node)
+			return &sys_dirs[i];
+	return NULL;
+}
 
 /* A process's directory, and a thread's (all but task). */
 static const struct proc_entry pid_entries[] = {
@@ -73,7 +105,6 @@ static const struct proc_entry pid_entries[] = {
 
 #define N_ROOT_ENTRIES (sizeof(root_entries) / sizeof(root_entries[0]))
 #define N_PID_ENTRIES (sizeof(pid_entries) / sizeof(pid_entries[0]))
-#define N_NET_ENTRIES (sizeof(net_entries) / sizeof(net_entries[0]))
 
 /* What a vnode below /proc/PID stands for (its priv). */
 struct pid_ref {
@@ -93,9 +124,10 @@ static uint32_t node_mode(int node)
 	for (size_t i = 0; i < N_PID_ENTRIES; i++)
 		if (pid_entries[i].node == node)
 			return pid_entries[i].mode;
-	for (size_t i = 0; i < N_NET_ENTRIES; i++)
-		if (net_entries[i].node == node)
-			return net_entries[i].mode;
+	for (size_t d = 0; d < sizeof(sys_dirs) / sizeof(sys_dirs[0]); d++)
+		for (size_t i = 0; i < sys_dirs[d].n; i++)
+			if (sys_dirs[d].entries[i].node == node)
+				return sys_dirs[d].entries[i].mode;
 	switch (node) {
 	case N_FDLINK: return S_IFLNK | 0700;
 	case N_FDINFO_N: return S_IFREG | 0444;
@@ -124,6 +156,27 @@ static int view_of(const struct pid_ref *r, struct uk_proc_view *v)
 	if (uk_proc_view(r->pid, r->tid, v) || v->start_ns != r->start_ns)
 		return -ESRCH;
 	return 0;
+}
+
+/* Whose a process's files are: its user's, or root's while it is not
+ * dumpable (Linux's task_dump_owner). */
+static unsigned owner_of(const struct uk_proc_view *v) { return v->dumpable ? v->uid : 0; }
+
+/* Linux's ptrace read access, which a process's cwd, exe and open files
+ * need: root, the process itself, or its user while it is dumpable. */
+static int may_inspect(const struct uk_proc_view *v)
+{
+	int euid = uk_current_euid();
+
+	return euid == 0 || v->pid == uk_proc_cur->pid || ((int)v->uid == euid && v->dumpable);
+}
+
+/* fd/ and fdinfo/ (mode 0500): their owner, root, or the process itself. */
+static int may_list_fds(const struct uk_proc_view *v)
+{
+	int euid = uk_current_euid();
+
+	return euid == 0 || v->pid == uk_proc_cur->pid || (int)owner_of(v) == euid;
 }
 
 static struct uk_vnode *sys_vnode(struct uk_mount *mnt, int node)
@@ -297,6 +350,8 @@ static long pid_link_text(const struct pid_ref *r, char *buf, size_t size)
 
 	if (view_of(r, &v))
 		return -ENOENT;
+	if (r->node != N_ROOTLINK && !may_inspect(&v))
+		return -EACCES;
 	switch (r->node) {
 	case N_EXE: return exe_path(&v, buf, size);
 	case N_ROOTLINK: return uk_snprintf(buf, size, "/");
@@ -355,6 +410,8 @@ int uk_procfs_magic(struct uk_vnode *vn, struct uk_vnode **target)
 		return 0;
 	if (view_of(r, &v))
 		return -ENOENT;
+	if (!may_inspect(&v))
+		return -EACCES;
 	if (r->node == N_CWD) {
 		if (!v.cwd)
 			return -ENOENT;
@@ -390,11 +447,13 @@ static int lookup_root(struct uk_vnode *dir, const char *name, struct uk_vnode *
 	struct uk_proc_view v;
 	struct pid_ref r = { N_PIDDIR, 0, 0, 0, 0 };
 
-	if (dir->ino == N_NET) {
-		for (size_t i = 0; i < N_NET_ENTRIES; i++)
-			if (!uk_strcmp(net_entries[i].name, name))
-				return (*out = sys_vnode(dir->mnt, net_entries[i].node)) ? 0
-				                                                         : -ENOMEM;
+	const struct proc_dir *d = sys_dir((int)dir->ino);
+
+	if (d) {
+		for (size_t i = 0; i < d->n; i++)
+			if (!uk_strcmp(d->entries[i].name, name))
+				return (*out = sys_vnode(dir->mnt, d->entries[i].node)) ? 0
+				                                                        : -ENOMEM;
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < N_ROOT_ENTRIES; i++)
@@ -440,6 +499,8 @@ static int lookup_pid(struct uk_vnode *dir, const char *name, struct uk_vnode **
 		return pid_vnode(dir->mnt, &r, out);
 	case N_FD:
 	case N_FDINFO:
+		if (!may_list_fds(&v))
+			return -EACCES;
 		if ((id = parse_id(name)) < 0 || !(f = uk_fdt_get(v.files, id, NULL)))
 			return -ENOENT;
 		uk_file_put(f);
@@ -532,6 +593,7 @@ static int readdir_fds(const struct pid_ref *r, struct uk_fdtable *t, uint64_t *
 static int procfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn emit, void *ctx)
 {
 	const struct pid_ref *r = dir->priv;
+	const struct proc_dir *d;
 	struct uk_proc_view v;
 
 	if (*cookie == 0) {
@@ -545,8 +607,8 @@ static int procfs_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn e
 			return 0;
 		*cookie = 2;
 	}
-	if (!r && dir->ino == N_NET) {
-		readdir_table(net_entries, N_NET_ENTRIES, NULL, cookie, emit, ctx, 0);
+	if (!r && (d = sys_dir((int)dir->ino))) {
+		readdir_table(d->entries, d->n, NULL, cookie, emit, ctx, 0);
 		return 0;
 	}
 	if (!r)
@@ -582,27 +644,32 @@ static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 	st->st_blksize = 1024;
 	st->st_atime = st->st_mtime = st->st_ctime = boot.tv_sec;
 	if (vn->priv && !view_of(ref_of(vn), &v)) { /* a process's: its owner's, from its start */
-		st->st_uid = v.uid;
-		st->st_gid = v.gid;
+		st->st_uid = owner_of(&v);
+		st->st_gid = v.dumpable ? v.gid : 0;
 		st->st_atime = st->st_mtime = st->st_ctime =
 		    boot.tv_sec + (long long)(v.start_ns / 1000000000);
 	}
 	return 0;
 }
 
-/* Linux's checks of another process's files: environ needs ptrace-read
- * access (root, or the same uid); comm is written by its owner or root
- * (the write itself only by the process: uk_procfs_comm_write). */
+/* Linux's checks of a process's files: environ (mode 0400) is read by
+ * its owner (root's while the process is not dumpable, even for the
+ * process itself) or root; fd/ and fdinfo/ as may_list_fds; comm is
+ * written by its owner or root (the write itself only by the process:
+ * uk_procfs_comm_write). */
 static int may_open(const struct pid_ref *r, int node, int write)
 {
 	struct uk_proc_view v;
 	int euid = uk_current_euid();
 
-	if (euid == 0 || (node != N_ENVIRON && !(node == N_COMM && write)))
+	if (euid == 0 ||
+	    (node != N_ENVIRON && node != N_FD && node != N_FDINFO && !(node == N_COMM && write)))
 		return 0;
 	if (view_of(r, &v))
 		return -ESRCH;
-	return (int)v.uid == euid ? 0 : -EACCES;
+	if (node == N_FD || node == N_FDINFO)
+		return may_list_fds(&v) ? 0 : -EACCES;
+	return (int)owner_of(&v) == euid ? 0 : -EACCES;
 }
 
 static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
@@ -613,7 +680,7 @@ static int procfs_open(struct uk_vnode *vn, struct uk_file *f)
 
 	if (uk_vfs_is_dir(vn)) {
 		f->ops = &dir_ops;
-		return 0;
+		return r ? may_open(r, node, 0) : 0;
 	}
 	if (!uk_procfs_gen(node))
 		return -ELOOP;

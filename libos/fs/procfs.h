@@ -25,7 +25,10 @@ enum {
 	N_NET,      /* /proc/net */
 	N_IF_INET6, /* /proc/net/if_inet6 */
 	N_VMSTAT,
-	N_PID_FIRST, /* the rest are a process's (or a thread's) */
+	N_SYS,          /* /proc/sys */
+	N_SYS_KERNEL,   /* /proc/sys/kernel */
+	N_CAP_LAST_CAP, /* /proc/sys/kernel/cap_last_cap */
+	N_PID_FIRST,    /* the rest are a process's (or a thread's) */
 	N_PIDDIR = N_PID_FIRST,
 	N_STAT,
 	N_STATUS,

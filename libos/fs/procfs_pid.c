@@ -69,22 +69,21 @@ static long gen_statm(struct pgen *g, const struct uk_proc_view *v, char *buf, s
 	                   (unsigned long)(rss / PAGE));
 }
 
-/* Root (uid 0) holds every capability, as in a container; others none. */
-#define CAPS_ALL "000001ffffffffff"
-
+/* Root (uid 0) holds every capability its bounding set held at its exec,
+ * as in a container; others none. */
 static size_t status_ids(const struct uk_proc_view *v, char *buf, size_t size)
 {
-	const char *caps = v->uid ? "0000000000000000" : CAPS_ALL;
+	unsigned long long caps = v->caps_eff, bset = v->caps_bset;
 
 	return uk_snprintf(buf, size,
 	                   "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	                   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
 	                   "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\n"
-	                   "NSsid:\t%d\nCapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\n"
-	                   "CapBnd:\t" CAPS_ALL "\nCapAmb:\t0000000000000000\n",
+	                   "NSsid:\t%d\nCapInh:\t0000000000000000\nCapPrm:\t%016llx\n"
+	                   "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
 	                   v->comm, v->umask, state_name(v->state), v->pid, v->tid, v->ppid, v->uid,
 	                   v->uid, v->uid, v->uid, v->gid, v->gid, v->gid, v->gid,
-	                   v->files ? 64 : 0, v->pid, v->tid, v->pgid, v->sid, caps, caps);
+	                   v->files ? 64 : 0, v->pid, v->tid, v->pgid, v->sid, caps, caps, bset);
 }
 
 static long gen_status(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)

@@ -105,6 +105,13 @@ static long gen_version(struct pgen *g, const struct uk_proc_view *v, char *buf,
 	return uk_snprintf(buf, size, "Linux version 6.1.0-uk (uk library OS) #1\n");
 }
 
+static long gen_cap_last_cap(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
+{
+	if (g->cursor++)
+		return 0;
+	return uk_snprintf(buf, size, "%d\n", UK_CAP_LAST);
+}
+
 /* How many threads the processes have, how many of them can run, and the
  * newest pid. */
 static void count_procs(unsigned *threads, unsigned *running, int *last)
@@ -196,6 +203,7 @@ pgen_fn uk_procfs_sys_gen(int node)
 	case N_LOADAVG: return gen_loadavg;
 	case N_IF_INET6: return gen_if_inet6;
 	case N_VMSTAT: return gen_vmstat;
+	case N_CAP_LAST_CAP: return gen_cap_last_cap;
 	}
 	return NULL;
 }

@@ -165,6 +165,9 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->uid = p->ids_known || !uk_plat.mf.has_ids ? p->uid : uk_plat.mf.uid;
 	v->gid = p->ids_known || !uk_plat.mf.has_ids ? p->gid : uk_plat.mf.gid;
 	v->umask = p->umask;
+	v->dumpable = !p->undumpable;
+	v->caps_bset = UK_CAPS_ALL & ~p->caps_dropped;
+	v->caps_eff = v->uid ? 0 : UK_CAPS_ALL & ~p->caps_lost;
 	v->nthreads = p->state == UK_P_ALIVE ? p->nthreads : 0;
 	v->start_ns = p->start_ns;
 	v->cpu_ns = tid ? uk_thread_cpu_ns(t) : uk_proc_cpu_ns(p);

@@ -131,7 +131,14 @@ static void vfork_wait(struct uk_proc *child, struct uk_vfork_wait *w)
 	}
 }
 
-void uk_proc_exec_done(void) { vfork_release(uk_proc_cur); }
+/* The new program starts dumpable, and root's with the bounding set's
+ * capabilities, as Linux's exec of a file that is not set-id. */
+void uk_proc_exec_done(void)
+{
+	uk_proc_cur->undumpable = 0;
+	uk_proc_cur->caps_lost = uk_proc_cur->caps_dropped;
+	vfork_release(uk_proc_cur);
+}
 
 /* What the last thread lets go of before it ends (this may block). */
 static void release(struct uk_proc *p)
@@ -278,6 +285,9 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->uid = parent->uid;
 	p->gid = parent->gid;
 	p->ids_known = parent->ids_known;
+	p->caps_dropped = parent->caps_dropped;
+	p->caps_lost = parent->caps_lost;
+	p->undumpable = parent->undumpable;
 	uk_memcpy(p->sig_actions, parent->sig_actions, sizeof(p->sig_actions));
 	p->brk_start = parent->brk_start;
 	p->brk_cur = parent->brk_cur;

@@ -23,6 +23,7 @@
 #include <uk/syscall.h>
 #include <uk/time.h>
 
+#include <linux/capability.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <linux/sysinfo.h>
@@ -46,6 +47,10 @@ static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s)
 	if (want == ~0u)
 		return 0;
 	if (cur_uid() == 0) {
+		/* new ids make the process undumpable (Linux's suid_dumpable
+		 * 0): its /proc files are root's until it execs */
+		if (*id != want)
+			uk_proc_cur->undumpable = 1;
 		*id = want;
 		return 0;
 	}
@@ -320,6 +325,41 @@ UK_SYSCALL1(sched_get_priority_min, int, policy)
 	return policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0;
 }
 
+/* ---- capabilities ---- */
+
+/* A process's permitted and effective sets (the same: what it holds);
+ * none inheritable. v1's one 32-bit set, v2's and v3's two. An unknown
+ * version is answered with v3's number, and with success when data is
+ * NULL (libcap's probe), as Linux does. */
+UK_SYSCALL2(capget, struct __user_cap_header_struct *, hdr, struct __user_cap_data_struct *, data)
+{
+	struct uk_proc_view v;
+	int words;
+
+	if (!hdr)
+		return -EFAULT;
+	if (hdr->version == _LINUX_CAPABILITY_VERSION_1)
+		words = 1;
+	else if (hdr->version == _LINUX_CAPABILITY_VERSION_2 ||
+	         hdr->version == _LINUX_CAPABILITY_VERSION_3)
+		words = 2;
+	else {
+		hdr->version = _LINUX_CAPABILITY_VERSION_3;
+		return data ? -EINVAL : 0;
+	}
+	if (!data)
+		return 0;
+	if (hdr->pid < 0)
+		return -EINVAL;
+	if (uk_proc_view(hdr->pid ? hdr->pid : uk_proc_cur->pid, 0, &v))
+		return -ESRCH;
+	for (int i = 0; i < words; i++) {
+		data[i].effective = data[i].permitted = (uint32_t)(v.caps_eff >> (32 * i));
+		data[i].inheritable = 0;
+	}
+	return 0;
+}
+
 /* ---- personality and prctl ---- */
 
 UK_SYSCALL1(personality, unsigned long, p)
@@ -329,7 +369,21 @@ UK_SYSCALL1(personality, unsigned long, p)
 	return -EINVAL;
 }
 
-static int pdeath_sig, dumpable = 1, no_new_privs;
+static int pdeath_sig, no_new_privs;
+
+/* The bounding set: every process starts with all of Linux's; root may
+ * drop one (CAP_SETPCAP), which its next program then lacks. */
+static long capbset(int opt, unsigned long cap)
+{
+	if (cap > UK_CAP_LAST)
+		return -EINVAL;
+	if (opt == PR_CAPBSET_READ)
+		return !(uk_proc_cur->caps_dropped & (1ull << cap));
+	if (cur_uid() != 0)
+		return -EPERM;
+	uk_proc_cur->caps_dropped |= 1ull << cap;
+	return 0;
+}
 
 UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long, a4, unsigned long,
             a5)
@@ -347,12 +401,14 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 		pdeath_sig = (int)a2; /* the parent is the VM: it never dies first */
 		return 0;
 	case PR_GET_PDEATHSIG: *(int *)a2 = pdeath_sig; return 0;
-	case PR_GET_DUMPABLE: return dumpable;
+	case PR_GET_DUMPABLE: return !uk_proc_cur->undumpable;
 	case PR_SET_DUMPABLE:
 		if (a2 > 1)
 			return -EINVAL;
-		dumpable = (int)a2;
+		uk_proc_cur->undumpable = !a2;
 		return 0;
+	case PR_CAPBSET_READ:
+	case PR_CAPBSET_DROP: return capbset(opt, a2);
 	case PR_SET_NO_NEW_PRIVS:
 		if (a2 != 1 || a3 || a4 || a5)
 			return -EINVAL;

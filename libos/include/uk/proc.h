@@ -24,6 +24,11 @@ struct uk_fdtable;
 struct uk_vnode;
 struct uk_vfork_wait;
 
+/* Linux's capabilities: 0 (CAP_CHOWN) to CAP_CHECKPOINT_RESTORE, as
+ * /proc/sys/kernel/cap_last_cap says. */
+#define UK_CAP_LAST 40
+#define UK_CAPS_ALL ((1ull << (UK_CAP_LAST + 1)) - 1)
+
 /* rt_sigaction's struct on x86-64. */
 struct ksigaction {
 	uint64_t handler;
@@ -71,9 +76,18 @@ struct uk_proc {
 	struct ksigaction sig_actions[UK_NSIG + 1];
 	uint64_t sig_pending; /* process-directed, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
-	struct uk_wq sig_wq;                  /* woken when a signal becomes pending (signalfd) */
-	unsigned uid, gid;                    /* sys/sys_proc.c: real = effective = saved */
-	int ids_known;                        /* 0: the manifest's, not read yet */
+	struct uk_wq sig_wq; /* woken when a signal becomes pending (signalfd) */
+	unsigned uid, gid;   /* sys/sys_proc.c: real = effective = saved */
+	int ids_known;       /* 0: the manifest's, not read yet */
+	/* Capabilities (sys/sys_proc.c): those dropped from the bounding
+	 * set (PR_CAPBSET_DROP), and those its program lacks (the ones
+	 * dropped before its exec): root has UK_CAPS_ALL but these, other
+	 * users none. */
+	uint64_t caps_dropped, caps_lost;
+	/* Not dumpable (prctl's PR_SET_DUMPABLE 0, or its ids changed):
+	 * its /proc/PID files are root's, and only root reads what needs
+	 * ptrace's access (fs/procfs.c); exec makes it dumpable again. */
+	int undumpable;
 	uint64_t brk_start, brk_cur, brk_end; /* a Linux program's break */
 	char exe[256];                        /* /proc/self/exe */
 	struct uk_itimer itimers[3];          /* ITIMER_REAL, _VIRTUAL, _PROF; a child's start
@@ -167,12 +181,14 @@ struct uk_proc_view {
 	char state; /* Linux's letter: R running, S sleeping, T stopped, Z zombie */
 	char comm[16];
 	unsigned uid, gid, umask, nthreads;
-	uint64_t start_ns;     /* with pid, names this process and no later one */
-	uint64_t cpu_ns;       /* the process's (every thread's), or the thread's */
-	uint64_t child_cpu_ns; /* of its waited-for children */
-	uint64_t sig_pending;  /* the thread's (the process's first thread's) */
-	uint64_t sig_shared;   /* the process's */
-	uint64_t sig_blocked;  /* the thread's mask */
+	int dumpable;                 /* prctl's PR_GET_DUMPABLE */
+	uint64_t caps_eff, caps_bset; /* CapEff (= CapPrm) and CapBnd */
+	uint64_t start_ns;            /* with pid, names this process and no later one */
+	uint64_t cpu_ns;              /* the process's (every thread's), or the thread's */
+	uint64_t child_cpu_ns;        /* of its waited-for children */
+	uint64_t sig_pending;         /* the thread's (the process's first thread's) */
+	uint64_t sig_shared;          /* the process's */
+	uint64_t sig_blocked;         /* the thread's mask */
 	uint64_t sig_ignored, sig_caught;
 	struct uk_mm *mm;         /* NULL once it has ended */
 	struct uk_fdtable *files; /* NULL once it has ended */
