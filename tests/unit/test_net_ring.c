@@ -114,6 +114,10 @@ TEST(length_ukrun_never_writes)
 	n = 200; /* beyond the head */
 	memcpy(r->data, &n, 4);
 	EXPECT(vmm_ring_get(r, &tail, &len) && len == 0);
+	n = 100;
+	memcpy(r->data, &n, 4);
+	r->head = tail + VMM_NETH_RING_BYTES + 8; /* a head further than the ring */
+	EXPECT(vmm_ring_get(r, &tail, &len) && len == 0 && tail == 0);
 	free(r);
 }
 
