@@ -56,6 +56,7 @@ struct user {
 	int room_now; /* the ring had room when the device asked to wait for it */
 	uint64_t dropped[VMM_FRAME_KINDS];
 	uint64_t tx_calls;     /* kicks of the helper */
+	uint64_t ring_full;    /* frames that waited for room in the ring */
 	struct vmm_ring_tx tx; /* the frames ring (net_ring.c) */
 };
 
@@ -262,6 +263,8 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 		user_flush(n); /* what it holds goes; then it may have room */
 		r = ring_room(u, len);
 	}
+	if (r == 0)
+		u->ring_full++;
 	if (r <= 0)
 		return r ?: -EAGAIN; /* -EAGAIN: this frame waits in the guest's ring */
 	/* A copy first: the guest cannot change the frame after the check. */
@@ -362,8 +365,9 @@ static void user_teardown(struct vmm_net *n)
 			            (unsigned long long)u->dropped[k], vmm_net_frame_drop_name(k));
 	vmm_verbose(n->dev->vm,
 	            "user-mode network: %llu frames to the network helper in %llu sends (the "
-	            "ring's wake-ups)",
-	            (unsigned long long)n->tx_frames, (unsigned long long)u->tx_calls);
+	            "ring's wake-ups; %llu times it was full)",
+	            (unsigned long long)n->tx_frames, (unsigned long long)u->tx_calls,
+	            (unsigned long long)u->ring_full);
 	if (vmm_verbose_on && !u->gone)
 		cmd(u, VMM_NETH_END, 0); /* its own counts */
 	close_all(u);                    /* the helper sees the end */

@@ -142,6 +142,38 @@ elif need net-load/redis redis-benchmark; then
 	fi
 fi
 
+# ---- the frames ring to the network helper full: nothing lost ----
+
+# STREAMS connections each take STREAM_MB MiB of net-echo's source (tcp
+# 19, the a-z pattern, checked) at once, and the network helper is
+# stopped for 1.5 s meanwhile: the guest's frames fill the ring between
+# ukrun and the helper (vmm/net_ring.c) and wait in the guest's TX queue
+# until the helper makes room again. Every byte arrives, in order; how
+# often the ring was full is printed (it depends on timing).
+STREAMS=150 STREAM_MB=16
+[ -n "$UK_NESTED" ] && STREAMS=100 STREAM_MB=2
+bg_start "$T/ring.out" "$UKRUN" --verbose -m 512M -p $((P + 6)):19 "$G/net-echo.img"
+if bg_wait "$T/ring.out" '^ready' $WAIT; then
+	helper=$(sed -n 's/^ukrun: the network helper: process \([0-9]*\)$/\1/p' "$T/ring.out")
+	pids= i=0
+	while [ $i -lt $STREAMS ]; do
+		i=$((i + 1))
+		timeout -k 5 $WAIT "$NT" source 127.0.0.1 $((P + 6)) $STREAM_MB >"$T/ring.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	sleep 1.5
+	[ -n "$helper" ] && kill -STOP "$helper" && sleep 1.5 && kill -CONT "$helper"
+	wait $pids
+	got=$(grep -l "^$((STREAM_MB << 20)) bytes received" "$T"/ring.[0-9]* | wc -l)
+	rc=$got
+	check net-load/ring-full-every-byte test "$got" -eq $STREAMS
+	check net-load/ring-full-helper-stopped test -n "$helper"
+else
+	fail net-load/ring-full-boot "$(tail -c 400 "$T/ring.out" | tr '\n' '|')"
+fi
+bg_stop
+sed -n 's/^ukrun: user-mode network: .*; \([0-9]*\) times it was full)$/measure net-load\/ring-full: \1 frames waited for room in the ring/p' "$T/ring.out"
+
 # ---- a forwarded port refuses connections until the guest listens ----
 
 # net-echo -d: the guest's network comes up ("up"), then it waits before
