@@ -181,7 +181,8 @@ static int is_arp_reply(const uint8_t *f, long len, struct in_addr gw)
 }
 
 /* Wait until passt answers the probe: it is in its loop, its ports
- * bound. 0, or -1 with a message. Frames before the answer are kept. */
+ * bound. 0, or -1 with a message. Frames before the answer are dropped:
+ * the guest has not run, so none is an answer it waits for. */
 static int wait_ready(struct vmm_net *n, struct passt *p, struct in_addr ip, struct in_addr gw)
 {
 	struct pollfd pf = { .fd = p->fd, .events = POLLIN };
@@ -194,6 +195,7 @@ static int wait_ready(struct vmm_net *n, struct passt *p, struct in_addr ip, str
 	if (send(p->fd, probe, sizeof(probe), MSG_NOSIGNAL) != (ssize_t)sizeof(probe))
 		goto ended;
 	for (;;) {
+		double left;
 		while ((len = rx_next(p)) > 0) {
 			uint8_t *f = p->rx_buf + p->rx_off + LEN_LEN;
 			p->rx_off += LEN_LEN + (size_t)len;
@@ -202,7 +204,9 @@ static int wait_ready(struct vmm_net *n, struct passt *p, struct in_addr ip, str
 		}
 		if (len < 0)
 			goto ended;
-		if (poll(&pf, 1, (int)((deadline - vmm_now()) * 1e3) + 1) == 0) {
+		/* (tested before each poll: frames that keep coming are no answer) */
+		left = deadline - vmm_now();
+		if (left <= 0 || poll(&pf, 1, (int)(left * 1e3) + 1) == 0) {
 			vmm_err("--net passt: passt did not answer in %d s: stopping it",
 			        READY_MS / 1000);
 			passt_gone(p);

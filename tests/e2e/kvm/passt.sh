@@ -138,3 +138,25 @@ hold=
 run env PATH=/nonexistent "$UKRUN" --net passt "$G/net-up.img" 0
 check passt/missing-is-named err_has "no passt in PATH"
 check passt/missing-status test $rc -ne 0
+
+# A passt that sends frames but never answers the ready probe (its ARP
+# request): ukrun gives up after its 30 s, however many frames come (more
+# than one a millisecond: each of set-up's polls has one to read).
+if have python3; then
+	mkdir -p "$T/fake"
+	cat >"$T/fake/passt" <<'EOF'
+#!/usr/bin/env python3
+# 14-byte frames on the stream (fd 3), 5000 a second, and no answer
+import os, time
+while True:
+    os.write(3, b"\0\0\0\x0e" + b" " * 14)
+    time.sleep(0.0002)
+EOF
+	chmod +x "$T/fake/passt"
+	run bound 60 env PATH="$T/fake:$PATH" "$UKRUN" --timeout 120 --net passt "$G/net-up.img" 0
+	check passt/chatty-no-answer-stops test $rc -ne 0 -a $rc -ne 124
+	check passt/chatty-no-answer-says err_has "passt did not answer in 30 s"
+	check passt/chatty-no-answer-guest-never-ran sh -c "! grep -q 'net up' '$T/out'"
+else
+	skip passt/chatty-no-answer "python3 is not installed on this host (ci/deps.sh installs it)"
+fi
