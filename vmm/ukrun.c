@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,6 +165,11 @@ int main(int argc, char **argv)
 	uint64_t mem, entry;
 	int r;
 
+	/* One malloc arena for every thread: glibc shrinking a thread's own
+	 * arena after a free reads /proc/sys/vm/overcommit_memory the first
+	 * time, an open the seccomp filter refuses (a VM whose 16 exec
+	 * sessions ended together died so). ukrun's threads allocate little. */
+	mallopt(M_ARENA_MAX, 1);
 	/* A helper under its own filter ends without atexit handlers (the
 	 * libraries' destructors make calls its list does not have). */
 	if (argc > 1 && !strcmp(argv[1], VMM_HELPER_ARG))
