@@ -29,7 +29,10 @@
  *    poll), so input the process never wanted stays for the caller.
  *    The exit status goes back once the output pumps have written all
  *    the process wrote, as runc's process's writes would have ended
- *    before its exit. SIGPIPE is ignored: a reader gone is EPIPE for
+ *    before its exit; with the caller gone too, output nobody takes for
+ *    DRAIN_MS is dropped, so that a session's slot is not held for
+ *    ever. Terminal requests go to descriptors the pumps found to be
+ *    terminals. SIGPIPE is ignored: a reader gone is EPIPE for
  *    the guest, not the VM's end.
  *  - Only the uid ukrun runs as (SO_PEERCRED) may connect, as only it
  *    could ptrace or signal the VM anyway; the socket is 0600 too.
@@ -39,6 +42,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <pthread.h>
@@ -59,6 +63,7 @@
 #define EXEC_MAX 16          /* sessions at once: new, queued, running or ending */
 #define PUMP_BUF (64u << 10) /* bytes between the guest and one descriptor */
 #define PUMP_STACK (64u << 10)
+#define DRAIN_MS 10000 /* output left once the process and its caller are gone */
 
 enum state { S_FREE, S_NEW, S_QUEUED, S_RUNNING, S_ENDING };
 
@@ -77,6 +82,7 @@ struct pump {
 	uint32_t want; /* stdin: bytes the guest waits for; output: it waits for room */
 	int err;       /* -errno of the descriptor, for the guest's next call */
 	int eof;       /* stdin: at its end (said once, as a tty's ^D) */
+	int tty;       /* a terminal: 1, not: 0, not yet known: -1 (pump_known) */
 	pthread_cond_t cv;
 };
 
@@ -93,6 +99,8 @@ struct session {
 	unsigned long seq; /* arrival order */
 };
 
+/* ex.s[EXEC_MAX] is kept for a `kill --all`: it needs no session, and
+ * comes when the others are busy as well (16 execs running). */
 static struct {
 	pthread_mutex_t lock;
 	int listen, wake, irq; /* the socket; this thread's eventfd; the pin's irqfd */
@@ -100,7 +108,7 @@ static struct {
 	uint32_t kill_all; /* `ukrun kill --all`'s signals, not yet taken */
 	unsigned gen;
 	unsigned long seq;
-	struct session s[EXEC_MAX];
+	struct session s[EXEC_MAX + 1];
 } ex = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen = -1, .wake = -1, .irq = -1 };
 
 static void wake_thread(void)
@@ -193,32 +201,81 @@ static void pump_stopped(struct pump *p)
 		session_end(p->s);
 }
 
-/* Output: what the guest wrote, to the descriptor, blocking there as long
- * as it wants; the rest once the session ends, unless it failed. */
+/* Whether the guest may have the session: its three descriptors known to
+ * be terminals or not. */
+static int session_known(const struct session *s)
+{
+	return s->pump[0].tty >= 0 && s->pump[1].tty >= 0 && s->pump[2].tty >= 0;
+}
+
+/* Whether the descriptor is a terminal, asked here, on the pump's thread:
+ * isatty of a caller's odd descriptor (a CUSE device's, whose ioctls go to
+ * a program) may wait, and the vCPU must not. op_tty asks only a known
+ * terminal, and op_next hands out a session only once its three are
+ * known. */
+static void pump_known(struct pump *p)
+{
+	int tty = isatty(p->fd);
+
+	pthread_mutex_lock(&ex.lock);
+	p->tty = tty;
+	if (p->s->state == S_QUEUED && session_known(p->s))
+		raise_pin(); /* its NEXT said -EAGAIN */
+	pthread_mutex_unlock(&ex.lock);
+}
+
+/* Until the descriptor takes bytes: 1. 0: look at the session again (it
+ * ended; once it has, each second, for its caller's going). -1: nobody
+ * took them for DRAIN_MS after the process and its caller had gone, so
+ * that a reader that never reads holds no slot for ever. */
+static int out_wait(struct pump *p, int ending, double drop_at)
+{
+	struct pollfd pf[2] = { { p->fd, POLLOUT, 0 }, { p->s->cancel, POLLIN, 0 } };
+	double left = drop_at - vmm_now();
+	int ms = !ending ? -1 : !drop_at ? 1000 : (int)(left * 1e3) + 1;
+
+	if (ending && drop_at && left <= 0)
+		return -1;
+	/* (the session's cancel stays readable once it ended: not polled then) */
+	return poll(pf, ending ? 1 : 2, ms) > 0 && pf[0].revents;
+}
+
+/* Output: what the guest wrote, to the descriptor, the rest once the
+ * session ends, unless it failed. It never waits in a write: it waits in
+ * poll until the descriptor takes bytes, then writes at most PIPE_BUF,
+ * which a pipe with room takes at once, blocking or not (a terminal or a
+ * socket might still hold a write: their owner's to release). */
 static void *pump_out(void *arg)
 {
 	struct pump *p = arg;
+	double drop_at = 0;
 
+	pump_known(p);
 	pthread_mutex_lock(&ex.lock);
 	for (;;) {
 		uint32_t n = PUMP_BUF - p->head < p->len ? PUMP_BUF - p->head : p->len;
-		ssize_t w;
-		int e;
+		int ending = p->s->state == S_ENDING, ready;
+		ssize_t w = -1;
+		int e = EAGAIN;
 
-		if (!n && p->s->state != S_ENDING && !p->err) {
+		if (!n && !ending && !p->err) {
 			pthread_cond_wait(&p->cv, &ex.lock);
 			continue;
 		}
 		if (!n || p->err)
 			break;
+		if (ending && p->s->sock < 0 && !drop_at)
+			drop_at = vmm_now() + DRAIN_MS / 1e3;
 		pthread_mutex_unlock(&ex.lock);
-		w = write(p->fd, p->buf + p->head, n);
-		e = errno;
-		if (w < 0 && e == EAGAIN) { /* the caller made it non-blocking */
-			struct pollfd pf = { p->fd, POLLOUT, 0 };
-			poll(&pf, 1, -1);
+		if ((ready = out_wait(p, ending, drop_at)) > 0) {
+			w = write(p->fd, p->buf + p->head, n < PIPE_BUF ? n : PIPE_BUF);
+			e = errno;
 		}
 		pthread_mutex_lock(&ex.lock);
+		if (ready < 0) {
+			p->err = -ETIMEDOUT, p->len = 0; /* dropped */
+			continue;
+		}
 		if (w < 0 && (e == EAGAIN || e == EINTR))
 			continue;
 		if (w <= 0) {
@@ -244,6 +301,7 @@ static void *pump_in(void *arg)
 {
 	struct pump *p = arg;
 
+	pump_known(p);
 	pthread_mutex_lock(&ex.lock);
 	for (;;) {
 		struct pollfd pf[2] = { { p->fd, POLLIN, 0 }, { p->s->cancel, POLLIN, 0 } };
@@ -294,6 +352,7 @@ static int pumps_start(struct session *s)
 		struct pump *p = &s->pump[i];
 		pthread_t t;
 		p->s = s;
+		p->tty = -1;
 		pthread_cond_init(&p->cv, NULL);
 		if (!(p->buf = malloc(PUMP_BUF)))
 			err = ENOMEM;
@@ -312,7 +371,8 @@ static int32_t op_next(struct vmm *vm, const struct uk_hc_exec *h)
 	void *dst;
 
 	for (int i = 0; i < EXEC_MAX; i++)
-		if (ex.s[i].state == S_QUEUED && (!first || ex.s[i].seq < first->seq))
+		if (ex.s[i].state == S_QUEUED && session_known(&ex.s[i]) &&
+		    (!first || ex.s[i].seq < first->seq))
 			first = &ex.s[i];
 	if (!first)
 		return -EAGAIN;
@@ -385,6 +445,24 @@ static int32_t op_poll(struct session *s)
 	return m;
 }
 
+/* A terminal request with SIGTTOU blocked on this (the vCPU) thread: were
+ * the terminal ukrun's own controlling one, ukrun in a background group
+ * (started with &), TCSETS would stop ukrun and the VM with it; blocked,
+ * the change is made, as for the caller in the foreground, whose
+ * descriptor and request it is. */
+static int tty_ioctl(int fd, unsigned long req, void *arg)
+{
+	sigset_t ttou, old;
+	int r;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	pthread_sigmask(SIG_BLOCK, &ttou, &old);
+	r = ioctl(fd, req, arg) ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* The host terminal's own answer: these never wait for its reader (TCSETSW's
  * wait for output is not done: the pump may hold some yet). */
 static int32_t op_tty(struct session *s, int which, uint32_t what, void *p, uint32_t len)
@@ -400,14 +478,15 @@ static int32_t op_tty(struct session *s, int which, uint32_t what, void *p, uint
 	    len !=
 	        (what >= UK_TTY_GET_SIZE ? sizeof(struct uk_winsize) : sizeof(struct uk_termios)))
 		return -EINVAL;
-	if (!isatty(fd))
+	if (s->pump[which].tty != 1)
 		return -ENOTTY;
 	if (what == UK_TTY_SET_FLUSH) {
-		if (ioctl(fd, TCFLSH, TCIFLUSH))
-			return -errno;
+		int r = tty_ioctl(fd, TCFLSH, (void *)TCIFLUSH);
+		if (r)
+			return r;
 		s->pump[0].len = 0; /* read, not yet taken: dropped too */
 	}
-	return ioctl(fd, req[what], p) ? -errno : 0;
+	return tty_ioctl(fd, req[what], p);
 }
 
 static int32_t op_signals(struct session *s)
@@ -493,7 +572,7 @@ static void accept_one(void)
 		close(fd); /* not the container's owner */
 		return;
 	}
-	for (int i = 0; i < EXEC_MAX && !s; i++)
+	for (int i = 0; i <= EXEC_MAX && !s; i++) /* (the last: take_request) */
 		if (ex.s[i].state == S_FREE)
 			s = &ex.s[i];
 	if (!s) {
@@ -564,6 +643,10 @@ static void take_request(struct session *s)
 		free(buf);
 		return;
 	}
+	if (s == &ex.s[EXEC_MAX] && n > 0) { /* kept for kill --all: busy */
+		reply(s, VMM_EXEC_REFUSED, -EAGAIN, 0);
+		n = -1;
+	}
 	if (n <= 0 || nfds != 3 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    !vmm_exec_spec_ok(buf, (size_t)n)) {
 		if (n > 0)
@@ -615,7 +698,7 @@ static int poll_set(struct pollfd *p, int *who)
 
 	p[n++] = (struct pollfd){ ex.listen, POLLIN, 0 };
 	p[n++] = (struct pollfd){ ex.wake, POLLIN, 0 };
-	for (int i = 0; i < EXEC_MAX; i++)
+	for (int i = 0; i <= EXEC_MAX; i++)
 		if (ex.s[i].state != S_FREE && ex.s[i].sock >= 0) {
 			who[n] = i;
 			p[n++] = (struct pollfd){ ex.s[i].sock, POLLIN, 0 };
@@ -625,8 +708,8 @@ static int poll_set(struct pollfd *p, int *who)
 
 static void *exec_thread(void *arg)
 {
-	struct pollfd p[2 + EXEC_MAX];
-	int who[2 + EXEC_MAX];
+	struct pollfd p[3 + EXEC_MAX];
+	int who[3 + EXEC_MAX];
 
 	(void)arg;
 	for (;;) {
@@ -682,7 +765,7 @@ int vmm_exec_setup(struct vmm *vm, const char *path)
 	pthread_t t;
 	int fd = -1, dirfd;
 
-	for (int i = 0; i < EXEC_MAX; i++) { /* (nothing to close: not session_free) */
+	for (int i = 0; i <= EXEC_MAX; i++) { /* (nothing to close: not session_free) */
 		struct session *s = &ex.s[i];
 		s->sock = s->pump[0].fd = s->pump[1].fd = s->pump[2].fd = -1;
 		if ((s->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {

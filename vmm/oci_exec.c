@@ -573,7 +573,10 @@ int oci_exec_kill_all(const struct oci_rt *rt, const char *id, int sig)
 		return -1;
 	if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
 	    get_reply(fd, &r, START_WAIT_MS, &timed_out) || r.kind != VMM_EXEC_DONE) {
-		oci_err(rt, "kill --all: container %s's VM did not take the signal", id);
+		oci_log(rt, "warning",
+		        "kill --all: container %s's VM did not take the signal for its other "
+		        "processes (process 1 gets it)",
+		        id);
 		close(fd);
 		return -1;
 	}

@@ -235,15 +235,21 @@ static int cmd_kill(const struct oci_rt *rt, int argc, char **argv)
 	}
 	if (load(rt, id, &st))
 		return 1;
-	if (oci_state_status(&st) == OCI_STOPPED)
+	if (oci_state_status(&st) == OCI_STOPPED) {
 		/* runc's words: containerd's shim matches them */
 		oci_err(rt, "container not running: %s has stopped", id);
-	else if (all && sig != SIGKILL && oci_exec_kill_all(rt, id, sig))
-		r = 1; /* (said; a SIGKILL needs no --all: the VM's end ends them all) */
-	else if (signal_vm(&st, sig))
+		goto out;
+	}
+	/* --all: the VM's other processes, through its exec socket (said when
+	 * it fails); process 1 whatever came of that. A SIGKILL needs no
+	 * --all: the VM's end ends them all. */
+	if (all && sig != SIGKILL)
+		oci_exec_kill_all(rt, id, sig);
+	if (signal_vm(&st, sig))
 		oci_err(rt, "kill %d (container %s): %s", (int)st.pid, id, strerror(errno));
 	else
 		r = 0;
+out:
 	free(st.annotations);
 	return r;
 }
