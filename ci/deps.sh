@@ -29,11 +29,13 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev 
 # containerd (its runc shim drives ukrun too), postgresql-15 (psql and
 # pgbench against the guest's postgres: Debian 12 ships pgbench with the
 # server, not in postgresql-client-15), passt (ukrun --net passt: the
-# passt suite and make bench), strace (system calls counted: jail.sh).
+# passt suite and make bench), strace (system calls counted: jail.sh),
+# slirp4netns and uidmap (rootless podman's network and user namespace:
+# ocirt.sh's rootless checks, for a user UK_ROOTLESS_USER names).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
  netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
  wrk redis-tools zstd podman crun netavark aardvark-dns iptables passt
- containerd postgresql-15 strace"
+ containerd postgresql-15 strace slirp4netns uidmap"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the

@@ -528,6 +528,46 @@ except KeyboardInterrupt:
 	check ocirt/podman/missing-program-status test "$rc" -ne 0
 fi
 
+# ---- rootless podman (UK_ROOTLESS_USER: an account with /etc/subuid and
+# /etc/subgid ranges that may open /dev/kvm and /dev/net/tun, as a stock
+# system lets the group kvm and everyone; none is made here) ----
+# -p through slirp4netns's own port handler: its forward goes through the
+# namespace's TAP, which ukrun joins to the VM. podman's default handler,
+# rootlessport, connects to the container's address from inside the
+# namespace, where that address is the TAP's own: the namespace's kernel
+# answers (a reset), not the VM (README, "Rootless podman").
+rootless_ok() {
+	RU=${UK_ROOTLESS_USER:-}
+	if [ -z "$RU" ]; then
+		skip ocirt/rootless "UK_ROOTLESS_USER is not set (an account with subuid/subgid ranges that may open /dev/kvm and /dev/net/tun)"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ] || ! have podman slirp4netns newuidmap runuser curl || [ -z "${I:-}" ]; then
+		skip ocirt/rootless "rootless checks need root to become $RU, podman, slirp4netns, uidmap, curl and the test images"
+		return 1
+	fi
+	if ! runuser -u "$RU" -- sh -c 'test -r /dev/kvm -a -w /dev/kvm -a -w /dev/net/tun'; then
+		skip ocirt/rootless "$RU may not open /dev/kvm or /dev/net/tun"
+		return 1
+	fi
+	mkdir -p "$T/rl/xdg" && cp "$I/busybox.tar" "$I/go.tar" "$T/rl/" && chmod 700 "$T/rl/xdg" &&
+		chown -R "$RU" "$T/rl" && chmod 755 "$T" || return 1
+	RP="podman --root $T/rl/store --runroot $T/rl/run --cgroup-manager cgroupfs --events-backend file --runtime $RT"
+	R_() { bound 120 runuser -u "$RU" -- env HOME="$T/rl" XDG_RUNTIME_DIR="$T/rl/xdg" $RP "$@"; }
+	R_ load -q -i "$T/rl/busybox.tar" >"$T/out" 2>"$T/err" && R_ load -q -i "$T/rl/go.tar" >>"$T/out" 2>>"$T/err" ||
+		{ skip ocirt/rootless "rootless podman load failed: $(tail -c 200 "$T/err" | tr '\n' ' ')"; return 1; }
+}
+if rootless_ok; then
+	run R_ run --rm --network none localhost/uk-test/busybox:latest sh -c 'echo "rootless $(id -u)"; exit 3'
+	check ocirt/rootless/output out_is 'rootless 0'
+	check ocirt/rootless/status status_is 3
+	run R_ run -d --name rlweb --network slirp4netns:port_handler=slirp4netns -p 127.0.0.1:18085:8080 localhost/uk-test/go:latest
+	until_ok 60 0.5 bound 10 curl -sf -m 5 -o "$T/page" http://127.0.0.1:18085/ 2>/dev/null
+	check ocirt/rootless/publish-p grep -q 'served by go in a uk microVM' "$T/page"
+	R_ rm -f -t 0 rlweb >/dev/null 2>&1
+	R_ system reset -f >/dev/null 2>&1
+fi
+
 # ---- containerd ----
 ctd_ok() {
 	if ! have containerd ctr containerd-shim-runc-v2; then
@@ -546,12 +586,19 @@ ctd_ok() {
 	# tmpfs of this script's mount namespace holds it.
 	mkdir -p /run/containerd && mount -t tmpfs tmpfs /run/containerd || return 1
 	mkdir -p "$T/ctd"
+	# (with the README's runtime for Kubernetes' CRI: its plugin must load)
 	cat >"$T/ctd/config.toml" <<EOF
 version = 2
 root = "$T/ctd/root"
 state = "$T/ctd/state"
 [grpc]
   address = "$T/ctd/sock"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.uk]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.uk.options]
+  BinaryName = "$RT"
 EOF
 	timeout -k 5 300 containerd --config "$T/ctd/config.toml" >"$T/ctd/log" 2>&1 &
 	ctdpid=$!
@@ -563,6 +610,12 @@ EOF
 	fi
 }
 if ctd_ok; then
+	# CRI: the runtime class's handler "uk" is accepted (no CRI client
+	# here to start a pod: Debian has no crictl)
+	run bound 30 $C plugins ls
+	check ocirt/containerd/cri-plugin-loads out_has '^io.containerd.grpc.v1 *cri .* ok *$'
+	run bound 30 containerd --config "$T/ctd/config.toml" config dump
+	check ocirt/containerd/cri-runtime-uk out_has "^ *BinaryName = \"$RT\"\$"
 	run bound 120 $C run --rm --runc-binary "$RT" docker.io/uk-test/busybox:latest t1 sh -c 'echo "from ctr $GREETING"; exit 5'
 	check ocirt/containerd/output out_is 'from ctr hello from the busybox image'
 	check ocirt/containerd/status status_is 5
