@@ -518,6 +518,8 @@ static int in_child(const struct exec *e, const char *dir)
 	pid_t pid;
 	char b;
 
+	if (e->master >= 0)
+		size_copy(e->master); /* before the process may ask it */
 	if (pipe2(p, O_CLOEXEC) || (pid = fork()) < 0) {
 		oci_err(e->rt, "exec: %s", strerror(errno));
 		return 1;
@@ -547,7 +549,7 @@ static int in_child(const struct exec *e, const char *dir)
 		return 1;
 	}
 	if (e->master >= 0) {
-		size_copy(e->master);
+		size_copy(e->master); /* (a resize while it started) */
 		if (isatty(0) && !tcgetattr(0, &saved)) {
 			raw = saved;
 			cfmakeraw(&raw);
