@@ -633,11 +633,10 @@ if ctd_ok; then
 	wait "$ctdpid" 2>/dev/null
 fi
 
-# ---- docker (where Debian's docker.io is installed: ci/deps.sh leaves it
-# out, a large install for what containerd's shim already covers) ----
+# ---- docker (Debian's docker.io, which ci/deps.sh installs) ----
 docker_ok() {
 	if ! have dockerd || [ ! -x /usr/bin/docker ]; then
-		skip ocirt/docker "Debian's docker.io is not installed here (not in ci/deps.sh: containerd's runc shim, which docker drives, is tested above)"
+		skip ocirt/docker "Debian's docker.io is not installed here (ci/deps.sh installs it)"
 		return 1
 	fi
 	if [ "$(id -u)" != 0 ] || [ -z "${UK_OWN_NETNS:-}" ] || [ -z "${I:-}" ]; then
