@@ -177,20 +177,22 @@ size_t vmm_net_merge_end(struct vmm_net_merge *m);
  *
  * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET
  * socketpairs, one message each), the frames ring and its two eventfds: */
-#define VMM_NETH_FD_FRAMES 3 /* the helper's frames, a message each: [virtio-net header][frame] */
-#define VMM_NETH_FD_CTL 4    /* ukrun's conf, then its commands; one byte answers each */
-#define VMM_NETH_FD_RING 5   /* memory: ukrun's frames for the helper, struct vmm_neth_ring */
-#define VMM_NETH_FD_KICK 6   /* eventfd: ukrun put frames in the ring */
-#define VMM_NETH_FD_ROOM 7   /* eventfd: the helper made room that ukrun waits for */
+#define VMM_NETH_FD_FRAMES 3      /* nothing is sent: either end sees the other's close */
+#define VMM_NETH_FD_CTL 4         /* ukrun's conf, then its commands; one byte answers each */
+#define VMM_NETH_FD_RING 5        /* memory: struct vmm_neth_rings */
+#define VMM_NETH_FD_WAKE_HELPER 6 /* eventfd: frames for the helper, or room for its */
+#define VMM_NETH_FD_WAKE_UKRUN 7  /* eventfd: frames for ukrun, or room for its */
 
 /* The header is the guest's (checked by the device) toward the helper,
  * zero from it (whole frames, finished checksums). A frame and its header
  * at most: */
 #define VMM_NETH_MSG_MAX (sizeof(struct uk_virtio_net_hdr) + 14 + 4 + UK_VIRTIO_NET_MTU_USER)
 
-/* The frames ring (net_ring.c): ukrun's frames for the helper, in memory
- * both map. Records of a 32-bit length and the frame ([virtio-net
- * header][frame]), 8-byte aligned, never wrapping. */
+/* The frames rings (net_ring.c), in memory both processes map: the
+ * guest's frames for the helper, the helper's for the guest. Records of a
+ * 32-bit length and the frame ([virtio-net header][frame]; the helper's
+ * header is zero: whole frames, finished checksums), 8-byte aligned,
+ * never wrapping. */
 #define VMM_NETH_RING_BYTES (4u << 20)
 #define VMM_NETH_RING_SKIP 0xffffffffu /* a record's length: on at the start */
 struct vmm_neth_ring {
@@ -201,13 +203,16 @@ struct vmm_neth_ring {
 	uint8_t pad1[60];
 	uint8_t data[VMM_NETH_RING_BYTES];
 };
-/* ukrun's side: its own copy of the head, what it published, the tail it
- * last saw. */
+struct vmm_neth_rings {
+	struct vmm_neth_ring to_helper, to_ukrun;
+};
+/* The producer's side (ukrun's to the helper, the helper's to ukrun): its
+ * own copy of the head, what it published, the tail it last saw. */
 struct vmm_ring_tx {
 	struct vmm_neth_ring *r;
 	uint32_t head, published, tail_seen;
 };
-/* 1 when a frame of len bytes fits now, 0 when not, -1 when the helper
+/* 1 when a frame of len bytes fits now, 0 when not, -1 when the reader
  * broke the ring (its tail went back, or past the head). */
 int vmm_ring_room(struct vmm_ring_tx *t, size_t len);
 /* Room for len bytes (vmm_ring_room said so), not published: where they
@@ -215,9 +220,10 @@ int vmm_ring_room(struct vmm_ring_tx *t, size_t len);
 uint8_t *vmm_ring_put(struct vmm_ring_tx *t, size_t len);
 /* What was put goes to the helper: 1 when there was any. */
 int vmm_ring_publish(struct vmm_ring_tx *t);
-/* The helper's side: the next frame after *tail (advanced past it), NULL
- * when none; *len 0 when the ring is broken. Done with them: release
- * says so, 1 when ukrun waits for room (signal VMM_NETH_FD_ROOM). */
+/* The reader's side: the next frame after *tail (advanced past it), NULL
+ * when none; *len 0 when the ring is broken (its head or a length is
+ * none the producer writes). Done with them: release says so, 1 when the
+ * producer waits for room (wake it). */
 const uint8_t *vmm_ring_get(struct vmm_neth_ring *r, uint32_t *tail, size_t *len);
 int vmm_ring_release(struct vmm_neth_ring *r, uint32_t tail);
 

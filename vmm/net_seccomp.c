@@ -146,7 +146,6 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, read),       /* the file; commands from ukrun; its kicks (eventfd) */
 	ALLOW(ALWAYS, lseek),      /* stdio's fclose of a file read */
 	/* ---- ukrun's device: frames to and from the guest ---- */
-	ARG_IS(ALWAYS, sendmmsg, 3, MSG_DONTWAIT | MSG_NOSIGNAL), /* a turn's frames */
 	ALLOW(ALWAYS, write), /* messages on stderr; the ring's room (eventfd) */
 	/* ---- the C library and glib underneath ---- */
 	ALLOW_IF(ALWAYS, mmap, 2, PROT_EXEC, 0),     /* malloc of large blocks; never executable */

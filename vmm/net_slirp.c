@@ -10,12 +10,12 @@
  * then stops the VM naming it (status 125), as a dead gofer does.
  *
  * It holds two sockets to ukrun's virtio-net device (net_user.c, net.h's
- * VMM_NETH_*), the frames ring (memory ukrun maps too, net_ring.c) and its
- * two eventfds, and nothing else of ukrun's: no /dev/kvm, no guest memory.
- * The guest's frames come in the ring, the guest's the other way one a
- * message; what ukrun sends is checked again before libslirp sees it
- * (net_frame.c), as its lengths in the ring are. Frames for the guest that find
- * ukrun's socket full (the guest gives no buffers, or ukrun is slow) are
+ * VMM_NETH_*), the frames rings (memory ukrun maps too, net_ring.c) and
+ * their two eventfds, and nothing else of ukrun's: no /dev/kvm, no guest
+ * memory. Frames go both ways through the rings; what ukrun sends is
+ * checked again before libslirp sees it (net_frame.c), as its lengths in
+ * the ring are. Frames for the guest that find
+ * the ring to ukrun full (the guest gives no buffers, or ukrun is slow) are
  * kept, oldest first, as QEMU's network queue keeps them: a frame dropped
  * here costs the peer's TCP a retransmission timeout (libslirp's is a
  * second at least). Bounded: a guest that stops reading loses frames
@@ -68,8 +68,6 @@
 #define IN_BATCH 64  /* frames from ukrun a turn, before slirp's sockets get theirs */
 #define HELD_MAX 32  /* connections whose last acknowledgement waits for the turn's end */
 #define HELD_LEN 128 /* an acknowledgement's frame: 54 bytes (60 padded) */
-#define OUT_BATCH 64 /* frames for ukrun sent together (one sendmmsg) */
-#define OUT_BYTES (256u << 10)
 
 struct slirp_timer {
 	int used;
@@ -112,21 +110,18 @@ struct helper {
 	size_t kept_bytes, kept_peak;
 	struct held held[HELD_MAX];
 	unsigned nheld;
-	/* This turn's frames for ukrun, sent together at its end (out_flush):
-	 * each message sent on its own woke ukrun's device thread, which on
-	 * a busy host took the core from this process at once, so a turn of
-	 * n frames cost n round trips between the two. */
-	struct mmsghdr out_msg[OUT_BATCH];
-	struct iovec out_iov[OUT_BATCH][2];
-	unsigned nout;
-	size_t out_used;
-	uint8_t out[OUT_BYTES];
+	/* Frames for ukrun, into the ring to it, published (and ukrun woken
+	 * once) at the turn's end (out_flush): each frame a message woke
+	 * ukrun's device thread, which on a busy host took the core from this
+	 * process at once, so a turn of n frames cost n round trips. */
+	struct vmm_ring_tx out;
 	uint64_t to_guest, from_guest, kept_count, lost, refused, folded;
-	uint64_t out_calls;      /* sendmmsg calls that sent frames to ukrun */
+	uint64_t out_calls;      /* wake-ups of ukrun for frames */
 	uint64_t merged, merges; /* segments merged, into how many (net_merge.c) */
 	struct vmm_net_merge mrg;
 	uint8_t mrg_buf[14 + UK_VIRTIO_NET_MTU_USER];
 	struct vmm_neth_ring *ring; /* frames from ukrun (net_ring.c) */
+	struct vmm_neth_rings *rings;
 	uint32_t ring_tail;
 	int ring_more; /* frames wait beyond this turn's IN_BATCH */
 };
@@ -167,78 +162,62 @@ static void keep(struct helper *h, const void *frame, size_t len)
 		h->kept_peak = h->kept_bytes;
 }
 
-/* Messages to ukrun: how many went (0 when its socket is full), -1 when
- * ukrun is gone. */
-static int send_frames(struct helper *h, struct mmsghdr *m, unsigned cnt)
+/* A frame into the ring to ukrun (net_ring.c): 1, 0 when it has no room
+ * now (ukrun is asked to say when it made some), -1 when ukrun broke it. */
+static int ring_out(struct helper *h, const void *frame, size_t len)
 {
-	int r;
+	int r = vmm_ring_room(&h->out, HDR_LEN + len);
+	uint8_t *p;
 
-	do
-		r = sendmmsg(VMM_NETH_FD_FRAMES, m, cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r >= 0) {
-		h->out_calls += r > 0;
-		return r;
+	if (r == 0) {
+		__atomic_store_n(&h->out.r->want_room, 1, __ATOMIC_SEQ_CST);
+		r = vmm_ring_room(&h->out, HDR_LEN + len); /* (made meanwhile?) */
 	}
-	if (errno == EAGAIN || errno == ENOBUFS)
-		return 0;
-	h->ukrun_gone = 1;
-	return -1;
+	if (r < 0) {
+		vmm_err("%s: ukrun broke the ring of frames for the guest", h->name);
+		h->ukrun_gone = 1;
+	}
+	if (r <= 0)
+		return r;
+	p = vmm_ring_put(&h->out, HDR_LEN + len);
+	memcpy(p, &zero_hdr, HDR_LEN);
+	memcpy(p + HDR_LEN, frame, len);
+	return 1;
 }
 
-/* The turn's frames to ukrun, oldest first; what its socket cannot take
- * now is kept. */
+/* The frames put in the ring go to ukrun, which is woken once for them. */
 static void out_flush(struct helper *h)
 {
-	unsigned i = 0;
-	int r;
+	uint64_t one = 1;
 
-	while (i < h->nout && (r = send_frames(h, h->out_msg + i, h->nout - i)) > 0)
-		i += (unsigned)r;
-	for (; i < h->nout && !h->ukrun_gone; i++)
-		keep(h, h->out_iov[i][1].iov_base, h->out_iov[i][1].iov_len);
-	h->nout = 0;
-	h->out_used = 0;
+	if (vmm_ring_publish(&h->out) &&
+	    write(VMM_NETH_FD_WAKE_UKRUN, &one, sizeof(one)) == sizeof(one))
+		h->out_calls++;
 }
 
-/* Kept frames, oldest first, while ukrun's socket takes them. */
+/* Kept frames, oldest first, while the ring takes them. */
 static void flush_kept(struct helper *h)
 {
 	struct kept *k;
-	struct iovec iov;
-	struct mmsghdr m = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
 
-	while ((k = h->kept)) {
-		iov = (struct iovec){ k->data, k->len };
-		if (send_frames(h, &m, 1) != 1)
-			break;
+	while ((k = h->kept) && ring_out(h, k->data + HDR_LEN, k->len - HDR_LEN) == 1) {
 		h->kept = k->next;
 		h->kept_bytes -= k->len;
 		free(k);
 	}
 	if (!h->kept)
 		h->kept_tail = NULL;
+	out_flush(h);
 }
 
 /* A frame to ukrun with the turn's others, or kept behind frames that
- * wait for room in its socket. */
+ * wait for room in the ring. */
 static void emit(struct helper *h, const void *frame, size_t len)
 {
-	struct iovec *iov;
-
-	if (h->nout == OUT_BATCH || h->out_used + len > OUT_BYTES)
-		out_flush(h);
-	if (h->kept || h->ukrun_gone) {
-		if (!h->ukrun_gone)
-			keep(h, frame, len);
+	if (h->ukrun_gone)
 		return;
-	}
-	iov = h->out_iov[h->nout];
-	iov[0] = (struct iovec){ (void *)&zero_hdr, HDR_LEN };
-	iov[1] = (struct iovec){ h->out + h->out_used, len };
-	memcpy(h->out + h->out_used, frame, len);
-	h->out_msg[h->nout++] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov, .msg_iovlen = 2 } };
-	h->out_used += len;
+	if (h->kept || ring_out(h, frame, len) == 0)
+		keep(h, frame, len);
 }
 
 /* ---- acknowledgements folded ----
@@ -794,7 +773,7 @@ static int from_guest_batch(struct helper *h)
 	}
 	h->ring_more = got == IN_BATCH;
 	if (vmm_ring_release(h->ring, h->ring_tail) &&
-	    write(VMM_NETH_FD_ROOM, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	    write(VMM_NETH_FD_WAKE_UKRUN, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return 1;
 	return bad;
 }
@@ -815,7 +794,7 @@ static int ukrun_wake(struct helper *h, short kick, short frames)
 	uint64_t v;
 	uint8_t b;
 
-	if ((kick & POLLIN) && read(VMM_NETH_FD_KICK, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if ((kick & POLLIN) && read(VMM_NETH_FD_WAKE_HELPER, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return 1;
 	if (!(frames & (POLLIN | POLLHUP | POLLERR)))
 		return 0;
@@ -829,7 +808,7 @@ static void summary(const struct helper *h)
 {
 	vmm_verbose(NULL,
 	            "%s: %llu frames to the guest (%llu sends; %llu acknowledgements folded into "
-	            "a later one; %llu waited for room in ukrun's socket, at most %zu KiB; %llu "
+	            "a later one; %llu waited for room in the ring to ukrun, at most %zu KiB; %llu "
 	            "lost), %llu from it (%llu refused; %llu TCP segments merged into %llu)",
 	            h->name, (unsigned long long)h->to_guest, (unsigned long long)h->out_calls,
 	            (unsigned long long)h->folded, (unsigned long long)h->kept_count,
@@ -872,9 +851,8 @@ static int turn(struct helper *h)
 
 	vmm_epset_next(&h->ps);
 	h->poll_failed = vmm_epset_add(&h->ps, VMM_NETH_FD_CTL, POLLIN) < 0 ||
-	                 vmm_epset_add(&h->ps, VMM_NETH_FD_KICK, POLLIN) < 0 ||
-	                 vmm_epset_add(&h->ps, VMM_NETH_FD_FRAMES,
-	                               (short)(POLLIN | (h->kept ? POLLOUT : 0))) < 0;
+	                 vmm_epset_add(&h->ps, VMM_NETH_FD_WAKE_HELPER, POLLIN) < 0 ||
+	                 vmm_epset_add(&h->ps, VMM_NETH_FD_FRAMES, POLLIN) < 0;
 	slirp_pollfds_fill(h->slirp, &timeout, cb_add_poll, h);
 	if (h->poll_failed)
 		return -1; /* out of memory for the set, or epoll_ctl refused */
@@ -883,10 +861,10 @@ static int turn(struct helper *h)
 		return -1;
 	ctl = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_CTL) : 0;
 	frames = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_FRAMES) : 0;
-	kick = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_KICK) : 0;
+	kick = r > 0 ? vmm_epset_revents(&h->ps, VMM_NETH_FD_WAKE_HELPER) : 0;
 	slirp_pollfds_poll(h->slirp, r < 0, cb_get_revents, h);
 	timers_run(h);
-	if ((frames & POLLOUT) && h->kept)
+	if (h->kept) /* (ukrun's wake-up says it made room; looked at anyway) */
 		flush_kept(h);
 	/* (the ring is looked at every turn: a kick only wakes the helper) */
 	if (ukrun_wake(h, kick, frames) || from_guest(h))
@@ -917,9 +895,11 @@ int vmm_slirp_main(const char *name, int argc, char **argv)
 		return VMM_EXIT_ERROR;
 	}
 	h.mrg.buf = h.mrg_buf;
-	h.ring =
-	    mmap(NULL, sizeof(*h.ring), PROT_READ | PROT_WRITE, MAP_SHARED, VMM_NETH_FD_RING, 0);
-	if (h.ring == MAP_FAILED) {
+	h.rings =
+	    mmap(NULL, sizeof(*h.rings), PROT_READ | PROT_WRITE, MAP_SHARED, VMM_NETH_FD_RING, 0);
+	h.ring = &h.rings->to_helper;
+	h.out.r = &h.rings->to_ukrun;
+	if (h.rings == MAP_FAILED) {
 		vmm_err("%s: the frames ring: %s", name, strerror(errno));
 		return VMM_EXIT_ERROR;
 	}

@@ -50,14 +50,16 @@
 struct user {
 	int helper;      /* its id (helper.c) */
 	int frames, ctl; /* the sockets to it (net.h, VMM_NETH_*) */
-	int kick, room;  /* eventfds: frames in the ring; the helper made room */
+	int kick, wake;  /* eventfds: the helper's wake-up; ukrun's (net.h) */
 	int gone;        /* it closed its end or stopped answering: killed */
-	int poll_idx, room_idx;
-	int room_now; /* the ring had room when the device asked to wait for it */
+	int poll_idx, wake_idx;
+	int ready_now; /* VMM_NET_*_READY found when the device was to wait */
 	uint64_t dropped[VMM_FRAME_KINDS];
-	uint64_t tx_calls;     /* kicks of the helper */
-	uint64_t ring_full;    /* frames that waited for room in the ring */
-	struct vmm_ring_tx tx; /* the frames ring (net_ring.c) */
+	uint64_t tx_calls;            /* kicks of the helper */
+	uint64_t ring_full;           /* frames that waited for room in the ring */
+	struct vmm_neth_rings *rings; /* (net_ring.c) */
+	struct vmm_ring_tx tx;        /* the guest's frames: rings->to_helper */
+	uint32_t rx_tail;             /* the helper's: rings->to_ukrun */
 };
 
 /* The helper broke the conversation or died: it is killed (reaped by the
@@ -118,17 +120,18 @@ static int make_ring(struct user *u, int *ring_fd)
 {
 	void *p;
 
-	*ring_fd = memfd_create("uk-net-ring", MFD_CLOEXEC);
-	if (*ring_fd < 0 || ftruncate(*ring_fd, sizeof(struct vmm_neth_ring)))
+	*ring_fd = memfd_create("uk-net-rings", MFD_CLOEXEC);
+	if (*ring_fd < 0 || ftruncate(*ring_fd, sizeof(struct vmm_neth_rings)))
 		return -1;
-	p = mmap(NULL, sizeof(struct vmm_neth_ring), PROT_READ | PROT_WRITE, MAP_SHARED, *ring_fd,
+	p = mmap(NULL, sizeof(struct vmm_neth_rings), PROT_READ | PROT_WRITE, MAP_SHARED, *ring_fd,
 	         0);
 	if (p == MAP_FAILED)
 		return -1;
-	u->tx.r = p;
+	u->rings = p;
+	u->tx.r = &u->rings->to_helper;
 	u->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	u->room = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return u->kick < 0 || u->room < 0 ? -1 : 0;
+	u->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return u->kick < 0 || u->wake < 0 ? -1 : 0;
 }
 
 /* The helper with its ends of fr and ct (closed here either way) and the
@@ -139,8 +142,8 @@ static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2],
 	int fds[5] = { [VMM_NETH_FD_FRAMES - 3] = fr[1],
 		       [VMM_NETH_FD_CTL - 3] = ct[1],
 		       [VMM_NETH_FD_RING - 3] = ring_fd,
-		       [VMM_NETH_FD_KICK - 3] = u->kick,
-		       [VMM_NETH_FD_ROOM - 3] = u->room };
+		       [VMM_NETH_FD_WAKE_HELPER - 3] = u->kick,
+		       [VMM_NETH_FD_WAKE_UKRUN - 3] = u->wake };
 
 	u->helper = vmm_helper_start(n->dev->vm, "the network helper", "net", args, fds, 5);
 	close(fr[1]);
@@ -152,13 +155,13 @@ static int start_helper(struct vmm_net *n, struct user *u, int fr[2], int ct[2],
 
 static void close_all(struct user *u)
 {
-	int fd[] = { u->frames, u->ctl, u->kick, u->room };
+	int fd[] = { u->frames, u->ctl, u->kick, u->wake };
 
 	for (unsigned i = 0; i < sizeof(fd) / sizeof(fd[0]); i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
-	if (u->tx.r)
-		munmap(u->tx.r, sizeof(*u->tx.r));
+	if (u->rings)
+		munmap(u->rings, sizeof(*u->rings));
 	free(u);
 }
 
@@ -171,7 +174,7 @@ static int user_open(struct vmm_net *n)
 	if (!u)
 		return -1;
 	n->be_priv = u;
-	u->frames = u->ctl = u->kick = u->room = -1;
+	u->frames = u->ctl = u->kick = u->wake = -1;
 	if (make_ring(u, &ring_fd) || pair(fr) || pair(ct)) {
 		vmm_err("--net user: the network helper's sockets and ring: %s", strerror(errno));
 		for (int i = 0; i < 2; i++)
@@ -284,24 +287,34 @@ static int user_send(struct vmm_net *n, const struct iovec *iov, int cnt)
 	return 0;
 }
 
+/* The helper's next frame from its ring, copied into iov (the helper may
+ * be hostile: the ring checks the length, and the bytes it changes while
+ * they are copied are only the guest's to judge, as any frame's). */
 static ssize_t user_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
 {
 	struct user *u = n->be_priv;
-	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt };
-	ssize_t r;
+	struct vmm_neth_ring *r = &u->rings->to_ukrun;
+	const uint8_t *f;
+	size_t len, room = 0, at = 0;
+	uint64_t one = 1;
 
-	if (u->gone)
+	if (u->gone || !(f = vmm_ring_get(r, &u->rx_tail, &len)))
 		return 0;
-	do
-		r = recvmsg(u->frames, &mh, MSG_DONTWAIT);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (r == 0) { /* the helper's end closed: it is gone */
+	if (!len) {
+		vmm_err("the network helper broke the ring of frames for the guest: stopping it");
 		helper_gone(u);
 		return 0;
 	}
-	return (mh.msg_flags & MSG_TRUNC) ? -EMSGSIZE : r;
+	for (int k = 0; k < cnt; k++)
+		room += iov[k].iov_len;
+	for (int k = 0; k < cnt && at < len && len <= room; k++) {
+		size_t c = len - at < iov[k].iov_len ? len - at : iov[k].iov_len;
+		memcpy(iov[k].iov_base, f + at, c);
+		at += c;
+	}
+	if (vmm_ring_release(r, u->rx_tail) && write(u->kick, &one, sizeof(one)) < 0)
+		helper_gone(u);
+	return len > room ? -EMSGSIZE : (ssize_t)len;
 }
 
 /* Waiting for room: the helper is asked to say when it made some, and
@@ -313,44 +326,46 @@ static int room_wait(struct user *u)
 	return ring_room(u, VMM_NETH_MSG_MAX) != 0;
 }
 
+/* The helper's wake-up says there are frames for the guest or room for
+ * its; what the device waits for may be there already. */
 static int user_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx, int want_tx)
 {
 	struct user *u = n->be_priv;
+	struct vmm_neth_ring *rx = &u->rings->to_ukrun;
 
-	u->poll_idx = u->room_idx = -1;
-	u->room_now = 0;
+	u->poll_idx = u->wake_idx = -1;
+	u->ready_now = 0;
 	if (u->gone)
 		return -1;
 	/* (the helper's end closing is seen without POLLIN: POLLHUP) */
-	u->poll_idx = vmm_poll_add(ps, u->frames, want_rx ? POLLIN : 0);
-	if (want_tx && (u->room_now = room_wait(u)))
+	u->poll_idx = vmm_poll_add(ps, u->frames, 0);
+	if (want_rx && __atomic_load_n(&rx->head, __ATOMIC_ACQUIRE) != u->rx_tail)
+		u->ready_now |= VMM_NET_RX_READY;
+	if (want_tx && room_wait(u))
+		u->ready_now |= VMM_NET_TX_READY;
+	if (u->ready_now)
 		return 0;
-	if (want_tx)
-		u->room_idx = vmm_poll_add(ps, u->room, POLLIN);
+	if (want_rx || want_tx)
+		u->wake_idx = vmm_poll_add(ps, u->wake, POLLIN);
 	return -1;
 }
 
 static int user_poll_done(struct vmm_net *n, struct vmm_pollset *ps)
 {
 	struct user *u = n->be_priv;
-	int ready = u->room_now ? VMM_NET_TX_READY : 0;
+	int ready = u->ready_now;
 	uint64_t v;
-	short re;
 
-	if (u->room_idx >= 0 && (ps->fd[u->room_idx].revents & POLLIN)) {
-		if (read(u->room, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (u->wake_idx >= 0 && (ps->fd[u->wake_idx].revents & POLLIN)) {
+		if (read(u->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			helper_gone(u);
-		ready |= VMM_NET_TX_READY;
+		ready |= VMM_NET_RX_READY | VMM_NET_TX_READY;
 	}
-	if (u->poll_idx < 0)
-		return ready;
-	re = ps->fd[u->poll_idx].revents;
-	if (re & (POLLHUP | POLLERR)) {
-		/* Frames the guest cannot take yet would keep this set. */
+	if (u->poll_idx >= 0 && (ps->fd[u->poll_idx].revents & (POLLHUP | POLLERR))) {
 		helper_gone(u);
 		return VMM_NET_RX_READY | VMM_NET_TX_READY;
 	}
-	return ready | ((re & POLLIN) ? VMM_NET_RX_READY : 0);
+	return ready;
 }
 
 static void user_teardown(struct vmm_net *n)

@@ -162,7 +162,6 @@ static const struct vmm_rule rules[] = {
 	IOCTL(VHOST, VHOST_NET_SET_BACKEND), /* the TAP attached, or detached at reset */
 
 	/* ---- user-mode network (net_user.c): frames to and from its helper process ---- */
-	ARG_IS(NET_USER, recvmsg, 2, MSG_DONTWAIT), /* a frame, into the guest's buffers */
 	ARG_IS(NET_USER, sendto, 3, MSG_NOSIGNAL),  /* a command: listen, unlisten, reset */
 
 	/* ---- 9P shares (virtio_9p.c): requests pass to the gofer, a process of its own ---- */
