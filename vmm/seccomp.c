@@ -161,8 +161,8 @@ static const struct vmm_rule rules[] = {
 	IOCTL(VHOST, VHOST_SET_VRING_CALL),  /* our irqfd */
 	IOCTL(VHOST, VHOST_NET_SET_BACKEND), /* the TAP attached, or detached at reset */
 
-	/* ---- user-mode network (net_user.c): frames to and from its helper process ---- */
-	ARG_IS(NET_USER, sendto, 3, MSG_NOSIGNAL),  /* a command: listen, unlisten, reset */
+	/* ---- user-mode network (net_user.c): commands to its helper (frames: net_ring.c) ---- */
+	ARG_IS(NET_USER, sendto, 3, MSG_NOSIGNAL), /* a command: listen, unlisten, reset */
 
 	/* ---- 9P shares (virtio_9p.c): requests pass to the gofer, a process of its own ---- */
 	ARG_IS(GOFER, sendto, 3, MSG_NOSIGNAL), /* a request (EPIPE, not SIGPIPE, if it died) */
