@@ -51,6 +51,7 @@
 #include <uk/arch.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/sched.h>
 #include <uk/time.h>
@@ -74,6 +75,8 @@
  * where the helper waits a second or more for a core. */
 #define CTRL_WAIT_NS 35000000000ull
 #define CTRL_CHECK_NS 100000000ull
+/* How long the VM's end waits for the device to take the last frames. */
+#define EXIT_WAIT_NS 100000000ull
 /* The interface's MTU with TSO: the largest IPv4 packet whose frame and
  * virtio-net header a pbuf (16-bit lengths) still holds. */
 #define TSO_MTU (0xffff - 14 - HDR_LEN)
@@ -614,6 +617,22 @@ static struct vnet *vnet_open(struct uk_virtio_dev *d)
 	return v;
 }
 
+/* The program ends and the VM with it, while its last frames may still
+ * sit on the TX ring, kicked but not yet taken by the device (ukrun's
+ * thread, QEMU's): a datagram sent just before exit, or an answer and
+ * its FIN, were lost (a UDP echo's last reply, 1 run in 3). Linux sends
+ * them after the process is gone; here the end waits until the device
+ * has taken them, EXIT_WAIT_NS at most. */
+static void vnet_exit(void)
+{
+	uint64_t end = uk_monotonic_ns() + EXIT_WAIT_NS;
+
+	uk_vnet_flush();
+	for (struct vnet *v = vnets; v; v = v->next)
+		while (!vq_drv_all_used(&v->tx->vq) && uk_monotonic_ns() < end)
+			uk_pause();
+}
+
 int uk_vnet_probe(void (*wake)(void),
                   struct netif *(*add)(struct netif *nif, void *state, netif_init_fn init))
 {
@@ -633,6 +652,8 @@ int uk_vnet_probe(void (*wake)(void),
 		vnets = v;
 		n++;
 	}
+	if (n)
+		uk_plat_on_exit(vnet_exit);
 	return n;
 }
 

@@ -348,6 +348,8 @@ void *vq_drv_get(struct vq_drv *q, uint32_t *len)
 
 int vq_drv_has_used(const struct vq_drv *q) { return load_acq(&q->r.used->idx) != q->last_used; }
 
+int vq_drv_all_used(const struct vq_drv *q) { return load_acq(&q->r.used->idx) == q->avail_idx; }
+
 int vq_drv_irq_on(struct vq_drv *q)
 {
 	ask_peer(q->event_idx, used_event(&q->r), q->last_used, &q->r.avail->flags);

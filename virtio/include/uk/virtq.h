@@ -229,6 +229,10 @@ void *vq_drv_get(struct vq_drv *q, uint32_t *len);
 /* Whether used entries wait (cheap: one load). */
 int vq_drv_has_used(const struct vq_drv *q);
 
+/* Whether the device has used every chain added and published (taken or
+ * not by vq_drv_get). */
+int vq_drv_all_used(const struct vq_drv *q);
+
 /* Ask for an interrupt at the next used entry; returns 1 when entries
  * arrived meanwhile (drain again: no interrupt will come for them). */
 int vq_drv_irq_on(struct vq_drv *q);
