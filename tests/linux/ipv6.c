@@ -1,13 +1,17 @@
 /*
  * IPv6 beyond the VM, as a Linux program sees it (glibc, binary mode):
  *
- *   prog client NAME PORT   wait for a global address (SLAAC from the
- *                           network's router advertisements), resolve NAME
- *                           (AF_INET6: /etc/hosts's AAAA) and read one
- *                           line from [NAME]:PORT ("got: LINE"); "connect:
- *                           ERROR" when the network refuses
- *   prog serve PORT N       listen on [::]:PORT (dual-stack) and answer N
- *                           HTTP requests with the client's family
+ *   prog client NAME PORT   resolve NAME (AF_INET6: a number, with a
+ *                           scope for a link-local one, "fe80::1%2", or
+ *                           /etc/hosts's AAAA), wait for an address to
+ *                           reach it from (SLAAC's from the network's
+ *                           router advertisements for a global one) and
+ *                           read one line from [NAME]:PORT ("got: LINE");
+ *                           "connect: ERROR" when the network refuses
+ *   prog serve PORT N       print the interface's addresses ("addr: ..."),
+ *                           listen on [::]:PORT (dual-stack), TCP and UDP,
+ *                           and answer N in all: HTTP requests with the
+ *                           client's family, datagrams echoed
  *
  * client first appends "fec0::2 hostside" to /etc/hosts, as an image's
  * entrypoint may, and checks getaddrinfo's answers: "PASS ipv6/name" or
@@ -18,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +33,26 @@
 #define SUITE "ipv6"
 #include "check.h"
 
-/* getaddrinfo's first AF_INET6 answer for name, as text ("" on none). */
-static const char *lookup6(const char *name, char *buf, size_t size)
+/* name's first AF_INET6 address into a, its scope too: 0, or -1. */
+static int resolve6(const char *name, struct sockaddr_in6 *a)
 {
 	struct addrinfo hints = { .ai_family = AF_INET6, .ai_socktype = SOCK_STREAM }, *ai;
 
-	buf[0] = 0;
 	if (getaddrinfo(name, NULL, &hints, &ai))
-		return buf;
-	inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, buf, size);
+		return -1;
+	*a = *(struct sockaddr_in6 *)ai->ai_addr;
 	freeaddrinfo(ai);
+	return 0;
+}
+
+/* name's first AF_INET6 address as text ("" on none). */
+static const char *lookup6(const char *name, char *buf, size_t size)
+{
+	struct sockaddr_in6 a;
+
+	buf[0] = 0;
+	if (!resolve6(name, &a))
+		inet_ntop(AF_INET6, &a.sin6_addr, buf, size);
 	return buf;
 }
 
@@ -70,21 +85,18 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Connect to [addr]:port, retrying for up to 20 s while the guest has no
- * route yet (SLAAC's address waits for the router's advertisement and
- * duplicate detection): the fd, or -1 with errno. */
-static int dial(const struct in6_addr *addr, int port)
+/* Connect to a, retrying for up to 20 s while the guest has no route
+ * yet (SLAAC's address waits for the router's advertisement and duplicate
+ * detection): the fd, or -1 with errno. */
+static int dial(const struct sockaddr_in6 *a)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
-		                  .sin6_port = htons(port),
-		                  .sin6_addr = *addr };
 	double end = now() + 20;
 	int fd, e;
 
 	for (;;) {
 		if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) < 0)
 			return -1;
-		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		if (!connect(fd, (const struct sockaddr *)a, sizeof(*a)))
 			return fd;
 		e = errno;
 		close(fd);
@@ -98,7 +110,7 @@ static int dial(const struct in6_addr *addr, int port)
 static int client(const char *name, int port)
 {
 	char buf[INET6_ADDRSTRLEN], line[256];
-	struct in6_addr addr;
+	struct sockaddr_in6 a;
 	FILE *hosts = fopen("/etc/hosts", "a");
 	ssize_t n;
 	int fd;
@@ -110,17 +122,19 @@ static int client(const char *name, int port)
 	}
 	check("aaaa-localhost", !strcmp(lookup6("ip6-localhost", buf, sizeof(buf)), "::1"), buf);
 	check("aaaa-from-hosts", !strcmp(lookup6("hostside", buf, sizeof(buf)), "fec0::2"), buf);
-	if (inet_pton(AF_INET6, name, &addr) != 1 &&
-	    inet_pton(AF_INET6, lookup6(name, buf, sizeof(buf)), &addr) != 1) {
+	if (resolve6(name, &a)) {
 		printf("connect: %s does not resolve to an IPv6 address\n", name);
 		return 1;
 	}
-	if ((fd = dial(&addr, port)) < 0) {
+	a.sin6_port = htons(port);
+	if ((fd = dial(&a)) < 0) {
 		printf("connect: %s\n", strerror(errno));
 		global_address(1);
 		return 1;
 	}
-	check("global-address-listed", global_address(1) == 1,
+	/* (a link-local peer is reached from the link-local address) */
+	check("global-address-listed",
+	      global_address(1) == 1 || IN6_IS_ADDR_LINKLOCAL(&a.sin6_addr),
 	      "no global address in /proc/net/if_inet6");
 	n = read(fd, line, sizeof(line) - 1);
 	line[n > 0 ? n : 0] = 0;
@@ -130,42 +144,84 @@ static int client(const char *name, int port)
 	return failed;
 }
 
-static int serve(int port, int count)
+/* A socket of type on [::]:port (dual-stack), or -1 (said why). */
+static int open_any(int type, int port)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
 		                  .sin6_port = htons(port),
 		                  .sin6_addr = IN6ADDR_ANY_INIT };
-	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0), c;
-	char req[1024], body[64], resp[256];
+	int one = 1, fd = socket(AF_INET6, type, 0);
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(fd, 8))) {
 		printf("serve: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
-	printf("listening on [::]:%d\n", port);
-	fflush(stdout);
-	for (int i = 0; i < count; i++) {
-		struct sockaddr_in6 peer;
-		socklen_t pl = sizeof(peer);
-		if ((c = accept(fd, (struct sockaddr *)&peer, &pl)) < 0)
-			return 1;
-		if (read(c, req, sizeof(req)) <= 0) {
-			close(c);
-			continue;
-		}
+	return fd;
+}
+
+/* One HTTP request on a connection from lfd, answered with the client's
+ * family: 1 when answered. */
+static int answer_http(int lfd)
+{
+	struct sockaddr_in6 peer;
+	socklen_t pl = sizeof(peer);
+	char req[1024], body[64], resp[256];
+	int c = accept(lfd, (struct sockaddr *)&peer, &pl), ok = 0;
+
+	if (c < 0)
+		return 0;
+	if (read(c, req, sizeof(req)) > 0) {
 		snprintf(body, sizeof(body), "from-guest %s\n",
 		         IN6_IS_ADDR_V4MAPPED(&peer.sin6_addr) ? "ipv4-mapped" : "ipv6");
 		snprintf(resp, sizeof(resp),
 		         "HTTP/1.0 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
 		         strlen(body), body);
-		if (write(c, resp, strlen(resp)) < 0)
+		if (!(ok = write(c, resp, strlen(resp)) > 0))
 			printf("serve: write: %s\n", strerror(errno));
-		close(c);
-		printf("answered %d\n", i + 1);
-		fflush(stdout);
 	}
-	close(fd);
+	close(c);
+	return ok;
+}
+
+/* One datagram on ufd, sent back where it came from: 1 when echoed. */
+static int echo_udp(int ufd)
+{
+	struct sockaddr_in6 peer;
+	socklen_t pl = sizeof(peer);
+	char buf[2048];
+	ssize_t n = recvfrom(ufd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl);
+
+	if (n < 0)
+		return 0;
+	if (sendto(ufd, buf, (size_t)n, 0, (struct sockaddr *)&peer, pl) != n) {
+		printf("serve: sendto: %s\n", strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+static int serve(int port, int count)
+{
+	struct pollfd p[2] = { { .fd = open_any(SOCK_STREAM, port), .events = POLLIN },
+		               { .fd = open_any(SOCK_DGRAM, port), .events = POLLIN } };
+	int done = 0;
+
+	if (p[0].fd < 0 || p[1].fd < 0)
+		return 1;
+	global_address(1);
+	printf("listening on [::]:%d\n", port);
+	while (done < count) {
+		if (poll(p, 2, -1) < 0)
+			return 1;
+		if ((p[0].revents & POLLIN) && answer_http(p[0].fd))
+			printf("answered %d (tcp)\n", ++done);
+		if ((p[1].revents & POLLIN) && echo_udp(p[1].fd))
+			printf("answered %d (udp)\n", ++done);
+	}
+	close(p[0].fd);
+	close(p[1].fd);
 	return 0;
 }
 

@@ -25,12 +25,21 @@
  *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
  *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
  *                                       line per connection (closed at once)
- *   nettool serve6 PORT LINE            a TCP service on [::1]:PORT that
- *                                       writes LINE to each connection; prints
- *                                       "accepted from ADDR" for each
+ *   nettool serve6 ADDR PORT LINE       a TCP service on [ADDR]:PORT (IPv6)
+ *                                       that writes LINE to each connection;
+ *                                       prints "accepted from ADDR" for each
+ *   nettool ra IF PREFIX                a router's advertisement of PREFIX/64
+ *                                       (on-link, for SLAAC) on IF every
+ *                                       second, for ever
+ *
+ * HOST and ADDR are numbers, IPv4 or IPv6 (a link-local one with its
+ * scope: fe80::1%tap0).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -46,22 +55,43 @@
 
 #define MIB (1u << 20)
 
-static struct sockaddr_in target(const char *host, const char *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+/* A numeric address and port: IPv4 or IPv6 (link-local with its scope,
+ * fe80::1%tap0). */
+struct peer {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+	socklen_t len;
+};
 
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
-		fprintf(stderr, "nettool: %s: not an IPv4 address\n", host);
+static struct peer target(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
+	struct peer a = { .len = 0 };
+
+	if (getaddrinfo(host, port, &hints, &ai) || ai->ai_addrlen > sizeof(a.u)) {
+		fprintf(stderr, "nettool: %s port %s: not an IP address and port\n", host, port);
 		exit(2);
 	}
+	memcpy(&a.u, ai->ai_addr, ai->ai_addrlen);
+	a.len = ai->ai_addrlen;
+	freeaddrinfo(ai);
 	return a;
 }
 
-static int dial(struct sockaddr_in a)
+/* The port of a (network order), either family's. */
+static in_port_t *port_of(struct peer *a)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	return a->u.sa.sa_family == AF_INET6 ? &a->u.in6.sin6_port : &a->u.in.sin_port;
+}
 
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+static int dial(struct peer a)
+{
+	int fd = socket(a.u.sa.sa_family, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, &a.u.sa, a.len)) {
 		printf("connect: %s\n", strerror(errno));
 		exit(1);
 	}
@@ -85,14 +115,14 @@ static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
 
 static int cmd_udp(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct peer a = target(av[0], av[1]);
+	int fd = socket(a.u.sa.sa_family, SOCK_DGRAM, 0);
 	struct timeval tv = { 3, 0 };
 	char buf[2048];
 	ssize_t n;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	sendto(fd, av[2], strlen(av[2]), 0, (struct sockaddr *)&a, sizeof(a));
+	sendto(fd, av[2], strlen(av[2]), 0, &a.u.sa, a.len);
 	n = recv(fd, buf, sizeof(buf) - 1, 0);
 	if (n < 0) {
 		printf("no reply: %s\n", strerror(errno));
@@ -105,7 +135,7 @@ static int cmd_udp(char **av)
 
 static int cmd_conns(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
+	struct peer a = target(av[0], av[1]);
 	int n = atoi(av[2]), ok = 0;
 	int *fd = calloc((size_t)n, sizeof(int));
 	char msg[32], buf[32];
@@ -134,7 +164,7 @@ static int cmd_conns(char **av)
 
 static int cmd_http(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
+	struct peer a = target(av[0], av[1]);
 	int n = atoi(av[2]), ok = 0;
 	int *fd = calloc((size_t)n, sizeof(int));
 	char req[512], buf[4096];
@@ -168,7 +198,7 @@ static void fill(unsigned char *p, size_t n, uint64_t *x)
 
 static int cmd_echo(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
+	struct peer a = target(av[0], av[1]);
 	size_t total = (size_t)atoi(av[2]) * MIB, sent = 0, got = 0, chunk = 0, off = 0;
 	unsigned char *out = malloc(65536), *in = malloc(65536);
 	uint64_t hs = 0xcbf29ce484222325ull, hr = hs, x = 88172645463325252ull;
@@ -277,10 +307,9 @@ static int cmd_slow(char **av)
 
 /* One connection from local port *port (any when 0, then set) that asks
  * the source service for want bytes: all of them, then the end. */
-static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
+static int source_from(struct peer a, in_port_t *port, size_t want)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = *port };
-	socklen_t len = sizeof(me);
+	struct peer me = { .u.sa.sa_family = a.u.sa.sa_family, .len = a.len };
 	struct timeval tv = { 20, 0 }; /* a stall fails, it does not hang */
 	int fd, one = 1, r = -1;
 	double secs;
@@ -290,12 +319,12 @@ static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
 	 * comes (late on a loaded machine): EADDRINUSE is this host's, not the
 	 * guest's refusal, so try again for up to 10 s. */
 	for (int tries = 0;; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
+		fd = socket(a.u.sa.sa_family, SOCK_STREAM, 0);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (!(*port && bind(fd, (struct sockaddr *)&me, sizeof(me))) &&
-		    !connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		*port_of(&me) = *port;
+		if (!(*port && bind(fd, &me.u.sa, me.len)) && !connect(fd, &a.u.sa, a.len))
 			break;
 		if (errno != EADDRINUSE || tries == 100) {
 			printf("connect: %s\n", strerror(errno));
@@ -304,8 +333,8 @@ static int source_from(struct sockaddr_in a, in_port_t *port, size_t want)
 		close(fd);
 		usleep(100000);
 	}
-	getsockname(fd, (struct sockaddr *)&me, &len);
-	*port = me.sin_port;
+	getsockname(fd, &me.u.sa, &me.len);
+	*port = *port_of(&me);
 	if (fetch_pattern(fd, want, 65536, 0, &secs))
 		goto out;
 	if (read(fd, &c, 1) != 0) {
@@ -344,7 +373,7 @@ static in_port_t free_port(void)
  * the next one comes from the same port, as clients' ports come again. */
 static int cmd_reconnect(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
+	struct peer a = target(av[0], av[1]);
 	size_t want = (size_t)atoi(av[3]) * MIB;
 	int n = atoi(av[2]);
 	in_port_t port = free_port();
@@ -408,7 +437,7 @@ static int cmd_reset(char **av)
 
 static int cmd_vanish(char **av)
 {
-	struct sockaddr_in a = target(av[0], av[1]);
+	struct peer a = target(av[0], av[1]);
 	struct linger l = { 1, 0 };
 	int n = atoi(av[2]);
 
@@ -505,15 +534,13 @@ static int cmd_listen(char **av)
 
 static int cmd_serve6(char **av)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
-		                  .sin6_port = htons(atoi(av[0])),
-		                  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct peer a = target(av[0], av[1]);
 	int one = 1, c, fd = socket(AF_INET6, SOCK_STREAM, 0);
 	char from[INET6_ADDRSTRLEN], line[512];
 
-	snprintf(line, sizeof(line), "%s\n", av[1]);
+	snprintf(line, sizeof(line), "%s\n", av[2]);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
+	if (fd < 0 || a.u.sa.sa_family != AF_INET6 || bind(fd, &a.u.sa, a.len) || listen(fd, 16)) {
 		printf("serve6: cannot serve: %s\n", strerror(errno));
 		return 1;
 	}
@@ -532,6 +559,46 @@ static int cmd_serve6(char **av)
 	}
 }
 
+/* A router's advertisement (RFC 4861 4.2), sent to all nodes: on-link,
+ * autonomous prefix/64, not a default router (lifetime 0). */
+struct ra {
+	struct nd_router_advert h;
+	struct nd_opt_prefix_info pi;
+};
+
+static int cmd_ra(char **av)
+{
+	struct sockaddr_in6 all = { .sin6_family = AF_INET6 };
+	struct ra ra = { .h.nd_ra_type = ND_ROUTER_ADVERT, .h.nd_ra_curhoplimit = 64 };
+	unsigned ifi = if_nametoindex(av[0]), hops = 255, loop = 0;
+	int fd = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+
+	ra.pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+	ra.pi.nd_opt_pi_len = sizeof(ra.pi) / 8;
+	ra.pi.nd_opt_pi_prefix_len = 64;
+	ra.pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK | ND_OPT_PI_FLAG_AUTO;
+	ra.pi.nd_opt_pi_valid_time = ra.pi.nd_opt_pi_preferred_time = htonl(3600);
+	all.sin6_scope_id = ifi;
+	if (fd < 0 || !ifi || inet_pton(AF_INET6, av[1], &ra.pi.nd_opt_pi_prefix) != 1 ||
+	    inet_pton(AF_INET6, "ff02::1", &all.sin6_addr) != 1 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof(ifi)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) ||
+	    /* (looped back, this host would take an address from it too) */
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof(loop))) {
+		printf("ra: cannot advertise %s on %s: %s\n", av[1], av[0], strerror(errno));
+		return 1;
+	}
+	/* (the kernel fills ICMPv6's checksum) */
+	for (int n = 0;; n++) {
+		if (sendto(fd, &ra, sizeof(ra), 0, (struct sockaddr *)&all, sizeof(all)) < 0)
+			printf("ra: %s\n", strerror(errno));
+		else if (!n)
+			printf("advertising %s/64 on %s\n", av[1], av[0]);
+		fflush(stdout);
+		sleep(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -544,8 +611,8 @@ int main(int argc, char **argv)
 		{ "source", 3, cmd_source }, { "sink", 3, cmd_sink },
 		{ "reset", 2, cmd_reset },   { "slow", 3, cmd_slow },
 		{ "dnsd", 3, cmd_dnsd },     { "listen", 1, cmd_listen },
-		{ "serve6", 2, cmd_serve6 }, { "reconnect", 4, cmd_reconnect },
-		{ "vanish", 3, cmd_vanish },
+		{ "serve6", 3, cmd_serve6 }, { "reconnect", 4, cmd_reconnect },
+		{ "vanish", 3, cmd_vanish }, { "ra", 2, cmd_ra },
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -554,7 +621,7 @@ int main(int argc, char **argv)
 	fprintf(
 	    stderr,
 	    "usage: nettool "
-	    "udp|conns|http|echo|source|sink|reset|slow|reconnect|vanish|dnsd|listen|serve6 ... "
+	    "udp|conns|http|echo|source|sink|reset|slow|reconnect|vanish|dnsd|listen|serve6|ra ... "
 	    "(see tests/e2e/nettool/nettool.c)\n");
 	return 2;
 }
