@@ -120,7 +120,8 @@ static struct tcp_pcb *syn_sent_pcb(const u8_t *q, size_t qhl)
 	if (IPH_PROTO(h) != IP_PROTO_TCP)
 		return NULL;
 	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-		if (pcb->state == SYN_SENT && pcb->local_port == lwip_ntohs(t->src) &&
+		if (pcb->state == SYN_SENT && IP_IS_V4(&pcb->remote_ip) &&
+		    pcb->local_port == lwip_ntohs(t->src) &&
 		    pcb->remote_port == lwip_ntohs(t->dest) &&
 		    ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &h->src) &&
 		    ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &h->dest) &&
@@ -242,7 +243,8 @@ static struct tcp_pcb *tw_find(const struct ip_hdr *ip, const struct tcp_hdr *th
 	unsigned n = 0;
 
 	for (pcb = tcp_tw_pcbs; pcb && n < UK_TCP_TIME_WAIT_MAX; prev = pcb, pcb = pcb->next, n++)
-		if (!found && pcb->remote_port == lwip_ntohs(th->src) &&
+		if (!found && IP_IS_V4(&pcb->remote_ip) &&
+		    pcb->remote_port == lwip_ntohs(th->src) &&
 		    pcb->local_port == lwip_ntohs(th->dest) &&
 		    ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &ip->src) &&
 		    ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &ip->dest))
