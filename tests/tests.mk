@@ -90,8 +90,14 @@ $(B)/tests/guest/unix-linux.img: $(B)/tests/unix-linux/unix $(UKBUILD) $(SYSROOT
 	@mkdir -p $(@D)
 	$(UKBUILD) oci dir:$(<D) --entrypoint /unix -q -o $@
 
+# The IPv6 names suite (tests/guest/names6) as a Linux program with glibc:
+# net.sh runs it on the host beside the guest's, glibc's answers.
+$(B)/tests/names6-linux/names6: tests/guest/names6/names6.c tests/guest/check.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $<
+
 .PHONY: tests
-tests: $(B)/tests/guest/unix-linux.img
+tests: $(B)/tests/guest/unix-linux.img $(B)/tests/names6-linux/names6
 tests: $(UNIT_BINS) $(GUEST_TESTS) $(B)/tests/guest/hello-env.img $(B)/tests/guest/p9-volume.img \
 	$(FAULT_IMGS) $(B)/tests/guest/mm-linux.img
 

@@ -2,8 +2,9 @@
  * Sockets and name resolution for newlib programs (newlib has neither).
  * The socket calls pass straight through: our <sys/socket.h> and
  * <netinet/in.h> use Linux's values and layouts, so only errno needs
- * setting (uk_ret). Names resolve through /etc/hosts, then the library OS's
- * DNS resolver (IPv4 only).
+ * setting (uk_ret). Names resolve as glibc's do, for IPv4 and IPv6: numbers
+ * (an IPv6 one with its scope, "fe80::1%en0"), /etc/hosts (both families),
+ * then the library OS's DNS resolver (A records only).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
 
@@ -156,12 +158,72 @@ char *inet_ntoa(struct in_addr a)
 	return (char *)inet_ntop(AF_INET, &a, buf, sizeof(buf));
 }
 
+static int hex_digit(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* IPv6 text (RFC 4291 2.2): up to eight groups of 1-4 hex digits, one
+ * "::" standing for at least one zero group, the last 32 bits possibly
+ * a dotted quad; 1 or 0, as glibc's inet_pton. */
+static int parse_v6(const char *s, uint8_t out[16])
+{
+	uint8_t b[16];
+	int n = 0, gap = -1; /* bytes so far; where "::" stands */
+
+	if (*s == ':' && *++s != ':')
+		return 0;
+	while (*s) {
+		const char *group = s;
+		unsigned v = 0, digits = 0;
+		uint32_t quad;
+
+		if (*s == ':') { /* the second colon of "::" */
+			if (gap >= 0)
+				return 0;
+			gap = n;
+			if (!*++s)
+				break;
+			continue;
+		}
+		while (hex_digit((unsigned char)*s) >= 0 && digits < 5)
+			v = v << 4 | (unsigned)hex_digit((unsigned char)*s++), digits++;
+		if (*s == '.') {
+			if (n > 12 || !parse_quad(group, &quad))
+				return 0;
+			memcpy(b + n, &quad, 4);
+			n += 4;
+			break;
+		}
+		if (!digits || digits > 4 || n > 14)
+			return 0;
+		b[n++] = (uint8_t)(v >> 8);
+		b[n++] = (uint8_t)v;
+		if (*s == ':') {
+			if (!*++s)
+				return 0; /* a lone colon at the end */
+		} else if (*s) {
+			return 0;
+		}
+	}
+	if (gap < 0 ? n != 16 : n == 16)
+		return 0;
+	if (gap >= 0) {
+		memmove(b + 16 - (n - gap), b + gap, (size_t)(n - gap));
+		memset(b + gap, 0, (size_t)(16 - n));
+	}
+	memcpy(out, b, 16);
+	return 1;
+}
+
 int inet_pton(int af, const char *s, void *dst)
 {
 	uint32_t v;
 
+	if (af == AF_INET6)
+		return parse_v6(s, dst);
 	if (af != AF_INET) {
-		errno = EAFNOSUPPORT; /* IPv6 is not supported */
+		errno = EAFNOSUPPORT;
 		return -1;
 	}
 	if (!parse_quad(s, &v))
@@ -170,71 +232,237 @@ int inet_pton(int af, const char *s, void *dst)
 	return 1;
 }
 
+/* RFC 5952's form, as glibc writes it: lower case, the longest run of two
+ * or more zero groups (the first of equals) as "::", and an IPv4-mapped
+ * or IPv4-compatible address's last 32 bits as a dotted quad. */
+static void format_v6(const uint8_t *a, char *out, size_t size)
+{
+	unsigned w[8];
+	int best = -1, blen = 1, n = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0, j; i < 8; i = j + 1) {
+		for (j = i; j < 8 && !w[j]; j++)
+			;
+		if (j - i > blen)
+			best = i, blen = j - i;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				n += uk_snprintf(out + n, size - (size_t)n, ":");
+			continue;
+		}
+		if (i)
+			n += uk_snprintf(out + n, size - (size_t)n, ":");
+		if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+			uk_snprintf(out + n, size - (size_t)n, "%u.%u.%u.%u", a[12], a[13], a[14],
+			            a[15]);
+			return;
+		}
+		n += uk_snprintf(out + n, size - (size_t)n, "%x", w[i]);
+	}
+	if (best >= 0 && best + blen == 8)
+		uk_snprintf(out + n, size - (size_t)n, ":");
+}
+
 const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 {
 	const unsigned char *b = src;
-	char tmp[INET_ADDRSTRLEN];
-	int n;
+	char tmp[INET6_ADDRSTRLEN];
 
-	if (af != AF_INET) {
+	if (af == AF_INET6)
+		format_v6(b, tmp, sizeof(tmp));
+	else if (af == AF_INET)
+		uk_snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	else {
 		errno = EAFNOSUPPORT;
 		return NULL;
 	}
-	n = uk_snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	if (n < 0 || (socklen_t)n >= size) {
+	if (strlen(tmp) >= size) {
 		errno = ENOSPC;
 		return NULL;
 	}
-	memcpy(dst, tmp, (size_t)n + 1);
-	return dst;
+	return strcpy(dst, tmp);
 }
 
 /* ---- names ---- */
 
 int h_errno;
 
-/* /etc/hosts: the first IPv4 entry naming name. */
-static int hosts_lookup(const char *name, uint32_t *addr)
+/* A lookup's answers: addresses of the family asked for (AF_UNSPEC: either),
+ * in the order found. */
+#define ANSWERS_MAX 16
+struct answer {
+	int family;
+	uint8_t a[16]; /* AF_INET's in the first 4 bytes */
+	uint32_t scope;
+};
+struct answers {
+	int family, n;
+	struct answer v[ANSWERS_MAX];
+};
+
+static void add(struct answers *l, int family, const void *a, uint32_t scope)
+{
+	struct answer *x = &l->v[l->n];
+
+	if (l->n == ANSWERS_MAX || (l->family != AF_UNSPEC && l->family != family))
+		return;
+	*x = (struct answer){ .family = family, .scope = scope };
+	memcpy(x->a, a, family == AF_INET6 ? 16 : 4);
+	l->n++;
+}
+
+/* A number of either family into l; an IPv6 one may end in %SCOPE (an
+ * interface's name or index, as glibc takes it). 1 when s is a number. */
+static int numeric(const char *s, struct answers *l, int *family)
+{
+	char buf[INET6_ADDRSTRLEN], *pct;
+	uint8_t a[16];
+	unsigned scope = 0;
+
+	if (parse_quad(s, (uint32_t *)a) || inet_aton(s, (struct in_addr *)a)) {
+		*family = AF_INET;
+		add(l, AF_INET, a, 0);
+		return 1;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	strcpy(buf, s);
+	if ((pct = strchr(buf, '%')))
+		*pct++ = 0;
+	if (!parse_v6(buf, a))
+		return 0;
+	if (pct) {
+		char *end;
+		if (!IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)a) || !(scope = if_nametoindex(pct)))
+			scope = (unsigned)strtoul(pct, &end, 10);
+		if (!*pct || (!scope && *end))
+			return 0;
+	}
+	*family = AF_INET6;
+	add(l, AF_INET6, a, scope);
+	return 1;
+}
+
+/* /etc/hosts: every entry naming name, of either family, in its order
+ * (glibc's files backend). */
+static void hosts_lookup(const char *name, struct answers *l)
 {
 	FILE *f = fopen("/etc/hosts", "r");
 	char line[512], *tok, *save;
-	uint32_t a;
-	int found = 0;
+	uint8_t a[16];
+	int family;
 
 	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
+		return;
+	while (fgets(line, sizeof(line), f)) {
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
 		tok = strtok_r(line, " \t\r\n", &save);
-		if (!tok || !parse_quad(tok, &a))
+		if (!tok)
 			continue;
-		while (!found && (tok = strtok_r(NULL, " \t\r\n", &save)))
-			found = !strcasecmp(tok, name);
+		family = parse_quad(tok, (uint32_t *)a) ? AF_INET : parse_v6(tok, a) ? AF_INET6 : 0;
+		while (family && (tok = strtok_r(NULL, " \t\r\n", &save)))
+			if (!strcasecmp(tok, name)) {
+				add(l, family, a, 0);
+				break;
+			}
 	}
 	fclose(f);
-	if (found)
-		*addr = a;
-	return found;
 }
 
-/* 0, or an EAI_* code. */
-static int resolve(const char *name, uint32_t *addr)
+/* RFC 6724's default policy: an address's precedence. */
+static int precedence(const struct answer *x)
 {
-	int r;
+	static const struct {
+		uint8_t prefix[16];
+		int bits, prec;
+	} policy[] = {
+		{ { [15] = 1 }, 128, 50 },                /* ::1 */
+		{ { [10] = 0xff, [11] = 0xff }, 96, 35 }, /* IPv4 (mapped) */
+		{ { 0x20, 0x02 }, 16, 30 },               /* 6to4 */
+		{ { 0x20, 0x01 }, 32, 5 },                /* Teredo */
+		{ { 0xfc }, 7, 3 },                       /* ULA */
+		{ { 0 }, 96, 1 },                         /* IPv4-compatible */
+		{ { 0xfe, 0xc0 }, 10, 1 },                /* site-local */
+		{ { 0x3f, 0xfe }, 16, 1 },                /* 6bone */
+	};
 
-	if (parse_quad(name, addr) || inet_aton(name, (struct in_addr *)addr))
-		return 0;
-	if (hosts_lookup(name, addr))
-		return 0;
-	if (!strcasecmp(name, "localhost")) {
-		*addr = htonl(INADDR_LOOPBACK);
+	if (x->family == AF_INET)
+		return 35;
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++) {
+		int bits = policy[i].bits, bytes = bits / 8, rest = bits % 8;
+		if (!memcmp(x->a, policy[i].prefix, (size_t)bytes) &&
+		    (!rest || !((x->a[bytes] ^ policy[i].prefix[bytes]) & (0xff00 >> rest))))
+			return policy[i].prec;
+	}
+	return 40;
+}
+
+/* Whether a datagram socket can be connected to x: glibc's test of a
+ * destination it can reach (RFC 6724's rule 1). */
+static int usable(const struct answer *x)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
+		                    .sin6_port = htons(9),
+		                    .sin6_scope_id = x->scope };
+	int fd = socket(x->family, SOCK_DGRAM, 0), ok;
+
+	memcpy(&in.sin_addr, x->a, 4);
+	memcpy(&in6.sin6_addr, x->a, 16);
+	ok = fd >= 0 && !(x->family == AF_INET ? connect(fd, (struct sockaddr *)&in, sizeof(in))
+	                                       : connect(fd, (struct sockaddr *)&in6, sizeof(in6)));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The answers of both families in the order glibc's getaddrinfo sorts
+ * them (RFC 6724): reachable ones first, then by precedence (::1, other
+ * IPv6, IPv4, ...); stable otherwise. */
+static void sort_answers(struct answers *l)
+{
+	int key[ANSWERS_MAX];
+
+	for (int i = 0; i < l->n; i++)
+		key[i] = usable(&l->v[i]) * 100 + precedence(&l->v[i]);
+	for (int i = 1; i < l->n; i++)
+		for (int j = i; j > 0 && key[j] > key[j - 1]; j--) {
+			struct answer t = l->v[j];
+			int k = key[j];
+			l->v[j] = l->v[j - 1], key[j] = key[j - 1];
+			l->v[j - 1] = t, key[j - 1] = k;
+		}
+}
+
+/* A name's addresses into l: 0, or an EAI_* code. */
+static int resolve(const char *name, struct answers *l, int flags)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	uint32_t lo4 = htonl(INADDR_LOOPBACK), a;
+	int family, r;
+
+	if (numeric(name, l, &family))
+		return l->n ? 0 : EAI_ADDRFAMILY;
+	if (flags & AI_NUMERICHOST)
+		return EAI_NONAME;
+	hosts_lookup(name, l);
+	if (!l->n && !strcasecmp(name, "localhost")) {
+		add(l, AF_INET6, lo6, 0);
+		add(l, AF_INET, &lo4, 0);
+	}
+	if (l->n || l->family == AF_INET6)
+		return l->n ? 0 : EAI_NONAME; /* (the resolver asks for A records only) */
+	r = (int)uk_net_resolve(name, &a);
+	if (!r) {
+		add(l, AF_INET, &a, 0);
 		return 0;
 	}
-	r = (int)uk_net_resolve(name, addr);
-	if (!r)
-		return 0;
 	if (r == -ENOENT)
 		return EAI_NONAME;
 	if (r == -ENETDOWN || r == -EAGAIN)
@@ -267,22 +495,30 @@ static int service_port(const char *serv, int numeric_only)
 	return -1;
 }
 
-static struct addrinfo *ai_new(int socktype, uint32_t addr, int port, const char *canon)
+static struct addrinfo *ai_new(int socktype, const struct answer *x, int port, const char *canon)
 {
-	struct addrinfo *ai = calloc(1, sizeof(*ai) + sizeof(struct sockaddr_in));
-	struct sockaddr_in *sin;
+	struct addrinfo *ai = calloc(1, sizeof(*ai) + sizeof(struct sockaddr_in6));
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(ai + 1);
+	struct sockaddr_in *sin = (struct sockaddr_in *)(ai + 1);
 
 	if (!ai)
 		return NULL;
-	sin = (struct sockaddr_in *)(ai + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_port = (in_port_t)port;
-	sin->sin_addr.s_addr = addr;
-	ai->ai_family = AF_INET;
+	if (x->family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = (in_port_t)port;
+		memcpy(&sin6->sin6_addr, x->a, 16);
+		sin6->sin6_scope_id = x->scope;
+		ai->ai_addrlen = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = (in_port_t)port;
+		memcpy(&sin->sin_addr, x->a, 4);
+		ai->ai_addrlen = sizeof(*sin);
+	}
+	ai->ai_family = x->family;
 	ai->ai_socktype = socktype;
 	ai->ai_protocol = socktype == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-	ai->ai_addrlen = sizeof(*sin);
-	ai->ai_addr = (struct sockaddr *)sin;
+	ai->ai_addr = (struct sockaddr *)(ai + 1);
 	if (canon && !(ai->ai_canonname = strdup(canon))) {
 		free(ai);
 		return NULL;
@@ -290,42 +526,81 @@ static struct addrinfo *ai_new(int socktype, uint32_t addr, int port, const char
 	return ai;
 }
 
+/* AF_INET6 with AI_V4MAPPED: the IPv4 answers as ::ffff:a.b.c.d when there
+ * is no IPv6 one (or with AI_ALL), else dropped. */
+static void map_v4(struct answers *l, int all)
+{
+	int has6 = 0, n = 0;
+
+	for (int i = 0; i < l->n; i++)
+		has6 |= l->v[i].family == AF_INET6;
+	for (int i = 0; i < l->n; i++) {
+		struct answer x = l->v[i];
+		if (x.family == AF_INET) {
+			if (has6 && !all)
+				continue;
+			memmove(x.a + 12, x.a, 4);
+			memset(x.a, 0, 10);
+			x.a[10] = x.a[11] = 0xff;
+			x.family = AF_INET6;
+		}
+		l->v[n++] = x;
+	}
+	l->n = n;
+}
+
+/* No node: the wildcard addresses (AI_PASSIVE) or the loopback ones. */
+static void no_node(struct answers *l, int passive)
+{
+	static const uint8_t lo6[16] = { [15] = 1 }, any6[16];
+	uint32_t v4 = htonl(passive ? INADDR_ANY : INADDR_LOOPBACK);
+
+	add(l, AF_INET6, passive ? any6 : lo6, 0);
+	add(l, AF_INET, &v4, 0);
+}
+
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                 struct addrinfo **res)
 {
 	struct addrinfo h = hints ? *hints : (struct addrinfo){ 0 }, *head = NULL, **tail = &head;
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
-	uint32_t addr;
-	int port = 0, r;
+	int port = 0, r, mapped;
+	struct answers l = { .family = h.ai_family };
 
 	if (!node && !service)
 		return EAI_NONAME;
-	if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET)
+	if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6)
 		return EAI_FAMILY;
 	if (h.ai_socktype && h.ai_socktype != SOCK_STREAM && h.ai_socktype != SOCK_DGRAM)
 		return EAI_SOCKTYPE;
 	if (service && (port = service_port(service, h.ai_flags & AI_NUMERICSERV)) < 0)
 		return EAI_SERVICE;
-	if (!node) {
-		addr = htonl(h.ai_flags & AI_PASSIVE ? INADDR_ANY : INADDR_LOOPBACK);
-	} else if (h.ai_flags & AI_NUMERICHOST) {
-		if (!parse_quad(node, &addr))
-			return EAI_NONAME;
-	} else if ((r = resolve(node, &addr))) {
+	if ((mapped = h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED)))
+		l.family = AF_UNSPEC;
+	if (!node)
+		no_node(&l, h.ai_flags & AI_PASSIVE);
+	else if ((r = resolve(node, &l, h.ai_flags)))
 		return r;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		if (h.ai_socktype && h.ai_socktype != types[i])
-			continue;
-		*tail = ai_new(types[i], addr, port,
-		               !head && (h.ai_flags & AI_CANONNAME) ? (node ? node : "localhost")
-		                                                    : NULL);
-		if (!*tail) {
-			freeaddrinfo(head);
-			return EAI_MEMORY;
+	if (mapped)
+		map_v4(&l, h.ai_flags & AI_ALL);
+	if (!l.n)
+		return EAI_ADDRFAMILY;
+	if (l.n > 1)
+		sort_answers(&l);
+	for (int a = 0; a < l.n; a++)
+		for (size_t i = 0; i < 2; i++) {
+			if (h.ai_socktype && h.ai_socktype != types[i])
+				continue;
+			*tail = ai_new(types[i], &l.v[a], port,
+			               !head && (h.ai_flags & AI_CANONNAME)
+			                   ? (node ? node : "localhost")
+			                   : NULL);
+			if (!*tail) {
+				freeaddrinfo(head);
+				return EAI_MEMORY;
+			}
+			tail = &(*tail)->ai_next;
 		}
-		tail = &(*tail)->ai_next;
-	}
 	*res = head;
 	return 0;
 }
@@ -358,22 +633,36 @@ const char *gai_strerror(int e)
 	return "Unknown error";
 }
 
-/* Numeric answers only: there is no reverse DNS. */
+/* Numeric answers only: there is no reverse DNS. An IPv6 address's scope
+ * follows as %INTERFACE for a link-local one, else as %INDEX (glibc's). */
 int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
                 char *serv, socklen_t servlen, int flags)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	int v6 = sa && sa->sa_family == AF_INET6;
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], name[IF_NAMESIZE];
 
-	if (!sa || sa->sa_family != AF_INET || salen < sizeof(*sin))
+	if (!sa || (sa->sa_family != AF_INET && !v6) || salen < (v6 ? sizeof(*sin6) : sizeof(*sin)))
 		return EAI_FAMILY;
 	if (host && hostlen) {
 		if (flags & NI_NAMEREQD)
 			return EAI_NONAME;
-		if (!inet_ntop(AF_INET, &sin->sin_addr, host, hostlen))
+		inet_ntop(sa->sa_family, v6 ? (const void *)&sin6->sin6_addr : &sin->sin_addr, buf,
+		          sizeof(buf));
+		if (v6 && sin6->sin6_scope_id && IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+		    if_indextoname(sin6->sin6_scope_id, name))
+			uk_snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%%%s", name);
+		else if (v6 && sin6->sin6_scope_id)
+			uk_snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%%%u",
+			            (unsigned)sin6->sin6_scope_id);
+		if (strlen(buf) >= hostlen)
 			return EAI_OVERFLOW;
+		strcpy(host, buf);
 	}
 	if (serv && servlen &&
-	    uk_snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
+	    uk_snprintf(serv, servlen, "%u", ntohs(v6 ? sin6->sin6_port : sin->sin_port)) >=
+	        (int)servlen)
 		return EAI_OVERFLOW;
 	return 0;
 }
@@ -394,8 +683,9 @@ static struct hostent *hostent_of(const char *name, uint32_t addr)
 
 struct hostent *gethostbyname(const char *name)
 {
+	struct answers l = { .family = AF_INET };
 	uint32_t addr;
-	int r = resolve(name, &addr);
+	int r = resolve(name, &l, 0);
 
 	if (r) {
 		h_errno = r == EAI_AGAIN    ? TRY_AGAIN
@@ -403,6 +693,7 @@ struct hostent *gethostbyname(const char *name)
 		                            : NO_RECOVERY;
 		return NULL;
 	}
+	memcpy(&addr, l.v[0].a, 4);
 	return hostent_of(name, addr);
 }
 

@@ -54,6 +54,19 @@ guest "$G/net-api.img"
 check $N/socket-api-loopback sh -c "[ $rc -eq 0 ] && grep -q '^0 failures' $T/out"
 grep '^FAIL' "$T/out" | sed "s#^FAIL #FAIL $N/api/#"
 
+# Names and addresses of both families (link mode's getaddrinfo, inet_pton,
+# inet_ntop, getnameinfo) and a dual-stack server found through them; the
+# same program with glibc on this host passes the same checks.
+guest "$G/names6.img"
+check $N/names6-suite out_has '^names6: [0-9]* checks, 0 failed'
+grep '^FAIL' "$T/out" | head -5
+L=build/tests/names6-linux/names6
+if on_ukrun && [ -x "$L" ]; then
+	run "$L"
+	check net-ukrun/names6-glibc-agrees out_has '^names6: [0-9]* checks, 0 failed'
+	grep '^FAIL' "$T/out" | head -5
+fi
+
 # ---- TAP ----
 tap_up() { # false with the reason in $tap_why
 	tap_why="no /dev/net/tun here (modprobe tun)"
