@@ -18,6 +18,7 @@
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
+#include <uk/print.h>
 #include <vnet.h>
 
 #include "sock.h"
@@ -42,6 +43,7 @@ struct tcp {
 	int q_len;
 	struct uk_sock *q_next; /* link in the listener's queue */
 	uint16_t announced;     /* the port the devices were told we listen on */
+	int defer_secs;         /* TCP_DEFER_ACCEPT, as Linux reports it */
 };
 
 /* lwIP cannot hold a finished handshake back the way Linux does when a
@@ -55,6 +57,9 @@ struct tcp {
 
 static inline struct tcp *T(struct uk_sock *s) { return s->priv; }
 static inline struct tcp_pcb *P(struct uk_sock *s) { return s->pcb; }
+
+/* The ext arg whose destroy callback tells a socket its PCB is gone. */
+static u8_t sock_arg = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
 
 /* ---- lwIP's callbacks ---- */
 
@@ -117,6 +122,30 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/* lwIP frees some PCBs without calling their err callback: a connection
+ * in TIME-WAIT when its time is up (or sooner: lwip-port/hooks.c bounds
+ * how many wait), and one that shut its sending side and was closed by
+ * its peer too. Its socket may still be open then: apache's lingering
+ * close shuts down its sending side and reads on (its socket then used
+ * the freed PCB: "tcp_recved for listen-pcbs" under wrk). The socket
+ * learns it here; what it holds stays readable, then EOF, as on Linux.
+ * (tcp_abandon frees before it calls the err callback, which then sets
+ * the error.) */
+static void on_destroy(u8_t id, void *arg)
+{
+	struct uk_sock *s = arg;
+
+	(void)id;
+	if (!s)
+		return;
+	s->pcb = NULL;
+	if (T(s)->st == T_CONNECTED)
+		T(s)->st = T_DEAD;
+	uk_sock_wake(s);
+}
+
+static const struct tcp_ext_arg_callbacks destroy_cb = { .destroy = on_destroy };
+
 static void pcb_hook(struct uk_sock *s, struct tcp_pcb *pcb)
 {
 	s->pcb = pcb;
@@ -124,6 +153,8 @@ static void pcb_hook(struct uk_sock *s, struct tcp_pcb *pcb)
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
+	tcp_ext_arg_set_callbacks(pcb, sock_arg, &destroy_cb);
+	tcp_ext_arg_set(pcb, sock_arg, s);
 }
 
 static void pcb_unhook(struct tcp_pcb *pcb)
@@ -132,6 +163,7 @@ static void pcb_unhook(struct tcp_pcb *pcb)
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
+	tcp_ext_arg_set(pcb, sock_arg, NULL);
 }
 
 /* Options the listener had pass to its connections, as on Linux. */
@@ -181,6 +213,8 @@ static int tcp_open(struct uk_sock *s)
 {
 	struct tcp_pcb *pcb;
 
+	if (sock_arg == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID)
+		sock_arg = tcp_ext_arg_alloc_id();
 	if (!(s->priv = uk_kzalloc(sizeof(struct tcp))))
 		return -ENOMEM;
 	if (!(pcb = tcp_new_ip_type(s->family == UK_AF_INET6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4))) {
@@ -220,10 +254,15 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 		return -EINVAL;
 	if (!P(s)->local_port && (r = tcp_do_bind(s, &any)))
 		return r;
+	/* (lwIP frees the old PCB, and the listening one has no use for
+	 * on_destroy: it lives until tcp_do_close) */
+	tcp_ext_arg_set(P(s), sock_arg, NULL);
 	l = tcp_listen_with_backlog_and_err(P(s), 0, &err); /* no limit here: hooks.c */
-	if (!l)
+	if (!l) {
+		tcp_ext_arg_set(P(s), sock_arg, s);
 		return uk_sock_errno(err);
-	s->pcb = l; /* lwIP freed the old PCB */
+	}
+	s->pcb = l;
 	tcp_arg(l, s);
 	tcp_accept(l, on_accept);
 	t->st = T_LISTEN;
@@ -496,6 +535,36 @@ static int tcp_name(struct uk_sock *s, int peer, struct uk_sockaddr *a)
 
 /* ---- options ---- */
 
+/* TCP_DEFER_ACCEPT's seconds as Linux keeps them: a count of SYN-ACK
+ * retransmissions (1 s, doubling up to 120 s) reaching past them, read
+ * back as those retransmissions' total time (5 -> 7). */
+static int defer_rounded(int secs)
+{
+	int n = 0, timeout = 1, period = 0;
+
+	while (secs > period && n < 255) {
+		period += timeout;
+		timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+		n++;
+	}
+	return period;
+}
+
+/* Options a server sets that change when it sees a connection, not what
+ * it sees: TCP_DEFER_ACCEPT (apache, nginx's deferred; an accept does not
+ * wait for the first data here) and TCP_FASTOPEN (a client's SYN data is
+ * refused, so it sends it after the handshake, as to a server without
+ * it). Recorded, and --trace says so. */
+static int set_accept_hint(struct uk_sock *s, int name, int v)
+{
+	if (name == TCP_DEFER_ACCEPT)
+		T(s)->defer_secs = v > 0 ? defer_rounded(v) : 0;
+	uk_trace_note("setsockopt(%s): accepted; connections are accepted %s",
+	              name == TCP_DEFER_ACCEPT ? "TCP_DEFER_ACCEPT" : "TCP_FASTOPEN",
+	              name == TCP_DEFER_ACCEPT ? "before their first data" : "without fast open");
+	return 0;
+}
+
 /* Options of a connection PCB (a listening PCB has none of these). */
 static struct tcp_pcb *conn_pcb(struct uk_sock *s) { return T(s)->st == T_LISTEN ? NULL : P(s); }
 
@@ -555,6 +624,8 @@ static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 		if (pcb && v)
 			tcp_ack_now(pcb);
 		return 0;
+	case TCP_DEFER_ACCEPT:
+	case TCP_FASTOPEN: return set_accept_hint(s, name, v);
 	}
 	return -ENOPROTOOPT;
 }
@@ -589,6 +660,7 @@ static int tcp_getopt(struct uk_sock *s, int level, int name, void *val, uint32_
 	case TCP_KEEPINTVL:
 		return uk_sockopt_put_int(val, len, pcb ? (int)(pcb->keep_intvl / 1000) : 75);
 	case TCP_KEEPCNT: return uk_sockopt_put_int(val, len, pcb ? (int)pcb->keep_cnt : 9);
+	case TCP_DEFER_ACCEPT: return uk_sockopt_put_int(val, len, T(s)->defer_secs);
 	}
 	return -ENOPROTOOPT;
 }

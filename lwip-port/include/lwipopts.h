@@ -147,9 +147,10 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * 120 s), a server that closes first keeps half as many PCBs in it, and
  * every SYN walks their list (lwip-port/hooks.c). */
 #define TCP_MSL 30000UL
-/* One per connection: its peer's MSS while lwIP's is a TSO segment's
- * (lwip-port/hooks.c). */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+/* Two per connection: its peer's MSS while lwIP's is a TSO segment's
+ * (lwip-port/hooks.c), and its socket, told when lwIP frees the PCB
+ * (libos/net/sock_tcp.c). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
 #define TCP_LISTEN_BACKLOG 0 /* half-open connections: lwip-port/hooks.c */

@@ -1,0 +1,143 @@
+/*
+ * TCP over loopback as a Linux program sees it, checked against Linux's
+ * answers (the same program runs as a process here):
+ *
+ *   lingering   a server shuts its sending side down and reads on while
+ *               its connection, closed by the peer too, sits in TIME-WAIT;
+ *               then more than a thousand newer connections end in
+ *               TIME-WAIT (uk keeps 1024 and frees the oldest): the
+ *               socket has no peer (ENOTCONN), still reads what came,
+ *               then EOF, and a send fails with EPIPE (apache's lingering
+ *               close under wrk used the freed connection)
+ *   defer       TCP_DEFER_ACCEPT on a listener: set, read back as Linux
+ *               rounds it, and a client that sends is accepted
+ *
+ * One verdict line a check (check.h); the exit status says whether all
+ * passed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SUITE "tcp"
+#include "check.h"
+
+/* More than lwip-port/hooks.c's UK_TCP_TIME_WAIT_MAX. */
+#define TIME_WAITS 1100
+
+/* A listener on 127.0.0.1 (an ephemeral port); its address in *a. */
+static int listener(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) || listen(l, 64) ||
+	    getsockname(l, (struct sockaddr *)a, &len))
+		return -1;
+	return l;
+}
+
+/* A connection to a: *c the client's end, the server's returned (-1). */
+static int pair(int l, const struct sockaddr_in *a, int *c)
+{
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (const struct sockaddr *)a, sizeof(*a)))
+		return -1;
+	return accept(l, NULL, NULL);
+}
+
+/* Whether fd becomes ready for events within 5 s. */
+static int ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, 5000) == 1 && (p.revents & events);
+}
+
+/* One more connection that ends in TIME-WAIT on the server's side (the
+ * server closes first). */
+static int time_wait_one(int l, const struct sockaddr_in *a)
+{
+	char b;
+	int c, s = pair(l, a, &c), ok;
+
+	ok = s >= 0 && close(s) == 0 && ready(c, POLLIN) && read(c, &b, 1) == 0;
+	close(c);
+	return ok;
+}
+
+static void lingering(void)
+{
+	struct sockaddr_in a, peer;
+	socklen_t len = sizeof(peer);
+	int l = listener(&a), c, s, made = 0;
+	char b[4] = "";
+
+	s = l < 0 ? -1 : pair(l, &a, &c);
+	check("lingering/connect", s >= 0, "listen, connect or accept failed");
+	if (s < 0)
+		return;
+	/* the peer's data, unread; the server's FIN; the peer's */
+	check("lingering/send", write(c, "x", 1) == 1, "write failed");
+	check("lingering/shutdown", shutdown(s, SHUT_WR) == 0, "shutdown failed");
+	check("lingering/peer-eof", ready(c, POLLIN) && read(c, b, 1) == 0, "the peer saw no EOF");
+	close(c);
+	check("lingering/fin", ready(s, POLLRDHUP), "no POLLRDHUP after the peer's close");
+	while (made < TIME_WAITS && time_wait_one(l, &a))
+		made++;
+	check("lingering/time-waits", made == TIME_WAITS, "a connection failed");
+	/* (Linux's socket is closed since its TIME-WAIT began) */
+	errno = 0;
+	check("lingering/no-peer",
+	      getpeername(s, (struct sockaddr *)&peer, &len) == -1 && errno == ENOTCONN,
+	      "getpeername did not fail with ENOTCONN");
+	check("lingering/poll-in", ready(s, POLLIN), "not readable");
+	check("lingering/read-data", read(s, b, sizeof(b)) == 1 && b[0] == 'x',
+	      "the peer's byte was not read");
+	check("lingering/read-eof", read(s, b, sizeof(b)) == 0, "no EOF after the data");
+	errno = 0;
+	check("lingering/send-epipe", send(s, "y", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+	      "a send after SHUT_WR did not fail with EPIPE");
+	check("lingering/close", close(s) == 0, "close failed");
+	close(l);
+}
+
+static void defer(void)
+{
+	struct sockaddr_in a;
+	int l = listener(&a), v = 5, got = 0, c, s;
+	socklen_t len = sizeof(got);
+	char b[4] = "";
+
+	check("defer/set", l >= 0 && setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v)) == 0,
+	      "setsockopt(TCP_DEFER_ACCEPT) failed");
+	/* Linux keeps a count of SYN-ACK retransmissions: 1+2+4 s */
+	check("defer/get-rounded",
+	      getsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &got, &len) == 0 && got == 7,
+	      "getsockopt(TCP_DEFER_ACCEPT) did not answer 7 for 5");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	s = -1;
+	if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 && write(c, "hi", 2) == 2)
+		s = accept(l, NULL, NULL);
+	check("defer/accept", s >= 0 && ready(s, POLLIN) && read(s, b, sizeof(b)) == 2 &&
+	                          memcmp(b, "hi", 2) == 0,
+	      "the client's data did not reach the accepted socket");
+	close(s);
+	close(c);
+	close(l);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lingering();
+	defer();
+	return check_done();
+}
