@@ -539,6 +539,9 @@ UK_SYSCALL3(bind, int, fd, const void *, addr, uint32_t, len)
 	return r;
 }
 
+/* Linux bounds the backlog by somaxconn (4096) as an unsigned number: a
+ * negative one is the largest (php-fpm's default listen.backlog is -1),
+ * 0 keeps one connection waiting. */
 UK_SYSCALL2(listen, int, fd, int, backlog)
 {
 	struct uk_file *f;
@@ -547,7 +550,7 @@ UK_SYSCALL2(listen, int, fd, int, backlog)
 
 	SOCK_GET(fd, s, f);
 	enter(s);
-	r = s->proto->listen(s, backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog);
+	r = s->proto->listen(s, (unsigned)backlog > 4096 ? 4096 : backlog);
 	leave(s);
 	uk_file_put(f);
 	return r;

@@ -1,6 +1,6 @@
 /*
- * TCP over loopback as a Linux program sees it, checked against Linux's
- * answers (the same program runs as a process here):
+ * Sockets as a Linux program sees them, checked against Linux's answers
+ * (the same program runs as a process here). TCP over loopback:
  *
  *   lingering   a server shuts its sending side down and reads on while
  *               its connection, closed by the peer too, sits in TIME-WAIT;
@@ -11,6 +11,11 @@
  *               close under wrk used the freed connection)
  *   defer       TCP_DEFER_ACCEPT on a listener: set, read back as Linux
  *               rounds it, and a client that sends is accepted
+ *
+ * AF_UNIX:
+ *
+ *   backlog     listen(fd, -1) is the largest backlog (php-fpm's default):
+ *               100 non-blocking connects all wait for their accept
  *
  * One verdict line a check (check.h); the exit status says whether all
  * passed.
@@ -23,9 +28,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#define SUITE "tcp"
+#define SUITE "sock"
 #include "check.h"
 
 /* More than lwip-port/hooks.c's UK_TCP_TIME_WAIT_MAX. */
@@ -37,7 +43,8 @@ static int listener(struct sockaddr_in *a)
 	socklen_t len = sizeof(*a);
 	int l = socket(AF_INET, SOCK_STREAM, 0);
 
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+		                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) || listen(l, 64) ||
 	    getsockname(l, (struct sockaddr *)a, &len))
 		return -1;
@@ -116,7 +123,8 @@ static void defer(void)
 	socklen_t len = sizeof(got);
 	char b[4] = "";
 
-	check("defer/set", l >= 0 && setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v)) == 0,
+	check("defer/set",
+	      l >= 0 && setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v)) == 0,
 	      "setsockopt(TCP_DEFER_ACCEPT) failed");
 	/* Linux keeps a count of SYN-ACK retransmissions: 1+2+4 s */
 	check("defer/get-rounded",
@@ -126,11 +134,41 @@ static void defer(void)
 	s = -1;
 	if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 && write(c, "hi", 2) == 2)
 		s = accept(l, NULL, NULL);
-	check("defer/accept", s >= 0 && ready(s, POLLIN) && read(s, b, sizeof(b)) == 2 &&
-	                          memcmp(b, "hi", 2) == 0,
+	check("defer/accept",
+	      s >= 0 && ready(s, POLLIN) && read(s, b, sizeof(b)) == 2 && memcmp(b, "hi", 2) == 0,
 	      "the client's data did not reach the accepted socket");
 	close(s);
 	close(c);
+	close(l);
+}
+
+#define CONNECTS 100
+
+static void backlog(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c[CONNECTS], n = 0, taken = 0, s;
+
+	/* (an abstract name: nothing left in the file system) */
+	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "uk-sock-backlog-%d", (int)getpid());
+	check("backlog/listen-minus-1",
+	      l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, -1) == 0,
+	      "bind or listen(-1) failed");
+	for (; n < CONNECTS; n++) {
+		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (c[n] < 0 || connect(c[n], (struct sockaddr *)&a, sizeof(a))) {
+			close(c[n]);
+			break;
+		}
+	}
+	check("backlog/all-queued", n == CONNECTS, "a non-blocking connect failed");
+	while (taken < n && (s = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		close(s);
+		taken++;
+	}
+	check("backlog/all-accepted", taken == n, "fewer accepted than connected");
+	while (n--)
+		close(c[n]);
 	close(l);
 }
 
@@ -139,5 +177,6 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	lingering();
 	defer();
+	backlog();
 	return check_done();
 }

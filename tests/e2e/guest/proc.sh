@@ -43,12 +43,13 @@ done
 # (tests/linux/files.c: memfd_create and its seals, O_TMPFILE and linkat,
 # copy_file_range and sendfile), and capabilities and dumpability
 # (tests/linux/creds.c: capget, PR_CAPBSET_READ/DROP, cap_last_cap,
-# PR_SET_DUMPABLE and /proc's rules after setuid), and TCP over loopback
-# (tests/linux/tcp.c: a socket whose connection lwIP freed in TIME-WAIT
-# while it was open, TCP_DEFER_ACCEPT), static and through ld.so; sysv.c,
-# procfs.c, jobctl.c, files.c, creds.c and tcp.c as processes here answer
-# the same (their checks are Linux's answers, not uk's).
-for prog in calls sysv procfs jobctl timers files creds tcp; do
+# PR_SET_DUMPABLE and /proc's rules after setuid), and sockets
+# (tests/linux/sock.c: a TCP socket whose connection lwIP freed in
+# TIME-WAIT while it was open, TCP_DEFER_ACCEPT, an AF_UNIX listen(-1)'s
+# backlog), static and through ld.so; sysv.c, procfs.c, jobctl.c, files.c,
+# creds.c and sock.c as processes here answer the same (their checks are
+# Linux's answers, not uk's).
+for prog in calls sysv procfs jobctl timers files creds sock; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -65,7 +66,7 @@ if [ -f "$G/files-static.img" ]; then
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds tcp; do
+for prog in sysv procfs jobctl files creds sock; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"
