@@ -122,12 +122,11 @@ void uk_net_resolv_conf(void)
 
 void uk_net_hosts(uint32_t ip)
 {
-	ip4_addr_t a = { ip ? ip : PP_HTONL(0x7f000101) };
-	char line[16 + 1 + 65 + 1], addr[16];
+	ip4_addr_t a = { ip };
+	char addr[16];
 
 	if (!uk_hostname[0])
 		return;
 	ip4addr_ntoa_r(&a, addr, sizeof(addr));
-	uk_snprintf(line, sizeof(line), "%s\t%s\n", addr, uk_hostname);
-	uk_vfs_hosts_add(uk_hostname, line);
+	uk_vfs_hosts_name(uk_hostname, ip ? addr : UK_HOST_ADDR);
 }

@@ -22,7 +22,8 @@ void uk_net_resolv_conf(void);
 /* docker's habit: localhost and the host name resolve without a DNS
  * server: /etc/hosts gets localhost's lines and the host name with ip (the
  * first interface's IPv4 address, network order; 0: 127.0.1.1, Debian's
- * choice) unless a line there names them already.
+ * choice), in place of the line boot gave it (127.0.1.1), unless a line
+ * of the image's names it already (uk_vfs_hosts_name).
  * Programs look their own name up at start (Python's http.server, Java's
  * InetAddress.getLocalHost): with a slow or absent resolver that cost
  * them the resolver's 10 s of retries. */

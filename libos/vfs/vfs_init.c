@@ -70,6 +70,42 @@ int uk_vfs_hosts_add(const char *name, const char *lines)
 	return n < 0 ? (int)n : r;
 }
 
+/* Where text (len bytes) has line at the start of one of its lines, or -1. */
+static long line_at(const char *text, long len, const char *line, size_t ll)
+{
+	for (long i = 0; i + (long)ll <= len; i++)
+		if ((!i || text[i - 1] == '\n') && !uk_memcmp(text + i, line, ll))
+			return i;
+	return -1;
+}
+
+/* Boot names the host at Debian's address for a host without a permanent
+ * one: programs resolve their own name before their first socket brings
+ * the network up (python's gethostbyname(gethostname()), mariadb's
+ * resolveip) and failed. The network's address replaces that line, not
+ * one the image wrote. */
+int uk_vfs_hosts_name(const char *name, const char *addr)
+{
+	char line[64 + 1 + 65 + 2], boot[sizeof(line)];
+	size_t ll = (size_t)uk_snprintf(line, sizeof(line), "%s\t%s\n", addr, name);
+	size_t bl = (size_t)uk_snprintf(boot, sizeof(boot), UK_HOST_ADDR "\t%s\n", name);
+	char *buf = uk_kmalloc(2 * (64 << 10) + ll);
+	long n = buf ? uk_vfs_read_file("/etc/hosts", buf, 64 << 10) : -ENOMEM, at = -1;
+	int r = 0;
+
+	if (n >= 0 && n < (64 << 10) && (at = line_at(buf, n, boot, bl)) >= 0) {
+		char *out = buf + (64 << 10);
+		uk_memcpy(out, buf, (size_t)at);
+		uk_memcpy(out + at, line, ll);
+		uk_memcpy(out + at + ll, buf + at + bl, (size_t)(n - at) - bl);
+		r = uk_vfs_write_file("/etc/hosts", out, (size_t)n - bl + ll, 0644);
+	}
+	uk_kfree(buf);
+	if ((n >= 0 || n == -ENOENT) && at < 0)
+		return uk_vfs_hosts_add(name, line);
+	return n < 0 ? (int)n : r;
+}
+
 static void console_fds(void)
 {
 	struct uk_vnode *con = NULL;
@@ -157,4 +193,6 @@ void uk_vfs_init(void)
 	console_fds();
 	uk_vfs_hosts_add("localhost",
 	                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	if (uk_hostname[0])
+		uk_vfs_hosts_name(uk_hostname, UK_HOST_ADDR);
 }

@@ -313,6 +313,11 @@ int uk_hosts_names(const char *hosts, long len, const char *name);
  * lines) are added to /etc/hosts (a regular file of up to 64 KiB, made
  * when missing) unless a line there names name already. 0 or -errno. */
 int uk_vfs_hosts_add(const char *name, const char *lines);
+/* The host name's address in /etc/hosts (up to 64 bytes of text): a line
+ * UK_HOST_ADDR name (what boot writes) is replaced by it, else it is
+ * added as uk_vfs_hosts_add adds. 0 or -errno. */
+#define UK_HOST_ADDR "127.0.1.1"
+int uk_vfs_hosts_name(const char *name, const char *addr);
 long uk_vfs_read_file(const char *path, void *buf, size_t size);
 int uk_vfs_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 

@@ -298,9 +298,10 @@ fi
 [ "$resolver" = written ] && rm -f /etc/resolv.conf
 
 # The guest's own host name resolves with no DNS server, as in a docker
-# container: /etc/hosts gets a line for it when the network comes up
-# (python's http.server looks its name up at start, and waited out the
-# resolver's 10 s where the host's DNS did not answer).
+# container: /etc/hosts names it from boot (127.0.1.1) and with the
+# guest's address once the network comes up (python's http.server looks
+# its name up at start, and waited out the resolver's 10 s where the
+# host's DNS did not answer; proc.sh checks the name before the network).
 if need $N/user/own-name nc; then
 	guest_bg "$T/own.out" $M --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
 	if bg_wait "$T/own.out" '^ready'; then

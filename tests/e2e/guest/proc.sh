@@ -60,6 +60,17 @@ for prog in calls sysv procfs jobctl timers files creds sock; do
 		grep '^FAIL' "$T/out" | head -5
 	done
 done
+# The host name resolves from the start, as in a container: to Debian's
+# 127.0.1.1 until the network is up, then to the guest's address (the
+# user network's 10.0.2.15); without a network 127.0.1.1 throughout.
+if [ -f "$G/sock-static.img" ]; then
+	guest "$G/sock-static.img" hostname
+	check "$(name sock/hostname-no-network)" sh -c "grep -q '^before: 127.0.1.1\$' '$T/out' &&
+		grep -q '^after: 127.0.1.1\$' '$T/out'"
+	guest --net user "$G/sock-static.img" hostname
+	check "$(name sock/hostname-before-network)" out_has '^before: 127.0.1.1$'
+	check "$(name sock/hostname-after-network)" out_has '^after: 10.0.2.15$'
+fi
 # O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client.
 if [ -f "$G/files-static.img" ]; then
 	mkdir -p "$T/tmpshare"
