@@ -30,10 +30,12 @@ for a in sh echo cat sleep ls touch md5sum id pwd stty grep test; do ln -s busyb
 echo 'not a program' >"$T/b/rootfs/etc/motd"
 chmod 755 "$T/b/rootfs/etc/motd"
 echo 'plain' >"$T/b/rootfs/etc/plain"
-# process 1 says it started, then runs until killed
+# process 1 says it started, then runs until killed, or 15 minutes (the
+# VM is a session of its own, beyond the watchdog's reach: a run stopped
+# before its EXIT trap must not leave it running)
 cat >"$T/b/config.json" <<EOF
 {"ociVersion": "1.0.2",
- "process": {"args": ["sh", "-c", "trap '' USR2; echo pid1-up; while :; do sleep 1; done"],
+ "process": {"args": ["sh", "-c", "trap '' USR2; echo pid1-up; i=0; while [ \$i -lt 900 ]; do sleep 1; i=\$((i + 1)); done"],
              "env": ["PATH=/bin", "WHO=oci"], "cwd": "/tmp",
              "user": {"uid": 0, "gid": 0}, "terminal": false},
  "root": {"path": "rootfs"}, "hostname": "c1",

@@ -430,7 +430,7 @@ if podman_ok; then
 	# TRAP, started, then podman stop -t SECS; its wait's answer in $T/out.
 	stopped() {
 		bound 120 $P run -d --name "$1" --network none "$BB" sh -c \
-			"trap '$2' TERM; echo started; while :; do sleep 1; done" >/dev/null 2>&1
+			"trap '$2' TERM; echo started; i=0; while [ \$i -lt 900 ]; do sleep 1; i=\$((i + 1)); done" >/dev/null 2>&1
 		logged "$1" started
 		run bound 60 $P stop -t "$3" "$1"
 		run bound 30 $P wait "$1"
