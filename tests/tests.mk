@@ -156,6 +156,7 @@ tests: $(B)/tests/guest/proc-static.img $(B)/tests/guest/proc-dynamic.img
 tests: $(B)/tests/guest/calls-static.img $(B)/tests/guest/calls-dynamic.img
 tests: $(B)/tests/guest/files-static.img $(B)/tests/guest/files-dynamic.img
 tests: $(B)/tests/guest/creds-static.img $(B)/tests/guest/creds-dynamic.img
+tests: $(B)/tests/guest/pidfd-static.img $(B)/tests/guest/pidfd-dynamic.img
 tests: $(B)/tests/guest/sysv-static.img $(B)/tests/guest/sysv-dynamic.img
 tests: $(B)/tests/guest/procfs-static.img $(B)/tests/guest/procfs-dynamic.img
 tests: $(B)/tests/guest/jobctl-static.img $(B)/tests/guest/jobctl-dynamic.img

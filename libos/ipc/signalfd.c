@@ -54,6 +54,10 @@ static int take(struct sfd *s, struct signalfd_siginfo *out)
 		out->ssi_overrun = (uint32_t)rec.overrun;
 		out->ssi_int = (int32_t)rec.addr;
 		out->ssi_ptr = rec.addr;
+	} else if (rec.code < 0 && rec.code != UK_SI_TKILL) { /* SI_QUEUE and the like */
+		out->ssi_uid = rec.uid;
+		out->ssi_int = (int32_t)rec.addr;
+		out->ssi_ptr = rec.addr;
 	} else {
 		out->ssi_addr = rec.addr;
 	}

@@ -20,6 +20,7 @@ struct uk_proc uk_proc_init = {
 struct uk_proc *uk_proc_cur = &uk_proc_init;
 struct uk_proc *uk_procs = &uk_proc_init;
 struct uk_proc_hooks uk_proc_hooks;
+struct uk_wq uk_proc_exit_wq;
 char uk_hostname[65] = "uk";
 
 /* The manifest's "uid[:gid]" until the process changes them (anything

@@ -202,6 +202,11 @@ int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int
 	return send(parent, NULL, sig, &rec);
 }
 
+int uk_signal_queue(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk_sigrec *rec)
+{
+	return send(p, t, sig, rec);
+}
+
 int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uint64_t value,
                     int missed)
 {
@@ -295,6 +300,10 @@ void uk_sig_fill_info(siginfo_t *si, int sig, const struct uk_sigrec *rec)
 		 * offsets of _rt's si_pid, si_uid, si_value */
 		si->si_pid = rec->pid;
 		si->si_uid = (unsigned)rec->overrun;
+		si->si_ptr = (void *)rec->addr;
+	} else if (rec->code < 0) { /* SI_QUEUE and the like: the sender's */
+		si->si_pid = rec->pid;
+		si->si_uid = rec->uid;
 		si->si_ptr = (void *)rec->addr;
 	} else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 	           sig == SIGTRAP) {

@@ -24,6 +24,7 @@
 #include <uk/futex.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
+#include <uk/pidfd.h>
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/proc.h>
@@ -207,6 +208,7 @@ static void ended(struct uk_proc *p, long value)
 		                     p->pid, killed ? killed : (p->status >> 8) & 0xff);
 	}
 	uk_wq_wake(&parent->child_wq, -1);
+	uk_wq_wake(&uk_proc_exit_wq, -1);
 }
 
 void uk_proc_setup(void)
@@ -582,21 +584,35 @@ static void fill_info(siginfo_t *info, const struct uk_proc *c, int ev)
 	}
 }
 
+/* waitid's P_PIDFD: the pid the pidfd *id names, and whether it was
+ * opened PIDFD_NONBLOCK (a wait then says EAGAIN, not block). */
+static long pidfd_child(int *id, int *nonblock)
+{
+	struct uk_proc *p;
+
+	return uk_pidfd_proc(*id, &p, id, nonblock);
+}
+
 UK_SYSCALL5(waitid, int, idtype, int, id, siginfo_t *, info, int, options, void *, ru)
 {
 	struct uk_proc *c;
 	long err;
-	int ev;
+	int ev, nb = 0;
 
 	if ((options & ~WAIT_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
-	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID) {
-		uk_trace_note("waitid: idtype %d (P_PIDFD) is not supported", idtype);
-		return -EINVAL;
+	if (idtype == P_PIDFD) {
+		if ((err = pidfd_child(&id, &nb)))
+			return err;
+		idtype = P_PID;
 	}
+	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
+		return -EINVAL;
 	if (idtype == P_PGID && !id)
 		id = uk_proc_cur->pgid;
-	c = wait_child(idtype, id, options, &ev, &err);
+	c = wait_child(idtype, id, options | (nb ? WNOHANG : 0), &ev, &err);
+	if (!c && !err && nb && !(options & WNOHANG))
+		err = -EAGAIN; /* a PIDFD_NONBLOCK pidfd's child still runs */
 	if (info) {
 		uk_memset(info, 0, sizeof(*info));
 		if (c)
@@ -676,7 +692,7 @@ UK_SYSCALL2(setpgid, int, pid, int, pgid)
  * `kill 1` or `kill 0` in an entrypoint script's child does not end the
  * container. (Its own raise or abort still does; Linux's init would
  * ignore those too.) */
-static int init_ignores(const struct uk_proc *p, int sig)
+int uk_proc_init_ignores(const struct uk_proc *p, int sig)
 {
 	return p->pid == 1 && p != uk_proc_cur && sig &&
 	       p->sig_actions[sig].handler == (uint64_t)SIG_DFL;
@@ -710,7 +726,7 @@ UK_SYSCALL2(kill, int, pid, int, sig)
 			p = t->proc;
 		if (!p || p->state != UK_P_ALIVE)
 			return p ? 0 : -ESRCH; /* a zombie takes signals and ignores them */
-		if (init_ignores(p, sig))
+		if (uk_proc_init_ignores(p, sig))
 			return 0;
 		return sig ? uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid) : 0;
 	}
@@ -719,7 +735,7 @@ UK_SYSCALL2(kill, int, pid, int, sig)
 		if (p == uk_proc_cur || !may_kill(p, all) || (!all && p->pgid != pgid))
 			continue;
 		found = 1;
-		if (sig && p->state == UK_P_ALIVE && !init_ignores(p, sig) &&
+		if (sig && p->state == UK_P_ALIVE && !uk_proc_init_ignores(p, sig) &&
 		    (r = uk_proc_signal(p, sig, SI_USER, uk_proc_cur->pid)))
 			return r;
 	}

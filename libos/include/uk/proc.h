@@ -117,6 +117,9 @@ int uk_current_egid(void);
 /* The host name uname(2) gives (one for the VM: processes share it). */
 extern char uk_hostname[65];
 
+/* Woken whenever a process ends (pidfds' pollers wait here). */
+extern struct uk_wq uk_proc_exit_wq;
+
 /* Process 1, and every process (by all_next). */
 extern struct uk_proc uk_proc_init;
 extern struct uk_proc *uk_procs;
@@ -165,6 +168,10 @@ int uk_proc_signal(struct uk_proc *p, int sig, int code, int pid);
 /* Parent hears of a change of its child pid: signal sig (SIGCHLD) with
  * si_code code (CLD_*) and si_status status. 0 or -errno. */
 int uk_proc_child_signal(struct uk_proc *parent, int sig, int code, int pid, int status);
+
+/* Whether process 1 drops sig from another process: one it has left at
+ * its default action, as a container's init does (sys/proc.c). */
+int uk_proc_init_ignores(const struct uk_proc *p, int sig);
 
 /* An ending process's interval timers stop (sys/sys_time.c). */
 void uk_itimers_stop(struct uk_proc *p);

@@ -73,6 +73,8 @@ struct uk_sigrec {
 	uint64_t addr; /* a fault's address; SIGCHLD's: the child's si_status;
 	                * SI_TIMER: the timer's sigev_value */
 	int overrun;   /* SI_TIMER: expirations after this one's, not signalled */
+	unsigned uid;  /* SI_QUEUE and the other codes a program sends
+	                * (rt_sigqueueinfo): its si_uid; its si_value in addr */
 };
 
 struct uk_thread {

@@ -41,6 +41,11 @@ int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uin
 /* Whether that timer's signal is still pending (not yet taken). */
 int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int id);
 
+/* A signal with the siginfo a program gave (rt_sigqueueinfo,
+ * pidfd_send_signal): to thread t of p, or to p when t is NULL. As
+ * uk_signal_send. */
+int uk_signal_queue(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk_sigrec *rec);
+
 /* Take the lowest signal in want pending for thread t or its process
  * (interrupts disabled): its number and why it was sent, or 0. For
  * sigtimedwait and signalfd. */

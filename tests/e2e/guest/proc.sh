@@ -46,10 +46,13 @@ done
 # PR_SET_DUMPABLE and /proc's rules after setuid), and sockets
 # (tests/linux/sock.c: a TCP socket whose connection lwIP freed in
 # TIME-WAIT while it was open, TCP_DEFER_ACCEPT, an AF_UNIX listen(-1)'s
-# backlog), static and through ld.so; sysv.c, procfs.c, jobctl.c, files.c,
-# creds.c and sock.c as processes here answer the same (their checks are
-# Linux's answers, not uk's).
-for prog in calls sysv procfs jobctl timers files creds sock; do
+# backlog), and signals with a siginfo and process descriptors
+# (tests/linux/pidfd.c: sigqueue, rt_tgsigqueueinfo, forged codes
+# refused, pidfd_open, poll, send_signal, getfd, waitid(P_PIDFD)), static
+# and through ld.so; sysv.c, procfs.c, jobctl.c, files.c, creds.c, sock.c
+# and pidfd.c as processes here answer the same (their checks are Linux's
+# answers, not uk's).
+for prog in calls sysv procfs jobctl timers files creds sock pidfd; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -77,7 +80,7 @@ if [ -f "$G/files-static.img" ]; then
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds sock; do
+for prog in sysv procfs jobctl files creds sock pidfd; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"

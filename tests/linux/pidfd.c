@@ -1,0 +1,211 @@
+/*
+ * Signals with the sender's siginfo and process descriptors, as Linux
+ * answers them: sigqueue (rt_sigqueueinfo) carrying a value to a
+ * handler, rt_tgsigqueueinfo to a thread, the rule that a process may
+ * not forge a kernel's or kill's code to another (EPERM); pidfd_open,
+ * poll on a pidfd (readable once the process ends: what users need),
+ * pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD) blocking and with
+ * PIDFD_NONBLOCK (EAGAIN). The same source passes as a Linux process.
+ */
+#define _GNU_SOURCE
+#define SUITE "pidfd"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static volatile sig_atomic_t got_value, got_code, got_pid;
+
+static void on_rt(int sig, siginfo_t *si, void *uc)
+{
+	got_value = si->si_value.sival_int;
+	got_code = si->si_code;
+	got_pid = si->si_pid;
+}
+
+static int fails(long r, int err) { return r == -1 && errno == err; }
+
+static int pidfd_open(pid_t pid, unsigned flags)
+{
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+static long send_signal(int fd, int sig, siginfo_t *info)
+{
+	return syscall(SYS_pidfd_send_signal, fd, sig, info, 0);
+}
+
+/* A child that waits (up to 10 s) for a byte on fd, then exits with
+ * status. */
+static pid_t child_waiting(int fd, int status)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid == 0) {
+		alarm(10);
+		read(fd, &c, 1);
+		_exit(status);
+	}
+	return pid;
+}
+
+static int readable_within(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+static void sigqueue_checks(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_rt, .sa_flags = SA_SIGINFO };
+	siginfo_t si;
+	pid_t pid;
+	int st;
+
+	sigaction(SIGRTMIN, &sa, NULL);
+	check("sigqueue/self",
+	      !sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = 42 }) && got_value == 42 &&
+	          got_code == SI_QUEUE && got_pid == getpid(),
+	      "value, code or pid not delivered");
+	memset(&si, 0, sizeof(si));
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_value.sival_int = 7;
+	check("tgsigqueueinfo/self",
+	      !syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGRTMIN, &si) && got_value == 7,
+	      "not delivered to the thread");
+	si.si_code = SI_USER;
+	si.si_value.sival_int = 9;
+	check("sigqueueinfo/forge-to-self",
+	      !syscall(SYS_rt_sigqueueinfo, getpid(), SIGRTMIN, &si) && got_code == SI_USER,
+	      "a process may send itself any code");
+	check("sigqueueinfo/bad-signal",
+	      fails(syscall(SYS_rt_sigqueueinfo, getpid(), 100, &si), EINVAL), "not EINVAL");
+	check("sigqueueinfo/no-such-pid",
+	      fails(sigqueue(999999, SIGRTMIN, (union sigval){ 0 }), ESRCH), "not ESRCH");
+
+	int p[2];
+	pipe(p);
+	pid = child_waiting(p[0], 0);
+	check("sigqueueinfo/forge-user",
+	      fails(syscall(SYS_rt_sigqueueinfo, pid, SIGTERM, &si), EPERM),
+	      "SI_USER to another not EPERM");
+	si.si_code = SI_KERNEL;
+	check("sigqueueinfo/forge-kernel",
+	      fails(syscall(SYS_rt_sigqueueinfo, pid, SIGTERM, &si), EPERM),
+	      "SI_KERNEL to another not EPERM");
+	si.si_code = SI_TKILL;
+	check("tgsigqueueinfo/forge-tkill",
+	      fails(syscall(SYS_rt_tgsigqueueinfo, pid, pid, SIGTERM, &si), EPERM), "not EPERM");
+	check("tgsigqueueinfo/bad-ids",
+	      fails(syscall(SYS_rt_tgsigqueueinfo, 0, pid, SIGTERM, &si), EINVAL),
+	      "tgid 0 not EINVAL");
+	check("sigqueue/to-child", !sigqueue(pid, SIGTERM, (union sigval){ 0 }), "refused");
+	st = status_of(pid);
+	check("sigqueue/child-ended", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+	      "not killed by it");
+	close(p[0]);
+	close(p[1]);
+}
+
+static void pidfd_checks(void)
+{
+	int p[2], fd, nb, got, st;
+	siginfo_t si;
+	pid_t pid;
+
+	check("open/bad-flags", fails(pidfd_open(getpid(), 1), EINVAL), "not EINVAL");
+	check("open/bad-pid", fails(pidfd_open(0, 0), EINVAL), "pid 0 not EINVAL");
+	check("open/no-such-pid", fails(pidfd_open(999999, 0), ESRCH), "not ESRCH");
+	fd = pidfd_open(getpid(), 0);
+	check("open/self", fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "not open close-on-exec");
+	check("read-einval", fails(read(fd, &got, sizeof(got)), EINVAL), "read not EINVAL");
+	check("getfd/self",
+	      (got = (int)syscall(SYS_pidfd_getfd, fd, 1, 0)) > 2 &&
+	          fcntl(got, F_GETFD) == FD_CLOEXEC && write(got, "", 0) == 0,
+	      "stdout not copied close-on-exec");
+	check("getfd/bad-fd", fails(syscall(SYS_pidfd_getfd, fd, 999, 0), EBADF), "not EBADF");
+	check("getfd/flags", fails(syscall(SYS_pidfd_getfd, fd, 1, 1), EINVAL), "not EINVAL");
+	check("send/not-pidfd", fails(send_signal(1, SIGTERM, NULL), EBADF), "not EBADF");
+	close(got);
+	close(fd);
+
+	pipe(p);
+	pid = child_waiting(p[0], 3);
+	fd = pidfd_open(pid, 0);
+	nb = pidfd_open(pid, PIDFD_NONBLOCK);
+	check("poll/running", fd >= 0 && !readable_within(fd, 50), "readable while the child runs");
+	check("waitid/nonblock-eagain", fails(waitid(P_PIDFD, nb, &si, WEXITED), EAGAIN),
+	      "PIDFD_NONBLOCK wait not EAGAIN");
+	check("send/zero", !send_signal(fd, 0, NULL), "signal 0 refused");
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_USER;
+	check("send/forged-info", fails(send_signal(fd, SIGUSR1, &si), EPERM), "not EPERM");
+	si.si_code = SI_QUEUE;
+	check("send/signo-mismatch", fails(send_signal(fd, SIGUSR2, &si), EINVAL), "not EINVAL");
+	write(p[1], "x", 1);
+	check("poll/ended", readable_within(fd, 5000), "not readable once the child ended");
+	check("send/zombie", !send_signal(fd, SIGTERM, NULL), "a zombie refused the signal");
+	memset(&si, 0, sizeof(si));
+	check("waitid/pidfd",
+	      !waitid(P_PIDFD, fd, &si, WEXITED) && si.si_pid == pid && si.si_code == CLD_EXITED &&
+	          si.si_status == 3,
+	      "the child's exit not reported");
+	check("send/reaped", fails(send_signal(fd, SIGTERM, NULL), ESRCH), "not ESRCH");
+	check("waitid/reaped", fails(waitid(P_PIDFD, fd, &si, WEXITED), ECHILD), "not ECHILD");
+	check("poll/reaped", readable_within(fd, 0), "not readable after reaping");
+	check("waitid/not-pidfd", fails(waitid(P_PIDFD, 1, &si, WEXITED), EBADF), "not EBADF");
+	close(fd);
+	close(nb);
+
+	pid = child_waiting(p[0], 0);
+	fd = pidfd_open(pid, 0);
+	check("send/kills", !send_signal(fd, SIGKILL, NULL), "refused");
+	memset(&si, 0, sizeof(si));
+	check("waitid/killed",
+	      !waitid(P_PIDFD, fd, &si, WEXITED) && si.si_code == CLD_KILLED &&
+	          si.si_status == SIGKILL,
+	      "not reported killed");
+	close(fd);
+
+	pid = child_waiting(p[0], 0);
+	fd = pidfd_open(pid, 0);
+	got = (int)syscall(SYS_pidfd_getfd, fd, p[0], 0);
+	struct stat a, b;
+	check("getfd/child",
+	      got >= 0 && !fstat(got, &a) && !fstat(p[0], &b) && a.st_ino == b.st_ino,
+	      "the child's pipe end not copied");
+	write(p[1], "z", 1);
+	st = status_of(pid);
+	check("getfd/child-ended", WIFEXITED(st), "child did not end");
+	close(got);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigqueue_checks();
+	pidfd_checks();
+	return check_done();
+}
