@@ -237,6 +237,19 @@ int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int
 	return r;
 }
 
+void uk_signal_timer_cancel(struct uk_proc *p, struct uk_thread *t, int sig, int id)
+{
+	int on = uk_irq_save();
+
+	if (uk_signal_timer_pending(p, t, sig, id)) {
+		if (t)
+			t->sig_pending &= ~BIT(sig);
+		else
+			p->sig_pending &= ~BIT(sig);
+	}
+	uk_irq_restore(on);
+}
+
 /* The running thread's process is ending: SIGKILL stands for that. */
 static int exiting(struct uk_sigrec *rec)
 {

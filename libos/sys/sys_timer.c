@@ -195,9 +195,12 @@ static int free_id(struct uk_proc *p)
 static void delete (struct uk_proc *p, int id)
 {
 	struct uk_ptimer *t = p->ptimers[id];
+	struct uk_thread *th;
 	int on = uk_irq_save();
 
 	uk_timer_stop(&t->timer);
+	if (t->notify != NOTIFY_NONE && !target(t, &th))
+		uk_signal_timer_cancel(p, th, t->sig, t->id);
 	p->ptimers[id] = NULL;
 	uk_irq_restore(on);
 	uk_kfree(t);
@@ -215,7 +218,8 @@ void uk_ptimers_delete(struct uk_proc *p)
 
 /* ---- the calls ---- */
 
-/* Set t's clock from clk, or -EINVAL. The calling thread's and process's
+/* Set t's clock from clk, or -EINVAL (-EOPNOTSUPP for a clock that has
+ * no timers, as Linux's raw and coarse ones). The calling thread's and process's
  * CPU clocks become that thread's and process's by id (Linux's encoding,
  * as pthread_getcpuclockid gives), as Linux binds them at creation: a
  * timer fires in whatever process runs. */
@@ -223,6 +227,10 @@ static int set_clock(struct uk_ptimer *t, int clk)
 {
 	uint64_t ns;
 
+	/* clocks Linux reads but never arms a timer on */
+	if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
+	    clk == CLOCK_MONOTONIC_COARSE)
+		return -EOPNOTSUPP;
 	if (clk == CLOCK_THREAD_CPUTIME_ID)
 		clk = (int)((unsigned)~uk_current->tid << 3) | 4 | 2;
 	else if (clk == CLOCK_PROCESS_CPUTIME_ID)
@@ -314,10 +322,8 @@ UK_SYSCALL4(timer_settime, long, id, int, flags, const struct __kernel_itimerspe
 	uint64_t value, interval, now;
 	int on;
 
-	if (!t)
+	if (!t || !nv) /* (Linux: no new value is EINVAL, not EFAULT) */
 		return -EINVAL;
-	if (!nv)
-		return -EFAULT;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
 	if (uk_timespec_ns(&nv->it_value, &value) || uk_timespec_ns(&nv->it_interval, &interval))

@@ -354,7 +354,59 @@ static void errors(void)
 	      "tv_nsec 1e9 accepted");
 	check("errors/bad-flags", timer_settime(t, 0x100, &bad_ts, NULL) == -1 && errno == EINVAL,
 	      "unknown flags accepted");
+	check("errors/no-new-value",
+	      syscall(SYS_timer_settime, t, 0, NULL, NULL) == -1 && errno == EINVAL,
+	      "timer_settime without a value not EINVAL");
 	timer_delete(t);
+	/* clocks that are read but have no timers */
+	clockid_t untimed[] = { CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
+		                CLOCK_MONOTONIC_COARSE };
+	int refused = 1;
+	for (int i = 0; i < 3; i++)
+		refused &= timer_create(untimed[i], NULL, &t) == -1 && errno == EOPNOTSUPP;
+	check("errors/raw-and-coarse-clocks", refused, "a timer on a raw or coarse clock");
+	/* SIGEV_THREAD_ID goes with SIGEV_SIGNAL only */
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD | SIGEV_THREAD_ID,
+		               .sigev_signo = SIGUSR1 };
+	int kid;
+	ev._sigev_un._tid = (int)syscall(SYS_gettid);
+	check("errors/thread-with-thread-id",
+	      syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &kid) == -1 && errno == EINVAL,
+	      "SIGEV_THREAD|SIGEV_THREAD_ID accepted");
+	ev.sigev_notify = SIGEV_NONE | SIGEV_THREAD_ID;
+	check("errors/none-with-thread-id",
+	      syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &kid) == -1 && errno == EINVAL,
+	      "SIGEV_NONE|SIGEV_THREAD_ID accepted");
+}
+
+/* ---- a deleted timer's pending signal goes with it ---- */
+
+static void deleted_pending(void)
+{
+	timer_t a, b;
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+	int got;
+
+	block(SIGALRM);
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	timer_create(CLOCK_MONOTONIC, NULL, &a);
+	arm(a, 0, MS, MS);
+	sleep_ms(20);
+	timer_delete(a);
+	check("deleted/pending-dropped", sigtimedwait(&set, &si, &zero) == -1 && errno == EAGAIN,
+	      "the deleted timer's signal was still taken");
+	timer_create(CLOCK_MONOTONIC, NULL, &b);
+	arm(b, 0, MS, MS);
+	sleep_ms(20);
+	got = sigtimedwait(&set, &si, &zero);
+	check("deleted/next-timer-its-own",
+	      got == SIGALRM && si.si_timerid == (int)(long)b &&
+	          si.si_overrun == timer_getoverrun(b),
+	      "the next timer's signal not its own");
+	timer_delete(b);
 }
 
 /* ---- fork's child has none, exec deletes them ---- */
@@ -435,6 +487,7 @@ int main(int argc, char **argv)
 	absolute();
 	cpu_clocks();
 	errors();
+	deleted_pending();
 	fork_exec(argv[0]);
 	cpu_of_processes();
 	printf(failed ? "timers: some failed\n" : "timers: all passed\n");

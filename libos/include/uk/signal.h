@@ -40,6 +40,9 @@ int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uin
                     int missed);
 /* Whether that timer's signal is still pending (not yet taken). */
 int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int id);
+/* That timer was deleted: its pending signal goes, as Linux drops it
+ * (a later timer given the same id must not count its overruns there). */
+void uk_signal_timer_cancel(struct uk_proc *p, struct uk_thread *t, int sig, int id);
 
 /* A signal with the siginfo a program gave (rt_sigqueueinfo,
  * pidfd_send_signal): to thread t of p, or to p when t is NULL. As
