@@ -595,11 +595,16 @@ static int ramfs_link(struct uk_vnode *vn, struct uk_vnode *dir, const char *nam
 	if (dir_find(dir, name, NULL))
 		return -EEXIST;
 	uk_vnode_get(vn);
-	if ((r = dir_add(dir, name, vn)))
+	if ((r = dir_add(dir, name, vn))) {
 		uk_vnode_put(vn);
-	else
-		touch(node(vn), 0);
-	return r;
+		return r;
+	}
+	touch(node(vn), 0);
+	/* named once, an O_TMPFILE's file cannot be linked back after its
+	 * unlink (Linux clears I_LINKABLE); /proc still shows "#INO" then */
+	if (node(vn)->tmp)
+		node(vn)->tmp = RAMFS_TMP_LINKED;
+	return 0;
 }
 
 static long ramfs_readlink(struct uk_vnode *vn, char *buf, size_t len)

@@ -111,11 +111,7 @@ int uk_ramfs_seals(struct uk_vnode *vn, unsigned add)
 
 	if (add && (n->seals & F_SEAL_SEAL))
 		return -EPERM;
-	/* an executable file sealed against exec is sealed against change
-	 * too (Linux: W^X from the start) */
-	if ((add & F_SEAL_EXEC) && (vn->mode & 0111))
-		add |= F_SEAL_SHRINK | F_SEAL_GROW | WRITE_SEALS;
-	n->seals |= add;
+	n->seals |= add; /* (F_SEAL_EXEC's implied seals: sys_memfd.c) */
 	return (int)n->seals;
 }
 

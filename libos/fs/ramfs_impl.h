@@ -10,8 +10,9 @@
 #define PAGE 4096ul
 #define MAX_FILE (1ull << 40) /* bytes: far above any RAM we get */
 
-/* O_TMPFILE's files (tmpfile): linkat may name one, unless O_EXCL. */
-enum { RAMFS_NAMED, RAMFS_TMP_LINKABLE, RAMFS_TMP_EXCL };
+/* O_TMPFILE's files (tmpfile): linkat may name one, unless O_EXCL,
+ * and only once. */
+enum { RAMFS_NAMED, RAMFS_TMP_LINKABLE, RAMFS_TMP_EXCL, RAMFS_TMP_LINKED };
 
 struct ramfs_node {
 	uint32_t nlink, uid, gid;

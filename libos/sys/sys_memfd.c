@@ -85,6 +85,11 @@ long uk_fcntl_seals(struct uk_file *f, int cmd, unsigned add)
 		return cur;
 	if (cur & F_SEAL_SEAL)
 		return -EPERM;
+	/* an executable file sealed against exec is sealed against change
+	 * too (Linux: W^X from the start), and so refused like F_SEAL_WRITE
+	 * while a shared mapping may write */
+	if ((add & F_SEAL_EXEC) && (vn->mode & 0111))
+		add |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
 	if ((add & F_SEAL_WRITE) && !(cur & F_SEAL_WRITE) && uk_vm_maps_writable(vn))
 		return -EBUSY;
 	cur = vn->ops->seals(vn, add);

@@ -269,6 +269,7 @@ static void seal_exec(void)
 {
 	struct stat st;
 	int fd = memfd("noexec", MFD_NOEXEC_SEAL_), ex = memfd("exec", MFD_ALLOW_SEALING);
+	char *m;
 
 	check("seal-exec/noexec-file",
 	      fd >= 0 && !fstat(fd, &st) && (st.st_mode & 0777) == 0666 &&
@@ -283,6 +284,18 @@ static void seal_exec(void)
 	                        F_SEAL_FUTURE_WRITE),
 	      "the exec seal of a 777 file did not bring the others");
 	close(fd);
+	close(ex);
+	/* as they come with it, refused like F_SEAL_WRITE while a shared
+	 * mapping may write (else that mapping writes to a sealed file) */
+	ex = memfd("exec-mapped", MFD_ALLOW_SEALING);
+	ftruncate(ex, 4096);
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ex, 0);
+	check("seal-exec/busy-while-mapped",
+	      m != MAP_FAILED && fails(add_seals(ex, F_SEAL_EXEC_), EBUSY) && seals(ex) == 0,
+	      "the exec seal (with the write seal) taken with a writable shared mapping");
+	munmap(m, 4096);
+	check("seal-exec/unmapped", !add_seals(ex, F_SEAL_EXEC_) && write(ex, "x", 1) == -1,
+	      "not sealed once unmapped");
 	close(ex);
 }
 
@@ -336,6 +349,12 @@ static void tmpfile_checks(void)
 	check("tmpfile/link-exists",
 	      fails(linkat(fd, "", AT_FDCWD, DIR_ "/named", AT_EMPTY_PATH), EEXIST),
 	      "linking over a name not EEXIST");
+	unlink(DIR_ "/empty");
+	check("tmpfile/linked-once",
+	      fails(linkat(fd, "", AT_FDCWD, DIR_ "/empty", AT_EMPTY_PATH), ENOENT),
+	      "linked, unlinked, then linked back");
+	check("tmpfile/unlinked-name", link_has(fd, DIR_ "/#", " (deleted)"),
+	      "not its first name once unlinked again");
 	close(fd);
 
 	ex = open(DIR_, O_TMPFILE | O_RDWR | O_EXCL, 0600);
