@@ -1,10 +1,16 @@
 /*
- * The image's cpio (newc) archive, written with libarchive: its newc
- * writer, and its link resolver so a file with several names is stored
- * once (newc keeps the data with the last name). Link mode adds host
- * files (see rootfs.h), renumbering inodes so that files from different
- * host filesystems cannot collide; ukbuild oci puts its own entries
- * (layer_cpio.c).
+ * The image's cpio (newc) archive: written here, with libarchive's link
+ * resolver so a file with several names is stored once (newc keeps the
+ * data with the last name). Link mode adds host files (see rootfs.h),
+ * renumbering inodes so that files from different host filesystems
+ * cannot collide; ukbuild oci puts its own entries (layer_cpio.c).
+ *
+ * A regular file of a page or more has its data page aligned in the
+ * archive: the library OS then maps the archive's pages of a file into a
+ * program instead of copying them (libos/mm/mmap_file.c). newc leaves no
+ * room for padding but the name's: namesize counts NULs after the name,
+ * which cpio readers take as the name's end (GNU cpio, libarchive and
+ * uk's own read the name as a C string).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -22,6 +28,9 @@
 
 #include "rootfs.h"
 
+#define HDR 110 /* newc's header: magic and 13 eight-digit hex fields */
+#define ALIGN 4096
+
 struct ino_map {
 	dev_t dev;
 	ino_t ino;
@@ -29,7 +38,9 @@ struct ino_map {
 };
 
 struct ukb_cpio {
-	struct archive *a;
+	int fd, own_fd;
+	uint64_t off; /* bytes of archive so far */
+	size_t nbuf;
 	struct archive_entry_linkresolver *links;
 	ukb_cpio_read_fn *read; /* the data of entries without a source path */
 	void *ctx;
@@ -39,6 +50,7 @@ struct ukb_cpio {
 	char *err;
 	size_t errlen;
 	char name[PATH_MAX + 16]; /* the archive, in messages */
+	char buf[1 << 16];
 };
 
 /* The first failure's message stays in err: later ones follow from it. */
@@ -56,28 +68,93 @@ __attribute__((format(printf, 2, 3))) static int fail(struct ukb_cpio *c, const 
 
 static void cpio_free(struct ukb_cpio *c)
 {
-	if (c->a)
-		archive_write_free(c->a);
+	if (c->own_fd && c->fd >= 0)
+		close(c->fd);
 	if (c->links)
 		archive_entry_linkresolver_free(c->links);
 	free(c->map);
 	free(c);
 }
 
-/* A newc writer and its link resolver, not yet open. */
-static struct ukb_cpio *cpio_new(char *err, size_t errlen)
+static int flush(struct ukb_cpio *c)
+{
+	for (size_t done = 0; done < c->nbuf;) {
+		ssize_t n = write(c->fd, c->buf + done, c->nbuf - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return fail(c, "%s: %s", c->name, n < 0 ? strerror(errno) : "short write");
+		done += (size_t)n;
+	}
+	c->nbuf = 0;
+	return 0;
+}
+
+static int out(struct ukb_cpio *c, const void *p, size_t len)
+{
+	while (len) {
+		size_t n = sizeof(c->buf) - c->nbuf < len ? sizeof(c->buf) - c->nbuf : len;
+		memcpy(c->buf + c->nbuf, p, n);
+		c->nbuf += n, c->off += n;
+		p = (const char *)p + n, len -= n;
+		if (c->nbuf == sizeof(c->buf) && flush(c))
+			return -1;
+	}
+	return 0;
+}
+
+/* NULs up to the next multiple of to. */
+static int pad(struct ukb_cpio *c, uint64_t to)
+{
+	static const char zero[ALIGN];
+
+	return out(c, zero, (to - c->off % to) % to);
+}
+
+/* Header and name of an entry of size bytes of data; a regular file of a
+ * page or more gets NULs after its name up to a page-aligned start. */
+static int put_header(struct ukb_cpio *c, struct archive_entry *e, const char *name, uint64_t size)
+{
+	unsigned mode = archive_entry_mode(e), special = S_ISCHR(mode) || S_ISBLK(mode);
+	uint64_t namesize = strlen(name) + 1, at = c->off + HDR + namesize;
+	char h[HDR + 1];
+
+	if (S_ISREG(mode) && size >= ALIGN)
+		namesize += (ALIGN - (at + 3) / 4 * 4 % ALIGN) % ALIGN;
+	if (archive_entry_ino64(e) > 0xffffffffu)
+		return fail(c, "%s: %s: too many files for newc's inode numbers", c->name, name);
+	snprintf(h, sizeof(h), "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
+	         (unsigned)archive_entry_ino64(e), mode, (unsigned)archive_entry_uid(e),
+	         (unsigned)archive_entry_gid(e), archive_entry_nlink(e),
+	         (unsigned)archive_entry_mtime(e), (unsigned)size,
+	         (unsigned)archive_entry_devmajor(e), (unsigned)archive_entry_devminor(e),
+	         special ? (unsigned)archive_entry_rdevmajor(e) : 0,
+	         special ? (unsigned)archive_entry_rdevminor(e) : 0, (unsigned)namesize, 0u);
+	if (out(c, h, HDR) || out(c, name, strlen(name)))
+		return -1;
+	for (uint64_t i = strlen(name); i < namesize; i++)
+		if (out(c, "", 1))
+			return -1;
+	return pad(c, 4);
+}
+
+/* A writer and its link resolver on fd. */
+static struct ukb_cpio *cpio_new(int fd, int own_fd, char *err, size_t errlen)
 {
 	struct ukb_cpio *c = calloc(1, sizeof(*c));
 
 	err[0] = 0;
-	if (!c || !(c->a = archive_write_new()) || !(c->links = archive_entry_linkresolver_new()) ||
-	    archive_write_set_format_cpio_newc(c->a) != ARCHIVE_OK) {
+	if (!c || !(c->links = archive_entry_linkresolver_new())) {
 		snprintf(err, errlen, "rootfs archive: out of memory");
 		if (c)
 			cpio_free(c);
+		else if (own_fd)
+			close(fd);
 		return NULL;
 	}
 	archive_entry_linkresolver_set_strategy(c->links, ARCHIVE_FORMAT_CPIO_SVR4_NOCRC);
+	c->fd = fd;
+	c->own_fd = own_fd;
 	c->err = err;
 	c->errlen = errlen;
 	c->next_ino = 1;
@@ -86,35 +163,29 @@ static struct ukb_cpio *cpio_new(char *err, size_t errlen)
 
 struct ukb_cpio *ukb_cpio_open(const char *path, char *err, size_t errlen)
 {
-	struct ukb_cpio *c = cpio_new(err, errlen);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct ukb_cpio *c;
 
-	if (!c)
-		return NULL;
-	snprintf(c->name, sizeof(c->name), "rootfs archive %s", path);
-	if (archive_write_open_filename(c->a, path) != ARCHIVE_OK) {
-		fail(c, "%s: %s", c->name, archive_error_string(c->a));
-		cpio_free(c);
+	if (fd < 0) {
+		snprintf(err, errlen, "rootfs archive %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	if (!(c = cpio_new(fd, 1, err, errlen)))
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "rootfs archive %s", path);
 	return c;
 }
 
 struct ukb_cpio *ukb_cpio_open_fd(int fd, const char *name, ukb_cpio_read_fn *read, void *ctx,
                                   char *err, size_t errlen)
 {
-	struct ukb_cpio *c = cpio_new(err, errlen);
+	struct ukb_cpio *c = cpio_new(fd, 0, err, errlen);
 
 	if (!c)
 		return NULL;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->read = read;
 	c->ctx = ctx;
-	if (archive_write_set_bytes_in_last_block(c->a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(c->a, fd) != ARCHIVE_OK) {
-		fail(c, "%s: %s", c->name, archive_error_string(c->a));
-		cpio_free(c);
-		return NULL;
-	}
 	return c;
 }
 
@@ -153,8 +224,8 @@ static int copy_file(struct ukb_cpio *c, struct archive_entry *e)
 	while (left > 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
 		if (n > left)
 			n = (ssize_t)left;
-		if (archive_write_data(c->a, buf, (size_t)n) != n) {
-			r = fail(c, "%s: %s", c->name, archive_error_string(c->a));
+		if (out(c, buf, (size_t)n)) {
+			r = -1;
 			break;
 		}
 		left -= n;
@@ -177,8 +248,8 @@ static int copy_read(struct ukb_cpio *c, struct archive_entry *e)
 		if (r <= 0)
 			return fail(c, "%s: %s: cannot read its data", c->name,
 			            archive_entry_pathname(e));
-		if (archive_write_data(c->a, buf, r) != r)
-			return fail(c, "%s: %s", c->name, archive_error_string(c->a));
+		if (out(c, buf, (size_t)r))
+			return -1;
 		off += r;
 	}
 	return 0;
@@ -186,12 +257,25 @@ static int copy_read(struct ukb_cpio *c, struct archive_entry *e)
 
 static int write_entry(struct ukb_cpio *c, struct archive_entry *e)
 {
-	if (archive_write_header(c->a, e) < ARCHIVE_WARN)
-		return fail(c, "%s: %s: %s", c->name, archive_entry_pathname(e),
-		            archive_error_string(c->a));
-	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) <= 0)
-		return 0;
-	return archive_entry_sourcepath(e) ? copy_file(c, e) : copy_read(c, e);
+	const char *name = archive_entry_pathname(e), *target = archive_entry_symlink(e);
+	unsigned type = archive_entry_filetype(e);
+	uint64_t size = type == AE_IFREG && archive_entry_size(e) > 0 ? archive_entry_size(e) : 0;
+	int r;
+
+	if (type == AE_IFLNK)
+		size = target ? strlen(target) : 0;
+	if (!name || size > 0xffffffffu)
+		return fail(c, "%s: %s: no name, or larger than 4 GiB (newc's limit)", c->name,
+		            name ? name : "?");
+	if (put_header(c, e, name, size))
+		return -1;
+	if (type == AE_IFLNK)
+		r = out(c, target, size);
+	else if (size)
+		r = archive_entry_sourcepath(e) ? copy_file(c, e) : copy_read(c, e);
+	else
+		r = 0;
+	return r ? r : pad(c, 4);
 }
 
 int ukb_cpio_put(struct ukb_cpio *c, struct archive_entry *e)
@@ -319,8 +403,14 @@ int ukb_cpio_close(struct ukb_cpio *c)
 			r = write_entry(c, e);
 		archive_entry_free(e);
 	}
-	if (archive_write_close(c->a) != ARCHIVE_OK)
-		r = fail(c, "%s: %s", c->name, archive_error_string(c->a));
+	if (r == 0 && !(e = archive_entry_new()))
+		r = fail(c, "%s: out of memory", c->name);
+	if (r == 0) {
+		archive_entry_set_pathname(e, "TRAILER!!!");
+		archive_entry_set_nlink(e, 1);
+		r = write_entry(c, e) || flush(c) ? -1 : 0;
+		archive_entry_free(e);
+	}
 	cpio_free(c);
 	return r;
 }

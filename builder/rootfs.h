@@ -1,8 +1,8 @@
 /*
  * The image's root filesystem for link mode: host directories and files
- * (ukbuild --rootfs DIR, --add HOST:GUEST) written with libarchive as a
- * cpio "newc" archive, which the library OS unpacks into its RAM
- * filesystem at boot (libos/fs/rootfs.c).
+ * (ukbuild --rootfs DIR, --add HOST:GUEST) written as a cpio "newc"
+ * archive (the data of a regular file of a page or more page aligned), which the library OS unpacks
+ * into its RAM filesystem at boot (libos/fs/rootfs.c).
  *
  * What is kept: file contents, directories, symlinks (their text, never
  * followed), hard links within what is added, permission bits (with

@@ -60,7 +60,9 @@ int uk_cpio_next(const void *base, size_t size, size_t *off, struct uk_cpio_entr
 		return -EINVAL_;
 	data_end = pad4(name_end) + filesize;
 	e->name = h + HDR;
-	e->name_len = namesize - 1;
+	/* NULs may follow the name (ukbuild aligns file data so) */
+	for (e->name_len = 0; e->name[e->name_len]; e->name_len++)
+		;
 	e->ino = f[0], e->mode = f[1], e->uid = f[2], e->gid = f[3], e->nlink = f[4];
 	e->mtime = f[5], e->devmajor = f[7], e->devminor = f[8];
 	e->rdevmajor = f[9], e->rdevminor = f[10];

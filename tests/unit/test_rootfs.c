@@ -44,6 +44,7 @@ static char *path(const char *rel)
 static int make_tree(void)
 {
 	struct timeval tv[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	FILE *f;
 
 	if (!mkdtemp(dir))
 		return -1;
@@ -58,6 +59,10 @@ static int make_tree(void)
 	put("root/hard1", "shared bytes", 0644);
 	link(path("root/hard1"), path("root/hard2"));
 	put("added", "added file", 0640);
+	f = fopen(path("root/big"), "w");
+	for (int i = 0; i < 3 * 4096 + 5; i++)
+		fputc(i % 251, f);
+	fclose(f);
 	return 0;
 }
 
@@ -120,6 +125,22 @@ TEST(modes_and_data)
 	EXPECT(find("empty", &e) && (e.mode & 07777) == 0700);
 	EXPECT(find("opt/x/added.txt", &e) && e.size == 10 && !memcmp(e.data, "added file", 10));
 	EXPECT(!find(".", &e) && !find("", &e));
+}
+
+/* A file of a page or more starts on a page of the archive (the library
+ * OS maps those pages), smaller ones are not padded. */
+TEST(big_file_data_page_aligned)
+{
+	struct uk_cpio_entry e;
+	const unsigned char *d;
+
+	EXPECT(find("big", &e) && e.size == 3 * 4096 + 5 && e.name_len == 3);
+	EXPECT(((const char *)e.data - arc) % 4096 == 0);
+	d = e.data;
+	for (size_t i = 0; i < e.size; i++)
+		if (d[i] != i % 251)
+			EXPECT(!"the big file's bytes");
+	EXPECT(find("etc/conf", &e) && e.name_len == 8);
 }
 
 TEST(symlinks)
@@ -197,6 +218,7 @@ int main(void)
 	RUN("rootfs", write_archive);
 	if (arc) {
 		RUN("rootfs", modes_and_data);
+		RUN("rootfs", big_file_data_page_aligned);
 		RUN("rootfs", symlinks);
 		RUN("rootfs", hard_links_stored_once);
 		RUN("rootfs", corrupt_archives_refused);
