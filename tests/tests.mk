@@ -151,6 +151,13 @@ $(B)/tests/guest/%-static.img: $(LX)/%/static/bin/prog $(UKBUILD) $(SYSROOT)/.do
 	$(UKBUILD) oci -q dir:$(LX)/$*/static -o $@ --entrypoint /bin/prog
 $(B)/tests/guest/%-dynamic.img: $(LX)/%/dynamic/bin/prog $(UKBUILD) $(SYSROOT)/.done
 	$(UKBUILD) oci -q dir:$(LX)/$*/dynamic -o $@ --entrypoint /bin/prog
+# calls.c maps /data, a file of the image's archive: 3 pages and some
+# bytes, 'A' + i % 26 at i.
+$(LX)/calls/%/data:
+	@mkdir -p $(@D)
+	awk 'BEGIN { for (i = 0; i < 12300; i++) printf "%c", 65 + i % 26 }' >$@
+$(B)/tests/guest/calls-static.img: $(LX)/calls/static/data
+$(B)/tests/guest/calls-dynamic.img: $(LX)/calls/dynamic/data
 tests: $(B)/tests/guest/rewrite-static.img $(B)/tests/guest/rewrite-dynamic.img
 tests: $(B)/tests/guest/proc-static.img $(B)/tests/guest/proc-dynamic.img
 tests: $(B)/tests/guest/calls-static.img $(B)/tests/guest/calls-dynamic.img

@@ -183,13 +183,13 @@ static long gen_vmstat(struct pgen *g, const struct uk_proc_view *v, char *buf, 
 
 	if (g->cursor++)
 		return 0;
-	return uk_snprintf(buf, size,
-	                   "pgfault %lu\nuk_pt_alloc %lu\nuk_cr3_load %lu\nuk_invlpg %lu\n"
-	                   "uk_tlb_flush %lu\nuk_pte_write %lu\nuk_cow_copy %lu\nuk_cow_reuse %lu\n"
-	                   "uk_fork_copy %lu\nuk_file_copy %lu\nuk_file_share %lu\n",
-	                   c->pgfault, c->pt_alloc, c->cr3_load, c->invlpg, c->tlb_flush,
-	                   c->pte_write, c->cow_copy, c->cow_reuse, c->fork_copy, c->file_copy,
-	                   c->file_share);
+	return uk_snprintf(
+	    buf, size,
+	    "pgfault %lu\nuk_pt_alloc %lu\nuk_cr3_load %lu\nuk_invlpg %lu\n"
+	    "uk_tlb_flush %lu\nuk_pte_write %lu\nuk_cow_copy %lu\nuk_cow_reuse %lu\n"
+	    "uk_fork_copy %lu\nuk_file_copy %lu\nuk_file_share %lu\nuk_file_image %lu\n",
+	    c->pgfault, c->pt_alloc, c->cr3_load, c->invlpg, c->tlb_flush, c->pte_write,
+	    c->cow_copy, c->cow_reuse, c->fork_copy, c->file_copy, c->file_share, c->file_image);
 }
 
 pgen_fn uk_procfs_sys_gen(int node)

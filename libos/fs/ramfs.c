@@ -236,10 +236,17 @@ static long pages_io(struct ramfs_node *n, uint8_t *buf, size_t len, uint64_t of
 }
 
 /* Give a file backed by the archive pages of its own, keeping its first
- * keep bytes. */
+ * keep bytes. The archive's whole pages of it (ukbuild page-aligns the
+ * data of files of a page or more) become its pages where they lie, as a
+ * page cache would hold them: no copy (java's start shared-maps its 129
+ * MB module file, which was copied whole at the first touch), and every
+ * mapping of them, private ones not yet written included, sees the
+ * file's writes as on Linux. The image's pages are never freed
+ * (uk_page_of_image); only the rest is copied. */
 static int materialize(struct ramfs_node *n, uint64_t keep)
 {
 	const uint8_t *ext = n->ext;
+	uint64_t whole = 0;
 	long r;
 
 	if (!ext)
@@ -249,8 +256,11 @@ static int materialize(struct ramfs_node *n, uint64_t keep)
 	if (pages_reserve(n, keep))
 		return -ENOSPC;
 	n->ext = NULL;
-	r = pages_io(n, (uint8_t *)ext, keep, 0, 1);
-	if (r < 0 || (uint64_t)r != keep) {
+	if (!((uintptr_t)ext & (PAGE - 1)) && uk_page_of_image(uk_v2p(ext)))
+		for (; whole + PAGE <= keep; whole += PAGE, n->nalloc++)
+			n->pages[whole / PAGE] = (uint8_t *)ext + whole;
+	r = pages_io(n, (uint8_t *)ext + whole, keep - whole, whole, 1);
+	if (r < 0 || (uint64_t)r != keep - whole) {
 		pages_free_from(n, 0);
 		n->ext = ext;
 		return -ENOSPC;

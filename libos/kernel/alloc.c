@@ -209,19 +209,25 @@ int uk_page_refs_prepare(void)
 	return page_refs ? 0 : -ENOMEM;
 }
 
+int uk_page_of_image(uint64_t pa) { return pa < uk_v2p((void *)region_lo); }
+
 void uk_page_ref(uint64_t pa)
 {
-	if (pa / PAGE < page_refs_n)
+	if (!uk_page_of_image(pa) && pa / PAGE < page_refs_n)
 		page_refs[pa / PAGE]++;
 }
 
-int uk_page_shared(uint64_t pa) { return pa / PAGE < page_refs_n && page_refs[pa / PAGE]; }
+int uk_page_shared(uint64_t pa)
+{
+	return uk_page_of_image(pa) || (pa / PAGE < page_refs_n && page_refs[pa / PAGE]);
+}
 
 int uk_page_unref(uint64_t pa)
 {
 	if (!uk_page_shared(pa))
 		return 0;
-	page_refs[pa / PAGE]--;
+	if (!uk_page_of_image(pa))
+		page_refs[pa / PAGE]--;
 	return 1;
 }
 

@@ -166,13 +166,25 @@ void uk_vm_release(uintptr_t start, uintptr_t end)
 	run_flush(&r);
 }
 
-int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot)
+static int map_frame(uintptr_t va, uint64_t pa, unsigned flags)
 {
-	if (uk_map_pages(va, uk_v2p(page), 1, map_flags(prot)))
+	if (uk_map_pages(va, pa, 1, flags))
 		return -ENOMEM;
 	if (++rss_pages > rss_peak)
 		rss_peak = rss_pages;
 	return 0;
+}
+
+int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot)
+{
+	return map_frame(va, uk_v2p(page), map_flags(prot));
+}
+
+int uk_vm_map_frame_cow(uintptr_t va, const void *page, unsigned prot)
+{
+	unsigned f = map_flags(prot);
+
+	return map_frame(va, uk_v2p(page), f & UK_MAP_W ? f | UK_MAP_COW : f);
 }
 
 /* A zeroed frame at va. Pages never handed out are known to be zero and
@@ -197,6 +209,29 @@ static int fault_in(struct uk_vma *v, uintptr_t va)
 	int r = v->file ? uk_vm_file_page(v, va) : 1;
 
 	return r == 1 ? commit(va, v->prot) : r;
+}
+
+void *uk_vm_page_own(uintptr_t va)
+{
+	uintptr_t page = va & ~PAGE_MASK;
+	uint64_t pa = uk_page_held(page);
+	struct uk_vma *v = uk_vma_find(&uk_vm_as, page);
+	void *copy;
+
+	if (pa == ~0ull || !v || v->start > page)
+		return NULL;
+	if (!frame_shared(pa))
+		return uk_p2v(pa);
+	if (!(copy = uk_pages_alloc(1)))
+		return NULL;
+	uk_memcpy(copy, uk_p2v(pa), PAGE);
+	uk_vm_counts.file_copy++;
+	if (uk_map_pages(page, uk_v2p(copy), 1, map_flags(v->prot))) {
+		uk_pages_free(copy, 1);
+		return NULL;
+	}
+	frame_unref(pa);
+	return copy;
 }
 
 /* Commit every missing page of [start, end) inside accessible areas. */

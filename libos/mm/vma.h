@@ -98,6 +98,9 @@ void uk_vm_destroy(struct uk_mm *mm);
 /* Map the frame page (a physmap address) at va with an area's PROT_*:
  * 0 or -ENOMEM; counted in the resident size. */
 int uk_vm_map_frame(uintptr_t va, void *page, unsigned prot);
+/* The same for a frame others hold too (the image's): where prot
+ * writes, read-only until a write copies it. */
+int uk_vm_map_frame_cow(uintptr_t va, const void *page, unsigned prot);
 
 /* File mappings (mmap_file.c). Whether f can be mapped so (-EACCES,
  * -ENODEV); *anonymous when it maps as anonymous memory (/dev/zero). */

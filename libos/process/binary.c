@@ -589,13 +589,22 @@ static void trace_summary(void)
 
 	static const char cpuid[] = "cpuid: %lu sites rewritten";
 	unsigned long c = uk_rewritten_cpuid;
+	/* where a start's memory work goes (/proc/vmstat has them all) */
+	static const char mem[] = "memory: %lu page faults, file pages %lu mapped from the image "
+	                          "and %lu copied, %lu copied on write, %lu invlpg, %lu KiB "
+	                          "resident at most";
+	const struct uk_vm_counts *m = &uk_vm_counts;
+	unsigned long rss = uk_vm_rss_peak() >> 10;
 
 	if (uk_trace_on) {
 		uk_trace_note(fmt, j, s, t);
 		uk_trace_note(cpuid, c);
+		uk_trace_note(mem, m->pgfault, m->file_image, m->file_copy, m->cow_copy, m->invlpg,
+		              rss);
 	} else if (uk_plat.flags & UK_PF_TIMELINE) { /* --verbose: make bench counts traps */
 		uk_pr(fmt, j, s, t);
 		uk_pr(cpuid, c);
+		uk_pr(mem, m->pgfault, m->file_image, m->file_copy, m->cow_copy, m->invlpg, rss);
 	}
 }
 

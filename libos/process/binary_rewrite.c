@@ -138,13 +138,14 @@ static void cpuid_answer(uint32_t leaf, uint32_t r[4])
 	}
 }
 
-/* Bytes into code that is already mapped read-only: through the physmap. */
+/* Bytes into code that is already mapped read-only: through the physmap,
+ * into the program's own copy of the page (the others stay the image's). */
 static void poke(uintptr_t va, const uint8_t *b, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t pa = uk_virt_to_phys(va + i);
-		if (pa != ~0ull)
-			*(volatile uint8_t *)uk_p2v(pa) = b[i];
+		uint8_t *pg = uk_vm_page_own(va + i);
+		if (pg)
+			pg[(va + i) & (PAGE - 1)] = b[i];
 	}
 }
 
@@ -328,6 +329,11 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 		return;
 	}
 	*(uint64_t *)region = (uint64_t)uk_syscall_entry_jmp;
+	/* Pages with sites get copies of their own (the others stay the
+	 * image's): replaced entries flushed once at the end, not an invlpg
+	 * each (node's start: 500); until then they read as before, which is
+	 * all the scan needs. */
+	uk_pt_flush_hold();
 	for (const uint8_t *p = (const uint8_t *)start; k < n;) {
 		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
 		        *s = (uint8_t *)region + STUB_HEAD + k * STUB_LEN;
@@ -346,5 +352,6 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	uk_rewritten_cpuid +=
 	    rewrite_cpuid(start, end, (uint8_t *)region + STUB_HEAD + k * STUB_LEN, ncpuid);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
+	uk_pt_flush_release();
 	uk_rewritten_sites += k;
 }

@@ -7,7 +7,9 @@
  * and /proc/self/maps (glibc's pthread_getattr_np finds the main thread's
  * stack there; gnulib's c-stack reads it first), and localhost resolving
  * from /etc/hosts, as in a container, in an image that has none (a glibc
- * program asked DNS for it).
+ * program asked DNS for it), and mappings of a file of the image (/data:
+ * uk maps the archive's pages instead of copying them) that see the
+ * file's writes as on Linux.
  * Prints "PASS name" or "FAIL name: why" per check.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
@@ -55,6 +57,80 @@ static int maps_has(const void *addr, const char *perms)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+/* The data file's byte at i (tests/tests.mk writes it; made here when it
+ * is missing, as on the host). */
+#define DATA_LEN 12300
+static char pattern(size_t i) { return (char)('A' + i % 26); }
+
+static int data_open(void)
+{
+	int fd = open("/data", O_RDWR);
+
+	if (fd < 0 && (fd = open("/tmp/calls-data", O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0)
+		for (size_t i = 0; i < DATA_LEN; i++)
+			write(fd, (char[1]){ pattern(i) }, 1);
+	return fd;
+}
+
+static int same(const char *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (p[i] != pattern(i))
+			return 0;
+	return 1;
+}
+
+/* A count of uk's /proc/vmstat, or -1 (Linux has none). */
+static long vmstat(const char *key)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char k[64];
+	long v, found = -1;
+
+	while (f && fscanf(f, "%63s %ld", k, &v) == 2)
+		if (!strcmp(k, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A file's pages mapped shared, private read-only and private writable:
+ * what each shows after a private write and a write(2) to the file is
+ * what Linux shows (the shared mapping and the private pages not written
+ * see the file's bytes; a private page written is its own). */
+static void file_mappings(void)
+{
+	int fd = data_open();
+	long before = vmstat("uk_file_image");
+	char *sh = mmap(NULL, DATA_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	char *ro = mmap(NULL, DATA_LEN, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *rw = mmap(NULL, DATA_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+	check("mmap/file-mapped",
+	      fd >= 0 && sh != MAP_FAILED && ro != MAP_FAILED && rw != MAP_FAILED);
+	if (fd < 0 || sh == MAP_FAILED || ro == MAP_FAILED || rw == MAP_FAILED)
+		return;
+	check("mmap/file-bytes",
+	      same(sh, 0, DATA_LEN) && same(ro, 0, DATA_LEN) && same(rw, 0, DATA_LEN));
+	/* uk: the whole pages of the private read-only mapping are the image's */
+	check("mmap/image-pages-mapped", before < 0 || vmstat("uk_file_image") >= before + 2);
+	rw[4096] = '!';
+	check("mmap/private-write-own",
+	      rw[4096] == '!' && sh[4096] == pattern(4096) && ro[4096] == pattern(4096));
+	check("mmap/file-write", pwrite(fd, "new", 3, 4100) == 3);
+	check("mmap/shared-sees-write", !memcmp(sh + 4100, "new", 3));
+	check("mmap/private-sees-write", !memcmp(ro + 4100, "new", 3));
+	check("mmap/written-page-kept", rw[4100] == pattern(4100) && rw[4096] == '!');
+	check("mmap/other-pages-same", same(sh, 0, 4096) && same(ro, 8192, DATA_LEN));
+	pwrite(fd, "EFG", 3, 4100); /* as it was: 4100 % 26 == 4 */
+	munmap(sh, DATA_LEN);
+	munmap(ro, DATA_LEN);
+	munmap(rw, DATA_LEN);
+	close(fd);
+	unlink("/tmp/calls-data");
 }
 
 int main(void)
@@ -138,6 +214,8 @@ int main(void)
 	check("close_range/unshare-alone",
 	      syscall(SYS_close_range, 40, 41, CLOSE_RANGE_UNSHARE) == 0 &&
 	          fcntl(40, F_GETFD) == -1);
+
+	file_mappings();
 
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;

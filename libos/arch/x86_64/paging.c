@@ -113,6 +113,10 @@ static void invlpg(uintptr_t va)
 
 static uint64_t leaf_attr(unsigned flags);
 
+/* Flushes held back (uk_pt_flush_hold): how deep the holds are, and
+ * whether one flush of all is owed at the last release. */
+static int flush_depth, flush_pending;
+
 static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
 {
 	uint64_t attr = leaf_attr(flags);
@@ -124,7 +128,9 @@ static int map(uintptr_t va, uint64_t pa, size_t n, unsigned flags, int create)
 		uint64_t old = *e;
 		*e = (pa + i * UK_PAGE_SIZE) | attr;
 		uk_vm_counts.pte_write++;
-		if (old & PTE_P) /* a present entry replaced: flush it */
+		if ((old & PTE_P) && flush_depth) /* a present entry replaced */
+			flush_pending = 1;
+		else if (old & PTE_P)
 			invlpg(va + i * UK_PAGE_SIZE);
 	}
 	return 0;
@@ -168,6 +174,8 @@ static uint64_t leaf_attr(unsigned flags)
 {
 	if (flags & UK_MAP_NONE)
 		return PTE_HIDDEN | PTE_U;
+	if ((flags & (UK_MAP_W | UK_MAP_COW)) == (UK_MAP_W | UK_MAP_COW))
+		return PTE_P | PTE_U | PTE_A | PTE_COW | (flags & UK_MAP_X ? 0 : PTE_NX);
 	return PTE_P | PTE_U | PTE_A | (flags & UK_MAP_W ? PTE_W | PTE_D : 0) |
 	       (flags & UK_MAP_X ? 0 : PTE_NX);
 }
@@ -304,17 +312,14 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
 	}
 }
 
-/* Flushes of protections taken away, held back (uk_pt_flush_hold): 0
- * not holding, 1 holding, 2 holding one. */
-static int flush_held;
-
-void uk_pt_flush_hold(void) { flush_held = 1; }
+void uk_pt_flush_hold(void) { flush_depth++; }
 
 void uk_pt_flush_release(void)
 {
-	if (flush_held == 2)
+	if (--flush_depth == 0 && flush_pending)
 		flush_all();
-	flush_held = 0;
+	if (!flush_depth)
+		flush_pending = 0;
 }
 
 /* Whether entry new takes nothing away that old allowed. */
@@ -347,8 +352,8 @@ void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64
 				continue;
 			*e = new;
 			uk_vm_counts.pte_write++;
-			if (flush_held && !adds_only(old, new)) {
-				flush_held = 2; /* a permission taken away: later */
+			if (flush_depth && !adds_only(old, new)) {
+				flush_pending = 1; /* a permission taken away: later */
 				continue;
 			}
 			changed = 1;

@@ -36,6 +36,11 @@ int uk_page_shared(uint64_t pa);
 /* One holder lets go of pa: 1 when others still hold it (then it stays),
  * 0 when that was the last (the caller frees it). */
 int uk_page_unref(uint64_t pa);
+/* Pages of the image below the allocator's memory (the library OS, the
+ * root filesystem's archive, whose file pages are mapped into programs:
+ * libos/mm/mmap_file.c) count as always shared: never freed, copied when
+ * a private mapping writes them. */
+int uk_page_of_image(uint64_t pa);
 /* One holder lets go of the page p (a physmap address): freed at the
  * last. */
 void uk_page_put(void *p);

@@ -13,6 +13,7 @@
 #define UK_MAP_W 0x1    /* writable */
 #define UK_MAP_X 0x2    /* executable (else NX) */
 #define UK_MAP_NONE 0x4 /* keep the page, but inaccessible (PROT_NONE) */
+#define UK_MAP_COW 0x8  /* with UK_MAP_W: read-only until a write copies it */
 
 /* Map n pages at va to physical pa..; replaces what was there. Returns 0 or
  * -ENOMEM (page-table pages) or -EINVAL (va inside a 2 MiB mapping). */
@@ -33,11 +34,14 @@ void uk_unmap_range(uintptr_t va, size_t n, void (*release)(uint64_t pa, void *a
  * NULL) or that is copy-on-write stays read-only and copy-on-write. */
 void uk_protect_range(uintptr_t va, size_t n, unsigned flags, int (*held)(uint64_t pa, void *arg),
                       void *arg);
-/* Hold back the flushes of permissions uk_protect_range takes away until
- * uk_pt_flush_release, which then flushes everything once if any was
- * held: for a loader that makes many pages read-only at once and relies
- * on none of them faulting meanwhile (permissions added are flushed at
- * once: a stale entry would fault where the page allows the access). */
+/* Hold back the flushes of permissions uk_protect_range takes away, and
+ * of present entries uk_map_pages replaces, until the matching
+ * uk_pt_flush_release (holds nest), which then flushes everything once if
+ * any was held: for a loader that makes many pages read-only at once, or
+ * gives code pages copies before it writes them, and relies on none of
+ * them being used meanwhile but to read what they held (permissions added
+ * are flushed at once: a stale entry would fault where the page allows
+ * the access). */
 void uk_pt_flush_hold(void);
 void uk_pt_flush_release(void);
 /* Move the pages held in [src, src + n pages) to dst, where nothing is
@@ -107,6 +111,7 @@ struct uk_vm_counts {
 	uint64_t fork_copy;  /* pages copied at fork instead of shared */
 	uint64_t file_copy;  /* pages copied from a file into a private mapping */
 	uint64_t file_share; /* file pages mapped without a copy */
+	uint64_t file_image; /* of them, the image archive's (private mappings) */
 };
 extern struct uk_vm_counts uk_vm_counts;
 

@@ -94,9 +94,16 @@ int uk_vm_foreach(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, unsigned 
 struct uk_vnode;
 int uk_vm_maps_writable(struct uk_vnode *vn);
 
+/* The page holding va made the program's own, a copy where the frame is
+ * shared (the image's file pages): its physmap address, for writes into
+ * mapped code (binary_rewrite.c); NULL when nothing is mapped there or
+ * memory is out. */
+void *uk_vm_page_own(uintptr_t va);
+
 /* Binary mode rewrites the system call sites of executable file mappings
  * (process/binary_rewrite.c): fn runs on each new PROT_EXEC mapping of a
- * file, whose pages are then private copies, never the file's own. */
+ * file, all of whose pages are mapped then (the image archive's own where
+ * whole: fn writes a page only through uk_vm_page_own). */
 void uk_vm_on_exec_map(void (*fn)(uintptr_t start, uintptr_t end));
 
 #endif
