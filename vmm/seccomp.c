@@ -83,9 +83,10 @@
  * it must not have. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 /* The reaper's: a process (not a thread) sharing memory and files, no
- * signal to its parent. */
+ * signal to its parent, and nothing else (no CLONE_PARENT: it stays
+ * ukrun's child; the kernel reads the flags' low 32 bits). */
 #define REAPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES)
-#define REAPER_MASK (THREAD_FLAGS | NS_FLAGS | CSIGNAL)
+#define REAPER_MASK 0xffffffffu
 #define NS_FLAGS                                                                       \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	 CLONE_NEWPID | CLONE_NEWNET)

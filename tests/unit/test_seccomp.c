@@ -162,6 +162,37 @@ TEST(fork_stops_even_with_threads)
 	EXPECT(stopped_by(in_child(ALL_NEEDS, do_fork), SYS_clone, "clone"));
 }
 
+/* The end's reaper (ukrun.c's leave): a process sharing memory and
+ * files, with exactly the flags leave() gives it. */
+static int reaper_exit(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static void reaper_with(int flags)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+
+	if (clone(reaper_exit, stack + sizeof(stack), flags, NULL) < 0)
+		_exit(1);
+}
+
+static void do_reaper(void) { reaper_with(CLONE_VM | CLONE_FS | CLONE_FILES); }
+static void do_reaper_sibling(void)
+{
+	reaper_with(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_PARENT);
+}
+static void do_reaper_signalling(void) { reaper_with(CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD); }
+
+TEST(the_end_reaper_and_only_it)
+{
+	EXPECT(clean_exit(in_child(0, do_reaper)));
+	EXPECT(stopped_by(in_child(0, do_reaper_sibling), SYS_clone, "clone"));
+	EXPECT(stopped_by(in_child(0, do_reaper_signalling), SYS_clone, "clone"));
+}
+
 static void do_exec_memory(void)
 {
 	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -663,6 +694,7 @@ int main(void)
 	RUN("seccomp", anything_else_stops_with_a_message);
 	RUN("seccomp", exec_stops);
 	RUN("seccomp", fork_stops_even_with_threads);
+	RUN("seccomp", the_end_reaper_and_only_it);
 	RUN("seccomp", no_executable_memory);
 	RUN("seccomp", only_listed_ioctls);
 	RUN("seccomp", no_signals_to_other_processes);
