@@ -4,7 +4,7 @@
  * <netinet/in.h> use Linux's values and layouts, so only errno needs
  * setting (uk_ret). Names resolve as glibc's do, for IPv4 and IPv6: numbers
  * (an IPv6 one with its scope, "fe80::1%en0"), /etc/hosts (both families),
- * then the library OS's DNS resolver (A records only).
+ * then the library OS's DNS resolver (AAAA and A records).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -21,7 +21,7 @@
 
 #include "glue.h"
 
-int uk_net_resolve(const char *name, uint32_t *addr);
+int uk_net_resolve(const char *name, int v6, void *addr);
 
 /* ---- sockets ---- */
 
@@ -316,15 +316,15 @@ static void add(struct answers *l, int family, const void *a, uint32_t scope)
 }
 
 /* A number of either family into l; an IPv6 one may end in %SCOPE (an
- * interface's name or index, as glibc takes it). 1 when s is a number. */
-static int numeric(const char *s, struct answers *l, int *family)
+ * interface's name or index, as glibc takes it). 1 when s is a number, 0
+ * when not, -1 for an IPv6 number with a scope that is none. */
+static int numeric(const char *s, struct answers *l)
 {
 	char buf[INET6_ADDRSTRLEN], *pct;
 	uint8_t a[16];
 	unsigned scope = 0;
 
 	if (parse_quad(s, (uint32_t *)a) || inet_aton(s, (struct in_addr *)a)) {
-		*family = AF_INET;
 		add(l, AF_INET, a, 0);
 		return 1;
 	}
@@ -340,9 +340,8 @@ static int numeric(const char *s, struct answers *l, int *family)
 		if (!IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)a) || !(scope = if_nametoindex(pct)))
 			scope = (unsigned)strtoul(pct, &end, 10);
 		if (!*pct || (!scope && *end))
-			return 0;
+			return -1;
 	}
-	*family = AF_INET6;
 	add(l, AF_INET6, a, scope);
 	return 1;
 }
@@ -440,15 +439,39 @@ static void sort_answers(struct answers *l)
 		}
 }
 
+/* The resolver's AAAA and A answers (one each: lwIP keeps the first) for
+ * the families l takes: 0 when there is one, or an EAI_* code. */
+static int dns_lookup(const char *name, struct answers *l)
+{
+	static const int family[2] = { AF_INET6, AF_INET };
+	uint8_t a[16];
+	int r = -ENOENT;
+
+	for (int i = 0; i < 2; i++) {
+		if (l->family != AF_UNSPEC && l->family != family[i])
+			continue;
+		r = (int)uk_net_resolve(name, family[i] == AF_INET6, a);
+		if (!r)
+			add(l, family[i], a, 0);
+		else if (r != -ENOENT)
+			break; /* no server or no answer: the other asks in vain too */
+	}
+	if (l->n)
+		return 0;
+	if (r == -ENOENT)
+		return EAI_NONAME;
+	return r == -ENETDOWN || r == -EAGAIN ? EAI_AGAIN : EAI_FAIL;
+}
+
 /* A name's addresses into l: 0, or an EAI_* code. */
 static int resolve(const char *name, struct answers *l, int flags)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
-	uint32_t lo4 = htonl(INADDR_LOOPBACK), a;
-	int family, r;
+	uint32_t lo4 = htonl(INADDR_LOOPBACK);
+	int r = numeric(name, l);
 
-	if (numeric(name, l, &family))
-		return l->n ? 0 : EAI_ADDRFAMILY;
+	if (r)
+		return r < 0 ? EAI_NONAME : l->n ? 0 : EAI_ADDRFAMILY;
 	if (flags & AI_NUMERICHOST)
 		return EAI_NONAME;
 	hosts_lookup(name, l);
@@ -456,18 +479,9 @@ static int resolve(const char *name, struct answers *l, int flags)
 		add(l, AF_INET6, lo6, 0);
 		add(l, AF_INET, &lo4, 0);
 	}
-	if (l->n || l->family == AF_INET6)
-		return l->n ? 0 : EAI_NONAME; /* (the resolver asks for A records only) */
-	r = (int)uk_net_resolve(name, &a);
-	if (!r) {
-		add(l, AF_INET, &a, 0);
+	if (l->n)
 		return 0;
-	}
-	if (r == -ENOENT)
-		return EAI_NONAME;
-	if (r == -ENETDOWN || r == -EAGAIN)
-		return EAI_AGAIN;
-	return EAI_FAIL;
+	return dns_lookup(name, l);
 }
 
 static const struct {

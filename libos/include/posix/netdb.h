@@ -1,5 +1,5 @@
 /* Name resolution: getaddrinfo and friends over the library OS's DNS
- * resolver (lwIP's, servers from DHCP or the configuration; IPv4). */
+ * resolver (lwIP's, servers from DHCP or the configuration; IPv4 and IPv6). */
 #ifndef _UK_NETDB_H
 #define _UK_NETDB_H
 

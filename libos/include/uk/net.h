@@ -42,10 +42,11 @@ int uk_net_poll(void);
 /* Whether frames wait in a receive ring (cheap; for poll-before-sleep). */
 int uk_net_pending(void);
 
-/* Resolve an IPv4 name through lwIP's resolver (dotted quads directly):
- * 0 with *addr (network byte order), or -errno (-ENOENT: no such name,
- * -EAGAIN: no answer, -ENETDOWN: no DNS server). Blocks. */
-int uk_net_resolve(const char *name, uint32_t *addr);
+/* Resolve a name through lwIP's resolver, its A record (v6 0: 4 bytes at
+ * addr, a dotted quad directly) or its AAAA record (v6 1: 16 bytes): 0,
+ * or -errno (-ENOENT: no such name or record, -EAGAIN: no answer,
+ * -ENETDOWN: no DNS server). Blocks. */
+int uk_net_resolve(const char *name, int v6, void *addr);
 
 /* The first interface's IPv4 address (network byte order), 0 if none. */
 uint32_t uk_net_ip(void);

@@ -281,12 +281,14 @@ fi
 if [ -z "$resolver" ]; then
 	skip $N/user/dns "this host has a resolver of its own and no private mount namespace to replace it in"
 elif need $N/user/dns nc; then
-	timeout -k 5 300 "$NT" dnsd 53 uk-test.example 10.9.8.7 &
+	timeout -k 5 300 "$NT" dnsd 53 uk-test.example 10.9.8.7,fd00:9:8::7 &
 	dnspid=$!
 	guest_bg "$T/dns.out" $M --net user,hostfwd=tcp:127.0.0.1:18082-:1000 "$G/net-echo.img"
 	if bg_wait "$T/dns.out" '^ready'; then
 		run ctl "resolve uk-test.example" 127.0.0.1 18082
 		check $N/user/dns-through-slirp out_is 10.9.8.7
+		run ctl "resolve6 uk-test.example" 127.0.0.1 18082
+		check $N/user/dns-aaaa-through-slirp out_is fd00:9:8::7
 		run ctl "resolve no-such.example" 127.0.0.1 18082
 		check $N/user/dns-no-such-name out_has "error"
 	else

@@ -21,8 +21,9 @@
  *   nettool reconnect HOST PORT N MB    N connections one after another from
  *                                       one local port, each receiving MB MiB
  *                                       of the pattern and the end
- *   nettool dnsd PORT NAME ADDR         answer A queries for NAME on
- *                                       127.0.0.1:PORT (NXDOMAIN otherwise)
+ *   nettool dnsd PORT NAME ADDR[,ADDR6] answer A (and AAAA) queries for NAME
+ *                                       on 127.0.0.1:PORT (NXDOMAIN for other
+ *                                       names)
  *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
  *                                       line per connection (closed at once)
  *   nettool serve6 ADDR PORT LINE       a TCP service on [ADDR]:PORT (IPv6)
@@ -481,29 +482,38 @@ static int cmd_dnsd(char **av)
 		                 .sin_port = htons(atoi(av[0])),
 		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct in_addr ans;
-	unsigned char q[512];
+	char v4[INET_ADDRSTRLEN + 1] = "", *comma;
+	unsigned char q[512], ans[2][16];
+	int has[2];
 
-	if (inet_pton(AF_INET, av[2], &ans) != 1 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	snprintf(v4, sizeof(v4), "%s", av[2]);
+	if ((comma = strchr(v4, ',')))
+		*comma = 0;
+	has[0] = inet_pton(AF_INET, v4, ans[0]) == 1;
+	has[1] = comma && inet_pton(AF_INET6, strchr(av[2], ',') + 1, ans[1]) == 1;
+	if (!has[0] || (comma && !has[1]) || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
 		printf("dnsd: cannot serve: %s\n", strerror(errno));
 		return 1;
 	}
 	for (;;) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, q, sizeof(q) - 16, 0, (struct sockaddr *)&from, &fl);
+		ssize_t n = recvfrom(fd, q, sizeof(q) - 32, 0, (struct sockaddr *)&from, &fl);
 		size_t end;
 		if (n < 12 || !(end = qname_end(q, (size_t)n, 12)) || end + 4 > (size_t)n)
 			continue;
 		end += 4; /* QTYPE, QCLASS */
-		int hit = name_is(q, (size_t)n, av[1]) && q[end - 3] == 1;
-		q[2] = 0x81, q[3] = hit ? 0x80 : 0x83; /* response, RA, NOERROR/NXDOMAIN */
+		/* A (1) or AAAA (28) for the name; the name's other type: no data */
+		int name = name_is(q, (size_t)n, av[1]), v6 = q[end - 3] == 28;
+		int hit = name && (q[end - 3] == 1 || v6) && has[v6];
+		q[2] = 0x81, q[3] = name ? 0x80 : 0x83; /* response, RA, NOERROR/NXDOMAIN */
 		q[6] = 0, q[7] = hit, q[8] = q[9] = q[10] = q[11] = 0;
 		if (hit) {
-			unsigned char rr[16] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
-			memcpy(rr + 12, &ans, 4);
-			memcpy(q + end, rr, 16);
-			end += 16;
+			unsigned char rr[12] = { 0xc0, 12, 0, v6 ? 28 : 1, 0, 1,
+				                 0,    0,  0, 60,          0, v6 ? 16 : 4 };
+			memcpy(q + end, rr, 12);
+			memcpy(q + end + 12, ans[v6], v6 ? 16 : 4);
+			end += 12 + (v6 ? 16 : 4);
 		}
 		sendto(fd, q, end, 0, (struct sockaddr *)&from, fl);
 	}

@@ -8,7 +8,8 @@
  *   tcp 19     source: read "<bytes>\n", send that many bytes of the
  *              pattern 'a'..'z' repeated, close (slow readers, resets)
  *   tcp 1000   control, one command per connection, one line answer:
- *              "fds" (open descriptors), "resolve NAME", "connect ADDR PORT"
+ *              "fds" (open descriptors), "resolve NAME" (its first IPv4
+ *              address), "resolve6 NAME" (IPv6), "connect ADDR PORT"
  *              (errno name or OK), "mss" (the control connection's TCP
  *              segment size: the link's MTU shows), "read PATH" (its
  *              first line), "write PATH WORD" (the file becomes WORD and a
@@ -200,13 +201,14 @@ static void control_cmd(int fd, char *cmd)
 			snprintf(out, sizeof(out), "error %s\n", strerror(errno));
 		else
 			snprintf(out, sizeof(out), "%d\n", mss);
-	} else if (!strncmp(cmd, "resolve ", 8)) {
-		r = getaddrinfo(cmd + 8, NULL, &hints, &ai);
+	} else if (!strncmp(cmd, "resolve ", 8) || !strncmp(cmd, "resolve6 ", 9)) {
+		hints.ai_family = cmd[7] == '6' ? AF_INET6 : AF_INET;
+		r = getaddrinfo(strchr(cmd, ' ') + 1, NULL, &hints, &ai);
 		if (r) {
 			snprintf(out, sizeof(out), "error %s\n", gai_strerror(r));
 		} else {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, host,
-			          sizeof(host));
+			getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+			            NI_NUMERICHOST);
 			snprintf(out, sizeof(out), "%s\n", host);
 			freeaddrinfo(ai);
 		}
