@@ -93,7 +93,13 @@ static int too_big(size_t len, unsigned prot, unsigned vflags, const void *file)
  * holders (uk/mm.h's page references). */
 int uk_vm_frames_prepare(void) { return uk_page_refs_prepare(); }
 
-void uk_vm_frame_ref(uint64_t pa) { uk_page_ref(pa); }
+/* (resident once more: uk_vm_release takes each entry's away) */
+void uk_vm_frame_ref(uint64_t pa)
+{
+	uk_page_ref(pa);
+	if (++rss_pages > rss_peak)
+		rss_peak = rss_pages;
+}
 
 static int frame_shared(uint64_t pa) { return uk_page_shared(pa); }
 

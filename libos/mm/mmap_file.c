@@ -177,7 +177,7 @@ static int share_page(struct uk_vma *v, uintptr_t a)
 		return (int)r; /* 1: past the end, reads as zero */
 	if (uk_vm_map_frame(a, page, v->prot))
 		return -ENOMEM;
-	uk_vm_frame_ref(uk_v2p(page));
+	uk_page_ref(uk_v2p(page)); /* (counted resident by the mapping) */
 	uk_vm_counts.file_share++;
 	return 0;
 }
