@@ -102,6 +102,14 @@ static void setup_idt(void)
 
 static void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v)); }
 
+static uint64_t read_xcr0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
+
 /* FSGSBASE for cheap TLS switches (wrfsbase 13 ns vs wrmsr 3.7 us on the
  * paravirtual host); OSXSAVE with every state component the CPU offers, so
  * context switches save AVX and AVX-512 state. Each control-register
@@ -117,9 +125,10 @@ static void setup_cr4_xcr0(void)
 	if (r[1] & 1)
 		cr4 |= 1ul << 16; /* FSGSBASE */
 	uk_cpuid(1, 0, r);
-	if (r[2] & (1u << 26)) {
+	if (r[2] & (1u << 26))
 		cr4 |= 1ul << 18; /* OSXSAVE */
-		write_cr4(cr4);
+	write_cr4(cr4);
+	if (cr4 & (1ul << 18)) {
 		uk_cpuid(0xd, 0, r);
 		/* x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) */
 		uk_xsave_mask = (r[0] | (uint64_t)r[3] << 32) & 0xe7;
@@ -131,11 +140,20 @@ static void setup_cr4_xcr0(void)
 		                 :
 		                 : "c"(0), "a"((uint32_t)uk_xsave_mask),
 		                   "d"((uint32_t)(uk_xsave_mask >> 32)));
+		/* What XCR0 holds, not what was asked: xsave saves only the
+		 * components it enables, and a host may not take the write
+		 * (QEMU's emulated SVM left a nested guest's XCR0 at x87
+		 * alone, so xsave lost the SSE registers at every switch:
+		 * python's log(10) came out -733). xgetbv runs natively on
+		 * every flavour. */
+		uk_xsave_mask &= read_xcr0();
 		uk_cpuid(0xd, 1, r);
 		uk_xsaveopt = r[0] & 1;
-	} else {
-		write_cr4(cr4);
-		uk_xsave_size = 512; /* fxsave */
+	}
+	if ((uk_xsave_mask & 3) != 3) { /* no xsave, or without SSE: fxsave */
+		uk_xsave_mask = 0;
+		uk_xsaveopt = 0;
+		uk_xsave_size = 512;
 	}
 	uk_cr4 = cr4;
 }
