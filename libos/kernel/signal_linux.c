@@ -64,13 +64,19 @@ static void fpu_to_frame(uint8_t *fp)
 {
 	struct _fpx_sw_bytes *sw = (void *)(fp + 464);
 
-	/* xsave leaves most of the header alone and xrstor refuses anything
-	 * but zeros there */
-	uk_memset(fp + 512, 0, 64);
+	/* fxsave leaves bytes 464-511 alone: zeros there, not whatever the
+	 * stack held, say "no extended state" (a fxsave frame is 512 bytes:
+	 * the xsave header below is not ours to clear then; clearing it
+	 * wrote 64 bytes above the frame, into the interrupted code's red
+	 * zone, at every preemption on a CPU without XSAVE) */
 	if (!uk_xsave_mask) {
+		uk_memset(sw, 0, sizeof(*sw));
 		__asm__ volatile("fxsave64 (%0)" : : "r"(fp) : "memory");
 		return;
 	}
+	/* xsave leaves most of the header alone and xrstor refuses anything
+	 * but zeros there */
+	uk_memset(fp + 512, 0, 64);
 	__asm__ volatile("xsave64 (%0)" : : "r"(fp), "a"(-1), "d"(-1) : "memory");
 	/* as Linux marks an extended frame (sizes for whoever parses it) */
 	sw->magic1 = FP_XSTATE_MAGIC1;
