@@ -155,8 +155,6 @@ kvm_files() {
 	# ukrun with the executables it finds beside itself (its network helper, the OCI runtime)
 	echo build/bin/ukrun build/bin/ukrun-net build/bin/ukrun-oci tests/e2e/lib.sh tests/e2e/watchdog.sh
 	for f in build/apps/*.img build/tests/guest/*.img tests/e2e/kvm/*.sh tests/e2e/guest/*.sh; do echo "$f"; done
-	# the sysroot beside them: ukrun's OCI runtime builds a container's image with it
-	find build/lib/uk -type f
 	# Extra files a script needs there (tests/e2e/{kvm,guest}/NAME.files, one
 	# path a line, e.g. host tools to check results with): those that exist.
 	for f in $(cat tests/e2e/kvm/*.files tests/e2e/guest/*.files 2>/dev/null); do [ -e "$f" ] && echo "$f"; done
