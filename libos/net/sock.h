@@ -134,7 +134,12 @@ enum uk_sock_opt {
 	UK_SO_PASSCRED = 1 << 6,
 	UK_SO_V6ONLY = 1 << 7,  /* IPV6_V6ONLY */
 	UK_SO_RECVERR = 1 << 8, /* IP_RECVERR, IPV6_RECVERR */
+	UK_SO_REUSEPORT = 1 << 9,
 };
+/* Either lets lwIP bind a port another socket holds (SOF_REUSEADDR); a
+ * second listener on one address and port is refused by lwIP whatever
+ * they say (socket_opt.c: SO_REUSEPORT's difference from Linux). */
+#define UK_SO_REUSE (UK_SO_REUSEADDR | UK_SO_REUSEPORT)
 
 struct uk_sock {
 	int family; /* UK_AF_INET / UK_AF_UNIX */

@@ -234,7 +234,7 @@ static int tcp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 		return -EINVAL;
 	if (P(s)->local_port)
 		return -EINVAL; /* bound already */
-	if (s->opts & UK_SO_REUSEADDR)
+	if (s->opts & UK_SO_REUSE)
 		ip_set_option(P(s), SOF_REUSEADDR);
 	return uk_sock_errno(tcp_bind(P(s), &ip, lwip_ntohs(a->port)));
 }
@@ -574,9 +574,9 @@ static int tcp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 	int v, r;
 
 	if (level == SOL_SOCKET) { /* flags socket.c already recorded */
-		if (P(s) && name == SO_REUSEADDR)
-			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR)
-			                            : ip_reset_option(P(s), SOF_REUSEADDR);
+		if (P(s) && (name == SO_REUSEADDR || name == SO_REUSEPORT))
+			(s->opts & UK_SO_REUSE) ? ip_set_option(P(s), SOF_REUSEADDR)
+			                        : ip_reset_option(P(s), SOF_REUSEADDR);
 		if (pcb && name == SO_KEEPALIVE)
 			(s->opts & UK_SO_KEEPALIVE) ? ip_set_option(pcb, SOF_KEEPALIVE)
 			                            : ip_reset_option(pcb, SOF_KEEPALIVE);

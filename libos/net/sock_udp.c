@@ -80,7 +80,7 @@ static int udp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 	uk_inet_ip(s, a, &ip);
 	if (P(s)->local_port)
 		return -EINVAL;
-	if (s->opts & UK_SO_REUSEADDR)
+	if (s->opts & UK_SO_REUSE)
 		ip_set_option(P(s), SOF_REUSEADDR);
 	return uk_sock_errno(udp_bind(P(s), &ip, lwip_ntohs(a->port)));
 }
@@ -251,9 +251,9 @@ static int udp_setopt(struct uk_sock *s, int level, int name, const void *val, u
 	int v, r;
 
 	if (level == SOL_SOCKET) {
-		if (name == SO_REUSEADDR)
-			(s->opts & UK_SO_REUSEADDR) ? ip_set_option(P(s), SOF_REUSEADDR)
-			                            : ip_reset_option(P(s), SOF_REUSEADDR);
+		if ((name == SO_REUSEADDR || name == SO_REUSEPORT))
+			(s->opts & UK_SO_REUSE) ? ip_set_option(P(s), SOF_REUSEADDR)
+			                        : ip_reset_option(P(s), SOF_REUSEADDR);
 		return 0;
 	}
 	if (level != IPPROTO_IP || (name != IP_TOS && name != IP_TTL))

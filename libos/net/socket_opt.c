@@ -57,6 +57,18 @@ static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
 		return r;
 	switch (name) {
 	case SO_REUSEADDR: set_flag(s, UK_SO_REUSEADDR, v); break;
+	case SO_REUSEPORT:
+		/* Servers set it to run a listener per worker (nginx's
+		 * reuseport) or out of habit: accepted, as a port another
+		 * socket may hold; but one socket listens on an address and
+		 * port here, and Linux's spreading of connections over
+		 * several has no counterpart (a second listen() on it fails
+		 * with EADDRINUSE) */
+		set_flag(s, UK_SO_REUSEPORT, v);
+		if (v)
+			uk_trace_note("setsockopt(SO_REUSEPORT): accepted; one socket listens on a "
+			              "port here: a second listen() on it fails with EADDRINUSE");
+		break;
 	case SO_KEEPALIVE: set_flag(s, UK_SO_KEEPALIVE, v); break;
 	case SO_BROADCAST: set_flag(s, UK_SO_BROADCAST, v); break;
 	case SO_PASSCRED:
@@ -121,6 +133,7 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 		s->err = 0;
 		return uk_sockopt_put_int(val, len, e);
 	case SO_REUSEADDR: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_REUSEADDR));
+	case SO_REUSEPORT: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_REUSEPORT));
 	case SO_KEEPALIVE: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_KEEPALIVE));
 	case SO_BROADCAST: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
 	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);

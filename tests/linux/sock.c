@@ -11,6 +11,9 @@
  *               close under wrk used the freed connection)
  *   defer       TCP_DEFER_ACCEPT on a listener: set, read back as Linux
  *               rounds it, and a client that sends is accepted
+ *   reuseport   SO_REUSEPORT, as servers set it before bind: accepted, read
+ *               back, and the socket binds, listens and serves; a UDP
+ *               socket takes it too (uk: one listener a port, --trace)
  *
  * AF_UNIX:
  *
@@ -149,6 +152,33 @@ static void defer(void)
 	close(l);
 }
 
+static void reuseport(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int l = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1, got = 0, c = -1, s = -1;
+	socklen_t len = sizeof(got), alen = sizeof(a);
+
+	check("reuseport/set",
+	      l >= 0 && setsockopt(l, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0,
+	      "setsockopt(SO_REUSEPORT) failed");
+	check("reuseport/get", getsockopt(l, SOL_SOCKET, SO_REUSEPORT, &got, &len) == 0 && got == 1,
+	      "getsockopt(SO_REUSEPORT) did not answer 1");
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 8) == 0 &&
+	    getsockname(l, (struct sockaddr *)&a, &alen) == 0)
+		s = pair(l, &a, &c);
+	check("reuseport/serves", s >= 0, "bind, listen, connect or accept failed");
+	check("reuseport/udp",
+	      u >= 0 && setsockopt(u, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0 &&
+	          bind(u, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET },
+	               sizeof(struct sockaddr_in)) == 0,
+	      "SO_REUSEPORT on a UDP socket, or its bind, failed");
+	close(s);
+	close(c);
+	close(u);
+	close(l);
+}
+
 #define CONNECTS 100
 
 static void backlog(void)
@@ -207,6 +237,7 @@ int main(int argc, char **argv)
 	}
 	lingering();
 	defer();
+	reuseport();
 	backlog();
 	return check_done();
 }
