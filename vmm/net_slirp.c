@@ -734,13 +734,21 @@ static void merge_flush(struct helper *h)
 
 static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 {
-	const uint8_t *f = msg + HDR_LEN;
+	static uint8_t own[VMM_NETH_MSG_MAX];
+	const uint8_t *f = own + HDR_LEN;
 	const char *why;
 
 	/* ukrun checked it; a frame this side refuses means ukrun is not
-	 * itself, and libslirp must not see it either way */
-	if (n < HDR_LEN || n > VMM_NETH_MSG_MAX ||
-	    vmm_net_frame_check(f, n - HDR_LEN, h->conf.host_loopback, &why)) {
+	 * itself, and libslirp must not see it either way. Checked and used
+	 * in a copy of the helper's own: the ring is ukrun's memory too, and
+	 * a ukrun not itself could change a frame between the check and
+	 * libslirp's reading it. */
+	if (n < HDR_LEN || n > VMM_NETH_MSG_MAX) {
+		h->refused++;
+		return;
+	}
+	memcpy(own, msg, n);
+	if (vmm_net_frame_check(f, n - HDR_LEN, h->conf.host_loopback, &why)) {
 		h->refused++;
 		return;
 	}

@@ -4,9 +4,7 @@
  * and locked, shares' roots opened) and before the guest's first
  * instruction, every thread of ukrun goes under this seccomp allow-list.
  * A guest that took ukrun over keeps what the run loop and the devices
- * need, and loses what only set-up needed: no exec, no fork (but one
- * child at the end that shares ukrun's memory and files, under this same
- * list: the VM's teardown, ukrun.c's leave()), no new
+ * need, and loses what only set-up needed: no exec, no fork, no new
  * executable memory, no new VM, memory slot or vCPU, no ptrace, no
  * signals to other processes (but its own helpers, by pidfd); no socket
  * made, bound or connected, and no way to a host file by name: no open,
@@ -67,7 +65,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -82,11 +79,6 @@
 /* Flags a clone must have to make a thread of this process, and flags
  * it must not have. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-/* The reaper's: a process (not a thread) sharing memory and files, no
- * signal to its parent, and nothing else (no CLONE_PARENT: it stays
- * ukrun's child; the kernel reads the flags' low 32 bits). */
-#define REAPER_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES)
-#define REAPER_MASK 0xffffffffu
 #define NS_FLAGS                                                                       \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	 CLONE_NEWPID | CLONE_NEWNET)
@@ -115,9 +107,7 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, close),            /* device teardown once the guest ended */
 	ALLOW(ALWAYS, getrusage),        /* peak RSS in the --verbose summary */
 	ALLOW(ALWAYS, exit_group),       /* the end */
-	ALLOW(ALWAYS, close_range),      /* the end: all but the VM's files */
-	ALLOW_IF(ALWAYS, clone, 0, REAPER_MASK, REAPER_FLAGS), /* the end's reaper (leave) */
-	ARG_IS(ALWAYS, prctl, 0, PR_SET_PDEATHSIG),            /* it dies with ukrun */
+	ALLOW(ALWAYS, close_range),      /* the end: all but the VM's and the reaper's (ukrun.c) */
 	/* ---- signals: the watchdog tick and those ukrun catches end KVM_RUN ---- */
 	ALLOW(ALWAYS, rt_sigreturn),             /* returning from those handlers */
 	ALLOW(ALWAYS, restart_syscall),          /* a call those signals interrupted */
@@ -141,7 +131,7 @@ static const struct vmm_rule rules[] = {
 	ALLOW(THREADS, set_robust_list), /* a new thread's glibc set-up */
 	ALLOW(THREADS, rseq),            /* the same */
 	ARG_IS(THREADS, rt_sigaction, 0, GLIBC_SIGSETXID), /* glibc's first pthread_create */
-	ALLOW(ALWAYS, exit),         /* a device thread ends (reset, teardown); the end's reaper */
+	ALLOW(THREADS, exit),        /* a device thread ends (reset, teardown) */
 	ALLOW(THREADS, poll),        /* a device thread waits for kicks and its fds */
 	ALLOW(THREADS, ppoll),       /* the same through newer glibc */
 	ALLOW(THREADS, sched_yield), /* lock contention */

@@ -1,7 +1,8 @@
 /* ukrun: boot a uk image in a microVM on KVM and return its exit status. */
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -87,53 +88,81 @@ static int lock_down(struct vmm *vm)
 	return 0;
 }
 
-/* The reaper's side of leave(): armed to die with ukrun, then waits. It
- * shares ukrun's memory, so it touches only its argument and makes raw
- * calls. *arg goes 0 -> 1 here once armed, or 0 -> -1 in ukrun if it
- * stopped waiting; whoever moves it first decides. */
+/*
+ * The VM's teardown, left to another process. The host kernel tears a VM
+ * down when its last file closes, inside the exit of whoever closes it:
+ * the irqchip's and the memory slots' SRCU grace periods and the guest's
+ * memory freed take 3-15 ms on the paravirtual host, more than the whole
+ * run before them, and the caller (a shell, conmon, a test) would wait
+ * for them in ukrun's exit. So after the jail and before the lock-down a
+ * child is made that shares ukrun's memory and file table, asks to be
+ * killed when ukrun goes (PR_SET_PDEATHSIG), blocks every signal, enters
+ * seccomp's strict mode (read, write, exit: nothing else, ever) and
+ * waits in a read. At the end ukrun closes every file but the VM's two
+ * and the child's pipe (the caller's pipes and terminal, TAPs, sockets:
+ * nothing another process could wait on or reopen outlives ukrun) and
+ * exits; the child, killed then, drops the last references. Made before
+ * the lock-down, it needs nothing from ukrun's filter: a ukrun taken
+ * over cannot make processes that outlive it. Where it could not be
+ * made, ukrun tears down in its own exit.
+ */
+static struct {
+	int pipe[2]; /* the child reads [0]; [1] stays open in the shared table */
+	pid_t parent;
+} reaper_ = { { -1, -1 }, 0 };
+
+/* The child: raw calls only (it runs on ukrun's memory, with its TLS). */
 static int reaper(void *arg)
 {
-	int *armed = arg, zero = 0, never = 0;
+	uint64_t all = ~0ull;
+	char b;
 
+	(void)arg;
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (!__atomic_compare_exchange_n(armed, &zero, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		syscall(SYS_exit, 0); /* ukrun gave up on us: it may be gone already */
-	syscall(SYS_futex, armed, FUTEX_WAKE, 1, NULL, NULL, 0);
-	for (;;)
-		syscall(SYS_futex, &never, FUTEX_WAIT, 0, NULL, NULL, 0);
+	if (syscall(SYS_getppid) != reaper_.parent) /* ukrun went before that */
+		syscall(SYS_exit, 0);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all));
+	syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
+	syscall(SYS_read, reaper_.pipe[0], &b, 1);
+	syscall(SYS_exit, 0);
 	return 0;
 }
 
-/* Exit with status, leaving the VM's teardown to another process. The
- * host kernel tears a VM down when its last file closes, inside the exit
- * of whoever closes it: the irqchip's and the memory slots' SRCU grace
- * periods and the guest's memory freed take 3-15 ms on the paravirtual
- * host, more than the whole run before them, and the caller (a shell,
- * conmon, a test) would wait for them in ukrun's exit. Instead a child
- * sharing ukrun's memory and file table (under the same seccomp filter)
- * keeps the VM's two files; ukrun closes every other one (the caller's
- * pipes and terminal, TAPs, sockets: nothing another process could wait
- * on or reopen outlives ukrun) and exits; the child, killed as ukrun
- * goes (PR_SET_PDEATHSIG), drops the last references. Where the child
- * cannot be made or armed in time, ukrun tears down in its own exit. */
-static _Noreturn void leave(struct vmm *vm, int status)
+static void reaper_start(void)
 {
 	static char stack[16384] __attribute__((aligned(16)));
-	static int armed;
-	int lo = vm->vm < vm->vcpu ? vm->vm : vm->vcpu, hi = vm->vm ^ vm->vcpu ^ lo, zero = 0;
-	struct timespec bound = { 0, 20 * 1000 * 1000 };
+
+	if (pipe2(reaper_.pipe, O_CLOEXEC))
+		return;
+	reaper_.parent = getpid();
+	if (clone(reaper, stack + sizeof(stack), CLONE_VM | CLONE_FILES, NULL) < 0) {
+		close(reaper_.pipe[0]);
+		close(reaper_.pipe[1]);
+		reaper_.pipe[0] = reaper_.pipe[1] = -1;
+	}
+}
+
+/* Exit with status, the teardown left to the reaper where there is one. */
+static _Noreturn void leave(struct vmm *vm, int status)
+{
+	int keep[4] = { vm->vm, vm->vcpu, reaper_.pipe[0], reaper_.pipe[1] };
+	unsigned from = 0;
 
 	fflush(NULL);
-	if (vm->vm < 0 || vm->vcpu < 0 ||
-	    clone(reaper, stack + sizeof(stack), CLONE_VM | CLONE_FS | CLONE_FILES, &armed) < 0)
+	if (reaper_.pipe[0] < 0 || vm->vm < 0 || vm->vcpu < 0)
 		_exit(status);
-	for (int i = 0; i < 50 && !__atomic_load_n(&armed, __ATOMIC_ACQUIRE); i++)
-		syscall(SYS_futex, &armed, FUTEX_WAIT, 0, &bound, NULL, 0);
-	if (__atomic_compare_exchange_n(&armed, &zero, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		_exit(status); /* a second (at most) and not armed: as before */
-	syscall(SYS_close_range, 0, lo - 1, 0);
-	syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0u, 0);
+	for (int i = 1; i < 4; i++) /* ascending */
+		for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < 4; i++) {
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0u, 0);
 	_exit(status);
 }
 
@@ -220,6 +249,7 @@ int main(int argc, char **argv)
 	vmm_console_init(&o);
 	if (vmm_catch_signals(&vm) || vmm_jail(&vm))
 		return VMM_EXIT_ERROR;
+	reaper_start();
 	vm.t.jailed = vmm_now();
 	if (lock_down(&vm))
 		return VMM_EXIT_ERROR;

@@ -51,17 +51,19 @@ if need jail/exec-socket-no-wait strace; then
 fi
 
 # The VM's teardown (3-15 ms of the host kernel's) is left to a child
-# made at the end, after the lock-down and so under the same filter,
-# sharing ukrun's memory and files (ukrun.c's leave()): ukrun closes all
-# but the VM's two files and exits with the guest's status; the child is
-# killed as ukrun goes, so nothing outlives ukrun. Counted, not timed.
+# made after the jail and before the lock-down, sharing ukrun's memory
+# and files, in seccomp's strict mode (ukrun.c): ukrun closes all but the
+# VM's files and the child's pipe and exits with the guest's status; the
+# child is killed as ukrun goes, so nothing outlives ukrun. Counted, not
+# timed.
 if need jail/teardown-child strace; then
-	run bound 60 strace -f -e trace=clone,close_range -o "$T/strace" "$UKRUN" --timeout 60 \
+	run bound 60 strace -f -e trace=clone,close_range,prctl -o "$T/strace" "$UKRUN" --timeout 60 \
 		--verbose build/apps/hello.img
 	check jail/teardown-status status_is 0
 	check jail/teardown-output out_has 'Hello'
-	check jail/teardown-child-made grep -q 'clone(.*flags=CLONE_VM|CLONE_FS|CLONE_FILES[,)]' "$T/strace"
-	check jail/teardown-all-but-the-vm-closed test "$(grep -c 'close_range(' "$T/strace")" -eq 3
+	check jail/teardown-child-made grep -q 'clone(.*flags=CLONE_VM|CLONE_FILES[,) ]' "$T/strace"
+	check jail/teardown-child-strict grep -q 'prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT' "$T/strace"
+	check jail/teardown-all-but-the-vm-closed grep -q 'close_range(' "$T/strace"
 	check jail/teardown-child-killed-with-ukrun grep -q '+++ killed by SIGKILL +++' "$T/strace"
 fi
 

@@ -92,7 +92,11 @@ check seccomp/every-thread-filtered all_tasks Seccomp 2
 check seccomp/every-thread-no-new-privs all_tasks NoNewPrivs 1
 gofer=$(children ukrun-gofer)
 nethelper=$(children ukrun-net)
-check seccomp/two-child-processes test "$(nchildren)" -eq 2
+# and the teardown's reaper (ukrun.c): a process sharing ukrun's memory
+# and files, in seccomp's strict mode (read, write, exit)
+reaper=$(children ukrun)
+check seccomp/two-helpers-and-the-reaper test "$(nchildren)" -eq 3 -a -n "$reaper"
+check seccomp/reaper-strict-mode has "${reaper:-0}" Seccomp 1
 check seccomp/gofer-is-one-child-process test -n "$gofer" -a "$(echo "$gofer" | wc -l)" -eq 1
 check seccomp/net-helper-is-one-child-process test -n "$nethelper" -a "$(echo "$nethelper" | wc -l)" -eq 1
 gofer=${gofer:-none} nethelper=${nethelper:-none}
