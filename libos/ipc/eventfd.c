@@ -77,15 +77,13 @@ static int efd_fstat(struct uk_file *f, struct stat *st)
 	return uk_anon_fstat(st, 0600, ((struct efd *)f->priv)->ino);
 }
 
-static void efd_release(struct uk_file *f) { uk_kfree(f->priv); }
-
 static const struct uk_file_ops efd_ops = {
 	.anon_name = "[eventfd]",
 	.read = efd_read,
 	.write = efd_write,
 	.poll = efd_poll,
 	.fstat = efd_fstat,
-	.release = efd_release,
+	.release = uk_anon_release,
 };
 
 UK_SYSCALL2(eventfd2, unsigned, initval, int, flags)

@@ -41,13 +41,11 @@ static int pidfd_fstat(struct uk_file *f, struct stat *st)
 	return uk_anon_fstat(st, 0600, (uint64_t)((struct pidfd *)f->priv)->pid);
 }
 
-static void pidfd_release(struct uk_file *f) { uk_kfree(f->priv); }
-
 static const struct uk_file_ops pidfd_ops = {
 	.anon_name = "[pidfd]",
 	.poll = pidfd_poll,
 	.fstat = pidfd_fstat,
-	.release = pidfd_release,
+	.release = uk_anon_release,
 };
 
 int uk_pidfd_proc(int fd, struct uk_proc **p, int *pid, int *nonblock)

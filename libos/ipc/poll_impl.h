@@ -10,6 +10,7 @@
 #include <uk/epoll.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/poll.h>
 #include <uk/vfs.h>
 
@@ -46,6 +47,10 @@ void uk_poll_sigmask_end(struct uk_sigmask_swap *s, long result);
  * descriptor or -errno; on failure priv is freed. For eventfd, epoll and
  * timerfd. */
 int uk_anon_fd(const struct uk_file_ops *ops, void *priv, unsigned nonblock, int cloexec);
+
+/* The release of an anonymous file whose priv is one uk_kmalloc block
+ * (eventfd, signalfd, pidfd). */
+static inline void uk_anon_release(struct uk_file *f) { uk_kfree(f->priv); }
 
 /* Files without a name (eventfd, epoll, timerfd: Linux's anonymous
  * inodes; pipes with S_IFIFO): the fstat they answer. */

@@ -96,13 +96,11 @@ static int sfd_fstat(struct uk_file *f, struct stat *st)
 	return uk_anon_fstat(st, 0600, ((struct sfd *)f->priv)->ino);
 }
 
-static void sfd_release(struct uk_file *f) { uk_kfree(f->priv); }
-
 static const struct uk_file_ops sfd_ops = {
 	.read = sfd_read,
 	.poll = sfd_poll,
 	.fstat = sfd_fstat,
-	.release = sfd_release,
+	.release = uk_anon_release,
 };
 
 UK_SYSCALL4(signalfd4, int, fd, const uint64_t *, mask, size_t, size, int, flags)
