@@ -147,6 +147,17 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * 120 s), a server that closes first keeps half as many PCBs in it, and
  * every SYN walks their list (lwip-port/hooks.c). */
 #define TCP_MSL 30000UL
+/* Ephemeral ports 49152-65534. lwIP draws its first one as
+ * TCP_ENSURE_LOCAL_PORT_RANGE(LWIP_RAND()), by default anywhere up to
+ * 65535, where tcp_new_port steps past the range's end to 0: the VM's
+ * first bind to port 0 or connect failed with ENOBUFS (one VM in 16384,
+ * seen in CI) and later ones got ports from 1 up. Drawn below the end,
+ * the step wraps to the start (tests/unit/test_lwipopts.c). */
+#define TCP_LOCAL_PORT_RANGE_START 0xc000
+#define TCP_LOCAL_PORT_RANGE_END 0xffff
+#define TCP_ENSURE_LOCAL_PORT_RANGE(r) \
+	((u16_t)(TCP_LOCAL_PORT_RANGE_START + \
+	         (r) % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START)))
 /* Two per connection: its peer's MSS while lwIP's is a TSO segment's
  * (lwip-port/hooks.c), and its socket, told when lwIP frees the PCB
  * (libos/net/sock_tcp.c). */

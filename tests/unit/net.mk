@@ -66,3 +66,8 @@ $(B)/tests/unit/test_net_ring: $(B)/san/tests/unit/test_net_ring.o $(B)/san/vmm/
 # The guest's Internet checksum (lwip-port/chksum.c), pure code.
 UNIT_BINS += $(B)/tests/unit/test_chksum
 $(B)/tests/unit/test_chksum: $(B)/san/tests/unit/test_chksum.o $(B)/san/lwip-port/chksum.o
+
+# lwipopts.h's ephemeral TCP ports: the first one drawn, and lwIP's step
+# from it, inside the range whatever the random number.
+UNIT_BINS += $(B)/tests/unit/test_lwipopts
+$(B)/tests/unit/test_lwipopts: $(B)/san/tests/unit/test_lwipopts.o
