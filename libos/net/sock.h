@@ -138,7 +138,8 @@ enum uk_sock_opt {
 };
 /* Either lets lwIP bind a port another socket holds (SOF_REUSEADDR); a
  * second listener on one address and port is refused by lwIP whatever
- * they say (socket_opt.c: SO_REUSEPORT's difference from Linux). */
+ * they say, unless both set SO_REUSEPORT (sock_tcp.c's listener groups;
+ * UDP: socket_opt.c). */
 #define UK_SO_REUSE (UK_SO_REUSEADDR | UK_SO_REUSEPORT)
 
 struct uk_sock {

@@ -19,6 +19,7 @@
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <vnet.h>
 
 #include "sock.h"
@@ -44,6 +45,20 @@ struct tcp {
 	struct uk_sock *q_next; /* link in the listener's queue */
 	uint16_t announced;     /* the port the devices were told we listen on */
 	int defer_secs;         /* TCP_DEFER_ACCEPT, as Linux reports it */
+	int uid;                /* the creator's effective uid */
+	/* SO_REUSEPORT: the listeners of one address and port, sharing
+	 * lwIP's one listening PCB, linked through g_next */
+	struct tcp_group *group;
+	struct uk_sock *g_next;
+};
+
+/* Listeners that set SO_REUSEPORT before bind, of one user, may listen
+ * on one address and port, as on Linux: new connections go to each in
+ * turn (Linux picks one by a hash of the connection's addresses; either
+ * way each gets its share: nginx's reuseport runs a listener a worker). */
+struct tcp_group {
+	struct uk_sock *head; /* the members */
+	struct uk_sock *rr;   /* the next to get a connection, NULL: head */
 };
 
 /* lwIP cannot hold a finished handshake back the way Linux does when a
@@ -175,13 +190,25 @@ static void apply_opts(struct uk_sock *s, struct tcp_pcb *pcb)
 		tcp_nagle_disable(pcb);
 }
 
+/* The member of a group whose turn it is. */
+static struct uk_sock *group_pick(struct tcp_group *g)
+{
+	struct uk_sock *s = g->rr ? g->rr : g->head;
+
+	g->rr = T(s)->g_next;
+	return s;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct uk_sock *ls = arg, *c = NULL;
-	struct tcp *lt = T(ls);
+	struct tcp *lt;
 
-	if (err != ERR_OK || !pcb)
+	if (err != ERR_OK || !pcb || !ls)
 		return ERR_VAL;
+	if (T(ls)->group)
+		ls = group_pick(T(ls)->group);
+	lt = T(ls);
 	if (lt->q_len < ACCEPT_QUEUE_MAX && (c = uk_kzalloc(sizeof(*c))))
 		c->priv = uk_kzalloc(sizeof(struct tcp));
 	if (!c || !c->priv) { /* queue full or no memory: the client sees a reset */
@@ -217,6 +244,7 @@ static int tcp_open(struct uk_sock *s)
 		sock_arg = tcp_ext_arg_alloc_id();
 	if (!(s->priv = uk_kzalloc(sizeof(struct tcp))))
 		return -ENOMEM;
+	T(s)->uid = uk_current_euid();
 	if (!(pcb = tcp_new_ip_type(s->family == UK_AF_INET6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4))) {
 		uk_kfree(s->priv);
 		return -ENOMEM;
@@ -237,6 +265,63 @@ static int tcp_do_bind(struct uk_sock *s, const struct uk_sockaddr *a)
 	if (s->opts & UK_SO_REUSE)
 		ip_set_option(P(s), SOF_REUSEADDR);
 	return uk_sock_errno(tcp_bind(P(s), &ip, lwip_ntohs(a->port)));
+}
+
+/* s, bound to the address and port of a listener that lwIP refused
+ * to listen on again, joins that listener's group when both set
+ * SO_REUSEPORT and one user made them: s's own PCB goes, the
+ * listener's serves both. */
+static int group_join(struct uk_sock *s)
+{
+	struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs;
+	struct uk_sock *first;
+	struct tcp_group *g;
+	struct tcp_pcb *own = P(s);
+
+	while (l &&
+	       !(l->local_port == own->local_port && ip_addr_cmp(&l->local_ip, &own->local_ip)))
+		l = l->next;
+	if (!l || !(first = l->callback_arg) || !(s->opts & first->opts & UK_SO_REUSEPORT) ||
+	    T(first)->uid != T(s)->uid)
+		return -EADDRINUSE;
+	if (!(g = T(first)->group)) {
+		if (!(g = uk_kzalloc(sizeof(*g))))
+			return -ENOMEM;
+		g->head = first;
+		T(first)->group = g;
+	}
+	pcb_unhook(own);
+	tcp_close(own); /* (bound, not connected: freed at once) */
+	s->pcb = l;
+	T(s)->st = T_LISTEN;
+	T(s)->group = g;
+	T(s)->g_next = g->head;
+	g->head = s;
+	return 0;
+}
+
+/* A member leaves its group: 1 while others still listen on the PCB
+ * (which then answers to one of them), 0 when s was the last. */
+static int group_leave(struct uk_sock *s)
+{
+	struct tcp *t = T(s);
+	struct tcp_group *g = t->group;
+	struct uk_sock **p = &g->head;
+
+	while (*p != s)
+		p = &T(*p)->g_next;
+	*p = t->g_next;
+	if (g->rr == s)
+		g->rr = t->g_next;
+	t->group = NULL;
+	if (!g->head) {
+		uk_kfree(g);
+		return 0;
+	}
+	tcp_arg(s->pcb, g->head);
+	T(g->head)->announced = t->announced ? t->announced : T(g->head)->announced;
+	t->announced = 0;
+	return 1;
 }
 
 static int tcp_do_listen(struct uk_sock *s, int backlog)
@@ -260,7 +345,7 @@ static int tcp_do_listen(struct uk_sock *s, int backlog)
 	l = tcp_listen_with_backlog_and_err(P(s), 0, &err); /* no limit here: hooks.c */
 	if (!l) {
 		tcp_ext_arg_set(P(s), sock_arg, s);
-		return uk_sock_errno(err);
+		return err == ERR_USE ? group_join(s) : uk_sock_errno(err);
 	}
 	s->pcb = l;
 	tcp_arg(l, s);
@@ -687,11 +772,13 @@ static void tcp_do_close(struct uk_sock *s)
 	struct uk_sock *c;
 
 	if (t->st == T_LISTEN) {
-		if (t->announced)
-			uk_vnet_listen(t->announced, 0);
-		tcp_arg(s->pcb, NULL);
-		tcp_accept(s->pcb, NULL);
-		tcp_close(s->pcb);
+		if (!t->group || !group_leave(s)) {
+			if (t->announced)
+				uk_vnet_listen(t->announced, 0);
+			tcp_arg(s->pcb, NULL);
+			tcp_accept(s->pcb, NULL);
+			tcp_close(s->pcb);
+		}
 		while (tcp_do_accept(s, &c) == 0) { /* never accepted: reset them */
 			tcp_do_close(c);
 			uk_kfree(c);

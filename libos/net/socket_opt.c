@@ -59,15 +59,13 @@ static int sol_set(struct uk_sock *s, int name, const void *val, uint32_t len)
 	case SO_REUSEADDR: set_flag(s, UK_SO_REUSEADDR, v); break;
 	case SO_REUSEPORT:
 		/* Servers set it to run a listener per worker (nginx's
-		 * reuseport) or out of habit: accepted, as a port another
-		 * socket may hold; but one socket listens on an address and
-		 * port here, and Linux's spreading of connections over
-		 * several has no counterpart (a second listen() on it fails
-		 * with EADDRINUSE) */
+		 * reuseport): TCP listeners of one port share its connections
+		 * (sock_tcp.c). UDP sockets may bind one port, but a datagram
+		 * goes to one of them, not spread as by Linux's hash. */
 		set_flag(s, UK_SO_REUSEPORT, v);
-		if (v)
-			uk_trace_note("setsockopt(SO_REUSEPORT): accepted; one socket listens on a "
-			              "port here: a second listen() on it fails with EADDRINUSE");
+		if (v && s->type == UK_SOCK_DGRAM)
+			uk_trace_note("setsockopt(SO_REUSEPORT): accepted; of UDP sockets bound "
+			              "to one port, one gets the datagrams");
 		break;
 	case SO_KEEPALIVE: set_flag(s, UK_SO_KEEPALIVE, v); break;
 	case SO_BROADCAST: set_flag(s, UK_SO_BROADCAST, v); break;

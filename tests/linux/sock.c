@@ -12,8 +12,11 @@
  *   defer       TCP_DEFER_ACCEPT on a listener: set, read back as Linux
  *               rounds it, and a client that sends is accepted
  *   reuseport   SO_REUSEPORT, as servers set it before bind: accepted, read
- *               back, and the socket binds, listens and serves; a UDP
- *               socket takes it too (uk: one listener a port, --trace)
+ *               back, and the socket binds, listens and serves; two more
+ *               listeners with it on the same port share the connections
+ *               (each gets some of 48), one without it is refused
+ *               (EADDRINUSE), and the last serves on alone once the
+ *               others are closed; a UDP socket takes it too
  *
  * AF_UNIX:
  *
@@ -152,6 +155,69 @@ static void defer(void)
 	close(l);
 }
 
+/* A socket bound to a, SO_REUSEPORT set when reuse; listening when it
+ * could: its descriptor, or -1 with errno. */
+static int listen_on(const struct sockaddr_in *a, int reuse)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0), e;
+
+	if (l >= 0 && (setsockopt(l, SOL_SOCKET, SO_REUSEPORT, &reuse, sizeof(reuse)) ||
+	               bind(l, (const struct sockaddr *)a, sizeof(*a)) || listen(l, 64))) {
+		e = errno;
+		close(l);
+		errno = e;
+		return -1;
+	}
+	return l;
+}
+
+/* A connection to a, accepted by whichever of the n listeners l gets
+ * it: its index, or -1. */
+static int connect_to_any(const struct sockaddr_in *a, const int *l, int n)
+{
+	struct pollfd p[3];
+	int c = socket(AF_INET, SOCK_STREAM, 0), s = -1, i = -1;
+
+	for (int k = 0; k < n; k++)
+		p[k] = (struct pollfd){ .fd = l[k], .events = POLLIN };
+	if (c >= 0 && connect(c, (const struct sockaddr *)a, sizeof(*a)) == 0 &&
+	    poll(p, n, 5000) > 0)
+		for (i = 0; i < n && !(p[i].revents & POLLIN); i++)
+			;
+	if (i >= 0 && (s = accept(l[i], NULL, NULL)) < 0)
+		i = -1;
+	close(s);
+	close(c);
+	return i;
+}
+
+#define SHARED 48
+
+/* Two more listeners with SO_REUSEPORT on the port of a, where first
+ * listens with it set. */
+static void reuseport_group(int first, const struct sockaddr_in *a)
+{
+	int l[3] = { first, listen_on(a, 1), listen_on(a, 1) }, got[3] = { 0 }, n, i;
+
+	check("reuseport/more-listeners", l[1] >= 0 && l[2] >= 0,
+	      "more listeners with SO_REUSEPORT failed");
+	errno = 0;
+	check("reuseport/without-refused", listen_on(a, 0) == -1 && errno == EADDRINUSE,
+	      "a listener without SO_REUSEPORT on the port was not refused with EADDRINUSE");
+	if (l[1] < 0 || l[2] < 0)
+		return;
+	for (n = 0; n < SHARED && (i = connect_to_any(a, l, 3)) >= 0; n++)
+		got[i]++;
+	check("reuseport/shared", n == SHARED && got[0] && got[1] && got[2],
+	      "connections did not all arrive, or a listener got none");
+	close(first); /* (the one that listened first) */
+	close(l[1]);
+	for (n = 0; n < 4 && connect_to_any(a, &l[2], 1) == 0; n++)
+		;
+	check("reuseport/after-close", n == 4, "a listener did not serve after the others closed");
+	close(l[2]);
+}
+
 static void reuseport(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -168,15 +234,18 @@ static void reuseport(void)
 	    getsockname(l, (struct sockaddr *)&a, &alen) == 0)
 		s = pair(l, &a, &c);
 	check("reuseport/serves", s >= 0, "bind, listen, connect or accept failed");
+	close(s);
+	close(c);
+	if (s >= 0)
+		reuseport_group(l, &a);
+	else
+		close(l);
 	check("reuseport/udp",
 	      u >= 0 && setsockopt(u, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0 &&
 	          bind(u, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET },
 	               sizeof(struct sockaddr_in)) == 0,
 	      "SO_REUSEPORT on a UDP socket, or its bind, failed");
-	close(s);
-	close(c);
 	close(u);
-	close(l);
 }
 
 #define CONNECTS 100

@@ -12,7 +12,8 @@
 # futexes wake across processes); postgres (initdb, then the server: a
 # process per connection, System V and MAP_SHARED memory between them,
 # each waiting on a signalfd) answering psql and pgbench with no failed
-# transaction, 8 clients and then 100 at once; nginx's reload by SIGHUP.
+# transaction, 8 clients and then 100 at once; nginx's reload by SIGHUP;
+# nginx's reuseport (a listener a worker on one port).
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -190,6 +191,31 @@ else
 	check real/nginx-reload/no-crash sh -c "! grep -q 'fatal exception\|crashed\|panic' '$log'"
 fi
 signalled=
+
+# ---- nginx with `listen 80 reuseport` and two workers: a listening
+# socket a worker on one port (SO_REUSEPORT), the connections shared;
+# loaded as the others ----
+if [ -f "$R/nginx.img" ] && need real/nginx-reuseport curl; then
+	mkdir -p "$T/ngx"
+	printf '%s\n' 'worker_processes 2; pid /tmp/nginx.pid; error_log stderr notice;' \
+		'events { worker_connections 256; }' \
+		'http { access_log off; server { listen 80 reuseport; location / { return 200 "$pid\n"; } } }' \
+		>"$T/ngx/nginx.conf"
+	if ! launch nginx-reuseport 80 -v "$T/ngx:/conf" "$R/nginx.img" -c /conf/nginx.conf \
+		-g "daemon off;"; then
+		:
+	elif ! up "http://127.0.0.1:$port/" 180; then
+		fail real/nginx-reuseport/ready "no answer in 180 s: $(tail -c 400 "$T/nginx-reuseport.log" | tr '\n' '|')"
+	else
+		for i in 1 2 3 4 5 6 7 8; do
+			bound 60 curl -s -m 30 "http://127.0.0.1:$port/"
+		done >"$T/pids"
+		check real/nginx-reuseport/both-workers test "$(grep -c . "$T/pids")" -eq 8 -a \
+			"$(sort -u "$T/pids" | wc -l)" -eq 2
+		wrk_load nginx-reuseport "http://127.0.0.1:$port/" $((secs / 2))
+	fi
+	bg_stop
+fi
 
 # ---- redis: SET then GET, the benchmark, the data still there ----
 if ! need real/redis redis-cli redis-benchmark; then
