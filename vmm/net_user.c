@@ -30,6 +30,7 @@
  * being dropped, as a TCP retransmission would cost a second or more.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,13 +116,16 @@ static int pair(int sv[2])
 }
 
 /* The frames ring in memory the helper maps too, and the two eventfds: 0,
- * or -1 with errno (*ring_fd, for the helper, closed after its start). */
+ * or -1 with errno (*ring_fd, for the helper, closed after its start).
+ * Its size sealed: a helper that could shrink it would make ukrun's next
+ * touch of the ring a SIGBUS (its filter allows no ftruncate either). */
 static int make_ring(struct user *u, int *ring_fd)
 {
 	void *p;
 
-	*ring_fd = memfd_create("uk-net-rings", MFD_CLOEXEC);
-	if (*ring_fd < 0 || ftruncate(*ring_fd, sizeof(struct vmm_neth_rings)))
+	*ring_fd = memfd_create("uk-net-rings", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (*ring_fd < 0 || ftruncate(*ring_fd, sizeof(struct vmm_neth_rings)) ||
+	    fcntl(*ring_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		return -1;
 	p = mmap(NULL, sizeof(struct vmm_neth_rings), PROT_READ | PROT_WRITE, MAP_SHARED, *ring_fd,
 	         0);
