@@ -7,7 +7,9 @@
 # client, same run: wrk -t2 -c64 -d${WRK_SECS:-10}s GET / and GET /big.txt
 # (100 KiB; requests/s, latency p99 and max; the web servers also through
 # --net passt where passt is installed), redis-benchmark -c64
-# -n100000 -t set,get; postgres (initdb at start, then pgbench -i -s 1 and
+# -n100000 -t set,get, then -c8 -n20000 (a few clients: each round trip
+# waits on every wake-up between them), with the vCPU's exits by reason
+# where perf is; postgres (initdb at start, then pgbench -i -s 1 and
 # pgbench -c8 -j2 -T${WRK_SECS:-10}, TPC-B-like and select-only: transactions/s
 # and failed ones), the Linux side chrooted as user postgres. And how long
 # the Java program takes, ukrun against the image's java run here.
@@ -114,15 +116,42 @@ inner() {
 	sed 's/listen 80;/listen 18081;/' "$I/nginx.rootfs/etc/nginx/uk.conf" >"$t/nginx.conf"
 	web nginx 80 /usr/sbin/nginx -e stderr -c /uk-linux.conf
 
-	rb() { # KEY PORT
-		timeout 300 redis-benchmark -p "$2" -c 64 -n 100000 -t set,get -q 2>&1 | tr '\r' '\n' >"$t/rb"
+	rb() { # KEY PORT [CLIENTS REQUESTS]
+		timeout 300 redis-benchmark -p "$2" -c ${3:-64} -n ${4:-100000} -t set,get -q 2>&1 |
+			tr '\r' '\n' >"$t/rb"
 		echo "$1_set $(sed -n 's/^SET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
 		echo "$1_get $(sed -n 's/^GET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
+	}
+	# Why the vCPU left the guest during a load, where perf is: KVM's
+	# tracepoints of what it emulated for ukrun's vCPU thread (the main
+	# one): hlt, the EOI and TSC-deadline MSR writes, the kicks' port
+	# writes, and the rest. "KEY_why HLT EOI KICKS TIMER OTHER".
+	why_on() { # TIMEOUT-PID
+		wpid=
+		command -v perf >/dev/null || return 0
+		perf record -q -o "$t/kvm.data" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn \
+			-t "$(pgrep -P "$1" | head -1)" >/dev/null 2>&1 &
+		wpid=$!
+		sleep 0.5
+	}
+	why_off() { # KEY
+		[ -n "$wpid" ] || return 0
+		kill -INT $wpid
+		wait $wpid
+		perf script -i "$t/kvm.data" 2>/dev/null | awk -v k="$1" '
+			/kvm_emulate_insn:/ { n++ } /:f4 \(prot64\)/ { hlt++ }
+			/msr_write 80b / { eoi++ } /msr_write 6e0 / { timer++ } /pio_write at 0x4e/ { kick++ }
+			END { printf "%s_why %d %d %d %d %d\n", k, hlt, eoi, kick, timer, n - hlt - eoi - kick - timer }'
 	}
 	timeout 300 "$UKRUN" --verbose -p 16379:6379 $R/redis.img >"$t/redis.uk" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.uk" && break; sleep 0.1; done
+	why_on $pid
 	rb redis_uk 16379
+	why_off redis
+	why_on $pid
+	rb redis_uk_c8 16379 8 20000
+	why_off redis_c8
 	stop $pid
 	frames "$t/redis.uk" redis
 	(cd / && timeout 300 chroot "$(root redis)" /usr/bin/redis-server --port 16380 --save '' \
@@ -130,6 +159,7 @@ inner() {
 	pid=$!
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.linux" && break; sleep 0.1; done
 	rb redis_linux 16380
+	rb redis_linux_c8 16380 8 20000
 	stop $pid
 
 	# postgres: the same pgbench runs against each (the Linux side gets
@@ -218,9 +248,22 @@ for n in go node pyhttp nginx; do
 	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
 	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)"
 done
+# why_row KEY REQUESTS: the vCPU's exits during one load by what it did
+why_row() {
+	local hlt eoi kick timer other
+	read -r hlt eoi kick timer other <<<"$(get "$1_why")"
+	[ -n "$hlt" ] || return 0
+	row "  exits a 1000: hlt / EOI / kick / timer / other" \
+		"$(per "$hlt" "$2" 1000) / $(per "$eoi" "$2" 1000) / $(per "$kick" "$2" 1000) / $(per "$timer" "$2" 1000) / $(per "$other" "$2" 1000)" \
+		"(uk only; KVM's tracepoints)"
+}
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
-frame_rows "$(get redis_frames)" 200000 "$(get redis_kvm)"
+why_row redis 200000
+row "redis-benchmark -c8 SET / GET: requests/s" "$(get redis_uk_c8_set) / $(get redis_uk_c8_get)" \
+	"$(get redis_linux_c8_set) / $(get redis_linux_c8_get)"
+why_row redis_c8 40000
+frame_rows "$(get redis_frames)" 240000 "$(get redis_kvm)"
 for m in tpcb select; do
 	case $m in
 	tpcb) label="postgres 15 pgbench -c8 -j2 TPC-B-like: transactions/s" ;;

@@ -4,7 +4,8 @@
 #
 #   image size against the OCI image's, `ukbuild oci` time (this machine);
 #   ukrun start -> ready (redis's "Ready to accept connections", nginx's
-#   first answer), redis-benchmark against the guest and against the same
+#   first answer), redis-benchmark -c8 -n20000 (few clients: the round
+#   trip's wake-ups decide it) against the guest and against the same
 #   redis-server as a Linux process on the same host, in the same run; the
 #   cost of a system call and of a clock read, link mode against a Linux
 #   program (the `syscall` instruction; the vDSO).
@@ -99,8 +100,8 @@ printf '| %-52s | %22s |\n' measure value
 printf '|%s|%s|\n' ------------------------------------------------------ ------------------------
 printf '| %-52s | %19s ms |\n' "ukrun start -> redis \"Ready to accept connections\"" "$(get "ready redis")"
 printf '| %-52s | %19s ms |\n' "ukrun start -> nginx's first answer (DHCP included)" "$(get "ready nginx")"
-printf '| %-52s | %22s |\n' "redis-benchmark SET guest / host (req/s)" "${gset:-?} / ${hset:-?}"
-printf '| %-52s | %22s |\n' "redis-benchmark GET guest / host (req/s)" "${gget:-?} / ${hget:-?}"
+printf '| %-52s | %22s |\n' "redis-benchmark -c8 SET guest / host (req/s)" "${gset:-?} / ${hset:-?}"
+printf '| %-52s | %22s |\n' "redis-benchmark -c8 GET guest / host (req/s)" "${gget:-?} / ${hget:-?}"
 [ -n "${gset:-}" ] && [ -n "${hset:-}" ] &&
 	printf '| %-52s | %22s |\n' "  ratio guest/host SET, GET" \
 		"$(awk -v a="$gset" -v b="$hset" -v c="$gget" -v d="$hget" 'BEGIN { printf "%.2f, %.2f", a / b, c / d }')"
