@@ -128,6 +128,7 @@ inner() {
 	# writes, and the rest. "KEY_why HLT EOI KICKS TIMER OTHER".
 	why_on() { # TIMEOUT-PID
 		wpid=
+		rm -f "$t/kvm.data"
 		command -v perf >/dev/null || return 0
 		perf record -q -o "$t/kvm.data" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn \
 			-t "$(pgrep -P "$1" | head -1)" >/dev/null 2>&1 &
@@ -136,8 +137,10 @@ inner() {
 	}
 	why_off() { # KEY
 		[ -n "$wpid" ] || return 0
-		kill -INT $wpid
+		kill -INT $wpid 2>/dev/null
 		wait $wpid
+		# (no row where the tracepoints could not be recorded)
+		[ -s "$t/kvm.data" ] || return 0
 		perf script -i "$t/kvm.data" 2>/dev/null | awk -v k="$1" '
 			/kvm_emulate_insn:/ { n++ } /:f4 \(prot64\)/ { hlt++ }
 			/msr_write 80b / { eoi++ } /msr_write 6e0 / { timer++ } /pio_write at 0x4e/ { kick++ }
