@@ -31,20 +31,28 @@ static unsigned ftype(const struct uk_file *f) { return f->vn ? f->vn->mode & S_
 
 static long do_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 {
+	long r;
+
 	if (!readable(f))
 		return -EBADF;
 	if (!f->ops->read)
 		return ftype(f) == S_IFDIR ? -EISDIR : -EINVAL;
-	return f->ops->read(f, buf, len > MAX_RW ? MAX_RW : len, pos);
+	if ((r = f->ops->read(f, buf, len > MAX_RW ? MAX_RW : len, pos)) > 0)
+		uk_fsnotify_event(f->vn, IN_ACCESS);
+	return r;
 }
 
 static long do_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
+	long r;
+
 	if (!writable(f))
 		return -EBADF;
 	if (!f->ops->write)
 		return ftype(f) == S_IFDIR ? -EISDIR : -EINVAL;
-	return f->ops->write(f, buf, len > MAX_RW ? MAX_RW : len, pos);
+	if ((r = f->ops->write(f, buf, len > MAX_RW ? MAX_RW : len, pos)) > 0)
+		uk_fsnotify_event(f->vn, IN_MODIFY);
+	return r;
 }
 
 UK_SYSCALL3(read, int, fd, void *, buf, size_t, len)
@@ -419,6 +427,8 @@ UK_SYSCALL2(ftruncate, int, fd, int64_t, len)
 		r = f->ops->truncate(f, (uint64_t)len);
 	else
 		r = f->vn->ops->setattr ? f->vn->ops->setattr(f->vn, &a) : -EINVAL;
+	if (!r)
+		uk_fsnotify_event(f->vn, IN_MODIFY);
 	uk_file_put(f);
 	return r;
 }
@@ -525,6 +535,8 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	if (!r && !(mode & FALLOC_FL_KEEP_SIZE) && !(r = uk_vfs_fstat(f, &st)) &&
 	    a.size > (uint64_t)st.st_size)
 		r = f->ops->truncate ? f->ops->truncate(f, a.size) : f->vn->ops->setattr(f->vn, &a);
+	if (!r)
+		uk_fsnotify_event(f->vn, IN_MODIFY);
 	uk_file_put(f);
 	return r;
 }

@@ -126,6 +126,40 @@ UK_SYSCALL2(mkdir, const char *, path, unsigned, mode)
 	return uk_sys_mkdirat(AT_FDCWD, (long)path, mode, 0, 0, 0);
 }
 
+/* vn's names, for its watchers before one goes (a volume's vnode keeps
+ * the count it read before): 1 when unknown. Only with watchers. */
+static unsigned long links_of(struct uk_vnode *vn)
+{
+	struct stat st;
+
+	if (!uk_fsnotify || !vn || !vn->ops->getattr || vn->ops->getattr(vn, &st))
+		return 1;
+	return st.st_nlink;
+}
+
+/* vn's watchers hear of its end when it had one name left (a directory
+ * its one). */
+static void notify_gone(struct uk_vnode *vn, unsigned long links)
+{
+	if (uk_vfs_is_dir(vn) || links <= 1)
+		uk_fsnotify_event(vn, IN_DELETE_SELF);
+}
+
+/* The name's going, to its directory's watchers; a file's link count
+ * changing, to its own; then its end. */
+static void notify_unlinked(struct uk_vnode *dir, const char *name, struct uk_vnode *vn,
+                            unsigned long links)
+{
+	int isdir = uk_vfs_is_dir(vn);
+
+	if (!uk_fsnotify)
+		return;
+	if (!isdir)
+		uk_fsnotify_event(vn, IN_ATTRIB);
+	uk_fsnotify_entry(dir, name, IN_DELETE | (isdir ? IN_ISDIR : 0));
+	notify_gone(vn, links);
+}
+
 static int do_rmdir(int dirfd, const char *path)
 {
 	char name[UK_NAME_MAX + 1];
@@ -151,6 +185,8 @@ static int do_rmdir(int dirfd, const char *path)
 			r = -EROFS;
 		else
 			r = dir->ops->rmdir ? dir->ops->rmdir(dir, name) : -EPERM;
+		if (r == 0)
+			notify_unlinked(dir, name, vn, 1);
 		uk_vnode_put(vn);
 	}
 	uk_vnode_put(dir);
@@ -161,6 +197,7 @@ static int do_unlink(int dirfd, const char *path)
 {
 	char name[UK_NAME_MAX + 1];
 	struct uk_vnode *dir, *vn;
+	unsigned long links;
 	int r = uk_path_parent(dirfd, path, &dir, name);
 
 	if (r)
@@ -172,8 +209,13 @@ static int do_unlink(int dirfd, const char *path)
 			r = -ENOTDIR;
 		else if (uk_vfs_rofs(dir))
 			r = -EROFS;
-		else
-			r = dir->ops->unlink ? dir->ops->unlink(dir, name) : -EPERM;
+		else if (!dir->ops->unlink)
+			r = -EPERM;
+		else {
+			links = links_of(vn);
+			if ((r = dir->ops->unlink(dir, name)) == 0)
+				notify_unlinked(dir, name, vn, links);
+		}
 		uk_vnode_put(vn);
 	}
 	uk_vnode_put(dir);
@@ -230,10 +272,34 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 	return r;
 }
 
+/* A move out of one name and into another, one cookie for both. */
+static void notify_move(struct uk_vnode *vn, struct uk_vnode *from, const char *oname,
+                        struct uk_vnode *to, const char *nname)
+{
+	uint32_t cookie = uk_fsnotify->cookie(), d = uk_vfs_is_dir(vn) ? IN_ISDIR : 0;
+
+	uk_fsnotify->entry(from, oname, IN_MOVED_FROM | d, cookie);
+	uk_fsnotify->entry(to, nname, IN_MOVED_TO | d, cookie);
+	uk_fsnotify->event(vn, IN_MOVE_SELF);
+}
+
+/* After a rename: src moved; what the new name held (dst) moved the
+ * other way (RENAME_EXCHANGE) or lost that name. */
+static void notify_renamed(struct rename_req *q, struct uk_vnode *dst, unsigned long links,
+                           unsigned flags)
+{
+	notify_move(q->src, q->odir, q->oname, q->ndir, q->nname);
+	if (dst && (flags & RENAME_EXCHANGE))
+		notify_move(dst, q->ndir, q->nname, q->odir, q->oname);
+	else if (dst)
+		notify_gone(dst, links);
+}
+
 static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp, unsigned flags)
 {
 	struct rename_req *q = uk_kzalloc(sizeof(*q));
-	struct uk_vnode *dst;
+	struct uk_vnode *dst, *old = NULL;
+	unsigned long links;
 	int r;
 
 	if (!q)
@@ -251,10 +317,15 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 		r = -EBUSY; /* ".", ".." or "/" */
 	if (r == 0)
 		r = rename_check(q, oldp, newp, flags);
+	if (r == 0 && uk_fsnotify && uk_vfs_child(q->ndir, q->nname, &old))
+		old = NULL; /* (what the new name held: its watchers are told) */
+	links = links_of(old);
 	if (r == 0)
 		r = q->odir->ops->rename
 		        ? q->odir->ops->rename(q->odir, q->oname, q->ndir, q->nname, flags)
 		        : -EPERM;
+	if (r == 0 && uk_fsnotify)
+		notify_renamed(q, old, links, flags);
 	if (r == 0)
 		uk_vfs_set_parent(q->src, q->ndir);
 	if (r == 0 && (flags & RENAME_EXCHANGE) && uk_vfs_child(q->odir, q->oname, &dst) == 0) {
@@ -262,6 +333,7 @@ static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp,
 		uk_vnode_put(dst);
 	}
 out:
+	uk_vnode_put(old);
 	uk_vnode_put(q->src);
 	uk_vnode_put(q->odir);
 	uk_vnode_put(q->ndir);
@@ -311,6 +383,10 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 		r = -EROFS;
 	else
 		r = dir->ops->link ? dir->ops->link(vn, dir, name) : -EPERM;
+	if (r == 0) { /* (its link count changed) */
+		uk_fsnotify_event(vn, IN_ATTRIB);
+		uk_fsnotify_entry(dir, name, IN_CREATE);
+	}
 	uk_vnode_put(dir);
 	uk_vnode_put(vn);
 	return r;
@@ -339,6 +415,8 @@ UK_SYSCALL3(symlinkat, const char *, target, int, dirfd, const char *, path)
 		r = -EROFS;
 	else
 		r = dir->ops->symlink ? dir->ops->symlink(dir, name, target) : -EPERM;
+	if (r == 0)
+		uk_fsnotify_entry(dir, name, IN_CREATE);
 	uk_vnode_put(dir);
 	return r;
 }

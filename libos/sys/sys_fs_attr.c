@@ -31,9 +31,13 @@
 
 static int setattr_vn(struct uk_vnode *vn, struct uk_setattr *a)
 {
+	int r;
+
 	if (uk_vfs_rofs(vn))
 		return -EROFS;
-	return vn->ops->setattr ? vn->ops->setattr(vn, a) : -EPERM;
+	if ((r = vn->ops->setattr ? vn->ops->setattr(vn, a) : -EPERM) == 0)
+		uk_fsnotify_event(vn, a->mask & UK_SA_SIZE ? IN_MODIFY : IN_ATTRIB);
+	return r;
 }
 
 static int setattr_at(int dirfd, const char *path, int atflags, struct uk_setattr *a)

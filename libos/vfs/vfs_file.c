@@ -41,6 +41,8 @@ static struct uk_fdtable *cur(void)
 
 const struct uk_file_ops uk_dir_fops = { 0 };
 
+const struct uk_fsnotify_ops *uk_fsnotify;
+
 struct uk_file *uk_file_new(const struct uk_file_ops *ops, unsigned flags, void *priv)
 {
 	struct uk_file *f = uk_kzalloc(sizeof(*f));
@@ -64,6 +66,11 @@ void uk_file_put(struct uk_file *f)
 {
 	if (!f || --f->refs > 0)
 		return;
+	if (f->opened) {
+		unsigned acc = f->flags & O_ACCMODE;
+		uk_fsnotify_event(f->vn, acc == O_WRONLY || acc == O_RDWR ? IN_CLOSE_WRITE
+		                                                          : IN_CLOSE_NOWRITE);
+	}
 	uk_epoll_release(f); /* before the file's wait queues go */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);

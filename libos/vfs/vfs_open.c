@@ -64,12 +64,15 @@ int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
 	r = vn->ops->open ? vn->ops->open(vn, f) : -ENXIO;
 	if (r == 0 && !f->ops)
 		r = -ENXIO;
-	if (r == 0 && (flags & O_TRUNC) && (vn->mode & S_IFMT) == S_IFREG)
-		r = truncate_on_open(f);
+	if (r == 0 && (flags & O_TRUNC) && (vn->mode & S_IFMT) == S_IFREG &&
+	    (r = truncate_on_open(f)) == 0)
+		uk_fsnotify_event(vn, IN_MODIFY);
 	if (r) {
 		uk_file_put(f);
 		return r;
 	}
+	f->opened = uk_fsnotify != NULL;
+	uk_fsnotify_event(vn, IN_OPEN);
 	*out = f;
 	return 0;
 }

@@ -256,7 +256,7 @@ static int match_ino(void *ctx, const char *name, uint64_t ino, unsigned dtype)
 	return 1;
 }
 
-static int name_in(struct uk_vnode *dir, uint64_t ino, char *name)
+int uk_vfs_name_in(struct uk_vnode *dir, uint64_t ino, char *name)
 {
 	struct find_name fn = { ino, name, 0 };
 	uint64_t cookie = 0;
@@ -288,7 +288,7 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size)
 				r = -ENOENT;
 				break;
 			}
-			if ((r = name_in(next, cur->ino, name)))
+			if ((r = uk_vfs_name_in(next, cur->ino, name)))
 				break;
 			len = uk_strlen(name);
 			if (len + 1 > pos) {

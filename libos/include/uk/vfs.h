@@ -19,6 +19,7 @@
 #ifndef UK_VFS_H
 #define UK_VFS_H
 
+#include <linux/inotify.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uk/linux.h>
@@ -70,6 +71,7 @@ struct uk_file {
 	uint64_t pos;        /* offset, or the directory cookie */
 	struct uk_vnode *vn; /* NULL for anonymous files */
 	void *priv;
+	int opened; /* its open was reported (uk_fsnotify): its close will be */
 };
 
 /* An open directory's file, for a file system with nothing of its own
@@ -269,6 +271,9 @@ int uk_path_real(const char *path, char *buf, size_t size);
 /* Resolve all but the last component: *dir (referenced) and its name
  * (NAME_MAX + 1 bytes). -EINVAL when path ends in "." or "..". */
 int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *name);
+/* The name under which dir lists inode ino (UK_NAME_MAX + 1 bytes at
+ * name): 0, or -ENOENT. */
+int uk_vfs_name_in(struct uk_vnode *dir, uint64_t ino, char *name);
 
 /* The absolute path of vn (a directory, or a file found by lookup whose
  * parent is known), found by walking parents; -ENOENT once unreachable. */
@@ -337,6 +342,34 @@ void uk_vfs_root_done(void);
  * (libos/ipc/pipe.c). A strong reference, so linking only what a program uses
  * still brings it along with the filesystems. */
 int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
+
+/* ---- change notification (inotify, libos/ipc/inotify.c) ----
+ *
+ * The VFS reports each change through these once a program has made an
+ * inotify instance (until then the pointer is NULL and a change costs a
+ * load). event: about vn itself (IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_OPEN,
+ * IN_CLOSE_*, IN_DELETE_SELF, IN_MOVE_SELF), to its watchers and, for
+ * those about a file's use or content, its directory's. entry: about the
+ * name in dir (IN_CREATE, IN_DELETE, IN_MOVED_FROM/TO with their cookie;
+ * IN_ISDIR when the entry is a directory). */
+struct uk_fsnotify_ops {
+	void (*event)(struct uk_vnode *vn, uint32_t mask);
+	void (*entry)(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie);
+	uint32_t (*cookie)(void); /* a new rename's */
+};
+extern const struct uk_fsnotify_ops *uk_fsnotify;
+
+static inline void uk_fsnotify_event(struct uk_vnode *vn, uint32_t mask)
+{
+	if (uk_fsnotify && vn)
+		uk_fsnotify->event(vn, mask);
+}
+
+static inline void uk_fsnotify_entry(struct uk_vnode *dir, const char *name, uint32_t mask)
+{
+	if (uk_fsnotify)
+		uk_fsnotify->entry(dir, name, mask, 0);
+}
 
 /* Volumes are the user's choice at run time (ukrun -v, --disk), so every
  * image carries the 9P client and FAT. Once at boot, after the root

@@ -51,8 +51,10 @@ done
 # refused, pidfd_open, poll, send_signal, getfd, waitid(P_PIDFD)), static
 # and through ld.so; sysv.c, procfs.c, jobctl.c, files.c, creds.c, sock.c
 # and pidfd.c as processes here answer the same (their checks are Linux's
-# answers, not uk's).
-for prog in calls sysv procfs jobctl timers files creds sock pidfd; do
+# answers, not uk's); and inotify (tests/linux/inotify.c: a watched
+# directory's and file's events, merging, FIONREAD, poll, the watch
+# flags and errors).
+for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -74,13 +76,21 @@ if [ -f "$G/sock-static.img" ]; then
 	check "$(name sock/hostname-before-network)" out_has '^before: 127.0.1.1$'
 	check "$(name sock/hostname-after-network)" out_has '^after: 10.0.2.15$'
 fi
+# inotify on a share: the VM's own changes to its files are heard, as
+# on the RAM filesystem (the host's are not: README).
+if [ -f "$G/inotify-static.img" ]; then
+	mkdir -p "$T/inoshare"
+	guest -v "$T/inoshare:/s" "$G/inotify-static.img" /s
+	check "$(name inotify/9p/all-passed)" out_has '^inotify: all passed$'
+	grep '^FAIL' "$T/out" | head -5
+fi
 # O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client.
 if [ -f "$G/files-static.img" ]; then
 	mkdir -p "$T/tmpshare"
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds sock pidfd; do
+for prog in sysv procfs jobctl files creds sock pidfd inotify; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"

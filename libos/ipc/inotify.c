@@ -1,0 +1,369 @@
+/*
+ * inotify(7): watches on files and directories, and a descriptor from
+ * which their events are read as struct inotify_event records.
+ *
+ * A watch names a file by its mount and inode number, not by vnode: a
+ * 9P volume makes a new vnode at each lookup of one file. Watches live in
+ * one hash table by that key; each also holds a reference to the vnode it
+ * was made with. The VFS reports changes through uk_fsnotify (vfs.h),
+ * set here when the first instance is made, so a program that never
+ * watches pays one load per change.
+ *
+ * What differs from Linux: changes made to a volume's files from the
+ * host are not seen (as in gVisor, only the VM's own changes are);
+ * IN_DELETE_SELF comes with the unlink of a file's last name, not at its
+ * last close; IN_EXCL_UNLINK and IN_UNMOUNT are not reported.
+ */
+#include <linux/inotify.h>
+#include <uk/mm.h>
+#include <uk/sched.h>
+#include <uk/syscall.h>
+
+#include "../vfs/vfs_impl.h"
+#include "poll_impl.h"
+
+#define MAX_QUEUED 16384 /* Linux's max_queued_events */
+#define BUCKETS 256
+/* The events a watch can ask for, and the flags add_watch takes. */
+#define ADD_FLAGS \
+	(IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONLYDIR | IN_ONESHOT)
+/* Events a directory's watchers get about a file in it. */
+#define CHILD_EVENTS (IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE | IN_OPEN)
+
+struct event {
+	struct event *next;
+	struct inotify_event ev; /* followed by ev.len bytes of name */
+};
+
+struct instance {
+	struct uk_wq wq;
+	struct event *head, *tail;
+	int count;
+	size_t bytes;
+	struct watch *watches; /* this instance's, through in_next */
+	int next_wd;
+	uint64_t ino;
+};
+
+struct watch {
+	struct instance *in;
+	struct watch *in_next, *h_next;
+	struct uk_mount *mnt;
+	uint64_t ino;
+	struct uk_vnode *vn;
+	uint32_t mask;
+	int wd;
+};
+
+static struct watch *table[BUCKETS];
+static int nwatches;
+
+static struct watch **bucket(const struct uk_mount *mnt, uint64_t ino)
+{
+	uint64_t h = (ino ^ (uintptr_t)mnt) * 0x9e3779b97f4a7c15ull;
+	return &table[h >> 56];
+}
+
+static const struct uk_file_ops inotify_ops;
+
+static struct instance *instance_of(int fd, struct uk_file **fp)
+{
+	struct uk_file *f = uk_fd_get(fd);
+
+	*fp = f;
+	return f && f->ops == &inotify_ops ? f->priv : NULL;
+}
+
+/* ---- events ---- */
+
+static int same_event(const struct event *e, int wd, uint32_t mask, uint32_t cookie,
+                      const char *name)
+{
+	if (e->ev.wd != wd || e->ev.mask != mask || e->ev.cookie != cookie)
+		return 0;
+	return name ? e->ev.len && !uk_strcmp(e->ev.name, name) : !e->ev.len;
+}
+
+static void queue(struct instance *in, int wd, uint32_t mask, uint32_t cookie, const char *name)
+{
+	size_t nlen = name ? uk_strlen(name) + 1 : 0;
+	uint32_t len = (uint32_t)((nlen + sizeof(struct inotify_event) - 1) &
+	                          ~(sizeof(struct inotify_event) - 1));
+	struct event *e;
+
+	/* an event the same as the last one still unread is one (Linux) */
+	if (in->tail && same_event(in->tail, wd, mask, cookie, name))
+		return;
+	if (in->count >= MAX_QUEUED) {
+		if (in->tail->ev.mask == IN_Q_OVERFLOW)
+			return;
+		wd = -1, mask = IN_Q_OVERFLOW, cookie = 0, name = NULL, len = 0;
+	}
+	if (!(e = uk_kzalloc(sizeof(*e) + len)))
+		return;
+	e->ev = (struct inotify_event){ .wd = wd, .mask = mask, .cookie = cookie, .len = len };
+	if (nlen)
+		uk_memcpy(e->ev.name, name, nlen);
+	if (in->tail)
+		in->tail->next = e;
+	else
+		in->head = e;
+	in->tail = e;
+	in->count++;
+	in->bytes += sizeof(e->ev) + len;
+	uk_wq_wake(&in->wq, -1);
+}
+
+/* ---- watches ---- */
+
+static void unlink_from(struct watch **list, struct watch *w, int in_list)
+{
+	while (*list != w)
+		list = in_list ? &(*list)->in_next : &(*list)->h_next;
+	*list = in_list ? w->in_next : w->h_next;
+}
+
+/* The watch ends; its instance reads IN_IGNORED when tell. */
+static void watch_drop(struct watch *w, int tell)
+{
+	if (tell)
+		queue(w->in, w->wd, IN_IGNORED, 0, NULL);
+	unlink_from(bucket(w->mnt, w->ino), w, 0);
+	unlink_from(&w->in->watches, w, 1);
+	nwatches--;
+	uk_vnode_put(w->vn);
+	uk_kfree(w);
+}
+
+/* To every watch of vn (by mount and inode) that asked for it: mask's
+ * event (with IN_ISDIR), about name when not NULL. */
+static void deliver(struct uk_vnode *vn, uint32_t mask, uint32_t cookie, const char *name)
+{
+	struct watch *w, *next;
+
+	for (w = *bucket(vn->mnt, vn->ino); w; w = next) {
+		next = w->h_next;
+		if (w->mnt != vn->mnt || w->ino != vn->ino || !(w->mask & mask & IN_ALL_EVENTS))
+			continue;
+		queue(w->in, w->wd, mask, cookie, name);
+		if (w->mask & IN_ONESHOT)
+			watch_drop(w, 1);
+	}
+}
+
+static int watched(const struct uk_vnode *vn)
+{
+	for (struct watch *w = *bucket(vn->mnt, vn->ino); w; w = w->h_next)
+		if (w->mnt == vn->mnt && w->ino == vn->ino)
+			return 1;
+	return 0;
+}
+
+static void on_event(struct uk_vnode *vn, uint32_t mask)
+{
+	char name[UK_NAME_MAX + 1];
+	struct uk_vnode *dir = vn->parent;
+	struct watch *w, *next;
+
+	if (!nwatches)
+		return;
+	if ((vn->mode & S_IFMT) == S_IFDIR)
+		mask |= IN_ISDIR;
+	deliver(vn, mask, 0, NULL);
+	/* its directory's watchers, with its name (a mount's root has none
+	 * there) */
+	if ((mask & CHILD_EVENTS) && dir && dir->mnt == vn->mnt && watched(dir) &&
+	    uk_vfs_name_in(dir, vn->ino, name) == 0)
+		deliver(dir, mask, 0, name);
+	if (mask & IN_DELETE_SELF) {
+		for (w = *bucket(vn->mnt, vn->ino); w; w = next) {
+			next = w->h_next;
+			if (w->mnt == vn->mnt && w->ino == vn->ino)
+				watch_drop(w, 1);
+		}
+	}
+}
+
+static void on_entry(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie)
+{
+	if (nwatches)
+		deliver(dir, mask, cookie, name);
+}
+
+static uint32_t new_cookie(void)
+{
+	static uint32_t last;
+	return ++last ? last : ++last;
+}
+
+static const struct uk_fsnotify_ops fsnotify_ops = {
+	.event = on_event,
+	.entry = on_entry,
+	.cookie = new_cookie,
+};
+
+/* ---- the descriptor ---- */
+
+static long inotify_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
+{
+	struct instance *in = f->priv;
+	struct event *e;
+	size_t done = 0, size;
+	int r;
+
+	if (!in->head && (f->flags & O_NONBLOCK))
+		return -EAGAIN;
+	if ((r = uk_wait_event(&in->wq, in->head, 0)))
+		return r;
+	while ((e = in->head) && (size = sizeof(e->ev) + e->ev.len) <= len - done) {
+		uk_memcpy((char *)buf + done, &e->ev, size);
+		done += size;
+		in->head = e->next;
+		if (!in->head)
+			in->tail = NULL;
+		in->count--;
+		in->bytes -= size;
+		uk_kfree(e);
+	}
+	return done ? (long)done : -EINVAL; /* the first does not fit */
+}
+
+static unsigned inotify_poll(struct uk_file *f, struct uk_poll_table *pt)
+{
+	struct instance *in = f->priv;
+
+	uk_poll_wait(pt, &in->wq);
+	return in->head ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static long inotify_ioctl(struct uk_file *f, unsigned long req, void *arg)
+{
+	struct instance *in = f->priv;
+
+	if (req != FIONREAD)
+		return -ENOTTY;
+	if (!arg)
+		return -EFAULT;
+	*(int *)arg = (int)in->bytes;
+	return 0;
+}
+
+static int inotify_fstat(struct uk_file *f, struct stat *st)
+{
+	return uk_anon_fstat(st, 0600, ((struct instance *)f->priv)->ino);
+}
+
+static void inotify_release(struct uk_file *f)
+{
+	struct instance *in = f->priv;
+	struct event *e;
+
+	while (in->watches)
+		watch_drop(in->watches, 0);
+	while ((e = in->head)) {
+		in->head = e->next;
+		uk_kfree(e);
+	}
+	uk_kfree(in);
+}
+
+static const struct uk_file_ops inotify_ops = {
+	.anon_name = "inotify",
+	.read = inotify_read,
+	.poll = inotify_poll,
+	.ioctl = inotify_ioctl,
+	.fstat = inotify_fstat,
+	.release = inotify_release,
+};
+
+/* ---- the calls ---- */
+
+UK_SYSCALL1(inotify_init1, int, flags)
+{
+	static uint64_t next_ino = 1;
+	struct instance *in;
+
+	if (flags & ~(IN_NONBLOCK | IN_CLOEXEC))
+		return -EINVAL;
+	if (!(in = uk_kzalloc(sizeof(*in))))
+		return -ENOMEM;
+	in->ino = next_ino++;
+	uk_fsnotify = &fsnotify_ops;
+	return uk_anon_fd(&inotify_ops, in, flags & IN_NONBLOCK, flags & IN_CLOEXEC);
+}
+
+UK_SYSCALL0(inotify_init) { return uk_sys_inotify_init1(0, 0, 0, 0, 0, 0); }
+
+static struct watch *find_watch(struct instance *in, const struct uk_vnode *vn, int wd)
+{
+	struct watch *w = in->watches;
+
+	while (w && (vn ? w->mnt != vn->mnt || w->ino != vn->ino : w->wd != wd))
+		w = w->in_next;
+	return w;
+}
+
+static long add_watch(struct instance *in, struct uk_vnode *vn, uint32_t mask)
+{
+	struct watch *w = find_watch(in, vn, 0), **b;
+	uint32_t keep = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
+
+	if (w) {
+		if (mask & IN_MASK_CREATE)
+			return -EEXIST;
+		w->mask = (mask & IN_MASK_ADD) ? w->mask | keep : keep;
+		return w->wd;
+	}
+	if (in->next_wd == INT32_MAX || !(w = uk_kzalloc(sizeof(*w))))
+		return -ENOSPC;
+	*w = (struct watch){ .in = in,
+		             .mnt = vn->mnt,
+		             .ino = vn->ino,
+		             .vn = uk_vnode_get(vn),
+		             .mask = keep,
+		             .wd = ++in->next_wd };
+	b = bucket(vn->mnt, vn->ino);
+	w->h_next = *b;
+	*b = w;
+	w->in_next = in->watches;
+	in->watches = w;
+	nwatches++;
+	return w->wd;
+}
+
+UK_SYSCALL3(inotify_add_watch, int, fd, const char *, path, uint32_t, mask)
+{
+	struct uk_file *f;
+	struct instance *in = instance_of(fd, &f);
+	struct uk_vnode *vn;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!in || !(mask & IN_ALL_EVENTS) || (mask & ~(IN_ALL_EVENTS | ADD_FLAGS)) ||
+	    (mask & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE))
+		r = -EINVAL;
+	else if (!path)
+		r = -EFAULT;
+	else if (!(r = uk_path_lookup(AT_FDCWD, path,
+	                              (mask & IN_DONT_FOLLOW ? 0 : UK_AT_FOLLOW) |
+	                                  (mask & IN_ONLYDIR ? UK_AT_DIR : 0),
+	                              &vn))) {
+		r = (mask & IN_ONLYDIR) && !uk_vfs_is_dir(vn) ? -ENOTDIR : add_watch(in, vn, mask);
+		uk_vnode_put(vn);
+	}
+	uk_file_put(f);
+	return r;
+}
+
+UK_SYSCALL2(inotify_rm_watch, int, fd, int, wd)
+{
+	struct uk_file *f;
+	struct instance *in = instance_of(fd, &f);
+	struct watch *w = in ? find_watch(in, NULL, wd) : NULL;
+
+	if (w)
+		watch_drop(w, 1);
+	uk_file_put(f);
+	return !f ? -EBADF : w ? 0 : -EINVAL;
+}
