@@ -10,12 +10,53 @@ UKRUN=build/bin/ukrun
 
 kvm_here() { [ -w /dev/kvm ] && timeout -k 5 30 "$UKRUN" --timeout 20 build/apps/hello.img >/dev/null 2>&1 </dev/null; }
 
+# Why the vCPU left the guest during a load, where perf is (POSIX sh):
+# KVM's tracepoints of what it emulated for one vCPU thread (ukrun's main
+# one): hlt, the EOI and TSC-deadline MSR writes, the kicks' port writes,
+# and the rest. why_on TID FILE, the load, then why_off KEY FILE prints
+# "KEY_why HLT EOI KICKS TIMER OTHER" (nothing where none were recorded).
+bench_why='
+why_on() {
+	wpid=
+	rm -f "$2"
+	command -v perf >/dev/null || return 0
+	perf record -q -o "$2" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn -t "$1" \
+		>/dev/null 2>&1 &
+	wpid=$!
+	sleep 0.5
+}
+why_off() {
+	[ -n "$wpid" ] || return 0
+	kill -INT $wpid 2>/dev/null
+	wait $wpid
+	[ -s "$2" ] || return 0
+	perf script -i "$2" 2>/dev/null | awk -v k="$1" "
+		index(\$0, \"kvm_emulate_insn:\") { n++ }
+		index(\$0, \":f4 (prot64)\") { hlt++ }
+		index(\$0, \"msr_write 80b \") { eoi++ }
+		index(\$0, \"msr_write 6e0 \") { timer++ }
+		index(\$0, \"pio_write at 0x4e\") { kick++ }
+		END { print k \"_why\", hlt + 0, eoi + 0, kick + 0, timer + 0, n - hlt - eoi - kick - timer }"
+}
+'
+
+# why_row KEY REQUESTS: a row of those exits per 1000 requests
+why_row() {
+	local hlt eoi kick timer other
+	read -r hlt eoi kick timer other <<<"$(get "$1_why")"
+	[ -n "$hlt" ] || return 0
+	row "  exits a 1000: hlt / EOI / kick / timer / other" \
+		"$(per "$hlt" "$2" 1000) / $(per "$eoi" "$2" 1000) / $(per "$kick" "$2" 1000) / $(per "$timer" "$2" 1000) / $(per "$other" "$2" 1000)" \
+		"(uk only; KVM's tracepoints)"
+}
+
 # Prepended to every SCRIPT bench_run runs: the end-to-end helpers ($T, run,
 # now_ms; POSIX sh, so busybox in the nested host runs them too) and the
-# count of exits to ukrun's vCPU thread that `ukrun --verbose` prints.
+# count of exits to ukrun's vCPU thread that `ukrun --verbose` prints, and
+# bench_why's functions.
 bench_preamble='. tests/e2e/lib.sh
 exits() { sed -n "s/^ukrun: exits to ukrun: \([0-9]*\).*/\1/p" "$1"; }
-'
+'"$bench_why"
 
 # bench_run [-r] [-t SECONDS] SCRIPT [FILE...] [-- ARG...]
 # Runs the POSIX sh SCRIPT, ARGs as $1..., where ukrun can run: here when

@@ -2,7 +2,8 @@
 # Network benchmark (make bench): wrk against apps/httpd in a uk guest over a
 # TAP device, and against the same httpd source built as a Linux process in
 # a network namespace behind a veth pair — same client, same run; exits to
-# ukrun, the vCPU's exits and the device's interrupts and kicks per 1000 requests;
+# ukrun, the vCPU's exits (by reason, where perf is) and the device's
+# interrupts and kicks per 1000 requests;
 # TCP throughput both ways; image size.
 #
 # Measured where ukrun runs: on this machine's KVM when it has a usable one
@@ -40,7 +41,9 @@ $UKRUN --verbose --net tap:ukb0,vhost=off --ip 10.0.0.2/24 build/apps/httpd.img 
 upid=$!
 if up http://10.1.0.2/hello.txt && up http://10.0.0.2/hello.txt; then
 	wrk_run linux http://10.1.0.2:80/hello.txt
+	why_on $upid /tmp/kvm.data
 	wrk_run uk http://10.0.0.2:80/hello.txt
+	why_off uk /tmp/kvm.data
 fi
 kill -INT $upid; wait $upid; kill $lpid
 echo "uk_exits $(exits /tmp/uk.err)"
@@ -80,6 +83,7 @@ row "device interrupts / kicks per 1000 requests" \
 	"$(per "$(get uk_irqs)" "$(get uk_reqs)" 1000) / $(per "$(get uk_kicks)" "$(get uk_reqs)" 1000)" "goal: ~0"
 row "vCPU exits (KVM's) per 1000 requests" "$(per "$(get uk_kvm_exits)" "$(get uk_reqs)" 1000)" \
 	"goal: ~0 (boot incl.)"
+why_row uk "$(get uk_reqs)"
 [ -n "$(get vhost_rps)" ] && row "requests/s with vhost-net" "$(get vhost_rps)" "$(get linux_rps)"
 row "TCP throughput host -> guest (64 MiB)" "$(unit "$(get rx_mbs)" MB/s)" "(uk only)"
 row "TCP throughput guest -> host (64 MiB)" "$(unit "$(get tx_mbs)" MB/s)" "(uk only)"

@@ -122,39 +122,17 @@ inner() {
 		echo "$1_set $(sed -n 's/^SET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
 		echo "$1_get $(sed -n 's/^GET: \([0-9]*\).* requests per second.*/\1/p' "$t/rb" | tail -1)"
 	}
-	# Why the vCPU left the guest during a load, where perf is: KVM's
-	# tracepoints of what it emulated for ukrun's vCPU thread (the main
-	# one): hlt, the EOI and TSC-deadline MSR writes, the kicks' port
-	# writes, and the rest. "KEY_why HLT EOI KICKS TIMER OTHER".
-	why_on() { # TIMEOUT-PID
-		wpid=
-		rm -f "$t/kvm.data"
-		command -v perf >/dev/null || return 0
-		perf record -q -o "$t/kvm.data" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn \
-			-t "$(pgrep -P "$1" | head -1)" >/dev/null 2>&1 &
-		wpid=$!
-		sleep 0.5
-	}
-	why_off() { # KEY
-		[ -n "$wpid" ] || return 0
-		kill -INT $wpid 2>/dev/null
-		wait $wpid
-		# (no row where the tracepoints could not be recorded)
-		[ -s "$t/kvm.data" ] || return 0
-		perf script -i "$t/kvm.data" 2>/dev/null | awk -v k="$1" '
-			/kvm_emulate_insn:/ { n++ } /:f4 \(prot64\)/ { hlt++ }
-			/msr_write 80b / { eoi++ } /msr_write 6e0 / { timer++ } /pio_write at 0x4e/ { kick++ }
-			END { printf "%s_why %d %d %d %d %d\n", k, hlt, eoi, kick, timer, n - hlt - eoi - kick - timer }'
-	}
+	# (the vCPU is ukrun's main thread; timeout is its parent)
+	eval "$bench_why"
 	timeout 300 "$UKRUN" --verbose -p 16379:6379 $R/redis.img >"$t/redis.uk" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do grep -q 'Ready to accept' "$t/redis.uk" && break; sleep 0.1; done
-	why_on $pid
+	why_on "$(pgrep -P $pid | head -1)" "$t/kvm.data"
 	rb redis_uk 16379
-	why_off redis
-	why_on $pid
+	why_off redis "$t/kvm.data"
+	why_on "$(pgrep -P $pid | head -1)" "$t/kvm.data"
 	rb redis_uk_c8 16379 8 20000
-	why_off redis_c8
+	why_off redis_c8 "$t/kvm.data"
 	stop $pid
 	frames "$t/redis.uk" redis
 	(cd / && timeout 300 chroot "$(root redis)" /usr/bin/redis-server --port 16380 --save '' \
@@ -205,7 +183,7 @@ inner() {
 		echo "java_linux $((($(date +%s%N) - t0) / 1000000))"
 }
 export -f inner
-export UKRUN R I secs
+export UKRUN R I secs bench_why
 res=$(unshare -n -m bash -c inner 2>&1)
 [ -n "${VERBOSE:-}" ] && echo "$res"
 
@@ -251,15 +229,6 @@ for n in go node pyhttp nginx; do
 	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
 	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)"
 done
-# why_row KEY REQUESTS: the vCPU's exits during one load by what it did
-why_row() {
-	local hlt eoi kick timer other
-	read -r hlt eoi kick timer other <<<"$(get "$1_why")"
-	[ -n "$hlt" ] || return 0
-	row "  exits a 1000: hlt / EOI / kick / timer / other" \
-		"$(per "$hlt" "$2" 1000) / $(per "$eoi" "$2" 1000) / $(per "$kick" "$2" 1000) / $(per "$timer" "$2" 1000) / $(per "$other" "$2" 1000)" \
-		"(uk only; KVM's tracepoints)"
-}
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
 why_row redis 200000
