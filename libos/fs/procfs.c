@@ -15,6 +15,7 @@
  * path, but following one (path.c asks uk_procfs_magic) lands on the open
  * file's own vnode, so /dev/stdin works even for files without a name.
  */
+#include <linux/capability.h>
 #include <asm/statfs.h>
 #include <uk/libc.h>
 #include <uk/manifest.h>
@@ -168,7 +169,8 @@ static int may_inspect(const struct uk_proc_view *v)
 {
 	int euid = uk_current_euid();
 
-	return euid == 0 || v->pid == uk_proc_cur->pid || ((int)v->uid == euid && v->dumpable);
+	return uk_capable(CAP_SYS_PTRACE) || v->pid == uk_proc_cur->pid ||
+	       ((int)v->uid == euid && v->dumpable);
 }
 
 /* fd/ and fdinfo/ (mode 0500): their owner, root, or the process itself. */
@@ -176,7 +178,8 @@ static int may_list_fds(const struct uk_proc_view *v)
 {
 	int euid = uk_current_euid();
 
-	return euid == 0 || v->pid == uk_proc_cur->pid || (int)owner_of(v) == euid;
+	return uk_capable(CAP_DAC_READ_SEARCH) || v->pid == uk_proc_cur->pid ||
+	       (int)owner_of(v) == euid;
 }
 
 static struct uk_vnode *sys_vnode(struct uk_mount *mnt, int node)
@@ -662,7 +665,7 @@ static int may_open(const struct pid_ref *r, int node, int write)
 	struct uk_proc_view v;
 	int euid = uk_current_euid();
 
-	if (euid == 0 ||
+	if (uk_capable(CAP_SYS_PTRACE) ||
 	    (node != N_ENVIRON && node != N_FD && node != N_FDINFO && !(node == N_COMM && write)))
 		return 0;
 	if (view_of(r, &v))

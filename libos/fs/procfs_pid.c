@@ -70,20 +70,21 @@ static long gen_statm(struct pgen *g, const struct uk_proc_view *v, char *buf, s
 }
 
 /* Root (uid 0) holds every capability its bounding set held at its exec,
- * as in a container; others none. */
+ * as in a container, others none, until capset or a uid change. */
 static size_t status_ids(const struct uk_proc_view *v, char *buf, size_t size)
 {
-	unsigned long long caps = v->caps_eff, bset = v->caps_bset;
+	unsigned long long inh = v->caps_inh, prm = v->caps_prm, eff = v->caps_eff,
+	                   bset = v->caps_bset;
 
 	return uk_snprintf(buf, size,
 	                   "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 	                   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
 	                   "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\n"
-	                   "NSsid:\t%d\nCapInh:\t0000000000000000\nCapPrm:\t%016llx\n"
+	                   "NSsid:\t%d\nCapInh:\t%016llx\nCapPrm:\t%016llx\n"
 	                   "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
 	                   v->comm, v->umask, state_name(v->state), v->pid, v->tid, v->ppid, v->uid,
 	                   v->uid, v->uid, v->uid, v->gid, v->gid, v->gid, v->gid,
-	                   v->files ? 64 : 0, v->pid, v->tid, v->pgid, v->sid, caps, caps, bset);
+	                   v->files ? 64 : 0, v->pid, v->tid, v->pgid, v->sid, inh, prm, eff, bset);
 }
 
 static long gen_status(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)

@@ -3,6 +3,7 @@
  * keys and permissions. Permissions are Linux's: the owner's, the group's
  * or the others' bits of the mode, and root may do anything.
  */
+#include <linux/capability.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -39,7 +40,7 @@ long uk_ipc_access(const struct uk_ipc_obj *o, unsigned want)
 	unsigned uid = (unsigned)uk_current_euid(), gid = (unsigned)uk_current_egid();
 	unsigned mode = o->perm.mode;
 
-	if (uid == 0)
+	if (uk_capable(CAP_IPC_OWNER))
 		return 0;
 	if (uid == o->perm.uid || uid == o->perm.cuid)
 		mode >>= 6;
@@ -62,7 +63,7 @@ long uk_ipc_owner(const struct uk_ipc_obj *o)
 {
 	unsigned uid = (unsigned)uk_current_euid();
 
-	return uid == 0 || uid == o->perm.uid || uid == o->perm.cuid ? 0 : -EPERM;
+	return uk_capable(CAP_SYS_ADMIN) || uid == o->perm.uid || uid == o->perm.cuid ? 0 : -EPERM;
 }
 
 long uk_ipc_lookup(struct uk_ipc_ids *ids, int key, int flags, struct uk_ipc_obj **found)

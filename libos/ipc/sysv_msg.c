@@ -10,6 +10,7 @@
  * checkpoint/restore peek) is not built: ENOSYS, as a kernel without
  * CONFIG_CHECKPOINT_RESTORE answers.
  */
+#include <linux/capability.h>
 #include <asm/msgbuf.h>
 #include <limits.h>
 #include <uk/libc.h>
@@ -273,7 +274,7 @@ static long set_queue(struct queue *q, const struct msqid64_ds *ds)
 {
 	if (!ds)
 		return -EFAULT;
-	if (ds->msg_qbytes > MSGMNB && uk_current_euid() != 0)
+	if (ds->msg_qbytes > MSGMNB && !uk_capable(CAP_SYS_RESOURCE))
 		return -EPERM; /* above the default takes CAP_SYS_RESOURCE */
 	uk_ipc_set(&q->o, &ds->msg_perm);
 	q->qbytes = ds->msg_qbytes;

@@ -42,6 +42,29 @@ struct uk_proc *uk_proc_ids(void)
 }
 
 int uk_current_euid(void) { return (int)uk_proc_ids()->uid; }
+
+/* Root's are all but those its program lacks, others' none, until the
+ * process has sets of its own. uid: its uid as seen (the manifest's
+ * before it was read). */
+static void caps_of(const struct uk_proc *p, unsigned uid, uint64_t *prm, uint64_t *eff)
+{
+	if (p->caps_own) {
+		*prm = p->cap_prm;
+		*eff = p->cap_eff;
+	} else {
+		*prm = *eff = uid ? 0 : UK_CAPS_ALL & ~p->caps_lost;
+	}
+}
+
+void uk_proc_caps(struct uk_proc *p, uint64_t *prm, uint64_t *eff) { caps_of(p, p->uid, prm, eff); }
+
+int uk_capable(int cap)
+{
+	uint64_t prm, eff;
+
+	uk_proc_caps(uk_proc_ids(), &prm, &eff);
+	return cap >= 0 && cap <= UK_CAP_LAST && ((eff >> cap) & 1);
+}
 int uk_current_egid(void) { return (int)uk_proc_ids()->gid; }
 
 void uk_proc_switch(struct uk_proc *p)
@@ -168,7 +191,8 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->umask = p->umask;
 	v->dumpable = !p->undumpable;
 	v->caps_bset = UK_CAPS_ALL & ~p->caps_dropped;
-	v->caps_eff = v->uid ? 0 : UK_CAPS_ALL & ~p->caps_lost;
+	caps_of(p, v->uid, &v->caps_prm, &v->caps_eff);
+	v->caps_inh = p->cap_inh;
 	v->nthreads = p->state == UK_P_ALIVE ? p->nthreads : 0;
 	v->start_ns = p->start_ns;
 	v->cpu_ns = tid ? uk_thread_cpu_ns(t) : uk_proc_cpu_ns(p);

@@ -133,11 +133,14 @@ static void vfork_wait(struct uk_proc *child, struct uk_vfork_wait *w)
 }
 
 /* The new program starts dumpable, and root's with the bounding set's
- * capabilities, as Linux's exec of a file that is not set-id. */
+ * capabilities, others' with none (no file capabilities, no ambient
+ * set); the inheritable set stays, PR_SET_KEEPCAPS ends: as Linux's exec
+ * of a file that is not set-id. */
 void uk_proc_exec_done(void)
 {
 	uk_proc_cur->undumpable = 0;
 	uk_proc_cur->caps_lost = uk_proc_cur->caps_dropped;
+	uk_proc_cur->caps_own = uk_proc_cur->keepcaps = 0;
 	vfork_release(uk_proc_cur);
 }
 
@@ -289,6 +292,11 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->ids_known = parent->ids_known;
 	p->caps_dropped = parent->caps_dropped;
 	p->caps_lost = parent->caps_lost;
+	p->cap_prm = parent->cap_prm;
+	p->cap_eff = parent->cap_eff;
+	p->cap_inh = parent->cap_inh;
+	p->caps_own = parent->caps_own;
+	p->keepcaps = parent->keepcaps;
 	p->undumpable = parent->undumpable;
 	uk_memcpy(p->sig_actions, parent->sig_actions, sizeof(p->sig_actions));
 	p->brk_start = parent->brk_start;

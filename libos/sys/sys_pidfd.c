@@ -6,6 +6,7 @@
  * rules here: every process may signal every other; pidfd_getfd asks
  * Linux's ptrace access (root, or the same user while it is dumpable).
  */
+#include <linux/capability.h>
 #include <asm/siginfo.h>
 #include <uk/libc.h>
 #include <uk/pidfd.h>
@@ -109,7 +110,8 @@ static int may_attach(const struct uk_proc *p)
 {
 	int euid = uk_current_euid();
 
-	return euid == 0 || p == uk_proc_cur || ((int)p->uid == euid && !p->undumpable);
+	return uk_capable(CAP_SYS_PTRACE) || p == uk_proc_cur ||
+	       ((int)p->uid == euid && !p->undumpable);
 }
 
 UK_SYSCALL3(pidfd_getfd, int, pidfd, int, fd, unsigned, flags)

@@ -37,42 +37,61 @@ UK_SYSCALL0(geteuid) { return cur_uid(); }
 UK_SYSCALL0(getgid) { return cur_gid(); }
 UK_SYSCALL0(getegid) { return cur_gid(); }
 
+/* Linux's rules for capabilities when the uid leaves 0 or becomes 0
+ * (prm and eff: the sets before): leaving, the process keeps its
+ * permitted set only under PR_SET_KEEPCAPS, and none in effect;
+ * becoming root, its permitted set takes effect. */
+static void uid_caps(struct uk_proc *p, unsigned was, unsigned now, uint64_t prm)
+{
+	if (!was == !now)
+		return;
+	p->cap_prm = now && !p->keepcaps ? 0 : prm;
+	p->cap_eff = now ? 0 : prm;
+	p->caps_own = 1;
+}
+
 /* set*id(2) with one id per kind: the id asked for (the effective one
  * first; -1, as unsigned, leaves one alone) replaces it when the process
- * is root, else it must be the one the process has. */
-static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s)
+ * has cap (CAP_SETUID, CAP_SETGID), else it must be the one it has. */
+static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s, int cap)
 {
-	unsigned want = e != ~0u ? e : r != ~0u ? r : s;
+	unsigned want = e != ~0u ? e : r != ~0u ? r : s, was = *id;
+	struct uk_proc *p = uk_proc_ids();
+	uint64_t prm, eff;
 
 	if (want == ~0u)
 		return 0;
-	if (cur_uid() == 0) {
-		/* new ids make the process undumpable (Linux's suid_dumpable
-		 * 0): its /proc files are root's until it execs */
-		if (*id != want)
-			uk_proc_cur->undumpable = 1;
-		*id = want;
-		return 0;
-	}
-	return (r == ~0u || r == *id) && (e == ~0u || e == *id) && (s == ~0u || s == *id) ? 0
-	                                                                                  : -EPERM;
+	if (!uk_capable(cap))
+		return (r == ~0u || r == *id) && (e == ~0u || e == *id) && (s == ~0u || s == *id)
+		           ? 0
+		           : -EPERM;
+	/* new ids make the process undumpable (Linux's suid_dumpable 0): its
+	 * /proc files are root's until it execs */
+	if (was != want)
+		uk_proc_cur->undumpable = 1;
+	uk_proc_caps(p, &prm, &eff);
+	*id = want;
+	if (cap == CAP_SETUID)
+		uid_caps(p, was, want, prm);
+	return 0;
 }
 
-UK_SYSCALL1(setuid, unsigned, u) { return set_id(&uk_proc_ids()->uid, ~0u, u, ~0u); }
-UK_SYSCALL1(setgid, unsigned, g) { return set_id(&uk_proc_ids()->gid, ~0u, g, ~0u); }
-
-UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_id(&uk_proc_ids()->uid, r, e, ~0u); }
-UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_id(&uk_proc_ids()->gid, r, e, ~0u); }
-
-UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s)
+static long set_uid(unsigned r, unsigned e, unsigned s)
 {
-	return set_id(&uk_proc_ids()->uid, r, e, s);
+	return set_id(&uk_proc_ids()->uid, r, e, s, CAP_SETUID);
 }
 
-UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s)
+static long set_gid(unsigned r, unsigned e, unsigned s)
 {
-	return set_id(&uk_proc_ids()->gid, r, e, s);
+	return set_id(&uk_proc_ids()->gid, r, e, s, CAP_SETGID);
 }
+
+UK_SYSCALL1(setuid, unsigned, u) { return set_uid(~0u, u, ~0u); }
+UK_SYSCALL1(setgid, unsigned, g) { return set_gid(~0u, g, ~0u); }
+UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_uid(r, e, ~0u); }
+UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_gid(r, e, ~0u); }
+UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s) { return set_uid(r, e, s); }
+UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s) { return set_gid(r, e, s); }
 
 static long get3(unsigned *r, unsigned *e, unsigned *s, unsigned v)
 {
@@ -111,7 +130,7 @@ UK_SYSCALL2(setgroups, int, size, const unsigned *, list)
 {
 	if (size < 0 || size > 65536)
 		return -EINVAL;
-	for (int i = 0; i < size && cur_uid() != 0; i++)
+	for (int i = 0; i < size && !uk_capable(CAP_SETGID); i++)
 		if (list[i] != cur_gid())
 			return -EPERM;
 	return 0;
@@ -144,7 +163,7 @@ UK_SYSCALL2(sethostname, const char *, name, long, len)
 {
 	if (len < 0 || len > 64)
 		return -EINVAL;
-	if (cur_uid() != 0)
+	if (!uk_capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (!name && len)
 		return -EFAULT;
@@ -209,7 +228,7 @@ static long rlimit_set(int res, const struct rlimit *nv)
 {
 	if (nv->rlim_cur > nv->rlim_max)
 		return -EINVAL;
-	if (nv->rlim_max > rlimits[res].rlim_max && cur_uid() != 0)
+	if (nv->rlim_max > rlimits[res].rlim_max && !uk_capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 	rlimits[res] = *nv;
 	return 0;
@@ -282,7 +301,7 @@ UK_SYSCALL3(setpriority, int, which, int, who, int, prio)
 	if (!ok)
 		return -ESRCH;
 	prio = prio < -20 ? -20 : prio > 19 ? 19 : prio;
-	if (prio < nice_value && cur_uid() != 0)
+	if (prio < nice_value && !uk_capable(CAP_SYS_NICE))
 		return -EACCES;
 	nice_value = prio;
 	return 0;
@@ -327,10 +346,21 @@ UK_SYSCALL1(sched_get_priority_min, int, policy)
 
 /* ---- capabilities ---- */
 
-/* A process's permitted and effective sets (the same: what it holds);
- * none inheritable. v1's one 32-bit set, v2's and v3's two. An unknown
- * version is answered with v3's number, and with success when data is
- * NULL (libcap's probe), as Linux does. */
+/* The 32-bit words of hdr's version: v1's one, v2's and v3's two; 0 for
+ * another, whose number is then answered with v3's, as Linux does. */
+static int cap_words(struct __user_cap_header_struct *hdr)
+{
+	if (hdr->version == _LINUX_CAPABILITY_VERSION_1)
+		return 1;
+	if (hdr->version == _LINUX_CAPABILITY_VERSION_2 ||
+	    hdr->version == _LINUX_CAPABILITY_VERSION_3)
+		return 2;
+	hdr->version = _LINUX_CAPABILITY_VERSION_3;
+	return 0;
+}
+
+/* A process's permitted, effective and inheritable sets. An unknown
+ * version is answered with success when data is NULL (libcap's probe). */
 UK_SYSCALL2(capget, struct __user_cap_header_struct *, hdr, struct __user_cap_data_struct *, data)
 {
 	struct uk_proc_view v;
@@ -338,15 +368,8 @@ UK_SYSCALL2(capget, struct __user_cap_header_struct *, hdr, struct __user_cap_da
 
 	if (!hdr)
 		return -EFAULT;
-	if (hdr->version == _LINUX_CAPABILITY_VERSION_1)
-		words = 1;
-	else if (hdr->version == _LINUX_CAPABILITY_VERSION_2 ||
-	         hdr->version == _LINUX_CAPABILITY_VERSION_3)
-		words = 2;
-	else {
-		hdr->version = _LINUX_CAPABILITY_VERSION_3;
+	if (!(words = cap_words(hdr)))
 		return data ? -EINVAL : 0;
-	}
 	if (!data)
 		return 0;
 	if (hdr->pid < 0)
@@ -354,9 +377,48 @@ UK_SYSCALL2(capget, struct __user_cap_header_struct *, hdr, struct __user_cap_da
 	if (uk_proc_view(hdr->pid ? hdr->pid : uk_proc_cur->pid, 0, &v))
 		return -ESRCH;
 	for (int i = 0; i < words; i++) {
-		data[i].effective = data[i].permitted = (uint32_t)(v.caps_eff >> (32 * i));
-		data[i].inheritable = 0;
+		data[i].effective = (uint32_t)(v.caps_eff >> (32 * i));
+		data[i].permitted = (uint32_t)(v.caps_prm >> (32 * i));
+		data[i].inheritable = (uint32_t)(v.caps_inh >> (32 * i));
 	}
+	return 0;
+}
+
+/* The caller's own sets, by Linux's rules: nothing permitted is gained,
+ * the effective set within the new permitted one, the inheritable one
+ * within the old inheritable and permitted ones (any with CAP_SETPCAP)
+ * and within the bounding set. v1 sets only the low 32 capabilities
+ * (the others are dropped). Another process's: EPERM. */
+UK_SYSCALL2(capset, struct __user_cap_header_struct *, hdr, const struct __user_cap_data_struct *,
+            data)
+{
+	struct uk_proc *p = uk_proc_ids();
+	uint64_t prm, eff, inh = p->cap_inh, bset = UK_CAPS_ALL & ~p->caps_dropped;
+	uint64_t nprm = 0, neff = 0, ninh = 0;
+	int words;
+
+	if (!hdr)
+		return -EFAULT;
+	if (!(words = cap_words(hdr)))
+		return -EINVAL;
+	if (!data)
+		return -EFAULT;
+	if (hdr->pid && hdr->pid != p->pid && hdr->pid != uk_current->tid)
+		return -EPERM;
+	for (int i = 0; i < words; i++) {
+		nprm |= (uint64_t)data[i].permitted << (32 * i);
+		neff |= (uint64_t)data[i].effective << (32 * i);
+		ninh |= (uint64_t)data[i].inheritable << (32 * i);
+	}
+	nprm &= UK_CAPS_ALL, neff &= UK_CAPS_ALL, ninh &= UK_CAPS_ALL;
+	uk_proc_caps(p, &prm, &eff);
+	if (((ninh & ~(inh | prm)) && !uk_capable(CAP_SETPCAP)) || (ninh & ~(inh | bset)) ||
+	    (nprm & ~prm) || (neff & ~nprm))
+		return -EPERM;
+	p->cap_prm = nprm;
+	p->cap_eff = neff;
+	p->cap_inh = ninh;
+	p->caps_own = 1;
 	return 0;
 }
 
@@ -379,10 +441,29 @@ static long capbset(int opt, unsigned long cap)
 		return -EINVAL;
 	if (opt == PR_CAPBSET_READ)
 		return !(uk_proc_cur->caps_dropped & (1ull << cap));
-	if (cur_uid() != 0)
+	if (!uk_capable(CAP_SETPCAP))
 		return -EPERM;
 	uk_proc_cur->caps_dropped |= 1ull << cap;
 	return 0;
+}
+
+/* The ambient set stays empty: none is there to read or lower, and
+ * raising one is refused, said under --trace. */
+static long ambient(unsigned long op, unsigned long cap, unsigned long rest)
+{
+	if (rest || (op != PR_CAP_AMBIENT_CLEAR_ALL && cap > UK_CAP_LAST) ||
+	    (op == PR_CAP_AMBIENT_CLEAR_ALL && cap))
+		return -EINVAL;
+	switch (op) {
+	case PR_CAP_AMBIENT_IS_SET:
+	case PR_CAP_AMBIENT_LOWER:
+	case PR_CAP_AMBIENT_CLEAR_ALL: return 0;
+	case PR_CAP_AMBIENT_RAISE:
+		uk_trace_note(
+		    "prctl(PR_CAP_AMBIENT_RAISE): ambient capabilities are not supported");
+		return -EPERM;
+	}
+	return -EINVAL;
 }
 
 UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long, a4, unsigned long,
@@ -415,6 +496,13 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 		no_new_privs = 1;
 		return 0;
 	case PR_GET_NO_NEW_PRIVS: return no_new_privs;
+	case PR_SET_KEEPCAPS:
+		if (a2 > 1 || a3 || a4 || a5)
+			return -EINVAL;
+		uk_proc_ids()->keepcaps = (int)a2;
+		return 0;
+	case PR_GET_KEEPCAPS: return uk_proc_ids()->keepcaps;
+	case PR_CAP_AMBIENT: return ambient(a2, a3, a4 | a5);
 	}
 	uk_trace_note("prctl: option %d is not supported", opt);
 	return -EINVAL;

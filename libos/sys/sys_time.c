@@ -9,6 +9,7 @@
  * program's CPU time is user time; a process's children's is what the
  * ones it waited for used (times, RUSAGE_CHILDREN).
  */
+#include <linux/capability.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
 #include <uk/proc.h>
@@ -58,7 +59,7 @@ UK_SYSCALL2(clock_settime, int, clk, const struct __kernel_timespec *, ts)
 		return -EFAULT;
 	if (uk_timespec_ns(ts, &ns))
 		return -EINVAL;
-	if (uk_current_euid() != 0)
+	if (!uk_capable(CAP_SYS_TIME))
 		return -EPERM;
 	uk_realtime_set(ns);
 	return 0;
@@ -86,7 +87,7 @@ UK_SYSCALL2(settimeofday, const struct __kernel_old_timeval *, tv, const struct 
 		return 0;
 	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 		return -EINVAL;
-	if (uk_current_euid() != 0)
+	if (!uk_capable(CAP_SYS_TIME))
 		return -EPERM;
 	uk_realtime_set(tv->tv_sec * UK_NSEC + tv->tv_usec * 1000ull);
 	return 0;

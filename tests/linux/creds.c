@@ -4,10 +4,11 @@
  * probe), prctl's PR_CAPBSET_READ for every capability up to
  * /proc/sys/kernel/cap_last_cap and EINVAL past it (libcap thought none
  * existed), PR_CAPBSET_DROP (the next program lacks the capability);
- * PR_GET/SET_DUMPABLE, a change of ids making a process undumpable, and
- * what /proc then allows: its files are root's (environ refused even to
- * the process itself), its exe, cwd and fd/ still its own, another
- * user's never. Runs as root; the same source passes as a Linux process.
+ * capset (its rules; a dropped capability refused to the call needing it),
+ * PR_SET_KEEPCAPS across setuid, PR_GET/SET_DUMPABLE, a change of ids making a process undumpable,
+ * and what /proc then allows: its files are root's (environ refused even to the process itself),
+ * its exe, cwd and fd/ still its own, another user's never. Runs as root; the same source passes as
+ * a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "creds"
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -107,6 +109,93 @@ static void root_caps(void)
 	check("capget-negative-pid", fails(syscall(SYS_capget, &h, d), EINVAL), "not EINVAL");
 	h.pid = 99999;
 	check("capget-no-such-pid", fails(syscall(SYS_capget, &h, d), ESRCH), "not ESRCH");
+}
+
+static int capset_v3(pid_t pid, uint64_t eff, uint64_t prm, uint64_t inh)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, pid };
+	struct __user_cap_data_struct d[2] = {
+		{ (uint32_t)eff, (uint32_t)prm, (uint32_t)inh },
+		{ (uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32) },
+	};
+
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* In a child: capset's rules, and a dropped capability refused to the
+ * call that needs it (a lower nice value, CAP_SYS_NICE). */
+static int capset_child(void)
+{
+	uint64_t eff0, prm0, inh, eff, prm, nice = bit(CAP_SYS_NICE),
+	                                    bind = bit(CAP_NET_BIND_SERVICE);
+
+	capget_v3(0, &eff0, &prm0, &inh);
+	check("capset/drop-effective",
+	      !capset_v3(0, eff0 & ~nice, prm0, 0) && !capget_v3(0, &eff, &prm, &inh) &&
+	          eff == (eff0 & ~nice) && prm == prm0,
+	      "the effective set did not lose CAP_SYS_NICE alone");
+	check("capset/dropped-refused", fails(setpriority(PRIO_PROCESS, 0, -5), EACCES),
+	      "a lower nice value without CAP_SYS_NICE was not refused with EACCES");
+	check("capset/raise-effective",
+	      !capset_v3(0, eff0, prm0, 0) && !setpriority(PRIO_PROCESS, 0, -5),
+	      "CAP_SYS_NICE, still permitted, did not take effect again");
+	check("capset/drop-permitted", !capset_v3(0, eff0 & ~nice, prm0 & ~nice, 0),
+	      "dropping a permitted capability failed");
+	check("capset/no-regain", fails(capset_v3(0, eff0, prm0, 0), EPERM),
+	      "a dropped permitted capability came back");
+	check("capset/effective-within-permitted",
+	      fails(capset_v3(0, (eff0 & ~nice) | nice, prm0 & ~nice, 0), EPERM),
+	      "an effective capability outside the permitted set was not refused");
+	check("capset/inheritable",
+	      !capset_v3(0, eff0 & ~nice, prm0 & ~nice, bind) && !capget_v3(0, &eff, &prm, &inh) &&
+	          inh == bind && status_hex("CapInh") == bind && status_hex("CapPrm") == prm &&
+	          status_hex("CapEff") == eff,
+	      "the inheritable set, or /proc/self/status, is not what was set");
+	check("capset/other-process", fails(capset_v3(getppid(), eff, prm, inh), EPERM),
+	      "capset of another process was not refused with EPERM");
+	check("capset/no-ambient",
+	      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHOWN, 0, 0) == 0,
+	      "an ambient capability is said to be set");
+	return failed;
+}
+
+/* In a child: a uid change away from root keeps the permitted set only
+ * under PR_SET_KEEPCAPS, none in effect; CAP_SETUID raised again lets it
+ * become root, whose permitted set then takes effect. */
+static int keepcaps_child(int keep)
+{
+	uint64_t eff0, prm0, inh, eff, prm;
+
+	capget_v3(0, &eff0, &prm0, &inh);
+	check(keep ? "keepcaps/set" : "keepcaps/unset",
+	      !prctl(PR_SET_KEEPCAPS, keep, 0, 0, 0) && prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) == keep,
+	      "PR_SET_KEEPCAPS not read back");
+	if (setuid(NOBODY) || capget_v3(0, &eff, &prm, &inh))
+		return 1;
+	if (!keep) {
+		check("keepcaps/none-kept", !eff && !prm, "capabilities left after setuid");
+		return failed;
+	}
+	check("keepcaps/permitted-kept", !eff && prm == prm0,
+	      "not the permitted set alone after setuid");
+	check("keepcaps/back-to-root",
+	      !capset_v3(0, bit(CAP_SETUID), prm, 0) && !setuid(0) &&
+	          !capget_v3(0, &eff, &prm, &inh) && eff == prm0,
+	      "CAP_SETUID did not make it root with its permitted set in effect");
+	return failed;
+}
+
+static void caps_set(void)
+{
+	pid_t pid;
+
+	for (int i = 0; i < 3; i++) {
+		fflush(stdout);
+		if ((pid = fork()) == 0)
+			_exit(i == 0 ? capset_child() : keepcaps_child(i == 1));
+		if (status_of(pid) != 0)
+			failed = 1;
+	}
 }
 
 /* Dropped from the bounding set: gone from CapBnd at once, from the
@@ -218,6 +307,7 @@ int main(int argc, char **argv)
 		return after_drop();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	root_caps();
+	caps_set();
 	capbset_drop("/proc/self/exe");
 	dumpable();
 	return check_done();

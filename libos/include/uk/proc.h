@@ -84,6 +84,11 @@ struct uk_proc {
 	 * dropped before its exec): root has UK_CAPS_ALL but these, other
 	 * users none. */
 	uint64_t caps_dropped, caps_lost;
+	/* Its own permitted, effective and inheritable sets once capset or
+	 * a change of uid set them (caps_own), else the above decide; and
+	 * PR_SET_KEEPCAPS (a uid change keeps the permitted set). */
+	uint64_t cap_prm, cap_eff, cap_inh;
+	int caps_own, keepcaps;
 	/* Not dumpable (prctl's PR_SET_DUMPABLE 0, or its ids changed):
 	 * its /proc/PID files are root's, and only root reads what needs
 	 * ptrace's access (fs/procfs.c); exec makes it dumpable again. */
@@ -113,6 +118,11 @@ extern struct uk_proc *uk_proc_cur;
 struct uk_proc *uk_proc_ids(void);
 int uk_current_euid(void);
 int uk_current_egid(void);
+/* p's permitted and effective capabilities. */
+void uk_proc_caps(struct uk_proc *p, uint64_t *prm, uint64_t *eff);
+/* Whether the calling process has capability cap in effect (Linux's
+ * capable(): what root's privileged calls check). */
+int uk_capable(int cap);
 
 /* The host name uname(2) gives (one for the VM: processes share it). */
 extern char uk_hostname[65];
@@ -189,7 +199,7 @@ struct uk_proc_view {
 	char comm[16];
 	unsigned uid, gid, umask, nthreads;
 	int dumpable;                 /* prctl's PR_GET_DUMPABLE */
-	uint64_t caps_eff, caps_bset; /* CapEff (= CapPrm) and CapBnd */
+	uint64_t caps_prm, caps_eff, caps_inh, caps_bset; /* CapPrm, CapEff, CapInh, CapBnd */
 	uint64_t start_ns;            /* with pid, names this process and no later one */
 	uint64_t cpu_ns;              /* the process's (every thread's), or the thread's */
 	uint64_t child_cpu_ns;        /* of its waited-for children */
