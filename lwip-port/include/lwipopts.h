@@ -155,7 +155,7 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
  * the step wraps to the start (tests/unit/test_lwipopts.c). */
 #define TCP_LOCAL_PORT_RANGE_START 0xc000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff
-#define TCP_ENSURE_LOCAL_PORT_RANGE(r) \
+#define TCP_ENSURE_LOCAL_PORT_RANGE(r)        \
 	((u16_t)(TCP_LOCAL_PORT_RANGE_START + \
 	         (r) % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START)))
 /* Two per connection: its peer's MSS while lwIP's is a TSO segment's
