@@ -198,14 +198,14 @@ struct uk_proc_view {
 	char state; /* Linux's letter: R running, S sleeping, T stopped, Z zombie */
 	char comm[16];
 	unsigned uid, gid, umask, nthreads;
-	int dumpable;                 /* prctl's PR_GET_DUMPABLE */
+	int dumpable;                                     /* prctl's PR_GET_DUMPABLE */
 	uint64_t caps_prm, caps_eff, caps_inh, caps_bset; /* CapPrm, CapEff, CapInh, CapBnd */
-	uint64_t start_ns;            /* with pid, names this process and no later one */
-	uint64_t cpu_ns;              /* the process's (every thread's), or the thread's */
-	uint64_t child_cpu_ns;        /* of its waited-for children */
-	uint64_t sig_pending;         /* the thread's (the process's first thread's) */
-	uint64_t sig_shared;          /* the process's */
-	uint64_t sig_blocked;         /* the thread's mask */
+	uint64_t start_ns;     /* with pid, names this process and no later one */
+	uint64_t cpu_ns;       /* the process's (every thread's), or the thread's */
+	uint64_t child_cpu_ns; /* of its waited-for children */
+	uint64_t sig_pending;  /* the thread's (the process's first thread's) */
+	uint64_t sig_shared;   /* the process's */
+	uint64_t sig_blocked;  /* the thread's mask */
 	uint64_t sig_ignored, sig_caught;
 	struct uk_mm *mm;         /* NULL once it has ended */
 	struct uk_fdtable *files; /* NULL once it has ended */
