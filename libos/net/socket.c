@@ -319,6 +319,8 @@ static const struct uk_file_ops sock_ops = {
 	.release = sock_release,
 };
 
+int uk_file_is_socket(const struct uk_file *f) { return f->ops == &sock_ops; }
+
 struct uk_sock *uk_sock_of(int fd, struct uk_file **fp)
 {
 	struct uk_file *f = uk_fd_get(fd);

@@ -6,6 +6,7 @@
 #include <linux/falloc.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/net.h>
 #include <uk/print.h>
 #include <uk/proc.h>
 #include <uk/syscall.h>
@@ -541,28 +542,70 @@ UK_SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	return r;
 }
 
-/* Up to count bytes from in at *ipos to out at *opos, through a kernel
- * buffer; a short write ends it, and *ipos then stays after what was
- * written, not after what was read (a non-blocking socket takes part of
- * a chunk: the rest is sent by the next call). The bytes copied, or
- * -errno when none were. */
+/* How many of the want bytes of in at pos lie in one run of memory
+ * (*data at them; 0: not one run, read them), for a file whose data is
+ * in memory (ramfs: an image file's bytes lie in the image's archive).
+ * The end of the file ends a run. */
+static size_t in_memory(struct uk_file *in, uint64_t pos, size_t want, const void **data)
+{
+	struct uk_vnode *vn = in->vn;
+	size_t run = 0;
+
+	if (!vn || ftype(in) != S_IFREG || !vn->ops->page_data || !readable(in))
+		return 0;
+	while (run < want) {
+		uint64_t at = pos + run, off = at & (UK_PAGE_SIZE - 1);
+		const void *d;
+		long n = vn->ops->page_data(vn, at - off, &d);
+		if (n <= (long)off)
+			return run; /* the end */
+		if (!d || (run && (const char *)d + off != (const char *)*data + run))
+			return 0; /* a hole, or the next page elsewhere */
+		if (!run)
+			*data = (const char *)d + off;
+		run += (size_t)n - off;
+	}
+	return want;
+}
+
+/* Up to count bytes from in at *ipos to out at *opos; a short write ends
+ * it, and *ipos then stays after what was written, not after what was
+ * read (a non-blocking socket takes part of a chunk: the rest is sent by
+ * the next call). The bytes copied, or -errno when none were.
+ *
+ * To a non-blocking socket, bytes that lie in memory in one run go from
+ * where they lie: the socket copies them into its buffers before its
+ * write returns, without sleeping, and nothing else runs meanwhile (the
+ * library OS is not preempted), so the file cannot change under it. A
+ * Go server's sendfile of an image file was a 64 KiB buffer zeroed, the
+ * file copied into it, then copied again by the socket. Anything else
+ * goes through a kernel buffer. */
 static long transfer(struct uk_file *in, uint64_t *ipos, struct uk_file *out, uint64_t *opos,
                      size_t count)
 {
 	size_t chunk = 65536, done = 0;
-	char *buf = uk_kmalloc(chunk);
+	int direct = uk_file_is_socket(out) && (out->flags & O_NONBLOCK);
+	char *buf = NULL;
 	long r = 0;
 
-	if (!buf)
-		return -ENOMEM;
 	while (done < count) {
 		size_t want = count - done < chunk ? count - done : chunk;
-		long n = do_read(in, buf, want, ipos), w;
-		if (n <= 0) {
-			r = n;
-			break;
+		const void *src = NULL;
+		long n = direct ? (long)in_memory(in, *ipos, want, &src) : 0, w;
+		if (n > 0) {
+			*ipos += (uint64_t)n;
+		} else {
+			if (!buf && !(buf = uk_kmalloc(chunk))) {
+				r = -ENOMEM;
+				break;
+			}
+			if ((n = do_read(in, buf, want, ipos)) <= 0) {
+				r = n;
+				break;
+			}
+			src = buf;
 		}
-		w = do_write(out, buf, (size_t)n, opos);
+		w = do_write(out, src, (size_t)n, opos);
 		if (w > 0)
 			done += (size_t)w;
 		if (w != n) {

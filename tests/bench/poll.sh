@@ -18,6 +18,7 @@ bench_run "$inner" "${files[@]}" || { bench_skip "$title" "$res"; exit 0; }
 both() { row "$1" "$(get "uk $2")" "$(get "linux $2")"; }
 table "$title ($where)" "uk (link mode)" "Linux process, $host"
 both "pipe throughput, 256 MiB in 64 KiB writes" pipe-throughput
+both "TCP over 127.0.0.1, 256 MiB in 64 KiB writes" tcp-loopback-throughput
 both "pipe round trip between 2 threads, 1 byte" pipe-round-trip
 both "eventfd round trip between 2 threads" eventfd-round-trip
 both "epoll_wait, 1000 registered, 1 ready" epoll_wait-1000-registered-1-ready

@@ -6,7 +6,10 @@
  * mmap and mprotect), /proc/self/fd's "/memfd:NAME (deleted)";
  * open(O_TMPFILE) given a name by linkat (through /proc/self/fd and by
  * AT_EMPTY_PATH) or never (O_EXCL); copy_file_range and sendfile between
- * files, with offsets and their refusals. With a directory as argument
+ * files, with offsets and their refusals; sendfile of the program's own
+ * file (in the guest, bytes in the image) to non-blocking sockets (a
+ * Unix pair, TCP over 127.0.0.1) in as many calls as the sockets take,
+ * the bytes and positions checked. With a directory as argument
  * (a 9P volume in the guest), O_TMPFILE there is refused as Linux's 9P
  * client refuses it. The same source passes as a Linux process.
  */
@@ -14,11 +17,14 @@
 #define SUITE "files"
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -485,6 +491,78 @@ static void copy_range(void)
 	unlink(DIR_ "/c");
 }
 
+/* ---- sendfile to a non-blocking socket ---- */
+
+/* A connected pair: fd[0] reads, fd[1] writes, both non-blocking. */
+static int pair(int tcp, int fd[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l;
+
+	if (!tcp)
+		return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	fd[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || fd[1] < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len) ||
+	    connect(fd[1], (struct sockaddr *)&a, sizeof(a)) || (fd[0] = accept(l, NULL, NULL)) < 0)
+		return -1;
+	close(l);
+	return fcntl(fd[0], F_SETFL, O_NONBLOCK) | fcntl(fd[1], F_SETFL, O_NONBLOCK);
+}
+
+/* The file in, size bytes, through sendfile to fd[1] (with an offset
+ * or the file's position) while fd[0] is read: 1 when every byte came
+ * in order and the offset or the position ended at the end, the other
+ * one unmoved. At most 20 s. */
+static int stream(int in, off_t size, const char *want, char *got, int tcp, int with_off)
+{
+	off_t off = 0, sent = 0, came = 0;
+	int fd[2], idle = 0;
+
+	lseek(in, 0, SEEK_SET);
+	if (pair(tcp, fd))
+		return 0;
+	while (came < size && idle < 20) {
+		ssize_t n = 0, r;
+		if (sent < size &&
+		    (n = sendfile(fd[1], in, with_off ? &off : NULL, (size_t)(size - sent))) < 0 &&
+		    errno != EAGAIN)
+			break;
+		sent += n > 0 ? n : 0;
+		while ((r = read(fd[0], got + came, (size_t)(size - came))) > 0)
+			came += r, n = 1;
+		if (n <= 0) /* neither moved: wait for either side */
+			idle += poll(&(struct pollfd){ fd[0], POLLIN, 0 }, 1, 1000) == 0;
+	}
+	close(fd[0]);
+	close(fd[1]);
+	return came == size && !memcmp(want, got, (size_t)size) &&
+	       (with_off ? off == size && lseek(in, 0, SEEK_CUR) == 0
+	                 : lseek(in, 0, SEEK_CUR) == size);
+}
+
+static void sendfile_sockets(void)
+{
+	int in = open("/proc/self/exe", O_RDONLY);
+	off_t size = size_of(in);
+	char *want = malloc((size_t)size), *got = malloc((size_t)size);
+	int ok = in >= 0 && size > 0 && want && got && pread(in, want, (size_t)size, 0) == size;
+
+	check("sendfile/unix-nonblocking", ok && stream(in, size, want, got, 0, 0),
+	      "the program's file not streamed whole through a Unix socket pair");
+	check("sendfile/unix-offset", ok && stream(in, size, want, got, 0, 1),
+	      "the program's file not streamed whole with an offset");
+	check("sendfile/tcp-nonblocking", ok && stream(in, size, want, got, 1, 0),
+	      "the program's file not streamed whole over TCP");
+	check("sendfile/tcp-offset", ok && stream(in, size, want, got, 1, 1),
+	      "the program's file not streamed whole over TCP with an offset");
+	free(want);
+	free(got);
+	close(in);
+}
+
 int main(int argc, char **argv)
 {
 	mkdir("/tmp", 01777);
@@ -497,6 +575,7 @@ int main(int argc, char **argv)
 	seal_inherited();
 	tmpfile_checks();
 	copy_range();
+	sendfile_sockets();
 	if (argc > 1)
 		tmpfile_unsupported(argv[1]);
 	rmdir(DIR_);

@@ -48,6 +48,12 @@ int uk_net_pending(void);
  * -ENETDOWN: no DNS server). Blocks. */
 int uk_net_resolve(const char *name, int v6, void *addr);
 
+/* Whether f is a socket (libos/net/socket.c): its write never sleeps
+ * when f is O_NONBLOCK, and reads nothing of the buffer after it
+ * returns. */
+struct uk_file;
+int uk_file_is_socket(const struct uk_file *f);
+
 /* The first interface's IPv4 address (network byte order), 0 if none. */
 uint32_t uk_net_ip(void);
 
