@@ -172,6 +172,17 @@ struct vmm_net_merge {
 };
 int vmm_net_merge_add(struct vmm_net_merge *m, const uint8_t *f, size_t len);
 size_t vmm_net_merge_end(struct vmm_net_merge *m);
+/* The headers a segment that may merge has (Ethernet, IPv4 and TCP
+ * without options): VMM_NET_MERGE_HLEN bytes. The payload bytes of a
+ * frame of len bytes whose first VMM_NET_MERGE_HLEN are hdr, when it is a
+ * segment that may merge, else 0. add_parts: add as merge_add does the
+ * frame whose headers are hdr and payload the rest (read once, copied
+ * into buf, never looked at: it may lie in memory another process
+ * writes). */
+#define VMM_NET_MERGE_HLEN 54
+size_t vmm_net_merge_payload(const uint8_t *hdr, size_t len);
+int vmm_net_merge_add_parts(struct vmm_net_merge *m, const uint8_t *hdr, const uint8_t *payload,
+                            size_t len);
 
 /* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
  *

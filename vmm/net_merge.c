@@ -22,6 +22,11 @@
  * the merged one wrong, and libslirp drops it, as it would have dropped
  * that segment (the guest sends the rest again).
  *
+ * The helper adds a segment as its headers (its own copy, checked) and its
+ * payload where ukrun left it in the ring, copied once into the merged
+ * segment (add_parts): each byte of a 100 KiB answer was copied into the
+ * helper's copy of the frame first, then into the merged one.
+ *
  * Pure code over the frames; the unit test compares the checksums with
  * ones computed over the merged bytes.
  */
@@ -33,7 +38,8 @@
 #define ETH_HLEN 14
 #define IP_HLEN 20
 #define TCP_HLEN 20
-#define HLEN (ETH_HLEN + IP_HLEN + TCP_HLEN)
+#define HLEN VMM_NET_MERGE_HLEN
+_Static_assert(HLEN == ETH_HLEN + IP_HLEN + TCP_HLEN, "the headers of a segment that merges");
 #define TCP_ACK 0x10
 #define TCP_PSH 0x08
 
@@ -70,9 +76,7 @@ static uint32_t pseudo(const uint8_t *ip, size_t tcp_len)
 	return fold(sum16(ip + 12, 8) + IPPROTO_TCP + (uint32_t)tcp_len);
 }
 
-/* Payload bytes of f (len bytes) when it is a segment that may merge,
- * else 0. */
-static size_t payload_of(const uint8_t *f, size_t len)
+size_t vmm_net_merge_payload(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HLEN, *tcp = ip + IP_HLEN;
 
@@ -94,7 +98,13 @@ static uint32_t payload_sum(const uint8_t *f, size_t n)
 
 int vmm_net_merge_add(struct vmm_net_merge *m, const uint8_t *f, size_t len)
 {
-	size_t n = payload_of(f, len);
+	return vmm_net_merge_add_parts(m, f, f + HLEN, len);
+}
+
+int vmm_net_merge_add_parts(struct vmm_net_merge *m, const uint8_t *f, const uint8_t *payload,
+                            size_t len)
+{
+	size_t n = vmm_net_merge_payload(f, len);
 	uint32_t s;
 
 	if (!n)
@@ -104,14 +114,15 @@ int vmm_net_merge_add(struct vmm_net_merge *m, const uint8_t *f, size_t len)
 		if (memcmp(head, f, 14) || memcmp(head + ETH_HLEN + 12, f + ETH_HLEN + 12, 12) ||
 		    be32(f + ETH_HLEN + IP_HLEN + 4) != m->next_seq || m->len + n > m->cap)
 			return 0;
-		memcpy(m->buf + m->len, f + HLEN, n);
+		memcpy(m->buf + m->len, payload, n);
 		/* the last one's acknowledgement, window and flags (PSH kept) */
 		m->psh |= f[ETH_HLEN + IP_HLEN + 13] & TCP_PSH;
 		memcpy(m->buf + ETH_HLEN + IP_HLEN + 8, f + ETH_HLEN + IP_HLEN + 8, 8);
 	} else {
 		if (len > m->cap)
 			return 0;
-		memcpy(m->buf, f, len);
+		memcpy(m->buf, f, HLEN);
+		memcpy(m->buf + HLEN, payload, n);
 		m->psh = f[ETH_HLEN + IP_HLEN + 13] & TCP_PSH;
 		m->sum = 0;
 		m->count = 0;

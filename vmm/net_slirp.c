@@ -732,6 +732,29 @@ static void merge_flush(struct helper *h)
 		slirp_input(h->slirp, h->mrg.buf, (int)len);
 }
 
+/* A TCP segment that may merge (headers copied to f, whose checks
+ * read only those): its payload goes from the ring into the merged
+ * segment, copied once, not first into the helper's copy of the frame.
+ * 0 when it did not merge: the caller copies the rest and goes on. */
+static int from_guest_merge(struct helper *h, const uint8_t *f, const uint8_t *payload, size_t len)
+{
+	const char *why;
+
+	if (!vmm_net_merge_payload(f, len))
+		return 0;
+	if (vmm_net_frame_check(f, len, h->conf.host_loopback, &why)) {
+		h->refused++;
+		return 1;
+	}
+	if (!vmm_net_merge_add_parts(&h->mrg, f, payload, len)) {
+		merge_flush(h); /* what came before it first */
+		if (!vmm_net_merge_add_parts(&h->mrg, f, payload, len))
+			return 0;
+	}
+	h->from_guest++;
+	return 1;
+}
+
 static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 {
 	static uint8_t own[VMM_NETH_MSG_MAX];
@@ -747,7 +770,15 @@ static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 		h->refused++;
 		return;
 	}
-	memcpy(own, msg, n);
+	if (n > HDR_LEN + VMM_NET_MERGE_HLEN) {
+		memcpy(own, msg, HDR_LEN + VMM_NET_MERGE_HLEN);
+		if (from_guest_merge(h, f, msg + HDR_LEN + VMM_NET_MERGE_HLEN, n - HDR_LEN))
+			return;
+		memcpy(own + HDR_LEN + VMM_NET_MERGE_HLEN, msg + HDR_LEN + VMM_NET_MERGE_HLEN,
+		       n - HDR_LEN - VMM_NET_MERGE_HLEN);
+	} else {
+		memcpy(own, msg, n);
+	}
 	if (vmm_net_frame_check(f, n - HDR_LEN, h->conf.host_loopback, &why)) {
 		h->refused++;
 		return;

@@ -88,6 +88,31 @@ TEST(merges_with_right_checksums)
 	       !memcmp(out + HLEN + 3000, frames[3] + HLEN, 3));
 }
 
+/* Headers and payload apart (the helper's copy of the headers, the
+ * payload in the ring): the same merged frame as from whole frames. */
+TEST(parts_as_whole)
+{
+	static uint8_t whole[20000], hdr[2][HLEN], payload[2][4000];
+	struct vmm_net_merge m = { .buf = whole, .cap = sizeof(whole) };
+	size_t len[2], total;
+
+	for (int i = 0; i < 2; i++) {
+		len[i] = segment(frames[i], 7 + 700 * (uint32_t)i, 9, 700, i, 0x10);
+		EXPECT(vmm_net_merge_payload(frames[i], len[i]) == 700);
+		EXPECT(vmm_net_merge_add(&m, frames[i], len[i]) == 1);
+	}
+	total = vmm_net_merge_end(&m);
+	m.buf = out;
+	for (int i = 0; i < 2; i++) {
+		memcpy(hdr[i], frames[i], HLEN);
+		memcpy(payload[i], frames[i] + HLEN, 700);
+		memset(frames[i] + HLEN, 0, 700); /* only the payload's copy has them */
+		EXPECT(vmm_net_merge_add_parts(&m, hdr[i], payload[i], len[i]) == 1);
+	}
+	EXPECT(vmm_net_merge_end(&m) == total && !memcmp(out, whole, total));
+	EXPECT(vmm_net_merge_payload(frames[0], HLEN) == 0); /* no payload: no merge */
+}
+
 TEST(wrong_checksum_stays_wrong)
 {
 	struct vmm_net_merge m = { .buf = out, .cap = sizeof(out) };
@@ -134,6 +159,7 @@ TEST(what_does_not_merge)
 int main(void)
 {
 	RUN("net-merge", merges_with_right_checksums);
+	RUN("net-merge", parts_as_whole);
 	RUN("net-merge", wrong_checksum_stays_wrong);
 	RUN("net-merge", what_does_not_merge);
 	return unit_failures != 0;
