@@ -139,10 +139,10 @@ tests: $(PROGRAMS)
 # glibc and loader beside them, so both the ELF loader and ld.so's mmap
 # of a shared library are exercised.
 LX := $(B)/tests/linux
-$(LX)/%/static/bin/prog: tests/linux/%.c tests/linux/check.h
+$(LX)/%/static/bin/prog: tests/linux/%.c tests/linux/check.h tests/guest/tcp_pair.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -static -o $@ $<
-$(LX)/%/dynamic/bin/prog: tests/linux/%.c tests/linux/check.h
+$(LX)/%/dynamic/bin/prog: tests/linux/%.c tests/linux/check.h tests/guest/tcp_pair.h
 	@mkdir -p $(@D) $(LX)/$*/dynamic/lib64 $(LX)/$*/dynamic/lib/x86_64-linux-gnu
 	$(CC) -O2 -o $@ $<
 	cp -L /lib64/ld-linux-x86-64.so.2 $(LX)/$*/dynamic/lib64/

@@ -17,7 +17,6 @@
 #define SUITE "files"
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../guest/tcp_pair.h"
 #include "check.h"
 
 #define DIR_ "/tmp/files-test"
@@ -496,19 +496,10 @@ static void copy_range(void)
 /* A connected pair: fd[0] reads, fd[1] writes, both non-blocking. */
 static int pair(int tcp, int fd[2])
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l;
-
 	if (!tcp)
 		return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	fd[1] = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || fd[1] < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len) ||
-	    connect(fd[1], (struct sockaddr *)&a, sizeof(a)) || (fd[0] = accept(l, NULL, NULL)) < 0)
+	if (tcp_pair(fd))
 		return -1;
-	close(l);
 	return fcntl(fd[0], F_SETFL, O_NONBLOCK) | fcntl(fd[1], F_SETFL, O_NONBLOCK);
 }
 

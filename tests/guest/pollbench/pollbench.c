@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,11 +13,11 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../now.h"
+#include "../tcp_pair.h"
 
 static void report(const char *name, double value, const char *unit)
 {
@@ -96,31 +95,14 @@ static double throughput(int fd[2])
 	return total / 1048576.0 / (t0 / 1e9);
 }
 
-/* A connection to itself over 127.0.0.1: fd[0] accepted, fd[1] its
- * client. The send path's copies and checksums without a device (the
- * guest's loopback interface sums and checks as a NIC without offloads
- * would). */
-static int tcp_pair(int fd[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	fd[1] = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || fd[1] < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &len) ||
-	    connect(fd[1], (struct sockaddr *)&a, sizeof(a)) || (fd[0] = accept(l, NULL, NULL)) < 0)
-		return -1;
-	close(l);
-	return 0;
-}
-
 static void pipes(void)
 {
 	int a[2], b[2], e1 = eventfd(0, 0), e2 = eventfd(0, 0);
 
 	pipe(a);
 	report("pipe-throughput", throughput(a), "MiB/s");
+	/* (the send path's copies and checksums without a device: the
+	 * loopback interface sums and checks as a NIC without offloads) */
 	if (tcp_pair(a) == 0)
 		report("tcp-loopback-throughput", throughput(a), "MiB/s");
 
