@@ -167,25 +167,44 @@ static unsigned populate(const struct uk_elf_load *l, uint64_t len)
 	return 0;
 }
 
-/* One segment at bias + vaddr, as Linux maps it: the file's pages
- * (private: a copy), the rest of the last one zeroed, anonymous pages for
- * the remaining .bss. Writable until protect_loads(). */
-static long load_one(struct exe *x, const struct uk_elf_load *l, uint64_t prev_end)
+/* Whether segment i is mapped with its own rights at once: one that is
+ * never written (code, read-only data), whole, and shares no page with
+ * the next. Its whole pages of a file of the image are then the archive's
+ * own (mmap_file.c) instead of copies, and the bytes after it in its last
+ * page are the file's, as Linux maps them (a static program's exec: 223
+ * pages copied -> 35). */
+static int load_final(const struct exe *x, unsigned i)
 {
+	const struct uk_elf_load *l = &x->e.load[i];
+	uint64_t end = PAGE_UP(l->vaddr + l->memsz);
+
+	return !(l->prot & PROT_WRITE) && l->memsz == l->filesz &&
+	       (i + 1 == x->e.nload || PAGE_DOWN(x->e.load[i + 1].vaddr) >= end);
+}
+
+/* Segment i at bias + vaddr, as Linux maps it: the file's pages (private:
+ * the image's own until written, else a copy), the rest of the last one
+ * zeroed when the segment is written, anonymous pages for the remaining
+ * .bss. Writable until protect_loads() unless load_final(). */
+static long load_one(struct exe *x, unsigned i, uint64_t prev_end)
+{
+	const struct uk_elf_load *l = &x->e.load[i];
 	uint64_t va = x->bias + l->vaddr, start = PAGE_DOWN(va);
 	uint64_t file_end = va + l->filesz, map_end = l->filesz ? PAGE_UP(file_end) : start;
 	uint64_t end = PAGE_UP(va + l->memsz);
+	int final = load_final(x, i);
 	long r;
 
 	if (start < prev_end)
 		return load_shared(x, l, prev_end);
 	if (l->filesz) {
-		r = uk_vm_mmap(start, map_end - start, PROT_READ | PROT_WRITE,
+		r = uk_vm_mmap(start, map_end - start, final ? l->prot : PROT_READ | PROT_WRITE,
 		               MAP_PRIVATE | MAP_FIXED | populate(l, map_end - start), x->f,
 		               l->off - (va - start));
 		if (r < 0)
 			return r;
-		uk_memset((void *)file_end, 0, map_end - file_end); /* not the segment's */
+		if (!final) /* not the segment's */
+			uk_memset((void *)file_end, 0, map_end - file_end);
 	}
 	if (end > map_end) {
 		r = uk_vm_mmap(map_end, end - map_end, PROT_READ | PROT_WRITE,
@@ -234,14 +253,15 @@ static long load(struct exe *x, int interp)
 		x->bias = (uint64_t)r - x->e.lo;
 	}
 	for (unsigned i = 0; i < x->e.nload; i++) {
-		if ((r = load_one(x, &x->e.load[i], prev)))
+		if ((r = load_one(x, i, prev)))
 			return r;
 		prev = PAGE_UP(x->bias + x->e.load[i].vaddr + x->e.load[i].memsz);
 	}
 	protect_loads(x);
+	/* (code mapped executable at once was rewritten by mmap's hook) */
 	for (unsigned i = 0; i < x->e.nload; i++) {
 		const struct uk_elf_load *l = &x->e.load[i];
-		if (l->prot & PROT_EXEC)
+		if ((l->prot & PROT_EXEC) && !load_final(x, i))
 			uk_binary_rewrite(PAGE_DOWN(x->bias + l->vaddr),
 			                  x->bias + l->vaddr + l->filesz);
 	}
@@ -259,12 +279,17 @@ static int count(char *const *v)
 	return n;
 }
 
+/* Asked once: one vCPU, and a cpuid traps on the paravirtual host. */
 static uint64_t hwcap(void)
 {
+	static uint64_t edx1;
 	uint32_t r[4];
 
-	uk_cpuid(1, 0, r);
-	return r[3];
+	if (!edx1) {
+		uk_cpuid(1, 0, r);
+		edx1 = r[3];
+	}
+	return edx1;
 }
 
 static uint64_t build_stack(struct exe *prog, struct exe *interp, char *const *argv,
@@ -646,6 +671,7 @@ static __attribute__((noreturn)) void start(struct exec_state *st)
 	uint64_t sp, vdso, entry;
 	long r;
 
+	uk_vm_on_exec_map(uk_binary_rewrite); /* the program's code, ld.so's, libraries' */
 	if ((r = load(prog, 0)) || (prog->e.interp_len && (r = load(interp, 1)))) {
 		uk_pr("exec %s: cannot load it: error %ld (out of memory?)", q->path, -r);
 		cannot_start();
@@ -677,7 +703,6 @@ static __attribute__((noreturn)) void start(struct exec_state *st)
 	entry = prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry;
 	exec_free(st);
 	uk_binary_active = 1;
-	uk_vm_on_exec_map(uk_binary_rewrite);
 	uk_plat_on_exit(trace_summary);
 	enter(entry, sp);
 }

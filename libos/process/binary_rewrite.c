@@ -166,15 +166,15 @@ static void to_entry(uint8_t *s, uintptr_t ret, uintptr_t region)
 	put32(s + 9, (int64_t)region - (int64_t)(at + 13));
 }
 
-/* The stub of a CPUID site at a: mov $EAX, %eax; mov $EBX, %ebx;
- * mov $ECX, %ecx; mov $EDX, %edx (each zero-extends, as cpuid does), then
- * jmp a + 7: 25 bytes. */
-static void write_cpuid_stub(uint8_t *s, uintptr_t a)
+/* The stub of a CPUID site at a (its bytes read at site): mov $EAX, %eax;
+ * mov $EBX, %ebx; mov $ECX, %ecx; mov $EDX, %edx (each zero-extends, as
+ * cpuid does), then jmp a + 7: 25 bytes. */
+static void write_cpuid_stub(uint8_t *s, uintptr_t a, const uint8_t *site)
 {
 	static const uint8_t op[4] = { 0xb8, 0xbb, 0xb9, 0xba };
 	uint32_t r[4];
 
-	cpuid_answer(get32((const uint8_t *)a + 1), r);
+	cpuid_answer(get32(site + 1), r);
 	for (unsigned i = 0; i < STUB_LEN; i++)
 		s[i] = 0xcc;
 	for (int i = 0; i < 4; i++) {
@@ -185,12 +185,13 @@ static void write_cpuid_stub(uint8_t *s, uintptr_t a)
 	put32(s + 21, (int64_t)(a + 7) - (int64_t)((uintptr_t)s + 25));
 }
 
-/* The stub of the site of len bytes at a: MOV keeps its mov and returns
- * to the instruction after the site; CMP returns into the stub, which
- * does the site's cmp and jumps back after it. */
-static void write_stub(uint8_t *s, uintptr_t region, uintptr_t a, unsigned len, int kind)
+/* The stub of the site of len bytes at a (its bytes read at site): MOV
+ * keeps its mov and returns to the instruction after the site; CMP
+ * returns into the stub, which does the site's cmp and jumps back after
+ * it. */
+static void write_stub(uint8_t *s, uintptr_t region, uintptr_t a, const uint8_t *site, unsigned len,
+                       int kind)
 {
-	const uint8_t *site = (const uint8_t *)a;
 	unsigned n;
 
 	for (unsigned i = 0; i < STUB_LEN; i++)
@@ -269,9 +270,8 @@ static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
 	return NULL;
 }
 
-static unsigned count_cpuid(uintptr_t start, uintptr_t end)
+static unsigned count_cpuid(const uint8_t *p, const uint8_t *e)
 {
-	const uint8_t *p = (const uint8_t *)start, *e = (const uint8_t *)end;
 	unsigned n = 0;
 
 	while ((p = next_cpuid(p, e)))
@@ -279,9 +279,8 @@ static unsigned count_cpuid(uintptr_t start, uintptr_t end)
 	return n;
 }
 
-static unsigned count_sites(uintptr_t start, uintptr_t end)
+static unsigned count_sites(const uint8_t *p, const uint8_t *e)
 {
-	const uint8_t *p = (const uint8_t *)start, *e = (const uint8_t *)end;
 	unsigned n = 0, len;
 	int kind;
 
@@ -290,20 +289,40 @@ static unsigned count_sites(uintptr_t start, uintptr_t end)
 	return n;
 }
 
-/* The CPUID sites of [start, end), their stubs from s on. */
-static unsigned rewrite_cpuid(uintptr_t start, uintptr_t end, uint8_t *s, unsigned n)
+/* The CPUID sites of [p, e) (the code at p - d), their stubs from s on. */
+static unsigned rewrite_cpuid(const uint8_t *p, const uint8_t *e, intptr_t d, uint8_t *s,
+                              unsigned n)
 {
-	const uint8_t *p = (const uint8_t *)start;
 	unsigned k = 0;
 
-	for (; k < n && (p = next_cpuid(p, (const uint8_t *)end)); k++, p += 7, s += STUB_LEN) {
+	for (; k < n && (p = next_cpuid(p, e)); k++, p += 7, s += STUB_LEN) {
 		uint8_t jmp[5] = { 0xe9 };
-		uintptr_t a = (uintptr_t)p;
-		write_cpuid_stub(s, a);
+		uintptr_t a = (uintptr_t)p - d;
+		write_cpuid_stub(s, a, p);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		poke(a, jmp, 5); /* the mov only: the cpuid stays */
 	}
 	return k;
+}
+
+/* Where the scan reads the code at [start, end): through the physmap when
+ * its frames lie back to back (a file of the image's archive, mapped where
+ * it lies: mmap_file.c), as start + the delta returned; else (0) where it
+ * is mapped. Read through the new program's tables, each page of its code
+ * was a shadow-paging fault of the paravirtual host before the program
+ * ran; the physmap's entries for the archive stay shadowed from one exec
+ * to the next. */
+static intptr_t scan_delta(uintptr_t start, uintptr_t end)
+{
+	uintptr_t first = start & ~(PAGE - 1);
+	uint64_t pa = uk_page_held(first);
+
+	if (pa == ~0ull)
+		return 0;
+	for (uintptr_t a = first + PAGE; a < end; a += PAGE)
+		if (uk_page_held(a) != pa + (a - first))
+			return 0;
+	return (intptr_t)uk_p2v(pa) - (intptr_t)first;
 }
 
 void uk_binary_rewrite(uintptr_t start, uintptr_t end)
@@ -312,11 +331,15 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	int kind;
 	size_t size;
 	long region;
+	intptr_t d;
+	const uint8_t *ss, *se; /* the code as the scan reads it */
 
 	if ((uk_plat.flags & UK_PF_NO_REWRITE) || end <= start)
 		return;
-	n = count_sites(start, end);
-	ncpuid = count_cpuid(start, end);
+	d = scan_delta(start, end);
+	ss = (const uint8_t *)(start + d), se = (const uint8_t *)(end + d);
+	n = count_sites(ss, se);
+	ncpuid = count_cpuid(ss, se);
 	if (!n && !ncpuid)
 		return;
 	size = (STUB_HEAD + (size_t)(n + ncpuid) * STUB_LEN + PAGE - 1) & ~(PAGE - 1);
@@ -334,23 +357,23 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	 * each (node's start: 500); until then they read as before, which is
 	 * all the scan needs. */
 	uk_pt_flush_hold();
-	for (const uint8_t *p = (const uint8_t *)start; k < n;) {
+	for (const uint8_t *p = ss; k < n;) {
 		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
 		        *s = (uint8_t *)region + STUB_HEAD + k * STUB_LEN;
 		unsigned len;
 		uintptr_t a;
-		if (!(p = next_site(p, (const uint8_t *)end, &len, &kind)))
+		if (!(p = next_site(p, se, &len, &kind)))
 			break;
-		a = (uintptr_t)p;
+		a = (uintptr_t)p - d;
+		write_stub(s, (uintptr_t)region, a, p, len, kind);
 		p += len;
-		write_stub(s, (uintptr_t)region, a, len, kind);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		/* MOV: the mov only, the syscall stays; CMP: all of it */
 		poke(a, jmp, kind == MOV ? 5 : len);
 		k++;
 	}
 	uk_rewritten_cpuid +=
-	    rewrite_cpuid(start, end, (uint8_t *)region + STUB_HEAD + k * STUB_LEN, ncpuid);
+	    rewrite_cpuid(ss, se, d, (uint8_t *)region + STUB_HEAD + k * STUB_LEN, ncpuid);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_pt_flush_release();
 	uk_rewritten_sites += k;
