@@ -50,7 +50,9 @@
  */
 #include <uk/arch.h>
 #include <uk/binary.h>
+#include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -270,39 +272,75 @@ static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
 	return NULL;
 }
 
-static unsigned count_cpuid(const uint8_t *p, const uint8_t *e)
-{
-	unsigned n = 0;
+/* Where the sites one scan found are, for the rewriting after it: one
+ * pass over the code for each kind of site, where counting and then
+ * rewriting took two (a static program's exec scans 690 KB). */
+struct found {
+	const uint8_t **at;
+	unsigned n, cap;
+};
 
-	while ((p = next_cpuid(p, e)))
-		n++, p += 7;
-	return n;
+/* p added (0), or no memory left (-1): the sites from p on stay as they
+ * are and trap. */
+static int found_add(struct found *f, const uint8_t *p)
+{
+	if (f->n == f->cap) {
+		unsigned cap = f->cap ? 2 * f->cap : 256;
+		const uint8_t **at = uk_kmalloc(cap * sizeof(*at));
+		if (!at)
+			return -1;
+		if (f->n)
+			uk_memcpy(at, f->at, f->n * sizeof(*at));
+		uk_kfree(f->at);
+		f->at = at, f->cap = cap;
+	}
+	f->at[f->n++] = p;
+	return 0;
 }
 
-static unsigned count_sites(const uint8_t *p, const uint8_t *e)
+static void find_cpuid(const uint8_t *p, const uint8_t *e, struct found *f)
 {
-	unsigned n = 0, len;
+	while ((p = next_cpuid(p, e)) && !found_add(f, p))
+		p += 7;
+}
+
+static void find_sites(const uint8_t *p, const uint8_t *e, struct found *f)
+{
+	unsigned len;
 	int kind;
 
-	while ((p = next_site(p, e, &len, &kind)))
-		n++, p += len;
-	return n;
+	while ((p = next_site(p, e, &len, &kind)) && !found_add(f, p))
+		p += len;
 }
 
-/* The CPUID sites of [p, e) (the code at p - d), their stubs from s on. */
-static unsigned rewrite_cpuid(const uint8_t *p, const uint8_t *e, intptr_t d, uint8_t *s,
-                              unsigned n)
+/* The CPUID sites found (the code at each less d), their stubs from s on. */
+static void rewrite_cpuid(const struct found *f, intptr_t d, uint8_t *s)
 {
-	unsigned k = 0;
-
-	for (; k < n && (p = next_cpuid(p, e)); k++, p += 7, s += STUB_LEN) {
+	for (unsigned k = 0; k < f->n; k++, s += STUB_LEN) {
 		uint8_t jmp[5] = { 0xe9 };
-		uintptr_t a = (uintptr_t)p - d;
-		write_cpuid_stub(s, a, p);
+		uintptr_t a = (uintptr_t)f->at[k] - d;
+		write_cpuid_stub(s, a, f->at[k]);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		poke(a, jmp, 5); /* the mov only: the cpuid stays */
 	}
-	return k;
+}
+
+/* The system-call sites found (the code at each less d, which ends at
+ * e less d), their stubs from region + STUB_HEAD on. */
+static void rewrite_sites(const struct found *f, intptr_t d, const uint8_t *e, uintptr_t region)
+{
+	for (unsigned k = 0; k < f->n; k++) {
+		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
+		        *s = (uint8_t *)region + STUB_HEAD + k * STUB_LEN;
+		const uint8_t *p = f->at[k];
+		uintptr_t a = (uintptr_t)p - d;
+		int kind;
+		unsigned len = site_at(p, e, &kind);
+		write_stub(s, region, a, p, len, kind);
+		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
+		/* MOV: the mov only, the syscall stays; CMP: all of it */
+		poke(a, jmp, kind == MOV ? 5 : len);
+	}
 }
 
 /* Where the scan reads the code at [start, end): through the physmap when
@@ -327,8 +365,8 @@ static intptr_t scan_delta(uintptr_t start, uintptr_t end)
 
 void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 {
-	unsigned n, ncpuid, k = 0;
-	int kind;
+	struct found sites = { 0 }, cpuids = { 0 };
+	unsigned n, ncpuid;
 	size_t size;
 	long region;
 	intptr_t d;
@@ -338,10 +376,11 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 		return;
 	d = scan_delta(start, end);
 	ss = (const uint8_t *)(start + d), se = (const uint8_t *)(end + d);
-	n = count_sites(ss, se);
-	ncpuid = count_cpuid(ss, se);
+	find_sites(ss, se, &sites);
+	find_cpuid(ss, se, &cpuids);
+	n = sites.n, ncpuid = cpuids.n;
 	if (!n && !ncpuid)
-		return;
+		goto out;
 	size = (STUB_HEAD + (size_t)(n + ncpuid) * STUB_LEN + PAGE - 1) & ~(PAGE - 1);
 	/* every stub within a rel32 of every site, either way */
 	region = uk_vm_mmap_within(end > REL32_REACH - PAGE ? end - REL32_REACH + PAGE : 0,
@@ -349,7 +388,7 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	if (region < 0) {
 		uk_trace_note("rewrite: no room for %u stubs near %#lx; the sites trap", n + ncpuid,
 		              start);
-		return;
+		goto out;
 	}
 	*(uint64_t *)region = (uint64_t)uk_syscall_entry_jmp;
 	/* Pages with sites get copies of their own (the others stay the
@@ -357,24 +396,13 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	 * each (node's start: 500); until then they read as before, which is
 	 * all the scan needs. */
 	uk_pt_flush_hold();
-	for (const uint8_t *p = ss; k < n;) {
-		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
-		        *s = (uint8_t *)region + STUB_HEAD + k * STUB_LEN;
-		unsigned len;
-		uintptr_t a;
-		if (!(p = next_site(p, se, &len, &kind)))
-			break;
-		a = (uintptr_t)p - d;
-		write_stub(s, (uintptr_t)region, a, p, len, kind);
-		p += len;
-		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
-		/* MOV: the mov only, the syscall stays; CMP: all of it */
-		poke(a, jmp, kind == MOV ? 5 : len);
-		k++;
-	}
-	uk_rewritten_cpuid +=
-	    rewrite_cpuid(ss, se, d, (uint8_t *)region + STUB_HEAD + k * STUB_LEN, ncpuid);
+	rewrite_sites(&sites, d, se, (uintptr_t)region);
+	rewrite_cpuid(&cpuids, d, (uint8_t *)region + STUB_HEAD + n * STUB_LEN);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_pt_flush_release();
-	uk_rewritten_sites += k;
+	uk_rewritten_sites += n;
+	uk_rewritten_cpuid += ncpuid;
+out:
+	uk_kfree(sites.at);
+	uk_kfree(cpuids.at);
 }
