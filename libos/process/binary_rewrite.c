@@ -30,6 +30,13 @@
  *	  paravirtual host every cpuid traps (~4 us, pvm.md), and glibc's
  *	  start (a static program's, or ld.so's) runs ~43 of them, 27 in
  *	  this shape (its AMD cache-size loop asks 0x80000000 11 times).
+ *		b8 L0 L1 L2 L3	mov $LEAF, %eax		(any leaf)
+ *		31 c9		xor %ecx, %ecx		(subleaf 0)
+ *	   or	b9 S0 S1 S2 S3	mov $SUB, %ecx
+ *		0f a2		cpuid
+ *	  the same, the stub answering that subleaf (after the xor, for its
+ *	  flags): 5 more of glibc's start (leaves 7, 0xd, 0x14, 0x19,
+ *	  0x8000001d).
  *
  * MOV is 436 of glibc 2.36's 526 sites and most of a Go binary's; CMP adds
  * read (xor %eax,%eax before it), syscall() and Go's Syscall6, through
@@ -103,37 +110,51 @@ static uint32_t get32(const uint8_t *p)
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The length of a CPUID site at p (0: none). */
-static unsigned cpuid_at(const uint8_t *p, const uint8_t *end)
+/* The length of a CPUID site at p (0: none), and the subleaf it asks:
+ * mov $LEAF, %eax, then cpuid (a leaf that ignores %ecx), xor %ecx, %ecx;
+ * cpuid (subleaf 0), or mov $SUB, %ecx; cpuid. */
+static unsigned cpuid_at(const uint8_t *p, const uint8_t *end, uint32_t *sub)
 {
-	if (end - p >= 7 && p[0] == 0xb8 && p[5] == 0x0f && p[6] == 0xa2 &&
-	    leaf_plain(get32(p + 1)))
+	size_t room = (size_t)(end - p);
+
+	if (room < 7 || p[0] != 0xb8)
+		return 0;
+	*sub = 0;
+	if (p[5] == 0x0f && p[6] == 0xa2 && leaf_plain(get32(p + 1)))
 		return 7;
+	if (room >= 9 && p[5] == 0x31 && p[6] == 0xc9 && p[7] == 0x0f && p[8] == 0xa2)
+		return 9;
+	if (room >= 12 && p[5] == 0xb9 && p[10] == 0x0f && p[11] == 0xa2) {
+		*sub = get32(p + 6);
+		return 12;
+	}
 	return 0;
 }
 
-/* What cpuid answers for leaf, asked once: one vCPU, whose answers stay
- * the same from boot on (the APIC id in leaf 1 too). */
-#define CPUID_CACHE 16
+/* What cpuid answers for leaf and subleaf, asked once: one vCPU, whose
+ * answers stay the same from boot on (the APIC id in leaf 1, and XCR0's
+ * sizes in leaf 0xd, too). */
+#define CPUID_CACHE 32
 
 static struct {
-	uint32_t leaf, r[4];
+	uint32_t leaf, sub, r[4];
 	int used;
 } cpuid_cache[CPUID_CACHE];
 
-static void cpuid_answer(uint32_t leaf, uint32_t r[4])
+static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	int i;
 
 	for (i = 0; i < CPUID_CACHE && cpuid_cache[i].used; i++)
-		if (cpuid_cache[i].leaf == leaf) {
+		if (cpuid_cache[i].leaf == leaf && cpuid_cache[i].sub == sub) {
 			for (int k = 0; k < 4; k++)
 				r[k] = cpuid_cache[i].r[k];
 			return;
 		}
-	uk_cpuid(leaf, 0, r);
+	uk_cpuid(leaf, sub, r);
 	if (i < CPUID_CACHE) {
 		cpuid_cache[i].leaf = leaf;
+		cpuid_cache[i].sub = sub;
 		cpuid_cache[i].used = 1;
 		for (int k = 0; k < 4; k++)
 			cpuid_cache[i].r[k] = r[k];
@@ -168,23 +189,28 @@ static void to_entry(uint8_t *s, uintptr_t ret, uintptr_t region)
 	put32(s + 9, (int64_t)region - (int64_t)(at + 13));
 }
 
-/* The stub of a CPUID site at a (its bytes read at site): mov $EAX, %eax;
- * mov $EBX, %ebx; mov $ECX, %ecx; mov $EDX, %edx (each zero-extends, as
- * cpuid does), then jmp a + 7: 25 bytes. */
-static void write_cpuid_stub(uint8_t *s, uintptr_t a, const uint8_t *site)
+/* The stub of a CPUID site of len bytes at a (its bytes read at site):
+ * the site's xor %ecx, %ecx if it has one (for the flags it leaves), mov
+ * $EAX, %eax; mov $EBX, %ebx; mov $ECX, %ecx; mov $EDX, %edx (each
+ * zero-extends, as cpuid does), then jmp a + len: at most 27 bytes. */
+static void write_cpuid_stub(uint8_t *s, uintptr_t a, const uint8_t *site, unsigned len,
+                             uint32_t sub)
 {
 	static const uint8_t op[4] = { 0xb8, 0xbb, 0xb9, 0xba };
 	uint32_t r[4];
+	unsigned o = 0;
 
-	cpuid_answer(get32(site + 1), r);
+	cpuid_answer(get32(site + 1), sub, r);
 	for (unsigned i = 0; i < STUB_LEN; i++)
 		s[i] = 0xcc;
-	for (int i = 0; i < 4; i++) {
-		s[5 * i] = op[i];
-		put32(s + 5 * i + 1, r[i]);
+	if (site[5] == 0x31)
+		s[o++] = 0x31, s[o++] = 0xc9;
+	for (int i = 0; i < 4; i++, o += 5) {
+		s[o] = op[i];
+		put32(s + o + 1, r[i]);
 	}
-	s[20] = 0xe9;
-	put32(s + 21, (int64_t)(a + 7) - (int64_t)((uintptr_t)s + 25));
+	s[o] = 0xe9;
+	put32(s + o + 1, (int64_t)(a + len) - (int64_t)((uintptr_t)s + o + 5));
 }
 
 /* The stub of the site of len bytes at a (its bytes read at site): MOV
@@ -260,13 +286,17 @@ static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *le
  * in, the a2s looked for 8 bytes at a time as next_site's 05s. */
 static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
 {
-	const uint8_t *f = p + 6; /* where its a2 may be */
+	static const unsigned back[] = { 6, 8, 11 }; /* from the a2 to the mov */
+	const uint8_t *f = p + 6;                    /* where its a2 may be */
+	uint32_t sub;
 
 	while (f < e) {
 		if ((f = find_byte(f, e, 0xa2)) >= e)
 			break;
-		if (cpuid_at(f - 6, e))
-			return f - 6;
+		for (unsigned i = 0; i < 3; i++)
+			if ((size_t)(f - p) >= back[i] &&
+			    cpuid_at(f - back[i], e, &sub) == back[i] + 1)
+				return f - back[i];
 		f++;
 	}
 	return NULL;
@@ -300,8 +330,10 @@ static int found_add(struct found *f, const uint8_t *p)
 
 static void find_cpuid(const uint8_t *p, const uint8_t *e, struct found *f)
 {
+	uint32_t sub;
+
 	while ((p = next_cpuid(p, e)) && !found_add(f, p))
-		p += 7;
+		p += cpuid_at(p, e, &sub);
 }
 
 static void find_sites(const uint8_t *p, const uint8_t *e, struct found *f)
@@ -313,13 +345,16 @@ static void find_sites(const uint8_t *p, const uint8_t *e, struct found *f)
 		p += len;
 }
 
-/* The CPUID sites found (the code at each less d), their stubs from s on. */
-static void rewrite_cpuid(const struct found *f, intptr_t d, uint8_t *s)
+/* The CPUID sites found (the code at each less d, which ends at e less
+ * d), their stubs from s on. */
+static void rewrite_cpuid(const struct found *f, intptr_t d, const uint8_t *e, uint8_t *s)
 {
 	for (unsigned k = 0; k < f->n; k++, s += STUB_LEN) {
 		uint8_t jmp[5] = { 0xe9 };
 		uintptr_t a = (uintptr_t)f->at[k] - d;
-		write_cpuid_stub(s, a, f->at[k]);
+		uint32_t sub;
+		unsigned len = cpuid_at(f->at[k], e, &sub);
+		write_cpuid_stub(s, a, f->at[k], len, sub);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		poke(a, jmp, 5); /* the mov only: the cpuid stays */
 	}
@@ -397,7 +432,7 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	 * all the scan needs. */
 	uk_pt_flush_hold();
 	rewrite_sites(&sites, d, se, (uintptr_t)region);
-	rewrite_cpuid(&cpuids, d, (uint8_t *)region + STUB_HEAD + n * STUB_LEN);
+	rewrite_cpuid(&cpuids, d, se, (uint8_t *)region + STUB_HEAD + n * STUB_LEN);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_pt_flush_release();
 	uk_rewritten_sites += n;

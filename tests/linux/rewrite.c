@@ -119,11 +119,69 @@ __asm__(".text\n"
         "pop %rbx\n\t"
         "ret\n");
 
-static void cpuid_plain(unsigned leaf, unsigned r[4])
+static void cpuid_plain_sub(unsigned leaf, unsigned sub, unsigned r[4])
 {
-	volatile unsigned l = leaf; /* (in a register: no mov $imm before the cpuid) */
+	volatile unsigned l = leaf, s = sub; /* (in registers: no mov $imm before the cpuid) */
 
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(l), "c"(0));
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(l), "c"(s));
+}
+
+static void cpuid_plain(unsigned leaf, unsigned r[4]) { cpuid_plain_sub(leaf, 0, r); }
+
+/* The shapes with a subleaf: mov $7, %eax; xor %ecx, %ecx; cpuid, then
+ * mov $0xd, %eax; mov $1, %ecx; cpuid (their stubs answer that subleaf);
+ * with via_jump, each reached by a jump past its mov, which still traps.
+ * r[0-3]: the first's answer, r[4]: ZF after it (the xor's, 1: ZF is
+ * cleared before), r[5-8]: the second's. */
+void cpuid_sub_sites(unsigned r[9], int via_jump);
+__asm__(".text\n"
+        ".globl cpuid_sub_sites\n"
+        "cpuid_sub_sites:\n\t"
+        "push %rbx\n\t"
+        "test %esi, %esi\n\t"
+        "jz 1f\n\t"
+        "mov $7, %r8d\n\t"
+        "mov %r8d, %eax\n\t"
+        "or $1, %edx\n\t" /* ZF = 0 */
+        "jmp 2f\n"
+        "1:\n\t"
+        "or $1, %edx\n\t"
+        ".byte 0xb8, 7, 0, 0, 0\n" /* mov $7, %eax */
+        "2:\n\t"
+        "xor %ecx, %ecx\n\t"
+        "cpuid\n\t"
+        "setz %r9b\n\t"
+        "mov %eax, (%rdi)\n\t"
+        "mov %ebx, 4(%rdi)\n\t"
+        "mov %ecx, 8(%rdi)\n\t"
+        "mov %edx, 12(%rdi)\n\t"
+        "movzbl %r9b, %r9d\n\t"
+        "mov %r9d, 16(%rdi)\n\t"
+        "test %esi, %esi\n\t"
+        "jz 3f\n\t"
+        "mov $0xd, %r8d\n\t"
+        "mov %r8d, %eax\n\t"
+        "jmp 4f\n"
+        "3:\n\t"
+        ".byte 0xb8, 0xd, 0, 0, 0\n" /* mov $0xd, %eax */
+        "4:\n\t"
+        ".byte 0xb9, 1, 0, 0, 0\n" /* mov $1, %ecx */
+        "cpuid\n\t"
+        "mov %eax, 20(%rdi)\n\t"
+        "mov %ebx, 24(%rdi)\n\t"
+        "mov %ecx, 28(%rdi)\n\t"
+        "mov %edx, 32(%rdi)\n\t"
+        "pop %rbx\n\t"
+        "ret\n");
+
+static int cpuid_sub_same(int via_jump)
+{
+	unsigned a[9] = { 0 }, b[4] = { 1 }, c[4] = { 1 };
+
+	cpuid_sub_sites(a, via_jump);
+	cpuid_plain_sub(7, 0, b);
+	cpuid_plain_sub(0xd, 1, c);
+	return !memcmp(a, b, sizeof(b)) && a[4] == 1 && !memcmp(a + 5, c, sizeof(c));
 }
 
 static int cpuid_same(int via_jump)
@@ -151,6 +209,8 @@ int main(void)
 	check("red-zone-kept", red_zone_kept());
 	check("cpuid-site", cpuid_same(0));
 	check("jump-to-cpuid-still-traps", cpuid_same(1));
+	check("cpuid-subleaf-sites", cpuid_sub_same(0));
+	check("jump-past-cpuid-subleaf-mov", cpuid_sub_same(1));
 	{
 		int ok1, ok2;
 		check("cmp-site", cmp_site(0, &ok1) == syscall(SYS_getpid) && ok1);
