@@ -6,13 +6,17 @@
  * 9P volume makes a new vnode at each lookup of one file. Watches live in
  * one hash table by that key; each also holds a reference to the vnode it
  * was made with. The VFS reports changes through uk_fsnotify (vfs.h),
- * set here when the first instance is made, so a program that never
- * watches pays one load per change.
+ * set here while any watch exists, so a program that watches nothing
+ * pays one load per change. An event about a file in a watched directory
+ * names it: the directory's watch keeps the last few names it found
+ * (reading the directory for one is slow on a volume), forgotten when an
+ * entry of the directory changes.
  *
  * What differs from Linux: changes made to a volume's files from the
  * host are not seen (as in gVisor, only the VM's own changes are);
  * IN_DELETE_SELF comes with the unlink of a file's last name, not at its
- * last close; IN_EXCL_UNLINK and IN_UNMOUNT are not reported.
+ * last close; IN_EXCL_UNLINK is accepted but events after an unlink are
+ * not held back; no limit on watches but memory.
  */
 #include <linux/inotify.h>
 #include <uk/mm.h>
@@ -24,9 +28,12 @@
 
 #define MAX_QUEUED 16384 /* Linux's max_queued_events */
 #define BUCKETS 256
-/* The events a watch can ask for, and the flags add_watch takes. */
-#define ADD_FLAGS \
-	(IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONLYDIR | IN_ONESHOT)
+#define NAMES 4 /* names a directory's watch keeps */
+/* The bits inotify_add_watch knows (Linux's ALL_INOTIFY_BITS): a mask
+ * without one is refused, others are ignored. */
+#define KNOWN_BITS                                                                               \
+	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR | IN_DONT_FOLLOW | \
+	 IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
 /* Events a directory's watchers get about a file in it. */
 #define CHILD_EVENTS (IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE | IN_OPEN)
 
@@ -43,6 +50,16 @@ struct instance {
 	struct watch *watches; /* this instance's, through in_next */
 	int next_wd;
 	uint64_t ino;
+	/* IN_Q_OVERFLOW, queued when the queue is full or memory short */
+	struct event overflow;
+	int overflowed;
+};
+
+/* Names of files found in a watched directory. */
+struct names {
+	int count, next;
+	uint64_t ino[NAMES];
+	char name[NAMES][UK_NAME_MAX + 1];
 };
 
 struct watch {
@@ -53,10 +70,12 @@ struct watch {
 	struct uk_vnode *vn;
 	uint32_t mask;
 	int wd;
+	struct names *names; /* a directory's, made at its first need */
 };
 
 static struct watch *table[BUCKETS];
 static int nwatches;
+static const struct uk_fsnotify_ops fsnotify_ops;
 
 static struct watch **bucket(const struct uk_mount *mnt, uint64_t ino)
 {
@@ -89,21 +108,23 @@ static void queue(struct instance *in, int wd, uint32_t mask, uint32_t cookie, c
 	size_t nlen = name ? uk_strlen(name) + 1 : 0;
 	uint32_t len = (uint32_t)((nlen + sizeof(struct inotify_event) - 1) &
 	                          ~(sizeof(struct inotify_event) - 1));
-	struct event *e;
+	struct event *e = NULL;
 
 	/* an event the same as the last one still unread is one (Linux) */
-	if (in->tail && same_event(in->tail, wd, mask, cookie, name))
+	if (in->overflowed || (in->tail && same_event(in->tail, wd, mask, cookie, name)))
 		return;
-	if (in->count >= MAX_QUEUED) {
-		if (in->tail->ev.mask == IN_Q_OVERFLOW)
-			return;
-		wd = -1, mask = IN_Q_OVERFLOW, cookie = 0, name = NULL, len = 0;
+	if (in->count < MAX_QUEUED && (e = uk_kzalloc(sizeof(*e) + len))) {
+		e->ev =
+		    (struct inotify_event){ .wd = wd, .mask = mask, .cookie = cookie, .len = len };
+		if (nlen)
+			uk_memcpy(e->ev.name, name, nlen);
+	} else { /* events lost from here until this one is read */
+		e = &in->overflow;
+		e->ev = (struct inotify_event){ .wd = -1, .mask = IN_Q_OVERFLOW };
+		e->next = NULL;
+		len = 0;
+		in->overflowed = 1;
 	}
-	if (!(e = uk_kzalloc(sizeof(*e) + len)))
-		return;
-	e->ev = (struct inotify_event){ .wd = wd, .mask = mask, .cookie = cookie, .len = len };
-	if (nlen)
-		uk_memcpy(e->ev.name, name, nlen);
 	if (in->tail)
 		in->tail->next = e;
 	else
@@ -123,15 +144,18 @@ static void unlink_from(struct watch **list, struct watch *w, int in_list)
 	*list = in_list ? w->in_next : w->h_next;
 }
 
-/* The watch ends; its instance reads IN_IGNORED when tell. */
+/* The watch ends; its instance reads IN_IGNORED when tell. The VFS stops
+ * reporting with the last one. */
 static void watch_drop(struct watch *w, int tell)
 {
 	if (tell)
 		queue(w->in, w->wd, IN_IGNORED, 0, NULL);
 	unlink_from(bucket(w->mnt, w->ino), w, 0);
 	unlink_from(&w->in->watches, w, 1);
-	nwatches--;
+	if (!--nwatches)
+		uk_fsnotify = NULL;
 	uk_vnode_put(w->vn);
+	uk_kfree(w->names);
 	uk_kfree(w);
 }
 
@@ -151,11 +175,43 @@ static void deliver(struct uk_vnode *vn, uint32_t mask, uint32_t cookie, const c
 	}
 }
 
-static int watched(const struct uk_vnode *vn)
+/* The first watch of vn, or NULL. */
+static struct watch *watch_of(const struct uk_vnode *vn)
 {
-	for (struct watch *w = *bucket(vn->mnt, vn->ino); w; w = w->h_next)
-		if (w->mnt == vn->mnt && w->ino == vn->ino)
-			return 1;
+	struct watch *w = *bucket(vn->mnt, vn->ino);
+
+	while (w && (w->mnt != vn->mnt || w->ino != vn->ino))
+		w = w->h_next;
+	return w;
+}
+
+/* The name of inode ino in the watched directory dir (first: its first
+ * watch): 0, or -ENOENT. */
+static int child_name(struct watch *first, struct uk_vnode *dir, uint64_t ino, char *name)
+{
+	struct names *n;
+
+	for (struct watch *w = first; w; w = w->h_next) {
+		if (w->mnt != dir->mnt || w->ino != dir->ino || !(n = w->names))
+			continue;
+		for (int i = 0; i < n->count; i++) {
+			if (n->ino[i] == ino) {
+				uk_memcpy(name, n->name[i], uk_strlen(n->name[i]) + 1);
+				return 0;
+			}
+		}
+	}
+	if (uk_vfs_name_in(dir, ino, name))
+		return -ENOENT;
+	/* (the watch may have gone while a volume's directory was read) */
+	if ((first = watch_of(dir)) &&
+	    (first->names || (first->names = uk_kzalloc(sizeof(*first->names))))) {
+		n = first->names;
+		n->ino[n->next] = ino;
+		uk_memcpy(n->name[n->next], name, uk_strlen(name) + 1);
+		n->next = (n->next + 1) % NAMES;
+		n->count += n->count < NAMES;
+	}
 	return 0;
 }
 
@@ -164,17 +220,20 @@ static void on_event(struct uk_vnode *vn, uint32_t mask)
 	char name[UK_NAME_MAX + 1];
 	struct uk_vnode *dir = vn->parent;
 	struct watch *w, *next;
+	int self = mask & UK_FSNOTIFY_SELF;
 
-	if (!nwatches)
-		return;
+	mask &= ~UK_FSNOTIFY_SELF;
 	if ((vn->mode & S_IFMT) == S_IFDIR)
 		mask |= IN_ISDIR;
 	deliver(vn, mask, 0, NULL);
 	/* its directory's watchers, with its name (a mount's root has none
-	 * there) */
-	if ((mask & CHILD_EVENTS) && dir && dir->mnt == vn->mnt && watched(dir) &&
-	    uk_vfs_name_in(dir, vn->ino, name) == 0)
-		deliver(dir, mask, 0, name);
+	 * there); the directory held while a volume's is read */
+	if (!self && (mask & CHILD_EVENTS) && dir && dir->mnt == vn->mnt && (w = watch_of(dir))) {
+		uk_vnode_get(dir);
+		if (child_name(w, dir, vn->ino, name) == 0)
+			deliver(dir, mask, 0, name);
+		uk_vnode_put(dir);
+	}
 	if (mask & IN_DELETE_SELF) {
 		for (w = *bucket(vn->mnt, vn->ino); w; w = next) {
 			next = w->h_next;
@@ -186,8 +245,29 @@ static void on_event(struct uk_vnode *vn, uint32_t mask)
 
 static void on_entry(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie)
 {
-	if (nwatches)
-		deliver(dir, mask, cookie, name);
+	/* an entry changed: the names the directory's watches keep may be
+	 * wrong now */
+	for (struct watch *w = *bucket(dir->mnt, dir->ino); w; w = w->h_next)
+		if (w->mnt == dir->mnt && w->ino == dir->ino && w->names)
+			w->names->count = w->names->next = 0;
+	deliver(dir, mask, cookie, name);
+}
+
+/* mnt goes: its watches hear IN_UNMOUNT, then IN_IGNORED. */
+static void on_unmount(struct uk_mount *mnt)
+{
+	struct watch *w, *next;
+
+	for (int b = 0; b < BUCKETS; b++) {
+		for (w = table[b]; w; w = next) {
+			next = w->h_next;
+			if (w->mnt == mnt) {
+				queue(w->in, w->wd,
+				      IN_UNMOUNT | (uk_vfs_is_dir(w->vn) ? IN_ISDIR : 0), 0, NULL);
+				watch_drop(w, 1);
+			}
+		}
+	}
 }
 
 static uint32_t new_cookie(void)
@@ -200,6 +280,7 @@ static const struct uk_fsnotify_ops fsnotify_ops = {
 	.event = on_event,
 	.entry = on_entry,
 	.cookie = new_cookie,
+	.unmount = on_unmount,
 };
 
 /* ---- the descriptor ---- */
@@ -223,7 +304,10 @@ static long inotify_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos
 			in->tail = NULL;
 		in->count--;
 		in->bytes -= size;
-		uk_kfree(e);
+		if (e == &in->overflow)
+			in->overflowed = 0;
+		else
+			uk_kfree(e);
 	}
 	return done ? (long)done : -EINVAL; /* the first does not fit */
 }
@@ -262,7 +346,8 @@ static void inotify_release(struct uk_file *f)
 		watch_drop(in->watches, 0);
 	while ((e = in->head)) {
 		in->head = e->next;
-		uk_kfree(e);
+		if (e != &in->overflow)
+			uk_kfree(e);
 	}
 	uk_kfree(in);
 }
@@ -288,7 +373,6 @@ UK_SYSCALL1(inotify_init1, int, flags)
 	if (!(in = uk_kzalloc(sizeof(*in))))
 		return -ENOMEM;
 	in->ino = next_ino++;
-	uk_fsnotify = &fsnotify_ops;
 	return uk_anon_fd(&inotify_ops, in, flags & IN_NONBLOCK, flags & IN_CLOEXEC);
 }
 
@@ -328,20 +412,24 @@ static long add_watch(struct instance *in, struct uk_vnode *vn, uint32_t mask)
 	w->in_next = in->watches;
 	in->watches = w;
 	nwatches++;
+	uk_fsnotify = &fsnotify_ops;
 	return w->wd;
 }
 
 UK_SYSCALL3(inotify_add_watch, int, fd, const char *, path, uint32_t, mask)
 {
 	struct uk_file *f;
-	struct instance *in = instance_of(fd, &f);
+	struct instance *in;
 	struct uk_vnode *vn;
 	long r;
 
-	if (!f)
+	/* Linux's order: the mask, then the descriptor */
+	if ((mask & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE) ||
+	    !(mask & KNOWN_BITS))
+		return -EINVAL;
+	if (!(in = instance_of(fd, &f)) && !f)
 		return -EBADF;
-	if (!in || !(mask & IN_ALL_EVENTS) || (mask & ~(IN_ALL_EVENTS | ADD_FLAGS)) ||
-	    (mask & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE))
+	if (!in)
 		r = -EINVAL;
 	else if (!path)
 		r = -EFAULT;

@@ -780,6 +780,7 @@ static void tcp_do_close(struct uk_sock *s)
 			tcp_close(s->pcb);
 		}
 		while (tcp_do_accept(s, &c) == 0) { /* never accepted: reset them */
+			c->opts |= UK_SO_LINGER0;
 			tcp_do_close(c);
 			uk_kfree(c);
 		}

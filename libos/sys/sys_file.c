@@ -786,6 +786,8 @@ static long getdents_common(int fd, void *buf, size_t size, int legacy)
 			*d.prev_off = (int64_t)f->pos;
 		if (r == 0)
 			r = d.too_small ? -EINVAL : (long)d.used;
+		if (r > 0)
+			uk_fsnotify_event(f->vn, IN_ACCESS);
 	}
 	uk_file_put(f);
 	return r;

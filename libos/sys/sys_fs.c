@@ -154,9 +154,9 @@ static void notify_unlinked(struct uk_vnode *dir, const char *name, struct uk_vn
 
 	if (!uk_fsnotify)
 		return;
-	if (!isdir)
-		uk_fsnotify_event(vn, IN_ATTRIB);
-	uk_fsnotify_entry(dir, name, IN_DELETE | (isdir ? IN_ISDIR : 0));
+	if (!isdir) /* (its link count: to its own watchers alone) */
+		uk_fsnotify_event(vn, IN_ATTRIB | UK_FSNOTIFY_SELF);
+	uk_fsnotify_entry(dir, name, IN_DELETE | (isdir ? IN_ISDIR : 0), 0);
 	notify_gone(vn, links);
 }
 
@@ -276,11 +276,12 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 static void notify_move(struct uk_vnode *vn, struct uk_vnode *from, const char *oname,
                         struct uk_vnode *to, const char *nname)
 {
-	uint32_t cookie = uk_fsnotify->cookie(), d = uk_vfs_is_dir(vn) ? IN_ISDIR : 0;
+	uint32_t cookie = uk_fsnotify ? uk_fsnotify->cookie() : 0,
+	         d = uk_vfs_is_dir(vn) ? IN_ISDIR : 0;
 
-	uk_fsnotify->entry(from, oname, IN_MOVED_FROM | d, cookie);
-	uk_fsnotify->entry(to, nname, IN_MOVED_TO | d, cookie);
-	uk_fsnotify->event(vn, IN_MOVE_SELF);
+	uk_fsnotify_entry(from, oname, IN_MOVED_FROM | d, cookie);
+	uk_fsnotify_entry(to, nname, IN_MOVED_TO | d, cookie);
+	uk_fsnotify_event(vn, IN_MOVE_SELF);
 }
 
 /* After a rename: src moved; what the new name held (dst) moved the
@@ -288,11 +289,15 @@ static void notify_move(struct uk_vnode *vn, struct uk_vnode *from, const char *
 static void notify_renamed(struct rename_req *q, struct uk_vnode *dst, unsigned long links,
                            unsigned flags)
 {
+	if (dst && dst->mnt == q->src->mnt && dst->ino == q->src->ino)
+		return; /* two names of one file: nothing moved (Linux) */
 	notify_move(q->src, q->odir, q->oname, q->ndir, q->nname);
-	if (dst && (flags & RENAME_EXCHANGE))
+	if (dst && (flags & RENAME_EXCHANGE)) {
 		notify_move(dst, q->ndir, q->nname, q->odir, q->oname);
-	else if (dst)
+	} else if (dst) {
+		uk_fsnotify_event(dst, IN_ATTRIB | UK_FSNOTIFY_SELF); /* a name fewer */
 		notify_gone(dst, links);
+	}
 }
 
 static int do_rename(int odirfd, const char *oldp, int ndirfd, const char *newp, unsigned flags)
@@ -383,9 +388,9 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 		r = -EROFS;
 	else
 		r = dir->ops->link ? dir->ops->link(vn, dir, name) : -EPERM;
-	if (r == 0) { /* (its link count changed) */
-		uk_fsnotify_event(vn, IN_ATTRIB);
-		uk_fsnotify_entry(dir, name, IN_CREATE);
+	if (r == 0) { /* (its link count changed: to its own watchers alone) */
+		uk_fsnotify_event(vn, IN_ATTRIB | UK_FSNOTIFY_SELF);
+		uk_fsnotify_entry(dir, name, IN_CREATE, 0);
 	}
 	uk_vnode_put(dir);
 	uk_vnode_put(vn);
@@ -416,7 +421,7 @@ UK_SYSCALL3(symlinkat, const char *, target, int, dirfd, const char *, path)
 	else
 		r = dir->ops->symlink ? dir->ops->symlink(dir, name, target) : -EPERM;
 	if (r == 0)
-		uk_fsnotify_entry(dir, name, IN_CREATE);
+		uk_fsnotify_entry(dir, name, IN_CREATE, 0);
 	uk_vnode_put(dir);
 	return r;
 }

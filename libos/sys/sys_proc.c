@@ -401,10 +401,10 @@ UK_SYSCALL2(capset, struct __user_cap_header_struct *, hdr, const struct __user_
 		return -EFAULT;
 	if (!(words = cap_words(hdr)))
 		return -EINVAL;
-	if (!data)
-		return -EFAULT;
 	if (hdr->pid && hdr->pid != p->pid && hdr->pid != uk_current->tid)
 		return -EPERM;
+	if (!data)
+		return -EFAULT;
 	for (int i = 0; i < words; i++) {
 		nprm |= (uint64_t)data[i].permitted << (32 * i);
 		neff |= (uint64_t)data[i].effective << (32 * i);
@@ -496,8 +496,8 @@ UK_SYSCALL5(prctl, int, opt, unsigned long, a2, unsigned long, a3, unsigned long
 		no_new_privs = 1;
 		return 0;
 	case PR_GET_NO_NEW_PRIVS: return no_new_privs;
-	case PR_SET_KEEPCAPS:
-		if (a2 > 1 || a3 || a4 || a5)
+	case PR_SET_KEEPCAPS: /* (Linux looks at arg2 alone: callers leave the others) */
+		if (a2 > 1)
 			return -EINVAL;
 		uk_proc_ids()->keepcaps = (int)a2;
 		return 0;

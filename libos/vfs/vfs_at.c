@@ -46,7 +46,7 @@ static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
 		r = dir->ops->create(dir, name, S_IFREG | (mode & 07777 & ~uk_vfs_umask), out);
 	if (r == 0) {
 		uk_vfs_set_parent(*out, dir);
-		uk_fsnotify_entry(dir, name, IN_CREATE);
+		uk_fsnotify_entry(dir, name, IN_CREATE, 0);
 	}
 	uk_vnode_put(dir);
 	return r;
@@ -184,7 +184,7 @@ int uk_vfs_mkdirat(int dirfd, const char *path, unsigned mode)
 		r = dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777 & ~uk_vfs_umask)
 		                    : -EPERM;
 	if (r == 0)
-		uk_fsnotify_entry(dir, name, IN_CREATE | IN_ISDIR);
+		uk_fsnotify_entry(dir, name, IN_CREATE | IN_ISDIR, 0);
 	uk_vnode_put(dir);
 	return r;
 }
@@ -204,7 +204,7 @@ int uk_vfs_mknodat(int dirfd, const char *path, unsigned mode, struct uk_vnode *
 	else if ((r = dir->ops->create(dir, name, (mode & S_IFMT) | (mode & 07777 & ~uk_vfs_umask),
 	                               &vn)) == 0) {
 		uk_vfs_set_parent(vn, dir);
-		uk_fsnotify_entry(dir, name, IN_CREATE);
+		uk_fsnotify_entry(dir, name, IN_CREATE, 0);
 		if (out)
 			*out = vn;
 		else

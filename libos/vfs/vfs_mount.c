@@ -179,6 +179,8 @@ int uk_vfs_umount(const char *target, int flags)
 	if (!m->covered || uk_vfs_mount_busy(&m->m))
 		return -EBUSY; /* / and anything still in use stay */
 	*pp = m->next;
+	if (uk_fsnotify)
+		uk_fsnotify->unmount(&m->m);
 	if (m->m.type->unmount)
 		m->m.type->unmount(&m->m);
 	uk_vnode_put(m->m.root);

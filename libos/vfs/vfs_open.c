@@ -71,7 +71,7 @@ int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
 		uk_file_put(f);
 		return r;
 	}
-	f->opened = uk_fsnotify != NULL;
+	f->opened = 1;
 	uk_fsnotify_event(vn, IN_OPEN);
 	*out = f;
 	return 0;

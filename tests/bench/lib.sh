@@ -20,7 +20,7 @@ why_on() {
 	wpid=
 	rm -f "$2"
 	command -v perf >/dev/null || return 0
-	perf record -q -o "$2" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn -t "$1" \
+	timeout -s INT 900 perf record -q -o "$2" -e kvm:kvm_msr -e kvm:kvm_pio -e kvm:kvm_emulate_insn -t "$1" \
 		>/dev/null 2>&1 &
 	wpid=$!
 	sleep 0.5
@@ -28,6 +28,13 @@ why_on() {
 why_off() {
 	[ -n "$wpid" ] || return 0
 	kill -INT $wpid 2>/dev/null
+	# (10 s for perf to write its data, then it is killed: never a hang)
+	_i=0
+	while kill -0 $wpid 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	kill -KILL $wpid 2>/dev/null
 	wait $wpid
 	[ -s "$2" ] || return 0
 	perf script -i "$2" 2>/dev/null | awk -v k="$1" "

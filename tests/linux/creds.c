@@ -153,6 +153,9 @@ static int capset_child(void)
 	      "the inheritable set, or /proc/self/status, is not what was set");
 	check("capset/other-process", fails(capset_v3(getppid(), eff, prm, inh), EPERM),
 	      "capset of another process was not refused with EPERM");
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, getppid() };
+	check("capset/other-process-first", fails(syscall(SYS_capset, &h, NULL), EPERM),
+	      "capset of another process without data was not refused with EPERM first");
 	check("capset/no-ambient",
 	      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHOWN, 0, 0) == 0,
 	      "an ambient capability is said to be set");
@@ -168,7 +171,8 @@ static int keepcaps_child(int keep)
 
 	capget_v3(0, &eff0, &prm0, &inh);
 	check(keep ? "keepcaps/set" : "keepcaps/unset",
-	      !prctl(PR_SET_KEEPCAPS, keep, 0, 0, 0) && prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) == keep,
+	      /* (arguments past the second as a two-argument call leaves them) */
+	      !prctl(PR_SET_KEEPCAPS, keep, 7, 7, 7) && prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) == keep,
 	      "PR_SET_KEEPCAPS not read back");
 	if (setuid(NOBODY) || capget_v3(0, &eff, &prm, &inh))
 		return 1;

@@ -12,6 +12,11 @@
  *            poll sees the queue; a buffer smaller than an event: EINVAL
  *   watches  one wd per file; IN_MASK_ADD, IN_MASK_CREATE, IN_ONLYDIR,
  *            IN_ONESHOT; rm_watch's IN_IGNORED; the errors of bad calls
+ *   links    a second name: IN_CREATE alone to the directory (the file's
+ *            own IN_ATTRIB is not the directory's); a rename between two
+ *            names of one file: no event; a directory listed: IN_ACCESS
+ *   unmount  watches of a mount that goes: IN_UNMOUNT, IN_IGNORED (as
+ *            root: it mounts a tmpfs)
  *
  * One verdict line a check (check.h); the exit status says whether all
  * passed.
@@ -23,8 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -219,6 +226,66 @@ static void watches(int in)
 	errno = 0;
 	check("watches/bad-flags", inotify_init1(0x1) == -1 && errno == EINVAL,
 	      "inotify_init1 with an unknown flag did not fail with EINVAL");
+	errno = 0;
+	check("watches/mask-before-fd", inotify_add_watch(-1, dir, 0) == -1 && errno == EINVAL,
+	      "an empty mask through -1 did not fail with EINVAL (the mask is checked first)");
+	a = inotify_add_watch(in, dir, IN_ISDIR);
+	check("watches/flag-only", a > 0 && inotify_rm_watch(in, a) == 0,
+	      "a mask of IN_ISDIR alone was refused");
+	events(in, got, sizeof(got), NULL);
+}
+
+static void links(int in)
+{
+	char got[2048];
+	DIR *d;
+	int wd;
+
+	write_file(path, "x");
+	wd = inotify_add_watch(in, dir, IN_ALL_EVENTS);
+	link(path, path2);
+	events(in, got, sizeof(got), NULL);
+	check("links/create-only", !strcmp(got, "100:b"), got);
+	rename(path, path2);
+	check("links/rename-same-file", events(in, got, sizeof(got), NULL) == 0, got);
+	if ((d = opendir(dir))) {
+		while (readdir(d))
+			;
+		closedir(d);
+	}
+	events(in, got, sizeof(got), NULL);
+	check("links/dir-read",
+	      has(got, IN_OPEN | IN_ISDIR, "") && has(got, IN_ACCESS | IN_ISDIR, "") &&
+	          has(got, IN_CLOSE_NOWRITE | IN_ISDIR, ""),
+	      got);
+	inotify_rm_watch(in, wd);
+	unlink(path);
+	unlink(path2);
+	events(in, got, sizeof(got), NULL);
+}
+
+static void unmounted(int in)
+{
+	char got[2048];
+	int wd[2] = { -1, -1 };
+
+	if (mkdir(sub, 0755) || mount("none", sub, "tmpfs", 0, NULL)) {
+		check("unmount/mount", 0, "mkdir or mount of a tmpfs failed");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/f", sub);
+	write_file(path, "x");
+	wd[0] = inotify_add_watch(in, sub, IN_MODIFY);
+	wd[1] = inotify_add_watch(in, path, IN_MODIFY);
+	check("unmount/umount", umount(sub) == 0, "umount failed");
+	check("unmount/events",
+	      events(in, got, sizeof(got), NULL) == 4 && has(got, IN_UNMOUNT | IN_ISDIR, "") &&
+	          has(got, IN_UNMOUNT, "") && has(got, IN_IGNORED, ""),
+	      got);
+	errno = 0;
+	check("unmount/watch-gone", inotify_rm_watch(in, wd[0]) == -1 && errno == EINVAL,
+	      "an unmounted directory's watch is still there");
+	rmdir(sub);
 }
 
 int main(int argc, char **argv)
@@ -242,6 +309,8 @@ int main(int argc, char **argv)
 	file_events(in);
 	merge(in);
 	watches(in);
+	links(in);
+	unmounted(in);
 	rmdir(dir);
 	close(in);
 	return check_done();

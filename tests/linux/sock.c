@@ -9,6 +9,9 @@
  *               socket has no peer (ENOTCONN), still reads what came,
  *               then EOF, and a send fails with EPIPE (apache's lingering
  *               close under wrk used the freed connection)
+ *   unaccepted  a listener closed before accepting a connection resets
+ *               it (the client reads ECONNRESET) and leaves the port free
+ *               for a new listener
  *   defer       TCP_DEFER_ACCEPT on a listener: set, read back as Linux
  *               rounds it, and a client that sends is accepted
  *   reuseport   SO_REUSEPORT, as servers set it before bind: accepted, read
@@ -127,6 +130,27 @@ static void lingering(void)
 	      "a send after SHUT_WR did not fail with EPIPE");
 	check("lingering/close", close(s) == 0, "close failed");
 	close(l);
+}
+
+static void unaccepted(void)
+{
+	struct sockaddr_in a;
+	int l = listener(&a), c = socket(AF_INET, SOCK_STREAM, 0),
+	    l2 = socket(AF_INET, SOCK_STREAM, 0);
+	char b;
+
+	check("unaccepted/connect",
+	      l >= 0 && c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "listen or connect failed");
+	close(l);
+	errno = 0;
+	check("unaccepted/reset", ready(c, POLLIN) && read(c, &b, 1) == -1 && errno == ECONNRESET,
+	      "the client did not read ECONNRESET");
+	check("unaccepted/port-free",
+	      l2 >= 0 && bind(l2, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l2, 8) == 0,
+	      "a new listener on the port failed");
+	close(c);
+	close(l2);
 }
 
 static void defer(void)
@@ -305,6 +329,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	lingering();
+	unaccepted();
 	defer();
 	reuseport();
 	backlog();

@@ -71,7 +71,7 @@ struct uk_file {
 	uint64_t pos;        /* offset, or the directory cookie */
 	struct uk_vnode *vn; /* NULL for anonymous files */
 	void *priv;
-	int opened; /* its open was reported (uk_fsnotify): its close will be */
+	int opened; /* opened by open(2): its close is an event (uk_fsnotify) */
 };
 
 /* An open directory's file, for a file system with nothing of its own
@@ -345,17 +345,20 @@ int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
 
 /* ---- change notification (inotify, libos/ipc/inotify.c) ----
  *
- * The VFS reports each change through these once a program has made an
- * inotify instance (until then the pointer is NULL and a change costs a
- * load). event: about vn itself (IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_OPEN,
- * IN_CLOSE_*, IN_DELETE_SELF, IN_MOVE_SELF), to its watchers and, for
- * those about a file's use or content, its directory's. entry: about the
- * name in dir (IN_CREATE, IN_DELETE, IN_MOVED_FROM/TO with their cookie;
- * IN_ISDIR when the entry is a directory). */
+ * The VFS reports each change through these while some file is watched
+ * (else the pointer is NULL and a change costs a load). event: about vn
+ * itself (IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_OPEN, IN_CLOSE_*,
+ * IN_DELETE_SELF, IN_MOVE_SELF), to its watchers and, for those about a
+ * file's use or content, its directory's (not with UK_FSNOTIFY_SELF: a
+ * link count's change). entry: about the name in dir (IN_CREATE,
+ * IN_DELETE, IN_MOVED_FROM/TO with their cookie; IN_ISDIR when the entry
+ * is a directory). unmount: mnt goes (its watches end). */
+#define UK_FSNOTIFY_SELF 0x08000000u /* (a bit no inotify mask uses) */
 struct uk_fsnotify_ops {
 	void (*event)(struct uk_vnode *vn, uint32_t mask);
 	void (*entry)(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie);
 	uint32_t (*cookie)(void); /* a new rename's */
+	void (*unmount)(struct uk_mount *mnt);
 };
 extern const struct uk_fsnotify_ops *uk_fsnotify;
 
@@ -365,10 +368,11 @@ static inline void uk_fsnotify_event(struct uk_vnode *vn, uint32_t mask)
 		uk_fsnotify->event(vn, mask);
 }
 
-static inline void uk_fsnotify_entry(struct uk_vnode *dir, const char *name, uint32_t mask)
+static inline void uk_fsnotify_entry(struct uk_vnode *dir, const char *name, uint32_t mask,
+                                     uint32_t cookie)
 {
 	if (uk_fsnotify)
-		uk_fsnotify->entry(dir, name, mask, 0);
+		uk_fsnotify->entry(dir, name, mask, cookie);
 }
 
 /* Volumes are the user's choice at run time (ukrun -v, --disk), so every
