@@ -52,7 +52,9 @@
  * could take a constant inside another instruction for a site; each shape
  * is seven or eight bytes with at least five fixed, and no such false
  * site was found in glibc, Go binaries, libstdc++, libcrypto, libjvm and
- * node, checked against objdump. `ukrun --no-syscall-rewrite` turns the
+ * node, checked against objdump. The one instruction with room for a
+ * whole site in its constant, movabs, is looked for before each: a
+ * program that emits code builds the bytes of a site so. `ukrun --no-syscall-rewrite` turns the
  * rewriting off.
  */
 #include <uk/arch.h>
@@ -256,6 +258,19 @@ static const uint8_t *find_byte(const uint8_t *f, const uint8_t *e, uint8_t b)
 	return f;
 }
 
+/* Whether the bytes at s, at least 2 past p, may be the immediate of a
+ * movabs (REX.W, b8+r, 8 bytes) beginning 2 or 3 bytes before: a program
+ * that builds machine code (a JIT's emitter, or a test's) holds
+ * `mov $NR, %eax; syscall` so, as data, and a jump written there changes
+ * its value. None of glibc 2.36's 879 sites is preceded so: they trap. */
+static int in_movabs(const uint8_t *s, const uint8_t *p)
+{
+	for (const uint8_t *op = s - 1; op >= s - 2 && op - 1 >= p; op--)
+		if ((op[-1] & 0xf8) == 0x48 && (op[0] & 0xf8) == 0xb8)
+			return 1;
+	return 0;
+}
+
 /* The first site in [p, e) that a scan trying every byte in turn would
  * take, or NULL. Every site holds a syscall (0f 05) at its start or five
  * bytes in, and no site can overlap another's 0f 05, so only the bytes
@@ -272,9 +287,11 @@ static const uint8_t *next_site(const uint8_t *p, const uint8_t *e, unsigned *le
 		if (f[-1] == 0x0f) {
 			uintptr_t q = (uintptr_t)f - 1; /* the 0f 05 */
 			if (q - 5 >= (uintptr_t)p && q - 5 < q &&
-			    (*len = site_at((const uint8_t *)q - 5, e, kind)))
+			    (*len = site_at((const uint8_t *)q - 5, e, kind)) &&
+			    !in_movabs((const uint8_t *)q - 5, p))
 				return (const uint8_t *)q - 5; /* MOV */
-			if (q >= (uintptr_t)p && (*len = site_at((const uint8_t *)q, e, kind)))
+			if (q >= (uintptr_t)p && (*len = site_at((const uint8_t *)q, e, kind)) &&
+			    !in_movabs((const uint8_t *)q, p))
 				return (const uint8_t *)q; /* CMP */
 		}
 		f++;
@@ -295,7 +312,8 @@ static const uint8_t *next_cpuid(const uint8_t *p, const uint8_t *e)
 			break;
 		for (unsigned i = 0; i < 3; i++)
 			if ((size_t)(f - p) >= back[i] &&
-			    cpuid_at(f - back[i], e, &sub) == back[i] + 1)
+			    cpuid_at(f - back[i], e, &sub) == back[i] + 1 &&
+			    !in_movabs(f - back[i], p))
 				return f - back[i];
 		f++;
 	}
