@@ -507,6 +507,7 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	                  (flags & MAP_NORESERVE ? UK_VMA_NORESERVE : 0) |
 	                  (flags & (MAP_STACK | MAP_GROWSDOWN) ? UK_VMA_STACK : 0);
 	long r = check_mmap(addr, len, prot, flags, off);
+	int rewrite;
 
 	if (uk_vm_file_may_write(f, vflags & UK_VMA_SHARED))
 		vflags |= UK_VMA_MAYWRITE;
@@ -533,11 +534,12 @@ long uk_vm_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, struc
 	}
 	if (!(v = uk_vma_insert(&uk_vm_as, addr, addr + len, prot, vflags, f, off)))
 		return -ENOMEM;
+	rewrite = f && uk_vm_file_rewritten(v); /* (the fill may block: v may go) */
 	if (f && (r = uk_vm_file_fill(v, addr, addr + len))) {
 		unmap_area(addr, addr + len);
 		return r;
 	}
-	if (f && (prot & PROT_EXEC) && uk_vm_exec_hook)
+	if (rewrite)
 		uk_vm_exec_hook(addr, addr + len);
 	/* Best effort, as on Linux: what cannot be committed now faults in. */
 	if (flags & (MAP_POPULATE | MAP_LOCKED))

@@ -147,13 +147,31 @@ static long fill_page(struct uk_file *f, uintptr_t a, uint64_t off, unsigned pro
 	return 0;
 }
 
+/* A shared mapping of a RAM file it may write through is never a
+ * snapshot, executable or not: a JIT (Erlang's BEAM, and others with a
+ * W^X dual mapping) maps one memfd twice, writes code through the
+ * read-write view and runs it through the read-execute one, so both must
+ * be the file's own pages. Such code is written after the mmap anyway:
+ * its system calls trap, as any generated code's. */
+static int shared_writable(const struct uk_vma *v)
+{
+	const unsigned want = UK_VMA_SHARED | UK_VMA_MAYWRITE;
+
+	return (v->flags & want) == want;
+}
+
+int uk_vm_file_rewritten(const struct uk_vma *v)
+{
+	return (v->prot & PROT_EXEC) && uk_vm_exec_hook && !shared_writable(v);
+}
+
 /* (Not code whose system calls are rewritten: that gets copies.) */
 int uk_vm_file_shares(const struct uk_vma *v)
 {
 	const struct uk_file *f = v->file;
 
 	return f && (v->flags & UK_VMA_SHARED) && f->vn && f->vn->ops->page_shared &&
-	       !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
+	       !uk_vm_file_rewritten(v);
 }
 
 static int f_in_memory(const struct uk_file *f) { return f->vn && f->vn->ops->page_data; }
@@ -161,9 +179,7 @@ static int f_in_memory(const struct uk_file *f) { return f->vn && f->vn->ops->pa
 /* Whether v's pages come on first touch (uk_vm_file_page). */
 static int on_touch(const struct uk_vma *v)
 {
-	const struct uk_file *f = v->file;
-
-	return f_in_memory(f) && !((v->prot & PROT_EXEC) && uk_vm_exec_hook);
+	return f_in_memory(v->file) && !uk_vm_file_rewritten(v);
 }
 
 /* The file's own page at a, held by the file and now this mapping too. */

@@ -116,6 +116,9 @@ int uk_vm_file_fill(struct uk_vma *v, uintptr_t start, uintptr_t end);
  * its end, or another filesystem): then it reads as zero. Never blocks. */
 int uk_vm_file_page(struct uk_vma *v, uintptr_t a);
 
+/* Whether file area v is code whose system calls are rewritten when it
+ * is mapped (binary mode): then it holds copies of the file's pages. */
+int uk_vm_file_rewritten(const struct uk_vma *v);
 /* Whether file area v maps its file's own pages (a shared mapping of a
  * RAM file). */
 int uk_vm_file_shares(const struct uk_vma *v);

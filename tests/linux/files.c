@@ -3,7 +3,8 @@
  * memfd_create (GLib, wayland, ZGC, python's os.memfd_create) with its
  * seals (F_ADD_SEALS, F_GET_SEALS: shrink, grow, write, future write and
  * the seal itself, and what each refuses: ftruncate, write, fallocate,
- * mmap and mprotect), /proc/self/fd's "/memfd:NAME (deleted)";
+ * mmap and mprotect), /proc/self/fd's "/memfd:NAME (deleted)", a JIT's
+ * two views of one memfd (written through one, run through the other);
  * open(O_TMPFILE) given a name by linkat (through /proc/self/fd and by
  * AT_EMPTY_PATH) or never (O_EXCL); copy_file_range and sendfile between
  * files, with offsets and their refusals; sendfile of the program's own
@@ -324,6 +325,55 @@ static void seal_inherited(void)
 	close(fd);
 }
 
+/* A JIT's W^X dual mapping (Erlang's BEAM, and others): one memfd mapped
+ * read-execute and read-write, code written through the second and run
+ * through the first, both views the file's own pages: written after both
+ * mmaps, after the code page was read, and through a view made
+ * executable by mprotect. The code makes a system call of its own
+ * (getpid: no site of it existed when the views were mapped). */
+typedef long (*jit_fn)(void);
+
+static long jit_run(unsigned char *w, unsigned char *x, size_t off, int read_first)
+{
+	/* mov eax, 39 (getpid); syscall; add rax, imm8; ret */
+	unsigned char code[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x83, 0xc0, 0, 0xc3 };
+
+	code[10] = (unsigned char)(off / 4096);
+	if (read_first && *(volatile unsigned char *)(x + off) != 0)
+		return -1;
+	memcpy(w + off, code, sizeof(code));
+	return ((jit_fn)(x + off))();
+}
+
+static void jit_views(void)
+{
+	const size_t len = 1 << 20;
+	int fd = memfd("jit", 0);
+	unsigned char *x, *w, *y;
+
+	ftruncate(fd, len);
+	x = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	y = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("jit/views-mapped", x != MAP_FAILED && w != MAP_FAILED && y != MAP_FAILED,
+	      "mmap of a memfd, shared");
+	if (x == MAP_FAILED || w == MAP_FAILED || y == MAP_FAILED)
+		return;
+	check("jit/written-after-mmap", jit_run(w, x, 5 * 4096 + 0x4e0, 0) == getpid() + 5,
+	      "the code written is not what runs");
+	check("jit/read-then-written", jit_run(w, x, 9 * 4096, 1) == getpid() + 9,
+	      "the executable view kept the page it read first");
+	check("jit/mprotect-exec",
+	      mprotect(y, len, PROT_READ | PROT_EXEC) == 0 &&
+	          jit_run(w, y, 12 * 4096, 0) == getpid() + 12,
+	      "a view made executable does not run the file's code");
+	check("jit/same-bytes", !memcmp(x, w, len) && !memcmp(y, w, len), "the views disagree");
+	munmap(x, len);
+	munmap(w, len);
+	munmap(y, len);
+	close(fd);
+}
+
 /* ---- O_TMPFILE ---- */
 
 static void tmpfile_checks(void)
@@ -564,6 +614,7 @@ int main(int argc, char **argv)
 	seal_future_write();
 	seal_exec();
 	seal_inherited();
+	jit_views();
 	tmpfile_checks();
 	copy_range();
 	sendfile_sockets();
