@@ -185,6 +185,43 @@ static void wait_address(void)
 		      UK_NET_DHCP_WAIT_MS / 1000);
 }
 
+void uk_net_ifname(const struct netif *nif, char *name, unsigned size)
+{
+	if (nif->name[0] == 'l')
+		uk_snprintf(name, size, "lo");
+	else
+		uk_snprintf(name, size, "en%u", (unsigned)netif_get_index(nif) - 2);
+}
+
+int uk_net_ifindex(const char *name)
+{
+	char n[8];
+	int r = -ENODEV;
+
+	uk_net_enter();
+	for (struct netif *nif = netif_list; nif && r < 0; nif = nif->next) {
+		uk_net_ifname(nif, n, sizeof(n));
+		if (!uk_strncmp(n, name, 16))
+			r = netif_get_index(nif);
+	}
+	uk_net_leave();
+	return r;
+}
+
+int uk_net_ifname_of(int index, char *name, unsigned size)
+{
+	int r = -ENODEV;
+
+	uk_net_enter();
+	for (struct netif *nif = netif_list; nif && r < 0; nif = nif->next)
+		if (netif_get_index(nif) == index) {
+			uk_net_ifname(nif, name, size);
+			r = 0;
+		}
+	uk_net_leave();
+	return r;
+}
+
 /* Linux's scopes and flags (IFA_F_*): global 0, host 0x10, link 0x20;
  * tentative (duplicate detection running) 0x40, permanent 0x80 (SLAAC's
  * addresses have lifetimes: neither). */
@@ -204,10 +241,7 @@ static size_t if_inet6_line(struct netif *nif, int i, char *buf, size_t size)
 #else
 	flags |= 0x80;
 #endif
-	if (nif->name[0] == 'l')
-		uk_snprintf(name, sizeof(name), "lo");
-	else
-		uk_snprintf(name, sizeof(name), "en%u", (unsigned)netif_get_index(nif) - 2);
+	uk_net_ifname(nif, name, sizeof(name));
 	len = 0;
 	for (int w = 0; w < 4; w++)
 		len += uk_snprintf(buf + len, size - (size_t)len, "%08x",

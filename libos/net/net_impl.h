@@ -29,4 +29,12 @@ void uk_net_resolv_conf(void);
  * them the resolver's 10 s of retries. */
 void uk_net_hosts(uint32_t ip);
 
+/* An interface's name, as if_nametoindex knows it: lo, en0, en1... */
+struct netif;
+void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
+/* The index of the interface named so (16 bytes at most), or -ENODEV;
+ * the name of the one of index into name: 0 or -ENODEV. */
+int uk_net_ifindex(const char *name);
+int uk_net_ifname_of(int index, char *name, unsigned size);
+
 #endif

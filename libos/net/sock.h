@@ -27,12 +27,16 @@
 #define UK_AF_UNIX 1
 #define UK_AF_INET 2
 #define UK_AF_INET6 10
+#define UK_AF_NETLINK 16
 #define UK_IPPROTO_IPV6 41
 #define UK_IPV6_V6ONLY 26
 #define UK_IP_RECVERR 11
 #define UK_IPV6_RECVERR 25
+#define UK_IP_MTU_DISCOVER 10
+#define UK_IPV6_MTU_DISCOVER 23
 #define UK_SOCK_STREAM 1
 #define UK_SOCK_DGRAM 2
+#define UK_SOCK_RAW 3
 #define UK_SOCK_SEQPACKET 5
 #define UK_SOCK_TYPE_MASK 0xf
 #define UK_MSG_OOB 0x1
@@ -82,6 +86,7 @@ struct uk_sockaddr {
 	uint8_t addr6[16];
 	uint32_t scope;
 	char path[UK_UNIX_PATH_MAX];
+	uint32_t nl_pid, nl_groups; /* AF_NETLINK's */
 };
 
 /* Ancillary data of one AF_UNIX message: the descriptors passed
@@ -151,8 +156,9 @@ struct uk_sock {
 	unsigned opts;               /* enum uk_sock_opt */
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0 = none */
 	int linger_secs;
-	void *pcb;  /* the lwIP PCB, NULL once gone */
-	void *priv; /* the protocol's state */
+	uint8_t pmtudisc; /* IP_MTU_DISCOVER's value + 1, 0 if never set */
+	void *pcb;        /* the lwIP PCB, NULL once gone */
+	void *priv;       /* the protocol's state */
 };
 
 /* Wait on s->wq until ready(s) is true, or the timeout (ns, 0 = none)
@@ -241,6 +247,6 @@ struct uk_sock *uk_sock_of(int fd, struct uk_file **fp);
 			return -ENOTSOCK;        \
 	} while (0)
 
-extern const struct uk_sock_proto uk_tcp_proto, uk_udp_proto, uk_unix_proto;
+extern const struct uk_sock_proto uk_tcp_proto, uk_udp_proto, uk_unix_proto, uk_netlink_proto;
 
 #endif

@@ -16,6 +16,7 @@
 #include <uk/syscall.h>
 #include <uk/time.h>
 
+#include "net_impl.h"
 #include "sock.h"
 
 #define EPOLLIN 0x001
@@ -26,7 +27,10 @@
 /* ---- sockets ---- */
 
 /* Over lwIP: AF_INET and AF_INET6. */
-static int inet(const struct uk_sock *s) { return s->family != UK_AF_UNIX; }
+static int inet(const struct uk_sock *s)
+{
+	return s->family == UK_AF_INET || s->family == UK_AF_INET6;
+}
 #define enter uk_sock_enter
 #define leave uk_sock_leave
 
@@ -38,9 +42,10 @@ struct uk_sock *uk_sock_new(int family, int type)
 		return NULL;
 	s->family = family;
 	s->type = type;
-	s->proto = family == UK_AF_UNIX     ? &uk_unix_proto
-	           : type == UK_SOCK_STREAM ? &uk_tcp_proto
-	                                    : &uk_udp_proto;
+	s->proto = family == UK_AF_UNIX      ? &uk_unix_proto
+	           : family == UK_AF_NETLINK ? &uk_netlink_proto
+	           : type == UK_SOCK_STREAM  ? &uk_tcp_proto
+	                                     : &uk_udp_proto;
 	if (s->proto->open(s)) {
 		uk_kfree(s);
 		return NULL;
@@ -188,10 +193,32 @@ static int addr_in4(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 	return 0;
 }
 
+/* struct sockaddr_nl of x86-64 Linux. */
+struct uk_sockaddr_nl {
+	uint16_t family, pad;
+	uint32_t pid, groups;
+};
+
+static int addr_in_netlink(const void *uaddr, uint32_t len, struct uk_sockaddr *a)
+{
+	const struct uk_sockaddr_nl *nl = uaddr;
+
+	if (len < sizeof(*nl))
+		return -EINVAL;
+	if (nl->family != UK_AF_NETLINK)
+		return -EINVAL;
+	uk_memset(a, 0, sizeof(*a));
+	a->nl_pid = nl->pid;
+	a->nl_groups = nl->groups;
+	return 0;
+}
+
 static int addr_in(const struct uk_sock *s, const void *uaddr, uint32_t len, struct uk_sockaddr *a)
 {
 	if (!uaddr || len < sizeof(uint16_t)) /* sa_family_t */
 		return -EINVAL;
+	if (s->family == UK_AF_NETLINK)
+		return addr_in_netlink(uaddr, len, a);
 	if (!inet(s))
 		return addr_in_unix(uaddr, len, a);
 	return s->family == UK_AF_INET6 ? addr_in6(uaddr, len, a) : addr_in4(uaddr, len, a);
@@ -227,6 +254,7 @@ static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *
 		char path[UK_UNIX_PATH_MAX];
 	} sun = { UK_AF_UNIX, { 0 } };
 	struct uk_sockaddr_in6 sin6 = { UK_AF_INET6, a->port, 0, { 0 }, a->scope };
+	struct uk_sockaddr_nl snl = { UK_AF_NETLINK, 0, a->nl_pid, a->nl_groups };
 	const void *src = &sin;
 	uint32_t n = sizeof(sin);
 
@@ -238,6 +266,9 @@ static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *
 		uk_memcpy(sin6.addr, a->addr6, 16);
 		src = &sin6;
 		n = sizeof(sin6);
+	} else if (s->family == UK_AF_NETLINK) {
+		src = &snl;
+		n = sizeof(snl);
 	} else if (!inet(s)) {
 		uk_memcpy(sun.path, a->path, a->len);
 		src = &sun;
@@ -268,6 +299,39 @@ static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 	return mask;
 }
 
+#define SIOCGIFNAME 0x8910 /* linux/sockios.h */
+#define SIOCGIFINDEX 0x8933
+
+/* struct ifreq of x86-64 Linux: a name, then (here) an index. */
+struct uk_ifreq {
+	char name[16];
+	int32_t index;
+	char rest[20];
+};
+
+/* SIOCGIFINDEX and SIOCGIFNAME, which glibc's if_nametoindex and
+ * if_indextoname ask of any socket. */
+static long if_ioctl(unsigned long req, struct uk_ifreq *r)
+{
+	char name[16];
+	int i;
+
+	if (uk_net_up())
+		return -ENODEV;
+	if (req == SIOCGIFNAME) {
+		if ((i = uk_net_ifname_of(r->index, name, sizeof(name))))
+			return i;
+		uk_memcpy(r->name, name, sizeof(name));
+		return 0;
+	}
+	uk_memcpy(name, r->name, sizeof(name));
+	name[15] = 0;
+	if ((i = uk_net_ifindex(name)) < 0)
+		return i;
+	r->index = i;
+	return 0;
+}
+
 static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 {
 	struct uk_sock *s = f->priv;
@@ -286,6 +350,8 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 		else
 			f->flags &= ~O_NONBLOCK;
 		return 0;
+	case SIOCGIFINDEX:
+	case SIOCGIFNAME: return if_ioctl(req, arg);
 	case 0x5452: /* FIOASYNC */
 		/* Accepted, with the difference said: no SIGIO is sent. nginx's
 		 * master asks it of each worker's channel before it forks the
@@ -470,8 +536,19 @@ static int socket_args(int domain, int kind, int protocol)
 		if (protocol && protocol != UK_AF_UNIX) /* Linux takes PF_UNIX too */
 			return -EPROTONOSUPPORT;
 		return 0;
+	case UK_AF_NETLINK:
+		if (kind != UK_SOCK_RAW && kind != UK_SOCK_DGRAM)
+			return -ESOCKTNOSUPPORT;
+		if (protocol) { /* NETLINK_ROUTE alone */
+			uk_trace_note(
+			    "socket: netlink protocol %d is not supported (NETLINK_ROUTE is)",
+			    protocol);
+			return -EPROTONOSUPPORT;
+		}
+		return 0;
 	}
-	uk_trace_note("socket: address family %d is not supported (AF_INET, AF_INET6, AF_UNIX are)",
+	uk_trace_note("socket: address family %d is not supported (AF_INET, AF_INET6, AF_UNIX, "
+	              "AF_NETLINK are)",
 	              domain);
 	return -EAFNOSUPPORT;
 }
@@ -623,7 +700,7 @@ UK_SYSCALL3(connect, int, fd, const void *, addr, uint32_t, len)
 	SOCK_GET(fd, s, f);
 	if (s->type == UK_SOCK_DGRAM && addr && len >= 2 && sin->sin_family == UK_AF_UNSPEC)
 		r = 0, a.unspec = 1; /* datagrams: dissolve the association */
-	else if (!(r = peer_in(s, addr, len, &a, 0)) && !inet(s) && !a.len)
+	else if (!(r = peer_in(s, addr, len, &a, 0)) && s->family == UK_AF_UNIX && !a.len)
 		r = -EINVAL; /* AF_UNIX: no name to connect to */
 	enter(s);
 	if (!r)
@@ -686,7 +763,7 @@ UK_SYSCALL3(sendmsg, int, fd, const struct uk_msghdr *, m, int, flags)
 	SOCK_GET(fd, s, f);
 	if (m->msg_name && s->type == UK_SOCK_DGRAM)
 		r = peer_in(s, m->msg_name, m->msg_namelen, &a, 1);
-	if (!r && !inet(s)) /* TCP and UDP ignore what they are given (IP_PKTINFO ...) */
+	if (!r && s->family == UK_AF_UNIX) /* others ignore what they are given (IP_PKTINFO ...) */
 		r = uk_cmsg_in(m, &scm);
 	if (!r)
 		r = do_send(f, s, m->msg_iov, (int)m->msg_iovlen, flags,
@@ -717,7 +794,7 @@ UK_SYSCALL3(recvmsg, int, fd, struct uk_msghdr *, m, int, flags)
 		else
 			addr_out(s, &a, m->msg_name, &m->msg_namelen, 1);
 	}
-	if (r >= 0 && !inet(s))
+	if (r >= 0 && s->family == UK_AF_UNIX)
 		uk_cmsg_out(m, &scm, s->opts & UK_SO_PASSCRED, flags & UK_MSG_CMSG_CLOEXEC);
 	else
 		m->msg_controllen = 0;

@@ -166,10 +166,46 @@ static int set_v6only(struct uk_sock *s, const void *val, uint32_t len)
  * every query and gives up when it fails. Recorded; lwIP reports ICMP
  * errors to no one, so the error queue stays empty (recvmsg with
  * MSG_ERRQUEUE: EAGAIN, as Linux's for an empty queue). */
+static int inet(const struct uk_sock *s)
+{
+	return s->family == UK_AF_INET || s->family == UK_AF_INET6;
+}
+
 static int recverr(const struct uk_sock *s, int level, int name)
 {
-	return s->family != UK_AF_UNIX && ((level == IPPROTO_IP && name == UK_IP_RECVERR) ||
-	                                   (level == UK_IPPROTO_IPV6 && name == UK_IPV6_RECVERR));
+	return inet(s) && ((level == IPPROTO_IP && name == UK_IP_RECVERR) ||
+	                   (level == UK_IPPROTO_IPV6 && name == UK_IPV6_RECVERR));
+}
+
+/* IP_MTU_DISCOVER / IPV6_MTU_DISCOVER: lwIP never sets Don't Fragment
+ * and discovers no path MTU, which is what IP_PMTUDISC_DONT, _INTERFACE
+ * and _OMIT ask (unbound asks OMIT of its UDP sockets and ended when it
+ * failed). WANT (Linux's default), DO and PROBE are recorded, with the
+ * difference under --trace; getsockopt reads the value back. */
+#define PMTUDISC_WANT 1
+#define PMTUDISC_PROBE 3
+#define PMTUDISC_MAX 5
+
+static int mtu_discover(const struct uk_sock *s, int level, int name)
+{
+	return inet(s) && ((level == IPPROTO_IP && name == UK_IP_MTU_DISCOVER) ||
+	                   (level == UK_IPPROTO_IPV6 && name == UK_IPV6_MTU_DISCOVER));
+}
+
+static int set_mtu_discover(struct uk_sock *s, const void *val, uint32_t len)
+{
+	int v, r;
+
+	if ((r = uk_sockopt_int(val, len, &v)))
+		return r;
+	if (v < 0 || v > PMTUDISC_MAX)
+		return -EINVAL;
+	s->pmtudisc = (uint8_t)(v + 1);
+	if (v >= PMTUDISC_WANT && v <= PMTUDISC_PROBE)
+		uk_trace_note("setsockopt: IP_MTU_DISCOVER %d recorded; lwIP sends without Don't "
+		              "Fragment and discovers no path MTU",
+		              v);
+	return 0;
 }
 
 static int set_recverr(struct uk_sock *s, const void *val, uint32_t len)
@@ -189,6 +225,8 @@ static int set_opt(struct uk_sock *s, int level, int name, const void *val, uint
 		return set_v6only(s, val, len);
 	if (recverr(s, level, name))
 		return set_recverr(s, val, len);
+	if (mtu_discover(s, level, name))
+		return set_mtu_discover(s, val, len);
 	return level == SOL_SOCKET ? sol_set(s, name, val, len)
 	                           : s->proto->setopt(s, level, name, val, len);
 }
@@ -199,6 +237,8 @@ static int get_opt(struct uk_sock *s, int level, int name, void *val, uint32_t *
 		return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
 	if (recverr(s, level, name))
 		return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_RECVERR));
+	if (mtu_discover(s, level, name)) /* (0: never set, Linux's default) */
+		return uk_sockopt_put_int(val, len, s->pmtudisc ? s->pmtudisc - 1 : PMTUDISC_WANT);
 	return level == SOL_SOCKET ? sol_get(s, name, val, len)
 	                           : s->proto->getopt(s, level, name, val, len);
 }

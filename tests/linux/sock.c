@@ -26,6 +26,21 @@
  *   backlog     listen(fd, -1) is the largest backlog (php-fpm's default):
  *               100 non-blocking connects all wait for their accept
  *
+ * UDP:
+ *
+ *   pmtu        IP_MTU_DISCOVER: the default, OMIT, a bad value
+ *
+ * AF_NETLINK (NETLINK_ROUTE: unbound listed the interfaces at start
+ * with getifaddrs and ended on EAFNOSUPPORT):
+ *
+ *   ifaddrs     getifaddrs: lo up and loopback with 127.0.0.1/8 and a
+ *               link entry; every interface's IPv4 address can be bound;
+ *               if_nameindex and if_nametoindex agree with it
+ *   rtnetlink   RTM_GETLINK of lo's index by hand: one RTM_NEWLINK naming
+ *               it; MSG_PEEK|MSG_TRUNC tells the answer's length first;
+ *               getsockname's family; an RTM_GETADDR dump ends in
+ *               NLMSG_DONE, a message of the socket's own port
+ *
  * One verdict line a check (check.h); the exit status says whether all
  * passed.
  *
@@ -37,6 +52,10 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -303,6 +322,139 @@ static void backlog(void)
 }
 
 /* "WHEN: ADDRESS" of the host name, or "WHEN: error TEXT". */
+/* IP_MTU_DISCOVER of a UDP socket: Linux's default read back, OMIT set
+ * and read back (unbound sets it and ended when it failed), a value out of
+ * range refused. */
+static void mtu_discover(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), v = -1, omit = IP_PMTUDISC_OMIT, bad = 6;
+	socklen_t len = sizeof(v);
+
+	check("pmtu/default",
+	      !getsockopt(u, IPPROTO_IP, IP_MTU_DISCOVER, &v, &len) && v == IP_PMTUDISC_WANT,
+	      "not IP_PMTUDISC_WANT");
+	check("pmtu/omit",
+	      !setsockopt(u, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit)) &&
+	          !getsockopt(u, IPPROTO_IP, IP_MTU_DISCOVER, &v, &len) && v == IP_PMTUDISC_OMIT,
+	      "IP_PMTUDISC_OMIT not taken");
+	check("pmtu/out-of-range",
+	      setsockopt(u, IPPROTO_IP, IP_MTU_DISCOVER, &bad, sizeof(bad)) == -1 &&
+	          errno == EINVAL,
+	      "6 was taken");
+	close(u);
+}
+
+/* ---- AF_NETLINK ---- */
+
+static void ifaddrs(void)
+{
+	struct ifaddrs *all, *i;
+	int lo_link = 0, lo_v4 = 0, bound = 1, named = 1;
+	struct if_nameindex *ni;
+	int r = getifaddrs(&all);
+
+	check("ifaddrs/getifaddrs", r == 0, "getifaddrs failed");
+	if (r)
+		return;
+	for (i = all; i; i = i->ifa_next) {
+		int fam = i->ifa_addr ? i->ifa_addr->sa_family : -1;
+		if (!strcmp(i->ifa_name, "lo") && fam == AF_PACKET)
+			lo_link =
+			    (i->ifa_flags & (IFF_UP | IFF_LOOPBACK)) == (IFF_UP | IFF_LOOPBACK);
+		if (!strcmp(i->ifa_name, "lo") && fam == AF_INET)
+			lo_v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
+			            htonl(INADDR_LOOPBACK) &&
+			        ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr ==
+			            htonl(0xff000000);
+		if (fam == AF_INET) {
+			struct sockaddr_in a = *(struct sockaddr_in *)i->ifa_addr;
+			int u = socket(AF_INET, SOCK_DGRAM, 0);
+			a.sin_port = 0;
+			bound &= u >= 0 && bind(u, (struct sockaddr *)&a, sizeof(a)) == 0;
+			close(u);
+		}
+		named &= if_nametoindex(i->ifa_name) > 0;
+	}
+	freeifaddrs(all);
+	check("ifaddrs/lo-link", lo_link, "no link entry for lo, up and loopback");
+	check("ifaddrs/lo-v4", lo_v4, "lo has no 127.0.0.1/8");
+	check("ifaddrs/addresses-bind", bound, "an interface's address cannot be bound");
+	check("ifaddrs/names-known", named, "if_nametoindex does not know a name");
+	ni = if_nameindex();
+	check("ifaddrs/if_nameindex", ni && ni[0].if_index, "if_nameindex failed");
+	for (struct if_nameindex *p = ni; p && p->if_index; p++)
+		named &= if_nametoindex(p->if_name) == p->if_index;
+	check("ifaddrs/if_nameindex-agrees", named, "if_nameindex's numbers differ");
+	if (ni)
+		if_freenameindex(ni);
+}
+
+struct nlreq {
+	struct nlmsghdr h;
+	union {
+		struct ifinfomsg link;
+		struct ifaddrmsg addr;
+	};
+};
+
+static int nl_ask(int fd, int type, int flags, int index, unsigned seq)
+{
+	struct nlreq r = { .h = { sizeof(r), type, NLM_F_REQUEST | flags, seq, 0 } };
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+
+	r.link.ifi_index = index;
+	if (type == RTM_GETADDR)
+		r.addr = (struct ifaddrmsg){ .ifa_family = AF_UNSPEC };
+	return sendto(fd, &r, sizeof(r), 0, (struct sockaddr *)&k, sizeof(k)) == sizeof(r);
+}
+
+/* RTM_NEWLINK's IFLA_IFNAME, or "". */
+static const char *link_name(struct nlmsghdr *h)
+{
+	struct ifinfomsg *i = NLMSG_DATA(h);
+	int len = IFLA_PAYLOAD(h);
+
+	for (struct rtattr *a = IFLA_RTA(i); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_IFNAME)
+			return RTA_DATA(a);
+	return "";
+}
+
+static void rtnetlink(void)
+{
+	static char buf[16384];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE),
+	    lo = if_nametoindex("lo");
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(me);
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	int n, done = 0, ours = 1;
+
+	check("rtnetlink/socket", fd >= 0 && bind(fd, (struct sockaddr *)&me, sizeof(me)) == 0,
+	      "socket or bind");
+	check("rtnetlink/getsockname",
+	      !getsockname(fd, (struct sockaddr *)&me, &len) && me.nl_family == AF_NETLINK &&
+	          len == sizeof(me),
+	      "getsockname");
+	check("rtnetlink/getlink-sent", nl_ask(fd, RTM_GETLINK, 0, lo, 7), "sendto");
+	n = (int)recv(fd, buf, 1, MSG_PEEK | MSG_TRUNC);
+	check("rtnetlink/peek-trunc", n > (int)sizeof(*h) && recv(fd, buf, sizeof(buf), 0) == n,
+	      "MSG_PEEK|MSG_TRUNC did not give the answer's length");
+	check("rtnetlink/getlink-lo",
+	      NLMSG_OK(h, n) && h->nlmsg_type == RTM_NEWLINK && h->nlmsg_seq == 7 &&
+	          ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index == lo &&
+	          !strcmp(link_name(h), "lo"),
+	      "no RTM_NEWLINK for lo");
+	check("rtnetlink/getaddr-sent", nl_ask(fd, RTM_GETADDR, NLM_F_DUMP, 0, 8), "sendto");
+	while (!done && (n = (int)recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			ours &= h->nlmsg_seq == 8 && h->nlmsg_pid == me.nl_pid;
+			done |= h->nlmsg_type == NLMSG_DONE;
+		}
+	check("rtnetlink/getaddr-done", done && ours, "no NLMSG_DONE of ours");
+	close(fd);
+}
+
 static void print_host(const char *when)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
@@ -333,5 +485,8 @@ int main(int argc, char **argv)
 	defer();
 	reuseport();
 	backlog();
+	mtu_discover();
+	ifaddrs();
+	rtnetlink();
 	return check_done();
 }
