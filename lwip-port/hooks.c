@@ -80,12 +80,37 @@
 
 static u8_t tso_arg = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
 
+/* A FIN just past a full receive window. lwIP sends a FIN whatever the
+ * peer's window (its window test counts a segment's data, not the FIN),
+ * and a receiver whose window is full drops the FIN (RFC 793: a shut
+ * window accepts no sequence number) and acknowledges the data alone; the
+ * sender then resends the FIN only when its retransmission timer fires,
+ * 1.5-3 s with lwIP's 500 ms ticks. A writer that filled the window and
+ * closed (a bulk transfer over 127.0.0.1: both ends are lwIP) had its
+ * reader wait that long for EOF. Linux takes such a FIN (tcp_data_queue:
+ * "some stacks are known to send bare FIN packets ... even if we send
+ * RWIN 0"): so does uk, by opening the window by the FIN's one sequence
+ * number. lwIP gives that back as it takes the FIN (tcp_input: rcv_wnd++,
+ * as no tcp_recved will), and reads of what is queued reopen the window up
+ * to its largest as before. */
+static void take_fin(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+	if ((TCPH_FLAGS(hdr) & (TCP_FIN | TCP_SYN | TCP_RST)) != TCP_FIN)
+		return;
+	if (pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2)
+		return;
+	/* (tcp_input has the header's numbers in host order by now) */
+	if (hdr->seqno == pcb->rcv_nxt && p->tot_len == pcb->rcv_wnd)
+		pcb->rcv_wnd++;
+}
+
 err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                       u8_t *opt2, struct pbuf *p)
 {
 	unsigned n = 0;
 
-	(void)optlen, (void)opt1len, (void)opt2, (void)p;
+	(void)optlen, (void)opt1len, (void)opt2;
+	take_fin(pcb, hdr, p);
 	if (pcb->state != LISTEN || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 		return ERR_OK;
 	/* A walk of the active list per new connection: cheap next to the
