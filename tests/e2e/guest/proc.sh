@@ -45,8 +45,8 @@ done
 # (tests/linux/creds.c: capget, PR_CAPBSET_READ/DROP, cap_last_cap,
 # PR_SET_DUMPABLE and /proc's rules after setuid), and sockets
 # (tests/linux/sock.c: a TCP socket whose connection lwIP freed in
-# TIME-WAIT while it was open, TCP_DEFER_ACCEPT, an AF_UNIX listen(-1)'s
-# backlog), and signals with a siginfo and process descriptors
+# TIME-WAIT while it was open, TCP_DEFER_ACCEPT, EOF soon after a bulk
+# writer's close, an AF_UNIX listen(-1)'s backlog), and signals with a siginfo and process descriptors
 # (tests/linux/pidfd.c: sigqueue, rt_tgsigqueueinfo, forged codes
 # refused, pidfd_open, poll, send_signal, getfd, waitid(P_PIDFD)), static
 # and through ld.so; sysv.c, procfs.c, jobctl.c, files.c, creds.c, sock.c
