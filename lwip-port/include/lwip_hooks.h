@@ -13,7 +13,8 @@ struct pbuf;
 struct netif;
 
 /* Every TCP segment, before the PCB chosen for it takes it (a listener's
- * too): ERR_OK, or else it is dropped. Bounds half-open connections. */
+ * too): ERR_OK, or else it is dropped. Bounds half-open connections, and
+ * takes a FIN just past a full receive window (as Linux does). */
 err_t uk_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                       u8_t *opt2, struct pbuf *p);
 #define LWIP_HOOK_TCP_INPACKET_PCB uk_tcp_inpacket
