@@ -85,6 +85,12 @@ static struct watch **bucket(const struct uk_mount *mnt, uint64_t ino)
 
 static const struct uk_file_ops inotify_ops;
 
+/* Whether w watches vn's file. */
+static int is_of(const struct watch *w, const struct uk_vnode *vn)
+{
+	return w->mnt == vn->mnt && w->ino == vn->ino;
+}
+
 static struct instance *instance_of(int fd, struct uk_file **fp)
 {
 	struct uk_file *f = uk_fd_get(fd);
@@ -167,7 +173,7 @@ static void deliver(struct uk_vnode *vn, uint32_t mask, uint32_t cookie, const c
 
 	for (w = *bucket(vn->mnt, vn->ino); w; w = next) {
 		next = w->h_next;
-		if (w->mnt != vn->mnt || w->ino != vn->ino || !(w->mask & mask & IN_ALL_EVENTS))
+		if (!is_of(w, vn) || !(w->mask & mask & IN_ALL_EVENTS))
 			continue;
 		queue(w->in, w->wd, mask, cookie, name);
 		if (w->mask & IN_ONESHOT)
@@ -180,7 +186,7 @@ static struct watch *watch_of(const struct uk_vnode *vn)
 {
 	struct watch *w = *bucket(vn->mnt, vn->ino);
 
-	while (w && (w->mnt != vn->mnt || w->ino != vn->ino))
+	while (w && !is_of(w, vn))
 		w = w->h_next;
 	return w;
 }
@@ -192,7 +198,7 @@ static int child_name(struct watch *first, struct uk_vnode *dir, uint64_t ino, c
 	struct names *n;
 
 	for (struct watch *w = first; w; w = w->h_next) {
-		if (w->mnt != dir->mnt || w->ino != dir->ino || !(n = w->names))
+		if (!is_of(w, dir) || !(n = w->names))
 			continue;
 		for (int i = 0; i < n->count; i++) {
 			if (n->ino[i] == ino) {
@@ -237,7 +243,7 @@ static void on_event(struct uk_vnode *vn, uint32_t mask)
 	if (mask & IN_DELETE_SELF) {
 		for (w = *bucket(vn->mnt, vn->ino); w; w = next) {
 			next = w->h_next;
-			if (w->mnt == vn->mnt && w->ino == vn->ino)
+			if (is_of(w, vn))
 				watch_drop(w, 1);
 		}
 	}
@@ -248,7 +254,7 @@ static void on_entry(struct uk_vnode *dir, const char *name, uint32_t mask, uint
 	/* an entry changed: the names the directory's watches keep may be
 	 * wrong now */
 	for (struct watch *w = *bucket(dir->mnt, dir->ino); w; w = w->h_next)
-		if (w->mnt == dir->mnt && w->ino == dir->ino && w->names)
+		if (is_of(w, dir) && w->names)
 			w->names->count = w->names->next = 0;
 	deliver(dir, mask, cookie, name);
 }
@@ -382,7 +388,7 @@ static struct watch *find_watch(struct instance *in, const struct uk_vnode *vn, 
 {
 	struct watch *w = in->watches;
 
-	while (w && (vn ? w->mnt != vn->mnt || w->ino != vn->ino : w->wd != wd))
+	while (w && (vn ? !is_of(w, vn) : w->wd != wd))
 		w = w->in_next;
 	return w;
 }

@@ -319,7 +319,8 @@ static int group_leave(struct uk_sock *s)
 		return 0;
 	}
 	tcp_arg(s->pcb, g->head);
-	T(g->head)->announced = t->announced ? t->announced : T(g->head)->announced;
+	if (t->announced) /* (the devices' forward stays) */
+		T(g->head)->announced = t->announced;
 	t->announced = 0;
 	return 1;
 }

@@ -41,10 +41,13 @@ UK_SYSCALL0(getegid) { return cur_gid(); }
  * (prm and eff: the sets before): leaving, the process keeps its
  * permitted set only under PR_SET_KEEPCAPS, and none in effect;
  * becoming root, its permitted set takes effect. */
-static void uid_caps(struct uk_proc *p, unsigned was, unsigned now, uint64_t prm)
+static void uid_caps(struct uk_proc *p, unsigned was, unsigned now)
 {
+	uint64_t prm, eff;
+
 	if (!was == !now)
 		return;
+	uk_proc_caps(p, &prm, &eff); /* (by the uid it still has) */
 	p->cap_prm = now && !p->keepcaps ? 0 : prm;
 	p->cap_eff = now ? 0 : prm;
 	p->caps_own = 1;
@@ -56,8 +59,6 @@ static void uid_caps(struct uk_proc *p, unsigned was, unsigned now, uint64_t prm
 static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s, int cap)
 {
 	unsigned want = e != ~0u ? e : r != ~0u ? r : s, was = *id;
-	struct uk_proc *p = uk_proc_ids();
-	uint64_t prm, eff;
 
 	if (want == ~0u)
 		return 0;
@@ -69,10 +70,9 @@ static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s, int cap)
 	 * /proc files are root's until it execs */
 	if (was != want)
 		uk_proc_cur->undumpable = 1;
-	uk_proc_caps(p, &prm, &eff);
-	*id = want;
 	if (cap == CAP_SETUID)
-		uid_caps(p, was, want, prm);
+		uid_caps(uk_proc_ids(), was, want);
+	*id = want;
 	return 0;
 }
 
