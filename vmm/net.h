@@ -184,6 +184,33 @@ size_t vmm_net_merge_payload(const uint8_t *hdr, size_t len);
 int vmm_net_merge_add_parts(struct vmm_net_merge *m, const uint8_t *hdr, const uint8_t *payload,
                             size_t len);
 
+/* Answers to UDP forwards from the host's loopback (net_udpfwd.c): the
+ * helper notes each frame libslirp sends the guest (to_guest: the frame
+ * to send, f or copy, len bytes of room, with a loopback client's address
+ * shown as 10.0.2.2) and turns the guest's answer to a loopback client of
+ * a UDP forward, which libslirp would refuse while the host's loopback is
+ * closed, into one to the client's address before libslirp sees it
+ * (answer: 1 when it did; the frame was checked). Times in ms. Nothing to do (nports 0) with the
+ * loopback open or no UDP forward. */
+#define VMM_UDPFWD_SLOTS 256
+struct vmm_udpfwd_flow {
+	int64_t until; /* 0: free */
+	uint16_t cport, gport;
+	uint8_t v6;
+	uint8_t addr[16]; /* the client's loopback address, as far as known */
+};
+struct vmm_udpfwd {
+	uint16_t ports[VMM_NET_FWD_MAX]; /* the UDP forwards' guest ports */
+	unsigned nports;
+	uint8_t guest4[4], guest6[16];
+	struct vmm_udpfwd_flow flow[VMM_UDPFWD_SLOTS];
+};
+void vmm_udpfwd_init(struct vmm_udpfwd *t, const struct vmm_net_conf *c, struct in_addr guest,
+                     struct in6_addr guest6);
+const uint8_t *vmm_udpfwd_to_guest(struct vmm_udpfwd *t, const uint8_t *f, size_t len, int64_t now,
+                                   uint8_t *copy);
+int vmm_udpfwd_answer(struct vmm_udpfwd *t, uint8_t *f, size_t len, int64_t now);
+
 /* ---- the network helper (net_user.c in ukrun, net_slirp.c the helper) ----
  *
  * `ukrun --helper net PPID NAME VERBOSE`, given two sockets (SOCK_SEQPACKET

@@ -41,7 +41,9 @@
  * would turn a connection to it into one to the host's 127.0.0.1 (::1),
  * where services that trust the local machine listen (docker's and
  * podman's rootless networks close it the same way). The guest gets
- * "network unreachable" there unless --net user,host-loopback=on.
+ * "network unreachable" there unless --net user,host-loopback=on; only
+ * its answers to a UDP forward's clients on the host's loopback go there
+ * (net_udpfwd.c).
  *
  * Confined from before the first frame (net_seccomp.c).
  */
@@ -123,7 +125,8 @@ struct helper {
 	struct vmm_neth_ring *ring; /* frames from ukrun (net_ring.c) */
 	struct vmm_neth_rings *rings;
 	uint32_t ring_tail;
-	int ring_more; /* frames wait beyond this turn's IN_BATCH */
+	int ring_more;         /* frames wait beyond this turn's IN_BATCH */
+	struct vmm_udpfwd udp; /* answers to UDP forwards (net_udpfwd.c) */
 };
 
 static int64_t now_ms(void)
@@ -270,11 +273,15 @@ static int held_take(struct helper *h, const void *frame, size_t len)
 
 /* ---- slirp's callbacks ---- */
 
-static ssize_t cb_send(const void *buf, size_t len, void *opaque)
+static ssize_t cb_send(const void *frame, size_t len, void *opaque)
 {
+	static uint8_t copy[VMM_NETH_MSG_MAX];
 	struct helper *h = opaque;
+	const void *buf = frame;
 
 	h->to_guest++;
+	if (h->udp.nports && len <= sizeof(copy))
+		buf = vmm_udpfwd_to_guest(&h->udp, frame, len, now_ms(), copy);
 	if (len > VMM_NETH_MSG_MAX - HDR_LEN)
 		h->lost++; /* beyond the MTU ukrun told libslirp: never */
 	else if (!held_take(h, buf, len))
@@ -621,6 +628,7 @@ static int start_slirp(struct helper *h)
 		.disable_host_loopback = !c->host_loopback,
 	};
 
+	vmm_udpfwd_init(&h->udp, c, guest_addr(c), guest_addr6(c));
 	if (!(h->slirp = slirp_new(&cfg, &callbacks, h))) {
 		vmm_err("--net user: libslirp could not start");
 		return -1;
@@ -784,6 +792,8 @@ static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 		return;
 	}
 	h->from_guest++;
+	if (h->udp.nports)
+		vmm_udpfwd_answer(&h->udp, own + HDR_LEN, n - HDR_LEN, now_ms());
 	if (vmm_net_merge_add(&h->mrg, f, n - HDR_LEN))
 		return;
 	merge_flush(h); /* what came before it first */

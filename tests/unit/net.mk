@@ -40,7 +40,7 @@ UNIT_BINS += $(B)/tests/unit/test_virtio_net
 $(B)/tests/unit/test_virtio_net: $(B)/san/tests/unit/test_virtio_net.o $(B)/san/vmm/virtio_net.o \
 		$(B)/san/vmm/net_user.o $(B)/san/vmm/net_passt.o $(B)/san/vmm/net_tap.o $(B)/san/vmm/net_vhost.o \
 		$(B)/san/vmm/net_conf.o $(B)/san/vmm/net_frame.o $(B)/san/vmm/net_slirp.o \
-		$(B)/san/vmm/net_epset.o $(B)/san/vmm/net_merge.o $(B)/san/vmm/net_ring.o \
+		$(B)/san/vmm/net_epset.o $(B)/san/vmm/net_merge.o $(B)/san/vmm/net_ring.o $(B)/san/vmm/net_udpfwd.o \
 		$(B)/san/vmm/net_seccomp.o $(B)/san/vmm/helper.o $(B)/san/vmm/jail.o \
 		$(B)/san/vmm/virtio_mmio.o \
 		$(B)/san/virtio/virtq.o $(B)/san/virtio/virtio_net.o $(B)/san/vmm/mem.o \
@@ -71,3 +71,8 @@ $(B)/tests/unit/test_chksum: $(B)/san/tests/unit/test_chksum.o $(B)/san/lwip-por
 # from it, inside the range whatever the random number.
 UNIT_BINS += $(B)/tests/unit/test_lwipopts
 $(B)/tests/unit/test_lwipopts: $(B)/san/tests/unit/test_lwipopts.o
+
+# Answers to UDP forwards from the host's loopback: which of the guest's
+# datagrams to 10.0.2.2 go to 127.0.0.1 (::1), with checksums right.
+UNIT_BINS += $(B)/tests/unit/test_net_udpfwd
+$(B)/tests/unit/test_net_udpfwd: $(B)/san/tests/unit/test_net_udpfwd.o $(B)/san/vmm/net_udpfwd.o

@@ -5,20 +5,11 @@
 #include <string.h>
 
 #include "../../vmm/net.h"
+#include "frame_sum.h"
 #include "unit.h"
 
 #define HLEN 54
 
-static uint32_t sum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i < n; i++)
-		s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16), put16(p + 2, v & 0xffff); }
 
 /* The IPv4 and TCP checksums of frame f (len bytes) as they should be. */

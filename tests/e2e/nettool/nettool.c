@@ -25,7 +25,8 @@
  *                                       on 127.0.0.1:PORT (NXDOMAIN for other
  *                                       names)
  *   nettool listen PORT                 a TCP service on 127.0.0.1:PORT: a
- *                                       line per connection (closed at once)
+ *                                       line per connection (closed at once);
+ *                                       and UDP's: "datagram MSG" for each
  *   nettool serve6 ADDR PORT LINE       a TCP service on [ADDR]:PORT (IPv6)
  *                                       that writes LINE to each connection;
  *                                       prints "accepted from ADDR" for each
@@ -524,21 +525,31 @@ static int cmd_listen(char **av)
 	struct sockaddr_in a = { .sin_family = AF_INET,
 		                 .sin_port = htons(atoi(av[0])),
 		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, c, fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, c, fd = socket(AF_INET, SOCK_STREAM, 0), ufd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = ufd, .events = POLLIN } };
+	char buf[512];
+	ssize_t n;
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16)) {
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16) ||
+	    bind(ufd, (struct sockaddr *)&a, sizeof(a))) {
 		printf("listen: cannot serve: %s\n", strerror(errno));
 		return 1;
 	}
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
-		if ((c = accept(fd, NULL, NULL)) < 0)
+		if (poll(p, 2, -1) <= 0)
 			continue;
-		printf("accepted\n");
+		if ((p[0].revents & POLLIN) && (c = accept(fd, NULL, NULL)) >= 0) {
+			printf("accepted\n");
+			close(c);
+		}
+		if ((p[1].revents & POLLIN) && (n = recv(ufd, buf, sizeof(buf) - 1, 0)) >= 0) {
+			buf[n] = 0;
+			printf("datagram %s\n", buf);
+		}
 		fflush(stdout);
-		close(c);
 	}
 }
 

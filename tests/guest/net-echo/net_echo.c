@@ -13,7 +13,9 @@
  *              (errno name or OK), "mss" (the control connection's TCP
  *              segment size: the link's MTU shows), "read PATH" (its
  *              first line), "write PATH WORD" (the file becomes WORD and a
- *              newline, fsynced: OK), "quit" (exit 0)
+ *              newline, fsynced: OK), "udpto ADDR PORT WORD" (WORD
+ *              as a datagram from udp 7's socket: errno name or OK),
+ *              "quit" (exit 0)
  *
  * Prints "ready <address>" once listening. Every failure that is not the
  * peer's doing is printed as "error: ..." so the scripts can catch it.
@@ -41,6 +43,8 @@
 uint32_t uk_net_ip(void);
 
 #define BUF 65536
+
+static int udp_fd; /* udp 7's */
 
 static int listen_on(int type, int port)
 {
@@ -188,7 +192,7 @@ static void file_cmd(char *out, size_t cap, const char *cmd)
 
 static void control_cmd(int fd, char *cmd)
 {
-	char out[128], host[64];
+	char out[128], host[64], word[64];
 	struct addrinfo *ai, hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
 	int port, r;
 
@@ -219,6 +223,11 @@ static void control_cmd(int fd, char *cmd)
 		r = connect(c, (struct sockaddr *)&a, sizeof(a));
 		snprintf(out, sizeof(out), "%s\n", r ? errname(errno) : "OK");
 		close(c);
+	} else if (sscanf(cmd, "udpto %63s %d %63s", host, &port, word) == 3) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+		inet_pton(AF_INET, host, &a.sin_addr);
+		r = (int)sendto(udp_fd, word, strlen(word), 0, (struct sockaddr *)&a, sizeof(a));
+		snprintf(out, sizeof(out), "%s\n", r < 0 ? errname(errno) : "OK");
 	} else if (!strncmp(cmd, "read ", 5) || !strncmp(cmd, "write ", 6)) {
 		file_cmd(out, sizeof(out), cmd);
 	} else if (!strcmp(cmd, "quit")) {
@@ -299,7 +308,6 @@ int main(int argc, char **argv)
 	};
 	pthread_t t;
 	uint32_t ip;
-	int ufd;
 
 	if (argc == 3 && !strcmp(argv[1], "-d")) {
 		close(socket(AF_INET, SOCK_DGRAM, 0)); /* the network comes up */
@@ -311,8 +319,8 @@ int main(int argc, char **argv)
 		services[i].lfd = listen_on(SOCK_STREAM, services[i].port);
 		pthread_create(&t, NULL, acceptor, &services[i]);
 	}
-	ufd = listen_on(SOCK_DGRAM, 7);
-	pthread_create(&t, NULL, udp_echo, (void *)(intptr_t)ufd);
+	udp_fd = listen_on(SOCK_DGRAM, 7);
+	pthread_create(&t, NULL, udp_echo, (void *)(intptr_t)udp_fd);
 	ip = uk_net_ip();
 	printf("ready %u.%u.%u.%u\n", ip & 255, (ip >> 8) & 255, (ip >> 16) & 255, ip >> 24);
 	fflush(stdout);
