@@ -190,7 +190,7 @@ void uk_net_ifname(const struct netif *nif, char *name, unsigned size)
 	if (nif->name[0] == 'l')
 		uk_snprintf(name, size, "lo");
 	else
-		uk_snprintf(name, size, "en%u", (unsigned)netif_get_index(nif) - 2);
+		uk_snprintf(name, size, "eth%u", (unsigned)netif_get_index(nif) - 2);
 }
 
 int uk_net_ifindex(const char *name)

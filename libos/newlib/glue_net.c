@@ -3,7 +3,7 @@
  * The socket calls pass straight through: our <sys/socket.h> and
  * <netinet/in.h> use Linux's values and layouts, so only errno needs
  * setting (uk_ret). Names resolve as glibc's do, for IPv4 and IPv6: numbers
- * (an IPv6 one with its scope, "fe80::1%en0"), /etc/hosts (both families),
+ * (an IPv6 one with its scope, "fe80::1%eth0"), /etc/hosts (both families),
  * then the library OS's DNS resolver (AAAA and A records).
  */
 #include <arpa/inet.h>
@@ -799,8 +799,8 @@ unsigned int if_nametoindex(const char *name)
 {
 	if (!strcmp(name, "lo"))
 		return 1;
-	if (!strncmp(name, "en", 2) && isdigit((unsigned char)name[2]) && !name[3])
-		return 2 + (unsigned)(name[2] - '0');
+	if (!strncmp(name, "eth", 3) && isdigit((unsigned char)name[3]) && !name[4])
+		return 2 + (unsigned)(name[3] - '0');
 	errno = ENODEV;
 	return 0;
 }
@@ -810,7 +810,7 @@ char *if_indextoname(unsigned int index, char *name)
 	if (index == 1)
 		return strcpy(name, "lo");
 	if (index >= 2 && index < 12) {
-		uk_snprintf(name, IF_NAMESIZE, "en%u", index - 2);
+		uk_snprintf(name, IF_NAMESIZE, "eth%u", index - 2);
 		return name;
 	}
 	errno = ENXIO;
@@ -824,7 +824,7 @@ struct if_nameindex *if_nameindex(void)
 	if (!v)
 		return NULL;
 	v[0] = (struct if_nameindex){ 1, strdup("lo") };
-	v[1] = (struct if_nameindex){ 2, strdup("en0") };
+	v[1] = (struct if_nameindex){ 2, strdup("eth0") };
 	return v;
 }
 

@@ -59,7 +59,7 @@ uint32_t uk_net_ip(void);
 
 /* The interfaces' IPv6 addresses as Linux's /proc/net/if_inet6 lists
  * them (address in hex, index, prefix length, scope, flags, name: lo is
- * 1, en0 2, as if_nametoindex), into buf, NUL-terminated: the length.
+ * 1, eth0 2, as if_nametoindex), into buf, NUL-terminated: the length.
  * Nothing before the network is up (a program's first socket). */
 size_t uk_net_if_inet6(char *buf, size_t size);
 

@@ -165,8 +165,9 @@ else
 		bg_stop
 		check $N/tap/guest-server-exit test $rc -eq 0
 		# The guest's client to the host's server, on both addresses (the
-		# guest's interface, en0, is index 2).
-		guest -t 60 --net tap:$TAP --ip 10.0.0.2/24 "$IMG" client "$host_ll%2" $((Q + 1))
+		# link-local one scoped by the guest's interface's name, eth0 as
+		# in a Docker container: index 2).
+		guest -t 60 --net tap:$TAP --ip 10.0.0.2/24 "$IMG" client "$host_ll%eth0" $((Q + 1))
 		check $N/tap/link-local-guest-to-host out_has '^got: hello over a TAP$'
 		guest -t 60 --net tap:$TAP --ip 10.0.0.2/24 "$IMG" client $ULA::1 $((Q + 1))
 		check $N/tap/slaac-guest-to-host out_has '^got: hello over a TAP$'

@@ -1,4 +1,4 @@
-/* Network interfaces by name (the library OS has "lo" and "en0", ...). */
+/* Network interfaces by name (the library OS has "lo" and "eth0", ...). */
 #ifndef _UK_NET_IF_H
 #define _UK_NET_IF_H
 
