@@ -29,7 +29,8 @@ void uk_net_resolv_conf(void);
  * them the resolver's 10 s of retries. */
 void uk_net_hosts(uint32_t ip);
 
-/* An interface's name, as if_nametoindex knows it: lo, eth0, eth1... (as Docker names a container's) */
+/* An interface's name, as if_nametoindex knows it: lo, eth0, eth1... (as Docker names a
+ * container's) */
 struct netif;
 void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
 /* The index of the interface named so (16 bytes at most), or -ENODEV;
