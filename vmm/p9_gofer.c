@@ -130,8 +130,12 @@ static int serve(const char *name, struct p9s *s, struct p9s_worker *w, uint8_t 
 
 	for (;;) {
 		n = read(P9G_FD_SOCK, &q, sizeof(q));
-		if (n == 0)
-			return 0; /* the device closed: the VM has ended */
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* the device closed: the VM has ended (ECONNRESET: it closed
+		 * with a reply of ours unread, a request in flight at its end) */
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return 0;
 		if (n != (ssize_t)sizeof(q) || q.outcap > P9_MSIZE_MAX) {
 			vmm_err("%s: a request ukrun never sends (%zd bytes)", name, n);
 			return VMM_EXIT_ERROR;
