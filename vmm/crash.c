@@ -48,7 +48,7 @@ void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c, const char *f
  * virtual address fp, or NULL. The chain may point anywhere: a frame
  * outside RAM ends the walk quietly, before VMM_GPA would call it an ABI
  * break. */
-static const uint64_t *frame_at(struct vmm *vm, uint64_t fp)
+const uint64_t *vmm_guest_frame(struct vmm *vm, uint64_t fp)
 {
 	struct kvm_translation t = { .linear_address = fp };
 
@@ -77,7 +77,7 @@ void vmm_crash_regs(struct vmm *vm, const char *first)
 	        s.efer);
 	c.pc[0] = r.rip;
 	/* Frames grow upwards; anything else is a corrupt chain. */
-	for (uint64_t fp = r.rbp; c.npc < UK_CRASH_MAX_PC && (f = frame_at(vm, fp)) && f[1];
+	for (uint64_t fp = r.rbp; c.npc < UK_CRASH_MAX_PC && (f = vmm_guest_frame(vm, fp)) && f[1];
 	     fp = f[0]) {
 		c.pc[c.npc++] = f[1];
 		if (f[0] <= fp)

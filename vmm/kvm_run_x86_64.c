@@ -64,9 +64,11 @@ static int block_tick(struct vmm *vm)
 
 	sigemptyset(&tick_set);
 	sigaddset(&tick_set, SIGALRM);
+	vmm_sample_sigs(&tick_set);
 	if (pthread_sigmask(SIG_BLOCK, &tick_set, &during_run))
 		return -1;
 	sigdelset(&during_run, SIGALRM);
+	sigdelset(&during_run, SIGPROF);
 	memcpy(m.set, &during_run, sizeof(m.set));
 	return ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, &m);
 }
@@ -77,6 +79,7 @@ void vmm_tick_unblock(int on)
 
 	sigemptyset(&tick_set);
 	sigaddset(&tick_set, SIGALRM);
+	vmm_sample_sigs(&tick_set);
 	pthread_sigmask(on ? SIG_UNBLOCK : SIG_BLOCK, &tick_set, NULL);
 }
 
@@ -95,7 +98,7 @@ int vmm_catch_signals(struct vmm *vm)
 	sigaction(SIGCHLD, &chld, NULL);
 	if (vm->opts->timeout > 0)
 		deadline = vmm_now() + vm->opts->timeout;
-	if (block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
+	if (vmm_sample_start(vm) || block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
 		vmm_err("the run loop's watchdog tick: %s", strerror(errno));
 		return -1;
 	}
@@ -263,6 +266,7 @@ int vmm_run(struct vmm *vm)
 				vm->run->immediate_exit = 0;
 				vmm_tick_unblock(1); /* the pending tick runs on_signal */
 				vmm_tick_unblock(0);
+				vmm_sample_take(vm);
 				continue;
 			}
 			vmm_err("KVM_RUN: %s", strerror(errno));

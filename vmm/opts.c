@@ -46,6 +46,9 @@ static const char usage[] =
     "                       where the host allows (--verbose says which)\n"
     "      --verbose        print the KVM flavour, the boot timeline and exit counts\n"
     "                       (ukrun's and the host kernel's)\n"
+    "      --sample         at the end, where the vCPU spent its CPU time: the guest\n"
+    "                       functions it was in, sampled every 1 ms of its CPU\n"
+    "                       time (or each host tick, when longer)\n"
     "  -h, --help           this text\n"
     "      --version        ukrun's version and guest ABI version\n"
     "\n"
@@ -141,6 +144,7 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 	case 't': return seconds("--timeout", v, &o->timeout);
 	case 's': return seconds("--stop-timeout", v, &o->stop_timeout);
 	case 'V': o->verbose = 1; return 0;
+	case 'P': o->sample = 1; return 0;
 	case 'u': o->user = v; return 0;
 	case 'r': o->read_only = 1; return 0;
 	case 'F':
@@ -184,9 +188,9 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
 	/* --oci-*: not for people, the OCI runtime's create starts the VM so */
 	static const char spec[] = "m:mem= e:env= T.trace N.no-syscall-rewrite t.timeout= "
-	                           "s.stop-timeout= V.verbose h:help A.version n.net= i.ip= "
-	                           "g.gw= p:publish= v:volume= d.disk= c.console= u.user= "
-	                           "H.hostname= r.read-only F.tmpfs= S.oci-start= "
+	                           "s.stop-timeout= V.verbose P.sample h:help A.version "
+	                           "n.net= i.ip= g.gw= p:publish= v:volume= d.disk= c.console= "
+	                           "u.user= H.hostname= r.read-only F.tmpfs= S.oci-start= "
 	                           "R.oci-ready= E.oci-stderr= X.oci-exec=";
 	char err[256];
 	int r;

@@ -261,5 +261,6 @@ int main(int argc, char **argv)
 	vmm_guest_err_total();
 	timeline(&vm);
 	vmm_kvm_stats_print(&vm);
+	vmm_sample_print(&vm);
 	leave(&vm, r);
 }

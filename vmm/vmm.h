@@ -2,6 +2,7 @@
 #ifndef VMM_H
 #define VMM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uk/abi.h>
@@ -24,6 +25,7 @@ struct vmm_opts {
 	const char *const *cmd; /* arguments after "--", or NULL */
 	int ncmd;
 	int trace, verbose;
+	int sample;          /* --sample: where the vCPU's CPU time goes (sample.c) */
 	int no_rewrite;      /* --no-syscall-rewrite */
 	int console_raw;     /* --console raw: the guest's output unfiltered on a terminal */
 	double timeout;      /* seconds, 0 = none */
@@ -256,6 +258,18 @@ void vmm_crash_report(struct vmm *vm, const struct uk_hc_crash *c, const char *f
 /* A report for a guest that made none (a triple fault, a dead vCPU): its
  * registers, then its RIP and frame-pointer chain named as above. */
 void vmm_crash_regs(struct vmm *vm, const char *first);
+
+/* The 16 bytes of a guest stack frame (saved rbp, return address) at
+ * guest virtual address fp, or NULL when it is not in RAM. (crash.c) */
+const uint64_t *vmm_guest_frame(struct vmm *vm, uint64_t fp);
+
+/* --sample (sample.c): start the vCPU thread's sampling timer (0, or -1);
+ * add its signal to those KVM_RUN lets in; after KVM_RUN returned EINTR,
+ * take the sample due; at the end, print where the samples fell. */
+int vmm_sample_start(struct vmm *vm);
+void vmm_sample_sigs(sigset_t *s);
+void vmm_sample_take(struct vmm *vm);
+void vmm_sample_print(struct vmm *vm);
 
 /* ---- the lock-down (seccomp.c) ---- */
 

@@ -8,6 +8,7 @@
 	.text
 	.p2align 4
 	.globl uk_vectors
+	.type uk_vectors, @function /* named in crash reports and ukrun --sample */
 uk_vectors:
 	.set vec, 0
 	.rept 256
@@ -21,7 +22,9 @@ uk_vectors:
 	jmp trap_common
 	.set vec, vec + 1
 	.endr
+	.size uk_vectors, . - uk_vectors
 
+	.type trap_common, @function
 trap_common:
 	UK_PUSH_GPRS
 	cld
@@ -30,3 +33,4 @@ trap_common:
 	UK_POP_GPRS
 	add $16, %rsp                   /* vector, error code */
 	iretq
+	.size trap_common, . - trap_common

@@ -24,3 +24,12 @@ if [ -f "$S" ]; then
 else
 	skip "flavour/${flavour:-unknown}-kvm-signals" "$S was not made (tests/e2e/host/oci_images.sh)"
 fi
+# --sample: where the vCPU's CPU time went, by guest function. The native
+# check's loop in main() for a few hundred ms: the samples name main
+# first (the image's own symbols), and the program's result is unchanged.
+run "$UKRUN" --timeout 120 --sample build/tests/guest/native.img -- 30
+samples=$(sed -n 's/^ukrun: --sample: \([0-9]*\) samples.*/\1/p' "$T/err")
+first=$(sed -n '/^ukrun: --sample:/{n;p;q}' "$T/err")
+check "flavour/${flavour:-unknown}-kvm-sample-ran" out_has "^native: 2^30 iterations"
+check "flavour/${flavour:-unknown}-kvm-sample-taken" test "${samples:-0}" -ge 5
+check "flavour/${flavour:-unknown}-kvm-sample-names-main" test -n "$(echo "$first" | grep ' main ')"
