@@ -292,6 +292,11 @@ int vmm_vcpu_init(struct vmm *vm, const struct uki_image *img)
 		vmm_err("registering the VIF page (MSR %#x) failed", UK_PVM_MSR_VIF);
 		return -1;
 	}
+	/* Written here, so that its host page is there and writable when the
+	 * guest first touches it: untouched, that was three shadow faults
+	 * (the zero page read, then its copy on the first write). */
+	if (vm->pvm)
+		memset(VMM_GPA(vm, UK_GPA_VIF, 4096), 0, 4096);
 	vm->t.vcpu_ready = vmm_now();
 	return 0;
 fail:

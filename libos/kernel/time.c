@@ -181,15 +181,14 @@ static void timer_irq(unsigned vec, void *arg)
 
 static void lapic_init(void)
 {
-	uint32_t r[4];
+	const uint32_t *r = uk_cpuid1;
 
-	uk_cpuid(1, 0, r);
 	x2apic = (r[2] >> 21) & 1;
 	tsc_deadline = (r[2] >> 24) & 1;
 	if (x2apic)
 		uk_wrmsr(MSR_APIC_BASE, uk_rdmsr(MSR_APIC_BASE) | (1 << 11) | (1 << 10));
+	/* (TPR is 0 from reset: not written, a write being an exit) */
 	lapic_write(LAPIC_SVR, 0x100 | UK_VEC_SPURIOUS);
-	lapic_write(LAPIC_TPR, 0);
 	uk_irq_register(UK_VEC_TIMER, timer_irq, 0);
 	if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, UK_VEC_TIMER | 2 << 17);

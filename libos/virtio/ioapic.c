@@ -1,5 +1,6 @@
 /* IOAPIC routing and local-APIC EOI for device interrupts (uk/ioapic.h). */
 #include <uk/arch.h>
+#include <uk/cpu.h>
 #include <uk/ioapic.h>
 #include <uk/linux.h>
 
@@ -29,25 +30,24 @@ static void ioapic_write(uint64_t pa, uint32_t reg, uint32_t v)
 	*(volatile uint32_t *)uk_p2v(pa + IOWIN) = v;
 }
 
+/* Each register access is an exit to the host (two per read or write):
+ * the pin counts are read once, and pins this code has routed are known
+ * (a pin not yet routed is masked, as every pin is at reset). */
+static unsigned npins_of[2];
+static uint64_t routed; /* bit gsi */
+
 /* The IOAPIC serving gsi and the pin on it; 0 when there is none. */
 static uint64_t ioapic_of(unsigned gsi, unsigned *pin)
 {
 	uint64_t pa = gsi < 24 ? IOAPIC0_PA : IOAPIC1_PA;
-	unsigned npins;
+	unsigned *npins = &npins_of[gsi >= 24];
 
 	*pin = gsi < 24 ? gsi : gsi - 24;
 	if (gsi >= 48)
 		return 0;
-	npins = ((ioapic_read(pa, IOAPIC_VER) >> 16) & 0xff) + 1;
-	return *pin < npins && npins <= 240 ? pa : 0; /* all-ones: no IOAPIC */
-}
-
-static unsigned apic_id(void)
-{
-	uint32_t r[4];
-
-	uk_cpuid(1, 0, r);
-	return r[1] >> 24;
+	if (!*npins)
+		*npins = ((ioapic_read(pa, IOAPIC_VER) >> 16) & 0xff) + 1;
+	return *pin < *npins && *npins <= 240 ? pa : 0; /* all-ones: no IOAPIC */
 }
 
 int uk_ioapic_route(unsigned gsi, unsigned vector, int trigger)
@@ -58,9 +58,12 @@ int uk_ioapic_route(unsigned gsi, unsigned vector, int trigger)
 
 	if (!pa)
 		return -EINVAL;
-	/* Masked while the destination changes, then the final entry. */
-	ioapic_write(pa, IOAPIC_REDTBL + 2 * pin, lo | RTE_MASKED);
-	ioapic_write(pa, IOAPIC_REDTBL + 2 * pin + 1, apic_id() << 24);
+	/* Masked while the destination changes (masked already the first
+	 * time), then the final entry; to the boot CPU. */
+	if (routed & 1ull << gsi)
+		ioapic_write(pa, IOAPIC_REDTBL + 2 * pin, lo | RTE_MASKED);
+	routed |= 1ull << gsi;
+	ioapic_write(pa, IOAPIC_REDTBL + 2 * pin + 1, uk_cpuid1[1] >> 24 << 24);
 	ioapic_write(pa, IOAPIC_REDTBL + 2 * pin, lo);
 	return 0;
 }

@@ -30,9 +30,9 @@
  */
 #define KBASE 0xffffffff80000000
 #define PA(x) ((x) - KBASE)
-#define PTE_TABLE 0x7  /* present, writable, user */
-#define PDE_2M 0x87    /* present, writable, user, 2 MiB */
-#define PDE_2M_UC 0x9f /* + write-through, cache-disable */
+#define PTE_TABLE 0x27 /* present, writable, user, accessed */
+#define PDE_2M 0xe7    /* present, writable, user, accessed, dirty, 2 MiB */
+#define PDE_2M_UC 0xff /* + write-through, cache-disable */
 
 	.section .note.uk.pvh, "a", @note
 	.p2align 2

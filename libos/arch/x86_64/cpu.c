@@ -10,6 +10,7 @@ uint32_t uk_xsave_size;
 uint64_t uk_xsave_mask;
 int uk_xsaveopt;
 uint64_t uk_cr4;
+uint32_t uk_cpuid1[4];
 
 struct tss {
 	uint32_t rsvd0;
@@ -124,8 +125,8 @@ static void setup_cr4_xcr0(void)
 	uk_cpuid(7, 0, r);
 	if (r[1] & 1)
 		cr4 |= 1ul << 16; /* FSGSBASE */
-	uk_cpuid(1, 0, r);
-	if (r[2] & (1u << 26))
+	uk_cpuid(1, 0, uk_cpuid1);
+	if (uk_cpuid1[2] & (1u << 26))
 		cr4 |= 1ul << 18; /* OSXSAVE */
 	write_cr4(cr4);
 	if (cr4 & (1ul << 18)) {
@@ -136,10 +137,13 @@ static void setup_cr4_xcr0(void)
 		 * holds. The paravirtual host does not virtualise XCR0
 		 * (pvm.md), so size for all. */
 		uk_xsave_size = r[2];
-		__asm__ volatile("xsetbv"
-		                 :
-		                 : "c"(0), "a"((uint32_t)uk_xsave_mask),
-		                   "d"((uint32_t)(uk_xsave_mask >> 32)));
+		/* xsetbv is an exit; xgetbv is not, and on the paravirtual
+		 * host XCR0 reads as the host's, all of these already. */
+		if (read_xcr0() != uk_xsave_mask)
+			__asm__ volatile("xsetbv"
+			                 :
+			                 : "c"(0), "a"((uint32_t)uk_xsave_mask),
+			                   "d"((uint32_t)(uk_xsave_mask >> 32)));
 		/* What XCR0 holds, not what was asked: xsave saves only the
 		 * components it enables, and a host may not take the write
 		 * (QEMU's emulated SVM left a nested guest's XCR0 at x87
@@ -168,9 +172,9 @@ static void make_physmap(void)
 	extern uint64_t uk_physmap_pdpt[512], uk_physmap_pd[4 * 512];
 
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		uk_physmap_pd[i] = i << 21 | (i >= 3 * 512 ? 0x9f : 0x87);
+		uk_physmap_pd[i] = i << 21 | (i >= 3 * 512 ? 0xff : 0xe7);
 	for (uint64_t i = 0; i < 4; i++)
-		uk_physmap_pdpt[i] = uk_v2p(&uk_physmap_pd[i * 512]) | 0x7;
+		uk_physmap_pdpt[i] = uk_v2p(&uk_physmap_pd[i * 512]) | 0x27;
 }
 
 void uk_cpu_init(void)

@@ -90,6 +90,10 @@ extern int uk_xsaveopt;
 /* CR4 as uk_cpu_init left it: known, so never read back (a read is an
  * emulated instruction on the paravirtual host). */
 extern uint64_t uk_cr4;
+/* cpuid leaf 1 as uk_cpu_init read it (features, the boot CPU's APIC ID):
+ * each cpuid is an exit on KVM, so the boot's later readers take it here.
+ * Read before CR4.OSXSAVE was set: ECX's OSXSAVE bit is not current. */
+extern uint32_t uk_cpuid1[4];
 
 /* Called from the trap stubs (entry.S). */
 void uk_trap(struct uk_regs *r);
