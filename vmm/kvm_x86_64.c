@@ -92,6 +92,22 @@ static void mask_pics(struct vmm *vm)
 	vm->pic_masked = 1;
 }
 
+/* The signal pin routed in the IOAPIC from here, as the guest would
+ * with six register accesses (six exits); the guest is told
+ * (UK_PF_SIGNAL_ROUTED). */
+static void route_signal_pin(struct vmm *vm)
+{
+	struct kvm_irqchip c = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	if (ioctl(vm->vm, KVM_GET_IRQCHIP, &c))
+		return;
+	c.chip.ioapic.redirtbl[VMM_SIGNAL_PIN].bits = 0; /* fixed, physical, edge, APIC 0 */
+	c.chip.ioapic.redirtbl[VMM_SIGNAL_PIN].fields.vector = UK_SIGNAL_VECTOR;
+	if (ioctl(vm->vm, KVM_SET_IRQCHIP, &c))
+		return;
+	vm->signal_routed = 1;
+}
+
 /*
  * KVM_GET_SUPPORTED_CPUID asks /dev/kvm, not the VM, and takes 0.3-0.4 ms
  * on the paravirtual host: a thread asks it while ukrun makes the VM, its
@@ -205,6 +221,7 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem)
 		goto fail;
 	}
 	mask_pics(vm);
+	route_signal_pin(vm);
 	if ((vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0)) < 0) {
 		vmm_err("KVM_CREATE_VCPU: %s", strerror(errno));
 		goto fail;

@@ -152,6 +152,8 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 		flags |= UK_PF_ROOT_RO;
 	if (vm->pic_masked)
 		flags |= UK_PF_PIC_MASKED;
+	if (vm->signal_routed)
+		flags |= UK_PF_SIGNAL_ROUTED;
 	if (o->oci_fifo)
 		flags |= UK_PF_QUIET_END;
 	for (int fd = 0; fd < 3; fd++)

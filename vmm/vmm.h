@@ -68,8 +68,9 @@ struct vmm {
 	size_t run_size;
 	uint8_t *ram; /* guest physical 0 .. ram_size */
 	uint64_t ram_size;
-	int pvm;        /* the paravirtual KVM flavour */
-	int pic_masked; /* the 8259 PICs masked from here (UK_PF_PIC_MASKED) */
+	int pvm;           /* the paravirtual KVM flavour */
+	int pic_masked;    /* the 8259 PICs masked from here (UK_PF_PIC_MASKED) */
+	int signal_routed; /* VMM_SIGNAL_PIN routed from here (UK_PF_SIGNAL_ROUTED) */
 	uint32_t tsc_khz;
 	uint64_t epoch_tsc; /* guest TSC when the runtime tree was written */
 	uint64_t exits, io_exits, mmio_exits;

@@ -40,7 +40,8 @@ void uk_host_signals_init(void)
 	if (uk_plat.signal_gsi < 0)
 		return;
 	uk_irq_register(UK_VEC_HOST_SIGNAL, host_signal_irq, 0);
-	if (uk_ioapic_route((unsigned)uk_plat.signal_gsi, UK_VEC_HOST_SIGNAL, UK_IRQ_EDGE)) {
+	if (!(uk_plat.flags & UK_PF_SIGNAL_ROUTED) &&
+	    uk_ioapic_route((unsigned)uk_plat.signal_gsi, UK_VEC_HOST_SIGNAL, UK_IRQ_EDGE)) {
 		uk_pr("no IOAPIC pin %d for ukrun's signals: they end the VM instead",
 		      uk_plat.signal_gsi);
 		return;

@@ -75,9 +75,9 @@ void uk_cpu_mask_pic(void);
 
 /* Interrupt vectors the library OS uses. */
 #define UK_VEC_TIMER 0x20
-#define UK_VEC_DEV0 0x30        /* devices: 0x30 + n */
-#define UK_VEC_HOST_SIGNAL 0x48 /* ukrun's signals for process 1 (virtio/host_signal.c) */
-#define UK_VEC_HOST_EXEC 0x49   /* `ukrun exec`'s requests (virtio/host_exec.c) */
+#define UK_VEC_DEV0 0x30                    /* devices: 0x30 + n */
+#define UK_VEC_HOST_SIGNAL UK_SIGNAL_VECTOR /* ukrun's signals for process 1 (host_signal.c) */
+#define UK_VEC_HOST_EXEC 0x49               /* `ukrun exec`'s requests (virtio/host_exec.c) */
 #define UK_VEC_SPURIOUS 0xff
 
 typedef void (*uk_irq_handler)(unsigned vector, void *arg);

@@ -306,6 +306,12 @@ struct uk_pvm_vif {
 /* A container's VM: process 1 killed by a signal is not announced on its
  * stderr (crun says nothing: the wait status says it). */
 #define UK_PF_QUIET_END (1u << 6)
+/* UK_DT_SIGNAL_IRQ's pin comes routed in the IOAPIC: to UK_SIGNAL_VECTOR
+ * on APIC 0, edge-triggered, unmasked (the guest's own routing is six
+ * register accesses, an exit each). ukrun raises the pin only after
+ * UK_SIGNALS_TAKE, so nothing arrives before the guest's handler. */
+#define UK_PF_SIGNAL_ROUTED (1u << 7)
+#define UK_SIGNAL_VECTOR 0x48
 
 /* ---- Devices: virtio-mmio (virtio 1.x), one runtime-tree node each ----
  * Node "/virtio_mmio@<hex addr>" with
