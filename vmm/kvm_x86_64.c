@@ -222,6 +222,11 @@ int vmm_kvm_init(struct vmm *vm, uint64_t mem)
 	}
 	mask_pics(vm);
 	route_signal_pin(vm);
+	/* After the VM's memory and irqchip, whose SRCU grace periods wait
+	 * for a kernel worker that the jail's thread would keep from a core;
+	 * before the vCPU, the CPUID and the image, beside which it runs
+	 * (the jail waited for it otherwise). */
+	vmm_jail_ahead();
 	if ((vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0)) < 0) {
 		vmm_err("KVM_CREATE_VCPU: %s", strerror(errno));
 		goto fail;

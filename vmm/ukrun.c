@@ -228,11 +228,8 @@ int main(int argc, char **argv)
 	}
 	if (vmm_image_fits(&img, mem, o.image))
 		return VMM_EXIT_ERROR;
-	if (vmm_kvm_init(&vm, mem))
+	if (vmm_kvm_init(&vm, mem)) /* (which starts vmm_jail_ahead) */
 		return VMM_EXIT_ERROR;
-	/* After the VM's memory and irqchip, whose SRCU grace periods wait
-	 * for a kernel worker that this thread would keep from a core. */
-	vmm_jail_ahead();
 	if (vmm_devices_setup(&vm) || (o.oci_exec && vmm_exec_setup(&vm, o.oci_exec)))
 		return VMM_EXIT_ERROR;
 	vm.epoch_tsc = vmm_guest_tsc(&vm);
