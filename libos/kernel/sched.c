@@ -37,6 +37,7 @@
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/proc.h>
+#include <uk/signal.h>
 #include <uk/sched.h>
 #include <uk/time.h>
 
@@ -573,6 +574,7 @@ void uk_thread_exit(long value)
 
 void uk_thread_free(struct uk_thread *t)
 {
+	uk_sig_drop_all(t, NULL);
 	if (t->flags & UK_TF_OWN_STACK)
 		stack_put(t->stack, t->stack_size);
 	uk_kfree(t);

@@ -14,6 +14,7 @@
 #include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/paging.h>
 #include <uk/plat.h>
 #include <uk/print.h>
@@ -134,6 +135,96 @@ static void notify(struct uk_thread *t)
 		uk_attention = 1;
 }
 
+/* ---- real-time signals queue ----
+ *
+ * A standard signal sent while it is pending merges with it; a real-time
+ * one (UK_SIGRTMIN and above) queues as on Linux: each instance is taken
+ * and handled, with its own siginfo, in the order sent. The pending one
+ * stays in sig_pending/sig_info; those after it wait in the thread's or
+ * process's list, and the next becomes the pending one when it is taken. */
+struct uk_sigq {
+	struct uk_sigq *next;
+	int sig;
+	struct uk_sigrec rec;
+};
+
+static unsigned queued; /* in every list: UK_SIGQUEUE_MAX at most */
+
+/* Pend sig (interrupts off): set its bit and record, or queue it behind
+ * the pending one. 0, or -EAGAIN when the queue is full (for kill's
+ * SI_USER the pending instance stands for it, as on Linux: 0). */
+static int post(uint64_t *pending, struct uk_sigrec *info, struct uk_sigq **q, int sig,
+                const struct uk_sigrec *rec)
+{
+	struct uk_sigq *e;
+
+	if (sig < UK_SIGRTMIN || !(*pending & BIT(sig))) {
+		*pending |= BIT(sig);
+		info[sig - 1] = *rec;
+		return 0;
+	}
+	if (queued >= UK_SIGQUEUE_MAX || !(e = uk_kmalloc(sizeof(*e))))
+		return rec->code == UK_SI_USER ? 0 : -EAGAIN;
+	e->next = NULL;
+	e->sig = sig;
+	e->rec = *rec;
+	while (*q)
+		q = &(*q)->next;
+	*q = e;
+	queued++;
+	return 0;
+}
+
+/* Unlink *q, its instance gone. */
+static void unqueue(struct uk_sigq **q)
+{
+	struct uk_sigq *e = *q;
+
+	*q = e->next;
+	uk_kfree(e);
+	queued--;
+}
+
+/* sig's pending instance was taken (or dropped): the next queued one is
+ * pending now, else none. */
+static void took(uint64_t *pending, struct uk_sigrec *info, struct uk_sigq **q, int sig)
+{
+	*pending &= ~BIT(sig);
+	for (; *q; q = &(*q)->next) {
+		if ((*q)->sig == sig) {
+			info[sig - 1] = (*q)->rec;
+			*pending |= BIT(sig);
+			unqueue(q);
+			return;
+		}
+	}
+}
+
+/* Every instance of sig dropped (0: of every signal). */
+static void drop(uint64_t *pending, struct uk_sigq **q, int sig)
+{
+	*pending &= sig ? ~BIT(sig) : 0;
+	while (*q) {
+		if (!sig || (*q)->sig == sig)
+			unqueue(q);
+		else
+			q = &(*q)->next;
+	}
+}
+
+unsigned uk_sig_queued(void) { return queued; }
+
+void uk_sig_drop_all(struct uk_thread *t, struct uk_proc *p)
+{
+	int on = uk_irq_save();
+
+	if (t)
+		drop(&t->sig_pending, &t->sig_queue, 0);
+	if (p)
+		drop(&p->sig_pending, &p->sig_queue, 0);
+	uk_irq_restore(on);
+}
+
 /* A signal for process p, or for its thread t. Process 1 is ended at once
  * by a signal nothing catches (as before there were processes: the VM
  * ends); another process when its thread next leaves the library OS,
@@ -141,7 +232,7 @@ static void notify(struct uk_thread *t)
 static int send(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk_sigrec *rec)
 {
 	struct uk_thread *target;
-	int on, blocked, now = p->pid == 1 && p == uk_proc_cur;
+	int on, blocked, r, now = p->pid == 1 && p == uk_proc_cur;
 
 	if (sig < 1 || sig > UK_NSIG)
 		return -EINVAL;
@@ -167,18 +258,16 @@ static int send(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk
 	}
 	if (!blocked && now && uk_sig_actions[sig].handler == (uint64_t)SIG_DFL)
 		uk_sig_terminate(sig); /* nothing catches it */
-	if (t) {
-		t->sig_pending |= BIT(sig);
-		t->sig_info[sig - 1] = *rec;
-	} else {
-		p->sig_pending |= BIT(sig);
-		p->sig_info[sig - 1] = *rec;
-	}
-	if (!blocked)
+	if (t)
+		r = post(&t->sig_pending, t->sig_info, &t->sig_queue, sig, rec);
+	else
+		r = post(&p->sig_pending, p->sig_info, &p->sig_queue, sig, rec);
+	if (!r && !blocked)
 		notify(target);
-	uk_wq_wake(&p->sig_wq, -1); /* signalfd readers and pollers */
+	if (!r)
+		uk_wq_wake(&p->sig_wq, -1); /* signalfd readers and pollers */
 	uk_irq_restore(on);
-	return 0;
+	return r;
 }
 
 int uk_signal_send(struct uk_thread *t, int sig, int code, int pid, uint64_t addr)
@@ -207,14 +296,38 @@ int uk_signal_queue(struct uk_proc *p, struct uk_thread *t, int sig, const struc
 	return send(p, t, sig, rec);
 }
 
+/* The record of timer id's pending instance of sig (pending or queued),
+ * or NULL; *q its list entry when queued (interrupts off). */
+static struct uk_sigrec *timer_rec(struct uk_proc *p, struct uk_thread *t, int sig, int id,
+                                   struct uk_sigq ***qe)
+{
+	struct uk_sigrec *info = t ? t->sig_info : p->sig_info;
+	uint64_t pending = t ? t->sig_pending : p->sig_pending;
+	struct uk_sigq **q = t ? &t->sig_queue : &p->sig_queue;
+
+	*qe = NULL;
+	if (!(pending & BIT(sig)))
+		return NULL;
+	if (info[sig - 1].code == UK_SI_TIMER && info[sig - 1].pid == id)
+		return &info[sig - 1];
+	for (; *q; q = &(*q)->next) {
+		if ((*q)->sig == sig && (*q)->rec.code == UK_SI_TIMER && (*q)->rec.pid == id) {
+			*qe = q;
+			return &(*q)->rec;
+		}
+	}
+	return NULL;
+}
+
 int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uint64_t value,
                     int missed)
 {
 	struct uk_sigrec rec = { .code = UK_SI_TIMER, .pid = id, .addr = value, .overrun = missed };
-	struct uk_sigrec *q = t ? &t->sig_info[sig - 1] : &p->sig_info[sig - 1];
+	struct uk_sigq **qe;
+	struct uk_sigrec *q;
 	int on = uk_irq_save();
 
-	if (uk_signal_timer_pending(p, t, sig, id)) {
+	if ((q = timer_rec(p, t, sig, id, &qe))) {
 		/* saturates as Linux's does (at INT_MAX) */
 		q->overrun =
 		    q->overrun > 0x7fffffff - 1 - missed ? 0x7fffffff : q->overrun + 1 + missed;
@@ -228,10 +341,9 @@ int uk_signal_timer(struct uk_proc *p, struct uk_thread *t, int sig, int id, uin
 
 int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int id)
 {
-	const struct uk_sigrec *q = t ? &t->sig_info[sig - 1] : &p->sig_info[sig - 1];
+	struct uk_sigq **qe;
 	int on = uk_irq_save();
-	uint64_t pending = t ? t->sig_pending : p->sig_pending;
-	int r = (pending & BIT(sig)) && q->code == UK_SI_TIMER && q->pid == id;
+	int r = timer_rec(p, t, sig, id, &qe) != NULL;
 
 	uk_irq_restore(on);
 	return r;
@@ -239,13 +351,16 @@ int uk_signal_timer_pending(struct uk_proc *p, struct uk_thread *t, int sig, int
 
 void uk_signal_timer_cancel(struct uk_proc *p, struct uk_thread *t, int sig, int id)
 {
+	struct uk_sigq **qe;
 	int on = uk_irq_save();
 
-	if (uk_signal_timer_pending(p, t, sig, id)) {
-		if (t)
-			t->sig_pending &= ~BIT(sig);
+	if (timer_rec(p, t, sig, id, &qe)) {
+		if (qe)
+			unqueue(qe);
+		else if (t)
+			took(&t->sig_pending, t->sig_info, &t->sig_queue, sig);
 		else
-			p->sig_pending &= ~BIT(sig);
+			took(&p->sig_pending, p->sig_info, &p->sig_queue, sig);
 	}
 	uk_irq_restore(on);
 }
@@ -280,11 +395,11 @@ int uk_sig_take(struct uk_sigrec *rec)
 	if (any) {
 		sig = __builtin_ctzll(any & sync ? any & sync : any) + 1;
 		if (mine & BIT(sig)) {
-			t->sig_pending &= ~BIT(sig);
 			*rec = t->sig_info[sig - 1];
+			took(&t->sig_pending, t->sig_info, &t->sig_queue, sig);
 		} else {
-			t->proc->sig_pending &= ~BIT(sig);
 			*rec = t->proc->sig_info[sig - 1];
+			took(&t->proc->sig_pending, t->proc->sig_info, &t->proc->sig_queue, sig);
 		}
 	}
 	uk_irq_restore(on);
@@ -614,10 +729,10 @@ UK_SYSCALL4(rt_sigaction, int, sig, const struct ksigaction *, act, struct ksiga
 		uk_sig_actions[sig] = *act;
 		uk_sig_actions[sig].mask &= ~UNBLOCKABLE;
 		if (ignored(sig)) { /* POSIX: pending instances are discarded */
-			uk_proc_cur->sig_pending &= ~BIT(sig);
+			drop(&uk_proc_cur->sig_pending, &uk_proc_cur->sig_queue, sig);
 			for (struct uk_thread *t = uk_threads; t; t = t->all_next)
 				if (t->proc == uk_proc_cur)
-					t->sig_pending &= ~BIT(sig);
+					drop(&t->sig_pending, &t->sig_queue, sig);
 		}
 	}
 	uk_irq_restore(on);
@@ -722,10 +837,10 @@ int uk_sig_dequeue(struct uk_thread *t, uint64_t want, struct uk_sigrec *rec)
 	sig = __builtin_ctzll(have) + 1;
 	if (t->sig_pending & BIT(sig)) {
 		*rec = t->sig_info[sig - 1];
-		t->sig_pending &= ~BIT(sig);
+		took(&t->sig_pending, t->sig_info, &t->sig_queue, sig);
 	} else {
 		*rec = t->proc->sig_info[sig - 1];
-		t->proc->sig_pending &= ~BIT(sig);
+		took(&t->proc->sig_pending, t->proc->sig_info, &t->proc->sig_queue, sig);
 	}
 	return sig;
 }

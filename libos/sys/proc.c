@@ -185,6 +185,7 @@ static void ended(struct uk_proc *p, long value)
 	if (!p->exiting)
 		p->status = (int)(value & 0xff) << 8;
 	p->state = UK_P_ZOMBIE;
+	uk_sig_drop_all(NULL, p);
 	for (c = p->children; c; c = next) { /* orphans go to process 1 */
 		next = c->sibling;
 		c->parent = &uk_proc_init;

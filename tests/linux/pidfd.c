@@ -5,7 +5,10 @@
  * not forge a kernel's or kill's code to another (EPERM); pidfd_open,
  * poll on a pidfd (readable once the process ends: what users need),
  * pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD) blocking and with
- * PIDFD_NONBLOCK (EAGAIN). The same source passes as a Linux process.
+ * PIDFD_NONBLOCK (EAGAIN); real-time signals queue (each instance
+ * delivered with its own value, in order, to handlers and sigtimedwait;
+ * the lower number first), standard ones merge. The same source passes
+ * as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "pidfd"
@@ -39,6 +42,84 @@ static void on_rt(int sig, siginfo_t *si, void *uc)
 }
 
 static int fails(long r, int err) { return r == -1 && errno == err; }
+
+static volatile sig_atomic_t seen[16], nseen;
+
+static void on_seen(int sig, siginfo_t *si, void *uc)
+{
+	if (nseen < 16)
+		seen[nseen++] =
+		    sig < SIGRTMIN ? -sig : (sig - SIGRTMIN) * 100 + si->si_value.sival_int;
+}
+
+static int send_value(int sig, int v)
+{
+	return sigqueue(getpid(), sig, (union sigval){ .sival_int = v });
+}
+
+/* 1 when the handler saw a, and b after it (or a alone once, a == b). */
+static int in_order(int a, int b)
+{
+	int i = 0, n = 0;
+
+	for (int k = 0; k < nseen; k++)
+		n += seen[k] == a;
+	while (i < nseen && seen[i] != a)
+		i++;
+	if (a == b)
+		return n == 1;
+	while (i < nseen && seen[i] != b)
+		i++;
+	return i < nseen;
+}
+
+/* Instances sent while blocked, then unblocked: what the handler saw. */
+static void rt_queue_checks(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_seen, .sa_flags = SA_SIGINFO };
+	struct timespec zero = { 0, 0 };
+	sigset_t set, old;
+	siginfo_t si;
+	int a, b, c;
+
+	sigaction(SIGRTMIN + 1, &sa, NULL);
+	sigaction(SIGRTMIN + 2, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 1);
+	sigaddset(&set, SIGRTMIN + 2);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	nseen = 0;
+	send_value(SIGRTMIN + 2, 9);
+	for (int i = 1; i <= 3; i++)
+		send_value(SIGRTMIN + 1, i);
+	kill(getpid(), SIGUSR2);
+	kill(getpid(), SIGUSR2);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* (handlers nest: the order they run in is not the order taken;
+	 * one signal's instances come in the order sent) */
+	check("rtqueue/each-instance-in-order",
+	      nseen == 5 && in_order(101, 102) && in_order(102, 103),
+	      "real-time instances merged or out of order");
+	check("rtqueue/each-signal-once", in_order(-SIGUSR2, -SIGUSR2) && in_order(209, 209),
+	      "SIGUSR2 or SIGRTMIN+2 not seen once");
+
+	sigprocmask(SIG_BLOCK, &set, &old);
+	send_value(SIGRTMIN + 1, 5);
+	send_value(SIGRTMIN + 1, 6);
+	kill(getpid(), SIGRTMIN + 1);
+	a = sigtimedwait(&set, &si, &zero) == SIGRTMIN + 1 ? si.si_value.sival_int : -1;
+	b = sigtimedwait(&set, &si, &zero) == SIGRTMIN + 1 ? si.si_value.sival_int : -1;
+	c = sigtimedwait(&set, &si, &zero) == SIGRTMIN + 1 ? si.si_code : -1;
+	check("rtqueue/sigtimedwait-takes-each", a == 5 && b == 6 && c == SI_USER,
+	      "not the three instances in order");
+	check("rtqueue/then-none", fails(sigtimedwait(&set, &si, &zero), EAGAIN), "a fourth");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGRTMIN + 1, SIG_DFL);
+	signal(SIGRTMIN + 2, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+}
 
 static int pidfd_open(pid_t pid, unsigned flags)
 {
@@ -206,6 +287,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigqueue_checks();
+	rt_queue_checks();
 	pidfd_checks();
 	return check_done();
 }

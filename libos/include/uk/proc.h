@@ -76,9 +76,10 @@ struct uk_proc {
 	struct ksigaction sig_actions[UK_NSIG + 1];
 	uint64_t sig_pending; /* process-directed, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
-	struct uk_wq sig_wq; /* woken when a signal becomes pending (signalfd) */
-	unsigned uid, gid;   /* sys/sys_proc.c: real = effective = saved */
-	int ids_known;       /* 0: the manifest's, not read yet */
+	struct uk_sigq *sig_queue; /* RT signals' instances beyond the pending one */
+	struct uk_wq sig_wq;       /* woken when a signal becomes pending (signalfd) */
+	unsigned uid, gid;         /* sys/sys_proc.c: real = effective = saved */
+	int ids_known;             /* 0: the manifest's, not read yet */
 	/* Capabilities (sys/sys_proc.c): those dropped from the bounding
 	 * set (PR_CAPBSET_DROP), and those its program lacks (the ones
 	 * dropped before its exec): root has UK_CAPS_ALL but these, other

@@ -66,6 +66,13 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 /* Signals are numbered as Linux does; bit n-1 of a mask is signal n. */
 #define UK_NSIG 64
 
+/* Real-time signals (SIGRTMIN, 32, and above) queue as Linux's do: an
+ * instance sent while one is pending waits behind it (signal.c), at most
+ * UK_SIGQUEUE_MAX in the VM (RLIMIT_SIGPENDING says so). */
+#define UK_SIGRTMIN 32
+#define UK_SIGQUEUE_MAX 1024
+struct uk_sigq;
+
 /* Why a signal is pending (siginfo: si_code, si_pid or si_addr, ...). */
 struct uk_sigrec {
 	int code;
@@ -104,7 +111,8 @@ struct uk_thread {
 	uint64_t sig_blocked; /* the thread's signal mask */
 	uint64_t sig_pending; /* sent to this thread, not yet taken */
 	struct uk_sigrec sig_info[UK_NSIG];
-	uint64_t altstack_sp; /* sigaltstack(2) */
+	struct uk_sigq *sig_queue; /* RT signals' instances beyond the pending one */
+	uint64_t altstack_sp;      /* sigaltstack(2) */
 	uint64_t altstack_size;
 	int altstack_flags;
 	/* A Linux program's sigsuspend-like wait ended by a signal: the mask

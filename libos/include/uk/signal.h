@@ -49,6 +49,12 @@ void uk_signal_timer_cancel(struct uk_proc *p, struct uk_thread *t, int sig, int
  * uk_signal_send. */
 int uk_signal_queue(struct uk_proc *p, struct uk_thread *t, int sig, const struct uk_sigrec *rec);
 
+/* Every pending and queued signal of thread t and of process p (either
+ * may be NULL) dropped: t or p is ending. */
+void uk_sig_drop_all(struct uk_thread *t, struct uk_proc *p);
+/* Real-time signals queued behind a pending one, in the VM. */
+unsigned uk_sig_queued(void);
+
 /* Take the lowest signal in want pending for thread t or its process
  * (interrupts disabled): its number and why it was sent, or 0. For
  * sigtimedwait and signalfd. */
