@@ -18,7 +18,10 @@
  * the container do nothing to Linux's container init either (and nothing
  * would continue the VM). SIGTSTP, SIGTTIN and SIGTTOU do nothing to a
  * process in an orphaned group (no member's parent in another group of
- * the session), as on Linux: nobody would continue it.
+ * the session), as on Linux: nobody would continue it. A group that an
+ * exit orphans while a member is stopped gets SIGHUP and SIGCONT
+ * (Linux's kill_orphaned_pgrp): a shell that ends leaves no job stopped
+ * for ever.
  */
 #include <uk/libc.h>
 #include <uk/proc.h>
@@ -39,6 +42,33 @@ static int orphaned(int pgid)
 		    q->parent->pgid != pgid && q->parent->sid == q->sid)
 			return 0;
 	return 1;
+}
+
+/* SIGHUP, then SIGCONT, to every member of group pgid when the group is
+ * orphaned and one of them is stopped. */
+static void hup_if_stopped(int pgid)
+{
+	struct uk_proc *q;
+
+	for (q = uk_procs; q && !(q->pgid == pgid && q->state == UK_P_ALIVE && q->stopped);
+	     q = q->all_next)
+		;
+	if (!q || !orphaned(pgid))
+		return;
+	for (q = uk_procs; q; q = q->all_next) {
+		if (q->pgid == pgid && q->state == UK_P_ALIVE) {
+			uk_proc_signal(q, SIGHUP, UK_SI_KERNEL, 0);
+			uk_proc_signal(q, SIGCONT, UK_SI_KERNEL, 0);
+		}
+	}
+}
+
+void uk_sig_orphans(struct uk_proc *p, const int *kids, int n)
+{
+	if (p->parent && p->parent->pgid != p->pgid && p->parent->sid == p->sid)
+		hup_if_stopped(p->pgid);
+	for (int i = 0; i < n; i++)
+		hup_if_stopped(kids[i]);
 }
 
 int uk_sig_stop_ignored(const struct uk_proc *p, int sig)

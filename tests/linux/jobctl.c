@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -454,6 +455,46 @@ static void test_orphaned(void)
 	      "SIGSTOP did not stop a process of an orphaned group");
 }
 
+/* A group that an exit orphans with a member stopped gets SIGHUP and
+ * SIGCONT: a session leader's child in a group of its own stops, the
+ * leader exits, and the child (now joined to no other group of its
+ * session) dies of the SIGHUP; its end shows as EOF on a pipe only it
+ * holds (on Linux it is reparented away from this process). */
+static void test_orphaned_stopped(void)
+{
+	int p[2], child = 0;
+	struct pollfd pf;
+	pid_t pid;
+	char c;
+
+	pipe(p);
+	if ((pid = fork()) == 0) {
+		pid_t b;
+		close(p[0]);
+		setsid();
+		if ((b = fork()) == 0) {
+			setpgid(0, 0);
+			b = getpid();
+			write(p[1], &b, sizeof(b));
+			raise(SIGSTOP);
+			_exit(0); /* continued without the SIGHUP */
+		}
+		close(p[1]);
+		wait_for(b, WUNTRACED);
+		_exit(0);
+	}
+	close(p[1]);
+	read(p[0], &child, sizeof(child));
+	wait_for(pid, 0);
+	pf = (struct pollfd){ p[0], POLLIN, 0 };
+	check("orphaned/stopped-group-hung-up",
+	      child > 0 && poll(&pf, 1, 5000) == 1 && read(p[0], &c, 1) == 0,
+	      "the stopped child of an ended session leader lives on");
+	if (child > 0)
+		kill(child, SIGKILL);
+	close(p[0]);
+}
+
 /* A stop interrupts no call: a read blocked on a pipe gets the data
  * written while the reader was stopped, a sleep ends with 0. */
 static void test_calls_resume(void)
@@ -531,6 +572,7 @@ int main(void)
 	test_pending_while_stopped();
 	test_tstp();
 	test_orphaned();
+	test_orphaned_stopped();
 	test_calls_resume();
 	test_thread_stop();
 	return check_done();
