@@ -307,13 +307,18 @@ static long exe_path(const struct uk_proc_view *v, char *buf, size_t size)
 }
 
 /* A file without a path that has a name (a memfd, an O_TMPFILE's) as
- * Linux reads it: "/NAME (deleted)", after its directory's path. */
-static long dname_text(struct uk_vnode *vn, char *buf, size_t size)
+ * Linux reads it: "/NAME (deleted)", after its directory's path. An
+ * O_TMPFILE's descriptor keeps its name "#INO" once linkat gave the file
+ * one, as Linux's (only a new open has the path). */
+static long dname_text(struct uk_file *f, char *buf, size_t size)
 {
+	struct uk_vnode *vn = f->vn;
 	char name[UK_NAME_MAX + 1];
 	size_t dl = 0;
 
-	if (!vn->ops->dname || vn->ops->dname(vn, name, sizeof(name)) < 0)
+	if ((f->flags & O_TMPFILE) == O_TMPFILE)
+		uk_snprintf(name, sizeof(name), "#%lu", (unsigned long)vn->ino);
+	else if (!vn->ops->dname || vn->ops->dname(vn, name, sizeof(name)) < 0)
 		return -ENOENT;
 	if (vn->parent && !uk_vfs_path_of(vn->parent, buf, size))
 		dl = uk_strlen(buf);
@@ -328,7 +333,7 @@ static long fd_link_text(struct uk_file *f, char *buf, size_t size)
 	struct stat st;
 	long n;
 
-	if (f->vn && (n = dname_text(f->vn, buf, size)) >= 0)
+	if (f->vn && (n = dname_text(f, buf, size)) >= 0)
 		return n;
 	if (f->vn && !uk_vfs_path_of(f->vn, buf, size))
 		return (long)uk_strlen(buf);

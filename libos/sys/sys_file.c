@@ -643,8 +643,10 @@ UK_SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t *, offp, size_t, count)
 
 /* copy_file_range's checks, in Linux's order: the kinds of file, their
  * modes, one file system (a mount here: Linux's superblock), offsets
- * that do not wrap; then *count is cut at the end of the input, and
- * copies within one file must not overlap. */
+ * that do not wrap, are not negative and write below the largest file
+ * offset (tmpfs's on Linux: EFBIG at it); then *count is cut at the end
+ * of the input and at that offset, and copies within one file must not
+ * overlap. */
 static long copy_checks(struct uk_file *in, uint64_t ipos, struct uk_file *out, uint64_t opos,
                         size_t *count)
 {
@@ -661,15 +663,21 @@ static long copy_checks(struct uk_file *in, uint64_t ipos, struct uk_file *out, 
 		return -EXDEV;
 	if (ipos + *count < ipos || opos + *count < opos)
 		return -EOVERFLOW;
+	if ((int64_t)ipos < 0 || (int64_t)opos < 0)
+		return -EINVAL;
+	if (opos >= INT64_MAX)
+		return -EFBIG;
 	if ((r = uk_vfs_fstat(in, &st)))
 		return r;
 	if ((int64_t)ipos >= st.st_size)
 		*count = 0;
 	else if (*count > (uint64_t)st.st_size - ipos)
 		*count = (uint64_t)st.st_size - ipos;
+	if (*count > INT64_MAX - opos)
+		*count = INT64_MAX - opos;
 	if (in->vn == out->vn && opos + *count > ipos && opos < ipos + *count)
 		return -EINVAL;
-	return (int64_t)ipos < 0 || (int64_t)opos < 0 ? -EINVAL : 0;
+	return 0;
 }
 
 /* Through the same buffer as sendfile: no file system here shares

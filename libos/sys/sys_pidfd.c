@@ -65,7 +65,9 @@ UK_SYSCALL3(rt_sigqueueinfo, int, pid, int, sig, const siginfo_t *, info)
 
 	if (sig < 0 || sig > UK_NSIG)
 		return -EINVAL;
-	if ((r = info_record(info, sig, p == uk_proc_cur, 0, &rec)))
+	/* (Linux compares pid with the caller's thread id: another thread
+	 * than the first forges a code to its own process only by tgsigqueue) */
+	if ((r = info_record(info, sig, pid == uk_current->tid, 0, &rec)))
 		return r;
 	return to_proc(p, sig, &rec);
 }

@@ -164,6 +164,8 @@ int uk_vfs_tmpfile_at(int dirfd, const char *path, unsigned flags, unsigned mode
 	} else if (!(r = dir->ops->tmpfile(dir, mode & 07777 & ~uk_vfs_umask, flags & O_EXCL,
 	                                   &vn))) {
 		r = uk_vfs_open_vnode(vn, flags & ~(O_TMPFILE | O_EXCL), out);
+		if (!r)
+			(*out)->flags |= O_TMPFILE; /* F_GETFL says so, as Linux's */
 		uk_vnode_put(vn);
 	}
 	uk_vnode_put(dir);

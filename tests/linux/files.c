@@ -397,6 +397,10 @@ static void tmpfile_checks(void)
 	      "linkat from /proc/self/fd refused");
 	check("tmpfile/named", !stat(DIR_ "/named", &st) && st.st_nlink == 1 && st.st_size == 3,
 	      "the name does not lead to the file");
+	check("tmpfile/linked-fd-link", link_has(fd, DIR_ "/#", " (deleted)"),
+	      "the descriptor's link changed with the new name");
+	check("tmpfile/getfl", (fcntl(fd, F_GETFL) & O_TMPFILE) == O_TMPFILE,
+	      "F_GETFL hides O_TMPFILE");
 	close(fd);
 
 	fd = open(DIR_, O_TMPFILE | O_WRONLY, 0600);
@@ -492,6 +496,8 @@ static void copy_range(void)
 	check("copy/negative-offset", fails(cfr(a, &oi, b, NULL, 1, 0), EINVAL), "not EINVAL");
 	oo = -4096;
 	check("copy/negative-out-offset", fails(cfr(a, NULL, b, &oo, 1, 0), EINVAL), "not EINVAL");
+	oi = 0, oo = LLONG_MAX;
+	check("copy/at-the-largest-offset", fails(cfr(a, &oi, b, &oo, 1, 0), EFBIG), "not EFBIG");
 	oi = 0, oo = 2;
 	check("copy/same-file-overlap", fails(cfr(a, &oi, a, &oo, 4, 0), EINVAL), "not EINVAL");
 	oi = 0, oo = 20;

@@ -14,6 +14,7 @@
 #define SUITE "pidfd"
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,15 @@ static void on_rt(int sig, siginfo_t *si, void *uc)
 }
 
 static int fails(long r, int err) { return r == -1 && errno == err; }
+
+/* rt_sigqueueinfo to its own process with a kill's code, from a thread
+ * that is not the first: its errno (0: sent). */
+static void *forge_from_thread(void *si)
+{
+	long r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGRTMIN, si);
+
+	return (void *)(intptr_t)(r ? errno : 0);
+}
 
 static volatile sig_atomic_t seen[16], nseen;
 
@@ -177,6 +187,12 @@ static void sigqueue_checks(void)
 	check("sigqueueinfo/forge-to-self",
 	      !syscall(SYS_rt_sigqueueinfo, getpid(), SIGRTMIN, &si) && got_code == SI_USER,
 	      "a process may send itself any code");
+	pthread_t th;
+	void *res;
+	pthread_create(&th, NULL, forge_from_thread, &si);
+	pthread_join(th, &res);
+	check("sigqueueinfo/forge-from-another-thread", res == (void *)EPERM,
+	      "Linux compares the pid with the caller's thread id: not EPERM");
 	check("sigqueueinfo/bad-signal",
 	      fails(syscall(SYS_rt_sigqueueinfo, getpid(), 100, &si), EINVAL), "not EINVAL");
 	check("sigqueueinfo/no-such-pid",
