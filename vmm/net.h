@@ -89,6 +89,13 @@ struct vmm_net_backend {
 	 * when none waits, -EMSGSIZE when it was longer than iov (it is
 	 * lost), other -errno. */
 	ssize_t (*recv)(struct vmm_net *n, const struct iovec *iov, int cnt);
+	/* Optional: the length recv would give now (header included), 0 when
+	 * none waits. The device then takes only the receive buffers that
+	 * frame needs, not enough for the largest: the guest's are pages, so
+	 * an acknowledgement took 17 chains, 16 of them given back. A length
+	 * recv then exceeds loses that frame, as one too long for any
+	 * buffers would. */
+	ssize_t (*peek)(struct vmm_net *n);
 	/* Add the backend's fds to the device thread's poll set (want_rx: the
 	 * guest has receive buffers; want_tx: send said -EAGAIN); return a
 	 * timeout in ms or -1. */

@@ -509,6 +509,15 @@ static ssize_t passt_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
 	return (ssize_t)at;
 }
 
+/* The next frame's length with its header (passt_recv's), 0 when none. */
+static ssize_t passt_peek(struct vmm_net *n)
+{
+	struct passt *p = n->be_priv;
+	long len = p->nrst ? RST_LEN : rx_next(p);
+
+	return len > 0 ? (ssize_t)(HDR_LEN + (size_t)len) : 0;
+}
+
 static int passt_poll(struct vmm_net *n, struct vmm_pollset *ps, int want_rx, int want_tx)
 {
 	struct passt *p = n->be_priv;
@@ -563,6 +572,7 @@ const struct vmm_net_backend vmm_net_passt = {
 	.tx_wait = 1,
 	.flush = passt_flush,
 	.recv = passt_recv,
+	.peek = passt_peek,
 	.poll = passt_poll,
 	.poll_done = passt_poll_done,
 	.teardown = passt_teardown,

@@ -321,6 +321,19 @@ static ssize_t user_recv(struct vmm_net *n, const struct iovec *iov, int cnt)
 	return len > room ? -EMSGSIZE : (ssize_t)len;
 }
 
+/* The next frame's length, left in the ring for user_recv (which checks
+ * it again against the buffers: the helper may change it meanwhile). */
+static ssize_t user_peek(struct vmm_net *n)
+{
+	struct user *u = n->be_priv;
+	uint32_t tail = u->rx_tail;
+	size_t len;
+
+	if (u->gone || !vmm_ring_get(&u->rings->to_ukrun, &tail, &len))
+		return 0;
+	return len ? (ssize_t)len : 1; /* broken: user_recv says so */
+}
+
 /* Waiting for room: the helper is asked to say when it made some, and
  * the ring is looked at again (it may have made it meanwhile). 1 when
  * there is room now. */
@@ -403,6 +416,7 @@ const struct vmm_net_backend vmm_net_user = {
 	.tx_wait = 1,
 	.flush = user_flush,
 	.recv = user_recv,
+	.peek = user_peek,
 	.poll = user_poll,
 	.poll_done = user_poll_done,
 	.teardown = user_teardown,

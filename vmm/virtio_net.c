@@ -174,17 +174,41 @@ static int rx_pull_drop(struct vmm_net *n)
 	return 1;
 }
 
+/* The bytes of chains to gather for the backend's next frame: as many as
+ * the largest frame needs, or the frame's own length when the backend
+ * can tell it (0: no frame waits). */
+static size_t rx_next_need(struct vmm_net *n, size_t most)
+{
+	ssize_t len;
+
+	if (!n->be->peek)
+		return most;
+	len = n->be->peek(n);
+	if (len <= 0)
+		return 0;
+	return rx_merge(n) && (size_t)len < most ? (size_t)len : most;
+}
+
 /* Frames from the backend: read straight into the guest's buffers (with
  * their virtio-net headers: a TAP's, or the helper's), as many chains as
- * the largest frame could take; those it did not are given back. */
+ * the frame takes, or without peek the largest frame could take (those
+ * it did not are given back). */
 static void rx_pull(struct vmm_net *n)
 {
 	struct vq_dev *vq = vmm_vdev_vq(n->dev, UK_VIRTIO_NET_Q_RX);
-	size_t need = vq ? rx_pull_need(n) : 0;
+	size_t most = vq ? rx_pull_need(n) : 0, need;
 	ssize_t len;
 	int cnt, r;
 
 	for (int i = 0; vq && i < RX_BATCH; i++) {
+		/* No frame waits: whether the guest has buffers is asked when
+		 * one does (rx_gather). A starved flag left from before would
+		 * keep the device from waiting for the backend's frames once
+		 * the guest's buffers came (their kick finds no frame here). */
+		if (!(need = rx_next_need(n, most))) {
+			n->rx_starved = 0;
+			break;
+		}
 		r = rx_gather(n, vq, need);
 		if (r == -2 && rx_pull_drop(n))
 			continue;
