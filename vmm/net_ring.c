@@ -105,8 +105,14 @@ const uint8_t *vmm_ring_get(struct vmm_neth_ring *r, uint32_t *tail, size_t *len
 	}
 }
 
+/* want_room is read before it is taken: the producer waits for room
+ * rarely, and an exchange each time (ukrun releases every frame it
+ * takes) took the line from the producer's core for nothing. The tail's
+ * store and that read are ordered (seq_cst), as the producer's setting
+ * and its second look at the tail are: one of the two sees the other. */
 int vmm_ring_release(struct vmm_neth_ring *r, uint32_t tail)
 {
 	__atomic_store_n(&r->tail, tail, __ATOMIC_SEQ_CST);
-	return __atomic_exchange_n(&r->want_room, 0, __ATOMIC_SEQ_CST) != 0;
+	return __atomic_load_n(&r->want_room, __ATOMIC_SEQ_CST) &&
+	       __atomic_exchange_n(&r->want_room, 0, __ATOMIC_SEQ_CST) != 0;
 }
