@@ -61,13 +61,39 @@ static const struct proc_entry net_entries[] = {
 	{ "if_inet6", N_IF_INET6, S_IFREG | 0444 },
 };
 
-/* /proc/sys/kernel: the settings programs read (libcap counts the
- * capabilities in cap_last_cap). */
+/* /proc/sys: the settings programs and entrypoint scripts read (libcap
+ * counts the capabilities in cap_last_cap, scripts take an id from
+ * random/uuid, redis compares somaxconn with its backlog), each uk's own
+ * value. Read-only, as docker mounts /proc/sys. */
 static const struct proc_entry sys_entries[] = {
+	{ "fs", N_SYS_FS, S_IFDIR | 0555 },
 	{ "kernel", N_SYS_KERNEL, S_IFDIR | 0555 },
+	{ "net", N_SYS_NET, S_IFDIR | 0555 },
+	{ "vm", N_SYS_VM, S_IFDIR | 0555 },
 };
 static const struct proc_entry kernel_entries[] = {
 	{ "cap_last_cap", N_CAP_LAST_CAP, S_IFREG | 0444 },
+	{ "hostname", N_HOSTNAME, S_IFREG | 0444 },
+	{ "osrelease", N_OSRELEASE, S_IFREG | 0444 },
+	{ "ostype", N_OSTYPE, S_IFREG | 0444 },
+	{ "pid_max", N_PID_MAX, S_IFREG | 0444 },
+	{ "random", N_SYS_RANDOM, S_IFDIR | 0555 },
+};
+static const struct proc_entry random_entries[] = {
+	{ "boot_id", N_BOOT_ID, S_IFREG | 0444 },
+	{ "uuid", N_UUID, S_IFREG | 0444 },
+};
+static const struct proc_entry sysnet_entries[] = {
+	{ "core", N_SYS_NET_CORE, S_IFDIR | 0555 },
+};
+static const struct proc_entry netcore_entries[] = {
+	{ "somaxconn", N_SOMAXCONN, S_IFREG | 0444 },
+};
+static const struct proc_entry vm_entries[] = {
+	{ "max_map_count", N_MAX_MAP_COUNT, S_IFREG | 0444 },
+};
+static const struct proc_entry fs_entries[] = {
+	{ "nr_open", N_NR_OPEN, S_IFREG | 0444 },
 };
 
 #define TABLE(t) t, sizeof(t) / sizeof(t[0])
@@ -78,9 +104,10 @@ static const struct proc_dir {
 	const struct proc_entry *entries;
 	size_t n;
 } sys_dirs[] = {
-	{ N_NET, TABLE(net_entries) },
-	{ N_SYS, TABLE(sys_entries) },
-	{ N_SYS_KERNEL, TABLE(kernel_entries) },
+	{ N_NET, TABLE(net_entries) },           { N_SYS, TABLE(sys_entries) },
+	{ N_SYS_KERNEL, TABLE(kernel_entries) }, { N_SYS_RANDOM, TABLE(random_entries) },
+	{ N_SYS_NET, TABLE(sysnet_entries) },    { N_SYS_NET_CORE, TABLE(netcore_entries) },
+	{ N_SYS_VM, TABLE(vm_entries) },         { N_SYS_FS, TABLE(fs_entries) },
 };
 
 /* The system's directory node, or NULL (the root, a process's). */

@@ -28,7 +28,23 @@ enum {
 	N_SYS,          /* /proc/sys */
 	N_SYS_KERNEL,   /* /proc/sys/kernel */
 	N_CAP_LAST_CAP, /* /proc/sys/kernel/cap_last_cap */
-	N_PID_FIRST,    /* the rest are a process's (or a thread's) */
+	N_SYS_RANDOM,   /* /proc/sys/kernel/random */
+	N_SYS_NET,      /* /proc/sys/net */
+	N_SYS_NET_CORE, /* /proc/sys/net/core */
+	N_SYS_VM,       /* /proc/sys/vm */
+	N_SYS_FS,       /* /proc/sys/fs */
+	N_SYSCTL_FIRST, /* the settings' files (procfs_sys.c's gen_sysctl) */
+	N_HOSTNAME = N_SYSCTL_FIRST,
+	N_OSRELEASE,
+	N_OSTYPE,
+	N_PID_MAX,
+	N_UUID,
+	N_BOOT_ID,
+	N_SOMAXCONN,
+	N_MAX_MAP_COUNT,
+	N_NR_OPEN,
+	N_SYSCTL_END,
+	N_PID_FIRST, /* the rest are a process's (or a thread's) */
 	N_PIDDIR = N_PID_FIRST,
 	N_STAT,
 	N_STATUS,

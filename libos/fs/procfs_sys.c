@@ -1,11 +1,13 @@
 /*
  * /proc's files about the whole system: meminfo, cpuinfo, uptime,
- * version, stat, loadavg, net/if_inet6. Each is one piece of text, made
- * when first read.
+ * version, stat, loadavg, net/if_inet6, sys/'s settings. Each is one
+ * piece of text, made when first read.
  */
 #include <uk/arch.h>
+#include <uk/cpu.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/net.h>
 #include <uk/paging.h>
 #include <uk/print.h>
 #include <uk/proc.h>
@@ -102,7 +104,7 @@ static long gen_version(struct pgen *g, const struct uk_proc_view *v, char *buf,
 {
 	if (g->cursor++)
 		return 0;
-	return uk_snprintf(buf, size, "Linux version 6.1.0-uk (uk library OS) #1\n");
+	return uk_snprintf(buf, size, "Linux version " UK_OS_RELEASE " (uk library OS) #1\n");
 }
 
 static long gen_cap_last_cap(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
@@ -110,6 +112,44 @@ static long gen_cap_last_cap(struct pgen *g, const struct uk_proc_view *v, char 
 	if (g->cursor++)
 		return 0;
 	return uk_snprintf(buf, size, "%d\n", UK_CAP_LAST);
+}
+
+/* A random (version 4) UUID, as Linux's random/uuid gives one a read. */
+static long uuid_text(char *buf, size_t size)
+{
+	uint8_t u[16];
+
+	uk_random_fill(u, sizeof(u));
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	return uk_snprintf(buf, size,
+	                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+	                   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+	                   u[12], u[13], u[14], u[15]);
+}
+
+/* /proc/sys's settings: the limits the library OS keeps. */
+static long gen_sysctl(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
+{
+	static char boot_id[40];
+
+	if (g->cursor++)
+		return 0;
+	switch (g->node) {
+	case N_HOSTNAME: return uk_snprintf(buf, size, "%s\n", uk_hostname);
+	case N_OSRELEASE: return uk_snprintf(buf, size, "%s\n", UK_OS_RELEASE);
+	case N_OSTYPE: return uk_snprintf(buf, size, "Linux\n");
+	case N_PID_MAX: return uk_snprintf(buf, size, "%d\n", UK_PID_MAX);
+	case N_UUID: return uuid_text(buf, size);
+	case N_BOOT_ID:
+		if (!boot_id[0])
+			uuid_text(boot_id, sizeof(boot_id));
+		return uk_snprintf(buf, size, "%s", boot_id);
+	case N_SOMAXCONN: return uk_snprintf(buf, size, "%d\n", UK_SOMAXCONN);
+	case N_MAX_MAP_COUNT: return uk_snprintf(buf, size, "%d\n", UK_MAX_MAP_COUNT);
+	case N_NR_OPEN: return uk_snprintf(buf, size, "%d\n", UK_FD_LIMIT);
+	}
+	return -EIO;
 }
 
 /* How many threads the processes have, how many of them can run, and the
@@ -205,5 +245,7 @@ pgen_fn uk_procfs_sys_gen(int node)
 	case N_VMSTAT: return gen_vmstat;
 	case N_CAP_LAST_CAP: return gen_cap_last_cap;
 	}
+	if (node >= N_SYSCTL_FIRST && node < N_SYSCTL_END)
+		return gen_sysctl;
 	return NULL;
 }

@@ -26,7 +26,7 @@
 
 #define PAGE UK_PAGE_SIZE
 #define PAGE_MASK (UK_PAGE_SIZE - 1)
-#define MAX_AREAS 65530 /* Linux's vm.max_map_count */
+#define MAX_AREAS UK_MAX_MAP_COUNT
 #define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define PF_PRESENT 0x1
 #define PF_WRITE 0x2

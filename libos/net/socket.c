@@ -629,7 +629,7 @@ UK_SYSCALL2(listen, int, fd, int, backlog)
 
 	SOCK_GET(fd, s, f);
 	enter(s);
-	r = s->proto->listen(s, (unsigned)backlog > 4096 ? 4096 : backlog);
+	r = s->proto->listen(s, (unsigned)backlog > UK_SOMAXCONN ? UK_SOMAXCONN : backlog);
 	leave(s);
 	uk_file_put(f);
 	return r;

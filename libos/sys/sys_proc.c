@@ -146,7 +146,7 @@ UK_SYSCALL1(uname, struct new_utsname *, u)
 {
 	static const struct new_utsname name = {
 		.sysname = "Linux",
-		.release = "6.1.0-uk",
+		.release = UK_OS_RELEASE,
 		.version = "#1 uk library OS",
 		.machine = "x86_64",
 		.domainname = "(none)",

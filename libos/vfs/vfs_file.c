@@ -15,8 +15,6 @@
 
 #include "vfs_impl.h"
 
-#define UK_FD_LIMIT 65536
-
 struct fd_slot {
 	struct uk_file *f;
 	int cloexec;

@@ -5,7 +5,8 @@
  * exe), the pids /proc lists, a zombie's state, a file opened before its
  * process went (ESRCH, not stale memory), fd/ and fdinfo/ (paths, pipes,
  * sockets, eventfd), task/ with threads, limits, and maps with more areas
- * than any fixed buffer holds. The same source passes on Linux (the
+ * than any fixed buffer holds; /proc/sys's settings (kernel/hostname,
+ * osrelease, random/uuid and boot_id, somaxconn, ...). The same source passes on Linux (the
  * proc suite runs it there too). Prints "PASS name" or "FAIL name: why"
  * per check and "procfs: all passed" at the end.
  */
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -682,6 +684,57 @@ static void test_maps_names(void)
 	      name);
 }
 
+/* /proc/sys's settings that programs and scripts read. */
+static long sysctl_num(const char *path)
+{
+	char buf[64];
+
+	return slurp(path, buf, sizeof(buf)) > 1 && buf[strlen(buf) - 1] == '\n' ? atol(buf) : -1;
+}
+
+static int is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
+		                                            : !strchr("0123456789abcdef", s[i]))
+			return 0;
+	return s[36] == '\n' && !s[37];
+}
+
+static void test_sysctl(void)
+{
+	char a[64] = "", b[64] = "", c[64] = "", want[80];
+	struct utsname u;
+
+	uname(&u);
+	snprintf(want, sizeof(want), "%s\n", u.nodename);
+	check("sys/kernel/hostname",
+	      slurp("/proc/sys/kernel/hostname", a, sizeof(a)) > 0 && !strcmp(a, want),
+	      "not uname's nodename");
+	snprintf(want, sizeof(want), "%s\n", u.release);
+	check("sys/kernel/osrelease",
+	      slurp("/proc/sys/kernel/osrelease", a, sizeof(a)) > 0 && !strcmp(a, want),
+	      "not uname's release");
+	check("sys/kernel/ostype",
+	      slurp("/proc/sys/kernel/ostype", a, sizeof(a)) > 0 && !strcmp(a, "Linux\n"),
+	      "not Linux");
+	check("sys/kernel/random/uuid",
+	      slurp("/proc/sys/kernel/random/uuid", a, sizeof(a)) > 0 && is_uuid(a) &&
+	          slurp("/proc/sys/kernel/random/uuid", b, sizeof(b)) > 0 && is_uuid(b) &&
+	          strcmp(a, b) && a[14] == '4' && strchr("89ab", a[19]),
+	      "not a new random (version 4) UUID each read");
+	check("sys/kernel/random/boot_id",
+	      slurp("/proc/sys/kernel/random/boot_id", a, sizeof(a)) > 0 && is_uuid(a) &&
+	          slurp("/proc/sys/kernel/random/boot_id", c, sizeof(c)) > 0 && !strcmp(a, c),
+	      "not one UUID for the boot");
+	check("sys/numbers",
+	      sysctl_num("/proc/sys/kernel/pid_max") > 0 &&
+	          sysctl_num("/proc/sys/net/core/somaxconn") >= 128 &&
+	          sysctl_num("/proc/sys/vm/max_map_count") > 0 &&
+	          sysctl_num("/proc/sys/fs/nr_open") >= 1024,
+	      "pid_max, somaxconn, max_map_count or nr_open missing");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "wait")) { /* test_exec_args's child */
@@ -702,5 +755,6 @@ int main(int argc, char **argv)
 	test_maps_many();
 	test_maps_names();
 	test_title(argv);
+	test_sysctl();
 	return check_done();
 }

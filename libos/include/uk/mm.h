@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Mappings a process may have (Linux's vm.max_map_count). */
+#define UK_MAX_MAP_COUNT 65530
+
 void uk_mm_init(void);
 
 /* n contiguous 4 KiB pages, or NULL: uninitialised, or zeroed. Pages the

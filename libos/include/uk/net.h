@@ -28,6 +28,7 @@
 
 #define UK_NET_DHCP_WAIT_MS 10000
 #define UK_NET_SPIN_NS 50000
+#define UK_SOMAXCONN 4096 /* listen's backlog bound (Linux's net.core.somaxconn) */
 
 /* Bring the network up (idempotent). 0, or -errno when lwIP cannot start. */
 int uk_net_up(void);

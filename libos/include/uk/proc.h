@@ -127,6 +127,9 @@ int uk_capable(int cap);
 
 /* The host name uname(2) gives (one for the VM: processes share it). */
 extern char uk_hostname[65];
+/* The kernel release uname(2) and /proc give: new enough for C
+ * libraries' checks. */
+#define UK_OS_RELEASE "6.1.0-uk"
 
 /* Woken whenever a process ends (pidfds' pollers wait here). */
 extern struct uk_wq uk_proc_exit_wq;

@@ -63,6 +63,10 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 	                     * its process ends when the last one exits */
 #define UK_TF_OWN_STACK 0x2 /* stack allocated by the scheduler */
 
+/* /proc/sys/kernel/pid_max: Linux's largest. Thread ids are not reused,
+ * so a VM that made more threads than that would see larger ones. */
+#define UK_PID_MAX 4194304
+
 /* Signals are numbered as Linux does; bit n-1 of a mask is signal n. */
 #define UK_NSIG 64
 

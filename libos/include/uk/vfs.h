@@ -86,6 +86,9 @@ void uk_file_put(struct uk_file *f);
 
 /* ---- the descriptor table (one process per VM) ---- */
 
+/* A table grows up to this many descriptors (/proc/sys/fs/nr_open). */
+#define UK_FD_LIMIT 65536
+
 /* Install f at the lowest free descriptor >= min_fd; takes over the
  * caller's reference. Returns the descriptor or -EMFILE. */
 int uk_fd_install(struct uk_file *f, int min_fd, int cloexec);
