@@ -25,6 +25,11 @@
  *               ms; uk took 1.5-3 s when the FIN met a full window: the
  *               receiver dropped it and the sender resent it only on its
  *               retransmission timer, lwip-port/hooks.c)
+ *   room        a nonblocking writer fills its buffers (EAGAIN, not
+ *               writable); once the peer reads, epoll's edge-triggered
+ *               EPOLLOUT and poll's POLLOUT say there is room (uk wakes a
+ *               socket's waiters on an ACK only after a writer or a poll
+ *               found no room, as Linux does past SOCK_NOSPACE)
  *
  * AF_UNIX:
  *
@@ -64,10 +69,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -360,6 +367,47 @@ static void bulk(void)
 	close(l);
 }
 
+/* Drain fd (nonblocking) of what has come. */
+static void drain(int fd)
+{
+	static char b[65536];
+
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+}
+
+static void room(void)
+{
+	static char b[65536];
+	struct sockaddr_in a;
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, got;
+	struct pollfd p;
+	int c, l = listener(&a), s = l >= 0 ? pair(l, &a, &c) : -1, ep = epoll_create1(0), woke = 0;
+	double end;
+
+	check("room/connect", s >= 0 && ep >= 0, "listen, connect, accept or epoll_create1 failed");
+	if (s < 0 || ep < 0)
+		return;
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	while (write(c, b, sizeof(b)) > 0)
+		;
+	p = (struct pollfd){ .fd = c, .events = POLLOUT };
+	check("room/full", errno == EAGAIN && poll(&p, 1, 0) == 0,
+	      "the writer did not end with EAGAIN, or poll said it could write");
+	check("room/epoll-add", epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0, "epoll_ctl failed");
+	for (end = now_ms() + 5000; !woke && now_ms() < end;) {
+		drain(s);
+		woke = epoll_wait(ep, &got, 1, 10) == 1 && (got.events & EPOLLOUT);
+	}
+	check("room/epollet-epollout", woke, "no EPOLLOUT within 5 s of the peer reading");
+	check("room/pollout", ready(c, POLLOUT), "poll did not say POLLOUT");
+	close(ep);
+	close(c);
+	close(s);
+	close(l);
+}
+
 static void backlog(void)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -552,6 +600,7 @@ int main(int argc, char **argv)
 	defer();
 	reuseport();
 	bulk();
+	room();
 	backlog();
 	mtu_discover();
 	ifaddrs();
