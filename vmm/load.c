@@ -184,6 +184,10 @@ static int runtime_tree(struct vmm *vm, void *buf, size_t size)
 	r = r ?: fdt_property(buf, UK_DT_SEED, seed, sizeof(seed));
 	if (o->cmd)
 		r = r ?: fdt_strlist(buf, UK_DT_CMD, o->cmd, o->ncmd);
+	if (o->workdir)
+		r = r ?: fdt_property_string(buf, UK_DT_WORKDIR, o->workdir);
+	if (o->entrypoint)
+		r = r ?: fdt_strlist(buf, UK_DT_ENTRYPOINT, &o->entrypoint, *o->entrypoint ? 1 : 0);
 	if (o->nenv)
 		r = r ?: fdt_strlist(buf, UK_DT_ENV, o->env, o->nenv);
 	if (o->ntmpfs)

@@ -12,8 +12,15 @@ static const char usage[] =
     "usage: ukrun [OPTIONS] IMAGE [--] [ARG...]\n"
     "Run a uk image in its own microVM. ARGs replace the image's default command.\n"
     "\n"
-    "  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G)\n"
+    "  -m, --mem SIZE       guest memory (default: the image's, else 64M; K/M/G);\n"
+    "      --memory SIZE    the same, as docker spells it\n"
     "  -e, --env K=V        set an environment variable (K alone: take the host's)\n"
+    "      --env-file FILE  variables from FILE, a K=V (or K) a line, # comments\n"
+    "  -w, --workdir DIR    the directory the program starts in (the image's: default)\n"
+    "      --entrypoint CMD run CMD instead of the image's entrypoint, ARGs its\n"
+    "                       arguments (the image's default command dropped, as\n"
+    "                       docker does; \"\": no entrypoint, ARGs the command)\n"
+    "      --rm             accepted: ukrun keeps nothing of a VM once it ends\n"
     "      --net SPEC       none (default), tap:IFNAME[,vhost=on|off|auto], or\n"
     "                       user[,hostfwd=tcp:HOSTPORT-:GUESTPORT...][,host-loopback=on]\n"
     "                       [,mtu=N] (rootless; host-loopback=on: 10.0.2.2 reaches the\n"
@@ -78,6 +85,47 @@ static int add_env(struct vmm_opts *o, const char *kv)
 	return 0;
 }
 
+/* docker's --env-file: a variable a line (K=V, or K for the host's
+ * value), '#' lines and blank ones skipped, nothing unquoted. */
+static int env_file(struct vmm_opts *o, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = 0;
+
+	if (!f) {
+		vmm_err("--env-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (!r && (n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (!n || line[strspn(line, " \t")] == '#' || !line[strspn(line, " \t")])
+			continue;
+		char *kv = strdup(line);
+		r = kv ? add_env(o, kv) : -1;
+	}
+	if (ferror(f))
+		vmm_err("--env-file %s: %s", path, strerror(errno)), r = -1;
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* -w: an absolute path without "..", as the image's own workdir. */
+static int workdir(struct vmm_opts *o, const char *v)
+{
+	if (v[0] != '/' || strstr(v, "/../") ||
+	    (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/.."))) {
+		vmm_err("-w '%s': expected an absolute path without '..'", v);
+		return -1;
+	}
+	o->workdir = v;
+	return 0;
+}
+
 /* A descriptor number given by the OCI runtime's create (oci_create.c). */
 static int fd_arg(const char *opt, const char *v, int *out)
 {
@@ -126,6 +174,7 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 	struct vmm_opts *o = ctx;
 
 	switch (key) {
+	case 'M':
 	case 'm':
 		if (host_parse_size(v, &o->mem) || o->mem < (2u << 20)) {
 			vmm_err("--mem '%s': expected a size of at least 2M, like 64M or 1G", v);
@@ -133,6 +182,10 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 		}
 		return 0;
 	case 'e': return add_env(o, v);
+	case 'f': return env_file(o, v);
+	case 'w': return workdir(o, v);
+	case 'B': o->entrypoint = v; return 0;
+	case 'k': return 0; /* --rm: nothing is kept anyway */
 	case 'T': o->trace = 1; return 0;
 	case 'N': o->no_rewrite = 1; return 0;
 	case 'n': o->net = v; return 0;
@@ -187,7 +240,8 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
 	/* --oci-*: not for people, the OCI runtime's create starts the VM so */
-	static const char spec[] = "m:mem= e:env= T.trace N.no-syscall-rewrite t.timeout= "
+	static const char spec[] = "m:mem= M.memory= e:env= f.env-file= w:workdir= B.entrypoint= "
+	                           "k.rm T.trace N.no-syscall-rewrite t.timeout= "
 	                           "s.stop-timeout= V.verbose P.sample h:help A.version "
 	                           "n.net= i.ip= g.gw= p:publish= v:volume= d.disk= c.console= "
 	                           "u.user= H.hostname= r.read-only F.tmpfs= S.oci-start= "

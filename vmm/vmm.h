@@ -42,6 +42,8 @@ struct vmm_opts {
 	const char *disks[VMM_MAX_ARGS]; /* --disk FILE:GUEST[:ro] (virtio-blk) */
 	int ndisks;
 	const char *hostname;            /* --hostname, checked, or NULL: "uk" */
+	const char *workdir;             /* -w: the working directory, or NULL: the image's */
+	const char *entrypoint;          /* --entrypoint ("": none), or NULL: the image's */
 	int read_only;                   /* --read-only: the guest's root refuses writes */
 	const char *tmpfs[VMM_MAX_ARGS]; /* --tmpfs PATH: a RAM file system there */
 	int ntmpfs;

@@ -3,7 +3,8 @@
  * the clocks and memory, and assemble argv and envp.
  *
  * argv = the manifest's entrypoint + its cmd, where ukrun's `-- ARGS` (or
- * QEMU's `-append "-- ARGS"`) replace cmd, as `docker run IMAGE ARGS` does.
+ * QEMU's `-append "-- ARGS"`) replace cmd, as `docker run IMAGE ARGS` does,
+ * and ukrun's --entrypoint the entrypoint (and drops cmd, as docker's).
  * envp = the manifest's env, then ukrun's -e K=V over it.
  */
 #include <libfdt.h>
@@ -124,9 +125,12 @@ static void collect(void)
 {
 	const struct uk_mf *mf = &uk_plat.mf;
 	static struct strv env_rt;
+	int own_entry = strv_add_prop(&args, uk_plat.fdt, UK_DT_ENTRYPOINT);
 
-	strv_add_list(&args, &mf->entrypoint);
-	if (!strv_add_prop(&args, uk_plat.fdt, UK_DT_CMD) && !cmdline_args(&args))
+	if (!own_entry)
+		strv_add_list(&args, &mf->entrypoint);
+	/* (ukrun --entrypoint drops the image's default command, as docker) */
+	if (!strv_add_prop(&args, uk_plat.fdt, UK_DT_CMD) && !cmdline_args(&args) && !own_entry)
 		strv_add_list(&args, &mf->cmd);
 	if (!args.n)
 		strv_add(&args, "app", 3);

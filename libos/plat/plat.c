@@ -48,6 +48,9 @@ static void parse_runtime_tree(const void *fdt)
 	host = fdt_getprop(fdt, chosen, UK_DT_HOSTNAME, &len);
 	if (host && len > 1 && len <= 65 && !host[len - 1] && uk_strlen(host) == (size_t)len - 1)
 		uk_plat.hostname = host;
+	host = fdt_getprop(fdt, chosen, UK_DT_WORKDIR, &len);
+	if (host && len > 1 && host[0] == '/' && !host[len - 1])
+		uk_plat.workdir = host;
 	uk_plat.tsc_khz = dt_u(fdt, chosen, UK_DT_TSC_KHZ, 0);
 	uk_plat.epoch_ns = dt_u(fdt, chosen, UK_DT_EPOCH, 0);
 	uk_plat.epoch_tsc = dt_u(fdt, chosen, UK_DT_EPOCH_TSC, 0);

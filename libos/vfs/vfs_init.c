@@ -125,7 +125,7 @@ static void console_fds(void)
 /* The manifest's working directory, made when missing (as docker does). */
 void uk_vfs_enter_workdir(void)
 {
-	const char *wd = uk_plat.mf.workdir;
+	const char *wd = uk_plat.workdir ? uk_plat.workdir : uk_plat.mf.workdir;
 	struct uk_vnode *vn;
 	int r;
 

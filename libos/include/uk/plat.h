@@ -15,6 +15,7 @@ struct uk_plat {
 	int signal_gsi;       /* IOAPIC pin of ukrun's signals for process 1, or -1 */
 	int exec_gsi;         /* IOAPIC pin of `ukrun exec`'s requests, or -1 */
 	const char *hostname; /* ukrun's --hostname (at most 64 bytes), or NULL */
+	const char *workdir;  /* ukrun's -w (an absolute path), or NULL: the manifest's */
 	uint64_t tsc_khz;     /* from ukrun, 0 when unknown */
 	uint64_t epoch_ns;    /* host wall clock when the TSC was epoch_tsc */
 	uint64_t epoch_tsc;

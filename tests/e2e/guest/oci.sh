@@ -77,6 +77,27 @@ other"
 	check $N/busybox/tmpfs-options-refused err_has "^ukrun: --tmpfs '/a:size=1m': expected an absolute path"
 	run "$UKRUN" --hostname 'a b' "$O/busybox.img" -- true
 	check $N/busybox/hostname-checked err_has "^ukrun: --hostname 'a b': expected 1 to 64 letters"
+	# docker's -w, --env-file, --entrypoint (which drops the image's
+	# Cmd; "" none) and --memory, and --rm accepted
+	run "$UKRUN" -w /tmp --rm "$O/busybox.img" -- pwd
+	check $N/busybox/workdir-flag out_is /tmp
+	run "$UKRUN" -w tmp "$O/busybox.img" -- pwd
+	check $N/busybox/workdir-relative-refused err_has "^ukrun: -w 'tmp': expected an absolute path"
+	printf 'A=1\n# a comment\n\n  \nB\nC=x=y\n' >"$T/env"
+	run env B=2 "$UKRUN" --env-file "$T/env" --memory 96M "$O/busybox.img" -- sh -c \
+		'echo "$A$B-$C"; grep MemTotal /proc/meminfo'
+	check $N/busybox/env-file out_has '^12-x=y$'
+	check $N/busybox/memory-flag out_has '^MemTotal: *9[0-9][0-9][0-9][0-9] kB$'
+	run "$UKRUN" --env-file "$T/none" "$O/busybox.img" -- true
+	check $N/busybox/env-file-missing err_has "^ukrun: --env-file $T/none: No such file"
+	if [ -f "$O/busybox-ls.img" ]; then
+		run "$UKRUN" --entrypoint /bin/echo "$O/busybox-ls.img" over the entrypoint
+		check $N/busybox/entrypoint-flag out_is "over the entrypoint"
+		run "$UKRUN" --entrypoint /bin/echo "$O/busybox-ls.img" # (Cmd: -1 /)
+		check $N/busybox/entrypoint-drops-cmd out_is "" # (echo alone: an empty line)
+		run "$UKRUN" --entrypoint "" "$O/busybox-ls.img" /bin/echo no entrypoint
+		check $N/busybox/entrypoint-empty out_is "no entrypoint"
+	fi
 fi
 if boot busybox-applet-last; then
 	check $N/busybox/applet-last out_has "^$(cat "$O/busybox-applet-last.expected")\$"

@@ -282,18 +282,22 @@ struct uk_pvm_vif {
 
 /* ---- Runtime tree (ukrun -> guest), properties of /chosen ---- */
 
-#define UK_DT_ABI "uk,abi"               /* u32 UK_ABI_VERSION of the host */
-#define UK_DT_FLAGS "uk,flags"           /* u32 UK_PF_* */
-#define UK_DT_TSC_KHZ "uk,tsc-khz"       /* u32 guest TSC frequency */
-#define UK_DT_VIF "uk,vif"               /* u64 GPA of vCPU 0's VIF page (PVM) */
-#define UK_DT_CMD "uk,cmd"               /* string list: replaces the manifest's cmd */
-#define UK_DT_ENV "uk,env"               /* string list of K=V, over the manifest's */
-#define UK_DT_SEED "uk,rng-seed"         /* bytes from the host's getrandom() */
-#define UK_DT_EPOCH "uk,epoch-ns"        /* u64 host CLOCK_REALTIME ... */
-#define UK_DT_EPOCH_TSC "uk,epoch-tsc"   /* u64 ... and the guest TSC then */
-#define UK_DT_TTY "uk,tty"               /* u32 bit n: host fd n is a terminal */
-#define UK_DT_TMPFS "uk,tmpfs"           /* string list: a new tmpfs at each path */
-#define UK_DT_HOSTNAME "uk,hostname"     /* string: uname's nodename (--hostname) */
+#define UK_DT_ABI "uk,abi"             /* u32 UK_ABI_VERSION of the host */
+#define UK_DT_FLAGS "uk,flags"         /* u32 UK_PF_* */
+#define UK_DT_TSC_KHZ "uk,tsc-khz"     /* u32 guest TSC frequency */
+#define UK_DT_VIF "uk,vif"             /* u64 GPA of vCPU 0's VIF page (PVM) */
+#define UK_DT_CMD "uk,cmd"             /* string list: replaces the manifest's cmd */
+#define UK_DT_ENV "uk,env"             /* string list of K=V, over the manifest's */
+#define UK_DT_SEED "uk,rng-seed"       /* bytes from the host's getrandom() */
+#define UK_DT_EPOCH "uk,epoch-ns"      /* u64 host CLOCK_REALTIME ... */
+#define UK_DT_EPOCH_TSC "uk,epoch-tsc" /* u64 ... and the guest TSC then */
+#define UK_DT_TTY "uk,tty"             /* u32 bit n: host fd n is a terminal */
+#define UK_DT_TMPFS "uk,tmpfs"         /* string list: a new tmpfs at each path */
+#define UK_DT_HOSTNAME "uk,hostname"   /* string: uname's nodename (--hostname) */
+#define UK_DT_WORKDIR "uk,workdir"     /* string: replaces the manifest's workdir (-w) */
+#define UK_DT_ENTRYPOINT                                                                     \
+	"uk,entrypoint"                  /* string list: replaces the manifest's entrypoint, \
+	                                  * and its cmd when no UK_DT_CMD (--entrypoint) */
 #define UK_DT_SIGNAL_IRQ "uk,signal-irq" /* u32 IOAPIC pin of UK_HC_SIGNALS */
 #define UK_DT_EXEC_IRQ "uk,exec-irq"     /* u32 IOAPIC pin of UK_HC_EXEC, when offered */
 
