@@ -480,11 +480,16 @@ void *uk_stack_alloc(size_t size)
 		uintptr_t base = STACK_BASE + i * SLOT_SIZE + UK_PAGE_SIZE;
 		slot_pages[i] = (uint32_t)pages;
 		slot_hint = i + 1;
-		/* Its top page now: a new thread's first frame goes there at
-		 * once, and committing it on that fault costs the paravirtual
-		 * host ~5 exits (the fault, CR2, the retry). Without memory
-		 * the fault does it later, or reports it. */
+		/* Its top two pages now: a new thread's first frame goes
+		 * there at once (the main thread's boot reaches the second
+		 * before main()), and committing one on its fault costs the
+		 * paravirtual host ~4 exits (the fault, CR2, the store into a
+		 * page table it shadows by then, the retry); here the table is
+		 * new, its stores plain. Without memory the fault does it
+		 * later, or reports it. */
 		uk_stack_fault(base + pages * UK_PAGE_SIZE - 1);
+		if (pages > 1)
+			uk_stack_fault(base + (pages - 1) * UK_PAGE_SIZE - 1);
 		uk_irq_restore(on);
 		return (void *)base;
 	}
