@@ -240,17 +240,32 @@ void *uk_vm_page_own(uintptr_t va)
 	return copy;
 }
 
-/* Commit every missing page of [start, end) inside accessible areas. */
+/* A page committed ahead of its touch: 0, 1 when a file area's page lies
+ * past the file's end, or -ENOMEM. Linux populates no page there (a touch
+ * there is SIGBUS), and a zero page here would hide what the file gets
+ * there later: etcd's bbolt maps its database of a few KiB 10 GiB ahead
+ * with MAP_POPULATE, then grows it by pwrite and reads it through the map
+ * (committing zeros took all the guest's memory). */
+static int populate_page(struct uk_vma *v, uintptr_t va)
+{
+	int r = v->file ? uk_vm_file_page(v, va) : commit(va, v->prot);
+
+	return r < 0 ? -ENOMEM : r;
+}
+
+/* Commit every missing page of [start, end) inside accessible areas (a
+ * file area's only up to the file's end). */
 int uk_vm_populate(uintptr_t start, uintptr_t end)
 {
 	for (struct uk_vma *v = uk_vma_find(&uk_vm_as, start); v && v->start < end; v = v->next) {
 		uintptr_t a = v->start > start ? v->start : start;
 		uintptr_t e = v->end < end ? v->end : end;
+		int r = 0;
 		if (!(v->prot & PROT_RWX))
 			continue;
-		for (; a < e; a += PAGE)
-			if (uk_page_held(a) == ~0ull && fault_in(v, a))
-				return -ENOMEM;
+		for (; a < e && r != 1; a += PAGE)
+			if (uk_page_held(a) == ~0ull && (r = populate_page(v, a)) < 0)
+				return r;
 	}
 	return 0;
 }

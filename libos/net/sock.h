@@ -223,6 +223,7 @@ static inline void uk_sock_leave(const struct uk_sock *s)
 /* AF_INET and AF_INET6 addresses to and from lwIP's (sock_inet.c). */
 struct ip_addr;
 void uk_inet_ip(const struct uk_sock *s, const struct uk_sockaddr *a, struct ip_addr *ip);
+void uk_inet_peer_ip(const struct uk_sock *s, const struct uk_sockaddr *a, struct ip_addr *ip);
 void uk_inet_addr(const struct uk_sock *s, const struct ip_addr *ip, uint16_t port,
                   struct uk_sockaddr *a);
 /* Whether ip is a loopback address of either version. */

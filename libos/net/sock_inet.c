@@ -38,6 +38,16 @@ void uk_inet_ip(const struct uk_sock *s, const struct uk_sockaddr *a, ip_addr_t 
 	ip6_addr_set_zone(ip_2_ip6(ip), a->scope <= 0xff ? (u8_t)a->scope : IP6_NO_ZONE);
 }
 
+/* A peer at the unspecified address is the host itself, as Linux routes
+ * it (0.0.0.0 to 127.0.0.1, :: to ::1): etcd's HTTP gateway dials its
+ * own listener at 0.0.0.0:2379. */
+void uk_inet_peer_ip(const struct uk_sock *s, const struct uk_sockaddr *a, ip_addr_t *ip)
+{
+	uk_inet_ip(s, a, ip);
+	if (ip_addr_isany(ip))
+		ip_addr_set_loopback(!IP_IS_V4_VAL(*ip), ip);
+}
+
 void uk_inet_addr(const struct uk_sock *s, const ip_addr_t *ip, uint16_t port,
                   struct uk_sockaddr *a)
 {

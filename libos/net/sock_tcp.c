@@ -396,7 +396,7 @@ static int tcp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 	struct tcp *t = T(s);
 	ip_addr_t ip;
 
-	uk_inet_ip(s, a, &ip);
+	uk_inet_peer_ip(s, a, &ip);
 	switch (t->st) {
 	case T_CONNECTED: return -EISCONN;
 	case T_CONNECTING: return -EALREADY;

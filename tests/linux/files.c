@@ -12,7 +12,10 @@
  * Unix pair, TCP over 127.0.0.1) in as many calls as the sockets take,
  * the bytes and positions checked. With a directory as argument
  * (a 9P volume in the guest), O_TMPFILE there is refused as Linux's 9P
- * client refuses it. The same source passes as a Linux process.
+ * client refuses it. A file of one page mapped 10 GiB long with
+ * MAP_POPULATE (etcd's bbolt maps its database so) commits no memory
+ * past the file's end, and what the file gets there later by pwrite is
+ * read through the mapping. The same source passes as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "files"
@@ -374,6 +377,31 @@ static void jit_views(void)
 	close(fd);
 }
 
+/* ---- MAP_POPULATE past the end of a file ---- */
+
+static void populate_past_end(void)
+{
+	const size_t len = 10ul << 30, pg = 4096;
+	char path[] = DIR_ "/bbolt.db", page[4096];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	unsigned char *m;
+
+	memset(page, 'b', pg);
+	check("populate/file", fd >= 0 && pwrite(fd, page, pg, 0) == (ssize_t)pg, "open or pwrite");
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	check("populate/mapped", m != MAP_FAILED && m[0] == 'b', "mmap 10 GiB of a page's file");
+	memset(page, 'g', pg);
+	/* (more than the VM's memory: committed zeros would have ended it) */
+	check("populate/grown-then-read",
+	      m != MAP_FAILED && pwrite(fd, page, pg, 3 * pg) == (ssize_t)pg && m[3 * pg] == 'g' &&
+	          m[4 * pg - 1] == 'g' && m[2 * pg] == 0,
+	      "the file's new page, written after the mmap, is not read through it");
+	if (m != MAP_FAILED)
+		munmap(m, len);
+	close(fd);
+	unlink(path);
+}
+
 /* ---- O_TMPFILE ---- */
 
 static void tmpfile_checks(void)
@@ -621,6 +649,7 @@ int main(int argc, char **argv)
 	seal_exec();
 	seal_inherited();
 	jit_views();
+	populate_past_end();
 	tmpfile_checks();
 	copy_range();
 	sendfile_sockets();

@@ -25,6 +25,9 @@
  *               ms; uk took 1.5-3 s when the FIN met a full window: the
  *               receiver dropped it and the sender resent it only on its
  *               retransmission timer, lwip-port/hooks.c)
+ *   unspecified a connection to 0.0.0.0 reaches a listener on 127.0.0.1,
+ *               and its peer is 127.0.0.1, as Linux routes it (etcd's
+ *               HTTP gateway dials its own 0.0.0.0:2379; uk timed out)
  *   room        a nonblocking writer fills its buffers (EAGAIN, not
  *               writable); once the peer reads, epoll's edge-triggered
  *               EPOLLOUT and poll's POLLOUT say there is room (uk wakes a
@@ -167,6 +170,27 @@ static void lingering(void)
 	check("lingering/send-epipe", send(s, "y", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
 	      "a send after SHUT_WR did not fail with EPIPE");
 	check("lingering/close", close(s) == 0, "close failed");
+	close(l);
+}
+
+/* A client of 0.0.0.0 (the header: unspecified). */
+
+static void unspecified(void)
+{
+	struct sockaddr_in a, peer;
+	socklen_t len = sizeof(peer);
+	int l = listener(&a), c = -1, s;
+
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	s = l >= 0 ? pair(l, &a, &c) : -1;
+	check("unspecified/connects", s >= 0,
+	      "connect to 0.0.0.0 did not reach 127.0.0.1's listener");
+	check("unspecified/peer-is-loopback",
+	      c >= 0 && !getpeername(c, (struct sockaddr *)&peer, &len) &&
+	          peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && peer.sin_port == a.sin_port,
+	      "the client's peer is not 127.0.0.1 and the listener's port");
+	close(s);
+	close(c);
 	close(l);
 }
 
@@ -597,6 +621,7 @@ int main(int argc, char **argv)
 	}
 	lingering();
 	unaccepted();
+	unspecified();
 	defer();
 	reuseport();
 	bulk();
