@@ -760,9 +760,7 @@ static int wire_pin(struct vmm *vm)
 int vmm_exec_setup(struct vmm *vm, const char *path)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigset_t all, old;
 	struct sockaddr_un sa;
-	pthread_t t;
 	int fd = -1, dirfd;
 
 	for (int i = 0; i <= EXEC_MAX; i++) { /* (nothing to close: not session_free) */
@@ -795,6 +793,19 @@ int vmm_exec_setup(struct vmm *vm, const char *path)
 	ex.listen = fd;
 	ex.owner = geteuid();
 	sigaction(SIGPIPE, &ign, NULL); /* a caller's reader gone: EPIPE, not the VM's end */
+	vm->needs |= VMM_NEED_EXEC | VMM_NEED_THREADS;
+	return 0;
+}
+
+/* After the jail: capabilities, ids and namespaces are each thread's
+ * own, and a thread made before them would keep the host's (its pumps
+ * too); it needs none of them, only the socket bound before. */
+int vmm_exec_start(struct vmm *vm)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	(void)vm;
 	/* the signals ukrun takes are the vCPU's (its pumps inherit this);
 	 * SIGSYS stays, for the seccomp handler's word */
 	sigfillset(&all);
@@ -807,6 +818,5 @@ int vmm_exec_setup(struct vmm *vm, const char *path)
 		return -1;
 	}
 	pthread_detach(t);
-	vm->needs |= VMM_NEED_EXEC | VMM_NEED_THREADS;
 	return 0;
 }

@@ -299,11 +299,10 @@ void vmm_jail_ahead(void)
 /* The threads of ukrun that were joined gone, also from the kernel's
  * count, which drops after pthread_join returns (the exit's last steps):
  * unshare refuses a mount or user namespace to a process with another
- * thread, or with one sharing its file-system state. live: the threads
- * that stay (the main one, and exec.c's with an exec socket), which no
- * wait would see go: the VM of an OCI container waited out all 10000
- * rounds here (0.6-1.9 s of its start). */
-static void single_threaded(int live)
+ * thread, or with one sharing its file-system state. The main thread
+ * stays, which no wait would see go (exec.c's starts after the jail: a
+ * thread keeps its own capabilities and namespaces). */
+static void single_threaded(void)
 {
 	char buf[512], *p;
 	int fd;
@@ -321,7 +320,7 @@ static void single_threaded(int live)
 		p = strrchr(buf, ')');
 		for (int f = 2; p && f < 20; f++)
 			p = strchr(p + 1, ' ');
-		if (!p || strtol(p + 1, NULL, 10) <= live)
+		if (!p || strtol(p + 1, NULL, 10) <= 1)
 			return;
 		sched_yield();
 	}
@@ -383,14 +382,13 @@ static void hide_files(struct report *r)
 struct ids {
 	unsigned uid, gid;
 	int change; /* --user names other ids */
-	int live;   /* ukrun's threads that stay (single_threaded) */
 };
 
 static void namespaces(const struct ids *id, struct report *r)
 {
 	int net = net_ahead_take();
 
-	single_threaded(id->live); /* that thread, and set-up's others (kvm_x86_64.c) */
+	single_threaded(); /* that thread, and set-up's others (kvm_x86_64.c) */
 	r->root = "host files kept";
 	/* Not before a change of ids: they are not mapped in it. */
 	if (!id->change && capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) != 1)
@@ -457,7 +455,7 @@ static int drop(const struct vmm_opts *o, const struct ids *id, int *bounds)
 int vmm_jail(struct vmm *vm)
 {
 	const struct vmm_opts *o = vm->opts;
-	struct ids id = { (unsigned)getuid(), (unsigned)getgid(), 0, 1 + !!o->oci_exec };
+	struct ids id = { (unsigned)getuid(), (unsigned)getgid(), 0 };
 	struct report r = { .err = 0 };
 	char refused[160] = "";
 	double t0 = vmm_now();

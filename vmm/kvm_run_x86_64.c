@@ -98,7 +98,11 @@ int vmm_catch_signals(struct vmm *vm)
 	sigaction(SIGCHLD, &chld, NULL);
 	if (vm->opts->timeout > 0)
 		deadline = vmm_now() + vm->opts->timeout;
-	if (vmm_sample_start(vm) || block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
+	if (vmm_sample_start(vm)) {
+		vmm_err("--sample: its timer: %s", strerror(errno));
+		return -1;
+	}
+	if (block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
 		vmm_err("the run loop's watchdog tick: %s", strerror(errno));
 		return -1;
 	}

@@ -197,8 +197,8 @@ int vmm_net_merge_add_parts(struct vmm_net_merge *m, const uint8_t *hdr, const u
  * shown as 10.0.2.2) and turns the guest's answer to a loopback client of
  * a UDP forward, which libslirp would refuse while the host's loopback is
  * closed, into one to the client's address before libslirp sees it
- * (answer: 1 when it did; the frame was checked). Times in ms. Nothing to do (nports 0) with the
- * loopback open or no UDP forward. */
+ * (answer: 1 when it did, -1 for a frame to drop; the frame was checked). Times in ms. Nothing to
+ * do (nports 0) with the loopback open or no UDP forward. */
 #define VMM_UDPFWD_SLOTS 256
 struct vmm_udpfwd_flow {
 	int64_t until; /* 0: free */

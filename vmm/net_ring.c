@@ -38,7 +38,9 @@ static uint32_t rec_size(size_t len)
 
 int vmm_ring_room(struct vmm_ring_tx *t, size_t len)
 {
-	uint32_t tail = __atomic_load_n(&t->r->tail, __ATOMIC_ACQUIRE);
+	/* (sequentially consistent: after the caller's want_room store, the
+	 * reader's release and its look at want_room are ordered with it) */
+	uint32_t tail = __atomic_load_n(&t->r->tail, __ATOMIC_SEQ_CST);
 	uint32_t used = t->head - tail, pos = t->head % VMM_NETH_RING_BYTES;
 	uint32_t need = rec_size(len);
 

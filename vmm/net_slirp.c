@@ -792,8 +792,10 @@ static void from_guest_one(struct helper *h, const uint8_t *msg, size_t n)
 		return;
 	}
 	h->from_guest++;
-	if (h->udp.nports)
-		vmm_udpfwd_answer(&h->udp, own + HDR_LEN, n - HDR_LEN, now_ms());
+	if (h->udp.nports && vmm_udpfwd_answer(&h->udp, own + HDR_LEN, n - HDR_LEN, now_ms()) < 0) {
+		h->refused++;
+		return;
+	}
 	if (vmm_net_merge_add(&h->mrg, f, n - HDR_LEN))
 		return;
 	merge_flush(h); /* what came before it first */

@@ -41,6 +41,7 @@
 #define BOOTPS 67 /* libslirp's DHCP server answers from 10.0.2.2 too */
 
 static const uint8_t alias4[4] = { 10, 0, 2, 2 }, loop4[4] = { 127, 0, 0, 1 };
+static const uint8_t bcast4[4] = { 10, 0, 2, 255 }; /* libslirp's vnetwork's */
 static const uint8_t alias6[16] = { 0xfe, 0xc0, [15] = 2 }, loop6[16] = { [15] = 1 };
 
 static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
@@ -161,7 +162,9 @@ const uint8_t *vmm_udpfwd_to_guest(struct vmm_udpfwd *t, const uint8_t *f, size_
 	if (!(udp = udp_of((uint8_t *)f, len, &v6, &src, &dst)))
 		return f;
 	cport = be16(udp), gport = be16(udp + 2), n = v6 ? 16 : 4;
-	if (cport == BOOTPS || !forwarded(t, gport) ||
+	/* to the guest's own address only: a socket libslirp made for a
+	 * source the guest made up is not the forward's */
+	if (cport == BOOTPS || !forwarded(t, gport) || memcmp(dst, v6 ? t->guest6 : t->guest4, n) ||
 	    (memcmp(src, v6 ? alias6 : alias4, n) && !loopback(src, v6)))
 		return f;
 	if (!(e = find(t, v6, cport, gport, now))) {
@@ -190,6 +193,11 @@ int vmm_udpfwd_answer(struct vmm_udpfwd *t, uint8_t *f, size_t len, int64_t now)
 
 	if (!(udp = udp_of(f, len, &v6, &src, &dst)))
 		return 0;
+	/* A datagram to the network's broadcast makes it its socket's peer in
+	 * libslirp (refused: EPERM with the loopback closed), which then
+	 * shows every sender, from anywhere, as 10.0.2.2: never seen. */
+	if (!v6 && !memcmp(dst, bcast4, 4))
+		return -1;
 	n = v6 ? 16 : 4;
 	if (memcmp(dst, v6 ? alias6 : alias4, n) || memcmp(src, v6 ? t->guest6 : t->guest4, n) ||
 	    !(e = find(t, v6, be16(udp + 2), be16(udp), now)))

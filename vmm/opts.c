@@ -102,9 +102,15 @@ static int env_file(struct vmm_opts *o, const char *path)
 	while (!r && (n = getline(&line, &cap, f)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
-		if (!n || line[strspn(line, " \t")] == '#' || !line[strspn(line, " \t")])
+		char *s = line + strspn(line, " \t"); /* (docker trims the front) */
+		if (!*s || *s == '#')
 			continue;
-		char *kv = strdup(line);
+		if (strcspn(s, " \t=") != strcspn(s, "=")) {
+			vmm_err("--env-file %s: '%s': a variable's name has no blanks", path, s);
+			r = -1;
+			break;
+		}
+		char *kv = strdup(s);
 		r = kv ? add_env(o, kv) : -1;
 	}
 	if (ferror(f))

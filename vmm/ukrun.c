@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	if (o.oci_fifo && oci_wait_start(o.oci_ready, o.oci_stderr, o.oci_fifo))
 		return VMM_EXIT_ERROR;
 	vmm_console_init(&o);
-	if (vmm_catch_signals(&vm) || vmm_jail(&vm))
+	if (vmm_catch_signals(&vm) || vmm_jail(&vm) || (o.oci_exec && vmm_exec_start(&vm)))
 		return VMM_EXIT_ERROR;
 	reaper_start();
 	vm.t.jailed = vmm_now();

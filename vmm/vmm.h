@@ -195,10 +195,12 @@ int vmm_sigfwd_io(struct vmm *vm, int out, uint8_t *data, int size);
 #define VMM_EXEC_PIN 13 /* IOAPIC pin of UK_HC_EXEC (unused by the devices) */
 
 /* Listen on path (a unix socket, mode 0600) for `ukrun exec`, from the
- * uid ukrun runs as only; the pin wired; a thread that accepts callers
- * and watches their descriptors. Set-up (before the jail). 0, or -1 with
- * a message. */
+ * uid ukrun runs as only; the pin wired (set-up, before the jail); then,
+ * after the jail, start the thread that accepts callers and watches their
+ * descriptors. 0, or -1 with a message. */
 int vmm_exec_setup(struct vmm *vm, const char *path);
+/* Its thread, started once the jail is in place (exec.c). */
+int vmm_exec_start(struct vmm *vm);
 /* The UK_HC_EXEC hypercall: 0, or -1 on an ABI violation. */
 int vmm_exec_io(struct vmm *vm, uint32_t gpa);
 

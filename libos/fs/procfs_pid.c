@@ -12,6 +12,7 @@
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/proc.h>
+#include <uk/signal.h>
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
@@ -108,14 +109,16 @@ static long gen_status(struct pgen *g, const struct uk_proc_view *v, char *buf, 
 		                (unsigned long)(rss >> 10));
 	if (n < size)
 		n += uk_snprintf(buf + n, size - n,
-		                 "Threads:\t%u\nSigQ:\t%d/1024\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+		                 "Threads:\t%u\nSigQ:\t%u/%d\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
 		                 "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
 		                 "NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed:\t1\n"
 		                 "Cpus_allowed_list:\t0\n",
-		                 v->nthreads, __builtin_popcountll(v->sig_pending | v->sig_shared),
-		                 (unsigned long)v->sig_pending, (unsigned long)v->sig_shared,
-		                 (unsigned long)v->sig_blocked, (unsigned long)v->sig_ignored,
-		                 (unsigned long)v->sig_caught);
+		                 v->nthreads,
+		                 (unsigned)__builtin_popcountll(v->sig_pending | v->sig_shared) +
+		                     uk_sig_queued(),
+		                 UK_SIGQUEUE_MAX, (unsigned long)v->sig_pending,
+		                 (unsigned long)v->sig_shared, (unsigned long)v->sig_blocked,
+		                 (unsigned long)v->sig_ignored, (unsigned long)v->sig_caught);
 	return (long)n;
 }
 

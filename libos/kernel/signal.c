@@ -163,7 +163,9 @@ static int post(uint64_t *pending, struct uk_sigrec *info, struct uk_sigq **q, i
 		info[sig - 1] = *rec;
 		return 0;
 	}
-	if (queued >= UK_SIGQUEUE_MAX || !(e = uk_kmalloc(sizeof(*e))))
+	/* (a timer's instance is never refused: Linux keeps one for it) */
+	if ((queued >= UK_SIGQUEUE_MAX && rec->code != UK_SI_TIMER) ||
+	    !(e = uk_kmalloc(sizeof(*e))))
 		return rec->code == UK_SI_USER ? 0 : -EAGAIN;
 	e->next = NULL;
 	e->sig = sig;

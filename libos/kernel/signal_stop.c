@@ -63,12 +63,16 @@ static void hup_if_stopped(int pgid)
 	}
 }
 
-void uk_sig_orphans(struct uk_proc *p, const int *kids, int n)
+void uk_sig_orphans(struct uk_proc *p, int moved)
 {
+	struct uk_proc *c = uk_proc_init.children;
+
 	if (p->parent && p->parent->pgid != p->pgid && p->parent->sid == p->sid)
 		hup_if_stopped(p->pgid);
-	for (int i = 0; i < n; i++)
-		hup_if_stopped(kids[i]);
+	/* (a group seen again has no member stopped any more: nothing twice) */
+	for (; c && moved--; c = c->sibling)
+		if (c->state == UK_P_ALIVE && c->pgid != p->pgid && c->sid == p->sid)
+			hup_if_stopped(c->pgid);
 }
 
 int uk_sig_stop_ignored(const struct uk_proc *p, int sig)

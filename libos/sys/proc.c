@@ -181,7 +181,7 @@ static int auto_reaps(const struct uk_proc *parent)
 static void ended(struct uk_proc *p, long value)
 {
 	struct uk_proc *parent = p->parent, *c, *next;
-	int kids[8], nkids = 0; /* its children's other groups (uk_sig_orphans) */
+	int moved = 0; /* its children, now first among process 1's */
 
 	if (!p->exiting)
 		p->status = (int)(value & 0xff) << 8;
@@ -189,8 +189,7 @@ static void ended(struct uk_proc *p, long value)
 	uk_sig_drop_all(NULL, p);
 	for (c = p->children; c; c = next) { /* orphans go to process 1 */
 		next = c->sibling;
-		if (c->state == UK_P_ALIVE && c->pgid != p->pgid && c->sid == p->sid && nkids < 8)
-			kids[nkids++] = c->pgid;
+		moved++;
 		c->parent = &uk_proc_init;
 		c->sibling = uk_proc_init.children;
 		uk_proc_init.children = c;
@@ -198,6 +197,7 @@ static void ended(struct uk_proc *p, long value)
 			continue;
 		if (auto_reaps(&uk_proc_init)) { /* as its own children are */
 			unlink_proc(c);
+			moved--;
 			c->all_next = dead;
 			dead = c;
 		} else {
@@ -205,7 +205,7 @@ static void ended(struct uk_proc *p, long value)
 		}
 	}
 	p->children = NULL;
-	uk_sig_orphans(p, kids, nkids);
+	uk_sig_orphans(p, moved);
 	if (auto_reaps(parent)) {
 		unlink_proc(p);
 		p->all_next = dead;

@@ -102,7 +102,9 @@ UK_SYSCALL4(pidfd_send_signal, int, pidfd, int, sig, const siginfo_t *, info, un
 		return -EINVAL;
 	if (sig < 0 || sig > UK_NSIG)
 		return -EINVAL;
-	if (info && (r = info_record(info, sig, p == uk_proc_cur, 1, &rec)))
+	/* (to itself: Linux's test is the caller's thread id against the pid) */
+	if (info &&
+	    (r = info_record(info, sig, p == uk_proc_cur && uk_current->tid == p->pid, 1, &rec)))
 		return r;
 	return to_proc(p, sig, &rec);
 }

@@ -220,6 +220,23 @@ TEST(many_clients_keep_the_newest)
 	EXPECT(kept > VMM_UDPFWD_SLOTS / 2 && kept <= VMM_UDPFWD_SLOTS);
 }
 
+/* A datagram to the network's broadcast would make libslirp show every
+ * sender to the forward, from anywhere, as 10.0.2.2: dropped. A frame
+ * to another guest address (a socket for a source the guest made up)
+ * teaches nothing. */
+TEST(broadcast_dropped_strangers_unlearned)
+{
+	size_t n;
+
+	setup(0);
+	n = frame(f, 0, "10.0.2.15", 53, "10.0.2.255", 9, 1);
+	EXPECT(vmm_udpfwd_answer(&t, f, n, 1000) == -1);
+	n = frame(f, 0, "10.0.2.2", 40000, "10.0.2.16", 53, 1);
+	EXPECT(to_guest(n, 1000) == f);
+	n = frame(f, 0, "10.0.2.15", 53, "10.0.2.2", 40000, 1);
+	EXPECT(vmm_udpfwd_answer(&t, f, n, 2000) == 0);
+}
+
 TEST(loopback_open_leaves_it_to_slirp)
 {
 	size_t n;
@@ -240,6 +257,7 @@ int main(void)
 	RUN("net_udpfwd", loopback_clients_shown_as_the_host);
 	RUN("net_udpfwd", flows_expire_and_refresh);
 	RUN("net_udpfwd", many_clients_keep_the_newest);
+	RUN("net_udpfwd", broadcast_dropped_strangers_unlearned);
 	RUN("net_udpfwd", loopback_open_leaves_it_to_slirp);
 	return unit_failures != 0;
 }

@@ -54,10 +54,11 @@ int uk_signal_queue(struct uk_proc *p, struct uk_thread *t, int sig, const struc
 void uk_sig_drop_all(struct uk_thread *t, struct uk_proc *p);
 /* p has ended (a zombie, its children handed on to process 1): the
  * process groups that were joined to another group of their session only
- * through it (its own, by its parent; kids[n], its children's groups in
- * its session other than its own, by itself) get SIGHUP and SIGCONT if
- * that orphaned them with a member stopped, as on Linux. */
-void uk_sig_orphans(struct uk_proc *p, const int *kids, int n);
+ * through it (its own, by its parent; its children's groups in its
+ * session other than its own, by itself: the first `moved` of process
+ * 1's children) get SIGHUP and SIGCONT if that orphaned them with a
+ * member stopped, as on Linux. */
+void uk_sig_orphans(struct uk_proc *p, int moved);
 /* Real-time signals queued behind a pending one, in the VM. */
 unsigned uk_sig_queued(void);
 

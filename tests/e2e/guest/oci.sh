@@ -83,13 +83,16 @@ other"
 	check $N/busybox/workdir-flag out_is /tmp
 	run "$UKRUN" -w tmp "$O/busybox.img" -- pwd
 	check $N/busybox/workdir-relative-refused err_has "^ukrun: -w 'tmp': expected an absolute path"
-	printf 'A=1\n# a comment\n\n  \nB\nC=x=y\n' >"$T/env"
+	printf 'A=1\n# a comment\n\n  \nB\nC=x=y\n  D=4\n' >"$T/env"
 	run env B=2 "$UKRUN" --env-file "$T/env" --memory 96M "$O/busybox.img" -- sh -c \
-		'echo "$A$B-$C"; grep MemTotal /proc/meminfo'
-	check $N/busybox/env-file out_has '^12-x=y$'
+		'echo "$A$B-$C-$D"; grep MemTotal /proc/meminfo'
+	check $N/busybox/env-file out_has '^12-x=y-4$'
 	check $N/busybox/memory-flag out_has '^MemTotal: *9[0-9][0-9][0-9][0-9] kB$'
 	run "$UKRUN" --env-file "$T/none" "$O/busybox.img" -- true
 	check $N/busybox/env-file-missing err_has "^ukrun: --env-file $T/none: No such file"
+	printf 'A B=1\n' >"$T/env2"
+	run "$UKRUN" --env-file "$T/env2" "$O/busybox.img" -- true
+	check $N/busybox/env-file-blank-in-name err_has "^ukrun: --env-file $T/env2: 'A B=1': a variable's name"
 	if [ -f "$O/busybox-ls.img" ]; then
 		run "$UKRUN" --entrypoint /bin/echo "$O/busybox-ls.img" over the entrypoint
 		check $N/busybox/entrypoint-flag out_is "over the entrypoint"

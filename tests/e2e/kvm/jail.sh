@@ -184,6 +184,25 @@ else
 fi
 pid=
 
+# An OCI container's VM (an exec socket, no --user): every thread, the
+# exec one too, without capabilities and in ukrun's own mount namespace
+# (a thread keeps its own: exec.c's starts after the jail).
+"$UKRUN" --timeout 300 --oci-exec "$T/exec.sock" -p 18191:1000 "$G/net-echo.img" \
+	>"$T/ex.out" 2>"$T/ex.err" &
+pid=$!
+if ! wait_ready "$T/ex.out"; then
+	fail jail/exec-socket-up "$(tail -c 400 "$T/ex.err" | tr '\n' '|')"
+else
+	check jail/exec-socket/threads-several test "$(ls /proc/$pid/task | wc -l)" -gt 1
+	check jail/exec-socket/every-thread-no-capabilities all_tasks $pid CapEff 0000000000000000
+	check jail/exec-socket/every-thread-no-bounding-set all_tasks $pid CapBnd 0000000000000000
+	check jail/exec-socket/every-thread-own-mount-ns own_ns $pid mnt
+	check jail/exec-socket/every-thread-own-net-ns own_ns $pid net
+	kill -TERM $pid
+	wait $pid
+fi
+pid=
+
 # -p 80: the network helper binds it each time the guest listens, so it
 # keeps CAP_NET_BIND_SERVICE (bit 10) alone; ukrun keeps nothing.
 "$UKRUN" --timeout 300 --user 65534:65534 -p 80:1000 "$G/net-echo.img" >"$T/low.out" \
