@@ -82,7 +82,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -406,44 +405,24 @@ static void namespaces(const struct ids *id, struct report *r)
 		hide_files(r);
 }
 
-/* Every capability, in every set, ukrun's ids kept: the bounding set
- * dropped one by one up to the kernel's last (EINVAL past it; EPERM
- * without CAP_SETPCAP: kept), the ambient set cleared, then the others.
- * Not libcap-ng's capng_apply, which reads each capability first (~170
- * prctls, ~0.1 ms of every start, where this makes ~45). */
-static int drop_all(int *bounds)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
-	int c = 0;
-
-	while (!prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
-		c++;
-	*bounds = c > 0 && errno == EINVAL;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
-		return -1; /* (EINVAL: a kernel without ambient capabilities) */
-	return (int)syscall(SYS_capset, &h, none);
-}
-
 /* Every capability, in every set; the ids too with --user. 0, or -1 with
  * a message (--user was asked for). *bounds: the bounding set cleared. */
 static int drop(const struct vmm_opts *o, const struct ids *id, int *bounds)
 {
 	int r;
 
-	if (!id->change && drop_all(bounds)) {
-		vmm_err("jail: cannot clear ukrun's capabilities: %s", strerror(errno));
-		return -1;
-	}
+	capng_clear(CAPNG_SELECT_ALL);
+	*bounds = capng_apply(CAPNG_SELECT_BOUNDS) == 0;
 	if (id->change) {
-		capng_clear(CAPNG_SELECT_ALL);
-		*bounds = capng_apply(CAPNG_SELECT_BOUNDS) == 0;
 		/* takes CAP_SETUID and CAP_SETGID back for the change only */
 		if ((r = capng_change_id((int)o->uid, (int)o->gid, CAPNG_DROP_SUPP_GRP))) {
 			vmm_err("--user %s: cannot become uid %u gid %u (libcap-ng's step %d: %s)",
 			        o->user, (unsigned)o->uid, (unsigned)o->gid, -r, strerror(errno));
 			return -1;
 		}
+	} else if (capng_apply(CAPNG_SELECT_CAPS)) {
+		vmm_err("jail: cannot clear ukrun's capabilities: %s", strerror(errno));
+		return -1;
 	}
 	if (prctl(PR_SET_DUMPABLE, 0)) {
 		vmm_err("jail: PR_SET_DUMPABLE: %s", strerror(errno));
