@@ -136,6 +136,14 @@ static int sol_get(struct uk_sock *s, int name, void *val, uint32_t *len)
 	case SO_BROADCAST: return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_BROADCAST));
 	case SO_RCVTIMEO_OLD: return put_timeout(val, len, s->rcvtimeo);
 	case SO_SNDTIMEO_OLD: return put_timeout(val, len, s->sndtimeo);
+	case SO_BINDTODEVICE:
+		/* Setting it is refused, so no socket has a device: Linux's
+		 * answer for one without, an empty name (sshd asks each
+		 * connection's, for its routing domain, and logs an error) */
+		if (!len)
+			return -EINVAL;
+		*len = 0;
+		return 0;
 	case SO_LINGER: {
 		struct uk_linger l = { !!(s->opts & UK_SO_LINGER0) || s->linger_secs,
 			               s->linger_secs };

@@ -163,6 +163,10 @@ static void release(struct uk_proc *p)
 		uk_vnode_put(p->cwd);
 		p->cwd = NULL;
 	}
+	if (p->root) {
+		uk_vnode_put(p->root);
+		p->root = NULL;
+	}
 	p->mm = NULL;
 	uk_mm_switch(NULL);
 	uk_mm_put(mm);
@@ -277,6 +281,8 @@ static void proc_unmake(struct uk_proc *p)
 		uk_mm_put(p->mm);
 	if (p->cwd)
 		uk_vnode_put(p->cwd);
+	if (p->root)
+		uk_vnode_put(p->root);
 	uk_kfree(p);
 }
 
@@ -317,6 +323,8 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->start_ns = uk_monotonic_ns();
 	if (parent->cwd)
 		p->cwd = uk_vnode_get(parent->cwd);
+	if (parent->root)
+		p->root = uk_vnode_get(parent->root);
 	p->files = uk_fd_fork();
 	p->mm = flags & CLONE_VM ? uk_mm_get(parent->mm) : uk_mm_fork();
 	if (!p->files || !p->mm) {

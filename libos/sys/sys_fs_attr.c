@@ -5,10 +5,12 @@
  * Everything runs as root (uid 0): permission bits are kept and reported
  * but do not refuse access, except that X_OK needs an execute bit.
  */
+#include <linux/capability.h>
 #include <linux/xattr.h>
 #include <asm/statfs.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -253,6 +255,24 @@ UK_SYSCALL1(fchdir, int, fd)
 	vn = f->vn ? uk_vnode_get(f->vn) : NULL;
 	uk_file_put(f);
 	return vn ? uk_vfs_set_cwd(vn) : -ENOTDIR;
+}
+
+/* The process's root from now on, its children's too (sshd's privilege
+ * separation jails its network child in /run/sshd). As on Linux the
+ * working directory stays where it was: a program chdirs to "/" after. */
+UK_SYSCALL1(chroot, const char *, path)
+{
+	struct uk_vnode *vn;
+	int r;
+
+	if (!uk_capable(CAP_SYS_CHROOT))
+		return -EPERM;
+	if ((r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn)))
+		return r;
+	if (uk_proc_cur->root)
+		uk_vnode_put(uk_proc_cur->root);
+	uk_proc_cur->root = vn;
+	return 0;
 }
 
 UK_SYSCALL2(getcwd, char *, buf, size_t, size)

@@ -28,6 +28,9 @@ extern struct uk_vnode *uk_vfs_root;
  * creation mask. */
 #define uk_vfs_cwd (uk_proc_cur->cwd)
 #define uk_vfs_umask (uk_proc_cur->umask)
+/* Where the running process's absolute paths start: its chroot's
+ * directory, else the root of the tree (not referenced). */
+#define uk_vfs_proot (uk_proc_cur->root ? uk_proc_cur->root : uk_vfs_root)
 
 /* The mount covering vn, or NULL (mount points are matched by mount and
  * inode number, so filesystems may hand out a fresh vnode per lookup). */

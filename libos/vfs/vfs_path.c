@@ -2,7 +2,8 @@
  * Path lookup: component by component from / or a directory, crossing
  * mounts downwards at covered directories and upwards at ".." on a mount's
  * root, following symlinks (at most UK_SYMLOOP_MAX per lookup, then
- * -ELOOP). ".." at / stays at /.
+ * -ELOOP). "/" is the process's root (chroot's directory, else the
+ * tree's), and ".." there stays there, as on Linux.
  *
  * The path is read in place; only a symlink makes a copy (the link's text
  * followed by what was left of the path), so the common lookup allocates
@@ -45,7 +46,7 @@ static int walk_start(struct walk *w, int dirfd, const char *path)
 
 	w->p = path;
 	if (path[0] == '/') {
-		w->cur = uk_vnode_get(uk_vfs_root);
+		w->cur = uk_vnode_get(uk_vfs_proot);
 	} else if (dirfd == AT_FDCWD) {
 		w->cur = uk_vnode_get(uk_vfs_cwd);
 	} else {
@@ -63,6 +64,8 @@ static void step_up(struct walk *w)
 {
 	struct uk_vnode *cur = w->cur;
 
+	if (same(cur, uk_vfs_proot))
+		return;
 	while (is_mount_root(cur)) {
 		struct uk_vnode *cov = uk_vfs_covered(cur->mnt);
 		if (!cov)
@@ -128,7 +131,7 @@ static int follow(struct walk *w, struct uk_vnode *ln, const char *rest)
 	w->buf = buf;
 	w->p = buf;
 	if (buf[0] == '/')
-		walk_set(w, uk_vnode_get(uk_vfs_root));
+		walk_set(w, uk_vnode_get(uk_vfs_proot));
 	return 0;
 }
 
@@ -278,7 +281,9 @@ int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size)
 	if (size < 2)
 		return -ERANGE;
 	buf[pos] = 0;
-	while (!same(cur, uk_vfs_root)) {
+	/* (from the process's root, as Linux's d_path; a vnode outside it
+	 * gets its path from the tree's root) */
+	while (!same(cur, uk_vfs_root) && !same(cur, uk_vfs_proot)) {
 		if (is_mount_root(cur)) {
 			next = uk_vfs_covered(cur->mnt);
 			if (!next)

@@ -15,7 +15,9 @@
  * client refuses it. A file of one page mapped 10 GiB long with
  * MAP_POPULATE (etcd's bbolt maps its database so) commits no memory
  * past the file's end, and what the file gets there later by pwrite is
- * read through the mapping. The same source passes as a Linux process.
+ * read through the mapping. chroot (sshd's privilege separation): "/"
+ * and ".." at it, absolute symlinks, getcwd inside, a child's root, its
+ * refusals. The same source passes as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "files"
@@ -36,6 +38,7 @@
 #include "check.h"
 
 #define DIR_ "/tmp/files-test"
+#define NOBODY_ 65534
 /* Linux 6.3's memfd flags and exec seal; glibc's headers may predate them */
 #define MFD_NOEXEC_SEAL_ 0x0008U
 #define MFD_EXEC_ 0x0010U
@@ -638,6 +641,65 @@ static void sendfile_sockets(void)
 	close(in);
 }
 
+/* What the jailed process finds, checked in a child (its root is for
+ * good); the child's status says whether all of it held. */
+static int read_is(const char *path, const char *want)
+{
+	char buf[32] = { 0 };
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(want) && !memcmp(buf, want, (size_t)n);
+}
+
+static void jailed(void)
+{
+	char cwd[64];
+	pid_t pid;
+
+	check("chroot/missing", fails(chroot(DIR_ "/nowhere"), ENOENT), "not ENOENT");
+	check("chroot/file", fails(chroot(DIR_ "/jail/etc/name"), ENOTDIR), "not ENOTDIR");
+	check("chroot/enter", chroot(DIR_ "/jail") == 0, "chroot failed");
+	check("chroot/chdir-root", chdir("/") == 0 && getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/"),
+	      "getcwd is not /");
+	check("chroot/absolute", read_is("/etc/name", "jail"), "/etc/name not the jail's");
+	check("chroot/dotdot-stays", read_is("/../../etc/name", "jail"), "/.. left the jail");
+	check("chroot/relative-dotdot", chdir("etc") == 0 && read_is("../../../etc/name", "jail"),
+	      "../.. left the jail");
+	check("chroot/getcwd-inside", getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/etc"),
+	      "getcwd not from the jail's root");
+	check("chroot/absolute-symlink", read_is("/abs/name", "jail"),
+	      "an absolute symlink left the jail");
+	if ((pid = fork()) == 0)
+		_exit(read_is("/etc/name", "jail") ? 0 : 1);
+	check("chroot/child-inherits", status_of(pid) == 0, "the child's / is not the jail");
+	check("chroot/unprivileged", setuid(NOBODY_) == 0 && fails(chroot("/"), EPERM),
+	      "not EPERM without CAP_SYS_CHROOT");
+	_exit(failed);
+}
+
+static void chroot_jail(void)
+{
+	int fd;
+	pid_t pid;
+
+	mkdir(DIR_ "/jail", 0755);
+	mkdir(DIR_ "/jail/etc", 0755);
+	symlink("/etc", DIR_ "/jail/abs");
+	fd = open(DIR_ "/jail/etc/name", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	check("chroot/setup", fd >= 0 && write(fd, "jail", 4) == 4, "cannot make the jail");
+	close(fd);
+	if ((pid = fork()) == 0)
+		jailed();
+	check("chroot/all-in-child", status_of(pid) == 0, "a check in the jail failed");
+	unlink(DIR_ "/jail/etc/name");
+	unlink(DIR_ "/jail/abs");
+	rmdir(DIR_ "/jail/etc");
+	rmdir(DIR_ "/jail");
+}
+
 int main(int argc, char **argv)
 {
 	mkdir("/tmp", 01777);
@@ -653,6 +715,7 @@ int main(int argc, char **argv)
 	tmpfile_checks();
 	copy_range();
 	sendfile_sockets();
+	chroot_jail();
 	if (argc > 1)
 		tmpfile_unsupported(argv[1]);
 	rmdir(DIR_);

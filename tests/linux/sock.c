@@ -38,6 +38,9 @@
  *
  *   backlog     listen(fd, -1) is the largest backlog (php-fpm's default):
  *               100 non-blocking connects all wait for their accept
+ *   bindtodev   getsockopt(SO_BINDTODEVICE) of a socket bound to no
+ *               device: an empty name (length 0), whatever the buffer's
+ *               size (sshd asks it of every connection)
  *
  * UDP:
  *
@@ -483,6 +486,21 @@ static void mtu_discover(void)
 	close(u);
 }
 
+static void bindtodev(void)
+{
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	char dev[IFNAMSIZ] = "x";
+	socklen_t len = sizeof(dev);
+
+	check("bindtodev/none", !getsockopt(t, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) && len == 0,
+	      "not an empty name");
+	len = 4;
+	check("bindtodev/short-buffer",
+	      !getsockopt(t, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) && len == 0,
+	      "not an empty name in 4 bytes");
+	close(t);
+}
+
 /* ---- AF_NETLINK ---- */
 
 static void ifaddrs(void)
@@ -627,6 +645,7 @@ int main(int argc, char **argv)
 	bulk();
 	room();
 	backlog();
+	bindtodev();
 	mtu_discover();
 	ifaddrs();
 	rtnetlink();

@@ -72,6 +72,8 @@ struct uk_proc {
 	struct uk_mm *mm;         /* address space (mm/mm_proc.c) */
 	struct uk_fdtable *files; /* descriptors (vfs/vfs_file.c) */
 	struct uk_vnode *cwd;     /* working directory (referenced) */
+	struct uk_vnode *root;    /* chroot's, where its paths start (referenced),
+	                           * or NULL: the VM's root */
 	unsigned umask;
 	struct ksigaction sig_actions[UK_NSIG + 1];
 	uint64_t sig_pending; /* process-directed, not yet taken */

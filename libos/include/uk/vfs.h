@@ -279,7 +279,8 @@ int uk_path_parent(int dirfd, const char *path, struct uk_vnode **dir, char *nam
 int uk_vfs_name_in(struct uk_vnode *dir, uint64_t ino, char *name);
 
 /* The absolute path of vn (a directory, or a file found by lookup whose
- * parent is known), found by walking parents; -ENOENT once unreachable. */
+ * parent is known) as the running process names it (from its chroot's
+ * directory), found by walking parents; -ENOENT once unreachable. */
 int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
 
 /* ---- boot, and hooks other subsystems may provide ---- */
