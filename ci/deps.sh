@@ -33,11 +33,14 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev 
 # slirp4netns and uidmap (rootless podman's network and user namespace:
 # ocirt.sh's rootless checks, for a user UK_ROOTLESS_USER names), docker.io
 # (docker's --runtime: ocirt.sh starts a dockerd of its own, in its own
-# namespaces; the package's service is never started here, below).
+# namespaces; the package's service is never started here, below),
+# openssh-client and mosquitto-clients (the real suite's sshd, its keys
+# made by ssh-keygen, and its MQTT broker: ssh, scp, mosquitto_pub/_sub).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
  netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
  wrk redis-tools zstd podman crun netavark aardvark-dns iptables passt
- containerd postgresql-15 strace slirp4netns uidmap docker.io"
+ containerd postgresql-15 strace slirp4netns uidmap docker.io openssh-client
+ mosquitto-clients"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the

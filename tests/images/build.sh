@@ -28,6 +28,13 @@
 #             progs/WebServer.java's (com.sun.net.httpserver) beside it
 #   postgres  postgresql-15's server and initdb, dash for initdb's popen():
 #             /usr/local/bin/pg-start makes a cluster, then runs the server
+#   mosquitto mosquitto 2.0 with Debian's stock mosquitto.conf and a
+#             listener for the network (conf.d/uk.conf: port 1883,
+#             anonymous clients, as the eclipse-mosquitto image's)
+#   sshd      openssh-server 9.2 with Debian's stock sshd_config and PAM
+#             configuration (pam-auth-update's, pam_unix), host keys
+#             made here, root's authorized_keys from /ssh/key.pub (the
+#             key made here, its private half beside: sshd.rootfs/ssh/key)
 #   procps    Debian's procps (ps, pgrep, pkill, top, free, pmap) with a
 #             static busybox's sh, sleep and cat beside it
 #   layers    busybox + a layer of whiteouts + a later layer's files
@@ -38,7 +45,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx go node pyhttp java postgres procps layers musl hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx go node pyhttp java postgres mosquitto sshd procps layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -560,6 +567,86 @@ img_postgres() {
 	flatten postgres "$w/l1" "$w/l2" "$w/l3"
 }
 
+mosquitto_pkgs="mosquitto libmosquitto1 libcjson1 libdlt2 libwrap0 libnsl2 libtirpc3 libssl3 libcap2 libsystemd0 libgcrypt20
+ libgpg-error0 liblz4-1 liblzma5 libzstd1 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0
+ libcom-err2 libkeyutils1"
+
+img_mosquitto() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" $mosquitto_pkgs
+	mkdir -p "$w/l3/etc/mosquitto/conf.d" "$w/l3/run/mosquitto" "$w/l3/var/lib/mosquitto" \
+		"$w/l3/var/log/mosquitto"
+	cp "$w/l1/etc/passwd" "$w/l1/etc/group" "$w/l3/etc/"
+	echo 'mosquitto:x:103:104::/var/lib/mosquitto:/usr/sbin/nologin' >>"$w/l3/etc/passwd"
+	echo 'mosquitto:x:104:' >>"$w/l3/etc/group"
+	# (the layers' files are root's: mosquitto drops to its user first)
+	chmod 1777 "$w/l3/run/mosquitto" "$w/l3/var/lib/mosquitto" "$w/l3/var/log/mosquitto"
+	# Version 2 listens on loopback alone until a listener is named; a
+	# publisher may send faster than a subscriber takes (1000 queued
+	# QoS 1 messages a client, then it drops): the suite counts them all
+	printf '%s\n' 'listener 1883' 'allow_anonymous true' 'log_dest stderr' \
+		'max_queued_messages 1000000' >"$w/l3/etc/mosquitto/conf.d/uk.conf"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["mosquitto","-c","/etc/mosquitto/mosquitto.conf"]'
+	PORTS=1883/tcp
+	assemble mosquitto "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten mosquitto "$w/l1" "$w/l2" "$w/l3"
+}
+
+sshd_pkgs="openssh-server openssh-sftp-server bash coreutils libpam0g libpam-modules
+ libpam-modules-bin libpam-runtime libaudit1 libcap-ng0 libcrypt1 libdb5.3 libselinux1 libpcre2-8-0
+ libssl3 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0
+ libcom-err2 libkeyutils1 libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1
+ libtinfo6 libacl1 libattr1 libgmp10"
+
+img_sshd() {
+	local w=$1 f
+	# A PAM common-* template of libpam-runtime with pam_unix as its one
+	# module, as pam-auth-update writes it on a fresh Debian.
+	pam_common() { # NAME <TEMPLATE
+		local primary extra=
+		case $1 in
+		account) primary='account	[success=1 new_authtok_reqd=done default=ignore]	pam_unix.so' ;;
+		auth) primary='auth	[success=1 default=ignore]	pam_unix.so nullok' ;;
+		password) primary='password	[success=1 default=ignore]	pam_unix.so obscure yescrypt' ;;
+		session*) primary='session	[default=1]	pam_permit.so' extra='session	required	pam_unix.so' ;;
+		esac
+		awk -v p="$primary" -v x="$extra" '/^\$[a-z_]*primary$/ { print p; next }
+			/^\$[a-z_]*additional$/ { if (x != "") print x; next } { print }'
+	}
+	base_layer "$w/l1"
+	unpack "$w/l2" $sshd_pkgs
+	mkdir -p "$w/l3/etc/ssh" "$w/l3/etc/pam.d" "$w/l3/run/sshd" "$w/l3/root/.ssh" "$w/l3/ssh"
+	# What the packages' maintainer scripts make: sshd_config, the host
+	# keys, the privilege separation user, pam-auth-update's common-*
+	cp "$w/l2/usr/share/openssh/sshd_config" "$w/l3/etc/ssh/"
+	ssh-keygen -q -A -f "$w/l3" >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$w/l3/ssh/key"
+	cp "$w/l3/ssh/key.pub" "$w/l3/root/.ssh/authorized_keys"
+	chmod 700 "$w/l3/root/.ssh"
+	chmod 600 "$w/l3/root/.ssh/authorized_keys"
+	cp "$w/l1/etc/passwd" "$w/l1/etc/group" "$w/l3/etc/"
+	sed -i 's|^root:x:0:0:root:/root:/bin/sh$|root:x:0:0:root:/root:/bin/bash|' "$w/l3/etc/passwd"
+	echo 'sshd:x:104:65534::/run/sshd:/usr/sbin/nologin' >>"$w/l3/etc/passwd"
+	printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n' >"$w/l3/etc/shadow"
+	chmod 640 "$w/l3/etc/shadow"
+	for f in account auth password session session-noninteractive; do
+		pam_common "$f" <"$w/l2/usr/share/pam/common-$f" >"$w/l3/etc/pam.d/common-$f"
+	done
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	layer_tar "$w/l3" "$w/3.tar"
+	reset_config
+	ENTRYPOINT='["/usr/sbin/sshd","-D","-e"]'
+	PORTS=22/tcp
+	assemble sshd "$w/1.tar" "$w/2.tar" "$w/3.tar"
+	flatten sshd "$w/l1" "$w/l2" "$w/l3"
+}
+
 img_musl() {
 	local w=$1
 	mkdir -p "$w/l1"
@@ -705,6 +792,8 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 	pyhttp) echo $base_pkgs $pyhttp_pkgs ;;
 	java) echo $base_pkgs $java_pkgs ;;
 	postgres) echo $base_pkgs $postgres_pkgs ;;
+	mosquitto) echo $base_pkgs $mosquitto_pkgs ;;
+	sshd) echo $base_pkgs $sshd_pkgs ;;
 	procps) echo $base_pkgs $procps_pkgs busybox-static ;;
 	hostile-*) ;;
 	*) return 1 ;;

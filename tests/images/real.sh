@@ -8,16 +8,17 @@
 #   tests/images/real.sh OUTDIR
 #
 # OUTDIR (build/tests/real) gets:
-#   NAME.img            go node pyhttp nginx redis java postgres
+#   NAME.img            go node pyhttp nginx redis java postgres mosquitto sshd
 #   python.img          pyhttp's image with python3 as its entrypoint
 #   NAME.index.html     the page each web server serves at /
 #   big.txt             the large file every web server has too
 #   java.expected       what the same JVM prints on this machine
+#   sshd.key            the private key root's authorized_keys names
 #   why                 only when something could not be built: why
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
-names="go node pyhttp nginx redis java postgres"
+names="go node pyhttp nginx redis java postgres mosquitto sshd"
 UKBUILD=${UKBUILD:-build/bin/ukbuild}
 mkdir -p "$out"
 rm -f "$out/why"
@@ -41,6 +42,7 @@ done
 	2>"$out/build.log" || fail "ukbuild oci python: $(tail -c 300 "$out/build.log" | tr '\n' ' ')"
 mv "$out/python.img.tmp" "$out/python.img"
 cp "$I/go.rootfs/srv/www/big.txt" "$out/big.txt"
+install -m 600 "$I/sshd.rootfs/ssh/key" "$out/sshd.key"
 # The same JVM and class, as a process here (the image's java needs no
 # library this Debian machine lacks)
 "$I/java.rootfs/usr/lib/jvm/java-17-openjdk-amd64/bin/java" -cp "$I/java.rootfs/app" Hello \

@@ -316,3 +316,87 @@ elif serve postgres 5432 'database system is ready to accept connections'; then
 	bg_stop
 	check real/postgres/no-crash sh -c "! grep -q 'PANIC\|terminated by signal\|crashed' '$T/postgres.log'"
 fi
+
+# ---- mosquitto (MQTT): Debian's stock mosquitto.conf (persistence, a log
+# file, the broker dropping to its user) with a listener for the network;
+# 8 publishers send N QoS 1 messages each to 8 subscribers of t/#: every
+# subscriber gets every message, each once; SIGTERM: the broker saves its
+# database and ends with status 0 ----
+signalled=1
+if [ ! -f "$R/mosquitto.img" ]; then
+	skip real/mosquitto "$R/mosquitto.img is not here (it runs where /dev/kvm works)"
+elif ! need real/mosquitto mosquitto_pub mosquitto_sub; then
+	:
+elif ! start mosquitto 1883 "$R/mosquitto.img"; then
+	fail real/mosquitto/start "no free host port to forward: $(tail -c 300 "$log" | tr '\n' '|')"
+elif ! bg_wait "$log" 'Opening ipv4 listen socket on port 1883' 180; then
+	fail real/mosquitto/ready "no listener in 180 s: $(tail -c 400 "$log" | tr '\n' '|')"
+	bg_stop
+else
+	msgs=$((reqs / 4)) total=$((reqs * 2))
+	mkdir -p "$T/mq"
+	pids=
+	for s in 1 2 3 4 5 6 7 8; do
+		bound 300 mosquitto_sub -p "$port" -q 1 -t 't/#' -C $total -W 240 -i "sub$s" >"$T/mq/sub$s" &
+		pids="$pids $!"
+	done
+	sleep 2 # (subscribed before the first message)
+	t0=$(now_ms)
+	for p in 1 2 3 4 5 6 7 8; do
+		seq $msgs | sed "s/^/p$p-/" | bound 300 mosquitto_pub -p "$port" -q 1 -t "t/$p" -l -i "pub$p" &
+		pids="$pids $!"
+	done
+	wait $pids
+	ms=$(($(now_ms) - t0))
+	counts=$(for s in 1 2 3 4 5 6 7 8; do sort -u "$T/mq/sub$s" | wc -l; done | tr '\n' ' ')
+	echo "real/mosquitto: 8 x $msgs messages to 8 subscribers in $ms ms ($((total * 8 * 1000 / (ms + 1))) deliveries/s); each got: $counts"
+	check real/mosquitto/every-message sh -c "[ \$(echo $counts | wc -w) -eq 8 ] &&
+		for n in $counts; do [ \$n -eq $total ] || exit 1; done"
+	kill -TERM "$bgpid"
+	wait "$bgpid"
+	rc=$?
+	bgpid=
+	check real/mosquitto/sigterm-status-0 test $rc -eq 0
+	check real/mosquitto/saved grep -q 'Saving in-memory database to /var/lib/mosquitto/' "$log"
+fi
+signalled=
+
+# ---- sshd: Debian's stock sshd_config and PAM (privilege separation: its
+# network child chroots into /run/sshd and drops to sshd's uid), root by
+# key: a command and its status, a file both ways through scp (sftp) and
+# ssh, then 8 clients logging in one after another at once ----
+if [ ! -f "$R/sshd.img" ]; then
+	skip real/sshd "$R/sshd.img is not here (it runs where /dev/kvm works)"
+elif ! need real/sshd ssh scp; then
+	:
+elif serve sshd 22 'Server listening on 0.0.0.0 port 22'; then
+	install -m 600 "$R/sshd.key" "$T/key"
+	sshopt="-i $T/key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
+		-o ConnectTimeout=30 -o LogLevel=ERROR"
+	rsh() { bound 60 ssh $sshopt -p "$port" root@127.0.0.1 "$@"; }
+	run rsh 'echo hello; id -u; pwd'
+	check real/sshd/command out_is "$(printf 'hello\n0\n/root')"
+	run rsh 'exit 7'
+	check real/sshd/exit-status test $rc -eq 7
+	head -c 4194304 /dev/urandom >"$T/blob"
+	run bound 120 scp $sshopt -P "$port" "$T/blob" root@127.0.0.1:/tmp/blob
+	check real/sshd/scp-up test $rc -eq 0
+	run rsh 'sha256sum </tmp/blob'
+	check real/sshd/scp-up-same out_is "$(sha256sum <"$T/blob")"
+	rsh 'cat /tmp/blob' >"$T/back"
+	check real/sshd/ssh-down cmp -s "$T/blob" "$T/back"
+	n=$((secs / 2)) t0=$(now_ms) pids=
+	for j in 1 2 3 4 5 6 7 8; do
+		for i in $(seq $n); do rsh "echo ok-$j-$i"; done >"$T/ssh$j" 2>&1 &
+		pids="$pids $!"
+	done
+	wait $pids
+	ms=$(($(now_ms) - t0))
+	ok=$(cat "$T"/ssh[1-8] | grep -c '^ok-')
+	echo "real/sshd: $ok of $((8 * n)) sessions right in $ms ms (8 clients at once)"
+	check real/sshd/sessions-at-once test "$ok" -eq $((8 * n))
+	kill -0 "$bgpid" 2>/dev/null
+	check real/sshd/still-running test $? -eq 0
+	bg_stop
+	check real/sshd/no-errors sh -c "! grep -q 'not implemented\|cannot determine VRF\|fatal' '$T/sshd.log'"
+fi
