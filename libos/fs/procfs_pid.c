@@ -83,8 +83,8 @@ static size_t status_ids(const struct uk_proc_view *v, char *buf, size_t size)
 	                   "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\n"
 	                   "NSsid:\t%d\nCapInh:\t%016llx\nCapPrm:\t%016llx\n"
 	                   "CapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
-	                   v->comm, v->umask, state_name(v->state), v->pid, v->tid, v->ppid, v->uid,
-	                   v->uid, v->uid, v->uid, v->gid, v->gid, v->gid, v->gid,
+	                   v->comm, v->umask, state_name(v->state), v->pid, v->tid, v->ppid,
+	                   v->ruid, v->uid, v->suid, v->uid, v->rgid, v->gid, v->sgid, v->gid,
 	                   v->files ? 64 : 0, v->pid, v->tid, v->pgid, v->sid, inh, prm, eff, bset);
 }
 

@@ -23,10 +23,8 @@ struct uk_proc_hooks uk_proc_hooks;
 struct uk_wq uk_proc_exit_wq;
 char uk_hostname[65] = "uk";
 
-/* The manifest's "uid[:gid]" until the process changes them (anything
- * else, a user name, leaves 0:0). One id of each kind: real, effective
- * and saved are the same, so root may become anyone (nginx's workers drop
- * to www-data) but cannot come back (sys/sys_proc.c). */
+/* The manifest's "uid[:gid]" (real, effective and saved) until the
+ * process changes them (anything else, a user name, leaves 0:0). */
 struct uk_proc *uk_proc_ids(void)
 {
 	struct uk_proc *p = uk_proc_cur;
@@ -34,8 +32,8 @@ struct uk_proc *uk_proc_ids(void)
 	if (!p->ids_known) {
 		p->ids_known = 1;
 		if (uk_plat.mf.has_ids) {
-			p->uid = uk_plat.mf.uid;
-			p->gid = uk_plat.mf.gid;
+			p->uid = p->ruid = p->suid = uk_plat.mf.uid;
+			p->gid = p->rgid = p->sgid = uk_plat.mf.gid;
 		}
 	}
 	return p;
@@ -44,19 +42,26 @@ struct uk_proc *uk_proc_ids(void)
 int uk_current_euid(void) { return (int)uk_proc_ids()->uid; }
 
 /* Root's are all but those its program lacks, others' none, until the
- * process has sets of its own. uid: its uid as seen (the manifest's
- * before it was read). */
-static void caps_of(const struct uk_proc *p, unsigned uid, uint64_t *prm, uint64_t *eff)
+ * process has sets of its own; as Linux's exec gives them, a real uid 0
+ * under another effective one has them permitted, not in effect. ruid,
+ * uid: its real and effective uids as seen (the manifest's before it
+ * was read). */
+static void caps_of(const struct uk_proc *p, unsigned ruid, unsigned uid, uint64_t *prm,
+                    uint64_t *eff)
 {
 	if (p->caps_own) {
 		*prm = p->cap_prm;
 		*eff = p->cap_eff;
 	} else {
-		*prm = *eff = uid ? 0 : UK_CAPS_ALL & ~p->caps_lost;
+		*prm = ruid && uid ? 0 : UK_CAPS_ALL & ~p->caps_lost;
+		*eff = uid ? 0 : *prm;
 	}
 }
 
-void uk_proc_caps(struct uk_proc *p, uint64_t *prm, uint64_t *eff) { caps_of(p, p->uid, prm, eff); }
+void uk_proc_caps(struct uk_proc *p, uint64_t *prm, uint64_t *eff)
+{
+	caps_of(p, p->ruid, p->uid, prm, eff);
+}
 
 int uk_capable(int cap)
 {
@@ -186,12 +191,17 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->state = 'Z';
 	if (t && p->state == UK_P_ALIVE)
 		view_thread(t, v);
-	v->uid = p->ids_known || !uk_plat.mf.has_ids ? p->uid : uk_plat.mf.uid;
-	v->gid = p->ids_known || !uk_plat.mf.has_ids ? p->gid : uk_plat.mf.gid;
+	if (p->ids_known || !uk_plat.mf.has_ids) {
+		v->uid = p->uid, v->ruid = p->ruid, v->suid = p->suid;
+		v->gid = p->gid, v->rgid = p->rgid, v->sgid = p->sgid;
+	} else {
+		v->uid = v->ruid = v->suid = uk_plat.mf.uid;
+		v->gid = v->rgid = v->sgid = uk_plat.mf.gid;
+	}
 	v->umask = p->umask;
 	v->dumpable = !p->undumpable;
 	v->caps_bset = UK_CAPS_ALL & ~p->caps_dropped;
-	caps_of(p, v->uid, &v->caps_prm, &v->caps_eff);
+	caps_of(p, v->ruid, v->uid, &v->caps_prm, &v->caps_eff);
 	v->caps_inh = p->cap_inh;
 	v->nthreads = p->state == UK_P_ALIVE ? p->nthreads : 0;
 	v->start_ns = p->start_ns;

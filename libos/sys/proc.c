@@ -138,6 +138,9 @@ static void vfork_wait(struct uk_proc *child, struct uk_vfork_wait *w)
  * of a file that is not set-id. */
 void uk_proc_exec_done(void)
 {
+	struct uk_proc *p = uk_proc_ids();
+
+	p->suid = p->uid, p->sgid = p->gid; /* (Linux: the saved ids become the effective) */
 	uk_proc_cur->undumpable = 0;
 	uk_proc_cur->caps_lost = uk_proc_cur->caps_dropped;
 	uk_proc_cur->caps_own = uk_proc_cur->keepcaps = 0;
@@ -298,8 +301,8 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->parent = parent;
 	p->exit_signal = (int)(flags & CLONE_EXIT_SIGNAL);
 	p->umask = parent->umask;
-	p->uid = parent->uid;
-	p->gid = parent->gid;
+	p->uid = parent->uid, p->ruid = parent->ruid, p->suid = parent->suid;
+	p->gid = parent->gid, p->rgid = parent->rgid, p->sgid = parent->sgid;
 	p->ids_known = parent->ids_known;
 	p->caps_dropped = parent->caps_dropped;
 	p->caps_lost = parent->caps_lost;
@@ -419,7 +422,9 @@ struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), voi
 		return NULL;
 	p->parent = parent;
 	p->umask = 022;
-	p->uid = uid, p->gid = gid, p->ids_known = 1;
+	p->uid = p->ruid = p->suid = uid;
+	p->gid = p->rgid = p->sgid = gid;
+	p->ids_known = 1;
 	if (uk_proc_init.cwd)
 		p->cwd = uk_vnode_get(uk_proc_init.cwd);
 	p->files = uk_fd_table_new();

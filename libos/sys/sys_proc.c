@@ -4,9 +4,8 @@
  * Documented, stable answers: the image's program is process 1 of its VM
  * (as in a container's PID namespace; process ids, groups, fork and wait
  * are proc.c's). uid and gid come from the manifest's "user"
- * ("uid[:gid]", numeric; gid 0 when absent, as docker does), else 0. Real,
- * effective and saved ids are the same; set*id() succeed only for the ids
- * the program already has (EPERM otherwise): there is nobody else to be.
+ * ("uid[:gid]", numeric; gid 0 when absent, as docker does), else 0.
+ * Real, effective and saved ids change by Linux's set*id rules.
  *
  * execve in link mode fails with a clear error and one line on stderr:
  * the program is linked into the image (binary mode runs Linux programs).
@@ -32,83 +31,131 @@ static unsigned cur_uid(void) { return uk_proc_ids()->uid; }
 
 static unsigned cur_gid(void) { return uk_proc_ids()->gid; }
 
-UK_SYSCALL0(getuid) { return cur_uid(); }
+UK_SYSCALL0(getuid) { return uk_proc_ids()->ruid; }
 UK_SYSCALL0(geteuid) { return cur_uid(); }
-UK_SYSCALL0(getgid) { return cur_gid(); }
+UK_SYSCALL0(getgid) { return uk_proc_ids()->rgid; }
 UK_SYSCALL0(getegid) { return cur_gid(); }
 
-/* Linux's rules for capabilities when the uid leaves 0 or becomes 0
- * (prm and eff: the sets before): leaving, the process keeps its
- * permitted set only under PR_SET_KEEPCAPS, and none in effect;
- * becoming root, its permitted set takes effect. */
-static void uid_caps(struct uk_proc *p, unsigned was, unsigned now)
+/* Linux's rules for capabilities when uids change (its
+ * cap_emulate_setxuid): once no uid is 0 the permitted set goes, unless
+ * PR_SET_KEEPCAPS; an effective uid leaving 0 takes the effective set,
+ * one becoming 0 gets the permitted set in effect. n*: the uids to be
+ * (p still has the old ones). */
+static void uid_caps(struct uk_proc *p, unsigned nr, unsigned ne, unsigned ns)
 {
 	uint64_t prm, eff;
 
-	if (!was == !now)
+	if (nr == p->ruid && ne == p->uid && ns == p->suid)
 		return;
-	uk_proc_caps(p, &prm, &eff); /* (by the uid it still has) */
-	p->cap_prm = now && !p->keepcaps ? 0 : prm;
-	p->cap_eff = now ? 0 : prm;
+	uk_proc_caps(p, &prm, &eff);
+	if ((!p->ruid || !p->uid || !p->suid) && nr && ne && ns && !p->keepcaps)
+		prm = 0;
+	if (!p->uid && ne)
+		eff = 0;
+	else if (p->uid && !ne)
+		eff = prm;
+	p->cap_prm = prm;
+	p->cap_eff = eff & prm;
 	p->caps_own = 1;
 }
 
-/* set*id(2) with one id per kind: the id asked for (the effective one
- * first; -1, as unsigned, leaves one alone) replaces it when the process
- * has cap (CAP_SETUID, CAP_SETGID), else it must be the one it has. */
-static long set_id(unsigned *id, unsigned r, unsigned e, unsigned s, int cap)
-{
-	unsigned want = e != ~0u ? e : r != ~0u ? r : s, was = *id;
+/* One kind of ids, uids or gids: real, effective, saved, and the
+ * capability that lets a process set any of them. */
+struct ids {
+	unsigned *r, *e, *s;
+	int cap;
+};
 
-	if (want == ~0u)
-		return 0;
-	if (!uk_capable(cap))
-		return (r == ~0u || r == *id) && (e == ~0u || e == *id) && (s == ~0u || s == *id)
-		           ? 0
-		           : -EPERM;
-	/* new ids make the process undumpable (Linux's suid_dumpable 0): its
-	 * /proc files are root's until it execs */
-	if (was != want)
-		uk_proc_cur->undumpable = 1;
-	if (cap == CAP_SETUID)
-		uid_caps(uk_proc_ids(), was, want);
-	*id = want;
+static struct ids uids(void)
+{
+	struct uk_proc *p = uk_proc_ids();
+
+	return (struct ids){ &p->ruid, &p->uid, &p->suid, CAP_SETUID };
+}
+
+static struct ids gids(void)
+{
+	struct uk_proc *p = uk_proc_ids();
+
+	return (struct ids){ &p->rgid, &p->gid, &p->sgid, CAP_SETGID };
+}
+
+/* Whether v may be asked for: one of the ids the process has, or any
+ * with the capability (-1, as unsigned, asks for nothing). */
+static int may(const struct ids *id, unsigned v)
+{
+	return v == ~0u || v == *id->r || v == *id->e || v == *id->s || uk_capable(id->cap);
+}
+
+static unsigned or_old(unsigned v, unsigned old) { return v == ~0u ? old : v; }
+
+static long commit(const struct ids *id, unsigned r, unsigned e, unsigned s)
+{
+	struct uk_proc *p = uk_proc_ids();
+
+	/* a new effective id makes the process undumpable (Linux's
+	 * suid_dumpable 0): its /proc files are root's until it execs */
+	if (e != *id->e)
+		p->undumpable = 1;
+	if (id->cap == CAP_SETUID)
+		uid_caps(p, r, e, s);
+	*id->r = r, *id->e = e, *id->s = s;
 	return 0;
 }
 
-static long set_uid(unsigned r, unsigned e, unsigned s)
+/* setuid: with the capability all three; else the effective one, to the
+ * real or saved one. */
+static long set_one(struct ids id, unsigned v)
 {
-	return set_id(&uk_proc_ids()->uid, r, e, s, CAP_SETUID);
+	if (uk_capable(id.cap))
+		return commit(&id, v, v, v);
+	if (v != *id.r && v != *id.s)
+		return -EPERM;
+	return commit(&id, *id.r, v, *id.s);
 }
 
-static long set_gid(unsigned r, unsigned e, unsigned s)
+/* setreuid: the real id to the real or effective one, the effective to
+ * any of the three; the saved one follows the effective when the real
+ * is set or the effective is not the real one. */
+static long set_re(struct ids id, unsigned r, unsigned e)
 {
-	return set_id(&uk_proc_ids()->gid, r, e, s, CAP_SETGID);
+	unsigned nr = or_old(r, *id.r), ne = or_old(e, *id.e);
+
+	if ((r != ~0u && r != *id.r && r != *id.e && !uk_capable(id.cap)) || !may(&id, e))
+		return -EPERM;
+	return commit(&id, nr, ne, r != ~0u || (e != ~0u && e != *id.r) ? ne : *id.s);
 }
 
-UK_SYSCALL1(setuid, unsigned, u) { return set_uid(~0u, u, ~0u); }
-UK_SYSCALL1(setgid, unsigned, g) { return set_gid(~0u, g, ~0u); }
-UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_uid(r, e, ~0u); }
-UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_gid(r, e, ~0u); }
-UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s) { return set_uid(r, e, s); }
-UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s) { return set_gid(r, e, s); }
+static long set_res(struct ids id, unsigned r, unsigned e, unsigned s)
+{
+	if (!may(&id, r) || !may(&id, e) || !may(&id, s))
+		return -EPERM;
+	return commit(&id, or_old(r, *id.r), or_old(e, *id.e), or_old(s, *id.s));
+}
 
-static long get3(unsigned *r, unsigned *e, unsigned *s, unsigned v)
+UK_SYSCALL1(setuid, unsigned, u) { return set_one(uids(), u); }
+UK_SYSCALL1(setgid, unsigned, g) { return set_one(gids(), g); }
+UK_SYSCALL2(setreuid, unsigned, r, unsigned, e) { return set_re(uids(), r, e); }
+UK_SYSCALL2(setregid, unsigned, r, unsigned, e) { return set_re(gids(), r, e); }
+UK_SYSCALL3(setresuid, unsigned, r, unsigned, e, unsigned, s) { return set_res(uids(), r, e, s); }
+UK_SYSCALL3(setresgid, unsigned, r, unsigned, e, unsigned, s) { return set_res(gids(), r, e, s); }
+
+static long get3(unsigned *r, unsigned *e, unsigned *s, struct ids id)
 {
 	if (!r || !e || !s)
 		return -EFAULT;
-	*r = *e = *s = v;
+	*r = *id.r, *e = *id.e, *s = *id.s;
 	return 0;
 }
 
 UK_SYSCALL3(getresuid, unsigned *, r, unsigned *, e, unsigned *, s)
 {
-	return get3(r, e, s, cur_uid());
+	return get3(r, e, s, uids());
 }
 
 UK_SYSCALL3(getresgid, unsigned *, r, unsigned *, e, unsigned *, s)
 {
-	return get3(r, e, s, cur_gid());
+	return get3(r, e, s, gids());
 }
 
 /* One supplementary group: the primary one. */

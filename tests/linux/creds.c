@@ -7,8 +7,10 @@
  * capset (its rules; a dropped capability refused to the call needing it),
  * PR_SET_KEEPCAPS across setuid, PR_GET/SET_DUMPABLE, a change of ids making a process undumpable,
  * and what /proc then allows: its files are root's (environ refused even to the process itself),
- * its exe, cwd and fd/ still its own, another user's never. Runs as root; the same source passes as
- * a Linux process.
+ * its exe, cwd and fd/ still its own, another user's never. Real, effective and saved ids
+ * apart: seteuid(N) and back to 0 (varnish's jail), the capabilities that follow the effective
+ * uid, /proc/self/status's Uid line, setreuid's and setuid's rules for a process without
+ * CAP_SETUID. Runs as root; the same source passes as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "creds"
@@ -305,6 +307,70 @@ static void dumpable(void)
 		printf("  status %d\n", WEXITSTATUS(st));
 }
 
+static int resuid_is(uid_t r, uid_t e, uid_t s)
+{
+	uid_t gr, ge, gs;
+
+	return !getresuid(&gr, &ge, &gs) && gr == r && ge == e && gs == s;
+}
+
+/* "Uid:\t..." of /proc/self/status is want. */
+static int uid_line_is(const char *want)
+{
+	char buf[4096], *p;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return (p = strstr(buf, "\nUid:\t")) && !strncmp(p + 6, want, strlen(want));
+}
+
+static void saved_ids_child(void)
+{
+	uint64_t eff, prm, inh;
+
+	check("ids/seteuid",
+	      seteuid(NOBODY) == 0 && resuid_is(0, NOBODY, 0) && getuid() == 0 &&
+	          geteuid() == NOBODY,
+	      "getresuid is not 0, nobody, 0");
+	check("ids/seteuid-caps", !capget_v3(0, &eff, &prm, &inh) && eff == 0 && prm != 0,
+	      "the effective set did not go, or the permitted set went");
+	check("ids/status-uid-line", uid_line_is("0\t65534\t0\t65534\n"),
+	      "/proc/self/status's Uid line is not real, effective, saved, fs");
+	check("ids/seteuid-back", seteuid(0) == 0 && resuid_is(0, 0, 0), "seteuid(0) refused");
+	check("ids/seteuid-back-caps", !capget_v3(0, &eff, &prm, &inh) && eff == prm && eff != 0,
+	      "the permitted set is not in effect again");
+	check("ids/setegid-and-back",
+	      setegid(NOBODY) == 0 && getegid() == NOBODY && getgid() == 0 && setegid(0) == 0 &&
+	          getegid() == 0,
+	      "setegid to nobody and back failed");
+	check("ids/setresuid", setresuid(1000, 1001, 1002) == 0 && resuid_is(1000, 1001, 1002),
+	      "setresuid(1000, 1001, 1002)");
+	check("ids/no-uid-0-no-caps", !capget_v3(0, &eff, &prm, &inh) && eff == 0 && prm == 0,
+	      "capabilities left with no uid 0");
+	check("ids/unprivileged-seteuid-saved", seteuid(1002) == 0 && resuid_is(1000, 1002, 1002),
+	      "seteuid to the saved uid refused");
+	check("ids/unprivileged-setreuid", setreuid(1002, -1) == 0 && resuid_is(1002, 1002, 1002),
+	      "setreuid to the effective uid (the saved one follows)");
+	check("ids/unprivileged-setuid-other",
+	      setuid(1000) == -1 && errno == EPERM && seteuid(0) == -1 && errno == EPERM,
+	      "an id the process does not have was taken");
+	_exit(failed);
+}
+
+static void saved_ids(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		saved_ids_child();
+	check("ids/all-in-child", status_of(pid) == 0, "a check of the ids failed");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "after-drop"))
@@ -314,5 +380,6 @@ int main(int argc, char **argv)
 	caps_set();
 	capbset_drop("/proc/self/exe");
 	dumpable();
+	saved_ids();
 	return check_done();
 }

@@ -80,8 +80,11 @@ struct uk_proc {
 	struct uk_sigrec sig_info[UK_NSIG];
 	struct uk_sigq *sig_queue; /* RT signals' instances beyond the pending one */
 	struct uk_wq sig_wq;       /* woken when a signal becomes pending (signalfd) */
-	unsigned uid, gid;         /* sys/sys_proc.c: real = effective = saved */
-	int ids_known;             /* 0: the manifest's, not read yet */
+	/* Ids (sys/sys_proc.c): uid and gid are the effective ones, which
+	 * permissions and capabilities go by; the real and saved ones beside
+	 * (seteuid(0) takes root back after seteuid(N): varnish's jail). */
+	unsigned uid, gid, ruid, rgid, suid, sgid;
+	int ids_known; /* 0: the manifest's, not read yet */
 	/* Capabilities (sys/sys_proc.c): those dropped from the bounding
 	 * set (PR_CAPBSET_DROP), and those its program lacks (the ones
 	 * dropped before its exec): root has UK_CAPS_ALL but these, other
@@ -203,7 +206,8 @@ struct uk_proc_view {
 	int pid, tid, ppid, pgid, sid;
 	char state; /* Linux's letter: R running, S sleeping, T stopped, Z zombie */
 	char comm[16];
-	unsigned uid, gid, umask, nthreads;
+	unsigned uid, gid, umask, nthreads; /* uid, gid: the effective ones */
+	unsigned ruid, rgid, suid, sgid;
 	int dumpable;                                     /* prctl's PR_GET_DUMPABLE */
 	uint64_t caps_prm, caps_eff, caps_inh, caps_bset; /* CapPrm, CapEff, CapInh, CapBnd */
 	uint64_t start_ns;     /* with pid, names this process and no later one */
