@@ -23,6 +23,8 @@
 #define EPOLLOUT 0x004
 #define EPOLLERR 0x008
 #define EPOLLHUP 0x010
+#define EPOLLRDNORM 0x040
+#define EPOLLWRNORM 0x100
 
 /* ---- sockets ---- */
 
@@ -296,6 +298,13 @@ static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 		uk_poll_wait(pt, &s->wq);
 	mask = s->proto->poll(s);
 	leave(s);
+	/* Linux's sockets set the normal-data bits with IN and OUT: varnish
+	 * waits for its backend's connect with POLLWRNORM alone (it timed
+	 * out, "fail errno 110", with the backend listening) */
+	if (mask & EPOLLIN)
+		mask |= EPOLLRDNORM;
+	if (mask & EPOLLOUT)
+		mask |= EPOLLWRNORM;
 	return mask;
 }
 

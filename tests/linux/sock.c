@@ -38,6 +38,9 @@
  *
  *   backlog     listen(fd, -1) is the largest backlog (php-fpm's default):
  *               100 non-blocking connects all wait for their accept
+ *   normbits    poll for POLLWRNORM alone on a non-blocking connect to a
+ *               listener (varnish's wait for its backend), then for
+ *               POLLRDNORM alone once data came: both are answered
  *   bindtodev   getsockopt(SO_BINDTODEVICE) of a socket bound to no
  *               device: an empty name (length 0), whatever the buffer's
  *               size (sshd asks it of every connection)
@@ -486,6 +489,31 @@ static void mtu_discover(void)
 	close(u);
 }
 
+static void normbits(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0),
+	    c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), s = -1, r;
+	struct pollfd p = { c, POLLWRNORM, 0 };
+
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		a.sin_port = 0;
+	r = connect(c, (struct sockaddr *)&a, sizeof(a));
+	check("normbits/connect", a.sin_port && (r == 0 || errno == EINPROGRESS), "no connect");
+	check("normbits/wrnorm", poll(&p, 1, 5000) == 1 && (p.revents & POLLWRNORM),
+	      "POLLWRNORM alone never came");
+	s = accept(l, NULL, NULL);
+	p.events = POLLRDNORM;
+	check("normbits/rdnorm",
+	      s >= 0 && write(s, "x", 1) == 1 && poll(&p, 1, 5000) == 1 && (p.revents & POLLRDNORM),
+	      "POLLRDNORM alone never came");
+	close(s);
+	close(c);
+	close(l);
+}
+
 static void bindtodev(void)
 {
 	int t = socket(AF_INET, SOCK_STREAM, 0);
@@ -646,6 +674,7 @@ int main(int argc, char **argv)
 	room();
 	backlog();
 	bindtodev();
+	normbits();
 	mtu_discover();
 	ifaddrs();
 	rtnetlink();

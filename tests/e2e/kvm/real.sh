@@ -13,7 +13,10 @@
 # process per connection, System V and MAP_SHARED memory between them,
 # each waiting on a signalfd) answering psql and pgbench with no failed
 # transaction, 8 clients and then 100 at once; nginx's reload by SIGHUP;
-# nginx's reuseport (a listener a worker on one port).
+# nginx's reuseport (a listener a worker on one port); mosquitto (MQTT:
+# every QoS 1 message of 8 publishers to 8 subscribers, SIGTERM's saved
+# database); sshd with Debian's stock configuration (privilege separation:
+# chroot, dropped ids; a command, scp both ways, 8 clients at once).
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
