@@ -44,19 +44,26 @@ static int capget_v3(pid_t pid, uint64_t *eff, uint64_t *prm, uint64_t *inh)
 	return 0;
 }
 
-/* The hex after "key:\t" in /proc/self/status, or ~0. */
-static uint64_t status_hex(const char *key)
+/* /proc/self/status into buf (4096 bytes); 0, or -1. */
+static int status_text(char *buf)
 {
-	char buf[4096], *p;
 	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, 4095);
 
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
-		return ~0ull;
+		return -1;
 	buf[n] = 0;
-	if (!(p = strstr(buf, key)))
+	return 0;
+}
+
+/* The hex after "key:\t" in /proc/self/status, or ~0. */
+static uint64_t status_hex(const char *key)
+{
+	char buf[4096], *p;
+
+	if (status_text(buf) || !(p = strstr(buf, key)))
 		return ~0ull;
 	return strtoull(p + strlen(key) + 2, NULL, 16);
 }
@@ -318,15 +325,9 @@ static int resuid_is(uid_t r, uid_t e, uid_t s)
 static int uid_line_is(const char *want)
 {
 	char buf[4096], *p;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return (p = strstr(buf, "\nUid:\t")) && !strncmp(p + 6, want, strlen(want));
+	return !status_text(buf) && (p = strstr(buf, "\nUid:\t")) &&
+	       !strncmp(p + 6, want, strlen(want));
 }
 
 static void saved_ids_child(void)
