@@ -121,14 +121,23 @@ static const struct proc_dir *sys_dir(int node)
 
 /* A process's directory, and a thread's (all but task). */
 static const struct proc_entry pid_entries[] = {
-	{ "cmdline", N_CMDLINE, S_IFREG | 0444 }, { "comm", N_COMM, S_IFREG | 0644 },
-	{ "cwd", N_CWD, S_IFLNK | 0777 },         { "environ", N_ENVIRON, S_IFREG | 0400 },
-	{ "exe", N_EXE, S_IFLNK | 0777 },         { "fd", N_FD, S_IFDIR | 0500 },
-	{ "fdinfo", N_FDINFO, S_IFDIR | 0500 },   { "limits", N_LIMITS, S_IFREG | 0444 },
-	{ "maps", N_MAPS, S_IFREG | 0444 },       { "mountinfo", N_MOUNTINFO, S_IFREG | 0444 },
-	{ "mounts", N_MOUNTS, S_IFREG | 0444 },   { "root", N_ROOTLINK, S_IFLNK | 0777 },
-	{ "stat", N_STAT, S_IFREG | 0444 },       { "statm", N_STATM, S_IFREG | 0444 },
-	{ "status", N_STATUS, S_IFREG | 0444 },   { "task", N_TASK, S_IFDIR | 0555 },
+	{ "cgroup", N_CGROUP, S_IFREG | 0444 },
+	{ "cmdline", N_CMDLINE, S_IFREG | 0444 },
+	{ "comm", N_COMM, S_IFREG | 0644 },
+	{ "cwd", N_CWD, S_IFLNK | 0777 },
+	{ "environ", N_ENVIRON, S_IFREG | 0400 },
+	{ "exe", N_EXE, S_IFLNK | 0777 },
+	{ "fd", N_FD, S_IFDIR | 0500 },
+	{ "fdinfo", N_FDINFO, S_IFDIR | 0500 },
+	{ "limits", N_LIMITS, S_IFREG | 0444 },
+	{ "maps", N_MAPS, S_IFREG | 0444 },
+	{ "mountinfo", N_MOUNTINFO, S_IFREG | 0444 },
+	{ "mounts", N_MOUNTS, S_IFREG | 0444 },
+	{ "root", N_ROOTLINK, S_IFLNK | 0777 },
+	{ "stat", N_STAT, S_IFREG | 0444 },
+	{ "statm", N_STATM, S_IFREG | 0444 },
+	{ "status", N_STATUS, S_IFREG | 0444 },
+	{ "task", N_TASK, S_IFDIR | 0555 },
 };
 
 #define N_ROOT_ENTRIES (sizeof(root_entries) / sizeof(root_entries[0]))

@@ -59,6 +59,7 @@ enum {
 	N_FDINFO,
 	N_MAPS,
 	N_LIMITS,
+	N_CGROUP,
 	N_MOUNTS,
 	N_MOUNTINFO,
 	N_TASK,    /* /proc/PID/task */

@@ -223,6 +223,16 @@ static long gen_maps(struct pgen *g, const struct uk_proc_view *v, char *buf, si
 	return (long)n;
 }
 
+/* cgroup: the root of cgroup v2's tree, as a container with its own
+ * cgroup namespace shows it (Go's and the JVM's container checks read
+ * it; uk has no cgroup files below it to limit them). */
+static long gen_cgroup(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
+{
+	if (g->cursor++)
+		return 0;
+	return uk_snprintf(buf, size, "0::/\n");
+}
+
 static long gen_limits(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
 {
 	static const char *const names[16][2] = {
@@ -302,6 +312,7 @@ pgen_fn uk_procfs_gen(int node)
 	case N_ENVIRON: return gen_environ;
 	case N_MAPS: return gen_maps;
 	case N_LIMITS: return gen_limits;
+	case N_CGROUP: return gen_cgroup;
 	case N_MOUNTS: return gen_mounts;
 	case N_MOUNTINFO: return gen_mountinfo;
 	case N_FDINFO_N: return gen_fdinfo;

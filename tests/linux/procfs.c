@@ -703,7 +703,7 @@ static int is_uuid(const char *s)
 
 static void test_sysctl(void)
 {
-	char a[64] = "", b[64] = "", c[64] = "", want[80];
+	char a[64] = "", b[64] = "", c[64] = "", want[80], cg[4096];
 	struct utsname u;
 
 	uname(&u);
@@ -727,6 +727,11 @@ static void test_sysctl(void)
 	      slurp("/proc/sys/kernel/random/boot_id", a, sizeof(a)) > 0 && is_uuid(a) &&
 	          slurp("/proc/sys/kernel/random/boot_id", c, sizeof(c)) > 0 && !strcmp(a, c),
 	      "not one UUID for the boot");
+	/* (cgroup v2's line, as in a container; a v1 host has it last) */
+	check("self/cgroup",
+	      slurp("/proc/self/cgroup", cg, sizeof(cg)) > 0 &&
+	          (!strncmp(cg, "0::/", 4) || strstr(cg, "\n0::/")),
+	      "no cgroup v2 line");
 	check("sys/numbers",
 	      sysctl_num("/proc/sys/kernel/pid_max") > 0 &&
 	          sysctl_num("/proc/sys/net/core/somaxconn") >= 128 &&
