@@ -33,9 +33,5 @@ void uk_net_hosts(uint32_t ip);
  * container's) */
 struct netif;
 void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
-/* The index of the interface named so (16 bytes at most), or -ENODEV;
- * the name of the one of index into name: 0 or -ENODEV. */
-int uk_net_ifindex(const char *name);
-int uk_net_ifname_of(int index, char *name, unsigned size);
 
 #endif

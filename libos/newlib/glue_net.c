@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uk/net.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
 
@@ -793,38 +794,57 @@ struct protoent *getprotobynumber(int num)
 	return NULL;
 }
 
-/* ---- interfaces: "lo" is 1, the virtio-net devices follow ---- */
+/* ---- interfaces: lwIP's, named as netlink and the ioctls name them ---- */
 
 unsigned int if_nametoindex(const char *name)
 {
-	if (!strcmp(name, "lo"))
-		return 1;
-	if (!strncmp(name, "eth", 3) && isdigit((unsigned char)name[3]) && !name[4])
-		return 2 + (unsigned)(name[3] - '0');
-	errno = ENODEV;
-	return 0;
+	int i = uk_net_up() ? -ENODEV : uk_net_ifindex(name);
+
+	if (i < 0) {
+		errno = ENODEV;
+		return 0;
+	}
+	return (unsigned)i;
 }
 
 char *if_indextoname(unsigned int index, char *name)
 {
-	if (index == 1)
-		return strcpy(name, "lo");
-	if (index >= 2 && index < 12) {
-		uk_snprintf(name, IF_NAMESIZE, "eth%u", index - 2);
-		return name;
+	if (index > 255 || uk_net_up() || uk_net_ifname_of((int)index, name, IF_NAMESIZE)) {
+		errno = ENXIO;
+		return NULL;
 	}
-	errno = ENXIO;
-	return NULL;
+	return name;
 }
 
 struct if_nameindex *if_nameindex(void)
 {
-	struct if_nameindex *v = calloc(3, sizeof(*v));
+	struct if_nameindex *v = NULL, *w;
+	char name[IF_NAMESIZE];
+	int n = 0;
 
-	if (!v)
+	if (uk_net_up()) {
+		errno = ENOBUFS;
 		return NULL;
-	v[0] = (struct if_nameindex){ 1, strdup("lo") };
-	v[1] = (struct if_nameindex){ 2, strdup("eth0") };
+	}
+	for (int i = 1; i < 256; i++) { /* (lwIP's indexes are a byte) */
+		if (uk_net_ifname_of(i, name, sizeof(name)))
+			continue;
+		if (!(w = realloc(v, (n + 2) * sizeof(*v)))) {
+			if_freenameindex(v);
+			errno = ENOBUFS;
+			return NULL;
+		}
+		v = w;
+		v[n] = (struct if_nameindex){ (unsigned)i, strdup(name) };
+		v[++n] = (struct if_nameindex){ 0, NULL };
+		if (!v[n - 1].if_name) {
+			if_freenameindex(v);
+			errno = ENOBUFS;
+			return NULL;
+		}
+	}
+	if (!v && (v = calloc(1, sizeof(*v))) == NULL)
+		errno = ENOBUFS;
 	return v;
 }
 

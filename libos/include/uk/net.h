@@ -55,6 +55,12 @@ int uk_net_resolve(const char *name, int v6, void *addr);
 struct uk_file;
 int uk_file_is_socket(const struct uk_file *f);
 
+/* The index of the interface named so (16 bytes at most), or -ENODEV;
+ * the name of the one of index into name: 0 or -ENODEV. lo is 1, eth0
+ * 2... as lwIP numbers them (the network up first: uk_net_up). */
+int uk_net_ifindex(const char *name);
+int uk_net_ifname_of(int index, char *name, unsigned size);
+
 /* The first interface's IPv4 address (network byte order), 0 if none. */
 uint32_t uk_net_ip(void);
 

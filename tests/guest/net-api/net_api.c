@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -187,6 +188,22 @@ static void name_checks(void)
 	          inet_pton(AF_INET, "10.1.2.3", &in) == 1 &&
 	              !strcmp(inet_ntop(AF_INET, &in, host, sizeof(host)), "10.1.2.3"));
 	API_CHECK("names/inet-bad", inet_pton(AF_INET, "10.1.2", &in) == 0);
+}
+
+/* Interfaces by name and index, as netlink and the ioctls name them (no
+ * network device here: lo alone). */
+static void if_checks(void)
+{
+	struct if_nameindex *v = if_nameindex();
+	char name[IF_NAMESIZE];
+
+	API_CHECK("if/lo-index", if_nametoindex("lo") == 1);
+	API_CHECK("if/lo-name", if_indextoname(1, name) && !strcmp(name, "lo"));
+	API_CHECK("if/no-eth0", if_nametoindex("eth0") == 0 && errno == ENODEV);
+	API_CHECK("if/no-index-2", !if_indextoname(2, name) && errno == ENXIO);
+	API_CHECK("if/list-lo-alone", v && v[0].if_index == 1 && !strcmp(v[0].if_name, "lo") &&
+	                                  v[1].if_index == 0 && !v[1].if_name);
+	if_freenameindex(v);
 }
 
 static struct sockaddr_in6 loop6(const struct in6_addr *addr, int port)
@@ -376,6 +393,7 @@ int main(void)
 	error_checks();
 	udp_checks();
 	name_checks();
+	if_checks();
 	ipv6_checks();
 	recverr_checks();
 	printf("%d failures\n", failures);
