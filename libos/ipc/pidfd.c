@@ -66,6 +66,34 @@ int uk_pidfd_proc(int fd, struct uk_proc **p, int *pid, int *nonblock)
 	return 0;
 }
 
+int uk_pidfd_install(struct uk_file **fp)
+{
+	struct pidfd *d = uk_kzalloc(sizeof(*d));
+	struct uk_file *f = d ? uk_file_new(&pidfd_ops, O_RDWR, d) : NULL;
+	int fd;
+
+	if (!f) {
+		uk_kfree(d);
+		return -ENOMEM;
+	}
+	if ((fd = uk_fd_install(uk_file_get(f), 0, 1)) < 0) {
+		uk_file_put(f);
+		uk_file_put(f);
+		return fd;
+	}
+	*fp = f;
+	return fd;
+}
+
+void uk_pidfd_bind(struct uk_file *f, const struct uk_proc *p)
+{
+	struct pidfd *d = f->priv;
+
+	d->pid = p->pid;
+	d->start_ns = p->start_ns;
+	uk_file_put(f);
+}
+
 UK_SYSCALL2(pidfd_open, int, pid, unsigned, flags)
 {
 	struct uk_proc *p;

@@ -48,7 +48,7 @@
 #define CLONE_PROC_OK                                                                             \
 	(CLONE_EXIT_SIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |        \
 	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO | \
-	 CLONE_SYSVSEM)
+	 CLONE_SYSVSEM | CLONE_PIDFD | CLONE_CLEAR_SIGHAND)
 #define WAIT_OPTIONS \
 	(WNOHANG | WUNTRACED | WCONTINUED | WEXITED | WNOWAIT | __WALL | __WCLONE | __WNOTHREAD)
 
@@ -262,7 +262,7 @@ static long check_clone(const char *call, unsigned long flags)
 		    "clone: flags %#lx: a new process shares no descriptor table, working "
 		    "directory or signal handlers with its parent here (flags %#lx are not "
 		    "supported)",
-		    flags, flags & ~CLONE_PROC_OK);
+		    flags, (unsigned long)(flags & ~CLONE_PROC_OK));
 		return -EINVAL;
 	}
 	if (!uk_current->uregs) {
@@ -313,6 +313,12 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->keepcaps = parent->keepcaps;
 	p->undumpable = parent->undumpable;
 	uk_memcpy(p->sig_actions, parent->sig_actions, sizeof(p->sig_actions));
+	if (flags & CLONE_CLEAR_SIGHAND) /* handlers back to the default, ignored stay so */
+		for (int i = 1; i <= UK_NSIG; i++) {
+			struct ksigaction *a = &p->sig_actions[i];
+			*a = (struct ksigaction){ a->handler == (uint64_t)SIG_IGN ? a->handler : 0,
+				                  0, 0, 0 };
+		}
 	p->brk_start = parent->brk_start;
 	p->brk_cur = parent->brk_cur;
 	p->brk_end = parent->brk_end;
@@ -367,29 +373,47 @@ static struct uk_thread *first_thread(struct uk_proc *p, unsigned long flags, ui
 }
 
 long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid, int *ctid,
-                   uint64_t tls)
+                   uint64_t tls, int *pidfd)
 {
 	struct uk_proc *parent = uk_proc_cur, *p;
 	struct uk_vfork_wait vw = { { NULL, NULL }, 0 };
+	struct uk_file *pf = NULL;
 	struct uk_thread *t;
 	long r = check_clone(call, flags);
-	int pid;
+	int pid, fd = -1;
 
 	if (r)
 		return r;
+	if ((flags & CLONE_PIDFD) && !pidfd)
+		return -EFAULT;
+	if ((flags & CLONE_CLEAR_SIGHAND) && (flags & CLONE_SIGHAND))
+		return -EINVAL;
 	uk_proc_setup();
 	free_dead();
 	if (nprocs >= MAX_PROCS)
 		return -EAGAIN;
 	if (!(p = proc_copy(parent, flags)))
 		return -ENOMEM;
+	/* (after the copy of the table: the child does not get it) */
+	if ((flags & CLONE_PIDFD) && (fd = uk_pidfd_install(&pf)) < 0) {
+		proc_unmake(p);
+		return fd;
+	}
 	if (!(t = first_thread(p, flags, sp, ctid, tls))) {
 		release(p); /* (not current: release switches to no address space) */
 		uk_proc_switch(parent);
 		uk_kfree(p);
+		if (pf) {
+			uk_fd_close(fd);
+			uk_file_put(pf);
+		}
 		return -ENOMEM;
 	}
 	p->pid = t->tid;
+	if (pf) {
+		uk_pidfd_bind(pf, p);
+		*pidfd = fd;
+	}
 	p->all_next = uk_procs;
 	uk_procs = p;
 	p->sibling = parent->children;
@@ -459,11 +483,11 @@ int uk_proc_reap(struct uk_proc *p)
 	return status;
 }
 
-UK_SYSCALL0(fork) { return uk_proc_clone("fork", SIGCHLD, 0, NULL, NULL, 0); }
+UK_SYSCALL0(fork) { return uk_proc_clone("fork", SIGCHLD, 0, NULL, NULL, 0, NULL); }
 
 UK_SYSCALL0(vfork)
 {
-	return uk_proc_clone("vfork", CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+	return uk_proc_clone("vfork", CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0, NULL);
 }
 
 /* ---- waiting for children ---- */

@@ -95,15 +95,71 @@ static void frame_entry(void *p)
 	uk_arch_frame_enter(&r);
 }
 
+static long thread_clone(unsigned long flags, unsigned long sp, int *ptid, int *ctid,
+                         unsigned long tls);
+
 UK_SYSCALL5(clone, unsigned long, flags, unsigned long, sp, int *, ptid, int *, ctid, unsigned long,
             tls)
+{
+	flags &= 0xffffffffu; /* (clone's flags are an int: clone3 has the rest) */
+	if (!(flags & CLONE_THREAD)) {
+		/* CLONE_PIDFD's descriptor goes where the parent's tid would */
+		if ((flags & CLONE_PIDFD) && (flags & (CLONE_PARENT_SETTID | CLONE_DETACHED)))
+			return -EINVAL;
+		return uk_proc_clone("clone", flags, sp, ptid, ctid, tls, ptid);
+	}
+	return thread_clone(flags, sp, ptid, ctid, tls);
+}
+
+/* clone3: clone's arguments in a structure as long as the caller says
+ * (later fields, unknown here, must be zero: E2BIG), the exit signal
+ * apart from the flags, the new stack as a range (its top is the stack
+ * pointer), CLONE_PIDFD's descriptor at .pidfd. glibc calls it first for
+ * threads and posix_spawn (CLONE_CLEAR_SIGHAND). */
+UK_SYSCALL2(clone3, struct clone_args *, ua, size_t, size)
+{
+	struct clone_args a = { 0 };
+	uint64_t sp = 0;
+
+	if (size < CLONE_ARGS_SIZE_VER0)
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	if (!ua)
+		return -EFAULT;
+	for (size_t i = sizeof(a); i < size; i++)
+		if (((const unsigned char *)ua)[i])
+			return -E2BIG;
+	uk_memcpy(&a, ua, size < sizeof(a) ? size : sizeof(a));
+	if ((a.flags & (CSIGNAL | CLONE_DETACHED)) || a.exit_signal > 64 ||
+	    ((a.flags & (CLONE_THREAD | CLONE_PARENT)) && a.exit_signal) ||
+	    (!a.stack != !a.stack_size) || (a.set_tid_size && !a.set_tid) ||
+	    (!a.set_tid_size && a.set_tid))
+		return -EINVAL;
+	if (a.set_tid_size) {
+		uk_trace_note("clone3: choosing the child's pid (set_tid) is not supported");
+		return -EINVAL;
+	}
+	if (a.flags & CLONE_INTO_CGROUP) {
+		uk_trace_note("clone3: CLONE_INTO_CGROUP: there are no cgroups here");
+		return -EINVAL;
+	}
+	if (a.stack)
+		sp = a.stack + a.stack_size;
+	if (!(a.flags & CLONE_THREAD))
+		return uk_proc_clone("clone3", a.flags | a.exit_signal, sp, (int *)a.parent_tid,
+		                     (int *)a.child_tid, a.tls, (int *)a.pidfd);
+	return thread_clone(a.flags, sp, (int *)a.parent_tid, (int *)a.child_tid, a.tls);
+}
+
+/* A new thread of a Linux program, from clone or clone3. */
+static long thread_clone(unsigned long flags, unsigned long sp, int *ptid, int *ctid,
+                         unsigned long tls)
 {
 	struct uk_regs *frame;
 	struct uk_thread *t;
 	long r;
 
-	if (!(flags & CLONE_THREAD))
-		return uk_proc_clone("clone", flags, sp, ptid, ctid, tls);
 	if ((r = check_flags(flags)))
 		return r;
 	if (!uk_current->uregs) {

@@ -7,15 +7,18 @@
  * pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD) blocking and with
  * PIDFD_NONBLOCK (EAGAIN); real-time signals queue (each instance
  * delivered with its own value, in order, to handlers and sigtimedwait;
- * the lower number first), standard ones merge. The same source passes
- * as a Linux process.
+ * the lower number first), standard ones merge; clone3 (a process with
+ * CLONE_PIDFD, CLONE_CLEAR_SIGHAND, its argument checks) and clone's
+ * CLONE_PIDFD. The same source passes as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "pidfd"
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -299,11 +302,106 @@ static void pidfd_checks(void)
 	close(p[1]);
 }
 
+static long clone3_call(struct clone_args *a, size_t size) { return syscall(SYS_clone3, a, size); }
+
+static void on_usr1(int sig) { (void)sig; }
+
+/* What the child of a clone3 with CLONE_CLEAR_SIGHAND found: 0 when its
+ * SIGUSR1 handler was back to the default and SIGUSR2 still ignored. */
+static int cleared_child(void)
+{
+	struct sigaction a, b;
+
+	sigaction(SIGUSR1, NULL, &a);
+	sigaction(SIGUSR2, NULL, &b);
+	return a.sa_handler == SIG_DFL && b.sa_handler == SIG_IGN ? 0 : 1;
+}
+
+static void clone3_checks(void)
+{
+	struct clone_args a;
+	char big[4096 + 8];
+	int pidfd = -1, st, next;
+	siginfo_t si;
+	long pid;
+
+	memset(&a, 0, sizeof(a));
+	a.exit_signal = SIGCHLD;
+	check("clone3/short", fails(clone3_call(&a, 32), EINVAL), "not EINVAL");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &a, sizeof(a));
+	check("clone3/too-big", fails(clone3_call((void *)big, sizeof(big)), E2BIG), "not E2BIG");
+	big[sizeof(a) + 3] = 1;
+	check("clone3/unknown-field", fails(clone3_call((void *)big, sizeof(a) + 8), E2BIG),
+	      "not E2BIG");
+	a.flags = SIGCHLD;
+	check("clone3/signal-in-flags", fails(clone3_call(&a, sizeof(a)), EINVAL), "not EINVAL");
+	a.flags = 0;
+	a.stack_size = 4096;
+	check("clone3/size-without-stack", fails(clone3_call(&a, sizeof(a)), EINVAL), "not EINVAL");
+	a.stack_size = 0;
+
+	/* a process, its pidfd in the parent only (the lowest free fd) */
+	next = dup(0);
+	close(next);
+	a.flags = CLONE_PIDFD;
+	a.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	pid = clone3_call(&a, sizeof(a));
+	if (pid == 0)
+		_exit(fcntl(next, F_GETFD) == -1 && errno == EBADF ? 7 : 8);
+	check("clone3/process", pid > 0, "clone3 failed");
+	check("clone3/pidfd", pidfd == next && fcntl(pidfd, F_GETFD) == FD_CLOEXEC,
+	      "no close-on-exec pidfd at the lowest free descriptor");
+	memset(&si, 0, sizeof(si));
+	check("clone3/pidfd-waits",
+	      pidfd >= 0 && !waitid(P_PIDFD, pidfd, &si, WEXITED) && si.si_pid == pid &&
+	          si.si_code == CLD_EXITED && si.si_status == 7,
+	      "the child's exit (7) not seen through the pidfd");
+	close(pidfd);
+
+	/* handlers back to the default in the child, ignored ones stay */
+	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, SIG_IGN);
+	memset(&a, 0, sizeof(a));
+	a.flags = CLONE_CLEAR_SIGHAND;
+	a.exit_signal = SIGCHLD;
+	pid = clone3_call(&a, sizeof(a));
+	if (pid == 0)
+		_exit(cleared_child());
+	st = -1;
+	check("clone3/clear-sighand",
+	      pid > 0 && waitpid((pid_t)pid, &st, 0) == pid && WIFEXITED(st) &&
+	          WEXITSTATUS(st) == 0,
+	      "the child saw its handlers kept");
+	check("clone3/parent-keeps-handler", signal(SIGUSR1, SIG_DFL) == on_usr1,
+	      "the parent's handler changed");
+	signal(SIGUSR2, SIG_DFL);
+	a.flags = CLONE_CLEAR_SIGHAND | CLONE_SIGHAND | CLONE_VM;
+	check("clone3/clear-with-sighand", fails(clone3_call(&a, sizeof(a)), EINVAL), "not EINVAL");
+
+	/* clone's CLONE_PIDFD: the descriptor where the parent's tid would go */
+	pidfd = -1;
+	pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, NULL, 0);
+	if (pid == 0)
+		_exit(9);
+	memset(&si, 0, sizeof(si));
+	check("clone/pidfd",
+	      pid > 0 && pidfd >= 0 && !waitid(P_PIDFD, pidfd, &si, WEXITED) && si.si_status == 9,
+	      "no pidfd at ptid, or the child's exit (9) not seen through it");
+	close(pidfd);
+	check("clone/pidfd-with-parent-settid",
+	      fails(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, NULL,
+	                    0),
+	            EINVAL),
+	      "not EINVAL");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigqueue_checks();
 	rt_queue_checks();
 	pidfd_checks();
+	clone3_checks();
 	return check_done();
 }

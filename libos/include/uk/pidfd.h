@@ -16,4 +16,12 @@ struct uk_proc;
  * was opened PIDFD_NONBLOCK (may be NULL). */
 int uk_pidfd_proc(int fd, struct uk_proc **p, int *pid, int *nonblock);
 
+/* clone's CLONE_PIDFD: a pidfd in the caller's table that names no
+ * process yet (so that a full table fails the clone before the child
+ * exists), its file in *f; uk_pidfd_bind names the child and lets go of
+ * *f. The descriptor, or -EMFILE / -ENOMEM. */
+struct uk_file;
+int uk_pidfd_install(struct uk_file **f);
+void uk_pidfd_bind(struct uk_file *f, const struct uk_proc *p);
+
 #endif

@@ -176,9 +176,10 @@ void uk_proc_last_thread(struct uk_proc *p, long value);
 /* Thread t (new, not started) belongs to p instead. */
 void uk_thread_move(struct uk_thread *t, struct uk_proc *p);
 
-/* fork, vfork and clone without CLONE_THREAD: the child's pid or -errno. */
+/* fork, vfork, clone and clone3 without CLONE_THREAD: the child's pid or
+ * -errno. CLONE_PIDFD puts a pidfd of the child at *pidfd. */
 long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid, int *ctid,
-                   uint64_t tls);
+                   uint64_t tls, int *pidfd);
 
 /* A signal for process p (not a thread), from the running context:
  * 0 or -errno. */
