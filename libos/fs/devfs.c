@@ -3,7 +3,8 @@
  * static table; their vnodes are made at mount and live as long as the VM.
  * stdin/stdout/stderr and fd are symlinks into /proc/self/fd, as udev
  * makes them. /dev/shm is a directory for boot to mount a tmpfs on
- * (POSIX shared memory: glibc's shm_open and sem_open make files there).
+ * (POSIX shared memory: glibc's shm_open and sem_open make files there),
+ * /dev/pts one for devpts (fs/devpts.c, which /dev/ptmx opens too).
  */
 #include <asm/statfs.h>
 #include <uk/libc.h>
@@ -16,7 +17,7 @@
 #define DEVFS_MAGIC 0x1373
 #define MKDEV(ma, mi) (((ma) << 8) | (mi))
 
-enum dev_kind { D_DIR, D_NULL, D_ZERO, D_FULL, D_RANDOM, D_CONSOLE, D_LINK };
+enum dev_kind { D_DIR, D_NULL, D_ZERO, D_FULL, D_RANDOM, D_CONSOLE, D_TTY, D_PTMX, D_LINK };
 
 struct dev_node {
 	const char *name;
@@ -33,13 +34,15 @@ static const struct dev_node nodes[] = {
 	{ "full", S_IFCHR | 0666, MKDEV(1, 7), D_FULL, NULL },
 	{ "random", S_IFCHR | 0666, MKDEV(1, 8), D_RANDOM, NULL },
 	{ "urandom", S_IFCHR | 0666, MKDEV(1, 9), D_RANDOM, NULL },
-	{ "tty", S_IFCHR | 0666, MKDEV(5, 0), D_CONSOLE, NULL },
+	{ "tty", S_IFCHR | 0666, MKDEV(5, 0), D_TTY, NULL },
 	{ "console", S_IFCHR | 0600, MKDEV(5, 1), D_CONSOLE, NULL },
+	{ "ptmx", S_IFCHR | 0666, MKDEV(5, 2), D_PTMX, NULL },
 	{ "stdin", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd/0" },
 	{ "stdout", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd/1" },
 	{ "stderr", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd/2" },
 	{ "fd", S_IFLNK | 0777, 0, D_LINK, "/proc/self/fd" },
 	{ "shm", S_IFDIR | 01777, 0, D_DIR, NULL }, /* where boot mounts a tmpfs */
+	{ "pts", S_IFDIR | 0755, 0, D_DIR, NULL },  /* ... and devpts */
 };
 #define NNODES (sizeof(nodes) / sizeof(nodes[0]))
 
@@ -100,12 +103,19 @@ static const struct uk_file_ops random_ops = CHAR_DEV(random_read, any_write);
 
 static int devfs_open(struct uk_vnode *vn, struct uk_file *f)
 {
+	int r;
+
 	switch (dnode(vn)->kind) {
 	case D_DIR: f->ops = &uk_dir_fops; return 0;
 	case D_NULL: f->ops = &null_ops; return 0;
 	case D_ZERO: f->ops = &zero_ops; return 0;
 	case D_FULL: f->ops = &full_ops; return 0;
 	case D_RANDOM: f->ops = &random_ops; return 0;
+	case D_PTMX: return uk_devpts_open_ptmx(f);
+	case D_TTY: /* the caller's terminal: a pseudo-terminal's, else the console */
+		if ((r = uk_devpts_open_tty(f)))
+			return r < 0 ? r : 0;
+		/* fall through */
 	case D_CONSOLE:
 		f->ops = &uk_console_ops;
 		f->priv = (void *)(uintptr_t)1; /* the host's stdout */

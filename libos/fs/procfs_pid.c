@@ -13,6 +13,7 @@
 #include <uk/print.h>
 #include <uk/proc.h>
 #include <uk/signal.h>
+#include <uk/tty.h>
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
@@ -40,16 +41,19 @@ static void usage(const struct uk_proc_view *v, uint64_t *size, uint64_t *rss)
 static long gen_stat(struct pgen *g, const struct uk_proc_view *v, char *buf, size_t size)
 {
 	uint64_t vsize, rss;
+	unsigned tty_nr = 0;
+	int tpgid = -1;
 
 	if (g->cursor++)
 		return 0;
 	usage(v, &vsize, &rss);
+	uk_tty_of_session(v->sid, &tty_nr, &tpgid);
 	return uk_snprintf(
 	    buf, size,
-	    "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 %lu 0 %lu 0 20 0 %u 0 %lu %lu %lu "
+	    "%d (%s) %c %d %d %d %u %d 4194560 0 0 0 0 %lu 0 %lu 0 20 0 %u 0 %lu %lu %lu "
 	    "18446744073709551615 0 0 %lu 0 0 %lu %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 %lu %lu "
 	    "%lu %lu %d\n",
-	    g->tid ? v->tid : v->pid, v->comm, v->state, v->ppid, v->pgid, v->sid,
+	    g->tid ? v->tid : v->pid, v->comm, v->state, v->ppid, v->pgid, v->sid, tty_nr, tpgid,
 	    (unsigned long)(v->cpu_ns / TICK_NS), (unsigned long)(v->child_cpu_ns / TICK_NS),
 	    v->nthreads, (unsigned long)(v->start_ns / TICK_NS), (unsigned long)vsize,
 	    (unsigned long)(rss / PAGE), (unsigned long)v->stack_start,

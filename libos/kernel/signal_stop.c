@@ -35,7 +35,7 @@
 
 /* Linux's will_become_orphaned_pgrp: no living member has its parent in
  * another group of the same session. */
-static int orphaned(int pgid)
+int uk_pgrp_orphaned(int pgid)
 {
 	for (struct uk_proc *q = uk_procs; q; q = q->all_next)
 		if (q->pgid == pgid && q->state == UK_P_ALIVE && q->parent &&
@@ -53,7 +53,7 @@ static void hup_if_stopped(int pgid)
 	for (q = uk_procs; q && !(q->pgid == pgid && q->state == UK_P_ALIVE && q->stopped);
 	     q = q->all_next)
 		;
-	if (!q || !orphaned(pgid))
+	if (!q || !uk_pgrp_orphaned(pgid))
 		return;
 	for (q = uk_procs; q; q = q->all_next) {
 		if (q->pgid == pgid && q->state == UK_P_ALIVE) {
@@ -79,7 +79,7 @@ int uk_sig_stop_ignored(const struct uk_proc *p, int sig)
 {
 	if (!(STOP_SIGS & BIT(sig)) || p->sig_actions[sig].handler != (uint64_t)SIG_DFL)
 		return 0;
-	return p->pid == 1 || (sig != SIGSTOP && orphaned(p->pgid));
+	return p->pid == 1 || (sig != SIGSTOP && uk_pgrp_orphaned(p->pgid));
 }
 
 static void drop_pending(struct uk_proc *p, uint64_t sigs)

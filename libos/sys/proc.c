@@ -33,6 +33,7 @@
 #include <uk/syscall.h>
 #include <uk/sysv.h>
 #include <uk/time.h>
+#include <uk/tty.h>
 #include <uk/vfs.h>
 #include <uk/vm.h>
 
@@ -193,6 +194,8 @@ static void ended(struct uk_proc *p, long value)
 	if (!p->exiting)
 		p->status = (int)(value & 0xff) << 8;
 	p->state = UK_P_ZOMBIE;
+	if (p->pid == p->sid)
+		uk_tty_leader_exit(p);
 	uk_sig_drop_all(NULL, p);
 	for (c = p->children; c; c = next) { /* orphans go to process 1 */
 		next = c->sibling;
@@ -298,6 +301,7 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 		return NULL;
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
+	p->tty_none = parent->tty_none;
 	p->parent = parent;
 	p->exit_signal = (int)(flags & CLONE_EXIT_SIGNAL);
 	p->umask = parent->umask;
@@ -708,6 +712,7 @@ UK_SYSCALL0(setsid)
 		if (q->pgid == p->pid)
 			return -EPERM; /* already leads a group */
 	p->sid = p->pgid = p->pid;
+	p->tty_none = 1; /* a new session has no controlling terminal yet */
 	return p->sid;
 }
 

@@ -10,5 +10,6 @@ extern const struct uk_fs_type uk_fat_type;  /* libos/fs/fat_vfs.c */
 extern const struct uk_fs_type uk_p9fs_type; /* libos/fs/p9fs.c */
 
 const struct uk_fs_type *const uk_fs_types[] = {
-	&uk_ramfs_type, &uk_devfs_type, &uk_procfs_type, &uk_fat_type, &uk_p9fs_type, NULL,
+	&uk_ramfs_type, &uk_devfs_type, &uk_devpts_type, &uk_procfs_type, &uk_fat_type,
+	&uk_p9fs_type,  NULL,
 };

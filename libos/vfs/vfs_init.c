@@ -1,7 +1,7 @@
 /*
  * Bringing up the file tree at boot: / from the image's archive, /dev,
- * /dev/shm (a tmpfs), /proc and /tmp, the console on fds 0-2, the manifest's working
- * directory.
+ * /dev/shm (a tmpfs), /dev/pts (devpts), /proc and /tmp, the console on fds 0-2, the manifest's
+ * working directory.
  */
 #include <libfdt.h>
 #include <uk/abi.h>
@@ -188,6 +188,8 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, NULL)))
 		uk_pr("cannot mount /dev/shm (error %d)", -r);
 	uk_vfs_mkdir_p("/dev/shm", 01777); /* (there: the mode of the tmpfs's root) */
+	if ((r = uk_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, NULL)))
+		uk_pr("cannot mount /dev/pts (error %d)", -r);
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);
 	console_fds();

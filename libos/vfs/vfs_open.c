@@ -53,7 +53,9 @@ int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
 
 	if ((r = check_open(vn, flags)))
 		return r;
-	if (!(f = uk_file_new(NULL, flags & ~OPEN_ONLY, NULL)))
+	/* (O_NOCTTY stays until the file system's open has seen it: a
+	 * terminal's open decides about the controlling terminal) */
+	if (!(f = uk_file_new(NULL, flags & ~(OPEN_ONLY & ~O_NOCTTY), NULL)))
 		return -ENOMEM;
 	f->vn = uk_vnode_get(vn);
 	if (flags & O_PATH) {
@@ -62,6 +64,7 @@ int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
 		return 0;
 	}
 	r = vn->ops->open ? vn->ops->open(vn, f) : -ENXIO;
+	f->flags &= ~O_NOCTTY;
 	if (r == 0 && !f->ops)
 		r = -ENXIO;
 	if (r == 0 && (flags & O_TRUNC) && (vn->mode & S_IFMT) == S_IFREG &&

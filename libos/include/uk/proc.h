@@ -68,6 +68,9 @@ struct uk_proc {
 	int stop_sig;         /* the signal that stopped it */
 	int wait_report;      /* for its parent's wait: UK_WAIT_STOPPED or _CONTINUED */
 	struct uk_wq stop_wq; /* its parked threads */
+	/* No controlling terminal (setsid, TIOCNOTTY, a hang-up: uk/tty.h);
+	 * 0: its session's terminal, or the console. */
+	int tty_none;
 	/* Owned by subsystems. */
 	struct uk_mm *mm;         /* address space (mm/mm_proc.c) */
 	struct uk_fdtable *files; /* descriptors (vfs/vfs_file.c) */

@@ -59,6 +59,11 @@ void uk_sig_drop_all(struct uk_thread *t, struct uk_proc *p);
  * 1's children) get SIGHUP and SIGCONT if that orphaned them with a
  * member stopped, as on Linux. */
 void uk_sig_orphans(struct uk_proc *p, int moved);
+/* Whether process group pgid is orphaned (POSIX): no living member has
+ * its parent in another group of the same session. Its members ignore
+ * SIGTSTP, SIGTTIN and SIGTTOU at their default action, and a terminal
+ * refuses their background reads (EIO) instead of stopping them. */
+int uk_pgrp_orphaned(int pgid);
 /* Real-time signals queued behind a pending one, in the VM. */
 unsigned uk_sig_queued(void);
 

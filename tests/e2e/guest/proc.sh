@@ -53,8 +53,10 @@ done
 # and pidfd.c as processes here answer the same (their checks are Linux's
 # answers, not uk's); and inotify (tests/linux/inotify.c: a watched
 # directory's and file's events, merging, FIONREAD, poll, the watch
-# flags and errors).
-for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify; do
+# flags and errors), and pseudo-terminals (tests/linux/pty.c: /dev/ptmx
+# and /dev/pts, the line discipline's modes, controlling terminals,
+# job control's signals, the hang-up).
+for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify pty; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -90,7 +92,7 @@ if [ -f "$G/files-static.img" ]; then
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds sock pidfd inotify; do
+for prog in sysv procfs jobctl files creds sock pidfd inotify pty; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"

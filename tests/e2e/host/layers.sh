@@ -18,6 +18,8 @@ arch * *             trap, interrupt, syscall and boot entries dispatch upward
 vfs fs *             vfs/ and fs/ are one layer: the VFS names its file system types
 vfs ipc uk_epoll_release   a closed file leaves the epoll sets that hold it
 fs ipc uk_fifo_open  a FIFO in a file system opens as a pipe
+vfs ipc uk_poll_wait a terminal's poll hands its wait queues to the poller
+fs ipc uk_poll_wait  ... and a pseudo-terminal master's
 kernel mm uk_vm_fault      a signal frame is written to a stack that may not be mapped yet
 "
 
