@@ -279,6 +279,39 @@ EOF
 	check real/python-multiprocessing/queue out_has '^queue hello from a child$'
 	check real/python-multiprocessing/child-status out_has '^exitcode 0$'
 	check real/python-multiprocessing/status status_is 0
+	# A pseudo-terminal (pty.fork: glibc's forkpty, login_tty): the
+	# child's controlling terminal, a line typed at the master read back
+	# through the line discipline (and echoed), the window size set on
+	# the master, the child's status; the master reads EIO at the end.
+	cat >"$T/py/ptyfork.py" <<'EOF'
+import fcntl, os, pty, struct, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    print("tty", os.ttyname(0), os.getsid(0) == os.getpid(), os.tcgetpgrp(0) == os.getpid(), flush=True)
+    print("read", sys.stdin.readline().strip(), flush=True)
+    print("size", *os.get_terminal_size(0), flush=True)
+    os._exit(3)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+os.write(fd, b"typed-line\n")
+out = b""
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode().replace("\r", ""))
+print("status", os.waitstatus_to_exitcode(st), flush=True)
+EOF
+	run timeout -s KILL 100 "$UKRUN" --timeout 90 -v "$T/py:/py" "$R/python.img" -- /py/ptyfork.py
+	check real/python-pty/controlling-terminal out_has '^tty /dev/pts/[0-9]* True True$'
+	check real/python-pty/line-read out_has '^read typed-line$'
+	check real/python-pty/echo out_has '^typed-line$'
+	check real/python-pty/window-size out_has '^size 101 33$'
+	check real/python-pty/child-status out_has '^status 3$'
 fi
 
 # ---- postgres: initdb at start, psql, pgbench (TPC-B-like, then select
@@ -367,7 +400,8 @@ signalled=
 # ---- sshd: Debian's stock sshd_config and PAM (privilege separation: its
 # network child chroots into /run/sshd and drops to sshd's uid), root by
 # key: a command and its status, a file both ways through scp (sftp) and
-# ssh, then 8 clients logging in one after another at once ----
+# ssh, a terminal (ssh -t), then 8 clients logging in one after another at
+# once ----
 if [ ! -f "$R/sshd.img" ]; then
 	skip real/sshd "$R/sshd.img is not here (it runs where /dev/kvm works)"
 elif ! need real/sshd ssh scp; then
@@ -388,6 +422,29 @@ elif serve sshd 22 'Server listening on 0.0.0.0 port 22'; then
 	check real/sshd/scp-up-same out_is "$(sha256sum <"$T/blob")"
 	rsh 'cat /tmp/blob' >"$T/back"
 	check real/sshd/ssh-down cmp -s "$T/blob" "$T/back"
+	# ssh -t: sshd's openpty, the pseudo-terminal as the session's
+	# controlling terminal (tty), its size from the client's terminal
+	# (script gives this ssh one: 33 rows, 101 columns), and a line typed
+	# into it read by the remote shell and echoed by the terminal. (The
+	# input stays open until the answer came: a closed one would end the
+	# session first.)
+	run rsh -tt 'tty; stty size' </dev/null
+	check real/sshd/pty-tty sh -c "tr -d '\r' <'$T/out' | grep -q '^/dev/pts/[0-9][0-9]*\$'"
+	if command -v script >/dev/null; then
+		run bound 60 script -qec "stty rows 33 cols 101; ssh $(echo $sshopt) -t -p $port root@127.0.0.1 'stty size'" /dev/null </dev/null
+		check real/sshd/pty-size sh -c "tr -d '\r' <'$T/out' | grep -q '33 101\$'"
+	fi
+	: >"$T/ptyio"
+	(
+		printf 'typed-over-ssh\n'
+		i=0
+		while [ $i -lt 600 ] && ! grep -q '^got:' "$T/ptyio"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	) | rsh -tt 'read x; echo "got:$x"' >"$T/ptyio" 2>&1
+	check real/sshd/pty-input sh -c "tr -d '\r' <'$T/ptyio' | grep -q '^got:typed-over-ssh\$'"
+	check real/sshd/pty-echo sh -c "tr -d '\r' <'$T/ptyio' | grep -q '^typed-over-ssh\$'"
 	n=$((secs / 2)) t0=$(now_ms) pids=
 	for j in 1 2 3 4 5 6 7 8; do
 		for i in $(seq $n); do rsh "echo ok-$j-$i"; done >"$T/ssh$j" 2>&1 &
