@@ -394,11 +394,14 @@ static long pid_link_text(const struct pid_ref *r, char *buf, size_t size)
 
 	if (view_of(r, &v))
 		return -ENOENT;
-	if (r->node != N_ROOTLINK && !may_inspect(&v))
+	if ((r->node != N_ROOTLINK || v.root) && !may_inspect(&v))
 		return -EACCES;
 	switch (r->node) {
 	case N_EXE: return exe_path(&v, buf, size);
-	case N_ROOTLINK: return uk_snprintf(buf, size, "/");
+	case N_ROOTLINK: /* a chrooted process's root as the reader names it */
+		if (!v.root)
+			return uk_snprintf(buf, size, "/");
+		return uk_vfs_path_of(v.root, buf, size) ?: (long)uk_strlen(buf);
 	case N_CWD:
 		if (!v.cwd)
 			return -ENOENT;
@@ -450,16 +453,18 @@ int uk_procfs_magic(struct uk_vnode *vn, struct uk_vnode **target)
 	if (vn->ops != &procfs_vops || !vn->priv)
 		return 0;
 	r = ref_of(vn);
-	if (r->node != N_CWD && r->node != N_FDLINK)
+	if (r->node != N_CWD && r->node != N_FDLINK && r->node != N_ROOTLINK)
 		return 0;
 	if (view_of(r, &v))
 		return -ENOENT;
+	if (r->node == N_ROOTLINK && !v.root)
+		return 0; /* ("/": the VFS root, as its text says) */
 	if (!may_inspect(&v))
 		return -EACCES;
-	if (r->node == N_CWD) {
-		if (!v.cwd)
+	if (r->node == N_CWD || r->node == N_ROOTLINK) {
+		if (!(r->node == N_CWD ? v.cwd : v.root))
 			return -ENOENT;
-		*target = uk_vnode_get(v.cwd);
+		*target = uk_vnode_get(r->node == N_CWD ? v.cwd : v.root);
 		return 1;
 	}
 	if (!(f = uk_fdt_get(v.files, r->fd, NULL)))

@@ -211,6 +211,7 @@ int uk_proc_view(int pid, int tid, struct uk_proc_view *v)
 	v->mm = p->state == UK_P_ALIVE ? p->mm : NULL;
 	v->files = p->state == UK_P_ALIVE ? p->files : NULL;
 	v->cwd = p->state == UK_P_ALIVE ? p->cwd : NULL;
+	v->root = p->state == UK_P_ALIVE ? p->root : NULL;
 	v->exe = p->exe;
 	v->arg_start = p->arg_start;
 	v->arg_end = p->arg_end;

@@ -39,8 +39,8 @@ void uk_inet_ip(const struct uk_sock *s, const struct uk_sockaddr *a, ip_addr_t 
 }
 
 /* A peer at the unspecified address is the host itself, as Linux routes
- * it (0.0.0.0 to 127.0.0.1, :: to ::1): etcd's HTTP gateway dials its
- * own listener at 0.0.0.0:2379. */
+ * it (0.0.0.0 to 127.0.0.1, :: to ::1), for TCP and UDP: etcd's HTTP
+ * gateway dials its own listener at 0.0.0.0:2379. */
 void uk_inet_peer_ip(const struct uk_sock *s, const struct uk_sockaddr *a, ip_addr_t *ip)
 {
 	uk_inet_ip(s, a, ip);

@@ -106,7 +106,7 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 {
 	ip_addr_t ip;
 
-	uk_inet_ip(s, a, &ip);
+	uk_inet_peer_ip(s, a, &ip);
 	if (!a->unspec && udp_family_mixed(s, &ip))
 		return -EAFNOSUPPORT;
 	if (a->unspec) { /* AF_UNSPEC: dissolve (0.0.0.0 port 0 is an address) */
@@ -153,7 +153,7 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	}
 	if (to) {
 		ip_addr_t ip;
-		uk_inet_ip(s, to, &ip);
+		uk_inet_peer_ip(s, to, &ip);
 		u32_t v4 = ip_2_ip4(&ip)->addr;
 		int bcast = IP_IS_V4(&ip) &&
 		            (v4 == IPADDR_BROADCAST ||

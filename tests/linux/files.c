@@ -680,6 +680,42 @@ static void jailed(void)
 	_exit(failed);
 }
 
+/* /proc/PID/root of a jailed process: its root as the reader names it,
+ * and the way into it. */
+static void proc_root_of_jailed(void)
+{
+	char link[64], want[64], path[96], buf[64] = "";
+	int p[2], q[2];
+	ssize_t n = -1;
+	pid_t pid;
+
+	if (pipe(p) || pipe(q))
+		return;
+	if ((pid = fork()) == 0) {
+		close(p[1]);
+		close(q[0]);
+		if (chroot(DIR_ "/jail") == 0 && write(q[1], "j", 1) == 1)
+			read(p[0], buf, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	if (read(q[0], buf, 1) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+		n = readlink(path, link, sizeof(link) - 1);
+	}
+	snprintf(want, sizeof(want), "%s", DIR_ "/jail");
+	check("chroot/proc-root-link", n == (ssize_t)strlen(want) && !memcmp(link, want, (size_t)n),
+	      "/proc/PID/root does not name the jail");
+	snprintf(path, sizeof(path), "/proc/%d/root/etc/name", (int)pid);
+	check("chroot/proc-root-into", read_is(path, "jail"),
+	      "/proc/PID/root/ does not lead into the jail");
+	write(p[1], "x", 1);
+	close(p[1]);
+	close(q[0]);
+	status_of(pid);
+}
+
 static void chroot_jail(void)
 {
 	int fd;
@@ -694,6 +730,7 @@ static void chroot_jail(void)
 	if ((pid = fork()) == 0)
 		jailed();
 	check("chroot/all-in-child", status_of(pid) == 0, "a check in the jail failed");
+	proc_root_of_jailed();
 	unlink(DIR_ "/jail/etc/name");
 	unlink(DIR_ "/jail/abs");
 	rmdir(DIR_ "/jail/etc");

@@ -25,7 +25,7 @@
  *               ms; uk took 1.5-3 s when the FIN met a full window: the
  *               receiver dropped it and the sender resent it only on its
  *               retransmission timer, lwip-port/hooks.c)
- *   unspecified a connection to 0.0.0.0 reaches a listener on 127.0.0.1,
+ *   unspecified a connection (and UDP) to 0.0.0.0 reaches a listener on 127.0.0.1,
  *               and its peer is 127.0.0.1, as Linux routes it (etcd's
  *               HTTP gateway dials its own 0.0.0.0:2379; uk timed out)
  *   room        a nonblocking writer fills its buffers (EAGAIN, not
@@ -179,6 +179,36 @@ static void lingering(void)
 	close(l);
 }
 
+/* UDP to 0.0.0.0: sendto and connect reach a socket bound to 127.0.0.1,
+ * which sees the sender at 127.0.0.1. */
+static void unspecified_udp(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, from;
+	socklen_t len = sizeof(a);
+	int r = socket(AF_INET, SOCK_DGRAM, 0), c = socket(AF_INET, SOCK_DGRAM, 0);
+	char b[4] = "";
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (r < 0 || c < 0 || bind(r, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(r, (struct sockaddr *)&a, &len))
+		a.sin_port = 0;
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	len = sizeof(from);
+	check("unspecified/udp-sendto",
+	      a.sin_port && sendto(c, "u", 1, 0, (struct sockaddr *)&a, sizeof(a)) == 1 &&
+	          ready(r, POLLIN) &&
+	          recvfrom(r, b, sizeof(b), 0, (struct sockaddr *)&from, &len) == 1 &&
+	          b[0] == 'u' && from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	      "a datagram to 0.0.0.0 did not reach 127.0.0.1's socket from 127.0.0.1");
+	check("unspecified/udp-connect",
+	      a.sin_port && !connect(c, (struct sockaddr *)&a, sizeof(a)) &&
+	          send(c, "v", 1, 0) == 1 && ready(r, POLLIN) && recv(r, b, sizeof(b), 0) == 1 &&
+	          b[0] == 'v',
+	      "connect to 0.0.0.0 then send did not reach 127.0.0.1's socket");
+	close(r);
+	close(c);
+}
+
 /* A client of 0.0.0.0 (the header: unspecified). */
 
 static void unspecified(void)
@@ -198,6 +228,7 @@ static void unspecified(void)
 	close(s);
 	close(c);
 	close(l);
+	unspecified_udp();
 }
 
 static void unaccepted(void)

@@ -224,6 +224,7 @@ struct uk_proc_view {
 	struct uk_mm *mm;         /* NULL once it has ended */
 	struct uk_fdtable *files; /* NULL once it has ended */
 	struct uk_vnode *cwd;     /* NULL once it has ended */
+	struct uk_vnode *root;    /* its chroot's directory; NULL: the VFS root, or ended */
 	const char *exe;          /* "" for a link-mode program */
 	uint64_t arg_start, arg_end, env_start, env_end, stack_start;
 	uint64_t brk_start, brk_end, vdso_start; /* maps' [heap] and [vdso] */
