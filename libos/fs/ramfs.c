@@ -415,6 +415,13 @@ static const struct uk_file_ops ramfs_fops = {
 	.truncate = ramfs_ftruncate,
 };
 
+const void *uk_ramfs_image_data(struct uk_vnode *vn)
+{
+	const uint8_t *ext = vn->ops == &ramfs_vops ? node(vn)->ext : NULL;
+
+	return ext && (vn->mode & S_IFMT) == S_IFREG && uk_page_of_image(uk_v2p(ext)) ? ext : NULL;
+}
+
 int uk_ramfs_set_extern(struct uk_vnode *vn, const void *data, uint64_t len)
 {
 	struct ramfs_node *n = node(vn);

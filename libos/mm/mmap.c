@@ -240,6 +240,31 @@ void *uk_vm_page_own(uintptr_t va)
 	return copy;
 }
 
+int uk_vm_page_share(uintptr_t va, uint64_t pa)
+{
+	uintptr_t page = va & ~PAGE_MASK;
+	uint64_t old = uk_page_held(page);
+	struct uk_vma *v = uk_vma_find(&uk_vm_as, page);
+	unsigned f;
+
+	if (!v || v->start > page || (v->flags & UK_VMA_SHARED))
+		return -EINVAL;
+	if (old != ~0ull && !frame_shared(old)) {
+		uk_memcpy(uk_p2v(old), uk_p2v(pa), PAGE);
+		return 0;
+	}
+	f = map_flags(v->prot);
+	if (uk_map_pages(page, pa, 1, f & UK_MAP_W ? f | UK_MAP_COW : f))
+		return -ENOMEM;
+	uk_page_ref(pa);
+	if (old == ~0ull && ++rss_pages > rss_peak)
+		rss_peak = rss_pages;
+	else if (old != ~0ull)
+		frame_unref(old); /* (held by others: never the last) */
+	uk_vm_counts.code_kept++;
+	return 0;
+}
+
 /* A page committed ahead of its touch: 0, 1 when a file area's page lies
  * past the file's end, or -ENOMEM. Linux populates no page there (a touch
  * there is SIGBUS), and a zero page here would hide what the file gets

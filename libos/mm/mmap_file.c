@@ -252,6 +252,19 @@ int uk_vm_file_page(struct uk_vma *v, uintptr_t a)
 	return 0;
 }
 
+int uk_vm_file_fixed(uintptr_t start, uintptr_t end, uint64_t *key)
+{
+	struct uk_vma *v = uk_vma_find(&uk_vm_as, start);
+	const struct uk_file *f = v ? v->file : NULL;
+	const uint8_t *data;
+
+	if (!f || v->start > start || v->end < end || (v->flags & UK_VMA_SHARED) ||
+	    (v->prot & PROT_WRITE) || !f->vn || !(data = uk_ramfs_image_data(f->vn)))
+		return 0;
+	*key = uk_v2p(data) + v->off + (start - v->start);
+	return 1;
+}
+
 int uk_vm_file_zero(struct uk_vma *v, uintptr_t start, uintptr_t end)
 {
 	struct uk_vnode *vn = ((struct uk_file *)v->file)->vn;

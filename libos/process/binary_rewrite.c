@@ -46,6 +46,19 @@
  * zone below %rsp survives, as with `syscall`); they live in a region of
  * their own, read and execute only, within a rel32 jump of the code.
  *
+ * A shell runs the same few programs again and again, and each exec of
+ * one scanned its code again (a static glibc program: 690 KB; libc.so
+ * 1.4 MB more) and copied and rewrote the same pages. Code of a file of
+ * the image that nobody has written (uk_vm_file_fixed) is the same bytes
+ * at every exec, and so are its rewritten pages and its stubs, wherever
+ * it is mapped, as long as the stubs lie at the same distance from it:
+ * every jump is relative, and the entry's address and the cpuid answers
+ * stay the same for the VM's life. So one rewrite's frames are kept (a
+ * page reference each), and the next mapping of the same bytes with room
+ * for the stubs at that distance maps them instead of scanning: shared
+ * read-only, copied should a program make them writable and write, as
+ * any frame after fork (KEPT_*).
+ *
  * What stays on the trap path: other site shapes, code generated at run time
  * (JITs), pages filled again after MADV_DONTNEED or mremap. They are
  * correct, only slower. Matching bytes rather than decoding instructions
@@ -163,14 +176,35 @@ static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	}
 }
 
+/* The pages of the code a rewriting wrote (a bit each from its first),
+ * for keeping them (NULL: not kept). */
+struct written {
+	uintptr_t first;
+	uint8_t *bits;
+};
+
+static void written_mark(struct written *w, uintptr_t va)
+{
+	uintptr_t i = (va - w->first) / PAGE;
+
+	if (w->bits)
+		w->bits[i / 8] |= 1u << (i % 8);
+}
+
+static int written_at(const struct written *w, uintptr_t i)
+{
+	return (w->bits[i / 8] >> (i % 8)) & 1;
+}
+
 /* Bytes into code that is already mapped read-only: through the physmap,
  * into the program's own copy of the page (the others stay the image's). */
-static void poke(uintptr_t va, const uint8_t *b, unsigned n)
+static void poke(uintptr_t va, const uint8_t *b, unsigned n, struct written *w)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *pg = uk_vm_page_own(va + i);
 		if (pg)
 			pg[(va + i) & (PAGE - 1)] = b[i];
+		written_mark(w, va + i);
 	}
 }
 
@@ -365,7 +399,8 @@ static void find_sites(const uint8_t *p, const uint8_t *e, struct found *f)
 
 /* The CPUID sites found (the code at each less d, which ends at e less
  * d), their stubs from s on. */
-static void rewrite_cpuid(const struct found *f, intptr_t d, const uint8_t *e, uint8_t *s)
+static void rewrite_cpuid(const struct found *f, intptr_t d, const uint8_t *e, uint8_t *s,
+                          struct written *w)
 {
 	for (unsigned k = 0; k < f->n; k++, s += STUB_LEN) {
 		uint8_t jmp[5] = { 0xe9 };
@@ -374,13 +409,14 @@ static void rewrite_cpuid(const struct found *f, intptr_t d, const uint8_t *e, u
 		unsigned len = cpuid_at(f->at[k], e, &sub);
 		write_cpuid_stub(s, a, f->at[k], len, sub);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
-		poke(a, jmp, 5); /* the mov only: the cpuid stays */
+		poke(a, jmp, 5, w); /* the mov only: the cpuid stays */
 	}
 }
 
 /* The system-call sites found (the code at each less d, which ends at
  * e less d), their stubs from region + STUB_HEAD on. */
-static void rewrite_sites(const struct found *f, intptr_t d, const uint8_t *e, uintptr_t region)
+static void rewrite_sites(const struct found *f, intptr_t d, const uint8_t *e, uintptr_t region,
+                          struct written *w)
 {
 	for (unsigned k = 0; k < f->n; k++) {
 		uint8_t jmp[8] = { 0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc },
@@ -392,7 +428,7 @@ static void rewrite_sites(const struct found *f, intptr_t d, const uint8_t *e, u
 		write_stub(s, region, a, p, len, kind);
 		put32(jmp + 1, (int64_t)(uintptr_t)s - (int64_t)(a + 5));
 		/* MOV: the mov only, the syscall stays; CMP: all of it */
-		poke(a, jmp, kind == MOV ? 5 : len);
+		poke(a, jmp, kind == MOV ? 5 : len, w);
 	}
 }
 
@@ -416,21 +452,185 @@ static intptr_t scan_delta(uintptr_t start, uintptr_t end)
 	return (intptr_t)uk_p2v(pa) - (intptr_t)first;
 }
 
+/* ---- rewrites kept ---- */
+
+#define KEPT_MAX 32 /* rewrites kept, the one mapped longest ago going first */
+
+struct kept_page {
+	intptr_t at; /* from the code's start */
+	uint64_t pa; /* the frame, one page reference the entry's */
+};
+
+struct kept {
+	uint64_t key, len; /* the code's bytes (uk_vm_file_fixed), and how many; 0: free */
+	intptr_t delta;    /* where the stubs' region lies from the code's start */
+	size_t size;       /* the region's bytes (0: the code has no site) */
+	unsigned n, ncpuid;
+	unsigned nregion, npages; /* the region's pages first, then the code's written ones */
+	uint64_t used;            /* kept_clock when last mapped */
+	struct kept_page *pages;
+};
+
+static struct kept kept[KEPT_MAX];
+static uint64_t kept_clock, kept_total; /* pages kept in all */
+
+/* Pages kept at most: a 32nd of memory (a 64 MiB guest: 512 pages, where
+ * glibc's code keeps ~90 and a static program's ~45). */
+static uint64_t kept_max(void) { return uk_mm_total() / 32 / PAGE; }
+
+static void kept_drop(struct kept *k)
+{
+	for (unsigned i = 0; i < k->npages; i++)
+		uk_page_put(uk_p2v(k->pages[i].pa));
+	kept_total -= k->npages;
+	uk_kfree(k->pages);
+	uk_memset(k, 0, sizeof(*k));
+}
+
+/* A free entry, with room for npages more, the oldest dropped for it. */
+static struct kept *kept_room(size_t npages)
+{
+	if (npages > kept_max())
+		return NULL;
+	for (;;) {
+		struct kept *old = NULL, *free = NULL;
+		for (unsigned i = 0; i < KEPT_MAX; i++) {
+			if (!kept[i].len)
+				free = free ? free : &kept[i];
+			else if (!old || kept[i].used < old->used)
+				old = &kept[i];
+		}
+		if (free && kept_total + npages <= kept_max())
+			return free;
+		kept_drop(old); /* (not NULL: kept_total is above 0, or free was) */
+	}
+}
+
+/* Whether the frame at va is the program's own (a copy the rewriting
+ * made, or its region's): -1 if not, so that nothing is kept. */
+static int own_frame(uintptr_t va, struct kept_page *p, intptr_t at)
+{
+	uint64_t pa = uk_page_held(va);
+
+	if (pa == ~0ull || uk_page_shared(pa))
+		return -1;
+	*p = (struct kept_page){ at, pa };
+	return 0;
+}
+
+/* Keep what the rewriting of [start, end) left: the region's frames and
+ * the code's written pages, the program's own copies, mapped read-only
+ * (uk_vm_file_fixed: the area may not be written) and from now on shared
+ * with the entry. Only while memory is plentiful. */
+static void kept_add(uint64_t key, uintptr_t start, uintptr_t end, uintptr_t region, size_t size,
+                     unsigned n, unsigned ncpuid, const struct written *w)
+{
+	size_t code = (end - start) / PAGE, np = 0, nregion;
+	struct kept_page *pg = NULL;
+	struct kept *k;
+	int r = 0;
+
+	if (uk_mm_free() < uk_mm_total() / 8 || uk_page_refs_prepare() ||
+	    (size && !(pg = uk_kmalloc((size / PAGE + code) * sizeof(*pg)))))
+		return;
+	for (uintptr_t a = region; a < region + size && !r; a += PAGE)
+		if (uk_page_held(a) != ~0ull) /* (a page never touched stays so) */
+			r = own_frame(a, &pg[np++], (intptr_t)(a - start));
+	nregion = np;
+	for (size_t i = 0; i < code && size && !r; i++)
+		if (written_at(w, i))
+			r = own_frame(start + i * PAGE, &pg[np++], (intptr_t)(i * PAGE));
+	if (r || !(k = kept_room(np))) {
+		uk_kfree(pg);
+		return;
+	}
+	for (size_t i = 0; i < np; i++)
+		uk_page_ref(pg[i].pa);
+	*k = (struct kept){ key,
+		            end - start,
+		            (intptr_t)(region - start),
+		            size,
+		            n,
+		            ncpuid,
+		            (unsigned)nregion,
+		            (unsigned)np,
+		            ++kept_clock,
+		            pg };
+	kept_total += np;
+}
+
+/* The region's pages of k at region, then the code's at start: 0, or
+ * -ENOMEM with the region unmapped again. The code's pages are all
+ * present (the mapping committed them), so once the region is whole no
+ * mapping fails, and no jump is written before its stub is there. */
+static int kept_map(const struct kept *k, uintptr_t start, uintptr_t region)
+{
+	int r = 0;
+
+	for (unsigned i = k->nregion; i < k->npages; i++)
+		if (uk_page_held(start + k->pages[i].at) == ~0ull)
+			return -ENOMEM;
+	if (k->size &&
+	    uk_vm_mmap(region, k->size, PROT_READ | PROT_EXEC,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0) != (long)region)
+		return -EEXIST;
+	for (unsigned i = 0; i < k->nregion && !r; i++)
+		r = uk_vm_page_share(start + k->pages[i].at, k->pages[i].pa);
+	if (r) {
+		uk_vm_munmap(region, k->size);
+		return r;
+	}
+	uk_pt_flush_hold();
+	for (unsigned i = k->nregion; i < k->npages; i++)
+		uk_vm_page_share(start + k->pages[i].at, k->pages[i].pa);
+	uk_pt_flush_release();
+	return 0;
+}
+
+/* The kept rewrite of the bytes key names, mapped at [start, end): 1, or
+ * 0 when none is kept whose stubs have room at their distance here. */
+static int kept_use(uint64_t key, uintptr_t start, uintptr_t end)
+{
+	for (unsigned i = 0; i < KEPT_MAX; i++) {
+		struct kept *k = &kept[i];
+		if (k->key != key || k->len != end - start || kept_map(k, start, start + k->delta))
+			continue;
+		k->used = ++kept_clock;
+		uk_rewritten_sites += k->n;
+		uk_rewritten_cpuid += k->ncpuid;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether [start, end) is kept by its bytes: whole pages of a file that
+ * never changes (the last page's bytes past end are then the file's). */
+static int keepable(uintptr_t start, uintptr_t end, uint64_t *key)
+{
+	return !((start | end) & (PAGE - 1)) && uk_vm_file_fixed(start, end, key);
+}
+
 void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 {
 	struct found sites = { 0 }, cpuids = { 0 };
+	struct written w = { start, NULL };
 	unsigned n, ncpuid;
-	size_t size;
-	long region;
+	size_t size = 0;
+	long region = 0;
 	intptr_t d;
+	uint64_t key;
+	int keep;
 	const uint8_t *ss, *se; /* the code as the scan reads it */
 
 	if ((uk_plat.flags & UK_PF_NO_REWRITE) || end <= start)
+		return;
+	if ((keep = keepable(start, end, &key)) && kept_use(key, start, end))
 		return;
 	d = scan_delta(start, end);
 	ss = (const uint8_t *)(start + d), se = (const uint8_t *)(end + d);
 	find_sites(ss, se, &sites);
 	find_cpuid(ss, se, &cpuids);
+	uk_vm_counts.code_scan += end - start;
 	n = sites.n, ncpuid = cpuids.n;
 	if (!n && !ncpuid)
 		goto out;
@@ -441,21 +641,27 @@ void uk_binary_rewrite(uintptr_t start, uintptr_t end)
 	if (region < 0) {
 		uk_trace_note("rewrite: no room for %u stubs near %#lx; the sites trap", n + ncpuid,
 		              start);
+		keep = 0;
 		goto out;
 	}
 	*(uint64_t *)region = (uint64_t)uk_syscall_entry_jmp;
+	if (keep && !(w.bits = uk_kzalloc((end - start) / PAGE / 8 + 1)))
+		keep = 0;
 	/* Pages with sites get copies of their own (the others stay the
 	 * image's): replaced entries flushed once at the end, not an invlpg
 	 * each (node's start: 500); until then they read as before, which is
 	 * all the scan needs. */
 	uk_pt_flush_hold();
-	rewrite_sites(&sites, d, se, (uintptr_t)region);
-	rewrite_cpuid(&cpuids, d, se, (uint8_t *)region + STUB_HEAD + n * STUB_LEN);
+	rewrite_sites(&sites, d, se, (uintptr_t)region, &w);
+	rewrite_cpuid(&cpuids, d, se, (uint8_t *)region + STUB_HEAD + n * STUB_LEN, &w);
 	uk_vm_mprotect((uintptr_t)region, size, PROT_READ | PROT_EXEC);
 	uk_pt_flush_release();
 	uk_rewritten_sites += n;
 	uk_rewritten_cpuid += ncpuid;
 out:
+	if (keep) /* (code without sites too: no scan next time either) */
+		kept_add(key, start, end, (uintptr_t)region, size, n, ncpuid, &w);
+	uk_kfree(w.bits);
 	uk_kfree(sites.at);
 	uk_kfree(cpuids.at);
 }

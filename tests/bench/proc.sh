@@ -79,6 +79,15 @@ counts() {
 	f=$(count "$w" "$2" pgfault)
 	[ -n "$f" ] && echo "$f / $(count "$w" "$2" uk_pt_alloc) / $c"
 }
+# code KIND: "S / K": KiB of code scanned for system-call sites and pages
+# of earlier rewrites mapped instead (binary_rewrite.c's kept ones), per
+# spawn
+code() {
+	local s k
+	s=$(count "counts-$1" spawn_exec_wait uk_code_scan)
+	k=$(count "counts-$1" spawn_exec_wait uk_code_kept)
+	[ -n "$s" ] && awk -v s="$s" -v k="$k" 'BEGIN { printf "%.0f / %.0f\n", s / 1024, k }'
+}
 # shell KIND: ms for 200 commands less ms for none, median of 3, per command
 shell() {
 	local d
@@ -101,5 +110,6 @@ for kind in static dynamic; do
 	row "spawn, $kind: KVM exits / operation" "$(exits $kind 101-fork 101 101)" "(uk only)"
 	row "  page faults / tables allocated / pages copied" "$(counts $kind spawn_exec_wait)" \
 		"faults $(count linux-$kind spawn_exec_wait pgfault)"
+	row "  code KiB scanned / rewritten pages kept, mapped" "$(code $kind)" "(uk only)"
 done
 row "busybox sh: an external command (200 in a row)" "$(shell uk)" "$(shell linux)"

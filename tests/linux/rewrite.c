@@ -5,17 +5,24 @@
  * gives, a `syscall` that is itself a jump target still works, the red
  * zone below %rsp survives, and a signal that interrupts a rewritten call
  * runs its handler and returns to the right place; a rewritten cpuid
- * answers as cpuid does. Prints one line per
+ * answers as cpuid does; a program that writes over its own rewritten code
+ * changes no other exec's of it. Prints one line per
  * check and "rewrite: N checks, F failed"; exit status 1 when one failed.
  */
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static int checks, failed;
 
@@ -195,13 +202,44 @@ static int cpuid_same(int via_jump)
 
 static void on_alarm(int sig) { alarms++; }
 
-int main(void)
+/* This program run again with one argument, mode: its wait status, -1
+ * when it could not be started. */
+static int run_self(const char *self, const char *mode)
+{
+	char *argv[] = { (char *)self, (char *)mode, NULL };
+	pid_t pid;
+	int st = -1;
+
+	if (posix_spawn(&pid, self, NULL, NULL, argv, environ) || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+/* "child-scribble": the code of site() made writable and overwritten
+ * with int3s (its rewritten page, when the library OS kept it from an
+ * earlier exec, is shared with that exec's: the write must copy it). */
+static int scribble(void)
+{
+	uintptr_t from = (uintptr_t)site & ~4095ul, to = ((uintptr_t)site + 16 + 4095) & ~4095ul;
+
+	if (mprotect((void *)from, to - from, PROT_READ | PROT_WRITE | PROT_EXEC))
+		return 2;
+	memset((void *)site, 0xcc, 16);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct itimerval it = { .it_interval = { 0, 200000 }, .it_value = { 0, 50000 } };
 	struct timespec req = { 60, 0 }, rem = { 0, 0 };
+	const char *self = argc && argv[0][0] == '/' ? argv[0] : "/proc/self/exe";
 	int r, e;
 
+	if (argc > 1 && !strcmp(argv[1], "child-scribble"))
+		return scribble();
+	if (argc > 1 && !strcmp(argv[1], "child-site"))
+		return site(0) == syscall(SYS_getpid) ? 0 : 1;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	check("getpid-site", site(0) == syscall(SYS_getpid));
 	check("jump-to-syscall-still-traps", site(1) == syscall(SYS_getppid));
@@ -240,6 +278,13 @@ int main(void)
 	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
 	check("signal-interrupts-call", r == -1 && e == EINTR && alarms >= 1);
 	check("time-left-reported", rem.tv_sec >= 30 && rem.tv_sec < 60);
+
+	/* Each exec of this program maps the same rewritten code: one that
+	 * writes over its own leaves the next exec's and ours as they were. */
+	check("exec-runs-site", run_self(self, "child-site") == 0);
+	check("exec-writes-own-code", run_self(self, "child-scribble") == 0);
+	check("exec-after-write-runs-site", run_self(self, "child-site") == 0);
+	check("own-site-after-child-wrote", site(0) == syscall(SYS_getpid));
 
 	printf("rewrite: %d checks, %d failed\n", checks, failed);
 	return failed != 0;

@@ -112,6 +112,9 @@ struct uk_vm_counts {
 	uint64_t file_copy;  /* pages copied from a file into a private mapping */
 	uint64_t file_share; /* file pages mapped without a copy */
 	uint64_t file_image; /* of them, the image archive's (private mappings) */
+	uint64_t code_scan;  /* bytes of code scanned for system-call sites */
+	uint64_t code_kept;  /* pages of rewritten code mapped as an earlier exec
+	                      * left them (binary_rewrite.c) */
 };
 extern struct uk_vm_counts uk_vm_counts;
 

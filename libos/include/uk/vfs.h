@@ -253,6 +253,13 @@ int uk_ramfs_anon_file(uint64_t size, struct uk_file **out);
  * (*out), with mode's permissions and seals (F_SEAL_SEAL: never sealed),
  * going by "memfd:NAME" in /proc. 0, -ENOMEM. */
 int uk_ramfs_memfd(const char *name, uint32_t mode, unsigned seals, struct uk_file **out);
+/* Where a file of the image lies that nobody has written since boot: the
+ * archive's bytes of the regular file vn (ramfs), which cannot change
+ * while it stays so (a write first gives the file pages of its own), or
+ * NULL for any other file. Physical addresses of them name the file's
+ * bytes for the VM's life (binary_rewrite.c keeps rewritten code by
+ * them). */
+const void *uk_ramfs_image_data(struct uk_vnode *vn);
 /* A vnode's seals (F_SEAL_*): 0 on a file system that has none. */
 unsigned uk_vnode_seals(struct uk_vnode *vn);
 

@@ -100,6 +100,22 @@ int uk_vm_maps_writable(struct uk_vnode *vn);
  * memory is out. */
 void *uk_vm_page_own(uintptr_t va);
 
+/* Whether [start, end) lies in one private mapping that may not be
+ * written, of a file of the image that nobody has written
+ * (uk_ramfs_image_data): its bytes are then fixed for the VM's life, and
+ * *key, the physical address of the file's byte at start, names them.
+ * (Rewritten code is kept by it: binary_rewrite.c.) */
+int uk_vm_file_fixed(uintptr_t start, uintptr_t end, uint64_t *key);
+
+/* The page at va shows frame pa's bytes from now on, pa's holder keeping
+ * it (a page reference is taken for the mapping): pa is mapped in place
+ * of a frame others hold too (the image's) or of none, read-only or
+ * copy-on-write as the area allows; a frame the process owns alone gets
+ * pa's bytes copied in instead (no entry changed). Present entries
+ * replaced are flushed at once, or with uk_pt_flush_hold's batch. 0, or
+ * -EINVAL outside a private area, -ENOMEM. */
+int uk_vm_page_share(uintptr_t va, uint64_t pa);
+
 /* Binary mode rewrites the system call sites of executable file mappings
  * (process/binary_rewrite.c): fn runs on each new PROT_EXEC mapping of a
  * file, all of whose pages are mapped then (the image archive's own where
