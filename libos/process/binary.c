@@ -616,8 +616,8 @@ static void trace_summary(void)
 	unsigned long c = uk_rewritten_cpuid;
 	/* where a start's memory work goes (/proc/vmstat has them all) */
 	static const char mem[] = "memory: %lu page faults, file pages %lu mapped from the image "
-	                          "and %lu copied, %lu copied on write, %lu invlpg, %lu KiB "
-	                          "resident at most";
+	                          "and %lu copied, %lu copied on write, %lu invlpg, %lu CR3 loads, "
+	                          "%lu KiB resident at most";
 	const struct uk_vm_counts *m = &uk_vm_counts;
 	unsigned long rss = uk_vm_rss_peak() >> 10;
 
@@ -625,11 +625,12 @@ static void trace_summary(void)
 		uk_trace_note(fmt, j, s, t);
 		uk_trace_note(cpuid, c);
 		uk_trace_note(mem, m->pgfault, m->file_image, m->file_copy, m->cow_copy, m->invlpg,
-		              rss);
+		              m->cr3_load, rss);
 	} else if (uk_plat.flags & UK_PF_TIMELINE) { /* --verbose: make bench counts traps */
 		uk_pr(fmt, j, s, t);
 		uk_pr(cpuid, c);
-		uk_pr(mem, m->pgfault, m->file_image, m->file_copy, m->cow_copy, m->invlpg, rss);
+		uk_pr(mem, m->pgfault, m->file_image, m->file_copy, m->cow_copy, m->invlpg,
+		      m->cr3_load, rss);
 	}
 }
 

@@ -10,7 +10,9 @@
 # pages allocated, pages copied). Last, a shell script running 200 external
 # commands (busybox sh, the busybox binary of tests/images/build.sh as the
 # command), the time of 200 less that of none, uk against the same busybox
-# on this machine.
+# on this machine. And a switch between processes against one between
+# threads: a token passed round a ring of pipes (tests/linux/proc.c
+# "ring"), with the CR3 loads and KVM exits a hop.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
@@ -31,6 +33,20 @@ for kind in static dynamic; do
 		echo "exits-$kind-$(echo $ops | tr " " -) $(sed -n "s/^ukrun: KVM counts (vCPU):.* exits \([0-9]*\).*/\1/p" "$T/v")"
 		sed -n "s/^bench /counts-$kind /p" "$T/v" | grep _counts
 	done
+done
+# a token round a pipe ring: 2 and 8 processes (each hop loads another
+# address space), 8 touching 64 pages of their own a hop, 2 threads of one
+# process (the same wake-ups, one address space); then the KVM exits of the
+# 2-process ring: 2200 laps less 200, a hop
+for i in 1 2 3; do
+	for r in "2 2000 0" "8 500 64" "2 2000 0 threads"; do
+		$UKRUN --timeout 600 '$G'/proc-static.img -- ring $r | sed "s/^bench /uk-ring /"
+		'$LX'/static/bin/prog ring $r | sed "s/^bench /linux-ring /"
+	done
+done
+for laps in 200 2200; do
+	$UKRUN --verbose --timeout 600 '$G'/proc-static.img -- ring 2 $laps 0 >"$T/v" 2>&1
+	echo "exits-ring-$laps $(sed -n "s/^ukrun: KVM counts (vCPU):.* exits \([0-9]*\).*/\1/p" "$T/v")"
 done
 if [ -f '$BBIMG' ] && [ -x "'$BB'" ]; then
 	loop() { echo "i=0; while [ \$i -lt $1 ]; do $2 true; i=\$((i + 1)); done"; }
@@ -112,4 +128,18 @@ for kind in static dynamic; do
 		"faults $(count linux-$kind spawn_exec_wait pgfault)"
 	row "  code KiB scanned / rewritten pages kept, mapped" "$(code $kind)" "(uk only)"
 done
+# ring WHO KEY: the median of the three runs' ns a hop, in µs
+ring() {
+	echo "$res" | sed -n "s/^$1-ring $2 //p" | sort -n | sed -n 2p |
+		awk '{ printf "%.2f µs", $1 / 1000 }'
+}
+row "pipe ring, 2 processes: a hop (a switch)" "$(ring uk ring_procs_2)" \
+	"$(ring linux ring_procs_2)"
+row "pipe ring, 8 processes, 64 pages each touched a hop" "$(ring uk ring_procs_8)" \
+	"$(ring linux ring_procs_8)"
+row "pipe ring, 2 threads of one process: a hop" "$(ring uk ring_threads_2)" \
+	"$(ring linux ring_threads_2)"
+row "  2 processes: CR3 loads / KVM exits a hop" \
+	"$(echo "$res" | sed -n "s/^uk-ring ring_procs_2_counts .*uk_cr3_load=\([0-9.]*\).*/\1/p" |
+		tail -1) / $(exits ring 200 2200 4000)" "(uk only)"
 row "busybox sh: an external command (200 in a row)" "$(shell uk)" "$(shell linux)"

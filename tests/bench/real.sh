@@ -76,10 +76,12 @@ inner() {
 	# "KEY_frames TO-GUEST SENDS FROM-GUEST SENDS"
 	# And the vCPU's exits to the host kernel and the interrupts it got
 	# (KVM's counts, the whole run), and the guest's kicks the device
-	# thread took: "KEY_kvm EXITS INTERRUPTS KICKS".
+	# thread took: "KEY_kvm EXITS INTERRUPTS KICKS". And the guest's CR3
+	# loads over the run (its --verbose summary at exit): "KEY_cr3 N".
 	frames() {
 		echo "$2_frames $(sed -n 's/.*the network helper: \([0-9]*\) frames to the guest (\([0-9]*\) sends.*/\1 \2/p' "$1") $(sed -n 's/.*user-mode network: \([0-9]*\) frames to the network helper in \([0-9]*\) sends.*/\1 \2/p' "$1")"
 		echo "$2_kvm $(sed -n 's/.*KVM counts (vCPU):.* exits \([0-9]*\) .*/\1/p' "$1") $(sed -n 's/.*KVM counts (vCPU):.* irq_injections \([0-9]*\).*/\1/p' "$1") $(sed -n 's/.*virtio-net: .* \([0-9]*\) kicks;.*/\1/p' "$1")"
+		echo "$2_cr3 $(sed -n 's/.* \([0-9]*\) CR3 loads, .*/\1/p' "$1" | tail -1)"
 	}
 	stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 	web() { # NAME GUESTPORT LINUX-COMMAND...
@@ -145,15 +147,27 @@ inner() {
 
 	# postgres: the same pgbench runs against each (the Linux side gets
 	# /dev/null, and a /dev/shm for its dynamic shared memory)
+	# (and on uk the guest's CR3 loads over each run: its /proc/vmstat,
+	# which the server reads for a superuser; a connection's own start,
+	# one more backend, is taken out by reading it twice before)
 	pgb() { # KEY PORT
+		local v0 v1 v2
 		for _ in $(seq 600); do pg_isready -q -h 127.0.0.1 -p "$2" -U postgres && break; sleep 0.2; done
 		timeout 300 pgbench -h 127.0.0.1 -p "$2" -U postgres -i -s 1 postgres >/dev/null 2>&1
 		for m in tpcb select; do
+			v0=$(cr3 "$2") v1=$(cr3 "$2")
 			timeout $((secs + 120)) pgbench -h 127.0.0.1 -p "$2" -U postgres -c 8 -j 2 -T "$secs" \
 				$([ $m = tpcb ] || echo -S) postgres >"$t/pgb" 2>&1
+			v2=$(cr3 "$2")
 			echo "$1_${m}_tps $(sed -n 's/^tps = \([0-9]*\).*/\1/p' "$t/pgb")"
 			echo "$1_${m}_failed $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$t/pgb")"
+			echo "$1_${m}_tx $(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$t/pgb")"
+			[ -z "$v0" ] || [ -z "$v1" ] || [ -z "$v2" ] || echo "$1_${m}_cr3 $((v2 - v1 - (v1 - v0)))"
 		done
+	}
+	cr3() { # PORT: the guest's uk_cr3_load (nothing on Linux)
+		timeout 60 psql -h 127.0.0.1 -p "$1" -U postgres -Atc "select pg_read_file('/proc/vmstat')" \
+			postgres 2>/dev/null | sed -n 's/^uk_cr3_load //p'
 	}
 	if [ -f $R/postgres.img ] && command -v pgbench >/dev/null && command -v pg_isready >/dev/null; then
 		timeout 600 "$UKRUN" -p 15432:5432 $R/postgres.img >"$t/pg.uk" 2>&1 &
@@ -187,10 +201,11 @@ export UKRUN R I secs bench_why
 res=$(unshare -n -m bash -c inner 2>&1)
 [ -n "${VERBOSE:-}" ] && echo "$res"
 
-# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS "EXITS INTERRUPTS KICKS":
+# frame_rows "TO-GUEST SENDS FROM-GUEST SENDS" REQUESTS "EXITS INTERRUPTS KICKS" CR3-LOADS:
 # what crossed between ukrun and the helper per request (both loads of the
 # server), how many frames a send carried (each send wakes the other
-# process), and the vCPU's exits and interrupts and the guest's kicks per 1000 requests.
+# process), and the vCPU's exits and interrupts, the guest's kicks and CR3 loads per 1000
+# requests.
 frame_rows() {
 	local tg ts fg fs ex irq kicks
 	read -r tg ts fg fs <<<"$1"
@@ -202,6 +217,7 @@ frame_rows() {
 	row "  vCPU exits / interrupts per 1000 requests" \
 		"$(per "$ex" "$2" 1000) / $(per "$irq" "$2" 1000)" "(uk only; start included)"
 	row "  the guest's kicks per 1000 requests (an exit each)" "$(per "$kicks" "$2" 1000)" "(uk only)"
+	row "  the guest's CR3 loads per 1000 requests" "$(per "$4" "$2" 1000)" "(uk only)"
 }
 table "$title (this machine's KVM, $flavour; wrk -t2 -c64 -d${secs}s GET /)" \
 	"uk (ukrun -p)" "Linux process (chroot)"
@@ -227,7 +243,7 @@ for n in go node pyhttp nginx; do
 	row "  --net passt: GET / and 100 KiB requests/s" "${p:-?} / ${pb:-?}" \
 		"uk/Linux $(ratios "$p" "$(get ${n}_linux_rps)" "$pb" "$(get ${n}_linux_big_rps)")"
 	a=$(get ${n}_uk_reqs) b=$(get ${n}_uk_big_reqs)
-	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)"
+	frame_rows "$(get ${n}_frames)" $((${a:-0} + ${b:-0})) "$(get ${n}_kvm)" "$(get ${n}_cr3)"
 done
 row "redis-benchmark -c64 SET: requests/s" "$(get redis_uk_set)" "$(get redis_linux_set)"
 row "redis-benchmark -c64 GET: requests/s" "$(get redis_uk_get)" "$(get redis_linux_get)"
@@ -235,7 +251,7 @@ why_row redis 200000
 row "redis-benchmark -c8 SET / GET: requests/s" "$(get redis_uk_c8_set) / $(get redis_uk_c8_get)" \
 	"$(get redis_linux_c8_set) / $(get redis_linux_c8_get)"
 why_row redis_c8 40000
-frame_rows "$(get redis_frames)" 240000 "$(get redis_kvm)"
+frame_rows "$(get redis_frames)" 240000 "$(get redis_kvm)" "$(get redis_cr3)"
 for m in tpcb select; do
 	case $m in
 	tpcb) label="postgres 15 pgbench -c8 -j2 TPC-B-like: transactions/s" ;;
@@ -243,6 +259,8 @@ for m in tpcb select; do
 	esac
 	row "$label" "$(get pg_uk_${m}_tps)" "$(get pg_linux_${m}_tps)"
 	row "  failed transactions" "$(get pg_uk_${m}_failed)" "$(get pg_linux_${m}_failed)"
+	row "  the guest's CR3 loads per 1000 transactions" \
+		"$(per "$(get pg_uk_${m}_cr3)" "$(get pg_uk_${m}_tx)" 1000)" "(uk only)"
 done
 row "Java hello (openjdk-17-jre-headless), start to exit" "$(unit "$(get java_uk)" ms)" \
 	"$(unit "$(get java_linux)" ms)"

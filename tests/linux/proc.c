@@ -10,8 +10,10 @@
  * "FAIL name: why" line per check; with "bench N" prints the cost of
  * fork+exit+wait and of posix_spawn+exec+wait of itself in ns ("bench
  * fork_exit_wait NS", "bench spawn_exec_wait NS"; "bench N fork": the
- * first only), the same source run on the host for comparison (make
- * bench).
+ * first only); with "ring K LAPS PAGES [threads]" the cost of a hop of a
+ * token round K processes (or threads) through pipes, each touching PAGES
+ * pages of its own a hop ("bench ring_procs_K NS", then its counts); the
+ * same source run on the host for comparison (make bench).
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
@@ -946,6 +948,91 @@ static void bench(int n, int spawns)
 	}
 }
 
+/* A token passed round a ring of k members through k pipes, laps times:
+ * member i reads pipe i, writes one byte into each of its own pages pages
+ * (a server's working set, which a switch may cost it again), and writes
+ * pipe i + 1. Members are processes (each hop a switch of address space)
+ * or threads of this one (the same wake-ups without it). */
+#define RING_MAX 16
+#define RING_PAGES_MAX 256
+
+struct ring {
+	int fd[RING_MAX][2];
+	int k, laps, pages;
+};
+
+static void ring_member(const struct ring *r, int i)
+{
+	char *mem = malloc((size_t)r->pages * 4096 + 1), c;
+
+	for (int lap = 0; lap < r->laps; lap++) {
+		if (read(r->fd[i][0], &c, 1) != 1)
+			break;
+		for (int p = 0; p < r->pages; p++)
+			mem[p * 4096] = (char)lap;
+		if (write(r->fd[(i + 1) % r->k][1], &c, 1) != 1)
+			break;
+	}
+	free(mem);
+}
+
+struct ring_arg {
+	const struct ring *r;
+	int i;
+};
+
+static void *ring_thread(void *arg)
+{
+	struct ring_arg *a = arg;
+
+	ring_member(a->r, a->i);
+	return NULL;
+}
+
+/* "bench ring_KIND_K NS" a hop, and the counts a hop */
+static void bench_ring(int k, int laps, int pages, int threads)
+{
+	struct ring r = { .k = k, .laps = laps, .pages = pages };
+	pthread_t t[RING_MAX];
+	struct ring_arg a[RING_MAX];
+	pid_t pid[RING_MAX];
+	struct counts c0, c1;
+	long long t0;
+	char key[64];
+
+	for (int i = 0; i < k; i++)
+		if (pipe(r.fd[i]))
+			return;
+	for (int i = 1; i < k; i++) {
+		a[i] = (struct ring_arg){ &r, i };
+		if (threads)
+			pthread_create(&t[i], NULL, ring_thread, &a[i]);
+		else if ((pid[i] = fork()) == 0) {
+			ring_member(&r, i);
+			_exit(0);
+		}
+	}
+	counts_read(&c0);
+	t0 = now_ns();
+	if (write(r.fd[0][1], "x", 1) != 1)
+		return;
+	ring_member(&r, 0); /* (its last read is the token's last lap) */
+	t0 = now_ns() - t0;
+	counts_read(&c1);
+	for (int i = 1; i < k; i++)
+		if (threads)
+			pthread_join(t[i], NULL);
+		else
+			waitpid(pid[i], NULL, 0);
+	for (int i = 0; i < k; i++) {
+		close(r.fd[i][0]);
+		close(r.fd[i][1]);
+	}
+	snprintf(key, sizeof(key), "ring_%s_%d", threads ? "threads" : "procs", k);
+	printf("bench %s %lld\n", key, t0 / ((long long)laps * k));
+	counts_print(key, &c0, &c1, laps * k);
+}
+
 /* Interval timers are each process's own: a child's alarm ends the child,
  * not the process running when it fires; a child starts with none, so its
  * alarm(0) leaves the parent's alarm alone. */
@@ -1023,6 +1110,13 @@ int main(int argc, char **argv)
 		return atoi(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "bench")) {
 		bench(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "fork") ? 0 : atoi(argv[2]));
+		return 0;
+	}
+	if (argc > 4 && !strcmp(argv[1], "ring")) {
+		int k = atoi(argv[2]), pages = atoi(argv[4]);
+		if (k < 2 || k > RING_MAX || pages < 0 || pages > RING_PAGES_MAX)
+			return 2;
+		bench_ring(k, atoi(argv[3]), pages, argc > 5 && !strcmp(argv[5], "threads"));
 		return 0;
 	}
 	test_wait_across_first_fork();
