@@ -321,21 +321,57 @@ static void flush_input(struct uk_tty *t)
 	uk_wq_wake(&t->inroom, -1);
 }
 
-/* The erased character as echo takes it back. */
-static void echo_erase(struct uk_tty *t, unsigned char c)
+static int is_ctrl(unsigned char c) { return c < 32 || c == 0177; }
+
+/* With IUTF8, a UTF-8 character's continuation bytes: they are erased
+ * with it and take no column. */
+static int continuation(const struct uk_tty *t, unsigned char c)
+{
+	return IF(t, IUTF8) && (c & 0xc0) == 0x80;
+}
+
+/* Back over an erased tab: to the column it started at, from the
+ * columns of what is left of the line since the tab before it (or since
+ * the line's start, which began at canon_column). */
+static void echo_erase_tab(struct uk_tty *t)
+{
+	unsigned cols = 0, back;
+	uint64_t i = t->tail;
+
+	while (i > t->commit) {
+		unsigned char c = (unsigned char)t->buf[--i & MASK];
+		if (c == '\t')
+			break;
+		if (is_ctrl(c))
+			cols += LF(t, ECHOCTL) ? 2 : 0;
+		else if (!continuation(t, c))
+			cols++;
+		if (i == t->commit)
+			cols += (unsigned)t->canon_column;
+	}
+	if (t->tail == t->commit)
+		cols = (unsigned)t->canon_column;
+	for (back = 8 - (cols & 7); back--;)
+		out_byte(t, '\b');
+}
+
+/* The erased character c (which: ERASE, WERASE or KILL) as echo takes
+ * it back. */
+static void echo_erase(struct uk_tty *t, int which, unsigned char c)
 {
 	if (!LF(t, ECHO))
 		return;
-	if (!LF(t, ECHOE)) {
+	if (which == VERASE && !LF(t, ECHOE)) {
 		echo_byte(t, CC(t, VERASE));
 		return;
 	}
-	if (c == '\t') { /* back to where the tab started: the line's columns again */
-		echo_str(t, "\b");
+	if (c == '\t') {
+		echo_erase_tab(t);
 		return;
 	}
-	echo_str(t, "\b \b");
-	if (LF(t, ECHOCTL) && (c < 32 || c == 0177))
+	if (is_ctrl(c) && LF(t, ECHOCTL))
+		echo_str(t, "\b \b");
+	if (!is_ctrl(c) || LF(t, ECHOCTL))
 		echo_str(t, "\b \b");
 }
 
@@ -360,15 +396,21 @@ static void erase(struct uk_tty *t, int which)
 		return;
 	}
 	while (t->tail > t->commit) {
-		unsigned char c = (unsigned char)t->buf[(t->tail - 1) & MASK];
+		uint64_t at = t->tail;
+		unsigned char c;
+		do /* one character, a UTF-8 one whole */
+			c = (unsigned char)t->buf[--at & MASK];
+		while (continuation(t, c) && at > t->commit);
+		if (continuation(t, c))
+			break; /* (never a part of one) */
 		if (which == VWERASE) {
 			if (word_char(c))
 				seen_word = 1;
 			else if (seen_word)
 				break;
 		}
-		t->tail--;
-		echo_erase(t, c);
+		t->tail = at;
+		echo_erase(t, which, c);
 		if (which == VERASE)
 			break;
 	}
@@ -492,8 +534,11 @@ literal:
 		return 0;
 	if (r < 0)
 		return 1;
-	if (LF(t, ECHO))
+	if (LF(t, ECHO)) {
+		if (canon && t->tail == t->commit)
+			t->canon_column = t->column; /* (where erasing a tab goes back to) */
 		echo_byte(t, c);
+	}
 	store(t, c, 0, 0);
 	return 1;
 }

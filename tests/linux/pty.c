@@ -3,7 +3,8 @@
  * program: openpty's pair and its names (ptsname, ttyname, /dev/pts,
  * /proc/self/fd, devpts's statfs magic), posix_openpt with grantpt and
  * unlockpt (a locked slave refuses its open), TIOCGPTPEER; canonical
- * input with ERASE, WERASE, KILL and EOF, echo (ECHOCTL, ECHOKE, ECHONL),
+ * input with ERASE (of a tab, of a UTF-8 character under IUTF8), WERASE,
+ * KILL and EOF, echo (ECHOCTL, ECHOKE, ECHONL),
  * output and input mapping (ONLCR, ICRNL, IGNCR); raw input with VMIN and
  * VTIME; INTR and SUSP signalling the foreground group, with the flush;
  * the window size and SIGWINCH; a controlling terminal through setsid and
@@ -203,6 +204,23 @@ static void test_canonical(void)
 	write(m, "foo bar\027baz\n", 12);
 	n = (int)read(s, buf, sizeof(buf));
 	check("werase", n == 8 && !memcmp(buf, "foo baz\n", 8), "line differs");
+	drain(m, buf, sizeof(buf));
+	write(m, "ab\t\177\n", 5);
+	n = (int)read(s, buf, sizeof(buf));
+	check("erase-tab", n == 3 && !memcmp(buf, "ab\n", 3), "line differs");
+	drain(m, buf, sizeof(buf));
+	check("echo-erase-tab", !strcmp(buf, "ab\t\b\b\b\b\b\b\r\n"), "echo differs");
+	{
+		struct termios t;
+		tcgetattr(s, &t);
+		t.c_iflag |= IUTF8;
+		tcsetattr(s, TCSANOW, &t);
+	}
+	write(m, "x\xc3\xa9\177\n", 5);
+	n = (int)read(s, buf, sizeof(buf));
+	check("erase-utf8", n == 2 && !memcmp(buf, "x\n", 2), "line differs");
+	drain(m, buf, sizeof(buf));
+	check("echo-erase-utf8", !strcmp(buf, "x\xc3\xa9\b \b\r\n"), "echo differs");
 	write(m, "one\ntwo\n", 8);
 	n = (int)read(s, buf, sizeof(buf));
 	check("one-line-a-read", n == 4 && !memcmp(buf, "one\n", 4), "more than a line");

@@ -66,6 +66,7 @@ struct uk_tty {
 	int stopped;         /* output stopped (IXON's STOP, TCOOFF) */
 	int hung;            /* hung up: reads end, writes fail (EIO) */
 	int column;          /* the output's column, for ONOCR and erasing tabs */
+	int canon_column;    /* the column where the line being edited began */
 	int sid, pgrp;       /* controlling terminal of session sid (0: none);
 	                      * its foreground process group */
 	int exclusive;       /* TIOCEXCL: only root opens it again */
