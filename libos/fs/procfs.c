@@ -93,7 +93,13 @@ static const struct proc_entry vm_entries[] = {
 	{ "max_map_count", N_MAX_MAP_COUNT, S_IFREG | 0444 },
 };
 static const struct proc_entry fs_entries[] = {
+	{ "inotify", N_SYS_INOTIFY, S_IFDIR | 0555 },
 	{ "nr_open", N_NR_OPEN, S_IFREG | 0444 },
+};
+static const struct proc_entry inotify_entries[] = {
+	{ "max_queued_events", N_INOTIFY_QUEUED, S_IFREG | 0444 },
+	{ "max_user_instances", N_INOTIFY_INSTANCES, S_IFREG | 0444 },
+	{ "max_user_watches", N_INOTIFY_WATCHES, S_IFREG | 0444 },
 };
 
 #define TABLE(t) t, sizeof(t) / sizeof(t[0])
@@ -104,10 +110,15 @@ static const struct proc_dir {
 	const struct proc_entry *entries;
 	size_t n;
 } sys_dirs[] = {
-	{ N_NET, TABLE(net_entries) },           { N_SYS, TABLE(sys_entries) },
-	{ N_SYS_KERNEL, TABLE(kernel_entries) }, { N_SYS_RANDOM, TABLE(random_entries) },
-	{ N_SYS_NET, TABLE(sysnet_entries) },    { N_SYS_NET_CORE, TABLE(netcore_entries) },
-	{ N_SYS_VM, TABLE(vm_entries) },         { N_SYS_FS, TABLE(fs_entries) },
+	{ N_NET, TABLE(net_entries) },
+	{ N_SYS, TABLE(sys_entries) },
+	{ N_SYS_KERNEL, TABLE(kernel_entries) },
+	{ N_SYS_RANDOM, TABLE(random_entries) },
+	{ N_SYS_NET, TABLE(sysnet_entries) },
+	{ N_SYS_NET_CORE, TABLE(netcore_entries) },
+	{ N_SYS_VM, TABLE(vm_entries) },
+	{ N_SYS_FS, TABLE(fs_entries) },
+	{ N_SYS_INOTIFY, TABLE(inotify_entries) },
 };
 
 /* The system's directory node, or NULL (the root, a process's). */

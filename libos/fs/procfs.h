@@ -33,6 +33,7 @@ enum {
 	N_SYS_NET_CORE, /* /proc/sys/net/core */
 	N_SYS_VM,       /* /proc/sys/vm */
 	N_SYS_FS,       /* /proc/sys/fs */
+	N_SYS_INOTIFY,  /* /proc/sys/fs/inotify */
 	N_SYSCTL_FIRST, /* the settings' files (procfs_sys.c's gen_sysctl) */
 	N_HOSTNAME = N_SYSCTL_FIRST,
 	N_OSRELEASE,
@@ -43,6 +44,9 @@ enum {
 	N_SOMAXCONN,
 	N_MAX_MAP_COUNT,
 	N_NR_OPEN,
+	N_INOTIFY_QUEUED,
+	N_INOTIFY_INSTANCES,
+	N_INOTIFY_WATCHES,
 	N_SYSCTL_END,
 	N_PID_FIRST, /* the rest are a process's (or a thread's) */
 	N_PIDDIR = N_PID_FIRST,

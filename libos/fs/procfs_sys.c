@@ -148,6 +148,9 @@ static long gen_sysctl(struct pgen *g, const struct uk_proc_view *v, char *buf, 
 	case N_SOMAXCONN: return uk_snprintf(buf, size, "%d\n", UK_SOMAXCONN);
 	case N_MAX_MAP_COUNT: return uk_snprintf(buf, size, "%d\n", UK_MAX_MAP_COUNT);
 	case N_NR_OPEN: return uk_snprintf(buf, size, "%d\n", UK_FD_LIMIT);
+	case N_INOTIFY_QUEUED: return uk_snprintf(buf, size, "%d\n", UK_INOTIFY_MAX_QUEUED);
+	case N_INOTIFY_INSTANCES: return uk_snprintf(buf, size, "%d\n", UK_INOTIFY_MAX_INSTANCES);
+	case N_INOTIFY_WATCHES: return uk_snprintf(buf, size, "%d\n", UK_INOTIFY_MAX_WATCHES);
 	}
 	return -EIO;
 }

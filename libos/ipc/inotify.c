@@ -16,17 +16,20 @@
  * host are not seen (as in gVisor, only the VM's own changes are);
  * IN_DELETE_SELF comes with the unlink of a file's last name, not at its
  * last close; IN_EXCL_UNLINK is accepted but events after an unlink are
- * not held back; no limit on watches but memory.
+ * not held back. Limits per user as Linux's (ENOSPC past the watches,
+ * EMFILE past the instances; vfs.h's UK_INOTIFY_*), counted for the
+ * effective uid that made the instance.
  */
 #include <linux/inotify.h>
 #include <uk/mm.h>
+#include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/syscall.h>
 
 #include "../vfs/vfs_impl.h"
 #include "poll_impl.h"
 
-#define MAX_QUEUED 16384 /* Linux's max_queued_events */
+#define MAX_QUEUED UK_INOTIFY_MAX_QUEUED
 #define BUCKETS 256
 #define NAMES 4 /* names a directory's watch keeps */
 /* The bits inotify_add_watch knows (Linux's ALL_INOTIFY_BITS): a mask
@@ -42,8 +45,15 @@ struct event {
 	struct inotify_event ev; /* followed by ev.len bytes of name */
 };
 
+/* What one user holds (a few users a VM: never freed). */
+struct user_count {
+	struct user_count *next;
+	int uid, instances, watches;
+};
+
 struct instance {
 	struct uk_wq wq;
+	struct user_count *user;
 	struct event *head, *tail;
 	int count;
 	size_t bytes;
@@ -75,6 +85,7 @@ struct watch {
 
 static struct watch *table[BUCKETS];
 static int nwatches;
+static struct user_count *users;
 static const struct uk_fsnotify_ops fsnotify_ops;
 
 static struct watch **bucket(const struct uk_mount *mnt, uint64_t ino)
@@ -160,6 +171,7 @@ static void watch_drop(struct watch *w, int tell)
 	unlink_from(&w->in->watches, w, 1);
 	if (!--nwatches)
 		uk_fsnotify = NULL;
+	w->in->user->watches--;
 	uk_vnode_put(w->vn);
 	uk_kfree(w->names);
 	uk_kfree(w);
@@ -355,6 +367,7 @@ static void inotify_release(struct uk_file *f)
 		if (e != &in->overflow)
 			uk_kfree(e);
 	}
+	in->user->instances--;
 	uk_kfree(in);
 }
 
@@ -369,17 +382,47 @@ static const struct uk_file_ops inotify_ops = {
 
 /* ---- the calls ---- */
 
+/* The counts of user uid, made at its first instance (NULL: no memory). */
+static struct user_count *user_of(int uid)
+{
+	struct user_count *u = users;
+
+	while (u && u->uid != uid)
+		u = u->next;
+	if (!u && (u = uk_kzalloc(sizeof(*u)))) {
+		u->uid = uid;
+		u->next = users;
+		users = u;
+	}
+	return u;
+}
+
 UK_SYSCALL1(inotify_init1, int, flags)
 {
 	static uint64_t next_ino = 1;
+	struct user_count *u;
 	struct instance *in;
+	struct uk_file *f;
+	int fd;
 
 	if (flags & ~(IN_NONBLOCK | IN_CLOEXEC))
 		return -EINVAL;
+	if (!(u = user_of(uk_current_euid())))
+		return -ENOMEM;
+	if (u->instances >= UK_INOTIFY_MAX_INSTANCES)
+		return -EMFILE;
 	if (!(in = uk_kzalloc(sizeof(*in))))
 		return -ENOMEM;
 	in->ino = next_ino++;
-	return uk_anon_fd(&inotify_ops, in, flags & IN_NONBLOCK, flags & IN_CLOEXEC);
+	in->user = u;
+	if (!(f = uk_file_new(&inotify_ops, O_RDWR | (flags & IN_NONBLOCK), in))) {
+		uk_kfree(in);
+		return -ENOMEM;
+	}
+	u->instances++; /* (the release gives it back) */
+	if ((fd = uk_fd_install(f, 0, !!(flags & IN_CLOEXEC))) < 0)
+		uk_file_put(f);
+	return fd;
 }
 
 UK_SYSCALL0(inotify_init) { return uk_sys_inotify_init1(0, 0, 0, 0, 0, 0); }
@@ -404,7 +447,8 @@ static long add_watch(struct instance *in, struct uk_vnode *vn, uint32_t mask)
 		w->mask = (mask & IN_MASK_ADD) ? w->mask | keep : keep;
 		return w->wd;
 	}
-	if (in->next_wd == INT32_MAX || !(w = uk_kzalloc(sizeof(*w))))
+	if (in->next_wd == INT32_MAX || in->user->watches >= UK_INOTIFY_MAX_WATCHES ||
+	    !(w = uk_kzalloc(sizeof(*w))))
 		return -ENOSPC;
 	*w = (struct watch){ .in = in,
 		             .mnt = vn->mnt,
@@ -418,6 +462,7 @@ static long add_watch(struct instance *in, struct uk_vnode *vn, uint32_t mask)
 	w->in_next = in->watches;
 	in->watches = w;
 	nwatches++;
+	in->user->watches++;
 	uk_fsnotify = &fsnotify_ops;
 	return w->wd;
 }

@@ -288,6 +288,48 @@ static void unmounted(int in)
 	rmdir(sub);
 }
 
+static long limit_of(const char *name)
+{
+	char p[96], buf[32] = "";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/sys/fs/inotify/%s", name);
+	if (!(f = fopen(p, "r")))
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? atol(buf) : -1;
+}
+
+/* The limits /proc/sys/fs/inotify/ shows, and max_user_instances kept:
+ * the user's instances (this one's and other processes') stop there with
+ * EMFILE. */
+static void limits(void)
+{
+	long max = limit_of("max_user_instances");
+	int fds[4096], n = 0, err = 0;
+
+	check("limits/shown",
+	      max > 0 && limit_of("max_user_watches") >= 8192 &&
+	          limit_of("max_queued_events") >= 16384,
+	      "max_user_instances, max_user_watches or max_queued_events missing or small");
+	while (max > 0 && n < (int)(sizeof(fds) / sizeof(fds[0])) && n <= max) {
+		if ((fds[n] = inotify_init1(IN_CLOEXEC)) < 0) {
+			err = errno;
+			break;
+		}
+		n++;
+	}
+	check("limits/instances", max > 0 && err == EMFILE && n <= max,
+	      "instances past max_user_instances were not refused with EMFILE");
+	while (n > 0)
+		close(fds[--n]);
+	check("limits/instances-freed", (n = inotify_init1(IN_CLOEXEC)) >= 0,
+	      "closing the instances did not free them");
+	close(n);
+}
+
 int main(int argc, char **argv)
 {
 	char got[64];
@@ -313,5 +355,6 @@ int main(int argc, char **argv)
 	unmounted(in);
 	rmdir(dir);
 	close(in);
+	limits();
 	return check_done();
 }

@@ -365,6 +365,13 @@ int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f);
  * IN_DELETE, IN_MOVED_FROM/TO with their cookie; IN_ISDIR when the entry
  * is a directory). unmount: mnt goes (its watches end). */
 #define UK_FSNOTIFY_SELF 0x08000000u /* (a bit no inotify mask uses) */
+/* inotify's limits, per user as Linux counts them (/proc/sys/fs/inotify/
+ * shows them): instances and watches a user may have, events a queue
+ * holds before IN_Q_OVERFLOW. Linux sizes max_user_watches by memory
+ * (8192 for a VM of 1 GiB); a watch costs uk less than a Linux inode. */
+#define UK_INOTIFY_MAX_INSTANCES 128
+#define UK_INOTIFY_MAX_WATCHES 65536
+#define UK_INOTIFY_MAX_QUEUED 16384
 struct uk_fsnotify_ops {
 	void (*event)(struct uk_vnode *vn, uint32_t mask);
 	void (*entry)(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie);
