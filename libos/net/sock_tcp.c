@@ -491,7 +491,10 @@ static long tcp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 out:
 	if ((s->opts & UK_SO_CORK) ? full_segment_waits(pcb) : !(flags & UK_MSG_MORE))
 		tcp_output(pcb);
-	return done ? done : -EAGAIN;
+	/* Nothing asked, nothing sent: 0 as on Linux, full buffer or not
+	 * (php's built-in server ends a file with an empty send and took
+	 * EAGAIN as "try later", for ever) */
+	return done || !uk_iov_len(iov, cnt) ? done : -EAGAIN;
 }
 
 /* Free what was read; reopen the window by as much (u16 steps). */

@@ -32,7 +32,10 @@
  *               writable); once the peer reads, epoll's edge-triggered
  *               EPOLLOUT and poll's POLLOUT say there is room (uk wakes a
  *               socket's waiters on an ACK only after a writer or a poll
- *               found no room, as Linux does past SOCK_NOSPACE)
+ *               found no room, as Linux does past SOCK_NOSPACE); a send
+ *               of nothing returns 0, blocking, and with the buffers full
+ *               (php's built-in server ends a file with one: uk's EAGAIN
+ *               left it retrying for ever)
  *
  * AF_UNIX:
  *
@@ -449,6 +452,8 @@ static void room(void)
 	check("room/connect", s >= 0 && ep >= 0, "listen, connect, accept or epoll_create1 failed");
 	if (s < 0 || ep < 0)
 		return;
+	check("room/empty-send", send(c, "", 0, 0) == 0 && write(c, "", 0) == 0,
+	      "a blocking send or write of nothing did not return 0");
 	fcntl(c, F_SETFL, O_NONBLOCK);
 	fcntl(s, F_SETFL, O_NONBLOCK);
 	while (write(c, b, sizeof(b)) > 0)
@@ -456,6 +461,9 @@ static void room(void)
 	p = (struct pollfd){ .fd = c, .events = POLLOUT };
 	check("room/full", errno == EAGAIN && poll(&p, 1, 0) == 0,
 	      "the writer did not end with EAGAIN, or poll said it could write");
+	check("room/full-empty-send", send(c, "", 0, 0) == 0,
+	      "a send of nothing on a full connection did not return 0 (EAGAIN: php -S waited for "
+	      "ever)");
 	check("room/epoll-add", epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0, "epoll_ctl failed");
 	for (end = now_ms() + 5000; !woke && now_ms() < end;) {
 		drain(s);
