@@ -34,4 +34,14 @@ void uk_net_hosts(uint32_t ip);
 struct netif;
 void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
 
+/* The interface requests any socket answers (linux/sockios.h), for
+ * glibc's if_nametoindex and if_indextoname, and programs that list the
+ * interfaces and look in the ARP cache the old way (squid, for each
+ * client): arg is the request's struct. 0 or -errno. */
+#define UK_SIOCGIFNAME 0x8910
+#define UK_SIOCGIFCONF 0x8912
+#define UK_SIOCGIFINDEX 0x8933
+#define UK_SIOCGARP 0x8954
+long uk_net_if_ioctl(unsigned long req, void *arg);
+
 #endif

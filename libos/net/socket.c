@@ -308,39 +308,6 @@ static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 	return mask;
 }
 
-#define SIOCGIFNAME 0x8910 /* linux/sockios.h */
-#define SIOCGIFINDEX 0x8933
-
-/* struct ifreq of x86-64 Linux: a name, then (here) an index. */
-struct uk_ifreq {
-	char name[16];
-	int32_t index;
-	char rest[20];
-};
-
-/* SIOCGIFINDEX and SIOCGIFNAME, which glibc's if_nametoindex and
- * if_indextoname ask of any socket. */
-static long if_ioctl(unsigned long req, struct uk_ifreq *r)
-{
-	char name[16];
-	int i;
-
-	if (uk_net_up())
-		return -ENODEV;
-	if (req == SIOCGIFNAME) {
-		if ((i = uk_net_ifname_of(r->index, name, sizeof(name))))
-			return i;
-		uk_memcpy(r->name, name, sizeof(name));
-		return 0;
-	}
-	uk_memcpy(name, r->name, sizeof(name));
-	name[15] = 0;
-	if ((i = uk_net_ifindex(name)) < 0)
-		return i;
-	r->index = i;
-	return 0;
-}
-
 static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 {
 	struct uk_sock *s = f->priv;
@@ -359,8 +326,10 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 		else
 			f->flags &= ~O_NONBLOCK;
 		return 0;
-	case SIOCGIFINDEX:
-	case SIOCGIFNAME: return if_ioctl(req, arg);
+	case UK_SIOCGIFINDEX:
+	case UK_SIOCGIFNAME:
+	case UK_SIOCGIFCONF:
+	case UK_SIOCGARP: return uk_net_if_ioctl(req, arg);
 	case 0x5452: /* FIOASYNC */
 		/* Accepted, with the difference said: no SIGIO is sent. nginx's
 		 * master asks it of each worker's channel before it forks the

@@ -52,6 +52,15 @@
  *
  *   pmtu        IP_MTU_DISCOVER: the default, OMIT, a bad value
  *
+ * The interfaces through ioctl (squid's look-up of each client's MAC
+ * address logged "Attempt to retrieve interface list failed" at each
+ * request):
+ *
+ *   ifconf      SIOCGIFCONF: the length needed, then the list (lo with
+ *               127.0.0.1, names if_nametoindex knows), whole entries
+ *               only; SIOCGARP: ENODEV without a device or with an unknown
+ *               one, ENXIO for lo (no ARP there)
+ *
  * AF_NETLINK (NETLINK_ROUTE: unbound listed the interfaces at start
  * with getifaddrs and ended on EAFNOSUPPORT):
  *
@@ -78,6 +87,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -87,6 +97,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -621,6 +632,50 @@ struct nlreq {
 	};
 };
 
+/* The interfaces the old way (squid looks each client up in the ARP
+ * cache of each interface, and logged "Attempt to retrieve interface list
+ * failed" at each request): SIOCGIFCONF's length alone, then the list;
+ * SIOCGARP's errors. */
+static void ifconf(void)
+{
+	struct ifreq r[64];
+	struct ifconf c = { .ifc_len = 0, .ifc_buf = NULL };
+	struct arpreq a = { .arp_flags = 0 };
+	struct sockaddr_in *pa = (struct sockaddr_in *)&a.arp_pa;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), need, lo = 0, known = 1;
+
+	check("ifconf/length",
+	      ioctl(s, SIOCGIFCONF, &c) == 0 && c.ifc_len > 0 &&
+	          c.ifc_len % (int)sizeof(struct ifreq) == 0,
+	      "SIOCGIFCONF without a buffer did not say the length");
+	need = c.ifc_len;
+	c = (struct ifconf){ .ifc_len = sizeof(r), .ifc_req = r };
+	check("ifconf/list", ioctl(s, SIOCGIFCONF, &c) == 0 && c.ifc_len == need,
+	      "SIOCGIFCONF's list is not as long as it said");
+	for (int i = 0; i < c.ifc_len / (int)sizeof(*r); i++) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&r[i].ifr_addr;
+		lo |= !strcmp(r[i].ifr_name, "lo") && in->sin_family == AF_INET &&
+		      in->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+		known &= if_nametoindex(r[i].ifr_name) > 0 && in->sin_family == AF_INET;
+	}
+	check("ifconf/lo", lo, "no lo with 127.0.0.1 in the list");
+	check("ifconf/names-known", known, "an entry's name is unknown or not AF_INET");
+	c = (struct ifconf){ .ifc_len = sizeof(*r) + 8, .ifc_req = r };
+	check("ifconf/whole-entries", ioctl(s, SIOCGIFCONF, &c) == 0 && c.ifc_len == sizeof(*r),
+	      "a buffer of one entry and a half did not get exactly one");
+	pa->sin_family = AF_INET;
+	pa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	check("arp/no-device", ioctl(s, SIOCGARP, &a) == -1 && errno == ENODEV,
+	      "SIOCGARP without a device is not ENODEV");
+	strcpy(a.arp_dev, "nosuch0");
+	check("arp/unknown-device", ioctl(s, SIOCGARP, &a) == -1 && errno == ENODEV,
+	      "SIOCGARP on a device that is not there is not ENODEV");
+	strcpy(a.arp_dev, "lo");
+	check("arp/lo-none", ioctl(s, SIOCGARP, &a) == -1 && errno == ENXIO,
+	      "SIOCGARP of 127.0.0.1 on lo is not ENXIO");
+	close(s);
+}
+
 static int nl_ask(int fd, int type, int flags, int index, unsigned seq)
 {
 	struct nlreq r = { .h = { sizeof(r), type, NLM_F_REQUEST | flags, seq, 0 } };
@@ -716,6 +771,7 @@ int main(int argc, char **argv)
 	normbits();
 	mtu_discover();
 	ifaddrs();
+	ifconf();
 	rtnetlink();
 	return check_done();
 }
