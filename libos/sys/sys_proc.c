@@ -21,6 +21,7 @@
 #include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
+#include <uk/vfs.h>
 
 #include <linux/capability.h>
 #include <linux/prctl.h>
@@ -275,6 +276,9 @@ static long rlimit_set(int res, const struct rlimit *nv)
 {
 	if (nv->rlim_cur > nv->rlim_max)
 		return -EINVAL;
+	/* (for root too: the descriptor table's size, /proc/sys/fs/nr_open) */
+	if (res == RLIMIT_NOFILE && nv->rlim_max > UK_FD_LIMIT)
+		return -EPERM;
 	if (nv->rlim_max > rlimits[res].rlim_max && !uk_capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 	rlimits[res] = *nv;

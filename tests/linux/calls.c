@@ -9,7 +9,8 @@
  * from /etc/hosts, as in a container, in an image that has none (a glibc
  * program asked DNS for it), and mappings of a file of the image (/data:
  * uk maps the archive's pages instead of copying them) that see the
- * file's writes as on Linux.
+ * file's writes as on Linux, and RLIMIT_NOFILE's hard limit held to
+ * fs.nr_open (named asked for RLIM_INFINITY and got it).
  * Prints "PASS name" or "FAIL name: why" per check.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
@@ -23,6 +24,7 @@
 #include <netdb.h>
 #include <linux/close_range.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -133,6 +135,30 @@ static void file_mappings(void)
 	unlink("/tmp/calls-data");
 }
 
+/* RLIMIT_NOFILE's hard limit stops at fs.nr_open, for root too: EPERM
+ * beyond (named raises it to RLIM_INFINITY first, falls back when refused,
+ * and uk had let it: a close loop up to sysconf(_SC_OPEN_MAX) never ends) */
+static void nofile_limit(void)
+{
+	struct rlimit was, now, inf = { RLIM_INFINITY, RLIM_INFINITY }, over;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	unsigned long nr_open = 0;
+
+	check("rlimit/nr-open-read", f && fscanf(f, "%lu", &nr_open) == 1 && nr_open > 0);
+	if (f)
+		fclose(f);
+	over = (struct rlimit){ nr_open + 1, nr_open + 1 };
+	getrlimit(RLIMIT_NOFILE, &was);
+	check("rlimit/nofile-infinity-eperm",
+	      setrlimit(RLIMIT_NOFILE, &inf) == -1 && errno == EPERM);
+	check("rlimit/nofile-past-nr-open-eperm",
+	      setrlimit(RLIMIT_NOFILE, &over) == -1 && errno == EPERM);
+	check("rlimit/nofile-unchanged", getrlimit(RLIMIT_NOFILE, &now) == 0 &&
+	                                     now.rlim_cur == was.rlim_cur &&
+	                                     now.rlim_max == was.rlim_max);
+	check("rlimit/nofile-same-again", setrlimit(RLIMIT_NOFILE, &was) == 0);
+}
+
 int main(void)
 {
 	char buf[64], vec[2];
@@ -216,6 +242,7 @@ int main(void)
 	          fcntl(40, F_GETFD) == -1);
 
 	file_mappings();
+	nofile_limit();
 
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;
