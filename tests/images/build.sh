@@ -35,6 +35,9 @@
 #             configuration (pam-auth-update's, pam_unix), host keys
 #             made here, root's authorized_keys from /ssh/key.pub (the
 #             key made here, its private half beside: sshd.rootfs/ssh/key)
+#   etcd      etcd-server 3.4 (Go, its libc alone): data in /var/lib/etcd,
+#             clients on 0.0.0.0:2379 (the flags as the etcd image's users
+#             give them)
 #   procps    Debian's procps (ps, pgrep, pkill, top, free, pmap) with a
 #             static busybox's sh, sleep and cat beside it
 #   layers    busybox + a layer of whiteouts + a later layer's files
@@ -45,7 +48,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${UK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uk}/images
 debs=$cache/debs
-all="busybox sqlite lua python redis nginx go node pyhttp java postgres mosquitto sshd procps layers musl hostile-dotdot hostile-symlink
+all="busybox sqlite lua python redis nginx go node pyhttp java postgres mosquitto sshd etcd procps layers musl hostile-dotdot hostile-symlink
  hostile-truncated hostile-hardlink hostile-device hostile-tampered"
 base_pkgs="libc6 libgcc-s1 zlib1g"
 
@@ -647,6 +650,23 @@ img_sshd() {
 	flatten sshd "$w/l1" "$w/l2" "$w/l3"
 }
 
+img_etcd() {
+	local w=$1
+	base_layer "$w/l1"
+	unpack "$w/l2" etcd-server
+	rm -rf "$w/l2/etc/init.d" "$w/l2/usr/lib/systemd"
+	mkdir -p "$w/l2/var/lib/etcd"
+	chmod 700 "$w/l2/var/lib/etcd"
+	layer_tar "$w/l1" "$w/1.tar"
+	layer_tar "$w/l2" "$w/2.tar"
+	reset_config
+	ENTRYPOINT='["/usr/bin/etcd"]'
+	CMD='["--data-dir","/var/lib/etcd","--listen-client-urls","http://0.0.0.0:2379","--advertise-client-urls","http://127.0.0.1:2379"]'
+	PORTS=2379/tcp
+	assemble etcd "$w/1.tar" "$w/2.tar"
+	flatten etcd "$w/l1" "$w/l2"
+}
+
 img_musl() {
 	local w=$1
 	mkdir -p "$w/l1"
@@ -794,6 +814,7 @@ recipe() { # NAME -> the packages it uses (for the cache key)
 	postgres) echo $base_pkgs $postgres_pkgs ;;
 	mosquitto) echo $base_pkgs $mosquitto_pkgs ;;
 	sshd) echo $base_pkgs $sshd_pkgs ;;
+	etcd) echo $base_pkgs etcd-server ;;
 	procps) echo $base_pkgs $procps_pkgs busybox-static ;;
 	hostile-*) ;;
 	*) return 1 ;;

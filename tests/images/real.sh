@@ -8,7 +8,7 @@
 #   tests/images/real.sh OUTDIR
 #
 # OUTDIR (build/tests/real) gets:
-#   NAME.img            go node pyhttp nginx redis java postgres mosquitto sshd
+#   NAME.img            go node pyhttp nginx redis java postgres mosquitto sshd etcd
 #   python.img          pyhttp's image with python3 as its entrypoint
 #   NAME.index.html     the page each web server serves at /
 #   big.txt             the large file every web server has too
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
-names="go node pyhttp nginx redis java postgres mosquitto sshd"
+names="go node pyhttp nginx redis java postgres mosquitto sshd etcd"
 UKBUILD=${UKBUILD:-build/bin/ukbuild}
 mkdir -p "$out"
 rm -f "$out/why"

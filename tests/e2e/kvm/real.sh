@@ -16,7 +16,8 @@
 # nginx's reuseport (a listener a worker on one port); mosquitto (MQTT:
 # every QoS 1 message of 8 publishers to 8 subscribers, SIGTERM's saved
 # database); sshd with Debian's stock configuration (privilege separation:
-# chroot, dropped ids; a command, scp both ways, 8 clients at once).
+# chroot, dropped ids; a command, scp both ways, 8 clients at once);
+# etcd (puts through its HTTP gateway, each one stored; SIGTERM).
 # The images are made by tests/images/real.sh (make) in build/tests/real.
 #
 # Under nested TCG (a slow CPU, measured) the loads are shorter; the Node
@@ -99,12 +100,13 @@ up() {
 }
 
 # wrk_load NAME URL [SECONDS [CONNECTIONS]]: 64 connections (or as many
-# as said) for $secs s; not one error (no "Socket errors", no "Non-2xx or
+# as said; with $wrk_script, the requests that wrk script makes) for $secs s; not one error (no "Socket errors", no "Non-2xx or
 # 3xx" line; a request over wrk's 10 s timeout counts as one), requests
 # made. The numbers go to the output.
 wrk_load() {
 	need "real/$1/load" wrk || return
-	run bound $((${3:-$secs} + 60)) wrk -t2 -c"${4:-64}" -d"${3:-$secs}s" --timeout 10s --latency "$2"
+	run bound $((${3:-$secs} + 60)) wrk -t2 -c"${4:-64}" -d"${3:-$secs}s" --timeout 10s --latency \
+		${wrk_script:+-s "$wrk_script"} "$2"
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/out")
 	echo "real/$1: $(grep -E '^Requests/sec|^ *Latency |^ *99%|Socket errors|Non-2xx' "$T/out" | tr -s ' ' | tr '\n' ';')"
 	# Errors fail; requests past wrk's 10 s (its "timeout" count) are
@@ -460,3 +462,47 @@ elif serve sshd 22 'Server listening on 0.0.0.0 port 22'; then
 	bg_stop
 	check real/sshd/no-errors sh -c "! grep -q 'not implemented\|cannot determine VRF\|fatal' '$T/sshd.log'"
 fi
+
+# ---- etcd (Go: raft, bbolt's database mapped 10 GiB long with
+# MAP_POPULATE, the HTTP/JSON gateway dialling its own gRPC listener at
+# 0.0.0.0:2379): a put and its range, then 64 connections putting for
+# $secs s: every answered put is in the store (the revision counts them),
+# then ranges; SIGTERM: etcd's shutdown and status 0 (process 1 exits,
+# as in a container: elsewhere etcd sends itself the signal again) ----
+signalled=1
+if [ ! -f "$R/etcd.img" ]; then
+	skip real/etcd "$R/etcd.img is not here (it runs where /dev/kvm works)"
+elif ! need real/etcd curl; then
+	:
+elif serve etcd 2379 'ready to serve client requests'; then
+	kv() { bound 60 curl -s -m 30 -X POST -d "$2" "http://127.0.0.1:$port/v3/kv/$1"; }
+	rev() { kv range '{"key":"Zm9v"}' | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p'; }
+	# (the key foo, the value bar: base64 in etcd's JSON)
+	kv put '{"key":"Zm9v","value":"YmFy"}' >"$T/out"
+	check real/etcd/put grep -q '"revision":"2"' "$T/out"
+	kv range '{"key":"Zm9v"}' >"$T/out"
+	check real/etcd/range grep -q '"value":"YmFy".*"count":"1"' "$T/out"
+	echo 'wrk.method = "POST"; wrk.body = [[{"key":"Zm9v","value":"YmFy"}]]' >"$T/put.lua"
+	echo 'wrk.method = "POST"; wrk.body = [[{"key":"Zm9v"}]]' >"$T/range.lua"
+	if need real/etcd/load wrk; then
+		r0=$(rev)
+		wrk_script=$T/put.lua
+		wrk_load etcd/put "http://127.0.0.1:$port/v3/kv/put"
+		r1=$(rev)
+		# each put answered made a revision; at most 64 more were in
+		# flight when wrk stopped counting
+		echo "real/etcd: revision $r0 -> $r1 after $n answered puts"
+		check real/etcd/every-put-stored test "${r1:-0}" -ge $((${r0:-0} + ${n:-1})) -a \
+			"${r1:-0}" -le $((${r0:-0} + ${n:-0} + 64))
+		wrk_script=$T/range.lua
+		wrk_load etcd/range "http://127.0.0.1:$port/v3/kv/range" $((secs / 2))
+		wrk_script=
+	fi
+	kill -TERM "$bgpid"
+	wait "$bgpid"
+	rc=$?
+	bgpid=
+	check real/etcd/sigterm sh -c "[ $rc -eq 0 ] && grep -q 'received terminated signal, shutting down' '$log'"
+	check real/etcd/no-crash sh -c "! grep -q 'panic\|fatal error\|crashed' '$log'"
+fi
+signalled=
