@@ -52,7 +52,8 @@ struct pty {
 	struct pty *next; /* by number, while the master is open */
 };
 
-static struct pty *ptys;
+static struct pty *ptys; /* those whose master is open, by number */
+static unsigned npairs;  /* every pair not freed yet */
 static struct uk_mount *pts_mnt;
 static struct uk_vnode *pts_root, *pts_ptmx;
 
@@ -156,6 +157,7 @@ static void pty_free(struct pty *p)
 		uk_vnode_put(p->vn);
 	}
 	uk_pages_free(p, (sizeof(*p) + UK_PAGE_SIZE - 1) / UK_PAGE_SIZE);
+	npairs--;
 }
 
 /* /dev/ptmx: a new pair, f its master. */
@@ -177,6 +179,7 @@ static int ptmx_open(struct uk_file *f)
 		return -ENOMEM;
 	}
 	uk_vfs_set_parent(p->vn, pts_root);
+	npairs++;
 	uk_tty_init(&p->tty, &pty_tty_ops, index);
 	p->locked = p->master = 1;
 	p->uid = (uint32_t)uk_current_euid();
@@ -589,7 +592,19 @@ static int devpts_mount(struct uk_mount *mnt, const char *source, const void *da
 	return 0;
 }
 
+/* (its pairs' nodes point at the mount: it stays while they exist) */
+static int devpts_busy(struct uk_mount *mnt) { return npairs != 0; }
+
+static void devpts_unmount(struct uk_mount *mnt)
+{
+	uk_vnode_put(pts_ptmx);
+	pts_mnt = NULL;
+	pts_root = pts_ptmx = NULL; /* (the VFS puts the root) */
+}
+
 const struct uk_fs_type uk_devpts_type = {
 	.name = "devpts",
 	.mount = devpts_mount,
+	.unmount = devpts_unmount,
+	.busy = devpts_busy,
 };

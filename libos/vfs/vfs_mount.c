@@ -176,7 +176,7 @@ int uk_vfs_umount(const char *target, int flags)
 	uk_vnode_put(vn);
 	if (!m)
 		return -EINVAL; /* not a mount point */
-	if (!m->covered || uk_vfs_mount_busy(&m->m))
+	if (!m->covered || uk_vfs_mount_busy(&m->m) || (m->m.type->busy && m->m.type->busy(&m->m)))
 		return -EBUSY; /* / and anything still in use stay */
 	*pp = m->next;
 	if (uk_fsnotify)

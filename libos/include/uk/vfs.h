@@ -230,6 +230,10 @@ struct uk_fs_type {
 	int (*mount)(struct uk_mount *mnt, const char *source, const void *data,
 	             struct uk_vnode **root);
 	void (*unmount)(struct uk_mount *mnt);
+	/* Optional: in use beyond the open files and working directories
+	 * the VFS sees (devpts while pseudo-terminals exist), so umount is
+	 * EBUSY. */
+	int (*busy)(struct uk_mount *mnt);
 };
 
 struct uk_mount {
@@ -377,6 +381,10 @@ struct uk_fsnotify_ops {
 	void (*entry)(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie);
 	uint32_t (*cookie)(void); /* a new rename's */
 	void (*unmount)(struct uk_mount *mnt);
+	/* Optional: in use beyond the open files and working directories
+	 * the VFS sees (devpts while pseudo-terminals exist), so umount is
+	 * EBUSY. */
+	int (*busy)(struct uk_mount *mnt);
 };
 extern const struct uk_fsnotify_ops *uk_fsnotify;
 
