@@ -49,7 +49,7 @@ struct pty {
 	char out[PTY_OUT];   /* ring: the terminal's output */
 	size_t ohead, olen;
 	struct uk_wq mwq; /* master readers: output, or the slave's last close */
-	struct pty *next; /* by number, while the master is open */
+	struct pty *next; /* by number, until both ends are gone (its number is taken) */
 };
 
 static struct pty *ptys; /* those whose master is open, by number */
@@ -151,6 +151,12 @@ static unsigned free_index(struct pty ***at)
 
 static void pty_free(struct pty *p)
 {
+	for (struct pty **pp = &ptys; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
 	uk_tty_forget(&p->tty);
 	if (p->vn) {
 		p->vn->priv = NULL;
@@ -335,13 +341,8 @@ static void master_release(struct uk_file *f)
 {
 	struct pty *p = f->priv;
 
-	p->master = 0;
-	for (struct pty **pp = &ptys; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	}
+	p->master = 0; /* (its node goes; its number stays taken while the slave is open, as
+	                * Linux's devpts keeps it) */
 	uk_tty_hangup(&p->tty);
 	if (!p->slaves)
 		pty_free(p);
@@ -457,7 +458,7 @@ static int devpts_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode
 	if (*c || c == name || (name[0] == '0' && name[1]))
 		return -ENOENT;
 	for (struct pty *p = ptys; p; p = p->next) {
-		if (p->tty.index == n) {
+		if (p->tty.index == n && p->master) {
 			*out = uk_vnode_get(p->vn);
 			return 0;
 		}
@@ -484,7 +485,7 @@ static int devpts_readdir(struct uk_vnode *dir, uint64_t *cookie, uk_dirent_fn e
 			return 0;
 	}
 	for (struct pty *p = ptys; p; p = p->next) {
-		if (INO_PTS0 + p->tty.index < *cookie)
+		if (INO_PTS0 + p->tty.index < *cookie || !p->master)
 			continue;
 		uk_snprintf(name, sizeof(name), "%u", p->tty.index);
 		if (emit(ctx, name, INO_PTS0 + p->tty.index, 2 /* DT_CHR */))

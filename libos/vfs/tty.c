@@ -869,9 +869,12 @@ static long ctty_ioctl(struct uk_tty *t, unsigned long req, void *arg, int maste
 	int mine = master || session_tty(uk_proc_cur) == t;
 
 	switch (req) {
-	case TIOCSCTTY: return master ? -EINVAL : set_ctty(t, int_arg(arg));
+	/* (through the master, as Linux: its slave becomes the caller's
+	 * terminal, its foreground group is set; the master itself is never
+	 * a controlling terminal to give up) */
+	case TIOCSCTTY: return set_ctty(t, int_arg(arg));
 	case TIOCNOTTY: return master ? -ENOTTY : give_up_ctty(t);
-	case TIOCSPGRP: return master ? -ENOTTY : set_pgrp(t, arg);
+	case TIOCSPGRP: return set_pgrp(t, arg);
 	case TIOCGPGRP:
 		if (!mine)
 			return -ENOTTY;

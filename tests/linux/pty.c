@@ -146,6 +146,25 @@ static void test_names(void)
 	check("gone-with-master", stat(name, &st) && errno == ENOENT, "node still there");
 }
 
+/* A pair's number stays taken while its slave is open after the master
+ * closed: Linux's devpts frees it with the last end, so a new pair never
+ * shares a name (or st_rdev, tty_nr) with a terminal still open. */
+static void test_number_kept(void)
+{
+	char name[64], name2[64];
+	int m, s, m2, s2;
+
+	if (openpty(&m, &s, name, NULL, NULL))
+		return;
+	close(m);
+	if (openpty(&m2, &s2, name2, NULL, NULL) == 0) {
+		check("number-kept", strcmp(name, name2) != 0, name2);
+		close(s2);
+		close(m2);
+	}
+	close(s);
+}
+
 static void test_posix_openpt(void)
 {
 	int m = posix_openpt(O_RDWR | O_NOCTTY), m2, s, peer, n = -1;
@@ -455,6 +474,26 @@ static int ctty_steps(const char *name)
 	return 0;
 }
 
+/* The requests Linux takes through the master for its slave: TIOCSCTTY
+ * makes the slave the caller's terminal, TIOCSPGRP sets its foreground
+ * group; TIOCNOTTY is the slave's alone. */
+static int master_ctty_steps(void)
+{
+	int m, s, pg;
+
+	setsid();
+	if (openpty(&m, &s, NULL, NULL, NULL))
+		return 1;
+	if (ioctl(m, TIOCSCTTY, 0) || tcgetsid(s) != getpid())
+		return 2;
+	pg = getpgrp();
+	if (ioctl(m, TIOCSPGRP, &pg) || tcgetpgrp(s) != pg)
+		return 3;
+	if (ioctl(m, TIOCNOTTY) == 0 || errno != ENOTTY)
+		return 4;
+	return 0;
+}
+
 static void test_ctty(void)
 {
 	char name[64], buf[64];
@@ -473,6 +512,11 @@ static void test_ctty(void)
 	drain(m, buf, sizeof(buf));
 	check("dev-tty-writes-to-it", strstr(buf, "via-tty") != NULL, "nothing came");
 	close(m);
+	if ((pid = fork()) == 0) {
+		alarm(20);
+		_exit(master_ctty_steps());
+	}
+	check_child("controlling-terminal-through-master", pid);
 }
 
 /* ^C to the foreground group: SIGINT, and what was typed is flushed. */
@@ -617,6 +661,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(120);
 	test_names();
+	test_number_kept();
 	test_posix_openpt();
 	test_canonical();
 	test_output();

@@ -101,8 +101,9 @@ long uk_tty_read(struct uk_tty *t, struct uk_file *f, char *buf, size_t len);
 long uk_tty_write(struct uk_tty *t, struct uk_file *f, const char *buf, size_t len);
 unsigned uk_tty_poll(struct uk_tty *t, struct uk_poll_table *pt);
 /* The ioctls every terminal answers; -ENOIOCTLCMD for others. master:
- * asked through a pseudo-terminal's master (no job-control checks, no
- * controlling-terminal requests). */
+ * asked through a pseudo-terminal's master (no job-control checks on
+ * mode changes; TIOCSCTTY and TIOCSPGRP act on its terminal, as Linux's
+ * do, TIOCNOTTY is ENOTTY). */
 long uk_tty_ioctl(struct uk_tty *t, struct uk_file *f, unsigned long req, void *arg, int master);
 /* An open of t without O_NOCTTY: a session leader without a controlling
  * terminal takes it as its own. */
