@@ -241,6 +241,7 @@ sleep 0.2
 echo "me=$$ sleeper=$s shell=$t"
 ps -o pid,ppid,comm,args
 echo "exe=$(readlink /proc/self/exe)"
+echo "cgroup=$(cat /proc/self/cgroup)"
 exec 7</s/ps.sh
 ls -l /proc/self/fd
 [ "$(readlink /proc/self)" != "$$" ] && echo self-is-the-child
@@ -259,6 +260,7 @@ check "$(name $N/sleeper)" ps_has "$sleeper" "$me" sleep "sleep 30"
 check "$(name $N/exec-in-child)" ps_has "$shell" "$me" sleep "sleep 29"
 check "$(name $N/ps-itself)" grep -Eq '^ *[0-9]+ +1 +ps +' "$T/out"
 check "$(name $N/exe)" out_has '^exe=/bin/busybox$'
+check "$(name $N/cgroup)" out_has '^cgroup=0::/$'
 check "$(name $N/fd-file)" out_has ' 7 -> /s/ps.sh$'
 check "$(name $N/fd-console)" out_has ' 1 -> /dev/console$'
 check "$(name $N/self)" out_has '^self-is-the-child$'
