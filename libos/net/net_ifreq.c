@@ -1,8 +1,10 @@
 /*
  * The interfaces as ioctls show them (net_impl.h): by name and index,
- * their list with IPv4 addresses (SIOCGIFCONF), and an address's entry
- * in an interface's ARP cache (SIOCGARP), with Linux's structs and
- * errors (net/core/dev_ioctl.c, net/ipv4/arp.c).
+ * their list with IPv4 addresses (SIOCGIFCONF), each one's flags,
+ * addresses, MTU and hardware address (SIOCGIF*: what Java's
+ * NetworkInterface asks), and an address's entry in an interface's ARP
+ * cache (SIOCGARP), with Linux's structs and errors (net/core/dev_ioctl.c,
+ * net/ipv4/devinet.c, net/ipv4/arp.c).
  */
 #include <lwip/etharp.h>
 #include <lwip/netif.h>
@@ -13,16 +15,22 @@
 #include "net_impl.h"
 #include "sock.h"
 
-/* struct ifreq of x86-64 Linux (40 bytes): a name, then (here) an index
- * or an address. */
+/* struct ifreq of x86-64 Linux (40 bytes): a name, then (here) an
+ * index, flags, an MTU, an address or a hardware address. */
 struct uk_ifreq {
 	char name[16];
 	union {
 		int32_t index;
+		int16_t flags;
+		int32_t mtu;
 		struct {
 			uint16_t family, port;
 			uint32_t addr;
 		} in;
+		struct {
+			uint16_t family;
+			uint8_t data[14];
+		} hw;
 		char pad[24];
 	};
 };
@@ -51,7 +59,65 @@ struct uk_arpreq {
 };
 
 #define ATF_COM 0x02 /* a complete entry */
-#define ARPHRD_ETHER 1
+
+static int loopback(const struct netif *nif) { return nif->name[0] == 'l'; }
+
+unsigned uk_net_if_flags(const struct netif *nif)
+{
+	return (netif_is_up(nif) ? IFF_UP | IFF_RUNNING | IFF_LOWER_UP : 0) |
+	       (loopback(nif) ? IFF_LOOPBACK : IFF_BROADCAST | IFF_MULTICAST);
+}
+
+unsigned uk_net_if_mtu(const struct netif *nif) { return loopback(nif) ? 65536 : nif->mtu; }
+
+unsigned uk_net_if_type(const struct netif *nif)
+{
+	return loopback(nif) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+}
+
+/* SIOCGIFFLAGS and the others that name an interface: ENODEV for a name
+ * that is none; EADDRNOTAVAIL for an address it does not have (an
+ * interface without IPv4 yet), as Linux's devinet_ioctl. */
+static long if_get(unsigned long req, struct uk_ifreq *r)
+{
+	char name[16];
+	struct netif *nif;
+	uint32_t a, m;
+	int index;
+	long err = 0;
+
+	uk_memcpy(name, r->name, sizeof(name));
+	name[15] = 0;
+	if ((index = uk_net_ifindex(name)) < 0)
+		return index;
+	uk_net_enter();
+	nif = netif_get_by_index((u8_t)index);
+	a = ip4_addr_get_u32(netif_ip4_addr(nif));
+	m = ip4_addr_get_u32(netif_ip4_netmask(nif));
+	uk_memset(r->pad, 0, sizeof(r->pad));
+	switch (req) {
+	case UK_SIOCGIFFLAGS: r->flags = (int16_t)uk_net_if_flags(nif); break;
+	case UK_SIOCGIFMTU: r->mtu = (int32_t)uk_net_if_mtu(nif); break;
+	case UK_SIOCGIFHWADDR:
+		r->hw.family = (uint16_t)uk_net_if_type(nif);
+		if (!loopback(nif))
+			uk_memcpy(r->hw.data, nif->hwaddr, nif->hwaddr_len);
+		break;
+	default: /* the IPv4 ones */
+		if (!a) {
+			err = -EADDRNOTAVAIL;
+			break;
+		}
+		r->in.family = UK_AF_INET;
+		/* (lo has no broadcast address: 0.0.0.0, as Linux's) */
+		r->in.addr = req == UK_SIOCGIFADDR      ? a
+		             : req == UK_SIOCGIFNETMASK ? m
+		             : loopback(nif)            ? 0
+		                                        : (a | ~m);
+	}
+	uk_net_leave();
+	return err;
+}
 
 static long ifname_ioctl(unsigned long req, struct uk_ifreq *r)
 {
@@ -144,6 +210,12 @@ long uk_net_if_ioctl(unsigned long req, void *arg)
 	case UK_SIOCGIFNAME:
 	case UK_SIOCGIFINDEX: return ifname_ioctl(req, arg);
 	case UK_SIOCGIFCONF: return ifconf(arg);
+	case UK_SIOCGIFFLAGS:
+	case UK_SIOCGIFADDR:
+	case UK_SIOCGIFBRDADDR:
+	case UK_SIOCGIFNETMASK:
+	case UK_SIOCGIFMTU:
+	case UK_SIOCGIFHWADDR: return if_get(req, arg);
 	case UK_SIOCGARP: return arp_get(arg);
 	}
 	return -ENOTTY;

@@ -40,8 +40,28 @@ void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
  * client): arg is the request's struct. 0 or -errno. */
 #define UK_SIOCGIFNAME 0x8910
 #define UK_SIOCGIFCONF 0x8912
+#define UK_SIOCGIFFLAGS 0x8913
+#define UK_SIOCGIFADDR 0x8915
+#define UK_SIOCGIFBRDADDR 0x8919
+#define UK_SIOCGIFNETMASK 0x891b
+#define UK_SIOCGIFMTU 0x8921
+#define UK_SIOCGIFHWADDR 0x8927
 #define UK_SIOCGIFINDEX 0x8933
 #define UK_SIOCGARP 0x8954
 long uk_net_if_ioctl(unsigned long req, void *arg);
+
+/* An interface as Linux describes it (SIOCGIF*, RTM_NEWLINK): its
+ * flags (IFF_*), its MTU (lo's is Linux's 65536), its hardware type. */
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define IFF_LOWER_UP 0x10000
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+unsigned uk_net_if_flags(const struct netif *nif);
+unsigned uk_net_if_mtu(const struct netif *nif);
+unsigned uk_net_if_type(const struct netif *nif);
 
 #endif

@@ -48,14 +48,6 @@
 #define IFA_LABEL 3
 #define IFA_BROADCAST 4
 #define IFA_FLAGS 8
-#define IFF_UP 0x1
-#define IFF_BROADCAST 0x2
-#define IFF_LOOPBACK 0x8
-#define IFF_RUNNING 0x40
-#define IFF_MULTICAST 0x1000
-#define IFF_LOWER_UP 0x10000
-#define ARPHRD_ETHER 1
-#define ARPHRD_LOOPBACK 772
 #define IF_OPER_UP 6
 #define IFA_F_PERMANENT 0x80
 #define RT_SCOPE_UNIVERSE 0
@@ -163,12 +155,11 @@ static void link_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, s
 	if (!i)
 		return;
 	i->index = netif_get_index(nif);
-	i->type = loopback(nif) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
-	i->flags = (netif_is_up(nif) ? IFF_UP | IFF_RUNNING | IFF_LOWER_UP : 0) |
-	           (loopback(nif) ? IFF_LOOPBACK : IFF_BROADCAST | IFF_MULTICAST);
+	i->type = (uint16_t)uk_net_if_type(nif);
+	i->flags = uk_net_if_flags(nif);
 	uk_net_ifname(nif, name, sizeof(name));
 	attr(o, IFLA_IFNAME, name, (uint16_t)(uk_strlen(name) + 1));
-	attr_u32(o, IFLA_MTU, loopback(nif) ? 65536 : nif->mtu);
+	attr_u32(o, IFLA_MTU, uk_net_if_mtu(nif));
 	attr(o, IFLA_OPERSTATE, &state, 1);
 	if (!loopback(nif)) {
 		attr(o, IFLA_ADDRESS, nif->hwaddr, nif->hwaddr_len);

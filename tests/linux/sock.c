@@ -57,9 +57,12 @@
  * request):
  *
  *   ifconf      SIOCGIFCONF: the length needed, then the list (lo with
- *               127.0.0.1, names if_nametoindex knows), whole entries
- *               only; SIOCGARP: ENODEV without a device or with an unknown
- *               one, ENXIO for lo (no ARP there)
+ *               127.0.0.1, names if_nametoindex knows, each up with the
+ *               address SIOCGIFADDR gives and an MTU), whole entries
+ *               only; lo's flags, netmask and hardware type (Java's
+ *               NetworkInterface asks them all, and threw on the first);
+ *               ENODEV for another name; SIOCGARP: ENODEV without a
+ *               device or with an unknown one, ENXIO for lo (no ARP)
  *
  * AF_NETLINK (NETLINK_ROUTE: unbound listed the interfaces at start
  * with getifaddrs and ended on EAFNOSUPPORT):
@@ -660,6 +663,35 @@ static void ifconf(void)
 	}
 	check("ifconf/lo", lo, "no lo with 127.0.0.1 in the list");
 	check("ifconf/names-known", known, "an entry's name is unknown or not AF_INET");
+	/* each entry's flags and address the other ioctls (Java's
+	 * NetworkInterface threw "ioctl SIOCGIFFLAGS failed") */
+	for (int i = 0; i < c.ifc_len / (int)sizeof(*r); i++) {
+		struct ifreq q = { 0 };
+		strcpy(q.ifr_name, r[i].ifr_name);
+		known &= ioctl(s, SIOCGIFFLAGS, &q) == 0 && (q.ifr_flags & IFF_UP);
+		known &= ioctl(s, SIOCGIFADDR, &q) == 0 &&
+		         ((struct sockaddr_in *)&q.ifr_addr)->sin_addr.s_addr ==
+		             ((struct sockaddr_in *)&r[i].ifr_addr)->sin_addr.s_addr;
+		known &= ioctl(s, SIOCGIFMTU, &q) == 0 && q.ifr_mtu > 0;
+	}
+	check("ifconf/flags-address-mtu", known,
+	      "SIOCGIFFLAGS, SIOCGIFADDR or SIOCGIFMTU disagree");
+	struct ifreq q = { .ifr_name = "lo" };
+	check("ifreq/lo-flags",
+	      ioctl(s, SIOCGIFFLAGS, &q) == 0 &&
+	          (q.ifr_flags & (IFF_UP | IFF_LOOPBACK | IFF_RUNNING)) ==
+	              (IFF_UP | IFF_LOOPBACK | IFF_RUNNING),
+	      "lo is not up, running and loopback");
+	check("ifreq/lo-netmask",
+	      ioctl(s, SIOCGIFNETMASK, &q) == 0 &&
+	          ((struct sockaddr_in *)&q.ifr_netmask)->sin_addr.s_addr == htonl(0xff000000),
+	      "lo's netmask is not 255.0.0.0");
+	check("ifreq/lo-hwaddr",
+	      ioctl(s, SIOCGIFHWADDR, &q) == 0 && q.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK,
+	      "lo's hardware address is not ARPHRD_LOOPBACK's");
+	strcpy(q.ifr_name, "nosuch0");
+	check("ifreq/unknown", ioctl(s, SIOCGIFFLAGS, &q) == -1 && errno == ENODEV,
+	      "SIOCGIFFLAGS of an interface that is not there is not ENODEV");
 	c = (struct ifconf){ .ifc_len = sizeof(*r) + 8, .ifc_req = r };
 	check("ifconf/whole-entries", ioctl(s, SIOCGIFCONF, &c) == 0 && c.ifc_len == sizeof(*r),
 	      "a buffer of one entry and a half did not get exactly one");
