@@ -52,7 +52,7 @@ struct pty {
 	struct pty *next; /* by number, until both ends are gone (its number is taken) */
 };
 
-static struct pty *ptys; /* those whose master is open, by number */
+static struct pty *ptys; /* every pair not freed yet, by number */
 static unsigned npairs;  /* every pair not freed yet */
 static struct uk_mount *pts_mnt;
 static struct uk_vnode *pts_root, *pts_ptmx;
@@ -599,8 +599,9 @@ static int devpts_busy(struct uk_mount *mnt) { return npairs != 0; }
 static void devpts_unmount(struct uk_mount *mnt)
 {
 	uk_vnode_put(pts_ptmx);
+	uk_vnode_put(pts_root); /* (ours from its making; the VFS puts the one it was given) */
 	pts_mnt = NULL;
-	pts_root = pts_ptmx = NULL; /* (the VFS puts the root) */
+	pts_root = pts_ptmx = NULL;
 }
 
 const struct uk_fs_type uk_devpts_type = {

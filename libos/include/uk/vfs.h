@@ -381,10 +381,6 @@ struct uk_fsnotify_ops {
 	void (*entry)(struct uk_vnode *dir, const char *name, uint32_t mask, uint32_t cookie);
 	uint32_t (*cookie)(void); /* a new rename's */
 	void (*unmount)(struct uk_mount *mnt);
-	/* Optional: in use beyond the open files and working directories
-	 * the VFS sees (devpts while pseudo-terminals exist), so umount is
-	 * EBUSY. */
-	int (*busy)(struct uk_mount *mnt);
 };
 extern const struct uk_fsnotify_ops *uk_fsnotify;
 

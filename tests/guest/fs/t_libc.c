@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,5 +139,23 @@ void test_no_leak(void)
 		after = mem_free_kb();
 	}
 	/* the second round starts with the heap's slabs already made */
+	CHECK(before > 0 && after >= before - 16);
+}
+
+/* devpts unmounted and mounted again many times gives its memory back
+ * (its root's vnode was kept at each unmount: 64 bytes). */
+void test_devpts_remount(void)
+{
+	long before, after;
+	int ok = 1;
+
+	for (int round = 0; round < 2; round++) {
+		before = mem_free_kb();
+		for (int i = 0; i < 5000 && ok; i++)
+			ok = !umount("/dev/pts") &&
+			     !mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, NULL);
+		after = mem_free_kb();
+	}
+	CHECK(ok);
 	CHECK(before > 0 && after >= before - 16);
 }
