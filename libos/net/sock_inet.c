@@ -34,8 +34,15 @@ void uk_inet_ip(const struct uk_sock *s, const struct uk_sockaddr *a, ip_addr_t 
 	IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
 	uk_memcpy(ip_2_ip6(ip)->addr, a->addr6, 16);
 	/* A scope is an interface index, and lwIP's zones are too (lo 1, the
-	 * devices from 2: if_nametoindex's numbers). */
-	ip6_addr_set_zone(ip_2_ip6(ip), a->scope <= 0xff ? (u8_t)a->scope : IP6_NO_ZONE);
+	 * devices from 2: if_nametoindex's numbers). Only a link-local
+	 * address takes one: Linux ignores sin6_scope_id on others, which
+	 * Java's NetworkInterface sets on every address (zoned, a connection
+	 * to the VM's own fec0:: address left through eth0 instead of looping
+	 * back, and Tomcat's wake-up of its acceptor never arrived). */
+	ip6_addr_set_zone(ip_2_ip6(ip),
+	                  a->scope <= 0xff && ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN)
+	                      ? (u8_t)a->scope
+	                      : IP6_NO_ZONE);
 }
 
 /* A peer at the unspecified address is the host itself, as Linux routes

@@ -2,7 +2,9 @@
 # IPv6 beyond the VM, as a Linux program (tests/linux/ipv6.c, glibc,
 # binary mode) sees it on the user network: its address by SLAAC from the
 # network's router advertisements, listed in /proc/net/if_inet6;
-# getaddrinfo's AAAA answers from /etc/hosts; a connection to a server on
+# getaddrinfo's AAAA answers from /etc/hosts; a connection to its own
+# SLAAC address with the interface as the scope (Java's habit: Linux
+# ignores a scope off link-local); a connection to a server on
 # the host's ::1 through fec0::2 (ukrun: only with host-loopback=on, else
 # "network unreachable" at once, from libslirp's ICMPv6 error); with no
 # network, "network unreachable" at once too (not a 20 s timeout). Under
@@ -47,6 +49,8 @@ check $N/link-local-address out_has '^addr: fe80[0-9a-f]* 02 40 20 '
 check $N/loopback-address out_has '^addr: 0*1 01 80 10 80 *lo$'
 check $N/connect-to-host-over-ipv6 out_has '^got: hello over IPv6$'
 check $N/host-saw-ipv6 grep -q 'accepted from ::1' "$T/srv.out"
+# its own SLAAC address with eth0 as the scope, as Java dials it
+check $N/self-global-scoped out_has '^PASS ipv6/self-global-scoped'
 grep '^FAIL' "$T/out" | sed "s#^FAIL #FAIL $N/#"
 
 # No network: unreachable at once, not a SYN sent round the loopback.
