@@ -1,7 +1,10 @@
 /*
  * AF_NETLINK sockets of the NETLINK_ROUTE family, enough to list the
- * interfaces and their addresses: RTM_GETLINK and RTM_GETADDR, dumped or
- * (a link) by index. glibc's getifaddrs and if_nameindex, Go's
+ * interfaces, their addresses and the routes: RTM_GETLINK and
+ * RTM_GETADDR, dumped or (a link) by index, and RTM_GETROUTE dumped (the
+ * main table's IPv4 routes: each interface's subnet and the default
+ * route through its gateway, as `ip route` shows a container's; etcd
+ * finds its default host so). glibc's getifaddrs and if_nameindex, Go's
  * net.Interfaces, libuv's uv_interface_addresses (node's
  * os.networkInterfaces) and iproute2 ask so; unbound lists the interfaces
  * at start and ended with "getifaddrs: Address family not supported".
@@ -38,6 +41,17 @@
 #define RTM_GETLINK 18
 #define RTM_NEWADDR 20
 #define RTM_GETADDR 22
+#define RTM_NEWROUTE 24
+#define RTM_GETROUTE 26
+#define RTA_DST 1
+#define RTA_OIF 4
+#define RTA_GATEWAY 5
+#define RTA_PREFSRC 7
+#define RTA_TABLE 15
+#define RT_TABLE_MAIN 254
+#define RTPROT_KERNEL 2
+#define RTPROT_BOOT 3
+#define RTN_UNICAST 1
 #define IFLA_ADDRESS 1
 #define IFLA_BROADCAST 2
 #define IFLA_IFNAME 3
@@ -70,6 +84,11 @@ struct ifinfomsg {
 struct ifaddrmsg {
 	uint8_t family, prefixlen, flags, scope;
 	uint32_t index;
+};
+
+struct rtmsg {
+	uint8_t family, dst_len, src_len, tos, table, protocol, scope, type;
+	uint32_t flags;
 };
 
 struct rtattr {
@@ -279,17 +298,70 @@ static void get_addr(struct out *o, const struct nlmsghdr *req, struct nl *nl)
 	status_msg(o, req, nl, NLMSG_DONE, 0);
 }
 
+/* One IPv4 route of the main table: to dst/len (len 0: the default,
+ * through gw), out of nif. */
+static void route4_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, struct netif *nif,
+                       uint32_t dst, int len, uint32_t gw)
+{
+	struct nlmsghdr *h = msg_begin(o, req, RTM_NEWROUTE, NLM_F_MULTI, nl);
+	struct rtmsg *r = put(o, sizeof(*r));
+
+	if (!r)
+		return;
+	*r = (struct rtmsg){ .family = UK_AF_INET,
+		             .dst_len = (uint8_t)len,
+		             .table = RT_TABLE_MAIN,
+		             .protocol = len ? RTPROT_KERNEL : RTPROT_BOOT,
+		             .scope = len ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
+		             .type = RTN_UNICAST };
+	attr_u32(o, RTA_TABLE, RT_TABLE_MAIN);
+	if (len) {
+		uint32_t src = ip4_addr_get_u32(netif_ip4_addr(nif));
+
+		attr(o, RTA_DST, &dst, 4);
+		attr(o, RTA_PREFSRC, &src, 4);
+	} else {
+		attr(o, RTA_GATEWAY, &gw, 4);
+	}
+	attr_u32(o, RTA_OIF, netif_get_index(nif));
+	msg_end(o, h);
+}
+
+/* RTM_GETROUTE, a dump: rtm_family AF_UNSPEC or AF_INET (IPv6's routes,
+ * a router's advertisements', are not listed: an AF_INET6 dump is
+ * empty). */
+static void get_route(struct out *o, const struct nlmsghdr *req, struct nl *nl)
+{
+	const struct rtmsg *want = (const void *)(req + 1);
+	int family = req->len >= sizeof(*req) + 1 ? want->family : UK_AF_UNSPEC;
+
+	for (struct netif *nif = netif_list; nif; nif = nif->next) {
+		uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)),
+		         m = ip4_addr_get_u32(netif_ip4_netmask(nif)),
+		         gw = ip4_addr_get_u32(netif_ip4_gw(nif));
+
+		if (loopback(nif) || !a || (family != UK_AF_UNSPEC && family != UK_AF_INET))
+			continue;
+		if (gw && nif == netif_default)
+			route4_msg(o, req, nl, nif, 0, 0, gw);
+		route4_msg(o, req, nl, nif, a & m, prefix_len(m), 0);
+	}
+	status_msg(o, req, nl, NLMSG_DONE, 0);
+}
+
 static void answer(struct out *o, const struct nlmsghdr *req, struct nl *nl)
 {
 	if (req->type == RTM_GETLINK)
 		get_link(o, req, nl);
 	else if (req->type == RTM_GETADDR && (req->flags & NLM_F_DUMP))
 		get_addr(o, req, nl);
+	else if (req->type == RTM_GETROUTE && (req->flags & NLM_F_DUMP))
+		get_route(o, req, nl);
 	else if (req->type < RTM_NEWLINK) /* NOOP, ERROR, DONE, OVERRUN: ignored */
 		return;
 	else {
-		uk_trace_note("netlink: request type %u is not supported (RTM_GETLINK and "
-		              "RTM_GETADDR are)",
+		uk_trace_note("netlink: request type %u is not supported (RTM_GETLINK, "
+		              "RTM_GETADDR and RTM_GETROUTE dumps are)",
 		              req->type);
 		status_msg(o, req, nl, NLMSG_ERROR, -EOPNOTSUPP);
 		return;

@@ -73,7 +73,9 @@
  *   rtnetlink   RTM_GETLINK of lo's index by hand: one RTM_NEWLINK naming
  *               it; MSG_PEEK|MSG_TRUNC tells the answer's length first;
  *               getsockname's family; an RTM_GETADDR dump ends in
- *               NLMSG_DONE, a message of the socket's own port
+ *               NLMSG_DONE, a message of the socket's own port; an
+ *               RTM_GETROUTE dump is routes, then NLMSG_DONE ("routes":
+ *               the main table printed, for proc.sh's check of uk's)
  *
  * One verdict line a check (check.h); the exit status says whether all
  * passed.
@@ -731,6 +733,52 @@ static const char *link_name(struct nlmsghdr *h)
 	return "";
 }
 
+/* An RTM_GETROUTE dump of the IPv4 routes on fd: the main table's
+ * printed when print ("route DST/LEN via GW src SRC"), the count, or -1
+ * when a message is not a route or no NLMSG_DONE ends it. */
+static int routes(int fd, int print)
+{
+	static char buf[16384];
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+	} q = { { sizeof(q), RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 9, 0 },
+		{ .rtm_family = AF_INET } };
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+	int n, done = 0, count = 0, bad = 0;
+
+	if (sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&k, sizeof(k)) != sizeof(q))
+		return -1;
+	while (!done && !bad && (n = (int)recv(fd, buf, sizeof(buf), 0)) > 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
+			struct rtmsg *r = NLMSG_DATA(h);
+			char dst[16] = "0.0.0.0", gw[16] = "-", src[16] = "-";
+			int len = RTM_PAYLOAD(h);
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type != RTM_NEWROUTE || r->rtm_family != AF_INET) {
+				bad = 1;
+				break;
+			}
+			count++;
+			for (struct rtattr *a = RTM_RTA(r); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+				char *to = a->rta_type == RTA_DST       ? dst
+				           : a->rta_type == RTA_GATEWAY ? gw
+				           : a->rta_type == RTA_PREFSRC ? src
+				                                        : NULL;
+				if (to)
+					inet_ntop(AF_INET, RTA_DATA(a), to, 16);
+			}
+			if (print && r->rtm_table == RT_TABLE_MAIN)
+				printf("route %s/%d via %s src %s\n", dst, r->rtm_dst_len, gw, src);
+		}
+	return done && !bad ? count : -1;
+}
+
 static void rtnetlink(void)
 {
 	static char buf[16384];
@@ -763,6 +811,8 @@ static void rtnetlink(void)
 			done |= h->nlmsg_type == NLMSG_DONE;
 		}
 	check("rtnetlink/getaddr-done", done && ours, "no NLMSG_DONE of ours");
+	check("rtnetlink/getroute-done", routes(fd, 0) >= 0,
+	      "an RTM_GETROUTE dump did not end in NLMSG_DONE after RTM_NEWROUTE messages");
 	close(fd);
 }
 
@@ -785,6 +835,11 @@ static void print_host(const char *when)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "routes")) { /* (the main table's, by netlink) */
+		int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+		return routes(fd, 1) < 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "hostname")) {
 		print_host("before");
 		close(socket(AF_INET, SOCK_DGRAM, 0)); /* (brings uk's network up) */

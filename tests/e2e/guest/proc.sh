@@ -77,6 +77,9 @@ if [ -f "$G/sock-static.img" ]; then
 	guest --net user "$G/sock-static.img" hostname
 	check "$(name sock/hostname-before-network)" out_has '^before: 127.0.1.1$'
 	check "$(name sock/hostname-after-network)" out_has '^after: 10.0.2.15$'
+	guest --net user "$G/sock-static.img" routes
+	check "$(name sock/routes-default)" out_has '^route 0.0.0.0/0 via 10.0.2.2 src -$'
+	check "$(name sock/routes-subnet)" out_has '^route 10.0.2.0/24 via - src 10.0.2.15$'
 fi
 # inotify on a share: the VM's own changes to its files are heard, as
 # on the RAM filesystem (the host's are not: README).
