@@ -111,16 +111,31 @@ void uk_attention_update(void)
 
 int uk_signal_waiting(void) { return deliverable(uk_current) != 0; }
 
-/* A thread of p to take a process-directed signal: the running one if it
- * can, else any of p's not blocking it. */
+/* Whether t, a live thread of p, may take p's signal sig now. */
+static int takes(const struct uk_thread *t, const struct uk_proc *p, int sig)
+{
+	return (t->flags & UK_TF_APP) && t->proc == p && t->state != UK_T_EXITED &&
+	       !(t->sig_blocked & BIT(sig));
+}
+
+/* A thread of p to take a process-directed signal, in Linux's order: its
+ * main thread (tid = pid) unless that blocks it or has another signal to
+ * take (a program waiting there, as python's main thread for its
+ * handlers, is woken), else the running one, else any not blocking it. */
 static struct uk_thread *pick(struct uk_proc *p, int sig)
 {
-	if ((uk_current->flags & UK_TF_APP) && uk_current->proc == p &&
-	    !(uk_current->sig_blocked & BIT(sig)))
+	if (uk_current->tid == p->pid && takes(uk_current, p, sig))
+		return uk_current; /* its main thread, running */
+	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
+		if (t->tid == p->pid) {
+			if (takes(t, p, sig) && (t == uk_current || !deliverable(t)))
+				return t;
+			break;
+		}
+	if (takes(uk_current, p, sig))
 		return uk_current;
 	for (struct uk_thread *t = uk_threads; t; t = t->all_next)
-		if ((t->flags & UK_TF_APP) && t->proc == p && t->state != UK_T_EXITED &&
-		    !(t->sig_blocked & BIT(sig)))
+		if (takes(t, p, sig))
 			return t;
 	return NULL;
 }

@@ -32,6 +32,7 @@
 #include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -834,6 +835,57 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+static sem_t usr1_back;
+static volatile int usr1_tid;
+
+static void on_usr1_tid(int sig)
+{
+	(void)sig;
+	usr1_tid = (int)syscall(SYS_gettid);
+}
+
+static void *kill_own_process(void *arg)
+{
+	(void)arg;
+	usleep(50000); /* the main thread waits by now */
+	kill(getpid(), SIGUSR1);
+	while (sem_wait(&usr1_back) && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* kill() of its own process by a thread: Linux gives the signal to the
+ * main thread (not blocking it), whose wait ends with EINTR and which runs
+ * the handler (python waits there for its handlers: SIGTERM to a
+ * multiprocessing Pool's parent). */
+static void test_kill_to_main_thread(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1_tid };
+		struct timespec until;
+		sem_t never;
+		pthread_t t;
+		int r, e;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		sem_init(&never, 0, 0);
+		sem_init(&usr1_back, 0, 0);
+		pthread_create(&t, NULL, kill_own_process, NULL);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		r = sem_timedwait(&never, &until);
+		e = errno;
+		sem_post(&usr1_back);
+		pthread_join(t, NULL);
+		_exit(r != -1 || e != EINTR ? 1 : usr1_tid != getpid() ? 2 : 0);
+	}
+	check("kill/own-process-to-main-thread", status_of(pid) == 0,
+	      "exit 1: the main thread's wait did not end with EINTR, 2: the handler ran "
+	      "in another thread");
+}
+
 /* A child with threads (blocked, and spinning in its own code) ends whole
  * with exit(): every thread goes, the parent sees the status. */
 static void test_threaded_child(void)
@@ -1137,6 +1189,7 @@ int main(int argc, char **argv)
 	test_exec();
 	test_groups();
 	test_threaded_child();
+	test_kill_to_main_thread();
 	test_itimers();
 	test_init();
 	return failed;
