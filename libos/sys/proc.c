@@ -201,6 +201,7 @@ static void ended(struct uk_proc *p, long value)
 		next = c->sibling;
 		moved++;
 		c->parent = &uk_proc_init;
+		c->exit_signal = SIGCHLD; /* (process 1's wait sees it: Linux's reparent_leader) */
 		c->sibling = uk_proc_init.children;
 		uk_proc_init.children = c;
 		if (c->state != UK_P_ZOMBIE)
@@ -496,9 +497,14 @@ UK_SYSCALL0(vfork)
 
 /* ---- waiting for children ---- */
 
-/* Whether child c is one that wait's (idtype, id) names. */
-static int names(const struct uk_proc *c, int idtype, int id)
+/* Whether child c is one that wait's (idtype, id) names. A "clone"
+ * child, one that reports its end with a signal other than SIGCHLD (or
+ * none), is seen only with __WCLONE, the others only without it; __WALL
+ * sees both (Linux's eligible_child). */
+static int names(const struct uk_proc *c, int idtype, int id, int options)
 {
+	if (!(options & __WALL) && (c->exit_signal != SIGCHLD) != !!(options & __WCLONE))
+		return 0;
 	switch (idtype) {
 	case P_PID: return c->pid == id;
 	case P_PGID: return c->pgid == id;
@@ -529,7 +535,7 @@ static struct uk_proc *find_event(int idtype, int id, int options, int *any, int
 {
 	*any = 0;
 	for (struct uk_proc *c = uk_proc_cur->children; c; c = c->sibling) {
-		if (!names(c, idtype, id))
+		if (!names(c, idtype, id, options))
 			continue;
 		if ((*ev = event_of(c, options)))
 			return c;

@@ -389,6 +389,24 @@ static void clone3_checks(void)
 	      pid > 0 && pidfd >= 0 && !waitid(P_PIDFD, pidfd, &si, WEXITED) && si.si_status == 9,
 	      "no pidfd at ptid, or the child's exit (9) not seen through it");
 	close(pidfd);
+	/* a child that reports its end with no signal is a "clone" child:
+	 * only __WALL (or __WCLONE) waits see it; __WCLONE alone does not
+	 * see a SIGCHLD child */
+	memset(&a, 0, sizeof(a));
+	pid = clone3_call(&a, sizeof(a));
+	if (pid == 0)
+		_exit(4);
+	st = -1;
+	check("clone3/no-signal-child-needs-wall",
+	      pid > 0 && waitpid((pid_t)pid, &st, WNOHANG) == -1 && errno == ECHILD &&
+	          waitpid((pid_t)pid, &st, __WALL) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 4,
+	      "seen by a plain wait, or not by __WALL");
+	if ((pid = fork()) == 0)
+		_exit(0);
+	check("wait/wclone-skips-sigchld-child",
+	      pid > 0 && waitpid((pid_t)pid, &st, __WCLONE) == -1 && errno == ECHILD &&
+	          waitpid((pid_t)pid, &st, 0) == pid,
+	      "__WCLONE saw a SIGCHLD child");
 	check("clone/pidfd-with-parent-settid",
 	      fails(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, NULL,
 	                    0),
