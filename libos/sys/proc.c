@@ -384,15 +384,16 @@ long uk_proc_clone(const char *call, unsigned long flags, uint64_t sp, int *ptid
 	struct uk_vfork_wait vw = { { NULL, NULL }, 0 };
 	struct uk_file *pf = NULL;
 	struct uk_thread *t;
-	long r = check_clone(call, flags);
+	long r;
 	int pid, fd = -1;
 
-	if (r)
+	/* (Linux's own checks first: a shared table cannot be cleared) */
+	if ((flags & CLONE_CLEAR_SIGHAND) && (flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((r = check_clone(call, flags)))
 		return r;
 	if ((flags & CLONE_PIDFD) && !pidfd)
 		return -EFAULT;
-	if ((flags & CLONE_CLEAR_SIGHAND) && (flags & CLONE_SIGHAND))
-		return -EINVAL;
 	uk_proc_setup();
 	free_dead();
 	if (nprocs >= MAX_PROCS)
