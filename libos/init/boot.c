@@ -204,6 +204,7 @@ static void main_thread(void *unused)
 
 void uk_boot(uint64_t start_info_pa)
 {
+	uk_proc_boot();
 	STAGE(UK_STAGE_ENTRY);
 	UK_FAULT_POINT(UK_FAULT_NO_IDT);
 	uk_cpu_init();

@@ -11,17 +11,20 @@
 #include <uk/proc.h>
 #include <uk/sched.h>
 
-struct uk_proc uk_proc_init = {
-	.pid = 1,
-	.pgid = 1,
-	.sid = 1,
-	.umask = 022,
-};
+/* (zeroed, set by uk_proc_boot: a static initializer put its 4 KiB in
+ * every image's file) */
+struct uk_proc uk_proc_init;
 struct uk_proc *uk_proc_cur = &uk_proc_init;
 struct uk_proc *uk_procs = &uk_proc_init;
 struct uk_proc_hooks uk_proc_hooks;
 struct uk_wq uk_proc_exit_wq;
 char uk_hostname[65] = "uk";
+
+void uk_proc_boot(void)
+{
+	uk_proc_init.pid = uk_proc_init.pgid = uk_proc_init.sid = 1;
+	uk_proc_init.umask = 022;
+}
 
 /* The manifest's "uid[:gid]" (real, effective and saved) until the
  * process changes them (anything else, a user name, leaves 0:0). */

@@ -145,6 +145,8 @@ extern struct uk_wq uk_proc_exit_wq;
 /* Process 1, and every process (by all_next). */
 extern struct uk_proc uk_proc_init;
 extern struct uk_proc *uk_procs;
+/* Process 1's ids and umask: the first thing boot does. */
+void uk_proc_boot(void);
 
 /* What the kernel room (kernel/proc.c) asks of the rooms above it, which
  * register these the first time a process forks or execs (sys/proc.c). */
