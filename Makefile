@@ -82,8 +82,9 @@ GLUE_SRCS := $(wildcard libos/newlib/*.c)
 # The newlib glue that replaces newlib's own definitions (signal, abort, ...)
 # is linked whole (libukglue.a), so newlib's never win; everything else is an
 # ordinary archive (libuk.a) and images carry only what they use: a program
-# without sockets has no network stack.
-GLUE_LAZY := libos/newlib/glue_net.c libos/newlib/glue_io.c
+# without sockets has no network stack, one without the POSIX terminal API
+# (glue_pty.c) no pseudo-terminals.
+GLUE_LAZY := libos/newlib/glue_net.c libos/newlib/glue_io.c libos/newlib/glue_pty.c
 GLUE_WHOLE := $(filter-out $(GLUE_LAZY),$(GLUE_SRCS))
 GLUE_OBJS := $(GLUE_WHOLE:%.c=$(B)/guest/%.o)
 LIBOS_OBJS := $(LIBOS_SRCS:%.c=$(B)/guest/%.o) $(LIBOS_ASMS:%.S=$(B)/guest/%.o) \

@@ -9,7 +9,10 @@
 #include <asm/statfs.h>
 #include <uk/libc.h>
 #include <uk/mm.h>
+#include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
+#include <uk/tty.h>
 #include <uk/vfs.h>
 
 #include "../vfs/vfs_impl.h"
@@ -111,10 +114,17 @@ static int devfs_open(struct uk_vnode *vn, struct uk_file *f)
 	case D_ZERO: f->ops = &zero_ops; return 0;
 	case D_FULL: f->ops = &full_ops; return 0;
 	case D_RANDOM: f->ops = &random_ops; return 0;
-	case D_PTMX: return uk_devpts_open_ptmx(f);
+	case D_PTMX:
+		if (uk_ptys)
+			return uk_ptys->open_ptmx(f);
+		uk_trace_note("/dev/ptmx: this image has no pseudo-terminals (a C program "
+		              "gets them by calling posix_openpt or openpty)");
+		return -ENODEV;
 	case D_TTY: /* the caller's terminal: a pseudo-terminal's, else the console */
-		if ((r = uk_devpts_open_tty(f)))
+		if (uk_ptys && (r = uk_ptys->open_ctty(f)))
 			return r < 0 ? r : 0;
+		if (uk_proc_cur->tty_none) /* (setsid, TIOCNOTTY: no terminal at all) */
+			return -ENXIO;
 		/* fall through */
 	case D_CONSOLE:
 		f->ops = &uk_console_ops;

@@ -430,16 +430,15 @@ static int slave_open(struct pty *p, struct uk_file *f)
 	return 0;
 }
 
-int uk_devpts_open_ptmx(struct uk_file *f) { return ptmx_open(f); }
-
-int uk_devpts_open_tty(struct uk_file *f)
+/* /dev/tty, when the caller's controlling terminal is one of these. */
+static int ctty_open(struct uk_file *f)
 {
 	struct uk_tty *t = uk_tty_ctty();
 	int r;
 
-	if (t)
-		return (r = slave_open(pty_of(t), f)) ? r : 1;
-	return uk_tty_none() ? -ENXIO : 0;
+	if (!t)
+		return 0;
+	return (r = slave_open(pty_of(t), f)) ? r : 1;
 }
 
 /* ---- the file system ---- */
@@ -604,9 +603,19 @@ static void devpts_unmount(struct uk_mount *mnt)
 	pts_root = pts_ptmx = NULL;
 }
 
-const struct uk_fs_type uk_devpts_type = {
+static const struct uk_fs_type devpts_type = {
 	.name = "devpts",
 	.mount = devpts_mount,
 	.unmount = devpts_unmount,
 	.busy = devpts_busy,
 };
+
+static const struct uk_pty_hooks devpts_hooks = {
+	.fs = &devpts_type,
+	.open_ptmx = ptmx_open,
+	.open_ctty = ctty_open,
+	.of_session = uk_tty_of_session,
+	.leader_exit = uk_tty_leader_exit,
+};
+
+void uk_devpts_init(void) { uk_ptys = &devpts_hooks; }

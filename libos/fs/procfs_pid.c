@@ -47,7 +47,8 @@ static long gen_stat(struct pgen *g, const struct uk_proc_view *v, char *buf, si
 	if (g->cursor++)
 		return 0;
 	usage(v, &vsize, &rss);
-	uk_tty_of_session(v->sid, &tty_nr, &tpgid);
+	if (uk_ptys)
+		uk_ptys->of_session(v->sid, &tty_nr, &tpgid);
 	return uk_snprintf(
 	    buf, size,
 	    "%d (%s) %c %d %d %d %u %d 4194560 0 0 0 0 %lu 0 %lu 0 20 0 %u 0 %lu %lu %lu "

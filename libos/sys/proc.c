@@ -194,8 +194,8 @@ static void ended(struct uk_proc *p, long value)
 	if (!p->exiting)
 		p->status = (int)(value & 0xff) << 8;
 	p->state = UK_P_ZOMBIE;
-	if (p->pid == p->sid)
-		uk_tty_leader_exit(p);
+	if (p->pid == p->sid && uk_ptys)
+		uk_ptys->leader_exit(p);
 	uk_sig_drop_all(NULL, p);
 	for (c = p->children; c; c = next) { /* orphans go to process 1 */
 		next = c->sibling;

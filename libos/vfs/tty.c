@@ -98,8 +98,6 @@ static struct uk_tty *session_tty(const struct uk_proc *p)
 
 struct uk_tty *uk_tty_ctty(void) { return session_tty(uk_proc_cur); }
 
-int uk_tty_none(void) { return uk_proc_cur->tty_none; }
-
 int uk_tty_of_session(int sid, unsigned *tty_nr, int *tpgid)
 {
 	for (struct uk_tty *t = ttys; t; t = t->next) {

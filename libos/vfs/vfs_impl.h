@@ -80,14 +80,12 @@ extern const struct uk_file_ops uk_console_ops;
 struct uk_file *uk_console_file(int hostfd);
 
 /* Filesystem types (fstypes.c lists them). */
-extern const struct uk_fs_type uk_ramfs_type, uk_devfs_type, uk_procfs_type, uk_devpts_type;
+extern const struct uk_fs_type uk_ramfs_type, uk_devfs_type, uk_procfs_type;
 
-/* devpts (fs/devpts.c) for devfs: /dev/ptmx's open, a new pseudo-terminal
- * pair (0 or -errno); /dev/tty's, the caller's controlling terminal when
- * it is a pseudo-terminal (1), -ENXIO when it has none, 0 for the console
- * (which /dev/tty then opens). */
-int uk_devpts_open_ptmx(struct uk_file *f);
-int uk_devpts_open_tty(struct uk_file *f);
+/* Pseudo-terminals (fs/devpts.c), where the image has them: sets uk_ptys
+ * (uk/tty.h). Boot calls it through a weak reference, so that an image
+ * without them links it to nothing. */
+void uk_devpts_init(void);
 
 /* ramfs extras: a regular file whose bytes are len bytes at data, which
  * stays valid and unchanged for the VM's life (the boot archive); the file

@@ -10,6 +10,7 @@
 #include <uk/plat.h>
 #include <uk/print.h>
 #include <uk/proc.h>
+#include <uk/tty.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
@@ -171,6 +172,10 @@ void uk_vfs_root_done(void)
 	uk_vnode_put(root);
 }
 
+/* (weak: defined only where the image links pseudo-terminals) */
+void uk_devpts_init(void) __attribute__((weak));
+const struct uk_pty_hooks *uk_ptys;
+
 void uk_vfs_init(void)
 {
 	extern struct uk_fdtable uk_fd_init_table;
@@ -188,7 +193,9 @@ void uk_vfs_init(void)
 	if ((r = uk_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, NULL)))
 		uk_pr("cannot mount /dev/shm (error %d)", -r);
 	uk_vfs_mkdir_p("/dev/shm", 01777); /* (there: the mode of the tmpfs's root) */
-	if ((r = uk_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, NULL)))
+	if (uk_devpts_init)
+		uk_devpts_init();
+	if (uk_ptys && (r = uk_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, NULL)))
 		uk_pr("cannot mount /dev/pts (error %d)", -r);
 	if ((r = uk_mount("proc", "/proc", "proc", 0, NULL)))
 		uk_pr("cannot mount /proc (error %d)", -r);

@@ -9,6 +9,7 @@
 #include <uk/print.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
+#include <uk/tty.h>
 #include <uk/vfs.h>
 
 #include "vfs_impl.h"
@@ -90,6 +91,8 @@ static const struct uk_fs_type *fs_type(const char *name)
 	for (int i = 0; uk_fs_types[i]; i++)
 		if (!uk_strcmp(uk_fs_types[i]->name, name))
 			return uk_fs_types[i];
+	if (uk_ptys && !uk_strcmp(uk_ptys->fs->name, name))
+		return uk_ptys->fs;
 	/* Linux's name for a RAM filesystem. */
 	if (!uk_strcmp(name, "tmpfs"))
 		return &uk_ramfs_type;

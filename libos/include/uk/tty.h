@@ -28,6 +28,7 @@
 #include <uk/sched.h>
 
 struct uk_file;
+struct uk_fs_type;
 struct uk_proc;
 struct uk_poll_table;
 
@@ -109,11 +110,27 @@ long uk_tty_ioctl(struct uk_tty *t, struct uk_file *f, unsigned long req, void *
  * terminal takes it as its own. */
 void uk_tty_opened(struct uk_tty *t, unsigned flags);
 
+/* Pseudo-terminals reach the rest of the library OS only through this
+ * hook, which their own code sets (fs/devpts.c's uk_devpts_init, which
+ * boot calls where the image has it), as inotify's uk_fsnotify: an image
+ * whose program cannot use terminals carries none of their code. Binary
+ * mode links all of the library OS; a link-mode program links them by
+ * calling the POSIX terminal API (newlib/glue_pty.c). NULL: this image
+ * has none (/dev/ptmx's open is ENODEV, mount of devpts ENODEV). */
+struct uk_pty_hooks {
+	const struct uk_fs_type *fs; /* devpts */
+	/* /dev/ptmx: a new pair, f its master (0 or -errno) */
+	int (*open_ptmx)(struct uk_file *f);
+	/* /dev/tty: the caller's controlling terminal when it is one of
+	 * these (1), -errno, or 0 when it is not (the console's then) */
+	int (*open_ctty)(struct uk_file *f);
+	int (*of_session)(int sid, unsigned *tty_nr, int *tpgid);
+	void (*leader_exit)(struct uk_proc *p);
+};
+extern const struct uk_pty_hooks *uk_ptys;
+
 /* The running process's controlling terminal of this kind, or NULL. */
 struct uk_tty *uk_tty_ctty(void);
-/* Whether the running process has no controlling terminal at all (no
- * terminal above, and the console not its either): /dev/tty is ENXIO. */
-int uk_tty_none(void);
 /* Process p's terminal for /proc/PID/stat: 0 when none (tty_nr, tpgid
  * unchanged), else 1 with its device number and foreground group. */
 int uk_tty_of_session(int sid, unsigned *tty_nr, int *tpgid);

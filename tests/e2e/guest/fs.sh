@@ -22,6 +22,13 @@ check $N/trace-create err_has '^\[uk\] openat(AT_FDCWD, "f", O_RDWR|O_CREAT.*) =
 check $N/trace-lock-note err_has 'record lock accepted but not kept'
 check $N/trace-status status_is 0
 
+# A link-mode program that calls none of the POSIX terminal API has no
+# pseudo-terminals (libos/newlib/glue_pty.c links them): /dev/ptmx is
+# ENODEV and --trace says why; the fs suite's pty_api has them.
+run "$UKRUN" --trace build/tests/guest/noterm.img
+check $N/no-pty-without-the-api out_has '^noterm: ok$'
+check $N/no-pty-trace-note err_has 'this image has no pseudo-terminals'
+
 # RAM filesystem throughput (the numbers are for make bench; here only
 # that the 64 MiB come back intact).
 run "$UKRUN" -m 256M build/tests/guest/fsbench.img

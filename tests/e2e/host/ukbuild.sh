@@ -59,12 +59,15 @@ check ukbuild/no-inputs err_has "no input files"
 # number for `make bench`): 195 KiB when first set, 241.5 KiB on 2026-12-07
 # (the long-mode entry's prebuilt page tables and GDT 16 KiB; System V IPC,
 # /proc per process, signalfd, exec), 268 KiB after session 13's
-# pseudo-terminals (the line discipline and devpts, ~15 KiB: devfs, /dev/tty
-# and process exit reach them, so every image links them — over the goal
-# until they are linked only where used). Every image carries the library OS
-# core, the VFS, the 9P client and FAT (volumes are chosen at run time).
+# pseudo-terminals (the line discipline and devpts, ~15 KiB, reached from
+# devfs, /dev/tty and process exit), 246.6 KiB once only images that can use
+# terminals link them (uk_ptys, uk/tty.h) and process 1's object left .data.
+# Every image carries the library OS core, the VFS, the 9P client and FAT
+# (volumes are chosen at run time).
 size=$(wc -c <build/apps/hello.img)
-check ukbuild/hello-image-size-guard test "$size" -le 286720
+check ukbuild/hello-image-size-guard test "$size" -le 262144
+# ... and no pseudo-terminals (the POSIX terminal API links them).
+check ukbuild/hello-without-pty sh -c "! $UKBUILD inspect --symbols build/apps/hello.img | grep -q ' uk_tty_receive$'"
 # Link mode carries only what a program uses: hello has no network stack.
 check ukbuild/hello-without-lwip sh -c "! $UKBUILD inspect --symbols build/apps/hello.img | grep -q ' tcp_input$'"
 check ukbuild/httpd-with-lwip sh -c "$UKBUILD inspect --symbols build/apps/httpd.img | grep -q ' tcp_input$'"

@@ -1,10 +1,13 @@
 /* The C library over the VFS: stdio, temporary files, the dirent API. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -140,6 +143,32 @@ void test_no_leak(void)
 	}
 	/* the second round starts with the heap's slabs already made */
 	CHECK(before > 0 && after >= before - 16);
+}
+
+/* The POSIX terminal API of a link-mode program (libos/newlib/glue_pty.c),
+ * which links pseudo-terminals into its image: a locked pair from
+ * posix_openpt, its name, unlockpt, then a line through it; openpty's
+ * pair with the window size asked for. */
+void test_pty_api(void)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 }, got = { 0 };
+	char name[32], buf[16];
+	int m = posix_openpt(O_RDWR | O_NOCTTY), s;
+
+	CHECK(m >= 0 && ptsname(m) && !strncmp(ptsname(m), "/dev/pts/", 9));
+	snprintf(name, sizeof(name), "%s", ptsname(m) ? ptsname(m) : "?");
+	CHECK_ERR(open(name, O_RDWR | O_NOCTTY), EIO); /* locked */
+	CHECK(grantpt(m) == 0 && unlockpt(m) == 0);
+	s = open(name, O_RDWR | O_NOCTTY);
+	CHECK(s >= 0 && isatty(s) && write(m, "hi\n", 3) == 3);
+	CHECK(read(s, buf, sizeof(buf)) == 3 && !memcmp(buf, "hi\n", 3));
+	CHECK(ptsname_r(s, buf, sizeof(buf)) == ENOTTY); /* a slave has no slave */
+	close(s);
+	close(m);
+	CHECK(openpty(&m, &s, name, NULL, &ws) == 0 && !strncmp(name, "/dev/pts/", 9));
+	CHECK(ioctl(m, TIOCGWINSZ, &got) == 0 && got.ws_row == 24 && got.ws_col == 80);
+	close(s);
+	close(m);
 }
 
 /* devpts unmounted and mounted again many times gives its memory back
