@@ -34,6 +34,9 @@
 #define UK_IPV6_RECVERR 25
 #define UK_IP_MTU_DISCOVER 10
 #define UK_IPV6_MTU_DISCOVER 23
+#define UK_IP_PKTINFO 8
+#define UK_IPV6_RECVPKTINFO 49
+#define UK_IPV6_PKTINFO 50
 #define UK_SOCK_STREAM 1
 #define UK_SOCK_DGRAM 2
 #define UK_SOCK_RAW 3
@@ -89,13 +92,19 @@ struct uk_sockaddr {
 	uint32_t nl_pid, nl_groups; /* AF_NETLINK's */
 };
 
-/* Ancillary data of one AF_UNIX message: the descriptors passed
+/* Ancillary data of one message. AF_UNIX: the descriptors passed
  * (SCM_RIGHTS) as open files, a reference each, in an array from
- * uk_kmalloc. */
+ * uk_kmalloc. A received datagram of AF_INET/AF_INET6 (IP_PKTINFO,
+ * IPV6_PKTINFO): the address it was sent to, IPv4 in dst4 unless dst_v6,
+ * and the index of the interface it came in by. */
 #define UK_SCM_MAX_FD 253 /* Linux's SCM_MAX_FD */
 struct uk_scm {
 	int nfiles;
 	struct uk_file **files;
+	int ifindex;
+	uint8_t dst_v6;
+	uint32_t dst4;
+	uint8_t dst6[16];
 };
 
 struct uk_sock_proto {
@@ -112,7 +121,8 @@ struct uk_sock_proto {
 	/* Transfer as much as possible now: bytes, or -EAGAIN (nothing now:
 	 * wait on s->wq), or -errno. scm (AF_UNIX only, else NULL): send
 	 * takes the files over when it sends anything (scm->nfiles 0 after);
-	 * recv hands over those that came with what it read. */
+	 * recv hands over those that came with what it read (AF_INET's
+	 * datagrams: where the datagram was sent to, when scm). */
 	long (*send)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
 	             const struct uk_sockaddr *to, struct uk_scm *scm);
 	long (*recv)(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
@@ -140,6 +150,8 @@ enum uk_sock_opt {
 	UK_SO_V6ONLY = 1 << 7,  /* IPV6_V6ONLY */
 	UK_SO_RECVERR = 1 << 8, /* IP_RECVERR, IPV6_RECVERR */
 	UK_SO_REUSEPORT = 1 << 9,
+	UK_SO_PKTINFO = 1 << 10,  /* IP_PKTINFO */
+	UK_SO_PKTINFO6 = 1 << 11, /* IPV6_RECVPKTINFO */
 };
 /* Either lets lwIP bind a port another socket holds (SOF_REUSEADDR); a
  * second listener on one address and port is refused by lwIP whatever
@@ -193,6 +205,9 @@ int uk_cmsg_in(const struct uk_msghdr *m, struct uk_scm *scm);
  * scm), and this process's credentials when creds; msg_controllen and
  * MSG_CTRUNC as Linux sets them. */
 void uk_cmsg_out(struct uk_msghdr *m, struct uk_scm *scm, int creds, int cloexec);
+/* recvmsg's of an AF_INET/AF_INET6 datagram: IP_PKTINFO and
+ * IPV6_PKTINFO as the socket asked for them (msg_controllen set). */
+void uk_cmsg_pktinfo_out(struct uk_msghdr *m, const struct uk_sock *s, const struct uk_scm *scm);
 /* Let go of the files scm still holds. */
 void uk_cmsg_drop(struct uk_scm *scm);
 

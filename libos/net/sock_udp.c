@@ -21,8 +21,9 @@
 struct dgram {
 	struct dgram *next;
 	struct pbuf *p;
-	ip_addr_t from;
+	ip_addr_t from, to; /* to: its destination, for IP_PKTINFO */
 	uint16_t port;
+	uint8_t ifindex; /* the interface it came in by */
 };
 
 struct udp {
@@ -49,6 +50,9 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_add
 	}
 	*d = (struct dgram){ .p = p, .port = port };
 	ip_addr_copy(d->from, *addr);
+	/* (lwIP's input globals: set while it delivers the datagram) */
+	ip_addr_copy(d->to, *ip_current_dest_addr());
+	d->ifindex = ip_current_input_netif() ? netif_get_index(ip_current_input_netif()) : 0;
 	if (u->tail)
 		u->tail->next = d;
 	else
@@ -174,6 +178,17 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	return err == ERR_OK ? len : uk_sock_errno(err);
 }
 
+/* Where d was sent to, for recvmsg's IP_PKTINFO and IPV6_PKTINFO. */
+static void dgram_dst(const struct dgram *d, struct uk_scm *scm)
+{
+	scm->ifindex = d->ifindex;
+	scm->dst_v6 = IP_IS_V6(&d->to);
+	if (scm->dst_v6)
+		uk_memcpy(scm->dst6, ip_2_ip6(&d->to)->addr, 16);
+	else
+		scm->dst4 = ip_2_ip4(&d->to)->addr;
+}
+
 static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
                         struct uk_sockaddr *from, int *msg_flags, struct uk_scm *scm)
 {
@@ -193,6 +208,8 @@ static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	}
 	if (from)
 		uk_inet_addr(s, &d->from, d->port, from);
+	if (scm)
+		dgram_dst(d, scm);
 	if (off < len && msg_flags)
 		*msg_flags |= UK_MSG_TRUNC;
 	if (!(flags & UK_MSG_PEEK)) {

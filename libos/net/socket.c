@@ -771,7 +771,7 @@ UK_SYSCALL3(recvmsg, int, fd, struct uk_msghdr *, m, int, flags)
 	SOCK_GET(fd, s, f);
 	m->msg_flags = 0;
 	r = do_recv(f, s, m->msg_iov, (int)m->msg_iovlen, flags, &a, &m->msg_flags,
-	            inet(s) ? NULL : &scm);
+	            inet(s) && s->type != UK_SOCK_DGRAM ? NULL : &scm);
 	if (r >= 0 && m->msg_name) {
 		if (inet(s) && s->type == UK_SOCK_STREAM)
 			m->msg_namelen = 0; /* as Linux: no address for TCP */
@@ -780,6 +780,8 @@ UK_SYSCALL3(recvmsg, int, fd, struct uk_msghdr *, m, int, flags)
 	}
 	if (r >= 0 && s->family == UK_AF_UNIX)
 		uk_cmsg_out(m, &scm, s->opts & UK_SO_PASSCRED, flags & UK_MSG_CMSG_CLOEXEC);
+	else if (r >= 0 && inet(s) && s->type == UK_SOCK_DGRAM)
+		uk_cmsg_pktinfo_out(m, s, &scm);
 	else
 		m->msg_controllen = 0;
 	uk_cmsg_drop(&scm);

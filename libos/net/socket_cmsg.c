@@ -4,8 +4,13 @@
  * of the same files (within the one process: as dup would make them);
  * SCM_CREDENTIALS is checked on the way in and reported on the way out to
  * a socket with SO_PASSCRED. Layouts are x86-64 Linux's struct cmsghdr.
+ * And where an AF_INET/AF_INET6 datagram was sent to (IP_PKTINFO,
+ * IPV6_PKTINFO), which servers bound to the wildcard address read to
+ * answer from it (dnsmasq will not start without them).
  */
 #include <asm/socket.h>
+#include <lwip/ip_addr.h>
+#include <lwip/netif.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/mm.h>
@@ -106,11 +111,11 @@ int uk_cmsg_in(const struct uk_msghdr *m, struct uk_scm *scm)
 
 /* One control message at m->msg_control + *used, cut to the room left
  * (MSG_CTRUNC); the bytes it takes (CMSG_SPACE) are added to *used. */
-static void put_cmsg(struct uk_msghdr *m, size_t size, size_t *used, int type, const void *data,
-                     size_t len)
+static void put_cmsg(struct uk_msghdr *m, size_t size, size_t *used, int level, int type,
+                     const void *data, size_t len)
 {
 	size_t room = size - *used, space = ALIGN(HDR + len);
-	struct uk_cmsghdr h = { HDR + len, SOL_SOCKET, type };
+	struct uk_cmsghdr h = { HDR + len, level, type };
 	char *p = (char *)m->msg_control + *used;
 
 	if (room < HDR + len) {
@@ -130,7 +135,7 @@ void uk_cmsg_out(struct uk_msghdr *m, struct uk_scm *scm, int creds, int cloexec
 
 	if (creds) {
 		uk_unix_ucred(ucred);
-		put_cmsg(m, room, &used, UK_SCM_CREDENTIALS, ucred, UCRED_LEN);
+		put_cmsg(m, room, &used, SOL_SOCKET, UK_SCM_CREDENTIALS, ucred, UCRED_LEN);
 	}
 	if (scm->nfiles && room - used >= HDR + sizeof(int)) {
 		size_t fit = (room - used - HDR) / sizeof(int);
@@ -139,9 +144,50 @@ void uk_cmsg_out(struct uk_msghdr *m, struct uk_scm *scm, int creds, int cloexec
 				break;
 			scm->files[n] = NULL; /* the descriptor holds it now */
 		}
-		put_cmsg(m, room, &used, UK_SCM_RIGHTS, fds, (size_t)n * sizeof(int));
+		put_cmsg(m, room, &used, SOL_SOCKET, UK_SCM_RIGHTS, fds, (size_t)n * sizeof(int));
 	}
 	if (n < scm->nfiles) /* the others are closed, as Linux */
 		m->msg_flags |= UK_MSG_CTRUNC;
+	m->msg_controllen = used;
+}
+
+/* IP_PKTINFO's ipi_spec_dst: the local address an answer comes from,
+ * as Linux computes it: the destination itself when it is one of ours,
+ * else (broadcast, multicast) the receiving interface's address. */
+static uint32_t spec_dst(const struct uk_scm *scm)
+{
+	struct netif *nif = netif_get_by_index((u8_t)scm->ifindex);
+	ip4_addr_t dst = { scm->dst4 };
+
+	if (!nif || (!ip4_addr_isbroadcast(&dst, nif) && !ip4_addr_ismulticast(&dst)))
+		return scm->dst4;
+	return ip4_addr_get_u32(netif_ip4_addr(nif));
+}
+
+void uk_cmsg_pktinfo_out(struct uk_msghdr *m, const struct uk_sock *s, const struct uk_scm *scm)
+{
+	size_t used = 0, room = m->msg_control ? m->msg_controllen : 0;
+	char v4[12], v6[20]; /* struct in_pktinfo, struct in6_pktinfo */
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	/* Linux's order: IPV6_PKTINFO (an IPv4 one mapped), then IP_PKTINFO
+	 * (an IPv4 datagram's alone, even on an AF_INET6 socket) */
+	if (s->family == UK_AF_INET6 && (s->opts & UK_SO_PKTINFO6)) {
+		if (scm->dst_v6) {
+			uk_memcpy(v6, scm->dst6, 16);
+		} else {
+			uk_memcpy(v6, mapped, 12);
+			uk_memcpy(v6 + 12, &scm->dst4, 4);
+		}
+		uk_memcpy(v6 + 16, &scm->ifindex, 4);
+		put_cmsg(m, room, &used, UK_IPPROTO_IPV6, UK_IPV6_PKTINFO, v6, sizeof(v6));
+	}
+	if (!scm->dst_v6 && (s->opts & UK_SO_PKTINFO)) {
+		uint32_t spec = spec_dst(scm);
+		uk_memcpy(v4, &scm->ifindex, 4);
+		uk_memcpy(v4 + 4, &spec, 4);
+		uk_memcpy(v4 + 8, &scm->dst4, 4);
+		put_cmsg(m, room, &used, IPPROTO_IP, UK_IP_PKTINFO, v4, sizeof(v4));
+	}
 	m->msg_controllen = used;
 }

@@ -227,8 +227,34 @@ static int set_recverr(struct uk_sock *s, const void *val, uint32_t len)
 	return 0;
 }
 
+/* IP_PKTINFO (any AF_INET or AF_INET6 socket, as Linux takes it) and
+ * IPV6_RECVPKTINFO (AF_INET6): recvmsg then says where each datagram was
+ * sent to (socket_cmsg.c); the flag bit of the option, else 0. */
+static unsigned pktinfo(const struct uk_sock *s, int level, int name)
+{
+	if (inet(s) && level == IPPROTO_IP && name == UK_IP_PKTINFO)
+		return UK_SO_PKTINFO;
+	if (s->family == UK_AF_INET6 && level == UK_IPPROTO_IPV6 && name == UK_IPV6_RECVPKTINFO)
+		return UK_SO_PKTINFO6;
+	return 0;
+}
+
+static int set_pktinfo(struct uk_sock *s, unsigned flag, const void *val, uint32_t len)
+{
+	int v, r;
+
+	if ((r = uk_sockopt_int(val, len, &v)))
+		return r;
+	set_flag(s, flag, v);
+	return 0;
+}
+
 static int set_opt(struct uk_sock *s, int level, int name, const void *val, uint32_t len)
 {
+	unsigned flag = pktinfo(s, level, name);
+
+	if (flag)
+		return set_pktinfo(s, flag, val, len);
 	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
 		return set_v6only(s, val, len);
 	if (recverr(s, level, name))
@@ -241,6 +267,10 @@ static int set_opt(struct uk_sock *s, int level, int name, const void *val, uint
 
 static int get_opt(struct uk_sock *s, int level, int name, void *val, uint32_t *len)
 {
+	unsigned flag = pktinfo(s, level, name);
+
+	if (flag)
+		return uk_sockopt_put_int(val, len, !!(s->opts & flag));
 	if (level == UK_IPPROTO_IPV6 && name == UK_IPV6_V6ONLY && s->family == UK_AF_INET6)
 		return uk_sockopt_put_int(val, len, !!(s->opts & UK_SO_V6ONLY));
 	if (recverr(s, level, name))

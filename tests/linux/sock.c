@@ -51,6 +51,14 @@
  * UDP:
  *
  *   pmtu        IP_MTU_DISCOVER: the default, OMIT, a bad value
+ *   pktinfo     IP_PKTINFO and IPV6_RECVPKTINFO: off by default, set and
+ *               read back; recvmsg then says where each datagram was sent
+ *               and the interface (lo's index): IP_PKTINFO of an AF_INET
+ *               socket, IPV6_PKTINFO (a mapped address for IPv4) then
+ *               IP_PKTINFO of an AF_INET6 one bound to ::, IPV6_PKTINFO
+ *               alone for ::1; nothing unasked; IPV6_RECVPKTINFO of an
+ *               AF_INET socket is ENOPROTOOPT (dnsmasq, bound to the
+ *               wildcard, would not start without IP_PKTINFO)
  *
  * The interfaces through ioctl (squid's look-up of each client's MAC
  * address logged "Attempt to retrieve interface list failed" at each
@@ -521,6 +529,125 @@ static void backlog(void)
 	close(l);
 }
 
+/* A datagram from a new socket of family to the port of u at addr (a
+ * text address); then u's recvmsg into ctl: the control length, or -1. */
+static long pktinfo_round(int u, int family, const char *addr, char *ctl, size_t size)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 own;
+	socklen_t len = sizeof(own);
+	char b[8];
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = size
+	};
+	int c = socket(family, SOCK_DGRAM, 0), sent;
+
+	getsockname(u, (struct sockaddr *)&own, &len);
+	a4.sin_port = a6.sin6_port = own.sin6_port; /* (same place in both) */
+	if (family == AF_INET)
+		inet_pton(AF_INET, addr, &a4.sin_addr);
+	else
+		inet_pton(AF_INET6, addr, &a6.sin6_addr);
+	sent = family == AF_INET ? sendto(c, "p", 1, 0, (struct sockaddr *)&a4, sizeof(a4))
+	                         : sendto(c, "p", 1, 0, (struct sockaddr *)&a6, sizeof(a6));
+	close(c);
+	if (sent != 1 || !ready(u, POLLIN) || recvmsg(u, &m, 0) != 1)
+		return -1;
+	return (long)m.msg_controllen;
+}
+
+/* The control message of level and type in m's buffer, or NULL. */
+static struct cmsghdr *pktinfo_find(char *ctl, size_t len, int level, int type, int *order)
+{
+	struct msghdr m = { .msg_control = ctl, .msg_controllen = len };
+	int i = 0;
+
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h), i++)
+		if (h->cmsg_level == level && h->cmsg_type == type) {
+			*order = i;
+			return h;
+		}
+	return NULL;
+}
+
+static int pktinfo_v4(char *ctl, long len, int want_order)
+{
+	int order = -1;
+	struct cmsghdr *h =
+	    len > 0 ? pktinfo_find(ctl, (size_t)len, IPPROTO_IP, IP_PKTINFO, &order) : NULL;
+	struct in_pktinfo pi;
+
+	if (!h || h->cmsg_len != CMSG_LEN(sizeof(pi)) || order != want_order)
+		return 0;
+	memcpy(&pi, CMSG_DATA(h), sizeof(pi));
+	return pi.ipi_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+	       pi.ipi_spec_dst.s_addr == htonl(INADDR_LOOPBACK) &&
+	       pi.ipi_ifindex == (int)if_nametoindex("lo");
+}
+
+static int pktinfo_v6(char *ctl, long len, const char *want)
+{
+	int order = -1;
+	struct cmsghdr *h =
+	    len > 0 ? pktinfo_find(ctl, (size_t)len, IPPROTO_IPV6, IPV6_PKTINFO, &order) : NULL;
+	struct in6_pktinfo pi;
+	struct in6_addr w;
+
+	inet_pton(AF_INET6, want, &w);
+	if (!h || h->cmsg_len != CMSG_LEN(sizeof(pi)) || order != 0)
+		return 0;
+	memcpy(&pi, CMSG_DATA(h), sizeof(pi));
+	return !memcmp(&pi.ipi6_addr, &w, sizeof(w)) &&
+	       pi.ipi6_ifindex == (int)if_nametoindex("lo");
+}
+
+static void pktinfo(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	int u = socket(AF_INET, SOCK_DGRAM, 0), u6 = socket(AF_INET6, SOCK_DGRAM, 0), on = 1,
+	    v = -1;
+	socklen_t len = sizeof(v);
+	char ctl[256];
+	long n;
+
+	check("pktinfo/bind",
+	      !bind(u, (struct sockaddr *)&a, sizeof(a)) &&
+	          !bind(u6, (struct sockaddr *)&a6, sizeof(a6)),
+	      "bind to the wildcard failed");
+	check("pktinfo/default", !getsockopt(u, IPPROTO_IP, IP_PKTINFO, &v, &len) && v == 0,
+	      "IP_PKTINFO not 0 at first");
+	n = pktinfo_round(u, AF_INET, "127.0.0.1", ctl, sizeof(ctl));
+	check("pktinfo/unasked", n == 0, "control messages nobody asked for");
+	check("pktinfo/set",
+	      !setsockopt(u, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) &&
+	          !getsockopt(u, IPPROTO_IP, IP_PKTINFO, &v, &len) && v == 1,
+	      "IP_PKTINFO not taken");
+	n = pktinfo_round(u, AF_INET, "127.0.0.1", ctl, sizeof(ctl));
+	check("pktinfo/v4", pktinfo_v4(ctl, n, 0), "no IP_PKTINFO of 127.0.0.1 on lo");
+	check("pktinfo/v6-option-on-v4",
+	      setsockopt(u, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) == -1 &&
+	          errno == ENOPROTOOPT,
+	      "IPV6_RECVPKTINFO taken by an AF_INET socket");
+	check("pktinfo/set-v6",
+	      !setsockopt(u6, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) &&
+	          !setsockopt(u6, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) &&
+	          !getsockopt(u6, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len) && v == 1,
+	      "IPV6_RECVPKTINFO or IP_PKTINFO not taken by an AF_INET6 socket");
+	n = pktinfo_round(u6, AF_INET, "127.0.0.1", ctl, sizeof(ctl));
+	check("pktinfo/v6-socket-v4",
+	      pktinfo_v6(ctl, n, "::ffff:127.0.0.1") && pktinfo_v4(ctl, n, 1),
+	      "not IPV6_PKTINFO ::ffff:127.0.0.1 then IP_PKTINFO");
+	n = pktinfo_round(u6, AF_INET6, "::1", ctl, sizeof(ctl));
+	check("pktinfo/v6-socket-v6",
+	      pktinfo_v6(ctl, n, "::1") && n == (long)CMSG_SPACE(sizeof(struct in6_pktinfo)),
+	      "not IPV6_PKTINFO ::1 alone");
+	close(u);
+	close(u6);
+}
+
 /* "WHEN: ADDRESS" of the host name, or "WHEN: error TEXT". */
 /* IP_MTU_DISCOVER of a UDP socket: Linux's default read back, OMIT set
  * and read back (unbound sets it and ended when it failed), a value out of
@@ -857,6 +984,7 @@ int main(int argc, char **argv)
 	bindtodev();
 	normbits();
 	mtu_discover();
+	pktinfo();
 	ifaddrs();
 	ifconf();
 	rtnetlink();
