@@ -31,6 +31,12 @@
 #define DEVPTS_MAGIC 0x1cd1
 #define PTY_MAX 4096  /* /proc/sys/kernel/pty/max */
 #define PTY_OUT 16384 /* output the master has not read yet */
+/* Input the master wrote that the line discipline has no room for yet:
+ * Linux's flip buffers hold ~16 KiB more (a pair's writer not read from
+ * queues 20 KiB in all there, measured on 6.18), so a paste or a
+ * program's burst does not block its writer at the line discipline's
+ * 4 KiB. */
+#define PTY_IN 16384
 #define INO_ROOT 1
 #define INO_PTMX 2
 #define INO_PTS0 3   /* /dev/pts/N is inode N + 3 */
@@ -48,6 +54,9 @@ struct pty {
 	struct uk_vnode *vn; /* /dev/pts/N (referenced) */
 	char out[PTY_OUT];   /* ring: the terminal's output */
 	size_t ohead, olen;
+	char in[PTY_IN]; /* ring: the master's writes the line discipline has not taken */
+	size_t ihead, ilen;
+	int feeding;      /* in feed_input (an INTR's flush calls back from inside) */
 	struct uk_wq mwq; /* master readers: output, or the slave's last close */
 	struct pty *next; /* by number, until both ends are gone (its number is taken) */
 };
@@ -91,11 +100,37 @@ static void out_flush(struct uk_tty *t)
 	}
 }
 
+/* Queued input into the line discipline, as far as it takes it. */
+static void feed_input(struct uk_tty *t)
+{
+	struct pty *p = pty_of(t);
+	size_t n, took;
+
+	if (p->feeding)
+		return;
+	p->feeding = 1;
+	while (p->ilen) {
+		n = PTY_IN - p->ihead < p->ilen ? PTY_IN - p->ihead : p->ilen;
+		took = uk_tty_receive(t, p->in + p->ihead, n);
+		p->ihead = (p->ihead + took) % PTY_IN;
+		p->ilen -= took;
+		if (took < n)
+			break;
+	}
+	if (!p->ilen)
+		p->ihead = 0;
+	p->feeding = 0;
+}
+
+static void in_flush(struct uk_tty *t) { pty_of(t)->ihead = pty_of(t)->ilen = 0; }
+
 static const struct uk_tty_ops pty_tty_ops = {
 	.room = out_room,
 	.put = out_put,
 	.pending = out_pending,
 	.flush = out_flush,
+	.input_room = feed_input,
+	.input_flush = in_flush,
 };
 
 /* ---- pairs ---- */
@@ -249,6 +284,22 @@ static long master_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 	}
 }
 
+/* Input goes to the line discipline, what it has no room for to the
+ * queue behind it (in order: straight in only while the queue is empty). */
+static size_t input_take(struct pty *p, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	feed_input(&p->tty);
+	if (!p->ilen)
+		done = uk_tty_receive(&p->tty, buf, len);
+	while (done < len && p->ilen < PTY_IN)
+		p->in[(p->ihead + p->ilen++) % PTY_IN] = buf[done++];
+	return done;
+}
+
+static int input_room(struct pty *p) { return p->ilen < PTY_IN || p->tty.hung; }
+
 static long master_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
 	struct pty *p = f->priv;
@@ -256,12 +307,12 @@ static long master_write(struct uk_file *f, const void *buf, size_t len, uint64_
 	int r;
 
 	while (done < len) {
-		done += uk_tty_receive(&p->tty, (const char *)buf + done, len - done);
+		done += input_take(p, (const char *)buf + done, len - done);
 		if (done == len)
 			break;
 		if (nonblock(f))
 			return done ? (long)done : -EAGAIN;
-		r = uk_wait_event(&p->tty.inroom, uk_tty_input_room(&p->tty), 0);
+		r = uk_wait_event(&p->tty.inroom, input_room(p), 0);
 		if (r)
 			return done ? (long)done : r;
 	}
@@ -281,19 +332,22 @@ static unsigned master_poll(struct uk_file *f, struct uk_poll_table *pt)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLPRI;
 	if (p->slave_gone)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP; /* (a read fails at once) */
-	if (uk_tty_input_room(&p->tty))
+	if (input_room(p))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
 
-/* TIOCGPTPEER: the slave opened with flags, as a new descriptor. */
+/* TIOCGPTPEER: the slave opened with flags, as a new descriptor. Linux's
+ * ptm_open_peer takes any flags: O_DIRECT fails (devpts cannot do it),
+ * those that mean something only to a path's open do nothing. */
 static long open_peer(struct pty *p, unsigned long flags)
 {
 	struct uk_file *sf;
 	int r;
 
-	if (flags & ~(unsigned long)(O_ACCMODE | O_NONBLOCK | O_NOCTTY | O_CLOEXEC))
+	if (flags & O_DIRECT)
 		return -EINVAL;
+	flags &= ~(unsigned long)(O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY);
 	if ((r = uk_vfs_open_vnode(p->vn, (unsigned)flags, &sf)))
 		return r;
 	if ((r = uk_fd_install(sf, 0, flags & O_CLOEXEC)) < 0)

@@ -312,11 +312,29 @@ static void store(struct uk_tty *t, unsigned char c, int delim, int eof)
 	uk_wq_wake(&t->iwq, -1);
 }
 
+/* The ring has room again: the driver's queued input comes in, and its
+ * writers may go on. */
+static void input_room(struct uk_tty *t)
+{
+	if (t->ops->input_room)
+		t->ops->input_room(t);
+	uk_wq_wake(&t->inroom, -1);
+}
+
 static void flush_input(struct uk_tty *t)
 {
 	t->head = t->commit = t->tail;
 	t->lnext = 0;
-	uk_wq_wake(&t->inroom, -1);
+	input_room(t);
+}
+
+/* TCIFLUSH, TCSAFLUSH: also what the driver queued (Linux flushes the
+ * flip buffers with the line discipline; ISIG's flush does not). */
+static void flush_all_input(struct uk_tty *t)
+{
+	if (t->ops->input_flush)
+		t->ops->input_flush(t);
+	flush_input(t);
 }
 
 static int is_ctrl(unsigned char c) { return c < 32 || c == 0177; }
@@ -530,8 +548,11 @@ static int receive_byte(struct uk_tty *t, unsigned char c)
 literal:
 	if (r == 0)
 		return 0;
-	if (r < 0)
+	if (r < 0) { /* (a line past the ring: Linux echoes what it cannot keep) */
+		if (LF(t, ECHO))
+			echo_byte(t, c);
 		return 1;
+	}
 	if (LF(t, ECHO)) {
 		if (canon && t->tail == t->commit)
 			t->canon_column = t->column; /* (where erasing a tab goes back to) */
@@ -550,8 +571,6 @@ size_t uk_tty_receive(struct uk_tty *t, const char *buf, size_t n)
 			break;
 	return t->hung ? n : i; /* (a hung-up terminal takes and drops input) */
 }
-
-int uk_tty_input_room(const struct uk_tty *t) { return t->hung || room_for(t, 1) != 0; }
 
 void uk_tty_output_room(struct uk_tty *t) { uk_wq_wake(&t->owq, -1); }
 
@@ -576,7 +595,7 @@ static size_t canon_take(struct uk_tty *t, char *buf, size_t len)
 		if (bit(t->delim, pos))
 			break;
 	}
-	uk_wq_wake(&t->inroom, -1);
+	input_room(t);
 	return n;
 }
 
@@ -588,7 +607,7 @@ static size_t raw_take(struct uk_tty *t, char *buf, size_t len)
 		buf[n++] = t->buf[t->head++ & MASK];
 	t->commit = t->tail;
 	if (n)
-		uk_wq_wake(&t->inroom, -1);
+		input_room(t);
 	return n;
 }
 
@@ -729,7 +748,7 @@ static void set_termios(struct uk_tty *t, const struct termios2 *n)
 		t->stopped = 0;
 	uk_wq_wake(&t->iwq, -1);
 	uk_wq_wake(&t->owq, -1);
-	uk_wq_wake(&t->inroom, -1);
+	input_room(t);
 }
 
 static long termios_ioctl(struct uk_tty *t, unsigned long req, void *arg, int master)
@@ -750,7 +769,7 @@ static long termios_ioctl(struct uk_tty *t, unsigned long req, void *arg, int ma
 	else
 		uk_memcpy(&n, arg, sizeof(struct termios2));
 	if (req == TCSETSF || req == TCSETSF2)
-		flush_input(t);
+		flush_all_input(t);
 	set_termios(t, &n);
 	return 0;
 }
@@ -772,7 +791,7 @@ static long flush_ioctl(struct uk_tty *t, unsigned long how)
 	if (how > TCIOFLUSH)
 		return -EINVAL;
 	if (how == TCIFLUSH || how == TCIOFLUSH)
-		flush_input(t);
+		flush_all_input(t);
 	if (how == TCOFLUSH || how == TCIOFLUSH) {
 		t->ops->flush(t);
 		uk_wq_wake(&t->owq, -1);
@@ -858,6 +877,25 @@ static long set_pgrp(struct uk_tty *t, const int *arg)
 	return 0;
 }
 
+/* TIOCSTI: a byte as if typed, as Linux 6.1 allows it (later ones may
+ * refuse it unless dev.tty.legacy_tiocsti): into the caller's own
+ * controlling terminal, or any with CAP_SYS_ADMIN. Through a master it is
+ * the master's input, which its reads take: the terminal's output here. */
+static long simulate_input(struct uk_tty *t, const char *c, int master)
+{
+	if (!c)
+		return -EFAULT;
+	if ((master || session_tty(uk_proc_cur) != t) && !uk_capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (master) {
+		if (t->ops->room(t))
+			t->ops->put(t, c, 1);
+	} else {
+		uk_tty_receive(t, c, 1); /* (dropped without room, as Linux's) */
+	}
+	return 0;
+}
+
 /* What a request names as an int: the value itself (TCFLSH, TCXONC,
  * TIOCSCTTY) or the int it points at. */
 static unsigned long int_arg(void *arg) { return (unsigned long)arg; }
@@ -915,6 +953,7 @@ long uk_tty_ioctl(struct uk_tty *t, struct uk_file *f, unsigned long req, void *
 	case TCSBRK:
 	case TCSBRKP: return 0; /* output is with the driver already: nothing to drain */
 	case TCXONC: return xonc(t, int_arg(arg));
+	case TIOCSTI: return simulate_input(t, arg, master);
 	case TIOCEXCL: t->exclusive = 1; return 0;
 	case TIOCNXCL: t->exclusive = 0; return 0;
 	case TIOCGEXCL: *(int *)arg = t->exclusive; return 0;

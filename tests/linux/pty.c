@@ -2,18 +2,20 @@
  * Pseudo-terminals (libos/fs/devpts.c, libos/vfs/tty.c), as a Linux
  * program: openpty's pair and its names (ptsname, ttyname, /dev/pts,
  * /proc/self/fd, devpts's statfs magic), posix_openpt with grantpt and
- * unlockpt (a locked slave refuses its open), TIOCGPTPEER; canonical
- * input with ERASE (of a tab, of a UTF-8 character under IUTF8), WERASE,
- * KILL and EOF, echo (ECHOCTL, ECHOKE, ECHONL),
- * output and input mapping (ONLCR, ICRNL, IGNCR); raw input with VMIN and
- * VTIME; INTR and SUSP signalling the foreground group, with the flush;
- * the window size and SIGWINCH; a controlling terminal through setsid and
- * open (and TIOCSCTTY, TIOCNOTTY), /dev/tty, /proc's tty_nr and tpgid;
- * SIGTTIN and SIGTTOU for a background group; the hang-up when the master
- * closes, EIO on the master after the slave's last close; poll on both
- * ends; TIOCPKT. Prints one "PASS pty/name" or "FAIL pty/name: why" line
- * per check and "pty: all passed" at the end; the same program as a Linux
- * process answers the same.
+ * unlockpt (a locked slave refuses its open), TIOCGPTPEER and its flags;
+ * canonical input with ERASE (of a tab, of a UTF-8 character under
+ * IUTF8), WERASE, KILL and EOF, echo (ECHOCTL, ECHOKE, ECHONL), a line
+ * longer than the line discipline holds; 20 KiB of input queued for a
+ * slave that does not read; output and input mapping (ONLCR, ICRNL,
+ * IGNCR); raw input with VMIN and VTIME; INTR and SUSP signalling the
+ * foreground group, with the flush; the window size and SIGWINCH; a
+ * controlling terminal through setsid and open (and TIOCSCTTY,
+ * TIOCNOTTY), /dev/tty, /proc's tty_nr and tpgid; SIGTTIN and SIGTTOU for
+ * a background group; the hang-up when the master closes, EIO on the
+ * master after the slave's last close; poll on both ends; TIOCPKT;
+ * TIOCSTI's rules. Prints one "PASS pty/name" or "FAIL pty/name: why"
+ * line per check and "pty: all passed" at the end; the same program as a
+ * Linux process answers the same.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -47,18 +49,28 @@ static int pair(int *m, int *s, char *name)
 	return 0;
 }
 
-/* What the master can read now (up to size - 1 bytes, NUL-terminated). */
-static ssize_t drain(int m, char *buf, size_t size)
+/* What a master (or a raw slave) reads, up to size - 1 bytes and
+ * NUL-terminated, until want came (10 s at most: Linux moves input and
+ * echo between the ends in a worker, late on a loaded host), then what
+ * else is there at once; with want NULL, whatever comes within 200 ms
+ * (for checks that nothing does). */
+static ssize_t drain_for(int m, char *buf, size_t size, const char *want)
 {
 	struct pollfd p = { m, POLLIN, 0 };
 	ssize_t n = 0, r;
+	int ms = want ? 10000 : 200;
 
-	while (poll(&p, 1, 200) == 1 && (p.revents & POLLIN) &&
-	       (r = read(m, buf + n, size - 1 - (size_t)n)) > 0)
+	while (n < (ssize_t)size - 1 && poll(&p, 1, ms) == 1 && (p.revents & POLLIN) &&
+	       (r = read(m, buf + n, size - 1 - (size_t)n)) > 0) {
 		n += r;
+		if (want && memmem(buf, (size_t)n, want, strlen(want)))
+			ms = 0;
+	}
 	buf[n] = 0;
 	return n;
 }
+
+static ssize_t drain(int m, char *buf, size_t size) { return drain_for(m, buf, size, NULL); }
 
 /* Wait (10 s at most) for the child's "R" on the master: it has its
  * terminal and its handlers. */
@@ -198,6 +210,200 @@ static void test_posix_openpt(void)
 	close(m);
 }
 
+/* TIOCGPTPEER takes any flags, as Linux's ptm_open_peer: those a path's
+ * open alone means nothing by, O_APPEND kept, O_CLOEXEC on the new
+ * descriptor; O_DIRECT alone fails (devpts cannot do it). */
+static void test_peer_flags(void)
+{
+	char name[64];
+	int m, s, peer, fl = 0, fd = 0;
+
+	if (pair(&m, &s, name))
+		return;
+	peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_APPEND | O_NOCTTY);
+	if (peer >= 0)
+		fl = fcntl(peer, F_GETFL);
+	check("peer-append", peer >= 0 && (fl & O_APPEND) && (fl & O_ACCMODE) == O_RDWR,
+	      strerror(errno));
+	close(peer);
+	peer = ioctl(m, TIOCGPTPEER, O_WRONLY | O_TRUNC | O_CREAT | O_EXCL | O_NOCTTY);
+	if (peer >= 0)
+		fl = fcntl(peer, F_GETFL);
+	check("peer-open-only-flags",
+	      peer >= 0 && (fl & O_ACCMODE) == O_WRONLY && !(fl & (O_TRUNC | O_CREAT | O_EXCL)),
+	      strerror(errno));
+	close(peer);
+	peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (peer >= 0) {
+		fl = fcntl(peer, F_GETFL);
+		fd = fcntl(peer, F_GETFD);
+	}
+	check("peer-cloexec-nonblock", peer >= 0 && (fd & FD_CLOEXEC) && (fl & O_NONBLOCK),
+	      strerror(errno));
+	close(peer);
+	errno = 0;
+	peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_DIRECT);
+	check("peer-direct-refused", peer < 0 && errno == EINVAL, "O_DIRECT accepted");
+	if (peer >= 0)
+		close(peer);
+	close(s);
+	close(m);
+}
+
+/* A canonical line longer than the line discipline holds (4095 bytes and
+ * its end): what it cannot keep is echoed all the same, as Linux's
+ * n_tty echoes every byte typed, and the line is its first 4095 bytes
+ * and the newline. */
+static void test_long_line(void)
+{
+	static char buf[8192];
+	char name[64];
+	ssize_t n, echoed = 0, w;
+	int m, s, bs = 0;
+
+	if (pair(&m, &s, name))
+		return;
+	memset(buf, 'b', 5000);
+	w = write(m, buf, 5000);
+	check("long-line-written", w == 5000, "short write");
+	while (echoed < 5000 && (n = drain_for(m, buf, sizeof(buf), "bbbb")) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bs += buf[i] == 'b';
+		echoed += n;
+	}
+	snprintf(name, sizeof(name), "%d echoed", bs);
+	check("long-line-echo", bs == 5000, name);
+	write(m, "\n", 1);
+	n = read(s, buf, sizeof(buf));
+	check("long-line-kept", n == 4096 && buf[4094] == 'b' && buf[4095] == '\n', "line differs");
+	close(s);
+	close(m);
+}
+
+/* A writer to a master whose slave does not read queues ~20 KiB before it
+ * would block (Linux's 4 KiB line discipline and its flip buffers behind
+ * it), and the reader then gets it all, in order. */
+static void test_input_queue(void)
+{
+	static char buf[32768];
+	struct pollfd p;
+	struct termios t;
+	char name[64];
+	ssize_t queued = 0, got = 0, n;
+	int m, s, ok = 1;
+
+	if (pair(&m, &s, name))
+		return;
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	/* (until a write would block and the master stays unwritable a while:
+	 * Linux moves input on in a worker) */
+	p = (struct pollfd){ m, POLLOUT, 0 };
+	while (queued < 65536) {
+		for (int i = 0; i < 1024; i++)
+			buf[i] = (char)('a' + (queued + i) % 26);
+		n = write(m, buf, 1024);
+		if (n > 0)
+			queued += n;
+		else if (n < 0 && errno == EAGAIN && poll(&p, 1, 200) != 1)
+			break;
+		else if (n < 0 && errno != EAGAIN)
+			break;
+	}
+	snprintf(name, sizeof(name), "%zd bytes queued", queued);
+	check("input-queue-16k", queued >= 16384 && queued < 65536, name);
+	p = (struct pollfd){ s, POLLIN, 0 };
+	while (got < queued && poll(&p, 1, 10000) == 1 && (n = read(s, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			ok &= buf[i] == (char)('a' + (got + i) % 26);
+		got += n;
+	}
+	check("input-queue-read-back", got == queued && ok, "bytes lost or out of order");
+	close(s);
+	close(m);
+}
+
+/* TIOCSTI: a byte as if typed. Root may push it into any terminal, a
+ * master's included (its reads take it); an unprivileged process into
+ * its controlling terminal only (EPERM), and on a Linux whose
+ * dev.tty.legacy_tiocsti is 0 not at all (EIO). */
+static int legacy_tiocsti(void)
+{
+	FILE *f = fopen("/proc/sys/dev/tty/legacy_tiocsti", "r");
+	int legacy = 1;
+
+	if (f) {
+		if (fscanf(f, "%d", &legacy) != 1)
+			legacy = 1;
+		fclose(f);
+	}
+	return legacy;
+}
+
+/* In a child of its own session with the slave name as its terminal,
+ * then unprivileged: 0 when the rules above held. */
+static int tiocsti_steps(const char *name, int other)
+{
+	int t, r;
+	char c = 'y';
+
+	setsid();
+	if ((t = open(name, O_RDWR)) < 0)
+		return 1;
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	r = ioctl(other, TIOCSTI, &c);
+	if (r == 0 || (errno != EPERM && !(errno == EIO && !legacy_tiocsti())))
+		return 3;
+	r = ioctl(t, TIOCSTI, &c);
+	if (legacy_tiocsti() ? r != 0 : r == 0 || errno != EIO)
+		return 4;
+	return 0;
+}
+
+static void test_tiocsti(void)
+{
+	char name[64], buf[16], c = 'q';
+	struct termios t;
+	int m, s, m2, s2;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("SKIP pty/tiocsti: not root\n");
+		return;
+	}
+	if (pair(&m, &s, name))
+		return;
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	check("tiocsti-root", !ioctl(s, TIOCSTI, &c), strerror(errno));
+	check("tiocsti-input", drain_for(s, buf, sizeof(buf), "q") == 1 && buf[0] == 'q',
+	      "not read");
+	c = 'w';
+	check("tiocsti-master", !ioctl(m, TIOCSTI, &c), strerror(errno));
+	check("tiocsti-master-reads", drain_for(m, buf, sizeof(buf), "w") == 1 && buf[0] == 'w',
+	      "not read on the master");
+	if (pair(&m2, &s2, NULL) == 0) {
+		if ((pid = fork()) == 0) {
+			alarm(20);
+			close(m);
+			close(m2);
+			_exit(tiocsti_steps(name, s2));
+		}
+		check_child("tiocsti-unprivileged", pid);
+		if (legacy_tiocsti())
+			check("tiocsti-own-terminal",
+			      drain_for(s, buf, sizeof(buf), "y") == 1 && buf[0] == 'y',
+			      "not read");
+		close(s2);
+		close(m2);
+	}
+	close(s);
+	close(m);
+}
+
 static void test_canonical(void)
 {
 	char name[64], buf[128];
@@ -213,21 +419,21 @@ static void test_canonical(void)
 	write(m, "\n", 1);
 	n = (int)read(s, buf, sizeof(buf));
 	check("erase", n == 4 && !memcmp(buf, "abc\n", 4), "line differs");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echo-erase", !strcmp(buf, "abx\b \bc\r\n"), "echo differs");
 	write(m, "junk\025ok\r", 8);
 	n = (int)read(s, buf, sizeof(buf));
 	check("kill-and-icrnl", n == 3 && !memcmp(buf, "ok\n", 3), "line differs");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echo-kill", !strcmp(buf, "junk\b \b\b \b\b \b\b \bok\r\n"), "echo differs");
 	write(m, "foo bar\027baz\n", 12);
 	n = (int)read(s, buf, sizeof(buf));
 	check("werase", n == 8 && !memcmp(buf, "foo baz\n", 8), "line differs");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	write(m, "ab\t\177\n", 5);
 	n = (int)read(s, buf, sizeof(buf));
 	check("erase-tab", n == 3 && !memcmp(buf, "ab\n", 3), "line differs");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echo-erase-tab", !strcmp(buf, "ab\t\b\b\b\b\b\b\r\n"), "echo differs");
 	{
 		struct termios t;
@@ -238,7 +444,7 @@ static void test_canonical(void)
 	write(m, "x\xc3\xa9\177\n", 5);
 	n = (int)read(s, buf, sizeof(buf));
 	check("erase-utf8", n == 2 && !memcmp(buf, "x\n", 2), "line differs");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echo-erase-utf8", !strcmp(buf, "x\xc3\xa9\b \b\r\n"), "echo differs");
 	write(m, "one\ntwo\n", 8);
 	n = (int)read(s, buf, sizeof(buf));
@@ -252,15 +458,15 @@ static void test_canonical(void)
 	check("eof-pushes-line", n == 2 && !memcmp(buf, "xy", 2), "EOF after text");
 	write(m, "\004", 1);
 	check("eof-at-start", read(s, buf, sizeof(buf)) == 0, "EOF at a line's start");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	write(m, "\001\n", 2);
 	read(s, buf, sizeof(buf));
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echoctl", !strcmp(buf, "^A\r\n"), "echo differs");
 	lflag(s, ECHONL, ECHO);
 	write(m, "hid\n", 4);
 	read(s, buf, sizeof(buf));
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "\r\n");
 	check("echonl", !strcmp(buf, "\r\n"), "echo differs");
 	lflag(s, 0, ECHONL);
 	write(m, "hid\n", 4);
@@ -289,20 +495,20 @@ static void test_output(void)
 	if (pair(&m, &s, name))
 		return;
 	write(s, "a\nb", 3);
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "a\r\nb");
 	check("onlcr", !strcmp(buf, "a\r\nb"), "output differs");
 	tcgetattr(s, &t);
 	t.c_oflag |= OCRNL;
 	t.c_oflag &= ~ONLCR;
 	tcsetattr(s, TCSANOW, &t);
 	write(s, "x\ry\n", 4);
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "y\n");
 	check("ocrnl", !strcmp(buf, "x\ny\n"), "output differs");
 	t.c_oflag &= ~OPOST;
 	t.c_oflag |= ONLCR;
 	tcsetattr(s, TCSANOW, &t);
 	write(s, "a\nb", 3);
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "b");
 	check("no-opost", !strcmp(buf, "a\nb"), "output differs");
 	t.c_iflag |= IGNCR;
 	t.c_lflag &= ~ECHO;
@@ -376,7 +582,7 @@ static void test_poll(void)
 	read(s, buf, sizeof(buf));
 	write(s, "out", 3);
 	check("poll-master-in", poll(p, 1, 1000) == 1 && (p[0].revents & POLLIN), "no output");
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "out");
 	close(s);
 	p[0].events = POLLIN;
 	check("poll-master-hup", poll(p, 1, 1000) == 1 && (p[0].revents & POLLHUP), "no hang-up");
@@ -394,7 +600,7 @@ static void test_pkt(void)
 	check("TIOCPKT", !ioctl(m, TIOCPKT, &on), "refused");
 	write(s, "x", 1);
 	check("pkt-data",
-	      drain(m, buf, sizeof(buf)) == 2 && buf[0] == TIOCPKT_DATA && buf[1] == 'x',
+	      drain_for(m, buf, sizeof(buf), "x") == 2 && buf[0] == TIOCPKT_DATA && buf[1] == 'x',
 	      "no data byte first");
 	close(s);
 	close(m);
@@ -509,7 +715,7 @@ static void test_ctty(void)
 		_exit(ctty_steps(name));
 	}
 	check_child("controlling-terminal", pid);
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "via-tty");
 	check("dev-tty-writes-to-it", strstr(buf, "via-tty") != NULL, "nothing came");
 	close(m);
 	if ((pid = fork()) == 0) {
@@ -539,7 +745,7 @@ static void test_isig(void)
 	close(s);
 	write(m, "typed\003", 6);
 	check_child("isig-intr", pid);
-	drain(m, buf, sizeof(buf));
+	drain_for(m, buf, sizeof(buf), "^C");
 	check("isig-echo", strstr(buf, "^C") != NULL, "no ^C echoed");
 	/* ^Z stops a job the shell put in the foreground */
 	s = open(name, O_RDWR | O_NOCTTY);
@@ -663,7 +869,10 @@ int main(void)
 	test_names();
 	test_number_kept();
 	test_posix_openpt();
+	test_peer_flags();
 	test_canonical();
+	test_long_line();
+	test_input_queue();
 	test_output();
 	test_raw();
 	test_poll();
@@ -673,5 +882,6 @@ int main(void)
 	test_background();
 	test_winsize();
 	test_hangup();
+	test_tiocsti();
 	return check_done();
 }

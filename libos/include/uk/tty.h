@@ -49,6 +49,12 @@ struct uk_tty_ops {
 	size_t (*pending)(struct uk_tty *t);
 	/* Drop output not yet taken (TCOFLUSH). */
 	void (*flush)(struct uk_tty *t);
+	/* Optional, for a driver that queues input the line discipline has
+	 * no room for yet (Linux's flip buffers): the line discipline has
+	 * room again (input_room: give it more with uk_tty_receive), or input
+	 * is flushed (input_flush: drop the queue). */
+	void (*input_room)(struct uk_tty *t);
+	void (*input_flush)(struct uk_tty *t);
 };
 
 struct uk_tty {
@@ -74,7 +80,7 @@ struct uk_tty {
 	unsigned index;      /* its /dev/pts number: /proc's tty_nr */
 	struct uk_wq iwq;    /* readers: input ready, or a hang-up */
 	struct uk_wq owq;    /* writers: room for output, or a start */
-	struct uk_wq inroom; /* the driver's writers: room for input */
+	struct uk_wq inroom; /* the driver's writers: room for input (after input_room) */
 	struct uk_tty *next;
 };
 
@@ -85,10 +91,9 @@ void uk_tty_forget(struct uk_tty *t);
 
 /* The driver's side. Input: take what fits of n bytes (echo and signals
  * as the modes say); returns how many were taken (fewer: the reader must
- * make room first). Whether input would be taken now. The output found
- * room again (the driver's reader took some). */
+ * make room first; ops->input_room says when). The output found room
+ * again (the driver's reader took some). */
 size_t uk_tty_receive(struct uk_tty *t, const char *buf, size_t n);
-int uk_tty_input_room(const struct uk_tty *t);
 void uk_tty_output_room(struct uk_tty *t);
 /* Bytes a reader could take now (FIONREAD). */
 size_t uk_tty_readable(const struct uk_tty *t);
