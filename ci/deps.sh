@@ -35,12 +35,14 @@ pkgs_build="gcc make binutils pkg-config libfdt-dev libseccomp-dev libslirp-dev 
 # (docker's --runtime: ocirt.sh starts a dockerd of its own, in its own
 # namespaces; the package's service is never started here, below),
 # openssh-client and mosquitto-clients (the real suite's sshd, its keys
-# made by ssh-keygen, and its MQTT broker: ssh, scp, mosquitto_pub/_sub).
+# made by ssh-keygen, and its MQTT broker: ssh, scp, mosquitto_pub/_sub),
+# tmux, screen and expect (terminal programs on the guest's
+# pseudo-terminals, from this host's files: terminals.sh).
 pkgs_test="qemu-system-x86 mtools dosfstools cpio curl iproute2 iputils-ping
  netcat-openbsd busybox-static clang clang-format tcl python3 lua5.4 sqlite3
  wrk redis-tools zstd podman crun netavark aardvark-dns iptables passt
  containerd postgresql-15 strace slirp4netns uidmap docker.io openssh-client
- mosquitto-clients"
+ mosquitto-clients tmux screen expect"
 
 # Macros that change newlib's ABI; everything compiled against its headers
 # must use the same (the Makefile and ukbuild read them from deps.mk and the
