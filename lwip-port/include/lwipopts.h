@@ -88,6 +88,9 @@ void *uk_lwip_calloc(unsigned long n, unsigned long size);
 #define LWIP_HAVE_LOOPIF 1 /* 127.0.0.1 */
 #define LWIP_LOOPBACK_MAX_PBUFS 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
+/* Address, link and state changes told to netlink's group members
+ * (libos/net/sock_netlink.c). */
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_SINGLE_NETIF 0

@@ -84,6 +84,21 @@
  *               NLMSG_DONE, a message of the socket's own port; an
  *               RTM_GETROUTE dump is routes, then NLMSG_DONE ("routes":
  *               the main table printed, for proc.sh's check of uk's)
+ *   groups      multicast groups: bind's nl_groups joins 1-32 and
+ *               getsockname tells them; NETLINK_ADD/DROP_MEMBERSHIP by
+ *               number, group 0 EINVAL; NETLINK_LIST_MEMBERSHIPS agrees
+ *
+ *   prog notify   joins the link, address and route groups at once and
+ *                 prints each notification for up to 8 s ("notify
+ *                 RTM_NEWADDR inet6 ADDR/LEN", "notify RTM_NEWROUTE
+ *                 inet6 DST/LEN"), until a global IPv6 address came:
+ *                 proc.sh checks uk's as its network's router advertises
+ *   prog ll-self  a TCP connection to the machine's own link-local
+ *                 address (fe80::...%eth0, once valid): "ll-self:
+ *                 connected" or the error (Tomcat's shutdown port is
+ *                 reached so)
+ *   prog routes6  the IPv6 routes of the main table ("route6 DST/LEN via
+ *                 GW"), after waiting up to 8 s for a global address
  *
  * One verdict line a check (check.h); the exit status says whether all
  * passed.
@@ -943,6 +958,207 @@ static void rtnetlink(void)
 	close(fd);
 }
 
+static void groups(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), g = RTNLGRP_IPV4_ROUTE,
+	    zero = 0;
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK,
+		                  .nl_groups = RTMGRP_LINK | RTMGRP_IPV6_IFADDR };
+	socklen_t len = sizeof(me);
+	uint32_t list[4] = { 0 };
+	socklen_t llen = sizeof(list);
+
+	check("groups/bind", fd >= 0 && bind(fd, (struct sockaddr *)&me, sizeof(me)) == 0,
+	      "bind with nl_groups");
+	me.nl_groups = 0;
+	check("groups/getsockname",
+	      !getsockname(fd, (struct sockaddr *)&me, &len) &&
+	          me.nl_groups == (RTMGRP_LINK | RTMGRP_IPV6_IFADDR),
+	      "getsockname did not tell the groups bind joined");
+	check("groups/add", !setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)),
+	      "NETLINK_ADD_MEMBERSHIP");
+	check("groups/add-zero",
+	      setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &zero, sizeof(zero)) == -1 &&
+	          errno == EINVAL,
+	      "joining group 0 is not EINVAL");
+	check("groups/list",
+	      !getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, list, &llen) && llen >= 4 &&
+	          list[0] == (RTMGRP_LINK | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE),
+	      "NETLINK_LIST_MEMBERSHIPS is not the groups joined");
+	g = RTNLGRP_LINK;
+	len = sizeof(me);
+	check("groups/drop",
+	      !setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &g, sizeof(g)) &&
+	          !getsockname(fd, (struct sockaddr *)&me, &len) &&
+	          me.nl_groups == (RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE),
+	      "NETLINK_DROP_MEMBERSHIP did not leave the group");
+	close(fd);
+}
+
+static const char *ip6_str(const void *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* Has an interface a global IPv6 address? (an RTM_GETADDR dump on a new
+ * socket) */
+static int global6(void)
+{
+	static char buf[16384];
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg a;
+	} q = { { sizeof(q), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, 0 },
+		{ .ifa_family = AF_INET6 } };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n, done = 0, found = 0;
+
+	if (fd < 0 || send(fd, &q, sizeof(q), 0) != sizeof(q))
+		return close(fd), 0;
+	while (!done && (n = (int)recv(fd, buf, sizeof(buf), 0)) > 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
+			struct ifaddrmsg *a = NLMSG_DATA(h);
+			done |= h->nlmsg_type == NLMSG_DONE;
+			found |= h->nlmsg_type == RTM_NEWADDR && a->ifa_scope == RT_SCOPE_UNIVERSE;
+		}
+	close(fd);
+	return found;
+}
+
+/* "prog notify": see the top. */
+static int notify(void)
+{
+	static char buf[16384];
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK,
+		                  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+		                               RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR |
+		                               RTMGRP_IPV6_ROUTE };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n, global = 0;
+	struct pollfd p = { fd, POLLIN, 0 };
+	time_t end = time(NULL) + 8;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)))
+		return perror("notify: bind"), 1;
+	while (!global && time(NULL) < end && poll(&p, 1, 1000) >= 0)
+		while ((n = (int)recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+			     h = NLMSG_NEXT(h, n)) {
+				const char *t = h->nlmsg_type == RTM_NEWADDR    ? "RTM_NEWADDR"
+				                : h->nlmsg_type == RTM_DELADDR  ? "RTM_DELADDR"
+				                : h->nlmsg_type == RTM_NEWROUTE ? "RTM_NEWROUTE"
+				                : h->nlmsg_type == RTM_DELROUTE ? "RTM_DELROUTE"
+				                : h->nlmsg_type == RTM_NEWLINK  ? "RTM_NEWLINK"
+				                                                : "other";
+				char a[INET6_ADDRSTRLEN] = "-";
+				int len = 0, family = 0, plen = 0;
+				struct rtattr *r = NULL;
+
+				if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
+					struct ifaddrmsg *i = NLMSG_DATA(h);
+					family = i->ifa_family, plen = i->ifa_prefixlen;
+					r = IFA_RTA(i), len = IFA_PAYLOAD(h);
+					global |= family == AF_INET6 &&
+					          i->ifa_scope == RT_SCOPE_UNIVERSE &&
+					          h->nlmsg_type == RTM_NEWADDR;
+				} else if (h->nlmsg_type == RTM_NEWROUTE ||
+				           h->nlmsg_type == RTM_DELROUTE) {
+					struct rtmsg *i = NLMSG_DATA(h);
+					family = i->rtm_family, plen = i->rtm_dst_len;
+					r = RTM_RTA(i), len = RTM_PAYLOAD(h);
+				}
+				for (; r && RTA_OK(r, len); r = RTA_NEXT(r, len))
+					if ((r->rta_type == IFA_ADDRESS ||
+					     r->rta_type == RTA_DST) &&
+					    family == AF_INET6)
+						ip6_str(RTA_DATA(r), a);
+					else if (r->rta_type == IFA_ADDRESS ||
+					         r->rta_type == RTA_DST)
+						inet_ntop(AF_INET, RTA_DATA(r), a, sizeof(a));
+				printf("notify %s %s %s/%d seq %u pid %u\n", t,
+				       family == AF_INET6  ? "inet6"
+				       : family == AF_INET ? "inet"
+				                           : "-",
+				       a, plen, h->nlmsg_seq, h->nlmsg_pid);
+			}
+	close(fd);
+	return 0;
+}
+
+/* "prog ll-self": see the top. */
+static int ll_self(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT }, to;
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET6, SOCK_STREAM, 0), c = socket(AF_INET6, SOCK_STREAM, 0), found = 0;
+	char name[INET6_ADDRSTRLEN];
+
+	for (time_t end = time(NULL) + 8; !found && time(NULL) < end; usleep(100000)) {
+		struct ifaddrs *ifs, *i;
+		if (getifaddrs(&ifs))
+			break;
+		for (i = ifs; i && !found; i = i->ifa_next)
+			if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+			    IN6_IS_ADDR_LINKLOCAL(
+			        &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr) &&
+			    !(i->ifa_flags & IFF_LOOPBACK)) {
+				to = *(struct sockaddr_in6 *)i->ifa_addr;
+				found = 1;
+			}
+		freeifaddrs(ifs);
+	}
+	if (!found)
+		return puts("ll-self: no link-local address"), 1;
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		return perror("ll-self: listen"), 1;
+	to.sin6_port = a.sin6_port;
+	ip6_str(&to.sin6_addr, name);
+	if (connect(c, (struct sockaddr *)&to, sizeof(to)))
+		return printf("ll-self: connect to %s%%%u: %s\n", name, to.sin6_scope_id,
+		              strerror(errno)),
+		       1;
+	printf("ll-self: connected to %s%%%u\n", name, to.sin6_scope_id);
+	return 0;
+}
+
+/* "prog routes6": see the top. */
+static int routes6(void)
+{
+	static char buf[16384];
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+	} q = { { sizeof(q), RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 3, 0 },
+		{ .rtm_family = AF_INET6 } };
+	int fd, n, done = 0;
+
+	for (time_t end = time(NULL) + 8; !global6() && time(NULL) < end;)
+		usleep(100000);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 || send(fd, &q, sizeof(q), 0) != sizeof(q))
+		return perror("routes6"), 1;
+	while (!done && (n = (int)recv(fd, buf, sizeof(buf), 0)) > 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
+			struct rtmsg *r = NLMSG_DATA(h);
+			char dst[INET6_ADDRSTRLEN] = "::", gw[INET6_ADDRSTRLEN] = "-";
+			int len = RTM_PAYLOAD(h);
+
+			done |= h->nlmsg_type == NLMSG_DONE;
+			if (h->nlmsg_type != RTM_NEWROUTE || r->rtm_family != AF_INET6 ||
+			    r->rtm_table != RT_TABLE_MAIN)
+				continue;
+			for (struct rtattr *a = RTM_RTA(r); RTA_OK(a, len); a = RTA_NEXT(a, len))
+				if (a->rta_type == RTA_DST)
+					ip6_str(RTA_DATA(a), dst);
+				else if (a->rta_type == RTA_GATEWAY)
+					ip6_str(RTA_DATA(a), gw);
+			printf("route6 %s/%d via %s\n", dst, r->rtm_dst_len, gw);
+		}
+	close(fd);
+	return !done;
+}
+
 static void print_host(const char *when)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
@@ -967,6 +1183,12 @@ int main(int argc, char **argv)
 
 		return routes(fd, 1) < 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "notify"))
+		return notify();
+	if (argc > 1 && !strcmp(argv[1], "ll-self"))
+		return ll_self();
+	if (argc > 1 && !strcmp(argv[1], "routes6"))
+		return routes6();
 	if (argc > 1 && !strcmp(argv[1], "hostname")) {
 		print_host("before");
 		close(socket(AF_INET, SOCK_DGRAM, 0)); /* (brings uk's network up) */
@@ -988,5 +1210,6 @@ int main(int argc, char **argv)
 	ifaddrs();
 	ifconf();
 	rtnetlink();
+	groups();
 	return check_done();
 }

@@ -80,6 +80,18 @@ if [ -f "$G/sock-static.img" ]; then
 	guest --net user "$G/sock-static.img" routes
 	check "$(name sock/routes-default)" out_has '^route 0.0.0.0/0 via 10.0.2.2 src -$'
 	check "$(name sock/routes-subnet)" out_has '^route 10.0.2.0/24 via - src 10.0.2.15$'
+	# IPv6's: the user network's router (libslirp) advertises fec0::/64
+	# from fe80::2; the address it brings becomes valid seconds after the
+	# network came up, told to a member of the address and route groups
+	guest --net user "$G/sock-static.img" routes6
+	check "$(name sock/routes6-default)" out_has '^route6 ::/0 via fe80::2$'
+	check "$(name sock/routes6-link-local)" out_has '^route6 fe80::/64 via -$'
+	check "$(name sock/routes6-prefix)" out_has '^route6 fec0::/64 via -$'
+	guest --net user "$G/sock-static.img" ll-self
+	check "$(name sock/link-local-self)" out_has '^ll-self: connected to fe80::[0-9a-f:]*%2$'
+	guest --net user "$G/sock-static.img" notify
+	check "$(name sock/notify-address)" out_has '^notify RTM_NEWADDR inet6 fec0::[0-9a-f:]*/64 seq 0 pid 0$'
+	check "$(name sock/notify-route)" out_has '^notify RTM_NEWROUTE inet6 fec0::/64 seq 0 pid 0$'
 fi
 # inotify on a share: the VM's own changes to its files are heard, as
 # on the RAM filesystem (the host's are not: README).
