@@ -1,7 +1,7 @@
 /*
  * The interfaces as ioctls show them (net_impl.h): by name and index,
  * their list with IPv4 addresses (SIOCGIFCONF), each one's flags,
- * addresses, MTU and hardware address (SIOCGIF*: what Java's
+ * addresses, MTU, transmit queue length and hardware address (SIOCGIF*: what Java's
  * NetworkInterface asks), and an address's entry in an interface's ARP
  * cache (SIOCGARP), with Linux's structs and errors (net/core/dev_ioctl.c,
  * net/ipv4/devinet.c, net/ipv4/arp.c).
@@ -98,6 +98,7 @@ static long if_get(unsigned long req, struct uk_ifreq *r)
 	switch (req) {
 	case UK_SIOCGIFFLAGS: r->flags = (int16_t)uk_net_if_flags(nif); break;
 	case UK_SIOCGIFMTU: r->mtu = (int32_t)uk_net_if_mtu(nif); break;
+	case UK_SIOCGIFTXQLEN: r->index = UK_NET_IF_TXQLEN; break; /* (ifr_qlen) */
 	case UK_SIOCGIFHWADDR:
 		r->hw.family = (uint16_t)uk_net_if_type(nif);
 		if (!loopback(nif))
@@ -215,7 +216,8 @@ long uk_net_if_ioctl(unsigned long req, void *arg)
 	case UK_SIOCGIFBRDADDR:
 	case UK_SIOCGIFNETMASK:
 	case UK_SIOCGIFMTU:
-	case UK_SIOCGIFHWADDR: return if_get(req, arg);
+	case UK_SIOCGIFHWADDR:
+	case UK_SIOCGIFTXQLEN: return if_get(req, arg);
 	case UK_SIOCGARP: return arp_get(arg);
 	}
 	return -ENOTTY;

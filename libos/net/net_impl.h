@@ -47,6 +47,7 @@ void uk_net_ifname(const struct netif *nif, char *name, unsigned size);
 #define UK_SIOCGIFMTU 0x8921
 #define UK_SIOCGIFHWADDR 0x8927
 #define UK_SIOCGIFINDEX 0x8933
+#define UK_SIOCGIFTXQLEN 0x8942
 #define UK_SIOCGARP 0x8954
 long uk_net_if_ioctl(unsigned long req, void *arg);
 
@@ -63,5 +64,8 @@ long uk_net_if_ioctl(unsigned long req, void *arg);
 unsigned uk_net_if_flags(const struct netif *nif);
 unsigned uk_net_if_mtu(const struct netif *nif);
 unsigned uk_net_if_type(const struct netif *nif);
+/* The transmit queue length told (SIOCGIFTXQLEN, IFLA_TXQLEN): Linux's
+ * default for Ethernet and lo; nothing queues by it here. */
+#define UK_NET_IF_TXQLEN 1000
 
 #endif

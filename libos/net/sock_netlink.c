@@ -81,12 +81,14 @@
 #define IFLA_BROADCAST 2
 #define IFLA_IFNAME 3
 #define IFLA_MTU 4
+#define IFLA_TXQLEN 13
 #define IFLA_OPERSTATE 16
 #define IFA_ADDRESS 1
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
 #define IFA_BROADCAST 4
 #define IFA_FLAGS 8
+#define IF_OPER_UNKNOWN 0
 #define IF_OPER_DOWN 2
 #define IF_OPER_UP 6
 #define IFA_F_DEPRECATED 0x20
@@ -198,13 +200,24 @@ static void attr_u32(struct out *o, uint16_t type, uint32_t v) { attr(o, type, &
 
 static int loopback(const struct netif *nif) { return nif->name[0] == 'l'; }
 
+/* The interfaces by index, as Linux dumps them: lo (1) first. (lwIP's
+ * list has the newest first; indexes are given in order from 1.) */
+static struct netif *first(void) { return netif_get_by_index(1); }
+
+static struct netif *next(const struct netif *nif)
+{
+	return netif_get_by_index((u8_t)(netif_get_index(nif) + 1));
+}
+
 static void link_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, struct netif *nif,
                      uint16_t flags)
 {
 	struct nlmsghdr *h = msg_begin(o, req, RTM_NEWLINK, flags, nl);
 	struct ifinfomsg *i = put(o, sizeof(*i));
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint8_t state = netif_is_up(nif) && netif_is_link_up(nif) ? IF_OPER_UP : IF_OPER_DOWN;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, zero[6];
+	uint8_t state = loopback(nif) ? IF_OPER_UNKNOWN /* (Linux's) */
+	                : netif_is_up(nif) && netif_is_link_up(nif) ? IF_OPER_UP
+	                                                            : IF_OPER_DOWN;
 	char name[8];
 
 	if (!i)
@@ -215,12 +228,14 @@ static void link_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, s
 	uk_net_ifname(nif, name, sizeof(name));
 	attr(o, IFLA_IFNAME, name, (uint16_t)(uk_strlen(name) + 1));
 	attr_u32(o, IFLA_MTU, uk_net_if_mtu(nif));
+	attr_u32(o, IFLA_TXQLEN, UK_NET_IF_TXQLEN); /* (iproute2 asks SIOCGIFTXQLEN without) */
 	attr(o, IFLA_OPERSTATE, &state, 1);
 	if (!loopback(nif)) {
 		attr(o, IFLA_ADDRESS, nif->hwaddr, nif->hwaddr_len);
 		attr(o, IFLA_BROADCAST, bcast, sizeof(bcast));
-	} else {
-		attr(o, IFLA_ADDRESS, bcast, 0);
+	} else { /* Linux's lo: six zero bytes for either */
+		attr(o, IFLA_ADDRESS, zero, sizeof(zero));
+		attr(o, IFLA_BROADCAST, zero, sizeof(zero));
 	}
 	msg_end(o, h);
 }
@@ -264,7 +279,9 @@ static void addr4_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, 
 static void addr6_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl, struct netif *nif,
                       uint16_t type, uint16_t flags, const ip6_addr_t *a, uint8_t state)
 {
-	uint32_t f = IFA_F_PERMANENT | (ip6_addr_isdeprecated(state) ? IFA_F_DEPRECATED : 0);
+	/* (lwIP's lo holds ::1 merely valid, which is its deprecated) */
+	uint32_t f = IFA_F_PERMANENT |
+	             (!loopback(nif) && ip6_addr_isdeprecated(state) ? IFA_F_DEPRECATED : 0);
 	struct nlmsghdr *h = msg_begin(o, req, type, flags, nl);
 	struct ifaddrmsg *i;
 
@@ -301,7 +318,7 @@ static void get_link(struct out *o, const struct nlmsghdr *req, struct nl *nl)
 	const struct ifinfomsg *want = (const void *)(req + 1);
 	int dump = (req->flags & NLM_F_DUMP) == NLM_F_DUMP;
 
-	for (struct netif *nif = netif_list; nif; nif = nif->next) {
+	for (struct netif *nif = first(); nif; nif = next(nif)) {
 		if (dump)
 			link_msg(o, req, nl, nif, NLM_F_MULTI);
 		else if (req->len >= sizeof(*req) + sizeof(*want) &&
@@ -322,7 +339,7 @@ static void get_addr(struct out *o, const struct nlmsghdr *req, struct nl *nl)
 	const struct ifaddrmsg *want = (const void *)(req + 1);
 	int family = req->len >= sizeof(*req) + 1 ? want->family : UK_AF_UNSPEC;
 
-	for (struct netif *nif = netif_list; nif; nif = nif->next) {
+	for (struct netif *nif = first(); nif; nif = next(nif)) {
 		if (family == UK_AF_UNSPEC || family == UK_AF_INET)
 			addr4_msg(o, req, nl, nif, RTM_NEWADDR, NLM_F_MULTI,
 			          ip4_addr_get_u32(netif_ip4_addr(nif)),
@@ -421,15 +438,12 @@ static void route6_msg(struct out *o, const struct nlmsghdr *req, struct nl *nl,
 }
 
 /* nif's IPv6 routes as lwIP's neighbour discovery holds them: fe80::/64
- * once the interface has an address, each on-link prefix a router
- * advertised, the default route through each router. */
+ * while the interface is up (as Linux's, before its link-local address
+ * is valid), each on-link prefix a router advertised, the default route
+ * through each router. */
 static void routes6(struct out *o, const struct nlmsghdr *req, struct nl *nl, struct netif *nif)
 {
-	int any = 0;
-
-	for (int k = 0; k < LWIP_IPV6_NUM_ADDRESSES; k++)
-		any |= ip6_addr_isvalid(netif_ip6_addr_state(nif, k));
-	if (loopback(nif) || !any)
+	if (loopback(nif) || !netif_is_up(nif))
 		return;
 	for (int i = 0; i < LWIP_ND6_NUM_ROUTERS; i++) {
 		const struct nd6_neighbor_cache_entry *n = default_router_list[i].neighbor_entry;
@@ -451,13 +465,13 @@ static void get_route(struct out *o, const struct nlmsghdr *req, struct nl *nl)
 	const struct rtmsg *want = (const void *)(req + 1);
 	int family = req->len >= sizeof(*req) + 1 ? want->family : UK_AF_UNSPEC;
 
-	for (struct netif *nif = netif_list; nif; nif = nif->next)
+	for (struct netif *nif = first(); nif; nif = next(nif))
 		if (family == UK_AF_UNSPEC || family == UK_AF_INET)
 			routes4(o, req, nl, nif, RTM_NEWROUTE, NLM_F_MULTI,
 			        ip4_addr_get_u32(netif_ip4_addr(nif)),
 			        ip4_addr_get_u32(netif_ip4_netmask(nif)),
 			        ip4_addr_get_u32(netif_ip4_gw(nif)));
-	for (struct netif *nif = netif_list; nif; nif = nif->next)
+	for (struct netif *nif = first(); nif; nif = next(nif))
 		if (family == UK_AF_UNSPEC || family == UK_AF_INET6)
 			routes6(o, req, nl, nif);
 	status_msg(o, req, nl, NLMSG_DONE, 0);

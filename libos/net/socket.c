@@ -335,6 +335,7 @@ static long sock_ioctl(struct uk_file *f, unsigned long req, void *arg)
 	case UK_SIOCGIFNETMASK:
 	case UK_SIOCGIFMTU:
 	case UK_SIOCGIFHWADDR:
+	case UK_SIOCGIFTXQLEN:
 	case UK_SIOCGARP: return uk_net_if_ioctl(req, arg);
 	case 0x5452: /* FIOASYNC */
 		/* Accepted, with the difference said: no SIGIO is sent. nginx's

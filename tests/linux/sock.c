@@ -830,6 +830,8 @@ static void ifconf(void)
 	      ioctl(s, SIOCGIFNETMASK, &q) == 0 &&
 	          ((struct sockaddr_in *)&q.ifr_netmask)->sin_addr.s_addr == htonl(0xff000000),
 	      "lo's netmask is not 255.0.0.0");
+	check("ifreq/lo-txqlen", ioctl(s, SIOCGIFTXQLEN, &q) == 0 && q.ifr_qlen == 1000,
+	      "lo's transmit queue length is not Linux's 1000");
 	check("ifreq/lo-hwaddr",
 	      ioctl(s, SIOCGIFHWADDR, &q) == 0 && q.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK,
 	      "lo's hardware address is not ARPHRD_LOOPBACK's");
