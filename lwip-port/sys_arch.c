@@ -1,8 +1,10 @@
 /* lwIP's platform functions (NO_SYS): the clock, diagnostics, randomness,
  * zeroed allocation. */
 #include <lwip/arch.h>
+#include <lwip/pbuf.h>
 #include <lwip/sys.h>
 #include <uk/arch.h>
+#include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/print.h>
 #include <uk/time.h>
@@ -48,6 +50,21 @@ uint32_t uk_lwip_rand(void)
 	x ^= uk_rdtsc();
 	x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
 	return (uint32_t)x;
+}
+
+/* lwIP's memory is not zeroed (its own heap never was): every block it
+ * reads it wrote first, but for the fields of ours in struct pbuf
+ * (LWIP_PBUF_CUSTOM_DATA, which lwIP does not set), which a PBUF_RAM
+ * buffer has at its start. Small blocks are zero anyway (the kernel heap's
+ * slabs are zeroed when freed); the large ones (TCP segments of up to
+ * 16 KiB, received frames) are not zeroed before lwIP fills them. */
+void *uk_lwip_malloc(unsigned long size)
+{
+	void *p = uk_kmalloc_dirty(size);
+
+	if (p && size > 2048)
+		uk_memset(p, 0, sizeof(struct pbuf));
+	return p;
 }
 
 void *uk_lwip_calloc(unsigned long n, unsigned long size)

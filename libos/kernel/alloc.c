@@ -8,7 +8,8 @@
  *
  * Kernel heap: power-of-two size classes of 16..2048 bytes carved from
  * single pages (a page header names its class), larger blocks as page runs
- * with a header. Everything handed out is zeroed.
+ * with a header. Everything handed out is zeroed (but by
+ * uk_kmalloc_dirty's large blocks).
  */
 #include <uk/arch.h>
 #include <uk/cpu.h>
@@ -114,12 +115,19 @@ static void *take(size_t n, int *clean)
 	return (void *)best->end; /* empty extents stay until a free merges them */
 }
 
+static int kept_release(void);
+
 static void *pages(size_t n, int zero)
 {
 	int on = mm_lock(), clean = 0;
 	void *p = n ? take(n * PAGE, &clean) : NULL;
 
 	mm_unlock(on);
+	if (!p && n && kept_release()) { /* the heap's kept blocks first */
+		on = mm_lock();
+		p = take(n * PAGE, &clean);
+		mm_unlock(on);
+	}
 	if (p && zero && !clean)
 		uk_memset(p, 0, n * PAGE);
 	return p;
@@ -292,6 +300,8 @@ static int slab_grow(int c)
 	int clean;
 	uint8_t *page = take(PAGE, &clean);
 
+	if (!page && kept_release())
+		page = take(PAGE, &clean);
 	if (!page)
 		return -1;
 	if (!clean)
@@ -305,19 +315,101 @@ static int slab_grow(int c)
 	return 0;
 }
 
+/* Large blocks freed, kept for the next of their size, last freed first:
+ * lwIP allocates and frees a block of a few pages for each TCP segment,
+ * and a fresh one meant a walk of the free extents, the merge back into
+ * them, and the copy of the segment's data into cache lines the vCPU had
+ * not touched for long (under a 100 KiB answer those were 10 % of the
+ * vCPU's time). Up to KEEP_EACH blocks of each size up to KEEP_PAGES
+ * pages, KEEP_MAX pages in all; given back when pages run out. Counted
+ * as free memory. */
+#define KEEP_PAGES 8
+#define KEEP_EACH 64
+#define KEEP_MAX 512
+
+static void *kept[KEEP_PAGES][KEEP_EACH];
+static int nkept[KEEP_PAGES];
+static size_t kept_pages;
+
+static void *kept_take(size_t n)
+{
+	void *p = NULL;
+	int on;
+
+	if (n > KEEP_PAGES)
+		return NULL;
+	on = mm_lock();
+	if (nkept[n - 1]) {
+		p = kept[n - 1][--nkept[n - 1]];
+		kept_pages -= n;
+		free_bytes -= n * PAGE;
+	}
+	mm_unlock(on);
+	return p;
+}
+
+static int kept_put(void *p, size_t n)
+{
+	int on, r = 0;
+
+	if (n > KEEP_PAGES)
+		return 0;
+	on = mm_lock();
+	if (nkept[n - 1] < KEEP_EACH && kept_pages + n <= KEEP_MAX) {
+		kept[n - 1][nkept[n - 1]++] = p;
+		kept_pages += n;
+		free_bytes += n * PAGE;
+		r = 1;
+	}
+	mm_unlock(on);
+	return r;
+}
+
+/* Every kept block back to the page allocator: 1 when there was one. */
+static int kept_release(void)
+{
+	int any = 0;
+
+	for (size_t n = 1; n <= KEEP_PAGES; n++) {
+		for (;;) {
+			int on = mm_lock();
+			void *p = nkept[n - 1] ? kept[n - 1][--nkept[n - 1]] : NULL;
+			if (p) {
+				kept_pages -= n;
+				free_bytes -= n * PAGE; /* (uk_pages_free counts it again) */
+			}
+			mm_unlock(on);
+			if (!p)
+				break;
+			uk_pages_free(p, n);
+			any = 1;
+		}
+	}
+	return any;
+}
+
+static void *big_alloc(size_t size, int zero)
+{
+	size_t n = (size + sizeof(struct big_hdr) + PAGE - 1) / PAGE;
+	struct big_hdr *h = kept_take(n);
+
+	if (h && zero)
+		uk_memset(h, 0, n * PAGE);
+	if (!h)
+		h = pages(n, zero);
+	if (!h)
+		return NULL;
+	*h = (struct big_hdr){ BIG_MAGIC, 0, n };
+	return (uint8_t *)h + 16;
+}
+
 void *uk_kmalloc(size_t size)
 {
 	int on, c;
 	void *p = NULL;
 
-	if (size > 2048) {
-		size_t pages = (size + sizeof(struct big_hdr) + PAGE - 1) / PAGE;
-		struct big_hdr *h = uk_pages_zalloc(pages);
-		if (!h)
-			return NULL;
-		*h = (struct big_hdr){ BIG_MAGIC, 0, pages };
-		return (uint8_t *)h + 16;
-	}
+	if (size > 2048)
+		return big_alloc(size, 1);
 	c = class_of(size ? size : 1);
 	on = mm_lock();
 	if (class_free[c] || slab_grow(c) == 0) {
@@ -331,6 +423,8 @@ void *uk_kmalloc(size_t size)
 }
 
 void *uk_kzalloc(size_t size) { return uk_kmalloc(size); }
+
+void *uk_kmalloc_dirty(size_t size) { return size > 2048 ? big_alloc(size, 0) : uk_kmalloc(size); }
 
 size_t uk_ksize(const void *p)
 {
@@ -353,7 +447,8 @@ void uk_kfree(void *p)
 		return;
 	if ((a & (PAGE - 1)) == 16 && b->magic == BIG_MAGIC) {
 		b->magic = 0;
-		uk_pages_free(b, b->pages);
+		if (!kept_put(b, b->pages))
+			uk_pages_free(b, b->pages);
 		return;
 	}
 	if (s->magic != SLAB_MAGIC)
@@ -390,6 +485,10 @@ uintptr_t uk_brk_set(uintptr_t want)
 	/* the break may take the bottom extent's free pages, when they follow it */
 	if (free_list && free_list->start <= limit)
 		limit = free_list->end;
+	if (want > limit && kept_release()) { /* (its blocks may adjoin the break) */
+		if (free_list && free_list->start <= ALIGN_UP(brk_hi, PAGE))
+			limit = free_list->end;
+	}
 	if (want < brk_start || want > limit) {
 		mm_unlock(on);
 		return brk_cur;

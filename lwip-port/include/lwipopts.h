@@ -30,7 +30,8 @@
 void *uk_kmalloc(unsigned long size);
 void uk_kfree(void *p);
 void *uk_lwip_calloc(unsigned long n, unsigned long size);
-#define mem_clib_malloc uk_kmalloc
+void *uk_lwip_malloc(unsigned long size);
+#define mem_clib_malloc uk_lwip_malloc
 #define mem_clib_free uk_kfree
 #define mem_clib_calloc uk_lwip_calloc
 #define PBUF_POOL_SIZE 512
