@@ -11,9 +11,17 @@
  * (uk/proc.h: processes have their own). FUTEX_PRIVATE_FLAG skips the
  * look-up, so a private futex in shared memory wakes only its own
  * process's waiters, as on Linux. The mm room tells a shared word from a
- * private one (uk_futex_on_shared): this room knows no areas. The PI
- * (priority-inheritance) operations are not implemented: -ENOSYS, and
- * --trace says so.
+ * private one (uk_futex_on_shared): this room knows no areas.
+ *
+ * The priority-inheritance operations (LOCK_PI, LOCK_PI2, TRYLOCK_PI,
+ * UNLOCK_PI: glibc's PTHREAD_PRIO_INHERIT mutexes, which uwsgi's locks
+ * ask for) follow Linux's protocol on the word: its owner's thread id,
+ * FUTEX_WAITERS while others wait here, FUTEX_OWNER_DIED after a robust
+ * owner ended; an unlock hands the lock to the first waiter, which wakes
+ * owning it. uk's scheduler has no real-time priorities to lend, so the
+ * inheritance itself is moot. A signal ends a wait with EINTR (restarted
+ * under SA_RESTART) where Linux always restarts it. The requeue-PI pair
+ * (WAIT_REQUEUE_PI, CMP_REQUEUE_PI) is -ENOSYS, and --trace says so.
  */
 #include <uk/futex.h>
 #include <uk/linux.h>
@@ -37,8 +45,11 @@ struct waiter {
 	struct fkey key;
 	uint32_t bitset;
 	struct uk_thread *thread;
-	int woken;
+	int woken; /* 1, or WOKEN_OWNER: a PI lock was handed to it */
+	int pi;    /* waits in LOCK_PI */
 };
+
+#define WOKEN_OWNER 2
 
 static struct waiter *buckets[NBUCKETS];
 static int (*shared_key)(uintptr_t addr, uint64_t *pa);
@@ -238,6 +249,108 @@ static int wake_op(uint32_t *uaddr, int private, int n, uint32_t *uaddr2, int n2
 	return r;
 }
 
+/* The first PI waiter on k, or NULL. Interrupts disabled. */
+static struct waiter *pi_first(const struct fkey *k)
+{
+	for (struct waiter *w = *bucket(k); w; w = w->next)
+		if (w->pi && key_eq(&w->key, k))
+			return w;
+	return NULL;
+}
+
+/* LOCK_PI, LOCK_PI2 and (try) TRYLOCK_PI: take a free word (thread id 0,
+ * FUTEX_OWNER_DIED kept for the taker to see), else wait with
+ * FUTEX_WAITERS set until the owner hands it over. */
+static long lock_pi(uint32_t *uaddr, int private, uint64_t deadline, int try)
+{
+	uint32_t tid = (uint32_t)uk_current->tid, v, owner;
+	struct waiter w;
+	struct fkey k;
+	int on, r;
+
+	if ((r = key_of(uaddr, private, &k)))
+		return r;
+	on = uk_irq_save();
+	for (;;) {
+		v = __atomic_load_n(uaddr, __ATOMIC_SEQ_CST);
+		owner = v & FUTEX_TID_MASK;
+		if (!owner) {
+			v = tid | (v & FUTEX_OWNER_DIED) | (pi_first(&k) ? FUTEX_WAITERS : 0);
+			__atomic_store_n(uaddr, v, __ATOMIC_SEQ_CST);
+			r = 0;
+			break;
+		}
+		if (owner == tid || try) {
+			r = owner == tid ? -EDEADLK : -EAGAIN;
+			break;
+		}
+		if (!uk_thread_find((int)owner)) { /* an owner that never was or left no trace */
+			r = -ESRCH;
+			break;
+		}
+		__atomic_store_n(uaddr, v | FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+		w = (struct waiter){ .key = k, .bitset = ~0u, .thread = uk_current, .pi = 1 };
+		enqueue(&w);
+		r = uk_sched_block(deadline);
+		if (w.woken == WOKEN_OWNER) {
+			r = 0;
+			break;
+		}
+		if (!w.woken)
+			dequeue(&w);
+		if (r && !w.woken)
+			break; /* timed out or interrupted */
+		               /* a plain wake (a robust owner's exit): look again */
+	}
+	uk_irq_restore(on);
+	return r;
+}
+
+/* UNLOCK_PI: the owner's alone (EPERM else, which glibc's probe for PI
+ * support expects of a free word); the first waiter becomes the owner. */
+static long unlock_pi(uint32_t *uaddr, int private)
+{
+	uint32_t v;
+	struct waiter *w;
+	struct fkey k;
+	int on, r;
+
+	if ((r = key_of(uaddr, private, &k)))
+		return r;
+	on = uk_irq_save();
+	v = __atomic_load_n(uaddr, __ATOMIC_SEQ_CST);
+	if ((v & FUTEX_TID_MASK) != (uint32_t)uk_current->tid) {
+		uk_irq_restore(on);
+		return -EPERM;
+	}
+	if ((w = pi_first(&k))) {
+		dequeue(w);
+		/* (Linux marks a handed-over word as waited on, whoever is left) */
+		__atomic_store_n(uaddr, (uint32_t)w->thread->tid | FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+		w->woken = WOKEN_OWNER;
+		uk_thread_wake(w->thread, 0);
+	} else {
+		__atomic_store_n(uaddr, 0, __ATOMIC_SEQ_CST);
+	}
+	uk_irq_restore(on);
+	return 0;
+}
+
+/* LOCK_PI's timeout is absolute on CLOCK_REALTIME; LOCK_PI2's on the
+ * monotonic clock unless FUTEX_CLOCK_REALTIME. */
+static long lock_pi_op(uint32_t *uaddr, int op, const struct __kernel_timespec *ts)
+{
+	int cmd = op & FUTEX_CMD_MASK;
+	int clk =
+	    cmd == FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	uint64_t deadline = 0;
+	int r;
+
+	if (cmd != FUTEX_TRYLOCK_PI && ts && (r = uk_deadline(clk, ts, 1, &deadline)))
+		return r;
+	return lock_pi(uaddr, op & FUTEX_PRIVATE_FLAG, deadline, cmd == FUTEX_TRYLOCK_PI);
+}
+
 /* FUTEX_WAIT's timeout is relative (on the monotonic clock even with
  * FUTEX_CLOCK_REALTIME, as Linux measures it); FUTEX_WAIT_BITSET's is
  * absolute, on CLOCK_REALTIME when the flag says so. */
@@ -263,7 +376,8 @@ UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct __ker
 {
 	int cmd = op & FUTEX_CMD_MASK, private = op & FUTEX_PRIVATE_FLAG;
 
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS; /* as Linux answers */
 	switch (cmd) {
 	case FUTEX_WAIT: return wait_op(uaddr, op, val, ts, ~0u);
@@ -273,7 +387,11 @@ UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct __ker
 	case FUTEX_REQUEUE: return requeue(uaddr, private, (int)val, uaddr2, (long)ts, 0, 0);
 	case FUTEX_CMP_REQUEUE: return requeue(uaddr, private, (int)val, uaddr2, (long)ts, 1, val3);
 	case FUTEX_WAKE_OP: return wake_op(uaddr, private, (int)val, uaddr2, (int)(long)ts, val3);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI: return lock_pi_op(uaddr, op, ts);
+	case FUTEX_UNLOCK_PI: return unlock_pi(uaddr, private);
 	}
-	uk_trace_note("futex: operation %d (priority inheritance) is not implemented", cmd);
+	uk_trace_note("futex: operation %d (requeue to a PI futex) is not implemented", cmd);
 	return -ENOSYS;
 }

@@ -5,6 +5,7 @@
  * (sys/proc.c), which register the hooks below the first time a process
  * forks or execs; until then there is one process and nothing to switch.
  */
+#include <uk/futex.h>
 #include <uk/libc.h>
 #include <uk/linux.h>
 #include <uk/plat.h>
@@ -119,6 +120,8 @@ void uk_proc_exit(int wait_status)
 			if (t->proc == p && t != uk_current && (t->flags & UK_TF_APP))
 				uk_thread_wake(t, -EINTR);
 	}
+	/* (each thread of the process comes here on its own way out) */
+	uk_futex_robust_exit(uk_current);
 	uk_thread_exit(0);
 }
 

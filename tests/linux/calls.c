@@ -10,7 +10,12 @@
  * program asked DNS for it), and mappings of a file of the image (/data:
  * uk maps the archive's pages instead of copying them) that see the
  * file's writes as on Linux, and RLIMIT_NOFILE's hard limit held to
- * fs.nr_open (named asked for RLIM_INFINITY and got it).
+ * fs.nr_open (named asked for RLIM_INFINITY and got it), and
+ * priority-inheritance futexes (uwsgi's locks are PTHREAD_PRIO_INHERIT
+ * mutexes; uk's ENOSYS made it fall back, "your kernel does not support
+ * pthread robust mutexes"): the word's protocol by hand (EPERM, EDEADLK,
+ * a timed-out wait), such a mutex kept by threads, handed over between
+ * processes, and a robust one whose owner ended (EOWNERDEAD).
  * Prints "PASS name" or "FAIL name: why" per check.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
@@ -23,6 +28,9 @@
 #include <string.h>
 #include <netdb.h>
 #include <linux/close_range.h>
+#include <linux/futex.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -159,6 +167,119 @@ static void nofile_limit(void)
 	check("rlimit/nofile-same-again", setrlimit(RLIMIT_NOFILE, &was) == 0);
 }
 
+static long futex_pi(uint32_t *w, int op, const struct timespec *ts)
+{
+	return syscall(SYS_futex, w, op, 0, ts, NULL, 0);
+}
+
+static uint32_t pi_word;
+
+static void *pi_holder(void *arg)
+{
+	futex_pi(&pi_word, FUTEX_TRYLOCK_PI, NULL);
+	pthread_barrier_wait(arg);
+	pthread_barrier_wait(arg); /* the main thread timed out meanwhile */
+	futex_pi(&pi_word, FUTEX_UNLOCK_PI, NULL);
+	return NULL;
+}
+
+#define PI_THREADS 4
+#define PI_ROUNDS 20000
+
+static pthread_mutex_t pi_m;
+static long pi_count;
+
+static void *pi_adder(void *arg)
+{
+	for (int i = 0; i < PI_ROUNDS; i++) {
+		pthread_mutex_lock(&pi_m);
+		pi_count++;
+		if (i % 1000 == 0)
+			sched_yield(); /* let the others find it taken */
+		pthread_mutex_unlock(&pi_m);
+	}
+	return arg;
+}
+
+static int pi_mutex_init(pthread_mutex_t *m, int shared)
+{
+	pthread_mutexattr_t a;
+	int r;
+
+	pthread_mutexattr_init(&a);
+	if ((r = pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT)))
+		return r;
+	if (shared) {
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	}
+	return pthread_mutex_init(m, &a);
+}
+
+static void pi_futexes(void)
+{
+	uint32_t w = 0;
+	pthread_barrier_t b;
+	pthread_t t[PI_THREADS];
+	struct timespec ts;
+	long r;
+
+	check("futex-pi/unlock-free-eperm",
+	      futex_pi(&w, FUTEX_UNLOCK_PI, NULL) == -1 && errno == EPERM);
+	check("futex-pi/trylock",
+	      futex_pi(&w, FUTEX_TRYLOCK_PI, NULL) == 0 && w == (uint32_t)gettid());
+	check("futex-pi/trylock-own-edeadlk",
+	      futex_pi(&w, FUTEX_TRYLOCK_PI, NULL) == -1 && errno == EDEADLK);
+	check("futex-pi/unlock", futex_pi(&w, FUTEX_UNLOCK_PI, NULL) == 0 && w == 0);
+
+	pthread_barrier_init(&b, NULL, 2);
+	pthread_create(&t[0], NULL, pi_holder, &b);
+	pthread_barrier_wait(&b);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50000000;
+	if (ts.tv_nsec >= 1000000000)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000;
+	r = futex_pi(&pi_word, FUTEX_LOCK_PI, &ts);
+	check("futex-pi/lock-held-times-out", r == -1 && errno == ETIMEDOUT);
+	check("futex-pi/trylock-held-eagain",
+	      futex_pi(&pi_word, FUTEX_TRYLOCK_PI, NULL) == -1 && errno == EAGAIN);
+	pthread_barrier_wait(&b);
+	pthread_join(t[0], NULL);
+	check("futex-pi/lock-after-release", futex_pi(&pi_word, FUTEX_LOCK_PI, NULL) == 0 &&
+	                                         (pi_word & FUTEX_TID_MASK) == (uint32_t)gettid() &&
+	                                         futex_pi(&pi_word, FUTEX_UNLOCK_PI, NULL) == 0);
+
+	check("futex-pi/mutex-init", pi_mutex_init(&pi_m, 0) == 0);
+	for (int i = 0; i < PI_THREADS; i++)
+		pthread_create(&t[i], NULL, pi_adder, NULL);
+	for (int i = 0; i < PI_THREADS; i++)
+		pthread_join(t[i], NULL);
+	check("futex-pi/mutex-threads", pi_count == (long)PI_THREADS * PI_ROUNDS);
+
+	/* between processes: a child waits in the kernel for the parent's
+	 * unlock; another ends holding the robust mutex */
+	pthread_mutex_t *m =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int st = -1;
+	pid_t pid;
+
+	check("futex-pi/shared-init", m != MAP_FAILED && pi_mutex_init(m, 1) == 0);
+	pthread_mutex_lock(m);
+	if (!(pid = fork()))
+		_exit(pthread_mutex_lock(m) == 0 && pthread_mutex_unlock(m) == 0 ? 0 : 1);
+	usleep(100000);
+	pthread_mutex_unlock(m);
+	check("futex-pi/shared-handed-over", waitpid(pid, &st, 0) == pid && st == 0);
+	if (!(pid = fork()))
+		_exit(pthread_mutex_lock(m)); /* ends holding it */
+	waitpid(pid, &st, 0);
+	r = pthread_mutex_lock(m);
+	check("futex-pi/robust-owner-died", st == 0 && r == EOWNERDEAD &&
+	                                        pthread_mutex_consistent(m) == 0 &&
+	                                        pthread_mutex_unlock(m) == 0);
+	check("futex-pi/robust-after", pthread_mutex_lock(m) == 0 && pthread_mutex_unlock(m) == 0);
+}
+
 int main(void)
 {
 	char buf[64], vec[2];
@@ -243,6 +364,7 @@ int main(void)
 
 	file_mappings();
 	nofile_limit();
+	pi_futexes();
 
 	printf("calls: %s\n", failed ? "failures" : "all passed");
 	return failed;

@@ -19,6 +19,13 @@ int uk_futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t 
  * uaddr's page is committed (the shared look-up may commit it). */
 int uk_futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
 
+struct uk_thread;
+/* A thread is ending (exit, exit_group, a fatal signal), in its own
+ * address space: the futexes its robust list names that it still holds
+ * get FUTEX_OWNER_DIED and a waiter woken, as Linux does for every
+ * ending thread (sys_thread.c). */
+void uk_futex_robust_exit(struct uk_thread *t);
+
 /* The mm room's look-up (registered before the first fork): 1 and the
  * physical address of the word at addr when it lies in shared memory
  * (its page committed now), 0 when elsewhere, -errno. */
