@@ -46,6 +46,8 @@ static void list_del(struct uk_vma_set *s, struct uk_vma *v)
 		s->tail = v->prev;
 	if (s->cache == v)
 		s->cache = v->next ? v->next : v->prev;
+	if (s->cache2 == v)
+		s->cache2 = NULL;
 	s->count--;
 }
 

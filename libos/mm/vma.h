@@ -32,6 +32,10 @@ struct uk_vma {
 struct uk_vma_set {
 	struct uk_vma *head, *tail;
 	struct uk_vma *cache; /* last area found */
+	/* The one found before it by uaccess.c, whose checks alternate
+	 * between two areas (a path in the program's data, a buffer on its
+	 * stack). */
+	struct uk_vma *cache2;
 	unsigned count;
 	/* Take (+1) or drop (-1) a reference to an area's file. */
 	void (*file_ref)(void *file, int delta);

@@ -350,3 +350,22 @@ long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, lon
 	trace_call(nr, a, ret, 1, fn != 0);
 	return ret;
 }
+
+void uk_trace_efault(long nr, const long *a, int which)
+{
+	const char *name = sys_name(nr);
+	int n = sig_nargs(nr);
+
+	if (!uk_trace_on)
+		return;
+	/* the arguments as numbers: a string or buffer here is not readable */
+	tprintf("[uk] %s(", name ? name : "syscall");
+	for (int i = 0; i < n; i++)
+		tprintf(i ? ", %#lx" : "%#lx", a[i]);
+	if (which > 0)
+		tprintf(") = -1 EFAULT (argument %d, %#lx, is not the program's memory)\n", which,
+		        a[which - 1]);
+	else
+		tprintf(") = -1 EFAULT (a pointer inside argument structures is not the program's "
+		        "memory)\n");
+}

@@ -116,6 +116,19 @@ void uk_binary_brk_reset(void);
 /* Point MSR_LSTAR at the entry stub; once, before the first program. */
 void uk_binary_syscall_init(void);
 
+/* ---- the program's pointers (binary_uaccess.c) ---- */
+
+/* Build the table of checked calls; once, before the first program. */
+void uk_binary_uaccess_init(void);
+/* Nonzero for a call nr whose pointers are checked. */
+extern unsigned char uk_binary_uaccess_rows[];
+/* Check call nr's pointer arguments a[0..5] against the process's
+ * areas: 0 when they are its memory (a data buffer's length in a[] may
+ * be cut to the part that is, a read-only timeout replaced by a copy in
+ * spare[2], which must live as long as the call), else the argument
+ * (1-6) that is not, or -1 for a pointer inside a structure. */
+int uk_binary_uaccess(long nr, long *a, uint64_t *spare);
+
 /* ---- system-call sites (binary_rewrite.c) ---- */
 
 /* Rewrite the common system-call sites of a Linux program's code just

@@ -65,6 +65,11 @@ long uk_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long uk_syscall_traced(long nr, uk_syscall_fn fn, long a0, long a1, long a2, long a3, long a4,
                        long a5);
 
+/* --trace's line for a call binary mode refused before it ran: argument
+ * which (1-6; -1: a pointer inside a structure) is not the program's
+ * memory (process/binary_uaccess.c). */
+void uk_trace_efault(long nr, const long *a, int which);
+
 /* A resource's soft and hard limits (0 and 0 for an unknown one); every
  * process shares them. For /proc/PID/limits. */
 void uk_rlimit_get(int resource, uint64_t *soft, uint64_t *hard);

@@ -73,6 +73,15 @@ int uk_vm_mprotect(uintptr_t addr, size_t len, unsigned prot);
  * is the program's (a crash report follows). */
 int uk_vm_fault(uintptr_t addr, uint64_t error);
 
+/* For binary mode's checks of a system call's pointers: how many bytes
+ * from addr (at most len) lie in the process's areas that allow the
+ * access (write: PROT_WRITE; else any of PROT_READ, PROT_WRITE,
+ * PROT_EXEC), committed or not; 0 for the upper half. And whether the
+ * C string at addr is readable up to its NUL, or for max bytes: 0 or
+ * -EFAULT (its pages are touched, so committed). */
+size_t uk_vm_user_span(uintptr_t addr, size_t len, int write);
+int uk_vm_user_str(uintptr_t addr, size_t max);
+
 /* For futexes (uk_futex_on_shared): 1 and the physical address of addr
  * when it lies in a MAP_SHARED area (its page committed), else 0;
  * -EFAULT when its page cannot be committed. */
