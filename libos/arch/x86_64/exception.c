@@ -101,10 +101,19 @@ static __attribute__((noreturn)) void fault_exit(int sig)
 	uk_proc_exit(sig);
 }
 
+/* The exception returns into fault_exit on the thread's own library OS
+ * stack, which its program's code never uses. */
+static void end_process(struct uk_regs *r, struct uk_thread *t, int sig)
+{
+	r->rdi = (uint64_t)sig;
+	r->rip = (uint64_t)fault_exit;
+	r->rsp = (((uint64_t)t->stack + t->stack_size) & ~15ul) - 8;
+	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC */
+}
+
 /* A fatal fault in the code of a process other than 1: that process ends
  * as killed by the signal (its parent sees it in the wait status), the
- * VM goes on. The exception returns into fault_exit on the thread's own
- * library OS stack, which its program's code never uses. */
+ * VM goes on. */
 static int child_fault(struct uk_regs *r, int sig, uint64_t cr2)
 {
 	struct uk_thread *t = uk_current;
@@ -116,10 +125,36 @@ static int child_fault(struct uk_regs *r, int sig, uint64_t cr2)
 	              r->vector < 32 && exc[r->vector].name ? exc[r->vector].name : "exception",
 	              r->rip, r->vector == 14 ? ", address " : ", error code ",
 	              r->vector == 14 ? cr2 : r->error, sig);
-	r->rdi = (uint64_t)sig;
-	r->rip = (uint64_t)fault_exit;
-	r->rsp = (((uint64_t)t->stack + t->stack_size) & ~15ul) - 8;
-	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC */
+	end_process(r, t, sig);
+	return 1;
+}
+
+/* A fault of the library OS inside a Linux program's system call, on
+ * memory that is the program's to name: a pointer binary mode's checks
+ * (process/binary_uaccess.c) did not see, or one made bad while the call
+ * slept (another thread's munmap). The call cannot be unwound (what it
+ * holds is unknown: binary_uaccess.c says why), so a process other than
+ * 1 ends as killed by SIGSEGV, as a fault in its own code would; process
+ * 1's ends the VM with the report below. What the call held stays held
+ * (a file reference, a wait entry on the dying thread's stack): the
+ * reason the checks exist; this is the rare case's lesser evil. */
+static int syscall_fault(struct uk_regs *r, uint64_t cr2)
+{
+	struct uk_thread *t = uk_current;
+	int user = r->vector == 13 || (r->vector == 14 && cr2 < UK_VM_END);
+
+	if (!t || !(t->flags & UK_TF_APP) || !t->uregs || !user || uk_app_code(r->rip))
+		return 0;
+	if (t->proc->pid == 1) { /* (the report follows) */
+		uk_pr("in system call %ld: a pointer of the program's, address %#lx",
+		      (long)t->uregs->rax, r->vector == 14 ? cr2 : 0);
+		return 0;
+	}
+	/* (on the console: a pointer the checks missed is a library OS bug) */
+	uk_pr("process %d: system call %ld faulted in the library OS at rip %#lx, address %#lx: "
+	      "killed by signal 11",
+	      t->proc->pid, (long)t->uregs->rax, r->rip, r->vector == 14 ? cr2 : 0);
+	end_process(r, t, 11);
 	return 1;
 }
 
@@ -165,7 +200,8 @@ void uk_exception(struct uk_regs *r)
 
 	uk_vm_counts.pgfault += v == 14;
 
-	if (depth++ == 0 && (resolved(r, sig, cr2) || child_fault(r, sig, cr2))) {
+	if (depth++ == 0 &&
+	    (resolved(r, sig, cr2) || child_fault(r, sig, cr2) || syscall_fault(r, cr2))) {
 		depth--;
 		return;
 	}
