@@ -55,8 +55,11 @@ done
 # directory's and file's events, merging, FIONREAD, poll, the watch
 # flags and errors), and pseudo-terminals (tests/linux/pty.c: /dev/ptmx
 # and /dev/pts, the line discipline's modes, controlling terminals,
-# job control's signals, the hang-up).
-for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify pty; do
+# job control's signals, the hang-up), and bad pointers given to system
+# calls (tests/linux/efault.c: EFAULT for an unmapped, PROT_NONE,
+# read-only, kernel-half, non-canonical or straddling buffer, nothing
+# lost or leaked, a child's bad pointer ending at most the child).
+for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify pty efault; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -107,7 +110,7 @@ if [ -f "$G/files-static.img" ]; then
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds sock pidfd inotify pty; do
+for prog in sysv procfs jobctl files creds sock pidfd inotify pty efault; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"
