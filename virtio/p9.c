@@ -140,74 +140,89 @@ static const struct p9_field f_twrite[] = { U32(twrite.fid), U64(twrite.offset),
 	                                    END };
 static const struct p9_field f_rwrite[] = { U32(rwrite.count), END };
 
+/* Every message: its type, name and layout. A dense table and an index
+ * by type (not one table indexed by type: the types are sparse, and its
+ * 2 KiB were in every image). */
+/* clang-format off */
+#define P9_LAYOUTS(X) \
+	X(P9_RLERROR, "Rlerror", f_rlerror) \
+	X(P9_TSTATFS, "Tstatfs", f_tfid) \
+	X(P9_RSTATFS, "Rstatfs", f_rstatfs) \
+	X(P9_TLOPEN, "Tlopen", f_tlopen) \
+	X(P9_RLOPEN, "Rlopen", f_ropen) \
+	X(P9_TLCREATE, "Tlcreate", f_tlcreate) \
+	X(P9_RLCREATE, "Rlcreate", f_ropen) \
+	X(P9_TSYMLINK, "Tsymlink", f_tsymlink) \
+	X(P9_RSYMLINK, "Rsymlink", f_rqid) \
+	X(P9_TMKNOD, "Tmknod", f_tmknod) \
+	X(P9_RMKNOD, "Rmknod", f_rqid) \
+	X(P9_TRENAME, "Trename", f_trename) \
+	X(P9_RRENAME, "Rrename", f_empty) \
+	X(P9_TREADLINK, "Treadlink", f_tfid) \
+	X(P9_RREADLINK, "Rreadlink", f_rreadlink) \
+	X(P9_TGETATTR, "Tgetattr", f_tgetattr) \
+	X(P9_RGETATTR, "Rgetattr", f_rgetattr) \
+	X(P9_TSETATTR, "Tsetattr", f_tsetattr) \
+	X(P9_RSETATTR, "Rsetattr", f_empty) \
+	X(P9_TXATTRWALK, "Txattrwalk", f_txattrwalk) \
+	X(P9_RXATTRWALK, "Rxattrwalk", f_rxattrwalk) \
+	X(P9_TXATTRCREATE, "Txattrcreate", f_txattrcreate) \
+	X(P9_RXATTRCREATE, "Rxattrcreate", f_empty) \
+	X(P9_TREADDIR, "Treaddir", f_treaddir) \
+	X(P9_RREADDIR, "Rreaddir", f_rreaddir) \
+	X(P9_TFSYNC, "Tfsync", f_tfsync) \
+	X(P9_RFSYNC, "Rfsync", f_empty) \
+	X(P9_TLOCK, "Tlock", f_tlock) \
+	X(P9_RLOCK, "Rlock", f_rlock) \
+	X(P9_TGETLOCK, "Tgetlock", f_tgetlock) \
+	X(P9_RGETLOCK, "Rgetlock", f_rgetlock) \
+	X(P9_TLINK, "Tlink", f_tlink) \
+	X(P9_RLINK, "Rlink", f_empty) \
+	X(P9_TMKDIR, "Tmkdir", f_tmkdir) \
+	X(P9_RMKDIR, "Rmkdir", f_rqid) \
+	X(P9_TRENAMEAT, "Trenameat", f_trenameat) \
+	X(P9_RRENAMEAT, "Rrenameat", f_empty) \
+	X(P9_TUNLINKAT, "Tunlinkat", f_tunlinkat) \
+	X(P9_RUNLINKAT, "Runlinkat", f_empty) \
+	X(P9_TVERSION, "Tversion", f_version) \
+	X(P9_RVERSION, "Rversion", f_version) \
+	X(P9_TAUTH, "Tauth", f_tauth) \
+	X(P9_RAUTH, "Rauth", f_rqid) \
+	X(P9_TATTACH, "Tattach", f_tattach) \
+	X(P9_RATTACH, "Rattach", f_rqid) \
+	X(P9_TFLUSH, "Tflush", f_tflush) \
+	X(P9_RFLUSH, "Rflush", f_empty) \
+	X(P9_TWALK, "Twalk", f_twalk) \
+	X(P9_RWALK, "Rwalk", f_rwalk) \
+	X(P9_TREAD, "Tread", f_tread) \
+	X(P9_RREAD, "Rread", f_rread) \
+	X(P9_TWRITE, "Twrite", f_twrite) \
+	X(P9_RWRITE, "Rwrite", f_rwrite) \
+	X(P9_TCLUNK, "Tclunk", f_tfid) \
+	X(P9_RCLUNK, "Rclunk", f_empty) \
+	X(P9_TREMOVE, "Tremove", f_tfid) \
+	X(P9_RREMOVE, "Rremove", f_empty)
+/* clang-format on */
+
+#define P9_SLOT(t, n, f) S_##t,
+enum { P9_LAYOUTS(P9_SLOT) };
+#define P9_ENTRY(t, n, f) { n, f },
 static const struct {
 	const char *name;
 	const struct p9_field *f;
-} layouts[P9_TYPE_MAX] = {
-	[P9_RLERROR] = { "Rlerror", f_rlerror },
-	[P9_TSTATFS] = { "Tstatfs", f_tfid },
-	[P9_RSTATFS] = { "Rstatfs", f_rstatfs },
-	[P9_TLOPEN] = { "Tlopen", f_tlopen },
-	[P9_RLOPEN] = { "Rlopen", f_ropen },
-	[P9_TLCREATE] = { "Tlcreate", f_tlcreate },
-	[P9_RLCREATE] = { "Rlcreate", f_ropen },
-	[P9_TSYMLINK] = { "Tsymlink", f_tsymlink },
-	[P9_RSYMLINK] = { "Rsymlink", f_rqid },
-	[P9_TMKNOD] = { "Tmknod", f_tmknod },
-	[P9_RMKNOD] = { "Rmknod", f_rqid },
-	[P9_TRENAME] = { "Trename", f_trename },
-	[P9_RRENAME] = { "Rrename", f_empty },
-	[P9_TREADLINK] = { "Treadlink", f_tfid },
-	[P9_RREADLINK] = { "Rreadlink", f_rreadlink },
-	[P9_TGETATTR] = { "Tgetattr", f_tgetattr },
-	[P9_RGETATTR] = { "Rgetattr", f_rgetattr },
-	[P9_TSETATTR] = { "Tsetattr", f_tsetattr },
-	[P9_RSETATTR] = { "Rsetattr", f_empty },
-	[P9_TXATTRWALK] = { "Txattrwalk", f_txattrwalk },
-	[P9_RXATTRWALK] = { "Rxattrwalk", f_rxattrwalk },
-	[P9_TXATTRCREATE] = { "Txattrcreate", f_txattrcreate },
-	[P9_RXATTRCREATE] = { "Rxattrcreate", f_empty },
-	[P9_TREADDIR] = { "Treaddir", f_treaddir },
-	[P9_RREADDIR] = { "Rreaddir", f_rreaddir },
-	[P9_TFSYNC] = { "Tfsync", f_tfsync },
-	[P9_RFSYNC] = { "Rfsync", f_empty },
-	[P9_TLOCK] = { "Tlock", f_tlock },
-	[P9_RLOCK] = { "Rlock", f_rlock },
-	[P9_TGETLOCK] = { "Tgetlock", f_tgetlock },
-	[P9_RGETLOCK] = { "Rgetlock", f_rgetlock },
-	[P9_TLINK] = { "Tlink", f_tlink },
-	[P9_RLINK] = { "Rlink", f_empty },
-	[P9_TMKDIR] = { "Tmkdir", f_tmkdir },
-	[P9_RMKDIR] = { "Rmkdir", f_rqid },
-	[P9_TRENAMEAT] = { "Trenameat", f_trenameat },
-	[P9_RRENAMEAT] = { "Rrenameat", f_empty },
-	[P9_TUNLINKAT] = { "Tunlinkat", f_tunlinkat },
-	[P9_RUNLINKAT] = { "Runlinkat", f_empty },
-	[P9_TVERSION] = { "Tversion", f_version },
-	[P9_RVERSION] = { "Rversion", f_version },
-	[P9_TAUTH] = { "Tauth", f_tauth },
-	[P9_RAUTH] = { "Rauth", f_rqid },
-	[P9_TATTACH] = { "Tattach", f_tattach },
-	[P9_RATTACH] = { "Rattach", f_rqid },
-	[P9_TFLUSH] = { "Tflush", f_tflush },
-	[P9_RFLUSH] = { "Rflush", f_empty },
-	[P9_TWALK] = { "Twalk", f_twalk },
-	[P9_RWALK] = { "Rwalk", f_rwalk },
-	[P9_TREAD] = { "Tread", f_tread },
-	[P9_RREAD] = { "Rread", f_rread },
-	[P9_TWRITE] = { "Twrite", f_twrite },
-	[P9_RWRITE] = { "Rwrite", f_rwrite },
-	[P9_TCLUNK] = { "Tclunk", f_tfid },
-	[P9_RCLUNK] = { "Rclunk", f_empty },
-	[P9_TREMOVE] = { "Tremove", f_tfid },
-	[P9_RREMOVE] = { "Rremove", f_empty },
-};
+} layouts[] = { P9_LAYOUTS(P9_ENTRY) };
+/* (the index is one more than the slot: 0 for a type with no layout) */
+#define P9_INDEX(t, n, f) [t] = S_##t + 1,
+static const uint8_t slot_of[P9_TYPE_MAX] = { P9_LAYOUTS(P9_INDEX) };
 
-const char *p9_type_name(unsigned type) { return type < P9_TYPE_MAX ? layouts[type].name : NULL; }
+const char *p9_type_name(unsigned type)
+{
+	return type < P9_TYPE_MAX && slot_of[type] ? layouts[slot_of[type] - 1].name : NULL;
+}
 
 static const struct p9_field *layout(unsigned type)
 {
-	return type < P9_TYPE_MAX ? layouts[type].f : NULL;
+	return type < P9_TYPE_MAX && slot_of[type] ? layouts[slot_of[type] - 1].f : NULL;
 }
 
 /* ---- decoding: a cursor that refuses to move past its end ---- */
