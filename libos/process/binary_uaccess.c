@@ -381,6 +381,12 @@ static int ok_futex(long *a)
 		return ok((uint64_t)a[0], 4, 0) && (!a[3] || ok((uint64_t)a[3], 16, 0));
 	case 4: /* FUTEX_CMP_REQUEUE */ return ok((uint64_t)a[0], 4, 0) && ok((uint64_t)a[4], 4, 0);
 	case 5: /* FUTEX_WAKE_OP */ return ok((uint64_t)a[4], 4, 1);
+	case 6:  /* FUTEX_LOCK_PI */
+	case 13: /* FUTEX_LOCK_PI2 */
+		return ok((uint64_t)a[0], 4, 1) && (!a[3] || ok((uint64_t)a[3], 16, 0));
+	case 7: /* FUTEX_UNLOCK_PI: read first (not the owner: EPERM) */
+		return ok((uint64_t)a[0], 4, 0);
+	case 8: /* FUTEX_TRYLOCK_PI */ return ok((uint64_t)a[0], 4, 1);
 	}
 	/* FUTEX_WAKE of a private futex never touches it (Linux: 0) */
 	return 1;

@@ -251,6 +251,9 @@ static void sig_calls(void)
 	sigprocmask(SIG_SETMASK, NULL, &after);
 	check("rt_sigprocmask/mask-kept", !memcmp(&before, &after, 8), "mask changed");
 	EACH("futex-wait", 0, syscall(SYS_futex, bp, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0));
+	EACH("futex-lock-pi", 1, syscall(SYS_futex, bp, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+	EACH("futex-unlock-pi", 0,
+	     syscall(SYS_futex, bp, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
 	EACH("futex-wait-timeout", 0,
 	     syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, bp, NULL, 0));
 }
