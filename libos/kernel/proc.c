@@ -39,6 +39,7 @@ struct uk_proc *uk_proc_ids(void)
 			p->uid = p->ruid = p->suid = uk_plat.mf.uid;
 			p->gid = p->rgid = p->sgid = uk_plat.mf.gid;
 		}
+		p->fsuid = p->uid, p->fsgid = p->gid;
 	}
 	return p;
 }
@@ -75,6 +76,31 @@ int uk_capable(int cap)
 	return cap >= 0 && cap <= UK_CAP_LAST && ((eff >> cap) & 1);
 }
 int uk_current_egid(void) { return (int)uk_proc_ids()->gid; }
+
+void uk_cred_cur(struct uk_cred *c)
+{
+	struct uk_proc *p;
+	uint64_t prm;
+
+	if (uk_current->cred) {
+		*c = *uk_current->cred;
+		return;
+	}
+	p = uk_proc_ids();
+	c->uid = p->fsuid, c->gid = p->fsgid;
+	c->ngroups = p->ngroups, c->groups = p->groups;
+	uk_proc_caps(p, &prm, &c->caps);
+}
+
+int uk_cred_in_group(const struct uk_cred *c, unsigned gid)
+{
+	if (gid == c->gid)
+		return 1;
+	for (unsigned i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return 1;
+	return 0;
+}
 
 void uk_proc_switch(struct uk_proc *p)
 {

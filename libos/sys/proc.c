@@ -141,7 +141,8 @@ void uk_proc_exec_done(void)
 {
 	struct uk_proc *p = uk_proc_ids();
 
-	p->suid = p->uid, p->sgid = p->gid; /* (Linux: the saved ids become the effective) */
+	/* (Linux: the saved and file system ids become the effective) */
+	p->suid = p->fsuid = p->uid, p->sgid = p->fsgid = p->gid;
 	uk_proc_cur->undumpable = 0;
 	uk_proc_cur->caps_lost = uk_proc_cur->caps_dropped;
 	uk_proc_cur->caps_own = uk_proc_cur->keepcaps = 0;
@@ -308,6 +309,8 @@ static struct uk_proc *proc_copy(struct uk_proc *parent, unsigned long flags)
 	p->umask = parent->umask;
 	p->uid = parent->uid, p->ruid = parent->ruid, p->suid = parent->suid;
 	p->gid = parent->gid, p->rgid = parent->rgid, p->sgid = parent->sgid;
+	p->fsuid = parent->fsuid, p->fsgid = parent->fsgid, p->ngroups = parent->ngroups;
+	uk_memcpy(p->groups, parent->groups, sizeof(p->groups));
 	p->ids_known = parent->ids_known;
 	p->caps_dropped = parent->caps_dropped;
 	p->caps_lost = parent->caps_lost;
@@ -452,8 +455,8 @@ struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), voi
 		return NULL;
 	p->parent = parent;
 	p->umask = 022;
-	p->uid = p->ruid = p->suid = uid;
-	p->gid = p->rgid = p->sgid = gid;
+	p->uid = p->ruid = p->suid = p->fsuid = uid;
+	p->gid = p->rgid = p->sgid = p->fsgid = gid;
 	p->ids_known = 1;
 	if (uk_proc_init.cwd)
 		p->cwd = uk_vnode_get(uk_proc_init.cwd);

@@ -63,7 +63,7 @@ static void uid_caps(struct uk_proc *p, unsigned nr, unsigned ne, unsigned ns)
 /* One kind of ids, uids or gids: real, effective, saved, and the
  * capability that lets a process set any of them. */
 struct ids {
-	unsigned *r, *e, *s;
+	unsigned *r, *e, *s, *fs;
 	int cap;
 };
 
@@ -71,14 +71,14 @@ static struct ids uids(void)
 {
 	struct uk_proc *p = uk_proc_ids();
 
-	return (struct ids){ &p->ruid, &p->uid, &p->suid, CAP_SETUID };
+	return (struct ids){ &p->ruid, &p->uid, &p->suid, &p->fsuid, CAP_SETUID };
 }
 
 static struct ids gids(void)
 {
 	struct uk_proc *p = uk_proc_ids();
 
-	return (struct ids){ &p->rgid, &p->gid, &p->sgid, CAP_SETGID };
+	return (struct ids){ &p->rgid, &p->gid, &p->sgid, &p->fsgid, CAP_SETGID };
 }
 
 /* Whether v may be asked for: one of the ids the process has, or any
@@ -101,6 +101,7 @@ static long commit(const struct ids *id, unsigned r, unsigned e, unsigned s)
 	if (id->cap == CAP_SETUID)
 		uid_caps(p, r, e, s);
 	*id->r = r, *id->e = e, *id->s = s;
+	*id->fs = e; /* (the file system id follows the effective one) */
 	return 0;
 }
 
@@ -159,28 +160,73 @@ UK_SYSCALL3(getresgid, unsigned *, r, unsigned *, e, unsigned *, s)
 	return get3(r, e, s, gids());
 }
 
-/* One supplementary group: the primary one. */
+/* The file system ids (setfsuid, setfsgid): to the real, effective,
+ * saved or current one, any with the capability; the old one is the
+ * answer either way, as Linux's. A uid leaving 0 takes the file
+ * capabilities out of effect, one coming back to 0 puts the permitted
+ * ones back (Linux's cap_task_fix_setuid). */
+#define CAPS_FS                                                                             \
+	((1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH) | \
+	 (1ull << CAP_FOWNER) | (1ull << CAP_FSETID) | (1ull << CAP_LINUX_IMMUTABLE) |      \
+	 (1ull << CAP_MAC_OVERRIDE))
+
+static long set_fs(struct ids id, unsigned v)
+{
+	struct uk_proc *p = uk_proc_ids();
+	unsigned old = *id.fs;
+	uint64_t prm, eff;
+
+	if (v == old || v == ~0u || (v != *id.r && v != *id.e && v != *id.s && !uk_capable(id.cap)))
+		return old;
+	p->undumpable = 1;
+	if (id.cap == CAP_SETUID && (!old || !v)) {
+		uk_proc_caps(p, &prm, &eff);
+		p->cap_prm = prm;
+		p->cap_eff = v ? eff & ~CAPS_FS : eff | (prm & CAPS_FS);
+		p->caps_own = 1;
+	}
+	*id.fs = v;
+	return old;
+}
+
+UK_SYSCALL1(setfsuid, unsigned, u) { return set_fs(uids(), u); }
+UK_SYSCALL1(setfsgid, unsigned, g) { return set_fs(gids(), g); }
+
+/* The supplementary groups setgroups gave (none at first, as a
+ * container's process without --group-add). */
 UK_SYSCALL2(getgroups, int, size, unsigned *, list)
 {
+	struct uk_proc *p = uk_proc_ids();
+
 	if (size < 0)
 		return -EINVAL;
 	if (size == 0)
-		return 1;
+		return p->ngroups;
+	if ((unsigned)size < p->ngroups)
+		return -EINVAL;
 	if (!list)
 		return -EFAULT;
-	list[0] = cur_gid();
-	return 1;
+	uk_memcpy(list, p->groups, p->ngroups * sizeof(unsigned));
+	return p->ngroups;
 }
 
-/* Dropping supplementary groups, or keeping the primary one, is fine; root
- * may name others (they are not kept: getgroups says the primary one). */
+/* With CAP_SETGID; up to UK_NGROUPS (more: EINVAL, --trace says why). */
 UK_SYSCALL2(setgroups, int, size, const unsigned *, list)
 {
+	struct uk_proc *p = uk_proc_ids();
+
 	if (size < 0 || size > 65536)
 		return -EINVAL;
-	for (int i = 0; i < size && !uk_capable(CAP_SETGID); i++)
-		if (list[i] != cur_gid())
-			return -EPERM;
+	if (!uk_capable(CAP_SETGID))
+		return -EPERM;
+	if (size > UK_NGROUPS) {
+		uk_trace_note("setgroups: at most %d supplementary groups", UK_NGROUPS);
+		return -EINVAL;
+	}
+	if (size && !list)
+		return -EFAULT;
+	uk_memcpy(p->groups, list, size * sizeof(unsigned));
+	p->ngroups = (unsigned)size;
 	return 0;
 }
 

@@ -29,6 +29,19 @@ struct uk_vfork_wait;
 #define UK_CAP_LAST 40
 #define UK_CAPS_ALL ((1ull << (UK_CAP_LAST + 1)) - 1)
 
+/* Supplementary groups a process may have: Linux allows 65536, programs
+ * (initgroups for one user) set a few; setgroups with more is EINVAL. */
+#define UK_NGROUPS 32
+
+/* Who a file access is checked as: Linux's fsuid, fsgid, supplementary
+ * groups and effective capabilities (vfs/vfs_perm.c checks them). */
+struct uk_cred {
+	unsigned uid, gid;
+	unsigned ngroups;
+	const unsigned *groups;
+	uint64_t caps;
+};
+
 /* rt_sigaction's struct on x86-64. */
 struct ksigaction {
 	uint64_t handler;
@@ -87,6 +100,11 @@ struct uk_proc {
 	 * permissions and capabilities go by; the real and saved ones beside
 	 * (seteuid(0) takes root back after seteuid(N): varnish's jail). */
 	unsigned uid, gid, ruid, rgid, suid, sgid;
+	/* The ids files are checked and made with (Linux's fsuid and
+	 * fsgid): the effective ones, unless setfsuid/setfsgid moved them;
+	 * and the supplementary groups (setgroups). */
+	unsigned fsuid, fsgid, ngroups;
+	unsigned groups[UK_NGROUPS];
 	int ids_known; /* 0: the manifest's, not read yet */
 	/* Capabilities (sys/sys_proc.c): those dropped from the bounding
 	 * set (PR_CAPBSET_DROP), and those its program lacks (the ones
@@ -132,6 +150,14 @@ void uk_proc_caps(struct uk_proc *p, uint64_t *prm, uint64_t *eff);
 /* Whether the calling process has capability cap in effect (Linux's
  * capable(): what root's privileged calls check). */
 int uk_capable(int cap);
+/* The running thread's credentials for file access into *c: the
+ * override the call in progress set (uk_current->cred), else its
+ * process's fsuid, fsgid, groups and effective capabilities. Whether gid
+ * is c's fsgid or one of its groups (Linux's in_group_p). */
+void uk_cred_cur(struct uk_cred *c);
+int uk_cred_in_group(const struct uk_cred *c, unsigned gid);
+/* Whether c has capability cap. */
+static inline int uk_cred_capable(const struct uk_cred *c, int cap) { return (c->caps >> cap) & 1; }
 
 /* The host name uname(2) gives (one for the VM: processes share it). */
 extern char uk_hostname[65];

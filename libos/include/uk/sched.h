@@ -23,6 +23,7 @@
 struct uk_thread;
 struct uk_wq_entry;
 struct uk_proc;
+struct uk_cred;
 
 /* A wait queue: a FIFO of entries, each a blocked thread or a callback
  * (poll and epoll register callbacks on many queues at once). Zero-
@@ -132,6 +133,10 @@ struct uk_thread {
 	struct uk_regs *uregs; /* binary compatibility: the user frame of
 	                        * the system call in progress, else NULL */
 	void *user;            /* free for the thread's creator */
+	/* Who its file accesses are checked as for the call in progress
+	 * (access(2)'s real ids, the library OS's own files), or NULL: its
+	 * process's (uk/proc.h's uk_cred_cur). */
+	const struct uk_cred *cred;
 };
 
 /* The running thread. */
