@@ -173,6 +173,7 @@ tests: $(B)/tests/guest/sock-static.img $(B)/tests/guest/sock-dynamic.img
 tests: $(B)/tests/guest/inotify-static.img $(B)/tests/guest/inotify-dynamic.img
 tests: $(B)/tests/guest/pty-static.img $(B)/tests/guest/pty-dynamic.img
 tests: $(B)/tests/guest/efault-static.img $(B)/tests/guest/efault-dynamic.img
+tests: $(B)/tests/guest/perms-static.img $(B)/tests/guest/perms-dynamic.img
 .PRECIOUS: $(LX)/%/static/bin/prog $(LX)/%/dynamic/bin/prog
 
 # Real programs from Debian's packages (a Go and a Node.js server, python's

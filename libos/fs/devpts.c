@@ -223,8 +223,8 @@ static int ptmx_open(struct uk_file *f)
 	npairs++;
 	uk_tty_init(&p->tty, &pty_tty_ops, index);
 	p->locked = p->master = 1;
-	p->uid = (uint32_t)uk_current_euid();
-	p->gid = pts_gid();
+	p->uid = p->vn->uid = (uint32_t)uk_proc_ids()->fsuid;
+	p->gid = p->vn->gid = pts_gid();
 	p->mode = 0620;
 	p->born = uk_vfs_now();
 	p->next = *at;
@@ -591,9 +591,9 @@ static int devpts_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 		vn->mode = S_IFCHR | p->mode;
 	}
 	if (a->mask & UK_SA_UID)
-		p->uid = a->uid;
+		p->uid = vn->uid = a->uid;
 	if (a->mask & UK_SA_GID)
-		p->gid = a->gid;
+		p->gid = vn->gid = a->gid;
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <uk/mm.h>
 #include <uk/plat.h>
 #include <uk/print.h>
+#include <uk/proc.h>
 #include <uk/syscall.h>
 #include <uk/time.h>
 #include <libfdt.h>
@@ -282,6 +283,7 @@ static int node_make(struct uk_mount *mnt, uint32_t fid, const struct stat *st,
 		p9fs_clunk(fs, fid);
 		return -ENOMEM;
 	}
+	vn->uid = st->st_uid, vn->gid = st->st_gid; /* (the host's numbers) */
 	n->fid = fid;
 	n->dirfid = n->spare = P9_NOFID;
 	n->st = *st;
@@ -328,6 +330,31 @@ out:
 	return r;
 }
 
+/* A new file's owner as the guest made it: its creator's fsuid and
+ * fsgid, or a setgid directory's group (Linux's 9P client with
+ * access=user). The gofer makes files as its own user: a chown after
+ * (fid, or name in dir) gives them the guest's, where the gofer may
+ * (root's keeps CAP_CHOWN); where it may not, the host's owner stays and
+ * decides. Root's files need none: no round trip for them. */
+static void own_new(struct uk_vnode *dir, uint32_t fid, const char *name, uint32_t *uid,
+                    uint32_t *gid)
+{
+	struct p9fs *fs = p9fs_of(dir);
+	struct uk_setattr a = { .mask = UK_SA_UID | UK_SA_GID };
+	uint32_t mode = 0;
+
+	uk_vfs_new_owner(dir, &mode, &a.uid, &a.gid);
+	if (uid)
+		*uid = a.uid, *gid = a.gid;
+	if (!a.uid && !a.gid)
+		return;
+	if (name && walk(fs, p9fs_node(dir)->fid, name, &fid))
+		return;
+	p9fs_setattr_fid(fs, fid, &a);
+	if (name)
+		p9fs_clunk(fs, fid);
+}
+
 /* Clone the directory's fid, Tlcreate on the clone (which becomes the
  * open file), and walk to the new name for the vnode's own fid: one round
  * trip. */
@@ -367,6 +394,7 @@ static int p9fs_create(struct uk_vnode *dir, const char *name, uint32_t mode, st
 	uk_memset(&st, 0, sizeof(st));
 	st.st_ino = c[1]->r.u.ropen.qid.path;
 	st.st_mode = S_IFREG | (mode & 07777);
+	own_new(dir, fid, NULL, &st.st_uid, &st.st_gid);
 	if (!(r = node_make(dir->mnt, fid, &st, out))) {
 		p9fs_node(*out)->spare = ofid;
 		p9fs_node(*out)->st_ok = 0; /* the host's umask had its say */
@@ -396,13 +424,16 @@ static int dir_op(struct uk_vnode *dir, struct p9fs_call *c)
 static int p9fs_mkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
 {
 	struct p9fs_call *c = p9fs_get(P9_TMKDIR);
+	int r;
 
 	if (c) {
 		c->t.u.tmkdir.dfid = p9fs_node(dir)->fid;
 		c->t.u.tmkdir.name = p9_str(name);
 		c->t.u.tmkdir.mode = mode & 07777;
 	}
-	return dir_op(dir, c);
+	if (!(r = dir_op(dir, c)))
+		own_new(dir, 0, name, NULL, NULL);
+	return r;
 }
 
 static int unlink_flags(struct uk_vnode *dir, const char *name, uint32_t flags)
@@ -465,6 +496,7 @@ static int p9fs_link(struct uk_vnode *vn, struct uk_vnode *dir, const char *name
 static int p9fs_symlink(struct uk_vnode *dir, const char *name, const char *target)
 {
 	struct p9fs_call *c = p9fs_get(P9_TSYMLINK);
+	int r;
 
 	if (c) {
 		c->t.u.tsymlink.fid = p9fs_node(dir)->fid;
@@ -475,7 +507,9 @@ static int p9fs_symlink(struct uk_vnode *dir, const char *name, const char *targ
 			return -ENAMETOOLONG;
 		}
 	}
-	return dir_op(dir, c);
+	if (!(r = dir_op(dir, c)))
+		own_new(dir, 0, name, NULL, NULL);
+	return r;
 }
 
 static long p9fs_readlink(struct uk_vnode *vn, char *buf, size_t len)

@@ -37,6 +37,9 @@ int p9fs_getattr(struct uk_vnode *vn, struct stat *st)
 	}
 	if ((r = p9fs_getattr_fid(fs, n->fid, st)))
 		return r;
+	/* (the host may have changed them: the checks go by these) */
+	vn->mode = (vn->mode & S_IFMT) | (st->st_mode & 07777);
+	vn->uid = st->st_uid, vn->gid = st->st_gid;
 	n->st = *st;
 	n->st_at = now;
 	n->st_gen = fs->gen;
@@ -44,7 +47,7 @@ int p9fs_getattr(struct uk_vnode *vn, struct stat *st)
 	return 0;
 }
 
-static int setattr_fid(struct p9fs *fs, uint32_t fid, const struct uk_setattr *a)
+int p9fs_setattr_fid(struct p9fs *fs, uint32_t fid, const struct uk_setattr *a)
 {
 	struct p9fs_call *c = p9fs_get(P9_TSETATTR);
 	struct p9_iattr *ia;
@@ -77,10 +80,14 @@ static int setattr_fid(struct p9fs *fs, uint32_t fid, const struct uk_setattr *a
 
 int p9fs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 {
-	int r = setattr_fid(p9fs_of(vn), p9fs_node(vn)->fid, a);
+	int r = p9fs_setattr_fid(p9fs_of(vn), p9fs_node(vn)->fid, a);
 
 	if (!r && (a->mask & UK_SA_MODE))
 		vn->mode = (vn->mode & S_IFMT) | (a->mode & 07777);
+	if (!r && (a->mask & UK_SA_UID))
+		vn->uid = a->uid;
+	if (!r && (a->mask & UK_SA_GID))
+		vn->gid = a->gid;
 	return r;
 }
 
@@ -275,7 +282,7 @@ static int p9fs_truncate(struct uk_file *f, uint64_t size)
 
 	/* Through the open fid: the file may be open for writing without
 	 * write permission (created 0444), as on Linux. */
-	return setattr_fid(p9fs_of(f->vn), file_fid(f), &a);
+	return p9fs_setattr_fid(p9fs_of(f->vn), file_fid(f), &a);
 }
 
 static int p9fs_file_fsync(struct uk_file *f, int datasync)

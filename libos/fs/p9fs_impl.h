@@ -76,6 +76,8 @@ void p9fs_clunk(struct p9fs *fs, uint32_t fid);
 int p9fs_clone(struct p9fs *fs, uint32_t fid, uint32_t *out);
 /* Tfsync of an open fid (nothing for P9_NOFID). */
 int p9fs_fsync_fid(struct p9fs *fs, uint32_t fid, int datasync);
+/* Tsetattr of fid: 0 or -errno. */
+int p9fs_setattr_fid(struct p9fs *fs, uint32_t fid, const struct uk_setattr *a);
 /* Tgetattr into a struct stat. */
 int p9fs_getattr_fid(struct p9fs *fs, uint32_t fid, struct stat *st);
 

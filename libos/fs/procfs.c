@@ -234,9 +234,21 @@ static struct uk_vnode *sys_vnode(struct uk_mount *mnt, int node)
 	return uk_vnode_new(mnt, &procfs_vops, (uint64_t)node, node_mode(node), NULL);
 }
 
+/* A process's file's owner and group for the VFS's checks: as getattr
+ * shows them; fd/ and fdinfo/ are the process's own whoever owns them
+ * (Linux's proc_fd_permission lets the process itself in). */
+static void pid_owner(struct uk_vnode *vn, const struct pid_ref *r, const struct uk_proc_view *v)
+{
+	vn->uid = owner_of(v);
+	vn->gid = v->dumpable ? v->gid : 0;
+	if ((r->node == N_FD || r->node == N_FDINFO) && v->pid == uk_proc_cur->pid)
+		vn->uid = uk_proc_ids()->fsuid;
+}
+
 static int pid_vnode(struct uk_mount *mnt, const struct pid_ref *r, struct uk_vnode **out)
 {
 	struct pid_ref *c = uk_kmalloc(sizeof(*c));
+	struct uk_proc_view v;
 
 	if (!c)
 		return -ENOMEM;
@@ -247,6 +259,8 @@ static int pid_vnode(struct uk_mount *mnt, const struct pid_ref *r, struct uk_vn
 		uk_kfree(c);
 		return -ENOMEM;
 	}
+	if (!view_of(r, &v))
+		pid_owner(*out, r, &v);
 	return 0;
 }
 
@@ -706,6 +720,7 @@ static int procfs_getattr(struct uk_vnode *vn, struct stat *st)
 	if (vn->priv && !view_of(ref_of(vn), &v)) { /* a process's: its owner's, from its start */
 		st->st_uid = owner_of(&v);
 		st->st_gid = v.dumpable ? v.gid : 0;
+		pid_owner(vn, ref_of(vn), &v); /* (it may have changed since) */
 		st->st_atime = st->st_mtime = st->st_ctime =
 		    boot.tv_sec + (long long)(v.start_ns / 1000000000);
 	}

@@ -69,10 +69,9 @@ struct uk_vnode *uk_ramfs_node_new(struct uk_mount *mnt, uint32_t mode)
 		return NULL;
 	}
 	n->atime = n->mtime = n->ctime = uk_vfs_now();
-	/* the creator's, as Linux's fsuid and fsgid (postgres checks that it
-	 * owns the data directory it made) */
-	n->uid = (uint32_t)uk_current_euid();
-	n->gid = (uint32_t)uk_current_egid();
+	/* the creator's fsuid and fsgid (postgres checks that it owns the
+	 * data directory it made); make() applies a setgid directory's */
+	uk_vfs_new_owner(NULL, &mode, &vn->uid, &vn->gid);
 	n->next_seq = 2;
 	n->seals = F_SEAL_SEAL; /* tmpfs's files: never sealed (memfds may be) */
 	return vn;
@@ -441,8 +440,8 @@ void uk_ramfs_set_meta(struct uk_vnode *vn, uint64_t mtime_s, uint32_t uid, uint
 	if (vn->ops != &ramfs_vops)
 		return;
 	n->mtime = (struct __kernel_timespec){ (long long)mtime_s, 0 };
-	n->uid = uid;
-	n->gid = gid;
+	vn->uid = uid;
+	vn->gid = gid;
 }
 
 /* ---- vnode operations ---- */
@@ -461,12 +460,15 @@ static int ramfs_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode 
 static int make(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
 {
 	struct uk_vnode *vn;
+	uint32_t uid, gid;
 	int r;
 
 	if (dir_find(dir, name, NULL))
 		return -EEXIST;
+	uk_vfs_new_owner(dir, &mode, &uid, &gid);
 	if (!(vn = uk_ramfs_node_new(dir->mnt, mode)))
 		return -ENOSPC;
+	vn->uid = uid, vn->gid = gid;
 	if ((r = dir_add(dir, name, vn))) {
 		uk_vnode_put(vn);
 		return r;
@@ -646,8 +648,8 @@ static int ramfs_getattr(struct uk_vnode *vn, struct stat *st)
 	st->st_ino = vn->ino;
 	st->st_mode = vn->mode;
 	st->st_nlink = n->nlink;
-	st->st_uid = n->uid;
-	st->st_gid = n->gid;
+	st->st_uid = vn->uid;
+	st->st_gid = vn->gid;
 	st->st_rdev = n->rdev;
 	st->st_size = uk_vfs_is_dir(vn) ? 4096 : n->size;
 	st->st_blksize = PAGE;
@@ -677,9 +679,9 @@ static int ramfs_setattr(struct uk_vnode *vn, const struct uk_setattr *a)
 	if (a->mask & UK_SA_MODE)
 		vn->mode = (vn->mode & S_IFMT) | (a->mode & 07777);
 	if (a->mask & UK_SA_UID)
-		n->uid = a->uid;
+		vn->uid = a->uid;
 	if (a->mask & UK_SA_GID)
-		n->gid = a->gid;
+		vn->gid = a->gid;
 	if (a->mask & UK_SA_ATIME)
 		n->atime = a->atime;
 	if (a->mask & UK_SA_MTIME)

@@ -83,10 +83,13 @@ int uk_ramfs_memfd(const char *name, uint32_t mode, unsigned seals, struct uk_fi
 
 int uk_ramfs_tmpfile(struct uk_vnode *dir, uint32_t mode, int excl, struct uk_vnode **out)
 {
-	struct uk_vnode *vn = uk_ramfs_node_new(dir->mnt, S_IFREG | (mode & 07777));
+	uint32_t m = S_IFREG | (mode & 07777), uid, gid;
+	struct uk_vnode *vn;
 
-	if (!vn)
+	uk_vfs_new_owner(dir, &m, &uid, &gid);
+	if (!(vn = uk_ramfs_node_new(dir->mnt, m)))
 		return -ENOSPC;
+	vn->uid = uid, vn->gid = gid;
 	node(vn)->tmp = excl ? RAMFS_TMP_EXCL : RAMFS_TMP_LINKABLE;
 	uk_vfs_set_parent(vn, dir);
 	*out = vn;

@@ -15,7 +15,7 @@
 enum { RAMFS_NAMED, RAMFS_TMP_LINKABLE, RAMFS_TMP_EXCL, RAMFS_TMP_LINKED };
 
 struct ramfs_node {
-	uint32_t nlink, uid, gid;
+	uint32_t nlink;
 	uint32_t rdev;
 	struct __kernel_timespec atime, mtime, ctime;
 	/* directories */

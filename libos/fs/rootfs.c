@@ -158,6 +158,8 @@ static int make_entry(struct unpack *u, struct uk_vnode *dir, const struct uk_cp
 		r = make_file(u, dir, e, &vn);
 	if (r == 0)
 		uk_ramfs_set_meta(vn, e->mtime, e->uid, e->gid);
+	if (r == 0 && type != S_IFLNK) /* (as archived: no setgid directory's) */
+		vn->mode = type | (e->mode & 07777);
 	uk_vnode_put(vn);
 	return r;
 }

@@ -169,6 +169,7 @@ static char **copy_strv(const struct strv *v)
 
 static void main_thread(void *unused)
 {
+	const struct uk_cred *caller;
 	char **argv, **envp;
 
 	/* Process 1's address space has its name before any thread of the
@@ -185,8 +186,11 @@ static void main_thread(void *unused)
 		uk_memcpy(uk_hostname, uk_plat.hostname, uk_strlen(uk_plat.hostname) + 1);
 	STAGE(UK_STAGE_THREAD);
 	uk_vfs_init();
+	/* (mounted as root, whoever the program's user is) */
+	caller = uk_vfs_as_kernel();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
+	uk_vfs_as_caller(caller);
 	uk_vfs_enter_workdir();
 	uk_vfs_root_done(); /* --tmpfs, --read-only */
 	STAGE(UK_STAGE_VFS);

@@ -488,7 +488,9 @@ UK_SYSCALL3(inotify_add_watch, int, fd, const char *, path, uint32_t, mask)
 	                              (mask & IN_DONT_FOLLOW ? 0 : UK_AT_FOLLOW) |
 	                                  (mask & IN_ONLYDIR ? UK_AT_DIR : 0),
 	                              &vn))) {
-		r = (mask & IN_ONLYDIR) && !uk_vfs_is_dir(vn) ? -ENOTDIR : add_watch(in, vn, mask);
+		r = (mask & IN_ONLYDIR) && !uk_vfs_is_dir(vn)  ? -ENOTDIR
+		    : (r = uk_vfs_permission(vn, UK_MAY_READ)) ? r /* (Linux: read access) */
+		                                               : add_watch(in, vn, mask);
 		uk_vnode_put(vn);
 	}
 	uk_file_put(f);

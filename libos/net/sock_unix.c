@@ -228,6 +228,12 @@ static struct unx *find_bound(const struct uk_sockaddr *a, int *err)
 			uk_vnode_put(vn);
 			return NULL;
 		}
+		/* connecting (or sending) writes to the socket's node */
+		if ((r = uk_vfs_permission(vn, UK_MAY_WRITE))) {
+			uk_vnode_put(vn);
+			*err = r;
+			return NULL;
+		}
 	}
 	for (u = all; u; u = u->all_next) {
 		if (!u->s || !u->bound)

@@ -80,24 +80,21 @@ static long read_at(struct uk_file *f, void *buf, size_t len, uint64_t off)
 	return (long)done;
 }
 
-/* Open path as a program: a regular file with an execute bit. */
+/* Open path as a program: a regular file the caller may execute (read
+ * permission is not needed: a mode of 0711 runs, as on Linux). */
 static long open_exec(const char *path, struct uk_file **out, uint64_t *size)
 {
 	struct stat st;
-	long fd = uk_sys_openat(AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0), r;
+	long r = uk_vfs_open_exec(path, out);
 
-	if (fd < 0)
-		return fd;
-	r = uk_sys_fstat(fd, (long)&st, 0, 0, 0, 0);
-	if (!r && !S_ISREG(st.st_mode))
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
-	else if (!r && !(st.st_mode & 0111))
-		r = -EACCES;
-	if (!r && !(*out = uk_fd_get((int)fd)))
-		r = -EBADF;
-	*size = r ? 0 : st.st_size;
-	uk_fd_close((int)fd);
-	return r;
+	if (r)
+		return r;
+	if ((r = uk_vfs_fstat(*out, &st))) {
+		uk_file_put(*out);
+		return r;
+	}
+	*size = st.st_size;
+	return 0;
 }
 
 /* Header and program headers of an opened ELF file. */

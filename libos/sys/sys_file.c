@@ -51,6 +51,10 @@ static long do_write(struct uk_file *f, const void *buf, size_t len, uint64_t *p
 		return -EBADF;
 	if (!f->ops->write)
 		return ftype(f) == S_IFDIR ? -EISDIR : -EINVAL;
+	/* (a set-id program changed by someone without CAP_FSETID is one
+	 * no more: one branch for every other file) */
+	if (f->vn && (f->vn->mode & (S_ISUID | S_ISGID)) && (r = uk_vfs_kill_suid(f->vn)))
+		return r;
 	if ((r = f->ops->write(f, buf, len > MAX_RW ? MAX_RW : len, pos)) > 0)
 		uk_fsnotify_event(f->vn, IN_MODIFY);
 	return r;
@@ -424,6 +428,8 @@ UK_SYSCALL2(ftruncate, int, fd, int64_t, len)
 		return -EBADF;
 	if (len < 0 || !writable(f) || ftype(f) != S_IFREG)
 		r = -EINVAL;
+	else if ((r = uk_vfs_kill_suid(f->vn)))
+		;
 	else if (f->ops->truncate)
 		r = f->ops->truncate(f, (uint64_t)len);
 	else

@@ -179,10 +179,10 @@ static int do_rmdir(int dirfd, const char *path)
 	if ((r = uk_vfs_child(dir, name, &vn)) == 0) {
 		if (!uk_vfs_is_dir(vn))
 			r = -ENOTDIR;
+		else if ((r = uk_vfs_may_delete(dir, vn)))
+			;
 		else if (uk_vfs_covering(vn))
 			r = -EBUSY;
-		else if (uk_vfs_rofs(dir))
-			r = -EROFS;
 		else
 			r = dir->ops->rmdir ? dir->ops->rmdir(dir, name) : -EPERM;
 		if (r == 0)
@@ -207,8 +207,8 @@ static int do_unlink(int dirfd, const char *path)
 			r = -EISDIR;
 		else if (uk_vfs_trailing_slash(path))
 			r = -ENOTDIR;
-		else if (uk_vfs_rofs(dir))
-			r = -EROFS;
+		else if ((r = uk_vfs_may_delete(dir, vn)))
+			;
 		else if (!dir->ops->unlink)
 			r = -EPERM;
 		else {
@@ -261,14 +261,25 @@ static int rename_check(struct rename_req *q, const char *oldp, const char *newp
 		return -ENOTDIR;
 	if (uk_vfs_is_dir(q->src) && inside(q->ndir, q->src))
 		return -EINVAL;
-	if (uk_vfs_covering(q->src))
-		return -EBUSY;
+	if ((r = uk_vfs_may_delete(q->odir, q->src)))
+		return r;
 	if (uk_vfs_child(q->ndir, q->nname, &dst) == 0) {
-		r = uk_vfs_covering(dst) ? -EBUSY : 0;
+		r = uk_vfs_may_delete(q->ndir, dst);
+		if (!r && uk_vfs_covering(dst))
+			r = -EBUSY;
 		if (!r && (flags & RENAME_EXCHANGE) && uk_vfs_is_dir(dst) && inside(q->odir, dst))
 			r = -EINVAL;
+		/* (a directory moved to another parent rewrites its "..") */
+		if (!r && (flags & RENAME_EXCHANGE) && uk_vfs_is_dir(dst) && q->odir != q->ndir)
+			r = uk_vfs_permission(dst, UK_MAY_WRITE);
 		uk_vnode_put(dst);
+	} else {
+		r = uk_vfs_may_create(q->ndir, NULL);
 	}
+	if (!r && uk_vfs_is_dir(q->src) && q->odir != q->ndir)
+		r = uk_vfs_permission(q->src, UK_MAY_WRITE);
+	if (!r && uk_vfs_covering(q->src))
+		r = -EBUSY;
 	return r;
 }
 
@@ -384,8 +395,8 @@ UK_SYSCALL5(linkat, int, odirfd, const char *, oldp, int, ndirfd, const char *, 
 		r = -ENOENT;
 	else if (dir->mnt != vn->mnt)
 		r = -EXDEV;
-	else if (uk_vfs_rofs(dir))
-		r = -EROFS;
+	else if ((r = uk_vfs_may_create(dir, name)))
+		;
 	else
 		r = dir->ops->link ? dir->ops->link(vn, dir, name) : -EPERM;
 	if (r == 0) { /* (its link count changed: to its own watchers alone) */
@@ -416,8 +427,8 @@ UK_SYSCALL3(symlinkat, const char *, target, int, dirfd, const char *, path)
 		return -ENAMETOOLONG;
 	if ((r = uk_path_parent(dirfd, path, &dir, name)))
 		return r == -EINVAL ? -EEXIST : r;
-	if (uk_vfs_rofs(dir))
-		r = -EROFS;
+	if ((r = uk_vfs_may_create(dir, name)))
+		;
 	else
 		r = dir->ops->symlink ? dir->ops->symlink(dir, name, target) : -EPERM;
 	if (r == 0)

@@ -2,8 +2,10 @@
  * System calls on paths, continued: attributes (sizes, modes, owners,
  * times, access), the working directory, filesystems and mounts.
  *
- * Everything runs as root (uid 0): permission bits are kept and reported
- * but do not refuse access, except that X_OK needs an execute bit.
+ * Who may change what, as Linux's setattr_prepare and chown_ok: a mode
+ * its owner (or CAP_FOWNER), an owner CAP_CHOWN (the owner may give the
+ * file to a group of its own), explicit times the owner, the current
+ * time anyone who may write; vfs/vfs_perm.c has the checks.
  */
 #include <linux/capability.h>
 #include <linux/xattr.h>
@@ -11,6 +13,7 @@
 #include <uk/libc.h>
 #include <uk/mm.h>
 #include <uk/proc.h>
+#include <uk/sched.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
 
@@ -31,37 +34,93 @@
 
 /* ---- attributes ---- */
 
-static int setattr_vn(struct uk_vnode *vn, struct uk_setattr *a)
+/* setattr_vn's how: utimensat gave times of its own (else "now"); a
+ * chown (which takes set-id bits even when it changes nothing). */
+#define TIMES_SET 1
+#define CHOWN 2
+
+static int may_chown(struct uk_vnode *vn, const struct uk_setattr *a, const struct uk_cred *c)
+{
+	if (uk_cred_capable(c, CAP_CHOWN))
+		return 0;
+	if ((a->mask & UK_SA_UID) && (c->uid != vn->uid || a->uid != vn->uid))
+		return -EPERM;
+	if ((a->mask & UK_SA_GID) &&
+	    (c->uid != vn->uid || (a->gid != vn->gid && !uk_cred_in_group(c, a->gid))))
+		return -EPERM;
+	return 0;
+}
+
+/* Whether the caller may make change a (Linux's setattr_prepare), and
+ * what else it brings: a chown takes a program's set-user-ID bit (and
+ * set-group-ID with group execute, but with CAP_FSETID), a chmod by one
+ * outside the file's group its set-group-ID bit. */
+static int setattr_may(struct uk_vnode *vn, struct uk_setattr *a, unsigned how)
+{
+	unsigned gid = a->mask & UK_SA_GID ? a->gid : vn->gid, kill = 0;
+	struct uk_cred c;
+	int r;
+
+	uk_cred_cur(&c);
+	if ((a->mask & (UK_SA_UID | UK_SA_GID)) && (r = may_chown(vn, a, &c)))
+		return r;
+	if ((a->mask & UK_SA_MODE) && c.uid != vn->uid && !uk_cred_capable(&c, CAP_FOWNER))
+		return -EPERM;
+	if ((a->mask & (UK_SA_ATIME | UK_SA_MTIME)) && c.uid != vn->uid &&
+	    !uk_cred_capable(&c, CAP_FOWNER)) {
+		if (how & TIMES_SET)
+			return -EPERM;
+		if ((r = uk_vfs_perm_cred(&c, vn, UK_MAY_WRITE)))
+			return r;
+	}
+	if ((a->mask & UK_SA_MODE) && !uk_cred_in_group(&c, gid) &&
+	    !uk_cred_capable(&c, CAP_FSETID))
+		a->mode &= ~S_ISGID;
+	if ((how & CHOWN) && !uk_vfs_is_dir(vn)) {
+		kill = S_ISUID;
+		if ((vn->mode & S_IXGRP) && !uk_cred_capable(&c, CAP_FSETID))
+			kill |= S_ISGID;
+		if (vn->mode & kill) {
+			a->mask |= UK_SA_MODE;
+			a->mode = vn->mode & 07777 & ~kill;
+		}
+	}
+	return 0;
+}
+
+static int setattr_vn(struct uk_vnode *vn, struct uk_setattr *a, unsigned how)
 {
 	int r;
 
 	if (uk_vfs_rofs(vn))
 		return -EROFS;
+	if ((r = setattr_may(vn, a, how)))
+		return r;
 	if ((r = vn->ops->setattr ? vn->ops->setattr(vn, a) : -EPERM) == 0)
 		uk_fsnotify_event(vn, a->mask & UK_SA_SIZE ? IN_MODIFY : IN_ATTRIB);
 	return r;
 }
 
-static int setattr_at(int dirfd, const char *path, int atflags, struct uk_setattr *a)
+static int setattr_at(int dirfd, const char *path, int atflags, struct uk_setattr *a, unsigned how)
 {
 	struct uk_vnode *vn;
 	int r;
 
 	if ((r = uk_vfs_at_lookup(dirfd, path, atflags, 0, &vn)))
 		return r;
-	r = setattr_vn(vn, a);
+	r = setattr_vn(vn, a, how);
 	uk_vnode_put(vn);
 	return r;
 }
 
-static int setattr_fd(int fd, struct uk_setattr *a)
+static int setattr_fd(int fd, struct uk_setattr *a, unsigned how)
 {
 	struct uk_file *f = uk_fd_get(fd);
 	int r;
 
 	if (!f)
 		return -EBADF;
-	r = f->vn ? setattr_vn(f->vn, a) : -EPERM;
+	r = f->vn ? setattr_vn(f->vn, a, how) : -EPERM;
 	uk_file_put(f);
 	return r;
 }
@@ -80,8 +139,10 @@ UK_SYSCALL2(truncate, const char *, path, int64_t, len)
 		r = -EISDIR;
 	else if ((vn->mode & S_IFMT) != S_IFREG)
 		r = -EINVAL;
-	else
-		r = setattr_vn(vn, &a);
+	else if (uk_vfs_rofs(vn))
+		r = -EROFS;
+	else if (!(r = uk_vfs_permission(vn, UK_MAY_WRITE)) && !(r = uk_vfs_kill_suid(vn)))
+		r = setattr_vn(vn, &a, 0);
 	uk_vnode_put(vn);
 	return r;
 }
@@ -89,7 +150,7 @@ UK_SYSCALL2(truncate, const char *, path, int64_t, len)
 UK_SYSCALL3(fchmodat, int, dirfd, const char *, path, unsigned, mode)
 {
 	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
-	return setattr_at(dirfd, path, 0, &a);
+	return setattr_at(dirfd, path, 0, &a, 0);
 }
 
 UK_SYSCALL2(chmod, const char *, path, unsigned, mode)
@@ -100,7 +161,7 @@ UK_SYSCALL2(chmod, const char *, path, unsigned, mode)
 UK_SYSCALL2(fchmod, int, fd, unsigned, mode)
 {
 	struct uk_setattr a = { .mask = UK_SA_MODE, .mode = mode & 07777 };
-	return setattr_fd(fd, &a);
+	return setattr_fd(fd, &a, 0);
 }
 
 static struct uk_setattr owner(uint32_t uid, uint32_t gid)
@@ -120,7 +181,7 @@ UK_SYSCALL5(fchownat, int, dirfd, const char *, path, uint32_t, uid, uint32_t, g
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	return setattr_at(dirfd, path, flags, &a);
+	return setattr_at(dirfd, path, flags, &a, CHOWN);
 }
 
 UK_SYSCALL3(chown, const char *, path, uint32_t, uid, uint32_t, gid)
@@ -136,7 +197,7 @@ UK_SYSCALL3(lchown, const char *, path, uint32_t, uid, uint32_t, gid)
 UK_SYSCALL3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
 {
 	struct uk_setattr a = owner(uid, gid);
-	return setattr_fd(fd, &a);
+	return setattr_fd(fd, &a, CHOWN);
 }
 
 /* One timestamp of utimensat: now, omitted, or as given. */
@@ -156,6 +217,7 @@ UK_SYSCALL4(utimensat, int, dirfd, const char *, path, const struct __kernel_tim
             flags)
 {
 	struct uk_setattr a = { 0 };
+	unsigned how = 0;
 	int r;
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -163,9 +225,12 @@ UK_SYSCALL4(utimensat, int, dirfd, const char *, path, const struct __kernel_tim
 	if ((r = utime_one(ts ? &ts[0] : NULL, UK_SA_ATIME, &a, &a.atime)) ||
 	    (r = utime_one(ts ? &ts[1] : NULL, UK_SA_MTIME, &a, &a.mtime)))
 		return r;
+	for (int i = 0; ts && i < 2; i++)
+		if (ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT)
+			how = TIMES_SET;
 	if (!path) /* futimens: the descriptor itself */
-		return setattr_fd(dirfd, &a);
-	return setattr_at(dirfd, path, flags, &a);
+		return setattr_fd(dirfd, &a, how);
+	return setattr_at(dirfd, path, flags, &a, how);
 }
 
 UK_SYSCALL2(utimes, const char *, path, const struct __kernel_old_timeval *, tv)
@@ -198,22 +263,39 @@ UK_SYSCALL2(utime, const char *, path, const struct utimbuf_ *, b)
 	return uk_sys_utimensat(AT_FDCWD, (long)path, (long)ts, 0, 0, 0);
 }
 
+/* access(2) asks as the real ids (a set-id program's question about its
+ * user), with root's permitted capabilities, others' none, as Linux's
+ * access_override_creds; AT_EACCESS as the effective ones. The walk
+ * too. */
 UK_SYSCALL4(faccessat2, int, dirfd, const char *, path, int, mode, int, flags)
 {
+	const struct uk_cred *caller = uk_current->cred;
+	struct uk_proc *p = uk_proc_ids();
+	struct uk_cred real;
 	struct uk_vnode *vn;
+	uint64_t prm;
 	int r;
 
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
 		return -EINVAL;
+	uk_cred_cur(&real);
+	if (!(flags & AT_EACCESS)) {
+		real.uid = p->ruid, real.gid = p->rgid;
+		uk_proc_caps(p, &prm, &real.caps);
+		real.caps = p->ruid ? 0 : prm;
+		uk_current->cred = &real;
+	}
 	if ((r = uk_vfs_at_lookup(dirfd, path, flags, 0, &vn)))
-		return r;
+		goto out;
 	if ((mode & W_OK) && uk_vfs_rofs(vn))
 		r = -EROFS;
-	else if ((mode & X_OK) && !uk_vfs_is_dir(vn) && !(vn->mode & 0111))
-		r = -EACCES; /* even root needs an execute bit somewhere */
+	else
+		r = uk_vfs_perm_cred(&real, vn, mode); /* (X_OK, W_OK, R_OK are MAY_'s) */
 	uk_vnode_put(vn);
+out:
+	uk_current->cred = caller;
 	return r;
 }
 
@@ -237,12 +319,24 @@ UK_SYSCALL1(umask, unsigned, mask)
 
 /* ---- the working directory ---- */
 
+/* Into a directory one may search (EACCES). */
+static int enter(struct uk_vnode *vn)
+{
+	int r = uk_vfs_is_dir(vn) ? uk_vfs_permission(vn, UK_MAY_EXEC) : 0;
+
+	if (r) {
+		uk_vnode_put(vn);
+		return r;
+	}
+	return uk_vfs_set_cwd(vn);
+}
+
 UK_SYSCALL1(chdir, const char *, path)
 {
 	struct uk_vnode *vn;
 	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn);
 
-	return r ? r : uk_vfs_set_cwd(vn);
+	return r ? r : enter(vn);
 }
 
 UK_SYSCALL1(fchdir, int, fd)
@@ -254,7 +348,7 @@ UK_SYSCALL1(fchdir, int, fd)
 		return -EBADF;
 	vn = f->vn ? uk_vnode_get(f->vn) : NULL;
 	uk_file_put(f);
-	return vn ? uk_vfs_set_cwd(vn) : -ENOTDIR;
+	return vn ? enter(vn) : -ENOTDIR;
 }
 
 /* The process's root from now on, its children's too (sshd's privilege
@@ -269,6 +363,10 @@ UK_SYSCALL1(chroot, const char *, path)
 		return -EPERM;
 	if ((r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW | UK_AT_DIR, &vn)))
 		return r;
+	if ((r = uk_vfs_permission(vn, UK_MAY_EXEC))) {
+		uk_vnode_put(vn);
+		return r;
+	}
 	if (uk_proc_cur->root)
 		uk_vnode_put(uk_proc_cur->root);
 	uk_proc_cur->root = vn;

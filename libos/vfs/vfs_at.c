@@ -38,8 +38,8 @@ static int create_at(int dirfd, const char *path, unsigned flags, unsigned mode,
 		return r;
 	if (uk_vfs_trailing_slash(path))
 		r = -EISDIR;
-	else if (uk_vfs_rofs(dir))
-		r = -EROFS;
+	else if ((r = uk_vfs_may_create(dir, name)))
+		;
 	else if (!dir->ops->create)
 		r = -EPERM;
 	else
@@ -99,8 +99,9 @@ static int create_via_link(int dirfd, const char *path, unsigned flags, unsigned
 	return r == -EEXIST ? -ELOOP : r;
 }
 
+/* The vnode open(2) names, made when O_CREAT asks (*made = 1). */
 static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode,
-                      struct uk_vnode **vn)
+                      struct uk_vnode **vn, int *made)
 {
 	unsigned lf = (flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
 	                  ? 0
@@ -123,6 +124,7 @@ static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode
 	if (r != -ENOENT)
 		return r;
 	r = create_at(dirfd, path, flags, mode, vn);
+	*made = r == 0;
 	if (r == -EEXIST && !(flags & O_EXCL)) {
 		/* made meanwhile by someone else (a blocking filesystem), or
 		 * a symlink to nowhere */
@@ -136,11 +138,27 @@ static int open_vnode(int dirfd, const char *path, unsigned flags, unsigned mode
 int uk_vfs_open_at(int dirfd, const char *path, unsigned flags, unsigned mode, struct uk_file **out)
 {
 	struct uk_vnode *vn;
-	int r;
+	int r, made = 0;
 
-	if ((r = open_vnode(dirfd, path, flags, mode, &vn)))
+	if ((r = open_vnode(dirfd, path, flags, mode, &vn, &made)))
 		return r;
-	r = uk_vfs_open_vnode(vn, flags, out);
+	/* (a file just made opens as asked, whatever its mode, as Linux's) */
+	r = made ? uk_vfs_open_vnode(vn, flags, out) : uk_vfs_open_named(vn, flags, out);
+	uk_vnode_put(vn);
+	return r;
+}
+
+int uk_vfs_open_exec(const char *path, struct uk_file **out)
+{
+	struct uk_vnode *vn;
+	int r = uk_path_lookup(AT_FDCWD, path, UK_AT_FOLLOW, &vn);
+
+	if (r)
+		return r;
+	if ((vn->mode & S_IFMT) != S_IFREG)
+		r = uk_vfs_is_dir(vn) ? -EISDIR : -EACCES;
+	else if (!(r = uk_vfs_permission(vn, UK_MAY_EXEC)))
+		r = uk_vfs_open_vnode(vn, O_RDONLY, out);
 	uk_vnode_put(vn);
 	return r;
 }
@@ -156,8 +174,8 @@ int uk_vfs_tmpfile_at(int dirfd, const char *path, unsigned flags, unsigned mode
 		return -EINVAL;
 	if ((r = uk_path_lookup(dirfd, path, UK_AT_FOLLOW | UK_AT_DIR, &dir)))
 		return r;
-	if (uk_vfs_rofs(dir)) {
-		r = -EROFS;
+	if ((r = uk_vfs_may_create(dir, NULL))) {
+		;
 	} else if (!dir->ops->tmpfile) {
 		uk_trace_note("openat: O_TMPFILE: this file system cannot make unnamed files");
 		r = -EOPNOTSUPP;
@@ -180,8 +198,8 @@ int uk_vfs_mkdirat(int dirfd, const char *path, unsigned mode)
 
 	if (r)
 		return r == -EINVAL ? -EEXIST : r;
-	if (uk_vfs_rofs(dir))
-		r = -EROFS;
+	if ((r = uk_vfs_may_create(dir, name)))
+		;
 	else
 		r = dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777 & ~uk_vfs_umask)
 		                    : -EPERM;
@@ -199,8 +217,8 @@ int uk_vfs_mknodat(int dirfd, const char *path, unsigned mode, struct uk_vnode *
 
 	if (r)
 		return r == -EINVAL ? -EEXIST : r;
-	if (uk_vfs_rofs(dir))
-		r = -EROFS;
+	if ((r = uk_vfs_may_create(dir, name)))
+		;
 	else if (!dir->ops->create)
 		r = -EPERM;
 	else if ((r = dir->ops->create(dir, name, (mode & S_IFMT) | (mode & 07777 & ~uk_vfs_umask),
@@ -231,6 +249,7 @@ void uk_vfs_mkdir_p(const char *path, unsigned mode)
 {
 	char buf[UK_PATH_MAX];
 	size_t n = uk_strnlen(path, sizeof(buf) - 1);
+	const struct uk_cred *caller = uk_vfs_as_kernel();
 	struct uk_vnode *vn;
 
 	uk_memcpy(buf, path, n);
@@ -249,14 +268,17 @@ void uk_vfs_mkdir_p(const char *path, unsigned mode)
 			vn->ops->setattr(vn, &a);
 		uk_vnode_put(vn);
 	}
+	uk_vfs_as_caller(caller);
 }
 
 long uk_vfs_read_file(const char *path, void *buf, size_t size)
 {
+	const struct uk_cred *caller = uk_vfs_as_kernel();
 	struct uk_file *f;
 	uint64_t pos = 0;
 	long n = 0, r = uk_vfs_open_at(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, 0, &f);
 
+	uk_vfs_as_caller(caller);
 	if (r)
 		return r;
 	if (!f->vn || (f->vn->mode & S_IFMT) != S_IFREG) { /* a FIFO would block */
@@ -275,8 +297,10 @@ int uk_vfs_write_file(const char *path, const void *buf, size_t len, unsigned mo
 	struct uk_file *f;
 	uint64_t pos = 0;
 	size_t n = 0;
+	const struct uk_cred *caller = uk_vfs_as_kernel();
 	long r = uk_vfs_open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode, &f);
 
+	uk_vfs_as_caller(caller);
 	if (r)
 		return (int)r;
 	while (n < len &&

@@ -68,10 +68,11 @@ int uk_vfs_set_cwd(struct uk_vnode *vn);
 void uk_vfs_set_parent(struct uk_vnode *vn, struct uk_vnode *parent);
 
 /* Open vn as a file with Linux open flags: the common part of open(2),
- * devfs and /proc/self/fd. *out gets one reference. */
+ * devfs and /proc/self/fd. *out gets one reference. The file's
+ * permissions are not asked (a file just made, a terminal's peer); an
+ * open by name asks them with uk_vfs_open_named. */
 int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out);
-/* getattr through a file: its own fstat op first, else its vnode's. */
-int uk_vfs_fstat(struct uk_file *f, struct stat *st);
+int uk_vfs_open_named(struct uk_vnode *vn, unsigned flags, struct uk_file **out);
 
 /* The console as a file standing for the host's descriptor hostfd (0, 1
  * or 2): writes go to the host's stderr for 2, else its stdout; reads come

@@ -139,7 +139,7 @@ void uk_vfs_enter_workdir(void)
 		uk_pr("cannot enter the working directory %s (error %d)", wd, -r);
 }
 
-void uk_vfs_root_done(void)
+static void root_done(void)
 {
 	const struct uk_mf_list *l;
 	struct uk_mf_list tmpfs = { 0 };
@@ -176,7 +176,17 @@ void uk_vfs_root_done(void)
 void uk_devpts_init(void) __attribute__((weak));
 const struct uk_pty_hooks *uk_ptys;
 
-void uk_vfs_init(void)
+/* (the tree's set-up is the library OS's: root's, whoever the program's
+ * user is) */
+void uk_vfs_root_done(void)
+{
+	const struct uk_cred *caller = uk_vfs_as_kernel();
+
+	root_done();
+	uk_vfs_as_caller(caller);
+}
+
+static void vfs_init(void)
 {
 	extern struct uk_fdtable uk_fd_init_table;
 	int r;
@@ -204,4 +214,12 @@ void uk_vfs_init(void)
 	                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (uk_hostname[0])
 		uk_vfs_hosts_name(uk_hostname, UK_HOST_ADDR);
+}
+
+void uk_vfs_init(void)
+{
+	const struct uk_cred *caller = uk_vfs_as_kernel();
+
+	vfs_init();
+	uk_vfs_as_caller(caller);
 }

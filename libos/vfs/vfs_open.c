@@ -37,21 +37,42 @@ static int check_open(struct uk_vnode *vn, unsigned flags)
 	return 0;
 }
 
+/* Linux's may_open: what the access mode and O_TRUNC ask of the file's
+ * permissions; O_NOATIME is its owner's. */
+static int may_open(struct uk_vnode *vn, unsigned flags)
+{
+	unsigned acc = flags & O_ACCMODE;
+	int mask = acc == O_RDONLY   ? UK_MAY_READ
+	           : acc == O_WRONLY ? UK_MAY_WRITE
+	                             : UK_MAY_READ | UK_MAY_WRITE;
+
+	if (flags & O_PATH)
+		return 0;
+	if ((flags & O_TRUNC) && (vn->mode & S_IFMT) == S_IFREG)
+		mask |= UK_MAY_WRITE;
+	if ((flags & O_NOATIME) && !uk_vfs_owner_or_capable(vn))
+		return -EPERM;
+	return uk_vfs_permission(vn, mask);
+}
+
 static int truncate_on_open(struct uk_file *f)
 {
 	struct uk_setattr a = { .mask = UK_SA_SIZE, .size = 0 };
+	int r;
 
+	if ((r = uk_vfs_kill_suid(f->vn)))
+		return r;
 	if (f->ops->truncate)
 		return f->ops->truncate(f, 0);
 	return f->vn->ops->setattr ? f->vn->ops->setattr(f->vn, &a) : -EINVAL;
 }
 
-int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
+static int open_vnode(struct uk_vnode *vn, unsigned flags, int check, struct uk_file **out)
 {
 	struct uk_file *f;
 	int r;
 
-	if ((r = check_open(vn, flags)))
+	if ((r = check_open(vn, flags)) || (check && (r = may_open(vn, flags))))
 		return r;
 	/* (O_NOCTTY stays until the file system's open has seen it: a
 	 * terminal's open decides about the controlling terminal) */
@@ -78,6 +99,16 @@ int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
 	uk_fsnotify_event(vn, IN_OPEN);
 	*out = f;
 	return 0;
+}
+
+int uk_vfs_open_vnode(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
+{
+	return open_vnode(vn, flags, 0, out);
+}
+
+int uk_vfs_open_named(struct uk_vnode *vn, unsigned flags, struct uk_file **out)
+{
+	return open_vnode(vn, flags, 1, out);
 }
 
 int uk_vfs_fstat(struct uk_file *f, struct stat *st)

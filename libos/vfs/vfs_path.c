@@ -5,6 +5,9 @@
  * -ELOOP). "/" is the process's root (chroot's directory, else the
  * tree's), and ".." there stays there, as on Linux.
  *
+ * Each directory walked through needs search permission (EACCES), a
+ * compare of its mode where every class may search.
+ *
  * The path is read in place; only a symlink makes a copy (the link's text
  * followed by what was left of the path), so the common lookup allocates
  * nothing and uses little stack: lookups run on the application's threads'
@@ -169,10 +172,15 @@ static int walk(struct walk *w, unsigned flags, char *last_name, int *slash_out)
 			if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
 				return -EINVAL;
 			uk_memcpy(last_name, name, len + 1);
-			return 0;
+			/* (not a directory: walk_path says ENOTDIR) */
+			return uk_vfs_is_dir(w->cur) ? uk_vfs_may_search(w->cur) : 0;
 		}
 		if (!uk_vfs_is_dir(w->cur))
 			return -ENOTDIR;
+		/* search permission on each directory walked through, as
+		 * Linux's may_lookup: "." and ".." included */
+		if ((r = uk_vfs_may_search(w->cur)))
+			return r;
 		if (len == 1 && name[0] == '.')
 			continue;
 		if (len == 2 && name[0] == '.' && name[1] == '.') {

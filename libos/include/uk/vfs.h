@@ -208,6 +208,10 @@ struct uk_vnode {
 	struct uk_mount *mnt;
 	uint64_t ino;
 	uint32_t mode; /* S_IFMT type (fixed) and permission bits */
+	/* Its owner and group, which permissions are checked by: kept
+	 * here by the file system (as mode), 0 (root's) unless it sets
+	 * them. */
+	uint32_t uid, gid;
 	int refs;
 	void *priv;
 	/* VFS-private: the directory the vnode was last found in
@@ -293,6 +297,53 @@ int uk_vfs_name_in(struct uk_vnode *dir, uint64_t ino, char *name);
  * parent is known) as the running process names it (from its chroot's
  * directory), found by walking parents; -ENOENT once unreachable. */
 int uk_vfs_path_of(struct uk_vnode *vn, char *buf, size_t size);
+
+/* ---- permissions (vfs/vfs_perm.c) ---- */
+
+/* What an access asks for, as Linux's MAY_*. */
+#define UK_MAY_EXEC 1
+#define UK_MAY_WRITE 2
+#define UK_MAY_READ 4
+
+struct uk_cred;
+/* Whether the running thread's credentials (uk_cred_cur) or c may do
+ * mask on vn: 0 or -EACCES (generic_permission). */
+int uk_vfs_permission(const struct uk_vnode *vn, int mask);
+int uk_vfs_perm_cred(const struct uk_cred *c, const struct uk_vnode *vn, int mask);
+/* Whether the caller owns vn or has CAP_FOWNER (chmod, utimes). */
+int uk_vfs_owner_or_capable(const struct uk_vnode *vn);
+/* Search permission on a directory of a path walk: a mode every class
+ * may search passes with one compare. */
+static inline int uk_vfs_may_search(const struct uk_vnode *dir)
+{
+	return (dir->mode & 0111) == 0111 ? 0 : uk_vfs_permission(dir, UK_MAY_EXEC);
+}
+/* name made in dir: -EROFS, -EACCES without write and search on dir,
+ * but -EEXIST when name (not NULL) is there already. */
+int uk_vfs_may_create(struct uk_vnode *dir, const char *name);
+/* victim's name in dir removed: as may_create, and dir's sticky bit
+ * (-EPERM unless the caller owns victim or dir, or has CAP_FOWNER). */
+int uk_vfs_may_delete(struct uk_vnode *dir, const struct uk_vnode *victim);
+/* For file systems making a file in dir (NULL: a root or unnamed
+ * file): its owner (the fsuid), group (the fsgid, or dir's when dir is
+ * setgid) and mode (a directory in a setgid one is setgid). */
+void uk_vfs_new_owner(const struct uk_vnode *dir, uint32_t *mode, uint32_t *uid, uint32_t *gid);
+/* A regular file written or truncated by a caller without CAP_FSETID
+ * loses its set-user-ID bit, and set-group-ID with group execute: 0 or
+ * the setattr's -errno. */
+int uk_vfs_kill_suid(struct uk_vnode *vn);
+/* Around the library OS's own file work (/etc/hosts, mount points):
+ * root's credentials with every capability for the running thread, and
+ * back to what uk_vfs_as_kernel returned. */
+const struct uk_cred *uk_vfs_as_kernel(void);
+void uk_vfs_as_caller(const struct uk_cred *old);
+
+/* execve's open of path (the program, its interpreter): a regular file
+ * (-EACCES; a directory -EISDIR) the caller may execute, opened for
+ * reading whether or not it may read it. 0 with *out, or -errno. */
+int uk_vfs_open_exec(const char *path, struct uk_file **out);
+/* getattr through a file: its own fstat op first, else its vnode's. */
+int uk_vfs_fstat(struct uk_file *f, struct stat *st);
 
 /* ---- boot, and hooks other subsystems may provide ---- */
 

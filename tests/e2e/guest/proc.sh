@@ -58,8 +58,11 @@ done
 # job control's signals, the hang-up), and bad pointers given to system
 # calls (tests/linux/efault.c: EFAULT for an unmapped, PROT_NONE,
 # read-only, kernel-half, non-canonical or straddling buffer, nothing
-# lost or leaked, a child's bad pointer ending at most the child).
-for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify pty efault; do
+# lost or leaked, a child's bad pointer ending at most the child), and
+# files' permissions (tests/linux/perms.c: Linux's discretionary access
+# control for users, groups and a root with and without its
+# capabilities; on a share too).
+for prog in calls sysv procfs jobctl timers files creds sock pidfd inotify pty efault perms; do
 	for kind in static dynamic; do
 		if [ ! -f "$G/$prog-$kind.img" ]; then
 			skip "$(name $prog/$kind)" "$G/$prog-$kind.img is missing (make builds it with the host's gcc)"
@@ -104,13 +107,21 @@ if [ -f "$G/inotify-static.img" ]; then
 	check "$(name inotify/9p/all-passed)" out_has '^inotify: all passed$'
 	grep '^FAIL' "$T/out" | head -5
 fi
+# Permissions on a share: the guest checks its users' (the gofer, root's
+# here, gives new files their guest owners).
+if [ -f "$G/perms-static.img" ]; then
+	mkdir -p "$T/permshare"
+	guest -v "$T/permshare:/s" "$G/perms-static.img" /s
+	check "$(name perms/9p/all-passed)" out_has '^perms: all passed$'
+	grep '^FAIL' "$T/out" | head -5
+fi
 # O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client.
 if [ -f "$G/files-static.img" ]; then
 	mkdir -p "$T/tmpshare"
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
 fi
-for prog in sysv procfs jobctl files creds sock pidfd inotify pty efault; do
+for prog in sysv procfs jobctl files creds sock pidfd inotify pty efault perms; do
 	LXS=build/tests/linux/$prog/static/bin/prog
 	if on_ukrun && [ -x "$LXS" ]; then
 		run timeout -s KILL 150 "$LXS"
