@@ -319,7 +319,7 @@ EOF
 fi
 
 # ---- postgres: initdb at start, psql, pgbench (TPC-B-like, then select
-# only) with 8 clients: not one failed transaction ----
+# only) with 8 clients: not one failed transaction; confined to its user ----
 if [ ! -f "$R/postgres.img" ]; then
 	skip real/postgres "$R/postgres.img is not here (too big to carry into the nested host: it runs where /dev/kvm works)"
 elif ! need real/postgres psql pgbench; then
@@ -342,6 +342,10 @@ elif serve postgres 5432 'database system is ready to accept connections'; then
 	done
 	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'select count(*) from pgbench_accounts'
 	check real/postgres/rows-after-load out_is 100000
+	# the server runs as user postgres: the database's superuser cannot
+	# make it write the image's root-owned directories
+	run bound 60 psql -h 127.0.0.1 -p "$port" -U postgres -Atc "copy (select 1) to '/usr/bin/pwned'"
+	check real/postgres/confined sh -c "[ $rc -ne 0 ] && grep -q 'Permission denied' '$T/err'"
 	# 100 clients at once (max_connections as the image leaves it:
 	# postgres's 100, all of them the superuser's to take): a process
 	# each, every transaction committed
