@@ -358,3 +358,171 @@ int uk_fifo_open(struct uk_vnode *vn, struct uk_file *f)
 	/* On failure the VFS puts f, and pipe_release undoes the counts. */
 	return fifo_wait(f, p);
 }
+
+/* ---- splice(2) ----
+ *
+ * Bytes move between a pipe and another descriptor (or two pipes)
+ * through a kernel buffer, not by lending pages as Linux does. Out of a
+ * pipe they are taken only once the output took them, so a short write
+ * (a non-blocking socket) loses nothing; into a pipe no more is read
+ * than there is room for. SPLICE_F_NONBLOCK makes the pipe's side
+ * non-blocking, as on Linux; the other side keeps its own mode. GNU grep
+ * drains its input with splice and failed on ENOSYS ("grep: (standard
+ * input): Function not implemented": postfix's scripts pipe into grep). */
+
+#define SPLICE_F_NONBLOCK 0x02
+
+static int is_pipe(const struct uk_file *f) { return f->ops == &pipe_ops; }
+
+static int plain_file(const struct uk_file *f)
+{
+	return f->vn && (f->vn->mode & S_IFMT) == S_IFREG;
+}
+
+/* From the pipe of f to out at *opos. */
+static long splice_out(struct uk_file *f, struct uk_file *out, uint64_t *opos, size_t len, int nb)
+{
+	struct pipe *p = f->priv;
+	size_t n, first;
+	uint8_t *buf;
+	long w;
+	int r;
+
+	while (!p->len) {
+		if (!p->writers)
+			return 0;
+		if (nb)
+			return -EAGAIN;
+		if ((r = uk_wait_event(&p->rwq, p->len || !p->writers, 0)))
+			return r;
+	}
+	n = len < p->len ? len : p->len;
+	if (!(buf = uk_kmalloc(n)))
+		return -ENOMEM;
+	first = p->cap - p->head < n ? p->cap - p->head : n; /* (a look, not a read) */
+	uk_memcpy(buf, p->buf + p->head, first);
+	uk_memcpy(buf + first, p->buf, n - first);
+	w = out->ops->write(out, buf, n, opos);
+	if (w > 0) { /* now taken (another reader may have raced the write: what is left) */
+		copy_out(p, buf, (size_t)w);
+		uk_wq_wake(&p->wwq, -1);
+	}
+	uk_kfree(buf);
+	return w;
+}
+
+/* What is read from in is put into the pipe whole, waiting for room that
+ * another writer took while the read slept. */
+static long splice_fill(struct pipe *p, const uint8_t *buf, size_t n)
+{
+	size_t done = 0;
+	int r;
+
+	while (done < n) {
+		if (!p->readers) {
+			if (!done)
+				sigpipe();
+			return done ? (long)done : -EPIPE;
+		}
+		if (p->len < PIPE_SIZE) {
+			ring_grow(p, n - done);
+			if (!p->buf || p->cap == p->len)
+				return done ? (long)done : -ENOMEM;
+			done += copy_in(p, buf + done, n - done);
+			uk_wq_wake(&p->rwq, -1);
+			continue;
+		}
+		if ((r = uk_wait_event(&p->wwq, p->len < PIPE_SIZE || !p->readers, 0)))
+			return done ? (long)done : r;
+	}
+	return (long)done;
+}
+
+/* From in at *ipos into the pipe of f. */
+static long splice_in(struct uk_file *in, uint64_t *ipos, struct uk_file *f, size_t len, int nb)
+{
+	struct pipe *p = f->priv;
+	uint8_t *buf;
+	long n;
+	int r;
+
+	for (;;) {
+		if (!p->readers) {
+			sigpipe();
+			return -EPIPE;
+		}
+		if (p->len < PIPE_SIZE)
+			break;
+		if (nb)
+			return -EAGAIN;
+		if ((r = uk_wait_event(&p->wwq, p->len < PIPE_SIZE || !p->readers, 0)))
+			return r;
+	}
+	if (len > PIPE_SIZE - p->len)
+		len = PIPE_SIZE - p->len;
+	if (!(buf = uk_kmalloc(len)))
+		return -ENOMEM;
+	n = in->ops->read(in, buf, len, ipos);
+	if (n > 0)
+		n = splice_fill(p, buf, (size_t)n);
+	uk_kfree(buf);
+	return n;
+}
+
+/* Linux's checks: open descriptors with the right modes, one end a pipe
+ * (EINVAL otherwise, and for a pipe into itself), no offset for a pipe
+ * (ESPIPE) nor for anything but a regular file. */
+static long splice_check(struct uk_file *in, const int64_t *off_in, struct uk_file *out,
+                         const int64_t *off_out)
+{
+	unsigned ia = in->flags & O_ACCMODE, oa = out->flags & O_ACCMODE;
+
+	if (ia == O_WRONLY || oa == O_RDONLY || ((in->flags | out->flags) & O_PATH))
+		return -EBADF;
+	if (!is_pipe(in) && !is_pipe(out))
+		return -EINVAL;
+	if (is_pipe(in) && is_pipe(out) && in->priv == out->priv)
+		return -EINVAL;
+	if ((off_in && (is_pipe(in) || !plain_file(in))) ||
+	    (off_out && (is_pipe(out) || !plain_file(out))))
+		return -ESPIPE;
+	if ((off_in && *off_in < 0) || (off_out && *off_out < 0) || (out->flags & O_APPEND))
+		return -EINVAL;
+	if ((!is_pipe(in) && !in->ops->read) || (!is_pipe(out) && !out->ops->write))
+		return -EINVAL;
+	return 0;
+}
+
+UK_SYSCALL6(splice, int, fd_in, int64_t *, off_in, int, fd_out, int64_t *, off_out, size_t, len,
+            unsigned, flags)
+{
+	struct uk_file *in = uk_fd_get(fd_in), *out = uk_fd_get(fd_out);
+	uint64_t ipos = 0, opos = 0;
+	int nb = flags & SPLICE_F_NONBLOCK;
+	long r;
+
+	if (!in || !out) {
+		r = -EBADF;
+		goto out;
+	}
+	if ((r = splice_check(in, off_in, out, off_out)) || !len)
+		goto out;
+	if (len > PIPE_SIZE)
+		len = PIPE_SIZE; /* a pipe's worth a call, as Linux's buffers */
+	ipos = off_in ? (uint64_t)*off_in : in->pos;
+	opos = off_out ? (uint64_t)*off_out : out->pos;
+	if (is_pipe(in))
+		r = splice_out(in, out, &opos, len, nb || (in->flags & O_NONBLOCK));
+	else
+		r = splice_in(in, &ipos, out, len, nb || (out->flags & O_NONBLOCK));
+	if (r > 0) {
+		*(off_in ? (uint64_t *)off_in : &in->pos) = ipos;
+		*(off_out ? (uint64_t *)off_out : &out->pos) = opos;
+	}
+out:
+	if (in)
+		uk_file_put(in);
+	if (out)
+		uk_file_put(out);
+	return r;
+}

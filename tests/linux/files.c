@@ -17,7 +17,10 @@
  * past the file's end, and what the file gets there later by pwrite is
  * read through the mapping. chroot (sshd's privilege separation): "/"
  * and ".." at it, absolute symlinks, getcwd inside, a child's root, its
- * refusals. The same source passes as a Linux process.
+ * refusals. splice between a pipe and /dev/null (GNU grep drains its
+ * input so: uk's ENOSYS failed it), a file with and without offsets, a
+ * non-blocking socket (every byte once, in order), and its refusals.
+ * The same source passes as a Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "files"
@@ -641,6 +644,91 @@ static void sendfile_sockets(void)
 	close(in);
 }
 
+/* 60 000 numbered bytes through a pipe into a non-blocking socket of a
+ * Unix pair, by splice, read at the other end: all of them, in order. */
+static int splice_socket(void)
+{
+	int p[2], sv[2], n = 60000, sent = 0, came = 0, bad = 0, idle = 0;
+	unsigned char *buf = malloc((size_t)n);
+
+	if (!buf || pipe(p) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		return 0;
+	for (int i = 0; i < n; i++)
+		buf[i] = (unsigned char)(i * 7);
+	if (write(p[1], buf, (size_t)n) != n)
+		return 0;
+	while (came < n && idle < 20) {
+		ssize_t r = sent < n ? splice(p[0], NULL, sv[0], NULL, (size_t)(n - sent), 0) : 0,
+		        k;
+		sent += r > 0 ? (int)r : 0;
+		while ((k = read(sv[1], buf, 4096)) > 0) {
+			for (ssize_t i = 0; i < k; i++)
+				bad += buf[i] != (unsigned char)((came + i) * 7);
+			came += (int)k;
+		}
+		if (r <= 0 && came < sent)
+			continue;
+		if (r <= 0)
+			idle += poll(&(struct pollfd){ sv[1], POLLIN, 0 }, 1, 100) == 0;
+	}
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+	return came == n && sent == n && !bad;
+}
+
+static void splice_checks(void)
+{
+	int p[2], null = open("/dev/null", O_WRONLY),
+	          f = open(DIR_ "/splice", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	char buf[4000] = { 0 }, got[16] = { 0 };
+	loff_t off = 6;
+
+	check("splice/open", null >= 0 && f >= 0 && !pipe(p), "open or pipe failed");
+	check("splice/to-dev-null",
+	      write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) && !close(p[1]) &&
+	          splice(p[0], NULL, null, NULL, 65536, SPLICE_F_MOVE) == (ssize_t)sizeof(buf) &&
+	          splice(p[0], NULL, null, NULL, 65536, SPLICE_F_MOVE) == 0,
+	      "a pipe's bytes not drained, then end of file");
+	close(p[0]);
+	pipe(p);
+	check("splice/file-at-offset-to-pipe",
+	      write(f, "hello world", 11) == 11 && lseek(f, 0, SEEK_SET) == 0 &&
+	          splice(f, &off, p[1], NULL, 5, 0) == 5 && off == 11 &&
+	          lseek(f, 0, SEEK_CUR) == 0 && read(p[0], got, sizeof(got)) == 5 &&
+	          !memcmp(got, "world", 5),
+	      "not 'world' from offset 6, the offset moved and the file's position kept");
+	off = 2;
+	check("splice/pipe-to-file-at-offset",
+	      write(p[1], "abc", 3) == 3 && splice(p[0], NULL, f, &off, 10, 0) == 3 && off == 5 &&
+	          pread(f, got, 11, 0) == 11 && !memcmp(got, "heabc world", 11),
+	      "not written at offset 2");
+	check("splice/pipe-to-file-position",
+	      write(p[1], "XY", 2) == 2 && lseek(f, 0, SEEK_SET) == 0 &&
+	          splice(p[0], NULL, f, NULL, 10, 0) == 2 && lseek(f, 0, SEEK_CUR) == 2 &&
+	          pread(f, got, 3, 0) == 3 && !memcmp(got, "XYa", 3),
+	      "not written at the file's position, which moves");
+	check("splice/nonblock-empty",
+	      fails(splice(p[0], NULL, null, NULL, 10, SPLICE_F_NONBLOCK), EAGAIN),
+	      "an empty pipe with a writer did not say EAGAIN");
+	check("splice/no-pipe-einval", fails(splice(f, NULL, null, NULL, 10, 0), EINVAL),
+	      "two files without a pipe were taken");
+	off = 0;
+	check("splice/pipe-offset-espipe", fails(splice(p[0], &off, f, NULL, 10, 0), ESPIPE),
+	      "an offset for a pipe was taken");
+	check("splice/wrong-mode-ebadf", fails(splice(p[1], NULL, f, NULL, 10, 0), EBADF),
+	      "the pipe's write end was read");
+	check("splice/socket-nonblocking", splice_socket(),
+	      "bytes lost, doubled or out of order through a non-blocking socket");
+	close(p[0]);
+	close(p[1]);
+	close(f);
+	close(null);
+	unlink(DIR_ "/splice");
+}
+
 /* What the jailed process finds, checked in a child (its root is for
  * good); the child's status says whether all of it held. */
 static int read_is(const char *path, const char *want)
@@ -752,6 +840,7 @@ int main(int argc, char **argv)
 	tmpfile_checks();
 	copy_range();
 	sendfile_sockets();
+	splice_checks();
 	chroot_jail();
 	if (argc > 1)
 		tmpfile_unsupported(argv[1]);
