@@ -44,7 +44,7 @@
 enum {
 	R = 0,
 	W = 1,     /* the call writes (else it only reads) */
-	NUL = 2,   /* NULL means "none" */
+	NUL = 2,   /* NULL is the call's to answer ("none", or EINVAL) */
 	CLAMP = 4, /* a data buffer: the call gets the part that is the program's */
 	STR = 8,   /* a C string (a path) */
 	INT = 16,  /* the length argument is an int (else as long as a pointer) */
@@ -209,6 +209,51 @@ static const struct row rows[] = {
 	S(statx, 1),
 	P(statx, 4, W, 256),
 	S(faccessat2, 1),
+	S(utime, 0),
+	P(utime, 1, R | NUL, 16),
+	S(utimes, 0),
+	P(utimes, 1, R | NUL, 32),
+	P(utimensat, 2, R | NUL, 32),
+	S(getxattr, 0),
+	S(getxattr, 1),
+	N(getxattr, 2, W | CLAMP, 3, 1),
+	S(lgetxattr, 0),
+	S(lgetxattr, 1),
+	N(lgetxattr, 2, W | CLAMP, 3, 1),
+	S(fgetxattr, 1),
+	N(fgetxattr, 2, W | CLAMP, 3, 1),
+	S(setxattr, 0),
+	S(setxattr, 1),
+	N(setxattr, 2, R, 3, 1),
+	S(lsetxattr, 0),
+	S(lsetxattr, 1),
+	N(lsetxattr, 2, R, 3, 1),
+	S(fsetxattr, 1),
+	N(fsetxattr, 2, R, 3, 1),
+	S(listxattr, 0),
+	N(listxattr, 1, W | CLAMP, 2, 1),
+	S(llistxattr, 0),
+	N(llistxattr, 1, W | CLAMP, 2, 1),
+	N(flistxattr, 1, W | CLAMP, 2, 1),
+	S(removexattr, 0),
+	S(removexattr, 1),
+	S(lremovexattr, 0),
+	S(lremovexattr, 1),
+	S(fremovexattr, 1),
+	S(umount2, 0),
+	N(sethostname, 0, R | INT, 1, 1),
+	P(sched_setparam, 1, R | NUL, 4),
+	P(sched_getparam, 1, W | NUL, 4),
+	P(timer_settime, 2, R | NUL, 32),
+	P(timer_settime, 3, W | NUL, 32),
+	P(timer_gettime, 1, W, 32),
+	P(rt_tgsigqueueinfo, 3, R, 128),
+	P(pidfd_send_signal, 2, R | NUL, 128),
+	P(copy_file_range, 1, W | NUL, 8),
+	P(copy_file_range, 3, W | NUL, 8),
+	N(epoll_pwait2, 1, W | CLAMP | INT, 2, 12),
+	P(epoll_pwait2, 3, R | NUL, 16),
+	P(epoll_pwait2, 4, R | NUL, 8),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 _Static_assert(NROWS < 255, "rows outgrew their 8-bit index");
@@ -224,7 +269,8 @@ static const unsigned short by_hand[] = {
 	UK_NR_ioctl,   UK_NR_readv,   UK_NR_writev,      UK_NR_select,      UK_NR_accept,
 	UK_NR_sendmsg, UK_NR_recvmsg, UK_NR_getsockname, UK_NR_getpeername, UK_NR_getsockopt,
 	UK_NR_execve,  UK_NR_futex,   UK_NR_epoll_ctl,   UK_NR_pselect6,    UK_NR_accept4,
-	UK_NR_preadv,  UK_NR_pwritev, UK_NR_recvfrom,    UK_NR_execveat,
+	UK_NR_preadv,  UK_NR_pwritev, UK_NR_recvfrom,    UK_NR_execveat,    UK_NR_fcntl,
+	UK_NR_mincore, UK_NR_prctl,   UK_NR_arch_prctl,
 };
 
 void uk_binary_uaccess_init(void)
@@ -371,6 +417,20 @@ static int ok_fdsets(long *a)
 	return 1;
 }
 
+/* fcntl's record locks: struct flock, read, and written by the GETLKs. */
+static int ok_fcntl(int cmd, uint64_t arg)
+{
+	switch (cmd) {
+	case 5: /* F_GETLK */
+	case 36: /* F_OFD_GETLK */ return ok(arg, 32, 1);
+	case 6: /* F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW */
+	case 7:
+	case 37:
+	case 38: return ok(arg, 32, 0);
+	}
+	return 1;
+}
+
 static int ok_futex(long *a)
 {
 	int cmd = (int)a[1] & 127;
@@ -415,6 +475,18 @@ static int by_hand_ok(long nr, long *a)
 		return ok_str((uint64_t)a[1]) && ok_strv((uint64_t)a[2]) && ok_strv((uint64_t)a[3]);
 	case UK_NR_futex: return ok_futex(a);
 	case UK_NR_epoll_ctl: return a[1] == 2 /* EPOLL_CTL_DEL */ || ok((uint64_t)a[3], 12, 0);
+	case UK_NR_fcntl: return ok_fcntl((int)a[1], (uint64_t)a[2]);
+	case UK_NR_mincore:
+		/* a byte a page of [addr, addr + len) */
+		return (uint64_t)a[1] > UK_VM_END ||
+		       ok((uint64_t)a[2], ((uint64_t)a[1] + 4095) / 4096, 1);
+	case UK_NR_prctl:
+		if (a[0] == 15) /* PR_SET_NAME: up to 16 bytes */
+			return uk_vm_user_str((uint64_t)a[1], 16) == 0;
+		return a[0] != 16 /* PR_GET_NAME */ || ok((uint64_t)a[1], 16, 1);
+	case UK_NR_arch_prctl:
+		/* ARCH_GET_FS, ARCH_GET_GS write the base */
+		return (a[0] != 0x1003 && a[0] != 0x1004) || ok((uint64_t)a[1], 8, 1);
 	}
 	return 1;
 }

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -170,6 +171,13 @@ static void time_calls(void)
 	EACH("prlimit64/old", 1, syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, bp));
 	EACH("prlimit64/new", 0, syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, bp, NULL));
 	EACH("sched_getaffinity", 1, syscall(SYS_sched_getaffinity, 0, 128, bp));
+	EACH("sched_getparam", 1, syscall(SYS_sched_getparam, 0, bp));
+	EACH("utimensat", 0, syscall(SYS_utimensat, AT_FDCWD, "/", bp, 0));
+	EACH("mincore", 1, syscall(SYS_mincore, region, PG, bp));
+	EACH("prctl-get-name", 1, syscall(SYS_prctl, PR_GET_NAME, bp, 0, 0, 0));
+	EACH("prctl-set-name", 0, syscall(SYS_prctl, PR_SET_NAME, bp, 0, 0, 0));
+	EACH("fcntl-getlk", 1, syscall(SYS_fcntl, 0, F_GETLK, bp));
+	EACH("fcntl-setlk", 0, syscall(SYS_fcntl, 0, F_SETLK, bp));
 }
 
 static void fd_calls(void)
