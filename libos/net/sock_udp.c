@@ -15,6 +15,7 @@
 
 #define EPOLLIN 0x001
 #define EPOLLOUT 0x004
+#define EPOLLERR 0x008
 #define UDP_QUEUE_MAX (256u << 10)
 #define UDP_PAYLOAD_MAX 65507
 
@@ -135,6 +136,28 @@ static int udp_do_connect(struct uk_sock *s, const struct uk_sockaddr *a)
 
 static int udp_connected(struct uk_sock *s) { return 1; }
 
+/* Whether a datagram to ip:port would find no socket in this VM, ip
+ * being one of its own addresses (lwIP's udp_input answers it with an
+ * ICMP port unreachable that it tells no socket of). */
+static int udp_refused(const ip_addr_t *ip, u16_t port)
+{
+	struct netif *nif;
+	int local = ip_addr_isloopback(ip);
+
+	NETIF_FOREACH(nif)
+	{
+		if (IP_IS_V4(ip) && ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(nif)))
+			local = 1;
+	}
+	if (!local)
+		return 0;
+	for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next)
+		if (pcb->local_port == port &&
+		    (ip_addr_isany(&pcb->local_ip) || ip_addr_cmp(&pcb->local_ip, ip)))
+			return 0;
+	return 1;
+}
+
 static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int flags,
                         const struct uk_sockaddr *to, struct uk_scm *scm)
 {
@@ -145,6 +168,11 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 
 	if (U(s)->shut_wr)
 		return -EPIPE;
+	if (s->err) { /* an earlier datagram's refusal, reported once */
+		long e = -s->err;
+		s->err = 0;
+		return e;
+	}
 	if (!to && !U(s)->connected)
 		return -EDESTADDRREQ;
 	if (len > UDP_PAYLOAD_MAX)
@@ -175,6 +203,14 @@ static long udp_do_send(struct uk_sock *s, const struct iovec *iov, int cnt, int
 		err = udp_send(P(s), p);
 	}
 	pbuf_free(p);
+	/* A connected socket hears that its peer, in this VM, has no socket:
+	 * Linux's ECONNREFUSED from the ICMP port unreachable (glibc's
+	 * resolver moves on at once; without it a name server missing at
+	 * 127.0.0.1 cost each look-up 5 s a try) */
+	if (err == ERR_OK && !to && udp_refused(&P(s)->remote_ip, P(s)->remote_port)) {
+		s->err = ECONNREFUSED;
+		uk_sock_wake(s);
+	}
 	return err == ERR_OK ? len : uk_sock_errno(err);
 }
 
@@ -197,6 +233,11 @@ static long udp_do_recv(struct uk_sock *s, const struct iovec *iov, int cnt, int
 	size_t off = 0;
 	u16_t len;
 
+	if (!d && s->err) {
+		long e = -s->err;
+		s->err = 0;
+		return e;
+	}
 	if (!d)
 		return u->shut_rd ? 0 : -EAGAIN;
 	len = d->p->tot_len;
@@ -237,7 +278,7 @@ static int udp_do_shutdown(struct uk_sock *s, int how)
 
 static unsigned udp_do_poll(struct uk_sock *s)
 {
-	return (U(s)->head || U(s)->shut_rd ? EPOLLIN : 0) | EPOLLOUT;
+	return (U(s)->head || U(s)->shut_rd ? EPOLLIN : 0) | EPOLLOUT | (s->err ? EPOLLERR : 0);
 }
 
 /* A connected socket bound to any address names the source its peer's

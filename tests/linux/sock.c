@@ -59,6 +59,12 @@
  *               alone for ::1; nothing unasked; IPV6_RECVPKTINFO of an
  *               AF_INET socket is ENOPROTOOPT (dnsmasq, bound to the
  *               wildcard, would not start without IP_PKTINFO)
+ *   refused     a connected socket's datagram to a port of 127.0.0.1 where
+ *               no socket is: POLLERR, then ECONNREFUSED once from recv,
+ *               and from the next send after another; an unconnected
+ *               socket hears nothing (glibc's resolver with no name
+ *               server at 127.0.0.1 waited 5 s a try: postfix's smtpd
+ *               took 10 s a connection)
  *
  * The interfaces through ioctl (squid's look-up of each client's MAC
  * address logged "Attempt to retrieve interface list failed" at each
@@ -663,6 +669,40 @@ static void pktinfo(void)
 	close(u6);
 }
 
+static void refused(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int u = socket(AF_INET, SOCK_DGRAM, 0), c = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { c, 0, 0 };
+	char b;
+
+	/* a free port: bound, named, then let go */
+	bind(u, (struct sockaddr *)&a, sizeof(a));
+	getsockname(u, (struct sockaddr *)&a, &len);
+	close(u);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	check("refused/unconnected-silent",
+	      sendto(u, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)) == 1 &&
+	          poll(&(struct pollfd){ u, 0, 0 }, 1, 200) == 0,
+	      "an unconnected socket heard of the refusal");
+	check("refused/send",
+	      !connect(c, (struct sockaddr *)&a, sizeof(a)) && send(c, "x", 1, 0) == 1,
+	      "connect or the first send failed");
+	check("refused/pollerr", poll(&p, 1, 2000) == 1 && (p.revents & POLLERR),
+	      "no POLLERR within 2 s");
+	check("refused/recv", recv(c, &b, 1, 0) == -1 && errno == ECONNREFUSED,
+	      "recv did not say ECONNREFUSED");
+	check("refused/once", recv(c, &b, 1, 0) == -1 && errno == EAGAIN,
+	      "the refusal was reported twice");
+	check("refused/next-send",
+	      send(c, "x", 1, 0) == 1 && poll(&p, 1, 2000) == 1 && send(c, "x", 1, 0) == -1 &&
+	          errno == ECONNREFUSED,
+	      "the send after a refusal did not say ECONNREFUSED");
+	close(u);
+	close(c);
+}
+
 /* "WHEN: ADDRESS" of the host name, or "WHEN: error TEXT". */
 /* IP_MTU_DISCOVER of a UDP socket: Linux's default read back, OMIT set
  * and read back (unbound sets it and ended when it failed), a value out of
@@ -1209,6 +1249,7 @@ int main(int argc, char **argv)
 	normbits();
 	mtu_discover();
 	pktinfo();
+	refused();
 	ifaddrs();
 	ifconf();
 	rtnetlink();
