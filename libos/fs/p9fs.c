@@ -424,12 +424,17 @@ static int dir_op(struct uk_vnode *dir, struct p9fs_call *c)
 static int p9fs_mkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
 {
 	struct p9fs_call *c = p9fs_get(P9_TMKDIR);
+	uint32_t m = S_IFDIR | (mode & 07777), uid, gid;
 	int r;
 
+	/* (in a setgid directory setgid, as Linux's 9P client asks: a
+	 * server that sets the mode it is given would drop it otherwise) */
+	uk_vfs_new_owner(dir, &m, &uid, &gid);
 	if (c) {
 		c->t.u.tmkdir.dfid = p9fs_node(dir)->fid;
 		c->t.u.tmkdir.name = p9_str(name);
-		c->t.u.tmkdir.mode = mode & 07777;
+		c->t.u.tmkdir.mode = m & 07777;
+		c->t.u.tmkdir.gid = gid;
 	}
 	if (!(r = dir_op(dir, c)))
 		own_new(dir, 0, name, NULL, NULL);
