@@ -40,6 +40,10 @@ struct uk_proc *uk_proc_ids(void)
 			p->gid = p->rgid = p->sgid = uk_plat.mf.gid;
 		}
 		p->fsuid = p->uid, p->fsgid = p->gid;
+		/* the primary group its one supplementary group, as docker and
+		 * podman start a process with no additional ones */
+		p->groups[0] = p->gid;
+		p->ngroups = 1;
 	}
 	return p;
 }

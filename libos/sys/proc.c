@@ -457,6 +457,8 @@ struct uk_proc *uk_proc_spawn(struct uk_proc *parent, void (*entry)(void *), voi
 	p->umask = 022;
 	p->uid = p->ruid = p->suid = p->fsuid = uid;
 	p->gid = p->rgid = p->sgid = p->fsgid = gid;
+	p->groups[0] = gid; /* (as process 1's: kernel/proc.c) */
+	p->ngroups = 1;
 	p->ids_known = 1;
 	if (uk_proc_init.cwd)
 		p->cwd = uk_vnode_get(uk_proc_init.cwd);

@@ -196,47 +196,7 @@ UK_SYSCALL1(set_tid_address, int *, tidptr)
 	return uk_current->tid;
 }
 
-/* ---- robust futex lists: a dying thread's locks are marked OWNER_DIED ---- */
-
-static void robust_release(struct uk_thread *t, uint32_t *word)
-{
-	uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
-
-	if ((uintptr_t)word & 3 || (v & FUTEX_TID_MASK) != (uint32_t)t->tid)
-		return;
-	__atomic_store_n(word, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED, __ATOMIC_SEQ_CST);
-	if (v & FUTEX_WAITERS)
-		uk_futex_wake(word, 1, ~0u);
-}
-
-/* An entry of the list without its low bit, which marks a PI mutex's
- * (glibc sets it; such a word is released the same way: futex.c's PI
- * waiters look again when woken). */
-static struct robust_list *robust_entry(struct robust_list *e)
-{
-	return (struct robust_list *)((uintptr_t)e & ~(uintptr_t)1);
-}
-
-/* The list is the program's memory: bounded walk (a loop in it must not
- * hang the exit), entries are pointers to struct robust_list. Once a
- * thread: its list is forgotten. */
-void uk_futex_robust_exit(struct uk_thread *t)
-{
-	struct robust_list_head *h = (void *)t->robust_list;
-	struct robust_list *e, *pending;
-	int n = 0;
-
-	if (!h)
-		return;
-	t->robust_list = 0;
-	pending = robust_entry(h->list_op_pending);
-	for (e = robust_entry(h->list.next); e && e != &h->list && n < ROBUST_LIST_LIMIT;
-	     e = robust_entry(e->next), n++)
-		if (e != pending)
-			robust_release(t, (uint32_t *)((char *)e + h->futex_offset));
-	if (pending)
-		robust_release(t, (uint32_t *)((char *)pending + h->futex_offset));
-}
+/* ---- robust futex lists (their release: kernel/futex.c) ---- */
 
 UK_SYSCALL2(set_robust_list, struct robust_list_head *, head, size_t, len)
 {
