@@ -30,6 +30,7 @@
 #include <uk/syscall.h>
 #include <uk/time.h>
 #include <uk/timespec.h>
+#include <uk/vm.h>
 
 #define NBUCKETS 64
 
@@ -400,11 +401,23 @@ UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct __ker
  * (here, below process exit in kernel/proc.c; the list is set by
  * sys/sys_thread.c's set_robust_list) */
 
+/* Whether n bytes at p are the program's (written: writable), for the
+ * list's pointers: only a Linux program (binary mode) has a list, any of
+ * it may name the library OS's half or memory unmapped since, and Linux
+ * stops at what it cannot touch. */
+static int robust_ok(const void *p, size_t n, int write)
+{
+	return uk_vm_user_span((uintptr_t)p, n, write) == n;
+}
+
 static void robust_release(struct uk_thread *t, uint32_t *word)
 {
-	uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	uint32_t v;
 
-	if ((uintptr_t)word & 3 || (v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+	if ((uintptr_t)word & 3 || !robust_ok(word, 4, 1))
+		return;
+	v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
 		return;
 	__atomic_store_n(word, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED, __ATOMIC_SEQ_CST);
 	if (v & FUTEX_WAITERS)
@@ -431,8 +444,11 @@ void uk_futex_robust_exit(struct uk_thread *t)
 	if (!h)
 		return;
 	t->robust_list = 0;
+	if (!robust_ok(h, sizeof(*h), 0))
+		return;
 	pending = robust_entry(h->list_op_pending);
-	for (e = robust_entry(h->list.next); e && e != &h->list && n < ROBUST_LIST_LIMIT;
+	for (e = robust_entry(h->list.next);
+	     e && e != &h->list && n < ROBUST_LIST_LIMIT && robust_ok(e, sizeof(*e), 0);
 	     e = robust_entry(e->next), n++)
 		if (e != pending)
 			robust_release(t, (uint32_t *)((char *)e + h->futex_offset));

@@ -28,6 +28,7 @@
  * threads can block inside newlib (stdio writing to a pipe, for one).
  */
 #include <uk/arch.h>
+#include <uk/binary.h>
 #include <uk/cpu.h>
 #include <uk/futex.h>
 #include <uk/libc.h>
@@ -40,6 +41,7 @@
 #include <uk/signal.h>
 #include <uk/sched.h>
 #include <uk/time.h>
+#include <uk/vm.h>
 
 #define SLICE_NS 10000000ull /* 10 ms, like a Linux time slice */
 #define RETRY_NS 1000000ull  /* slice over in library code: look again soon */
@@ -544,8 +546,12 @@ void uk_thread_exit(long value)
 {
 	struct uk_thread *t = uk_current;
 
-	/* CLONE_CHILD_CLEARTID: how pthread_join learns the thread is gone. */
-	if (t->clear_child_tid) {
+	/* CLONE_CHILD_CLEARTID: how pthread_join learns the thread is gone.
+	 * A Linux program's word was its memory when named, but may have been
+	 * unmapped since: then, as Linux, nothing is written. */
+	if (t->clear_child_tid &&
+	    (!uk_binary_active || (uintptr_t)t->clear_child_tid >= UK_VM_END ||
+	     uk_vm_user_span((uintptr_t)t->clear_child_tid, 4, 1) == 4)) {
 		__atomic_store_n(t->clear_child_tid, 0, __ATOMIC_SEQ_CST);
 		uk_futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
 	}

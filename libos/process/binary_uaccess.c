@@ -28,7 +28,12 @@
  * getrandom and epoll_wait are cut to the part that is the program's (a
  * short count where Linux also gives one, and no data lost: the call
  * consumes only what fits); every other pointer must be whole, else the
- * call fails before doing anything (Linux may have done part of it). A
+ * call fails before doing anything (Linux may have done part of it),
+ * except a length no buffer has (negative, or past 16 MiB), cut as a data
+ * buffer's is: a call must never run on from the program's memory into
+ * the library OS's. What a thread's end touches later (its
+ * CLONE_CHILD_CLEARTID word, its robust list) is named here but checked
+ * again then (kernel/sched.c, sys/sys_thread.c): it may be unmapped. A
  * bad pointer wins over other errors (read(-1, NULL, 1) is EBADF on
  * Linux, EFAULT here). A pointer made bad while the call sleeps (another
  * thread's munmap) is not caught here: that fault ends the process
@@ -96,6 +101,7 @@ static const struct row rows[] = {
 	P(pipe, 0, W, 8),
 	P(select, 4, BACK | NUL, 16),
 	P(nanosleep, 0, R, 16),
+	P(nanosleep, 1, W | NUL, 16),
 	P(getitimer, 1, W, 32),
 	P(setitimer, 1, R | NUL, 32),
 	P(setitimer, 2, W | NUL, 32),
@@ -165,6 +171,7 @@ static const struct row rows[] = {
 	P(clock_gettime, 1, W, 16),
 	P(clock_getres, 1, W | NUL, 16),
 	P(clock_nanosleep, 2, R, 16),
+	P(clock_nanosleep, 3, W | NUL, 16),
 	N(epoll_wait, 1, W | CLAMP | INT, 2, 12),
 	P(waitid, 2, W | NUL, 128),
 	P(waitid, 4, W | NUL, 144),
@@ -254,6 +261,22 @@ static const struct row rows[] = {
 	N(epoll_pwait2, 1, W | CLAMP | INT, 2, 12),
 	P(epoll_pwait2, 3, R | NUL, 16),
 	P(epoll_pwait2, 4, R | NUL, 8),
+	N(semop, 1, R, 2, 6),
+	N(getdents, 1, W | CLAMP, 2, 1),
+	P(capget, 0, W, 8),
+	P(capget, 1, W | NUL, 24),
+	P(capset, 0, R, 8),
+	P(capset, 1, R | NUL, 24),
+	P(settimeofday, 0, R | NUL, 16),
+	P(settimeofday, 1, R | NUL, 8),
+	P(set_tid_address, 0, W | NUL, 4),
+	N(semtimedop, 1, R, 2, 6),
+	P(semtimedop, 3, R | NUL, 16),
+	P(timer_create, 1, R | NUL, 64),
+	P(timer_create, 2, W, 4),
+	P(get_robust_list, 1, W, 8),
+	P(get_robust_list, 2, W, 8),
+	P(signalfd, 1, R, 8),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 _Static_assert(NROWS < 255, "rows outgrew their 8-bit index");
@@ -266,11 +289,12 @@ unsigned char uk_binary_uaccess_rows[UK_NR_MAX];
  * skipped. */
 #define HAND 255
 static const unsigned short by_hand[] = {
-	UK_NR_ioctl,   UK_NR_readv,   UK_NR_writev,      UK_NR_select,      UK_NR_accept,
-	UK_NR_sendmsg, UK_NR_recvmsg, UK_NR_getsockname, UK_NR_getpeername, UK_NR_getsockopt,
-	UK_NR_execve,  UK_NR_futex,   UK_NR_epoll_ctl,   UK_NR_pselect6,    UK_NR_accept4,
-	UK_NR_preadv,  UK_NR_pwritev, UK_NR_recvfrom,    UK_NR_execveat,    UK_NR_fcntl,
-	UK_NR_mincore, UK_NR_prctl,   UK_NR_arch_prctl,
+	UK_NR_ioctl,    UK_NR_readv,    UK_NR_writev,      UK_NR_select,      UK_NR_accept,
+	UK_NR_sendmsg,  UK_NR_recvmsg,  UK_NR_getsockname, UK_NR_getpeername, UK_NR_getsockopt,
+	UK_NR_execve,   UK_NR_futex,    UK_NR_epoll_ctl,   UK_NR_pselect6,    UK_NR_accept4,
+	UK_NR_preadv,   UK_NR_pwritev,  UK_NR_recvfrom,    UK_NR_execveat,    UK_NR_fcntl,
+	UK_NR_mincore,  UK_NR_prctl,    UK_NR_arch_prctl,  UK_NR_clone,       UK_NR_clone3,
+	UK_NR_sendmmsg, UK_NR_recvmmsg, UK_NR_msgsnd,      UK_NR_msgrcv,
 };
 
 void uk_binary_uaccess_init(void)
@@ -290,6 +314,20 @@ static int ok(uint64_t p, uint64_t len, int write)
 
 /* A path: PATH_MAX bytes and one more, past which the call refuses it. */
 static int ok_str(uint64_t p) { return uk_vm_user_str(p, 4097) == 0; }
+
+/* A data buffer of len bytes: its length argument cut to the part that
+ * is the program's (never raised); -1 when no element is. */
+static int cut(const struct row *w, long *a, uint64_t p, uint64_t len)
+{
+	if (!len)
+		return 0;
+	len = uk_vm_user_span(p, len, w->how & W) / w->size;
+	if (!len)
+		return -1;
+	if (len < (uint64_t)a[w->len_arg])
+		a[w->len_arg] = (long)len; /* what the call may use */
+	return 0;
+}
 
 /* One row: 0, or -1 when the pointer is bad. */
 static int check_row(const struct row *w, long *a, uint64_t *spare)
@@ -314,20 +352,21 @@ static int check_row(const struct row *w, long *a, uint64_t *spare)
 		uint64_t n = (uint64_t)a[w->len_arg];
 		if (w->how & INT)
 			n = (uint64_t)(int64_t)(int)n;
-		if ((int64_t)n < 0 || (!(w->how & CLAMP) && n > (1u << 24)))
-			return 0; /* the call refuses it (EINVAL) first */
+		/* a negative int the call refuses (EINVAL), but only after p
+		 * starts in the program's memory: whatever the call then does
+		 * runs into a hole or the non-canonical gap, never the library
+		 * OS's half */
+		if ((w->how & INT) && (int64_t)n < 0)
+			return ok(p, 1, w->how & W) ? 0 : -1;
 		len = n > UK_VM_END / w->size ? UK_VM_END : n * w->size;
+		/* a length no buffer has (getcwd's or sendto's may be huge,
+		 * the call using what it needs): cut as a data buffer's is */
+		if (n > (1u << 24))
+			return cut(w, a, p, len);
 	}
 	if (!(w->how & CLAMP))
 		return ok(p, len, w->how & W) ? 0 : -1;
-	if (!len)
-		return 0;
-	len = uk_vm_user_span(p, len, w->how & W) / w->size;
-	if (!len)
-		return -1;
-	if (len < (uint64_t)a[w->len_arg])
-		a[w->len_arg] = (long)len; /* what the call may use */
-	return 0;
+	return cut(w, a, p, len);
 }
 
 /* An iovec array of n entries: the array read, each base with access. */
@@ -339,7 +378,9 @@ static int ok_iov(uint64_t iov, uint64_t n, int write)
 		return 0;
 	for (uint64_t i = 0; i < n; i++) {
 		const uint64_t *v = (const uint64_t *)(iov + i * 16);
-		if ((int64_t)v[1] >= 0 && !ok(v[0], v[1], write))
+		/* (a negative length, which the call may not refuse: at least
+		 * where it starts) */
+		if (!ok(v[0], (int64_t)v[1] < 0 ? 1 : v[1], write))
 			return 0;
 	}
 	return 1;
@@ -382,7 +423,7 @@ static int ok_addr(uint64_t addr, uint64_t lenp)
 	if (!ok(lenp, 4, 1))
 		return 0;
 	len = *(const int *)lenp;
-	return len < 0 || ok(addr, (uint64_t)len, 1);
+	return ok(addr, len < 0 ? 1 : (uint64_t)len, 1); /* (a negative one: refused) */
 }
 
 /* ioctl's argument, by request: the ones whose layout is fixed. */
@@ -409,7 +450,8 @@ static int ok_ioctl(uint64_t req, uint64_t arg)
 static int ok_fdsets(long *a)
 {
 	int n = (int)a[0];
-	uint64_t bytes = n > 0 && n <= (1 << 20) ? ((uint64_t)n + 63) / 64 * 8 : 0;
+	/* (a larger n the call cuts to its table's 65536) */
+	uint64_t bytes = n > 0 ? ((uint64_t)(n < (1 << 16) ? n : 1 << 16) + 63) / 64 * 8 : 0;
 
 	for (int i = 1; i <= 3; i++)
 		if (a[i] && !ok((uint64_t)a[i], bytes, 1))
@@ -452,6 +494,44 @@ static int ok_futex(long *a)
 	return 1;
 }
 
+/* clone's and clone3's words for the new thread's id (written now, and
+ * CLONE_CHILD_CLEARTID's when the thread ends) and CLONE_PIDFD's. */
+#define CLONE_PIDFD_ 0x1000
+#define CLONE_PARENT_SETTID_ 0x100000
+#define CLONE_CHILD_CLEARTID_ 0x200000
+#define CLONE_CHILD_SETTID_ 0x1000000
+static int ok_clone(uint64_t flags, uint64_t pidfd, uint64_t ptid, uint64_t ctid)
+{
+	return (!(flags & CLONE_PIDFD_) || ok(pidfd, 4, 1)) &&
+	       (!(flags & CLONE_PARENT_SETTID_) || ok(ptid, 4, 1)) &&
+	       (!(flags & (CLONE_CHILD_SETTID_ | CLONE_CHILD_CLEARTID_)) || ok(ctid, 4, 1));
+}
+
+static int ok_clone3(uint64_t ua, uint64_t size)
+{
+	const uint64_t *c = (const uint64_t *)ua; /* flags, pidfd, child_tid, parent_tid */
+
+	if (size < 64 || size > 4096)
+		return 1; /* the call refuses it */
+	return ok(ua, size, 0) && ok_clone(c[0], c[1], c[3], c[2]);
+}
+
+/* sendmmsg's and recvmmsg's array: each msghdr, and its msg_len written. */
+static int ok_mmsg(uint64_t v, uint64_t n, int recv)
+{
+	if (n > 1024)
+		n = 1024; /* (the call's UIO_MAXIOV) */
+	if (!ok(v, n * 64, 1))
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (!ok_msghdr(v + i * 64, recv))
+			return 0;
+	return 1;
+}
+
+/* (no message is longer than 8 KiB: msgsnd refuses a longer one) */
+static uint64_t msg_len(long len) { return (uint64_t)len < 8192 ? (uint64_t)len : 0; }
+
 static int by_hand_ok(long nr, long *a)
 {
 	switch (nr) {
@@ -474,6 +554,15 @@ static int by_hand_ok(long nr, long *a)
 	case UK_NR_execveat:
 		return ok_str((uint64_t)a[1]) && ok_strv((uint64_t)a[2]) && ok_strv((uint64_t)a[3]);
 	case UK_NR_futex: return ok_futex(a);
+	case UK_NR_clone:
+		return ok_clone((uint64_t)a[0], (uint64_t)a[2], (uint64_t)a[2], (uint64_t)a[3]);
+	case UK_NR_clone3: return ok_clone3((uint64_t)a[0], (uint64_t)a[1]);
+	case UK_NR_sendmmsg: return ok_mmsg((uint64_t)a[1], (uint32_t)a[2], 0);
+	case UK_NR_recvmmsg: return ok_mmsg((uint64_t)a[1], (uint32_t)a[2], 1);
+	/* (the type, then the text) */
+	case UK_NR_msgsnd: return ok((uint64_t)a[1], 8 + msg_len(a[2]), 0);
+	case UK_NR_msgrcv:
+		return ok((uint64_t)a[1], 8 + ((uint64_t)a[2] < 8192 ? (uint64_t)a[2] : 8192), 1);
 	case UK_NR_epoll_ctl: return a[1] == 2 /* EPOLL_CTL_DEL */ || ok((uint64_t)a[3], 12, 0);
 	case UK_NR_fcntl: return ok_fcntl((int)a[1], (uint64_t)a[2]);
 	case UK_NR_mincore:

@@ -22,6 +22,9 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
+#include <time.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/resource.h>
@@ -290,6 +293,84 @@ static void wait_calls(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* Lengths no buffer has (negative, or past any mapping): still EFAULT,
+ * never a read or write of what lies beyond the program's memory (the
+ * library OS's half in uk). */
+static void huge_lengths(void)
+{
+	int p[2];
+	struct iovec iov;
+	struct timeval tv0 = { 0, 0 };
+	char buf[8];
+
+	pipe2(p, O_NONBLOCK);
+	write(p[1], "hello", 5);
+	EACH("read/huge", 1, syscall(SYS_read, p[0], bp, (size_t)-1));
+	EACH("write/huge", 0, syscall(SYS_write, p[1], bp, (size_t)-1));
+	EACH("getcwd/huge", 1, syscall(SYS_getcwd, bp, (size_t)-1));
+	iov = (struct iovec){ 0, (size_t)-1 };
+	/* (Linux refuses the length first: EINVAL) */
+	for (int i = 0; i < nbads; i++) {
+		iov.iov_base = bads[i].p;
+		errno = 0;
+		check("readv/negative-len",
+		      syscall(SYS_readv, p[0], &iov, 1) == -1 &&
+		          (errno == EFAULT || errno == EINVAL),
+		      "neither EFAULT nor EINVAL");
+	}
+	EACH("select/huge-nfds", 0, syscall(SYS_select, 1 << 21, bp, NULL, NULL, &tv0));
+	check("read/huge-data-kept", read(p[0], buf, sizeof(buf)) == 5, "the pipe's data was lost");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Calls whose pointers only some requests have. */
+static void misc_calls(void)
+{
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	size_t len;
+
+	EACH("futex-trylock-pi", 1,
+	     syscall(SYS_futex, bp, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
+	EACH("get_robust_list", 1, syscall(SYS_get_robust_list, 0, bp, &len));
+	EACH("getdents", 1, syscall(SYS_getdents, dir, bp, 4096));
+	EACH("timer_create", 1, syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, bp));
+	EACH("capget/data", 1, syscall(SYS_capget, &ch, bp));
+	close(dir);
+}
+
+/* Memory named for a thread's end (its tid's word, its robust list, an
+ * entry of it) and unmapped before: Linux writes nothing there and the
+ * process ends as it asked. */
+static void child_exit_words(void)
+{
+	static const char *what[] = { "tid-address", "robust-head", "robust-entry" };
+
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		char nm[64];
+		int st;
+		if (!pid) {
+			static long head[3];
+			long *pg = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+			                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			pg[0] = (long)pg; /* a list of one entry: the head's own */
+			head[0] = (long)NONCANON;
+			if (i == 0)
+				syscall(SYS_set_tid_address, pg);
+			else
+				syscall(SYS_set_robust_list, i == 1 ? pg : head, 24);
+			munmap(pg, PG);
+			syscall(SYS_exit, 0); /* (its only thread: the process ends) */
+		}
+		snprintf(nm, sizeof(nm), "child/exit-word-%s", what[i]);
+		st = status_of(pid);
+		check(nm, WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the child did not end with status 0");
+	}
+}
+
 /* A child's bad pointers: EFAULT there too, its parent and the VM go on. */
 static void child_calls(void)
 {
@@ -359,7 +440,10 @@ int main(int argc, char **argv)
 	sig_calls();
 	exec_calls("/proc/self/exe");
 	wait_calls();
+	huge_lengths();
+	misc_calls();
 	child_calls();
+	child_exit_words();
 	child_race();
 	(void)argv;
 	(void)sc_errno;
