@@ -269,13 +269,31 @@ void uk_poll_sigmask_end(struct uk_sigmask_swap *s, long result)
 
 /* ---- poll ---- */
 
+/* The program's array is polled as a copy and its revents written back
+ * after the wait, as Linux's do_sys_poll: the wait's entries (on this
+ * stack, linked into the files' queues) are gone by then, so a program
+ * whose other thread unmaps the array meanwhile ends alone (exception.c)
+ * and leaves no entry behind in a queue. */
+#define POLL_ON_STACK 32
+
 static long poll_checked(struct pollfd *fds, unsigned long n, uint64_t deadline)
 {
+	struct pollfd on_stack[POLL_ON_STACK], *k = on_stack;
+	long r;
+
 	if (n > POLL_MAX_FDS)
 		return -EINVAL;
 	if (n && !fds)
 		return -EFAULT;
-	return do_poll(fds, (unsigned)n, deadline);
+	if (n > POLL_ON_STACK && !(k = uk_kmalloc(n * sizeof(*k))))
+		return -ENOMEM;
+	uk_memcpy(k, fds, n * sizeof(*k));
+	r = do_poll(k, (unsigned)n, deadline);
+	for (unsigned long i = 0; i < n; i++)
+		fds[i].revents = k[i].revents;
+	if (k != on_stack)
+		uk_kfree(k);
+	return r;
 }
 
 UK_SYSCALL3(poll, struct pollfd *, fds, unsigned long, n, int, timeout_ms)

@@ -23,6 +23,7 @@
  * under SA_RESTART) where Linux always restarts it. The requeue-PI pair
  * (WAIT_REQUEUE_PI, CMP_REQUEUE_PI) is -ENOSYS, and --trace says so.
  */
+#include <uk/binary.h>
 #include <uk/futex.h>
 #include <uk/linux.h>
 #include <uk/proc.h>
@@ -402,12 +403,13 @@ UK_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct __ker
  * sys/sys_thread.c's set_robust_list) */
 
 /* Whether n bytes at p are the program's (written: writable), for the
- * list's pointers: only a Linux program (binary mode) has a list, any of
- * it may name the library OS's half or memory unmapped since, and Linux
- * stops at what it cannot touch. */
+ * list's pointers: a Linux program's (binary mode) may name the library
+ * OS's half or memory unmapped since, and Linux stops at what it cannot
+ * touch; a link-mode program's list is in the library OS's half, its own
+ * memory (as its clear_child_tid word: sched.c). */
 static int robust_ok(const void *p, size_t n, int write)
 {
-	return uk_vm_user_span((uintptr_t)p, n, write) == n;
+	return !uk_binary_active || uk_vm_user_span((uintptr_t)p, n, write) == n;
 }
 
 static void robust_release(struct uk_thread *t, uint32_t *word)

@@ -419,6 +419,57 @@ static void child_race(void)
 	      "neither EFAULT nor SIGSEGV");
 }
 
+/* A poll array across two pages, the second unmapped by another thread
+ * while poll sleeps: Linux fails the revents' write-back with EFAULT;
+ * uk ends the process (SIGSEGV). Either way no entry of the wait is left
+ * in a pipe's queue: the parent, which shares the first pipe, writes to
+ * it and polls it afterwards (an entry left on the dead thread's stack
+ * would be woken there). */
+static int poll_pipes[2][2];
+static char *poll_pages;
+
+static void *poll_unmapper(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	munmap(poll_pages + PG, PG);
+	write(poll_pipes[1][1], "x", 1);
+	return NULL;
+}
+
+static void child_poll_race(void)
+{
+	struct pollfd p;
+	pid_t pid;
+	int st;
+
+	if (pipe(poll_pipes[0]) || pipe(poll_pipes[1]))
+		return;
+	if (!(pid = fork())) {
+		pthread_t t;
+		struct pollfd *fds;
+		poll_pages =
+		    mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		fds = (struct pollfd *)(poll_pages + PG) - 1; /* the second in the second page */
+		fds[0] = (struct pollfd){ poll_pipes[0][0], POLLIN, 0 };
+		fds[1] = (struct pollfd){ poll_pipes[1][0], POLLIN, 0 };
+		pthread_create(&t, NULL, poll_unmapper, NULL);
+		_exit(efault(syscall(SYS_poll, fds, 2, 5000)) ? 0 : 1);
+	}
+	st = status_of(pid);
+	check("child/poll-unmapped-while-asleep",
+	      (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+	          (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV),
+	      "neither EFAULT nor SIGSEGV");
+	p = (struct pollfd){ poll_pipes[0][0], POLLIN, 0 };
+	check("child/poll-race-queue-clean",
+	      write(poll_pipes[0][1], "y", 1) == 1 && poll(&p, 1, 2000) == 1 &&
+	          (p.revents & POLLIN),
+	      "the pipe the child polled does not work after it");
+	for (int i = 0; i < 4; i++)
+		close(poll_pipes[i / 2][i % 2]);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -445,6 +496,7 @@ int main(int argc, char **argv)
 	child_calls();
 	child_exit_words();
 	child_race();
+	child_poll_race();
 	(void)argv;
 	(void)sc_errno;
 	return check_done();

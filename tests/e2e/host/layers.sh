@@ -21,6 +21,8 @@ fs ipc uk_fifo_open  a FIFO in a file system opens as a pipe
 vfs ipc uk_poll_wait a terminal's poll hands its wait queues to the poller
 fs ipc uk_poll_wait  ... and a pseudo-terminal master's
 kernel mm uk_vm_fault      a signal frame is written to a stack that may not be mapped yet
+kernel mm uk_vm_user_span  a thread's end writes its tid word and robust list only where they are still the program's
+kernel process uk_binary_active  ... a Linux program's (a link-mode program's words are the library OS's)
 "
 
 if ! [ -d "$objs" ] || ! command -v nm >/dev/null; then
