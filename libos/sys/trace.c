@@ -225,90 +225,48 @@ static void targ(int kind, long v, const long *a, long ret)
 	}
 }
 
-static const char *const errnames[] = {
-	[EPERM] = "EPERM",
-	[ENOENT] = "ENOENT",
-	[ESRCH] = "ESRCH",
-	[EINTR] = "EINTR",
-	[EIO] = "EIO",
-	[ENXIO] = "ENXIO",
-	[E2BIG] = "E2BIG",
-	[ENOEXEC] = "ENOEXEC",
-	[EBADF] = "EBADF",
-	[ECHILD] = "ECHILD",
-	[EAGAIN] = "EAGAIN",
-	[ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES",
-	[EFAULT] = "EFAULT",
-	[EBUSY] = "EBUSY",
-	[EEXIST] = "EEXIST",
-	[EXDEV] = "EXDEV",
-	[ENODEV] = "ENODEV",
-	[ENOTDIR] = "ENOTDIR",
-	[EISDIR] = "EISDIR",
-	[EINVAL] = "EINVAL",
-	[ENFILE] = "ENFILE",
-	[EMFILE] = "EMFILE",
-	[ENOTTY] = "ENOTTY",
-	[EFBIG] = "EFBIG",
-	[ENOSPC] = "ENOSPC",
-	[ESPIPE] = "ESPIPE",
-	[EROFS] = "EROFS",
-	[EMLINK] = "EMLINK",
-	[EPIPE] = "EPIPE",
-	[EDOM] = "EDOM",
-	[ERANGE] = "ERANGE",
-	[EDEADLK] = "EDEADLK",
-	[ENAMETOOLONG] = "ENAMETOOLONG",
-	[ENOSYS] = "ENOSYS",
-	[ENOTEMPTY] = "ENOTEMPTY",
-	[ELOOP] = "ELOOP",
-	[ETIMEDOUT] = "ETIMEDOUT",
-	[EOPNOTSUPP] = "EOPNOTSUPP",
-	[ECONNREFUSED] = "ECONNREFUSED",
-	[ECONNRESET] = "ECONNRESET",
-	[EADDRINUSE] = "EADDRINUSE",
-	[ENOTCONN] = "ENOTCONN",
-	[EINPROGRESS] = "EINPROGRESS",
-	[EALREADY] = "EALREADY",
-	[ENOTSOCK] = "ENOTSOCK",
-	[EOVERFLOW] = "EOVERFLOW",
-	[ENOTBLK] = "ENOTBLK",
-	[ETXTBSY] = "ETXTBSY",
-	[ENOLCK] = "ENOLCK",
-	[ENOMSG] = "ENOMSG",
-	[EIDRM] = "EIDRM",
-	[ENODATA] = "ENODATA",
-	[ETIME] = "ETIME",
-	[EPROTO] = "EPROTO",
-	[EBADMSG] = "EBADMSG",
-	[EBADFD] = "EBADFD",
-	[EILSEQ] = "EILSEQ",
-	[EUSERS] = "EUSERS",
-	[EDESTADDRREQ] = "EDESTADDRREQ",
-	[EMSGSIZE] = "EMSGSIZE",
-	[EPROTOTYPE] = "EPROTOTYPE",
-	[ENOPROTOOPT] = "ENOPROTOOPT",
-	[EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
-	[EPFNOSUPPORT] = "EPFNOSUPPORT",
-	[EAFNOSUPPORT] = "EAFNOSUPPORT",
-	[EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-	[ENETDOWN] = "ENETDOWN",
-	[ENETUNREACH] = "ENETUNREACH",
-	[ENETRESET] = "ENETRESET",
-	[ECONNABORTED] = "ECONNABORTED",
-	[ENOBUFS] = "ENOBUFS",
-	[EISCONN] = "EISCONN",
-	[ESHUTDOWN] = "ESHUTDOWN",
-	[EHOSTDOWN] = "EHOSTDOWN",
-	[EHOSTUNREACH] = "EHOSTUNREACH",
-	[ESTALE] = "ESTALE",
-	[EDQUOT] = "EDQUOT",
-	[ECANCELED] = "ECANCELED",
-	[EOWNERDEAD] = "EOWNERDEAD",
-	[ENOTRECOVERABLE] = "ENOTRECOVERABLE",
+/* Error names, one blob and 16-bit offsets as the call names above (a
+ * table of pointers was 1 KiB of the image on its own). */
+/* clang-format off */
+#define ERRNAMES(X)                                                                        \
+	X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF)  \
+	X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(EBUSY) X(EEXIST) X(EXDEV)      \
+	X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(EFBIG)    \
+	X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK)       \
+	X(ENAMETOOLONG) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ETIMEDOUT) X(EOPNOTSUPP)         \
+	X(ECONNREFUSED) X(ECONNRESET) X(EADDRINUSE) X(ENOTCONN) X(EINPROGRESS) X(EALREADY) \
+	X(ENOTSOCK) X(EOVERFLOW) X(ENOTBLK) X(ETXTBSY) X(ENOLCK) X(ENOMSG) X(EIDRM)        \
+	X(ENODATA) X(ETIME) X(EPROTO) X(EBADMSG) X(EBADFD) X(EILSEQ) X(EUSERS)             \
+	X(EDESTADDRREQ) X(EMSGSIZE) X(EPROTOTYPE) X(ENOPROTOOPT) X(EPROTONOSUPPORT)        \
+	X(ESOCKTNOSUPPORT) X(EPFNOSUPPORT) X(EAFNOSUPPORT) X(EADDRNOTAVAIL) X(ENETDOWN)    \
+	X(ENETUNREACH) X(ENETRESET) X(ECONNABORTED) X(ENOBUFS) X(EISCONN) X(ESHUTDOWN)     \
+	X(EHOSTDOWN) X(EHOSTUNREACH) X(ESTALE) X(EDQUOT) X(ECANCELED) X(EOWNERDEAD)        \
+	X(ENOTRECOVERABLE)
+/* clang-format on */
+
+static const struct errnames {
+	char none;
+#define ERRNAME(e) char e##_[sizeof(#e)];
+	ERRNAMES(ERRNAME)
+#undef ERRNAME
+} errnames = { 0,
+#define ERRNAME(e) #e,
+	       ERRNAMES(ERRNAME)
+#undef ERRNAME
 };
+
+static const unsigned short errname_off[] = {
+#define ERRNAME(e) [e] = offsetof(struct errnames, e##_),
+	ERRNAMES(ERRNAME)
+#undef ERRNAME
+};
+
+static const char *err_name(long e)
+{
+	return e > 0 && e < (long)(sizeof(errname_off) / sizeof(*errname_off)) && errname_off[e]
+	           ? (const char *)&errnames + errname_off[e]
+	           : 0;
+}
 
 static void trace_call(long nr, const long *a, long ret, int done, int linked)
 {
@@ -328,8 +286,7 @@ static void trace_call(long nr, const long *a, long ret, int done, int linked)
 		tprintf(") ...\n");
 	else if (ret < 0 && ret > -4096) {
 		long e = -ret;
-		const char *ename =
-		    e < (long)(sizeof(errnames) / sizeof(*errnames)) ? errnames[e] : 0;
+		const char *ename = err_name(e);
 		tprintf(") = -1 %s%s\n", ename ? ename : "E?",
 		        e == ENOSYS && !linked ? " (not implemented by uk)" : "");
 	} else if (ret > 4096 || ret < -4096) {
