@@ -8,7 +8,7 @@
  * everything before long mode is instruction-emulated (~6 us an
  * instruction at load 12, ~160 us for this path), so the 32-bit path is a
  * handful of instructions and ukrun skips it: the GDT and the boot page
- * tables are prebuilt in the image's data (16 KiB of it; they were .bss
+ * tables are prebuilt in the image's data (12 KiB of it; they were .bss
  * filled here, a loop of emulated stores). The physmap has tables of its
  * own, which uk_cpu_init() fills before linking them in: there every store
  * into a table the host already shadows (one in use) is trapped and
@@ -125,12 +125,17 @@ gdt_desc32:
 	.long PA(uk_gdt)
 
 /* The boot page tables, prebuilt: 2 MiB pages over the first GiB, seen
- * both at 0 (the identity map, for the switch) and at KBASE. */
+ * both at 0 (the identity map, for the switch) and at KBASE. One PDPT
+ * serves both roots' entries ([0] for the identity map, [510] for KBASE),
+ * so the first GiB also shows at 0x0000007f80000000 until uk_cpu_init()
+ * drops the identity map, and at 0xffffff8000000000 for good: nothing is
+ * placed there, and the physmap maps the same memory anyway (4 KiB of
+ * every image saved). */
 	.section .data.pgt, "aw"
 	.p2align 12
 	.globl uk_pml4
 uk_pml4:
-	.quad PA(pdpt_low) + PTE_TABLE          /* [0] identity */
+	.quad PA(pdpt) + PTE_TABLE              /* [0] identity */
 	.fill 272, 8, 0
 	/* [273] the physmap (UK_PHYSMAP), its tables zero until
 	 * uk_cpu_init() fills them: nothing walks them before, so the host
@@ -138,13 +143,11 @@ uk_pml4:
 	 * this root, which is in use, would be trapped) */
 	.quad PA(uk_physmap_pdpt) + PTE_TABLE
 	.fill 237, 8, 0
-	.quad PA(pdpt_high) + PTE_TABLE         /* [511] kernel */
-pdpt_low:
-	.quad PA(pd) + PTE_TABLE
-	.fill 511, 8, 0
-pdpt_high:
-	.fill 510, 8, 0
-	.quad PA(pd) + PTE_TABLE
+	.quad PA(pdpt) + PTE_TABLE              /* [511] kernel */
+pdpt:
+	.quad PA(pd) + PTE_TABLE                /* [0]: 0 and 0xffffff8000000000 */
+	.fill 509, 8, 0
+	.quad PA(pd) + PTE_TABLE                /* [510]: KBASE */
 	.quad 0
 pd:
 	.set i, 0

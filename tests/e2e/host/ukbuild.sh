@@ -67,7 +67,8 @@ check ukbuild/no-inputs err_has "no input files"
 # data end 92 bytes past a page there, and .data starts on the next page).
 # 255.2 KiB after session 14's permission and pointer checks; 251.2 KiB
 # with --trace's error names as one blob and 16-bit offsets (the table of
-# pointers was 1 KiB: text and read-only data fell back under a page).
+# pointers was 1 KiB: text and read-only data fell back under a page),
+# 247.2 KiB with one boot PDPT for the identity map and the kernel's.
 # Every image carries the library OS core, the VFS, the 9P client and FAT
 # (volumes are chosen at run time).
 size=$(wc -c <build/apps/hello.img)
