@@ -300,8 +300,9 @@ static long dupfd(struct uk_file *f, long min, int cloexec)
 	return r;
 }
 
-/* Record locks: one process owns every file here, so locks it takes never
- * conflict; they succeed without doing anything, and say so. */
+/* Record locks (POSIX and open-file-description ones) are not kept: they
+ * succeed without doing anything, so they exclude nothing between
+ * processes (flock's do: vfs_flock.c), and --trace says so. */
 static long lock_noop(int fd, int cmd, void *arg)
 {
 	struct flock *l = arg;
@@ -309,14 +310,13 @@ static long lock_noop(int fd, int cmd, void *arg)
 	if (!l)
 		return -EFAULT;
 	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		uk_trace_note(
-		    "fcntl(%d, F_GETLK): record locks are not kept (one process): unlocked", fd);
+		uk_trace_note("fcntl(%d, F_GETLK): record locks are not kept: unlocked", fd);
 		l->l_type = F_UNLCK;
 		return 0;
 	}
 	if (l->l_type != F_RDLCK && l->l_type != F_WRLCK && l->l_type != F_UNLCK)
 		return -EINVAL;
-	uk_trace_note("fcntl(%d): record lock accepted but not kept (one process, no conflicts)",
+	uk_trace_note("fcntl(%d): record lock accepted but not kept (excludes no other process)",
 	              fd);
 	return 0;
 }
@@ -353,20 +353,6 @@ UK_SYSCALL3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	}
 	uk_file_put(f);
 	return r;
-}
-
-UK_SYSCALL2(flock, int, fd, int, op)
-{
-	struct uk_file *f = uk_fd_get(fd);
-	int how = op & ~LOCK_NB;
-
-	if (!f)
-		return -EBADF;
-	uk_file_put(f);
-	if (how != LOCK_SH && how != LOCK_EX && how != LOCK_UN)
-		return -EINVAL;
-	uk_trace_note("flock(%d): accepted but not kept (one process, no conflicts)", fd);
-	return 0;
 }
 
 static long generic_ioctl(struct uk_file *f, int fd, unsigned long req, void *arg)

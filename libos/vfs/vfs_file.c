@@ -69,6 +69,7 @@ void uk_file_put(struct uk_file *f)
 		uk_fsnotify_event(f->vn, acc == O_WRONLY || acc == O_RDWR ? IN_CLOSE_WRITE
 		                                                          : IN_CLOSE_NOWRITE);
 	}
+	uk_flock_release(f);
 	uk_epoll_release(f); /* before the file's wait queues go */
 	if (f->ops && f->ops->release)
 		f->ops->release(f);

@@ -124,4 +124,7 @@ static inline int uk_vfs_at_lookup(int dirfd, const char *path, int atflags, uns
 int uk_vfs_is_dir(const struct uk_vnode *vn);
 struct __kernel_timespec uk_vfs_now(void);
 
+/* A file's last reference went: its flock lock goes (vfs_flock.c). */
+void uk_flock_release(struct uk_file *f);
+
 #endif

@@ -20,7 +20,13 @@
  * refusals. splice between a pipe and /dev/null (GNU grep drains its
  * input so: uk's ENOSYS failed it), a file with and without offsets, a
  * non-blocking socket (every byte once, in order), and its refusals.
- * The same source passes as a Linux process.
+ * flock between processes: an exclusive lock refuses another open of the
+ * file (EWOULDBLOCK) but not a child's shared descriptor, goes with
+ * LOCK_UN and with the last close, and a blocked locker gets it once
+ * released (uk accepted every flock without keeping it: postfix's
+ * accept lock); on a share too (given as argv[1]), whose files are
+ * known by inode number, not by vnode. The same source passes as a
+ * Linux process.
  */
 #define _GNU_SOURCE
 #define SUITE "files"
@@ -30,11 +36,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../guest/tcp_pair.h"
@@ -729,6 +737,68 @@ static void splice_checks(void)
 	unlink(DIR_ "/splice");
 }
 
+/* In a child: flock of a new open of path (or of the inherited fd) with
+ * op; its status: 0 locked, 1 EWOULDBLOCK, 2 else. */
+static int child_flock(const char *path, int op, int inherited_fd)
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	if (!pid) {
+		int fd = inherited_fd >= 0 ? inherited_fd : open(path, O_RDONLY);
+		if (!flock(fd, op))
+			_exit(0);
+		_exit(errno == EWOULDBLOCK ? 1 : 2);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* flock on a file of dir, the checks named prefix/...; every lock that
+ * would block only on a bug is asked with LOCK_NB, and the one blocking
+ * wait is bounded by an alarm, so a broken flock fails rather than hangs. */
+static void flock_checks(const char *dir, const char *prefix)
+{
+	char path[256], name[96];
+	int fd, st = -1;
+	pid_t pid;
+
+#define FLOCK_CHECK(what, ok, why) \
+	(snprintf(name, sizeof(name), "%s/%s", prefix, what), check(name, ok, why))
+	snprintf(path, sizeof(path), "%s/flock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	FLOCK_CHECK("exclusive", fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB), "LOCK_EX failed");
+	FLOCK_CHECK("other-open-refused",
+	            child_flock(path, LOCK_EX | LOCK_NB, -1) == 1 &&
+	                child_flock(path, LOCK_SH | LOCK_NB, -1) == 1,
+	            "another open file got the lock");
+	FLOCK_CHECK("shared-description", child_flock(path, LOCK_EX | LOCK_NB, fd) == 0,
+	            "a child's inherited descriptor was refused");
+	FLOCK_CHECK("unlock", !flock(fd, LOCK_UN) && child_flock(path, LOCK_EX | LOCK_NB, -1) == 0,
+	            "not free after LOCK_UN");
+	FLOCK_CHECK("shared-shared",
+	            !flock(fd, LOCK_SH | LOCK_NB) &&
+	                child_flock(path, LOCK_SH | LOCK_NB, -1) == 0 &&
+	                child_flock(path, LOCK_EX | LOCK_NB, -1) == 1,
+	            "shared locks did not share, or an exclusive one came in");
+	flock(fd, LOCK_EX | LOCK_NB);
+	if (!(pid = fork())) { /* waits for the parent's release */
+		int f2 = open(path, O_RDONLY);
+		/* The parent's lock is this description's too: the child's
+		 * copy goes, so the parent's close is the last. */
+		close(fd);
+		alarm(10);
+		_exit(!flock(f2, LOCK_EX) ? 0 : 1);
+	}
+	usleep(100000);
+	close(fd); /* the last close lets go */
+	FLOCK_CHECK("blocked-then-granted", waitpid(pid, &st, 0) == pid && st == 0,
+	            "the blocked locker did not get the lock after the close");
+	FLOCK_CHECK("bad-op", fails(flock(0, 3), EINVAL), "op 3 was taken");
+#undef FLOCK_CHECK
+	unlink(path);
+}
+
 /* What the jailed process finds, checked in a child (its root is for
  * good); the child's status says whether all of it held. */
 static int read_is(const char *path, const char *want)
@@ -841,9 +911,12 @@ int main(int argc, char **argv)
 	copy_range();
 	sendfile_sockets();
 	splice_checks();
+	flock_checks(DIR_, "flock");
 	chroot_jail();
-	if (argc > 1)
+	if (argc > 1) {
 		tmpfile_unsupported(argv[1]);
+		flock_checks(argv[1], "flock-9p");
+	}
 	rmdir(DIR_);
 	return check_done();
 }

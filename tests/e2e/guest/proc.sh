@@ -115,11 +115,15 @@ if [ -f "$G/perms-static.img" ]; then
 	check "$(name perms/9p/all-passed)" out_has '^perms: all passed$'
 	grep '^FAIL' "$T/out" | head -5
 fi
-# O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client.
+# O_TMPFILE on a share is refused (EOPNOTSUPP), as by Linux's 9P client;
+# flock excludes between processes there too (files are known by inode
+# number: each open of a share's file may have its own vnode).
 if [ -f "$G/files-static.img" ]; then
 	mkdir -p "$T/tmpshare"
 	guest -v "$T/tmpshare:/s" "$G/files-static.img" /s
 	check "$(name files/9p-tmpfile-refused)" out_has '^PASS files/tmpfile/9p-unsupported$'
+	check "$(name files/9p-flock)" sh -c "grep -q '^PASS files/flock-9p/blocked-then-granted\$' '$T/out' &&
+		! grep -q '^FAIL files/flock-9p' '$T/out'"
 fi
 for prog in sysv procfs jobctl files creds sock pidfd inotify pty efault perms; do
 	LXS=build/tests/linux/$prog/static/bin/prog
