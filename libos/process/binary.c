@@ -483,7 +483,23 @@ static void req_free(struct exec_req *q)
 /* Room for two more argv words per #! level, and their strings. */
 #define SHEBANG_ROOM (2 * MAX_SHEBANG)
 
-static long req_init(struct exec_req *q, const char *path, char *const *argv, char *const *envp)
+/* One of argv's or envp's strings into the arena. From a program's
+ * execve (prog), its pointer is read once and checked as it is used: the
+ * array was checked before the call (binary_uaccess.c), but another
+ * process sharing the memory could have changed it since, to an address
+ * of the library OS's (copied into the new program, it would show it). */
+static long req_str(struct exec_req *q, char *const *v, int i, char **to, int prog)
+{
+	const char *s = ((const char *const volatile *)v)[i];
+
+	if (prog && (!s || uk_vm_user_str((uintptr_t)s, 131073))) /* MAX_ARG_STRLEN + 1 */
+		return -EFAULT;
+	*to = arena_str(q, s);
+	return 0;
+}
+
+static long req_init(struct exec_req *q, const char *path, char *const *argv, char *const *envp,
+                     int prog)
 {
 	int argc = count(argv), envc = count(envp);
 	size_t bytes = 0;
@@ -504,9 +520,11 @@ static long req_init(struct exec_req *q, const char *path, char *const *argv, ch
 	q->envp = q->argv + argc + SHEBANG_ROOM + 1;
 	q->used = (argc + envc + SHEBANG_ROOM + 2) * sizeof(char *);
 	for (int i = 0; i < argc; i++)
-		q->argv[i] = arena_str(q, argv[i]);
+		if (req_str(q, argv, i, &q->argv[i], prog))
+			return -EFAULT;
 	for (int i = 0; i < envc; i++)
-		q->envp[i] = arena_str(q, envp[i]);
+		if (req_str(q, envp, i, &q->envp[i], prog))
+			return -EFAULT;
 	q->argv[argc] = q->envp[envc] = NULL;
 	q->argc = argc, q->envc = envc;
 	q->depth = 0;
@@ -743,7 +761,7 @@ static void close_on_exec(void)
 
 /* execve of path; committed(arg), if given, runs once nothing can fail
  * any more, just before the old program goes. */
-static long exec_common(const char *path, char *const *argv, char *const *envp,
+static long exec_common(const char *path, char *const *argv, char *const *envp, int prog,
                         void (*committed)(void *), void *arg)
 {
 	struct uk_mm *mm, *old;
@@ -764,7 +782,7 @@ static long exec_common(const char *path, char *const *argv, char *const *envp,
 	if (!(st = exec_new()))
 		return -ENOMEM;
 	req_comm(&st->q, asked);
-	if ((r = req_init(&st->q, path, argv, envp)) ||
+	if ((r = req_init(&st->q, path, argv, envp, prog)) ||
 	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
 		if (why)
 			uk_trace_note("execve %s: %s %s", st->q.path, why,
@@ -800,7 +818,7 @@ static long exec_common(const char *path, char *const *argv, char *const *envp,
 
 long uk_binary_exec(const char *path, char *const *argv, char *const *envp)
 {
-	return exec_common(path, argv, envp, NULL, NULL);
+	return exec_common(path, argv, envp, 1, NULL, NULL);
 }
 
 long uk_binary_exec_as(const char *name, char *const *argv, char *const *envp,
@@ -813,7 +831,7 @@ long uk_binary_exec_as(const char *name, char *const *argv, char *const *envp,
 		return -ENOEXEC; /* link mode: the image's program is not a Linux one */
 	if ((r = find_in_path(name, envp, path, sizeof(path))))
 		return r;
-	return exec_common(path, argv, envp, committed, arg);
+	return exec_common(path, argv, envp, 0, committed, arg);
 }
 
 int uk_binary_main(int argc, char **argv, char **envp)
@@ -840,7 +858,7 @@ int uk_binary_main(int argc, char **argv, char **envp)
 		return 126;
 	}
 	req_comm(&st->q, path);
-	if ((r = req_init(&st->q, path, argv, envp)) ||
+	if ((r = req_init(&st->q, path, argv, envp, 0)) ||
 	    (r = prepare(&st->q, &st->prog, &st->interp, &why))) {
 		report(st->q.path[0] ? st->q.path : path, r, why,
 		       why && st->prog.e.interp_len ? st->prog.interp : NULL);

@@ -13,6 +13,7 @@
 #include <uk/binary.h>
 #include <uk/cpu.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/proc.h>
 #include <uk/sched.h>
 #include <uk/signal.h>
@@ -74,7 +75,9 @@ static long binary_brk(uint64_t want)
 /* ---- the calls answered here ---- */
 
 /* (inlined in both callers: a call here cost getppid 2 ns) */
-static inline __attribute__((always_inline)) long local_call(struct uk_regs *r, int *handled)
+/* (a: the checked arguments; NULL for a call without pointers) */
+static inline __attribute__((always_inline)) long local_call(struct uk_regs *r, const long *a,
+                                                             int *handled)
 {
 	long ret;
 
@@ -85,20 +88,19 @@ static inline __attribute__((always_inline)) long local_call(struct uk_regs *r, 
 		uk_trace_note("brk(%#lx) = %#lx", r->rdi, ret);
 		return ret;
 	case UK_NR_execve:
-		uk_trace_note("execve(\"%s\", %#lx, %#lx) ...", r->rdi ? (const char *)r->rdi : "",
-		              r->rsi, r->rdx);
-		ret = r->rdi ? uk_binary_exec((const char *)r->rdi, (char *const *)r->rsi,
-		                              (char *const *)r->rdx)
-		             : -EFAULT;
+		uk_trace_note("execve(\"%s\", %#lx, %#lx) ...", a[0] ? (const char *)a[0] : "",
+		              a[1], a[2]);
+		ret = a[0] ? uk_binary_exec((const char *)a[0], (char *const *)a[1],
+		                            (char *const *)a[2])
+		           : -EFAULT;
 		uk_trace_note("execve = %ld", ret);
 		return ret;
 	case NR_EXECVEAT:
 		/* only the form that is plain execve */
-		if ((int)r->rdi == AT_FDCWD && !r->r8 && r->rsi) {
-			ret = uk_binary_exec((const char *)r->rsi, (char *const *)r->rdx,
-			                     (char *const *)r->r10);
-			uk_trace_note("execveat(AT_FDCWD, \"%s\") = %ld", (const char *)r->rsi,
-			              ret);
+		if ((int)a[0] == AT_FDCWD && !a[4] && a[1]) {
+			ret = uk_binary_exec((const char *)a[1], (char *const *)a[2],
+			                     (char *const *)a[3]);
+			uk_trace_note("execveat(AT_FDCWD, \"%s\") = %ld", (const char *)a[1], ret);
 			return ret;
 		}
 	}
@@ -108,21 +110,29 @@ static inline __attribute__((always_inline)) long local_call(struct uk_regs *r, 
 
 /* A call with pointer arguments: they are checked first
  * (binary_uaccess.c); a data buffer's length may be cut to what is the
- * program's, without changing the program's registers. */
+ * program's, and a structure the call reads replaced by a checked copy,
+ * without changing the program's registers. */
 static long checked_call(struct uk_regs *r, long nr)
 {
 	long a[6] = { (long)r->rdi, (long)r->rsi, (long)r->rdx,
 		      (long)r->r10, (long)r->r8,  (long)r->r9 };
-	uint64_t spare[2];
-	int bad = uk_binary_uaccess(nr, a, spare), handled;
+	struct uk_ucopy c;
+	int bad, handled;
 	long ret;
 
-	if (bad) {
+	c.ret = 0, c.heap = NULL, c.back = 0;
+	if ((bad = uk_binary_uaccess(nr, a, &c))) {
+		uk_kfree(c.heap);
 		uk_trace_efault(nr, a, bad);
 		return -EFAULT;
 	}
-	ret = local_call(r, &handled);
-	return handled ? ret : uk_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (c.ret)
+		ret = c.ret;
+	else if (nr == UK_NR_sendmmsg || nr == UK_NR_recvmmsg)
+		ret = uk_binary_mmsg(nr, a);
+	else if (!(ret = local_call(r, a, &handled), handled))
+		ret = uk_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return c.heap || c.back ? uk_binary_uaccess_done(&c, ret) : ret;
 }
 
 /* From syscall_entry.S, on the thread's own library OS stack, interrupts
@@ -148,7 +158,7 @@ void uk_binary_syscall(struct uk_regs *r)
 	if ((uint64_t)nr < UK_NR_MAX && uk_binary_uaccess_rows[nr]) {
 		ret = checked_call(r, nr);
 	} else {
-		ret = local_call(r, &handled);
+		ret = local_call(r, NULL, &handled);
 		if (!handled)
 			ret = uk_syscall(nr, (long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10,
 			                 (long)r->r8, (long)r->r9);

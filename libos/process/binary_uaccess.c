@@ -22,6 +22,16 @@
  * are checked by hand after the table. A call without a row costs one
  * load (uk_binary_uaccess_rows).
  *
+ * A structure holding pointers the call follows (an iovec array, a
+ * msghdr, clone3's arguments) is copied once into library OS memory and
+ * checked there, and the call given the copy (struct uk_ucopy), as
+ * Linux's import_iovec and copy_msghdr_from_user: checked where it lies,
+ * it could be changed by another thread while the call sleeps (a writev
+ * to a full pipe), a base swapped for the library OS's address.
+ * sendmmsg's and recvmmsg's headers are copied each at its turn
+ * (uk_binary_mmsg), execve's argv and envp a string pointer at a time as
+ * they are copied (binary.c). Up to 8 iovecs need no allocation.
+ *
  * Where Linux differs: it checks only the bytes it touches, when it
  * touches them, so a bad buffer may end a call part way (a short read).
  * Here the data buffers of read, pread64, write, pwrite64, recvfrom,
@@ -41,7 +51,9 @@
  */
 #include <uk/arch.h>
 #include <uk/binary.h>
+#include <uk/libc.h>
 #include <uk/linux.h>
+#include <uk/mm.h>
 #include <uk/print.h>
 #include <uk/syscall.h>
 #include <uk/vm.h>
@@ -369,33 +381,72 @@ static int check_row(const struct row *w, long *a, uint64_t *spare)
 	return cut(w, a, p, len);
 }
 
-/* An iovec array of n entries: the array read, each base with access. */
-static int ok_iov(uint64_t iov, uint64_t n, int write)
+/* An iovec array of n entries at *iov: copied (to c->fast, or c->heap
+ * when longer), *iov pointed at the copy, and each base checked in the
+ * copy with the access the call makes; 0 when one is bad. The call reads
+ * only the copy: the program's array could be changed by another thread
+ * while the call sleeps (a writev to a full pipe), a base swapped for an
+ * address of the library OS's. */
+static int import_iov(struct uk_ucopy *c, uint64_t *iov, uint64_t n, int write)
 {
-	if (n > 1024)
-		return 1; /* the call refuses it (EINVAL) */
-	if (!ok(iov, n * 16, 0))
+	uint64_t *v = c->fast;
+
+	if (!n || n > 1024)
+		return 1; /* the call reads none, or refuses n (EINVAL, EMSGSIZE) */
+	if (!ok(*iov, n * 16, 0))
 		return 0;
-	for (uint64_t i = 0; i < n; i++) {
-		const uint64_t *v = (const uint64_t *)(iov + i * 16);
+	if (n > UK_UCOPY_FASTIOV && !(v = c->heap = uk_kmalloc(n * 16))) {
+		c->ret = -ENOMEM;
+		return 1;
+	}
+	uk_memcpy(v, (const void *)*iov, n * 16);
+	*iov = (uint64_t)v;
+	for (uint64_t i = 0; i < n; i++)
 		/* (a negative length, which the call may not refuse: at least
 		 * where it starts) */
-		if (!ok(v[0], (int64_t)v[1] < 0 ? 1 : v[1], write))
+		if (!ok(v[2 * i], (int64_t)v[2 * i + 1] < 0 ? 1 : v[2 * i + 1], write))
 			return 0;
-	}
 	return 1;
 }
 
-/* A msghdr: name, iovecs and control, written by recvmsg (as are the
- * header's lengths and flags). */
-static int ok_msghdr(uint64_t m, int recv)
+/* A msghdr at *m: copied to c->hdr with its iovecs, *m pointed at the
+ * copy, and its name, iovecs and control checked in the copy (written by
+ * recvmsg, as are the header's lengths and flags: c->back keeps the
+ * program's header for them). The control messages sendmsg reads are
+ * parsed a header at a time into a copy (net/socket_cmsg.c), bounded by
+ * the copied length. */
+static int import_msghdr(struct uk_ucopy *c, long *m, int recv)
 {
-	const uint64_t *h = (const uint64_t *)m;
+	uint64_t *h = c->hdr;
 
-	if (!ok(m, 56, recv))
+	if (!ok((uint64_t)*m, 56, recv))
 		return 0;
-	return (!h[0] || ok(h[0], (uint32_t)h[1], recv)) && ok_iov(h[2], h[3], recv) &&
-	       (!h[4] || ok(h[4], h[5], recv));
+	uk_memcpy(h, (const void *)*m, 56);
+	if ((h[0] && !ok(h[0], (uint32_t)h[1], recv)) || (h[4] && !ok(h[4], h[5], recv)) ||
+	    !import_iov(c, &h[2], h[3], recv))
+		return 0;
+	if (recv)
+		c->back = (uint64_t)*m;
+	*m = (long)h;
+	return 1;
+}
+
+long uk_binary_uaccess_done(struct uk_ucopy *c, long ret)
+{
+	uint64_t *m = (uint64_t *)c->back;
+
+	uk_kfree(c->heap);
+	c->heap = NULL;
+	if (!m || ret < 0)
+		return ret;
+	/* (the call may have slept: the header may not be the program's
+	 * any more; nothing sleeps from here on) */
+	if (!ok((uint64_t)m, 56, 1))
+		return -EFAULT;
+	((uint32_t *)m)[2] = (uint32_t)c->hdr[1];  /* msg_namelen */
+	m[5] = c->hdr[5];                          /* msg_controllen */
+	((uint32_t *)m)[12] = (uint32_t)c->hdr[6]; /* msg_flags */
+	return ret;
 }
 
 /* execve's argv or envp: NULL-ended pointers to strings (NULL: none). */
@@ -507,39 +558,106 @@ static int ok_clone(uint64_t flags, uint64_t pidfd, uint64_t ptid, uint64_t ctid
 	       (!(flags & (CLONE_CHILD_SETTID_ | CLONE_CHILD_CLEARTID_)) || ok(ctid, 4, 1));
 }
 
-static int ok_clone3(uint64_t ua, uint64_t size)
+/* clone3's arguments: the known part (88 bytes, CLONE_ARGS_SIZE_VER2)
+ * copied to c->fast and checked there, the call given the copy; a later
+ * field it does not know must be zero (E2BIG, as the call says). */
+#define CLONE_ARGS_KNOWN 88
+static int import_clone3(struct uk_ucopy *c, long *a)
 {
-	const uint64_t *c = (const uint64_t *)ua; /* flags, pidfd, child_tid, parent_tid */
+	uint64_t ua = (uint64_t)a[0], size = (uint64_t)a[1], *k = c->fast;
+	uint64_t n = size < CLONE_ARGS_KNOWN ? size : CLONE_ARGS_KNOWN;
 
 	if (size < 64 || size > 4096)
 		return 1; /* the call refuses it */
-	return ok(ua, size, 0) && ok_clone(c[0], c[1], c[3], c[2]);
+	if (!ok(ua, size, 0))
+		return 0;
+	uk_memcpy(k, (const void *)ua, n);
+	for (uint64_t i = n; i < size; i++)
+		if (((const unsigned char *)ua)[i]) {
+			c->ret = -E2BIG;
+			return 1;
+		}
+	a[0] = (long)k;
+	a[1] = (long)n;
+	return ok_clone(k[0], k[1], k[3], k[2]);
 }
 
-/* sendmmsg's and recvmmsg's array: each msghdr, and its msg_len written. */
-static int ok_mmsg(uint64_t v, uint64_t n, int recv)
+/* One message of sendmmsg's or recvmmsg's, from a copy of its header
+ * made when its turn comes; its msg_len written. */
+static long mmsg_one(int recv, long fd, uint64_t hdr, long flags)
 {
-	if (n > 1024)
-		n = 1024; /* (the call's UIO_MAXIOV) */
-	if (!ok(v, n * 64, 1))
-		return 0;
-	for (uint64_t i = 0; i < n; i++)
-		if (!ok_msghdr(v + i * 64, recv))
-			return 0;
-	return 1;
+	struct uk_ucopy c;
+	long m = (long)hdr, r;
+
+	c.ret = 0, c.heap = NULL, c.back = 0;
+	if (!ok(hdr + 56, 4, 1) || !import_msghdr(&c, &m, recv))
+		r = -EFAULT;
+	else if (c.ret)
+		r = c.ret;
+	else
+		r = recv ? uk_sys_recvmsg(fd, m, flags, 0, 0, 0)
+		         : uk_sys_sendmsg(fd, m, flags, 0, 0, 0);
+	r = uk_binary_uaccess_done(&c, r);
+	/* (the call may have slept: msg_len may not be the program's now) */
+	if (r >= 0 && !ok(hdr + 56, 4, 1))
+		r = -EFAULT;
+	if (r >= 0)
+		*(uint32_t *)(hdr + 56) = (uint32_t)r;
+	return r;
+}
+
+/* As net/socket.c's sendmmsg and recvmmsg, a message at a time: after the
+ * first, recvmmsg takes only what has come (MSG_DONTWAIT); a failure
+ * after one ends the count, as on Linux (a bad header too). */
+static long mmsg(int recv, long fd, long v, long n, long flags)
+{
+	unsigned i;
+	long r = 0;
+
+	for (i = 0; i < (unsigned)n && i < 1024; i++) {
+		r = mmsg_one(recv, fd, (uint64_t)v + i * 64,
+		             i && recv ? flags | 0x40 /* MSG_DONTWAIT */ : flags);
+		if (r < 0)
+			break;
+	}
+	return i ? (long)i : r;
+}
+
+static long sendmmsg(long fd, long v, long n, long flags, long u4, long u5)
+{
+	(void)u4, (void)u5;
+	return mmsg(0, fd, v, n, flags);
+}
+
+static long recvmmsg(long fd, long v, long n, long flags, long timeout, long u5)
+{
+	(void)u5;
+	if (timeout)
+		return -EOPNOTSUPP; /* the timeout form is not implemented */
+	return mmsg(1, fd, v, n, flags);
+}
+
+long uk_binary_mmsg(long nr, const long *a)
+{
+	uk_syscall_fn fn = nr == UK_NR_recvmmsg ? recvmmsg : sendmmsg;
+
+	if (uk_trace_on)
+		return uk_syscall_traced(nr, fn, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* (no message is longer than 8 KiB: msgsnd refuses a longer one) */
 static uint64_t msg_len(long len) { return (uint64_t)len < 8192 ? (uint64_t)len : 0; }
 
-static int by_hand_ok(long nr, long *a)
+static int by_hand_ok(long nr, long *a, struct uk_ucopy *c)
 {
 	switch (nr) {
 	case UK_NR_ioctl: return ok_ioctl((uint64_t)a[1], (uint64_t)a[2]);
+	/* (the count is an int: a negative one the call refuses) */
 	case UK_NR_readv:
-	case UK_NR_preadv: return ok_iov((uint64_t)a[1], (uint64_t)a[2], 1);
+	case UK_NR_preadv: return import_iov(c, (uint64_t *)&a[1], (uint64_t)(int)a[2], 1);
 	case UK_NR_writev:
-	case UK_NR_pwritev: return ok_iov((uint64_t)a[1], (uint64_t)a[2], 0);
+	case UK_NR_pwritev: return import_iov(c, (uint64_t *)&a[1], (uint64_t)(int)a[2], 0);
 	case UK_NR_select:
 	case UK_NR_pselect6: return ok_fdsets(a);
 	case UK_NR_accept:
@@ -548,17 +666,19 @@ static int by_hand_ok(long nr, long *a)
 	case UK_NR_getsockname:
 	case UK_NR_getpeername: return ok_addr((uint64_t)a[1], (uint64_t)a[2]);
 	case UK_NR_getsockopt: return ok_addr((uint64_t)a[3], (uint64_t)a[4]);
-	case UK_NR_sendmsg: return ok_msghdr((uint64_t)a[1], 0);
-	case UK_NR_recvmsg: return ok_msghdr((uint64_t)a[1], 1);
+	case UK_NR_sendmsg: return import_msghdr(c, &a[1], 0);
+	case UK_NR_recvmsg: return import_msghdr(c, &a[1], 1);
 	case UK_NR_execve: return ok_strv((uint64_t)a[1]) && ok_strv((uint64_t)a[2]);
 	case UK_NR_execveat:
 		return ok_str((uint64_t)a[1]) && ok_strv((uint64_t)a[2]) && ok_strv((uint64_t)a[3]);
 	case UK_NR_futex: return ok_futex(a);
 	case UK_NR_clone:
 		return ok_clone((uint64_t)a[0], (uint64_t)a[2], (uint64_t)a[2], (uint64_t)a[3]);
-	case UK_NR_clone3: return ok_clone3((uint64_t)a[0], (uint64_t)a[1]);
-	case UK_NR_sendmmsg: return ok_mmsg((uint64_t)a[1], (uint32_t)a[2], 0);
-	case UK_NR_recvmmsg: return ok_mmsg((uint64_t)a[1], (uint32_t)a[2], 1);
+	case UK_NR_clone3: return import_clone3(c, a);
+	/* (each header is copied and checked at its turn: uk_binary_mmsg) */
+	case UK_NR_sendmmsg:
+	case UK_NR_recvmmsg:
+		return ok((uint64_t)a[1], ((uint32_t)a[2] < 1024 ? (uint32_t)a[2] : 1024) * 64, 1);
 	/* (the type, then the text) */
 	case UK_NR_msgsnd: return ok((uint64_t)a[1], 8 + msg_len(a[2]), 0);
 	case UK_NR_msgrcv:
@@ -580,14 +700,14 @@ static int by_hand_ok(long nr, long *a)
 	return 1;
 }
 
-int uk_binary_uaccess(long nr, long *a, uint64_t *spare)
+int uk_binary_uaccess(long nr, long *a, struct uk_ucopy *c)
 {
 	unsigned i = uk_binary_uaccess_rows[nr];
 
 	if (i != HAND) {
 		for (const struct row *w = &rows[i - 1]; w < rows + NROWS && w->nr == nr; w++)
-			if (check_row(w, a, spare))
+			if (check_row(w, a, c->spare))
 				return w->arg + 1;
 	}
-	return by_hand_ok(nr, a) ? 0 : -1;
+	return by_hand_ok(nr, a, c) ? 0 : -1;
 }

@@ -470,6 +470,139 @@ static void child_poll_race(void)
 		close(poll_pipes[i / 2][i % 2]);
 }
 
+/* sendmmsg and recvmmsg each message's length written back, recvmsg its
+ * flags and control length (binary mode gives the calls copies of the
+ * headers: what they write must reach the program's); a bad header after
+ * the first ends sendmmsg's count, the messages before it sent. */
+static void mmsg_calls(void)
+{
+	char a[4] = "aaa", b[4] = "bbb", ra[8] = { 0 }, rb[8] = { 0 }, ctl[64];
+	struct iovec io[4] = { { a, 3 }, { b, 3 }, { ra, 8 }, { rb, 8 } };
+	struct mmsghdr v[2];
+	struct msghdr m;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		return;
+	memset(v, 0, sizeof(v));
+	v[0].msg_hdr = (struct msghdr){ .msg_iov = &io[0], .msg_iovlen = 1 };
+	v[1].msg_hdr = (struct msghdr){ .msg_iov = &io[1], .msg_iovlen = 1 };
+	check("mmsg/send",
+	      syscall(SYS_sendmmsg, sv[0], v, 2, 0) == 2 && v[0].msg_len == 3 && v[1].msg_len == 3,
+	      "not two messages of 3 bytes");
+	memset(v, 0, sizeof(v));
+	v[0].msg_hdr = (struct msghdr){ .msg_iov = &io[2], .msg_iovlen = 1 };
+	v[1].msg_hdr = (struct msghdr){ .msg_iov = &io[3], .msg_iovlen = 1 };
+	check("mmsg/recv",
+	      syscall(SYS_recvmmsg, sv[1], v, 2, 0, NULL) == 2 && v[0].msg_len == 3 &&
+	          v[1].msg_len == 3 && !strcmp(ra, "aaa") && !strcmp(rb, "bbb"),
+	      "not the two messages");
+	v[0].msg_hdr = (struct msghdr){ .msg_iov = &io[0], .msg_iovlen = 1 };
+	v[1].msg_hdr = (struct msghdr){ .msg_iov = (struct iovec *)KERNEL, .msg_iovlen = 1 };
+	check("mmsg/send-bad-second", syscall(SYS_sendmmsg, sv[0], v, 2, 0) == 1,
+	      "not the first message alone");
+	io[2].iov_len = 2;
+	m = (struct msghdr){ .msg_iov = &io[2],
+		             .msg_iovlen = 1,
+		             .msg_control = ctl,
+		             .msg_controllen = sizeof(ctl) };
+	check("recvmsg/flags-written-back",
+	      syscall(SYS_recvmsg, sv[1], &m, 0) == 2 && (m.msg_flags & MSG_TRUNC) &&
+	          m.msg_controllen == 0,
+	      "no MSG_TRUNC, or the control length not 0");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A structure the call reads pointers from, changed by another thread
+ * while the call sleeps: the call goes on with what it was given, never
+ * an address of the library OS's swapped in (Linux copies the iovecs
+ * and the msghdr in before it starts). In a child, bounded by alarm():
+ * uk read (writev, sendmsg) or wrote (readv) the library OS's memory. */
+enum { SWAP_WRITEV, SWAP_SENDMSG, SWAP_READV };
+static int swap_fd[2]; /* [0] read, [1] written */
+static int swap_how;
+static size_t swap_fill;
+static struct iovec swap_iov[2];
+
+static void *swapper(void *arg)
+{
+	char buf[4096];
+
+	(void)arg;
+	usleep(100000); /* the call is asleep by now */
+	swap_iov[1].iov_base = KERNEL;
+	if (swap_how == SWAP_READV) {
+		write(swap_fd[1], "CCCCCCCC", 8);
+		return NULL;
+	}
+	for (size_t left = swap_fill; left;) { /* room for the call's bytes */
+		ssize_t n = read(swap_fd[0], buf, left < sizeof(buf) ? left : sizeof(buf));
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+	return NULL;
+}
+
+/* The written end full: a blocking call to it sleeps. */
+static size_t fill(int fd)
+{
+	char buf[4096] = { 0 };
+	size_t n = 0;
+	ssize_t w;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	for (size_t chunk = sizeof(buf); chunk; chunk = chunk > 1 ? 1 : 0)
+		while ((w = write(fd, buf, chunk)) > 0)
+			n += (size_t)w;
+	fcntl(fd, F_SETFL, 0);
+	return n;
+}
+
+static void child_swap(const char *name, int how)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		char a = 'A', b[9] = "BBBBBBBB", got[10] = { 0 };
+		struct msghdr m = { .msg_iov = swap_iov, .msg_iovlen = 2 };
+		pthread_t t;
+		size_t have = 0;
+		long r;
+
+		alarm(10);
+		swap_how = how;
+		if (how == SWAP_SENDMSG ? socketpair(AF_UNIX, SOCK_STREAM, 0, swap_fd)
+		                        : pipe(swap_fd))
+			_exit(2);
+		if (how == SWAP_READV) {
+			swap_iov[0] = (struct iovec){ got, 1 };
+			swap_iov[1] = (struct iovec){ got + 1, 7 };
+			pthread_create(&t, NULL, swapper, NULL);
+			r = syscall(SYS_readv, swap_fd[0], swap_iov, 2);
+			pthread_join(t, NULL);
+			_exit(r == 8 && !strcmp(got, "CCCCCCCC") ? 0 : 3);
+		}
+		swap_fill = fill(swap_fd[1]);
+		swap_iov[0] = (struct iovec){ &a, 1 };
+		swap_iov[1] = (struct iovec){ b, 8 };
+		pthread_create(&t, NULL, swapper, NULL);
+		r = how == SWAP_SENDMSG ? syscall(SYS_sendmsg, swap_fd[1], &m, 0)
+		                        : syscall(SYS_writev, swap_fd[1], swap_iov, 2);
+		pthread_join(t, NULL);
+		while (r == 9 && have < 9) {
+			ssize_t n = read(swap_fd[0], got + have, 9 - have);
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+		}
+		_exit(r == 9 && !strcmp(got, "ABBBBBBBB") ? 0 : 3);
+	}
+	check(name, status_of(pid) == 0,
+	      "the call used what another thread put in its structure while it slept");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -497,6 +630,10 @@ int main(int argc, char **argv)
 	child_exit_words();
 	child_race();
 	child_poll_race();
+	mmsg_calls();
+	child_swap("swap/writev-iovec", SWAP_WRITEV);
+	child_swap("swap/sendmsg-iovec", SWAP_SENDMSG);
+	child_swap("swap/readv-iovec", SWAP_READV);
 	(void)argv;
 	(void)sc_errno;
 	return check_done();

@@ -122,12 +122,33 @@ void uk_binary_syscall_init(void);
 void uk_binary_uaccess_init(void);
 /* Nonzero for a call nr whose pointers are checked. */
 extern unsigned char uk_binary_uaccess_rows[];
+/* What a call's structures were copied to: an iovec array, a msghdr and
+ * clone3's arguments are read once from the program, checked, and the
+ * call given the copy (the program's could change while the call
+ * sleeps, as Linux's import_iovec and copy_msghdr_from_user guard
+ * against). Lives on the caller's stack for the whole call. */
+#define UK_UCOPY_FASTIOV 8 /* iovecs without an allocation (Linux's UIO_FASTIOV) */
+struct uk_ucopy {
+	uint64_t spare[2]; /* a read-only timeout's copy */
+	long ret;          /* nonzero: the call's answer, without running it */
+	void *heap;        /* a longer iovec array's copy, freed after the call */
+	uint64_t back;     /* recvmsg: the program's msghdr, given the copy's lengths after */
+	uint64_t hdr[7];   /* a msghdr */
+	uint64_t fast[2 * UK_UCOPY_FASTIOV]; /* iovecs, or clone3's arguments */
+};
 /* Check call nr's pointer arguments a[0..5] against the process's
  * areas: 0 when they are its memory (a data buffer's length in a[] may
- * be cut to the part that is, a read-only timeout replaced by a copy in
- * spare[2], which must live as long as the call), else the argument
- * (1-6) that is not, or -1 for a pointer inside a structure. */
-int uk_binary_uaccess(long nr, long *a, uint64_t *spare);
+ * be cut to the part that is, a read-only timeout or a structure
+ * replaced by its copy in *c, c->ret set when the call's answer is known
+ * without it), else the argument (1-6) that is not, or -1 for a pointer
+ * inside a structure. c->ret, c->heap and c->back must be zero before. */
+int uk_binary_uaccess(long nr, long *a, struct uk_ucopy *c);
+/* After a call given copies (c->heap or c->back set): recvmsg's lengths
+ * and flags written back, the copies freed; the call's result. */
+long uk_binary_uaccess_done(struct uk_ucopy *c, long ret);
+/* sendmmsg and recvmmsg of a Linux program: each message's header copied
+ * and checked before it is sent or received. */
+long uk_binary_mmsg(long nr, const long *a);
 
 /* ---- system-call sites (binary_rewrite.c) ---- */
 
