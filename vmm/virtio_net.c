@@ -368,6 +368,10 @@ static int net_fdt(struct vmm_vdev *d, void *fdt)
 		r = fdt_addr(fdt, UK_DT_NET_IP, n->conf.ip, n->conf.prefix);
 	if (n->conf.gw.s_addr)
 		r = r ?: fdt_addr(fdt, UK_DT_NET_GW, n->conf.gw, 0);
+	/* libslirp's name server (net_slirp.c), known before the guest asks
+	 * DHCP: a container has /etc/resolv.conf from its start */
+	if (n->conf.kind == VMM_NET_USER && !n->conf.passt)
+		r = r ?: fdt_addr(fdt, UK_DT_NET_DNS, (struct in_addr){ htonl(0x0a000203) }, 0);
 	return r;
 }
 

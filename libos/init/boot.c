@@ -167,6 +167,8 @@ static char **copy_strv(const struct strv *v)
  * pages are committed as it grows, so this costs what is used. */
 #define MAIN_STACK (8u << 20)
 
+void uk_net_resolv_boot(void) __attribute__((weak));
+
 static void main_thread(void *unused)
 {
 	const struct uk_cred *caller;
@@ -190,6 +192,8 @@ static void main_thread(void *unused)
 	caller = uk_vfs_as_kernel();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
+	if (uk_net_resolv_boot) /* (weak: images with a network stack) */
+		uk_net_resolv_boot();
 	uk_vfs_as_caller(caller);
 	uk_vfs_enter_workdir();
 	uk_vfs_root_done(); /* --tmpfs, --read-only */

@@ -120,6 +120,32 @@ void uk_net_resolv_conf(void)
 	uk_vfs_write_file("/etc/resolv.conf", buf, len, 0644);
 }
 
+/* At boot, before the network is up: /etc/resolv.conf from the name server
+ * the network will have (ukrun's uk,dns for the user network, QEMU's
+ * uk.dns=), so that a program reading or copying it at its start finds it,
+ * as in a container (postfix copies it into its chroot). The network's own
+ * servers replace it when it comes up. */
+void uk_net_resolv_boot(void)
+{
+	const void *fdt = uk_plat.fdt;
+	const fdt32_t *dns = NULL;
+	char v[32], buf[48];
+	ip4_addr_t a;
+	int len;
+
+	for (int node = fdt ? fdt_next_node(fdt, -1, NULL) : -1; node >= 0 && !dns;
+	     node = fdt_next_node(fdt, node, NULL))
+		if ((dns = fdt_getprop(fdt, node, UK_DT_NET_DNS, &len)) && len != 4)
+			dns = NULL;
+	if (dns)
+		a.addr = dns[0];
+	else if (fdt || cmdline_value("uk.dns", v, sizeof(v)) || !ip4addr_aton(v, &a))
+		return;
+	len = uk_snprintf(buf, sizeof(buf), "nameserver %s\n", ip4addr_ntoa(&a));
+	uk_vfs_mkdir_p("/etc", 0755);
+	uk_vfs_write_file("/etc/resolv.conf", buf, (size_t)len, 0644);
+}
+
 void uk_net_hosts(uint32_t ip)
 {
 	ip4_addr_t a = { ip };

@@ -114,6 +114,10 @@
  *                   "after: A", or the error), as a container's program
  *                   looks itself up; the VM's answer, not Linux's (a
  *                   machine's own name need not resolve)
+ *   prog resolv     /etc/resolv.conf's lines before the program's first
+ *                   socket ("resolv: LINE", or "resolv: none"), as a
+ *                   container's program copies it at its start (postfix
+ *                   into its chroot); the VM's answer, not Linux's
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -1231,6 +1235,16 @@ int main(int argc, char **argv)
 		return ll_self();
 	if (argc > 1 && !strcmp(argv[1], "routes6"))
 		return routes6();
+	if (argc > 1 && !strcmp(argv[1], "resolv")) {
+		FILE *f = fopen("/etc/resolv.conf", "r");
+		char line[256];
+
+		if (!f)
+			printf("resolv: none\n");
+		while (f && fgets(line, sizeof(line), f))
+			printf("resolv: %s", line);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "hostname")) {
 		print_host("before");
 		close(socket(AF_INET, SOCK_DGRAM, 0)); /* (brings uk's network up) */

@@ -32,6 +32,10 @@
 
 /* Bring the network up (idempotent). 0, or -errno when lwIP cannot start. */
 int uk_net_up(void);
+/* /etc/resolv.conf at boot from the name server the network will have,
+ * when known (net_conf.c); boot calls it through a weak reference, so an
+ * image without a network stack links none. */
+void uk_net_resolv_boot(void);
 
 void uk_net_enter(void);
 void uk_net_leave(void);

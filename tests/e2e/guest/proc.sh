@@ -83,6 +83,14 @@ if [ -f "$G/sock-static.img" ]; then
 	guest --net user "$G/sock-static.img" hostname
 	check "$(name sock/hostname-before-network)" out_has '^before: 127.0.1.1$'
 	check "$(name sock/hostname-after-network)" out_has '^after: 10.0.2.15$'
+	# /etc/resolv.conf is there from the start, as a container's (it was
+	# written when the network came up, at the first socket): ukrun's user
+	# network names libslirp's server at boot (under QEMU the guest learns
+	# it from DHCP, or from uk.dns= on its line).
+	if on_ukrun; then
+		guest --net user "$G/sock-static.img" resolv
+		check "$(name sock/resolv-conf-at-start)" out_has '^resolv: nameserver 10.0.2.3$'
+	fi
 	guest --net user "$G/sock-static.img" routes
 	check "$(name sock/routes-default)" out_has '^route 0.0.0.0/0 via 10.0.2.2 src -$'
 	check "$(name sock/routes-subnet)" out_has '^route 10.0.2.0/24 via - src 10.0.2.15$'

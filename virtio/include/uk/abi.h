@@ -327,6 +327,9 @@ struct uk_pvm_vif {
  *   uk,ip      = <u32 IPv4 address, u32 prefix length>  (virtio-net: a static
  *                address; absent: the guest asks DHCP)
  *   uk,gw      = <u32 IPv4 address>  (virtio-net: static default gateway)
+ *   uk,dns     = <u32 IPv4 address>  (virtio-net: the name server the
+ *                network will have, known before it is up: the user
+ *                network's; the guest writes /etc/resolv.conf at boot)
  *   uk,notify-port = <u32 I/O port>  (optional: see below)
  *   (IPv4 addresses as FDT cells: big-endian, i.e. network byte order)
  * Under QEMU the guest finds devices on the kernel command line instead, in
@@ -337,6 +340,7 @@ struct uk_pvm_vif {
 #define UK_DT_RO "uk,ro"
 #define UK_DT_NET_IP "uk,ip"
 #define UK_DT_NET_GW "uk,gw"
+#define UK_DT_NET_DNS "uk,dns"
 #define UK_VIRTIO_MMIO_SIZE 0x1000u
 
 /* Queue notifications by port I/O. A write to QUEUE_NOTIFY is an MMIO
