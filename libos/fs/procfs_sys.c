@@ -231,10 +231,10 @@ static long gen_vmstat(struct pgen *g, const struct uk_proc_view *v, char *buf, 
 	    "pgfault %lu\nuk_pt_alloc %lu\nuk_cr3_load %lu\nuk_invlpg %lu\n"
 	    "uk_tlb_flush %lu\nuk_pte_write %lu\nuk_cow_copy %lu\nuk_cow_reuse %lu\n"
 	    "uk_fork_copy %lu\nuk_file_copy %lu\nuk_file_share %lu\nuk_file_image %lu\n"
-	    "uk_code_scan %lu\nuk_code_kept %lu\n",
+	    "uk_code_scan %lu\nuk_code_kept %lu\nuk_pt_queued %lu\n",
 	    c->pgfault, c->pt_alloc, c->cr3_load, c->invlpg, c->tlb_flush, c->pte_write,
 	    c->cow_copy, c->cow_reuse, c->fork_copy, c->file_copy, c->file_share, c->file_image,
-	    c->code_scan, c->code_kept);
+	    c->code_scan, c->code_kept, c->pt_queued);
 }
 
 pgen_fn uk_procfs_sys_gen(int node)

@@ -115,6 +115,8 @@ struct uk_vm_counts {
 	uint64_t code_scan;  /* bytes of code scanned for system-call sites */
 	uint64_t code_kept;  /* pages of rewritten code mapped as an earlier exec
 	                      * left them (binary_rewrite.c) */
+	uint64_t pt_queued;  /* freed page-table pages the allocator does not have
+	                      * back yet (paging.c's queue: at most 1024) */
 };
 extern struct uk_vm_counts uk_vm_counts;
 
