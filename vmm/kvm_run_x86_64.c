@@ -44,7 +44,7 @@ static void on_signal(int sig)
 	else if (sig == SIGCHLD)
 		child = 1;
 	else if (!vmm_sigfwd_catch(sig))
-		stop_signal = sig;
+		vmm_sigfwd_stop(stop_signal = sig);
 	if (signal_run)
 		signal_run->immediate_exit = 1;
 }
@@ -104,6 +104,10 @@ int vmm_catch_signals(struct vmm *vm)
 	}
 	if (block_tick(vm) || setitimer(ITIMER_REAL, &it, NULL)) {
 		vmm_err("the run loop's watchdog tick: %s", strerror(errno));
+		return -1;
+	}
+	if (vmm_sigfwd_watch(vm)) {
+		vmm_err("the stop's watch thread: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

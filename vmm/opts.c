@@ -39,7 +39,8 @@ static const char usage[] =
     "      --timeout SECS   stop the VM after SECS seconds (exit status 124)\n"
     "      --stop-timeout SECS  after a SIGTERM, SIGINT or SIGQUIT passed to the\n"
     "                       guest, stop the VM if it still runs SECS later\n"
-    "                       (default: wait; a second such signal stops it at once)\n"
+    "                       (default 10, as docker's and podman's stop; -1: wait;\n"
+    "                       a second such signal stops it at once)\n"
     "      --console auto|raw  guest output to a terminal: control sequences other\n"
     "                       than colours shown escaped (auto, the default), or\n"
     "                       passed as they are (raw); pipes and files get it exact\n"
@@ -201,7 +202,12 @@ static int ukrun_opt(void *ctx, int key, const char *v)
 	case 'v': return add_item(o->volumes, &o->nvolumes, "-v", v);
 	case 'd': return add_item(o->disks, &o->ndisks, "--disk", v);
 	case 't': return seconds("--timeout", v, &o->timeout);
-	case 's': return seconds("--stop-timeout", v, &o->stop_timeout);
+	case 's':
+		if (!strcmp(v, "-1")) { /* wait for the guest (docker's -1) */
+			o->stop_timeout = 0;
+			return 0;
+		}
+		return seconds("--stop-timeout", v, &o->stop_timeout);
 	case 'V': o->verbose = 1; return 0;
 	case 'P': o->sample = 1; return 0;
 	case 'u': o->user = v; return 0;
@@ -257,6 +263,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->oci_ready = o->oci_stderr = -1;
+	o->stop_timeout = VMM_STOP_TIMEOUT;
 	r = host_opts(argc, argv, spec, HOST_OPTS_FIRST, "ukrun --help", ukrun_opt, o, err,
 	              sizeof(err));
 	if (r) {

@@ -9,8 +9,16 @@
  * Until the guest says it takes them (an older image, or boot not yet
  * done), such a signal ends the VM as before. Once it does, a second
  * SIGINT, SIGTERM or SIGQUIT ends the VM for sure (a guest that ignores
- * the first), as does --stop-timeout after the first, --timeout and
- * SIGKILL.
+ * the first), as does --stop-timeout after the first (10 s unless told:
+ * docker's and podman's stop timeout, so a guest that ignores SIGTERM or
+ * spins ends with 143 and a line saying why rather than their SIGKILL's
+ * 137; -1 waits), --timeout and SIGKILL.
+ *
+ * The run loop stops the VM only when it runs: one stuck in a host-side
+ * wait (a console write to a pipe nobody reads) would not, and SIGTERM
+ * would not end ukrun. A thread started before the lock-down, asleep in
+ * a futex until an ending signal comes, stops the VM a second after the
+ * loop should have (watch()): a line saying so, status 128 + the signal.
  *
  * SIGTSTP, SIGSTOP and SIGCONT are not passed on: they stop and continue
  * ukrun itself and the whole VM with it, as `docker pause` freezes a
@@ -25,9 +33,14 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -37,6 +50,23 @@ static unsigned arrived;             /* by the handler, not yet the guest's */
 static uint32_t for_guest;           /* raised, not yet read by the guest */
 static double stop_deadline;         /* --stop-timeout's, 0: none */
 static int stop_sig;
+static sem_t watch_sem;                 /* posted at each ending signal */
+static volatile sig_atomic_t watch_sig; /* the first ending signal */
+static volatile sig_atomic_t watch_now; /* one that stops the VM at once came */
+static int watching, loop_ended;
+
+/* From the signal handler: sig ends the VM, now or after --stop-timeout. */
+static void watch_post(int sig, int now)
+{
+	if (!watch_sig)
+		watch_sig = sig;
+	if (now)
+		watch_now = 1;
+	if (watching)
+		sem_post(&watch_sem); /* (async-signal-safe) */
+}
+
+void vmm_sigfwd_stop(int sig) { watch_post(sig, 1); }
 
 int vmm_sigfwd_want(int sig)
 {
@@ -60,6 +90,7 @@ int vmm_sigfwd_catch(int sig)
 	if (ends && !ending) {
 		ending = 1;
 		stop_sig = sig;
+		watch_post(sig, 0);
 	}
 	__atomic_fetch_or(&arrived, 1u << sig, __ATOMIC_SEQ_CST);
 	return 1;
@@ -126,5 +157,75 @@ int vmm_sigfwd_io(struct vmm *vm, int out, uint8_t *data, int size)
 		return -1;
 	}
 	takes = 1;
+	return 0;
+}
+
+/* The backstop: asleep until an ending signal, then until a second after
+ * the run loop should have stopped the VM (at --stop-timeout, or at once
+ * for a second signal); still running then, the loop is stuck outside
+ * the guest, and this ends ukrun. Raw writes: the stuck loop may hold
+ * stdio's locks. */
+static void *watch(void *arg)
+{
+	struct vmm *vm = arg;
+	double deadline = 0, grace = vm->opts->stop_timeout, t;
+	struct timespec at;
+	char msg[200];
+	int n, r;
+
+	for (;;) {
+		if (watch_sig && (watch_now || grace > 0)) {
+			t = vmm_now() + (watch_now ? 0 : grace) + 1;
+			if (!deadline || t < deadline)
+				deadline = t;
+		}
+		if (!deadline) {
+			r = sem_wait(&watch_sem);
+		} else {
+			at.tv_sec = (time_t)deadline;
+			at.tv_nsec = (long)((deadline - (double)at.tv_sec) * 1e9);
+			r = sem_clockwait(&watch_sem, CLOCK_MONOTONIC, &at);
+		}
+		if (r && errno == ETIMEDOUT && __atomic_load_n(&loop_ended, __ATOMIC_SEQ_CST))
+			return NULL; /* the loop stopped it: its teardown may take its time */
+		if (r && errno == ETIMEDOUT)
+			break;
+	}
+	n = snprintf(
+	    msg, sizeof(msg),
+	    "ukrun: stopped the VM: signal %d, and the run loop did not stop it (stuck in a "
+	    "host-side wait: a console write to a pipe nobody reads?)\n",
+	    (int)watch_sig);
+	if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+		n = 0;
+	_exit(128 + watch_sig);
+	return NULL;
+}
+
+void vmm_sigfwd_loop_ended(void) { __atomic_store_n(&loop_ended, 1, __ATOMIC_SEQ_CST); }
+
+int vmm_sigfwd_watch(struct vmm *vm)
+{
+	sigset_t all, old;
+	pthread_attr_t a;
+	pthread_t t;
+	int err;
+
+	if (sem_init(&watch_sem, 0, 0))
+		return -1;
+	/* every signal for the run loop's thread, none for this one */
+	sigfillset(&all);
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 << 10); /* (a message's worth) */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&t, &a, watch, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	pthread_detach(t);
+	watching = 1;
 	return 0;
 }

@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 	if (lock_down(&vm))
 		return VMM_EXIT_ERROR;
 	r = vmm_run(&vm);
+	vmm_sigfwd_loop_ended();
 	vm.t.end = vmm_now();
 	vmm_devices_teardown(&vm);
 	vmm_helpers_stop(&vm);

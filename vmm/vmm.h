@@ -29,7 +29,7 @@ struct vmm_opts {
 	int no_rewrite;      /* --no-syscall-rewrite */
 	int console_raw;     /* --console raw: the guest's output unfiltered on a terminal */
 	double timeout;      /* seconds, 0 = none */
-	double stop_timeout; /* --stop-timeout: seconds after a passed SIGTERM, 0 = none */
+	double stop_timeout; /* --stop-timeout: seconds after a passed SIGTERM, 0 = wait */
 	/* Devices, as given; the device code checks and reports them. */
 	const char *net;     /* --net none|tap:IF[,vhost=on|off|auto]|user[,hostfwd=...] */
 	const char *ip, *gw; /* --ip A.B.C.D/N, --gw A.B.C.D: static guest address */
@@ -187,6 +187,17 @@ int vmm_sigfwd_waiting(void);
 int vmm_sigfwd_pass(struct vmm *vm);
 /* The status to end with once --stop-timeout ran out, else 0. */
 int vmm_sigfwd_expired(struct vmm *vm);
+/* --stop-timeout's default: docker's and podman's stop timeout. */
+#define VMM_STOP_TIMEOUT 10
+/* Start the thread that stops the VM when the run loop cannot (stuck in
+ * a host-side wait) a second after it should have; before the
+ * lock-down. 0, or -1 with errno. */
+int vmm_sigfwd_watch(struct vmm *vm);
+/* From the signal handler: sig stops the VM at once (the loop's, else
+ * the watch thread's a second later). */
+void vmm_sigfwd_stop(int sig);
+/* The run loop returned: the watch thread has nothing to stop. */
+void vmm_sigfwd_loop_ended(void);
 /* The UK_HC_SIGNALS port. 0, or -1 on an ABI violation. */
 int vmm_sigfwd_io(struct vmm *vm, int out, uint8_t *data, int size);
 

@@ -3,7 +3,9 @@
 # proxies them (vmm/signal_fwd.c, libos/virtio/host_signal.c): a handler
 # runs and the program ends with its own status; without one the default
 # action ends it (143); one that ignores SIGTERM goes on, until a second
-# SIGTERM, --stop-timeout or SIGKILL ends the VM; SIGINT interrupts a
+# SIGTERM, --stop-timeout (10 s unless told) or SIGKILL ends the VM, as
+# does --stop-timeout a guest spinning with interrupts off and a ukrun
+# waiting in a write to a pipe nobody reads; SIGINT interrupts a
 # console read (EINTR); repeated SIGHUPs all arrive; SIGTSTP stops ukrun
 # (the whole VM) until SIGCONT. The guest program is
 # tests/guest/hostsig. Everything bounded: ukrun's --timeout and a
@@ -80,6 +82,37 @@ kill -TERM "$vm"
 check signals/stop-timeout/ends ends 30
 check signals/stop-timeout/status status_is 143
 check signals/stop-timeout/said err_has 'ukrun: stopped the VM: the guest still ran 1 s (--stop-timeout) after signal 15'
+
+# --stop-timeout's default: docker's and podman's 10 s
+vm ignore
+kill -TERM "$vm"
+check signals/stop-timeout-default/ends ends 30
+check signals/stop-timeout-default/status status_is 143
+check signals/stop-timeout-default/said err_has 'ukrun: stopped the VM: the guest still ran 10 s (--stop-timeout) after signal 15'
+
+# a guest that can take nothing (interrupts off, spinning)
+vm spin --stop-timeout 1
+kill -TERM "$vm"
+check signals/stop-timeout-spin/ends ends 30
+check signals/stop-timeout-spin/status status_is 143
+check signals/stop-timeout-spin/said err_has 'ukrun: stopped the VM: the guest still ran 1 s (--stop-timeout) after signal 15'
+
+# ukrun itself waiting: its output a pipe this script holds and never
+# reads, full; the run loop waits in its write (the stop's watch thread)
+mkfifo "$T/full"
+exec 4<>"$T/full"
+"$UKRUN" --timeout 60 --stop-timeout 1 "$I" flood <"$T/in" >"$T/full" 2>"$T/err" &
+vm=$!
+sleep 2
+kill -TERM "$vm"
+check signals/stop-host-wait/ends ends 30
+check signals/stop-host-wait/status status_is 143
+check signals/stop-host-wait/said err_has 'ukrun: stopped the VM: signal 15, and the run loop did not stop it'
+exec 4>&-
+
+# -1: wait for the guest (docker's); the run itself unchanged
+run "$UKRUN" --timeout 60 --stop-timeout -1 "$I" no-such-mode
+check signals/stop-timeout-wait-accepted status_is 2
 
 vm read
 sleep 0.5 # past "ready" into its read (one SIGINT only: a second ends the VM)

@@ -8,15 +8,21 @@
  *  - default: no handler, SIGTERM's default action ends it (143);
  *  - read: a read of the console is interrupted by SIGINT (EINTR), exit 9;
  *  - hup: each SIGHUP is counted, the third ends it with 3 (the VM does
- *    not end at a repeated signal that is not SIGINT/TERM/QUIT).
+ *    not end at a repeated signal that is not SIGINT/TERM/QUIT);
+ *  - spin: interrupts off, a loop: the guest can take nothing (ukrun
+ *    stops the VM at --stop-timeout);
+ *  - flood: SIGTERM ignored, output written forever (to a pipe nobody
+ *    reads, ukrun waits in its write: its watch thread stops the VM).
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got, got_code, got_pid = -1;
+extern volatile uint8_t *uk_vif; /* the paravirtual host's interrupt flag, else NULL */
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -96,6 +102,21 @@ int main(int argc, char **argv)
 			else
 				wait_signal();
 		return 3;
+	}
+	if (!strcmp(mode, "spin")) {
+		ready();
+		if (uk_vif)
+			uk_vif[0] = 0;
+		else
+			__asm__ volatile("cli");
+		for (;;)
+			__asm__ volatile("pause");
+	}
+	if (!strcmp(mode, "flood")) {
+		signal(SIGTERM, SIG_IGN);
+		for (unsigned long i = 0;; i++)
+			printf("flood %lu: the host's pipe fills and ukrun waits in its write\n",
+			       i);
 	}
 	printf("unknown mode %s\n", mode);
 	return 2;
