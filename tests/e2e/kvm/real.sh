@@ -283,6 +283,54 @@ EOF
 	check real/python-multiprocessing/queue out_has '^queue hello from a child$'
 	check real/python-multiprocessing/child-status out_has '^exitcode 0$'
 	check real/python-multiprocessing/status status_is 0
+	# flock between processes (python's fcntl.flock, as postfix's accept
+	# lock, dpkg's and pid files use it): four forked writers add 50 each
+	# to a counter file, reading and writing it under an exclusive lock
+	# of their own open file (uk kept no flock lock before: the counter
+	# ended at 50); a shared lock held refuses another's LOCK_EX|LOCK_NB.
+	# And /etc/resolv.conf is there from the start with --net user, as a
+	# container's (it was written at the first socket).
+	cat >"$T/py/flock.py" <<'EOF'
+import fcntl, os, time
+print("resolv", open("/etc/resolv.conf").read().split() if os.path.exists("/etc/resolv.conf") else "none", flush=True)
+path = "/tmp/counter"
+with open(path, "w") as f:
+    f.write("0")
+def work():
+    lk = open(path + ".lock", "a")
+    for _ in range(50):
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        with open(path) as f:
+            n = int(f.read())
+        time.sleep(0.001)
+        with open(path, "w") as f:
+            f.write(str(n + 1))
+        fcntl.flock(lk, fcntl.LOCK_UN)
+    os._exit(0)
+kids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        work()
+    kids.append(pid)
+held = open(path + ".lock", "a")
+print("statuses", [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids], flush=True)
+print("counter", open(path).read(), flush=True)
+fcntl.flock(held, fcntl.LOCK_SH)
+if os.fork() == 0:
+    other = open(path + ".lock", "a")
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os._exit(0)
+    except BlockingIOError:
+        os._exit(11)
+print("nonblocking", os.waitstatus_to_exitcode(os.wait()[1]), flush=True)
+EOF
+	run timeout -s KILL 100 "$UKRUN" --timeout 90 --net user -v "$T/py:/py" "$R/python.img" -- /py/flock.py
+	check real/python-flock/writers-serialized sh -c "grep -q '^statuses \\[0, 0, 0, 0\\]\$' '$T/out' &&
+		grep -q '^counter 200\$' '$T/out'"
+	check real/python-flock/nonblocking-refused out_has '^nonblocking 11$'
+	check real/python-resolv-conf-at-start out_has "^resolv \\['nameserver', '10.0.2.3'\\]\$"
 	# A pseudo-terminal (pty.fork: glibc's forkpty, login_tty): the
 	# child's controlling terminal, a line typed at the master read back
 	# through the line discipline (and echoed), the window size set on
