@@ -67,6 +67,13 @@
 #define HDR_LEN sizeof(struct uk_virtio_net_hdr)
 #define TX_SEGS 16   /* longer pbuf chains are copied into one */
 #define TXQ_MAX 4096 /* frames waiting for TX descriptors */
+/* A deferred kick is made once this many calls' frames wait for it: the
+ * device may start on them meanwhile. */
+#define TX_KICK_BATCH 32
+/* Nor does one wait longer than this for a caller that keeps calling (a
+ * program polling a non-blocking socket; one that computes without
+ * calling waits for the net thread's turn, as received frames do). */
+#define TX_KICK_DEFER_NS 100000
 #define CTRL_NUM 8
 /* For the device's ack of a command: ukrun waits 30 s for its network
  * helper, then stops it and the VM (vmm/net_user.c), so an answer comes
@@ -102,6 +109,9 @@ struct vnet {
 	uint32_t rx_frame_max;            /* with GUEST_TSO4: a 64 KiB packet and more */
 	struct uk_virtio_net_hdr *tx_hdr; /* one per TX descriptor head */
 	int rx_kick, tx_kick;             /* buffers added since the last kick */
+	int tx_owed;                      /* the device asked for a kick not yet made */
+	uint64_t tx_owed_since;           /* (monotonic ns) */
+	unsigned tx_unkicked;             /* flushes with frames since the last kick */
 	struct pbuf **txq;                /* frames waiting for the ring: a FIFO */
 	uint8_t *txq_segs;                /* their descriptor counts */
 	unsigned txq_head, txq_len;
@@ -668,16 +678,29 @@ int uk_vnet_poll(void)
 	return n;
 }
 
-void uk_vnet_flush(void)
+void uk_vnet_flush_lazy(int defer)
 {
 	for (struct vnet *v = vnets; v; v = v->next) {
 		if (v->rx_kick)
 			uk_virtq_kick(v->rx);
-		if (v->tx_kick)
-			uk_virtq_kick(v->tx);
+		/* Published either way: a device polling the ring takes them. */
+		if (v->tx_kick && vq_drv_kick_needed(&v->tx->vq) && !v->tx_owed) {
+			v->tx_owed = 1;
+			v->tx_owed_since = defer ? uk_monotonic_ns() : 0;
+		}
+		v->tx_unkicked += v->tx_kick;
 		v->rx_kick = v->tx_kick = 0;
+		if (v->tx_owed && (!defer || v->tx_unkicked >= TX_KICK_BATCH ||
+		                   uk_monotonic_ns() - v->tx_owed_since >= TX_KICK_DEFER_NS)) {
+			uk_virtq_notify(v->tx);
+			v->tx_owed = 0;
+		}
+		if (!v->tx_owed)
+			v->tx_unkicked = 0;
 	}
 }
+
+void uk_vnet_flush(void) { uk_vnet_flush_lazy(0); }
 
 int uk_vnet_pending(void)
 {

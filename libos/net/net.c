@@ -31,6 +31,7 @@ static struct uk_wq net_wq;     /* the net thread sleeps here */
 static struct uk_wq up_wq;      /* uk_net_up waits here for addresses */
 static volatile int net_kicked; /* an interrupt came: poll again */
 static uint64_t net_deadline;   /* when the net thread wakes by itself; 0 awake */
+static int net_looping;         /* the net thread is in its loop, not asleep: it kicks */
 static struct netif *first;
 
 /* ---- the net thread ---- */
@@ -76,7 +77,9 @@ void uk_net_leave(void)
 	uint64_t t;
 
 	netif_poll_all();
-	uk_vnet_flush();
+	/* While the net thread loops, the kick for this call's frames waits
+	 * for its next flush: the caller's next calls' frames go with it. */
+	uk_vnet_flush_lazy(net_looping);
 	t = timer_deadline();
 	if (net_deadline && t && t < net_deadline)
 		uk_wq_wake(&net_wq, -1);
@@ -90,6 +93,7 @@ static int spin(void)
 	uint64_t end = uk_monotonic_ns() + UK_NET_SPIN_NS;
 
 	uk_sched_yield();
+	uk_vnet_flush(); /* what the others sent while it yielded */
 	while (uk_monotonic_ns() < end) {
 		if (uk_vnet_pending()) {
 			uk_net_stats.spins_won++;
@@ -108,7 +112,10 @@ static void net_sleep(void)
 	if (!uk_vnet_irq(1) && !net_kicked) {
 		t = timer_deadline();
 		net_deadline = t ? t : ~0ull;
+		net_looping = 0; /* from now on leave kicks */
+		uk_vnet_flush();
 		uk_wq_wait(&net_wq, t);
+		net_looping = 1;
 		net_deadline = 0;
 		uk_net_stats.wakeups++;
 	}
@@ -120,6 +127,7 @@ static void net_sleep(void)
 static void net_main(void *arg)
 {
 	(void)arg;
+	net_looping = 1;
 	for (;;) {
 		uk_net_poll();
 		uk_vnet_flush();

@@ -315,8 +315,12 @@ void uk_virtio_ready(struct uk_virtio_dev *d) { status_set(d, UK_VIRTIO_S_DRIVER
 
 void uk_virtq_kick(struct uk_virtq *q)
 {
-	if (!vq_drv_kick_needed(&q->vq))
-		return;
+	if (vq_drv_kick_needed(&q->vq))
+		uk_virtq_notify(q);
+}
+
+void uk_virtq_notify(struct uk_virtq *q)
+{
 	if (q->dev->notify_port)
 		uk_outl(q->dev->notify_port, q->index);
 	else

@@ -21,6 +21,12 @@ int uk_vnet_poll(void);
 
 /* Kick the devices for buffers and frames added since the last flush. */
 void uk_vnet_flush(void);
+/* The same with defer: frames are published (a device that polls takes
+ * them) but a kick the device asked for is kept for a later flush unless
+ * many frames wait for it (the caller knows one comes soon: a kick costs
+ * the vCPU an exit and wakes the device's thread, once for many frames
+ * when deferred). */
+void uk_vnet_flush_lazy(int defer);
 
 /* Whether received frames wait (one load per device, no exit). */
 int uk_vnet_pending(void);

@@ -101,6 +101,9 @@ void uk_virtio_ready(struct uk_virtio_dev *d);
  * (event index): one port write under ukrun (its notify port, an
  * ioeventfd), else one MMIO write. */
 void uk_virtq_kick(struct uk_virtq *q);
+/* The notification alone, for a driver that asked vq_drv_kick_needed
+ * itself earlier (and deferred what it said). */
+void uk_virtq_notify(struct uk_virtq *q);
 
 /* Read len bytes of the device configuration space at off, consistently
  * (config generation checked). */
