@@ -262,6 +262,7 @@ static const struct row rows[] = {
 	S(umount2, 0),
 	N(sethostname, 0, R | INT, 1, 1),
 	P(sched_setparam, 1, R | NUL, 4),
+	P(sched_setscheduler, 2, R | NUL, 4),
 	P(sched_getparam, 1, W | NUL, 4),
 	P(timer_settime, 2, R | NUL, 32),
 	P(timer_settime, 3, W | NUL, 32),

@@ -427,6 +427,41 @@ static int policy_ok(int p)
 	       p == SCHED_IDLE;
 }
 
+/* Setting a policy: the normal ones with priority 0 are what every thread
+ * has already (glibc's pthread_create with PTHREAD_EXPLICIT_SCHED sets
+ * the creator's in the new thread, which ends when that fails: rsyslog's
+ * workers all did on ENOSYS). A real-time one needs CAP_SYS_NICE, as on
+ * Linux; uk's scheduler has no real-time class, so it is accepted
+ * without effect, and --trace says so. */
+static long set_sched(int pid, int policy, const int *param)
+{
+	int rt = policy == SCHED_FIFO || policy == SCHED_RR;
+
+	if (pid < 0 || !param || !policy_ok(policy))
+		return -EINVAL;
+	if (pid && !uk_thread_find(pid))
+		return -ESRCH;
+	if (rt ? *param < 1 || *param > 99 : *param != 0)
+		return -EINVAL;
+	if (rt && !uk_capable(CAP_SYS_NICE))
+		return -EPERM;
+	if (rt)
+		uk_trace_note("sched_setscheduler: real-time policy %d accepted, not honoured",
+		              policy);
+	return 0;
+}
+
+UK_SYSCALL3(sched_setscheduler, int, pid, int, policy, const int *, param)
+{
+	return set_sched(pid, policy & ~SCHED_RESET_ON_FORK, param);
+}
+
+/* (the policy every thread has: SCHED_NORMAL) */
+UK_SYSCALL2(sched_setparam, int, pid, const int *, param)
+{
+	return set_sched(pid, SCHED_NORMAL, param);
+}
+
 UK_SYSCALL1(sched_get_priority_max, int, policy)
 {
 	if (!policy_ok(policy))

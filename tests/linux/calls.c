@@ -15,12 +15,17 @@
  * mutexes; uk's ENOSYS made it fall back, "your kernel does not support
  * pthread robust mutexes"): the word's protocol by hand (EPERM, EDEADLK,
  * a timed-out wait), such a mutex kept by threads, handed over between
- * processes, and a robust one whose owner ended (EOWNERDEAD).
+ * processes, and a robust one whose owner ended (EOWNERDEAD), and
+ * setting the normal scheduling policy (glibc's pthread_create with
+ * PTHREAD_EXPLICIT_SCHED sets it in the new thread, which ends when that
+ * fails: uk's ENOSYS ended every worker thread of rsyslog) and its
+ * refusals.
  * Prints "PASS name" or "FAIL name: why" per check.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -280,6 +285,42 @@ static void pi_futexes(void)
 	check("futex-pi/robust-after", pthread_mutex_lock(m) == 0 && pthread_mutex_unlock(m) == 0);
 }
 
+static void *sched_thread(void *arg)
+{
+	*(int *)arg = 1;
+	return NULL;
+}
+
+/* SCHED_OTHER with priority 0 is every thread's: setting it succeeds; a
+ * wrong priority or policy is EINVAL, an absent thread ESRCH. A thread
+ * made with the creator's policy given explicitly (rsyslog's) runs. */
+static void sched_checks(void)
+{
+	struct sched_param p = { 0 }, bad = { 5 };
+	pthread_attr_t a;
+	pthread_t t;
+	int ran = 0, r;
+
+	check("sched/setscheduler-other", sched_setscheduler(0, SCHED_OTHER, &p) == 0);
+	check("sched/setscheduler-batch-back", sched_setscheduler(0, SCHED_BATCH, &p) == 0 &&
+	                                           sched_setscheduler(0, SCHED_OTHER, &p) == 0);
+	check("sched/setparam-zero", sched_setparam(0, &p) == 0);
+	check("sched/other-priority-refused",
+	      sched_setscheduler(0, SCHED_OTHER, &bad) == -1 && errno == EINVAL);
+	check("sched/setparam-priority-refused", sched_setparam(0, &bad) == -1 && errno == EINVAL);
+	check("sched/bad-policy", sched_setscheduler(0, 77, &p) == -1 && errno == EINVAL);
+	check("sched/bad-pid", sched_setscheduler(-1, SCHED_OTHER, &p) == -1 && errno == EINVAL);
+	check("sched/no-such-thread",
+	      sched_setscheduler(4000000, SCHED_OTHER, &p) == -1 && errno == ESRCH);
+	pthread_attr_init(&a);
+	pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&a, SCHED_OTHER);
+	pthread_attr_setschedparam(&a, &p);
+	r = pthread_create(&t, &a, sched_thread, &ran);
+	check("sched/explicit-thread-runs", r == 0 && !pthread_join(t, NULL) && ran == 1);
+	pthread_attr_destroy(&a);
+}
+
 int main(void)
 {
 	char buf[64], vec[2];
@@ -314,6 +355,7 @@ int main(void)
 	check("mincore/stack",
 	      mincore((void *)((unsigned long)buf & ~4095ul), 4096, (unsigned char *)vec) == 0 &&
 	          (vec[0] & 1));
+	sched_checks();
 	close(fd);
 	unlink("/tmp/calls-file");
 
