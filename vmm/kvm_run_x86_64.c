@@ -106,10 +106,6 @@ int vmm_catch_signals(struct vmm *vm)
 		vmm_err("the run loop's watchdog tick: %s", strerror(errno));
 		return -1;
 	}
-	if (vmm_sigfwd_watch(vm)) {
-		vmm_err("the stop's watch thread: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 

@@ -16,9 +16,11 @@
  *
  * The run loop stops the VM only when it runs: one stuck in a host-side
  * wait (a console write to a pipe nobody reads) would not, and SIGTERM
- * would not end ukrun. A thread started before the lock-down, asleep in
- * a futex until an ending signal comes, stops the VM a second after the
- * loop should have (watch()): a line saying so, status 128 + the signal.
+ * would not end ukrun. A thread asleep in a futex until an ending signal
+ * comes stops the VM a second after the loop should have (watch()): a
+ * line saying so, status 128 + the signal. It is started after the jail,
+ * so it holds what the jail left (no capability, the VM's namespaces: a
+ * thread's own), and before the lock-down, whose filter it shares.
  *
  * SIGTSTP, SIGSTOP and SIGCONT are not passed on: they stop and continue
  * ukrun itself and the whole VM with it, as `docker pause` freezes a
@@ -54,6 +56,13 @@ static sem_t watch_sem;                 /* posted at each ending signal */
 static volatile sig_atomic_t watch_sig; /* the first ending signal */
 static volatile sig_atomic_t watch_now; /* one that stops the VM at once came */
 static int watching, loop_ended;
+/* Posted by the watch thread once it runs: glibc's set-up of a new thread
+ * (set_robust_list, rseq, its signal mask) and a thread's exit (exit,
+ * madvise of its stack) are calls the lock-down's filter allows only to a
+ * VM with device threads; so the thread is running before the filter
+ * comes (a start racing the lock-down ended ukrun with SIGSYS, 1 run in
+ * 5), and it never returns. */
+static sem_t watch_started;
 
 /* From the signal handler: sig ends the VM, now or after --stop-timeout. */
 static void watch_post(int sig, int now)
@@ -173,6 +182,7 @@ static void *watch(void *arg)
 	char msg[200];
 	int n, r;
 
+	sem_post(&watch_started);
 	for (;;) {
 		if (watch_sig && (watch_now || grace > 0)) {
 			t = vmm_now() + (watch_now ? 0 : grace) + 1;
@@ -187,7 +197,8 @@ static void *watch(void *arg)
 			r = sem_clockwait(&watch_sem, CLOCK_MONOTONIC, &at);
 		}
 		if (r && errno == ETIMEDOUT && __atomic_load_n(&loop_ended, __ATOMIC_SEQ_CST))
-			return NULL; /* the loop stopped it: its teardown may take its time */
+			for (;;) /* the loop stopped it: its teardown may take its time */
+				sem_wait(&watch_sem); /* (never returns: watch_started) */
 		if (r && errno == ETIMEDOUT)
 			break;
 	}
@@ -211,7 +222,7 @@ int vmm_sigfwd_watch(struct vmm *vm)
 	pthread_t t;
 	int err;
 
-	if (sem_init(&watch_sem, 0, 0))
+	if (sem_init(&watch_sem, 0, 0) || sem_init(&watch_started, 0, 0))
 		return -1;
 	/* every signal for the run loop's thread, none for this one */
 	sigfillset(&all);
@@ -227,5 +238,7 @@ int vmm_sigfwd_watch(struct vmm *vm)
 	}
 	pthread_detach(t);
 	watching = 1;
+	while (sem_wait(&watch_started) && errno == EINTR)
+		; /* (a signal caught meanwhile) */
 	return 0;
 }

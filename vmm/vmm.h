@@ -190,8 +190,9 @@ int vmm_sigfwd_expired(struct vmm *vm);
 /* --stop-timeout's default: docker's and podman's stop timeout. */
 #define VMM_STOP_TIMEOUT 10
 /* Start the thread that stops the VM when the run loop cannot (stuck in
- * a host-side wait) a second after it should have; before the
- * lock-down. 0, or -1 with errno. */
+ * a host-side wait) a second after it should have; after the jail (a
+ * thread keeps the capabilities and namespaces it was made with) and
+ * before the lock-down. 0, or -1 with errno. */
 int vmm_sigfwd_watch(struct vmm *vm);
 /* From the signal handler: sig stops the VM at once (the loop's, else
  * the watch thread's a second later). */
