@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <semaphore.h>
+#include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -563,6 +564,118 @@ static void test_fork_large(void)
 	      WIFEXITED(st) && WEXITSTATUS(st) == 3 && big[4096 * 5] == 5 && big[4096 * 6] == 66,
 	      "copy-on-write of a 3 MiB area went wrong");
 	munmap(big, len);
+}
+
+/* A child forked after another process ended sees none of that process's
+ * memory: uk gives the child the dead process's page tables and stores
+ * only the entries that differ from its parent's (libos/arch/x86_64/
+ * paging.c), so a stale entry left behind would show the dead process's
+ * pages to the child. The first child maps and writes areas spread over
+ * every level of the tables (also PROT_NONE and read-only pages, and brk
+ * grown), directly or after an exec; the second reads every page of them
+ * (each must fault: nothing is mapped there in it), then maps them afresh
+ * (each must read zero). */
+#define STALE_LEN (1ul << 20)
+static const unsigned long stale_at[] = { 0x10000000ul, 0x40200000ul, 0x7000000000ul,
+	                                  0x100000000000ul, 0x6f0000000000ul };
+#define STALE_N (sizeof(stale_at) / sizeof(stale_at[0]))
+static sigjmp_buf stale_jmp;
+
+static void stale_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(stale_jmp, 1);
+}
+
+/* The first child: its status says which areas it mapped. */
+static int stale_fill(void)
+{
+	int mapped = 0;
+	char *b;
+
+	for (unsigned i = 0; i < STALE_N; i++) {
+		char *p = mmap((void *)stale_at[i], STALE_LEN, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p != (char *)stale_at[i])
+			continue;
+		for (unsigned long o = 0; o < STALE_LEN; o += 4096)
+			memset(p + o, 0x5a, 64);
+		mprotect(p + STALE_LEN / 2, 8192, PROT_NONE);
+		mprotect(p + STALE_LEN / 4, 8192, PROT_READ);
+		mapped |= 1 << i;
+	}
+	if ((b = sbrk(1 << 20)) != (void *)-1)
+		for (unsigned long o = 0; o < (1 << 20); o += 4096)
+			b[o] = 0x5a;
+	return mapped;
+}
+
+/* The second child: 0 when every page faulted and then read zero. */
+static int stale_probe(int mapped)
+{
+	struct sigaction sa = { .sa_handler = stale_segv, .sa_flags = SA_NODEFER };
+	unsigned long top = ((unsigned long)sbrk(0) + 8191) & ~4095ul;
+	volatile int seen = 0;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	for (unsigned i = 0; i <= STALE_N; i++) {
+		unsigned long at = i < STALE_N ? stale_at[i] : top;
+		if (i < STALE_N && !(mapped & (1 << i)))
+			continue;
+		for (unsigned long o = 0; o < STALE_LEN; o += 4096) {
+			if (sigsetjmp(stale_jmp, 1))
+				continue;
+			(void)*(volatile char *)(at + o);
+			seen++; /* a page the dead process had */
+		}
+	}
+	if (seen)
+		return 1;
+	for (unsigned i = 0; i < STALE_N; i++) {
+		char *p = mmap((void *)stale_at[i], STALE_LEN, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (!(mapped & (1 << i)))
+			continue;
+		if (p != (char *)stale_at[i])
+			return 2;
+		for (unsigned long o = 0; o < STALE_LEN; o += 4096)
+			if (p[o])
+				return 3;
+	}
+	return 0;
+}
+
+static void test_fork_after_exit(void)
+{
+	static const char *const names[] = { "fork/no-stale-after-exit",
+		                             "fork/no-stale-after-exec-exit" };
+
+	for (int round = 0; round < 2; round++) {
+		int st, mapped;
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (round)
+				execve(self, (char *[]){ (char *)self, "child-fill", NULL },
+				       environ);
+			_exit(stale_fill());
+		}
+		st = status_of(pid);
+		mapped = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+		if (!mapped) {
+			check(names[round], 0, "the first child mapped nothing");
+			continue;
+		}
+		pid = fork();
+		if (pid == 0)
+			_exit(stale_probe(mapped));
+		st = status_of(pid);
+		check(names[round], WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      !WIFEXITED(st)         ? "the second child crashed"
+		      : WEXITSTATUS(st) == 1 ? "the dead process's pages showed in a new child"
+		      : WEXITSTATUS(st) == 2 ? "could not map the areas again"
+		                             : "a fresh mapping was not zero");
+	}
 }
 
 static void test_pipe_and_wait(void)
@@ -1158,6 +1271,8 @@ int main(int argc, char **argv)
 		printf("exec ok %s\n", fcntl(3, F_GETFD) == -1 ? "cloexec-closed" : "cloexec-open");
 		return 6;
 	}
+	if (argc > 1 && !strcmp(argv[1], "child-fill"))
+		return stale_fill();
 	if (argc > 2 && !strcmp(argv[1], "child-exit"))
 		return atoi(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "bench")) {
@@ -1175,6 +1290,7 @@ int main(int argc, char **argv)
 	test_fork_memory();
 	test_fork_readonly_then_writable();
 	test_fork_large();
+	test_fork_after_exit();
 	test_shared_sync();
 	test_posix_shm();
 	test_shared_readonly();
