@@ -147,6 +147,13 @@ static long vector(int fd, const struct iovec *iov, int cnt, int64_t off, int wr
 		size_t want = iov[i].iov_len;
 		if (!want)
 			continue;
+		/* A stream that gave some bytes fills the next buffers only
+		 * from what it holds (a read on Linux returns what one
+		 * transfer gave): a pipe or a socket holding exactly the
+		 * first buffer's bytes blocked here for more. */
+		if (!wr && total && f->ops->poll &&
+		    !(f->ops->poll(f, NULL) & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+			break;
 		r = wr ? do_write(f, iov[i].iov_base, want, pp)
 		       : do_read(f, iov[i].iov_base, want, pp);
 		if (r > 0)

@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -895,6 +896,46 @@ static void chroot_jail(void)
 	rmdir(DIR_ "/jail");
 }
 
+/* readv on a pipe or a stream socket returns what is there once a
+ * buffer got some, as Linux's: it does not wait to fill the next one (uk
+ * did, when the stream held exactly the first buffer's bytes). An alarm
+ * bounds the wait on a build that blocks (the call then returns the 4
+ * bytes, late: the alarm's coming is the failure). */
+static volatile sig_atomic_t alarmed;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+static void readv_streams(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	int fds[2][2];
+	const char *names[] = { "readv/pipe-no-wait-for-more", "readv/socket-no-wait-for-more" };
+
+	sigaction(SIGALRM, &sa, &old);
+	for (int k = 0; k < 2; k++) {
+		char a[4], b[100];
+		struct iovec v[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+		ssize_t r;
+		if (k ? socketpair(AF_UNIX, SOCK_STREAM, 0, fds[k]) : pipe(fds[k])) {
+			check(names[k], 0, "pipe or socketpair");
+			continue;
+		}
+		write(fds[k][1], "abcd", 4);
+		alarmed = 0;
+		alarm(3);
+		r = readv(fds[k][0], v, 2);
+		alarm(0);
+		check(names[k], r == 4 && !memcmp(a, "abcd", 4) && !alarmed,
+		      alarmed ? "blocked for more, until the alarm" : "not the 4 bytes");
+		close(fds[k][0]);
+		close(fds[k][1]);
+	}
+	sigaction(SIGALRM, &old, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	mkdir("/tmp", 01777);
@@ -911,6 +952,7 @@ int main(int argc, char **argv)
 	copy_range();
 	sendfile_sockets();
 	splice_checks();
+	readv_streams();
 	flock_checks(DIR_, "flock");
 	chroot_jail();
 	if (argc > 1) {
