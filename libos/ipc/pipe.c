@@ -58,16 +58,20 @@ static void pipe_free(struct pipe *p)
 
 /* ---- the ring ---- */
 
+/* The ring's first n bytes to dst; copies to a program's buffer stop
+ * where its memory does (uk_copy_user: one unmapped while the reader
+ * slept), and only what was copied leaves the ring. */
 static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
 {
-	size_t first = p->cap - p->head;
+	size_t first = p->cap - p->head, left;
 
 	if (n > p->len)
 		n = p->len;
 	if (first > n)
 		first = n;
-	uk_memcpy(dst, p->buf + p->head, first);
-	uk_memcpy(dst + first, p->buf, n - first);
+	left = uk_copy_user(dst, p->buf + p->head, first);
+	left = left ? left + n - first : uk_copy_user(dst + first, p->buf, n - first);
+	n -= left;
 	p->head = (p->head + n) & (p->cap - 1);
 	p->len -= n;
 	if (!p->len)
@@ -77,14 +81,15 @@ static size_t copy_out(struct pipe *p, uint8_t *dst, size_t n)
 
 static size_t copy_in(struct pipe *p, const uint8_t *src, size_t n)
 {
-	size_t tail = (p->head + p->len) & (p->cap - 1), first = p->cap - tail;
+	size_t tail = (p->head + p->len) & (p->cap - 1), first = p->cap - tail, left;
 
 	if (n > p->cap - p->len)
 		n = p->cap - p->len;
 	if (first > n)
 		first = n;
-	uk_memcpy(p->buf + tail, src, first);
-	uk_memcpy(p->buf, src + first, n - first);
+	left = uk_copy_user(p->buf + tail, src, first);
+	left = left ? left + n - first : uk_copy_user(p->buf, src + first, n - first);
+	n -= left;
 	p->len += n;
 	return n;
 }
@@ -124,7 +129,8 @@ static long pipe_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos)
 		return 0;
 	for (;;) {
 		if (p->len) {
-			n = copy_out(p, buf, len);
+			if (!(n = copy_out(p, buf, len)))
+				return -EFAULT; /* (the buffer went while the call slept) */
 			uk_wq_wake(&p->wwq, -1);
 			return (long)n;
 		}
@@ -144,7 +150,7 @@ static size_t room_needed(size_t left) { return left <= PIPE_ATOMIC ? left : 1; 
 static long pipe_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
-	size_t done = 0;
+	size_t done = 0, n;
 	int r;
 
 	if (!p->readers) {
@@ -159,7 +165,9 @@ static long pipe_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 			ring_grow(p, len - done);
 			if (!p->buf || p->cap - p->len < need)
 				return done ? (long)done : -ENOMEM;
-			done += copy_in(p, (const uint8_t *)buf + done, len - done);
+			if (!(n = copy_in(p, (const uint8_t *)buf + done, len - done)))
+				return done ? (long)done : -EFAULT;
+			done += n;
 			uk_wq_wake(&p->rwq, -1);
 			continue;
 		}

@@ -289,8 +289,12 @@ static long poll_checked(struct pollfd *fds, unsigned long n, uint64_t deadline)
 		return -ENOMEM;
 	uk_memcpy(k, fds, n * sizeof(*k));
 	r = do_poll(k, (unsigned)n, deadline);
+	/* (the array may have gone while the call slept: EFAULT, as Linux) */
 	for (unsigned long i = 0; i < n; i++)
-		fds[i].revents = k[i].revents;
+		if (uk_copy_user(&fds[i].revents, &k[i].revents, sizeof(k[i].revents))) {
+			r = -EFAULT;
+			break;
+		}
 	if (k != on_stack)
 		uk_kfree(k);
 	return r;

@@ -47,7 +47,8 @@
  * bad pointer wins over other errors (read(-1, NULL, 1) is EBADF on
  * Linux, EFAULT here). A pointer made bad while the call sleeps (another
  * thread's munmap) is not caught here: that fault ends the process
- * (arch/x86_64/exception.c).
+ * (arch/x86_64/exception.c), but for copies made with uk_copy_user (a
+ * pipe's data, poll's results), which fail with EFAULT as on Linux.
  */
 #include <uk/arch.h>
 #include <uk/binary.h>

@@ -419,6 +419,50 @@ static void child_race(void)
 	      "neither EFAULT nor SIGSEGV");
 }
 
+/* The same read, the pipe's write end in the parent: once the child is
+ * gone nothing holds the read end (the read failed with EFAULT and
+ * released its file, as on Linux; uk ended the process in the middle of
+ * the read and the file stayed referenced: the parent's write went into a
+ * pipe nobody could read, instead of EPIPE). */
+static void *unmap_only(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	munmap(race_buf, PG);
+	return NULL;
+}
+
+static void child_race_release(void)
+{
+	int p[2], st;
+	pid_t pid;
+	long w;
+
+	if (pipe(p))
+		return;
+	if (!(pid = fork())) {
+		pthread_t t;
+		close(p[1]);
+		race_buf =
+		    mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_create(&t, NULL, unmap_only, NULL);
+		_exit(efault(syscall(SYS_read, p[0], race_buf, 16)) ? 0 : 1);
+	}
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	usleep(200000); /* the buffer is gone by now */
+	write(p[1], "late", 4);
+	st = status_of(pid);
+	errno = 0;
+	w = write(p[1], "x", 1);
+	check("child/unmapped-while-asleep-efault", WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the read did not fail with EFAULT");
+	check("child/unmapped-while-asleep-file-released", w == -1 && errno == EPIPE,
+	      "the child's read end is still open");
+	signal(SIGPIPE, SIG_DFL);
+	close(p[1]);
+}
+
 /* A poll array across two pages, the second unmapped by another thread
  * while poll sleeps: Linux fails the revents' write-back with EFAULT;
  * uk ends the process (SIGSEGV). Either way no entry of the wait is left
@@ -507,7 +551,7 @@ static void mmsg_calls(void)
 		             .msg_control = ctl,
 		             .msg_controllen = sizeof(ctl) };
 	check("recvmsg/flags-written-back",
-	      syscall(SYS_recvmsg, sv[1], &m, 0) == 2 && (m.msg_flags & MSG_TRUNC) &&
+	      syscall(SYS_recvmsg, sv[1], &m, MSG_DONTWAIT) == 2 && (m.msg_flags & MSG_TRUNC) &&
 	          m.msg_controllen == 0,
 	      "no MSG_TRUNC, or the control length not 0");
 	close(sv[0]);
@@ -629,6 +673,7 @@ int main(int argc, char **argv)
 	child_calls();
 	child_exit_words();
 	child_race();
+	child_race_release();
 	child_poll_race();
 	mmsg_calls();
 	child_swap("swap/writev-iovec", SWAP_WRITEV);

@@ -105,11 +105,26 @@ static __attribute__((noreturn)) void fault_exit(int sig)
  * stack, which its program's code never uses. */
 static void end_process(struct uk_regs *r, struct uk_thread *t, int sig)
 {
+	t->flags |= UK_TF_ENDING;
 	r->rdi = (uint64_t)sig;
 	r->rip = (uint64_t)fault_exit;
 	r->rsp = (((uint64_t)t->stack + t->stack_size) & ~15ul) - 8;
 	r->rflags &= ~((1ul << 8) | (1ul << 10) | (1ul << 18)); /* TF, DF, AC */
 }
+
+/* A thread ended by a fault that faults again on its way out (its exit
+ * touched what the first fault left broken): ending it once more would
+ * loop, so the VM stops with the report, after this line. */
+static int ending_again(struct uk_thread *t)
+{
+	if (!(t->flags & UK_TF_ENDING))
+		return 0;
+	uk_pr("process %d: a fault while it was being ended by an earlier one: the VM stops",
+	      t->proc->pid);
+	return 1;
+}
+
+extern const char uk_copy_user_at[], uk_copy_user_end[];
 
 /* A fatal fault in the code of a process other than 1: that process ends
  * as killed by the signal (its parent sees it in the wait status), the
@@ -118,7 +133,8 @@ static int child_fault(struct uk_regs *r, int sig, uint64_t cr2)
 {
 	struct uk_thread *t = uk_current;
 
-	if (!t || !(t->flags & UK_TF_APP) || t->proc->pid == 1 || !uk_app_code(r->rip))
+	if (!t || !(t->flags & UK_TF_APP) || t->proc->pid == 1 || !uk_app_code(r->rip) ||
+	    ending_again(t))
 		return 0;
 	/* (a line under --trace: as on Linux, the parent, a shell, tells) */
 	uk_trace_note("process %d: %s at rip %#lx%s%#lx: killed by signal %d", t->proc->pid,
@@ -137,13 +153,21 @@ static int child_fault(struct uk_regs *r, int sig, uint64_t cr2)
  * 1 ends as killed by SIGSEGV, as a fault in its own code would; process
  * 1's ends the VM with the report below. What the call held stays held
  * (a file reference, a wait entry on the dying thread's stack): the
- * reason the checks exist; this is the rare case's lesser evil. */
+ * reason the checks exist; this is the rare case's lesser evil. A copy
+ * through uk_copy_user (a pipe's data) is the exception: it stops where
+ * the memory does and the call fails as on Linux, holding nothing. */
 static int syscall_fault(struct uk_regs *r, uint64_t cr2)
 {
 	struct uk_thread *t = uk_current;
 	int user = r->vector == 13 || (r->vector == 14 && cr2 < UK_VM_END);
 
 	if (!t || !(t->flags & UK_TF_APP) || !t->uregs || !user || uk_app_code(r->rip))
+		return 0;
+	if (r->rip == (uint64_t)uk_copy_user_at) {
+		r->rip = (uint64_t)uk_copy_user_end; /* the copy says how much it did not */
+		return 1;
+	}
+	if (ending_again(t))
 		return 0;
 	if (t->proc->pid == 1) { /* (the report follows) */
 		uk_pr("in system call %ld: a pointer of the program's, address %#lx",

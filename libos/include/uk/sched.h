@@ -63,6 +63,7 @@ enum uk_thread_state { UK_T_RUNNABLE, UK_T_BLOCKED, UK_T_EXITED };
 	0x1                 /* an application thread: receives signals, and \
 	                     * its process ends when the last one exits */
 #define UK_TF_OWN_STACK 0x2 /* stack allocated by the scheduler */
+#define UK_TF_ENDING 0x4    /* ended by a fault (exception.c): on its way out */
 
 /* /proc/sys/kernel/pid_max: Linux's largest. Thread ids are not reused,
  * so a VM that made more threads than that would see larger ones. */
