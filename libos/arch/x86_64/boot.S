@@ -142,7 +142,12 @@ uk_pml4:
 	 * shadows none of them and the fill is plain stores (a store into
 	 * this root, which is in use, would be trapped) */
 	.quad PA(uk_physmap_pdpt) + PTE_TABLE
-	.fill 237, 8, 0
+	.fill 110, 8, 0
+	/* [384] threads' stacks (paging.c's STACK_BASE), its table zero:
+	 * linked when the first stack was made, that was a store into this
+	 * root in use, trapped and emulated on the paravirtual host */
+	.quad PA(uk_stack_pdpt) + PTE_TABLE
+	.fill 126, 8, 0
 	.quad PA(pdpt) + PTE_TABLE              /* [511] kernel */
 pdpt:
 	.quad PA(pd) + PTE_TABLE                /* [0]: 0 and 0xffffff8000000000 */
@@ -164,6 +169,8 @@ uk_physmap_pdpt:
 	.space 4096
 uk_physmap_pd:
 	.space 4 * 4096
+uk_stack_pdpt:
+	.space 4096
 
 	.section .bss.boot, "aw", @nobits
 	.p2align 4

@@ -66,8 +66,8 @@ static void *table_get(void)
  * paravirtual host write-protects a page that serves as a table and then
  * maps none of its 2 MiB with one large shadow entry, so each 4 KiB page
  * of heap touched beside the boot's first tables (the stack region's)
- * was a shadow fault of its own (hello: KVM's pf_taken 30 -> 24, ~20 us
- * each). Handed out once: one freed is not the allocator's. */
+ * was a shadow fault of its own (hello: KVM's pf_taken 30 -> 25, ~20 us
+ * each). Handed out once: one freed is dropped, not the allocator's. */
 #define BOOT_TABLES 8
 
 static uint64_t boot_tables[BOOT_TABLES][512] __attribute__((aligned(UK_PAGE_SIZE)));
@@ -75,11 +75,14 @@ static unsigned boot_used;
 
 static void table_put(void *t)
 {
-	void *old = table_queue[table_queue_next];
+	void *old;
 
+	if (uk_v2p(t) - uk_v2p(boot_tables) < sizeof(boot_tables))
+		return; /* (one of those: never queued, nor freed) */
+	old = table_queue[table_queue_next];
 	table_queue[table_queue_next] = t;
 	table_queue_next = (table_queue_next + 1) % TABLE_QUEUE;
-	if (old && uk_v2p(old) - uk_v2p(boot_tables) >= sizeof(boot_tables))
+	if (old)
 		uk_pages_free(old, 1);
 	else
 		uk_vm_counts.pt_queued++;
@@ -570,7 +573,7 @@ int uk_stack_guard_hit(uintptr_t addr)
  * Every root holds the boot tables' kernel-half entries, so the library
  * OS, its stacks and the physmap look the same from any of them: the
  * kernel half's upper-level tables are created once, before the first
- * root is copied (the stack region's is the only one made on demand).
+ * root is copied (the stack region's is prebuilt in boot.S, empty).
  *
  * On the paravirtual host a store into a table in use is trapped and
  * emulated (~30 us, pvm.md), and a root loaded anew is shadowed anew,
