@@ -90,7 +90,10 @@ struct uk_mm *uk_mm_fork(void)
 			goto fail;
 	struct uk_pt_fork_ops ops = { shared_at, ref_frame, copy_frame, &old->as };
 
-	if (uk_pt_fork(&parent, &child, &ops, fork_copies()))
+	/* (tagged as a child of this address space: the tables of its last
+	 * child fit the next one best) */
+	mm->pt_tag = (uintptr_t)old;
+	if (uk_pt_fork(&parent, &child, &ops, fork_copies(), mm->pt_tag))
 		goto fail;
 	old->root = parent;
 	mm->root = child;
@@ -132,6 +135,12 @@ struct uk_mm *uk_mm_new(void)
 	mm->refs = 1;
 	mm->as.file_ref = uk_vm_file_ref;
 	return mm;
+}
+
+void uk_mm_settle(uint64_t tag)
+{
+	uk_mm_cur->root = uk_pt_settle(tag);
+	uk_mm_cur->pt_tag = tag;
 }
 
 struct uk_mm *uk_mm_get(struct uk_mm *mm)

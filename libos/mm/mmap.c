@@ -790,7 +790,7 @@ void uk_vm_destroy(struct uk_mm *mm)
 
 	while (mm->as.head)
 		uk_vma_remove(&mm->as, mm->as.head);
-	uk_pt_destroy(mm->root, run_add, &r);
+	uk_pt_destroy(mm->root, mm->pt_tag, run_add, &r);
 	run_flush(&r);
 }
 

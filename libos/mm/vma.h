@@ -77,6 +77,7 @@ int uk_vma_range_covered(struct uk_vma_set *s, uintptr_t start, uintptr_t end);
 struct uk_mm {
 	int refs;
 	uint64_t *root;
+	uint64_t pt_tag; /* what its tables map (paging.h: kept by tag) */
 	struct uk_vma_set as;
 };
 

@@ -678,6 +678,18 @@ static void exec_free(struct exec_state *st)
 /* A new image that cannot start: process 1's end is the VM's. */
 static __attribute__((noreturn)) void cannot_start(void) { uk_proc_exit(126 << 8); }
 
+/* The program's file as a tag for the tables it leaves (uk_mm_settle):
+ * FNV-1a of its path, the top bit clear (fork's tags are library OS
+ * addresses, with it set). */
+static uint64_t program_tag(const char *path)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while (*path)
+		h = (h ^ (uint8_t)*path++) * 1099511628211ull;
+	return h >> 1;
+}
+
 /* Load prepared images and start the program: from here on there is no
  * way back to the caller. */
 static __attribute__((noreturn)) void start(struct exec_state *st)
@@ -718,6 +730,7 @@ static __attribute__((noreturn)) void start(struct exec_state *st)
 	    prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry);
 	entry = prog->e.interp_len ? interp->bias + interp->e.entry : prog->bias + prog->e.entry;
 	exec_free(st);
+	uk_mm_settle(program_tag(uk_proc_cur->exe));
 	uk_binary_active = 1;
 	uk_plat_on_exit(trace_summary);
 	enter(entry, sp);

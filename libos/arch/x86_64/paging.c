@@ -673,7 +673,37 @@ struct fork_walk {
  * one (a shell, a server, a benchmark's loop) finds its tables holding
  * what it needs already, and the host its shadows of them: a fork+exit
  * of a small program went from ~18 exits to ~3 (two CR3 loads). */
-static uint64_t *kept;
+#define KEPT 4
+
+static struct {
+	uint64_t *root; /* NULL: a free slot */
+	uint64_t tag, used;
+} kept[KEPT];
+static uint64_t kept_clock;
+
+/* The kept tree tagged tag (taken out of its slot), else with any = 1 the
+ * one kept longest ago; NULL when there is none. */
+static uint64_t *kept_take(uint64_t tag, int any)
+{
+	int best = -1;
+	uint64_t *r;
+
+	for (int i = 0; i < KEPT; i++) {
+		if (!kept[i].root)
+			continue;
+		if (kept[i].tag == tag) {
+			best = i;
+			break;
+		}
+		if (any && (best < 0 || kept[i].used < kept[best].used))
+			best = i;
+	}
+	if (best < 0)
+		return NULL;
+	r = kept[best].root;
+	kept[best].root = NULL;
+	return r;
+}
 
 /* Store v in table entry *e unless it holds that already (the accessed
  * bit aside, which the CPU or the host's walk may have set). */
@@ -827,17 +857,34 @@ static void release_leaves(uint64_t *t, int shift, void (*release)(uint64_t pa, 
 	}
 }
 
-void uk_pt_destroy(uint64_t *r, void (*release)(uint64_t pa, void *arg), void *arg)
+static void kept_free(uint64_t *r)
+{
+	free_tables(r, 39, NULL, NULL);
+	table_put(r);
+}
+
+void uk_pt_destroy(uint64_t *r, uint64_t tag, void (*release)(uint64_t pa, void *arg), void *arg)
 {
 	if (r == root)
 		uk_pt_switch(uk_pml4);
-	if (r != uk_pml4) { /* kept for the next fork, the older one freed */
+	if (r != uk_pml4) { /* kept: in the slot of its tag, a free one, or the oldest */
+		uint64_t *old = kept_take(tag, 0);
+		int i = 0;
 		release_leaves(r, 39, release, arg);
-		if (kept) {
-			free_tables(kept, 39, NULL, NULL);
-			table_put(kept);
+		if (old)
+			kept_free(old);
+		while (i < KEPT && kept[i].root)
+			i++;
+		if (i == KEPT) {
+			i = 0;
+			for (int k = 1; k < KEPT; k++)
+				if (kept[k].used < kept[i].used)
+					i = k;
+			kept_free(kept[i].root);
 		}
-		kept = r;
+		kept[i].root = r;
+		kept[i].tag = tag;
+		kept[i].used = ++kept_clock;
 		return;
 	}
 	free_tables(r, 39, release, arg);
@@ -851,10 +898,10 @@ void uk_pt_destroy(uint64_t *r, void (*release)(uint64_t pa, void *arg), void *a
 }
 
 int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops *ops,
-               size_t max_copies)
+               size_t max_copies, uint64_t tag)
 {
 	int keep = writable_below(root, 39, 0, ops, max_copies) <= max_copies;
-	uint64_t *reuse = keep ? kept : NULL;
+	uint64_t *reuse = keep ? kept_take(tag, 1) : NULL;
 	size_t n =
 	    reuse ? tables_missing(root, reuse, 39) : (keep ? 1 : 2) * (tables_below(root, 39) + 1);
 	struct fork_walk w = { uk_kmalloc((n + 1) * sizeof(void *)), 0, ops, keep };
@@ -868,8 +915,6 @@ int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops 
 			goto nomem;
 	*parent = keep ? old : w.pool[w.used++];
 	*child = reuse ? reuse : w.pool[w.used++];
-	if (reuse)
-		kept = NULL;
 	for (int i = KERNEL_HALF; i < 512; i++) {
 		pt_set(&(*child)[i], uk_pml4[i]);
 		if (!keep)
@@ -880,13 +925,60 @@ int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops 
 	if (keep)
 		return 0;
 	uk_pt_switch(*parent);
-	uk_pt_destroy(old, NULL, NULL);
+	uk_pt_destroy(old, 0, NULL, NULL); /* (the boot root stays) */
 	return 0;
 nomem:
 	while (got)
 		table_put(w.pool[--got]);
 	uk_kfree(w.pool);
+	if (reuse)
+		kept_free(reuse);
 	return -ENOMEM;
+}
+
+/* Table b (kept) made to hold what table src holds, level by level: b's
+ * tables reused where src has one at the same place. -ENOMEM leaves b
+ * partly done (it is then freed: nothing loads it). */
+static int settle_tables(const uint64_t *src, uint64_t *b, int shift)
+{
+	for (int i = 0; i < (shift == 39 ? KERNEL_HALF : 512); i++) {
+		uint64_t e = src[i], *nb;
+		if (shift == 12) {
+			pt_set(&b[i], e);
+			continue;
+		}
+		if (!is_table(e)) {
+			kept_clear(b, i, shift);
+			continue;
+		}
+		if (!is_table(b[i])) {
+			kept_clear(b, i, shift);
+			if (!(nb = table_get()))
+				return -ENOMEM;
+		} else
+			nb = uk_p2v(b[i] & PTE_ADDR);
+		pt_set(&b[i], uk_v2p(nb) | (e & ~PTE_ADDR));
+		if (settle_tables(uk_p2v(e & PTE_ADDR), nb, shift - 9))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+uint64_t *uk_pt_settle(uint64_t tag)
+{
+	uint64_t *b, *old = root;
+
+	if (old == uk_pml4 || !(b = kept_take(tag, 0)))
+		return old;
+	for (int i = KERNEL_HALF; i < 512; i++)
+		pt_set(&b[i], uk_pml4[i]);
+	if (settle_tables(old, b, 39)) {
+		kept_free(b);
+		return old;
+	}
+	uk_pt_switch(b);
+	kept_free(old); /* its frames are b's now */
+	return b;
 }
 
 int uk_pt_cow(uintptr_t va)

@@ -69,8 +69,11 @@ uint64_t *uk_pt_new(void);
 /* Load root (CR3). */
 void uk_pt_switch(uint64_t *root);
 /* Free root, which must not be in use (it is left if it is): the frames of
- * its lower half go to release (NULL: nobody's), then its tables. */
-void uk_pt_destroy(uint64_t *root, void (*release)(uint64_t pa, void *arg), void *arg);
+ * its lower half go to release (NULL: nobody's), its tables are kept for
+ * a later uk_pt_fork or uk_pt_settle, under tag (what they mapped: the
+ * same program, or a child of the same process). */
+void uk_pt_destroy(uint64_t *root, uint64_t tag, void (*release)(uint64_t pa, void *arg),
+                   void *arg);
 /* fork: a copy of the root in use's lower half for the child, and the
  * parent's root (the one in use, or a new one loaded in its place). When
  * at most max_copies private pages are writable, the parent keeps its
@@ -91,7 +94,11 @@ struct uk_pt_fork_ops {
 	void *arg;
 };
 int uk_pt_fork(uint64_t **parent, uint64_t **child, const struct uk_pt_fork_ops *ops,
-               size_t max_copies);
+               size_t max_copies, uint64_t tag);
+/* The root in use's contents moved into the tables kept under tag, which
+ * are loaded in its place; the root in use now (the same one when none
+ * are kept under tag, or without memory). */
+uint64_t *uk_pt_settle(uint64_t tag);
 /* Whether the page held at va is copy-on-write. */
 int uk_pt_cow(uintptr_t va);
 

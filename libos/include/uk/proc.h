@@ -294,6 +294,10 @@ int uk_proc_reap(struct uk_proc *p);
 /* Address spaces (mm/mm_proc.c). */
 struct uk_mm *uk_mm_fork(void); /* a copy-on-write copy of the current one */
 struct uk_mm *uk_mm_new(void);  /* empty */
+/* exec's address space, built: its tables moved into those another run
+ * of the same program (tag: the program's) left, where there are some
+ * (the paravirtual host kept its shadows of them: fewer faults). */
+void uk_mm_settle(uint64_t tag);
 struct uk_mm *uk_mm_get(struct uk_mm *mm);
 void uk_mm_put(struct uk_mm *mm);    /* not in use any more: freed at the last */
 void uk_mm_switch(struct uk_mm *mm); /* load it */
