@@ -29,6 +29,7 @@
  */
 #include <uk/arch.h>
 #include <uk/binary.h>
+#include <uk/console.h>
 #include <uk/cpu.h>
 #include <uk/futex.h>
 #include <uk/libc.h>
@@ -221,6 +222,10 @@ static void schedule(void)
 	while (!(next = rq_pop())) {
 		uint64_t halted;
 		timer_program();
+		/* --trace's buffered lines reach the host before the vCPU
+		 * halts: a VM stopped while idle (--timeout, ukrun's second
+		 * signal) lost the calls made before its wait */
+		uk_console_flush();
 		uk_cpu_idle();
 		halted = uk_rdtsc();
 		idle_tsc += halted - now;

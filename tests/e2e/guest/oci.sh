@@ -188,6 +188,12 @@ check $N/trace/opens-libsqlite err_has '^\[uk\] openat(AT_FDCWD, "/lib/x86_64-li
 check $N/trace/opens-libc err_has '^\[uk\] openat(AT_FDCWD, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC, .*) = 3$'
 check $N/trace/maps-libraries err_has '^\[uk\] mmap(0x[0-9a-f]*, [0-9]*, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED[A-Z_|]*, 3, 0x[0-9a-f]*) = 0x'
 check $N/trace/arch-prctl err_has '^\[uk\] arch_prctl('
+# A VM stopped while the program waits (--timeout) still shows the calls
+# made before the wait: the buffered lines go out when the vCPU idles (they
+# were lost, the trace ending at the exec line).
+run "$UKRUN" --trace --timeout 2 "$O/busybox.img" sleep 30
+check $N/trace/flushed-before-idle sh -c "[ $rc -eq 124 ] && awk '/^\[uk\] exec \/bin\/sleep/ { f = 1; next }
+	f && /^\[uk\] [a-z_0-9]*\(/ { n++ } END { exit !n }' '$T/err'"
 
 # The vDSO: a thousand clock reads, no clock system call.
 run "$UKRUN" --trace "$O/python.img" -- -c 'import time; [time.time() for i in range(1000)]; [time.monotonic() for i in range(1000)]; print("ok")'
