@@ -190,10 +190,13 @@ static void main_thread(void *unused)
 	uk_vfs_init();
 	/* (mounted as root, whoever the program's user is) */
 	caller = uk_vfs_as_kernel();
+	/* (weak: images with a network stack) Before the volumes: one over
+	 * /etc is the user's, as docker leaves it (written after, the host's
+	 * resolv.conf was overwritten) */
+	if (uk_net_resolv_boot)
+		uk_net_resolv_boot();
 	uk_fat_mount_disks();   /* FAT on virtio-blk disks (libos/fs/fat_vfs.c) */
 	uk_p9fs_mount_shares(); /* 9P shares: -v HOST:GUEST (libos/fs/p9fs.c) */
-	if (uk_net_resolv_boot) /* (weak: images with a network stack) */
-		uk_net_resolv_boot();
 	uk_vfs_as_caller(caller);
 	uk_vfs_enter_workdir();
 	uk_vfs_root_done(); /* --tmpfs, --read-only */

@@ -90,6 +90,13 @@ if [ -f "$G/sock-static.img" ]; then
 	if on_ukrun; then
 		guest --net user "$G/sock-static.img" resolv
 		check "$(name sock/resolv-conf-at-start)" out_has '^resolv: nameserver 10.0.2.3$'
+		# a volume over /etc is the user's: the boot's file goes under
+		# it (written after the mount, it overwrote the host's file)
+		mkdir -p "$T/etcshare"
+		echo 'nameserver 192.0.2.99' >"$T/etcshare/resolv.conf"
+		guest --net user -v "$T/etcshare:/etc" "$G/sock-static.img" resolv
+		check "$(name sock/resolv-conf-volume-kept)" sh -c "grep -q '^resolv: nameserver 192.0.2.99\$' '$T/out' &&
+			grep -qx 'nameserver 192.0.2.99' '$T/etcshare/resolv.conf'"
 	fi
 	guest --net user "$G/sock-static.img" routes
 	check "$(name sock/routes-default)" out_has '^route 0.0.0.0/0 via 10.0.2.2 src -$'
