@@ -124,12 +124,14 @@ static const struct vmm_rule rules[] = {
 	ALLOW(ALWAYS, brk),                          /* malloc in the main arena */
 	ALLOW(ALWAYS, futex),                        /* locks; joining device threads */
 	ALLOW(ALWAYS, clock_gettime),                /* timestamps (vDSO fallback) */
+	/* a new thread's glibc set-up, each about the calling thread only:
+	 * the stop's watch thread (signal_fwd.c), made just before the
+	 * lock-down, may still be in it after */
+	ALLOW(ALWAYS, set_robust_list), ALLOW(ALWAYS, rseq),
 
 	/* ---- device threads (virtio_mmio.c), started at DRIVER_OK ---- */
 	ALLOW_IF(THREADS, clone, 0, THREAD_FLAGS | NS_FLAGS, THREAD_FLAGS), /* threads only */
-	FAIL(THREADS, clone3, ENOSYS),   /* flags unreadable by a filter: glibc uses clone */
-	ALLOW(THREADS, set_robust_list), /* a new thread's glibc set-up */
-	ALLOW(THREADS, rseq),            /* the same */
+	FAIL(THREADS, clone3, ENOSYS), /* flags unreadable by a filter: glibc uses clone */
 	ARG_IS(THREADS, rt_sigaction, 0, GLIBC_SIGSETXID), /* glibc's first pthread_create */
 	ALLOW(THREADS, exit),        /* a device thread ends (reset, teardown) */
 	ALLOW(THREADS, poll),        /* a device thread waits for kicks and its fds */
