@@ -285,6 +285,7 @@ static int addr_out(const struct uk_sock *s, const struct uk_sockaddr *a, void *
 
 static long sock_read(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
 static long sock_write(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
+static long sock_rwv(struct uk_file *f, const struct iovec *iov, int cnt, int wr);
 
 static unsigned sock_poll(struct uk_file *f, struct uk_poll_table *pt)
 {
@@ -364,6 +365,7 @@ static void sock_release(struct uk_file *f) { uk_sock_free(f->priv); }
 static const struct uk_file_ops sock_ops = {
 	.read = sock_read,
 	.write = sock_write,
+	.rwv = sock_rwv,
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.fstat = sock_fstat,
@@ -501,6 +503,15 @@ static long sock_write(struct uk_file *f, const void *buf, size_t len, uint64_t 
 
 	(void)pos;
 	return do_send(f, f->priv, &iov, 1, 0, NULL, NULL);
+}
+
+/* readv/writev: the buffers as one message, as sendmsg/recvmsg take
+ * them (a transfer per buffer split a datagram writev into several and
+ * dropped the rest of one a readv's first buffer could not hold). */
+static long sock_rwv(struct uk_file *f, const struct iovec *iov, int cnt, int wr)
+{
+	return wr ? do_send(f, f->priv, iov, cnt, 0, NULL, NULL)
+	          : do_recv(f, f->priv, iov, cnt, 0, NULL, NULL, NULL);
 }
 
 /* ---- system calls ---- */

@@ -123,7 +123,8 @@ UK_SYSCALL4(pwrite64, int, fd, const void *, buf, size_t, len, int64_t, off)
 }
 
 /* readv/writev and friends: a transfer per buffer, stopping at the first
- * short one (as Linux does for files); pos NULL means the file position. */
+ * short one (as Linux does for files), unless the file takes the vector
+ * whole (sockets); off -1 means the file position. */
 static long vector(int fd, const struct iovec *iov, int cnt, int64_t off, int wr)
 {
 	struct uk_file *f;
@@ -143,6 +144,10 @@ static long vector(int fd, const struct iovec *iov, int cnt, int64_t off, int wr
 		r = -ESPIPE;
 	else if (wr ? !writable(f) : !readable(f))
 		r = -EBADF;
+	else if (f->ops->rwv && off < 0) {
+		r = f->ops->rwv(f, iov, cnt, wr);
+		cnt = 0;
+	}
 	for (int i = 0; r == 0 && i < cnt; i++) {
 		size_t want = iov[i].iov_len;
 		if (!want)

@@ -137,6 +137,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,6 +234,51 @@ static void lingering(void)
 
 /* UDP to 0.0.0.0: sendto and connect reach a socket bound to 127.0.0.1,
  * which sees the sender at 127.0.0.1. */
+/* readv/writev on a datagram socket: one datagram spans the buffers, as
+ * recvmsg/sendmsg's (uk moved one a buffer: a writev of two sent two
+ * datagrams, and a readv's first buffer took the datagram and dropped its
+ * rest). For UDP on 127.0.0.1 and an AF_UNIX pair. */
+static void vector_datagrams(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int u[2] = { socket(AF_INET, SOCK_DGRAM, 0), socket(AF_INET, SOCK_DGRAM, 0) }, x[2];
+	const char *names[2][2] = { { "vector/udp-writev-one-datagram", "vector/udp-readv-whole" },
+		                    { "vector/unix-writev-one-datagram",
+		                      "vector/unix-readv-whole" } };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u[0] < 0 || u[1] < 0 || bind(u[0], (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(u[0], (struct sockaddr *)&a, &len) ||
+	    connect(u[1], (struct sockaddr *)&a, sizeof(a)))
+		u[0] = -1;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, x))
+		x[0] = -1;
+	for (int k = 0; k < 2; k++) {
+		int r = k ? x[0] : u[0], w = k ? x[1] : u[1];
+		char a4[4] = "", b4[4] = "", big[16] = "";
+		struct iovec out[2] = { { "abcd", 4 }, { "efgh", 4 } };
+		struct iovec in[2] = { { a4, 4 }, { b4, 4 } };
+
+		check(names[k][0],
+		      r >= 0 && writev(w, out, 2) == 8 && ready(r, POLLIN) &&
+		          recv(r, big, sizeof(big), MSG_DONTWAIT) == 8 &&
+		          !memcmp(big, "abcdefgh", 8) &&
+		          recv(r, big, sizeof(big), MSG_DONTWAIT) < 0,
+		      "writev of 4 + 4 bytes did not arrive as one 8-byte datagram");
+		check(names[k][1],
+		      r >= 0 && send(w, "ijklmnop", 8, 0) == 8 && ready(r, POLLIN) &&
+		          readv(r, in, 2) == 8 && !memcmp(a4, "ijkl", 4) && !memcmp(b4, "mnop", 4),
+		      "readv into 4 + 4 bytes did not take the whole 8-byte datagram");
+	}
+	for (int i = 0; i < 2; i++) {
+		if (u[i] >= 0)
+			close(u[i]);
+		if (x[0] >= 0)
+			close(x[i]);
+	}
+}
+
 static void unspecified_udp(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET }, from;
@@ -1268,5 +1314,6 @@ int main(int argc, char **argv)
 	ifconf();
 	rtnetlink();
 	groups();
+	vector_datagrams();
 	return check_done();
 }

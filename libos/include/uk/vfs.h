@@ -29,6 +29,7 @@ struct uk_file;
 struct uk_vnode;
 struct uk_mount;
 struct uk_poll_table;
+struct iovec;
 struct statfs;
 
 /* ---- open files ---- */
@@ -41,6 +42,10 @@ struct uk_file_ops {
 	 * NULL: -EISDIR on a directory, else -EINVAL. */
 	long (*read)(struct uk_file *f, void *buf, size_t len, uint64_t *pos);
 	long (*write)(struct uk_file *f, const void *buf, size_t len, uint64_t *pos);
+	/* Optional: readv/writev's buffers as one transfer (a socket's one
+	 * datagram or message spans them all). NULL: a transfer per buffer,
+	 * stopping at a short one. */
+	long (*rwv)(struct uk_file *f, const struct iovec *iov, int cnt, int wr);
 	/* Readiness as an EPOLL* mask (EPOLLIN, EPOLLOUT, EPOLLHUP, ...). When
 	 * pt is not NULL, also hand the file's wait queue(s) to uk_poll_wait()
 	 * so the poller is woken when readiness may have changed. NULL:
